@@ -1,0 +1,452 @@
+"""Business calendars: when is a team open, and how much open time lies between two instants.
+
+Semantics (the rules every clock in Accord stands on):
+
+* Hours are local wall-clock times in the calendar's zone, so a 09:00-17:00 day is 8 hours even on
+  a DST day, and a 22:00-06:00 night shift is 7 or 9 hours on the nights the clocks change.
+* A wall time that does not exist (in the spring-forward gap) is moved forward by the gap; an
+  ambiguous one (in the repeated hour) takes its first occurrence.
+* An interval belongs to the local date on which it starts; a holiday closes every interval that
+  starts on that date (so the night shift starting the evening before a holiday runs in full).
+  Observed holidays count as the ``holidays`` library reports them.
+* ``elapsed(start, end)`` is the open time inside ``[start, end)``, negative when ``end < start``.
+  ``add(start, duration)`` is the earliest instant ``t >= start`` with ``elapsed(start, t) ==
+  duration`` (so 16:00 + 1 h on a 09:00-17:00 day is 17:00 that day); a negative duration gives the
+  latest ``t <= start`` with ``elapsed(t, start) == -duration``.
+* Datetimes must be aware; a naive one is an error, never a guess. Results are in the
+  calendar's zone.
+* Any year from 1 to 9999 works: years are laid out lazily (holidays included) when asked for.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+
+from accord.core.calendar.spec import DAY_NAMES, CalendarSpec, DailyHours, parse_calendar_spec
+from accord.core.calendar.timeline import I64, Segment
+from accord.core.errors import CalendarError
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+_DAY_US = 86_400_000_000
+_MIN_YEAR, _MAX_YEAR = 1, 9999
+_FAR_PAST = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // _US - 2 * _DAY_US
+_FAR_FUTURE = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - _EPOCH) // _US + 2 * _DAY_US
+_NAT = np.iinfo(np.int64).min
+_YEARS_AROUND = 2  # years laid out on each side of a query, so neighbouring queries reuse them
+_MERGE_GAP = 16  # a query this many years from a laid-out range extends it instead of starting anew
+
+
+def _naive_error(value: object) -> CalendarError:
+    if isinstance(value, datetime):
+        return CalendarError(
+            f"naive datetime {value.isoformat()}: business time needs an aware datetime "
+            "(with a tzinfo such as ZoneInfo('Europe/Paris') or UTC)"
+        )
+    return CalendarError(f"expected an aware datetime, got {type(value).__name__} {value!r}")
+
+
+def to_micros(moment: datetime) -> int:
+    """An aware datetime as integer microseconds since the Unix epoch (exact, fold respected)."""
+    try:
+        return (moment - _EPOCH) // _US
+    except TypeError:
+        raise _naive_error(moment) from None
+
+
+def _year_of(micros: int) -> int:
+    if micros <= _FAR_PAST + 2 * _DAY_US:
+        return _MIN_YEAR
+    if micros >= _FAR_FUTURE - 2 * _DAY_US:
+        return _MAX_YEAR
+    return (_EPOCH + micros * _US).year
+
+
+@dataclass(frozen=True)
+class OpenInterval:
+    """One stretch of open time, as aware datetimes in the calendar's zone."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+
+class BusinessCalendar:
+    """Open hours of a team or location, and business-time arithmetic over them.
+
+    Build one with :meth:`from_spec` from the mapping that also appears inside agreement YAML::
+
+        BusinessCalendar.from_spec({
+            "timezone": "America/New_York",
+            "hours": {"mon-fri": "09:00-17:00"},
+            "holidays": {"country": "US", "subdivision": "NY", "dates": ["2026-12-24"]},
+        })
+
+    A calendar is immutable; it lays out its open intervals lazily, year by year, and is safe to
+    share between threads.
+    """
+
+    __slots__ = (
+        "_lock",
+        "_segment",
+        "_segments",
+        "_year_holidays",
+        "_year_intervals",
+        "spec",
+        "zone",
+    )
+
+    def __init__(self, spec: CalendarSpec) -> None:
+        self.spec = spec
+        self.zone = ZoneInfo(spec.timezone)
+        self._lock = threading.Lock()
+        self._year_intervals: dict[int, list[tuple[int, int]]] = {}
+        self._year_holidays: dict[int, dict[date, str]] = {}
+        self._segments: list[Segment] = []
+        self._segment = Segment.build(0, -1, 0, 1, 0, [])  # covers nothing; replaced on first use
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any]) -> BusinessCalendar:
+        """Validate a calendar mapping; bad input raises :class:`SpecError` naming key and value."""
+        return cls(parse_calendar_spec(spec))
+
+    @classmethod
+    def always_open(cls, timezone: str = "UTC") -> BusinessCalendar:
+        """The 24x7 calendar: every instant is open."""
+        return cls.from_spec({"timezone": timezone, "hours": "24x7"})
+
+    def __repr__(self) -> str:
+        hours = {DAY_NAMES[i]: [str(h) for h in d] for i, d in enumerate(self.spec.week) if d}
+        return f"BusinessCalendar(timezone={self.spec.timezone!r}, hours={hours})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BusinessCalendar) and other.spec == self.spec
+
+    def __hash__(self) -> int:
+        return hash((self.spec.timezone, self.spec.week))
+
+    # ------------------------------------------------------------------ scalar arithmetic
+
+    def elapsed(self, start: datetime, end: datetime) -> timedelta:
+        """Business time inside ``[start, end)``; negative when ``end`` is before ``start``."""
+        try:
+            a = (start - _EPOCH) // _US
+            b = (end - _EPOCH) // _US
+        except TypeError:
+            to_micros(start)
+            to_micros(end)
+            raise
+        seg = self._segment
+        low, high = (a, b) if a <= b else (b, a)
+        if not (seg.valid_from <= low and high <= seg.valid_to):
+            seg = self._cover(low, high)
+        starts, ends, before = seg.starts, seg.ends, seg.before
+        i = bisect_right(starts, a) - 1
+        end_i = ends[i]
+        business_a = before[i] + (a if a < end_i else end_i) - starts[i]
+        j = bisect_right(starts, b) - 1
+        end_j = ends[j]
+        business_b = before[j] + (b if b < end_j else end_j) - starts[j]
+        return _US * (business_b - business_a)
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        """The deadline: the earliest instant ``t >= start`` with ``elapsed(start, t) == duration``.
+
+        A zero duration returns ``start`` (in the calendar's zone) even when the calendar is closed;
+        a negative one counts backwards. Raises :class:`CalendarError` when the calendar never
+        opens.
+        """
+        a = to_micros(start)
+        step = duration // _US
+        if step == 0:
+            return start.astimezone(self.zone)
+        return self._to_datetime(self._add_micros(a, step))
+
+    def _add_micros(self, a: int, step: int) -> int:
+        seg = self._segment
+        if not (seg.valid_from <= a <= seg.valid_to):
+            seg = self._cover(a, a)
+        while True:
+            starts, ends, before, upto = seg.starts, seg.ends, seg.before, seg.upto
+            i = bisect_right(starts, a) - 1
+            end_i = ends[i]
+            target = before[i] + (a if a < end_i else end_i) - starts[i] + step
+            if step > 0:
+                j = bisect_left(upto, target)
+                if j < len(upto) and (t := starts[j] + target - before[j]) <= seg.valid_to:
+                    return t
+                seg = self._grow(seg, forward=True)
+            else:
+                j = bisect_right(before, target) - 1
+                if j >= 1 and (t := starts[j] + target - before[j]) >= seg.valid_from:
+                    return t
+                seg = self._grow(seg, forward=False)
+
+    def is_open(self, moment: datetime) -> bool:
+        """Whether the calendar is open at this instant (intervals are closed at their end)."""
+        t = to_micros(moment)
+        seg = self._cover(t, t)
+        i = bisect_right(seg.starts, t) - 1
+        return t < seg.ends[i]
+
+    def next_open(self, moment: datetime) -> datetime:
+        """The earliest instant at or after ``moment`` when the calendar is open."""
+        t = to_micros(moment)
+        seg = self._cover(t, t)
+        while True:
+            i = bisect_right(seg.starts, t) - 1
+            if t < seg.ends[i]:
+                return moment.astimezone(self.zone)
+            if i + 1 < len(seg.starts) and seg.starts[i + 1] <= seg.valid_to:
+                return self._to_datetime(seg.starts[i + 1])
+            seg = self._grow(seg, forward=True)
+
+    def next_close(self, moment: datetime) -> datetime | None:
+        """The earliest instant at or after ``moment`` when the calendar is closed.
+
+        ``None`` for a calendar that is always open (24x7 without holidays).
+        """
+        t = to_micros(moment)
+        if self.spec.always_open:
+            return None
+        seg = self._cover(t, t)
+        while True:
+            i = bisect_right(seg.starts, t) - 1
+            if t >= seg.ends[i]:
+                return moment.astimezone(self.zone)
+            if seg.ends[i] <= seg.valid_to:
+                return self._to_datetime(seg.ends[i])
+            if seg.last_year >= _MAX_YEAR:
+                return None
+            seg = self._grow(seg, forward=True)
+
+    def open_intervals(self, start: datetime, end: datetime) -> list[OpenInterval]:
+        """The open stretches that ``[start, end)`` crosses, clipped to it, in the calendar zone."""
+        a, b = to_micros(start), to_micros(end)
+        if b <= a:
+            return []
+        seg = self._cover(a, b)
+        i = max(bisect_right(seg.starts, a) - 1, 1)
+        result = []
+        for s, e in zip(seg.starts[i:], seg.ends[i:], strict=True):
+            if s >= b:
+                break
+            if e > a:
+                result.append(
+                    OpenInterval(self._to_datetime(max(s, a)), self._to_datetime(min(e, b)))
+                )
+        return result
+
+    def holidays_between(self, first: date, last: date) -> list[tuple[date, str]]:
+        """The holidays (public and company) on local dates ``first..last``, with their names."""
+        found: list[tuple[date, str]] = []
+        for year in range(first.year, last.year + 1):
+            found.extend(
+                (d, n) for d, n in sorted(self._holidays_of(year).items()) if first <= d <= last
+            )
+        return found
+
+    # ------------------------------------------------------------------ batch arithmetic
+
+    def elapsed_many(
+        self, starts: npt.ArrayLike, ends: npt.ArrayLike
+    ) -> npt.NDArray[np.timedelta64]:
+        """``elapsed`` over arrays of UTC instants (``datetime64``); ``NaT`` in, ``NaT`` out."""
+        a = _as_ns(starts, "starts")
+        b = _as_ns(ends, "ends")
+        if a.shape != b.shape:
+            raise CalendarError(f"starts and ends differ in shape: {a.shape} and {b.shape}")
+        valid = (a != _NAT) & (b != _NAT)
+        all_valid = bool(valid.all())
+        if not all_valid:
+            a, b = np.where(valid, a, 0), np.where(valid, b, 0)
+        if a.size == 0:
+            return np.zeros(a.shape, dtype="timedelta64[ns]")
+        low = min(int(a.min()), int(b.min())) // 1000
+        high = -(-max(int(a.max()), int(b.max())) // 1000)
+        seg = self._cover(low, high)
+        result = seg.business_before_ns(b) - seg.business_before_ns(a)
+        if not all_valid:
+            result[~valid] = _NAT
+        return result.view("timedelta64[ns]")
+
+    def add_many(
+        self, starts: npt.ArrayLike, durations: npt.ArrayLike
+    ) -> npt.NDArray[np.datetime64]:
+        """``add`` over arrays: UTC instants (``datetime64``) plus ``timedelta64`` durations."""
+        a = _as_ns(starts, "starts")
+        d = np.asarray(durations)
+        if d.dtype.kind != "m":
+            raise CalendarError(f"durations must be timedelta64, got dtype {d.dtype}")
+        d = np.broadcast_to(d.astype("timedelta64[ns]").view(np.int64), a.shape)
+        valid = (a != _NAT) & (d != _NAT)
+        a = np.where(valid, a, 0)
+        d = np.where(valid, d, 0)
+        result = a.copy()
+        if a.size:
+            low, high = int(a.min()) // 1000, -(-int(a.max()) // 1000)
+            seg = self._cover(low, high)
+            forward, backward = d > 0, d < 0
+            while True:
+                target = seg.business_before_ns(a) + d
+                j = np.searchsorted(seg.upto_ns, target, side="left")
+                j_back = np.searchsorted(seg.before_ns, target, side="right") - 1
+                last = len(seg.starts) - 1
+                jf = np.minimum(j, last)
+                ahead = seg.starts_ns[jf] + (target - seg.before_ns[jf])
+                behind = seg.starts_ns[j_back] + (target - seg.before_ns[j_back])
+                short_forward = forward & ((j > last) | (ahead > seg.valid_to * 1000))
+                short_backward = backward & ((j_back < 1) | (behind < seg.valid_from * 1000))
+                if short_forward.any():
+                    seg = self._grow(seg, forward=True)
+                elif short_backward.any():
+                    seg = self._grow(seg, forward=False)
+                else:
+                    break
+            result = np.where(forward, ahead, np.where(backward, behind, a))
+        result[~valid] = _NAT
+        return result.view("datetime64[ns]")
+
+    # ------------------------------------------------------------------ laying out the years
+
+    def _to_datetime(self, micros: int) -> datetime:
+        seconds, rest = divmod(micros, 1_000_000)
+        try:
+            moment = datetime.fromtimestamp(seconds, self.zone)
+        except (OverflowError, OSError, ValueError):
+            try:
+                return (_EPOCH + micros * _US).astimezone(self.zone)
+            except OverflowError:
+                raise CalendarError(
+                    "the result falls outside the years 1-9999 that datetime can hold"
+                ) from None
+        return moment.replace(microsecond=rest) if rest else moment
+
+    def _cover(self, low: int, high: int) -> Segment:
+        """A segment answering exactly for every instant in ``[low, high]`` (microseconds)."""
+        seg = self._segment
+        if seg.valid_from <= low and high <= seg.valid_to:
+            return seg
+        with self._lock:
+            for seg in self._segments:
+                if seg.covers(low, high):
+                    self._segment = seg
+                    return seg
+            first = max(_MIN_YEAR, _year_of(low) - _YEARS_AROUND)
+            last = min(_MAX_YEAR, _year_of(high) + _YEARS_AROUND)
+            return self._lay_out(first, last)
+
+    def _grow(self, seg: Segment, *, forward: bool) -> Segment:
+        """A wider segment than ``seg`` (doubling), for deadlines beyond what is laid out."""
+        if self.spec.never_open:
+            raise CalendarError(f"{self!r} never opens: no deadline can be computed")
+        span = seg.last_year - seg.first_year + 1
+        at_edge = seg.last_year >= _MAX_YEAR if forward else seg.first_year <= _MIN_YEAR
+        if at_edge:
+            raise CalendarError(
+                f"no answer within the years 1-9999: {self!r} does not open often enough"
+            )
+        with self._lock:
+            first = seg.first_year if forward else max(_MIN_YEAR, seg.first_year - span)
+            last = min(_MAX_YEAR, seg.last_year + span) if forward else seg.last_year
+            return self._lay_out(first, last)
+
+    def _lay_out(self, first: int, last: int) -> Segment:
+        # absorb laid-out segments that overlap or lie near, so long spans never straddle two
+        kept = []
+        for seg in self._segments:
+            if seg.first_year <= last + _MERGE_GAP and seg.last_year >= first - _MERGE_GAP:
+                first, last = min(first, seg.first_year), max(last, seg.last_year)
+            else:
+                kept.append(seg)
+        intervals: list[tuple[int, int]] = []
+        for year in range(first, last + 1):
+            intervals.extend(self._intervals_of(year))
+        origin = self._local_micros(date(first, 1, 1), 0) - _DAY_US
+        valid_from = origin if first == _MIN_YEAR else self._local_micros(date(first, 1, 3), 0)
+        valid_to = _FAR_FUTURE if last == _MAX_YEAR else self._local_micros(date(last, 12, 31), 0)
+        seg = Segment.build(first, last, origin, valid_from, valid_to, intervals)
+        self._segments = [*kept, seg]
+        self._segment = seg
+        return seg
+
+    def _intervals_of(self, year: int) -> list[tuple[int, int]]:
+        """Raw UTC intervals of every open period that starts on a local date of ``year``."""
+        cached = self._year_intervals.get(year)
+        if cached is not None:
+            return cached
+        closed = self._holidays_of(year)
+        week = self.spec.week
+        intervals = []
+        day = date(year, 1, 1)
+        one_day = timedelta(days=1)
+        while day.year == year:
+            if day not in closed:
+                for hours in week[day.weekday()]:
+                    intervals.append(self._local_interval(day, hours))
+            if day == date.max:
+                break
+            day += one_day
+        self._year_intervals[year] = intervals
+        return intervals
+
+    def _local_interval(self, day: date, hours: DailyHours) -> tuple[int, int]:
+        return self._local_micros(day, hours.start), self._local_micros(day, hours.end)
+
+    def _local_micros(self, day: date, minutes: int) -> int:
+        """The instant of a local wall time (fold 0: gaps move forward, repeats take the first)."""
+        midnight = datetime(day.year, day.month, day.day, tzinfo=self.zone)
+        try:
+            wall = midnight + timedelta(minutes=minutes)
+        except OverflowError:
+            return _FAR_FUTURE
+        return (wall - _EPOCH) // _US
+
+    def _holidays_of(self, year: int) -> dict[date, str]:
+        cached = self._year_holidays.get(year)
+        if cached is not None:
+            return cached
+        rule = self.spec.holidays
+        found: dict[date, str] = {}
+        if rule.country:
+            found.update(_public_holidays(rule.country, rule.subdivision, year))
+        found.update((d, n) for d, n in rule.dates.items() if d.year == year)
+        self._year_holidays[year] = found
+        return found
+
+
+def _public_holidays(country: str, subdivision: str | None, year: int) -> dict[date, str]:
+    import holidays
+
+    try:
+        found = holidays.country_holidays(country, subdiv=subdivision, years=[year])
+    except (
+        NotImplementedError,
+        ValueError,
+        KeyError,
+        OverflowError,
+    ):  # pragma: no cover - rare years
+        return {}
+    return {d: str(n) for d, n in found.items()}
+
+
+def _as_ns(values: npt.ArrayLike, name: str) -> I64:
+    array = np.asarray(values)
+    if array.dtype.kind != "M":
+        raise CalendarError(
+            f"{name} must be datetime64 UTC instants, got dtype {array.dtype} "
+            "(convert aware datetimes to UTC first)"
+        )
+    return cast(I64, array.astype("datetime64[ns]").view(np.int64))

@@ -1,0 +1,105 @@
+"""A calendar's open time laid out as sorted UTC intervals with running totals.
+
+Business time up to an instant, ``F(t)``, is a non-decreasing piecewise-linear function: it rises
+one-for-one inside open intervals and stays flat while closed. With the intervals' starts, ends and
+the business time before each one (``before``) in sorted arrays, ``F(t)`` is one binary search, so
+``elapsed(a, b) = F(b) - F(a)`` costs the same for a one-hour span and a ten-year one, and a
+deadline is the inverse search on the running totals. A :class:`Segment` covers a contiguous range
+of years; calendars build segments lazily (see ``BusinessCalendar``).
+
+Instants are integers: microseconds since the Unix epoch in the scalar lists (the resolution of
+``datetime``), nanoseconds in the numpy arrays (the resolution of ``datetime64[ns]``). Both are
+exact, so the scalar and batch forms agree to the microsecond.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+
+I64 = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class Segment:
+    """Open intervals of local years ``first_year..last_year`` (by the local date each starts on).
+
+    ``starts``/``ends`` are disjoint, sorted, non-adjacent UTC intervals (adjacent open time is
+    merged); index 0 is an empty sentinel at the segment's origin so every search lands on an index.
+    ``before[i]`` is the business time from the segment's start up to ``starts[i]``, and
+    ``upto[i] = before[i] + ends[i] - starts[i]``. Answers are exact for instants in
+    ``[valid_from, valid_to]``: no interval of a year outside the segment reaches in there.
+    """
+
+    first_year: int
+    last_year: int
+    valid_from: int
+    valid_to: int
+    starts: list[int]
+    ends: list[int]
+    before: list[int]
+    upto: list[int]
+
+    @classmethod
+    def build(
+        cls,
+        first_year: int,
+        last_year: int,
+        origin: int,
+        valid_from: int,
+        valid_to: int,
+        intervals: list[tuple[int, int]],
+    ) -> Segment:
+        """Merge raw ``(start, end)`` microsecond intervals (none before ``origin``)."""
+        starts = [origin]
+        ends = [origin]
+        for start, end in sorted(intervals):
+            if end <= start:
+                continue  # an interval emptied by a DST gap
+            if start <= ends[-1] and len(starts) > 1:
+                if end > ends[-1]:
+                    ends[-1] = end
+                continue
+            starts.append(start)
+            ends.append(end)
+        before = [0] * len(starts)
+        upto = [0] * len(starts)
+        total = 0
+        for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
+            before[i] = total
+            total += end - start
+            upto[i] = total
+        return cls(first_year, last_year, valid_from, valid_to, starts, ends, before, upto)
+
+    def covers(self, low: int, high: int) -> bool:
+        return self.valid_from <= low and high <= self.valid_to
+
+    @property
+    def total(self) -> int:
+        return self.upto[-1]
+
+    # numpy views, built on first batch use and kept with the segment
+    @cached_property
+    def starts_ns(self) -> I64:
+        return np.asarray(self.starts, dtype=np.int64) * 1000
+
+    @cached_property
+    def ends_ns(self) -> I64:
+        return np.asarray(self.ends, dtype=np.int64) * 1000
+
+    @cached_property
+    def before_ns(self) -> I64:
+        return np.asarray(self.before, dtype=np.int64) * 1000
+
+    @cached_property
+    def upto_ns(self) -> I64:
+        return np.asarray(self.upto, dtype=np.int64) * 1000
+
+    def business_before_ns(self, instants: I64) -> I64:
+        """``F(t)`` for each instant (nanoseconds), relative to this segment's start."""
+        index = np.searchsorted(self.starts_ns, instants, side="right") - 1
+        starts = self.starts_ns[index]
+        return self.before_ns[index] + np.minimum(instants, self.ends_ns[index]) - starts

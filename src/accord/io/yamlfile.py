@@ -1,0 +1,71 @@
+"""YAML documents read with line numbers, so an error can point at the line a person must fix."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from accord.core.calendar import BusinessCalendar
+from accord.core.errors import SpecError
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+class YamlDocument:
+    """A parsed YAML file and the node tree that remembers where each value was written."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.source = source
+        try:
+            self.node = yaml.compose(text, Loader=yaml.SafeLoader)
+            self.data: Any = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f"line {mark.line + 1}" if mark is not None else ""
+            problem = getattr(error, "problem", None) or str(error)
+            raise SpecError(where, f"not valid YAML: {problem}", source) from None
+
+    @classmethod
+    def read(cls, path: str | Path) -> YamlDocument:
+        file = Path(path)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError as error:
+            raise SpecError("", f"cannot read: {error.strerror or error}", str(file)) from None
+        return cls(text, str(file))
+
+    def line_of(self, where: str) -> int | None:
+        """The line of a key path such as ``hours.mon-fri`` or ``holidays.dates[2]``."""
+        node = self.node
+        line = None if node is None else node.start_mark.line + 1
+        for key, index in _PART.findall(where):
+            if isinstance(node, yaml.MappingNode) and key:
+                found = [(k, v) for k, v in node.value if str(k.value) == key]
+                if not found:
+                    break
+                key_node, node = found[0]
+                line = key_node.start_mark.line + 1
+            elif isinstance(node, yaml.SequenceNode) and index and int(index) < len(node.value):
+                node = node.value[int(index)]
+                line = node.start_mark.line + 1
+            else:
+                break
+        return line
+
+    def locate(self, error: SpecError) -> SpecError:
+        """The error, now naming this file and the line of the offending key."""
+        line = self.line_of(error.where) if error.where else None
+        source = f"{self.source}:{line}" if line else self.source
+        return error.in_source(source)
+
+
+def load_calendar(path: str | Path) -> BusinessCalendar:
+    """A business calendar from a YAML file; errors name the file, line and key."""
+    document = YamlDocument.read(path)
+    try:
+        return BusinessCalendar.from_spec(document.data)
+    except SpecError as error:
+        raise document.locate(error) from None
