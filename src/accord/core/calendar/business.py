@@ -258,6 +258,21 @@ class BusinessCalendar:
             )
         return found
 
+    @property
+    def public_holiday_years(self) -> tuple[int, int] | None:
+        """The years for which the ``holidays`` library knows this country's public holidays.
+
+        Outside them no public holiday is known (only the company dates close the calendar); an
+        agreement running past them should list its own dates.
+        """
+        rule = self.spec.holidays
+        if not rule.country:
+            return None
+        import holidays
+
+        known = holidays.country_holidays(rule.country, subdiv=rule.subdivision)
+        return int(known.start_year), int(known.end_year)
+
     # ------------------------------------------------------------------ batch arithmetic
 
     def elapsed_many(
