@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,7 +26,9 @@ def office() -> BusinessCalendar:
 @pytest.fixture(scope="session")
 def nights() -> BusinessCalendar:
     """Every night 22:00-06:00 New York, no holidays."""
-    return BusinessCalendar.from_spec({"timezone": "America/New_York", "hours": {"daily": "22:00-06:00"}})
+    return BusinessCalendar.from_spec(
+        {"timezone": "America/New_York", "hours": {"daily": "22:00-06:00"}}
+    )
 
 
 # `make test` runs 60 examples a property; ACCORD_HYPOTHESIS_PROFILE=thorough runs 1500.

@@ -174,8 +174,18 @@ def test_night_shift_is_seven_then_nine_hours_on_dst_nights(nights: BusinessCale
 def test_europe_dst_nights() -> None:
     nights = calendar("Europe/London", {"daily": "22:00-06:00"})
     london = LONDON
-    assert nights.elapsed(datetime(2026, 3, 28, 12, tzinfo=london), datetime(2026, 3, 29, 12, tzinfo=london)) == 7 * H
-    assert nights.elapsed(datetime(2026, 10, 24, 12, tzinfo=london), datetime(2026, 10, 25, 12, tzinfo=london)) == 9 * H
+    assert (
+        nights.elapsed(
+            datetime(2026, 3, 28, 12, tzinfo=london), datetime(2026, 3, 29, 12, tzinfo=london)
+        )
+        == 7 * H
+    )
+    assert (
+        nights.elapsed(
+            datetime(2026, 10, 24, 12, tzinfo=london), datetime(2026, 10, 25, 12, tzinfo=london)
+        )
+        == 9 * H
+    )
 
 
 def test_half_hour_dst_of_lord_howe_island() -> None:
@@ -222,7 +232,9 @@ def test_leap_days() -> None:
     assert plain.elapsed(feb28, mar1) == 16 * H
     assert office.elapsed(feb28, mar1) == 8 * H
     # 2100 is not a leap year: Sunday 28 February is followed by Monday 1 March
-    assert plain.elapsed(datetime(2100, 2, 28, tzinfo=UTC), datetime(2100, 3, 2, tzinfo=UTC)) == 8 * H
+    assert (
+        plain.elapsed(datetime(2100, 2, 28, tzinfo=UTC), datetime(2100, 3, 2, tzinfo=UTC)) == 8 * H
+    )
 
 
 def test_year_one_and_year_9999() -> None:
@@ -231,7 +243,9 @@ def test_year_one_and_year_9999() -> None:
     assert plain.elapsed(datetime(1, 1, 1, tzinfo=UTC), datetime(1, 1, 8, tzinfo=UTC)) == 40 * H
     assert plain.add(datetime(1, 1, 1, tzinfo=UTC), H) == datetime(1, 1, 1, 10, tzinfo=UTC)
     # 31 December 9999 is a Friday
-    assert plain.add(datetime(9999, 12, 31, 16, tzinfo=UTC), H) == datetime(9999, 12, 31, 17, tzinfo=UTC)
+    assert plain.add(datetime(9999, 12, 31, 16, tzinfo=UTC), H) == datetime(
+        9999, 12, 31, 17, tzinfo=UTC
+    )
     with pytest.raises(CalendarError, match="1-9999"):
         plain.add(datetime(9999, 12, 31, 16, tzinfo=UTC), 2 * H)
 
@@ -239,7 +253,10 @@ def test_year_one_and_year_9999() -> None:
 def test_centuries_long_span_matches_numpy_business_days() -> None:
     plain = calendar("UTC", {"mon-fri": "09:00-17:00"})
     days = int(np.busday_count("1850-01-01", "2250-01-01"))
-    assert plain.elapsed(datetime(1850, 1, 1, tzinfo=UTC), datetime(2250, 1, 1, tzinfo=UTC)) == 8 * H * days
+    assert (
+        plain.elapsed(datetime(1850, 1, 1, tzinfo=UTC), datetime(2250, 1, 1, tzinfo=UTC))
+        == 8 * H * days
+    )
 
 
 def test_far_apart_queries_then_a_span_joining_them() -> None:
@@ -300,7 +317,9 @@ def test_open_intervals_are_clipped_to_the_span(office: BusinessCalendar) -> Non
 
 
 def _utc64(*moments: datetime) -> np.ndarray:
-    return np.array([m.astimezone(UTC).replace(tzinfo=None) for m in moments], dtype="datetime64[ns]")
+    return np.array(
+        [m.astimezone(UTC).replace(tzinfo=None) for m in moments], dtype="datetime64[ns]"
+    )
 
 
 def test_batch_propagates_nat_and_matches_scalar(office: BusinessCalendar) -> None:

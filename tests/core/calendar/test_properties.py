@@ -76,9 +76,9 @@ def instants() -> st.SearchStrategy[datetime]:
     )
 
 
-durations = st.integers(-2000 * 3600, 2000 * 3600).map(lambda s: timedelta(seconds=s)) | st.integers(
-    -(10**12), 10**12
-).map(lambda us: us * US)
+durations = st.integers(-2000 * 3600, 2000 * 3600).map(
+    lambda s: timedelta(seconds=s)
+) | st.integers(-(10**12), 10**12).map(lambda us: us * US)
 
 
 @PROPERTY
@@ -147,7 +147,9 @@ def _oracle_is_open(cal: BusinessCalendar, t: datetime) -> bool | None:
     """Open by reading local wall time, or None within a day of a UTC-offset change."""
     zone = cal.zone
     local = t.astimezone(zone)
-    offsets = {(t + k * timedelta(hours=10)).astimezone(zone).utcoffset() for k in (-3, -2, -1, 0, 1, 2, 3)}
+    offsets = {
+        (t + k * timedelta(hours=10)).astimezone(zone).utcoffset() for k in (-3, -2, -1, 0, 1, 2, 3)
+    }
     if len(offsets) > 1:
         return None
     minute = local.hour * 60 + local.minute + (local.second * 1_000_000 + local.microsecond) / 60e6
@@ -174,7 +176,9 @@ def test_is_open_agrees_with_reading_the_wall_clock(
 
 
 def _utc64(moments: list[datetime]) -> np.ndarray:
-    return np.array([m.astimezone(UTC).replace(tzinfo=None) for m in moments], dtype="datetime64[ns]")
+    return np.array(
+        [m.astimezone(UTC).replace(tzinfo=None) for m in moments], dtype="datetime64[ns]"
+    )
 
 
 @PROPERTY

@@ -76,12 +76,24 @@ def test_canonical_mapping_round_trips() -> None:
     ("spec", "where", "words"),
     [
         ({"hours": {"mon": "09:00-17:00"}}, "timezone", "missing"),
-        ({"timezone": "America/New_Yrok", "hours": {}}, "timezone", "unknown time zone 'America/New_Yrok'"),
+        (
+            {"timezone": "America/New_Yrok", "hours": {}},
+            "timezone",
+            "unknown time zone 'America/New_Yrok'",
+        ),
         ({"timezone": 5, "hours": {}}, "timezone", "expected an IANA zone name"),
         ({"timezone": "UTC"}, "hours", "missing"),
         ({"timezone": "UTC", "hours": ["09:00-17:00"]}, "hours", "expected a mapping of days"),
-        ({"timezone": "UTC", "hours": {"mon-fry": "09:00-17:00"}}, "hours.mon-fry", "unknown day 'fry'"),
-        ({"timezone": "UTC", "hours": {"mon-tue-wed": "09:00-17:00"}}, "hours.mon-tue-wed", "malformed day range"),
+        (
+            {"timezone": "UTC", "hours": {"mon-fry": "09:00-17:00"}},
+            "hours.mon-fry",
+            "unknown day 'fry'",
+        ),
+        (
+            {"timezone": "UTC", "hours": {"mon-tue-wed": "09:00-17:00"}},
+            "hours.mon-tue-wed",
+            "malformed day range",
+        ),
         ({"timezone": "UTC", "hours": {"mon": "9-17"}}, "hours.mon", "malformed hours '9-17'"),
         ({"timezone": "UTC", "hours": {"mon": "25:00-26:00"}}, "hours.mon", "not a time of day"),
         ({"timezone": "UTC", "hours": {"mon": "09:00-24:30"}}, "hours.mon", "after 24:00"),
@@ -103,12 +115,36 @@ def test_canonical_mapping_round_trips() -> None:
             "of Sunday run into Monday's",
         ),
         ({**NY_OFFICE, "holidays": {"country": "XX"}}, "holidays.country", "unknown country 'XX'"),
-        ({**NY_OFFICE, "holidays": {"country": "US", "subdivision": "ZZ"}}, "holidays.subdivision", "unknown subdivision 'ZZ' of US"),
-        ({**NY_OFFICE, "holidays": {"subdivision": "NY"}}, "holidays.subdivision", "needs a country"),
-        ({**NY_OFFICE, "holidays": {"dates": ["2026-13-01"]}}, "holidays.dates[0]", "expected a date YYYY-MM-DD, got '2026-13-01'"),
-        ({**NY_OFFICE, "holidays": {"dates": "2026-12-24"}}, "holidays.dates", "expected a list of dates"),
-        ({**NY_OFFICE, "holidays": {"date": ["2026-12-24"]}}, "holidays.date", "unknown key; expected one of country"),
-        ({**NY_OFFICE, "hour": {}}, "hour", "unknown key; expected one of timezone, hours, holidays"),
+        (
+            {**NY_OFFICE, "holidays": {"country": "US", "subdivision": "ZZ"}},
+            "holidays.subdivision",
+            "unknown subdivision 'ZZ' of US",
+        ),
+        (
+            {**NY_OFFICE, "holidays": {"subdivision": "NY"}},
+            "holidays.subdivision",
+            "needs a country",
+        ),
+        (
+            {**NY_OFFICE, "holidays": {"dates": ["2026-13-01"]}},
+            "holidays.dates[0]",
+            "expected a date YYYY-MM-DD, got '2026-13-01'",
+        ),
+        (
+            {**NY_OFFICE, "holidays": {"dates": "2026-12-24"}},
+            "holidays.dates",
+            "expected a list of dates",
+        ),
+        (
+            {**NY_OFFICE, "holidays": {"date": ["2026-12-24"]}},
+            "holidays.date",
+            "unknown key; expected one of country",
+        ),
+        (
+            {**NY_OFFICE, "hour": {}},
+            "hour",
+            "unknown key; expected one of timezone, hours, holidays",
+        ),
     ],
 )
 def test_mistakes_name_the_key_the_value_and_what_was_expected(

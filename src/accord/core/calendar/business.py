@@ -42,6 +42,9 @@ _MIN_YEAR, _MAX_YEAR = 1, 9999
 _FAR_PAST = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // _US - 2 * _DAY_US
 _FAR_FUTURE = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - _EPOCH) // _US + 2 * _DAY_US
 _NAT = np.iinfo(np.int64).min
+_NS = timedelta(microseconds=1) / 1000
+_NS_MAX = np.iinfo(np.int64).max
+_NS_FIRST_YEAR, _NS_LAST_YEAR = 1678, 2261  # the years datetime64[ns] holds whole
 _YEARS_AROUND = 2  # years laid out on each side of a query, so neighbouring queries reuse them
 _MERGE_GAP = 16  # a query this many years from a laid-out range extends it instead of starting anew
 
@@ -291,8 +294,18 @@ class BusinessCalendar:
             return np.zeros(a.shape, dtype="timedelta64[ns]")
         low = min(int(a.min()), int(b.min())) // 1000
         high = -(-max(int(a.max()), int(b.max())) // 1000)
-        seg = self._cover(low, high)
-        result = seg.business_before_ns(b) - seg.business_before_ns(a)
+        seg = self._batch_segment(low, high)
+        if seg is not None:
+            result = seg.business_before_ns(b) - seg.business_before_ns(a)
+        else:  # a data set spanning centuries of open time: exact, one by one
+            result = np.array(
+                [
+                    self.elapsed(_EPOCH + (x // 1000) * _US, _EPOCH + (y // 1000) * _US) // _NS
+                    + (y % 1000 - x % 1000)
+                    for x, y in zip(a.tolist(), b.tolist(), strict=True)
+                ],
+                dtype=np.int64,
+            ).reshape(a.shape)
         if not all_valid:
             result[~valid] = _NAT
         return result.view("timedelta64[ns]")
@@ -311,28 +324,58 @@ class BusinessCalendar:
         d = np.where(valid, d, 0)
         result = a.copy()
         if a.size:
-            low, high = int(a.min()) // 1000, -(-int(a.max()) // 1000)
-            seg = self._cover(low, high)
-            forward, backward = d > 0, d < 0
-            while True:
-                target = seg.business_before_ns(a) + d
-                j = np.searchsorted(seg.upto_ns, target, side="left")
-                j_back = np.searchsorted(seg.before_ns, target, side="right") - 1
-                last = len(seg.starts) - 1
-                jf = np.minimum(j, last)
-                ahead = seg.starts_ns[jf] + (target - seg.before_ns[jf])
-                behind = seg.starts_ns[j_back] + (target - seg.before_ns[j_back])
-                short_forward = forward & ((j > last) | (ahead > seg.valid_to * 1000))
-                short_backward = backward & ((j_back < 1) | (behind < seg.valid_from * 1000))
-                if short_forward.any():
-                    seg = self._grow(seg, forward=True)
-                elif short_backward.any():
-                    seg = self._grow(seg, forward=False)
-                else:
-                    break
-            result = np.where(forward, ahead, np.where(backward, behind, a))
+            result = self._add_ns(a, d)
         result[~valid] = _NAT
         return result.view("datetime64[ns]")
+
+    def _add_ns(self, a: I64, d: I64) -> I64:
+        low, high = int(a.min()) // 1000, -(-int(a.max()) // 1000)
+        seg = self._batch_segment(low, high)
+        forward, backward = d > 0, d < 0
+        any_backward = bool(backward.any())
+        while seg is not None:
+            target = seg.business_before_ns(a) + d
+            last = len(seg.starts) - 1
+            j = np.minimum(seg.find_upto.left(target), last + 1)
+            ahead = seg.starts_ns[np.minimum(j, last)] + (
+                target - seg.before_ns[np.minimum(j, last)]
+            )
+            short = forward & ((j > last) | (ahead > seg.valid_to_ns))
+            if short.any():
+                seg = self._grow_batch(seg, forward=True)
+                continue
+            if not any_backward:
+                return np.where(forward, ahead, a)
+            j_back = seg.find_before.right(target) - 1
+            behind = seg.starts_ns[j_back] + (target - seg.before_ns[j_back])
+            if (backward & ((j_back < 1) | (behind < seg.valid_from_ns))).any():
+                seg = self._grow_batch(seg, forward=False)
+                continue
+            return np.where(forward, ahead, np.where(backward, behind, a))
+        # beyond what nanoseconds can lay out: exact, one by one
+        found = [
+            self._add_micros(x // 1000, (x % 1000 + y) // 1000) * 1000 + (x % 1000 + y) % 1000
+            if y
+            else x
+            for x, y in zip(a.tolist(), d.tolist(), strict=True)
+        ]
+        if max(found) > _NS_MAX or min(found) < -_NS_MAX:
+            raise CalendarError("a deadline falls outside the years 1678-2261 of datetime64[ns]")
+        return np.array(found, dtype=np.int64).reshape(a.shape)
+
+    def _batch_segment(self, low: int, high: int) -> Segment | None:
+        """A segment for ``[low, high]`` whose figures fit nanoseconds, or None if none can."""
+        seg = self._cover(low, high)
+        if seg.fits_nanoseconds:
+            return seg
+        first = max(_NS_FIRST_YEAR, _year_of(low) - _YEARS_AROUND)
+        last = min(_NS_LAST_YEAR, _year_of(high) + _YEARS_AROUND)
+        seg = self._build(first, last)
+        return seg if seg.fits_nanoseconds and seg.covers(low, high) else None
+
+    def _grow_batch(self, seg: Segment, *, forward: bool) -> Segment | None:
+        grown = self._grow(seg, forward=forward)
+        return grown if grown.fits_nanoseconds else None
 
     # ------------------------------------------------------------------ laying out the years
 
@@ -386,16 +429,19 @@ class BusinessCalendar:
                 first, last = min(first, seg.first_year), max(last, seg.last_year)
             else:
                 kept.append(seg)
+        seg = self._build(first, last)
+        self._segments = [*kept, seg]
+        self._segment = seg
+        return seg
+
+    def _build(self, first: int, last: int) -> Segment:
         intervals: list[tuple[int, int]] = []
         for year in range(first, last + 1):
             intervals.extend(self._intervals_of(year))
         origin = self._local_micros(date(first, 1, 1), 0) - _DAY_US
         valid_from = origin if first == _MIN_YEAR else self._local_micros(date(first, 1, 3), 0)
         valid_to = _FAR_FUTURE if last == _MAX_YEAR else self._local_micros(date(last, 12, 31), 0)
-        seg = Segment.build(first, last, origin, valid_from, valid_to, intervals)
-        self._segments = [*kept, seg]
-        self._segment = seg
-        return seg
+        return Segment.build(first, last, origin, valid_from, valid_to, intervals)
 
     def _intervals_of(self, year: int) -> list[tuple[int, int]]:
         """Raw UTC intervals of every open period that starts on a local date of ``year``."""

@@ -81,7 +81,25 @@ class Segment:
     def total(self) -> int:
         return self.upto[-1]
 
-    # numpy views, built on first batch use and kept with the segment
+    # numpy views for the batch forms, built on first batch use and kept with the segment
+
+    @cached_property
+    def fits_nanoseconds(self) -> bool:
+        """Whether every instant and running total fits ``int64`` nanoseconds (years 1678-2261)."""
+        return (
+            self.starts[0] >= -_NS_LIMIT_US
+            and self.ends[-1] <= _NS_LIMIT_US
+            and self.total <= _NS_LIMIT_US
+        )
+
+    @property
+    def valid_from_ns(self) -> int:
+        return max(self.valid_from, -_NS_LIMIT_US) * 1000
+
+    @property
+    def valid_to_ns(self) -> int:
+        return min(self.valid_to, _NS_LIMIT_US) * 1000
+
     @cached_property
     def starts_ns(self) -> I64:
         return np.asarray(self.starts, dtype=np.int64) * 1000
@@ -98,8 +116,75 @@ class Segment:
     def upto_ns(self) -> I64:
         return np.asarray(self.upto, dtype=np.int64) * 1000
 
+    @cached_property
+    def find_start(self) -> SortedLookup:
+        return SortedLookup(self.starts_ns)
+
+    @cached_property
+    def find_upto(self) -> SortedLookup:
+        return SortedLookup(self.upto_ns)
+
+    @cached_property
+    def find_before(self) -> SortedLookup:
+        return SortedLookup(self.before_ns)
+
     def business_before_ns(self, instants: I64) -> I64:
-        """``F(t)`` for each instant (nanoseconds), relative to this segment's start."""
-        index = np.searchsorted(self.starts_ns, instants, side="right") - 1
-        starts = self.starts_ns[index]
-        return self.before_ns[index] + np.minimum(instants, self.ends_ns[index]) - starts
+        """``F(t)`` for each instant (nanoseconds, at or after the origin), from the origin."""
+        index = self.find_start.right(instants) - 1
+        return (
+            self.before_ns[index]
+            + np.minimum(instants, self.ends_ns[index])
+            - self.starts_ns[index]
+        )
+
+
+_NS_LIMIT_US = (2**63 - 1) // 1000 - 1
+
+
+class SortedLookup:
+    """``np.searchsorted`` on fixed sorted keys, in a few vector steps instead of a binary search.
+
+    The key range is cut into power-of-two buckets, about four per key; a table holds the answer
+    at each bucket's start, and a query steps over the few keys inside its bucket. For the random
+    instants of a data set this is several times faster than ``searchsorted``'s binary search.
+    Answers are exact for any query.
+    """
+
+    def __init__(self, keys: I64) -> None:
+        self.keys = keys
+        self.low = int(keys[0])
+        self.high = int(keys[-1])
+        count = len(keys)
+        width = max(1, (self.high - self.low) // (4 * count))
+        self.shift = width.bit_length() - 1
+        buckets = ((self.high - self.low) >> self.shift) + 1
+        edges = self.low + (np.arange(buckets, dtype=np.int64) << self.shift)
+        self._right = np.searchsorted(keys, edges, side="right")
+        self._left = np.searchsorted(keys, edges, side="left")
+        # keys strictly inside a bucket, plus the one at the next edge: the most steps a query takes
+        self.steps = int(np.diff(np.append(self._left, count)).max(initial=0)) + 1
+        self._padded = np.append(keys, np.iinfo(np.int64).max)
+
+    def _bucket(self, queries: I64) -> I64:
+        offsets = np.clip(queries, self.low, self.high) - self.low
+        return offsets >> self.shift
+
+    def right(self, queries: I64) -> I64:
+        """``np.searchsorted(keys, queries, side="right")``."""
+        found = self._right[self._bucket(queries)]
+        padded = self._padded
+        for _ in range(self.steps):
+            found += padded[found] <= queries
+        if self.low > int(queries.min(initial=self.low)):
+            found[queries < self.low] = 0
+        return found
+
+    def left(self, queries: I64) -> I64:
+        """``np.searchsorted(keys, queries, side="left")``."""
+        found = self._left[self._bucket(queries)]
+        padded = self._padded
+        for _ in range(self.steps):
+            found += padded[found] < queries
+        if self.low > int(queries.min(initial=self.low)):
+            found[queries < self.low] = 0
+        return found
