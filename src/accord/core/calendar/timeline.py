@@ -14,7 +14,7 @@ exact, so the scalar and batch forms agree to the microsecond.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -38,10 +38,10 @@ class Segment:
     last_year: int
     valid_from: int
     valid_to: int
-    starts: list[int]
-    ends: list[int]
-    before: list[int]
-    upto: list[int]
+    starts: list[int] = field(repr=False)
+    ends: list[int] = field(repr=False)
+    before: list[int] = field(repr=False)
+    upto: list[int] = field(repr=False)
 
     @classmethod
     def build(
