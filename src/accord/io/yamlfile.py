@@ -14,14 +14,28 @@ from accord.core.errors import SpecError
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader, except that a malformed date stays text for the schema to report."""
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
 class YamlDocument:
     """A parsed YAML file and the node tree that remembers where each value was written."""
 
     def __init__(self, text: str, source: str) -> None:
         self.source = source
         try:
-            self.node = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data: Any = yaml.safe_load(text)
+            self.node = yaml.compose(text, Loader=_Loader)
+            self.data: Any = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark is not None else ""

@@ -1,0 +1,43 @@
+"""Calendar files: errors point at the file and line a person must fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from accord import SpecError
+from accord.io.yamlfile import YamlDocument, load_calendar
+
+
+def test_line_of_nested_keys_and_list_items() -> None:
+    doc = YamlDocument(
+        "timezone: UTC\nhours:\n  mon: 09:00-17:00\nholidays:\n  dates:\n    - 2026-01-02\n    - nope\n",
+        "cal.yaml",
+    )
+    assert doc.line_of("hours.mon") == 3
+    assert doc.line_of("holidays.dates[1]") == 7
+    assert doc.line_of("holidays.missing") == 4
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("timezone: UTC\nhours: [unclosed\n")
+    with pytest.raises(SpecError, match=r"broken.yaml: line \d+: not valid YAML"):
+        load_calendar(path)
+
+
+def test_bad_date_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "cal.yaml"
+    path.write_text("timezone: UTC\nhours: 24x7\nholidays:\n  dates: [2026-01-01, 2026-02-30]\n")
+    with pytest.raises(SpecError) as caught:
+        load_calendar(path)
+    assert str(caught.value) == (
+        f"{path}:4: holidays.dates[1]: expected a date YYYY-MM-DD, got '2026-02-30'"
+    )
+
+
+def test_example_calendars_load() -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples" / "calendars"
+    for path in sorted(examples.glob("*.yaml")):
+        assert load_calendar(path).spec.timezone
