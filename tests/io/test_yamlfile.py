@@ -12,7 +12,8 @@ from accord.io.yamlfile import YamlDocument, load_calendar
 
 def test_line_of_nested_keys_and_list_items() -> None:
     doc = YamlDocument(
-        "timezone: UTC\nhours:\n  mon: 09:00-17:00\nholidays:\n  dates:\n    - 2026-01-02\n    - nope\n",
+        "timezone: UTC\nhours:\n  mon: 09:00-17:00\n"
+        "holidays:\n  dates:\n    - 2026-01-02\n    - nope\n",
         "cal.yaml",
     )
     assert doc.line_of("hours.mon") == 3

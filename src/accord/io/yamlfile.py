@@ -35,7 +35,7 @@ class YamlDocument:
         self.source = source
         try:
             self.node = yaml.compose(text, Loader=_Loader)
-            self.data: Any = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
+            self.data: Any = yaml.load(text, Loader=_Loader)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark is not None else ""
