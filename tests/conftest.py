@@ -1,10 +1,19 @@
-"""Shared test set-up: the peer adapters in benchmarks/ are importable as `peers`."""
+"""Shared test set-up: the peer adapters of benchmarks/peers.py are importable as `peers`.
+
+The module is loaded by path, not by putting benchmarks/ on sys.path, where
+benchmarks/calendar.py would shadow the standard library's `calendar`.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-if str(BENCHMARKS) not in sys.path:
-    sys.path.insert(0, str(BENCHMARKS))
+PEERS = Path(__file__).resolve().parents[1] / "benchmarks" / "peers.py"
+if "peers" not in sys.modules:
+    spec = importlib.util.spec_from_file_location("peers", PEERS)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["peers"] = module
+    spec.loader.exec_module(module)
