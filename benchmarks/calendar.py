@@ -142,10 +142,8 @@ def run_calendar(name: str, inputs: Inputs, repeats: int) -> list[tuple[str, lis
         inputs.long_ends,
         inputs.durations,
     )
-    cal.elapsed(
-        LOW, HIGH + timedelta(days=60)
-    )  # lay the years out before timing, as a service would
-    sections: list[tuple[str, list[Line]]] = []
+    cal.elapsed(LOW, HIGH + timedelta(days=60))  # lay the years out first, as a service would
+    scalar_lines: list[Line] = []
     scalar_cases = [
         ("elapsed short", cal.elapsed, shorts),
         ("elapsed long", cal.elapsed, longs),
