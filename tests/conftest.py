@@ -13,7 +13,8 @@ from pathlib import Path
 PEERS = Path(__file__).resolve().parents[1] / "benchmarks" / "peers.py"
 if "peers" not in sys.modules:
     spec = importlib.util.spec_from_file_location("peers", PEERS)
-    assert spec is not None and spec.loader is not None
+    if spec is None or spec.loader is None:
+        raise ImportError(PEERS)
     module = importlib.util.module_from_spec(spec)
     sys.modules["peers"] = module
     spec.loader.exec_module(module)

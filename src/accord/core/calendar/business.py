@@ -31,13 +31,16 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from accord.core.calendar.spec import DAY_NAMES, CalendarSpec, DailyHours, parse_calendar_spec
+from accord.core.calendar.spec import DAY_NAMES, CalendarSpec, parse_calendar_spec
 from accord.core.calendar.timeline import I64, Segment
 from accord.core.errors import CalendarError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _DAY_US = 86_400_000_000
+_MINUTE_US = 60_000_000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_MAX_ORDINAL = date.max.toordinal()
 _MIN_YEAR, _MAX_YEAR = 1, 9999
 _FAR_PAST = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // _US - 2 * _DAY_US
 _FAR_FUTURE = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - _EPOCH) // _US + 2 * _DAY_US
@@ -435,6 +438,7 @@ class BusinessCalendar:
         return seg
 
     def _build(self, first: int, last: int) -> Segment:
+        self._prefetch_holidays(first, last)
         intervals: list[tuple[int, int]] = []
         for year in range(first, last + 1):
             intervals.extend(self._intervals_of(year))
@@ -444,27 +448,64 @@ class BusinessCalendar:
         return Segment.build(first, last, origin, valid_from, valid_to, intervals)
 
     def _intervals_of(self, year: int) -> list[tuple[int, int]]:
-        """Raw UTC intervals of every open period that starts on a local date of ``year``."""
+        """Raw UTC intervals of every open period that starts on a local date of ``year``.
+
+        Days whose UTC offset is the same at their midnight and two midnights later (every day
+        but the few around a clock change) are converted with integer arithmetic; the others
+        through ``zoneinfo``, which applies the gap and fold rules.
+        """
         cached = self._year_intervals.get(year)
         if cached is not None:
             return cached
         closed = self._holidays_of(year)
         week = self.spec.week
-        intervals = []
-        day = date(year, 1, 1)
-        one_day = timedelta(days=1)
-        while day.year == year:
-            if day not in closed:
-                for hours in week[day.weekday()]:
-                    intervals.append(self._local_interval(day, hours))
-            if day == date.max:
-                break
-            day += one_day
+        first = date(year, 1, 1).toordinal()
+        last = date(year, 12, 31).toordinal()
+        offsets = self._offsets_at_midnight(first, last + 2)
+        intervals: list[tuple[int, int]] = []
+        for ordinal in range(first, last + 1):
+            day = date.fromordinal(ordinal)
+            hours = week[day.weekday()]
+            if not hours or day in closed:
+                continue
+            offset = offsets[ordinal - first]
+            if offset is not None and offset == offsets[ordinal - first + 2]:
+                midnight = (ordinal - _EPOCH_ORDINAL) * _DAY_US - offset
+                intervals.extend(
+                    (midnight + h.start * _MINUTE_US, midnight + h.end * _MINUTE_US) for h in hours
+                )
+            else:
+                intervals.extend(
+                    (self._local_micros(day, h.start), self._local_micros(day, h.end))
+                    for h in hours
+                )
         self._year_intervals[year] = intervals
         return intervals
 
-    def _local_interval(self, day: date, hours: DailyHours) -> tuple[int, int]:
-        return self._local_micros(day, hours.start), self._local_micros(day, hours.end)
+    def _offsets_at_midnight(self, first: int, last: int) -> list[int | None]:
+        """The zone's UTC offset (microseconds) at local midnight of days ``first..last``.
+
+        Read once a week, and day by day only in the weeks where it changed: zones change
+        offset a few times a year at most, never twice within a week.
+        """
+        weekly = {n: self._offset_at_midnight(n) for n in range(first, last + 7, 7)}
+        offsets: list[int | None] = []
+        for week_start in range(first, last + 1, 7):
+            here, there = weekly[week_start], weekly[week_start + 7]
+            days = range(week_start, min(week_start + 7, last + 1))
+            if here == there:
+                offsets.extend(here for _ in days)
+            else:
+                offsets.extend(self._offset_at_midnight(n) for n in days)
+        return offsets
+
+    def _offset_at_midnight(self, ordinal: int) -> int | None:
+        """The zone's UTC offset (microseconds) at local midnight of a day; None past year 9999."""
+        if ordinal > _MAX_ORDINAL:
+            return None
+        day = date.fromordinal(ordinal)
+        offset = datetime(day.year, day.month, day.day, tzinfo=self.zone).utcoffset()
+        return None if offset is None else offset // _US
 
     def _local_micros(self, day: date, minutes: int) -> int:
         """The instant of a local wall time (fold 0: gaps move forward, repeats take the first)."""
@@ -475,6 +516,18 @@ class BusinessCalendar:
             return _FAR_FUTURE
         return (wall - _EPOCH) // _US
 
+    def _prefetch_holidays(self, first: int, last: int) -> None:
+        """Read the public holidays of many years in one call (much faster than year by year)."""
+        rule = self.spec.holidays
+        missing = [y for y in range(first, last + 1) if y not in self._year_holidays]
+        if not rule.country or len(missing) < 2:
+            return
+        found = _public_holidays(rule.country, rule.subdivision, missing)
+        for year in missing:
+            days = {d: n for d, n in found.items() if d.year == year}
+            days.update((d, n) for d, n in rule.dates.items() if d.year == year)
+            self._year_holidays[year] = days
+
     def _holidays_of(self, year: int) -> dict[date, str]:
         cached = self._year_holidays.get(year)
         if cached is not None:
@@ -482,17 +535,17 @@ class BusinessCalendar:
         rule = self.spec.holidays
         found: dict[date, str] = {}
         if rule.country:
-            found.update(_public_holidays(rule.country, rule.subdivision, year))
+            found.update(_public_holidays(rule.country, rule.subdivision, [year]))
         found.update((d, n) for d, n in rule.dates.items() if d.year == year)
         self._year_holidays[year] = found
         return found
 
 
-def _public_holidays(country: str, subdivision: str | None, year: int) -> dict[date, str]:
+def _public_holidays(country: str, subdivision: str | None, years: list[int]) -> dict[date, str]:
     import holidays
 
     try:
-        found = holidays.country_holidays(country, subdiv=subdivision, years=[year])
+        found = holidays.country_holidays(country, subdiv=subdivision, years=years)
     except (
         NotImplementedError,
         ValueError,
