@@ -86,6 +86,10 @@ def _format_span(span: timedelta) -> str:
     return f"{sign}{text}{seconds:02d}s" if seconds else f"{sign}{text}"
 
 
+def _short(moment: datetime) -> str:
+    return moment.strftime("%a %Y-%m-%d %H:%M %Z")
+
+
 def _load(path: Path) -> BusinessCalendar:
     try:
         return load_calendar(path)
@@ -170,7 +174,7 @@ def demo() -> None:
         "ticket opened",
         "target",
         "deadline",
-        "business time until deadline",
+        "business time",
     ):
         table.add_column(column)
     cases = [
@@ -184,10 +188,10 @@ def demo() -> None:
         start = parse_instant(opened, calendar, "opened")
         deadline = calendar.add(start, parse_duration(target))
         table.add_row(
-            name,
-            start.isoformat(),
+            name.removesuffix(".yaml"),
+            _short(start),
             target,
-            deadline.isoformat(),
+            _short(deadline),
             _format_span(calendar.elapsed(start, deadline)),
         )
     console.print(table)

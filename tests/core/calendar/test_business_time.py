@@ -343,3 +343,8 @@ def test_batch_rejects_wrong_dtypes_and_shapes(office: BusinessCalendar) -> None
         office.elapsed_many(starts, np.concatenate([starts, starts]))
     with pytest.raises(CalendarError, match="timedelta64"):
         office.add_many(starts, np.array([3600]))
+
+
+def test_duration_must_be_a_timedelta(office: BusinessCalendar) -> None:
+    with pytest.raises(CalendarError, match="expected a timedelta duration, got int 3600"):
+        office.add(ny(2026, 3, 10, 9), 3600)  # type: ignore[arg-type]

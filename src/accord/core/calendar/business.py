@@ -175,6 +175,10 @@ class BusinessCalendar:
         opens.
         """
         a = to_micros(start)
+        if not isinstance(duration, timedelta):
+            raise CalendarError(
+                f"expected a timedelta duration, got {type(duration).__name__} {duration!r}"
+            )
         step = duration // _US
         if step == 0:
             return start.astimezone(self.zone)
