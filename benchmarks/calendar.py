@@ -249,9 +249,7 @@ def main() -> None:
     count = 10_000 if args.quick else 100_000
     versions = peers.versions()
     print(f"Python {sys.version.split()[0]}; " + ", ".join(f"{k} {v}" for k, v in versions.items()))
-    print(
-        f"{count:,} inputs per case; best of {args.repeats}; ratio = Accord's speed / the peer's\n"
-    )
+    print(f"{count:,} inputs per case; best of {args.repeats}; ratio = Accord / peer\n")
     for name in ("office", "night", "always"):
         inputs = make_inputs(count, NY if name != "always" else ZoneInfo("UTC"))
         for title, lines in run_calendar(name, inputs, args.repeats):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
@@ -32,11 +32,12 @@ import numpy as np
 import numpy.typing as npt
 
 from accord.core.calendar.spec import DAY_NAMES, CalendarSpec, parse_calendar_spec
-from accord.core.calendar.timeline import I64, Segment
+from accord.core.calendar.timeline import I64, Lists, Segment, T
 from accord.core.errors import CalendarError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
+_ZERO = timedelta(0)
 _DAY_US = 86_400_000_000
 _MINUTE_US = 60_000_000
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -148,24 +149,24 @@ class BusinessCalendar:
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """Business time inside ``[start, end)``; negative when ``end`` is before ``start``."""
         try:
-            a = (start - _EPOCH) // _US
-            b = (end - _EPOCH) // _US
+            a = start - _EPOCH
+            b = end - _EPOCH
         except TypeError:
             to_micros(start)
             to_micros(end)
             raise
         seg = self._segment
+        view = seg.deltas
         low, high = (a, b) if a <= b else (b, a)
-        if not (seg.valid_from <= low and high <= seg.valid_to):
-            seg = self._cover(low, high)
-        starts, ends, before = seg.starts, seg.ends, seg.before
+        if not (view.valid_from <= low and high <= view.valid_to):
+            view = self._cover(low // _US, high // _US).deltas
+        starts, ends, before = view.starts, view.ends, view.before
         i = bisect_right(starts, a) - 1
         end_i = ends[i]
-        business_a = before[i] + (a if a < end_i else end_i) - starts[i]
+        business_a = before[i] + ((a if a < end_i else end_i) - starts[i])
         j = bisect_right(starts, b) - 1
         end_j = ends[j]
-        business_b = before[j] + (b if b < end_j else end_j) - starts[j]
-        return _US * (business_b - business_a)
+        return before[j] + ((b if b < end_j else end_j) - starts[j]) - business_a
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The deadline: the earliest instant ``t >= start`` with ``elapsed(start, t) == duration``.
@@ -174,35 +175,49 @@ class BusinessCalendar:
         a negative one counts backwards. Raises :class:`CalendarError` when the calendar never
         opens.
         """
-        a = to_micros(start)
+        try:
+            a = start - _EPOCH
+        except TypeError:
+            to_micros(start)
+            raise
         if not isinstance(duration, timedelta):
             raise CalendarError(
                 f"expected a timedelta duration, got {type(duration).__name__} {duration!r}"
             )
-        step = duration // _US
-        if step == 0:
+        if not duration:
             return start.astimezone(self.zone)
-        return self._to_datetime(self._add_micros(a, step))
+        deadline = self._deadline(a, duration, duration > _ZERO, _deltas, a // _US)
+        try:
+            return (_EPOCH + deadline).astimezone(self.zone)
+        except OverflowError:
+            raise CalendarError(
+                "the deadline falls outside the years 1-9999 that datetime can hold"
+            ) from None
 
-    def _add_micros(self, a: int, step: int) -> int:
+    def _deadline(
+        self, a: T, step: T, forward: bool, view_of: Callable[[Segment], Lists[T]], at: int
+    ) -> T:
+        """Where ``step`` of business time from ``a`` ends, in the unit of ``view_of``."""
         seg = self._segment
-        if not (seg.valid_from <= a <= seg.valid_to):
-            seg = self._cover(a, a)
+        view = view_of(seg)
+        if not (view.valid_from <= a <= view.valid_to):
+            seg = self._cover(at, at)
+            view = view_of(seg)
         while True:
-            starts, ends, before, upto = seg.starts, seg.ends, seg.before, seg.upto
+            starts, ends, before, upto = view.starts, view.ends, view.before, view.upto
             i = bisect_right(starts, a) - 1
             end_i = ends[i]
-            target = before[i] + (a if a < end_i else end_i) - starts[i] + step
-            if step > 0:
+            target = before[i] + ((a if a < end_i else end_i) - starts[i]) + step
+            if forward:
                 j = bisect_left(upto, target)
-                if j < len(upto) and (t := starts[j] + target - before[j]) <= seg.valid_to:
+                if j < len(upto) and (t := starts[j] + (target - before[j])) <= view.valid_to:
                     return t
-                seg = self._grow(seg, forward=True)
             else:
                 j = bisect_right(before, target) - 1
-                if j >= 1 and (t := starts[j] + target - before[j]) >= seg.valid_from:
+                if j >= 1 and (t := starts[j] + (target - before[j])) >= view.valid_from:
                     return t
-                seg = self._grow(seg, forward=False)
+            seg = self._grow(seg, forward=forward)
+            view = view_of(seg)
 
     def is_open(self, moment: datetime) -> bool:
         """Whether the calendar is open at this instant (intervals are closed at their end)."""
@@ -361,7 +376,8 @@ class BusinessCalendar:
             return np.where(forward, ahead, np.where(backward, behind, a))
         # beyond what nanoseconds can lay out: exact, one by one
         found = [
-            self._add_micros(x // 1000, (x % 1000 + y) // 1000) * 1000 + (x % 1000 + y) % 1000
+            self._deadline(x // 1000, (x % 1000 + y) // 1000, y > 0, _micros, x // 1000) * 1000
+            + (x % 1000 + y) % 1000
             if y
             else x
             for x, y in zip(a.tolist(), d.tolist(), strict=True)
@@ -543,6 +559,14 @@ class BusinessCalendar:
         found.update((d, n) for d, n in rule.dates.items() if d.year == year)
         self._year_holidays[year] = found
         return found
+
+
+def _deltas(seg: Segment) -> Lists[timedelta]:
+    return seg.deltas
+
+
+def _micros(seg: Segment) -> Lists[int]:
+    return seg.micros
 
 
 def _public_holidays(country: str, subdivision: str | None, years: list[int]) -> dict[date, str]:
