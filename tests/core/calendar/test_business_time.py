@@ -348,3 +348,11 @@ def test_batch_rejects_wrong_dtypes_and_shapes(office: BusinessCalendar) -> None
 def test_duration_must_be_a_timedelta(office: BusinessCalendar) -> None:
     with pytest.raises(CalendarError, match="expected a timedelta duration, got int 3600"):
         office.add(ny(2026, 3, 10, 9), 3600)  # type: ignore[arg-type]
+
+
+def test_batch_deadline_beyond_datetime64_range_is_an_error() -> None:
+    start = np.array(["2200-01-01"], dtype="datetime64[ns]")
+    far = np.array([100 * 365 * 24], dtype="timedelta64[h]")
+    for cal in (BusinessCalendar.always_open(), calendar("UTC", {"mon-fri": "09:00-17:00"})):
+        with pytest.raises(CalendarError, match="1678-2261"):
+            cal.add_many(start, far)

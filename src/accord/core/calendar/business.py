@@ -316,8 +316,10 @@ class BusinessCalendar:
             return np.zeros(a.shape, dtype="timedelta64[ns]")
         low = min(int(a.min()), int(b.min())) // 1000
         high = -(-max(int(a.max()), int(b.max())) // 1000)
-        seg = self._batch_segment(low, high)
-        if seg is not None:
+        seg = None if self.spec.always_open else self._batch_segment(low, high)
+        if self.spec.always_open:  # every instant is open: business time is real time
+            result = b - a
+        elif seg is not None:
             result = seg.business_before_ns(b) - seg.business_before_ns(a)
         else:  # a data set spanning centuries of open time: exact, one by one
             result = np.array(
@@ -351,6 +353,13 @@ class BusinessCalendar:
         return result.view("datetime64[ns]")
 
     def _add_ns(self, a: I64, d: I64) -> I64:
+        if self.spec.always_open:  # every instant is open: business time is real time
+            result = a + d
+            if ((d > 0) & (result < a)).any() or ((d < 0) & (result > a)).any():
+                raise CalendarError(
+                    "a deadline falls outside the years 1678-2261 of datetime64[ns]"
+                )
+            return result
         low, high = int(a.min()) // 1000, -(-int(a.max()) // 1000)
         seg = self._batch_segment(low, high)
         forward, backward = d > 0, d < 0
