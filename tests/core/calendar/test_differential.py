@@ -90,56 +90,52 @@ def _ns(moments: list[datetime]) -> np.ndarray:
     )
 
 
-@pytest.mark.parametrize("name", ["office", "night", "always"])
-def test_workclock_batch_agrees_with_accord_batch(name: str) -> None:
-    rng = random.Random(f"workclock-batch-{name}")
-    ours, theirs = accord(name), peers.make("workclock", name)
+def assert_same_batches(
+    ours: BusinessCalendar, theirs: peers.PeerCal, rng: random.Random, both_ways: bool
+) -> None:
     pairs = random_pairs(rng, 20_000, timedelta(days=400))
     starts, ends = _ns([a for a, _ in pairs]), _ns([b for _, b in pairs])
-    assert np.array_equal(
-        ours.elapsed_many(starts, ends).view(np.int64), peers.elapsed_many(theirs, starts, ends)
-    )
+    directions = [(starts, ends), (ends, starts)] if both_ways else [(starts, ends)]
+    for first, second in directions:
+        assert np.array_equal(
+            ours.elapsed_many(first, second).view(np.int64),
+            peers.elapsed_many(theirs, first, second),
+        )
     durations = np.array(random_durations(rng, len(pairs)), dtype="timedelta64[ns]")
     assert np.array_equal(
         ours.add_many(starts, durations).view(np.int64), peers.add_many(theirs, starts, durations)
     )
+
+
+def assert_same_forward_answers(peer: str, count: int, max_span: timedelta) -> None:
+    rng = random.Random(peer)
+    ours, theirs = accord("office"), peers.make(peer, "office")
+    for a, b in random_pairs(rng, count, max_span):
+        assert ours.elapsed(a, b) == peers.elapsed(theirs, a, b), (a, b)
+    starts, durations = random_instants(rng, count), random_durations(rng, count)
+    for start, duration in zip(starts, durations, strict=True):
+        assert ours.add(start, duration) == peers.add(theirs, start, duration), (start, duration)
+
+
+@pytest.mark.parametrize("name", ["office", "night", "always"])
+def test_workclock_batch_agrees_with_accord_batch(name: str) -> None:
+    rng = random.Random(f"workclock-batch-{name}")
+    assert_same_batches(accord(name), peers.make("workclock", name), rng, both_ways=False)
 
 
 def test_numpy_busday_idiom_agrees_on_the_plain_office() -> None:
     rng = random.Random("numpy")
-    ours, theirs = accord("office"), peers.make("numpy", "office")
-    pairs = random_pairs(rng, 20_000, timedelta(days=400))
-    starts, ends = _ns([a for a, _ in pairs]), _ns([b for _, b in pairs])
-    assert np.array_equal(
-        ours.elapsed_many(starts, ends).view(np.int64), peers.elapsed_many(theirs, starts, ends)
-    )
-    assert np.array_equal(
-        ours.elapsed_many(ends, starts).view(np.int64), peers.elapsed_many(theirs, ends, starts)
-    )
-    durations = np.array(random_durations(rng, len(pairs)), dtype="timedelta64[ns]")
-    assert np.array_equal(
-        ours.add_many(starts, durations).view(np.int64), peers.add_many(theirs, starts, durations)
-    )
+    assert_same_batches(accord("office"), peers.make("numpy", "office"), rng, both_ways=True)
 
 
 def test_businesstimedelta_agrees_forward_on_day_hours() -> None:
     """Compared where it is right: end after start, positive durations, day (not night) hours."""
-    rng = random.Random("btd")
-    ours, theirs = accord("office"), peers.make("businesstimedelta", "office")
-    for a, b in random_pairs(rng, 60, timedelta(days=20)):
-        assert ours.elapsed(a, b) == peers.elapsed(theirs, a, b), (a, b)
-    for start, duration in zip(random_instants(rng, 60), random_durations(rng, 60), strict=True):
-        assert ours.add(start, duration) == peers.add(theirs, start, duration), (start, duration)
+    assert_same_forward_answers("businesstimedelta", 60, timedelta(days=20))
 
 
 def test_timegrid_agrees_forward_away_from_dst_nights() -> None:
     """timegrid has no zones and refuses end < start; compared on forward spans of day hours."""
-    rng = random.Random("timegrid")
-    ours, theirs = accord("office"), peers.make("timegrid", "office")
-    for a, b in random_pairs(rng, 150, timedelta(days=60)):
-        assert ours.elapsed(a, b) == peers.elapsed(theirs, a, b), (a, b)
-    for start, duration in zip(random_instants(rng, 150), random_durations(rng, 150), strict=True):
-        assert ours.add(start, duration) == peers.add(theirs, start, duration), (start, duration)
+    assert_same_forward_answers("timegrid", 150, timedelta(days=60))
 
 
 def test_pandas_agrees_where_the_deadline_is_not_at_closing_time() -> None:
