@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -9,12 +10,16 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markdown import Markdown
 from rich.table import Table
 
 from accord import __version__
+from accord.core.agreement import Agreement, diff_agreements
 from accord.core.calendar import BusinessCalendar
 from accord.core.errors import AccordError
+from accord.io.agreements import AgreementFileError, load_agreement, read_paths, resolve_all
 from accord.io.yamlfile import load_calendar
+from accord.render.agreement import to_markdown
 
 app = typer.Typer(
     help="Accord: service level agreements as code, measured in business time.",
@@ -163,6 +168,113 @@ def calendar_explain(
     for day, name in holidays:
         console.print(f"closed {day.strftime('%a %Y-%m-%d')}: {name}", highlight=False)
     console.print(f"[bold]business time:[/] {_format_span(total)}")
+
+
+# ---------------------------------------------------------------- agreements
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Agreement files or folders.")],
+) -> None:
+    """Check agreements: exit 0 when valid, 1 listing every problem, 2 on unreadable input.
+
+    Parents are resolved across every file given (folders are read recursively).
+    """
+    agreements, documents, located = read_paths(list(paths))
+    resolved, more = resolve_all(agreements, documents)
+    problems = located + more
+    for problem in problems:
+        console.print(str(problem), highlight=False, soft_wrap=True)
+    if any(p.unreadable for p in problems):
+        raise typer.Exit(code=2)
+    if problems:
+        errors.print(f"{len(problems)} problem(s)", highlight=False)
+        raise typer.Exit(code=1)
+    console.print(f"{len(resolved)} agreement(s) valid: {', '.join(sorted(resolved))}")
+
+
+def _resolved(path: Path) -> Agreement:
+    """The agreement in ``path``, resolved with parents found beside it (its folder and below)."""
+    agreements, documents, located = read_paths([path.parent])
+    target = path.resolve()
+    own = [p for p in located if Path(p.source).resolve() == target]
+    if own:
+        raise AgreementFileError(own)
+    ids = [i for i, d in documents.items() if Path(d.source).resolve() == target]
+    if not ids:  # not in its folder's YAML files: read it alone (this raises if unreadable)
+        return load_agreement(path)
+    resolved, more = resolve_all(agreements, documents)
+    mine = [p for p in more if Path(p.source).resolve() == target]
+    if mine:
+        raise AgreementFileError(mine)
+    return resolved[ids[0]]
+
+
+@app.command()
+def show(
+    path: Annotated[Path, typer.Argument(help="An agreement file.")],
+    output: Annotated[
+        str, typer.Option("--format", help="text, markdown (the customer-facing document) or json")
+    ] = "text",
+) -> None:
+    """The resolved agreement (with everything it inherits), for people or programs."""
+    try:
+        agreement = _resolved(path)
+    except AccordError as error:
+        raise _fail(error) from None
+    if output == "json":
+        console.print_json(agreement.model_dump_json(exclude_defaults=True))
+    elif output == "markdown":
+        print(to_markdown(agreement), end="")
+    elif output == "text":
+        console.print(Markdown(to_markdown(agreement)))
+    else:
+        raise _fail(
+            AccordError(f"--format: unknown format {output!r}; expected text, markdown or json")
+        )
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier version.")],
+    new: Annotated[Path, typer.Argument(help="The later version.")],
+    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """The change log between two versions: measures added, removed and changed, and the rest."""
+    try:
+        before, after = _resolved(old), _resolved(new)
+    except AccordError as error:
+        raise _fail(error) from None
+    entries = diff_agreements(before, after)
+    if output == "json":
+        console.print_json(
+            data=[
+                {
+                    "section": e.section,
+                    "item": e.item,
+                    "kind": e.kind,
+                    "field": e.field,
+                    "before": e.before,
+                    "after": e.after,
+                }
+                for e in entries
+            ]
+        )
+        return
+    if output != "text":
+        raise _fail(AccordError(f"--format: unknown format {output!r}; expected text or json"))
+    console.print(f"{before.id} {before.version} -> {after.id} {after.version}", highlight=False)
+    if not entries:
+        console.print("no changes")
+    for entry in entries:
+        console.print(f"- {entry}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def schema() -> None:
+    """The agreement schema as JSON Schema, for editors to autocomplete and check YAML."""
+    print(json.dumps(Agreement.model_json_schema(), indent=2))
 
 
 @app.command()

@@ -53,21 +53,33 @@ class YamlDocument:
 
     def line_of(self, where: str) -> int | None:
         """The line of a key path such as ``hours.mon-fri`` or ``holidays.dates[2]``."""
+        position = self.position_of(tuple(int(i) if i else k for k, i in _PART.findall(where)))
+        return position[0] if position else None
+
+    def position_of(self, path: tuple[str | int, ...]) -> tuple[int, int] | None:
+        """Line and column (1-based) where the value at ``path`` was written, or its nearest parent.
+
+        Mapping entries point at their key, list items at the item.
+        """
         node = self.node
-        line = None if node is None else node.start_mark.line + 1
-        for key, index in _PART.findall(where):
-            if isinstance(node, yaml.MappingNode) and key:
-                found = [(k, v) for k, v in node.value if str(k.value) == key]
+        if node is None:
+            return None
+        mark = node.start_mark
+        for part in path:
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                found = [(k, v) for k, v in node.value if str(k.value) == part]
                 if not found:
                     break
                 key_node, node = found[0]
-                line = key_node.start_mark.line + 1
-            elif isinstance(node, yaml.SequenceNode) and index and int(index) < len(node.value):
-                node = node.value[int(index)]
-                line = node.start_mark.line + 1
+                mark = key_node.start_mark
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if part >= len(node.value):
+                    break
+                node = node.value[part]
+                mark = node.start_mark
             else:
                 break
-        return line
+        return mark.line + 1, mark.column + 1
 
     def locate(self, error: SpecError) -> SpecError:
         """The error, now naming this file and the line of the offending key."""

@@ -1,0 +1,24 @@
+"""Agreements as code: the SLA schema, its validation, inheritance and change log."""
+
+from accord.core.agreement.diff import ChangeEntry, diff_agreements
+from accord.core.agreement.model import Agreement, Objective
+from accord.core.agreement.resolve import lineage, refine, resolve
+from accord.core.agreement.units import Bound, Duration, Period
+from accord.core.agreement.validate import AgreementError, Problem, check_agreement, check_meaning
+
+__all__ = [
+    "Agreement",
+    "AgreementError",
+    "Bound",
+    "ChangeEntry",
+    "Duration",
+    "Objective",
+    "Period",
+    "Problem",
+    "check_agreement",
+    "check_meaning",
+    "diff_agreements",
+    "lineage",
+    "refine",
+    "resolve",
+]

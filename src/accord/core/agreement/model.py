@@ -1,0 +1,419 @@
+"""The agreement schema: everything a real SLA says, as typed, validated, immutable values.
+
+One agreement document (one version of it) is an :class:`Agreement`. Each part of a contract is
+a first-class field: overview, parties, effective period and review, services and exclusions,
+tiers, calendars, objectives with their clock rules, exclusions, responsibilities, escalation,
+remedies, references and the change log. Unknown keys are errors (with a did-you-mean), so a typo
+never silently drops a promise.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from accord.core.agreement.units import (
+    Bound,
+    ConditionText,
+    DurationText,
+    PercentText,
+    Period,
+    PeriodText,
+    TargetText,
+)
+
+Identifier = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="An identifier: letters, digits, '-', '_' and '.'.",
+    ),
+]
+Text = Annotated[str, Field(min_length=1)]
+
+TICKET_METRICS = frozenset(
+    {"first_response", "next_response", "periodic_update", "resolution", "time_to_recover"}
+)
+RATIO_METRICS = (
+    frozenset({"availability", "first_contact_resolution", "deliverable"}) | TICKET_METRICS
+)
+Metric = Literal[
+    "availability",
+    "first_response",
+    "next_response",
+    "periodic_update",
+    "resolution",
+    "time_to_recover",
+    "first_contact_resolution",
+    "throughput",
+    "count",
+    "deliverable",
+]
+
+
+class Model(BaseModel):
+    """Base of every agreement part: immutable, and unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# ---------------------------------------------------------------- who and what
+
+
+class Contact(Model):
+    name: Text
+    role: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    webhook: str | None = None
+
+
+class Party(Model):
+    """A provider or customer: an external company or an internal department."""
+
+    id: Identifier
+    name: Text
+    type: Literal["company", "department"] = "company"
+    contacts: tuple[Contact, ...] = ()
+
+
+class Parties(Model):
+    """Who promises and who is served. Several providers may serve one customer."""
+
+    customer: Party
+    provider: Party | None = None
+    providers: tuple[Party, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_way_to_name_providers(self) -> Parties:
+        if self.provider is None and not self.providers:
+            raise ValueError("name the provider (provider: ...) or providers (providers: [...])")
+        if self.provider is not None and self.providers:
+            raise ValueError("give either provider or providers, not both")
+        return self
+
+    @property
+    def all_providers(self) -> tuple[Party, ...]:
+        return (self.provider,) if self.provider is not None else self.providers
+
+
+class Overview(Model):
+    title: Text
+    summary: str | None = None
+    audience: str | None = Field(None, description="To whom the service is delivered.")
+    measurement: str | None = Field(None, description="How success is measured, in words.")
+
+
+class Review(Model):
+    cadence: Literal["monthly", "quarterly", "half-yearly", "yearly"] = "yearly"
+    next: date | None = None
+    owner: str | None = None
+
+
+class Effective(Model):
+    """When the agreement is in force, how it renews, and when it is reviewed."""
+
+    start: date
+    end: date | None = None
+    renewal: Literal["automatic", "manual", "none"] = "manual"
+    notice: DurationText | None = Field(None, description="Notice needed to end or not renew.")
+    review: Review = Review()
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Effective:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end {self.end} must come after start {self.start}")
+        return self
+
+
+class Service(Model):
+    id: Identifier
+    name: Text
+    description: str | None = None
+    provider: Identifier | None = Field(None, description="The provider (party id) delivering it.")
+    includes: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = Field((), description="What is explicitly not provided.")
+    components: tuple[Identifier, ...] = Field((), description="Services this one depends on.")
+    composition: Literal["all", "weighted"] = "all"
+    weights: dict[Identifier, Decimal] = {}
+
+
+class Money(Model):
+    amount: Decimal = Field(ge=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code such as EUR.")
+
+
+class Tier(Model):
+    id: Identifier
+    name: Text
+    fee: Money | None = None
+    per: Literal["month", "quarter", "year"] = "month"
+    description: str | None = None
+
+
+# ---------------------------------------------------------------- objectives
+
+
+class PauseRule(Model):
+    """A ticket state in which the clock stops ticking, and whose fault that wait is."""
+
+    when: dict[str, tuple[str, ...]] = Field(
+        description="Field values that pause the clock, e.g. {status: [Awaiting User Info]}."
+    )
+    reason: Literal["customer", "third_party", "provider", "other"] = "customer"
+
+
+class ClockRules(Model):
+    """When a ticket objective's clock starts, pauses and stops."""
+
+    start: Literal["created", "assigned", "first_customer_message"] = "created"
+    pause: tuple[PauseRule, ...] = ()
+    stop: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Field values that stop the clock (met), e.g. {status: [Resolved, Closed]}.",
+    )
+    reopen: Literal["continue", "restart", "new_cycle"] = "continue"
+    priority_change: Literal["carry_over", "restart"] = "carry_over"
+    calendar_from: str | None = Field(
+        None, description="A ticket field naming the calendar to use (location, team...)."
+    )
+
+
+class TierTarget(Model):
+    target: TargetText | None = None
+    within: DurationText | None = None
+
+
+class Objective(Model):
+    """One measure with a target: a service level objective."""
+
+    id: Identifier
+    name: str | None = None
+    description: str | None = None
+    metric: Metric
+    scope: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Which items count: {priority: [P1], service: [mail]} (all values listed).",
+    )
+    within: DurationText | None = Field(None, description="The time limit of ticket metrics.")
+    target: TargetText = Field(
+        description="'95%' of items or of time, or a bound such as '>= 200' for counts."
+    )
+    statistic: str | None = Field(
+        None,
+        pattern=r"^(mean|median|min|max|sum|p\d{1,2}(\.\d+)?)$",
+        description="For throughput: mean, median, min, max, sum or a percentile such as p5.",
+    )
+    source: Identifier | None = Field(None, description="The measurement source to read.")
+    field: str | None = Field(None, description="The measured field of the source.")
+    where: dict[str, ConditionText] = Field(
+        default_factory=dict, description="Filters on measurements: {score: '>= 60'}."
+    )
+    due: str | None = Field(
+        None,
+        pattern=r"^\d+(st|nd|rd|th) business day$",
+        description="For deliverables: e.g. '5th business day' of the period.",
+    )
+    period: PeriodText = Period("month")
+    calendar: Identifier = Field("24x7", description="The calendar (window) measured in.")
+    tiers: dict[Identifier, TierTarget] = Field(
+        default_factory=dict, description="Targets that differ by tier."
+    )
+    clock: ClockRules | None = None
+    providers: tuple[Identifier, ...] = Field(
+        (), description="Providers measured on this objective side by side (default: all)."
+    )
+
+    @model_validator(mode="after")
+    def _fields_match_the_metric(self) -> Objective:
+        if self.metric in RATIO_METRICS and not isinstance(self.target, Decimal):
+            raise ValueError(
+                f"a {self.metric} target is a percentage such as '95%', got '{self.target}'"
+            )
+        if self.metric not in RATIO_METRICS and not isinstance(self.target, Bound):
+            raise ValueError(
+                f"a {self.metric} target is a bound such as '>= 200' or '>= 20 Mbit/s', "
+                f"got '{self.target}%'"
+            )
+        if self.metric in TICKET_METRICS and self.within is None:
+            raise ValueError(f"a {self.metric} objective needs 'within', e.g. within: 4h")
+        if self.metric not in TICKET_METRICS and self.clock is not None:
+            raise ValueError(f"clock rules apply to ticket metrics, not to {self.metric}")
+        if self.metric == "throughput" and (self.statistic is None or self.field is None):
+            raise ValueError("a throughput objective needs 'field' and 'statistic' (e.g. p5)")
+        if self.metric == "deliverable" and self.due is None:
+            raise ValueError("a deliverable objective needs 'due', e.g. '5th business day'")
+        if self.within is not None and self.within.is_zero:
+            raise ValueError("'within' must be longer than zero: no ticket can meet that")
+        if isinstance(self.target, Decimal) and self.target == 0:
+            raise ValueError("a target of 0% promises nothing")
+        return self
+
+
+# ---------------------------------------------------------------- exclusions, escalation
+
+
+class Maintenance(Model):
+    notice: DurationText | None = Field(None, description="How far ahead it must be announced.")
+    allowance: DurationText | None = Field(None, description="How much a period may use.")
+    counts_as: Literal["excluded", "down", "up"] = "excluded"
+    window: Identifier | None = Field(None, description="The calendar it must fall in.")
+
+
+class Exclusions(Model):
+    maintenance: Maintenance | None = None
+    customer_caused: Literal["excluded", "counted"] = "excluded"
+    force_majeure: Literal["excluded", "counted"] = "excluded"
+    third_party: Literal["excluded", "counted"] = "counted"
+    unknown_data: Literal["up", "down", "excluded"] = Field(
+        "excluded", description="How slices with no data count (never silently up)."
+    )
+    other: tuple[str, ...] = ()
+
+
+class Responsibilities(Model):
+    provider: tuple[str, ...] = ()
+    customer: tuple[str, ...] = ()
+
+
+class EscalationLevel(Model):
+    """A notification when a share of the target is used, at the breach, or after it."""
+
+    at: str = Field(
+        pattern=r"^(\d+(\.\d+)?%|breach(\s*\+\s*(\d+(\.\d+)?\s*[dhm]\s*)+)?)$",
+        description="'75%' of the target used, 'breach', or 'breach + 2h'.",
+    )
+    notify: tuple[str, ...] = Field(min_length=1)
+    channels: tuple[Literal["email", "webhook", "sms", "chat"], ...] = ("email",)
+    respect_calendar: Identifier | None = Field(
+        None, description="Hold notifications to this calendar (no e-mail at midnight)."
+    )
+
+
+class Escalation(Model):
+    objectives: tuple[Identifier, ...] = Field((), description="Which objectives (default: all).")
+    levels: tuple[EscalationLevel, ...] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- remedies
+
+
+class CreditBand(Model):
+    """Attainment in ``[at_least, below)`` earns ``credit`` percent of the period's fee."""
+
+    below: PercentText
+    at_least: PercentText = Decimal(0)
+    credit: PercentText
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CreditBand:
+        if self.at_least >= self.below:
+            raise ValueError(f"at_least {self.at_least}% must be below {self.below}%")
+        return self
+
+
+class CreditSchedule(Model):
+    objective: Identifier
+    bands: tuple[CreditBand, ...] = Field(min_length=1)
+    tiers: tuple[Identifier, ...] = Field((), description="Tiers it applies to (default: all).")
+
+
+class Penalty(Model):
+    """A fixed remedy: e.g. an amount per hour of downtime beyond an annual threshold."""
+
+    objective: Identifier
+    amount: Money
+    per: Literal["hour", "incident", "day", "miss"] = "hour"
+    beyond: DurationText | None = None
+    period: PeriodText = Period("year")
+
+
+class Claim(Model):
+    window: DurationText | None = Field(None, description="Time to claim, e.g. '30 days'.")
+    billing_cycles: int | None = Field(None, ge=1, description="Or: billing cycles to claim.")
+    procedure: str | None = None
+    evidence: tuple[str, ...] = ()
+
+
+class Termination(Model):
+    after_misses: int = Field(ge=1)
+    within: PeriodText
+    objectives: tuple[Identifier, ...] = ()
+
+
+class Remedies(Model):
+    credits: tuple[CreditSchedule, ...] = ()
+    combine: Literal["sum", "max"] = "sum"
+    cap: PercentText | None = Field(None, description="Most credit a period can earn, of the fee.")
+    minimum_payable: Money | None = None
+    claim: Claim | None = None
+    penalties: tuple[Penalty, ...] = ()
+    termination: Termination | None = None
+    indemnification: str | None = None
+
+
+class Document(Model):
+    title: Text
+    url: str | None = None
+    note: str | None = None
+
+
+class References(Model):
+    glossary: dict[str, str] = {}
+    documents: tuple[Document, ...] = ()
+    contracts: tuple[Document, ...] = Field((), description="Third-party contracts relied on.")
+
+
+class Change(Model):
+    version: Text
+    date: date
+    added: tuple[Identifier, ...] = ()
+    removed: tuple[Identifier, ...] = ()
+    changed: tuple[Identifier, ...] = ()
+    note: str | None = None
+
+
+class Removals(Model):
+    """What a child agreement drops from what it inherits."""
+
+    objectives: tuple[Identifier, ...] = ()
+    calendars: tuple[Identifier, ...] = ()
+    credits: tuple[Identifier, ...] = Field((), description="Credit schedules, by objective id.")
+
+
+# ---------------------------------------------------------------- the agreement
+
+
+class Agreement(Model):
+    """One version of a service level agreement."""
+
+    id: Identifier
+    version: Text
+    kind: Literal["customer-based", "service-based", "multi-level"] = "service-based"
+    parent: Identifier | None = Field(None, description="The agreement this one refines.")
+    overview: Overview
+    parties: Parties | None = None
+    effective: Effective | None = None
+    services: tuple[Service, ...] = ()
+    tiers: tuple[Tier, ...] = ()
+    calendars: dict[Identifier, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Named business calendars (timezone, hours, holidays); '24x7' always exists.",
+    )
+    objectives: tuple[Objective, ...] = ()
+    exclusions: Exclusions | None = None
+    responsibilities: Responsibilities | None = None
+    escalation: tuple[Escalation, ...] = ()
+    remedies: Remedies | None = None
+    references: References | None = None
+    changelog: tuple[Change, ...] = ()
+    remove: Removals | None = Field(None, description="Inherited parts this agreement drops.")
+
+    def objective(self, objective_id: str) -> Objective:
+        for objective in self.objectives:
+            if objective.id == objective_id:
+                return objective
+        raise KeyError(objective_id)

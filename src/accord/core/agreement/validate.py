@@ -1,0 +1,335 @@
+"""Checking an agreement: every problem at once, each naming its field and what was expected.
+
+Two passes: the schema (types, units, unknown keys with a did-you-mean), then the meaning
+(references to calendars, services, tiers, parties and objectives that must exist; credit bands
+that overlap or leave gaps; targets no one can meet). A problem carries the path of the field, so
+the file layer can point at the line and column where it was written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+import types
+import typing
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from accord.core.agreement.model import Agreement, CreditSchedule, Objective
+from accord.core.calendar import parse_calendar_spec
+from accord.core.errors import SpecError
+
+Path = tuple[str | int, ...]
+BUILTIN_CALENDARS = ("24x7",)
+_PERIOD_BUSINESS_DAYS = {"week": 5, "month": 20, "quarter": 60, "year": 250}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an agreement, at a field path such as ``objectives[2].target``."""
+
+    path: Path
+    message: str
+
+    @property
+    def where(self) -> str:
+        return format_path(self.path)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.path else self.message
+
+
+class AgreementError(SpecError):
+    """An agreement with problems; ``problems`` lists them all, ``str()`` shows them one a line."""
+
+    def __init__(self, problems: list[Problem], source: str | None = None) -> None:
+        self.problems = problems
+        text = "\n".join(str(p) for p in problems)
+        super().__init__("", text, source)
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def check_agreement(data: Any) -> tuple[Agreement | None, list[Problem]]:
+    """Validate a parsed agreement document; the agreement is None when the schema fails."""
+    if not isinstance(data, Mapping):
+        return None, [Problem((), f"an agreement must be a mapping, got {type(data).__name__}")]
+    try:
+        agreement = Agreement.model_validate(data)
+    except ValidationError as error:
+        return None, [_problem_of(e, data) for e in error.errors()]
+    return agreement, list(check_meaning(agreement))
+
+
+# ---------------------------------------------------------------- schema errors, for people
+
+
+def _problem_of(error: Any, data: Any) -> Problem:
+    path: Path = tuple(part for part in error["loc"] if not _is_union_tag(part))
+    kind, found = error["type"], error.get("input")
+    if kind == "extra_forbidden":
+        allowed = _fields_at(path[:-1])
+        key = str(path[-1])
+        return Problem(
+            path,
+            f"unknown key {key!r}{_did_you_mean(key, allowed)}; expected one of "
+            + ", ".join(allowed),
+        )
+    if kind == "missing":
+        return Problem(path, "missing: this field is required")
+    if kind == "literal_error":
+        expected = re.findall(r"'([^']*)'", error["ctx"]["expected"])
+        return Problem(
+            path,
+            f"unknown value {found!r}{_did_you_mean(str(found), expected)}; "
+            f"expected one of {', '.join(expected)}",
+        )
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch":
+        description = _description_at(path)
+        message = f"malformed value {found!r}" + (
+            f"; expected {description}" if description else ""
+        )
+    elif (
+        kind not in ("value_error", "assertion_error")
+        and found is not None
+        and not isinstance(found, Mapping | list)
+    ):
+        message = f"{message[0].lower()}{message[1:]}, got {found!r}"
+    return Problem(path, message)
+
+
+def _is_union_tag(part: Any) -> bool:
+    return isinstance(part, str) and ("[" in part or part in ("str", "int", "Decimal", "Bound"))
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _model_at(path: Path) -> type[BaseModel] | None:
+    """The model class describing the value at ``path`` of an agreement, if it is a model."""
+    current: Any = Agreement
+    for part in path:
+        if isinstance(current, type) and issubclass(current, BaseModel) and isinstance(part, str):
+            field = current.model_fields.get(part)
+            if field is None:
+                return None
+            current = _unwrap(field.annotation)
+        elif isinstance(part, int) or current is dict:
+            continue
+        else:
+            current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The model inside ``X | None``, ``tuple[X, ...]`` or ``dict[str, X]``."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            models = [a for a in get_args(annotation) if a is not type(None)]
+            annotation = models[0] if len(models) == 1 else annotation
+            if len(models) != 1:
+                return annotation
+        elif origin in (tuple, list):
+            annotation = get_args(annotation)[0]
+        elif origin is dict:
+            annotation = get_args(annotation)[1]
+        else:
+            return annotation
+
+
+def _fields_at(path: Path) -> list[str]:
+    model = _model_at(path)
+    return list(model.model_fields) if model is not None else []
+
+
+def _description_at(path: Path) -> str | None:
+    model = _model_at(path[:-1])
+    if model is None or not isinstance(path[-1], str):
+        return None
+    field = model.model_fields.get(path[-1])
+    return field.description if field is not None else None
+
+
+# ---------------------------------------------------------------- meaning
+
+
+def check_meaning(agreement: Agreement) -> Iterator[Problem]:
+    """Cross-references and arithmetic sense of a schema-valid agreement."""
+    yield from _unique(agreement)
+    yield from _calendars(agreement)
+    calendars = set(agreement.calendars) | set(BUILTIN_CALENDARS)
+    services = {s.id for s in agreement.services}
+    tiers = {t.id for t in agreement.tiers}
+    objectives = {o.id for o in agreement.objectives}
+    providers = (
+        set() if agreement.parties is None else {p.id for p in agreement.parties.all_providers}
+    )
+
+    def unknown(path: Path, what: str, name: str, known: set[str]) -> Problem:
+        listed = ", ".join(sorted(known)) or "none"
+        return Problem(
+            path, f"unknown {what} {name!r}{_did_you_mean(name, known)}; defined: {listed}"
+        )
+
+    for i, service in enumerate(agreement.services):
+        base: Path = ("services", i)
+        if service.provider is not None and providers and service.provider not in providers:
+            yield unknown((*base, "provider"), "provider", service.provider, providers)
+        for j, component in enumerate(service.components):
+            if component not in services:
+                yield unknown((*base, "components", j), "service", component, services)
+        for component in service.weights:
+            if component not in service.components:
+                yield Problem(
+                    (*base, "weights", component),
+                    "a weight for a service that is not among this service's components",
+                )
+    for i, objective in enumerate(agreement.objectives):
+        base = ("objectives", i)
+        if objective.calendar not in calendars:
+            yield unknown((*base, "calendar"), "calendar", objective.calendar, calendars)
+        if services:
+            for j, name in enumerate(objective.scope.get("service", ())):
+                if name not in services:
+                    yield unknown((*base, "scope", "service", j), "service", name, services)
+        for tier in objective.tiers:
+            if tier not in tiers:
+                yield unknown((*base, "tiers", tier), "tier", tier, tiers)
+        for j, provider in enumerate(objective.providers):
+            if provider not in providers:
+                yield unknown((*base, "providers", j), "provider", provider, providers)
+        yield from _deliverable_fits_period(objective, base)
+    if agreement.exclusions and agreement.exclusions.maintenance:
+        window = agreement.exclusions.maintenance.window
+        if window is not None and window not in calendars:
+            yield unknown(("exclusions", "maintenance", "window"), "calendar", window, calendars)
+    for i, escalation in enumerate(agreement.escalation):
+        for j, name in enumerate(escalation.objectives):
+            if name not in objectives:
+                yield unknown(("escalation", i, "objectives", j), "objective", name, objectives)
+        for j, level in enumerate(escalation.levels):
+            held = level.respect_calendar
+            if held is not None and held not in calendars:
+                path: Path = ("escalation", i, "levels", j, "respect_calendar")
+                yield unknown(path, "calendar", held, calendars)
+    remedies = agreement.remedies
+    if remedies is not None:
+        by_id: dict[str, Objective] = {}
+        for objective in agreement.objectives:
+            by_id.setdefault(objective.id, objective)
+        for i, schedule in enumerate(remedies.credits):
+            base = ("remedies", "credits", i)
+            if schedule.objective not in objectives:
+                yield unknown((*base, "objective"), "objective", schedule.objective, objectives)
+            for j, tier in enumerate(schedule.tiers):
+                if tier not in tiers:
+                    yield unknown((*base, "tiers", j), "tier", tier, tiers)
+            yield from _bands(schedule, by_id.get(schedule.objective), base)
+        for i, penalty in enumerate(remedies.penalties):
+            if penalty.objective not in objectives:
+                path = ("remedies", "penalties", i, "objective")
+                yield unknown(path, "objective", penalty.objective, objectives)
+        if remedies.termination is not None:
+            for j, name in enumerate(remedies.termination.objectives):
+                if name not in objectives:
+                    path = ("remedies", "termination", "objectives", j)
+                    yield unknown(path, "objective", name, objectives)
+        if remedies.credits and not any(t.fee for t in agreement.tiers):
+            yield Problem(
+                ("remedies", "credits"),
+                "credits are a share of a fee, but no tier "
+                "states one (tiers: [{id, name, fee: {amount, currency}}])",
+            )
+    if agreement.effective is not None:
+        review = agreement.effective.review.next
+        if review is not None and review < agreement.effective.start:
+            yield Problem(
+                ("effective", "review", "next"),
+                f"the next review {review} comes before the start {agreement.effective.start}",
+            )
+
+
+def _unique(agreement: Agreement) -> Iterator[Problem]:
+    for section in ("objectives", "services", "tiers"):
+        seen: dict[str, int] = {}
+        for i, item in enumerate(getattr(agreement, section)):
+            if item.id in seen:
+                yield Problem(
+                    (section, i, "id"),
+                    f"duplicate id {item.id!r} (also {section}[{seen[item.id]}])",
+                )
+            seen.setdefault(item.id, i)
+
+
+def _calendars(agreement: Agreement) -> Iterator[Problem]:
+    for name, spec in agreement.calendars.items():
+        if name in BUILTIN_CALENDARS:
+            yield Problem(("calendars", name), f"{name!r} is built in; choose another name")
+            continue
+        try:
+            parse_calendar_spec(spec)
+        except SpecError as error:
+            inner = tuple(_split_where(error.where))
+            yield Problem(("calendars", name, *inner), error.problem)
+
+
+def _split_where(where: str) -> Iterator[str | int]:
+    for key, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", where):
+        yield int(index) if index else key
+
+
+def _bands(schedule: CreditSchedule, objective: Objective | None, base: Path) -> Iterator[Problem]:
+    """Bands, read from the highest, must tile attainment without overlaps or gaps."""
+    bands = sorted(enumerate(schedule.bands), key=lambda pair: pair[1].below, reverse=True)
+    for (i, upper), (j, lower) in itertools.pairwise(bands):
+        if lower.below > upper.at_least:
+            yield Problem(
+                (*base, "bands", j),
+                f"band below {lower.below}% overlaps band {i} "
+                f"(from {upper.at_least}% below {upper.below}%)",
+            )
+        elif lower.below < upper.at_least:
+            yield Problem(
+                (*base, "bands", j),
+                f"gap: attainment from {lower.below}% to "
+                f"{upper.at_least}% earns no credit (band {i} starts at "
+                f"{upper.at_least}%)",
+            )
+    if objective is not None and isinstance(objective.target, Decimal) and bands:
+        top_index, top = bands[0]
+        if top.below > objective.target:
+            yield Problem(
+                (*base, "bands", top_index, "below"),
+                f"credits from {top.below}% down, but the target is "
+                f"{objective.target}%: a met target would earn a credit",
+            )
+
+
+def _deliverable_fits_period(objective: Objective, base: Path) -> Iterator[Problem]:
+    if objective.metric != "deliverable" or objective.due is None:
+        return
+    day = int(re.match(r"\d+", objective.due).group(0))  # type: ignore[union-attr]
+    available = _PERIOD_BUSINESS_DAYS.get(objective.period.kind, objective.period.days)
+    if day > available:
+        yield Problem(
+            (*base, "due"),
+            f"the {objective.due} cannot be met every "
+            f"{objective.period}: a {objective.period} has about {available} business "
+            "days",
+        )

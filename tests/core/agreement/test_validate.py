@@ -1,0 +1,195 @@
+"""Validation: every problem, at its field, saying what was found and what was expected."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accord.core.agreement import check_agreement
+from tests.core.agreement.conftest import BASE
+
+
+def problems(data: Any) -> list[str]:
+    _, found = check_agreement(data)
+    return [str(p) for p in found]
+
+
+def test_the_base_agreement_is_valid(base: dict[str, Any]) -> None:
+    agreement, found = check_agreement(base)
+    assert found == []
+    assert agreement is not None
+    assert agreement.objective("avail").target == Decimal("99.9")
+
+
+def test_unknown_key_suggests_the_right_one(base: dict[str, Any]) -> None:
+    base["objectives"][0]["tagret"] = "99%"
+    assert problems(base) == [
+        "objectives[0].tagret: unknown key 'tagret' (did you mean 'target'?); expected one of "
+        "id, name, description, metric, scope, within, target, statistic, source, field, where, "
+        "due, period, calendar, tiers, clock, providers"
+    ]
+
+
+def test_unknown_metric_suggests_the_right_one(base: dict[str, Any]) -> None:
+    base["objectives"][0]["metric"] = "availabilty"
+    [message] = problems(base)
+    assert message.startswith(
+        "objectives[0].metric: unknown value 'availabilty' (did you mean 'availability'?)"
+    )
+
+
+def test_units_are_checked(base: dict[str, Any]) -> None:
+    base["objectives"][0]["target"] = 99.9
+    base["objectives"][1]["within"] = 4
+    assert problems(base) == [
+        "objectives[0].target: expected a target such as '99.9%' or '>= 200', got 99.9; "
+        "write '99.9%'",
+        "objectives[1].within: expected a duration such as '30m', '1h', '4h30m' or "
+        "'3 business days', got 4; a bare number has no unit",
+    ]
+
+
+def test_every_problem_is_reported_at_once(base: dict[str, Any]) -> None:
+    base["objectives"][0]["metric"] = "uptime"
+    base["objectives"][1]["within"] = "soon"
+    base["overview"] = {}
+    assert [p.split(":")[0] for p in problems(base)] == [
+        "overview.title",
+        "objectives[0].metric",
+        "objectives[1].within",
+    ]
+
+
+def test_references_must_exist(base: dict[str, Any]) -> None:
+    base["objectives"][1]["calendar"] = "ofice"
+    base["objectives"][0]["scope"]["service"] = ["ap"]
+    base["objectives"][0]["tiers"] = {"silver": {"target": "99%"}}
+    base["remedies"]["credits"][0]["objective"] = "availability"
+    assert problems(base) == [
+        "objectives[0].scope.service[0]: unknown service 'ap' (did you mean 'app'?); defined: app",
+        "objectives[0].tiers.silver: unknown tier 'silver'; defined: gold",
+        "objectives[1].calendar: unknown calendar 'ofice' (did you mean 'office'?); "
+        "defined: 24x7, office",
+        "remedies.credits[0].objective: unknown objective 'availability'; "
+        "defined: avail, p1-response",
+    ]
+
+
+def test_credit_bands_must_not_overlap_or_leave_gaps(base: dict[str, Any]) -> None:
+    bands = base["remedies"]["credits"][0]["bands"]
+    bands[1]["below"] = "99.5%"
+    assert problems(base) == [
+        "remedies.credits[0].bands[1]: band below 99.5% overlaps band 0 (from 99% below 99.9%)"
+    ]
+    bands[1]["below"] = "98%"
+    assert problems(base) == [
+        "remedies.credits[0].bands[1]: gap: attainment from 98% to 99% earns no credit "
+        "(band 0 starts at 99%)"
+    ]
+
+
+def test_a_met_target_must_not_earn_a_credit(base: dict[str, Any]) -> None:
+    base["remedies"]["credits"][0]["bands"][0]["below"] = "99.95%"
+    assert problems(base) == [
+        "remedies.credits[0].bands[0].below: credits from 99.95% down, but the target is "
+        "99.9%: a met target would earn a credit"
+    ]
+
+
+def test_targets_no_one_can_meet(base: dict[str, Any]) -> None:
+    base["objectives"][1]["within"] = "0m"
+    base["objectives"].append(
+        {"id": "report", "metric": "deliverable", "due": "30th business day", "target": "100%"}
+    )
+    assert problems(base) == [
+        "objectives[1]: 'within' must be longer than zero: no ticket can meet that",
+    ]
+    base["objectives"][1]["within"] = "1h"
+    assert problems(base) == [
+        "objectives[2].due: the 30th business day cannot be met every month: a month has about "
+        "20 business days"
+    ]
+
+
+def test_calendar_mistakes_point_inside_the_calendar(base: dict[str, Any]) -> None:
+    base["calendars"]["office"]["hours"] = {"mon-fry": "09:00-18:00"}
+    [message] = problems(base)
+    assert message.startswith("calendars.office.hours.mon-fry: unknown day 'fry'")
+
+
+def test_duplicate_ids(base: dict[str, Any]) -> None:
+    base["objectives"][1]["id"] = "avail"
+    assert problems(base) == ["objectives[1].id: duplicate id 'avail' (also objectives[0])"]
+
+
+def test_credits_need_a_fee(base: dict[str, Any]) -> None:
+    del base["tiers"][0]["fee"]
+    assert problems(base) == [
+        "remedies.credits: credits are a share of a fee, but no tier states one "
+        "(tiers: [{id, name, fee: {amount, currency}}])"
+    ]
+
+
+def test_ticket_objectives_need_within(base: dict[str, Any]) -> None:
+    del base["objectives"][1]["within"]
+    assert problems(base) == [
+        "objectives[1]: a first_response objective needs 'within', e.g. within: 4h"
+    ]
+
+
+def test_a_document_that_is_not_a_mapping() -> None:
+    assert problems(["not", "an", "agreement"]) == ["an agreement must be a mapping, got list"]
+
+
+# hypothesis: mutate the base agreement at random; validation answers with problems, never a
+# traceback
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10**6),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.sampled_from(["99.9%", "4h", ">= 2", "month", "office", "24x7", "2026-01-01", "P1"]),
+    st.lists(st.text(max_size=4), max_size=3),
+    st.dictionaries(st.text(max_size=6), st.text(max_size=6), max_size=3),
+)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found.extend(_paths(inner, (*prefix, key)))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found.extend(_paths(inner, (*prefix, index)))
+    return found
+
+
+PATHS = _paths(BASE)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(PATHS), _VALUES), min_size=1, max_size=4))
+def test_random_mutations_give_problems_never_a_traceback(
+    changes: list[tuple[tuple[Any, ...], Any]],
+) -> None:
+    import copy
+
+    data = copy.deepcopy(BASE)
+    for path, value in changes:
+        target = data
+        try:
+            for part in path[:-1]:
+                target = target[part]
+            target[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue
+    agreement, found = check_agreement(data)
+    if agreement is None:
+        assert found, "a rejected agreement must say why"
+    for problem in found:
+        assert str(problem)  # every problem has words
