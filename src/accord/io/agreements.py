@@ -170,3 +170,11 @@ def load_agreements(folder: str | Path) -> dict[str, Agreement]:
     if located or more:
         raise AgreementFileError(located + more)
     return resolved
+
+
+def dump_agreement(agreement: Agreement) -> str:
+    """The agreement as YAML, in the same text forms it is written in (lossless on reload)."""
+    import yaml
+
+    data = agreement.model_dump(mode="json", exclude_defaults=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

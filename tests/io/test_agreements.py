@@ -1,0 +1,88 @@
+"""Agreement files: the examples validate, round-trip losslessly, match the published schema,
+and problems are located at file, line and column."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from accord import Agreement, AgreementFileError, load_agreement, load_agreements
+from accord.io.agreements import dump_agreement, read_folder
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples" / "agreements"
+EXAMPLE_FILES = sorted(EXAMPLES.rglob("*.yaml"))
+
+
+def test_every_example_validates_and_resolves() -> None:
+    agreements = load_agreements(EXAMPLES)
+    assert len(agreements) == len(EXAMPLE_FILES)
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
+def test_round_trip_is_lossless(path: Path) -> None:
+    agreements, _, problems = read_folder(path)
+    assert problems == []
+    [original] = agreements.values()
+    again = load_agreement(dump_agreement(original))
+    assert again.model_dump(mode="json") == original.model_dump(mode="json")
+    assert load_agreement(dump_agreement(again)) == again
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
+def test_examples_match_the_published_json_schema(path: Path) -> None:
+    schema = Agreement.model_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    document = json.loads(json.dumps(_text_keys(yaml.safe_load(path.read_text())), default=str))
+    jsonschema.validate(document, schema)
+
+
+def _text_keys(value: object) -> object:
+    """YAML as JSON would carry it: dates become text, mapping keys included."""
+    if isinstance(value, dict):
+        return {str(k): _text_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_text_keys(v) for v in value]
+    return value
+
+
+def test_problems_name_file_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "sla.yaml"
+    path.write_text(
+        "id: sla\n"
+        "version: '1'\n"
+        "overview: {title: SLA}\n"
+        "objectives:\n"
+        "  - id: up\n"
+        "    metric: availability\n"
+        "    tagret: 99.9%\n"
+    )
+    with pytest.raises(AgreementFileError) as caught:
+        load_agreement(path)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == f"{path}:5:5: objectives[0].target: missing: this field is required"
+    assert lines[1].startswith(
+        f"{path}:7:5: objectives[0].tagret: unknown key 'tagret' (did you mean 'target'?)"
+    )
+
+
+def test_load_agreement_takes_text_too() -> None:
+    agreement = load_agreement(
+        "id: x\nversion: '1'\noverview: {title: X}\n"
+        "objectives: [{id: up, metric: availability, target: 99.5%}]\n"
+    )
+    assert agreement.objectives[0].id == "up"
+
+
+def test_invalid_yaml_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("id: [unclosed\n")
+    with pytest.raises(AgreementFileError) as caught:
+        load_agreement(path)
+    [problem] = caught.value.located
+    assert problem.unreadable
+    assert "not valid YAML" in str(problem)
