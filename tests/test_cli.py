@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,71 @@ def test_demo_runs() -> None:
     code, out = run("demo")
     assert code == 0
     assert "new-york-office.yaml" in out
+
+
+# ---------------------------------------------------------------- agreements
+
+AGREEMENTS = Path(__file__).resolve().parents[1] / "examples" / "agreements"
+
+
+def test_validate_examples_exits_zero() -> None:
+    code, out = run("validate", str(AGREEMENTS))
+    assert code == 0
+    assert "valid" in out
+
+
+def test_validate_lists_every_problem_and_exits_one(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "id: bad\nversion: '1'\noverview: {title: Bad}\nobjectives:\n"
+        "  - {id: up, metric: availabilty, target: 99.9}\n"
+    )
+    code, out = run("validate", str(bad))
+    assert code == 1
+    text = " ".join(out.split())
+    assert f"{bad}:5:14: objectives[0].metric: unknown value 'availabilty'" in text
+    assert f"{bad}:5:35: objectives[0].target: expected a target such as '99.9%'" in text
+
+
+def test_validate_unreadable_input_exits_two(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: [\n")
+    assert run("validate", str(broken))[0] == 2
+    assert run("validate", str(tmp_path / "missing.yaml"))[0] == 2
+
+
+def test_show_markdown_is_the_customer_document() -> None:
+    code, out = run("show", str(AGREEMENTS / "saas.yaml"), "--format", "markdown")
+    assert code == 0
+    assert out.startswith("# ")
+    assert "## Service levels" in out
+    assert "## Remedies" in out
+
+
+def test_show_json_is_the_resolved_agreement(tmp_path: Path) -> None:
+    code, out = run("show", str(AGREEMENTS / "saas.yaml"), "--format", "json")
+    assert code == 0
+    assert json.loads(out)["objectives"]
+
+
+def test_diff_of_two_versions(tmp_path: Path) -> None:
+    version = "id: sla\nversion: '{v}'\noverview: {{title: SLA}}\nobjectives:\n"
+    objective = "  - {{id: up, metric: availability, target: '{t}'}}\n"
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v2").mkdir()
+    old, new = tmp_path / "v1" / "sla.yaml", tmp_path / "v2" / "sla.yaml"
+    old.write_text(version.format(v="1") + objective.format(t="99.9%"))
+    new.write_text(version.format(v="2") + objective.format(t="99.95%"))
+    code, out = run("diff", str(old), str(new))
+    assert code == 0
+    assert "target changed from 99.9% to 99.95%" in " ".join(out.split())
+    code, out = run("diff", str(old), str(old), "--format", "json")
+    assert (code, json.loads(out)) == (0, [])
+
+
+def test_schema_is_json_schema() -> None:
+    code, out = run("schema")
+    assert code == 0
+    schema = json.loads(out)
+    assert schema["title"] == "Agreement"
+    assert "objectives" in schema["properties"]
