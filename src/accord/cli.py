@@ -17,7 +17,7 @@ from accord import __version__
 from accord.core.agreement import Agreement, diff_agreements
 from accord.core.calendar import BusinessCalendar
 from accord.core.errors import AccordError
-from accord.io.agreements import AgreementFileError, load_agreement, read_paths, resolve_all
+from accord.io.agreements import load_agreement, read_paths
 from accord.io.yamlfile import load_calendar
 from accord.render.agreement import to_markdown
 
@@ -181,9 +181,7 @@ def validate(
 
     Parents are resolved across every file given (folders are read recursively).
     """
-    agreements, documents, located = read_paths(list(paths))
-    resolved, more = resolve_all(agreements, documents)
-    problems = located + more
+    resolved, problems = read_paths(list(paths)).resolve()
     for problem in problems:
         console.print(str(problem), highlight=False, soft_wrap=True)
     if any(p.unreadable for p in problems):
@@ -192,23 +190,6 @@ def validate(
         errors.print(f"{len(problems)} problem(s)", highlight=False)
         raise typer.Exit(code=1)
     console.print(f"{len(resolved)} agreement(s) valid: {', '.join(sorted(resolved))}")
-
-
-def _resolved(path: Path) -> Agreement:
-    """The agreement in ``path``, resolved with parents found beside it (its folder and below)."""
-    agreements, documents, located = read_paths([path.parent])
-    target = path.resolve()
-    own = [p for p in located if Path(p.source).resolve() == target]
-    if own:
-        raise AgreementFileError(own)
-    ids = [i for i, d in documents.items() if Path(d.source).resolve() == target]
-    if not ids:  # not in its folder's YAML files: read it alone (this raises if unreadable)
-        return load_agreement(path)
-    resolved, more = resolve_all(agreements, documents)
-    mine = [p for p in more if Path(p.source).resolve() == target]
-    if mine:
-        raise AgreementFileError(mine)
-    return resolved[ids[0]]
 
 
 @app.command()
@@ -220,7 +201,7 @@ def show(
 ) -> None:
     """The resolved agreement (with everything it inherits), for people or programs."""
     try:
-        agreement = _resolved(path)
+        agreement = load_agreement(path)
     except AccordError as error:
         raise _fail(error) from None
     if output == "json":
@@ -243,7 +224,7 @@ def diff(
 ) -> None:
     """The change log between two versions: measures added, removed and changed, and the rest."""
     try:
-        before, after = _resolved(old), _resolved(new)
+        before, after = load_agreement(old), load_agreement(new)
     except AccordError as error:
         raise _fail(error) from None
     entries = diff_agreements(before, after)

@@ -1,25 +1,23 @@
 """Agreement files: YAML in, validated and resolved agreements out, problems located by line.
 
-``load_agreement`` reads one document (a path, or YAML text); ``load_agreements`` reads a folder
-and resolves parents across its files. Every problem reads
+``load_agreement`` reads one document (a path, or YAML text); ``load_agreements`` reads folders
+and resolves parents across their files. A child is validated as resolved with its parents, and
+each problem is traced back to the file that wrote the offending value (the child, or the
+ancestor it inherits it from). Every problem reads
 ``file:line:column: path.to.field: what is wrong, what was expected``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from accord.core.agreement import (
-    Agreement,
-    AgreementError,
-    Problem,
-    check_agreement,
-    check_meaning,
-    resolve,
-)
+from accord.core.agreement import Agreement, AgreementError, Problem, check_agreement
+from accord.core.agreement.resolve import lineage, resolve_document
 from accord.core.errors import SpecError
-from accord.io.yamlfile import YamlDocument
+from accord.io.yamlfile import YamlDocument, YamlSyntaxError
 
 
 @dataclass(frozen=True)
@@ -43,18 +41,56 @@ class AgreementFileError(AgreementError):
     def __init__(self, located: list[LocatedProblem]) -> None:
         self.located = located
         super().__init__([p.problem for p in located])
-        self.args = ("\n".join(str(p) for p in located),)
+        self.args = (str(self),)
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.located)
 
 
-def _document(path_or_text: str | Path) -> YamlDocument:
-    if isinstance(path_or_text, Path) or (
-        "\n" not in path_or_text and path_or_text.strip().endswith((".yaml", ".yml"))
-    ):
-        return YamlDocument.read(path_or_text)
-    return YamlDocument(path_or_text, "<text>")
+@dataclass
+class Library:
+    """Agreement documents read from files, by agreement id, and what was wrong reading them."""
+
+    documents: dict[str, YamlDocument]
+    problems: list[LocatedProblem]
+
+    def resolve(self) -> tuple[dict[str, Agreement], list[LocatedProblem]]:
+        """Every agreement validated as resolved with its parents; problems located and unique."""
+        raw = {key: doc.data for key, doc in self.documents.items()}
+        agreements: dict[str, Agreement] = {}
+        found: list[LocatedProblem] = []
+        for agreement_id, document in self.documents.items():
+            try:
+                chain = [self.documents[i] for i in lineage(agreement_id, raw)]
+                merged = resolve_document(agreement_id, raw)
+            except AgreementError as error:
+                found.extend(_locate(document, error.problems))
+                continue
+            agreement, problems = check_agreement(merged)
+            found.extend(_locate_in_chain(chain, merged, problems))
+            if agreement is not None and not problems:
+                agreements[agreement_id] = agreement
+        return agreements, _unique(self.problems + found)
+
+
+def _unique(problems: list[LocatedProblem]) -> list[LocatedProblem]:
+    seen: set[tuple[str, int | None, int | None, str]] = set()
+    kept = []
+    for p in problems:
+        key = (p.source, p.line, p.column, p.problem.message.split(" (inherited by ")[0])
+        if key not in seen:
+            seen.add(key)
+            kept.append(p)
+    return kept
+
+
+def _unreadable(error: SpecError, fallback: str) -> LocatedProblem:
+    if isinstance(error, YamlSyntaxError):
+        source = error.source.rsplit(":", 2)[0] if error.line and error.source else error.source
+        return LocatedProblem(
+            source or fallback, error.line, error.column, Problem((), error.problem), True
+        )
+    return LocatedProblem(error.source or fallback, None, None, Problem((), error.problem), True)
 
 
 def _locate(document: YamlDocument, problems: list[Problem]) -> list[LocatedProblem]:
@@ -66,36 +102,69 @@ def _locate(document: YamlDocument, problems: list[Problem]) -> list[LocatedProb
     return located
 
 
-def parse_agreement(document: YamlDocument) -> tuple[Agreement | None, list[LocatedProblem]]:
-    """Validate one parsed document (references to a parent's parts are checked on resolve)."""
-    agreement, problems = check_agreement(document.data)
-    if agreement is not None and agreement.parent is not None:
-        # inherited calendars, objectives and tiers may be referred to: check once resolved
-        problems = []
-    return agreement, _locate(document, problems)
+def _locate_in_chain(
+    chain: list[YamlDocument], merged: Any, problems: list[Problem]
+) -> list[LocatedProblem]:
+    """Locate problems of a resolved agreement in the file that wrote the offending value."""
+    located = []
+    for problem in problems:
+        best: tuple[int, YamlDocument, tuple[str | int, ...]] | None = None
+        for document in chain:  # nearest first: a child's own value wins over an inherited one
+            path, complete = _translate(problem.path, merged, document.data)
+            if complete:
+                best = (len(problem.path) + 1, document, path)
+                break
+            if best is None or len(path) > best[0]:
+                best = (len(path), document, path)
+        assert best is not None
+        _, document, path = best
+        message = problem.message
+        if document is not chain[0]:
+            message += f" (inherited by {chain[0].source})"
+        position = document.position_of(path)
+        line, column = position if position else (None, None)
+        shown = (*path, *problem.path[len(path) :])  # the part not written here, as resolved
+        located.append(LocatedProblem(document.source, line, column, Problem(shown, message)))
+    return located
 
 
-def load_agreement(path_or_text: str | Path) -> Agreement:
-    """One agreement from a YAML file or text; AgreementFileError lists its problems."""
-    try:
-        document = _document(path_or_text)
-    except SpecError as error:
-        raise AgreementFileError([_unreadable(error, "<text>")]) from None
-    agreement, located = parse_agreement(document)
-    if located or agreement is None:
-        raise AgreementFileError(located)
-    return agreement
+def _translate(
+    path: tuple[str | int, ...], merged: Any, written: Any
+) -> tuple[tuple[str | int, ...], bool]:
+    """The path of the same value in a file as written, and whether the file holds all of it.
+
+    Lists of identified items are matched by id, since merging reorders them.
+    """
+    found: list[str | int] = []
+    here, there = merged, written
+    for part in path:
+        if isinstance(part, int) and isinstance(here, list | tuple) and part < len(here):
+            item = here[part]
+            key = _item_key(item)
+            if not isinstance(there, list | tuple):
+                return tuple(found), False
+            if key is None:
+                index = part if part < len(there) else None
+            else:
+                index = next((j for j, x in enumerate(there) if _item_key(x) == key), None)
+            if index is None:
+                return tuple(found), False
+            found.append(index)
+            here, there = item, there[index]
+        elif isinstance(here, Mapping) and isinstance(there, Mapping) and part in there:
+            found.append(part)
+            here, there = here.get(part), there[part]
+        else:
+            return tuple(found), False
+    return tuple(found), True
 
 
-Folder = tuple[dict[str, Agreement], dict[str, YamlDocument], list[LocatedProblem]]
-
-
-def _unreadable(error: SpecError, fallback: str) -> LocatedProblem:
-    line = None
-    if error.where.startswith("line "):
-        line = int(error.where.removeprefix("line "))
-    problem = Problem((), error.problem)
-    return LocatedProblem(error.source or fallback, line, 1 if line else None, problem, True)
+def _item_key(item: Any) -> tuple[str, Any] | None:
+    if isinstance(item, Mapping):
+        for key in ("id", "objective"):
+            if isinstance(item.get(key), str):
+                return key, item[key]
+    return None
 
 
 def agreement_files(paths: list[str | Path]) -> list[Path]:
@@ -106,70 +175,111 @@ def agreement_files(paths: list[str | Path]) -> list[Path]:
     return found
 
 
-def read_folder(folder: str | Path) -> Folder:
-    """Every agreement under a folder (``*.yaml``, ``*.yml``), with its document and problems."""
-    return read_paths([folder])
-
-
-def read_paths(paths: list[str | Path]) -> Folder:
-    """Every agreement in these files and folders, with its document and problems."""
-    agreements: dict[str, Agreement] = {}
-    documents: dict[str, YamlDocument] = {}
-    located: list[LocatedProblem] = []
-    for path in agreement_files(paths):
-        try:
-            document = YamlDocument.read(path)
-        except SpecError as error:
-            located.append(_unreadable(error, str(path)))
+def read_documents(documents: list[YamlDocument]) -> Library:
+    """Index documents by agreement id; those that cannot be indexed are checked alone."""
+    indexed: dict[str, YamlDocument] = {}
+    problems: list[LocatedProblem] = []
+    for document in documents:
+        problems.extend(_duplicate_keys(document))
+        data = document.data
+        key = data.get("id") if isinstance(data, Mapping) else None
+        if not isinstance(key, str):
+            _, found = check_agreement(data)
+            problems.extend(_locate(document, found))
             continue
-        agreement, problems = parse_agreement(document)
-        located.extend(problems)
-        if agreement is None:
-            continue
-        if agreement.id in agreements:
-            other = documents[agreement.id].source
-            located.extend(
+        if key in indexed:
+            other = indexed[key].source
+            problems.extend(
                 _locate(
                     document,
-                    [
-                        Problem(
-                            ("id",), f"duplicate agreement id {agreement.id!r} (also in {other})"
-                        )
-                    ],
+                    [Problem(("id",), f"duplicate agreement id {key!r} (also in {other})")],
                 )
             )
             continue
-        agreements[agreement.id] = agreement
-        documents[agreement.id] = document
-    return agreements, documents, located
+        indexed[key] = document
+    return Library(indexed, problems)
 
 
-def resolve_all(
-    agreements: dict[str, Agreement], documents: dict[str, YamlDocument]
-) -> tuple[dict[str, Agreement], list[LocatedProblem]]:
-    """Resolve every agreement with its parents and check the result's references."""
-    resolved: dict[str, Agreement] = {}
-    located: list[LocatedProblem] = []
-    for agreement_id, agreement in agreements.items():
-        document = documents[agreement_id]
+def _duplicate_keys(document: YamlDocument) -> list[LocatedProblem]:
+    return [
+        LocatedProblem(
+            document.source,
+            line,
+            column,
+            Problem(
+                path,
+                f"duplicate key {path[-1]!r}: written before on line {first}; "
+                "YAML keeps only the last value, so the first would be silently lost",
+            ),
+        )
+        for path, (line, column), first in document.duplicate_keys()
+    ]
+
+
+def read_paths(paths: list[str | Path]) -> Library:
+    """Every agreement in these files and folders."""
+    documents: list[YamlDocument] = []
+    unreadable: list[LocatedProblem] = []
+    for path in agreement_files(paths):
         try:
-            full = resolve(agreement_id, agreements)
-        except AgreementError as error:
-            located.extend(_locate(document, error.problems))
-            continue
-        if agreement.parent is not None:
-            located.extend(_locate(document, list(check_meaning(full))))
-        resolved[agreement_id] = full
-    return resolved, located
+            documents.append(YamlDocument.read(path))
+        except SpecError as error:
+            unreadable.append(_unreadable(error, str(path)))
+    library = read_documents(documents)
+    library.problems[:0] = unreadable
+    return library
 
 
-def load_agreements(folder: str | Path) -> dict[str, Agreement]:
-    """Every agreement of a folder, resolved across files; raises if any has a problem."""
-    agreements, documents, located = read_folder(folder)
-    resolved, more = resolve_all(agreements, documents)
-    if located or more:
-        raise AgreementFileError(located + more)
-    return resolved
+def load_agreements(*folders: str | Path) -> dict[str, Agreement]:
+    """Every agreement of these folders (or files), resolved; raises if any has a problem."""
+    agreements, problems = read_paths(list(folders)).resolve()
+    if problems:
+        raise AgreementFileError(problems)
+    return agreements
+
+
+def load_agreement(path_or_text: str | Path) -> Agreement:
+    """One agreement from a YAML file or text; AgreementFileError lists its problems.
+
+    A file whose agreement names a ``parent`` is resolved with the agreements of its folder.
+    """
+    try:
+        document = _document(path_or_text)
+    except SpecError as error:
+        raise AgreementFileError([_unreadable(error, "<text>")]) from None
+    data = document.data
+    parent = data.get("parent") if isinstance(data, Mapping) else None
+    if parent is None:
+        library = read_documents([document])
+    elif isinstance(path_or_text, Path) or document.source != "<text>":
+        folder = Path(document.source).parent
+        others = [d for d in read_paths([folder]).documents.values() if d.source != document.source]
+        library = read_documents([document, *others])
+    else:
+        problem = Problem(
+            ("parent",),
+            f"this agreement refines {parent!r}: load it with its "
+            "parent, e.g. accord.load_agreements(folder)",
+        )
+        raise AgreementFileError(_locate(document, [problem]))
+    agreements, problems = library.resolve()
+    mine = [
+        p for p in problems if p.source == document.source or document.source in p.problem.message
+    ]
+    if mine:
+        raise AgreementFileError(mine)
+    key = data.get("id") if isinstance(data, Mapping) else None
+    if not isinstance(key, str) or key not in agreements:
+        raise AgreementFileError(problems)
+    return agreements[key]
+
+
+def _document(path_or_text: str | Path) -> YamlDocument:
+    if isinstance(path_or_text, Path) or (
+        "\n" not in path_or_text and path_or_text.strip().endswith((".yaml", ".yml"))
+    ):
+        return YamlDocument.read(path_or_text)
+    return YamlDocument(path_or_text, "<text>")
 
 
 def dump_agreement(agreement: Agreement) -> str:

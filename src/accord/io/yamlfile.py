@@ -37,10 +37,29 @@ class YamlDocument:
             self.node = yaml.compose(text, Loader=_Loader)
             self.data: Any = yaml.load(text, Loader=_Loader)
         except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f"line {mark.line + 1}" if mark is not None else ""
-            problem = getattr(error, "problem", None) or str(error)
-            raise SpecError(where, f"not valid YAML: {problem}", source) from None
+            raise YamlSyntaxError(error, source) from None
+
+    def duplicate_keys(self) -> list[tuple[tuple[str | int, ...], tuple[int, int], int]]:
+        """Keys written twice in one mapping: (path, (line, column), line of the first)."""
+        found: list[tuple[tuple[str | int, ...], tuple[int, int], int]] = []
+
+        def walk(node: yaml.Node | None, path: tuple[str | int, ...]) -> None:
+            if isinstance(node, yaml.MappingNode):
+                first: dict[str, int] = {}
+                for key, value in node.value:
+                    name = str(key.value)
+                    mark = key.start_mark
+                    if name in first:
+                        found.append(((*path, name), (mark.line + 1, mark.column + 1), first[name]))
+                    else:
+                        first[name] = mark.line + 1
+                    walk(value, (*path, name))
+            elif isinstance(node, yaml.SequenceNode):
+                for index, item in enumerate(node.value):
+                    walk(item, (*path, index))
+
+        walk(self.node, ())
+        return found
 
     @classmethod
     def read(cls, path: str | Path) -> YamlDocument:
@@ -86,6 +105,25 @@ class YamlDocument:
         line = self.line_of(error.where) if error.where else None
         source = f"{self.source}:{line}" if line else self.source
         return error.in_source(source)
+
+
+class YamlSyntaxError(SpecError):
+    """A file that is not YAML: where the parser stopped, and the construct it was reading."""
+
+    def __init__(self, error: yaml.YAMLError, source: str) -> None:
+        mark = getattr(error, "problem_mark", None)
+        self.line = mark.line + 1 if mark is not None else None
+        self.column = mark.column + 1 if mark is not None else None
+        problem = getattr(error, "problem", None) or str(error)
+        context = getattr(error, "context", None)
+        context_mark = getattr(error, "context_mark", None)
+        if context and context_mark is not None:
+            problem += (
+                f" ({context} opened on line {context_mark.line + 1}, "
+                f"column {context_mark.column + 1})"
+            )
+        where = f"{source}:{self.line}:{self.column}" if self.line else source
+        super().__init__("", f"not valid YAML: {problem}", where)
 
 
 def load_calendar(path: str | Path) -> BusinessCalendar:

@@ -2,7 +2,7 @@
 
 from accord.core.agreement.diff import ChangeEntry, diff_agreements
 from accord.core.agreement.model import Agreement, Objective
-from accord.core.agreement.resolve import lineage, refine, resolve
+from accord.core.agreement.resolve import lineage, merge_documents, resolve, resolve_document
 from accord.core.agreement.units import Bound, Duration, Period
 from accord.core.agreement.validate import AgreementError, Problem, check_agreement, check_meaning
 
@@ -19,6 +19,7 @@ __all__ = [
     "check_meaning",
     "diff_agreements",
     "lineage",
-    "refine",
+    "merge_documents",
     "resolve",
+    "resolve_document",
 ]

@@ -1,10 +1,16 @@
 """Multi-level agreements: a child inherits its parent's parts and may override or remove them.
 
 Corporate -> customer -> service: the resolved agreement is the root, refined by each level in
-turn. Lists of identified items (objectives, services, tiers, parties' providers, credit
-schedules by objective) merge by identifier, so a child restating ``objectives: [{id: p1, ...}]``
-overrides only what it writes of ``p1``; mappings merge by key; anything else the child states
-replaces the parent's. ``remove:`` drops inherited objectives, calendars or credit schedules.
+turn, and validated as a whole. Inheritance works on the documents as written, before validation,
+so a child restates only what it changes (``objectives: [{id: avail, target: 99.95%}]`` keeps
+the parent's metric, scope and calendar). The rules:
+
+* ``id``, ``version``, ``parent``, ``kind``, ``changelog`` and ``remove`` are the child's own;
+* mappings merge key by key, recursively;
+* lists of identified items (``id``; credit schedules and penalties by ``objective``) merge item
+  by item, recursively, new items appended; any other list the child writes replaces the parent's;
+* any other value the child writes replaces the parent's (an empty value included);
+* ``remove:`` then drops inherited objectives, calendars or credit schedules (with penalties).
 """
 
 from __future__ import annotations
@@ -12,122 +18,115 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel
-
 from accord.core.agreement.model import Agreement
-from accord.core.agreement.validate import AgreementError, Problem
+from accord.core.agreement.validate import AgreementError, Problem, check_agreement
 
-# what belongs to the child alone and is never inherited
+Document = Mapping[str, Any]
 _OWN_FIELDS = frozenset({"id", "version", "parent", "kind", "changelog", "remove"})
+_KEYS = ("id", "objective")
 
 
-def lineage(agreement_id: str, agreements: Mapping[str, Agreement]) -> list[Agreement]:
-    """The agreement and its ancestors, nearest first; dangling parents and cycles are errors."""
-    chain = [agreements[agreement_id]]
-    while chain[-1].parent is not None:
-        parent = chain[-1].parent
-        if parent not in agreements:
-            known = ", ".join(sorted(agreements)) or "none"
+def lineage(agreement_id: str, documents: Mapping[str, Document]) -> list[str]:
+    """The agreement's id and its ancestors', nearest first; dangling parents and cycles raise."""
+    chain = [agreement_id]
+    while True:
+        parent = documents[chain[-1]].get("parent")
+        if parent is None:
+            return chain
+        if not isinstance(parent, str) or parent not in documents:
+            known = ", ".join(sorted(set(documents) - {chain[-1]})) or "none"
+            problem = Problem(("parent",), f"unknown parent agreement {parent!r}; known: {known}")
+            raise AgreementError([problem], chain[-1])
+        if parent in chain:
+            cycle = " -> ".join([*chain, parent])
             raise AgreementError(
-                [Problem(("parent",), f"unknown parent agreement {parent!r}; known: {known}")],
-                chain[-1].id,
+                [Problem(("parent",), f"parents form a cycle: {cycle}")], chain[-1]
             )
-        if any(a.id == parent for a in chain):
-            cycle = " -> ".join([*(a.id for a in chain), parent])
-            raise AgreementError(
-                [Problem(("parent",), f"parents form a cycle: {cycle}")], chain[-1].id
-            )
-        chain.append(agreements[parent])
-    return chain
+        chain.append(parent)
+
+
+def resolve_document(agreement_id: str, documents: Mapping[str, Document]) -> dict[str, Any]:
+    """The agreement's document with everything it inherits applied (not yet validated)."""
+    chain = lineage(agreement_id, documents)
+    merged = dict(documents[chain[-1]])
+    for child_id in reversed(chain[:-1]):
+        merged = merge_documents(merged, documents[child_id])
+    return merged
+
+
+def merge_documents(parent: Document, child: Document) -> dict[str, Any]:
+    """One level of inheritance: ``child`` written over ``parent``."""
+    merged: dict[str, Any] = {k: v for k, v in parent.items() if k not in _OWN_FIELDS}
+    for key, value in child.items():
+        merged[key] = (
+            value if key in _OWN_FIELDS or key not in merged else _merge(merged[key], value)
+        )
+    return _apply_removals(merged, child.get("remove"))
 
 
 def resolve(agreement_id: str, agreements: Mapping[str, Agreement]) -> Agreement:
-    """The agreement with everything it inherits, as one self-contained agreement."""
-    chain = lineage(agreement_id, agreements)
-    resolved = chain[-1]
-    for child in reversed(chain[:-1]):
-        resolved = refine(resolved, child)
+    """Resolve validated agreements (each written out in full) with their parents."""
+    documents = {
+        key: agreement.model_dump(mode="python", exclude_unset=True)
+        for key, agreement in agreements.items()
+    }
+    resolved, problems = check_agreement(resolve_document(agreement_id, documents))
+    if resolved is None or problems:
+        raise AgreementError(problems, agreement_id)
     return resolved
 
 
-def refine(parent: Agreement, child: Agreement) -> Agreement:
-    """One level of inheritance: ``child`` applied over ``parent``."""
-    values: dict[str, Any] = {}
-    for name in Agreement.model_fields:
-        mine = getattr(child, name)
-        if name in _OWN_FIELDS:
-            values[name] = mine
-        elif name in child.model_fields_set:
-            values[name] = _merge(getattr(parent, name), mine)
-        else:
-            values[name] = getattr(parent, name)
-    merged = Agreement.model_construct(_fields_set=set(values), **values)
-    return _apply_removals(merged, child)
-
-
 def _merge(parent: Any, child: Any) -> Any:
-    if (
-        isinstance(parent, BaseModel)
-        and isinstance(child, BaseModel)
-        and type(parent) is type(child)
-    ):
-        values = {
-            name: _merge(getattr(parent, name), getattr(child, name))
-            if name in child.model_fields_set
-            else getattr(parent, name)
-            for name in type(child).model_fields
-        }
-        return type(child).model_construct(
-            _fields_set=parent.model_fields_set | child.model_fields_set, **values
-        )
-    if isinstance(parent, tuple) and isinstance(child, tuple) and _keyed(parent + child):
-        merged = {_key(item): item for item in parent}
+    if isinstance(parent, Mapping) and isinstance(child, Mapping):
+        merged = dict(parent)
+        for key, value in child.items():
+            merged[key] = _merge(parent[key], value) if key in parent else value
+        return merged
+    key = _list_key(parent, child)
+    if key is not None:
+        items = {item[key]: item for item in parent}
         for item in child:
-            key = _key(item)
-            merged[key] = _merge(merged[key], item) if key in merged else item
-        return tuple(merged.values())
-    if isinstance(parent, dict) and isinstance(child, dict):
-        return {
-            **parent,
-            **{k: _merge(parent[k], v) if k in parent else v for k, v in child.items()},
-        }
+            items[item[key]] = _merge(items[item[key]], item) if item[key] in items else item
+        return list(items.values())
     return child
 
 
-def _key(item: Any) -> str:
-    return str(getattr(item, "id", None) or item.objective)
+def _list_key(parent: Any, child: Any) -> str | None:
+    """The key both lists' items are identified by, if they are lists of identified items."""
+    if not isinstance(parent, list | tuple) or not isinstance(child, list | tuple):
+        return None
+    items = [*parent, *child]
+    for key in _KEYS:
+        if items and all(isinstance(i, Mapping) and isinstance(i.get(key), str) for i in items):
+            return key
+    return None
 
 
-def _keyed(items: tuple[Any, ...]) -> bool:
-    return bool(items) and all(
-        isinstance(i, BaseModel) and (hasattr(i, "id") or hasattr(i, "objective")) for i in items
-    )
+def _apply_removals(merged: dict[str, Any], removals: Any) -> dict[str, Any]:
+    if not isinstance(removals, Mapping):
+        return merged
+    objectives = set(_strings(removals.get("objectives")))
+    calendars = set(_strings(removals.get("calendars")))
+    credits = set(_strings(removals.get("credits"))) | objectives
+    if objectives and isinstance(merged.get("objectives"), list):
+        merged["objectives"] = [o for o in merged["objectives"] if _id(o, "id") not in objectives]
+    if calendars and isinstance(merged.get("calendars"), Mapping):
+        merged["calendars"] = {k: v for k, v in merged["calendars"].items() if k not in calendars}
+    remedies = merged.get("remedies")
+    if credits and isinstance(remedies, Mapping):
+        remedies = dict(remedies)
+        for section in ("credits", "penalties"):
+            if isinstance(remedies.get(section), list):
+                remedies[section] = [
+                    c for c in remedies[section] if _id(c, "objective") not in credits
+                ]
+        merged["remedies"] = remedies
+    return merged
 
 
-def _apply_removals(agreement: Agreement, child: Agreement) -> Agreement:
-    removals = child.remove
-    if removals is None:
-        return agreement
-    changes: dict[str, Any] = {}
-    if removals.objectives:
-        changes["objectives"] = tuple(
-            o for o in agreement.objectives if o.id not in removals.objectives
-        )
-    if removals.calendars:
-        changes["calendars"] = {
-            k: v for k, v in agreement.calendars.items() if k not in removals.calendars
-        }
-    dropped = set(removals.credits) | set(removals.objectives)
-    if agreement.remedies is not None and dropped:
-        remedies = agreement.remedies.model_copy(
-            update={
-                "credits": tuple(
-                    c for c in agreement.remedies.credits if c.objective not in dropped
-                ),
-                "penalties": tuple(
-                    p for p in agreement.remedies.penalties if p.objective not in dropped
-                ),
-            }
-        )
-        changes["remedies"] = remedies
-    return agreement.model_copy(update=changes)
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list | tuple) else []
+
+
+def _id(item: Any, key: str) -> Any:
+    return item.get(key) if isinstance(item, Mapping) else None
