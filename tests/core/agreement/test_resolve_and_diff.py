@@ -25,6 +25,18 @@ CHILD = {
         {"id": "resolution", "metric": "resolution", "within": "8h", "target": "90%"},
     ],
     "remove": {"objectives": ["p1-response"]},
+    # a higher target needs its credit bands moved up too, or 99.9-99.95% would earn nothing
+    "remedies": {
+        "credits": [
+            {
+                "objective": "avail",
+                "bands": [
+                    {"below": "99.95%", "at_least": "99%", "credit": "10%"},
+                    {"below": "99%", "credit": "25%"},
+                ],
+            }
+        ]
+    },
 }
 
 
@@ -40,6 +52,34 @@ def test_child_overrides_adds_and_removes_objectives() -> None:
     assert resolved.tiers == pool["saas"].tiers
     assert resolved.overview.title == "ACME's SaaS SLA"
     assert resolved.parent == "saas"
+    assert resolved.remedies is not None
+    assert resolved.remedies.cap == 50  # inherited beside the restated credits
+
+
+def test_raising_a_target_without_moving_the_bands_is_a_gap() -> None:
+    child = copy.deepcopy(CHILD)
+    del child["remedies"]
+    pool = {"saas": agreement(BASE), "saas-acme": agreement(child)}
+    with pytest.raises(AgreementError, match=r"gap: attainment from 99\.9% to the 99\.95% target"):
+        resolve("saas-acme", pool)
+
+
+def test_a_child_restates_only_what_it_changes() -> None:
+    from accord.core.agreement import check_agreement, resolve_document
+
+    child = {
+        "id": "c",
+        "version": "1",
+        "parent": "saas",
+        "objectives": [{"id": "p1-response", "within": "30m"}],
+    }
+    merged = resolve_document("c", {"saas": BASE, "c": child})
+    agreement_, problems = check_agreement(merged)
+    assert problems == []
+    assert agreement_ is not None
+    p1 = agreement_.objective("p1-response")
+    assert (str(p1.within), p1.metric, p1.calendar) == ("30m", "first_response", "office")
+    assert agreement_.overview.title == "SaaS SLA"
 
 
 def test_three_levels_resolve_in_order() -> None:

@@ -105,7 +105,7 @@ def test_targets_no_one_can_meet(base: dict[str, Any]) -> None:
         {"id": "report", "metric": "deliverable", "due": "30th business day", "target": "100%"}
     )
     assert problems(base) == [
-        "objectives[1]: 'within' must be longer than zero: no ticket can meet that",
+        "objectives[1].within: must be longer than zero: no ticket can meet that",
     ]
     base["objectives"][1]["within"] = "1h"
     assert problems(base) == [
@@ -136,7 +136,7 @@ def test_credits_need_a_fee(base: dict[str, Any]) -> None:
 def test_ticket_objectives_need_within(base: dict[str, Any]) -> None:
     del base["objectives"][1]["within"]
     assert problems(base) == [
-        "objectives[1]: a first_response objective needs 'within', e.g. within: 4h"
+        "objectives[1].within: missing; a first_response objective needs a time limit, e.g. 4h"
     ]
 
 

@@ -25,13 +25,20 @@ from accord.core.agreement.units import (
     TargetText,
 )
 
-Identifier = Annotated[
-    str,
-    Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
-        description="An identifier: letters, digits, '-', '_' and '.'.",
-    ),
-]
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+STATISTIC_PATTERN = r"^(mean|median|min|max|sum|p\d{1,2}(\.\d+)?)$"
+DUE_PATTERN = r"^\d+(st|nd|rd|th) business day$"
+ESCALATION_AT_PATTERN = r"^(\d+(\.\d+)?%|breach(\s*\+\s*(\d+(\.\d+)?\s*[dhm]\s*)+)?)$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+# what each pattern means, for messages: "expected ..."
+PATTERN_HINTS = {
+    IDENTIFIER_PATTERN: "an identifier: letters, digits, '-', '_' and '.'",
+    STATISTIC_PATTERN: "mean, median, min, max, sum or a percentile such as p5",
+    DUE_PATTERN: "a business day of the period, such as '5th business day'",
+    ESCALATION_AT_PATTERN: "'75%' of the target used, 'breach', or 'breach + 2h'",
+    CURRENCY_PATTERN: "an ISO 4217 code such as EUR",
+}
+Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
 Text = Annotated[str, Field(min_length=1)]
 
 TICKET_METRICS = frozenset(
@@ -52,6 +59,11 @@ Metric = Literal[
     "count",
     "deliverable",
 ]
+
+
+def _a(word: str) -> str:
+    """The word with its indefinite article: 'an availability', 'a resolution'."""
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
 class Model(BaseModel):
@@ -90,9 +102,9 @@ class Parties(Model):
     @model_validator(mode="after")
     def _one_way_to_name_providers(self) -> Parties:
         if self.provider is None and not self.providers:
-            raise ValueError("name the provider (provider: ...) or providers (providers: [...])")
+            raise ValueError("provider: missing; name the provider, or several as providers: [...]")
         if self.provider is not None and self.providers:
-            raise ValueError("give either provider or providers, not both")
+            raise ValueError("providers: give either provider or providers, not both")
         return self
 
     @property
@@ -125,7 +137,7 @@ class Effective(Model):
     @model_validator(mode="after")
     def _end_after_start(self) -> Effective:
         if self.end is not None and self.end <= self.start:
-            raise ValueError(f"end {self.end} must come after start {self.start}")
+            raise ValueError(f"end: {self.end} must come after the start, {self.start}")
         return self
 
 
@@ -143,7 +155,7 @@ class Service(Model):
 
 class Money(Model):
     amount: Decimal = Field(ge=0)
-    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code such as EUR.")
+    currency: str = Field(pattern=CURRENCY_PATTERN, description="ISO 4217 code such as EUR.")
 
 
 class Tier(Model):
@@ -204,7 +216,7 @@ class Objective(Model):
     )
     statistic: str | None = Field(
         None,
-        pattern=r"^(mean|median|min|max|sum|p\d{1,2}(\.\d+)?)$",
+        pattern=STATISTIC_PATTERN,
         description="For throughput: mean, median, min, max, sum or a percentile such as p5.",
     )
     source: Identifier | None = Field(None, description="The measurement source to read.")
@@ -214,8 +226,8 @@ class Objective(Model):
     )
     due: str | None = Field(
         None,
-        pattern=r"^\d+(st|nd|rd|th) business day$",
-        description="For deliverables: e.g. '5th business day' of the period.",
+        pattern=DUE_PATTERN,
+        description="For deliverables: the business day of the period, e.g. '5th business day'.",
     )
     period: PeriodText = Period("month")
     calendar: Identifier = Field("24x7", description="The calendar (window) measured in.")
@@ -231,25 +243,32 @@ class Objective(Model):
     def _fields_match_the_metric(self) -> Objective:
         if self.metric in RATIO_METRICS and not isinstance(self.target, Decimal):
             raise ValueError(
-                f"a {self.metric} target is a percentage such as '95%', got '{self.target}'"
+                f"target: {_a(self.metric)} target is a percentage such as '95%', "
+                f"got '{self.target}'"
             )
         if self.metric not in RATIO_METRICS and not isinstance(self.target, Bound):
             raise ValueError(
-                f"a {self.metric} target is a bound such as '>= 200' or '>= 20 Mbit/s', "
-                f"got '{self.target}%'"
+                f"target: {_a(self.metric)} target is a bound such as '>= 200' or "
+                f"'>= 20 Mbit/s', got '{self.target}%'"
             )
         if self.metric in TICKET_METRICS and self.within is None:
-            raise ValueError(f"a {self.metric} objective needs 'within', e.g. within: 4h")
+            raise ValueError(
+                f"within: missing; {_a(self.metric)} objective needs a time limit, e.g. 4h"
+            )
         if self.metric not in TICKET_METRICS and self.clock is not None:
-            raise ValueError(f"clock rules apply to ticket metrics, not to {self.metric}")
+            raise ValueError(f"clock: clock rules apply to ticket metrics, not to {self.metric}")
         if self.metric == "throughput" and (self.statistic is None or self.field is None):
-            raise ValueError("a throughput objective needs 'field' and 'statistic' (e.g. p5)")
+            raise ValueError(
+                "statistic: a throughput objective needs a field and a statistic (e.g. p5)"
+            )
         if self.metric == "deliverable" and self.due is None:
-            raise ValueError("a deliverable objective needs 'due', e.g. '5th business day'")
+            raise ValueError(
+                "due: missing; a deliverable needs a due day such as '5th business day'"
+            )
         if self.within is not None and self.within.is_zero:
-            raise ValueError("'within' must be longer than zero: no ticket can meet that")
+            raise ValueError("within: must be longer than zero: no ticket can meet that")
         if isinstance(self.target, Decimal) and self.target == 0:
-            raise ValueError("a target of 0% promises nothing")
+            raise ValueError("target: 0% promises nothing")
         return self
 
 
@@ -283,7 +302,7 @@ class EscalationLevel(Model):
     """A notification when a share of the target is used, at the breach, or after it."""
 
     at: str = Field(
-        pattern=r"^(\d+(\.\d+)?%|breach(\s*\+\s*(\d+(\.\d+)?\s*[dhm]\s*)+)?)$",
+        pattern=ESCALATION_AT_PATTERN,
         description="'75%' of the target used, 'breach', or 'breach + 2h'.",
     )
     notify: tuple[str, ...] = Field(min_length=1)
@@ -311,7 +330,7 @@ class CreditBand(Model):
     @model_validator(mode="after")
     def _ordered(self) -> CreditBand:
         if self.at_least >= self.below:
-            raise ValueError(f"at_least {self.at_least}% must be below {self.below}%")
+            raise ValueError(f"at_least: {self.at_least}% must be below {self.below}%")
         return self
 
 

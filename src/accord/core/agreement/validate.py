@@ -20,7 +20,7 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from accord.core.agreement.model import Agreement, CreditSchedule, Objective
+from accord.core.agreement.model import PATTERN_HINTS, Agreement, CreditSchedule, Objective
 from accord.core.calendar import parse_calendar_spec
 from accord.core.errors import SpecError
 
@@ -67,14 +67,35 @@ def check_agreement(data: Any) -> tuple[Agreement | None, list[Problem]]:
     try:
         agreement = Agreement.model_validate(data)
     except ValidationError as error:
-        return None, [_problem_of(e, data) for e in error.errors()]
+        return None, _schema_problems(error.errors())
     return agreement, list(check_meaning(agreement))
 
 
 # ---------------------------------------------------------------- schema errors, for people
 
 
-def _problem_of(error: Any, data: Any) -> Problem:
+def _schema_problems(errors: list[Any]) -> list[Problem]:
+    problems = [_problem_of(e) for e in errors]
+    paths = [p.path for p in problems]
+    # a list that is "too short" only because its items failed says nothing more
+    problems = [
+        p
+        for p, e in zip(problems, errors, strict=True)
+        if not (
+            e["type"] == "too_short"
+            and any(q[: len(p.path)] == p.path and q != p.path for q in paths)
+        )
+    ]
+    # a misspelt key and the field it was meant to be are one mistake, not two
+    suggested = {
+        (*p.path[:-1], p.message.split("did you mean '")[1].split("'")[0])
+        for p in problems
+        if "did you mean '" in p.message and p.message.startswith("unknown key")
+    }
+    return [p for p in problems if not (p.path in suggested and p.message.startswith("missing"))]
+
+
+def _problem_of(error: Any) -> Problem:
     path: Path = tuple(part for part in error["loc"] if not _is_union_tag(part))
     kind, found = error["type"], error.get("input")
     if kind == "extra_forbidden":
@@ -94,19 +115,32 @@ def _problem_of(error: Any, data: Any) -> Problem:
             f"unknown value {found!r}{_did_you_mean(str(found), expected)}; "
             f"expected one of {', '.join(expected)}",
         )
-    message = str(error["msg"]).removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
-        description = _description_at(path)
-        message = f"malformed value {found!r}" + (
-            f"; expected {description}" if description else ""
-        )
-    elif (
-        kind not in ("value_error", "assertion_error")
-        and found is not None
-        and not isinstance(found, Mapping | list)
-    ):
-        message = f"{message[0].lower()}{message[1:]}, got {found!r}"
+        hint = PATTERN_HINTS.get(error["ctx"]["pattern"]) or _description_at(path)
+        return Problem(path, f"malformed value {found!r}" + (f"; expected {hint}" if hint else ""))
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return Problem(path, f"expected a mapping (key: value lines), got {_kind_of(found)}")
+    if kind in ("tuple_type", "list_type"):
+        return Problem(path, f"expected a list (- item lines, or [a, b]), got {_kind_of(found)}")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind == "value_error":
+        field, _, rest = message.partition(": ")
+        model = _model_at(path)
+        if rest and model is not None and field in model.model_fields:
+            return Problem((*path, field), rest)
+        return Problem(path, message)
+    message = message[0].lower() + message[1:]
+    if found is not None and not isinstance(found, Mapping | list):
+        message = f"{message}, got {found!r}"
     return Problem(path, message)
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, str | int | float | bool):
+        return f"{type(value).__name__} {value!r}"
+    return {"list": "a list", "dict": "a mapping", "NoneType": "nothing"}.get(
+        type(value).__name__, type(value).__name__
+    )
 
 
 def _is_union_tag(part: Any) -> bool:
@@ -192,7 +226,9 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
         if service.provider is not None and providers and service.provider not in providers:
             yield unknown((*base, "provider"), "provider", service.provider, providers)
         for j, component in enumerate(service.components):
-            if component not in services:
+            if component == service.id:
+                yield Problem((*base, "components", j), "a service cannot depend on itself")
+            elif component not in services:
                 yield unknown((*base, "components", j), "service", component, services)
         for component in service.weights:
             if component not in service.components:
@@ -313,6 +349,12 @@ def _bands(schedule: CreditSchedule, objective: Objective | None, base: Path) ->
             )
     if objective is not None and isinstance(objective.target, Decimal) and bands:
         top_index, top = bands[0]
+        if top.below < objective.target:
+            yield Problem(
+                (*base, "bands", top_index, "below"),
+                f"gap: attainment from {top.below}% to the {objective.target}% target misses "
+                "the target but earns no credit",
+            )
         if top.below > objective.target:
             yield Problem(
                 (*base, "bands", top_index, "below"),
