@@ -32,16 +32,26 @@ from accord.core.agreement.units import (
         ("2d", Duration(time=timedelta(days=2))),
         ("3 business days", Duration(business_days=3)),
         ("1 business day", Duration(business_days=1)),
+        ("30 days", Duration(time=timedelta(days=30))),
+        ("4 hours", Duration(time=timedelta(hours=4))),
+        ("90 minutes", Duration(time=timedelta(minutes=90))),
+        ("2 weeks", Duration(time=timedelta(weeks=2))),
+        ("4 hrs", Duration(time=timedelta(hours=4))),
     ],
 )
 def test_durations(text: str, expected: Duration) -> None:
     assert parse_duration(text) == expected
 
 
-@pytest.mark.parametrize("bad", ["4", "4 hrs", "h", "", "1h30", "three days"])
+@pytest.mark.parametrize("bad", ["4", "4 parsecs", "h", "", "1h30", "three days"])
 def test_malformed_durations_say_what_is_expected(bad: str) -> None:
     with pytest.raises(ValueError, match=r"expected a duration such as '30m', '1h'"):
         parse_duration(bad)
+
+
+def test_months_are_not_durations() -> None:
+    with pytest.raises(ValueError, match="months and years vary in length"):
+        parse_duration("3 months")
 
 
 def test_a_bare_number_duration_is_refused_with_the_reason() -> None:

@@ -16,6 +16,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
+_DURATION_WORDS = re.compile(
+    r"^(\d+(?:\.\d+)?)\s*(weeks?|days?|hours?|hrs?|minutes?|mins?|seconds?|secs?)$", re.IGNORECASE
+)
+_MONTHS = re.compile(r"^\d+\s*(months?|years?)$", re.IGNORECASE)
 _BUSINESS_DAYS = re.compile(r"^(\d+)\s+business\s+days?$", re.IGNORECASE)
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 
@@ -66,6 +70,14 @@ def parse_duration(value: Any) -> Duration:
     days = _BUSINESS_DAYS.match(text)
     if days:
         return Duration(business_days=int(days.group(1)))
+    words = _DURATION_WORDS.match(text)
+    if words:
+        return parse_duration(f"{words.group(1)}{words.group(2)[0].lower()}")
+    if _MONTHS.match(text):
+        raise ValueError(
+            f"months and years vary in length, so {text!r} is not a duration; write days "
+            "(e.g. '30d'), or use billing_cycles for claim windows"
+        )
     compact = text.replace(" ", "")
     parts = _DURATION_PART.findall(compact)
     if not parts or "".join(f"{n}{u}" for n, u in parts).lower() != compact.lower():
