@@ -145,8 +145,10 @@ def _translate(
                 return tuple(found), False
             if key is None:
                 index = part if part < len(there) else None
-            else:
-                index = next((j for j, x in enumerate(there) if _item_key(x) == key), None)
+            else:  # the same occurrence of the key: duplicates stay apart
+                nth = sum(1 for x in here[:part] if _item_key(x) == key)
+                matches = [j for j, x in enumerate(there) if _item_key(x) == key]
+                index = matches[nth] if nth < len(matches) else None
             if index is None:
                 return tuple(found), False
             found.append(index)
