@@ -356,3 +356,16 @@ def test_batch_deadline_beyond_datetime64_range_is_an_error() -> None:
     for cal in (BusinessCalendar.always_open(), calendar("UTC", {"mon-fri": "09:00-17:00"})):
         with pytest.raises(CalendarError, match="1678-2261"):
             cal.add_many(start, far)
+
+
+def test_business_days_are_days_of_the_calendar_not_24_hour_blocks(
+    office: BusinessCalendar,
+) -> None:
+    # Wed 23 Dec 2026 10:00 + 3 business days: skips the 24th (company), 25th (Christmas) and
+    # the weekend: Mon 28, Tue 29, Wed 30 at 10:00
+    assert office.add_days(ny(2026, 12, 23, 10), 3) == ny(2026, 12, 30, 10)
+    # from closed time, counting starts at the next opening (Monday 09:00)
+    assert office.add_days(ny(2026, 3, 7, 12), 1) == ny(2026, 3, 10, 9)
+    assert office.add_days(ny(2026, 3, 7, 12), 0) == ny(2026, 3, 9, 9)
+    with pytest.raises(CalendarError, match=">= 0"):
+        office.add_days(ny(2026, 3, 7, 12), -1)

@@ -187,7 +187,12 @@ class ClockRules(Model):
         default_factory=dict,
         description="Field values that stop the clock (met), e.g. {status: [Resolved, Closed]}.",
     )
-    reopen: Literal["continue", "restart", "new_cycle"] = "continue"
+    stop_on: tuple[Literal["agent_reply", "resolved", "closed"], ...] = Field(
+        (),
+        description="Ticket events that stop the clock. Default: agent_reply and resolved for "
+        "first_response, resolved and closed for resolution.",
+    )
+    reopen: Literal["continue", "restart"] = "continue"
     priority_change: Literal["carry_over", "restart"] = "carry_over"
     calendar_from: str | None = Field(
         None, description="A ticket field naming the calendar to use (location, team...)."

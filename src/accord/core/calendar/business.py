@@ -219,6 +219,32 @@ class BusinessCalendar:
             seg = self._grow(seg, forward=forward)
             view = view_of(seg)
 
+    def add_days(self, start: datetime, days: int) -> datetime:
+        """``days`` business days after ``start``: the same local wall time on the ``days``-th
+        following date the calendar opens (never ``days`` 24-hour blocks of business time).
+
+        A start in closed time counts from the next opening. ``days`` must not be negative.
+        """
+        if days < 0:
+            raise CalendarError(f"expected a number of business days >= 0, got {days}")
+        opening = self.next_open(start)
+        if days == 0:
+            return opening
+        day = opening.date()
+        for _ in range(days):
+            day = self._next_open_date(day)
+        wall = datetime.combine(day, opening.timetz().replace(tzinfo=None))
+        return wall.replace(tzinfo=self.zone)
+
+    def _next_open_date(self, day: date) -> date:
+        """The first local date after ``day`` on which some open interval starts."""
+        week = self.spec.week
+        for _ in range(3660):
+            day += timedelta(days=1)
+            if week[day.weekday()] and day not in self._holidays_of(day.year):
+                return day
+        raise CalendarError(f"{self!r} opens on no day within ten years after {day}")
+
     def is_open(self, moment: datetime) -> bool:
         """Whether the calendar is open at this instant (intervals are closed at their end)."""
         t = to_micros(moment)

@@ -1,0 +1,460 @@
+"""Ticket SLA clocks: a ticket's events in, one clock per objective and cycle out.
+
+A clock starts, pauses and stops on the ticket's events, in the objective's business calendar, and
+says how much time is used and left, the deadline, and whether it was met. The agreement's clock
+rules give the user's own statuses their meaning. Pure: "now" is the ``as_of`` parameter.
+
+Rules held here (each is tested by name):
+
+* events are a set: duplicates (same id) count once, and order of arrival does not matter;
+* business time is counted only while the clock runs; paused time is kept by reason, over every
+  pause, in business time, beside the wall time the customer experienced;
+* first response fires once; next response opens a cycle at each customer message (while none is
+  open) and closes it at the next public agent reply; periodic update expects an agent update
+  within the limit after the previous one; resolution runs from creation to resolved;
+* a reopen continues the resolution clock (used time kept) or restarts it, as the agreement says;
+* a priority change that moves the ticket to another objective of the same metric carries the used
+  time over to the new target (default) or restarts it; nothing accumulated is lost: the earlier
+  cycle stays in the result;
+* the calendar can come from a ticket field (``clock.calendar_from``), switching at the event that
+  changes it;
+* "3 business days" is a deadline on the calendar's days (same wall time on the third open day),
+  converted to business time when the cycle starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from accord.core.agreement.model import Agreement, ClockRules, Objective
+from accord.core.calendar import BusinessCalendar
+from accord.core.errors import AccordError
+
+EventKind = Literal["created", "updated", "comment", "resolved", "reopened", "closed"]
+Role = Literal["agent", "customer", "third_party"]
+State = Literal["not_started", "running", "paused", "met", "breached", "cancelled"]
+_ZERO = timedelta(0)
+_KIND_ORDER = {"created": 0, "updated": 1, "comment": 2, "resolved": 3, "closed": 4, "reopened": 5}
+_DEFAULT_STOPS: dict[str, frozenset[str]] = {
+    "first_response": frozenset({"agent_reply", "resolved", "closed"}),
+    "next_response": frozenset({"agent_reply", "resolved", "closed"}),
+    "periodic_update": frozenset({"resolved", "closed"}),
+    "resolution": frozenset({"resolved", "closed"}),
+    "time_to_recover": frozenset({"resolved", "closed"}),
+}
+
+
+class ClockError(AccordError, ValueError):
+    """Events that cannot describe one ticket's history (naming the event)."""
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    """Something that happened to a ticket: created (with its fields), fields updated, a comment
+    (with its author's role), resolved, reopened or closed."""
+
+    id: str
+    ticket: str
+    at: datetime
+    kind: EventKind
+    fields: Mapping[str, str] = field(default_factory=dict)
+    author: Role | None = None
+    public: bool = True
+
+    @property
+    def is_agent_reply(self) -> bool:
+        return self.kind == "comment" and self.author == "agent" and self.public
+
+    @property
+    def is_customer_message(self) -> bool:
+        return self.kind == "comment" and self.author == "customer"
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A stretch of a cycle, running or paused, with the ticket's fields during it."""
+
+    start: datetime
+    end: datetime
+    running: bool
+    reason: str | None
+    business: timedelta
+    fields: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One objective's clock on one ticket, for one cycle, as of an instant."""
+
+    ticket: str
+    objective: str
+    metric: str
+    cycle: int
+    state: State
+    target: timedelta | None
+    used: timedelta
+    started_at: datetime | None
+    stopped_at: datetime | None
+    breached_at: datetime | None
+    deadline: datetime | None
+    paused_by: Mapping[str, timedelta]
+    wall: timedelta
+    intervals: tuple[Interval, ...]
+    fields: Mapping[str, str]
+
+    @property
+    def left(self) -> timedelta | None:
+        """Business time left before the breach (negative once breached)."""
+        return None if self.target is None else self.target - self.used
+
+    @property
+    def consumed(self) -> float | None:
+        """Share of the target used (1.0 at the breach)."""
+        if self.target is None or self.target <= _ZERO:
+            return None
+        return self.used / self.target
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("met", "breached") and self.stopped_at is not None
+
+    def why(self) -> list[Interval]:
+        """The running intervals that consumed the time, most expensive first."""
+        return sorted((i for i in self.intervals if i.running), key=lambda i: -i.business)
+
+
+def ordered(events: Iterable[TicketEvent]) -> list[TicketEvent]:
+    """The distinct events in the order they happened (ties: created first, then by kind and id).
+
+    The same id twice must be the same event; two different events under one id are an error.
+    """
+    distinct: dict[str, TicketEvent] = {}
+    for event in events:
+        seen = distinct.get(event.id)
+        if seen is None:
+            distinct[event.id] = event
+        elif seen != event:
+            raise ClockError(
+                f"event {event.id!r}: two different events share this id "
+                f"({seen.kind} at {seen.at.isoformat()} and {event.kind} at {event.at.isoformat()})"
+            )
+    return sorted(distinct.values(), key=lambda e: (e.at, _KIND_ORDER[e.kind], e.id))
+
+
+def _matches(fields: Mapping[str, str], condition: Mapping[str, Sequence[str]]) -> bool:
+    return bool(condition) and all(fields.get(k) in values for k, values in condition.items())
+
+
+def _in_scope(fields: Mapping[str, str], objective: Objective) -> bool:
+    return all(fields.get(k) in values for k, values in objective.scope.items())
+
+
+@dataclass
+class _Cycle:
+    """The mutable state of one running cycle while the events are replayed."""
+
+    objective: Objective
+    calendar: BusinessCalendar
+    target: timedelta
+    number: int
+    started_at: datetime
+    since: datetime
+    running: bool = True
+    reason: str | None = None
+    used: timedelta = _ZERO
+    breached_at: datetime | None = None
+    paused_by: dict[str, timedelta] = field(default_factory=dict)
+    intervals: list[Interval] = field(default_factory=list)
+
+    def advance(self, until: datetime, fields: Mapping[str, str]) -> None:
+        """Count the time from the last event up to ``until``."""
+        if until <= self.since:
+            return
+        business = self.calendar.elapsed(self.since, until)
+        if self.running:
+            if self.breached_at is None and self.used + business > self.target:
+                self.breached_at = self.calendar.add(self.since, self.target - self.used)
+            self.used += business
+        else:
+            reason = self.reason or "other"
+            self.paused_by[reason] = self.paused_by.get(reason, _ZERO) + business
+        self.intervals.append(
+            Interval(self.since, until, self.running, self.reason, business, dict(fields))
+        )
+        self.since = until
+
+
+class _Machine:
+    """Replays one ticket's events for the objectives of one metric."""
+
+    def __init__(
+        self,
+        metric: str,
+        objectives: Sequence[Objective],
+        calendars: Mapping[str, BusinessCalendar],
+    ) -> None:
+        self.metric = metric
+        self.objectives = objectives
+        self.calendars = calendars
+        rules = objectives[0].clock or ClockRules.model_validate({})
+        self.rules = rules
+        self.stops = frozenset(rules.stop_on) or _DEFAULT_STOPS.get(metric, frozenset())
+        self.fields: dict[str, str] = {}
+        self.cycle: _Cycle | None = None
+        self.done: list[Clock] = []
+        self.cycles = 0
+        self.answered = False  # first response: an agent has replied (it never fires twice)
+        self.ticket = ""
+
+    # -- helpers
+
+    def _objective(self) -> Objective | None:
+        return next((o for o in self.objectives if _in_scope(self.fields, o)), None)
+
+    def _calendar(self, objective: Objective) -> BusinessCalendar:
+        name = objective.calendar
+        if self.rules.calendar_from is not None:
+            name = self.fields.get(self.rules.calendar_from, name)
+            if name not in self.calendars:
+                name = objective.calendar
+        return self.calendars[name]
+
+    def _target(self, objective: Objective, calendar: BusinessCalendar, at: datetime) -> timedelta:
+        within = objective.within
+        if within is None:
+            raise ClockError(f"objective {objective.id!r} has no 'within' limit")
+        if within.business_days is not None:
+            return calendar.elapsed(at, calendar.add_days(at, within.business_days))
+        assert within.time is not None
+        return within.time
+
+    def _pause(self) -> tuple[bool, str | None]:
+        for rule in self.rules.pause:
+            if _matches(self.fields, rule.when):
+                return False, rule.reason
+        return True, None
+
+    def _start(self, at: datetime) -> None:
+        objective = self._objective()
+        if objective is None:
+            return
+        calendar = self._calendar(objective)
+        self.cycles += 1
+        running, reason = self._pause()
+        self.cycle = _Cycle(
+            objective,
+            calendar,
+            self._target(objective, calendar, at),
+            self.cycles,
+            at,
+            at,
+            running,
+            reason,
+        )
+
+    def _finish(self, at: datetime, state: State) -> None:
+        cycle = self.cycle
+        assert cycle is not None
+        if state != "cancelled":
+            state = "breached" if cycle.used > cycle.target else "met"
+        self.done.append(self._clock(cycle, state, at, stopped=True))
+        self.cycle = None
+
+    def _clock(self, cycle: _Cycle, state: State, at: datetime, *, stopped: bool) -> Clock:
+        deadline = None
+        if not stopped and cycle.running:
+            left = cycle.target - cycle.used
+            deadline = cycle.breached_at or cycle.calendar.add(at, left)
+        return Clock(
+            ticket=self.ticket,
+            objective=cycle.objective.id,
+            metric=self.metric,
+            cycle=cycle.number,
+            state=state,
+            target=cycle.target,
+            used=cycle.used,
+            started_at=cycle.started_at,
+            stopped_at=at if stopped else None,
+            breached_at=cycle.breached_at,
+            deadline=deadline,
+            paused_by=dict(cycle.paused_by),
+            wall=at - cycle.started_at,
+            intervals=tuple(cycle.intervals),
+            fields=dict(self.fields),
+        )
+
+    # -- the replay
+
+    def step(self, event: TicketEvent) -> None:
+        self.ticket = event.ticket
+        if self.cycle is not None:
+            self.cycle.advance(event.at, self.fields)
+        self.fields.update(event.fields)
+        stop = self._stops(event)
+        if self.cycle is not None:
+            self._rescope(event.at)
+        if self.cycle is not None and stop:
+            self.answered = True
+            self._finish(event.at, "met")
+            if self.metric == "periodic_update" and event.is_agent_reply:
+                self._start(event.at)
+            return
+        if self.cycle is None:
+            self._maybe_start(event, stop)
+        if self.cycle is not None:
+            self.cycle.running, self.cycle.reason = self._pause()
+            if self.rules.calendar_from is not None:
+                self.cycle.calendar = self._calendar(self.cycle.objective)
+
+    def _stops(self, event: TicketEvent) -> bool:
+        if self.metric == "periodic_update" and event.is_agent_reply:
+            return True
+        kind = "agent_reply" if event.is_agent_reply else event.kind
+        return kind in self.stops or _matches(self.fields, self.rules.stop)
+
+    def _maybe_start(self, event: TicketEvent, stop: bool) -> None:
+        metric = self.metric
+        if stop:
+            self.answered = self.answered or metric == "first_response"
+            return
+        if metric == "first_response":
+            if not self.answered and not self.done:
+                self._start(event.at)
+        elif metric == "next_response":
+            if event.is_customer_message:
+                self._start(event.at)
+        elif not self.done or event.kind == "reopened" or self._reopened():
+            if self.done and self.rules.reopen == "continue":
+                self._resume(event.at)
+            else:
+                self._start(event.at)
+
+    def _reopened(self) -> bool:
+        """A stopped resolution clock whose ticket left the stopping state (a reopen by status)."""
+        return (
+            bool(self.done) and bool(self.rules.stop) and not _matches(self.fields, self.rules.stop)
+        )
+
+    def _resume(self, at: datetime) -> None:
+        """Reopen with 'continue': the last cycle runs on with its used time (its result is
+        replaced by the resumed one)."""
+        last = self.done.pop()
+        objective = next(o for o in self.objectives if o.id == last.objective)
+        calendar = self._calendar(objective)
+        running, reason = self._pause()
+        self.cycle = _Cycle(
+            objective,
+            calendar,
+            last.target or _ZERO,
+            last.cycle,
+            last.started_at or at,
+            at,
+            running,
+            reason,
+            last.used,
+            last.breached_at,
+            dict(last.paused_by),
+            list(last.intervals),
+        )
+
+    def _rescope(self, at: datetime) -> None:
+        """A change of the fields that select the objective (priority...)."""
+        cycle = self.cycle
+        assert cycle is not None
+        objective = self._objective()
+        if objective is None:
+            self._finish(at, "cancelled")
+            return
+        if objective.id == cycle.objective.id:
+            return
+        if self.rules.priority_change == "restart":
+            self._finish(at, "cancelled")
+            self._start(at)
+            return
+        calendar = self._calendar(objective)
+        cycle.objective, cycle.calendar = objective, calendar
+        cycle.target = self._target(objective, calendar, cycle.started_at)
+        if cycle.breached_at is None and cycle.used > cycle.target:
+            cycle.breached_at = at
+
+    def result(self, as_of: datetime) -> list[Clock]:
+        clocks = list(self.done)
+        cycle = self.cycle
+        if cycle is not None:
+            cycle.advance(as_of, self.fields)
+            state: State = "running" if cycle.running else "paused"
+            if cycle.used > cycle.target:
+                state = "breached"
+            clocks.append(self._clock(cycle, state, as_of, stopped=False))
+        return clocks
+
+
+TICKET_METRICS = (
+    "first_response",
+    "next_response",
+    "periodic_update",
+    "resolution",
+    "time_to_recover",
+)
+
+
+def ticket_clocks(
+    events: Iterable[TicketEvent],
+    objectives: Sequence[Objective],
+    calendars: Mapping[str, BusinessCalendar],
+    as_of: datetime | None = None,
+) -> list[Clock]:
+    """Every clock of one ticket as of ``as_of`` (default: its last event).
+
+    ``objectives`` are the agreement's objectives (others than ticket metrics are ignored);
+    objectives of the same metric form one family among which a priority change moves the clock.
+    ``calendars`` maps calendar names (including "24x7") to calendars.
+    """
+    history = ordered(events)
+    if not history:
+        return []
+    tickets = {e.ticket for e in history}
+    if len(tickets) > 1:
+        raise ClockError(f"events of several tickets given together: {', '.join(sorted(tickets))}")
+    moment = as_of if as_of is not None else history[-1].at
+    clocks: list[Clock] = []
+    for metric in TICKET_METRICS:
+        family = [o for o in objectives if o.metric == metric]
+        if not family:
+            continue
+        machine = _Machine(metric, family, calendars)
+        for event in history:
+            if event.at > moment:
+                break
+            machine.step(event)
+        clocks.extend(machine.result(moment))
+    return clocks
+
+
+def calendars_of(agreement: Agreement) -> dict[str, BusinessCalendar]:
+    """The agreement's named calendars, plus the built-in "24x7"."""
+    calendars = {
+        name: BusinessCalendar.from_spec(spec) for name, spec in agreement.calendars.items()
+    }
+    calendars.setdefault("24x7", BusinessCalendar.always_open())
+    return calendars
+
+
+def all_clocks(
+    events: Iterable[TicketEvent],
+    objectives: Sequence[Objective],
+    calendars: Mapping[str, BusinessCalendar],
+    as_of: datetime | None = None,
+) -> list[Clock]:
+    """The clocks of every ticket in an event log (grouped by ticket, in ticket order)."""
+    by_ticket: dict[str, list[TicketEvent]] = {}
+    for event in events:
+        by_ticket.setdefault(event.ticket, []).append(event)
+    return [
+        clock
+        for ticket in sorted(by_ticket)
+        for clock in ticket_clocks(by_ticket[ticket], objectives, calendars, as_of)
+    ]
