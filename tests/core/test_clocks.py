@@ -402,3 +402,11 @@ def test_many_tickets_at_once_equal_one_ticket_at_a_time(tickets: list[list[Tick
     assert sorted(found, key=lambda c: (c.ticket, c.metric, c.cycle)) == sorted(
         expected, key=lambda c: (c.ticket, c.metric, c.cycle)
     )
+
+
+def test_priority_lowered_after_a_breach_is_judged_by_the_new_target() -> None:
+    ticket = Ticket(ny(2026, 3, 9, 9), priority="P1").set(ny(2026, 3, 9, 14), priority="P3")
+    clock = ticket.clocks(as_of=ny(2026, 3, 9, 15))["resolution#1"]
+    assert (clock.objective, clock.used, clock.state) == ("resolution-P3", 6 * H, "running")
+    assert clock.breached_at is None
+    assert clock.deadline == ny(2026, 3, 9, 17)

@@ -377,8 +377,12 @@ class _Machine:
         calendar = self._calendar(objective)
         cycle.objective, cycle.calendar = objective, calendar
         cycle.target = self._target(objective, calendar, cycle.started_at)
-        if cycle.breached_at is None and cycle.used > cycle.target:
-            cycle.breached_at = at
+        # judged against the new target from now on: breached at the change if already over it
+        # (or at the earlier breach, if over both), not breached if the new target is looser
+        if cycle.used > cycle.target:
+            cycle.breached_at = cycle.breached_at or at
+        else:
+            cycle.breached_at = None
 
     def result(self, as_of: datetime) -> list[Clock]:
         clocks = list(self.done)
