@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -16,8 +18,10 @@ from rich.table import Table
 from accord import __version__
 from accord.core.agreement import Agreement, diff_agreements
 from accord.core.calendar import BusinessCalendar
+from accord.core.clocks import all_clocks, calendars_of, summarize
 from accord.core.errors import AccordError
 from accord.io.agreements import load_agreement, read_paths
+from accord.io.tickets import ColumnMapping, read_events
 from accord.io.yamlfile import load_calendar
 from accord.render.agreement import to_markdown
 
@@ -256,6 +260,108 @@ def diff(
 def schema() -> None:
     """The agreement schema as JSON Schema, for editors to autocomplete and check YAML."""
     print(json.dumps(Agreement.model_json_schema(), indent=2))
+
+
+# ---------------------------------------------------------------- ticket clocks
+
+
+@app.command()
+def clocks(
+    agreement_file: Annotated[Path, typer.Argument(help="The agreement (YAML).")],
+    events_file: Annotated[Path, typer.Argument(help="Ticket events: JSON Lines or CSV.")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="Column mapping (YAML) for exports of other desks.")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Evaluate as of this ISO 8601 instant.")
+    ] = None,
+    by: Annotated[
+        list[str] | None, typer.Option("--by", help="Group by a ticket field (repeatable).")
+    ] = None,
+    tickets: Annotated[
+        bool, typer.Option("--tickets", help="Print every ticket's clocks (CSV) instead.")
+    ] = False,
+) -> None:
+    """Evaluate ticket SLA clocks: attainment per objective, or every ticket's clocks."""
+    try:
+        agreement = load_agreement(agreement_file)
+        column_mapping = ColumnMapping.read(mapping) if mapping else None
+        events = read_events(events_file, column_mapping)
+        moment = None
+        if as_of is not None:
+            moment = datetime.fromisoformat(as_of)
+            if moment.tzinfo is None:
+                raise AccordError(f"--as-of: {as_of!r} has no UTC offset; add one, e.g. +00:00")
+        found = all_clocks(events, agreement.objectives, calendars_of(agreement), moment)
+    except AccordError as error:
+        raise _fail(error) from None
+    if tickets:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(
+            [
+                "ticket",
+                "metric",
+                "cycle",
+                "objective",
+                "state",
+                "target",
+                "used",
+                "left",
+                "deadline",
+                "breached_at",
+                "paused_customer",
+                "paused_third_party",
+                "wall",
+            ]
+        )
+        for c in found:
+            writer.writerow(
+                [
+                    c.ticket,
+                    c.metric,
+                    c.cycle,
+                    c.objective,
+                    c.state,
+                    _format_span(c.target or timedelta(0)),
+                    _format_span(c.used),
+                    _format_span(c.left or timedelta(0)),
+                    c.deadline.isoformat() if c.deadline else "",
+                    c.breached_at.isoformat() if c.breached_at else "",
+                    _format_span(c.paused_by.get("customer", timedelta(0))),
+                    _format_span(c.paused_by.get("third_party", timedelta(0))),
+                    _format_span(c.wall),
+                ]
+            )
+        return
+    table = Table(title=f"{agreement.overview.title}: {len({c.ticket for c in found})} tickets")
+    for column in (
+        "objective",
+        *(by or ()),
+        "in scope",
+        "met",
+        "breached",
+        "open",
+        "attainment",
+        "target",
+        "p50",
+        "p90",
+    ):
+        table.add_column(column)
+    for row in summarize(found, agreement.objectives, by or ()):
+        attained = "-" if row.attainment is None else f"{row.attainment:.1f}%"
+        verdict = "" if row.target_met is None else (" ok" if row.target_met else " MISSED")
+        table.add_row(
+            row.objective,
+            *(row.group.get(name, "") for name in by or ()),
+            str(row.in_scope),
+            str(row.met),
+            str(row.breached),
+            str(row.open),
+            attained + verdict,
+            f"{row.target}%" if row.target is not None else "-",
+            *(_format_span(row.percentiles[p]) if p in row.percentiles else "-" for p in (50, 90)),
+        )
+    console.print(table)
 
 
 @app.command()

@@ -410,3 +410,19 @@ def test_priority_lowered_after_a_breach_is_judged_by_the_new_target() -> None:
     assert (clock.objective, clock.used, clock.state) == ("resolution-P3", 6 * H, "running")
     assert clock.breached_at is None
     assert clock.deadline == ny(2026, 3, 9, 17)
+
+
+def test_a_ticket_created_resolved_is_met_at_once() -> None:
+    ticket = Ticket(ny(2026, 3, 9, 9))
+    ticket.events[0] = TicketEvent(
+        "T1-0", "T1", ny(2026, 3, 9, 9), "created", {"priority": "P3", "status": "Resolved"}
+    )
+    clock = ticket.clocks()["resolution#1"]
+    assert (clock.state, clock.used, clock.stopped_at) == ("met", timedelta(0), ny(2026, 3, 9, 9))
+
+
+def test_an_update_stamped_before_creation_does_not_start_the_clock_early() -> None:
+    ticket = Ticket(ny(2026, 3, 9, 10)).status(ny(2026, 3, 9, 12), "Resolved")
+    ticket.events.append(TicketEvent("skewed", "T1", ny(2026, 3, 9, 8), "updated", {"team": "L2"}))
+    clock = ticket.clocks()["resolution#1"]
+    assert (clock.started_at, clock.used) == (ny(2026, 3, 9, 10), 2 * H)

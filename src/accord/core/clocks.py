@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Literal
 
 from accord.core.agreement.model import Agreement, ClockRules, Objective
@@ -318,6 +319,11 @@ class _Machine:
     def _maybe_start(self, event: TicketEvent, stop: bool) -> None:
         metric = self.metric
         if stop:
+            if self.cycles == 0 and metric in ("first_response", "resolution", "time_to_recover"):
+                # created already answered or resolved: met at once, with nothing used
+                self._start(event.at)
+                if self.cycle is not None:
+                    self._finish(event.at, "met")
             self.answered = self.answered or metric == "first_response"
             return
         if metric == "first_response":
@@ -430,9 +436,15 @@ def ticket_clocks(
         if not family:
             continue
         machine = _Machine(metric, family, calendars)
+        created = next((e.at for e in history if e.kind == "created"), None)
         for event in history:
             if event.at > moment:
                 break
+            if created is not None and event.at < created:
+                # an update stamped before the ticket's creation (clock skew in an export):
+                # its fields count, but no clock starts before the ticket exists
+                machine.fields.update(event.fields)
+                continue
             machine.step(event)
         clocks.extend(machine.result(moment))
     return clocks
@@ -462,3 +474,73 @@ def all_clocks(
         for ticket in sorted(by_ticket)
         for clock in ticket_clocks(by_ticket[ticket], objectives, calendars, as_of)
     ]
+
+
+@dataclass(frozen=True)
+class Attainment:
+    """How one objective fared over a set of clocks, overall or for one group of tickets."""
+
+    objective: str
+    group: Mapping[str, str]
+    in_scope: int
+    met: int
+    breached: int
+    open: int
+    attainment: Decimal | None
+    target: Decimal | None
+    percentiles: Mapping[int, timedelta]
+
+    @property
+    def target_met(self) -> bool | None:
+        """Whether the share met reaches the target (exact decimal comparison)."""
+        if self.attainment is None or self.target is None:
+            return None
+        return self.attainment >= self.target
+
+
+def summarize(
+    clocks: Iterable[Clock],
+    objectives: Sequence[Objective],
+    by: Sequence[str] = (),
+    percentiles: Sequence[int] = (50, 90, 95),
+) -> list[Attainment]:
+    """Tickets in scope, met, breached and attainment per objective (and group of ``by`` fields).
+
+    A clock counts for the objective it ended under (after any priority change); cancelled
+    cycles do not count. Attainment is met / (met + breached) in percent, exact; open clocks
+    already past their deadline count as breached. Percentiles are of business time used by
+    finished clocks (nearest rank).
+    """
+    targets = {o.id: o.target for o in objectives}
+    groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[Clock]] = {}
+    for clock in clocks:
+        if clock.state in ("cancelled", "not_started"):
+            continue
+        key = tuple((name, clock.fields.get(name, "")) for name in by)
+        groups.setdefault((clock.objective, key), []).append(clock)
+    result = []
+    for (objective, key), members in sorted(groups.items()):
+        met = sum(1 for c in members if c.state == "met")
+        breached = sum(1 for c in members if c.state == "breached")
+        finished = sorted(c.used for c in members if c.stopped_at is not None)
+        judged = met + breached
+        target = targets.get(objective)
+        result.append(
+            Attainment(
+                objective=objective,
+                group=dict(key),
+                in_scope=len(members),
+                met=met,
+                breached=breached,
+                open=len(members) - judged,
+                attainment=Decimal(met * 100) / Decimal(judged) if judged else None,
+                target=target if isinstance(target, Decimal) else None,
+                percentiles={p: _nearest_rank(finished, p) for p in percentiles if finished},
+            )
+        )
+    return result
+
+
+def _nearest_rank(ordered_values: Sequence[timedelta], percentile: int) -> timedelta:
+    rank = max(1, -(-percentile * len(ordered_values) // 100))
+    return ordered_values[rank - 1]

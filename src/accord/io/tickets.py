@@ -1,0 +1,253 @@
+"""Ticket event logs from files: JSON Lines, CSV, and exports of other desks through a mapping.
+
+Two shapes of log are read:
+
+* an **event log** (``kind: events``): one row per event with its id, ticket, instant, kind
+  (created, updated, comment, resolved, reopened, closed), the fields it sets, and for comments
+  the author's role and visibility. This is Accord's own JSON Lines format:
+  ``{"id": "e1", "ticket": "T1", "at": "2026-03-09T09:00:00-05:00", "kind": "created",
+  "fields": {"priority": "P1", "status": "New"}}``;
+* a **snapshot log** (``kind: snapshots``), as audit exports of ServiceNow and others: one row
+  per update, carrying every field's value after it. Each ticket becomes a ``created`` event at
+  its creation instant and one ``updated`` event per row with the fields that changed.
+
+A mapping (YAML) names the columns; see ``examples/servicenow/mapping.yaml``. Bad rows raise a
+:class:`TicketLogError` naming the file, the line and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from accord.core.clocks import TicketEvent
+from accord.core.errors import AccordError
+
+_KINDS = ("created", "updated", "comment", "resolved", "reopened", "closed")
+_ROLES = ("agent", "customer", "third_party")
+
+
+class TicketLogError(AccordError, ValueError):
+    """A row of a ticket log that cannot be read, with its file, line and column."""
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """How a file's columns become ticket events."""
+
+    kind: Literal["events", "snapshots"] = "events"
+    format: Literal["jsonl", "csv"] = "jsonl"
+    id: str = "id"
+    ticket: str = "ticket"
+    at: str = "at"
+    event: str = "kind"
+    author: str = "author"
+    public: str = "public"
+    order: str | None = None
+    created_at: str | None = None
+    time_format: str | None = None
+    timezone: str = "UTC"
+    missing: tuple[str, ...] = ("",)
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, path: str | Path) -> ColumnMapping:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise TicketLogError(
+                f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected "
+                + ", ".join(cls.__dataclass_fields__)
+            )
+        missing = data.get("missing", ("",))
+        data["missing"] = tuple([missing] if isinstance(missing, str) else missing)
+        try:
+            ZoneInfo(data.get("timezone", "UTC"))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise TicketLogError(
+                f"{path}: timezone: unknown time zone {data['timezone']!r}"
+            ) from None
+        return cls(**data)
+
+
+def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[TicketEvent]:
+    """Every event of a log file (format from the mapping, or from the file's suffix)."""
+    file = Path(path)
+    plain = file.with_suffix("") if file.suffix == ".gz" else file
+    mapping = mapping or ColumnMapping(format="csv" if plain.suffix == ".csv" else "jsonl")
+    rows = _csv_rows(file, mapping) if mapping.format == "csv" else _jsonl_rows(file)
+    if mapping.kind == "snapshots":
+        return list(_from_snapshots(rows, mapping, str(file)))
+    return [_event(row, line, mapping, str(file)) for line, row in rows]
+
+
+def _open(file: Path) -> TextIO:
+    """A text file, decompressed on the fly when it ends in .gz."""
+    if file.suffix == ".gz":
+        return gzip.open(file, "rt", encoding="utf-8", newline="")
+    return file.open(encoding="utf-8", newline="")
+
+
+def _jsonl_rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with _open(file) as handle:
+        for line, text in enumerate(handle, 1):
+            if not text.strip():
+                continue
+            try:
+                row = json.loads(text)
+            except json.JSONDecodeError as error:
+                raise TicketLogError(f"{file}:{line}: not valid JSON: {error.msg}") from None
+            if not isinstance(row, dict):
+                raise TicketLogError(f"{file}:{line}: expected a JSON object per line")
+            yield line, row
+
+
+def _csv_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dict[str, Any]]]:
+    with _open(file) as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            yield (
+                reader.line_num,
+                {k: (None if v in mapping.missing else v) for k, v in row.items()},
+            )
+
+
+def _value(row: Mapping[str, Any], column: str, where: str, required: bool = True) -> Any:
+    value = row.get(column)
+    if value is None and required:
+        raise TicketLogError(f"{where}: column {column!r}: missing value")
+    return value
+
+
+def _instant(text: Any, column: str, mapping: ColumnMapping, where: str) -> datetime:
+    try:
+        if mapping.time_format:
+            moment = datetime.strptime(str(text), mapping.time_format)
+        else:
+            moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        expected = mapping.time_format or "ISO 8601 such as 2026-03-09T09:00:00-05:00"
+        raise TicketLogError(
+            f"{where}: column {column!r}: malformed instant {text!r}; expected {expected}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(mapping.timezone))
+
+
+def _event(row: Mapping[str, Any], line: int, mapping: ColumnMapping, source: str) -> TicketEvent:
+    where = f"{source}:{line}"
+    kind = _value(row, mapping.event, where)
+    if kind not in _KINDS:
+        raise TicketLogError(
+            f"{where}: column {mapping.event!r}: unknown event kind {kind!r}; expected "
+            + ", ".join(_KINDS)
+        )
+    author = _value(row, mapping.author, where, required=False)
+    if author is not None and author not in _ROLES:
+        raise TicketLogError(
+            f"{where}: column {mapping.author!r}: unknown role {author!r}; expected "
+            + ", ".join(_ROLES)
+        )
+    fields = row.get("fields") if isinstance(row.get("fields"), dict) else {}
+    fields = {k: str(v) for k, v in (fields or {}).items() if v is not None}
+    fields.update(
+        {
+            name: str(row[column])
+            for name, column in mapping.fields.items()
+            if row.get(column) is not None
+        }
+    )
+    public = row.get(mapping.public, True)
+    return TicketEvent(
+        id=str(_value(row, mapping.id, where)),
+        ticket=str(_value(row, mapping.ticket, where)),
+        at=_instant(_value(row, mapping.at, where), mapping.at, mapping, where),
+        kind=kind,
+        fields=fields,
+        author=author,
+        public=public
+        if isinstance(public, bool)
+        else str(public).lower() not in ("false", "0", "no"),
+    )
+
+
+def _from_snapshots(
+    rows: Iterator[tuple[int, dict[str, Any]]], mapping: ColumnMapping, source: str
+) -> Iterator[TicketEvent]:
+    by_ticket: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for line, row in rows:
+        ticket = str(_value(row, mapping.ticket, f"{source}:{line}"))
+        by_ticket.setdefault(ticket, []).append((line, row))
+    for ticket, rows_of_ticket in by_ticket.items():
+        # in time order, the mapping's order column breaking ties within a minute
+        updates = sorted(
+            (
+                (
+                    _instant(
+                        _value(row, mapping.at, f"{source}:{line}"),
+                        mapping.at,
+                        mapping,
+                        f"{source}:{line}",
+                    ),
+                    _order(line, row, mapping, source),
+                    line,
+                    row,
+                )
+                for line, row in rows_of_ticket
+            ),
+            key=lambda update: update[:3],
+        )
+        previous: dict[str, str] = {}
+        for index, (at, _, line, row) in enumerate(updates):
+            where = f"{source}:{line}"
+            fields = {
+                name: str(row[column])
+                for name, column in mapping.fields.items()
+                if row.get(column) is not None
+            }
+            if index == 0:
+                column = mapping.created_at or mapping.at
+                created = _instant(_value(row, column, where), column, mapping, where)
+                yield TicketEvent(f"{ticket}:created", ticket, min(created, at), "created", fields)
+            changed = {k: v for k, v in fields.items() if previous.get(k) != v}
+            if changed and index > 0:
+                yield TicketEvent(f"{ticket}:{line}", ticket, at, "updated", changed)
+            previous = fields
+
+
+def _order(line: int, row: Mapping[str, Any], mapping: ColumnMapping, source: str) -> float:
+    if mapping.order is None:
+        return 0.0
+    value = _value(row, mapping.order, f"{source}:{line}")
+    try:
+        return float(value)
+    except ValueError:
+        raise TicketLogError(
+            f"{source}:{line}: column {mapping.order!r}: expected a number, got {value!r}"
+        ) from None
+
+
+def write_events(path: str | Path, events: list[TicketEvent]) -> None:
+    """Events as Accord's JSON Lines (the format ``read_events`` reads without a mapping)."""
+    with Path(path).open("w", encoding="utf-8") as handle:
+        for e in events:
+            row: dict[str, Any] = {
+                "id": e.id,
+                "ticket": e.ticket,
+                "at": e.at.isoformat(),
+                "kind": e.kind,
+            }
+            if e.fields:
+                row["fields"] = dict(e.fields)
+            if e.author is not None:
+                row["author"] = e.author
+                row["public"] = e.public
+            handle.write(json.dumps(row) + "\n")
