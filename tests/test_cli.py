@@ -145,3 +145,19 @@ def test_schema_is_json_schema() -> None:
     schema = json.loads(out)
     assert schema["title"] == "Agreement"
     assert "objectives" in schema["properties"]
+
+
+def test_clocks_on_the_servicenow_sample() -> None:
+    root = Path(__file__).resolve().parents[1]
+    code, out = run(
+        "clocks",
+        str(root / "examples" / "servicenow" / "agreement.yaml"),
+        str(root / "tests" / "data" / "servicenow-incidents" / "incident_event_log.csv.gz"),
+        "--mapping",
+        str(root / "examples" / "servicenow" / "mapping.yaml"),
+        "--tickets",
+    )
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("ticket,metric,cycle,objective,state")
+    assert len({line.split(",")[0] for line in lines[1:]}) == 890

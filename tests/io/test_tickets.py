@@ -1,0 +1,88 @@
+"""Ticket event logs: Accord's JSON Lines, CSV with a mapping, and clear errors for bad rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from accord.core.clocks import TicketEvent
+from accord.io.tickets import ColumnMapping, TicketLogError, read_events, write_events
+
+NY = ZoneInfo("America/New_York")
+
+
+def test_json_lines_round_trip(tmp_path: Path) -> None:
+    events = [
+        TicketEvent("e1", "T1", datetime(2026, 3, 9, 9, tzinfo=NY), "created", {"priority": "P1"}),
+        TicketEvent(
+            "e2", "T1", datetime(2026, 3, 9, 10, tzinfo=NY), "comment", author="agent", public=False
+        ),
+    ]
+    path = tmp_path / "events.jsonl"
+    write_events(path, events)
+    assert read_events(path) == events
+
+
+def test_csv_event_log_with_a_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "event_id,key,when,type,state,prio\n"
+        "1,ABC-1,09/03/2026 09:00,created,Open,High\n"
+        "2,ABC-1,09/03/2026 11:30,updated,Waiting,\n"
+    )
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "format: csv\nid: event_id\nticket: key\nat: when\nevent: type\n"
+        "time_format: '%d/%m/%Y %H:%M'\ntimezone: America/New_York\n"
+        "fields: {status: state, priority: prio}\n"
+    )
+    events = read_events(path, ColumnMapping.read(mapping))
+    assert events[0] == TicketEvent(
+        "1",
+        "ABC-1",
+        datetime(2026, 3, 9, 9, tzinfo=NY),
+        "created",
+        {"status": "Open", "priority": "High"},
+    )
+    assert events[1].fields == {"status": "Waiting"}  # an empty cell sets nothing
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            '{"id": "1", "ticket": "T", "at": "yesterday", "kind": "created"}',
+            "events.jsonl:1: column 'at': malformed instant 'yesterday'; expected ISO 8601",
+        ),
+        (
+            '{"id": "1", "ticket": "T", "at": "2026-03-09T09:00:00+00:00", "kind": "opened"}',
+            "events.jsonl:1: column 'kind': unknown event kind 'opened'; expected created, updated",
+        ),
+        (
+            '{"id": "1", "at": "2026-03-09T09:00:00+00:00", "kind": "created"}',
+            "events.jsonl:1: column 'ticket': missing value",
+        ),
+        (
+            '{"id": "1", "ticket": "T", "at": "2026-03-09T09:00:00+00:00", "kind": "comment", '
+            '"author": "bot"}',
+            "events.jsonl:1: column 'author': unknown role 'bot'",
+        ),
+        ("{not json", "events.jsonl:1: not valid JSON"),
+    ],
+)
+def test_bad_rows_name_file_line_and_column(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(TicketLogError) as caught:
+        read_events(path)
+    assert str(caught.value).startswith(f"{tmp_path}/{message}")
+
+
+def test_mapping_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("tickett: key\n")
+    with pytest.raises(TicketLogError, match="unknown key"):
+        ColumnMapping.read(mapping)
