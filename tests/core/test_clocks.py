@@ -426,3 +426,55 @@ def test_an_update_stamped_before_creation_does_not_start_the_clock_early() -> N
     ticket.events.append(TicketEvent("skewed", "T1", ny(2026, 3, 9, 8), "updated", {"team": "L2"}))
     clock = ticket.clocks()["resolution#1"]
     assert (clock.started_at, clock.used) == (ny(2026, 3, 9, 10), 2 * H)
+
+
+def _version_with(within: str, **clock: Any) -> Agreement:
+    data = DESK.model_dump(mode="python")
+    data["version"] = "2"
+    data["objectives"] = [
+        o.model_copy(update={"within": type(o.within)(time=timedelta(hours=int(within[:-1])))})
+        if o.id == "resolution-P3"
+        else o
+        for o in DESK.objectives
+    ]
+    if clock:
+        data["objectives"] = [
+            o.model_copy(update={"clock": o.clock.model_copy(update=clock)}) if o.clock else o
+            for o in data["objectives"]
+        ]
+    return Agreement.model_validate(data)
+
+
+def test_agreement_changed_mid_ticket_carries_the_used_time_to_the_new_target() -> None:
+    ticket = Ticket(ny(2026, 3, 9, 13))  # P3: 8h under version 1
+    v2 = _version_with("6h")
+    change = [(ny(2026, 3, 10, 9), v2.objectives)]
+    before = ticket.clocks(as_of=ny(2026, 3, 10, 12))["resolution#1"]
+    found = ticket_clocks(
+        ticket.events, DESK.objectives, calendars_of(DESK), ny(2026, 3, 10, 12), change
+    )
+    after = {c.metric: c for c in found}["resolution"]
+    assert (before.state, before.used, before.target) == ("running", 7 * H, 8 * H)
+    assert (after.state, after.used, after.target) == ("breached", 7 * H, 6 * H)
+    assert after.breached_at == ny(2026, 3, 10, 11)  # 4h on Monday, 2h more under version 2
+    # a version in force later changes nothing before it
+    early = ticket_clocks(
+        ticket.events, DESK.objectives, calendars_of(DESK), ny(2026, 3, 9, 17), change
+    )
+    assert {c.metric: c for c in early}["resolution"] == ticket.clocks(as_of=ny(2026, 3, 9, 17))[
+        "resolution#1"
+    ]
+
+
+def test_agreement_changed_mid_ticket_with_restart_keeps_what_was_used() -> None:
+    ticket = Ticket(ny(2026, 3, 9, 13))
+    v2 = _version_with("6h", priority_change="restart")
+    found = ticket_clocks(
+        ticket.events,
+        DESK.objectives,
+        calendars_of(DESK),
+        ny(2026, 3, 10, 12),
+        [(ny(2026, 3, 10, 9), v2.objectives)],
+    )
+    cycles = [(c.cycle, c.state, c.used) for c in found if c.metric == "resolution"]
+    assert cycles == [(1, "cancelled", 4 * H), (2, "running", 3 * H)]

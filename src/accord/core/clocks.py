@@ -198,17 +198,28 @@ class _Machine:
         calendars: Mapping[str, BusinessCalendar],
     ) -> None:
         self.metric = metric
-        self.objectives = objectives
         self.calendars = calendars
-        rules = objectives[0].clock or ClockRules.model_validate({})
-        self.rules = rules
-        self.stops = frozenset(rules.stop_on) or _DEFAULT_STOPS.get(metric, frozenset())
+        self._use(objectives)
         self.fields: dict[str, str] = {}
         self.cycle: _Cycle | None = None
         self.done: list[Clock] = []
         self.cycles = 0
         self.answered = False  # first response: an agent has replied (it never fires twice)
         self.ticket = ""
+
+    def _use(self, objectives: Sequence[Objective]) -> None:
+        self.objectives = objectives
+        rules = (objectives[0].clock if objectives else None) or ClockRules.model_validate({})
+        self.rules = rules
+        self.stops = frozenset(rules.stop_on) or _DEFAULT_STOPS.get(self.metric, frozenset())
+
+    def switch(self, at: datetime, objectives: Sequence[Objective]) -> None:
+        """Another agreement version in force from ``at``."""
+        if self.cycle is not None:
+            self.cycle.advance(at, self.fields)
+        self._use(objectives)
+        if self.cycle is not None:
+            self._rescope(at)
 
     # -- helpers
 
@@ -347,8 +358,11 @@ class _Machine:
     def _resume(self, at: datetime) -> None:
         """Reopen with 'continue': the last cycle runs on with its used time (its result is
         replaced by the resumed one)."""
+        objective = next((o for o in self.objectives if o.id == self.done[-1].objective), None)
+        objective = objective or self._objective()
+        if objective is None:
+            return
         last = self.done.pop()
-        objective = next(o for o in self.objectives if o.id == last.objective)
         calendar = self._calendar(objective)
         running, reason = self._pause()
         self.cycle = _Cycle(
@@ -374,7 +388,7 @@ class _Machine:
         if objective is None:
             self._finish(at, "cancelled")
             return
-        if objective.id == cycle.objective.id:
+        if objective == cycle.objective:
             return
         if self.rules.priority_change == "restart":
             self._finish(at, "cancelled")
@@ -416,12 +430,16 @@ def ticket_clocks(
     objectives: Sequence[Objective],
     calendars: Mapping[str, BusinessCalendar],
     as_of: datetime | None = None,
+    changes: Sequence[tuple[datetime, Sequence[Objective]]] = (),
 ) -> list[Clock]:
     """Every clock of one ticket as of ``as_of`` (default: its last event).
 
     ``objectives`` are the agreement's objectives (others than ticket metrics are ignored);
     objectives of the same metric form one family among which a priority change moves the clock.
-    ``calendars`` maps calendar names (including "24x7") to calendars.
+    ``calendars`` maps calendar names (including "24x7") to calendars. ``changes`` are later
+    agreement versions, each in force from its instant: a running clock moves to the new
+    version's objective at that instant, carrying its used time over or restarting as the new
+    version's clock rules say.
     """
     history = ordered(events)
     if not history:
@@ -430,22 +448,29 @@ def ticket_clocks(
     if len(tickets) > 1:
         raise ClockError(f"events of several tickets given together: {', '.join(sorted(tickets))}")
     moment = as_of if as_of is not None else history[-1].at
+    created = next((e.at for e in history if e.kind == "created"), None)
+    versions = sorted(changes, key=lambda change: change[0])
+    every = [objectives, *(later for _, later in versions)]
     clocks: list[Clock] = []
     for metric in TICKET_METRICS:
-        family = [o for o in objectives if o.metric == metric]
-        if not family:
+        families = [[o for o in version if o.metric == metric] for version in every]
+        if not any(families):
             continue
-        machine = _Machine(metric, family, calendars)
-        created = next((e.at for e in history if e.kind == "created"), None)
+        machine = _Machine(metric, families[0], calendars)
+        pending = [(at, family) for (at, _), family in zip(versions, families[1:], strict=True)]
         for event in history:
             if event.at > moment:
                 break
+            while pending and pending[0][0] <= event.at:
+                machine.switch(*pending.pop(0))
             if created is not None and event.at < created:
                 # an update stamped before the ticket's creation (clock skew in an export):
                 # its fields count, but no clock starts before the ticket exists
                 machine.fields.update(event.fields)
                 continue
             machine.step(event)
+        while pending and pending[0][0] <= moment:
+            machine.switch(*pending.pop(0))
         clocks.extend(machine.result(moment))
     return clocks
 

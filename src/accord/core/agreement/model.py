@@ -193,7 +193,11 @@ class ClockRules(Model):
         "first_response, resolved and closed for resolution.",
     )
     reopen: Literal["continue", "restart"] = "continue"
-    priority_change: Literal["carry_over", "restart"] = "carry_over"
+    priority_change: Literal["carry_over", "restart"] = Field(
+        "carry_over",
+        description="When a priority change or a new agreement version changes the target: "
+        "carry the business time used over to the new target, or restart the clock.",
+    )
     calendar_from: str | None = Field(
         None, description="A ticket field naming the calendar to use (location, team...)."
     )
