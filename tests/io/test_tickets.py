@@ -86,3 +86,27 @@ def test_mapping_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
     mapping.write_text("tickett: key\n")
     with pytest.raises(TicketLogError, match="unknown key"):
         ColumnMapping.read(mapping)
+
+
+def test_parquet_event_log(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "events.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "id": ["e1", "e2"],
+                "ticket": ["T1", "T1"],
+                "at": [datetime(2026, 3, 9, 14, tzinfo=ZoneInfo("UTC"))] * 2,
+                "kind": ["created", "comment"],
+                "fields": [{"priority": "P1", "status": "New"}, None],
+                "author": [None, "agent"],
+            }
+        ),
+        path,
+    )
+    events = read_events(path)
+    assert events[0].fields == {"priority": "P1", "status": "New"}
+    assert events[0].at == datetime(2026, 3, 9, 14, tzinfo=ZoneInfo("UTC"))
+    assert (events[1].kind, events[1].author) == ("comment", "agent")

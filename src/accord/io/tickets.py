@@ -45,7 +45,7 @@ class ColumnMapping:
     """How a file's columns become ticket events."""
 
     kind: Literal["events", "snapshots"] = "events"
-    format: Literal["jsonl", "csv"] = "jsonl"
+    format: Literal["jsonl", "csv", "parquet"] = "jsonl"
     id: str = "id"
     ticket: str = "ticket"
     at: str = "at"
@@ -83,8 +83,10 @@ def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[
     """Every event of a log file (format from the mapping, or from the file's suffix)."""
     file = Path(path)
     plain = file.with_suffix("") if file.suffix == ".gz" else file
-    mapping = mapping or ColumnMapping(format="csv" if plain.suffix == ".csv" else "jsonl")
-    rows = _csv_rows(file, mapping) if mapping.format == "csv" else _jsonl_rows(file)
+    formats = {".csv": "csv", ".parquet": "parquet"}
+    mapping = mapping or ColumnMapping(format=formats.get(plain.suffix, "jsonl"))  # type: ignore[arg-type]
+    readers = {"csv": _csv_rows, "parquet": _parquet_rows}
+    rows = readers.get(mapping.format, lambda f, _: _jsonl_rows(f))(file, mapping)
     if mapping.kind == "snapshots":
         return list(_from_snapshots(rows, mapping, str(file)))
     return [_event(row, line, mapping, str(file)) for line, row in rows]
@@ -109,6 +111,23 @@ def _jsonl_rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if not isinstance(row, dict):
                 raise TicketLogError(f"{file}:{line}: expected a JSON object per line")
             yield line, row
+
+
+def _parquet_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows of a Parquet file (row numbers from 1); a ``fields`` struct column is kept as a dict."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(file)
+    except Exception as error:  # pyarrow raises several types for unreadable files
+        raise TicketLogError(f"{file}: not a readable Parquet file: {error}") from None
+    for number, row in enumerate(table.to_pylist(), 1):
+        for key, value in row.items():
+            if isinstance(value, datetime):
+                row[key] = value.isoformat()
+            elif value in mapping.missing:
+                row[key] = None
+        yield number, row
 
 
 def _csv_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dict[str, Any]]]:
