@@ -34,6 +34,7 @@ services:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/calendar.py
+	$(BIN)/python benchmarks/clocks.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,155 @@
+"""Ticket clocks at scale: a generated event log in Parquet, read by pyarrow alone (the floor)
+and evaluated by Accord from the same file.
+
+    .venv/bin/python benchmarks/clocks.py                    # 20,000 tickets
+    .venv/bin/python benchmarks/clocks.py --tickets 1000000  # the issue's size (see BENCHMARKS.md)
+
+The log is realistic in shape: priorities P1-P4, a business calendar with US holidays for P3/P4
+and 24x7 for P1/P2, pauses on the customer and on a vendor, agent replies, priority changes,
+reopens. Prints the floor, Accord's time, their ratio, and the peak memory of the process.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# benchmarks/calendar.py is named like the standard library's `calendar`: keep this folder off
+# the import path
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+import argparse  # noqa: E402
+import resource  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+from accord import load_agreement  # noqa: E402
+from accord.core.clocks import all_clocks, calendars_of  # noqa: E402
+from accord.io.tickets import read_events  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+AGREEMENT = ROOT / "examples" / "agreements" / "it-service-desk.yaml"
+PRIORITIES = ["1 - Critical", "2 - High", "3 - Moderate", "4 - Low"]
+
+
+def generate(tickets: int, path: Path, seed: int = 20261126) -> int:
+    """Write a log of ``tickets`` tickets; return the number of events."""
+    rng = np.random.default_rng(seed)
+    start = datetime(2026, 1, 5, tzinfo=UTC).timestamp()
+    columns: dict[str, list[object]] = {
+        k: [] for k in ("id", "ticket", "at", "kind", "fields", "author")
+    }
+
+    def add(
+        ticket: str, at: float, kind: str, fields: dict[str, str] | None, author: str | None
+    ) -> None:
+        columns["id"].append(f"{ticket}-{len(columns['id'])}")
+        columns["ticket"].append(ticket)
+        columns["at"].append(datetime.fromtimestamp(at, UTC))
+        columns["kind"].append(kind)
+        columns["fields"].append(fields)
+        columns["author"].append(author)
+
+    opened = start + rng.uniform(0, 300 * 86400, tickets)
+    priorities = rng.choice(len(PRIORITIES), tickets, p=[0.05, 0.15, 0.6, 0.2])
+    for n in range(tickets):
+        ticket = f"T{n}"
+        at = float(opened[n])
+        add(
+            ticket,
+            at,
+            "created",
+            {
+                "priority": PRIORITIES[priorities[n]],
+                "status": "New",
+                "team": f"team-{n % 40}",
+                "service": "service-desk",
+            },
+            None,
+        )
+        at += rng.exponential(3600)
+        add(ticket, at, "updated", {"status": "Active"}, None)
+        add(ticket, at + 60, "comment", None, "agent")
+        if rng.random() < 0.4:  # waiting on the customer, then back
+            at += rng.exponential(4 * 3600)
+            add(ticket, at, "updated", {"status": "Awaiting User Info"}, None)
+            at += rng.exponential(20 * 3600)
+            add(ticket, at, "comment", None, "customer")
+            add(ticket, at + 30, "updated", {"status": "Active"}, None)
+        if rng.random() < 0.1:
+            at += rng.exponential(6 * 3600)
+            add(ticket, at, "updated", {"status": "Awaiting Vendor"}, None)
+            at += rng.exponential(30 * 3600)
+            add(ticket, at, "updated", {"status": "Active"}, None)
+        if rng.random() < 0.15:
+            at += rng.exponential(3 * 3600)
+            add(ticket, at, "updated", {"priority": PRIORITIES[max(0, priorities[n] - 1)]}, None)
+        at += rng.exponential(10 * 3600)
+        add(ticket, at, "updated", {"status": "Resolved"}, None)
+        if rng.random() < 0.05:
+            at += rng.exponential(3 * 86400)
+            add(ticket, at, "updated", {"status": "Active"}, None)
+            at += rng.exponential(8 * 3600)
+            add(ticket, at, "updated", {"status": "Resolved"}, None)
+    fields_type = pa.struct(
+        [(name, pa.string()) for name in ("priority", "status", "team", "service")]
+    )
+    table = pa.table(
+        {
+            "id": pa.array(columns["id"], pa.string()),
+            "ticket": pa.array(columns["ticket"], pa.string()),
+            "at": pa.array(columns["at"], pa.timestamp("us", tz="UTC")),
+            "kind": pa.array(columns["kind"], pa.string()),
+            "fields": pa.array(columns["fields"], fields_type),
+            "author": pa.array(columns["author"], pa.string()),
+        }
+    )
+    pq.write_table(table, path)
+    return table.num_rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=20_000)
+    args = parser.parse_args()
+    agreement = load_agreement(AGREEMENT)
+    calendars = calendars_of(agreement)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.parquet"
+        began = time.perf_counter()
+        events_written = generate(args.tickets, path)
+        print(
+            f"generated {args.tickets:,} tickets, {events_written:,} events "
+            f"({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - began:.1f} s"
+        )
+        began = time.perf_counter()
+        table = pq.read_table(path)
+        floor = time.perf_counter() - began
+        assert table.num_rows == events_written
+        began = time.perf_counter()
+        events = read_events(path)
+        read = time.perf_counter() - began
+        clocks = all_clocks(
+            events, agreement.objectives, calendars, as_of=datetime(2027, 1, 1, tzinfo=UTC)
+        )
+        total = time.perf_counter() - began
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    print(f"pyarrow read (floor):        {floor:8.2f} s")
+    print(
+        f"Accord read + evaluation:    {total:8.2f} s  (reading {read:.2f} s, clocks "
+        f"{total - read:.2f} s; {len(clocks):,} clocks)"
+    )
+    print(f"ratio Accord / floor:        {total / floor:8.0f}x   (target: at most 5x)")
+    print(f"events per second:           {events_written / total:10,.0f}")
+    print(f"peak memory of the process:  {peak:8.0f} MB   (target: 4096 MB at 1M tickets)")
+    print(f"Python {sys.version.split()[0]}, pyarrow {pa.__version__}")
+
+
+if __name__ == "__main__":
+    main()
