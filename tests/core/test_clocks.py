@@ -120,6 +120,7 @@ def test_created_on_a_weekend_starts_counting_at_the_next_opening() -> None:
     clock = ticket.clocks(as_of=ny(2026, 3, 9, 9, 30))["first_response#1"]
     assert clock.state == "running"
     assert clock.used == timedelta(minutes=30)
+    assert clock.consumed == 0.125  # of the 4-hour target
     assert clock.deadline == ny(2026, 3, 9, 13)  # 4 business hours from Monday 09:00
     assert clock.wall == timedelta(days=1, hours=19, minutes=30)
 

@@ -118,10 +118,6 @@ class Clock:
             return None
         return self.used / self.target
 
-    @property
-    def finished(self) -> bool:
-        return self.state in ("met", "breached") and self.stopped_at is not None
-
     def why(self) -> list[Interval]:
         """The running intervals that consumed the time, most expensive first."""
         return sorted((i for i in self.intervals if i.running), key=lambda i: -i.business)
