@@ -32,14 +32,17 @@ class ChangeEntry:
     def __str__(self) -> str:
         where = self.section + (f" {self.item!r}" if self.item else "")
         if self.kind == "changed":
-            return f"{where}: {self.field} changed from {_show(self.before)} to {_show(self.after)}"
+            change = f"changed from {_show(self.before)} to {_show(self.after)}"
+            if self.field in (None, self.section):
+                return f"{where}: {change}"
+            return f"{where}: {self.field} {change}"
         return f"{where}: {self.kind}"
 
 
 def diff_agreements(old: Agreement, new: Agreement) -> list[ChangeEntry]:
     """The changes from ``old`` to ``new``, objectives first."""
-    before = old.model_dump(mode="json", exclude_defaults=True)
-    after = new.model_dump(mode="json", exclude_defaults=True)
+    before = old.model_dump(mode="json", exclude_none=True)
+    after = new.model_dump(mode="json", exclude_none=True)
     entries = list(_items("objectives", before.get("objectives", []), after.get("objectives", [])))
     for section in Agreement.model_fields:
         if section in _IGNORED or section == "objectives":
@@ -96,9 +99,14 @@ def _fields(section: str, item: str | None, old: Any, new: Any) -> Iterator[Chan
 
 
 def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(value, dict) and value:
+    if isinstance(value, dict | list) and not value:
+        return  # an empty part says nothing: its absence reads as "(none)"
+    if isinstance(value, dict):
         for key, inner in value.items():
             yield from _flatten(inner, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list) and value and not all(isinstance(v, str) for v in value):
+        for index, inner in enumerate(value):
+            yield from _flatten(inner, f"{prefix}[{index}]")
     else:
         yield prefix, value
 
