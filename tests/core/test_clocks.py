@@ -479,3 +479,14 @@ def test_agreement_changed_mid_ticket_with_restart_keeps_what_was_used() -> None
     )
     cycles = [(c.cycle, c.state, c.used) for c in found if c.metric == "resolution"]
     assert cycles == [(1, "cancelled", 4 * H), (2, "running", 3 * H)]
+
+
+def test_start_rules_assigned_and_first_customer_message() -> None:
+    assigned = agreement(start="assigned")
+    ticket = Ticket(ny(2026, 3, 9, 9)).set(ny(2026, 3, 9, 11), assignee="ana")
+    clock = ticket.clocks(as_of=ny(2026, 3, 9, 12), desk=assigned)["resolution#1"]
+    assert (clock.started_at, clock.used) == (ny(2026, 3, 9, 11), H)
+    on_message = agreement(start="first_customer_message")
+    ticket = Ticket(ny(2026, 3, 9, 9)).reply(ny(2026, 3, 9, 10, 30), author="customer")
+    clock = ticket.clocks(as_of=ny(2026, 3, 9, 12), desk=on_message)["resolution#1"]
+    assert (clock.started_at, clock.used) == (ny(2026, 3, 9, 10, 30), 1.5 * H)

@@ -201,6 +201,7 @@ class _Machine:
         self.done: list[Clock] = []
         self.cycles = 0
         self.answered = False  # first response: an agent has replied (it never fires twice)
+        self.customer_wrote = False
         self.ticket = ""
 
     def _use(self, objectives: Sequence[Objective]) -> None:
@@ -333,6 +334,10 @@ class _Machine:
                     self._finish(event.at, "met")
             self.answered = self.answered or metric == "first_response"
             return
+        if event.is_customer_message:
+            self.customer_wrote = True
+        if not self._may_start():
+            return
         if metric == "first_response":
             if not self.answered and not self.done:
                 self._start(event.at)
@@ -344,6 +349,16 @@ class _Machine:
                 self._resume(event.at)
             else:
                 self._start(event.at)
+
+    def _may_start(self) -> bool:
+        """The agreement's start rule: at creation, once assigned, or at the first customer
+        message (next response always starts at a customer message)."""
+        start = self.rules.start
+        if start == "assigned":
+            return bool(self.fields.get("assignee"))
+        if start == "first_customer_message":
+            return self.customer_wrote
+        return True
 
     def _reopened(self) -> bool:
         """A stopped resolution clock whose ticket left the stopping state (a reopen by status)."""

@@ -181,7 +181,11 @@ class PauseRule(Model):
 class ClockRules(Model):
     """When a ticket objective's clock starts, pauses and stops."""
 
-    start: Literal["created", "assigned", "first_customer_message"] = "created"
+    start: Literal["created", "assigned", "first_customer_message"] = Field(
+        "created",
+        description="When the clock starts: at creation, once the ticket has an assignee, or at "
+        "the customer's first message.",
+    )
     pause: tuple[PauseRule, ...] = ()
     stop: dict[str, tuple[str, ...]] = Field(
         default_factory=dict,
