@@ -122,7 +122,8 @@ def test_created_on_a_weekend_starts_counting_at_the_next_opening() -> None:
     assert clock.used == timedelta(minutes=30)
     assert clock.consumed == 0.125  # of the 4-hour target
     assert clock.deadline == ny(2026, 3, 9, 13)  # 4 business hours from Monday 09:00
-    assert clock.wall == timedelta(days=1, hours=19, minutes=30)
+    # real time, across the spring-forward night of 8 March: an hour less than the wall clocks
+    assert clock.wall == timedelta(days=1, hours=18, minutes=30)
 
 
 def test_first_response_is_met_by_the_first_public_agent_reply_only() -> None:
@@ -141,7 +142,7 @@ def test_paused_over_a_weekend_counts_the_pause_by_reason_in_business_time() -> 
     clock = ticket.clocks(as_of=ny(2026, 3, 9, 12))["resolution#1"]
     assert clock.used == 8 * H  # Fri 10-16 (6h) + Mon 10-12 (2h)
     assert clock.paused_by == {"customer": 2 * H}  # Fri 16-17 and Mon 9-10
-    assert clock.wall == timedelta(days=3, hours=2)
+    assert clock.wall == timedelta(days=3, hours=1)  # the DST change of 8 March falls inside
 
 
 def test_paused_twice_keeps_every_pause() -> None:

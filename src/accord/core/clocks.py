@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -64,6 +64,16 @@ class TicketEvent:
     fields: Mapping[str, str] = field(default_factory=dict)
     author: Role | None = None
     public: bool = True
+
+    def __post_init__(self) -> None:
+        # one zone for every instant: comparing or subtracting aware datetimes that share a
+        # tzinfo uses their wall times, which is wrong across a DST change
+        if self.at.tzinfo is None or self.at.utcoffset() is None:
+            raise ClockError(
+                f"event {self.id!r}: naive instant {self.at.isoformat()}; "
+                "expected an aware datetime"
+            )
+        object.__setattr__(self, "at", self.at.astimezone(UTC))
 
     @property
     def is_agent_reply(self) -> bool:
@@ -175,7 +185,7 @@ class _Cycle:
             if self.breached_at is None and self.used + business > self.target:
                 self.breached_at = self.calendar.add(self.since, self.target - self.used)
             self.used += business
-        else:
+        elif business:
             reason = self.reason or "other"
             self.paused_by[reason] = self.paused_by.get(reason, _ZERO) + business
         self.intervals.append(
@@ -458,7 +468,7 @@ def ticket_clocks(
     tickets = {e.ticket for e in history}
     if len(tickets) > 1:
         raise ClockError(f"events of several tickets given together: {', '.join(sorted(tickets))}")
-    moment = as_of if as_of is not None else history[-1].at
+    moment = as_of.astimezone(UTC) if as_of is not None else history[-1].at
     created = next((e.at for e in history if e.kind == "created"), None)
     versions = sorted(changes, key=lambda change: change[0])
     every = [objectives, *(later for _, later in versions)]
