@@ -110,3 +110,38 @@ def test_parquet_event_log(tmp_path: Path) -> None:
     assert events[0].fields == {"priority": "P1", "status": "New"}
     assert events[0].at == datetime(2026, 3, 9, 14, tzinfo=ZoneInfo("UTC"))
     assert (events[1].kind, events[1].author) == ("comment", "agent")
+
+
+def test_parquet_columns_give_the_replays_clocks(tmp_path: Path) -> None:
+    """The batch path from Parquet (no Python object per event) equals the replay of the events."""
+    import importlib.util
+
+    from accord import load_agreement
+    from accord.core.clocks import all_clocks, calendars_of
+    from accord.core.clocks_batch import evaluate
+    from accord.io.tickets import read_event_columns
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("bench_clocks", root / "benchmarks" / "clocks.py")
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    path = tmp_path / "events.parquet"
+    bench.generate(300, path)
+    agreement = load_agreement(bench.AGREEMENT)
+    calendars = calendars_of(agreement)
+    as_of = datetime(2026, 9, 1, tzinfo=ZoneInfo("UTC"))
+    batch = evaluate(read_event_columns(path), agreement.objectives, calendars, as_of)
+    replay = all_clocks(read_events(path), agreement.objectives, calendars, as_of)
+
+    def comparable(clocks: list) -> list:
+        import dataclasses
+
+        return sorted(
+            (dataclasses.replace(c, intervals=(), fields={}) for c in clocks),
+            key=lambda c: (c.ticket, c.metric, c.cycle),
+        )
+
+    assert len(batch.table) > 300  # most clocks computed by the batch itself
+    assert comparable(batch.clocks()) == comparable(replay)

@@ -400,6 +400,7 @@ class _Machine:
             dict(last.paused_by),
             list(last.intervals),
         )
+        self._rescope(at)  # the ticket may have changed priority while it was resolved
 
     def _rescope(self, at: datetime) -> None:
         """A change of the fields that select the objective (priority...)."""

@@ -32,6 +32,7 @@ from accord.core.clocks import _DEFAULT_STOPS, _KIND_ORDER, Clock, TicketEvent, 
 
 I64 = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]
+KIND_ORDER = _KIND_ORDER
 KINDS = tuple(sorted(_KIND_ORDER, key=_KIND_ORDER.__getitem__))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAT = np.iinfo(np.int64).min
@@ -269,9 +270,7 @@ def evaluate(
                 in_scope &= field_in(name, values)
             objective_of = np.where(in_scope, index, objective_of)
         # a ticket the batch covers: created first, one objective from creation on
-        changed = np.zeros(n, dtype=bool)
-        changed[1:] = (objective_of[1:] != objective_of[:-1]) & ~first[1:]
-        bad = changed | (objective_of < 0) | (first & (kind != _KIND_ORDER["created"]))
+        bad = (objective_of < 0) | (first & (kind != _KIND_ORDER["created"]))
         bad_ticket = np.zeros(len(columns.tickets), dtype=bool)
         bad_ticket[ticket[bad]] = True
         covered = ~bad_ticket[ticket]
@@ -330,40 +329,63 @@ def evaluate(
         running_total = np.cumsum(run_business)
         offset = running_total[segment_starts] - run_business[segment_starts]
         cum_before = running_total - run_business - np.repeat(offset, lengths)
-        obj = objective_of[tickets_sel]
-        target = np.empty(len(tickets_sel), dtype=np.int64)
-        for i, index in enumerate(obj.tolist()):
-            within = family[index].within
-            assert within is not None
-            if within.business_days is not None:
-                calendar = calendars[family[index].calendar]
-                opened_at = _moment(int(at[tickets_sel[i]]))
-                span = calendar.elapsed(
-                    opened_at, calendar.add_days(opened_at, within.business_days)
-                )
-                target[i] = span // timedelta(microseconds=1) * 1000
-            else:
-                assert within.time is not None
-                target[i] = within.time // timedelta(microseconds=1) * 1000
-        target_rows = np.repeat(target, lengths)
+        rows_sel = np.flatnonzero(sel)
+        # the objective in force: it follows the ticket while the clock runs or is paused, and
+        # stays as it was while the clock is stopped (a change then counts from the reopen)
+        active = ~stopped | first
+        position = np.where(active, np.arange(n), -1)
+        latest_active = np.maximum.accumulate(position) if n else position
+        objective_rows = objective_of[np.maximum(latest_active, 0)][rows_sel]
+        # regimes: stretches of a ticket under one objective (a priority change starts one)
+        regime_start = np.zeros(len(rows_sel), dtype=bool)
+        regime_start[segment_starts] = True
+        regime_start[1:] |= objective_rows[1:] != objective_rows[:-1]
+        regime_starts = np.flatnonzero(regime_start)
+        regime_lengths = np.diff(np.append(regime_starts, len(rows_sel)))
+        regime_ticket = np.repeat(np.arange(len(tickets_sel)), lengths)[regime_starts]
+        regime_objective = objective_rows[regime_starts]
+        opened_ns = at[tickets_sel]
+        regime_target = self_targets(family, calendars, regime_objective, opened_ns[regime_ticket])
+        target_rows = np.repeat(regime_target, regime_lengths)
         crossing = (run_business > 0) & (cum_before + run_business > target_rows)
         index_sel = np.arange(len(run_business))
-        first_cross = np.minimum.reduceat(
-            np.where(crossing, index_sel, len(run_business)), segment_starts
+        regime_cross = np.minimum.reduceat(
+            np.where(crossing, index_sel, len(run_business)), regime_starts
         )
-        breached = np.full(len(tickets_sel), _NAT, dtype=np.int64)
-        has_cross = first_cross < len(run_business)
-        rows_sel = np.flatnonzero(sel)
+        cross_at = np.full(len(regime_starts), _NAT, dtype=np.int64)
+        has_regime_cross = regime_cross < len(run_business)
         for calendar_name in set(names):
-            here = has_cross & np.isin(obj, [i for i, c in enumerate(names) if c == calendar_name])
+            here = has_regime_cross & np.isin(
+                regime_objective, [i for i, c in enumerate(names) if c == calendar_name]
+            )
             if here.any():
-                k = first_cross[here]
-                left = (target[here] - cum_before[k]).view("timedelta64[ns]")
-                breached[here] = (
+                k = regime_cross[here]
+                left = (regime_target[here] - cum_before[k]).view("timedelta64[ns]")
+                cross_at[here] = (
                     calendars[calendar_name]
                     .add_many(at[rows_sel[k]].view("datetime64[ns]"), left)
                     .view(np.int64)
                 )
+        # the breach, regime by regime: a change of target re-judges it (over the new target:
+        # breached at the change, or earlier if already; under it: not breached yet)
+        regime_rank = np.arange(len(regime_starts)) - np.searchsorted(
+            regime_ticket, regime_ticket, side="left"
+        )
+        breached = np.full(len(tickets_sel), _NAT, dtype=np.int64)
+        for rank in range(int(regime_rank.max(initial=-1)) + 1):
+            these = np.flatnonzero(regime_rank == rank)
+            owners = regime_ticket[these]
+            if rank == 0:
+                breached[owners] = cross_at[these]
+                continue
+            begin = regime_starts[these]
+            over_now = cum_before[begin] > regime_target[these]
+            kept = np.where(breached[owners] != _NAT, breached[owners], at[rows_sel[begin]])
+            breached[owners] = np.where(over_now, kept, cross_at[these])
+        has_cross = breached != _NAT
+        final_regime = np.append(np.flatnonzero(np.diff(regime_ticket)), len(regime_ticket) - 1)
+        target = regime_target[final_regime]
+        obj = regime_objective[final_regime]
         last_rows = rows_sel[np.append(segment_starts[1:], len(rows_sel)) - 1]
         final_stopped = stopped[last_rows]
         run_start = stopped & ~np.concatenate(([False], stopped[:-1])) | (stopped & first)
@@ -399,9 +421,10 @@ def evaluate(
                 )
         opened = at[tickets_sel]
         wall = np.where(final_stopped, stopped_at, moment) - opened
-        objective_index = np.array(
-            [objectives.index(family[i]) for i in obj.tolist()], dtype=np.int64
+        global_index = np.array(
+            [next(j for j, o in enumerate(objectives) if o is f) for f in family], dtype=np.int64
         )
+        objective_index = global_index[obj]
         for name, column in (
             ("ticket", ticket[tickets_sel]),
             ("objective", objective_index),
@@ -455,6 +478,32 @@ def evaluate(
             for history in by_ticket.values():
                 replayed.extend(ticket_clocks(history, family, calendars, as_of))
     return BatchResult(table, replayed, columns.tickets, objectives)
+
+
+def self_targets(
+    family: Sequence[Objective],
+    calendars: Mapping[str, BusinessCalendar],
+    objective: I64,
+    opened: I64,
+) -> I64:
+    """Each clock's target in nanoseconds of business time: the objective's limit, or for
+    "N business days" the business time from the clock's start to the N-th open day after it."""
+    target = np.empty(len(objective), dtype=np.int64)
+    for index, item in enumerate(family):
+        here = objective == index
+        if not here.any():
+            continue
+        within = item.within
+        assert within is not None
+        if within.time is not None:
+            target[here] = within.time // timedelta(microseconds=1) * 1000
+            continue
+        assert within.business_days is not None
+        calendar = calendars[item.calendar]
+        starts = opened[here]
+        ends = calendar.add_days_many(starts.view("datetime64[ns]"), within.business_days)
+        target[here] = calendar.elapsed_many(starts.view("datetime64[ns]"), ends).view(np.int64)
+    return target
 
 
 def _families(

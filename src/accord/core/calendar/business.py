@@ -236,6 +236,17 @@ class BusinessCalendar:
         wall = datetime.combine(day, opening.timetz().replace(tzinfo=None))
         return wall.replace(tzinfo=self.zone)
 
+    def add_days_many(self, starts: npt.ArrayLike, days: int) -> npt.NDArray[np.datetime64]:
+        """``add_days`` over an array of UTC instants (``datetime64``), exactly as the scalar."""
+        a = _as_ns(starts, "starts")
+        found = [
+            _NAT
+            if x == _NAT
+            else (self.add_days(_EPOCH + (x // 1000) * _US, days) - _EPOCH) // _US * 1000
+            for x in a.tolist()
+        ]
+        return np.array(found, dtype=np.int64).reshape(a.shape).view("datetime64[ns]")
+
     def _next_open_date(self, day: date) -> date:
         """The first local date after ``day`` on which some open interval starts."""
         week = self.spec.week
