@@ -4,7 +4,8 @@ and evaluated by Accord from the same file.
     .venv/bin/python benchmarks/clocks.py                    # 100,000 tickets
     .venv/bin/python benchmarks/clocks.py --tickets 1000000  # the issue's size (see BENCHMARKS.md)
 
-The log is realistic in shape: priorities P1-P4, a business calendar with US holidays for P3/P4
+The log is realistic in shape: priorities P1-P4 (examples/servicenow/agreement.yaml: response and
+resolution by priority, a business calendar and business-day targets for P3/P4
 and 24x7 for P1/P2, pauses on the customer and on a vendor, agent replies, priority changes,
 reopens. Prints the floor, Accord's time, their ratio, and the peak memory of the process.
 """
@@ -39,7 +40,7 @@ from accord.io.tickets import read_event_columns, read_events  # noqa: E402
 T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
-AGREEMENT = ROOT / "examples" / "agreements" / "it-service-desk.yaml"
+AGREEMENT = ROOT / "examples" / "servicenow" / "agreement.yaml"
 PRIORITIES = ["1 - Critical", "2 - High", "3 - Moderate", "4 - Low"]
 
 

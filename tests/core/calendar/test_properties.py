@@ -195,3 +195,14 @@ def test_batch_forms_give_exactly_the_scalar_results(
     durations_ = np.array([d for _, _, d in cases], dtype="timedelta64[ns]")
     deadlines = cal.add_many(starts, durations_)
     assert deadlines.tolist() == _utc64([cal.add(a, d) for a, _, d in cases]).tolist()
+
+
+@PROPERTY
+@given(calendars(), st.lists(instants(), min_size=1, max_size=30), st.integers(0, 12))
+def test_business_days_batch_gives_exactly_the_scalar_results(
+    cal: BusinessCalendar, moments: list[datetime], days: int
+) -> None:
+    if cal.spec.never_open:
+        return
+    found = cal.add_days_many(_utc64(moments), days)
+    assert found.tolist() == _utc64([cal.add_days(m, days) for m in moments]).tolist()

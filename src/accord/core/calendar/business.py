@@ -237,15 +237,76 @@ class BusinessCalendar:
         return wall.replace(tzinfo=self.zone)
 
     def add_days_many(self, starts: npt.ArrayLike, days: int) -> npt.NDArray[np.datetime64]:
-        """``add_days`` over an array of UTC instants (``datetime64``), exactly as the scalar."""
+        """``add_days`` over an array of UTC instants (``datetime64``), exactly as the scalar.
+
+        Column-wise for the usual case; the few rows whose opening or result falls on a day with
+        a clock change, or beyond the laid-out years, take the scalar path.
+        """
         a = _as_ns(starts, "starts")
-        found = [
-            _NAT
-            if x == _NAT
-            else (self.add_days(_EPOCH + (x // 1000) * _US, days) - _EPOCH) // _US * 1000
-            for x in a.tolist()
-        ]
-        return np.array(found, dtype=np.int64).reshape(a.shape).view("datetime64[ns]")
+        result = np.full(a.shape, _NAT, dtype=np.int64)
+        valid = a != _NAT
+        if not valid.any():
+            return result.view("datetime64[ns]")
+        if days < 0:
+            raise CalendarError(f"expected a number of business days >= 0, got {days}")
+        low = int(a[valid].min()) // 1000
+        high = int(a[valid].max()) // 1000 + (days // 5 + 3) * 7 * _DAY_US
+        seg = self._batch_segment(low, high)
+        slow = ~valid
+        if seg is None or self.spec.never_open:
+            slow = valid
+        else:
+            x = np.where(valid, a, seg.valid_from_ns)
+            index = seg.find_start.right(x) - 1
+            last = len(seg.starts) - 1
+            following = np.minimum(index + 1, last)
+            inside = x < seg.ends_ns[index]
+            opening = np.where(inside, x, seg.starts_ns[following])
+            slow |= ~inside & ((index + 1 > last) | (opening > seg.valid_to_ns))
+            first_day = date(seg.first_year, 1, 1).toordinal()
+            last_day = date(seg.last_year, 12, 31).toordinal()
+            offsets_list = self._offsets_at_midnight(first_day, last_day + 1)
+            offsets = np.array([o if o is not None else 0 for o in offsets_list], dtype=np.int64)
+            offsets *= 1000
+            day_ns = _DAY_US * 1000
+            epoch_day = _EPOCH_ORDINAL - first_day
+            span = len(offsets) - 1
+
+            def local_day(instant: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+                guess = np.clip(instant // day_ns + epoch_day, 0, span - 1)
+                local = instant + offsets[guess]
+                return cast(I64, np.clip(local // day_ns + epoch_day, 0, span - 1))
+
+            day = local_day(opening)
+            tod = opening + offsets[day] - (day - epoch_day) * day_ns
+            changing = offsets[day] != offsets[day + 1]
+            ordinals = np.arange(first_day, last_day + 1)
+            week_open = np.array([bool(d) for d in self.spec.week])
+            closed = np.array(
+                sorted(
+                    d.toordinal()
+                    for year in range(seg.first_year, seg.last_year + 1)
+                    for d in self._holidays_of(year)
+                ),
+                dtype=np.int64,
+            )
+            open_days = ordinals[week_open[(ordinals - 1) % 7] & ~np.isin(ordinals, closed)]
+            open_days -= first_day
+            k = np.searchsorted(open_days, day, side="right") + (days - 1)
+            beyond = k >= len(open_days)
+            target = open_days[np.minimum(k, len(open_days) - 1)] if days else day
+            wall = (target - epoch_day) * day_ns + tod
+            answer = wall - offsets[target]
+            if days == 0:
+                answer = opening
+                beyond = np.zeros(a.shape, dtype=bool)
+            slow |= changing | beyond | (offsets[target] != offsets[np.minimum(target + 1, span)])
+            slow |= (tod < 0) | (tod >= day_ns)
+            result = np.where(valid & ~slow, answer, result)
+        for row in np.flatnonzero(slow & valid).tolist():
+            moment = self.add_days(_EPOCH + (int(a.flat[row]) // 1000) * _US, days)
+            result.flat[row] = (moment - _EPOCH) // _US * 1000
+        return result.view("datetime64[ns]")
 
     def _next_open_date(self, day: date) -> date:
         """The first local date after ``day`` on which some open interval starts."""
@@ -554,7 +615,7 @@ class BusinessCalendar:
         Read once a week, and day by day only in the weeks where it changed: zones change
         offset a few times a year at most, never twice within a week.
         """
-        weekly = {n: self._offset_at_midnight(n) for n in range(first, last + 7, 7)}
+        weekly = {n: self._offset_at_midnight(n) for n in range(first, last + 8, 7)}
         offsets: list[int | None] = []
         for week_start in range(first, last + 1, 7):
             here, there = weekly[week_start], weekly[week_start + 7]
