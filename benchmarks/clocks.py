@@ -4,10 +4,10 @@ and evaluated by Accord from the same file.
     .venv/bin/python benchmarks/clocks.py                    # 100,000 tickets
     .venv/bin/python benchmarks/clocks.py --tickets 1000000  # the issue's size (see BENCHMARKS.md)
 
-The log is realistic in shape: priorities P1-P4 (examples/servicenow/agreement.yaml: response and
-resolution by priority, a business calendar and business-day targets for P3/P4
-and 24x7 for P1/P2, pauses on the customer and on a vendor, agent replies, priority changes,
-reopens. Prints the floor, Accord's time, their ratio, and the peak memory of the process.
+The log is realistic in shape: priorities P1-P4 under examples/servicenow/agreement.yaml (response
+and resolution by priority; a business calendar and business-day targets for P3/P4, 24x7 for
+P1/P2), pauses on the customer and on a vendor, agent replies, priority changes, reopens. Prints
+the floor, Accord's time, their ratio, and the peak memory of the process.
 """
 
 from __future__ import annotations
