@@ -318,11 +318,14 @@ def read_event_columns(path: str | Path) -> EventColumns:
     )
     rank = pc.rank(table["id"].cast(pa.string()), sort_keys="ascending").to_numpy().astype(np.int64)
     comment = kind == KIND_ORDER["comment"]
+    agent = np.zeros(len(kind), dtype=bool)
+    customer = np.zeros(len(kind), dtype=bool)
     if "author" in table.column_names:
         author_codes, authors = encoded(table["author"])
-        role = np.array([*authors, ""], dtype=object)[author_codes]
-    else:
-        role = np.full(len(kind), "", dtype=object)
+        if "agent" in authors:
+            agent = author_codes == authors.index("agent")
+        if "customer" in authors:
+            customer = author_codes == authors.index("customer")
     public = (
         table["public"].fill_null(True).to_numpy(zero_copy_only=False).astype(bool)
         if "public" in table.column_names
@@ -340,7 +343,7 @@ def read_event_columns(path: str | Path) -> EventColumns:
         at=at,
         kind=kind,
         rank=rank,
-        agent_reply=comment & (role == "agent") & public,
-        customer_message=comment & (role == "customer"),
+        agent_reply=comment & agent & public,
+        customer_message=comment & customer,
         fields=fields,
     )
