@@ -1,0 +1,116 @@
+"""Service credits: which band an attainment falls in, and what the period's misses are worth.
+
+Bands come from the agreement: attainment in ``[at_least, below)`` earns ``credit`` percent of the
+tier's fee for the period. Edges are compared as exact decimals with their sides explicit: a month
+exactly at 99.9% is not "below 99.9%". Several objectives' credits combine by sum or by the
+largest, then the cap applies, then the minimum payable amount. Every amount carries its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from accord.core.agreement.model import CreditBand, CreditSchedule, Remedies
+
+_CENT = Decimal("0.01")
+_HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A credit one objective earned: its band, the figures, and the amount."""
+
+    objective: str
+    attainment: Decimal
+    band: CreditBand
+    percent: Decimal
+    amount: Decimal
+    currency: str
+
+    @property
+    def reason(self) -> str:
+        low = f"at least {self.band.at_least}% and " if self.band.at_least > 0 else ""
+        return (
+            f"{self.objective}: attainment {self.attainment}% is {low}below {self.band.below}%, "
+            f"so {self.percent}% of the fee"
+        )
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """The credits of a period after combining, capping and the minimum payable amount."""
+
+    credits: tuple[Credit, ...]
+    fee: Decimal
+    currency: str
+    percent: Decimal
+    amount: Decimal
+    reasons: tuple[str, ...]
+
+
+def band_for(schedule: CreditSchedule, attainment: Decimal) -> CreditBand | None:
+    """The band whose ``[at_least, below)`` holds the attainment, or None (no credit)."""
+    for band in schedule.bands:
+        if band.at_least <= attainment < band.below:
+            return band
+    return None
+
+
+def settle(
+    remedies: Remedies,
+    attainments: Mapping[str, Decimal],
+    fee: Decimal,
+    currency: str,
+    tier: str | None = None,
+) -> Settlement:
+    """The credits owed for a period, given each objective's attainment (percent) and the fee."""
+    credits: list[Credit] = []
+    for schedule in remedies.credits:
+        if schedule.tiers and tier not in schedule.tiers:
+            continue
+        attainment = attainments.get(schedule.objective)
+        if attainment is None:
+            continue
+        band = band_for(schedule, attainment)
+        if band is None or band.credit == 0:
+            continue
+        credits.append(
+            Credit(
+                schedule.objective,
+                attainment,
+                band,
+                band.credit,
+                _money(fee * band.credit / _HUNDRED),
+                currency,
+            )
+        )
+    reasons = [c.reason for c in credits]
+    percents: Sequence[Decimal] = [c.percent for c in credits]
+    if not percents:
+        total = Decimal(0)
+    elif remedies.combine == "sum":
+        total = sum(percents, Decimal(0))
+        if len(percents) > 1:
+            reasons.append(f"credits add up: {' + '.join(f'{p}%' for p in percents)} = {total}%")
+    else:
+        total = max(percents)
+        if len(percents) > 1:
+            reasons.append(f"the largest credit applies: {total}%")
+    if remedies.cap is not None and total > remedies.cap:
+        reasons.append(f"capped at {remedies.cap}% of the fee (was {total}%)")
+        total = remedies.cap
+    amount = _money(fee * total / _HUNDRED)
+    minimum = remedies.minimum_payable
+    if minimum is not None and Decimal(0) < amount < minimum.amount:
+        reasons.append(
+            f"{amount} {currency} is below the minimum payable {minimum.amount} "
+            f"{minimum.currency}: nothing is paid"
+        )
+        amount = Decimal(0)
+    return Settlement(tuple(credits), fee, currency, total, amount, tuple(reasons))
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(_CENT, rounding=ROUND_HALF_EVEN)

@@ -1,0 +1,219 @@
+"""Availability and service credits: worked examples from public cloud SLAs, checked by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accord import BusinessCalendar
+from accord.core.agreement.model import Exclusions, Remedies
+from accord.core.availability import MaintenanceWindow, Outage, availability
+from accord.core.credits import settle
+
+ALWAYS = BusinessCalendar.always_open()
+APRIL = (datetime(2026, 4, 1, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC))  # 30 days, 720 h
+H = timedelta(hours=1)
+
+
+def down(hours: float, at: datetime = datetime(2026, 4, 10, tzinfo=UTC), **kw: Any) -> Outage:
+    return Outage("api", at, at + timedelta(hours=hours), **kw)
+
+
+def remedies(bands: list[tuple[str, str, str]], **kw: Any) -> Remedies:
+    return Remedies.model_validate(
+        {
+            "credits": [
+                {
+                    "objective": "availability",
+                    "bands": [{"below": b, "at_least": a, "credit": c} for b, a, c in bands],
+                }
+            ],
+            **kw,
+        }
+    )
+
+
+EC2 = remedies([("99.99%", "99.0%", "10%"), ("99.0%", "95.0%", "30%"), ("95.0%", "0%", "100%")])
+S3 = remedies([("99.9%", "99.0%", "10%"), ("99.0%", "95.0%", "25%"), ("95.0%", "0%", "100%")])
+
+
+def test_ec2_region_an_hour_down_in_april_is_a_ten_percent_credit() -> None:
+    result = availability("api", ALWAYS, *APRIL, [down(1)], target=Decimal("99.99"))
+    assert result.percent == Decimal(719) / Decimal(720) * 100  # 99.8611...%
+    assert result.met is False
+    settlement = settle(EC2, {"availability": result.percent}, Decimal(1000), "USD")
+    assert (settlement.percent, settlement.amount) == (Decimal(10), Decimal("100.00"))
+    assert "below 99.99%" in settlement.reasons[0]
+
+
+def test_s3_ten_hours_down_is_a_quarter_of_the_bill() -> None:
+    result = availability("api", ALWAYS, *APRIL, [down(10)])
+    assert round(result.percent, 3) == Decimal("98.611")
+    assert settle(S3, {"availability": result.percent}, Decimal(200), "USD").amount == Decimal(50)
+
+
+def test_a_month_exactly_on_a_band_edge_earns_nothing() -> None:
+    # 0.1% of 720 hours is 43.2 minutes: exactly 99.9%, which is not "below 99.9%"
+    result = availability("api", ALWAYS, *APRIL, [down(0.72)], target=Decimal("99.9"))
+    assert result.percent == Decimal("99.9")
+    assert result.met is True
+    assert result.margin == 0
+    assert result.budget_left == 0
+    assert settle(S3, {"availability": result.percent}, Decimal(200), "USD").amount == 0
+    # a microsecond more and the month falls into the 10% band
+    begin = APRIL[0] + 9 * 24 * H
+    longer = Outage("api", begin, begin + timedelta(minutes=43.2, microseconds=1))
+    worse = availability("api", ALWAYS, *APRIL, [longer]).percent
+    assert worse < Decimal("99.9")
+    assert settle(S3, {"availability": worse}, Decimal(200), "USD").amount == Decimal(20)
+
+
+def test_an_older_gcp_schedule_caps_the_credits_at_half_the_bill() -> None:
+    gcp = Remedies.model_validate(
+        {
+            "credits": [
+                {"objective": "compute", "bands": [{"below": "99.95%", "credit": "30%"}]},
+                {"objective": "storage", "bands": [{"below": "99.95%", "credit": "30%"}]},
+            ],
+            "combine": "sum",
+            "cap": "50%",
+        }
+    )
+    settlement = settle(gcp, {"compute": Decimal(99), "storage": Decimal(98)}, Decimal(1000), "USD")
+    assert (settlement.percent, settlement.amount) == (Decimal(50), Decimal(500))
+    assert any("capped at 50%" in r for r in settlement.reasons)
+    largest = settle(
+        gcp.model_copy(update={"combine": "max"}),
+        {"compute": Decimal(99), "storage": Decimal(98)},
+        Decimal(1000),
+        "USD",
+    )
+    assert largest.percent == Decimal(30)
+
+
+def test_minimum_payable_amount() -> None:
+    small = remedies([("99.9%", "0%", "1%")], minimum_payable={"amount": "25", "currency": "USD"})
+    settlement = settle(small, {"availability": Decimal("99.5")}, Decimal(1000), "USD")
+    assert settlement.amount == 0
+    assert "below the minimum payable" in settlement.reasons[-1]
+
+
+def _maintenance(
+    counts_as: str, notice: str | None = "48h", allowance: str | None = None
+) -> Exclusions:
+    plan: dict[str, Any] = {"counts_as": counts_as}
+    if notice:
+        plan["notice"] = notice
+    if allowance:
+        plan["allowance"] = allowance
+    return Exclusions.model_validate({"maintenance": plan})
+
+
+WORK = MaintenanceWindow(
+    "api",
+    datetime(2026, 4, 12, 2, tzinfo=UTC),
+    datetime(2026, 4, 12, 6, tzinfo=UTC),
+    announced_at=datetime(2026, 4, 5, tzinfo=UTC),
+)
+
+
+def test_maintenance_excluded_counted_as_down_or_as_up() -> None:
+    excluded = availability("api", ALWAYS, *APRIL, [], [WORK], _maintenance("excluded"))
+    assert (excluded.window, excluded.downtime, excluded.percent) == (716 * H, 0, 100)
+    azure = availability("api", ALWAYS, *APRIL, [], [WORK], _maintenance("down"))
+    assert azure.percent == Decimal(716) / Decimal(720) * 100  # Azure counts it as downtime
+    up = availability("api", ALWAYS, *APRIL, [down(3, at=WORK.start)], [WORK], _maintenance("up"))
+    assert (up.window, up.percent) == (720 * H, 100)  # the outage fell inside the maintenance
+
+
+def test_maintenance_announced_too_late_or_beyond_the_allowance_is_downtime() -> None:
+    late = MaintenanceWindow(WORK.service, WORK.start, WORK.end, WORK.start - H)
+    result = availability("api", ALWAYS, *APRIL, [], [late], _maintenance("excluded"))
+    assert result.downtime == Decimal(4 * 3600 * 10**6)
+    assert result.intervals[0].reason == "maintenance not announced in time"
+    capped = availability(
+        "api", ALWAYS, *APRIL, [], [WORK], _maintenance("excluded", allowance="3h")
+    )
+    assert capped.excluded == 3 * H
+    assert capped.downtime == Decimal(3600 * 10**6)
+    assert capped.intervals[0].reason == "maintenance beyond the allowance"
+
+
+def test_partial_and_overlapping_outages_count_each_instant_once_at_the_heaviest() -> None:
+    at = datetime(2026, 4, 10, tzinfo=UTC)
+    result = availability(
+        "api",
+        ALWAYS,
+        *APRIL,
+        [down(4, at, impact=Decimal("0.5")), down(1, at + H), down(2, at + 2 * H)],
+    )
+    # 00-01 half, 01-04 full (two full outages overlap), nothing else
+    assert result.downtime == Decimal(int(3.5 * 3600 * 10**6))
+
+
+def test_customer_caused_and_force_majeure_downtime_is_excluded_as_agreed() -> None:
+    outages = [
+        down(2, cause="customer"),
+        down(1, cause="force_majeure", at=datetime(2026, 4, 20, tzinfo=UTC)),
+    ]
+    assert availability("api", ALWAYS, *APRIL, outages).percent == 100
+    counted = Exclusions.model_validate({"customer_caused": "counted"})
+    assert availability("api", ALWAYS, *APRIL, outages, exclusions=counted).downtime == Decimal(
+        2 * 3600 * 10**6
+    )
+
+
+def test_prime_time_and_off_hours_windows() -> None:
+    prime = BusinessCalendar.from_spec({"timezone": "UTC", "hours": {"mon-fri": "08:00-18:00"}})
+    night = datetime(2026, 4, 14, 22, tzinfo=UTC)  # a Tuesday night
+    outage = [Outage("api", night, night + 4 * H)]
+    assert availability("api", prime, *APRIL, outage, target=Decimal("99.5")).percent == 100
+    day = [Outage("api", night.replace(hour=9), night.replace(hour=11))]
+    result = availability("api", prime, *APRIL, day, target=Decimal("99.5"))
+    assert result.window == 22 * 10 * H  # 22 weekdays in April 2026
+    assert result.percent == Decimal(218) / Decimal(220) * 100
+    assert result.met is False  # 99.09% < 99.5%
+
+
+# ---------------------------------------------------------------- properties
+
+moments = st.integers(0, 30 * 24 * 60).map(lambda m: APRIL[0] + timedelta(minutes=m))
+outage_lists = st.lists(
+    st.builds(
+        lambda a, minutes, weight, cause: Outage(
+            "api", a, a + timedelta(minutes=minutes), Decimal(weight) / 4, cause
+        ),
+        moments,
+        st.integers(1, 3000),
+        st.integers(0, 4),
+        st.sampled_from(["provider", "customer", "third_party"]),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(outage_lists, st.integers(0, 3))
+def test_excluding_more_never_lowers_availability(outages: list[Outage], flip: int) -> None:
+    strict = Exclusions.model_validate({"customer_caused": "counted", "third_party": "counted"})
+    lenient = Exclusions.model_validate({"customer_caused": "excluded", "third_party": "excluded"})
+    assert (
+        availability("api", ALWAYS, *APRIL, outages, exclusions=lenient).percent
+        >= availability("api", ALWAYS, *APRIL, outages, exclusions=strict).percent
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(outage_lists, moments)
+def test_splitting_the_period_and_recombining_gives_the_same_downtime(
+    outages: list[Outage], middle: datetime
+) -> None:
+    whole = availability("api", ALWAYS, *APRIL, outages)
+    first = availability("api", ALWAYS, APRIL[0], middle, outages)
+    second = availability("api", ALWAYS, middle, APRIL[1], outages)
+    assert first.downtime + second.downtime == whole.downtime
+    assert first.window + second.window == whole.window
