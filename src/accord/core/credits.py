@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from accord.core.agreement.model import CreditBand, CreditSchedule, Remedies
+from accord.core.agreement.model import Claim, CreditBand, CreditSchedule, Penalty, Remedies
 
 _CENT = Decimal("0.01")
 _HUNDRED = Decimal(100)
@@ -114,3 +115,44 @@ def settle(
 
 def _money(value: Decimal) -> Decimal:
     return value.quantize(_CENT, rounding=ROUND_HALF_EVEN)
+
+
+def penalty(
+    rule: Penalty, downtime: timedelta, incidents: int = 0, missed: bool = False
+) -> tuple[Decimal, str]:
+    """A fixed penalty: per hour (or day) of downtime beyond the threshold, per incident, or per
+    miss; exact and proportional (30 minutes over at 50 an hour is 25)."""
+    money = rule.amount
+    if rule.per in ("hour", "day"):
+        allowed = rule.beyond.time if rule.beyond is not None and rule.beyond.time else timedelta(0)
+        over = max(downtime - allowed, timedelta(0))
+        unit = timedelta(hours=1) if rule.per == "hour" else timedelta(days=1)
+        units = Decimal(over // timedelta(microseconds=1)) / Decimal(
+            unit // timedelta(microseconds=1)
+        )
+        amount = _money(units * money.amount)
+        return amount, (
+            f"{rule.objective}: {_hours(downtime)} of downtime, {_hours(allowed)} allowed a "
+            f"{rule.period}: {units.normalize():f} {rule.per}(s) over at {money.amount} "
+            f"{money.currency} = {amount} {money.currency}"
+        )
+    count = incidents if rule.per == "incident" else int(missed)
+    amount = _money(Decimal(count) * money.amount)
+    return amount, f"{rule.objective}: {count} {rule.per}(s) at {money.amount} {money.currency}"
+
+
+def claim_deadline(claim: Claim, period_end: datetime) -> datetime | None:
+    """The last instant a credit for a period ending at ``period_end`` can be claimed: the claim
+    window after it, or the end of the N-th following monthly billing cycle."""
+    if claim.window is not None and claim.window.time is not None:
+        return period_end + claim.window.time
+    if claim.billing_cycles is not None:
+        month = period_end.month - 1 + claim.billing_cycles
+        year = period_end.year + month // 12
+        return period_end.replace(year=year, month=month % 12 + 1, day=1)
+    return None
+
+
+def _hours(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m"
