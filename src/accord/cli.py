@@ -9,6 +9,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -20,10 +21,13 @@ from accord.core.agreement import Agreement, diff_agreements
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import all_clocks, calendars_of, summarize
 from accord.core.errors import AccordError
+from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import load_agreement, read_paths
+from accord.io.data import read_data
 from accord.io.tickets import ColumnMapping, read_events
 from accord.io.yamlfile import load_calendar
 from accord.render.agreement import to_markdown
+from accord.render.report import report_json, report_markdown
 
 app = typer.Typer(
     help="Accord: service level agreements as code, measured in business time.",
@@ -362,6 +366,63 @@ def clocks(
             *(_format_span(row.percentiles[p]) if p in row.percentiles else "-" for p in (50, 90)),
         )
     console.print(table)
+
+
+# ---------------------------------------------------------------- reports
+
+
+def parse_period(text: str, zone: str) -> tuple[datetime, datetime]:
+    """``2026-10`` (a month), ``2026-Q4`` (a quarter) or ``2026`` (a year), in ``zone``."""
+    tz = ZoneInfo(zone)
+    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    quarter = re.fullmatch(r"(\d{4})-Q([1-4])", text, re.IGNORECASE)
+    year = re.fullmatch(r"(\d{4})", text)
+    if month and 1 <= int(month.group(2)) <= 12:
+        y, m = int(month.group(1)), int(month.group(2))
+        return datetime(y, m, 1, tzinfo=tz), datetime(y + m // 12, m % 12 + 1, 1, tzinfo=tz)
+    if quarter:
+        y, q = int(quarter.group(1)), int(quarter.group(2))
+        first = 3 * (q - 1) + 1
+        return datetime(y, first, 1, tzinfo=tz), datetime(
+            y + (first + 2) // 12, (first + 2) % 12 + 1, 1, tzinfo=tz
+        )
+    if year:
+        y = int(year.group(1))
+        return datetime(y, 1, 1, tzinfo=tz), datetime(y + 1, 1, 1, tzinfo=tz)
+    raise AccordError(
+        f"--period: malformed period {text!r}; expected a month 2026-10, a quarter 2026-Q4 or "
+        "a year 2026"
+    )
+
+
+@app.command()
+def report(
+    path: Annotated[Path, typer.Argument(help="The agreement (YAML).")],
+    data: Annotated[Path, typer.Option("--data", help="The data folder (outages, tickets...).")],
+    period: Annotated[str, typer.Option("--period", help="2026-10, 2026-Q4 or 2026.")],
+    tier: Annotated[
+        str | None, typer.Option(help="The customer's tier (default: the first).")
+    ] = None,
+    zone: Annotated[str, typer.Option("--timezone", help="Zone of the period's bounds.")] = "UTC",
+    output: Annotated[str, typer.Option("--format", help="table, json or markdown")] = "table",
+) -> None:
+    """The compliance report of an agreement over a period: objectives, breaches, credits."""
+    try:
+        agreement = load_agreement(path)
+        start, end = parse_period(period, zone)
+        result = evaluate_report(agreement, read_data(data), start, end, tier)
+    except AccordError as error:
+        raise _fail(error) from None
+    if output == "json":
+        console.print_json(data=report_json(result))
+    elif output == "markdown":
+        print(report_markdown(result), end="")
+    elif output == "table":
+        console.print(Markdown(report_markdown(result)))
+    else:
+        raise _fail(
+            AccordError(f"--format: unknown format {output!r}; expected table, json or markdown")
+        )
 
 
 @app.command()

@@ -33,8 +33,9 @@ class Credit:
     @property
     def reason(self) -> str:
         low = f"at least {self.band.at_least}% and " if self.band.at_least > 0 else ""
+        shown = self.attainment.quantize(Decimal("0.0001")).normalize()
         return (
-            f"{self.objective}: attainment {self.attainment}% is {low}below {self.band.below}%, "
+            f"{self.objective}: attainment {shown:f}% is {low}below {self.band.below}%, "
             f"so {self.percent}% of the fee"
         )
 

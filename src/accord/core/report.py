@@ -1,0 +1,365 @@
+"""The period report: every objective of an agreement judged over a period, and the credits owed.
+
+One value (:class:`Report`) computed once here and rendered by the CLI (and later the API and
+portal) without recomputation: each objective with its target, actual figure, met or missed, the
+margin, the breaches with their reasons; the credits per band with their reasons, combined and
+capped; the fixed penalties; the claim deadline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from accord.core.agreement.model import Agreement, Objective
+from accord.core.agreement.units import Bound, format_target
+from accord.core.availability import Availability, MaintenanceWindow, Outage, availability
+from accord.core.calendar import BusinessCalendar
+from accord.core.clocks import TicketEvent, all_clocks, calendars_of, summarize
+from accord.core.credits import Settlement, claim_deadline, penalty, settle
+
+_HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A measured fact for count, throughput, deliverable and first-contact objectives."""
+
+    source: str
+    at: datetime
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Data:
+    """What happened: the evidence a report is computed from."""
+
+    outages: tuple[Outage, ...] = ()
+    maintenance: tuple[MaintenanceWindow, ...] = ()
+    tickets: tuple[TicketEvent, ...] = ()
+    measurements: tuple[Measurement, ...] = ()
+
+
+@dataclass(frozen=True)
+class ObjectiveResult:
+    """One objective over the period."""
+
+    objective: str
+    name: str
+    metric: str
+    target: str
+    actual: Decimal | None
+    met: bool | None
+    margin: Decimal | None
+    detail: str
+    breaches: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    agreement: str
+    version: str
+    title: str
+    start: datetime
+    end: datetime
+    tier: str | None
+    objectives: tuple[ObjectiveResult, ...]
+    settlement: Settlement | None
+    penalties: tuple[tuple[Decimal, str], ...]
+    claim_deadline: datetime | None
+
+    @property
+    def missed(self) -> tuple[ObjectiveResult, ...]:
+        return tuple(o for o in self.objectives if o.met is False)
+
+
+def evaluate(
+    agreement: Agreement,
+    data: Data,
+    start: datetime,
+    end: datetime,
+    tier: str | None = None,
+) -> Report:
+    """Judge every objective of a (resolved) agreement over ``[start, end)``."""
+    calendars = calendars_of(agreement)
+    results = [
+        _judge(agreement, o, data, calendars, start, end, tier) for o in agreement.objectives
+    ]
+    settlement = None
+    remedies = agreement.remedies
+    chosen = next((t for t in agreement.tiers if t.id == tier), None) or next(
+        (t for t in agreement.tiers if t.fee is not None), None
+    )
+    if remedies is not None and remedies.credits and chosen is not None and chosen.fee is not None:
+        attainments = {r.objective: r.actual for r in results if r.actual is not None}
+        settlement = settle(
+            remedies, attainments, chosen.fee.amount, chosen.fee.currency, chosen.id
+        )
+    penalties = []
+    if remedies is not None:
+        for rule in remedies.penalties:
+            objective = next((o for o in agreement.objectives if o.id == rule.objective), None)
+            if objective is None or objective.metric != "availability":
+                continue
+            down = _availability(agreement, objective, data, calendars, start, end)
+            downtime = timedelta(microseconds=int(down.downtime))
+            penalties.append(penalty(rule, downtime))
+    deadline = None
+    if remedies is not None and remedies.claim is not None:
+        deadline = claim_deadline(remedies.claim, end)
+    return Report(
+        agreement=agreement.id,
+        version=agreement.version,
+        title=agreement.overview.title,
+        start=start,
+        end=end,
+        tier=chosen.id if chosen is not None else tier,
+        objectives=tuple(results),
+        settlement=settlement,
+        penalties=tuple(penalties),
+        claim_deadline=deadline,
+    )
+
+
+def _judge(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    calendars: Mapping[str, BusinessCalendar],
+    start: datetime,
+    end: datetime,
+    tier: str | None,
+) -> ObjectiveResult:
+    target = objective.target
+    override = objective.tiers.get(tier or "")
+    if override is not None and override.target is not None:
+        target = override.target
+    shown = format_target(target)
+    name = objective.name or objective.id
+    metric = objective.metric
+    if metric == "availability":
+        result = _availability(agreement, objective, data, calendars, start, end)
+        actual = result.percent
+        breaches = tuple(
+            f"{d.start.isoformat()} - {d.end.isoformat()}: {d.reason}"
+            + (f" (weight {d.weight})" if d.weight != 1 else "")
+            for d in result.intervals
+        )
+        downtime = timedelta(microseconds=int(result.downtime))
+        detail = (
+            f"{_hours(result.window)} in window, {_hours(downtime)} down, "
+            f"{_hours(result.excluded)} excluded"
+        )
+        return _percent_result(objective, name, shown, target, actual, detail, breaches)
+    if metric in (
+        "first_response",
+        "next_response",
+        "periodic_update",
+        "resolution",
+        "time_to_recover",
+    ):
+        family = [o for o in agreement.objectives if o.metric == metric]
+        events = [e for e in data.tickets if e.at < end]
+        clocks = [
+            c
+            for c in all_clocks(events, family, calendars, end)
+            if c.objective == objective.id and c.started_at is not None and start <= c.started_at
+        ]
+        rows = [r for r in summarize(clocks, family) if r.objective == objective.id]
+        attainment = rows[0].attainment if rows else None
+        if attainment is None:
+            return ObjectiveResult(
+                objective.id,
+                name,
+                metric,
+                shown,
+                None,
+                None,
+                None,
+                "no ticket in scope this period",
+            )
+        row = rows[0]
+        breaches = tuple(
+            f"ticket {c.ticket}: {_hours(c.used)} used of {_hours(c.target or timedelta(0))}"
+            for c in clocks
+            if c.state == "breached"
+        )
+        detail = f"{row.in_scope} tickets: {row.met} met, {row.breached} breached, {row.open} open"
+        return _percent_result(objective, name, shown, target, attainment, detail, breaches)
+    found = [
+        m
+        for m in data.measurements
+        if m.source == (objective.source or objective.id)
+        and start <= m.at < end
+        and all(_condition(m.fields.get(k), v) for k, v in objective.where.items())
+    ]
+    if metric == "count":
+        actual = Decimal(len(found))
+        met = target.holds(actual) if isinstance(target, Bound) else None
+        return ObjectiveResult(
+            objective.id,
+            name,
+            metric,
+            shown,
+            actual,
+            met,
+            None,
+            f"{len(found)} {objective.source or 'items'} in the period",
+        )
+    if metric == "throughput":
+        values = sorted(
+            Decimal(m.fields[objective.field])
+            for m in found
+            if objective.field and m.fields.get(objective.field) not in (None, "")
+        )
+        if not values:
+            return ObjectiveResult(
+                objective.id, name, metric, shown, None, None, None, "no measurement this period"
+            )
+        actual = _statistic(values, objective.statistic or "mean")
+        met = target.holds(actual) if isinstance(target, Bound) else None
+        return ObjectiveResult(
+            objective.id,
+            name,
+            metric,
+            shown,
+            actual,
+            met,
+            None,
+            f"{objective.statistic} of {len(values)} measurements",
+        )
+    if metric == "first_contact_resolution":
+        key = objective.field or "first_contact"
+        resolved = [m for m in found if key in m.fields]
+        if not resolved:
+            return ObjectiveResult(
+                objective.id, name, metric, shown, None, None, None, "no contact this period"
+            )
+        first = sum(1 for m in resolved if m.fields[key].lower() in ("true", "yes", "1"))
+        actual = Decimal(first) / Decimal(len(resolved)) * _HUNDRED
+        return _percent_result(
+            objective,
+            name,
+            shown,
+            target,
+            actual,
+            f"{first} of {len(resolved)} resolved at first contact",
+            (),
+        )
+    # deliverable: delivered by the N-th business day of the period
+    calendar = calendars[objective.calendar]
+    day = int(re.match(r"\d+", objective.due or "1").group(0))  # type: ignore[union-attr]
+    opening = calendar.next_open(start)
+    due_day = calendar.add_days(opening, day - 1) if day > 1 else opening
+    due = calendar.next_close(due_day) or due_day
+    on_time = [m for m in found if m.at <= due]
+    actual = _HUNDRED if on_time else Decimal(0)
+    detail = (
+        f"due {due.isoformat()}; delivered {on_time[0].at.isoformat()}"
+        if on_time
+        else f"due {due.isoformat()}; not delivered by then"
+    )
+    return _percent_result(objective, name, shown, target, actual, detail, ())
+
+
+def _percent_result(
+    objective: Objective,
+    name: str,
+    shown: str,
+    target: Decimal | Bound,
+    actual: Decimal,
+    detail: str,
+    breaches: Sequence[str],
+) -> ObjectiveResult:
+    if isinstance(target, Decimal):
+        return ObjectiveResult(
+            objective.id,
+            name,
+            objective.metric,
+            shown,
+            actual,
+            actual >= target,
+            actual - target,
+            detail,
+            tuple(breaches),
+        )
+    return ObjectiveResult(
+        objective.id,
+        name,
+        objective.metric,
+        shown,
+        actual,
+        target.holds(actual),
+        None,
+        detail,
+        tuple(breaches),
+    )
+
+
+def _availability(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    calendars: Mapping[str, BusinessCalendar],
+    start: datetime,
+    end: datetime,
+) -> Availability:
+    services = set(objective.scope.get("service", ()))
+    scope = "|".join(sorted(services)) or "*"
+
+    def in_scope(service: str) -> bool:
+        return not services or service in services
+
+    outages = [
+        Outage(scope, o.start, o.end, o.impact, o.cause, o.id)
+        for o in data.outages
+        if in_scope(o.service)
+    ]
+    works = [
+        MaintenanceWindow(scope, m.start, m.end, m.announced_at, m.id)
+        for m in data.maintenance
+        if in_scope(m.service)
+    ]
+    target = objective.target if isinstance(objective.target, Decimal) else None
+    return availability(
+        scope,
+        calendars[objective.calendar],
+        start,
+        end,
+        outages,
+        works,
+        agreement.exclusions,
+        target,
+    )
+
+
+def _condition(value: str | None, wanted: Bound | str) -> bool:
+    if value is None:
+        return False
+    if isinstance(wanted, Bound):
+        try:
+            return wanted.holds(Decimal(value))
+        except ArithmeticError:
+            return False
+    return value == wanted
+
+
+def _statistic(values: Sequence[Decimal], statistic: str) -> Decimal:
+    if statistic.startswith("p"):
+        rank = max(1, -(-int(Decimal(statistic[1:]) * len(values)) // 100))
+        return values[min(rank, len(values)) - 1]
+    if statistic == "median":
+        return _statistic(values, "p50")
+    if statistic == "mean":
+        return sum(values, Decimal(0)) / Decimal(len(values))
+    if statistic == "sum":
+        return sum(values, Decimal(0))
+    return values[0] if statistic == "min" else values[-1]
+
+
+def _hours(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m"

@@ -1,0 +1,142 @@
+"""A data folder for reports: outages, maintenance, ticket events and measurements.
+
+Files (JSON Lines or CSV, each optional): ``outages`` (service, start, end, impact, cause, id),
+``maintenance`` (service, start, end, announced_at, id), ``tickets.jsonl`` (ticket events, see
+:mod:`accord.io.tickets`), ``measurements`` (source, at, then any fields). Instants are ISO 8601
+with an offset. A bad row raises :class:`DataError` naming the file, line and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from accord.core.availability import MaintenanceWindow, Outage
+from accord.core.errors import AccordError
+from accord.core.report import Data, Measurement
+from accord.io.tickets import read_events
+
+_CAUSES = ("provider", "customer", "third_party", "force_majeure")
+
+
+class DataError(AccordError, ValueError):
+    """A row of a data file that cannot be read."""
+
+
+def read_data(folder: str | Path) -> Data:
+    """Everything in a data folder."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise DataError(f"{root}: not a folder")
+    tickets = root / "tickets.jsonl"
+    return Data(
+        outages=tuple(_outage(row, where) for row, where in _rows(root, "outages")),
+        maintenance=tuple(_maintenance(row, where) for row, where in _rows(root, "maintenance")),
+        tickets=tuple(read_events(tickets)) if tickets.exists() else (),
+        measurements=tuple(_measurement(row, where) for row, where in _rows(root, "measurements")),
+    )
+
+
+def _rows(root: Path, name: str) -> Iterator[tuple[dict[str, Any], str]]:
+    for path in (root / f"{name}.jsonl", root / f"{name}.csv"):
+        if not path.exists():
+            continue
+        with path.open(encoding="utf-8", newline="") as handle:
+            if path.suffix == ".csv":
+                reader = csv.DictReader(handle)
+                for row in reader:
+                    yield (
+                        {k: v for k, v in row.items() if v not in ("", None)},
+                        (f"{path}:{reader.line_num}"),
+                    )
+                continue
+            for line, text in enumerate(handle, 1):
+                if not text.strip():
+                    continue
+                try:
+                    row = json.loads(text)
+                except json.JSONDecodeError as error:
+                    raise DataError(f"{path}:{line}: not valid JSON: {error.msg}") from None
+                if not isinstance(row, dict):
+                    raise DataError(f"{path}:{line}: expected a JSON object per line")
+                yield row, f"{path}:{line}"
+
+
+def _instant(
+    row: dict[str, Any], column: str, where: str, required: bool = True
+) -> datetime | None:
+    value = row.get(column)
+    if value is None:
+        if required:
+            raise DataError(f"{where}: column {column!r}: missing value")
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise DataError(
+            f"{where}: column {column!r}: malformed instant {value!r}; expected ISO 8601 such as "
+            "2026-10-03T14:00:00+00:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise DataError(f"{where}: column {column!r}: {value!r} has no UTC offset; add one")
+    return moment
+
+
+def _text(row: dict[str, Any], column: str, where: str) -> str:
+    value = row.get(column)
+    if value is None or str(value).strip() == "":
+        raise DataError(f"{where}: column {column!r}: missing value")
+    return str(value)
+
+
+def _outage(row: dict[str, Any], where: str) -> Outage:
+    cause = str(row.get("cause", "provider"))
+    if cause not in _CAUSES:
+        raise DataError(
+            f"{where}: column 'cause': unknown cause {cause!r}; expected " + ", ".join(_CAUSES)
+        )
+    try:
+        impact = Decimal(str(row.get("impact", 1)))
+    except InvalidOperation:
+        raise DataError(f"{where}: column 'impact': expected a number from 0 to 1") from None
+    if not Decimal(0) <= impact <= Decimal(1):
+        raise DataError(f"{where}: column 'impact': expected a number from 0 to 1, got {impact}")
+    start = _instant(row, "start", where)
+    assert start is not None
+    end = _instant(row, "end", where, required=False)
+    if end is not None and end < start:
+        raise DataError(f"{where}: column 'end': {end.isoformat()} is before the start")
+    return Outage(
+        _text(row, "service", where),
+        start,
+        end,
+        impact,
+        cause,  # type: ignore[arg-type]
+        str(row.get("id", "")),
+    )
+
+
+def _maintenance(row: dict[str, Any], where: str) -> MaintenanceWindow:
+    start = _instant(row, "start", where)
+    end = _instant(row, "end", where)
+    assert start is not None
+    assert end is not None
+    return MaintenanceWindow(
+        _text(row, "service", where),
+        start,
+        end,
+        _instant(row, "announced_at", where, required=False),
+        str(row.get("id", "")),
+    )
+
+
+def _measurement(row: dict[str, Any], where: str) -> Measurement:
+    at = _instant(row, "at", where)
+    assert at is not None
+    fields = {k: str(v) for k, v in row.items() if k not in ("source", "at")}
+    return Measurement(_text(row, "source", where), at, fields)

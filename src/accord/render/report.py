@@ -1,0 +1,89 @@
+"""A period report for people (Markdown) and programs (JSON), from the one Report value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accord.core.report import Report
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None else f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def report_markdown(report: Report) -> str:
+    lines = [
+        f"# {report.title}: {report.start.date()} to {report.end.date()}",
+        "",
+        f"Agreement `{report.agreement}` version {report.version}"
+        + (f", tier {report.tier}" if report.tier else "")
+        + ".",
+        "",
+        "| objective | target | actual | met | margin | detail |",
+        "|---|---|---|---|---|---|",
+    ]
+    for o in report.objectives:
+        met = "-" if o.met is None else ("yes" if o.met else "**missed**")
+        actual = _pct(o.actual) + ("%" if o.actual is not None and o.target.endswith("%") else "")
+        margin = "-" if o.margin is None else f"{_pct(o.margin)} pt"
+        lines.append(f"| {o.name} | {o.target} | {actual} | {met} | {margin} | {o.detail} |")
+    breaches = [(o, b) for o in report.objectives for b in o.breaches]
+    if breaches:
+        lines += ["", "## Breaches", ""]
+        lines += [f"- {o.name}: {b}" for o, b in breaches]
+    settlement = report.settlement
+    if settlement is not None:
+        lines += ["", "## Service credits", ""]
+        if settlement.amount:
+            lines.append(
+                f"**{settlement.amount} {settlement.currency}** "
+                f"({settlement.percent}% of {settlement.fee} {settlement.currency})."
+            )
+        else:
+            lines.append("No credit is owed for this period.")
+        lines += [f"- {r}" for r in settlement.reasons]
+    if report.penalties:
+        lines += ["", "## Penalties", ""]
+        lines += [f"- {reason}" for _, reason in report.penalties]
+    if report.claim_deadline is not None:
+        lines += [
+            "",
+            f"Claims for this period must be made by {report.claim_deadline.isoformat()}.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    settlement = report.settlement
+    return {
+        "agreement": report.agreement,
+        "version": report.version,
+        "start": report.start.isoformat(),
+        "end": report.end.isoformat(),
+        "tier": report.tier,
+        "objectives": [
+            {
+                "objective": o.objective,
+                "metric": o.metric,
+                "target": o.target,
+                "actual": None if o.actual is None else str(o.actual),
+                "met": o.met,
+                "margin": None if o.margin is None else str(o.margin),
+                "detail": o.detail,
+                "breaches": list(o.breaches),
+            }
+            for o in report.objectives
+        ],
+        "credits": None
+        if settlement is None
+        else {
+            "percent": str(settlement.percent),
+            "amount": str(settlement.amount),
+            "currency": settlement.currency,
+            "reasons": list(settlement.reasons),
+        },
+        "penalties": [{"amount": str(a), "reason": r} for a, r in report.penalties],
+        "claim_deadline": None
+        if report.claim_deadline is None
+        else report.claim_deadline.isoformat(),
+    }

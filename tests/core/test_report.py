@@ -1,0 +1,120 @@
+"""The period report on the shipped example data, worked by hand (examples/data/*/README.md)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from accord import load_agreement
+from accord.cli import app, parse_period
+from accord.core.errors import AccordError
+from accord.core.report import Data, Measurement, evaluate
+from accord.io.data import DataError, read_data
+
+ROOT = Path(__file__).resolve().parents[2]
+SAAS = ROOT / "examples" / "agreements" / "saas.yaml"
+OCTOBER = ROOT / "examples" / "data" / "cloudnote-2026-10"
+
+
+def test_cloudnote_october_worked_by_hand() -> None:
+    report = evaluate(load_agreement(SAAS), read_data(OCTOBER), *parse_period("2026-10", "UTC"))
+    availability = report.objectives[0]
+    assert availability.actual == (Decimal(44520) - 117) / Decimal(44520) * 100
+    assert availability.met is False
+    assert len(availability.breaches) == 3  # INC-101, INC-102 (half), CHG-8 announced late
+    assert report.settlement is not None
+    assert (report.settlement.percent, report.settlement.amount) == (Decimal(10), Decimal("120.00"))
+    assert report.claim_deadline == datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def test_business_tier_is_judged_and_billed_as_that_tier() -> None:
+    report = evaluate(
+        load_agreement(SAAS), read_data(OCTOBER), *parse_period("2026-10", "UTC"), tier="business"
+    )
+    assert report.settlement is not None
+    assert report.settlement.amount == Decimal("480.00")
+
+
+def test_a_count_of_qualified_leads() -> None:
+    agreement = load_agreement(ROOT / "examples" / "agreements" / "marketing-to-sales.yaml")
+    count = next(o for o in agreement.objectives if o.metric == "count")
+    start, end = parse_period("2026-10", "UTC")
+    leads = [
+        Measurement(
+            count.source or count.id,
+            datetime(2026, 10, 2, tzinfo=UTC),
+            {"score": str(s), "status": "qualified"},
+        )
+        for s in [59, 60, 75, 90] * 60
+    ]
+    report = evaluate(agreement, Data(measurements=tuple(leads)), start, end)
+    result = next(r for r in report.objectives if r.objective == count.id)
+    assert result.actual == 180  # the 60 leads scoring 59 are not qualified
+    assert result.met is False
+
+
+def test_periods() -> None:
+    assert parse_period("2026-Q4", "UTC") == (
+        datetime(2026, 10, 1, tzinfo=UTC),
+        datetime(2027, 1, 1, tzinfo=UTC),
+    )
+    assert parse_period("2026", "UTC")[1] == datetime(2027, 1, 1, tzinfo=UTC)
+    with pytest.raises(AccordError, match="malformed period"):
+        parse_period("October", "UTC")
+
+
+def test_bad_data_rows_name_file_line_and_column(tmp_path: Path) -> None:
+    (tmp_path / "outages.jsonl").write_text(
+        '{"service": "api", "start": "2026-10-06T14:05:00+00:00", "cause": "aliens"}\n'
+    )
+    with pytest.raises(DataError, match=r"outages.jsonl:1: column 'cause': unknown cause 'aliens'"):
+        read_data(tmp_path)
+    (tmp_path / "outages.jsonl").write_text('{"service": "api", "start": "2026-10-06T14:05"}\n')
+    with pytest.raises(DataError, match="has no UTC offset"):
+        read_data(tmp_path)
+
+
+def test_report_command() -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        ["report", str(SAAS), "--data", str(OCTOBER), "--period", "2026-10", "--format", "json"],
+    )
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["credits"]["amount"] == "120.00"
+    assert data["objectives"][0]["met"] is False
+
+
+def test_throughput_at_the_fifth_percentile() -> None:
+    agreement = load_agreement(ROOT / "examples" / "agreements" / "isp.yaml")
+    start, end = parse_period("2026-10", "UTC")
+    # 100 speed tests: 1..100 Mbit/s shifted; the 5th percentile (nearest rank) is the 5th value
+    tests = tuple(
+        Measurement("line-probe", datetime(2026, 10, 3, tzinfo=UTC), {"download_mbps": str(v)})
+        for v in range(16, 116)
+    )
+    result = next(
+        r
+        for r in evaluate(agreement, Data(measurements=tests), start, end).objectives
+        if r.objective == "download-speed"
+    )
+    assert (result.actual, result.met) == (Decimal(20), True)
+
+
+def test_a_deliverable_due_on_the_fifth_business_day() -> None:
+    agreement = load_agreement(ROOT / "examples" / "agreements" / "sales-to-service.yaml")
+    start, end = parse_period("2026-10", "UTC")
+
+    def judged(at: datetime) -> bool | None:
+        data = Data(measurements=(Measurement("wiki-publications", at, {}),))
+        return next(r for r in evaluate(agreement, data, start, end).objectives).met
+
+    # October 2026 starts on a Thursday: business days 1, 2, 5, 6, 7 -> due Wednesday the 7th
+    assert judged(datetime(2026, 10, 7, 12, tzinfo=UTC)) is True
+    assert judged(datetime(2026, 10, 9, 12, tzinfo=UTC)) is False
