@@ -35,6 +35,7 @@ services:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/calendar.py
 	$(BIN)/python benchmarks/clocks.py
+	$(BIN)/python benchmarks/availability.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

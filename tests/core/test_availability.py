@@ -217,3 +217,59 @@ def test_splitting_the_period_and_recombining_gives_the_same_downtime(
     second = availability("api", ALWAYS, middle, APRIL[1], outages)
     assert first.downtime + second.downtime == whole.downtime
     assert first.window + second.window == whole.window
+
+
+def _ns(moment: datetime) -> int:
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1) * 1000
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), moments, st.integers(1, 3000), st.integers(0, 4)), max_size=20
+    ),
+    st.lists(st.tuples(st.integers(0, 3), moments, st.integers(1, 600)), max_size=6),
+    st.sampled_from(["24x7", "office"]),
+)
+def test_many_services_at_once_equal_one_at_a_time(
+    outages: list[tuple[int, datetime, int, int]],
+    works: list[tuple[int, datetime, int]],
+    calendar: str,
+) -> None:
+    import numpy as np
+
+    from accord.core.availability import availability_many
+
+    window = (
+        ALWAYS
+        if calendar == "24x7"
+        else BusinessCalendar.from_spec(
+            {"timezone": "America/New_York", "hours": {"mon-fri": "09:00-17:00"}}
+        )
+    )
+    names = ["a", "b", "c", "d"]
+    table = availability_many(
+        names,
+        np.array([s for s, _, _, _ in outages], dtype=np.int64),
+        np.array([_ns(a) for _, a, _, _ in outages], dtype=np.int64),
+        np.array([_ns(a + timedelta(minutes=m)) for _, a, m, _ in outages], dtype=np.int64),
+        np.array([w * 250 for _, _, _, w in outages], dtype=np.int64),
+        np.array([s for s, _, _ in works], dtype=np.int64),
+        np.array([_ns(a) for _, a, _ in works], dtype=np.int64),
+        np.array([_ns(a + timedelta(minutes=m)) for _, a, m in works], dtype=np.int64),
+        window,
+        *APRIL,
+    )
+    for index, name in enumerate(names):
+        one = availability(
+            name,
+            window,
+            *APRIL,
+            [
+                Outage(names[s], a, a + timedelta(minutes=m), Decimal(w) / 4)
+                for s, a, m, w in outages
+            ],
+            [MaintenanceWindow(names[s], a, a + timedelta(minutes=m)) for s, a, m in works],
+        )
+        assert table.percent(index) == one.percent
+        assert table.excluded[index] == one.excluded // timedelta(microseconds=1)
