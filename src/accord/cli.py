@@ -27,7 +27,7 @@ from accord.io.data import read_data
 from accord.io.tickets import ColumnMapping, read_events
 from accord.io.yamlfile import load_calendar
 from accord.render.agreement import to_markdown
-from accord.render.report import report_json, report_markdown
+from accord.render.report import report_csv, report_json, report_markdown
 
 app = typer.Typer(
     help="Accord: service level agreements as code, measured in business time.",
@@ -404,7 +404,7 @@ def report(
         str | None, typer.Option(help="The customer's tier (default: the first).")
     ] = None,
     zone: Annotated[str, typer.Option("--timezone", help="Zone of the period's bounds.")] = "UTC",
-    output: Annotated[str, typer.Option("--format", help="table, json or markdown")] = "table",
+    output: Annotated[str, typer.Option("--format", help="table, json, csv or markdown")] = "table",
 ) -> None:
     """The compliance report of an agreement over a period: objectives, breaches, credits."""
     try:
@@ -417,11 +417,15 @@ def report(
         console.print_json(data=report_json(result))
     elif output == "markdown":
         print(report_markdown(result), end="")
+    elif output == "csv":
+        print(report_csv(result), end="")
     elif output == "table":
         console.print(Markdown(report_markdown(result)))
     else:
         raise _fail(
-            AccordError(f"--format: unknown format {output!r}; expected table, json or markdown")
+            AccordError(
+                f"--format: unknown format {output!r}; expected table, json, csv or markdown"
+            )
         )
 
 

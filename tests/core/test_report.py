@@ -118,3 +118,21 @@ def test_a_deliverable_due_on_the_fifth_business_day() -> None:
     # October 2026 starts on a Thursday: business days 1, 2, 5, 6, 7 -> due Wednesday the 7th
     assert judged(datetime(2026, 10, 7, 12, tzinfo=UTC)) is True
     assert judged(datetime(2026, 10, 9, 12, tzinfo=UTC)) is False
+
+
+def test_report_as_csv() -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["report", str(SAAS), "--data", str(OCTOBER), "--period", "2026-10", "--format", "csv"]
+    )
+    assert result.exit_code == 0
+    header, first, second = result.output.splitlines()
+    assert header.startswith("agreement,version,period_start,period_end,objective")
+    assert first.split(",")[4:9] == [
+        "availability",
+        "availability",
+        "99.9%",
+        str((Decimal(44520) - 117) / Decimal(44520) * 100),
+        "false",
+    ]
+    assert second.split(",")[4] == "support-first-response"

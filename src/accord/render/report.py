@@ -87,3 +87,44 @@ def report_json(report: Report) -> dict[str, Any]:
         if report.claim_deadline is None
         else report.claim_deadline.isoformat(),
     }
+
+
+def report_csv(report: Report) -> str:
+    """One row per objective: the figures a spreadsheet needs."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "agreement",
+            "version",
+            "period_start",
+            "period_end",
+            "objective",
+            "metric",
+            "target",
+            "actual",
+            "met",
+            "margin",
+            "detail",
+        ]
+    )
+    for o in report.objectives:
+        writer.writerow(
+            [
+                report.agreement,
+                report.version,
+                report.start.isoformat(),
+                report.end.isoformat(),
+                o.objective,
+                o.metric,
+                o.target,
+                "" if o.actual is None else str(o.actual),
+                "" if o.met is None else str(o.met).lower(),
+                "" if o.margin is None else str(o.margin),
+                o.detail,
+            ]
+        )
+    return out.getvalue()
