@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from accord.core.agreement.model import Exclusions, Maintenance
-from accord.core.calendar import BusinessCalendar
+from accord.core.calendar import BusinessCalendar, to_nanos
 
 Cause = Literal["provider", "customer", "third_party", "force_majeure"]
 _ZERO = timedelta(0)
@@ -291,7 +291,7 @@ def availability_many(
     weights in thousandths) already filtered by cause, and maintenance excluded from the window
     (the agreement's notice and allowance rules are the scalar function's). Same figures as
     ``availability`` for those inputs (tests compare them)."""
-    first, last = _ns(start), _ns(end)
+    first, last = to_nanos(start), to_nanos(end)
     count = len(services)
     o_start = np.clip(outage_start, first, last)
     o_end = np.clip(outage_end, first, last)
@@ -377,7 +377,3 @@ def _sum_by(
     result = np.zeros(count, dtype=np.int64)
     np.add.at(result, keys, values)
     return result
-
-
-def _ns(moment: datetime) -> int:
-    return (moment.astimezone(UTC) - _EPOCH) // timedelta(microseconds=1) * 1000

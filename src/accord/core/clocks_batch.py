@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from accord.core.agreement.model import ClockRules, Objective
-from accord.core.calendar import BusinessCalendar
+from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clocks import _DEFAULT_STOPS, _KIND_ORDER, Clock, TicketEvent, ticket_clocks
 
 I64 = npt.NDArray[np.int64]
@@ -38,10 +38,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAT = np.iinfo(np.int64).min
 STATES = ("not_started", "running", "paused", "met", "breached", "cancelled")
 BATCH_METRICS = ("first_response", "resolution", "time_to_recover")
-
-
-def _ns(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
 
 
 def _moment(ns: int) -> datetime:
@@ -81,7 +77,7 @@ class EventColumns:
         return cls(
             tickets=tickets,
             ticket=np.array([code[e.ticket] for e in rows], dtype=np.int64),
-            at=np.array([_ns(e.at) for e in rows], dtype=np.int64),
+            at=np.array([to_nanos(e.at) for e in rows], dtype=np.int64),
             kind=np.array([_KIND_ORDER[e.kind] for e in rows], dtype=np.int64),
             rank=np.arange(len(rows), dtype=np.int64),
             agent_reply=np.array([e.is_agent_reply for e in rows], dtype=bool),
@@ -201,7 +197,7 @@ def evaluate(
     as_of: datetime,
 ) -> BatchResult:
     """Every clock of every ticket in the log as of ``as_of``."""
-    moment = _ns(as_of)
+    moment = to_nanos(as_of)
     keep = columns.at <= moment
     # by ticket, then time, kind and id: time and kind share one key (datetime resolution is
     # the microsecond, so nothing finer is lost), and two stable sorts replace a 4-key lexsort

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from accord.core.agreement.model import Claim, CreditBand, CreditSchedule, Penalty, Remedies
+from accord.core.agreement.units import format_timedelta
 
 _CENT = Decimal("0.01")
 _HUNDRED = Decimal(100)
@@ -132,8 +133,9 @@ def penalty(
             unit // timedelta(microseconds=1)
         )
         amount = _money(units * money.amount)
+        shown, limit = format_timedelta(downtime), format_timedelta(allowed)
         return amount, (
-            f"{rule.objective}: {_hours(downtime)} of downtime, {_hours(allowed)} allowed a "
+            f"{rule.objective}: {shown} of downtime, {limit} allowed a "
             f"{rule.period}: {units.normalize():f} {rule.per}(s) over at {money.amount} "
             f"{money.currency} = {amount} {money.currency}"
         )
@@ -152,8 +154,3 @@ def claim_deadline(claim: Claim, period_end: datetime) -> datetime | None:
         year = period_end.year + month // 12
         return period_end.replace(year=year, month=month % 12 + 1, day=1)
     return None
-
-
-def _hours(span: timedelta) -> str:
-    minutes = int(span.total_seconds() // 60)
-    return f"{minutes // 60}h{minutes % 60:02d}m"

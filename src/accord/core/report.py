@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from accord.core.agreement.model import Agreement, Objective
-from accord.core.agreement.units import Bound, format_target
+from accord.core.agreement.units import Bound, format_target, format_timedelta
 from accord.core.availability import Availability, MaintenanceWindow, Outage, availability
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of, summarize
@@ -150,8 +150,8 @@ def _judge(
         )
         downtime = timedelta(microseconds=int(result.downtime))
         detail = (
-            f"{_hours(result.window)} in window, {_hours(downtime)} down, "
-            f"{_hours(result.excluded)} excluded"
+            f"{format_timedelta(result.window)} in window, {format_timedelta(downtime)} down, "
+            f"{format_timedelta(result.excluded)} excluded"
         )
         return _percent_result(objective, name, shown, target, actual, detail, breaches)
     if metric in (
@@ -183,7 +183,8 @@ def _judge(
             )
         row = rows[0]
         breaches = tuple(
-            f"ticket {c.ticket}: {_hours(c.used)} used of {_hours(c.target or timedelta(0))}"
+            f"ticket {c.ticket}: {format_timedelta(c.used)} used of "
+            f"{format_timedelta(c.target or timedelta(0))}"
             for c in clocks
             if c.state == "breached"
         )
@@ -358,8 +359,3 @@ def _statistic(values: Sequence[Decimal], statistic: str) -> Decimal:
     if statistic == "sum":
         return sum(values, Decimal(0))
     return values[0] if statistic == "min" else values[-1]
-
-
-def _hours(span: timedelta) -> str:
-    minutes = int(span.total_seconds() // 60)
-    return f"{minutes // 60}h{minutes % 60:02d}m"

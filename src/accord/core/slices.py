@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from accord.core.calendar import BusinessCalendar
+from accord.core.calendar import BusinessCalendar, to_nanos
 
 _HUNDRED = Decimal(100)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -60,10 +60,6 @@ class SliceAvailability:
         return self.slice * self.down
 
 
-def _ns(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
-
-
 def slice_availability(
     instants: npt.ArrayLike,
     ok: npt.ArrayLike,
@@ -82,9 +78,9 @@ def slice_availability(
     """
     at = np.asarray(instants).astype("datetime64[ns]").view(np.int64)
     passed = np.asarray(ok, dtype=bool)
-    first, length = _ns(start), slice_length // timedelta(microseconds=1) * 1000
-    count = -(-(_ns(end) - first) // length)
-    inside = (at >= first) & (at < _ns(end))
+    first, length = to_nanos(start), slice_length // timedelta(microseconds=1) * 1000
+    count = -(-(to_nanos(end) - first) // length)
+    inside = (at >= first) & (at < to_nanos(end))
     index = (at[inside] - first) // length
     total = np.bincount(index, minlength=count)
     good_samples = np.bincount(index, weights=passed[inside], minlength=count).astype(np.int64)
@@ -97,7 +93,7 @@ def slice_availability(
     if window is None:
         open_ = np.ones(count, dtype=bool)
     else:
-        ends = np.minimum(slice_starts + 1, _ns(end))
+        ends = np.minimum(slice_starts + 1, to_nanos(end))
         open_ = (
             window.elapsed_many(
                 slice_starts.view("datetime64[ns]"), ends.view("datetime64[ns]")
@@ -171,7 +167,7 @@ def burn_alerts(
     at = np.asarray(instants).astype("datetime64[ns]").view(np.int64)
     g = np.asarray(good, dtype=np.int64)
     t = np.asarray(total, dtype=np.int64)
-    moment = _ns(now)
+    moment = to_nanos(now)
     found = []
     for long, short, threshold in alerts:
         rates = []

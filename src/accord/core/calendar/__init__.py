@@ -1,6 +1,6 @@
 """Business calendars and business-time arithmetic (scalar and numpy batch)."""
 
-from accord.core.calendar.business import BusinessCalendar, OpenInterval, to_micros
+from accord.core.calendar.business import BusinessCalendar, OpenInterval, to_micros, to_nanos
 from accord.core.calendar.spec import CalendarSpec, DailyHours, HolidayRule, parse_calendar_spec
 
 __all__ = [
@@ -11,4 +11,5 @@ __all__ = [
     "OpenInterval",
     "parse_calendar_spec",
     "to_micros",
+    "to_nanos",
 ]

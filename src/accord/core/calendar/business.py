@@ -70,6 +70,11 @@ def to_micros(moment: datetime) -> int:
         raise _naive_error(moment) from None
 
 
+def to_nanos(moment: datetime) -> int:
+    """An aware datetime as integer nanoseconds since the Unix epoch (for ``datetime64[ns]``)."""
+    return to_micros(moment) * 1000
+
+
 def _year_of(micros: int) -> int:
     if micros <= _FAR_PAST + 2 * _DAY_US:
         return _MIN_YEAR
