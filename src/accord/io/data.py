@@ -9,7 +9,6 @@ with an offset. A bad row raises :class:`DataError` naming the file, line and co
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -19,7 +18,7 @@ from typing import Any
 from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.errors import AccordError
 from accord.core.report import Data, Measurement
-from accord.io.tickets import read_events
+from accord.io.tickets import json_objects, read_events
 
 _CAUSES = ("provider", "customer", "third_party", "force_majeure")
 
@@ -55,15 +54,7 @@ def _rows(root: Path, name: str) -> Iterator[tuple[dict[str, Any], str]]:
                         (f"{path}:{reader.line_num}"),
                     )
                 continue
-            for line, text in enumerate(handle, 1):
-                if not text.strip():
-                    continue
-                try:
-                    row = json.loads(text)
-                except json.JSONDecodeError as error:
-                    raise DataError(f"{path}:{line}: not valid JSON: {error.msg}") from None
-                if not isinstance(row, dict):
-                    raise DataError(f"{path}:{line}: expected a JSON object per line")
+            for line, row in json_objects(handle, str(path), DataError):
                 yield row, f"{path}:{line}"
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -102,16 +102,24 @@ def _open(file: Path) -> TextIO:
 
 def _jsonl_rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     with _open(file) as handle:
-        for line, text in enumerate(handle, 1):
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text)
-            except json.JSONDecodeError as error:
-                raise TicketLogError(f"{file}:{line}: not valid JSON: {error.msg}") from None
-            if not isinstance(row, dict):
-                raise TicketLogError(f"{file}:{line}: expected a JSON object per line")
-            yield line, row
+        yield from json_objects(handle, str(file), TicketLogError)
+
+
+def json_objects(
+    lines: Iterable[str], source: str, error: type[AccordError]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The JSON objects of a JSON Lines stream with their line numbers; a bad line raises
+    ``error`` naming the file and line."""
+    for line, text in enumerate(lines, 1):
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as problem:
+            raise error(f"{source}:{line}: not valid JSON: {problem.msg}") from None
+        if not isinstance(row, dict):
+            raise error(f"{source}:{line}: expected a JSON object per line")
+        yield line, row
 
 
 def _parquet_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dict[str, Any]]]:
