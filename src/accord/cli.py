@@ -27,7 +27,7 @@ from accord.io.data import read_data
 from accord.io.tickets import ColumnMapping, read_events
 from accord.io.yamlfile import load_calendar
 from accord.render.agreement import to_markdown
-from accord.render.report import report_csv, report_json, report_markdown
+from accord.render.report import report_csv, report_json, report_markdown, trend_markdown
 
 app = typer.Typer(
     help="Accord: service level agreements as code, measured in business time.",
@@ -395,6 +395,18 @@ def parse_period(text: str, zone: str) -> tuple[datetime, datetime]:
     )
 
 
+def _months(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    months = []
+    current = start
+    while current < end:
+        following = current.replace(
+            year=current.year + current.month // 12, month=current.month % 12 + 1, day=1
+        )
+        months.append((current, min(following, end)))
+        current = following
+    return months
+
+
 @app.command()
 def report(
     path: Annotated[Path, typer.Argument(help="The agreement (YAML).")],
@@ -405,12 +417,26 @@ def report(
     ] = None,
     zone: Annotated[str, typer.Option("--timezone", help="Zone of the period's bounds.")] = "UTC",
     output: Annotated[str, typer.Option("--format", help="table, json, csv or markdown")] = "table",
+    trend: Annotated[
+        bool, typer.Option("--trend", help="Month by month over the period (e.g. a year).")
+    ] = False,
 ) -> None:
     """The compliance report of an agreement over a period: objectives, breaches, credits."""
     try:
         agreement = load_agreement(path)
         start, end = parse_period(period, zone)
-        result = evaluate_report(agreement, read_data(data), start, end, tier)
+        evidence = read_data(data)
+        if trend:
+            reports = [
+                evaluate_report(agreement, evidence, a, b, tier) for a, b in _months(start, end)
+            ]
+            text = trend_markdown(reports)
+            if output == "markdown":
+                print(text, end="")
+            else:
+                console.print(Markdown(text))
+            return
+        result = evaluate_report(agreement, evidence, start, end, tier)
     except AccordError as error:
         raise _fail(error) from None
     if output == "json":

@@ -136,3 +136,26 @@ def test_report_as_csv() -> None:
         "false",
     ]
     assert second.split(",")[4] == "support-first-response"
+
+
+def test_month_by_month_trend() -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            str(SAAS),
+            "--data",
+            str(OCTOBER),
+            "--period",
+            "2026-Q4",
+            "--trend",
+            "--format",
+            "markdown",
+        ],
+    )
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert "| objective | target | 2026-10 | 2026-11 | 2026-12 |" in lines
+    assert "| Monthly availability | 99.9% | **99.737** | 100 | 100 |" in lines
+    assert "Credits owed over the period: 120.00 USD." in lines

@@ -128,3 +128,31 @@ def report_csv(report: Report) -> str:
             ]
         )
     return out.getvalue()
+
+
+def trend_markdown(reports: list[Report]) -> str:
+    """Each objective's actual figure month by month (missed months in bold)."""
+    if not reports:
+        return ""
+    first = reports[0]
+    months = [r.start.strftime("%Y-%m") for r in reports]
+    lines = [
+        f"# {first.title}: month by month",
+        "",
+        "| objective | target | " + " | ".join(months) + " |",
+        "|---|---|" + "---|" * len(months),
+    ]
+    for index, objective in enumerate(first.objectives):
+        cells = []
+        for report in reports:
+            result = report.objectives[index]
+            value = _pct(result.actual)
+            cells.append(f"**{value}**" if result.met is False else value)
+        lines.append(f"| {objective.name} | {objective.target} | " + " | ".join(cells) + " |")
+    owed = [r.settlement.amount for r in reports if r.settlement is not None]
+    if owed:
+        currency = next(r.settlement.currency for r in reports if r.settlement is not None)
+        amounts = [f"{r.settlement.amount}" if r.settlement is not None else "-" for r in reports]
+        lines.append("| credits owed | | " + " | ".join(amounts) + " |")
+        lines += ["", f"Credits owed over the period: {sum(owed)} {currency}."]
+    return "\n".join(lines) + "\n"
