@@ -159,3 +159,71 @@ def test_month_by_month_trend() -> None:
     assert "| objective | target | 2026-10 | 2026-11 | 2026-12 |" in lines
     assert "| Monthly availability | 99.9% | **99.737** | 100 | 100 |" in lines
     assert "Credits owed over the period: 120.00 USD." in lines
+
+
+def _agreement_measured_by(method: str, **extra: object) -> object:
+    from accord.core.agreement import Agreement
+
+    return Agreement.model_validate(
+        {
+            "id": "probed",
+            "version": "1",
+            "overview": {"title": "Probed"},
+            "exclusions": {"unknown_data": "down"},
+            "objectives": [
+                {"id": "up", "metric": "availability", "target": "99%", "method": method, **extra}
+            ],
+        }
+    )
+
+
+def test_availability_from_probe_slices_with_unknown_counted_down(tmp_path: Path) -> None:
+    lines = []
+    for minute in range(
+        1440
+    ):  # 14 April: one probe a minute, failing 10:00-10:29, none 20:00-20:59
+        if 1200 <= minute < 1260:
+            continue
+        at = datetime(2026, 4, 14, tzinfo=UTC).timestamp() + minute * 60
+        ok = not 600 <= minute < 630
+        lines.append(
+            json.dumps(
+                {"service": "api", "at": datetime.fromtimestamp(at, UTC).isoformat(), "ok": ok}
+            )
+        )
+    (tmp_path / "probes.jsonl").write_text("\n".join(lines) + "\n")
+    agreement = _agreement_measured_by("slices")
+    start, end = datetime(2026, 4, 14, tzinfo=UTC), datetime(2026, 4, 15, tzinfo=UTC)
+    [result] = evaluate(agreement, read_data(tmp_path), start, end).objectives  # type: ignore[arg-type]
+    assert result.actual == Decimal(1440 - 90) / Decimal(1440) * 100
+    assert "60 without data (counted as down)" in result.detail
+    [runs] = evaluate(
+        _agreement_measured_by("slices", bad_run=45),
+        read_data(tmp_path),  # type: ignore[arg-type]
+        start,
+        end,
+    ).objectives
+    assert runs.actual == Decimal(1440 - 60) / Decimal(1440) * 100  # the 30-minute run is forgiven
+
+
+def test_availability_from_request_counts(tmp_path: Path) -> None:
+    (tmp_path / "requests.csv").write_text(
+        "service,at,good,total\n"
+        "api,2026-04-14T00:00:00+00:00,90,100\n"
+        "api,2026-04-14T00:05:00+00:00,1000,1000\n"
+    )
+    start, end = datetime(2026, 4, 14, tzinfo=UTC), datetime(2026, 4, 15, tzinfo=UTC)
+    [occurrence] = evaluate(
+        _agreement_measured_by("occurrences"),
+        read_data(tmp_path),  # type: ignore[arg-type]
+        start,
+        end,
+    ).objectives
+    assert occurrence.actual == Decimal(1090) / Decimal(1100) * 100
+    [ratio] = evaluate(
+        _agreement_measured_by("ratio_slices"),
+        read_data(tmp_path),  # type: ignore[arg-type]
+        start,
+        end,
+    ).objectives
+    assert ratio.actual == Decimal(95)  # (90% + 100%) / 2, as S3 measures

@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import numpy as np
+
 from accord.core.agreement.model import Agreement, Objective
 from accord.core.agreement.units import Bound, format_target, format_timedelta
 from accord.core.availability import Availability, MaintenanceWindow, Outage, availability
-from accord.core.calendar import BusinessCalendar
+from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of, summarize
 from accord.core.credits import Settlement, claim_deadline, penalty, settle
+from accord.core.slices import occurrences, ratio_slices, slice_availability
 
 _HUNDRED = Decimal(100)
 
@@ -34,6 +37,25 @@ class Measurement:
 
 
 @dataclass(frozen=True)
+class Probe:
+    """One uptime check of a service."""
+
+    service: str
+    at: datetime
+    ok: bool
+
+
+@dataclass(frozen=True)
+class Requests:
+    """Requests a service served in a slice starting at ``at``: good out of total."""
+
+    service: str
+    at: datetime
+    good: int
+    total: int
+
+
+@dataclass(frozen=True)
 class Data:
     """What happened: the evidence a report is computed from."""
 
@@ -41,6 +63,8 @@ class Data:
     maintenance: tuple[MaintenanceWindow, ...] = ()
     tickets: tuple[TicketEvent, ...] = ()
     measurements: tuple[Measurement, ...] = ()
+    probes: tuple[Probe, ...] = ()
+    requests: tuple[Requests, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +164,13 @@ def _judge(
     shown = format_target(target)
     name = objective.name or objective.id
     metric = objective.metric
+    if metric == "availability" and objective.method != "time":
+        actual, detail = _measured(
+            agreement, objective, data, calendars[objective.calendar], start, end
+        )
+        if actual is None:
+            return ObjectiveResult(objective.id, name, metric, shown, None, None, None, detail)
+        return _percent_result(objective, name, shown, target, actual, detail, ())
     if metric == "availability":
         result = _availability(agreement, objective, data, calendars, start, end)
         actual = result.percent
@@ -334,6 +365,59 @@ def _availability(
         works,
         agreement.exclusions,
         target,
+    )
+
+
+def _measured(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    window: BusinessCalendar,
+    start: datetime,
+    end: datetime,
+) -> tuple[Decimal | None, str]:
+    """Availability by probes or request counts (the objective's ``method``), in its window."""
+    services = set(objective.scope.get("service", ()))
+
+    def in_scope(service: str) -> bool:
+        return not services or service in services
+
+    if objective.method == "slices":
+        probes = [p for p in data.probes if in_scope(p.service) and start <= p.at < end]
+        unknown = agreement.exclusions.unknown_data if agreement.exclusions else "excluded"
+        found = slice_availability(
+            np.array([to_nanos(p.at) for p in probes], dtype=np.int64).view("datetime64[ns]"),
+            np.array([p.ok for p in probes], dtype=bool),
+            start,
+            end,
+            window,
+            slice_length=(
+                objective.slice.time
+                if objective.slice and objective.slice.time
+                else timedelta(minutes=1)
+            ),
+            threshold=objective.slice_threshold
+            if objective.slice_threshold is not None
+            else Decimal(100),
+            unknown=unknown,
+            bad_run=objective.bad_run,
+        )
+        return found.percent, (
+            f"{found.counted} slices counted: {found.good} good, {found.bad} bad, "
+            f"{found.unknown} without data (counted as {unknown}); {found.down} down"
+        )
+    rows = [
+        r
+        for r in data.requests
+        if in_scope(r.service) and start <= r.at < end and window.is_open(r.at)
+    ]
+    if not rows:
+        return None, "no request counts this period"
+    if objective.method == "occurrences":
+        good, total = sum(r.good for r in rows), sum(r.total for r in rows)
+        return occurrences(good, total), f"{good} good of {total} requests"
+    return ratio_slices([r.good for r in rows], [r.total for r in rows]), (
+        f"mean success of {len(rows)} slices"
     )
 
 

@@ -2,7 +2,8 @@
 
 Files (JSON Lines or CSV, each optional): ``outages`` (service, start, end, impact, cause, id),
 ``maintenance`` (service, start, end, announced_at, id), ``tickets.jsonl`` (ticket events, see
-:mod:`accord.io.tickets`), ``measurements`` (source, at, then any fields). Instants are ISO 8601
+:mod:`accord.io.tickets`), ``measurements`` (source, at, then any fields), ``probes`` (service,
+at, ok) and ``requests`` (service, at: the slice's start, good, total). Instants are ISO 8601
 with an offset. A bad row raises :class:`DataError` naming the file, line and column.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.errors import AccordError
-from accord.core.report import Data, Measurement
+from accord.core.report import Data, Measurement, Probe, Requests
 from accord.io.tickets import json_objects, read_events
 
 _CAUSES = ("provider", "customer", "third_party", "force_majeure")
@@ -38,6 +39,8 @@ def read_data(folder: str | Path) -> Data:
         maintenance=tuple(_maintenance(row, where) for row, where in _rows(root, "maintenance")),
         tickets=tuple(read_events(tickets)) if tickets.exists() else (),
         measurements=tuple(_measurement(row, where) for row, where in _rows(root, "measurements")),
+        probes=tuple(_probe(row, where) for row, where in _rows(root, "probes")),
+        requests=tuple(_requests(row, where) for row, where in _rows(root, "requests")),
     )
 
 
@@ -131,3 +134,29 @@ def _measurement(row: dict[str, Any], where: str) -> Measurement:
     assert at is not None
     fields = {k: str(v) for k, v in row.items() if k not in ("source", "at")}
     return Measurement(_text(row, "source", where), at, fields)
+
+
+def _probe(row: dict[str, Any], where: str) -> Probe:
+    at = _instant(row, "at", where)
+    assert at is not None
+    ok = str(row.get("ok", "")).lower()
+    if ok not in ("true", "false", "1", "0", "yes", "no"):
+        raise DataError(f"{where}: column 'ok': expected true or false, got {row.get('ok')!r}")
+    return Probe(_text(row, "service", where), at, ok in ("true", "1", "yes"))
+
+
+def _requests(row: dict[str, Any], where: str) -> Requests:
+    at = _instant(row, "at", where)
+    assert at is not None
+    counts = []
+    for column in ("good", "total"):
+        try:
+            counts.append(int(str(row.get(column, ""))))
+        except ValueError:
+            raise DataError(
+                f"{where}: column {column!r}: expected a whole number, got {row.get(column)!r}"
+            ) from None
+    good, total = counts
+    if not 0 <= good <= total:
+        raise DataError(f"{where}: expected 0 <= good <= total, got good={good}, total={total}")
+    return Requests(_text(row, "service", where), at, good, total)

@@ -29,7 +29,7 @@ def test_unknown_key_suggests_the_right_one(base: dict[str, Any]) -> None:
     assert problems(base) == [
         "objectives[0].tagret: unknown key 'tagret' (did you mean 'target'?); expected one of "
         "id, name, description, metric, scope, within, target, statistic, source, field, where, "
-        "due, period, calendar, tiers, clock, providers"
+        "due, period, calendar, tiers, clock, providers, method, slice, slice_threshold, bad_run"
     ]
 
 
@@ -193,3 +193,10 @@ def test_random_mutations_give_problems_never_a_traceback(
         assert found, "a rejected agreement must say why"
     for problem in found:
         assert str(problem)  # every problem has words
+
+
+def test_measurement_methods_apply_to_availability_only(base: dict[str, Any]) -> None:
+    base["objectives"][1]["method"] = "slices"
+    assert problems(base) == [
+        "objectives[1].method: measurement methods apply to availability, not to first_response"
+    ]

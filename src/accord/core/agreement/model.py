@@ -251,6 +251,18 @@ class Objective(Model):
     providers: tuple[Identifier, ...] = Field(
         (), description="Providers measured on this objective side by side (default: all)."
     )
+    method: Literal["time", "slices", "occurrences", "ratio_slices"] = Field(
+        "time",
+        description="How availability is measured: time from outages; probe slices; good/total "
+        "requests (occurrences); or the mean of per-slice request success (ratio_slices).",
+    )
+    slice: DurationText | None = Field(None, description="Slice length for slices (default 1m).")
+    slice_threshold: PercentText | None = Field(
+        None, description="Share of ok probes that makes a slice good (default 100%)."
+    )
+    bad_run: int = Field(
+        1, ge=1, description="Only runs of this many consecutive bad slices count as down."
+    )
 
     @model_validator(mode="after")
     def _fields_match_the_metric(self) -> Objective:
@@ -273,6 +285,16 @@ class Objective(Model):
         if self.metric == "throughput" and (self.statistic is None or self.field is None):
             raise ValueError(
                 "statistic: a throughput objective needs a field and a statistic (e.g. p5)"
+            )
+        measured_by_method = (
+            self.method != "time"
+            or self.slice is not None
+            or self.slice_threshold is not None
+            or self.bad_run != 1
+        )
+        if self.metric != "availability" and measured_by_method:
+            raise ValueError(
+                f"method: measurement methods apply to availability, not to {self.metric}"
             )
         if self.metric == "deliverable" and self.due is None:
             raise ValueError(
