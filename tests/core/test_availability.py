@@ -273,3 +273,20 @@ def test_many_services_at_once_equal_one_at_a_time(
         )
         assert table.percent(index) == one.percent
         assert table.excluded[index] == one.excluded // timedelta(microseconds=1)
+
+
+def test_maintenance_outside_its_window_is_downtime() -> None:
+    nights = BusinessCalendar.from_spec({"timezone": "UTC", "hours": {"sun": "00:00-06:00"}})
+    work = MaintenanceWindow(  # Sunday 12 April 04:00-08:00: two hours fall after the window
+        "api",
+        datetime(2026, 4, 12, 4, tzinfo=UTC),
+        datetime(2026, 4, 12, 8, tzinfo=UTC),
+        announced_at=datetime(2026, 4, 1, tzinfo=UTC),
+    )
+    result = availability(
+        "api", ALWAYS, *APRIL, [], [work], _maintenance("excluded"), maintenance_window=nights
+    )
+    assert result.excluded == 2 * H
+    assert [(i.start.hour, i.end.hour, i.reason) for i in result.intervals] == [
+        (6, 8, "maintenance outside its window")
+    ]

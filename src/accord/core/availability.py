@@ -124,11 +124,13 @@ def availability(
     maintenance: Iterable[MaintenanceWindow] = (),
     exclusions: Exclusions | None = None,
     target: Decimal | None = None,
+    maintenance_window: BusinessCalendar | None = None,
 ) -> Availability:
     """Availability of ``service`` in ``window`` over ``[start, end)``.
 
     Outages still open count up to ``end``. Maintenance follows ``exclusions.maintenance``
-    (excluded by default: neither window nor downtime).
+    (excluded by default: neither window nor downtime); with ``maintenance_window`` (the
+    calendar named by ``exclusions.maintenance.window``), work outside it is ordinary downtime.
     """
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     rules = exclusions or Exclusions.model_validate({})
@@ -163,21 +165,33 @@ def availability(
         if not announced:
             pieces.append((*clipped, Decimal(1), "maintenance not announced in time"))
             continue
-        inside = window.elapsed(*clipped)
-        if allowed_left is not None and inside > allowed_left:
-            # the allowance runs out inside this window: the rest is ordinary downtime
-            cut = window.add(clipped[0], allowed_left) if allowed_left > _ZERO else clipped[0]
-            pieces.append((cut, clipped[1], Decimal(1), "maintenance beyond the allowance"))
-            clipped = (clipped[0], cut)
-            allowed_left = _ZERO
-        elif allowed_left is not None:
-            allowed_left -= inside
-        if clipped[1] <= clipped[0]:
-            continue
-        if plan.counts_as == "down":
-            pieces.append((*clipped, Decimal(1), "maintenance (counted as down)"))
-        else:
-            removed.append(clipped)
+        parts = [clipped]
+        if maintenance_window is not None:
+            parts = [
+                (i.start.astimezone(UTC), i.end.astimezone(UTC))
+                for i in maintenance_window.open_intervals(*clipped)
+            ]
+            cursor = clipped[0]
+            for a, b in [*parts, (clipped[1], clipped[1])]:
+                if a > cursor:
+                    pieces.append((cursor, a, Decimal(1), "maintenance outside its window"))
+                cursor = max(cursor, b)
+        for part in parts:
+            inside = window.elapsed(*part)
+            if allowed_left is not None and inside > allowed_left:
+                # the allowance runs out inside this part: the rest is ordinary downtime
+                cut = window.add(part[0], allowed_left) if allowed_left > _ZERO else part[0]
+                pieces.append((cut, part[1], Decimal(1), "maintenance beyond the allowance"))
+                part = (part[0], cut)
+                allowed_left = _ZERO
+            elif allowed_left is not None:
+                allowed_left -= inside
+            if part[1] <= part[0]:
+                continue
+            if plan.counts_as == "down":
+                pieces.append((*part, Decimal(1), "maintenance (counted as down)"))
+            else:
+                removed.append(part)
     removed = _union(removed)
     excluded = sum((window.elapsed(a, b) for a, b in removed), _ZERO)
     excluded_from_window = _ZERO if plan.counts_as == "up" else excluded

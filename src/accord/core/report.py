@@ -356,6 +356,8 @@ def _availability(
         if in_scope(m.service)
     ]
     target = objective.target if isinstance(objective.target, Decimal) else None
+    plan = agreement.exclusions.maintenance if agreement.exclusions else None
+    allowed = calendars.get(plan.window) if plan is not None and plan.window else None
     return availability(
         scope,
         calendars[objective.calendar],
@@ -365,6 +367,7 @@ def _availability(
         works,
         agreement.exclusions,
         target,
+        allowed,
     )
 
 
