@@ -227,3 +227,43 @@ def test_availability_from_request_counts(tmp_path: Path) -> None:
         end,
     ).objectives
     assert ratio.actual == Decimal(95)  # (90% + 100%) / 2, as S3 measures
+
+
+def test_two_vendors_side_by_side_on_a_common_metric() -> None:
+    from accord.core.clocks import TicketEvent
+
+    agreement = load_agreement(ROOT / "examples" / "agreements" / "two-vendors.yaml")
+    start, end = parse_period("2026-10", "UTC")
+
+    def ticket(name: str, service: str, fixed_after_hours: int) -> list[TicketEvent]:
+        opened = datetime(2026, 10, 6, 9, tzinfo=UTC)  # a Tuesday, store hours 07:00-22:00
+        return [
+            TicketEvent(
+                f"{name}-1",
+                name,
+                opened,
+                "created",
+                {"priority": "P1", "status": "New", "service": service, "assignee": "engineer"},
+            ),
+            TicketEvent(
+                f"{name}-2",
+                name,
+                opened.replace(hour=9 + fixed_after_hours),
+                "updated",
+                {"status": "Resolved"},
+            ),
+        ]
+
+    events = (
+        ticket("N1", "north-field", 2)
+        + ticket("N2", "north-field", 3)
+        + ticket("S1", "south-field", 10)
+    )
+    report = evaluate(agreement, Data(tickets=tuple(events)), start, end)
+    fix = {r.objective: r for r in report.objectives if r.objective.startswith("fix-time")}
+    assert set(fix) == {"fix-time", "fix-time@fixfast", "fix-time@techforce"}
+    assert fix["fix-time@fixfast"].actual == 100  # both within 8 hours
+    assert fix["fix-time@techforce"].actual == 0  # 10 hours
+    assert fix["fix-time"].actual == Decimal(200) / 3
+    provider = next(p for p in agreement.parties.all_providers if p.id == "fixfast")  # type: ignore[union-attr]
+    assert fix["fix-time@fixfast"].name == f"Fix time ({provider.name})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -109,9 +109,20 @@ def evaluate(
 ) -> Report:
     """Judge every objective of a (resolved) agreement over ``[start, end)``."""
     calendars = calendars_of(agreement)
-    results = [
-        _judge(agreement, o, data, calendars, start, end, tier) for o in agreement.objectives
-    ]
+    results = []
+    for objective in agreement.objectives:
+        results.append(_judge(agreement, objective, data, calendars, start, end, tier))
+        # several providers on a common metric: the same objective for each, side by side
+        for provider in objective.providers:
+            own = _for_provider(agreement, data, provider)
+            result = _judge(agreement, objective, own, calendars, start, end, tier)
+            results.append(
+                replace(
+                    result,
+                    objective=f"{objective.id}@{provider}",
+                    name=f"{result.name} ({_provider_name(agreement, provider)})",
+                )
+            )
     settlement = None
     remedies = agreement.remedies
     chosen = next((t for t in agreement.tiers if t.id == tier), None) or next(
@@ -125,10 +136,10 @@ def evaluate(
     penalties = []
     if remedies is not None:
         for rule in remedies.penalties:
-            objective = next((o for o in agreement.objectives if o.id == rule.objective), None)
-            if objective is None or objective.metric != "availability":
+            measured = next((o for o in agreement.objectives if o.id == rule.objective), None)
+            if measured is None or measured.metric != "availability":
                 continue
-            down = _availability(agreement, objective, data, calendars, start, end)
+            down = _availability(agreement, measured, data, calendars, start, end)
             downtime = timedelta(microseconds=int(down.downtime))
             penalties.append(penalty(rule, downtime))
     deadline = None
@@ -421,6 +432,30 @@ def _measured(
         return occurrences(good, total), f"{good} good of {total} requests"
     return ratio_slices([r.good for r in rows], [r.total for r in rows]), (
         f"mean success of {len(rows)} slices"
+    )
+
+
+def _provider_name(agreement: Agreement, provider: str) -> str:
+    parties = agreement.parties.all_providers if agreement.parties else ()
+    return next((p.name for p in parties if p.id == provider), provider)
+
+
+def _for_provider(agreement: Agreement, data: Data, provider: str) -> Data:
+    """The evidence of one provider: its services' outages, probes and requests, the tickets and
+    measurements of its services (or marked with its id in a ``provider`` field)."""
+    services = {s.id for s in agreement.services if s.provider == provider}
+
+    def mine(fields: Mapping[str, str]) -> bool:
+        return fields.get("provider") == provider or fields.get("service") in services
+
+    tickets = {e.ticket for e in data.tickets if mine(e.fields)}
+    return Data(
+        outages=tuple(o for o in data.outages if o.service in services),
+        maintenance=tuple(m for m in data.maintenance if m.service in services),
+        tickets=tuple(e for e in data.tickets if e.ticket in tickets),
+        measurements=tuple(m for m in data.measurements if mine(m.fields)),
+        probes=tuple(p for p in data.probes if p.service in services),
+        requests=tuple(r for r in data.requests if r.service in services),
     )
 
 
