@@ -22,12 +22,18 @@ from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import all_clocks, calendars_of, summarize
 from accord.core.errors import AccordError
 from accord.core.report import evaluate as evaluate_report
-from accord.io.agreements import load_agreement, read_paths
+from accord.io.agreements import AgreementFileError, load_agreement, read_paths
 from accord.io.data import read_data
 from accord.io.tickets import ColumnMapping, read_events
 from accord.io.yamlfile import load_calendar
 from accord.render.agreement import to_markdown
-from accord.render.report import report_csv, report_json, report_markdown, trend_markdown
+from accord.render.report import (
+    report_csv,
+    report_json,
+    report_markdown,
+    rollup_markdown,
+    trend_markdown,
+)
 
 app = typer.Typer(
     help="Accord: service level agreements as code, measured in business time.",
@@ -395,6 +401,19 @@ def parse_period(text: str, zone: str) -> tuple[datetime, datetime]:
     )
 
 
+def _descendants(path: Path, root: str) -> list[Agreement]:
+    """The agreement and those refining it, directly or not, among the files of its folder."""
+    agreements, problems = read_paths([path.parent]).resolve()
+    if problems:
+        raise AgreementFileError(problems)
+    family, frontier = [agreements[root]], [root]
+    while frontier:
+        children = sorted(i for i, a in agreements.items() if a.parent in frontier)
+        family.extend(agreements[i] for i in children)
+        frontier = children
+    return family
+
+
 def _months(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     months = []
     current = start
@@ -420,12 +439,25 @@ def report(
     trend: Annotated[
         bool, typer.Option("--trend", help="Month by month over the period (e.g. a year).")
     ] = False,
+    roll_up: Annotated[
+        bool,
+        typer.Option("--roll-up", help="Also every agreement under this one (in its folder)."),
+    ] = False,
 ) -> None:
     """The compliance report of an agreement over a period: objectives, breaches, credits."""
     try:
         agreement = load_agreement(path)
         start, end = parse_period(period, zone)
         evidence = read_data(data)
+        if roll_up:
+            family = _descendants(path, agreement.id)
+            reports = [evaluate_report(a, evidence, start, end, tier) for a in family]
+            text = rollup_markdown(reports)
+            if output == "markdown":
+                print(text, end="")
+            else:
+                console.print(Markdown(text))
+            return
         if trend:
             reports = [
                 evaluate_report(agreement, evidence, a, b, tier) for a, b in _months(start, end)

@@ -267,3 +267,29 @@ def test_two_vendors_side_by_side_on_a_common_metric() -> None:
     assert fix["fix-time"].actual == Decimal(200) / 3
     provider = next(p for p in agreement.parties.all_providers if p.id == "fixfast")  # type: ignore[union-attr]
     assert fix["fix-time@fixfast"].name == f"Fix time ({provider.name})"
+
+
+def test_roll_up_of_a_multi_level_chain() -> None:
+    runner = CliRunner()
+    corporate = ROOT / "examples" / "agreements" / "multi-level" / "corporate.yaml"
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            str(corporate),
+            "--data",
+            str(OCTOBER),
+            "--period",
+            "2026-10",
+            "--roll-up",
+            "--format",
+            "markdown",
+        ],
+    )
+    assert result.exit_code == 0
+    rows = [
+        line.split("|")[1].strip()
+        for line in result.output.splitlines()
+        if line.startswith("| helix")
+    ]
+    assert rows == ["helix-corporate", "helix-acme", "helix-acme-email"]  # corporate -> service

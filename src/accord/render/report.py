@@ -156,3 +156,28 @@ def trend_markdown(reports: list[Report]) -> str:
         lines.append("| credits owed | | " + " | ".join(amounts) + " |")
         lines += ["", f"Credits owed over the period: {sum(owed)} {currency}."]
     return "\n".join(lines) + "\n"
+
+
+def rollup_markdown(reports: list[Report]) -> str:
+    """A parent agreement and every agreement under it: objectives met and missed, credits owed."""
+    if not reports:
+        return ""
+    lines = [
+        f"# {reports[0].title}: roll-up, {reports[0].start.date()} to {reports[0].end.date()}",
+        "",
+        "| agreement | version | objectives met | missed | credits owed |",
+        "|---|---|---|---|---|",
+    ]
+    for report in reports:
+        met = sum(1 for o in report.objectives if o.met is True)
+        missed = [o.name for o in report.objectives if o.met is False]
+        owed = (
+            "-"
+            if report.settlement is None
+            else (f"{report.settlement.amount} {report.settlement.currency}")
+        )
+        lines.append(
+            f"| {report.agreement} | {report.version} | {met} | "
+            f"{', '.join(missed) if missed else 0} | {owed} |"
+        )
+    return "\n".join(lines) + "\n"
