@@ -220,10 +220,8 @@ def show(
         raise _fail(error) from None
     if output == "json":
         console.print_json(agreement.model_dump_json(exclude_defaults=True))
-    elif output == "markdown":
-        print(to_markdown(agreement), end="")
-    elif output == "text":
-        console.print(Markdown(to_markdown(agreement)))
+    elif output in ("markdown", "text"):
+        _print_markdown(to_markdown(agreement), raw=output == "markdown")
     else:
         raise _fail(
             AccordError(f"--format: unknown format {output!r}; expected text, markdown or json")
@@ -414,6 +412,14 @@ def _descendants(path: Path, root: str) -> list[Agreement]:
     return family
 
 
+def _print_markdown(text: str, *, raw: bool) -> None:
+    """Markdown as written (for files and pipes), or rendered in the terminal."""
+    if raw:
+        print(text, end="")
+    else:
+        console.print(Markdown(text))
+
+
 def _months(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     months = []
     current = start
@@ -453,32 +459,24 @@ def report(
             family = _descendants(path, agreement.id)
             reports = [evaluate_report(a, evidence, start, end, tier) for a in family]
             text = rollup_markdown(reports)
-            if output == "markdown":
-                print(text, end="")
-            else:
-                console.print(Markdown(text))
+            _print_markdown(text, raw=output == "markdown")
             return
         if trend:
             reports = [
                 evaluate_report(agreement, evidence, a, b, tier) for a, b in _months(start, end)
             ]
             text = trend_markdown(reports)
-            if output == "markdown":
-                print(text, end="")
-            else:
-                console.print(Markdown(text))
+            _print_markdown(text, raw=output == "markdown")
             return
         result = evaluate_report(agreement, evidence, start, end, tier)
     except AccordError as error:
         raise _fail(error) from None
     if output == "json":
         console.print_json(data=report_json(result))
-    elif output == "markdown":
-        print(report_markdown(result), end="")
+    elif output in ("markdown", "table"):
+        _print_markdown(report_markdown(result), raw=output == "markdown")
     elif output == "csv":
         print(report_csv(result), end="")
-    elif output == "table":
-        console.print(Markdown(report_markdown(result)))
     else:
         raise _fail(
             AccordError(

@@ -38,8 +38,8 @@ EventKind = Literal["created", "updated", "comment", "resolved", "reopened", "cl
 Role = Literal["agent", "customer", "third_party"]
 State = Literal["not_started", "running", "paused", "met", "breached", "cancelled"]
 _ZERO = timedelta(0)
-_KIND_ORDER = {"created": 0, "updated": 1, "comment": 2, "resolved": 3, "closed": 4, "reopened": 5}
-_DEFAULT_STOPS: dict[str, frozenset[str]] = {
+KIND_ORDER = {"created": 0, "updated": 1, "comment": 2, "resolved": 3, "closed": 4, "reopened": 5}
+DEFAULT_STOPS: dict[str, frozenset[str]] = {
     "first_response": frozenset({"agent_reply", "resolved", "closed"}),
     "next_response": frozenset({"agent_reply", "resolved", "closed"}),
     "periodic_update": frozenset({"resolved", "closed"}),
@@ -148,7 +148,7 @@ def ordered(events: Iterable[TicketEvent]) -> list[TicketEvent]:
                 f"event {event.id!r}: two different events share this id "
                 f"({seen.kind} at {seen.at.isoformat()} and {event.kind} at {event.at.isoformat()})"
             )
-    return sorted(distinct.values(), key=lambda e: (e.at, _KIND_ORDER[e.kind], e.id))
+    return sorted(distinct.values(), key=lambda e: (e.at, KIND_ORDER[e.kind], e.id))
 
 
 def _matches(fields: Mapping[str, str], condition: Mapping[str, Sequence[str]]) -> bool:
@@ -218,7 +218,7 @@ class _Machine:
         self.objectives = objectives
         rules = (objectives[0].clock if objectives else None) or ClockRules.model_validate({})
         self.rules = rules
-        self.stops = frozenset(rules.stop_on) or _DEFAULT_STOPS.get(self.metric, frozenset())
+        self.stops = frozenset(rules.stop_on) or DEFAULT_STOPS.get(self.metric, frozenset())
 
     def switch(self, at: datetime, objectives: Sequence[Objective]) -> None:
         """Another agreement version in force from ``at``."""

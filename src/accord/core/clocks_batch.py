@@ -28,12 +28,11 @@ import numpy.typing as npt
 
 from accord.core.agreement.model import ClockRules, Objective
 from accord.core.calendar import BusinessCalendar, to_nanos
-from accord.core.clocks import _DEFAULT_STOPS, _KIND_ORDER, Clock, TicketEvent, ticket_clocks
+from accord.core.clocks import DEFAULT_STOPS, KIND_ORDER, Clock, TicketEvent, ticket_clocks
 
 I64 = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]
-KIND_ORDER = _KIND_ORDER
-KINDS = tuple(sorted(_KIND_ORDER, key=_KIND_ORDER.__getitem__))
+KINDS = tuple(sorted(KIND_ORDER, key=KIND_ORDER.__getitem__))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAT = np.iinfo(np.int64).min
 STATES = ("not_started", "running", "paused", "met", "breached", "cancelled")
@@ -78,7 +77,7 @@ class EventColumns:
             tickets=tickets,
             ticket=np.array([code[e.ticket] for e in rows], dtype=np.int64),
             at=np.array([to_nanos(e.at) for e in rows], dtype=np.int64),
-            kind=np.array([_KIND_ORDER[e.kind] for e in rows], dtype=np.int64),
+            kind=np.array([KIND_ORDER[e.kind] for e in rows], dtype=np.int64),
             rank=np.arange(len(rows), dtype=np.int64),
             agent_reply=np.array([e.is_agent_reply for e in rows], dtype=bool),
             customer_message=np.array([e.is_customer_message for e in rows], dtype=bool),
@@ -271,23 +270,23 @@ def evaluate(
                 in_scope &= field_in(name, values)
             objective_of = np.where(in_scope, index, objective_of)
         # a ticket the batch covers: created first, one objective from creation on
-        bad = (objective_of < 0) | (first & (kind != _KIND_ORDER["created"]))
+        bad = (objective_of < 0) | (first & (kind != KIND_ORDER["created"]))
         bad_ticket = np.zeros(len(columns.tickets), dtype=bool)
         bad_ticket[ticket[bad]] = True
         covered = ~bad_ticket[ticket]
         replay_rows.append(np.flatnonzero(~covered))
         replay_objectives.extend(family)
-        stops = frozenset(rules.stop_on) or _DEFAULT_STOPS[metric]
+        stops = frozenset(rules.stop_on) or DEFAULT_STOPS[metric]
         stop = matches(rules.stop)
         for name in stops:
             if name == "agent_reply":
                 stop |= columns.agent_reply[order]
             else:
-                stop |= kind == _KIND_ORDER[name]
+                stop |= kind == KIND_ORDER[name]
         if metric == "first_response":
             reopen = np.zeros(n, dtype=bool)
         else:
-            reopen = kind == _KIND_ORDER["reopened"]
+            reopen = kind == KIND_ORDER["reopened"]
             if rules.stop:
                 reopen |= ~matches(rules.stop)
         set_at = np.where(stop, np.arange(n), -1)
@@ -346,7 +345,7 @@ def evaluate(
         regime_ticket = np.repeat(np.arange(len(tickets_sel)), lengths)[regime_starts]
         regime_objective = objective_rows[regime_starts]
         opened_ns = at[tickets_sel]
-        regime_target = self_targets(family, calendars, regime_objective, opened_ns[regime_ticket])
+        regime_target = _targets(family, calendars, regime_objective, opened_ns[regime_ticket])
         target_rows = np.repeat(regime_target, regime_lengths)
         crossing = (run_business > 0) & (cum_before + run_business > target_rows)
         index_sel = np.arange(len(run_business))
@@ -493,7 +492,7 @@ def _member(codes: I64, wanted: Sequence[int]) -> Flags:
     return table[codes]
 
 
-def self_targets(
+def _targets(
     family: Sequence[Objective],
     calendars: Mapping[str, BusinessCalendar],
     objective: I64,

@@ -29,8 +29,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from accord.core.clocks import TicketEvent
-from accord.core.clocks_batch import KIND_ORDER, EventColumns
+from accord.core.clocks import KIND_ORDER, TicketEvent
+from accord.core.clocks_batch import EventColumns
 from accord.core.errors import AccordError
 
 _KINDS = ("created", "updated", "comment", "resolved", "reopened", "closed")
