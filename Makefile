@@ -12,8 +12,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
-	$(BIN)/accord demo
+run: $(STAMP) services
+	$(BIN)/accord serve
 
 test: $(STAMP) services lint typecheck pytest
 

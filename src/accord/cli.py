@@ -9,7 +9,6 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -21,6 +20,7 @@ from accord.core.agreement import Agreement, diff_agreements
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import all_clocks, calendars_of, summarize
 from accord.core.errors import AccordError
+from accord.core.periods import period_bounds
 from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import AgreementFileError, load_agreement, read_paths
 from accord.io.data import read_data
@@ -377,26 +377,10 @@ def clocks(
 
 def parse_period(text: str, zone: str) -> tuple[datetime, datetime]:
     """``2026-10`` (a month), ``2026-Q4`` (a quarter) or ``2026`` (a year), in ``zone``."""
-    tz = ZoneInfo(zone)
-    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
-    quarter = re.fullmatch(r"(\d{4})-Q([1-4])", text, re.IGNORECASE)
-    year = re.fullmatch(r"(\d{4})", text)
-    if month and 1 <= int(month.group(2)) <= 12:
-        y, m = int(month.group(1)), int(month.group(2))
-        return datetime(y, m, 1, tzinfo=tz), datetime(y + m // 12, m % 12 + 1, 1, tzinfo=tz)
-    if quarter:
-        y, q = int(quarter.group(1)), int(quarter.group(2))
-        first = 3 * (q - 1) + 1
-        return datetime(y, first, 1, tzinfo=tz), datetime(
-            y + (first + 2) // 12, (first + 2) % 12 + 1, 1, tzinfo=tz
-        )
-    if year:
-        y = int(year.group(1))
-        return datetime(y, 1, 1, tzinfo=tz), datetime(y + 1, 1, 1, tzinfo=tz)
-    raise AccordError(
-        f"--period: malformed period {text!r}; expected a month 2026-10, a quarter 2026-Q4 or "
-        "a year 2026"
-    )
+    try:
+        return period_bounds(text, zone)
+    except AccordError as error:
+        raise AccordError(f"--period: {error}") from None
 
 
 def _descendants(path: Path, root: str) -> list[Agreement]:
@@ -519,6 +503,138 @@ def demo() -> None:
         "Try: accord calendar explain examples/calendars/new-york-office.yaml "
         "2026-12-23T09:00 2026-12-29T12:00"
     )
+
+
+# ---------------------------------------------------------------- the service
+
+org_app = typer.Typer(help="Organisations and their API keys (on the configured database).")
+app.add_typer(org_app, name="org")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address (default ACCORD_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default ACCORD_PORT).")] = None,
+) -> None:
+    """Start the REST API (and a worker in-process unless ACCORD_WORKER=false).
+
+    With no ACCORD_DATABASE_URL it uses the SQLite file accord.db, and an empty database gets
+    the demo organisation, whose admin key is printed.
+    """
+    import uvicorn
+
+    from accord.api import create_app
+    from accord.settings import Settings
+
+    settings = Settings()
+    application = create_app(settings)
+    console.print(
+        f"Accord {__version__} on http://{host or settings.host}:{port or settings.port} "
+        f"(database {_redacted(settings.database_url)}); API docs at /docs"
+    )
+    uvicorn.run(application, host=host or settings.host, port=port or settings.port)
+
+
+def _redacted(url: str) -> str:
+    """A database URL without its password."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+@app.command()
+def worker(
+    processes: Annotated[int, typer.Option(help="Worker processes to run.")] = 1,
+    once: Annotated[bool, typer.Option(help="Do one round of work and exit.")] = False,
+) -> None:
+    """Run workers alone: recompute tickets, fire escalations, send notifications."""
+    import logging
+    import multiprocessing
+
+    from accord.settings import Settings
+    from accord.store import connect
+    from accord.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = Settings()
+    if once:
+        tally = Worker(connect(settings.database_url), settings).run_once()
+        console.print(
+            f"refreshed {tally.refreshed} tickets, fired {tally.fired} due items, "
+            f"sent {tally.sent}, failed {tally.failed}"
+        )
+        return
+    if processes > 1:
+        children = [
+            multiprocessing.Process(target=_work_forever, args=(settings,))
+            for _ in range(processes)
+        ]
+        for child in children:
+            child.start()
+        for child in children:
+            child.join()
+        return
+    _work_forever(settings)
+
+
+def _work_forever(settings: object) -> None:
+    import signal
+    import threading
+
+    from accord.settings import Settings
+    from accord.store import connect
+    from accord.worker import Worker
+
+    assert isinstance(settings, Settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    Worker(connect(settings.database_url), settings).run(stop)
+
+
+@org_app.command("create")
+def org_create(
+    slug: Annotated[str, typer.Argument(help="Short id: lower-case letters, digits, dashes.")],
+    name: Annotated[str, typer.Argument(help="Display name.")],
+) -> None:
+    """Create an organisation and print its first admin key (shown once)."""
+    from accord.service import tenants
+    from accord.settings import Settings
+    from accord.store import connect
+
+    database = connect(Settings().database_url)
+    try:
+        with database.session() as session:
+            organisation = tenants.create_organisation(session, slug, name)
+            _, key = tenants.create_key(session, organisation.id, "admin", name="first admin")
+    except AccordError as error:
+        raise _fail(error) from None
+    console.print(f"organisation {slug} created; admin key (shown once):")
+    print(key)
+
+
+@org_app.command("key")
+def org_key(
+    slug: Annotated[str, typer.Argument(help="The organisation.")],
+    role: Annotated[str, typer.Option(help="admin, ingest or read.")] = "read",
+    customer: Annotated[
+        str | None, typer.Option(help="Scope the key to one customer of the organisation.")
+    ] = None,
+    name: Annotated[str, typer.Option(help="What the key is for.")] = "",
+) -> None:
+    """Create an API key for an organisation and print it (shown once)."""
+    from accord.service import tenants
+    from accord.settings import Settings
+    from accord.store import connect
+
+    database = connect(Settings().database_url)
+    try:
+        with database.session() as session:
+            organisation = tenants.organisation(session, slug)
+            _, key = tenants.create_key(
+                session, organisation.id, role, customer=customer, name=name
+            )
+    except AccordError as error:
+        raise _fail(error) from None
+    print(key)
 
 
 @app.command()

@@ -194,6 +194,22 @@ class _Cycle:
         self.since = until
 
 
+def clock_calendar(
+    objective: Objective,
+    fields: Mapping[str, str],
+    calendars: Mapping[str, BusinessCalendar],
+    calendar_from: str | None = None,
+) -> BusinessCalendar:
+    """The calendar a clock runs in: the objective's, or the one a ticket field names (the
+    customer's or team's location) when the clock rules say ``calendar_from`` and it exists."""
+    name = objective.calendar
+    if calendar_from is not None:
+        name = fields.get(calendar_from, name)
+        if name not in calendars:
+            name = objective.calendar
+    return calendars[name]
+
+
 class _Machine:
     """Replays one ticket's events for the objectives of one metric."""
 
@@ -234,12 +250,7 @@ class _Machine:
         return next((o for o in self.objectives if _in_scope(self.fields, o)), None)
 
     def _calendar(self, objective: Objective) -> BusinessCalendar:
-        name = objective.calendar
-        if self.rules.calendar_from is not None:
-            name = self.fields.get(self.rules.calendar_from, name)
-            if name not in self.calendars:
-                name = objective.calendar
-        return self.calendars[name]
+        return clock_calendar(objective, self.fields, self.calendars, self.rules.calendar_from)
 
     def _target(self, objective: Objective, calendar: BusinessCalendar, at: datetime) -> timedelta:
         within = objective.within

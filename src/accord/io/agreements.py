@@ -84,7 +84,7 @@ def _unique(problems: list[LocatedProblem]) -> list[LocatedProblem]:
     return kept
 
 
-def _unreadable(error: SpecError, fallback: str) -> LocatedProblem:
+def unreadable_problem(error: SpecError, fallback: str) -> LocatedProblem:
     if isinstance(error, YamlSyntaxError):
         source = error.source.rsplit(":", 2)[0] if error.line and error.source else error.source
         return LocatedProblem(
@@ -226,7 +226,7 @@ def read_paths(paths: list[str | Path]) -> Library:
         try:
             documents.append(YamlDocument.read(path))
         except SpecError as error:
-            unreadable.append(_unreadable(error, str(path)))
+            unreadable.append(unreadable_problem(error, str(path)))
     library = read_documents(documents)
     library.problems[:0] = unreadable
     return library
@@ -248,7 +248,7 @@ def load_agreement(path_or_text: str | Path) -> Agreement:
     try:
         document = _document(path_or_text)
     except SpecError as error:
-        raise AgreementFileError([_unreadable(error, "<text>")]) from None
+        raise AgreementFileError([unreadable_problem(error, "<text>")]) from None
     data = document.data
     parent = data.get("parent") if isinstance(data, Mapping) else None
     if parent is None:

@@ -10,7 +10,7 @@ with an offset. A bad row raises :class:`DataError` naming the file, line and co
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -160,3 +160,23 @@ def _requests(row: dict[str, Any], where: str) -> Requests:
     if not 0 <= good <= total:
         raise DataError(f"{where}: expected 0 <= good <= total, got good={good}, total={total}")
     return Requests(_text(row, "service", where), at, good, total)
+
+
+Record = Outage | MaintenanceWindow | Measurement | Probe | Requests
+RECORD_KINDS: dict[str, Callable[[dict[str, Any], str], Record]] = {
+    "outage": _outage,
+    "maintenance": _maintenance,
+    "measurement": _measurement,
+    "probe": _probe,
+    "requests": _requests,
+}
+
+
+def read_record(kind: str, row: dict[str, Any], where: str) -> Record:
+    """One row of a kind of data (as in a data folder's file), checked; DataError if bad."""
+    try:
+        reader = RECORD_KINDS[kind]
+    except KeyError:
+        expected = ", ".join(RECORD_KINDS)
+        raise DataError(f"{where}: unknown kind {kind!r}; expected {expected}") from None
+    return reader(row, where)

@@ -1,0 +1,632 @@
+"""The FastAPI application. Routes are thin: they authenticate, call a use case of
+:mod:`accord.service` in one transaction, and shape the answer. Every error is JSON:
+``{"error": {"message": ..., "field": ...}}`` with a 4xx status, and nothing is written."""
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from accord import __version__
+from accord.core.agreement.units import parse_duration
+from accord.core.errors import AccordError
+from accord.io.agreements import AgreementFileError
+from accord.render.report import report_csv, report_json
+from accord.service import agreements, demo, reports, tenants, tracking
+from accord.service.errors import InvalidError, NotFoundError, ServiceError
+from accord.service.ingest import (
+    EventIn,
+    Ingested,
+    RecordIn,
+    ingest_events,
+    ingest_records,
+)
+from accord.service.tenants import Principal, now
+from accord.settings import Settings
+from accord.store.database import Database, connect
+from accord.store.schema import Webhook
+from accord.worker import Worker
+
+log = logging.getLogger("accord.api")
+
+EVENTS = TypeAdapter(list[EventIn] | EventIn)
+RECORDS = TypeAdapter(list[RecordIn] | RecordIn)
+EVENT_LIST, ONE_EVENT = TypeAdapter(list[EventIn]), TypeAdapter(EventIn)
+RECORD_LIST, ONE_RECORD = TypeAdapter(list[RecordIn]), TypeAdapter(RecordIn)
+
+
+def _parse(raw: bytes, many: TypeAdapter[list[Any]], one: TypeAdapter[Any]) -> list[Any]:
+    """A JSON array of items or a single item, validated (errors name the item's field)."""
+    if raw.lstrip()[:1] == b"[":
+        return many.validate_json(raw)
+    return [one.validate_json(raw)]
+
+
+DATA_KINDS = {
+    "outages": "outage",
+    "maintenance": "maintenance",
+    "probes": "probe",
+    "requests": "requests",
+    "measurements": "measurement",
+}
+MAX_BODY = 64 * 1024 * 1024
+
+
+class IngestResult(BaseModel):
+    received: int
+    stored: int
+    duplicates: int
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["admin", "ingest", "read"]
+    customer: str | None = Field(None, min_length=1, max_length=64)
+    name: str = Field("", max_length=200)
+
+
+class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: AnyHttpUrl
+    secret: str | None = Field(None, min_length=16, max_length=200)
+
+
+def _error(status: int, message: str, field: str | None = None, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "field": field, **extra}}, status)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts)
+
+
+def _validation(error: ValidationError | RequestValidationError) -> JSONResponse:
+    problems = [
+        {"field": _location(tuple(e["loc"])), "message": e["msg"], "type": e["type"]}
+        for e in error.errors()[:50]
+    ]
+    first = problems[0] if problems else {"field": None, "message": "invalid request"}
+    where = f"{first['field']}: " if first["field"] else ""
+    return _error(422, f"{where}{first['message']}", first["field"], problems=problems)
+
+
+def _at_most(text: str) -> timedelta:
+    try:
+        duration = parse_duration(text)
+    except ValueError as error:
+        raise InvalidError(str(error), "within") from None
+    if duration.time is None:
+        raise InvalidError("within: expected a duration such as 30m or 4h", "within")
+    return duration.time
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """The application; with no database given, it connects to ``settings.database_url``."""
+    settings = settings or Settings()
+    state: dict[str, Any] = {"database": database}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if state["database"] is None:
+            state["database"] = connect(settings.database_url)
+        db: Database = state["database"]
+        if settings.demo:
+            with db.session() as session:
+                key = demo.load_demo(session, now())
+            if key is not None:
+                log.warning("demo organisation created; its admin key: %s", key)
+                state["demo_key"] = key
+        stop = threading.Event()
+        thread = None
+        if settings.worker:
+            thread = threading.Thread(
+                target=Worker(db, settings).run, args=(stop,), name="accord-worker", daemon=True
+            )
+            thread.start()
+        yield
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=10)
+
+    app = FastAPI(
+        title="Accord",
+        version=__version__,
+        description="Service level agreements as code: agreements, ticket clocks, "
+        "availability, credits and escalations. Authenticate with "
+        "`Authorization: Bearer <key>`.",
+        lifespan=lifespan,
+    )
+    app.state.accord = state
+
+    def db() -> Database:
+        found: Database | None = state["database"]
+        if found is None:  # used without the lifespan (tests that pass no database)
+            found = state["database"] = connect(settings.database_url)
+        return found
+
+    @app.exception_handler(ServiceError)
+    async def service_error(_: Request, error: ServiceError) -> JSONResponse:
+        return _error(error.status, error.message, error.field)
+
+    @app.exception_handler(AgreementFileError)
+    async def agreement_error(_: Request, error: AgreementFileError) -> JSONResponse:
+        problems = [
+            {
+                "line": p.line,
+                "column": p.column,
+                "field": ".".join(str(x) for x in p.problem.path) or None,
+                "message": p.problem.message,
+                "text": str(p),
+            }
+            for p in error.located
+        ]
+        text = str(problems[0]["text"]) if problems else str(error)
+        field = problems[0]["field"] if problems else None
+        return _error(422, text, str(field) if field else None, problems=problems)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_error(_: Request, error: RequestValidationError) -> JSONResponse:
+        return _validation(error)
+
+    @app.exception_handler(AccordError)
+    async def accord_error(_: Request, error: AccordError) -> JSONResponse:
+        return _error(400, str(error))
+
+    def principal(
+        authorization: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> Principal:
+        key = x_api_key
+        if authorization is not None:
+            scheme, _, token = authorization.partition(" ")
+            key = token.strip() if scheme.lower() == "bearer" else None
+        with db().session() as session:
+            return tenants.authenticate(session, key)
+
+    Auth = Annotated[Principal, Depends(principal)]  # noqa: N806 - a type alias
+
+    def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        with db().session() as session:
+            return fn(session, *args, **kwargs)
+
+    async def body(request: Request) -> bytes:
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            raise InvalidError(f"request body of {len(raw):,} bytes; at most {MAX_BODY:,}")
+        return raw
+
+    # ------------------------------------------------------------------ health and floor
+
+    @app.get("/health", tags=["service"])
+    def health() -> dict[str, str]:
+        """Liveness: the process answers (no database call)."""
+        return {"status": "ok", "version": __version__}
+
+    @app.post("/noop", tags=["service"], include_in_schema=False)
+    async def noop(request: Request) -> IngestResult:
+        """The framework's floor for benchmarks: parses an event, touches nothing."""
+        try:
+            parsed = _parse(await body(request), EVENT_LIST, ONE_EVENT)
+        except ValidationError as error:
+            return _validation(error)  # type: ignore[return-value]
+        return IngestResult(received=len(parsed), stored=0, duplicates=0)
+
+    # ------------------------------------------------------------------ agreements
+
+    @app.post(
+        "/v1/agreements",
+        status_code=201,
+        tags=["agreements"],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/yaml": {"schema": {"type": "string"}}},
+            }
+        },
+    )
+    async def upload_agreement(
+        request: Request,
+        who: Auth,
+        in_force_from: Annotated[
+            datetime | None, Query(description="When this version takes over (default: now).")
+        ] = None,
+    ) -> dict[str, Any]:
+        """Upload an agreement as YAML: validated as `accord validate` does; a new version when
+        the agreement exists, nothing new when the text equals its newest version."""
+        raw = await body(request)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidError("the agreement is not UTF-8 text") from None
+
+        def work(session: Any) -> dict[str, Any]:
+            stored = agreements.upload(session, who, text, in_force_from)
+            if stored.created:
+                resolved = agreements.resolved_version(session, who.organisation_id, stored.version)
+                tracking.after_upload(session, who.organisation_id, stored.agreement.key, resolved)
+            return {
+                "agreement": stored.agreement.key,
+                "number": stored.version.number,
+                "version": stored.version.label,
+                "created": stored.created,
+                "changes": stored.version.changes,
+            }
+
+        return await run_in_threadpool(run, work)
+
+    @app.get("/v1/agreements", tags=["agreements"])
+    def list_agreements(who: Auth) -> list[dict[str, Any]]:
+        """The agreements this key may see."""
+
+        def work(session: Any) -> list[dict[str, Any]]:
+            return [
+                {
+                    "agreement": row.key,
+                    "title": row.title,
+                    "customer": row.customer,
+                    "parent": row.parent,
+                    "review_next": row.review_next,
+                    "versions": len(agreements.versions(session, row)),
+                }
+                for row in agreements.visible(session, who)
+            ]
+
+        return run(work)  # type: ignore[no-any-return]
+
+    @app.get("/v1/agreements/{key}", tags=["agreements"])
+    def get_agreement(key: str, who: Auth) -> dict[str, Any]:
+        """One agreement and its versions with what each changed."""
+
+        def work(session: Any) -> dict[str, Any]:
+            row = agreements.find(session, who, key)
+            return {
+                "agreement": row.key,
+                "title": row.title,
+                "customer": row.customer,
+                "parent": row.parent,
+                "review_next": row.review_next,
+                "versions": [
+                    {
+                        "number": v.number,
+                        "version": v.label,
+                        "in_force_from": v.in_force_from,
+                        "uploaded_at": v.uploaded_at,
+                        "changes": v.changes,
+                    }
+                    for v in agreements.versions(session, row)
+                ],
+            }
+
+        return run(work)  # type: ignore[no-any-return]
+
+    @app.get(
+        "/v1/agreements/{key}/versions/{number}",
+        tags=["agreements"],
+        response_class=PlainTextResponse,
+    )
+    def get_version(key: str, number: int, who: Auth) -> PlainTextResponse:
+        """A version's YAML, exactly as uploaded."""
+
+        def work(session: Any) -> str:
+            row = agreements.find(session, who, key)
+            return agreements.version(session, row, number).source
+
+        return PlainTextResponse(run(work), media_type="application/yaml")
+
+    @app.get("/v1/agreements/{key}/diff", tags=["agreements"])
+    def diff(
+        key: str,
+        who: Auth,
+        old: Annotated[int, Query(alias="from", ge=1)],
+        new: Annotated[int, Query(alias="to", ge=1)],
+    ) -> list[dict[str, Any]]:
+        """What changed from one version to another."""
+
+        def work(session: Any) -> list[dict[str, Any]]:
+            row = agreements.find(session, who, key)
+            return agreements.diff(session, who, row, old, new)
+
+        return run(work)  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------------ ingest
+
+    def _refresh_inline(who: Principal, result: Ingested) -> None:
+        if not result.tickets or len(result.tickets) > settings.refresh_inline_limit:
+            return  # the workers recompute them
+        try:
+            with db().session() as session:
+                moment = now()
+                for ticket in result.tickets:
+                    tracking.refresh(session, who.organisation_id, ticket, moment)
+        except Exception:  # the events are stored; a worker will retry the refresh
+            log.exception("inline refresh failed; left to workers")
+
+    @app.post(
+        "/v1/events",
+        tags=["ingest"],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": EVENTS.json_schema(ref_template="#/components/schemas/{model}")
+                    }
+                },
+            }
+        },
+    )
+    async def post_events(request: Request, who: Auth) -> IngestResult:
+        """Ticket events, one or a batch (up to 50,000): idempotent by event id, any order."""
+        try:
+            events = _parse(await body(request), EVENT_LIST, ONE_EVENT)
+        except ValidationError as error:
+            return _validation(error)  # type: ignore[return-value]
+
+        def work() -> Ingested:
+            result: Ingested = run(ingest_events, who, events)
+            _refresh_inline(who, result)
+            return result
+
+        result = await run_in_threadpool(work)
+        return IngestResult(
+            received=result.received, stored=result.stored, duplicates=result.duplicates
+        )
+
+    @app.post(
+        "/v1/data/{kind}",
+        tags=["ingest"],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": RECORDS.json_schema(ref_template="#/components/schemas/{model}")
+                    }
+                },
+            }
+        },
+    )
+    async def post_data(
+        kind: Literal["outages", "maintenance", "probes", "requests", "measurements"],
+        request: Request,
+        who: Auth,
+    ) -> IngestResult:
+        """Outages, maintenance windows, probe samples, request counts or measurements, with
+        the columns of a data folder's files plus an ``id``; one or a batch."""
+        try:
+            records = _parse(await body(request), RECORD_LIST, ONE_RECORD)
+        except ValidationError as error:
+            return _validation(error)  # type: ignore[return-value]
+        result: Ingested = await run_in_threadpool(
+            run, ingest_records, who, DATA_KINDS[kind], records
+        )
+        return IngestResult(
+            received=result.received, stored=result.stored, duplicates=result.duplicates
+        )
+
+    # ------------------------------------------------------------------ live
+
+    @app.get("/v1/tickets/{ticket}", tags=["live"])
+    def ticket_status(
+        ticket: str,
+        who: Auth,
+        as_of: Annotated[datetime | None, Query(description="Evaluate as of this instant.")] = None,
+    ) -> dict[str, Any]:
+        """Where a ticket stands now: every clock, its deadline and escalations."""
+        if as_of is not None and as_of.tzinfo is None:
+            raise InvalidError("as_of: expected an instant with a UTC offset", "as_of")
+        return run(tracking.status, who, ticket, as_of)  # type: ignore[no-any-return]
+
+    def _clock_rows(rows: list[Any]) -> list[dict[str, Any]]:
+        return [
+            {
+                "ticket": r.ticket,
+                "customer": r.customer,
+                "agreement": r.agreement,
+                "objective": r.objective,
+                "metric": r.metric,
+                "cycle": r.cycle,
+                "state": r.state,
+                "target_seconds": r.target_seconds,
+                "used_seconds": r.used_seconds,
+                "deadline": r.deadline,
+                "breached_at": r.breached_at,
+                "computed_at": r.computed_at,
+                "fields": r.fields,
+            }
+            for r in rows
+        ]
+
+    @app.get("/v1/clocks/at-risk", tags=["live"])
+    def at_risk(
+        who: Auth,
+        within: Annotated[str, Query(description="Deadline within, e.g. 30m, 4h.")] = "1h",
+        agreement: str | None = None,
+        objective: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[dict[str, Any]]:
+        """Running clocks whose deadline comes within ``within``, soonest first."""
+        span = _at_most(within)
+        rows = run(
+            tracking.clocks_at_risk,
+            who,
+            within=span,
+            breached=False,
+            agreement=agreement,
+            objective=objective,
+            limit=limit,
+            offset=offset,
+        )
+        return _clock_rows(rows)
+
+    @app.get("/v1/clocks/breached", tags=["live"])
+    def breached(
+        who: Auth,
+        agreement: str | None = None,
+        objective: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[dict[str, Any]]:
+        """Clocks past their deadline, running or stopped."""
+        rows = run(
+            tracking.clocks_at_risk,
+            who,
+            within=timedelta(0),
+            breached=True,
+            agreement=agreement,
+            objective=objective,
+            limit=limit,
+            offset=offset,
+        )
+        return _clock_rows(rows)
+
+    # ------------------------------------------------------------------ reports
+
+    @app.get("/v1/agreements/{key}/reports/{period}", tags=["reports"])
+    def get_report(
+        key: str,
+        period: str,
+        who: Auth,
+        format: Literal["json", "csv"] = "json",
+        tier: str | None = None,
+        timezone: str = "UTC",
+        to_date: Annotated[bool, Query(description="From the period's start until now.")] = False,
+    ) -> Response:
+        """The compliance report of an agreement over a period (2026-10, 2026-Q4, 2026):
+        each objective met or missed, breaches, credits owed and claim deadlines."""
+        found = run(reports.report, who, key, period, timezone=timezone, tier=tier, to_date=to_date)
+        if format == "csv":
+            return PlainTextResponse(report_csv(found), media_type="text/csv")
+        return JSONResponse(report_json(found))
+
+    @app.get("/v1/agreements/{key}/attainment", tags=["reports"])
+    def attainment(
+        key: str,
+        who: Auth,
+        period: str | None = None,
+        objective: str | None = None,
+        timezone: str = "UTC",
+    ) -> dict[str, Any]:
+        """Each objective's attainment so far in a period (default: this month)."""
+        moment = now()
+        found = run(
+            reports.report,
+            who,
+            key,
+            period or moment.strftime("%Y-%m"),
+            timezone=timezone,
+            to_date=True,
+        )
+        document = report_json(found)
+        if objective is not None:
+            chosen = [o for o in document["objectives"] if o["objective"] == objective]
+            if not chosen:
+                raise NotFoundError(
+                    f"agreement {key!r} has no objective {objective!r}", "objective"
+                )
+            document["objectives"] = chosen
+        return document
+
+    # ------------------------------------------------------------------ keys and webhooks
+
+    @app.post("/v1/keys", status_code=201, tags=["access"])
+    def create_key(payload: KeyIn, who: Auth) -> dict[str, Any]:
+        """A new API key of this organisation; the key is in this answer only."""
+        who.require("admin")
+        if who.customer is not None:
+            raise InvalidError("a customer's key cannot create keys")
+
+        def work(session: Any) -> dict[str, Any]:
+            row, plain = tenants.create_key(
+                session,
+                who.organisation_id,
+                payload.role,
+                customer=payload.customer,
+                name=payload.name,
+            )
+            return {"id": row.id, "key": plain, "role": row.role, "customer": row.customer}
+
+        return run(work)  # type: ignore[no-any-return]
+
+    @app.get("/v1/keys", tags=["access"])
+    def list_keys(who: Auth) -> list[dict[str, Any]]:
+        """This organisation's keys (never the keys themselves)."""
+        return [
+            {
+                "id": k.id,
+                "name": k.name,
+                "role": k.role,
+                "customer": k.customer,
+                "prefix": k.prefix,
+                "created_at": k.created_at,
+                "revoked_at": k.revoked_at,
+            }
+            for k in run(tenants.list_keys, who)
+        ]
+
+    @app.delete("/v1/keys/{key_id}", status_code=204, tags=["access"])
+    def revoke_key(key_id: int, who: Auth) -> Response:
+        """Revoke a key: it stops working at once."""
+        run(tenants.revoke_key, who, key_id)
+        return Response(status_code=204)
+
+    @app.post("/v1/webhooks", status_code=201, tags=["access"])
+    def create_webhook(payload: WebhookIn, who: Auth) -> dict[str, Any]:
+        """Where notifications are POSTed; the secret signs them (shown in this answer only)."""
+        who.require("admin")
+        if who.customer is not None:
+            raise InvalidError("a customer's key cannot register webhooks")
+        import secrets
+
+        secret = payload.secret or secrets.token_urlsafe(32)
+
+        def work(session: Any) -> dict[str, Any]:
+            hook = Webhook(
+                organisation_id=who.organisation_id,
+                url=str(payload.url),
+                secret=secret,
+                created_at=now(),
+            )
+            session.add(hook)
+            session.flush()
+            return {"id": hook.id, "url": hook.url, "secret": secret}
+
+        return run(work)  # type: ignore[no-any-return]
+
+    @app.get("/v1/webhooks", tags=["access"])
+    def list_webhooks(who: Auth) -> list[dict[str, Any]]:
+        who.require("admin")
+
+        def work(session: Any) -> list[dict[str, Any]]:
+            from sqlalchemy import select
+
+            hooks = session.scalars(
+                select(Webhook).where(Webhook.organisation_id == who.organisation_id)
+            ).all()
+            return [{"id": h.id, "url": h.url, "created_at": h.created_at} for h in hooks]
+
+        return run(work)  # type: ignore[no-any-return]
+
+    @app.delete("/v1/webhooks/{hook_id}", status_code=204, tags=["access"])
+    def delete_webhook(hook_id: int, who: Auth) -> Response:
+        who.require("admin")
+
+        def work(session: Any) -> None:
+            hook = session.get(Webhook, hook_id)
+            if hook is None or hook.organisation_id != who.organisation_id:
+                raise NotFoundError(f"no webhook {hook_id}")
+            session.delete(hook)
+
+        run(work)
+        return Response(status_code=204)
+
+    return app

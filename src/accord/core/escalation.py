@@ -1,0 +1,164 @@
+"""Escalation moments: when each level of an agreement's escalation falls due for a clock.
+
+A level is written as a share of the target (``75%``), the breach (``breach``, the same as
+``100%``) or a business-time delay after it (``breach + 2h``, in the clock's calendar). The
+moment is exact even when the share was crossed in the past: it is found by walking the
+running intervals of the clock. A paused clock's future moments are unknown (``held``) until it
+runs again; a stopped clock's future moments are ``cancelled``. A level that holds to a
+calendar (``respect_calendar``) moves to that calendar's next opening.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from accord.core.agreement.model import Agreement, EscalationLevel
+from accord.core.agreement.units import parse_duration
+from accord.core.calendar import BusinessCalendar
+from accord.core.clocks import Clock, clock_calendar
+
+DueState = Literal["pending", "held", "cancelled"]
+_BREACH_DELAY = re.compile(r"^breach\s*\+\s*(.+)$")
+
+
+@dataclass(frozen=True)
+class Due:
+    """One escalation level of one clock cycle, and when it falls due."""
+
+    objective: str
+    cycle: int
+    level: int
+    at: str
+    state: DueState
+    due: datetime | None
+    notify: tuple[str, ...]
+    channels: tuple[str, ...]
+
+
+def levels_for(agreement: Agreement, objective: str) -> list[tuple[int, EscalationLevel]]:
+    """The escalation levels that apply to an objective, each with a stable number.
+
+    Numbers are ``100 * block + position`` so that adding a level to one block of the
+    agreement does not renumber the levels of another.
+    """
+    found = []
+    for block_number, block in enumerate(agreement.escalation):
+        if block.objectives and objective not in block.objectives:
+            continue
+        for position, level in enumerate(block.levels):
+            found.append((100 * block_number + position, level))
+    return found
+
+
+def _threshold(level: EscalationLevel, target: timedelta) -> tuple[timedelta, timedelta]:
+    """The business time used at which the level is reached, and the delay after it."""
+    text = level.at.strip()
+    if text.endswith("%"):
+        share = Decimal(text[:-1]) / 100
+        micros = int(Decimal(target // timedelta(microseconds=1)) * share)
+        return timedelta(microseconds=micros), timedelta(0)
+    delay = timedelta(0)
+    match = _BREACH_DELAY.match(text)
+    if match is not None:
+        spoken = parse_duration(match.group(1).replace(" ", ""))
+        if spoken.time is not None:
+            delay = spoken.time
+    return target, delay
+
+
+def _crossed(clock: Clock, calendar: BusinessCalendar, threshold: timedelta) -> datetime | None:
+    """The instant the clock's used time reached ``threshold``, if it has."""
+    if clock.used < threshold or clock.started_at is None:
+        return None
+    if threshold <= timedelta(0):
+        return clock.started_at
+    counted = timedelta(0)
+    for interval in clock.intervals:
+        if not interval.running:
+            continue
+        if counted + interval.business >= threshold:
+            moment = calendar.add(interval.start, threshold - counted)
+            return min(moment, interval.end)
+        counted += interval.business
+    return None  # the time was used after the last interval: not yet reached as of the clock
+
+
+def escalation_moments(
+    clock: Clock,
+    agreement: Agreement,
+    calendars: Mapping[str, BusinessCalendar],
+    as_of: datetime,
+) -> list[Due]:
+    """When each escalation level of the clock's objective falls due, as of ``as_of``."""
+    levels = levels_for(agreement, clock.objective)
+    if not levels or clock.target is None:
+        return []
+    try:
+        objective = agreement.objective(clock.objective)
+    except KeyError:
+        return []
+    rules = objective.clock
+    calendar = clock_calendar(
+        objective, clock.fields, calendars, rules.calendar_from if rules else None
+    )
+    found = []
+    for number, level in levels:
+        threshold, delay = _threshold(level, clock.target)
+        reached = _crossed(clock, calendar, threshold)
+        state: DueState = "pending"
+        due: datetime | None = None
+        if reached is not None:
+            due = calendar.add(reached, delay) if delay else reached
+        elif clock.state == "running":
+            due = calendar.add(as_of, threshold - clock.used)
+            if delay:
+                due = calendar.add(due, delay)
+        elif clock.state == "paused":
+            state = "held"
+        else:
+            state = "cancelled"
+        if (
+            due is not None
+            and clock.state in ("met", "cancelled")
+            and due > (clock.stopped_at or as_of)
+        ):
+            state, due = "cancelled", None
+        if due is not None and level.respect_calendar is not None:
+            quiet = calendars.get(level.respect_calendar)
+            if quiet is not None and not quiet.is_open(due):
+                due = quiet.next_open(due)
+        found.append(
+            Due(
+                objective=clock.objective,
+                cycle=clock.cycle,
+                level=number,
+                at=level.at,
+                state=state,
+                due=due,
+                notify=level.notify,
+                channels=level.channels,
+            )
+        )
+    return found
+
+
+def review_reminders(agreement: Agreement, ahead: timedelta = timedelta(days=30)) -> list[Due]:
+    """Reminders of the agreement's next review: ``ahead`` of it, and on the day (UTC)."""
+    effective = agreement.effective
+    if effective is None or effective.review.next is None:
+        return []
+    day: date = effective.review.next
+    on_the_day = datetime.combine(day, time(0), tzinfo=UTC)
+    owner = effective.review.owner
+    notify = (owner,) if owner else ()
+    return [
+        Due("review", 0, number, label, "pending", moment, notify, ("email", "webhook"))
+        for number, (label, moment) in enumerate(
+            ((f"review - {ahead.days}d", on_the_day - ahead), ("review", on_the_day))
+        )
+    ]

@@ -1,0 +1,37 @@
+"""Reporting periods written as text: a month ``2026-10``, a quarter ``2026-Q4``, a year."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from accord.core.errors import AccordError
+
+
+def period_bounds(text: str, zone: str) -> tuple[datetime, datetime]:
+    """``[start, end)`` of the period in the time zone ``zone``; AccordError if malformed."""
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise AccordError(
+            f"unknown time zone {zone!r}; expected an IANA name such as UTC"
+        ) from None
+    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    quarter = re.fullmatch(r"(\d{4})-Q([1-4])", text, re.IGNORECASE)
+    year = re.fullmatch(r"(\d{4})", text)
+    if month and 1 <= int(month.group(2)) <= 12:
+        y, m = int(month.group(1)), int(month.group(2))
+        return datetime(y, m, 1, tzinfo=tz), datetime(y + m // 12, m % 12 + 1, 1, tzinfo=tz)
+    if quarter:
+        y, q = int(quarter.group(1)), int(quarter.group(2))
+        first = 3 * (q - 1) + 1
+        return datetime(y, first, 1, tzinfo=tz), datetime(
+            y + (first + 2) // 12, (first + 2) % 12 + 1, 1, tzinfo=tz
+        )
+    if year:
+        y = int(year.group(1))
+        return datetime(y, 1, 1, tzinfo=tz), datetime(y + 1, 1, 1, tzinfo=tz)
+    raise AccordError(
+        f"malformed period {text!r}; expected a month 2026-10, a quarter 2026-Q4 or a year 2026"
+    )

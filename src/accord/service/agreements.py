@@ -1,0 +1,247 @@
+"""Agreements of an organisation, stored per version with what each version changed.
+
+An upload is validated exactly as ``accord validate`` does (same messages, with lines); an
+agreement that refines a parent is resolved against the newest version of its parent stored
+in the same organisation. Uploading the text of the newest version again changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from accord.core.agreement import Agreement, diff_agreements
+from accord.core.agreement.diff import ChangeEntry
+from accord.core.errors import SpecError
+from accord.io.agreements import AgreementFileError, read_documents, unreadable_problem
+from accord.io.yamlfile import YamlDocument
+from accord.service.errors import ForbiddenError, InvalidError, NotFoundError
+from accord.service.tenants import Principal, now
+from accord.store.schema import AgreementRow, AgreementVersion
+
+MAX_SOURCE = 1_000_000  # characters: an agreement is a document, not a data dump
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    agreement: AgreementRow
+    version: AgreementVersion
+    created: bool
+
+
+def _latest_sources(session: Session, organisation_id: int) -> dict[str, tuple[int, str]]:
+    """The newest version of every agreement of the organisation: key -> (version id, text)."""
+    newest = (
+        select(AgreementVersion.agreement_id, func.max(AgreementVersion.number).label("number"))
+        .group_by(AgreementVersion.agreement_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(AgreementRow.key, AgreementVersion.id, AgreementVersion.source)
+        .join(AgreementVersion, AgreementVersion.agreement_id == AgreementRow.id)
+        .join(
+            newest,
+            (newest.c.agreement_id == AgreementVersion.agreement_id)
+            & (newest.c.number == AgreementVersion.number),
+        )
+        .where(AgreementRow.organisation_id == organisation_id)
+    ).all()
+    return {key: (version_id, source) for key, version_id, source in rows}
+
+
+def _resolve_text(
+    text: str, source: str, others: Mapping[str, tuple[int, str]]
+) -> tuple[Agreement, str]:
+    """Validate and resolve one agreement's text with the organisation's other agreements."""
+    try:
+        document = YamlDocument(text, source)
+    except SpecError as error:
+        raise AgreementFileError([unreadable_problem(error, source)]) from None
+    data = document.data
+    key = data.get("id") if isinstance(data, Mapping) else None
+    documents = [document]
+    if isinstance(data, Mapping) and data.get("parent") is not None:
+        for other_key, (version_id, other_text) in others.items():
+            if other_key != key:
+                documents.append(YamlDocument(other_text, f"{other_key}#{version_id}"))
+    agreements, problems = read_documents(documents).resolve()
+    mine = [p for p in problems if p.source == source or source in p.problem.message]
+    if mine or not isinstance(key, str) or key not in agreements:
+        raise AgreementFileError(mine or problems)
+    return agreements[key], key
+
+
+@lru_cache(maxsize=512)
+def _resolved(version_id: int, text: str, parents: tuple[tuple[str, int, str], ...]) -> Agreement:
+    others = {key: (vid, source) for key, vid, source in parents}
+    return _resolve_text(text, f"version {version_id}", others)[0]
+
+
+def upload(
+    session: Session,
+    principal: Principal,
+    text: str,
+    in_force_from: datetime | None = None,
+    source: str = "<upload>",
+) -> Uploaded:
+    """Store a new version of the agreement the text defines (validated and resolved)."""
+    principal.require("admin")
+    if principal.customer is not None:
+        raise ForbiddenError("a key scoped to a customer cannot upload agreements")
+    if len(text) > MAX_SOURCE:
+        raise InvalidError(f"agreement text of {len(text):,} characters; at most {MAX_SOURCE:,}")
+    if in_force_from is not None and in_force_from.tzinfo is None:
+        raise InvalidError("in_force_from: expected an instant with a UTC offset", "in_force_from")
+    others = _latest_sources(session, principal.organisation_id)
+    agreement, key = _resolve_text(text, source, others)
+    row = session.scalar(
+        select(AgreementRow).where(
+            AgreementRow.organisation_id == principal.organisation_id, AgreementRow.key == key
+        )
+    )
+    review = agreement.effective.review.next if agreement.effective else None
+    if row is None:
+        row = AgreementRow(
+            organisation_id=principal.organisation_id,
+            key=key,
+            customer=agreement.parties.customer.id if agreement.parties else None,
+            title=agreement.overview.title,
+            parent=agreement.parent,
+            review_next=review.isoformat() if review else None,
+            created_at=now(),
+        )
+        session.add(row)
+        session.flush()
+        previous = None
+    else:
+        previous = session.scalar(
+            select(AgreementVersion)
+            .where(AgreementVersion.agreement_id == row.id)
+            .order_by(AgreementVersion.number.desc())
+            .limit(1)
+        )
+        if previous is not None and previous.source == text:
+            return Uploaded(row, previous, created=False)
+        row.title = agreement.overview.title
+        row.customer = agreement.parties.customer.id if agreement.parties else row.customer
+        row.review_next = review.isoformat() if review else None
+    changes: list[dict[str, Any]] = []
+    if previous is not None:
+        before = resolved_version(session, principal.organisation_id, previous)
+        changes = [_change_json(c) for c in diff_agreements(before, agreement)]
+    version = AgreementVersion(
+        agreement_id=row.id,
+        number=(previous.number + 1) if previous is not None else 1,
+        label=agreement.version,
+        source=text,
+        in_force_from=in_force_from,
+        changes=changes,
+        uploaded_at=now(),
+    )
+    session.add(version)
+    session.flush()
+    return Uploaded(row, version, created=True)
+
+
+def _change_json(change: ChangeEntry) -> dict[str, Any]:
+    return {
+        "section": change.section,
+        "item": change.item,
+        "kind": change.kind,
+        "field": change.field,
+        "before": change.before,
+        "after": change.after,
+        "text": str(change),
+    }
+
+
+def resolved_version(
+    session: Session, organisation_id: int, version: AgreementVersion
+) -> Agreement:
+    """A stored version as a resolved Agreement (cached by version and parents' versions)."""
+    others = _latest_sources(session, organisation_id)
+    parents = tuple(sorted((key, vid, text) for key, (vid, text) in others.items()))
+    if "parent:" not in version.source:
+        parents = ()
+    return _resolved(version.id, version.source, parents)
+
+
+def visible(session: Session, principal: Principal) -> list[AgreementRow]:
+    rows = session.scalars(
+        select(AgreementRow)
+        .where(AgreementRow.organisation_id == principal.organisation_id)
+        .order_by(AgreementRow.key)
+    ).all()
+    return [row for row in rows if principal.sees(row.customer)]
+
+
+def find(session: Session, principal: Principal, key: str) -> AgreementRow:
+    row = session.scalar(
+        select(AgreementRow).where(
+            AgreementRow.organisation_id == principal.organisation_id, AgreementRow.key == key
+        )
+    )
+    if row is None or not principal.sees(row.customer):
+        raise NotFoundError(f"no agreement {key!r}", "agreement")
+    return row
+
+
+def versions(session: Session, row: AgreementRow) -> Sequence[AgreementVersion]:
+    return session.scalars(
+        select(AgreementVersion)
+        .where(AgreementVersion.agreement_id == row.id)
+        .order_by(AgreementVersion.number)
+    ).all()
+
+
+def version(session: Session, row: AgreementRow, number: int | None = None) -> AgreementVersion:
+    """A version by number, or the newest."""
+    query = select(AgreementVersion).where(AgreementVersion.agreement_id == row.id)
+    if number is None:
+        query = query.order_by(AgreementVersion.number.desc()).limit(1)
+    else:
+        query = query.where(AgreementVersion.number == number)
+    found = session.scalar(query)
+    if found is None:
+        raise NotFoundError(f"agreement {row.key!r} has no version {number}", "version")
+    return found
+
+
+def diff(
+    session: Session, principal: Principal, row: AgreementRow, old: int, new: int
+) -> list[dict[str, Any]]:
+    before = resolved_version(session, principal.organisation_id, version(session, row, old))
+    after = resolved_version(session, principal.organisation_id, version(session, row, new))
+    return [_change_json(c) for c in diff_agreements(before, after)]
+
+
+def in_force(
+    session: Session, organisation_id: int, customer: str | None = None
+) -> list[tuple[AgreementRow, Agreement, list[tuple[datetime, Agreement]]]]:
+    """Every agreement with ticket objectives that a ticket of ``customer`` falls under.
+
+    Each comes with its first version and the later versions' (instant, agreement) changes,
+    for the clock engine to switch at those instants; a version without an instant is in force
+    from its upload.
+    """
+    found = []
+    rows = session.scalars(
+        select(AgreementRow).where(AgreementRow.organisation_id == organisation_id)
+    ).all()
+    for row in rows:
+        if row.customer is not None and customer is not None and row.customer != customer:
+            continue
+        stored = versions(session, row)
+        if not stored:
+            continue
+        resolved = [(v, resolved_version(session, organisation_id, v)) for v in stored]
+        first = resolved[0][1]
+        changes = [(v.in_force_from or v.uploaded_at, agreement) for v, agreement in resolved[1:]]
+        found.append((row, first, changes))
+    return found

@@ -1,0 +1,40 @@
+"""Errors of the service's use cases, each with the HTTP status the API answers with."""
+
+from __future__ import annotations
+
+from accord.core.errors import AccordError
+
+
+class ServiceError(AccordError):
+    """A request that cannot be done as asked; ``field`` names the offending part."""
+
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFoundError(ServiceError):
+    """Nothing by that id, or nothing this key may see (another tenant's id looks the same)."""
+
+    status = 404
+
+
+class ForbiddenError(ServiceError):
+    """The key's role does not allow this."""
+
+    status = 403
+
+
+class UnauthorizedError(ServiceError):
+    """No key, or a key that is unknown or revoked."""
+
+    status = 401
+
+
+class InvalidError(ServiceError):
+    """The request's content is wrong; nothing was written."""
+
+    status = 422

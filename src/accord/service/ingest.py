@@ -1,0 +1,258 @@
+"""Ingest: ticket events and other observations, idempotent by id, all or nothing.
+
+A batch is checked whole before anything is written: one bad item rejects the batch with a
+message naming the item and field, and nothing is stored. Items whose id was stored before
+(a retried request, a duplicate in the batch) are counted as duplicates and change nothing.
+Events may arrive in any order: clocks are recomputed from the set of a ticket's events.
+Outages and maintenance windows may be sent again under their id with new content (an
+outage's end, once known); every other kind is append-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from accord.core.errors import AccordError
+from accord.io.data import RECORD_KINDS, read_record
+from accord.service.errors import InvalidError, NotFoundError
+from accord.service.tenants import Principal, now
+from accord.store.schema import EventRow, RecordRow, TicketRow
+
+Key = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Value = Annotated[str, StringConstraints(max_length=4000)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+MAX_BATCH = 50_000
+
+
+class EventIn(BaseModel):
+    """A ticket event as sent to the API (the JSON Lines format of ``accord clocks``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Id = Field(description="Unique within the organisation; a resent id counts once.")
+    ticket: Id
+    at: AwareDatetime = Field(description="ISO 8601 with a UTC offset.")
+    kind: Literal["created", "updated", "comment", "resolved", "reopened", "closed"]
+    fields: dict[Key, Value] = Field(
+        default_factory=dict,
+        max_length=200,
+        description="The ticket's fields set by this event: status, priority, customer...",
+    )
+    author: Literal["agent", "customer", "third_party"] | None = None
+    public: bool = True
+
+
+class RecordIn(BaseModel):
+    """An outage, maintenance window, probe sample, request count or measurement.
+
+    The columns are those of a data folder's files (see ``accord report --data``), plus ``id``.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    id: Id
+    customer: Key | None = None
+
+
+@dataclass
+class Ingested:
+    received: int
+    stored: int
+    duplicates: int
+    tickets: list[str] = field(default_factory=list)
+
+
+def _insert(session: Session, table: Any) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL and SQLite alike)."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
+
+
+def _customer_of(principal: Principal, fields: dict[str, str], where: str) -> str | None:
+    customer = fields.get("customer")
+    if principal.customer is None:
+        return customer
+    if customer is not None and customer != principal.customer:
+        raise InvalidError(
+            f"{where}: customer {customer!r}: this key may only send data of customer "
+            f"{principal.customer!r}",
+            f"{where}.fields.customer",
+        )
+    return principal.customer
+
+
+def ingest_events(session: Session, principal: Principal, events: Sequence[EventIn]) -> Ingested:
+    """Store a batch of ticket events; the touched tickets are marked for recomputation."""
+    principal.require("ingest")
+    if len(events) > MAX_BATCH:
+        raise InvalidError(f"{len(events):,} events in one batch; at most {MAX_BATCH:,}")
+    received_at = now()
+    rows: dict[str, dict[str, Any]] = {}
+    customers: dict[str, str | None] = {}
+    for number, event in enumerate(events):
+        if event.id in rows:
+            continue
+        customer = _customer_of(principal, event.fields, f"events[{number}]")
+        if customers.get(event.ticket) is None:
+            customers[event.ticket] = customer
+        rows[event.id] = {
+            "organisation_id": principal.organisation_id,
+            "event_id": event.id,
+            "ticket": event.ticket,
+            "customer": customer,
+            "at": event.at,
+            "kind": event.kind,
+            "fields": dict(event.fields),
+            "author": event.author,
+            "public": event.public,
+            "received_at": received_at,
+        }
+    _check_ticket_owners(session, principal, customers)
+    if not rows:
+        return Ingested(len(events), 0, len(events))
+    statement = (
+        _insert(session, EventRow)
+        .on_conflict_do_nothing(index_elements=["organisation_id", "event_id"])
+        .returning(EventRow.ticket)
+    )
+    stored = session.execute(statement, list(rows.values())).scalars().all()
+    touched = sorted(set(stored))
+    mark_dirty(session, principal.organisation_id, {t: customers[t] for t in touched})
+    return Ingested(len(events), len(stored), len(events) - len(stored), touched)
+
+
+def _check_ticket_owners(
+    session: Session, principal: Principal, customers: dict[str, str | None]
+) -> None:
+    """A customer-scoped key cannot add events to another customer's ticket."""
+    if principal.customer is None or not customers:
+        return
+    for chunk in _chunks(sorted(customers), 1000):
+        owned = session.execute(
+            select(TicketRow.ticket, TicketRow.customer).where(
+                TicketRow.organisation_id == principal.organisation_id,
+                TicketRow.ticket.in_(chunk),
+            )
+        ).all()
+        for ticket, customer in owned:
+            if customer is not None and customer != principal.customer:
+                raise NotFoundError(f"no ticket {ticket!r} for this key", "ticket")
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def mark_dirty(session: Session, organisation_id: int, tickets: dict[str, str | None]) -> None:
+    """Record that these tickets' clocks must be recomputed (by the request or a worker)."""
+    if not tickets:
+        return
+    moment = now()
+    statement = _insert(session, TicketRow)
+    statement = statement.on_conflict_do_update(
+        index_elements=["organisation_id", "ticket"],
+        set_={"dirty": True, "changed_at": moment},
+    )
+    session.execute(
+        statement,
+        [
+            {
+                "organisation_id": organisation_id,
+                "ticket": ticket,
+                "customer": customer,
+                "dirty": True,
+                "changed_at": moment,
+            }
+            for ticket, customer in tickets.items()
+        ],
+    )
+    # a ticket first seen without its customer gets it from a later event that names it
+    for ticket, customer in tickets.items():
+        if customer is None:
+            continue
+        row = session.scalar(
+            select(TicketRow).where(
+                TicketRow.organisation_id == organisation_id, TicketRow.ticket == ticket
+            )
+        )
+        if row is not None and row.customer is None:
+            row.customer = customer
+
+
+RecordKind = Literal["outage", "maintenance", "probe", "requests", "measurement"]
+_UPDATABLE = frozenset({"outage", "maintenance"})
+
+
+def _record_at(kind: str, value: Any) -> tuple[datetime, str | None]:
+    at = getattr(value, "start", None) or value.at
+    service = getattr(value, "service", None) or getattr(value, "source", None)
+    return at, service
+
+
+def ingest_records(
+    session: Session, principal: Principal, kind: str, records: Sequence[RecordIn]
+) -> Ingested:
+    """Store a batch of observations of one kind (see :data:`accord.io.data.RECORD_KINDS`)."""
+    principal.require("ingest")
+    if kind not in RECORD_KINDS:
+        raise NotFoundError(f"unknown kind of data {kind!r}", "kind")
+    if len(records) > MAX_BATCH:
+        raise InvalidError(f"{len(records):,} records in one batch; at most {MAX_BATCH:,}")
+    received_at = now()
+    rows: dict[str, dict[str, Any]] = {}
+    for number, record in enumerate(records):
+        payload = record.model_dump(mode="json", exclude_none=True)
+        where = f"{kind}[{number}]"
+        customer = payload.pop("customer", None)
+        if principal.customer is not None:
+            if customer not in (None, principal.customer):
+                raise InvalidError(
+                    f"{where}: customer {customer!r}: this key may only send data of customer "
+                    f"{principal.customer!r}",
+                    f"{where}.customer",
+                )
+            customer = principal.customer
+        try:
+            value = read_record(kind, payload, where)
+        except AccordError as error:
+            raise InvalidError(str(error), where) from None
+        at, service = _record_at(kind, value)
+        rows.setdefault(
+            record.id,
+            {
+                "organisation_id": principal.organisation_id,
+                "kind": kind,
+                "record_id": record.id,
+                "customer": customer,
+                "service": service,
+                "at": at,
+                "payload": payload,
+                "received_at": received_at,
+            },
+        )
+    if not rows:
+        return Ingested(len(records), 0, len(records))
+    statement = _insert(session, RecordRow)
+    keys = ["organisation_id", "kind", "record_id"]
+    if kind in _UPDATABLE:
+        statement = statement.on_conflict_do_update(
+            index_elements=keys,
+            set_={"payload": statement.excluded.payload, "at": statement.excluded.at},
+            # never over another customer's record that happens to share the id
+            where=RecordRow.customer.is_not_distinct_from(statement.excluded.customer),
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    stored = session.execute(statement.returning(RecordRow.record_id), list(rows.values()))
+    count = len(stored.scalars().all())
+    return Ingested(len(records), count, len(records) - count)

@@ -1,0 +1,160 @@
+"""Notifications: due items become deliveries, and deliveries are sent.
+
+Webhooks are POSTed as JSON, signed like Stripe's: ``Accord-Signature: t=<unix>,v1=<hex>``
+where ``<hex>`` is HMAC-SHA256 of ``<unix>.<body>`` under the webhook's secret. Every
+delivery carries its id (``Accord-Delivery`` header, e-mail ``Message-ID``): a worker killed
+mid-send leaves the delivery to another worker after its lease, which sends it again with
+the same id, so a receiver that drops ids it has seen gets each notification exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import smtplib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from accord.settings import Settings
+from accord.store.schema import Delivery, DueItem, Organisation, Webhook
+
+WEBHOOK_CHANNELS = frozenset({"webhook", "sms", "chat"})
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The ``Accord-Signature`` header of a body sent at ``timestamp``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify(secret: str, header: str, body: bytes, tolerance: float = 300.0) -> bool:
+    """Whether a received body is genuine and fresh (for receivers, and the tests)."""
+    try:
+        parts = dict(part.split("=", 1) for part in header.split(","))
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(time.time() - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), header)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try: 10 s, 20 s, 40 s ... at most an hour."""
+    return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def fire(session: Session, item: DueItem, moment: datetime) -> int:
+    """Turn one due item into its deliveries, once: returns how many, 0 if another worker won."""
+    won = session.execute(
+        update(DueItem)
+        .where(DueItem.id == item.id, DueItem.status == "pending")
+        .values(status="fired", fired_at=moment, updated_at=moment)
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        return 0
+    slug = session.scalar(select(Organisation.slug).where(Organisation.id == item.organisation_id))
+    payload: dict[str, Any] = {
+        "type": "review" if item.subject == "review" else "escalation",
+        "organisation": slug,
+        "subject": item.subject,
+        "customer": item.customer,
+        "agreement": item.agreement,
+        "objective": item.objective,
+        "cycle": item.cycle,
+        "level": item.level,
+        "at": item.at,
+        "due_at": item.due_at.isoformat() if item.due_at else None,
+        "notify": list(item.notify),
+        "channels": list(item.channels),
+    }
+    targets: list[tuple[str, str]] = []
+    if "email" in item.channels:
+        targets += [("email", address) for address in item.notify if "@" in address]
+    if WEBHOOK_CHANNELS & set(item.channels) or not targets:
+        hooks = session.scalars(
+            select(Webhook).where(Webhook.organisation_id == item.organisation_id)
+        ).all()
+        targets += [("webhook", str(hook.id)) for hook in hooks]
+    for channel, target in dict.fromkeys(targets):
+        session.add(
+            Delivery(
+                organisation_id=item.organisation_id,
+                due_item_id=item.id,
+                channel=channel,
+                target=target,
+                payload=payload,
+                status="pending",
+                attempts=0,
+                next_attempt_at=moment,
+            )
+        )
+    session.flush()
+    return len(targets)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    error: str | None = None
+
+
+Sender = Callable[[Session, Delivery, Settings], Outcome]
+
+
+def _subject(payload: dict[str, Any]) -> str:
+    if payload["type"] == "review":
+        return f"Review due: agreement {payload['agreement']} ({payload['at']})"
+    return (
+        f"SLA {payload['at']}: ticket {payload['subject']}, objective {payload['objective']} "
+        f"({payload['agreement']})"
+    )
+
+
+def send_email(delivery: Delivery, settings: Settings) -> Outcome:
+    if settings.smtp_host is None:
+        return Outcome(False, "no SMTP server configured (ACCORD_SMTP_HOST)")
+    message = EmailMessage()
+    message["From"] = settings.smtp_sender
+    message["To"] = delivery.target
+    message["Subject"] = _subject(delivery.payload)
+    message["Message-ID"] = f"<delivery-{delivery.id}@accord>"
+    message.set_content(json.dumps(delivery.payload, indent=2, sort_keys=True))
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls()
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, settings.smtp_password or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        return Outcome(False, f"SMTP: {error}")
+    return Outcome(True)
+
+
+def send_webhook(hook: Webhook, delivery: Delivery, settings: Settings) -> Outcome:
+    body = json.dumps({"delivery": delivery.id, **delivery.payload}, sort_keys=True).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "Accord-Delivery": str(delivery.id),
+        "Accord-Signature": sign(hook.secret, int(time.time()), body),
+        "User-Agent": "Accord",
+    }
+    try:
+        response = httpx.post(
+            hook.url, content=body, headers=headers, timeout=settings.webhook_timeout
+        )
+    except httpx.HTTPError as error:
+        return Outcome(False, f"POST {hook.url}: {error}")
+    if response.status_code >= 300:
+        return Outcome(False, f"POST {hook.url}: HTTP {response.status_code}")
+    return Outcome(True)

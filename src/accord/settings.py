@@ -1,0 +1,39 @@
+"""Settings of the service, from ``ACCORD_*`` environment variables (read at the edge only)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of ``accord serve`` and ``accord worker``; see the README's table."""
+
+    model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///accord.db",
+        description="SQLAlchemy URL: SQLite file (default) or postgresql+psycopg://...",
+    )
+    host: str = Field("127.0.0.1", description="Address `accord serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `accord serve` listens on.")
+    demo: bool = Field(True, description="Load the demo organisation into an empty database.")
+    worker: bool = Field(True, description="Run a worker inside `accord serve`.")
+    worker_interval: float = Field(1.0, gt=0, description="Seconds between a worker's polls.")
+    lease_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="How long a claimed item stays with its worker before another "
+        "may take it over (a worker killed mid-send loses its claim after this).",
+    )
+    refresh_inline_limit: int = Field(
+        50, ge=0, description="Tickets an ingest request recomputes itself; more go to workers."
+    )
+    webhook_timeout: float = Field(10.0, gt=0, description="Seconds a webhook POST may take.")
+    max_attempts: int = Field(8, ge=1, description="Deliveries tried this often before failing.")
+    smtp_host: str | None = Field(None, description="SMTP server for e-mail (none: no e-mail).")
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_sender: str = "accord@localhost"

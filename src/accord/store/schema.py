@@ -1,0 +1,269 @@
+"""The tables. Rules live in core; these only hold what was said and what was computed.
+
+Agreements are stored per version with their change log. Ticket events and the other
+observations (outages, maintenance, probe samples, request counts, measurements) are
+append-only and unique by their id within an organisation, so a retried ingest never
+double-counts. Ticket clocks and due items are derived: they can always be recomputed from
+the events and the agreements.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite has no integer autoincrement on BIGINT primary keys; PostgreSQL wants BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Instant(TypeDecorator[datetime]):
+    """An aware instant stored as UTC (SQLite keeps no offset; PostgreSQL's timestamptz does)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive instant {value.isoformat()}: expected an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: Instant(), dict[str, Any]: JSON()}
+
+
+class Organisation(Base):
+    """A provider: it owns agreements, keys, webhooks and everything ingested under them."""
+
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class ApiKey(Base):
+    """A key, stored as its SHA-256 digest: the key itself is shown once, at creation."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    customer: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class AgreementRow(Base):
+    """One agreement of an organisation; its text lives in its versions."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (UniqueConstraint("organisation_id", "key"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    customer: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(500))
+    parent: Mapped[str | None] = mapped_column(String(64))
+    review_next: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+
+
+class AgreementVersion(Base):
+    """One uploaded version: its YAML as written, when it comes into force, what it changed."""
+
+    __tablename__ = "agreement_versions"
+    __table_args__ = (UniqueConstraint("agreement_id", "number"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(Text)
+    in_force_from: Mapped[datetime | None]
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    uploaded_at: Mapped[datetime]
+
+
+class EventRow(Base):
+    """A ticket event as received (append-only, unique by id within the organisation)."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "event_id"),
+        Index("ix_ticket_events_ticket", "organisation_id", "ticket"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    event_id: Mapped[str] = mapped_column(String(200))
+    ticket: Mapped[str] = mapped_column(String(200))
+    customer: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    author: Mapped[str | None] = mapped_column(String(16))
+    public: Mapped[bool] = mapped_column(Boolean)
+    received_at: Mapped[datetime]
+
+
+class RecordRow(Base):
+    """An outage, maintenance window, probe sample, request count or measurement."""
+
+    __tablename__ = "records"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "kind", "record_id"),
+        Index("ix_records_lookup", "organisation_id", "kind", "at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[str] = mapped_column(String(200))
+    customer: Mapped[str | None] = mapped_column(String(64))
+    service: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime]
+
+
+class TicketRow(Base):
+    """A ticket seen by ingest; ``dirty`` until its clocks and due items are recomputed."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (UniqueConstraint("organisation_id", "ticket"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    ticket: Mapped[str] = mapped_column(String(200))
+    customer: Mapped[str | None] = mapped_column(String(64))
+    dirty: Mapped[bool] = mapped_column(Boolean, index=True)
+    changed_at: Mapped[datetime]
+    refreshed_at: Mapped[datetime | None]
+
+
+class ClockRow(Base):
+    """A ticket's clock as last computed, for the at-risk and breached lists."""
+
+    __tablename__ = "ticket_clocks"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "ticket", "agreement", "objective", "cycle"),
+        Index("ix_ticket_clocks_state", "organisation_id", "state", "deadline"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    ticket: Mapped[str] = mapped_column(String(200))
+    customer: Mapped[str | None] = mapped_column(String(64))
+    agreement: Mapped[str] = mapped_column(String(64))
+    objective: Mapped[str] = mapped_column(String(64))
+    metric: Mapped[str] = mapped_column(String(32))
+    cycle: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    target_seconds: Mapped[float | None] = mapped_column(Float)
+    used_seconds: Mapped[float] = mapped_column(Float)
+    deadline: Mapped[datetime | None]
+    breached_at: Mapped[datetime | None]
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    computed_at: Mapped[datetime]
+
+
+class DueItem(Base):
+    """A moment that matters: an escalation level of a clock, or an agreement's review date.
+
+    Unique per (ticket, agreement, objective, cycle, level): each notifies once. ``due_at`` is
+    null while the clock is paused (``held``); it moves when the clock resumes or a new
+    agreement version changes the target. Once ``fired``, it never changes again.
+    """
+
+    __tablename__ = "due_items"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "subject", "agreement", "objective", "cycle", "level"),
+        Index("ix_due_items_due", "status", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    subject: Mapped[str] = mapped_column(String(200))  # the ticket, or "review"
+    customer: Mapped[str | None] = mapped_column(String(64))
+    agreement: Mapped[str] = mapped_column(String(64))
+    objective: Mapped[str] = mapped_column(String(64))
+    cycle: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(Integer)
+    at: Mapped[str] = mapped_column(String(32))  # the level as written: "75%", "breach + 2h"
+    status: Mapped[str] = mapped_column(String(16))  # pending, held, fired, cancelled
+    due_at: Mapped[datetime | None]
+    notify: Mapped[list[str]] = mapped_column(JSON)
+    channels: Mapped[list[str]] = mapped_column(JSON)
+    fired_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class Webhook(Base):
+    """Where an organisation's notifications are POSTed, signed with the secret."""
+
+    __tablename__ = "webhooks"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class Delivery(Base):
+    """One notification to one recipient over one channel: the outbox a worker sends from.
+
+    Unique per (due item, channel, target). A worker claims it with a lease; a worker killed
+    mid-send loses the lease and another sends again with the same delivery id, which the
+    receiver uses to drop the duplicate (HTTP header ``Accord-Delivery``, e-mail Message-ID).
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("due_item_id", "channel", "target"),
+        Index("ix_deliveries_next", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    due_item_id: Mapped[int] = mapped_column(ForeignKey("due_items.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(2000))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]

@@ -1,0 +1,166 @@
+"""Workers: recompute tickets marked by ingest, fire due items, send deliveries.
+
+Every claim is a compare-and-set in the database, so any number of workers on any number of
+machines share the work without a coordinator. On PostgreSQL candidates are read with
+``FOR UPDATE SKIP LOCKED``, so workers never wait on each other's rows; on SQLite the single
+writer serialises them. A worker that dies holding a claim loses it when its lease ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, or_, select, update
+
+from accord.service import notify, tracking
+from accord.service.tenants import now
+from accord.settings import Settings
+from accord.store.database import Database
+from accord.store.schema import Delivery, DueItem, TicketRow, Webhook
+
+log = logging.getLogger("accord.worker")
+BATCH = 200
+
+
+@dataclass
+class Tally:
+    refreshed: int = 0
+    fired: int = 0
+    sent: int = 0
+    failed: int = 0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.refreshed or self.fired or self.sent or self.failed)
+
+
+@dataclass
+class Worker:
+    database: Database
+    settings: Settings
+    name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+    def _locked(self, query: Select[Any]) -> Select[Any]:
+        if self.database.is_postgresql:
+            return query.with_for_update(skip_locked=True)
+        return query
+
+    def refresh_dirty(self, moment: datetime) -> int:
+        """Recompute tickets that ingest marked and left to workers."""
+        done = 0
+        with self.database.session() as session:
+            rows = session.scalars(
+                self._locked(select(TicketRow).where(TicketRow.dirty.is_(True)).limit(BATCH))
+            ).all()
+            for row in rows:
+                tracking.refresh(session, row.organisation_id, row.ticket, moment)
+                done += 1
+        return done
+
+    def fire_due(self, moment: datetime) -> int:
+        """Due items whose moment has come become deliveries, each exactly once."""
+        fired = 0
+        with self.database.session() as session:
+            items = session.scalars(
+                self._locked(
+                    select(DueItem)
+                    .where(DueItem.status == "pending", DueItem.due_at <= moment)
+                    .order_by(DueItem.due_at)
+                    .limit(BATCH)
+                )
+            ).all()
+            for item in items:
+                if notify.fire(session, item, moment) or item.status == "fired":
+                    fired += 1
+        return fired
+
+    def claim(self, moment: datetime) -> list[Delivery]:
+        """Deliveries this worker will send now (leased to it)."""
+        lease = moment + timedelta(seconds=self.settings.lease_seconds)
+        claimed = []
+        with self.database.session() as session:
+            candidates = session.scalars(
+                self._locked(
+                    select(Delivery)
+                    .where(
+                        Delivery.status == "pending",
+                        Delivery.next_attempt_at <= moment,
+                        or_(Delivery.lease_until.is_(None), Delivery.lease_until < moment),
+                    )
+                    .order_by(Delivery.next_attempt_at)
+                    .limit(BATCH)
+                )
+            ).all()
+            for delivery in candidates:
+                won = session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id == delivery.id,
+                        Delivery.status == "pending",
+                        or_(Delivery.lease_until.is_(None), Delivery.lease_until < moment),
+                    )
+                    .values(claimed_by=self.name, lease_until=lease)
+                )
+                if won.rowcount == 1:  # type: ignore[attr-defined]
+                    claimed.append(delivery)
+        return claimed
+
+    def send(self, delivery: Delivery) -> notify.Outcome:
+        if delivery.channel == "email":
+            return notify.send_email(delivery, self.settings)
+        with self.database.session() as session:
+            hook = session.get(Webhook, int(delivery.target))
+        if hook is None:
+            return notify.Outcome(False, f"webhook {delivery.target} was removed")
+        return notify.send_webhook(hook, delivery, self.settings)
+
+    def settle(self, delivery: Delivery, outcome: notify.Outcome) -> None:
+        moment = now()
+        with self.database.session() as session:
+            row = session.get(Delivery, delivery.id)
+            if row is None or row.claimed_by != self.name or row.status != "pending":
+                return  # our lease ran out and another worker took it over
+            row.attempts += 1
+            row.lease_until = None
+            if outcome.ok:
+                row.status, row.sent_at, row.last_error = "sent", moment, None
+                return
+            row.last_error = outcome.error
+            if row.attempts >= self.settings.max_attempts:
+                row.status = "failed"
+            else:
+                row.next_attempt_at = moment + notify.backoff(row.attempts)
+
+    def run_once(self, moment: datetime | None = None) -> Tally:
+        """One round of every kind of work."""
+        moment = moment or now()
+        tally = Tally()
+        tally.refreshed = self.refresh_dirty(moment)
+        tally.fired = self.fire_due(moment)
+        for delivery in self.claim(moment):
+            outcome = self.send(delivery)
+            self.settle(delivery, outcome)
+            if outcome.ok:
+                tally.sent += 1
+            else:
+                tally.failed += 1
+                log.warning("delivery %s: %s", delivery.id, outcome.error)
+        return tally
+
+    def run(self, stop: threading.Event) -> None:
+        """Work until ``stop`` is set, resting between rounds with nothing to do."""
+        log.info("worker %s started", self.name)
+        while not stop.is_set():
+            try:
+                busy = self.run_once().busy
+            except Exception:  # a bad round must not kill the worker; it is logged and retried
+                log.exception("worker round failed")
+                busy = False
+            if not busy:
+                stop.wait(self.settings.worker_interval)
