@@ -1,0 +1,43 @@
+"""Agreements the service tests upload."""
+
+DESK = """
+id: desk
+version: "1"
+overview: {title: Support desk}
+parties:
+  customer: {id: acme-corp, name: ACME}
+  provider: {id: us, name: Us}
+effective: {start: 2026-01-01, review: {next: 2027-03-01, owner: owner@us.example}}
+objectives:
+  - id: response
+    metric: first_response
+    within: 1h
+    target: 90%
+    calendar: 24x7
+  - id: resolution
+    metric: resolution
+    within: 4h
+    target: 90%
+    calendar: 24x7
+    clock:
+      pause: [{when: {status: [Waiting on customer]}, reason: customer}]
+      stop: {status: [Resolved]}
+escalation:
+  - objectives: [resolution]
+    levels:
+      - {at: 50%, notify: [lead@us.example], channels: [webhook]}
+      - {at: breach, notify: [manager@us.example], channels: [email, webhook]}
+"""
+
+DESK_V2 = DESK.replace('version: "1"', 'version: "2"').replace("within: 4h", "within: 8h")
+
+OTHER = """
+id: globex-desk
+version: "1"
+overview: {title: Globex desk}
+parties:
+  customer: {id: globex-retail, name: Globex Retail}
+  provider: {id: globex, name: Globex}
+objectives:
+  - {id: response, metric: first_response, within: 2h, target: 95%, calendar: 24x7}
+"""

@@ -1,0 +1,152 @@
+"""Tenants kept apart: another organisation's or customer's ids answer 404, never data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.service.agreements import DESK, OTHER
+from tests.service.conftest import Tenant
+from tests.service.test_api import YAML, ticket, upload
+
+# every read endpoint that names one of acme's things
+ACME_THINGS = [
+    "/v1/agreements/desk",
+    "/v1/agreements/desk/versions/1",
+    "/v1/agreements/desk/diff?from=1&to=1",
+    "/v1/agreements/desk/reports/2026-10",
+    "/v1/agreements/desk/attainment",
+    "/v1/tickets/A1",
+]
+
+
+@pytest.fixture
+def two_tenants(client: TestClient, acme: Tenant, globex: Tenant) -> tuple[Tenant, Tenant]:
+    assert upload(client, acme).status_code == 201
+    assert upload(client, globex, OTHER).status_code == 201
+    opened = datetime.now(UTC) - timedelta(minutes=5)
+    client.post("/v1/events", json=ticket("A1", opened), headers=acme.headers)
+    client.post("/v1/events", json=ticket("G1", opened, "globex-retail"), headers=globex.headers)
+    return acme, globex
+
+
+@pytest.mark.parametrize("path", ACME_THINGS)
+def test_another_organisation_gets_404(
+    client: TestClient, two_tenants: tuple[Tenant, Tenant], path: str
+) -> None:
+    acme, globex = two_tenants
+    assert client.get(path, headers=acme.headers).status_code == 200
+    response = client.get(path, headers=globex.headers)
+    assert response.status_code == 404
+    assert "acme" not in response.text.lower()
+
+
+def test_lists_show_only_the_callers_own(
+    client: TestClient, two_tenants: tuple[Tenant, Tenant]
+) -> None:
+    acme, globex = two_tenants
+    assert [
+        a["agreement"] for a in client.get("/v1/agreements", headers=globex.headers).json()
+    ] == ["globex-desk"]
+    for path in ("/v1/clocks/at-risk?within=8h", "/v1/clocks/breached", "/v1/keys", "/v1/webhooks"):
+        body = client.get(path, headers=globex.headers).json()
+        assert "A1" not in str(body) and "acme" not in str(body).lower(), path
+
+
+def test_the_same_event_id_in_two_organisations_is_two_events(
+    client: TestClient, two_tenants: tuple[Tenant, Tenant]
+) -> None:
+    acme, globex = two_tenants
+    same = ticket("A1", datetime.now(UTC), "globex-retail")
+    assert client.post("/v1/events", json=same, headers=globex.headers).json()["stored"] == 1
+    assert client.get("/v1/tickets/A1", headers=acme.headers).json()["customer"] == "acme-corp"
+
+
+def test_roles(client: TestClient, acme: Tenant) -> None:
+    upload(client, acme)
+    reader = acme.key_for("read")
+    ingester = acme.key_for("ingest")
+    event = ticket("R1", datetime.now(UTC))
+    assert client.post("/v1/events", json=event, headers=reader).status_code == 403
+    assert client.post("/v1/events", json=event, headers=ingester).status_code == 200
+    assert client.get("/v1/tickets/R1", headers=reader).status_code == 200
+    assert (
+        client.post("/v1/agreements", content=DESK, headers={**ingester, **YAML}).status_code == 403
+    )
+    assert client.post("/v1/keys", json={"role": "read"}, headers=ingester).status_code == 403
+    assert client.get("/v1/keys", headers=reader).status_code == 403
+
+
+def test_keys_are_shown_once_stored_hashed_and_revocable(
+    client: TestClient, acme: Tenant, database: object
+) -> None:
+    created = client.post(
+        "/v1/keys", json={"role": "read", "name": "grafana"}, headers=acme.headers
+    )
+    assert created.status_code == 201
+    key = created.json()["key"]
+    listed = client.get("/v1/keys", headers=acme.headers).json()
+    assert key not in str(listed)
+    assert {k["name"] for k in listed} == {"", "grafana"}
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.get("/v1/agreements", headers=headers).status_code == 200
+    assert (
+        client.delete(f"/v1/keys/{created.json()['id']}", headers=acme.headers).status_code == 204
+    )
+    assert client.get("/v1/agreements", headers=headers).status_code == 401
+    for bad in (
+        {},
+        {"Authorization": "Bearer nope"},
+        {"Authorization": "Basic abc"},
+        {"Authorization": f"Bearer {key[:-2]}xx"},
+    ):
+        response = client.get("/v1/agreements", headers=bad)
+        assert response.status_code == 401
+        assert response.json()["error"]["message"]
+
+
+def test_another_organisations_key_cannot_be_revoked(
+    client: TestClient, two_tenants: tuple[Tenant, Tenant]
+) -> None:
+    acme, globex = two_tenants
+    acme_keys = client.get("/v1/keys", headers=acme.headers).json()
+    response = client.delete(f"/v1/keys/{acme_keys[0]['id']}", headers=globex.headers)
+    assert response.status_code == 404
+    assert client.get("/v1/agreements", headers=acme.headers).status_code == 200
+
+
+def test_customer_scoped_key_sees_only_its_customer(client: TestClient, acme: Tenant) -> None:
+    upload(client, acme)
+    upload(client, acme, OTHER)  # the same provider serves another customer too
+    opened = datetime.now(UTC) - timedelta(minutes=5)
+    client.post(
+        "/v1/events",
+        json=[*ticket("C1", opened), *ticket("C2", opened, "globex-retail")],
+        headers=acme.headers,
+    )
+    customer = acme.key_for("read", customer="globex-retail")
+    assert [a["agreement"] for a in client.get("/v1/agreements", headers=customer).json()] == [
+        "globex-desk"
+    ]
+    assert client.get("/v1/tickets/C2", headers=customer).status_code == 200
+    assert client.get("/v1/tickets/C1", headers=customer).status_code == 404
+    assert client.get("/v1/agreements/desk/reports/2026-10", headers=customer).status_code == 404
+    breached = client.get("/v1/clocks/at-risk?within=8h", headers=customer).json()
+    assert {c["ticket"] for c in breached} == {"C2"}
+
+
+def test_customer_scoped_ingest_cannot_write_for_another_customer(
+    client: TestClient, acme: Tenant
+) -> None:
+    upload(client, acme)
+    opened = datetime.now(UTC)
+    client.post("/v1/events", json=ticket("X1", opened), headers=acme.headers)
+    theirs = acme.key_for("ingest", customer="globex-retail")
+    wrong = client.post("/v1/events", json=ticket("X2", opened, "acme-corp"), headers=theirs)
+    assert wrong.status_code == 422
+    hijack = [{"id": "X1-9", "ticket": "X1", "at": opened.isoformat(), "kind": "resolved"}]
+    assert client.post("/v1/events", json=hijack, headers=theirs).status_code == 404
+    own = client.post("/v1/events", json=ticket("X3", opened, "globex-retail"), headers=theirs)
+    assert own.json()["stored"] == 1
