@@ -133,7 +133,8 @@ def test_levels_fall_due_after_their_share_of_business_time(opened: int) -> None
     (clock,) = ticket_clocks(events, chosen.objectives, calendars, start)
     (lower,) = [d for d in escalation_moments(clock, chosen, calendars, start) if d.at == "50%"]
     (breach,) = [d for d in escalation_moments(clock, chosen, calendars, start) if d.at == "breach"]
-    assert lower.due is not None and breach.due is not None
+    assert lower.due is not None
+    assert breach.due is not None
     assert lower.due <= breach.due
     office = calendars["office"]
     assert office.elapsed(start, breach.due) == timedelta(hours=4)
