@@ -45,6 +45,7 @@ class Worker:
     database: Database
     settings: Settings
     name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    batch: int = BATCH  # items claimed at once: smaller spreads work across more workers
 
     def _locked(self, query: Select[Any]) -> Select[Any]:
         if self.database.is_postgresql:
@@ -56,7 +57,7 @@ class Worker:
         done = 0
         with self.database.session() as session:
             rows = session.scalars(
-                self._locked(select(TicketRow).where(TicketRow.dirty.is_(True)).limit(BATCH))
+                self._locked(select(TicketRow).where(TicketRow.dirty.is_(True)).limit(self.batch))
             ).all()
             for row in rows:
                 tracking.refresh(session, row.organisation_id, row.ticket, moment)
@@ -72,7 +73,7 @@ class Worker:
                     select(DueItem)
                     .where(DueItem.status == "pending", DueItem.due_at <= moment)
                     .order_by(DueItem.due_at)
-                    .limit(BATCH)
+                    .limit(self.batch)
                 )
             ).all()
             for item in items:
@@ -94,7 +95,7 @@ class Worker:
                         or_(Delivery.lease_until.is_(None), Delivery.lease_until < moment),
                     )
                     .order_by(Delivery.next_attempt_at)
-                    .limit(BATCH)
+                    .limit(self.batch)
                 )
             ).all()
             for delivery in candidates:

@@ -1,0 +1,362 @@
+"""Escalations and notifications: due items fire once, signed webhooks, e-mail, retries,
+several workers, a worker killed mid-send; paused clocks and new versions move due items."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text
+
+from accord.api import create_app
+from accord.service.notify import verify
+from accord.settings import Settings
+from accord.store import Database
+from accord.store.schema import Base, Delivery, DueItem
+from accord.worker import Worker
+from tests.service.agreements import DESK, DESK_V2
+from tests.service.conftest import Tenant
+from tests.service.receiver import Receiver, start_receiver
+from tests.service.test_api import ticket, upload
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    found = start_receiver()
+    yield found
+    found.release.set()
+    found.server.shutdown()
+
+
+@pytest.fixture
+def hook(client: TestClient, acme: Tenant, receiver: Receiver) -> str:
+    response = client.post("/v1/webhooks", json={"url": receiver.url}, headers=acme.headers)
+    assert response.status_code == 201
+    return str(response.json()["secret"])
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    box = Mailbox()
+    with socket.socket() as probe:  # a free port for the SMTP server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+def due_items(database: Database, subject: str | None = None) -> list[DueItem]:
+    with database.session() as session:
+        query = select(DueItem).order_by(DueItem.subject, DueItem.level)
+        if subject is not None:
+            query = query.where(DueItem.subject == subject)
+        return list(session.scalars(query).all())
+
+
+def drain(worker: Worker, moment: datetime | None = None) -> None:
+    for _ in range(20):
+        if not worker.run_once(moment).busy:
+            return
+    raise AssertionError("the worker never ran out of work")
+
+
+def test_escalations_fire_once_with_signed_webhooks_and_email(
+    client: TestClient,
+    acme: Tenant,
+    database: Database,
+    settings: Settings,
+    receiver: Receiver,
+    hook: str,
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    box, port = mailbox
+    upload(client, acme)
+    client.post(
+        "/v1/events",
+        json=ticket("T1", datetime.now(UTC) - timedelta(hours=5)),
+        headers=acme.headers,
+    )
+    items = {i.at: i for i in due_items(database, "T1")}
+    assert set(items) == {"50%", "breach"}
+    worker = Worker(
+        database, settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+    )
+    drain(worker)
+    payloads = sorted((r.payload["at"], r.payload["subject"]) for r in receiver.received)
+    assert payloads == [("50%", "T1"), ("breach", "T1")]
+    for request in receiver.received:
+        assert verify(hook, request.signature, request.body)
+        assert not verify("another secret", request.signature, request.body)
+    assert [m["To"] for m in box.messages] == ["manager@us.example"]
+    assert "T1" in box.messages[0]["Subject"]
+    drain(worker)
+    client.post(
+        "/v1/events",
+        json=[
+            {
+                "id": "T1-2",
+                "ticket": "T1",
+                "at": datetime.now(UTC).isoformat(),
+                "kind": "comment",
+                "author": "agent",
+            }
+        ],
+        headers=acme.headers,
+    )
+    drain(worker)
+    assert len(receiver.received) == 2  # nothing notifies twice
+    assert len(box.messages) == 1
+    assert {i.status for i in due_items(database, "T1")} == {"fired"}
+
+
+def test_failed_webhooks_are_retried_with_backoff(
+    client: TestClient,
+    acme: Tenant,
+    database: Database,
+    settings: Settings,
+    receiver: Receiver,
+    hook: str,
+) -> None:
+    upload(client, acme)
+    client.post(
+        "/v1/events",
+        json=ticket("T1", datetime.now(UTC) - timedelta(hours=3)),
+        headers=acme.headers,
+    )
+    receiver.status = 503
+    worker = Worker(database, settings)
+    worker.run_once()
+    with database.session() as session:
+        (delivery,) = session.scalars(select(Delivery)).all()
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    assert "503" in (delivery.last_error or "")
+    retry_at = delivery.next_attempt_at
+    assert timedelta(seconds=9) < retry_at - datetime.now(UTC) <= timedelta(seconds=10)
+    receiver.status = 200
+    worker.run_once()  # too early: nothing sent
+    assert len(receiver.received) == 1
+    worker.run_once(retry_at + timedelta(seconds=1))
+    assert len(receiver.received) == 2
+    assert len(receiver.distinct()) == 1  # the same delivery, sent again
+    with database.session() as session:
+        (delivery,) = session.scalars(select(Delivery)).all()
+    assert (delivery.status, delivery.attempts) == ("sent", 2)
+
+
+def test_paused_clock_holds_and_moves_its_due_items(
+    client: TestClient, acme: Tenant, database: Database
+) -> None:
+    upload(client, acme)
+    opened = datetime.now(UTC) - timedelta(hours=1)
+    client.post("/v1/events", json=ticket("P1", opened), headers=acme.headers)
+    before = {i.at: i.due_at for i in due_items(database, "P1")}
+    assert before["breach"] == pytest.approx(opened + timedelta(hours=4), abs=timedelta(seconds=1))
+    paused_at = opened + timedelta(minutes=30)
+    pause = {
+        "id": "P1-2",
+        "ticket": "P1",
+        "at": paused_at.isoformat(),
+        "kind": "updated",
+        "fields": {"status": "Waiting on customer"},
+    }
+    client.post("/v1/events", json=[pause], headers=acme.headers)
+    held = {i.at: (i.status, i.due_at) for i in due_items(database, "P1")}
+    assert held["breach"] == ("held", None)
+    resumed_at = paused_at + timedelta(minutes=20)
+    resume = {
+        "id": "P1-3",
+        "ticket": "P1",
+        "at": resumed_at.isoformat(),
+        "kind": "updated",
+        "fields": {"status": "In progress"},
+    }
+    client.post("/v1/events", json=[resume], headers=acme.headers)
+    moved = {i.at: (i.status, i.due_at) for i in due_items(database, "P1")}
+    assert moved["breach"][0] == "pending"
+    assert moved["breach"][1] == before["breach"] + timedelta(minutes=20)
+
+
+def test_a_new_agreement_version_moves_pending_items_and_keeps_fired_ones(
+    client: TestClient,
+    acme: Tenant,
+    database: Database,
+    settings: Settings,
+    receiver: Receiver,
+    hook: str,
+) -> None:
+    upload(client, acme)
+    opened = datetime.now(UTC) - timedelta(hours=3)
+    client.post("/v1/events", json=ticket("V1", opened), headers=acme.headers)
+    worker = Worker(database, settings)
+    drain(worker)  # 50% (2h) has fired, the breach (4h) is pending
+    assert {i.at: i.status for i in due_items(database, "V1")} == {
+        "50%": "fired",
+        "breach": "pending",
+    }
+    fired_at = next(i.due_at for i in due_items(database, "V1") if i.at == "50%")
+    version_two = upload(client, acme, DESK_V2, in_force_from=opened.isoformat())
+    assert version_two.json()["number"] == 2
+    drain(worker)  # the worker recomputes the tickets the new version governs
+    items = {i.at: i for i in due_items(database, "V1")}
+    assert items["50%"].status == "fired"
+    assert items["50%"].due_at == fired_at  # history kept
+    assert items["breach"].due_at == pytest.approx(
+        opened + timedelta(hours=8), abs=timedelta(seconds=1)
+    )
+    assert len(receiver.received) == 1
+
+
+def test_review_dates_send_reminders(
+    client: TestClient,
+    acme: Tenant,
+    database: Database,
+    settings: Settings,
+    receiver: Receiver,
+    hook: str,
+) -> None:
+    upload(client, acme, DESK.replace("next: 2027-03-01", "next: 2026-01-10"))
+    reminders = due_items(database, "review")
+    assert [(r.at, r.due_at) for r in reminders] == [
+        ("review - 30d", datetime(2025, 12, 11, tzinfo=UTC)),
+        ("review", datetime(2026, 1, 10, tzinfo=UTC)),
+    ]
+    drain(Worker(database, settings))
+    assert sorted(r.payload["at"] for r in receiver.received) == ["review", "review - 30d"]
+    assert {r.payload["type"] for r in receiver.received} == {"review"}
+
+
+def test_two_workers_share_the_work_and_notify_each_item_once(
+    client: TestClient,
+    acme: Tenant,
+    database: Database,
+    settings: Settings,
+    receiver: Receiver,
+    hook: str,
+) -> None:
+    upload(client, acme)
+    opened = datetime.now(UTC) - timedelta(hours=5)
+    events = [e for n in range(60) for e in ticket(f"W{n}", opened)]
+    client.post("/v1/events", json=events, headers=acme.headers)  # more than the inline limit
+    workers = [Worker(database, settings, name=f"w{n}", batch=10) for n in range(2)]
+    errors: list[BaseException] = []
+
+    def work(worker: Worker) -> None:
+        try:
+            drain(worker)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    drain(workers[0])
+    keys = [(r.payload["subject"], r.payload["at"]) for r in receiver.received]
+    assert len(keys) == 120  # 60 tickets x (50%, breach)
+    assert len(set(keys)) == 120
+
+
+def test_on_postgresql_a_worker_skips_rows_another_holds(
+    postgres_database: Database, receiver: Receiver
+) -> None:
+    """FOR UPDATE SKIP LOCKED: while one worker holds its claim's rows, another takes the
+    rest at once instead of waiting."""
+    database = postgres_database
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with database.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    tenant = Tenant(database, "acme")
+    settings = Settings(database_url="unused", demo=False, worker=False)
+    with TestClient(create_app(settings, database)) as client:
+        client.post("/v1/webhooks", json={"url": receiver.url}, headers=tenant.headers)
+        upload(client, tenant)
+        opened = datetime.now(UTC) - timedelta(hours=5)
+        events = [e for n in range(10) for e in ticket(f"S{n}", opened)]
+        client.post("/v1/events", json=events, headers=tenant.headers)
+    Worker(database, settings).fire_due(datetime.now(UTC))
+    with database.sessions() as holder, holder.begin():
+        held = holder.scalars(
+            select(Delivery.id).order_by(Delivery.id).limit(5).with_for_update(skip_locked=True)
+        ).all()
+        started = time.monotonic()
+        taken = Worker(database, settings, name="other", batch=100).claim(datetime.now(UTC))
+        assert time.monotonic() - started < 5
+    assert len(held) == 5
+    assert {d.id for d in taken}.isdisjoint(held)
+    assert len(taken) == 25  # 10 tickets x (webhook at 50%, webhook and e-mail at the breach) - 5
+
+
+def test_a_worker_killed_mid_send_loses_its_lease_and_nothing_twice(
+    client: TestClient,
+    acme: Tenant,
+    database: Database,
+    settings: Settings,
+    receiver: Receiver,
+    hook: str,
+) -> None:
+    upload(client, acme)
+    client.post(
+        "/v1/events",
+        json=ticket("K1", datetime.now(UTC) - timedelta(hours=3)),
+        headers=acme.headers,
+    )
+    receiver.hang.set()
+    environment = {
+        **os.environ,
+        "ACCORD_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
+        "ACCORD_LEASE_SECONDS": "2",
+        "ACCORD_WEBHOOK_TIMEOUT": "60",
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "accord.cli", "worker"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert receiver.started.wait(60), "the worker never sent"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    receiver.hang.clear()
+    receiver.release.set()
+    with database.session() as session:
+        (delivery,) = session.scalars(select(Delivery)).all()
+    assert (delivery.status, delivery.sent_at) == ("pending", None)
+    survivor = Worker(database, settings.model_copy(update={"lease_seconds": 2}))
+    survivor.run_once()  # the dead worker's lease still holds
+    assert receiver.received == []
+    time.sleep(2.1)
+    survivor.run_once()
+    assert [r.payload["subject"] for r in receiver.received] == ["K1"]
+    with database.session() as session:
+        (delivery,) = session.scalars(select(Delivery)).all()
+    assert delivery.status == "sent"
+    assert delivery.claimed_by == survivor.name
