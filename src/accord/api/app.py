@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -58,6 +58,7 @@ DATA_KINDS = {
     "measurements": "measurement",
 }
 MAX_BODY = 64 * 1024 * 1024
+MAX_ID = 2**53  # beyond any id or offset the store holds; larger ones are 422, not overflow
 
 
 class IngestResult(BaseModel):
@@ -312,7 +313,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         tags=["agreements"],
         response_class=PlainTextResponse,
     )
-    def get_version(key: str, number: int, who: Auth) -> PlainTextResponse:
+    def get_version(
+        key: str, number: Annotated[int, Path(ge=1, le=MAX_ID)], who: Auth
+    ) -> PlainTextResponse:
         """A version's YAML, exactly as uploaded."""
 
         def work(session: Any) -> str:
@@ -325,8 +328,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     def diff(
         key: str,
         who: Auth,
-        old: Annotated[int, Query(alias="from", ge=1)],
-        new: Annotated[int, Query(alias="to", ge=1)],
+        old: Annotated[int, Query(alias="from", ge=1, le=MAX_ID)],
+        new: Annotated[int, Query(alias="to", ge=1, le=MAX_ID)],
     ) -> list[dict[str, Any]]:
         """What changed from one version to another."""
 
@@ -452,7 +455,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         agreement: str | None = None,
         objective: str | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     ) -> list[dict[str, Any]]:
         """Running clocks whose deadline comes within ``within``, soonest first."""
         span = _at_most(within)
@@ -474,7 +477,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         agreement: str | None = None,
         objective: str | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     ) -> list[dict[str, Any]]:
         """Clocks past their deadline, running or stopped."""
         rows = run(
@@ -574,7 +577,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         ]
 
     @app.delete("/v1/keys/{key_id}", status_code=204, tags=["access"])
-    def revoke_key(key_id: int, who: Auth) -> Response:
+    def revoke_key(key_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Auth) -> Response:
         """Revoke a key: it stops working at once."""
         run(tenants.revoke_key, who, key_id)
         return Response(status_code=204)
@@ -617,7 +620,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return run(work)  # type: ignore[no-any-return]
 
     @app.delete("/v1/webhooks/{hook_id}", status_code=204, tags=["access"])
-    def delete_webhook(hook_id: int, who: Auth) -> Response:
+    def delete_webhook(hook_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Auth) -> Response:
         who.require("admin")
 
         def work(session: Any) -> None:

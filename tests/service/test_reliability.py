@@ -1,0 +1,124 @@
+"""Reliability of ingest: a server killed mid-batch loses no acknowledged event and writes
+no half batch; concurrent duplicate submissions count once; the OpenAPI contract holds."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from accord.store import Database
+from accord.store.schema import EventRow
+from tests.service.conftest import Tenant
+from tests.service.test_api import upload
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def batch(number: int, size: int) -> list[dict[str, object]]:
+    opened = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    return [
+        {
+            "id": f"b{number}-e{n}",
+            "ticket": f"b{number}-t{n % 50}",
+            "at": (opened + timedelta(seconds=n)).isoformat(),
+            "kind": "created" if n < 50 else "updated",
+            "fields": {"status": "New", "customer": "acme-corp"},
+        }
+        for n in range(size)
+    ]
+
+
+def test_sigkill_mid_batch_loses_no_acknowledged_event(
+    database: Database, acme: Tenant, client: TestClient
+) -> None:
+    upload(client, acme)
+    port = free_port()
+    environment = {
+        **os.environ,
+        "ACCORD_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
+        "ACCORD_DEMO": "false",
+        "ACCORD_WORKER": "false",
+        "ACCORD_REFRESH_INLINE_LIMIT": "0",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "accord.cli", "serve", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    acknowledged: list[int] = []
+    sent: list[int] = []
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+
+        def send() -> None:
+            with httpx.Client(base_url=base, headers=acme.headers, timeout=30) as http:
+                for number in range(10_000):
+                    sent.append(number)
+                    try:
+                        response = http.post("/v1/events", json=batch(number, 500))
+                    except httpx.HTTPError:
+                        return
+                    assert response.status_code == 200, response.text
+                    acknowledged.append(number)
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        while len(acknowledged) < 5:
+            time.sleep(0.01)
+        os.kill(server.pid, signal.SIGKILL)
+        sender.join(30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+        server.wait(10)
+    with database.session() as session:
+        ids = session.scalars(select(EventRow.event_id)).all()
+    per_batch = Counter(int(i.split("-")[0][1:]) for i in ids)
+    assert len(acknowledged) >= 5
+    for number in acknowledged:
+        assert per_batch[number] == 500, f"acknowledged batch {number} lost events"
+    assert set(per_batch.values()) <= {500}, "a batch was half written"
+    assert set(per_batch) <= set(sent)
+
+
+def test_concurrent_duplicate_submissions_count_once(
+    client: TestClient, acme: Tenant, database: Database
+) -> None:
+    upload(client, acme)
+    events = batch(1, 300)
+    results: list[dict[str, int]] = []
+
+    def submit() -> None:
+        results.append(client.post("/v1/events", json=events, headers=acme.headers).json())
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(r["stored"] for r in results) == 300
+    assert sum(r["duplicates"] for r in results) == 900
+    with database.session() as session:
+        assert len(session.scalars(select(EventRow.id)).all()) == 300
