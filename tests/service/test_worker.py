@@ -360,3 +360,21 @@ def test_a_worker_killed_mid_send_loses_its_lease_and_nothing_twice(
         (delivery,) = session.scalars(select(Delivery)).all()
     assert delivery.status == "sent"
     assert delivery.claimed_by == survivor.name
+
+
+def test_email_without_smtp_fails_at_once_instead_of_retrying(
+    client: TestClient, acme: Tenant, database: Database, settings: Settings
+) -> None:
+    upload(client, acme)
+    client.post(
+        "/v1/events",
+        json=ticket("M1", datetime.now(UTC) - timedelta(hours=5)),
+        headers=acme.headers,
+    )
+    drain(Worker(database, settings))
+    with database.session() as session:
+        emails = session.scalars(select(Delivery).where(Delivery.channel == "email")).all()
+    assert [(d.target, d.status, d.attempts) for d in emails] == [
+        ("manager@us.example", "failed", 1)
+    ]
+    assert "ACCORD_SMTP_HOST" in (emails[0].last_error or "")

@@ -106,6 +106,7 @@ def fire(session: Session, item: DueItem, moment: datetime) -> int:
 class Outcome:
     ok: bool
     error: str | None = None
+    permanent: bool = False  # retrying cannot help (nothing configured to send with)
 
 
 Sender = Callable[[Session, Delivery, Settings], Outcome]
@@ -122,7 +123,7 @@ def _subject(payload: dict[str, Any]) -> str:
 
 def send_email(delivery: Delivery, settings: Settings) -> Outcome:
     if settings.smtp_host is None:
-        return Outcome(False, "no SMTP server configured (ACCORD_SMTP_HOST)")
+        return Outcome(False, "no SMTP server configured (ACCORD_SMTP_HOST)", permanent=True)
     message = EmailMessage()
     message["From"] = settings.smtp_sender
     message["To"] = delivery.target

@@ -118,7 +118,7 @@ class Worker:
         with self.database.session() as session:
             hook = session.get(Webhook, int(delivery.target))
         if hook is None:
-            return notify.Outcome(False, f"webhook {delivery.target} was removed")
+            return notify.Outcome(False, f"webhook {delivery.target} was removed", permanent=True)
         return notify.send_webhook(hook, delivery, self.settings)
 
     def settle(self, delivery: Delivery, outcome: notify.Outcome) -> None:
@@ -133,7 +133,7 @@ class Worker:
                 row.status, row.sent_at, row.last_error = "sent", moment, None
                 return
             row.last_error = outcome.error
-            if row.attempts >= self.settings.max_attempts:
+            if outcome.permanent or row.attempts >= self.settings.max_attempts:
                 row.status = "failed"
             else:
                 row.next_attempt_at = moment + notify.backoff(row.attempts)
