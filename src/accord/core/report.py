@@ -80,6 +80,17 @@ class ObjectiveResult:
     margin: Decimal | None
     detail: str
     breaches: tuple[str, ...] = ()
+    budget: timedelta | None = None
+    """Downtime the target allows in the period (the error budget), for time-based availability."""
+    downtime: timedelta | None = None
+    """Downtime counted against the budget (weighted), for time-based availability."""
+
+    @property
+    def budget_left(self) -> timedelta | None:
+        """Budget minus downtime: negative once the budget is spent."""
+        if self.budget is None or self.downtime is None:
+            return None
+        return self.budget - self.downtime
 
 
 @dataclass(frozen=True)
@@ -195,7 +206,15 @@ def _judge(
             f"{format_timedelta(result.window)} in window, {format_timedelta(downtime)} down, "
             f"{format_timedelta(result.excluded)} excluded"
         )
-        return _percent_result(objective, name, shown, target, actual, detail, breaches)
+        judged = _percent_result(objective, name, shown, target, actual, detail, breaches)
+        if isinstance(target, Decimal):
+            allowed = Decimal(result.window // timedelta(microseconds=1)) * (_HUNDRED - target)
+            judged = replace(
+                judged,
+                budget=timedelta(microseconds=int(allowed / _HUNDRED)),
+                downtime=downtime,
+            )
+        return judged
     if metric in (
         "first_response",
         "next_response",
