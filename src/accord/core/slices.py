@@ -117,16 +117,117 @@ def slice_availability(
     )
 
 
+@dataclass(frozen=True)
+class SliceTable:
+    """``slice_availability`` for many services: per service, counts of slices."""
+
+    services: list[str]
+    good: npt.NDArray[np.int64]
+    bad: npt.NDArray[np.int64]
+    unknown: npt.NDArray[np.int64]
+    counted: npt.NDArray[np.int64]
+    down: npt.NDArray[np.int64]
+    slice: timedelta
+
+    def result(self, index: int) -> SliceAvailability:
+        return SliceAvailability(
+            good=int(self.good[index]),
+            bad=int(self.bad[index]),
+            unknown=int(self.unknown[index]),
+            counted=int(self.counted[index]),
+            down=int(self.down[index]),
+            slice=self.slice,
+        )
+
+    def percent(self, index: int) -> Decimal:
+        return self.result(index).percent
+
+
+def slice_availability_many(
+    services: list[str],
+    codes: npt.ArrayLike,
+    instants: npt.ArrayLike,
+    ok: npt.ArrayLike,
+    start: datetime,
+    end: datetime,
+    window: BusinessCalendar | None = None,
+    slice_length: timedelta = timedelta(minutes=1),
+    threshold: Decimal = Decimal(100),
+    unknown: Unknown = "excluded",
+    bad_run: int = 1,
+) -> SliceTable:
+    """``slice_availability`` for many services at once: probe samples with service codes
+    (indices into ``services``), UTC ``datetime64`` instants and ok flags, in any order.
+
+    Column-wise: one count of samples per (service, slice) and one of failed samples, the
+    window's open slices computed once for all services; the same figures as
+    ``slice_availability`` service by service (tests compare them)."""
+    at = np.asarray(instants)
+    at = (at if at.dtype == np.dtype("datetime64[ns]") else at.astype("datetime64[ns]")).view(
+        np.int64
+    )
+    code = np.asarray(codes)
+    passed = np.asarray(ok, dtype=bool)
+    first, last = to_nanos(start), to_nanos(end)
+    length = slice_length // timedelta(microseconds=1) * 1000
+    count = -(-(last - first) // length)
+    rows = len(services)
+    if len(at) and (int(at.min()) < first or int(at.max()) >= last):
+        inside = (at >= first) & (at < last)
+        at, code, passed = at[inside], code[inside], passed[inside]
+    # one flat index per sample: its service's row, then its slice
+    flat = code.astype(np.int64) * count
+    flat += (at - first) // length
+    total = np.bincount(flat, minlength=rows * count).reshape(rows, count)
+    failed = np.bincount(flat[~passed], minlength=rows * count).reshape(rows, count)
+    known = total > 0
+    numerator, denominator = threshold.as_integer_ratio()
+    if numerator == 100 * denominator:  # every sample must pass
+        is_good = known & (failed == 0)
+    else:  # good samples / total >= threshold / 100, in integers
+        is_good = known & ((total - failed) * 100 * denominator >= total * numerator)
+    is_bad = known & ~is_good
+    if window is None:
+        open_ = np.ones(count, dtype=bool)
+    else:
+        slice_starts = first + np.arange(count, dtype=np.int64) * length
+        ends = np.minimum(slice_starts + 1, last)
+        open_ = (
+            window.elapsed_many(
+                slice_starts.view("datetime64[ns]"), ends.view("datetime64[ns]")
+            ).view(np.int64)
+            > 0
+        )
+    down = _runs_of(is_bad, bad_run) if bad_run > 1 else is_bad
+    if unknown == "down":
+        down = down | ~known
+    counted = (known & open_) if unknown == "excluded" else np.broadcast_to(open_, known.shape)
+    return SliceTable(
+        services=services,
+        good=(is_good & open_).sum(axis=1),
+        bad=(is_bad & open_).sum(axis=1),
+        unknown=(~known & open_).sum(axis=1),
+        counted=counted.sum(axis=1),
+        down=(down & counted).sum(axis=1),
+        slice=slice_length,
+    )
+
+
 def _runs_of(flags: npt.NDArray[np.bool_], length: int) -> npt.NDArray[np.bool_]:
-    """Flags that belong to a run of at least ``length`` consecutive true flags."""
-    padded = np.concatenate(([False], flags, [False]))
-    changes = np.flatnonzero(padded[1:] != padded[:-1])
+    """Flags that belong to a run of at least ``length`` consecutive true flags (along the last
+    axis: a run never continues from one row into the next)."""
+    rows = flags.reshape(-1, flags.shape[-1])
+    padded = np.zeros((rows.shape[0], rows.shape[1] + 1), dtype=bool)
+    padded[:, :-1] = rows  # a false flag after each row ends its last run
+    line = np.concatenate(([False], padded.ravel()))
+    changes = np.flatnonzero(line[1:] != line[:-1])
     starts, stops = changes[::2], changes[1::2]
-    result = np.zeros(len(flags), dtype=bool)
-    for begin, finish in zip(starts.tolist(), stops.tolist(), strict=True):
-        if finish - begin >= length:
-            result[begin:finish] = True
-    return result
+    long = stops - starts >= length
+    marks = np.zeros(len(line), dtype=np.int64)
+    np.add.at(marks, starts[long], 1)
+    np.add.at(marks, stops[long], -1)
+    inside = np.cumsum(marks)[:-1] > 0
+    return inside.reshape(padded.shape)[:, :-1].reshape(flags.shape)
 
 
 def occurrences(good: int, total: int) -> Decimal:
