@@ -162,53 +162,68 @@ def slice_availability_many(
     Column-wise: one count of samples per (service, slice) and one of failed samples, the
     window's open slices computed once for all services; the same figures as
     ``slice_availability`` service by service (tests compare them)."""
-    at = np.asarray(instants)
-    at = (at if at.dtype == np.dtype("datetime64[ns]") else at.astype("datetime64[ns]")).view(
-        np.int64
-    )
+    at = np.asarray(instants).astype("datetime64[ns]", copy=False).view(np.int64)
     code = np.asarray(codes)
     passed = np.asarray(ok, dtype=bool)
     first, last = to_nanos(start), to_nanos(end)
     length = slice_length // timedelta(microseconds=1) * 1000
     count = -(-(last - first) // length)
     rows = len(services)
-    if len(at) and (int(at.min()) < first or int(at.max()) >= last):
-        inside = (at >= first) & (at < last)
-        at, code, passed = at[inside], code[inside], passed[inside]
+    offset = at - first
+    # one pass tells whether every sample is inside: before the start wraps to a huge unsigned
+    if len(offset) and int(offset.view(np.uint64).max()) >= last - first:
+        inside = (offset >= 0) & (offset < last - first)
+        offset, code, passed = offset[inside], code[inside], passed[inside]
     # one flat index per sample: its service's row, then its slice
-    flat = code.astype(np.int64) * count
-    flat += (at - first) // length
+    flat = np.multiply(code, count, dtype=np.int64)
+    offset //= length
+    flat += offset
+    del offset
     total = np.bincount(flat, minlength=rows * count).reshape(rows, count)
     failed = np.bincount(flat[~passed], minlength=rows * count).reshape(rows, count)
+    del flat
     known = total > 0
     numerator, denominator = threshold.as_integer_ratio()
     if numerator == 100 * denominator:  # every sample must pass
         is_good = known & (failed == 0)
     else:  # good samples / total >= threshold / 100, in integers
         is_good = known & ((total - failed) * 100 * denominator >= total * numerator)
-    is_bad = known & ~is_good
-    if window is None:
-        open_ = np.ones(count, dtype=bool)
-    else:
-        slice_starts = first + np.arange(count, dtype=np.int64) * length
-        ends = np.minimum(slice_starts + 1, last)
-        open_ = (
-            window.elapsed_many(
-                slice_starts.view("datetime64[ns]"), ends.view("datetime64[ns]")
-            ).view(np.int64)
-            > 0
+    del total, failed
+    is_bad = known ^ is_good
+    if window is None:  # every slice is open: counts per row from two or three reductions
+        known_n = np.count_nonzero(known, axis=1)
+        good_n = np.count_nonzero(is_good, axis=1)
+        bad_n = known_n - good_n
+        down_n = np.count_nonzero(_runs_of(is_bad, bad_run), axis=1) if bad_run > 1 else bad_n
+        return SliceTable(
+            services=services,
+            good=good_n,
+            bad=bad_n,
+            unknown=count - known_n,
+            counted=known_n if unknown == "excluded" else np.full(rows, count),
+            # bad slices are known, so unknown ones counted down add to them
+            down=down_n + (count - known_n) if unknown == "down" else down_n,
+            slice=slice_length,
         )
     down = _runs_of(is_bad, bad_run) if bad_run > 1 else is_bad
     if unknown == "down":
         down = down | ~known
+    slice_starts = first + np.arange(count, dtype=np.int64) * length
+    ends = np.minimum(slice_starts + 1, last)
+    open_ = (
+        window.elapsed_many(slice_starts.view("datetime64[ns]"), ends.view("datetime64[ns]")).view(
+            np.int64
+        )
+        > 0
+    )
     counted = (known & open_) if unknown == "excluded" else np.broadcast_to(open_, known.shape)
     return SliceTable(
         services=services,
-        good=(is_good & open_).sum(axis=1),
-        bad=(is_bad & open_).sum(axis=1),
-        unknown=(~known & open_).sum(axis=1),
-        counted=counted.sum(axis=1),
-        down=(down & counted).sum(axis=1),
+        good=np.count_nonzero(is_good & open_, axis=1),
+        bad=np.count_nonzero(is_bad & open_, axis=1),
+        unknown=np.count_nonzero(~known & open_, axis=1),
+        counted=np.count_nonzero(counted, axis=1),
+        down=np.count_nonzero(down & counted, axis=1),
         slice=slice_length,
     )
 
