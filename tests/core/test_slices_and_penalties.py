@@ -132,19 +132,31 @@ def test_claim_deadlines() -> None:
 
 
 @pytest.mark.parametrize(
-    ("threshold", "unknown", "bad_run", "windowed", "length"),
+    ("threshold", "unknown", "bad_run", "windowed", "length", "chunk"),
     [
-        (Decimal(100), "excluded", 1, False, 1),
-        (Decimal(50), "down", 1, True, 1),
-        (Decimal("66.7"), "up", 3, True, 5),
-        (Decimal(100), "down", 4, False, 2),
+        (Decimal(100), "excluded", 1, False, 1, None),
+        (Decimal(50), "down", 1, True, 1, 1000),
+        (Decimal("66.7"), "up", 3, True, 5, None),
+        (Decimal(100), "down", 4, False, 2, 4096),
+        (Decimal(101), "excluded", 1, False, 1, None),
     ],
 )
 def test_many_services_equal_one_at_a_time(
-    threshold: Decimal, unknown: str, bad_run: int, windowed: bool, length: int
+    threshold: Decimal,
+    unknown: str,
+    bad_run: int,
+    windowed: bool,
+    length: int,
+    chunk: int | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Random probes of five services, shuffled, some outside the period, with failure bursts
-    and gaps: the column-wise table equals ``slice_availability`` service by service."""
+    and gaps: the column-wise table equals ``slice_availability`` service by service (also
+    when its samples are taken in several steps)."""
+    from accord.core import slices
+
+    if chunk is not None:
+        monkeypatch.setattr(slices, "_CHUNK", chunk)
     rng = np.random.default_rng(int(threshold) + bad_run)
     services = ["a", "b", "c", "d", "e"]
     samples = 30_000

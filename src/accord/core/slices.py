@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -169,26 +169,25 @@ def slice_availability_many(
     length = slice_length // timedelta(microseconds=1) * 1000
     count = -(-(last - first) // length)
     rows = len(services)
-    offset = at - first
-    # one pass tells whether every sample is inside: before the start wraps to a huge unsigned
-    if len(offset) and int(offset.view(np.uint64).max()) >= last - first:
-        inside = (offset >= 0) & (offset < last - first)
-        offset, code, passed = offset[inside], code[inside], passed[inside]
-    # one flat index per sample: its service's row, then its slice
-    flat = np.multiply(code, count, dtype=np.int64)
-    offset //= length
-    flat += offset
-    del offset
-    total = np.bincount(flat, minlength=rows * count).reshape(rows, count)
-    failed = np.bincount(flat[~passed], minlength=rows * count).reshape(rows, count)
+    flat = _flat_slices(code, at, first, last, length, count)
+    if flat is None:  # some samples outside the period: leave them out
+        inside = (at >= first) & (at < last)
+        code, at, passed = code[inside], at[inside], passed[inside]
+        flat = _flat_slices(code, at, first, last, length, count)
+        assert flat is not None
+    total = np.bincount(flat, minlength=rows * count)
+    # failures are few: their slices and counts, instead of a second count over every slice
+    failed_at, failed = np.unique(flat[~passed], return_counts=True)
     del flat
-    known = total > 0
+    known = (total > 0).reshape(rows, count)
     numerator, denominator = threshold.as_integer_ratio()
-    if numerator == 100 * denominator:  # every sample must pass
-        is_good = known & (failed == 0)
-    else:  # good samples / total >= threshold / 100, in integers
-        is_good = known & ((total - failed) * 100 * denominator >= total * numerator)
-    del total, failed
+    if numerator > 100 * denominator:  # above 100%: no slice can be good
+        is_good = np.zeros_like(known)
+    else:  # a slice without failures is good; one with failures when its share still reaches
+        is_good = known.copy()
+        there = total[failed_at]
+        is_good.flat[failed_at] = (there - failed) * 100 * denominator >= there * numerator
+    del total
     is_bad = known ^ is_good
     if window is None:  # every slice is open: counts per row from two or three reductions
         known_n = np.count_nonzero(known, axis=1)
@@ -226,6 +225,37 @@ def slice_availability_many(
         down=np.count_nonzero(down & counted, axis=1),
         slice=slice_length,
     )
+
+
+_CHUNK = 1 << 18  # samples per step: the step's scratch stays in the processor's cache
+
+
+def _flat_slices(
+    code: npt.NDArray[Any],
+    at: npt.NDArray[np.int64],
+    first: int,
+    last: int,
+    length: int,
+    count: int,
+) -> npt.NDArray[np.int64] | None:
+    """Each sample's (service, slice) as one index, ``code * count + slice``; None when a sample
+    lies outside ``[first, last)``. Computed in cache-sized steps: one pass over the columns
+    instead of one per arithmetic operation."""
+    flat = np.empty(len(at), dtype=np.int64)
+    scratch = np.empty(min(_CHUNK, len(at)), dtype=np.int64)
+    span = last - first
+    for begin in range(0, len(at), _CHUNK):
+        end = min(begin + _CHUNK, len(at))
+        offset = scratch[: end - begin]
+        np.subtract(at[begin:end], first, out=offset)
+        # before the start wraps to a huge unsigned number: one check for both bounds
+        if int(offset.view(np.uint64).max()) >= span:
+            return None
+        offset //= length
+        out = flat[begin:end]
+        np.multiply(code[begin:end], count, out=out, casting="unsafe")
+        out += offset
+    return flat
 
 
 def _runs_of(flags: npt.NDArray[np.bool_], length: int) -> npt.NDArray[np.bool_]:
