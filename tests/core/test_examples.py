@@ -14,6 +14,7 @@ from accord import load_agreement
 from accord.cli import parse_period
 from accord.core.report import evaluate
 from accord.io.data import read_data
+from accord.render.report import report_csv, report_html, report_json, report_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 AGREEMENTS = ROOT / "examples" / "agreements"
@@ -168,6 +169,12 @@ def test_example_worked_by_hand(example: Example) -> None:
     assert tuple(amount for amount, _ in report.penalties) == example.penalties
     if example.claim_by is not None:
         assert report.claim_deadline == example.claim_by
+    # every renderer takes every example
+    page = report_html(report)
+    assert page.count('<tr data-objective="') >= len(report.objectives)
+    assert report_markdown(report).startswith(f"# {report.title}")
+    assert len(report_csv(report).splitlines()) == 1 + len(report.objectives)
+    assert len(report_json(report)["objectives"]) == len(report.objectives)
 
 
 def test_the_isp_penalty_over_the_year() -> None:
