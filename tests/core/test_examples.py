@@ -3,7 +3,7 @@ figures worked by hand in each data folder's README.md."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +37,7 @@ class Example:
     tier: str | None = None
     penalties: tuple[Decimal, ...] = ()
     claim_by: datetime | None = None
+    breaches: dict[str, int] = field(default_factory=dict)
 
 
 EXAMPLES = [
@@ -82,6 +83,8 @@ EXAMPLES = [
         {"prime-availability": False, "off-hours-availability": True},
         Decimal("4000.00"),
         zone="Europe/Berlin",
+        # TD-1 breaches both windows (90 and 60 minutes of it); the Saturday's TD-2 only off hours
+        breaches={"prime-availability": 1, "off-hours-availability": 2},
     ),
     Example(
         "marketing-to-sales.yaml",
@@ -167,6 +170,8 @@ def test_example_worked_by_hand(example: Example) -> None:
         assert report.settlement is not None
         assert report.settlement.amount == example.credit
     assert tuple(amount for amount, _ in report.penalties) == example.penalties
+    for objective, count in example.breaches.items():
+        assert len(results[objective].breaches) == count, results[objective].breaches
     if example.claim_by is not None:
         assert report.claim_deadline == example.claim_by
     # every renderer takes every example

@@ -214,7 +214,13 @@ def _judge(
         breaches = tuple(
             f"{d.start.isoformat()} - {d.end.isoformat()}: {d.reason}"
             + (f" (weight {d.weight})" if d.weight != 1 else "")
+            + (
+                f" ({format_timedelta(d.business)} of it in the window)"
+                if d.business != d.end - d.start
+                else ""
+            )
             for d in result.intervals
+            if d.business > timedelta(0)  # outside the window it breaches nothing
         )
         downtime = timedelta(microseconds=int(result.downtime))
         detail = (
