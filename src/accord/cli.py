@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from accord import __version__
@@ -21,6 +22,7 @@ from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import all_clocks, calendars_of, summarize
 from accord.core.errors import AccordError
 from accord.core.periods import period_bounds
+from accord.core.report import Data, Report
 from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import AgreementFileError, load_agreement, read_paths
 from accord.io.data import read_data
@@ -29,9 +31,12 @@ from accord.io.yamlfile import load_calendar
 from accord.render.agreement import to_markdown
 from accord.render.report import (
     report_csv,
+    report_html,
     report_json,
     report_markdown,
+    rollup_html,
     rollup_markdown,
+    trend_html,
     trend_markdown,
 )
 
@@ -416,6 +421,35 @@ def _months(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     return months
 
 
+_REPORT_FORMATS = ("table", "json", "csv", "markdown", "html")
+
+
+def _evaluated(
+    jobs: list[tuple[str, Agreement, datetime, datetime]],
+    evidence: Data,
+    tier: str | None,
+    what: str,
+) -> list[Report]:
+    """Evaluate one report per job, with a progress bar on stderr when it is a terminal (never
+    on stdout, so JSON, CSV and HTML stay clean; never when piped or captured)."""
+    reports = []
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+        disable=not errors.is_terminal or len(jobs) < 2,
+    ) as progress:
+        task = progress.add_task(what, total=len(jobs))
+        for label, agreement, start, end in jobs:
+            progress.update(task, description=f"{what}: {label}")
+            reports.append(evaluate_report(agreement, evidence, start, end, tier))
+            progress.advance(task)
+    return reports
+
+
 @app.command()
 def report(
     path: Annotated[Path, typer.Argument(help="The agreement (YAML).")],
@@ -425,7 +459,9 @@ def report(
         str | None, typer.Option(help="The customer's tier (default: the first).")
     ] = None,
     zone: Annotated[str, typer.Option("--timezone", help="Zone of the period's bounds.")] = "UTC",
-    output: Annotated[str, typer.Option("--format", help="table, json, csv or markdown")] = "table",
+    output: Annotated[
+        str, typer.Option("--format", help="table, json, csv, markdown or html")
+    ] = "table",
     trend: Annotated[
         bool, typer.Option("--trend", help="Month by month over the period (e.g. a year).")
     ] = False,
@@ -436,37 +472,42 @@ def report(
 ) -> None:
     """The compliance report of an agreement over a period: objectives, breaches, credits."""
     try:
+        if output not in _REPORT_FORMATS:
+            raise AccordError(
+                f"--format: unknown format {output!r}; expected " + ", ".join(_REPORT_FORMATS)
+            )
         agreement = load_agreement(path)
         start, end = parse_period(period, zone)
         evidence = read_data(data)
         if roll_up:
             family = _descendants(path, agreement.id)
-            reports = [evaluate_report(a, evidence, start, end, tier) for a in family]
-            text = rollup_markdown(reports)
-            _print_markdown(text, raw=output == "markdown")
-            return
-        if trend:
-            reports = [
-                evaluate_report(agreement, evidence, a, b, tier) for a, b in _months(start, end)
-            ]
-            text = trend_markdown(reports)
-            _print_markdown(text, raw=output == "markdown")
-            return
-        result = evaluate_report(agreement, evidence, start, end, tier)
+            jobs = [(a.id, a, start, end) for a in family]
+            reports = _evaluated(jobs, evidence, tier, "agreements")
+        elif trend:
+            jobs = [(a.strftime("%Y-%m"), agreement, a, b) for a, b in _months(start, end)]
+            reports = _evaluated(jobs, evidence, tier, "months")
+        else:
+            reports = _evaluated([(agreement.id, agreement, start, end)], evidence, tier, "")
     except AccordError as error:
         raise _fail(error) from None
     if output == "json":
-        console.print_json(data=report_json(result))
-    elif output in ("markdown", "table"):
-        _print_markdown(report_markdown(result), raw=output == "markdown")
+        shown = [report_json(r) for r in reports]
+        console.print_json(data=shown if roll_up or trend else shown[0])
     elif output == "csv":
-        print(report_csv(result), end="")
+        print(report_csv(*reports), end="")
+    elif output == "html":
+        if roll_up:
+            print(rollup_html(reports), end="")
+        elif trend:
+            print(trend_html(reports), end="")
+        else:
+            print(report_html(reports[0]), end="")
+    elif roll_up:
+        _print_markdown(rollup_markdown(reports), raw=output == "markdown")
+    elif trend:
+        _print_markdown(trend_markdown(reports), raw=output == "markdown")
     else:
-        raise _fail(
-            AccordError(
-                f"--format: unknown format {output!r}; expected table, json, csv or markdown"
-            )
-        )
+        _print_markdown(report_markdown(reports[0]), raw=output == "markdown")
 
 
 @app.command()

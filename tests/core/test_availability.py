@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -290,3 +291,72 @@ def test_maintenance_outside_its_window_is_downtime() -> None:
     assert [(i.start.hour, i.end.hour, i.reason) for i in result.intervals] == [
         (6, 8, "maintenance outside its window")
     ]
+
+
+@pytest.mark.parametrize("pack", [True, False])
+def test_many_services_over_a_year_with_nanoseconds(
+    pack: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A year does not fit in the packed sort key in nanoseconds: it sorts microseconds (the
+    nanoseconds below are dropped, as a datetime drops them), or falls back to an index sort;
+    both equal the scalar function on the same instants as datetimes."""
+    import numpy as np
+
+    from accord.core import availability as module
+
+    if not pack:
+        original = module._Edges.sort.__func__  # type: ignore[attr-defined]
+        monkeypatch.setattr(
+            module._Edges,
+            "sort",
+            classmethod(lambda cls, *args: original(cls, *args, pack=False)),
+        )
+    rng = np.random.default_rng(11)
+    year = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    first = _ns(year[0])
+    services, per = 12, 30
+    span = _ns(year[1]) - first
+    code = np.repeat(np.arange(services), per)
+    start = first - 86400 * 10**9 + rng.integers(0, span + 2 * 86400 * 10**9, services * per)
+    end = start + rng.integers(1, 3 * 86400 * 10**9, services * per)
+    weight = rng.choice([250, 500, 1000], services * per)
+    work = rng.random(services * per) < 0.2
+    office = BusinessCalendar.from_spec(
+        {"timezone": "America/New_York", "hours": {"mon-fri": "09:00-17:00"}}
+    )
+    # 64 services (6 bits), a year in ns (55 bits) and 3 payload bits: 64 bits, so µs
+    names = [f"s{i}" for i in range(64)]
+    table = module.availability_many(
+        names,
+        code[~work],
+        start[~work],
+        end[~work],
+        weight[~work],
+        code[work],
+        start[work],
+        end[work],
+        office,
+        *year,
+    )
+
+    def moment(ns: int) -> datetime:
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(ns) // 1000)
+
+    assert all(table.percent(i) == 100 for i in range(services, 64))
+    for index, name in enumerate(names[:services]):
+        mine = code == index
+        down, planned = mine & ~work, mine & work
+        one = availability(
+            name,
+            office,
+            *year,
+            [
+                Outage(name, moment(a), moment(b), Decimal(int(w)) / 1000)
+                for a, b, w in zip(start[down], end[down], weight[down], strict=True)
+            ],
+            [
+                MaintenanceWindow(name, moment(a), moment(b))
+                for a, b in zip(start[planned], end[planned], strict=True)
+            ],
+        )
+        assert table.percent(index) == one.percent, name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -197,6 +197,9 @@ def test_availability_from_probe_slices_with_unknown_counted_down(tmp_path: Path
     [result] = evaluate(agreement, read_data(tmp_path), start, end).objectives  # type: ignore[arg-type]
     assert result.actual == Decimal(1440 - 90) / Decimal(1440) * 100
     assert "60 without data (counted as down)" in result.detail
+    # budget: 1% of 1,440 one-minute slices = 14.4 minutes; 90 slices down
+    assert result.budget == timedelta(minutes=14, seconds=24)
+    assert result.downtime == timedelta(minutes=90)
     [runs] = evaluate(
         _agreement_measured_by("slices", bad_run=45),
         read_data(tmp_path),  # type: ignore[arg-type]

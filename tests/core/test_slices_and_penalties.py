@@ -17,6 +17,7 @@ from accord.core.slices import (
     occurrences,
     ratio_slices,
     slice_availability,
+    slice_availability_many,
 )
 
 DAY = (datetime(2026, 4, 14, tzinfo=UTC), datetime(2026, 4, 15, tzinfo=UTC))  # 1,440 minutes
@@ -128,3 +129,59 @@ def test_claim_deadlines() -> None:
     assert claim_deadline(Claim.model_validate({"billing_cycles": 2}), end_of_october) == datetime(
         2027, 1, 1, tzinfo=UTC
     )
+
+
+@pytest.mark.parametrize(
+    ("threshold", "unknown", "bad_run", "windowed", "length", "chunk"),
+    [
+        (Decimal(100), "excluded", 1, False, 1, None),
+        (Decimal(50), "down", 1, True, 1, 1000),
+        (Decimal("66.7"), "up", 3, True, 5, None),
+        (Decimal(100), "down", 4, False, 2, 4096),
+        (Decimal(101), "excluded", 1, False, 1, None),
+    ],
+)
+def test_many_services_equal_one_at_a_time(
+    threshold: Decimal,
+    unknown: str,
+    bad_run: int,
+    windowed: bool,
+    length: int,
+    chunk: int | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Random probes of five services, shuffled, some outside the period, with failure bursts
+    and gaps: the column-wise table equals ``slice_availability`` service by service (also
+    when its samples are taken in several steps)."""
+    from accord.core import slices
+
+    if chunk is not None:
+        monkeypatch.setattr(slices, "_CHUNK", chunk)
+    rng = np.random.default_rng(int(threshold) + bad_run)
+    services = ["a", "b", "c", "d", "e"]
+    samples = 30_000
+    code = rng.integers(0, len(services) - 1, samples)  # "e" has no sample at all
+    start = np.datetime64("2026-04-13T22:00", "ns")
+    at = start + rng.integers(0, 28 * 3600 * 10**9, samples).astype("timedelta64[ns]")
+    minute = (at - start).astype("timedelta64[m]").astype(np.int64)
+    ok = (rng.random(samples) < 0.97) & ~((minute % 97 < 16) & (code == minute // 97 % 4))
+    gap = (minute % 151 < 9) & (code == 1)
+    code, at, ok = code[~gap], at[~gap], ok[~gap]
+    window = (
+        BusinessCalendar.from_spec({"timezone": "Europe/Berlin", "hours": {"daily": "08:00-20:00"}})
+        if windowed
+        else None
+    )
+    options = {
+        "window": window,
+        "slice_length": timedelta(minutes=length),
+        "threshold": threshold,
+        "unknown": unknown,
+        "bad_run": bad_run,
+    }
+    table = slice_availability_many(services, code, at, ok, *DAY, **options)  # type: ignore[arg-type]
+    for index in range(len(services)):
+        mine = code == index
+        one = slice_availability(at[mine], ok[mine], *DAY, **options)  # type: ignore[arg-type]
+        assert table.result(index) == one, services[index]
+    assert table.result(4).good == 0

@@ -22,9 +22,15 @@ from accord.core.availability import Availability, MaintenanceWindow, Outage, av
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of, summarize
 from accord.core.credits import Settlement, claim_deadline, penalty, settle
-from accord.core.slices import occurrences, ratio_slices, slice_availability
+from accord.core.slices import (
+    SliceAvailability,
+    occurrences,
+    ratio_slices,
+    slice_availability,
+)
 
 _HUNDRED = Decimal(100)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,17 @@ class ObjectiveResult:
     margin: Decimal | None
     detail: str
     breaches: tuple[str, ...] = ()
+    budget: timedelta | None = None
+    """Downtime the target allows in the period (the error budget), for time-based availability."""
+    downtime: timedelta | None = None
+    """Downtime counted against the budget (weighted), for time-based availability."""
+
+    @property
+    def budget_left(self) -> timedelta | None:
+        """Budget minus downtime: negative once the budget is spent."""
+        if self.budget is None or self.downtime is None:
+            return None
+        return self.budget - self.downtime
 
 
 @dataclass(frozen=True)
@@ -176,26 +193,49 @@ def _judge(
     name = objective.name or objective.id
     metric = objective.metric
     if metric == "availability" and objective.method != "time":
-        actual, detail = _measured(
+        actual, detail, sliced = _measured(
             agreement, objective, data, calendars[objective.calendar], start, end
         )
         if actual is None:
             return ObjectiveResult(objective.id, name, metric, shown, None, None, None, detail)
-        return _percent_result(objective, name, shown, target, actual, detail, ())
+        judged = _percent_result(objective, name, shown, target, actual, detail, ())
+        if sliced is not None and isinstance(target, Decimal):
+            # the budget in slices: the share of counted slices the target lets go down
+            allowed = Decimal(sliced.counted) * (_HUNDRED - target) / _HUNDRED
+            judged = replace(
+                judged,
+                budget=timedelta(microseconds=int(allowed * (sliced.slice // _MICROSECOND))),
+                downtime=sliced.downtime,
+            )
+        return judged
     if metric == "availability":
         result = _availability(agreement, objective, data, calendars, start, end)
         actual = result.percent
         breaches = tuple(
             f"{d.start.isoformat()} - {d.end.isoformat()}: {d.reason}"
             + (f" (weight {d.weight})" if d.weight != 1 else "")
+            + (
+                f" ({format_timedelta(d.business)} of it in the window)"
+                if d.business != d.end - d.start
+                else ""
+            )
             for d in result.intervals
+            if d.business > timedelta(0)  # outside the window it breaches nothing
         )
         downtime = timedelta(microseconds=int(result.downtime))
         detail = (
             f"{format_timedelta(result.window)} in window, {format_timedelta(downtime)} down, "
             f"{format_timedelta(result.excluded)} excluded"
         )
-        return _percent_result(objective, name, shown, target, actual, detail, breaches)
+        judged = _percent_result(objective, name, shown, target, actual, detail, breaches)
+        if isinstance(target, Decimal):
+            allowed = Decimal(result.window // timedelta(microseconds=1)) * (_HUNDRED - target)
+            judged = replace(
+                judged,
+                budget=timedelta(microseconds=int(allowed / _HUNDRED)),
+                downtime=downtime,
+            )
+        return judged
     if metric in (
         "first_response",
         "next_response",
@@ -389,8 +429,9 @@ def _measured(
     window: BusinessCalendar,
     start: datetime,
     end: datetime,
-) -> tuple[Decimal | None, str]:
-    """Availability by probes or request counts (the objective's ``method``), in its window."""
+) -> tuple[Decimal | None, str, SliceAvailability | None]:
+    """Availability by probes or request counts (the objective's ``method``), in its window,
+    with the slices when measured by probes."""
     services = set(objective.scope.get("service", ()))
 
     def in_scope(service: str) -> bool:
@@ -416,9 +457,13 @@ def _measured(
             unknown=unknown,
             bad_run=objective.bad_run,
         )
-        return found.percent, (
-            f"{found.counted} slices counted: {found.good} good, {found.bad} bad, "
-            f"{found.unknown} without data (counted as {unknown}); {found.down} down"
+        return (
+            found.percent,
+            (
+                f"{found.counted} slices counted: {found.good} good, {found.bad} bad, "
+                f"{found.unknown} without data (counted as {unknown}); {found.down} down"
+            ),
+            found,
         )
     rows = [
         r
@@ -426,12 +471,14 @@ def _measured(
         if in_scope(r.service) and start <= r.at < end and window.is_open(r.at)
     ]
     if not rows:
-        return None, "no request counts this period"
+        return None, "no request counts this period", None
     if objective.method == "occurrences":
         good, total = sum(r.good for r in rows), sum(r.total for r in rows)
-        return occurrences(good, total), f"{good} good of {total} requests"
-    return ratio_slices([r.good for r in rows], [r.total for r in rows]), (
-        f"mean success of {len(rows)} slices"
+        return occurrences(good, total), f"{good} good of {total} requests", None
+    return (
+        ratio_slices([r.good for r in rows], [r.total for r in rows]),
+        f"mean success of {len(rows)} slices",
+        None,
     )
 
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -117,16 +117,162 @@ def slice_availability(
     )
 
 
+@dataclass(frozen=True)
+class SliceTable:
+    """``slice_availability`` for many services: per service, counts of slices."""
+
+    services: list[str]
+    good: npt.NDArray[np.int64]
+    bad: npt.NDArray[np.int64]
+    unknown: npt.NDArray[np.int64]
+    counted: npt.NDArray[np.int64]
+    down: npt.NDArray[np.int64]
+    slice: timedelta
+
+    def result(self, index: int) -> SliceAvailability:
+        return SliceAvailability(
+            good=int(self.good[index]),
+            bad=int(self.bad[index]),
+            unknown=int(self.unknown[index]),
+            counted=int(self.counted[index]),
+            down=int(self.down[index]),
+            slice=self.slice,
+        )
+
+    def percent(self, index: int) -> Decimal:
+        return self.result(index).percent
+
+
+def slice_availability_many(
+    services: list[str],
+    codes: npt.ArrayLike,
+    instants: npt.ArrayLike,
+    ok: npt.ArrayLike,
+    start: datetime,
+    end: datetime,
+    window: BusinessCalendar | None = None,
+    slice_length: timedelta = timedelta(minutes=1),
+    threshold: Decimal = Decimal(100),
+    unknown: Unknown = "excluded",
+    bad_run: int = 1,
+) -> SliceTable:
+    """``slice_availability`` for many services at once: probe samples with service codes
+    (indices into ``services``), UTC ``datetime64`` instants and ok flags, in any order.
+
+    Column-wise: one count of samples per (service, slice) and one of failed samples, the
+    window's open slices computed once for all services; the same figures as
+    ``slice_availability`` service by service (tests compare them)."""
+    at = np.asarray(instants).astype("datetime64[ns]", copy=False).view(np.int64)
+    code = np.asarray(codes)
+    passed = np.asarray(ok, dtype=bool)
+    first, last = to_nanos(start), to_nanos(end)
+    length = slice_length // timedelta(microseconds=1) * 1000
+    count = -(-(last - first) // length)
+    rows = len(services)
+    flat = _flat_slices(code, at, first, last, length, count)
+    if flat is None:  # some samples outside the period: leave them out
+        inside = (at >= first) & (at < last)
+        code, at, passed = code[inside], at[inside], passed[inside]
+        flat = _flat_slices(code, at, first, last, length, count)
+        assert flat is not None
+    total = np.bincount(flat, minlength=rows * count)
+    # failures are few: their slices and counts, instead of a second count over every slice
+    failed_at, failed = np.unique(flat[~passed], return_counts=True)
+    del flat
+    known = (total > 0).reshape(rows, count)
+    numerator, denominator = threshold.as_integer_ratio()
+    if numerator > 100 * denominator:  # above 100%: no slice can be good
+        is_good = np.zeros_like(known)
+    else:  # a slice without failures is good; one with failures when its share still reaches
+        is_good = known.copy()
+        there = total[failed_at]
+        is_good.flat[failed_at] = (there - failed) * 100 * denominator >= there * numerator
+    del total
+    is_bad = known ^ is_good
+    if window is None:  # every slice is open: counts per row from two or three reductions
+        known_n = np.count_nonzero(known, axis=1)
+        good_n = np.count_nonzero(is_good, axis=1)
+        bad_n = known_n - good_n
+        down_n = np.count_nonzero(_runs_of(is_bad, bad_run), axis=1) if bad_run > 1 else bad_n
+        return SliceTable(
+            services=services,
+            good=good_n,
+            bad=bad_n,
+            unknown=count - known_n,
+            counted=known_n if unknown == "excluded" else np.full(rows, count),
+            # bad slices are known, so unknown ones counted down add to them
+            down=down_n + (count - known_n) if unknown == "down" else down_n,
+            slice=slice_length,
+        )
+    down = _runs_of(is_bad, bad_run) if bad_run > 1 else is_bad
+    if unknown == "down":
+        down = down | ~known
+    slice_starts = first + np.arange(count, dtype=np.int64) * length
+    ends = np.minimum(slice_starts + 1, last)
+    open_ = (
+        window.elapsed_many(slice_starts.view("datetime64[ns]"), ends.view("datetime64[ns]")).view(
+            np.int64
+        )
+        > 0
+    )
+    counted = (known & open_) if unknown == "excluded" else np.broadcast_to(open_, known.shape)
+    return SliceTable(
+        services=services,
+        good=np.count_nonzero(is_good & open_, axis=1),
+        bad=np.count_nonzero(is_bad & open_, axis=1),
+        unknown=np.count_nonzero(~known & open_, axis=1),
+        counted=np.count_nonzero(counted, axis=1),
+        down=np.count_nonzero(down & counted, axis=1),
+        slice=slice_length,
+    )
+
+
+_CHUNK = 1 << 18  # samples per step: the step's scratch stays in the processor's cache
+
+
+def _flat_slices(
+    code: npt.NDArray[Any],
+    at: npt.NDArray[np.int64],
+    first: int,
+    last: int,
+    length: int,
+    count: int,
+) -> npt.NDArray[np.int64] | None:
+    """Each sample's (service, slice) as one index, ``code * count + slice``; None when a sample
+    lies outside ``[first, last)``. Computed in cache-sized steps: one pass over the columns
+    instead of one per arithmetic operation."""
+    flat = np.empty(len(at), dtype=np.int64)
+    scratch = np.empty(min(_CHUNK, len(at)), dtype=np.int64)
+    span = last - first
+    for begin in range(0, len(at), _CHUNK):
+        end = min(begin + _CHUNK, len(at))
+        offset = scratch[: end - begin]
+        np.subtract(at[begin:end], first, out=offset)
+        # before the start wraps to a huge unsigned number: one check for both bounds
+        if int(offset.view(np.uint64).max()) >= span:
+            return None
+        offset //= length
+        out = flat[begin:end]
+        np.multiply(code[begin:end], count, out=out, casting="unsafe")
+        out += offset
+    return flat
+
+
 def _runs_of(flags: npt.NDArray[np.bool_], length: int) -> npt.NDArray[np.bool_]:
-    """Flags that belong to a run of at least ``length`` consecutive true flags."""
-    padded = np.concatenate(([False], flags, [False]))
-    changes = np.flatnonzero(padded[1:] != padded[:-1])
+    """Flags that belong to a run of at least ``length`` consecutive true flags (along the last
+    axis: a run never continues from one row into the next)."""
+    rows = flags.reshape(-1, flags.shape[-1])
+    padded = np.zeros((rows.shape[0], rows.shape[1] + 1), dtype=bool)
+    padded[:, :-1] = rows  # a false flag after each row ends its last run
+    line = np.concatenate(([False], padded.ravel()))
+    changes = np.flatnonzero(line[1:] != line[:-1])
     starts, stops = changes[::2], changes[1::2]
-    result = np.zeros(len(flags), dtype=bool)
-    for begin, finish in zip(starts.tolist(), stops.tolist(), strict=True):
-        if finish - begin >= length:
-            result[begin:finish] = True
-    return result
+    long = stops - starts >= length
+    marks = np.zeros(len(line), dtype=np.int64)
+    np.add.at(marks, starts[long], 1)
+    np.add.at(marks, stops[long], -1)
+    inside = np.cumsum(marks)[:-1] > 0
+    return inside.reshape(padded.shape)[:, :-1].reshape(flags.shape)
 
 
 def occurrences(good: int, total: int) -> Decimal:

@@ -1,10 +1,11 @@
 """A data folder for reports: outages, maintenance, ticket events and measurements.
 
-Files (JSON Lines or CSV, each optional): ``outages`` (service, start, end, impact, cause, id),
-``maintenance`` (service, start, end, announced_at, id), ``tickets.jsonl`` (ticket events, see
-:mod:`accord.io.tickets`), ``measurements`` (source, at, then any fields), ``probes`` (service,
-at, ok) and ``requests`` (service, at: the slice's start, good, total). Instants are ISO 8601
-with an offset. A bad row raises :class:`DataError` naming the file, line and column.
+Files (JSON Lines, CSV or Parquet, each optional): ``outages`` (service, start, end, impact,
+cause, id), ``maintenance`` (service, start, end, announced_at, id), ``tickets.jsonl`` (ticket
+events, see :mod:`accord.io.tickets`), ``measurements`` (source, at, then any fields),
+``probes`` (service, at, ok) and ``requests`` (service, at: the slice's start, good, total).
+Instants are ISO 8601 with an offset (in Parquet: timestamps with a time zone, or such text).
+A bad row raises :class:`DataError` naming the file, line (Parquet: row) and column.
 """
 
 from __future__ import annotations
@@ -45,8 +46,11 @@ def read_data(folder: str | Path) -> Data:
 
 
 def _rows(root: Path, name: str) -> Iterator[tuple[dict[str, Any], str]]:
-    for path in (root / f"{name}.jsonl", root / f"{name}.csv"):
+    for path in (root / f"{name}.jsonl", root / f"{name}.csv", root / f"{name}.parquet"):
         if not path.exists():
+            continue
+        if path.suffix == ".parquet":
+            yield from _parquet_rows(path)
             continue
         with path.open(encoding="utf-8", newline="") as handle:
             if path.suffix == ".csv":
@@ -61,6 +65,29 @@ def _rows(root: Path, name: str) -> Iterator[tuple[dict[str, Any], str]]:
                 yield row, f"{path}:{line}"
 
 
+def _parquet_rows(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
+    """The rows of a Parquet file as mappings (nulls left out, as empty CSV cells), numbered
+    from 1; timestamps as aware (or naive, to be refused) datetimes to the microsecond."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        source = pq.ParquetFile(path)
+        number = 0
+        for batch in source.iter_batches(batch_size=65_536):
+            columns = []
+            for column, kind in zip(batch.columns, batch.schema.types, strict=True):
+                if pa.types.is_timestamp(kind) and kind.unit == "ns":
+                    column = column.cast(pa.timestamp("us", kind.tz), safe=False)
+                columns.append(column)
+            table = pa.Table.from_arrays(columns, names=batch.schema.names)
+            for row in table.to_pylist():
+                number += 1
+                yield {k: v for k, v in row.items() if v is not None}, f"{path}: row {number}"
+    except (pa.ArrowException, OSError) as error:
+        raise DataError(f"{path}: not a readable Parquet file: {error}") from None
+
+
 def _instant(
     row: dict[str, Any], column: str, where: str, required: bool = True
 ) -> datetime | None:
@@ -69,8 +96,13 @@ def _instant(
         if required:
             raise DataError(f"{where}: column {column!r}: missing value")
         return None
+    if not isinstance(value, datetime | str):
+        raise DataError(
+            f"{where}: column {column!r}: expected an instant (a timestamp with a time zone or "
+            f"ISO 8601 text), got {type(value).__name__} {value!r}"
+        )
     try:
-        moment = datetime.fromisoformat(str(value))
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     except ValueError:
         raise DataError(
             f"{where}: column {column!r}: malformed instant {value!r}; expected ISO 8601 such as "

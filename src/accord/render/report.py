@@ -1,9 +1,16 @@
-"""A period report for people (Markdown) and programs (JSON), from the one Report value."""
+"""A period report for people (Markdown, HTML) and programs (JSON, CSV), from one Report value."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from accord import __version__
+from accord.core.agreement.units import format_timedelta
 from accord.core.report import Report
 
 
@@ -71,6 +78,8 @@ def report_json(report: Report) -> dict[str, Any]:
                 "margin": None if o.margin is None else str(o.margin),
                 "detail": o.detail,
                 "breaches": list(o.breaches),
+                "budget": None if o.budget is None else _seconds(o.budget),
+                "downtime": None if o.downtime is None else _seconds(o.downtime),
             }
             for o in report.objectives
         ],
@@ -89,8 +98,14 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
-def report_csv(report: Report) -> str:
-    """One row per objective: the figures a spreadsheet needs."""
+def _seconds(span: timedelta) -> str:
+    """A duration as exact seconds (text, as the other figures)."""
+    return str(Decimal(span // timedelta(microseconds=1)) / Decimal(10**6))
+
+
+def report_csv(*reports: Report) -> str:
+    """One row per objective (of each report, under one header): the figures a spreadsheet
+    needs."""
     import csv
     import io
 
@@ -111,7 +126,7 @@ def report_csv(report: Report) -> str:
             "detail",
         ]
     )
-    for o in report.objectives:
+    for report, o in ((r, o) for r in reports for o in r.objectives):
         writer.writerow(
             [
                 report.agreement,
@@ -181,3 +196,79 @@ def rollup_markdown(reports: list[Report]) -> str:
             f"{', '.join(missed) if missed else 0} | {owed} |"
         )
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def _span(value: timedelta | None) -> str:
+    if value is None:
+        return "-"
+    return ("-" if value < timedelta(0) else "") + format_timedelta(abs(value))
+
+
+def _figure(value: Any, target: str) -> str:
+    """An actual figure for people: three decimals at most, with % when the target has one."""
+    if value is None:
+        return "-"
+    return _pct(value) + ("%" if target.endswith("%") else "")
+
+
+def _points(value: Any) -> str:
+    return "-" if value is None else f"{_pct(value)} pt"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("accord.render", "templates"),
+        autoescape=select_autoescape(["html"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(figure=_figure, points=_points, span=_span)
+    environment.globals["version"] = __version__
+    return environment
+
+
+def report_html(report: Report) -> str:
+    """A standalone page for the customer: objectives, breaches, credits, claim deadline."""
+    settlement = report.settlement
+    shown = {c.reason for c in settlement.credits} if settlement is not None else set()
+    return (
+        _environment()
+        .get_template("report.html")
+        .render(
+            report=report,
+            names={o.objective: o.name for o in report.objectives},
+            # the combination, cap and minimum payable (each credit's reason is in its row)
+            reasons=[r for r in settlement.reasons if r not in shown] if settlement else [],
+        )
+    )
+
+
+def trend_html(reports: list[Report]) -> str:
+    """Each objective month by month, with the credits owed, as a standalone page."""
+    if not reports:
+        return ""
+    owed = [r.settlement for r in reports if r.settlement is not None]
+    return (
+        _environment()
+        .get_template("trend.html")
+        .render(
+            reports=reports,
+            first=reports[0],
+            last=reports[-1],
+            owed=bool(owed),
+            total=sum((s.amount for s in owed), Decimal(0)),
+            currency=owed[0].currency if owed else "",
+        )
+    )
+
+
+def rollup_html(reports: list[Report]) -> str:
+    """A parent agreement and every agreement under it, as a standalone page."""
+    if not reports:
+        return ""
+    return _environment().get_template("rollup.html").render(reports=reports, first=reports[0])

@@ -1,0 +1,165 @@
+"""Data folders in Parquet read the same as in JSON Lines; bad rows name file, row and column."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from accord.io.data import DataError, read_data
+
+ROOT = Path(__file__).resolve().parents[2]
+OCTOBER = ROOT / "examples" / "data" / "cloudnote-2026-10"
+_INSTANTS = ("start", "end", "announced_at", "at")
+
+
+def _as_parquet(rows: list[dict[str, Any]], path: Path, unit: str = "ns") -> None:
+    """Rows as a typed Parquet table: instants as UTC timestamps, numbers as numbers."""
+    names = sorted({k for row in rows for k in row})
+    columns: dict[str, pa.Array] = {}
+    for name in names:
+        values = [row.get(name) for row in rows]
+        if name in _INSTANTS:
+            columns[name] = pa.array(
+                [None if v is None else datetime.fromisoformat(v) for v in values],
+                pa.timestamp(unit, tz="UTC"),
+            )
+        elif name == "impact":
+            columns[name] = pa.array([None if v is None else float(v) for v in values])
+        else:
+            columns[name] = pa.array(values)
+    pq.write_table(pa.table(columns), path)
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _folder_pair(tmp_path: Path, files: dict[str, list[dict[str, Any]]]) -> tuple[Path, Path]:
+    as_jsonl, as_parquet = tmp_path / "jsonl", tmp_path / "parquet"
+    as_jsonl.mkdir()
+    as_parquet.mkdir()
+    for name, rows in files.items():
+        (as_jsonl / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        _as_parquet(rows, as_parquet / f"{name}.parquet")
+    return as_jsonl, as_parquet
+
+
+def test_the_example_folder_in_parquet_reads_as_in_json_lines(tmp_path: Path) -> None:
+    files = {name: _jsonl(OCTOBER / f"{name}.jsonl") for name in ("outages", "maintenance")}
+    as_jsonl, as_parquet = _folder_pair(tmp_path, files)
+    expected = read_data(as_jsonl)
+    assert len(expected.outages) == 4
+    assert len(expected.maintenance) == 2
+    assert read_data(as_parquet) == expected == read_data(OCTOBER)
+
+
+def test_probes_requests_and_measurements_in_parquet(tmp_path: Path) -> None:
+    files = {
+        "probes": [
+            {"service": "api", "at": "2026-10-01T00:00:00+00:00", "ok": True},
+            {"service": "api", "at": "2026-10-01T00:01:00.250000+00:00", "ok": False},
+        ],
+        "requests": [
+            {"service": "api", "at": "2026-10-01T00:00:00+00:00", "good": 98, "total": 100},
+            {"service": "web", "at": "2026-10-01T00:05:00+00:00", "good": 7, "total": 7},
+        ],
+        "measurements": [
+            {"source": "leads", "at": "2026-10-02T09:00:00+00:00", "score": "75"},
+            {"source": "leads", "at": "2026-10-02T10:00:00+00:00", "status": "qualified"},
+        ],
+    }
+    as_jsonl, as_parquet = _folder_pair(tmp_path, files)
+    expected = read_data(as_jsonl)
+    assert len(expected.probes) == len(expected.requests) == len(expected.measurements) == 2
+    assert read_data(as_parquet) == expected
+
+
+def test_text_instants_and_microsecond_timestamps_are_read_too(tmp_path: Path) -> None:
+    rows = [{"service": "api", "start": "2026-10-06T14:05:00+00:00", "end": None}]
+    pq.write_table(pa.table({k: [v] for k, v in rows[0].items()}), tmp_path / "outages.parquet")
+    [outage] = read_data(tmp_path).outages
+    assert (outage.start, outage.end) == (datetime(2026, 10, 6, 14, 5, tzinfo=UTC), None)
+    (tmp_path / "outages.parquet").unlink()
+    _as_parquet(
+        [{"service": "api", "start": "2026-10-06T14:05:00+00:00"}],
+        tmp_path / "outages.parquet",
+        unit="us",
+    )
+    assert read_data(tmp_path).outages == (outage,)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            {"service": ["api", "api"], "start": ["2026-10-06T14:05:00+00:00"] * 2},
+            None,
+        ),
+        (
+            {
+                "service": ["api", "api"],
+                "start": ["2026-10-06T14:05:00+00:00"] * 2,
+                "cause": ["provider", "aliens"],
+            },
+            r"outages.parquet: row 2: column 'cause': unknown cause 'aliens'",
+        ),
+        (
+            {
+                "service": ["api"],
+                "start": pa.array([datetime(2026, 10, 6, 14, 5)], pa.timestamp("ns")),
+            },
+            r"outages.parquet: row 1: column 'start': .* has no UTC offset",
+        ),
+        (
+            {"service": ["api"], "start": [1_790_000_000]},
+            r"outages.parquet: row 1: column 'start': expected an instant .* got int",
+        ),
+        (
+            {"service": [None], "start": ["2026-10-06T14:05:00+00:00"]},
+            r"outages.parquet: row 1: column 'service': missing value",
+        ),
+        (
+            {"service": ["api"], "start": ["2026-10-06T14:05:00+00:00"], "impact": [1.5]},
+            r"outages.parquet: row 1: column 'impact': expected a number from 0 to 1, got 1.5",
+        ),
+    ],
+)
+def test_bad_parquet_rows_name_file_row_and_column(
+    tmp_path: Path, table: dict[str, Any], message: str | None
+) -> None:
+    pq.write_table(pa.table(table), tmp_path / "outages.parquet")
+    if message is None:
+        assert len(read_data(tmp_path).outages) == 2
+        return
+    with pytest.raises(DataError, match=message):
+        read_data(tmp_path)
+
+
+def test_a_file_that_is_not_parquet(tmp_path: Path) -> None:
+    (tmp_path / "probes.parquet").write_text("service,at,ok\n")
+    with pytest.raises(DataError, match=r"probes.parquet: not a readable Parquet file"):
+        read_data(tmp_path)
+
+
+def test_bad_counts_in_parquet(tmp_path: Path) -> None:
+    pq.write_table(
+        pa.table(
+            {
+                "service": ["api"] * 2,
+                "at": pa.array(
+                    [datetime(2026, 10, 1, tzinfo=UTC)] * 2, pa.timestamp("ns", tz="UTC")
+                ),
+                "good": [5, 9],
+                "total": [5, 8],
+            }
+        ),
+        tmp_path / "requests.parquet",
+    )
+    with pytest.raises(DataError, match=r"requests.parquet: row 2: expected 0 <= good <= total"):
+        read_data(tmp_path)
