@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     refresh_inline_limit: int = Field(
         50, ge=0, description="Tickets an ingest request recomputes itself; more go to workers."
     )
+    auth_cache_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="How long a server process trusts a key it has checked; a "
+        "revoked key stops at once on the process that revoked it, on others within this.",
+    )
     webhook_timeout: float = Field(10.0, gt=0, description="Seconds a webhook POST may take.")
     max_attempts: int = Field(8, ge=1, description="Deliveries tried this often before failing.")
     smtp_host: str | None = Field(None, description="SMTP server for e-mail (none: no e-mail).")

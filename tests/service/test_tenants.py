@@ -151,3 +151,29 @@ def test_customer_scoped_ingest_cannot_write_for_another_customer(
     assert client.post("/v1/events", json=hijack, headers=theirs).status_code == 404
     own = client.post("/v1/events", json=ticket("X3", opened, "globex-retail"), headers=theirs)
     assert own.json()["stored"] == 1
+
+
+def test_a_ticket_gets_its_customer_from_a_later_event(client: TestClient, acme: Tenant) -> None:
+    upload(client, acme)
+    opened = datetime.now(UTC) - timedelta(minutes=5)
+    first = {"id": "L1-1", "ticket": "L1", "at": opened.isoformat(), "kind": "created"}
+    client.post("/v1/events", json=[first], headers=acme.headers)
+    customer = acme.key_for("read", customer="acme-corp")
+    assert client.get("/v1/tickets/L1", headers=customer).status_code == 404
+    later = {
+        "id": "L1-2",
+        "ticket": "L1",
+        "at": (opened + timedelta(minutes=1)).isoformat(),
+        "kind": "updated",
+        "fields": {"customer": "acme-corp"},
+    }
+    client.post("/v1/events", json=[later], headers=acme.headers)
+    assert client.get("/v1/tickets/L1", headers=customer).json()["customer"] == "acme-corp"
+    many = [
+        {"id": f"M{n}", "ticket": f"M{n}", "at": opened.isoformat(), "kind": "created"}
+        for n in range(300)
+    ]  # large enough for PostgreSQL's COPY path
+    client.post("/v1/events", json=many, headers=acme.headers)
+    named = [{**e, "id": f"{e['id']}-2", "fields": {"customer": "acme-corp"}} for e in many]
+    client.post("/v1/events", json=named, headers=acme.headers)
+    assert client.get("/v1/tickets/M299", headers=customer).json()["customer"] == "acme-corp"

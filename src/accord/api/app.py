@@ -4,6 +4,7 @@
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -181,6 +182,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def accord_error(_: Request, error: AccordError) -> JSONResponse:
         return _error(400, str(error))
 
+    # keys seen lately: a key revoked here stops at once, on other processes within the TTL
+    known_keys: dict[str, tuple[Principal, float]] = {}
+
     def principal(
         authorization: Annotated[str | None, Header()] = None,
         x_api_key: Annotated[str | None, Header()] = None,
@@ -189,8 +193,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if authorization is not None:
             scheme, _, token = authorization.partition(" ")
             key = token.strip() if scheme.lower() == "bearer" else None
+        cache_key = tenants.digest(key) if key else ""
+        cached = known_keys.get(cache_key)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
         with db().session() as session:
-            return tenants.authenticate(session, key)
+            found = tenants.authenticate(session, key)
+        if len(known_keys) > 10_000:
+            known_keys.clear()
+        known_keys[cache_key] = (found, time.monotonic() + settings.auth_cache_seconds)
+        return found
 
     Auth = Annotated[Principal, Depends(principal)]  # noqa: N806 - a type alias
 
@@ -580,6 +592,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     def revoke_key(key_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Auth) -> Response:
         """Revoke a key: it stops working at once."""
         run(tenants.revoke_key, who, key_id)
+        known_keys.clear()
         return Response(status_code=204)
 
     @app.post("/v1/webhooks", status_code=201, tags=["access"])

@@ -221,27 +221,56 @@ def diff(
     return [_change_json(c) for c in diff_agreements(before, after)]
 
 
-def in_force(
-    session: Session, organisation_id: int, customer: str | None = None
-) -> list[tuple[AgreementRow, Agreement, list[tuple[datetime, Agreement]]]]:
-    """Every agreement with ticket objectives that a ticket of ``customer`` falls under.
+@dataclass(frozen=True)
+class InForce:
+    """An agreement as the clock engine needs it: its first version and the later ones, each
+    with the instant it takes over (a version without one takes over at its upload)."""
 
-    Each comes with its first version and the later versions' (instant, agreement) changes,
-    for the clock engine to switch at those instants; a version without an instant is in force
-    from its upload.
+    key: str
+    customer: str | None
+    first: Agreement
+    changes: tuple[tuple[datetime, Agreement], ...]
+
+
+_in_force_cache: dict[tuple[str, int], tuple[tuple[Any, ...], list[InForce]]] = {}
+
+
+def in_force(session: Session, organisation_id: int, customer: str | None = None) -> list[InForce]:
+    """Every agreement of the organisation that a ticket of ``customer`` may fall under.
+
+    Cached per organisation until a version is added (one small query checks that), so a
+    ticket's recomputation does not re-read and re-resolve every agreement.
     """
-    found = []
-    rows = session.scalars(
-        select(AgreementRow).where(AgreementRow.organisation_id == organisation_id)
-    ).all()
-    for row in rows:
-        if row.customer is not None and customer is not None and row.customer != customer:
-            continue
-        stored = versions(session, row)
-        if not stored:
-            continue
-        resolved = [(v, resolved_version(session, organisation_id, v)) for v in stored]
-        first = resolved[0][1]
-        changes = [(v.in_force_from or v.uploaded_at, agreement) for v, agreement in resolved[1:]]
-        found.append((row, first, changes))
-    return found
+    generation = session.execute(
+        select(
+            func.count(AgreementVersion.id),
+            func.max(AgreementVersion.id),
+            func.max(AgreementVersion.uploaded_at),
+        )
+        .join(AgreementRow, AgreementRow.id == AgreementVersion.agreement_id)
+        .where(AgreementRow.organisation_id == organisation_id)
+    ).one()
+    key = tuple(generation)
+    place = (str(session.get_bind().engine.url), organisation_id)
+    cached = _in_force_cache.get(place)
+    if cached is None or cached[0] != key:
+        everything = []
+        rows = session.scalars(
+            select(AgreementRow).where(AgreementRow.organisation_id == organisation_id)
+        ).all()
+        for row in rows:
+            stored = versions(session, row)
+            if not stored:
+                continue
+            resolved = [(v, resolved_version(session, organisation_id, v)) for v in stored]
+            changes = tuple(
+                (v.in_force_from or v.uploaded_at, agreement) for v, agreement in resolved[1:]
+            )
+            everything.append(InForce(row.key, row.customer, resolved[0][1], changes))
+        cached = (key, everything)
+        _in_force_cache[place] = cached
+    return [
+        found
+        for found in cached[1]
+        if found.customer is None or customer is None or found.customer == customer
+    ]

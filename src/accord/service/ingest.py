@@ -10,13 +10,14 @@ outage's end, once known); every other kind is append-only.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,7 @@ Key = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Value = Annotated[str, StringConstraints(max_length=4000)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 MAX_BATCH = 50_000
+COPY_FROM = 200  # batches this large go through COPY on PostgreSQL
 
 
 class EventIn(BaseModel):
@@ -119,12 +121,15 @@ def ingest_events(session: Session, principal: Principal, events: Sequence[Event
     _check_ticket_owners(session, principal, customers)
     if not rows:
         return Ingested(len(events), 0, len(events))
-    statement = (
-        _insert(session, EventRow)
-        .on_conflict_do_nothing(index_elements=["organisation_id", "event_id"])
-        .returning(EventRow.ticket)
-    )
-    stored = session.execute(statement, list(rows.values())).scalars().all()
+    if session.get_bind().dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+        stored = _copy_events(session, list(rows.values()))
+    else:
+        statement = (
+            _insert(session, EventRow)
+            .on_conflict_do_nothing(index_elements=["organisation_id", "event_id"])
+            .returning(EventRow.ticket)
+        )
+        stored = list(session.execute(statement, list(rows.values())).scalars().all())
     touched = sorted(set(stored))
     mark_dirty(session, principal.organisation_id, {t: customers[t] for t in touched})
     return Ingested(len(events), len(stored), len(events) - len(stored), touched)
@@ -154,14 +159,39 @@ def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
 
 
 def mark_dirty(session: Session, organisation_id: int, tickets: dict[str, str | None]) -> None:
-    """Record that these tickets' clocks must be recomputed (by the request or a worker)."""
+    """Record that these tickets' clocks must be recomputed (by the request or a worker).
+
+    A ticket first seen without its customer gets it from a later event that names it.
+    """
     if not tickets:
         return
     moment = now()
+    if session.get_bind().dialect.name == "postgresql" and len(tickets) >= COPY_FROM:
+        session.execute(
+            text(
+                "INSERT INTO tickets (organisation_id, ticket, customer, dirty, changed_at) "
+                "SELECT :organisation, t, c, true, :moment "
+                "FROM unnest(CAST(:tickets AS text[]), CAST(:customers AS text[])) AS x(t, c) "
+                "ON CONFLICT (organisation_id, ticket) DO UPDATE SET dirty = true, "
+                "changed_at = excluded.changed_at, "
+                "customer = COALESCE(tickets.customer, excluded.customer)"
+            ),
+            {
+                "organisation": organisation_id,
+                "moment": moment,
+                "tickets": list(tickets),
+                "customers": list(tickets.values()),
+            },
+        )
+        return
     statement = _insert(session, TicketRow)
     statement = statement.on_conflict_do_update(
         index_elements=["organisation_id", "ticket"],
-        set_={"dirty": True, "changed_at": moment},
+        set_={
+            "dirty": True,
+            "changed_at": moment,
+            "customer": func.coalesce(TicketRow.customer, statement.excluded.customer),
+        },
     )
     session.execute(
         statement,
@@ -176,17 +206,43 @@ def mark_dirty(session: Session, organisation_id: int, tickets: dict[str, str | 
             for ticket, customer in tickets.items()
         ],
     )
-    # a ticket first seen without its customer gets it from a later event that names it
-    for ticket, customer in tickets.items():
-        if customer is None:
-            continue
-        row = session.scalar(
-            select(TicketRow).where(
-                TicketRow.organisation_id == organisation_id, TicketRow.ticket == ticket
-            )
+
+
+_COLUMNS = (
+    "organisation_id",
+    "event_id",
+    "ticket",
+    "customer",
+    "at",
+    "kind",
+    "fields",
+    "author",
+    "public",
+    "received_at",
+)
+
+
+def _copy_events(session: Session, rows: list[dict[str, Any]]) -> list[str]:
+    """PostgreSQL: COPY the batch into a temporary table, then one INSERT ... ON CONFLICT DO
+    NOTHING from it (several times faster than multi-row INSERTs for thousands of events)."""
+    driver = session.connection().connection.driver_connection
+    columns = ", ".join(_COLUMNS)
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS incoming_events (organisation_id bigint, "
+            "event_id varchar(200), ticket varchar(200), customer varchar(64), "
+            "at timestamptz, kind varchar(16), fields json, author varchar(16), "
+            "public boolean, received_at timestamptz) ON COMMIT DELETE ROWS"
         )
-        if row is not None and row.customer is None:
-            row.customer = customer
+        cursor.execute("TRUNCATE incoming_events")
+        with cursor.copy(f"COPY incoming_events ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[c]) if c == "fields" else row[c] for c in _COLUMNS])
+        cursor.execute(
+            f"INSERT INTO ticket_events ({columns}) SELECT {columns} FROM incoming_events "
+            "ON CONFLICT (organisation_id, event_id) DO NOTHING RETURNING ticket"
+        )
+        return [found[0] for found in cursor.fetchall()]
 
 
 RecordKind = Literal["outage", "maintenance", "probe", "requests", "measurement"]

@@ -79,9 +79,10 @@ def compute(
         return []
     named = next((e.fields.get("agreement") for e in events if "agreement" in e.fields), None)
     found = []
-    for row, first, changes in agreement_store.in_force(session, organisation_id, customer):
-        if named is not None and row.key != named:
+    for agreement in agreement_store.in_force(session, organisation_id, customer):
+        if named is not None and agreement.key != named:
             continue
+        first, changes = agreement.first, agreement.changes
         current = first
         for at, later in changes:
             if at <= as_of:
@@ -99,7 +100,7 @@ def compute(
             [(at, later.objectives) for at, later in changes],
         )
         due = [d for c in clocks for d in escalation_moments(c, current, merged, as_of)]
-        found.append(AgreementClocks(row.key, current.version, clocks, due))
+        found.append(AgreementClocks(agreement.key, current.version, clocks, due))
     return found
 
 
