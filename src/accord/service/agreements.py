@@ -7,6 +7,7 @@ in the same organisation. Uploading the text of the newest version again changes
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -233,14 +234,25 @@ class InForce:
 
 
 _in_force_cache: dict[tuple[str, int], tuple[tuple[Any, ...], list[InForce]]] = {}
+_checked: dict[tuple[str, int], float] = {}
 
 
-def in_force(session: Session, organisation_id: int, customer: str | None = None) -> list[InForce]:
+def in_force(
+    session: Session,
+    organisation_id: int,
+    customer: str | None = None,
+    max_age: float = 0.0,
+) -> list[InForce]:
     """Every agreement of the organisation that a ticket of ``customer`` may fall under.
 
     Cached per organisation until a version is added (one small query checks that), so a
-    ticket's recomputation does not re-read and re-resolve every agreement.
+    ticket's recomputation does not re-read and re-resolve every agreement. Readers that may
+    see a new version up to ``max_age`` seconds late skip even that query.
     """
+    place = (str(session.get_bind().engine.url), organisation_id)
+    cached = _in_force_cache.get(place)
+    if max_age and cached is not None and time.monotonic() - _checked.get(place, 0.0) < max_age:
+        return _for_customer(cached[1], customer)
     generation = session.execute(
         select(
             func.count(AgreementVersion.id),
@@ -251,8 +263,7 @@ def in_force(session: Session, organisation_id: int, customer: str | None = None
         .where(AgreementRow.organisation_id == organisation_id)
     ).one()
     key = tuple(generation)
-    place = (str(session.get_bind().engine.url), organisation_id)
-    cached = _in_force_cache.get(place)
+    _checked[place] = time.monotonic()
     if cached is None or cached[0] != key:
         everything = []
         rows = session.scalars(
@@ -269,8 +280,12 @@ def in_force(session: Session, organisation_id: int, customer: str | None = None
             everything.append(InForce(row.key, row.customer, resolved[0][1], changes))
         cached = (key, everything)
         _in_force_cache[place] = cached
+    return _for_customer(cached[1], customer)
+
+
+def _for_customer(everything: list[InForce], customer: str | None) -> list[InForce]:
     return [
         found
-        for found in cached[1]
+        for found in everything
         if found.customer is None or customer is None or found.customer == customer
     ]

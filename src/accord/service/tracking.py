@@ -24,6 +24,7 @@ from accord.service.errors import NotFoundError
 from accord.service.tenants import Principal, now
 from accord.store.schema import ClockRow, DueItem, EventRow, TicketRow
 
+STATUS_AGREEMENTS_AGE = 2.0  # seconds a status answer may lag behind a new agreement version
 _calendar_cache: dict[int, tuple[Agreement, dict[str, BusinessCalendar]]] = {}
 
 
@@ -43,22 +44,27 @@ def _has_ticket_objectives(agreement: Agreement) -> bool:
 
 
 def ticket_events(session: Session, organisation_id: int, ticket: str) -> list[TicketEvent]:
-    rows = session.scalars(
-        select(EventRow).where(
-            EventRow.organisation_id == organisation_id, EventRow.ticket == ticket
-        )
+    rows = session.execute(
+        select(
+            EventRow.event_id,
+            EventRow.at,
+            EventRow.kind,
+            EventRow.fields,
+            EventRow.author,
+            EventRow.public,
+        ).where(EventRow.organisation_id == organisation_id, EventRow.ticket == ticket)
     ).all()
     return [
         TicketEvent(
-            id=row.event_id,
-            ticket=row.ticket,
-            at=row.at,
-            kind=row.kind,  # type: ignore[arg-type]
-            fields=row.fields,
-            author=row.author,  # type: ignore[arg-type]
-            public=row.public,
+            id=event_id,
+            ticket=ticket,
+            at=at,
+            kind=kind,
+            fields=fields,
+            author=author,
+            public=public,
         )
-        for row in rows
+        for event_id, at, kind, fields, author, public in rows
     ]
 
 
@@ -71,15 +77,24 @@ class AgreementClocks:
 
 
 def compute(
-    session: Session, organisation_id: int, ticket: str, customer: str | None, as_of: datetime
+    session: Session,
+    organisation_id: int,
+    ticket: str,
+    customer: str | None,
+    as_of: datetime,
+    agreements_max_age: float = 0.0,
 ) -> list[AgreementClocks]:
-    """Every clock of a ticket as of an instant, under each agreement that applies to it."""
+    """Every clock of a ticket as of an instant, under each agreement that applies to it
+    (a reader may accept the agreements as they were up to ``agreements_max_age`` seconds
+    ago; recomputations that store results never do)."""
     events = ticket_events(session, organisation_id, ticket)
     if not events:
         return []
     named = next((e.fields.get("agreement") for e in events if "agreement" in e.fields), None)
     found = []
-    for agreement in agreement_store.in_force(session, organisation_id, customer):
+    for agreement in agreement_store.in_force(
+        session, organisation_id, customer, agreements_max_age
+    ):
         if named is not None and agreement.key != named:
             continue
         first, changes = agreement.first, agreement.changes
@@ -240,7 +255,9 @@ def status(
     """Where a ticket stands: every clock, computed from its events as of now (or ``as_of``)."""
     row = visible_ticket(session, principal, ticket)
     moment = as_of or now()
-    computed = compute(session, principal.organisation_id, ticket, row.customer, moment)
+    computed = compute(
+        session, principal.organisation_id, ticket, row.customer, moment, STATUS_AGREEMENTS_AGE
+    )
     return {
         "ticket": ticket,
         "customer": row.customer,

@@ -69,7 +69,7 @@ def connect(url: str, *, upgrade: bool = True) -> Database:
     if url.startswith("sqlite"):
         options["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
-        options.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        options.update(pool_size=10, max_overflow=20, pool_recycle=1800)
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
