@@ -27,7 +27,11 @@ class Settings(BaseSettings):
         "may take it over (a worker killed mid-send loses its claim after this).",
     )
     refresh_inline_limit: int = Field(
-        50, ge=0, description="Tickets an ingest request recomputes itself; more go to workers."
+        0,
+        ge=0,
+        description="Tickets an ingest request recomputes before it answers (clocks, due "
+        "items); 0 leaves them all to the workers, which keeps ingest fast. The status "
+        "endpoint always computes from the events, so it never lags.",
     )
     auth_cache_seconds: float = Field(
         10.0,

@@ -378,3 +378,19 @@ def test_email_without_smtp_fails_at_once_instead_of_retrying(
         ("manager@us.example", "failed", 1)
     ]
     assert "ACCORD_SMTP_HOST" in (emails[0].last_error or "")
+
+
+def test_by_default_ingest_leaves_recomputation_to_the_workers(
+    client: TestClient, acme: Tenant, database: Database, settings: Settings
+) -> None:
+    deferred = settings.model_copy(update={"refresh_inline_limit": 0})
+    with TestClient(create_app(deferred, database)) as fast:
+        upload(fast, acme)
+        opened = datetime.now(UTC) - timedelta(hours=5)
+        fast.post("/v1/events", json=ticket("D1", opened), headers=acme.headers)
+        assert due_items(database, "D1") == []
+        status = fast.get("/v1/tickets/D1", headers=acme.headers).json()  # never lags
+        states = {c["objective"]: c["state"] for c in status["agreements"][0]["clocks"]}
+        assert states == {"response": "breached", "resolution": "breached"}
+        drain(Worker(database, deferred))
+        assert {i.at for i in due_items(database, "D1")} == {"50%", "breach"}
