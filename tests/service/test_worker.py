@@ -298,6 +298,7 @@ def test_on_postgresql_a_worker_skips_rows_another_holds(
         opened = datetime.now(UTC) - timedelta(hours=5)
         events = [e for n in range(10) for e in ticket(f"S{n}", opened)]
         client.post("/v1/events", json=events, headers=tenant.headers)
+    Worker(database, settings).refresh_dirty(datetime.now(UTC))
     Worker(database, settings).fire_due(datetime.now(UTC))
     with database.sessions() as holder, holder.begin():
         held = holder.scalars(

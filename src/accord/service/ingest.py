@@ -121,7 +121,12 @@ def ingest_events(session: Session, principal: Principal, events: Sequence[Event
     _check_ticket_owners(session, principal, customers)
     if not rows:
         return Ingested(len(events), 0, len(events))
-    if session.get_bind().dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql and len(rows) < COPY_FROM:
+        # one statement and one round trip: the events, and the tickets they touch
+        stored = _insert_and_mark(session, principal.organisation_id, list(rows.values()))
+        return Ingested(len(events), len(stored), len(events) - len(stored), sorted(set(stored)))
+    if postgresql:
         stored = _copy_events(session, list(rows.values()))
     else:
         statement = (
@@ -220,6 +225,57 @@ _COLUMNS = (
     "public",
     "received_at",
 )
+
+
+_INSERT_AND_MARK = text(
+    """
+    WITH incoming AS (
+        SELECT * FROM unnest(
+            CAST(:event_ids AS text[]), CAST(:tickets AS text[]), CAST(:customers AS text[]),
+            CAST(:ats AS timestamptz[]), CAST(:kinds AS text[]), CAST(:fields AS text[]),
+            CAST(:authors AS text[]), CAST(:publics AS boolean[])
+        ) AS x(event_id, ticket, customer, at, kind, fields, author, public)
+    ), stored AS (
+        INSERT INTO ticket_events (organisation_id, event_id, ticket, customer, at, kind,
+                                   fields, author, public, received_at)
+        SELECT :organisation, event_id, ticket, customer, at, kind, CAST(fields AS json),
+               author, public, :moment
+        FROM incoming
+        ON CONFLICT (organisation_id, event_id) DO NOTHING
+        RETURNING ticket, customer
+    ), marked AS (
+        INSERT INTO tickets (organisation_id, ticket, customer, dirty, changed_at)
+        SELECT DISTINCT ON (ticket) :organisation, ticket, customer, true, :moment
+        FROM stored ORDER BY ticket, customer NULLS LAST
+        ON CONFLICT (organisation_id, ticket) DO UPDATE SET dirty = true,
+            changed_at = excluded.changed_at,
+            customer = COALESCE(tickets.customer, excluded.customer)
+    )
+    SELECT ticket FROM stored
+    """
+)
+
+
+def _insert_and_mark(
+    session: Session, organisation_id: int, rows: list[dict[str, Any]]
+) -> list[str]:
+    """PostgreSQL: store events and mark their tickets in one statement."""
+    found = session.execute(
+        _INSERT_AND_MARK,
+        {
+            "organisation": organisation_id,
+            "moment": rows[0]["received_at"],
+            "event_ids": [r["event_id"] for r in rows],
+            "tickets": [r["ticket"] for r in rows],
+            "customers": [r["customer"] for r in rows],
+            "ats": [r["at"] for r in rows],
+            "kinds": [r["kind"] for r in rows],
+            "fields": [json.dumps(r["fields"]) for r in rows],
+            "authors": [r["author"] for r in rows],
+            "publics": [r["public"] for r in rows],
+        },
+    )
+    return list(found.scalars().all())
 
 
 def _copy_events(session: Session, rows: list[dict[str, Any]]) -> list[str]:
