@@ -177,3 +177,24 @@ def test_a_ticket_gets_its_customer_from_a_later_event(client: TestClient, acme:
     named = [{**e, "id": f"{e['id']}-2", "fields": {"customer": "acme-corp"}} for e in many]
     client.post("/v1/events", json=named, headers=acme.headers)
     assert client.get("/v1/tickets/M299", headers=customer).json()["customer"] == "acme-corp"
+
+
+def test_webhooks_belong_to_their_organisation(
+    client: TestClient, two_tenants: tuple[Tenant, Tenant]
+) -> None:
+    acme, globex = two_tenants
+    created = client.post(
+        "/v1/webhooks", json={"url": "https://hooks.acme.example/sla"}, headers=acme.headers
+    )
+    assert created.status_code == 201
+    assert len(created.json()["secret"]) >= 32
+    hook = created.json()["id"]
+    assert client.get("/v1/webhooks", headers=globex.headers).json() == []
+    assert client.delete(f"/v1/webhooks/{hook}", headers=globex.headers).status_code == 404
+    assert [h["id"] for h in client.get("/v1/webhooks", headers=acme.headers).json()] == [hook]
+    reader = acme.key_for("read")
+    assert client.get("/v1/webhooks", headers=reader).status_code == 403
+    bad = client.post("/v1/webhooks", json={"url": "not a url"}, headers=acme.headers)
+    assert bad.status_code == 422
+    assert bad.json()["error"]["field"] == "url"
+    assert client.delete(f"/v1/webhooks/{hook}", headers=acme.headers).status_code == 204
