@@ -44,6 +44,13 @@ def _has_ticket_objectives(agreement: Agreement) -> bool:
 
 
 def ticket_events(session: Session, organisation_id: int, ticket: str) -> list[TicketEvent]:
+    return _events_and_customer(session, organisation_id, ticket)[0]
+
+
+def _events_and_customer(
+    session: Session, organisation_id: int, ticket: str
+) -> tuple[list[TicketEvent], str | None, bool]:
+    """A ticket's events and its customer in one query; False when the ticket is unknown."""
     rows = session.execute(
         select(
             EventRow.event_id,
@@ -52,9 +59,16 @@ def ticket_events(session: Session, organisation_id: int, ticket: str) -> list[T
             EventRow.fields,
             EventRow.author,
             EventRow.public,
-        ).where(EventRow.organisation_id == organisation_id, EventRow.ticket == ticket)
+            TicketRow.customer,
+        )
+        .join(
+            TicketRow,
+            (TicketRow.organisation_id == EventRow.organisation_id)
+            & (TicketRow.ticket == EventRow.ticket),
+        )
+        .where(EventRow.organisation_id == organisation_id, EventRow.ticket == ticket)
     ).all()
-    return [
+    events = [
         TicketEvent(
             id=event_id,
             ticket=ticket,
@@ -64,8 +78,9 @@ def ticket_events(session: Session, organisation_id: int, ticket: str) -> list[T
             author=author,
             public=public,
         )
-        for event_id, at, kind, fields, author, public in rows
+        for event_id, at, kind, fields, author, public, _ in rows
     ]
+    return events, (rows[0][-1] if rows else None), bool(rows)
 
 
 @dataclass(frozen=True)
@@ -83,11 +98,13 @@ def compute(
     customer: str | None,
     as_of: datetime,
     agreements_max_age: float = 0.0,
+    events: list[TicketEvent] | None = None,
 ) -> list[AgreementClocks]:
     """Every clock of a ticket as of an instant, under each agreement that applies to it
     (a reader may accept the agreements as they were up to ``agreements_max_age`` seconds
     ago; recomputations that store results never do)."""
-    events = ticket_events(session, organisation_id, ticket)
+    if events is None:
+        events = ticket_events(session, organisation_id, ticket)
     if not events:
         return []
     named = next((e.fields.get("agreement") for e in events if "agreement" in e.fields), None)
@@ -253,14 +270,22 @@ def status(
     session: Session, principal: Principal, ticket: str, as_of: datetime | None = None
 ) -> dict[str, Any]:
     """Where a ticket stands: every clock, computed from its events as of now (or ``as_of``)."""
-    row = visible_ticket(session, principal, ticket)
+    events, customer, known = _events_and_customer(session, principal.organisation_id, ticket)
+    if not known or not principal.sees(customer):
+        raise NotFoundError(f"no ticket {ticket!r}", "ticket")
     moment = as_of or now()
     computed = compute(
-        session, principal.organisation_id, ticket, row.customer, moment, STATUS_AGREEMENTS_AGE
+        session,
+        principal.organisation_id,
+        ticket,
+        customer,
+        moment,
+        STATUS_AGREEMENTS_AGE,
+        events,
     )
     return {
         "ticket": ticket,
-        "customer": row.customer,
+        "customer": customer,
         "as_of": moment,
         "agreements": [
             {
