@@ -44,7 +44,7 @@ EXAMPLES = [
     Example(
         "saas.yaml",
         "cloudnote-2026-10",
-        {"availability": ratio(44520 - 117, 44520)},
+        {"availability": ratio(44520 - 137, 44520)},
         {"availability": False},
         Decimal("120.00"),
         claim_by=datetime(2026, 12, 1, tzinfo=UTC),

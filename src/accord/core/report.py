@@ -18,9 +18,10 @@ import numpy as np
 
 from accord.core.agreement.model import Agreement, Objective
 from accord.core.agreement.units import Bound, format_target, format_timedelta
-from accord.core.availability import Availability, MaintenanceWindow, Outage, availability
+from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of, summarize
+from accord.core.composition import ServiceAvailability, service_availability
 from accord.core.credits import Settlement, claim_deadline, penalty, settle
 from accord.core.slices import (
     SliceAvailability,
@@ -157,7 +158,7 @@ def evaluate(
             if measured is None or measured.metric != "availability":
                 continue
             down = _availability(agreement, measured, data, calendars, start, end)
-            downtime = timedelta(microseconds=int(down.downtime))
+            downtime = _span(down.downtime)
             penalties.append(penalty(rule, downtime))
     deadline = None
     if remedies is not None and remedies.claim is not None:
@@ -222,19 +223,17 @@ def _judge(
             for d in result.intervals
             if d.business > timedelta(0)  # outside the window it breaches nothing
         )
-        downtime = timedelta(microseconds=int(result.downtime))
+        downtime = _span(result.downtime)
         detail = (
-            f"{format_timedelta(result.window)} in window, {format_timedelta(downtime)} down, "
-            f"{format_timedelta(result.excluded)} excluded"
+            f"{format_timedelta(_span(result.window))} in window, "
+            f"{format_timedelta(downtime)} down, "
+            f"{format_timedelta(_span(result.excluded))} excluded"
+            + (f"; {result.how}" if result.how else "")
         )
         judged = _percent_result(objective, name, shown, target, actual, detail, breaches)
         if isinstance(target, Decimal):
-            allowed = Decimal(result.window // timedelta(microseconds=1)) * (_HUNDRED - target)
-            judged = replace(
-                judged,
-                budget=timedelta(microseconds=int(allowed / _HUNDRED)),
-                downtime=downtime,
-            )
+            allowed = result.window * (_HUNDRED - target) / _HUNDRED
+            judged = replace(judged, budget=_span(allowed), downtime=downtime)
         return judged
     if metric in (
         "first_response",
@@ -389,33 +388,20 @@ def _availability(
     calendars: Mapping[str, BusinessCalendar],
     start: datetime,
     end: datetime,
-) -> Availability:
-    services = set(objective.scope.get("service", ()))
-    scope = "|".join(sorted(services)) or "*"
-
-    def in_scope(service: str) -> bool:
-        return not services or service in services
-
-    outages = [
-        Outage(scope, o.start, o.end, o.impact, o.cause, o.id)
-        for o in data.outages
-        if in_scope(o.service)
-    ]
-    works = [
-        MaintenanceWindow(scope, m.start, m.end, m.announced_at, m.id)
-        for m in data.maintenance
-        if in_scope(m.service)
-    ]
+) -> ServiceAvailability:
+    """Time-based availability of the objective's services (all must be up), each composed of
+    its components as the agreement says."""
     target = objective.target if isinstance(objective.target, Decimal) else None
     plan = agreement.exclusions.maintenance if agreement.exclusions else None
     allowed = calendars.get(plan.window) if plan is not None and plan.window else None
-    return availability(
-        scope,
+    return service_availability(
+        {s.id: s for s in agreement.services},
+        objective.scope.get("service", ()),
         calendars[objective.calendar],
         start,
         end,
-        outages,
-        works,
+        data.outages,
+        data.maintenance,
         agreement.exclusions,
         target,
         allowed,
@@ -480,6 +466,11 @@ def _measured(
         f"mean success of {len(rows)} slices",
         None,
     )
+
+
+def _span(microseconds: Decimal) -> timedelta:
+    """Exact microseconds as a duration (to the whole microsecond, toward zero)."""
+    return timedelta(microseconds=int(microseconds))
 
 
 def _provider_name(agreement: Agreement, provider: str) -> str:
