@@ -52,11 +52,13 @@ EXAMPLES = [
     Example(
         "ecommerce.yaml",
         "shopfront-2026-10",
-        # 31 days of seconds; 60 + 20 + 40 s down (third party and maintenance count)
-        {"shop-availability": ratio(2_678_400 - 120, 2_678_400), "incident-recovery": Decimal(50)},
+        # 31 days of seconds; per component: storefront and checkout overlapping (90 s once),
+        # 20 s third party and 40 s maintenance count
+        {"shop-availability": ratio(2_678_400 - 150, 2_678_400), "incident-recovery": Decimal(50)},
         {"shop-availability": False, "incident-recovery": False},
         Decimal("1250.00"),
         claim_by=datetime(2026, 12, 16, tzinfo=UTC),
+        breaches={"shop-availability": 4},  # SF-1 up to where SF-4 takes over, SF-4, SF-2, SF-M1
     ),
     Example(
         "isp.yaml",
