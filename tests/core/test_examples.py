@@ -38,6 +38,7 @@ class Example:
     penalties: tuple[Decimal, ...] = ()
     claim_by: datetime | None = None
     breaches: dict[str, int] = field(default_factory=dict)
+    by_provider: dict[str, Decimal] = field(default_factory=dict)  # each on its own fee
 
 
 EXAMPLES = [
@@ -113,7 +114,9 @@ EXAMPLES = [
             "first-visit-fix": Decimal(75),
         },
         {"engineer-on-site": False, "fix-time": False, "fix-time@fixfast": True},
-        Decimal("4500.00"),  # 20% + 10% capped at 25% of 18,000
+        Decimal("4500.00"),
+        # FixFast met both; TechForce 20% + 10% capped at 25% of its own 18,000
+        by_provider={"fixfast": Decimal("0.00"), "techforce": Decimal("4500.00")},
     ),
     Example(
         "it-service-desk.yaml",
@@ -172,6 +175,7 @@ def test_example_worked_by_hand(example: Example) -> None:
         assert report.settlement is not None
         assert report.settlement.amount == example.credit
     assert tuple(amount for amount, _ in report.penalties) == example.penalties
+    assert {s.provider: s.amount for s in report.settlements} == example.by_provider
     for objective, count in example.breaches.items():
         assert len(results[objective].breaches) == count, results[objective].breaches
     if example.claim_by is not None:

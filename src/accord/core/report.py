@@ -16,13 +16,13 @@ from decimal import Decimal
 
 import numpy as np
 
-from accord.core.agreement.model import Agreement, Objective
+from accord.core.agreement.model import Agreement, Claim, Objective
 from accord.core.agreement.units import Bound, format_target, format_timedelta
 from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of, summarize
 from accord.core.composition import ServiceAvailability, service_availability
-from accord.core.credits import Settlement, claim_deadline, penalty, settle
+from accord.core.credits import Settlement, claim_deadline, combine, penalty, settle
 from accord.core.slices import (
     SliceAvailability,
     occurrences,
@@ -112,6 +112,11 @@ class Report:
     settlement: Settlement | None
     penalties: tuple[tuple[Decimal, str], ...]
     claim_deadline: datetime | None
+    settlements: tuple[Settlement, ...] = ()
+    """Per provider, when the tier charges each provider its own fee (``tiers[].fees``):
+    each settled on that provider's own figures; ``settlement`` is then their total."""
+    claim: Claim | None = None
+    """The agreement's claim rules: the procedure and the evidence a claim needs."""
 
     @property
     def missed(self) -> tuple[ObjectiveResult, ...]:
@@ -142,15 +147,39 @@ def evaluate(
                 )
             )
     settlement = None
+    settlements: list[Settlement] = []
     remedies = agreement.remedies
     chosen = next((t for t in agreement.tiers if t.id == tier), None) or next(
-        (t for t in agreement.tiers if t.fee is not None), None
+        (t for t in agreement.tiers if t.fee is not None or t.fees), None
     )
     if remedies is not None and remedies.credits and chosen is not None and chosen.fee is not None:
         attainments = {r.objective: r.actual for r in results if r.actual is not None}
         settlement = settle(
             remedies, attainments, chosen.fee.amount, chosen.fee.currency, chosen.id
         )
+    elif remedies is not None and remedies.credits and chosen is not None and chosen.fees:
+        # each provider charged its own fee: settled on its own figures
+        known = {r.objective: r for r in results}
+        for provider, fee in chosen.fees.items():
+            own = _for_provider(agreement, data, provider)
+            attainments = {}
+            for schedule in remedies.credits:
+                objective = agreement.objective(schedule.objective)
+                if objective.providers and provider not in objective.providers:
+                    continue  # not a promise this provider makes
+                result = known.get(f"{objective.id}@{provider}") or _judge(
+                    agreement, objective, own, calendars, start, end, tier
+                )
+                if result.actual is not None:
+                    attainments[objective.id] = result.actual
+            found = settle(remedies, attainments, fee.amount, fee.currency, chosen.id, provider)
+            header = (
+                f"{_provider_name(agreement, provider)} ({provider}): settled on its own "
+                f"figures and its own fee of {fee.amount} {fee.currency}"
+                + ("" if found.amount else "; no credit owed")
+            )
+            settlements.append(replace(found, reasons=(header, *found.reasons)))
+        settlement = combine(settlements)
     penalties = []
     if remedies is not None:
         for rule in remedies.penalties:
@@ -174,6 +203,8 @@ def evaluate(
         settlement=settlement,
         penalties=tuple(penalties),
         claim_deadline=deadline,
+        settlements=tuple(settlements),
+        claim=remedies.claim if remedies is not None else None,
     )
 
 

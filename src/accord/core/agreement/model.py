@@ -179,8 +179,19 @@ class Tier(Model):
     id: Identifier
     name: Text
     fee: Money | None = None
+    fees: dict[Identifier, Money] = Field(
+        default_factory=dict,
+        description="Each provider's own fee (by party id), instead of one fee: credits are then "
+        "settled per provider, on that provider's figures.",
+    )
     per: Literal["month", "quarter", "year"] = "month"
     description: str | None = None
+
+    @model_validator(mode="after")
+    def _one_fee_or_fees(self) -> Tier:
+        if self.fee is not None and self.fees:
+            raise ValueError("fees: give either one fee or each provider's fees, not both")
+        return self
 
 
 # ---------------------------------------------------------------- objectives

@@ -238,6 +238,10 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                     "a weight for a service that is not among this service's components",
                 )
         yield from _composition(agreement, i)
+    for i, paid in enumerate(agreement.tiers):
+        for provider in paid.fees:
+            if provider not in providers:
+                yield unknown(("tiers", i, "fees", provider), "provider", provider, providers)
     for i, objective in enumerate(agreement.objectives):
         base = ("objectives", i)
         if objective.calendar not in calendars:
@@ -295,7 +299,7 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                 if name not in objectives:
                     path = ("remedies", "termination", "objectives", j)
                     yield unknown(path, "objective", name, objectives)
-        if remedies.credits and not any(t.fee for t in agreement.tiers):
+        if remedies.credits and not any(t.fee or t.fees for t in agreement.tiers):
             yield Problem(
                 ("remedies", "credits"),
                 "credits are a share of a fee, but no tier "
