@@ -252,3 +252,12 @@ def test_composition_problems_are_named() -> None:
         "services[2].components[0]: 'w' is weighted; a weighted service can only be measured "
         "on its own, not as a component that must be up"
     ]
+
+
+def test_an_unchecked_cycle_ends_instead_of_recursing_forever() -> None:
+    loop = services(
+        {"id": "a", "components": ["b"], "composition": "weighted", "weights": {"b": "1"}},
+        {"id": "b", "components": ["a"], "composition": "weighted", "weights": {"a": "1"}},
+    )
+    found = service_availability(loop, ["a"], ALWAYS, *APRIL, [Outage("b", at(2), at(2, 1))])
+    assert found.downtime == 60 * MINUTE_US

@@ -148,7 +148,8 @@ def service_availability(
 
     def measure(names: Sequence[str], label: str, inherited: frozenset[str]) -> ServiceAvailability:
         spec = services.get(names[0]) if len(names) == 1 else None
-        if spec is not None and spec.composition == "weighted" and spec.components:
+        weighs = spec is not None and spec.composition == "weighted" and spec.components
+        if spec is not None and weighs and spec.id not in inherited:  # (a cycle stops here)
             carried = inherited | {spec.id}
             parts = tuple(
                 Part(c, spec.weights.get(c, Decimal(0)), measure((c,), c, carried))
