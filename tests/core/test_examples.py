@@ -38,13 +38,14 @@ class Example:
     penalties: tuple[Decimal, ...] = ()
     claim_by: datetime | None = None
     breaches: dict[str, int] = field(default_factory=dict)
+    by_provider: dict[str, Decimal] = field(default_factory=dict)  # each on its own fee
 
 
 EXAMPLES = [
     Example(
         "saas.yaml",
         "cloudnote-2026-10",
-        {"availability": ratio(44520 - 117, 44520)},
+        {"availability": ratio(44520 - 137, 44520)},
         {"availability": False},
         Decimal("120.00"),
         claim_by=datetime(2026, 12, 1, tzinfo=UTC),
@@ -52,11 +53,13 @@ EXAMPLES = [
     Example(
         "ecommerce.yaml",
         "shopfront-2026-10",
-        # 31 days of seconds; 60 + 20 + 40 s down (third party and maintenance count)
-        {"shop-availability": ratio(2_678_400 - 120, 2_678_400), "incident-recovery": Decimal(50)},
+        # 31 days of seconds; per component: storefront and checkout overlapping (90 s once),
+        # 20 s third party and 40 s maintenance count
+        {"shop-availability": ratio(2_678_400 - 150, 2_678_400), "incident-recovery": Decimal(50)},
         {"shop-availability": False, "incident-recovery": False},
         Decimal("1250.00"),
         claim_by=datetime(2026, 12, 16, tzinfo=UTC),
+        breaches={"shop-availability": 4},  # SF-1 up to where SF-4 takes over, SF-4, SF-2, SF-M1
     ),
     Example(
         "isp.yaml",
@@ -111,7 +114,9 @@ EXAMPLES = [
             "first-visit-fix": Decimal(75),
         },
         {"engineer-on-site": False, "fix-time": False, "fix-time@fixfast": True},
-        Decimal("4500.00"),  # 20% + 10% capped at 25% of 18,000
+        Decimal("4500.00"),
+        # FixFast met both; TechForce 20% + 10% capped at 25% of its own 18,000
+        by_provider={"fixfast": Decimal("0.00"), "techforce": Decimal("4500.00")},
     ),
     Example(
         "it-service-desk.yaml",
@@ -170,6 +175,7 @@ def test_example_worked_by_hand(example: Example) -> None:
         assert report.settlement is not None
         assert report.settlement.amount == example.credit
     assert tuple(amount for amount, _ in report.penalties) == example.penalties
+    assert {s.provider: s.amount for s in report.settlements} == example.by_provider
     for objective, count in example.breaches.items():
         assert len(results[objective].breaches) == count, results[objective].breaches
     if example.claim_by is not None:

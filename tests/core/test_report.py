@@ -15,6 +15,7 @@ from accord.cli import app, parse_period
 from accord.core.errors import AccordError
 from accord.core.report import Data, Measurement, evaluate
 from accord.io.data import DataError, read_data
+from accord.render.report import report_html, report_json, report_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 SAAS = ROOT / "examples" / "agreements" / "saas.yaml"
@@ -24,9 +25,10 @@ OCTOBER = ROOT / "examples" / "data" / "cloudnote-2026-10"
 def test_cloudnote_october_worked_by_hand() -> None:
     report = evaluate(load_agreement(SAAS), read_data(OCTOBER), *parse_period("2026-10", "UTC"))
     availability = report.objectives[0]
-    assert availability.actual == (Decimal(44520) - 117) / Decimal(44520) * 100
+    assert availability.actual == (Decimal(44520) - 137) / Decimal(44520) * 100
     assert availability.met is False
-    assert len(availability.breaches) == 3  # INC-101, INC-102 (half), CHG-8 announced late
+    # INC-101, INC-102 (half), INC-104 on storage (a component of the web app), CHG-8 late
+    assert len(availability.breaches) == 4
     assert report.settlement is not None
     assert (report.settlement.percent, report.settlement.amount) == (Decimal(10), Decimal("120.00"))
     assert report.claim_deadline == datetime(2026, 12, 1, tzinfo=UTC)
@@ -132,7 +134,7 @@ def test_report_as_csv() -> None:
         "availability",
         "availability",
         "99.9%",
-        str((Decimal(44520) - 117) / Decimal(44520) * 100),
+        str((Decimal(44520) - 137) / Decimal(44520) * 100),
         "false",
     ]
     assert second.split(",")[4] == "support-first-response"
@@ -157,7 +159,7 @@ def test_month_by_month_trend() -> None:
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert "| objective | target | 2026-10 | 2026-11 | 2026-12 |" in lines
-    assert "| Monthly availability | 99.9% | **99.737** | 100 | 100 |" in lines
+    assert "| Monthly availability | 99.9% | **99.692** | 100 | 100 |" in lines
     assert "Credits owed over the period: 120.00 USD." in lines
 
 
@@ -296,3 +298,84 @@ def test_roll_up_of_a_multi_level_chain() -> None:
         if line.startswith("| helix")
     ]
     assert rows == ["helix-corporate", "helix-acme", "helix-acme-email"]  # corporate -> service
+
+
+TWO_VENDORS = ROOT / "examples" / "agreements" / "two-vendors.yaml"
+FIELD = ROOT / "examples" / "data" / "field-support-2026-10"
+
+
+def test_each_provider_is_settled_on_its_own_figures_and_its_own_fee() -> None:
+    """Worked by hand (examples/data/field-support-2026-10/README.md), with other fees:
+    FixFast met both objectives (100%, 100%): nothing on its 10,000. TechForce: on site 0%
+    (below 80%: 20%), fix time 50% (below 80%: 10%), 30% capped at 25% of its 20,000 = 5,000.
+    On the combined figures (50%, 75%) both would have owed 25%."""
+    text = (
+        TWO_VENDORS.read_text()
+        .replace(
+            'fixfast: {amount: "18000.00", currency: GBP}',
+            'fixfast: {amount: "10000.00", currency: GBP}',
+        )
+        .replace(
+            'techforce: {amount: "18000.00", currency: GBP}',
+            'techforce: {amount: "20000.00", currency: GBP}',
+        )
+    )
+    report = evaluate(load_agreement(text), read_data(FIELD), *parse_period("2026-10", "UTC"))
+    fixfast, techforce = report.settlements
+    assert (fixfast.provider, fixfast.fee, fixfast.amount) == ("fixfast", 10000, 0)
+    assert fixfast.reasons == (
+        "FixFast Field Services Ltd (fixfast): settled on its own figures and its own fee of "
+        "10000.00 GBP; no credit owed",
+    )
+    assert (techforce.fee, techforce.percent, techforce.amount) == (20000, 25, Decimal("5000.00"))
+    assert [(c.objective, c.attainment, c.percent, c.amount) for c in techforce.credits] == [
+        ("engineer-on-site@techforce", 0, 20, Decimal("4000.00")),
+        ("fix-time@techforce", 50, 10, Decimal("2000.00")),
+    ]
+    assert techforce.reasons[-2:] == (
+        "credits add up: 20% + 10% = 30%",
+        "capped at 25% of the fee (was 30%)",
+    )
+    total = report.settlement
+    assert total is not None
+    assert (total.fee, total.amount, total.currency) == (30000, Decimal("5000.00"), "GBP")
+    assert total.percent == Decimal("16.66666666666666666666666667")
+    assert total.reasons[-1] == "owed in all: 0.00 (fixfast) + 5000.00 (techforce) = 5000.00 GBP"
+    rendered = json.loads(json.dumps(report_json(report)))
+    assert [(p["provider"], p["amount"]) for p in rendered["credits_by_provider"]] == [
+        ("fixfast", "0.00"),
+        ("techforce", "5000.00"),
+    ]
+    assert "### techforce: 5000.00 GBP (25% of its 20000.00 GBP fee)" in report_markdown(report)
+    assert 'data-provider="techforce"' in report_html(report)
+
+
+def test_fees_per_provider_are_checked() -> None:
+    text = TWO_VENDORS.read_text().replace("      techforce: {amount", "      techfarce: {amount")
+    with pytest.raises(AccordError, match=r"tiers\[0\]\.fees\.techfarce: unknown provider"):
+        load_agreement(text)
+    both = TWO_VENDORS.read_text().replace(
+        "    fees:\n", '    fee: {amount: "1.00", currency: GBP}\n    fees:\n'
+    )
+    with pytest.raises(AccordError, match="give either one fee or each provider's fees"):
+        load_agreement(both)
+
+
+def test_the_claim_procedure_and_evidence_are_in_every_format() -> None:
+    report = evaluate(load_agreement(SAAS), read_data(OCTOBER), *parse_period("2026-10", "UTC"))
+    assert report.claim is not None
+    assert report.claim.evidence == (
+        "Dates and times of the outage",
+        "Affected users or workspaces",
+    )
+    claim = report_json(report)["claim"]
+    assert claim["deadline"] == "2026-12-01T00:00:00+00:00"
+    assert claim["window"] == str(report.claim.window)
+    assert claim["procedure"].startswith('Open a support ticket titled "SLA credit request"')
+    assert claim["evidence"] == list(report.claim.evidence)
+    markdown = report_markdown(report)
+    assert "Procedure: Open a support ticket" in markdown
+    assert "- Affected users or workspaces" in markdown
+    page = report_html(report)
+    assert 'id="claim-procedure">Open a support ticket titled &#34;SLA credit request&#34;' in page
+    assert "<li>Dates and times of the outage</li>" in page

@@ -157,13 +157,14 @@ def availability(
         clipped = _clip(work.start, work.end, start, end)
         if clipped is None:
             continue
+        what = f"maintenance {work.id}" if work.id else "maintenance"
         announced = plan.notice is None or (
             work.announced_at is not None
             and plan.notice.time is not None
             and work.start - work.announced_at >= plan.notice.time
         )
         if not announced:
-            pieces.append((*clipped, Decimal(1), "maintenance not announced in time"))
+            pieces.append((*clipped, Decimal(1), f"{what} not announced in time"))
             continue
         parts = [clipped]
         if maintenance_window is not None:
@@ -174,14 +175,14 @@ def availability(
             cursor = clipped[0]
             for a, b in [*parts, (clipped[1], clipped[1])]:
                 if a > cursor:
-                    pieces.append((cursor, a, Decimal(1), "maintenance outside its window"))
+                    pieces.append((cursor, a, Decimal(1), f"{what} outside its window"))
                 cursor = max(cursor, b)
         for part in parts:
             inside = window.elapsed(*part)
             if allowed_left is not None and inside > allowed_left:
                 # the allowance runs out inside this part: the rest is ordinary downtime
                 cut = window.add(part[0], allowed_left) if allowed_left > _ZERO else part[0]
-                pieces.append((cut, part[1], Decimal(1), "maintenance beyond the allowance"))
+                pieces.append((cut, part[1], Decimal(1), f"{what} beyond the allowance"))
                 part = (part[0], cut)
                 allowed_left = _ZERO
             elif allowed_left is not None:
@@ -189,7 +190,7 @@ def availability(
             if part[1] <= part[0]:
                 continue
             if plan.counts_as == "down":
-                pieces.append((*part, Decimal(1), "maintenance (counted as down)"))
+                pieces.append((*part, Decimal(1), f"{what} (counted as down)"))
             else:
                 removed.append(part)
     removed = _union(removed)

@@ -30,6 +30,9 @@ class Credit:
     percent: Decimal
     amount: Decimal
     currency: str
+    provider: str | None = None
+    """The provider whose own figures and fee this credit is on (``objective`` then reads
+    ``objective@provider``), or None when settled on the combined figures."""
 
     @property
     def reason(self) -> str:
@@ -51,6 +54,8 @@ class Settlement:
     percent: Decimal
     amount: Decimal
     reasons: tuple[str, ...]
+    provider: str | None = None
+    """Settled on one provider's figures and fee (None: on the combined figures)."""
 
 
 def band_for(schedule: CreditSchedule, attainment: Decimal) -> CreditBand | None:
@@ -67,8 +72,12 @@ def settle(
     fee: Decimal,
     currency: str,
     tier: str | None = None,
+    provider: str | None = None,
 ) -> Settlement:
-    """The credits owed for a period, given each objective's attainment (percent) and the fee."""
+    """The credits owed for a period, given each objective's attainment (percent) and the fee.
+
+    With ``provider``, the attainments and the fee are that provider's own: each credit is
+    named ``objective@provider`` and the settlement is the provider's."""
     credits: list[Credit] = []
     for schedule in remedies.credits:
         if schedule.tiers and tier not in schedule.tiers:
@@ -81,12 +90,13 @@ def settle(
             continue
         credits.append(
             Credit(
-                schedule.objective,
+                schedule.objective if provider is None else f"{schedule.objective}@{provider}",
                 attainment,
                 band,
                 band.credit,
                 _money(fee * band.credit / _HUNDRED),
                 currency,
+                provider,
             )
         )
     reasons = [c.reason for c in credits]
@@ -112,7 +122,31 @@ def settle(
             f"{minimum.currency}: nothing is paid"
         )
         amount = Decimal(0)
-    return Settlement(tuple(credits), fee, currency, total, amount, tuple(reasons))
+    return Settlement(tuple(credits), fee, currency, total, amount, tuple(reasons), provider)
+
+
+def combine(settlements: Sequence[Settlement]) -> Settlement | None:
+    """The total of several providers' settlements (each on its own fee): the amounts added, as
+    a share of the fees added; None when they are in different currencies."""
+    if not settlements or len({s.currency for s in settlements}) > 1:
+        return None
+    fee = sum((s.fee for s in settlements), Decimal(0))
+    amount = sum((s.amount for s in settlements), Decimal(0))
+    currency = settlements[0].currency
+    reasons = [r for s in settlements for r in s.reasons]
+    reasons.append(
+        "owed in all: "
+        + " + ".join(f"{s.amount} ({s.provider})" for s in settlements)
+        + f" = {amount} {currency}"
+    )
+    return Settlement(
+        tuple(c for s in settlements for c in s.credits),
+        fee,
+        currency,
+        (amount / fee * _HUNDRED).normalize() if fee else Decimal(0),
+        amount,
+        tuple(reasons),
+    )
 
 
 def _money(value: Decimal) -> Decimal:

@@ -16,12 +16,13 @@ from decimal import Decimal
 
 import numpy as np
 
-from accord.core.agreement.model import Agreement, Objective
+from accord.core.agreement.model import Agreement, Claim, Objective
 from accord.core.agreement.units import Bound, format_target, format_timedelta
-from accord.core.availability import Availability, MaintenanceWindow, Outage, availability
+from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of, summarize
-from accord.core.credits import Settlement, claim_deadline, penalty, settle
+from accord.core.composition import ServiceAvailability, service_availability
+from accord.core.credits import Settlement, claim_deadline, combine, penalty, settle
 from accord.core.slices import (
     SliceAvailability,
     occurrences,
@@ -111,6 +112,11 @@ class Report:
     settlement: Settlement | None
     penalties: tuple[tuple[Decimal, str], ...]
     claim_deadline: datetime | None
+    settlements: tuple[Settlement, ...] = ()
+    """Per provider, when the tier charges each provider its own fee (``tiers[].fees``):
+    each settled on that provider's own figures; ``settlement`` is then their total."""
+    claim: Claim | None = None
+    """The agreement's claim rules: the procedure and the evidence a claim needs."""
 
     @property
     def missed(self) -> tuple[ObjectiveResult, ...]:
@@ -141,15 +147,39 @@ def evaluate(
                 )
             )
     settlement = None
+    settlements: list[Settlement] = []
     remedies = agreement.remedies
     chosen = next((t for t in agreement.tiers if t.id == tier), None) or next(
-        (t for t in agreement.tiers if t.fee is not None), None
+        (t for t in agreement.tiers if t.fee is not None or t.fees), None
     )
     if remedies is not None and remedies.credits and chosen is not None and chosen.fee is not None:
         attainments = {r.objective: r.actual for r in results if r.actual is not None}
         settlement = settle(
             remedies, attainments, chosen.fee.amount, chosen.fee.currency, chosen.id
         )
+    elif remedies is not None and remedies.credits and chosen is not None and chosen.fees:
+        # each provider charged its own fee: settled on its own figures
+        known = {r.objective: r for r in results}
+        for provider, fee in chosen.fees.items():
+            own = _for_provider(agreement, data, provider)
+            attainments = {}
+            for schedule in remedies.credits:
+                objective = agreement.objective(schedule.objective)
+                if objective.providers and provider not in objective.providers:
+                    continue  # not a promise this provider makes
+                result = known.get(f"{objective.id}@{provider}") or _judge(
+                    agreement, objective, own, calendars, start, end, tier
+                )
+                if result.actual is not None:
+                    attainments[objective.id] = result.actual
+            found = settle(remedies, attainments, fee.amount, fee.currency, chosen.id, provider)
+            header = (
+                f"{_provider_name(agreement, provider)} ({provider}): settled on its own "
+                f"figures and its own fee of {fee.amount} {fee.currency}"
+                + ("" if found.amount else "; no credit owed")
+            )
+            settlements.append(replace(found, reasons=(header, *found.reasons)))
+        settlement = combine(settlements)
     penalties = []
     if remedies is not None:
         for rule in remedies.penalties:
@@ -157,7 +187,7 @@ def evaluate(
             if measured is None or measured.metric != "availability":
                 continue
             down = _availability(agreement, measured, data, calendars, start, end)
-            downtime = timedelta(microseconds=int(down.downtime))
+            downtime = _span(down.downtime)
             penalties.append(penalty(rule, downtime))
     deadline = None
     if remedies is not None and remedies.claim is not None:
@@ -173,6 +203,8 @@ def evaluate(
         settlement=settlement,
         penalties=tuple(penalties),
         claim_deadline=deadline,
+        settlements=tuple(settlements),
+        claim=remedies.claim if remedies is not None else None,
     )
 
 
@@ -222,19 +254,17 @@ def _judge(
             for d in result.intervals
             if d.business > timedelta(0)  # outside the window it breaches nothing
         )
-        downtime = timedelta(microseconds=int(result.downtime))
+        downtime = _span(result.downtime)
         detail = (
-            f"{format_timedelta(result.window)} in window, {format_timedelta(downtime)} down, "
-            f"{format_timedelta(result.excluded)} excluded"
+            f"{format_timedelta(_span(result.window))} in window, "
+            f"{format_timedelta(downtime)} down, "
+            f"{format_timedelta(_span(result.excluded))} excluded"
+            + (f"; {result.how}" if result.how else "")
         )
         judged = _percent_result(objective, name, shown, target, actual, detail, breaches)
         if isinstance(target, Decimal):
-            allowed = Decimal(result.window // timedelta(microseconds=1)) * (_HUNDRED - target)
-            judged = replace(
-                judged,
-                budget=timedelta(microseconds=int(allowed / _HUNDRED)),
-                downtime=downtime,
-            )
+            allowed = result.window * (_HUNDRED - target) / _HUNDRED
+            judged = replace(judged, budget=_span(allowed), downtime=downtime)
         return judged
     if metric in (
         "first_response",
@@ -389,33 +419,20 @@ def _availability(
     calendars: Mapping[str, BusinessCalendar],
     start: datetime,
     end: datetime,
-) -> Availability:
-    services = set(objective.scope.get("service", ()))
-    scope = "|".join(sorted(services)) or "*"
-
-    def in_scope(service: str) -> bool:
-        return not services or service in services
-
-    outages = [
-        Outage(scope, o.start, o.end, o.impact, o.cause, o.id)
-        for o in data.outages
-        if in_scope(o.service)
-    ]
-    works = [
-        MaintenanceWindow(scope, m.start, m.end, m.announced_at, m.id)
-        for m in data.maintenance
-        if in_scope(m.service)
-    ]
+) -> ServiceAvailability:
+    """Time-based availability of the objective's services (all must be up), each composed of
+    its components as the agreement says."""
     target = objective.target if isinstance(objective.target, Decimal) else None
     plan = agreement.exclusions.maintenance if agreement.exclusions else None
     allowed = calendars.get(plan.window) if plan is not None and plan.window else None
-    return availability(
-        scope,
+    return service_availability(
+        {s.id: s for s in agreement.services},
+        objective.scope.get("service", ()),
         calendars[objective.calendar],
         start,
         end,
-        outages,
-        works,
+        data.outages,
+        data.maintenance,
         agreement.exclusions,
         target,
         allowed,
@@ -480,6 +497,11 @@ def _measured(
         f"mean success of {len(rows)} slices",
         None,
     )
+
+
+def _span(microseconds: Decimal) -> timedelta:
+    """Exact microseconds as a duration (to the whole microsecond, toward zero)."""
+    return timedelta(microseconds=int(microseconds))
 
 
 def _provider_name(agreement: Agreement, provider: str) -> str:

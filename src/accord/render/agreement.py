@@ -115,6 +115,11 @@ def _markdown(a: Agreement) -> Iterator[str]:
         yield "|---|---|"
         for tier in a.tiers:
             fee = f"{tier.fee.amount} {tier.fee.currency} a {tier.per}" if tier.fee else "-"
+            if tier.fees:
+                fee = ", ".join(
+                    f"{provider}: {money.amount} {money.currency} a {tier.per}"
+                    for provider, money in tier.fees.items()
+                )
             yield f"| {tier.name} | {fee} |"
         yield ""
     if a.objectives:

@@ -39,8 +39,9 @@ def report_markdown(report: Report) -> str:
         lines += ["", "## Breaches", ""]
         lines += [f"- {o.name}: {b}" for o, b in breaches]
     settlement = report.settlement
-    if settlement is not None:
+    if settlement is not None or report.settlements:
         lines += ["", "## Service credits", ""]
+    if settlement is not None:
         if settlement.amount:
             lines.append(
                 f"**{settlement.amount} {settlement.currency}** "
@@ -48,16 +49,38 @@ def report_markdown(report: Report) -> str:
             )
         else:
             lines.append("No credit is owed for this period.")
-        lines += [f"- {r}" for r in settlement.reasons]
+        if not report.settlements:
+            lines += [f"- {r}" for r in settlement.reasons]
+    for own in report.settlements:
+        lines += [
+            "",
+            f"### {own.provider}: {own.amount} {own.currency} "
+            f"({own.percent}% of its {own.fee} {own.currency} fee)",
+            "",
+        ]
+        lines += [f"- {r}" for r in own.reasons]
+    if settlement is not None and report.settlements:
+        lines += ["", f"- {settlement.reasons[-1]}"]
     if report.penalties:
         lines += ["", "## Penalties", ""]
         lines += [f"- {reason}" for _, reason in report.penalties]
-    if report.claim_deadline is not None:
-        lines += [
-            "",
-            f"Claims for this period must be made by {report.claim_deadline.isoformat()}.",
-        ]
+    lines += _claim_markdown(report)
     return "\n".join(lines) + "\n"
+
+
+def _claim_markdown(report: Report) -> list[str]:
+    claim = report.claim
+    if report.claim_deadline is None and (claim is None or not (claim.procedure or claim.evidence)):
+        return []
+    lines = ["", "## Claims", ""]
+    if report.claim_deadline is not None:
+        lines.append(f"Claims for this period must be made by {report.claim_deadline.isoformat()}.")
+    if claim is not None and claim.procedure:
+        lines += ["", f"Procedure: {claim.procedure.strip()}"]
+    if claim is not None and claim.evidence:
+        lines += ["", "Evidence a claim needs:", ""]
+        lines += [f"- {item}" for item in claim.evidence]
+    return lines
 
 
 def report_json(report: Report) -> dict[str, Any]:
@@ -91,10 +114,32 @@ def report_json(report: Report) -> dict[str, Any]:
             "currency": settlement.currency,
             "reasons": list(settlement.reasons),
         },
+        "credits_by_provider": [
+            {
+                "provider": s.provider,
+                "fee": str(s.fee),
+                "percent": str(s.percent),
+                "amount": str(s.amount),
+                "currency": s.currency,
+                "reasons": list(s.reasons),
+            }
+            for s in report.settlements
+        ],
         "penalties": [{"amount": str(a), "reason": r} for a, r in report.penalties],
         "claim_deadline": None
         if report.claim_deadline is None
         else report.claim_deadline.isoformat(),
+        "claim": None
+        if report.claim is None
+        else {
+            "deadline": None
+            if report.claim_deadline is None
+            else report.claim_deadline.isoformat(),
+            "window": None if report.claim.window is None else str(report.claim.window),
+            "billing_cycles": report.claim.billing_cycles,
+            "procedure": report.claim.procedure,
+            "evidence": list(report.claim.evidence),
+        },
     }
 
 
@@ -236,6 +281,8 @@ def report_html(report: Report) -> str:
     """A standalone page for the customer: objectives, breaches, credits, claim deadline."""
     settlement = report.settlement
     shown = {c.reason for c in settlement.credits} if settlement is not None else set()
+    if report.settlements:  # each provider's reasons are in its row: only the total here
+        shown |= {r for own in report.settlements for r in own.reasons}
     return (
         _environment()
         .get_template("report.html")

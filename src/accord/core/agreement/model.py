@@ -149,8 +149,25 @@ class Service(Model):
     includes: tuple[str, ...] = ()
     excludes: tuple[str, ...] = Field((), description="What is explicitly not provided.")
     components: tuple[Identifier, ...] = Field((), description="Services this one depends on.")
-    composition: Literal["all", "weighted"] = "all"
-    weights: dict[Identifier, Decimal] = {}
+    composition: Literal["all", "weighted"] = Field(
+        "all",
+        description="How the components make up this service's availability: all (down whenever "
+        "any component is down: the union of their outages) or weighted (the weighted blend of "
+        "the components' availability, by weights).",
+    )
+    weights: dict[Identifier, Annotated[Decimal, Field(gt=0, le=1)]] = Field(
+        default_factory=dict,
+        description="For weighted composition: each component's weight, e.g. {api: 0.7, "
+        "storage: 0.3}; they add up to 1.",
+    )
+
+    @model_validator(mode="after")
+    def _weights_go_with_weighted(self) -> Service:
+        if self.composition == "weighted" and not self.components:
+            raise ValueError("components: a weighted service needs components to weigh")
+        if self.weights and self.composition != "weighted":
+            raise ValueError("weights: weights apply to composition: weighted")
+        return self
 
 
 class Money(Model):
@@ -162,8 +179,19 @@ class Tier(Model):
     id: Identifier
     name: Text
     fee: Money | None = None
+    fees: dict[Identifier, Money] = Field(
+        default_factory=dict,
+        description="Each provider's own fee (by party id), instead of one fee: credits are then "
+        "settled per provider, on that provider's figures.",
+    )
     per: Literal["month", "quarter", "year"] = "month"
     description: str | None = None
+
+    @model_validator(mode="after")
+    def _one_fee_or_fees(self) -> Tier:
+        if self.fee is not None and self.fees:
+            raise ValueError("fees: give either one fee or each provider's fees, not both")
+        return self
 
 
 # ---------------------------------------------------------------- objectives

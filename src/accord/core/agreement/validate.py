@@ -211,6 +211,7 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
     services = {s.id for s in agreement.services}
     tiers = {t.id for t in agreement.tiers}
     objectives = {o.id for o in agreement.objectives}
+    weighted = {s.id: s.composition == "weighted" for s in agreement.services}
     providers = (
         set() if agreement.parties is None else {p.id for p in agreement.parties.all_providers}
     )
@@ -236,14 +237,26 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                     (*base, "weights", component),
                     "a weight for a service that is not among this service's components",
                 )
+        yield from _composition(agreement, i)
+    for i, paid in enumerate(agreement.tiers):
+        for provider in paid.fees:
+            if provider not in providers:
+                yield unknown(("tiers", i, "fees", provider), "provider", provider, providers)
     for i, objective in enumerate(agreement.objectives):
         base = ("objectives", i)
         if objective.calendar not in calendars:
             yield unknown((*base, "calendar"), "calendar", objective.calendar, calendars)
         if services:
-            for j, name in enumerate(objective.scope.get("service", ())):
+            scoped = objective.scope.get("service", ())
+            for j, name in enumerate(scoped):
                 if name not in services:
                     yield unknown((*base, "scope", "service", j), "service", name, services)
+                elif len(scoped) > 1 and weighted.get(name):
+                    yield Problem(
+                        (*base, "scope", "service", j),
+                        f"{name!r} is weighted; a weighted service can only be measured on its "
+                        "own, not beside other services that must be up",
+                    )
         for tier in objective.tiers:
             if tier not in tiers:
                 yield unknown((*base, "tiers", tier), "tier", tier, tiers)
@@ -286,7 +299,7 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                 if name not in objectives:
                     path = ("remedies", "termination", "objectives", j)
                     yield unknown(path, "objective", name, objectives)
-        if remedies.credits and not any(t.fee for t in agreement.tiers):
+        if remedies.credits and not any(t.fee or t.fees for t in agreement.tiers):
             yield Problem(
                 ("remedies", "credits"),
                 "credits are a share of a fee, but no tier "
@@ -299,6 +312,63 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                 ("effective", "review", "next"),
                 f"the next review {review} comes before the start {agreement.effective.start}",
             )
+
+
+def _composition(agreement: Agreement, index: int) -> Iterator[Problem]:
+    """A service's components: no cycle, weights for every component adding up to 1, and no
+    weighted service as a component that must be up (a blend is no up-or-down state)."""
+    by_id = {s.id: s for s in agreement.services}
+    service = agreement.services[index]
+    base: Path = ("services", index)
+    for j, component in enumerate(service.components):
+        path = None if component == service.id else _path_back(by_id, component, service.id)
+        if path is not None:
+            chain = [service.id, *path]
+            yield Problem(
+                (*base, "components", j),
+                f"a cycle: {chain[0]} needs {chain[1]}"
+                + "".join(f", which needs {name}" for name in chain[2:]),
+            )
+        other = by_id.get(component)
+        if service.composition == "all" and other is not None and other.composition == "weighted":
+            yield Problem(
+                (*base, "components", j),
+                f"{component!r} is weighted; a weighted service can only be measured on its own, "
+                "not as a component that must be up",
+            )
+    if service.composition != "weighted":
+        return
+    for component in service.components:
+        if component not in service.weights:
+            yield Problem(
+                (*base, "weights"),
+                f"missing a weight for {component!r}; weighted composition weighs every component",
+            )
+    total = sum(service.weights.values(), Decimal(0))
+    if service.weights and set(service.components) <= set(service.weights) and total != 1:
+        yield Problem(
+            (*base, "weights"),
+            f"the weights add up to {total.normalize():f}; they must add up to 1",
+        )
+
+
+def _path_back(by_id: Mapping[str, Any], start: str, goal: str) -> list[str] | None:
+    """Services from ``start`` down its components to ``goal``, if it leads there."""
+    trail: dict[str, str | None] = {start: None}
+    queue = [start]
+    while queue:
+        name = queue.pop(0)
+        if name == goal:
+            path = [name]
+            while (previous := trail[path[-1]]) is not None:
+                path.append(previous)
+            return path[::-1]
+        spec = by_id.get(name)
+        for component in spec.components if spec is not None else ():
+            if component not in trail:
+                trail[component] = name
+                queue.append(component)
+    return None
 
 
 def _unique(agreement: Agreement) -> Iterator[Problem]:
