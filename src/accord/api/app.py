@@ -199,7 +199,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         cached = known_keys.get(cache_key)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        with db().session() as session:
+        with db().reading() as session:
             found = tenants.authenticate(session, key)
         if len(known_keys) > 10_000:
             known_keys.clear()
@@ -441,7 +441,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if as_of is not None and as_of.tzinfo is None:
             raise InvalidError("as_of: expected an instant with a UTC offset", "as_of")
         # serialised by pydantic-core in one pass (FastAPI's encoder walks it in Python)
-        return Response(to_json(run(tracking.status, who, ticket, as_of)), media_type=JSON)
+        with db().reading() as session:
+            found = tracking.status(session, who, ticket, as_of)
+        return Response(to_json(found), media_type=JSON)
 
     def _clock_rows(rows: list[Any]) -> list[dict[str, Any]]:
         return [

@@ -30,6 +30,7 @@ class Database:
 
     engine: Engine
     sessions: sessionmaker[Session]
+    readers: sessionmaker[Session]
 
     @property
     def is_postgresql(self) -> bool:
@@ -39,6 +40,16 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A transaction: committed when the block ends, rolled back entirely on any error."""
         with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only, in autocommit: no BEGIN, COMMIT or reset round trips.
+
+        Each statement sees the data committed when it runs; use it for answers made of a
+        single query, or where statements need not agree with each other.
+        """
+        with self.readers() as session:
             yield session
 
     def upgrade(self) -> None:
@@ -73,7 +84,10 @@ def connect(url: str, *, upgrade: bool = True) -> Database:
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    database = Database(engine, sessionmaker(engine, expire_on_commit=False))
+    readers = sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+    )
+    database = Database(engine, sessionmaker(engine, expire_on_commit=False), readers)
     if upgrade:
         database.upgrade()
     return database
