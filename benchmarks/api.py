@@ -45,6 +45,30 @@ AGREEMENT = ROOT / "examples" / "servicenow" / "agreement.yaml"
 PRIORITIES = ("1 - Critical", "2 - High", "3 - Moderate", "4 - Low")
 
 
+def cpu_seconds(server: int) -> tuple[float, float]:
+    """CPU time used so far by the server's processes and by PostgreSQL's (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def used(pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    children = Path(f"/proc/{server}/task/{server}/children").read_text().split()
+    ours = used(server) + sum(used(int(c)) for c in children)
+    database = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    database += used(int(entry.name))
+            except OSError:
+                continue
+    return ours, database
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -118,38 +142,53 @@ def bodies(prefix: str, size: int, count: int) -> list[bytes]:
 
 
 async def _closed_loop(
-    base: str, key: str, path: str, payloads: list[bytes], seconds: float, size: int
+    base: str, key: str, path: str, payloads: list[bytes], seconds: float, size: int, streams: int
 ) -> float:
-    connection = await Connection.open(base)
-    done = 0
+    """``streams`` connections, each sending its share of the payloads back to back."""
     began = time.perf_counter()
     stop = began + seconds
-    for payload in payloads:
-        if time.perf_counter() >= stop:
-            break
-        status, answer = await connection.request(raw_request("POST", path, key, payload))
-        if status != 200:
-            raise RuntimeError(f"{path}: {status} {answer[:200]!r}")
-        done += size
-    connection.close()
-    return done / (time.perf_counter() - began)
+
+    async def stream(mine: list[bytes]) -> int:
+        connection = await Connection.open(base)
+        done = 0
+        for payload in mine:
+            if time.perf_counter() >= stop:
+                break
+            status, answer = await connection.request(raw_request("POST", path, key, payload))
+            if status != 200:
+                raise RuntimeError(f"{path}: {status} {answer[:200]!r}")
+            done += size
+        connection.close()
+        return done
+
+    counts = await asyncio.gather(*(stream(payloads[n::streams]) for n in range(streams)))
+    return sum(counts) / (time.perf_counter() - began)
 
 
-def closed_loop(base: str, key: str, path: str, prefix: str, seconds: float, size: int) -> float:
-    """One client sending requests back to back for ``seconds``; returns events a second."""
+def closed_loop(
+    base: str, key: str, path: str, prefix: str, seconds: float, size: int, streams: int = 1
+) -> float:
+    """One client process sending for ``seconds``; returns events a second."""
     count = int(seconds * 5_000) if size == 1 else int(seconds * 8) + 5
     payloads = bodies(prefix, size, count)
-    return asyncio.run(_closed_loop(base, key, path, payloads, seconds, size))
+    return asyncio.run(_closed_loop(base, key, path, payloads, seconds, size, streams))
 
 
 def run_clients(
-    base: str, key: str, path: str, clients: int, seconds: float, size: int, tag: str
+    base: str,
+    key: str,
+    path: str,
+    clients: int,
+    seconds: float,
+    size: int,
+    tag: str,
+    streams: int = 1,
 ) -> float:
-    """Events a second with ``clients`` processes in closed loops."""
+    """Events a second with ``clients`` processes of ``streams`` connections each."""
     with multiprocessing.Pool(clients) as pool:
         rates = pool.starmap(
             closed_loop,
-            [(base, key, path, f"{tag}{c}", seconds, size) for c in range(clients)],
+            [(base, key, path, f"{tag}{c}", seconds, size, streams) for c in range(clients)],
         )
     return float(sum(rates))
 
@@ -196,6 +235,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument("--clients", type=int, default=4, help="client processes (closed loop)")
+    parser.add_argument(
+        "--streams", type=int, default=4, help="connections per client process (single events)"
+    )
     parser.add_argument("--rate", type=float, default=500.0, help="status requests a second")
     options = parser.parse_args()
 
@@ -234,17 +276,37 @@ def main() -> None:
         httpx.post(f"{base}/v1/agreements", content=AGREEMENT.read_text(), headers=headers)
         seconds, clients = options.seconds, options.clients
         print(
-            f"PostgreSQL, 2 server processes, {clients} client processes, {seconds:.0f} s a phase"
+            f"PostgreSQL, 2 server processes, {clients} client processes "
+            f"({options.streams} connections each for single requests), {seconds:.0f} s a phase"
         )
-        floor = run_clients(base, key, "/noop", clients, seconds, 1, "n")
-        single = run_clients(base, key, "/v1/events", clients, seconds, 1, "s")
-        batched = run_clients(base, key, "/v1/events", clients, seconds, 5000, "b")
-        print(f"no-op floor (POST /noop)        {floor:>10,.0f} requests/s")
+        streams = options.streams
+
+        def measured(path: str, size: int, tag: str, many: int) -> tuple[float, str]:
+            """Events a second, and CPU microseconds an event in the server and in the DB."""
+            before = cpu_seconds(server.pid)
+            rate = run_clients(base, key, path, clients, seconds, size, tag, many)
+            after = cpu_seconds(server.pid)
+            events = rate * seconds
+            cost = (
+                f"CPU/event: server {1e6 * (after[0] - before[0]) / events:,.0f} us, "
+                f"PostgreSQL {1e6 * (after[1] - before[1]) / events:,.0f} us"
+            )
+            return rate, cost
+
+        floor, cost = measured("/noop", 1, "n", streams)
+        print(f"no-op floor (POST /noop)        {floor:>10,.0f} requests/s  {cost}", flush=True)
+        single, cost = measured("/v1/events", 1, "s", streams)
         print(
-            f"single-event ingest             {single:>10,.0f} events/s   "
-            f"{100 * single / floor:.0f}% of the floor (target >= 40%)"
+            f"single-event ingest             {single:>10,.0f} events/s    {cost}; "
+            f"{100 * single / floor:.0f}% of the floor (target >= 40%)",
+            flush=True,
         )
-        print(f"batched ingest (5,000/request)  {batched:>10,.0f} events/s   (target >= 50,000)")
+        batched, cost = measured("/v1/events", 5000, "b", 1)
+        print(
+            f"batched ingest (5,000/request)  {batched:>10,.0f} events/s    {cost} "
+            "(target >= 50,000 events/s)",
+            flush=True,
+        )
         worker = Worker(database, Settings(database_url=url, demo=False, worker=False))
         refreshed, began = 0, time.perf_counter()
         while time.perf_counter() - began < seconds:

@@ -42,3 +42,13 @@ def test_a_child_restating_one_field_of_an_inherited_objective() -> None:
     [inherited] = [o for o in parent.objectives if o.id == "availability"]
     assert str(objective.target) == "99.95"
     assert objective.model_copy(update={"target": inherited.target}) == inherited
+
+
+def test_a_key_that_looks_like_a_type_name_is_reported_not_crashed_on() -> None:
+    from accord.io.agreements import read_documents
+    from accord.io.yamlfile import YamlDocument
+
+    _, problems = read_documents([YamlDocument("'[':\nint: 1\n", "<text>")]).resolve()
+    messages = [str(p) for p in problems]
+    assert any("unknown key '['" in m for m in messages)
+    assert any("unknown key 'int'" in m for m in messages)

@@ -187,7 +187,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # keys seen lately: a key revoked here stops at once, on other processes within the TTL
     known_keys: dict[str, tuple[Principal, float]] = {}
 
-    def principal(
+    def lookup(key: str | None) -> Principal:
+        with db().reading() as session:
+            return tenants.authenticate(session, key)
+
+    async def principal(
         authorization: Annotated[str | None, Header()] = None,
         x_api_key: Annotated[str | None, Header()] = None,
     ) -> Principal:
@@ -199,8 +203,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         cached = known_keys.get(cache_key)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        with db().reading() as session:
-            found = tenants.authenticate(session, key)
+        found = await run_in_threadpool(lookup, key)
         if len(known_keys) > 10_000:
             known_keys.clear()
         known_keys[cache_key] = (found, time.monotonic() + settings.auth_cache_seconds)

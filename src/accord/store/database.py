@@ -80,7 +80,9 @@ def connect(url: str, *, upgrade: bool = True) -> Database:
     if url.startswith("sqlite"):
         options["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
-        options.update(pool_size=10, max_overflow=20, pool_recycle=1800)
+        # every session ends its transaction itself (commit or rollback), so the pool need not
+        # send one more ROLLBACK when a connection comes back
+        options.update(pool_size=10, max_overflow=20, pool_recycle=1800, pool_reset_on_return=None)
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

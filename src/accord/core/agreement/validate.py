@@ -99,8 +99,11 @@ def _problem_of(error: Any) -> Problem:
     path: Path = tuple(part for part in error["loc"] if not _is_union_tag(part))
     kind, found = error["type"], error.get("input")
     if kind == "extra_forbidden":
+        # the key itself, even one that looks like a union tag (a key such as "[" or "int")
+        key = str(error["loc"][-1])
+        if not path or path[-1] != error["loc"][-1]:
+            path = (*path, error["loc"][-1])
         allowed = _fields_at(path[:-1])
-        key = str(path[-1])
         return Problem(
             path,
             f"unknown key {key!r}{_did_you_mean(key, allowed)}; expected one of "
