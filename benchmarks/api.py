@@ -82,7 +82,11 @@ def event(ticket: str, n: int, opened: datetime) -> dict[str, object]:
             "ticket": ticket,
             "at": opened.isoformat(),
             "kind": "created",
-            "fields": {"priority": PRIORITIES[hash(ticket) % 4], "status": "New"},
+            "fields": {
+                "priority": PRIORITIES[hash(ticket) % 4],
+                "status": "New",
+                "customer": "business",  # the customer of examples/servicenow/agreement.yaml
+            },
         }
     status = ("Active", "Awaiting User Info", "Active", "Resolved")[n % 4]
     return {

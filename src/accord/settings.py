@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     worker: bool = Field(True, description="Run a worker inside `accord serve`.")
     worker_interval: float = Field(1.0, gt=0, description="Seconds between a worker's polls.")
     lease_seconds: float = Field(
-        60.0,
+        120.0,
         gt=0,
         description="How long a claimed item stays with its worker before another "
         "may take it over (a worker killed mid-send loses its claim after this).",

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import to_json
+from sqlalchemy import update
 
 from accord import __version__
 from accord.core.agreement.units import parse_duration
@@ -34,7 +35,7 @@ from accord.service.ingest import (
 from accord.service.tenants import Principal, now
 from accord.settings import Settings
 from accord.store.database import Database, connect
-from accord.store.schema import Webhook
+from accord.store.schema import Delivery, Webhook
 from accord.worker import Worker
 
 log = logging.getLogger("accord.api")
@@ -109,6 +110,8 @@ def _at_most(text: str) -> timedelta:
         raise InvalidError(str(error), "within") from None
     if duration.time is None:
         raise InvalidError("within: expected a duration such as 30m or 4h", "within")
+    if duration.time > timedelta(days=366):
+        raise InvalidError("within: at most 366 days", "within")
     return duration.time
 
 
@@ -216,6 +219,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             return fn(session, *args, **kwargs)
 
     async def body(request: Request) -> bytes:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            raise InvalidError(f"request body of {int(declared):,} bytes; at most {MAX_BODY:,}")
         raw = await request.body()
         if len(raw) > MAX_BODY:
             raise InvalidError(f"request body of {len(raw):,} bytes; at most {MAX_BODY:,}")
@@ -648,6 +654,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             hook = session.get(Webhook, hook_id)
             if hook is None or hook.organisation_id != who.organisation_id:
                 raise NotFoundError(f"no webhook {hook_id}")
+            session.execute(  # what was waiting for it is not sent anywhere else
+                update(Delivery)
+                .where(
+                    Delivery.channel == "webhook",
+                    Delivery.target == str(hook.id),
+                    Delivery.status == "pending",
+                )
+                .values(status="failed", last_error="webhook removed")
+            )
             session.delete(hook)
 
         run(work)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -110,6 +110,8 @@ def _instant(
         ) from None
     if moment.tzinfo is None:
         raise DataError(f"{where}: column {column!r}: {value!r} has no UTC offset; add one")
+    if not datetime(1970, 1, 1, tzinfo=UTC) <= moment < datetime(2200, 1, 1, tzinfo=UTC):
+        raise DataError(f"{where}: column {column!r}: {value!r} is outside 1970-2200")
     return moment
 
 

@@ -214,6 +214,17 @@ def version(session: Session, row: AgreementRow, number: int | None = None) -> A
     return found
 
 
+def version_in_force(session: Session, row: AgreementRow, moment: datetime) -> AgreementVersion:
+    """The version in force at ``moment``: the last one taking over at or before it (a version
+    takes over at ``in_force_from``, or at its upload); the first version if none has yet."""
+    stored = versions(session, row)
+    chosen = stored[0]
+    for candidate in stored[1:]:
+        if (candidate.in_force_from or candidate.uploaded_at) <= moment:
+            chosen = candidate
+    return chosen
+
+
 def diff(
     session: Session, principal: Principal, row: AgreementRow, old: int, new: int
 ) -> list[dict[str, Any]]:
@@ -284,8 +295,5 @@ def in_force(
 
 
 def _for_customer(everything: list[InForce], customer: str | None) -> list[InForce]:
-    return [
-        found
-        for found in everything
-        if found.customer is None or customer is None or found.customer == customer
-    ]
+    # a ticket of no (known) customer falls only under agreements made for no one customer
+    return [found for found in everything if found.customer is None or found.customer == customer]

@@ -13,10 +13,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -27,9 +35,22 @@ from accord.service.errors import InvalidError, NotFoundError
 from accord.service.tenants import Principal, now
 from accord.store.schema import EventRow, RecordRow, TicketRow
 
-Key = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-Value = Annotated[str, StringConstraints(max_length=4000)]
-Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# no NUL characters: PostgreSQL cannot store them in text
+Key = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*$")]
+Value = Annotated[str, StringConstraints(max_length=4000, pattern=r"^[^\x00]*$")]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _plausible(moment: datetime) -> datetime:
+    """Instants between 1970 and 2200: calendars, clocks and the store all handle those."""
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(f"{moment.isoformat()} is outside 1970-2200")
+    return moment
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]
 MAX_BATCH = 50_000
 COPY_FROM = 200  # batches this large go through COPY on PostgreSQL
 
@@ -41,7 +62,7 @@ class EventIn(BaseModel):
 
     id: Id = Field(description="Unique within the organisation; a resent id counts once.")
     ticket: Id
-    at: AwareDatetime = Field(description="ISO 8601 with a UTC offset.")
+    at: Instant = Field(description="ISO 8601 with a UTC offset, 1970-2200.")
     kind: Literal["created", "updated", "comment", "resolved", "reopened", "closed"]
     fields: dict[Key, Value] = Field(
         default_factory=dict,
@@ -62,6 +83,15 @@ class RecordIn(BaseModel):
 
     id: Id
     customer: Key | None = None
+
+    @model_validator(mode="after")
+    def _plain_values(self) -> RecordIn:
+        for name, value in (self.model_extra or {}).items():
+            if isinstance(value, str) and "\x00" in value:
+                raise ValueError(f"{name}: NUL characters are not allowed")
+            if isinstance(value, dict | list):
+                raise ValueError(f"{name}: expected a number, text or true/false")
+        return self
 
 
 @dataclass
@@ -154,7 +184,8 @@ def _check_ticket_owners(
             )
         ).all()
         for ticket, customer in owned:
-            if customer is not None and customer != principal.customer:
+            # a ticket of no known customer is the organisation's to assign, not a customer's
+            if customer != principal.customer:
                 raise NotFoundError(f"no ticket {ticket!r} for this key", "ticket")
 
 

@@ -22,12 +22,14 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from accord.settings import Settings
 from accord.store.schema import Delivery, DueItem, Organisation, Webhook
 
 WEBHOOK_CHANNELS = frozenset({"webhook", "sms", "chat"})
+REVIEW = ""  # the subject of review reminders: no ticket id is empty, so none can collide
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -64,7 +66,7 @@ def fire(session: Session, item: DueItem, moment: datetime) -> int:
         return 0
     slug = session.scalar(select(Organisation.slug).where(Organisation.id == item.organisation_id))
     payload: dict[str, Any] = {
-        "type": "review" if item.subject == "review" else "escalation",
+        "type": "review" if item.subject == REVIEW else "escalation",
         "organisation": slug,
         "subject": item.subject,
         "customer": item.customer,
@@ -85,21 +87,27 @@ def fire(session: Session, item: DueItem, moment: datetime) -> int:
             select(Webhook).where(Webhook.organisation_id == item.organisation_id)
         ).all()
         targets += [("webhook", str(hook.id)) for hook in hooks]
-    for channel, target in dict.fromkeys(targets):
-        session.add(
-            Delivery(
-                organisation_id=item.organisation_id,
-                due_item_id=item.id,
-                channel=channel,
-                target=target,
-                payload=payload,
-                status="pending",
-                attempts=0,
-                next_attempt_at=moment,
-            )
+    rows = [
+        {
+            "organisation_id": item.organisation_id,
+            "due_item_id": item.id,
+            "channel": channel,
+            "target": target,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": moment,
+        }
+        for channel, target in dict.fromkeys(targets)
+    ]
+    if rows:
+        dialect = session.get_bind().dialect.name
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert(Delivery)
+        session.execute(
+            insert.on_conflict_do_nothing(index_elements=["due_item_id", "channel", "target"]),
+            rows,
         )
-    session.flush()
-    return len(targets)
+    return len(rows)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.core.availability import MaintenanceWindow, Outage
+from accord.core.errors import AccordError
 from accord.core.periods import period_bounds
 from accord.core.report import Data, Measurement, Probe, Report, Requests, evaluate
 from accord.io.data import read_record
@@ -15,7 +16,7 @@ from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError
 from accord.service.tenants import Principal, now
 from accord.service.tracking import ticket_events
-from accord.store.schema import EventRow, RecordRow
+from accord.store.schema import EventRow, RecordRow, TicketRow
 
 TICKET_LOOKBACK = timedelta(days=120)  # tickets opened this long before a period still count
 
@@ -41,8 +42,12 @@ def stored_data(
         EventRow.at >= start - TICKET_LOOKBACK,
         EventRow.at < end,
     )
-    if customer is not None:
-        tickets_query = tickets_query.where(EventRow.customer == customer)
+    if customer is not None:  # the ticket's customer, whichever of its events named it
+        tickets_query = tickets_query.join(
+            TicketRow,
+            (TicketRow.organisation_id == EventRow.organisation_id)
+            & (TicketRow.ticket == EventRow.ticket),
+        ).where(TicketRow.customer == customer)
     events = [
         event
         for ticket in sorted(set(session.scalars(tickets_query).all()))
@@ -75,13 +80,15 @@ def report(
     row = agreement_store.find(session, principal, key)
     try:
         start, end = period_bounds(period, timezone)
-    except Exception as error:  # AccordError with the reason
+    except AccordError as error:
         raise InvalidError(str(error), "period") from None
+    if not 1970 < start.year < 2200:
+        raise InvalidError(f"period {period}: expected a period between 1970 and 2200", "period")
     if to_date:
         end = min(end, now())
         if end <= start:
             raise InvalidError(f"period {period} has not started yet", "period")
-    stored = agreement_store.version(session, row)
+    stored = agreement_store.version_in_force(session, row, start)
     agreement = agreement_store.resolved_version(session, principal.organisation_id, stored)
     if tier is not None and tier not in {t.id for t in agreement.tiers}:
         known = ", ".join(t.id for t in agreement.tiers) or "none"

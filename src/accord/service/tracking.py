@@ -21,6 +21,7 @@ from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent, calendars_of,
 from accord.core.escalation import Due, escalation_moments
 from accord.service import agreements as agreement_store
 from accord.service.errors import NotFoundError
+from accord.service.notify import REVIEW
 from accord.service.tenants import Principal, now
 from accord.store.schema import ClockRow, DueItem, EventRow, TicketRow
 
@@ -191,9 +192,9 @@ def _store_due(
     existing = {
         (d.agreement, d.objective, d.cycle, d.level): d
         for d in session.scalars(
-            select(DueItem).where(
-                DueItem.organisation_id == organisation_id, DueItem.subject == ticket
-            )
+            select(DueItem)
+            .where(DueItem.organisation_id == organisation_id, DueItem.subject == ticket)
+            .with_for_update()  # PostgreSQL: a worker firing one of them waits, or we do
         ).all()
     }
     seen = set()
@@ -360,7 +361,7 @@ def after_upload(session: Session, organisation_id: int, key: str, agreement: Ag
         for d in session.scalars(
             select(DueItem).where(
                 DueItem.organisation_id == organisation_id,
-                DueItem.subject == "review",
+                DueItem.subject == REVIEW,
                 DueItem.agreement == key,
             )
         ).all()
@@ -374,7 +375,7 @@ def after_upload(session: Session, organisation_id: int, key: str, agreement: Ag
         if item is None:
             item = DueItem(
                 organisation_id=organisation_id,
-                subject="review",
+                subject=REVIEW,
                 customer=customer,
                 agreement=key,
                 objective="",

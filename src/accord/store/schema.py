@@ -215,7 +215,7 @@ class DueItem(Base):
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    subject: Mapped[str] = mapped_column(String(200))  # the ticket, or "review"
+    subject: Mapped[str] = mapped_column(String(200))  # the ticket, or "" for a review
     customer: Mapped[str | None] = mapped_column(String(64))
     agreement: Mapped[str] = mapped_column(String(64))
     objective: Mapped[str] = mapped_column(String(64))

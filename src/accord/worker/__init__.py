@@ -53,16 +53,43 @@ class Worker:
         return query
 
     def refresh_dirty(self, moment: datetime) -> int:
-        """Recompute tickets that ingest marked and left to workers."""
-        done = 0
+        """Recompute tickets that ingest marked and left to workers.
+
+        A batch is recomputed in one transaction; if it fails, each of its tickets is tried
+        alone, and a ticket that fails alone is logged and set aside (not retried forever),
+        so one bad ticket never holds up the others.
+        """
+        try:
+            with self.database.session() as session:
+                rows = session.scalars(
+                    self._locked(
+                        select(TicketRow).where(TicketRow.dirty.is_(True)).limit(self.batch)
+                    )
+                ).all()
+                for row in rows:
+                    tracking.refresh(session, row.organisation_id, row.ticket, moment)
+                return len(rows)
+        except Exception:
+            log.exception("recomputing a batch of tickets failed; trying them one by one")
         with self.database.session() as session:
-            rows = session.scalars(
-                self._locked(select(TicketRow).where(TicketRow.dirty.is_(True)).limit(self.batch))
+            pending = session.execute(
+                select(TicketRow.id, TicketRow.organisation_id, TicketRow.ticket)
+                .where(TicketRow.dirty.is_(True))
+                .limit(self.batch)
             ).all()
-            for row in rows:
-                tracking.refresh(session, row.organisation_id, row.ticket, moment)
-                done += 1
-        return done
+        for ticket_id, organisation_id, ticket in pending:
+            try:
+                with self.database.session() as session:
+                    tracking.refresh(session, organisation_id, ticket, moment)
+            except Exception:
+                log.exception(
+                    "ticket %s of organisation %s cannot be recomputed", ticket, organisation_id
+                )
+                with self.database.session() as session:
+                    session.execute(
+                        update(TicketRow).where(TicketRow.id == ticket_id).values(dirty=False)
+                    )
+        return len(pending)
 
     def fire_due(self, moment: datetime) -> int:
         """Due items whose moment has come become deliveries, each exactly once."""
@@ -81,9 +108,16 @@ class Worker:
                     fired += 1
         return fired
 
+    @property
+    def send_timeout(self) -> float:
+        """The longest one delivery may take (the webhook timeout, or SMTP's 30 s)."""
+        return max(self.settings.webhook_timeout, 30.0)
+
     def claim(self, moment: datetime) -> list[Delivery]:
-        """Deliveries this worker will send now (leased to it)."""
+        """Deliveries this worker will send now (leased to it): no more than it can send
+        before the lease ends, even if every one of them takes its full timeout."""
         lease = moment + timedelta(seconds=self.settings.lease_seconds)
+        fits = max(1, int(self.settings.lease_seconds // self.send_timeout))
         claimed = []
         with self.database.session() as session:
             candidates = session.scalars(
@@ -95,7 +129,7 @@ class Worker:
                         or_(Delivery.lease_until.is_(None), Delivery.lease_until < moment),
                     )
                     .order_by(Delivery.next_attempt_at)
-                    .limit(self.batch)
+                    .limit(min(self.batch, fits))
                 )
             ).all()
             for delivery in candidates:
@@ -117,7 +151,7 @@ class Worker:
             return notify.send_email(delivery, self.settings)
         with self.database.session() as session:
             hook = session.get(Webhook, int(delivery.target))
-        if hook is None:
+        if hook is None or hook.organisation_id != delivery.organisation_id:
             return notify.Outcome(False, f"webhook {delivery.target} was removed", permanent=True)
         return notify.send_webhook(hook, delivery, self.settings)
 
@@ -139,11 +173,17 @@ class Worker:
                 row.next_attempt_at = moment + notify.backoff(row.attempts)
 
     def run_once(self, moment: datetime | None = None) -> Tally:
-        """One round of every kind of work."""
+        """One round of every kind of work; a failing kind does not stop the others."""
         moment = moment or now()
         tally = Tally()
-        tally.refreshed = self.refresh_dirty(moment)
-        tally.fired = self.fire_due(moment)
+        try:
+            tally.refreshed = self.refresh_dirty(moment)
+        except Exception:
+            log.exception("recomputing tickets failed")
+        try:
+            tally.fired = self.fire_due(moment)
+        except Exception:
+            log.exception("firing due items failed")
         for delivery in self.claim(moment):
             outcome = self.send(delivery)
             self.settle(delivery, outcome)

@@ -1,0 +1,146 @@
+"""Holes found in review, each pinned: ids that collide across kinds and customers, tickets of
+no customer, instants and periods out of range, versions in force, fired items that stay fired."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from accord.settings import Settings
+from accord.store import Database
+from accord.store.schema import Delivery
+from accord.worker import Worker
+from tests.service.agreements import DESK_V2, OTHER
+from tests.service.conftest import Tenant
+from tests.service.receiver import Receiver
+from tests.service.test_api import ticket, upload
+from tests.service.test_worker import drain, due_items, hook, receiver  # noqa: F401 - fixtures
+
+
+def test_a_ticket_named_review_leaves_review_reminders_alone(
+    client: TestClient, acme: Tenant, database: Database
+) -> None:
+    upload(client, acme)
+    before = [(r.at, r.status) for r in due_items(database, "")]
+    assert before == [("review - 30d", "pending"), ("review", "pending")]
+    client.post("/v1/events", json=ticket("review", datetime.now(UTC)), headers=acme.headers)
+    assert [(r.at, r.status) for r in due_items(database, "")] == before
+
+
+def test_a_customer_key_cannot_claim_a_ticket_of_no_customer(
+    client: TestClient, acme: Tenant
+) -> None:
+    upload(client, acme)
+    opened = datetime.now(UTC)
+    orphan = {"id": "H1-1", "ticket": "H1", "at": opened.isoformat(), "kind": "created"}
+    client.post("/v1/events", json=[orphan], headers=acme.headers)
+    theirs = acme.key_for("ingest", customer="globex-retail")
+    comment = {"id": "H1-2", "ticket": "H1", "at": opened.isoformat(), "kind": "comment"}
+    assert client.post("/v1/events", json=[comment], headers=theirs).status_code == 404
+    assert client.get("/v1/tickets/H1", headers=theirs).status_code == 404
+
+
+def test_a_ticket_of_no_customer_falls_only_under_agreements_for_no_one_customer(
+    client: TestClient, acme: Tenant
+) -> None:
+    upload(client, acme)
+    upload(client, acme, OTHER)
+    orphan = {"id": "U1-1", "ticket": "U1", "at": datetime.now(UTC).isoformat(), "kind": "created"}
+    client.post("/v1/events", json=[orphan], headers=acme.headers)
+    assert client.get("/v1/tickets/U1", headers=acme.headers).json()["agreements"] == []
+
+
+def test_instants_ids_and_spans_out_of_range_are_refused(client: TestClient, acme: Tenant) -> None:
+    upload(client, acme)
+    (good,) = ticket("R1", datetime.now(UTC))
+    cases = [
+        ({**good, "at": "0001-01-01T00:00:00+14:00"}, "at"),
+        ({**good, "at": "2999-01-01T00:00:00+00:00"}, "at"),
+        ({**good, "id": "nul\x00"}, "id"),
+        ({**good, "fields": {"status": "a\x00b"}}, "fields.status"),
+    ]
+    for payload, field in cases:
+        response = client.post("/v1/events", json=payload, headers=acme.headers)
+        assert response.status_code == 422, payload
+        assert response.json()["error"]["field"] == field
+    outage = {"id": "o\x00", "service": "api", "start": "2026-10-05T10:00:00+00:00"}
+    assert client.post("/v1/data/outages", json=outage, headers=acme.headers).status_code == 422
+    ancient = {"id": "o1", "service": "api", "start": "0001-01-01T00:00:00+14:00"}
+    assert client.post("/v1/data/outages", json=ancient, headers=acme.headers).status_code == 422
+    for path in (
+        "/v1/agreements/desk/reports/0001",
+        "/v1/agreements/desk/attainment?period=0001",
+        "/v1/clocks/at-risk?within=999999999d",
+    ):
+        response = client.get(path, headers=acme.headers)
+        assert response.status_code == 422, path
+        assert response.json()["error"]["message"]
+
+
+def test_a_report_uses_the_version_in_force_in_its_period(client: TestClient, acme: Tenant) -> None:
+    upload(client, acme)
+    upload(client, acme, DESK_V2, in_force_from="2030-01-01T00:00:00+00:00")
+    now = client.get("/v1/agreements/desk/reports/2026-10", headers=acme.headers).json()
+    later = client.get("/v1/agreements/desk/reports/2030-02", headers=acme.headers).json()
+    assert (now["version"], later["version"]) == ("1", "2")
+
+
+def test_a_fired_item_stays_fired_when_a_late_event_pauses_the_clock(
+    client: TestClient,
+    acme: Tenant,
+    database: Database,
+    settings: Settings,
+    receiver: Receiver,  # noqa: F811 - the fixture
+    hook: str,  # noqa: F811 - the fixture
+) -> None:
+    upload(client, acme)
+    opened = datetime.now(UTC) - timedelta(hours=3)
+    client.post("/v1/events", json=ticket("F1", opened), headers=acme.headers)
+    worker = Worker(database, settings)
+    drain(worker)  # 50% (2h) fired
+    late_pause = {
+        "id": "F1-2",
+        "ticket": "F1",
+        "at": (opened + timedelta(minutes=30)).isoformat(),
+        "kind": "updated",
+        "fields": {"status": "Waiting on customer"},
+    }
+    client.post("/v1/events", json=[late_pause], headers=acme.headers)
+    resume = {**late_pause, "id": "F1-3", "at": datetime.now(UTC).isoformat()}
+    resume["fields"] = {"status": "In progress"}
+    client.post("/v1/events", json=[resume], headers=acme.headers)
+    drain(worker)
+    items = {i.at: i.status for i in due_items(database, "F1")}
+    assert items["50%"] == "fired"
+    with database.session() as session:
+        assert len(session.scalars(select(Delivery)).all()) == 1
+    assert len(receiver.received) == 1
+
+
+def test_deleting_a_webhook_fails_what_waited_for_it(
+    client: TestClient,
+    acme: Tenant,
+    globex: Tenant,
+    database: Database,
+    settings: Settings,
+    receiver: Receiver,  # noqa: F811 - the fixture
+) -> None:
+    upload(client, acme)
+    made = client.post("/v1/webhooks", json={"url": receiver.url}, headers=acme.headers).json()
+    receiver.status = 500
+    client.post(
+        "/v1/events",
+        json=ticket("W1", datetime.now(UTC) - timedelta(hours=3)),
+        headers=acme.headers,
+    )
+    Worker(database, settings).run_once()
+    assert client.delete(f"/v1/webhooks/{made['id']}", headers=acme.headers).status_code == 204
+    client.post("/v1/webhooks", json={"url": receiver.url}, headers=globex.headers)
+    receiver.status = 200
+    drain(Worker(database, settings), datetime.now(UTC) + timedelta(minutes=5))
+    with database.session() as session:
+        (delivery,) = session.scalars(select(Delivery).where(Delivery.channel == "webhook")).all()
+    assert (delivery.status, delivery.last_error) == ("failed", "webhook removed")
+    assert len(receiver.received) == 1  # the first, failed try; nothing went to globex
