@@ -454,6 +454,28 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             found = tracking.status(session, who, ticket, as_of)
         return Response(to_json(found), media_type=JSON)
 
+    def listed(
+        who: Principal,
+        within: timedelta,
+        breached: bool,
+        agreement: str | None,
+        objective: str | None,
+        limit: int,
+        offset: int,
+    ) -> list[dict[str, Any]]:
+        with db().reading() as session:
+            rows = tracking.clocks_at_risk(
+                session,
+                who,
+                within=within,
+                breached=breached,
+                agreement=agreement,
+                objective=objective,
+                limit=limit,
+                offset=offset,
+            )
+        return _clock_rows(rows)
+
     def _clock_rows(rows: list[Any]) -> list[dict[str, Any]]:
         return [
             {
@@ -484,18 +506,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     ) -> list[dict[str, Any]]:
         """Running clocks whose deadline comes within ``within``, soonest first."""
-        span = _at_most(within)
-        rows = run(
-            tracking.clocks_at_risk,
-            who,
-            within=span,
-            breached=False,
-            agreement=agreement,
-            objective=objective,
-            limit=limit,
-            offset=offset,
-        )
-        return _clock_rows(rows)
+        return listed(who, _at_most(within), False, agreement, objective, limit, offset)
 
     @app.get("/v1/clocks/breached", tags=["live"])
     def breached(
@@ -506,17 +517,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     ) -> list[dict[str, Any]]:
         """Clocks past their deadline, running or stopped."""
-        rows = run(
-            tracking.clocks_at_risk,
-            who,
-            within=timedelta(0),
-            breached=True,
-            agreement=agreement,
-            objective=objective,
-            limit=limit,
-            offset=offset,
-        )
-        return _clock_rows(rows)
+        return listed(who, timedelta(0), True, agreement, objective, limit, offset)
 
     # ------------------------------------------------------------------ reports
 
