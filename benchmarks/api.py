@@ -331,13 +331,21 @@ def main() -> None:
 
             names = session.scalars(select(TicketRow.ticket).limit(1000)).all()
         tickets = [f"/v1/tickets/{name}" for name in names]
-        health = fixed_rate(base, key, ["/health"], options.rate, seconds)
-        status = fixed_rate(base, key, tickets, options.rate, seconds)
-        for label, values in (("GET /health (floor)", health), ("GET /v1/tickets/{id}", status)):
+        for label, paths in (
+            ("GET /health (floor)", ["/health"]),
+            ("GET /v1/tickets/{id}", tickets),
+        ):
+            before = cpu_seconds(server.pid)
+            values = fixed_rate(base, key, paths, options.rate, seconds)
+            after = cpu_seconds(server.pid)
             p50, p99 = np.percentile(values, [50, 99])
+            served = len(values)
             print(
-                f"{label:<24} at {options.rate:.0f}/s: p50 {p50:6.1f} ms  p99 {p99:6.1f} ms"
-                + ("   (target p99 < 20 ms)" if "tickets" in label else "")
+                f"{label:<24} at {options.rate:.0f}/s: p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+                f"CPU/request: server {1e6 * (after[0] - before[0]) / served:,.0f} us, "
+                f"PostgreSQL {1e6 * (after[1] - before[1]) / served:,.0f} us"
+                + ("   (target p99 < 20 ms)" if "tickets" in label else ""),
+                flush=True,
             )
     finally:
         server.terminate()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from accord.core.agreement import Agreement
@@ -48,26 +48,35 @@ def ticket_events(session: Session, organisation_id: int, ticket: str) -> list[T
     return _events_and_customer(session, organisation_id, ticket)[0]
 
 
+# built once: building a SELECT costs more than running this one (about 0.5 ms of Python)
+_EVENTS_AND_CUSTOMER = (
+    select(
+        EventRow.event_id,
+        EventRow.at,
+        EventRow.kind,
+        EventRow.fields,
+        EventRow.author,
+        EventRow.public,
+        TicketRow.customer,
+    )
+    .join(
+        TicketRow,
+        (TicketRow.organisation_id == EventRow.organisation_id)
+        & (TicketRow.ticket == EventRow.ticket),
+    )
+    .where(
+        EventRow.organisation_id == bindparam("organisation"),
+        EventRow.ticket == bindparam("ticket"),
+    )
+)
+
+
 def _events_and_customer(
     session: Session, organisation_id: int, ticket: str
 ) -> tuple[list[TicketEvent], str | None, bool]:
     """A ticket's events and its customer in one query; False when the ticket is unknown."""
     rows = session.execute(
-        select(
-            EventRow.event_id,
-            EventRow.at,
-            EventRow.kind,
-            EventRow.fields,
-            EventRow.author,
-            EventRow.public,
-            TicketRow.customer,
-        )
-        .join(
-            TicketRow,
-            (TicketRow.organisation_id == EventRow.organisation_id)
-            & (TicketRow.ticket == EventRow.ticket),
-        )
-        .where(EventRow.organisation_id == organisation_id, EventRow.ticket == ticket)
+        _EVENTS_AND_CUSTOMER, {"organisation": organisation_id, "ticket": ticket}
     ).all()
     events = [
         TicketEvent(
