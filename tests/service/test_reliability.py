@@ -17,6 +17,8 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from accord.api import create_app
+from accord.settings import Settings
 from accord.store import Database
 from accord.store.schema import EventRow
 from tests.service.conftest import Tenant
@@ -122,3 +124,33 @@ def test_concurrent_duplicate_submissions_count_once(
     assert sum(r["duplicates"] for r in results) == 900
     with database.session() as session:
         assert len(session.scalars(select(EventRow.id)).all()) == 300
+
+
+def test_concurrent_single_events_share_commits_and_keep_their_answers(
+    acme: Tenant, database: Database, settings: Settings
+) -> None:
+    """Single events from many clients at once are written in shared transactions (group
+    commit); each request still gets its own count, and a repeated id counts once."""
+    deferred = settings.model_copy(update={"refresh_inline_limit": 0})
+    events = batch(2, 120)
+    answers: dict[int, dict[str, int]] = {}
+    with TestClient(create_app(deferred, database)) as client:
+        upload(client, acme)
+
+        def send(numbers: range) -> None:
+            for n in numbers:
+                answer = client.post("/v1/events", json=events[n % 100], headers=acme.headers)
+                assert answer.status_code == 200, answer.text
+                answers[n] = answer.json()
+
+        threads = [threading.Thread(target=send, args=(range(k, 120, 6),)) for k in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(answers) == 120
+    assert all(a["received"] == 1 for a in answers.values())
+    assert sum(a["stored"] for a in answers.values()) == 100  # 20 were sent twice
+    assert sum(a["duplicates"] for a in answers.values()) == 20
+    with database.session() as session:
+        assert len(session.scalars(select(EventRow.id)).all()) == 100

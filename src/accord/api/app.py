@@ -19,6 +19,7 @@ from pydantic_core import to_json
 from sqlalchemy import update
 
 from accord import __version__
+from accord.api.coalesce import Coalescer
 from accord.core.agreement.units import parse_duration
 from accord.core.errors import AccordError
 from accord.io.agreements import AgreementFileError
@@ -61,6 +62,7 @@ DATA_KINDS = {
     "measurements": "measurement",
 }
 JSON = "application/json"
+COALESCE_UP_TO = 100  # requests with at most this many events share transactions
 MAX_BODY = 64 * 1024 * 1024
 MAX_ID = 2**53  # beyond any id or offset the store holds; larger ones are 422, not overflow
 
@@ -186,6 +188,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @app.exception_handler(AccordError)
     async def accord_error(_: Request, error: AccordError) -> JSONResponse:
         return _error(400, str(error))
+
+    coalescers: list[Coalescer] = []  # one, made on first use (the loop and database exist then)
+
+    def coalescer() -> Coalescer:
+        if not coalescers:
+            coalescers.append(Coalescer(db()))
+        return coalescers[0]
 
     # keys seen lately: a key revoked here stops at once, on other processes within the TTL
     known_keys: dict[str, tuple[Principal, float]] = {}
@@ -396,12 +405,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         except ValidationError as error:
             return _validation(error)  # type: ignore[return-value]
 
-        def work() -> Ingested:
-            result: Ingested = run(ingest_events, who, events)
-            _refresh_inline(who, result)
-            return result
+        if len(events) <= COALESCE_UP_TO and not settings.refresh_inline_limit:
+            result = await coalescer().ingest(who, events)
+        else:
 
-        result = await run_in_threadpool(work)
+            def work() -> Ingested:
+                found: Ingested = run(ingest_events, who, events)
+                _refresh_inline(who, found)
+                return found
+
+            result = await run_in_threadpool(work)
         return IngestResult(
             received=result.received, stored=result.stored, duplicates=result.duplicates
         )
