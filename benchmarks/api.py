@@ -45,8 +45,8 @@ AGREEMENT = ROOT / "examples" / "servicenow" / "agreement.yaml"
 PRIORITIES = ("1 - Critical", "2 - High", "3 - Moderate", "4 - Low")
 
 
-def cpu_seconds(server: int) -> tuple[float, float]:
-    """CPU time used so far by the server's processes and by PostgreSQL's (from /proc)."""
+def cpu_seconds(server: int) -> tuple[float, dict[int, float]]:
+    """CPU time used so far by the server's processes, and by each PostgreSQL process."""
     tick = os.sysconf("SC_CLK_TCK")
 
     def used(pid: int) -> float:
@@ -58,15 +58,24 @@ def cpu_seconds(server: int) -> tuple[float, float]:
 
     children = Path(f"/proc/{server}/task/{server}/children").read_text().split()
     ours = used(server) + sum(used(int(c)) for c in children)
-    database = 0.0
+    database = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
-                    database += used(int(entry.name))
+                    database[int(entry.name)] = used(int(entry.name))
             except OSError:
                 continue
     return ours, database
+
+
+def cpu_spent(
+    before: tuple[float, dict[int, float]], after: tuple[float, dict[int, float]]
+) -> tuple[float, float]:
+    """Server and PostgreSQL CPU seconds between two readings (a backend that ended in between
+    is lost; one that started counts from zero)."""
+    database = sum(cpu - before[1].get(pid, 0.0) for pid, cpu in after[1].items())
+    return after[0] - before[0], max(database, 0.0)
 
 
 def free_port() -> int:
@@ -289,11 +298,11 @@ def main() -> None:
             """Events a second, and CPU microseconds an event in the server and in the DB."""
             before = cpu_seconds(server.pid)
             rate = run_clients(base, key, path, clients, seconds, size, tag, many)
-            after = cpu_seconds(server.pid)
+            spent = cpu_spent(before, cpu_seconds(server.pid))
             events = rate * seconds
             cost = (
-                f"CPU/event: server {1e6 * (after[0] - before[0]) / events:,.0f} us, "
-                f"PostgreSQL {1e6 * (after[1] - before[1]) / events:,.0f} us"
+                f"CPU/event: server {1e6 * spent[0] / events:,.0f} us, "
+                f"PostgreSQL {1e6 * spent[1] / events:,.0f} us"
             )
             return rate, cost
 
@@ -337,13 +346,13 @@ def main() -> None:
         ):
             before = cpu_seconds(server.pid)
             values = fixed_rate(base, key, paths, options.rate, seconds)
-            after = cpu_seconds(server.pid)
+            spent = cpu_spent(before, cpu_seconds(server.pid))
             p50, p99 = np.percentile(values, [50, 99])
             served = len(values)
             print(
                 f"{label:<24} at {options.rate:.0f}/s: p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
-                f"CPU/request: server {1e6 * (after[0] - before[0]) / served:,.0f} us, "
-                f"PostgreSQL {1e6 * (after[1] - before[1]) / served:,.0f} us"
+                f"CPU/request: server {1e6 * spent[0] / served:,.0f} us, "
+                f"PostgreSQL {1e6 * spent[1] / served:,.0f} us"
                 + ("   (target p99 < 20 ms)" if "tickets" in label else ""),
                 flush=True,
             )

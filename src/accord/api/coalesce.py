@@ -72,5 +72,23 @@ class Coalescer:
                 waiting.answer.set_result(result)
 
     def _write(self, group: list[_Waiting]) -> list[Ingested]:
+        """One transaction, and one ingest per key: the requests of a key are written as one
+        batch, then each is told what of its own was new (the first mention of an id wins)."""
+        by_key: dict[Principal, list[_Waiting]] = {}
+        for waiting in group:
+            by_key.setdefault(waiting.principal, []).append(waiting)
+        answers: dict[int, Ingested] = {}
         with self.database.session() as session:
-            return [ingest_events(session, w.principal, w.events) for w in group]
+            for principal, mine in by_key.items():
+                merged = [event for waiting in mine for event in waiting.events]
+                written = ingest_events(session, principal, merged)
+                claimed: set[str] = set()
+                for waiting in mine:
+                    new = {e.id for e in waiting.events if e.id in written.stored_ids} - claimed
+                    claimed |= new
+                    tickets = sorted({e.ticket for e in waiting.events if e.id in new})
+                    received = len(waiting.events)
+                    answers[id(waiting)] = Ingested(
+                        received, len(new), received - len(new), tickets, frozenset(new)
+                    )
+        return [answers[id(waiting)] for waiting in group]

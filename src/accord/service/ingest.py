@@ -100,6 +100,7 @@ class Ingested:
     stored: int
     duplicates: int
     tickets: list[str] = field(default_factory=list)
+    stored_ids: frozenset[str] = frozenset()
 
 
 def _insert(session: Session, table: Any) -> Any:
@@ -155,19 +156,30 @@ def ingest_events(session: Session, principal: Principal, events: Sequence[Event
     if postgresql and len(rows) < COPY_FROM:
         # one statement and one round trip: the events, and the tickets they touch
         stored = _insert_and_mark(session, principal.organisation_id, list(rows.values()))
-        return Ingested(len(events), len(stored), len(events) - len(stored), sorted(set(stored)))
+        return _ingested(len(events), stored)
     if postgresql:
         stored = _copy_events(session, list(rows.values()))
     else:
         statement = (
             _insert(session, EventRow)
             .on_conflict_do_nothing(index_elements=["organisation_id", "event_id"])
-            .returning(EventRow.ticket)
+            .returning(EventRow.event_id, EventRow.ticket)
         )
-        stored = list(session.execute(statement, list(rows.values())).scalars().all())
-    touched = sorted(set(stored))
-    mark_dirty(session, principal.organisation_id, {t: customers[t] for t in touched})
-    return Ingested(len(events), len(stored), len(events) - len(stored), touched)
+        stored = [tuple(r) for r in session.execute(statement, list(rows.values())).all()]
+    result = _ingested(len(events), stored)
+    mark_dirty(session, principal.organisation_id, {t: customers[t] for t in result.tickets})
+    return result
+
+
+def _ingested(received: int, stored: Sequence[tuple[str, str]]) -> Ingested:
+    """The answer from the (event id, ticket) pairs actually written."""
+    return Ingested(
+        received,
+        len(stored),
+        received - len(stored),
+        sorted({ticket for _, ticket in stored}),
+        frozenset(event_id for event_id, _ in stored),
+    )
 
 
 def _check_ticket_owners(
@@ -273,7 +285,7 @@ _INSERT_AND_MARK = text(
                author, public, :moment
         FROM incoming
         ON CONFLICT (organisation_id, event_id) DO NOTHING
-        RETURNING ticket, customer
+        RETURNING event_id, ticket, customer
     ), marked AS (
         INSERT INTO tickets (organisation_id, ticket, customer, dirty, changed_at)
         SELECT DISTINCT ON (ticket) :organisation, ticket, customer, true, :moment
@@ -282,14 +294,14 @@ _INSERT_AND_MARK = text(
             changed_at = excluded.changed_at,
             customer = COALESCE(tickets.customer, excluded.customer)
     )
-    SELECT ticket FROM stored
+    SELECT event_id, ticket FROM stored
     """
 )
 
 
 def _insert_and_mark(
     session: Session, organisation_id: int, rows: list[dict[str, Any]]
-) -> list[str]:
+) -> list[tuple[str, str]]:
     """PostgreSQL: store events and mark their tickets in one statement."""
     found = session.execute(
         _INSERT_AND_MARK,
@@ -306,10 +318,10 @@ def _insert_and_mark(
             "publics": [r["public"] for r in rows],
         },
     )
-    return list(found.scalars().all())
+    return [(event_id, ticket) for event_id, ticket in found.all()]
 
 
-def _copy_events(session: Session, rows: list[dict[str, Any]]) -> list[str]:
+def _copy_events(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """PostgreSQL: COPY the batch into a temporary table, then one INSERT ... ON CONFLICT DO
     NOTHING from it (several times faster than multi-row INSERTs for thousands of events)."""
     driver = session.connection().connection.driver_connection
@@ -327,9 +339,9 @@ def _copy_events(session: Session, rows: list[dict[str, Any]]) -> list[str]:
                 copy.write_row([json.dumps(row[c]) if c == "fields" else row[c] for c in _COLUMNS])
         cursor.execute(
             f"INSERT INTO ticket_events ({columns}) SELECT {columns} FROM incoming_events "
-            "ON CONFLICT (organisation_id, event_id) DO NOTHING RETURNING ticket"
+            "ON CONFLICT (organisation_id, event_id) DO NOTHING RETURNING event_id, ticket"
         )
-        return [found[0] for found in cursor.fetchall()]
+        return [(found[0], found[1]) for found in cursor.fetchall()]
 
 
 RecordKind = Literal["outage", "maintenance", "probe", "requests", "measurement"]
