@@ -9,12 +9,17 @@ clocks column-wise for the rules most agreements use, and hands everything else 
 * tickets whose first event is their creation and whose objective (chosen by scope, e.g.
   priority) stays the same from creation on.
 
-How: events sorted by ticket and time; each field forward-filled within its ticket; per event,
-the objective, the pause reason and whether the clock is stopped (a sticky flag: set by a stop,
-cleared by a reopen) are vector operations; each event opens a span to the next event of its
-ticket; the business time of all spans is one ``elapsed_many`` call per calendar, and breach
-instants and deadlines one ``add_many`` call each. Results are columns (:class:`ClockTable`),
-convertible to :class:`Clock` values, and equal to the replay's (tests prove it on random logs).
+How: events in order by ticket and time (a log grouped by ticket, as exports usually are, is
+checked in a few passes and only its tickets with events out of time order are sorted;
+duplicates of one event count once); each field
+forward-filled within its ticket; per event, the objective, the pause reason and whether the
+clock is stopped (a sticky flag: set by a stop, cleared by a reopen) are table lookups on the
+fields' codes and a few vector operations; each event opens a span to the next event of its
+ticket. The business time of all spans is one ``elapsed_since_many`` call per calendar (business
+time from ``as_of`` to every event; a span's is the difference of its ends), shared by every
+metric; breach instants and deadlines are one ``add_many`` call each. Results are columns
+(:class:`ClockTable`), convertible to :class:`Clock` values, and equal to the replay's (tests
+prove it on random logs).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +37,7 @@ from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clocks import DEFAULT_STOPS, KIND_ORDER, Clock, TicketEvent, ticket_clocks
 
 I64 = npt.NDArray[np.int64]
+Ints = npt.NDArray[np.signedinteger[Any]]  # codes and row numbers: int32 or int64
 Flags = npt.NDArray[np.bool_]
 KINDS = tuple(sorted(KIND_ORDER, key=KIND_ORDER.__getitem__))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -45,16 +52,21 @@ def _moment(ns: int) -> datetime:
 
 @dataclass(frozen=True)
 class EventColumns:
-    """An event log as columns. Fields are integer codes into a vocabulary (-1: not set)."""
+    """An event log as columns. Fields are integer codes into a vocabulary (-1: not set).
 
-    tickets: list[str]
-    ticket: I64
+    ``at`` is in nanoseconds since the epoch; ``rank`` orders events by id (equal ranks: the same
+    event twice). A log already in order by ticket, time and kind needs no sort (see
+    :func:`arrange`).
+    """
+
+    tickets: Sequence[str]
+    ticket: Ints
     at: I64
-    kind: I64
-    rank: I64
+    kind: Ints
+    rank: Ints
     agent_reply: Flags
     customer_message: Flags
-    fields: Mapping[str, tuple[I64, list[str]]]
+    fields: Mapping[str, tuple[Ints, Sequence[str]]]
 
     @classmethod
     def from_events(cls, events: Iterable[TicketEvent]) -> EventColumns:
@@ -64,7 +76,7 @@ class EventColumns:
         tickets = sorted({e.ticket for e in rows})
         code = {t: i for i, t in enumerate(tickets)}
         names = sorted({name for e in rows for name in e.fields})
-        fields: dict[str, tuple[I64, list[str]]] = {}
+        fields: dict[str, tuple[Ints, Sequence[str]]] = {}
         for name in names:
             vocabulary = sorted({e.fields[name] for e in rows if name in e.fields})
             index = {v: i for i, v in enumerate(vocabulary)}
@@ -84,7 +96,7 @@ class EventColumns:
             fields=fields,
         )
 
-    def events_of(self, rows: I64) -> list[TicketEvent]:
+    def events_of(self, rows: Ints) -> list[TicketEvent]:
         """The given rows as events again (for the replay of tickets the batch does not cover)."""
         found = []
         for row in rows.tolist():
@@ -138,7 +150,7 @@ class BatchResult:
 
     table: ClockTable
     replayed: list[Clock]
-    tickets: list[str]
+    tickets: Sequence[str]
     objectives: Sequence[Objective]
 
     def clocks(self, fields: Mapping[str, Mapping[str, str]] | None = None) -> list[Clock]:
@@ -189,6 +201,199 @@ def _supported(objective: Objective) -> bool:
     )
 
 
+def _sort_key(at: I64, kind: Ints) -> I64:
+    # time and kind in one key: datetime resolution is the microsecond, so nothing finer is lost
+    return (at // 1000) * 8 + kind
+
+
+def arrange(
+    ticket: Ints, at: I64, kind: Ints, rank: Ints | None = None
+) -> tuple[Ints | None, bool]:
+    """The rows in evaluation order, by ticket, then time, kind and ``rank`` (None: the rows are
+    in that order already), and whether two rows of one ticket share an instant and a kind
+    (their ids order them, or they are the same event twice).
+
+    Without ``rank``, such rows keep their order. Tickets in ascending runs (each ticket's
+    events together, as exports write them) are checked in a few passes, and only the tickets
+    with an event out of order are sorted."""
+    n = len(at)
+    if n < 2:
+        return None, False
+    key = _sort_key(at, kind)
+    step = ticket[1:] - ticket[:-1]
+    if bool((step < 0).any()):  # not in ascending runs of tickets: sort everything
+        order = np.lexsort((key,) if rank is None else (rank, key))
+        order = order[np.argsort(ticket[order], kind="stable")]
+        return order, _tied(ticket[order], key[order])
+    key_step = key[1:] - key[:-1]
+    same = step == 0
+    wrong = same & (key_step < 0)
+    level = same & (key_step == 0)
+    tied = bool(level.any())
+    if tied and rank is not None:
+        pairs = np.flatnonzero(level)
+        wrong[pairs[rank[pairs + 1] < rank[pairs]]] = True
+    if not bool(wrong.any()):
+        return None, tied
+    starts = np.flatnonzero(np.concatenate(([True], ~same)))
+    lengths = np.diff(np.append(starts, n))
+    unsorted = np.logical_or.reduceat(np.concatenate(([False], wrong)), starts)
+    rows = np.flatnonzero(np.repeat(unsorted, lengths))
+    keys = (key[rows], ticket[rows]) if rank is None else (rank[rows], key[rows], ticket[rows])
+    order = np.arange(n)
+    order[rows] = rows[np.lexsort(keys)]
+    return order, tied or _tied(ticket[order[rows]], key[order[rows]])
+
+
+def _tied(ticket: Ints, key: I64) -> bool:
+    return bool(((ticket[1:] == ticket[:-1]) & (key[1:] == key[:-1])).any())
+
+
+def _order(columns: EventColumns, moment: int) -> Ints | None:
+    """The rows to evaluate, in order (None: all, as they are): rows after ``moment`` left out,
+    and of rows that are the same event (one ticket, instant, kind and id) the first only."""
+    at, ticket, rank = columns.at, columns.ticket, columns.rank
+    order, tied = arrange(ticket, at, columns.kind, rank)
+    if tied:
+        rows = np.arange(len(at)) if order is None else order
+        t, k, r = ticket[rows], _sort_key(at[rows], columns.kind[rows]), rank[rows]
+        again = (t[1:] == t[:-1]) & (k[1:] == k[:-1]) & (r[1:] == r[:-1])
+        if bool(again.any()):
+            order = rows[np.concatenate(([True], ~again))]
+    keep = at <= moment
+    if not bool(keep.all()):
+        order = np.flatnonzero(keep) if order is None else order[keep[order]]
+    return order
+
+
+class _Log:
+    """The events to evaluate, in order, with what every metric shares: ticket boundaries, the
+    span each event opens (to the next event of its ticket, or ``as_of``), forward-filled fields
+    and the business time of every span per calendar. ``subset`` keeps whole tickets."""
+
+    def __init__(
+        self,
+        columns: EventColumns,
+        rows: Ints | None,
+        as_of: datetime,
+        calendars: Mapping[str, BusinessCalendar],
+        parent: _Log | None = None,
+        within_parent: Ints | None = None,
+    ) -> None:
+        self.columns, self.rows, self.as_of, self.calendars = columns, rows, as_of, calendars
+        self.parent, self.within_parent = parent, within_parent
+        self.ticket = self.take(columns.ticket)
+        self.at = self.take(columns.at)
+        self.kind = self.take(columns.kind)
+        n = self.n = len(self.at)
+        self.positions: Ints = np.arange(n, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+        first = np.empty(n, dtype=bool)
+        if n:
+            first[0] = True
+            np.not_equal(self.ticket[1:], self.ticket[:-1], out=first[1:])
+        self.first = first
+        self.starts = np.flatnonzero(first)
+        self.lasts = np.append(self.starts[1:] - 1, n - 1) if n else self.starts
+        self.lengths = self.lasts - self.starts + 1
+        self.end: I64
+        if parent is not None and within_parent is not None:
+            self.end = parent.end[within_parent]
+        else:
+            self.end = np.empty(n, dtype=np.int64)
+            if n:
+                self.end[:-1] = self.at[1:]
+                self.end[self.lasts] = to_nanos(as_of)
+        self._filled: dict[str, tuple[Ints, Sequence[str]]] = {}
+        self._business: dict[str, I64] = {}
+
+    def take(self, column: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return column if self.rows is None else column[self.rows]
+
+    def subset(self, rows: Ints) -> _Log:
+        """These rows (whole tickets) as a log of their own."""
+        within = rows if self.rows is None else self.rows[rows]
+        return _Log(self.columns, within, self.as_of, self.calendars, self, rows)
+
+    def agent_reply(self) -> Flags:
+        return self.take(self.columns.agent_reply)
+
+    def filled(self, name: str) -> tuple[Ints, Sequence[str]]:
+        """A field's code at each event: the latest value set at or before it in its ticket."""
+        if name not in self._filled:
+            if self.parent is not None and self.within_parent is not None:
+                codes, vocabulary = self.parent.filled(name)
+                self._filled[name] = (codes[self.within_parent], vocabulary)
+            elif name not in self.columns.fields:
+                self._filled[name] = (np.full(self.n, -1, dtype=np.int32), [])
+            else:
+                codes, vocabulary = self.columns.fields[name]
+                codes = self.take(codes)
+                # the latest row that sets the field, or the ticket's first row (which may not)
+                marked = codes >= 0
+                marked |= self.first
+                latest = np.maximum.accumulate(np.where(marked, self.positions, 0))
+                self._filled[name] = (codes[latest], vocabulary)
+        return self._filled[name]
+
+    def first_match(
+        self, conditions: Sequence[Mapping[str, Sequence[str]]], *, empty_matches: bool
+    ) -> Ints:
+        """For each event, the index of the first condition its fields meet (-1: none). An empty
+        condition is met by every event or by none, as ``empty_matches`` says."""
+        names = {name for condition in conditions for name in condition}
+        if len(names) > 1:  # conditions on several fields: one mask each
+            found: Ints = np.full(self.n, -1, dtype=np.int32)
+            for index in range(len(conditions) - 1, -1, -1):
+                condition = conditions[index]
+                met = self.matches(condition) if condition else np.full(self.n, empty_matches)
+                found = np.where(met, index, found)
+            return found
+        # one field (or none): a table from the field's code to the answer
+        name = next(iter(names), None)
+        codes, vocabulary = self.filled(name) if name is not None else (None, [])
+        table = np.full(len(vocabulary) + 1, -1, dtype=np.int32)  # the last entry answers -1
+        for index in range(len(conditions) - 1, -1, -1):
+            condition = conditions[index]
+            if not condition:
+                if empty_matches:
+                    table[:] = index
+                continue
+            assert name is not None
+            wanted = set(condition[name])
+            table[[i for i, v in enumerate(vocabulary) if v in wanted]] = index
+        if codes is None:
+            return np.full(self.n, table[-1], dtype=np.int32)
+        return table[codes]
+
+    def matches(self, condition: Mapping[str, Sequence[str]]) -> Flags:
+        """Whether each event's fields meet every part of a condition (an empty one: never)."""
+        result: Flags | None = None
+        for name, values in condition.items():
+            codes, vocabulary = self.filled(name)
+            table = np.zeros(len(vocabulary) + 1, dtype=bool)  # the last entry answers -1
+            wanted = set(values)
+            table[[i for i, v in enumerate(vocabulary) if v in wanted]] = True
+            result = table[codes] if result is None else result & table[codes]
+        return result if result is not None else np.zeros(self.n, dtype=bool)
+
+    def business(self, name: str) -> I64:
+        """The business time of every event's span in one calendar."""
+        if name not in self._business:
+            if self.parent is not None and self.within_parent is not None:
+                self._business[name] = self.parent.business(name)[self.within_parent]
+            else:
+                calendar = self.calendars[name]
+                # from as_of to each event (at or before it): a span is the difference of its ends
+                since = calendar.elapsed_since_many(self.as_of, self.at.view("datetime64[ns]"))
+                since_ns = since.view(np.int64)
+                business = np.empty(self.n, dtype=np.int64)
+                if self.n:
+                    np.subtract(since_ns[1:], since_ns[:-1], out=business[:-1])
+                    business[self.lasts] = -since_ns[self.lasts]
+                self._business[name] = business
+        return self._business[name]
+
+
 def evaluate(
     columns: EventColumns,
     objectives: Sequence[Objective],
@@ -197,55 +402,13 @@ def evaluate(
 ) -> BatchResult:
     """Every clock of every ticket in the log as of ``as_of``."""
     moment = to_nanos(as_of)
-    keep = columns.at <= moment
-    # by ticket, then time, kind and id: time and kind share one key (datetime resolution is
-    # the microsecond, so nothing finer is lost), and two stable sorts replace a 4-key lexsort
-    instant_kind = (columns.at // 1000) * 8 + columns.kind
-    order = np.lexsort((columns.rank, instant_kind))
-    order = order[np.argsort(columns.ticket[order], kind="stable")]
-    order = order[keep[order]]
-    ticket = columns.ticket[order]
-    at = columns.at[order]
-    kind = columns.kind[order]
-    n = len(order)
-    first = np.ones(n, dtype=bool)
-    first[1:] = ticket[1:] != ticket[:-1]
-    starts = np.flatnonzero(first)
-    start_of = np.repeat(starts, np.diff(np.append(starts, n)))
-    last = np.zeros(n, dtype=bool)
-    last[:-1] = first[1:]
-    if n:
-        last[-1] = True
-
-    def filled(name: str) -> tuple[I64, list[str]]:
-        codes, vocabulary = columns.fields.get(name, (np.full(len(columns.at), -1), []))
-        codes = codes[order]
-        position = np.where(codes >= 0, np.arange(n), -1)
-        latest = np.maximum.accumulate(position) if n else position
-        valid = latest >= start_of
-        return np.where(valid, codes[np.maximum(latest, 0)], -1), vocabulary
-
-    cache: dict[str, tuple[I64, list[str]]] = {}
-
-    def field_in(name: str, values: Sequence[str]) -> Flags:
-        if name not in cache:
-            cache[name] = filled(name)
-        codes, vocabulary = cache[name]
-        table = np.zeros(len(vocabulary) + 1, dtype=bool)  # the last entry answers code -1
-        table[[i for i, v in enumerate(vocabulary) if v in values]] = True
-        return table[codes]
-
-    def matches(condition: Mapping[str, Sequence[str]]) -> Flags:
-        result = np.full(n, bool(condition))
-        for name, values in condition.items():
-            result &= field_in(name, values)
-        return result
-
-    rows: dict[str, list[I64]] = {}
+    order = _order(columns, moment)
+    log = _Log(columns, order, as_of, calendars)
+    created = KIND_ORDER["created"]
+    parts: dict[str, list[I64]] = {}
     metrics: list[str] = []
-    paused_reasons = ("customer", "third_party", "provider", "other")
-    paused_cols: dict[str, list[I64]] = {r: [] for r in paused_reasons}
-    replay_rows: list[I64] = []
+    paused_cols: dict[str, list[I64]] = {r: [] for r in PAUSE_REASONS}
+    replay_rows: list[Ints] = []
     replay_objectives: list[Objective] = []
     for metric in (
         "first_response",
@@ -257,225 +420,50 @@ def evaluate(
         family = [o for o in objectives if o.metric == metric]
         if not family:
             continue
-        if not all(_supported(o) for o in family) or len({str(o.clock) for o in family}) > 1:
-            replay_rows.append(np.arange(n))
-            replay_objectives.extend(family)
-            continue
-        rules = family[0].clock or ClockRules.model_validate({})
-        objective_of = np.full(n, -1, dtype=np.int64)
-        for index in range(len(family) - 1, -1, -1):
-            scope = family[index].scope
-            in_scope = np.ones(n, dtype=bool)
-            for name, values in scope.items():
-                in_scope &= field_in(name, values)
-            objective_of = np.where(in_scope, index, objective_of)
-        # a ticket the batch covers: created first, one objective from creation on
-        bad = (objective_of < 0) | (first & (kind != KIND_ORDER["created"]))
-        bad_ticket = np.zeros(len(columns.tickets), dtype=bool)
-        bad_ticket[ticket[bad]] = True
-        covered = ~bad_ticket[ticket]
-        replay_rows.append(np.flatnonzero(~covered))
         replay_objectives.extend(family)
-        stops = frozenset(rules.stop_on) or DEFAULT_STOPS[metric]
-        stop = matches(rules.stop)
-        for name in stops:
-            if name == "agent_reply":
-                stop |= columns.agent_reply[order]
-            else:
-                stop |= kind == KIND_ORDER[name]
-        if metric == "first_response":
-            reopen = np.zeros(n, dtype=bool)
-        else:
-            reopen = kind == KIND_ORDER["reopened"]
-            if rules.stop:
-                reopen |= ~matches(rules.stop)
-        set_at = np.where(stop, np.arange(n), -1)
-        clear_at = np.where(~stop & reopen, np.arange(n), -1)
-        last_set = np.maximum.accumulate(set_at) if n else set_at
-        last_clear = np.maximum.accumulate(clear_at) if n else clear_at
-        stopped = (last_set >= start_of) & (last_set > last_clear)
-        reason = np.full(n, -1, dtype=np.int64)
-        for index in range(len(rules.pause) - 1, -1, -1):
-            rule = rules.pause[index]
-            reason = np.where(matches(rule.when), paused_reasons.index(rule.reason), reason)
-        running = ~stopped & (reason < 0)
-        pausing = ~stopped & (reason >= 0)
-        end = np.empty(n, dtype=np.int64)
-        end[:-1] = at[1:]
-        if n:
-            end[-1] = moment
-        end = np.where(last, moment, end)
-        business = np.zeros(n, dtype=np.int64)
-        names = [o.calendar for o in family]
-        for calendar_name in set(names):
-            uses = _member(objective_of, [i for i, c in enumerate(names) if c == calendar_name])
-            spans = uses & covered & (running | pausing)
-            if spans.any():
-                business[spans] = (
-                    calendars[calendar_name]
-                    .elapsed_many(
-                        at[spans].view("datetime64[ns]"), end[spans].view("datetime64[ns]")
-                    )
-                    .view(np.int64)
-                )
-        sel = covered
-        tickets_sel = starts[covered[starts]]
-        if not len(tickets_sel):
+        if not all(_supported(o) for o in family) or len({str(o.clock) for o in family}) > 1:
+            replay_rows.append(log.positions)
             continue
-        segment_starts = np.searchsorted(np.flatnonzero(sel), tickets_sel)
-        run_business = np.where(running & sel, business, 0)[sel]
-        used = np.add.reduceat(run_business, segment_starts)
-        lengths = np.diff(np.append(segment_starts, len(run_business)))
-        running_total = np.cumsum(run_business)
-        offset = running_total[segment_starts] - run_business[segment_starts]
-        cum_before = running_total - run_business - np.repeat(offset, lengths)
-        rows_sel = np.flatnonzero(sel)
-        # the objective in force: it follows the ticket while the clock runs or is paused, and
-        # stays as it was while the clock is stopped (a change then counts from the reopen)
-        active = ~stopped | first
-        position = np.where(active, np.arange(n), -1)
-        latest_active = np.maximum.accumulate(position) if n else position
-        objective_rows = objective_of[np.maximum(latest_active, 0)][rows_sel]
-        # regimes: stretches of a ticket under one objective (a priority change starts one)
-        regime_start = np.zeros(len(rows_sel), dtype=bool)
-        regime_start[segment_starts] = True
-        regime_start[1:] |= objective_rows[1:] != objective_rows[:-1]
-        regime_starts = np.flatnonzero(regime_start)
-        regime_lengths = np.diff(np.append(regime_starts, len(rows_sel)))
-        regime_ticket = np.repeat(np.arange(len(tickets_sel)), lengths)[regime_starts]
-        regime_objective = objective_rows[regime_starts]
-        opened_ns = at[tickets_sel]
-        regime_target = _targets(family, calendars, regime_objective, opened_ns[regime_ticket])
-        target_rows = np.repeat(regime_target, regime_lengths)
-        crossing = (run_business > 0) & (cum_before + run_business > target_rows)
-        index_sel = np.arange(len(run_business))
-        regime_cross = np.minimum.reduceat(
-            np.where(crossing, index_sel, len(run_business)), regime_starts
-        )
-        cross_at = np.full(len(regime_starts), _NAT, dtype=np.int64)
-        has_regime_cross = regime_cross < len(run_business)
-        for calendar_name in set(names):
-            here = has_regime_cross & _member(
-                regime_objective, [i for i, c in enumerate(names) if c == calendar_name]
-            )
-            if here.any():
-                k = regime_cross[here]
-                left = (regime_target[here] - cum_before[k]).view("timedelta64[ns]")
-                cross_at[here] = (
-                    calendars[calendar_name]
-                    .add_many(at[rows_sel[k]].view("datetime64[ns]"), left)
-                    .view(np.int64)
-                )
-        # the breach, regime by regime: a change of target re-judges it (over the new target:
-        # breached at the change, or earlier if already; under it: not breached yet)
-        regime_rank = np.arange(len(regime_starts)) - np.searchsorted(
-            regime_ticket, regime_ticket, side="left"
-        )
-        breached = np.full(len(tickets_sel), _NAT, dtype=np.int64)
-        for rank in range(int(regime_rank.max(initial=-1)) + 1):
-            these = np.flatnonzero(regime_rank == rank)
-            owners = regime_ticket[these]
-            if rank == 0:
-                breached[owners] = cross_at[these]
-                continue
-            begin = regime_starts[these]
-            over_now = cum_before[begin] > regime_target[these]
-            kept = np.where(breached[owners] != _NAT, breached[owners], at[rows_sel[begin]])
-            breached[owners] = np.where(over_now, kept, cross_at[these])
-        has_cross = breached != _NAT
-        final_regime = np.append(np.flatnonzero(np.diff(regime_ticket)), len(regime_ticket) - 1)
-        target = regime_target[final_regime]
-        obj = regime_objective[final_regime]
-        last_rows = rows_sel[np.append(segment_starts[1:], len(rows_sel)) - 1]
-        final_stopped = stopped[last_rows]
-        run_start = stopped & ~np.concatenate(([False], stopped[:-1])) | (stopped & first)
-        latest_run = np.maximum.reduceat(np.where(run_start[sel], rows_sel, -1), segment_starts)
-        stopped_at = np.where(final_stopped, at[np.maximum(latest_run, 0)], _NAT)
-        over = used > target
-        state = np.where(
-            final_stopped,
-            np.where(over, STATES.index("breached"), STATES.index("met")),
-            np.where(
-                over,
-                STATES.index("breached"),
-                np.where(reason[last_rows] >= 0, STATES.index("paused"), STATES.index("running")),
-            ),
-        )
-        deadline = np.full(len(tickets_sel), _NAT, dtype=np.int64)
-        open_running = ~final_stopped & (reason[last_rows] < 0)
-        deadline = np.where(open_running & has_cross, breached, deadline)
-        for calendar_name in set(names):
-            here = (
-                open_running
-                & ~has_cross
-                & _member(obj, [i for i, c in enumerate(names) if c == calendar_name])
-            )
-            if here.any():
-                deadline[here] = (
-                    calendars[calendar_name]
-                    .add_many(
-                        np.full(int(here.sum()), moment).view("datetime64[ns]"),
-                        (target[here] - used[here]).view("timedelta64[ns]"),
-                    )
-                    .view(np.int64)
-                )
-        opened = at[tickets_sel]
-        wall = np.where(final_stopped, stopped_at, moment) - opened
+        objective_of = log.first_match([o.scope for o in family], empty_matches=True)
+        # a ticket the batch covers: created first, in some objective's scope at every event
+        bad = objective_of < 0
+        bad[log.starts] |= log.kind[log.starts] != created
+        view = log
+        if bool(bad.any()):
+            bad_rows = np.repeat(np.logical_or.reduceat(bad, log.starts), log.lengths)
+            replay_rows.append(np.flatnonzero(bad_rows))
+            covered = np.flatnonzero(~bad_rows)
+            view = log.subset(covered)
+            objective_of = objective_of[covered]
+        else:
+            replay_rows.append(log.positions[:0])
+        if not view.n:
+            continue
+        found = _clocks(view, family, metric, objective_of, calendars, moment)
         global_index = np.array(
             [next(j for j, o in enumerate(objectives) if o is f) for f in family], dtype=np.int64
         )
-        objective_index = global_index[obj]
-        for name, column in (
-            ("ticket", ticket[tickets_sel]),
-            ("objective", objective_index),
-            ("state", state),
-            ("target", target),
-            ("used", used),
-            ("started", opened),
-            ("stopped", stopped_at),
-            ("breached", breached),
-            ("deadline", deadline),
-            ("wall", wall),
-        ):
-            rows.setdefault(name, []).append(column)
-        used_reasons = {paused_reasons.index(rule.reason) for rule in rules.pause}
-        for index, name in enumerate(paused_reasons):
-            if index not in used_reasons:
-                paused_cols[name].append(np.zeros(len(tickets_sel), dtype=np.int64))
-                continue
-            paused_cols[name].append(
-                np.add.reduceat(
-                    np.where(pausing & (reason == index), business, 0)[sel], segment_starts
-                )
-            )
-        metrics.extend([metric] * len(tickets_sel))
+        found["objective"] = global_index[found["objective"]]
+        for name, column in found.items():
+            if name.startswith("paused:"):
+                paused_cols[name.removeprefix("paused:")].append(column)
+            else:
+                parts.setdefault(name, []).append(column)
+        metrics.extend([metric] * len(view.starts))
 
-    def joined(parts: list[I64]) -> I64:
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    def joined(pieces: list[I64]) -> I64:
+        return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
 
     table = ClockTable(
-        **{
-            name: joined(rows.get(name, []))
-            for name in (
-                "ticket",
-                "objective",
-                "state",
-                "target",
-                "used",
-                "started",
-                "stopped",
-                "breached",
-                "deadline",
-                "wall",
-            )
-        },
+        **{name: joined(parts.get(name, [])) for name in _TABLE_COLUMNS},
         metric=metrics,
         paused={r: joined(v) for r, v in paused_cols.items()},
     )
     replayed: list[Clock] = []
     if replay_objectives:
         for family_rows, family in _families(replay_rows, replay_objectives, objectives):
-            events = columns.events_of(order[family_rows])
+            rows = family_rows if order is None else order[family_rows]
+            events = columns.events_of(rows)
             by_ticket: dict[str, list[TicketEvent]] = {}
             for event in events:
                 by_ticket.setdefault(event.ticket, []).append(event)
@@ -484,7 +472,195 @@ def evaluate(
     return BatchResult(table, replayed, columns.tickets, objectives)
 
 
-def _member(codes: I64, wanted: Sequence[int]) -> Flags:
+PAUSE_REASONS = ("customer", "third_party", "provider", "other")
+_TABLE_COLUMNS = (
+    "ticket",
+    "objective",
+    "state",
+    "target",
+    "used",
+    "started",
+    "stopped",
+    "breached",
+    "deadline",
+    "wall",
+)
+
+
+def _clocks(
+    log: _Log,
+    family: Sequence[Objective],
+    metric: str,
+    objective_of: Ints,
+    calendars: Mapping[str, BusinessCalendar],
+    moment: int,
+) -> dict[str, I64]:
+    """The clocks of one metric on a log whose every ticket the batch covers: one row a ticket."""
+    rules = family[0].clock or ClockRules.model_validate({})
+    n, first, starts, lasts, at = log.n, log.first, log.starts, log.lasts, log.at
+    positions = log.positions
+    stops = frozenset(rules.stop_on) or DEFAULT_STOPS[metric]
+    stop = log.matches(rules.stop)
+    by_kind = np.zeros(len(KIND_ORDER), dtype=bool)
+    by_kind[[KIND_ORDER[name] for name in stops if name != "agent_reply"]] = True
+    if by_kind.any():
+        stop |= by_kind[log.kind]
+    if "agent_reply" in stops:
+        stop |= log.agent_reply()
+    # stopped: a sticky flag, set by a stop and cleared by a reopen (never, for first response)
+    if metric != "first_response" and rules.stop:
+        # an event that does not stop the clock leaves the stop statuses, which reopens it:
+        # every event sets or clears the flag
+        stopped = stop
+    else:
+        marked = stop | first
+        if metric != "first_response":
+            marked |= log.kind == KIND_ORDER["reopened"]
+        stopped = stop[np.maximum.accumulate(np.where(marked, positions, 0))]
+    reason = log.first_match([rule.when for rule in rules.pause], empty_matches=False)
+    open_ = ~stopped
+    pausing = open_ & (reason >= 0)
+    running = open_ & ~pausing
+    names = [o.calendar for o in family]
+    distinct = sorted(set(names))
+    business = log.business(distinct[-1])
+    if len(distinct) > 1:
+        calendar_of = np.array([distinct.index(c) for c in names], dtype=np.int8)[objective_of]
+        for index in range(len(distinct) - 2, -1, -1):
+            business = np.where(calendar_of == index, log.business(distinct[index]), business)
+    run_business = np.where(running, business, 0)
+    used = np.add.reduceat(run_business, starts)
+    tickets = len(starts)
+    # the objective in force: it follows the ticket while the clock runs or is paused, and
+    # stays as it was while the clock is stopped (a change then counts from the reopen)
+    changes = objective_of[1:] != objective_of[:-1]
+    changes &= ~first[1:]
+    if bool(changes.any()):
+        active = open_ | first
+        objective_rows = objective_of[np.maximum.accumulate(np.where(active, positions, 0))]
+        # regimes: stretches of a ticket under one objective (a priority change starts one)
+        regime_start = first.copy()
+        regime_start[1:] |= objective_rows[1:] != objective_rows[:-1]
+        regime_starts = np.flatnonzero(regime_start)
+        regime_ticket = np.searchsorted(starts, regime_starts, side="right") - 1
+        regime_objective = objective_rows[regime_starts]
+    else:
+        regime_starts = starts
+        regime_ticket = np.arange(tickets)
+        regime_objective = objective_of[starts]
+    regimes = len(regime_starts)
+    regime_ends = np.append(regime_starts[1:], n)
+    opened = at[starts]
+    regime_target = _targets(family, calendars, regime_objective, opened[regime_ticket])
+    # the breach of each regime: the first event whose running span takes the business time
+    # used in the ticket past the regime's target (a regime already over it at its start is
+    # judged below, not here)
+    running_total = np.cumsum(run_business)
+    offset = running_total[starts] - run_business[starts]
+    used_after = running_total - np.repeat(offset, log.lengths)
+    over = used_after > np.repeat(regime_target, regime_ends - regime_starts)
+    over_rows = np.flatnonzero(over)
+    cross_at = np.full(regimes, _NAT, dtype=np.int64)
+    if len(over_rows):
+        found = np.searchsorted(over_rows, regime_starts)
+        k = over_rows[np.minimum(found, len(over_rows) - 1)]
+        used_at_start = used_after[regime_starts] - run_business[regime_starts]
+        crossing = (found < len(over_rows)) & (k < regime_ends)
+        crossing &= used_at_start <= regime_target
+        for calendar_name in set(names):
+            here = crossing & _member(
+                regime_objective, [i for i, c in enumerate(names) if c == calendar_name]
+            )
+            if here.any():
+                rows = k[here]
+                left = regime_target[here] - (used_after[rows] - run_business[rows])
+                cross_at[here] = (
+                    calendars[calendar_name]
+                    .add_many(at[rows].view("datetime64[ns]"), left.view("timedelta64[ns]"))
+                    .view(np.int64)
+                )
+    if regimes == tickets:
+        breached = cross_at
+        final_regime = np.arange(tickets)
+    else:
+        # regime by regime: a change of target re-judges the breach (over the new target:
+        # breached at the change, or earlier if already; under it: not breached yet)
+        regime_rank = np.arange(regimes) - np.searchsorted(
+            regime_ticket, regime_ticket, side="left"
+        )
+        breached = cross_at[regime_rank == 0]
+        for rank in range(1, int(regime_rank.max(initial=0)) + 1):
+            these = np.flatnonzero(regime_rank == rank)
+            owners = regime_ticket[these]
+            begin = regime_starts[these]
+            over_now = used_after[begin] - run_business[begin] > regime_target[these]
+            kept = np.where(breached[owners] != _NAT, breached[owners], at[begin])
+            breached[owners] = np.where(over_now, kept, cross_at[these])
+        final_regime = np.append(np.flatnonzero(np.diff(regime_ticket)), regimes - 1)
+    has_cross = breached != _NAT
+    target = regime_target[final_regime]
+    obj = regime_objective[final_regime]
+    final_stopped = stopped[lasts]
+    stopped_at = np.full(tickets, _NAT, dtype=np.int64)
+    if bool(final_stopped.any()):
+        # the stop in force began after the ticket's last event with the clock not stopped
+        last_open = np.maximum.reduceat(np.where(stopped, -1, positions), starts)
+        run_row = np.minimum(np.maximum(last_open + 1, starts), lasts)
+        stopped_at = np.where(final_stopped, at[run_row], _NAT)
+    final_paused = reason[lasts] >= 0
+    over_target = used > target
+    state = np.where(
+        final_stopped,
+        np.where(over_target, STATES.index("breached"), STATES.index("met")),
+        np.where(
+            over_target,
+            STATES.index("breached"),
+            np.where(final_paused, STATES.index("paused"), STATES.index("running")),
+        ),
+    )
+    open_running = ~final_stopped & ~final_paused
+    deadline = np.where(open_running & has_cross, breached, _NAT)
+    for calendar_name in set(names):
+        here = (
+            open_running
+            & ~has_cross
+            & _member(obj, [i for i, c in enumerate(names) if c == calendar_name])
+        )
+        if here.any():
+            deadline[here] = (
+                calendars[calendar_name]
+                .add_many(
+                    np.full(int(here.sum()), moment).view("datetime64[ns]"),
+                    (target[here] - used[here]).view("timedelta64[ns]"),
+                )
+                .view(np.int64)
+            )
+    wall = np.where(final_stopped, stopped_at, moment) - opened
+    found_columns: dict[str, I64] = {
+        "ticket": log.ticket[starts].astype(np.int64),
+        "objective": obj.astype(np.int64),
+        "state": state.astype(np.int64),
+        "target": target,
+        "used": used,
+        "started": opened,
+        "stopped": stopped_at,
+        "breached": breached,
+        "deadline": deadline,
+        "wall": wall,
+    }
+    used_reasons = {PAUSE_REASONS.index(rule.reason) for rule in rules.pause}
+    for index, name in enumerate(PAUSE_REASONS):
+        if index not in used_reasons:
+            found_columns[f"paused:{name}"] = np.zeros(tickets, dtype=np.int64)
+            continue
+        paused_here = pausing if len(used_reasons) == 1 else pausing & (reason == index)
+        found_columns[f"paused:{name}"] = np.add.reduceat(
+            np.where(paused_here, business, 0), starts
+        )
+    return found_columns
+
+
+def _member(codes: Ints, wanted: Sequence[int]) -> Flags:
     """``np.isin`` for small non-negative codes (-1 allowed), by table lookup."""
     size = max([*wanted, int(codes.max(initial=0))]) + 2
     table = np.zeros(size, dtype=bool)
@@ -495,7 +671,7 @@ def _member(codes: I64, wanted: Sequence[int]) -> Flags:
 def _targets(
     family: Sequence[Objective],
     calendars: Mapping[str, BusinessCalendar],
-    objective: I64,
+    objective: Ints,
     opened: I64,
 ) -> I64:
     """Each clock's target in nanoseconds of business time: the objective's limit, or for
@@ -519,10 +695,10 @@ def _targets(
 
 
 def _families(
-    rows: list[I64], families: list[Objective], objectives: Sequence[Objective]
-) -> list[tuple[I64, list[Objective]]]:
+    rows: list[Ints], families: list[Objective], objectives: Sequence[Objective]
+) -> list[tuple[Ints, list[Objective]]]:
     """Rows to replay, grouped with the objective family (one metric) they are replayed for."""
-    grouped: list[tuple[I64, list[Objective]]] = []
+    grouped: list[tuple[Ints, list[Objective]]] = []
     metrics = []
     for objective in families:
         if objective.metric not in metrics:

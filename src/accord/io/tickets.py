@@ -20,17 +20,17 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from accord.core.clocks import KIND_ORDER, TicketEvent
-from accord.core.clocks_batch import EventColumns
+from accord.core.clocks_batch import EventColumns, arrange
 from accord.core.errors import AccordError
 
 _KINDS = ("created", "updated", "comment", "resolved", "reopened", "closed")
@@ -283,26 +283,60 @@ def write_events(path: str | Path, events: list[TicketEvent]) -> None:
 
 def read_event_columns(path: str | Path) -> EventColumns:
     """An event log in Parquet (Accord's columns: id, ticket, at, kind, fields struct, author,
-    public) as columns for the batch evaluation, without a Python object per event."""
+    public) as columns for the batch evaluation, without a Python object per event.
+
+    Text columns are read as dictionaries (codes, not strings). Tickets come in runs in most
+    logs: a ticket's code is then its run's number (only the runs' first ids are hashed, to
+    check that no ticket has two runs). Ids matter only to order two events of a ticket at one
+    instant with one kind, or to count one event given twice: they are read and ranked only
+    when the log has such rows."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        schema = pq.read_schema(path)
     except Exception as error:  # pyarrow raises several types for unreadable files
         raise TicketLogError(f"{path}: not a readable Parquet file: {error}") from None
-    missing = {"id", "ticket", "at", "kind"} - set(table.column_names)
+    missing = {"id", "ticket", "at", "kind"} - set(schema.names)
     if missing:
         raise TicketLogError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
 
-    def encoded(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
-        dictionary = pc.dictionary_encode(column.cast(pa.string())).combine_chunks()
-        codes = dictionary.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return codes, dictionary.dictionary.to_pylist()
+    def textual(kind: pa.DataType) -> bool:
+        return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
-    ticket, tickets = encoded(table["ticket"])
+    wanted = [
+        c for c in ("ticket", "at", "kind", "fields", "author", "public") if c in schema.names
+    ]
+    as_dictionary: list[str] = [
+        c for c in ("kind", "author") if c in wanted and textual(schema.field(c).type)
+    ]
+    struct_type = schema.field("fields").type if "fields" in wanted else None
+    if struct_type is not None and pa.types.is_struct(struct_type):
+        as_dictionary += [
+            f"fields.{struct_type.field(i).name}"
+            for i in range(struct_type.num_fields)
+            if textual(struct_type.field(i).type)
+        ]
+    try:
+        table = pq.read_table(path, columns=wanted, read_dictionary=as_dictionary)
+    except Exception as error:
+        raise TicketLogError(f"{path}: not a readable Parquet file: {error}") from None
+
+    def encoded(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+        if not pa.types.is_dictionary(column.type):
+            column = pc.dictionary_encode(column.cast(pa.string()))
+        if column.num_chunks != 1:
+            column = column.unify_dictionaries()
+        array = column.combine_chunks()
+        indices = array.indices
+        if indices.null_count:
+            indices = indices.fill_null(-1)
+        codes = indices.to_numpy(zero_copy_only=False)
+        return codes, [str(v) for v in array.dictionary.to_pylist()]
+
+    ticket, tickets = _ticket_codes(table["ticket"])
     kind_codes, kinds = encoded(table["kind"])
     unknown = [k for k in kinds if k not in KIND_ORDER]
     if unknown:
@@ -310,21 +344,23 @@ def read_event_columns(path: str | Path) -> EventColumns:
             f"{path}: column 'kind': unknown event kind {unknown[0]!r}; expected "
             + ", ".join(_KINDS)
         )
-    kind = np.array([KIND_ORDER[k] for k in kinds], dtype=np.int64)[kind_codes]
-    at_type = table.schema.field("at").type
+    kind = np.array([KIND_ORDER[k] for k in kinds] + [-1], dtype=np.int32)[kind_codes]
+    if (kind < 0).any():
+        raise TicketLogError(f"{path}: column 'kind': missing value")
+    at_type = schema.field("at").type
     if not pa.types.is_timestamp(at_type) or at_type.tz is None:
         raise TicketLogError(
             f"{path}: column 'at': expected timestamps with a time zone, got {at_type}"
         )
-    at = (
-        table["at"]
-        .cast(pa.timestamp("ns", tz="UTC"))
-        .combine_chunks()
-        .to_numpy(zero_copy_only=False)
-        .astype("datetime64[ns]")
-        .view(np.int64)
-    )
-    rank = pc.rank(table["id"].cast(pa.string()), sort_keys="ascending").to_numpy().astype(np.int64)
+    at_ns = table["at"].cast(pa.timestamp("ns", tz="UTC")).combine_chunks()
+    at = at_ns.to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False).view(np.int64)
+    _, tied = arrange(ticket, at, kind)
+    if tied:  # ids decide the order of some rows, or tell one event given twice
+        ids = pq.read_table(path, columns=["id"])["id"].cast(pa.string())
+        rank = pc.rank(ids, sort_keys="ascending", tiebreaker="dense").to_numpy()
+        rank = rank.astype(np.int64)
+    else:
+        rank = np.arange(len(at), dtype=np.int64)
     comment = kind == KIND_ORDER["comment"]
     agent = np.zeros(len(kind), dtype=bool)
     customer = np.zeros(len(kind), dtype=bool)
@@ -340,13 +376,13 @@ def read_event_columns(path: str | Path) -> EventColumns:
         else np.ones(len(kind), dtype=bool)
     )
     fields: dict[str, tuple[np.ndarray, list[str]]] = {}
-    if "fields" in table.column_names:
-        struct = table["fields"].combine_chunks()
-        for index in range(struct.type.num_fields):
-            name = struct.type.field(index).name
-            fields[name] = encoded(pa.chunked_array([pc.struct_field(struct, [index])]))
+    if struct_type is not None and pa.types.is_struct(struct_type):
+        struct = table["fields"]
+        for index in range(struct_type.num_fields):
+            name = struct_type.field(index).name
+            fields[name] = encoded(pc.struct_field(struct, [index]))
     return EventColumns(
-        tickets=[str(t) for t in tickets],
+        tickets=tickets,
         ticket=ticket,
         at=at,
         kind=kind,
@@ -355,3 +391,44 @@ def read_event_columns(path: str | Path) -> EventColumns:
         customer_message=comment & customer,
         fields=fields,
     )
+
+
+def _ticket_codes(column: Any) -> tuple[Any, Sequence[str]]:
+    """A code for each row's ticket, and the tickets by code. Codes ascend with a ticket's first
+    row; a log whose tickets come in runs is coded by run, hashing only the runs' first ids."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = column.cast(pa.string()).combine_chunks()
+    if values.null_count:
+        raise TicketLogError("column 'ticket': missing value")
+    n = len(values)
+    boundary = np.ones(n, dtype=bool)
+    if n > 1:
+        boundary[1:] = pc.not_equal(values[1:], values[:-1]).to_numpy(zero_copy_only=False)
+    heads = values.take(pa.array(np.flatnonzero(boundary)))
+    if len(pc.unique(heads)) == len(heads):  # each ticket one run
+        return np.cumsum(boundary, dtype=np.int32) - 1, _Texts(heads)
+    dictionary = pc.dictionary_encode(values)
+    return dictionary.indices.to_numpy(zero_copy_only=False), _Texts(dictionary.dictionary)
+
+
+class _Texts(Sequence[str]):
+    """A pyarrow string array as a sequence of ``str``, converted one item at a time (a log's
+    million ticket ids are not turned into Python strings unless asked for)."""
+
+    def __init__(self, values: Any) -> None:
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [str(v) for v in self.values[index].to_pylist()]
+        return str(self.values[int(index)].as_py())

@@ -437,6 +437,35 @@ class BusinessCalendar:
             result[~valid] = _NAT
         return result.view("timedelta64[ns]")
 
+    def elapsed_since_many(
+        self, origin: datetime, instants: npt.ArrayLike
+    ) -> npt.NDArray[np.timedelta64]:
+        """``elapsed(origin, t)`` for each UTC instant ``t`` (``datetime64``), negative before the
+        origin; ``NaT`` in, ``NaT`` out. Exactly ``elapsed_many`` with every start at ``origin``,
+        at about half its cost, and differences of two results are ``elapsed`` between them: the
+        business time of many consecutive spans from one call."""
+        o = to_nanos(origin)
+        t = _as_ns(instants, "instants")
+        valid = t != _NAT
+        all_valid = bool(valid.all())
+        if not all_valid:
+            t = np.where(valid, t, o)
+        if t.size == 0:
+            return np.zeros(t.shape, dtype="timedelta64[ns]")
+        low = min(int(t.min()), o) // 1000
+        high = -(-max(int(t.max()), o) // 1000)
+        seg = None if self.spec.always_open else self._batch_segment(low, high)
+        if self.spec.always_open:  # every instant is open: business time is real time
+            result = t - o
+        elif seg is not None:
+            base = seg.business_before_ns(np.array([o], dtype=np.int64))
+            result = seg.business_before_ns(t) - base
+        else:  # a data set spanning centuries of open time: exact, one by one
+            return self.elapsed_many(np.full(t.shape, o).view("datetime64[ns]"), instants)
+        if not all_valid:
+            result[~valid] = _NAT
+        return result.view("timedelta64[ns]")
+
     def add_many(
         self, starts: npt.ArrayLike, durations: npt.ArrayLike
     ) -> npt.NDArray[np.datetime64]:
@@ -703,4 +732,4 @@ def _as_ns(values: npt.ArrayLike, name: str) -> I64:
             f"{name} must be datetime64 UTC instants, got dtype {array.dtype} "
             "(convert aware datetimes to UTC first)"
         )
-    return cast(I64, array.astype("datetime64[ns]").view(np.int64))
+    return cast(I64, array.astype("datetime64[ns]", copy=False).view(np.int64))
