@@ -56,7 +56,8 @@ class EventColumns:
 
     ``at`` is in nanoseconds since the epoch; ``rank`` orders events by id (equal ranks: the same
     event twice). A log already in order by ticket, time and kind needs no sort (see
-    :func:`arrange`).
+    :func:`arrange`); a reader that has checked the order passes the answer on in ``arranged``
+    (computed with ``rank``, or without it when no two events of a ticket tie).
     """
 
     tickets: Sequence[str]
@@ -67,6 +68,7 @@ class EventColumns:
     agent_reply: Flags
     customer_message: Flags
     fields: Mapping[str, tuple[Ints, Sequence[str]]]
+    arranged: tuple[Ints | None, bool] | None = None  # arrange() of these rows, when known
 
     @classmethod
     def from_events(cls, events: Iterable[TicketEvent]) -> EventColumns:
@@ -240,7 +242,7 @@ def arrange(
     unsorted = np.logical_or.reduceat(np.concatenate(([False], wrong)), starts)
     rows = np.flatnonzero(np.repeat(unsorted, lengths))
     keys = (key[rows], ticket[rows]) if rank is None else (rank[rows], key[rows], ticket[rows])
-    order = np.arange(n)
+    order = np.arange(n, dtype=np.int32 if n < 2**31 - 1 else np.int64)
     order[rows] = rows[np.lexsort(keys)]
     return order, tied or _tied(ticket[order[rows]], key[order[rows]])
 
@@ -253,7 +255,8 @@ def _order(columns: EventColumns, moment: int) -> Ints | None:
     """The rows to evaluate, in order (None: all, as they are): rows after ``moment`` left out,
     and of rows that are the same event (one ticket, instant, kind and id) the first only."""
     at, ticket, rank = columns.at, columns.ticket, columns.rank
-    order, tied = arrange(ticket, at, columns.kind, rank)
+    arranged = columns.arranged or arrange(ticket, at, columns.kind, rank)
+    order, tied = arranged
     if tied:
         rows = np.arange(len(at)) if order is None else order
         t, k, r = ticket[rows], _sort_key(at[rows], columns.kind[rows]), rank[rows]
@@ -410,6 +413,7 @@ def evaluate(
     paused_cols: dict[str, list[I64]] = {r: [] for r in PAUSE_REASONS}
     replay_rows: list[Ints] = []
     replay_objectives: list[Objective] = []
+    shared: dict[object, tuple[_Log, Ints, I64, Ints]] = {}
     for metric in (
         "first_response",
         "next_response",
@@ -424,22 +428,16 @@ def evaluate(
         if not all(_supported(o) for o in family) or len({str(o.clock) for o in family}) > 1:
             replay_rows.append(log.positions)
             continue
-        objective_of = log.first_match([o.scope for o in family], empty_matches=True)
-        # a ticket the batch covers: created first, in some objective's scope at every event
-        bad = objective_of < 0
-        bad[log.starts] |= log.kind[log.starts] != created
-        view = log
-        if bool(bad.any()):
-            bad_rows = np.repeat(np.logical_or.reduceat(bad, log.starts), log.lengths)
-            replay_rows.append(np.flatnonzero(bad_rows))
-            covered = np.flatnonzero(~bad_rows)
-            view = log.subset(covered)
-            objective_of = objective_of[covered]
-        else:
-            replay_rows.append(log.positions[:0])
+        # families scoped and calendared alike (e.g. response and resolution by priority)
+        # share each event's objective and the business time of its span
+        layout = tuple((tuple(sorted(o.scope.items())), o.calendar) for o in family)
+        if layout not in shared:
+            shared[layout] = _objectives_and_business(log, family, created)
+        view, objective_of, business, bad_rows = shared[layout]
+        replay_rows.append(bad_rows)
         if not view.n:
             continue
-        found = _clocks(view, family, metric, objective_of, calendars, moment)
+        found = _clocks(view, family, metric, objective_of, business, calendars, moment)
         global_index = np.array(
             [next(j for j, o in enumerate(objectives) if o is f) for f in family], dtype=np.int64
         )
@@ -472,6 +470,32 @@ def evaluate(
     return BatchResult(table, replayed, columns.tickets, objectives)
 
 
+def _objectives_and_business(
+    log: _Log, family: Sequence[Objective], created: int
+) -> tuple[_Log, Ints, I64, Ints]:
+    """The tickets the batch covers for a family (created first, in some objective's scope at
+    every event) as a log, each event's objective and the business time of its span in that
+    objective's calendar; and the rows of the other tickets."""
+    objective_of = log.first_match([o.scope for o in family], empty_matches=True)
+    bad = objective_of < 0
+    bad[log.starts] |= log.kind[log.starts] != created
+    view, bad_rows = log, log.positions[:0]
+    if bool(bad.any()):
+        bad_row = np.repeat(np.logical_or.reduceat(bad, log.starts), log.lengths)
+        bad_rows = np.flatnonzero(bad_row)
+        covered = np.flatnonzero(~bad_row)
+        view = log.subset(covered)
+        objective_of = objective_of[covered]
+    names = [o.calendar for o in family]
+    distinct = sorted(set(names))
+    business = view.business(distinct[-1])
+    if len(distinct) > 1:
+        calendar_of = np.array([distinct.index(c) for c in names], dtype=np.int8)[objective_of]
+        for index in range(len(distinct) - 2, -1, -1):
+            business = np.where(calendar_of == index, view.business(distinct[index]), business)
+    return view, objective_of, business, bad_rows
+
+
 PAUSE_REASONS = ("customer", "third_party", "provider", "other")
 _TABLE_COLUMNS = (
     "ticket",
@@ -487,15 +511,24 @@ _TABLE_COLUMNS = (
 )
 
 
+def _ranges(begins: Ints, lengths: Ints) -> Ints:
+    """The rows of the given runs (their first rows and lengths), run after run."""
+    offsets: Ints = begins - (np.cumsum(lengths) - lengths)
+    rows: Ints = np.arange(int(lengths.sum())) + np.repeat(offsets, lengths)
+    return rows
+
+
 def _clocks(
     log: _Log,
     family: Sequence[Objective],
     metric: str,
     objective_of: Ints,
+    business: I64,
     calendars: Mapping[str, BusinessCalendar],
     moment: int,
 ) -> dict[str, I64]:
-    """The clocks of one metric on a log whose every ticket the batch covers: one row a ticket."""
+    """The clocks of one metric on a log whose every ticket the batch covers: one row a ticket.
+    ``business`` is each event's span in the calendar of its objective."""
     rules = family[0].clock or ClockRules.model_validate({})
     n, first, starts, lasts, at = log.n, log.first, log.starts, log.lasts, log.at
     positions = log.positions
@@ -516,69 +549,69 @@ def _clocks(
         marked = stop | first
         if metric != "first_response":
             marked |= log.kind == KIND_ORDER["reopened"]
-        stopped = stop[np.maximum.accumulate(np.where(marked, positions, 0))]
+        stopped = stop[np.maximum.accumulate(positions * marked)]
     reason = log.first_match([rule.when for rule in rules.pause], empty_matches=False)
     open_ = ~stopped
-    pausing = open_ & (reason >= 0)
-    running = open_ & ~pausing
+    paused_row = reason >= 0
+    pausing = open_ & paused_row
+    running = open_ & ~paused_row
     names = [o.calendar for o in family]
-    distinct = sorted(set(names))
-    business = log.business(distinct[-1])
-    if len(distinct) > 1:
-        calendar_of = np.array([distinct.index(c) for c in names], dtype=np.int8)[objective_of]
-        for index in range(len(distinct) - 2, -1, -1):
-            business = np.where(calendar_of == index, log.business(distinct[index]), business)
-    run_business = np.where(running, business, 0)
+    run_business = business * running
     used = np.add.reduceat(run_business, starts)
     tickets = len(starts)
-    # the objective in force: it follows the ticket while the clock runs or is paused, and
-    # stays as it was while the clock is stopped (a change then counts from the reopen)
-    changes = objective_of[1:] != objective_of[:-1]
-    changes &= ~first[1:]
-    if bool(changes.any()):
-        active = open_ | first
-        objective_rows = objective_of[np.maximum.accumulate(np.where(active, positions, 0))]
-        # regimes: stretches of a ticket under one objective (a priority change starts one)
-        regime_start = first.copy()
-        regime_start[1:] |= objective_rows[1:] != objective_rows[:-1]
-        regime_starts = np.flatnonzero(regime_start)
-        regime_ticket = np.searchsorted(starts, regime_starts, side="right") - 1
-        regime_objective = objective_rows[regime_starts]
-    else:
-        regime_starts = starts
-        regime_ticket = np.arange(tickets)
-        regime_objective = objective_of[starts]
+    regime = _regimes(log, objective_of, open_)
+    regime_starts, regime_ticket, regime_objective = regime
     regimes = len(regime_starts)
     regime_ends = np.append(regime_starts[1:], n)
     opened = at[starts]
     regime_target = _targets(family, calendars, regime_objective, opened[regime_ticket])
+    if regimes == tickets:
+        used_at_start = np.zeros(regimes, dtype=np.int64)
+        lowest_target = regime_target
+    else:  # business time used in the ticket before each regime
+        regime_used = np.add.reduceat(run_business, regime_starts)
+        total = np.cumsum(regime_used)
+        first_regime = np.flatnonzero(np.diff(regime_ticket, prepend=-1))
+        before_ticket = (total - regime_used)[first_regime]
+        used_at_start = total - regime_used - before_ticket[regime_ticket]
+        lowest_target = np.minimum.reduceat(regime_target, first_regime)
     # the breach of each regime: the first event whose running span takes the business time
     # used in the ticket past the regime's target (a regime already over it at its start is
-    # judged below, not here)
-    running_total = np.cumsum(run_business)
-    offset = running_total[starts] - run_business[starts]
-    used_after = running_total - np.repeat(offset, log.lengths)
-    over = used_after > np.repeat(regime_target, regime_ends - regime_starts)
-    over_rows = np.flatnonzero(over)
+    # judged below, not here); only a ticket that used more than its lowest target has one
     cross_at = np.full(regimes, _NAT, dtype=np.int64)
-    if len(over_rows):
-        found = np.searchsorted(over_rows, regime_starts)
-        k = over_rows[np.minimum(found, len(over_rows) - 1)]
-        used_at_start = used_after[regime_starts] - run_business[regime_starts]
-        crossing = (found < len(over_rows)) & (k < regime_ends)
-        crossing &= used_at_start <= regime_target
-        for calendar_name in set(names):
-            here = crossing & _member(
-                regime_objective, [i for i, c in enumerate(names) if c == calendar_name]
-            )
-            if here.any():
-                rows = k[here]
-                left = regime_target[here] - (used_after[rows] - run_business[rows])
-                cross_at[here] = (
-                    calendars[calendar_name]
-                    .add_many(at[rows].view("datetime64[ns]"), left.view("timedelta64[ns]"))
-                    .view(np.int64)
+    candidates = np.flatnonzero(used > lowest_target)
+    if len(candidates):
+        lengths = log.lengths[candidates]
+        rows = _ranges(starts[candidates], lengths)
+        spans = run_business[rows]
+        running_total = np.cumsum(spans)
+        begins = np.cumsum(lengths) - lengths
+        used_after = running_total - np.repeat(running_total[begins] - spans[begins], lengths)
+        if regimes == tickets:
+            regime_of = np.repeat(candidates, lengths)
+        else:
+            regime_of = np.searchsorted(regime_starts, rows, side="right") - 1
+        over = np.flatnonzero(used_after > regime_target[regime_of])
+        if len(over):
+            over_rows = rows[over]
+            found = np.searchsorted(over_rows, regime_starts)
+            pick = np.minimum(found, len(over) - 1)
+            k = over_rows[pick]
+            crossing = (found < len(over)) & (k < regime_ends)
+            crossing &= used_at_start <= regime_target
+            for calendar_name in set(names):
+                here = crossing & _member(
+                    regime_objective, [i for i, c in enumerate(names) if c == calendar_name]
                 )
+                if here.any():
+                    k_here = k[here]
+                    used_before = used_after[over[pick[here]]] - run_business[k_here]
+                    left = regime_target[here] - used_before
+                    cross_at[here] = (
+                        calendars[calendar_name]
+                        .add_many(at[k_here].view("datetime64[ns]"), left.view("timedelta64[ns]"))
+                        .view(np.int64)
+                    )
     if regimes == tickets:
         breached = cross_at
         final_regime = np.arange(tickets)
@@ -592,9 +625,8 @@ def _clocks(
         for rank in range(1, int(regime_rank.max(initial=0)) + 1):
             these = np.flatnonzero(regime_rank == rank)
             owners = regime_ticket[these]
-            begin = regime_starts[these]
-            over_now = used_after[begin] - run_business[begin] > regime_target[these]
-            kept = np.where(breached[owners] != _NAT, breached[owners], at[begin])
+            over_now = used_at_start[these] > regime_target[these]
+            kept = np.where(breached[owners] != _NAT, breached[owners], at[regime_starts[these]])
             breached[owners] = np.where(over_now, kept, cross_at[these])
         final_regime = np.append(np.flatnonzero(np.diff(regime_ticket)), regimes - 1)
     has_cross = breached != _NAT
@@ -604,10 +636,10 @@ def _clocks(
     stopped_at = np.full(tickets, _NAT, dtype=np.int64)
     if bool(final_stopped.any()):
         # the stop in force began after the ticket's last event with the clock not stopped
-        last_open = np.maximum.reduceat(np.where(stopped, -1, positions), starts)
-        run_row = np.minimum(np.maximum(last_open + 1, starts), lasts)
+        after_open = np.maximum.reduceat((positions + 1) * open_, starts)
+        run_row = np.minimum(np.maximum(after_open, starts), lasts)
         stopped_at = np.where(final_stopped, at[run_row], _NAT)
-    final_paused = reason[lasts] >= 0
+    final_paused = paused_row[lasts]
     over_target = used > target
     state = np.where(
         final_stopped,
@@ -654,10 +686,41 @@ def _clocks(
             found_columns[f"paused:{name}"] = np.zeros(tickets, dtype=np.int64)
             continue
         paused_here = pausing if len(used_reasons) == 1 else pausing & (reason == index)
-        found_columns[f"paused:{name}"] = np.add.reduceat(
-            np.where(paused_here, business, 0), starts
-        )
+        found_columns[f"paused:{name}"] = np.add.reduceat(business * paused_here, starts)
     return found_columns
+
+
+def _regimes(log: _Log, objective_of: Ints, open_: Flags) -> tuple[Ints, Ints, Ints]:
+    """Stretches of each ticket under one objective (a priority change starts one): their first
+    rows, tickets and objectives. The objective in force follows the ticket while the clock
+    runs or is paused, and stays as it was while the clock is stopped (a change then counts
+    from the reopen)."""
+    first, starts = log.first, log.starts
+    changes = objective_of[1:] != objective_of[:-1]
+    changes &= ~first[1:]
+    change_rows = np.flatnonzero(changes) + 1
+    if not len(change_rows):
+        return starts, np.arange(len(starts)), objective_of[starts]
+    # only the tickets whose objective changes at some event
+    changed = np.unique(np.searchsorted(starts, change_rows, side="right") - 1)
+    rows = _ranges(starts[changed], log.lengths[changed])
+    sub_first = first[rows]
+    active = open_[rows] | sub_first
+    in_force = objective_of[rows][
+        np.maximum.accumulate(np.arange(len(rows), dtype=log.positions.dtype) * active)
+    ]
+    begins = np.ones(len(rows), dtype=bool)
+    begins[1:] = (in_force[1:] != in_force[:-1]) | sub_first[1:]
+    sub_begins = np.flatnonzero(begins)
+    regime_start = first.copy()
+    regime_start[rows[sub_begins]] = True
+    regime_starts = np.flatnonzero(regime_start)
+    counts = np.ones(len(starts), dtype=np.int64)
+    counts[changed] = np.add.reduceat(begins, np.flatnonzero(sub_first))
+    regime_ticket = np.repeat(np.arange(len(starts)), counts)
+    regime_objective = objective_of[regime_starts]
+    regime_objective[np.searchsorted(regime_starts, rows[sub_begins])] = in_force[sub_begins]
+    return regime_starts, regime_ticket, regime_objective
 
 
 def _member(codes: Ints, wanted: Sequence[int]) -> Flags:

@@ -354,12 +354,13 @@ def read_event_columns(path: str | Path) -> EventColumns:
         )
     at_ns = table["at"].cast(pa.timestamp("ns", tz="UTC")).combine_chunks()
     at = at_ns.to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False).view(np.int64)
-    _, tied = arrange(ticket, at, kind)
-    if tied:  # ids decide the order of some rows, or tell one event given twice
+    arranged = arrange(ticket, at, kind)
+    if arranged[1]:  # ids decide the order of some rows, or tell one event given twice
         ids = pq.read_table(path, columns=["id"])["id"].cast(pa.string())
         rank = pc.rank(ids, sort_keys="ascending", tiebreaker="dense").to_numpy()
         rank = rank.astype(np.int64)
-    else:
+        arranged = arrange(ticket, at, kind, rank)
+    else:  # no ties: any rank gives the same order
         rank = np.arange(len(at), dtype=np.int64)
     comment = kind == KIND_ORDER["comment"]
     agent = np.zeros(len(kind), dtype=bool)
@@ -375,12 +376,9 @@ def read_event_columns(path: str | Path) -> EventColumns:
         if "public" in table.column_names
         else np.ones(len(kind), dtype=bool)
     )
-    fields: dict[str, tuple[np.ndarray, list[str]]] = {}
+    fields: Mapping[str, tuple[np.ndarray, list[str]]] = {}
     if struct_type is not None and pa.types.is_struct(struct_type):
-        struct = table["fields"]
-        for index in range(struct_type.num_fields):
-            name = struct_type.field(index).name
-            fields[name] = encoded(pc.struct_field(struct, [index]))
+        fields = _Fields(table["fields"], struct_type, encoded)
     return EventColumns(
         tickets=tickets,
         ticket=ticket,
@@ -390,7 +388,31 @@ def read_event_columns(path: str | Path) -> EventColumns:
         agent_reply=comment & agent & public,
         customer_message=comment & customer,
         fields=fields,
+        arranged=arranged,
     )
+
+
+class _Fields(Mapping[str, tuple[Any, list[str]]]):
+    """The ``fields`` struct column as codes by field name, each field encoded when first asked
+    for (an evaluation reads only the fields its agreement names)."""
+
+    def __init__(self, struct: Any, struct_type: Any, encode: Any) -> None:
+        self.struct, self.encode = struct, encode
+        self.index = {struct_type.field(i).name: i for i in range(struct_type.num_fields)}
+        self.found: dict[str, tuple[Any, list[str]]] = {}
+
+    def __getitem__(self, name: str) -> tuple[Any, list[str]]:
+        if name not in self.found:
+            import pyarrow.compute as pc
+
+            self.found[name] = self.encode(pc.struct_field(self.struct, [self.index[name]]))
+        return self.found[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
 
 
 def _ticket_codes(column: Any) -> tuple[Any, Sequence[str]]:
