@@ -203,13 +203,13 @@ def _supported(objective: Objective) -> bool:
     )
 
 
-def _sort_key(at: I64, kind: Ints) -> I64:
-    # time and kind in one key: datetime resolution is the microsecond, so nothing finer is lost
+def sort_key(at: I64, kind: Ints) -> I64:
+    """Time (to the microsecond, as ``datetime``) and kind in one integer key."""
     return (at // 1000) * 8 + kind
 
 
 def arrange(
-    ticket: Ints, at: I64, kind: Ints, rank: Ints | None = None
+    ticket: Ints, at: I64, kind: Ints, rank: Ints | None = None, *, key: I64 | None = None
 ) -> tuple[Ints | None, bool]:
     """The rows in evaluation order, by ticket, then time, kind and ``rank`` (None: the rows are
     in that order already), and whether two rows of one ticket share an instant and a kind
@@ -217,11 +217,11 @@ def arrange(
 
     Without ``rank``, such rows keep their order. Tickets in ascending runs (each ticket's
     events together, as exports write them) are checked in a few passes, and only the tickets
-    with an event out of order are sorted."""
+    with an event out of order are sorted. ``key`` is ``sort_key(at, kind)`` if known."""
     n = len(at)
     if n < 2:
         return None, False
-    key = _sort_key(at, kind)
+    key = sort_key(at, kind) if key is None else key
     step = ticket[1:] - ticket[:-1]
     if bool((step < 0).any()):  # not in ascending runs of tickets: sort everything
         order = np.lexsort((key,) if rank is None else (rank, key))
@@ -259,7 +259,7 @@ def _order(columns: EventColumns, moment: int) -> Ints | None:
     order, tied = arranged
     if tied:
         rows = np.arange(len(at)) if order is None else order
-        t, k, r = ticket[rows], _sort_key(at[rows], columns.kind[rows]), rank[rows]
+        t, k, r = ticket[rows], sort_key(at[rows], columns.kind[rows]), rank[rows]
         again = (t[1:] == t[:-1]) & (k[1:] == k[:-1]) & (r[1:] == r[:-1])
         if bool(again.any()):
             order = rows[np.concatenate(([True], ~again))]

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from accord.core.clocks import KIND_ORDER, TicketEvent
-from accord.core.clocks_batch import EventColumns, arrange
+from accord.core.clocks_batch import EventColumns, arrange, sort_key
 from accord.core.errors import AccordError
 
 _KINDS = ("created", "updated", "comment", "resolved", "reopened", "closed")
@@ -352,16 +352,38 @@ def read_event_columns(path: str | Path) -> EventColumns:
         raise TicketLogError(
             f"{path}: column 'at': expected timestamps with a time zone, got {at_type}"
         )
-    at_ns = table["at"].cast(pa.timestamp("ns", tz="UTC")).combine_chunks()
-    at = at_ns.to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False).view(np.int64)
-    arranged = arrange(ticket, at, kind)
-    if arranged[1]:  # ids decide the order of some rows, or tell one event given twice
+    at_values = table["at"].combine_chunks()
+    if at_type.unit == "us" and not at_values.null_count:  # the usual unit: no division
+        at_us = np.frombuffer(at_values.buffers()[1], dtype=np.int64)
+        at_us = at_us[at_values.offset : at_values.offset + len(at_values)]
+        key = at_us * 8 + kind
+        at = at_us * 1000
+    else:
+        at_ns = at_values.cast(pa.timestamp("ns", tz="UTC"))
+        at = at_ns.to_numpy(zero_copy_only=False).astype("datetime64[ns]").view(np.int64)
+        key = sort_key(at, kind)
+    order, tied = arrange(ticket, at, kind, key=key)
+    if tied:  # ids decide the order of some rows, or tell one event given twice
         ids = pq.read_table(path, columns=["id"])["id"].cast(pa.string())
         rank = pc.rank(ids, sort_keys="ascending", tiebreaker="dense").to_numpy()
         rank = rank.astype(np.int64)
-        arranged = arrange(ticket, at, kind, rank)
+        order, tied = arrange(ticket, at, kind, rank, key=key)
     else:  # no ties: any rank gives the same order
         rank = np.arange(len(at), dtype=np.int64)
+    del key
+    # the rows in evaluation order, here once: most logs have only a few rows to move
+    moved = source = None
+    if order is not None:
+        moved = np.flatnonzero(order != np.arange(len(order), dtype=order.dtype))
+        source = order[moved]
+
+    def in_order(values: np.ndarray) -> np.ndarray:
+        if moved is None:
+            return values
+        values = values if values.flags.writeable else values.copy()
+        values[moved] = values[source]
+        return values
+
     comment = kind == KIND_ORDER["comment"]
     agent = np.zeros(len(kind), dtype=bool)
     customer = np.zeros(len(kind), dtype=bool)
@@ -378,17 +400,22 @@ def read_event_columns(path: str | Path) -> EventColumns:
     )
     fields: Mapping[str, tuple[np.ndarray, list[str]]] = {}
     if struct_type is not None and pa.types.is_struct(struct_type):
-        fields = _Fields(table["fields"], struct_type, encoded)
+
+        def encoded_in_order(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+            codes, vocabulary = encoded(column)
+            return in_order(codes), vocabulary
+
+        fields = _Fields(table["fields"], struct_type, encoded_in_order)
     return EventColumns(
         tickets=tickets,
-        ticket=ticket,
-        at=at,
-        kind=kind,
-        rank=rank,
-        agent_reply=comment & agent & public,
-        customer_message=comment & customer,
+        ticket=in_order(ticket),
+        at=in_order(at),
+        kind=in_order(kind),
+        rank=in_order(rank),
+        agent_reply=in_order(comment & agent & public),
+        customer_message=in_order(comment & customer),
         fields=fields,
-        arranged=arranged,
+        arranged=(None, tied),
     )
 
 
@@ -430,10 +457,26 @@ def _ticket_codes(column: Any) -> tuple[Any, Sequence[str]]:
     if n > 1:
         boundary[1:] = pc.not_equal(values[1:], values[:-1]).to_numpy(zero_copy_only=False)
     heads = values.take(pa.array(np.flatnonzero(boundary)))
-    if len(pc.unique(heads)) == len(heads):  # each ticket one run
+    if _ascending(heads) or len(pc.unique(heads)) == len(heads):  # each ticket one run
         return np.cumsum(boundary, dtype=np.int32) - 1, _Texts(heads)
     dictionary = pc.dictionary_encode(values)
-    return dictionary.indices.to_numpy(zero_copy_only=False), _Texts(dictionary.dictionary)
+    codes = dictionary.indices.to_numpy(zero_copy_only=False).copy()
+    return codes, _Texts(dictionary.dictionary)
+
+
+def _ascending(texts: Any) -> bool:
+    """Whether the texts ascend strictly by length, then by text (as "T9", "T10" and
+    "INC0012", "INC0013" do): distinct then, without hashing them."""
+    import pyarrow.compute as pc
+
+    if len(texts) < 2:
+        return True
+    lengths = pc.binary_length(texts).to_numpy(zero_copy_only=False)
+    longer = lengths[1:] > lengths[:-1]
+    if bool((lengths[1:] < lengths[:-1]).any()):
+        return False
+    after = pc.greater(texts[1:], texts[:-1]).to_numpy(zero_copy_only=False)
+    return bool((longer | after).all())
 
 
 class _Texts(Sequence[str]):
