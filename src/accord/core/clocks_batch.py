@@ -308,6 +308,7 @@ class _Log:
                 self.end[self.lasts] = to_nanos(as_of)
         self._filled: dict[str, tuple[Ints, Sequence[str]]] = {}
         self._business: dict[str, I64] = {}
+        self._group: Ints | None = None
 
     def take(self, column: npt.NDArray[Any]) -> npt.NDArray[Any]:
         return column if self.rows is None else column[self.rows]
@@ -316,6 +317,12 @@ class _Log:
         """These rows (whole tickets) as a log of their own."""
         within = rows if self.rows is None else self.rows[rows]
         return _Log(self.columns, within, self.as_of, self.calendars, self, rows)
+
+    def group(self) -> Ints:
+        """Each event's ticket as the number of its run (0, 1, ...)."""
+        if self._group is None:
+            self._group = np.cumsum(self.first, dtype=self.positions.dtype) - 1
+        return self._group
 
     def agent_reply(self) -> Flags:
         return self.take(self.columns.agent_reply)
@@ -334,7 +341,7 @@ class _Log:
                 # the latest row that sets the field, or the ticket's first row (which may not)
                 marked = codes >= 0
                 marked |= self.first
-                latest = np.maximum.accumulate(np.where(marked, self.positions, 0))
+                latest = np.maximum.accumulate(self.positions * marked)
                 self._filled[name] = (codes[latest], vocabulary)
         return self._filled[name]
 
@@ -568,6 +575,7 @@ def _clocks(
     if regimes == tickets:
         used_at_start = np.zeros(regimes, dtype=np.int64)
         lowest_target = regime_target
+        first_regime = np.arange(tickets)
     else:  # business time used in the ticket before each regime
         regime_used = np.add.reduceat(run_business, regime_starts)
         total = np.cumsum(regime_used)
@@ -575,6 +583,7 @@ def _clocks(
         before_ticket = (total - regime_used)[first_regime]
         used_at_start = total - regime_used - before_ticket[regime_ticket]
         lowest_target = np.minimum.reduceat(regime_target, first_regime)
+    counts = np.diff(np.append(first_regime, regimes))
     # the breach of each regime: the first event whose running span takes the business time
     # used in the ticket past the regime's target (a regime already over it at its start is
     # judged below, not here); only a ticket that used more than its lowest target has one
@@ -594,20 +603,27 @@ def _clocks(
         over = np.flatnonzero(used_after > regime_target[regime_of])
         if len(over):
             over_rows = rows[over]
-            found = np.searchsorted(over_rows, regime_starts)
+            # the regimes of the candidate tickets
+            if regimes == tickets:
+                judged = candidates
+            else:
+                judged = _ranges(first_regime[candidates], counts[candidates])
+            found = np.searchsorted(over_rows, regime_starts[judged])
             pick = np.minimum(found, len(over) - 1)
             k = over_rows[pick]
-            crossing = (found < len(over)) & (k < regime_ends)
-            crossing &= used_at_start <= regime_target
+            crossing = (found < len(over)) & (k < regime_ends[judged])
+            crossing &= used_at_start[judged] <= regime_target[judged]
             for calendar_name in set(names):
                 here = crossing & _member(
-                    regime_objective, [i for i, c in enumerate(names) if c == calendar_name]
+                    regime_objective[judged],
+                    [i for i, c in enumerate(names) if c == calendar_name],
                 )
                 if here.any():
                     k_here = k[here]
                     used_before = used_after[over[pick[here]]] - run_business[k_here]
-                    left = regime_target[here] - used_before
-                    cross_at[here] = (
+                    regimes_here = judged[here]
+                    left = regime_target[regimes_here] - used_before
+                    cross_at[regimes_here] = (
                         calendars[calendar_name]
                         .add_many(at[k_here].view("datetime64[ns]"), left.view("timedelta64[ns]"))
                         .view(np.int64)
@@ -618,9 +634,7 @@ def _clocks(
     else:
         # regime by regime: a change of target re-judges the breach (over the new target:
         # breached at the change, or earlier if already; under it: not breached yet)
-        regime_rank = np.arange(regimes) - np.searchsorted(
-            regime_ticket, regime_ticket, side="left"
-        )
+        regime_rank = np.arange(regimes) - first_regime[regime_ticket]
         breached = cross_at[regime_rank == 0]
         for rank in range(1, int(regime_rank.max(initial=0)) + 1):
             these = np.flatnonzero(regime_rank == rank)
@@ -680,13 +694,23 @@ def _clocks(
         "deadline": deadline,
         "wall": wall,
     }
+    for name in PAUSE_REASONS:
+        found_columns[f"paused:{name}"] = np.zeros(tickets, dtype=np.int64)
     used_reasons = {PAUSE_REASONS.index(rule.reason) for rule in rules.pause}
-    for index, name in enumerate(PAUSE_REASONS):
-        if index not in used_reasons:
-            found_columns[f"paused:{name}"] = np.zeros(tickets, dtype=np.int64)
-            continue
-        paused_here = pausing if len(used_reasons) == 1 else pausing & (reason == index)
-        found_columns[f"paused:{name}"] = np.add.reduceat(business * paused_here, starts)
+    paused_rows = np.flatnonzero(pausing) if used_reasons else log.positions[:0]
+    if len(paused_rows):  # business time paused, by reason, summed per ticket
+        paused_business = business[paused_rows]
+        paused_ticket = log.group()[paused_rows]
+        paused_reason = reason[paused_rows]
+        for index in used_reasons:
+            these = np.flatnonzero(paused_reason == index)
+            if not len(these):
+                continue
+            owners = paused_ticket[these]
+            runs = np.flatnonzero(np.diff(owners, prepend=-1))
+            found_columns[f"paused:{PAUSE_REASONS[index]}"][owners[runs]] = np.add.reduceat(
+                paused_business[these], runs
+            )
     return found_columns
 
 
@@ -702,7 +726,8 @@ def _regimes(log: _Log, objective_of: Ints, open_: Flags) -> tuple[Ints, Ints, I
     if not len(change_rows):
         return starts, np.arange(len(starts)), objective_of[starts]
     # only the tickets whose objective changes at some event
-    changed = np.unique(np.searchsorted(starts, change_rows, side="right") - 1)
+    changed = log.group()[change_rows]
+    changed = changed[np.diff(changed, prepend=-1) != 0]
     rows = _ranges(starts[changed], log.lengths[changed])
     sub_first = first[rows]
     active = open_[rows] | sub_first

@@ -449,17 +449,17 @@ def _ticket_codes(column: Any) -> tuple[Any, Sequence[str]]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    values = column.cast(pa.string()).combine_chunks()
+    values = column if pa.types.is_string(column.type) else column.cast(pa.string())
     if values.null_count:
         raise TicketLogError("column 'ticket': missing value")
     n = len(values)
     boundary = np.ones(n, dtype=bool)
     if n > 1:
-        boundary[1:] = pc.not_equal(values[1:], values[:-1]).to_numpy(zero_copy_only=False)
-    heads = values.take(pa.array(np.flatnonzero(boundary)))
+        boundary[1:] = pc.not_equal(values[1:], values[:-1]).to_numpy()
+    heads = values.take(pa.array(np.flatnonzero(boundary))).combine_chunks()
     if _ascending(heads) or len(pc.unique(heads)) == len(heads):  # each ticket one run
         return np.cumsum(boundary, dtype=np.int32) - 1, _Texts(heads)
-    dictionary = pc.dictionary_encode(values)
+    dictionary = pc.dictionary_encode(values.combine_chunks())
     codes = dictionary.indices.to_numpy(zero_copy_only=False).copy()
     return codes, _Texts(dictionary.dictionary)
 
