@@ -415,9 +415,7 @@ def evaluate(
     order = _order(columns, moment)
     log = _Log(columns, order, as_of, calendars)
     created = KIND_ORDER["created"]
-    parts: dict[str, list[I64]] = {}
-    metrics: list[str] = []
-    paused_cols: dict[str, list[I64]] = {r: [] for r in PAUSE_REASONS}
+    plans: list[tuple[str, list[Objective], _Log, Ints, I64]] = []
     replay_rows: list[Ints] = []
     replay_objectives: list[Objective] = []
     shared: dict[object, tuple[_Log, Ints, I64, Ints]] = {}
@@ -442,28 +440,24 @@ def evaluate(
             shared[layout] = _objectives_and_business(log, family, created)
         view, objective_of, business, bad_rows = shared[layout]
         replay_rows.append(bad_rows)
-        if not view.n:
-            continue
-        found = _clocks(view, family, metric, objective_of, business, calendars, moment)
+        if view.n:
+            plans.append((metric, family, view, objective_of, business))
+    # the table's columns once, each family writing its rows in place
+    total = sum(len(view.starts) for _, _, view, _, _ in plans)
+    columns_out = {name: np.empty(total, dtype=np.int64) for name in _TABLE_COLUMNS}
+    paused = {name: np.zeros(total, dtype=np.int64) for name in PAUSE_REASONS}
+    metrics: list[str] = []
+    for metric, family, view, objective_of, business in plans:
+        begin, end = len(metrics), len(metrics) + len(view.starts)
+        out = {name: column[begin:end] for name, column in columns_out.items()}
+        out.update({f"paused:{name}": column[begin:end] for name, column in paused.items()})
+        _clocks(view, family, metric, objective_of, business, calendars, moment, out)
         global_index = np.array(
             [next(j for j, o in enumerate(objectives) if o is f) for f in family], dtype=np.int64
         )
-        found["objective"] = global_index[found["objective"]]
-        for name, column in found.items():
-            if name.startswith("paused:"):
-                paused_cols[name.removeprefix("paused:")].append(column)
-            else:
-                parts.setdefault(name, []).append(column)
+        out["objective"][:] = global_index[out["objective"]]
         metrics.extend([metric] * len(view.starts))
-
-    def joined(pieces: list[I64]) -> I64:
-        return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
-
-    table = ClockTable(
-        **{name: joined(parts.get(name, [])) for name in _TABLE_COLUMNS},
-        metric=metrics,
-        paused={r: joined(v) for r, v in paused_cols.items()},
-    )
+    table = ClockTable(**columns_out, metric=metrics, paused=paused)
     replayed: list[Clock] = []
     if replay_objectives:
         for family_rows, family in _families(replay_rows, replay_objectives, objectives):
@@ -533,8 +527,10 @@ def _clocks(
     business: I64,
     calendars: Mapping[str, BusinessCalendar],
     moment: int,
-) -> dict[str, I64]:
-    """The clocks of one metric on a log whose every ticket the batch covers: one row a ticket.
+    out: Mapping[str, I64],
+) -> None:
+    """The clocks of one metric on a log whose every ticket the batch covers, one row a ticket,
+    written into ``out`` (the table's columns, and "paused:" and a reason, zero on entry).
     ``business`` is each event's span in the calendar of its objective."""
     rules = family[0].clock or ClockRules.model_validate({})
     n, first, starts, lasts, at = log.n, log.first, log.starts, log.lasts, log.at
@@ -682,20 +678,16 @@ def _clocks(
                 .view(np.int64)
             )
     wall = np.where(final_stopped, stopped_at, moment) - opened
-    found_columns: dict[str, I64] = {
-        "ticket": log.ticket[starts].astype(np.int64),
-        "objective": obj.astype(np.int64),
-        "state": state.astype(np.int64),
-        "target": target,
-        "used": used,
-        "started": opened,
-        "stopped": stopped_at,
-        "breached": breached,
-        "deadline": deadline,
-        "wall": wall,
-    }
-    for name in PAUSE_REASONS:
-        found_columns[f"paused:{name}"] = np.zeros(tickets, dtype=np.int64)
+    out["ticket"][:] = log.ticket[starts]
+    out["objective"][:] = obj
+    out["state"][:] = state
+    out["target"][:] = target
+    out["used"][:] = used
+    out["started"][:] = opened
+    out["stopped"][:] = stopped_at
+    out["breached"][:] = breached
+    out["deadline"][:] = deadline
+    out["wall"][:] = wall
     used_reasons = {PAUSE_REASONS.index(rule.reason) for rule in rules.pause}
     paused_rows = np.flatnonzero(pausing) if used_reasons else log.positions[:0]
     if len(paused_rows):  # business time paused, by reason, summed per ticket
@@ -708,10 +700,9 @@ def _clocks(
                 continue
             owners = paused_ticket[these]
             runs = np.flatnonzero(np.diff(owners, prepend=-1))
-            found_columns[f"paused:{PAUSE_REASONS[index]}"][owners[runs]] = np.add.reduceat(
+            out[f"paused:{PAUSE_REASONS[index]}"][owners[runs]] = np.add.reduceat(
                 paused_business[these], runs
             )
-    return found_columns
 
 
 def _regimes(log: _Log, objective_of: Ints, open_: Flags) -> tuple[Ints, Ints, Ints]:
