@@ -270,9 +270,9 @@ def _order(columns: EventColumns, moment: int) -> Ints | None:
 
 
 class _Log:
-    """The events to evaluate, in order, with what every metric shares: ticket boundaries, the
-    span each event opens (to the next event of its ticket, or ``as_of``), forward-filled fields
-    and the business time of every span per calendar. ``subset`` keeps whole tickets."""
+    """The events to evaluate, in order, with what every metric shares: ticket boundaries,
+    forward-filled fields and, per calendar, the business time of the span each event opens (to
+    the next event of its ticket, or ``as_of``). ``subset`` keeps whole tickets."""
 
     def __init__(
         self,
@@ -298,14 +298,6 @@ class _Log:
         self.starts = np.flatnonzero(first)
         self.lasts = np.append(self.starts[1:] - 1, n - 1) if n else self.starts
         self.lengths = self.lasts - self.starts + 1
-        self.end: I64
-        if parent is not None and within_parent is not None:
-            self.end = parent.end[within_parent]
-        else:
-            self.end = np.empty(n, dtype=np.int64)
-            if n:
-                self.end[:-1] = self.at[1:]
-                self.end[self.lasts] = to_nanos(as_of)
         self._filled: dict[str, tuple[Ints, Sequence[str]]] = {}
         self._business: dict[str, I64] = {}
         self._group: Ints | None = None
@@ -393,9 +385,11 @@ class _Log:
                 self._business[name] = self.parent.business(name)[self.within_parent]
             else:
                 calendar = self.calendars[name]
-                # from as_of to each event (at or before it): a span is the difference of its ends
-                since = calendar.elapsed_since_many(self.as_of, self.at.view("datetime64[ns]"))
-                since_ns = since.view(np.int64)
+                if calendar.spec.always_open:  # business time is real time
+                    since_ns = self.at - to_nanos(self.as_of)
+                else:  # from as_of to each event: a span is the difference of its ends
+                    since = calendar.elapsed_since_many(self.as_of, self.at.view("datetime64[ns]"))
+                    since_ns = since.view(np.int64)
                 business = np.empty(self.n, dtype=np.int64)
                 if self.n:
                     np.subtract(since_ns[1:], since_ns[:-1], out=business[:-1])

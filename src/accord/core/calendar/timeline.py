@@ -163,14 +163,20 @@ class Segment:
     def find_before(self) -> SortedLookup:
         return SortedLookup(self.before_ns)
 
+    @cached_property
+    def _after_ns(self) -> tuple[I64, I64]:
+        # by ``right`` (one past the interval): business time before the interval's start,
+        # less that start; and the interval's end
+        base = self.before_ns - self.starts_ns
+        return np.append(base[-1:], base), np.append(self.ends_ns[-1:], self.ends_ns)
+
     def business_before_ns(self, instants: I64) -> I64:
         """``F(t)`` for each instant (nanoseconds, at or after the origin), from the origin."""
-        index = self.find_start.right(instants) - 1
-        return (
-            self.before_ns[index]
-            + np.minimum(instants, self.ends_ns[index])
-            - self.starts_ns[index]
-        )
+        right = self.find_start.right(instants)
+        base, ends = self._after_ns
+        found: I64 = np.minimum(instants, ends[right])
+        found += base[right]
+        return found
 
 
 _NS_LIMIT_US = (2**63 - 1) // 1000 - 1
