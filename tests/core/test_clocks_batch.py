@@ -23,6 +23,14 @@ def _comparable(clocks: list[Clock]) -> list[Clock]:
     )
 
 
+def _with_fields(clocks: list[Clock]) -> list[Clock]:
+    """Clocks without their intervals (which only the replay keeps), in a stable order."""
+    return sorted(
+        (dataclasses.replace(c, intervals=()) for c in clocks),
+        key=lambda c: (c.ticket, c.metric, c.cycle),
+    )
+
+
 def _log(tickets: list[list[TicketEvent]]) -> list[TicketEvent]:
     return [
         TicketEvent(f"{n}-{e.id}", f"T{n:03d}", e.at, e.kind, e.fields, e.author, e.public)
@@ -38,7 +46,8 @@ def test_batch_equals_replay_on_random_logs(tickets: list[list[TicketEvent]], mi
     as_of = min(e.at for e in log) + timedelta(minutes=minutes)
     replay = all_clocks(log, DESK.objectives, calendars_of(DESK), as_of)
     batch = evaluate(EventColumns.from_events(log), DESK.objectives, calendars_of(DESK), as_of)
-    assert _comparable(batch.clocks()) == _comparable(replay)
+    # the ticket's fields too: as of the event that stopped the clock, or the last one
+    assert _with_fields(batch.clocks()) == _with_fields(replay)
 
 
 def test_batch_covers_steady_and_reprioritised_tickets_itself() -> None:
@@ -124,7 +133,7 @@ def test_batch_is_the_same_in_any_row_order_with_ties_and_duplicates(
 ) -> None:
     log = _on_the_hour(_log(tickets)) if hourly else _log(tickets)
     as_of = min(e.at for e in log) + timedelta(minutes=minutes)
-    replay = _comparable(all_clocks(log, DESK.objectives, calendars_of(DESK), as_of))
+    replay = _with_fields(all_clocks(log, DESK.objectives, calendars_of(DESK), as_of))
     columns = EventColumns.from_events(log)
     n = len(columns.at)
     key = (columns.at // 1000) * 8 + columns.kind
@@ -140,10 +149,10 @@ def test_batch_is_the_same_in_any_row_order_with_ties_and_duplicates(
     grouped = np.lexsort((noise, columns.ticket))
     for rows in (in_order, in_order[np.argsort(columns.rank[in_order], kind="stable")], grouped):
         batch = evaluate(_rows(columns, rows), DESK.objectives, calendars_of(DESK), as_of)
-        assert _comparable(batch.clocks()) == replay
+        assert _with_fields(batch.clocks()) == replay
     for rows in (np.array(shuffled, dtype=np.int64), np.sort(twice)):
         batch = evaluate(_rows(columns, rows), DESK.objectives, calendars_of(DESK), as_of)
-        assert _comparable(batch.clocks()) == replay  # a row given twice counts once
+        assert _with_fields(batch.clocks()) == replay  # a row given twice counts once
 
 
 def test_arrange_sorts_only_the_tickets_out_of_order_and_reports_ties() -> None:
@@ -167,3 +176,14 @@ def test_arrange_sorts_only_the_tickets_out_of_order_and_reports_ties() -> None:
     assert order is not None
     assert ticket[::-1][order].tolist() == sorted(ticket.tolist())
     assert arrange(ticket[:1], at[:1], kind[:1]) == (None, False)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(histories(), min_size=1, max_size=6), st.booleans())
+def test_batch_without_as_of_evaluates_each_ticket_at_its_last_event(
+    tickets: list[list[TicketEvent]], hourly: bool
+) -> None:
+    log = _on_the_hour(_log(tickets)) if hourly else _log(tickets)
+    replay = all_clocks(log, DESK.objectives, calendars_of(DESK), None)
+    batch = evaluate(EventColumns.from_events(log), DESK.objectives, calendars_of(DESK), None)
+    assert _with_fields(batch.clocks()) == _with_fields(replay)

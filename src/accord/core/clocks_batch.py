@@ -140,6 +140,7 @@ class ClockTable:
     breached: I64
     deadline: I64
     wall: I64
+    event: I64  # the row (of the columns) as of which the clock's ticket fields are taken
     paused: Mapping[str, I64]
 
     def __len__(self) -> int:
@@ -154,11 +155,16 @@ class BatchResult:
     replayed: list[Clock]
     tickets: Sequence[str]
     objectives: Sequence[Objective]
+    columns: EventColumns | None = None
+    order: Ints | None = None
 
     def clocks(self, fields: Mapping[str, Mapping[str, str]] | None = None) -> list[Clock]:
-        """Every clock as a :class:`Clock` (batch rows carry no intervals)."""
+        """Every clock as a :class:`Clock` (batch rows carry no intervals). Each carries its
+        ticket's fields as the replay's does (as of the event that stopped it, or the last one
+        evaluated), or those given by ticket in ``fields``."""
         t = self.table
         found = list(self.replayed)
+        found_fields = self._fields() if fields is None else None
         for i in range(len(t)):
             target = int(t.target[i])
             found.append(
@@ -181,9 +187,31 @@ class BatchResult:
                     },
                     wall=timedelta(microseconds=int(t.wall[i]) // 1000),
                     intervals=(),
-                    fields=dict((fields or {}).get(self.tickets[t.ticket[i]], {})),
+                    fields=found_fields[i]
+                    if found_fields is not None
+                    else dict((fields or {}).get(self.tickets[t.ticket[i]], {})),
                 )
             )
+        return found
+
+    def _fields(self) -> list[dict[str, str]]:
+        """Each batch clock's ticket fields as of its ``event`` row."""
+        columns, rows = self.columns, self.table.event
+        if columns is None:
+            return [{} for _ in range(len(rows))]
+        log = _Log(columns, self.order, None, {})
+        if self.order is None:
+            positions = rows
+        else:
+            where = np.full(len(columns.at), -1, dtype=np.int64)
+            where[self.order] = np.arange(len(self.order))
+            positions = where[rows]
+        found: list[dict[str, str]] = [{} for _ in range(len(rows))]
+        for name in columns.fields:
+            codes, vocabulary = log.filled(name)
+            for i, code in enumerate(codes[positions].tolist()):
+                if code >= 0:
+                    found[i][name] = vocabulary[code]
         return found
 
 
@@ -201,6 +229,22 @@ def _supported(objective: Objective) -> bool:
         and rules.calendar_from is None
         and objective.within is not None
     )
+
+
+def _family_supported(family: Sequence[Objective]) -> bool:
+    return all(_supported(o) for o in family) and len({str(o.clock) for o in family}) <= 1
+
+
+def covers(objectives: Sequence[Objective]) -> bool:
+    """Whether the batch computes the clocks of every ticket objective itself: each metric's
+    objectives follow rules it supports, under one set of clock rules. (Tickets it cannot take,
+    such as those not created first, are replayed even then.)"""
+    return all(
+        _family_supported([o for o in objectives if o.metric == metric]) for metric in METRICS
+    )
+
+
+METRICS = ("first_response", "next_response", "periodic_update", "resolution", "time_to_recover")
 
 
 def sort_key(at: I64, kind: Ints) -> I64:
@@ -251,7 +295,7 @@ def _tied(ticket: Ints, key: I64) -> bool:
     return bool(((ticket[1:] == ticket[:-1]) & (key[1:] == key[:-1])).any())
 
 
-def _order(columns: EventColumns, moment: int) -> Ints | None:
+def _order(columns: EventColumns, moment: int | None) -> Ints | None:
     """The rows to evaluate, in order (None: all, as they are): rows after ``moment`` left out,
     and of rows that are the same event (one ticket, instant, kind and id) the first only."""
     at, ticket, rank = columns.at, columns.ticket, columns.rank
@@ -263,7 +307,7 @@ def _order(columns: EventColumns, moment: int) -> Ints | None:
         again = (t[1:] == t[:-1]) & (k[1:] == k[:-1]) & (r[1:] == r[:-1])
         if bool(again.any()):
             order = rows[np.concatenate(([True], ~again))]
-    keep = at <= moment
+    keep = at <= moment if moment is not None else np.ones(len(at), dtype=bool)
     if not bool(keep.all()):
         order = np.flatnonzero(keep) if order is None else order[keep[order]]
     return order
@@ -278,7 +322,7 @@ class _Log:
         self,
         columns: EventColumns,
         rows: Ints | None,
-        as_of: datetime,
+        as_of: datetime | None,
         calendars: Mapping[str, BusinessCalendar],
         parent: _Log | None = None,
         within_parent: Ints | None = None,
@@ -385,15 +429,18 @@ class _Log:
                 self._business[name] = self.parent.business(name)[self.within_parent]
             else:
                 calendar = self.calendars[name]
+                # from as_of (or any instant) to each event: a span is the difference of its ends
+                origin = self.as_of or _moment(int(self.at[0]) if self.n else 0)
                 if calendar.spec.always_open:  # business time is real time
-                    since_ns = self.at - to_nanos(self.as_of)
-                else:  # from as_of to each event: a span is the difference of its ends
-                    since = calendar.elapsed_since_many(self.as_of, self.at.view("datetime64[ns]"))
+                    since_ns = self.at - to_nanos(origin)
+                else:
+                    since = calendar.elapsed_since_many(origin, self.at.view("datetime64[ns]"))
                     since_ns = since.view(np.int64)
                 business = np.empty(self.n, dtype=np.int64)
                 if self.n:
                     np.subtract(since_ns[1:], since_ns[:-1], out=business[:-1])
-                    business[self.lasts] = -since_ns[self.lasts]
+                    # the last event's span ends at as_of (without one: at the last event)
+                    business[self.lasts] = -since_ns[self.lasts] if self.as_of else 0
                 self._business[name] = business
         return self._business[name]
 
@@ -402,10 +449,11 @@ def evaluate(
     columns: EventColumns,
     objectives: Sequence[Objective],
     calendars: Mapping[str, BusinessCalendar],
-    as_of: datetime,
+    as_of: datetime | None,
 ) -> BatchResult:
-    """Every clock of every ticket in the log as of ``as_of``."""
-    moment = to_nanos(as_of)
+    """Every clock of every ticket in the log as of ``as_of`` (None: as of each ticket's last
+    event, as :func:`accord.core.clocks.ticket_clocks` by default)."""
+    moment = to_nanos(as_of) if as_of is not None else None
     order = _order(columns, moment)
     log = _Log(columns, order, as_of, calendars)
     created = KIND_ORDER["created"]
@@ -413,18 +461,12 @@ def evaluate(
     replay_rows: list[Ints] = []
     replay_objectives: list[Objective] = []
     shared: dict[object, tuple[_Log, Ints, I64, Ints]] = {}
-    for metric in (
-        "first_response",
-        "next_response",
-        "periodic_update",
-        "resolution",
-        "time_to_recover",
-    ):
+    for metric in METRICS:
         family = [o for o in objectives if o.metric == metric]
         if not family:
             continue
         replay_objectives.extend(family)
-        if not all(_supported(o) for o in family) or len({str(o.clock) for o in family}) > 1:
+        if not _family_supported(family):
             replay_rows.append(log.positions)
             continue
         # families scoped and calendared alike (e.g. response and resolution by priority)
@@ -445,7 +487,8 @@ def evaluate(
         begin, end = len(metrics), len(metrics) + len(view.starts)
         out = {name: column[begin:end] for name, column in columns_out.items()}
         out.update({f"paused:{name}": column[begin:end] for name, column in paused.items()})
-        _clocks(view, family, metric, objective_of, business, calendars, moment, out)
+        moments = view.at[view.lasts] if moment is None else np.full(len(view.starts), moment)
+        _clocks(view, family, metric, objective_of, business, calendars, moments, out)
         global_index = np.array(
             [next(j for j, o in enumerate(objectives) if o is f) for f in family], dtype=np.int64
         )
@@ -462,7 +505,7 @@ def evaluate(
                 by_ticket.setdefault(event.ticket, []).append(event)
             for history in by_ticket.values():
                 replayed.extend(ticket_clocks(history, family, calendars, as_of))
-    return BatchResult(table, replayed, columns.tickets, objectives)
+    return BatchResult(table, replayed, columns.tickets, objectives, columns, order)
 
 
 def _objectives_and_business(
@@ -503,6 +546,7 @@ _TABLE_COLUMNS = (
     "breached",
     "deadline",
     "wall",
+    "event",
 )
 
 
@@ -520,12 +564,13 @@ def _clocks(
     objective_of: Ints,
     business: I64,
     calendars: Mapping[str, BusinessCalendar],
-    moment: int,
+    moments: I64,
     out: Mapping[str, I64],
 ) -> None:
     """The clocks of one metric on a log whose every ticket the batch covers, one row a ticket,
     written into ``out`` (the table's columns, and "paused:" and a reason, zero on entry).
-    ``business`` is each event's span in the calendar of its objective."""
+    ``business`` is each event's span in the calendar of its objective; ``moments`` the instant
+    each ticket is evaluated at."""
     rules = family[0].clock or ClockRules.model_validate({})
     n, first, starts, lasts, at = log.n, log.first, log.starts, log.lasts, log.at
     positions = log.positions
@@ -638,6 +683,7 @@ def _clocks(
     obj = regime_objective[final_regime]
     final_stopped = stopped[lasts]
     stopped_at = np.full(tickets, _NAT, dtype=np.int64)
+    run_row = lasts
     if bool(final_stopped.any()):
         # the stop in force began after the ticket's last event with the clock not stopped
         after_open = np.maximum.reduceat((positions + 1) * open_, starts)
@@ -666,12 +712,15 @@ def _clocks(
             deadline[here] = (
                 calendars[calendar_name]
                 .add_many(
-                    np.full(int(here.sum()), moment).view("datetime64[ns]"),
+                    moments[here].view("datetime64[ns]"),
                     (target[here] - used[here]).view("timedelta64[ns]"),
                 )
                 .view(np.int64)
             )
-    wall = np.where(final_stopped, stopped_at, moment) - opened
+    wall = np.where(final_stopped, stopped_at, moments) - opened
+    # the fields a clock carries: as of the event that stopped it, or of the last one
+    fields_row = np.where(final_stopped, run_row, lasts)
+    out["event"][:] = fields_row if log.rows is None else log.rows[fields_row]
     out["ticket"][:] = log.ticket[starts]
     out["objective"][:] = obj
     out["state"][:] = state
