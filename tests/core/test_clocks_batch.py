@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import random
 from datetime import timedelta
+from unittest.mock import patch
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accord.core import clocks_batch
 from accord.core.clocks import Clock, TicketEvent, all_clocks, calendars_of
 from accord.core.clocks_batch import EventColumns, arrange, evaluate
 from tests.core.test_clocks import DESK, H, Ticket, agreement, histories, ny
@@ -186,4 +188,26 @@ def test_batch_without_as_of_evaluates_each_ticket_at_its_last_event(
     log = _on_the_hour(_log(tickets)) if hourly else _log(tickets)
     replay = all_clocks(log, DESK.objectives, calendars_of(DESK), None)
     batch = evaluate(EventColumns.from_events(log), DESK.objectives, calendars_of(DESK), None)
+    assert _with_fields(batch.clocks()) == _with_fields(replay)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(histories(), min_size=1, max_size=8),
+    st.integers(0, 60 * 24 * 30),
+    st.integers(1, 12),
+    st.booleans(),
+)
+def test_batch_in_chunks_of_whole_tickets_gives_the_same_clocks(
+    tickets: list[list[TicketEvent]], minutes: int, chunk: int, hourly: bool
+) -> None:
+    """A big log is evaluated in chunks of whole tickets (about a million events each); here
+    chunks of a few events, so that most logs are cut into several."""
+    log = _on_the_hour(_log(tickets)) if hourly else _log(tickets)
+    # a ticket without its creation, replayed: its rows must be found across chunks
+    log += [TicketEvent("x-1", "T999", log[0].at, "updated", {"status": "Active"})]
+    as_of = min(e.at for e in log) + timedelta(minutes=minutes)
+    replay = all_clocks(log, DESK.objectives, calendars_of(DESK), as_of)
+    with patch.object(clocks_batch, "_CHUNK", chunk):
+        batch = evaluate(EventColumns.from_events(log), DESK.objectives, calendars_of(DESK), as_of)
     assert _with_fields(batch.clocks()) == _with_fields(replay)

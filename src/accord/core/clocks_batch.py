@@ -321,7 +321,7 @@ class _Log:
     def __init__(
         self,
         columns: EventColumns,
-        rows: Ints | None,
+        rows: Ints | slice | None,
         as_of: datetime | None,
         calendars: Mapping[str, BusinessCalendar],
         parent: _Log | None = None,
@@ -351,8 +351,16 @@ class _Log:
 
     def subset(self, rows: Ints) -> _Log:
         """These rows (whole tickets) as a log of their own."""
-        within = rows if self.rows is None else self.rows[rows]
-        return _Log(self.columns, within, self.as_of, self.calendars, self, rows)
+        return _Log(self.columns, self.column_rows(rows), self.as_of, self.calendars, self, rows)
+
+    def column_rows(self, rows: Ints) -> Ints:
+        """The rows of the columns that these rows of the log are."""
+        if self.rows is None:
+            return rows
+        if isinstance(self.rows, slice):
+            return rows + (self.rows.start or 0)
+        found: Ints = self.rows[rows]
+        return found
 
     def group(self) -> Ints:
         """Each event's ticket as the number of its run (0, 1, ...)."""
@@ -455,49 +463,80 @@ def evaluate(
     event, as :func:`accord.core.clocks.ticket_clocks` by default)."""
     moment = to_nanos(as_of) if as_of is not None else None
     order = _order(columns, moment)
-    log = _Log(columns, order, as_of, calendars)
+    n = len(columns.at) if order is None else len(order)
+    ticket = columns.ticket if order is None else columns.ticket[order]
+    starts = np.flatnonzero(ticket[1:] != ticket[:-1]) + 1 if n else np.zeros(0, dtype=np.int64)
+    starts = np.concatenate(([0], starts)) if n else starts
+    tickets = len(starts)
+    del ticket
     created = KIND_ORDER["created"]
-    plans: list[tuple[str, list[Objective], _Log, Ints, I64]] = []
-    replay_rows: list[Ints] = []
-    replay_objectives: list[Objective] = []
-    shared: dict[object, tuple[_Log, Ints, I64, Ints]] = {}
-    for metric in METRICS:
-        family = [o for o in objectives if o.metric == metric]
-        if not family:
-            continue
-        replay_objectives.extend(family)
-        if not _family_supported(family):
-            replay_rows.append(log.positions)
-            continue
-        # families scoped and calendared alike (e.g. response and resolution by priority)
-        # share each event's objective and the business time of its span
-        layout = tuple((tuple(sorted(o.scope.items())), o.calendar) for o in family)
-        if layout not in shared:
-            shared[layout] = _objectives_and_business(log, family, created)
-        view, objective_of, business, bad_rows = shared[layout]
-        replay_rows.append(bad_rows)
-        if view.n:
-            plans.append((metric, family, view, objective_of, business))
-    # the table's columns once, each family writing its rows in place
-    total = sum(len(view.starts) for _, _, view, _, _ in plans)
-    columns_out = {name: np.empty(total, dtype=np.int64) for name in _TABLE_COLUMNS}
-    paused = {name: np.zeros(total, dtype=np.int64) for name in PAUSE_REASONS}
-    metrics: list[str] = []
-    for metric, family, view, objective_of, business in plans:
-        begin, end = len(metrics), len(metrics) + len(view.starts)
-        out = {name: column[begin:end] for name, column in columns_out.items()}
-        out.update({f"paused:{name}": column[begin:end] for name, column in paused.items()})
-        moments = view.at[view.lasts] if moment is None else np.full(len(view.starts), moment)
-        _clocks(view, family, metric, objective_of, business, calendars, moments, out)
-        global_index = np.array(
+    families = [
+        (metric, [o for o in objectives if o.metric == metric])
+        for metric in METRICS
+        if any(o.metric == metric for o in objectives)
+    ]
+    replay_objectives = [o for _, family in families for o in family]
+    batched = [(m, f) for m, f in families if _family_supported(f)]
+    replay_rows: dict[str, list[Ints]] = {
+        m: [] if _family_supported(f) else [np.arange(n)] for m, f in families
+    }
+    global_index = {
+        metric: np.array(
             [next(j for j, o in enumerate(objectives) if o is f) for f in family], dtype=np.int64
         )
-        out["objective"][:] = global_index[out["objective"]]
-        metrics.extend([metric] * len(view.starts))
+        for metric, family in batched
+    }
+    # the table's columns once, a block of one row a ticket for each metric, each chunk of the
+    # log writing its rows in place; the blocks close up at the end if some tickets were replayed
+    size = len(batched) * tickets
+    columns_out = {name: np.empty(size, dtype=np.int64) for name in _TABLE_COLUMNS}
+    paused = {name: np.zeros(size, dtype=np.int64) for name in PAUSE_REASONS}
+    filled = [0] * len(batched)
+    # chunks of whole tickets, about a million events each: the working arrays stay in cache
+    # and the memory of a chunk is reused by the next
+    cuts = np.unique(np.searchsorted(starts, np.arange(0, n, _CHUNK)))
+    bounds = starts[cuts[cuts < tickets]]
+    for begin, end in zip(bounds.tolist(), [*bounds[1:].tolist(), n], strict=True):
+        rows = slice(begin, end) if order is None else order[begin:end]
+        log = _Log(columns, rows, as_of, calendars)
+        shared: dict[object, tuple[_Log, Ints, I64, Ints]] = {}
+        for k, (metric, family) in enumerate(batched):
+            # families scoped and calendared alike (e.g. response and resolution by priority)
+            # share each event's objective and the business time of its span
+            layout = tuple((tuple(sorted(o.scope.items())), o.calendar) for o in family)
+            if layout not in shared:
+                shared[layout] = _objectives_and_business(log, family, created)
+            view, objective_of, business, bad_rows = shared[layout]
+            replay_rows[metric].append(bad_rows + begin)
+            if not view.n:
+                continue
+            first_row = k * tickets + filled[k]
+            count = len(view.starts)
+            out = {
+                name: column[first_row : first_row + count] for name, column in columns_out.items()
+            }
+            out.update(
+                {f"paused:{name}": c[first_row : first_row + count] for name, c in paused.items()}
+            )
+            moments = view.at[view.lasts] if moment is None else np.full(count, moment)
+            _clocks(view, family, metric, objective_of, business, calendars, moments, out)
+            out["objective"][:] = global_index[metric][out["objective"]]
+            filled[k] += count
+    if sum(filled) < size:
+        used = np.concatenate(
+            [np.arange(k * tickets, k * tickets + f) for k, f in enumerate(filled)]
+        )
+        columns_out = {name: column[used] for name, column in columns_out.items()}
+        paused = {name: column[used] for name, column in paused.items()}
+    metrics = [metric for (metric, _), f in zip(batched, filled, strict=True) for _ in range(f)]
     table = ClockTable(**columns_out, metric=metrics, paused=paused)
     replayed: list[Clock] = []
     if replay_objectives:
-        for family_rows, family in _families(replay_rows, replay_objectives, objectives):
+        parts = [
+            np.concatenate(replay_rows[m]) if replay_rows[m] else np.zeros(0, np.int64)
+            for m, _ in families
+        ]
+        for family_rows, family in _families(parts, replay_objectives, objectives):
             rows = family_rows if order is None else order[family_rows]
             events = columns.events_of(rows)
             by_ticket: dict[str, list[TicketEvent]] = {}
@@ -535,6 +574,7 @@ def _objectives_and_business(
 
 
 PAUSE_REASONS = ("customer", "third_party", "provider", "other")
+_CHUNK = 1 << 20  # events
 _TABLE_COLUMNS = (
     "ticket",
     "objective",
@@ -720,7 +760,7 @@ def _clocks(
     wall = np.where(final_stopped, stopped_at, moments) - opened
     # the fields a clock carries: as of the event that stopped it, or of the last one
     fields_row = np.where(final_stopped, run_row, lasts)
-    out["event"][:] = fields_row if log.rows is None else log.rows[fields_row]
+    out["event"][:] = log.column_rows(fields_row)
     out["ticket"][:] = log.ticket[starts]
     out["objective"][:] = obj
     out["state"][:] = state

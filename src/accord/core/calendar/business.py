@@ -425,7 +425,8 @@ class BusinessCalendar:
         if self.spec.always_open:  # every instant is open: business time is real time
             result = b - a
         elif seg is not None:
-            result = seg.business_before_ns(b) - seg.business_before_ns(a)
+            result = seg.business_before_ns(b)
+            result -= seg.business_before_ns(a)
         else:  # a data set spanning centuries of open time: exact, one by one
             result = np.array(
                 [
@@ -461,7 +462,8 @@ class BusinessCalendar:
             result = t - o
         elif seg is not None:
             base = seg.business_before_ns(np.array([o], dtype=np.int64))
-            result = seg.business_before_ns(t) - base
+            result = seg.business_before_ns(t)
+            result -= base[0]
         else:  # a data set spanning centuries of open time: exact, one by one
             return self.elapsed_many(np.full(t.shape, o).view("datetime64[ns]"), instants)
         if not all_valid:

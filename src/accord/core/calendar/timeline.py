@@ -174,7 +174,8 @@ class Segment:
         """``F(t)`` for each instant (nanoseconds, at or after the origin), from the origin."""
         right = self.find_start.right(instants)
         base, ends = self._after_ns
-        found: I64 = np.minimum(instants, ends[right])
+        found: I64 = ends[right]
+        np.minimum(found, instants, out=found)
         found += base[right]
         return found
 
@@ -207,25 +208,29 @@ class SortedLookup:
         self._padded = np.append(keys, np.iinfo(np.int64).max)
 
     def _bucket(self, queries: I64) -> I64:
-        offsets = np.clip(queries, self.low, self.high) - self.low
-        return offsets >> self.shift
+        bucket: I64 = np.clip(queries, self.low, self.high)
+        bucket -= self.low
+        bucket >>= self.shift
+        return bucket
+
+    def _walk(self, table: I64, queries: I64, *, right: bool) -> I64:
+        # in place, on one scratch array: these run over millions of instants at once
+        scratch = self._bucket(queries)
+        found: I64 = table[scratch]
+        step = np.empty(queries.shape, dtype=bool)
+        compare = np.less_equal if right else np.less
+        for _ in range(self.steps):
+            np.take(self._padded, found, out=scratch, mode="clip")  # unbuffered; in range
+            compare(scratch, queries, out=step)
+            found += step
+        if self.low > int(queries.min(initial=self.low)):
+            found[queries < self.low] = 0
+        return found
 
     def right(self, queries: I64) -> I64:
         """``np.searchsorted(keys, queries, side="right")``."""
-        found = self._right[self._bucket(queries)]
-        padded = self._padded
-        for _ in range(self.steps):
-            found += padded[found] <= queries
-        if self.low > int(queries.min(initial=self.low)):
-            found[queries < self.low] = 0
-        return found
+        return self._walk(self._right, queries, right=True)
 
     def left(self, queries: I64) -> I64:
         """``np.searchsorted(keys, queries, side="left")``."""
-        found = self._left[self._bucket(queries)]
-        padded = self._padded
-        for _ in range(self.steps):
-            found += padded[found] < queries
-        if self.low > int(queries.min(initial=self.low)):
-            found[queries < self.low] = 0
-        return found
+        return self._walk(self._left, queries, right=False)
