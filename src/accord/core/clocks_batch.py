@@ -528,7 +528,9 @@ def evaluate(
         )
         columns_out = {name: column[used] for name, column in columns_out.items()}
         paused = {name: column[used] for name, column in paused.items()}
-    metrics = [metric for (metric, _), f in zip(batched, filled, strict=True) for _ in range(f)]
+    metrics = [
+        name for (metric, _), f in zip(batched, filled, strict=True) for name in [metric] * f
+    ]
     table = ClockTable(**columns_out, metric=metrics, paused=paused)
     replayed: list[Clock] = []
     if replay_objectives:

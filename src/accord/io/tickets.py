@@ -331,9 +331,14 @@ def read_event_columns(path: str | Path) -> EventColumns:
             column = column.unify_dictionaries()
         array = column.combine_chunks()
         indices = array.indices
-        if indices.null_count:
-            indices = indices.fill_null(-1)
-        codes = indices.to_numpy(zero_copy_only=False)
+        codes = indices.to_numpy(zero_copy_only=False) if not indices.null_count else None
+        if codes is None:  # no value: -1 (read from the validity bits, faster than fill_null)
+            start, n = indices.offset, len(indices)
+            values = np.frombuffer(indices.buffers()[1], dtype=indices.type.to_pandas_dtype())
+            values = values.astype(np.int64) if values.dtype.kind == "u" else values
+            bits = np.frombuffer(indices.buffers()[0], dtype=np.uint8)
+            valid = np.unpackbits(bits, count=start + n, bitorder="little")[start:].view(bool)
+            codes = np.where(valid, values[start : start + n], -1)
         return codes, [str(v) for v in array.dictionary.to_pylist()]
 
     ticket, tickets = _ticket_codes(table["ticket"])
