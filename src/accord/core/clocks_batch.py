@@ -634,11 +634,15 @@ def _clocks(
         if metric != "first_response":
             marked |= log.kind == KIND_ORDER["reopened"]
         stopped = stop[np.maximum.accumulate(positions * marked)]
-    reason = log.first_match([rule.when for rule in rules.pause], empty_matches=False)
     open_ = ~stopped
-    paused_row = reason >= 0
-    pausing = open_ & paused_row
-    running = open_ & ~paused_row
+    if rules.pause:
+        reason = log.first_match([rule.when for rule in rules.pause], empty_matches=False)
+        paused_row = reason >= 0
+        pausing = open_ & paused_row
+        running = open_ & ~paused_row
+    else:  # a clock that never pauses
+        reason = paused_row = pausing = np.zeros(0, dtype=bool)
+        running = open_
     names = [o.calendar for o in family]
     run_business = business * running
     used = np.add.reduceat(run_business, starts)
@@ -731,7 +735,7 @@ def _clocks(
         after_open = np.maximum.reduceat((positions + 1) * open_, starts)
         run_row = np.minimum(np.maximum(after_open, starts), lasts)
         stopped_at = np.where(final_stopped, at[run_row], _NAT)
-    final_paused = paused_row[lasts]
+    final_paused = paused_row[lasts] if rules.pause else np.zeros(len(lasts), dtype=bool)
     over_target = used > target
     state = np.where(
         final_stopped,
