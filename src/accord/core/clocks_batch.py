@@ -11,15 +11,17 @@ clocks column-wise for the rules most agreements use, and hands everything else 
 
 How: events in order by ticket and time (a log grouped by ticket, as exports usually are, is
 checked in a few passes and only its tickets with events out of time order are sorted;
-duplicates of one event count once); each field
+duplicates of one event count once), evaluated in chunks of whole tickets (about a million
+events) so that the working arrays stay in cache and their memory is reused. Each field is
 forward-filled within its ticket; per event, the objective, the pause reason and whether the
 clock is stopped (a sticky flag: set by a stop, cleared by a reopen) are table lookups on the
 fields' codes and a few vector operations; each event opens a span to the next event of its
 ticket. The business time of all spans is one ``elapsed_since_many`` call per calendar (business
-time from ``as_of`` to every event; a span's is the difference of its ends), shared by every
-metric; breach instants and deadlines are one ``add_many`` call each. Results are columns
-(:class:`ClockTable`), convertible to :class:`Clock` values, and equal to the replay's (tests
-prove it on random logs).
+time from ``as_of`` to every event; a span's is the difference of its ends), shared by metrics
+scoped alike; breach instants (searched only in tickets over their lowest target) and deadlines
+are one ``add_many`` call each. Results are columns (:class:`ClockTable`), convertible to
+:class:`Clock` values, and equal to the replay's (tests prove it on random logs, in any row
+order, with ties, duplicates and chunks of a few events).
 """
 
 from __future__ import annotations
