@@ -197,17 +197,20 @@ def test_batch_without_as_of_evaluates_each_ticket_at_its_last_event(
     st.integers(0, 60 * 24 * 30),
     st.integers(1, 12),
     st.booleans(),
+    st.sampled_from([1, 3]),
 )
 def test_batch_in_chunks_of_whole_tickets_gives_the_same_clocks(
-    tickets: list[list[TicketEvent]], minutes: int, chunk: int, hourly: bool
+    tickets: list[list[TicketEvent]], minutes: int, chunk: int, hourly: bool, workers: int
 ) -> None:
-    """A big log is evaluated in chunks of whole tickets (about a million events each); here
-    chunks of a few events, so that most logs are cut into several."""
+    """A big log is evaluated in chunks of whole tickets (about a million events each), on
+    several threads if asked; here chunks of a few events, so that most logs are cut into
+    several."""
     log = _on_the_hour(_log(tickets)) if hourly else _log(tickets)
     # a ticket without its creation, replayed: its rows must be found across chunks
     log += [TicketEvent("x-1", "T999", log[0].at, "updated", {"status": "Active"})]
     as_of = min(e.at for e in log) + timedelta(minutes=minutes)
     replay = all_clocks(log, DESK.objectives, calendars_of(DESK), as_of)
+    columns = EventColumns.from_events(log)
     with patch.object(clocks_batch, "_CHUNK", chunk):
-        batch = evaluate(EventColumns.from_events(log), DESK.objectives, calendars_of(DESK), as_of)
+        batch = evaluate(columns, DESK.objectives, calendars_of(DESK), as_of, workers=workers)
     assert _with_fields(batch.clocks()) == _with_fields(replay)

@@ -27,6 +27,7 @@ order, with ties, duplicates and chunks of a few events).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -460,9 +461,12 @@ def evaluate(
     objectives: Sequence[Objective],
     calendars: Mapping[str, BusinessCalendar],
     as_of: datetime | None,
+    *,
+    workers: int = 1,
 ) -> BatchResult:
     """Every clock of every ticket in the log as of ``as_of`` (None: as of each ticket's last
-    event, as :func:`accord.core.clocks.ticket_clocks` by default)."""
+    event, as :func:`accord.core.clocks.ticket_clocks` by default). With ``workers`` above one,
+    chunks of the log are evaluated on that many threads (the same result)."""
     moment = to_nanos(as_of) if as_of is not None else None
     order = _order(columns, moment)
     n = len(columns.at) if order is None else len(order)
@@ -489,19 +493,28 @@ def evaluate(
         for metric, family in batched
     }
     # the table's columns once, a block of one row a ticket for each metric, each chunk of the
-    # log writing its rows in place; the blocks close up at the end if some tickets were replayed
+    # log writing its tickets' rows in place; the blocks close up at the end if some tickets
+    # were replayed
     size = len(batched) * tickets
     columns_out = {name: np.empty(size, dtype=np.int64) for name in _TABLE_COLUMNS}
     paused = {name: np.zeros(size, dtype=np.int64) for name in PAUSE_REASONS}
-    filled = [0] * len(batched)
     # chunks of whole tickets, about a million events each: the working arrays stay in cache
     # and the memory of a chunk is reused by the next
     cuts = np.unique(np.searchsorted(starts, np.arange(0, n, _CHUNK)))
-    bounds = starts[cuts[cuts < tickets]]
-    for begin, end in zip(bounds.tolist(), [*bounds[1:].tolist(), n], strict=True):
+    cuts = cuts[cuts < tickets].tolist()
+    chunks = [
+        (int(starts[c]), int(starts[d]) if d < tickets else n, c)
+        for c, d in zip(cuts, [*cuts[1:], tickets], strict=True)
+    ]
+
+    def chunk_clocks(chunk: tuple[int, int, int]) -> list[tuple[Ints, int]]:
+        """The clocks of a chunk's tickets, written into the table; for each metric the rows
+        to replay and the number of tickets written."""
+        begin, end, first_ticket = chunk
         rows = slice(begin, end) if order is None else order[begin:end]
         log = _Log(columns, rows, as_of, calendars)
         shared: dict[object, tuple[_Log, Ints, I64, Ints]] = {}
+        found = []
         for k, (metric, family) in enumerate(batched):
             # families scoped and calendared alike (e.g. response and resolution by priority)
             # share each event's objective and the business time of its span
@@ -509,29 +522,37 @@ def evaluate(
             if layout not in shared:
                 shared[layout] = _objectives_and_business(log, family, created)
             view, objective_of, business, bad_rows = shared[layout]
-            replay_rows[metric].append(bad_rows + begin)
-            if not view.n:
-                continue
-            first_row = k * tickets + filled[k]
             count = len(view.starts)
-            out = {
-                name: column[first_row : first_row + count] for name, column in columns_out.items()
-            }
-            out.update(
-                {f"paused:{name}": c[first_row : first_row + count] for name, c in paused.items()}
-            )
+            found.append((bad_rows + begin, count))
+            if not count:
+                continue
+            first_row = k * tickets + first_ticket
+            part = slice(first_row, first_row + count)
+            out = {name: column[part] for name, column in columns_out.items()}
+            out.update({f"paused:{name}": column[part] for name, column in paused.items()})
             moments = view.at[view.lasts] if moment is None else np.full(count, moment)
             _clocks(view, family, metric, objective_of, business, calendars, moments, out)
             out["objective"][:] = global_index[metric][out["objective"]]
-            filled[k] += count
-    if sum(filled) < size:
-        used = np.concatenate(
-            [np.arange(k * tickets, k * tickets + f) for k, f in enumerate(filled)]
-        )
-        columns_out = {name: column[used] for name, column in columns_out.items()}
-        paused = {name: column[used] for name, column in paused.items()}
+        return found
+
+    if workers > 1 and len(chunks) > 1:  # numpy lets go of the GIL in its array loops
+        with ThreadPoolExecutor(min(workers, len(chunks))) as pool:
+            results = list(pool.map(chunk_clocks, chunks))
+    else:
+        results = [chunk_clocks(chunk) for chunk in chunks]
+    written = [0] * len(batched)
+    used: list[Ints] = []
+    for (_, _, first_ticket), found in zip(chunks, results, strict=True):
+        for k, (bad_rows, count) in enumerate(found):
+            replay_rows[batched[k][0]].append(bad_rows)
+            written[k] += count
+            used.append(np.arange(count) + (k * tickets + first_ticket))
+    if sum(written) < size:
+        kept = np.concatenate(sorted(used, key=lambda part: int(part[0]) if len(part) else 0))
+        columns_out = {name: column[kept] for name, column in columns_out.items()}
+        paused = {name: column[kept] for name, column in paused.items()}
     metrics = [
-        name for (metric, _), f in zip(batched, filled, strict=True) for name in [metric] * f
+        name for (metric, _), f in zip(batched, written, strict=True) for name in [metric] * f
     ]
     table = ClockTable(**columns_out, metric=metrics, paused=paused)
     replayed: list[Clock] = []
