@@ -357,14 +357,21 @@ def read_event_columns(path: str | Path) -> EventColumns:
         raise TicketLogError(
             f"{path}: column 'at': expected timestamps with a time zone, got {at_type}"
         )
-    at_values = table["at"].combine_chunks()
-    if at_type.unit == "us" and not at_values.null_count:  # the usual unit: no division
-        at_us = np.frombuffer(at_values.buffers()[1], dtype=np.int64)
-        at_us = at_us[at_values.offset : at_values.offset + len(at_values)]
-        key = at_us * 8 + kind
-        at = at_us * 1000
+    at_column = table["at"]
+    if at_type.unit == "us" and not at_column.null_count:  # the usual unit: no division
+        at = np.empty(len(kind), dtype=np.int64)
+        key = np.empty(len(kind), dtype=np.int64)
+        done = 0
+        for chunk in at_column.chunks:  # in place, chunk by chunk: no copy of the column
+            micros = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+            micros = micros[chunk.offset : chunk.offset + len(chunk)]
+            here = slice(done, done + len(chunk))
+            np.multiply(micros, 1000, out=at[here])
+            np.multiply(micros, 8, out=key[here])
+            key[here] += kind[here]
+            done += len(chunk)
     else:
-        at_ns = at_values.cast(pa.timestamp("ns", tz="UTC"))
+        at_ns = at_column.combine_chunks().cast(pa.timestamp("ns", tz="UTC"))
         at = at_ns.to_numpy(zero_copy_only=False).astype("datetime64[ns]").view(np.int64)
         key = sort_key(at, kind)
     order, tied = arrange(ticket, at, kind, key=key)
