@@ -381,7 +381,7 @@ def read_event_columns(path: str | Path) -> EventColumns:
         rank = rank.astype(np.int64)
         order, tied = arrange(ticket, at, kind, rank, key=key)
     else:  # no ties: any rank gives the same order
-        rank = np.arange(len(at), dtype=np.int64)
+        rank = np.arange(len(at), dtype=np.int32 if len(at) < 2**31 - 1 else np.int64)
     del key
     # the rows in evaluation order, here once: most logs have only a few rows to move
     moved = source = None
