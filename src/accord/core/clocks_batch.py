@@ -284,10 +284,11 @@ def arrange(
         wrong[pairs[rank[pairs + 1] < rank[pairs]]] = True
     if not bool(wrong.any()):
         return None, tied
-    starts = np.flatnonzero(np.concatenate(([True], ~same)))
-    lengths = np.diff(np.append(starts, n))
-    unsorted = np.logical_or.reduceat(np.concatenate(([False], wrong)), starts)
-    rows = np.flatnonzero(np.repeat(unsorted, lengths))
+    # the rows of the tickets with a row out of order: tickets ascend, so a binary search finds
+    # each one's rows
+    unsorted = np.unique(ticket[np.flatnonzero(wrong) + 1])
+    low = np.searchsorted(ticket, unsorted, side="left")
+    rows = _ranges(low, np.searchsorted(ticket, unsorted, side="right") - low)
     keys = (key[rows], ticket[rows]) if rank is None else (rank[rows], key[rows], ticket[rows])
     order = np.arange(n, dtype=np.int32 if n < 2**31 - 1 else np.int64)
     order[rows] = rows[np.lexsort(keys)]
