@@ -537,6 +537,14 @@ def evaluate(
         return found
 
     if workers > 1 and len(chunks) > 1:  # numpy lets go of the GIL in its array loops
+        # the fields the rules read, decoded once here rather than by every thread
+        for _, family in batched:
+            rules = family[0].clock or ClockRules.model_validate({})
+            for condition in (
+                [o.scope for o in family] + [rules.stop] + [p.when for p in rules.pause]
+            ):
+                for name in condition:
+                    columns.fields.get(name)
         with ThreadPoolExecutor(min(workers, len(chunks))) as pool:
             results = list(pool.map(chunk_clocks, chunks))
     else:
