@@ -214,3 +214,9 @@ def test_batch_in_chunks_of_whole_tickets_gives_the_same_clocks(
     with patch.object(clocks_batch, "_CHUNK", chunk):
         batch = evaluate(columns, DESK.objectives, calendars_of(DESK), as_of, workers=workers)
     assert _with_fields(batch.clocks()) == _with_fields(replay)
+
+
+def test_an_empty_log_has_no_clocks() -> None:
+    for as_of in (ny(2026, 3, 9, 9), None):
+        result = evaluate(EventColumns.from_events([]), DESK.objectives, calendars_of(DESK), as_of)
+        assert (len(result.table), result.clocks()) == (0, [])

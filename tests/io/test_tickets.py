@@ -163,3 +163,26 @@ def test_parquet_columns_give_the_replays_clocks(tmp_path: Path, layout: str) ->
     assert len(batch.table) > 300  # most clocks computed by the batch itself
     assert comparable(batch.clocks()) == comparable(replay)
     assert sorted(columns.tickets) == sorted({f"T{n}" for n in range(300)})
+
+
+def test_an_empty_parquet_log_reads_as_no_columns(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from accord.io.tickets import read_event_columns
+
+    path = tmp_path / "empty.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "id": pa.array([], pa.string()),
+                "ticket": pa.array([], pa.string()),
+                "at": pa.array([], pa.timestamp("us", tz="UTC")),
+                "kind": pa.array([], pa.string()),
+                "fields": pa.array([], pa.struct([("priority", pa.string())])),
+            }
+        ),
+        path,
+    )
+    columns = read_event_columns(path)
+    assert (len(columns.at), len(columns.tickets), columns.fields["priority"][1]) == (0, 0, [])

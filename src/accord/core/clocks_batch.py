@@ -505,7 +505,7 @@ def evaluate(
     cuts = cuts[cuts < tickets].tolist()
     chunks = [
         (int(starts[c]), int(starts[d]) if d < tickets else n, c)
-        for c, d in zip(cuts, [*cuts[1:], tickets], strict=True)
+        for c, d in zip(cuts, [*cuts[1:], tickets][: len(cuts)], strict=True)
     ]
 
     def chunk_clocks(chunk: tuple[int, int, int]) -> list[tuple[Ints, int]]:

@@ -363,6 +363,8 @@ def read_event_columns(path: str | Path) -> EventColumns:
         key = np.empty(len(kind), dtype=np.int64)
         done = 0
         for chunk in at_column.chunks:  # in place, chunk by chunk: no copy of the column
+            if not len(chunk):
+                continue
             micros = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
             micros = micros[chunk.offset : chunk.offset + len(chunk)]
             here = slice(done, done + len(chunk))
