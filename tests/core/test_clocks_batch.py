@@ -173,6 +173,8 @@ def test_arrange_sorts_only_the_tickets_out_of_order_and_reports_ties() -> None:
     assert order is not None
     assert order.tolist() == [0, 2, 1, 4, 3, 5, 6]
     assert tied
+    with patch.object(clocks_batch, "_BLOCK", 2):  # checked two rows at a time: the same
+        assert arrange(ticket, at, kind, rank)[0].tolist() == order.tolist()
     # tickets not in runs: everything sorted
     order, _ = arrange(ticket[::-1].copy(), at[::-1].copy(), kind[::-1].copy())
     assert order is not None
@@ -211,7 +213,7 @@ def test_batch_in_chunks_of_whole_tickets_gives_the_same_clocks(
     as_of = min(e.at for e in log) + timedelta(minutes=minutes)
     replay = all_clocks(log, DESK.objectives, calendars_of(DESK), as_of)
     columns = EventColumns.from_events(log)
-    with patch.object(clocks_batch, "_CHUNK", chunk):
+    with patch.object(clocks_batch, "_CHUNK", chunk), patch.object(clocks_batch, "_BLOCK", chunk):
         batch = evaluate(columns, DESK.objectives, calendars_of(DESK), as_of, workers=workers)
     assert _with_fields(batch.clocks()) == _with_fields(replay)
 

@@ -256,43 +256,82 @@ def sort_key(at: I64, kind: Ints) -> I64:
 
 
 def arrange(
-    ticket: Ints, at: I64, kind: Ints, rank: Ints | None = None, *, key: I64 | None = None
+    ticket: Ints, at: I64, kind: Ints, rank: Ints | None = None
 ) -> tuple[Ints | None, bool]:
     """The rows in evaluation order, by ticket, then time, kind and ``rank`` (None: the rows are
     in that order already), and whether two rows of one ticket share an instant and a kind
     (their ids order them, or they are the same event twice).
 
     Without ``rank``, such rows keep their order. Tickets in ascending runs (each ticket's
-    events together, as exports write them) are checked in a few passes, and only the tickets
-    with an event out of order are sorted. ``key`` is ``sort_key(at, kind)`` if known."""
+    events together, as exports write them) are checked block by block, and only the tickets
+    with an event out of order are sorted (see :func:`moves`)."""
+    rows, sources, tied = moves(ticket, at, kind, rank)
+    if rows is None or sources is None:
+        return None, tied
+    n = len(at)
+    order: Ints = np.arange(n, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+    order[rows] = sources
+    return order, tied
+
+
+_BLOCK = 1 << 20  # rows checked at a time, in buffers reused from block to block
+
+
+def moves(
+    ticket: Ints, at: I64, kind: Ints, rank: Ints | None = None
+) -> tuple[Ints | None, Ints | None, bool]:
+    """What :func:`arrange` does, as moves: the rows whose content changes and the rows they
+    take it from (``values[rows] = values[sources]`` puts a column in order; None, None: in
+    order already), and whether two rows of one ticket tie. Checking a log in order costs a few
+    passes over small reused buffers, and no array as long as the log."""
     n = len(at)
     if n < 2:
-        return None, False
-    key = sort_key(at, kind) if key is None else key
-    step = ticket[1:] - ticket[:-1]
-    if bool((step < 0).any()):  # not in ascending runs of tickets: sort everything
-        order = np.lexsort((key,) if rank is None else (rank, key))
-        order = order[np.argsort(ticket[order], kind="stable")]
-        return order, _tied(ticket[order], key[order])
-    key_step = key[1:] - key[:-1]
-    same = step == 0
-    wrong = same & (key_step < 0)
-    level = same & (key_step == 0)
-    tied = bool(level.any())
-    if tied and rank is not None:
-        pairs = np.flatnonzero(level)
-        wrong[pairs[rank[pairs + 1] < rank[pairs]]] = True
-    if not bool(wrong.any()):
-        return None, tied
+        return None, None, False
+    wrong: list[Ints] = []
+    tied = False
+    size = min(_BLOCK, n - 1)
+    step = np.empty(size, dtype=np.int64)
+    key = np.empty(size + 1, dtype=np.int64)
+    key_step = np.empty(size, dtype=np.int64)
+    same = np.empty(size, dtype=bool)
+    flag = np.empty(size, dtype=bool)
+    for begin in range(0, n - 1, size):
+        m = min(size, n - 1 - begin)  # pairs (i, i + 1) for i in [begin, begin + m)
+        np.subtract(ticket[begin + 1 : begin + m + 1], ticket[begin : begin + m], out=step[:m])
+        if bool((step[:m] < 0).any()):  # not in ascending runs of tickets: sort everything
+            order = np.lexsort(
+                (sort_key(at, kind),) if rank is None else (rank, sort_key(at, kind))
+            )
+            order = order[np.argsort(ticket[order], kind="stable")]
+            return np.arange(n), order, _tied(ticket[order], sort_key(at[order], kind[order]))
+        np.floor_divide(at[begin : begin + m + 1], 1000, out=key[: m + 1])
+        key[: m + 1] *= 8
+        key[: m + 1] += kind[begin : begin + m + 1]
+        np.subtract(key[1 : m + 1], key[:m], out=key_step[:m])
+        np.equal(step[:m], 0, out=same[:m])
+        np.less(key_step[:m], 0, out=flag[:m])
+        flag[:m] &= same[:m]
+        found = np.flatnonzero(flag[:m]) + begin
+        np.equal(key_step[:m], 0, out=flag[:m])
+        flag[:m] &= same[:m]
+        if bool(flag[:m].any()):
+            tied = True
+            if rank is not None:
+                pairs = np.flatnonzero(flag[:m]) + begin
+                found = np.union1d(found, pairs[rank[pairs + 1] < rank[pairs]])
+        if len(found):
+            wrong.append(found)
+    if not wrong:
+        return None, None, tied
     # the rows of the tickets with a row out of order: tickets ascend, so a binary search finds
     # each one's rows
-    unsorted = np.unique(ticket[np.flatnonzero(wrong) + 1])
+    unsorted = np.unique(ticket[np.concatenate(wrong) + 1])
     low = np.searchsorted(ticket, unsorted, side="left")
     rows = _ranges(low, np.searchsorted(ticket, unsorted, side="right") - low)
-    keys = (key[rows], ticket[rows]) if rank is None else (rank[rows], key[rows], ticket[rows])
-    order = np.arange(n, dtype=np.int32 if n < 2**31 - 1 else np.int64)
-    order[rows] = rows[np.lexsort(keys)]
-    return order, tied or _tied(ticket[order[rows]], key[order[rows]])
+    row_keys = sort_key(at[rows], kind[rows])
+    keys = (row_keys, ticket[rows]) if rank is None else (rank[rows], row_keys, ticket[rows])
+    sources = rows[np.lexsort(keys)]
+    return rows, sources, tied or _tied(ticket[sources], sort_key(at[sources], kind[sources]))
 
 
 def _tied(ticket: Ints, key: I64) -> bool:

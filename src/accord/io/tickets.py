@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from accord.core.clocks import KIND_ORDER, TicketEvent
-from accord.core.clocks_batch import EventColumns, arrange, sort_key
+from accord.core.clocks_batch import EventColumns, moves
 from accord.core.errors import AccordError
 
 _KINDS = ("created", "updated", "comment", "resolved", "reopened", "closed")
@@ -358,44 +358,34 @@ def read_event_columns(path: str | Path) -> EventColumns:
             f"{path}: column 'at': expected timestamps with a time zone, got {at_type}"
         )
     at_column = table["at"]
-    if at_type.unit == "us" and not at_column.null_count:  # the usual unit: no division
+    if at_type.unit == "us" and not at_column.null_count:  # the usual unit: no cast
         at = np.empty(len(kind), dtype=np.int64)
-        key = np.empty(len(kind), dtype=np.int64)
         done = 0
-        for chunk in at_column.chunks:  # in place, chunk by chunk: no copy of the column
+        for chunk in at_column.chunks:  # chunk by chunk: no copy of the column
             if not len(chunk):
                 continue
             micros = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
             micros = micros[chunk.offset : chunk.offset + len(chunk)]
-            here = slice(done, done + len(chunk))
-            np.multiply(micros, 1000, out=at[here])
-            np.multiply(micros, 8, out=key[here])
-            key[here] += kind[here]
+            np.multiply(micros, 1000, out=at[done : done + len(chunk)])
             done += len(chunk)
     else:
         at_ns = at_column.combine_chunks().cast(pa.timestamp("ns", tz="UTC"))
         at = at_ns.to_numpy(zero_copy_only=False).astype("datetime64[ns]").view(np.int64)
-        key = sort_key(at, kind)
-    order, tied = arrange(ticket, at, kind, key=key)
+    rows, sources, tied = moves(ticket, at, kind)
     if tied:  # ids decide the order of some rows, or tell one event given twice
         ids = pq.read_table(path, columns=["id"])["id"].cast(pa.string())
         rank = pc.rank(ids, sort_keys="ascending", tiebreaker="dense").to_numpy()
         rank = rank.astype(np.int64)
-        order, tied = arrange(ticket, at, kind, rank, key=key)
+        rows, sources, tied = moves(ticket, at, kind, rank)
     else:  # no ties: any rank gives the same order
         rank = np.arange(len(at), dtype=np.int32 if len(at) < 2**31 - 1 else np.int64)
-    del key
-    # the rows in evaluation order, here once: most logs have only a few rows to move
-    moved = source = None
-    if order is not None:
-        moved = np.flatnonzero(order != np.arange(len(order), dtype=order.dtype))
-        source = order[moved]
 
+    # the rows in evaluation order, here once: most logs have only a few rows to move
     def in_order(values: np.ndarray) -> np.ndarray:
-        if moved is None:
+        if rows is None:
             return values
         values = values if values.flags.writeable else values.copy()
-        values[moved] = values[source]
+        values[rows] = values[sources]
         return values
 
     comment = kind == KIND_ORDER["comment"]
