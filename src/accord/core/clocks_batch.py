@@ -599,9 +599,9 @@ def evaluate(
         kept = np.concatenate(sorted(used, key=lambda part: int(part[0]) if len(part) else 0))
         columns_out = {name: column[kept] for name, column in columns_out.items()}
         paused = {name: column[kept] for name, column in paused.items()}
-    metrics = [
-        name for (metric, _), f in zip(batched, written, strict=True) for name in [metric] * f
-    ]
+    metrics: list[str] = []
+    for (metric, _), count in zip(batched, written, strict=True):
+        metrics.extend([metric] * count)
     table = ClockTable(**columns_out, metric=metrics, paused=paused)
     replayed: list[Clock] = []
     if replay_objectives:
