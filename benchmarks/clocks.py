@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import argparse  # noqa: E402
+import os  # noqa: E402
 import resource  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -131,6 +132,12 @@ def main() -> None:
         "--log", type=Path, help="evaluate this Parquet log (written by --write) instead"
     )
     parser.add_argument("--write", type=Path, help="only generate the log into this file")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="threads for the clocks, like pyarrow's read (default: the machine's cores)",
+    )
     args = parser.parse_args()
     agreement = load_agreement(AGREEMENT)
     calendars = calendars_of(agreement)
@@ -156,14 +163,14 @@ def main() -> None:
         floor = min(_timed(lambda: pq.read_table(path))[0] for _ in range(3))
         read, columns = _timed(lambda: read_event_columns(path))
         clocks_time, result = _timed(
-            lambda: evaluate(columns, agreement.objectives, calendars, as_of)
+            lambda: evaluate(columns, agreement.objectives, calendars, as_of, workers=args.workers)
         )
         total = read + clocks_time
         print(f"pyarrow read (floor):        {floor:8.2f} s")
         print(
             f"Accord batch evaluation:     {total:8.2f} s  (reading {read:.2f} s, clocks "
-            f"{clocks_time:.2f} s; {len(result.table):,} clocks in columns, "
-            f"{len(result.replayed):,} replayed)"
+            f"{clocks_time:.2f} s on {args.workers} thread(s); {len(result.table):,} clocks in "
+            f"columns, {len(result.replayed):,} replayed)"
         )
         print(f"ratio Accord / floor:        {total / floor:8.1f}x   (target: at most 5x)")
         print(f"events per second:           {events_written / total:12,.0f}")

@@ -161,3 +161,40 @@ def test_clocks_on_the_servicenow_sample() -> None:
     lines = out.splitlines()
     assert lines[0].startswith("ticket,metric,cycle,objective,state")
     assert len({line.split(",")[0] for line in lines[1:]}) == 890
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--tickets"], ["--tickets", "--as-of", "2016-03-10T12:00:00+00:00"], ["--by", "priority"]],
+)
+def test_clocks_batch_engine_prints_what_the_replay_prints(
+    options: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command computes the clocks column-wise when the batch covers every objective (the
+    ServiceNow agreement's do); with the batch ruled out it replays every event, and prints the
+    same."""
+    import accord.cli
+
+    root = Path(__file__).resolve().parents[1]
+    args = [
+        "clocks",
+        str(root / "examples" / "servicenow" / "agreement.yaml"),
+        str(root / "tests" / "data" / "servicenow-incidents" / "incident_event_log.csv.gz"),
+        "--mapping",
+        str(root / "examples" / "servicenow" / "mapping.yaml"),
+        *options,
+    ]
+    used = []
+    batch = accord.cli.evaluate_batch
+
+    def spy(*arguments: object) -> object:
+        used.append(True)
+        return batch(*arguments)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(accord.cli, "evaluate_batch", spy)
+    code, by_batch = run(*args)
+    assert (code, used) == (0, [True])
+    monkeypatch.setattr(accord.cli, "covers", lambda objectives: False)
+    code, by_replay = run(*args)
+    assert (code, used) == (0, [True])
+    assert by_batch == by_replay

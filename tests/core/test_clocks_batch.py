@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from datetime import timedelta
+from unittest.mock import patch
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accord.core import clocks_batch
 from accord.core.clocks import Clock, TicketEvent, all_clocks, calendars_of
-from accord.core.clocks_batch import EventColumns, evaluate
+from accord.core.clocks_batch import EventColumns, arrange, evaluate
 from tests.core.test_clocks import DESK, H, Ticket, agreement, histories, ny
 
 
@@ -17,6 +21,14 @@ def _comparable(clocks: list[Clock]) -> list[Clock]:
     """Clocks without what only the replay keeps (intervals, fields), in a stable order."""
     return sorted(
         (dataclasses.replace(c, intervals=(), fields={}) for c in clocks),
+        key=lambda c: (c.ticket, c.metric, c.cycle),
+    )
+
+
+def _with_fields(clocks: list[Clock]) -> list[Clock]:
+    """Clocks without their intervals (which only the replay keeps), in a stable order."""
+    return sorted(
+        (dataclasses.replace(c, intervals=()) for c in clocks),
         key=lambda c: (c.ticket, c.metric, c.cycle),
     )
 
@@ -36,7 +48,8 @@ def test_batch_equals_replay_on_random_logs(tickets: list[list[TicketEvent]], mi
     as_of = min(e.at for e in log) + timedelta(minutes=minutes)
     replay = all_clocks(log, DESK.objectives, calendars_of(DESK), as_of)
     batch = evaluate(EventColumns.from_events(log), DESK.objectives, calendars_of(DESK), as_of)
-    assert _comparable(batch.clocks()) == _comparable(replay)
+    # the ticket's fields too: as of the event that stopped the clock, or the last one
+    assert _with_fields(batch.clocks()) == _with_fields(replay)
 
 
 def test_batch_covers_steady_and_reprioritised_tickets_itself() -> None:
@@ -86,3 +99,126 @@ def test_batch_equals_replay_where_the_batch_covers_every_ticket(
     assert batch.replayed == []  # the batch computed every clock itself
     replay = all_clocks(log, DESK.objectives, calendars_of(DESK), as_of)
     assert _comparable(batch.clocks()) == _comparable(replay)
+
+
+def _rows(columns: EventColumns, rows: np.ndarray) -> EventColumns:
+    """The same log with its rows in another order, or some rows twice."""
+    return dataclasses.replace(
+        columns,
+        ticket=columns.ticket[rows],
+        at=columns.at[rows],
+        kind=columns.kind[rows],
+        rank=columns.rank[rows],
+        agent_reply=columns.agent_reply[rows],
+        customer_message=columns.customer_message[rows],
+        fields={
+            name: (codes[rows], vocabulary) for name, (codes, vocabulary) in columns.fields.items()
+        },
+    )
+
+
+def _on_the_hour(log: list[TicketEvent]) -> list[TicketEvent]:
+    """Every event moved to the start of its hour: many events of a ticket share an instant, and
+    of those many share a kind too, which only their ids put in order."""
+    return [dataclasses.replace(e, at=e.at.replace(minute=0, second=0, microsecond=0)) for e in log]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(histories(), min_size=1, max_size=6),
+    st.integers(0, 60 * 24 * 30),
+    st.booleans(),
+    st.randoms(use_true_random=False),
+)
+def test_batch_is_the_same_in_any_row_order_with_ties_and_duplicates(
+    tickets: list[list[TicketEvent]], minutes: int, hourly: bool, rnd: random.Random
+) -> None:
+    log = _on_the_hour(_log(tickets)) if hourly else _log(tickets)
+    as_of = min(e.at for e in log) + timedelta(minutes=minutes)
+    replay = _with_fields(all_clocks(log, DESK.objectives, calendars_of(DESK), as_of))
+    columns = EventColumns.from_events(log)
+    n = len(columns.at)
+    key = (columns.at // 1000) * 8 + columns.kind
+    in_order = np.lexsort((columns.rank, key, columns.ticket))
+    arranged = _rows(columns, in_order)
+    assert arrange(arranged.ticket, arranged.at, arranged.kind, arranged.rank)[0] is None
+    again = np.array(rnd.sample(range(n), k=n // 2), dtype=np.int64)
+    twice = np.sort(np.concatenate([in_order, again]))
+    shuffled = [int(r) for r in twice]
+    rnd.shuffle(shuffled)
+    # each ticket's rows together, in a random order within the ticket
+    noise = np.array([rnd.random() for _ in range(n)])
+    grouped = np.lexsort((noise, columns.ticket))
+    for rows in (in_order, in_order[np.argsort(columns.rank[in_order], kind="stable")], grouped):
+        batch = evaluate(_rows(columns, rows), DESK.objectives, calendars_of(DESK), as_of)
+        assert _with_fields(batch.clocks()) == replay
+    for rows in (np.array(shuffled, dtype=np.int64), np.sort(twice)):
+        batch = evaluate(_rows(columns, rows), DESK.objectives, calendars_of(DESK), as_of)
+        assert _with_fields(batch.clocks()) == replay  # a row given twice counts once
+
+
+def test_arrange_sorts_only_the_tickets_out_of_order_and_reports_ties() -> None:
+    ticket = np.array([0, 0, 0, 1, 1, 2, 2], dtype=np.int32)
+    at = np.array([1, 3, 2, 5, 5, 7, 8], dtype=np.int64) * 1000
+    kind = np.array([0, 1, 1, 0, 1, 0, 2], dtype=np.int32)
+    order, tied = arrange(ticket, at, kind)
+    assert order is not None
+    assert order.tolist() == [0, 2, 1, 3, 4, 5, 6]
+    assert not tied
+    kind[4] = 0  # two creations of ticket 1 at one instant: ids decide
+    order, tied = arrange(ticket, at, kind)
+    assert tied
+    rank = np.array([0, 1, 2, 4, 3, 5, 6], dtype=np.int32)
+    order, tied = arrange(ticket, at, kind, rank)
+    assert order is not None
+    assert order.tolist() == [0, 2, 1, 4, 3, 5, 6]
+    assert tied
+    with patch.object(clocks_batch, "_BLOCK", 2):  # checked two rows at a time: the same
+        assert arrange(ticket, at, kind, rank)[0].tolist() == order.tolist()
+    # tickets not in runs: everything sorted
+    order, _ = arrange(ticket[::-1].copy(), at[::-1].copy(), kind[::-1].copy())
+    assert order is not None
+    assert ticket[::-1][order].tolist() == sorted(ticket.tolist())
+    assert arrange(ticket[:1], at[:1], kind[:1]) == (None, False)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(histories(), min_size=1, max_size=6), st.booleans())
+def test_batch_without_as_of_evaluates_each_ticket_at_its_last_event(
+    tickets: list[list[TicketEvent]], hourly: bool
+) -> None:
+    log = _on_the_hour(_log(tickets)) if hourly else _log(tickets)
+    replay = all_clocks(log, DESK.objectives, calendars_of(DESK), None)
+    batch = evaluate(EventColumns.from_events(log), DESK.objectives, calendars_of(DESK), None)
+    assert _with_fields(batch.clocks()) == _with_fields(replay)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(histories(), min_size=1, max_size=8),
+    st.integers(0, 60 * 24 * 30),
+    st.integers(1, 12),
+    st.booleans(),
+    st.sampled_from([1, 3]),
+)
+def test_batch_in_chunks_of_whole_tickets_gives_the_same_clocks(
+    tickets: list[list[TicketEvent]], minutes: int, chunk: int, hourly: bool, workers: int
+) -> None:
+    """A big log is evaluated in chunks of whole tickets (about a million events each), on
+    several threads if asked; here chunks of a few events, so that most logs are cut into
+    several."""
+    log = _on_the_hour(_log(tickets)) if hourly else _log(tickets)
+    # a ticket without its creation, replayed: its rows must be found across chunks
+    log += [TicketEvent("x-1", "T999", log[0].at, "updated", {"status": "Active"})]
+    as_of = min(e.at for e in log) + timedelta(minutes=minutes)
+    replay = all_clocks(log, DESK.objectives, calendars_of(DESK), as_of)
+    columns = EventColumns.from_events(log)
+    with patch.object(clocks_batch, "_CHUNK", chunk), patch.object(clocks_batch, "_BLOCK", chunk):
+        batch = evaluate(columns, DESK.objectives, calendars_of(DESK), as_of, workers=workers)
+    assert _with_fields(batch.clocks()) == _with_fields(replay)
+
+
+def test_an_empty_log_has_no_clocks() -> None:
+    for as_of in (ny(2026, 3, 9, 9), None):
+        result = evaluate(EventColumns.from_events([]), DESK.objectives, calendars_of(DESK), as_of)
+        assert (len(result.table), result.clocks()) == (0, [])

@@ -112,9 +112,18 @@ def test_parquet_event_log(tmp_path: Path) -> None:
     assert (events[1].kind, events[1].author) == ("comment", "agent")
 
 
-def test_parquet_columns_give_the_replays_clocks(tmp_path: Path) -> None:
-    """The batch path from Parquet (no Python object per event) equals the replay of the events."""
+@pytest.mark.parametrize("layout", ["as written", "on the hour", "shuffled, some rows twice"])
+def test_parquet_columns_give_the_replays_clocks(tmp_path: Path, layout: str) -> None:
+    """The batch path from Parquet (no Python object per event) equals the replay of the events:
+    as the generator writes the log (tickets in runs, a few events out of time order), with
+    every instant moved to its hour (events of a ticket tie: their ids order them), and with
+    the rows shuffled and some given twice (tickets not in runs; one event counted once)."""
+    import dataclasses
     import importlib.util
+
+    import numpy as np
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
 
     from accord import load_agreement
     from accord.core.clocks import all_clocks, calendars_of
@@ -129,15 +138,23 @@ def test_parquet_columns_give_the_replays_clocks(tmp_path: Path) -> None:
     spec.loader.exec_module(bench)
     path = tmp_path / "events.parquet"
     bench.generate(300, path)
+    table = pq.read_table(path)
+    if layout == "on the hour":
+        hourly = pc.floor_temporal(table["at"], unit="hour")
+        table = table.set_column(table.column_names.index("at"), "at", hourly)
+    elif layout == "shuffled, some rows twice":
+        rng = np.random.default_rng(4)
+        rows = np.concatenate([np.arange(table.num_rows), rng.integers(0, table.num_rows, 200)])
+        table = table.take(rng.permutation(rows))
+    pq.write_table(table, path, row_group_size=500)  # several chunks per column
     agreement = load_agreement(bench.AGREEMENT)
     calendars = calendars_of(agreement)
     as_of = datetime(2026, 9, 1, tzinfo=ZoneInfo("UTC"))
-    batch = evaluate(read_event_columns(path), agreement.objectives, calendars, as_of)
+    columns = read_event_columns(path)
+    batch = evaluate(columns, agreement.objectives, calendars, as_of)
     replay = all_clocks(read_events(path), agreement.objectives, calendars, as_of)
 
     def comparable(clocks: list) -> list:
-        import dataclasses
-
         return sorted(
             (dataclasses.replace(c, intervals=(), fields={}) for c in clocks),
             key=lambda c: (c.ticket, c.metric, c.cycle),
@@ -145,3 +162,27 @@ def test_parquet_columns_give_the_replays_clocks(tmp_path: Path) -> None:
 
     assert len(batch.table) > 300  # most clocks computed by the batch itself
     assert comparable(batch.clocks()) == comparable(replay)
+    assert sorted(columns.tickets) == sorted({f"T{n}" for n in range(300)})
+
+
+def test_an_empty_parquet_log_reads_as_no_columns(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from accord.io.tickets import read_event_columns
+
+    path = tmp_path / "empty.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "id": pa.array([], pa.string()),
+                "ticket": pa.array([], pa.string()),
+                "at": pa.array([], pa.timestamp("us", tz="UTC")),
+                "kind": pa.array([], pa.string()),
+                "fields": pa.array([], pa.struct([("priority", pa.string())])),
+            }
+        ),
+        path,
+    )
+    columns = read_event_columns(path)
+    assert (len(columns.at), len(columns.tickets), columns.fields["priority"][1]) == (0, 0, [])

@@ -9,19 +9,28 @@ clocks column-wise for the rules most agreements use, and hands everything else 
 * tickets whose first event is their creation and whose objective (chosen by scope, e.g.
   priority) stays the same from creation on.
 
-How: events sorted by ticket and time; each field forward-filled within its ticket; per event,
-the objective, the pause reason and whether the clock is stopped (a sticky flag: set by a stop,
-cleared by a reopen) are vector operations; each event opens a span to the next event of its
-ticket; the business time of all spans is one ``elapsed_many`` call per calendar, and breach
-instants and deadlines one ``add_many`` call each. Results are columns (:class:`ClockTable`),
-convertible to :class:`Clock` values, and equal to the replay's (tests prove it on random logs).
+How: events in order by ticket and time (a log grouped by ticket, as exports usually are, is
+checked in a few passes and only its tickets with events out of time order are sorted;
+duplicates of one event count once), evaluated in chunks of whole tickets (about a million
+events) so that the working arrays stay in cache and their memory is reused. Each field is
+forward-filled within its ticket; per event, the objective, the pause reason and whether the
+clock is stopped (a sticky flag: set by a stop, cleared by a reopen) are table lookups on the
+fields' codes and a few vector operations; each event opens a span to the next event of its
+ticket. The business time of all spans is one ``elapsed_since_many`` call per calendar (business
+time from ``as_of`` to every event; a span's is the difference of its ends), shared by metrics
+scoped alike; breach instants (searched only in tickets over their lowest target) and deadlines
+are one ``add_many`` call each. Results are columns (:class:`ClockTable`), convertible to
+:class:`Clock` values, and equal to the replay's (tests prove it on random logs, in any row
+order, with ties, duplicates and chunks of a few events).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +40,7 @@ from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clocks import DEFAULT_STOPS, KIND_ORDER, Clock, TicketEvent, ticket_clocks
 
 I64 = npt.NDArray[np.int64]
+Ints = npt.NDArray[np.signedinteger[Any]]  # codes and row numbers: int32 or int64
 Flags = npt.NDArray[np.bool_]
 KINDS = tuple(sorted(KIND_ORDER, key=KIND_ORDER.__getitem__))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -45,16 +55,23 @@ def _moment(ns: int) -> datetime:
 
 @dataclass(frozen=True)
 class EventColumns:
-    """An event log as columns. Fields are integer codes into a vocabulary (-1: not set)."""
+    """An event log as columns. Fields are integer codes into a vocabulary (-1: not set).
 
-    tickets: list[str]
-    ticket: I64
+    ``at`` is in nanoseconds since the epoch; ``rank`` orders events by id (equal ranks: the same
+    event twice). A log already in order by ticket, time and kind needs no sort (see
+    :func:`arrange`); a reader that has checked the order passes the answer on in ``arranged``
+    (computed with ``rank``, or without it when no two events of a ticket tie).
+    """
+
+    tickets: Sequence[str]
+    ticket: Ints
     at: I64
-    kind: I64
-    rank: I64
+    kind: Ints
+    rank: Ints
     agent_reply: Flags
     customer_message: Flags
-    fields: Mapping[str, tuple[I64, list[str]]]
+    fields: Mapping[str, tuple[Ints, Sequence[str]]]
+    arranged: tuple[Ints | None, bool] | None = None  # arrange() of these rows, when known
 
     @classmethod
     def from_events(cls, events: Iterable[TicketEvent]) -> EventColumns:
@@ -64,7 +81,7 @@ class EventColumns:
         tickets = sorted({e.ticket for e in rows})
         code = {t: i for i, t in enumerate(tickets)}
         names = sorted({name for e in rows for name in e.fields})
-        fields: dict[str, tuple[I64, list[str]]] = {}
+        fields: dict[str, tuple[Ints, Sequence[str]]] = {}
         for name in names:
             vocabulary = sorted({e.fields[name] for e in rows if name in e.fields})
             index = {v: i for i, v in enumerate(vocabulary)}
@@ -84,7 +101,7 @@ class EventColumns:
             fields=fields,
         )
 
-    def events_of(self, rows: I64) -> list[TicketEvent]:
+    def events_of(self, rows: Ints) -> list[TicketEvent]:
         """The given rows as events again (for the replay of tickets the batch does not cover)."""
         found = []
         for row in rows.tolist():
@@ -126,6 +143,7 @@ class ClockTable:
     breached: I64
     deadline: I64
     wall: I64
+    event: I64  # the row (of the columns) as of which the clock's ticket fields are taken
     paused: Mapping[str, I64]
 
     def __len__(self) -> int:
@@ -138,13 +156,18 @@ class BatchResult:
 
     table: ClockTable
     replayed: list[Clock]
-    tickets: list[str]
+    tickets: Sequence[str]
     objectives: Sequence[Objective]
+    columns: EventColumns | None = None
+    order: Ints | None = None
 
     def clocks(self, fields: Mapping[str, Mapping[str, str]] | None = None) -> list[Clock]:
-        """Every clock as a :class:`Clock` (batch rows carry no intervals)."""
+        """Every clock as a :class:`Clock` (batch rows carry no intervals). Each carries its
+        ticket's fields as the replay's does (as of the event that stopped it, or the last one
+        evaluated), or those given by ticket in ``fields``."""
         t = self.table
         found = list(self.replayed)
+        found_fields = self._fields() if fields is None else None
         for i in range(len(t)):
             target = int(t.target[i])
             found.append(
@@ -167,9 +190,31 @@ class BatchResult:
                     },
                     wall=timedelta(microseconds=int(t.wall[i]) // 1000),
                     intervals=(),
-                    fields=dict((fields or {}).get(self.tickets[t.ticket[i]], {})),
+                    fields=found_fields[i]
+                    if found_fields is not None
+                    else dict((fields or {}).get(self.tickets[t.ticket[i]], {})),
                 )
             )
+        return found
+
+    def _fields(self) -> list[dict[str, str]]:
+        """Each batch clock's ticket fields as of its ``event`` row."""
+        columns, rows = self.columns, self.table.event
+        if columns is None:
+            return [{} for _ in range(len(rows))]
+        log = _Log(columns, self.order, None, {})
+        if self.order is None:
+            positions = rows
+        else:
+            where = np.full(len(columns.at), -1, dtype=np.int64)
+            where[self.order] = np.arange(len(self.order))
+            positions = where[rows]
+        found: list[dict[str, str]] = [{} for _ in range(len(rows))]
+        for name in columns.fields:
+            codes, vocabulary = log.filled(name)
+            for i, code in enumerate(codes[positions].tolist()):
+                if code >= 0:
+                    found[i][name] = vocabulary[code]
         return found
 
 
@@ -189,302 +234,672 @@ def _supported(objective: Objective) -> bool:
     )
 
 
+def _family_supported(family: Sequence[Objective]) -> bool:
+    return all(_supported(o) for o in family) and len({str(o.clock) for o in family}) <= 1
+
+
+def covers(objectives: Sequence[Objective]) -> bool:
+    """Whether the batch computes the clocks of every ticket objective itself: each metric's
+    objectives follow rules it supports, under one set of clock rules. (Tickets it cannot take,
+    such as those not created first, are replayed even then.)"""
+    return all(
+        _family_supported([o for o in objectives if o.metric == metric]) for metric in METRICS
+    )
+
+
+METRICS = ("first_response", "next_response", "periodic_update", "resolution", "time_to_recover")
+
+
+def sort_key(at: I64, kind: Ints) -> I64:
+    """Time (to the microsecond, as ``datetime``) and kind in one integer key."""
+    return (at // 1000) * 8 + kind
+
+
+def arrange(
+    ticket: Ints, at: I64, kind: Ints, rank: Ints | None = None
+) -> tuple[Ints | None, bool]:
+    """The rows in evaluation order, by ticket, then time, kind and ``rank`` (None: the rows are
+    in that order already), and whether two rows of one ticket share an instant and a kind
+    (their ids order them, or they are the same event twice).
+
+    Without ``rank``, such rows keep their order. Tickets in ascending runs (each ticket's
+    events together, as exports write them) are checked block by block, and only the tickets
+    with an event out of order are sorted (see :func:`moves`)."""
+    rows, sources, tied = moves(ticket, at, kind, rank)
+    if rows is None or sources is None:
+        return None, tied
+    n = len(at)
+    order: Ints = np.arange(n, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+    order[rows] = sources
+    return order, tied
+
+
+_BLOCK = 1 << 20  # rows checked at a time, in buffers reused from block to block
+
+
+def moves(
+    ticket: Ints, at: I64, kind: Ints, rank: Ints | None = None
+) -> tuple[Ints | None, Ints | None, bool]:
+    """What :func:`arrange` does, as moves: the rows whose content changes and the rows they
+    take it from (``values[rows] = values[sources]`` puts a column in order; None, None: in
+    order already), and whether two rows of one ticket tie. Checking a log in order costs a few
+    passes over small reused buffers, and no array as long as the log."""
+    n = len(at)
+    if n < 2:
+        return None, None, False
+    wrong: list[Ints] = []
+    tied = False
+    size = min(_BLOCK, n - 1)
+    step = np.empty(size, dtype=np.int64)
+    key = np.empty(size + 1, dtype=np.int64)
+    key_step = np.empty(size, dtype=np.int64)
+    same = np.empty(size, dtype=bool)
+    flag = np.empty(size, dtype=bool)
+    for begin in range(0, n - 1, size):
+        m = min(size, n - 1 - begin)  # pairs (i, i + 1) for i in [begin, begin + m)
+        np.subtract(ticket[begin + 1 : begin + m + 1], ticket[begin : begin + m], out=step[:m])
+        if bool((step[:m] < 0).any()):  # not in ascending runs of tickets: sort everything
+            order = np.lexsort(
+                (sort_key(at, kind),) if rank is None else (rank, sort_key(at, kind))
+            )
+            order = order[np.argsort(ticket[order], kind="stable")]
+            return np.arange(n), order, _tied(ticket[order], sort_key(at[order], kind[order]))
+        np.floor_divide(at[begin : begin + m + 1], 1000, out=key[: m + 1])
+        key[: m + 1] *= 8
+        key[: m + 1] += kind[begin : begin + m + 1]
+        np.subtract(key[1 : m + 1], key[:m], out=key_step[:m])
+        np.equal(step[:m], 0, out=same[:m])
+        np.less(key_step[:m], 0, out=flag[:m])
+        flag[:m] &= same[:m]
+        found = np.flatnonzero(flag[:m]) + begin
+        np.equal(key_step[:m], 0, out=flag[:m])
+        flag[:m] &= same[:m]
+        if bool(flag[:m].any()):
+            tied = True
+            if rank is not None:
+                pairs = np.flatnonzero(flag[:m]) + begin
+                found = np.union1d(found, pairs[rank[pairs + 1] < rank[pairs]])
+        if len(found):
+            wrong.append(found)
+    if not wrong:
+        return None, None, tied
+    # the rows of the tickets with a row out of order: tickets ascend, so a binary search finds
+    # each one's rows
+    unsorted = np.unique(ticket[np.concatenate(wrong) + 1])
+    low = np.searchsorted(ticket, unsorted, side="left")
+    rows = _ranges(low, np.searchsorted(ticket, unsorted, side="right") - low)
+    row_keys = sort_key(at[rows], kind[rows])
+    keys = (row_keys, ticket[rows]) if rank is None else (rank[rows], row_keys, ticket[rows])
+    sources = rows[np.lexsort(keys)]
+    return rows, sources, tied or _tied(ticket[sources], sort_key(at[sources], kind[sources]))
+
+
+def _tied(ticket: Ints, key: I64) -> bool:
+    return bool(((ticket[1:] == ticket[:-1]) & (key[1:] == key[:-1])).any())
+
+
+def _order(columns: EventColumns, moment: int | None) -> Ints | None:
+    """The rows to evaluate, in order (None: all, as they are): rows after ``moment`` left out,
+    and of rows that are the same event (one ticket, instant, kind and id) the first only."""
+    at, ticket, rank = columns.at, columns.ticket, columns.rank
+    arranged = columns.arranged or arrange(ticket, at, columns.kind, rank)
+    order, tied = arranged
+    if tied:
+        rows = np.arange(len(at)) if order is None else order
+        t, k, r = ticket[rows], sort_key(at[rows], columns.kind[rows]), rank[rows]
+        again = (t[1:] == t[:-1]) & (k[1:] == k[:-1]) & (r[1:] == r[:-1])
+        if bool(again.any()):
+            order = rows[np.concatenate(([True], ~again))]
+    keep = at <= moment if moment is not None else np.ones(len(at), dtype=bool)
+    if not bool(keep.all()):
+        order = np.flatnonzero(keep) if order is None else order[keep[order]]
+    return order
+
+
+class _Log:
+    """The events to evaluate, in order, with what every metric shares: ticket boundaries,
+    forward-filled fields and, per calendar, the business time of the span each event opens (to
+    the next event of its ticket, or ``as_of``). ``subset`` keeps whole tickets."""
+
+    def __init__(
+        self,
+        columns: EventColumns,
+        rows: Ints | slice | None,
+        as_of: datetime | None,
+        calendars: Mapping[str, BusinessCalendar],
+        parent: _Log | None = None,
+        within_parent: Ints | None = None,
+    ) -> None:
+        self.columns, self.rows, self.as_of, self.calendars = columns, rows, as_of, calendars
+        self.parent, self.within_parent = parent, within_parent
+        self.ticket = self.take(columns.ticket)
+        self.at = self.take(columns.at)
+        self.kind = self.take(columns.kind)
+        n = self.n = len(self.at)
+        self.positions: Ints = np.arange(n, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+        first = np.empty(n, dtype=bool)
+        if n:
+            first[0] = True
+            np.not_equal(self.ticket[1:], self.ticket[:-1], out=first[1:])
+        self.first = first
+        self.starts = np.flatnonzero(first)
+        self.lasts = np.append(self.starts[1:] - 1, n - 1) if n else self.starts
+        self.lengths = self.lasts - self.starts + 1
+        self._filled: dict[str, tuple[Ints, Sequence[str]]] = {}
+        self._business: dict[str, I64] = {}
+        self._group: Ints | None = None
+
+    def take(self, column: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return column if self.rows is None else column[self.rows]
+
+    def subset(self, rows: Ints) -> _Log:
+        """These rows (whole tickets) as a log of their own."""
+        return _Log(self.columns, self.column_rows(rows), self.as_of, self.calendars, self, rows)
+
+    def column_rows(self, rows: Ints) -> Ints:
+        """The rows of the columns that these rows of the log are."""
+        if self.rows is None:
+            return rows
+        if isinstance(self.rows, slice):
+            return rows + (self.rows.start or 0)
+        found: Ints = self.rows[rows]
+        return found
+
+    def group(self) -> Ints:
+        """Each event's ticket as the number of its run (0, 1, ...)."""
+        if self._group is None:
+            self._group = np.cumsum(self.first, dtype=self.positions.dtype) - 1
+        return self._group
+
+    def agent_reply(self) -> Flags:
+        return self.take(self.columns.agent_reply)
+
+    def filled(self, name: str) -> tuple[Ints, Sequence[str]]:
+        """A field's code at each event: the latest value set at or before it in its ticket."""
+        if name not in self._filled:
+            if self.parent is not None and self.within_parent is not None:
+                codes, vocabulary = self.parent.filled(name)
+                self._filled[name] = (codes[self.within_parent], vocabulary)
+            elif name not in self.columns.fields:
+                self._filled[name] = (np.full(self.n, -1, dtype=np.int32), [])
+            else:
+                codes, vocabulary = self.columns.fields[name]
+                codes = self.take(codes)
+                # the latest row that sets the field, or the ticket's first row (which may not)
+                marked = codes >= 0
+                marked |= self.first
+                latest = np.maximum.accumulate(self.positions * marked)
+                self._filled[name] = (codes[latest], vocabulary)
+        return self._filled[name]
+
+    def first_match(
+        self, conditions: Sequence[Mapping[str, Sequence[str]]], *, empty_matches: bool
+    ) -> Ints:
+        """For each event, the index of the first condition its fields meet (-1: none). An empty
+        condition is met by every event or by none, as ``empty_matches`` says."""
+        names = {name for condition in conditions for name in condition}
+        if len(names) > 1:  # conditions on several fields: one mask each
+            found: Ints = np.full(self.n, -1, dtype=np.int32)
+            for index in range(len(conditions) - 1, -1, -1):
+                condition = conditions[index]
+                met = self.matches(condition) if condition else np.full(self.n, empty_matches)
+                found = np.where(met, index, found)
+            return found
+        # one field (or none): a table from the field's code to the answer
+        name = next(iter(names), None)
+        codes, vocabulary = self.filled(name) if name is not None else (None, [])
+        table = np.full(len(vocabulary) + 1, -1, dtype=np.int32)  # the last entry answers -1
+        for index in range(len(conditions) - 1, -1, -1):
+            condition = conditions[index]
+            if not condition:
+                if empty_matches:
+                    table[:] = index
+                continue
+            assert name is not None
+            wanted = set(condition[name])
+            table[[i for i, v in enumerate(vocabulary) if v in wanted]] = index
+        if codes is None:
+            return np.full(self.n, table[-1], dtype=np.int32)
+        return table[codes]
+
+    def matches(self, condition: Mapping[str, Sequence[str]]) -> Flags:
+        """Whether each event's fields meet every part of a condition (an empty one: never)."""
+        result: Flags | None = None
+        for name, values in condition.items():
+            codes, vocabulary = self.filled(name)
+            table = np.zeros(len(vocabulary) + 1, dtype=bool)  # the last entry answers -1
+            wanted = set(values)
+            table[[i for i, v in enumerate(vocabulary) if v in wanted]] = True
+            result = table[codes] if result is None else result & table[codes]
+        return result if result is not None else np.zeros(self.n, dtype=bool)
+
+    def business(self, name: str) -> I64:
+        """The business time of every event's span in one calendar."""
+        if name not in self._business:
+            if self.parent is not None and self.within_parent is not None:
+                self._business[name] = self.parent.business(name)[self.within_parent]
+            else:
+                calendar = self.calendars[name]
+                # from as_of (or any instant) to each event: a span is the difference of its ends
+                origin = self.as_of or _moment(int(self.at[0]) if self.n else 0)
+                if calendar.spec.always_open:  # business time is real time
+                    since_ns = self.at - to_nanos(origin)
+                else:
+                    since = calendar.elapsed_since_many(origin, self.at.view("datetime64[ns]"))
+                    since_ns = since.view(np.int64)
+                business = np.empty(self.n, dtype=np.int64)
+                if self.n:
+                    np.subtract(since_ns[1:], since_ns[:-1], out=business[:-1])
+                    # the last event's span ends at as_of (without one: at the last event)
+                    business[self.lasts] = -since_ns[self.lasts] if self.as_of else 0
+                self._business[name] = business
+        return self._business[name]
+
+
 def evaluate(
     columns: EventColumns,
     objectives: Sequence[Objective],
     calendars: Mapping[str, BusinessCalendar],
-    as_of: datetime,
+    as_of: datetime | None,
+    *,
+    workers: int = 1,
 ) -> BatchResult:
-    """Every clock of every ticket in the log as of ``as_of``."""
-    moment = to_nanos(as_of)
-    keep = columns.at <= moment
-    # by ticket, then time, kind and id: time and kind share one key (datetime resolution is
-    # the microsecond, so nothing finer is lost), and two stable sorts replace a 4-key lexsort
-    instant_kind = (columns.at // 1000) * 8 + columns.kind
-    order = np.lexsort((columns.rank, instant_kind))
-    order = order[np.argsort(columns.ticket[order], kind="stable")]
-    order = order[keep[order]]
-    ticket = columns.ticket[order]
-    at = columns.at[order]
-    kind = columns.kind[order]
-    n = len(order)
-    first = np.ones(n, dtype=bool)
-    first[1:] = ticket[1:] != ticket[:-1]
-    starts = np.flatnonzero(first)
-    start_of = np.repeat(starts, np.diff(np.append(starts, n)))
-    last = np.zeros(n, dtype=bool)
-    last[:-1] = first[1:]
-    if n:
-        last[-1] = True
-
-    def filled(name: str) -> tuple[I64, list[str]]:
-        codes, vocabulary = columns.fields.get(name, (np.full(len(columns.at), -1), []))
-        codes = codes[order]
-        position = np.where(codes >= 0, np.arange(n), -1)
-        latest = np.maximum.accumulate(position) if n else position
-        valid = latest >= start_of
-        return np.where(valid, codes[np.maximum(latest, 0)], -1), vocabulary
-
-    cache: dict[str, tuple[I64, list[str]]] = {}
-
-    def field_in(name: str, values: Sequence[str]) -> Flags:
-        if name not in cache:
-            cache[name] = filled(name)
-        codes, vocabulary = cache[name]
-        table = np.zeros(len(vocabulary) + 1, dtype=bool)  # the last entry answers code -1
-        table[[i for i, v in enumerate(vocabulary) if v in values]] = True
-        return table[codes]
-
-    def matches(condition: Mapping[str, Sequence[str]]) -> Flags:
-        result = np.full(n, bool(condition))
-        for name, values in condition.items():
-            result &= field_in(name, values)
-        return result
-
-    rows: dict[str, list[I64]] = {}
-    metrics: list[str] = []
-    paused_reasons = ("customer", "third_party", "provider", "other")
-    paused_cols: dict[str, list[I64]] = {r: [] for r in paused_reasons}
-    replay_rows: list[I64] = []
-    replay_objectives: list[Objective] = []
-    for metric in (
-        "first_response",
-        "next_response",
-        "periodic_update",
-        "resolution",
-        "time_to_recover",
-    ):
-        family = [o for o in objectives if o.metric == metric]
-        if not family:
-            continue
-        if not all(_supported(o) for o in family) or len({str(o.clock) for o in family}) > 1:
-            replay_rows.append(np.arange(n))
-            replay_objectives.extend(family)
-            continue
-        rules = family[0].clock or ClockRules.model_validate({})
-        objective_of = np.full(n, -1, dtype=np.int64)
-        for index in range(len(family) - 1, -1, -1):
-            scope = family[index].scope
-            in_scope = np.ones(n, dtype=bool)
-            for name, values in scope.items():
-                in_scope &= field_in(name, values)
-            objective_of = np.where(in_scope, index, objective_of)
-        # a ticket the batch covers: created first, one objective from creation on
-        bad = (objective_of < 0) | (first & (kind != KIND_ORDER["created"]))
-        bad_ticket = np.zeros(len(columns.tickets), dtype=bool)
-        bad_ticket[ticket[bad]] = True
-        covered = ~bad_ticket[ticket]
-        replay_rows.append(np.flatnonzero(~covered))
-        replay_objectives.extend(family)
-        stops = frozenset(rules.stop_on) or DEFAULT_STOPS[metric]
-        stop = matches(rules.stop)
-        for name in stops:
-            if name == "agent_reply":
-                stop |= columns.agent_reply[order]
-            else:
-                stop |= kind == KIND_ORDER[name]
-        if metric == "first_response":
-            reopen = np.zeros(n, dtype=bool)
-        else:
-            reopen = kind == KIND_ORDER["reopened"]
-            if rules.stop:
-                reopen |= ~matches(rules.stop)
-        set_at = np.where(stop, np.arange(n), -1)
-        clear_at = np.where(~stop & reopen, np.arange(n), -1)
-        last_set = np.maximum.accumulate(set_at) if n else set_at
-        last_clear = np.maximum.accumulate(clear_at) if n else clear_at
-        stopped = (last_set >= start_of) & (last_set > last_clear)
-        reason = np.full(n, -1, dtype=np.int64)
-        for index in range(len(rules.pause) - 1, -1, -1):
-            rule = rules.pause[index]
-            reason = np.where(matches(rule.when), paused_reasons.index(rule.reason), reason)
-        running = ~stopped & (reason < 0)
-        pausing = ~stopped & (reason >= 0)
-        end = np.empty(n, dtype=np.int64)
-        end[:-1] = at[1:]
-        if n:
-            end[-1] = moment
-        end = np.where(last, moment, end)
-        business = np.zeros(n, dtype=np.int64)
-        names = [o.calendar for o in family]
-        for calendar_name in set(names):
-            uses = _member(objective_of, [i for i, c in enumerate(names) if c == calendar_name])
-            spans = uses & covered & (running | pausing)
-            if spans.any():
-                business[spans] = (
-                    calendars[calendar_name]
-                    .elapsed_many(
-                        at[spans].view("datetime64[ns]"), end[spans].view("datetime64[ns]")
-                    )
-                    .view(np.int64)
-                )
-        sel = covered
-        tickets_sel = starts[covered[starts]]
-        if not len(tickets_sel):
-            continue
-        segment_starts = np.searchsorted(np.flatnonzero(sel), tickets_sel)
-        run_business = np.where(running & sel, business, 0)[sel]
-        used = np.add.reduceat(run_business, segment_starts)
-        lengths = np.diff(np.append(segment_starts, len(run_business)))
-        running_total = np.cumsum(run_business)
-        offset = running_total[segment_starts] - run_business[segment_starts]
-        cum_before = running_total - run_business - np.repeat(offset, lengths)
-        rows_sel = np.flatnonzero(sel)
-        # the objective in force: it follows the ticket while the clock runs or is paused, and
-        # stays as it was while the clock is stopped (a change then counts from the reopen)
-        active = ~stopped | first
-        position = np.where(active, np.arange(n), -1)
-        latest_active = np.maximum.accumulate(position) if n else position
-        objective_rows = objective_of[np.maximum(latest_active, 0)][rows_sel]
-        # regimes: stretches of a ticket under one objective (a priority change starts one)
-        regime_start = np.zeros(len(rows_sel), dtype=bool)
-        regime_start[segment_starts] = True
-        regime_start[1:] |= objective_rows[1:] != objective_rows[:-1]
-        regime_starts = np.flatnonzero(regime_start)
-        regime_lengths = np.diff(np.append(regime_starts, len(rows_sel)))
-        regime_ticket = np.repeat(np.arange(len(tickets_sel)), lengths)[regime_starts]
-        regime_objective = objective_rows[regime_starts]
-        opened_ns = at[tickets_sel]
-        regime_target = _targets(family, calendars, regime_objective, opened_ns[regime_ticket])
-        target_rows = np.repeat(regime_target, regime_lengths)
-        crossing = (run_business > 0) & (cum_before + run_business > target_rows)
-        index_sel = np.arange(len(run_business))
-        regime_cross = np.minimum.reduceat(
-            np.where(crossing, index_sel, len(run_business)), regime_starts
-        )
-        cross_at = np.full(len(regime_starts), _NAT, dtype=np.int64)
-        has_regime_cross = regime_cross < len(run_business)
-        for calendar_name in set(names):
-            here = has_regime_cross & _member(
-                regime_objective, [i for i, c in enumerate(names) if c == calendar_name]
-            )
-            if here.any():
-                k = regime_cross[here]
-                left = (regime_target[here] - cum_before[k]).view("timedelta64[ns]")
-                cross_at[here] = (
-                    calendars[calendar_name]
-                    .add_many(at[rows_sel[k]].view("datetime64[ns]"), left)
-                    .view(np.int64)
-                )
-        # the breach, regime by regime: a change of target re-judges it (over the new target:
-        # breached at the change, or earlier if already; under it: not breached yet)
-        regime_rank = np.arange(len(regime_starts)) - np.searchsorted(
-            regime_ticket, regime_ticket, side="left"
-        )
-        breached = np.full(len(tickets_sel), _NAT, dtype=np.int64)
-        for rank in range(int(regime_rank.max(initial=-1)) + 1):
-            these = np.flatnonzero(regime_rank == rank)
-            owners = regime_ticket[these]
-            if rank == 0:
-                breached[owners] = cross_at[these]
-                continue
-            begin = regime_starts[these]
-            over_now = cum_before[begin] > regime_target[these]
-            kept = np.where(breached[owners] != _NAT, breached[owners], at[rows_sel[begin]])
-            breached[owners] = np.where(over_now, kept, cross_at[these])
-        has_cross = breached != _NAT
-        final_regime = np.append(np.flatnonzero(np.diff(regime_ticket)), len(regime_ticket) - 1)
-        target = regime_target[final_regime]
-        obj = regime_objective[final_regime]
-        last_rows = rows_sel[np.append(segment_starts[1:], len(rows_sel)) - 1]
-        final_stopped = stopped[last_rows]
-        run_start = stopped & ~np.concatenate(([False], stopped[:-1])) | (stopped & first)
-        latest_run = np.maximum.reduceat(np.where(run_start[sel], rows_sel, -1), segment_starts)
-        stopped_at = np.where(final_stopped, at[np.maximum(latest_run, 0)], _NAT)
-        over = used > target
-        state = np.where(
-            final_stopped,
-            np.where(over, STATES.index("breached"), STATES.index("met")),
-            np.where(
-                over,
-                STATES.index("breached"),
-                np.where(reason[last_rows] >= 0, STATES.index("paused"), STATES.index("running")),
-            ),
-        )
-        deadline = np.full(len(tickets_sel), _NAT, dtype=np.int64)
-        open_running = ~final_stopped & (reason[last_rows] < 0)
-        deadline = np.where(open_running & has_cross, breached, deadline)
-        for calendar_name in set(names):
-            here = (
-                open_running
-                & ~has_cross
-                & _member(obj, [i for i, c in enumerate(names) if c == calendar_name])
-            )
-            if here.any():
-                deadline[here] = (
-                    calendars[calendar_name]
-                    .add_many(
-                        np.full(int(here.sum()), moment).view("datetime64[ns]"),
-                        (target[here] - used[here]).view("timedelta64[ns]"),
-                    )
-                    .view(np.int64)
-                )
-        opened = at[tickets_sel]
-        wall = np.where(final_stopped, stopped_at, moment) - opened
-        global_index = np.array(
+    """Every clock of every ticket in the log as of ``as_of`` (None: as of each ticket's last
+    event, as :func:`accord.core.clocks.ticket_clocks` by default). With ``workers`` above one,
+    chunks of the log are evaluated on that many threads (the same result)."""
+    moment = to_nanos(as_of) if as_of is not None else None
+    order = _order(columns, moment)
+    n = len(columns.at) if order is None else len(order)
+    ticket = columns.ticket if order is None else columns.ticket[order]
+    starts = np.flatnonzero(ticket[1:] != ticket[:-1]) + 1 if n else np.zeros(0, dtype=np.int64)
+    starts = np.concatenate(([0], starts)) if n else starts
+    tickets = len(starts)
+    del ticket
+    created = KIND_ORDER["created"]
+    families = [
+        (metric, [o for o in objectives if o.metric == metric])
+        for metric in METRICS
+        if any(o.metric == metric for o in objectives)
+    ]
+    replay_objectives = [o for _, family in families for o in family]
+    batched = [(m, f) for m, f in families if _family_supported(f)]
+    replay_rows: dict[str, list[Ints]] = {
+        m: [] if _family_supported(f) else [np.arange(n)] for m, f in families
+    }
+    global_index = {
+        metric: np.array(
             [next(j for j, o in enumerate(objectives) if o is f) for f in family], dtype=np.int64
         )
-        objective_index = global_index[obj]
-        for name, column in (
-            ("ticket", ticket[tickets_sel]),
-            ("objective", objective_index),
-            ("state", state),
-            ("target", target),
-            ("used", used),
-            ("started", opened),
-            ("stopped", stopped_at),
-            ("breached", breached),
-            ("deadline", deadline),
-            ("wall", wall),
-        ):
-            rows.setdefault(name, []).append(column)
-        used_reasons = {paused_reasons.index(rule.reason) for rule in rules.pause}
-        for index, name in enumerate(paused_reasons):
-            if index not in used_reasons:
-                paused_cols[name].append(np.zeros(len(tickets_sel), dtype=np.int64))
+        for metric, family in batched
+    }
+    # the table's columns once, a block of one row a ticket for each metric, each chunk of the
+    # log writing its tickets' rows in place; the blocks close up at the end if some tickets
+    # were replayed
+    size = len(batched) * tickets
+    columns_out = {name: np.empty(size, dtype=np.int64) for name in _TABLE_COLUMNS}
+    paused = {name: np.zeros(size, dtype=np.int64) for name in PAUSE_REASONS}
+    # chunks of whole tickets, about a million events each: the working arrays stay in cache
+    # and the memory of a chunk is reused by the next
+    cuts = np.unique(np.searchsorted(starts, np.arange(0, n, _CHUNK)))
+    cuts = cuts[cuts < tickets].tolist()
+    chunks = [
+        (int(starts[c]), int(starts[d]) if d < tickets else n, c)
+        for c, d in zip(cuts, [*cuts[1:], tickets][: len(cuts)], strict=True)
+    ]
+
+    def chunk_clocks(chunk: tuple[int, int, int]) -> list[tuple[Ints, int]]:
+        """The clocks of a chunk's tickets, written into the table; for each metric the rows
+        to replay and the number of tickets written."""
+        begin, end, first_ticket = chunk
+        rows = slice(begin, end) if order is None else order[begin:end]
+        log = _Log(columns, rows, as_of, calendars)
+        shared: dict[object, tuple[_Log, Ints, I64, Ints]] = {}
+        found = []
+        for k, (metric, family) in enumerate(batched):
+            # families scoped and calendared alike (e.g. response and resolution by priority)
+            # share each event's objective and the business time of its span
+            layout = tuple((tuple(sorted(o.scope.items())), o.calendar) for o in family)
+            if layout not in shared:
+                shared[layout] = _objectives_and_business(log, family, created)
+            view, objective_of, business, bad_rows = shared[layout]
+            count = len(view.starts)
+            found.append((bad_rows + begin, count))
+            if not count:
                 continue
-            paused_cols[name].append(
-                np.add.reduceat(
-                    np.where(pausing & (reason == index), business, 0)[sel], segment_starts
-                )
-            )
-        metrics.extend([metric] * len(tickets_sel))
+            first_row = k * tickets + first_ticket
+            part = slice(first_row, first_row + count)
+            out = {name: column[part] for name, column in columns_out.items()}
+            out.update({f"paused:{name}": column[part] for name, column in paused.items()})
+            moments = view.at[view.lasts] if moment is None else np.full(count, moment)
+            _clocks(view, family, metric, objective_of, business, calendars, moments, out)
+            out["objective"][:] = global_index[metric][out["objective"]]
+        return found
 
-    def joined(parts: list[I64]) -> I64:
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-
-    table = ClockTable(
-        **{
-            name: joined(rows.get(name, []))
-            for name in (
-                "ticket",
-                "objective",
-                "state",
-                "target",
-                "used",
-                "started",
-                "stopped",
-                "breached",
-                "deadline",
-                "wall",
-            )
-        },
-        metric=metrics,
-        paused={r: joined(v) for r, v in paused_cols.items()},
-    )
+    if workers > 1 and len(chunks) > 1:  # numpy lets go of the GIL in its array loops
+        # the fields the rules read, decoded once here rather than by every thread
+        for _, family in batched:
+            rules = family[0].clock or ClockRules.model_validate({})
+            for condition in (
+                [o.scope for o in family] + [rules.stop] + [p.when for p in rules.pause]
+            ):
+                for name in condition:
+                    columns.fields.get(name)
+        with ThreadPoolExecutor(min(workers, len(chunks))) as pool:
+            results = list(pool.map(chunk_clocks, chunks))
+    else:
+        results = [chunk_clocks(chunk) for chunk in chunks]
+    written = [0] * len(batched)
+    used: list[Ints] = []
+    for (_, _, first_ticket), found in zip(chunks, results, strict=True):
+        for k, (bad_rows, count) in enumerate(found):
+            replay_rows[batched[k][0]].append(bad_rows)
+            written[k] += count
+            used.append(np.arange(count) + (k * tickets + first_ticket))
+    if sum(written) < size:
+        kept = np.concatenate(sorted(used, key=lambda part: int(part[0]) if len(part) else 0))
+        columns_out = {name: column[kept] for name, column in columns_out.items()}
+        paused = {name: column[kept] for name, column in paused.items()}
+    metrics: list[str] = []
+    for (metric, _), count in zip(batched, written, strict=True):
+        metrics.extend([metric] * count)
+    table = ClockTable(**columns_out, metric=metrics, paused=paused)
     replayed: list[Clock] = []
     if replay_objectives:
-        for family_rows, family in _families(replay_rows, replay_objectives, objectives):
-            events = columns.events_of(order[family_rows])
+        parts = [
+            np.concatenate(replay_rows[m]) if replay_rows[m] else np.zeros(0, np.int64)
+            for m, _ in families
+        ]
+        for family_rows, family in _families(parts, replay_objectives, objectives):
+            rows = family_rows if order is None else order[family_rows]
+            events = columns.events_of(rows)
             by_ticket: dict[str, list[TicketEvent]] = {}
             for event in events:
                 by_ticket.setdefault(event.ticket, []).append(event)
             for history in by_ticket.values():
                 replayed.extend(ticket_clocks(history, family, calendars, as_of))
-    return BatchResult(table, replayed, columns.tickets, objectives)
+    return BatchResult(table, replayed, columns.tickets, objectives, columns, order)
 
 
-def _member(codes: I64, wanted: Sequence[int]) -> Flags:
+def _objectives_and_business(
+    log: _Log, family: Sequence[Objective], created: int
+) -> tuple[_Log, Ints, I64, Ints]:
+    """The tickets the batch covers for a family (created first, in some objective's scope at
+    every event) as a log, each event's objective and the business time of its span in that
+    objective's calendar; and the rows of the other tickets."""
+    objective_of = log.first_match([o.scope for o in family], empty_matches=True)
+    bad = objective_of < 0
+    bad[log.starts] |= log.kind[log.starts] != created
+    view, bad_rows = log, log.positions[:0]
+    if bool(bad.any()):
+        bad_row = np.repeat(np.logical_or.reduceat(bad, log.starts), log.lengths)
+        bad_rows = np.flatnonzero(bad_row)
+        covered = np.flatnonzero(~bad_row)
+        view = log.subset(covered)
+        objective_of = objective_of[covered]
+    names = [o.calendar for o in family]
+    distinct = sorted(set(names))
+    business = view.business(distinct[-1])
+    if len(distinct) > 1:
+        calendar_of = np.array([distinct.index(c) for c in names], dtype=np.int8)[objective_of]
+        for index in range(len(distinct) - 2, -1, -1):
+            business = np.where(calendar_of == index, view.business(distinct[index]), business)
+    return view, objective_of, business, bad_rows
+
+
+PAUSE_REASONS = ("customer", "third_party", "provider", "other")
+_CHUNK = 1 << 20  # events
+_TABLE_COLUMNS = (
+    "ticket",
+    "objective",
+    "state",
+    "target",
+    "used",
+    "started",
+    "stopped",
+    "breached",
+    "deadline",
+    "wall",
+    "event",
+)
+
+
+def _ranges(begins: Ints, lengths: Ints) -> Ints:
+    """The rows of the given runs (their first rows and lengths), run after run."""
+    offsets: Ints = begins - (np.cumsum(lengths) - lengths)
+    rows: Ints = np.arange(int(lengths.sum())) + np.repeat(offsets, lengths)
+    return rows
+
+
+def _clocks(
+    log: _Log,
+    family: Sequence[Objective],
+    metric: str,
+    objective_of: Ints,
+    business: I64,
+    calendars: Mapping[str, BusinessCalendar],
+    moments: I64,
+    out: Mapping[str, I64],
+) -> None:
+    """The clocks of one metric on a log whose every ticket the batch covers, one row a ticket,
+    written into ``out`` (the table's columns, and "paused:" and a reason, zero on entry).
+    ``business`` is each event's span in the calendar of its objective; ``moments`` the instant
+    each ticket is evaluated at."""
+    rules = family[0].clock or ClockRules.model_validate({})
+    n, first, starts, lasts, at = log.n, log.first, log.starts, log.lasts, log.at
+    positions = log.positions
+    stops = frozenset(rules.stop_on) or DEFAULT_STOPS[metric]
+    stop = log.matches(rules.stop)
+    by_kind = np.zeros(len(KIND_ORDER), dtype=bool)
+    by_kind[[KIND_ORDER[name] for name in stops if name != "agent_reply"]] = True
+    if by_kind.any():
+        stop |= by_kind[log.kind]
+    if "agent_reply" in stops:
+        stop |= log.agent_reply()
+    # stopped: a sticky flag, set by a stop and cleared by a reopen (never, for first response)
+    if metric != "first_response" and rules.stop:
+        # an event that does not stop the clock leaves the stop statuses, which reopens it:
+        # every event sets or clears the flag
+        stopped = stop
+    else:
+        marked = stop | first
+        if metric != "first_response":
+            marked |= log.kind == KIND_ORDER["reopened"]
+        stopped = stop[np.maximum.accumulate(positions * marked)]
+    open_ = ~stopped
+    if rules.pause:
+        reason = log.first_match([rule.when for rule in rules.pause], empty_matches=False)
+        paused_row = reason >= 0
+        pausing = open_ & paused_row
+        running = open_ & ~paused_row
+    else:  # a clock that never pauses
+        reason = paused_row = pausing = np.zeros(0, dtype=bool)
+        running = open_
+    names = [o.calendar for o in family]
+    run_business = business * running
+    used = np.add.reduceat(run_business, starts)
+    tickets = len(starts)
+    regime = _regimes(log, objective_of, open_)
+    regime_starts, regime_ticket, regime_objective = regime
+    regimes = len(regime_starts)
+    regime_ends = np.append(regime_starts[1:], n)
+    opened = at[starts]
+    regime_target = _targets(family, calendars, regime_objective, opened[regime_ticket])
+    if regimes == tickets:
+        used_at_start = np.zeros(regimes, dtype=np.int64)
+        lowest_target = regime_target
+        first_regime = np.arange(tickets)
+    else:  # business time used in the ticket before each regime
+        regime_used = np.add.reduceat(run_business, regime_starts)
+        total = np.cumsum(regime_used)
+        first_regime = np.flatnonzero(np.diff(regime_ticket, prepend=-1))
+        before_ticket = (total - regime_used)[first_regime]
+        used_at_start = total - regime_used - before_ticket[regime_ticket]
+        lowest_target = np.minimum.reduceat(regime_target, first_regime)
+    counts = np.diff(np.append(first_regime, regimes))
+    # the breach of each regime: the first event whose running span takes the business time
+    # used in the ticket past the regime's target (a regime already over it at its start is
+    # judged below, not here); only a ticket that used more than its lowest target has one
+    cross_at = np.full(regimes, _NAT, dtype=np.int64)
+    candidates = np.flatnonzero(used > lowest_target)
+    if len(candidates):
+        lengths = log.lengths[candidates]
+        rows = _ranges(starts[candidates], lengths)
+        spans = run_business[rows]
+        running_total = np.cumsum(spans)
+        begins = np.cumsum(lengths) - lengths
+        used_after = running_total - np.repeat(running_total[begins] - spans[begins], lengths)
+        if regimes == tickets:
+            regime_of = np.repeat(candidates, lengths)
+        else:
+            regime_of = np.searchsorted(regime_starts, rows, side="right") - 1
+        over = np.flatnonzero(used_after > regime_target[regime_of])
+        if len(over):
+            over_rows = rows[over]
+            # the regimes of the candidate tickets
+            if regimes == tickets:
+                judged = candidates
+            else:
+                judged = _ranges(first_regime[candidates], counts[candidates])
+            found = np.searchsorted(over_rows, regime_starts[judged])
+            pick = np.minimum(found, len(over) - 1)
+            k = over_rows[pick]
+            crossing = (found < len(over)) & (k < regime_ends[judged])
+            crossing &= used_at_start[judged] <= regime_target[judged]
+            for calendar_name in set(names):
+                here = crossing & _member(
+                    regime_objective[judged],
+                    [i for i, c in enumerate(names) if c == calendar_name],
+                )
+                if here.any():
+                    k_here = k[here]
+                    used_before = used_after[over[pick[here]]] - run_business[k_here]
+                    regimes_here = judged[here]
+                    left = regime_target[regimes_here] - used_before
+                    cross_at[regimes_here] = (
+                        calendars[calendar_name]
+                        .add_many(at[k_here].view("datetime64[ns]"), left.view("timedelta64[ns]"))
+                        .view(np.int64)
+                    )
+    if regimes == tickets:
+        breached = cross_at
+        final_regime = np.arange(tickets)
+    else:
+        # regime by regime: a change of target re-judges the breach (over the new target:
+        # breached at the change, or earlier if already; under it: not breached yet)
+        regime_rank = np.arange(regimes) - first_regime[regime_ticket]
+        breached = cross_at[regime_rank == 0]
+        for rank in range(1, int(regime_rank.max(initial=0)) + 1):
+            these = np.flatnonzero(regime_rank == rank)
+            owners = regime_ticket[these]
+            over_now = used_at_start[these] > regime_target[these]
+            kept = np.where(breached[owners] != _NAT, breached[owners], at[regime_starts[these]])
+            breached[owners] = np.where(over_now, kept, cross_at[these])
+        final_regime = np.append(np.flatnonzero(np.diff(regime_ticket)), regimes - 1)
+    has_cross = breached != _NAT
+    target = regime_target[final_regime]
+    obj = regime_objective[final_regime]
+    final_stopped = stopped[lasts]
+    stopped_at = np.full(tickets, _NAT, dtype=np.int64)
+    run_row = lasts
+    if bool(final_stopped.any()):
+        # the stop in force began after the ticket's last event with the clock not stopped
+        after_open = np.maximum.reduceat((positions + 1) * open_, starts)
+        run_row = np.minimum(np.maximum(after_open, starts), lasts)
+        stopped_at = np.where(final_stopped, at[run_row], _NAT)
+    final_paused = paused_row[lasts] if rules.pause else np.zeros(len(lasts), dtype=bool)
+    over_target = used > target
+    state = np.where(
+        final_stopped,
+        np.where(over_target, STATES.index("breached"), STATES.index("met")),
+        np.where(
+            over_target,
+            STATES.index("breached"),
+            np.where(final_paused, STATES.index("paused"), STATES.index("running")),
+        ),
+    )
+    open_running = ~final_stopped & ~final_paused
+    deadline = np.where(open_running & has_cross, breached, _NAT)
+    for calendar_name in set(names):
+        here = (
+            open_running
+            & ~has_cross
+            & _member(obj, [i for i, c in enumerate(names) if c == calendar_name])
+        )
+        if here.any():
+            deadline[here] = (
+                calendars[calendar_name]
+                .add_many(
+                    moments[here].view("datetime64[ns]"),
+                    (target[here] - used[here]).view("timedelta64[ns]"),
+                )
+                .view(np.int64)
+            )
+    wall = np.where(final_stopped, stopped_at, moments) - opened
+    # the fields a clock carries: as of the event that stopped it, or of the last one
+    fields_row = np.where(final_stopped, run_row, lasts)
+    out["event"][:] = log.column_rows(fields_row)
+    out["ticket"][:] = log.ticket[starts]
+    out["objective"][:] = obj
+    out["state"][:] = state
+    out["target"][:] = target
+    out["used"][:] = used
+    out["started"][:] = opened
+    out["stopped"][:] = stopped_at
+    out["breached"][:] = breached
+    out["deadline"][:] = deadline
+    out["wall"][:] = wall
+    used_reasons = {PAUSE_REASONS.index(rule.reason) for rule in rules.pause}
+    paused_rows = np.flatnonzero(pausing) if used_reasons else log.positions[:0]
+    if len(paused_rows):  # business time paused, by reason, summed per ticket
+        paused_business = business[paused_rows]
+        paused_ticket = log.group()[paused_rows]
+        paused_reason = reason[paused_rows]
+        for index in used_reasons:
+            these = np.flatnonzero(paused_reason == index)
+            if not len(these):
+                continue
+            owners = paused_ticket[these]
+            runs = np.flatnonzero(np.diff(owners, prepend=-1))
+            out[f"paused:{PAUSE_REASONS[index]}"][owners[runs]] = np.add.reduceat(
+                paused_business[these], runs
+            )
+
+
+def _regimes(log: _Log, objective_of: Ints, open_: Flags) -> tuple[Ints, Ints, Ints]:
+    """Stretches of each ticket under one objective (a priority change starts one): their first
+    rows, tickets and objectives. The objective in force follows the ticket while the clock
+    runs or is paused, and stays as it was while the clock is stopped (a change then counts
+    from the reopen)."""
+    first, starts = log.first, log.starts
+    changes = objective_of[1:] != objective_of[:-1]
+    changes &= ~first[1:]
+    change_rows = np.flatnonzero(changes) + 1
+    if not len(change_rows):
+        return starts, np.arange(len(starts)), objective_of[starts]
+    # only the tickets whose objective changes at some event
+    changed = log.group()[change_rows]
+    changed = changed[np.diff(changed, prepend=-1) != 0]
+    rows = _ranges(starts[changed], log.lengths[changed])
+    sub_first = first[rows]
+    active = open_[rows] | sub_first
+    in_force = objective_of[rows][
+        np.maximum.accumulate(np.arange(len(rows), dtype=log.positions.dtype) * active)
+    ]
+    begins = np.ones(len(rows), dtype=bool)
+    begins[1:] = (in_force[1:] != in_force[:-1]) | sub_first[1:]
+    sub_begins = np.flatnonzero(begins)
+    regime_start = first.copy()
+    regime_start[rows[sub_begins]] = True
+    regime_starts = np.flatnonzero(regime_start)
+    counts = np.ones(len(starts), dtype=np.int64)
+    counts[changed] = np.add.reduceat(begins, np.flatnonzero(sub_first))
+    regime_ticket = np.repeat(np.arange(len(starts)), counts)
+    regime_objective = objective_of[regime_starts]
+    regime_objective[np.searchsorted(regime_starts, rows[sub_begins])] = in_force[sub_begins]
+    return regime_starts, regime_ticket, regime_objective
+
+
+def _member(codes: Ints, wanted: Sequence[int]) -> Flags:
     """``np.isin`` for small non-negative codes (-1 allowed), by table lookup."""
     size = max([*wanted, int(codes.max(initial=0))]) + 2
     table = np.zeros(size, dtype=bool)
@@ -495,7 +910,7 @@ def _member(codes: I64, wanted: Sequence[int]) -> Flags:
 def _targets(
     family: Sequence[Objective],
     calendars: Mapping[str, BusinessCalendar],
-    objective: I64,
+    objective: Ints,
     opened: I64,
 ) -> I64:
     """Each clock's target in nanoseconds of business time: the objective's limit, or for
@@ -519,10 +934,10 @@ def _targets(
 
 
 def _families(
-    rows: list[I64], families: list[Objective], objectives: Sequence[Objective]
-) -> list[tuple[I64, list[Objective]]]:
+    rows: list[Ints], families: list[Objective], objectives: Sequence[Objective]
+) -> list[tuple[Ints, list[Objective]]]:
     """Rows to replay, grouped with the objective family (one metric) they are replayed for."""
-    grouped: list[tuple[I64, list[Objective]]] = []
+    grouped: list[tuple[Ints, list[Objective]]] = []
     metrics = []
     for objective in families:
         if objective.metric not in metrics:

@@ -20,17 +20,17 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from accord.core.clocks import KIND_ORDER, TicketEvent
-from accord.core.clocks_batch import EventColumns
+from accord.core.clocks_batch import EventColumns, moves
 from accord.core.errors import AccordError
 
 _KINDS = ("created", "updated", "comment", "resolved", "reopened", "closed")
@@ -283,26 +283,65 @@ def write_events(path: str | Path, events: list[TicketEvent]) -> None:
 
 def read_event_columns(path: str | Path) -> EventColumns:
     """An event log in Parquet (Accord's columns: id, ticket, at, kind, fields struct, author,
-    public) as columns for the batch evaluation, without a Python object per event."""
+    public) as columns for the batch evaluation, without a Python object per event.
+
+    Text columns are read as dictionaries (codes, not strings). Tickets come in runs in most
+    logs: a ticket's code is then its run's number (only the runs' first ids are hashed, to
+    check that no ticket has two runs). Ids matter only to order two events of a ticket at one
+    instant with one kind, or to count one event given twice: they are read and ranked only
+    when the log has such rows."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        schema = pq.read_schema(path)
     except Exception as error:  # pyarrow raises several types for unreadable files
         raise TicketLogError(f"{path}: not a readable Parquet file: {error}") from None
-    missing = {"id", "ticket", "at", "kind"} - set(table.column_names)
+    missing = {"id", "ticket", "at", "kind"} - set(schema.names)
     if missing:
         raise TicketLogError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
 
-    def encoded(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
-        dictionary = pc.dictionary_encode(column.cast(pa.string())).combine_chunks()
-        codes = dictionary.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return codes, dictionary.dictionary.to_pylist()
+    def textual(kind: pa.DataType) -> bool:
+        return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
-    ticket, tickets = encoded(table["ticket"])
+    wanted = [
+        c for c in ("ticket", "at", "kind", "fields", "author", "public") if c in schema.names
+    ]
+    as_dictionary: list[str] = [
+        c for c in ("kind", "author") if c in wanted and textual(schema.field(c).type)
+    ]
+    struct_type = schema.field("fields").type if "fields" in wanted else None
+    if struct_type is not None and pa.types.is_struct(struct_type):
+        as_dictionary += [
+            f"fields.{struct_type.field(i).name}"
+            for i in range(struct_type.num_fields)
+            if textual(struct_type.field(i).type)
+        ]
+    try:
+        table = pq.read_table(path, columns=wanted, read_dictionary=as_dictionary)
+    except Exception as error:
+        raise TicketLogError(f"{path}: not a readable Parquet file: {error}") from None
+
+    def encoded(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+        if not pa.types.is_dictionary(column.type):
+            column = pc.dictionary_encode(column.cast(pa.string()))
+        if column.num_chunks != 1:
+            column = column.unify_dictionaries()
+        array = column.combine_chunks()
+        indices = array.indices
+        codes = indices.to_numpy(zero_copy_only=False) if not indices.null_count else None
+        if codes is None:  # no value: -1 (read from the validity bits, faster than fill_null)
+            start, n = indices.offset, len(indices)
+            values = np.frombuffer(indices.buffers()[1], dtype=indices.type.to_pandas_dtype())
+            values = values.astype(np.int64) if values.dtype.kind == "u" else values
+            bits = np.frombuffer(indices.buffers()[0], dtype=np.uint8)
+            valid = np.unpackbits(bits, count=start + n, bitorder="little")[start:].view(bool)
+            codes = np.where(valid, values[start : start + n], -1)
+        return codes, [str(v) for v in array.dictionary.to_pylist()]
+
+    ticket, tickets = _ticket_codes(table["ticket"])
     kind_codes, kinds = encoded(table["kind"])
     unknown = [k for k in kinds if k not in KIND_ORDER]
     if unknown:
@@ -310,21 +349,45 @@ def read_event_columns(path: str | Path) -> EventColumns:
             f"{path}: column 'kind': unknown event kind {unknown[0]!r}; expected "
             + ", ".join(_KINDS)
         )
-    kind = np.array([KIND_ORDER[k] for k in kinds], dtype=np.int64)[kind_codes]
-    at_type = table.schema.field("at").type
+    kind = np.array([KIND_ORDER[k] for k in kinds] + [-1], dtype=np.int32)[kind_codes]
+    if (kind < 0).any():
+        raise TicketLogError(f"{path}: column 'kind': missing value")
+    at_type = schema.field("at").type
     if not pa.types.is_timestamp(at_type) or at_type.tz is None:
         raise TicketLogError(
             f"{path}: column 'at': expected timestamps with a time zone, got {at_type}"
         )
-    at = (
-        table["at"]
-        .cast(pa.timestamp("ns", tz="UTC"))
-        .combine_chunks()
-        .to_numpy(zero_copy_only=False)
-        .astype("datetime64[ns]")
-        .view(np.int64)
-    )
-    rank = pc.rank(table["id"].cast(pa.string()), sort_keys="ascending").to_numpy().astype(np.int64)
+    at_column = table["at"]
+    if at_type.unit == "us" and not at_column.null_count:  # the usual unit: no cast
+        at = np.empty(len(kind), dtype=np.int64)
+        done = 0
+        for chunk in at_column.chunks:  # chunk by chunk: no copy of the column
+            if not len(chunk):
+                continue
+            micros = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+            micros = micros[chunk.offset : chunk.offset + len(chunk)]
+            np.multiply(micros, 1000, out=at[done : done + len(chunk)])
+            done += len(chunk)
+    else:
+        at_ns = at_column.combine_chunks().cast(pa.timestamp("ns", tz="UTC"))
+        at = at_ns.to_numpy(zero_copy_only=False).astype("datetime64[ns]").view(np.int64)
+    rows, sources, tied = moves(ticket, at, kind)
+    if tied:  # ids decide the order of some rows, or tell one event given twice
+        ids = pq.read_table(path, columns=["id"])["id"].cast(pa.string())
+        rank = pc.rank(ids, sort_keys="ascending", tiebreaker="dense").to_numpy()
+        rank = rank.astype(np.int64)
+        rows, sources, tied = moves(ticket, at, kind, rank)
+    else:  # no ties: any rank gives the same order
+        rank = np.arange(len(at), dtype=np.int32 if len(at) < 2**31 - 1 else np.int64)
+
+    # the rows in evaluation order, here once: most logs have only a few rows to move
+    def in_order(values: np.ndarray) -> np.ndarray:
+        if rows is None:
+            return values
+        values = values if values.flags.writeable else values.copy()
+        values[rows] = values[sources]
+        return values
+
     comment = kind == KIND_ORDER["comment"]
     agent = np.zeros(len(kind), dtype=bool)
     customer = np.zeros(len(kind), dtype=bool)
@@ -339,19 +402,102 @@ def read_event_columns(path: str | Path) -> EventColumns:
         if "public" in table.column_names
         else np.ones(len(kind), dtype=bool)
     )
-    fields: dict[str, tuple[np.ndarray, list[str]]] = {}
-    if "fields" in table.column_names:
-        struct = table["fields"].combine_chunks()
-        for index in range(struct.type.num_fields):
-            name = struct.type.field(index).name
-            fields[name] = encoded(pa.chunked_array([pc.struct_field(struct, [index])]))
+    fields: Mapping[str, tuple[np.ndarray, list[str]]] = {}
+    if struct_type is not None and pa.types.is_struct(struct_type):
+
+        def encoded_in_order(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+            codes, vocabulary = encoded(column)
+            return in_order(codes), vocabulary
+
+        fields = _Fields(table["fields"], struct_type, encoded_in_order)
     return EventColumns(
-        tickets=[str(t) for t in tickets],
-        ticket=ticket,
-        at=at,
-        kind=kind,
-        rank=rank,
-        agent_reply=comment & agent & public,
-        customer_message=comment & customer,
+        tickets=tickets,
+        ticket=in_order(ticket),
+        at=in_order(at),
+        kind=in_order(kind),
+        rank=in_order(rank),
+        agent_reply=in_order(comment & agent & public),
+        customer_message=in_order(comment & customer),
         fields=fields,
+        arranged=(None, tied),
     )
+
+
+class _Fields(Mapping[str, tuple[Any, list[str]]]):
+    """The ``fields`` struct column as codes by field name, each field encoded when first asked
+    for (an evaluation reads only the fields its agreement names)."""
+
+    def __init__(self, struct: Any, struct_type: Any, encode: Any) -> None:
+        self.struct, self.encode = struct, encode
+        self.index = {struct_type.field(i).name: i for i in range(struct_type.num_fields)}
+        self.found: dict[str, tuple[Any, list[str]]] = {}
+
+    def __getitem__(self, name: str) -> tuple[Any, list[str]]:
+        if name not in self.found:
+            import pyarrow.compute as pc
+
+            self.found[name] = self.encode(pc.struct_field(self.struct, [self.index[name]]))
+        return self.found[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def _ticket_codes(column: Any) -> tuple[Any, Sequence[str]]:
+    """A code for each row's ticket, and the tickets by code. Codes ascend with a ticket's first
+    row; a log whose tickets come in runs is coded by run, hashing only the runs' first ids."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = column if pa.types.is_string(column.type) else column.cast(pa.string())
+    if values.null_count:
+        raise TicketLogError("column 'ticket': missing value")
+    n = len(values)
+    boundary = np.ones(n, dtype=bool)
+    if n > 1:
+        boundary[1:] = pc.not_equal(values[1:], values[:-1]).to_numpy()
+    heads = values.take(pa.array(np.flatnonzero(boundary))).combine_chunks()
+    if _ascending(heads) or len(pc.unique(heads)) == len(heads):  # each ticket one run
+        return np.cumsum(boundary, dtype=np.int32) - 1, _Texts(heads)
+    dictionary = pc.dictionary_encode(values.combine_chunks())
+    codes = dictionary.indices.to_numpy(zero_copy_only=False).copy()
+    return codes, _Texts(dictionary.dictionary)
+
+
+def _ascending(texts: Any) -> bool:
+    """Whether the texts ascend strictly by length, then by text (as "T9", "T10" and
+    "INC0012", "INC0013" do): distinct then, without hashing them."""
+    import pyarrow.compute as pc
+
+    if len(texts) < 2:
+        return True
+    lengths = pc.binary_length(texts).to_numpy(zero_copy_only=False)
+    longer = lengths[1:] > lengths[:-1]
+    if bool((lengths[1:] < lengths[:-1]).any()):
+        return False
+    after = pc.greater(texts[1:], texts[:-1]).to_numpy(zero_copy_only=False)
+    return bool((longer | after).all())
+
+
+class _Texts(Sequence[str]):
+    """A pyarrow string array as a sequence of ``str``, converted one item at a time (a log's
+    million ticket ids are not turned into Python strings unless asked for)."""
+
+    def __init__(self, values: Any) -> None:
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [str(v) for v in self.values[index].to_pylist()]
+        return str(self.values[int(index)].as_py())

@@ -335,6 +335,16 @@ def test_batch_propagates_nat_and_matches_scalar(office: BusinessCalendar) -> No
     assert deadlines[1] == _utc64(office.add(ny(2026, 12, 23, 15), 4 * H))[0]
 
 
+def test_elapsed_since_many_propagates_nat_and_is_signed(office: BusinessCalendar) -> None:
+    moments = _utc64(ny(2026, 3, 9, 10), ny(2026, 3, 10, 15), ny(2026, 3, 9))
+    moments[2] = np.datetime64("NaT")
+    found = office.elapsed_since_many(ny(2026, 3, 10, 9), moments)
+    assert found[0] == np.timedelta64(-7, "h")  # Mon 10:00 is 7 business hours before Tue 09:00
+    assert found[1] == np.timedelta64(6, "h")
+    assert np.isnat(found[2])
+    assert office.elapsed_since_many(ny(2026, 3, 10, 9), moments[:0]).shape == (0,)
+
+
 def test_batch_rejects_wrong_dtypes_and_shapes(office: BusinessCalendar) -> None:
     starts = _utc64(ny(2026, 3, 10, 15))
     with pytest.raises(CalendarError, match="datetime64 UTC instants"):

@@ -198,6 +198,20 @@ def test_batch_forms_give_exactly_the_scalar_results(
 
 
 @PROPERTY
+@given(calendars(), instants(), st.lists(instants(), min_size=1, max_size=30))
+def test_elapsed_since_many_gives_exactly_the_scalar_results(
+    cal: BusinessCalendar, origin: datetime, moments: list[datetime]
+) -> None:
+    found = cal.elapsed_since_many(origin, _utc64(moments))
+    assert found.tolist() == [
+        np.timedelta64(cal.elapsed(origin, m), "ns").tolist() for m in moments
+    ]
+    # the business time of consecutive spans is the difference of two results
+    spans = cal.elapsed_many(_utc64(moments[:-1]), _utc64(moments[1:]))
+    assert spans.tolist() == np.diff(found).tolist()
+
+
+@PROPERTY
 @given(calendars(), st.lists(instants(), min_size=1, max_size=30), st.integers(0, 12))
 def test_business_days_batch_gives_exactly_the_scalar_results(
     cal: BusinessCalendar, moments: list[datetime], days: int

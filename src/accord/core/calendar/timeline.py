@@ -163,14 +163,21 @@ class Segment:
     def find_before(self) -> SortedLookup:
         return SortedLookup(self.before_ns)
 
+    @cached_property
+    def _after_ns(self) -> tuple[I64, I64]:
+        # by ``right`` (one past the interval): business time before the interval's start,
+        # less that start; and the interval's end
+        base = self.before_ns - self.starts_ns
+        return np.append(base[-1:], base), np.append(self.ends_ns[-1:], self.ends_ns)
+
     def business_before_ns(self, instants: I64) -> I64:
         """``F(t)`` for each instant (nanoseconds, at or after the origin), from the origin."""
-        index = self.find_start.right(instants) - 1
-        return (
-            self.before_ns[index]
-            + np.minimum(instants, self.ends_ns[index])
-            - self.starts_ns[index]
-        )
+        right = self.find_start.right(instants)
+        base, ends = self._after_ns
+        found: I64 = ends[right]
+        np.minimum(found, instants, out=found)
+        found += base[right]
+        return found
 
 
 _NS_LIMIT_US = (2**63 - 1) // 1000 - 1
@@ -201,25 +208,29 @@ class SortedLookup:
         self._padded = np.append(keys, np.iinfo(np.int64).max)
 
     def _bucket(self, queries: I64) -> I64:
-        offsets = np.clip(queries, self.low, self.high) - self.low
-        return offsets >> self.shift
+        bucket: I64 = np.clip(queries, self.low, self.high)
+        bucket -= self.low
+        bucket >>= self.shift
+        return bucket
+
+    def _walk(self, table: I64, queries: I64, *, right: bool) -> I64:
+        # in place, on one scratch array: these run over millions of instants at once
+        scratch = self._bucket(queries)
+        found: I64 = table[scratch]
+        step = np.empty(queries.shape, dtype=bool)
+        compare = np.less_equal if right else np.less
+        for _ in range(self.steps):
+            np.take(self._padded, found, out=scratch, mode="clip")  # unbuffered; in range
+            compare(scratch, queries, out=step)
+            found += step
+        if self.low > int(queries.min(initial=self.low)):
+            found[queries < self.low] = 0
+        return found
 
     def right(self, queries: I64) -> I64:
         """``np.searchsorted(keys, queries, side="right")``."""
-        found = self._right[self._bucket(queries)]
-        padded = self._padded
-        for _ in range(self.steps):
-            found += padded[found] <= queries
-        if self.low > int(queries.min(initial=self.low)):
-            found[queries < self.low] = 0
-        return found
+        return self._walk(self._right, queries, right=True)
 
     def left(self, queries: I64) -> I64:
         """``np.searchsorted(keys, queries, side="left")``."""
-        found = self._left[self._bucket(queries)]
-        padded = self._padded
-        for _ in range(self.steps):
-            found += padded[found] < queries
-        if self.low > int(queries.min(initial=self.low)):
-            found[queries < self.low] = 0
-        return found
+        return self._walk(self._left, queries, right=False)
