@@ -634,6 +634,7 @@ def serve(
 
 
 def _serve_on(listener: object, settings: object) -> None:
+    import gc
     import socket
 
     import uvicorn
@@ -643,6 +644,12 @@ def _serve_on(listener: object, settings: object) -> None:
 
     assert isinstance(listener, socket.socket)
     assert isinstance(settings, Settings)
+    # a service keeps many long-lived objects (compiled statements, calendars, agreements):
+    # full collections over all of them stall answers for tens of milliseconds, so the
+    # objects of start-up are frozen out of collection and collections come less often
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
     config = uvicorn.Config(create_app(settings), access_log=False, log_level="info")
     uvicorn.Server(config).run(sockets=[listener])
 
