@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import socket
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -584,7 +585,6 @@ def serve(
     """
     import multiprocessing
     import signal
-    import socket
 
     from accord.settings import Settings
 
@@ -594,16 +594,8 @@ def serve(
         f"Accord {__version__} on http://{address[0]}:{address[1]} "
         f"(database {_redacted(settings.database_url)}); API docs at /docs"
     )
-    # The listening socket is made here with its protocol named, so that accepted connections
-    # get TCP_NODELAY: uvicorn's own --workers leaves it off (uvicorn issue 3149), and every
-    # keep-alive request then waits ~40 ms on a delayed ACK.
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(address)
-    listener.listen(2048)
-    listener.set_inheritable(True)
     if workers <= 1:
-        _serve_on(listener, settings)
+        _serve_on(_listener(address, shared=False), settings)
         return
     if settings.demo:  # load it once, before the processes race for an empty database
         from accord.service.demo import load_demo
@@ -617,9 +609,10 @@ def serve(
         if key is not None:
             console.print(f"demo organisation created; its admin key: {key}")
     context = multiprocessing.get_context("fork")
-    children = [
-        context.Process(target=_serve_on, args=(listener, settings)) for _ in range(workers)
-    ]
+    # each process listens on a socket of its own on the same port (SO_REUSEPORT): the kernel
+    # then spreads connections evenly; with one shared socket, one process took most of them
+    _listener(address, shared=True).close()  # fail here, once, if the port is taken
+    children = [context.Process(target=_serve_on, args=(address, settings)) for _ in range(workers)]
     for child in children:
         child.start()
 
@@ -633,16 +626,31 @@ def serve(
         child.join()
 
 
-def _serve_on(listener: object, settings: object) -> None:
+def _listener(address: tuple[str, int], *, shared: bool) -> socket.socket:
+    """A listening socket made with its protocol named, so that accepted connections get
+    TCP_NODELAY: uvicorn's own --workers leaves it off (uvicorn issue 3149), and every
+    keep-alive request then waits ~40 ms on a delayed ACK."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind(address)
+    listener.listen(2048)
+    return listener
+
+
+def _serve_on(where: object, settings: object) -> None:
     import gc
-    import socket
 
     import uvicorn
 
     from accord.api import create_app
     from accord.settings import Settings
 
-    assert isinstance(listener, socket.socket)
+    listener = where if isinstance(where, socket.socket) else None
+    if listener is None:
+        assert isinstance(where, tuple)
+        listener = _listener(where, shared=True)
     assert isinstance(settings, Settings)
     # a service keeps many long-lived objects (compiled statements, calendars, agreements):
     # full collections over all of them stall answers for tens of milliseconds, so the
