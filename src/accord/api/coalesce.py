@@ -21,6 +21,7 @@ from accord.service.tenants import Principal
 from accord.store.database import Database
 
 log = logging.getLogger("accord.api")
+LINGER = 0.001  # seconds a group waits for company when the last one had some
 
 
 @dataclass
@@ -47,13 +48,17 @@ class Coalescer:
         return await answer
 
     async def _drain(self) -> None:
+        busy = False
         while True:
             group = [await self.queue.get()]
+            if busy:  # under load, let the requests already on their way join this group
+                await asyncio.sleep(LINGER)
             size = len(group[0].events)
             while not self.queue.empty() and size < self.most:
                 waiting = self.queue.get_nowait()
                 group.append(waiting)
                 size += len(waiting.events)
+            busy = len(group) > 1
             try:
                 results = await run_in_threadpool(self._write, group)
             except Exception:  # one bad request must not fail the others: each alone
