@@ -83,6 +83,9 @@ def connect(url: str, *, upgrade: bool = True) -> Database:
         # every session ends its transaction itself (commit or rollback), so the pool need not
         # send one more ROLLBACK when a connection comes back
         options.update(pool_size=10, max_overflow=20, pool_recycle=1800, pool_reset_on_return=None)
+        # no statement may hang a request (or a server process, for reads made on its event
+        # loop) for long: a minute is far beyond any statement Accord makes
+        options["connect_args"] = {"options": "-c statement_timeout=60000"}
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
