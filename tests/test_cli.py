@@ -198,3 +198,37 @@ def test_clocks_batch_engine_prints_what_the_replay_prints(
     code, by_replay = run(*args)
     assert (code, used) == (0, [True])
     assert by_batch == by_replay
+
+
+def test_org_commands_create_an_organisation_and_keys_that_the_api_accepts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from accord.api import create_app
+    from accord.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'accord.db'}"
+    monkeypatch.setenv("ACCORD_DATABASE_URL", url)
+    created = runner.invoke(app, ["org", "create", "acme", "ACME Support"])
+    assert created.exit_code == 0, created.output
+    admin = created.output.strip().splitlines()[-1]
+    scoped = runner.invoke(app, ["org", "key", "acme", "--role", "read", "--customer", "acme-corp"])
+    assert scoped.exit_code == 0, scoped.output
+    reader = scoped.output.strip().splitlines()[-1]
+    again = runner.invoke(app, ["org", "create", "acme", "Again"])
+    assert again.exit_code != 0
+    assert "exists already" in again.output
+    unknown = runner.invoke(app, ["org", "key", "nope"])
+    assert unknown.exit_code != 0
+    assert "no organisation 'nope'" in unknown.output
+    with TestClient(create_app(Settings(database_url=url, demo=False, worker=False))) as client:
+        keys = client.get("/v1/keys", headers={"Authorization": f"Bearer {admin}"}).json()
+        assert [(k["role"], k["customer"]) for k in keys] == [
+            ("admin", None),
+            ("read", "acme-corp"),
+        ]
+        assert client.get("/v1/keys", headers={"X-API-Key": reader}).status_code == 403
+    idle = runner.invoke(app, ["worker", "--once"])
+    assert idle.exit_code == 0, idle.output
+    assert "refreshed 0 tickets" in idle.output
