@@ -35,10 +35,12 @@ from datetime import UTC, datetime, timedelta  # noqa: E402
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 import psycopg  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from accord.service import tenants  # noqa: E402
 from accord.settings import Settings  # noqa: E402
 from accord.store import connect  # noqa: E402
+from accord.store.schema import TicketRow  # noqa: E402
 from accord.worker import Worker  # noqa: E402
 
 ROOT = HERE.parent
@@ -336,10 +338,6 @@ def main() -> None:
             flush=True,
         )
         with database.session() as session:
-            from sqlalchemy import select
-
-            from accord.store.schema import TicketRow
-
             names = session.scalars(select(TicketRow.ticket).limit(1000)).all()
         tickets = [f"/v1/tickets/{name}" for name in names]
         # what autovacuum would have done by now after a million fresh rows: without it, the

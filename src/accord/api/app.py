@@ -3,6 +3,7 @@
 ``{"error": {"message": ..., "field": ...}}`` with a 4xx status, and nothing is written."""
 
 import logging
+import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -16,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import to_json
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from accord import __version__
 from accord.api.coalesce import Coalescer
@@ -634,8 +635,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         who.require("admin")
         if who.customer is not None:
             raise InvalidError("a customer's key cannot register webhooks")
-        import secrets
-
         secret = payload.secret or secrets.token_urlsafe(32)
 
         def work(session: Any) -> dict[str, Any]:
@@ -656,8 +655,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         who.require("admin")
 
         def work(session: Any) -> list[dict[str, Any]]:
-            from sqlalchemy import select
-
             hooks = session.scalars(
                 select(Webhook).where(Webhook.organisation_id == who.organisation_id)
             ).all()

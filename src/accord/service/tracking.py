@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from accord.core.agreement import Agreement
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent, calendars_of, ticket_clocks
-from accord.core.escalation import Due, escalation_moments
+from accord.core.escalation import Due, escalation_moments, review_reminders
 from accord.service import agreements as agreement_store
 from accord.service.errors import NotFoundError
 from accord.service.notify import REVIEW
@@ -362,8 +362,6 @@ def after_upload(session: Session, organisation_id: int, key: str, agreement: Ag
     """A new agreement version: its review reminders are scheduled and every ticket it may
     govern is marked for recomputation (its due items move; fired ones stay as they were).
     Returns the number of tickets marked."""
-    from accord.core.escalation import review_reminders
-
     moment = now()
     existing = {
         d.level: d
