@@ -70,7 +70,8 @@ def _tickets(moment: datetime, count: int) -> list[EventIn]:
         )
         step = opened
         for part in range(2, pick.randint(2, 6)):
-            step += timedelta(minutes=pick.randint(3, 240))
+            # the first answer mostly within a P1's quarter hour, later steps hours apart
+            step += timedelta(minutes=pick.randint(2, 25) if part == 2 else pick.randint(10, 240))
             if step >= moment:
                 break
             if part == 2:
