@@ -286,8 +286,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         def work(session: Any) -> dict[str, Any]:
             stored = agreements.upload(session, who, text, in_force_from)
             if stored.created:
-                resolved = agreements.resolved_version(session, who.organisation_id, stored.version)
-                tracking.after_upload(session, who.organisation_id, stored.agreement.key, resolved)
+                tracking.after_upload(
+                    session, who.organisation_id, stored.agreement.key, stored.resolved
+                )
             return {
                 "agreement": stored.agreement.key,
                 "number": stored.version.number,

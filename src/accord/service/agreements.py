@@ -34,6 +34,7 @@ class Uploaded:
     agreement: AgreementRow
     version: AgreementVersion
     created: bool
+    resolved: Agreement  # the version as validated, resolved with its parents
 
 
 def _latest_sources(session: Session, organisation_id: int) -> dict[str, tuple[int, str]]:
@@ -128,7 +129,7 @@ def upload(
             .limit(1)
         )
         if previous is not None and previous.source == text:
-            return Uploaded(row, previous, created=False)
+            return Uploaded(row, previous, False, agreement)
         row.title = agreement.overview.title
         row.customer = agreement.parties.customer.id if agreement.parties else row.customer
         row.review_next = review.isoformat() if review else None
@@ -147,7 +148,7 @@ def upload(
     )
     session.add(version)
     session.flush()
-    return Uploaded(row, version, created=True)
+    return Uploaded(row, version, True, agreement)
 
 
 def _change_json(change: ChangeEntry) -> dict[str, Any]:

@@ -32,8 +32,7 @@ def load_demo(session: Session, moment: datetime, tickets: int = 40) -> str | No
         path = folder / name
         if path.exists():
             stored = agreements.upload(session, principal, path.read_text(), source=str(path))
-            resolved = agreements.resolved_version(session, organisation.id, stored.version)
-            tracking.after_upload(session, organisation.id, stored.agreement.key, resolved)
+            tracking.after_upload(session, organisation.id, stored.agreement.key, stored.resolved)
     data = EXAMPLES / "data" / "cloudnote-2026-10"
     for kind, file in (("outage", "outages.jsonl"), ("maintenance", "maintenance.jsonl")):
         if (data / file).exists():
