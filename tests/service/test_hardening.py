@@ -144,3 +144,43 @@ def test_deleting_a_webhook_fails_what_waited_for_it(
         (delivery,) = session.scalars(select(Delivery).where(Delivery.channel == "webhook")).all()
     assert (delivery.status, delivery.last_error) == ("failed", "webhook removed")
     assert len(receiver.received) == 1  # the first, failed try; nothing went to globex
+
+
+def test_a_nul_character_anywhere_is_refused_by_name_and_writes_nothing(
+    client: TestClient, acme: Tenant
+) -> None:
+    """PostgreSQL cannot keep or compare text with a NUL; schemathesis found the key name."""
+    upload(client, acme)
+    queries = {
+        "/v1/agreements/desk%00": "key",
+        "/v1/tickets/T%00": "ticket",
+        "/v1/agreements/desk/reports/2026-10%00": "period",
+        "/v1/agreements/desk/reports/2026-10?tier=a%00": "tier",
+        "/v1/agreements/desk/attainment?timezone=UTC%00": "timezone",
+        "/v1/clocks/breached?agreement=%00": "agreement",
+        "/v1/clocks/at-risk?objective=x%00": "objective",
+    }
+    for path, field in queries.items():
+        response = client.get(path, headers=acme.headers)
+        assert response.status_code == 422, path
+        assert response.json()["error"]["field"].endswith(field), path
+    keys_before = client.get("/v1/keys", headers=acme.headers).json()
+    for payload, field in (
+        ({"role": "read", "name": "\x00"}, "name"),
+        ({"role": "read", "customer": "a\x00"}, "customer"),
+    ):
+        response = client.post("/v1/keys", json=payload, headers=acme.headers)
+        assert response.status_code == 422
+        assert response.json()["error"]["field"] == field
+    assert client.get("/v1/keys", headers=acme.headers).json() == keys_before
+    webhook = {"url": "http://127.0.0.1:9/hook", "secret": "s" * 16 + "\x00"}
+    response = client.post("/v1/webhooks", json=webhook, headers=acme.headers)
+    assert (response.status_code, response.json()["error"]["field"]) == (422, "secret")
+    assert client.get("/v1/webhooks", headers=acme.headers).json() == []
+    titled = DESK_V2.replace("Support desk", '"Support\\0desk"')
+    assert titled != DESK_V2
+    response = upload(client, acme, titled)
+    assert response.status_code == 422
+    assert "NUL character" in response.json()["error"]["message"]
+    versions = client.get("/v1/agreements/desk", headers=acme.headers).json()["versions"]
+    assert len(versions) == 1

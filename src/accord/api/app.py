@@ -28,6 +28,7 @@ from accord.render.report import report_csv, report_json
 from accord.service import agreements, demo, reports, tenants, tracking
 from accord.service.errors import InvalidError, NotFoundError, ServiceError
 from accord.service.ingest import (
+    NO_NUL,
     EventIn,
     Ingested,
     RecordIn,
@@ -66,6 +67,12 @@ JSON = "application/json"
 COALESCE_UP_TO = 100  # requests with at most this many events share transactions
 MAX_BODY = 64 * 1024 * 1024
 MAX_ID = 2**53  # beyond any id or offset the store holds; larger ones are 422, not overflow
+# Text in paths and queries: bounded, and never a NUL (PostgreSQL cannot compare with one)
+AgreementKey = Annotated[str, Path(max_length=64, pattern=NO_NUL)]
+TicketId = Annotated[str, Path(max_length=200, pattern=NO_NUL)]
+PeriodText = Annotated[str, Path(max_length=32, pattern=NO_NUL)]
+Filter = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
+ZoneName = Annotated[str, Query(max_length=64, pattern=NO_NUL)]
 
 
 class IngestResult(BaseModel):
@@ -77,14 +84,14 @@ class IngestResult(BaseModel):
 class KeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Literal["admin", "ingest", "read"]
-    customer: str | None = Field(None, min_length=1, max_length=64)
-    name: str = Field("", max_length=200)
+    customer: str | None = Field(None, min_length=1, max_length=64, pattern=NO_NUL)
+    name: str = Field("", max_length=200, pattern=NO_NUL)
 
 
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: AnyHttpUrl
-    secret: str | None = Field(None, min_length=16, max_length=200)
+    secret: str | None = Field(None, min_length=16, max_length=200, pattern=NO_NUL)
 
 
 def _error(status: int, message: str, field: str | None = None, **extra: Any) -> JSONResponse:
@@ -319,7 +326,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return run(work)  # type: ignore[no-any-return]
 
     @app.get("/v1/agreements/{key}", tags=["agreements"])
-    def get_agreement(key: str, who: Auth) -> dict[str, Any]:
+    def get_agreement(key: AgreementKey, who: Auth) -> dict[str, Any]:
         """One agreement and its versions with what each changed."""
 
         def work(session: Any) -> dict[str, Any]:
@@ -350,7 +357,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         response_class=PlainTextResponse,
     )
     def get_version(
-        key: str, number: Annotated[int, Path(ge=1, le=MAX_ID)], who: Auth
+        key: AgreementKey, number: Annotated[int, Path(ge=1, le=MAX_ID)], who: Auth
     ) -> PlainTextResponse:
         """A version's YAML, exactly as uploaded."""
 
@@ -362,7 +369,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @app.get("/v1/agreements/{key}/diff", tags=["agreements"])
     def diff(
-        key: str,
+        key: AgreementKey,
         who: Auth,
         old: Annotated[int, Query(alias="from", ge=1, le=MAX_ID)],
         new: Annotated[int, Query(alias="to", ge=1, le=MAX_ID)],
@@ -459,7 +466,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @app.get("/v1/tickets/{ticket}", tags=["live"])
     async def ticket_status(
-        ticket: str,
+        ticket: TicketId,
         who: Auth,
         as_of: Annotated[datetime | None, Query(description="Evaluate as of this instant.")] = None,
     ) -> Response:
@@ -520,8 +527,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     def at_risk(
         who: Auth,
         within: Annotated[str, Query(description="Deadline within, e.g. 30m, 4h.")] = "1h",
-        agreement: str | None = None,
-        objective: str | None = None,
+        agreement: Filter = None,
+        objective: Filter = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     ) -> list[dict[str, Any]]:
@@ -531,8 +538,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @app.get("/v1/clocks/breached", tags=["live"])
     def breached(
         who: Auth,
-        agreement: str | None = None,
-        objective: str | None = None,
+        agreement: Filter = None,
+        objective: Filter = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     ) -> list[dict[str, Any]]:
@@ -543,12 +550,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @app.get("/v1/agreements/{key}/reports/{period}", tags=["reports"])
     def get_report(
-        key: str,
-        period: str,
+        key: AgreementKey,
+        period: PeriodText,
         who: Auth,
         format: Literal["json", "csv"] = "json",
-        tier: str | None = None,
-        timezone: str = "UTC",
+        tier: Filter = None,
+        timezone: ZoneName = "UTC",
         to_date: Annotated[bool, Query(description="From the period's start until now.")] = False,
     ) -> Response:
         """The compliance report of an agreement over a period (2026-10, 2026-Q4, 2026):
@@ -560,11 +567,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @app.get("/v1/agreements/{key}/attainment", tags=["reports"])
     def attainment(
-        key: str,
+        key: AgreementKey,
         who: Auth,
-        period: str | None = None,
-        objective: str | None = None,
-        timezone: str = "UTC",
+        period: Filter = None,
+        objective: Filter = None,
+        timezone: ZoneName = "UTC",
     ) -> dict[str, Any]:
         """Each objective's attainment so far in a period (default: this month)."""
         moment = now()

@@ -28,6 +28,23 @@ def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
+def _refuse_nul(node: yaml.Node | None) -> None:
+    """A NUL character, which YAML lets one write as "\\0", is text no store can keep."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.ScalarNode):
+            if "\x00" in current.value:
+                raise yaml.MarkedYAMLError(
+                    problem="a NUL character (\\0) is not allowed in text",
+                    problem_mark=current.start_mark,
+                )
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend(part for pair in current.value for part in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+
+
 class YamlDocument:
     """A parsed YAML file and the node tree that remembers where each value was written."""
 
@@ -35,6 +52,7 @@ class YamlDocument:
         self.source = source
         try:
             self.node = yaml.compose(text, Loader=_Loader)
+            _refuse_nul(self.node)
             self.data: Any = yaml.load(text, Loader=_Loader)
         except yaml.YAMLError as error:
             raise YamlSyntaxError(error, source) from None

@@ -35,10 +35,10 @@ from accord.service.errors import InvalidError, NotFoundError
 from accord.service.tenants import Principal, now
 from accord.store.schema import EventRow, RecordRow, TicketRow
 
-# no NUL characters: PostgreSQL cannot store them in text
-Key = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*$")]
-Value = Annotated[str, StringConstraints(max_length=4000, pattern=r"^[^\x00]*$")]
-Id = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL cannot store a NUL character in text
+Key = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
+Value = Annotated[str, StringConstraints(max_length=4000, pattern=NO_NUL)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL)]
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
