@@ -95,7 +95,7 @@ def evaluate(path: Path, window: BusinessCalendar) -> tuple[int, float]:
         window,
         *YEAR,
     )
-    percents = [result.percent(i) for i in range(len(services))]
+    percents = result.percents()
     return len(percents), float(min(percents))
 
 

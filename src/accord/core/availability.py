@@ -24,12 +24,13 @@ import numpy as np
 import numpy.typing as npt
 
 from accord.core.agreement.model import Exclusions, Maintenance
-from accord.core.calendar import BusinessCalendar, to_nanos
+from accord.core.calendar import BusinessCalendar
 
 Cause = Literal["provider", "customer", "third_party", "force_majeure"]
 _ZERO = timedelta(0)
 _HUNDRED = Decimal(100)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -282,11 +283,20 @@ class AvailabilityTable:
 
     def percent(self, index: int) -> Decimal:
         """Availability of one service in percent, exact."""
-        window = Decimal(int(self.window[index]))
-        if window <= 0:
-            return _HUNDRED
-        down = Decimal(int(self.downtime_milli[index])) / 1000
-        return (window - down) / window * _HUNDRED
+        return _percent(int(self.window[index]) * 1000, int(self.downtime_milli[index]))
+
+    def percents(self) -> list[Decimal]:
+        """``percent`` of every service, in order."""
+        windows = (self.window * 1000).tolist()
+        return list(map(_percent, windows, self.downtime_milli.tolist()))
+
+
+def _percent(window_milli: int, down_milli: int) -> Decimal:
+    """``(window - down) / window * 100``: one division, so one rounding, which is the same
+    as ``Availability.percent`` makes (a power of ten moves no significant digit)."""
+    if window_milli <= 0:
+        return _HUNDRED
+    return Decimal((window_milli - down_milli) * 100) / Decimal(window_milli)
 
 
 def availability_many(
@@ -308,19 +318,30 @@ def availability_many(
     ``availability`` for those inputs (tests compare them). Instants count to the microsecond,
     as ``datetime`` holds them (the nanoseconds below are dropped).
 
-    A sweep over every interval's two edges, sorted by service then time: each edge is +1 or -1
-    on one channel (a weight level, or maintenance); running sums give what covers each
-    elementary segment between two edges, the heaviest weight wins, maintenance removes the
-    segment from the window, and one ``elapsed_many`` gives the business time of every segment
-    that counts. No loop runs per service or per interval.
+    Every edge is first placed on the window's business clock (the business time from the
+    period's start to it, one calendar lookup per edge). That clock never runs backwards, so
+    unions, overlaps and the heaviest weight are the same on it as in real time, and their
+    lengths on it are business time; intervals that fall wholly in closed time (most, for an
+    office-hours window) vanish before anything is sorted. Then a sweep over the remaining
+    edges, sorted by service then business time: each edge is +1 or -1 on one channel (a
+    weight level, or maintenance); running sums give what covers each elementary segment, the
+    heaviest weight wins and maintenance removes the segment from the window. No loop runs per
+    service or per interval.
     """
-    first, last = to_nanos(start), to_nanos(end)
     count = len(services)
-    o_start = np.clip(outage_start // 1000 * 1000, first, last)
-    o_end = np.clip(outage_end // 1000 * 1000, first, last)
+    n_out, n_work = len(outage_start), len(work_start)
+    total = window.elapsed(start, end) // _US
+    window_us = np.full(count, total, dtype=np.int64)
+    downtime = np.zeros(count, dtype=np.int64)
+    excluded = np.zeros(count, dtype=np.int64)
+    if n_out + n_work == 0:
+        return AvailabilityTable(services, window_us, downtime, excluded)
+    edges_ns = np.concatenate([outage_start, outage_end, work_start, work_end])
+    at = window.elapsed_since_many(start, edges_ns.view("datetime64[ns]")).view(np.int64)
+    np.clip(at, 0, total * 1000, out=at)
+    o_start, o_end = at[:n_out], at[n_out : 2 * n_out]
+    w_start, w_end = at[2 * n_out : 2 * n_out + n_work], at[2 * n_out + n_work :]
     keep = (o_end > o_start) & (outage_weight_milli > 0)
-    w_start = np.clip(work_start // 1000 * 1000, first, last)
-    w_end = np.clip(work_end // 1000 * 1000, first, last)
     keep_w = w_end > w_start
     weights = outage_weight_milli[keep]
     if len(weights) and int(weights.max()) <= 1_000_000:
@@ -334,9 +355,19 @@ def availability_many(
     maintenance = len(levels_up)  # the last channel
     # payload: 2 * channel, plus 1 for an interval's end
     kept_w = int(keep_w.sum())
+    if len(level_of) + kept_w == 0:
+        return AvailabilityTable(services, window_us, downtime, excluded)
+    o_code, w_code = outage_service[keep], work_service[keep_w]
+    # The calendar opens on whole microseconds, so dropping the edges' nanoseconds here (on
+    # the few that are left) is the same as dropping them before the lookup.
     edges = _Edges.sort(
-        [outage_service[keep], outage_service[keep], work_service[keep_w], work_service[keep_w]],
-        [o_start[keep], o_end[keep], w_start[keep_w], w_end[keep_w]],
+        [o_code, o_code, w_code, w_code],
+        [
+            o_start[keep] // 1000,
+            o_end[keep] // 1000,
+            w_start[keep_w] // 1000,
+            w_end[keep_w] // 1000,
+        ],
         [
             level_of,
             level_of + 1,
@@ -344,42 +375,21 @@ def availability_many(
             np.full(kept_w, 2 * maintenance + 1, dtype=np.int64),
         ],
         count,
-        first,
-        last,
+        total,
         2 * maintenance + 1,
     )
-    window_total = (
-        window.elapsed_many(
-            np.array([first], dtype=np.int64).view("datetime64[ns]"),
-            np.array([last], dtype=np.int64).view("datetime64[ns]"),
-        ).view(np.int64)[0]
-        // 1000
-    )
-    window_us = np.full(count, window_total, dtype=np.int64)
-    downtime = np.zeros(count, dtype=np.int64)
-    excluded = np.zeros(count, dtype=np.int64)
-    payload = edges.payload
-    if len(payload) < 2:
-        return AvailabilityTable(services, window_us, downtime, excluded)
     # Each service's edges sum to zero on every channel, so nothing covers the segment from one
     # service's last edge to the next one's first: segments across services never count.
+    payload = edges.payload
+    length = np.diff(edges.instants())
     in_work = _covered(payload, maintenance)
-    weight = np.zeros(len(payload) - 1, dtype=np.int64)
+    weight = np.zeros(len(length), dtype=np.int64)
     for c, level in enumerate(levels_up.tolist()):  # lightest first, so the heaviest wins
         weight[_covered(payload, c)] = level
     weight[in_work] = 0
-    counted = np.flatnonzero((weight > 0) | in_work)
-    if len(counted):
-        business = (
-            window.elapsed_many(
-                edges.instant_at(counted).view("datetime64[ns]"),
-                edges.instant_at(counted + 1).view("datetime64[ns]"),
-            ).view(np.int64)
-            // 1000
-        )
-        owner = edges.service_at(counted)
-        downtime = _sum_by(owner, business * weight[counted], count)
-        excluded = _sum_by(owner, np.where(in_work[counted], business, 0), count)
+    owner = edges.service_codes()[:-1]
+    downtime = _sum_by(owner, length * weight, count)
+    excluded = _sum_by(owner, np.where(in_work, length, 0), count)
     return AvailabilityTable(services, window_us - excluded, downtime, excluded)
 
 
@@ -395,21 +405,17 @@ class _Edges:
     """Interval edges ordered by service, then time (the order among equal instants does not
     matter: the segments between them are empty).
 
-    When service, time (in ns, or in µs, the instants being whole microseconds) and payload fit
-    in 63 bits, they are packed into one
-    integer and sorted as values, several times faster than sorting indices and gathering, and
-    unpacked only where needed; otherwise an index sort on time, then a stable one on the
-    service codes.
+    When service, time and payload fit in 63 bits, they are packed into one integer and sorted
+    as values, several times faster than sorting indices and gathering, and unpacked only where
+    needed; otherwise an index sort on time, then a stable one on the service codes.
     """
 
     payload: npt.NDArray[np.int64]
     key: npt.NDArray[np.int64] | None
     services: npt.NDArray[np.int64] | None
-    instants: npt.NDArray[np.int64] | None
+    times: npt.NDArray[np.int64] | None
     shift: int = 0
     payload_bits: int = 0
-    unit: int = 1
-    first: int = 0
 
     @classmethod
     def sort(
@@ -418,28 +424,24 @@ class _Edges:
         instants: list[npt.NDArray[np.int64]],
         payloads: list[npt.NDArray[np.int64]],
         count: int,
-        first: int,
-        last: int,
+        largest_instant: int,
         largest_payload: int,
         pack: bool = True,
     ) -> _Edges:
+        """Instants are non-negative, at most ``largest_instant``."""
         payload_bits = max(1, largest_payload.bit_length())
         code_bits = max(1, (count - 1).bit_length())
-        # availability_many drops the nanoseconds: time in µs when ns would not fit
-        unit = 1 if code_bits + (last - first).bit_length() + payload_bits <= 63 else 1000
-        time_bits = max(1, ((last - first) // unit).bit_length())
+        time_bits = max(1, largest_instant.bit_length())
         if pack and code_bits + time_bits + payload_bits <= 63:
             shift = time_bits + payload_bits
             key = np.concatenate(
                 [
-                    (s << shift) | (((i - first) // unit) << payload_bits) | p
+                    (s << shift) | (i << payload_bits) | p
                     for s, i, p in zip(services, instants, payloads, strict=True)
                 ]
             )
-            key.sort(kind="stable")  # runs of one service's edges, as logs often come, merge fast
-            return cls(
-                key & ((1 << payload_bits) - 1), key, None, None, shift, payload_bits, unit, first
-            )
+            key.sort(kind="stable")  # a radix sort here, faster than numpy's quicksort
+            return cls(key & ((1 << payload_bits) - 1), key, None, None, shift, payload_bits)
         service = np.concatenate(services)
         instant = np.concatenate(instants)
         order = np.argsort(instant)
@@ -447,24 +449,26 @@ class _Edges:
         order = order[np.argsort(small, kind="stable")]
         return cls(np.concatenate(payloads)[order], None, service[order], instant[order])
 
-    def instant_at(self, index: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    def instants(self) -> npt.NDArray[np.int64]:
         if self.key is None:
-            assert self.instants is not None
-            return self.instants[index]
+            assert self.times is not None
+            return self.times
         mask = (1 << (self.shift - self.payload_bits)) - 1
-        return ((self.key[index] >> self.payload_bits) & mask) * self.unit + self.first
+        return (self.key >> self.payload_bits) & mask
 
-    def service_at(self, index: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    def service_codes(self) -> npt.NDArray[np.int64]:
         if self.key is None:
             assert self.services is not None
-            return self.services[index]
-        return self.key[index] >> self.shift
+            return self.services
+        return self.key >> self.shift
 
 
 def _sum_by(
     keys: npt.NDArray[np.int64], values: npt.NDArray[np.int64], count: int
 ) -> npt.NDArray[np.int64]:
-    """Exact integer sums of ``values`` per key (``np.bincount`` would go through floats)."""
-    result = np.zeros(count, dtype=np.int64)
-    np.add.at(result, keys, values)
-    return result
+    """Exact integer sums of ``values`` per key, the keys sorted (``np.bincount`` would go
+    through floats, ``np.add.at`` is several times slower)."""
+    running = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(values, out=running[1:])
+    bounds = np.searchsorted(keys, np.arange(count + 1, dtype=np.int64), side="left")
+    return np.diff(running[bounds])

@@ -172,15 +172,24 @@ class Segment:
 
     def business_before_ns(self, instants: I64) -> I64:
         """``F(t)`` for each instant (nanoseconds, at or after the origin), from the origin."""
-        right = self.find_start.right(instants)
         base, ends = self._after_ns
-        found: I64 = ends[right]
-        np.minimum(found, instants, out=found)
-        found += base[right]
-        return found
+        lookup = self.find_start
+        result: I64 = np.empty(instants.shape, dtype=np.int64)
+        flat, out = instants.reshape(-1), result.reshape(-1)
+        below = lookup.any_below(flat)
+        scratch = np.empty(min(len(flat), CHUNK), dtype=np.int64)
+        for at in range(0, len(flat), CHUNK):
+            queries, found = flat[at : at + CHUNK], out[at : at + CHUNK]
+            spare = scratch[: len(queries)]
+            right = lookup.walk(queries, spare, right=True, below=below)
+            np.take(ends, right, out=found, mode="clip")  # in range: unbuffered
+            np.minimum(found, queries, out=found)
+            found += np.take(base, right, out=spare, mode="clip")
+        return result
 
 
 _NS_LIMIT_US = (2**63 - 1) // 1000 - 1
+CHUNK = 65536  # batch lookups go in steps this long: a step's arrays stay in cache
 
 
 class SortedLookup:
@@ -207,30 +216,44 @@ class SortedLookup:
         self.steps = int(np.diff(np.append(self._left, count)).max(initial=0)) + 1
         self._padded = np.append(keys, np.iinfo(np.int64).max)
 
-    def _bucket(self, queries: I64) -> I64:
-        bucket: I64 = np.clip(queries, self.low, self.high)
-        bucket -= self.low
-        bucket >>= self.shift
-        return bucket
+    def any_below(self, queries: I64) -> bool:
+        return self.low > int(queries.min(initial=self.low))
 
-    def _walk(self, table: I64, queries: I64, *, right: bool) -> I64:
-        # in place, on one scratch array: these run over millions of instants at once
-        scratch = self._bucket(queries)
-        found: I64 = table[scratch]
+    def walk(self, queries: I64, scratch: I64, *, right: bool, below: bool = True) -> I64:
+        """The answers for ``queries`` (1-d), a new array; ``scratch`` (as long) is overwritten.
+        ``below=False`` promises no query is below the first key."""
+        np.clip(queries, self.low, self.high, out=scratch)
+        scratch -= self.low
+        scratch >>= self.shift
+        found: I64 = np.take(self._right if right else self._left, scratch)
         step = np.empty(queries.shape, dtype=bool)
         compare = np.less_equal if right else np.less
         for _ in range(self.steps):
             np.take(self._padded, found, out=scratch, mode="clip")  # unbuffered; in range
             compare(scratch, queries, out=step)
             found += step
-        if self.low > int(queries.min(initial=self.low)):
+        if below:
             found[queries < self.low] = 0
         return found
 
+    def _walk(self, queries: I64, *, right: bool) -> I64:
+        # in cache-sized steps, on one scratch array: these run over millions of instants at
+        # once, and a step's arrays stay in cache from one pass to the next
+        flat = queries.reshape(-1)
+        below = self.any_below(flat)
+        result: I64 = np.empty(flat.shape, dtype=np.int64)
+        scratch = np.empty(min(len(flat), CHUNK), dtype=np.int64)
+        for at in range(0, len(flat), CHUNK):
+            part = flat[at : at + CHUNK]
+            result[at : at + CHUNK] = self.walk(
+                part, scratch[: len(part)], right=right, below=below
+            )
+        return result.reshape(queries.shape)
+
     def right(self, queries: I64) -> I64:
         """``np.searchsorted(keys, queries, side="right")``."""
-        return self._walk(self._right, queries, right=True)
+        return self._walk(queries, right=True)
 
     def left(self, queries: I64) -> I64:
         """``np.searchsorted(keys, queries, side="left")``."""
-        return self._walk(self._left, queries, right=False)
+        return self._walk(queries, right=False)
