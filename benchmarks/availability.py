@@ -77,24 +77,13 @@ def evaluate(path: Path, window: BusinessCalendar) -> tuple[int, float]:
     table = pq.read_table(path, read_dictionary=["service", "kind"])
     encoded = table["service"].combine_chunks()
     services = encoded.dictionary.to_pylist()
-    codes = encoded.indices.to_numpy().astype(np.int64)
+    codes = encoded.indices.to_numpy()
     kind = table["kind"].combine_chunks()
     outage = kind.indices.to_numpy() == kind.dictionary.to_pylist().index("outage")
     start = table["start"].to_numpy().view(np.int64)
     end = table["end"].to_numpy().view(np.int64)
     weight = np.rint(table["impact"].to_numpy() * 1000).astype(np.int64)
-    result = availability_many(
-        services,
-        codes[outage],
-        start[outage],
-        end[outage],
-        weight[outage],
-        codes[~outage],
-        start[~outage],
-        end[~outage],
-        window,
-        *YEAR,
-    )
+    result = availability_many(services, codes, start, end, weight, ~outage, window, *YEAR)
     percents = result.percents()
     return len(percents), float(min(percents))
 

@@ -249,15 +249,19 @@ def test_many_services_at_once_equal_one_at_a_time(
         )
     )
     names = ["a", "b", "c", "d"]
+    # one table, outages and maintenance interleaved as a log would have them
+    rows = sorted(
+        [(a, s, m, w * 250, False) for s, a, m, w in outages]
+        + [(a, s, m, 0, True) for s, a, m in works],
+        key=lambda row: row[0],
+    )
     table = availability_many(
         names,
-        np.array([s for s, _, _, _ in outages], dtype=np.int64),
-        np.array([_ns(a) for _, a, _, _ in outages], dtype=np.int64),
-        np.array([_ns(a + timedelta(minutes=m)) for _, a, m, _ in outages], dtype=np.int64),
-        np.array([w * 250 for _, _, _, w in outages], dtype=np.int64),
-        np.array([s for s, _, _ in works], dtype=np.int64),
-        np.array([_ns(a) for _, a, _ in works], dtype=np.int64),
-        np.array([_ns(a + timedelta(minutes=m)) for _, a, m in works], dtype=np.int64),
+        np.array([s for _, s, _, _, _ in rows], dtype=np.int64),
+        np.array([_ns(a) for a, _, _, _, _ in rows], dtype=np.int64),
+        np.array([_ns(a + timedelta(minutes=m)) for a, _, m, _, _ in rows], dtype=np.int64),
+        np.array([w for _, _, _, w, _ in rows], dtype=np.int64),
+        np.array([work for _, _, _, _, work in rows], dtype=np.bool_),
         window,
         *APRIL,
     )
@@ -273,6 +277,51 @@ def test_many_services_at_once_equal_one_at_a_time(
             [MaintenanceWindow(names[s], a, a + timedelta(minutes=m)) for s, a, m in works],
         )
         assert table.percent(index) == one.percent
+        assert table.excluded[index] == one.excluded // timedelta(microseconds=1)
+    assert table.percents() == [table.percent(i) for i in range(len(names))]
+
+
+def test_many_weight_levels_and_narrow_codes_equal_one_at_a_time() -> None:
+    """Thirty weight levels: more channels than one running sum holds, so the coverage is
+    counted in several; service codes as int32, as a Parquet dictionary gives them."""
+    import numpy as np
+
+    from accord.core.availability import availability_many
+
+    rng = np.random.default_rng(5)
+    first, span = _ns(APRIL[0]), _ns(APRIL[1]) - _ns(APRIL[0])
+    rows = 40
+    code = rng.integers(0, 3, rows).astype(np.int32)
+    start = first + rng.integers(-86400 * 10**9, span, rows)
+    end = start + rng.integers(1, 3 * 86400 * 10**9, rows)
+    weight = rng.integers(1, 31, rows) * 33
+    work = rng.random(rows) < 0.1
+    names = ["a", "b", "c"]
+    table = availability_many(names, code, start, end, weight, work, ALWAYS, *APRIL)
+
+    def moment(ns: int) -> datetime:
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(ns) // 1000)
+
+    # 16 levels and more edges than 8: more channels than a 63-bit sum of 4-bit fields holds
+    assert len(set(weight[~work].tolist())) >= 16
+    for index, name in enumerate(names):
+        mine = code == index
+        one = availability(
+            name,
+            ALWAYS,
+            *APRIL,
+            [
+                Outage(name, moment(a), moment(b), Decimal(int(w)) / 1000)
+                for a, b, w in zip(
+                    start[mine & ~work], end[mine & ~work], weight[mine & ~work], strict=True
+                )
+            ],
+            [
+                MaintenanceWindow(name, moment(a), moment(b))
+                for a, b in zip(start[mine & work], end[mine & work], strict=True)
+            ],
+        )
+        assert table.percent(index) == one.percent, name
         assert table.excluded[index] == one.excluded // timedelta(microseconds=1)
 
 
@@ -297,9 +346,10 @@ def test_maintenance_outside_its_window_is_downtime() -> None:
 def test_many_services_over_a_year_with_nanoseconds(
     pack: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A year does not fit in the packed sort key in nanoseconds: it sorts microseconds (the
-    nanoseconds below are dropped, as a datetime drops them), or falls back to an index sort;
-    both equal the scalar function on the same instants as datetimes."""
+    """Instants in nanoseconds, some before and after the period, outages and maintenance in
+    one table: the nanoseconds below the microsecond are dropped (as a datetime drops them),
+    and the packed sort and the index sort both equal the scalar function on the same instants
+    as datetimes."""
     import numpy as np
 
     from accord.core import availability as module
@@ -324,20 +374,8 @@ def test_many_services_over_a_year_with_nanoseconds(
     office = BusinessCalendar.from_spec(
         {"timezone": "America/New_York", "hours": {"mon-fri": "09:00-17:00"}}
     )
-    # 64 services (6 bits), a year in ns (55 bits) and 3 payload bits: 64 bits, so µs
-    names = [f"s{i}" for i in range(64)]
-    table = module.availability_many(
-        names,
-        code[~work],
-        start[~work],
-        end[~work],
-        weight[~work],
-        code[work],
-        start[work],
-        end[work],
-        office,
-        *year,
-    )
+    names = [f"s{i}" for i in range(64)]  # services with no intervals at all, too
+    table = module.availability_many(names, code, start, end, weight, work, office, *year)
 
     def moment(ns: int) -> datetime:
         return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(ns) // 1000)

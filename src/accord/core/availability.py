@@ -18,13 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from accord.core.agreement.model import Exclusions, Maintenance
 from accord.core.calendar import BusinessCalendar
+from accord.core.calendar.timeline import CHUNK
 
 Cause = Literal["provider", "customer", "third_party", "force_majeure"]
 _ZERO = timedelta(0)
@@ -288,7 +289,10 @@ class AvailabilityTable:
     def percents(self) -> list[Decimal]:
         """``percent`` of every service, in order."""
         windows = (self.window * 1000).tolist()
-        return list(map(_percent, windows, self.downtime_milli.tolist()))
+        return [
+            Decimal((w - d) * 100) / Decimal(w) if w > 0 else _HUNDRED
+            for w, d in zip(windows, self.downtime_milli.tolist(), strict=True)
+        ]
 
 
 def _percent(window_milli: int, down_milli: int) -> Decimal:
@@ -301,22 +305,22 @@ def _percent(window_milli: int, down_milli: int) -> Decimal:
 
 def availability_many(
     services: list[str],
-    outage_service: npt.NDArray[np.int64],
-    outage_start: npt.NDArray[np.int64],
-    outage_end: npt.NDArray[np.int64],
-    outage_weight_milli: npt.NDArray[np.int64],
-    work_service: npt.NDArray[np.int64],
-    work_start: npt.NDArray[np.int64],
-    work_end: npt.NDArray[np.int64],
+    service: npt.NDArray[np.integer[Any]],
+    begin: npt.NDArray[np.int64],
+    finish: npt.NDArray[np.int64],
+    weight_milli: npt.NDArray[np.int64],
+    maintenance: npt.NDArray[np.bool_],
     window: BusinessCalendar,
     start: datetime,
     end: datetime,
 ) -> AvailabilityTable:
-    """``availability`` for many services at once, column-wise: outages (service codes, UTC ns,
-    weights in thousandths) already filtered by cause, and maintenance excluded from the window
-    (the agreement's notice and allowance rules are the scalar function's). Same figures as
-    ``availability`` for those inputs (tests compare them). Instants count to the microsecond,
-    as ``datetime`` holds them (the nanoseconds below are dropped).
+    """``availability`` for many services at once, from the columns of one table of intervals:
+    service codes (indices into ``services``, of any integer type), start and end (UTC ns), the
+    outages' weights in thousandths, and which rows are scheduled maintenance (excluded from
+    the window; their weight is ignored). Outages come already filtered by cause, and the
+    agreement's notice and allowance rules for maintenance are the scalar function's. Same
+    figures as ``availability`` for those inputs (tests compare them). Instants count to the
+    microsecond, as ``datetime`` holds them (the nanoseconds below are dropped).
 
     Every edge is first placed on the window's business clock (the business time from the
     period's start to it, one calendar lookup per edge). That clock never runs backwards, so
@@ -329,63 +333,48 @@ def availability_many(
     service or per interval.
     """
     count = len(services)
-    n_out, n_work = len(outage_start), len(work_start)
     total = window.elapsed(start, end) // _US
     window_us = np.full(count, total, dtype=np.int64)
     downtime = np.zeros(count, dtype=np.int64)
     excluded = np.zeros(count, dtype=np.int64)
-    if n_out + n_work == 0:
+    index, begins, ends = _business_spans(window, start, total, begin, finish)
+    work = maintenance[index]
+    weights = weight_milli[index]
+    keep = work | (weights > 0)
+    if not keep.all():
+        index, begins, ends, weights = (x[keep] for x in (index, begins, ends, weights))
+        work = work[keep]
+    if len(index) == 0:
         return AvailabilityTable(services, window_us, downtime, excluded)
-    edges_ns = np.concatenate([outage_start, outage_end, work_start, work_end])
-    at = window.elapsed_since_many(start, edges_ns.view("datetime64[ns]")).view(np.int64)
-    np.clip(at, 0, total * 1000, out=at)
-    o_start, o_end = at[:n_out], at[n_out : 2 * n_out]
-    w_start, w_end = at[2 * n_out : 2 * n_out + n_work], at[2 * n_out + n_work :]
-    keep = (o_end > o_start) & (outage_weight_milli > 0)
-    keep_w = w_end > w_start
-    weights = outage_weight_milli[keep]
-    if len(weights) and int(weights.max()) <= 1_000_000:
-        present = np.bincount(weights) > 0  # the weight levels, lightest first
+    counted = weights[~work]
+    if len(counted) and int(counted.max()) <= 1_000_000:
+        present = np.bincount(counted) > 0  # the weight levels, lightest first
         levels_up = np.flatnonzero(present)
         rank = np.cumsum(present) - 1
-        level_of = rank[weights] * 2
+        channel = rank[np.where(work, 0, weights)]
     else:
-        levels_up = np.unique(weights)
-        level_of = np.searchsorted(levels_up, weights).astype(np.int64) * 2
-    maintenance = len(levels_up)  # the last channel
-    # payload: 2 * channel, plus 1 for an interval's end
-    kept_w = int(keep_w.sum())
-    if len(level_of) + kept_w == 0:
-        return AvailabilityTable(services, window_us, downtime, excluded)
-    o_code, w_code = outage_service[keep], work_service[keep_w]
-    # The calendar opens on whole microseconds, so dropping the edges' nanoseconds here (on
-    # the few that are left) is the same as dropping them before the lookup.
+        levels_up = np.unique(counted)
+        channel = np.searchsorted(levels_up, weights).astype(np.int64)
+    maintenance_channel = len(levels_up)  # the last channel
+    channel[work] = maintenance_channel
+    channel *= 2  # payload: 2 * channel, plus 1 for an interval's end
+    codes = service[index].astype(np.int64, copy=False)
     edges = _Edges.sort(
-        [o_code, o_code, w_code, w_code],
-        [
-            o_start[keep] // 1000,
-            o_end[keep] // 1000,
-            w_start[keep_w] // 1000,
-            w_end[keep_w] // 1000,
-        ],
-        [
-            level_of,
-            level_of + 1,
-            np.full(kept_w, 2 * maintenance, dtype=np.int64),
-            np.full(kept_w, 2 * maintenance + 1, dtype=np.int64),
-        ],
+        [codes, codes],
+        [begins, ends],
+        [channel, channel + 1],
         count,
         total,
-        2 * maintenance + 1,
+        2 * maintenance_channel + 1,
     )
     # Each service's edges sum to zero on every channel, so nothing covers the segment from one
     # service's last edge to the next one's first: segments across services never count.
     payload = edges.payload
     length = np.diff(edges.instants())
-    in_work = _covered(payload, maintenance)
+    *covered, in_work = _coverage(payload, maintenance_channel + 1)
     weight = np.zeros(len(length), dtype=np.int64)
-    for c, level in enumerate(levels_up.tolist()):  # lightest first, so the heaviest wins
-        weight[_covered(payload, c)] = level
+    for inside, level in zip(covered, levels_up.tolist(), strict=True):
+        weight[inside] = level  # lightest first, so the heaviest wins
     weight[in_work] = 0
     owner = edges.service_codes()[:-1]
     downtime = _sum_by(owner, length * weight, count)
@@ -393,11 +382,60 @@ def availability_many(
     return AvailabilityTable(services, window_us - excluded, downtime, excluded)
 
 
-def _covered(payload: npt.NDArray[np.int64], channel: int) -> npt.NDArray[np.bool_]:
-    """For each segment between consecutive edges: is it inside an interval of this channel?"""
-    opens = (payload == 2 * channel).view(np.int8)
-    closes = (payload == 2 * channel + 1).view(np.int8)
-    return np.cumsum(opens - closes, dtype=np.int64)[:-1] > 0
+def _business_spans(
+    window: BusinessCalendar,
+    start: datetime,
+    total: int,
+    begins: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The spans (UTC ns) with business time inside the period: their indices, and their
+    edges on the business clock (µs from ``start``, clipped to ``[0, total]``).
+
+    In cache-sized steps: only the spans kept make arrays as long as the input's.
+    """
+    found: tuple[list[npt.NDArray[np.int64]], ...] = ([], [], [])
+    for at in range(0, len(begins), CHUNK):
+        a, b = (
+            window.elapsed_since_many(start, edge[at : at + CHUNK].view("datetime64[ns]")).view(
+                np.int64
+            )
+            for edge in (begins, ends)
+        )
+        for edge in (a, b):  # in place (np.clip is several times slower on integers)
+            np.maximum(edge, 0, out=edge)
+            np.minimum(edge, total * 1000, out=edge)
+        index = np.flatnonzero(b > a)
+        found[0].append(index + at)
+        # the calendar opens on whole microseconds: dropping the edges' nanoseconds here,
+        # after the lookup, gives what dropping them before it would
+        found[1].append(a[index] // 1000)
+        found[2].append(b[index] // 1000)
+    empty = np.zeros(0, dtype=np.int64)
+    index, a, b = (np.concatenate(part) if part else empty for part in found)
+    return index, a, b
+
+
+def _coverage(payload: npt.NDArray[np.int64], channels: int) -> list[npt.NDArray[np.bool_]]:
+    """For each channel, for each segment between consecutive edges: is it inside an interval
+    of that channel? Several channels' counts share one running sum, each in a field wide
+    enough for every interval at once (a count is never negative: an interval's end comes
+    after its start)."""
+    width = max(1, len(payload).bit_length())
+    per_sum = max(1, 63 // width)
+    mask = (1 << width) - 1
+    found: list[npt.NDArray[np.bool_]] = []
+    for first in range(0, channels, per_sum):
+        group = range(first, min(channels, first + per_sum))
+        step = np.zeros(2 * channels, dtype=np.int64)
+        for field, channel in enumerate(group):
+            step[2 * channel] = 1 << (width * field)
+            step[2 * channel + 1] = -(1 << (width * field))
+        running = np.cumsum(step[payload])[:-1]
+        for field, _ in enumerate(group):
+            count = running >> (width * field) if field else running
+            found.append((count & mask) != 0 if field + 1 < len(group) else count != 0)
+    return found
 
 
 @dataclass(frozen=True)

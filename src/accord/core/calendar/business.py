@@ -462,13 +462,15 @@ class BusinessCalendar:
         business time of many consecutive spans from one call."""
         o = to_nanos(origin)
         t = _as_ns(instants, "instants")
-        valid = t != _NAT
-        all_valid = bool(valid.all())
-        if not all_valid:
-            t = np.where(valid, t, o)
         if t.size == 0:
             return np.zeros(t.shape, dtype="timedelta64[ns]")
-        low = min(int(t.min()), o) // 1000
+        least = int(t.min())  # NaT is the least int64: one pass finds both
+        all_valid = least != _NAT
+        if not all_valid:
+            valid = t != _NAT
+            t = np.where(valid, t, o)
+            least = int(t.min())
+        low = min(least, o) // 1000
         high = -(-max(int(t.max()), o) // 1000)
         seg = None if self.spec.always_open else self._batch_segment(low, high)
         if self.spec.always_open:  # every instant is open: business time is real time
