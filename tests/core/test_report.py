@@ -234,6 +234,128 @@ def test_availability_from_request_counts(tmp_path: Path) -> None:
     assert ratio.actual == Decimal(95)  # (90% + 100%) / 2, as S3 measures
 
 
+def _composed(method: str, services: list[dict[str, object]], scope: str) -> object:
+    from accord.core.agreement import Agreement
+
+    return Agreement.model_validate(
+        {
+            "id": "composed",
+            "version": "1",
+            "overview": {"title": "Composed"},
+            "services": [{"name": str(s["id"]).title(), **s} for s in services],
+            "exclusions": {"unknown_data": "excluded"},
+            "objectives": [
+                {
+                    "id": "up",
+                    "metric": "availability",
+                    "target": "99%",
+                    "method": method,
+                    "scope": {"service": [scope]},
+                }
+            ],
+        }
+    )
+
+
+def _probes(path: Path, failing: dict[str, range], silent: dict[str, range]) -> None:
+    """One probe a minute on 14 April for api and db; failing and silent minutes per service."""
+    lines = []
+    for service in ("api", "db"):
+        for minute in range(1440):
+            if minute in silent.get(service, range(0)):
+                continue
+            at = datetime(2026, 4, 14, tzinfo=UTC) + timedelta(minutes=minute)
+            ok = minute not in failing.get(service, range(0))
+            lines.append(json.dumps({"service": service, "at": at.isoformat(), "ok": ok}))
+    (path / "probes.jsonl").write_text("\n".join(lines) + "\n")
+
+
+def test_a_service_composed_of_all_its_components_measured_by_probes(tmp_path: Path) -> None:
+    """Each slice is judged per component: down when one is down, unknown when none is down
+    and one is silent (never up by default), so a busy component cannot hide an idle one's
+    failure; the probes of the other service never count."""
+    _probes(
+        tmp_path,
+        failing={"api": range(600, 630), "db": range(620, 650), "cache": range(0, 1440)},
+        silent={"db": range(1000, 1100)},
+    )
+    agreement = _composed(
+        "slices",
+        [{"id": "shop", "components": ["api", "db"]}, {"id": "api"}, {"id": "db"}],
+        "shop",
+    )
+    start, end = datetime(2026, 4, 14, tzinfo=UTC), datetime(2026, 4, 15, tzinfo=UTC)
+    [result] = evaluate(agreement, read_data(tmp_path), start, end).objectives  # type: ignore[arg-type]
+    # down 10:00-10:49 (either failing), db silent for 100 minutes: left out
+    assert result.actual == Decimal(1340 - 50) / Decimal(1340) * 100
+    assert "50 bad, 100 without data" in result.detail
+    assert "every one of api, db" in result.detail
+
+
+def test_a_weighted_service_measured_by_probes_and_by_requests(tmp_path: Path) -> None:
+    _probes(tmp_path, failing={"api": range(0, 144)}, silent={})
+    (tmp_path / "requests.csv").write_text(
+        "service,at,good,total\n"
+        "api,2026-04-14T00:00:00+00:00,900,1000\n"
+        "db,2026-04-14T00:05:00+00:00,990,1000\n"
+    )
+    services = [
+        {
+            "id": "search",
+            "components": ["api", "db"],
+            "composition": "weighted",
+            "weights": {"api": "0.7", "db": "0.3"},
+        },
+        {"id": "api"},
+        {"id": "db"},
+    ]
+    start, end = datetime(2026, 4, 14, tzinfo=UTC), datetime(2026, 4, 15, tzinfo=UTC)
+    [probed] = evaluate(
+        _composed("slices", services, "search"),
+        read_data(tmp_path),  # type: ignore[arg-type]
+        start,
+        end,
+    ).objectives
+    # api down 144 of 1,440 slices (90%), db up: 0.7 x 90 + 0.3 x 100
+    assert probed.actual == Decimal(93)
+    assert "0.7 x api 90.0000%" in probed.detail
+    [counted] = evaluate(
+        _composed("occurrences", services, "search"),
+        read_data(tmp_path),  # type: ignore[arg-type]
+        start,
+        end,
+    ).objectives
+    assert counted.actual == Decimal("0.7") * 90 + Decimal("0.3") * 99
+    (tmp_path / "requests.csv").write_text(
+        "service,at,good,total\napi,2026-04-14T00:00:00+00:00,900,1000\n"
+    )
+    [unmeasured] = evaluate(
+        _composed("occurrences", services, "search"),
+        read_data(tmp_path),  # type: ignore[arg-type]
+        start,
+        end,
+    ).objectives
+    assert unmeasured.actual is None
+    assert "no data for db" in unmeasured.detail
+
+
+def test_requests_of_a_composed_service_count_its_components(tmp_path: Path) -> None:
+    (tmp_path / "requests.csv").write_text(
+        "service,at,good,total\n"
+        "api,2026-04-14T00:00:00+00:00,90,100\n"
+        "db,2026-04-14T00:05:00+00:00,1000,1000\n"
+        "cache,2026-04-14T00:05:00+00:00,0,1000\n"
+    )
+    agreement = _composed(
+        "occurrences",
+        [{"id": "shop", "components": ["api", "db"]}, {"id": "api"}, {"id": "db"}],
+        "shop",
+    )
+    start, end = datetime(2026, 4, 14, tzinfo=UTC), datetime(2026, 4, 15, tzinfo=UTC)
+    [result] = evaluate(agreement, read_data(tmp_path), start, end).objectives  # type: ignore[arg-type]
+    assert result.actual == Decimal(1090) / Decimal(1100) * 100
+
+
 def test_two_vendors_side_by_side_on_a_common_metric() -> None:
     from accord.core.clocks import TicketEvent
 

@@ -16,12 +16,12 @@ from decimal import Decimal
 
 import numpy as np
 
-from accord.core.agreement.model import Agreement, Claim, Objective
+from accord.core.agreement.model import Agreement, Claim, Objective, Service
 from accord.core.agreement.units import Bound, format_target, format_timedelta
 from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of, summarize
-from accord.core.composition import ServiceAvailability, service_availability
+from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.credits import Settlement, claim_deadline, combine, penalty, settle
 from accord.core.slices import (
     SliceAvailability,
@@ -439,6 +439,9 @@ def _availability(
     )
 
 
+_Measured = tuple[Decimal | None, str, SliceAvailability | None]
+
+
 def _measured(
     agreement: Agreement,
     objective: Objective,
@@ -446,16 +449,94 @@ def _measured(
     window: BusinessCalendar,
     start: datetime,
     end: datetime,
-) -> tuple[Decimal | None, str, SliceAvailability | None]:
+) -> _Measured:
     """Availability by probes or request counts (the objective's ``method``), in its window,
-    with the slices when measured by probes."""
-    services = set(objective.scope.get("service", ()))
+    with the slices when measured by probes; services composed as the agreement says (a
+    weighted service is the blend of its components', measured each on its own; with ``all``,
+    a component's probes and requests are the service's)."""
+    services = {s.id: s for s in agreement.services}
+
+    def measure(names: tuple[str, ...], inherited: frozenset[str]) -> _Measured:
+        spec = services.get(names[0]) if len(names) == 1 else None
+        weighs = spec is not None and spec.composition == "weighted" and spec.components
+        if spec is not None and weighs and spec.id not in inherited:  # (a cycle stops here)
+            parts = [
+                (c, spec.weights.get(c, Decimal(0)), measure((c,), inherited | {spec.id}))
+                for c in spec.components
+            ]
+            return _blend(parts)
+        counted = set(inherited)
+        for name in names:
+            counted.update(members(services, name))
+        # a composed service's own probes count if it has any; its components must have them
+        composed = {n for n in counted if n in inherited or _has_components(services, n)}
+        return _measured_services(
+            agreement,
+            objective,
+            data,
+            window,
+            start,
+            end,
+            sorted(counted) if names else None,
+            composed,
+        )
+
+    return measure(tuple(objective.scope.get("service", ())), frozenset())
+
+
+def _has_components(services: Mapping[str, Service], name: str) -> bool:
+    spec = services.get(name)
+    return spec is not None and bool(spec.components)
+
+
+def _blend(parts: Sequence[tuple[str, Decimal, _Measured]]) -> _Measured:
+    """The weighted blend of components measured each on its own: down share
+    ``sum(w * down) / sum(w * counted)`` over slices, ``sum(w * percent)`` over requests."""
+    missing = [name for name, _, (percent, _, _) in parts if percent is None]
+    if missing:
+        return None, f"weighted: no data for {', '.join(missing)}", None
+    window, down = Decimal(0), Decimal(0)
+    for _, weight, (percent, _, sliced) in parts:
+        assert percent is not None
+        if sliced is not None:
+            window += weight * sliced.counted
+            down += weight * sliced.down
+        else:
+            window += weight * _HUNDRED
+            down += weight * (_HUNDRED - percent)
+    actual = _HUNDRED if window <= 0 else (window - down) / window * _HUNDRED
+    how = " + ".join(f"{w} x {name} {p:.4f}%" for name, w, (p, _, _) in parts)
+    details = "; ".join(f"{name}: {detail}" for name, _, (_, detail, _) in parts)
+    return actual, f"weighted: {how} ({details})", None
+
+
+def _measured_services(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    window: BusinessCalendar,
+    start: datetime,
+    end: datetime,
+    services: list[str] | None,
+    optional: set[str],
+) -> _Measured:
+    """Probes or requests of ``services`` (None: of every service), all of which must be up;
+    by probes, those of ``optional`` only if they have any this period."""
 
     def in_scope(service: str) -> bool:
-        return not services or service in services
+        return services is None or service in services
 
     if objective.method == "slices":
         probes = [p for p in data.probes if in_scope(p.service) and start <= p.at < end]
+        if services is not None:
+            probed = {p.service for p in probes}
+            services = [s for s in services if s not in optional or s in probed]
+        several = services is not None and len(services) > 1
+        codes = None
+        if several:
+            assert services is not None
+            code = {name: index for index, name in enumerate(services)}
+            codes = np.array([code[p.service] for p in probes], dtype=np.int64)
         unknown = agreement.exclusions.unknown_data if agreement.exclusions else "excluded"
         found = slice_availability(
             np.array([to_nanos(p.at) for p in probes], dtype=np.int64).view("datetime64[ns]"),
@@ -473,12 +554,20 @@ def _measured(
             else Decimal(100),
             unknown=unknown,
             bad_run=objective.bad_run,
+            services=codes,
+            service_count=len(services) if services is not None else 1,
+        )
+        judged = (
+            f" (each slice judged on every one of {', '.join(services)})"
+            if several and services is not None
+            else ""
         )
         return (
             found.percent,
             (
                 f"{found.counted} slices counted: {found.good} good, {found.bad} bad, "
                 f"{found.unknown} without data (counted as {unknown}); {found.down} down"
+                f"{judged}"
             ),
             found,
         )

@@ -70,11 +70,17 @@ def slice_availability(
     threshold: Decimal = Decimal(100),
     unknown: Unknown = "excluded",
     bad_run: int = 1,
+    services: npt.ArrayLike | None = None,
+    service_count: int = 1,
 ) -> SliceAvailability:
     """Availability of ``[start, end)`` from probe samples (UTC ``datetime64`` and ok flags).
 
     A slice is good when at least ``threshold`` percent of its samples are ok. With ``bad_run``
-    above 1, only runs of that many consecutive bad slices count as down.
+    above 1, only runs of that many consecutive bad slices count as down. With ``services``
+    (each sample's service, codes from 0), the services must all be up: each slice is judged
+    per service, and is bad when one service's is bad, unknown when none is bad and one has no
+    sample, good when every service's is good; ``service_count`` services (a service with no
+    sample at all leaves every slice at best unknown).
     """
     at = np.asarray(instants).astype("datetime64[ns]").view(np.int64)
     passed = np.asarray(ok, dtype=bool)
@@ -82,13 +88,23 @@ def slice_availability(
     count = -(-(to_nanos(end) - first) // length)
     inside = (at >= first) & (at < to_nanos(end))
     index = (at[inside] - first) // length
-    total = np.bincount(index, minlength=count)
-    good_samples = np.bincount(index, weights=passed[inside], minlength=count).astype(np.int64)
-    known = total > 0
+    members = 1
+    if services is not None:
+        codes = np.asarray(services, dtype=np.int64)[inside]
+        members = max(service_count, int(codes.max(initial=0)) + 1)
+        index += codes * count
+    total = np.bincount(index, minlength=members * count).reshape(members, count)
+    good_samples = (
+        np.bincount(index, weights=passed[inside], minlength=members * count)
+        .astype(np.int64)
+        .reshape(members, count)
+    )
     # good: good_samples / total >= threshold / 100, compared in integers
     numerator, denominator = threshold.as_integer_ratio()
-    is_good = known & (good_samples * 100 * denominator >= total * numerator)
-    is_bad = known & ~is_good
+    each_good = (total > 0) & (good_samples * 100 * denominator >= total * numerator)
+    is_bad = np.any((total > 0) & ~each_good, axis=0, keepdims=True)[0]
+    is_good = np.all(each_good, axis=0, keepdims=True)[0]
+    known = is_good | is_bad
     slice_starts = first + np.arange(count, dtype=np.int64) * length
     if window is None:
         open_ = np.ones(count, dtype=bool)
