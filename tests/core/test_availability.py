@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from accord import BusinessCalendar
 from accord.core.agreement.model import Exclusions, Remedies
-from accord.core.availability import MaintenanceWindow, Outage, availability
+from accord.core.availability import MaintenanceWindow, Outage, availability, incidents_of
 from accord.core.credits import settle
 
 ALWAYS = BusinessCalendar.always_open()
@@ -398,3 +398,55 @@ def test_many_services_over_a_year_with_nanoseconds(
             ],
         )
         assert table.percent(index) == one.percent, name
+
+
+# ---------------------------------------------------------------- incidents
+
+
+def test_incidents_merge_overlapping_and_back_to_back_outages_and_give_mean_times() -> None:
+    at = datetime(2026, 4, 10, tzinfo=UTC)
+    outages = [
+        down(2, at),  # 00:00-02:00
+        down(1, at + H),  # overlaps it: same incident
+        down(1, at + 2 * H),  # starts as the first ends: same incident, 3 h in all
+        down(1, at + 10 * H),  # apart: a second incident
+    ]
+    result = availability("api", ALWAYS, *APRIL, outages)
+    found = incidents_of(result.intervals, result.window)
+    assert (found.count, found.down) == (2, 4 * H)
+    assert found.time_to_recover == 2 * H
+    assert found.time_between_failures == (720 * H - 4 * H) / 2
+
+
+def test_incidents_apart_only_by_closed_time_are_two_and_one_bridged_by_closed_time_is_one() -> (
+    None
+):
+    prime = BusinessCalendar.from_spec({"timezone": "UTC", "hours": {"mon-fri": "08:00-18:00"}})
+    tuesday = datetime(2026, 4, 14, tzinfo=UTC)
+    evening, morning = tuesday.replace(hour=17), tuesday.replace(hour=8) + timedelta(days=1)
+    apart = [Outage("api", evening, evening + H), Outage("api", morning, morning + H)]
+    result = availability("api", prime, *APRIL, apart)
+    assert incidents_of(result.intervals, result.window).count == 2
+    # one outage through the night is one incident of two business hours
+    night = [Outage("api", evening, morning + H)]
+    result = availability("api", prime, *APRIL, night)
+    found = incidents_of(result.intervals, result.window)
+    assert (found.count, found.down) == (1, 2 * H)
+    # so is a chain whose middle link lies wholly in closed time
+    chain = [
+        Outage("api", evening, evening + H),
+        Outage("api", evening + H, morning),  # 18:00-08:00: no business time
+        Outage("api", morning, morning + H),
+    ]
+    result = availability("api", prime, *APRIL, chain)
+    assert incidents_of(result.intervals, result.window).count == 1
+    # an outage wholly at night is no incident at all
+    result = availability("api", prime, *APRIL, [Outage("api", evening + 2 * H, morning)])
+    found = incidents_of(result.intervals, result.window)
+    assert (found.count, found.time_to_recover, found.time_between_failures) == (0, None, None)
+
+
+def test_excluded_downtime_is_no_incident() -> None:
+    customer = [down(3, cause="customer")]
+    result = availability("api", ALWAYS, *APRIL, customer)
+    assert incidents_of(result.intervals, result.window).count == 0

@@ -29,6 +29,13 @@ def test_cloudnote_october_worked_by_hand() -> None:
     assert availability.met is False
     # INC-101, INC-102 (half), INC-104 on storage (a component of the web app), CHG-8 late
     assert len(availability.breaches) == 4
+    # four incidents lasting 42 + 90 + 20 + 30 minutes of the window (unweighted)
+    assert availability.incidents == 4
+    assert availability.time_to_recover == timedelta(minutes=182) / 4
+    assert availability.time_between_failures == timedelta(minutes=44520 - 182) / 4
+    assert "4 incidents, mean time to recover 45m30s" in availability.detail
+    rendered = json.loads(json.dumps(report_json(report)))["objectives"][0]
+    assert (rendered["incidents"], rendered["time_to_recover"]) == (4, "2730")
     assert report.settlement is not None
     assert (report.settlement.percent, report.settlement.amount) == (Decimal(10), Decimal("120.00"))
     assert report.claim_deadline == datetime(2026, 12, 1, tzinfo=UTC)

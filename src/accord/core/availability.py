@@ -75,6 +75,44 @@ class Downtime:
 
 
 @dataclass(frozen=True)
+class Incidents:
+    """Stretches of downtime in the window: how many, and the business time they lasted.
+
+    An incident is a run of counted downtime (full or partial, an outage or maintenance that
+    counts as down) with some of it inside the window: overlapping and back-to-back outages
+    are one incident, outages apart are two even when only closed time lies between them."""
+
+    count: int
+    down: timedelta
+    """Business time the incidents lasted (not weighted by impact)."""
+    window: timedelta
+
+    @property
+    def time_to_recover(self) -> timedelta | None:
+        """Mean time to recover: business time per incident (None without incidents)."""
+        return self.down / self.count if self.count else None
+
+    @property
+    def time_between_failures(self) -> timedelta | None:
+        """Mean time between failures: up time in the window per incident."""
+        return max(self.window - self.down, _ZERO) / self.count if self.count else None
+
+
+def incidents_of(intervals: Iterable[Downtime], window: timedelta) -> Incidents:
+    """The incidents of counted downtime (``Downtime`` pieces, in any order)."""
+    runs: list[timedelta] = []  # business time of each run of touching pieces
+    reach: datetime | None = None
+    pieces = sorted((d.start, d.end, d.business) for d in intervals if d.weight > 0)
+    for begin, finish, business in pieces:
+        if reach is None or begin > reach:
+            runs.append(_ZERO)
+        runs[-1] += business
+        reach = finish if reach is None else max(reach, finish)
+    counted = [run for run in runs if run > _ZERO]
+    return Incidents(len(counted), sum(counted, _ZERO), window)
+
+
+@dataclass(frozen=True)
 class Availability:
     """Availability of one service in one window over one period, with its figures."""
 

@@ -28,9 +28,11 @@ from accord.core.agreement.model import Exclusions, Service
 from accord.core.availability import (
     Availability,
     Downtime,
+    Incidents,
     MaintenanceWindow,
     Outage,
     availability,
+    incidents_of,
 )
 from accord.core.calendar import BusinessCalendar
 
@@ -87,6 +89,11 @@ class ServiceAvailability:
     def budget(self) -> Decimal | None:
         """Downtime the target allows over the window, µs."""
         return None if self.target is None else self.window * (_HUNDRED - self.target) / _HUNDRED
+
+    @property
+    def incidents(self) -> Incidents:
+        """Its incidents: runs of counted downtime, and their mean times."""
+        return incidents_of(self.intervals, timedelta(microseconds=int(self.window)))
 
     @property
     def how(self) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 
 from accord.core.agreement.model import Agreement, Claim, Objective, Service
 from accord.core.agreement.units import Bound, format_target, format_timedelta
-from accord.core.availability import MaintenanceWindow, Outage
+from accord.core.availability import Incidents, MaintenanceWindow, Outage
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of, summarize
 from accord.core.composition import ServiceAvailability, members, service_availability
@@ -91,6 +91,12 @@ class ObjectiveResult:
     """Downtime the target allows in the period (the error budget), for time-based availability."""
     downtime: timedelta | None = None
     """Downtime counted against the budget (weighted), for time-based availability."""
+    incidents: int | None = None
+    """Runs of downtime in the window, for time-based availability."""
+    time_to_recover: timedelta | None = None
+    """Mean business time an incident lasted (None without incidents)."""
+    time_between_failures: timedelta | None = None
+    """Mean up time in the window per incident (None without incidents)."""
 
     @property
     def budget_left(self) -> timedelta | None:
@@ -259,9 +265,17 @@ def _judge(
             f"{format_timedelta(_span(result.window))} in window, "
             f"{format_timedelta(downtime)} down, "
             f"{format_timedelta(_span(result.excluded))} excluded"
+            + _incidents_text(result.incidents)
             + (f"; {result.how}" if result.how else "")
         )
         judged = _percent_result(objective, name, shown, target, actual, detail, breaches)
+        runs = result.incidents
+        judged = replace(
+            judged,
+            incidents=runs.count,
+            time_to_recover=runs.time_to_recover,
+            time_between_failures=runs.time_between_failures,
+        )
         if isinstance(target, Decimal):
             allowed = result.window * (_HUNDRED - target) / _HUNDRED
             judged = replace(judged, budget=_span(allowed), downtime=downtime)
@@ -586,6 +600,23 @@ def _measured_services(
         f"mean success of {len(rows)} slices",
         None,
     )
+
+
+def _incidents_text(found: Incidents) -> str:
+    if not found.count:
+        return "; no incident"
+    recover, between = found.time_to_recover, found.time_between_failures
+    assert recover is not None
+    assert between is not None
+    return (
+        f"; {found.count} incident{'s' if found.count > 1 else ''}, mean time to recover "
+        f"{format_timedelta(_whole_seconds(recover))}, mean time between failures "
+        f"{format_timedelta(_whole_seconds(between))}"
+    )
+
+
+def _whole_seconds(span: timedelta) -> timedelta:
+    return timedelta(seconds=span // timedelta(seconds=1))
 
 
 def _span(microseconds: Decimal) -> timedelta:

@@ -103,6 +103,13 @@ def report_json(report: Report) -> dict[str, Any]:
                 "breaches": list(o.breaches),
                 "budget": None if o.budget is None else _seconds(o.budget),
                 "downtime": None if o.downtime is None else _seconds(o.downtime),
+                "incidents": o.incidents,
+                "time_to_recover": None
+                if o.time_to_recover is None
+                else _seconds(o.time_to_recover),
+                "time_between_failures": None
+                if o.time_between_failures is None
+                else _seconds(o.time_between_failures),
             }
             for o in report.objectives
         ],
