@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from accord import BusinessCalendar
-from accord.core.agreement.model import Claim, Penalty
+from accord import BusinessCalendar, load_agreement
+from accord.core.agreement.model import Agreement, Claim, Penalty
+from accord.core.availability import Outage
 from accord.core.credits import claim_deadline, penalty
+from accord.core.errors import SpecError
+from accord.core.periods import period_bounds
+from accord.core.report import Data, evaluate
 from accord.core.slices import (
     burn_alerts,
     burn_rate,
@@ -19,6 +24,7 @@ from accord.core.slices import (
     slice_availability,
     slice_availability_many,
 )
+from accord.io.data import read_data
 
 DAY = (datetime(2026, 4, 14, tzinfo=UTC), datetime(2026, 4, 15, tzinfo=UTC))  # 1,440 minutes
 
@@ -185,3 +191,110 @@ def test_many_services_equal_one_at_a_time(
         one = slice_availability(at[mine], ok[mine], *DAY, **options)  # type: ignore[arg-type]
         assert table.result(index) == one, services[index]
     assert table.result(4).good == 0
+
+
+# ---------------------------------------------------------------- penalties in the report
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+ISP = (EXAMPLES / "agreements" / "isp.yaml").read_text()
+
+
+def _isp(penalties: str) -> Agreement:
+    start = ISP.index("  penalties:")
+    stop = ISP.index("  claim:", start)
+    return load_agreement(ISP[:start] + penalties + ISP[stop:])
+
+
+def _outage(month: int, hours: int, day: int = 9) -> Outage:
+    at = datetime(2026, month, day, 6, tzinfo=UTC)
+    return Outage("access", at, at + timedelta(hours=hours), id=f"FB-{month}-{day}")
+
+
+def _owed(agreement: Agreement, data: Data, period: str) -> Decimal:
+    report = evaluate(agreement, data, *period_bounds(period, "UTC"))
+    return sum((amount for amount, _ in report.penalties), Decimal(0))
+
+
+def test_an_annual_threshold_charges_each_month_only_the_hours_it_added() -> None:
+    """5 h in March, 5 h in July, 2 h in October: 12 h in the year, 4 h over the 8 allowed."""
+    isp = load_agreement(ISP)
+    data = Data(outages=(_outage(3, 5), _outage(7, 5), _outage(10, 2)))
+    months = {f"2026-{m:02d}": _owed(isp, data, f"2026-{m:02d}") for m in range(1, 13)}
+    assert months["2026-03"] == 0  # 5 h of 8
+    assert months["2026-07"] == Decimal("50.00")  # 10 h: 2 h over
+    assert months["2026-10"] == Decimal("50.00")  # 12 h: 2 more over
+    assert sum(months.values()) == Decimal("100.00") == _owed(isp, data, "2026")
+    assert _owed(isp, data, "2026-Q3") == Decimal("50.00")
+    report = evaluate(isp, data, *period_bounds("2026-10", "UTC"))
+    [(_, reason)] = report.penalties
+    assert "12h of downtime (10h of it before this period), 8h allowed a year" in reason
+    # the next year starts afresh
+    assert _owed(isp, Data(outages=(_outage(3, 5), _outage(7, 5))), "2027-07") == 0
+
+
+def test_a_monthly_threshold_over_a_quarter_is_charged_month_by_month() -> None:
+    monthly = _isp(
+        "  penalties:\n    - objective: availability\n      amount: {amount: '10.00', "
+        "currency: EUR}\n      per: hour\n      beyond: 2h\n      period: month\n"
+    )
+    data = Data(outages=(_outage(10, 3), _outage(11, 1), _outage(12, 5)))
+    report = evaluate(monthly, data, *period_bounds("2026-Q4", "UTC"))
+    assert [amount for amount, _ in report.penalties] == [Decimal(10), Decimal(0), Decimal(30)]
+    assert report.penalties[0][1].startswith("2026-10-01 to 2026-11-01: availability: 3h")
+
+
+def test_penalties_per_incident_and_per_miss() -> None:
+    both = _isp(
+        "  penalties:\n"
+        "    - {objective: availability, amount: {amount: '15.00', currency: EUR}, per: incident}\n"
+        "    - {objective: download-speed, amount: {amount: '40.00', currency: EUR}, per: miss}\n"
+        "    - {objective: availability, amount: {amount: '40.00', currency: EUR}, per: miss}\n"
+    )
+    # two incidents in October, 99.5% missed (14 h down); the speed is met (no measurement)
+    data = Data(outages=(_outage(10, 9, day=9), _outage(10, 5, day=20)))
+    report = evaluate(both, data, *period_bounds("2026-10", "UTC"))
+    (incident, reason), (speed, _), (miss, why) = report.penalties
+    assert (incident, speed, miss) == (Decimal("30.00"), 0, Decimal("40.00"))
+    assert reason == "availability: 2 incidents at 15.00 EUR = 30.00 EUR"
+    assert why == "availability: 1 miss at 40.00 EUR = 40.00 EUR"
+    quiet = evaluate(both, Data(), *period_bounds("2026-10", "UTC"))
+    assert sum(amount for amount, _ in quiet.penalties) == 0
+
+
+def test_a_penalty_on_a_common_metric_is_charged_to_each_provider_on_its_own_figures() -> None:
+    text = (EXAMPLES / "agreements" / "two-vendors.yaml").read_text()
+    text = text.replace(
+        "remedies:\n",
+        "remedies:\n  penalties:\n    - objective: fix-time\n"
+        "      amount: {amount: '500.00', currency: GBP}\n      per: incident\n",
+        1,
+    )
+    report = evaluate(
+        load_agreement(text),
+        read_data(EXAMPLES / "data" / "field-support-2026-10"),
+        *period_bounds("2026-10", "UTC"),
+    )
+    assert report.penalties == (
+        (
+            Decimal(0),
+            "FixFast Field Services Ltd: fix-time: 0 breached tickets at 500.00 GBP = 0.00 GBP",
+        ),
+        (
+            Decimal("500.00"),
+            "TechForce Services Ltd: fix-time: 1 breached ticket at 500.00 GBP = 500.00 GBP",
+        ),
+    )
+
+
+def test_a_penalty_per_hour_needs_downtime_and_a_calendar_period() -> None:
+    with pytest.raises(SpecError) as caught:
+        _isp(
+            "  penalties:\n"
+            "    - {objective: fault-repair, amount: {amount: '1', currency: EUR}, per: hour}\n"
+            "    - {objective: availability, amount: {amount: '1', currency: EUR},"
+            " period: rolling 30 days}\n"
+        )
+    message = str(caught.value)
+    assert "penalties[0].per" in message
+    assert "a penalty per hour counts downtime, but fault-repair is measured by" in message
+    assert "penalties[1].period" in message

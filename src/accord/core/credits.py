@@ -154,28 +154,46 @@ def _money(value: Decimal) -> Decimal:
 
 
 def penalty(
-    rule: Penalty, downtime: timedelta, incidents: int = 0, missed: bool = False
+    rule: Penalty,
+    downtime: timedelta,
+    incidents: int = 0,
+    missed: bool = False,
+    before: timedelta = timedelta(0),
+    counted: str = "incident",
 ) -> tuple[Decimal, str]:
     """A fixed penalty: per hour (or day) of downtime beyond the threshold, per incident, or per
-    miss; exact and proportional (30 minutes over at 50 an hour is 25)."""
+    miss; exact and proportional (30 minutes over at 50 an hour is 25).
+
+    ``downtime`` is the downtime of the rule's period (a year) up to the end of the period being
+    settled, ``before`` the part of it before that period's start: only the time over the
+    threshold that this period added is owed, so the months of a year add up to the year."""
     money = rule.amount
     if rule.per in ("hour", "day"):
         allowed = rule.beyond.time if rule.beyond is not None and rule.beyond.time else timedelta(0)
-        over = max(downtime - allowed, timedelta(0))
+        over = max(
+            max(downtime - allowed, timedelta(0)) - max(before - allowed, timedelta(0)),
+            timedelta(0),
+        )
         unit = timedelta(hours=1) if rule.per == "hour" else timedelta(days=1)
         units = Decimal(over // timedelta(microseconds=1)) / Decimal(
             unit // timedelta(microseconds=1)
         )
         amount = _money(units * money.amount)
         shown, limit = format_timedelta(downtime), format_timedelta(allowed)
+        earlier = f" ({format_timedelta(before)} of it before this period)" if before else ""
         return amount, (
-            f"{rule.objective}: {shown} of downtime, {limit} allowed a "
+            f"{rule.objective}: {shown} of downtime{earlier}, {limit} allowed a "
             f"{rule.period}: {units.normalize():f} {rule.per}(s) over at {money.amount} "
             f"{money.currency} = {amount} {money.currency}"
         )
     count = incidents if rule.per == "incident" else int(missed)
+    what = counted if rule.per == "incident" else "miss"
     amount = _money(Decimal(count) * money.amount)
-    return amount, f"{rule.objective}: {count} {rule.per}(s) at {money.amount} {money.currency}"
+    plural = what if count == 1 else what + ("es" if what.endswith("s") else "s")
+    return amount, (
+        f"{rule.objective}: {count} {plural} at {money.amount} {money.currency} "
+        f"= {amount} {money.currency}"
+    )
 
 
 def claim_deadline(claim: Claim, period_end: datetime) -> datetime | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from accord.core.errors import AccordError
@@ -35,3 +35,30 @@ def period_bounds(text: str, zone: str) -> tuple[datetime, datetime]:
     raise AccordError(
         f"malformed period {text!r}; expected a month 2026-10, a quarter 2026-Q4 or a year 2026"
     )
+
+
+def enclosing(moment: datetime, kind: str) -> tuple[datetime, datetime]:
+    """``[start, end)`` of the calendar week (from Monday), month, quarter or year holding
+    ``moment``, in ``moment``'s time zone."""
+    tz = moment.tzinfo
+    if kind == "week":
+        monday = (moment - timedelta(days=moment.weekday())).date()
+        first = datetime(monday.year, monday.month, monday.day, tzinfo=tz)
+        return first, datetime.combine(monday + timedelta(days=7), time(), tzinfo=tz)
+    months = {"month": 1, "quarter": 3, "year": 12}[kind]
+    index = (moment.month - 1) // months * months  # first month of the period, from 0
+    begin = datetime(moment.year, index + 1, 1, tzinfo=tz)
+    after = index + months
+    return begin, datetime(moment.year + after // 12, after % 12 + 1, 1, tzinfo=tz)
+
+
+def split(start: datetime, end: datetime, kind: str) -> list[tuple[datetime, datetime, datetime]]:
+    """``[start, end)`` cut at the boundaries of calendar ``kind`` periods: each piece with the
+    start of the period that holds it."""
+    pieces = []
+    cursor = start
+    while cursor < end:
+        first, after = enclosing(cursor, kind)
+        pieces.append((first, cursor, min(after, end)))
+        cursor = after
+    return pieces

@@ -16,13 +16,14 @@ from decimal import Decimal
 
 import numpy as np
 
-from accord.core.agreement.model import Agreement, Claim, Objective, Service
+from accord.core.agreement.model import Agreement, Claim, Objective, Penalty, Service
 from accord.core.agreement.units import Bound, format_target, format_timedelta
 from accord.core.availability import Incidents, MaintenanceWindow, Outage
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of, summarize
 from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.credits import Settlement, claim_deadline, combine, penalty, settle
+from accord.core.periods import split
 from accord.core.slices import (
     SliceAvailability,
     occurrences,
@@ -189,12 +190,7 @@ def evaluate(
     penalties = []
     if remedies is not None:
         for rule in remedies.penalties:
-            measured = next((o for o in agreement.objectives if o.id == rule.objective), None)
-            if measured is None or measured.metric != "availability":
-                continue
-            down = _availability(agreement, measured, data, calendars, start, end)
-            downtime = _span(down.downtime)
-            penalties.append(penalty(rule, downtime))
+            penalties.extend(_penalties(agreement, rule, results, data, calendars, start, end))
     deadline = None
     if remedies is not None and remedies.claim is not None:
         deadline = claim_deadline(remedies.claim, end)
@@ -600,6 +596,52 @@ def _measured_services(
         f"mean success of {len(rows)} slices",
         None,
     )
+
+
+def _penalties(
+    agreement: Agreement,
+    rule: Penalty,
+    results: Sequence[ObjectiveResult],
+    data: Data,
+    calendars: Mapping[str, BusinessCalendar],
+    start: datetime,
+    end: datetime,
+) -> list[tuple[Decimal, str]]:
+    """What a fixed penalty costs this period, with its reasons: per hour (or day) of downtime
+    over the threshold of the rule's period (a year) that this period added; per incident
+    (incidents of downtime, or breached tickets); per miss. An objective measured across several
+    providers is charged to each on its own figures."""
+    objective = agreement.objective(rule.objective)
+    known = {r.objective: r for r in results}
+    sides: list[tuple[str | None, Data]] = [
+        (p, _for_provider(agreement, data, p)) for p in objective.providers
+    ] or [(None, data)]
+    owed = []
+    for provider, evidence in sides:
+        prefix = "" if provider is None else f"{_provider_name(agreement, provider)}: "
+        result = known[objective.id if provider is None else f"{objective.id}@{provider}"]
+        if rule.per not in ("hour", "day"):
+            if result.incidents is not None:
+                count, what = result.incidents, "incident"
+            else:
+                count, what = len(result.breaches), "breached ticket"
+            amount, reason = penalty(rule, timedelta(0), count, result.met is False, counted=what)
+            owed.append((amount, prefix + reason))
+            continue
+        pieces = split(start, end, rule.period.kind)
+        for first, begin, finish in pieces:
+            downtime, before = (
+                _span(
+                    _availability(agreement, objective, evidence, calendars, first, until).downtime
+                )
+                if until > first
+                else timedelta(0)
+                for until in (finish, begin)
+            )
+            amount, reason = penalty(rule, downtime, before=before)
+            scope = f"{begin:%Y-%m-%d} to {finish:%Y-%m-%d}: " if len(pieces) > 1 else ""
+            owed.append((amount, prefix + scope + reason))
+    return owed
 
 
 def _incidents_text(found: Incidents) -> str:

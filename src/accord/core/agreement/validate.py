@@ -297,6 +297,25 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
             if penalty.objective not in objectives:
                 path = ("remedies", "penalties", i, "objective")
                 yield unknown(path, "objective", penalty.objective, objectives)
+            measured = by_id.get(penalty.objective)
+            if (
+                penalty.per in ("hour", "day")
+                and measured is not None
+                and (measured.metric != "availability" or measured.method != "time")
+            ):
+                how = measured.metric if measured.metric != "availability" else measured.method
+                yield Problem(
+                    ("remedies", "penalties", i, "per"),
+                    f"a penalty per {penalty.per} counts downtime, but {penalty.objective} is "
+                    f"measured by {how}; expected an availability objective measured in time "
+                    "(method: time), or per: incident or per: miss",
+                )
+            if penalty.period.kind == "rolling":
+                yield Problem(
+                    ("remedies", "penalties", i, "period"),
+                    f"a penalty's threshold runs over a calendar week, month, quarter or year, "
+                    f"got {penalty.period}",
+                )
         if remedies.termination is not None:
             for j, name in enumerate(remedies.termination.objectives):
                 if name not in objectives:
