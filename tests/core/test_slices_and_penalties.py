@@ -1,4 +1,5 @@
-"""Availability from probes and requests, burn rates, fixed penalties and claim deadlines."""
+"""Availability from probes and requests, burn rates, fixed penalties, claim deadlines and the
+termination right."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from accord.core.availability import Outage
 from accord.core.credits import claim_deadline, penalty
 from accord.core.errors import SpecError
 from accord.core.periods import period_bounds
-from accord.core.report import Data, evaluate
+from accord.core.report import Data, TerminationRight, evaluate
 from accord.core.slices import (
     burn_alerts,
     burn_rate,
@@ -25,6 +26,7 @@ from accord.core.slices import (
     slice_availability_many,
 )
 from accord.io.data import read_data
+from accord.render.report import report_html, report_json, report_markdown
 
 DAY = (datetime(2026, 4, 14, tzinfo=UTC), datetime(2026, 4, 15, tzinfo=UTC))  # 1,440 minutes
 
@@ -298,3 +300,54 @@ def test_a_penalty_per_hour_needs_downtime_and_a_calendar_period() -> None:
     assert "penalties[0].per" in message
     assert "a penalty per hour counts downtime, but fault-repair is measured by" in message
     assert "penalties[1].period" in message
+
+
+# ---------------------------------------------------------------- the termination right
+
+
+def test_three_missed_months_in_a_year_give_the_right_to_terminate() -> None:
+    """Availability (99.5% a month) missed in February, May and October: the third miss in the
+    calendar year reaches the clause's three; the next year counts afresh."""
+    isp = load_agreement(ISP)
+    data = Data(outages=(_outage(2, 9), _outage(5, 9), _outage(10, 9)))
+
+    def right(period: str) -> TerminationRight:
+        [found] = evaluate(isp, data, *period_bounds(period, "UTC")).termination
+        return found
+
+    may, october = right("2026-05"), right("2026-10")
+    assert may.misses == ("availability 2026-02", "availability 2026-05")
+    assert may.triggered is False
+    assert october.misses == (
+        "availability 2026-02",
+        "availability 2026-05",
+        "availability 2026-10",
+    )
+    assert october.triggered is True
+    assert october.text.endswith("3 give the right to terminate: reached")
+    assert right("2027-02").misses == ()
+    report = evaluate(isp, data, *period_bounds("2026-10", "UTC"))
+    assert report_json(report)["termination"][0]["triggered"] is True
+    assert "**3 misses from 2026-01-01 to 2026-11-01 (year)" in report_markdown(report)
+    assert 'data-triggered="yes"' in report_html(report)
+
+
+def test_a_rolling_span_counts_the_periods_that_end_within_it() -> None:
+    rolling = load_agreement(ISP.replace("    within: year\n", "    within: rolling 90 days\n"))
+    data = Data(outages=(_outage(2, 9), _outage(8, 9), _outage(10, 9)))
+    [found] = evaluate(rolling, data, *period_bounds("2026-10", "UTC")).termination
+    # August ends on 1 September, inside the 90 days before 1 November; February does not
+    assert found.misses == ("availability 2026-08", "availability 2026-10")
+    assert found.since == datetime(2026, 8, 3, tzinfo=UTC)
+
+
+def test_each_provider_is_counted_on_its_own_misses() -> None:
+    report = evaluate(
+        load_agreement(EXAMPLES / "agreements" / "two-vendors.yaml"),
+        read_data(EXAMPLES / "data" / "field-support-2026-10"),
+        *period_bounds("2026-10", "UTC"),
+    )
+    together, fixfast, techforce = report.termination
+    assert (together.provider, len(together.misses)) == (None, 2)
+    assert (fixfast.provider, fixfast.misses) == ("FixFast Field Services Ltd", ())
+    assert techforce.misses == ("engineer-on-site 2026-10", "fix-time 2026-10")

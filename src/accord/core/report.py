@@ -16,14 +16,21 @@ from decimal import Decimal
 
 import numpy as np
 
-from accord.core.agreement.model import Agreement, Claim, Objective, Penalty, Service
+from accord.core.agreement.model import (
+    Agreement,
+    Claim,
+    Objective,
+    Penalty,
+    Service,
+    Termination,
+)
 from accord.core.agreement.units import Bound, format_target, format_timedelta
 from accord.core.availability import Incidents, MaintenanceWindow, Outage
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of, summarize
 from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.credits import Settlement, claim_deadline, combine, penalty, settle
-from accord.core.periods import split
+from accord.core.periods import enclosing, split
 from accord.core.slices import (
     SliceAvailability,
     occurrences,
@@ -108,6 +115,37 @@ class ObjectiveResult:
 
 
 @dataclass(frozen=True)
+class TerminationRight:
+    """Repeated misses against a termination clause, counted up to the end of a period."""
+
+    after_misses: int
+    within: str
+    """The span the misses are counted over: a calendar period, or rolling N days."""
+    since: datetime
+    until: datetime
+    misses: tuple[str, ...]
+    """Each missed objective and period, as ``availability 2026-10``."""
+    provider: str | None = None
+
+    @property
+    def triggered(self) -> bool:
+        """True when the misses reach the clause's count: the customer may terminate."""
+        return len(self.misses) >= self.after_misses
+
+    @property
+    def text(self) -> str:
+        who = f"{self.provider}: " if self.provider else ""
+        counted = (
+            f"{len(self.misses)} miss{'es' if len(self.misses) != 1 else ''} from "
+            f"{self.since:%Y-%m-%d} to {self.until:%Y-%m-%d} ({self.within})"
+            + (f": {', '.join(self.misses)}" if self.misses else "")
+        )
+        if self.triggered:
+            return f"{who}{counted}; {self.after_misses} give the right to terminate: reached"
+        return f"{who}{counted}; {self.after_misses} give the right to terminate: not reached"
+
+
+@dataclass(frozen=True)
 class Report:
     agreement: str
     version: str
@@ -124,6 +162,9 @@ class Report:
     each settled on that provider's own figures; ``settlement`` is then their total."""
     claim: Claim | None = None
     """The agreement's claim rules: the procedure and the evidence a claim needs."""
+    termination: tuple[TerminationRight, ...] = ()
+    """Where the agreement gives a right to terminate after repeated misses: the misses counted
+    up to the period's end, for all providers together and for each provider on its own."""
 
     @property
     def missed(self) -> tuple[ObjectiveResult, ...]:
@@ -191,6 +232,11 @@ def evaluate(
     if remedies is not None:
         for rule in remedies.penalties:
             penalties.extend(_penalties(agreement, rule, results, data, calendars, start, end))
+    termination: tuple[TerminationRight, ...] = ()
+    if remedies is not None and remedies.termination is not None:
+        termination = _termination(
+            agreement, remedies.termination, results, data, calendars, start, end, tier
+        )
     deadline = None
     if remedies is not None and remedies.claim is not None:
         deadline = claim_deadline(remedies.claim, end)
@@ -207,6 +253,7 @@ def evaluate(
         claim_deadline=deadline,
         settlements=tuple(settlements),
         claim=remedies.claim if remedies is not None else None,
+        termination=termination,
     )
 
 
@@ -642,6 +689,64 @@ def _penalties(
             scope = f"{begin:%Y-%m-%d} to {finish:%Y-%m-%d}: " if len(pieces) > 1 else ""
             owed.append((amount, prefix + scope + reason))
     return owed
+
+
+def _termination(
+    agreement: Agreement,
+    rule: Termination,
+    results: Sequence[ObjectiveResult],
+    data: Data,
+    calendars: Mapping[str, BusinessCalendar],
+    start: datetime,
+    end: datetime,
+    tier: str | None,
+) -> tuple[TerminationRight, ...]:
+    """Misses of the clause's objectives (all, when it names none) in the periods that end
+    within ``within`` up to ``end``: each objective judged over its own periods (a month unless
+    it says otherwise), for all providers together and, when objectives are measured across
+    providers, for each provider on its own evidence."""
+    if rule.within.kind == "rolling":
+        since = end - timedelta(days=rule.within.days)
+    else:
+        since = enclosing(end - timedelta(microseconds=1), rule.within.kind)[0]
+    chosen = [agreement.objective(i) for i in rule.objectives] or list(agreement.objectives)
+    providers = list(dict.fromkeys(p for o in chosen for p in o.providers))
+    known = {r.objective: r for r in results}
+    rights = []
+    for provider in [None, *providers]:
+        evidence = data if provider is None else _for_provider(agreement, data, provider)
+        misses = []
+        for objective in chosen:
+            if provider is not None and provider not in objective.providers:
+                continue
+            kind = "month" if objective.period.kind == "rolling" else objective.period.kind
+            key = objective.id if provider is None else f"{objective.id}@{provider}"
+            first = enclosing(since, kind)[0]
+            while (after := enclosing(first, kind)[1]) <= end:
+                if after > since:
+                    result = (
+                        known[key]
+                        if (first, after) == (start, end)
+                        else _judge(agreement, objective, evidence, calendars, first, after, tier)
+                    )
+                    if result.met is False:
+                        misses.append(f"{objective.id} {_period_label(first, kind)}")
+                first = after
+        name = None if provider is None else _provider_name(agreement, provider)
+        rights.append(
+            TerminationRight(rule.after_misses, str(rule.within), since, end, tuple(misses), name)
+        )
+    return tuple(rights)
+
+
+def _period_label(first: datetime, kind: str) -> str:
+    if kind == "month":
+        return f"{first:%Y-%m}"
+    if kind == "quarter":
+        return f"{first.year}-Q{(first.month - 1) // 3 + 1}"
+    if kind == "year":
+        return f"{first.year}"
+    return f"week of {first:%Y-%m-%d}"
 
 
 def _incidents_text(found: Incidents) -> str:

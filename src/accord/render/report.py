@@ -64,6 +64,12 @@ def report_markdown(report: Report) -> str:
     if report.penalties:
         lines += ["", "## Penalties", ""]
         lines += [f"- {reason}" for _, reason in report.penalties]
+    if report.termination:
+        lines += ["", "## Termination right", ""]
+        lines += [
+            f"- {'**' if t.triggered else ''}{t.text}{'**' if t.triggered else ''}"
+            for t in report.termination
+        ]
     lines += _claim_markdown(report)
     return "\n".join(lines) + "\n"
 
@@ -133,6 +139,18 @@ def report_json(report: Report) -> dict[str, Any]:
             for s in report.settlements
         ],
         "penalties": [{"amount": str(a), "reason": r} for a, r in report.penalties],
+        "termination": [
+            {
+                "provider": t.provider,
+                "after_misses": t.after_misses,
+                "within": t.within,
+                "since": t.since.isoformat(),
+                "until": t.until.isoformat(),
+                "misses": list(t.misses),
+                "triggered": t.triggered,
+            }
+            for t in report.termination
+        ],
         "claim_deadline": None
         if report.claim_deadline is None
         else report.claim_deadline.isoformat(),
