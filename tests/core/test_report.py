@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 
 from accord import load_agreement
 from accord.cli import app, parse_period
+from accord.core.availability import Outage
 from accord.core.errors import AccordError
-from accord.core.report import Data, Measurement, evaluate
+from accord.core.report import Data, Measurement, Report, evaluate
 from accord.io.data import DataError, read_data
 from accord.render.report import report_html, report_json, report_markdown
 
@@ -508,3 +509,49 @@ def test_the_claim_procedure_and_evidence_are_in_every_format() -> None:
     page = report_html(report)
     assert 'id="claim-procedure">Open a support ticket titled &#34;SLA credit request&#34;' in page
     assert "<li>Dates and times of the outage</li>" in page
+
+
+def _last_hour(minutes_before_end: int) -> Report:
+    """Cloudnote's API down for the hour that ends ``minutes_before_end`` before November."""
+    stop = datetime(2026, 11, 1, tzinfo=UTC) - timedelta(minutes=minutes_before_end)
+    outage = Outage("api", stop - timedelta(hours=1), stop, id="INC-9")
+    return evaluate(load_agreement(SAAS), Data(outages=(outage,)), *parse_period("2026-10", "UTC"))
+
+
+def test_burn_rates_and_the_workbook_alerts_at_the_period_end() -> None:
+    availability = _last_hour(0).objectives[0]
+    # 1 h of 744 h down against a 0.1% budget: 1/744 / 0.001 = 1.344x the budget
+    assert availability.burn_rate is not None
+    assert round(availability.burn_rate, 18) == round(Decimal(1) / Decimal(744) * 1000, 18)
+    fast, medium, slow = availability.burn_alerts
+    assert (fast.long, fast.short, fast.threshold) == (
+        timedelta(hours=1),
+        timedelta(minutes=5),
+        Decimal("14.4"),
+    )
+    assert fast.long_rate == fast.short_rate == 1000  # all of the last hour down
+    assert medium.long_rate is not None
+    assert round(medium.long_rate, 18) == round(Decimal(1000) / 6, 18)  # an hour of six
+    assert slow.long_rate is not None
+    assert round(slow.long_rate, 18) == round(Decimal(1000) / 72, 18)  # of three days
+    assert fast.firing
+    assert medium.firing
+    assert slow.firing
+    # ended ten minutes before the end: the long windows still burn, the short ones do not
+    fast, medium, slow = _last_hour(10).objectives[0].burn_alerts
+    assert fast.long_rate is not None
+    assert round(fast.long_rate, 18) == round(Decimal(1000) * 50 / 60, 18)
+    assert (fast.short_rate, fast.firing) == (0, False)
+    assert medium.firing  # the last 30 minutes hold 20 down: 667x
+    assert slow.firing
+    rendered = report_json(_last_hour(10))["objectives"][0]["burn_alerts"]
+    assert [a["firing"] for a in rendered] == [False, True, True]
+    assert "## Burn-rate alerts firing" in report_markdown(_last_hour(10))
+
+
+def test_a_quiet_month_burns_nothing() -> None:
+    availability = evaluate(
+        load_agreement(SAAS), Data(), *parse_period("2026-10", "UTC")
+    ).objectives[0]
+    assert availability.burn_rate == 0
+    assert not any(a.firing for a in availability.burn_alerts)

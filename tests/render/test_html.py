@@ -108,7 +108,8 @@ def test_the_page_holds_the_reports_figures() -> None:
     assert availability[2].content == "99.692%"  # (44,520 - 137) / 44,520, shown to 3 places
     assert availability[4].content == "-0.208 pt"
     # budget: 0.1% of 44,520 minutes = 44.52 minutes allowed; 137 used; 92.48 over
-    assert availability[5].content == "44m31s allowed, 2h17m used, -1h32m28s left"
+    # and the budget went 137 / 44.52 = 3.08 times as fast as it may
+    assert availability[5].content == "44m31s allowed, 2h17m used, -1h32m28s left burn rate 3.08x"
     breaches = rows(page.by_id("breaches"))
     assert [cells[1].content for cells in breaches] == list(report.objectives[0].breaches)
     assert "2026-10-06T14:05:00+00:00 - 2026-10-06T14:47:00+00:00" in breaches[0][1].content

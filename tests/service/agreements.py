@@ -41,3 +41,22 @@ parties:
 objectives:
   - {id: response, metric: first_response, within: 2h, target: 95%, calendar: 24x7}
 """
+
+PROBED = """
+id: probed
+version: "1"
+overview: {title: Probed API}
+parties:
+  customer: {id: acme-corp, name: ACME}
+  provider: {id: us, name: Us}
+services: [{id: api, name: API}]
+objectives:
+  - id: availability
+    metric: availability
+    method: slices
+    scope: {service: [api]}
+    target: 99%
+    calendar: 24x7
+remedies:
+  termination: {after_misses: 2, within: year, objectives: [availability]}
+"""

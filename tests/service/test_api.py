@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from accord.store import Database
 from accord.store.schema import EventRow
-from tests.service.agreements import DESK, DESK_V2
+from tests.service.agreements import DESK, DESK_V2, PROBED
 from tests.service.conftest import Tenant
 
 YAML = {"Content-Type": "application/yaml"}
@@ -262,3 +262,28 @@ def test_report_json_and_csv(client: TestClient, acme: Tenant) -> None:
     assert csv.headers["content-type"].startswith("text/csv")
     rows = {row["objective"]: row for row in DictReader(StringIO(csv.text))}
     assert (rows["response"]["actual"], rows["response"]["met"]) == ("50", "false")
+
+
+def test_a_report_reads_the_evidence_its_remedies_and_alerts_look_back_on(
+    client: TestClient, acme: Tenant
+) -> None:
+    """September's probes count toward October's termination clause, and the last minutes of
+    October toward its burn-rate alerts."""
+    assert upload(client, acme, PROBED).status_code == 201
+    probes = [
+        {"id": f"{month}-{minute}", "service": "api", "ok": minute == 0}
+        | {"at": iso(datetime(2026, month, 5, 10, minute, tzinfo=UTC))}
+        for month in (9, 10)
+        for minute in range(2)
+    ] + [
+        {"id": "last", "service": "api", "ok": False}
+        | {"at": iso(datetime(2026, 10, 31, 23, 59, tzinfo=UTC))}
+    ]
+    stored = client.post("/v1/data/probes", json=probes, headers=acme.headers).json()
+    assert stored["stored"] == 5
+    report = client.get("/v1/agreements/probed/reports/2026-10", headers=acme.headers).json()
+    [right] = report["termination"]
+    assert right["misses"] == ["availability 2026-09", "availability 2026-10"]
+    assert right["triggered"] is True
+    [availability] = report["objectives"]
+    assert [a["firing"] for a in availability["burn_alerts"]] == [True, True, True]

@@ -32,6 +32,7 @@ from accord.core.composition import ServiceAvailability, members, service_availa
 from accord.core.credits import Settlement, claim_deadline, combine, penalty, settle
 from accord.core.periods import enclosing, split
 from accord.core.slices import (
+    WORKBOOK_ALERTS,
     SliceAvailability,
     occurrences,
     ratio_slices,
@@ -83,6 +84,34 @@ class Data:
 
 
 @dataclass(frozen=True)
+class BurnAlert:
+    """One multi-window burn-rate alert (SRE workbook): it fires when the burn rate over both the
+    long and the short window, each ending at the period's end, reaches the threshold."""
+
+    long: timedelta
+    short: timedelta
+    threshold: Decimal
+    long_rate: Decimal | None
+    """None when the window holds nothing to judge (closed, or no data)."""
+    short_rate: Decimal | None
+
+    @property
+    def firing(self) -> bool:
+        return all(r is not None and r >= self.threshold for r in (self.long_rate, self.short_rate))
+
+    @property
+    def text(self) -> str:
+        def rate(value: Decimal | None) -> str:
+            return "-" if value is None else f"{value:.1f}x"
+
+        return (
+            f"burn rate {rate(self.long_rate)} over {format_timedelta(self.long)} and "
+            f"{rate(self.short_rate)} over {format_timedelta(self.short)} "
+            f"(alert at {self.threshold}x): {'firing' if self.firing else 'quiet'}"
+        )
+
+
+@dataclass(frozen=True)
 class ObjectiveResult:
     """One objective over the period."""
 
@@ -99,6 +128,11 @@ class ObjectiveResult:
     """Downtime the target allows in the period (the error budget), for time-based availability."""
     downtime: timedelta | None = None
     """Downtime counted against the budget (weighted), for time-based availability."""
+    burn_rate: Decimal | None = None
+    """How fast the error budget went over the period: (100 - actual) / (100 - target); 1 is
+    exactly the budget, 2 twice it. For availability objectives with a percent target."""
+    burn_alerts: tuple[BurnAlert, ...] = ()
+    """The SRE workbook's multi-window burn-rate alerts as of the period's end."""
     incidents: int | None = None
     """Runs of downtime in the window, for time-based availability."""
     time_to_recover: timedelta | None = None
@@ -182,11 +216,13 @@ def evaluate(
     calendars = calendars_of(agreement)
     results = []
     for objective in agreement.objectives:
-        results.append(_judge(agreement, objective, data, calendars, start, end, tier))
+        judged = _judge(agreement, objective, data, calendars, start, end, tier)
+        results.append(_burning(agreement, objective, data, calendars, end, tier, judged))
         # several providers on a common metric: the same objective for each, side by side
         for provider in objective.providers:
             own = _for_provider(agreement, data, provider)
             result = _judge(agreement, objective, own, calendars, start, end, tier)
+            result = _burning(agreement, objective, own, calendars, end, tier, result)
             results.append(
                 replace(
                     result,
@@ -691,6 +727,38 @@ def _penalties(
     return owed
 
 
+def _burning(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    calendars: Mapping[str, BusinessCalendar],
+    end: datetime,
+    tier: str | None,
+    result: ObjectiveResult,
+) -> ObjectiveResult:
+    """An availability result with its burn rate over the period and the workbook's alerts:
+    the objective judged again over each alert's long and short window ending at ``end``."""
+    if objective.metric != "availability" or result.actual is None or result.margin is None:
+        return result
+    target = result.actual - result.margin
+    alerts = []
+    for long, short, threshold in WORKBOOK_ALERTS:
+        rates = []
+        for span in (long, short):
+            part = _judge(agreement, objective, data, calendars, end - span, end, tier)
+            rates.append(None if part.actual is None else _burn(part.actual, target))
+        alerts.append(BurnAlert(long, short, threshold, rates[0], rates[1]))
+    return replace(result, burn_rate=_burn(result.actual, target), burn_alerts=tuple(alerts))
+
+
+def _burn(actual: Decimal, target: Decimal) -> Decimal:
+    """(100 - actual) / (100 - target): the share of the error budget spent per share of time."""
+    if target >= _HUNDRED:
+        return Decimal("Infinity") if actual < _HUNDRED else Decimal(0)
+    rate = (_HUNDRED - actual) / (_HUNDRED - target)
+    return rate if rate else Decimal(0)
+
+
 def _termination(
     agreement: Agreement,
     rule: Termination,
@@ -705,10 +773,7 @@ def _termination(
     within ``within`` up to ``end``: each objective judged over its own periods (a month unless
     it says otherwise), for all providers together and, when objectives are measured across
     providers, for each provider on its own evidence."""
-    if rule.within.kind == "rolling":
-        since = end - timedelta(days=rule.within.days)
-    else:
-        since = enclosing(end - timedelta(microseconds=1), rule.within.kind)[0]
+    since = _termination_since(rule, end)
     chosen = [agreement.objective(i) for i in rule.objectives] or list(agreement.objectives)
     providers = list(dict.fromkeys(p for o in chosen for p in o.providers))
     known = {r.objective: r for r in results}
@@ -719,7 +784,7 @@ def _termination(
         for objective in chosen:
             if provider is not None and provider not in objective.providers:
                 continue
-            kind = "month" if objective.period.kind == "rolling" else objective.period.kind
+            kind = _judged_by(objective)
             key = objective.id if provider is None else f"{objective.id}@{provider}"
             first = enclosing(since, kind)[0]
             while (after := enclosing(first, kind)[1]) <= end:
@@ -737,6 +802,36 @@ def _termination(
             TerminationRight(rule.after_misses, str(rule.within), since, end, tuple(misses), name)
         )
     return tuple(rights)
+
+
+def _termination_since(rule: Termination, end: datetime) -> datetime:
+    if rule.within.kind == "rolling":
+        return end - timedelta(days=rule.within.days)
+    return enclosing(end - timedelta(microseconds=1), rule.within.kind)[0]
+
+
+def _judged_by(objective: Objective) -> str:
+    """The calendar periods an objective is judged over when its misses are counted."""
+    return "month" if objective.period.kind == "rolling" else objective.period.kind
+
+
+def evidence_since(agreement: Agreement, start: datetime, end: datetime) -> datetime:
+    """The earliest instant ``evaluate`` over ``[start, end)`` reads evidence from: the burn-rate
+    windows before the end, the year (or other period) of a penalty's threshold, the periods a
+    termination clause counts misses over. A store loads data from here (outages it reads
+    whole: one may have begun long before)."""
+    since = min(start, end - max(long for long, _, _ in WORKBOOK_ALERTS))
+    remedies = agreement.remedies
+    if remedies is None:
+        return since
+    for rule in remedies.penalties:
+        since = min(since, enclosing(start, rule.period.kind)[0])
+    if remedies.termination is not None:
+        first = _termination_since(remedies.termination, end)
+        chosen = [agreement.objective(i) for i in remedies.termination.objectives]
+        for objective in chosen or agreement.objectives:
+            since = min(since, enclosing(first, _judged_by(objective))[0])
+    return since
 
 
 def _period_label(first: datetime, kind: str) -> str:

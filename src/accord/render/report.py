@@ -34,6 +34,10 @@ def report_markdown(report: Report) -> str:
         actual = _pct(o.actual) + ("%" if o.actual is not None and o.target.endswith("%") else "")
         margin = "-" if o.margin is None else f"{_pct(o.margin)} pt"
         lines.append(f"| {o.name} | {o.target} | {actual} | {met} | {margin} | {o.detail} |")
+    firing = [(o, a) for o in report.objectives for a in o.burn_alerts if a.firing]
+    if firing:
+        lines += ["", "## Burn-rate alerts firing at the period's end", ""]
+        lines += [f"- {o.name}: {a.text}" for o, a in firing]
     breaches = [(o, b) for o in report.objectives for b in o.breaches]
     if breaches:
         lines += ["", "## Breaches", ""]
@@ -109,6 +113,18 @@ def report_json(report: Report) -> dict[str, Any]:
                 "breaches": list(o.breaches),
                 "budget": None if o.budget is None else _seconds(o.budget),
                 "downtime": None if o.downtime is None else _seconds(o.downtime),
+                "burn_rate": None if o.burn_rate is None else str(o.burn_rate),
+                "burn_alerts": [
+                    {
+                        "long": _seconds(a.long),
+                        "short": _seconds(a.short),
+                        "threshold": str(a.threshold),
+                        "long_rate": None if a.long_rate is None else str(a.long_rate),
+                        "short_rate": None if a.short_rate is None else str(a.short_rate),
+                        "firing": a.firing,
+                    }
+                    for a in o.burn_alerts
+                ],
                 "incidents": o.incidents,
                 "time_to_recover": None
                 if o.time_to_recover is None

@@ -10,7 +10,15 @@ from sqlalchemy.orm import Session
 from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.errors import AccordError
 from accord.core.periods import period_bounds
-from accord.core.report import Data, Measurement, Probe, Report, Requests, evaluate
+from accord.core.report import (
+    Data,
+    Measurement,
+    Probe,
+    Report,
+    Requests,
+    evaluate,
+    evidence_since,
+)
 from accord.io.data import read_record
 from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError
@@ -24,7 +32,8 @@ TICKET_LOOKBACK = timedelta(days=120)  # tickets opened this long before a perio
 def stored_data(
     session: Session, principal: Principal, customer: str | None, start: datetime, end: datetime
 ) -> Data:
-    """What happened in ``[start, end)`` for a customer (and data not tied to a customer)."""
+    """What happened in ``[start, end)`` for a customer (and data not tied to a customer);
+    outages and maintenance from any time before ``end``, tickets with an event in the span."""
     org = principal.organisation_id
     query = select(RecordRow).where(RecordRow.organisation_id == org, RecordRow.at < end)
     if customer is not None:
@@ -93,5 +102,6 @@ def report(
     if tier is not None and tier not in {t.id for t in agreement.tiers}:
         known = ", ".join(t.id for t in agreement.tiers) or "none"
         raise InvalidError(f"tier {tier!r}: agreement {key!r} has tiers {known}", "tier")
-    data = stored_data(session, principal, row.customer, start, end)
+    since = evidence_since(agreement, start, end)
+    data = stored_data(session, principal, row.customer, since, end)
     return evaluate(agreement, data, start, end, tier)
