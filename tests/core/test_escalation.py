@@ -139,3 +139,19 @@ def test_levels_fall_due_after_their_share_of_business_time(opened: int) -> None
     office = calendars["office"]
     assert office.elapsed(start, breach.due) == timedelta(hours=4)
     assert office.elapsed(start, lower.due) == timedelta(hours=2)
+
+
+def test_a_ticket_clock_leaves_burn_rate_levels_to_availability() -> None:
+    mixed = load_agreement(
+        AGREEMENT.replace(
+            "escalation:\n  - levels:\n",
+            "  - {id: uptime, metric: availability, target: 99.9%, calendar: 24x7}\n"
+            "escalation:\n  - levels:\n"
+            "      - {at: burn 14.4x over 1h/5m, notify: [oncall@us.example]}\n",
+        )
+    )
+    calendars = calendars_of(mixed)
+    (clock,) = ticket_clocks(OPENED, mixed.objectives, calendars, at("2026-11-23T10:30"))
+    found = escalation_moments(clock, mixed, calendars, at("2026-11-23T10:30"))
+    assert [d.at for d in found] == ["50%", "breach", "breach + 2h"]
+    assert [d.level for d in found] == [1, 2, 3]  # numbered as written, the burn level being 0

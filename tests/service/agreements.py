@@ -60,3 +60,21 @@ objectives:
 remedies:
   termination: {after_misses: 2, within: year, objectives: [availability]}
 """
+
+UPTIME = """
+id: uptime
+version: "1"
+overview: {title: Uptime}
+parties:
+  customer: {id: acme-corp, name: ACME}
+  provider: {id: us, name: Us}
+services: [{id: api, name: API}]
+objectives:
+  - {id: availability, metric: availability, scope: {service: [api]}, target: 99.9%,
+     calendar: 24x7}
+escalation:
+  - objectives: [availability]
+    levels:
+      - {at: burn 14.4x over 1h/5m, notify: [oncall@us.example], channels: [webhook]}
+      - {at: burn 1x over 3d/6h, notify: [lead@us.example], channels: [webhook]}
+"""

@@ -26,10 +26,10 @@ from accord.settings import Settings
 from accord.store import Database
 from accord.store.schema import Base, Delivery, DueItem
 from accord.worker import Worker
-from tests.service.agreements import DESK, DESK_V2
+from tests.service.agreements import DESK, DESK_V2, UPTIME
 from tests.service.conftest import Tenant
 from tests.service.receiver import Receiver, start_receiver
-from tests.service.test_api import ticket, upload
+from tests.service.test_api import iso, ticket, upload
 
 
 @pytest.fixture
@@ -396,3 +396,48 @@ def test_by_default_ingest_leaves_recomputation_to_the_workers(
         assert states == {"response": "breached", "resolution": "breached"}
         drain(Worker(database, deferred))
         assert {i.at for i in due_items(database, "D1")} == {"50%", "breach"}
+
+
+def test_burn_rate_levels_notify_once_per_episode(
+    client: TestClient,
+    acme: Tenant,
+    database: Database,
+    settings: Settings,
+    receiver: Receiver,
+    hook: str,
+) -> None:
+    """An outage burns the error budget of a 99.9% objective: each burn-rate level notifies
+    when its alert starts firing, once however often it is checked and by however many
+    workers, and again only for a new episode after a quiet spell."""
+    assert upload(client, acme, UPTIME).status_code == 201
+    start = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=1)
+
+    def outage(name: str, begin: datetime, end: datetime | None = None) -> None:
+        record = {"id": name, "service": "api", "start": iso(begin)}
+        record |= {} if end is None else {"end": iso(end)}
+        assert client.post("/v1/data/outages", json=record, headers=acme.headers).status_code == 200
+
+    def burns() -> list[str]:
+        return sorted(r.payload["at"] for r in receiver.received if r.payload["type"] == "burn")
+
+    outage("O1", start)  # still open
+    first, second = Worker(database, settings), Worker(database, settings)
+    drain(first, start + timedelta(minutes=30))  # half the last hour down: 500x, 1000x
+    drain(second, start + timedelta(minutes=30))  # the same minute: the same episodes
+    drain(second, start + timedelta(minutes=31, seconds=10))  # the next minute: still burning
+    assert burns() == ["burn 14.4x over 1h/5m", "burn 1x over 3d/6h"]
+    items = [i for i in due_items(database, "") if i.objective == "availability"]
+    assert [(i.at, i.status, i.notify) for i in items] == [
+        ("burn 14.4x over 1h/5m", "fired", ["oncall@us.example"]),
+        ("burn 1x over 3d/6h", "fired", ["lead@us.example"]),
+    ]
+    # the outage ends; two hours on the fast alert is quiet, the slow one still burning
+    outage("O1", start, start + timedelta(minutes=32))
+    drain(first, start + timedelta(hours=2))
+    assert len(burns()) == 2
+    # a second outage: the fast alert fires again, a new episode; the slow one never stopped
+    outage("O2", start + timedelta(hours=3))
+    drain(first, start + timedelta(hours=3, minutes=20))
+    assert burns() == ["burn 14.4x over 1h/5m", "burn 14.4x over 1h/5m", "burn 1x over 3d/6h"]
+    for request in receiver.received:
+        assert verify(hook, request.signature, request.body)

@@ -6,6 +6,9 @@ moment is exact even when the share was crossed in the past: it is found by walk
 running intervals of the clock. A paused clock's future moments are unknown (``held``) until it
 runs again; a stopped clock's future moments are ``cancelled``. A level that holds to a
 calendar (``respect_calendar``) moves to that calendar's next opening.
+
+Availability objectives escalate on their error budget's burn rate instead
+(``burn 14.4x over 1h/5m``): such a level has no moment known ahead; it is checked as time goes.
 """
 
 from __future__ import annotations
@@ -24,6 +27,28 @@ from accord.core.clocks import Clock, clock_calendar
 
 DueState = Literal["pending", "held", "cancelled"]
 _BREACH_DELAY = re.compile(r"^breach\s*\+\s*(.+)$")
+_BURN = re.compile(r"^burn\s+(\d+(?:\.\d+)?)x?\s+over\s+(\S+)\s*/\s*(\S+)$")
+
+
+@dataclass(frozen=True)
+class BurnLevel:
+    """A level that fires when the burn rate over both windows reaches the threshold."""
+
+    threshold: Decimal
+    long: timedelta
+    short: timedelta
+
+
+def burn_level(level: EscalationLevel) -> BurnLevel | None:
+    """The burn-rate condition of a level written ``burn 14.4x over 1h/5m``; None for a level
+    of a ticket clock (``75%``, ``breach``, ``breach + 2h``)."""
+    match = _BURN.match(level.at.strip())
+    if match is None:
+        return None
+    long, short = (parse_duration(match.group(i)).time for i in (2, 3))
+    assert long is not None  # the pattern admits only d, h, m: never business days
+    assert short is not None
+    return BurnLevel(Decimal(match.group(1)), long, short)
 
 
 @dataclass(frozen=True)
@@ -108,6 +133,8 @@ def escalation_moments(
     )
     found = []
     for number, level in levels:
+        if burn_level(level) is not None:
+            continue  # a level of availability objectives: the worker checks it
         threshold, delay = _threshold(level, clock.target)
         reached = _crossed(clock, calendar, threshold)
         state: DueState = "pending"

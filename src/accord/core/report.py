@@ -741,14 +741,54 @@ def _burning(
     if objective.metric != "availability" or result.actual is None or result.margin is None:
         return result
     target = result.actual - result.margin
-    alerts = []
-    for long, short, threshold in WORKBOOK_ALERTS:
-        rates = []
-        for span in (long, short):
-            part = _judge(agreement, objective, data, calendars, end - span, end, tier)
-            rates.append(None if part.actual is None else _burn(part.actual, target))
-        alerts.append(BurnAlert(long, short, threshold, rates[0], rates[1]))
-    return replace(result, burn_rate=_burn(result.actual, target), burn_alerts=tuple(alerts))
+    alerts = tuple(
+        _alert(agreement, objective, data, calendars, end, tier, target, *alert)
+        for alert in WORKBOOK_ALERTS
+    )
+    return replace(result, burn_rate=_burn(result.actual, target), burn_alerts=alerts)
+
+
+def burn_alert(
+    agreement: Agreement,
+    objective: str,
+    data: Data,
+    moment: datetime,
+    long: timedelta,
+    short: timedelta,
+    threshold: Decimal,
+    tier: str | None = None,
+) -> BurnAlert | None:
+    """One burn-rate alert of an availability objective as of ``moment``: its long and short
+    windows ending then, judged by the objective's method and calendar (None when the
+    objective has no percent target to burn against)."""
+    found = agreement.objective(objective)
+    target = found.target
+    override = found.tiers.get(tier or "")
+    if override is not None and override.target is not None:
+        target = override.target
+    if found.metric != "availability" or not isinstance(target, Decimal):
+        return None
+    calendars = calendars_of(agreement)
+    return _alert(agreement, found, data, calendars, moment, tier, target, long, short, threshold)
+
+
+def _alert(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    calendars: Mapping[str, BusinessCalendar],
+    end: datetime,
+    tier: str | None,
+    target: Decimal,
+    long: timedelta,
+    short: timedelta,
+    threshold: Decimal,
+) -> BurnAlert:
+    rates = []
+    for span in (long, short):
+        part = _judge(agreement, objective, data, calendars, end - span, end, tier)
+        rates.append(None if part.actual is None else _burn(part.actual, target))
+    return BurnAlert(long, short, threshold, rates[0], rates[1])
 
 
 def _burn(actual: Decimal, target: Decimal) -> Decimal:

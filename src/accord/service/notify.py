@@ -30,6 +30,7 @@ from accord.store.schema import Delivery, DueItem, Organisation, Webhook
 
 WEBHOOK_CHANNELS = frozenset({"webhook", "sms", "chat"})
 REVIEW = ""  # the subject of review reminders: no ticket id is empty, so none can collide
+BURN = ""  # and of burn-rate episodes, told apart from reviews by their objective
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -55,6 +56,12 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 3600))
 
 
+def _kind(item: DueItem) -> str:
+    if item.subject == REVIEW and not item.objective:
+        return "review"
+    return "burn" if item.subject == BURN else "escalation"
+
+
 def fire(session: Session, item: DueItem, moment: datetime) -> int:
     """Turn one due item into its deliveries, once: returns how many, 0 if another worker won."""
     won = session.execute(
@@ -66,7 +73,7 @@ def fire(session: Session, item: DueItem, moment: datetime) -> int:
         return 0
     slug = session.scalar(select(Organisation.slug).where(Organisation.id == item.organisation_id))
     payload: dict[str, Any] = {
-        "type": "review" if item.subject == REVIEW else "escalation",
+        "type": _kind(item),
         "organisation": slug,
         "subject": item.subject,
         "customer": item.customer,
@@ -123,6 +130,11 @@ Sender = Callable[[Session, Delivery, Settings], Outcome]
 def _subject(payload: dict[str, Any]) -> str:
     if payload["type"] == "review":
         return f"Review due: agreement {payload['agreement']} ({payload['at']})"
+    if payload["type"] == "burn":
+        return (
+            f"SLA error budget burning: {payload['at']}, objective {payload['objective']} "
+            f"({payload['agreement']})"
+        )
     return (
         f"SLA {payload['at']}: ticket {payload['subject']}, objective {payload['objective']} "
         f"({payload['agreement']})"

@@ -30,11 +30,11 @@ TICKET_LOOKBACK = timedelta(days=120)  # tickets opened this long before a perio
 
 
 def stored_data(
-    session: Session, principal: Principal, customer: str | None, start: datetime, end: datetime
+    session: Session, organisation_id: int, customer: str | None, start: datetime, end: datetime
 ) -> Data:
     """What happened in ``[start, end)`` for a customer (and data not tied to a customer);
     outages and maintenance from any time before ``end``, tickets with an event in the span."""
-    org = principal.organisation_id
+    org = organisation_id
     query = select(RecordRow).where(RecordRow.organisation_id == org, RecordRow.at < end)
     if customer is not None:
         query = query.where((RecordRow.customer == customer) | RecordRow.customer.is_(None))
@@ -103,5 +103,5 @@ def report(
         known = ", ".join(t.id for t in agreement.tiers) or "none"
         raise InvalidError(f"tier {tier!r}: agreement {key!r} has tiers {known}", "tier")
     since = evidence_since(agreement, start, end)
-    data = stored_data(session, principal, row.customer, since, end)
+    data = stored_data(session, principal.organisation_id, row.customer, since, end)
     return evaluate(agreement, data, start, end, tier)

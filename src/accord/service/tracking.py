@@ -369,6 +369,7 @@ def after_upload(session: Session, organisation_id: int, key: str, agreement: Ag
             select(DueItem).where(
                 DueItem.organisation_id == organisation_id,
                 DueItem.subject == REVIEW,
+                DueItem.objective == "",  # burn-rate episodes have no ticket either
                 DueItem.agreement == key,
             )
         ).all()

@@ -200,3 +200,31 @@ def test_measurement_methods_apply_to_availability_only(base: dict[str, Any]) ->
     assert problems(base) == [
         "objectives[1].method: measurement methods apply to availability, not to first_response"
     ]
+
+
+def test_burn_rate_levels_need_an_error_budget_and_two_windows_in_order(
+    base: dict[str, Any],
+) -> None:
+    level = {"at": "burn 14.4x over 1h/5m", "notify": ["oncall@example.com"]}
+    base["escalation"] = [{"objectives": ["avail"], "levels": [level]}]
+    assert problems(base) == []
+    ticket_ids = [o["id"] for o in base["objectives"] if o["id"] != "avail"]
+    base["escalation"] = [
+        {"objectives": ticket_ids, "levels": [level]},
+        {"levels": [level | {"at": "burn 6x over 30m/6h"}]},
+    ]
+    found = problems(base)
+    assert found[0].startswith(
+        "escalation[0].levels[0].at: 'burn 14.4x over 1h/5m' watches an error budget, but this "
+        "escalation covers no availability objective with a percent target (it covers: "
+    )
+    assert found[1] == (
+        "escalation[1].levels[0].at: 'burn 6x over 30m/6h': the short window must be shorter "
+        "than the long one"
+    )
+    assert len(found) == 2
+    base["escalation"] = [{"levels": [level | {"at": "burn fast"}]}]
+    assert problems(base) == [
+        "escalation[0].levels[0].at: malformed value 'burn fast'; expected '75%' of the target "
+        "used, 'breach', 'breach + 2h', or, for availability, 'burn 14.4x over 1h/5m'"
+    ]

@@ -28,14 +28,20 @@ from accord.core.agreement.units import (
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 STATISTIC_PATTERN = r"^(mean|median|min|max|sum|p\d{1,2}(\.\d+)?)$"
 DUE_PATTERN = r"^\d+(st|nd|rd|th) business day$"
-ESCALATION_AT_PATTERN = r"^(\d+(\.\d+)?%|breach(\s*\+\s*(\d+(\.\d+)?\s*[dhm]\s*)+)?)$"
+ESCALATION_AT_PATTERN = (
+    r"^(\d+(\.\d+)?%|breach(\s*\+\s*(\d+(\.\d+)?\s*[dhm]\s*)+)?"
+    r"|burn\s+\d+(\.\d+)?x?\s+over\s+(\d+(\.\d+)?[dhm])+\s*/\s*(\d+(\.\d+)?[dhm])+)$"
+)
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 # what each pattern means, for messages: "expected ..."
 PATTERN_HINTS = {
     IDENTIFIER_PATTERN: "an identifier: letters, digits, '-', '_' and '.'",
     STATISTIC_PATTERN: "mean, median, min, max, sum or a percentile such as p5",
     DUE_PATTERN: "a business day of the period, such as '5th business day'",
-    ESCALATION_AT_PATTERN: "'75%' of the target used, 'breach', or 'breach + 2h'",
+    ESCALATION_AT_PATTERN: (
+        "'75%' of the target used, 'breach', 'breach + 2h', or, for availability, "
+        "'burn 14.4x over 1h/5m'"
+    ),
     CURRENCY_PATTERN: "an ISO 4217 code such as EUR",
 }
 Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
@@ -366,7 +372,9 @@ class EscalationLevel(Model):
 
     at: str = Field(
         pattern=ESCALATION_AT_PATTERN,
-        description="'75%' of the target used, 'breach', or 'breach + 2h'.",
+        description="'75%' of the target used, 'breach', or 'breach + 2h' (ticket clocks); "
+        "'burn 14.4x over 1h/5m' (availability: the error budget's burn rate over both "
+        "windows reaches 14.4).",
     )
     notify: tuple[str, ...] = Field(min_length=1)
     channels: tuple[Literal["email", "webhook", "sms", "chat"], ...] = ("email",)

@@ -21,6 +21,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from accord.core.agreement.model import PATTERN_HINTS, Agreement, CreditSchedule, Objective
+from accord.core.agreement.units import parse_duration
 from accord.core.calendar import parse_calendar_spec
 from accord.core.errors import SpecError
 
@@ -275,7 +276,11 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
         for j, name in enumerate(escalation.objectives):
             if name not in objectives:
                 yield unknown(("escalation", i, "objectives", j), "objective", name, objectives)
+        covered = [o for o in agreement.objectives if o.id in escalation.objectives] or list(
+            agreement.objectives
+        )
         for j, level in enumerate(escalation.levels):
+            yield from _burn_level(level.at, covered, ("escalation", i, "levels", j, "at"))
             held = level.respect_calendar
             if held is not None and held not in calendars:
                 path: Path = ("escalation", i, "levels", j, "respect_calendar")
@@ -334,6 +339,24 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                 ("effective", "review", "next"),
                 f"the next review {review} comes before the start {agreement.effective.start}",
             )
+
+
+def _burn_level(at: str, covered: list[Objective], path: Path) -> Iterator[Problem]:
+    """A burn-rate level needs an availability objective with a percent target to watch, and
+    a short window shorter than the long one."""
+    words = at.split()
+    if not words or words[0] != "burn":
+        return
+    if not any(o.metric == "availability" and isinstance(o.target, Decimal) for o in covered):
+        names = ", ".join(o.id for o in covered) or "none"
+        yield Problem(
+            path,
+            f"{at!r} watches an error budget, but this escalation covers no availability "
+            f"objective with a percent target (it covers: {names})",
+        )
+    long, short = (parse_duration(w.strip()).time for w in at.split("over", 1)[1].split("/"))
+    if long is not None and short is not None and short >= long:
+        yield Problem(path, f"{at!r}: the short window must be shorter than the long one")
 
 
 def _composition(agreement: Agreement, index: int) -> Iterator[Problem]:
