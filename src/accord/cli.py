@@ -685,7 +685,7 @@ def worker(
     if once:
         tally = Worker(connect(settings.database_url), settings).run_once()
         console.print(
-            f"refreshed {tally.refreshed} tickets, opened {tally.burning} burn-rate episodes, "
+            f"refreshed {tally.refreshed} tickets, opened {tally.watched} objective escalations, "
             f"fired {tally.fired} due items, "
             f"sent {tally.sent}, failed {tally.failed}"
         )

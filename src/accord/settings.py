@@ -39,11 +39,11 @@ class Settings(BaseSettings):
         description="How long a server process trusts a key it has checked; a "
         "revoked key stops at once on the process that revoked it, on others within this.",
     )
-    burn_check_seconds: float = Field(
+    watch_seconds: float = Field(
         60.0,
         gt=0,
-        description="How often workers check availability objectives' burn-rate "
-        "escalation levels ('burn 14.4x over 1h/5m').",
+        description="How often workers judge the escalation levels of objectives without a "
+        "ticket clock (error budget used, 'burn 14.4x over 1h/5m', share of the period).",
     )
     webhook_timeout: float = Field(10.0, gt=0, description="Seconds a webhook POST may take.")
     max_attempts: int = Field(8, ge=1, description="Deliveries tried this often before failing.")

@@ -77,4 +77,5 @@ escalation:
     levels:
       - {at: burn 14.4x over 1h/5m, notify: [oncall@us.example], channels: [webhook]}
       - {at: burn 1x over 3d/6h, notify: [lead@us.example], channels: [webhook]}
+      - {at: 75%, notify: [manager@us.example], channels: [webhook]}
 """

@@ -410,7 +410,7 @@ def test_burn_rate_levels_notify_once_per_episode(
     when its alert starts firing, once however often it is checked and by however many
     workers, and again only for a new episode after a quiet spell."""
     assert upload(client, acme, UPTIME).status_code == 201
-    start = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=1)
+    start = datetime(2030, 3, 10, 12, tzinfo=UTC)  # March: 44.64 minutes of budget
 
     def outage(name: str, begin: datetime, end: datetime | None = None) -> None:
         record = {"id": name, "service": "api", "start": iso(begin)}
@@ -418,7 +418,18 @@ def test_burn_rate_levels_notify_once_per_episode(
         assert client.post("/v1/data/outages", json=record, headers=acme.headers).status_code == 200
 
     def burns() -> list[str]:
-        return sorted(r.payload["at"] for r in receiver.received if r.payload["type"] == "burn")
+        return sorted(
+            r.payload["at"]
+            for r in receiver.received
+            if r.payload["type"] == "objective" and r.payload["at"].startswith("burn")
+        )
+
+    def budget() -> list[tuple[str, int]]:
+        return [
+            (r.payload["at"], r.payload["cycle"])
+            for r in receiver.received
+            if r.payload["at"] == "75%"
+        ]
 
     outage("O1", start)  # still open
     first, second = Worker(database, settings), Worker(database, settings)
@@ -426,7 +437,7 @@ def test_burn_rate_levels_notify_once_per_episode(
     drain(second, start + timedelta(minutes=30))  # the same minute: the same episodes
     drain(second, start + timedelta(minutes=31, seconds=10))  # the next minute: still burning
     assert burns() == ["burn 14.4x over 1h/5m", "burn 1x over 3d/6h"]
-    items = [i for i in due_items(database, "") if i.objective == "availability"]
+    items = [i for i in due_items(database, "") if i.at.startswith("burn")]
     assert [(i.at, i.status, i.notify) for i in items] == [
         ("burn 14.4x over 1h/5m", "fired", ["oncall@us.example"]),
         ("burn 1x over 3d/6h", "fired", ["lead@us.example"]),
@@ -439,5 +450,9 @@ def test_burn_rate_levels_notify_once_per_episode(
     outage("O2", start + timedelta(hours=3))
     drain(first, start + timedelta(hours=3, minutes=20))
     assert burns() == ["burn 14.4x over 1h/5m", "burn 14.4x over 1h/5m", "burn 1x over 3d/6h"]
+    # 32 + 20 minutes of March's 44.64: three quarters of the budget went at 15:01:29
+    assert budget() == [("75%", int(datetime(2030, 3, 1, tzinfo=UTC).timestamp()) // 60)]
+    drain(first, start + timedelta(hours=4))
+    assert len(budget()) == 1  # once a month
     for request in receiver.received:
         assert verify(hook, request.signature, request.body)

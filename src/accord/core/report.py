@@ -293,6 +293,21 @@ def evaluate(
     )
 
 
+def judge(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    start: datetime,
+    end: datetime,
+    tier: str | None = None,
+    calendars: Mapping[str, BusinessCalendar] | None = None,
+) -> ObjectiveResult:
+    """One objective of a (resolved) agreement over ``[start, end)``, as ``evaluate`` judges it
+    (``calendars``: the agreement's, when the caller has them built already)."""
+    found = calendars if calendars is not None else calendars_of(agreement)
+    return _judge(agreement, objective, data, found, start, end, tier)
+
+
 def _judge(
     agreement: Agreement,
     objective: Objective,

@@ -30,7 +30,7 @@ from accord.store.schema import Delivery, DueItem, Organisation, Webhook
 
 WEBHOOK_CHANNELS = frozenset({"webhook", "sms", "chat"})
 REVIEW = ""  # the subject of review reminders: no ticket id is empty, so none can collide
-BURN = ""  # and of burn-rate episodes, told apart from reviews by their objective
+BURN = ""  # and of objectives' escalations (no ticket), told apart by their objective
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -59,7 +59,7 @@ def backoff(attempts: int) -> timedelta:
 def _kind(item: DueItem) -> str:
     if item.subject == REVIEW and not item.objective:
         return "review"
-    return "burn" if item.subject == BURN else "escalation"
+    return "objective" if item.subject == BURN else "escalation"
 
 
 def fire(session: Session, item: DueItem, moment: datetime) -> int:
@@ -130,11 +130,8 @@ Sender = Callable[[Session, Delivery, Settings], Outcome]
 def _subject(payload: dict[str, Any]) -> str:
     if payload["type"] == "review":
         return f"Review due: agreement {payload['agreement']} ({payload['at']})"
-    if payload["type"] == "burn":
-        return (
-            f"SLA error budget burning: {payload['at']}, objective {payload['objective']} "
-            f"({payload['agreement']})"
-        )
+    if payload["type"] == "objective":
+        return f"SLA {payload['at']}: objective {payload['objective']} ({payload['agreement']})"
     return (
         f"SLA {payload['at']}: ticket {payload['subject']}, objective {payload['objective']} "
         f"({payload['agreement']})"

@@ -1,5 +1,5 @@
-"""Workers: recompute tickets marked by ingest, check burn rates, fire due items, send
-deliveries.
+"""Workers: recompute tickets marked by ingest, judge the escalation levels of objectives
+without a ticket clock, fire due items, send deliveries.
 
 Every claim is a compare-and-set in the database, so any number of workers on any number of
 machines share the work without a coordinator. On PostgreSQL candidates are read with
@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select, update
 
-from accord.service import burn, notify, tracking
+from accord.service import notify, tracking, watch
 from accord.service.tenants import now
 from accord.settings import Settings
 from accord.store.database import Database
@@ -32,14 +32,14 @@ BATCH = 200
 @dataclass
 class Tally:
     refreshed: int = 0
-    burning: int = 0
+    watched: int = 0
     fired: int = 0
     sent: int = 0
     failed: int = 0
 
     @property
     def busy(self) -> bool:
-        return bool(self.refreshed or self.burning or self.fired or self.sent or self.failed)
+        return bool(self.refreshed or self.watched or self.fired or self.sent or self.failed)
 
 
 @dataclass
@@ -48,7 +48,7 @@ class Worker:
     settings: Settings
     name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     batch: int = BATCH  # items claimed at once: smaller spreads work across more workers
-    burn_checked: datetime | None = None  # when this worker last checked burn rates
+    watched_at: datetime | None = None  # when this worker last judged the watched levels
 
     def _locked(self, query: Select[Any]) -> Select[Any]:
         if self.database.is_postgresql:
@@ -94,15 +94,16 @@ class Worker:
                     )
         return len(pending)
 
-    def check_burn(self, moment: datetime) -> int:
-        """Availability objectives' burn-rate levels, once every ``burn_check_seconds``:
-        returns the episodes opened (each becomes a due item, fired below)."""
-        every = timedelta(seconds=self.settings.burn_check_seconds)
-        if self.burn_checked is not None and moment - self.burn_checked < every:
+    def watch(self, moment: datetime) -> int:
+        """The escalation levels of objectives without a ticket clock (error budgets, burn
+        rates, shares of the period), once every ``watch_seconds``: returns the due items
+        opened (fired below)."""
+        every = timedelta(seconds=self.settings.watch_seconds)
+        if self.watched_at is not None and moment - self.watched_at < every:
             return 0
-        self.burn_checked = moment
+        self.watched_at = moment
         with self.database.session() as session:
-            return burn.check(session, moment, every, locked=self.database.is_postgresql)
+            return watch.check(session, moment, every, locked=self.database.is_postgresql)
 
     def fire_due(self, moment: datetime) -> int:
         """Due items whose moment has come become deliveries, each exactly once."""
@@ -194,9 +195,9 @@ class Worker:
         except Exception:
             log.exception("recomputing tickets failed")
         try:
-            tally.burning = self.check_burn(moment)
+            tally.watched = self.watch(moment)
         except Exception:
-            log.exception("checking burn rates failed")
+            log.exception("judging the watched escalation levels failed")
         try:
             tally.fired = self.fire_due(moment)
         except Exception:
