@@ -140,13 +140,15 @@ def test_claim_deadlines() -> None:
 
 
 @pytest.mark.parametrize(
-    ("threshold", "unknown", "bad_run", "windowed", "length", "chunk"),
+    ("threshold", "unknown", "bad_run", "windowed", "length", "chunk", "order"),
     [
-        (Decimal(100), "excluded", 1, False, 1, None),
-        (Decimal(50), "down", 1, True, 1, 1000),
-        (Decimal("66.7"), "up", 3, True, 5, None),
-        (Decimal(100), "down", 4, False, 2, 4096),
-        (Decimal(101), "excluded", 1, False, 1, None),
+        (Decimal(100), "excluded", 1, False, 1, None, "shuffled"),
+        (Decimal(50), "down", 1, True, 1, 1000, "shuffled"),
+        (Decimal("66.7"), "up", 3, True, 5, None, "shuffled"),
+        (Decimal(100), "down", 4, False, 2, 4096, "shuffled"),
+        (Decimal(101), "excluded", 1, False, 1, None, "shuffled"),
+        (Decimal(100), "excluded", 1, False, 1, 1000, "sorted"),
+        (Decimal(50), "down", 2, True, 1, 1000, "half sorted"),
     ],
 )
 def test_many_services_equal_one_at_a_time(
@@ -156,11 +158,13 @@ def test_many_services_equal_one_at_a_time(
     windowed: bool,
     length: int,
     chunk: int | None,
+    order: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Random probes of five services, shuffled, some outside the period, with failure bursts
     and gaps: the column-wise table equals ``slice_availability`` service by service (also
-    when its samples are taken in several steps)."""
+    when its samples are taken in several steps, and sorted by service and time, so that
+    steps are counted where they are, or half sorted, so that both ways meet)."""
     from accord.core import slices
 
     if chunk is not None:
@@ -175,6 +179,15 @@ def test_many_services_equal_one_at_a_time(
     ok = (rng.random(samples) < 0.97) & ~((minute % 97 < 16) & (code == minute // 97 % 4))
     gap = (minute % 151 < 9) & (code == 1)
     code, at, ok = code[~gap], at[~gap], ok[~gap]
+    if order != "shuffled":
+        inside = (at >= np.datetime64(DAY[0].replace(tzinfo=None), "ns")) & (
+            at < np.datetime64(DAY[1].replace(tzinfo=None), "ns")
+        )
+        code, at, ok = code[inside], at[inside], ok[inside]  # sorted input is in the period
+        sorted_ = np.lexsort((at, code))
+        if order == "half sorted":
+            sorted_[len(sorted_) // 2 :] = rng.permutation(sorted_[len(sorted_) // 2 :])
+        code, at, ok = code[sorted_], at[sorted_], ok[sorted_]
     window = (
         BusinessCalendar.from_spec({"timezone": "Europe/Berlin", "hours": {"daily": "08:00-20:00"}})
         if windowed
