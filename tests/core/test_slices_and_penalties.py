@@ -12,7 +12,7 @@ import pytest
 
 from accord import BusinessCalendar, load_agreement
 from accord.core.agreement.model import Agreement, Claim, Penalty
-from accord.core.availability import Outage
+from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.credits import claim_deadline, penalty
 from accord.core.errors import SpecError
 from accord.core.periods import period_bounds
@@ -364,3 +364,63 @@ def test_each_provider_is_counted_on_its_own_misses() -> None:
     assert (together.provider, len(together.misses)) == (None, 2)
     assert (fixfast.provider, fixfast.misses) == ("FixFast Field Services Ltd", ())
     assert techforce.misses == ("engineer-on-site 2026-10", "fix-time 2026-10")
+
+
+def test_maintenance_within_each_months_allowance_costs_no_penalty_all_year() -> None:
+    """3 hours of announced maintenance every month, within the 4-hour monthly allowance:
+    excluded from every month, so it is never downtime against the yearly threshold."""
+    isp = load_agreement(ISP)
+    works = tuple(
+        MaintenanceWindow(
+            "access",
+            datetime(2026, month, 10, 1, tzinfo=UTC),
+            datetime(2026, month, 10, 4, tzinfo=UTC),
+            announced_at=datetime(2026, month, 1, tzinfo=UTC),
+            id=f"M{month}",
+        )
+        for month in range(1, 13)
+    )
+    data = Data(maintenance=works)
+    assert _owed(isp, data, "2026") == 0
+    assert all(_owed(isp, data, f"2026-{m:02d}") == 0 for m in range(1, 13))
+
+
+def test_an_incident_over_the_turn_of_a_month_is_charged_in_the_month_it_began() -> None:
+    per_incident = _isp(
+        "  penalties:\n"
+        "    - {objective: availability, amount: {amount: '25.00', currency: EUR}, per: incident}\n"
+    )
+    night = datetime(2026, 9, 30, 23, tzinfo=UTC)
+    data = Data(outages=(Outage("access", night, night + timedelta(hours=2), id="X"),))
+    assert _owed(per_incident, data, "2026-09") == Decimal("25.00")
+    assert _owed(per_incident, data, "2026-10") == 0
+    assert _owed(per_incident, data, "2026") == Decimal("25.00")
+
+
+def test_a_penalty_per_incident_needs_incidents_to_count() -> None:
+    probed = ISP.replace(
+        '    source: line-probe\n    target: "99.5%"',
+        '    source: line-probe\n    method: slices\n    target: "99.5%"',
+    )
+    assert "method: slices" in probed
+    start = probed.index("  penalties:")
+    stop = probed.index("  claim:", start)
+    text = (
+        probed[:start]
+        + "  penalties:\n"
+        + "    - {objective: availability, amount: {amount: '1', currency: EUR}, per: incident}\n"
+        + probed[stop:]
+    )
+    with pytest.raises(SpecError) as caught:
+        load_agreement(text)
+    assert (
+        "a penalty per incident counts incidents of downtime or breached tickets, but "
+        "availability is measured by slices" in str(caught.value)
+    )
+
+
+def test_misses_before_the_agreement_took_effect_do_not_count() -> None:
+    later = load_agreement(ISP.replace("  start: 2026-02-01\n", "  start: 2026-09-01\n"))
+    data = Data(outages=(_outage(2, 9), _outage(5, 9), _outage(10, 9)))
+    [found] = evaluate(later, data, *period_bounds("2026-10", "UTC")).termination
+    assert found.misses == ("availability 2026-10",)

@@ -83,3 +83,73 @@ def test_burn_rate_levels_and_how_far_back_the_evidence_is_read() -> None:
     assert firing(uptime, Data(), moment)["burn 14.4x over 1h/5m"] is False
     assert watch_since(uptime, moment) == datetime(2026, 10, 1, tzinfo=UTC)  # the month
     assert watch_since(LEADS, moment) == datetime(2026, 9, 1, tzinfo=UTC)  # breach: September
+
+
+def test_a_budget_spent_in_the_last_minutes_of_a_month_is_a_breach_of_that_month() -> None:
+    """The outage runs out September's budget at 23:59:12; the check at midnight judges
+    October, so it must look back at September for ``100%`` and ``breach + 2h``."""
+    start = datetime(2026, 9, 30, 23, 16, tzinfo=UTC)
+    late = Data(outages=(Outage("api", start, datetime(2026, 10, 1, tzinfo=UTC), id="L"),))
+    midnight = {
+        (w.escalation.at, w.period): w.firing
+        for w in watch(SAAS, late, datetime(2026, 10, 1, tzinfo=UTC))
+    }
+    september, october = datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC)
+    assert midnight[("100%", september)] is True
+    assert midnight[("100%", october)] is False
+    assert ("75%", september) not in midnight  # only breaches look back
+    two_hours = {
+        (w.escalation.at, w.period): w.firing
+        for w in watch(SAAS, late, datetime(2026, 10, 1, 2, tzinfo=UTC))
+    }
+    assert two_hours[("breach + 2h", september)] is True
+
+
+def test_a_hundred_percent_of_a_count_is_its_breach() -> None:
+    hundred = load_agreement(
+        (EXAMPLES / "marketing-to-sales.yaml")
+        .read_text()
+        .replace(
+            "      - at: breach\n        notify: [lena",
+            "      - at: 100%\n        notify: [lena",
+            1,
+        )
+    )
+    levels = {
+        w.escalation.at: w for w in watch(hundred, Data(), datetime(2026, 11, 1, 9, tzinfo=UTC))
+    }
+    assert levels["100%"].firing is True
+    assert levels["100%"].period == datetime(2026, 10, 1, tzinfo=UTC)
+
+
+def test_periods_before_the_agreement_or_before_it_was_watched_are_not_judged() -> None:
+    """Effective from 2026-01-01: no breach for December 2025; uploaded on 10 February: no
+    breach for January either."""
+    early = {w.escalation.at for w in watch(LEADS, Data(), datetime(2026, 1, 5, tzinfo=UTC))}
+    assert "breach" not in early
+    uploaded = datetime(2026, 2, 10, tzinfo=UTC)
+    february = watch(LEADS, Data(), datetime(2026, 2, 11, tzinfo=UTC), not_before=uploaded)
+    assert "breach" not in {w.escalation.at for w in february}
+    march = watch(LEADS, Data(), datetime(2026, 3, 1, 1, tzinfo=UTC), not_before=uploaded)
+    assert [w.firing for w in march if w.escalation.at == "breach"] == [True]  # February
+
+
+def test_the_share_of_a_month_counts_real_hours_across_a_change_of_clocks() -> None:
+    """March 2026 in Chicago has 743 hours (clocks go forward on the 8th): 75% of it is
+    557 h 15 min after 1 March 06:00 UTC."""
+    chicago = load_agreement(
+        (EXAMPLES / "marketing-to-sales.yaml")
+        .read_text()
+        .replace(
+            "    period: month\n    calendar: 24x7\n",
+            "    period: month\n    calendar: sales-floor\n",
+            1,
+        )
+    )
+    three_quarters = datetime(2026, 3, 1, 6, tzinfo=UTC) + timedelta(hours=557, minutes=15)
+
+    def share(moment: datetime) -> bool:
+        return next(w.firing for w in watch(chicago, Data(), moment) if w.escalation.at == "75%")
+
+    assert share(three_quarters - timedelta(minutes=1)) is False
+    assert share(three_quarters) is True

@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from accord.api import create_app
+from accord.service import watch
 from accord.service.notify import verify
 from accord.settings import Settings
 from accord.store import Database
@@ -456,3 +457,81 @@ def test_burn_rate_levels_notify_once_per_episode(
     assert len(budget()) == 1  # once a month
     for request in receiver.received:
         assert verify(hook, request.signature, request.body)
+
+
+def test_two_checks_at_once_open_one_episode(
+    client: TestClient, acme: Tenant, database: Database
+) -> None:
+    """A check holds its lock until it commits (SQLite: the write lock from its first
+    statement; PostgreSQL: the agreements, SKIP LOCKED): a second check a minute later, while
+    the first has not committed, opens nothing, and the first counts what it opened."""
+    assert upload(client, acme, UPTIME).status_code == 201
+    start = datetime(2030, 3, 10, 12, tzinfo=UTC)
+    record = {"id": "O1", "service": "api", "start": iso(start)}
+    assert client.post("/v1/data/outages", json=record, headers=acme.headers).status_code == 200
+    every = timedelta(minutes=1)
+    second: list[int] = []
+    with database.session() as session:
+        assert (
+            watch.check(
+                session, start + timedelta(minutes=30), every, locked=database.is_postgresql
+            )
+            == 2
+        )
+
+        def later() -> None:
+            with database.session() as other:
+                second.append(
+                    watch.check(
+                        other, start + timedelta(minutes=31), every, locked=database.is_postgresql
+                    )
+                )
+
+        thread = threading.Thread(target=later)
+        thread.start()
+        time.sleep(0.5)  # SQLite: waiting for the lock; PostgreSQL: skipped the agreement
+    thread.join(timeout=30)
+    assert second == [0]
+    assert [i.at for i in due_items(database, "") if i.at.startswith("burn")] == [
+        "burn 14.4x over 1h/5m",
+        "burn 1x over 3d/6h",
+    ]
+
+
+def test_a_burn_after_a_held_notification_went_out_is_a_new_episode(
+    client: TestClient,
+    acme: Tenant,
+    database: Database,
+    settings: Settings,
+    receiver: Receiver,
+    hook: str,
+) -> None:
+    """Saturday night's burn is held to office hours and sent on Monday at 09:00; a new burn
+    from 09:01 is a new episode (the quiet spell counts from when the alert was last seen
+    firing, not from when its notification went out)."""
+    held = UPTIME.replace(
+        "objectives:\n",
+        "calendars:\n  office: {timezone: UTC, hours: {mon-fri: '09:00-17:00'}}\nobjectives:\n",
+        1,
+    ).replace(
+        "channels: [webhook]}\n      - {at: burn 1x",
+        "channels: [webhook], respect_calendar: office}\n      - {at: burn 1x",
+        1,
+    )
+    assert "respect_calendar: office" in held
+    assert upload(client, acme, held).status_code == 201
+    saturday = datetime(2030, 3, 9, 3, tzinfo=UTC)
+    monday = datetime(2030, 3, 11, 9, tzinfo=UTC)
+    for name, begin, minutes in (("S", saturday, 10), ("M", monday + timedelta(minutes=1), 39)):
+        record = {"id": name, "service": "api", "start": iso(begin)}
+        record["end"] = iso(begin + timedelta(minutes=minutes))
+        assert client.post("/v1/data/outages", json=record, headers=acme.headers).status_code == 200
+    worker = Worker(database, settings.model_copy(update={"watch_seconds": 60}))
+    drain(worker, saturday + timedelta(minutes=5))
+    for minute in range(0, 8, 2):
+        drain(worker, monday + timedelta(minutes=minute))
+    fast = [i for i in due_items(database, "") if i.at == "burn 14.4x over 1h/5m"]
+    assert sorted((i.status, i.due_at) for i in fast) == [
+        ("fired", monday),
+        ("fired", monday + timedelta(minutes=2)),
+    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from accord.core.errors import AccordError
@@ -62,3 +62,23 @@ def split(start: datetime, end: datetime, kind: str) -> list[tuple[datetime, dat
         pieces.append((first, cursor, min(after, end)))
         cursor = after
     return pieces
+
+
+def in_force(
+    effective_start: date | None,
+    effective_end: date | None,
+    start: datetime,
+    end: datetime,
+    not_before: datetime | None = None,
+) -> bool:
+    """Whether an agreement in force from ``effective_start`` through ``effective_end`` (dates,
+    in ``start``'s time zone; ``not_before``: an instant it took over) covers any of the
+    period ``[start, end)``."""
+    zone = start.tzinfo
+    if effective_start is not None and end <= datetime.combine(effective_start, time(), zone):
+        return False
+    if effective_end is not None:
+        after = datetime.combine(effective_end + timedelta(days=1), time(), zone)
+        if start >= after:
+            return False
+    return not_before is None or end > not_before

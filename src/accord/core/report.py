@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -30,7 +30,7 @@ from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of, summarize
 from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.credits import Settlement, claim_deadline, combine, penalty, settle
-from accord.core.periods import enclosing, split
+from accord.core.periods import enclosing, in_force, split
 from accord.core.slices import (
     WORKBOOK_ALERTS,
     SliceAvailability,
@@ -718,28 +718,72 @@ def _penalties(
     for provider, evidence in sides:
         prefix = "" if provider is None else f"{_provider_name(agreement, provider)}: "
         result = known[objective.id if provider is None else f"{objective.id}@{provider}"]
-        if rule.per not in ("hour", "day"):
-            if result.incidents is not None:
-                count, what = result.incidents, "incident"
-            else:
-                count, what = len(result.breaches), "breached ticket"
-            amount, reason = penalty(rule, timedelta(0), count, result.met is False, counted=what)
+        if rule.per == "miss" or (rule.per == "incident" and result.incidents is None):
+            # a miss of any objective; or the breached tickets of a ticket objective
+            count = len(result.breaches)
+            amount, reason = penalty(
+                rule, timedelta(0), count, result.met is False, counted="breached ticket"
+            )
             owed.append((amount, prefix + reason))
             continue
         pieces = split(start, end, rule.period.kind)
         for first, begin, finish in pieces:
-            downtime, before = (
-                _span(
-                    _availability(agreement, objective, evidence, calendars, first, until).downtime
+            if agreement.effective is not None:  # nothing before the agreement counts
+                opened = datetime.combine(agreement.effective.start, time(), first.tzinfo)
+                first = max(first, min(opened, begin))
+            if rule.per == "incident":  # the incidents that began in this period
+                count = _incidents_to(
+                    agreement, objective, evidence, calendars, first, finish
+                ) - _incidents_to(agreement, objective, evidence, calendars, first, begin)
+                amount, reason = penalty(rule, timedelta(0), count)
+            else:
+                amount, reason = penalty(
+                    rule,
+                    _downtime_to(agreement, objective, evidence, calendars, first, finish),
+                    before=_downtime_to(agreement, objective, evidence, calendars, first, begin),
                 )
-                if until > first
-                else timedelta(0)
-                for until in (finish, begin)
-            )
-            amount, reason = penalty(rule, downtime, before=before)
             scope = f"{begin:%Y-%m-%d} to {finish:%Y-%m-%d}: " if len(pieces) > 1 else ""
             owed.append((amount, prefix + scope + reason))
     return owed
+
+
+def _downtime_to(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    calendars: Mapping[str, BusinessCalendar],
+    first: datetime,
+    until: datetime,
+) -> timedelta:
+    """Downtime from ``first`` to ``until``, each of the objective's own periods judged on its
+    own (a maintenance allowance is so much a period, not so much a year)."""
+    if until <= first:
+        return timedelta(0)
+    kind = objective.period.kind
+    spans = (
+        [(first, until)] if kind == "rolling" else [(b, f) for _, b, f in split(first, until, kind)]
+    )
+    return sum(
+        (
+            _span(_availability(agreement, objective, data, calendars, b, f).downtime)
+            for b, f in spans
+        ),
+        timedelta(0),
+    )
+
+
+def _incidents_to(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    calendars: Mapping[str, BusinessCalendar],
+    first: datetime,
+    until: datetime,
+) -> int:
+    """Incidents with business time in ``[first, until)`` (one running over ``until`` counts)."""
+    if until <= first:
+        return 0
+    return _availability(agreement, objective, data, calendars, first, until).incidents.count
 
 
 def _burning(
@@ -800,6 +844,7 @@ def _alert(
     threshold: Decimal,
 ) -> BurnAlert:
     rates = []
+    end = end.astimezone(UTC)  # the last hour is 60 minutes, even across a change of clocks
     for span in (long, short):
         part = _judge(agreement, objective, data, calendars, end - span, end, tier)
         rates.append(None if part.actual is None else _burn(part.actual, target))
@@ -842,8 +887,14 @@ def _termination(
             kind = _judged_by(objective)
             key = objective.id if provider is None else f"{objective.id}@{provider}"
             first = enclosing(since, kind)[0]
+            effective = agreement.effective
             while (after := enclosing(first, kind)[1]) <= end:
-                if after > since:
+                if after > since and in_force(
+                    effective.start if effective else None,
+                    effective.end if effective else None,
+                    first,
+                    after,
+                ):
                     result = (
                         known[key]
                         if (first, after) == (start, end)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ from accord.core.agreement.units import parse_duration
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import calendars_of
 from accord.core.escalation import burn_level, levels_for
-from accord.core.periods import enclosing
+from accord.core.periods import enclosing, in_force
 from accord.core.report import Data, burn_alert, judge
 
 _HUNDRED = Decimal(100)
@@ -57,10 +57,15 @@ class Watched:
     why: str
 
 
-def watch(agreement: Agreement, data: Data, moment: datetime) -> list[Watched]:
+def watch(
+    agreement: Agreement, data: Data, moment: datetime, not_before: datetime | None = None
+) -> list[Watched]:
     """Every escalation level of the agreement's objectives that have no ticket clock, judged
-    at ``moment`` on ``data`` (which must reach back to ``watch_since``)."""
+    at ``moment`` on ``data`` (which must reach back to ``watch_since``). Periods outside the
+    agreement's effective dates, or over before ``not_before`` (when it was first in force
+    where it is watched), are not judged."""
     calendars = calendars_of(agreement)
+    effective = agreement.effective
     found = []
     for objective, number, level in watched_levels(agreement):
         burn = burn_level(level)
@@ -74,18 +79,44 @@ def watch(agreement: Agreement, data: Data, moment: datetime) -> list[Watched]:
         share, delay = _share(level)
         if share is None:
             continue
+        zone = calendars[objective.calendar].spec.timezone
         if _budgeted(objective):
             # ``breach + D``: the budget was gone D ago, in the period that held that instant
             then = moment - (delay or timedelta(0))
-            found.append(
-                _budget_level(agreement, calendars, objective, data, then, number, level, share)
-            )
+            periods = [_period(objective, zone, then)]
+            if share >= 1:  # a breach at the very end of the last period, or told late
+                periods.insert(0, _period(objective, zone, periods[0][0] - _TICK))
+            judged = [
+                _budget_level(
+                    agreement, calendars, objective, data, start, end, then, number, level, share
+                )
+                for start, end in periods
+                if in_force(
+                    effective.start if effective else None,
+                    effective.end if effective else None,
+                    start,
+                    end,
+                    not_before,
+                )
+            ]
         else:
-            found.append(
+            if share >= 1 and delay is None:
+                delay = timedelta(0)  # ``100%`` of the period: the period ended missed
+            judged = [
                 _period_level(
                     agreement, calendars, objective, data, moment, number, level, share, delay
                 )
-            )
+            ]
+            period_end = _period(objective, zone, judged[0].period or moment)[1]
+            if not in_force(
+                effective.start if effective else None,
+                effective.end if effective else None,
+                judged[0].period or moment,
+                period_end,
+                not_before,
+            ):
+                judged = []
+        found.extend(judged)
     return found
 
 
@@ -152,14 +183,17 @@ def _budget_level(
     calendars: Mapping[str, BusinessCalendar],
     objective: Objective,
     data: Data,
-    moment: datetime,
+    start: datetime,
+    end: datetime,
+    then: datetime,
     number: int,
     level: EscalationLevel,
     wanted: Decimal,
 ) -> Watched:
-    """An availability level: the share of the period's error budget used by ``moment``."""
+    """An availability level: the share of the error budget of the period ``[start, end)``
+    used by ``then`` (or by its end, when it is over)."""
     calendar = calendars[objective.calendar]
-    start, end = _period(objective, calendar.spec.timezone, moment)
+    moment = min(then, end)
     whole = calendar.elapsed(start, end)
     so_far = judge(agreement, objective, data, start, moment, calendars=calendars)
     if so_far.actual is None or so_far.margin is None or whole <= timedelta(0):
@@ -206,7 +240,10 @@ def _period_level(
             last_start,
             f"the period from {last_start:%Y-%m-%d} ended missed: {ended.detail}",
         )
-    gone = Decimal((moment - start) // _TICK) / Decimal((end - start) // _TICK)
+    # in UTC: a period's wall-clock length is not its length across a change of clocks
+    gone = Decimal((_utc(moment) - _utc(start)) // _TICK) / Decimal(
+        (_utc(end) - _utc(start)) // _TICK
+    )
     so_far = judge(agreement, objective, data, start, moment, calendars=calendars)
     return Watched(
         objective.id,
@@ -219,3 +256,7 @@ def _period_level(
 
 
 _TICK = timedelta(microseconds=1)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)

@@ -8,16 +8,18 @@ period. A burn-rate alert (``burn 14.4x over 1h/5m``) that starts firing becomes
 an *episode*, fired like any other (deliveries, retries, each exactly once). While it keeps
 firing, later checks only mark the episode as still burning; once it has been quiet for longer
 than its grace (three checks, or the alert's short window if longer), the next firing is a new
-episode and notifies again. On PostgreSQL the agreements being checked are locked with
-``SKIP LOCKED``, so two workers never check the same agreement at once (and never open one
-episode twice).
+episode and notifies again (the quiet spell counts from ``seen_at``, the last check that
+found it firing, which delivery never touches). On PostgreSQL the agreements being checked are
+locked with ``SKIP LOCKED``, so two workers never check the same agreement at once (and never
+open one episode twice); on SQLite a check holds the write lock from its first statement.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import false, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,42 +32,71 @@ from accord.service.notify import BURN
 from accord.service.reports import stored_data
 from accord.store.schema import AgreementRow, DueItem
 
+log = logging.getLogger("accord.worker")
+
 
 def check(session: Session, moment: datetime, every: timedelta, *, locked: bool = False) -> int:
     """Judge every agreement's watched levels at ``moment``; returns the due items opened.
 
     ``every`` is how often checks run (a burn-rate episode's grace is three of them);
-    ``locked`` takes the agreements with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL)."""
+    ``locked`` takes the agreements with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL). On SQLite
+    the check takes the database's write lock first, so that two workers' checks run one after
+    the other and the second sees what the first opened. An agreement that cannot be judged is
+    logged and skipped; the others are judged all the same."""
+    if session.get_bind().dialect.name == "sqlite":
+        # a write as the first statement: the driver's BEGIN then holds the write lock
+        session.execute(update(DueItem).where(false()).values(status=DueItem.status))
     query = select(AgreementRow).order_by(AgreementRow.id)
     if locked:
         query = query.with_for_update(skip_locked=True)
     opened = 0
     for row in session.scalars(query).all():
-        stored = agreement_store.version_in_force(session, row, moment)
-        agreement = agreement_store.resolved_version(session, row.organisation_id, stored)
-        if not watched_levels(agreement):
+        try:
+            with session.begin_nested():
+                opened += _check_agreement(session, row, moment, every)
+        except Exception:
+            log.exception(
+                "agreement %s of organisation %s cannot be watched", row.key, row.organisation_id
+            )
+    return opened
+
+
+def _check_agreement(
+    session: Session, row: AgreementRow, moment: datetime, every: timedelta
+) -> int:
+    stored = agreement_store.version_in_force(session, row, moment)
+    agreement = agreement_store.resolved_version(session, row.organisation_id, stored)
+    if not watched_levels(agreement):
+        return 0
+    first = agreement_store.versions(session, row)[0]
+    since = watch_since(agreement, moment)
+    data = stored_data(session, row.organisation_id, row.customer, since, moment)
+    calendars = calendars_of(agreement)
+    opened = 0
+    # periods over before the agreement was first in force here are not watched
+    for found in watch(
+        agreement, data, moment, not_before=first.in_force_from or first.uploaded_at
+    ):
+        if not found.firing:
             continue
-        since = watch_since(agreement, moment)
-        data = stored_data(session, row.organisation_id, row.customer, since, moment)
-        calendars = calendars_of(agreement)
-        for found in watch(agreement, data, moment):
-            if not found.firing:
+        if found.period is None:  # a burn-rate episode
+            burn = burn_level(found.escalation)
+            assert burn is not None
+            grace = _grace(burn, every)
+            if _still_burning(session, row, found.objective, found.level, moment, grace):
                 continue
-            if found.period is None:  # a burn-rate episode
-                burn = burn_level(found.escalation)
-                assert burn is not None
-                grace = _grace(burn, every)
-                if _still_burning(session, row, found.objective, found.level, moment, grace):
-                    continue
-                cycle = int(moment.timestamp()) // 60
-            else:  # once a period
-                cycle = int(found.period.timestamp()) // 60
-            level = found.escalation
-            due = moment
-            quiet = calendars.get(level.respect_calendar) if level.respect_calendar else None
-            if quiet is not None and not quiet.is_open(due):
-                due = quiet.next_open(due)
-            opened += _open(session, row, found.objective, found.level, level, cycle, due, moment)
+            cycle = int(moment.timestamp()) // 60
+        else:  # once a period
+            cycle = int(found.period.timestamp()) // 60
+        level = found.escalation
+        due = moment
+        quiet = calendars.get(level.respect_calendar) if level.respect_calendar else None
+        if quiet is not None and not quiet.is_open(due):
+            due = quiet.next_open(due)
+        burning = found.period is None
+        opened += _open(
+            session, row, found.objective, found.level, level, cycle, due, moment, burning
+        )
     return opened
 
 
@@ -95,9 +126,10 @@ def _still_burning(
         .order_by(DueItem.cycle.desc())
         .limit(1)
     )
-    if latest is None or latest.updated_at < moment - grace:
+    seen = latest.seen_at if latest is not None else None
+    if latest is None or seen is None or seen < moment - grace:
         return False
-    latest.updated_at = max(latest.updated_at, moment)
+    latest.seen_at = max(seen, moment)
     return True
 
 
@@ -110,6 +142,7 @@ def _open(
     cycle: int,
     due: datetime,
     moment: datetime,
+    burning: bool,
 ) -> int:
     """A due item for a level that fires: numbered by the minute its period or its episode
     began, so that a second check finds it taken."""
@@ -128,8 +161,11 @@ def _open(
         "channels": list(level.channels),
         "fired_at": None,
         "updated_at": moment,
+        "seen_at": moment if burning else None,
     }
     dialect = session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(DueItem)
-    done = session.execute(insert.values(values).on_conflict_do_nothing())
-    return int(done.rowcount)  # type: ignore[attr-defined]
+    done = session.execute(
+        insert.values(values).on_conflict_do_nothing().returning(DueItem.id)
+    ).all()
+    return len(done)

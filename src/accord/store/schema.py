@@ -228,6 +228,8 @@ class DueItem(Base):
     channels: Mapped[list[str]] = mapped_column(JSON)
     fired_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    seen_at: Mapped[datetime | None]
+    """A burn-rate episode: the last check that found its alert firing (null otherwise)."""
 
 
 class Webhook(Base):

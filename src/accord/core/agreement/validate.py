@@ -20,7 +20,13 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from accord.core.agreement.model import PATTERN_HINTS, Agreement, CreditSchedule, Objective
+from accord.core.agreement.model import (
+    PATTERN_HINTS,
+    TICKET_METRICS,
+    Agreement,
+    CreditSchedule,
+    Objective,
+)
 from accord.core.agreement.units import parse_duration
 from accord.core.calendar import parse_calendar_spec
 from accord.core.errors import SpecError
@@ -314,6 +320,19 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                     f"a penalty per {penalty.per} counts downtime, but {penalty.objective} is "
                     f"measured by {how}; expected an availability objective measured in time "
                     "(method: time), or per: incident or per: miss",
+                )
+            if (
+                penalty.per == "incident"
+                and measured is not None
+                and measured.metric not in TICKET_METRICS
+                and (measured.metric != "availability" or measured.method != "time")
+            ):
+                how = measured.metric if measured.metric != "availability" else measured.method
+                yield Problem(
+                    ("remedies", "penalties", i, "per"),
+                    f"a penalty per incident counts incidents of downtime or breached tickets, "
+                    f"but {penalty.objective} is measured by {how}; expected an availability "
+                    "objective measured in time (method: time) or a ticket objective, or per: miss",
                 )
             if penalty.period.kind == "rolling":
                 yield Problem(
