@@ -424,3 +424,70 @@ def test_misses_before_the_agreement_took_effect_do_not_count() -> None:
     data = Data(outages=(_outage(2, 9), _outage(5, 9), _outage(10, 9)))
     [found] = evaluate(later, data, *period_bounds("2026-10", "UTC")).termination
     assert found.misses == ("availability 2026-10",)
+
+
+def test_downtime_before_the_agreement_took_effect_costs_nothing() -> None:
+    """The ISP agreement is in force from 1 February: January's 10 hours do not count toward
+    the year's 8 free hours, so March's 5 hours cost nothing either."""
+    isp = load_agreement(ISP)
+    data = Data(outages=(_outage(1, 10), _outage(3, 5)))
+    assert [_owed(isp, data, p) for p in ("2026", "2026-Q1", "2026-01", "2026-03")] == [0] * 4
+
+
+def test_maintenance_within_each_months_allowance_is_no_incident() -> None:
+    per_incident = _isp(
+        "  penalties:\n"
+        "    - {objective: availability, amount: {amount: '25.00', currency: EUR}, per: incident}\n"
+    )
+    works = tuple(
+        MaintenanceWindow(
+            "access",
+            datetime(2026, month, 10, 1, tzinfo=UTC),
+            datetime(2026, month, 10, 4, tzinfo=UTC),
+            announced_at=datetime(2026, month, 1, tzinfo=UTC),
+            id=f"M{month}",
+        )
+        for month in range(2, 13)
+    )
+    assert _owed(per_incident, Data(maintenance=works), "2026") == 0
+
+
+def test_an_incident_over_the_turn_of_the_year_is_charged_once() -> None:
+    per_incident = _isp(
+        "  penalties:\n"
+        "    - {objective: availability, amount: {amount: '25.00', currency: EUR}, per: incident}\n"
+    )
+    night = datetime(2026, 12, 31, 23, tzinfo=UTC)
+    data = Data(outages=(Outage("access", night, night + timedelta(hours=2), id="NY"),))
+    assert _owed(per_incident, data, "2026-12") == Decimal("25.00")
+    assert _owed(per_incident, data, "2027-01") == 0
+
+
+def test_a_monthly_penalty_on_a_quarterly_objective_sees_the_quarters_allowance_used() -> None:
+    """Availability judged by quarter, with 4 hours of maintenance allowed a quarter; a penalty
+    of 25 EUR an hour beyond 1 hour a month. 4 hours of works in each of April, May and June:
+    April's are within the allowance, May's and June's are downtime (3 hours over each)."""
+    quarterly = load_agreement(
+        ISP.replace(
+            '    target: "99.5%"\n    period: month\n', '    target: "99.5%"\n    period: quarter\n'
+        ).replace(
+            "      beyond: 8h\n      period: year\n", "      beyond: 1h\n      period: month\n"
+        )
+    )
+    works = Data(
+        maintenance=tuple(
+            MaintenanceWindow(
+                "access",
+                datetime(2026, month, 10, 1, tzinfo=UTC),
+                datetime(2026, month, 10, 5, tzinfo=UTC),
+                announced_at=datetime(2026, month, 1, tzinfo=UTC),
+                id=f"M{month}",
+            )
+            for month in (4, 5, 6)
+        )
+    )
+    assert [_owed(quarterly, works, f"2026-{m:02d}") for m in (4, 5, 6)] == [
+        0,
+        Decimal("75.00"),
+        Decimal("75.00"),
+    ]

@@ -21,8 +21,10 @@ def down(day: int, minutes: int) -> Outage:
     return Outage("api", start, start + timedelta(minutes=minutes), id=f"O{day}")
 
 
-def firing(agreement: object, data: Data, moment: datetime) -> dict[str, bool]:
-    found = watch(agreement, data, moment)  # type: ignore[arg-type]
+def firing(
+    agreement: object, data: Data, moment: datetime, not_before: datetime | None = None
+) -> dict[str, bool]:
+    found = watch(agreement, data, moment, not_before)  # type: ignore[arg-type]
     return {w.escalation.at: w.firing for w in found}
 
 
@@ -81,7 +83,8 @@ def test_burn_rate_levels_and_how_far_back_the_evidence_is_read() -> None:
     found = firing(uptime, Data(outages=(down(10, 40),)), moment)
     assert found["burn 14.4x over 1h/5m"] is True  # 30 of the last 60 minutes down
     assert firing(uptime, Data(), moment)["burn 14.4x over 1h/5m"] is False
-    assert watch_since(uptime, moment) == datetime(2026, 10, 1, tzinfo=UTC)  # the month
+    # its 100% level looks back at September: a budget spent at the very end of a month
+    assert watch_since(uptime, moment) == datetime(2026, 9, 1, tzinfo=UTC)
     assert watch_since(LEADS, moment) == datetime(2026, 9, 1, tzinfo=UTC)  # breach: September
 
 
@@ -153,3 +156,18 @@ def test_the_share_of_a_month_counts_real_hours_across_a_change_of_clocks() -> N
 
     assert share(three_quarters - timedelta(minutes=1)) is False
     assert share(three_quarters) is True
+
+
+def test_burn_rate_levels_sleep_outside_the_agreements_dates() -> None:
+    uptime = load_agreement(
+        (EXAMPLES / "saas.yaml")
+        .read_text()
+        .replace("      - at: 75%\n", "      - at: burn 14.4x over 1h/5m\n", 1)
+    )
+    before = datetime(2020, 10, 10, 0, 30, tzinfo=UTC)  # long before 2026
+    outage = Data(outages=(Outage("api", before - timedelta(minutes=30), before, id="old"),))
+    assert "burn 14.4x over 1h/5m" not in firing(uptime, outage, before)
+    now = datetime(2026, 10, 10, 0, 30, tzinfo=UTC)
+    assert "burn 14.4x over 1h/5m" not in firing(
+        uptime, Data(), now, not_before=now + timedelta(days=1)
+    )

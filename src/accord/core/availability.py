@@ -86,6 +86,8 @@ class Incidents:
     down: timedelta
     """Business time the incidents lasted (not weighted by impact)."""
     window: timedelta
+    starts: tuple[datetime, ...] = ()
+    """When each incident began (its first piece, which may lie in closed time)."""
 
     @property
     def time_to_recover(self) -> timedelta | None:
@@ -100,16 +102,21 @@ class Incidents:
 
 def incidents_of(intervals: Iterable[Downtime], window: timedelta) -> Incidents:
     """The incidents of counted downtime (``Downtime`` pieces, in any order)."""
-    runs: list[timedelta] = []  # business time of each run of touching pieces
+    runs: list[list[Any]] = []  # [start, business time] of each run of touching pieces
     reach: datetime | None = None
     pieces = sorted((d.start, d.end, d.business) for d in intervals if d.weight > 0)
     for begin, finish, business in pieces:
         if reach is None or begin > reach:
-            runs.append(_ZERO)
-        runs[-1] += business
+            runs.append([begin, _ZERO])
+        runs[-1][1] += business
         reach = finish if reach is None else max(reach, finish)
-    counted = [run for run in runs if run > _ZERO]
-    return Incidents(len(counted), sum(counted, _ZERO), window)
+    counted = [(start, run) for start, run in runs if run > _ZERO]
+    return Incidents(
+        len(counted),
+        sum((run for _, run in counted), _ZERO),
+        window,
+        tuple(start for start, _ in counted),
+    )
 
 
 @dataclass(frozen=True)

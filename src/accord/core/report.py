@@ -25,7 +25,7 @@ from accord.core.agreement.model import (
     Termination,
 )
 from accord.core.agreement.units import Bound, format_target, format_timedelta
-from accord.core.availability import Incidents, MaintenanceWindow, Outage
+from accord.core.availability import Incidents, MaintenanceWindow, Outage, incidents_of
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of, summarize
 from accord.core.composition import ServiceAvailability, members, service_availability
@@ -730,11 +730,11 @@ def _penalties(
         for first, begin, finish in pieces:
             if agreement.effective is not None:  # nothing before the agreement counts
                 opened = datetime.combine(agreement.effective.start, time(), first.tzinfo)
-                first = max(first, min(opened, begin))
+                first = max(first, opened)
             if rule.per == "incident":  # the incidents that began in this period
-                count = _incidents_to(
-                    agreement, objective, evidence, calendars, first, finish
-                ) - _incidents_to(agreement, objective, evidence, calendars, first, begin)
+                count = _incidents_begun(
+                    agreement, objective, evidence, calendars, max(begin, first), finish
+                )
                 amount, reason = penalty(rule, timedelta(0), count)
             else:
                 amount, reason = penalty(
@@ -755,35 +755,65 @@ def _downtime_to(
     first: datetime,
     until: datetime,
 ) -> timedelta:
-    """Downtime from ``first`` to ``until``, each of the objective's own periods judged on its
-    own (a maintenance allowance is so much a period, not so much a year)."""
+    """Downtime from ``first`` to ``until``, each of the objective's own periods judged from
+    its own start (a maintenance allowance is so much a period, used from the period's start,
+    not so much a year)."""
     if until <= first:
         return timedelta(0)
-    kind = objective.period.kind
-    spans = (
-        [(first, until)] if kind == "rolling" else [(b, f) for _, b, f in split(first, until, kind)]
-    )
-    return sum(
-        (
-            _span(_availability(agreement, objective, data, calendars, b, f).downtime)
-            for b, f in spans
-        ),
-        timedelta(0),
-    )
+    total = timedelta(0)
+    for start, end in _objective_spans(objective, first, until):
+        total += _span(_availability(agreement, objective, data, calendars, start, end).downtime)
+        if start < first:  # the part of this period before ``first`` is not asked for
+            earlier = _availability(agreement, objective, data, calendars, start, first)
+            total -= _span(earlier.downtime)
+    return total
 
 
-def _incidents_to(
+def _incidents_begun(
     agreement: Agreement,
     objective: Objective,
     data: Data,
     calendars: Mapping[str, BusinessCalendar],
-    first: datetime,
-    until: datetime,
+    begin: datetime,
+    finish: datetime,
 ) -> int:
-    """Incidents with business time in ``[first, until)`` (one running over ``until`` counts)."""
-    if until <= first:
+    """Incidents that began in ``[begin, finish)``: runs of downtime with business time, each
+    objective period judged from its own start (its maintenance allowance), the period before
+    too so that an incident running into this one is known to have begun earlier."""
+    if finish <= begin:
         return 0
-    return _availability(agreement, objective, data, calendars, first, until).incidents.count
+    earlier = begin - timedelta(microseconds=1)
+    if objective.period.kind != "rolling":
+        earlier = enclosing(
+            enclosing(begin, objective.period.kind)[0] - _TICK, objective.period.kind
+        )[0]
+    pieces = [
+        piece
+        for start, end in _objective_spans(objective, earlier, finish)
+        for piece in _availability(agreement, objective, data, calendars, start, end).intervals
+    ]
+    runs = incidents_of(pieces, timedelta(0))
+    return sum(1 for start in runs.starts if begin <= start < finish)
+
+
+def _objective_spans(
+    objective: Objective, first: datetime, until: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The objective's own periods that overlap ``[first, until)``, each from its start (which
+    may come before ``first``) to its end or ``until``; one span for a rolling period."""
+    kind = objective.period.kind
+    if kind == "rolling":
+        return [(first, until)]
+    spans = []
+    cursor = enclosing(first, kind)[0]
+    while cursor < until:
+        start, end = enclosing(cursor, kind)
+        spans.append((start, min(end, until)))
+        cursor = end
+    return spans
+
+
+_TICK = timedelta(microseconds=1)
 
 
 def _burning(

@@ -70,6 +70,14 @@ def watch(
     for objective, number, level in watched_levels(agreement):
         burn = burn_level(level)
         if burn is not None:
+            if not in_force(
+                effective.start if effective else None,
+                effective.end if effective else None,
+                moment,
+                moment + _TICK,
+                not_before,
+            ):
+                continue  # the agreement is not in force now
             alert = burn_alert(
                 agreement, objective.id, data, moment, burn.long, burn.short, burn.threshold
             )
@@ -134,7 +142,7 @@ def watch_since(agreement: Agreement, moment: datetime) -> datetime:
             continue
         zone = calendars[objective.calendar].spec.timezone
         start, _ = _period(objective, zone, moment - (delay or timedelta(0)))
-        if not _budgeted(objective):  # its ``breach`` looks at the period before
+        if not _budgeted(objective) or share >= 1:  # a breach looks at the period before
             start = _period(objective, zone, start - _TICK)[0]
         since = min(since, start)
     return since

@@ -23,6 +23,8 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("seen_at", accord.store.schema.Instant(timezone=True), nullable=True)
         )
+    # burn-rate episodes open before this migration were last seen when last updated
+    op.execute("UPDATE due_items SET seen_at = updated_at WHERE subject = '' AND at LIKE 'burn%'")
 
 
 def downgrade() -> None:
