@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accord import BusinessCalendar, load_agreement
 from accord.core.agreement.model import Agreement, Claim, Penalty
@@ -491,3 +494,79 @@ def test_a_monthly_penalty_on_a_quarterly_objective_sees_the_quarters_allowance_
         Decimal("75.00"),
         Decimal("75.00"),
     ]
+
+
+def test_an_incident_begins_at_its_first_business_time() -> None:
+    """On the field-service calendar (closed on Saturday evening and Sunday), an outage from
+    Saturday 31 October 20:00 to Monday 2 November 09:00, Berlin, has all its business time in
+    November: it is November's incident, and the quarter's."""
+    month = '    target: "99.5%"\n    period: month\n'
+    text = ISP.replace(month + "    calendar: 24x7\n", month + "    calendar: field-service\n")
+    assert "calendar: field-service\n" in text.split("id: availability")[1].split("- id:")[0]
+    start = text.index("  penalties:")
+    stop = text.index("  claim:", start)
+    per_incident = load_agreement(
+        text[:start]
+        + "  penalties:\n    - {objective: availability, per: incident,\n"
+        + "       amount: {amount: '25.00', currency: EUR}}\n"
+        + text[stop:]
+    )
+    berlin = ZoneInfo("Europe/Berlin")
+    outage = Outage(
+        "access",
+        datetime(2026, 10, 31, 20, tzinfo=berlin),
+        datetime(2026, 11, 2, 9, tzinfo=berlin),
+        id="W",
+    )
+    data = Data(outages=(outage,))
+
+    def owed(period: str) -> Decimal:
+        report = evaluate(per_incident, data, *period_bounds(period, "Europe/Berlin"))
+        return sum((amount for amount, _ in report.penalties), Decimal(0))
+
+    assert [owed("2026-10"), owed("2026-11"), owed("2026-Q4")] == [
+        0,
+        Decimal("25.00"),
+        Decimal("25.00"),
+    ]
+
+
+def test_an_incident_running_into_the_agreements_start_is_its_first() -> None:
+    per_incident = _isp(
+        "  penalties:\n"
+        "    - {objective: availability, amount: {amount: '25.00', currency: EUR}, per: incident}\n"
+    )
+    eve = datetime(2026, 1, 31, 22, tzinfo=UTC)  # the agreement starts on 1 February
+    data = Data(outages=(Outage("access", eve, eve + timedelta(hours=4), id="E"),))
+    assert [_owed(per_incident, data, p) for p in ("2026-01", "2026-02", "2026")] == [
+        0,
+        Decimal("25.00"),
+        Decimal("25.00"),
+    ]
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(2, 12), st.integers(1, 28), st.integers(1, 900)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_the_months_penalties_add_up_to_the_years_to_the_cent(
+    outages: list[tuple[int, int, int]],
+) -> None:
+    isp = load_agreement(ISP)
+    data = Data(
+        outages=tuple(
+            Outage(
+                "access",
+                datetime(2026, month, day, 7, tzinfo=UTC),
+                datetime(2026, month, day, 7, tzinfo=UTC) + timedelta(minutes=minutes),
+                id=f"R{i}",
+            )
+            for i, (month, day, minutes) in enumerate(outages)
+        )
+    )
+    months = sum((_owed(isp, data, f"2026-{m:02d}") for m in range(1, 13)), Decimal(0))
+    assert months == _owed(isp, data, "2026")

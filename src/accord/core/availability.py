@@ -87,7 +87,8 @@ class Incidents:
     """Business time the incidents lasted (not weighted by impact)."""
     window: timedelta
     starts: tuple[datetime, ...] = ()
-    """When each incident began (its first piece, which may lie in closed time)."""
+    """Where each incident's business time begins: the start of its first piece with some
+    (which may still lie in closed time: the window's next opening is when it began)."""
 
     @property
     def time_to_recover(self) -> timedelta | None:
@@ -107,7 +108,9 @@ def incidents_of(intervals: Iterable[Downtime], window: timedelta) -> Incidents:
     pieces = sorted((d.start, d.end, d.business) for d in intervals if d.weight > 0)
     for begin, finish, business in pieces:
         if reach is None or begin > reach:
-            runs.append([begin, _ZERO])
+            runs.append([None, _ZERO])
+        if runs[-1][0] is None and business > _ZERO:
+            runs[-1][0] = begin
         runs[-1][1] += business
         reach = finish if reach is None else max(reach, finish)
     counted = [(start, run) for start, run in runs if run > _ZERO]

@@ -170,15 +170,21 @@ def penalty(
     money = rule.amount
     if rule.per in ("hour", "day"):
         allowed = rule.beyond.time if rule.beyond is not None and rule.beyond.time else timedelta(0)
-        over = max(
-            max(downtime - allowed, timedelta(0)) - max(before - allowed, timedelta(0)),
-            timedelta(0),
-        )
         unit = timedelta(hours=1) if rule.per == "hour" else timedelta(days=1)
-        units = Decimal(over // timedelta(microseconds=1)) / Decimal(
-            unit // timedelta(microseconds=1)
+
+        def units_over(span: timedelta) -> Decimal:
+            over = max(span - allowed, timedelta(0))
+            return Decimal(over // timedelta(microseconds=1)) / Decimal(
+                unit // timedelta(microseconds=1)
+            )
+
+        # what the whole span owes less what its part before this period owed, each rounded
+        # to the cent: so the periods' amounts add up to the whole span's, cent for cent
+        units = max(units_over(downtime) - units_over(before), Decimal(0))
+        amount = max(
+            _money(units_over(downtime) * money.amount) - _money(units_over(before) * money.amount),
+            Decimal(0),
         )
-        amount = _money(units * money.amount)
         shown, limit = format_timedelta(downtime), format_timedelta(allowed)
         earlier = f" ({format_timedelta(before)} of it before this period)" if before else ""
         return amount, (

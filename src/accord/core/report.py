@@ -728,12 +728,13 @@ def _penalties(
             continue
         pieces = split(start, end, rule.period.kind)
         for first, begin, finish in pieces:
+            opened = first
             if agreement.effective is not None:  # nothing before the agreement counts
                 opened = datetime.combine(agreement.effective.start, time(), first.tzinfo)
                 first = max(first, opened)
             if rule.per == "incident":  # the incidents that began in this period
                 count = _incidents_begun(
-                    agreement, objective, evidence, calendars, max(begin, first), finish
+                    agreement, objective, evidence, calendars, max(begin, first), finish, opened
                 )
                 amount, reason = penalty(rule, timedelta(0), count)
             else:
@@ -776,10 +777,13 @@ def _incidents_begun(
     calendars: Mapping[str, BusinessCalendar],
     begin: datetime,
     finish: datetime,
+    floor: datetime,
 ) -> int:
     """Incidents that began in ``[begin, finish)``: runs of downtime with business time, each
     objective period judged from its own start (its maintenance allowance), the period before
-    too so that an incident running into this one is known to have begun earlier."""
+    too so that an incident running into this one is known to have begun earlier. An incident
+    begins at its first business time; one that began before ``floor`` (the agreement's start)
+    begins at ``floor``."""
     if finish <= begin:
         return 0
     earlier = begin - timedelta(microseconds=1)
@@ -792,8 +796,12 @@ def _incidents_begun(
         for start, end in _objective_spans(objective, earlier, finish)
         for piece in _availability(agreement, objective, data, calendars, start, end).intervals
     ]
-    runs = incidents_of(pieces, timedelta(0))
-    return sum(1 for start in runs.starts if begin <= start < finish)
+    window = calendars[objective.calendar]
+    began = (
+        max(floor, start if window.is_open(start) else window.next_open(start))
+        for start in incidents_of(pieces, timedelta(0)).starts
+    )
+    return sum(1 for start in began if begin <= start < finish)
 
 
 def _objective_spans(

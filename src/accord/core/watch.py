@@ -70,11 +70,12 @@ def watch(
     for objective, number, level in watched_levels(agreement):
         burn = burn_level(level)
         if burn is not None:
+            here = moment.astimezone(ZoneInfo(calendars[objective.calendar].spec.timezone))
             if not in_force(
                 effective.start if effective else None,
                 effective.end if effective else None,
-                moment,
-                moment + _TICK,
+                here,
+                here + _TICK,
                 not_before,
             ):
                 continue  # the agreement is not in force now
@@ -92,8 +93,8 @@ def watch(
             # ``breach + D``: the budget was gone D ago, in the period that held that instant
             then = moment - (delay or timedelta(0))
             periods = [_period(objective, zone, then)]
-            if share >= 1:  # a breach at the very end of the last period, or told late
-                periods.insert(0, _period(objective, zone, periods[0][0] - _TICK))
+            # and the last period: a share reached in its last minutes, or told late
+            periods.insert(0, _period(objective, zone, periods[0][0] - _TICK))
             judged = [
                 _budget_level(
                     agreement, calendars, objective, data, start, end, then, number, level, share
@@ -142,8 +143,7 @@ def watch_since(agreement: Agreement, moment: datetime) -> datetime:
             continue
         zone = calendars[objective.calendar].spec.timezone
         start, _ = _period(objective, zone, moment - (delay or timedelta(0)))
-        if not _budgeted(objective) or share >= 1:  # a breach looks at the period before
-            start = _period(objective, zone, start - _TICK)[0]
+        start = _period(objective, zone, start - _TICK)[0]  # both look back a period
         since = min(since, start)
     return since
 
