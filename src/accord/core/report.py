@@ -912,6 +912,8 @@ def _termination(
     it says otherwise), for all providers together and, when objectives are measured across
     providers, for each provider on its own evidence."""
     since = _termination_since(rule, end)
+    if agreement.effective is not None:  # nothing before the agreement counts
+        since = max(since, datetime.combine(agreement.effective.start, time(), since.tzinfo))
     chosen = [agreement.objective(i) for i in rule.objectives] or list(agreement.objectives)
     providers = list(dict.fromkeys(p for o in chosen for p in o.providers))
     known = {r.objective: r for r in results}
