@@ -3,6 +3,7 @@ termination right."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -369,21 +370,28 @@ def test_each_provider_is_counted_on_its_own_misses() -> None:
     assert techforce.misses == ("engineer-on-site 2026-10", "fix-time 2026-10")
 
 
+def _works(months: Iterable[int], hours: int) -> Data:
+    """Maintenance on the 10th of each month from 01:00, announced on the 1st (9 days ahead,
+    the ISP agreement's notice being 7)."""
+    return Data(
+        maintenance=tuple(
+            MaintenanceWindow(
+                "access",
+                datetime(2026, month, 10, 1, tzinfo=UTC),
+                datetime(2026, month, 10, 1 + hours, tzinfo=UTC),
+                announced_at=datetime(2026, month, 1, tzinfo=UTC),
+                id=f"M{month}",
+            )
+            for month in months
+        )
+    )
+
+
 def test_maintenance_within_each_months_allowance_costs_no_penalty_all_year() -> None:
     """3 hours of announced maintenance every month, within the 4-hour monthly allowance:
     excluded from every month, so it is never downtime against the yearly threshold."""
     isp = load_agreement(ISP)
-    works = tuple(
-        MaintenanceWindow(
-            "access",
-            datetime(2026, month, 10, 1, tzinfo=UTC),
-            datetime(2026, month, 10, 4, tzinfo=UTC),
-            announced_at=datetime(2026, month, 1, tzinfo=UTC),
-            id=f"M{month}",
-        )
-        for month in range(1, 13)
-    )
-    data = Data(maintenance=works)
+    data = _works(range(1, 13), hours=3)
     assert _owed(isp, data, "2026") == 0
     assert all(_owed(isp, data, f"2026-{m:02d}") == 0 for m in range(1, 13))
 
@@ -442,17 +450,7 @@ def test_maintenance_within_each_months_allowance_is_no_incident() -> None:
         "  penalties:\n"
         "    - {objective: availability, amount: {amount: '25.00', currency: EUR}, per: incident}\n"
     )
-    works = tuple(
-        MaintenanceWindow(
-            "access",
-            datetime(2026, month, 10, 1, tzinfo=UTC),
-            datetime(2026, month, 10, 4, tzinfo=UTC),
-            announced_at=datetime(2026, month, 1, tzinfo=UTC),
-            id=f"M{month}",
-        )
-        for month in range(2, 13)
-    )
-    assert _owed(per_incident, Data(maintenance=works), "2026") == 0
+    assert _owed(per_incident, _works(range(2, 13), hours=3), "2026") == 0
 
 
 def test_an_incident_over_the_turn_of_the_year_is_charged_once() -> None:
@@ -477,18 +475,7 @@ def test_a_monthly_penalty_on_a_quarterly_objective_sees_the_quarters_allowance_
             "      beyond: 8h\n      period: year\n", "      beyond: 1h\n      period: month\n"
         )
     )
-    works = Data(
-        maintenance=tuple(
-            MaintenanceWindow(
-                "access",
-                datetime(2026, month, 10, 1, tzinfo=UTC),
-                datetime(2026, month, 10, 5, tzinfo=UTC),
-                announced_at=datetime(2026, month, 1, tzinfo=UTC),
-                id=f"M{month}",
-            )
-            for month in (4, 5, 6)
-        )
-    )
+    works = _works((4, 5, 6), hours=4)
     assert [_owed(quarterly, works, f"2026-{m:02d}") for m in (4, 5, 6)] == [
         0,
         Decimal("75.00"),

@@ -309,30 +309,28 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                 path = ("remedies", "penalties", i, "objective")
                 yield unknown(path, "objective", penalty.objective, objectives)
             measured = by_id.get(penalty.objective)
-            if (
-                penalty.per in ("hour", "day")
-                and measured is not None
-                and (measured.metric != "availability" or measured.method != "time")
-            ):
-                how = measured.metric if measured.metric != "availability" else measured.method
-                yield Problem(
-                    ("remedies", "penalties", i, "per"),
-                    f"a penalty per {penalty.per} counts downtime, but {penalty.objective} is "
-                    f"measured by {how}; expected an availability objective measured in time "
-                    "(method: time), or per: incident or per: miss",
-                )
-            if (
+            timed = measured is None or (
+                measured.metric == "availability" and measured.method == "time"
+            )
+            counted = penalty.per in ("hour", "day") or (
                 penalty.per == "incident"
                 and measured is not None
                 and measured.metric not in TICKET_METRICS
-                and (measured.metric != "availability" or measured.method != "time")
-            ):
+            )
+            if counted and not timed and measured is not None:
                 how = measured.metric if measured.metric != "availability" else measured.method
+                what = (
+                    f"a penalty per {penalty.per} counts downtime"
+                    if penalty.per != "incident"
+                    else "a penalty per incident counts incidents of downtime or breached tickets"
+                )
+                other = "per: incident or per: miss" if penalty.per != "incident" else "per: miss"
                 yield Problem(
                     ("remedies", "penalties", i, "per"),
-                    f"a penalty per incident counts incidents of downtime or breached tickets, "
-                    f"but {penalty.objective} is measured by {how}; expected an availability "
-                    "objective measured in time (method: time) or a ticket objective, or per: miss",
+                    f"{what}, but {penalty.objective} is measured by {how}; expected an "
+                    f"availability objective measured in time (method: time)"
+                    + (" or a ticket objective" if penalty.per == "incident" else "")
+                    + f", or {other}",
                 )
             if penalty.period.kind == "rolling":
                 yield Problem(
