@@ -218,6 +218,12 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ISP = (EXAMPLES / "agreements" / "isp.yaml").read_text()
 
 
+PER_INCIDENT = (
+    "  penalties:\n"
+    "    - {objective: availability, amount: {amount: '25.00', currency: EUR}, per: incident}\n"
+)
+
+
 def _isp(penalties: str) -> Agreement:
     start = ISP.index("  penalties:")
     stop = ISP.index("  claim:", start)
@@ -397,10 +403,7 @@ def test_maintenance_within_each_months_allowance_costs_no_penalty_all_year() ->
 
 
 def test_an_incident_over_the_turn_of_a_month_is_charged_in_the_month_it_began() -> None:
-    per_incident = _isp(
-        "  penalties:\n"
-        "    - {objective: availability, amount: {amount: '25.00', currency: EUR}, per: incident}\n"
-    )
+    per_incident = _isp(PER_INCIDENT)
     night = datetime(2026, 9, 30, 23, tzinfo=UTC)
     data = Data(outages=(Outage("access", night, night + timedelta(hours=2), id="X"),))
     assert _owed(per_incident, data, "2026-09") == Decimal("25.00")
@@ -446,18 +449,12 @@ def test_downtime_before_the_agreement_took_effect_costs_nothing() -> None:
 
 
 def test_maintenance_within_each_months_allowance_is_no_incident() -> None:
-    per_incident = _isp(
-        "  penalties:\n"
-        "    - {objective: availability, amount: {amount: '25.00', currency: EUR}, per: incident}\n"
-    )
+    per_incident = _isp(PER_INCIDENT)
     assert _owed(per_incident, _works(range(2, 13), hours=3), "2026") == 0
 
 
 def test_an_incident_over_the_turn_of_the_year_is_charged_once() -> None:
-    per_incident = _isp(
-        "  penalties:\n"
-        "    - {objective: availability, amount: {amount: '25.00', currency: EUR}, per: incident}\n"
-    )
+    per_incident = _isp(PER_INCIDENT)
     night = datetime(2026, 12, 31, 23, tzinfo=UTC)
     data = Data(outages=(Outage("access", night, night + timedelta(hours=2), id="NY"),))
     assert _owed(per_incident, data, "2026-12") == Decimal("25.00")
@@ -519,10 +516,7 @@ def test_an_incident_begins_at_its_first_business_time() -> None:
 
 
 def test_an_incident_running_into_the_agreements_start_is_its_first() -> None:
-    per_incident = _isp(
-        "  penalties:\n"
-        "    - {objective: availability, amount: {amount: '25.00', currency: EUR}, per: incident}\n"
-    )
+    per_incident = _isp(PER_INCIDENT)
     eve = datetime(2026, 1, 31, 22, tzinfo=UTC)  # the agreement starts on 1 February
     data = Data(outages=(Outage("access", eve, eve + timedelta(hours=4), id="E"),))
     assert [_owed(per_incident, data, p) for p in ("2026-01", "2026-02", "2026")] == [
