@@ -80,20 +80,41 @@ def levels_for(agreement: Agreement, objective: str) -> list[tuple[int, Escalati
     return found
 
 
-def _threshold(level: EscalationLevel, target: timedelta) -> tuple[timedelta, timedelta]:
-    """The business time used at which the level is reached, and the delay after it."""
+def share_of(level: EscalationLevel) -> tuple[Decimal, timedelta] | None:
+    """A level written as a share of the target, and the delay after it: ``75%`` is
+    (0.75, 0), ``breach`` (1, 0), ``breach + 2h`` (1, 2 h); None for a burn-rate level."""
     text = level.at.strip()
     if text.endswith("%"):
-        share = Decimal(text[:-1]) / 100
-        micros = int(Decimal(target // timedelta(microseconds=1)) * share)
-        return timedelta(microseconds=micros), timedelta(0)
+        return Decimal(text[:-1]) / 100, timedelta(0)
+    if not text.startswith("breach"):
+        return None
     delay = timedelta(0)
     match = _BREACH_DELAY.match(text)
     if match is not None:
         spoken = parse_duration(match.group(1).replace(" ", ""))
         if spoken.time is not None:
             delay = spoken.time
-    return target, delay
+    return Decimal(1), delay
+
+
+def hold(
+    level: EscalationLevel, calendars: Mapping[str, BusinessCalendar], due: datetime
+) -> datetime:
+    """When a level's notification may go: ``due``, or the next opening of the calendar the
+    level holds to (``respect_calendar``) when that is closed then."""
+    quiet = calendars.get(level.respect_calendar) if level.respect_calendar else None
+    if quiet is not None and not quiet.is_open(due):
+        return quiet.next_open(due)
+    return due
+
+
+def _threshold(level: EscalationLevel, target: timedelta) -> tuple[timedelta, timedelta]:
+    """The business time used at which the level is reached, and the delay after it."""
+    found = share_of(level)
+    assert found is not None  # burn-rate levels never reach a ticket clock
+    share, delay = found
+    micros = int(Decimal(target // timedelta(microseconds=1)) * share)
+    return timedelta(microseconds=micros), delay
 
 
 def _crossed(clock: Clock, calendar: BusinessCalendar, threshold: timedelta) -> datetime | None:
@@ -155,10 +176,8 @@ def escalation_moments(
             and due > (clock.stopped_at or as_of)
         ):
             state, due = "cancelled", None
-        if due is not None and level.respect_calendar is not None:
-            quiet = calendars.get(level.respect_calendar)
-            if quiet is not None and not quiet.is_open(due):
-                due = quiet.next_open(due)
+        if due is not None:
+            due = hold(level, calendars, due)
         found.append(
             Due(
                 objective=clock.objective,

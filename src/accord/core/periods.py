@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from accord.core.agreement.model import Effective
 from accord.core.errors import AccordError
 
 
@@ -65,20 +66,20 @@ def split(start: datetime, end: datetime, kind: str) -> list[tuple[datetime, dat
 
 
 def in_force(
-    effective_start: date | None,
-    effective_end: date | None,
+    effective: Effective | None,
     start: datetime,
     end: datetime,
     not_before: datetime | None = None,
 ) -> bool:
-    """Whether an agreement in force from ``effective_start`` through ``effective_end`` (dates,
-    in ``start``'s time zone; ``not_before``: an instant it took over) covers any of the
+    """Whether an agreement in force over its ``effective`` dates (from the start through the
+    end, in ``start``'s time zone; ``not_before``: an instant it took over) covers any of the
     period ``[start, end)``."""
     zone = start.tzinfo
-    if effective_start is not None and end <= datetime.combine(effective_start, time(), zone):
-        return False
-    if effective_end is not None:
-        after = datetime.combine(effective_end + timedelta(days=1), time(), zone)
-        if start >= after:
+    if effective is not None:
+        if end <= datetime.combine(effective.start, time(), zone):
             return False
+        if effective.end is not None:
+            after = datetime.combine(effective.end + timedelta(days=1), time(), zone)
+            if start >= after:
+                return False
     return not_before is None or end > not_before

@@ -174,9 +174,8 @@ class TerminationRight:
             f"{self.since:%Y-%m-%d} to {self.until:%Y-%m-%d} ({self.within})"
             + (f": {', '.join(self.misses)}" if self.misses else "")
         )
-        if self.triggered:
-            return f"{who}{counted}; {self.after_misses} give the right to terminate: reached"
-        return f"{who}{counted}; {self.after_misses} give the right to terminate: not reached"
+        reached = "reached" if self.triggered else "not reached"
+        return f"{who}{counted}; {self.after_misses} give the right to terminate: {reached}"
 
 
 @dataclass(frozen=True)
@@ -854,10 +853,12 @@ def burn_alert(
     short: timedelta,
     threshold: Decimal,
     tier: str | None = None,
+    calendars: Mapping[str, BusinessCalendar] | None = None,
 ) -> BurnAlert | None:
     """One burn-rate alert of an availability objective as of ``moment``: its long and short
     windows ending then, judged by the objective's method and calendar (None when the
-    objective has no percent target to burn against)."""
+    objective has no percent target to burn against; ``calendars``: the agreement's, when the
+    caller has them built already)."""
     found = agreement.objective(objective)
     target = found.target
     override = found.tiers.get(tier or "")
@@ -865,8 +866,8 @@ def burn_alert(
         target = override.target
     if found.metric != "availability" or not isinstance(target, Decimal):
         return None
-    calendars = calendars_of(agreement)
-    return _alert(agreement, found, data, calendars, moment, tier, target, long, short, threshold)
+    built = calendars if calendars is not None else calendars_of(agreement)
+    return _alert(agreement, found, data, built, moment, tier, target, long, short, threshold)
 
 
 def _alert(
@@ -927,14 +928,8 @@ def _termination(
             kind = _judged_by(objective)
             key = objective.id if provider is None else f"{objective.id}@{provider}"
             first = enclosing(since, kind)[0]
-            effective = agreement.effective
             while (after := enclosing(first, kind)[1]) <= end:
-                if after > since and in_force(
-                    effective.start if effective else None,
-                    effective.end if effective else None,
-                    first,
-                    after,
-                ):
+                if after > since and in_force(agreement.effective, first, after):
                     result = (
                         known[key]
                         if (first, after) == (start, end)

@@ -22,7 +22,6 @@ apply.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,16 +29,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from accord.core.agreement.model import TICKET_METRICS, Agreement, EscalationLevel, Objective
-from accord.core.agreement.units import parse_duration
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import calendars_of
-from accord.core.escalation import burn_level, levels_for
+from accord.core.escalation import burn_level, hold, levels_for, share_of
 from accord.core.periods import enclosing, in_force
 from accord.core.report import Data, burn_alert, judge
 
 _HUNDRED = Decimal(100)
-_SHARE = re.compile(r"^(\d+(?:\.\d+)?)%$")
-_BREACH = re.compile(r"^breach(?:\s*\+\s*(.+))?$")
 
 
 @dataclass(frozen=True)
@@ -55,6 +51,9 @@ class Watched:
     """The start of the period the level belongs to (it fires once a period); None for a
     burn-rate level, which fires once an episode."""
     why: str
+    due: datetime
+    """When its notification may go: the moment judged, held to the level's
+    ``respect_calendar``."""
 
 
 def watch(
@@ -68,64 +67,65 @@ def watch(
     effective = agreement.effective
     found = []
     for objective, number, level in watched_levels(agreement):
+        zone = calendars[objective.calendar].spec.timezone
+        due = hold(level, calendars, moment)
         burn = burn_level(level)
         if burn is not None:
-            here = moment.astimezone(ZoneInfo(calendars[objective.calendar].spec.timezone))
-            if not in_force(
-                effective.start if effective else None,
-                effective.end if effective else None,
-                here,
-                here + _TICK,
-                not_before,
-            ):
+            here = moment.astimezone(ZoneInfo(zone))
+            if not in_force(effective, here, here + _TICK, not_before):
                 continue  # the agreement is not in force now
             alert = burn_alert(
-                agreement, objective.id, data, moment, burn.long, burn.short, burn.threshold
+                agreement,
+                objective.id,
+                data,
+                moment,
+                burn.long,
+                burn.short,
+                burn.threshold,
+                calendars=calendars,
             )
             if alert is not None:
-                found.append(Watched(objective.id, number, level, alert.firing, None, alert.text))
+                found.append(
+                    Watched(objective.id, number, level, alert.firing, None, alert.text, due)
+                )
             continue
-        share, delay = _share(level)
-        if share is None:
+        parsed = share_of(level)
+        if parsed is None:
             continue
-        zone = calendars[objective.calendar].spec.timezone
+        share, delay = parsed
+        current = _period(objective, zone, moment - delay)
+        # the last period too: a share reached in its last minutes, or told late
+        last = _period(objective, zone, current[0] - _TICK)
         if _budgeted(objective):
             # ``breach + D``: the budget was gone D ago, in the period that held that instant
-            then = moment - (delay or timedelta(0))
-            periods = [_period(objective, zone, then)]
-            # and the last period: a share reached in its last minutes, or told late
-            periods.insert(0, _period(objective, zone, periods[0][0] - _TICK))
             judged = [
-                _budget_level(
-                    agreement, calendars, objective, data, start, end, then, number, level, share
-                )
-                for start, end in periods
-                if in_force(
-                    effective.start if effective else None,
-                    effective.end if effective else None,
-                    start,
-                    end,
-                    not_before,
-                )
+                _budget_level(agreement, calendars, objective, data, period, moment - delay, share)
+                for period in (last, current)
+                if in_force(effective, *period, not_before)
             ]
+        elif share >= 1:  # ``breach`` or ``100%`` (``+ D``): the last period ended missed
+            ended = judge(agreement, objective, data, *last, calendars=calendars)
+            judged = (
+                [
+                    (
+                        ended.met is False,
+                        last[0],
+                        f"the period from {last[0]:%Y-%m-%d} ended missed: {ended.detail}",
+                    )
+                ]
+                if in_force(effective, *last, not_before)
+                else []
+            )
         else:
-            if share >= 1 and delay is None:
-                delay = timedelta(0)  # ``100%`` of the period: the period ended missed
-            judged = [
-                _period_level(
-                    agreement, calendars, objective, data, moment, number, level, share, delay
-                )
-            ]
-            period_end = _period(objective, zone, judged[0].period or moment)[1]
-            if not in_force(
-                effective.start if effective else None,
-                effective.end if effective else None,
-                judged[0].period or moment,
-                period_end,
-                not_before,
-            ):
-                judged = []
-        found.extend(judged)
+            judged = (
+                [_period_share(agreement, calendars, objective, data, current, moment, share)]
+                if in_force(effective, *current, not_before)
+                else []
+            )
+        found.extend(
+            Watched(objective.id, number, level, firing, start, why, due)
+            for firing, start, why in judged
+        )
     return found
 
 
@@ -138,13 +138,12 @@ def watch_since(agreement: Agreement, moment: datetime) -> datetime:
         if burn is not None:
             since = min(since, moment - burn.long)
             continue
-        share, delay = _share(level)
-        if share is None:
+        parsed = share_of(level)
+        if parsed is None:
             continue
         zone = calendars[objective.calendar].spec.timezone
-        start, _ = _period(objective, zone, moment - (delay or timedelta(0)))
-        start = _period(objective, zone, start - _TICK)[0]  # both look back a period
-        since = min(since, start)
+        start, _ = _period(objective, zone, moment - parsed[1])
+        since = min(since, _period(objective, zone, start - _TICK)[0])  # and the last period
     return since
 
 
@@ -162,23 +161,12 @@ def watched_levels(agreement: Agreement) -> list[tuple[Objective, int, Escalatio
     return found
 
 
+_Judged = tuple[bool, datetime, str]  # firing, the period's start, why
+
+
 def _budgeted(objective: Objective) -> bool:
     """Whether the objective has an error budget: availability with a percent target."""
     return objective.metric == "availability" and isinstance(objective.target, Decimal)
-
-
-def _share(level: EscalationLevel) -> tuple[Decimal | None, timedelta | None]:
-    """A level's share (1 for ``breach``) and, for ``breach``, its delay after the breach."""
-    text = level.at.strip()
-    share = _SHARE.match(text)
-    if share is not None:
-        return Decimal(share.group(1)) / _HUNDRED, None
-    breach = _BREACH.match(text)
-    if breach is None:
-        return None, None
-    if breach.group(1) is None:
-        return Decimal(1), timedelta(0)
-    return Decimal(1), parse_duration(breach.group(1).replace(" ", "")).time
 
 
 def _period(objective: Objective, zone: str, moment: datetime) -> tuple[datetime, datetime]:
@@ -191,76 +179,47 @@ def _budget_level(
     calendars: Mapping[str, BusinessCalendar],
     objective: Objective,
     data: Data,
-    start: datetime,
-    end: datetime,
+    period: tuple[datetime, datetime],
     then: datetime,
-    number: int,
-    level: EscalationLevel,
     wanted: Decimal,
-) -> Watched:
-    """An availability level: the share of the error budget of the period ``[start, end)``
-    used by ``then`` (or by its end, when it is over)."""
+) -> _Judged:
+    """An availability level: the share of the error budget of ``period`` used by ``then``
+    (or by its end, when it is over)."""
+    start, end = period
     calendar = calendars[objective.calendar]
     moment = min(then, end)
     whole = calendar.elapsed(start, end)
     so_far = judge(agreement, objective, data, start, moment, calendars=calendars)
     if so_far.actual is None or so_far.margin is None or whole <= timedelta(0):
-        return Watched(objective.id, number, level, False, start, "nothing measured yet")
+        return False, start, "nothing measured yet"
     allowed = _HUNDRED - (so_far.actual - so_far.margin)
     gone = Decimal(calendar.elapsed(start, moment) // _TICK) / Decimal(whole // _TICK)
     if allowed:
         used = (_HUNDRED - so_far.actual) / allowed * gone
     else:  # a 100% target: any downtime spends the whole (empty) budget
         used = Decimal("Infinity") if so_far.actual < _HUNDRED else Decimal(0)
-    return Watched(
-        objective.id,
-        number,
-        level,
-        used >= wanted,
-        start,
-        f"{used * _HUNDRED:.1f}% of the error budget of the period from {start:%Y-%m-%d} used",
-    )
+    why = f"{used * _HUNDRED:.1f}% of the error budget of the period from {start:%Y-%m-%d} used"
+    return used >= wanted, start, why
 
 
-def _period_level(
+def _period_share(
     agreement: Agreement,
     calendars: Mapping[str, BusinessCalendar],
     objective: Objective,
     data: Data,
+    period: tuple[datetime, datetime],
     moment: datetime,
-    number: int,
-    level: EscalationLevel,
     wanted: Decimal,
-    delay: timedelta | None,
-) -> Watched:
-    """Another objective's level: ``N%`` of the period gone by and not met so far; ``breach``
-    (``+ D``): the last period ended missed (D ago)."""
-    zone = calendars[objective.calendar].spec.timezone
-    start, end = _period(objective, zone, moment)
-    if delay is not None:
-        last_start, last_end = _period(objective, zone, start - _TICK)
-        ended = judge(agreement, objective, data, last_start, last_end, calendars=calendars)
-        return Watched(
-            objective.id,
-            number,
-            level,
-            ended.met is False and moment >= last_end + delay,
-            last_start,
-            f"the period from {last_start:%Y-%m-%d} ended missed: {ended.detail}",
-        )
+) -> _Judged:
+    """Another objective's ``N%``: that share of ``period`` gone by and not met so far."""
+    start, end = period
     # in UTC: a period's wall-clock length is not its length across a change of clocks
     gone = Decimal((_utc(moment) - _utc(start)) // _TICK) / Decimal(
         (_utc(end) - _utc(start)) // _TICK
     )
     so_far = judge(agreement, objective, data, start, moment, calendars=calendars)
-    return Watched(
-        objective.id,
-        number,
-        level,
-        gone >= wanted and so_far.met is False,
-        start,
-        f"{gone * _HUNDRED:.0f}% of the period from {start:%Y-%m-%d} gone, so far {so_far.detail}",
-    )
+    why = f"{gone * _HUNDRED:.0f}% of the period from {start:%Y-%m-%d} gone, so far {so_far.detail}"
+    return gone >= wanted and so_far.met is False, start, why
 
 
 _TICK = timedelta(microseconds=1)

@@ -24,7 +24,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from accord.core.agreement.model import EscalationLevel
-from accord.core.clocks import calendars_of
 from accord.core.escalation import BurnLevel, burn_level
 from accord.core.watch import watch, watch_since, watched_levels
 from accord.service import agreements as agreement_store
@@ -71,7 +70,6 @@ def _check_agreement(
     first = agreement_store.versions(session, row)[0]
     since = watch_since(agreement, moment)
     data = stored_data(session, row.organisation_id, row.customer, since, moment)
-    calendars = calendars_of(agreement)
     opened = 0
     # periods over before the agreement was first in force here are not watched
     for found in watch(
@@ -88,14 +86,17 @@ def _check_agreement(
             cycle = int(moment.timestamp()) // 60
         else:  # once a period
             cycle = int(found.period.timestamp()) // 60
-        level = found.escalation
-        due = moment
-        quiet = calendars.get(level.respect_calendar) if level.respect_calendar else None
-        if quiet is not None and not quiet.is_open(due):
-            due = quiet.next_open(due)
         burning = found.period is None
         opened += _open(
-            session, row, found.objective, found.level, level, cycle, due, moment, burning
+            session,
+            row,
+            found.objective,
+            found.level,
+            found.escalation,
+            cycle,
+            found.due,
+            moment,
+            burning,
         )
     return opened
 
