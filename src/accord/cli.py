@@ -7,9 +7,10 @@ import json
 import re
 import socket
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -408,6 +409,24 @@ def parse_period(text: str, zone: str) -> tuple[datetime, datetime]:
         raise AccordError(f"--period: {error}") from None
 
 
+def judged_at(evidence: Data, as_of: str | None, zone: str) -> datetime:
+    """The instant a report is judged at: ``--as-of`` (read in ``zone`` without an offset),
+    else the end of the evidence (its declared coverage, else its last record), never later
+    than now."""
+    current = datetime.now(UTC)
+    if as_of is not None:
+        try:
+            moment = datetime.fromisoformat(as_of.strip())
+        except ValueError:
+            raise AccordError(
+                f"--as-of: malformed instant {as_of!r}; expected ISO 8601 such as "
+                "2026-11-01T00:00:00+00:00"
+            ) from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
+    span = evidence.span()
+    return current if span is None else min(span[1], current)
+
+
 def _descendants(path: Path, root: str) -> list[Agreement]:
     """The agreement and those refining it, directly or not, among the files of its folder."""
     agreements, problems = read_paths([path.parent]).resolve()
@@ -449,6 +468,7 @@ def _evaluated(
     evidence: Data,
     tier: str | None,
     what: str,
+    as_of: datetime,
 ) -> list[Report]:
     """Evaluate one report per job, with a progress bar on stderr when it is a terminal (never
     on stdout, so JSON, CSV and HTML stay clean; never when piped or captured)."""
@@ -465,7 +485,7 @@ def _evaluated(
         task = progress.add_task(what, total=len(jobs))
         for label, agreement, start, end in jobs:
             progress.update(task, description=f"{what}: {label}")
-            reports.append(evaluate_report(agreement, evidence, start, end, tier))
+            reports.append(evaluate_report(agreement, evidence, start, end, tier, as_of=as_of))
             progress.advance(task)
     return reports
 
@@ -489,8 +509,21 @@ def report(
         bool,
         typer.Option("--roll-up", help="Also every agreement under this one (in its folder)."),
     ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Judge at this ISO 8601 instant, with the evidence known then (without an "
+            "offset: in --timezone). Default: the end of the evidence (coverage.yaml, else its "
+            "last record).",
+        ),
+    ] = None,
 ) -> None:
-    """The compliance report of an agreement over a period: objectives, breaches, credits."""
+    """The compliance report of an agreement over a period: objectives, breaches, credits.
+
+    Every figure states what it stands on: a period not over at the instant judged at is
+    "to date"; one the evidence does not reach has "no data"; one outside the agreement's
+    effective dates is "not in force"."""
     try:
         if output not in _REPORT_FORMATS:
             raise AccordError(
@@ -499,15 +532,18 @@ def report(
         agreement = load_agreement(path)
         start, end = parse_period(period, zone)
         evidence = read_data(data)
+        moment = judged_at(evidence, as_of, zone)
         if roll_up:
             family = _descendants(path, agreement.id)
             jobs = [(a.id, a, start, end) for a in family]
-            reports = _evaluated(jobs, evidence, tier, "agreements")
+            reports = _evaluated(jobs, evidence, tier, "agreements", moment)
         elif trend:
             jobs = [(a.strftime("%Y-%m"), agreement, a, b) for a, b in _months(start, end)]
-            reports = _evaluated(jobs, evidence, tier, "months")
+            reports = _evaluated(jobs, evidence, tier, "months", moment)
         else:
-            reports = _evaluated([(agreement.id, agreement, start, end)], evidence, tier, "")
+            reports = _evaluated(
+                [(agreement.id, agreement, start, end)], evidence, tier, "", moment
+            )
     except AccordError as error:
         raise _fail(error) from None
     if output == "json":

@@ -36,7 +36,8 @@ def test_cloudnote_october_worked_by_hand() -> None:
     assert availability.time_between_failures == timedelta(minutes=44520 - 182) / 4
     assert "4 incidents, mean time to recover 45m30s" in availability.detail
     rendered = json.loads(json.dumps(report_json(report)))["objectives"][0]
-    assert (rendered["incidents"], rendered["time_to_recover"]) == (4, "2730")
+    assert (rendered["incidents"], rendered["time_to_recover_seconds"]) == (4, 2730)
+    assert rendered["status"] == "final"
     assert report.settlement is not None
     assert (report.settlement.percent, report.settlement.amount) == (Decimal(10), Decimal("120.00"))
     assert report.claim_deadline == datetime(2026, 12, 1, tzinfo=UTC)
@@ -137,15 +138,25 @@ def test_report_as_csv() -> None:
     )
     assert result.exit_code == 0
     header, first, second = result.output.splitlines()
-    assert header.startswith("agreement,version,period_start,period_end,objective")
-    assert first.split(",")[4:9] == [
+    assert header.startswith("agreement,version,period_start,period_end,judged_at,objective")
+    assert first.split(",")[4:11] == [
+        "2026-11-01T00:00:00+00:00",  # the end of the evidence (the folder's coverage.yaml)
         "availability",
         "availability",
         "99.9%",
-        str((Decimal(44520) - 137) / Decimal(44520) * 100),
+        "final",
+        "99.692273",  # (44,520 - 137) / 44,520, to six places
         "false",
     ]
-    assert second.split(",")[4] == "support-first-response"
+    # no ticket in the folder: no figure, and no credit from it
+    assert second.split(",")[5:11] == [
+        "support-first-response",
+        "first_response",
+        "95%",
+        "no data",
+        "",
+        "",
+    ]
 
 
 def test_month_by_month_trend() -> None:
@@ -167,7 +178,9 @@ def test_month_by_month_trend() -> None:
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert "| objective | target | 2026-10 | 2026-11 | 2026-12 |" in lines
-    assert "| Monthly availability | 99.9% | **99.692** | 100 | 100 |" in lines
+    # the data covers October only: November and December are no data, not 100% met
+    assert "| Monthly availability | 99.9% | **99.692** | no data | no data |" in lines
+    assert "| credits owed | | 120.00 | - | - |" in lines
     assert "Credits owed over the period: 120.00 USD." in lines
 
 
@@ -515,7 +528,8 @@ def _last_hour(minutes_before_end: int) -> Report:
     """Cloudnote's API down for the hour that ends ``minutes_before_end`` before November."""
     stop = datetime(2026, 11, 1, tzinfo=UTC) - timedelta(minutes=minutes_before_end)
     outage = Outage("api", stop - timedelta(hours=1), stop, id="INC-9")
-    return evaluate(load_agreement(SAAS), Data(outages=(outage,)), *parse_period("2026-10", "UTC"))
+    october = parse_period("2026-10", "UTC")
+    return evaluate(load_agreement(SAAS), Data(outages=(outage,), observed=october), *october)
 
 
 def test_burn_rates_and_the_workbook_alerts_at_the_period_end() -> None:
@@ -550,8 +564,16 @@ def test_burn_rates_and_the_workbook_alerts_at_the_period_end() -> None:
 
 
 def test_a_quiet_month_burns_nothing() -> None:
+    october = parse_period("2026-10", "UTC")
+    availability = evaluate(load_agreement(SAAS), Data(observed=october), *october).objectives[0]
+    assert availability.burn_rate == 0
+    assert not any(a.firing for a in availability.burn_alerts)
+
+
+def test_a_month_nobody_observed_burns_nothing_and_says_so() -> None:
     availability = evaluate(
         load_agreement(SAAS), Data(), *parse_period("2026-10", "UTC")
     ).objectives[0]
-    assert availability.burn_rate == 0
-    assert not any(a.firing for a in availability.burn_alerts)
+    assert (availability.status, availability.actual, availability.met) == ("no data", None, None)
+    assert availability.burn_rate is None
+    assert availability.burn_alerts == ()

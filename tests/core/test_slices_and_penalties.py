@@ -281,7 +281,7 @@ def test_penalties_per_incident_and_per_miss() -> None:
     (incident, reason), (speed, _), (miss, why) = report.penalties
     assert (incident, speed, miss) == (Decimal("30.00"), 0, Decimal("40.00"))
     assert reason == "availability: 2 incidents at 15.00 EUR = 30.00 EUR"
-    assert why == "availability: 1 miss at 40.00 EUR = 40.00 EUR"
+    assert why == "availability: 1 miss at 40.00 EUR = 40.00 EUR (2026-10)"
     quiet = evaluate(both, Data(), *period_bounds("2026-10", "UTC"))
     assert sum(amount for amount, _ in quiet.penalties) == 0
 

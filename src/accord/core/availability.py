@@ -72,6 +72,11 @@ class Downtime:
     weight: Decimal
     business: timedelta
     reason: str
+    item: str = ""
+    """The record behind it: the outage's or maintenance window's id ("" when it has none)."""
+    cause: str = ""
+    """provider, customer, third_party, force_majeure, or maintenance."""
+    service: str = ""
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,7 @@ def availability(
     rules = exclusions or Exclusions.model_validate({})
     plan = rules.maintenance or Maintenance.model_validate({})
     pieces: list[tuple[datetime, datetime, Decimal, str]] = []
+    origins: dict[str, tuple[str, str]] = {}  # a piece's reason -> its record's id and cause
     for outage in outages:
         if outage.service != service:
             continue
@@ -199,7 +205,9 @@ def availability(
         if clipped is not None:
             weight = min(max(outage.impact, Decimal(0)), Decimal(1))
             name = f"outage {outage.id}" if outage.id else "outage"
-            pieces.append((*clipped, weight, f"{name} ({outage.cause.replace('_', ' ')})"))
+            reason = f"{name} ({outage.cause.replace('_', ' ')})"
+            origins[reason] = (outage.id, outage.cause)
+            pieces.append((*clipped, weight, reason))
     removed: list[tuple[datetime, datetime]] = []
     allowance = plan.allowance.time if plan.allowance is not None else None
     allowed_left = allowance
@@ -208,6 +216,9 @@ def availability(
         if clipped is None:
             continue
         what = f"maintenance {work.id}" if work.id else "maintenance"
+        for suffix in (" not announced in time", " outside its window", " beyond the allowance"):
+            origins[what + suffix] = (work.id, "maintenance")
+        origins[f"{what} (counted as down)"] = (work.id, "maintenance")
         announced = plan.notice is None or (
             work.announced_at is not None
             and plan.notice.time is not None
@@ -248,7 +259,7 @@ def availability(
     excluded_from_window = _ZERO if plan.counts_as == "up" else excluded
     downtime_pieces = _heaviest(pieces, removed)
     intervals = tuple(
-        Downtime(a, b, weight, window.elapsed(a, b), reason)
+        Downtime(a, b, weight, window.elapsed(a, b), reason, *origins[reason], service)
         for a, b, weight, reason in downtime_pieces
     )
     downtime = sum(

@@ -157,7 +157,7 @@ def penalty(
     rule: Penalty,
     downtime: timedelta,
     incidents: int = 0,
-    missed: bool = False,
+    misses: int = 0,
     before: timedelta = timedelta(0),
     counted: str = "incident",
 ) -> tuple[Decimal, str]:
@@ -192,7 +192,7 @@ def penalty(
             f"{rule.period}: {units.normalize():f} {rule.per}(s) over at {money.amount} "
             f"{money.currency} = {amount} {money.currency}"
         )
-    count = incidents if rule.per == "incident" else int(missed)
+    count = incidents if rule.per == "incident" else misses
     what = counted if rule.per == "incident" else "miss"
     amount = _money(Decimal(count) * money.amount)
     plural = what if count == 1 else what + ("es" if what.endswith("s") else "s")

@@ -23,7 +23,7 @@ apply.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -62,7 +62,10 @@ def watch(
     """Every escalation level of the agreement's objectives that have no ticket clock, judged
     at ``moment`` on ``data`` (which must reach back to ``watch_since``). Periods outside the
     agreement's effective dates, or over before ``not_before`` (when it was first in force
-    where it is watched), are not judged."""
+    where it is watched), are not judged. Watching is live: unless ``data`` says what span it
+    observed, it is taken as all that happened up to ``moment`` (no lead recorded is no lead)."""
+    if data.observed is None:
+        data = replace(data, observed=(datetime.min.replace(tzinfo=UTC), moment))
     calendars = calendars_of(agreement)
     effective = agreement.effective
     found = []

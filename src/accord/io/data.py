@@ -6,6 +6,14 @@ events, see :mod:`accord.io.tickets`), ``measurements`` (source, at, then any fi
 ``probes`` (service, at, ok) and ``requests`` (service, at: the slice's start, good, total).
 Instants are ISO 8601 with an offset (in Parquet: timestamps with a time zone, or such text).
 A bad row raises :class:`DataError` naming the file, line (Parquet: row) and column.
+
+``coverage.yaml`` (optional) says which span the folder's evidence is complete over::
+
+    from: 2026-10-01T00:00:00+00:00   # what happened from here ...
+    until: 2026-11-01T00:00:00+00:00  # ... to here is all in this folder
+
+Without it, the evidence covers the span from its first record to its last (see
+:meth:`accord.core.evidence.Data.span`).
 """
 
 from __future__ import annotations
@@ -18,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from accord.core.availability import MaintenanceWindow, Outage
-from accord.core.errors import AccordError
-from accord.core.report import Data, Measurement, Probe, Requests
+from accord.core.errors import AccordError, SpecError
+from accord.core.evidence import Data, Measurement, Probe, Requests
 from accord.io.tickets import json_objects, read_events
+from accord.io.yamlfile import YamlDocument
 
 _CAUSES = ("provider", "customer", "third_party", "force_majeure")
 
@@ -42,7 +51,38 @@ def read_data(folder: str | Path) -> Data:
         measurements=tuple(_measurement(row, where) for row, where in _rows(root, "measurements")),
         probes=tuple(_probe(row, where) for row, where in _rows(root, "probes")),
         requests=tuple(_requests(row, where) for row, where in _rows(root, "requests")),
+        observed=read_coverage(root / "coverage.yaml"),
     )
+
+
+def read_coverage(path: Path) -> tuple[datetime, datetime] | None:
+    """The span a data folder's ``coverage.yaml`` declares (None without the file)."""
+    if not path.exists():
+        return None
+    try:
+        document = YamlDocument.read(path)
+    except SpecError as error:
+        raise DataError(str(error)) from None
+    data = document.data
+    example = "from: 2026-10-01T00:00:00+00:00 and until: 2026-11-01T00:00:00+00:00"
+    if not isinstance(data, dict) or set(data) != {"from", "until"}:
+        found = ", ".join(map(str, data)) if isinstance(data, dict) else type(data).__name__
+        raise DataError(f"{path}: expected the keys from and until ({example}), got {found}")
+    bounds = []
+    for key in ("from", "until"):
+        line = document.line_of(key)
+        value = data[key]
+        where = f"{path}:{line}" if line else str(path)
+        moment = _instant(
+            {key: value.isoformat() if isinstance(value, datetime) else value}, key, where
+        )
+        assert moment is not None
+        bounds.append(moment)
+    if bounds[1] <= bounds[0]:
+        raise DataError(
+            f"{path}: until {bounds[1].isoformat()} must come after from {bounds[0].isoformat()}"
+        )
+    return bounds[0], bounds[1]
 
 
 def _rows(root: Path, name: str) -> Iterator[tuple[dict[str, Any], str]]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -11,11 +11,65 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from accord import __version__
 from accord.core.agreement.units import format_timedelta
-from accord.core.report import Report
+from accord.core.report import Breach, ObjectiveResult, Report
+
+PLACES = 6
+"""Decimal places of the figures in JSON and CSV (percentages, rates): enough to tell 99.999%
+from 99.9989%, rounded half to even; trailing zeros dropped."""
+_QUANTUM = Decimal(1).scaleb(-PLACES)
 
 
 def _pct(value: Any) -> str:
     return "-" if value is None else f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def verdict(result: ObjectiveResult) -> str:
+    """What an objective's line says: met, missed (so far, when to date), no data, not in
+    force; "-" when its target states no verdict."""
+    if result.status in ("no data", "not in force"):
+        return result.status
+    if result.met is None:
+        return "to date" if result.status == "to date" else "-"
+    word = "met" if result.met else "missed"
+    return f"{word} so far" if result.status == "to date" else word
+
+
+def exact(value: Decimal | None) -> str | None:
+    """A decimal figure as text, to :data:`PLACES` places (None stays None; infinity is
+    'Infinity')."""
+    if value is None:
+        return None
+    if not value.is_finite():
+        return str(value)
+    text = f"{value.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def seconds(span: timedelta | None) -> int | float | None:
+    """A duration in seconds (a number; whole seconds as an integer)."""
+    if span is None:
+        return None
+    whole, micros = divmod(span // timedelta(microseconds=1), 10**6)
+    return int(whole) if not micros else round(span.total_seconds(), 6)
+
+
+def _instant(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def breach_json(breach: Breach) -> dict[str, Any]:
+    return {
+        "objective": breach.objective,
+        "start": _instant(breach.start),
+        "end": _instant(breach.end),
+        "item": breach.item or None,
+        "service": breach.service or None,
+        "cause": breach.cause or None,
+        "weight": exact(breach.weight),
+        "business_seconds": seconds(breach.business),
+        "breached_at": _instant(breach.breached_at),
+        "text": breach.text,
+    }
 
 
 def report_markdown(report: Report) -> str:
@@ -24,13 +78,17 @@ def report_markdown(report: Report) -> str:
         "",
         f"Agreement `{report.agreement}` version {report.version}"
         + (f", tier {report.tier}" if report.tier else "")
+        + (" (the agreement's first; choose another with --tier)" if report.tier_assumed else "")
         + ".",
+        "",
+        _judged_markdown(report),
         "",
         "| objective | target | actual | met | margin | detail |",
         "|---|---|---|---|---|---|",
     ]
     for o in report.objectives:
-        met = "-" if o.met is None else ("yes" if o.met else "**missed**")
+        met = verdict(o)
+        met = f"**{met}**" if o.met is False else met
         actual = _pct(o.actual) + ("%" if o.actual is not None and o.target.endswith("%") else "")
         margin = "-" if o.margin is None else f"{_pct(o.margin)} pt"
         lines.append(f"| {o.name} | {o.target} | {actual} | {met} | {margin} | {o.detail} |")
@@ -41,7 +99,7 @@ def report_markdown(report: Report) -> str:
     breaches = [(o, b) for o in report.objectives for b in o.breaches]
     if breaches:
         lines += ["", "## Breaches", ""]
-        lines += [f"- {o.name}: {b}" for o, b in breaches]
+        lines += [f"- {o.name}: {b.text}" for o, b in breaches]
     settlement = report.settlement
     if settlement is not None or report.settlements:
         lines += ["", "## Service credits", ""]
@@ -78,6 +136,17 @@ def report_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _judged_markdown(report: Report) -> str:
+    if report.as_of is None:
+        return f"Judged at the period's end, {report.end.isoformat()}."
+    if report.final:
+        return f"Judged at {report.as_of.isoformat()}, with the evidence known then."
+    return (
+        f"**To date**: the period is not over; judged at {report.as_of.isoformat()}, with the "
+        "evidence known then. Every figure may still change."
+    )
+
+
 def _claim_markdown(report: Report) -> list[str]:
     claim = report.claim
     if report.claim_deadline is None and (claim is None or not (claim.procedure or claim.evidence)):
@@ -94,51 +163,24 @@ def _claim_markdown(report: Report) -> list[str]:
 
 
 def report_json(report: Report) -> dict[str, Any]:
+    """Every figure of the report for programs: decimals as exact text to :data:`PLACES`
+    places, money to the cent, durations as numbers of seconds in fields named ``_seconds``."""
     settlement = report.settlement
     return {
         "agreement": report.agreement,
         "version": report.version,
         "start": report.start.isoformat(),
         "end": report.end.isoformat(),
+        "as_of": _instant(report.as_of),
+        "judged_at": report.judged_at.isoformat(),
+        "final": report.final,
         "tier": report.tier,
-        "objectives": [
-            {
-                "objective": o.objective,
-                "metric": o.metric,
-                "target": o.target,
-                "actual": None if o.actual is None else str(o.actual),
-                "met": o.met,
-                "margin": None if o.margin is None else str(o.margin),
-                "detail": o.detail,
-                "breaches": list(o.breaches),
-                "budget": None if o.budget is None else _seconds(o.budget),
-                "downtime": None if o.downtime is None else _seconds(o.downtime),
-                "burn_rate": None if o.burn_rate is None else str(o.burn_rate),
-                "burn_alerts": [
-                    {
-                        "long": _seconds(a.long),
-                        "short": _seconds(a.short),
-                        "threshold": str(a.threshold),
-                        "long_rate": None if a.long_rate is None else str(a.long_rate),
-                        "short_rate": None if a.short_rate is None else str(a.short_rate),
-                        "firing": a.firing,
-                    }
-                    for a in o.burn_alerts
-                ],
-                "incidents": o.incidents,
-                "time_to_recover": None
-                if o.time_to_recover is None
-                else _seconds(o.time_to_recover),
-                "time_between_failures": None
-                if o.time_between_failures is None
-                else _seconds(o.time_between_failures),
-            }
-            for o in report.objectives
-        ],
+        "tier_assumed": report.tier_assumed,
+        "objectives": [objective_json(o) for o in report.objectives],
         "credits": None
         if settlement is None
         else {
-            "percent": str(settlement.percent),
+            "percent": exact(settlement.percent),
             "amount": str(settlement.amount),
             "currency": settlement.currency,
             "reasons": list(settlement.reasons),
@@ -147,7 +189,7 @@ def report_json(report: Report) -> dict[str, Any]:
             {
                 "provider": s.provider,
                 "fee": str(s.fee),
-                "percent": str(s.percent),
+                "percent": exact(s.percent),
                 "amount": str(s.amount),
                 "currency": s.currency,
                 "reasons": list(s.reasons),
@@ -167,15 +209,11 @@ def report_json(report: Report) -> dict[str, Any]:
             }
             for t in report.termination
         ],
-        "claim_deadline": None
-        if report.claim_deadline is None
-        else report.claim_deadline.isoformat(),
+        "claim_deadline": _instant(report.claim_deadline),
         "claim": None
         if report.claim is None
         else {
-            "deadline": None
-            if report.claim_deadline is None
-            else report.claim_deadline.isoformat(),
+            "deadline": _instant(report.claim_deadline),
             "window": None if report.claim.window is None else str(report.claim.window),
             "billing_cycles": report.claim.billing_cycles,
             "procedure": report.claim.procedure,
@@ -184,14 +222,61 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
-def _seconds(span: timedelta) -> str:
-    """A duration as exact seconds (text, as the other figures)."""
-    return str(Decimal(span // timedelta(microseconds=1)) / Decimal(10**6))
+def objective_json(o: ObjectiveResult) -> dict[str, Any]:
+    """One objective's figures; ``status`` says whether there is a figure at all (final, to
+    date, no data, not in force)."""
+    tickets = o.tickets
+    return {
+        "objective": o.objective,
+        "name": o.name,
+        "metric": o.metric,
+        "target": o.target,
+        "status": o.status,
+        "judged_from": _instant(o.judged_from),
+        "judged_until": _instant(o.judged_until),
+        "actual": exact(o.actual),
+        "met": o.met,
+        "margin": exact(o.margin),
+        "verdict": verdict(o),
+        "detail": o.detail,
+        "breaches": [breach_json(b) for b in o.breaches],
+        "budget_seconds": seconds(o.budget),
+        "downtime_seconds": seconds(o.downtime),
+        "budget_left_seconds": seconds(o.budget_left),
+        "burn_rate": exact(o.burn_rate),
+        "burn_alerts": [
+            {
+                "long_seconds": seconds(a.long),
+                "short_seconds": seconds(a.short),
+                "threshold": exact(a.threshold),
+                "long_rate": exact(a.long_rate),
+                "short_rate": exact(a.short_rate),
+                "firing": a.firing,
+            }
+            for a in o.burn_alerts
+        ],
+        "incidents": o.incidents,
+        "time_to_recover_seconds": seconds(o.time_to_recover),
+        "time_between_failures_seconds": seconds(o.time_between_failures),
+        "tickets": None
+        if tickets is None
+        else {
+            "count_in": tickets.count_in,
+            "counted": tickets.counted,
+            "met": tickets.met,
+            "breached": tickets.breached,
+            "open": tickets.open,
+            "open_breached": tickets.open_breached,
+            "open_at_risk": tickets.open_at_risk,
+            "open_at": tickets.open_at.isoformat(),
+            "at_risk_share": exact(tickets.at_risk_share),
+        },
+    }
 
 
 def report_csv(*reports: Report) -> str:
     """One row per objective (of each report, under one header): the figures a spreadsheet
-    needs."""
+    needs, with the same precision and units as the JSON."""
     import csv
     import io
 
@@ -203,29 +288,55 @@ def report_csv(*reports: Report) -> str:
             "version",
             "period_start",
             "period_end",
+            "judged_at",
             "objective",
             "metric",
             "target",
+            "status",
             "actual",
             "met",
             "margin",
+            "budget_seconds",
+            "downtime_seconds",
+            "budget_left_seconds",
+            "tickets_open",
+            "tickets_open_breached",
+            "tickets_open_at_risk",
             "detail",
         ]
     )
+
+    def cell(value: object) -> str:
+        if value is None:
+            return ""
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
     for report, o in ((r, o) for r in reports for o in r.objectives):
+        tickets = o.tickets
         writer.writerow(
             [
-                report.agreement,
-                report.version,
-                report.start.isoformat(),
-                report.end.isoformat(),
-                o.objective,
-                o.metric,
-                o.target,
-                "" if o.actual is None else str(o.actual),
-                "" if o.met is None else str(o.met).lower(),
-                "" if o.margin is None else str(o.margin),
-                o.detail,
+                cell(v)
+                for v in (
+                    report.agreement,
+                    report.version,
+                    report.start.isoformat(),
+                    report.end.isoformat(),
+                    report.judged_at.isoformat(),
+                    o.objective,
+                    o.metric,
+                    o.target,
+                    o.status,
+                    exact(o.actual),
+                    o.met,
+                    exact(o.margin),
+                    seconds(o.budget),
+                    seconds(o.downtime),
+                    seconds(o.budget_left),
+                    None if tickets is None else tickets.open,
+                    None if tickets is None else tickets.open_breached,
+                    None if tickets is None else tickets.open_at_risk,
+                    o.detail,
+                )
             ]
         )
     return out.getvalue()
@@ -247,8 +358,9 @@ def trend_markdown(reports: list[Report]) -> str:
         cells = []
         for report in reports:
             result = report.objectives[index]
-            value = _pct(result.actual)
-            cells.append(f"**{value}**" if result.met is False else value)
+            value = _pct(result.actual) if result.actual is not None else verdict(result)
+            so_far = " (to date)" if result.status == "to date" else ""
+            cells.append((f"**{value}**" if result.met is False else value) + so_far)
         lines.append(f"| {objective.name} | {objective.target} | " + " | ".join(cells) + " |")
     owed = [r.settlement.amount for r in reports if r.settlement is not None]
     if owed:
@@ -313,7 +425,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(figure=_figure, points=_points, span=_span)
+    environment.filters.update(figure=_figure, points=_points, span=_span, verdict=verdict)
     environment.globals["version"] = __version__
     return environment
 

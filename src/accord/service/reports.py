@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.core.availability import MaintenanceWindow, Outage
@@ -15,7 +15,9 @@ from accord.core.report import (
     Measurement,
     Probe,
     Report,
+    ReportError,
     Requests,
+    chosen_tier,
     evaluate,
     evidence_since,
 )
@@ -30,10 +32,19 @@ TICKET_LOOKBACK = timedelta(days=120)  # tickets opened this long before a perio
 
 
 def stored_data(
-    session: Session, organisation_id: int, customer: str | None, start: datetime, end: datetime
+    session: Session,
+    organisation_id: int,
+    customer: str | None,
+    start: datetime,
+    end: datetime,
+    as_of: datetime | None = None,
 ) -> Data:
     """What happened in ``[start, end)`` for a customer (and data not tied to a customer);
-    outages and maintenance from any time before ``end``, tickets with an event in the span."""
+    outages and maintenance from any time before ``end``, tickets with an event in the span
+    with all their events up to ``as_of`` (default ``end``). The evidence is observed from the
+    first record the organisation stored (for the customer) up to ``as_of``: the service is
+    live, so a month without an outage stored is a month without an outage."""
+    as_of = end if as_of is None else as_of
     org = organisation_id
     query = select(RecordRow).where(RecordRow.organisation_id == org, RecordRow.at < end)
     if customer is not None:
@@ -61,9 +72,10 @@ def stored_data(
         event
         for ticket in sorted(set(session.scalars(tickets_query).all()))
         for event in ticket_events(session, org, ticket)
-        if event.at < end
+        if event.at <= as_of
     ]
     return Data(
+        observed=_observed(session, org, customer, as_of),
         outages=tuple(v for v in values.get("outage", ()) if isinstance(v, Outage)),
         maintenance=tuple(
             v for v in values.get("maintenance", ()) if isinstance(v, MaintenanceWindow)
@@ -73,6 +85,29 @@ def stored_data(
         probes=tuple(v for v in values.get("probe", ()) if isinstance(v, Probe)),
         requests=tuple(v for v in values.get("requests", ()) if isinstance(v, Requests)),
     )
+
+
+def _observed(
+    session: Session, organisation_id: int, customer: str | None, as_of: datetime
+) -> tuple[datetime, datetime] | None:
+    """From the first record or ticket event stored (for the customer, or for no customer) to
+    ``as_of``; None when nothing is stored."""
+    records = select(func.min(RecordRow.at)).where(RecordRow.organisation_id == organisation_id)
+    events = select(func.min(EventRow.at)).where(EventRow.organisation_id == organisation_id)
+    if customer is not None:
+        records = records.where((RecordRow.customer == customer) | RecordRow.customer.is_(None))
+        events = events.join(
+            TicketRow,
+            (TicketRow.organisation_id == EventRow.organisation_id)
+            & (TicketRow.ticket == EventRow.ticket),
+        ).where(TicketRow.customer == customer)
+    found = [
+        moment for moment in (session.scalar(records), session.scalar(events)) if moment is not None
+    ]
+    if not found:
+        return None
+    first = min(m if m.tzinfo else m.replace(tzinfo=UTC) for m in found)
+    return (first, max(first, as_of))
 
 
 def report(
@@ -85,7 +120,8 @@ def report(
     tier: str | None = None,
     to_date: bool = False,
 ) -> Report:
-    """The report of one agreement over a period (``to_date``: from its start until now)."""
+    """The report of one agreement over a period, judged now with the evidence stored now (a
+    period not over is judged to date; ``to_date`` asks for one, refusing a period not begun)."""
     row = agreement_store.find(session, principal, key)
     try:
         start, end = period_bounds(period, timezone)
@@ -93,15 +129,15 @@ def report(
         raise InvalidError(str(error), "period") from None
     if not 1970 < start.year < 2200:
         raise InvalidError(f"period {period}: expected a period between 1970 and 2200", "period")
-    if to_date:
-        end = min(end, now())
-        if end <= start:
-            raise InvalidError(f"period {period} has not started yet", "period")
+    moment = now()
+    if to_date and moment <= start:
+        raise InvalidError(f"period {period} has not started yet", "period")
     stored = agreement_store.version_in_force(session, row, start)
     agreement = agreement_store.resolved_version(session, principal.organisation_id, stored)
-    if tier is not None and tier not in {t.id for t in agreement.tiers}:
-        known = ", ".join(t.id for t in agreement.tiers) or "none"
-        raise InvalidError(f"tier {tier!r}: agreement {key!r} has tiers {known}", "tier")
-    since = evidence_since(agreement, start, end)
-    data = stored_data(session, principal.organisation_id, row.customer, since, end)
-    return evaluate(agreement, data, start, end, tier)
+    try:
+        chosen_tier(agreement, tier)
+    except ReportError as error:
+        raise InvalidError(str(error), "tier") from None
+    since = evidence_since(agreement, start, min(end, moment))
+    data = stored_data(session, principal.organisation_id, row.customer, since, end, moment)
+    return evaluate(agreement, data, start, end, tier, as_of=moment)

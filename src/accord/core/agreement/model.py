@@ -282,6 +282,11 @@ class Objective(Model):
         default_factory=dict, description="Targets that differ by tier."
     )
     clock: ClockRules | None = None
+    count_in: Literal["resolved", "created"] = Field(
+        "resolved",
+        description="Ticket metrics: the period a ticket counts in: where its verdict was reached "
+        "(met when its clock stopped, breached when its deadline passed), or where it started.",
+    )
     providers: tuple[Identifier, ...] = Field(
         (), description="Providers measured on this objective side by side (default: all)."
     )
@@ -316,6 +321,10 @@ class Objective(Model):
             )
         if self.metric not in TICKET_METRICS and self.clock is not None:
             raise ValueError(f"clock: clock rules apply to ticket metrics, not to {self.metric}")
+        if self.metric not in TICKET_METRICS and "count_in" in self.model_fields_set:
+            raise ValueError(
+                f"count_in: says which period a ticket counts in; {self.metric} counts no tickets"
+            )
         if self.metric == "throughput" and (self.statistic is None or self.field is None):
             raise ValueError(
                 "statistic: a throughput objective needs a field and a statistic (e.g. p5)"

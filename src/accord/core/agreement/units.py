@@ -39,17 +39,21 @@ class Duration:
         if self.business_days is not None:
             unit = "business day" if self.business_days == 1 else "business days"
             return f"{self.business_days} {unit}"
-        return format_timedelta(self.time or timedelta(0))
+        return format_timedelta(self.time or timedelta(0), days=True)
 
     @property
     def is_zero(self) -> bool:
         return self.business_days == 0 if self.time is None else self.time <= timedelta(0)
 
 
-def format_timedelta(span: timedelta) -> str:
+def format_timedelta(span: timedelta, *, days: bool = False) -> str:
+    """A duration in hours, minutes and seconds (``27h30m``): business time never in days,
+    which would read as 24 business hours, not as business days. ``days``: whole days of
+    real time may print as ``d`` (a duration as an agreement writes it, such as ``30d``)."""
     seconds = int(span.total_seconds())
     parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+    units = (("d", 86400),) if days else ()
+    for unit, size in (*units, ("h", 3600), ("m", 60), ("s", 1)):
         count, seconds = divmod(seconds, size)
         if count:
             parts.append(f"{count}{unit}")

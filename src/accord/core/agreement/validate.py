@@ -332,6 +332,24 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                     + (" or a ticket objective" if penalty.per == "incident" else "")
                     + f", or {other}",
                 )
+            threshold = penalty.per in ("hour", "day") and penalty.beyond is not None
+            if "period" in penalty.model_fields_set and not threshold:
+                yield Problem(
+                    ("remedies", "penalties", i, "period"),
+                    "period is the span a threshold (beyond:) is counted over, and this penalty "
+                    + (
+                        "has no threshold; remove period, or add beyond: e.g. 8h"
+                        if penalty.per in ("hour", "day")
+                        else f"per {penalty.per} has none: "
+                        + (
+                            f"each of {penalty.objective}'s own periods (its period:) is "
+                            "judged and each miss is charged once"
+                            if penalty.per == "miss"
+                            else "each incident is charged once, in the period it began"
+                        )
+                        + "; remove period"
+                    ),
+                )
             if penalty.period.kind == "rolling":
                 yield Problem(
                     ("remedies", "penalties", i, "period"),

@@ -1,0 +1,760 @@
+"""One objective judged over a span: the figure, met or missed, and what the figure stands on.
+
+Every figure a report prints comes from :func:`judge_objective`, which first decides whether
+there is anything to judge (the rules are in the README, "How a figure is decided"):
+
+* **not in force**: the span lies outside the agreement's effective dates (a span partly inside
+  is judged over its part inside);
+* **no data**: nothing in scope was measured: the span begins after the instant judged at, the
+  evidence does not reach into it, or no ticket, measurement or probe in scope falls in it;
+* **to date**: the span is not over at the instant judged at; it is judged up to that instant;
+* **final**: judged over the whole span.
+
+Ticket objectives count a ticket in the period its verdict was reached (``count_in: resolved``,
+the ITIL convention: met when its clock stopped, breached when the deadline passed, even if the
+ticket is still open), or in the period its clock started (``count_in: created``). Tickets open
+at the span's end are reported beside the figure, not in it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from accord.core.agreement.model import Agreement, Objective, Service
+from accord.core.agreement.units import Bound, format_target, format_timedelta
+from accord.core.availability import Incidents
+from accord.core.calendar import BusinessCalendar, to_nanos
+from accord.core.clocks import TICKET_METRICS, Clock, all_clocks
+from accord.core.composition import ServiceAvailability, members, service_availability
+from accord.core.escalation import levels_for, share_of
+from accord.core.evidence import Data
+from accord.core.slices import SliceAvailability, occurrences, ratio_slices, slice_availability
+
+if TYPE_CHECKING:
+    from accord.core.burn import BurnAlert
+
+_HUNDRED = Decimal(100)
+_MICROSECOND = timedelta(microseconds=1)
+AT_RISK_SHARE = Decimal("0.75")
+"""The share of its target a clock has used when it is at risk, unless the agreement's
+escalation names an earlier warning for the objective."""
+
+Status = Literal["final", "to date", "no data", "not in force"]
+
+
+@dataclass(frozen=True)
+class Breach:
+    """One breach of an objective: a stretch of downtime, or a ticket past its deadline, with
+    the prose that explains it (``text``)."""
+
+    objective: str
+    start: datetime
+    end: datetime | None
+    """None: still going on (a ticket still open) at the instant judged at."""
+    text: str
+    item: str = ""
+    """The ticket, or the outage or maintenance window's id."""
+    service: str = ""
+    cause: str = ""
+    """For downtime: provider, customer, third_party, force_majeure or maintenance."""
+    weight: Decimal = Decimal(1)
+    business: timedelta | None = None
+    """Business time of it: in the window (downtime), or used on the clock (a ticket)."""
+    breached_at: datetime | None = None
+    """For a ticket: when its deadline passed."""
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class TicketCounts:
+    """How the tickets of a ticket objective were counted in a span."""
+
+    count_in: Literal["resolved", "created"]
+    met: int
+    breached: int
+    open: int
+    """Clocks running or paused at ``open_at`` (``resolved``), or not yet stopped at the
+    instant judged at among those started in the span (``created``)."""
+    open_breached: int
+    """Of the open ones, already past their deadline (counted as breached where it passed)."""
+    open_at_risk: int
+    """Of the open ones, not breached but past the objective's warning share of the target."""
+    open_at: datetime
+    at_risk_share: Decimal
+
+    @property
+    def counted(self) -> int:
+        return self.met + self.breached
+
+
+@dataclass(frozen=True)
+class ObjectiveResult:
+    """One objective over the period."""
+
+    objective: str
+    name: str
+    metric: str
+    target: str
+    actual: Decimal | None
+    met: bool | None
+    margin: Decimal | None
+    detail: str
+    breaches: tuple[Breach, ...] = ()
+    budget: timedelta | None = None
+    """Downtime the target allows in the span (the error budget), for time-based availability."""
+    downtime: timedelta | None = None
+    """Downtime counted against the budget (weighted), for time-based availability."""
+    burn_rate: Decimal | None = None
+    """How fast the error budget went over the period: (100 - actual) / (100 - target); 1 is
+    exactly the budget, 2 twice it. For availability objectives with a percent target."""
+    burn_alerts: tuple[BurnAlert, ...] = ()
+    """The SRE workbook's multi-window burn-rate alerts as of the span's end
+    (:class:`accord.core.burn.BurnAlert`)."""
+    incidents: int | None = None
+    """Runs of downtime in the window, for time-based availability."""
+    time_to_recover: timedelta | None = None
+    """Mean business time an incident lasted (None without incidents)."""
+    time_between_failures: timedelta | None = None
+    """Mean up time in the window per incident (None without incidents)."""
+    status: Status = "final"
+    judged_from: datetime | None = None
+    """The part of the period judged: from here (the agreement's start, if later) ..."""
+    judged_until: datetime | None = None
+    """... to here (the instant judged at, or the agreement's end, if earlier)."""
+    tickets: TicketCounts | None = None
+
+    @property
+    def budget_left(self) -> timedelta | None:
+        """Budget minus downtime: negative once the budget is spent."""
+        if self.budget is None or self.downtime is None:
+            return None
+        return self.budget - self.downtime
+
+    @property
+    def judged(self) -> bool:
+        """Whether there is a figure (final or to date) that remedies may count."""
+        return self.status in ("final", "to date") and self.actual is not None
+
+
+@dataclass
+class Judging:
+    """What judging needs besides the objective and span: the agreement, its evidence and
+    calendars, the tier, and the instant judged at (None: each span at its own end, with all
+    the evidence). Clocks are computed once per metric and instant and reused."""
+
+    agreement: Agreement
+    data: Data
+    calendars: Mapping[str, BusinessCalendar]
+    tier: str | None = None
+    as_of: datetime | None = None
+    _clocks: dict[tuple[str, datetime], list[Clock]] = field(default_factory=dict)
+    _span: tuple[datetime, datetime] | bool | None = False
+
+    def evidence(self) -> tuple[datetime, datetime] | None:
+        if self._span is False:
+            self._span = self.data.span()
+        assert self._span is not True
+        return self._span
+
+    def clocks(self, metric: str, moment: datetime) -> list[Clock]:
+        """Every clock of the metric's objectives, as of ``moment``."""
+        key = (metric, moment)
+        if key not in self._clocks:
+            family = [o for o in self.agreement.objectives if o.metric == metric]
+            self._clocks[key] = all_clocks(self.data.tickets, family, self.calendars, moment)
+        return self._clocks[key]
+
+    def of(self, data: Data) -> Judging:
+        """The same judging over other evidence (one provider's)."""
+        return Judging(self.agreement, data, self.calendars, self.tier, self.as_of)
+
+
+def target_of(objective: Objective, tier: str | None) -> Decimal | Bound:
+    """The objective's target, or its tier's when the tier sets one."""
+    override = objective.tiers.get(tier or "")
+    if override is not None and override.target is not None:
+        return override.target
+    return objective.target
+
+
+def in_force_span(
+    agreement: Agreement, start: datetime, end: datetime
+) -> tuple[datetime, datetime]:
+    """The part of ``[start, end)`` the agreement is in force over (empty: start >= end);
+    effective dates are whole local days in ``start``'s zone."""
+    effective = agreement.effective
+    if effective is None:
+        return start, end
+    zone = start.tzinfo
+    first = max(start, datetime.combine(effective.start, time(), zone))
+    last = end
+    if effective.end is not None:
+        last = min(end, datetime.combine(effective.end + timedelta(days=1), time(), zone))
+    return first, last
+
+
+def judge_objective(
+    judging: Judging, objective: Objective, start: datetime, end: datetime
+) -> ObjectiveResult:
+    """The objective over ``[start, end)``: its figure, or why there is none."""
+    agreement, tier = judging.agreement, judging.tier
+    target = target_of(objective, tier)
+    shown = format_target(target)
+    name = objective.name or objective.id
+    blank = ObjectiveResult(objective.id, name, objective.metric, shown, None, None, None, "")
+    first, last = in_force_span(agreement, start, end)
+    if last <= first:
+        return replace(
+            blank,
+            status="not in force",
+            detail=f"the agreement is not in force from {start:%Y-%m-%d} to {end:%Y-%m-%d}",
+        )
+    moment = judging.as_of
+    if moment is not None and moment <= first:
+        return replace(
+            blank,
+            status="no data",
+            detail=f"nothing to judge yet: judged at {moment.isoformat()}, before {first:%Y-%m-%d}",
+        )
+    cut = last if moment is None else min(last, moment)
+    evidence = judging.evidence()
+    if evidence is None or evidence[0] >= cut or evidence[1] < first:
+        covered = (
+            "there is no evidence at all"
+            if evidence is None
+            else f"the evidence covers {evidence[0].isoformat()} to {evidence[1].isoformat()}"
+        )
+        return replace(
+            blank,
+            status="no data",
+            detail=f"no data from {first.isoformat()} to {cut.isoformat()}: {covered}",
+            judged_from=first,
+            judged_until=cut,
+        )
+    result = _measure(judging, objective, target, replace(blank, judged_from=first), first, cut)
+    notes = []
+    if first > start:
+        notes.append(f"in force from {first:%Y-%m-%d}")
+    if cut < end:
+        notes.append(
+            f"to date: judged until {cut.isoformat()}"
+            if cut < last
+            else f"in force until {last:%Y-%m-%d}"
+        )
+    status: Status = "to date" if cut < last else "final"
+    if result.actual is None:
+        status = "to date" if result.status == "to date" else "no data"
+    detail = result.detail + (f" ({'; '.join(notes)})" if notes else "")
+    return replace(result, status=status, detail=detail, judged_from=first, judged_until=cut)
+
+
+def _measure(
+    judging: Judging,
+    objective: Objective,
+    target: Decimal | Bound,
+    blank: ObjectiveResult,
+    start: datetime,
+    end: datetime,
+) -> ObjectiveResult:
+    """The figure over ``[start, end)``, a span the agreement is in force over and the
+    evidence reaches into."""
+    agreement, data, calendars = judging.agreement, judging.data, judging.calendars
+    metric = objective.metric
+    if metric == "availability" and objective.method != "time":
+        actual, detail, sliced = _measured(
+            agreement, objective, data, calendars[objective.calendar], start, end
+        )
+        if actual is None:
+            return replace(blank, detail=detail)
+        judged = _percent_result(blank, target, actual, detail, ())
+        if sliced is not None and isinstance(target, Decimal):
+            # the budget in slices: the share of counted slices the target lets go down
+            allowed = Decimal(sliced.counted) * (_HUNDRED - target) / _HUNDRED
+            judged = replace(
+                judged,
+                budget=timedelta(microseconds=int(allowed * (sliced.slice // _MICROSECOND))),
+                downtime=sliced.downtime,
+            )
+        return judged
+    if metric == "availability":
+        result = availability_of(agreement, objective, data, calendars, start, end)
+        breaches = tuple(
+            Breach(
+                objective.id,
+                d.start,
+                d.end,
+                f"{d.start.isoformat()} - {d.end.isoformat()}: {d.reason}"
+                + (f" (weight {d.weight})" if d.weight != 1 else "")
+                + (
+                    f" ({format_timedelta(d.business)} of it in the window)"
+                    if d.business != d.end - d.start
+                    else ""
+                ),
+                item=d.item,
+                service=d.service,
+                cause=d.cause,
+                weight=d.weight,
+                business=d.business,
+            )
+            for d in result.intervals
+            if d.business > timedelta(0)  # outside the window it breaches nothing
+        )
+        downtime = span_of(result.downtime)
+        detail = (
+            f"{format_timedelta(span_of(result.window))} in window, "
+            f"{format_timedelta(downtime)} down, "
+            f"{format_timedelta(span_of(result.excluded))} excluded"
+            + _incidents_text(result.incidents)
+            + (f"; {result.how}" if result.how else "")
+        )
+        judged = _percent_result(blank, target, result.percent, detail, breaches)
+        runs = result.incidents
+        judged = replace(
+            judged,
+            incidents=runs.count,
+            time_to_recover=runs.time_to_recover,
+            time_between_failures=runs.time_between_failures,
+        )
+        if isinstance(target, Decimal):
+            allowed = result.window * (_HUNDRED - target) / _HUNDRED
+            judged = replace(judged, budget=span_of(allowed), downtime=downtime)
+        return judged
+    if metric in TICKET_METRICS:
+        return _tickets(judging, objective, target, blank, start, end)
+    found = [
+        m
+        for m in data.measurements
+        if m.source == (objective.source or objective.id)
+        and start <= m.at < end
+        and all(_condition(m.fields.get(k), v) for k, v in objective.where.items())
+    ]
+    if metric == "count":
+        actual = Decimal(len(found))
+        met = target.holds(actual) if isinstance(target, Bound) else None
+        detail = f"{len(found)} {objective.source or 'items'} in the period"
+        return replace(blank, actual=actual, met=met, detail=detail)
+    if metric == "throughput":
+        values = sorted(
+            Decimal(m.fields[objective.field])
+            for m in found
+            if objective.field and m.fields.get(objective.field) not in (None, "")
+        )
+        if not values:
+            return replace(blank, detail="no measurement this period")
+        actual = _statistic(values, objective.statistic or "mean")
+        met = target.holds(actual) if isinstance(target, Bound) else None
+        detail = f"{objective.statistic} of {len(values)} measurements"
+        return replace(blank, actual=actual, met=met, detail=detail)
+    if metric == "first_contact_resolution":
+        key = objective.field or "first_contact"
+        resolved = [m for m in found if key in m.fields]
+        if not resolved:
+            return replace(blank, detail="no contact this period")
+        first = sum(1 for m in resolved if m.fields[key].lower() in ("true", "yes", "1"))
+        actual = Decimal(first) / Decimal(len(resolved)) * _HUNDRED
+        detail = f"{first} of {len(resolved)} resolved at first contact"
+        return _percent_result(blank, target, actual, detail, ())
+    # deliverable: delivered by the N-th business day of the period
+    calendar = calendars[objective.calendar]
+    day = int(re.match(r"\d+", objective.due or "1").group(0))  # type: ignore[union-attr]
+    opening = calendar.next_open(start)
+    due_day = calendar.add_days(opening, day - 1) if day > 1 else opening
+    due = calendar.next_close(due_day) or due_day
+    on_time = [m for m in found if m.at <= due]
+    if not on_time and end <= due:  # not due yet at the instant judged at
+        return replace(blank, status="to date", detail=f"due {due.isoformat()}; not delivered yet")
+    actual = _HUNDRED if on_time else Decimal(0)
+    detail = (
+        f"due {due.isoformat()}; delivered {on_time[0].at.isoformat()}"
+        if on_time
+        else f"due {due.isoformat()}; not delivered by then"
+    )
+    return _percent_result(blank, target, actual, detail, ())
+
+
+def verdict_at(clock: Clock) -> datetime | None:
+    """When a clock's verdict was reached: met when it stopped in time, breached when its
+    deadline passed (stopped or not); None while it is open and in time."""
+    if clock.state == "breached":
+        return clock.breached_at or clock.stopped_at
+    if clock.state == "met":
+        return clock.stopped_at
+    return None
+
+
+def _tickets(
+    judging: Judging,
+    objective: Objective,
+    target: Decimal | Bound,
+    blank: ObjectiveResult,
+    start: datetime,
+    end: datetime,
+) -> ObjectiveResult:
+    """A ticket objective over ``[start, end)``: the clocks whose verdict falls in it (or that
+    started in it, with ``count_in: created``), judged as of the instant judged at."""
+    moment = judging.as_of if judging.as_of is not None else end
+    mine = [c for c in judging.clocks(objective.metric, moment) if c.objective == objective.id]
+    if objective.count_in == "created":
+        started = [c for c in mine if c.started_at is not None and start <= c.started_at < end]
+        counted = [c for c in started if c.state in ("met", "breached")]
+        still_open = [c for c in started if c.stopped_at is None and c.state != "cancelled"]
+        open_at = moment
+    else:
+        counted = [c for c in mine if (v := verdict_at(c)) is not None and start <= v < end]
+        at_end = mine if moment == end else judging.clocks(objective.metric, end)
+        still_open = [
+            c
+            for c in at_end
+            if c.objective == objective.id
+            and c.stopped_at is None
+            and c.state in ("running", "paused", "breached")
+        ]
+        open_at = end
+    share = _warning_share(judging.agreement, objective)
+    at_risk = [
+        c
+        for c in still_open
+        if c.state != "breached"
+        and c.target
+        and Decimal(c.used // _MICROSECOND) >= share * Decimal(c.target // _MICROSECOND)
+    ]
+    met = sum(1 for c in counted if c.state == "met")
+    breached = len(counted) - met
+    counts = TicketCounts(
+        objective.count_in,
+        met,
+        breached,
+        len(still_open),
+        sum(1 for c in still_open if c.state == "breached"),
+        len(at_risk),
+        open_at,
+        share,
+    )
+    where = "judged" if objective.count_in == "resolved" else "created"
+    opened = (
+        f"; {counts.open} still open at {open_at.isoformat()} "
+        f"({counts.open_breached} breached, {counts.open_at_risk} at risk)"
+        if counts.open
+        else ""
+    )
+    if not counted:
+        return replace(blank, detail=f"no ticket {where} this period{opened}", tickets=counts)
+    breaches = tuple(
+        Breach(
+            objective.id,
+            c.started_at or c.breached_at or end,
+            c.stopped_at,
+            f"ticket {c.ticket}: {format_timedelta(c.used)} used of {_limit(objective, c)}"
+            + (f" (deadline passed {c.breached_at.isoformat()})" if c.breached_at else "")
+            + ("" if c.stopped_at else ", still open"),
+            item=c.ticket,
+            service=c.fields.get("service", ""),
+            business=c.used,
+            breached_at=c.breached_at,
+        )
+        for c in counted
+        if c.state == "breached"
+    )
+    detail = f"{len(counted)} tickets {where} this period: {met} met, {breached} breached{opened}"
+    actual = Decimal(met * 100) / Decimal(len(counted))
+    return replace(_percent_result(blank, target, actual, detail, breaches), tickets=counts)
+
+
+def _limit(objective: Objective, clock: Clock) -> str:
+    """A clock's limit as the agreement writes it; business days with the business time they
+    came to from the clock's start."""
+    within = objective.within
+    target = format_timedelta(clock.target or timedelta(0))
+    if within is not None and within.business_days is not None:
+        return f"{within} ({target} of business time from its start)"
+    return target
+
+
+def _warning_share(agreement: Agreement, objective: Objective) -> Decimal:
+    """The earliest share of the target at which the agreement warns about this objective's
+    clocks (75% when it names none before the breach)."""
+    shares = [
+        found[0]
+        for _, level in levels_for(agreement, objective.id)
+        if (found := share_of(level)) is not None and found[0] < 1
+    ]
+    return min(shares, default=AT_RISK_SHARE)
+
+
+def _percent_result(
+    blank: ObjectiveResult,
+    target: Decimal | Bound,
+    actual: Decimal,
+    detail: str,
+    breaches: Sequence[Breach],
+) -> ObjectiveResult:
+    if isinstance(target, Decimal):
+        return replace(
+            blank,
+            actual=actual,
+            met=actual >= target,
+            margin=actual - target,
+            detail=detail,
+            breaches=tuple(breaches),
+        )
+    return replace(
+        blank, actual=actual, met=target.holds(actual), detail=detail, breaches=tuple(breaches)
+    )
+
+
+def availability_of(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    calendars: Mapping[str, BusinessCalendar],
+    start: datetime,
+    end: datetime,
+) -> ServiceAvailability:
+    """Time-based availability of the objective's services (all must be up), each composed of
+    its components as the agreement says."""
+    target = objective.target if isinstance(objective.target, Decimal) else None
+    plan = agreement.exclusions.maintenance if agreement.exclusions else None
+    allowed = calendars.get(plan.window) if plan is not None and plan.window else None
+    return service_availability(
+        {s.id: s for s in agreement.services},
+        objective.scope.get("service", ()),
+        calendars[objective.calendar],
+        start,
+        end,
+        data.outages,
+        data.maintenance,
+        agreement.exclusions,
+        target,
+        allowed,
+    )
+
+
+_Measured = tuple[Decimal | None, str, SliceAvailability | None]
+
+
+def _measured(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    window: BusinessCalendar,
+    start: datetime,
+    end: datetime,
+) -> _Measured:
+    """Availability by probes or request counts (the objective's ``method``), in its window,
+    with the slices when measured by probes; services composed as the agreement says (a
+    weighted service is the blend of its components', measured each on its own; with ``all``,
+    a component's probes and requests are the service's)."""
+    services = {s.id: s for s in agreement.services}
+
+    def measure(names: tuple[str, ...], inherited: frozenset[str]) -> _Measured:
+        spec = services.get(names[0]) if len(names) == 1 else None
+        weighs = spec is not None and spec.composition == "weighted" and spec.components
+        if spec is not None and weighs and spec.id not in inherited:  # (a cycle stops here)
+            parts = [
+                (c, spec.weights.get(c, Decimal(0)), measure((c,), inherited | {spec.id}))
+                for c in spec.components
+            ]
+            return _blend(parts)
+        counted = set(inherited)
+        for name in names:
+            counted.update(members(services, name))
+        # a composed service's own probes count if it has any; its components must have them
+        composed = {n for n in counted if n in inherited or _has_components(services, n)}
+        return _measured_services(
+            agreement,
+            objective,
+            data,
+            window,
+            start,
+            end,
+            sorted(counted) if names else None,
+            composed,
+        )
+
+    return measure(tuple(objective.scope.get("service", ())), frozenset())
+
+
+def _has_components(services: Mapping[str, Service], name: str) -> bool:
+    spec = services.get(name)
+    return spec is not None and bool(spec.components)
+
+
+def _blend(parts: Sequence[tuple[str, Decimal, _Measured]]) -> _Measured:
+    """The weighted blend of components measured each on its own: down share
+    ``sum(w * down) / sum(w * counted)`` over slices, ``sum(w * percent)`` over requests."""
+    missing = [name for name, _, (percent, _, _) in parts if percent is None]
+    if missing:
+        return None, f"weighted: no data for {', '.join(missing)}", None
+    window, down = Decimal(0), Decimal(0)
+    for _, weight, (percent, _, sliced) in parts:
+        assert percent is not None
+        if sliced is not None:
+            window += weight * sliced.counted
+            down += weight * sliced.down
+        else:
+            window += weight * _HUNDRED
+            down += weight * (_HUNDRED - percent)
+    actual = _HUNDRED if window <= 0 else (window - down) / window * _HUNDRED
+    how = " + ".join(f"{w} x {name} {p:.4f}%" for name, w, (p, _, _) in parts)
+    details = "; ".join(f"{name}: {detail}" for name, _, (_, detail, _) in parts)
+    return actual, f"weighted: {how} ({details})", None
+
+
+def _measured_services(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    window: BusinessCalendar,
+    start: datetime,
+    end: datetime,
+    services: list[str] | None,
+    optional: set[str],
+) -> _Measured:
+    """Probes or requests of ``services`` (None: of every service), all of which must be up;
+    by probes, those of ``optional`` only if they have any this period."""
+
+    def in_scope(service: str) -> bool:
+        return services is None or service in services
+
+    if objective.method == "slices":
+        probes = [p for p in data.probes if in_scope(p.service) and start <= p.at < end]
+        if services is not None:
+            probed = {p.service for p in probes}
+            services = [s for s in services if s not in optional or s in probed]
+        several = services is not None and len(services) > 1
+        codes = None
+        if several:
+            assert services is not None
+            code = {name: index for index, name in enumerate(services)}
+            codes = np.array([code[p.service] for p in probes], dtype=np.int64)
+        unknown = agreement.exclusions.unknown_data if agreement.exclusions else "excluded"
+        found = slice_availability(
+            np.array([to_nanos(p.at) for p in probes], dtype=np.int64).view("datetime64[ns]"),
+            np.array([p.ok for p in probes], dtype=bool),
+            start,
+            end,
+            window,
+            slice_length=(
+                objective.slice.time
+                if objective.slice and objective.slice.time
+                else timedelta(minutes=1)
+            ),
+            threshold=objective.slice_threshold
+            if objective.slice_threshold is not None
+            else Decimal(100),
+            unknown=unknown,
+            bad_run=objective.bad_run,
+            services=codes,
+            service_count=len(services) if services is not None else 1,
+        )
+        if found.counted == 0:
+            return None, f"no slice counted: {found.unknown} slices without data", None
+        judged = (
+            f" (each slice judged on every one of {', '.join(services)})"
+            if several and services is not None
+            else ""
+        )
+        return (
+            found.percent,
+            (
+                f"{found.counted} slices counted: {found.good} good, {found.bad} bad, "
+                f"{found.unknown} without data (counted as {unknown}); {found.down} down"
+                f"{judged}"
+            ),
+            found,
+        )
+    rows = [
+        r
+        for r in data.requests
+        if in_scope(r.service) and start <= r.at < end and window.is_open(r.at)
+    ]
+    if not rows:
+        return None, "no request counts this period", None
+    if objective.method == "occurrences":
+        good, total = sum(r.good for r in rows), sum(r.total for r in rows)
+        return occurrences(good, total), f"{good} good of {total} requests", None
+    return (
+        ratio_slices([r.good for r in rows], [r.total for r in rows]),
+        f"mean success of {len(rows)} slices",
+        None,
+    )
+
+
+def _incidents_text(found: Incidents) -> str:
+    if not found.count:
+        return "; no incident"
+    recover, between = found.time_to_recover, found.time_between_failures
+    assert recover is not None
+    assert between is not None
+    return (
+        f"; {found.count} incident{'s' if found.count > 1 else ''}, mean time to recover "
+        f"{format_timedelta(_whole_seconds(recover))}, mean time between failures "
+        f"{format_timedelta(_whole_seconds(between))}"
+    )
+
+
+def _whole_seconds(span: timedelta) -> timedelta:
+    return timedelta(seconds=span // timedelta(seconds=1))
+
+
+def span_of(microseconds: Decimal) -> timedelta:
+    """Exact microseconds as a duration (to the whole microsecond, toward zero)."""
+    return timedelta(microseconds=int(microseconds))
+
+
+def provider_name(agreement: Agreement, provider: str) -> str:
+    parties = agreement.parties.all_providers if agreement.parties else ()
+    return next((p.name for p in parties if p.id == provider), provider)
+
+
+def for_provider(agreement: Agreement, data: Data, provider: str) -> Data:
+    """The evidence of one provider: its services' outages, probes and requests, the tickets and
+    measurements of its services (or marked with its id in a ``provider`` field)."""
+    services = {s.id for s in agreement.services if s.provider == provider}
+
+    def mine(fields: Mapping[str, str]) -> bool:
+        return fields.get("provider") == provider or fields.get("service") in services
+
+    tickets = {e.ticket for e in data.tickets if mine(e.fields)}
+    return Data(
+        outages=tuple(o for o in data.outages if o.service in services),
+        maintenance=tuple(m for m in data.maintenance if m.service in services),
+        tickets=tuple(e for e in data.tickets if e.ticket in tickets),
+        measurements=tuple(m for m in data.measurements if mine(m.fields)),
+        probes=tuple(p for p in data.probes if p.service in services),
+        requests=tuple(r for r in data.requests if r.service in services),
+        observed=data.observed,
+    )
+
+
+def _condition(value: str | None, wanted: Bound | str) -> bool:
+    if value is None:
+        return False
+    if isinstance(wanted, Bound):
+        try:
+            return wanted.holds(Decimal(value))
+        except ArithmeticError:
+            return False
+    return value == wanted
+
+
+def _statistic(values: Sequence[Decimal], statistic: str) -> Decimal:
+    if statistic.startswith("p"):
+        rank = max(1, -(-int(Decimal(statistic[1:]) * len(values)) // 100))
+        return values[min(rank, len(values)) - 1]
+    if statistic == "median":
+        return _statistic(values, "p50")
+    if statistic == "mean":
+        return sum(values, Decimal(0)) / Decimal(len(values))
+    if statistic == "sum":
+        return sum(values, Decimal(0))
+    return values[0] if statistic == "min" else values[-1]

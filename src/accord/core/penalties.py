@@ -1,0 +1,186 @@
+"""Fixed penalties over a report's span: per hour (or day) of downtime beyond the threshold of
+the rule's period, per incident, per miss of the objective's own periods.
+
+Every charge is additive over time: the months of a year owe, together, what the year owes. A
+per-hour charge owes only the time over the threshold that its span added; incidents are
+charged in the period they began; a miss is charged in the report holding the end of the
+objective period that missed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from accord.core.agreement.model import Objective, Penalty
+from accord.core.availability import incidents_of
+from accord.core.credits import penalty
+from accord.core.judging import (
+    Judging,
+    ObjectiveResult,
+    availability_of,
+    for_provider,
+    judge_objective,
+    provider_name,
+    span_of,
+)
+from accord.core.periods import enclosing, split
+from accord.core.termination import judged_by, period_label
+
+_TICK = timedelta(microseconds=1)
+
+
+def penalties(
+    judging: Judging,
+    rule: Penalty,
+    known: Mapping[str, ObjectiveResult],
+    start: datetime,
+    end: datetime,
+) -> list[tuple[Decimal, str]]:
+    """What a fixed penalty costs over ``[start, end)``, with its reasons. An objective
+    measured across several providers is charged to each on its own figures. ``known``:
+    results already judged over ``[start, end)`` by objective (``objective@provider``)."""
+    agreement = judging.agreement
+    objective = agreement.objective(rule.objective)
+    sides: list[tuple[str | None, Judging]] = [
+        (p, judging.of(for_provider(agreement, judging.data, p))) for p in objective.providers
+    ] or [(None, judging)]
+    # downtime and incidents count up to the instant judged at; misses are judged per period
+    cut = end if judging.as_of is None else max(start, min(end, judging.as_of))
+    owed = []
+    for provider, own in sides:
+        prefix = "" if provider is None else f"{provider_name(agreement, provider)}: "
+        key = objective.id if provider is None else f"{objective.id}@{provider}"
+        result = known[key]
+        if rule.per == "miss":
+            owed.append(_per_miss(own, rule, objective, known.get(key), start, end, prefix))
+            continue
+        if not result.judged:
+            owed.append((Decimal(0), f"{prefix}{rule.objective}: not charged: {result.detail}"))
+            continue
+        if rule.per == "incident" and result.incidents is None:
+            # the breached tickets of a ticket objective
+            amount, reason = penalty(
+                rule, timedelta(0), len(result.breaches), counted="breached ticket"
+            )
+            owed.append((amount, prefix + reason))
+            continue
+        pieces = split(start, cut, rule.period.kind)
+        for first, begin, finish in pieces:
+            opened = first
+            if agreement.effective is not None:  # nothing before the agreement counts
+                opened = datetime.combine(agreement.effective.start, time(), first.tzinfo)
+                first = max(first, opened)
+            if rule.per == "incident":  # the incidents that began in this period
+                count = _incidents_begun(own, objective, max(begin, first), finish, opened)
+                amount, reason = penalty(rule, timedelta(0), count)
+            else:
+                amount, reason = penalty(
+                    rule,
+                    _downtime_to(own, objective, first, finish),
+                    before=_downtime_to(own, objective, first, begin),
+                )
+            scope = f"{begin:%Y-%m-%d} to {finish:%Y-%m-%d}: " if len(pieces) > 1 else ""
+            owed.append((amount, prefix + scope + reason))
+    return owed
+
+
+def _per_miss(
+    judging: Judging,
+    rule: Penalty,
+    objective: Objective,
+    whole: ObjectiveResult | None,
+    start: datetime,
+    end: datetime,
+    prefix: str,
+) -> tuple[Decimal, str]:
+    """A per-miss penalty: each of the objective's own periods that ends within the span and
+    missed is one miss (a year's report owes the sum of its months; a quarter's report of a
+    monthly objective counts its three months). A period not over at the instant judged at is
+    judged to date, as the rest of such a report."""
+    kind = judged_by(objective)
+    misses = []
+    first = enclosing(start, kind)[0]
+    while first < end:
+        after = enclosing(first, kind)[1]
+        if start < after <= end:
+            result = (
+                whole
+                if whole is not None and (first, after) == (start, end)
+                else judge_objective(judging, objective, first, after)
+            )
+            if result.met is False and result.judged:
+                so_far = " (to date)" if result.status == "to date" else ""
+                misses.append(f"{period_label(first, kind)}{so_far}")
+        first = after
+    amount, reason = penalty(rule, timedelta(0), misses=len(misses))
+    return amount, prefix + reason + (f" ({', '.join(misses)})" if misses else "")
+
+
+def _downtime_to(
+    judging: Judging, objective: Objective, first: datetime, until: datetime
+) -> timedelta:
+    """Downtime from ``first`` to ``until``, each of the objective's own periods judged from
+    its own start (a maintenance allowance is so much a period, used from the period's start,
+    not so much a year)."""
+    if until <= first:
+        return timedelta(0)
+    agreement, data, calendars = judging.agreement, judging.data, judging.calendars
+    total = timedelta(0)
+    for start, end in objective_spans(objective, first, until):
+        total += span_of(
+            availability_of(agreement, objective, data, calendars, start, end).downtime
+        )
+        if start < first:  # the part of this period before ``first`` is not asked for
+            earlier = availability_of(agreement, objective, data, calendars, start, first)
+            total -= span_of(earlier.downtime)
+    return total
+
+
+def _incidents_begun(
+    judging: Judging, objective: Objective, begin: datetime, finish: datetime, floor: datetime
+) -> int:
+    """Incidents that began in ``[begin, finish)``: runs of downtime with business time, each
+    objective period judged from its own start (its maintenance allowance), the period before
+    too so that an incident running into this one is known to have begun earlier. An incident
+    begins at its first business time; one that began before ``floor`` (the agreement's start)
+    begins at ``floor``."""
+    if finish <= begin:
+        return 0
+    agreement, data, calendars = judging.agreement, judging.data, judging.calendars
+    earlier = begin - _TICK
+    if objective.period.kind != "rolling":
+        earlier = enclosing(
+            enclosing(begin, objective.period.kind)[0] - _TICK, objective.period.kind
+        )[0]
+    pieces = [
+        piece
+        for start, end in objective_spans(objective, earlier, finish)
+        for piece in availability_of(agreement, objective, data, calendars, start, end).intervals
+    ]
+    window = calendars[objective.calendar]
+    began = (
+        max(floor, start if window.is_open(start) else window.next_open(start))
+        for start in incidents_of(pieces, timedelta(0)).starts
+    )
+    return sum(1 for start in began if begin <= start < finish)
+
+
+def objective_spans(
+    objective: Objective, first: datetime, until: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The objective's own periods that overlap ``[first, until)``, each from its start (which
+    may come before ``first``) to its end or ``until``; one span for a rolling period."""
+    kind = objective.period.kind
+    if kind == "rolling":
+        return [(first, until)]
+    spans = []
+    cursor = enclosing(first, kind)[0]
+    while cursor < until:
+        start, end = enclosing(cursor, kind)
+        spans.append((start, min(end, until)))
+        cursor = end
+    return spans
+
+
+__all__ = ["objective_spans", "penalties", "provider_name"]
