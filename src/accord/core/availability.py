@@ -44,6 +44,9 @@ class Outage:
     impact: Decimal = Decimal(1)
     cause: Cause = "provider"
     id: str = ""
+    recorded_on: str = ""
+    """The service the record names, when it counts for another (a composed service) as
+    ``service``; "" when they are the same."""
 
     def __post_init__(self) -> None:
         _to_utc(self, "start", "end")
@@ -58,6 +61,8 @@ class MaintenanceWindow:
     end: datetime
     announced_at: datetime | None = None
     id: str = ""
+    recorded_on: str = ""
+    """As :attr:`Outage.recorded_on`."""
 
     def __post_init__(self) -> None:
         _to_utc(self, "start", "end", "announced_at")
@@ -191,7 +196,8 @@ def availability(
     rules = exclusions or Exclusions.model_validate({})
     plan = rules.maintenance or Maintenance.model_validate({})
     pieces: list[tuple[datetime, datetime, Decimal, str]] = []
-    origins: dict[str, tuple[str, str]] = {}  # a piece's reason -> its record's id and cause
+    # a piece's reason -> its record's id, cause and service
+    origins: dict[str, tuple[str, str, str]] = {}
     for outage in outages:
         if outage.service != service:
             continue
@@ -204,9 +210,9 @@ def availability(
         clipped = _clip(outage.start, outage.end or end, start, end)
         if clipped is not None:
             weight = min(max(outage.impact, Decimal(0)), Decimal(1))
-            name = f"outage {outage.id}" if outage.id else "outage"
+            name = _named("outage", outage.id, outage.recorded_on)
             reason = f"{name} ({outage.cause.replace('_', ' ')})"
-            origins[reason] = (outage.id, outage.cause)
+            origins[reason] = (outage.id, outage.cause, outage.recorded_on or service)
             pieces.append((*clipped, weight, reason))
     removed: list[tuple[datetime, datetime]] = []
     allowance = plan.allowance.time if plan.allowance is not None else None
@@ -215,10 +221,11 @@ def availability(
         clipped = _clip(work.start, work.end, start, end)
         if clipped is None:
             continue
-        what = f"maintenance {work.id}" if work.id else "maintenance"
+        what = _named("maintenance", work.id, work.recorded_on)
+        origin = (work.id, "maintenance", work.recorded_on or service)
         for suffix in (" not announced in time", " outside its window", " beyond the allowance"):
-            origins[what + suffix] = (work.id, "maintenance")
-        origins[f"{what} (counted as down)"] = (work.id, "maintenance")
+            origins[what + suffix] = origin
+        origins[f"{what} (counted as down)"] = origin
         announced = plan.notice is None or (
             work.announced_at is not None
             and plan.notice.time is not None
@@ -259,7 +266,7 @@ def availability(
     excluded_from_window = _ZERO if plan.counts_as == "up" else excluded
     downtime_pieces = _heaviest(pieces, removed)
     intervals = tuple(
-        Downtime(a, b, weight, window.elapsed(a, b), reason, *origins[reason], service)
+        Downtime(a, b, weight, window.elapsed(a, b), reason, *origins[reason])
         for a, b, weight, reason in downtime_pieces
     )
     downtime = sum(
@@ -285,6 +292,11 @@ def _to_utc(value: object, *names: str) -> None:
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError(f"{type(value).__name__}.{name}: naive datetime {moment.isoformat()}")
         object.__setattr__(value, name, moment.astimezone(UTC))
+
+
+def _named(what: str, record: str, recorded_on: str) -> str:
+    """``outage INC-1``, or ``outage INC-1 on storage`` when it counts for a composed service."""
+    return " ".join(p for p in (what, record, f"on {recorded_on}" if recorded_on else "") if p)
 
 
 def _clip(

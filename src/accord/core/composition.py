@@ -187,7 +187,7 @@ def _relabel(record: _Record, label: str, named: bool) -> _Record:
     """A record counted for ``label``; when several services count, its id names its own."""
     if not named:
         return replace(record, service=label)
-    return replace(record, service=label, id=f"{record.id} on {record.service}".strip())
+    return replace(record, service=label, recorded_on=record.recorded_on or record.service)
 
 
 def weighted(

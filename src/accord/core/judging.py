@@ -165,6 +165,15 @@ class Judging:
         assert self._span is not True
         return self._span
 
+    def reaches(self, start: datetime, end: datetime) -> bool:
+        """Whether the evidence covers any of ``[start, end)``: a declared span is half-open
+        like a period; one inferred from the records holds its last record."""
+        span = self.evidence()
+        if span is None:
+            return False
+        first, last = span
+        return first < end and (last > start if self.data.observed else last >= start)
+
     def clocks(self, metric: str, moment: datetime) -> list[Clock]:
         """Every clock of the metric's objectives, as of ``moment``."""
         key = (metric, moment)
@@ -227,7 +236,7 @@ def judge_objective(
         )
     cut = last if moment is None else min(last, moment)
     evidence = judging.evidence()
-    if evidence is None or evidence[0] >= cut or evidence[1] < first:
+    if not judging.reaches(first, cut):
         covered = (
             "there is no evidence at all"
             if evidence is None

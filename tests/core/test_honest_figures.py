@@ -1,0 +1,528 @@
+"""Honest figures: every number a report prints is right, or says why there is none.
+
+Each test names a way a report used to print a confident figure that was wrong: a month with no
+data reported as met at 100%, a month before the agreement, a ticket open at a month's end never
+judged, a per-miss penalty judged on the wrong span, an unknown tier quietly replaced.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from accord import load_agreement
+from accord.cli import app
+from accord.core.agreement import Agreement
+from accord.core.agreement.units import Duration, format_timedelta
+from accord.core.availability import Outage
+from accord.core.clocks import TicketEvent, all_clocks, calendars_of
+from accord.core.judging import Judging, judge_objective, verdict_at
+from accord.core.periods import period_bounds
+from accord.core.report import Data, ReportError, evaluate
+from accord.io.data import read_data
+from accord.render.report import report_csv, report_html, report_json, report_markdown
+
+ROOT = Path(__file__).resolve().parents[2]
+SAAS = ROOT / "examples" / "agreements" / "saas.yaml"
+OCTOBER = ROOT / "examples" / "data" / "cloudnote-2026-10"
+H = timedelta(hours=1)
+
+
+def _month(text: str) -> tuple[datetime, datetime]:
+    return period_bounds(text, "UTC")
+
+
+# ---------------------------------------------------------------- tiers
+
+
+def test_an_unknown_tier_is_an_error_naming_the_known_tiers() -> None:
+    with pytest.raises(
+        ReportError, match="tier 'gold': agreement cloudnote-saas has tiers team, business"
+    ):
+        evaluate(load_agreement(SAAS), read_data(OCTOBER), *_month("2026-10"), tier="gold")
+    result = CliRunner().invoke(
+        app,
+        ["report", str(SAAS), "--data", str(OCTOBER), "--period", "2026-10", "--tier", "gold"],
+    )
+    assert result.exit_code == 2
+    assert "has tiers team, business" in result.output
+    assert "Monthly availability" not in result.output  # no report printed at all
+
+
+def test_without_a_tier_the_report_says_which_it_took() -> None:
+    report = evaluate(load_agreement(SAAS), read_data(OCTOBER), *_month("2026-10"))
+    assert (report.tier, report.tier_assumed) == ("team", True)
+    assert "tier team (the agreement's first; choose another with --tier)" in report_markdown(
+        report
+    )
+    assert report_json(report)["tier_assumed"] is True
+
+
+# ---------------------------------------------------------------- nothing to judge
+
+
+def test_a_month_the_data_does_not_reach_is_no_data_in_every_format() -> None:
+    """The folder covers October; November used to be reported as 100% met."""
+    report = evaluate(load_agreement(SAAS), read_data(OCTOBER), *_month("2026-11"))
+    availability = report.objectives[0]
+    assert (availability.status, availability.actual, availability.met) == ("no data", None, None)
+    assert "the evidence covers 2026-10-01T00:00:00+00:00 to 2026-11-01" in availability.detail
+    assert report.settlement is None  # no credit computed from nothing
+    assert report_json(report)["objectives"][0]["status"] == "no data"
+    assert report_json(report)["credits"] is None
+    assert ",no data," in report_csv(report).splitlines()[1]
+    assert "| Monthly availability | 99.9% | - | no data |" in report_markdown(report)
+    assert 'data-status="no data">no data</td>' in report_html(report)
+
+
+def test_an_outage_log_without_a_declared_span_covers_its_first_to_its_last_record() -> None:
+    outage = Outage(
+        "api", datetime(2026, 10, 6, 14, tzinfo=UTC), datetime(2026, 10, 6, 15, tzinfo=UTC)
+    )
+    agreement = load_agreement(SAAS)
+    data = Data(outages=(outage,))
+    assert evaluate(agreement, data, *_month("2026-09")).objectives[0].status == "no data"
+    assert evaluate(agreement, data, *_month("2026-10")).objectives[0].status == "final"
+    declared = Data(outages=(outage,), observed=(_month("2026-01")[0], _month("2026-12")[1]))
+    september = evaluate(agreement, declared, *_month("2026-09")).objectives[0]
+    assert (september.status, september.actual, september.met) == ("final", Decimal(100), True)
+
+
+def test_a_month_before_the_agreement_is_not_in_force() -> None:
+    """Cloudnote's agreement starts on 2026-01-01: December 2025 promised nothing, even when
+    the evidence covers it and holds an outage."""
+    outage = Outage("api", datetime(2025, 12, 3, tzinfo=UTC), datetime(2025, 12, 4, tzinfo=UTC))
+    data = Data(outages=(outage,), observed=(_month("2025-12")[0], _month("2026-01")[1]))
+    report = evaluate(load_agreement(SAAS), data, *_month("2025-12"))
+    assert {o.status for o in report.objectives} == {"not in force"}
+    assert all(o.actual is None and o.met is None for o in report.objectives)
+    assert report.settlement is None
+    assert report.objectives[0].breaches == ()
+
+
+def test_an_agreement_starting_mid_month_is_judged_from_its_start() -> None:
+    text = SAAS.read_text().replace("  start: 2026-01-01", "  start: 2026-10-15", 1)
+    text = text.replace("next: 2026-04-01", "next: 2027-04-01")
+    # INC-101 (6 October) came before the agreement: only the later outages count
+    report = evaluate(load_agreement(text), read_data(OCTOBER), *_month("2026-10"))
+    availability = report.objectives[0]
+    assert availability.status == "final"
+    assert availability.judged_from == datetime(2026, 10, 15, tzinfo=UTC)
+    assert "in force from 2026-10-15" in availability.detail
+    assert all(b.start >= datetime(2026, 10, 15, tzinfo=UTC) for b in availability.breaches)
+
+
+def test_a_month_not_yet_begun_is_no_data() -> None:
+    report = evaluate(
+        load_agreement(SAAS),
+        read_data(OCTOBER),
+        *_month("2026-12"),
+        as_of=datetime(2026, 11, 20, tzinfo=UTC),
+    )
+    assert {o.status for o in report.objectives} == {"no data"}
+    assert "nothing to judge yet" in report.objectives[0].detail
+
+
+def test_a_month_not_over_is_judged_to_date_with_the_instant() -> None:
+    moment = datetime(2026, 10, 10, tzinfo=UTC)
+    report = evaluate(load_agreement(SAAS), read_data(OCTOBER), *_month("2026-10"), as_of=moment)
+    availability = report.objectives[0]
+    assert (availability.status, availability.judged_until) == ("to date", moment)
+    # only INC-101 (6 October, 42 minutes) was known by then: 9 days of window
+    window = 9 * 24 * 60
+    assert availability.actual == Decimal(window - 42) / Decimal(window) * 100
+    assert not report.final
+    shown = report_json(report)
+    assert (shown["final"], shown["as_of"]) == (False, moment.isoformat())
+    assert "**To date**" in report_markdown(report)
+    assert "missed so far" in report_markdown(report)
+
+
+def test_as_of_forgets_what_was_not_known_yet() -> None:
+    """An outage still going on at the instant judged at has no end yet; maintenance not yet
+    announced is unknown."""
+    start = datetime(2026, 10, 6, 14, tzinfo=UTC)
+    data = Data(outages=(Outage("api", start, start + 2 * H, id="X"),))
+    known = data.known_at(start + H)
+    assert known.outages[0].end is None
+    assert data.known_at(start - H).outages == ()
+
+
+def test_trend_months_before_the_first_datum_are_no_data() -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            str(SAAS),
+            "--data",
+            str(OCTOBER),
+            "--period",
+            "2026",
+            "--trend",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    months = json.loads(result.output)
+    statuses = [m["objectives"][0]["status"] for m in months]
+    assert statuses == ["no data"] * 9 + ["final"] + ["no data"] * 2
+    assert [m["credits"] for m in months if m["credits"] is not None] == [months[9]["credits"]]
+
+
+def test_the_report_command_states_the_instant_it_judged_at() -> None:
+    args = ["report", str(SAAS), "--data", str(OCTOBER), "--period", "2026-10"]
+    shown = json.loads(CliRunner().invoke(app, [*args, "--format", "json"]).output)
+    assert shown["judged_at"] == "2026-11-01T00:00:00+00:00"  # the folder's coverage.yaml
+    assert shown["final"] is True
+    earlier = CliRunner().invoke(app, [*args, "--format", "json", "--as-of", "2026-10-10T00:00"])
+    assert json.loads(earlier.output)["judged_at"] == "2026-10-10T00:00:00+00:00"
+    assert json.loads(earlier.output)["final"] is False
+
+
+def test_no_credit_penalty_or_termination_from_an_objective_not_judged(tmp_path: Path) -> None:
+    """The online shop's agreement charges penalties and may be terminated after two misses
+    in 90 days; months without evidence count for none of it."""
+    shop = load_agreement(ROOT / "examples" / "agreements" / "ecommerce.yaml")
+    report = evaluate(shop, Data(), *_month("2026-10"))
+    assert {o.status for o in report.objectives} == {"no data"}
+    assert report.settlement is None
+    assert all(amount == 0 for amount, _ in report.penalties)
+    assert all("not charged" in reason for _, reason in report.penalties)
+    assert all(right.misses == () for right in report.termination)
+
+
+# ---------------------------------------------------------------- tickets: which period
+
+
+DESK = """
+id: desk
+version: "1"
+overview: {title: Desk}
+effective: {start: 2026-01-01}
+calendars:
+  office: {timezone: UTC, hours: {mon-fri: "09:00-17:00"}}
+objectives:
+  - id: resolution
+    metric: resolution
+    within: 24h
+    target: 90%
+    calendar: office
+    COUNT_IN
+escalation:
+  - objectives: [resolution]
+    levels:
+      - {at: 50%, notify: [desk@example.com]}
+"""
+
+
+def _desk(count_in: str = "resolved") -> Agreement:
+    return load_agreement(DESK.replace("COUNT_IN", f"count_in: {count_in}"))
+
+
+def _ticket(name: str, created: datetime, resolved: datetime | None = None) -> list[TicketEvent]:
+    events = [TicketEvent(f"{name}-c", name, created, "created", {"status": "New"})]
+    if resolved is not None:
+        events.append(TicketEvent(f"{name}-r", name, resolved, "resolved", {"status": "Resolved"}))
+    return events
+
+
+def _judge(agreement: Agreement, data: Data, month: str, as_of: datetime) -> object:
+    judging = Judging(agreement, data, calendars_of(agreement), None, as_of)
+    return judge_objective(judging, agreement.objectives[0], *_month(month))
+
+
+def test_a_ticket_open_at_the_months_end_counts_in_the_month_it_is_resolved() -> None:
+    """Created on 29 April, resolved in time on 4 May: it used to appear in April as open and
+    in no report after; it counts in May."""
+    data = Data(
+        tickets=tuple(
+            _ticket(
+                "T1", datetime(2026, 4, 29, 10, tzinfo=UTC), datetime(2026, 5, 4, 10, tzinfo=UTC)
+            )
+        )
+    )
+    later = datetime(2026, 6, 1, tzinfo=UTC)
+    april = evaluate(_desk(), data, *_month("2026-04"), as_of=later).objectives[0]
+    may = evaluate(_desk(), data, *_month("2026-05"), as_of=later).objectives[0]
+    assert (april.status, april.actual) == ("no data", None)
+    assert april.tickets is not None
+    assert (april.tickets.open, april.tickets.open_breached) == (1, 0)
+    assert may.tickets is not None
+    assert (may.tickets.met, may.tickets.breached, may.actual) == (1, 0, Decimal(100))
+
+
+def test_a_breached_ticket_still_open_counts_where_its_deadline_passed() -> None:
+    """24 business hours from Monday 27 April 10:00 end on Thursday 30 April 10:00; resolved on
+    5 May, it counts as breached in April, and not again in May."""
+    data = Data(
+        tickets=tuple(
+            _ticket(
+                "T1", datetime(2026, 4, 27, 10, tzinfo=UTC), datetime(2026, 5, 5, 10, tzinfo=UTC)
+            )
+        )
+    )
+    later = datetime(2026, 6, 1, tzinfo=UTC)
+    april = evaluate(_desk(), data, *_month("2026-04"), as_of=later).objectives[0]
+    may = evaluate(_desk(), data, *_month("2026-05"), as_of=later).objectives[0]
+    assert april.tickets is not None
+    assert (april.tickets.breached, april.tickets.open_breached, april.actual) == (1, 1, Decimal(0))
+    [breach] = april.breaches
+    assert (breach.item, breach.breached_at, breach.end) == (
+        "T1",
+        datetime(2026, 4, 30, 10, tzinfo=UTC),
+        datetime(2026, 5, 5, 10, tzinfo=UTC),
+    )
+    assert may.status == "no data"
+
+
+def test_count_in_created_counts_a_ticket_where_it_started() -> None:
+    data = Data(
+        tickets=tuple(
+            _ticket(
+                "T1", datetime(2026, 4, 29, 10, tzinfo=UTC), datetime(2026, 5, 4, 10, tzinfo=UTC)
+            )
+        )
+    )
+    later = datetime(2026, 6, 1, tzinfo=UTC)
+    april = evaluate(_desk("created"), data, *_month("2026-04"), as_of=later).objectives[0]
+    may = evaluate(_desk("created"), data, *_month("2026-05"), as_of=later).objectives[0]
+    assert april.tickets is not None
+    assert (april.tickets.count_in, april.tickets.met) == ("created", 1)
+    assert may.status == "no data"
+    # judged at April's end, it was still open: no figure yet
+    then = evaluate(
+        _desk("created"), data, *_month("2026-04"), as_of=datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    assert then.objectives[0].tickets is not None
+    assert (then.objectives[0].status, then.objectives[0].tickets.open) == ("no data", 1)
+
+
+def test_open_tickets_past_the_warning_share_are_at_risk() -> None:
+    """The desk warns at 50% of the 24 hours: a ticket created Tuesday 28 April 09:00 has used
+    16 of them by April's end (two office days), one created on Thursday 30 April 09:00 eight."""
+    data = Data(
+        tickets=(
+            *_ticket("T1", datetime(2026, 4, 28, 9, tzinfo=UTC)),
+            *_ticket("T2", datetime(2026, 4, 30, 9, tzinfo=UTC)),
+        )
+    )
+    april = evaluate(_desk(), data, *_month("2026-04")).objectives[0]
+    assert april.tickets is not None
+    assert (april.tickets.open, april.tickets.open_at_risk, april.tickets.at_risk_share) == (
+        2,
+        1,
+        Decimal("0.5"),
+    )
+    assert "2 still open at 2026-05-01T00:00:00+00:00 (0 breached, 1 at risk)" in april.detail
+
+
+def test_count_in_applies_to_ticket_metrics_only() -> None:
+    from accord.io.agreements import AgreementFileError
+
+    text = SAAS.read_text().replace(
+        "    metric: availability\n", "    metric: availability\n    count_in: resolved\n", 1
+    )
+    with pytest.raises(AgreementFileError, match="count_in: says which period a ticket counts in"):
+        load_agreement(text)
+
+
+_INSTANTS = st.integers(min_value=0, max_value=90 * 24 * 60).map(
+    lambda minutes: datetime(2026, 3, 1, tzinfo=UTC) + timedelta(minutes=minutes)
+)
+
+
+@st.composite
+def _logs(draw: st.DrawFn) -> list[TicketEvent]:
+    events: list[TicketEvent] = []
+    for number in range(draw(st.integers(min_value=1, max_value=12))):
+        name = f"T{number}"
+        created = draw(_INSTANTS)
+        events.append(TicketEvent(f"{name}-c", name, created, "created", {"status": "New"}))
+        moments = sorted(draw(st.lists(_INSTANTS.filter(lambda m, c=created: m > c), max_size=4)))
+        for index, moment in enumerate(moments):
+            kind = "resolved" if index % 2 == 0 else "reopened"
+            events.append(TicketEvent(f"{name}-{index}", name, moment, kind, {}))
+    return events
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    log=_logs(),
+    cuts=st.lists(_INSTANTS, max_size=5, unique=True),
+    created=st.booleans(),
+)
+def test_every_stopped_ticket_counts_in_exactly_one_period(
+    log: list[TicketEvent], cuts: list[datetime], created: bool
+) -> None:
+    """For any log and any split of time into periods, judged at one instant with evidence
+    observed throughout: each verdict is counted in exactly one period, and the periods add up
+    to the whole span."""
+    agreement = _desk("created" if created else "resolved")
+    objective = agreement.objectives[0]
+    start, end = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC)
+    bounds = [start, *sorted(cuts), end]
+    evidence = Data(tickets=tuple(log), observed=(start, end))
+    judging = Judging(agreement, evidence, calendars_of(agreement), None, end)
+    pieces = [
+        judge_objective(judging, objective, a, b) for a, b in itertools.pairwise(bounds) if a < b
+    ]
+    whole = judge_objective(judging, objective, start, end)
+    assert whole.tickets is not None
+    assert sum(p.tickets.met for p in pieces if p.tickets) == whole.tickets.met
+    assert sum(p.tickets.breached for p in pieces if p.tickets) == whole.tickets.breached
+    # and the whole span's are exactly the clocks with a verdict (or a start) in it
+    clocks = all_clocks(log, agreement.objectives, calendars_of(agreement), end)
+    decided = [
+        c
+        for c in clocks
+        if c.state in ("met", "breached")
+        and start <= ((c.started_at or start) if created else (verdict_at(c) or end)) < end
+    ]
+    assert whole.tickets.counted == len(decided)
+    stopped = [c for c in clocks if c.stopped_at is not None and c.state == "met"]
+    if not created:
+        assert whole.tickets.met == len(stopped)
+
+
+# ---------------------------------------------------------------- per-miss penalties
+
+PER_MISS = """
+  penalties:
+    - {objective: availability, amount: {amount: "100.00", currency: EUR}, per: miss}
+"""
+
+
+def _per_miss_agreement() -> Agreement:
+    text = SAAS.read_text()
+    return load_agreement(text.replace("  claim:", PER_MISS.lstrip("\n") + "  claim:", 1))
+
+
+def _down(month: int, hours: float) -> Outage:
+    at = datetime(2026, month, 10, tzinfo=UTC)
+    return Outage("api", at, at + timedelta(hours=hours), id=f"O-{month}")
+
+
+YEAR = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+
+
+def _charged(agreement: Agreement, data: Data, period: str) -> Decimal:
+    report = evaluate(agreement, data, *_month(period))
+    return sum((amount for amount, _ in report.penalties), Decimal(0))
+
+
+def test_a_per_miss_penalty_counts_each_missed_month_of_a_year() -> None:
+    """'100 EUR for each month below 99.9%': February (3 h down of 672) and August (2 h of
+    744) missed; the year as a whole is above the target, but owes 200, and Q1 owes 100."""
+    agreement = _per_miss_agreement()
+    data = Data(outages=(_down(2, 3), _down(8, 2)), observed=YEAR)
+    assert _charged(agreement, data, "2026-02") == Decimal("100.00")
+    assert _charged(agreement, data, "2026-03") == 0
+    assert _charged(agreement, data, "2026-Q1") == Decimal("100.00")
+    year = evaluate(agreement, data, *_month("2026"))
+    assert year.objectives[0].met is True  # 5 h of 8,760: above 99.9% over the year
+    [(amount, reason)] = year.penalties
+    assert amount == Decimal("200.00")
+    assert reason.endswith("2 misses at 100.00 EUR = 200.00 EUR (2026-02, 2026-08)")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    hours=st.lists(st.sampled_from([0, 0.25, 0.5, 1, 3]), min_size=12, max_size=12),
+    span=st.sampled_from(["2026", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]),
+)
+def test_a_per_miss_charge_is_the_sum_over_the_months_it_holds(
+    hours: list[float], span: str
+) -> None:
+    agreement = _per_miss_agreement()
+    data = Data(outages=tuple(_down(m, h) for m, h in enumerate(hours, 1) if h), observed=YEAR)
+    start, end = _month(span)
+    months = [f"{start.year}-{m:02d}" for m in range(start.month, start.month + 12) if m <= 12]
+    months = [m for m in months if _month(m)[1] <= end]
+    assert _charged(agreement, data, span) == sum(
+        (_charged(agreement, data, m) for m in months), Decimal(0)
+    )
+
+
+def test_a_period_on_a_per_miss_penalty_is_refused() -> None:
+    from accord.io.agreements import AgreementFileError
+
+    text = SAAS.read_text().replace(
+        "  claim:",
+        "  penalties:\n    - {objective: availability, amount: {amount: '1', currency: EUR}, "
+        "per: miss, period: month}\n  claim:",
+        1,
+    )
+    with pytest.raises(
+        AgreementFileError, match="per miss has none: each of availability's own periods"
+    ):
+        load_agreement(text)
+
+
+# ---------------------------------------------------------------- units people read
+
+
+def test_business_time_never_prints_days() -> None:
+    """27 business hours are not '1d3h': a 'd' would read as a day of the calendar."""
+    assert format_timedelta(timedelta(hours=27)) == "27h"
+    assert format_timedelta(timedelta(hours=27, minutes=30, seconds=5)) == "27h30m5s"
+    assert str(Duration(time=timedelta(days=30))) == "30d"  # as an agreement writes it
+    assert str(Duration(business_days=3)) == "3 business days"
+
+
+def test_a_business_days_target_prints_as_business_days() -> None:
+    text = DESK.replace("within: 24h", "within: 3 business days").replace("COUNT_IN", "")
+    agreement = load_agreement(text)
+    data = Data(
+        tickets=tuple(
+            _ticket("T1", datetime(2026, 4, 6, 9, tzinfo=UTC), datetime(2026, 4, 10, 9, tzinfo=UTC))
+        )
+    )
+    [breach] = evaluate(agreement, data, *_month("2026-04")).objectives[0].breaches
+    assert "used of 3 business days (24h of business time from its start)" in breach.text
+
+
+def test_json_gives_seconds_budget_left_and_breaches_as_objects() -> None:
+    report = evaluate(load_agreement(SAAS), read_data(OCTOBER), *_month("2026-10"))
+    availability = report_json(report)["objectives"][0]
+    # 0.1% of 44,520 minutes = 2,671.2 s allowed; 137 minutes = 8,220 s down
+    assert availability["budget_seconds"] == 2671.2
+    assert availability["downtime_seconds"] == 8220
+    assert availability["budget_left_seconds"] == 2671.2 - 8220
+    assert availability["actual"] == "99.692273"
+    assert availability["margin"] == "-0.207727"
+    first = availability["breaches"][0]
+    assert first == {
+        "objective": "availability",
+        "start": "2026-10-06T14:05:00+00:00",
+        "end": "2026-10-06T14:47:00+00:00",
+        "item": "INC-101",
+        "service": "api",
+        "cause": "provider",
+        "weight": "1",
+        "business_seconds": 2520,
+        "breached_at": None,
+        "text": report.objectives[0].breaches[0].text,
+    }
+    assert {b["weight"] for b in availability["breaches"]} == {"1", "0.5"}
+
+
+def test_objectives_keep_the_agreements_order_in_the_report() -> None:
+    agreement = load_agreement(ROOT / "examples" / "agreements" / "it-service-desk.yaml")
+    report = evaluate(
+        agreement,
+        read_data(ROOT / "examples" / "data" / "service-desk-2026-10"),
+        *_month("2026-10"),
+    )
+    assert [o.objective for o in report.objectives] == [o.id for o in agreement.objectives]
+    assert [o["objective"] for o in report_json(report)["objectives"]] == [
+        o.id for o in agreement.objectives
+    ]
