@@ -526,3 +526,39 @@ def test_objectives_keep_the_agreements_order_in_the_report() -> None:
     assert [o["objective"] for o in report_json(report)["objectives"]] == [
         o.id for o in agreement.objectives
     ]
+
+
+def _credited(data: Data, period: str) -> Decimal:
+    report = evaluate(load_agreement(SAAS), data, *_month(period))
+    return Decimal(0) if report.settlement is None else report.settlement.amount
+
+
+def test_a_years_credits_are_its_months_credits() -> None:
+    """Cloudnote credits 10% of the month's 1,200 USD fee below 99.9% in a month. February
+    (3 h down) and August (2 h down) each earn 120; the year as a whole is at 99.94%, which
+    used to earn nothing."""
+    data = Data(outages=(_down(2, 3), _down(8, 2)), observed=YEAR)
+    assert _credited(data, "2026-02") == Decimal("120.00")
+    year = evaluate(load_agreement(SAAS), data, *_month("2026"))
+    assert year.objectives[0].met is True
+    assert year.settlement is not None
+    assert year.settlement.amount == Decimal("240.00")
+    assert year.settlement.reasons[-1] == (
+        "owed over 12 billing periods: 120.00 (2026-02) + 120.00 (2026-08) = 240.00 USD"
+    )
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    hours=st.lists(st.sampled_from([0, 0.5, 1, 8, 40]), min_size=12, max_size=12),
+    span=st.sampled_from(["2026", "2026-Q1", "2026-Q3"]),
+)
+def test_credits_over_a_span_are_the_sum_over_its_months(hours: list[float], span: str) -> None:
+    data = Data(outages=tuple(_down(m, h) for m, h in enumerate(hours, 1) if h), observed=YEAR)
+    start, end = _month(span)
+    months = [
+        f"{start.year}-{m:02d}"
+        for m in range(start.month, 13)
+        if _month(f"{start.year}-{m:02d}")[1] <= end
+    ]
+    assert _credited(data, span) == sum((_credited(data, m) for m in months), Decimal(0))

@@ -37,6 +37,7 @@ from accord.core.slices import WORKBOOK_ALERTS
 from accord.core.termination import (
     TerminationRight,
     judged_by,
+    period_label,
     termination_rights,
     termination_since,
 )
@@ -197,43 +198,115 @@ def _settled(
     start: datetime,
     end: datetime,
 ) -> tuple[Settlement | None, list[Settlement]]:
-    """The credits owed: on the combined figures and the tier's fee, or, when the tier charges
-    each provider its own fee, each provider settled on its own figures. Only objectives judged
-    (final or to date) earn credits."""
-    agreement = judging.agreement
-    remedies = agreement.remedies
+    """The credits owed over ``[start, end)``: each of the tier's billing periods (a month)
+    that ends in the span is settled on its own figures and fee, and a longer report owes the
+    sum of its billing periods (a year's credits are its months', not a credit on the year's
+    figures). Only objectives judged (final or to date) earn credits."""
+    remedies = judging.agreement.remedies
     if remedies is None or not remedies.credits or chosen is None:
         return None, []
-    credited = {schedule.objective for schedule in remedies.credits}
-    if not any(r.judged for k, r in known.items() if k.split("@")[0] in credited):
-        return None, []  # nothing a credit depends on was judged: no settlement at all
-    if chosen.fee is not None:
-        attainments = {k: r.actual for k, r in known.items() if r.judged and r.actual is not None}
-        settled = settle(remedies, attainments, chosen.fee.amount, chosen.fee.currency, chosen.id)
-        return settled, []
-    if not chosen.fees:
+    periods = [
+        (first, after)
+        for first, after in _periods_ending_in(chosen.per, start, end)
+        if start < after <= end
+    ]
+    if periods in ([], [(start, end)]):  # the report is one billing period (or part of one)
+        return _settled_once(judging, chosen, known, start, end)
+    found = []
+    for first, after in periods:
+        settled = _settled_once(judging, chosen, {}, first, after)
+        if settled[0] is not None:
+            found.append((period_label(first, chosen.per), settled))
+    if not found:
         return None, []
+    total = _added([(label, s) for label, (s, _) in found if s is not None])
+    providers: dict[str | None, list[tuple[str, Settlement]]] = {}
+    for label, (_, own) in found:
+        for settlement in own:
+            providers.setdefault(settlement.provider, []).append((label, settlement))
+    return total, [_added(parts) for parts in providers.values()]
+
+
+def _periods_ending_in(
+    kind: str, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    periods = []
+    first = enclosing(start, kind)[0]
+    while first < end:
+        after = enclosing(first, kind)[1]
+        periods.append((first, after))
+        first = after
+    return periods
+
+
+def _added(parts: list[tuple[str, Settlement]]) -> Settlement:
+    """Settlements of several billing periods as one: amounts and fees added, each reason
+    under its period."""
+    fee = sum((s.fee for _, s in parts), Decimal(0))
+    amount = sum((s.amount for _, s in parts), Decimal(0))
+    reasons = [f"{label}: {reason}" for label, s in parts for reason in s.reasons]
+    owed = [f"{s.amount} ({label})" for label, s in parts if s.amount]
+    reasons.append(
+        f"owed over {len(parts)} billing periods: "
+        + (" + ".join(owed) + f" = {amount} {parts[0][1].currency}" if owed else "nothing")
+    )
+    return Settlement(
+        tuple(c for _, s in parts for c in s.credits),
+        fee,
+        parts[0][1].currency,
+        (amount / fee * 100).normalize() if fee else Decimal(0),
+        amount,
+        tuple(reasons),
+        parts[0][1].provider,
+    )
+
+
+def _settled_once(
+    judging: Judging,
+    chosen: Tier,
+    known: Mapping[str, ObjectiveResult],
+    start: datetime,
+    end: datetime,
+) -> tuple[Settlement | None, list[Settlement]]:
+    """The credits of one billing period: on the combined figures and the tier's fee, or, when
+    the tier charges each provider its own fee, each provider settled on its own figures.
+    ``known``: results already judged over the period (the others are judged here). None when
+    no objective a credit depends on was judged."""
+    agreement = judging.agreement
+    remedies = agreement.remedies
+    assert remedies is not None
+    credited = [agreement.objective(schedule.objective) for schedule in remedies.credits]
+
+    def attainments(own: Judging, provider: str | None) -> dict[str, Decimal]:
+        found = {}
+        for objective in credited:
+            if provider is not None and objective.providers and provider not in objective.providers:
+                continue  # not a promise this provider makes
+            key = objective.id if provider is None else f"{objective.id}@{provider}"
+            result = known.get(key) or judge_objective(own, objective, start, end)
+            if result.judged and result.actual is not None:
+                found[objective.id] = result.actual
+        return found
+
+    if chosen.fee is not None:
+        combined = attainments(judging, None)
+        if not combined:
+            return None, []
+        fee = chosen.fee
+        return settle(remedies, combined, fee.amount, fee.currency, chosen.id), []
     settlements = []
     for provider, fee in chosen.fees.items():
-        own = judging.of(for_provider(agreement, judging.data, provider))
-        attainments = {}
-        for schedule in remedies.credits:
-            objective = agreement.objective(schedule.objective)
-            if objective.providers and provider not in objective.providers:
-                continue  # not a promise this provider makes
-            result = known.get(f"{objective.id}@{provider}") or judge_objective(
-                own, objective, start, end
-            )
-            if result.judged and result.actual is not None:
-                attainments[objective.id] = result.actual
-        found = settle(remedies, attainments, fee.amount, fee.currency, chosen.id, provider)
+        own = attainments(judging.of(for_provider(agreement, judging.data, provider)), provider)
+        found = settle(remedies, own, fee.amount, fee.currency, chosen.id, provider)
         header = (
             f"{provider_name(agreement, provider)} ({provider}): settled on its own "
             f"figures and its own fee of {fee.amount} {fee.currency}"
             + ("" if found.amount else "; no credit owed")
         )
-        settlements.append(replace(found, reasons=(header, *found.reasons)))
-    return combine(settlements), settlements
+        settlements.append((bool(own), replace(found, reasons=(header, *found.reasons))))
+    if not any(judged for judged, _ in settlements):
+        return None, []
+    return combine([s for _, s in settlements]), [s for _, s in settlements]
 
 
 def judge(
