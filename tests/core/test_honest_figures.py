@@ -562,3 +562,30 @@ def test_credits_over_a_span_are_the_sum_over_its_months(hours: list[float], spa
         if _month(f"{start.year}-{m:02d}")[1] <= end
     ]
     assert _credited(data, span) == sum((_credited(data, m) for m in months), Decimal(0))
+
+
+def test_a_scope_field_no_ticket_carries_is_an_error_not_an_empty_objective() -> None:
+    text = DESK.replace("COUNT_IN", "scope: {Priority: [P1]}")
+    data = Data(tickets=tuple(_ticket("T1", datetime(2026, 4, 6, 9, tzinfo=UTC))))
+    with pytest.raises(
+        ReportError,
+        match="objective resolution: scope: field 'Priority' is on no ticket in the "
+        "evidence; the fields there are: status",
+    ):
+        evaluate(load_agreement(text), data, *_month("2026-04"))
+
+
+def test_a_measured_field_no_measurement_carries_is_an_error() -> None:
+    from accord.core.evidence import Measurement
+
+    agreement = load_agreement(ROOT / "examples" / "agreements" / "isp.yaml")
+    speed = next(o for o in agreement.objectives if o.metric == "throughput")
+    data = Data(
+        measurements=(
+            Measurement(
+                speed.source or speed.id, datetime(2026, 10, 3, tzinfo=UTC), {"mbits": "95"}
+            ),
+        )
+    )
+    with pytest.raises(ReportError, match=f"field: field '{speed.field}' is on no measurement"):
+        evaluate(agreement, data, *_month("2026-10"))

@@ -17,7 +17,7 @@ from decimal import Decimal
 from accord.core.agreement.model import Agreement, Claim, Objective, Tier
 from accord.core.burn import BurnAlert, burn_alert, burning
 from accord.core.calendar import BusinessCalendar
-from accord.core.clocks import calendars_of
+from accord.core.clocks import TICKET_METRICS, calendars_of
 from accord.core.credits import Settlement, claim_deadline, combine, settle
 from accord.core.errors import AccordError
 from accord.core.evidence import Data, Measurement, Probe, Requests
@@ -140,6 +140,7 @@ def evaluate(
     ``as_of``: the instant to judge at, with the evidence known then (a period not over by then
     is judged to date); None judges the period at its end with all the evidence given."""
     chosen, assumed = chosen_tier(agreement, tier)
+    check_fields(agreement, data)
     if as_of is not None:
         data = data.known_at(as_of)
     judging = Judging(
@@ -188,6 +189,44 @@ def evaluate(
         termination=termination,
         as_of=as_of,
         tier_assumed=assumed,
+    )
+
+
+def check_fields(agreement: Agreement, data: Data) -> None:
+    """Refuse an objective whose ticket scope, measurement filter or measured field names a
+    field no record of the evidence carries: a misspelt field would otherwise match nothing
+    and read as a period without tickets or measurements (or as zero)."""
+    ticket_fields = {name for event in data.tickets for name in event.fields}
+    by_source: dict[str, set[str]] = {}
+    for measurement in data.measurements:
+        by_source.setdefault(measurement.source, set()).update(measurement.fields)
+    for objective in agreement.objectives:
+        if objective.metric in TICKET_METRICS and data.tickets:
+            for name in objective.scope:
+                if name not in ticket_fields:
+                    raise ReportError(_no_field(objective, "scope", name, ticket_fields, "ticket"))
+        source = objective.source or objective.id
+        carried = by_source.get(source)
+        if carried is None:
+            continue
+        wanted = [("where", name) for name in objective.where]
+        if objective.metric in ("throughput", "first_contact_resolution"):
+            default = "first_contact" if objective.metric != "throughput" else None
+            field = objective.field or default
+            if field is not None:
+                wanted.append(("field", field))
+        for key, name in wanted:
+            if name not in carried:
+                raise ReportError(
+                    _no_field(objective, key, name, carried, f"measurement of {source}")
+                )
+
+
+def _no_field(objective: Objective, key: str, name: str, found: set[str], what: str) -> str:
+    known = ", ".join(sorted(found)) or "none"
+    return (
+        f"objective {objective.id}: {key}: field {name!r} is on no {what} in the evidence; "
+        f"the fields there are: {known}"
     )
 
 
