@@ -556,10 +556,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         format: Literal["json", "csv"] = "json",
         tier: Filter = None,
         timezone: ZoneName = "UTC",
-        to_date: Annotated[bool, Query(description="From the period's start until now.")] = False,
+        to_date: Annotated[
+            bool, Query(description="Refuse a period that has not begun (422) instead of no data.")
+        ] = False,
     ) -> Response:
-        """The compliance report of an agreement over a period (2026-10, 2026-Q4, 2026):
-        each objective met or missed, breaches, credits owed and claim deadlines."""
+        """The compliance report of an agreement over a period (2026-10, 2026-Q4, 2026), judged
+        now with the evidence stored now: each objective's status (final, to date, no data, not
+        in force), met or missed, breaches, credits owed and claim deadlines."""
         found = run(reports.report, who, key, period, timezone=timezone, tier=tier, to_date=to_date)
         if format == "csv":
             return PlainTextResponse(report_csv(found), media_type="text/csv")
