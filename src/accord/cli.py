@@ -70,7 +70,7 @@ Start = Annotated[
 
 
 def _fail(error: AccordError) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {error}", highlight=False)
+    errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 

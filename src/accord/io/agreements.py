@@ -17,6 +17,7 @@ from typing import Any
 from accord.core.agreement import Agreement, AgreementError, Problem, check_agreement
 from accord.core.agreement.resolve import lineage, resolve_document
 from accord.core.errors import SpecError
+from accord.io.text import EncodingError
 from accord.io.yamlfile import YamlDocument, YamlSyntaxError
 
 
@@ -85,6 +86,9 @@ def _unique(problems: list[LocatedProblem]) -> list[LocatedProblem]:
 
 
 def unreadable_problem(error: SpecError, fallback: str) -> LocatedProblem:
+    if isinstance(error, EncodingError):
+        problem = Problem((), error.problem)
+        return LocatedProblem(error.file, error.line, error.column, problem, True)
     if isinstance(error, YamlSyntaxError):
         source = error.source.rsplit(":", 2)[0] if error.line and error.source else error.source
         return LocatedProblem(

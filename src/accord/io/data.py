@@ -20,6 +20,7 @@ from typing import Any
 from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.errors import AccordError
 from accord.core.report import Data, Measurement, Probe, Requests
+from accord.io.text import text_lines
 from accord.io.tickets import json_objects, read_events
 
 _CAUSES = ("provider", "customer", "third_party", "force_majeure")
@@ -52,17 +53,16 @@ def _rows(root: Path, name: str) -> Iterator[tuple[dict[str, Any], str]]:
         if path.suffix == ".parquet":
             yield from _parquet_rows(path)
             continue
-        with path.open(encoding="utf-8", newline="") as handle:
-            if path.suffix == ".csv":
-                reader = csv.DictReader(handle)
-                for row in reader:
-                    yield (
-                        {k: v for k, v in row.items() if v not in ("", None)},
-                        (f"{path}:{reader.line_num}"),
-                    )
-                continue
-            for line, row in json_objects(handle, str(path), DataError):
-                yield row, f"{path}:{line}"
+        if path.suffix == ".csv":
+            reader = csv.DictReader(text_lines(path))
+            for row in reader:
+                yield (
+                    {k: v for k, v in row.items() if v not in ("", None)},
+                    (f"{path}:{reader.line_num}"),
+                )
+            continue
+        for line, row in json_objects(text_lines(path), str(path), DataError):
+            yield row, f"{path}:{line}"
 
 
 def _parquet_rows(path: Path) -> Iterator[tuple[dict[str, Any], str]]:

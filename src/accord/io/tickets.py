@@ -18,20 +18,19 @@ A mapping (YAML) names the columns; see ``examples/servicenow/mapping.yaml``. Ba
 from __future__ import annotations
 
 import csv
-import gzip
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, TextIO, overload
+from typing import Any, Literal, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import yaml
 
 from accord.core.clocks import KIND_ORDER, TicketEvent
 from accord.core.clocks_batch import EventColumns, moves
 from accord.core.errors import AccordError
+from accord.io.text import text_lines
+from accord.io.yamlfile import YamlDocument
 
 _KINDS = ("created", "updated", "comment", "resolved", "reopened", "closed")
 _ROLES = ("agent", "customer", "third_party")
@@ -62,7 +61,7 @@ class ColumnMapping:
 
     @classmethod
     def read(cls, path: str | Path) -> ColumnMapping:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = YamlDocument.read(path).data or {}
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
             raise TicketLogError(
@@ -93,16 +92,8 @@ def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[
     return [_event(row, line, mapping, str(file)) for line, row in rows]
 
 
-def _open(file: Path) -> TextIO:
-    """A text file, decompressed on the fly when it ends in .gz."""
-    if file.suffix == ".gz":
-        return gzip.open(file, "rt", encoding="utf-8", newline="")
-    return file.open(encoding="utf-8", newline="")
-
-
 def _jsonl_rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with _open(file) as handle:
-        yield from json_objects(handle, str(file), TicketLogError)
+    yield from json_objects(text_lines(file), str(file), TicketLogError)
 
 
 def json_objects(
@@ -140,13 +131,12 @@ def _parquet_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dic
 
 
 def _csv_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dict[str, Any]]]:
-    with _open(file) as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            yield (
-                reader.line_num,
-                {k: (None if v in mapping.missing else v) for k, v in row.items()},
-            )
+    reader = csv.DictReader(text_lines(file))
+    for row in reader:
+        yield (
+            reader.line_num,
+            {k: (None if v in mapping.missing else v) for k, v in row.items()},
+        )
 
 
 def _value(row: Mapping[str, Any], column: str, where: str, required: bool = True) -> Any:

@@ -10,6 +10,7 @@ import yaml
 
 from accord.core.calendar import BusinessCalendar
 from accord.core.errors import SpecError
+from accord.io.text import read_text
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
@@ -81,12 +82,7 @@ class YamlDocument:
 
     @classmethod
     def read(cls, path: str | Path) -> YamlDocument:
-        file = Path(path)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as error:
-            raise SpecError("", f"cannot read: {error.strerror or error}", str(file)) from None
-        return cls(text, str(file))
+        return cls(read_text(path), str(path))
 
     def line_of(self, where: str) -> int | None:
         """The line of a key path such as ``hours.mon-fri`` or ``holidays.dates[2]``."""
