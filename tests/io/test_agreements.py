@@ -8,11 +8,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-import yaml
 
 from accord import Agreement, AgreementFileError, load_agreement, load_agreements
 from accord.core.agreement import check_agreement
 from accord.io.agreements import dump_agreement
+from accord.io.yamlfile import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "agreements"
@@ -27,18 +27,18 @@ def test_every_example_validates_and_resolves() -> None:
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
 def test_round_trip_is_lossless(path: Path) -> None:
     original = load_agreement(path)  # resolved with its parents, if it has any
-    again, problems = check_agreement(yaml.safe_load(dump_agreement(original)))
+    again, problems = check_agreement(load_yaml(dump_agreement(original)))
     assert problems == []
     assert again is not None
     assert again.model_dump(mode="json") == original.model_dump(mode="json")
-    assert check_agreement(yaml.safe_load(dump_agreement(again)))[0] == again
+    assert check_agreement(load_yaml(dump_agreement(again)))[0] == again
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
 def test_examples_match_the_published_json_schema(path: Path) -> None:
     schema = Agreement.model_json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
-    document = json.loads(json.dumps(_text_keys(yaml.safe_load(path.read_text())), default=str))
+    document = json.loads(json.dumps(_text_keys(load_yaml(path.read_text())), default=str))
     jsonschema.validate(document, schema)
 
 

@@ -15,8 +15,22 @@ from accord.io.text import read_text
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
+_BOOL = "tag:yaml.org,2002:bool"
+
+
 class _Loader(yaml.SafeLoader):
-    """The safe loader, except that a malformed date stays text for the schema to report."""
+    """The safe loader with YAML 1.2's booleans, and a malformed date left as text for the schema
+    to report.
+
+    YAML 1.1 (PyYAML's default) reads yes, no, on, off, y and n in any case as booleans, which
+    eats data: the holidays of Norway (``country: NO``) became False. YAML 1.2's core schema
+    takes only true and false (also True, TRUE, False, FALSE); every other word stays text.
+    """
+
+    yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's own class attribute, copied
+        first: [(tag, pattern) for tag, pattern in resolvers if tag != _BOOL]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
 
 def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
@@ -27,6 +41,14 @@ def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+_Loader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def load_yaml(text: str) -> Any:
+    """A YAML text as Accord reads every YAML file: YAML 1.2 booleans, dates as dates."""
+    return yaml.load(text, Loader=_Loader)
 
 
 def _refuse_nul(node: yaml.Node | None) -> None:
@@ -54,7 +76,7 @@ class YamlDocument:
         try:
             self.node = yaml.compose(text, Loader=_Loader)
             _refuse_nul(self.node)
-            self.data: Any = yaml.load(text, Loader=_Loader)
+            self.data: Any = load_yaml(text)
         except yaml.YAMLError as error:
             raise YamlSyntaxError(error, source) from None
 
