@@ -81,13 +81,6 @@ def test_bad_rows_name_file_line_and_column(tmp_path: Path, line: str, message: 
     assert str(caught.value).startswith(f"{tmp_path}/{message}")
 
 
-def test_mapping_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
-    mapping = tmp_path / "mapping.yaml"
-    mapping.write_text("tickett: key\n")
-    with pytest.raises(TicketLogError, match="unknown key"):
-        ColumnMapping.read(mapping)
-
-
 def test_parquet_event_log(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq

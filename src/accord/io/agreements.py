@@ -18,22 +18,7 @@ from accord.core.agreement import Agreement, AgreementError, Problem, check_agre
 from accord.core.agreement.resolve import lineage, resolve_document
 from accord.core.errors import SpecError
 from accord.io.text import EncodingError
-from accord.io.yamlfile import YamlDocument, YamlSyntaxError
-
-
-@dataclass(frozen=True)
-class LocatedProblem:
-    """A problem with the file, line and column where it was written."""
-
-    source: str
-    line: int | None
-    column: int | None
-    problem: Problem
-    unreadable: bool = False
-
-    def __str__(self) -> str:
-        place = self.source + (f":{self.line}:{self.column}" if self.line else "")
-        return f"{place}: {self.problem}"
+from accord.io.yamlfile import LocatedProblem, YamlDocument, YamlSyntaxError
 
 
 class AgreementFileError(AgreementError):
@@ -65,7 +50,7 @@ class Library:
                 chain = [self.documents[i] for i in lineage(agreement_id, raw)]
                 merged = resolve_document(agreement_id, raw)
             except AgreementError as error:
-                found.extend(_locate(document, error.problems))
+                found.extend(document.located(error.problems))
                 continue
             agreement, problems = check_agreement(merged)
             found.extend(_locate_in_chain(chain, merged, problems))
@@ -95,15 +80,6 @@ def unreadable_problem(error: SpecError, fallback: str) -> LocatedProblem:
             source or fallback, error.line, error.column, Problem((), error.problem), True
         )
     return LocatedProblem(error.source or fallback, None, None, Problem((), error.problem), True)
-
-
-def _locate(document: YamlDocument, problems: list[Problem]) -> list[LocatedProblem]:
-    located = []
-    for problem in problems:
-        position = document.position_of(problem.path)
-        line, column = position if position else (None, None)
-        located.append(LocatedProblem(document.source, line, column, problem))
-    return located
 
 
 def _locate_in_chain(
@@ -186,40 +162,23 @@ def read_documents(documents: list[YamlDocument]) -> Library:
     indexed: dict[str, YamlDocument] = {}
     problems: list[LocatedProblem] = []
     for document in documents:
-        problems.extend(_duplicate_keys(document))
+        problems.extend(document.duplicate_key_problems())
         data = document.data
         key = data.get("id") if isinstance(data, Mapping) else None
         if not isinstance(key, str):
             _, found = check_agreement(data)
-            problems.extend(_locate(document, found))
+            problems.extend(document.located(found))
             continue
         if key in indexed:
             other = indexed[key].source
             problems.extend(
-                _locate(
-                    document,
-                    [Problem(("id",), f"duplicate agreement id {key!r} (also in {other})")],
+                document.located(
+                    [Problem(("id",), f"duplicate agreement id {key!r} (also in {other})")]
                 )
             )
             continue
         indexed[key] = document
     return Library(indexed, problems)
-
-
-def _duplicate_keys(document: YamlDocument) -> list[LocatedProblem]:
-    return [
-        LocatedProblem(
-            document.source,
-            line,
-            column,
-            Problem(
-                path,
-                f"duplicate key {path[-1]!r}: written before on line {first}; "
-                "YAML keeps only the last value, so the first would be silently lost",
-            ),
-        )
-        for path, (line, column), first in document.duplicate_keys()
-    ]
 
 
 def read_paths(paths: list[str | Path]) -> Library:
@@ -267,7 +226,7 @@ def load_agreement(path_or_text: str | Path) -> Agreement:
             f"this agreement refines {parent!r}: load it with its "
             "parent, e.g. accord.load_agreements(folder)",
         )
-        raise AgreementFileError(_locate(document, [problem]))
+        raise AgreementFileError(document.located([problem]))
     agreements, problems = library.resolve()
     mine = [
         p for p in problems if p.source == document.source or document.source in p.problem.message

@@ -20,17 +20,16 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, overload
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, overload
+from zoneinfo import ZoneInfo
 
 from accord.core.clocks import KIND_ORDER, TicketEvent
 from accord.core.clocks_batch import EventColumns, moves
 from accord.core.errors import AccordError
+from accord.io.mapping import ColumnMapping as ColumnMapping  # where it was first defined
 from accord.io.text import text_lines
-from accord.io.yamlfile import YamlDocument
 
 _KINDS = ("created", "updated", "comment", "resolved", "reopened", "closed")
 _ROLES = ("agent", "customer", "third_party")
@@ -40,53 +39,14 @@ class TicketLogError(AccordError, ValueError):
     """A row of a ticket log that cannot be read, with its file, line and column."""
 
 
-@dataclass(frozen=True)
-class ColumnMapping:
-    """How a file's columns become ticket events."""
-
-    kind: Literal["events", "snapshots"] = "events"
-    format: Literal["jsonl", "csv", "parquet"] = "jsonl"
-    id: str = "id"
-    ticket: str = "ticket"
-    at: str = "at"
-    event: str = "kind"
-    author: str = "author"
-    public: str = "public"
-    order: str | None = None
-    created_at: str | None = None
-    time_format: str | None = None
-    timezone: str = "UTC"
-    missing: tuple[str, ...] = ("",)
-    fields: Mapping[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def read(cls, path: str | Path) -> ColumnMapping:
-        data = YamlDocument.read(path).data or {}
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise TicketLogError(
-                f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected "
-                + ", ".join(cls.__dataclass_fields__)
-            )
-        missing = data.get("missing", ("",))
-        data["missing"] = tuple([missing] if isinstance(missing, str) else missing)
-        try:
-            ZoneInfo(data.get("timezone", "UTC"))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise TicketLogError(
-                f"{path}: timezone: unknown time zone {data['timezone']!r}"
-            ) from None
-        return cls(**data)
-
-
 def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[TicketEvent]:
     """Every event of a log file (format from the mapping, or from the file's suffix)."""
     file = Path(path)
     plain = file.with_suffix("") if file.suffix == ".gz" else file
-    formats = {".csv": "csv", ".parquet": "parquet"}
-    mapping = mapping or ColumnMapping(format=formats.get(plain.suffix, "jsonl"))  # type: ignore[arg-type]
+    mapping = mapping or ColumnMapping()
+    form = mapping.format or {".csv": "csv", ".parquet": "parquet"}.get(plain.suffix, "jsonl")
     readers = {"csv": _csv_rows, "parquet": _parquet_rows}
-    rows = readers.get(mapping.format, lambda f, _: _jsonl_rows(f))(file, mapping)
+    rows = readers.get(form, lambda f, _: _jsonl_rows(f))(file, mapping)
     if mapping.kind == "snapshots":
         return list(_from_snapshots(rows, mapping, str(file)))
     return [_event(row, line, mapping, str(file)) for line, row in rows]

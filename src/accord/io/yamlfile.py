@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from accord.core.agreement.validate import Problem
 from accord.core.calendar import BusinessCalendar
 from accord.core.errors import SpecError
 from accord.io.text import read_text
@@ -68,6 +70,21 @@ def _refuse_nul(node: yaml.Node | None) -> None:
             stack.extend(current.value)
 
 
+@dataclass(frozen=True)
+class LocatedProblem:
+    """A problem with the file, line and column where it was written."""
+
+    source: str
+    line: int | None
+    column: int | None
+    problem: Problem
+    unreadable: bool = False
+
+    def __str__(self) -> str:
+        place = self.source + (f":{self.line}:{self.column}" if self.line else "")
+        return f"{place}: {self.problem}"
+
+
 class YamlDocument:
     """A parsed YAML file and the node tree that remembers where each value was written."""
 
@@ -101,6 +118,31 @@ class YamlDocument:
 
         walk(self.node, ())
         return found
+
+    def duplicate_key_problems(self) -> list[LocatedProblem]:
+        """Keys written twice in one mapping, as problems: YAML would silently keep the last."""
+        return [
+            LocatedProblem(
+                self.source,
+                line,
+                column,
+                Problem(
+                    path,
+                    f"duplicate key {path[-1]!r}: written before on line {first}; "
+                    "YAML keeps only the last value, so the first would be silently lost",
+                ),
+            )
+            for path, (line, column), first in self.duplicate_keys()
+        ]
+
+    def located(self, problems: list[Problem]) -> list[LocatedProblem]:
+        """Problems at the line and column where their paths were written in this file."""
+        located = []
+        for problem in problems:
+            position = self.position_of(problem.path)
+            line, column = position if position else (None, None)
+            located.append(LocatedProblem(self.source, line, column, problem))
+        return located
 
     @classmethod
     def read(cls, path: str | Path) -> YamlDocument:
