@@ -232,3 +232,15 @@ def test_org_commands_create_an_organisation_and_keys_that_the_api_accepts(
     idle = runner.invoke(app, ["worker", "--once"])
     assert idle.exit_code == 0, idle.output
     assert "refreshed 0 tickets" in idle.output
+
+
+def test_clocks_on_a_foreign_csv_without_a_mapping_points_to_one(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text("SR Number,Opened,Status\nSR-1,2026-03-09T09:00:00+00:00,New\n")
+    agreement = Path(__file__).resolve().parents[1] / "examples" / "servicenow" / "agreement.yaml"
+    code, out = run("clocks", str(agreement), str(export))
+    assert code == 2
+    assert "a column mapping is needed" in out
+    assert "examples/servicenow/mapping.yaml" in out
+    assert "--mapping" in out
+    assert "missing value" not in out

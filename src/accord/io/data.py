@@ -30,11 +30,23 @@ class DataError(AccordError, ValueError):
     """A row of a data file that cannot be read."""
 
 
+# the columns each kind of file must have, and those it may have
+_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "outages": (("service", "start"), ("end", "impact", "cause", "id")),
+    "maintenance": (("service", "start", "end"), ("announced_at", "id")),
+    "measurements": (("source", "at"), ("the measured fields",)),
+    "probes": (("service", "at", "ok"), ()),
+    "requests": (("service", "at", "good", "total"), ()),
+}
+_SUFFIXES = (".jsonl", ".csv", ".parquet")
+
+
 def read_data(folder: str | Path) -> Data:
-    """Everything in a data folder."""
+    """Everything in a data folder; a data file it would not read is an error, not left out."""
     root = Path(folder)
     if not root.is_dir():
         raise DataError(f"{root}: not a folder")
+    _refuse_unknown_files(root)
     tickets = root / "tickets.jsonl"
     return Data(
         outages=tuple(_outage(row, where) for row, where in _rows(root, "outages")),
@@ -46,15 +58,42 @@ def read_data(folder: str | Path) -> Data:
     )
 
 
+def _refuse_unknown_files(root: Path) -> None:
+    """A data file under a name no reader looks for (outage.csv, tickets.csv) would silently
+    count as no data."""
+    known = {f"{name}{suffix}" for name in _COLUMNS for suffix in _SUFFIXES} | {"tickets.jsonl"}
+    for path in sorted(root.iterdir()):
+        data_like = path.suffix in (*_SUFFIXES, ".json", ".gz", ".tsv")
+        if path.is_file() and data_like and path.name not in known:
+            expected = ", ".join(_COLUMNS)
+            raise DataError(
+                f"{path}: not a data file Accord reads; expected {expected} (.jsonl, .csv or "
+                ".parquet) or tickets.jsonl"
+            )
+
+
+def _check_header(header: list[str], name: str, path: Path) -> None:
+    required, optional = _COLUMNS[name]
+    absent = [c for c in required if c not in header]
+    if absent:
+        may = f" (and may have {', '.join(optional)})" if optional else ""
+        found = ", ".join(repr(c) for c in header) or "none"
+        raise DataError(
+            f"{path}: no column {', '.join(repr(c) for c in absent)}; {name} files need the "
+            f"columns {', '.join(required)}{may}; this file's columns are {found}"
+        )
+
+
 def _rows(root: Path, name: str) -> Iterator[tuple[dict[str, Any], str]]:
-    for path in (root / f"{name}.jsonl", root / f"{name}.csv", root / f"{name}.parquet"):
+    for path in (root / f"{name}{suffix}" for suffix in _SUFFIXES):
         if not path.exists():
             continue
         if path.suffix == ".parquet":
-            yield from _parquet_rows(path)
+            yield from _parquet_rows(path, name)
             continue
         if path.suffix == ".csv":
             reader = csv.DictReader(text_lines(path))
+            _check_header(list(reader.fieldnames or []), name, path)
             for row in reader:
                 yield (
                     {k: v for k, v in row.items() if v not in ("", None)},
@@ -65,7 +104,7 @@ def _rows(root: Path, name: str) -> Iterator[tuple[dict[str, Any], str]]:
             yield row, f"{path}:{line}"
 
 
-def _parquet_rows(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
+def _parquet_rows(path: Path, name: str) -> Iterator[tuple[dict[str, Any], str]]:
     """The rows of a Parquet file as mappings (nulls left out, as empty CSV cells), numbered
     from 1; timestamps as aware (or naive, to be refused) datetimes to the microsecond."""
     import pyarrow as pa
@@ -73,6 +112,7 @@ def _parquet_rows(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
 
     try:
         source = pq.ParquetFile(path)
+        _check_header(source.schema_arrow.names, name, path)
         number = 0
         for batch in source.iter_batches(batch_size=65_536):
             columns = []

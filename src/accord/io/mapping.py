@@ -7,7 +7,7 @@ did-you-mean for a misspelt key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -93,6 +93,37 @@ class ColumnMapping(BaseModel):
             )
         return value
 
+    def columns(self) -> dict[str, str]:
+        """The columns a file read through this mapping must have, by the key naming each."""
+        if self.kind == "snapshots":
+            keys = ["ticket", "at", "created_at", "order"]
+        else:
+            keys = ["id", "ticket", "at", "event", "order"]
+            keys += [k for k in ("author", "public") if k in self.model_fields_set]
+        named = {key: getattr(self, key) for key in keys if getattr(self, key) is not None}
+        return named | {f"fields.{name}": column for name, column in self.fields.items()}
+
+    def absent_columns(self, header: Sequence[str]) -> str | None:
+        """What is wrong when a file's header lacks columns this mapping needs, else None."""
+        absent = {key: column for key, column in self.columns().items() if column not in header}
+        if not absent:
+            return None
+        found = ", ".join(repr(c) for c in header[:_SHOWN]) or "none"
+        found += ", ..." if len(header) > _SHOWN else ""
+        if not self.model_fields_set & set(_COLUMN_KEYS):
+            return (
+                f"not in Accord's own columns (id, ticket, at, kind; this file's are {found}): "
+                "a column mapping is needed, a YAML file naming the column that holds each "
+                "(see examples/servicenow/mapping.yaml and 'Column mappings' in the README); "
+                "pass it with --mapping"
+            )
+        given = self.model_fields_set
+        missing = ", ".join(
+            f"{column!r} ({key}{'' if key.split('.')[0] in given else ' by default'})"
+            for key, column in absent.items()
+        )
+        return f"no column {missing}; this file's columns are {found}"
+
     @classmethod
     def read(cls, path: str | Path) -> ColumnMapping:
         """A mapping file, checked; MappingFileError lists every problem with its line."""
@@ -101,6 +132,10 @@ class ColumnMapping(BaseModel):
         if problems or mapping is None:
             raise MappingFileError(problems)
         return mapping
+
+
+_COLUMN_KEYS = ("id", "ticket", "at", "event", "author", "public", "order", "created_at", "fields")
+_SHOWN = 12
 
 
 class MappingFileError(SpecError):

@@ -81,6 +81,7 @@ def _parquet_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dic
         table = pq.read_table(file)
     except Exception as error:  # pyarrow raises several types for unreadable files
         raise TicketLogError(f"{file}: not a readable Parquet file: {error}") from None
+    _check_header(table.column_names, mapping, file)
     for number, row in enumerate(table.to_pylist(), 1):
         for key, value in row.items():
             if isinstance(value, datetime):
@@ -92,11 +93,18 @@ def _parquet_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dic
 
 def _csv_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(text_lines(file))
+    _check_header(reader.fieldnames or [], mapping, file)
     for row in reader:
         yield (
             reader.line_num,
             {k: (None if v in mapping.missing else v) for k, v in row.items()},
         )
+
+
+def _check_header(header: Sequence[str], mapping: ColumnMapping, file: Path) -> None:
+    problem = mapping.absent_columns(header)
+    if problem:
+        raise TicketLogError(f"{file}: {problem}")
 
 
 def _value(row: Mapping[str, Any], column: str, where: str, required: bool = True) -> Any:
