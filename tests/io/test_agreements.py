@@ -11,7 +11,7 @@ import pytest
 
 from accord import Agreement, AgreementFileError, load_agreement, load_agreements
 from accord.core.agreement import check_agreement
-from accord.io.agreements import dump_agreement
+from accord.io.agreements import dump_agreement, recognise
 from accord.io.yamlfile import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,3 +94,21 @@ def test_diff_of_every_example_with_itself_is_empty() -> None:
 
     for agreement in load_agreements(EXAMPLES).values():
         assert diff_agreements(agreement, agreement) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("id: desk\nversion: '1'\nobjectives: []\n", "agreement"),
+        ("overveiw: {title: X}\nobjectivs: []\n", "agreement"),  # misspelt, still an agreement
+        ("id: event_id\nticket: key\nat: when\n", "mapping"),  # a mapping names the id column
+        ("kind: snapshots\n", "mapping"),
+        ("timezone: UTC\nhour: always\n", "calendar"),
+        ("timezone: UTC\n", "calendar"),
+        ("name: x\n", None),
+        ("- a\n", None),
+        ("", None),
+    ],
+)
+def test_a_yaml_file_is_recognised_by_its_keys(text: str, kind: str | None) -> None:
+    assert recognise(load_yaml(text)) == kind

@@ -204,6 +204,17 @@ class YamlSyntaxError(SpecError):
         super().__init__("", f"not valid YAML: {problem}", where)
 
 
+def check_calendar(document: YamlDocument) -> list[LocatedProblem]:
+    """The problems of a calendar file, at the line and column of the key at fault."""
+    problems = document.duplicate_key_problems()
+    try:
+        BusinessCalendar.from_spec(document.data)
+    except SpecError as error:
+        path = tuple(int(i) if i else k for k, i in _PART.findall(error.where))
+        problems.extend(document.located([Problem(path, error.problem)]))
+    return problems
+
+
 def load_calendar(path: str | Path) -> BusinessCalendar:
     """A business calendar from a YAML file; errors name the file, line and key."""
     document = YamlDocument.read(path)
