@@ -90,6 +90,71 @@ def test_validate_examples_exits_zero() -> None:
     assert "valid" in out
 
 
+def test_validate_checks_each_example_file_by_its_own_schema() -> None:
+    examples = AGREEMENTS.parent
+    calendars = sorted(str(p) for p in (examples / "calendars").glob("*.yaml"))
+    mappings = [str(examples / "servicenow" / "mapping.yaml")]
+    coverages = sorted(str(p) for p in (examples / "data").glob("*/coverage.yaml"))
+    agreements = (
+        len(list(examples.rglob("*.yaml"))) - len(calendars) - len(mappings) - len(coverages)
+    )
+    code, out = run("validate", str(examples))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == (
+        f"valid: {agreements} agreements, 1 column mapping, 3 calendars, "
+        f"{len(coverages)} data coverages"
+    )
+    assert lines[2] == f"column mappings: {mappings[0]}"
+    assert lines[3] == f"calendars: {', '.join(calendars)}"
+    assert lines[4] == f"data coverages: {', '.join(coverages)}"
+
+
+def test_validate_accepts_the_servicenow_example_with_its_mapping() -> None:
+    code, out = run("validate", str(AGREEMENTS.parent / "servicenow"))
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "valid: 2 agreements, 1 column mapping, 0 calendars, 0 data coverages"
+    )
+
+
+def test_validate_reports_mappings_and_calendars_by_their_own_schema(tmp_path: Path) -> None:
+    (tmp_path / "office.yaml").write_text(
+        "timezone: Europe/Oslo\nhours: {mon-fri: '09:00-17:00'}\nholidays: {country: XX}\n"
+    )
+    (tmp_path / "mapping.yaml").write_text("kind: snapshots\nticket: number\nfeilds: {a: b}\n")
+    (tmp_path / "notes.yaml").write_text("name: x\nitems: [1]\n")
+    code, out = run("validate", str(tmp_path))
+    assert code == 1
+    assert out.splitlines() == [
+        f"{tmp_path}/notes.yaml: not a document Accord knows: found the keys name, items; "
+        "expected an agreement (id, version, overview, objectives...), a column mapping (kind, "
+        "format, ticket, at, fields...), a calendar (timezone, hours, holidays) or a data "
+        "folder's coverage (from, until)",
+        f"{tmp_path}/mapping.yaml:3:1: feilds: unknown key 'feilds' (did you mean 'fields'?); "
+        "expected one of kind, format, id, ticket, at, event, author, public, order, "
+        "created_at, time_format, timezone, missing, fields",
+        f"{tmp_path}/office.yaml:3:12: holidays.country: unknown country 'XX'; expected an "
+        "ISO 3166 code known to the `holidays` library, such as US, GB, DE, FR, IN",
+        "3 problem(s)",
+    ]
+
+
+def test_an_agreement_command_given_a_mapping_says_what_the_file_is() -> None:
+    code, out = run("show", str(AGREEMENTS.parent / "servicenow" / "mapping.yaml"))
+    assert code == 2
+    assert out.endswith("servicenow/mapping.yaml: this is a column mapping, not an agreement\n")
+
+
+def test_a_roll_up_in_a_folder_that_holds_a_mapping_too(tmp_path: Path) -> None:
+    agreement = AGREEMENTS.parent / "servicenow" / "agreement.yaml"
+    code, out = run(
+        "report", str(agreement), "--data", str(tmp_path), "--period", "2026-10", "--roll-up"
+    )
+    assert code == 0, out
+    assert "servicenow-incidents" in out
+
+
 def test_validate_lists_every_problem_and_exits_one(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
@@ -232,3 +297,15 @@ def test_org_commands_create_an_organisation_and_keys_that_the_api_accepts(
     idle = runner.invoke(app, ["worker", "--once"])
     assert idle.exit_code == 0, idle.output
     assert "refreshed 0 tickets" in idle.output
+
+
+def test_clocks_on_a_foreign_csv_without_a_mapping_points_to_one(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text("SR Number,Opened,Status\nSR-1,2026-03-09T09:00:00+00:00,New\n")
+    agreement = Path(__file__).resolve().parents[1] / "examples" / "servicenow" / "agreement.yaml"
+    code, out = run("clocks", str(agreement), str(export))
+    assert code == 2
+    assert "a column mapping is needed" in out
+    assert "examples/servicenow/mapping.yaml" in out
+    assert "--mapping" in out
+    assert "missing value" not in out

@@ -28,7 +28,7 @@ from accord.core.errors import AccordError
 from accord.core.periods import period_bounds
 from accord.core.report import Data, Report
 from accord.core.report import evaluate as evaluate_report
-from accord.io.agreements import AgreementFileError, load_agreement, read_paths
+from accord.io.agreements import AgreementFileError, check_paths, load_agreement, read_paths
 from accord.io.data import read_data
 from accord.io.tickets import ColumnMapping, read_events
 from accord.io.yamlfile import load_calendar
@@ -71,7 +71,7 @@ Start = Annotated[
 
 
 def _fail(error: AccordError) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {error}", highlight=False)
+    errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -198,13 +198,18 @@ def calendar_explain(
 
 @app.command()
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Agreement files or folders.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Agreement, column mapping or calendar files, or folders.")
+    ],
 ) -> None:
-    """Check agreements: exit 0 when valid, 1 listing every problem, 2 on unreadable input.
+    """Check agreements, column mappings and calendars: exit 0 when valid, 1 listing every
+    problem, 2 on unreadable input.
 
-    Parents are resolved across every file given (folders are read recursively).
+    Each YAML file is checked by the schema of what it is (told by its keys); parents are
+    resolved across every file given (folders are read recursively).
     """
-    resolved, problems = read_paths(list(paths)).resolve()
+    checked = check_paths(list(paths))
+    problems = checked.problems
     for problem in problems:
         console.print(str(problem), highlight=False, soft_wrap=True)
     if any(p.unreadable for p in problems):
@@ -212,7 +217,17 @@ def validate(
     if problems:
         errors.print(f"{len(problems)} problem(s)", highlight=False)
         raise typer.Exit(code=1)
-    console.print(f"{len(resolved)} agreement(s) valid: {', '.join(sorted(resolved))}")
+    found = [
+        (len(checked.agreements), "agreement", sorted(checked.agreements)),
+        (len(checked.mappings), "column mapping", checked.mappings),
+        (len(checked.calendars), "calendar", checked.calendars),
+        (len(checked.coverages), "data coverage", checked.coverages),
+    ]
+    counts = ", ".join(f"{n} {what}{'' if n == 1 else 's'}" for n, what, _ in found)
+    console.print(f"valid: {counts}", highlight=False, soft_wrap=True)
+    for n, what, names in found:
+        if n:
+            console.print(f"{what}s: {', '.join(names)}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -6,14 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from accord import load_agreements
 from accord.io.agreements import read_paths
+from accord.io.yamlfile import load_yaml
 
 HERE = Path(__file__).resolve().parent
 BROKEN = HERE / "broken"
-EXPECTED: dict[str, list[str]] = yaml.safe_load((BROKEN / "expected.yaml").read_text())
+EXPECTED: dict[str, list[str]] = load_yaml((BROKEN / "expected.yaml").read_text())
 ROOT = HERE.parents[1]
 
 

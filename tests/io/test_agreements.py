@@ -8,11 +8,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-import yaml
 
 from accord import Agreement, AgreementFileError, load_agreement, load_agreements
 from accord.core.agreement import check_agreement
-from accord.io.agreements import dump_agreement
+from accord.io.agreements import dump_agreement, recognise
+from accord.io.yamlfile import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "agreements"
@@ -27,18 +27,18 @@ def test_every_example_validates_and_resolves() -> None:
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
 def test_round_trip_is_lossless(path: Path) -> None:
     original = load_agreement(path)  # resolved with its parents, if it has any
-    again, problems = check_agreement(yaml.safe_load(dump_agreement(original)))
+    again, problems = check_agreement(load_yaml(dump_agreement(original)))
     assert problems == []
     assert again is not None
     assert again.model_dump(mode="json") == original.model_dump(mode="json")
-    assert check_agreement(yaml.safe_load(dump_agreement(again)))[0] == again
+    assert check_agreement(load_yaml(dump_agreement(again)))[0] == again
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
 def test_examples_match_the_published_json_schema(path: Path) -> None:
     schema = Agreement.model_json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
-    document = json.loads(json.dumps(_text_keys(yaml.safe_load(path.read_text())), default=str))
+    document = json.loads(json.dumps(_text_keys(load_yaml(path.read_text())), default=str))
     jsonschema.validate(document, schema)
 
 
@@ -94,3 +94,21 @@ def test_diff_of_every_example_with_itself_is_empty() -> None:
 
     for agreement in load_agreements(EXAMPLES).values():
         assert diff_agreements(agreement, agreement) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("id: desk\nversion: '1'\nobjectives: []\n", "agreement"),
+        ("overveiw: {title: X}\nobjectivs: []\n", "agreement"),  # misspelt, still an agreement
+        ("id: event_id\nticket: key\nat: when\n", "mapping"),  # a mapping names the id column
+        ("kind: snapshots\n", "mapping"),
+        ("timezone: UTC\nhour: always\n", "calendar"),
+        ("timezone: UTC\n", "calendar"),
+        ("name: x\n", None),
+        ("- a\n", None),
+        ("", None),
+    ],
+)
+def test_a_yaml_file_is_recognised_by_its_keys(text: str, kind: str | None) -> None:
+    assert recognise(load_yaml(text)) == kind

@@ -164,3 +164,63 @@ def test_bad_counts_in_parquet(tmp_path: Path) -> None:
     )
     with pytest.raises(DataError, match=r"requests.parquet: row 2: expected 0 <= good <= total"):
         read_data(tmp_path)
+
+
+def test_a_csv_lacking_a_required_column_says_which_columns_the_file_needs(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "outages.csv").write_text(
+        "Service,Begin,end\napi,2026-10-06T14:05:00+00:00,2026-10-06T15:05:00+00:00\n"
+    )
+    with pytest.raises(DataError) as caught:
+        read_data(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path / 'outages.csv'}: no column 'service', 'start'; outages files need the "
+        "columns service, start (and may have end, impact, cause, id); this file's columns are "
+        "'Service', 'Begin', 'end'"
+    )
+
+
+def test_a_parquet_file_lacking_a_required_column_is_refused_before_its_rows(
+    tmp_path: Path,
+) -> None:
+    pq.write_table(pa.table({"service": [], "at": [], "ok": []}), tmp_path / "requests.parquet")
+    with pytest.raises(DataError, match=r"requests.parquet: no column 'good', 'total'; requests"):
+        read_data(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["outage.csv", "tickets.csv", "probes.json"])
+def test_a_data_file_no_reader_looks_for_is_an_error_not_no_data(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_text("service,start\napi,2026-10-06T14:05:00+00:00\n")
+    (tmp_path / "README.md").write_text("notes are fine\n")
+    with pytest.raises(DataError) as caught:
+        read_data(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path / name}: not a data file Accord reads; expected outages, maintenance, "
+        "measurements, probes, requests (.jsonl, .csv or .parquet) or tickets.jsonl"
+    )
+
+
+def test_a_coverage_without_an_offset_is_refused_naming_its_line(tmp_path: Path) -> None:
+    (tmp_path / "coverage.yaml").write_text(
+        "from: 2026-10-01T00:00:00\nuntil: 2026-11-01T00:00:00+00:00\n"
+    )
+    with pytest.raises(
+        DataError, match=r"coverage.yaml:1:1: from: '2026-10-01T00:00:00' has no UTC"
+    ):
+        read_data(tmp_path)
+    (tmp_path / "coverage.yaml").write_text(
+        "from: 2026-11-01T00:00:00+00:00\nuntil: 2026-10-01T00:00:00+00:00\n"
+    )
+    with pytest.raises(
+        DataError, match=r"coverage.yaml:2:1: until: 2026-10-01T00:00:00\+00:00 must"
+    ):
+        read_data(tmp_path)
+
+
+def test_a_declared_coverage_is_the_evidence_span(tmp_path: Path) -> None:
+    (tmp_path / "coverage.yaml").write_text(
+        "from: 2026-10-01T00:00:00+00:00\nuntil: 2026-11-01T00:00:00+00:00\n"
+    )
+    data = read_data(tmp_path)
+    assert data.span() == (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))

@@ -1,13 +1,18 @@
-"""Calendar files: errors point at the file and line a person must fix."""
+"""YAML files: errors point at the file and line a person must fix; YAML 1.2 booleans, so
+that words such as NO (Norway) or yes (a ticket field's value) stay text."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from accord import SpecError
-from accord.io.yamlfile import YamlDocument, load_calendar
+from accord.core.clocks import calendars_of
+from accord.io.agreements import dump_agreement, load_agreement
+from accord.io.yamlfile import YamlDocument, load_calendar, load_yaml
 
 
 def test_line_of_nested_keys_and_list_items() -> None:
@@ -45,3 +50,73 @@ def test_example_calendars_load() -> None:
     examples = Path(__file__).resolve().parents[2] / "examples" / "calendars"
     for path in sorted(examples.glob("*.yaml")):
         assert load_calendar(path).spec.timezone
+
+
+# ---------------------------------------------------------------- YAML 1.2 booleans
+
+NORWAY = "timezone: Europe/Oslo\nhours: {mon-fri: '08:00-16:00'}\nholidays: {country: NO}\n"
+
+
+def test_only_true_and_false_are_booleans_other_words_stay_text() -> None:
+    data = YamlDocument(
+        "a: yes\nb: No\nc: on\nd: OFF\ne: y\nf: n\ng: true\nh: False\ni: TRUE\nyes: key\n",
+        "words.yaml",
+    ).data
+    assert data == {
+        "a": "yes",
+        "b": "No",
+        "c": "on",
+        "d": "OFF",
+        "e": "y",
+        "f": "n",
+        "g": True,
+        "h": False,
+        "i": True,
+        "yes": "key",
+    }
+
+
+def test_a_calendar_file_in_norway_has_norwegian_holidays(tmp_path: Path) -> None:
+    path = tmp_path / "oslo.yaml"
+    path.write_text(NORWAY)
+    calendar = load_calendar(path)
+    assert calendar.spec.holidays.country == "NO"
+    ascension_day = datetime(2026, 5, 14, 10, tzinfo=ZoneInfo("Europe/Oslo"))
+    assert not calendar.is_open(ascension_day)
+    assert calendar.is_open(ascension_day + timedelta(days=1))
+
+
+def test_an_agreement_calendar_in_norway_has_norwegian_holidays() -> None:
+    calendar = "\n".join("    " + line for line in NORWAY.splitlines())
+    agreement = load_agreement(
+        "id: oslo-desk\nversion: '1'\noverview: {title: Oslo desk}\n"
+        f"calendars:\n  oslo:\n{calendar}\n"
+        "objectives:\n"
+        "  - {id: fix, metric: resolution, within: 8h, target: 90%, calendar: oslo}\n"
+    )
+    oslo = calendars_of(agreement)["oslo"]
+    # Wednesday 15:00 to Friday 09:00: Thursday is Ascension Day, closed in Norway
+    elapsed = oslo.elapsed(
+        datetime(2026, 5, 13, 15, tzinfo=ZoneInfo("Europe/Oslo")),
+        datetime(2026, 5, 15, 9, tzinfo=ZoneInfo("Europe/Oslo")),
+    )
+    assert elapsed == timedelta(hours=2)
+    assert load_yaml(dump_agreement(agreement))["calendars"]["oslo"]["holidays"]["country"] == "NO"
+
+
+def test_yes_and_on_stay_the_text_a_ticket_field_holds() -> None:
+    agreement = load_agreement(
+        "id: desk\nversion: '1'\noverview: {title: Desk}\n"
+        "objectives:\n"
+        "  - id: vip-fix\n"
+        "    metric: resolution\n"
+        "    within: 4h\n"
+        "    target: 90%\n"
+        "    scope: {vip: [yes]}\n"
+        "    clock:\n"
+        "      pause: [{when: {on_hold: [on, Y]}, reason: customer}]\n"
+    )
+    [objective] = agreement.objectives
+    assert objective.scope == {"vip": ("yes",)}
+    assert objective.clock is not None
+    assert objective.clock.pause[0].when == {"on_hold": ("on", "Y")}

@@ -184,3 +184,18 @@ def test_a_nul_character_anywhere_is_refused_by_name_and_writes_nothing(
     assert "NUL character" in response.json()["error"]["message"]
     versions = client.get("/v1/agreements/desk", headers=acme.headers).json()["versions"]
     assert len(versions) == 1
+
+
+def test_an_agreement_that_is_not_utf8_is_refused_naming_the_byte(
+    client: TestClient, acme: Tenant
+) -> None:
+    latin_1 = ("# Société\n" + DESK_V2).encode("latin-1")
+    response = client.post(
+        "/v1/agreements",
+        content=latin_1,
+        headers={**acme.headers, "Content-Type": "application/yaml"},
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == (
+        "agreement:1:7: not UTF-8 text: byte 0xE9 at byte offset 6; save the file as UTF-8"
+    )

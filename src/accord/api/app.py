@@ -24,6 +24,7 @@ from accord.api.coalesce import Coalescer
 from accord.core.agreement.units import parse_duration
 from accord.core.errors import AccordError
 from accord.io.agreements import AgreementFileError
+from accord.io.text import EncodingError, decode
 from accord.render.report import report_csv, report_json
 from accord.service import agreements, demo, reports, tenants, tracking
 from accord.service.errors import InvalidError, NotFoundError, ServiceError
@@ -286,9 +287,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         the agreement exists, nothing new when the text equals its newest version."""
         raw = await body(request)
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidError("the agreement is not UTF-8 text") from None
+            text = decode(raw, "agreement")
+        except EncodingError as error:
+            raise InvalidError(str(error)) from None
 
         def work(session: Any) -> dict[str, Any]:
             stored = agreements.upload(session, who, text, in_force_from)

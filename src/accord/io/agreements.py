@@ -9,30 +9,18 @@ ancestor it inherits it from). Every problem reads
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from accord.core.agreement import Agreement, AgreementError, Problem, check_agreement
 from accord.core.agreement.resolve import lineage, resolve_document
 from accord.core.errors import SpecError
-from accord.io.yamlfile import YamlDocument, YamlSyntaxError
-
-
-@dataclass(frozen=True)
-class LocatedProblem:
-    """A problem with the file, line and column where it was written."""
-
-    source: str
-    line: int | None
-    column: int | None
-    problem: Problem
-    unreadable: bool = False
-
-    def __str__(self) -> str:
-        place = self.source + (f":{self.line}:{self.column}" if self.line else "")
-        return f"{place}: {self.problem}"
+from accord.io.mapping import ColumnMapping, check_mapping
+from accord.io.text import EncodingError
+from accord.io.yamlfile import LocatedProblem, YamlDocument, YamlSyntaxError, check_calendar
 
 
 class AgreementFileError(AgreementError):
@@ -49,10 +37,12 @@ class AgreementFileError(AgreementError):
 
 @dataclass
 class Library:
-    """Agreement documents read from files, by agreement id, and what was wrong reading them."""
+    """Agreement documents read from files, by agreement id, and what was wrong reading them;
+    the column mappings and calendars found among the files, by kind, to check on their own."""
 
     documents: dict[str, YamlDocument]
     problems: list[LocatedProblem]
+    others: dict[DocumentKind, list[YamlDocument]] = field(default_factory=dict)
 
     def resolve(self) -> tuple[dict[str, Agreement], list[LocatedProblem]]:
         """Every agreement validated as resolved with its parents; problems located and unique."""
@@ -64,7 +54,7 @@ class Library:
                 chain = [self.documents[i] for i in lineage(agreement_id, raw)]
                 merged = resolve_document(agreement_id, raw)
             except AgreementError as error:
-                found.extend(_locate(document, error.problems))
+                found.extend(document.located(error.problems))
                 continue
             agreement, problems = check_agreement(merged)
             found.extend(_locate_in_chain(chain, merged, problems))
@@ -85,21 +75,15 @@ def _unique(problems: list[LocatedProblem]) -> list[LocatedProblem]:
 
 
 def unreadable_problem(error: SpecError, fallback: str) -> LocatedProblem:
+    if isinstance(error, EncodingError):
+        problem = Problem((), error.problem)
+        return LocatedProblem(error.file, error.line, error.column, problem, True)
     if isinstance(error, YamlSyntaxError):
         source = error.source.rsplit(":", 2)[0] if error.line and error.source else error.source
         return LocatedProblem(
             source or fallback, error.line, error.column, Problem((), error.problem), True
         )
     return LocatedProblem(error.source or fallback, None, None, Problem((), error.problem), True)
-
-
-def _locate(document: YamlDocument, problems: list[Problem]) -> list[LocatedProblem]:
-    located = []
-    for problem in problems:
-        position = document.position_of(problem.path)
-        line, column = position if position else (None, None)
-        located.append(LocatedProblem(document.source, line, column, problem))
-    return located
 
 
 def _locate_in_chain(
@@ -182,19 +166,18 @@ def read_documents(documents: list[YamlDocument]) -> Library:
     indexed: dict[str, YamlDocument] = {}
     problems: list[LocatedProblem] = []
     for document in documents:
-        problems.extend(_duplicate_keys(document))
+        problems.extend(document.duplicate_key_problems())
         data = document.data
         key = data.get("id") if isinstance(data, Mapping) else None
         if not isinstance(key, str):
             _, found = check_agreement(data)
-            problems.extend(_locate(document, found))
+            problems.extend(document.located(found))
             continue
         if key in indexed:
             other = indexed[key].source
             problems.extend(
-                _locate(
-                    document,
-                    [Problem(("id",), f"duplicate agreement id {key!r} (also in {other})")],
+                document.located(
+                    [Problem(("id",), f"duplicate agreement id {key!r} (also in {other})")]
                 )
             )
             continue
@@ -202,34 +185,124 @@ def read_documents(documents: list[YamlDocument]) -> Library:
     return Library(indexed, problems)
 
 
-def _duplicate_keys(document: YamlDocument) -> list[LocatedProblem]:
-    return [
-        LocatedProblem(
-            document.source,
-            line,
-            column,
-            Problem(
-                path,
-                f"duplicate key {path[-1]!r}: written before on line {first}; "
-                "YAML keeps only the last value, so the first would be silently lost",
-            ),
-        )
-        for path, (line, column), first in document.duplicate_keys()
-    ]
+DocumentKind = Literal["agreement", "mapping", "calendar", "coverage"]
+_KIND_NAMES: dict[DocumentKind, str] = {
+    "agreement": "an agreement",
+    "mapping": "a column mapping",
+    "calendar": "a calendar",
+    "coverage": "a data folder's coverage",
+}
+# the keys that tell each kind of file apart (those two kinds share, such as id, are left out)
+_SIGNS: dict[DocumentKind, frozenset[str]] = {
+    "agreement": frozenset(Agreement.model_fields) - {"id", "kind"},
+    "mapping": frozenset(ColumnMapping.model_fields) - {"id", "kind", "timezone"},
+    "calendar": frozenset(("hours", "holidays")),
+    "coverage": frozenset(("from", "until")),
+}
+_KIND_VALUES: dict[DocumentKind, tuple[Any, ...]] = {
+    "agreement": get_args(Agreement.model_fields["kind"].annotation),
+    "mapping": get_args(ColumnMapping.model_fields["kind"].annotation),
+    "calendar": (),
+    "coverage": (),
+}
+_EXPECTED = (
+    "expected an agreement (id, version, overview, objectives...), a column mapping (kind, "
+    "format, ticket, at, fields...), a calendar (timezone, hours, holidays) or a data folder's "
+    "coverage (from, until)"
+)
+
+
+def recognise(data: Any) -> DocumentKind | None:
+    """Which kind of Accord YAML document this is, by its top-level keys (misspelt ones too):
+    the kind with the most keys of its own wins, an agreement on a tie. A document with no such
+    key is an agreement when it has an id, a calendar when it has a time zone."""
+    if not isinstance(data, Mapping):
+        return None
+    keys = [str(key) for key in data]
+
+    def score(kind: DocumentKind) -> int:
+        signs = list(_SIGNS[kind])
+        close = sum(1 for k in keys if k in signs or difflib.get_close_matches(k, signs, 1, 0.8))
+        return close + (data.get("kind") in _KIND_VALUES[kind])
+
+    scores = {kind: score(kind) for kind in _SIGNS}
+    best = max(scores.values())
+    if best:
+        return next(kind for kind, points in scores.items() if points == best)
+    if "id" in keys:
+        return "agreement"
+    return "calendar" if "timezone" in keys else None
+
+
+def _unrecognised(document: YamlDocument) -> LocatedProblem:
+    data = document.data
+    if data is None:
+        found = "an empty file"
+    elif isinstance(data, Mapping):
+        found = "the keys " + ", ".join(str(key) for key in data)
+    else:
+        found = "a list" if isinstance(data, list) else f"{type(data).__name__} {data!r}"
+    problem = Problem((), f"not a document Accord knows: found {found}; {_EXPECTED}")
+    return LocatedProblem(document.source, None, None, problem)
 
 
 def read_paths(paths: list[str | Path]) -> Library:
-    """Every agreement in these files and folders."""
+    """Every agreement in these files and folders, and the column mappings and calendars among
+    them; a YAML file that is none of these is a problem."""
     documents: list[YamlDocument] = []
-    unreadable: list[LocatedProblem] = []
+    others: dict[DocumentKind, list[YamlDocument]] = {"mapping": [], "calendar": [], "coverage": []}
+    problems: list[LocatedProblem] = []
     for path in agreement_files(paths):
         try:
-            documents.append(YamlDocument.read(path))
+            document = YamlDocument.read(path)
         except SpecError as error:
-            unreadable.append(unreadable_problem(error, str(path)))
+            problems.append(unreadable_problem(error, str(path)))
+            continue
+        kind = recognise(document.data)
+        if kind == "agreement":
+            documents.append(document)
+        elif kind is None:
+            problems.append(_unrecognised(document))
+        else:
+            others[kind].append(document)
     library = read_documents(documents)
-    library.problems[:0] = unreadable
+    library.problems[:0] = problems
+    library.others = others
     return library
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What ``accord validate`` found in files and folders: the valid agreements by id, the
+    valid column mappings and calendars by file, and every problem."""
+
+    agreements: dict[str, Agreement]
+    mappings: list[str]
+    calendars: list[str]
+    problems: list[LocatedProblem]
+    coverages: list[str] = field(default_factory=list)
+
+
+def check_paths(paths: list[str | Path]) -> Checked:
+    """Every YAML file of these files and folders checked by its own schema: agreements resolved
+    with their parents, column mappings and calendars on their own."""
+    library = read_paths(paths)
+    agreements, problems = library.resolve()
+    from accord.io.data import coverage_of  # (data reads ticket logs, which read mappings)
+
+    valid: dict[DocumentKind, list[str]] = {"mapping": [], "calendar": [], "coverage": []}
+    checks: dict[DocumentKind, Callable[[YamlDocument], list[LocatedProblem]]] = {
+        "mapping": lambda d: check_mapping(d)[1],
+        "calendar": check_calendar,
+        "coverage": lambda d: coverage_of(d)[1],
+    }
+    for kind, documents in library.others.items():
+        for document in documents:
+            found = checks[kind](document)
+            problems.extend(found)
+            if not found:
+                valid[kind].append(document.source)
+    return Checked(agreements, valid["mapping"], valid["calendar"], problems, valid["coverage"])
 
 
 def load_agreements(*folders: str | Path) -> dict[str, Agreement]:
@@ -250,6 +323,10 @@ def load_agreement(path_or_text: str | Path) -> Agreement:
     except SpecError as error:
         raise AgreementFileError([unreadable_problem(error, "<text>")]) from None
     data = document.data
+    kind = recognise(data)
+    if kind in ("mapping", "calendar", "coverage"):
+        problem = Problem((), f"this is {_KIND_NAMES[kind]}, not an agreement")
+        raise AgreementFileError([LocatedProblem(document.source, None, None, problem)])
     parent = data.get("parent") if isinstance(data, Mapping) else None
     if parent is None:
         library = read_documents([document])
@@ -263,7 +340,7 @@ def load_agreement(path_or_text: str | Path) -> Agreement:
             f"this agreement refines {parent!r}: load it with its "
             "parent, e.g. accord.load_agreements(folder)",
         )
-        raise AgreementFileError(_locate(document, [problem]))
+        raise AgreementFileError(document.located([problem]))
     agreements, problems = library.resolve()
     mine = [
         p for p in problems if p.source == document.source or document.source in p.problem.message

@@ -25,11 +25,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from accord.core.agreement import Problem
 from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.errors import AccordError, SpecError
 from accord.core.evidence import Data, Measurement, Probe, Requests
+from accord.io.text import text_lines
 from accord.io.tickets import json_objects, read_events
-from accord.io.yamlfile import YamlDocument
+from accord.io.yamlfile import LocatedProblem, YamlDocument
 
 _CAUSES = ("provider", "customer", "third_party", "force_majeure")
 
@@ -38,11 +40,23 @@ class DataError(AccordError, ValueError):
     """A row of a data file that cannot be read."""
 
 
+# the columns each kind of file must have, and those it may have
+_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "outages": (("service", "start"), ("end", "impact", "cause", "id")),
+    "maintenance": (("service", "start", "end"), ("announced_at", "id")),
+    "measurements": (("source", "at"), ("the measured fields",)),
+    "probes": (("service", "at", "ok"), ()),
+    "requests": (("service", "at", "good", "total"), ()),
+}
+_SUFFIXES = (".jsonl", ".csv", ".parquet")
+
+
 def read_data(folder: str | Path) -> Data:
-    """Everything in a data folder."""
+    """Everything in a data folder; a data file it would not read is an error, not left out."""
     root = Path(folder)
     if not root.is_dir():
         raise DataError(f"{root}: not a folder")
+    _refuse_unknown_files(root)
     tickets = root / "tickets.jsonl"
     return Data(
         outages=tuple(_outage(row, where) for row, where in _rows(root, "outages")),
@@ -63,49 +77,89 @@ def read_coverage(path: Path) -> tuple[datetime, datetime] | None:
         document = YamlDocument.read(path)
     except SpecError as error:
         raise DataError(str(error)) from None
-    data = document.data
+    span, problems = coverage_of(document)
+    if problems:
+        raise DataError(str(problems[0]))
+    return span
+
+
+def coverage_of(
+    document: YamlDocument,
+) -> tuple[tuple[datetime, datetime] | None, list[LocatedProblem]]:
+    """The span a coverage document declares, or the problems with it (file and line)."""
+    source, data = document.source, document.data
+
+    def problem(key: str | None, message: str) -> LocatedProblem:
+        line, column = document.position_of((key,) if key else ()) or (None, None)
+        return LocatedProblem(source, line, column, Problem((key,) if key else (), message))
+
     example = "from: 2026-10-01T00:00:00+00:00 and until: 2026-11-01T00:00:00+00:00"
     if not isinstance(data, dict) or set(data) != {"from", "until"}:
         found = ", ".join(map(str, data)) if isinstance(data, dict) else type(data).__name__
-        raise DataError(f"{path}: expected the keys from and until ({example}), got {found}")
+        return None, [problem(None, f"expected the keys from and until ({example}), got {found}")]
     bounds = []
     for key in ("from", "until"):
-        line = document.line_of(key)
         value = data[key]
-        where = f"{path}:{line}" if line else str(path)
-        moment = _instant(
-            {key: value.isoformat() if isinstance(value, datetime) else value}, key, where
-        )
+        text = value.isoformat() if isinstance(value, datetime) else value
+        try:
+            moment = _instant({key: text}, key, source)
+        except DataError as error:
+            return None, [problem(key, str(error).split(f"column {key!r}: ", 1)[-1])]
         assert moment is not None
         bounds.append(moment)
     if bounds[1] <= bounds[0]:
+        message = f"{bounds[1].isoformat()} must come after from: {bounds[0].isoformat()}"
+        return None, [problem("until", message)]
+    return (bounds[0], bounds[1]), []
+
+
+def _refuse_unknown_files(root: Path) -> None:
+    """A data file under a name no reader looks for (outage.csv, tickets.csv) would silently
+    count as no data."""
+    known = {f"{name}{suffix}" for name in _COLUMNS for suffix in _SUFFIXES} | {"tickets.jsonl"}
+    for path in sorted(root.iterdir()):
+        data_like = path.suffix in (*_SUFFIXES, ".json", ".gz", ".tsv")
+        if path.is_file() and data_like and path.name not in known:
+            expected = ", ".join(_COLUMNS)
+            raise DataError(
+                f"{path}: not a data file Accord reads; expected {expected} (.jsonl, .csv or "
+                ".parquet) or tickets.jsonl"
+            )
+
+
+def _check_header(header: list[str], name: str, path: Path) -> None:
+    required, optional = _COLUMNS[name]
+    absent = [c for c in required if c not in header]
+    if absent:
+        may = f" (and may have {', '.join(optional)})" if optional else ""
+        found = ", ".join(repr(c) for c in header) or "none"
         raise DataError(
-            f"{path}: until {bounds[1].isoformat()} must come after from {bounds[0].isoformat()}"
+            f"{path}: no column {', '.join(repr(c) for c in absent)}; {name} files need the "
+            f"columns {', '.join(required)}{may}; this file's columns are {found}"
         )
-    return bounds[0], bounds[1]
 
 
 def _rows(root: Path, name: str) -> Iterator[tuple[dict[str, Any], str]]:
-    for path in (root / f"{name}.jsonl", root / f"{name}.csv", root / f"{name}.parquet"):
+    for path in (root / f"{name}{suffix}" for suffix in _SUFFIXES):
         if not path.exists():
             continue
         if path.suffix == ".parquet":
-            yield from _parquet_rows(path)
+            yield from _parquet_rows(path, name)
             continue
-        with path.open(encoding="utf-8", newline="") as handle:
-            if path.suffix == ".csv":
-                reader = csv.DictReader(handle)
-                for row in reader:
-                    yield (
-                        {k: v for k, v in row.items() if v not in ("", None)},
-                        (f"{path}:{reader.line_num}"),
-                    )
-                continue
-            for line, row in json_objects(handle, str(path), DataError):
-                yield row, f"{path}:{line}"
+        if path.suffix == ".csv":
+            reader = csv.DictReader(text_lines(path))
+            _check_header(list(reader.fieldnames or []), name, path)
+            for row in reader:
+                yield (
+                    {k: v for k, v in row.items() if v not in ("", None)},
+                    (f"{path}:{reader.line_num}"),
+                )
+            continue
+        for line, row in json_objects(text_lines(path), str(path), DataError):
+            yield row, f"{path}:{line}"
 
 
-def _parquet_rows(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
+def _parquet_rows(path: Path, name: str) -> Iterator[tuple[dict[str, Any], str]]:
     """The rows of a Parquet file as mappings (nulls left out, as empty CSV cells), numbered
     from 1; timestamps as aware (or naive, to be refused) datetimes to the microsecond."""
     import pyarrow as pa
@@ -113,6 +167,7 @@ def _parquet_rows(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
 
     try:
         source = pq.ParquetFile(path)
+        _check_header(source.schema_arrow.names, name, path)
         number = 0
         for batch in source.iter_batches(batch_size=65_536):
             columns = []

@@ -18,20 +18,18 @@ A mapping (YAML) names the columns; see ``examples/servicenow/mapping.yaml``. Ba
 from __future__ import annotations
 
 import csv
-import gzip
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, TextIO, overload
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import yaml
+from typing import Any, overload
+from zoneinfo import ZoneInfo
 
 from accord.core.clocks import KIND_ORDER, TicketEvent
 from accord.core.clocks_batch import EventColumns, moves
 from accord.core.errors import AccordError
+from accord.io.mapping import ColumnMapping as ColumnMapping  # where it was first defined
+from accord.io.text import text_lines
 
 _KINDS = ("created", "updated", "comment", "resolved", "reopened", "closed")
 _ROLES = ("agent", "customer", "third_party")
@@ -41,68 +39,21 @@ class TicketLogError(AccordError, ValueError):
     """A row of a ticket log that cannot be read, with its file, line and column."""
 
 
-@dataclass(frozen=True)
-class ColumnMapping:
-    """How a file's columns become ticket events."""
-
-    kind: Literal["events", "snapshots"] = "events"
-    format: Literal["jsonl", "csv", "parquet"] = "jsonl"
-    id: str = "id"
-    ticket: str = "ticket"
-    at: str = "at"
-    event: str = "kind"
-    author: str = "author"
-    public: str = "public"
-    order: str | None = None
-    created_at: str | None = None
-    time_format: str | None = None
-    timezone: str = "UTC"
-    missing: tuple[str, ...] = ("",)
-    fields: Mapping[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def read(cls, path: str | Path) -> ColumnMapping:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise TicketLogError(
-                f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected "
-                + ", ".join(cls.__dataclass_fields__)
-            )
-        missing = data.get("missing", ("",))
-        data["missing"] = tuple([missing] if isinstance(missing, str) else missing)
-        try:
-            ZoneInfo(data.get("timezone", "UTC"))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise TicketLogError(
-                f"{path}: timezone: unknown time zone {data['timezone']!r}"
-            ) from None
-        return cls(**data)
-
-
 def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[TicketEvent]:
     """Every event of a log file (format from the mapping, or from the file's suffix)."""
     file = Path(path)
     plain = file.with_suffix("") if file.suffix == ".gz" else file
-    formats = {".csv": "csv", ".parquet": "parquet"}
-    mapping = mapping or ColumnMapping(format=formats.get(plain.suffix, "jsonl"))  # type: ignore[arg-type]
+    mapping = mapping or ColumnMapping()
+    form = mapping.format or {".csv": "csv", ".parquet": "parquet"}.get(plain.suffix, "jsonl")
     readers = {"csv": _csv_rows, "parquet": _parquet_rows}
-    rows = readers.get(mapping.format, lambda f, _: _jsonl_rows(f))(file, mapping)
+    rows = readers.get(form, lambda f, _: _jsonl_rows(f))(file, mapping)
     if mapping.kind == "snapshots":
         return list(_from_snapshots(rows, mapping, str(file)))
     return [_event(row, line, mapping, str(file)) for line, row in rows]
 
 
-def _open(file: Path) -> TextIO:
-    """A text file, decompressed on the fly when it ends in .gz."""
-    if file.suffix == ".gz":
-        return gzip.open(file, "rt", encoding="utf-8", newline="")
-    return file.open(encoding="utf-8", newline="")
-
-
 def _jsonl_rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with _open(file) as handle:
-        yield from json_objects(handle, str(file), TicketLogError)
+    yield from json_objects(text_lines(file), str(file), TicketLogError)
 
 
 def json_objects(
@@ -130,6 +81,7 @@ def _parquet_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dic
         table = pq.read_table(file)
     except Exception as error:  # pyarrow raises several types for unreadable files
         raise TicketLogError(f"{file}: not a readable Parquet file: {error}") from None
+    _check_header(table.column_names, mapping, file)
     for number, row in enumerate(table.to_pylist(), 1):
         for key, value in row.items():
             if isinstance(value, datetime):
@@ -140,13 +92,19 @@ def _parquet_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dic
 
 
 def _csv_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dict[str, Any]]]:
-    with _open(file) as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            yield (
-                reader.line_num,
-                {k: (None if v in mapping.missing else v) for k, v in row.items()},
-            )
+    reader = csv.DictReader(text_lines(file))
+    _check_header(reader.fieldnames or [], mapping, file)
+    for row in reader:
+        yield (
+            reader.line_num,
+            {k: (None if v in mapping.missing else v) for k, v in row.items()},
+        )
+
+
+def _check_header(header: Sequence[str], mapping: ColumnMapping, file: Path) -> None:
+    problem = mapping.absent_columns(header)
+    if problem:
+        raise TicketLogError(f"{file}: {problem}")
 
 
 def _value(row: Mapping[str, Any], column: str, where: str, required: bool = True) -> Any:

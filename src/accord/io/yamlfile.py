@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from accord.core.agreement.validate import Problem
 from accord.core.calendar import BusinessCalendar
 from accord.core.errors import SpecError
+from accord.io.text import read_text
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
+_BOOL = "tag:yaml.org,2002:bool"
+
+
 class _Loader(yaml.SafeLoader):
-    """The safe loader, except that a malformed date stays text for the schema to report."""
+    """The safe loader with YAML 1.2's booleans, and a malformed date left as text for the schema
+    to report.
+
+    YAML 1.1 (PyYAML's default) reads yes, no, on, off, y and n in any case as booleans, which
+    eats data: the holidays of Norway (``country: NO``) became False. YAML 1.2's core schema
+    takes only true and false (also True, TRUE, False, FALSE); every other word stays text.
+    """
+
+    yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's own class attribute, copied
+        first: [(tag, pattern) for tag, pattern in resolvers if tag != _BOOL]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
 
 def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
@@ -26,6 +43,14 @@ def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+_Loader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def load_yaml(text: str) -> Any:
+    """A YAML text as Accord reads every YAML file: YAML 1.2 booleans, dates as dates."""
+    return yaml.load(text, Loader=_Loader)
 
 
 def _refuse_nul(node: yaml.Node | None) -> None:
@@ -45,6 +70,21 @@ def _refuse_nul(node: yaml.Node | None) -> None:
             stack.extend(current.value)
 
 
+@dataclass(frozen=True)
+class LocatedProblem:
+    """A problem with the file, line and column where it was written."""
+
+    source: str
+    line: int | None
+    column: int | None
+    problem: Problem
+    unreadable: bool = False
+
+    def __str__(self) -> str:
+        place = self.source + (f":{self.line}:{self.column}" if self.line else "")
+        return f"{place}: {self.problem}"
+
+
 class YamlDocument:
     """A parsed YAML file and the node tree that remembers where each value was written."""
 
@@ -53,7 +93,7 @@ class YamlDocument:
         try:
             self.node = yaml.compose(text, Loader=_Loader)
             _refuse_nul(self.node)
-            self.data: Any = yaml.load(text, Loader=_Loader)
+            self.data: Any = load_yaml(text)
         except yaml.YAMLError as error:
             raise YamlSyntaxError(error, source) from None
 
@@ -79,14 +119,34 @@ class YamlDocument:
         walk(self.node, ())
         return found
 
+    def duplicate_key_problems(self) -> list[LocatedProblem]:
+        """Keys written twice in one mapping, as problems: YAML would silently keep the last."""
+        return [
+            LocatedProblem(
+                self.source,
+                line,
+                column,
+                Problem(
+                    path,
+                    f"duplicate key {path[-1]!r}: written before on line {first}; "
+                    "YAML keeps only the last value, so the first would be silently lost",
+                ),
+            )
+            for path, (line, column), first in self.duplicate_keys()
+        ]
+
+    def located(self, problems: list[Problem]) -> list[LocatedProblem]:
+        """Problems at the line and column where their paths were written in this file."""
+        located = []
+        for problem in problems:
+            position = self.position_of(problem.path)
+            line, column = position if position else (None, None)
+            located.append(LocatedProblem(self.source, line, column, problem))
+        return located
+
     @classmethod
     def read(cls, path: str | Path) -> YamlDocument:
-        file = Path(path)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as error:
-            raise SpecError("", f"cannot read: {error.strerror or error}", str(file)) from None
-        return cls(text, str(file))
+        return cls(read_text(path), str(path))
 
     def line_of(self, where: str) -> int | None:
         """The line of a key path such as ``hours.mon-fri`` or ``holidays.dates[2]``."""
@@ -142,6 +202,17 @@ class YamlSyntaxError(SpecError):
             )
         where = f"{source}:{self.line}:{self.column}" if self.line else source
         super().__init__("", f"not valid YAML: {problem}", where)
+
+
+def check_calendar(document: YamlDocument) -> list[LocatedProblem]:
+    """The problems of a calendar file, at the line and column of the key at fault."""
+    problems = document.duplicate_key_problems()
+    try:
+        BusinessCalendar.from_spec(document.data)
+    except SpecError as error:
+        path = tuple(int(i) if i else k for k, i in _PART.findall(error.where))
+        problems.extend(document.located([Problem(path, error.problem)]))
+    return problems
 
 
 def load_calendar(path: str | Path) -> BusinessCalendar:

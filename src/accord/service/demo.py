@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.io.text import read_text
 from accord.service import agreements, tenants, tracking
 from accord.service.ingest import EventIn, RecordIn, ingest_events, ingest_records
 from accord.store.schema import Organisation
@@ -31,12 +32,12 @@ def load_demo(session: Session, moment: datetime, tickets: int = 40) -> str | No
     for name in DEMO_AGREEMENTS:
         path = folder / name
         if path.exists():
-            stored = agreements.upload(session, principal, path.read_text(), source=str(path))
+            stored = agreements.upload(session, principal, read_text(path), source=str(path))
             tracking.after_upload(session, organisation.id, stored.agreement.key, stored.resolved)
     data = EXAMPLES / "data" / "cloudnote-2026-10"
     for kind, file in (("outage", "outages.jsonl"), ("maintenance", "maintenance.jsonl")):
         if (data / file).exists():
-            rows = [json.loads(line) for line in (data / file).read_text().splitlines() if line]
+            rows = [json.loads(line) for line in read_text(data / file).splitlines() if line]
             records = [
                 RecordIn.model_validate({"id": f"{kind}-{n}", **row}) for n, row in enumerate(rows)
             ]

@@ -74,15 +74,18 @@ def check_agreement(data: Any) -> tuple[Agreement | None, list[Problem]]:
     try:
         agreement = Agreement.model_validate(data)
     except ValidationError as error:
-        return None, _schema_problems(error.errors())
+        return None, schema_problems(error, Agreement)
     return agreement, list(check_meaning(agreement))
 
 
 # ---------------------------------------------------------------- schema errors, for people
 
 
-def _schema_problems(errors: list[Any]) -> list[Problem]:
-    problems = [_problem_of(e) for e in errors]
+def schema_problems(error: ValidationError, root: type[BaseModel]) -> list[Problem]:
+    """A pydantic validation error of a document of model ``root`` as problems for people: each
+    at its field's path, unknown keys with a did-you-mean and the keys expected there."""
+    errors = error.errors()
+    problems = [_problem_of(e, root) for e in errors]
     paths = [p.path for p in problems]
     # a list that is "too short" only because its items failed says nothing more
     problems = [
@@ -102,7 +105,7 @@ def _schema_problems(errors: list[Any]) -> list[Problem]:
     return [p for p in problems if not (p.path in suggested and p.message.startswith("missing"))]
 
 
-def _problem_of(error: Any) -> Problem:
+def _problem_of(error: Any, root: type[BaseModel]) -> Problem:
     path: Path = tuple(part for part in error["loc"] if not _is_union_tag(part))
     kind, found = error["type"], error.get("input")
     if kind == "extra_forbidden":
@@ -110,7 +113,7 @@ def _problem_of(error: Any) -> Problem:
         key = str(error["loc"][-1])
         if not path or path[-1] != error["loc"][-1]:
             path = (*path, error["loc"][-1])
-        allowed = _fields_at(path[:-1])
+        allowed = _fields_at(path[:-1], root)
         return Problem(
             path,
             f"unknown key {key!r}{_did_you_mean(key, allowed)}; expected one of "
@@ -126,7 +129,7 @@ def _problem_of(error: Any) -> Problem:
             f"expected one of {', '.join(expected)}",
         )
     if kind == "string_pattern_mismatch":
-        hint = PATTERN_HINTS.get(error["ctx"]["pattern"]) or _description_at(path)
+        hint = PATTERN_HINTS.get(error["ctx"]["pattern"]) or _description_at(path, root)
         return Problem(path, f"malformed value {found!r}" + (f"; expected {hint}" if hint else ""))
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return Problem(path, f"expected a mapping (key: value lines), got {_kind_of(found)}")
@@ -135,7 +138,7 @@ def _problem_of(error: Any) -> Problem:
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind == "value_error":
         field, _, rest = message.partition(": ")
-        model = _model_at(path)
+        model = _model_at(path, root)
         if rest and model is not None and field in model.model_fields:
             return Problem((*path, field), rest)
         return Problem(path, message)
@@ -162,9 +165,9 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _model_at(path: Path) -> type[BaseModel] | None:
-    """The model class describing the value at ``path`` of an agreement, if it is a model."""
-    current: Any = Agreement
+def _model_at(path: Path, root: type[BaseModel]) -> type[BaseModel] | None:
+    """The model class describing the value at ``path`` of a ``root`` document, if a model."""
+    current: Any = root
     for part in path:
         if isinstance(current, type) and issubclass(current, BaseModel) and isinstance(part, str):
             field = current.model_fields.get(part)
@@ -197,13 +200,13 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-def _fields_at(path: Path) -> list[str]:
-    model = _model_at(path)
+def _fields_at(path: Path, root: type[BaseModel]) -> list[str]:
+    model = _model_at(path, root)
     return list(model.model_fields) if model is not None else []
 
 
-def _description_at(path: Path) -> str | None:
-    model = _model_at(path[:-1])
+def _description_at(path: Path, root: type[BaseModel]) -> str | None:
+    model = _model_at(path[:-1], root)
     if model is None or not isinstance(path[-1], str):
         return None
     field = model.model_fields.get(path[-1])

@@ -1,0 +1,106 @@
+"""Column mapping files: checked like agreements, every problem at once at its line and column,
+and documented key by key in the README."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from accord.cli import app
+from accord.io.mapping import ColumnMapping, MappingFileError
+from accord.io.tickets import read_events
+
+ROOT = Path(__file__).resolve().parents[2]
+AGREEMENT = ROOT / "examples" / "servicenow" / "agreement.yaml"
+
+
+def _problems(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "mapping.yaml"
+    path.write_text(text)
+    with pytest.raises(MappingFileError) as caught:
+        ColumnMapping.read(path)
+    return [str(p).removeprefix(f"{path}:") for p in caught.value.located]
+
+
+def test_the_example_mapping_is_valid() -> None:
+    mapping = ColumnMapping.read(ROOT / "examples" / "servicenow" / "mapping.yaml")
+    assert (mapping.kind, mapping.ticket, mapping.missing) == ("snapshots", "number", ("?",))
+    assert mapping.fields["priority"] == "priority"
+
+
+def test_every_problem_of_a_mapping_is_located_with_what_was_expected(tmp_path: Path) -> None:
+    assert _problems(
+        tmp_path,
+        "kind: snapshot\n"
+        "ticket: 5\n"
+        "timezone: Europe/Pari\n"
+        "time_format: dd-mm-yyyy\n"
+        "fields: [priority, team]\n"
+        "tickett: number\n",
+    ) == [
+        "1:1: kind: unknown value 'snapshot' (did you mean 'snapshots'?); expected one of "
+        "events, snapshots",
+        "2:1: ticket: input should be a valid string, got 5",
+        "3:1: timezone: unknown time zone 'Europe/Pari'; expected an IANA name such as "
+        "'America/New_York'",
+        "4:1: time_format: 'dd-mm-yyyy' has no strptime code; expected a format such as "
+        "'%d-%m-%Y %H:%M'",
+        "5:1: fields: expected a mapping (key: value lines), got a list",
+        "6:1: tickett: unknown key 'tickett' (did you mean 'ticket'?); expected one of kind, "
+        "format, id, ticket, at, event, author, public, order, created_at, time_format, "
+        "timezone, missing, fields",
+    ]
+
+
+def test_a_field_mapped_twice_is_refused(tmp_path: Path) -> None:
+    assert _problems(tmp_path, "fields:\n  priority: prio\n  priority: urgency\n") == [
+        "3:3: fields.priority: duplicate key 'priority': written before on line 2; YAML keeps "
+        "only the last value, so the first would be silently lost"
+    ]
+
+
+def test_a_mapping_that_is_a_list_is_refused(tmp_path: Path) -> None:
+    assert _problems(tmp_path, "- ticket\n- at\n") == [
+        "1:1: a column mapping must be a mapping (key: value lines), got a list"
+    ]
+
+
+def test_the_clocks_command_lists_a_mappings_problems_without_a_traceback(tmp_path: Path) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("format: csv\ntimezone: Paris\n")
+    log = tmp_path / "log.csv"
+    log.write_text("id,ticket,at,kind\n")
+    result = CliRunner().invoke(
+        app, ["clocks", str(AGREEMENT), str(log), "--mapping", str(mapping)]
+    )
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: {mapping}:2:1: timezone: unknown time zone 'Paris'; expected an IANA name such "
+        "as 'America/New_York'\n"
+    )
+
+
+def test_a_mapping_without_format_reads_a_csv_file_as_csv(tmp_path: Path) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("ticket: Number\nat: Opened\nid: Row\nevent: Event\n")
+    log = tmp_path / "export.csv"
+    log.write_text("Row,Number,Opened,Event\n1,INC1,2026-03-09T09:00:00+00:00,created\n")
+    [event] = read_events(log, ColumnMapping.read(mapping))
+    assert (event.id, event.ticket, event.kind) == ("1", "INC1", "created")
+
+
+def test_words_such_as_no_in_a_mapping_stay_text(tmp_path: Path) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("format: csv\nmissing: [NO, n/a]\nfields: {on: On}\n")
+    read = ColumnMapping.read(mapping)
+    assert (read.missing, read.fields) == (("NO", "n/a"), {"on": "On"})
+
+
+def test_the_readme_documents_every_key_of_a_mapping() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Column mappings", 1)[1].split("\n#", 1)[0]
+    documented = set(re.findall(r"^\| `(\w+)`", section, flags=re.MULTILINE))
+    assert documented == set(ColumnMapping.model_fields)
