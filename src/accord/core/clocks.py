@@ -7,6 +7,8 @@ rules give the user's own statuses their meaning. Pure: "now" is the ``as_of`` p
 Rules held here (each is tested by name):
 
 * events are a set: duplicates (same id) count once, and order of arrival does not matter;
+  events at one instant are applied creation first, then in their source's order (a log's
+  ``order`` column or row number, the service's order of arrival), see :func:`ordered`;
 * business time is counted only while the clock runs; paused time is kept by reason, over every
   pause, in business time, beside the wall time the customer experienced;
 * first response fires once; next response opens a cycle at each customer message (while none is
@@ -64,6 +66,9 @@ class TicketEvent:
     fields: Mapping[str, str] = field(default_factory=dict)
     author: Role | None = None
     public: bool = True
+    position: int | None = field(default=None, compare=False)
+    """Its place in its source (a log's ``order`` column, else its row; the service's order of
+    arrival): it orders events at one instant, and is no part of what the event is."""
 
     def __post_init__(self) -> None:
         # one zone for every instant: comparing or subtracting aware datetimes that share a
@@ -133,22 +138,36 @@ class Clock:
         return sorted((i for i in self.intervals if i.running), key=lambda i: -i.business)
 
 
-def ordered(events: Iterable[TicketEvent]) -> list[TicketEvent]:
-    """The distinct events in the order they happened (ties: created first, then by kind and id).
-
-    The same id twice must be the same event; two different events under one id are an error.
-    """
-    distinct: dict[str, TicketEvent] = {}
+def distinct(events: Iterable[TicketEvent]) -> list[TicketEvent]:
+    """Each event once: the same id twice must be the same event (two different events under one
+    id are an error) and keeps its earliest place in the source."""
+    found: dict[str, TicketEvent] = {}
     for event in events:
-        seen = distinct.get(event.id)
+        seen = found.get(event.id)
         if seen is None:
-            distinct[event.id] = event
+            found[event.id] = event
         elif seen != event:
             raise ClockError(
                 f"event {event.id!r}: two different events share this id "
                 f"({seen.kind} at {seen.at.isoformat()} and {event.kind} at {event.at.isoformat()})"
             )
-    return sorted(distinct.values(), key=lambda e: (e.at, KIND_ORDER[e.kind], e.id))
+        elif event.position is not None and (
+            seen.position is None or event.position < seen.position
+        ):
+            found[event.id] = event
+    return list(found.values())
+
+
+def tie_order(event: TicketEvent) -> tuple[bool, int, int, str]:
+    """How events of a ticket at one instant (after its creation) are ordered: by their place in
+    the source, compared as numbers; events without one after those with one, by kind and id."""
+    return (event.position is None, event.position or 0, KIND_ORDER[event.kind], event.id)
+
+
+def ordered(events: Iterable[TicketEvent]) -> list[TicketEvent]:
+    """The distinct events (see :func:`distinct`) in the order they happened; at one instant, the
+    creation first, then by :func:`tie_order` (the source's own order)."""
+    return sorted(distinct(events), key=lambda e: (e.at, e.kind != "created", tie_order(e)))
 
 
 def _matches(fields: Mapping[str, str], condition: Mapping[str, Sequence[str]]) -> bool:

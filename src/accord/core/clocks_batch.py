@@ -37,7 +37,15 @@ import numpy.typing as npt
 
 from accord.core.agreement.model import ClockRules, Objective
 from accord.core.calendar import BusinessCalendar, to_nanos
-from accord.core.clocks import DEFAULT_STOPS, KIND_ORDER, Clock, TicketEvent, ticket_clocks
+from accord.core.clocks import (
+    DEFAULT_STOPS,
+    KIND_ORDER,
+    Clock,
+    TicketEvent,
+    distinct,
+    ticket_clocks,
+    tie_order,
+)
 
 I64 = npt.NDArray[np.int64]
 Ints = npt.NDArray[np.signedinteger[Any]]  # codes and row numbers: int32 or int64
@@ -57,10 +65,12 @@ def _moment(ns: int) -> datetime:
 class EventColumns:
     """An event log as columns. Fields are integer codes into a vocabulary (-1: not set).
 
-    ``at`` is in nanoseconds since the epoch; ``rank`` orders events by id (equal ranks: the same
-    event twice). A log already in order by ticket, time and kind needs no sort (see
-    :func:`arrange`); a reader that has checked the order passes the answer on in ``arranged``
-    (computed with ``rank``, or without it when no two events of a ticket tie).
+    ``at`` is in nanoseconds since the epoch; ``rank`` orders the events of a ticket at one
+    instant as the replay does (:func:`accord.core.clocks.tie_order`: the source's order), and
+    equal ranks are the same event twice. A log already in order by ticket, time (creation
+    first) and rank needs no sort (see :func:`arrange`); a reader that has checked the order
+    passes the answer on in ``arranged`` (computed with ``rank``, or without it when no two
+    events of a ticket tie).
     """
 
     tickets: Sequence[str]
@@ -76,8 +86,7 @@ class EventColumns:
     @classmethod
     def from_events(cls, events: Iterable[TicketEvent]) -> EventColumns:
         """Columns of distinct events (by id), any order."""
-        distinct = {e.id: e for e in events}
-        rows = sorted(distinct.values(), key=lambda e: e.id)
+        rows = sorted(distinct(events), key=tie_order)
         tickets = sorted({e.ticket for e in rows})
         code = {t: i for i, t in enumerate(tickets)}
         names = sorted({name for e in rows for name in e.fields})
@@ -123,6 +132,7 @@ class EventColumns:
                     KINDS[self.kind[row]],
                     fields,
                     author,  # type: ignore[arg-type]
+                    position=int(self.rank[row]),
                 )
             )
         return found
@@ -251,16 +261,18 @@ METRICS = ("first_response", "next_response", "periodic_update", "resolution", "
 
 
 def sort_key(at: I64, kind: Ints) -> I64:
-    """Time (to the microsecond, as ``datetime``) and kind in one integer key."""
-    return (at // 1000) * 8 + kind
+    """Time (to the microsecond, as ``datetime``) and creation first, in one integer key (what
+    orders events at one instant further is their rank)."""
+    key: I64 = (at // 1000) * 2 + (kind != KIND_ORDER["created"])
+    return key
 
 
 def arrange(
     ticket: Ints, at: I64, kind: Ints, rank: Ints | None = None
 ) -> tuple[Ints | None, bool]:
-    """The rows in evaluation order, by ticket, then time, kind and ``rank`` (None: the rows are
-    in that order already), and whether two rows of one ticket share an instant and a kind
-    (their ids order them, or they are the same event twice).
+    """The rows in evaluation order, by ticket, then time (creation first) and ``rank`` (None:
+    the rows are in that order already), and whether two rows of one ticket tie on time (and
+    creation): their ranks order them, or they are the same event twice.
 
     Without ``rank``, such rows keep their order. Tickets in ascending runs (each ticket's
     events together, as exports write them) are checked block by block, and only the tickets
@@ -287,6 +299,7 @@ def moves(
     n = len(at)
     if n < 2:
         return None, None, False
+    created = KIND_ORDER["created"]
     wrong: list[Ints] = []
     tied = False
     size = min(_BLOCK, n - 1)
@@ -305,8 +318,8 @@ def moves(
             order = order[np.argsort(ticket[order], kind="stable")]
             return np.arange(n), order, _tied(ticket[order], sort_key(at[order], kind[order]))
         np.floor_divide(at[begin : begin + m + 1], 1000, out=key[: m + 1])
-        key[: m + 1] *= 8
-        key[: m + 1] += kind[begin : begin + m + 1]
+        key[: m + 1] *= 2
+        key[: m + 1] += kind[begin : begin + m + 1] != created
         np.subtract(key[1 : m + 1], key[:m], out=key_step[:m])
         np.equal(step[:m], 0, out=same[:m])
         np.less(key_step[:m], 0, out=flag[:m])
@@ -340,7 +353,7 @@ def _tied(ticket: Ints, key: I64) -> bool:
 
 def _order(columns: EventColumns, moment: int | None) -> Ints | None:
     """The rows to evaluate, in order (None: all, as they are): rows after ``moment`` left out,
-    and of rows that are the same event (one ticket, instant, kind and id) the first only."""
+    and of rows that are the same event (one ticket, instant and rank) the first only."""
     at, ticket, rank = columns.at, columns.ticket, columns.rank
     arranged = columns.arranged or arrange(ticket, at, columns.kind, rank)
     order, tied = arranged
