@@ -881,8 +881,9 @@ def _clocks(
 def _regimes(log: _Log, objective_of: Ints, open_: Flags) -> tuple[Ints, Ints, Ints]:
     """Stretches of each ticket under one objective (a priority change starts one): their first
     rows, tickets and objectives. The objective in force follows the ticket while the clock
-    runs or is paused, and stays as it was while the clock is stopped (a change then counts
-    from the reopen)."""
+    runs or is paused, including at the event that stops it (judged against the level in force
+    then), and stays as it was while the clock is stopped (a change then counts from the
+    reopen)."""
     first, starts = log.first, log.starts
     changes = objective_of[1:] != objective_of[:-1]
     changes &= ~first[1:]
@@ -895,6 +896,7 @@ def _regimes(log: _Log, objective_of: Ints, open_: Flags) -> tuple[Ints, Ints, I
     rows = _ranges(starts[changed], log.lengths[changed])
     sub_first = first[rows]
     active = open_[rows] | sub_first
+    active[1:] |= open_[rows[:-1]]  # the event that stops a running or paused clock
     in_force = objective_of[rows][
         np.maximum.accumulate(np.arange(len(rows), dtype=log.positions.dtype) * active)
     ]
