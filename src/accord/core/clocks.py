@@ -26,7 +26,7 @@ Rules held here (each is tested by name):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -218,15 +218,54 @@ def clock_calendar(
     fields: Mapping[str, str],
     calendars: Mapping[str, BusinessCalendar],
     calendar_from: str | None = None,
+    ticket: str = "",
 ) -> BusinessCalendar:
     """The calendar a clock runs in: the objective's, or the one a ticket field names (the
-    customer's or team's location) when the clock rules say ``calendar_from`` and it exists."""
-    name = objective.calendar
-    if calendar_from is not None:
-        name = fields.get(calendar_from, name)
-        if name not in calendars:
-            name = objective.calendar
+    customer's or team's location) when the clock rules say ``calendar_from``. A ticket that
+    does not carry the field (yet) runs on the objective's calendar; a value that names no
+    calendar is an error naming the ticket, the value and the calendars there are."""
+    if calendar_from is None or calendar_from not in fields:
+        return calendars[objective.calendar]
+    name = fields[calendar_from]
+    if name not in calendars:
+        raise ClockError(
+            f"ticket {ticket!r}: field {calendar_from!r} (the clock's calendar_from) is {name!r},"
+            f" which names no calendar; expected one of {', '.join(sorted(calendars))}"
+        )
     return calendars[name]
+
+
+def rule_fields(objectives: Sequence[Objective]) -> dict[str, list[str]]:
+    """The ticket fields the rules of ticket objectives read (scope, pauses, stop,
+    calendar_from), each with the places that read it."""
+    found: dict[str, list[str]] = {}
+    for objective in objectives:
+        if objective.metric not in TICKET_METRICS:
+            continue
+        rules = objective.clock or ClockRules.model_validate({})
+        where = f"objective {objective.id!r}"
+        named = [(name, f"{where} scope") for name in objective.scope]
+        named += [(name, f"{where} clock.pause") for rule in rules.pause for name in rule.when]
+        named += [(name, f"{where} clock.stop") for name in rules.stop]
+        if rules.calendar_from is not None:
+            named.append((rules.calendar_from, f"{where} clock.calendar_from"))
+        for name, place in named:
+            places = found.setdefault(name, [])
+            if place not in places:
+                places.append(place)
+    return found
+
+
+def require_fields(objectives: Sequence[Objective], carried: Collection[str]) -> None:
+    """Every field the clock rules read is carried by some event of the log: a field no event
+    carries (a misspelt rule or column mapping) would otherwise put every ticket out of scope,
+    never pause or stop a clock, or run every clock on the objective's own calendar, silently."""
+    for name, places in rule_fields(objectives).items():
+        if name not in carried:
+            raise ClockError(
+                f"{'; '.join(places)}: field {name!r} is carried by no event of the log; "
+                f"the log's fields: {', '.join(sorted(carried)) or 'none'}"
+            )
 
 
 class _Machine:
@@ -269,7 +308,9 @@ class _Machine:
         return next((o for o in self.objectives if _in_scope(self.fields, o)), None)
 
     def _calendar(self, objective: Objective) -> BusinessCalendar:
-        return clock_calendar(objective, self.fields, self.calendars, self.rules.calendar_from)
+        return clock_calendar(
+            objective, self.fields, self.calendars, self.rules.calendar_from, self.ticket
+        )
 
     def _target(self, objective: Objective, calendar: BusinessCalendar, at: datetime) -> timedelta:
         within = objective.within
@@ -542,10 +583,15 @@ def all_clocks(
     calendars: Mapping[str, BusinessCalendar],
     as_of: datetime | None = None,
 ) -> list[Clock]:
-    """The clocks of every ticket in an event log (grouped by ticket, in ticket order)."""
+    """The clocks of every ticket in an event log (grouped by ticket, in ticket order). The
+    fields the clock rules read must be carried by some event (see :func:`require_fields`)."""
     by_ticket: dict[str, list[TicketEvent]] = {}
+    carried: set[str] = set()
     for event in events:
         by_ticket.setdefault(event.ticket, []).append(event)
+        carried.update(event.fields)
+    if by_ticket:
+        require_fields(objectives, carried)
     return [
         clock
         for ticket in sorted(by_ticket)
@@ -586,8 +632,17 @@ def summarize(
     A clock counts for the objective it ended under (after any priority change); cancelled
     cycles do not count. Attainment is met / (met + breached) in percent, exact; open clocks
     already past their deadline count as breached. Percentiles are of business time used by
-    finished clocks (nearest rank).
+    finished clocks (nearest rank). A ``by`` field that no clock's ticket carries is an error
+    naming the fields there are (a ticket without it is grouped under "").
     """
+    clocks = list(clocks)
+    carried = {name for clock in clocks for name in clock.fields}
+    for name in by:
+        if clocks and name not in carried:
+            raise ClockError(
+                f"group by {name!r}: no ticket carries this field; "
+                f"the tickets' fields: {', '.join(sorted(carried)) or 'none'}"
+            )
     targets = {o.id: o.target for o in objectives}
     groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[Clock]] = {}
     for clock in clocks:

@@ -43,6 +43,8 @@ from accord.core.clocks import (
     Clock,
     TicketEvent,
     distinct,
+    require_fields,
+    rule_fields,
     ticket_clocks,
     tie_order,
 )
@@ -170,6 +172,7 @@ class BatchResult:
     objectives: Sequence[Objective]
     columns: EventColumns | None = None
     order: Ints | None = None
+    replayed_for: frozenset[tuple[str, str]] = frozenset()  # (ticket, metric) replayed
 
     def clocks(self, fields: Mapping[str, Mapping[str, str]] | None = None) -> list[Clock]:
         """Every clock as a :class:`Clock` (batch rows carry no intervals). Each carries its
@@ -232,29 +235,54 @@ def _maybe(ns: np.int64) -> datetime | None:
     return None if int(ns) == _NAT else _moment(int(ns))
 
 
-def _supported(objective: Objective) -> bool:
+def _unsupported(objective: Objective) -> list[str]:
+    """What of an objective's rules the batch does not compute (empty: it does)."""
     rules = objective.clock or ClockRules.model_validate({})
-    return (
-        objective.metric in BATCH_METRICS
-        and rules.start == "created"
-        and rules.reopen == "continue"
-        and rules.priority_change == "carry_over"
-        and rules.calendar_from is None
-        and objective.within is not None
-    )
+    found = []
+    if objective.metric not in BATCH_METRICS:
+        found.append(f"metric: {objective.metric}")
+    if rules.start != "created":
+        found.append(f"clock.start: {rules.start}")
+    if rules.reopen != "continue":
+        found.append(f"clock.reopen: {rules.reopen}")
+    if rules.priority_change != "carry_over":
+        found.append(f"clock.priority_change: {rules.priority_change}")
+    if rules.calendar_from is not None:
+        found.append(f"clock.calendar_from: {rules.calendar_from}")
+    if objective.within is None:
+        found.append("no within")
+    return found
 
 
 def _family_supported(family: Sequence[Objective]) -> bool:
-    return all(_supported(o) for o in family) and len({str(o.clock) for o in family}) <= 1
+    return not _family_unsupported(family)
+
+
+def _family_unsupported(family: Sequence[Objective]) -> list[str]:
+    found = [f"objective {o.id!r}: {reason}" for o in family for reason in _unsupported(o)]
+    if len({str(o.clock) for o in family}) > 1:
+        found.append(
+            f"objectives {', '.join(repr(o.id) for o in family)} (metric {family[0].metric}): "
+            "different clock rules within one metric"
+        )
+    return found
+
+
+def uncovered(objectives: Sequence[Objective]) -> list[str]:
+    """The rules of ticket objectives that the batch does not compute itself, each naming its
+    objective (empty: the batch covers them all)."""
+    return [
+        reason
+        for metric in METRICS
+        for reason in _family_unsupported([o for o in objectives if o.metric == metric])
+    ]
 
 
 def covers(objectives: Sequence[Objective]) -> bool:
     """Whether the batch computes the clocks of every ticket objective itself: each metric's
     objectives follow rules it supports, under one set of clock rules. (Tickets it cannot take,
     such as those not created first, are replayed even then.)"""
-    return all(
-        _family_supported([o for o in objectives if o.metric == metric]) for metric in METRICS
-    )
+    return not uncovered(objectives)
 
 
 METRICS = ("first_response", "next_response", "periodic_update", "resolution", "time_to_recover")
@@ -519,7 +547,15 @@ def evaluate(
 ) -> BatchResult:
     """Every clock of every ticket in the log as of ``as_of`` (None: as of each ticket's last
     event, as :func:`accord.core.clocks.ticket_clocks` by default). With ``workers`` above one,
-    chunks of the log are evaluated on that many threads (the same result)."""
+    chunks of the log are evaluated on that many threads (the same result). The fields the
+    clock rules read must be carried by some event (see :func:`accord.core.clocks.require_fields`).
+    """
+    if len(columns.at):
+        needed = rule_fields(objectives)
+        require_fields(
+            objectives,
+            {n for n in columns.fields if n not in needed or len(columns.fields[n][1])},
+        )
     moment = to_nanos(as_of) if as_of is not None else None
     order = _order(columns, moment)
     n = len(columns.at) if order is None else len(order)
@@ -617,6 +653,7 @@ def evaluate(
         metrics.extend([metric] * count)
     table = ClockTable(**columns_out, metric=metrics, paused=paused)
     replayed: list[Clock] = []
+    replayed_for: set[tuple[str, str]] = set()
     if replay_objectives:
         parts = [
             np.concatenate(replay_rows[m]) if replay_rows[m] else np.zeros(0, np.int64)
@@ -628,9 +665,12 @@ def evaluate(
             by_ticket: dict[str, list[TicketEvent]] = {}
             for event in events:
                 by_ticket.setdefault(event.ticket, []).append(event)
-            for history in by_ticket.values():
+            for name, history in by_ticket.items():
                 replayed.extend(ticket_clocks(history, family, calendars, as_of))
-    return BatchResult(table, replayed, columns.tickets, objectives, columns, order)
+                replayed_for.add((name, family[0].metric))
+    return BatchResult(
+        table, replayed, columns.tickets, objectives, columns, order, frozenset(replayed_for)
+    )
 
 
 def _objectives_and_business(
