@@ -550,3 +550,14 @@ def test_a_scope_field_no_event_carries_is_an_error_not_an_empty_objective() -> 
             r"of the log; the log's fields: prio, status",
         ):
             evaluate_clocks(log, DESK.objectives, calendars_of(DESK), None, engine)
+
+
+def test_a_clock_started_on_assignment_needs_a_log_that_carries_assignees() -> None:
+    desk = agreement(start="assigned")
+    ticket = Ticket(ny(2026, 3, 9, 9)).set(ny(2026, 3, 9, 11), owner="ana")
+    with pytest.raises(
+        ClockError,
+        match=r"clock.start: assigned: field 'assignee' is carried by no event of the log; "
+        r"the log's fields: owner, priority, status, team",
+    ):
+        all_clocks(ticket.events, desk.objectives, calendars_of(desk), ny(2026, 3, 9, 12))

@@ -237,7 +237,8 @@ def clock_calendar(
 
 def rule_fields(objectives: Sequence[Objective]) -> dict[str, list[str]]:
     """The ticket fields the rules of ticket objectives read (scope, pauses, stop,
-    calendar_from), each with the places that read it."""
+    calendar_from, and ``assignee`` for a clock that starts once assigned), each with the places
+    that read it."""
     found: dict[str, list[str]] = {}
     for objective in objectives:
         if objective.metric not in TICKET_METRICS:
@@ -247,6 +248,8 @@ def rule_fields(objectives: Sequence[Objective]) -> dict[str, list[str]]:
         named = [(name, f"{where} scope") for name in objective.scope]
         named += [(name, f"{where} clock.pause") for rule in rules.pause for name in rule.when]
         named += [(name, f"{where} clock.stop") for name in rules.stop]
+        if rules.start == "assigned":
+            named.append(("assignee", f"{where} clock.start: assigned"))
         if rules.calendar_from is not None:
             named.append((rules.calendar_from, f"{where} clock.calendar_from"))
         for name, place in named:
