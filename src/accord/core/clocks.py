@@ -19,7 +19,8 @@ Rules held here (each is tested by name):
   time over to the new target (default) or restarts it; nothing accumulated is lost: the earlier
   cycle stays in the result;
 * the calendar can come from a ticket field (``clock.calendar_from``), switching at the event that
-  changes it;
+  changes it; a value naming no calendar is an error, and so is a rule reading a field that no
+  event of the log carries (:func:`require_fields`);
 * "3 business days" is a deadline on the calendar's days (same wall time on the third open day),
   converted to business time when the cycle starts.
 """

@@ -6,8 +6,11 @@ clocks column-wise for the rules most agreements use, and hands everything else 
 * metrics first response, resolution and time to recover;
 * clock rules starting at creation, reopen ``continue``, priority change ``carry_over``, no
   calendar taken from a ticket field;
-* tickets whose first event is their creation and whose objective (chosen by scope, e.g.
-  priority) stays the same from creation on.
+* tickets whose first event is their creation and that stay in some objective's scope (a
+  priority change moves the clock to another objective, carrying its used time over; a change
+  on the event that stops the clock is judged at the new level, as the replay does).
+
+Which engine runs, and the account of it, is decided in :mod:`accord.core.clock_engines`.
 
 How: events in order by ticket and time (a log grouped by ticket, as exports usually are, is
 checked in a few passes and only its tickets with events out of time order are sorted;
