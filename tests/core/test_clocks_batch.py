@@ -8,13 +8,14 @@ from datetime import timedelta
 from unittest.mock import patch
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.core import clocks_batch
 from accord.core.agreement import Agreement
-from accord.core.clocks import Clock, TicketEvent, all_clocks, calendars_of
-from accord.core.clocks_batch import EventColumns, arrange, evaluate
+from accord.core.clocks import Clock, ClockError, TicketEvent, all_clocks, calendars_of
+from accord.core.clocks_batch import EventColumns, arrange, evaluate, sort_key
 from tests.core.test_clocks import DESK, H, Ticket, agreement, histories, ny
 
 
@@ -139,8 +140,7 @@ def test_batch_is_the_same_in_any_row_order_with_ties_and_duplicates(
     replay = _with_fields(all_clocks(log, DESK.objectives, calendars_of(DESK), as_of))
     columns = EventColumns.from_events(log)
     n = len(columns.at)
-    key = (columns.at // 1000) * 8 + columns.kind
-    in_order = np.lexsort((columns.rank, key, columns.ticket))
+    in_order = np.lexsort((columns.rank, sort_key(columns.at, columns.kind), columns.ticket))
     arranged = _rows(columns, in_order)
     assert arrange(arranged.ticket, arranged.at, arranged.kind, arranged.rank)[0] is None
     again = np.array(rnd.sample(range(n), k=n // 2), dtype=np.int64)
@@ -217,6 +217,13 @@ def test_batch_in_chunks_of_whole_tickets_gives_the_same_clocks(
     with patch.object(clocks_batch, "_CHUNK", chunk), patch.object(clocks_batch, "_BLOCK", chunk):
         batch = evaluate(columns, DESK.objectives, calendars_of(DESK), as_of, workers=workers)
     assert _with_fields(batch.clocks()) == _with_fields(replay)
+
+
+def test_two_different_events_under_one_id_are_an_error_in_the_columns_too() -> None:
+    ticket = Ticket(ny(2026, 3, 9, 9))
+    clash = TicketEvent(ticket.events[0].id, "T1", ny(2026, 3, 9, 10), "resolved")
+    with pytest.raises(ClockError, match="two different events share this id"):
+        EventColumns.from_events([*ticket.events, clash])
 
 
 def test_an_empty_log_has_no_clocks() -> None:
