@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -228,18 +230,22 @@ def test_clocks_on_the_servicenow_sample() -> None:
     assert len({line.split(",")[0] for line in lines[1:]}) == 890
 
 
+def _without_engine(out: str, tickets: bool) -> str:
+    """The output less what names the engine (the CSV's last two columns, the last line)."""
+    lines = out.splitlines()
+    if tickets:
+        return "\n".join(line.rsplit(",", 2)[0] for line in lines)
+    assert lines[-1].startswith("judged as of ")
+    return "\n".join([*lines[:-1], lines[-1].split("; engine: ")[0]])
+
+
 @pytest.mark.parametrize(
     "options",
     [["--tickets"], ["--tickets", "--as-of", "2016-03-10T12:00:00+00:00"], ["--by", "priority"]],
 )
-def test_clocks_batch_engine_prints_what_the_replay_prints(
-    options: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The command computes the clocks column-wise when the batch covers every objective (the
-    ServiceNow agreement's do); with the batch ruled out it replays every event, and prints the
-    same."""
-    import accord.cli
-
+def test_clocks_columns_and_replay_engines_print_the_same(options: list[str]) -> None:
+    """The ServiceNow agreement's rules are the column engine's: it runs by default, says so,
+    and prints what the replay prints."""
     root = Path(__file__).resolve().parents[1]
     args = [
         "clocks",
@@ -249,20 +255,127 @@ def test_clocks_batch_engine_prints_what_the_replay_prints(
         str(root / "examples" / "servicenow" / "mapping.yaml"),
         *options,
     ]
-    used = []
-    batch = accord.cli.evaluate_batch
+    outputs = {}
+    for engine in ("auto", "columns", "replay"):
+        code, outputs[engine] = run(*args, "--engine", engine)
+        assert code == 0, outputs[engine]
+    tickets = "--tickets" in options
+    assert outputs["auto"] == outputs["columns"]
+    if tickets:
+        rows = [line.split(",") for line in outputs["columns"].splitlines()]
+        assert rows[0][-3:] == ["as_of", "engine", "evaluated_by"]
+        assert {tuple(row[-2:]) for row in rows[1:]} == {("columns", "columns")}
+        rows = [line.split(",") for line in outputs["replay"].splitlines()]
+        assert {tuple(row[-2:]) for row in rows[1:]} == {("replay", "replay")}
+    else:
+        assert "engine: columns (0 of 890 tickets fell back to the replay)" in outputs["columns"]
+        assert "engine: replay" in outputs["replay"]
+    assert _without_engine(outputs["columns"], tickets) == _without_engine(
+        outputs["replay"], tickets
+    )
 
-    def spy(*arguments: object) -> object:
-        used.append(True)
-        return batch(*arguments)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(accord.cli, "evaluate_batch", spy)
-    code, by_batch = run(*args)
-    assert (code, used) == (0, [True])
-    monkeypatch.setattr(accord.cli, "covers", lambda objectives: False)
-    code, by_replay = run(*args)
-    assert (code, used) == (0, [True])
-    assert by_batch == by_replay
+DESK_YAML = """
+id: desk
+version: "1"
+overview: {title: Desk}
+objectives:
+  - id: resolution
+    metric: resolution
+    within: 8h
+    target: 90%
+    calendar: 24x7
+    clock:
+      stop: {status: [Resolved]}
+"""
+
+
+def _desk(tmp_path: Path, yaml: str = DESK_YAML) -> tuple[str, str]:
+    """An agreement and a log: A open since 10:00, B resolved at 15:00 (the end of the log), C
+    with no creation (the column engine hands it to the replay)."""
+    agreement = tmp_path / "desk.yaml"
+    agreement.write_text(yaml)
+    log = tmp_path / "events.jsonl"
+    rows = [
+        ("a1", "A", "09:00", "created", {"status": "New", "team": "L1"}),
+        ("a2", "A", "10:00", "updated", {"status": "Active"}),
+        ("b1", "B", "09:00", "created", {"status": "New", "team": "L2"}),
+        ("b2", "B", "15:00", "updated", {"status": "Resolved"}),
+        ("c1", "C", "12:00", "updated", {"status": "Active", "team": "L2"}),
+    ]
+    log.write_text(
+        "".join(
+            json.dumps(
+                {"id": i, "ticket": t, "at": f"2026-03-09T{at}:00+00:00", "kind": k, "fields": f}
+            )
+            + "\n"
+            for i, t, at, k, f in rows
+        )
+    )
+    return str(agreement), str(log)
+
+
+def test_clocks_judges_every_open_ticket_at_the_end_of_the_log_and_says_when(
+    tmp_path: Path,
+) -> None:
+    """A's last event is at 10:00 but the log runs to 15:00: A has used 6 hours, not 1."""
+    agreement, log = _desk(tmp_path)
+    code, out = run("clocks", agreement, log, "--tickets")
+    assert code == 0, out
+    rows = {row["ticket"]: row for row in csv.DictReader(io.StringIO(out))}
+    assert (rows["A"]["state"], rows["A"]["used"]) == ("running", "6h00m")
+    assert {row["as_of"] for row in rows.values()} == {"2026-03-09T15:00:00+00:00"}
+    code, out = run("clocks", agreement, log, "--tickets", "--as-of", "2026-03-09T17:00+00:00")
+    rows = {row["ticket"]: row for row in csv.DictReader(io.StringIO(out))}
+    assert (rows["A"]["used"], rows["A"]["as_of"]) == ("8h00m", "2026-03-09T17:00:00+00:00")
+    code, out = run("clocks", agreement, log)
+    assert "judged as of 2026-03-09T15:00:00+00:00 (the end of the log" in out
+    code, out = run("clocks", agreement, log, "--as-of", "2026-03-09T17:00")
+    assert code == 2
+    assert "--as-of: '2026-03-09T17:00' has no UTC offset" in out
+
+
+def test_clocks_says_which_engine_ran_and_how_many_tickets_fell_back(tmp_path: Path) -> None:
+    agreement, log = _desk(tmp_path)
+    code, out = run("clocks", agreement, log)
+    assert code == 0, out
+    assert "engine: columns (1 of 3 tickets fell back to the replay)" in out
+    code, out = run("clocks", agreement, log, "--tickets")
+    rows = {row["ticket"]: row for row in csv.DictReader(io.StringIO(out))}
+    assert {t: (r["engine"], r["evaluated_by"]) for t, r in rows.items()} == {
+        "A": ("columns", "columns"),
+        "B": ("columns", "columns"),
+        "C": ("columns", "replay"),
+    }
+    code, out = run("clocks", agreement, log, "--engine", "replay")
+    assert "engine: replay" in out
+
+
+def test_engine_columns_refuses_rules_it_does_not_cover_naming_them(tmp_path: Path) -> None:
+    agreement, log = _desk(tmp_path, DESK_YAML + "      reopen: restart\n")
+    code, out = run("clocks", agreement, log, "--engine", "columns")
+    assert code == 2
+    assert "the column engine does not cover objective 'resolution': clock.reopen: restart" in (
+        " ".join(out.split())
+    )
+    code, out = run("clocks", agreement, log)  # the automatic choice replays
+    assert (code, "engine: replay" in out) == (0, True)
+    code, out = run("clocks", agreement, log, "--engine", "fast")
+    assert code == 2
+    assert "--engine: 'fast'; expected one of auto, columns, replay" in out
+
+
+def test_clocks_by_a_field_no_ticket_carries_is_an_error_naming_the_fields(
+    tmp_path: Path,
+) -> None:
+    agreement, log = _desk(tmp_path)
+    code, out = run("clocks", agreement, log, "--by", "taem")
+    assert code == 2
+    assert "group by 'taem': no ticket carries this field; the tickets' fields: status, team" in (
+        " ".join(out.split())
+    )
+    code, out = run("clocks", agreement, log, "--by", "team")
+    assert code == 0, out
 
 
 def test_org_commands_create_an_organisation_and_keys_that_the_api_accepts(

@@ -21,9 +21,8 @@ from rich.table import Table
 from accord import __version__
 from accord.core.agreement import Agreement, diff_agreements
 from accord.core.calendar import BusinessCalendar
-from accord.core.clocks import Clock, TicketEvent, all_clocks, calendars_of, summarize
-from accord.core.clocks_batch import METRICS, EventColumns, covers
-from accord.core.clocks_batch import evaluate as evaluate_batch
+from accord.core.clock_engines import ENGINES, evaluate_clocks
+from accord.core.clocks import calendars_of, summarize
 from accord.core.errors import AccordError
 from accord.core.periods import period_bounds
 from accord.core.report import Data, Report
@@ -305,7 +304,12 @@ def clocks(
         Path | None, typer.Option(help="Column mapping (YAML) for exports of other desks.")
     ] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Evaluate as of this ISO 8601 instant.")
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Judge every ticket as of this ISO 8601 instant, with its UTC offset "
+            "(default: the end of the log, its latest event).",
+        ),
     ] = None,
     by: Annotated[
         list[str] | None, typer.Option("--by", help="Group by a ticket field (repeatable).")
@@ -313,6 +317,14 @@ def clocks(
     tickets: Annotated[
         bool, typer.Option("--tickets", help="Print every ticket's clocks (CSV) instead.")
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="auto (the column engine when it covers the agreement's rules, else the "
+            "replay), columns, or replay (rule by rule).",
+        ),
+    ] = "auto",
 ) -> None:
     """Evaluate ticket SLA clocks: attainment per objective, or every ticket's clocks."""
     try:
@@ -321,12 +333,25 @@ def clocks(
         events = read_events(events_file, column_mapping)
         moment = None
         if as_of is not None:
-            moment = datetime.fromisoformat(as_of)
+            try:
+                moment = datetime.fromisoformat(as_of)
+            except ValueError:
+                raise AccordError(f"--as-of: {as_of!r} is not an ISO 8601 instant") from None
             if moment.tzinfo is None:
                 raise AccordError(f"--as-of: {as_of!r} has no UTC offset; add one, e.g. +00:00")
-        found = ticket_clocks_of(events, agreement, moment)
+        if engine not in ENGINES:
+            raise AccordError(f"--engine: {engine!r}; expected one of {', '.join(ENGINES)}")
+        evaluation = evaluate_clocks(
+            events,
+            agreement.objectives,
+            calendars_of(agreement),
+            moment,
+            engine,  # type: ignore[arg-type]
+        )
+        rows = summarize(evaluation.clocks, agreement.objectives, by or ()) if not tickets else []
     except AccordError as error:
         raise _fail(error) from None
+    judged_at = evaluation.as_of.isoformat() if evaluation.as_of else ""
     if tickets:
         writer = csv.writer(sys.stdout)
         writer.writerow(
@@ -344,9 +369,12 @@ def clocks(
                 "paused_customer",
                 "paused_third_party",
                 "wall",
+                "as_of",
+                "engine",
+                "evaluated_by",
             ]
         )
-        for c in found:
+        for c in evaluation.clocks:
             writer.writerow(
                 [
                     c.ticket,
@@ -362,10 +390,14 @@ def clocks(
                     _format_span(c.paused_by.get("customer", timedelta(0))),
                     _format_span(c.paused_by.get("third_party", timedelta(0))),
                     _format_span(c.wall),
+                    judged_at,
+                    evaluation.engine,
+                    evaluation.evaluated_by(c),
                 ]
             )
         return
-    table = Table(title=f"{agreement.overview.title}: {len({c.ticket for c in found})} tickets")
+    count = len({c.ticket for c in evaluation.clocks})
+    table = Table(title=f"{agreement.overview.title}: {count} tickets")
     for column in (
         "objective",
         *(by or ()),
@@ -379,7 +411,7 @@ def clocks(
         "p90",
     ):
         table.add_column(column)
-    for row in summarize(found, agreement.objectives, by or ()):
+    for row in rows:
         attained = "-" if row.attainment is None else f"{row.attainment:.1f}%"
         verdict = "" if row.target_met is None else (" ok" if row.target_met else " MISSED")
         table.add_row(
@@ -394,23 +426,12 @@ def clocks(
             *(_format_span(row.percentiles[p]) if p in row.percentiles else "-" for p in (50, 90)),
         )
     console.print(table)
-
-
-def ticket_clocks_of(
-    events: list[TicketEvent], agreement: Agreement, as_of: datetime | None
-) -> list[Clock]:
-    """Every clock of a log, by ticket, metric and cycle: computed column-wise by the batch
-    engine when it covers every objective of the agreement (the same clocks as the replay,
-    tests prove it), by the per-event replay otherwise."""
-    calendars = calendars_of(agreement)
-    if covers(agreement.objectives):
-        result = evaluate_batch(
-            EventColumns.from_events(events), agreement.objectives, calendars, as_of
-        )
-        found = result.clocks()
-    else:
-        found = all_clocks(events, agreement.objectives, calendars, as_of)
-    return sorted(found, key=lambda c: (c.ticket, METRICS.index(c.metric), c.cycle))
+    source = "--as-of" if as_of is not None else "the end of the log, its latest event"
+    console.print(
+        f"judged as of {judged_at or '-'} ({source}); {evaluation.account()}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 # ---------------------------------------------------------------- reports

@@ -491,3 +491,73 @@ def test_start_rules_assigned_and_first_customer_message() -> None:
     ticket = Ticket(ny(2026, 3, 9, 9)).reply(ny(2026, 3, 9, 10, 30), author="customer")
     clock = ticket.clocks(as_of=ny(2026, 3, 9, 12), desk=on_message)["resolution#1"]
     assert (clock.started_at, clock.used) == (ny(2026, 3, 9, 10, 30), 1.5 * H)
+
+
+# ---------------------------------------------------------------- fields the rules read
+
+LOCATED = agreement(calendar_from="location")
+
+
+def _located(location: str | None, ticket: str = "T1") -> list[TicketEvent]:
+    fields = {"priority": "P3", "status": "New"}
+    if location is not None:
+        fields["location"] = location
+    return [TicketEvent(f"{ticket}-0", ticket, ny(2026, 3, 9, 9), "created", fields)]
+
+
+def test_calendar_from_runs_each_ticket_on_the_calendar_its_field_names() -> None:
+    """Monday 09:00 to 20:00: 11 hours around the clock, 8 in office hours; a ticket that does
+    not say its location runs on the objective's own calendar (office)."""
+    log = _located("ny-24x7", "A") + _located("office", "B") + _located(None, "C")
+    as_of = ny(2026, 3, 9, 20)
+    found = all_clocks(log, LOCATED.objectives, calendars_of(LOCATED), as_of)
+    used = {c.ticket: c.used for c in found if c.metric == "resolution"}
+    assert used == {"A": 11 * H, "B": 8 * H, "C": 8 * H}
+
+
+def test_calendar_from_naming_a_field_no_event_carries_is_an_error() -> None:
+    from accord.core.clock_engines import evaluate_clocks
+
+    log = _located(None, "A") + _located(None, "B")
+    expected = (
+        r"objective 'response-P1' clock.calendar_from.*field 'location' is carried by no event "
+        "of the log; the log's fields: priority, status"
+    )
+    for engine in ("replay", "auto"):
+        with pytest.raises(ClockError, match=expected):
+            evaluate_clocks(log, LOCATED.objectives, calendars_of(LOCATED), None, engine)
+
+
+def test_a_calendar_from_value_that_names_no_calendar_is_an_error_naming_the_ticket() -> None:
+    log = _located("office", "A") + _located("Lisbon", "B")
+    with pytest.raises(
+        ClockError,
+        match=r"ticket 'B': field 'location' .* is 'Lisbon', which names no calendar; "
+        r"expected one of 24x7, ny-24x7, office",
+    ):
+        all_clocks(log, LOCATED.objectives, calendars_of(LOCATED), ny(2026, 3, 9, 20))
+
+
+def test_a_scope_field_no_event_carries_is_an_error_not_an_empty_objective() -> None:
+    """A log whose priority column was not mapped: every ticket would be out of every scope."""
+    from accord.core.clock_engines import evaluate_clocks
+
+    log = [TicketEvent("A-0", "A", ny(2026, 3, 9, 9), "created", {"prio": "P1", "status": "New"})]
+    for engine in ("replay", "columns"):
+        with pytest.raises(
+            ClockError,
+            match=r"objective 'response-P1' scope; .* field 'priority' is carried by no event "
+            r"of the log; the log's fields: prio, status",
+        ):
+            evaluate_clocks(log, DESK.objectives, calendars_of(DESK), None, engine)
+
+
+def test_a_clock_started_on_assignment_needs_a_log_that_carries_assignees() -> None:
+    desk = agreement(start="assigned")
+    ticket = Ticket(ny(2026, 3, 9, 9)).set(ny(2026, 3, 9, 11), owner="ana")
+    with pytest.raises(
+        ClockError,
+        match=r"clock.start: assigned: field 'assignee' is carried by no event of the log; "
+        r"the log's fields: owner, priority, status, team",
+    ):
+        all_clocks(ticket.events, desk.objectives, calendars_of(desk), ny(2026, 3, 9, 12))

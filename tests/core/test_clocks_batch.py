@@ -8,12 +8,14 @@ from datetime import timedelta
 from unittest.mock import patch
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.core import clocks_batch
-from accord.core.clocks import Clock, TicketEvent, all_clocks, calendars_of
-from accord.core.clocks_batch import EventColumns, arrange, evaluate
+from accord.core.agreement import Agreement
+from accord.core.clocks import Clock, ClockError, TicketEvent, all_clocks, calendars_of
+from accord.core.clocks_batch import EventColumns, arrange, evaluate, sort_key
 from tests.core.test_clocks import DESK, H, Ticket, agreement, histories, ny
 
 
@@ -138,8 +140,7 @@ def test_batch_is_the_same_in_any_row_order_with_ties_and_duplicates(
     replay = _with_fields(all_clocks(log, DESK.objectives, calendars_of(DESK), as_of))
     columns = EventColumns.from_events(log)
     n = len(columns.at)
-    key = (columns.at // 1000) * 8 + columns.kind
-    in_order = np.lexsort((columns.rank, key, columns.ticket))
+    in_order = np.lexsort((columns.rank, sort_key(columns.at, columns.kind), columns.ticket))
     arranged = _rows(columns, in_order)
     assert arrange(arranged.ticket, arranged.at, arranged.kind, arranged.rank)[0] is None
     again = np.array(rnd.sample(range(n), k=n // 2), dtype=np.int64)
@@ -218,7 +219,88 @@ def test_batch_in_chunks_of_whole_tickets_gives_the_same_clocks(
     assert _with_fields(batch.clocks()) == _with_fields(replay)
 
 
+def test_two_different_events_under_one_id_are_an_error_in_the_columns_too() -> None:
+    ticket = Ticket(ny(2026, 3, 9, 9))
+    clash = TicketEvent(ticket.events[0].id, "T1", ny(2026, 3, 9, 10), "resolved")
+    with pytest.raises(ClockError, match="two different events share this id"):
+        EventColumns.from_events([*ticket.events, clash])
+
+
 def test_an_empty_log_has_no_clocks() -> None:
     for as_of in (ny(2026, 3, 9, 9), None):
         result = evaluate(EventColumns.from_events([]), DESK.objectives, calendars_of(DESK), as_of)
         assert (len(result.table), result.clocks()) == (0, [])
+
+
+def test_a_priority_raised_on_the_event_that_resolves_is_judged_at_the_new_level() -> None:
+    """Resolved after 5 hours with the priority raised to P1 on the same event: both engines
+    judge the clock against P1's 4 hours (breached at the change), not P3's 8."""
+    ticket = Ticket(ny(2026, 3, 9, 9)).status(ny(2026, 3, 9, 14), "Resolved", priority="P1")
+    as_of = ny(2026, 3, 10, 9)
+    replay = all_clocks(ticket.events, DESK.objectives, calendars_of(DESK), as_of)
+    result = evaluate(
+        EventColumns.from_events(ticket.events), DESK.objectives, calendars_of(DESK), as_of
+    )
+    assert result.replayed == []
+    for clocks in (replay, result.clocks()):
+        clock = {c.metric: c for c in clocks}["resolution"]
+        assert (clock.objective, clock.state, clock.used) == ("resolution-P1", "breached", 5 * H)
+        assert clock.breached_at == ny(2026, 3, 9, 14)
+
+
+# ---------------------------------------------------------------- tangled logs
+
+LEVELS = ["P1", "P3", "P4", "P3", "P2"]  # P2: in no objective's scope
+KINDS = ["updated", "updated", "comment", "resolved", "reopened", "closed"]
+EVERY_STATUS = ["Active", "Awaiting User Info", "Awaiting Vendor", "Resolved", "Closed"]
+DESKS = [
+    DESK,
+    agreement(stop={}),  # stopped by resolved and closed events only
+    agreement(stop_on=["resolved"], pause=[]),
+    Agreement.model_validate(  # P1 around the clock, the others in office hours
+        DESK.model_dump(mode="python")
+        | {
+            "objectives": [
+                o.model_copy(update={"calendar": "ny-24x7"}) if o.id.endswith("P1") else o
+                for o in DESK.objectives
+            ]
+        }
+    ),
+]
+
+
+@st.composite
+def tangled_histories(draw: st.DrawFn) -> list[TicketEvent]:
+    """A ticket whose events change several fields at once (the priority with a stop, a pause,
+    a reopen), several in one instant, levels changed while resolved, of every kind."""
+    start = ny(2026, 3, 2, 8) + timedelta(minutes=draw(st.integers(0, 60 * 24 * 20)))
+    ticket = Ticket(start, priority=draw(st.sampled_from(LEVELS)))
+    at = start
+    for _ in range(draw(st.integers(0, 10))):
+        at += timedelta(minutes=draw(st.sampled_from([0, 0, 1, 45, 60 * 3, 60 * 26])))
+        kind = draw(st.sampled_from(KINDS))
+        fields = {}
+        if draw(st.booleans()):
+            fields["priority"] = draw(st.sampled_from(LEVELS))
+        if draw(st.booleans()):
+            fields["status"] = draw(st.sampled_from(EVERY_STATUS))
+        author = draw(st.sampled_from(["agent", "customer"])) if kind == "comment" else None
+        ticket._add(at, kind, fields, author=author)
+    return ticket.events
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(tangled_histories(), min_size=1, max_size=5),
+    st.none() | st.integers(0, 60 * 24 * 30),
+    st.sampled_from(range(len(DESKS))),
+)
+def test_batch_equals_replay_when_fields_change_on_stops_pauses_and_reopens(
+    tickets: list[list[TicketEvent]], minutes: int | None, desk: int
+) -> None:
+    log = _log(tickets)
+    rules = DESKS[desk]
+    as_of = None if minutes is None else min(e.at for e in log) + timedelta(minutes=minutes)
+    replay = all_clocks(log, rules.objectives, calendars_of(rules), as_of)
+    batch = evaluate(EventColumns.from_events(log), rules.objectives, calendars_of(rules), as_of)
+    assert _with_fields(batch.clocks()) == _with_fields(replay)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -119,6 +120,35 @@ def test_events_are_idempotent_by_id_and_accepted_out_of_order(
     assert clocks["response"]["used_seconds"] == 600
     assert clocks["resolution"]["state"] == "running"
     assert 29 * 60 < clocks["resolution"]["used_seconds"] < 31 * 60
+
+
+@pytest.mark.parametrize("others", [0, 250])  # 250: PostgreSQL copies the batch in
+def test_events_at_one_instant_are_applied_in_the_order_they_were_sent(
+    client: TestClient, acme: Tenant, others: int
+) -> None:
+    """Resolved and reopened in the same second, in that order (their ids sort the other way):
+    the clock runs on until the final resolution, 3 hours, not 1."""
+    upload(client, acme)
+    opened = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    ten = iso(opened + timedelta(hours=1))
+    events = [
+        *ticket("T3", opened),
+        {"id": "T3-b", "ticket": "T3", "at": ten, "kind": "updated",
+         "fields": {"status": "Resolved"}},
+        {"id": "T3-a", "ticket": "T3", "at": ten, "kind": "updated",
+         "fields": {"status": "Active"}},
+        {"id": "T3-c", "ticket": "T3", "at": iso(opened + timedelta(hours=3)), "kind": "updated",
+         "fields": {"status": "Resolved"}},
+    ]  # fmt: skip
+    events += [event for n in range(others) for event in ticket(f"X{n}", opened)]
+    assert client.post("/v1/events", json=events, headers=acme.headers).json()["stored"] == len(
+        events
+    )
+    status = client.get(
+        "/v1/tickets/T3", params={"as_of": iso(opened + timedelta(hours=5))}, headers=acme.headers
+    ).json()
+    clocks = {c["objective"]: c for c in status["agreements"][0]["clocks"]}
+    assert (clocks["resolution"]["state"], clocks["resolution"]["used_seconds"]) == ("met", 10800)
 
 
 def test_single_event_and_as_of(client: TestClient, acme: Tenant) -> None:

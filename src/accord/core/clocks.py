@@ -7,6 +7,8 @@ rules give the user's own statuses their meaning. Pure: "now" is the ``as_of`` p
 Rules held here (each is tested by name):
 
 * events are a set: duplicates (same id) count once, and order of arrival does not matter;
+  events at one instant are applied creation first, then in their source's order (a log's
+  ``order`` column or row number, the service's order of arrival), see :func:`ordered`;
 * business time is counted only while the clock runs; paused time is kept by reason, over every
   pause, in business time, beside the wall time the customer experienced;
 * first response fires once; next response opens a cycle at each customer message (while none is
@@ -17,14 +19,15 @@ Rules held here (each is tested by name):
   time over to the new target (default) or restarts it; nothing accumulated is lost: the earlier
   cycle stays in the result;
 * the calendar can come from a ticket field (``clock.calendar_from``), switching at the event that
-  changes it;
+  changes it; a value naming no calendar is an error, and so is a rule reading a field that no
+  event of the log carries (:func:`require_fields`);
 * "3 business days" is a deadline on the calendar's days (same wall time on the third open day),
   converted to business time when the cycle starts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -64,6 +67,9 @@ class TicketEvent:
     fields: Mapping[str, str] = field(default_factory=dict)
     author: Role | None = None
     public: bool = True
+    position: int | None = field(default=None, compare=False)
+    """Its place in its source (a log's ``order`` column, else its row; the service's order of
+    arrival): it orders events at one instant, and is no part of what the event is."""
 
     def __post_init__(self) -> None:
         # one zone for every instant: comparing or subtracting aware datetimes that share a
@@ -133,22 +139,36 @@ class Clock:
         return sorted((i for i in self.intervals if i.running), key=lambda i: -i.business)
 
 
-def ordered(events: Iterable[TicketEvent]) -> list[TicketEvent]:
-    """The distinct events in the order they happened (ties: created first, then by kind and id).
-
-    The same id twice must be the same event; two different events under one id are an error.
-    """
-    distinct: dict[str, TicketEvent] = {}
+def distinct(events: Iterable[TicketEvent]) -> list[TicketEvent]:
+    """Each event once: the same id twice must be the same event (two different events under one
+    id are an error) and keeps its earliest place in the source."""
+    found: dict[str, TicketEvent] = {}
     for event in events:
-        seen = distinct.get(event.id)
+        seen = found.get(event.id)
         if seen is None:
-            distinct[event.id] = event
+            found[event.id] = event
         elif seen != event:
             raise ClockError(
                 f"event {event.id!r}: two different events share this id "
                 f"({seen.kind} at {seen.at.isoformat()} and {event.kind} at {event.at.isoformat()})"
             )
-    return sorted(distinct.values(), key=lambda e: (e.at, KIND_ORDER[e.kind], e.id))
+        elif event.position is not None and (
+            seen.position is None or event.position < seen.position
+        ):
+            found[event.id] = event
+    return list(found.values())
+
+
+def tie_order(event: TicketEvent) -> tuple[bool, int, int, str]:
+    """How events of a ticket at one instant (after its creation) are ordered: by their place in
+    the source, compared as numbers; events without one after those with one, by kind and id."""
+    return (event.position is None, event.position or 0, KIND_ORDER[event.kind], event.id)
+
+
+def ordered(events: Iterable[TicketEvent]) -> list[TicketEvent]:
+    """The distinct events (see :func:`distinct`) in the order they happened; at one instant, the
+    creation first, then by :func:`tie_order` (the source's own order)."""
+    return sorted(distinct(events), key=lambda e: (e.at, e.kind != "created", tie_order(e)))
 
 
 def _matches(fields: Mapping[str, str], condition: Mapping[str, Sequence[str]]) -> bool:
@@ -199,15 +219,57 @@ def clock_calendar(
     fields: Mapping[str, str],
     calendars: Mapping[str, BusinessCalendar],
     calendar_from: str | None = None,
+    ticket: str = "",
 ) -> BusinessCalendar:
     """The calendar a clock runs in: the objective's, or the one a ticket field names (the
-    customer's or team's location) when the clock rules say ``calendar_from`` and it exists."""
-    name = objective.calendar
-    if calendar_from is not None:
-        name = fields.get(calendar_from, name)
-        if name not in calendars:
-            name = objective.calendar
+    customer's or team's location) when the clock rules say ``calendar_from``. A ticket that
+    does not carry the field (yet) runs on the objective's calendar; a value that names no
+    calendar is an error naming the ticket, the value and the calendars there are."""
+    if calendar_from is None or calendar_from not in fields:
+        return calendars[objective.calendar]
+    name = fields[calendar_from]
+    if name not in calendars:
+        raise ClockError(
+            f"ticket {ticket!r}: field {calendar_from!r} (the clock's calendar_from) is {name!r},"
+            f" which names no calendar; expected one of {', '.join(sorted(calendars))}"
+        )
     return calendars[name]
+
+
+def rule_fields(objectives: Sequence[Objective]) -> dict[str, list[str]]:
+    """The ticket fields the rules of ticket objectives read (scope, pauses, stop,
+    calendar_from, and ``assignee`` for a clock that starts once assigned), each with the places
+    that read it."""
+    found: dict[str, list[str]] = {}
+    for objective in objectives:
+        if objective.metric not in TICKET_METRICS:
+            continue
+        rules = objective.clock or ClockRules.model_validate({})
+        where = f"objective {objective.id!r}"
+        named = [(name, f"{where} scope") for name in objective.scope]
+        named += [(name, f"{where} clock.pause") for rule in rules.pause for name in rule.when]
+        named += [(name, f"{where} clock.stop") for name in rules.stop]
+        if rules.start == "assigned":
+            named.append(("assignee", f"{where} clock.start: assigned"))
+        if rules.calendar_from is not None:
+            named.append((rules.calendar_from, f"{where} clock.calendar_from"))
+        for name, place in named:
+            places = found.setdefault(name, [])
+            if place not in places:
+                places.append(place)
+    return found
+
+
+def require_fields(objectives: Sequence[Objective], carried: Collection[str]) -> None:
+    """Every field the clock rules read is carried by some event of the log: a field no event
+    carries (a misspelt rule or column mapping) would otherwise put every ticket out of scope,
+    never pause or stop a clock, or run every clock on the objective's own calendar, silently."""
+    for name, places in rule_fields(objectives).items():
+        if name not in carried:
+            raise ClockError(
+                f"{'; '.join(places)}: field {name!r} is carried by no event of the log; "
+                f"the log's fields: {', '.join(sorted(carried)) or 'none'}"
+            )
 
 
 class _Machine:
@@ -250,7 +312,9 @@ class _Machine:
         return next((o for o in self.objectives if _in_scope(self.fields, o)), None)
 
     def _calendar(self, objective: Objective) -> BusinessCalendar:
-        return clock_calendar(objective, self.fields, self.calendars, self.rules.calendar_from)
+        return clock_calendar(
+            objective, self.fields, self.calendars, self.rules.calendar_from, self.ticket
+        )
 
     def _target(self, objective: Objective, calendar: BusinessCalendar, at: datetime) -> timedelta:
         within = objective.within
@@ -523,10 +587,15 @@ def all_clocks(
     calendars: Mapping[str, BusinessCalendar],
     as_of: datetime | None = None,
 ) -> list[Clock]:
-    """The clocks of every ticket in an event log (grouped by ticket, in ticket order)."""
+    """The clocks of every ticket in an event log (grouped by ticket, in ticket order). The
+    fields the clock rules read must be carried by some event (see :func:`require_fields`)."""
     by_ticket: dict[str, list[TicketEvent]] = {}
+    carried: set[str] = set()
     for event in events:
         by_ticket.setdefault(event.ticket, []).append(event)
+        carried.update(event.fields)
+    if by_ticket:
+        require_fields(objectives, carried)
     return [
         clock
         for ticket in sorted(by_ticket)
@@ -567,8 +636,17 @@ def summarize(
     A clock counts for the objective it ended under (after any priority change); cancelled
     cycles do not count. Attainment is met / (met + breached) in percent, exact; open clocks
     already past their deadline count as breached. Percentiles are of business time used by
-    finished clocks (nearest rank).
+    finished clocks (nearest rank). A ``by`` field that no clock's ticket carries is an error
+    naming the fields there are (a ticket without it is grouped under "").
     """
+    clocks = list(clocks)
+    carried = {name for clock in clocks for name in clock.fields}
+    for name in by:
+        if clocks and name not in carried:
+            raise ClockError(
+                f"group by {name!r}: no ticket carries this field; "
+                f"the tickets' fields: {', '.join(sorted(carried)) or 'none'}"
+            )
     targets = {o.id: o.target for o in objectives}
     groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[Clock]] = {}
     for clock in clocks:

@@ -6,8 +6,11 @@ clocks column-wise for the rules most agreements use, and hands everything else 
 * metrics first response, resolution and time to recover;
 * clock rules starting at creation, reopen ``continue``, priority change ``carry_over``, no
   calendar taken from a ticket field;
-* tickets whose first event is their creation and whose objective (chosen by scope, e.g.
-  priority) stays the same from creation on.
+* tickets whose first event is their creation and that stay in some objective's scope (a
+  priority change moves the clock to another objective, carrying its used time over; a change
+  on the event that stops the clock is judged at the new level, as the replay does).
+
+Which engine runs, and the account of it, is decided in :mod:`accord.core.clock_engines`.
 
 How: events in order by ticket and time (a log grouped by ticket, as exports usually are, is
 checked in a few passes and only its tickets with events out of time order are sorted;
@@ -37,7 +40,17 @@ import numpy.typing as npt
 
 from accord.core.agreement.model import ClockRules, Objective
 from accord.core.calendar import BusinessCalendar, to_nanos
-from accord.core.clocks import DEFAULT_STOPS, KIND_ORDER, Clock, TicketEvent, ticket_clocks
+from accord.core.clocks import (
+    DEFAULT_STOPS,
+    KIND_ORDER,
+    Clock,
+    TicketEvent,
+    distinct,
+    require_fields,
+    rule_fields,
+    ticket_clocks,
+    tie_order,
+)
 
 I64 = npt.NDArray[np.int64]
 Ints = npt.NDArray[np.signedinteger[Any]]  # codes and row numbers: int32 or int64
@@ -57,10 +70,12 @@ def _moment(ns: int) -> datetime:
 class EventColumns:
     """An event log as columns. Fields are integer codes into a vocabulary (-1: not set).
 
-    ``at`` is in nanoseconds since the epoch; ``rank`` orders events by id (equal ranks: the same
-    event twice). A log already in order by ticket, time and kind needs no sort (see
-    :func:`arrange`); a reader that has checked the order passes the answer on in ``arranged``
-    (computed with ``rank``, or without it when no two events of a ticket tie).
+    ``at`` is in nanoseconds since the epoch; ``rank`` orders the events of a ticket at one
+    instant as the replay does (:func:`accord.core.clocks.tie_order`: the source's order), and
+    equal ranks are the same event twice. A log already in order by ticket, time (creation
+    first) and rank needs no sort (see :func:`arrange`); a reader that has checked the order
+    passes the answer on in ``arranged`` (computed with ``rank``, or without it when no two
+    events of a ticket tie).
     """
 
     tickets: Sequence[str]
@@ -76,8 +91,7 @@ class EventColumns:
     @classmethod
     def from_events(cls, events: Iterable[TicketEvent]) -> EventColumns:
         """Columns of distinct events (by id), any order."""
-        distinct = {e.id: e for e in events}
-        rows = sorted(distinct.values(), key=lambda e: e.id)
+        rows = sorted(distinct(events), key=tie_order)
         tickets = sorted({e.ticket for e in rows})
         code = {t: i for i, t in enumerate(tickets)}
         names = sorted({name for e in rows for name in e.fields})
@@ -123,6 +137,7 @@ class EventColumns:
                     KINDS[self.kind[row]],
                     fields,
                     author,  # type: ignore[arg-type]
+                    position=int(self.rank[row]),
                 )
             )
         return found
@@ -160,6 +175,7 @@ class BatchResult:
     objectives: Sequence[Objective]
     columns: EventColumns | None = None
     order: Ints | None = None
+    replayed_for: frozenset[tuple[str, str]] = frozenset()  # (ticket, metric) replayed
 
     def clocks(self, fields: Mapping[str, Mapping[str, str]] | None = None) -> list[Clock]:
         """Every clock as a :class:`Clock` (batch rows carry no intervals). Each carries its
@@ -222,45 +238,72 @@ def _maybe(ns: np.int64) -> datetime | None:
     return None if int(ns) == _NAT else _moment(int(ns))
 
 
-def _supported(objective: Objective) -> bool:
+def _unsupported(objective: Objective) -> list[str]:
+    """What of an objective's rules the batch does not compute (empty: it does)."""
     rules = objective.clock or ClockRules.model_validate({})
-    return (
-        objective.metric in BATCH_METRICS
-        and rules.start == "created"
-        and rules.reopen == "continue"
-        and rules.priority_change == "carry_over"
-        and rules.calendar_from is None
-        and objective.within is not None
-    )
+    found = []
+    if objective.metric not in BATCH_METRICS:
+        found.append(f"metric: {objective.metric}")
+    if rules.start != "created":
+        found.append(f"clock.start: {rules.start}")
+    if rules.reopen != "continue":
+        found.append(f"clock.reopen: {rules.reopen}")
+    if rules.priority_change != "carry_over":
+        found.append(f"clock.priority_change: {rules.priority_change}")
+    if rules.calendar_from is not None:
+        found.append(f"clock.calendar_from: {rules.calendar_from}")
+    if objective.within is None:
+        found.append("no within")
+    return found
 
 
 def _family_supported(family: Sequence[Objective]) -> bool:
-    return all(_supported(o) for o in family) and len({str(o.clock) for o in family}) <= 1
+    return not _family_unsupported(family)
+
+
+def _family_unsupported(family: Sequence[Objective]) -> list[str]:
+    found = [f"objective {o.id!r}: {reason}" for o in family for reason in _unsupported(o)]
+    if len({str(o.clock) for o in family}) > 1:
+        found.append(
+            f"objectives {', '.join(repr(o.id) for o in family)} (metric {family[0].metric}): "
+            "different clock rules within one metric"
+        )
+    return found
+
+
+def uncovered(objectives: Sequence[Objective]) -> list[str]:
+    """The rules of ticket objectives that the batch does not compute itself, each naming its
+    objective (empty: the batch covers them all)."""
+    return [
+        reason
+        for metric in METRICS
+        for reason in _family_unsupported([o for o in objectives if o.metric == metric])
+    ]
 
 
 def covers(objectives: Sequence[Objective]) -> bool:
     """Whether the batch computes the clocks of every ticket objective itself: each metric's
     objectives follow rules it supports, under one set of clock rules. (Tickets it cannot take,
     such as those not created first, are replayed even then.)"""
-    return all(
-        _family_supported([o for o in objectives if o.metric == metric]) for metric in METRICS
-    )
+    return not uncovered(objectives)
 
 
 METRICS = ("first_response", "next_response", "periodic_update", "resolution", "time_to_recover")
 
 
 def sort_key(at: I64, kind: Ints) -> I64:
-    """Time (to the microsecond, as ``datetime``) and kind in one integer key."""
-    return (at // 1000) * 8 + kind
+    """Time (to the microsecond, as ``datetime``) and creation first, in one integer key (what
+    orders events at one instant further is their rank)."""
+    key: I64 = (at // 1000) * 2 + (kind != KIND_ORDER["created"])
+    return key
 
 
 def arrange(
     ticket: Ints, at: I64, kind: Ints, rank: Ints | None = None
 ) -> tuple[Ints | None, bool]:
-    """The rows in evaluation order, by ticket, then time, kind and ``rank`` (None: the rows are
-    in that order already), and whether two rows of one ticket share an instant and a kind
-    (their ids order them, or they are the same event twice).
+    """The rows in evaluation order, by ticket, then time (creation first) and ``rank`` (None:
+    the rows are in that order already), and whether two rows of one ticket tie on time (and
+    creation): their ranks order them, or they are the same event twice.
 
     Without ``rank``, such rows keep their order. Tickets in ascending runs (each ticket's
     events together, as exports write them) are checked block by block, and only the tickets
@@ -287,6 +330,7 @@ def moves(
     n = len(at)
     if n < 2:
         return None, None, False
+    created = KIND_ORDER["created"]
     wrong: list[Ints] = []
     tied = False
     size = min(_BLOCK, n - 1)
@@ -305,8 +349,8 @@ def moves(
             order = order[np.argsort(ticket[order], kind="stable")]
             return np.arange(n), order, _tied(ticket[order], sort_key(at[order], kind[order]))
         np.floor_divide(at[begin : begin + m + 1], 1000, out=key[: m + 1])
-        key[: m + 1] *= 8
-        key[: m + 1] += kind[begin : begin + m + 1]
+        key[: m + 1] *= 2
+        key[: m + 1] += kind[begin : begin + m + 1] != created
         np.subtract(key[1 : m + 1], key[:m], out=key_step[:m])
         np.equal(step[:m], 0, out=same[:m])
         np.less(key_step[:m], 0, out=flag[:m])
@@ -340,7 +384,7 @@ def _tied(ticket: Ints, key: I64) -> bool:
 
 def _order(columns: EventColumns, moment: int | None) -> Ints | None:
     """The rows to evaluate, in order (None: all, as they are): rows after ``moment`` left out,
-    and of rows that are the same event (one ticket, instant, kind and id) the first only."""
+    and of rows that are the same event (one ticket, instant and rank) the first only."""
     at, ticket, rank = columns.at, columns.ticket, columns.rank
     arranged = columns.arranged or arrange(ticket, at, columns.kind, rank)
     order, tied = arranged
@@ -506,7 +550,15 @@ def evaluate(
 ) -> BatchResult:
     """Every clock of every ticket in the log as of ``as_of`` (None: as of each ticket's last
     event, as :func:`accord.core.clocks.ticket_clocks` by default). With ``workers`` above one,
-    chunks of the log are evaluated on that many threads (the same result)."""
+    chunks of the log are evaluated on that many threads (the same result). The fields the
+    clock rules read must be carried by some event (see :func:`accord.core.clocks.require_fields`).
+    """
+    if len(columns.at):
+        needed = rule_fields(objectives)
+        require_fields(
+            objectives,
+            {n for n in columns.fields if n not in needed or len(columns.fields[n][1])},
+        )
     moment = to_nanos(as_of) if as_of is not None else None
     order = _order(columns, moment)
     n = len(columns.at) if order is None else len(order)
@@ -604,6 +656,7 @@ def evaluate(
         metrics.extend([metric] * count)
     table = ClockTable(**columns_out, metric=metrics, paused=paused)
     replayed: list[Clock] = []
+    replayed_for: set[tuple[str, str]] = set()
     if replay_objectives:
         parts = [
             np.concatenate(replay_rows[m]) if replay_rows[m] else np.zeros(0, np.int64)
@@ -615,9 +668,12 @@ def evaluate(
             by_ticket: dict[str, list[TicketEvent]] = {}
             for event in events:
                 by_ticket.setdefault(event.ticket, []).append(event)
-            for history in by_ticket.values():
+            for name, history in by_ticket.items():
                 replayed.extend(ticket_clocks(history, family, calendars, as_of))
-    return BatchResult(table, replayed, columns.tickets, objectives, columns, order)
+                replayed_for.add((name, family[0].metric))
+    return BatchResult(
+        table, replayed, columns.tickets, objectives, columns, order, frozenset(replayed_for)
+    )
 
 
 def _objectives_and_business(
@@ -868,8 +924,9 @@ def _clocks(
 def _regimes(log: _Log, objective_of: Ints, open_: Flags) -> tuple[Ints, Ints, Ints]:
     """Stretches of each ticket under one objective (a priority change starts one): their first
     rows, tickets and objectives. The objective in force follows the ticket while the clock
-    runs or is paused, and stays as it was while the clock is stopped (a change then counts
-    from the reopen)."""
+    runs or is paused, including at the event that stops it (judged against the level in force
+    then), and stays as it was while the clock is stopped (a change then counts from the
+    reopen)."""
     first, starts = log.first, log.starts
     changes = objective_of[1:] != objective_of[:-1]
     changes &= ~first[1:]
@@ -882,6 +939,7 @@ def _regimes(log: _Log, objective_of: Ints, open_: Flags) -> tuple[Ints, Ints, I
     rows = _ranges(starts[changed], log.lengths[changed])
     sub_first = first[rows]
     active = open_[rows] | sub_first
+    active[1:] |= open_[rows[:-1]]  # the event that stops a running or paused clock
     in_force = objective_of[rows][
         np.maximum.accumulate(np.arange(len(rows), dtype=log.positions.dtype) * active)
     ]

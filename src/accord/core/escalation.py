@@ -150,7 +150,7 @@ def escalation_moments(
         return []
     rules = objective.clock
     calendar = clock_calendar(
-        objective, clock.fields, calendars, rules.calendar_from if rules else None
+        objective, clock.fields, calendars, rules.calendar_from if rules else None, clock.ticket
     )
     found = []
     for number, level in levels:

@@ -49,7 +49,27 @@ def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[
     rows = readers.get(form, lambda f, _: _jsonl_rows(f))(file, mapping)
     if mapping.kind == "snapshots":
         return list(_from_snapshots(rows, mapping, str(file)))
-    return [_event(row, line, mapping, str(file)) for line, row in rows]
+    found = list(rows)
+    positions = _positions(found, mapping, str(file))
+    return [
+        _event(row, line, mapping, str(file), position)
+        for (line, row), position in zip(found, positions, strict=True)
+    ]
+
+
+def _positions(
+    rows: Sequence[tuple[int, Mapping[str, Any]]], mapping: ColumnMapping, source: str
+) -> list[int]:
+    """Each row's place in the source, which orders events at one instant: its row number, or
+    with an ``order`` column its rank by that column's number (then by row number)."""
+    if mapping.order is None:
+        return [line for line, _ in rows]
+    keys = [(_order(line, row, mapping, source), line) for line, row in rows]
+    rank = sorted(range(len(rows)), key=keys.__getitem__)
+    positions = [0] * len(rows)
+    for place, index in enumerate(rank):
+        positions[index] = place
+    return positions
 
 
 def _jsonl_rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -128,7 +148,9 @@ def _instant(text: Any, column: str, mapping: ColumnMapping, where: str) -> date
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(mapping.timezone))
 
 
-def _event(row: Mapping[str, Any], line: int, mapping: ColumnMapping, source: str) -> TicketEvent:
+def _event(
+    row: Mapping[str, Any], line: int, mapping: ColumnMapping, source: str, position: int
+) -> TicketEvent:
     where = f"{source}:{line}"
     kind = _value(row, mapping.event, where)
     if kind not in _KINDS:
@@ -162,6 +184,7 @@ def _event(row: Mapping[str, Any], line: int, mapping: ColumnMapping, source: st
         public=public
         if isinstance(public, bool)
         else str(public).lower() not in ("false", "0", "no"),
+        position=position,
     )
 
 
@@ -199,13 +222,23 @@ def _from_snapshots(
                 for name, column in mapping.fields.items()
                 if row.get(column) is not None
             }
+            # an event's place in the source is its row's in this order (ties follow it)
             if index == 0:
                 column = mapping.created_at or mapping.at
                 created = _instant(_value(row, column, where), column, mapping, where)
-                yield TicketEvent(f"{ticket}:created", ticket, min(created, at), "created", fields)
+                yield TicketEvent(
+                    f"{ticket}:created",
+                    ticket,
+                    min(created, at),
+                    "created",
+                    fields,
+                    position=index,
+                )
             changed = {k: v for k, v in fields.items() if previous.get(k) != v}
             if changed and index > 0:
-                yield TicketEvent(f"{ticket}:{line}", ticket, at, "updated", changed)
+                yield TicketEvent(
+                    f"{ticket}:{line}", ticket, at, "updated", changed, position=index
+                )
             previous = fields
 
 
@@ -239,15 +272,16 @@ def write_events(path: str | Path, events: list[TicketEvent]) -> None:
             handle.write(json.dumps(row) + "\n")
 
 
-def read_event_columns(path: str | Path) -> EventColumns:
+def read_event_columns(path: str | Path, order: str | None = None) -> EventColumns:
     """An event log in Parquet (Accord's columns: id, ticket, at, kind, fields struct, author,
     public) as columns for the batch evaluation, without a Python object per event.
 
     Text columns are read as dictionaries (codes, not strings). Tickets come in runs in most
     logs: a ticket's code is then its run's number (only the runs' first ids are hashed, to
-    check that no ticket has two runs). Ids matter only to order two events of a ticket at one
-    instant with one kind, or to count one event given twice: they are read and ranked only
-    when the log has such rows."""
+    check that no ticket has two runs). Events of a ticket at one instant are applied in the
+    source's order, as :func:`read_events` gives it to the replay: the number in the ``order``
+    column if one is named, else the row number; ids tell one event given twice (it keeps its
+    first place). Ids and that column are read only when the log has such ties."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -329,11 +363,11 @@ def read_event_columns(path: str | Path) -> EventColumns:
     else:
         at_ns = at_column.combine_chunks().cast(pa.timestamp("ns", tz="UTC"))
         at = at_ns.to_numpy(zero_copy_only=False).astype("datetime64[ns]").view(np.int64)
+    if order is not None and order not in schema.names:
+        raise TicketLogError(f"{path}: no column {order!r} (the mapping's order)")
     rows, sources, tied = moves(ticket, at, kind)
-    if tied:  # ids decide the order of some rows, or tell one event given twice
-        ids = pq.read_table(path, columns=["id"])["id"].cast(pa.string())
-        rank = pc.rank(ids, sort_keys="ascending", tiebreaker="dense").to_numpy()
-        rank = rank.astype(np.int64)
+    if tied:  # the source's order decides some rows; ids tell one event given twice
+        rank = _source_ranks(path, order)
         rows, sources, tied = moves(ticket, at, kind, rank)
     else:  # no ties: any rank gives the same order
         rank = np.arange(len(at), dtype=np.int32 if len(at) < 2**31 - 1 else np.int64)
@@ -379,6 +413,36 @@ def read_event_columns(path: str | Path) -> EventColumns:
         fields=fields,
         arranged=(None, tied),
     )
+
+
+def _source_ranks(path: str | Path, order: str | None) -> Any:
+    """Each row's rank among the events: the place in the source (the ``order`` column's
+    number, then the row number) of its id's first row, so that one event given twice has one
+    rank (see :func:`accord.core.clocks.distinct`)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, columns=["id"] if order is None else ["id", order])
+    ids = pc.dictionary_encode(table["id"].cast(pa.string()).combine_chunks())
+    codes = ids.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    n = len(codes)
+    position = np.arange(n, dtype=np.int64)
+    if order is not None:
+        column = table[order]
+        if column.null_count:
+            raise TicketLogError(f"{path}: column {order!r}: missing value")
+        try:
+            values = column.cast(pa.float64()).to_numpy()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise TicketLogError(
+                f"{path}: column {order!r}: expected numbers, got {column.type}"
+            ) from None
+        position[np.lexsort((np.arange(n), values))] = np.arange(n)
+    first = np.full(len(ids.dictionary), n, dtype=np.int64)
+    np.minimum.at(first, codes, position)
+    return first[codes]
 
 
 class _Fields(Mapping[str, tuple[Any, list[str]]]):

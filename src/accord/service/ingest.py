@@ -3,7 +3,9 @@
 A batch is checked whole before anything is written: one bad item rejects the batch with a
 message naming the item and field, and nothing is stored. Items whose id was stored before
 (a retried request, a duplicate in the batch) are counted as duplicates and change nothing.
-Events may arrive in any order: clocks are recomputed from the set of a ticket's events.
+Events may arrive in any order: clocks are recomputed from the set of a ticket's events; of
+events at one instant, the one received first is applied first (rows are numbered in the order
+of each batch, which is kept on every path below).
 Outages and maintenance windows may be sent again under their id with new content (an
 outage's end, once known); every other kind is append-only.
 """
@@ -277,13 +279,13 @@ _INSERT_AND_MARK = text(
             CAST(:event_ids AS text[]), CAST(:tickets AS text[]), CAST(:customers AS text[]),
             CAST(:ats AS timestamptz[]), CAST(:kinds AS text[]), CAST(:fields AS text[]),
             CAST(:authors AS text[]), CAST(:publics AS boolean[])
-        ) AS x(event_id, ticket, customer, at, kind, fields, author, public)
+        ) WITH ORDINALITY AS x(event_id, ticket, customer, at, kind, fields, author, public, n)
     ), stored AS (
         INSERT INTO ticket_events (organisation_id, event_id, ticket, customer, at, kind,
                                    fields, author, public, received_at)
         SELECT :organisation, event_id, ticket, customer, at, kind, CAST(fields AS json),
                author, public, :moment
-        FROM incoming
+        FROM incoming ORDER BY n
         ON CONFLICT (organisation_id, event_id) DO NOTHING
         RETURNING event_id, ticket, customer
     ), marked AS (
@@ -327,19 +329,23 @@ def _copy_events(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str
     driver = session.connection().connection.driver_connection
     columns = ", ".join(_COLUMNS)
     with driver.cursor() as cursor:  # type: ignore[union-attr]
+        # n: the row's place in the batch, so that the stored rows are numbered in that order
         cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS incoming_events (organisation_id bigint, "
+            "CREATE TEMP TABLE IF NOT EXISTS incoming_ticket_events (organisation_id bigint, "
             "event_id varchar(200), ticket varchar(200), customer varchar(64), "
             "at timestamptz, kind varchar(16), fields json, author varchar(16), "
-            "public boolean, received_at timestamptz) ON COMMIT DELETE ROWS"
+            "public boolean, received_at timestamptz, n bigint) ON COMMIT DELETE ROWS"
         )
-        cursor.execute("TRUNCATE incoming_events")
-        with cursor.copy(f"COPY incoming_events ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([json.dumps(row[c]) if c == "fields" else row[c] for c in _COLUMNS])
+        cursor.execute("TRUNCATE incoming_ticket_events")
+        with cursor.copy(f"COPY incoming_ticket_events ({columns}, n) FROM STDIN") as copy:
+            for n, row in enumerate(rows):
+                copy.write_row(
+                    [json.dumps(row[c]) if c == "fields" else row[c] for c in _COLUMNS] + [n]
+                )
         cursor.execute(
-            f"INSERT INTO ticket_events ({columns}) SELECT {columns} FROM incoming_events "
-            "ON CONFLICT (organisation_id, event_id) DO NOTHING RETURNING event_id, ticket"
+            f"INSERT INTO ticket_events ({columns}) SELECT {columns} FROM incoming_ticket_events "
+            "ORDER BY n ON CONFLICT (organisation_id, event_id) DO NOTHING "
+            "RETURNING event_id, ticket"
         )
         return [(found[0], found[1]) for found in cursor.fetchall()]
 

@@ -51,6 +51,7 @@ def ticket_events(session: Session, organisation_id: int, ticket: str) -> list[T
 # built once: building a SELECT costs more than running this one (about 0.5 ms of Python)
 _EVENTS_AND_CUSTOMER = (
     select(
+        EventRow.id,
         EventRow.event_id,
         EventRow.at,
         EventRow.kind,
@@ -74,7 +75,10 @@ _EVENTS_AND_CUSTOMER = (
 def _events_and_customer(
     session: Session, organisation_id: int, ticket: str
 ) -> tuple[list[TicketEvent], str | None, bool]:
-    """A ticket's events and its customer in one query; False when the ticket is unknown."""
+    """A ticket's events and its customer in one query; False when the ticket is unknown.
+
+    Events at one instant are applied in the order they arrived (the row's number, given in the
+    order of each batch), as a file's events are in its rows' order."""
     rows = session.execute(
         _EVENTS_AND_CUSTOMER, {"organisation": organisation_id, "ticket": ticket}
     ).all()
@@ -87,8 +91,9 @@ def _events_and_customer(
             fields=fields,
             author=author,
             public=public,
+            position=row_number,
         )
-        for event_id, at, kind, fields, author, public, _ in rows
+        for row_number, event_id, at, kind, fields, author, public, _ in rows
     ]
     return events, (rows[0][-1] if rows else None), bool(rows)
 

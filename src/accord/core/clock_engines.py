@@ -1,0 +1,122 @@
+"""Which engine evaluates a log's ticket clocks, and an account of what it did.
+
+Two engines compute the same clocks: the rule-by-rule replay (:mod:`accord.core.clocks`, the
+reference) and the column engine (:mod:`accord.core.clocks_batch`, for whole logs, for the rules
+most agreements use). The column engine hands what it does not cover to the replay: objectives
+with other rules, and tickets it cannot take (not created first, or out of every objective's
+scope at some event). Every caller that prints clocks says which engine ran, how many tickets fell
+back to the replay, and the one instant every ticket was judged at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import numpy as np
+
+from accord.core.agreement.model import Objective
+from accord.core.calendar import BusinessCalendar
+from accord.core.clocks import Clock, TicketEvent, all_clocks
+from accord.core.clocks_batch import METRICS, EventColumns, uncovered
+from accord.core.clocks_batch import evaluate as evaluate_columns
+from accord.core.errors import AccordError
+
+Engine = Literal["columns", "replay"]
+ENGINES: tuple[str, ...] = ("auto", "columns", "replay")
+
+
+class EngineError(AccordError, ValueError):
+    """An engine asked for that cannot evaluate the agreement's rules."""
+
+
+@dataclass(frozen=True)
+class ClockEvaluation:
+    """A log's clocks (by ticket, metric and cycle), the engine that computed them, the
+    (ticket, metric) pairs the column engine handed to the replay, and the instant every ticket
+    was judged at (None: an empty log judged at no instant)."""
+
+    clocks: Sequence[Clock]
+    engine: Engine
+    fell_back: frozenset[tuple[str, str]]
+    as_of: datetime | None
+    tickets: int
+
+    @property
+    def fell_back_tickets(self) -> int:
+        """Tickets the column engine handed to the replay, for at least one metric."""
+        return len({ticket for ticket, _ in self.fell_back})
+
+    def evaluated_by(self, clock: Clock) -> Engine:
+        """The engine that computed this clock."""
+        if self.engine == "columns" and (clock.ticket, clock.metric) not in self.fell_back:
+            return "columns"
+        return "replay"
+
+    def account(self) -> str:
+        """One line: which engine ran, and how many tickets fell back to the replay."""
+        if self.engine == "replay":
+            return "engine: replay (rule by rule, every ticket)"
+        return (
+            f"engine: columns ({self.fell_back_tickets} of {self.tickets} tickets fell back "
+            "to the replay)"
+        )
+
+
+def evaluate_clocks(
+    log: Sequence[TicketEvent] | EventColumns,
+    objectives: Sequence[Objective],
+    calendars: Mapping[str, BusinessCalendar],
+    as_of: datetime | None = None,
+    engine: Literal["auto", "columns", "replay"] = "auto",
+) -> ClockEvaluation:
+    """Every clock of a log as of one instant for all tickets: ``as_of``, or the end of the log
+    (its latest event) when None.
+
+    ``engine``: ``auto`` takes the column engine when it covers every ticket objective's rules,
+    else the replay; ``columns`` refuses rules it does not cover (an error naming each, with its
+    objective), and still hands the tickets it cannot take to the replay (counted in the
+    result); ``replay`` replays every ticket.
+    """
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    moment = as_of.astimezone(UTC) if as_of is not None else _end(log)
+    missing = uncovered(objectives)
+    chosen: Engine = "replay" if engine == "replay" or (engine == "auto" and missing) else "columns"
+    if chosen == "columns" and missing:
+        raise EngineError(
+            "the column engine does not cover "
+            + "; ".join(missing)
+            + " (use the replay, or the automatic choice)"
+        )
+    if chosen == "columns":
+        columns = log if isinstance(log, EventColumns) else EventColumns.from_events(log)
+        result = evaluate_columns(columns, objectives, calendars, moment)
+        found = result.clocks()
+        fell_back = result.replayed_for
+        tickets = len(columns.tickets)
+    else:
+        events = (
+            log.events_of(np.arange(len(log.at))) if isinstance(log, EventColumns) else list(log)
+        )
+        found = all_clocks(events, objectives, calendars, moment)
+        fell_back = frozenset()
+        tickets = len({e.ticket for e in events})
+    return ClockEvaluation(
+        sorted(found, key=lambda c: (c.ticket, METRICS.index(c.metric), c.cycle)),
+        chosen,
+        fell_back,
+        moment,
+        tickets,
+    )
+
+
+def _end(log: Sequence[TicketEvent] | EventColumns) -> datetime | None:
+    """The latest instant of the log (None: empty)."""
+    if isinstance(log, EventColumns):
+        if not len(log.at):
+            return None
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(log.at.max()) // 1000)
+    return max((e.at for e in log), default=None)
