@@ -505,6 +505,7 @@ def _evaluated(
     tier: str | None,
     what: str,
     as_of: datetime,
+    engine: str = "auto",
 ) -> list[Report]:
     """Evaluate one report per job, with a progress bar on stderr when it is a terminal (never
     on stdout, so JSON, CSV and HTML stay clean; never when piped or captured)."""
@@ -521,7 +522,17 @@ def _evaluated(
         task = progress.add_task(what, total=len(jobs))
         for label, agreement, start, end in jobs:
             progress.update(task, description=f"{what}: {label}")
-            reports.append(evaluate_report(agreement, evidence, start, end, tier, as_of=as_of))
+            reports.append(
+                evaluate_report(
+                    agreement,
+                    evidence,
+                    start,
+                    end,
+                    tier,
+                    as_of=as_of,
+                    engine=engine,  # type: ignore[arg-type]
+                )
+            )
             progress.advance(task)
     return reports
 
@@ -554,6 +565,13 @@ def report(
             "last record).",
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="Clock engine for ticket objectives: auto, columns or replay (as accord clocks).",
+        ),
+    ] = "auto",
 ) -> None:
     """The compliance report of an agreement over a period: objectives, breaches, credits.
 
@@ -565,6 +583,8 @@ def report(
             raise AccordError(
                 f"--format: unknown format {output!r}; expected " + ", ".join(_REPORT_FORMATS)
             )
+        if engine not in ENGINES:
+            raise AccordError(f"--engine: {engine!r}; expected one of {', '.join(ENGINES)}")
         agreement = load_agreement(path)
         start, end = parse_period(period, zone)
         evidence = read_data(data)
@@ -572,13 +592,13 @@ def report(
         if roll_up:
             family = _descendants(path, agreement.id)
             jobs = [(a.id, a, start, end) for a in family]
-            reports = _evaluated(jobs, evidence, tier, "agreements", moment)
+            reports = _evaluated(jobs, evidence, tier, "agreements", moment, engine)
         elif trend:
             jobs = [(a.strftime("%Y-%m"), agreement, a, b) for a, b in _months(start, end)]
-            reports = _evaluated(jobs, evidence, tier, "months", moment)
+            reports = _evaluated(jobs, evidence, tier, "months", moment, engine)
         else:
             reports = _evaluated(
-                [(agreement.id, agreement, start, end)], evidence, tier, "", moment
+                [(agreement.id, agreement, start, end)], evidence, tier, "", moment, engine
             )
     except AccordError as error:
         raise _fail(error) from None

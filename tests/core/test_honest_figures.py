@@ -589,3 +589,45 @@ def test_a_measured_field_no_measurement_carries_is_an_error() -> None:
     )
     with pytest.raises(ReportError, match=f"field: field '{speed.field}' is on no measurement"):
         evaluate(agreement, data, *_month("2026-10"))
+
+
+def test_the_report_says_which_engine_judged_its_clocks_and_both_agree() -> None:
+    """Shopfront's ticket objective is within the column engine's rules: the automatic choice
+    takes it, and the replay gives the same figures."""
+    agreement = load_agreement(ROOT / "examples" / "agreements" / "ecommerce.yaml")
+    data = read_data(ROOT / "examples" / "data" / "shopfront-2026-10")
+    columns = evaluate(agreement, data, *_month("2026-10"), engine="columns")
+    replay = evaluate(agreement, data, *_month("2026-10"), engine="replay")
+    assert columns.clocks is not None
+    assert replay.clocks is not None
+    assert (columns.clocks.engine, replay.clocks.engine) == ("columns", "replay")
+    assert columns.clocks.tickets == replay.clocks.tickets > 0
+    assert columns.objectives == replay.objectives
+    assert evaluate(agreement, data, *_month("2026-10")).clocks == columns.clocks
+    assert report_json(replay)["clocks"] == {
+        "engine": "replay",
+        "tickets": replay.clocks.tickets,
+        "fell_back_tickets": 0,
+    }
+    assert "by the column engine (0 fell back to the replay)" in report_markdown(columns)
+
+
+def test_an_objective_whose_scope_matches_no_ticket_says_which_values_the_tickets_have() -> None:
+    text = DESK.replace("COUNT_IN", "scope: {priority: [P1]}")
+    data = Data(
+        tickets=(
+            TicketEvent(
+                "c",
+                "T1",
+                datetime(2026, 4, 6, 9, tzinfo=UTC),
+                "created",
+                {"priority": "1 - Critical"},
+            ),
+        )
+    )
+    result = evaluate(load_agreement(text), data, *_month("2026-04")).objectives[0]
+    assert result.status == "no data"
+    assert result.detail.endswith(
+        "no ticket of the evidence is in its scope: priority is P1 in its scope, 1 - Critical on "
+        "the tickets"
+    )

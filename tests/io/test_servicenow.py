@@ -113,3 +113,14 @@ def test_waiting_on_the_user_is_reported_beside_the_provider_time(pause: str) ->
     assert len(waited) > 100
     for clock in waited:
         assert clock.used + clock.paused_by[pause] <= clock.wall
+
+
+def test_attainment_rows_follow_the_agreements_order() -> None:
+    """The agreement lists first response before resolution, P1 before P4: so do the rows (they
+    used to come sorted by id)."""
+    agreement = load_agreement(EXAMPLE / "agreement.yaml")
+    rows = summarize(_clocks("agreement.yaml"), agreement.objectives)
+    order = [o.id for o in agreement.objectives]
+    shown = [row.objective for row in rows]
+    assert shown == sorted(shown, key=order.index)
+    assert shown != sorted(shown)

@@ -633,6 +633,7 @@ def summarize(
 ) -> list[Attainment]:
     """Tickets in scope, met, breached and attainment per objective (and group of ``by`` fields).
 
+    Rows come in the agreement's order of objectives (then by group).
     A clock counts for the objective it ended under (after any priority change); cancelled
     cycles do not count. Attainment is met / (met + breached) in percent, exact; open clocks
     already past their deadline count as breached. Percentiles are of business time used by
@@ -655,7 +656,15 @@ def summarize(
         key = tuple((name, clock.fields.get(name, "")) for name in by)
         groups.setdefault((clock.objective, key), []).append(clock)
     result = []
-    for (objective, key), members in sorted(groups.items()):
+    position = {o.id: i for i, o in enumerate(objectives)}
+
+    def agreement_order(
+        item: tuple[tuple[str, tuple[tuple[str, str], ...]], list[Clock]],
+    ) -> tuple[int, str, tuple[tuple[str, str], ...]]:
+        (objective, key), _ = item
+        return position.get(objective, len(position)), objective, key
+
+    for (objective, key), members in sorted(groups.items(), key=agreement_order):
         met = sum(1 for c in members if c.state == "met")
         breached = sum(1 for c in members if c.state == "breached")
         finished = sorted(c.used for c in members if c.stopped_at is not None)

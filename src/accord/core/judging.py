@@ -31,7 +31,8 @@ from accord.core.agreement.model import Agreement, Objective, Service
 from accord.core.agreement.units import Bound, format_target, format_timedelta
 from accord.core.availability import Incidents
 from accord.core.calendar import BusinessCalendar, to_nanos
-from accord.core.clocks import TICKET_METRICS, Clock, all_clocks
+from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
+from accord.core.clocks import TICKET_METRICS, Clock
 from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.escalation import levels_for, share_of
 from accord.core.evidence import Data
@@ -148,15 +149,16 @@ class ObjectiveResult:
 @dataclass
 class Judging:
     """What judging needs besides the objective and span: the agreement, its evidence and
-    calendars, the tier, and the instant judged at (None: each span at its own end, with all
-    the evidence). Clocks are computed once per metric and instant and reused."""
+    calendars, the tier, the instant judged at (None: each span at its own end, with all the
+    evidence) and the clock engine. Clocks are computed once per instant and reused."""
 
     agreement: Agreement
     data: Data
     calendars: Mapping[str, BusinessCalendar]
     tier: str | None = None
     as_of: datetime | None = None
-    _clocks: dict[tuple[str, datetime], list[Clock]] = field(default_factory=dict)
+    engine: Literal["auto", "columns", "replay"] = "auto"
+    evaluations: dict[datetime, ClockEvaluation] = field(default_factory=dict)
     _span: tuple[datetime, datetime] | bool | None = False
 
     def evidence(self) -> tuple[datetime, datetime] | None:
@@ -175,16 +177,17 @@ class Judging:
         return first < end and (last > start if self.data.observed else last >= start)
 
     def clocks(self, metric: str, moment: datetime) -> list[Clock]:
-        """Every clock of the metric's objectives, as of ``moment``."""
-        key = (metric, moment)
-        if key not in self._clocks:
-            family = [o for o in self.agreement.objectives if o.metric == metric]
-            self._clocks[key] = all_clocks(self.data.tickets, family, self.calendars, moment)
-        return self._clocks[key]
+        """Every clock of the metric's objectives, as of ``moment`` (all ticket objectives are
+        evaluated at once, by the engine asked for, and kept for the other metrics)."""
+        if moment not in self.evaluations:
+            self.evaluations[moment] = evaluate_clocks(
+                self.data.tickets, self.agreement.objectives, self.calendars, moment, self.engine
+            )
+        return [c for c in self.evaluations[moment].clocks if c.metric == metric]
 
     def of(self, data: Data) -> Judging:
         """The same judging over other evidence (one provider's)."""
-        return Judging(self.agreement, data, self.calendars, self.tier, self.as_of)
+        return Judging(self.agreement, data, self.calendars, self.tier, self.as_of, self.engine)
 
 
 def target_of(objective: Objective, tier: str | None) -> Decimal | Bound:
@@ -456,7 +459,9 @@ def _tickets(
         else ""
     )
     if not counted:
-        return replace(blank, detail=f"no ticket {where} this period{opened}", tickets=counts)
+        unmatched = "" if mine else _scope_values(judging.data, objective)
+        detail = f"no ticket {where} this period{opened}{unmatched}"
+        return replace(blank, detail=detail, tickets=counts)
     breaches = tuple(
         Breach(
             objective.id,
@@ -476,6 +481,19 @@ def _tickets(
     detail = f"{len(counted)} tickets {where} this period: {met} met, {breached} breached{opened}"
     actual = Decimal(met * 100) / Decimal(len(counted))
     return replace(_percent_result(blank, target, actual, detail, breaches), tickets=counts)
+
+
+def _scope_values(data: Data, objective: Objective, shown: int = 8) -> str:
+    """Why no ticket of the evidence is in an objective's scope: the values its scope fields
+    take there (a scope of P1 against tickets saying "1 - Critical")."""
+    if not data.tickets or not objective.scope:
+        return ""
+    parts = []
+    for name, wanted in objective.scope.items():
+        seen = sorted({e.fields[name] for e in data.tickets if name in e.fields})
+        listed = ", ".join(seen[:shown]) + (", ..." if len(seen) > shown else "")
+        parts.append(f"{name} is {' or '.join(wanted)} in its scope, {listed} on the tickets")
+    return "; no ticket of the evidence is in its scope: " + "; ".join(parts)
 
 
 def _limit(objective: Objective, clock: Clock) -> str:

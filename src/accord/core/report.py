@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from accord.core.agreement.model import Agreement, Claim, Objective, Tier
 from accord.core.burn import BurnAlert, burn_alert, burning
@@ -45,6 +46,7 @@ from accord.core.termination import (
 __all__ = [
     "Breach",
     "BurnAlert",
+    "ClocksUsed",
     "Data",
     "Measurement",
     "ObjectiveResult",
@@ -65,6 +67,25 @@ __all__ = [
 
 class ReportError(AccordError, ValueError):
     """A report that cannot be made as asked (an unknown tier...), saying what exists."""
+
+
+@dataclass(frozen=True)
+class ClocksUsed:
+    """Which engine evaluated a report's ticket clocks, and how many tickets the column engine
+    handed to the replay."""
+
+    engine: str
+    tickets: int
+    fell_back: int
+
+    @property
+    def text(self) -> str:
+        if self.engine == "replay":
+            return f"clocks of {self.tickets} tickets by the replay (rule by rule)"
+        return (
+            f"clocks of {self.tickets} tickets by the column engine "
+            f"({self.fell_back} fell back to the replay)"
+        )
 
 
 @dataclass(frozen=True)
@@ -92,6 +113,8 @@ class Report:
     end, with all the evidence given)."""
     tier_assumed: bool = False
     """True when no tier was asked for and the report took the agreement's first."""
+    clocks: ClocksUsed | None = None
+    """The engine that evaluated the ticket clocks (None: no ticket objective was judged)."""
 
     @property
     def missed(self) -> tuple[ObjectiveResult, ...]:
@@ -134,17 +157,20 @@ def evaluate(
     tier: str | None = None,
     *,
     as_of: datetime | None = None,
+    engine: Literal["auto", "columns", "replay"] = "auto",
 ) -> Report:
     """Judge every objective of a (resolved) agreement over ``[start, end)``.
 
     ``as_of``: the instant to judge at, with the evidence known then (a period not over by then
-    is judged to date); None judges the period at its end with all the evidence given."""
+    is judged to date); None judges the period at its end with all the evidence given.
+    ``engine``: the clock engine for ticket objectives (see
+    :func:`accord.core.clock_engines.evaluate_clocks`)."""
     chosen, assumed = chosen_tier(agreement, tier)
     check_fields(agreement, data)
     if as_of is not None:
         data = data.known_at(as_of)
     judging = Judging(
-        agreement, data, calendars_of(agreement), chosen.id if chosen else None, as_of
+        agreement, data, calendars_of(agreement), chosen.id if chosen else None, as_of, engine
     )
     results = []
     for objective in agreement.objectives:
@@ -189,7 +215,16 @@ def evaluate(
         termination=termination,
         as_of=as_of,
         tier_assumed=assumed,
+        clocks=_clocks_used(judging),
     )
+
+
+def _clocks_used(judging: Judging) -> ClocksUsed | None:
+    """The account of the clocks behind the verdicts: those judged at the latest instant."""
+    if not judging.evaluations:
+        return None
+    found = judging.evaluations[max(judging.evaluations)]
+    return ClocksUsed(found.engine, found.tickets, found.fell_back_tickets)
 
 
 def check_fields(agreement: Agreement, data: Data) -> None:

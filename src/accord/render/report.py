@@ -137,13 +137,14 @@ def report_markdown(report: Report) -> str:
 
 
 def _judged_markdown(report: Report) -> str:
+    clocks = "" if report.clocks is None else f" Ticket {report.clocks.text}."
     if report.as_of is None:
-        return f"Judged at the period's end, {report.end.isoformat()}."
+        return f"Judged at the period's end, {report.end.isoformat()}.{clocks}"
     if report.final:
-        return f"Judged at {report.as_of.isoformat()}, with the evidence known then."
+        return f"Judged at {report.as_of.isoformat()}, with the evidence known then.{clocks}"
     return (
         f"**To date**: the period is not over; judged at {report.as_of.isoformat()}, with the "
-        "evidence known then. Every figure may still change."
+        f"evidence known then. Every figure may still change.{clocks}"
     )
 
 
@@ -176,6 +177,13 @@ def report_json(report: Report) -> dict[str, Any]:
         "final": report.final,
         "tier": report.tier,
         "tier_assumed": report.tier_assumed,
+        "clocks": None
+        if report.clocks is None
+        else {
+            "engine": report.clocks.engine,
+            "tickets": report.clocks.tickets,
+            "fell_back_tickets": report.clocks.fell_back,
+        },
         "objectives": [objective_json(o) for o in report.objectives],
         "credits": None
         if settlement is None
@@ -302,6 +310,7 @@ def report_csv(*reports: Report) -> str:
             "tickets_open",
             "tickets_open_breached",
             "tickets_open_at_risk",
+            "clock_engine",
             "detail",
         ]
     )
@@ -335,6 +344,7 @@ def report_csv(*reports: Report) -> str:
                     None if tickets is None else tickets.open,
                     None if tickets is None else tickets.open_breached,
                     None if tickets is None else tickets.open_at_risk,
+                    None if tickets is None or report.clocks is None else report.clocks.engine,
                     o.detail,
                 )
             ]
