@@ -118,6 +118,12 @@ def test_show_markdown_is_the_customer_document() -> None:
     assert "## Remedies" in out
 
 
+def test_show_markdown_says_what_a_calendar_made_of_others_is() -> None:
+    code, out = run("show", str(AGREEMENTS / "prime-time.yaml"), "--format", "markdown")
+    assert code == 0
+    assert "- `off-hours`: every minute except when `prime` is open" in out
+
+
 def test_show_json_is_the_resolved_agreement(tmp_path: Path) -> None:
     code, out = run("show", str(AGREEMENTS / "saas.yaml"), "--format", "json")
     assert code == 0
