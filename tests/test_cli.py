@@ -104,7 +104,7 @@ def test_validate_checks_each_example_file_by_its_own_schema() -> None:
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == (
-        f"valid: {agreements} agreements, 1 column mapping, 3 calendars, "
+        f"valid: {agreements} agreements, 1 column mapping, {len(calendars)} calendars, "
         f"{len(coverages)} data coverages"
     )
     assert lines[2] == f"column mappings: {mappings[0]}"
@@ -131,8 +131,8 @@ def test_validate_reports_mappings_and_calendars_by_their_own_schema(tmp_path: P
     assert out.splitlines() == [
         f"{tmp_path}/notes.yaml: not a document Accord knows: found the keys name, items; "
         "expected an agreement (id, version, overview, objectives...), a column mapping (kind, "
-        "format, ticket, at, fields...), a calendar (timezone, hours, holidays) or a data "
-        "folder's coverage (from, until)",
+        "format, ticket, at, fields...), a calendar (timezone, hours, holidays, union, except) or "
+        "a data folder's coverage (from, until)",
         f"{tmp_path}/mapping.yaml:3:1: feilds: unknown key 'feilds' (did you mean 'fields'?); "
         "expected one of kind, format, id, ticket, at, event, author, public, order, "
         "created_at, time_format, timezone, missing, fields",
@@ -183,6 +183,12 @@ def test_show_markdown_is_the_customer_document() -> None:
     assert out.startswith("# ")
     assert "## Service levels" in out
     assert "## Remedies" in out
+
+
+def test_show_markdown_says_what_a_calendar_made_of_others_is() -> None:
+    code, out = run("show", str(AGREEMENTS / "prime-time.yaml"), "--format", "markdown")
+    assert code == 0
+    assert "- `off-hours`: every minute except when `prime` is open" in out
 
 
 def test_show_json_is_the_resolved_agreement(tmp_path: Path) -> None:

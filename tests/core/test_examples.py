@@ -4,7 +4,7 @@ figures worked by hand in each data folder's README.md."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +12,7 @@ import pytest
 
 from accord import load_agreement
 from accord.cli import parse_period
+from accord.core.clocks import calendars_of
 from accord.core.report import evaluate
 from accord.io.data import read_data
 from accord.render.report import report_csv, report_html, report_json, report_markdown
@@ -198,3 +199,19 @@ def test_the_isp_penalty_over_the_year() -> None:
     [(amount, reason)] = report.penalties
     assert amount == Decimal("25.00")
     assert "9h of downtime, 8h allowed a year" in reason
+
+
+def test_prime_time_and_off_hours_measure_every_minute_of_the_year_once() -> None:
+    """Off-hours are every minute prime time is closed, so a weekday public holiday in Hesse is
+    measured by the off-hours objective instead of by neither."""
+    calendars = calendars_of(load_agreement(AGREEMENTS / "prime-time.yaml"))
+    prime, off = calendars["prime"], calendars["off-hours"]
+    for month in range(1, 13):
+        start, end = parse_period(f"2026-{month:02d}", "Europe/Berlin")
+        real = end.astimezone(UTC) - start.astimezone(UTC)  # the hour clocks skip or repeat
+        assert prime.elapsed(start, end) + off.elapsed(start, end) == real, month
+    # May 2026: 21 weekdays less Labour Day, Ascension and Whit Monday is 180 h of prime time,
+    # and the other 564 h of the month's 744 are off-hours, the three holidays' days included
+    start, end = parse_period("2026-05", "Europe/Berlin")
+    assert prime.elapsed(start, end) == timedelta(hours=180)
+    assert off.elapsed(start, end) == timedelta(hours=564)

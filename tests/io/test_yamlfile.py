@@ -120,3 +120,22 @@ def test_yes_and_on_stay_the_text_a_ticket_field_holds() -> None:
     assert objective.scope == {"vip": ("yes",)}
     assert objective.clock is not None
     assert objective.clock.pause[0].when == {"on_hold": ("on", "Y")}
+
+
+def test_a_calendar_file_takes_away_a_calendar_written_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "after-hours.yaml"
+    path.write_text("except:\n  timezone: America/New_York\n  hours:\n    mon-fri: '09:00-17:00'\n")
+    after = load_calendar(path)
+    monday = datetime(2026, 11, 9, tzinfo=after.zone)
+    assert after.elapsed(monday, monday + timedelta(days=1)) == timedelta(hours=16)
+
+
+def test_a_calendar_file_cannot_name_another_calendar(tmp_path: Path) -> None:
+    path = tmp_path / "after-hours.yaml"
+    path.write_text("# the rest of the week\nexcept: office\n")
+    with pytest.raises(SpecError) as caught:
+        load_calendar(path)
+    assert str(caught.value).startswith(
+        f"{path}:2: except: unknown calendar 'office'; defined: 24x7 (a calendar standing alone "
+        "names no other: write the calendar itself in place"
+    )

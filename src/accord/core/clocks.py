@@ -35,6 +35,7 @@ from typing import Literal
 
 from accord.core.agreement.model import Agreement, ClockRules, Objective
 from accord.core.calendar import BusinessCalendar
+from accord.core.calendar.named import named_calendars
 from accord.core.errors import AccordError
 
 EventKind = Literal["created", "updated", "comment", "resolved", "reopened", "closed"]
@@ -574,11 +575,7 @@ def ticket_clocks(
 
 def calendars_of(agreement: Agreement) -> dict[str, BusinessCalendar]:
     """The agreement's named calendars, plus the built-in "24x7"."""
-    calendars = {
-        name: BusinessCalendar.from_spec(spec) for name, spec in agreement.calendars.items()
-    }
-    calendars.setdefault("24x7", BusinessCalendar.always_open())
-    return calendars
+    return named_calendars(agreement.calendars)
 
 
 def all_clocks(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class AccordError(Exception):
     """Base of every error Accord raises on purpose."""
@@ -31,3 +34,17 @@ class SpecError(AccordError, ValueError):
 
 class CalendarError(AccordError, ValueError):
     """A business-time question that has no answer (naive datetime, a calendar that never opens)."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'office'?)`` when a known name is close to ``word``, else nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    """A key path as people write it: ``objectives[2].target``, ``except[0].hours``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

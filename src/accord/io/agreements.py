@@ -196,7 +196,7 @@ _KIND_NAMES: dict[DocumentKind, str] = {
 _SIGNS: dict[DocumentKind, frozenset[str]] = {
     "agreement": frozenset(Agreement.model_fields) - {"id", "kind"},
     "mapping": frozenset(ColumnMapping.model_fields) - {"id", "kind", "timezone"},
-    "calendar": frozenset(("hours", "holidays")),
+    "calendar": frozenset(("hours", "holidays", "union", "except")),
     "coverage": frozenset(("from", "until")),
 }
 _KIND_VALUES: dict[DocumentKind, tuple[Any, ...]] = {
@@ -207,8 +207,8 @@ _KIND_VALUES: dict[DocumentKind, tuple[Any, ...]] = {
 }
 _EXPECTED = (
     "expected an agreement (id, version, overview, objectives...), a column mapping (kind, "
-    "format, ticket, at, fields...), a calendar (timezone, hours, holidays) or a data folder's "
-    "coverage (from, until)"
+    "format, ticket, at, fields...), a calendar (timezone, hours, holidays, union, except) or a "
+    "data folder's coverage (from, until)"
 )
 
 

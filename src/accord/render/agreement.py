@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from typing import Any
 
 from accord.core.agreement import Agreement, Objective
 from accord.core.agreement.model import CreditSchedule, Party
@@ -146,15 +147,7 @@ def _markdown(a: Agreement) -> Iterator[str]:
         yield "## Service hours"
         yield ""
         for name, spec in a.calendars.items():
-            hours = spec.get("hours") or {}
-            if isinstance(hours, str):
-                shown = hours
-            else:
-                shown = "; ".join(
-                    f"{days} {v if isinstance(v, str) else ', '.join(v)}"
-                    for days, v in hours.items()
-                )
-            yield f"- `{name}`: {shown} ({spec.get('timezone')})"
+            yield f"- `{name}`: {_calendar_in_words(spec)}"
         yield ""
     if a.exclusions is not None:
         x = a.exclusions
@@ -194,6 +187,30 @@ def _markdown(a: Agreement) -> Iterator[str]:
         yield ""
     if a.remedies is not None:
         yield from _remedies(a)
+
+
+def _calendar_in_words(spec: Mapping[str, Any]) -> str:
+    """``mon-fri 08:00-18:00 (Europe/Berlin)``; ``every minute except when `prime` is open``."""
+    if "union" not in spec and "except" not in spec:
+        hours = spec.get("hours") or {}
+        if isinstance(hours, str):
+            shown = hours
+        else:
+            shown = "; ".join(
+                f"{days} {v if isinstance(v, str) else ', '.join(v)}" for days, v in hours.items()
+            )
+        return f"{shown} ({spec.get('timezone')})"
+
+    def either(value: Any) -> str:
+        listed = value if isinstance(value, list | tuple) else [value]
+        return " or ".join(
+            f"`{v}`" if isinstance(v, str) else f"({_calendar_in_words(v)})" for v in listed
+        )
+
+    text = f"whenever {either(spec['union'])} is open" if "union" in spec else "every minute"
+    if "except" in spec:
+        text += f"{',' if 'union' in spec else ''} except when {either(spec['except'])} is open"
+    return text + (f" ({spec['timezone']})" if "timezone" in spec else "")
 
 
 def _remedies(a: Agreement) -> Iterator[str]:

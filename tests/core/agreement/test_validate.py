@@ -121,6 +121,44 @@ def test_calendar_mistakes_point_inside_the_calendar(base: dict[str, Any]) -> No
     assert message.startswith("calendars.office.hours.mon-fry: unknown day 'fry'")
 
 
+def test_calendars_made_of_others_name_calendars_that_exist(base: dict[str, Any]) -> None:
+    base["calendars"]["off-hours"] = {"except": "ofice"}
+    base["calendars"]["cover"] = {"union": ["off-hours", {"except": ["office", "weekend"]}]}
+    assert problems(base) == [
+        "calendars.off-hours.except: unknown calendar 'ofice' (did you mean 'office'?); "
+        "defined: 24x7, cover, off-hours, office",
+        "calendars.cover.union[1].except[1]: unknown calendar 'weekend'; "
+        "defined: 24x7, cover, off-hours, office",
+    ]
+
+
+def test_a_calendar_cannot_be_made_of_itself(base: dict[str, Any]) -> None:
+    base["calendars"]["off-hours"] = {"except": ["office", "cover"]}
+    base["calendars"]["cover"] = {"union": ["24x7"], "except": "off-hours"}
+    base["calendars"]["loop"] = {"union": [{"except": "loop"}]}
+    assert problems(base) == [
+        "calendars.off-hours.except[1]: a cycle: off-hours is made of cover, which is made of "
+        "off-hours",
+        "calendars.cover.except: a cycle: cover is made of off-hours, which is made of cover",
+        "calendars.loop.union[0].except: a calendar cannot be made of itself ('loop')",
+    ]
+
+
+def test_a_calendar_made_of_others_has_no_hours_of_its_own(base: dict[str, Any]) -> None:
+    base["calendars"]["off-hours"] = {"except": "office", "timezone": "UTC", "hours": "24x7"}
+    assert problems(base) == [
+        "calendars.off-hours.hours: a calendar made of others (union, except) takes its hours "
+        "from them; write these hours as a calendar of their own and name it under union"
+    ]
+
+
+def test_a_calendar_with_a_mistake_is_still_a_name_others_may_use(base: dict[str, Any]) -> None:
+    base["calendars"]["office"]["hours"] = {"mon-fry": "09:00-18:00"}
+    base["calendars"]["off-hours"] = {"except": "office"}
+    [message] = problems(base)
+    assert message.startswith("calendars.office.hours.mon-fry: unknown day 'fry'")
+
+
 def test_duplicate_ids(base: dict[str, Any]) -> None:
     base["objectives"][1]["id"] = "avail"
     assert problems(base) == ["objectives[1].id: duplicate id 'avail' (also objectives[0])"]

@@ -500,7 +500,10 @@ class Agreement(Model):
     tiers: tuple[Tier, ...] = ()
     calendars: dict[Identifier, dict[str, Any]] = Field(
         default_factory=dict,
-        description="Named business calendars (timezone, hours, holidays); '24x7' always exists.",
+        description=(
+            "Named business calendars (timezone, hours, holidays), or calendars made of others "
+            "(union: [names], except: name or [names]); '24x7' always exists."
+        ),
     )
     objectives: tuple[Objective, ...] = ()
     exclusions: Exclusions | None = None

@@ -8,12 +8,11 @@ the file layer can point at the line and column where it was written.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import re
 import types
 import typing
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Union, get_args, get_origin
@@ -28,11 +27,17 @@ from accord.core.agreement.model import (
     Objective,
 )
 from accord.core.agreement.units import parse_duration
-from accord.core.calendar import parse_calendar_spec
-from accord.core.errors import SpecError
+from accord.core.calendar.named import reference_problems
+from accord.core.calendar.spec import (
+    BUILT_IN_CALENDARS,
+    CalendarSpec,
+    ComposedSpec,
+    parse_calendar,
+)
+from accord.core.errors import SpecError, did_you_mean, format_path
+from accord.core.graph import path_between
 
 Path = tuple[str | int, ...]
-BUILTIN_CALENDARS = ("24x7",)
 _PERIOD_BUSINESS_DAYS = {"week": 5, "month": 20, "quarter": 60, "year": 250}
 
 
@@ -58,13 +63,6 @@ class AgreementError(SpecError):
         self.problems = problems
         text = "\n".join(str(p) for p in problems)
         super().__init__("", text, source)
-
-
-def format_path(path: Iterable[str | int]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 def check_agreement(data: Any) -> tuple[Agreement | None, list[Problem]]:
@@ -116,7 +114,7 @@ def _problem_of(error: Any, root: type[BaseModel]) -> Problem:
         allowed = _fields_at(path[:-1], root)
         return Problem(
             path,
-            f"unknown key {key!r}{_did_you_mean(key, allowed)}; expected one of "
+            f"unknown key {key!r}{did_you_mean(key, allowed)}; expected one of "
             + ", ".join(allowed),
         )
     if kind == "missing":
@@ -125,7 +123,7 @@ def _problem_of(error: Any, root: type[BaseModel]) -> Problem:
         expected = re.findall(r"'([^']*)'", error["ctx"]["expected"])
         return Problem(
             path,
-            f"unknown value {found!r}{_did_you_mean(str(found), expected)}; "
+            f"unknown value {found!r}{did_you_mean(str(found), expected)}; "
             f"expected one of {', '.join(expected)}",
         )
     if kind == "string_pattern_mismatch":
@@ -158,11 +156,6 @@ def _kind_of(value: Any) -> str:
 
 def _is_union_tag(part: Any) -> bool:
     return isinstance(part, str) and ("[" in part or part in ("str", "int", "Decimal", "Bound"))
-
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _model_at(path: Path, root: type[BaseModel]) -> type[BaseModel] | None:
@@ -220,7 +213,7 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
     """Cross-references and arithmetic sense of a schema-valid agreement."""
     yield from _unique(agreement)
     yield from _calendars(agreement)
-    calendars = set(agreement.calendars) | set(BUILTIN_CALENDARS)
+    calendars = set(agreement.calendars) | set(BUILT_IN_CALENDARS)
     services = {s.id for s in agreement.services}
     tiers = {t.id for t in agreement.tiers}
     objectives = {o.id for o in agreement.objectives}
@@ -232,7 +225,7 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
     def unknown(path: Path, what: str, name: str, known: set[str]) -> Problem:
         listed = ", ".join(sorted(known)) or "none"
         return Problem(
-            path, f"unknown {what} {name!r}{_did_you_mean(name, known)}; defined: {listed}"
+            path, f"unknown {what} {name!r}{did_you_mean(name, known)}; defined: {listed}"
         )
 
     for i, service in enumerate(agreement.services):
@@ -401,10 +394,11 @@ def _composition(agreement: Agreement, index: int) -> Iterator[Problem]:
     """A service's components: no cycle, weights for every component adding up to 1, and no
     weighted service as a component that must be up (a blend is no up-or-down state)."""
     by_id = {s.id: s for s in agreement.services}
+    made_of = {s.id: s.components for s in agreement.services}
     service = agreement.services[index]
     base: Path = ("services", index)
     for j, component in enumerate(service.components):
-        path = None if component == service.id else _path_back(by_id, component, service.id)
+        path = None if component == service.id else path_between(made_of, component, service.id)
         if path is not None:
             chain = [service.id, *path]
             yield Problem(
@@ -435,25 +429,6 @@ def _composition(agreement: Agreement, index: int) -> Iterator[Problem]:
         )
 
 
-def _path_back(by_id: Mapping[str, Any], start: str, goal: str) -> list[str] | None:
-    """Services from ``start`` down its components to ``goal``, if it leads there."""
-    trail: dict[str, str | None] = {start: None}
-    queue = [start]
-    while queue:
-        name = queue.pop(0)
-        if name == goal:
-            path = [name]
-            while (previous := trail[path[-1]]) is not None:
-                path.append(previous)
-            return path[::-1]
-        spec = by_id.get(name)
-        for component in spec.components if spec is not None else ():
-            if component not in trail:
-                trail[component] = name
-                queue.append(component)
-    return None
-
-
 def _unique(agreement: Agreement) -> Iterator[Problem]:
     for section in ("objectives", "services", "tiers"):
         seen: dict[str, int] = {}
@@ -467,15 +442,19 @@ def _unique(agreement: Agreement) -> Iterator[Problem]:
 
 
 def _calendars(agreement: Agreement) -> Iterator[Problem]:
+    parsed: dict[str, CalendarSpec | ComposedSpec] = {}
     for name, spec in agreement.calendars.items():
-        if name in BUILTIN_CALENDARS:
+        if name in BUILT_IN_CALENDARS:
             yield Problem(("calendars", name), f"{name!r} is built in; choose another name")
             continue
         try:
-            parse_calendar_spec(spec)
+            parsed[name] = parse_calendar(spec)
         except SpecError as error:
             inner = tuple(_split_where(error.where))
             yield Problem(("calendars", name, *inner), error.problem)
+    # a calendar whose own mapping is wrong is still a name others may use
+    for path, problem in reference_problems(parsed, defined=agreement.calendars):
+        yield Problem(("calendars", *path), problem)
 
 
 def _split_where(where: str) -> Iterator[str | int]:

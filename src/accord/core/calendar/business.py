@@ -16,6 +16,9 @@ Semantics (the rules every clock in Accord stands on):
 * Datetimes must be aware; a naive one is an error, never a guess. Results are in the
   calendar's zone.
 * Any year from 1 to 9999 works: years are laid out lazily (holidays included) when asked for.
+* A calendar may be made of others (``union``, ``except``, see ``composed.py``): its open time is
+  theirs combined, laid out the same way, so every question here has the same answer whichever
+  way a calendar was defined. Its business days are the local dates on which it is open at all.
 """
 
 from __future__ import annotations
@@ -31,9 +34,17 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from accord.core.calendar.spec import DAY_NAMES, CalendarSpec, parse_calendar_spec
-from accord.core.calendar.timeline import I64, Lists, Segment, T
-from accord.core.errors import CalendarError
+from accord.core.calendar.composed import Composition
+from accord.core.calendar.spec import (
+    BUILT_IN_CALENDARS,
+    DAY_NAMES,
+    CalendarRef,
+    CalendarSpec,
+    ComposedSpec,
+    parse_calendar,
+)
+from accord.core.calendar.timeline import I64, Lists, Segment, Spans, T
+from accord.core.errors import CalendarError, SpecError, did_you_mean, format_path
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -45,6 +56,7 @@ _MAX_ORDINAL = date.max.toordinal()
 _MIN_YEAR, _MAX_YEAR = 1, 9999
 _FAR_PAST = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // _US - 2 * _DAY_US
 _FAR_FUTURE = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - _EPOCH) // _US + 2 * _DAY_US
+_YEAR_ONE = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // _US  # no aware datetime is earlier
 _NAT = np.iinfo(np.int64).min
 _NS = timedelta(microseconds=1) / 1000
 _NS_MAX = np.iinfo(np.int64).max
@@ -106,6 +118,9 @@ class BusinessCalendar:
             "holidays": {"country": "US", "subdivision": "NY", "dates": ["2026-12-24"]},
         })
 
+    A calendar made of others (``{"except": "prime"}``) is built from the calendars it names,
+    given by name in ``calendars`` (the built-in "24x7" is always known).
+
     A calendar is immutable; it lays out its open intervals lazily, year by year, and is safe to
     share between threads.
     """
@@ -121,7 +136,9 @@ class BusinessCalendar:
         "zone",
     )
 
-    def __init__(self, spec: CalendarSpec) -> None:
+    spec: CalendarSpec | Composition
+
+    def __init__(self, spec: CalendarSpec | Composition) -> None:
         self.spec = spec
         self.zone = ZoneInfo(spec.timezone)
         self._lock = threading.Lock()
@@ -132,9 +149,53 @@ class BusinessCalendar:
         self._segment = Segment.build(0, -1, 0, 1, 0, [])  # covers nothing; replaced on first use
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any]) -> BusinessCalendar:
-        """Validate a calendar mapping; bad input raises :class:`SpecError` naming key and value."""
-        return cls(parse_calendar_spec(spec))
+    def from_spec(
+        cls, spec: Mapping[str, Any], calendars: Mapping[str, BusinessCalendar] | None = None
+    ) -> BusinessCalendar:
+        """Validate a calendar mapping; bad input raises :class:`SpecError` naming key and value.
+
+        ``calendars`` are those a calendar made of others may name, besides the built-in 24x7.
+        """
+        return cls.from_parsed(parse_calendar(spec), calendars or {})
+
+    @classmethod
+    def from_parsed(
+        cls, spec: CalendarSpec | ComposedSpec, calendars: Mapping[str, BusinessCalendar]
+    ) -> BusinessCalendar:
+        """The calendar of a parsed mapping; the names a composed one uses looked up in
+        ``calendars`` (a :class:`SpecError` at the name when it is not there)."""
+        if isinstance(spec, CalendarSpec):
+            return cls(spec)
+
+        def member(ref: CalendarRef) -> BusinessCalendar:
+            where = format_path(ref.path)
+            if not isinstance(ref.calendar, str):
+                try:
+                    return cls.from_parsed(ref.calendar, calendars)
+                except SpecError as error:
+                    raise SpecError(f"{where}.{error.where}", error.problem) from None
+            found = calendars.get(ref.calendar)
+            if found is None and ref.calendar in BUILT_IN_CALENDARS:
+                found = cls.always_open()
+            if found is None:
+                known = sorted({*calendars, *BUILT_IN_CALENDARS})
+                raise SpecError(
+                    where,
+                    f"unknown calendar {ref.calendar!r}{did_you_mean(ref.calendar, known)}; "
+                    f"defined: {', '.join(known)}"
+                    + (
+                        ""
+                        if calendars
+                        else " (a calendar standing alone names no other: write the calendar "
+                        "itself in place, such as except: {timezone: ..., hours: ...})"
+                    ),
+                )
+            return found
+
+        union = tuple(member(ref) for ref in spec.union)
+        excluded = tuple(member(ref) for ref in spec.excluded)
+        zone = spec.timezone or (*union, *excluded)[0].spec.timezone
+        return cls(Composition(zone, union, excluded))
 
     @classmethod
     def always_open(cls, timezone: str = "UTC") -> BusinessCalendar:
@@ -142,14 +203,18 @@ class BusinessCalendar:
         return cls.from_spec({"timezone": timezone, "hours": "24x7"})
 
     def __repr__(self) -> str:
-        hours = {DAY_NAMES[i]: [str(h) for h in d] for i, d in enumerate(self.spec.week) if d}
-        return f"BusinessCalendar(timezone={self.spec.timezone!r}, hours={hours})"
+        spec = self.spec
+        if isinstance(spec, Composition):
+            return f"BusinessCalendar({spec})"
+        hours = {DAY_NAMES[i]: [str(h) for h in d] for i, d in enumerate(spec.week) if d}
+        return f"BusinessCalendar(timezone={spec.timezone!r}, hours={hours})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, BusinessCalendar) and other.spec == self.spec
 
     def __hash__(self) -> int:
-        return hash((self.spec.timezone, self.spec.week))
+        spec = self.spec
+        return hash(spec) if isinstance(spec, Composition) else hash((spec.timezone, spec.week))
 
     # ------------------------------------------------------------------ scalar arithmetic
 
@@ -311,29 +376,57 @@ class BusinessCalendar:
             found = self._offsets_at_midnight(first_day, last_day + 1)
             offsets = np.array([o if o is not None else 0 for o in found], dtype=np.int64)
             offsets *= 1000
-            ordinals = np.arange(first_day, last_day + 1)
-            week_open = np.array([bool(d) for d in self.spec.week])
-            closed = np.array(
-                sorted(
-                    d.toordinal()
-                    for year in range(first_year, last_year + 1)
-                    for d in self._holidays_of(year)
-                ),
-                dtype=np.int64,
-            )
-            open_days = ordinals[week_open[(ordinals - 1) % 7] & ~np.isin(ordinals, closed)]
-            open_days -= first_day
+            open_days = np.flatnonzero(self._business_days(first_day, last_day))
             # open days up to each day: a table read instead of a binary search per deadline
             open_up_to = np.searchsorted(open_days, np.arange(len(offsets)), side="right")
             self._day_table_cache[key] = (offsets, open_days, open_up_to)
         return self._day_table_cache[key]
 
+    def _business_days(self, first: int, last: int) -> npt.NDArray[np.bool_]:
+        """Whether each local date of ordinals ``first..last`` is a business day: one with hours
+        that is no holiday, or for a calendar made of others one on which it is open at all."""
+        spec = self.spec
+        if isinstance(spec, Composition):
+            midnights = np.array(
+                [
+                    (ordinal - _EPOCH_ORDINAL) * _DAY_US - (offset or 0)
+                    for ordinal, offset in enumerate(
+                        self._offsets_at_midnight(first, last + 1), start=first
+                    )
+                ],
+                dtype=np.int64,
+            )
+            seg = self._cover(int(midnights[0]), int(midnights[-1]))
+            open_days: npt.NDArray[np.bool_] = np.diff(seg.business_before_us(midnights)) > 0
+            return open_days
+        ordinals = np.arange(first, last + 1)
+        week_open = np.array([bool(d) for d in spec.week])
+        closed = np.array(
+            sorted(
+                d.toordinal()
+                for year in range(date.fromordinal(first).year, date.fromordinal(last).year + 1)
+                for d in self._holidays_of(spec, year)
+            ),
+            dtype=np.int64,
+        )
+        hours_on: npt.NDArray[np.bool_] = week_open[(ordinals - 1) % 7] & ~np.isin(ordinals, closed)
+        return hours_on
+
     def _next_open_date(self, day: date) -> date:
-        """The first local date after ``day`` on which some open interval starts."""
-        week = self.spec.week
+        """The first local date after ``day`` that is a business day."""
+        spec = self.spec
+        if isinstance(spec, Composition):
+            after = day.toordinal() + 1
+            for first in range(after, min(after + 3660, _MAX_ORDINAL + 1), 31):
+                last = min(first + 30, _MAX_ORDINAL)
+                found = np.flatnonzero(self._business_days(first, last))
+                if found.size:
+                    return date.fromordinal(first + int(found[0]))
+            raise CalendarError(f"{self!r} opens on no day within ten years after {day}")
+        week = spec.week
         for _ in range(3660):
             day += timedelta(days=1)
-            if week[day.weekday()] and day not in self._holidays_of(day.year):
+            if week[day.weekday()] and day not in self._holidays_of(spec, day.year):
                 return day
         raise CalendarError(f"{self!r} opens on no day within ten years after {day}")
 
@@ -393,11 +486,24 @@ class BusinessCalendar:
         return result
 
     def holidays_between(self, first: date, last: date) -> list[tuple[date, str]]:
-        """The holidays (public and company) on local dates ``first..last``, with their names."""
+        """The holidays (public and company) on local dates ``first..last``, with their names.
+
+        A calendar made of others has those of its calendars on which it is itself closed all
+        day: none for ``except: prime``, which is open all day when prime time has a holiday.
+        """
+        spec = self.spec
+        if isinstance(spec, Composition):
+            listed = spec.holidays_between(first, last)
+            if not listed:
+                return []
+            open_days = self._business_days(first.toordinal(), last.toordinal())
+            return [(d, n) for d, n in listed if not open_days[d.toordinal() - first.toordinal()]]
         found: list[tuple[date, str]] = []
         for year in range(first.year, last.year + 1):
             found.extend(
-                (d, n) for d, n in sorted(self._holidays_of(year).items()) if first <= d <= last
+                (d, n)
+                for d, n in sorted(self._holidays_of(spec, year).items())
+                if first <= d <= last
             )
         return found
 
@@ -406,8 +512,11 @@ class BusinessCalendar:
         """The years for which the ``holidays`` library knows this country's public holidays.
 
         Outside them no public holiday is known (only the company dates close the calendar); an
-        agreement running past them should list its own dates.
+        agreement running past them should list its own dates. A calendar made of others: the
+        years in which all of its calendars know theirs.
         """
+        if isinstance(self.spec, Composition):
+            return self.spec.public_holiday_years
         rule = self.spec.holidays
         if not rule.country:
             return None
@@ -618,16 +727,32 @@ class BusinessCalendar:
         return seg
 
     def _build(self, first: int, last: int) -> Segment:
-        self._prefetch_holidays(first, last)
-        intervals: list[tuple[int, int]] = []
-        for year in range(first, last + 1):
-            intervals.extend(self._intervals_of(year))
         origin = self._local_micros(date(first, 1, 1), 0) - _DAY_US
         valid_from = origin if first == _MIN_YEAR else self._local_micros(date(first, 1, 3), 0)
         valid_to = _FAR_FUTURE if last == _MAX_YEAR else self._local_micros(date(last, 12, 31), 0)
+        spec = self.spec
+        intervals: list[tuple[int, int]] = []
+        if isinstance(spec, Composition):
+            # exact from the origin to the end of the last year (its calendars are), and laid
+            # out a day further, so that no open stretch seems to end where the layout does
+            valid_from = origin
+            if last < _MAX_YEAR:
+                valid_to = self._local_micros(date(last + 1, 1, 1), 0)
+            high = valid_to + (1 if last == _MAX_YEAR else _DAY_US)
+            starts, ends = spec.spans(max(origin, _YEAR_ONE), high)
+            intervals = list(zip(starts.tolist(), ends.tolist(), strict=True))
+        else:
+            self._prefetch_holidays(spec, first, last)
+            for year in range(first, last + 1):
+                intervals.extend(self._intervals_of(spec, year))
         return Segment.build(first, last, origin, valid_from, valid_to, intervals)
 
-    def _intervals_of(self, year: int) -> list[tuple[int, int]]:
+    def open_spans(self, low: int, high: int) -> Spans:
+        """The open intervals inside ``[low, high]`` (microseconds since the epoch), clipped to
+        it: what calendars made of this one are laid out from."""
+        return self._cover(low, min(high, _FAR_FUTURE)).spans(low, high)
+
+    def _intervals_of(self, spec: CalendarSpec, year: int) -> list[tuple[int, int]]:
         """Raw UTC intervals of every open period that starts on a local date of ``year``.
 
         Days whose UTC offset is the same at their midnight and two midnights later (every day
@@ -637,8 +762,8 @@ class BusinessCalendar:
         cached = self._year_intervals.get(year)
         if cached is not None:
             return cached
-        closed = self._holidays_of(year)
-        week = self.spec.week
+        closed = self._holidays_of(spec, year)
+        week = spec.week
         first = date(year, 1, 1).toordinal()
         last = date(year, 12, 31).toordinal()
         offsets = self._offsets_at_midnight(first, last + 2)
@@ -696,9 +821,9 @@ class BusinessCalendar:
             return _FAR_FUTURE
         return (wall - _EPOCH) // _US
 
-    def _prefetch_holidays(self, first: int, last: int) -> None:
+    def _prefetch_holidays(self, spec: CalendarSpec, first: int, last: int) -> None:
         """Read the public holidays of many years in one call (much faster than year by year)."""
-        rule = self.spec.holidays
+        rule = spec.holidays
         missing = [y for y in range(first, last + 1) if y not in self._year_holidays]
         if not rule.country or len(missing) < 2:
             return
@@ -708,11 +833,11 @@ class BusinessCalendar:
             days.update((d, n) for d, n in rule.dates.items() if d.year == year)
             self._year_holidays[year] = days
 
-    def _holidays_of(self, year: int) -> dict[date, str]:
+    def _holidays_of(self, spec: CalendarSpec, year: int) -> dict[date, str]:
         cached = self._year_holidays.get(year)
         if cached is not None:
             return cached
-        rule = self.spec.holidays
+        rule = spec.holidays
         found: dict[date, str] = {}
         if rule.country:
             found.update(_public_holidays(rule.country, rule.subdivision, [year]))

@@ -1,20 +1,21 @@
 """The calendar mapping (``timezone``, ``hours``, ``holidays``), parsed into small immutable values.
 
-Every mistake is reported as a :class:`SpecError` naming the key and the value found, and what was
-expected, because people write these mappings by hand inside agreement YAML.
+A calendar may also be made of others (``union``, ``except``): :class:`ComposedSpec`. Every mistake
+is reported as a :class:`SpecError` naming the key and the value found, and what was expected,
+because people write these mappings by hand inside agreement YAML.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from accord.core.errors import SpecError
+from accord.core.errors import SpecError, format_path
 
 MINUTES_PER_DAY = 1440
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
@@ -22,6 +23,9 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_TITLES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _FULL_DAY_NAMES = {title.lower(): i for i, title in enumerate(DAY_TITLES)}
 _ALL_WEEK_WORDS = ("24x7", "24/7", "always")
+BUILT_IN_CALENDARS = ("24x7",)  # names every agreement knows without defining them
+_WEEKLY_KEYS = ("timezone", "hours", "holidays")
+_COMPOSED_KEYS = ("union", "except", "timezone")
 _HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _EXPECTED_DAYS = (
     "expected days mon, tue, wed, thu, fri, sat, sun, ranges such as mon-fri, "
@@ -105,19 +109,123 @@ class CalendarSpec:
         return spec
 
 
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class CalendarRef:
+    """One calendar a composed calendar is made of: another calendar's name, or one written out
+    in place; ``path`` is where it was written (``("except",)``, ``("union", 1)``)."""
+
+    path: Path
+    calendar: str | CalendarSpec | ComposedSpec
+
+
+@dataclass(frozen=True)
+class ComposedSpec:
+    """A calendar made of others: open while any of ``union`` is open (every instant when there is
+    no union) and none of ``excluded`` (written ``except``) is. ``timezone`` is the zone of its
+    days and results; None takes the zone of the first calendar named."""
+
+    union: tuple[CalendarRef, ...]
+    excluded: tuple[CalendarRef, ...]
+    timezone: str | None = None
+
+    def names(self) -> Iterator[tuple[Path, str]]:
+        """Every other calendar this one names, those of calendars written in place included,
+        with the path where each name was written."""
+        for ref in (*self.union, *self.excluded):
+            if isinstance(ref.calendar, str):
+                yield ref.path, ref.calendar
+            elif isinstance(ref.calendar, ComposedSpec):
+                for path, name in ref.calendar.names():
+                    yield (*ref.path, *path), name
+
+
+def parse_calendar(spec: Mapping[str, Any]) -> CalendarSpec | ComposedSpec:
+    """A calendar mapping of either form: weekly hours, or ``union``/``except`` of other calendars.
+
+    Raises :class:`SpecError` naming the key, the value found and what was expected.
+    """
+    if isinstance(spec, Mapping) and ("union" in spec or "except" in spec):
+        return _parse_composed(spec)
+    return parse_calendar_spec(spec)
+
+
 def parse_calendar_spec(spec: Mapping[str, Any]) -> CalendarSpec:
-    """Validate a calendar mapping and return its parsed form, or raise :class:`SpecError`."""
+    """Validate a weekly calendar mapping and return its parsed form, or raise
+    :class:`SpecError`."""
     if not isinstance(spec, Mapping):
         raise SpecError("", f"a calendar must be a mapping, got {_show(spec)}")
-    _reject_unknown_keys(spec, ("timezone", "hours", "holidays"), "")
+    _reject_unknown_keys(spec, _WEEKLY_KEYS, "", also=("union", "except"))
     if "timezone" not in spec:
         raise SpecError("timezone", "missing; expected an IANA zone such as 'Europe/Paris'")
     timezone = _parse_zone(spec["timezone"])
     if "hours" not in spec:
-        raise SpecError("hours", "missing; expected weekday hours such as {mon-fri: '09:00-17:00'}")
+        raise SpecError(
+            "hours",
+            "missing; expected weekday hours such as {mon-fri: '09:00-17:00'}, "
+            "or union/except to make this calendar of others",
+        )
     week = _parse_week(spec["hours"])
     holidays = _parse_holidays(spec.get("holidays"))
     return CalendarSpec(timezone=timezone, week=week, holidays=holidays)
+
+
+def _parse_composed(spec: Mapping[str, Any]) -> ComposedSpec:
+    for key in ("hours", "holidays"):
+        if key in spec:
+            raise SpecError(
+                key,
+                f"a calendar made of others (union, except) takes its {key} from them; "
+                f"write these {key} as a calendar of their own and name it under union",
+            )
+    _reject_unknown_keys(spec, _COMPOSED_KEYS, "")
+    timezone = _parse_zone(spec["timezone"]) if "timezone" in spec else None
+    union = _parse_refs(spec["union"], "union") if "union" in spec else ()
+    excluded = _parse_refs(spec["except"], "except") if "except" in spec else ()
+    seen: dict[str, Path] = {}
+    for ref in (*union, *excluded):
+        if not isinstance(ref.calendar, str):
+            continue
+        name, first = ref.calendar, seen.setdefault(ref.calendar, ref.path)
+        if first == ref.path:
+            continue
+        if first[0] == ref.path[0]:
+            raise SpecError(
+                format_path(ref.path), f"{name!r} is named twice (also {format_path(first)})"
+            )
+        raise SpecError(
+            format_path(ref.path),
+            f"{name!r} is under both union and except: this calendar would be closed whenever "
+            f"{name!r} is open; name it in one of them",
+        )
+    return ComposedSpec(union=union, excluded=excluded, timezone=timezone)
+
+
+def _parse_refs(value: Any, key: str) -> tuple[CalendarRef, ...]:
+    """One calendar or a list of them; each a name, or a calendar mapping written in place."""
+    expected = (
+        "expected a calendar's name such as prime, a list of names such as "
+        "[prime, weekend-support], or a calendar mapping written in place"
+    )
+    if isinstance(value, list | tuple):
+        if not value:
+            raise SpecError(key, f"an empty list; {expected}")
+        return tuple(_parse_ref(item, (key, i), expected) for i, item in enumerate(value))
+    return (_parse_ref(value, (key,), expected),)
+
+
+def _parse_ref(value: Any, path: Path, expected: str) -> CalendarRef:
+    if isinstance(value, str) and value.strip():
+        return CalendarRef(path, value.strip())
+    if isinstance(value, Mapping):
+        try:
+            return CalendarRef(path, parse_calendar(value))
+        except SpecError as error:
+            inner = f"{format_path(path)}.{error.where}" if error.where else format_path(path)
+            raise SpecError(inner, error.problem) from None
+    raise SpecError(format_path(path), f"{expected}; got {_show(value)}")
 
 
 def _parse_zone(value: Any) -> str:
@@ -327,12 +435,16 @@ def _as_date(raw: Any, where: str) -> date:
     raise SpecError(where, f"expected a date YYYY-MM-DD, got {_show(raw)}")
 
 
-def _reject_unknown_keys(mapping: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+def _reject_unknown_keys(
+    mapping: Mapping[str, Any], allowed: tuple[str, ...], where: str, also: tuple[str, ...] = ()
+) -> None:
+    """Refuse keys not in ``allowed``; ``also`` lists the keys of the calendar's other form."""
     for key in mapping:
         if key not in allowed:
+            other = f" (or {', '.join(also)} to make a calendar of others)" if also else ""
             raise SpecError(
                 f"{where}.{key}" if where else str(key),
-                f"unknown key; expected one of {', '.join(allowed)}",
+                f"unknown key; expected one of {', '.join(allowed)}{other}",
             )
 
 

@@ -14,6 +14,8 @@ exact, so the scalar and batch forms agree to the microsecond.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -23,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 I64 = npt.NDArray[np.int64]
+Spans = tuple[I64, I64]  # sorted, disjoint, non-adjacent intervals: their starts and their ends
 T = TypeVar("T", int, timedelta)
 _US = timedelta(microseconds=1)
 
@@ -170,6 +173,30 @@ class Segment:
         base = self.before_ns - self.starts_ns
         return np.append(base[-1:], base), np.append(self.ends_ns[-1:], self.ends_ns)
 
+    @cached_property
+    def _micro_arrays(self) -> tuple[I64, I64, I64]:
+        return (
+            np.asarray(self.starts, dtype=np.int64),
+            np.asarray(self.ends, dtype=np.int64),
+            np.asarray(self.before, dtype=np.int64),
+        )
+
+    def business_before_us(self, instants: I64) -> I64:
+        """``F(t)`` for each instant (microseconds, covered by the segment), from the origin."""
+        starts, ends, before = self._micro_arrays
+        i = np.maximum(np.searchsorted(starts, instants, side="right") - 1, 0)
+        found: I64 = before[i] + np.minimum(instants, ends[i]) - starts[i]
+        return found
+
+    def spans(self, low: int, high: int) -> Spans:
+        """The open intervals inside ``[low, high]`` (microseconds), clipped to it."""
+        first = max(bisect_right(self.starts, low) - 1, 1)
+        last = bisect_left(self.starts, high, lo=first)
+        starts = np.maximum(np.asarray(self.starts[first:last], dtype=np.int64), low)
+        ends = np.minimum(np.asarray(self.ends[first:last], dtype=np.int64), high)
+        keep = ends > starts
+        return starts[keep], ends[keep]
+
     def business_before_ns(self, instants: I64) -> I64:
         """``F(t)`` for each instant (nanoseconds, at or after the origin), from the origin."""
         base, ends = self._after_ns
@@ -257,3 +284,46 @@ class SortedLookup:
     def left(self, queries: I64) -> I64:
         """``np.searchsorted(keys, queries, side="left")``."""
         return self._walk(queries, right=False)
+
+
+# ---------------------------------------------------------------- interval algebra
+
+
+def union_of(parts: Sequence[Spans]) -> Spans:
+    """The instants inside any of ``parts`` (each sorted; they may overlap one another)."""
+    none = np.empty(0, dtype=np.int64)
+    times = np.concatenate([none, *(starts for starts, _ in parts), *(ends for _, ends in parts)])
+    steps = np.concatenate(
+        [none]
+        + [np.ones(len(starts), dtype=np.int64) for starts, _ in parts]
+        + [-np.ones(len(ends), dtype=np.int64) for _, ends in parts]
+    )
+    return _regions(times, steps, lambda level: level > 0)
+
+
+def difference(kept: Spans, removed: Spans) -> Spans:
+    """The instants of ``kept`` outside ``removed`` (each disjoint within itself)."""
+    times = np.concatenate([kept[0], kept[1], removed[0], removed[1]])
+    steps = np.concatenate(
+        [
+            np.ones(len(kept[0]), dtype=np.int64),
+            -np.ones(len(kept[1]), dtype=np.int64),
+            -np.ones(len(removed[0]), dtype=np.int64),
+            np.ones(len(removed[1]), dtype=np.int64),
+        ]
+    )
+    # inside kept and not removed is the one state where the level is 1
+    return _regions(times, steps, lambda level: level == 1)
+
+
+def _regions(times: I64, steps: I64, inside: Callable[[I64], npt.NDArray[np.bool_]]) -> Spans:
+    """Where a step function that starts at 0 and moves by ``steps`` at ``times`` is ``inside``,
+    as sorted intervals; touching ones are one, and every level returns to 0 at the end."""
+    if times.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    order = np.argsort(times, kind="stable")
+    times, steps = times[order], steps[order]
+    edges, first = np.unique(times, return_index=True)
+    now = inside(np.cumsum(np.add.reduceat(steps, first)))
+    before = np.concatenate(([False], now[:-1]))
+    return edges[now & ~before], edges[before & ~now]
