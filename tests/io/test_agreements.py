@@ -112,3 +112,24 @@ def test_diff_of_every_example_with_itself_is_empty() -> None:
 )
 def test_a_yaml_file_is_recognised_by_its_keys(text: str, kind: str | None) -> None:
     assert recognise(load_yaml(text)) == kind
+
+
+def test_the_published_schema_defaults_match_their_own_schemas() -> None:
+    """A default the schema itself refuses breaks validators of the OpenAPI document (which
+    carries this schema for uploads): '0' for a percentage, a Period object for 'month'."""
+    schema = Agreement.model_json_schema()
+    definitions = schema.get("$defs", {})
+
+    def defaults(node: object) -> list[tuple[object, dict[str, object]]]:
+        if isinstance(node, list):
+            return [found for item in node for found in defaults(item)]
+        if not isinstance(node, dict):
+            return []
+        found = [(node["default"], node)] if "default" in node else []
+        return found + [item for value in node.values() for item in defaults(value)]
+
+    checked = defaults(schema)
+    assert checked
+    for default, node in checked:
+        own = {key: value for key, value in node.items() if key != "default"}
+        jsonschema.validate(default, {**own, "$defs": definitions})

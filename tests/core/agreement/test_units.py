@@ -54,6 +54,19 @@ def test_months_are_not_durations() -> None:
         parse_duration("3 months")
 
 
+@given(st.integers(36526, 10**12), st.sampled_from(["d", "h", "m", "w"]))
+def test_a_duration_past_a_century_is_refused_not_an_overflow(count: int, unit: str) -> None:
+    size = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60}[unit]
+    if count * size <= 36525 * 86400:
+        count = 36525 * 86400 // size + 1
+    with pytest.raises(ValueError, match="longer than a century"):
+        parse_duration(f"{count}{unit}")
+
+
+def test_a_century_is_still_a_duration() -> None:
+    assert parse_duration("36525d") == Duration(time=timedelta(days=36525))
+
+
 def test_a_bare_number_duration_is_refused_with_the_reason() -> None:
     with pytest.raises(ValueError, match="a bare number has no unit"):
         parse_duration(4)

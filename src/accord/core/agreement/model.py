@@ -9,11 +9,12 @@ never silently drops a promise.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from accord.core.agreement.units import (
     Bound,
@@ -23,6 +24,7 @@ from accord.core.agreement.units import (
     Period,
     PeriodText,
     TargetText,
+    parse_duration,
 )
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -276,7 +278,7 @@ class Objective(Model):
         pattern=DUE_PATTERN,
         description="For deliverables: the business day of the period, e.g. '5th business day'.",
     )
-    period: PeriodText = Period("month")
+    period: PeriodText = Field(Period("month"), json_schema_extra={"default": "month"})
     calendar: Identifier = Field("24x7", description="The calendar (window) measured in.")
     tiers: dict[Identifier, TierTarget] = Field(
         default_factory=dict, description="Targets that differ by tier."
@@ -391,6 +393,18 @@ class EscalationLevel(Model):
         None, description="Hold notifications to this calendar (no e-mail at midnight)."
     )
 
+    @field_validator("at")
+    @classmethod
+    def _durations_in_range(cls, at: str) -> str:
+        """The durations in 'breach + 2h' and 'burn 14.4x over 1h/5m' are durations Accord
+        can add to an instant (the pattern checks only their form)."""
+        if at.strip().startswith("breach") and "+" in at:
+            parse_duration(at.split("+", 1)[1].replace(" ", ""))
+        if at.startswith("burn"):
+            for window in re.split(r"\s+over\s+", at, maxsplit=1)[1].split("/"):
+                parse_duration(window.strip())
+        return at
+
 
 class Escalation(Model):
     objectives: tuple[Identifier, ...] = Field((), description="Which objectives (default: all).")
@@ -404,7 +418,7 @@ class CreditBand(Model):
     """Attainment in ``[at_least, below)`` earns ``credit`` percent of the period's fee."""
 
     below: PercentText
-    at_least: PercentText = Decimal(0)
+    at_least: PercentText = Field(Decimal(0), json_schema_extra={"default": "0%"})
     credit: PercentText
 
     @model_validator(mode="after")
@@ -427,7 +441,7 @@ class Penalty(Model):
     amount: Money
     per: Literal["hour", "incident", "day", "miss"] = "hour"
     beyond: DurationText | None = None
-    period: PeriodText = Period("year")
+    period: PeriodText = Field(Period("year"), json_schema_extra={"default": "year"})
 
 
 class Claim(Model):

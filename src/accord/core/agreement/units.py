@@ -22,6 +22,8 @@ _DURATION_WORDS = re.compile(
 _MONTHS = re.compile(r"^\d+\s*(months?|years?)$", re.IGNORECASE)
 _BUSINESS_DAYS = re.compile(r"^(\d+)\s+business\s+days?$", re.IGNORECASE)
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+LONGEST = timedelta(days=36525)
+"""A century: a longer duration is a mistake, and would overflow the arithmetic of dates."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ def parse_duration(value: Any) -> Duration:
             f"expected a duration such as '30m', '1h', '4h30m' or '3 business days', got {text!r}"
         )
     seconds = sum(Decimal(n) * _UNIT_SECONDS[u.lower()] for n, u in parts)
+    if seconds > Decimal(LONGEST.total_seconds()):
+        raise ValueError(f"{text!r} is longer than a century ({LONGEST.days} days)")
     return Duration(time=timedelta(seconds=float(seconds)))
 
 
