@@ -3,11 +3,13 @@ figures worked by hand in each data folder's README.md."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from accord import load_agreement
@@ -16,6 +18,7 @@ from accord.core.clocks import calendars_of
 from accord.core.report import evaluate
 from accord.io.data import read_data
 from accord.render.report import report_csv, report_html, report_json, report_markdown
+from accord.render.report_document import ReportDocument
 
 ROOT = Path(__file__).resolve().parents[2]
 AGREEMENTS = ROOT / "examples" / "agreements"
@@ -187,6 +190,10 @@ def test_example_worked_by_hand(example: Example) -> None:
     assert report_markdown(report).startswith(f"# {report.title}")
     assert len(report_csv(report).splitlines()) == 1 + len(report.objectives)
     assert len(report_json(report)["objectives"]) == len(report.objectives)
+    # the JSON is what the API documents (ReportDocument's schema), every field of it
+    shown = json.loads(json.dumps(report_json(report)))
+    jsonschema.validate(shown, ReportDocument.model_json_schema())
+    assert ReportDocument.model_validate(shown).model_dump(mode="json") == shown
 
 
 def test_the_isp_penalty_over_the_year() -> None:

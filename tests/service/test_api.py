@@ -84,13 +84,13 @@ def test_invalid_agreement_names_line_and_field_and_stores_nothing(
     )
     response = upload(client, acme, broken)
     assert response.status_code == 422
-    problem = response.json()["error"]["problems"][0]
+    problem = response.json()["errors"][0]
     assert problem["line"] == 13
     assert "target" in problem["field"]
     assert client.get("/v1/agreements", headers=acme.headers).json() == []
     garbage = upload(client, acme, "id: [unclosed")
     assert garbage.status_code == 422
-    assert garbage.json()["error"]["problems"][0]["line"] == 1
+    assert garbage.json()["errors"][0]["line"] == 1
 
 
 def test_events_are_idempotent_by_id_and_accepted_out_of_order(
@@ -181,20 +181,20 @@ def test_malformed_and_hostile_payloads_get_4xx_and_change_nothing(
     for payload, field in cases:
         response = client.post("/v1/events", json=payload, headers=acme.headers)
         assert response.status_code == 422, (field, response.text)
-        assert response.json()["error"]["field"] == field
+        assert response.json()["field"] == field
     for raw in (b"not json", b"{", b"[1, 2]", b"null", b'"text"'):
         response = client.post("/v1/events", content=raw, headers=acme.headers)
         assert response.status_code == 422, raw
-        assert response.json()["error"]["message"]
+        assert response.json()["detail"]
     assert stored_events(database) == 0
     bad_zone = client.get(
         "/v1/agreements/desk/reports/2026-10?timezone=Mars/Base", headers=acme.headers
     )
     assert bad_zone.status_code == 422
-    assert "Mars/Base" in bad_zone.json()["error"]["message"]
+    assert "Mars/Base" in bad_zone.json()["detail"]
     bad_period = client.get("/v1/agreements/desk/reports/October", headers=acme.headers)
     assert bad_period.status_code == 422
-    assert bad_period.json()["error"]["field"] == "period"
+    assert bad_period.json()["field"] == "period"
 
 
 def test_outage_resent_with_its_end_updates_it(client: TestClient, acme: Tenant) -> None:
@@ -222,7 +222,7 @@ def test_outage_resent_with_its_end_updates_it(client: TestClient, acme: Tenant)
         headers=acme.headers,
     )
     assert wrong.status_code == 422
-    assert "cause" in wrong.json()["error"]["message"]
+    assert "cause" in wrong.json()["detail"]
 
 
 def test_at_risk_and_breached_lists(client: TestClient, acme: Tenant) -> None:

@@ -1,6 +1,14 @@
-"""Schemathesis against the published OpenAPI document: no request it makes from the schema,
-valid or not, gets a 5xx, on SQLite and on PostgreSQL (it found an integer overflow in `offset`
-on its first run, and a validator crash on keys such as '[')."""
+"""Schemathesis against the published OpenAPI document, with every check it has, on SQLite and on
+PostgreSQL: no request it makes from the schema, valid or not, gets a 5xx; every status, content
+type, header and body answered is the one documented; requests the schema forbids are refused
+and those it allows are accepted; keys are enforced where the document says they are needed;
+wrong methods answer 405 with ``Allow``. The two ingest bodies are fuzzed like every other.
+
+(It found an integer overflow in `offset` on its first run, and a validator crash on keys such
+as '['. Once it could read the ingest bodies and run every check: customers longer than the
+store keeps, version numbers past 32 bits, durations past what dates can hold (500s); a 405
+whose ``Allow`` forgot GET /v1/agreements; timestamps as bare numbers accepted where the
+document asks for ISO 8601.)"""
 
 from __future__ import annotations
 
@@ -15,6 +23,7 @@ import psycopg
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 
 from accord.api import create_app
 from accord.service import tenants
@@ -24,6 +33,20 @@ from tests.service.agreements import DESK
 from tests.service.conftest import POSTGRES
 
 _keys: dict[str, str] = {}
+
+# Operations that take only some of the requests their schema allows, by rules JSON Schema
+# cannot state; there a schema-valid request may be refused (422), so the check that valid
+# data is accepted does not apply. Every other check does.
+BEYOND_SCHEMA = {
+    ("POST", "/v1/agreements"): "an agreement's parts refer to each other and to its parent",
+    ("POST", "/v1/data/outages"): "an outage's end is not before its start",
+    ("POST", "/v1/data/maintenance"): "a window's end is not before its start",
+    ("POST", "/v1/data/requests"): "good requests are at most the total",
+    ("GET", "/v1/clocks/at-risk"): "within is at most 366 days",
+    ("POST", "/v1/keys"): "a key scoped to a customer is not an admin key",
+    ("GET", "/v1/agreements/{key}/reports/{period}"): "the tier and time zone must exist",
+    ("GET", "/v1/agreements/{key}/attainment"): "the period, tier and time zone must exist",
+}
 
 
 def _postgresql_url() -> str:
@@ -42,7 +65,9 @@ def _postgresql_url() -> str:
 
 
 def _app(url: str, label: str) -> Any:
-    """One app on a fresh database with an organisation, its agreement and a ticket."""
+    """One app on a fresh database with an organisation, its agreement, a ticket with events
+    and an outage, so the documented examples (agreement ``desk``, ticket ``INC00042``) find
+    something to answer with."""
     database = connect(url)
     atexit.register(database.dispose)  # before the database is dropped (atexit runs in reverse)
     with database.session() as session:
@@ -55,13 +80,28 @@ def _app(url: str, label: str) -> Any:
         client.post(
             "/v1/agreements", content=DESK, headers={**headers, "Content-Type": "application/yaml"}
         )
-        opened = datetime.now(UTC) - timedelta(hours=1)
-        client.post(
-            "/v1/events",
-            json={"id": "e1", "ticket": "T1", "at": opened.isoformat(), "kind": "created"},
-            headers=headers,
-        )
+        opened = datetime.now(UTC) - timedelta(hours=5)
+        events = [
+            {"id": "e1", "ticket": "INC00042", "at": opened.isoformat(), "kind": "created"},
+            {
+                "id": "e2",
+                "ticket": "INC00042",
+                "at": (opened + timedelta(hours=2)).isoformat(),
+                "kind": "comment",
+                "author": "agent",
+            },
+        ]
+        client.post("/v1/events", json=events, headers=headers)
+        outage = {"id": "o1", "service": "api", "start": opened.isoformat()}
+        client.post("/v1/data/outages", json=outage, headers=headers)
     return app
+
+
+def _check(case: Any, label: str) -> None:
+    skipped = [positive_data_acceptance] if (case.method, case.path) in BEYOND_SCHEMA else []
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {_keys[label]}"}, excluded_checks=skipped
+    )
 
 
 _folder = Path(tempfile.mkdtemp(prefix="accord-openapi-"))
@@ -75,13 +115,11 @@ on_postgresql = schemathesis.openapi.from_asgi(
 
 @on_sqlite.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_request_gets_a_server_error_on_sqlite(case: Any) -> None:
-    response = case.call(headers={"Authorization": f"Bearer {_keys['sqlite']}"})
-    assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
+def test_every_answer_is_the_documented_one_on_sqlite(case: Any) -> None:
+    _check(case, "sqlite")
 
 
 @on_postgresql.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_request_gets_a_server_error_on_postgresql(case: Any) -> None:
-    response = case.call(headers={"Authorization": f"Bearer {_keys['postgresql']}"})
-    assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
+def test_every_answer_is_the_documented_one_on_postgresql(case: Any) -> None:
+    _check(case, "postgresql")

@@ -105,7 +105,7 @@ def test_keys_are_shown_once_stored_hashed_and_revocable(
     ):
         response = client.get("/v1/agreements", headers=bad)
         assert response.status_code == 401
-        assert response.json()["error"]["message"]
+        assert response.json()["detail"]
 
 
 def test_another_organisations_key_cannot_be_revoked(
@@ -196,5 +196,5 @@ def test_webhooks_belong_to_their_organisation(
     assert client.get("/v1/webhooks", headers=reader).status_code == 403
     bad = client.post("/v1/webhooks", json={"url": "not a url"}, headers=acme.headers)
     assert bad.status_code == 422
-    assert bad.json()["error"]["field"] == "url"
+    assert bad.json()["field"] == "url"
     assert client.delete(f"/v1/webhooks/{hook}", headers=acme.headers).status_code == 204

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
@@ -12,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from accord.api.deps import MAX_ID, Auth, State
+from accord.api.errors import problems
 from accord.service import tenants
 from accord.service.errors import InvalidError, NotFoundError
 from accord.service.ingest import NO_NUL
@@ -21,27 +23,86 @@ from accord.store.schema import Delivery, Webhook
 router = APIRouter(tags=["access"])
 
 
+Role = Literal["admin", "ingest", "read"]
+
+
 class KeyIn(BaseModel):
+    """A key to make."""
+
     model_config = ConfigDict(extra="forbid")
-    role: Literal["admin", "ingest", "read"]
-    customer: str | None = Field(None, min_length=1, max_length=64, pattern=NO_NUL)
-    name: str = Field("", max_length=200, pattern=NO_NUL)
+    role: Role = Field(
+        description="read: reads; ingest: reads and sends data; admin: everything.",
+        examples=["ingest"],
+    )
+    customer: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        pattern=NO_NUL,
+        description="Scope the key to one customer's data (none: the whole organisation).",
+        examples=["acme-corp"],
+    )
+    name: str = Field(
+        "", max_length=200, pattern=NO_NUL, description="What it is for.", examples=["desk sync"]
+    )
+
+
+class KeyCreated(BaseModel):
+    id: int = Field(examples=[7])
+    key: str = Field(
+        description="The key itself: shown in this answer only.",
+        examples=["acc_3f9a1c2b_0123456789abcdef0123456789abcdef"],
+    )
+    role: Role
+    customer: str | None
+
+
+class KeyInfo(BaseModel):
+    id: int = Field(examples=[7])
+    name: str = Field(examples=["desk sync"])
+    role: Role
+    customer: str | None
+    prefix: str = Field(
+        description="The key's public part, to recognise it.", examples=["3f9a1c2b"]
+    )
+    created_at: datetime
+    revoked_at: datetime | None = Field(description="None: it works.")
 
 
 class WebhookIn(BaseModel):
+    """Where to POST notifications."""
+
     model_config = ConfigDict(extra="forbid")
-    url: AnyHttpUrl
-    secret: str | None = Field(None, min_length=16, max_length=200, pattern=NO_NUL)
+    url: AnyHttpUrl = Field(examples=["https://hooks.example.com/accord"])
+    secret: str | None = Field(
+        None,
+        min_length=16,
+        max_length=200,
+        pattern=NO_NUL,
+        description="The secret that signs each notification (none: one is made).",
+    )
 
 
-@router.post("/v1/keys", status_code=201)
-def create_key(payload: KeyIn, who: Auth, state: State) -> dict[str, Any]:
+class WebhookCreated(BaseModel):
+    id: int = Field(examples=[3])
+    url: str = Field(examples=["https://hooks.example.com/accord"])
+    secret: str = Field(description="The signing secret: shown in this answer only.")
+
+
+class WebhookInfo(BaseModel):
+    id: int = Field(examples=[3])
+    url: str = Field(examples=["https://hooks.example.com/accord"])
+    created_at: datetime
+
+
+@router.post("/v1/keys", status_code=201, responses=problems(400, 401, 403, 422))
+def create_key(payload: KeyIn, who: Auth, state: State) -> KeyCreated:
     """A new API key of this organisation; the key is in this answer only."""
     who.require("admin")
     if who.customer is not None:
         raise InvalidError("a customer's key cannot create keys")
 
-    def work(session: Session) -> dict[str, Any]:
+    def work(session: Session) -> KeyCreated:
         row, plain = tenants.create_key(
             session,
             who.organisation_id,
@@ -49,29 +110,34 @@ def create_key(payload: KeyIn, who: Auth, state: State) -> dict[str, Any]:
             customer=payload.customer,
             name=payload.name,
         )
-        return {"id": row.id, "key": plain, "role": row.role, "customer": row.customer}
+        return KeyCreated(id=row.id, key=plain, role=row.role, customer=row.customer)
 
     return state.run(work)
 
 
-@router.get("/v1/keys")
-def list_keys(who: Auth, state: State) -> list[dict[str, Any]]:
+@router.get("/v1/keys", responses=problems(401, 403))
+def list_keys(who: Auth, state: State) -> list[KeyInfo]:
     """This organisation's keys (never the keys themselves)."""
     return [
-        {
-            "id": k.id,
-            "name": k.name,
-            "role": k.role,
-            "customer": k.customer,
-            "prefix": k.prefix,
-            "created_at": k.created_at,
-            "revoked_at": k.revoked_at,
-        }
+        KeyInfo(
+            id=k.id,
+            name=k.name,
+            role=k.role,
+            customer=k.customer,
+            prefix=k.prefix,
+            created_at=k.created_at,
+            revoked_at=k.revoked_at,
+        )
         for k in state.run(tenants.list_keys, who)
     ]
 
 
-@router.delete("/v1/keys/{key_id}", status_code=204)
+@router.delete(
+    "/v1/keys/{key_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(401, 403, 404, 422),
+)
 def revoke_key(key_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Auth, state: State) -> Response:
     """Revoke a key: it stops working at once."""
     state.run(tenants.revoke_key, who, key_id)
@@ -79,15 +145,15 @@ def revoke_key(key_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Auth, state: 
     return Response(status_code=204)
 
 
-@router.post("/v1/webhooks", status_code=201)
-def create_webhook(payload: WebhookIn, who: Auth, state: State) -> dict[str, Any]:
+@router.post("/v1/webhooks", status_code=201, responses=problems(400, 401, 403, 422))
+def create_webhook(payload: WebhookIn, who: Auth, state: State) -> WebhookCreated:
     """Where notifications are POSTed; the secret signs them (shown in this answer only)."""
     who.require("admin")
     if who.customer is not None:
         raise InvalidError("a customer's key cannot register webhooks")
     secret = payload.secret or secrets.token_urlsafe(32)
 
-    def work(session: Session) -> dict[str, Any]:
+    def work(session: Session) -> WebhookCreated:
         hook = Webhook(
             organisation_id=who.organisation_id,
             url=str(payload.url),
@@ -96,28 +162,35 @@ def create_webhook(payload: WebhookIn, who: Auth, state: State) -> dict[str, Any
         )
         session.add(hook)
         session.flush()
-        return {"id": hook.id, "url": hook.url, "secret": secret}
+        return WebhookCreated(id=hook.id, url=hook.url, secret=secret)
 
     return state.run(work)
 
 
-@router.get("/v1/webhooks")
-def list_webhooks(who: Auth, state: State) -> list[dict[str, Any]]:
+@router.get("/v1/webhooks", responses=problems(401, 403))
+def list_webhooks(who: Auth, state: State) -> list[WebhookInfo]:
+    """The organisation's webhooks (never their secrets)."""
     who.require("admin")
 
-    def work(session: Session) -> list[dict[str, Any]]:
+    def work(session: Session) -> list[WebhookInfo]:
         hooks = session.scalars(
             select(Webhook).where(Webhook.organisation_id == who.organisation_id)
         ).all()
-        return [{"id": h.id, "url": h.url, "created_at": h.created_at} for h in hooks]
+        return [WebhookInfo(id=h.id, url=h.url, created_at=h.created_at) for h in hooks]
 
     return state.run(work)
 
 
-@router.delete("/v1/webhooks/{hook_id}", status_code=204)
+@router.delete(
+    "/v1/webhooks/{hook_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(401, 403, 404, 422),
+)
 def delete_webhook(
     hook_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Auth, state: State
 ) -> Response:
+    """Remove a webhook; what was waiting to be sent to it is not sent anywhere else."""
     who.require("admin")
 
     def work(session: Session) -> None:

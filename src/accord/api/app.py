@@ -8,11 +8,12 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from pydantic import BaseModel, Field
 
 from accord import __version__
-from accord.api import access, agreements, errors, ingest, live, reports
-from accord.api.deps import Runtime
+from accord.api import access, agreements, errors, ingest, live, openapi, reports
+from accord.api.deps import Runtime, single_values
 from accord.service import demo
 from accord.service.tenants import now
 from accord.settings import Settings
@@ -22,9 +23,29 @@ from accord.worker import Worker
 log = logging.getLogger("accord.api")
 
 
-def health() -> dict[str, str]:
+class Health(BaseModel):
+    status: str = Field(description="ok: the process answers.", examples=["ok"])
+    version: str = Field(description="Accord's version.", examples=[__version__])
+
+
+def health() -> Health:
     """Liveness: the process answers (no database call)."""
-    return {"status": "ok", "version": __version__}
+    return Health(status="ok", version=__version__)
+
+
+DESCRIPTION = """\
+Service level agreements as code: agreements, ticket clocks, availability, credits and
+escalations.
+
+**Authentication**: every `/v1` operation needs an API key, sent as
+`Authorization: Bearer <key>` (or `X-API-Key: <key>`). Make one with `accord key create` or
+`POST /v1/keys`; in the interactive docs, *Authorize* takes it.
+
+**Errors** are [RFC 9457 problem details](https://www.rfc-editor.org/rfc/rfc9457)
+(`application/problem+json`): `status`, `title`, `detail` (for people), `instance` (the path),
+`field` (what is wrong) and `errors` (every problem found, with `line` and `column` in an
+uploaded agreement). Nothing is written when an error is answered.
+"""
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -56,13 +77,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app = FastAPI(
         title="Accord",
         version=__version__,
-        description="Service level agreements as code: agreements, ticket clocks, "
-        "availability, credits and escalations. Authenticate with "
-        "`Authorization: Bearer <key>`.",
+        description=DESCRIPTION,
         lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True},
+        dependencies=[Depends(single_values)],
     )
     app.state.accord = state
     errors.install(app)
+    openapi.install(app)
     app.add_api_route("/health", health, methods=["GET"], tags=["service"])
     for router in (agreements.router, ingest.router, live.router, reports.router, access.router):
         app.include_router(router)

@@ -3,17 +3,21 @@ principal, a bounded request body, and the types of the texts in paths and queri
 
 from __future__ import annotations
 
+import asyncio
+import re
 import time
 from collections.abc import Callable
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AwareDatetime, BeforeValidator
 from sqlalchemy.orm import Session
 
 from accord.api.coalesce import Coalescer
 from accord.service import tenants
-from accord.service.errors import InvalidError
+from accord.service.errors import InvalidError, TooLargeError
 from accord.service.ingest import NO_NUL
 from accord.service.tenants import Principal
 from accord.settings import Settings
@@ -24,12 +28,37 @@ T = TypeVar("T")
 
 MAX_BODY = 64 * 1024 * 1024
 MAX_ID = 2**53  # beyond any id or offset the store holds; larger ones are 422, not overflow
+MAX_NUMBER = 2**31 - 1  # version numbers are 32-bit integers in the store
 # Text in paths and queries: bounded, and never a NUL (PostgreSQL cannot compare with one)
-AgreementKey = Annotated[str, Path(max_length=64, pattern=NO_NUL)]
-TicketId = Annotated[str, Path(max_length=200, pattern=NO_NUL)]
-PeriodText = Annotated[str, Path(max_length=32, pattern=NO_NUL)]
-Filter = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
+AgreementKey = Annotated[
+    str, Path(max_length=64, pattern=NO_NUL, description="The agreement's id.", examples=["desk"])
+]
+TicketId = Annotated[
+    str, Path(max_length=200, pattern=NO_NUL, description="The ticket.", examples=["INC00042"])
+]
+PeriodText = Annotated[
+    str,
+    Path(
+        max_length=32,
+        pattern=NO_NUL,
+        description="A month (2026-10), quarter (2026-Q4) or year (2026).",
+        examples=["2026-10"],
+    ),
+]
+Filter = Annotated[str | None, Query(min_length=1, max_length=200, pattern=NO_NUL)]
 ZoneName = Annotated[str, Query(max_length=64, pattern=NO_NUL)]
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_text(value: object) -> object:
+    """An instant in a query is ISO 8601 text: a bare number, which pydantic would read as
+    seconds since 1970, is refused as the OpenAPI document says."""
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise ValueError(f"expected an instant such as 2026-10-05T09:30:00+00:00, got {value!r}")
+    return value
+
+
+InstantParam = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
 
 
 class Runtime:
@@ -43,6 +72,7 @@ class Runtime:
         # keys seen lately: a key revoked here stops at once, on other processes within the TTL
         self.known_keys: dict[str, tuple[Principal, float]] = {}
         self._coalescer: Coalescer | None = None
+        self._coalescer_loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def database(self) -> Database:
@@ -51,9 +81,11 @@ class Runtime:
         return self._database
 
     def coalescer(self) -> Coalescer:
-        """One per app, made on first use (the event loop and the database exist then)."""
-        if self._coalescer is None:
-            self._coalescer = Coalescer(self.database)
+        """One per app and event loop, made on first use (the loop and the database exist
+        then); a server has one loop, a test client may start one per request."""
+        loop = asyncio.get_running_loop()
+        if self._coalescer is None or self._coalescer_loop is not loop:
+            self._coalescer, self._coalescer_loop = Coalescer(self.database), loop
         return self._coalescer
 
     def run(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -71,17 +103,33 @@ async def runtime(request: Request) -> Runtime:
     return found
 
 
-async def principal(request: Request) -> Principal:
-    """The key's principal: ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``.
+# The two ways to send a key, declared as security schemes: the OpenAPI document puts them on
+# every operation that depends on :func:`principal` (Swagger UI's Authorize button uses them).
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    description="An API key (`acc_...`) made with `accord key create` or `POST /v1/keys`.",
+    auto_error=False,
+)
+API_KEY = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="apiKey",
+    description="The same key in a header of its own (when `Authorization` is not sent).",
+    auto_error=False,
+)
 
-    Read from the headers directly: declaring them as parameters costs FastAPI a
-    validation per request on the hottest path (single-event ingest)."""
+
+async def principal(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+    header: Annotated[str | None, Depends(API_KEY)],
+) -> Principal:
+    """The key's principal: ``Authorization: Bearer <key>`` or ``X-API-Key: <key>`` (an
+    ``Authorization`` header of another scheme is no key, whatever ``X-API-Key`` says)."""
     state: Runtime = request.app.state.accord
-    authorization = request.headers.get("authorization")
-    key = request.headers.get("x-api-key")
-    if authorization is not None:
-        scheme, _, token = authorization.partition(" ")
-        key = token.strip() if scheme.lower() == "bearer" else None
+    if bearer is not None:
+        key: str | None = bearer.credentials.strip()
+    else:
+        key = None if "authorization" in request.headers else header
     cache_key = tenants.digest(key) if key else ""
     cached = state.known_keys.get(cache_key)
     if cached is not None and cached[1] > time.monotonic():
@@ -97,12 +145,21 @@ Auth = Annotated[Principal, Depends(principal)]
 State = Annotated[Runtime, Depends(runtime)]
 
 
+async def single_values(request: Request) -> None:
+    """No query parameter takes a list: one given twice is refused, not half read."""
+    query = request.query_params
+    if len(query.multi_items()) != len(query):
+        name = next(k for k in query if len(query.getlist(k)) > 1)
+        count = len(query.getlist(name))
+        raise InvalidError(f"{name}: given {count} times; expected once", name)
+
+
 async def read_body(request: Request) -> bytes:
     """The request's body, refused past :data:`MAX_BODY` bytes (declared or sent)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:
-        raise InvalidError(f"request body of {int(declared):,} bytes; at most {MAX_BODY:,}")
+        raise TooLargeError(f"request body of {int(declared):,} bytes; at most {MAX_BODY:,}")
     raw = await request.body()
     if len(raw) > MAX_BODY:
-        raise InvalidError(f"request body of {len(raw):,} bytes; at most {MAX_BODY:,}")
+        raise TooLargeError(f"request body of {len(raw):,} bytes; at most {MAX_BODY:,}")
     return raw

@@ -1,22 +1,112 @@
-"""Every error the API answers is JSON: ``{"error": {"message": ..., "field": ...}}`` with a 4xx
-status, and nothing is written."""
+"""Every error the API answers has one shape: RFC 9457 problem details
+(``application/problem+json``), whatever raised it: a use case, an invalid agreement, an invalid
+request, an unknown route, a wrong method or a bug. Nothing is written when one is answered."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from accord.core.errors import AccordError
 from accord.io.agreements import AgreementFileError
 from accord.service.errors import ServiceError
 
+log = logging.getLogger("accord.api")
 
-def error(status: int, message: str, field: str | None = None, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": {"message": message, "field": field, **extra}}, status)
+PROBLEM_JSON = "application/problem+json"
+MOST_ERRORS = 50
+
+
+class FieldProblem(BaseModel):
+    """One thing wrong with a request: where, and what."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    field: str | None = Field(
+        description="Where: a parameter's name or a dotted path into the body (an item's "
+        "number first when the body is a list); null when the whole is wrong.",
+        examples=["0.at"],
+    )
+    detail: str = Field(
+        description="What is wrong and what was expected.",
+        examples=["Input should be a valid datetime"],
+    )
+    code: str | None = Field(
+        None,
+        description="A stable name of the kind of problem (pydantic's error type).",
+        examples=["datetime_parsing"],
+    )
+    line: int | None = Field(
+        None, description="In an uploaded agreement: the line (from 1).", examples=[13]
+    )
+    column: int | None = Field(
+        None, description="In an uploaded agreement: the column (from 1).", examples=[13]
+    )
+
+
+class Problem(BaseModel):
+    """An error: RFC 9457 problem details, with the field that is wrong and, for invalid
+    requests and agreements, every problem found (up to 50)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(
+        "about:blank",
+        description="Always about:blank: the status says what kind of error this is.",
+        examples=["about:blank"],
+    )
+    title: str = Field(
+        description="The status's standard phrase.", examples=["Unprocessable Entity"]
+    )
+    status: int = Field(ge=400, le=599, description="The HTTP status.", examples=[422])
+    detail: str = Field(
+        description="What went wrong, for people: names the field, what was found and what "
+        "was expected.",
+        examples=["0.at: Input should be a valid datetime"],
+    )
+    instance: str = Field(description="The path of the request.", examples=["/v1/events"])
+    field: str | None = Field(
+        description="The field, parameter or part of the request that is wrong (null when "
+        "none is to blame).",
+        examples=["0.at"],
+    )
+    errors: list[FieldProblem] = Field(
+        description="Every problem found, the first one first (empty when there is one cause)."
+    )
+
+
+def problem(
+    request: Request,
+    status: int,
+    detail: str,
+    field: str | None = None,
+    errors: Iterable[FieldProblem] = (),
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """The problem-details answer of an error."""
+    body = Problem(
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        field=field,
+        errors=list(errors),
+    )
+    return JSONResponse(
+        body.model_dump(mode="json"),
+        status,
+        headers=dict(headers or {}),
+        media_type=PROBLEM_JSON,
+    )
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -24,52 +114,116 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-def validation(failure: ValidationError | RequestValidationError) -> JSONResponse:
-    """A 422 naming the first wrong field, with up to 50 problems listed."""
-    problems = [
-        {"field": _location(tuple(e["loc"])), "message": e["msg"], "type": e["type"]}
-        for e in failure.errors()[:50]
+def validation(request: Request, failure: ValidationError | RequestValidationError) -> JSONResponse:
+    """A 422 naming the first wrong field, with up to :data:`MOST_ERRORS` problems listed."""
+    found = [
+        FieldProblem(field=_location(tuple(e["loc"])) or None, detail=e["msg"], code=e["type"])
+        for e in failure.errors()[:MOST_ERRORS]
     ]
-    first = problems[0] if problems else {"field": None, "message": "invalid request"}
-    where = f"{first['field']}: " if first["field"] else ""
-    return error(422, f"{where}{first['message']}", first["field"], problems=problems)
+    if not found:
+        return problem(request, 422, "invalid request")
+    first = found[0]
+    where = f"{first.field}: " if first.field else ""
+    return problem(request, 422, f"{where}{first.detail}", first.field, found)
 
 
-async def _service_error(_: Request, failure: Exception) -> JSONResponse:
+async def _service_error(request: Request, failure: Exception) -> JSONResponse:
     assert isinstance(failure, ServiceError)
-    return error(failure.status, failure.message, failure.field)
+    # RFC 6750: a 401 names the scheme that would have been accepted
+    headers = {"WWW-Authenticate": "Bearer"} if failure.status == 401 else None
+    return problem(request, failure.status, failure.message, failure.field, headers=headers)
 
 
-async def _agreement_error(_: Request, failure: Exception) -> JSONResponse:
+async def _agreement_error(request: Request, failure: Exception) -> JSONResponse:
     assert isinstance(failure, AgreementFileError)
-    problems = [
-        {
-            "line": p.line,
-            "column": p.column,
-            "field": ".".join(str(x) for x in p.problem.path) or None,
-            "message": p.problem.message,
-            "text": str(p),
-        }
-        for p in failure.located
+    found = [
+        FieldProblem(
+            field=".".join(str(x) for x in p.problem.path) or None,
+            detail=p.problem.message,
+            line=p.line,
+            column=p.column,
+        )
+        for p in failure.located[:MOST_ERRORS]
     ]
-    text = str(problems[0]["text"]) if problems else str(failure)
-    field = problems[0]["field"] if problems else None
-    return error(422, text, str(field) if field else None, problems=problems)
+    detail = str(failure.located[0]) if failure.located else str(failure)
+    return problem(request, 422, detail, found[0].field if found else None, found)
 
 
-async def _request_error(_: Request, failure: Exception) -> JSONResponse:
+async def _request_error(request: Request, failure: Exception) -> JSONResponse:
     assert isinstance(failure, RequestValidationError)
-    return validation(failure)
+    return validation(request, failure)
 
 
-async def _accord_error(_: Request, failure: Exception) -> JSONResponse:
-    return error(400, str(failure))
+async def _accord_error(request: Request, failure: Exception) -> JSONResponse:
+    return problem(request, 400, str(failure))
+
+
+def _allowed(request: Request) -> list[str]:
+    """The methods some route of the app takes at this path (Starlette names only those of
+    the first route that matches it, but /v1/agreements has a GET and a POST route)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
+
+
+async def _http_error(request: Request, failure: Exception) -> JSONResponse:
+    """Unknown routes (404), wrong methods (405, with ``Allow``) and the like."""
+    assert isinstance(failure, HTTPException)
+    headers = dict(failure.headers or {})
+    detail = str(failure.detail)
+    if failure.status_code == 404:
+        detail = f"no such route: {request.url.path}"
+    elif failure.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed(request))
+        detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}"
+    return problem(request, failure.status_code, detail, headers=headers)
+
+
+async def _unexpected(request: Request, failure: Exception) -> JSONResponse:
+    """A bug: logged with its traceback by the server; the client learns nothing of it."""
+    return problem(request, 500, "an unexpected error; the server logged it")
 
 
 def install(app: FastAPI) -> None:
-    """Answer the service's errors, invalid agreements, invalid requests and any other
-    :class:`AccordError` in the error shape."""
+    """Answer every error in the problem-details shape."""
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(AgreementFileError, _agreement_error)
     app.add_exception_handler(RequestValidationError, _request_error)
     app.add_exception_handler(AccordError, _accord_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+DESCRIPTIONS = {
+    400: "The request cannot be done as asked (the detail says why).",
+    401: "No API key, or one that is unknown or revoked.",
+    403: "The key's role (or its customer scope) does not allow this.",
+    404: "Nothing by that id that this key may see.",
+    409: "The request conflicts with what is stored.",
+    413: "The request body is too large.",
+    422: "The request is invalid; `field` and `errors` say where. Nothing was written.",
+    503: "The service cannot answer now; retry later.",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The documented error answers of an operation, all in the problem-details shape."""
+    found: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        found[status] = {
+            "description": DESCRIPTIONS[status],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        if status == 401:
+            found[status]["headers"] = {
+                "WWW-Authenticate": {
+                    "description": "The scheme to authenticate with: Bearer.",
+                    "schema": {"type": "string"},
+                }
+            }
+    return found

@@ -1,30 +1,38 @@
 """Ingest: ticket events and other observations, one or a batch, idempotent by id.
 
 Bodies are read and validated by pydantic-core in one pass rather than declared as FastAPI
-body parameters, which would walk them again in Python on the hottest path."""
+body parameters, which would walk them again in Python on the hottest path; the OpenAPI
+document still states them, from the very models that validate them."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from accord.api.deps import Auth, Runtime, State, read_body
-from accord.api.errors import validation
+from accord.api.errors import problems, validation
+from accord.api.openapi import schema_of
 from accord.service import tracking
-from accord.service.ingest import EventIn, Ingested, RecordIn, ingest_events, ingest_records
+from accord.service.ingest import (
+    MAX_BATCH,
+    RECORD_MODELS,
+    EventIn,
+    Ingested,
+    ingest_events,
+    ingest_records,
+)
 from accord.service.tenants import Principal, now
 
 log = logging.getLogger("accord.api")
 
-EVENTS = TypeAdapter(list[EventIn] | EventIn)
-RECORDS = TypeAdapter(list[RecordIn] | RecordIn)
 EVENT_LIST, ONE_EVENT = TypeAdapter(list[EventIn]), TypeAdapter(EventIn)
-RECORD_LIST, ONE_RECORD = TypeAdapter(list[RecordIn]), TypeAdapter(RecordIn)
-DATA_KINDS = {
+DATA_PATHS = {
     "outages": "outage",
     "maintenance": "maintenance",
     "probes": "probe",
@@ -37,9 +45,13 @@ router = APIRouter(tags=["ingest"])
 
 
 class IngestResult(BaseModel):
-    received: int
-    stored: int
-    duplicates: int
+    """What a batch did: each item is stored once; an id stored before is a duplicate."""
+
+    received: int = Field(ge=0, description="Items in the request.", examples=[3])
+    stored: int = Field(ge=0, description="Items stored now.", examples=[2])
+    duplicates: int = Field(
+        ge=0, description="Items whose id was stored before (or twice in the batch).", examples=[1]
+    )
 
 
 def _parse(raw: bytes, many: TypeAdapter[list[Any]], one: TypeAdapter[Any]) -> list[Any]:
@@ -49,13 +61,27 @@ def _parse(raw: bytes, many: TypeAdapter[list[Any]], one: TypeAdapter[Any]) -> l
     return [one.validate_json(raw)]
 
 
+def _body(model: type[BaseModel], description: str) -> dict[str, Any]:
+    """The ``openapi_extra`` of a route whose body is one ``model`` or a list of them."""
+    schema = schema_of(model)
+    reference = {"$ref": schema.pop("$ref")}
+    schema["oneOf"] = [reference, {"type": "array", "items": reference, "maxItems": MAX_BATCH}]
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {"application/json": {"schema": schema}},
+        }
+    }
+
+
 @router.post("/noop", tags=["service"], include_in_schema=False)
 async def noop(request: Request) -> IngestResult:
     """The framework's floor for benchmarks: parses an event, touches nothing."""
     try:
         parsed = _parse(await read_body(request), EVENT_LIST, ONE_EVENT)
     except ValidationError as error:
-        return validation(error)  # type: ignore[return-value]
+        return validation(request, error)  # type: ignore[return-value]
     return IngestResult(received=len(parsed), stored=0, duplicates=0)
 
 
@@ -71,25 +97,25 @@ def _refresh_inline(state: Runtime, who: Principal, result: Ingested) -> None:
         log.exception("inline refresh failed; left to workers")
 
 
+def _answer(result: Ingested) -> IngestResult:
+    return IngestResult(
+        received=result.received, stored=result.stored, duplicates=result.duplicates
+    )
+
+
 @router.post(
     "/v1/events",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": EVENTS.json_schema(ref_template="#/components/schemas/{model}")
-                }
-            },
-        }
-    },
+    responses=problems(401, 403, 404, 413, 422),
+    openapi_extra=_body(EventIn, f"One event, or a list of up to {MAX_BATCH:,}."),
 )
 async def post_events(request: Request, who: Auth, state: State) -> IngestResult:
-    """Ticket events, one or a batch (up to 50,000): idempotent by event id, any order."""
+    """Ticket events, one or a batch (up to 50,000): idempotent by event id, any order. A
+    key scoped to a customer may only add events to that customer's tickets (404 otherwise).
+    The whole batch is refused (422) if one event is wrong, and nothing is stored."""
     try:
         events = _parse(await read_body(request), EVENT_LIST, ONE_EVENT)
     except ValidationError as error:
-        return validation(error)  # type: ignore[return-value]
+        return validation(request, error)  # type: ignore[return-value]
 
     if len(events) <= COALESCE_UP_TO and not state.settings.refresh_inline_limit:
         result = await state.coalescer().ingest(who, events)
@@ -101,37 +127,37 @@ async def post_events(request: Request, who: Auth, state: State) -> IngestResult
             return found
 
         result = await run_in_threadpool(work)
-    return IngestResult(
-        received=result.received, stored=result.stored, duplicates=result.duplicates
-    )
+    return _answer(result)
 
 
-@router.post(
-    "/v1/data/{kind}",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": RECORDS.json_schema(ref_template="#/components/schemas/{model}")
-                }
-            },
-        }
-    },
-)
-async def post_data(
-    kind: Literal["outages", "maintenance", "probes", "requests", "measurements"],
-    request: Request,
-    who: Auth,
-    state: State,
-) -> IngestResult:
-    """Outages, maintenance windows, probe samples, request counts or measurements, with
-    the columns of a data folder's files plus an ``id``; one or a batch."""
-    try:
-        records = _parse(await read_body(request), RECORD_LIST, ONE_RECORD)
-    except ValidationError as error:
-        return validation(error)  # type: ignore[return-value]
-    result = await run_in_threadpool(state.run, ingest_records, who, DATA_KINDS[kind], records)
-    return IngestResult(
-        received=result.received, stored=result.stored, duplicates=result.duplicates
+def _data_route(kind: str) -> Callable[[Request, Principal, Runtime], Awaitable[Response]]:
+    model = RECORD_MODELS[kind]
+    many: TypeAdapter[list[Any]] = TypeAdapter(list[model])  # type: ignore[valid-type]
+    one: TypeAdapter[Any] = TypeAdapter(model)
+
+    async def post_data(request: Request, who: Auth, state: State) -> IngestResult:
+        try:
+            records = _parse(await read_body(request), many, one)
+        except ValidationError as error:
+            return validation(request, error)  # type: ignore[return-value]
+        result = await run_in_threadpool(state.run, ingest_records, who, kind, records)
+        return _answer(result)
+
+    return post_data  # type: ignore[return-value]
+
+
+for _path, _kind in DATA_PATHS.items():
+    _model = RECORD_MODELS[_kind]
+    router.add_api_route(
+        f"/v1/data/{_path}",
+        _data_route(_kind),
+        methods=["POST"],
+        name=f"post_{_path}",
+        summary=f"Post {_path}",
+        description=f"{(_model.__doc__ or '').strip()} One or a batch, with the columns of "
+        f"a data folder's `{_path}` file plus an `id`; idempotent by id. The whole batch is "
+        "refused (422) if one record is wrong, and nothing is stored.",
+        response_model=IngestResult,
+        responses=problems(401, 403, 413, 422),
+        openapi_extra=_body(_model, f"One record, or a list of up to {MAX_BATCH:,}."),
     )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 from pydantic_core import to_json
 
-from accord.api.deps import MAX_ID, Auth, Filter, Runtime, State, TicketId
+from accord.api.deps import MAX_ID, Auth, Filter, InstantParam, Runtime, State, TicketId
+from accord.api.errors import problems
 from accord.core.agreement.units import parse_duration
 from accord.service import tracking
 from accord.service.errors import InvalidError
@@ -18,6 +20,84 @@ from accord.service.tenants import Principal
 JSON = "application/json"
 
 router = APIRouter(tags=["live"])
+
+ClockState = Literal["not_started", "running", "paused", "met", "breached", "cancelled"]
+
+
+class ClockStatus(BaseModel):
+    """One objective's clock on the ticket, in one cycle (a reopened ticket starts another)."""
+
+    objective: str = Field(description="The objective's id.", examples=["resolution"])
+    metric: str = Field(examples=["resolution"])
+    cycle: int = Field(ge=0, description="The cycle, from 1 (0: not started).", examples=[1])
+    state: ClockState = Field(examples=["running"])
+    target_seconds: float | None = Field(
+        description="The business time allowed (none: no time target).", examples=[14400]
+    )
+    used_seconds: float | None = Field(description="Business time used.", examples=[3600])
+    left_seconds: float | None = Field(
+        description="Business time left (negative once breached).", examples=[10800]
+    )
+    consumed: float | None = Field(description="Share of the target used.", examples=[0.25])
+    started_at: datetime | None
+    stopped_at: datetime | None
+    deadline: datetime | None = Field(description="When it breaches if nothing changes.")
+    breached_at: datetime | None
+    paused_seconds: dict[str, float] = Field(
+        description="Time paused, by reason.", examples=[{"customer": 1800}]
+    )
+    wall_seconds: float = Field(description="Wall-clock time since the clock started.")
+    fields: dict[str, str] = Field(
+        description="The ticket's fields as the clock last saw them.",
+        examples=[{"status": "In progress", "priority": "2 - High"}],
+    )
+
+
+class EscalationStatus(BaseModel):
+    """One escalation level of one clock cycle."""
+
+    objective: str = Field(examples=["resolution"])
+    cycle: int = Field(ge=0, examples=[1])
+    level: int = Field(ge=0, description="The level's number in the agreement.", examples=[0])
+    at: str = Field(description="When it falls due, as written.", examples=["50%"])
+    state: Literal["pending", "held", "cancelled"] = Field(
+        description="held: the clock is paused; cancelled: the clock stopped first."
+    )
+    due: datetime | None = Field(description="When it falls due (none while held).")
+
+
+class AgreementClocks(BaseModel):
+    agreement: str = Field(examples=["desk"])
+    version: str = Field(examples=["1"])
+    clocks: list[ClockStatus]
+    escalations: list[EscalationStatus]
+
+
+class TicketStatus(BaseModel):
+    """Where a ticket stands: every clock of every agreement it falls under."""
+
+    ticket: str = Field(examples=["INC00042"])
+    customer: str | None = Field(examples=["acme-corp"])
+    as_of: datetime = Field(description="The instant it was computed for.")
+    agreements: list[AgreementClocks]
+
+
+class ListedClock(BaseModel):
+    """A clock as last computed by the workers (or an ingest), for the lists."""
+
+    ticket: str = Field(examples=["INC00042"])
+    customer: str | None = Field(examples=["acme-corp"])
+    agreement: str = Field(examples=["desk"])
+    objective: str = Field(examples=["resolution"])
+    metric: str = Field(examples=["resolution"])
+    cycle: int = Field(ge=0, examples=[1])
+    state: ClockState = Field(examples=["running"])
+    target_seconds: float | None = Field(examples=[14400])
+    used_seconds: float = Field(examples=[12600])
+    deadline: datetime | None
+    breached_at: datetime | None
+    computed_at: datetime = Field(description="When it was computed.")
+    fields: dict[str, Any] = Field(description="The ticket's fields then.")
 
 
 def _at_most(text: str) -> timedelta:
@@ -32,16 +112,18 @@ def _at_most(text: str) -> timedelta:
     return duration.time
 
 
-@router.get("/v1/tickets/{ticket}")
+@router.get("/v1/tickets/{ticket}", response_model=TicketStatus, responses=problems(401, 404, 422))
 async def ticket_status(
     ticket: TicketId,
     who: Auth,
     state: State,
-    as_of: Annotated[datetime | None, Query(description="Evaluate as of this instant.")] = None,
+    as_of: Annotated[
+        InstantParam | None,
+        Query(description="Evaluate as of this instant (ISO 8601 with a UTC offset)."),
+    ] = None,
 ) -> Response:
-    """Where a ticket stands now: every clock, its deadline and escalations."""
-    if as_of is not None and as_of.tzinfo is None:
-        raise InvalidError("as_of: expected an instant with a UTC offset", "as_of")
+    """Where a ticket stands now: every clock, its deadline and escalations, computed from its
+    events at this instant (never stale)."""
     # Computed on the event loop, not in a thread: it is one indexed read in autocommit
     # (no locks to wait on) and about a millisecond of Python, and a thread would have to
     # win the GIL back from the loop for each step (p99 at 500/s: 91 ms in a thread, 12 ms
@@ -60,7 +142,7 @@ def _listed(
     objective: str | None,
     limit: int,
     offset: int,
-) -> list[dict[str, Any]]:
+) -> list[ListedClock]:
     with state.database.reading() as session:
         rows = tracking.clocks_at_risk(
             session,
@@ -73,47 +155,55 @@ def _listed(
             offset=offset,
         )
     return [
-        {
-            "ticket": r.ticket,
-            "customer": r.customer,
-            "agreement": r.agreement,
-            "objective": r.objective,
-            "metric": r.metric,
-            "cycle": r.cycle,
-            "state": r.state,
-            "target_seconds": r.target_seconds,
-            "used_seconds": r.used_seconds,
-            "deadline": r.deadline,
-            "breached_at": r.breached_at,
-            "computed_at": r.computed_at,
-            "fields": r.fields,
-        }
+        ListedClock(
+            ticket=r.ticket,
+            customer=r.customer,
+            agreement=r.agreement,
+            objective=r.objective,
+            metric=r.metric,
+            cycle=r.cycle,
+            state=r.state,
+            target_seconds=r.target_seconds,
+            used_seconds=r.used_seconds,
+            deadline=r.deadline,
+            breached_at=r.breached_at,
+            computed_at=r.computed_at,
+            fields=r.fields,
+        )
         for r in rows
     ]
 
 
-@router.get("/v1/clocks/at-risk")
+@router.get("/v1/clocks/at-risk", responses=problems(401, 422))
 def at_risk(
     who: Auth,
     state: State,
-    within: Annotated[str, Query(description="Deadline within, e.g. 30m, 4h.")] = "1h",
+    within: Annotated[
+        str,
+        Query(
+            max_length=64,
+            pattern=r"^[0-9]+(\.[0-9]+)?[wdhms]( ?[0-9]+(\.[0-9]+)?[wdhms])*$",
+            description="Deadline within this duration of now, at most 366 days: 30m, 4h, "
+            "1h30m, 2d.",
+        ),
+    ] = "1h",
     agreement: Filter = None,
     objective: Filter = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-) -> list[dict[str, Any]]:
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID, description="Skip this many.")] = 0,
+) -> list[ListedClock]:
     """Running clocks whose deadline comes within ``within``, soonest first."""
     return _listed(state, who, _at_most(within), False, agreement, objective, limit, offset)
 
 
-@router.get("/v1/clocks/breached")
+@router.get("/v1/clocks/breached", responses=problems(401, 422))
 def breached(
     who: Auth,
     state: State,
     agreement: Filter = None,
     objective: Filter = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-) -> list[dict[str, Any]]:
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID, description="Skip this many.")] = 0,
+) -> list[ListedClock]:
     """Clocks past their deadline, running or stopped."""
     return _listed(state, who, timedelta(0), True, agreement, objective, limit, offset)

@@ -38,3 +38,9 @@ class InvalidError(ServiceError):
     """The request's content is wrong; nothing was written."""
 
     status = 422
+
+
+class TooLargeError(ServiceError):
+    """The request is larger than the service takes in one go; nothing was written."""
+
+    status = 413

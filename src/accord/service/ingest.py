@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     AfterValidator,
@@ -25,8 +25,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
+    field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -41,38 +44,113 @@ NO_NUL = r"^[^\x00]*$"  # PostgreSQL cannot store a NUL character in text
 Key = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
 Value = Annotated[str, StringConstraints(max_length=4000, pattern=NO_NUL)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL)]
+CUSTOMER_LENGTH = 64  # as the store keeps a customer's id
+Customer = Annotated[
+    str, StringConstraints(min_length=1, max_length=CUSTOMER_LENGTH, pattern=NO_NUL)
+]
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def _plausible(moment: datetime) -> datetime:
-    """Instants between 1970 and 2200: calendars, clocks and the store all handle those."""
+    """Instants between 1970 and 2200, in UTC: calendars, clocks and the store all handle those
+    (PostgreSQL takes no offset past 15:59, which ISO 8601 allows up to 23:59)."""
     if not EARLIEST <= moment < LATEST:
         raise ValueError(f"{moment.isoformat()} is outside 1970-2200")
-    return moment
+    return moment.astimezone(UTC)
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_plausible),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": r"^(19[7-9][0-9]|2[01][0-9]{2})-",
+            "description": "ISO 8601 with a UTC offset, 1970-2200.",
+        }
+    ),
+]
 MAX_BATCH = 50_000
 COPY_FROM = 200  # batches this large go through COPY on PostgreSQL
 
 
+def _fields_schema(schema: JsonDict) -> None:
+    """Names and values as :data:`Key` and :data:`Value` check them, for every name (pydantic
+    states the names' pattern as ``patternProperties``, which other names escape)."""
+    schema.pop("patternProperties", None)
+    schema["propertyNames"] = {"minLength": 1, "maxLength": 100, "pattern": NO_NUL}
+    schema["additionalProperties"] = {"type": "string", "maxLength": 4000, "pattern": NO_NUL}
+    schema["properties"] = {
+        "customer": {"type": "string", "maxLength": CUSTOMER_LENGTH, "pattern": NO_NUL}
+    }
+
+
 class EventIn(BaseModel):
-    """A ticket event as sent to the API (the JSON Lines format of ``accord clocks``)."""
+    """A ticket event as sent to the API (the JSON Lines format of ``accord clocks``).
 
-    model_config = ConfigDict(extra="forbid")
+    JSON types are taken as they are (``public`` is true or false, not "yes"), so what the
+    OpenAPI document says is what is accepted."""
 
-    id: Id = Field(description="Unique within the organisation; a resent id counts once.")
-    ticket: Id
-    at: Instant = Field(description="ISO 8601 with a UTC offset, 1970-2200.")
-    kind: Literal["created", "updated", "comment", "resolved", "reopened", "closed"]
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "INC00042-1",
+                    "ticket": "INC00042",
+                    "at": "2026-10-05T09:30:00+00:00",
+                    "kind": "created",
+                    "fields": {"status": "New", "priority": "2 - High", "customer": "acme-corp"},
+                }
+            ]
+        },
+    )
+
+    id: Id = Field(
+        description="Unique within the organisation; a resent id counts once.",
+        examples=["INC00042-1"],
+    )
+    ticket: Id = Field(description="The ticket this event belongs to.", examples=["INC00042"])
+    at: Instant = Field(
+        description="When it happened: ISO 8601 with a UTC offset, 1970-2200.",
+        examples=["2026-10-05T09:30:00+00:00"],
+    )
+    kind: Literal["created", "updated", "comment", "resolved", "reopened", "closed"] = Field(
+        description="What happened to the ticket.", examples=["created"]
+    )
     fields: dict[Key, Value] = Field(
         default_factory=dict,
         max_length=200,
-        description="The ticket's fields set by this event: status, priority, customer...",
+        description="The ticket's fields set by this event: status, priority, customer (at "
+        f"most {CUSTOMER_LENGTH} characters)...",
+        examples=[{"status": "New", "priority": "2 - High", "customer": "acme-corp"}],
+        json_schema_extra=_fields_schema,
     )
-    author: Literal["agent", "customer", "third_party"] | None = None
-    public: bool = True
+    author: Literal["agent", "customer", "third_party"] | None = Field(
+        None, description="Who wrote a comment (an agent's public reply stops first response)."
+    )
+    public: bool = Field(True, description="Whether a comment is visible to the customer.")
+
+    @field_validator("fields")
+    @classmethod
+    def _customer_fits(cls, fields: dict[str, str]) -> dict[str, str]:
+        if len(fields.get("customer", "")) > CUSTOMER_LENGTH:
+            raise ValueError(f"customer: at most {CUSTOMER_LENGTH} characters")
+        return fields
+
+
+SCALAR_SCHEMA: dict[str, Any] = {
+    "description": "Any further column: a number, text (no NUL) or true/false.",
+    "anyOf": [
+        {"type": "string", "pattern": NO_NUL},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "null"},
+    ],
+}
 
 
 class RecordIn(BaseModel):
@@ -81,10 +159,20 @@ class RecordIn(BaseModel):
     The columns are those of a data folder's files (see ``accord report --data``), plus ``id``.
     """
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(
+        extra="allow", json_schema_extra={"additionalProperties": cast(JsonDict, SCALAR_SCHEMA)}
+    )
 
-    id: Id
-    customer: Key | None = None
+    id: Id = Field(
+        description="Unique within the organisation and kind of data; a resent id counts once "
+        "(outages and maintenance windows: a resent id replaces the record).",
+        examples=["outage-2026-10-05-api"],
+    )
+    customer: Customer | None = Field(
+        None,
+        description="The customer it concerns (none: every customer).",
+        examples=["acme-corp"],
+    )
 
     @model_validator(mode="after")
     def _plain_values(self) -> RecordIn:
@@ -94,6 +182,83 @@ class RecordIn(BaseModel):
             if isinstance(value, dict | list):
                 raise ValueError(f"{name}: expected a number, text or true/false")
         return self
+
+
+Service = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*[^\s\x00][^\x00]*$"),
+    Field(description="The service it concerns, as the agreement names it.", examples=["api"]),
+]
+
+
+class _Typed(RecordIn):
+    """A record whose named columns have JSON types (the API's bodies): checked as the
+    OpenAPI document states them, then read as a data folder's row is."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class OutageIn(_Typed):
+    """A stretch of downtime; send it again under its id with its ``end`` once known."""
+
+    service: Service
+    start: Instant = Field(description="When it began.", examples=["2026-10-05T10:00:00+00:00"])
+    end: Instant | None = Field(
+        None,
+        description="When it ended, not before the start (none: still going on).",
+        examples=["2026-10-05T10:45:00+00:00"],
+    )
+    impact: float = Field(
+        1, ge=0, le=1, description="The share of the service that was down.", examples=[1]
+    )
+    cause: Literal["provider", "customer", "third_party", "force_majeure"] = Field(
+        "provider", description="Whose fault: only the provider's counts against targets."
+    )
+
+
+class MaintenanceIn(_Typed):
+    """A maintenance window."""
+
+    service: Service
+    start: Instant = Field(examples=["2026-10-10T22:00:00+00:00"])
+    end: Instant = Field(examples=["2026-10-11T00:00:00+00:00"])
+    announced_at: Instant | None = Field(
+        None, description="When it was announced (agreements may ask for notice)."
+    )
+
+
+class ProbeIn(_Typed):
+    """One synthetic check of a service."""
+
+    service: Service
+    at: Instant = Field(examples=["2026-10-05T10:00:00+00:00"])
+    ok: bool = Field(description="Whether the check passed.", examples=[True])
+
+
+class RequestsIn(_Typed):
+    """The good and total requests of a slice of time starting at ``at``."""
+
+    service: Service
+    at: Instant = Field(description="The slice's start.", examples=["2026-10-05T10:00:00+00:00"])
+    good: int = Field(ge=0, le=2**53, description="Requests that succeeded; at most total.")
+    total: int = Field(ge=0, le=2**53, description="All requests.")
+
+
+class MeasurementIn(_Typed):
+    """A measurement of any kind: the measured fields are further columns."""
+
+    source: Service = Field(description="What was measured.", examples=["nps-survey"])
+    at: Instant = Field(examples=["2026-10-05T10:00:00+00:00"])
+
+
+RECORD_MODELS: dict[str, type[RecordIn]] = {
+    "outage": OutageIn,
+    "maintenance": MaintenanceIn,
+    "probe": ProbeIn,
+    "requests": RequestsIn,
+    "measurement": MeasurementIn,
+}
+"""The body of each kind of data the API takes."""
 
 
 @dataclass

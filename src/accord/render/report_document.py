@@ -1,0 +1,201 @@
+"""The report's JSON document (:func:`accord.render.report.report_json`) as pydantic models.
+
+They describe what ``report_json`` writes, for the API's OpenAPI document and for programs
+that read ``accord report --format json``; they build nothing. A test validates the reports of
+every example and the reports the API serves against them, so the two cannot drift apart.
+Decimals are exact text (``"99.95"``, ``"Infinity"``), money is text to the cent, durations are
+numbers of seconds in fields named ``_seconds``, instants are ISO 8601 with an offset.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Decimal = Annotated[
+    str,
+    Field(
+        pattern=r"^(-?[0-9]+(\.[0-9]+)?|-?Infinity|NaN)$",
+        description="An exact decimal as text, to 6 places, trailing zeros dropped.",
+        examples=["99.95"],
+    ),
+]
+Money = Annotated[
+    str,
+    Field(
+        pattern=r"^-?[0-9]+(\.[0-9]+)?$",
+        description="An amount of money as text.",
+        examples=["1250.00"],
+    ),
+]
+Seconds = Annotated[int | float, Field(description="A duration in seconds.", examples=[14400])]
+Instant = Annotated[
+    str,
+    Field(
+        description="An instant, ISO 8601 with a UTC offset.",
+        examples=["2026-10-01T00:00:00+00:00"],
+    ),
+]
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ClocksUsed(Document):
+    """Which engine evaluated the ticket clocks."""
+
+    engine: Literal["columns", "replay"] = Field(
+        description="The column engine, or the replay (rule by rule)."
+    )
+    tickets: int = Field(ge=0, description="Tickets whose clocks were evaluated.")
+    fell_back_tickets: int = Field(
+        ge=0, description="Of them, handed by the column engine to the replay."
+    )
+
+
+class BreachDocument(Document):
+    """One breach: a stretch of downtime, or a ticket past its deadline."""
+
+    objective: str = Field(description="The objective's id.", examples=["availability"])
+    start: Instant
+    end: Instant | None = Field(description="None: still going on at the instant judged at.")
+    item: str | None = Field(description="The ticket, outage or maintenance window.")
+    service: str | None = Field(description="The service that was down.")
+    cause: str | None = Field(
+        description="For downtime: provider, customer, third_party, force_majeure or maintenance."
+    )
+    weight: Decimal | None = Field(description="The share of the downtime that counts.")
+    business_seconds: Seconds | None = Field(
+        description="Business time of it: in the window, or used on the ticket's clock."
+    )
+    breached_at: Instant | None = Field(description="For a ticket: when its deadline passed.")
+    text: str = Field(description="The breach in words.")
+
+
+class BurnAlertDocument(Document):
+    """A multi-window burn-rate alert as of the period's end (SRE workbook)."""
+
+    long_seconds: Seconds
+    short_seconds: Seconds
+    threshold: Decimal = Field(description="The burn rate at which it fires.")
+    long_rate: Decimal | None = Field(description="None: nothing to judge in the window.")
+    short_rate: Decimal | None
+    firing: bool
+
+
+class TicketCountsDocument(Document):
+    """How the tickets of a ticket objective were counted."""
+
+    count_in: Literal["resolved", "created"] = Field(
+        description="Tickets count in the period they were resolved in, or created in."
+    )
+    counted: int = Field(ge=0, description="Met plus breached.")
+    met: int = Field(ge=0)
+    breached: int = Field(ge=0)
+    open: int = Field(ge=0, description="Clocks still running or paused.")
+    open_breached: int = Field(ge=0, description="Of the open ones, past their deadline.")
+    open_at_risk: int = Field(ge=0, description="Of the open ones, past the warning share.")
+    open_at: Instant
+    at_risk_share: Decimal = Field(description="The share of the target that is at risk.")
+
+
+class ObjectiveDocument(Document):
+    """One objective over the period."""
+
+    objective: str = Field(description="The objective's id.", examples=["availability"])
+    name: str = Field(description="Its name for people.", examples=["Availability"])
+    metric: str = Field(examples=["availability"])
+    target: str = Field(description="The target as written.", examples=["99.9%"])
+    status: Literal["final", "to date", "no data", "not in force"] = Field(
+        description="Whether there is a figure, and whether it can still change."
+    )
+    judged_from: Instant | None
+    judged_until: Instant | None
+    actual: Decimal | None = Field(description="The figure attained.")
+    met: bool | None = Field(description="None: the target states no verdict, or no data.")
+    margin: Decimal | None = Field(description="Points above (or below) the target.")
+    verdict: str = Field(
+        description="met, missed, met so far, missed so far, to date, no data, not in force or '-'."
+    )
+    detail: str = Field(description="How the figure was reached, in words.")
+    breaches: list[BreachDocument]
+    budget_seconds: Seconds | None = Field(description="Downtime the target allows.")
+    downtime_seconds: Seconds | None = Field(description="Downtime counted (weighted).")
+    budget_left_seconds: Seconds | None = Field(description="Negative once the budget is spent.")
+    burn_rate: Decimal | None = Field(description="1 is exactly the budget, 2 twice it.")
+    burn_alerts: list[BurnAlertDocument]
+    incidents: int | None = Field(description="Runs of downtime in the window.")
+    time_to_recover_seconds: Seconds | None
+    time_between_failures_seconds: Seconds | None
+    tickets: TicketCountsDocument | None
+
+
+class CreditsDocument(Document):
+    """The service credit owed for the period."""
+
+    percent: Decimal | None = Field(description="Of the fee.", examples=["10"])
+    amount: Money
+    currency: str = Field(examples=["EUR"])
+    reasons: list[str] = Field(description="Why, band by band, cap by cap.")
+
+
+class ProviderCreditsDocument(Document):
+    """The credit of one provider, settled on its own figures and fee."""
+
+    provider: str | None
+    fee: Money
+    percent: Decimal | None
+    amount: Money
+    currency: str
+    reasons: list[str]
+
+
+class PenaltyDocument(Document):
+    amount: Money
+    reason: str
+
+
+class TerminationDocument(Document):
+    """Misses counted against a termination clause."""
+
+    provider: str | None
+    after_misses: int = Field(description="Misses that give the right to terminate.")
+    within: str = Field(description="The span misses are counted over.")
+    since: Instant
+    until: Instant
+    misses: list[str] = Field(examples=[["availability 2026-10"]])
+    triggered: bool = Field(description="True: the customer may terminate.")
+
+
+class ClaimDocument(Document):
+    """How to claim this period's credit."""
+
+    deadline: Instant | None
+    window: str | None = Field(examples=["30 days"])
+    billing_cycles: int | None
+    procedure: str | None
+    evidence: list[str]
+
+
+class ReportDocument(Document):
+    """An agreement's compliance over a period: every figure of the report."""
+
+    agreement: str = Field(description="The agreement's id.", examples=["desk"])
+    version: str = Field(description="The version judged.", examples=["1"])
+    start: Instant = Field(description="The period's start.")
+    end: Instant = Field(description="The period's end (exclusive).")
+    as_of: Instant | None = Field(description="Judged at this instant (None: the period's end).")
+    judged_at: Instant = Field(description="The instant the figures stand at.")
+    final: bool = Field(description="False: the period is not over; every figure may change.")
+    tier: str | None
+    tier_assumed: bool = Field(description="True: no tier was asked for; the first was taken.")
+    clocks: ClocksUsed | None
+    objectives: list[ObjectiveDocument]
+    credits: CreditsDocument | None
+    credits_by_provider: list[ProviderCreditsDocument]
+    penalties: list[PenaltyDocument]
+    termination: list[TerminationDocument]
+    claim_deadline: Instant | None
+    claim: ClaimDocument | None
