@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
 from accord import __version__
@@ -74,7 +75,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if thread is not None:
             thread.join(timeout=10)
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the files fastapi-offline ships, not a CDN: /docs works on a
+    # closed network
+    app = FastAPIOffline(
         title="Accord",
         version=__version__,
         description=DESCRIPTION,
