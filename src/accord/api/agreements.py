@@ -6,13 +6,21 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import yaml
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from accord.api.deps import MAX_NUMBER, AgreementKey, Auth, InstantParam, State, read_body
+from accord.api.deps import (
+    MAX_NUMBER,
+    AgreementKey,
+    Auth,
+    InstantParam,
+    State,
+    read_body,
+    single_values,
+)
 from accord.api.errors import problems
 from accord.api.openapi import schema_of
 from accord.core.agreement import Agreement
@@ -21,7 +29,8 @@ from accord.service import agreements, tracking
 from accord.service.errors import InvalidError
 from accord.store.schema import AgreementRow
 
-router = APIRouter(tags=["agreements"])
+# every query parameter takes one value
+router = APIRouter(tags=["agreements"], dependencies=[Depends(single_values)])
 
 YAML_EXAMPLE = """\
 id: desk

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from accord.api.deps import Auth, Runtime, State, read_body
+from accord.api.deps import Auth, Runtime, State, read_body, runtime_of
 from accord.api.errors import problems, validation
 from accord.api.openapi import schema_of
 from accord.service import tracking
@@ -108,10 +108,11 @@ def _answer(result: Ingested) -> IngestResult:
     responses=problems(401, 403, 404, 413, 422),
     openapi_extra=_body(EventIn, f"One event, or a list of up to {MAX_BATCH:,}."),
 )
-async def post_events(request: Request, who: Auth, state: State) -> IngestResult:
+async def post_events(request: Request, who: Auth) -> IngestResult:
     """Ticket events, one or a batch (up to 50,000): idempotent by event id, any order. A
     key scoped to a customer may only add events to that customer's tickets (404 otherwise).
     The whole batch is refused (422) if one event is wrong, and nothing is stored."""
+    state = runtime_of(request)
     try:
         events = _parse(await read_body(request), EVENT_LIST, ONE_EVENT)
     except ValidationError as error:

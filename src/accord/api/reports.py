@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from accord.api.deps import AgreementKey, Auth, Filter, PeriodText, State, ZoneName
+from accord.api.deps import AgreementKey, Auth, Filter, PeriodText, State, ZoneName, single_values
 from accord.api.errors import problems
 from accord.render.report import report_csv, report_json
 from accord.render.report_document import ReportDocument
@@ -15,7 +15,8 @@ from accord.service import reports
 from accord.service.errors import NotFoundError
 from accord.service.tenants import now
 
-router = APIRouter(tags=["reports"])
+# every query parameter takes one value
+router = APIRouter(tags=["reports"], dependencies=[Depends(single_values)])
 
 Timezone = Annotated[
     ZoneName,
