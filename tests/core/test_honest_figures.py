@@ -7,8 +7,10 @@ judged, a per-miss penalty judged on the wrong span, an unknown tier quietly rep
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +26,7 @@ from accord.core.agreement import Agreement
 from accord.core.agreement.units import Duration, format_timedelta
 from accord.core.availability import Outage
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of
+from accord.core.evidence import Measurement
 from accord.core.judging import Judging, judge_objective, verdict_at
 from accord.core.periods import period_bounds
 from accord.core.report import Data, ReportError, evaluate
@@ -128,7 +131,7 @@ def test_a_month_not_yet_begun_is_no_data() -> None:
         as_of=datetime(2026, 11, 20, tzinfo=UTC),
     )
     assert {o.status for o in report.objectives} == {"no data"}
-    assert "nothing to judge yet" in report.objectives[0].detail
+    assert "nothing known of it: judged at 2026-11-20" in report.objectives[0].detail
 
 
 def test_a_month_not_over_is_judged_to_date_with_the_instant() -> None:
@@ -576,7 +579,6 @@ def test_a_scope_field_no_ticket_carries_is_an_error_not_an_empty_objective() ->
 
 
 def test_a_measured_field_no_measurement_carries_is_an_error() -> None:
-    from accord.core.evidence import Measurement
 
     agreement = load_agreement(ROOT / "examples" / "agreements" / "isp.yaml")
     speed = next(o for o in agreement.objectives if o.metric == "throughput")
@@ -631,3 +633,187 @@ def test_an_objective_whose_scope_matches_no_ticket_says_which_values_the_ticket
         "no ticket of the evidence is in its scope: priority is P1 in its scope, 1 - Critical on "
         "the tickets"
     )
+
+
+# ---------------------------------------------------------------- found in review
+
+AG = ROOT / "examples" / "agreements"
+DATA = ROOT / "examples" / "data"
+NOV1 = datetime(2026, 11, 1, tzinfo=UTC)
+_m = _month
+
+
+def test_a_year_is_judged_only_over_the_months_its_evidence_observed() -> None:
+    """coverage.yaml: October only. October alone is 99.692% (missed); the year to date
+    must not add Jan-Sep as 6,552 unobserved hours of uptime (99.969%, 'met so far')."""
+    report = evaluate(
+        load_agreement(AG / "saas.yaml"),
+        read_data(DATA / "cloudnote-2026-10"),
+        *_m("2026"),
+        as_of=NOV1,
+    )
+    availability = report.objectives[0]
+    assert availability.judged_from == datetime(2026, 10, 1, tzinfo=UTC)
+    assert availability.met is False
+
+
+def test_a_source_absent_from_evidence_without_a_declared_span_is_no_data_not_zero() -> None:
+    """Outages only and no coverage declared: the leads were not recorded, not zero. With the
+    span declared (coverage.yaml: everything that happened is here), zero leads is a figure."""
+    data = dataclasses.replace(read_data(DATA / "cloudnote-2026-10"), observed=None)
+    agreement = load_agreement(AG / "marketing-to-sales.yaml")
+    report = evaluate(agreement, data, *_m("2026-10"), as_of=NOV1)
+    leads = next(o for o in report.objectives if o.metric == "count")
+    assert (leads.status, leads.actual) == ("no data", None)
+    assert "no measurement of leads in the evidence (sources there: none)" in leads.detail
+    declared = evaluate(agreement, read_data(DATA / "cloudnote-2026-10"), *_m("2026-10"))
+    assert next(o for o in declared.objectives if o.metric == "count").actual == 0
+
+
+def test_no_probe_at_all_is_no_data_not_zero_percent() -> None:
+    text = (AG / "saas.yaml").read_text()
+    text = text.replace(
+        "    calendar: 24x7\n    source: uptime-probes",
+        "    calendar: 24x7\n    method: slices\n    source: uptime-probes",
+    )
+    text = text.replace("unknown_data: excluded", "unknown_data: down")
+    report = evaluate(
+        load_agreement(text), read_data(DATA / "cloudnote-2026-10"), *_m("2026-10"), as_of=NOV1
+    )
+    assert report.objectives[0].status == "no data"
+    assert report.settlement is None
+
+
+def test_no_per_hour_penalty_for_downtime_after_the_agreement_ended() -> None:
+    text = (AG / "isp.yaml").read_text().replace("end: 2028-01-31", "end: 2026-10-15")
+    data = read_data(DATA / "fibre-2026-10")
+    after = Outage(
+        "access",
+        datetime(2026, 10, 20, tzinfo=UTC),
+        datetime(2026, 10, 20, 10, tzinfo=UTC),
+        id="AFTER-END",
+    )
+    data = dataclasses.replace(data, outages=(*data.outages, after))
+    report = evaluate(load_agreement(text), data, *_m("2026-10"), as_of=NOV1)
+    assert sum(a for a, _ in report.penalties) == Decimal("25.00")  # 9h - 8h, not 19h - 8h
+
+
+def test_a_yearly_fee_is_settled_once_in_the_report_holding_the_years_end() -> None:
+    text = (
+        (AG / "saas.yaml")
+        .read_text()
+        .replace(
+            'fee: {amount: "1200.00", currency: USD}\n    per: month',
+            'fee: {amount: "14400.00", currency: USD}\n    per: year',
+        )
+    )
+    agreement = load_agreement(text)
+    raw = read_data(DATA / "cloudnote-2026-10")
+    # October's outages and nine hours in March: the year misses 99.9% (8.76 h allowed)
+    data = dataclasses.replace(
+        raw,
+        outages=(*raw.outages, _down(3, 9)),
+        observed=(datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)),
+    )
+    at = datetime(2027, 1, 1, tzinfo=UTC)
+    months = [evaluate(agreement, data, *_m(f"2026-{m:02d}"), as_of=at) for m in range(1, 13)]
+    year = evaluate(agreement, data, *_m("2026"), as_of=at)
+    assert [r.settlement for r in months[:-1]] == [None] * 11  # not on a month's figures
+    december, whole = months[-1].settlement, year.settlement
+    assert december is not None
+    assert whole is not None
+    assert december.amount == whole.amount == Decimal("1440.00")  # 10% of the year's fee
+
+
+def test_a_deliverable_due_after_its_period_is_judged_in_its_period_once_due() -> None:
+    text = (AG / "sales-to-service.yaml").read_text()
+    text = text.replace("due: 5th business day", "due: 20th business day")
+    text = text.replace("country: NL", "country: US")  # February 2026: 19 business days
+    delivered = Measurement(
+        "wiki-publications", datetime(2026, 3, 2, 10, tzinfo=UTC), {"service": "friction-report"}
+    )
+    data = Data(
+        measurements=(delivered,),
+        observed=(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC)),
+    )
+    report = evaluate(
+        load_agreement(text), data, *_m("2026-02"), as_of=datetime(2026, 4, 15, tzinfo=UTC)
+    )
+    assert report.final
+    assert report.objectives[0].status == "final"
+    assert report.objectives[0].met is True  # delivered 2 March, before the close of its due day
+
+
+def test_where_on_a_ticket_objective_filters_its_tickets() -> None:
+    def ev(t: str, i: int, at: datetime, kind: str, **kw: object) -> TicketEvent:
+        return TicketEvent(f"{t}-{i}", t, at, kind, **kw)  # type: ignore[arg-type]
+
+    at = datetime(2026, 10, 6, 15, tzinfo=UTC)
+    lead = {"status": "New", "service": "lead-follow-up"}
+    tickets = (
+        ev("L1", 1, at, "created", fields={**lead, "score": "80", "assignee": "ann"}),
+        ev("L1", 2, at.replace(hour=16), "updated", fields={"status": "Contacted"}),
+        ev("L2", 1, at, "created", fields={**lead, "score": "30", "assignee": "bob"}),
+    )
+    data = Data(tickets=tickets, observed=(datetime(2026, 10, 1, tzinfo=UTC), NOV1))
+    report = evaluate(
+        load_agreement(AG / "marketing-to-sales.yaml"), data, *_m("2026-10"), as_of=NOV1
+    )
+    assert report.objectives[1].actual == 100  # the score-30 lead is out of 'where'
+
+
+def test_scope_on_a_deliverable_filters_its_measurements() -> None:
+    other = Measurement(
+        "wiki-publications", datetime(2026, 10, 2, 10, tzinfo=UTC), {"service": "holiday-rota"}
+    )
+    data = Data(measurements=(other,), observed=(datetime(2026, 10, 1, tzinfo=UTC), NOV1))
+    report = evaluate(
+        load_agreement(AG / "sales-to-service.yaml"), data, *_m("2026-10"), as_of=NOV1
+    )
+    assert report.objectives[0].met is not True
+
+
+def test_first_contact_reads_y_and_n() -> None:
+    data = read_data(DATA / "field-support-2026-10")
+    yn = {"true": "Y", "false": "N"}
+    ms = tuple(
+        dataclasses.replace(m, fields={**m.fields, "first_contact": yn[m.fields["first_contact"]]})
+        for m in data.measurements
+    )
+    report = evaluate(
+        load_agreement(AG / "two-vendors.yaml"),
+        dataclasses.replace(data, measurements=ms),
+        *_m("2026-10"),
+        as_of=NOV1,
+    )
+    fcr = next(o for o in report.objectives if o.objective == "first-visit-fix")
+    assert fcr.actual == 75  # today: 0 ("0 of 4 resolved at first contact")
+
+
+def test_the_credit_percent_of_several_billing_periods_is_not_in_exponent_form() -> None:
+    report = evaluate(
+        load_agreement(AG / "saas.yaml"),
+        read_data(DATA / "cloudnote-2026-10"),
+        *_m("2026"),
+        as_of=NOV1,
+    )
+    assert "1E+1%" not in report_markdown(report)
+    assert not re.search(r"\dE\+\d", str(report.settlement.percent))  # type: ignore[union-attr]
+
+
+def test_a_first_contact_value_that_is_neither_yes_nor_no_is_an_error() -> None:
+    from accord.core.judging import JudgingError
+
+    data = read_data(DATA / "field-support-2026-10")
+    odd = tuple(
+        dataclasses.replace(m, fields={**m.fields, "first_contact": "maybe"})
+        for m in data.measurements
+    )
+    with pytest.raises(
+        JudgingError, match="field 'first_contact' is 'maybe'; expected one of true"
+    ):
+        evaluate(
+            load_agreement(AG / "two-vendors.yaml"),
+            dataclasses.replace(data, measurements=odd),
+            *_m("2026-10"),
+        )

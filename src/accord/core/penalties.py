@@ -20,6 +20,7 @@ from accord.core.judging import (
     ObjectiveResult,
     availability_of,
     for_provider,
+    in_force_span,
     judge_objective,
     provider_name,
     span_of,
@@ -47,6 +48,7 @@ def penalties(
     ] or [(None, judging)]
     # downtime and incidents count up to the instant judged at; misses are judged per period
     cut = end if judging.as_of is None else max(start, min(end, judging.as_of))
+    cut = max(start, min(cut, in_force_span(agreement, start, end)[1]))  # nor after its end
     owed = []
     for provider, own in sides:
         prefix = "" if provider is None else f"{provider_name(agreement, provider)}: "

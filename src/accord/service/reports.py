@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -26,7 +27,7 @@ from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError
 from accord.service.tenants import Principal, now
 from accord.service.tracking import ticket_events
-from accord.store.schema import EventRow, RecordRow, TicketRow
+from accord.store.schema import AgreementRow, EventRow, RecordRow, TicketRow
 
 TICKET_LOOKBACK = timedelta(days=120)  # tickets opened this long before a period still count
 
@@ -87,6 +88,14 @@ def stored_data(
     )
 
 
+def watched(data: Data, row: AgreementRow, moment: datetime) -> Data:
+    """The evidence as the live service watched it for an agreement: from its upload (or the
+    first record stored, if earlier) up to ``moment``."""
+    uploaded = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    first = uploaded if data.observed is None else min(data.observed[0], uploaded)
+    return replace(data, observed=(first, max(first, moment)))
+
+
 def _observed(
     session: Session, organisation_id: int, customer: str | None, as_of: datetime
 ) -> tuple[datetime, datetime] | None:
@@ -140,4 +149,4 @@ def report(
         raise InvalidError(str(error), "tier") from None
     since = evidence_since(agreement, start, min(end, moment))
     data = stored_data(session, principal.organisation_id, row.customer, since, end, moment)
-    return evaluate(agreement, data, start, end, tier, as_of=moment)
+    return evaluate(agreement, watched(data, row, moment), start, end, tier, as_of=moment)
