@@ -1,0 +1,156 @@
+"""The service: ``accord serve`` (the REST API) and ``accord worker``."""
+
+from __future__ import annotations
+
+import re
+import socket
+from typing import Annotated
+
+import typer
+
+from accord import __version__
+from accord.cli.output import console
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address (default ACCORD_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default ACCORD_PORT).")] = None,
+    workers: Annotated[int, typer.Option(help="Server processes sharing the port.")] = 1,
+) -> None:
+    """Start the REST API (and a worker in-process unless ACCORD_WORKER=false).
+
+    With no ACCORD_DATABASE_URL it uses the SQLite file accord.db, and an empty database gets
+    the demo organisation, whose admin key is printed.
+    """
+    import multiprocessing
+    import signal
+
+    from accord.settings import Settings
+
+    settings = Settings()
+    address = (host or settings.host, port or settings.port)
+    console.print(
+        f"Accord {__version__} on http://{address[0]}:{address[1]} "
+        f"(database {_redacted(settings.database_url)}); API docs at /docs"
+    )
+    if workers <= 1:
+        _serve_on(_listener(address, shared=False), settings)
+        return
+    if settings.demo:  # load it once, before the processes race for an empty database
+        from accord.service.demo import load_demo
+        from accord.service.tenants import now
+        from accord.store import connect
+
+        database = connect(settings.database_url)
+        with database.session() as session:
+            key = load_demo(session, now())
+        database.dispose()
+        if key is not None:
+            console.print(f"demo organisation created; its admin key: {key}")
+    context = multiprocessing.get_context("fork")
+    # each process listens on a socket of its own on the same port (SO_REUSEPORT): the kernel
+    # then spreads connections evenly; with one shared socket, one process took most of them
+    _listener(address, shared=True).close()  # fail here, once, if the port is taken
+    children = [context.Process(target=_serve_on, args=(address, settings)) for _ in range(workers)]
+    for child in children:
+        child.start()
+
+    def stop(*_: object) -> None:
+        for child in children:
+            child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        child.join()
+
+
+def _listener(address: tuple[str, int], *, shared: bool) -> socket.socket:
+    """A listening socket made with its protocol named, so that accepted connections get
+    TCP_NODELAY: uvicorn's own --workers leaves it off (uvicorn issue 3149), and every
+    keep-alive request then waits ~40 ms on a delayed ACK."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind(address)
+    listener.listen(2048)
+    return listener
+
+
+def _serve_on(where: object, settings: object) -> None:
+    import gc
+
+    import uvicorn
+
+    from accord.api import create_app
+    from accord.settings import Settings
+
+    listener = where if isinstance(where, socket.socket) else None
+    if listener is None:
+        assert isinstance(where, tuple)
+        listener = _listener(where, shared=True)
+    assert isinstance(settings, Settings)
+    # a service keeps many long-lived objects (compiled statements, calendars, agreements):
+    # full collections over all of them stall answers for tens of milliseconds, so the
+    # objects of start-up are frozen out of collection and collections come less often
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+    config = uvicorn.Config(create_app(settings), access_log=False, log_level="info")
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+def _redacted(url: str) -> str:
+    """A database URL without its password."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def worker(
+    processes: Annotated[int, typer.Option(help="Worker processes to run.")] = 1,
+    once: Annotated[bool, typer.Option(help="Do one round of work and exit.")] = False,
+) -> None:
+    """Run workers alone: recompute tickets, fire escalations, send notifications."""
+    import logging
+    import multiprocessing
+
+    from accord.settings import Settings
+    from accord.store import connect
+    from accord.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = Settings()
+    if once:
+        tally = Worker(connect(settings.database_url), settings).run_once()
+        console.print(
+            f"refreshed {tally.refreshed} tickets, opened {tally.watched} objective escalations, "
+            f"fired {tally.fired} due items, "
+            f"sent {tally.sent}, failed {tally.failed}"
+        )
+        return
+    if processes > 1:
+        children = [
+            multiprocessing.Process(target=_work_forever, args=(settings,))
+            for _ in range(processes)
+        ]
+        for child in children:
+            child.start()
+        for child in children:
+            child.join()
+        return
+    _work_forever(settings)
+
+
+def _work_forever(settings: object) -> None:
+    import signal
+    import threading
+
+    from accord.settings import Settings
+    from accord.store import connect
+    from accord.worker import Worker
+
+    assert isinstance(settings, Settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    Worker(connect(settings.database_url), settings).run(stop)
