@@ -5,13 +5,30 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.markdown import Markdown
 
 from accord.core.errors import AccordError
 
-console = Console()
-errors = Console(stderr=True)
+UNCUT = 10_000  # columns of a pipe or file: as wide as a table needs, never cut at 80
+
+
+class OutputConsole(Console):
+    """A Rich console that, writing to a pipe or file, never wraps or cuts a table to a
+    terminal's width (Rich would use 80 columns there): a table is as wide as its rows."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        found = super().size
+        return found if self.is_terminal else ConsoleDimensions(UNCUT, found.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+console = OutputConsole()
+errors = OutputConsole(stderr=True)
 
 
 def fail(error: AccordError) -> typer.Exit:
@@ -21,8 +38,9 @@ def fail(error: AccordError) -> typer.Exit:
 
 
 def print_markdown(text: str, *, raw: bool) -> None:
-    """Markdown as written (for files and pipes), or rendered in the terminal."""
-    if raw:
+    """Markdown as written (asked for, or for files and pipes, where Rich would pad every line
+    to the width), or rendered on a terminal."""
+    if raw or not console.is_terminal:
         print(text, end="")
     else:
         console.print(Markdown(text))
