@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from accord import __version__
-from accord.cli import agreements, calendar, clocks, org, report, service
+from accord.cli import agreements, calendar, clocks, db, key, org, report, service
 from accord.cli.calendar import parse_duration, parse_instant
 from accord.cli.output import console
 from accord.cli.report import judged_at, parse_period
@@ -28,6 +28,8 @@ app.command()(calendar.demo)
 app.add_typer(org.app, name="org")
 app.command()(service.serve)
 app.command()(service.worker)
+app.add_typer(key.app, name="key")
+app.add_typer(db.app, name="db")
 
 
 @app.command()

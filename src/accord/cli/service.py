@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import re
 import socket
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.text import Text
 
 from accord import __version__
+from accord.cli.db import configured_database, redacted
 from accord.cli.output import console
+
+if TYPE_CHECKING:
+    from accord.settings import Settings
 
 
 def serve(
@@ -29,24 +35,14 @@ def serve(
 
     settings = Settings()
     address = (host or settings.host, port or settings.port)
-    console.print(
-        f"Accord {__version__} on http://{address[0]}:{address[1]} "
-        f"(database {_redacted(settings.database_url)}); API docs at /docs"
-    )
+    # the demo is loaded here, once, before any server process or worker starts: its key is
+    # then shown on top, not among their log lines, and processes do not race for an empty
+    # database
+    key, organisations = _prepare(settings)
+    console.print(welcome(address, settings.database_url, key, organisations))
     if workers <= 1:
         _serve_on(_listener(address, shared=False), settings)
         return
-    if settings.demo:  # load it once, before the processes race for an empty database
-        from accord.service.demo import load_demo
-        from accord.service.tenants import now
-        from accord.store import connect
-
-        database = connect(settings.database_url)
-        with database.session() as session:
-            key = load_demo(session, now())
-        database.dispose()
-        if key is not None:
-            console.print(f"demo organisation created; its admin key: {key}")
     context = multiprocessing.get_context("fork")
     # each process listens on a socket of its own on the same port (SO_REUSEPORT): the kernel
     # then spreads connections evenly; with one shared socket, one process took most of them
@@ -63,6 +59,58 @@ def serve(
     signal.signal(signal.SIGINT, stop)
     for child in children:
         child.join()
+
+
+def _prepare(settings: Settings) -> tuple[str | None, list[str]]:
+    """Migrate the database and load the demo into it when it is empty (and the demo is on);
+    the demo's admin key (None when not made now) and the organisations there are."""
+    from accord.service import tenants
+    from accord.service.demo import load_demo
+
+    database = configured_database(settings)
+    try:
+        with database.session() as session:
+            key = load_demo(session, tenants.now()) if settings.demo else None
+            organisations = [o.slug for o in tenants.organisations(session)]
+    finally:
+        database.dispose()
+    return key, organisations
+
+
+def welcome(
+    address: tuple[str, int], database_url: str, key: str | None, organisations: list[str]
+) -> RenderableType:
+    """What a person starting the service needs first: where it answers, and how to get a key
+    (the demo's admin key itself, the one time it is made)."""
+    host, port = address
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    base = f"http://{shown}:{port}"
+    lines = Text.assemble(
+        (f"Accord {__version__}", "bold"),
+        f" serving on {base}" + (" (every address)" if shown != host else "") + "\n",
+        f"  API documentation  {base}/docs\n",
+        f"  API                {base}/v1/...\n",
+        f"  health, readiness  {base}/health, {base}/ready\n",
+        f"  database           {redacted(database_url)}",
+    )
+    if key is not None:
+        curl = f'curl -H "Authorization: Bearer {key}" "{base}/v1/clocks/at-risk?within=1h"'
+        demo = Text.assemble(
+            "The demo organisation (demo) was created. Its admin key, shown this once:\n\n  ",
+            (key, "bold green"),
+            f"\n\nTry it:  {curl}",
+        )
+        return Group(lines, Text(), Panel.fit(demo, title="your key", border_style="green"))
+    if organisations:
+        first = organisations[0]
+        hint = Text(
+            f"Organisations: {', '.join(organisations)}. Keys are shown once, when made; "
+            f"to get one:\n  accord key create {first} --role admin"
+            f"    (accord key list {first}: the keys it has; accord org list: organisations)"
+        )
+    else:
+        hint = Text('No organisation yet: accord org create SLUG "Name" prints its first key.')
+    return Group(lines, Text(), hint)
 
 
 def _listener(address: tuple[str, int], *, shared: bool) -> socket.socket:
@@ -99,11 +147,6 @@ def _serve_on(where: object, settings: object) -> None:
     gc.set_threshold(50_000, 50, 100)
     config = uvicorn.Config(create_app(settings), access_log=False, log_level="info")
     uvicorn.Server(config).run(sockets=[listener])
-
-
-def _redacted(url: str) -> str:
-    """A database URL without its password."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 def worker(
