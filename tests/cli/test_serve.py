@@ -3,9 +3,14 @@ top, how to get a key on a restart, a taken port in one line, server processes k
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.cli.server import STOPPED, start, stop, wait_healthy
 
@@ -36,3 +41,31 @@ def test_serve_says_where_it_answers_and_shows_the_demo_key_once_then_how_to_get
     again = (tmp_path / "again.out").read_text()
     assert "acc_" not in again
     assert "accord key create demo --role admin" in again
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_in_use_is_one_line_and_a_failed_exit(tmp_path: Path, workers: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "accord.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                workers,
+            ],
+            env={**os.environ, "ACCORD_DATABASE_URL": f"sqlite:///{tmp_path / 'accord.db'}"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode != 0
+    assert done.stderr == f"error: port {port} is in use; set ACCORD_PORT or --port\n"
+    assert not (tmp_path / "accord.db").exists()  # it failed first, before touching anything

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,7 +13,8 @@ from rich.text import Text
 
 from accord import __version__
 from accord.cli.db import configured_database, redacted
-from accord.cli.output import console
+from accord.cli.output import console, fail
+from accord.core.errors import AccordError
 
 if TYPE_CHECKING:
     from accord.settings import Settings
@@ -35,18 +37,20 @@ def serve(
 
     settings = Settings()
     address = (host or settings.host, port or settings.port)
+    # a port taken (by anything, even another server sharing it) fails here, at once, in a line
+    listener = _listen(address)
     # the demo is loaded here, once, before any server process or worker starts: its key is
     # then shown on top, not among their log lines, and processes do not race for an empty
     # database
     key, organisations = _prepare(settings)
     console.print(welcome(address, settings.database_url, key, organisations))
     if workers <= 1:
-        _serve_on(_listener(address, shared=False), settings)
+        _serve_on(listener, settings)
         return
+    listener.close()
     context = multiprocessing.get_context("fork")
     # each process listens on a socket of its own on the same port (SO_REUSEPORT): the kernel
     # then spreads connections evenly; with one shared socket, one process took most of them
-    _listener(address, shared=True).close()  # fail here, once, if the port is taken
     children = [context.Process(target=_serve_on, args=(address, settings)) for _ in range(workers)]
     for child in children:
         child.start()
@@ -111,6 +115,21 @@ def welcome(
     else:
         hint = Text('No organisation yet: accord org create SLUG "Name" prints its first key.')
     return Group(lines, Text(), hint)
+
+
+def _listen(address: tuple[str, int]) -> socket.socket:
+    """The listening socket of a single server process, or an error for people: a port in
+    use, or an address this machine does not have."""
+    host, port = address
+    try:
+        return _listener(address, shared=False)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            message = f"port {port} is in use; set ACCORD_PORT or --port"
+        else:
+            reason = error.strerror or str(error)
+            message = f"cannot listen on {host}:{port}: {reason}; set ACCORD_HOST or --host"
+        raise fail(AccordError(message)) from None
 
 
 def _listener(address: tuple[str, int], *, shared: bool) -> socket.socket:
