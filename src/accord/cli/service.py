@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import errno
+import logging
+import multiprocessing
+import signal
 import socket
-from typing import TYPE_CHECKING, Annotated
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Group, RenderableType
@@ -19,6 +27,8 @@ from accord.core.errors import AccordError
 if TYPE_CHECKING:
     from accord.settings import Settings
 
+log = logging.getLogger("accord.serve")
+
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Address (default ACCORD_HOST).")] = None,
@@ -30,9 +40,6 @@ def serve(
     With no ACCORD_DATABASE_URL it uses the SQLite file accord.db, and an empty database gets
     the demo organisation, whose admin key is printed.
     """
-    import multiprocessing
-    import signal
-
     from accord.settings import Settings
 
     settings = Settings()
@@ -48,21 +55,55 @@ def serve(
         _serve_on(listener, settings)
         return
     listener.close()
-    context = multiprocessing.get_context("fork")
     # each process listens on a socket of its own on the same port (SO_REUSEPORT): the kernel
     # then spreads connections evenly; with one shared socket, one process took most of them
-    children = [context.Process(target=_serve_on, args=(address, settings)) for _ in range(workers)]
-    for child in children:
+    supervise("server", _serve_on, (address, settings), workers)
+
+
+def supervise(what: str, target: Callable[..., None], args: tuple[Any, ...], count: int) -> None:
+    """Run ``count`` processes of ``target`` until SIGTERM or SIGINT, starting another in place
+    of any that dies; on the signal, stop them all and wait for them."""
+    context = multiprocessing.get_context("fork")
+    stopping = threading.Event()
+
+    def started() -> tuple[BaseProcess, float]:
+        child = context.Process(target=_child, args=(target, *args), name=f"accord {what}")
         child.start()
+        return child, time.monotonic()
 
     def stop(*_: object) -> None:
-        for child in children:
-            child.terminate()
+        stopping.set()
+        for child, _since in children:
+            if child.is_alive():
+                child.terminate()
 
+    children = [started() for _ in range(count)]
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    for child in children:
+    while not stopping.is_set():
+        wait([child.sentinel for child, _since in children])
+        for slot, (child, since) in enumerate(children):
+            if child.exitcode is None or stopping.is_set():
+                continue
+            log.warning(
+                "%s process %s ended (exit code %s); starting another",
+                what,
+                child.pid,
+                child.exitcode,
+            )
+            if time.monotonic() - since < 1:  # dying at start: not in a tight loop
+                time.sleep(1)
+            children[slot] = started()
+    for child, _since in children:
+        if child.is_alive():
+            child.terminate()
         child.join()
+
+
+def _child(target: Callable[..., None], *args: Any) -> None:
+    for name in (signal.SIGTERM, signal.SIGINT):  # the supervisor's handlers are not its own
+        signal.signal(name, signal.SIG_DFL)
+    target(*args)
 
 
 def _prepare(settings: Settings) -> tuple[str | None, list[str]]:
@@ -173,17 +214,13 @@ def worker(
     once: Annotated[bool, typer.Option(help="Do one round of work and exit.")] = False,
 ) -> None:
     """Run workers alone: recompute tickets, fire escalations, send notifications."""
-    import logging
-    import multiprocessing
-
     from accord.settings import Settings
-    from accord.store import connect
     from accord.worker import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings()
     if once:
-        tally = Worker(connect(settings.database_url), settings).run_once()
+        tally = Worker(configured_database(settings), settings).run_once()
         console.print(
             f"refreshed {tally.refreshed} tickets, opened {tally.watched} objective escalations, "
             f"fired {tally.fired} due items, "
@@ -191,22 +228,12 @@ def worker(
         )
         return
     if processes > 1:
-        children = [
-            multiprocessing.Process(target=_work_forever, args=(settings,))
-            for _ in range(processes)
-        ]
-        for child in children:
-            child.start()
-        for child in children:
-            child.join()
+        supervise("worker", _work_forever, (settings,), processes)
         return
     _work_forever(settings)
 
 
 def _work_forever(settings: object) -> None:
-    import signal
-    import threading
-
     from accord.settings import Settings
     from accord.store import connect
     from accord.worker import Worker
