@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger("accord.store")
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x61636F7264  # "accord": the PostgreSQL advisory lock key of migrations
 
@@ -87,9 +89,13 @@ class Database:
                 connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
             else:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
+            before = MigrationContext.configure(connection).get_current_revision()
+            if before == head_revision():  # another process migrated it while this one waited
+                return
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
             connection.commit()
+        log.info("database schema migrated from %s to %s", before or "nothing", head_revision())
 
     def revision(self) -> str | None:
         """The migration the schema is at (None for an empty database)."""
