@@ -3,6 +3,7 @@ top, how to get a key on a restart, a taken port in one line, server processes k
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -35,16 +36,24 @@ def test_serve_says_where_it_answers_and_shows_the_demo_key_once_then_how_to_get
     assert len(keys) == 1  # on a line of its own, once (and in the curl line to try it)
     assert "acc_" not in (tmp_path / "first.err").read_text()  # not among the log lines
 
-    process, base = start(url, output=tmp_path / "again", worker="false")
+    process, base = start(url, output=tmp_path / "again", worker="false", access_log="true")
     try:
         wait_healthy(base, process)
-        answer = httpx.get(f"{base}/v1/agreements", headers={"Authorization": f"Bearer {keys[0]}"})
+        answer = httpx.get(
+            f"{base}/v1/agreements",
+            headers={"Authorization": f"Bearer {keys[0]}", "X-Request-ID": "newcomer-1"},
+        )
         assert answer.status_code == 200
     finally:
         assert stop(process) in STOPPED
     again = (tmp_path / "again.out").read_text()
     assert "acc_" not in again
     assert "accord key create demo --role admin" in again
+    # stderr is a file here, not a terminal: every log line is a JSON object
+    logged = [json.loads(line) for line in (tmp_path / "again.err").read_text().splitlines()]
+    assert {"uvicorn.error", "accord.access"} <= {line["logger"] for line in logged}
+    (request,) = [line for line in logged if line.get("request_id") == "newcomer-1"]
+    assert (request["method"], request["path"], request["status"]) == ("GET", "/v1/agreements", 200)
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])

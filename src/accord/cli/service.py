@@ -40,9 +40,11 @@ def serve(
     With no ACCORD_DATABASE_URL it uses the SQLite file accord.db, and an empty database gets
     the demo organisation, whose admin key is printed.
     """
+    from accord.logs import configure_logging
     from accord.settings import Settings
 
     settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
     address = (host or settings.host, port or settings.port)
     # a port taken (by anything, even another server sharing it) fails here, at once, in a line
     listener = _listen(address)
@@ -205,7 +207,11 @@ def _serve_on(where: object, settings: object) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
-    config = uvicorn.Config(create_app(settings), access_log=False, log_level="info")
+    # uvicorn's lines go through the handler configure_logging made (JSON or text); its own
+    # access log is off: the API's middleware writes one with the request id when asked
+    config = uvicorn.Config(
+        create_app(settings), access_log=False, log_config=None, log_level=settings.log_level
+    )
     uvicorn.Server(config).run(sockets=[listener])
 
 
@@ -214,11 +220,12 @@ def worker(
     once: Annotated[bool, typer.Option(help="Do one round of work and exit.")] = False,
 ) -> None:
     """Run workers alone: recompute tickets, fire escalations, send notifications."""
+    from accord.logs import configure_logging
     from accord.settings import Settings
     from accord.worker import Worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
     if once:
         tally = Worker(configured_database(settings), settings).run_once()
         console.print(
