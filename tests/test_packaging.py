@@ -127,3 +127,64 @@ def test_a_changed_pyproject_is_installed_again(checkout: Path) -> None:
     os.utime(checkout / "pyproject.toml", (3_000_000, 3_000_000))
     assert [c.split()[-1] for c in _installs(_planned(checkout, "run"))] == ["."]
     assert [c.split()[-1] for c in _installs(_planned(checkout, "test"))] == ["'.[dev]'"]
+
+
+INSTALLED_DEMO = """
+from datetime import UTC, datetime
+from sqlalchemy import func, select
+import accord
+from accord.service.demo import load_demo
+from accord.store import connect
+from accord.store.schema import AgreementRow, RecordRow
+database = connect("sqlite:///demo.db")
+with database.session() as session:
+    assert load_demo(session, datetime.now(UTC)) is not None
+    print(accord.__file__)
+    print(session.scalar(select(func.count()).select_from(AgreementRow)))
+    print(session.scalar(select(func.count()).select_from(RecordRow)))
+"""
+
+
+def test_the_demo_runs_from_an_installed_wheel_away_from_the_source(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source)
+    pip = [sys.executable, "-m", "pip", "--quiet", "--disable-pip-version-check"]
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(source)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("accord-*.whl")
+    site = tmp_path / "site"
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--target", str(site), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    run = tmp_path / "elsewhere"
+    run.mkdir()
+    environment = {**os.environ, "PYTHONPATH": str(site)}
+    done = subprocess.run(
+        [sys.executable, "-c", INSTALLED_DEMO],
+        cwd=run,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    where, agreements, records = done.stdout.split()
+    assert where.startswith(str(site))  # the installed copy, not the checkout
+    assert (int(agreements), int(records) > 0) == (2, True)
+    shown = subprocess.run(
+        [sys.executable, "-m", "accord.cli", "demo"],
+        cwd=run,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "new-york-office" in shown.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +20,8 @@ app = typer.Typer(help="Business-time arithmetic on a calendar YAML file.", no_a
 
 _DURATION = re.compile(r"^(-)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _ISO_DURATION = re.compile(r"^(-)?PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+# the example calendars, shipped with the demo's data so that `accord demo` runs from an install
+CALENDARS = resources.files("accord.service") / "demo_data" / "calendars"
 
 CalendarFile = Annotated[
     Path, typer.Argument(help="A calendar YAML file (timezone, hours, holidays).")
@@ -136,7 +138,7 @@ def calendar_explain(
 
 
 def demo() -> None:
-    """Show business-time arithmetic on the example calendars (what `make run` does for now)."""
+    """Show business-time arithmetic on the example calendars."""
     table = Table(title="Accord demo: deadlines and elapsed business time")
     for column in (
         "calendar",
@@ -153,7 +155,8 @@ def demo() -> None:
         ("always.yaml", "2026-11-26T10:00+00:00", "2h"),
     ]
     for name, opened, target in cases:
-        calendar = _load(EXAMPLES / "calendars" / name)
+        with resources.as_file(CALENDARS / name) as path:
+            calendar = _load(path)
         start = parse_instant(opened, calendar, "opened")
         deadline = calendar.add(start, parse_duration(target))
         table.add_row(
