@@ -82,8 +82,14 @@ def checkout(tmp_path: Path) -> Path:
 
 def _planned(checkout: Path, goal: str) -> list[str]:
     """The commands `make GOAL` would run (make -n: nothing is run)."""
+    alone = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
     done = subprocess.run(
-        ["make", "-n", goal], cwd=checkout, capture_output=True, text=True, check=True
+        ["make", "-n", "--no-print-directory", goal],
+        cwd=checkout,
+        env=alone,  # not the flags of a `make test` running this test
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return done.stdout.splitlines()
 
