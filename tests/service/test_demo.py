@@ -42,6 +42,8 @@ def _at(text: str) -> datetime:
         "cloudnote/outages.jsonl",
         "cloudnote/maintenance.jsonl",
         "calendars/new-york-office.yaml",
+        "calendars/night-shift.yaml",
+        "calendars/always.yaml",
     ],
 )
 def test_the_packaged_demo_data_is_the_examples(name: str) -> None:
