@@ -428,3 +428,32 @@ def test_clocks_on_a_foreign_csv_without_a_mapping_points_to_one(tmp_path: Path)
     assert "examples/servicenow/mapping.yaml" in out
     assert "--mapping" in out
     assert "missing value" not in out
+
+
+def test_a_table_written_to_a_pipe_is_as_wide_as_its_rows_not_cut_at_80_columns() -> None:
+    root = Path(__file__).resolve().parents[1]
+    code, out = run(
+        "clocks",
+        str(root / "examples" / "servicenow" / "agreement.yaml"),
+        str(root / "tests" / "data" / "servicenow-incidents" / "incident_event_log.csv.gz"),
+        *("--mapping", str(root / "examples" / "servicenow" / "mapping.yaml")),
+        *("--by", "priority"),
+    )
+    assert code == 0, out
+    rows = [line for line in out.splitlines() if line.startswith("│")]
+    assert len(rows) == 8  # one line per objective and priority: no cell wrapped
+    assert max(len(line) for line in rows) > 80
+    assert "│ response-p1   │ 1 - Critical │ 16       │" in rows[0]
+    assert rows[0].rstrip().endswith("│")
+
+
+def test_a_report_written_to_a_pipe_is_its_markdown_with_whole_table_rows() -> None:
+    root = Path(__file__).resolve().parents[1]
+    saas = root / "examples" / "agreements" / "saas.yaml"
+    data = root / "examples" / "data" / "cloudnote-2026-10"
+    code, out = run("report", str(saas), "--data", str(data), "--period", "2026-10")
+    assert code == 0, out
+    row = next(line for line in out.splitlines() if line.startswith("| Monthly availability"))
+    assert row.startswith("| Monthly availability | 99.9% | 99.692% | **missed** | -0.208 pt |")
+    assert row.endswith("all must be up: api, storage, web-app |")
+    assert all(line == line.rstrip() for line in out.splitlines())  # nothing padded

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,6 +19,16 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `accord serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `accord serve` listens on.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="The least severe log lines written."
+    )
+    log_format: Literal["auto", "json", "text"] = Field(
+        "auto", description="auto: JSON lines when stderr is not a terminal, text on one."
+    )
+    access_log: bool = Field(
+        False,
+        description="One log line per request: method, path, status, duration, request id.",
+    )
     demo: bool = Field(True, description="Load the demo organisation into an empty database.")
     worker: bool = Field(True, description="Run a worker inside `accord serve`.")
     worker_interval: float = Field(1.0, gt=0, description="Seconds between a worker's polls.")

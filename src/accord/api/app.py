@@ -20,7 +20,9 @@ from pydantic_core import to_json
 from sqlalchemy import select, update
 
 from accord import __version__
+from accord.api import health
 from accord.api.coalesce import Coalescer
+from accord.api.middleware import RequestContext
 from accord.core.agreement.units import parse_duration
 from accord.core.errors import AccordError
 from accord.io.agreements import AgreementFileError
@@ -163,6 +165,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
     )
     app.state.accord = state
+    app.add_middleware(RequestContext, access_log=settings.access_log)
+    app.include_router(health.router)
 
     def db() -> Database:
         found: Database | None = state["database"]
@@ -248,11 +252,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return raw
 
     # ------------------------------------------------------------------ health and floor
-
-    @app.get("/health", tags=["service"])
-    def health() -> dict[str, str]:
-        """Liveness: the process answers (no database call)."""
-        return {"status": "ok", "version": __version__}
 
     @app.post("/noop", tags=["service"], include_in_schema=False)
     async def noop(request: Request) -> IngestResult:

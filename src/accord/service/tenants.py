@@ -72,6 +72,11 @@ def organisation(session: Session, slug: str) -> Organisation:
     return found
 
 
+def organisations(session: Session) -> list[Organisation]:
+    """Every organisation, by id (slug): what an operator on the server may act for."""
+    return list(session.scalars(select(Organisation).order_by(Organisation.slug)).all())
+
+
 def create_key(
     session: Session,
     organisation_id: int,

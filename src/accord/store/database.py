@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger("accord.store")
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x61636F7264  # "accord": the PostgreSQL advisory lock key of migrations
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+@cache
+def head_revision() -> str:
+    """The newest migration this code knows: where ``upgrade`` brings a database."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
 
 
 def normalise_url(url: str) -> str:
@@ -53,12 +73,34 @@ class Database:
             yield session
 
     def upgrade(self) -> None:
-        """Bring the schema to the newest migration (a no-op when it is there already)."""
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as connection:
+        """Bring the schema to the newest migration (a no-op when it is there already).
+
+        Processes starting together must not migrate side by side, so the migrations run
+        under a lock, and the schema is looked at again once it is held: on PostgreSQL an
+        advisory lock held by the migrating transaction (DDL is transactional there); on
+        SQLite the database file's write lock, taken first (``BEGIN IMMEDIATE``): the others
+        wait for it (``busy_timeout``), then find the schema migrated.
+        """
+        if self.revision() == head_revision():
+            return
+        config = _alembic_config()
+        with self.engine.connect() as connection:
+            if self.is_postgresql:
+                connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            before = MigrationContext.configure(connection).get_current_revision()
+            if before == head_revision():  # another process migrated it while this one waited
+                return
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+            connection.commit()
+        log.info("database schema migrated from %s to %s", before or "nothing", head_revision())
+
+    def revision(self) -> str | None:
+        """The migration the schema is at (None for an empty database)."""
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
 
     def dispose(self) -> None:
         self.engine.dispose()
