@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from accord.cli.output import console, fail, format_span, short
+from accord.cli.output import parse_instant as read_instant
 from accord.core.calendar import BusinessCalendar
 from accord.core.errors import AccordError
 from accord.io.yamlfile import load_calendar
@@ -34,16 +35,7 @@ Start = Annotated[
 
 def parse_instant(text: str, calendar: BusinessCalendar, what: str) -> datetime:
     """An ISO 8601 instant; a time without an offset is read in the calendar's zone."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise AccordError(
-            f"{what}: malformed instant {text!r}; expected ISO 8601 such as 2026-03-10T16:00 "
-            "or 2026-03-10T16:00-05:00"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=calendar.zone)
-    return moment
+    return read_instant(text, calendar.zone, what)
 
 
 def parse_duration(text: str, what: str = "duration") -> timedelta:

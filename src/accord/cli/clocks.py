@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import csv
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
-from accord.cli.output import console, fail, format_span
+from accord.cli.output import console, fail, format_span, parse_instant
 from accord.core.clock_engines import ENGINES, evaluate_clocks
 from accord.core.clocks import calendars_of, summarize
 from accord.core.errors import AccordError
@@ -55,12 +56,9 @@ def clocks(
         events = read_events(events_file, column_mapping)
         moment = None
         if as_of is not None:
-            try:
-                moment = datetime.fromisoformat(as_of)
-            except ValueError:
-                raise AccordError(f"--as-of: {as_of!r} is not an ISO 8601 instant") from None
-            if moment.tzinfo is None:
-                raise AccordError(f"--as-of: {as_of!r} has no UTC offset; add one, e.g. +00:00")
+            # without an offset: in the log's zone when a mapping names it
+            zone = ZoneInfo(column_mapping.timezone) if column_mapping else None
+            moment = parse_instant(as_of, zone, "--as-of")
         if engine not in ENGINES:
             raise AccordError(f"--engine: {engine!r}; expected one of {', '.join(ENGINES)}")
         evaluation = evaluate_clocks(

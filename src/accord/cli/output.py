@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 import typer
 from rich.console import Console, ConsoleDimensions
@@ -29,6 +29,23 @@ class OutputConsole(Console):
 
 console = OutputConsole()
 errors = OutputConsole(stderr=True)
+
+
+def parse_instant(text: str, zone: tzinfo | None, what: str) -> datetime:
+    """An ISO 8601 instant; one without an offset is read in ``zone`` (None: an offset is
+    required)."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise AccordError(
+            f"{what}: malformed instant {text!r}; expected ISO 8601 such as 2026-03-10T16:00 "
+            "or 2026-03-10T16:00-05:00"
+        ) from None
+    if moment.tzinfo is None:
+        if zone is None:
+            raise AccordError(f"{what}: {text!r} has no UTC offset; add one, e.g. +00:00")
+        moment = moment.replace(tzinfo=zone)
+    return moment
 
 
 def fail(error: AccordError) -> typer.Exit:

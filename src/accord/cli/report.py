@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from accord.cli.output import console, errors, fail, print_markdown
+from accord.cli.output import console, errors, fail, parse_instant, print_markdown
 from accord.core.agreement import Agreement
 from accord.core.clock_engines import ENGINES
 from accord.core.errors import AccordError
@@ -45,14 +45,7 @@ def judged_at(evidence: Data, as_of: str | None, zone: str) -> datetime:
     than now."""
     current = datetime.now(UTC)
     if as_of is not None:
-        try:
-            moment = datetime.fromisoformat(as_of.strip())
-        except ValueError:
-            raise AccordError(
-                f"--as-of: malformed instant {as_of!r}; expected ISO 8601 such as "
-                "2026-11-01T00:00:00+00:00"
-            ) from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
+        return parse_instant(as_of, ZoneInfo(zone), "--as-of")
     span = evidence.span()
     return current if span is None else min(span[1], current)
 
