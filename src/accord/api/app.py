@@ -37,6 +37,7 @@ from accord.service.ingest import (
     ingest_records,
 )
 from accord.service.tenants import Principal, now
+from accord.service.transactions import in_transaction
 from accord.settings import Settings
 from accord.store.database import Database, connect
 from accord.store.schema import Delivery, Webhook
@@ -172,7 +173,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, error: ServiceError) -> JSONResponse:
-        return _error(error.status, error.message, error.field)
+        response = _error(error.status, error.message, error.field)
+        response.headers.update(error.headers)
+        return response
 
     @app.exception_handler(AgreementFileError)
     async def agreement_error(_: Request, error: AgreementFileError) -> JSONResponse:
@@ -235,8 +238,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     Auth = Annotated[Principal, Depends(principal)]  # noqa: N806 - a type alias
 
     def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        with db().session() as session:
-            return fn(session, *args, **kwargs)
+        return in_transaction(db(), fn, *args, **kwargs)
 
     async def body(request: Request) -> bytes:
         declared = request.headers.get("content-length", "")

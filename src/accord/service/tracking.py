@@ -152,11 +152,15 @@ def compute(
 
 
 def refresh(session: Session, organisation_id: int, ticket: str, moment: datetime) -> int:
-    """Recompute a ticket's clock rows and due items; returns the number of clocks."""
+    """Recompute a ticket's clock rows and due items; returns the number of clocks.
+
+    The ticket's row is locked first (PostgreSQL), then its clocks and due items: every writer
+    of them takes the locks in that order, so a request and a worker refreshing the same
+    ticket wait for each other instead of deadlocking."""
     row = session.scalar(
-        select(TicketRow).where(
-            TicketRow.organisation_id == organisation_id, TicketRow.ticket == ticket
-        )
+        select(TicketRow)
+        .where(TicketRow.organisation_id == organisation_id, TicketRow.ticket == ticket)
+        .with_for_update()
     )
     customer = row.customer if row is not None else None
     computed = compute(session, organisation_id, ticket, customer, moment)
@@ -402,8 +406,16 @@ def after_upload(session: Session, organisation_id: int, key: str, agreement: Ag
     for level, item in existing.items():
         if level >= len(reminders) and item.status == "pending":
             item.status = "cancelled"
-    query = update(TicketRow).where(TicketRow.organisation_id == organisation_id)
+    governed = select(TicketRow.id).where(TicketRow.organisation_id == organisation_id)
     if customer is not None:
-        query = query.where(or_(TicketRow.customer == customer, TicketRow.customer.is_(None)))
-    marked = session.execute(query.values(dirty=True, changed_at=moment))
+        governed = governed.where(or_(TicketRow.customer == customer, TicketRow.customer.is_(None)))
+    # locked in the order of their names, the order ingest marks tickets in (PostgreSQL)
+    locked = governed.order_by(TicketRow.ticket.collate("C")).with_for_update()
+    if session.get_bind().dialect.name != "postgresql":
+        locked = governed  # one writer at a time: nothing to order
+    marked = session.execute(
+        update(TicketRow)
+        .where(TicketRow.id.in_(locked.scalar_subquery()))
+        .values(dirty=True, changed_at=moment)
+    )
     return int(marked.rowcount)  # type: ignore[attr-defined]
