@@ -428,3 +428,48 @@ def test_clocks_on_a_foreign_csv_without_a_mapping_points_to_one(tmp_path: Path)
     assert "examples/servicenow/mapping.yaml" in out
     assert "--mapping" in out
     assert "missing value" not in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["calendar", "explain", OFFICE, "9999-12-31T00:00-12:00", "9999-12-31T23:00-12:00"],
+        ["calendar", "elapsed", OFFICE, "0001-01-01T00:00+14:00", "2026-01-01T00:00"],
+        ["calendar", "add", OFFICE, "9999-12-31T23:00-12:00", "1h"],
+    ],
+)
+def test_an_instant_a_time_zone_pushes_past_the_years_datetime_holds_is_an_error(
+    args: list[str],
+) -> None:
+    code, out = run(*args)
+    assert code == 2
+    assert "outside the years 1 to 9999" in out
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+def test_an_as_of_outside_the_instants_accord_handles_is_an_error_not_an_overflow(
+    as_of: str,
+) -> None:
+    examples = EXAMPLES.parent
+    report = run(
+        "report",
+        str(examples / "agreements" / "saas.yaml"),
+        "--data",
+        str(examples / "data" / "cloudnote-2026-10"),
+        "--period",
+        "2026-10",
+        "--as-of",
+        as_of,
+    )
+    clocks = run(
+        "clocks",
+        str(examples / "agreements" / "it-service-desk.yaml"),
+        str(examples / "data" / "service-desk-2026-10" / "tickets.jsonl"),
+        "--as-of",
+        as_of,
+    )
+    for code, out in (report, clocks):
+        assert code != 0
+        assert f"--as-of {as_of}" in out
+        assert "outside the instants Accord handles" in out

@@ -24,7 +24,7 @@ from accord.core.calendar import BusinessCalendar
 from accord.core.clock_engines import ENGINES, evaluate_clocks
 from accord.core.clocks import calendars_of, summarize
 from accord.core.errors import AccordError
-from accord.core.periods import period_bounds
+from accord.core.periods import period_bounds, within_horizon
 from accord.core.report import Data, Report
 from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import AgreementFileError, check_paths, load_agreement, read_paths
@@ -85,6 +85,13 @@ def parse_instant(text: str, calendar: BusinessCalendar, what: str) -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=calendar.zone)
+    try:  # what is done with it needs it in UTC and in the calendar's zone
+        moment.astimezone(UTC), moment.astimezone(calendar.zone)
+    except OverflowError:
+        raise AccordError(
+            f"{what}: {moment.isoformat()} is outside the years 1 to 9999 in UTC or in the "
+            f"calendar's time zone, {calendar.spec.timezone}"
+        ) from None
     return moment
 
 
@@ -339,6 +346,7 @@ def clocks(
                 raise AccordError(f"--as-of: {as_of!r} is not an ISO 8601 instant") from None
             if moment.tzinfo is None:
                 raise AccordError(f"--as-of: {as_of!r} has no UTC offset; add one, e.g. +00:00")
+            within_horizon(moment, "--as-of")
         if engine not in ENGINES:
             raise AccordError(f"--engine: {engine!r}; expected one of {', '.join(ENGINES)}")
         evaluation = evaluate_clocks(
@@ -458,7 +466,8 @@ def judged_at(evidence: Data, as_of: str | None, zone: str) -> datetime:
                 f"--as-of: malformed instant {as_of!r}; expected ISO 8601 such as "
                 "2026-11-01T00:00:00+00:00"
             ) from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
+        return within_horizon(moment, "--as-of")
     span = evidence.span()
     return current if span is None else min(span[1], current)
 

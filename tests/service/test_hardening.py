@@ -199,3 +199,54 @@ def test_an_agreement_that_is_not_utf8_is_refused_naming_the_byte(
     assert response.json()["error"]["message"] == (
         "agreement:1:7: not UTF-8 text: byte 0xE9 at byte offset 6; save the file as UTF-8"
     )
+
+
+def test_periods_and_instants_beyond_the_years_accord_handles_are_422_naming_them(
+    client: TestClient, acme: Tenant
+) -> None:
+    """9999-12 used to overflow into a 500; so did instants a time zone pushes past the year
+    9999 or before the year 1, and durations longer than Python's timedelta."""
+    upload(client, acme)
+    client.post("/v1/events", json=ticket("Y1", datetime.now(UTC)), headers=acme.headers)
+    periods = {
+        "/v1/agreements/desk/reports/9999-12": "9999-12",
+        "/v1/agreements/desk/reports/9999": "9999",
+        "/v1/agreements/desk/reports/9999-Q4": "9999-Q4",
+        "/v1/agreements/desk/reports/0000-01": "0000-01",
+        "/v1/agreements/desk/attainment?period=9999-12": "9999-12",
+        "/v1/agreements/desk/attainment?period=0000-Q1": "0000-Q1",
+    }
+    for path, period in periods.items():
+        response = client.get(path, headers=acme.headers)
+        assert response.status_code == 422, path
+        error = response.json()["error"]
+        assert error["field"] == "period", path
+        assert f"period '{period}'" in error["message"], path
+        assert "1970 to 2199" in error["message"], path
+    for path, field in (
+        ("/v1/tickets/Y1?as_of=9999-12-31T23:59:59-12:00", "as_of"),
+        ("/v1/tickets/Y1?as_of=0001-01-01T00:00:00%2B14:00", "as_of"),
+        ("/v1/tickets/Y1?as_of=2200-01-01T00:00:00%2B00:00", "as_of"),
+        ("/v1/clocks/at-risk?within=99999999999999999999d", "within"),
+    ):
+        response = client.get(path, headers=acme.headers)
+        assert response.status_code == 422, path
+        assert response.json()["error"]["field"] == field, path
+    for moment in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        response = upload(client, acme, DESK_V2, in_force_from=moment)
+        assert response.status_code == 422, moment
+        assert response.json()["error"]["field"] == "in_force_from"
+    response = upload(client, acme, DESK_V2.replace("within: 8h", "within: 99999999999999999999d"))
+    assert response.status_code == 422
+    assert "longest duration" in response.json()["error"]["message"]
+
+
+def test_periods_at_the_edges_of_the_years_accord_handles_are_reported_in_any_time_zone(
+    client: TestClient, acme: Tenant
+) -> None:
+    upload(client, acme)
+    for period in ("1970-01", "1970", "2199-12", "2199-Q4"):
+        for zone in ("Pacific/Kiritimati", "Etc/GMT+12"):
+            path = f"/v1/agreements/desk/reports/{period}"
+            response = client.get(path, params={"timezone": zone}, headers=acme.headers)
+            assert response.status_code == 200, (path, zone, response.text)

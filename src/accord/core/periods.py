@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from accord.core.agreement.model import Effective
 from accord.core.errors import AccordError
 
+# The instants Accord handles: calendars, clocks, reports and the store are sound between these
+# (and Python's datetime, which ends at the year 9999, is far from its limits in any time zone).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+FIRST_YEAR, LAST_YEAR = EARLIEST.year, LATEST.year - 1
+
+
+def within_horizon(moment: datetime, what: str) -> datetime:
+    """``moment`` (aware) if it lies in ``[EARLIEST, LATEST)``; AccordError naming ``what``
+    otherwise, before any arithmetic on it (9999-12-31T23:59-12:00 overflows in UTC)."""
+    if not EARLIEST <= moment < LATEST:
+        raise AccordError(
+            f"{what} {moment.isoformat()} is outside the instants Accord handles: from "
+            f"{EARLIEST:%Y-%m-%d} until {LATEST:%Y-%m-%d} (UTC)"
+        )
+    return moment
+
 
 def period_bounds(text: str, zone: str) -> tuple[datetime, datetime]:
-    """``[start, end)`` of the period in the time zone ``zone``; AccordError if malformed."""
+    """``[start, end)`` of the period in the time zone ``zone``; AccordError if malformed, or
+    if its year is outside ``FIRST_YEAR`` to ``LAST_YEAR`` (checked before any arithmetic)."""
     try:
         tz = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -21,6 +39,11 @@ def period_bounds(text: str, zone: str) -> tuple[datetime, datetime]:
     month = re.fullmatch(r"(\d{4})-(\d{2})", text)
     quarter = re.fullmatch(r"(\d{4})-Q([1-4])", text, re.IGNORECASE)
     year = re.fullmatch(r"(\d{4})", text)
+    found = month or quarter or year
+    if found and not FIRST_YEAR <= int(found.group(1)) <= LAST_YEAR:
+        raise AccordError(
+            f"period {text!r} is outside the years Accord handles, {FIRST_YEAR} to {LAST_YEAR}"
+        )
     if month and 1 <= int(month.group(2)) <= 12:
         y, m = int(month.group(1)), int(month.group(2))
         return datetime(y, m, 1, tzinfo=tz), datetime(y + m // 12, m % 12 + 1, 1, tzinfo=tz)

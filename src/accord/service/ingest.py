@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from accord.core.errors import AccordError
+from accord.core.periods import within_horizon
 from accord.io.data import RECORD_KINDS, read_record
 from accord.service.errors import InvalidError, NotFoundError
 from accord.service.tenants import Principal, now
@@ -49,15 +50,14 @@ NO_NUL = r"^[^\x00]*$"  # PostgreSQL cannot store a NUL character in text
 Key = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
 Value = Annotated[str, StringConstraints(max_length=4000, pattern=NO_NUL)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL)]
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def _plausible(moment: datetime) -> datetime:
     """Instants between 1970 and 2200: calendars, clocks and the store all handle those."""
-    if not EARLIEST <= moment < LATEST:
-        raise ValueError(f"{moment.isoformat()} is outside 1970-2200")
-    return moment
+    try:
+        return within_horizon(moment, "instant")
+    except AccordError as error:
+        raise ValueError(str(error)) from None
 
 
 Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]

@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 from accord.core.agreement import Agreement
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent, calendars_of, ticket_clocks
+from accord.core.errors import AccordError
 from accord.core.escalation import Due, escalation_moments, review_reminders
+from accord.core.periods import within_horizon
 from accord.service import agreements as agreement_store
-from accord.service.errors import NotFoundError
+from accord.service.errors import InvalidError, NotFoundError
 from accord.service.notify import REVIEW
 from accord.service.tenants import Principal, now
 from accord.store.schema import ClockRow, DueItem, EventRow, TicketRow
@@ -289,6 +291,11 @@ def status(
     session: Session, principal: Principal, ticket: str, as_of: datetime | None = None
 ) -> dict[str, Any]:
     """Where a ticket stands: every clock, computed from its events as of now (or ``as_of``)."""
+    if as_of is not None:
+        try:
+            within_horizon(as_of, "as_of")
+        except AccordError as error:
+            raise InvalidError(str(error), "as_of") from None
     events, customer, known = _events_and_customer(session, principal.organisation_id, ticket)
     if not known or not principal.sees(customer):
         raise NotFoundError(f"no ticket {ticket!r}", "ticket")
