@@ -24,7 +24,8 @@ from accord.core.calendar import BusinessCalendar
 from accord.core.clock_engines import ENGINES, evaluate_clocks
 from accord.core.clocks import calendars_of, summarize
 from accord.core.errors import AccordError
-from accord.core.periods import period_bounds, within_horizon
+from accord.core.horizon import within_horizon
+from accord.core.periods import period_bounds
 from accord.core.report import Data, Report
 from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import AgreementFileError, check_paths, load_agreement, read_paths

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accord.core.errors import AccordError
-from accord.core.periods import FIRST_YEAR, LAST_YEAR, period_bounds
+from accord.core.horizon import FIRST_YEAR, LAST_YEAR
+from accord.core.periods import period_bounds
 
 # the zones furthest from UTC, where a period's local start is a day away from its UTC start
 EXTREME_ZONES = ("UTC", "Pacific/Kiritimati", "Etc/GMT-14", "Etc/GMT+12", "Pacific/Pago_Pago")

@@ -12,7 +12,7 @@ from accord.settings import Settings
 from accord.store import Database
 from accord.store.schema import Delivery
 from accord.worker import Worker
-from tests.service.agreements import DESK_V2, OTHER
+from tests.service.agreements import DESK, DESK_V2, OTHER
 from tests.service.conftest import Tenant
 from tests.service.receiver import Receiver
 from tests.service.test_api import ticket, upload
@@ -239,12 +239,19 @@ def test_periods_and_instants_beyond_the_years_accord_handles_are_422_naming_the
     response = upload(client, acme, DESK_V2.replace("within: 8h", "within: 99999999999999999999d"))
     assert response.status_code == 422
     assert "longest duration" in response.json()["error"]["message"]
+    forever = DESK_V2.replace("{start: 2026-01-01,", "{start: 2026-01-01, end: 9999-12-31,")
+    response = upload(client, acme, forever)
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "effective.end"
+    report = client.get("/v1/agreements/desk/reports/2026-10", headers=acme.headers)
+    assert report.status_code == 200
 
 
 def test_periods_at_the_edges_of_the_years_accord_handles_are_reported_in_any_time_zone(
     client: TestClient, acme: Tenant
 ) -> None:
-    upload(client, acme)
+    widest = DESK.replace("{start: 2026-01-01,", "{start: 1970-01-01, end: 2199-12-31,")
+    assert upload(client, acme, widest).status_code == 201
     for period in ("1970-01", "1970", "2199-12", "2199-Q4"):
         for zone in ("Pacific/Kiritimati", "Etc/GMT+12"):
             path = f"/v1/agreements/desk/reports/{period}"

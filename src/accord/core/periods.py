@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from accord.core.agreement.model import Effective
 from accord.core.errors import AccordError
-
-# The instants Accord handles: calendars, clocks, reports and the store are sound between these
-# (and Python's datetime, which ends at the year 9999, is far from its limits in any time zone).
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-FIRST_YEAR, LAST_YEAR = EARLIEST.year, LATEST.year - 1
-
-
-def within_horizon(moment: datetime, what: str) -> datetime:
-    """``moment`` (aware) if it lies in ``[EARLIEST, LATEST)``; AccordError naming ``what``
-    otherwise, before any arithmetic on it (9999-12-31T23:59-12:00 overflows in UTC)."""
-    if not EARLIEST <= moment < LATEST:
-        raise AccordError(
-            f"{what} {moment.isoformat()} is outside the instants Accord handles: from "
-            f"{EARLIEST:%Y-%m-%d} until {LATEST:%Y-%m-%d} (UTC)"
-        )
-    return moment
+from accord.core.horizon import FIRST_YEAR, LAST_YEAR
 
 
 def period_bounds(text: str, zone: str) -> tuple[datetime, datetime]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from accord.core.agreement import Agreement, diff_agreements
 from accord.core.agreement.diff import ChangeEntry
 from accord.core.errors import AccordError, SpecError
-from accord.core.periods import within_horizon
+from accord.core.horizon import within_horizon
 from accord.io.agreements import AgreementFileError, read_documents, unreadable_problem
 from accord.io.yamlfile import YamlDocument
 from accord.service.errors import ForbiddenError, InvalidError, NotFoundError

@@ -40,7 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from accord.core.errors import AccordError
-from accord.core.periods import within_horizon
+from accord.core.horizon import within_horizon
 from accord.io.data import RECORD_KINDS, read_record
 from accord.service.errors import InvalidError, NotFoundError
 from accord.service.tenants import Principal, now

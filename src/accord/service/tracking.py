@@ -20,7 +20,7 @@ from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent, calendars_of, ticket_clocks
 from accord.core.errors import AccordError
 from accord.core.escalation import Due, escalation_moments, review_reminders
-from accord.core.periods import within_horizon
+from accord.core.horizon import within_horizon
 from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError, NotFoundError
 from accord.service.notify import REVIEW
