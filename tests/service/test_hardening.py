@@ -12,6 +12,7 @@ from accord.settings import Settings
 from accord.store import Database
 from accord.store.schema import Delivery
 from accord.worker import Worker
+from tests.io.yaml_bombs import BILLION_LAUGHS
 from tests.service.agreements import DESK, DESK_V2, OTHER
 from tests.service.conftest import Tenant
 from tests.service.receiver import Receiver
@@ -257,3 +258,18 @@ def test_periods_at_the_edges_of_the_years_accord_handles_are_reported_in_any_ti
             path = f"/v1/agreements/desk/reports/{period}"
             response = client.get(path, params={"timezone": zone}, headers=acme.headers)
             assert response.status_code == 200, (path, zone, response.text)
+
+
+def test_billion_laughs_uploaded_as_an_agreement_is_refused_at_the_alias_limit(
+    client: TestClient, acme: Tenant, yaml_work: dict[str, int]
+) -> None:
+    """342 bytes that stand for 387 million strings used to cost 14-21 s of CPU before a 422."""
+    response = upload(client, acme, BILLION_LAUGHS)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["message"].startswith("<upload>:6:8: refused: with the alias *e")
+    assert "(the alias limit)" in error["message"]
+    assert (error["problems"][0]["line"], error["problems"][0]["column"]) == (6, 8)
+    assert yaml_work["composed"] < 100
+    assert yaml_work["constructed"] == 0
+    assert client.get("/v1/agreements", headers=acme.headers).json() == []
