@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port `accord serve` listens on.")
     demo: bool = Field(True, description="Load the demo organisation into an empty database.")
     worker: bool = Field(True, description="Run a worker inside `accord serve`.")
+    benchmark: bool = Field(
+        False,
+        description="Serve `POST /noop`, the framework's floor that benchmarks/api.py measures "
+        "(it parses events and writes nothing, without a key); off in production.",
+    )
     worker_interval: float = Field(1.0, gt=0, description="Seconds between a worker's polls.")
     lease_seconds: float = Field(
         120.0,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from accord.api import create_app
 from accord.settings import Settings
 from accord.store import Database
 from accord.store.schema import Delivery
@@ -273,3 +274,16 @@ def test_billion_laughs_uploaded_as_an_agreement_is_refused_at_the_alias_limit(
     assert yaml_work["composed"] < 100
     assert yaml_work["constructed"] == 0
     assert client.get("/v1/agreements", headers=acme.headers).json() == []
+
+
+def test_the_benchmark_floor_exists_only_when_the_benchmark_setting_is_on(
+    settings: Settings, database: Database
+) -> None:
+    event = ticket("N1", datetime.now(UTC))
+    with TestClient(create_app(settings, database)) as production:
+        assert production.post("/noop", json=event).status_code == 404
+        assert "/noop" not in production.get("/openapi.json").text
+    bench = settings.model_copy(update={"benchmark": True})
+    with TestClient(create_app(bench, database)) as benchmarked:
+        answer = benchmarked.post("/noop", json=event)
+        assert (answer.status_code, answer.json()["received"]) == (200, 1)

@@ -256,14 +256,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         """Liveness: the process answers (no database call)."""
         return {"status": "ok", "version": __version__}
 
-    @app.post("/noop", tags=["service"], include_in_schema=False)
-    async def noop(request: Request) -> IngestResult:
-        """The framework's floor for benchmarks: parses an event, touches nothing."""
-        try:
-            parsed = _parse(await body(request), EVENT_LIST, ONE_EVENT)
-        except ValidationError as error:
-            return _validation(error)  # type: ignore[return-value]
-        return IngestResult(received=len(parsed), stored=0, duplicates=0)
+    if settings.benchmark:
+
+        @app.post("/noop", tags=["service"], include_in_schema=False)
+        async def noop(request: Request) -> IngestResult:
+            """The framework's floor for benchmarks: parses an event, touches nothing."""
+            try:
+                parsed = _parse(await body(request), EVENT_LIST, ONE_EVENT)
+            except ValidationError as error:
+                return _validation(error)  # type: ignore[return-value]
+            return IngestResult(received=len(parsed), stored=0, duplicates=0)
 
     # ------------------------------------------------------------------ agreements
 
