@@ -26,7 +26,7 @@ from accord.core.errors import AccordError
 from accord.io.agreements import AgreementFileError
 from accord.io.text import EncodingError, decode
 from accord.render.report import report_csv, report_json
-from accord.service import agreements, demo, reports, tenants, tracking
+from accord.service import agreements, demo, reports, tenants, tracking, webhooks
 from accord.service.errors import InvalidError, NotFoundError, ServiceError
 from accord.service.ingest import (
     NO_NUL,
@@ -135,7 +135,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if state["database"] is None:
-            state["database"] = connect(settings.database_url)
+            state["database"] = connect(settings.database_url, secret_box=webhooks.box_of(settings))
         db: Database = state["database"]
         if settings.demo:
             with db.session() as session:
@@ -168,7 +168,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     def db() -> Database:
         found: Database | None = state["database"]
         if found is None:  # used without the lifespan (tests that pass no database)
-            found = state["database"] = connect(settings.database_url)
+            found = state["database"] = connect(
+                settings.database_url, secret_box=webhooks.box_of(settings)
+            )
         return found
 
     @app.exception_handler(ServiceError)
@@ -654,14 +656,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         secret = payload.secret or secrets.token_urlsafe(32)
 
         def work(session: Any) -> dict[str, Any]:
-            hook = Webhook(
-                organisation_id=who.organisation_id,
-                url=str(payload.url),
-                secret=secret,
-                created_at=now(),
-            )
-            session.add(hook)
-            session.flush()
+            hook = webhooks.register(session, who, str(payload.url), secret, settings)
             return {"id": hook.id, "url": hook.url, "secret": secret}
 
         return run(work)  # type: ignore[no-any-return]

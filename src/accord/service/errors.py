@@ -51,11 +51,15 @@ class ConflictError(ServiceError):
     status = 409
 
 
-class BusyError(ServiceError):
-    """The database could not do the request now (contention that retries did not clear, or
-    the database out of reach); nothing was written, and the same request may be sent again."""
+class UnavailableError(ServiceError):
+    """The service cannot do this as configured (an operator must act); nothing was written."""
 
     status = 503
+
+
+class BusyError(UnavailableError):
+    """The database could not do the request now (contention that retries did not clear, or
+    the database out of reach); nothing was written, and the same request may be sent again."""
 
     @property
     def headers(self) -> dict[str, str]:

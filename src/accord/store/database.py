@@ -13,6 +13,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from accord.store.sealing import SecretBox
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -52,13 +54,17 @@ class Database:
         with self.readers() as session:
             yield session
 
-    def upgrade(self) -> None:
-        """Bring the schema to the newest migration (a no-op when it is there already)."""
+    def upgrade(self, secret_box: SecretBox | None = None, revision: str = "head") -> None:
+        """Bring the schema to the newest migration (a no-op when it is there already).
+
+        ``secret_box`` seals the secrets a migration finds in clear text (without it, the keys
+        of the environment's settings)."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            config.attributes["secret_box"] = secret_box
+            command.upgrade(config, revision)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -73,8 +79,9 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def connect(url: str, *, upgrade: bool = True) -> Database:
-    """Open the database at ``url`` (SQLite file or PostgreSQL) and migrate it."""
+def connect(url: str, *, upgrade: bool = True, secret_box: SecretBox | None = None) -> Database:
+    """Open the database at ``url`` (SQLite file or PostgreSQL) and migrate it (sealing secrets
+    found in clear text with ``secret_box``)."""
     url = normalise_url(url)
     options: dict[str, Any] = {}
     if url.startswith("sqlite"):
@@ -94,5 +101,5 @@ def connect(url: str, *, upgrade: bool = True) -> Database:
     )
     database = Database(engine, sessionmaker(engine, expire_on_commit=False), readers)
     if upgrade:
-        database.upgrade()
+        database.upgrade(secret_box)
     return database
