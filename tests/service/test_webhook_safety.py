@@ -5,15 +5,23 @@ key rotation and the migration that sealed the secrets stored in clear text."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
+import socket
+import ssl
 import stat
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, select, text
 from typer.testing import CliRunner
@@ -21,7 +29,7 @@ from typer.testing import CliRunner
 from accord.api import create_app
 from accord.cli import app
 from accord.service import tenants, webhooks
-from accord.service.notify import verify
+from accord.service.notify import send_webhook, verify
 from accord.settings import Settings
 from accord.store import Database, connect
 from accord.store.schema import Delivery, Webhook
@@ -325,3 +333,69 @@ def test_a_malformed_key_in_the_settings_is_refused_without_showing_the_keys() -
     with pytest.raises(ValueError, match="key 2 is not a Fernet key") as caught:
         Settings(secret_keys=f"{good},oops")
     assert good not in str(caught.value)
+
+
+def _certificate(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for ``name`` (trusted by nobody)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_an_https_delivery_presents_the_name_in_tls_to_the_address_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TLS handshake goes to the checked address but names the host (SNI), and the
+    certificate is judged against the name: here it is trusted by nobody, so the delivery
+    fails, after the server was told the name."""
+    cert, key = _certificate(tmp_path, "hooks.onprem.test")
+    told: list[str | None] = []
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda _socket, name, _context: told.append(name)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        with contextlib.suppress(ssl.SSLError, OSError):
+            context.wrap_socket(connection, server_side=True).close()
+        connection.close()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    monkeypatch.setattr(webhooks, "resolve", lambda host, port: [ipaddress.ip_address("127.0.0.1")])
+    settings = Settings(webhook_allow_hosts="hooks.onprem.test", secret_keys=new_key())
+    hook = Webhook(
+        id=1,
+        organisation_id=1,
+        url=f"https://hooks.onprem.test:{port}/hook",
+        sealed_secret=webhooks.box_of(settings).seal("s" * 32),
+    )
+    outcome = send_webhook(hook, Delivery(id=7, payload={"type": "review"}), settings)
+    server.join(10)
+    listener.close()
+    assert told == ["hooks.onprem.test"]
+    assert not outcome.ok
+    assert "CERTIFICATE_VERIFY_FAILED" in (outcome.error or "")
