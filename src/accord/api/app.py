@@ -28,7 +28,7 @@ from accord.core.errors import AccordError
 from accord.io.agreements import AgreementFileError
 from accord.io.text import EncodingError, decode
 from accord.render.report import report_csv, report_json
-from accord.service import agreements, demo, reports, tenants, tracking
+from accord.service import agreements, demo, reports, tenants, tracking, webhooks
 from accord.service.errors import InvalidError, NotFoundError, ServiceError
 from accord.service.ingest import (
     NO_NUL,
@@ -39,6 +39,7 @@ from accord.service.ingest import (
     ingest_records,
 )
 from accord.service.tenants import Principal, now
+from accord.service.transactions import in_transaction
 from accord.settings import Settings
 from accord.store.database import Database, connect
 from accord.store.schema import Delivery, Webhook
@@ -136,7 +137,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if state["database"] is None:
-            state["database"] = connect(settings.database_url)
+            state["database"] = connect(settings.database_url, secret_box=webhooks.box_of(settings))
         db: Database = state["database"]
         if settings.demo:
             with db.session() as session:
@@ -171,12 +172,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     def db() -> Database:
         found: Database | None = state["database"]
         if found is None:  # used without the lifespan (tests that pass no database)
-            found = state["database"] = connect(settings.database_url)
+            found = state["database"] = connect(
+                settings.database_url, secret_box=webhooks.box_of(settings)
+            )
         return found
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, error: ServiceError) -> JSONResponse:
-        return _error(error.status, error.message, error.field)
+        response = _error(error.status, error.message, error.field)
+        response.headers.update(error.headers)
+        return response
 
     @app.exception_handler(AgreementFileError)
     async def agreement_error(_: Request, error: AgreementFileError) -> JSONResponse:
@@ -239,8 +244,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     Auth = Annotated[Principal, Depends(principal)]  # noqa: N806 - a type alias
 
     def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        with db().session() as session:
-            return fn(session, *args, **kwargs)
+        return in_transaction(db(), fn, *args, **kwargs)
 
     async def body(request: Request) -> bytes:
         declared = request.headers.get("content-length", "")
@@ -253,14 +257,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     # ------------------------------------------------------------------ health and floor
 
-    @app.post("/noop", tags=["service"], include_in_schema=False)
-    async def noop(request: Request) -> IngestResult:
-        """The framework's floor for benchmarks: parses an event, touches nothing."""
-        try:
-            parsed = _parse(await body(request), EVENT_LIST, ONE_EVENT)
-        except ValidationError as error:
-            return _validation(error)  # type: ignore[return-value]
-        return IngestResult(received=len(parsed), stored=0, duplicates=0)
+    if settings.benchmark:
+
+        @app.post("/noop", tags=["service"], include_in_schema=False)
+        async def noop(request: Request) -> IngestResult:
+            """The framework's floor for benchmarks: parses an event, touches nothing."""
+            try:
+                parsed = _parse(await body(request), EVENT_LIST, ONE_EVENT)
+            except ValidationError as error:
+                return _validation(error)  # type: ignore[return-value]
+            return IngestResult(received=len(parsed), stored=0, duplicates=0)
 
     # ------------------------------------------------------------------ agreements
 
@@ -649,14 +655,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         secret = payload.secret or secrets.token_urlsafe(32)
 
         def work(session: Any) -> dict[str, Any]:
-            hook = Webhook(
-                organisation_id=who.organisation_id,
-                url=str(payload.url),
-                secret=secret,
-                created_at=now(),
-            )
-            session.add(hook)
-            session.flush()
+            hook = webhooks.register(session, who, str(payload.url), secret, settings)
             return {"id": hook.id, "url": hook.url, "secret": secret}
 
         return run(work)  # type: ignore[no-any-return]

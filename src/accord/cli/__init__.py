@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from accord import __version__
-from accord.cli import agreements, calendar, clocks, db, key, org, report, service
+from accord.cli import agreements, calendar, clocks, db, key, org, report, secrets, service
 from accord.cli.calendar import parse_duration, parse_instant
 from accord.cli.output import console
 from accord.cli.report import judged_at, parse_period
@@ -30,6 +30,7 @@ app.command()(service.serve)
 app.command()(service.worker)
 app.add_typer(key.app, name="key")
 app.add_typer(db.app, name="db")
+app.add_typer(secrets.secrets_app, name="secrets")
 
 
 @app.command()

@@ -35,7 +35,7 @@ Start = Annotated[
 
 def parse_instant(text: str, calendar: BusinessCalendar, what: str) -> datetime:
     """An ISO 8601 instant; a time without an offset is read in the calendar's zone."""
-    return read_instant(text, calendar.zone, what)
+    return read_instant(text, calendar.zone, what, horizon=False)
 
 
 def parse_duration(text: str, what: str = "duration") -> timedelta:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import typer
 from rich.console import Console, ConsoleDimensions
 from rich.markdown import Markdown
 
 from accord.core.errors import AccordError
+from accord.core.horizon import within_horizon
 
 UNCUT = 10_000  # columns of a pipe or file: as wide as a table needs, never cut at 80
 
@@ -31,9 +32,10 @@ console = OutputConsole()
 errors = OutputConsole(stderr=True)
 
 
-def parse_instant(text: str, zone: tzinfo | None, what: str) -> datetime:
+def parse_instant(text: str, zone: tzinfo | None, what: str, *, horizon: bool = True) -> datetime:
     """An ISO 8601 instant; one without an offset is read in ``zone`` (None: an offset is
-    required)."""
+    required). ``horizon``: refuse one outside the span Accord's reports handle (1970-2199);
+    else only one that cannot be converted to UTC and to ``zone`` (a calendar question)."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -45,6 +47,15 @@ def parse_instant(text: str, zone: tzinfo | None, what: str) -> datetime:
         if zone is None:
             raise AccordError(f"{what}: {text!r} has no UTC offset; add one, e.g. +00:00")
         moment = moment.replace(tzinfo=zone)
+    if horizon:
+        return within_horizon(moment, what)
+    try:  # what is done with it needs it in UTC and in the zone
+        moment.astimezone(UTC), moment.astimezone(zone or UTC)
+    except OverflowError:
+        raise AccordError(
+            f"{what}: {moment.isoformat()} is outside the years 1 to 9999 in UTC or in the "
+            f"time zone {zone}"
+        ) from None
     return moment
 
 

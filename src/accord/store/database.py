@@ -17,6 +17,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from accord.store.sealing import SecretBox
+
 log = logging.getLogger("accord.store")
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x61636F7264  # "accord": the PostgreSQL advisory lock key of migrations
@@ -72,8 +74,10 @@ class Database:
         with self.readers() as session:
             yield session
 
-    def upgrade(self) -> None:
-        """Bring the schema to the newest migration (a no-op when it is there already).
+    def upgrade(self, secret_box: SecretBox | None = None, revision: str = "head") -> None:
+        """Bring the schema to the newest migration (or ``revision``); a no-op when it is
+        there already. ``secret_box`` seals the secrets a migration finds in clear text
+        (without it, the keys of the environment's settings).
 
         Processes starting together must not migrate side by side, so the migrations run
         under a lock, and the schema is looked at again once it is held: on PostgreSQL an
@@ -81,7 +85,8 @@ class Database:
         SQLite the database file's write lock, taken first (``BEGIN IMMEDIATE``): the others
         wait for it (``busy_timeout``), then find the schema migrated.
         """
-        if self.revision() == head_revision():
+        target = head_revision() if revision == "head" else revision
+        if self.revision() == target:
             return
         config = _alembic_config()
         with self.engine.connect() as connection:
@@ -90,12 +95,13 @@ class Database:
             else:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             before = MigrationContext.configure(connection).get_current_revision()
-            if before == head_revision():  # another process migrated it while this one waited
+            if before == target:  # another process migrated it while this one waited
                 return
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            config.attributes["secret_box"] = secret_box
+            command.upgrade(config, revision)
             connection.commit()
-        log.info("database schema migrated from %s to %s", before or "nothing", head_revision())
+        log.info("database schema migrated from %s to %s", before or "nothing", target)
 
     def revision(self) -> str | None:
         """The migration the schema is at (None for an empty database)."""
@@ -115,8 +121,9 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def connect(url: str, *, upgrade: bool = True) -> Database:
-    """Open the database at ``url`` (SQLite file or PostgreSQL) and migrate it."""
+def connect(url: str, *, upgrade: bool = True, secret_box: SecretBox | None = None) -> Database:
+    """Open the database at ``url`` (SQLite file or PostgreSQL) and migrate it (sealing secrets
+    found in clear text with ``secret_box``)."""
     url = normalise_url(url)
     options: dict[str, Any] = {}
     if url.startswith("sqlite"):
@@ -136,5 +143,5 @@ def connect(url: str, *, upgrade: bool = True) -> Database:
     )
     database = Database(engine, sessionmaker(engine, expire_on_commit=False), readers)
     if upgrade:
-        database.upgrade()
+        database.upgrade(secret_box)
     return database

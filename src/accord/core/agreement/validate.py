@@ -36,6 +36,7 @@ from accord.core.calendar.spec import (
 )
 from accord.core.errors import SpecError, did_you_mean, format_path
 from accord.core.graph import path_between
+from accord.core.horizon import day_problem
 
 Path = tuple[str | int, ...]
 _PERIOD_BUSINESS_DAYS = {"week": 5, "month": 20, "quarter": 60, "year": 250}
@@ -364,6 +365,15 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                 "states one (tiers: [{id, name, fee: {amount, currency}}])",
             )
     if agreement.effective is not None:
+        for path, day in (
+            (("effective", "start"), agreement.effective.start),
+            (("effective", "end"), agreement.effective.end),
+            (("effective", "review", "next"), agreement.effective.review.next),
+        ):
+            problem = day_problem(day) if day is not None else None
+            if problem is not None:
+                hint = "; leave it out for an agreement without an end" if path[-1] == "end" else ""
+                yield Problem(path, problem + hint)
         review = agreement.effective.review.next
         if review is not None and review < agreement.effective.start:
             yield Problem(
