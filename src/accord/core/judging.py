@@ -156,7 +156,12 @@ class ObjectiveResult:
 class Judging:
     """What judging needs besides the objective and span: the agreement, its evidence and
     calendars, the tier, the instant judged at (None: each span at its own end, with all the
-    evidence) and the clock engine. Clocks are computed once per instant and reused."""
+    evidence) and the clock engine. Clocks are computed once per instant and reused.
+
+    ``whole`` is all the evidence when ``data`` is one provider's part of it: what the evidence
+    covers, and which kinds of record it holds at all, are the whole evidence's. ``strict``:
+    a field the clock rules read that no ticket carries is an error (files); the live service,
+    whose evidence is still arriving, judges such tickets out of scope."""
 
     agreement: Agreement
     data: Data
@@ -164,12 +169,18 @@ class Judging:
     tier: str | None = None
     as_of: datetime | None = None
     engine: Literal["auto", "columns", "replay"] = "auto"
+    whole: Data | None = None
+    strict: bool = True
     evaluations: dict[datetime, ClockEvaluation] = field(default_factory=dict)
     _span: tuple[datetime, datetime] | bool | None = False
 
+    @property
+    def all_evidence(self) -> Data:
+        return self.data if self.whole is None else self.whole
+
     def evidence(self) -> tuple[datetime, datetime] | None:
         if self._span is False:
-            self._span = self.data.span()
+            self._span = self.all_evidence.span()
         assert self._span is not True
         return self._span
 
@@ -187,13 +198,27 @@ class Judging:
         evaluated at once, by the engine asked for, and kept for the other metrics)."""
         if moment not in self.evaluations:
             self.evaluations[moment] = evaluate_clocks(
-                self.data.tickets, self.agreement.objectives, self.calendars, moment, self.engine
+                self.data.tickets,
+                self.agreement.objectives,
+                self.calendars,
+                moment,
+                self.engine,
+                require=self.strict,
             )
         return [c for c in self.evaluations[moment].clocks if c.metric == metric]
 
     def of(self, data: Data) -> Judging:
-        """The same judging over other evidence (one provider's)."""
-        return Judging(self.agreement, data, self.calendars, self.tier, self.as_of, self.engine)
+        """The same judging over one provider's part of the evidence."""
+        return Judging(
+            self.agreement,
+            data,
+            self.calendars,
+            self.tier,
+            self.as_of,
+            self.engine,
+            self.all_evidence,
+            self.strict,
+        )
 
 
 def target_of(objective: Objective, tier: str | None) -> Decimal | Bound:
@@ -271,7 +296,7 @@ def judge_objective(
             cut = observed[1]
             notes.append(f"observed until {cut.isoformat()}")
     result = _measure(
-        judging, objective, target, replace(blank, judged_from=first), first, cut, last
+        judging, objective, target, replace(blank, judged_from=first), first, cut, (start, last)
     )
     if cut < end and cut == last:
         notes.append(f"in force until {last:%Y-%m-%d}")
@@ -291,15 +316,17 @@ def _measure(
     blank: ObjectiveResult,
     start: datetime,
     end: datetime,
-    last: datetime,
+    period: tuple[datetime, datetime],
 ) -> ObjectiveResult:
     """The figure over ``[start, end)``, a span the agreement is in force over and the
-    evidence reaches into (``last``: where the span would end were it judged whole)."""
+    evidence reaches into (``period``: the report's span, from its start to where it would end
+    were it judged whole)."""
     agreement, data, calendars = judging.agreement, judging.data, judging.calendars
     metric = objective.metric
-    if metric == "availability" and objective.method == "slices" and not data.probes:
+    whole = judging.all_evidence
+    if metric == "availability" and objective.method == "slices" and not whole.probes:
         return replace(blank, detail="no probe in the evidence: availability by probes unknown")
-    unwatched = data.observed is None and not data.outages and not data.maintenance
+    unwatched = whole.observed is None and not whole.outages and not whole.maintenance
     if metric == "availability" and objective.method == "time" and unwatched:
         # without a declared span, no outage log at all is not a log without outages
         return replace(
@@ -369,18 +396,17 @@ def _measure(
     if metric in TICKET_METRICS:
         return _tickets(judging, objective, target, blank, start, end)
     source = objective.source or objective.id
-    if judging.data.observed is None and not any(m.source == source for m in data.measurements):
+    whole = judging.all_evidence
+    if whole.observed is None and not any(m.source == source for m in whole.measurements):
         # without a declared span, a source absent from the evidence was not recorded at all
-        sources = ", ".join(sorted({m.source for m in data.measurements})) or "none"
+        sources = ", ".join(sorted({m.source for m in whole.measurements})) or "none"
         return replace(
             blank, detail=f"no measurement of {source} in the evidence (sources there: {sources})"
         )
     if metric == "count" and objective.period.kind != "rolling":
-        periods = _periods_in(objective.period.kind, start, end)
-        if len(periods) > 1:
-            return _count_by_period(judging, objective, target, blank, periods, start, end)
+        return _counts(judging, objective, target, blank, start, end, period)
     if metric == "deliverable":
-        return _deliverable(judging, objective, target, blank, start, last)
+        return _deliverable(judging, objective, target, blank, start, end, period)
     found = measured(objective, data, start, end)
     if metric == "count":
         actual = Decimal(len(found))
@@ -389,7 +415,7 @@ def _measure(
         return replace(blank, actual=actual, met=met, detail=detail)
     if metric == "throughput":
         values = sorted(
-            Decimal(m.fields[objective.field])
+            _number(m, objective.field, source)
             for m in found
             if objective.field and m.fields.get(objective.field) not in (None, "")
         )
@@ -436,46 +462,104 @@ def measured(objective: Objective, data: Data, start: datetime, end: datetime) -
         for m in data.measurements
         if m.source == source
         and start <= m.at < end
-        and all(_condition(m.fields.get(k), v) for k, v in objective.where.items())
+        and all(
+            _condition(m.fields.get(k), v, f"measurement of {source} at {m.at.isoformat()}: {k}")
+            for k, v in objective.where.items()
+        )
         and all(m.fields.get(k) in values for k, values in objective.scope.items())
     ]
 
 
-def _periods_in(kind: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """The calendar periods of ``kind`` overlapping ``[start, end)``, each clipped to it."""
+def _number(measurement: Measurement, key: str, source: str) -> Decimal:
+    """A measured number; any other value is an error naming the record and field."""
+    text = measurement.fields[key]
+    try:
+        value = Decimal(text.strip())
+    except ArithmeticError:
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise JudgingError(
+            f"measurement of {source} at {measurement.at.isoformat()}: field {key!r} is "
+            f"{text!r}; expected a number"
+        )
+    return value
+
+
+def _own_periods(kind: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The objective's own calendar periods that end in ``(start, end]``, whole."""
     found = []
     first = enclosing(start, kind)[0]
     while first < end:
         after = enclosing(first, kind)[1]
-        found.append((max(first, start), min(after, end)))
+        if start < after <= end:
+            found.append((first, after))
         first = after
     return found
 
 
-def _count_by_period(
+def _counts(
     judging: Judging,
     objective: Objective,
     target: Decimal | Bound,
     blank: ObjectiveResult,
-    periods: list[tuple[datetime, datetime]],
     start: datetime,
     end: datetime,
+    period: tuple[datetime, datetime],
 ) -> ObjectiveResult:
-    """A count promised per period over a span of several: each period judged on its own; the
-    figure is the binding period's count (the lowest against an 'at least', the highest against
-    an 'at most'), met when every period is."""
+    """A count promised per period (a month, a week, a quarter), judged over its own whole
+    periods that end in the report: each on its own; met when every one is; the figure is the
+    binding period's count (the lowest against an 'at least', the highest against an 'at most',
+    the first one missed against 'exactly'). A period only partly observed, or partly in force,
+    is not judged; one not over at the instant judged at is counted so far (to date); one that
+    ends after the report is counted so far and judged in the report holding its end."""
     assert isinstance(target, Bound)
-    counts = [(a, Decimal(len(measured(objective, judging.data, a, b)))) for a, b in periods]
-    missed = [(a, c) for a, c in counts if not target.holds(c)]
-    pick = max if target.comparator in ("<", "<=") else min
-    worst_at, worst = pick(counts, key=lambda item: item[1])
     kind = objective.period.kind
-    listed = ", ".join(f"{_label(a, kind)}: {c}" for a, c in counts)
-    detail = (
-        f"{len(counts) - len(missed)} of {len(counts)} {kind}s met; the binding one "
-        f"{_label(worst_at, kind)} with {worst} ({listed})"
-    )
-    return replace(blank, actual=worst, met=not missed, detail=detail)
+    data = judging.data
+    whole = _own_periods(kind, period[0], period[1])
+    if not whole:  # the report lies inside one of the objective's periods
+        first, after = enclosing(period[1] - _MICROSECOND, kind)
+        so_far = len(measured(objective, data, max(first, start), end))
+        return replace(
+            blank,
+            status="to date",
+            detail=f"counted per {kind}: {_label(first, kind)} ends {after.isoformat()}, "
+            f"judged in the report holding its end; {so_far} so far",
+        )
+    counts: list[tuple[datetime, Decimal]] = []
+    lines, pending = [], False
+    observed = judging.all_evidence.observed
+    for first, after in whole:
+        begins = in_force_span(judging.agreement, first, after)[0]
+        if begins > first or (observed is not None and observed[0] > first):
+            lines.append(f"{_label(first, kind)}: not wholly observed or in force")
+            continue
+        number = Decimal(len(measured(objective, data, first, min(after, end))))
+        if after > end:
+            pending = True
+            lines.append(f"{_label(first, kind)}: {number} so far")
+        else:
+            lines.append(f"{_label(first, kind)}: {number}")
+        counts.append((first, number))
+    detail = "; ".join(lines)
+    if not counts:
+        return replace(blank, detail=detail)
+    missed = [(a, c) for a, c in counts if not target.holds(c)]
+    if target.comparator == "==":
+        binding = missed[0] if missed else counts[0]
+    else:
+        pick = max if target.comparator in ("<", "<=") else min
+        binding = pick(counts, key=lambda item: item[1])
+    if len(counts) > 1:
+        detail = (
+            f"{len(counts) - len(missed)} of {len(counts)} {kind}s met; the binding one "
+            f"{_label(binding[0], kind)} with {binding[1]} ({detail})"
+        )
+    else:
+        detail = f"{binding[1]} {objective.source or 'items'} in the {kind}" + (
+            " so far" if pending else ""
+        )
+    result = replace(blank, actual=binding[1], met=not missed, detail=detail)
+    return replace(result, status="to date") if pending else result
 
 
 def _label(first: datetime, kind: str) -> str:
@@ -489,10 +573,14 @@ def _label(first: datetime, kind: str) -> str:
 
 
 def _due(calendar: BusinessCalendar, period_start: datetime, day: int) -> datetime:
-    """The close of the N-th business day from a period's start."""
+    """The end of the N-th business day from a period's start: the close of its business
+    hours, or its local midnight when it is open till then (an always-open calendar)."""
     opening = calendar.next_open(period_start)
     due_day = calendar.add_days(opening, day - 1) if day > 1 else opening
-    return calendar.next_close(due_day) or due_day
+    local = due_day.astimezone(calendar.zone)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(), calendar.zone)
+    close = calendar.next_close(due_day)
+    return midnight if close is None else min(close, midnight)
 
 
 def _deliverable(
@@ -501,30 +589,34 @@ def _deliverable(
     target: Decimal | Bound,
     blank: ObjectiveResult,
     start: datetime,
-    last: datetime,
+    end: datetime,
+    period: tuple[datetime, datetime],
 ) -> ObjectiveResult:
-    """Delivered by the N-th business day of each of the objective's periods in the span
-    ``[start, last)``: a delivery counts for the period whose window (after the previous
-    period's due instant, up to its own) holds it, even when the due instant comes after the
-    period's end; a due instant not yet passed at the instant judged at (or past the end of the
-    evidence) is pending, one outside the agreement's dates is not judged. The figure is the
-    share of periods delivered on time."""
+    """Delivered by the N-th business day of each of the objective's periods that begins in
+    the report: a delivery counts for the period whose window (after the previous period's due
+    instant, up to its own) holds it, even when the due instant comes after the period's end;
+    a due instant not yet passed at the instant judged at (or past the end of the evidence) is
+    pending, one outside the agreement's dates or the evidence's span is not judged. The figure
+    is the share of periods delivered on time."""
     calendar = judging.calendars[objective.calendar]
     day = int(re.match(r"\d+", objective.due or "1").group(0))  # type: ignore[union-attr]
     kind = "month" if objective.period.kind == "rolling" else objective.period.kind
-    known_until = [
-        m for m in (judging.as_of, judging.data.observed and judging.data.observed[1]) if m
-    ]
-    moment = min(known_until) if known_until else None
-    in_force = in_force_span(judging.agreement, start, datetime.max.replace(tzinfo=UTC))
+    evidence = judging.evidence()
+    known = [m for m in (judging.as_of, evidence[1] if evidence else None) if m is not None]
+    moment = min(known) if known else None
+    in_force_end = in_force_span(judging.agreement, start, datetime.max.replace(tzinfo=UTC))[1]
     judged: list[bool] = []
     pending, lines = 0, []
-    first = enclosing(start, kind)[0]
-    while first < last:
+    first = enclosing(period[0], kind)[0]
+    while first < period[1]:
+        following = enclosing(first, kind)[1]
+        if first < period[0]:  # it began before the report: judged in the report it began in
+            first = following
+            continue
         due = _due(calendar, first, day)
         label = f"{_label(first, kind)} due {due.isoformat()}"
-        if not in_force[0] <= due < in_force[1]:
-            lines.append(f"{label}: outside the agreement's dates")
+        if not start <= due < in_force_end:
+            lines.append(f"{label}: not judged, outside the agreement's dates or the evidence")
         else:
             earlier = _due(calendar, enclosing(first - _MICROSECOND, kind)[0], day)
             window = measured(objective, judging.data, earlier + _MICROSECOND, due + _MICROSECOND)
@@ -537,7 +629,7 @@ def _deliverable(
             else:
                 judged.append(False)
                 lines.append(f"{label}: not delivered by then")
-        first = enclosing(first, kind)[1]
+        first = following
     detail = "; ".join(lines) or "no due day in the span judged"
     if not judged:
         return replace(blank, status="to date" if pending else "no data", detail=detail)
@@ -644,7 +736,10 @@ def _tickets(
 def _kept(clock: Clock, objective: Objective) -> bool:
     """Whether the objective's ``where`` filters keep a clock's ticket (its fields as of the
     clock's last event: a lead scored 80 at contact)."""
-    return all(_condition(clock.fields.get(k), v) for k, v in objective.where.items())
+    return all(
+        _condition(clock.fields.get(k), v, f"ticket {clock.ticket}: {k}")
+        for k, v in objective.where.items()
+    )
 
 
 def _scope_values(data: Data, objective: Objective, shown: int = 8) -> str:
@@ -927,14 +1022,19 @@ def for_provider(agreement: Agreement, data: Data, provider: str) -> Data:
     )
 
 
-def _condition(value: str | None, wanted: Bound | str) -> bool:
+def _condition(value: str | None, wanted: Bound | str, where: str) -> bool:
+    """Whether a field's value passes a ``where`` filter; a value that is not a number, tested
+    against a bound, is an error naming it (not a silent "no")."""
     if value is None:
         return False
     if isinstance(wanted, Bound):
         try:
-            return wanted.holds(Decimal(value))
+            number = Decimal(value.strip())
         except ArithmeticError:
-            return False
+            number = Decimal("NaN")
+        if not number.is_finite():
+            raise JudgingError(f"{where}: {value!r} is tested against {wanted}; expected a number")
+        return wanted.holds(number)
     return value == wanted
 
 

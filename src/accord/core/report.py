@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -66,6 +66,9 @@ __all__ = [
 ]
 
 
+_TICK = timedelta(microseconds=1)
+
+
 class ReportError(AccordError, ValueError):
     """A report that cannot be made as asked (an unknown tier...), saying what exists."""
 
@@ -118,6 +121,8 @@ class Report:
     """The engine that evaluated the ticket clocks (None: no ticket objective was judged)."""
     in_force_until: datetime | None = None
     """The end of the period, or of the agreement when it ends first (None: the period's)."""
+    observed_until: datetime | None = None
+    """The end of the span the evidence declares it covers (None: not declared)."""
 
     @property
     def missed(self) -> tuple[ObjectiveResult, ...]:
@@ -131,9 +136,10 @@ class Report:
     @property
     def final(self) -> bool:
         """Whether the period (or the agreement, when it ends first) was over at the instant
-        judged at; else its figures are to date."""
+        judged at, and the evidence covers it to its end; else its figures are to date."""
         last = self.end if self.in_force_until is None else self.in_force_until
-        return self.as_of is None or self.as_of >= last
+        known = self.observed_until is None or self.observed_until >= last
+        return known and (self.as_of is None or self.as_of >= last)
 
 
 def chosen_tier(agreement: Agreement, tier: str | None) -> tuple[Tier | None, bool]:
@@ -163,19 +169,29 @@ def evaluate(
     *,
     as_of: datetime | None = None,
     engine: Literal["auto", "columns", "replay"] = "auto",
+    strict: bool = True,
 ) -> Report:
     """Judge every objective of a (resolved) agreement over ``[start, end)``.
 
     ``as_of``: the instant to judge at, with the evidence known then (a period not over by then
     is judged to date); None judges the period at its end with all the evidence given.
     ``engine``: the clock engine for ticket objectives (see
-    :func:`accord.core.clock_engines.evaluate_clocks`)."""
+    :func:`accord.core.clock_engines.evaluate_clocks`). ``strict``: a field an objective's
+    rules or filters read that no record carries is an error (files); the live service, whose
+    evidence is still arriving, judges such records out of scope instead."""
     chosen, assumed = chosen_tier(agreement, tier)
-    check_fields(agreement, data)
+    if strict:
+        check_fields(agreement, data)
     if as_of is not None:
         data = data.known_at(as_of)
     judging = Judging(
-        agreement, data, calendars_of(agreement), chosen.id if chosen else None, as_of, engine
+        agreement,
+        data,
+        calendars_of(agreement),
+        chosen.id if chosen else None,
+        as_of,
+        engine,
+        strict=strict,
     )
     results = []
     for objective in agreement.objectives:
@@ -222,6 +238,7 @@ def evaluate(
         tier_assumed=assumed,
         clocks=_clocks_used(judging),
         in_force_until=in_force_span(agreement, start, end)[1],
+        observed_until=data.observed[1] if data.observed is not None else None,
     )
 
 
@@ -287,16 +304,18 @@ def _settled(
     that ends in the span is settled on its own figures and fee, and a longer report owes the
     sum of its billing periods (a year's credits are its months', not a credit on the year's
     figures); a report inside a longer billing period (a month of a yearly fee) owes nothing,
-    the year being settled in the report holding its end. Only objectives judged (final or to
-    date) earn credits."""
+    the year being settled in the report holding its end (or the agreement's end, when that
+    comes first). Only objectives judged (final or to date) earn credits."""
     remedies = judging.agreement.remedies
     if remedies is None or not remedies.credits or chosen is None:
         return None, []
-    periods = [
-        (first, after)
-        for first, after in _periods_ending_in(chosen.per, start, end)
-        if start < after <= end
-    ]
+    agreement = judging.agreement
+    # a billing period is settled in the report holding its end, or the agreement's if earlier
+    periods = []
+    for first, after in _periods_ending_in(chosen.per, start, end):
+        begins, ends = in_force_span(agreement, first, after)
+        if begins < ends and start < ends <= end:
+            periods.append((first, after))
     if not periods:  # inside a longer billing period: settled in the report holding its end
         return None, []
     if periods == [(start, end)]:
@@ -414,19 +433,27 @@ def judge(
     end: datetime,
     tier: str | None = None,
     calendars: Mapping[str, BusinessCalendar] | None = None,
+    as_of: datetime | None = None,
 ) -> ObjectiveResult:
     """One objective of a (resolved) agreement over ``[start, end)``, as ``evaluate`` judges it
-    (``calendars``: the agreement's, when the caller has them built already)."""
+    (``calendars``: the agreement's, when the caller has them built already; ``as_of``: the
+    instant to judge at, with the evidence given)."""
     found = calendars if calendars is not None else calendars_of(agreement)
-    return judge_objective(Judging(agreement, data, found, tier), objective, start, end)
+    judging = Judging(agreement, data, found, tier, as_of)
+    return judge_objective(judging, objective, start, end)
 
 
 def evidence_since(agreement: Agreement, start: datetime, end: datetime) -> datetime:
     """The earliest instant ``evaluate`` over ``[start, end)`` reads evidence from: the burn-rate
     windows before the end, the year (or other period) of a penalty's threshold, the objective
-    periods a per-miss penalty judges, the periods a termination clause counts misses over. A
+    periods a per-miss penalty judges, the periods a termination clause counts misses over, the
+    periods (and the one before) of counts and deliverables. A
     store loads data from here (outages it reads whole: one may have begun long before)."""
     since = min(start, end - max(long for long, _, _ in WORKBOOK_ALERTS))
+    for objective in agreement.objectives:  # counts and deliverables look at their own periods
+        if objective.metric in ("count", "deliverable"):
+            kind = judged_by(objective)
+            since = min(since, enclosing(enclosing(start, kind)[0] - _TICK, kind)[0])
     remedies = agreement.remedies
     if remedies is None:
         return since

@@ -300,7 +300,16 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
             for j, tier in enumerate(schedule.tiers):
                 if tier not in tiers:
                     yield unknown((*base, "tiers", j), "tier", tier, tiers)
-            yield from _bands(schedule, by_id.get(schedule.objective), base)
+            credited = by_id.get(schedule.objective)
+            if credited is not None and not isinstance(credited.target, Decimal):
+                yield Problem(
+                    (*base, "objective"),
+                    f"credit bands are shares of attainment in percent, but "
+                    f"{schedule.objective}'s target is {credited.target}, a bound; expected an "
+                    "objective with a percent target (penalties per miss charge missed bounds)",
+                )
+                continue
+            yield from _bands(schedule, credited, base)
         for i, penalty in enumerate(remedies.penalties):
             if penalty.objective not in objectives:
                 path = ("remedies", "penalties", i, "objective")
