@@ -273,6 +273,7 @@ def main() -> None:
         "ACCORD_DATABASE_URL": url,
         "ACCORD_DEMO": "false",
         "ACCORD_WORKER": "false",
+        "ACCORD_BENCHMARK": "true",  # serves POST /noop, the floor measured below
     }
     # `accord serve --workers 2`, not `uvicorn --workers 2`: uvicorn's own multi-process mode
     # leaves TCP_NODELAY off (uvicorn issue 3149) and every keep-alive request waits ~40 ms

@@ -1,4 +1,5 @@
-"""Shared test set-up: the peer adapters of benchmarks/peers.py are importable as `peers`.
+"""Shared test set-up: the peer adapters of benchmarks/peers.py are importable as `peers`, and
+the fixture counting the YAML reader's work serves the tests of every YAML entry point.
 
 The module is loaded by path, not by putting benchmarks/ on sys.path, where
 benchmarks/calendar.py would shadow the standard library's `calendar`.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+
+from tests.io.yaml_bombs import yaml_work  # noqa: F401 - a fixture for every test
 
 PEERS = Path(__file__).resolve().parents[1] / "benchmarks" / "peers.py"
 if "peers" not in sys.modules:

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from accord.cli import app
+from tests.io.yaml_bombs import BILLION_LAUGHS
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "calendars"
 OFFICE = str(EXAMPLES / "new-york-office.yaml")
@@ -428,3 +429,105 @@ def test_clocks_on_a_foreign_csv_without_a_mapping_points_to_one(tmp_path: Path)
     assert "examples/servicenow/mapping.yaml" in out
     assert "--mapping" in out
     assert "missing value" not in out
+
+
+def test_a_table_written_to_a_pipe_is_as_wide_as_its_rows_not_cut_at_80_columns() -> None:
+    root = Path(__file__).resolve().parents[1]
+    code, out = run(
+        "clocks",
+        str(root / "examples" / "servicenow" / "agreement.yaml"),
+        str(root / "tests" / "data" / "servicenow-incidents" / "incident_event_log.csv.gz"),
+        *("--mapping", str(root / "examples" / "servicenow" / "mapping.yaml")),
+        *("--by", "priority"),
+    )
+    assert code == 0, out
+    rows = [line for line in out.splitlines() if line.startswith("│")]
+    assert len(rows) == 8  # one line per objective and priority: no cell wrapped
+    assert max(len(line) for line in rows) > 80
+    assert "│ response-p1   │ 1 - Critical │ 16       │" in rows[0]
+    assert rows[0].rstrip().endswith("│")
+
+
+def test_a_report_written_to_a_pipe_is_its_markdown_with_whole_table_rows() -> None:
+    root = Path(__file__).resolve().parents[1]
+    saas = root / "examples" / "agreements" / "saas.yaml"
+    data = root / "examples" / "data" / "cloudnote-2026-10"
+    code, out = run("report", str(saas), "--data", str(data), "--period", "2026-10")
+    assert code == 0, out
+    row = next(line for line in out.splitlines() if line.startswith("| Monthly availability"))
+    assert row.startswith("| Monthly availability | 99.9% | 99.692% | **missed** | -0.208 pt |")
+    assert row.endswith("all must be up: api, storage, web-app |")
+    assert all(line == line.rstrip() for line in out.splitlines())  # nothing padded
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["calendar", "explain", OFFICE, "9999-12-31T00:00-12:00", "9999-12-31T23:00-12:00"],
+        ["calendar", "elapsed", OFFICE, "0001-01-01T00:00+14:00", "2026-01-01T00:00"],
+        ["calendar", "add", OFFICE, "9999-12-31T23:00-12:00", "1h"],
+    ],
+)
+def test_an_instant_a_time_zone_pushes_past_the_years_datetime_holds_is_an_error(
+    args: list[str],
+) -> None:
+    code, out = run(*args)
+    assert code == 2
+    assert "outside the years 1 to 9999" in out
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+def test_an_as_of_outside_the_instants_accord_handles_is_an_error_not_an_overflow(
+    as_of: str,
+) -> None:
+    examples = EXAMPLES.parent
+    report = run(
+        "report",
+        str(examples / "agreements" / "saas.yaml"),
+        "--data",
+        str(examples / "data" / "cloudnote-2026-10"),
+        "--period",
+        "2026-10",
+        "--as-of",
+        as_of,
+    )
+    clocks = run(
+        "clocks",
+        str(examples / "agreements" / "it-service-desk.yaml"),
+        str(examples / "data" / "service-desk-2026-10" / "tickets.jsonl"),
+        "--as-of",
+        as_of,
+    )
+    for code, out in (report, clocks):
+        assert code != 0
+        assert f"--as-of {as_of}" in out
+        assert "outside the instants Accord handles" in out
+
+
+def test_billion_laughs_is_refused_by_every_command_that_reads_yaml(
+    tmp_path: Path, yaml_work: dict[str, int]
+) -> None:
+    """An agreement, a calendar, a column mapping and a data folder's coverage.yaml alike."""
+    examples = EXAMPLES.parent
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(BILLION_LAUGHS)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "coverage.yaml").write_text(BILLION_LAUGHS)
+    saas = str(examples / "agreements" / "saas.yaml")
+    desk = str(examples / "agreements" / "it-service-desk.yaml")
+    tickets = str(examples / "data" / "service-desk-2026-10" / "tickets.jsonl")
+    for args, file in (
+        (["validate", str(bomb)], bomb),
+        (["calendar", "elapsed", str(bomb), "2026-01-01T00:00", "2026-01-02T00:00"], bomb),
+        (["clocks", desk, tickets, "--mapping", str(bomb)], bomb),
+        (["report", saas, "--data", str(data), "--period", "2026-10"], data / "coverage.yaml"),
+    ):
+        code, out = run(*args)
+        assert code == 2, args
+        assert f"{file}:6:8: refused: with the alias *e" in out.replace("\n", ""), args
+        assert "(the alias limit)" in out.replace("\n", ""), args
+        assert "Traceback" not in out
+    # the example files read first, and the bomb up to its refusal: nothing was expanded
+    assert yaml_work["composed"] + yaml_work["constructed"] < 10_000

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import base64
+import ipaddress
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_HOST_NAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.?$")
 
 
 class Settings(BaseSettings):
     """Every setting of ``accord serve`` and ``accord worker``; see the README's table."""
 
-    model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="ignore")
+    # errors name the setting and the problem, never its value (keys, passwords in URLs)
+    model_config = SettingsConfigDict(
+        env_prefix="ACCORD_", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = Field(
         "sqlite:///accord.db",
@@ -17,8 +28,23 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `accord serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `accord serve` listens on.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="The least severe log lines written."
+    )
+    log_format: Literal["auto", "json", "text"] = Field(
+        "auto", description="auto: JSON lines when stderr is not a terminal, text on one."
+    )
+    access_log: bool = Field(
+        False,
+        description="One log line per request: method, path, status, duration, request id.",
+    )
     demo: bool = Field(True, description="Load the demo organisation into an empty database.")
     worker: bool = Field(True, description="Run a worker inside `accord serve`.")
+    benchmark: bool = Field(
+        False,
+        description="Serve `POST /noop`, the framework's floor that benchmarks/api.py measures "
+        "(it parses events and writes nothing, without a key); off in production.",
+    )
     worker_interval: float = Field(1.0, gt=0, description="Seconds between a worker's polls.")
     lease_seconds: float = Field(
         120.0,
@@ -46,6 +72,24 @@ class Settings(BaseSettings):
         "ticket clock (error budget used, 'burn 14.4x over 1h/5m', share of the period).",
     )
     webhook_timeout: float = Field(10.0, gt=0, description="Seconds a webhook POST may take.")
+    webhook_allow_hosts: str = Field(
+        "",
+        description="Comma-separated host names and networks that webhooks may reach although "
+        "they are not public addresses (on-premises receivers): hooks.corp.example, "
+        "10.20.0.0/16, 127.0.0.1. Every other loopback, private, link-local, unique-local, "
+        "multicast, unspecified, reserved or cloud metadata address is refused.",
+    )
+    secret_keys: SecretStr | None = Field(
+        None,
+        description="Comma-separated Fernet keys that keep webhook secrets encrypted in the "
+        "database: the first encrypts, any decrypts (add a new key first to rotate). Unset: "
+        "the keys in secret_key_file, which is made with a new key when it does not exist.",
+    )
+    secret_key_file: Path = Field(
+        Path("accord-secret.key"),
+        description="Where the keys are kept when secret_keys is unset (one a line; created "
+        "with a new key, readable by its owner only, on first use).",
+    )
     max_attempts: int = Field(8, ge=1, description="Deliveries tried this often before failing.")
     smtp_host: str | None = Field(None, description="SMTP server for e-mail (none: no e-mail).")
     smtp_port: int = 25
@@ -53,3 +97,35 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_sender: str = "accord@localhost"
+
+    @field_validator("webhook_allow_hosts")
+    @classmethod
+    def _hosts_and_networks(cls, value: str) -> str:
+        for entry in (part.strip() for part in value.split(",")):
+            if not entry:
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                if not _HOST_NAME.match(entry):
+                    raise ValueError(
+                        f"{entry!r} is neither a host name (hooks.corp.example) nor an address "
+                        "or network (10.20.0.5, 10.20.0.0/16, fd12::/48)"
+                    ) from None
+        return value
+
+    @field_validator("secret_keys")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        keys = [k.strip() for k in value.get_secret_value().split(",")] if value else []
+        for number, key in enumerate(k for k in keys if k):
+            try:
+                raw = base64.urlsafe_b64decode(key.encode())
+            except ValueError:
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError(
+                    f"key {number + 1} is not a Fernet key (32 random bytes in URL-safe base64, "
+                    "44 characters); make one with `accord secrets new-key`"
+                )
+        return value

@@ -7,8 +7,10 @@ judged, a per-miss penalty judged on the wrong span, an unknown tier quietly rep
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +26,7 @@ from accord.core.agreement import Agreement
 from accord.core.agreement.units import Duration, format_timedelta
 from accord.core.availability import Outage
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of
+from accord.core.evidence import Measurement
 from accord.core.judging import Judging, judge_objective, verdict_at
 from accord.core.periods import period_bounds
 from accord.core.report import Data, ReportError, evaluate
@@ -128,7 +131,7 @@ def test_a_month_not_yet_begun_is_no_data() -> None:
         as_of=datetime(2026, 11, 20, tzinfo=UTC),
     )
     assert {o.status for o in report.objectives} == {"no data"}
-    assert "nothing to judge yet" in report.objectives[0].detail
+    assert "nothing known of it: judged at 2026-11-20" in report.objectives[0].detail
 
 
 def test_a_month_not_over_is_judged_to_date_with_the_instant() -> None:
@@ -576,7 +579,6 @@ def test_a_scope_field_no_ticket_carries_is_an_error_not_an_empty_objective() ->
 
 
 def test_a_measured_field_no_measurement_carries_is_an_error() -> None:
-    from accord.core.evidence import Measurement
 
     agreement = load_agreement(ROOT / "examples" / "agreements" / "isp.yaml")
     speed = next(o for o in agreement.objectives if o.metric == "throughput")
@@ -631,3 +633,376 @@ def test_an_objective_whose_scope_matches_no_ticket_says_which_values_the_ticket
         "no ticket of the evidence is in its scope: priority is P1 in its scope, 1 - Critical on "
         "the tickets"
     )
+
+
+# ---------------------------------------------------------------- found in review
+
+AG = ROOT / "examples" / "agreements"
+DATA = ROOT / "examples" / "data"
+NOV1 = datetime(2026, 11, 1, tzinfo=UTC)
+_m = _month
+
+
+def test_a_year_is_judged_only_over_the_months_its_evidence_observed() -> None:
+    """coverage.yaml: October only. October alone is 99.692% (missed); the year to date
+    must not add Jan-Sep as 6,552 unobserved hours of uptime (99.969%, 'met so far')."""
+    report = evaluate(
+        load_agreement(AG / "saas.yaml"),
+        read_data(DATA / "cloudnote-2026-10"),
+        *_m("2026"),
+        as_of=NOV1,
+    )
+    availability = report.objectives[0]
+    assert availability.judged_from == datetime(2026, 10, 1, tzinfo=UTC)
+    assert availability.met is False
+
+
+def test_a_source_absent_from_evidence_without_a_declared_span_is_no_data_not_zero() -> None:
+    """Outages only and no coverage declared: the leads were not recorded, not zero. With the
+    span declared (coverage.yaml: everything that happened is here), zero leads is a figure."""
+    data = dataclasses.replace(read_data(DATA / "cloudnote-2026-10"), observed=None)
+    agreement = load_agreement(AG / "marketing-to-sales.yaml")
+    report = evaluate(agreement, data, *_m("2026-10"), as_of=NOV1)
+    leads = next(o for o in report.objectives if o.metric == "count")
+    assert (leads.status, leads.actual) == ("no data", None)
+    assert "no measurement of leads in the evidence (sources there: none)" in leads.detail
+    declared = evaluate(agreement, read_data(DATA / "cloudnote-2026-10"), *_m("2026-10"))
+    assert next(o for o in declared.objectives if o.metric == "count").actual == 0
+
+
+def test_no_probe_at_all_is_no_data_not_zero_percent() -> None:
+    text = (AG / "saas.yaml").read_text()
+    text = text.replace(
+        "    calendar: 24x7\n    source: uptime-probes",
+        "    calendar: 24x7\n    method: slices\n    source: uptime-probes",
+    )
+    text = text.replace("unknown_data: excluded", "unknown_data: down")
+    report = evaluate(
+        load_agreement(text), read_data(DATA / "cloudnote-2026-10"), *_m("2026-10"), as_of=NOV1
+    )
+    assert report.objectives[0].status == "no data"
+    assert report.settlement is None
+
+
+def test_no_per_hour_penalty_for_downtime_after_the_agreement_ended() -> None:
+    text = (AG / "isp.yaml").read_text().replace("end: 2028-01-31", "end: 2026-10-15")
+    data = read_data(DATA / "fibre-2026-10")
+    after = Outage(
+        "access",
+        datetime(2026, 10, 20, tzinfo=UTC),
+        datetime(2026, 10, 20, 10, tzinfo=UTC),
+        id="AFTER-END",
+    )
+    data = dataclasses.replace(data, outages=(*data.outages, after))
+    report = evaluate(load_agreement(text), data, *_m("2026-10"), as_of=NOV1)
+    assert sum(a for a, _ in report.penalties) == Decimal("25.00")  # 9h - 8h, not 19h - 8h
+
+
+def test_a_yearly_fee_is_settled_once_in_the_report_holding_the_years_end() -> None:
+    text = (
+        (AG / "saas.yaml")
+        .read_text()
+        .replace(
+            'fee: {amount: "1200.00", currency: USD}\n    per: month',
+            'fee: {amount: "14400.00", currency: USD}\n    per: year',
+        )
+    )
+    agreement = load_agreement(text)
+    raw = read_data(DATA / "cloudnote-2026-10")
+    # October's outages and nine hours in March: the year misses 99.9% (8.76 h allowed)
+    data = dataclasses.replace(
+        raw,
+        outages=(*raw.outages, _down(3, 9)),
+        observed=(datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)),
+    )
+    at = datetime(2027, 1, 1, tzinfo=UTC)
+    months = [evaluate(agreement, data, *_m(f"2026-{m:02d}"), as_of=at) for m in range(1, 13)]
+    year = evaluate(agreement, data, *_m("2026"), as_of=at)
+    assert [r.settlement for r in months[:-1]] == [None] * 11  # not on a month's figures
+    december, whole = months[-1].settlement, year.settlement
+    assert december is not None
+    assert whole is not None
+    assert december.amount == whole.amount == Decimal("1440.00")  # 10% of the year's fee
+
+
+def test_a_deliverable_due_after_its_period_is_judged_in_its_period_once_due() -> None:
+    text = (AG / "sales-to-service.yaml").read_text()
+    text = text.replace("due: 5th business day", "due: 20th business day")
+    text = text.replace("country: NL", "country: US")  # February 2026: 19 business days
+    delivered = Measurement(
+        "wiki-publications", datetime(2026, 3, 2, 10, tzinfo=UTC), {"service": "friction-report"}
+    )
+    data = Data(
+        measurements=(delivered,),
+        observed=(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC)),
+    )
+    report = evaluate(
+        load_agreement(text), data, *_m("2026-02"), as_of=datetime(2026, 4, 15, tzinfo=UTC)
+    )
+    assert report.final
+    assert report.objectives[0].status == "final"
+    assert report.objectives[0].met is True  # delivered 2 March, before the close of its due day
+
+
+def test_where_on_a_ticket_objective_filters_its_tickets() -> None:
+    def ev(t: str, i: int, at: datetime, kind: str, **kw: object) -> TicketEvent:
+        return TicketEvent(f"{t}-{i}", t, at, kind, **kw)  # type: ignore[arg-type]
+
+    at = datetime(2026, 10, 6, 15, tzinfo=UTC)
+    lead = {"status": "New", "service": "lead-follow-up"}
+    tickets = (
+        ev("L1", 1, at, "created", fields={**lead, "score": "80", "assignee": "ann"}),
+        ev("L1", 2, at.replace(hour=16), "updated", fields={"status": "Contacted"}),
+        ev("L2", 1, at, "created", fields={**lead, "score": "30", "assignee": "bob"}),
+    )
+    data = Data(tickets=tickets, observed=(datetime(2026, 10, 1, tzinfo=UTC), NOV1))
+    report = evaluate(
+        load_agreement(AG / "marketing-to-sales.yaml"), data, *_m("2026-10"), as_of=NOV1
+    )
+    assert report.objectives[1].actual == 100  # the score-30 lead is out of 'where'
+
+
+def test_scope_on_a_deliverable_filters_its_measurements() -> None:
+    other = Measurement(
+        "wiki-publications", datetime(2026, 10, 2, 10, tzinfo=UTC), {"service": "holiday-rota"}
+    )
+    data = Data(measurements=(other,), observed=(datetime(2026, 10, 1, tzinfo=UTC), NOV1))
+    report = evaluate(
+        load_agreement(AG / "sales-to-service.yaml"), data, *_m("2026-10"), as_of=NOV1
+    )
+    assert report.objectives[0].met is not True
+
+
+def test_first_contact_reads_y_and_n() -> None:
+    data = read_data(DATA / "field-support-2026-10")
+    yn = {"true": "Y", "false": "N"}
+    ms = tuple(
+        dataclasses.replace(m, fields={**m.fields, "first_contact": yn[m.fields["first_contact"]]})
+        for m in data.measurements
+    )
+    report = evaluate(
+        load_agreement(AG / "two-vendors.yaml"),
+        dataclasses.replace(data, measurements=ms),
+        *_m("2026-10"),
+        as_of=NOV1,
+    )
+    fcr = next(o for o in report.objectives if o.objective == "first-visit-fix")
+    assert fcr.actual == 75  # today: 0 ("0 of 4 resolved at first contact")
+
+
+def test_the_credit_percent_of_several_billing_periods_is_not_in_exponent_form() -> None:
+    report = evaluate(
+        load_agreement(AG / "saas.yaml"),
+        read_data(DATA / "cloudnote-2026-10"),
+        *_m("2026"),
+        as_of=NOV1,
+    )
+    assert "1E+1%" not in report_markdown(report)
+    assert not re.search(r"\dE\+\d", str(report.settlement.percent))  # type: ignore[union-attr]
+
+
+def test_a_first_contact_value_that_is_neither_yes_nor_no_is_an_error() -> None:
+    from accord.core.judging import JudgingError
+
+    data = read_data(DATA / "field-support-2026-10")
+    odd = tuple(
+        dataclasses.replace(m, fields={**m.fields, "first_contact": "maybe"})
+        for m in data.measurements
+    )
+    with pytest.raises(
+        JudgingError, match="field 'first_contact' is 'maybe'; expected one of true"
+    ):
+        evaluate(
+            load_agreement(AG / "two-vendors.yaml"),
+            dataclasses.replace(data, measurements=odd),
+            *_m("2026-10"),
+        )
+
+
+# ---------------------------------------------------------------- found in the second review
+
+PLAIN = """
+id: t
+version: "1"
+overview: {title: T}
+parties:
+  provider: {id: p, name: P}
+  customer: {id: c, name: C}
+effective: {start: 2026-01-01}
+services: [{id: s, name: S}]
+"""
+
+
+def _weekdays(first: datetime, last: datetime, source: str) -> tuple[Measurement, ...]:
+    found, day = [], first
+    while day < last:
+        if day.weekday() < 5:
+            found.append(Measurement(source, day + timedelta(hours=12)))
+        day += timedelta(days=1)
+    return tuple(found)
+
+
+def test_a_weekly_count_is_judged_on_whole_weeks_each_in_the_month_it_ends() -> None:
+    """Five calls every working week, at least five a week: every week is met, whichever
+    month it straddles (weeks used to be cut at the month's edges, and missed)."""
+    agreement = load_agreement(
+        PLAIN + "objectives:\n  - {id: calls, metric: count, source: calls, target: '>= 5', "
+        "period: week}\n"
+    )
+    span = (datetime(2026, 8, 31, tzinfo=UTC), datetime(2026, 12, 7, tzinfo=UTC))
+    data = Data(measurements=_weekdays(*span, "calls"), observed=span)
+    weeks = []
+    for month in ("2026-09", "2026-10", "2026-11"):
+        calls = evaluate(agreement, data, *_month(month), as_of=span[1]).objectives[0]
+        assert (calls.status, calls.actual, calls.met) == ("final", Decimal(5), True)
+        weeks.append(calls.detail.split(" weeks met")[0])
+    # the weeks ending in each month (from Mondays 31 August, 28 September, 26 October)
+    assert weeks == ["4 of 4", "4 of 4", "5 of 5"]
+    november = evaluate(agreement, data, *_month("2026-11"), as_of=span[1]).objectives[0]
+    assert "week of 2026-10-26: 5" in november.detail  # begun in October, ended in November
+
+
+def test_a_quarterly_count_is_judged_in_the_report_holding_the_quarters_end() -> None:
+    agreement = load_agreement(
+        PLAIN + "objectives:\n  - {id: calls, metric: count, source: calls, target: '>= 30', "
+        "period: quarter}\n"
+    )
+    span = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    data = Data(measurements=_weekdays(*span, "calls"), observed=span)
+    october = evaluate(agreement, data, *_month("2026-10"), as_of=span[1]).objectives[0]
+    assert (october.status, october.actual, october.met) == ("to date", None, None)
+    assert "judged in the report holding its end; 22 so far" in october.detail
+    december = evaluate(agreement, data, *_month("2026-12"), as_of=span[1]).objectives[0]
+    assert (december.status, december.actual, december.met) == ("final", Decimal(66), True)
+
+
+def test_exactly_n_binds_on_the_period_that_missed() -> None:
+    agreement = load_agreement(
+        PLAIN
+        + "objectives:\n  - {id: drills, metric: count, source: drills, target: 'exactly 2'}\n"
+    )
+    at = [
+        datetime(2026, m, d, tzinfo=UTC) for m, d in ((10, 5), (10, 9), (11, 3), (11, 4), (11, 5))
+    ]
+    at += [datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 2, tzinfo=UTC)]
+    span = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    data = Data(measurements=tuple(Measurement("drills", a) for a in at), observed=span)
+    drills = evaluate(agreement, data, *_month("2026-Q4")).objectives[0]
+    assert (drills.actual, drills.met) == (Decimal(3), False)
+    assert "the binding one 2026-11 with 3" in drills.detail
+
+
+def test_a_weekly_deliverable_counts_in_the_month_it_began_only() -> None:
+    agreement = load_agreement(
+        PLAIN + "tiers: [{id: std, name: Std, fee: {amount: '1000', currency: EUR}, per: month}]\n"
+        "objectives:\n  - {id: status, metric: deliverable, source: reports, "
+        "due: 3rd business day, target: '100%', period: week}\n"
+        "remedies:\n  credits:\n    - objective: status\n      bands: [{below: '100%', "
+        "credit: '10%'}]\n"
+    )
+    mondays = [datetime(2026, 10, 26, 9, tzinfo=UTC) + timedelta(weeks=n) for n in range(10)]
+    missed = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    data = Data(
+        measurements=tuple(Measurement("reports", m) for m in mondays if m != missed),
+        observed=(datetime(2026, 10, 26, tzinfo=UTC), datetime(2027, 1, 4, tzinfo=UTC)),
+    )
+    at = datetime(2027, 1, 4, tzinfo=UTC)
+    owed = {}
+    for month in ("2026-11", "2026-12"):
+        report = evaluate(agreement, data, *_month(month), as_of=at)
+        owed[month] = report.settlement.amount if report.settlement else None
+    # the week of Monday 30 November (due at the end of Wednesday 2 December) is November's
+    assert owed == {"2026-11": Decimal("100.00"), "2026-12": Decimal("0.00")}
+
+
+def test_the_nth_business_day_ends_at_its_close_or_at_midnight() -> None:
+    """On an always-open calendar the first business day of November ends at midnight; a
+    report at 09:00 on 1 November is on time."""
+    agreement = load_agreement(
+        PLAIN + "objectives:\n  - {id: r, metric: deliverable, source: reports, "
+        "due: 1st business day, target: '100%'}\n"
+    )
+    span = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+    data = Data(
+        measurements=(Measurement("reports", datetime(2026, 11, 1, 9, tzinfo=UTC)),), observed=span
+    )
+    result = evaluate(agreement, data, *_month("2026-11")).objectives[0]
+    assert (result.met, "due 2026-11-02T00:00:00+00:00" in result.detail) == (True, True)
+
+
+def test_per_hour_penalties_count_only_downtime_inside_the_declared_span() -> None:
+    """Coverage of October only; 10 h down on 10 September (not watched) and 10 h on 5
+    October; 25 EUR an hour beyond 8 h a year: 50 EUR, in October and in the year alike."""
+    text = (ROOT / "examples" / "agreements" / "isp.yaml").read_text()
+    agreement = load_agreement(text)
+    outages = (
+        Outage("access", datetime(2026, 9, 10, tzinfo=UTC), datetime(2026, 9, 10, 10, tzinfo=UTC)),
+        Outage("access", datetime(2026, 10, 5, tzinfo=UTC), datetime(2026, 10, 5, 10, tzinfo=UTC)),
+    )
+    data = Data(outages=outages, observed=_month("2026-10"))
+
+    def owed(period: str) -> Decimal:
+        return sum((a for a, _ in evaluate(agreement, data, *_month(period)).penalties), Decimal(0))
+
+    assert owed("2026-10") == owed("2026") == Decimal("50.00")
+    assert sum((owed(f"2026-{m:02d}") for m in range(1, 13)), Decimal(0)) == Decimal("50.00")
+
+
+def test_a_yearly_fee_is_settled_in_the_report_holding_the_agreements_end() -> None:
+    text = (
+        SAAS.read_text()
+        .replace(
+            'fee: {amount: "1200.00", currency: USD}\n    per: month',
+            'fee: {amount: "14400.00", currency: USD}\n    per: year',
+        )
+        .replace("end: 2027-12-31", "end: 2026-10-31")
+    )
+    agreement = load_agreement(text)
+    data = read_data(OCTOBER)
+    october = evaluate(agreement, data, *_month("2026-10"))
+    december = evaluate(agreement, data, *_month("2026-12"))
+    assert october.settlement is not None
+    assert october.settlement.amount == Decimal("1440.00")
+    assert december.settlement is None
+
+
+def test_a_non_numeric_throughput_value_is_an_error_naming_it() -> None:
+    from accord.core.judging import JudgingError
+
+    agreement = load_agreement(ROOT / "examples" / "agreements" / "isp.yaml")
+    speed = next(o for o in agreement.objectives if o.metric == "throughput")
+    assert speed.field is not None
+    data = Data(
+        measurements=(
+            Measurement(
+                speed.source or speed.id, datetime(2026, 10, 3, tzinfo=UTC), {speed.field: "n/a"}
+            ),
+        ),
+        observed=_month("2026-10"),
+    )
+    with pytest.raises(JudgingError, match=f"field '{speed.field}' is 'n/a'; expected a number"):
+        evaluate(agreement, data, *_month("2026-10"))
+
+
+def test_credit_bands_on_a_count_are_refused() -> None:
+    from accord.io.agreements import AgreementFileError
+
+    with pytest.raises(
+        AgreementFileError, match="credit bands are shares of attainment in percent"
+    ):
+        load_agreement(
+            PLAIN + "tiers: [{id: std, name: Std, fee: {amount: '1000', currency: EUR}}]\n"
+            "objectives:\n  - {id: calls, metric: count, source: calls, target: '>= 30'}\n"
+            "remedies:\n  credits:\n    - objective: calls\n      bands: [{below: '100%', "
+            "credit: '10%'}]\n"
+        )
+
+
+def test_a_provider_without_records_of_its_own_is_judged_against_the_whole_evidence() -> None:
+    """Without a declared span: provider b had no outage while a's service was down. The
+    evidence holds an outage log, so b was up, not 'no data'."""
+    agreement = load_agreement(ROOT / "examples" / "agreements" / "two-vendors.yaml")
+    data = read_data(ROOT / "examples" / "data" / "field-support-2026-10")
+    report = evaluate(agreement, dataclasses.replace(data, observed=None), *_month("2026-10"))
+    shown = {o.objective: o.status for o in report.objectives}
+    assert all(status != "no data" or "@" not in name for name, status in shown.items()), shown

@@ -123,7 +123,9 @@ def test_a_deliverable_due_on_the_fifth_business_day() -> None:
     start, end = parse_period("2026-10", "UTC")
 
     def judged(at: datetime) -> bool | None:
-        data = Data(measurements=(Measurement("wiki-publications", at, {}),))
+        data = Data(
+            measurements=(Measurement("wiki-publications", at, {"service": "friction-report"}),)
+        )
         return next(r for r in evaluate(agreement, data, start, end).objectives).met
 
     # October 2026 starts on a Thursday: business days 1, 2, 5, 6, 7 -> due Wednesday the 7th
@@ -139,24 +141,20 @@ def test_report_as_csv() -> None:
     assert result.exit_code == 0
     header, first, second = result.output.splitlines()
     assert header.startswith("agreement,version,period_start,period_end,judged_at,objective")
-    assert first.split(",")[4:11] == [
+    assert first.split(",")[4:13] == [
         "2026-11-01T00:00:00+00:00",  # the end of the evidence (the folder's coverage.yaml)
         "availability",
         "availability",
         "99.9%",
         "final",
+        "2026-10-01T00:00:00+00:00",
+        "2026-11-01T00:00:00+00:00",
         "99.692273",  # (44,520 - 137) / 44,520, to six places
         "false",
     ]
     # no ticket in the folder: no figure, and no credit from it
-    assert second.split(",")[5:11] == [
-        "support-first-response",
-        "first_response",
-        "95%",
-        "no data",
-        "",
-        "",
-    ]
+    assert second.split(",")[5:9] == ["support-first-response", "first_response", "95%", "no data"]
+    assert second.split(",")[11:13] == ["", ""]
 
 
 def test_month_by_month_trend() -> None:

@@ -3,6 +3,7 @@ that words such as NO (Norway) or yes (a ticket field's value) stay text."""
 
 from __future__ import annotations
 
+import gzip
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +13,15 @@ import pytest
 from accord import SpecError
 from accord.core.clocks import calendars_of
 from accord.io.agreements import dump_agreement, load_agreement
-from accord.io.yamlfile import YamlDocument, load_calendar, load_yaml
+from accord.io.yamlfile import (
+    MAX_YAML_ALIASED,
+    MAX_YAML_CHARACTERS,
+    MAX_YAML_DEPTH,
+    YamlDocument,
+    load_calendar,
+    load_yaml,
+)
+from tests.io.yaml_bombs import BILLION_LAUGHS
 
 
 def test_line_of_nested_keys_and_list_items() -> None:
@@ -139,3 +148,66 @@ def test_a_calendar_file_cannot_name_another_calendar(tmp_path: Path) -> None:
         f"{path}:2: except: unknown calendar 'office'; defined: 24x7 (a calendar standing alone "
         "names no other: write the calendar itself in place"
     )
+
+
+# ---------------------------------------------------------------- hostile documents
+
+
+def test_billion_laughs_is_refused_at_the_alias_limit_without_expanding_anything(
+    yaml_work: dict[str, int],
+) -> None:
+    assert len(BILLION_LAUGHS.encode()) == 342
+    with pytest.raises(SpecError) as caught:
+        YamlDocument(BILLION_LAUGHS, "bomb.yaml")
+    message = str(caught.value)
+    assert message.startswith("bomb.yaml:6:8: refused: with the alias *e")
+    assert f"more than {MAX_YAML_ALIASED:,} values" in message
+    assert "(the alias limit)" in message
+    assert yaml_work["composed"] < 100  # the nodes written before the refusal, each once
+    assert yaml_work["constructed"] == 0  # refused before any value is built
+
+
+def test_aliases_may_stand_for_up_to_the_limit_and_not_one_value_more() -> None:
+    def aliased(times: int) -> str:
+        items = ", ".join(str(n) for n in range(999))  # with its list: 1,000 values
+        return f"base: &base [{items}]\ncopies:\n" + "  - *base\n" * times
+
+    document = YamlDocument(aliased(MAX_YAML_ALIASED // 1000), "many.yaml")
+    assert len(document.data["copies"]) == 100
+    assert document.data["copies"][99][998] == 998
+    with pytest.raises(SpecError, match=r"many.yaml:103:5: refused: .* \(the alias limit\)"):
+        YamlDocument(aliased(MAX_YAML_ALIASED // 1000 + 1), "many.yaml")
+
+
+def test_an_alias_inside_the_value_it_names_is_refused_not_walked_for_ever(
+    yaml_work: dict[str, int],
+) -> None:
+    with pytest.raises(SpecError, match=r"loop.yaml:2:14: refused: the alias \*a is inside"):
+        YamlDocument("name: x\nloop: &a [1, *a]\n", "loop.yaml")
+    assert yaml_work["constructed"] == 0
+
+
+def test_nesting_deeper_than_the_limit_is_refused_at_its_line_not_a_recursion_error() -> None:
+    def nested(depth: int) -> str:
+        # a mapping, lists within lists, and a number: ``depth`` levels
+        return "top:\n  " + "[" * (depth - 2) + "1" + "]" * (depth - 2) + "\n"
+
+    assert YamlDocument(nested(MAX_YAML_DEPTH), "deep.yaml").data["top"]
+    with pytest.raises(SpecError, match=f"deep.yaml:2:{MAX_YAML_DEPTH + 2}: refused: nested"):
+        YamlDocument(nested(MAX_YAML_DEPTH + 1), "deep.yaml")
+    with pytest.raises(SpecError, match="refused: nested more than 64 deep"):
+        YamlDocument(nested(5000), "deep.yaml")
+
+
+def test_a_document_past_the_size_limit_is_refused_before_it_is_parsed(
+    tmp_path: Path, yaml_work: dict[str, int]
+) -> None:
+    text = "# " + "x" * MAX_YAML_CHARACTERS + "\nid: big\n"
+    with pytest.raises(SpecError, match=f"refused: {len(text):,} characters"):
+        YamlDocument(text, "big.yaml")
+    huge = tmp_path / "huge.yaml.gz"
+    with gzip.open(huge, "wt") as handle:  # a small file that unpacks to 9 MB
+        handle.write("# " + "x" * (9 * 10**6) + "\n")
+    with pytest.raises(SpecError, match=r"huge\.yaml\.gz: refused: larger than 8,000,000 bytes"):
+        YamlDocument.read(huge)
+    assert yaml_work["composed"] == 0

@@ -231,7 +231,7 @@ def test_progress_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> Non
 
     from rich.console import Console
 
-    import accord.cli
+    import accord.cli.report
 
     args = ["report", str(SAAS), "--data", str(OCTOBER), "--period", "2026", "--trend"]
     # captured (not a terminal): stdout is the JSON alone, stderr has no progress bar
@@ -241,7 +241,7 @@ def test_progress_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> Non
     # on a terminal: the bar is drawn on stderr while the months are evaluated
     screen = io.StringIO()
     terminal = Console(file=screen, force_terminal=True, width=100)
-    monkeypatch.setattr(accord.cli, "errors", terminal)
+    monkeypatch.setattr(accord.cli.report, "errors", terminal)
     result = CliRunner().invoke(app, [*args, "--format", "csv"])
     assert result.exit_code == 0
     assert "months: 2026-" in screen.getvalue()

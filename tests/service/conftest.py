@@ -20,9 +20,11 @@ from accord.service import tenants
 from accord.settings import Settings
 from accord.store import Database, connect
 from accord.store.schema import Base
+from accord.store.sealing import new_key
 
 POSTGRES = os.environ.get("ACCORD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SECRET_KEYS = new_key()  # seals webhook secrets in the tests' databases (a new one each run)
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +68,7 @@ def settings(database: Database) -> Settings:
         worker=False,
         lease_seconds=30,
         refresh_inline_limit=50,  # the tests see due items at once; test_worker checks 0
+        secret_keys=SECRET_KEYS,
     )
 
 

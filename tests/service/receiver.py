@@ -14,6 +14,7 @@ class Received:
     delivery: str
     signature: str
     body: bytes
+    host: str = ""  # the Host header
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -49,7 +50,12 @@ def start_receiver() -> Receiver:
                 receiver.release.wait(60)
                 return
             receiver.received.append(
-                Received(self.headers["Accord-Delivery"], self.headers["Accord-Signature"], body)
+                Received(
+                    self.headers["Accord-Delivery"],
+                    self.headers["Accord-Signature"],
+                    body,
+                    self.headers["Host"],
+                )
             )
             self.send_response(receiver.status)
             self.end_headers()

@@ -122,7 +122,33 @@ def test_every_operation_that_needs_a_key_declares_it_and_refuses_without_one(
         body = is_problem(response, 401)
         assert response.headers["www-authenticate"] == "Bearer"
         assert body["instance"] == concrete
-    assert open_to_all == [("get", "/health")]
+    assert open_to_all == [("get", "/health"), ("get", "/ready")]
+
+
+def test_the_conflict_and_busy_answers_are_documented_where_they_are_answered(
+    client: TestClient, acme: Tenant
+) -> None:
+    openapi = document(client)
+    revoke = openapi["paths"]["/v1/keys/{key_id}"]["delete"]["responses"]
+    (only,) = client.get("/v1/keys", headers=acme.headers).json()
+    refused = client.delete(f"/v1/keys/{only['id']}", headers=acme.headers)
+    conforms(
+        is_problem(refused, 409),
+        answer_schema(openapi, "delete", "/v1/keys/{key_id}", "409"),
+        openapi,
+    )
+    assert "409" in revoke
+    writing = [
+        (method, path)
+        for method, path, operation in operations(openapi)
+        if "security" in operation and not path.startswith(("/v1/tickets", "/v1/clocks"))
+    ]
+    assert len(writing) == 19  # ingest (6), agreements (5), reports (2), keys and webhooks (6)
+    for method, path in writing:
+        busy = openapi["paths"][path][method]["responses"]["503"]
+        assert "Retry-After" in busy["headers"], (method, path)
+        assert busy["content"][PROBLEM]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    assert "503" in openapi["paths"]["/ready"]["get"]["responses"]
 
 
 def test_unknown_routes_and_wrong_methods_answer_problem_details(
@@ -191,7 +217,7 @@ def test_inputs_the_store_cannot_hold_are_refused_not_a_server_error(
     assert stored.json() == {"received": 1, "stored": 1, "duplicates": 0}, stored.text
     far = DESK.replace("- {at: 50%", "- {at: breach + 40000d")
     response = client.post("/v1/agreements", content=far, headers={**acme.headers, **YAML})
-    assert "longer than a century" in is_problem(response, 422)["detail"]
+    assert "longest duration Accord handles" in is_problem(response, 422)["detail"]
 
 
 def test_a_body_over_the_limit_is_413(

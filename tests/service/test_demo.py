@@ -1,32 +1,151 @@
-"""The demo organisation `make run` starts with."""
+"""The demo organisation `make run` starts with: its data ships inside the package and moves
+with the calendar, so a newcomer sees this month's outages, last month's credit and tickets at
+risk now, whatever the day."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 from fastapi.testclient import TestClient
 
 from accord.api import create_app
-from accord.service.demo import load_demo
+from accord.service.demo import DATA, load_demo, moved_dates, moved_records
 from accord.settings import Settings
 from accord.store import Database
 
+ROOT = Path(__file__).resolve().parents[2]
+LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 
-def test_demo_loads_once_into_an_empty_database_and_answers(database: Database) -> None:
+
+def _written() -> dict[str, list[dict[str, Any]]]:
+    folder = ROOT / "examples" / "data" / "cloudnote-2026-10"
+    return {
+        kind: [json.loads(line) for line in (folder / file).read_text().splitlines()]
+        for kind, file in (("outage", "outages.jsonl"), ("maintenance", "maintenance.jsonl"))
+    }
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "agreements/it-service-desk.yaml",
+        "agreements/saas.yaml",
+        "cloudnote/outages.jsonl",
+        "cloudnote/maintenance.jsonl",
+        "calendars/new-york-office.yaml",
+        "calendars/night-shift.yaml",
+        "calendars/always.yaml",
+    ],
+)
+def test_the_packaged_demo_data_is_the_examples(name: str) -> None:
+    example = {
+        "agreements": ROOT / "examples" / "agreements",
+        "cloudnote": ROOT / "examples" / "data" / "cloudnote-2026-10",
+        "calendars": ROOT / "examples" / "calendars",
+    }[name.split("/")[0]] / name.split("/")[1]
+    assert (DATA / name).read_text() == example.read_text()
+
+
+def test_last_month_gets_the_whole_example_month_on_the_same_weekdays_and_hours() -> None:
+    moment = datetime(2027, 3, 10, 12, tzinfo=UTC)
+    moved = moved_records(_written(), moment)
+    february = {r["id"]: r for rows in moved.values() for r in rows if r["id"].endswith("2027-02")}
+    assert sorted(february) == [
+        "CHG-7-2027-02",
+        "CHG-8-2027-02",
+        "INC-101-2027-02",
+        "INC-102-2027-02",
+        "INC-103-2027-02",
+        "INC-104-2027-02",
+    ]
+    starts = [_at(r["start"]) for r in february.values()]
+    assert min(starts) < datetime(2027, 2, 8, tzinfo=UTC)  # the first in the month's first week
+    assert all(
+        datetime(2027, 2, 1, tzinfo=UTC) <= s < datetime(2027, 3, 1, tzinfo=UTC) for s in starts
+    )
+    for kind, rows in _written().items():
+        for row in rows:
+            copy = february[f"{row['id']}-2027-02"]
+            for name in ("start", "end", "announced_at"):
+                if name in row:  # weekday and wall-clock time kept: Saturday 23:00 stays so
+                    was, now = _at(row[name]).astimezone(LOS_ANGELES), _at(copy[name])
+                    now = now.astimezone(LOS_ANGELES)
+                    assert (now.strftime("%a %H:%M"), (now.date() - was.date()).days % 7) == (
+                        was.strftime("%a %H:%M"),
+                        0,
+                    ), (kind, name)
+            assert {
+                k: v for k, v in copy.items() if k not in ("id", "start", "end", "announced_at")
+            } == {k: v for k, v in row.items() if k not in ("id", "start", "end", "announced_at")}
+
+
+def test_this_month_gets_what_is_known_so_far_and_an_outage_under_way_has_no_end() -> None:
+    written = _written()
+    moment = datetime(2027, 3, 10, 12, tzinfo=UTC)
+    march = [r for rows in moved_records(written, moment).values() for r in rows]
+    march = [r for r in march if r["id"].endswith("2027-03")]
+    assert march  # the first record lands in the month's first week
+    assert all(_at(r.get("announced_at") or r["start"]) <= moment for r in march)
+    first = min(march, key=lambda r: r["start"])
+    during = _at(first["start"]) + timedelta(minutes=10)
+    ongoing = [r for r in moved_records(written, during)["outage"] if r["id"] == first["id"]]
+    assert len(ongoing) == 1
+    assert "end" not in ongoing[0]
+    assert moved_records(written, moment) == moved_records(written, moment)  # deterministic
+
+
+def test_the_agreements_dates_move_by_whole_years() -> None:
+    text = "start: 2026-01-01\nend: 2027-12-31\ndates: {2028-02-29: Leap}\nversion: '2.1'\n"
+    assert moved_dates(text, 0) == text
+    assert moved_dates(text, 3) == (
+        "start: 2029-01-01\nend: 2030-12-31\ndates: {2031-02-28: Leap}\nversion: '2.1'\n"
+    )
+
+
+def test_a_newcomer_sees_last_months_credit_and_tickets_at_risk_now(
+    database: Database,
+) -> None:
+    moment = datetime.now(UTC)
     with database.session() as session:
-        key = load_demo(session, datetime.now(UTC))
+        key = load_demo(session, moment)
     assert key is not None
     with database.session() as session:
-        assert load_demo(session, datetime.now(UTC)) is None  # never twice
+        assert load_demo(session, moment) is None  # never twice
     settings = Settings(database_url="unused", demo=False, worker=False)
+    headers = {"Authorization": f"Bearer {key}"}
+    last = (moment.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     with TestClient(create_app(settings, database)) as client:
-        headers = {"Authorization": f"Bearer {key}"}
         listed = client.get("/v1/agreements", headers=headers).json()
         assert {a["agreement"] for a in listed} == {"it-service-desk", "cloudnote-saas"}
-        ticket = client.get("/v1/tickets/INC00001", headers=headers).json()
-        assert ticket["agreements"][0]["clocks"]
-        report = client.get("/v1/agreements/cloudnote-saas/reports/2026-10", headers=headers)
+        report = client.get(f"/v1/agreements/cloudnote-saas/reports/{last}", headers=headers)
         availability = next(
             o for o in report.json()["objectives"] if o["objective"] == "availability"
         )
-        assert availability["met"] is False  # the October example data misses 99.9%
+        assert (availability["status"], availability["met"]) == ("final", False)
+        assert report.json()["credits"]["amount"] == "120.00"
+        risky = client.get("/v1/clocks/at-risk", params={"within": "1h"}, headers=headers)
+        assert any(c["objective"].startswith("p1-") for c in risky.json())
+
+
+def test_this_months_outages_are_in_this_months_report(database: Database) -> None:
+    moment = datetime(2026, 12, 4, 10, tzinfo=UTC)  # the first outage was on Tuesday the 1st
+    with database.session() as session:
+        key = load_demo(session, moment)
+    settings = Settings(database_url="unused", demo=False, worker=False)
+    with TestClient(create_app(settings, database)) as client:
+        report = client.get(
+            "/v1/agreements/cloudnote-saas/reports/2026-12",
+            headers={"Authorization": f"Bearer {key}"},
+        ).json()
+    availability = next(o for o in report["objectives"] if o["objective"] == "availability")
+    assert [b["item"] for b in availability["breaches"]] == ["INC-101-2026-12"]
+    assert availability["breaches"][0]["start"] == "2026-12-01T15:05:00+00:00"

@@ -5,18 +5,33 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from accord.api import create_app
 from accord.settings import Settings
 from accord.store import Database
 from accord.store.schema import Delivery
 from accord.worker import Worker
-from tests.service.agreements import DESK_V2, OTHER
+from tests.io.yaml_bombs import BILLION_LAUGHS
+from tests.service.agreements import DESK, DESK_V2, OTHER
 from tests.service.conftest import Tenant
 from tests.service.receiver import Receiver
 from tests.service.test_api import ticket, upload
-from tests.service.test_worker import drain, due_items, hook, receiver  # noqa: F401 - fixtures
+from tests.service.test_worker import (  # noqa: F401 - fixtures
+    LOCAL_RECEIVERS,
+    drain,
+    due_items,
+    hook,
+    receiver,
+)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Some of these tests deliver to a receiver on this machine: allowed, as on premises."""
+    return settings.model_copy(update={"webhook_allow_hosts": LOCAL_RECEIVERS})
 
 
 def test_a_ticket_named_review_leaves_review_reminders_alone(
@@ -199,3 +214,89 @@ def test_an_agreement_that_is_not_utf8_is_refused_naming_the_byte(
     assert response.json()["detail"] == (
         "agreement:1:7: not UTF-8 text: byte 0xE9 at byte offset 6; save the file as UTF-8"
     )
+
+
+def test_periods_and_instants_beyond_the_years_accord_handles_are_422_naming_them(
+    client: TestClient, acme: Tenant
+) -> None:
+    """9999-12 used to overflow into a 500; so did instants a time zone pushes past the year
+    9999 or before the year 1, and durations longer than Python's timedelta."""
+    upload(client, acme)
+    client.post("/v1/events", json=ticket("Y1", datetime.now(UTC)), headers=acme.headers)
+    periods = {
+        "/v1/agreements/desk/reports/9999-12": "9999-12",
+        "/v1/agreements/desk/reports/9999": "9999",
+        "/v1/agreements/desk/reports/9999-Q4": "9999-Q4",
+        "/v1/agreements/desk/reports/0000-01": "0000-01",
+        "/v1/agreements/desk/attainment?period=9999-12": "9999-12",
+        "/v1/agreements/desk/attainment?period=0000-Q1": "0000-Q1",
+    }
+    for path, period in periods.items():
+        response = client.get(path, headers=acme.headers)
+        assert response.status_code == 422, path
+        error = response.json()
+        assert error["field"] == "period", path
+        assert f"period '{period}'" in error["detail"], path
+        assert "1970 to 2199" in error["detail"], path
+    for path, field in (
+        ("/v1/tickets/Y1?as_of=9999-12-31T23:59:59-12:00", "as_of"),
+        ("/v1/tickets/Y1?as_of=0001-01-01T00:00:00%2B14:00", "as_of"),
+        ("/v1/tickets/Y1?as_of=2200-01-01T00:00:00%2B00:00", "as_of"),
+        ("/v1/clocks/at-risk?within=99999999999999999999d", "within"),
+    ):
+        response = client.get(path, headers=acme.headers)
+        assert response.status_code == 422, path
+        assert response.json()["field"] == field, path
+    for moment in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        response = upload(client, acme, DESK_V2, in_force_from=moment)
+        assert response.status_code == 422, moment
+        assert response.json()["field"] == "in_force_from"
+    response = upload(client, acme, DESK_V2.replace("within: 8h", "within: 99999999999999999999d"))
+    assert response.status_code == 422
+    assert "longest duration" in response.json()["detail"]
+    forever = DESK_V2.replace("{start: 2026-01-01,", "{start: 2026-01-01, end: 9999-12-31,")
+    response = upload(client, acme, forever)
+    assert response.status_code == 422
+    assert response.json()["field"] == "effective.end"
+    report = client.get("/v1/agreements/desk/reports/2026-10", headers=acme.headers)
+    assert report.status_code == 200
+
+
+def test_periods_at_the_edges_of_the_years_accord_handles_are_reported_in_any_time_zone(
+    client: TestClient, acme: Tenant
+) -> None:
+    widest = DESK.replace("{start: 2026-01-01,", "{start: 1970-01-01, end: 2199-12-31,")
+    assert upload(client, acme, widest).status_code == 201
+    for period in ("1970-01", "1970", "2199-12", "2199-Q4"):
+        for zone in ("Pacific/Kiritimati", "Etc/GMT+12"):
+            path = f"/v1/agreements/desk/reports/{period}"
+            response = client.get(path, params={"timezone": zone}, headers=acme.headers)
+            assert response.status_code == 200, (path, zone, response.text)
+
+
+def test_billion_laughs_uploaded_as_an_agreement_is_refused_at_the_alias_limit(
+    client: TestClient, acme: Tenant, yaml_work: dict[str, int]
+) -> None:
+    """342 bytes that stand for 387 million strings used to cost 14-21 s of CPU before a 422."""
+    response = upload(client, acme, BILLION_LAUGHS)
+    assert response.status_code == 422
+    error = response.json()
+    assert error["detail"].startswith("<upload>:6:8: refused: with the alias *e")
+    assert "(the alias limit)" in error["detail"]
+    assert (error["errors"][0]["line"], error["errors"][0]["column"]) == (6, 8)
+    assert yaml_work["composed"] < 100
+    assert yaml_work["constructed"] == 0
+    assert client.get("/v1/agreements", headers=acme.headers).json() == []
+
+
+def test_the_benchmark_floor_exists_only_when_the_benchmark_setting_is_on(
+    settings: Settings, database: Database
+) -> None:
+    event = ticket("N1", datetime.now(UTC))
+    with TestClient(create_app(settings, database)) as production:
+        assert production.post("/noop", json=event).status_code == 404
+        assert "/noop" not in production.get("/openapi.json").text
+    bench = settings.model_copy(update={"benchmark": True})
+    with TestClient(create_app(bench, database)) as benchmarked:
+        answer = benchmarked.post("/noop", json=event)
+        assert (answer.status_code, answer.json()["received"]) == (200, 1)

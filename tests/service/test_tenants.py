@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -198,3 +199,65 @@ def test_webhooks_belong_to_their_organisation(
     assert bad.status_code == 422
     assert bad.json()["field"] == "url"
     assert client.delete(f"/v1/webhooks/{hook}", headers=acme.headers).status_code == 204
+
+
+def _admin_key(client: TestClient, by: dict[str, str]) -> tuple[int, dict[str, str]]:
+    made = client.post("/v1/keys", json={"role": "admin"}, headers=by).json()
+    return made["id"], {"Authorization": f"Bearer {made['key']}"}
+
+
+def test_the_last_admin_key_cannot_be_revoked_and_says_how_to_proceed(
+    client: TestClient, acme: Tenant
+) -> None:
+    (first,) = client.get("/v1/keys", headers=acme.headers).json()
+    refused = client.delete(f"/v1/keys/{first['id']}", headers=acme.headers)
+    assert refused.status_code == 409
+    message = refused.json()["detail"]
+    assert "last active admin key" in message
+    assert "create another admin key first" in message
+    assert client.get("/v1/agreements", headers=acme.headers).status_code == 200
+    second, second_headers = _admin_key(client, acme.headers)
+    assert client.delete(f"/v1/keys/{first['id']}", headers=second_headers).status_code == 204
+    assert client.get("/v1/agreements", headers=acme.headers).status_code == 401
+    assert client.delete(f"/v1/keys/{second}", headers=second_headers).status_code == 409
+    reader = client.post("/v1/keys", json={"role": "read"}, headers=second_headers).json()
+    assert client.delete(f"/v1/keys/{reader['id']}", headers=second_headers).status_code == 204
+
+
+def _revoke_at_once(client: TestClient, revocations: list[tuple[int, dict[str, str]]]) -> list[int]:
+    start = threading.Barrier(len(revocations))
+    answers: list[int] = []
+
+    def revoke(key: int, headers: dict[str, str]) -> None:
+        start.wait()
+        answers.append(client.delete(f"/v1/keys/{key}", headers=headers).status_code)
+
+    threads = [threading.Thread(target=revoke, args=pair) for pair in revocations]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_two_admin_keys_revoking_each_other_at_once_leave_one_standing(
+    client: TestClient, acme: Tenant
+) -> None:
+    """Each request alone sees another admin key; together they must not revoke both."""
+    (first,) = client.get("/v1/keys", headers=acme.headers).json()
+    keys = [(first["id"], acme.headers)]
+    for _ in range(5):
+        keys.append(_admin_key(client, keys[-1][1]))
+        (mine, my_headers), (theirs, their_headers) = keys[-2], keys[-1]
+        for headers in (my_headers, their_headers):  # both keys known: no lookup in the race
+            assert client.get("/v1/keys", headers=headers).status_code == 200
+        answers = _revoke_at_once(client, [(theirs, my_headers), (mine, their_headers)])
+        assert sorted(answers) in ([204, 401], [204, 409]), answers
+        (listed,) = [
+            answer.json()
+            for answer in (client.get("/v1/keys", headers=h) for h in (my_headers, their_headers))
+            if answer.status_code == 200
+        ]
+        standing = {k["id"] for k in listed if k["role"] == "admin" and k["revoked_at"] is None}
+        assert len(standing) == 1
+        keys = [k for k in keys if k[0] in standing]

@@ -28,9 +28,18 @@ from accord.store import Database
 from accord.store.schema import Base, Delivery, DueItem
 from accord.worker import Worker
 from tests.service.agreements import DESK, DESK_V2, UPTIME
-from tests.service.conftest import Tenant
+from tests.service.conftest import SECRET_KEYS, Tenant
 from tests.service.receiver import Receiver, start_receiver
 from tests.service.test_api import iso, ticket, upload
+
+LOCAL_RECEIVERS = "127.0.0.1"  # the receivers of these tests, allowed as on-premises ones are
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """These tests deliver to a receiver on this machine, which webhooks reach only when the
+    setting allows it (loopback addresses are refused by default)."""
+    return settings.model_copy(update={"webhook_allow_hosts": LOCAL_RECEIVERS})
 
 
 @pytest.fixture
@@ -293,7 +302,14 @@ def test_on_postgresql_a_worker_skips_rows_another_holds(
     with database.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     tenant = Tenant(database, "acme")
-    settings = Settings(database_url="unused", demo=False, worker=False, lease_seconds=3600)
+    settings = Settings(
+        database_url="unused",
+        demo=False,
+        worker=False,
+        lease_seconds=3600,
+        webhook_allow_hosts=LOCAL_RECEIVERS,
+        secret_keys=SECRET_KEYS,
+    )
     with TestClient(create_app(settings, database)) as client:
         client.post("/v1/webhooks", json={"url": receiver.url}, headers=tenant.headers)
         upload(client, tenant)
@@ -334,6 +350,8 @@ def test_a_worker_killed_mid_send_loses_its_lease_and_nothing_twice(
         "ACCORD_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
         "ACCORD_LEASE_SECONDS": "2",
         "ACCORD_WEBHOOK_TIMEOUT": "60",
+        "ACCORD_WEBHOOK_ALLOW_HOSTS": LOCAL_RECEIVERS,
+        "ACCORD_SECRET_KEYS": SECRET_KEYS,
     }
     child = subprocess.Popen(
         [sys.executable, "-m", "accord.cli", "worker"],

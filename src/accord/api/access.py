@@ -14,10 +14,9 @@ from sqlalchemy.orm import Session
 
 from accord.api.deps import MAX_ID, Auth, State
 from accord.api.errors import problems
-from accord.service import tenants
+from accord.service import tenants, webhooks
 from accord.service.errors import InvalidError, NotFoundError
 from accord.service.ingest import NO_NUL
-from accord.service.tenants import now
 from accord.store.schema import Delivery, Webhook
 
 router = APIRouter(tags=["access"])
@@ -95,7 +94,7 @@ class WebhookInfo(BaseModel):
     created_at: datetime
 
 
-@router.post("/v1/keys", status_code=201, responses=problems(400, 401, 403, 422))
+@router.post("/v1/keys", status_code=201, responses=problems(400, 401, 403, 422, 503))
 def create_key(payload: KeyIn, who: Auth, state: State) -> KeyCreated:
     """A new API key of this organisation; the key is in this answer only."""
     who.require("admin")
@@ -115,7 +114,7 @@ def create_key(payload: KeyIn, who: Auth, state: State) -> KeyCreated:
     return state.run(work)
 
 
-@router.get("/v1/keys", responses=problems(401, 403))
+@router.get("/v1/keys", responses=problems(401, 403, 503))
 def list_keys(who: Auth, state: State) -> list[KeyInfo]:
     """This organisation's keys (never the keys themselves)."""
     return [
@@ -136,38 +135,35 @@ def list_keys(who: Auth, state: State) -> list[KeyInfo]:
     "/v1/keys/{key_id}",
     status_code=204,
     response_class=Response,
-    responses=problems(401, 403, 404, 422),
+    responses=problems(401, 403, 404, 409, 422, 503),
 )
 def revoke_key(key_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Auth, state: State) -> Response:
-    """Revoke a key: it stops working at once."""
+    """Revoke a key: it stops working at once. The organisation's last active admin key
+    cannot be revoked (409): create another admin key first."""
     state.run(tenants.revoke_key, who, key_id)
     state.known_keys.clear()
     return Response(status_code=204)
 
 
-@router.post("/v1/webhooks", status_code=201, responses=problems(400, 401, 403, 422))
+@router.post("/v1/webhooks", status_code=201, responses=problems(400, 401, 403, 422, 503))
 def create_webhook(payload: WebhookIn, who: Auth, state: State) -> WebhookCreated:
-    """Where notifications are POSTed; the secret signs them (shown in this answer only)."""
+    """Where notifications are POSTed; the secret signs them (shown in this answer only; kept
+    sealed). Addresses inside the provider's network (loopback, private, link-local, cloud
+    metadata...) are refused (422) unless the operator allows the host; 503 when secrets
+    cannot be sealed as configured."""
     who.require("admin")
     if who.customer is not None:
         raise InvalidError("a customer's key cannot register webhooks")
     secret = payload.secret or secrets.token_urlsafe(32)
 
     def work(session: Session) -> WebhookCreated:
-        hook = Webhook(
-            organisation_id=who.organisation_id,
-            url=str(payload.url),
-            secret=secret,
-            created_at=now(),
-        )
-        session.add(hook)
-        session.flush()
+        hook = webhooks.register(session, who, str(payload.url), secret, state.settings)
         return WebhookCreated(id=hook.id, url=hook.url, secret=secret)
 
     return state.run(work)
 
 
-@router.get("/v1/webhooks", responses=problems(401, 403))
+@router.get("/v1/webhooks", responses=problems(401, 403, 503))
 def list_webhooks(who: Auth, state: State) -> list[WebhookInfo]:
     """The organisation's webhooks (never their secrets)."""
     who.require("admin")
@@ -185,7 +181,7 @@ def list_webhooks(who: Auth, state: State) -> list[WebhookInfo]:
     "/v1/webhooks/{hook_id}",
     status_code=204,
     response_class=Response,
-    responses=problems(401, 403, 404, 422),
+    responses=problems(401, 403, 404, 422, 503),
 )
 def delete_webhook(
     hook_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Auth, state: State

@@ -105,7 +105,7 @@ class AgreementDetail(BaseModel):
 @router.post(
     "/v1/agreements",
     status_code=201,
-    responses=problems(400, 401, 403, 413, 422),
+    responses=problems(400, 401, 403, 413, 422, 503),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -155,7 +155,7 @@ async def upload_agreement(
     return await run_in_threadpool(state.run, work)
 
 
-@router.get("/v1/agreements", responses=problems(401))
+@router.get("/v1/agreements", responses=problems(401, 503))
 def list_agreements(who: Auth, state: State) -> list[AgreementSummary]:
     """The agreements this key may see."""
 
@@ -195,7 +195,7 @@ def _detail(session: Session, row: AgreementRow) -> AgreementDetail:
     )
 
 
-@router.get("/v1/agreements/{key}", responses=problems(401, 404, 422))
+@router.get("/v1/agreements/{key}", responses=problems(401, 404, 422, 503))
 def get_agreement(key: AgreementKey, who: Auth, state: State) -> AgreementDetail:
     """One agreement and its versions with what each changed."""
     return state.run(lambda session: _detail(session, agreements.find(session, who, key)))
@@ -209,7 +209,7 @@ def get_agreement(key: AgreementKey, who: Auth, state: State) -> AgreementDetail
             "description": "The version's YAML, exactly as uploaded (the agreement file's schema).",
             "content": {"application/yaml": {"schema": schema_of(Agreement)}},
         },
-        **problems(401, 404, 422),
+        **problems(401, 404, 422, 503),
     },
 )
 def get_version(
@@ -227,7 +227,7 @@ def get_version(
     return PlainTextResponse(state.run(work), media_type="application/yaml")
 
 
-@router.get("/v1/agreements/{key}/diff", responses=problems(401, 404, 422))
+@router.get("/v1/agreements/{key}/diff", responses=problems(401, 404, 422, 503))
 def diff(
     key: AgreementKey,
     who: Auth,

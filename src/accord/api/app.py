@@ -1,7 +1,8 @@
 """The FastAPI application. Routes are thin: they authenticate, call a use case of
 :mod:`accord.service` in one transaction, and shape the answer; one router per concept
-(agreements, ingest, live, reports, access), the shared dependencies in :mod:`accord.api.deps`
-and the error shape in :mod:`accord.api.errors`."""
+(agreements, ingest, live, reports, access, health), the shared dependencies in
+:mod:`accord.api.deps`, the error shape in :mod:`accord.api.errors` and request ids in
+:mod:`accord.api.middleware`."""
 
 import logging
 import threading
@@ -10,11 +11,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
-from pydantic import BaseModel, Field
 
 from accord import __version__
-from accord.api import access, agreements, errors, ingest, live, openapi, reports
+from accord.api import access, agreements, errors, health, ingest, live, openapi, reports
 from accord.api.deps import Runtime
+from accord.api.middleware import RequestContext
 from accord.service import demo
 from accord.service.tenants import now
 from accord.settings import Settings
@@ -22,16 +23,6 @@ from accord.store.database import Database
 from accord.worker import Worker
 
 log = logging.getLogger("accord.api")
-
-
-class Health(BaseModel):
-    status: str = Field(description="ok: the process answers.", examples=["ok"])
-    version: str = Field(description="Accord's version.", examples=[__version__])
-
-
-def health() -> Health:
-    """Liveness: the process answers (no database call)."""
-    return Health(status="ok", version=__version__)
 
 
 DESCRIPTION = """\
@@ -85,11 +76,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         swagger_ui_parameters={"persistAuthorization": True},
     )
     app.state.accord = state
+    app.add_middleware(RequestContext, access_log=settings.access_log)
     # the busiest first: each request tries the routers in this order
     routers = (ingest.router, live.router, agreements.router, reports.router, access.router)
     errors.install(app)
     openapi.install(app, routers)
-    app.add_api_route("/health", health, methods=["GET"], tags=["service"])
-    for router in routers:
+    for router in (*routers, health.router):
         app.include_router(router)
+    if settings.benchmark:
+        app.include_router(ingest.benchmark)
     return app

@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
 from accord.service.ingest import EventIn, Ingested, ingest_events
 from accord.service.tenants import Principal
+from accord.service.transactions import in_transaction
 from accord.store.database import Database
 
 log = logging.getLogger("accord.api")
@@ -77,14 +79,20 @@ class Coalescer:
                 waiting.answer.set_result(result)
 
     def _write(self, group: list[_Waiting]) -> list[Ingested]:
-        """One transaction, and one ingest per key: the requests of a key are written as one
-        batch, then each is told what of its own was new (the first mention of an id wins)."""
+        """One transaction (run again if a concurrent writer made it fail), and one ingest per
+        key: the requests of a key are written as one batch, then each is told what of its own
+        was new (the first mention of an id wins). Keys are taken by organisation, so two
+        groups take their locks in the same order."""
         by_key: dict[Principal, list[_Waiting]] = {}
         for waiting in group:
             by_key.setdefault(waiting.principal, []).append(waiting)
-        answers: dict[int, Ingested] = {}
-        with self.database.session() as session:
-            for principal, mine in by_key.items():
+        ordered = sorted(
+            by_key.items(), key=lambda mine: (mine[0].organisation_id, mine[0].customer or "")
+        )
+
+        def write(session: Session) -> list[Ingested]:
+            answers: dict[int, Ingested] = {}
+            for principal, mine in ordered:
                 merged = [event for waiting in mine for event in waiting.events]
                 written = ingest_events(session, principal, merged)
                 claimed: set[str] = set()
@@ -96,4 +104,6 @@ class Coalescer:
                     answers[id(waiting)] = Ingested(
                         received, len(new), received - len(new), tickets, frozenset(new)
                     )
-        return [answers[id(waiting)] for waiting in group]
+            return [answers[id(waiting)] for waiting in group]
+
+        return in_transaction(self.database, write)

@@ -84,6 +84,24 @@ class Problem(BaseModel):
     )
 
 
+def problem_of(
+    status: int,
+    detail: str,
+    instance: str,
+    field: str | None = None,
+    errors: Iterable[FieldProblem] = (),
+) -> Problem:
+    """The problem details of an error answered with ``status`` to a request for ``instance``."""
+    return Problem(
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=instance,
+        field=field,
+        errors=list(errors),
+    )
+
+
 def problem(
     request: Request,
     status: int,
@@ -93,14 +111,7 @@ def problem(
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     """The problem-details answer of an error."""
-    body = Problem(
-        title=HTTPStatus(status).phrase,
-        status=status,
-        detail=detail,
-        instance=request.url.path,
-        field=field,
-        errors=list(errors),
-    )
+    body = problem_of(status, detail, request.url.path, field, errors)
     return JSONResponse(
         body.model_dump(mode="json"),
         status,
@@ -129,8 +140,9 @@ def validation(request: Request, failure: ValidationError | RequestValidationErr
 
 async def _service_error(request: Request, failure: Exception) -> JSONResponse:
     assert isinstance(failure, ServiceError)
-    # RFC 6750: a 401 names the scheme that would have been accepted
-    headers = {"WWW-Authenticate": "Bearer"} if failure.status == 401 else None
+    headers = dict(failure.headers)  # Retry-After of a busy database
+    if failure.status == 401:  # RFC 6750: a 401 names the scheme that would have been accepted
+        headers["WWW-Authenticate"] = "Bearer"
     return problem(request, failure.status, failure.message, failure.field, headers=headers)
 
 
@@ -184,19 +196,14 @@ async def _http_error(request: Request, failure: Exception) -> JSONResponse:
     return problem(request, failure.status_code, detail, headers=headers)
 
 
-async def _unexpected(request: Request, failure: Exception) -> JSONResponse:
-    """A bug: logged with its traceback by the server; the client learns nothing of it."""
-    return problem(request, 500, "an unexpected error; the server logged it")
-
-
 def install(app: FastAPI) -> None:
-    """Answer every error in the problem-details shape."""
+    """Answer every error in the problem-details shape (a bug's 500 is answered by
+    :class:`accord.api.middleware.RequestContext`, which names the request id in it)."""
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(AgreementFileError, _agreement_error)
     app.add_exception_handler(RequestValidationError, _request_error)
     app.add_exception_handler(AccordError, _accord_error)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
 
 
 DESCRIPTIONS = {
@@ -204,10 +211,12 @@ DESCRIPTIONS = {
     401: "No API key, or one that is unknown or revoked.",
     403: "The key's role (or its customer scope) does not allow this.",
     404: "Nothing by that id that this key may see.",
-    409: "The request conflicts with what is stored.",
+    409: "The request conflicts with what is stored (the detail says what to do first).",
     413: "The request body is too large.",
     422: "The request is invalid; `field` and `errors` say where. Nothing was written.",
-    503: "The service cannot answer now; retry later.",
+    503: "The service cannot do this now: the database busy or out of reach (with "
+    "`Retry-After`: send the same request again), or a setting an operator must make (the "
+    "detail names it). Nothing was written.",
 }
 
 
@@ -224,6 +233,14 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
                 "WWW-Authenticate": {
                     "description": "The scheme to authenticate with: Bearer.",
                     "schema": {"type": "string"},
+                }
+            }
+        if status == 503:
+            found[status]["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait before sending the same request again "
+                    "(when the database was busy).",
+                    "schema": {"type": "integer", "minimum": 0},
                 }
             }
     return found

@@ -42,6 +42,8 @@ DATA_PATHS = {
 COALESCE_UP_TO = 100  # requests with at most this many events share transactions
 
 router = APIRouter(tags=["ingest"])
+benchmark = APIRouter(tags=["service"])
+"""``POST /noop``, served only when ``settings.benchmark`` is on."""
 
 
 class IngestResult(BaseModel):
@@ -75,7 +77,7 @@ def _body(model: type[BaseModel], description: str) -> dict[str, Any]:
     }
 
 
-@router.post("/noop", tags=["service"], include_in_schema=False)
+@benchmark.post("/noop", include_in_schema=False)
 async def noop(request: Request) -> IngestResult:
     """The framework's floor for benchmarks: parses an event, touches nothing."""
     try:
@@ -105,7 +107,7 @@ def _answer(result: Ingested) -> IngestResult:
 
 @router.post(
     "/v1/events",
-    responses=problems(401, 403, 404, 413, 422),
+    responses=problems(401, 403, 404, 413, 422, 503),
     openapi_extra=_body(EventIn, f"One event, or a list of up to {MAX_BATCH:,}."),
 )
 async def post_events(request: Request, who: Auth) -> IngestResult:
@@ -159,6 +161,6 @@ for _path, _kind in DATA_PATHS.items():
         f"a data folder's `{_path}` file plus an `id`; idempotent by id. The whole batch is "
         "refused (422) if one record is wrong, and nothing is stored.",
         response_model=IngestResult,
-        responses=problems(401, 403, 413, 422),
+        responses=problems(401, 403, 413, 422, 503),
         openapi_extra=_body(_model, f"One record, or a list of up to {MAX_BATCH:,}."),
     )

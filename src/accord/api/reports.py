@@ -33,7 +33,7 @@ Tier = Annotated[Filter, Query(description="The tier to judge (default: the agre
             "description": "The report: JSON, or one CSV row per objective with `format=csv`.",
             "content": {"text/csv": {"schema": {"type": "string"}}},
         },
-        **problems(400, 401, 404, 422),
+        **problems(400, 401, 404, 422, 503),
     },
 )
 def get_report(
@@ -64,7 +64,7 @@ def get_report(
 @router.get(
     "/v1/agreements/{key}/attainment",
     response_model=ReportDocument,
-    responses=problems(400, 401, 404, 422),
+    responses=problems(400, 401, 404, 422, 503),
 )
 def attainment(
     key: AgreementKey,

@@ -71,6 +71,8 @@ def evaluate_clocks(
     calendars: Mapping[str, BusinessCalendar],
     as_of: datetime | None = None,
     engine: Literal["auto", "columns", "replay"] = "auto",
+    *,
+    require: bool = True,
 ) -> ClockEvaluation:
     """Every clock of a log as of one instant for all tickets: ``as_of``, or the end of the log
     (its latest event) when None.
@@ -78,7 +80,9 @@ def evaluate_clocks(
     ``engine``: ``auto`` takes the column engine when it covers every ticket objective's rules,
     else the replay; ``columns`` refuses rules it does not cover (an error naming each, with its
     objective), and still hands the tickets it cannot take to the replay (counted in the
-    result); ``replay`` replays every ticket.
+    result); ``replay`` replays every ticket. ``require``: a field the clock rules read that
+    no event carries is an error (see :func:`accord.core.clocks.require_fields`); without it
+    (a log still arriving), such rules match nothing.
     """
     if engine not in ENGINES:
         raise EngineError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
@@ -93,7 +97,7 @@ def evaluate_clocks(
         )
     if chosen == "columns":
         columns = log if isinstance(log, EventColumns) else EventColumns.from_events(log)
-        result = evaluate_columns(columns, objectives, calendars, moment)
+        result = evaluate_columns(columns, objectives, calendars, moment, require=require)
         found = result.clocks()
         fell_back = result.replayed_for
         tickets = len(columns.tickets)
@@ -101,7 +105,7 @@ def evaluate_clocks(
         events = (
             log.events_of(np.arange(len(log.at))) if isinstance(log, EventColumns) else list(log)
         )
-        found = all_clocks(events, objectives, calendars, moment)
+        found = all_clocks(events, objectives, calendars, moment, require=require)
         fell_back = frozenset()
         tickets = len({e.ticket for e in events})
     return ClockEvaluation(

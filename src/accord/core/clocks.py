@@ -583,15 +583,18 @@ def all_clocks(
     objectives: Sequence[Objective],
     calendars: Mapping[str, BusinessCalendar],
     as_of: datetime | None = None,
+    *,
+    require: bool = True,
 ) -> list[Clock]:
     """The clocks of every ticket in an event log (grouped by ticket, in ticket order). The
-    fields the clock rules read must be carried by some event (see :func:`require_fields`)."""
+    fields the clock rules read must be carried by some event (see :func:`require_fields`),
+    unless ``require`` is False (a log still arriving)."""
     by_ticket: dict[str, list[TicketEvent]] = {}
     carried: set[str] = set()
     for event in events:
         by_ticket.setdefault(event.ticket, []).append(event)
         carried.update(event.fields)
-    if by_ticket:
+    if by_ticket and require:
         require_fields(objectives, carried)
     return [
         clock

@@ -547,13 +547,14 @@ def evaluate(
     as_of: datetime | None,
     *,
     workers: int = 1,
+    require: bool = True,
 ) -> BatchResult:
     """Every clock of every ticket in the log as of ``as_of`` (None: as of each ticket's last
     event, as :func:`accord.core.clocks.ticket_clocks` by default). With ``workers`` above one,
     chunks of the log are evaluated on that many threads (the same result). The fields the
     clock rules read must be carried by some event (see :func:`accord.core.clocks.require_fields`).
     """
-    if len(columns.at):
+    if len(columns.at) and require:
         needed = rule_fields(objectives)
         require_fields(
             objectives,

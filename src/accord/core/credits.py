@@ -37,7 +37,7 @@ class Credit:
     @property
     def reason(self) -> str:
         low = f"at least {self.band.at_least}% and " if self.band.at_least > 0 else ""
-        shown = self.attainment.quantize(Decimal("0.0001")).normalize()
+        shown = plain(self.attainment.quantize(Decimal("0.0001")))
         return (
             f"{self.objective}: attainment {shown:f}% is {low}below {self.band.below}%, "
             f"so {self.percent}% of the fee"
@@ -143,10 +143,17 @@ def combine(settlements: Sequence[Settlement]) -> Settlement | None:
         tuple(c for s in settlements for c in s.credits),
         fee,
         currency,
-        (amount / fee * _HUNDRED).normalize() if fee else Decimal(0),
+        plain(amount / fee * _HUNDRED) if fee else Decimal(0),
         amount,
         tuple(reasons),
     )
+
+
+def plain(value: Decimal) -> Decimal:
+    """A decimal without trailing zeros that never prints in exponent form (10, not 1E+1)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
 
 
 def _money(value: Decimal) -> Decimal:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
@@ -34,8 +34,10 @@ from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
 from accord.core.clocks import TICKET_METRICS, Clock
 from accord.core.composition import ServiceAvailability, members, service_availability
+from accord.core.errors import AccordError
 from accord.core.escalation import levels_for, share_of
-from accord.core.evidence import Data
+from accord.core.evidence import Data, Measurement
+from accord.core.periods import enclosing
 from accord.core.slices import SliceAvailability, occurrences, ratio_slices, slice_availability
 
 if TYPE_CHECKING:
@@ -48,6 +50,10 @@ AT_RISK_SHARE = Decimal("0.75")
 escalation names an earlier warning for the objective."""
 
 Status = Literal["final", "to date", "no data", "not in force"]
+
+
+class JudgingError(AccordError, ValueError):
+    """Evidence that cannot be judged as the agreement asks (naming the record and field)."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +156,12 @@ class ObjectiveResult:
 class Judging:
     """What judging needs besides the objective and span: the agreement, its evidence and
     calendars, the tier, the instant judged at (None: each span at its own end, with all the
-    evidence) and the clock engine. Clocks are computed once per instant and reused."""
+    evidence) and the clock engine. Clocks are computed once per instant and reused.
+
+    ``whole`` is all the evidence when ``data`` is one provider's part of it: what the evidence
+    covers, and which kinds of record it holds at all, are the whole evidence's. ``strict``:
+    a field the clock rules read that no ticket carries is an error (files); the live service,
+    whose evidence is still arriving, judges such tickets out of scope."""
 
     agreement: Agreement
     data: Data
@@ -158,12 +169,18 @@ class Judging:
     tier: str | None = None
     as_of: datetime | None = None
     engine: Literal["auto", "columns", "replay"] = "auto"
+    whole: Data | None = None
+    strict: bool = True
     evaluations: dict[datetime, ClockEvaluation] = field(default_factory=dict)
     _span: tuple[datetime, datetime] | bool | None = False
 
+    @property
+    def all_evidence(self) -> Data:
+        return self.data if self.whole is None else self.whole
+
     def evidence(self) -> tuple[datetime, datetime] | None:
         if self._span is False:
-            self._span = self.data.span()
+            self._span = self.all_evidence.span()
         assert self._span is not True
         return self._span
 
@@ -181,13 +198,27 @@ class Judging:
         evaluated at once, by the engine asked for, and kept for the other metrics)."""
         if moment not in self.evaluations:
             self.evaluations[moment] = evaluate_clocks(
-                self.data.tickets, self.agreement.objectives, self.calendars, moment, self.engine
+                self.data.tickets,
+                self.agreement.objectives,
+                self.calendars,
+                moment,
+                self.engine,
+                require=self.strict,
             )
         return [c for c in self.evaluations[moment].clocks if c.metric == metric]
 
     def of(self, data: Data) -> Judging:
-        """The same judging over other evidence (one provider's)."""
-        return Judging(self.agreement, data, self.calendars, self.tier, self.as_of, self.engine)
+        """The same judging over one provider's part of the evidence."""
+        return Judging(
+            self.agreement,
+            data,
+            self.calendars,
+            self.tier,
+            self.as_of,
+            self.engine,
+            self.all_evidence,
+            self.strict,
+        )
 
 
 def target_of(objective: Objective, tier: str | None) -> Decimal | Bound:
@@ -235,7 +266,8 @@ def judge_objective(
         return replace(
             blank,
             status="no data",
-            detail=f"nothing to judge yet: judged at {moment.isoformat()}, before {first:%Y-%m-%d}",
+            detail=f"nothing known of it: judged at {moment.isoformat()}, before it begins "
+            f"({first.isoformat()})",
         )
     cut = last if moment is None else min(last, moment)
     evidence = judging.evidence()
@@ -252,19 +284,27 @@ def judge_objective(
             judged_from=first,
             judged_until=cut,
         )
-    result = _measure(judging, objective, target, replace(blank, judged_from=first), first, cut)
     notes = []
     if first > start:
         notes.append(f"in force from {first:%Y-%m-%d}")
-    if cut < end:
-        notes.append(
-            f"to date: judged until {cut.isoformat()}"
-            if cut < last
-            else f"in force until {last:%Y-%m-%d}"
-        )
-    status: Status = "to date" if cut < last else "final"
-    if result.actual is None:
-        status = "to date" if result.status == "to date" else "no data"
+    observed = judging.data.observed
+    if observed is not None:  # a declared span: nothing outside it was watched
+        if observed[0] > first:
+            first = observed[0]
+            notes.append(f"observed from {first.isoformat()}")
+        if observed[1] < cut:
+            cut = observed[1]
+            notes.append(f"observed until {cut.isoformat()}")
+    result = _measure(
+        judging, objective, target, replace(blank, judged_from=first), first, cut, (start, last)
+    )
+    if cut < end and cut == last:
+        notes.append(f"in force until {last:%Y-%m-%d}")
+    elif cut < last and moment is not None and cut == moment:
+        notes.append(f"to date: judged until {cut.isoformat()}")
+    status: Status = "to date" if cut < last or result.status == "to date" else "final"
+    if result.actual is None and result.status != "to date":
+        status = "no data"
     detail = result.detail + (f" ({'; '.join(notes)})" if notes else "")
     return replace(result, status=status, detail=detail, judged_from=first, judged_until=cut)
 
@@ -276,11 +316,24 @@ def _measure(
     blank: ObjectiveResult,
     start: datetime,
     end: datetime,
+    period: tuple[datetime, datetime],
 ) -> ObjectiveResult:
     """The figure over ``[start, end)``, a span the agreement is in force over and the
-    evidence reaches into."""
+    evidence reaches into (``period``: the report's span, from its start to where it would end
+    were it judged whole)."""
     agreement, data, calendars = judging.agreement, judging.data, judging.calendars
     metric = objective.metric
+    whole = judging.all_evidence
+    if metric == "availability" and objective.method == "slices" and not whole.probes:
+        return replace(blank, detail="no probe in the evidence: availability by probes unknown")
+    unwatched = whole.observed is None and not whole.outages and not whole.maintenance
+    if metric == "availability" and objective.method == "time" and unwatched:
+        # without a declared span, no outage log at all is not a log without outages
+        return replace(
+            blank,
+            detail="no outage or maintenance record in the evidence; declare the span it "
+            "covers (a data folder's coverage.yaml) to say the services were watched",
+        )
     if metric == "availability" and objective.method != "time":
         actual, detail, sliced = _measured(
             agreement, objective, data, calendars[objective.calendar], start, end
@@ -342,13 +395,19 @@ def _measure(
         return judged
     if metric in TICKET_METRICS:
         return _tickets(judging, objective, target, blank, start, end)
-    found = [
-        m
-        for m in data.measurements
-        if m.source == (objective.source or objective.id)
-        and start <= m.at < end
-        and all(_condition(m.fields.get(k), v) for k, v in objective.where.items())
-    ]
+    source = objective.source or objective.id
+    whole = judging.all_evidence
+    if whole.observed is None and not any(m.source == source for m in whole.measurements):
+        # without a declared span, a source absent from the evidence was not recorded at all
+        sources = ", ".join(sorted({m.source for m in whole.measurements})) or "none"
+        return replace(
+            blank, detail=f"no measurement of {source} in the evidence (sources there: {sources})"
+        )
+    if metric == "count" and objective.period.kind != "rolling":
+        return _counts(judging, objective, target, blank, start, end, period)
+    if metric == "deliverable":
+        return _deliverable(judging, objective, target, blank, start, end, period)
+    found = measured(objective, data, start, end)
     if metric == "count":
         actual = Decimal(len(found))
         met = target.holds(actual) if isinstance(target, Bound) else None
@@ -356,7 +415,7 @@ def _measure(
         return replace(blank, actual=actual, met=met, detail=detail)
     if metric == "throughput":
         values = sorted(
-            Decimal(m.fields[objective.field])
+            _number(m, objective.field, source)
             for m in found
             if objective.field and m.fields.get(objective.field) not in (None, "")
         )
@@ -366,31 +425,217 @@ def _measure(
         met = target.holds(actual) if isinstance(target, Bound) else None
         detail = f"{objective.statistic} of {len(values)} measurements"
         return replace(blank, actual=actual, met=met, detail=detail)
-    if metric == "first_contact_resolution":
-        key = objective.field or "first_contact"
-        resolved = [m for m in found if key in m.fields]
-        if not resolved:
-            return replace(blank, detail="no contact this period")
-        first = sum(1 for m in resolved if m.fields[key].lower() in ("true", "yes", "1"))
-        actual = Decimal(first) / Decimal(len(resolved)) * _HUNDRED
-        detail = f"{first} of {len(resolved)} resolved at first contact"
-        return _percent_result(blank, target, actual, detail, ())
-    # deliverable: delivered by the N-th business day of the period
-    calendar = calendars[objective.calendar]
-    day = int(re.match(r"\d+", objective.due or "1").group(0))  # type: ignore[union-attr]
-    opening = calendar.next_open(start)
-    due_day = calendar.add_days(opening, day - 1) if day > 1 else opening
-    due = calendar.next_close(due_day) or due_day
-    on_time = [m for m in found if m.at <= due]
-    if not on_time and end <= due:  # not due yet at the instant judged at
-        return replace(blank, status="to date", detail=f"due {due.isoformat()}; not delivered yet")
-    actual = _HUNDRED if on_time else Decimal(0)
-    detail = (
-        f"due {due.isoformat()}; delivered {on_time[0].at.isoformat()}"
-        if on_time
-        else f"due {due.isoformat()}; not delivered by then"
-    )
+    # first-contact resolution
+    key = objective.field or "first_contact"
+    resolved = [m for m in found if key in m.fields]
+    if not resolved:
+        return replace(blank, detail="no contact this period")
+    first = sum(1 for m in resolved if _yes(m, key, source))
+    actual = Decimal(first) / Decimal(len(resolved)) * _HUNDRED
+    detail = f"{first} of {len(resolved)} resolved at first contact"
     return _percent_result(blank, target, actual, detail, ())
+
+
+_YES = ("true", "yes", "y", "t", "1")
+_NO = ("false", "no", "n", "f", "0")
+
+
+def _yes(measurement: Measurement, key: str, source: str) -> bool:
+    """A yes/no field of a measurement; any other value is an error naming it."""
+    value = measurement.fields[key].strip().lower()
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise JudgingError(
+        f"measurement of {source} at {measurement.at.isoformat()}: field {key!r} is "
+        f"{measurement.fields[key]!r}; expected one of {', '.join(_YES)} or {', '.join(_NO)}"
+    )
+
+
+def measured(objective: Objective, data: Data, start: datetime, end: datetime) -> list[Measurement]:
+    """The measurements of the objective's source in ``[start, end)`` that its ``where``
+    filters and its ``scope`` (field values, e.g. a service) keep."""
+    source = objective.source or objective.id
+    return [
+        m
+        for m in data.measurements
+        if m.source == source
+        and start <= m.at < end
+        and all(
+            _condition(m.fields.get(k), v, f"measurement of {source} at {m.at.isoformat()}: {k}")
+            for k, v in objective.where.items()
+        )
+        and all(m.fields.get(k) in values for k, values in objective.scope.items())
+    ]
+
+
+def _number(measurement: Measurement, key: str, source: str) -> Decimal:
+    """A measured number; any other value is an error naming the record and field."""
+    text = measurement.fields[key]
+    try:
+        value = Decimal(text.strip())
+    except ArithmeticError:
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise JudgingError(
+            f"measurement of {source} at {measurement.at.isoformat()}: field {key!r} is "
+            f"{text!r}; expected a number"
+        )
+    return value
+
+
+def _own_periods(kind: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The objective's own calendar periods that end in ``(start, end]``, whole."""
+    found = []
+    first = enclosing(start, kind)[0]
+    while first < end:
+        after = enclosing(first, kind)[1]
+        if start < after <= end:
+            found.append((first, after))
+        first = after
+    return found
+
+
+def _counts(
+    judging: Judging,
+    objective: Objective,
+    target: Decimal | Bound,
+    blank: ObjectiveResult,
+    start: datetime,
+    end: datetime,
+    period: tuple[datetime, datetime],
+) -> ObjectiveResult:
+    """A count promised per period (a month, a week, a quarter), judged over its own whole
+    periods that end in the report: each on its own; met when every one is; the figure is the
+    binding period's count (the lowest against an 'at least', the highest against an 'at most',
+    the first one missed against 'exactly'). A period only partly observed, or partly in force,
+    is not judged; one not over at the instant judged at is counted so far (to date); one that
+    ends after the report is counted so far and judged in the report holding its end."""
+    assert isinstance(target, Bound)
+    kind = objective.period.kind
+    data = judging.data
+    whole = _own_periods(kind, period[0], period[1])
+    if not whole:  # the report lies inside one of the objective's periods
+        first, after = enclosing(period[1] - _MICROSECOND, kind)
+        so_far = len(measured(objective, data, max(first, start), end))
+        return replace(
+            blank,
+            status="to date",
+            detail=f"counted per {kind}: {_label(first, kind)} ends {after.isoformat()}, "
+            f"judged in the report holding its end; {so_far} so far",
+        )
+    counts: list[tuple[datetime, Decimal]] = []
+    lines, pending = [], False
+    observed = judging.all_evidence.observed
+    for first, after in whole:
+        begins = in_force_span(judging.agreement, first, after)[0]
+        if begins > first or (observed is not None and observed[0] > first):
+            lines.append(f"{_label(first, kind)}: not wholly observed or in force")
+            continue
+        number = Decimal(len(measured(objective, data, first, min(after, end))))
+        if after > end:
+            pending = True
+            lines.append(f"{_label(first, kind)}: {number} so far")
+        else:
+            lines.append(f"{_label(first, kind)}: {number}")
+        counts.append((first, number))
+    detail = "; ".join(lines)
+    if not counts:
+        return replace(blank, detail=detail)
+    missed = [(a, c) for a, c in counts if not target.holds(c)]
+    if target.comparator == "==":
+        binding = missed[0] if missed else counts[0]
+    else:
+        pick = max if target.comparator in ("<", "<=") else min
+        binding = pick(counts, key=lambda item: item[1])
+    if len(counts) > 1:
+        detail = (
+            f"{len(counts) - len(missed)} of {len(counts)} {kind}s met; the binding one "
+            f"{_label(binding[0], kind)} with {binding[1]} ({detail})"
+        )
+    else:
+        detail = f"{binding[1]} {objective.source or 'items'} in the {kind}" + (
+            " so far" if pending else ""
+        )
+    result = replace(blank, actual=binding[1], met=not missed, detail=detail)
+    return replace(result, status="to date") if pending else result
+
+
+def _label(first: datetime, kind: str) -> str:
+    if kind == "month":
+        return f"{first:%Y-%m}"
+    if kind == "quarter":
+        return f"{first.year}-Q{(first.month - 1) // 3 + 1}"
+    if kind == "year":
+        return f"{first.year}"
+    return f"week of {first:%Y-%m-%d}"
+
+
+def _due(calendar: BusinessCalendar, period_start: datetime, day: int) -> datetime:
+    """The end of the N-th business day from a period's start: the close of its business
+    hours, or its local midnight when it is open till then (an always-open calendar)."""
+    opening = calendar.next_open(period_start)
+    due_day = calendar.add_days(opening, day - 1) if day > 1 else opening
+    local = due_day.astimezone(calendar.zone)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(), calendar.zone)
+    close = calendar.next_close(due_day)
+    return midnight if close is None else min(close, midnight)
+
+
+def _deliverable(
+    judging: Judging,
+    objective: Objective,
+    target: Decimal | Bound,
+    blank: ObjectiveResult,
+    start: datetime,
+    end: datetime,
+    period: tuple[datetime, datetime],
+) -> ObjectiveResult:
+    """Delivered by the N-th business day of each of the objective's periods that begins in
+    the report: a delivery counts for the period whose window (after the previous period's due
+    instant, up to its own) holds it, even when the due instant comes after the period's end;
+    a due instant not yet passed at the instant judged at (or past the end of the evidence) is
+    pending, one outside the agreement's dates or the evidence's span is not judged. The figure
+    is the share of periods delivered on time."""
+    calendar = judging.calendars[objective.calendar]
+    day = int(re.match(r"\d+", objective.due or "1").group(0))  # type: ignore[union-attr]
+    kind = "month" if objective.period.kind == "rolling" else objective.period.kind
+    evidence = judging.evidence()
+    known = [m for m in (judging.as_of, evidence[1] if evidence else None) if m is not None]
+    moment = min(known) if known else None
+    in_force_end = in_force_span(judging.agreement, start, datetime.max.replace(tzinfo=UTC))[1]
+    judged: list[bool] = []
+    pending, lines = 0, []
+    first = enclosing(period[0], kind)[0]
+    while first < period[1]:
+        following = enclosing(first, kind)[1]
+        if first < period[0]:  # it began before the report: judged in the report it began in
+            first = following
+            continue
+        due = _due(calendar, first, day)
+        label = f"{_label(first, kind)} due {due.isoformat()}"
+        if not start <= due < in_force_end:
+            lines.append(f"{label}: not judged, outside the agreement's dates or the evidence")
+        else:
+            earlier = _due(calendar, enclosing(first - _MICROSECOND, kind)[0], day)
+            window = measured(objective, judging.data, earlier + _MICROSECOND, due + _MICROSECOND)
+            if window:
+                judged.append(True)
+                lines.append(f"{label}: delivered {window[0].at.isoformat()}")
+            elif moment is not None and due > moment:
+                pending += 1
+                lines.append(f"{label}: not delivered yet")
+            else:
+                judged.append(False)
+                lines.append(f"{label}: not delivered by then")
+        first = following
+    detail = "; ".join(lines) or "no due day in the span judged"
+    if not judged:
+        return replace(blank, status="to date" if pending else "no data", detail=detail)
+    actual = Decimal(sum(judged)) / Decimal(len(judged)) * _HUNDRED
+    result = _percent_result(blank, target, actual, detail, ())
+    return replace(result, status="to date") if pending else result
 
 
 def verdict_at(clock: Clock) -> datetime | None:
@@ -414,7 +659,11 @@ def _tickets(
     """A ticket objective over ``[start, end)``: the clocks whose verdict falls in it (or that
     started in it, with ``count_in: created``), judged as of the instant judged at."""
     moment = judging.as_of if judging.as_of is not None else end
-    mine = [c for c in judging.clocks(objective.metric, moment) if c.objective == objective.id]
+    mine = [
+        c
+        for c in judging.clocks(objective.metric, moment)
+        if c.objective == objective.id and _kept(c, objective)
+    ]
     if objective.count_in == "created":
         started = [c for c in mine if c.started_at is not None and start <= c.started_at < end]
         counted = [c for c in started if c.state in ("met", "breached")]
@@ -427,6 +676,7 @@ def _tickets(
             c
             for c in at_end
             if c.objective == objective.id
+            and _kept(c, objective)
             and c.stopped_at is None
             and c.state in ("running", "paused", "breached")
         ]
@@ -481,6 +731,15 @@ def _tickets(
     detail = f"{len(counted)} tickets {where} this period: {met} met, {breached} breached{opened}"
     actual = Decimal(met * 100) / Decimal(len(counted))
     return replace(_percent_result(blank, target, actual, detail, breaches), tickets=counts)
+
+
+def _kept(clock: Clock, objective: Objective) -> bool:
+    """Whether the objective's ``where`` filters keep a clock's ticket (its fields as of the
+    clock's last event: a lead scored 80 at contact)."""
+    return all(
+        _condition(clock.fields.get(k), v, f"ticket {clock.ticket}: {k}")
+        for k, v in objective.where.items()
+    )
 
 
 def _scope_values(data: Data, objective: Objective, shown: int = 8) -> str:
@@ -763,14 +1022,19 @@ def for_provider(agreement: Agreement, data: Data, provider: str) -> Data:
     )
 
 
-def _condition(value: str | None, wanted: Bound | str) -> bool:
+def _condition(value: str | None, wanted: Bound | str, where: str) -> bool:
+    """Whether a field's value passes a ``where`` filter; a value that is not a number, tested
+    against a bound, is an error naming it (not a silent "no")."""
     if value is None:
         return False
     if isinstance(wanted, Bound):
         try:
-            return wanted.holds(Decimal(value))
+            number = Decimal(value.strip())
         except ArithmeticError:
-            return False
+            number = Decimal("NaN")
+        if not number.is_finite():
+            raise JudgingError(f"{where}: {value!r} is tested against {wanted}; expected a number")
+        return wanted.holds(number)
     return value == wanted
 
 

@@ -9,6 +9,7 @@ objective period that missed."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from accord.core.judging import (
     ObjectiveResult,
     availability_of,
     for_provider,
+    in_force_span,
     judge_objective,
     provider_name,
     span_of,
@@ -45,8 +47,13 @@ def penalties(
     sides: list[tuple[str | None, Judging]] = [
         (p, judging.of(for_provider(agreement, judging.data, p))) for p in objective.providers
     ] or [(None, judging)]
+    sides = [(p, _observed_only(own)) for p, own in sides]
     # downtime and incidents count up to the instant judged at; misses are judged per period
     cut = end if judging.as_of is None else max(start, min(end, judging.as_of))
+    cut = max(start, min(cut, in_force_span(agreement, start, end)[1]))  # nor after its end
+    observed = judging.all_evidence.observed
+    if observed is not None:  # nor outside the span the evidence was watched over
+        cut = max(start, min(cut, observed[1]))
     owed = []
     for provider, own in sides:
         prefix = "" if provider is None else f"{provider_name(agreement, provider)}: "
@@ -115,6 +122,34 @@ def _per_miss(
         first = after
     amount, reason = penalty(rule, timedelta(0), misses=len(misses))
     return amount, prefix + reason + (f" ({', '.join(misses)})" if misses else "")
+
+
+def _observed_only(judging: Judging) -> Judging:
+    """The judging with its outages and maintenance cut to the declared span of the evidence:
+    downtime nobody was watching for is not charged."""
+    observed = judging.all_evidence.observed
+    if observed is None:
+        return judging
+    first, last = observed
+
+    def cut(start: datetime, end: datetime | None) -> tuple[datetime, datetime] | None:
+        a, b = max(start, first), min(end or last, last)
+        return (a, b) if a < b else None
+
+    outages = []
+    for outage in judging.data.outages:
+        kept = cut(outage.start, outage.end)
+        if kept is not None:
+            outages.append(replace(outage, start=kept[0], end=kept[1]))
+    maintenance = []
+    for work in judging.data.maintenance:
+        kept = cut(work.start, work.end)
+        if kept is not None:
+            maintenance.append(replace(work, start=kept[0], end=kept[1]))
+    data = replace(judging.data, outages=tuple(outages), maintenance=tuple(maintenance))
+    return (
+        judging.of(data) if judging.whole is None else replace(judging, data=data, evaluations={})
+    )
 
 
 def _downtime_to(

@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from accord.core.agreement.model import Effective
 from accord.core.errors import AccordError
+from accord.core.horizon import FIRST_YEAR, LAST_YEAR
 
 
 def period_bounds(text: str, zone: str) -> tuple[datetime, datetime]:
-    """``[start, end)`` of the period in the time zone ``zone``; AccordError if malformed."""
+    """``[start, end)`` of the period in the time zone ``zone``; AccordError if malformed, or
+    if its year is outside ``FIRST_YEAR`` to ``LAST_YEAR`` (checked before any arithmetic)."""
     try:
         tz = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -21,6 +23,11 @@ def period_bounds(text: str, zone: str) -> tuple[datetime, datetime]:
     month = re.fullmatch(r"(\d{4})-(\d{2})", text)
     quarter = re.fullmatch(r"(\d{4})-Q([1-4])", text, re.IGNORECASE)
     year = re.fullmatch(r"(\d{4})", text)
+    found = month or quarter or year
+    if found and not FIRST_YEAR <= int(found.group(1)) <= LAST_YEAR:
+        raise AccordError(
+            f"period {text!r} is outside the years Accord handles, {FIRST_YEAR} to {LAST_YEAR}"
+        )
     if month and 1 <= int(month.group(2)) <= 12:
         y, m = int(month.group(1)), int(month.group(2))
         return datetime(y, m, 1, tzinfo=tz), datetime(y + m // 12, m % 12 + 1, 1, tzinfo=tz)

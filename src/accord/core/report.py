@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -19,7 +19,7 @@ from accord.core.agreement.model import Agreement, Claim, Objective, Tier
 from accord.core.burn import BurnAlert, burn_alert, burning
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import TICKET_METRICS, calendars_of
-from accord.core.credits import Settlement, claim_deadline, combine, settle
+from accord.core.credits import Settlement, claim_deadline, combine, plain, settle
 from accord.core.errors import AccordError
 from accord.core.evidence import Data, Measurement, Probe, Requests
 from accord.core.judging import (
@@ -29,6 +29,7 @@ from accord.core.judging import (
     Status,
     TicketCounts,
     for_provider,
+    in_force_span,
     judge_objective,
     provider_name,
 )
@@ -63,6 +64,9 @@ __all__ = [
     "evidence_since",
     "judge",
 ]
+
+
+_TICK = timedelta(microseconds=1)
 
 
 class ReportError(AccordError, ValueError):
@@ -115,6 +119,10 @@ class Report:
     """True when no tier was asked for and the report took the agreement's first."""
     clocks: ClocksUsed | None = None
     """The engine that evaluated the ticket clocks (None: no ticket objective was judged)."""
+    in_force_until: datetime | None = None
+    """The end of the period, or of the agreement when it ends first (None: the period's)."""
+    observed_until: datetime | None = None
+    """The end of the span the evidence declares it covers (None: not declared)."""
 
     @property
     def missed(self) -> tuple[ObjectiveResult, ...]:
@@ -127,8 +135,11 @@ class Report:
 
     @property
     def final(self) -> bool:
-        """Whether the period was over at the instant judged at (else every figure is to date)."""
-        return self.as_of is None or self.as_of >= self.end
+        """Whether the period (or the agreement, when it ends first) was over at the instant
+        judged at, and the evidence covers it to its end; else its figures are to date."""
+        last = self.end if self.in_force_until is None else self.in_force_until
+        known = self.observed_until is None or self.observed_until >= last
+        return known and (self.as_of is None or self.as_of >= last)
 
 
 def chosen_tier(agreement: Agreement, tier: str | None) -> tuple[Tier | None, bool]:
@@ -158,19 +169,29 @@ def evaluate(
     *,
     as_of: datetime | None = None,
     engine: Literal["auto", "columns", "replay"] = "auto",
+    strict: bool = True,
 ) -> Report:
     """Judge every objective of a (resolved) agreement over ``[start, end)``.
 
     ``as_of``: the instant to judge at, with the evidence known then (a period not over by then
     is judged to date); None judges the period at its end with all the evidence given.
     ``engine``: the clock engine for ticket objectives (see
-    :func:`accord.core.clock_engines.evaluate_clocks`)."""
+    :func:`accord.core.clock_engines.evaluate_clocks`). ``strict``: a field an objective's
+    rules or filters read that no record carries is an error (files); the live service, whose
+    evidence is still arriving, judges such records out of scope instead."""
     chosen, assumed = chosen_tier(agreement, tier)
-    check_fields(agreement, data)
+    if strict:
+        check_fields(agreement, data)
     if as_of is not None:
         data = data.known_at(as_of)
     judging = Judging(
-        agreement, data, calendars_of(agreement), chosen.id if chosen else None, as_of, engine
+        agreement,
+        data,
+        calendars_of(agreement),
+        chosen.id if chosen else None,
+        as_of,
+        engine,
+        strict=strict,
     )
     results = []
     for objective in agreement.objectives:
@@ -216,6 +237,8 @@ def evaluate(
         as_of=as_of,
         tier_assumed=assumed,
         clocks=_clocks_used(judging),
+        in_force_until=in_force_span(agreement, start, end)[1],
+        observed_until=data.observed[1] if data.observed is not None else None,
     )
 
 
@@ -225,6 +248,9 @@ def _clocks_used(judging: Judging) -> ClocksUsed | None:
         return None
     found = judging.evaluations[max(judging.evaluations)]
     return ClocksUsed(found.engine, found.tickets, found.fell_back_tickets)
+
+
+MEASURED_METRICS = ("count", "throughput", "deliverable", "first_contact_resolution")
 
 
 def check_fields(agreement: Agreement, data: Data) -> None:
@@ -237,14 +263,16 @@ def check_fields(agreement: Agreement, data: Data) -> None:
         by_source.setdefault(measurement.source, set()).update(measurement.fields)
     for objective in agreement.objectives:
         if objective.metric in TICKET_METRICS and data.tickets:
-            for name in objective.scope:
+            keys = [("scope", n) for n in objective.scope] + [("where", n) for n in objective.where]
+            for key, name in keys:
                 if name not in ticket_fields:
-                    raise ReportError(_no_field(objective, "scope", name, ticket_fields, "ticket"))
+                    raise ReportError(_no_field(objective, key, name, ticket_fields, "ticket"))
         source = objective.source or objective.id
         carried = by_source.get(source)
-        if carried is None:
+        if carried is None or objective.metric not in MEASURED_METRICS:
             continue
         wanted = [("where", name) for name in objective.where]
+        wanted += [("scope", name) for name in objective.scope]
         if objective.metric in ("throughput", "first_contact_resolution"):
             default = "first_contact" if objective.metric != "throughput" else None
             field = objective.field or default
@@ -275,16 +303,22 @@ def _settled(
     """The credits owed over ``[start, end)``: each of the tier's billing periods (a month)
     that ends in the span is settled on its own figures and fee, and a longer report owes the
     sum of its billing periods (a year's credits are its months', not a credit on the year's
-    figures). Only objectives judged (final or to date) earn credits."""
+    figures); a report inside a longer billing period (a month of a yearly fee) owes nothing,
+    the year being settled in the report holding its end (or the agreement's end, when that
+    comes first). Only objectives judged (final or to date) earn credits."""
     remedies = judging.agreement.remedies
     if remedies is None or not remedies.credits or chosen is None:
         return None, []
-    periods = [
-        (first, after)
-        for first, after in _periods_ending_in(chosen.per, start, end)
-        if start < after <= end
-    ]
-    if periods in ([], [(start, end)]):  # the report is one billing period (or part of one)
+    agreement = judging.agreement
+    # a billing period is settled in the report holding its end, or the agreement's if earlier
+    periods = []
+    for first, after in _periods_ending_in(chosen.per, start, end):
+        begins, ends = in_force_span(agreement, first, after)
+        if begins < ends and start < ends <= end:
+            periods.append((first, after))
+    if not periods:  # inside a longer billing period: settled in the report holding its end
+        return None, []
+    if periods == [(start, end)]:
         return _settled_once(judging, chosen, known, start, end)
     found = []
     for first, after in periods:
@@ -321,14 +355,14 @@ def _added(parts: list[tuple[str, Settlement]]) -> Settlement:
     reasons = [f"{label}: {reason}" for label, s in parts for reason in s.reasons]
     owed = [f"{s.amount} ({label})" for label, s in parts if s.amount]
     reasons.append(
-        f"owed over {len(parts)} billing periods: "
+        f"owed over {len(parts)} billing period{'s' if len(parts) > 1 else ''}: "
         + (" + ".join(owed) + f" = {amount} {parts[0][1].currency}" if owed else "nothing")
     )
     return Settlement(
         tuple(c for _, s in parts for c in s.credits),
         fee,
         parts[0][1].currency,
-        (amount / fee * 100).normalize() if fee else Decimal(0),
+        plain(amount / fee * 100) if fee else Decimal(0),
         amount,
         tuple(reasons),
         parts[0][1].provider,
@@ -368,19 +402,27 @@ def _settled_once(
             return None, []
         fee = chosen.fee
         return settle(remedies, combined, fee.amount, fee.currency, chosen.id), []
-    settlements = []
+    settlements, unsettled = [], []
     for provider, fee in chosen.fees.items():
         own = attainments(judging.of(for_provider(agreement, judging.data, provider)), provider)
+        if not own:  # nothing of this provider's was judged: not settled, not counted
+            unsettled.append(
+                f"{provider_name(agreement, provider)} ({provider}): no data, not settled"
+            )
+            continue
         found = settle(remedies, own, fee.amount, fee.currency, chosen.id, provider)
         header = (
             f"{provider_name(agreement, provider)} ({provider}): settled on its own "
             f"figures and its own fee of {fee.amount} {fee.currency}"
             + ("" if found.amount else "; no credit owed")
         )
-        settlements.append((bool(own), replace(found, reasons=(header, *found.reasons))))
-    if not any(judged for judged, _ in settlements):
+        settlements.append(replace(found, reasons=(header, *found.reasons)))
+    if not settlements:
         return None, []
-    return combine([s for _, s in settlements]), [s for _, s in settlements]
+    total = combine(settlements)
+    if total is not None and unsettled:
+        total = replace(total, reasons=(*total.reasons, *unsettled))
+    return total, settlements
 
 
 def judge(
@@ -391,19 +433,27 @@ def judge(
     end: datetime,
     tier: str | None = None,
     calendars: Mapping[str, BusinessCalendar] | None = None,
+    as_of: datetime | None = None,
 ) -> ObjectiveResult:
     """One objective of a (resolved) agreement over ``[start, end)``, as ``evaluate`` judges it
-    (``calendars``: the agreement's, when the caller has them built already)."""
+    (``calendars``: the agreement's, when the caller has them built already; ``as_of``: the
+    instant to judge at, with the evidence given)."""
     found = calendars if calendars is not None else calendars_of(agreement)
-    return judge_objective(Judging(agreement, data, found, tier), objective, start, end)
+    judging = Judging(agreement, data, found, tier, as_of)
+    return judge_objective(judging, objective, start, end)
 
 
 def evidence_since(agreement: Agreement, start: datetime, end: datetime) -> datetime:
     """The earliest instant ``evaluate`` over ``[start, end)`` reads evidence from: the burn-rate
     windows before the end, the year (or other period) of a penalty's threshold, the objective
-    periods a per-miss penalty judges, the periods a termination clause counts misses over. A
+    periods a per-miss penalty judges, the periods a termination clause counts misses over, the
+    periods (and the one before) of counts and deliverables. A
     store loads data from here (outages it reads whole: one may have begun long before)."""
     since = min(start, end - max(long for long, _, _ in WORKBOOK_ALERTS))
+    for objective in agreement.objectives:  # counts and deliverables look at their own periods
+        if objective.metric in ("count", "deliverable"):
+            kind = judged_by(objective)
+            since = min(since, enclosing(enclosing(start, kind)[0] - _TICK, kind)[0])
     remedies = agreement.remedies
     if remedies is None:
         return since

@@ -63,9 +63,12 @@ def watch(
     at ``moment`` on ``data`` (which must reach back to ``watch_since``). Periods outside the
     agreement's effective dates, or over before ``not_before`` (when it was first in force
     where it is watched), are not judged. Watching is live: unless ``data`` says what span it
-    observed, it is taken as all that happened up to ``moment`` (no lead recorded is no lead)."""
-    if data.observed is None:
-        data = replace(data, observed=(datetime.min.replace(tzinfo=UTC), moment))
+    observed, it is taken as all that happened up to ``moment`` (no lead recorded is no lead);
+    the levels of objectives without an error budget judge only periods wholly watched."""
+    observed = data.observed or (datetime.min.replace(tzinfo=UTC), moment)
+    data = replace(data, observed=observed)
+    # a count's share of a period means nothing for a period watched only in part
+    watched_from = observed[0]
     calendars = calendars_of(agreement)
     effective = agreement.effective
     found = []
@@ -107,6 +110,8 @@ def watch(
                 if in_force(effective, *period, not_before)
             ]
         elif share >= 1:  # ``breach`` or ``100%`` (``+ D``): the last period ended missed
+            if last[0] < watched_from:  # a period not wholly watched: nothing to say of it
+                continue
             ended = judge(agreement, objective, data, *last, calendars=calendars)
             judged = (
                 [
@@ -122,7 +127,7 @@ def watch(
         else:
             judged = (
                 [_period_share(agreement, calendars, objective, data, current, moment, share)]
-                if in_force(effective, *current, not_before)
+                if in_force(effective, *current, not_before) and current[0] >= watched_from
                 else []
             )
         found.extend(
@@ -192,7 +197,7 @@ def _budget_level(
     calendar = calendars[objective.calendar]
     moment = min(then, end)
     whole = calendar.elapsed(start, end)
-    so_far = judge(agreement, objective, data, start, moment, calendars=calendars)
+    so_far = judge(agreement, objective, data, start, end, calendars=calendars, as_of=moment)
     if so_far.actual is None or so_far.margin is None or whole <= timedelta(0):
         return False, start, "nothing measured yet"
     allowed = _HUNDRED - (so_far.actual - so_far.margin)
@@ -220,7 +225,7 @@ def _period_share(
     gone = Decimal((_utc(moment) - _utc(start)) // _TICK) / Decimal(
         (_utc(end) - _utc(start)) // _TICK
     )
-    so_far = judge(agreement, objective, data, start, moment, calendars=calendars)
+    so_far = judge(agreement, objective, data, start, end, calendars=calendars, as_of=moment)
     why = f"{gone * _HUNDRED:.0f}% of the period from {start:%Y-%m-%d} gone, so far {so_far.detail}"
     return gone >= wanted and so_far.met is False, start, why
 

@@ -261,7 +261,8 @@ def _maintenance(row: dict[str, Any], where: str) -> MaintenanceWindow:
 def _measurement(row: dict[str, Any], where: str) -> Measurement:
     at = _instant(row, "at", where)
     assert at is not None
-    fields = {k: str(v) for k, v in row.items() if k not in ("source", "at")}
+    # a null (JSON) is no value, as an empty CSV cell is
+    fields = {k: str(v) for k, v in row.items() if k not in ("source", "at") and v is not None}
     return Measurement(_text(row, "source", where), at, fields)
 
 

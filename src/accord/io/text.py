@@ -72,14 +72,18 @@ def _located(data: bytes, offset: int, source: str, base: int = 0, line: int = 1
     return EncodingError(source, base + offset, line, column, data[offset])
 
 
-def read_text(path: str | Path) -> str:
-    """A whole text file (decompressed when it ends in .gz)."""
+def read_text(path: str | Path, most: int | None = None) -> str:
+    """A whole text file (decompressed when it ends in .gz); with ``most``, a file of more
+    bytes than that (once decompressed) is refused after reading only that many."""
     file = Path(path)
     try:
         with _open_binary(file) as handle:
-            data = handle.read()
+            data = handle.read() if most is None else handle.read(most + 1)
     except (OSError, EOFError) as error:
         raise _unreadable(file, error) from None
+    if most is not None and len(data) > most:
+        refusal = f"refused: larger than {most:,} bytes, the most Accord reads"
+        raise SpecError("", refusal, str(file))
     return decode(data, str(file))
 
 

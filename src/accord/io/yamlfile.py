@@ -1,4 +1,14 @@
-"""YAML documents read with line numbers, so an error can point at the line a person must fix."""
+"""YAML documents read with line numbers, so an error can point at the line a person must fix.
+
+Every YAML file and upload is read here, within bounds that no document Accord reads comes near
+(agreements, calendars, mappings, coverage files), so that a hostile one costs milliseconds:
+at most ``MAX_YAML_CHARACTERS`` of text, nesting at most ``MAX_YAML_DEPTH`` deep, and aliases
+that together stand for at most ``MAX_YAML_ALIASED`` values. The bounds are checked while the
+document is composed, before any value is built, so a "billion laughs" (nine anchors, each a
+list of nine aliases of the one before: 342 bytes standing for 387 million values) is refused
+at its first alias past the bound without expanding anything; an alias of a node that
+contains it (``&a [*a]``, a tree without end) is refused too.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +25,21 @@ from accord.core.errors import SpecError
 from accord.io.text import read_text
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+MAX_YAML_CHARACTERS = 2_000_000  # twice the largest agreement the service takes
+MAX_YAML_DEPTH = 64  # collections within collections; an agreement nests about ten deep
+MAX_YAML_ALIASED = 100_000  # values that aliases may stand for, beyond those written out
 
 
 _BOOL = "tag:yaml.org,2002:bool"
 
 
+class YamlLimitError(yaml.MarkedYAMLError):
+    """A document past one of the bounds of this module, at the place it went past."""
+
+
 class _Loader(yaml.SafeLoader):
-    """The safe loader with YAML 1.2's booleans, and a malformed date left as text for the schema
-    to report.
+    """The safe loader with YAML 1.2's booleans, a malformed date left as text for the schema
+    to report, and the bounds of this module checked while composing.
 
     YAML 1.1 (PyYAML's default) reads yes, no, on, off, y and n in any case as booleans, which
     eats data: the holidays of Norway (``country: NO``) became False. YAML 1.2's core schema
@@ -33,6 +50,60 @@ class _Loader(yaml.SafeLoader):
         first: [(tag, pattern) for tag, pattern in resolvers if tag != _BOOL]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
+
+    def __init__(self, stream: str) -> None:
+        if len(stream) > MAX_YAML_CHARACTERS:
+            raise YamlLimitError(
+                problem=f"refused: {len(stream):,} characters; Accord reads YAML documents of "
+                f"at most {MAX_YAML_CHARACTERS:,}"
+            )
+        super().__init__(stream)
+        self.depth = 0
+        self.aliased = 0  # values the aliases so far stand for
+        self.sizes: dict[int, int] = {}  # composed node -> values it stands for, aliases expanded
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        mark = event.start_mark
+        if isinstance(event, yaml.AliasEvent) and event.anchor in self.anchors:
+            size = self.sizes.get(id(self.anchors[event.anchor]))
+            if size is None:  # still being composed: the alias is inside its own anchor
+                raise YamlLimitError(
+                    problem=f"refused: the alias *{event.anchor} is inside the value it names, "
+                    "which would repeat without end",
+                    problem_mark=mark,
+                )
+            self.aliased += size
+            if self.aliased > MAX_YAML_ALIASED:
+                raise YamlLimitError(
+                    problem=f"refused: with the alias *{event.anchor}, the document's aliases "
+                    f"stand for more than {MAX_YAML_ALIASED:,} values, the most Accord expands "
+                    "(the alias limit); write the values out, or alias less",
+                    problem_mark=mark,
+                )
+            return super().compose_node(parent, index)
+        self.depth += 1
+        if self.depth > MAX_YAML_DEPTH:
+            raise YamlLimitError(
+                problem=f"refused: nested more than {MAX_YAML_DEPTH} deep, the most Accord reads",
+                problem_mark=mark,
+            )
+        try:
+            composed = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        if composed is not None:
+            children = _children(composed)
+            self.sizes[id(composed)] = 1 + sum(self.sizes.get(id(child), 1) for child in children)
+        return composed
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
@@ -49,8 +120,14 @@ _Loader.add_implicit_resolver(
 
 
 def load_yaml(text: str) -> Any:
-    """A YAML text as Accord reads every YAML file: YAML 1.2 booleans, dates as dates."""
+    """A YAML text as Accord reads every YAML file: YAML 1.2 booleans, dates as dates, within
+    the bounds of this module."""
     return yaml.load(text, Loader=_Loader)
+
+
+def compose_yaml(text: str) -> yaml.Node | None:
+    """The node tree of a YAML text (what remembers lines), within the bounds of this module."""
+    return yaml.compose(text, Loader=_Loader)
 
 
 def _refuse_nul(node: yaml.Node | None) -> None:
@@ -91,7 +168,7 @@ class YamlDocument:
     def __init__(self, text: str, source: str) -> None:
         self.source = source
         try:
-            self.node = yaml.compose(text, Loader=_Loader)
+            self.node = compose_yaml(text)
             _refuse_nul(self.node)
             self.data: Any = load_yaml(text)
         except yaml.YAMLError as error:
@@ -146,7 +223,8 @@ class YamlDocument:
 
     @classmethod
     def read(cls, path: str | Path) -> YamlDocument:
-        return cls(read_text(path), str(path))
+        """A YAML file; one larger than the bound is refused having read no more of it."""
+        return cls(read_text(path, most=4 * MAX_YAML_CHARACTERS), str(path))
 
     def line_of(self, where: str) -> int | None:
         """The line of a key path such as ``hours.mon-fri`` or ``holidays.dates[2]``."""
@@ -201,7 +279,8 @@ class YamlSyntaxError(SpecError):
                 f"column {context_mark.column + 1})"
             )
         where = f"{source}:{self.line}:{self.column}" if self.line else source
-        super().__init__("", f"not valid YAML: {problem}", where)
+        lead = "" if isinstance(error, YamlLimitError) else "not valid YAML: "
+        super().__init__("", f"{lead}{problem}", where)
 
 
 def check_calendar(document: YamlDocument) -> list[LocatedProblem]:

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from accord.core.agreement import Agreement, diff_agreements
 from accord.core.agreement.diff import ChangeEntry
-from accord.core.errors import SpecError
+from accord.core.errors import AccordError, SpecError
+from accord.core.horizon import within_horizon
 from accord.io.agreements import AgreementFileError, read_documents, unreadable_problem
 from accord.io.yamlfile import YamlDocument
 from accord.service.errors import ForbiddenError, InvalidError, NotFoundError
@@ -100,6 +101,11 @@ def upload(
         raise InvalidError(f"agreement text of {len(text):,} characters; at most {MAX_SOURCE:,}")
     if in_force_from is not None and in_force_from.tzinfo is None:
         raise InvalidError("in_force_from: expected an instant with a UTC offset", "in_force_from")
+    if in_force_from is not None:
+        try:
+            within_horizon(in_force_from, "in_force_from")
+        except AccordError as error:
+            raise InvalidError(str(error), "in_force_from") from None
     others = _latest_sources(session, principal.organisation_id)
     agreement, key = _resolve_text(text, source, others)
     row = session.scalar(

@@ -1,52 +1,122 @@
-"""The demo organisation `make run` starts with: example agreements and live tickets."""
+"""The demo organisation `make run` starts with: two example agreements, the Cloudnote
+example's month of outages and maintenance moved to the calendar of the day it is loaded, and
+live tickets. Its files ship inside the package (``demo_data``), so it runs from an install."""
 
 from __future__ import annotations
 
 import json
+import math
 import random
-from datetime import datetime, timedelta
-from pathlib import Path
+import re
+from datetime import UTC, date, datetime, timedelta
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.io.text import read_text
 from accord.service import agreements, tenants, tracking
 from accord.service.ingest import EventIn, RecordIn, ingest_events, ingest_records
 from accord.store.schema import Organisation
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+DATA = resources.files("accord.service") / "demo_data"
 DEMO_AGREEMENTS = ("it-service-desk.yaml", "saas.yaml")
 STATUSES = ("In Progress", "Awaiting User Info", "Awaiting Vendor", "In Progress")
+WRITTEN_IN = 2026  # the year of the example agreements' dates (in force from 2026-01-01)
+# its times are Cloudnote's wall-clock times: maintenance is announced for Saturday 23:00 in
+# Los Angeles, and stays there whatever the month's daylight saving time
+WALL_CLOCK = ZoneInfo("America/Los_Angeles")
+INSTANTS = ("start", "end", "announced_at")
+_DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?!\d)")
 
 
 def load_demo(session: Session, moment: datetime, tickets: int = 40) -> str | None:
-    """Create the demo organisation in an empty database; returns its admin key (or None
-    when the database already has organisations)."""
+    """Create the demo organisation in an empty database, its data moved to ``moment``'s
+    calendar; returns its admin key (or None when the database already has organisations)."""
     if session.scalar(select(Organisation.id).limit(1)) is not None:
         return None
     organisation = tenants.create_organisation(session, "demo", "Demo provider")
     _, key = tenants.create_key(session, organisation.id, "admin", name="demo admin")
     principal = tenants.Principal(organisation.id, "demo", "admin")
-    folder = EXAMPLES / "agreements"
+    years = _last_month(moment).year - WRITTEN_IN
     for name in DEMO_AGREEMENTS:
-        path = folder / name
-        if path.exists():
-            stored = agreements.upload(session, principal, read_text(path), source=str(path))
-            tracking.after_upload(session, organisation.id, stored.agreement.key, stored.resolved)
-    data = EXAMPLES / "data" / "cloudnote-2026-10"
-    for kind, file in (("outage", "outages.jsonl"), ("maintenance", "maintenance.jsonl")):
-        if (data / file).exists():
-            rows = [json.loads(line) for line in read_text(data / file).splitlines() if line]
-            records = [
-                RecordIn.model_validate({"id": f"{kind}-{n}", **row}) for n, row in enumerate(rows)
-            ]
-            ingest_records(session, principal, kind, records)
+        text = moved_dates((DATA / "agreements" / name).read_text(encoding="utf-8"), years)
+        stored = agreements.upload(session, principal, text, source=f"demo/{name}")
+        tracking.after_upload(session, organisation.id, stored.agreement.key, stored.resolved)
+    written = {
+        kind: [json.loads(line) for line in (DATA / "cloudnote" / file).read_text().splitlines()]
+        for kind, file in (("outage", "outages.jsonl"), ("maintenance", "maintenance.jsonl"))
+    }
+    for kind, rows in moved_records(written, moment).items():
+        if rows:
+            ingest_records(session, principal, kind, [RecordIn.model_validate(r) for r in rows])
     events = _tickets(moment, tickets)
     ingest_events(session, principal, events)
     for ticket in sorted({e.ticket for e in events}):
         tracking.refresh(session, organisation.id, ticket, moment)
     return key
+
+
+def moved_records(
+    written: dict[str, list[dict[str, Any]]], moment: datetime
+) -> dict[str, list[dict[str, Any]]]:
+    """The example month's records (by kind) twice over: moved to last month, all of it (its
+    report is final), and to this month, what is known at ``moment`` (an outage started,
+    maintenance announced; an outage not over yet has no end). Each copy is moved by whole
+    weeks, so weekdays and times of day stay as written, and so that its first record falls
+    in the first week of its month and the rest within the month; its ids name the month
+    (``INC-101-2026-12``)."""
+    first = min(
+        datetime.fromisoformat(row[name])
+        for rows in written.values()
+        for row in rows
+        for name in INSTANTS
+        if row.get(name)
+    )
+    moved: dict[str, list[dict[str, Any]]] = {kind: [] for kind in written}
+    for month in (_last_month(moment), _month_of(moment)):
+        weeks = math.ceil((month - first) / timedelta(weeks=1))
+        for kind, rows in written.items():
+            for row in rows:
+                copy = {
+                    name: _later(value, weeks) if name in INSTANTS and value else value
+                    for name, value in row.items()
+                }
+                copy["id"] = f"{row['id']}-{month:%Y-%m}"
+                if datetime.fromisoformat(copy.get("announced_at") or copy["start"]) > moment:
+                    continue
+                ongoing = copy.get("end") and datetime.fromisoformat(copy["end"]) > moment
+                if kind == "outage" and ongoing:
+                    del copy["end"]
+                moved[kind].append(copy)
+    return moved
+
+
+def moved_dates(text: str, years: int) -> str:
+    """An agreement's dates (in force from, to, reviews, holidays) ``years`` later, so that the
+    example agreements are in force over the months the demo shows."""
+
+    def later(found: re.Match[str]) -> str:
+        year, month, day = (int(part) for part in found.groups())
+        day = min(day, 28) if (month, day) == (2, 29) else day
+        return date(year + years, month, day).isoformat()
+
+    return _DATE.sub(later, text) if years else text
+
+
+def _later(instant: str, weeks: int) -> str:
+    """An ISO 8601 instant ``weeks`` later on Cloudnote's wall clock, in UTC."""
+    local = datetime.fromisoformat(instant).astimezone(WALL_CLOCK).replace(tzinfo=None)
+    return (local + timedelta(weeks=weeks)).replace(tzinfo=WALL_CLOCK).astimezone(UTC).isoformat()
+
+
+def _month_of(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _last_month(moment: datetime) -> datetime:
+    return _month_of(_month_of(moment) - timedelta(days=1))
 
 
 def _tickets(moment: datetime, count: int) -> list[EventIn]:

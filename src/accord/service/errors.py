@@ -15,6 +15,11 @@ class ServiceError(AccordError):
         self.message = message
         self.field = field
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the JSON error."""
+        return {}
+
 
 class NotFoundError(ServiceError):
     """Nothing by that id, or nothing this key may see (another tenant's id looks the same)."""
@@ -44,3 +49,24 @@ class TooLargeError(ServiceError):
     """The request is larger than the service takes in one go; nothing was written."""
 
     status = 413
+
+
+class ConflictError(ServiceError):
+    """The request contradicts the state of what is stored (it would leave it unusable)."""
+
+    status = 409
+
+
+class UnavailableError(ServiceError):
+    """The service cannot do this as configured (an operator must act); nothing was written."""
+
+    status = 503
+
+
+class BusyError(UnavailableError):
+    """The database could not do the request now (contention that retries did not clear, or
+    the database out of reach); nothing was written, and the same request may be sent again."""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}

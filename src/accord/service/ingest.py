@@ -8,6 +8,14 @@ events at one instant, the one received first is applied first (rows are numbere
 of each batch, which is kept on every path below).
 Outages and maintenance windows may be sent again under their id with new content (an
 outage's end, once known); every other kind is append-only.
+
+Concurrent batches that share items must not deadlock, so rows are written in one fixed order
+whatever order the client sent them in: events and records by id (a batch belongs to one
+organisation), tickets by name ("C" collation in SQL, which is Python's order of code points).
+Two transactions then take their locks in the same order, and the later one waits for the
+earlier instead of each waiting for the other. The numbers that decide ties are not the write
+order: a batch first reserves its row numbers from the sequence and hands them out in the
+order sent, so within a ticket (and the whole batch) they still follow the client's order.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from accord.core.errors import AccordError
+from accord.core.horizon import within_horizon
 from accord.io.data import RECORD_KINDS, read_record
 from accord.service.errors import InvalidError, NotFoundError
 from accord.service.tenants import Principal, now
@@ -48,29 +57,28 @@ CUSTOMER_LENGTH = 64  # as the store keeps a customer's id
 Customer = Annotated[
     str, StringConstraints(min_length=1, max_length=CUSTOMER_LENGTH, pattern=NO_NUL)
 ]
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def _plausible(moment: datetime) -> datetime:
     """Instants between 1970 and 2200, in UTC: calendars, clocks and the store all handle those
     (PostgreSQL takes no offset past 15:59, which ISO 8601 allows up to 23:59)."""
-    if not EARLIEST <= moment < LATEST:
-        raise ValueError(f"{moment.isoformat()} is outside 1970-2200")
-    return moment.astimezone(UTC)
+    try:
+        return within_horizon(moment, "instant").astimezone(UTC)
+    except AccordError as error:
+        raise ValueError(str(error)) from None
 
 
+INSTANT_SCHEMA: JsonDict = {
+    "type": "string",
+    "format": "date-time",
+    "pattern": r"^(19[7-9][0-9]|2[01][0-9]{2})-",
+    "description": "ISO 8601 with a UTC offset, 1970-2200.",
+}
+"""How the OpenAPI document states an instant: the years Accord handles (core.horizon)."""
 Instant = Annotated[
     AwareDatetime,
     AfterValidator(_plausible),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "format": "date-time",
-            "pattern": r"^(19[7-9][0-9]|2[01][0-9]{2})-",
-            "description": "ISO 8601 with a UTC offset, 1970-2200.",
-        }
-    ),
+    WithJsonSchema(INSTANT_SCHEMA),
 ]
 MAX_BATCH = 50_000
 COPY_FROM = 200  # batches this large go through COPY on PostgreSQL
@@ -380,13 +388,15 @@ def mark_dirty(session: Session, organisation_id: int, tickets: dict[str, str | 
     """
     if not tickets:
         return
+    tickets = dict(sorted(tickets.items()))  # locks in one order: see the module's docstring
     moment = now()
     if session.get_bind().dialect.name == "postgresql" and len(tickets) >= COPY_FROM:
         session.execute(
             text(
                 "INSERT INTO tickets (organisation_id, ticket, customer, dirty, changed_at) "
                 "SELECT :organisation, t, c, true, :moment "
-                "FROM unnest(CAST(:tickets AS text[]), CAST(:customers AS text[])) AS x(t, c) "
+                "FROM unnest(CAST(:tickets AS text[]), CAST(:customers AS text[])) "
+                "WITH ORDINALITY AS x(t, c, n) ORDER BY n "
                 "ON CONFLICT (organisation_id, ticket) DO UPDATE SET dirty = true, "
                 "changed_at = excluded.changed_at, "
                 "customer = COALESCE(tickets.customer, excluded.customer)"
@@ -445,18 +455,22 @@ _INSERT_AND_MARK = text(
             CAST(:ats AS timestamptz[]), CAST(:kinds AS text[]), CAST(:fields AS text[]),
             CAST(:authors AS text[]), CAST(:publics AS boolean[])
         ) WITH ORDINALITY AS x(event_id, ticket, customer, at, kind, fields, author, public, n)
+    ), numbers AS (
+        SELECT row_number() OVER (ORDER BY id) AS n, id FROM (
+            SELECT nextval(pg_get_serial_sequence('ticket_events', 'id')) AS id FROM incoming
+        ) AS reserved
     ), stored AS (
-        INSERT INTO ticket_events (organisation_id, event_id, ticket, customer, at, kind,
+        INSERT INTO ticket_events (id, organisation_id, event_id, ticket, customer, at, kind,
                                    fields, author, public, received_at)
-        SELECT :organisation, event_id, ticket, customer, at, kind, CAST(fields AS json),
-               author, public, :moment
-        FROM incoming ORDER BY n
+        SELECT numbers.id, :organisation, event_id, ticket, customer, at, kind,
+               CAST(fields AS json), author, public, :moment
+        FROM incoming JOIN numbers USING (n) ORDER BY event_id COLLATE "C"
         ON CONFLICT (organisation_id, event_id) DO NOTHING
         RETURNING event_id, ticket, customer
     ), marked AS (
         INSERT INTO tickets (organisation_id, ticket, customer, dirty, changed_at)
-        SELECT DISTINCT ON (ticket) :organisation, ticket, customer, true, :moment
-        FROM stored ORDER BY ticket, customer NULLS LAST
+        SELECT DISTINCT ON (ticket COLLATE "C") :organisation, ticket, customer, true, :moment
+        FROM stored ORDER BY ticket COLLATE "C", customer NULLS LAST
         ON CONFLICT (organisation_id, ticket) DO UPDATE SET dirty = true,
             changed_at = excluded.changed_at,
             customer = COALESCE(tickets.customer, excluded.customer)
@@ -469,7 +483,8 @@ _INSERT_AND_MARK = text(
 def _insert_and_mark(
     session: Session, organisation_id: int, rows: list[dict[str, Any]]
 ) -> list[tuple[str, str]]:
-    """PostgreSQL: store events and mark their tickets in one statement."""
+    """PostgreSQL: store events and mark their tickets in one statement, written in the
+    order of event ids and numbered in the order sent (see the module's docstring)."""
     found = session.execute(
         _INSERT_AND_MARK,
         {
@@ -490,7 +505,9 @@ def _insert_and_mark(
 
 def _copy_events(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """PostgreSQL: COPY the batch into a temporary table, then one INSERT ... ON CONFLICT DO
-    NOTHING from it (several times faster than multi-row INSERTs for thousands of events)."""
+    NOTHING from it (several times faster than multi-row INSERTs for thousands of events),
+    written in the order of event ids and numbered in the order sent (see the module's
+    docstring)."""
     driver = session.connection().connection.driver_connection
     columns = ", ".join(_COLUMNS)
     with driver.cursor() as cursor:  # type: ignore[union-attr]
@@ -508,8 +525,13 @@ def _copy_events(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str
                     [json.dumps(row[c]) if c == "fields" else row[c] for c in _COLUMNS] + [n]
                 )
         cursor.execute(
-            f"INSERT INTO ticket_events ({columns}) SELECT {columns} FROM incoming_ticket_events "
-            "ORDER BY n ON CONFLICT (organisation_id, event_id) DO NOTHING "
+            f"INSERT INTO ticket_events (id, {columns}) SELECT numbers.id, {columns} "
+            "FROM incoming_ticket_events JOIN ("
+            "  SELECT row_number() OVER (ORDER BY id) - 1 AS n, id FROM ("
+            "    SELECT nextval(pg_get_serial_sequence('ticket_events', 'id')) AS id"
+            "    FROM incoming_ticket_events) AS reserved"
+            ") AS numbers USING (n) "
+            'ORDER BY event_id COLLATE "C" ON CONFLICT (organisation_id, event_id) DO NOTHING '
             "RETURNING event_id, ticket"
         )
         return [(found[0], found[1]) for found in cursor.fetchall()]
@@ -579,6 +601,7 @@ def ingest_records(
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=keys)
-    stored = session.execute(statement.returning(RecordRow.record_id), list(rows.values()))
+    ordered = [rows[record_id] for record_id in sorted(rows)]  # see the module's docstring
+    stored = session.execute(statement.returning(RecordRow.record_id), ordered)
     count = len(stored.scalars().all())
     return Ingested(len(records), count, len(records) - count)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -26,7 +27,7 @@ from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError
 from accord.service.tenants import Principal, now
 from accord.service.tracking import ticket_events
-from accord.store.schema import EventRow, RecordRow, TicketRow
+from accord.store.schema import AgreementRow, EventRow, RecordRow, TicketRow
 
 TICKET_LOOKBACK = timedelta(days=120)  # tickets opened this long before a period still count
 
@@ -87,6 +88,20 @@ def stored_data(
     )
 
 
+def watched(data: Data, row: AgreementRow, moment: datetime) -> Data:
+    """The evidence as the live service watched it for an agreement, up to ``moment``: from
+    its upload, when everything was recorded as it happened; records from before the upload
+    are a backfill, taken to cover whole months, so then from the start of the (UTC) month of
+    the first record. The first record itself is not the start: a backfilled outage log
+    usually begins with an outage, after up time nobody recorded."""
+    uploaded = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    first = uploaded
+    if data.observed is not None and data.observed[0] < uploaded:
+        earliest = data.observed[0].astimezone(UTC)
+        first = earliest.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return replace(data, observed=(first, max(first, moment)))
+
+
 def _observed(
     session: Session, organisation_id: int, customer: str | None, as_of: datetime
 ) -> tuple[datetime, datetime] | None:
@@ -127,8 +142,6 @@ def report(
         start, end = period_bounds(period, timezone)
     except AccordError as error:
         raise InvalidError(str(error), "period") from None
-    if not 1970 < start.year < 2200:
-        raise InvalidError(f"period {period}: expected a period between 1970 and 2200", "period")
     moment = now()
     if to_date and moment <= start:
         raise InvalidError(f"period {period} has not started yet", "period")
@@ -140,4 +153,5 @@ def report(
         raise InvalidError(str(error), "tier") from None
     since = evidence_since(agreement, start, min(end, moment))
     data = stored_data(session, principal.organisation_id, row.customer, since, end, moment)
-    return evaluate(agreement, data, start, end, tier, as_of=moment)
+    evidence = watched(data, row, moment)
+    return evaluate(agreement, evidence, start, end, tier, as_of=moment, strict=False)

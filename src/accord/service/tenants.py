@@ -15,10 +15,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, aliased
 
-from accord.service.errors import ForbiddenError, InvalidError, NotFoundError, UnauthorizedError
+from accord.service.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
+    UnauthorizedError,
+)
 from accord.store.schema import ApiKey, Organisation
 
 ROLES = ("admin", "ingest", "read")
@@ -70,6 +76,11 @@ def organisation(session: Session, slug: str) -> Organisation:
     if found is None:
         raise NotFoundError(f"no organisation {slug!r}")
     return found
+
+
+def organisations(session: Session) -> list[Organisation]:
+    """Every organisation, by id (slug): what an operator on the server may act for."""
+    return list(session.scalars(select(Organisation).order_by(Organisation.slug)).all())
 
 
 def create_key(
@@ -132,10 +143,48 @@ def list_keys(session: Session, principal: Principal) -> list[ApiKey]:
 
 
 def revoke_key(session: Session, principal: Principal, key_id: int) -> ApiKey:
+    """Revoke a key of the principal's organisation; the last active admin key cannot be
+    revoked (ConflictError), or nobody could manage the organisation through the API.
+
+    Race-safe: on PostgreSQL revocations in one organisation queue on its row's lock, and the
+    revocation itself is one conditional UPDATE (on SQLite, the first write of the transaction,
+    which takes the database's write lock), so two admin keys revoking each other at once
+    cannot both succeed."""
     principal.require("admin")
-    row = session.get(ApiKey, key_id)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(Organisation.id)
+            .where(Organisation.id == principal.organisation_id)
+            .with_for_update()
+        )
+    row = session.get(ApiKey, key_id, populate_existing=True)
     if row is None or row.organisation_id != principal.organisation_id:
         raise NotFoundError(f"no API key {key_id}")
-    if row.revoked_at is None:
-        row.revoked_at = now()
+    if row.revoked_at is not None:
+        return row
+    revoking = update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
+    if row.role == "admin":
+        other = aliased(ApiKey)
+        others = (
+            select(func.count())
+            .select_from(other)
+            .where(
+                other.organisation_id == principal.organisation_id,
+                other.role == "admin",
+                other.revoked_at.is_(None),
+                other.id != key_id,
+            )
+            .scalar_subquery()
+        )
+        revoking = revoking.where(others > 0)
+    done = session.execute(
+        revoking.values(revoked_at=now()).execution_options(synchronize_session=False)
+    )
+    session.refresh(row)
+    if done.rowcount == 0 and row.revoked_at is None:  # type: ignore[attr-defined]
+        raise ConflictError(
+            f"API key {key_id} is the organisation's last active admin key: revoking it would "
+            "leave nobody able to manage the organisation; create another admin key first "
+            "(POST /v1/keys with role admin), then revoke this one with the new key"
+        )
     return row

@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 from accord.core.agreement import Agreement
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent, calendars_of, ticket_clocks
+from accord.core.errors import AccordError
 from accord.core.escalation import Due, escalation_moments, review_reminders
+from accord.core.horizon import within_horizon
 from accord.service import agreements as agreement_store
-from accord.service.errors import NotFoundError
+from accord.service.errors import InvalidError, NotFoundError
 from accord.service.notify import REVIEW
 from accord.service.tenants import Principal, now
 from accord.store.schema import ClockRow, DueItem, EventRow, TicketRow
@@ -152,11 +154,15 @@ def compute(
 
 
 def refresh(session: Session, organisation_id: int, ticket: str, moment: datetime) -> int:
-    """Recompute a ticket's clock rows and due items; returns the number of clocks."""
+    """Recompute a ticket's clock rows and due items; returns the number of clocks.
+
+    The ticket's row is locked first (PostgreSQL), then its clocks and due items: every writer
+    of them takes the locks in that order, so a request and a worker refreshing the same
+    ticket wait for each other instead of deadlocking."""
     row = session.scalar(
-        select(TicketRow).where(
-            TicketRow.organisation_id == organisation_id, TicketRow.ticket == ticket
-        )
+        select(TicketRow)
+        .where(TicketRow.organisation_id == organisation_id, TicketRow.ticket == ticket)
+        .with_for_update()
     )
     customer = row.customer if row is not None else None
     computed = compute(session, organisation_id, ticket, customer, moment)
@@ -285,6 +291,11 @@ def status(
     session: Session, principal: Principal, ticket: str, as_of: datetime | None = None
 ) -> dict[str, Any]:
     """Where a ticket stands: every clock, computed from its events as of now (or ``as_of``)."""
+    if as_of is not None:
+        try:
+            within_horizon(as_of, "as_of")
+        except AccordError as error:
+            raise InvalidError(str(error), "as_of") from None
     events, customer, known = _events_and_customer(session, principal.organisation_id, ticket)
     if not known or not principal.sees(customer):
         raise NotFoundError(f"no ticket {ticket!r}", "ticket")
@@ -402,8 +413,16 @@ def after_upload(session: Session, organisation_id: int, key: str, agreement: Ag
     for level, item in existing.items():
         if level >= len(reminders) and item.status == "pending":
             item.status = "cancelled"
-    query = update(TicketRow).where(TicketRow.organisation_id == organisation_id)
+    governed = select(TicketRow.id).where(TicketRow.organisation_id == organisation_id)
     if customer is not None:
-        query = query.where(or_(TicketRow.customer == customer, TicketRow.customer.is_(None)))
-    marked = session.execute(query.values(dirty=True, changed_at=moment))
+        governed = governed.where(or_(TicketRow.customer == customer, TicketRow.customer.is_(None)))
+    # locked in the order of their names, the order ingest marks tickets in (PostgreSQL)
+    locked = governed.order_by(TicketRow.ticket.collate("C")).with_for_update()
+    if session.get_bind().dialect.name != "postgresql":
+        locked = governed  # one writer at a time: nothing to order
+    marked = session.execute(
+        update(TicketRow)
+        .where(TicketRow.id.in_(locked.scalar_subquery()))
+        .values(dirty=True, changed_at=moment)
+    )
     return int(marked.rowcount)  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ from accord.core.escalation import BurnLevel, burn_level
 from accord.core.watch import watch, watch_since, watched_levels
 from accord.service import agreements as agreement_store
 from accord.service.notify import BURN
-from accord.service.reports import stored_data
+from accord.service.reports import stored_data, watched
 from accord.store.schema import AgreementRow, DueItem
 
 log = logging.getLogger("accord.worker")
@@ -69,7 +69,9 @@ def _check_agreement(
         return 0
     first = agreement_store.versions(session, row)[0]
     since = watch_since(agreement, moment)
-    data = stored_data(session, row.organisation_id, row.customer, since, moment)
+    data = watched(
+        stored_data(session, row.organisation_id, row.customer, since, moment), row, moment
+    )
     opened = 0
     # periods over before the agreement was first in force here are not watched
     for found in watch(

@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from accord.store.sealing import SecretBox
+
+log = logging.getLogger("accord.store")
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x61636F7264  # "accord": the PostgreSQL advisory lock key of migrations
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+@cache
+def head_revision() -> str:
+    """The newest migration this code knows: where ``upgrade`` brings a database."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
 
 
 def normalise_url(url: str) -> str:
@@ -52,13 +74,39 @@ class Database:
         with self.readers() as session:
             yield session
 
-    def upgrade(self) -> None:
-        """Bring the schema to the newest migration (a no-op when it is there already)."""
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as connection:
+    def upgrade(self, secret_box: SecretBox | None = None, revision: str = "head") -> None:
+        """Bring the schema to the newest migration (or ``revision``); a no-op when it is
+        there already. ``secret_box`` seals the secrets a migration finds in clear text
+        (without it, the keys of the environment's settings).
+
+        Processes starting together must not migrate side by side, so the migrations run
+        under a lock, and the schema is looked at again once it is held: on PostgreSQL an
+        advisory lock held by the migrating transaction (DDL is transactional there); on
+        SQLite the database file's write lock, taken first (``BEGIN IMMEDIATE``): the others
+        wait for it (``busy_timeout``), then find the schema migrated.
+        """
+        target = head_revision() if revision == "head" else revision
+        if self.revision() == target:
+            return
+        config = _alembic_config()
+        with self.engine.connect() as connection:
+            if self.is_postgresql:
+                connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            before = MigrationContext.configure(connection).get_current_revision()
+            if before == target:  # another process migrated it while this one waited
+                return
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            config.attributes["secret_box"] = secret_box
+            command.upgrade(config, revision)
+            connection.commit()
+        log.info("database schema migrated from %s to %s", before or "nothing", target)
+
+    def revision(self) -> str | None:
+        """The migration the schema is at (None for an empty database)."""
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -73,8 +121,9 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def connect(url: str, *, upgrade: bool = True) -> Database:
-    """Open the database at ``url`` (SQLite file or PostgreSQL) and migrate it."""
+def connect(url: str, *, upgrade: bool = True, secret_box: SecretBox | None = None) -> Database:
+    """Open the database at ``url`` (SQLite file or PostgreSQL) and migrate it (sealing secrets
+    found in clear text with ``secret_box``)."""
     url = normalise_url(url)
     options: dict[str, Any] = {}
     if url.startswith("sqlite"):
@@ -94,5 +143,5 @@ def connect(url: str, *, upgrade: bool = True) -> Database:
     )
     database = Database(engine, sessionmaker(engine, expire_on_commit=False), readers)
     if upgrade:
-        database.upgrade()
+        database.upgrade(secret_box)
     return database

@@ -233,13 +233,14 @@ class DueItem(Base):
 
 
 class Webhook(Base):
-    """Where an organisation's notifications are POSTed, signed with the secret."""
+    """Where an organisation's notifications are POSTed, signed with the secret, which is kept
+    sealed (encrypted: :mod:`accord.store.sealing`)."""
 
     __tablename__ = "webhooks"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     url: Mapped[str] = mapped_column(String(2000))
-    secret: Mapped[str] = mapped_column(String(200))
+    sealed_secret: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
 
 

@@ -159,6 +159,25 @@ def test_a_calendar_with_a_mistake_is_still_a_name_others_may_use(base: dict[str
     assert message.startswith("calendars.office.hours.mon-fry: unknown day 'fry'")
 
 
+def test_effective_dates_outside_the_years_accord_handles_are_problems(
+    base: dict[str, Any],
+) -> None:
+    """An end of 9999-12-31 (a common "forever") used to overflow every report into a 500."""
+    base["effective"] = {
+        "start": "1969-12-31",
+        "end": "9999-12-31",
+        "review": {"next": "2200-01-01"},
+    }
+    assert problems(base) == [
+        "effective.start: 1969-12-31 is outside the years Accord handles, 1970 to 2199",
+        "effective.end: 9999-12-31 is outside the years Accord handles, 1970 to 2199; leave it "
+        "out for an agreement without an end",
+        "effective.review.next: 2200-01-01 is outside the years Accord handles, 1970 to 2199",
+    ]
+    base["effective"] = {"start": "1970-01-01", "end": "2199-12-31"}
+    assert problems(base) == []
+
+
 def test_duplicate_ids(base: dict[str, Any]) -> None:
     base["objectives"][1]["id"] = "avail"
     assert problems(base) == ["objectives[1].id: duplicate id 'avail' (also objectives[0])"]

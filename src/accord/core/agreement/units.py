@@ -22,8 +22,7 @@ _DURATION_WORDS = re.compile(
 _MONTHS = re.compile(r"^\d+\s*(months?|years?)$", re.IGNORECASE)
 _BUSINESS_DAYS = re.compile(r"^(\d+)\s+business\s+days?$", re.IGNORECASE)
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
-LONGEST = timedelta(days=36525)
-"""A century: a longer duration is a mistake, and would overflow the arithmetic of dates."""
+LONGEST_DAYS = 36_600  # about a century: longer than any term an agreement is written for
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,10 @@ def parse_duration(value: Any) -> Duration:
     text = value.strip()
     days = _BUSINESS_DAYS.match(text)
     if days:
-        return Duration(business_days=int(days.group(1)))
+        count = int(days.group(1))
+        if count > LONGEST_DAYS:
+            raise ValueError(_too_long(text))
+        return Duration(business_days=count)
     words = _DURATION_WORDS.match(text)
     if words:
         return parse_duration(f"{words.group(1)}{words.group(2)[0].lower()}")
@@ -91,9 +93,13 @@ def parse_duration(value: Any) -> Duration:
             f"expected a duration such as '30m', '1h', '4h30m' or '3 business days', got {text!r}"
         )
     seconds = sum(Decimal(n) * _UNIT_SECONDS[u.lower()] for n, u in parts)
-    if seconds > Decimal(LONGEST.total_seconds()):
-        raise ValueError(f"{text!r} is longer than a century ({LONGEST.days} days)")
+    if seconds > LONGEST_DAYS * 86400:
+        raise ValueError(_too_long(text))
     return Duration(time=timedelta(seconds=float(seconds)))
+
+
+def _too_long(text: str) -> str:
+    return f"{text!r} is longer than the longest duration Accord handles, {LONGEST_DAYS:,} days"
 
 
 def parse_percent(value: Any) -> Decimal:

@@ -36,6 +36,7 @@ from accord.core.calendar.spec import (
 )
 from accord.core.errors import SpecError, did_you_mean, format_path
 from accord.core.graph import path_between
+from accord.core.horizon import day_problem
 
 Path = tuple[str | int, ...]
 _PERIOD_BUSINESS_DAYS = {"week": 5, "month": 20, "quarter": 60, "year": 250}
@@ -299,7 +300,16 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
             for j, tier in enumerate(schedule.tiers):
                 if tier not in tiers:
                     yield unknown((*base, "tiers", j), "tier", tier, tiers)
-            yield from _bands(schedule, by_id.get(schedule.objective), base)
+            credited = by_id.get(schedule.objective)
+            if credited is not None and not isinstance(credited.target, Decimal):
+                yield Problem(
+                    (*base, "objective"),
+                    f"credit bands are shares of attainment in percent, but "
+                    f"{schedule.objective}'s target is {credited.target}, a bound; expected an "
+                    "objective with a percent target (penalties per miss charge missed bounds)",
+                )
+                continue
+            yield from _bands(schedule, credited, base)
         for i, penalty in enumerate(remedies.penalties):
             if penalty.objective not in objectives:
                 path = ("remedies", "penalties", i, "objective")
@@ -364,6 +374,15 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                 "states one (tiers: [{id, name, fee: {amount, currency}}])",
             )
     if agreement.effective is not None:
+        for path, day in (
+            (("effective", "start"), agreement.effective.start),
+            (("effective", "end"), agreement.effective.end),
+            (("effective", "review", "next"), agreement.effective.review.next),
+        ):
+            problem = day_problem(day) if day is not None else None
+            if problem is not None:
+                hint = "; leave it out for an agreement without an end" if path[-1] == "end" else ""
+                yield Problem(path, problem + hint)
         review = agreement.effective.review.next
         if review is not None and review < agreement.effective.start:
             yield Problem(

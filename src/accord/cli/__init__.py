@@ -1,0 +1,39 @@
+"""The ``accord`` command line: one module per command group, gathered into one Typer app."""
+
+from __future__ import annotations
+
+import typer
+
+from accord import __version__
+from accord.cli import agreements, calendar, clocks, db, key, org, report, secrets, service
+from accord.cli.calendar import parse_duration, parse_instant
+from accord.cli.output import console
+from accord.cli.report import judged_at, parse_period
+
+__all__ = ["app", "judged_at", "parse_duration", "parse_instant", "parse_period"]
+
+app = typer.Typer(
+    help="Accord: service level agreements as code, measured in business time.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(calendar.app, name="calendar")
+app.command()(agreements.validate)
+app.command()(agreements.show)
+app.command()(agreements.diff)
+app.command()(agreements.schema)
+app.command()(clocks.clocks)
+app.command()(report.report)
+app.command()(calendar.demo)
+app.add_typer(org.app, name="org")
+app.command()(service.serve)
+app.command()(service.worker)
+app.add_typer(key.app, name="key")
+app.add_typer(db.app, name="db")
+app.add_typer(secrets.secrets_app, name="secrets")
+
+
+@app.command()
+def version() -> None:
+    """Print Accord's version."""
+    console.print(__version__)

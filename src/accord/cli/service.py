@@ -1,0 +1,252 @@
+"""The service: ``accord serve`` (the REST API) and ``accord worker``."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import multiprocessing
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.text import Text
+
+from accord import __version__
+from accord.cli.db import configured_database, redacted
+from accord.cli.output import console, fail
+from accord.core.errors import AccordError
+
+if TYPE_CHECKING:
+    from accord.settings import Settings
+
+log = logging.getLogger("accord.serve")
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address (default ACCORD_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default ACCORD_PORT).")] = None,
+    workers: Annotated[int, typer.Option(help="Server processes sharing the port.")] = 1,
+) -> None:
+    """Start the REST API (and a worker in-process unless ACCORD_WORKER=false).
+
+    With no ACCORD_DATABASE_URL it uses the SQLite file accord.db, and an empty database gets
+    the demo organisation, whose admin key is printed.
+    """
+    from accord.logs import configure_logging
+    from accord.settings import Settings
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    address = (host or settings.host, port or settings.port)
+    # a port taken (by anything, even another server sharing it) fails here, at once, in a line
+    listener = _listen(address)
+    # the demo is loaded here, once, before any server process or worker starts: its key is
+    # then shown on top, not among their log lines, and processes do not race for an empty
+    # database
+    key, organisations = _prepare(settings)
+    console.print(welcome(address, settings.database_url, key, organisations))
+    if workers <= 1:
+        _serve_on(listener, settings)
+        return
+    listener.close()
+    # each process listens on a socket of its own on the same port (SO_REUSEPORT): the kernel
+    # then spreads connections evenly; with one shared socket, one process took most of them
+    supervise("server", _serve_on, (address, settings), workers)
+
+
+def supervise(what: str, target: Callable[..., None], args: tuple[Any, ...], count: int) -> None:
+    """Run ``count`` processes of ``target`` until SIGTERM or SIGINT, starting another in place
+    of any that dies; on the signal, stop them all and wait for them."""
+    context = multiprocessing.get_context("fork")
+    stopping = threading.Event()
+
+    def started() -> tuple[BaseProcess, float]:
+        child = context.Process(target=_child, args=(target, *args), name=f"accord {what}")
+        child.start()
+        return child, time.monotonic()
+
+    def stop(*_: object) -> None:
+        stopping.set()
+        for child, _since in children:
+            if child.is_alive():
+                child.terminate()
+
+    children = [started() for _ in range(count)]
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not stopping.is_set():
+        wait([child.sentinel for child, _since in children])
+        for slot, (child, since) in enumerate(children):
+            if child.exitcode is None or stopping.is_set():
+                continue
+            log.warning(
+                "%s process %s ended (exit code %s); starting another",
+                what,
+                child.pid,
+                child.exitcode,
+            )
+            if time.monotonic() - since < 1:  # dying at start: not in a tight loop
+                time.sleep(1)
+            children[slot] = started()
+    for child, _since in children:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _child(target: Callable[..., None], *args: Any) -> None:
+    for name in (signal.SIGTERM, signal.SIGINT):  # the supervisor's handlers are not its own
+        signal.signal(name, signal.SIG_DFL)
+    target(*args)
+
+
+def _prepare(settings: Settings) -> tuple[str | None, list[str]]:
+    """Migrate the database and load the demo into it when it is empty (and the demo is on);
+    the demo's admin key (None when not made now) and the organisations there are."""
+    from accord.service import tenants
+    from accord.service.demo import load_demo
+
+    database = configured_database(settings)
+    try:
+        with database.session() as session:
+            key = load_demo(session, tenants.now()) if settings.demo else None
+            organisations = [o.slug for o in tenants.organisations(session)]
+    finally:
+        database.dispose()
+    return key, organisations
+
+
+def welcome(
+    address: tuple[str, int], database_url: str, key: str | None, organisations: list[str]
+) -> RenderableType:
+    """What a person starting the service needs first: where it answers, and how to get a key
+    (the demo's admin key itself, the one time it is made)."""
+    host, port = address
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    base = f"http://{shown}:{port}"
+    lines = Text.assemble(
+        (f"Accord {__version__}", "bold"),
+        f" serving on {base}" + (" (every address)" if shown != host else "") + "\n",
+        f"  API documentation  {base}/docs\n",
+        f"  API                {base}/v1/...\n",
+        f"  health, readiness  {base}/health, {base}/ready\n",
+        f"  database           {redacted(database_url)}",
+    )
+    if key is not None:
+        curl = f'curl -H "Authorization: Bearer {key}" "{base}/v1/clocks/at-risk?within=1h"'
+        demo = Text.assemble(
+            "The demo organisation (demo) was created. Its admin key, shown this once:\n\n  ",
+            (key, "bold green"),
+            f"\n\nTry it:  {curl}",
+        )
+        return Group(lines, Text(), Panel.fit(demo, title="your key", border_style="green"))
+    if organisations:
+        first = organisations[0]
+        hint = Text(
+            f"Organisations: {', '.join(organisations)}. Keys are shown once, when made; "
+            f"to get one:\n  accord key create {first} --role admin"
+            f"    (accord key list {first}: the keys it has; accord org list: organisations)"
+        )
+    else:
+        hint = Text('No organisation yet: accord org create SLUG "Name" prints its first key.')
+    return Group(lines, Text(), hint)
+
+
+def _listen(address: tuple[str, int]) -> socket.socket:
+    """The listening socket of a single server process, or an error for people: a port in
+    use, or an address this machine does not have."""
+    host, port = address
+    try:
+        return _listener(address, shared=False)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            message = f"port {port} is in use; set ACCORD_PORT or --port"
+        else:
+            reason = error.strerror or str(error)
+            message = f"cannot listen on {host}:{port}: {reason}; set ACCORD_HOST or --host"
+        raise fail(AccordError(message)) from None
+
+
+def _listener(address: tuple[str, int], *, shared: bool) -> socket.socket:
+    """A listening socket made with its protocol named, so that accepted connections get
+    TCP_NODELAY: uvicorn's own --workers leaves it off (uvicorn issue 3149), and every
+    keep-alive request then waits ~40 ms on a delayed ACK."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind(address)
+    listener.listen(2048)
+    return listener
+
+
+def _serve_on(where: object, settings: object) -> None:
+    import gc
+
+    import uvicorn
+
+    from accord.api import create_app
+    from accord.settings import Settings
+
+    listener = where if isinstance(where, socket.socket) else None
+    if listener is None:
+        assert isinstance(where, tuple)
+        listener = _listener(where, shared=True)
+    assert isinstance(settings, Settings)
+    # a service keeps many long-lived objects (compiled statements, calendars, agreements):
+    # full collections over all of them stall answers for tens of milliseconds, so the
+    # objects of start-up are frozen out of collection and collections come less often
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+    # uvicorn's lines go through the handler configure_logging made (JSON or text); its own
+    # access log is off: the API's middleware writes one with the request id when asked
+    config = uvicorn.Config(
+        create_app(settings), access_log=False, log_config=None, log_level=settings.log_level
+    )
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+def worker(
+    processes: Annotated[int, typer.Option(help="Worker processes to run.")] = 1,
+    once: Annotated[bool, typer.Option(help="Do one round of work and exit.")] = False,
+) -> None:
+    """Run workers alone: recompute tickets, fire escalations, send notifications."""
+    from accord.logs import configure_logging
+    from accord.settings import Settings
+    from accord.worker import Worker
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if once:
+        tally = Worker(configured_database(settings), settings).run_once()
+        console.print(
+            f"refreshed {tally.refreshed} tickets, opened {tally.watched} objective escalations, "
+            f"fired {tally.fired} due items, "
+            f"sent {tally.sent}, failed {tally.failed}"
+        )
+        return
+    if processes > 1:
+        supervise("worker", _work_forever, (settings,), processes)
+        return
+    _work_forever(settings)
+
+
+def _work_forever(settings: object) -> None:
+    from accord.settings import Settings
+    from accord.store import connect
+    from accord.worker import Worker
+
+    assert isinstance(settings, Settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    Worker(connect(settings.database_url), settings).run(stop)

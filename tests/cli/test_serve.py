@@ -1,0 +1,149 @@
+"""`accord serve` as a newcomer meets it: where it answers, the demo's key shown once and on
+top, how to get a key on a restart, a taken port in one line, server processes kept at N."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from accord.store import connect
+from tests.cli.server import STOPPED, start, stop, wait_healthy
+
+
+def test_serve_says_where_it_answers_and_shows_the_demo_key_once_then_how_to_get_one(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'accord.db'}"
+    process, base = start(url, output=tmp_path / "first", worker="false")
+    try:
+        wait_healthy(base, process)
+    finally:
+        assert stop(process) in STOPPED
+    shown = (tmp_path / "first.out").read_text()
+    assert f"serving on {base}" in shown
+    assert f"API documentation  {base}/docs" in shown
+    keys = [line.strip(" │") for line in shown.splitlines() if line.strip(" │").startswith("acc_")]
+    assert len(keys) == 1  # on a line of its own, once (and in the curl line to try it)
+    assert "acc_" not in (tmp_path / "first.err").read_text()  # not among the log lines
+
+    process, base = start(url, output=tmp_path / "again", worker="false", access_log="true")
+    try:
+        wait_healthy(base, process)
+        answer = httpx.get(
+            f"{base}/v1/agreements",
+            headers={"Authorization": f"Bearer {keys[0]}", "X-Request-ID": "newcomer-1"},
+        )
+        assert answer.status_code == 200
+    finally:
+        assert stop(process) in STOPPED
+    again = (tmp_path / "again.out").read_text()
+    assert "acc_" not in again
+    assert "accord key create demo --role admin" in again
+    # stderr is a file here, not a terminal: every log line is a JSON object
+    logged = [json.loads(line) for line in (tmp_path / "again.err").read_text().splitlines()]
+    assert {"uvicorn.error", "accord.access"} <= {line["logger"] for line in logged}
+    (request,) = [line for line in logged if line.get("request_id") == "newcomer-1"]
+    assert (request["method"], request["path"], request["status"]) == ("GET", "/v1/agreements", 200)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_in_use_is_one_line_and_a_failed_exit(tmp_path: Path, workers: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "accord.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                workers,
+            ],
+            env={**os.environ, "ACCORD_DATABASE_URL": f"sqlite:///{tmp_path / 'accord.db'}"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode != 0
+    assert done.stderr == f"error: port {port} is in use; set ACCORD_PORT or --port\n"
+    assert not (tmp_path / "accord.db").exists()  # it failed first, before touching anything
+
+
+def _children(parent: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == parent and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _eventually(check: Callable[[], bool], seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_server_process_that_dies_is_replaced_and_sigterm_still_stops_them_all(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'accord.db'}"
+    process, base = start(url, "--workers", "2", output=tmp_path / "serve", worker="false")
+    try:
+        wait_healthy(base, process)
+        assert _eventually(lambda: len(_children(process.pid)) == 2)
+        before = _children(process.pid)
+        killed = min(before)
+        os.kill(killed, signal.SIGKILL)
+        assert _eventually(lambda: len(_children(process.pid) - before) == 1), "not replaced"
+        after = _children(process.pid)
+        assert len(after) == 2
+        assert killed not in after
+        for _ in range(20):  # whichever process the kernel gives them to answers
+            assert httpx.get(f"{base}/health", timeout=10).status_code == 200
+    finally:
+        code = stop(process)
+    assert code in STOPPED
+    assert not any(Path(f"/proc/{pid}").exists() for pid in after)
+    assert "ended (exit code -9); starting another" in (tmp_path / "serve.err").read_text()
+
+
+def test_a_worker_process_that_dies_is_replaced_too(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'accord.db'}"
+    connect(url).dispose()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "accord.cli", "worker", "--processes", "2"],
+        env={**os.environ, "ACCORD_DATABASE_URL": url},
+        stderr=(tmp_path / "worker.err").open("wb"),
+    )
+    try:
+        assert _eventually(lambda: len(_children(process.pid)) == 2)
+        before = _children(process.pid)
+        os.kill(min(before), signal.SIGKILL)
+        assert _eventually(lambda: len(_children(process.pid) - before) == 1), "not replaced"
+        after = _children(process.pid)
+    finally:
+        code = stop(process)
+    assert code in STOPPED
+    assert not any(Path(f"/proc/{pid}").exists() for pid in after)
