@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 from unittest.mock import patch
 
 import numpy as np
@@ -15,8 +17,16 @@ from hypothesis import strategies as st
 from accord.core import clocks_batch
 from accord.core.agreement import Agreement
 from accord.core.clocks import Clock, ClockError, TicketEvent, all_clocks, calendars_of
-from accord.core.clocks_batch import EventColumns, arrange, evaluate, sort_key
-from tests.core.test_clocks import DESK, H, Ticket, agreement, histories, ny
+from accord.core.clocks_batch import (
+    Changes,
+    EventColumns,
+    arrange,
+    covers,
+    evaluate,
+    sort_key,
+    uncovered,
+)
+from tests.core.test_clocks import CLOCK, DESK, H, Ticket, agreement, histories, ny
 
 
 def _comparable(clocks: list[Clock]) -> list[Clock]:
@@ -74,7 +84,19 @@ def test_batch_covers_steady_and_reprioritised_tickets_itself() -> None:
 
 
 def test_rules_the_batch_does_not_cover_are_replayed_whole() -> None:
-    desk = agreement(reopen="restart")
+    """Objectives of one metric under different clock rules (the replay runs a metric on its
+    first objective's rules): that metric is replayed, the others are not."""
+    desk = Agreement.model_validate(
+        DESK.model_dump(mode="python")
+        | {
+            "objectives": [
+                o.model_copy(update={"clock": o.clock.model_copy(update={"reopen": "restart"})})
+                if o.id == "resolution-P4" and o.clock is not None
+                else o
+                for o in DESK.objectives
+            ]
+        }
+    )
     ticket = Ticket(ny(2026, 3, 9, 9)).status(ny(2026, 3, 9, 12), "Resolved")
     ticket.status(ny(2026, 3, 16, 9), "Active")
     as_of = ny(2026, 3, 17, 9)
@@ -83,7 +105,11 @@ def test_rules_the_batch_does_not_cover_are_replayed_whole() -> None:
     )
     replay = all_clocks(ticket.events, desk.objectives, calendars_of(desk), as_of)
     assert _comparable(result.clocks()) == _comparable(replay)
-    assert {c.metric for c in result.replayed} == {"first_response", "resolution"}
+    assert {c.metric for c in result.replayed} == {"resolution"}
+    assert uncovered(desk.objectives) == [
+        "objectives 'resolution-P1', 'resolution-P3', 'resolution-P4' (metric resolution): "
+        "different clock rules within one metric"
+    ]
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -304,3 +330,206 @@ def test_batch_equals_replay_when_fields_change_on_stops_pauses_and_reopens(
     replay = all_clocks(log, rules.objectives, calendars_of(rules), as_of)
     batch = evaluate(EventColumns.from_events(log), rules.objectives, calendars_of(rules), as_of)
     assert _with_fields(batch.clocks()) == _with_fields(replay)
+
+
+# ---------------------------------------------------------------- every rule
+
+# ACCORD_CLOCK_EXAMPLES=3000 runs the differential tests of every rule thoroughly (minutes)
+EXAMPLES = int(os.environ.get("ACCORD_CLOCK_EXAMPLES", "150"))
+RULE_CALENDARS = {
+    "office": {
+        "timezone": "America/New_York",
+        "hours": {"mon-fri": "09:00-17:00"},
+        "holidays": {"country": "US"},
+    },
+    "ny-24x7": {"timezone": "America/New_York", "hours": "24x7"},
+    "night": {"timezone": "America/New_York", "hours": {"daily": "22:00-06:00"}},
+}
+LOCATIONS = ["office", "ny-24x7", "night", "24x7"]
+EVERY_KIND = ["updated", "updated", "comment", "comment", "comment", "resolved", "reopened"]
+EVERY_KIND += ["closed", "created"]
+LIMITS = ["30m", "2h", "6h", "1 business day", "3 business days"]
+TICKET_METRICS = ["first_response", "next_response", "periodic_update", "resolution"]
+TICKET_METRICS += ["time_to_recover"]
+
+
+@st.composite
+def clock_rules(draw: st.DrawFn) -> dict[str, Any]:
+    """Any clock rules: each start rule, reopen and priority-change rule, stops by status, by
+    kind of event or both, with or without pauses, a calendar from a ticket field or not."""
+    rules: dict[str, Any] = {
+        "start": draw(st.sampled_from(["created", "assigned", "first_customer_message"])),
+        "reopen": draw(st.sampled_from(["continue", "restart"])),
+        "priority_change": draw(st.sampled_from(["carry_over", "restart"])),
+    }
+    if draw(st.booleans()):
+        rules["pause"] = CLOCK["pause"]
+    stop = draw(st.sampled_from(["status", "kinds", "both"]))
+    if stop != "kinds":
+        rules["stop"] = {"status": ["Resolved", "Closed"]}
+    if stop != "status":
+        rules["stop_on"] = draw(
+            st.sampled_from([[], ["resolved"], ["closed"], ["agent_reply", "resolved"]])
+        )
+    if draw(st.booleans()):
+        rules["calendar_from"] = "location"
+    return rules
+
+
+def _rule_agreement(objectives: list[dict[str, Any]], version: str = "1") -> Agreement:
+    return Agreement.model_validate(
+        {
+            "id": "rules",
+            "version": version,
+            "overview": {"title": "Every rule"},
+            "calendars": RULE_CALENDARS,
+            "objectives": objectives,
+        }
+    )
+
+
+@st.composite
+def rule_objectives(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """A few ticket metrics, each by priority (P2 in no scope) under its own clock rules."""
+    found = []
+    for metric in draw(st.lists(st.sampled_from(TICKET_METRICS), min_size=1, max_size=3)):
+        if any(o["metric"] == metric for o in found):
+            continue
+        clock = draw(clock_rules())
+        for level in draw(st.lists(st.sampled_from(["P1", "P3", "P4"]), min_size=2, max_size=4)):
+            if any(o["id"] == f"{metric}-{level}" for o in found):
+                continue
+            found.append(
+                {
+                    "id": f"{metric}-{level}",
+                    "metric": metric,
+                    "within": draw(st.sampled_from(LIMITS)),
+                    "target": "90%",
+                    "calendar": draw(st.sampled_from(sorted(RULE_CALENDARS))),
+                    "scope": {"priority": [level]},
+                    "clock": clock,
+                }
+            )
+    return found
+
+
+@st.composite
+def later_versions(draw: st.DrawFn, first: list[dict[str, Any]], start: datetime) -> Changes:
+    """Zero to two later agreement versions, each in force from an instant: objectives kept as
+    they were, given another limit, calendar or set of clock rules (a metric's at once), dropped
+    or added."""
+    changes = []
+    objectives = first
+    for k in range(draw(st.integers(0, 2))):
+        changed = []
+        rules = {o["metric"]: o["clock"] for o in objectives}
+        for metric in sorted(rules):
+            if draw(st.integers(0, 3)) == 0:
+                start_rule = rules[metric].get("start")
+                rules[metric] = draw(clock_rules())
+                if draw(st.integers(0, 3)):  # mostly under the same start rule
+                    rules[metric]["start"] = start_rule
+        for objective in objectives:
+            what = draw(st.sampled_from(["same", "same", "within", "calendar", "drop"]))
+            if what == "drop":
+                continue
+            objective = {**objective, "clock": rules[objective["metric"]]}
+            if what == "within":
+                objective["within"] = draw(st.sampled_from(LIMITS))
+            elif what == "calendar":
+                objective["calendar"] = draw(st.sampled_from(sorted(RULE_CALENDARS)))
+            changed.append(objective)
+        for added in draw(rule_objectives()):  # under the rules of its metric, if it has some
+            if not any(c["id"] == added["id"] for c in changed):
+                changed.append({**added, "clock": rules.get(added["metric"], added["clock"])})
+        at = start + timedelta(minutes=draw(st.sampled_from([0, 30, 60 * 5, 60 * 30, 60 * 70])))
+        at += timedelta(minutes=draw(st.integers(0, 60 * 24 * 6)))
+        changes.append((at, _rule_agreement(changed, str(k + 2)).objectives))
+        objectives = changed
+    return changes
+
+
+@st.composite
+def rule_histories(draw: st.DrawFn, start: datetime) -> list[TicketEvent]:
+    """A ticket of any shape: every kind of event, comments by each author, public or not,
+    priorities in and out of scope, statuses that pause, stop and reopen, assignees (one empty)
+    and locations naming calendars, several fields at once, several events in one instant."""
+    begin = start + timedelta(minutes=draw(st.integers(0, 60 * 24 * 4)))
+    ticket = Ticket(begin, priority=draw(st.sampled_from(LEVELS)))
+    if draw(st.booleans()):
+        ticket.events[0] = dataclasses.replace(
+            ticket.events[0],
+            fields={**ticket.events[0].fields, "location": draw(st.sampled_from(LOCATIONS))},
+        )
+    at = begin
+    for _ in range(draw(st.integers(0, 12))):
+        at += timedelta(minutes=draw(st.sampled_from([0, 0, 1, 45, 60 * 3, 60 * 26])))
+        kind = draw(st.sampled_from(EVERY_KIND))
+        fields = {}
+        for name, values in (
+            ("priority", LEVELS),
+            ("status", EVERY_STATUS),
+            ("assignee", ["", "ana", "bo"]),
+            ("location", LOCATIONS),
+        ):
+            if draw(st.integers(0, 3)) == 0:
+                fields[name] = draw(st.sampled_from(values))
+        author, public = None, True
+        if kind == "comment":
+            author = draw(st.sampled_from(["agent", "agent", "customer", "third_party"]))
+            public = draw(st.booleans()) or author != "agent"
+        ticket._add(at, kind, fields, author=author, public=public)
+    return ticket.events
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_every_rule_in_columns_equals_the_replay(data: st.DataObject) -> None:
+    """Any clock rules (next response, periodic update, restarts, start rules, a calendar from
+    a ticket field, agreement versions taking over mid-ticket) on random logs: the column
+    engine gives the replay's clocks, computing every one itself, on the fast path or the cycle
+    table alike, in any row order, with rows given twice."""
+    start = ny(2026, 3, 2, 8) + timedelta(minutes=data.draw(st.integers(0, 60 * 24 * 20)))
+    objectives = data.draw(rule_objectives())
+    first = _rule_agreement(objectives)
+    changes = data.draw(later_versions(objectives, start))
+    tickets = data.draw(st.lists(rule_histories(start), min_size=1, max_size=5))
+    created = tickets[0][0]  # the log carries every field the rules may read
+    fields = {"assignee": "", "location": "office", **created.fields}
+    tickets[0][0] = dataclasses.replace(created, fields=fields)
+    log = _log(tickets)
+    odd = data.draw(st.booleans())
+    if odd:  # a ticket updated before its creation (clock skew): replayed
+        log += [
+            dataclasses.replace(e, id=f"x{e.id}", ticket="T999", at=e.at + timedelta(hours=1))
+            for e in log
+            if e.ticket == "T000"
+        ]
+        log.append(TicketEvent("x-skew", "T999", start - timedelta(hours=1), "updated"))
+    if data.draw(st.booleans()):
+        log = _on_the_hour(log)
+    # judged at the end of the log, or about one of its events (before the end, or after it)
+    near = data.draw(st.none() | st.sampled_from(log))
+    minutes = data.draw(st.integers(-60 * 3, 60 * 24 * 3))
+    as_of = None if near is None else near.at + timedelta(minutes=minutes)
+    calendars = calendars_of(first)
+    replay = _with_fields(all_clocks(log, first.objectives, calendars, as_of, changes))
+    columns = EventColumns.from_events(log)
+    batch = evaluate(columns, first.objectives, calendars, as_of, changes=changes)
+    assert _with_fields(batch.clocks()) == replay
+    if covers(first.objectives, changes):  # only the ticket not created first is replayed
+        assert {ticket for ticket, _ in batch.replayed_for} <= {"T999"}
+    # the cycle table alone, for the fast path's metrics too; rows shuffled, some twice
+    rnd = data.draw(st.randoms(use_true_random=False))
+    n = len(columns.at)
+    rows = [*range(n), *rnd.sample(range(n), k=n // 3)]
+    rnd.shuffle(rows)
+    chunk = data.draw(st.sampled_from([1, 5, 1 << 20]))  # chunks of whole tickets, on threads
+    with (
+        patch.object(clocks_batch, "_fast", lambda family: False),
+        patch.object(clocks_batch, "_CHUNK", chunk),
+        patch.object(clocks_batch, "_BLOCK", chunk),
+    ):
+        shuffled = _rows(columns, np.array(rows, dtype=np.int64))
+        again = evaluate(shuffled, first.objectives, calendars, as_of, changes=changes, workers=2)
+    assert _with_fields(again.clocks()) == replay

@@ -586,20 +586,23 @@ def all_clocks(
     objectives: Sequence[Objective],
     calendars: Mapping[str, BusinessCalendar],
     as_of: datetime | None = None,
+    changes: Sequence[tuple[datetime, Sequence[Objective]]] = (),
 ) -> list[Clock]:
-    """The clocks of every ticket in an event log (grouped by ticket, in ticket order). The
-    fields the clock rules read must be carried by some event (see :func:`require_fields`)."""
+    """The clocks of every ticket in an event log (grouped by ticket, in ticket order), under
+    the agreement versions ``changes`` brings in as :func:`ticket_clocks` does. The fields the
+    clock rules of every version read must be carried by some event (see
+    :func:`require_fields`)."""
     by_ticket: dict[str, list[TicketEvent]] = {}
     carried: set[str] = set()
     for event in events:
         by_ticket.setdefault(event.ticket, []).append(event)
         carried.update(event.fields)
     if by_ticket:
-        require_fields(objectives, carried)
+        require_fields([*objectives, *(o for _, later in changes for o in later)], carried)
     return [
         clock
         for ticket in sorted(by_ticket)
-        for clock in ticket_clocks(by_ticket[ticket], objectives, calendars, as_of)
+        for clock in ticket_clocks(by_ticket[ticket], objectives, calendars, as_of, changes)
     ]
 
 
