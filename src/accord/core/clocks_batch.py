@@ -1,30 +1,35 @@
-"""Ticket clocks for a whole event log at once, in numpy, for the common rules.
+"""Ticket clocks for a whole event log at once, in numpy, for every clock rule.
 
 The per-event replay of :mod:`accord.core.clocks` is the reference; this module computes the same
-clocks column-wise for the rules most agreements use, and hands everything else to the replay:
+clocks column-wise:
 
-* metrics first response, resolution and time to recover;
-* clock rules starting at creation, reopen ``continue``, priority change ``carry_over``, no
-  calendar taken from a ticket field;
-* tickets whose first event is their creation and that stay in some objective's scope (a
-  priority change moves the clock to another objective, carrying its used time over; a change
-  on the event that stops the clock is judged at the new level, as the replay does).
+* on a fast path, one clock a ticket, for first response, resolution and time to recover under
+  the rules most agreements use (start at creation, reopen ``continue``, priority change
+  ``carry_over``, the objective's own calendar), for tickets in some objective's scope at every
+  event (a priority change moves the clock to another objective, carrying its used time over; a
+  change on the event that stops the clock is judged at the new level, as the replay does);
+* in the cycle table of :mod:`accord.core.clock_cycles`, every other rule (next response,
+  periodic update, restarts, start rules, a calendar from a ticket field, agreement versions
+  taking over mid-ticket: ``changes``), and the fast path's tickets that leave every scope;
+* by the replay, tickets whose first event is not their creation, and objectives of one metric
+  under different clock rules or without a limit (:func:`uncovered`).
 
 Which engine runs, and the account of it, is decided in :mod:`accord.core.clock_engines`.
 
-How: events in order by ticket and time (a log grouped by ticket, as exports usually are, is
-checked in a few passes and only its tickets with events out of time order are sorted;
-duplicates of one event count once), evaluated in chunks of whole tickets (about a million
-events) so that the working arrays stay in cache and their memory is reused. Each field is
-forward-filled within its ticket; per event, the objective, the pause reason and whether the
+How (the fast path): events in order by ticket and time (a log grouped by ticket, as exports
+usually are, is checked in a few passes and only its tickets with events out of time order are
+sorted; duplicates of one event count once), evaluated in chunks of whole tickets (about a
+million events) so that the working arrays stay in cache and their memory is reused. Each field
+is forward-filled within its ticket; per event, the objective, the pause reason and whether the
 clock is stopped (a sticky flag: set by a stop, cleared by a reopen) are table lookups on the
 fields' codes and a few vector operations; each event opens a span to the next event of its
 ticket. The business time of all spans is one ``elapsed_since_many`` call per calendar (business
 time from ``as_of`` to every event; a span's is the difference of its ends), shared by metrics
 scoped alike; breach instants (searched only in tickets over their lowest target) and deadlines
-are one ``add_many`` call each. Results are columns (:class:`ClockTable`), convertible to
-:class:`Clock` values, and equal to the replay's (tests prove it on random logs, in any row
-order, with ties, duplicates and chunks of a few events).
+are one ``add_many`` call each. Results are columns (:class:`ClockTable`, one row a clock and
+cycle), convertible to :class:`Clock` values, and equal to the replay's (tests prove it on
+random logs under random rules, in any row order, with ties, duplicates and chunks of a few
+events).
 """
 
 from __future__ import annotations
@@ -435,6 +440,7 @@ class _Log:
         self.lengths = self.lasts - self.starts + 1
         self._filled: dict[str, tuple[Ints, Sequence[str]]] = {}
         self._business: dict[str, I64] = {}
+        self._matched: dict[object, Ints] = {}
         self._group: Ints | None = None
 
     def take(self, column: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -484,7 +490,16 @@ class _Log:
         self, conditions: Sequence[Mapping[str, Sequence[str]]], *, empty_matches: bool
     ) -> Ints:
         """For each event, the index of the first condition its fields meet (-1: none). An empty
-        condition is met by every event or by none, as ``empty_matches`` says."""
+        condition is met by every event or by none, as ``empty_matches`` says. (Kept for the
+        metrics asking again: not to be changed in place.)"""
+        key = (tuple(tuple(sorted(c.items())) for c in conditions), empty_matches)
+        if key not in self._matched:
+            self._matched[key] = self._first_match(conditions, empty_matches)
+        return self._matched[key]
+
+    def _first_match(
+        self, conditions: Sequence[Mapping[str, Sequence[str]]], empty_matches: bool
+    ) -> Ints:
         names = {name for condition in conditions for name in condition}
         if len(names) > 1:  # conditions on several fields: one mask each
             found: Ints = np.full(self.n, -1, dtype=np.int32)
@@ -883,9 +898,9 @@ def _clocks(
     by_kind = np.zeros(len(KIND_ORDER), dtype=bool)
     by_kind[[KIND_ORDER[name] for name in stops if name != "agent_reply"]] = True
     if by_kind.any():
-        stop |= by_kind[log.kind]
+        stop = stop | by_kind[log.kind]
     if "agent_reply" in stops:
-        stop |= log.agent_reply()
+        stop = stop | log.agent_reply()
     # stopped: a sticky flag, set by a stop and cleared by a reopen (never, for first response)
     if metric != "first_response" and rules.stop:
         # an event that does not stop the clock leaves the stop statuses, which reopens it:
