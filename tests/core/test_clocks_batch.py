@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
 import random
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -14,8 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accord import load_agreement
 from accord.core import clocks_batch
 from accord.core.agreement import Agreement
+from accord.core.agreement.model import TICKET_METRICS
+from accord.core.clock_engines import evaluate_clocks
 from accord.core.clocks import Clock, ClockError, TicketEvent, all_clocks, calendars_of
 from accord.core.clocks_batch import (
     Changes,
@@ -26,7 +31,18 @@ from accord.core.clocks_batch import (
     sort_key,
     uncovered,
 )
-from tests.core.test_clocks import CLOCK, DESK, H, Ticket, agreement, histories, ny
+from accord.io.data import read_data
+from accord.io.tickets import read_event_columns, read_events
+from tests.core.test_clocks import (
+    CLOCK,
+    DESK,
+    H,
+    Ticket,
+    _version_with,
+    agreement,
+    histories,
+    ny,
+)
 
 
 def _comparable(clocks: list[Clock]) -> list[Clock]:
@@ -335,7 +351,7 @@ def test_batch_equals_replay_when_fields_change_on_stops_pauses_and_reopens(
 # ---------------------------------------------------------------- every rule
 
 # ACCORD_CLOCK_EXAMPLES=3000 runs the differential tests of every rule thoroughly (minutes)
-EXAMPLES = int(os.environ.get("ACCORD_CLOCK_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("ACCORD_CLOCK_EXAMPLES", "200"))
 RULE_CALENDARS = {
     "office": {
         "timezone": "America/New_York",
@@ -349,8 +365,7 @@ LOCATIONS = ["office", "ny-24x7", "night", "24x7"]
 EVERY_KIND = ["updated", "updated", "comment", "comment", "comment", "resolved", "reopened"]
 EVERY_KIND += ["closed", "created"]
 LIMITS = ["30m", "2h", "6h", "1 business day", "3 business days"]
-TICKET_METRICS = ["first_response", "next_response", "periodic_update", "resolution"]
-TICKET_METRICS += ["time_to_recover"]
+METRIC_NAMES = sorted(TICKET_METRICS)
 
 
 @st.composite
@@ -392,7 +407,7 @@ def _rule_agreement(objectives: list[dict[str, Any]], version: str = "1") -> Agr
 def rule_objectives(draw: st.DrawFn) -> list[dict[str, Any]]:
     """A few ticket metrics, each by priority (P2 in no scope) under its own clock rules."""
     found = []
-    for metric in draw(st.lists(st.sampled_from(TICKET_METRICS), min_size=1, max_size=3)):
+    for metric in draw(st.lists(st.sampled_from(METRIC_NAMES), min_size=1, max_size=3)):
         if any(o["metric"] == metric for o in found):
             continue
         clock = draw(clock_rules())
@@ -533,3 +548,189 @@ def test_every_rule_in_columns_equals_the_replay(data: st.DataObject) -> None:
         shuffled = _rows(columns, np.array(rows, dtype=np.int64))
         again = evaluate(shuffled, first.objectives, calendars, as_of, changes=changes, workers=2)
     assert _with_fields(again.clocks()) == replay
+
+
+def _both(
+    events: list[TicketEvent],
+    desk: Agreement,
+    as_of: datetime | None,
+    changes: Changes = (),
+) -> list[Clock]:
+    """The column engine's clocks, checked equal to the replay's and computed without it."""
+    result = evaluate(
+        EventColumns.from_events(events),
+        desk.objectives,
+        calendars_of(desk),
+        as_of,
+        changes=changes,
+    )
+    assert result.replayed == []
+    found = _with_fields(result.clocks())
+    assert found == _with_fields(
+        all_clocks(events, desk.objectives, calendars_of(desk), as_of, changes)
+    )
+    return found
+
+
+def _with_objectives(*objectives: dict[str, Any]) -> Agreement:
+    return Agreement.model_validate(
+        DESK.model_dump(mode="python")
+        | {"objectives": [{"target": "90%", "calendar": "office", **o} for o in objectives]}
+    )
+
+
+def test_next_response_cycles_and_periodic_updates_in_columns() -> None:
+    """Customer messages at 10 and 12 (the second while the first waits), replies at 11 and 15:
+    next response cycles of 1h (met) and 3h (breached, 2h limit); agent updates at 11 and 15 end
+    periodic update cycles of 2h (met) and 4h (breached, 3h limit), the third runs from 15."""
+    desk = _with_objectives(
+        {"id": "next", "metric": "next_response", "within": "2h"},
+        {"id": "updates", "metric": "periodic_update", "within": "3h"},
+    )
+    ticket = Ticket(ny(2026, 3, 9, 9)).reply(ny(2026, 3, 9, 10), author="customer")
+    ticket.reply(ny(2026, 3, 9, 11)).reply(ny(2026, 3, 9, 12), author="customer")
+    ticket.reply(ny(2026, 3, 9, 13), author="customer").reply(ny(2026, 3, 9, 15))
+    clocks = _both(ticket.events, desk, ny(2026, 3, 9, 16))
+    assert [(c.metric, c.cycle, c.used, c.state) for c in clocks] == [
+        ("next_response", 1, H, "met"),
+        ("next_response", 2, 3 * H, "breached"),
+        ("periodic_update", 1, 2 * H, "met"),
+        ("periodic_update", 2, 4 * H, "breached"),
+        ("periodic_update", 3, H, "running"),
+    ]
+
+
+def test_restarts_keep_the_earlier_cycles_in_columns() -> None:
+    """Priority raised at 12 under ``priority_change: restart`` (the P3 cycle cancelled), resolved
+    at 13, reopened the next day at 9 under ``reopen: restart``: three resolution cycles."""
+    desk = agreement(priority_change="restart", reopen="restart")
+    ticket = Ticket(ny(2026, 3, 9, 9)).set(ny(2026, 3, 9, 12), priority="P1")
+    ticket.status(ny(2026, 3, 9, 13), "Resolved").status(ny(2026, 3, 10, 9), "Active")
+    clocks = _both(ticket.events, desk, ny(2026, 3, 10, 11))
+    assert [
+        (c.cycle, c.objective, c.used, c.state) for c in clocks if c.metric == "resolution"
+    ] == [
+        (1, "resolution-P3", 3 * H, "cancelled"),
+        (2, "resolution-P1", H, "met"),
+        (3, "resolution-P1", 2 * H, "running"),
+    ]
+
+
+def test_start_rules_in_columns() -> None:
+    """Assigned at 11 (an empty assignee at 10 does not count); the customer's first message at
+    10:30 (the agent's reply before it does not count)."""
+    ticket = Ticket(ny(2026, 3, 9, 9)).set(ny(2026, 3, 9, 10), assignee="")
+    ticket.set(ny(2026, 3, 9, 11), assignee="ana")
+    clocks = _both(ticket.events, agreement(start="assigned"), ny(2026, 3, 9, 12))
+    assert {(c.metric, c.started_at, c.used) for c in clocks} == {
+        ("first_response", ny(2026, 3, 9, 11), H),
+        ("resolution", ny(2026, 3, 9, 11), H),
+    }
+    ticket = Ticket(ny(2026, 3, 9, 9)).set(ny(2026, 3, 9, 9, 30), assignee="ana")
+    ticket.reply(ny(2026, 3, 9, 10), public=False).reply(ny(2026, 3, 9, 10, 30), author="customer")
+    clocks = _both(ticket.events, agreement(start="first_customer_message"), ny(2026, 3, 9, 12))
+    assert {(c.metric, c.started_at, c.used) for c in clocks} == {
+        ("first_response", ny(2026, 3, 9, 10, 30), 1.5 * H),
+        ("resolution", ny(2026, 3, 9, 10, 30), 1.5 * H),
+    }
+
+
+def test_calendar_from_switching_mid_ticket_in_columns() -> None:
+    """Monday 09:00 in the office (8 hours to 17:00), moved to a 24x7 desk at 17:00: 3 more
+    hours by 20:00, 11 in all; its P3 resolution (8h) breached at 17:00."""
+    desk = agreement(calendar_from="location")
+    events = [
+        TicketEvent(
+            "A-0",
+            "A",
+            ny(2026, 3, 9, 9),
+            "created",
+            {"priority": "P3", "status": "New", "location": "office"},
+        ),
+        TicketEvent("A-1", "A", ny(2026, 3, 9, 17), "updated", {"location": "ny-24x7"}),
+    ]
+    clocks = _both(events, desk, ny(2026, 3, 9, 20))
+    resolution = next(c for c in clocks if c.metric == "resolution")
+    assert (resolution.used, resolution.breached_at) == (11 * H, ny(2026, 3, 9, 17))
+
+
+def test_an_unknown_calendar_from_value_is_the_same_error_in_columns() -> None:
+    desk = agreement(calendar_from="location")
+    events = [
+        TicketEvent(
+            "A-0",
+            "A",
+            ny(2026, 3, 9, 9),
+            "created",
+            {"priority": "P3", "status": "New", "location": "office"},
+        ),
+        TicketEvent("B-0", "B", ny(2026, 3, 9, 9), "created", {"priority": "P3"}),
+        TicketEvent("B-1", "B", ny(2026, 3, 9, 10), "updated", {"location": "Lisbon"}),
+    ]
+    expected = r"ticket 'B': field 'location' .* is 'Lisbon', which names no calendar"
+    with pytest.raises(ClockError, match=expected):
+        all_clocks(events, desk.objectives, calendars_of(desk), ny(2026, 3, 9, 12))
+    with pytest.raises(ClockError, match=expected):
+        evaluate(EventColumns.from_events(events), desk.objectives, calendars_of(desk), None)
+
+
+def test_a_version_taking_over_mid_ticket_in_columns() -> None:
+    """P3 created Monday 13:00 (8h under version 1); version 2 (6h) in force from Tuesday 09:00:
+    breached at 11:00 with 4h used on Monday, 2h more under version 2; version 2 with restart
+    instead cancels the first cycle at the change."""
+    ticket = Ticket(ny(2026, 3, 9, 13))
+    v2 = _version_with("6h")
+    change = [(ny(2026, 3, 10, 9), v2.objectives)]
+    clocks = _both(ticket.events, DESK, ny(2026, 3, 10, 12), change)
+    resolution = next(c for c in clocks if c.metric == "resolution")
+    assert (resolution.state, resolution.target, resolution.breached_at) == (
+        "breached",
+        6 * H,
+        ny(2026, 3, 10, 11),
+    )
+    restart = [(ny(2026, 3, 10, 9), _version_with("6h", priority_change="restart").objectives)]
+    clocks = _both(ticket.events, DESK, ny(2026, 3, 10, 12), restart)
+    assert [(c.cycle, c.state, c.used) for c in clocks if c.metric == "resolution"] == [
+        (1, "cancelled", 4 * H),
+        (2, "running", 3 * H),
+    ]
+
+
+def _benchmark() -> Any:
+    """benchmarks/clocks.py, loaded by path (its folder holds a calendar.py that would shadow the
+    standard library's)."""
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "clocks.py"
+    spec = importlib.util.spec_from_file_location("clocks_benchmark", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_no_clock_is_replayed_under_any_example_agreement(tmp_path: Path) -> None:
+    """A log generated from each example agreement's rules (the benchmark's), and the example
+    data shipped with them: the column engine computes every clock itself, as the replay does."""
+    benchmark = _benchmark()
+    as_of = ny(2026, 6, 1)
+    for path in benchmark.EXAMPLES:
+        agreement_ = load_agreement(path)
+        if not any(o.metric in TICKET_METRICS for o in agreement_.objectives):
+            continue
+        log = tmp_path / f"{path.stem}.parquet"
+        benchmark.generate_for(agreement_, 150, log)
+        calendars = calendars_of(agreement_)
+        result = evaluate(read_event_columns(log), agreement_.objectives, calendars, as_of)
+        assert (path.name, len(result.replayed)) == (path.name, 0)
+        replay = all_clocks(read_events(log), agreement_.objectives, calendars, as_of)
+        assert _with_fields(result.clocks()) == _with_fields(replay)
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    for name, data in (
+        ("it-service-desk.yaml", "service-desk-2026-10"),
+        ("two-vendors.yaml", "field-support-2026-10"),
+        ("ecommerce.yaml", "shopfront-2026-10"),
+    ):
+        agreement_ = load_agreement(examples / "agreements" / name)
+        tickets = read_data(examples / "data" / data).tickets
+        evaluation = evaluate_clocks(tickets, agreement_.objectives, calendars_of(agreement_))
+        assert (name, evaluation.engine, evaluation.fell_back) == (name, "columns", frozenset())
