@@ -637,8 +637,10 @@ def evaluate(
     # the log writing its tickets' rows in place; the blocks close up at the end if some
     # tickets went another way
     size = len(fast) * tickets
-    columns_out = {name: np.empty(size, dtype=np.int64) for name in TABLE_COLUMNS}
-    columns_out["cycle"][:] = 1
+    columns_out = {
+        name: np.empty(size, dtype=np.int64) for name in TABLE_COLUMNS if name != "cycle"
+    }
+    columns_out["cycle"] = np.broadcast_to(np.int64(1), (size,))  # one cycle: no memory
     paused = {name: np.zeros(size, dtype=np.int64) for name in PAUSE_REASONS}
     # chunks of whole tickets, about a million events each: the working arrays stay in cache
     # and the memory of a chunk is reused by the next
