@@ -734,3 +734,28 @@ def test_no_clock_is_replayed_under_any_example_agreement(tmp_path: Path) -> Non
         tickets = read_data(examples / "data" / data).tickets
         evaluation = evaluate_clocks(tickets, agreement_.objectives, calendars_of(agreement_))
         assert (name, evaluation.engine, evaluation.fell_back) == (name, "columns", frozenset())
+
+
+def test_a_metric_a_later_version_brings_in_is_computed_in_columns() -> None:
+    """Version 2 (from Tuesday 09:00) adds periodic updates, starting once the customer has
+    written: Monday at 15:00, under version 1, which had no such objective. The clock starts at
+    the next event under version 2 (09:30), the agent's reply at 10:00 ends that cycle and opens
+    the next."""
+    v2 = _with_objectives(
+        *[o.model_dump(mode="python") for o in DESK.objectives],
+        {
+            "id": "updates",
+            "metric": "periodic_update",
+            "within": "2h",
+            "clock": {**CLOCK, "start": "first_customer_message"},
+        },
+    )
+    ticket = Ticket(ny(2026, 3, 9, 9)).reply(ny(2026, 3, 9, 15), author="customer")
+    ticket.status(ny(2026, 3, 10, 9, 30), "Active").reply(ny(2026, 3, 10, 10))
+    changes = [(ny(2026, 3, 10, 9), v2.objectives)]
+    assert covers(DESK.objectives, changes)
+    clocks = _both(ticket.events, DESK, ny(2026, 3, 10, 11), changes)
+    assert [(c.cycle, c.started_at, c.state) for c in clocks if c.metric == "periodic_update"] == [
+        (1, ny(2026, 3, 10, 9, 30), "met"),
+        (2, ny(2026, 3, 10, 10), "running"),
+    ]

@@ -12,20 +12,25 @@ for the rules most agreements use; this module computes every rule, exactly as t
   message for next response; the first event that may start the clock, then reopens, for the
   others) sets it, an event out of every scope or stopping the clock clears it (for periodic
   update an agent reply does not: it ends a cycle and opens the next), and the others keep it;
+* the first opening is the first event in scope that the start rule allows and that does not
+  stop the clock (for first response, only if nothing stopped it before); a ticket whose first
+  event in scope stops the clock (created answered or resolved) has a cycle met at once;
 * cycles begin at openings, at restarts (a priority change under ``priority_change: restart``,
   an agent reply for periodic update, a reopen under ``reopen: restart``) and for a ticket
   created answered or resolved; a cumulative sum of these beginnings numbers the cycles, so each
   open event's span belongs to one cycle; a reopen under ``continue`` begins none and the last
-  cycle goes on;
+  cycle goes on (re-judged if the objective changed meanwhile); each cycle's last end (a stop, or
+  a cancellation: out of every scope, restarted) gives its state, stop instant and fields;
 * each cycle's spans are timed in the calendar in force for them: the objective's, or the one a
   ticket field names (``calendar_from``), grouped by calendar, one call per calendar; a change of
   objective (another priority, or another agreement version) starts a regime with its own
-  target, the breach re-judged at the change;
+  target, the breach re-judged at the change, as on the fast path;
 * an agreement version taking over mid-ticket is a row of its own at that instant (see
-  :func:`accord.core.clocks_batch.evaluate`): it changes the objective in force, and nothing else.
+  :func:`accord.core.clocks_batch.evaluate`): there the rules in force change, and with them the
+  objective (carried over, restarted or cancelled), while the pause and the fields stay.
 
-The replay's order of events, its tickets not created first and its rules outside these
-(objectives of one metric under different clock rules, no limit) stay with the replay.
+Tickets not created first, and objectives of one metric under different clock rules or without a
+limit (:meth:`MetricRules.unsupported`), stay with the replay.
 """
 
 from __future__ import annotations
@@ -107,7 +112,7 @@ class MetricRules:
                     f"objectives {', '.join(repr(o.id) for o in family)} (metric "
                     f"{self.metric}): different clock rules within one metric"
                 )
-        starts = {rules.start for _, rules in self.versions}
+        starts = {rules.start for codes, rules in self.versions if codes}
         if len(starts) > 1 and "first_customer_message" in starts:
             found.append(
                 f"metric {self.metric}: agreement versions with different start rules, one of "
@@ -233,7 +238,7 @@ def _rows(
             rows.calendar = np.where(here, other.calendar, rows.calendar)
             rows.restart = np.where(here, other.restart, rows.restart)
             rows.resume = np.where(here, other.resume, rows.resume)
-    if rules.versions[0][1].start == "first_customer_message":
+    if any(clock.start == "first_customer_message" for codes, clock in rules.versions if codes):
         # the clock may start once the customer has written (a message that does not stop it)
         wrote = log.take(log.columns.customer_message) & ~rows.stop
         if real is not None:
@@ -287,7 +292,7 @@ def cycle_clocks(
         may_start &= rows.may
     if real is not None:
         may_start &= real
-    started = once = nothing
+    once = nothing  # a cycle met at once (a ticket created answered or resolved)
     if metric == "next_response":
         sets = may_start & log.take(log.columns.customer_message)
     elif metric == "first_response":  # once, unless something stopped it before
