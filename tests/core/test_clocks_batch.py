@@ -759,3 +759,26 @@ def test_a_metric_a_later_version_brings_in_is_computed_in_columns() -> None:
         (1, ny(2026, 3, 10, 9, 30), "met"),
         (2, ny(2026, 3, 10, 10), "running"),
     ]
+
+
+def test_a_start_rule_holds_only_in_the_versions_that_have_it() -> None:
+    """Resolution starts at the customer's first message under version 1; no customer writes,
+    and the ticket resolved on Wednesday has its clock met at once. Version 2 (from Thursday)
+    drops the objective: the reopen on Thursday, under version 2's rules (which start at
+    creation), resumes the clock and cancels it, out of every scope, as the replay does."""
+    first = _with_objectives(
+        {
+            "id": "resolution-P1",
+            "metric": "resolution",
+            "within": "4h",
+            "scope": {"priority": ["P1"]},
+            "clock": {**CLOCK, "start": "first_customer_message"},
+        },
+    )
+    ticket = Ticket(ny(2026, 3, 9, 9), priority="P1").status(ny(2026, 3, 11, 12), "Resolved")
+    ticket._add(ny(2026, 3, 12, 14), "reopened")
+    changes = [(ny(2026, 3, 12, 6), _with_objectives().objectives)]
+    clocks = _both(ticket.events, first, ny(2026, 3, 12, 16), changes)
+    assert [(c.state, c.stopped_at, c.used) for c in clocks] == [
+        ("cancelled", ny(2026, 3, 12, 14), timedelta(0))
+    ]

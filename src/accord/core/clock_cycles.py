@@ -238,12 +238,21 @@ def _rows(
             rows.calendar = np.where(here, other.calendar, rows.calendar)
             rows.restart = np.where(here, other.restart, rows.restart)
             rows.resume = np.where(here, other.resume, rows.resume)
-    if any(clock.start == "first_customer_message" for codes, clock in rules.versions if codes):
-        # the clock may start once the customer has written (a message that does not stop it)
+    on_message = [
+        k for k, (_, clock) in enumerate(rules.versions) if clock.start == "first_customer_message"
+    ]
+    if on_message:
+        # the clock may start once the customer has written (a message that does not stop it,
+        # under the version in force then), in the versions that say so
         wrote = log.take(log.columns.customer_message) & ~rows.stop
         if real is not None:
             wrote &= real
-        rows.may = wrote[np.maximum.accumulate(log.positions * (wrote | log.first))]
+        wrote = wrote[np.maximum.accumulate(log.positions * (wrote | log.first))]
+        if version is None or len(on_message) == len(rules.versions):
+            rows.may = wrote
+        else:
+            here = np.isin(version, on_message)
+            rows.may = np.where(here, wrote, True if rows.may is None else rows.may)
     return rows
 
 
