@@ -359,12 +359,19 @@ def test_clocks_says_which_engine_ran_and_how_many_tickets_fell_back(tmp_path: P
 
 
 def test_engine_columns_refuses_rules_it_does_not_cover_naming_them(tmp_path: Path) -> None:
-    agreement, log = _desk(tmp_path, DESK_YAML + "      reopen: restart\n")
+    """Two resolution objectives under different clock rules (the replay runs a metric on its
+    first objective's rules)."""
+    other = DESK_YAML.replace("id: resolution", "id: resolution-l2").replace(
+        "within: 8h", "within: 4h\n    scope: {team: [L2]}"
+    )
+    other = other.split("objectives:\n")[1] + "      reopen: restart\n"
+    agreement, log = _desk(tmp_path, DESK_YAML.replace("objectives:\n", "objectives:\n" + other))
     code, out = run("clocks", agreement, log, "--engine", "columns")
     assert code == 2
-    assert "the column engine does not cover objective 'resolution': clock.reopen: restart" in (
-        " ".join(out.split())
-    )
+    assert (
+        "the column engine does not cover objectives 'resolution-l2', 'resolution' (metric "
+        "resolution): different clock rules within one metric"
+    ) in " ".join(out.split())
     code, out = run("clocks", agreement, log)  # the automatic choice replays
     assert (code, "engine: replay" in out) == (0, True)
     code, out = run("clocks", agreement, log, "--engine", "fast")

@@ -482,6 +482,31 @@ def test_agreement_changed_mid_ticket_with_restart_keeps_what_was_used() -> None
     assert cycles == [(1, "cancelled", 4 * H), (2, "running", 3 * H)]
 
 
+def test_a_ticket_reopened_under_a_new_version_is_judged_by_its_target() -> None:
+    """Resolved under version 1 (P3: 8h), reopened once version 2 is in force (P3: 4h, or the
+    same limit under a new id): the reopened clock runs against version 2's target, as a clock
+    running across the change does (it used to keep version 1's 8 hours)."""
+    ticket = Ticket(ny(2026, 3, 9, 9)).status(ny(2026, 3, 9, 12), "Resolved")
+    ticket.status(ny(2026, 3, 11, 9), "Active")
+    as_of = ny(2026, 3, 11, 11)
+    tighter = _version_with("4h")
+    renamed = Agreement.model_validate(
+        tighter.model_dump(mode="python")
+        | {
+            "objectives": [
+                o.model_copy(update={"id": "resolution-P3-v2"}) if o.id == "resolution-P3" else o
+                for o in tighter.objectives
+            ]
+        }
+    )
+    for version, objective in ((tighter, "resolution-P3"), (renamed, "resolution-P3-v2")):
+        change = [(ny(2026, 3, 10, 9), version.objectives)]
+        found = ticket_clocks(ticket.events, DESK.objectives, calendars_of(DESK), as_of, change)
+        clock = {c.metric: c for c in found}["resolution"]
+        assert (clock.objective, clock.target, clock.used) == (objective, 4 * H, 5 * H)
+        assert (clock.state, clock.breached_at) == ("breached", ny(2026, 3, 11, 10))
+
+
 def test_start_rules_assigned_and_first_customer_message() -> None:
     assigned = agreement(start="assigned")
     ticket = Ticket(ny(2026, 3, 9, 9)).set(ny(2026, 3, 9, 11), assignee="ana")

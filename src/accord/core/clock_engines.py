@@ -1,11 +1,11 @@
 """Which engine evaluates a log's ticket clocks, and an account of what it did.
 
 Two engines compute the same clocks: the rule-by-rule replay (:mod:`accord.core.clocks`, the
-reference) and the column engine (:mod:`accord.core.clocks_batch`, for whole logs, for the rules
-most agreements use). The column engine hands what it does not cover to the replay: objectives
-with other rules, and tickets it cannot take (not created first, or out of every objective's
-scope at some event). Every caller that prints clocks says which engine ran, how many tickets fell
-back to the replay, and the one instant every ticket was judged at.
+reference) and the column engine (:mod:`accord.core.clocks_batch`, for whole logs, for every
+clock rule). The column engine hands what it does not cover to the replay: objectives of one
+metric under different clock rules, or without a limit, and tickets it cannot take (not created
+first). Every caller that prints clocks says which engine ran, how many tickets fell back to the
+replay, and the one instant every ticket was judged at.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ def evaluate_clocks(
     calendars: Mapping[str, BusinessCalendar],
     as_of: datetime | None = None,
     engine: Literal["auto", "columns", "replay"] = "auto",
+    changes: Sequence[tuple[datetime, Sequence[Objective]]] = (),
     *,
     require: bool = True,
 ) -> ClockEvaluation:
@@ -80,14 +81,16 @@ def evaluate_clocks(
     ``engine``: ``auto`` takes the column engine when it covers every ticket objective's rules,
     else the replay; ``columns`` refuses rules it does not cover (an error naming each, with its
     objective), and still hands the tickets it cannot take to the replay (counted in the
-    result); ``replay`` replays every ticket. ``require``: a field the clock rules read that
-    no event carries is an error (see :func:`accord.core.clocks.require_fields`); without it
-    (a log still arriving), such rules match nothing.
+    result); ``replay`` replays every ticket. ``changes`` are later agreement versions, each in
+    force from its instant (see :func:`accord.core.clocks.ticket_clocks`). ``require``: a field
+    the clock rules read that no event carries is an error (see
+    :func:`accord.core.clocks.require_fields`); without it (a log still arriving), such rules
+    match nothing.
     """
     if engine not in ENGINES:
         raise EngineError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     moment = as_of.astimezone(UTC) if as_of is not None else _end(log)
-    missing = uncovered(objectives)
+    missing = uncovered(objectives, changes)
     chosen: Engine = "replay" if engine == "replay" or (engine == "auto" and missing) else "columns"
     if chosen == "columns" and missing:
         raise EngineError(
@@ -97,7 +100,9 @@ def evaluate_clocks(
         )
     if chosen == "columns":
         columns = log if isinstance(log, EventColumns) else EventColumns.from_events(log)
-        result = evaluate_columns(columns, objectives, calendars, moment, require=require)
+        result = evaluate_columns(
+            columns, objectives, calendars, moment, changes=changes, require=require
+        )
         found = result.clocks()
         fell_back = result.replayed_for
         tickets = len(columns.tickets)
@@ -105,7 +110,7 @@ def evaluate_clocks(
         events = (
             log.events_of(np.arange(len(log.at))) if isinstance(log, EventColumns) else list(log)
         )
-        found = all_clocks(events, objectives, calendars, moment, require=require)
+        found = all_clocks(events, objectives, calendars, moment, changes, require=require)
         fell_back = frozenset()
         tickets = len({e.ticket for e in events})
     return ClockEvaluation(

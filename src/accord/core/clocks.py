@@ -15,6 +15,8 @@ Rules held here (each is tested by name):
   open) and closes it at the next public agent reply; periodic update expects an agent update
   within the limit after the previous one; resolution runs from creation to resolved;
 * a reopen continues the resolution clock (used time kept) or restarts it, as the agreement says;
+  a continued clock resumes under the objective it ended under, and a change since (another
+  priority, another agreement version in force) is judged at the reopen as while running;
 * a priority change that moves the ticket to another objective of the same metric carries the used
   time over to the new target (default) or restarts it; nothing accumulated is lost: the earlier
   cycle stays in the result;
@@ -292,6 +294,7 @@ class _Machine:
         self.answered = False  # first response: an agent has replied (it never fires twice)
         self.customer_wrote = False
         self.ticket = ""
+        self.ended_under: Objective | None = None  # the objective the last cycle ended under
 
     def _use(self, objectives: Sequence[Objective]) -> None:
         self.objectives = objectives
@@ -356,6 +359,7 @@ class _Machine:
         if state != "cancelled":
             state = "breached" if cycle.used > cycle.target else "met"
         self.done.append(self._clock(cycle, state, at, stopped=True))
+        self.ended_under = cycle.objective
         self.cycle = None
 
     def _clock(self, cycle: _Cycle, state: State, at: datetime, *, stopped: bool) -> Clock:
@@ -454,11 +458,10 @@ class _Machine:
 
     def _resume(self, at: datetime) -> None:
         """Reopen with 'continue': the last cycle runs on with its used time (its result is
-        replaced by the resumed one)."""
-        objective = next((o for o in self.objectives if o.id == self.done[-1].objective), None)
-        objective = objective or self._objective()
-        if objective is None:
-            return
+        replaced by the resumed one), under the objective it ended under; a change since (of
+        priority, or another agreement version in force) is then judged as while running."""
+        objective = self.ended_under
+        assert objective is not None  # a cycle has ended
         last = self.done.pop()
         calendar = self._calendar(objective)
         running, reason = self._pause()
@@ -583,23 +586,25 @@ def all_clocks(
     objectives: Sequence[Objective],
     calendars: Mapping[str, BusinessCalendar],
     as_of: datetime | None = None,
+    changes: Sequence[tuple[datetime, Sequence[Objective]]] = (),
     *,
     require: bool = True,
 ) -> list[Clock]:
-    """The clocks of every ticket in an event log (grouped by ticket, in ticket order). The
-    fields the clock rules read must be carried by some event (see :func:`require_fields`),
-    unless ``require`` is False (a log still arriving)."""
+    """The clocks of every ticket in an event log (grouped by ticket, in ticket order), under
+    the agreement versions ``changes`` brings in as :func:`ticket_clocks` does. The fields the
+    clock rules of every version read must be carried by some event (see
+    :func:`require_fields`), unless ``require`` is False (a log still arriving)."""
     by_ticket: dict[str, list[TicketEvent]] = {}
     carried: set[str] = set()
     for event in events:
         by_ticket.setdefault(event.ticket, []).append(event)
         carried.update(event.fields)
     if by_ticket and require:
-        require_fields(objectives, carried)
+        require_fields([*objectives, *(o for _, later in changes for o in later)], carried)
     return [
         clock
         for ticket in sorted(by_ticket)
-        for clock in ticket_clocks(by_ticket[ticket], objectives, calendars, as_of)
+        for clock in ticket_clocks(by_ticket[ticket], objectives, calendars, as_of, changes)
     ]
 
 

@@ -1,35 +1,40 @@
-"""Ticket clocks for a whole event log at once, in numpy, for the common rules.
+"""Ticket clocks for a whole event log at once, in numpy, for every clock rule.
 
 The per-event replay of :mod:`accord.core.clocks` is the reference; this module computes the same
-clocks column-wise for the rules most agreements use, and hands everything else to the replay:
+clocks column-wise:
 
-* metrics first response, resolution and time to recover;
-* clock rules starting at creation, reopen ``continue``, priority change ``carry_over``, no
-  calendar taken from a ticket field;
-* tickets whose first event is their creation and that stay in some objective's scope (a
-  priority change moves the clock to another objective, carrying its used time over; a change
-  on the event that stops the clock is judged at the new level, as the replay does).
+* on a fast path, one clock a ticket, for first response, resolution and time to recover under
+  the rules most agreements use (start at creation, reopen ``continue``, priority change
+  ``carry_over``, the objective's own calendar), for tickets in some objective's scope at every
+  event (a priority change moves the clock to another objective, carrying its used time over; a
+  change on the event that stops the clock is judged at the new level, as the replay does);
+* in the cycle table of :mod:`accord.core.clock_cycles`, every other rule (next response,
+  periodic update, restarts, start rules, a calendar from a ticket field, agreement versions
+  taking over mid-ticket: ``changes``), and the fast path's tickets that leave every scope;
+* by the replay, tickets whose first event is not their creation, and objectives of one metric
+  under different clock rules or without a limit (:func:`uncovered`).
 
 Which engine runs, and the account of it, is decided in :mod:`accord.core.clock_engines`.
 
-How: events in order by ticket and time (a log grouped by ticket, as exports usually are, is
-checked in a few passes and only its tickets with events out of time order are sorted;
-duplicates of one event count once), evaluated in chunks of whole tickets (about a million
-events) so that the working arrays stay in cache and their memory is reused. Each field is
-forward-filled within its ticket; per event, the objective, the pause reason and whether the
+How (the fast path): events in order by ticket and time (a log grouped by ticket, as exports
+usually are, is checked in a few passes and only its tickets with events out of time order are
+sorted; duplicates of one event count once), evaluated in chunks of whole tickets (about a
+million events) so that the working arrays stay in cache and their memory is reused. Each field
+is forward-filled within its ticket; per event, the objective, the pause reason and whether the
 clock is stopped (a sticky flag: set by a stop, cleared by a reopen) are table lookups on the
 fields' codes and a few vector operations; each event opens a span to the next event of its
 ticket. The business time of all spans is one ``elapsed_since_many`` call per calendar (business
 time from ``as_of`` to every event; a span's is the difference of its ends), shared by metrics
 scoped alike; breach instants (searched only in tickets over their lowest target) and deadlines
-are one ``add_many`` call each. Results are columns (:class:`ClockTable`), convertible to
-:class:`Clock` values, and equal to the replay's (tests prove it on random logs, in any row
-order, with ties, duplicates and chunks of a few events).
+are one ``add_many`` call each. Results are columns (:class:`ClockTable`, one row a clock and
+cycle), convertible to :class:`Clock` values, and equal to the replay's (tests prove it on
+random logs under random rules, in any row order, with ties, duplicates and chunks of a few
+events).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,6 +45,14 @@ import numpy.typing as npt
 
 from accord.core.agreement.model import ClockRules, Objective
 from accord.core.calendar import BusinessCalendar, to_nanos
+from accord.core.clock_cycles import (
+    NAT,
+    PAUSE_REASONS,
+    STATES,
+    TABLE_COLUMNS,
+    MetricRules,
+    cycle_clocks,
+)
 from accord.core.clocks import (
     DEFAULT_STOPS,
     KIND_ORDER,
@@ -57,8 +70,7 @@ Ints = npt.NDArray[np.signedinteger[Any]]  # codes and row numbers: int32 or int
 Flags = npt.NDArray[np.bool_]
 KINDS = tuple(sorted(KIND_ORDER, key=KIND_ORDER.__getitem__))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_NAT = np.iinfo(np.int64).min
-STATES = ("not_started", "running", "paused", "met", "breached", "cancelled")
+_NAT = NAT
 BATCH_METRICS = ("first_response", "resolution", "time_to_recover")
 
 
@@ -150,6 +162,7 @@ class ClockTable:
     ticket: I64
     objective: I64
     metric: list[str]
+    cycle: I64
     state: I64
     target: I64
     used: I64
@@ -191,7 +204,7 @@ class BatchResult:
                     ticket=self.tickets[t.ticket[i]],
                     objective=self.objectives[t.objective[i]].id,
                     metric=t.metric[i],
-                    cycle=1,
+                    cycle=int(t.cycle[i]),
                     state=STATES[t.state[i]],  # type: ignore[arg-type]
                     target=timedelta(microseconds=target // 1000),
                     used=timedelta(microseconds=int(t.used[i]) // 1000),
@@ -238,54 +251,50 @@ def _maybe(ns: np.int64) -> datetime | None:
     return None if int(ns) == _NAT else _moment(int(ns))
 
 
-def _unsupported(objective: Objective) -> list[str]:
-    """What of an objective's rules the batch does not compute (empty: it does)."""
+def _beyond_fast_path(objective: Objective) -> bool:
+    """Whether an objective's rules need more than one clock a ticket started at creation, in
+    the objective's own calendar (the fast path's rules)."""
     rules = objective.clock or ClockRules.model_validate({})
-    found = []
-    if objective.metric not in BATCH_METRICS:
-        found.append(f"metric: {objective.metric}")
-    if rules.start != "created":
-        found.append(f"clock.start: {rules.start}")
-    if rules.reopen != "continue":
-        found.append(f"clock.reopen: {rules.reopen}")
-    if rules.priority_change != "carry_over":
-        found.append(f"clock.priority_change: {rules.priority_change}")
-    if rules.calendar_from is not None:
-        found.append(f"clock.calendar_from: {rules.calendar_from}")
-    if objective.within is None:
-        found.append("no within")
-    return found
+    return (
+        objective.metric not in BATCH_METRICS
+        or rules.start != "created"
+        or rules.reopen != "continue"
+        or rules.priority_change != "carry_over"
+        or rules.calendar_from is not None
+        or objective.within is None
+    )
 
 
-def _family_supported(family: Sequence[Objective]) -> bool:
-    return not _family_unsupported(family)
+def _fast(family: Sequence[Objective]) -> bool:
+    """Whether a metric's objectives (of one agreement version) take the fast path."""
+    return not any(_beyond_fast_path(o) for o in family) and len({str(o.clock) for o in family}) < 2
 
 
-def _family_unsupported(family: Sequence[Objective]) -> list[str]:
-    found = [f"objective {o.id!r}: {reason}" for o in family for reason in _unsupported(o)]
-    if len({str(o.clock) for o in family}) > 1:
-        found.append(
-            f"objectives {', '.join(repr(o.id) for o in family)} (metric {family[0].metric}): "
-            "different clock rules within one metric"
-        )
-    return found
+Changes = Sequence[tuple[datetime, Sequence[Objective]]]
 
 
-def uncovered(objectives: Sequence[Objective]) -> list[str]:
-    """The rules of ticket objectives that the batch does not compute itself, each naming its
-    objective (empty: the batch covers them all)."""
+def _versions(objectives: Sequence[Objective], changes: Changes) -> list[Sequence[Objective]]:
+    return [objectives, *(later for _, later in sorted(changes, key=lambda change: change[0]))]
+
+
+def uncovered(objectives: Sequence[Objective], changes: Changes = ()) -> list[str]:
+    """The rules of ticket objectives that the column engine does not compute itself, each
+    naming its objective (empty: it covers them all); ``changes`` are later agreement versions,
+    as :func:`accord.core.clocks.ticket_clocks` takes them."""
+    versions = _versions(objectives, changes)
     return [
         reason
         for metric in METRICS
-        for reason in _family_unsupported([o for o in objectives if o.metric == metric])
+        if any(o.metric == metric for version in versions for o in version)
+        for reason in MetricRules.of(metric, versions).unsupported()
     ]
 
 
-def covers(objectives: Sequence[Objective]) -> bool:
-    """Whether the batch computes the clocks of every ticket objective itself: each metric's
-    objectives follow rules it supports, under one set of clock rules. (Tickets it cannot take,
-    such as those not created first, are replayed even then.)"""
-    return not uncovered(objectives)
+def covers(objectives: Sequence[Objective], changes: Changes = ()) -> bool:
+    """Whether the column engine computes the clocks of every ticket objective itself: each
+    metric's objectives have a limit and share one set of clock rules. (Tickets not created
+    first are replayed even then.)"""
+    return not uncovered(objectives, changes)
 
 
 METRICS = ("first_response", "next_response", "periodic_update", "resolution", "time_to_recover")
@@ -431,6 +440,7 @@ class _Log:
         self.lengths = self.lasts - self.starts + 1
         self._filled: dict[str, tuple[Ints, Sequence[str]]] = {}
         self._business: dict[str, I64] = {}
+        self._matched: dict[object, Ints] = {}
         self._group: Ints | None = None
 
     def take(self, column: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -480,7 +490,16 @@ class _Log:
         self, conditions: Sequence[Mapping[str, Sequence[str]]], *, empty_matches: bool
     ) -> Ints:
         """For each event, the index of the first condition its fields meet (-1: none). An empty
-        condition is met by every event or by none, as ``empty_matches`` says."""
+        condition is met by every event or by none, as ``empty_matches`` says. (Kept for the
+        metrics asking again: not to be changed in place.)"""
+        key = (tuple(tuple(sorted(c.items())) for c in conditions), empty_matches)
+        if key not in self._matched:
+            self._matched[key] = self._first_match(conditions, empty_matches)
+        return self._matched[key]
+
+    def _first_match(
+        self, conditions: Sequence[Mapping[str, Sequence[str]]], empty_matches: bool
+    ) -> Ints:
         names = {name for condition in conditions for name in condition}
         if len(names) > 1:  # conditions on several fields: one mask each
             found: Ints = np.full(self.n, -1, dtype=np.int32)
@@ -547,21 +566,40 @@ def evaluate(
     as_of: datetime | None,
     *,
     workers: int = 1,
+    changes: Changes = (),
     require: bool = True,
 ) -> BatchResult:
     """Every clock of every ticket in the log as of ``as_of`` (None: as of each ticket's last
-    event, as :func:`accord.core.clocks.ticket_clocks` by default). With ``workers`` above one,
-    chunks of the log are evaluated on that many threads (the same result). The fields the
-    clock rules read must be carried by some event (see :func:`accord.core.clocks.require_fields`).
+    event, as :func:`accord.core.clocks.ticket_clocks` by default). ``changes`` are later
+    agreement versions, each in force from its instant (as ``ticket_clocks`` takes them). With
+    ``workers`` above one, chunks of the log are evaluated on that many threads (the same
+    result). The fields the clock rules read must be carried by some event (see
+    :func:`accord.core.clocks.require_fields`).
+
+    A metric whose rules allow it takes the fast path (one clock a ticket); the other metrics,
+    and the fast path's tickets that leave every objective's scope, the cycle table
+    (:func:`accord.core.clock_cycles.cycle_clocks`); tickets not created first, and rules the
+    engine does not cover (:func:`uncovered`), the replay.
     """
+    versions = _versions(objectives, changes)
     if len(columns.at) and require:
-        needed = rule_fields(objectives)
+        every = [o for version in versions for o in version]
+        needed = rule_fields(every)
         require_fields(
-            objectives,
+            every,
             {n for n in columns.fields if n not in needed or len(columns.fields[n][1])},
         )
     moment = to_nanos(as_of) if as_of is not None else None
     order = _order(columns, moment)
+    real_rows = len(columns.at)
+    switches = sorted(changes, key=lambda change: change[0])
+    version_of: Ints | None = None
+    virtual_column: Flags | None = None
+    if switches:  # a row of its own where each version takes over, in each ticket it changes
+        columns, order, version_of = _switched(
+            columns, order, moment, [to_nanos(at) for at, _ in switches]
+        )
+        virtual_column = np.arange(len(columns.at)) >= real_rows
     n = len(columns.at) if order is None else len(order)
     ticket = columns.ticket if order is None else columns.ticket[order]
     starts = np.flatnonzero(ticket[1:] != ticket[:-1]) + 1 if n else np.zeros(0, dtype=np.int64)
@@ -569,27 +607,41 @@ def evaluate(
     tickets = len(starts)
     del ticket
     created = KIND_ORDER["created"]
-    families = [
-        (metric, [o for o in objectives if o.metric == metric])
+    every_objective = list(objectives)
+    for version in versions[1:]:
+        every_objective += [o for o in version if not any(o == e for e in every_objective)]
+    families = {
+        metric: MetricRules.of(metric, versions)
         for metric in METRICS
-        if any(o.metric == metric for o in objectives)
-    ]
-    replay_objectives = [o for _, family in families for o in family]
-    batched = [(m, f) for m, f in families if _family_supported(f)]
-    replay_rows: dict[str, list[Ints]] = {
-        m: [] if _family_supported(f) else [np.arange(n)] for m, f in families
+        if any(o.metric == metric for version in versions for o in version)
     }
+    replayed_metrics = [m for m, rules in families.items() if rules.unsupported()]
+    fast = [
+        (m, [o for o in objectives if o.metric == m])
+        for m, rules in families.items()
+        if not switches and m not in replayed_metrics and _fast(rules.objectives)
+    ]
+    in_cycles = [
+        rules for m, rules in families.items() if m not in replayed_metrics and m not in dict(fast)
+    ]
+    replay_rows: dict[str, list[Ints]] = {m: [] for m in families}
+    for metric in replayed_metrics:
+        replay_rows[metric].append(np.arange(n))
     global_index = {
         metric: np.array(
-            [next(j for j, o in enumerate(objectives) if o is f) for f in family], dtype=np.int64
+            [next(j for j, o in enumerate(every_objective) if o == d) for d in rules.objectives],
+            dtype=np.int64,
         )
-        for metric, family in batched
+        for metric, rules in families.items()
     }
-    # the table's columns once, a block of one row a ticket for each metric, each chunk of the
-    # log writing its tickets' rows in place; the blocks close up at the end if some tickets
-    # were replayed
-    size = len(batched) * tickets
-    columns_out = {name: np.empty(size, dtype=np.int64) for name in _TABLE_COLUMNS}
+    # the fast path's columns once, a block of one row a ticket for each metric, each chunk of
+    # the log writing its tickets' rows in place; the blocks close up at the end if some
+    # tickets went another way
+    size = len(fast) * tickets
+    columns_out = {
+        name: np.empty(size, dtype=np.int64) for name in TABLE_COLUMNS if name != "cycle"
+    }
+    columns_out["cycle"] = np.broadcast_to(np.int64(1), (size,))  # one cycle: no memory
     paused = {name: np.zeros(size, dtype=np.int64) for name in PAUSE_REASONS}
     # chunks of whole tickets, about a million events each: the working arrays stay in cache
     # and the memory of a chunk is reused by the next
@@ -600,92 +652,206 @@ def evaluate(
         for c, d in zip(cuts, [*cuts[1:], tickets][: len(cuts)], strict=True)
     ]
 
-    def chunk_clocks(chunk: tuple[int, int, int]) -> list[tuple[Ints, int]]:
-        """The clocks of a chunk's tickets, written into the table; for each metric the rows
-        to replay and the number of tickets written."""
+    def moments_of(view: _Log) -> I64:
+        if moment is None:
+            found: I64 = view.at[view.lasts]
+            return found
+        return np.full(len(view.starts), moment, dtype=np.int64)
+
+    def in_cycles_of(view: _Log, rules: MetricRules) -> _Table:
+        version = virtual = None
+        if version_of is not None and virtual_column is not None:
+            version, virtual = view.take(version_of), view.take(virtual_column)
+        found = cycle_clocks(view, rules, calendars, moments_of(view), version, virtual)
+        found["objective"] = global_index[rules.metric][found["objective"]]
+        return rules.metric, found
+
+    def chunk_clocks(chunk: tuple[int, int, int]) -> tuple[Ints, list[int], list[_Table]]:
+        """The clocks of a chunk's tickets: the rows of its tickets not created first (to
+        replay); for each metric of the fast path, the number of tickets it wrote into the
+        table; the cycle table's clocks."""
         begin, end, first_ticket = chunk
         rows = slice(begin, end) if order is None else order[begin:end]
         log = _Log(columns, rows, as_of, calendars)
+        odd_rows, clean = log.positions[:0], log
+        odd = log.kind[log.starts] != created
+        if bool(odd.any()):
+            odd_row = np.repeat(odd, log.lengths)
+            odd_rows = np.flatnonzero(odd_row)
+            clean = log.subset(np.flatnonzero(~odd_row))
         shared: dict[object, tuple[_Log, Ints, I64, Ints]] = {}
-        found = []
-        for k, (metric, family) in enumerate(batched):
+        written = []
+        tables = []
+        for k, (metric, family) in enumerate(fast):
             # families scoped and calendared alike (e.g. response and resolution by priority)
             # share each event's objective and the business time of its span
             layout = tuple((tuple(sorted(o.scope.items())), o.calendar) for o in family)
             if layout not in shared:
-                shared[layout] = _objectives_and_business(log, family, created)
-            view, objective_of, business, bad_rows = shared[layout]
+                shared[layout] = _objectives_and_business(clean, family)
+            view, objective_of, business, out_of_scope = shared[layout]
             count = len(view.starts)
-            found.append((bad_rows + begin, count))
+            written.append(count)
+            if len(out_of_scope):  # tickets leaving every scope: their cycles end and begin
+                tables.append(in_cycles_of(clean.subset(out_of_scope), families[metric]))
             if not count:
                 continue
             first_row = k * tickets + first_ticket
             part = slice(first_row, first_row + count)
             out = {name: column[part] for name, column in columns_out.items()}
             out.update({f"paused:{name}": column[part] for name, column in paused.items()})
-            moments = view.at[view.lasts] if moment is None else np.full(count, moment)
-            _clocks(view, family, metric, objective_of, business, calendars, moments, out)
+            _clocks(view, family, metric, objective_of, business, calendars, moments_of(view), out)
             out["objective"][:] = global_index[metric][out["objective"]]
-        return found
+        if clean.n:
+            tables.extend(in_cycles_of(clean, rules) for rules in in_cycles)
+        return odd_rows + begin, written, tables
 
     if workers > 1 and len(chunks) > 1:  # numpy lets go of the GIL in its array loops
         # the fields the rules read, decoded once here rather than by every thread
-        for _, family in batched:
-            rules = family[0].clock or ClockRules.model_validate({})
-            for condition in (
-                [o.scope for o in family] + [rules.stop] + [p.when for p in rules.pause]
-            ):
-                for name in condition:
-                    columns.fields.get(name)
+        for name in rule_fields([o for version in versions for o in version]):
+            if name in columns.fields:
+                columns.fields[name]
         with ThreadPoolExecutor(min(workers, len(chunks))) as pool:
             results = list(pool.map(chunk_clocks, chunks))
     else:
         results = [chunk_clocks(chunk) for chunk in chunks]
-    written = [0] * len(batched)
+    written = [0] * len(fast)
     used: list[Ints] = []
-    for (_, _, first_ticket), found in zip(chunks, results, strict=True):
-        for k, (bad_rows, count) in enumerate(found):
-            replay_rows[batched[k][0]].append(bad_rows)
+    pieces: list[_Table] = []
+    for (_, _, first_ticket), (odd_rows, counts, tables) in zip(chunks, results, strict=True):
+        for k, count in enumerate(counts):
             written[k] += count
             used.append(np.arange(count) + (k * tickets + first_ticket))
+        if len(odd_rows):
+            for metric in families:
+                if metric not in replayed_metrics:
+                    replay_rows[metric].append(odd_rows)
+        pieces.extend(tables)
     if sum(written) < size:
         kept = np.concatenate(sorted(used, key=lambda part: int(part[0]) if len(part) else 0))
         columns_out = {name: column[kept] for name, column in columns_out.items()}
         paused = {name: column[kept] for name, column in paused.items()}
     metrics: list[str] = []
-    for (metric, _), count in zip(batched, written, strict=True):
+    for (metric, _), count in zip(fast, written, strict=True):
         metrics.extend([metric] * count)
-    table = ClockTable(**columns_out, metric=metrics, paused=paused)
+    if pieces:
+        columns_out = {
+            name: np.concatenate([column, *(table[name] for _, table in pieces)])
+            for name, column in columns_out.items()
+        }
+        paused = {
+            name: np.concatenate(
+                [column]
+                + [
+                    table.get(f"paused:{name}", np.zeros(len(table["ticket"]), dtype=np.int64))
+                    for _, table in pieces
+                ]
+            )
+            for name, column in paused.items()
+        }
+        for metric, table in pieces:
+            metrics.extend([metric] * len(table["ticket"]))
+    clock_table = ClockTable(**columns_out, metric=metrics, paused=paused)
     replayed: list[Clock] = []
     replayed_for: set[tuple[str, str]] = set()
-    if replay_objectives:
-        parts = [
-            np.concatenate(replay_rows[m]) if replay_rows[m] else np.zeros(0, np.int64)
-            for m, _ in families
-        ]
-        for family_rows, family in _families(parts, replay_objectives, objectives):
-            rows = family_rows if order is None else order[family_rows]
-            events = columns.events_of(rows)
-            by_ticket: dict[str, list[TicketEvent]] = {}
-            for event in events:
-                by_ticket.setdefault(event.ticket, []).append(event)
-            for name, history in by_ticket.items():
-                replayed.extend(ticket_clocks(history, family, calendars, as_of))
-                replayed_for.add((name, family[0].metric))
+    for metric, parts in replay_rows.items():
+        if not parts:
+            continue
+        family_rows = np.concatenate(parts)
+        rows = family_rows if order is None else order[family_rows]
+        rows = rows[rows < real_rows]  # not the rows where a version takes over
+        family = [o for o in objectives if o.metric == metric]
+        later = [(at, [o for o in version if o.metric == metric]) for at, version in switches]
+        by_ticket: dict[str, list[TicketEvent]] = {}
+        for event in columns.events_of(rows):
+            by_ticket.setdefault(event.ticket, []).append(event)
+        for name, history in by_ticket.items():
+            replayed.extend(ticket_clocks(history, family, calendars, as_of, later))
+            replayed_for.add((name, metric))
     return BatchResult(
-        table, replayed, columns.tickets, objectives, columns, order, frozenset(replayed_for)
+        clock_table,
+        replayed,
+        columns.tickets,
+        every_objective,
+        columns,
+        order,
+        frozenset(replayed_for),
     )
 
 
+_Table = tuple[str, dict[str, npt.NDArray[Any]]]  # a metric's clocks from the cycle table
+
+
+def _switched(
+    columns: EventColumns, order: Ints | None, moment: int | None, switches: Sequence[int]
+) -> tuple[EventColumns, Ints, Ints]:
+    """The log with a row where each agreement version takes over, in each ticket that has an
+    event before that instant and is judged at or after it: appended to the columns (an update
+    that sets no field) and placed in the order before the ticket's events at or after it; and
+    the version in force at each row of the columns."""
+    n = len(columns.at)
+    rows = np.arange(n) if order is None else order
+    ticket, at = columns.ticket[rows], columns.at[rows] // 1000  # a datetime's instants: us
+    starts = np.flatnonzero(np.diff(ticket, prepend=-1)) if len(rows) else rows[:0]
+    lasts = np.append(starts[1:], len(rows)) - 1
+    end = at[lasts] if moment is None else np.full(len(starts), moment // 1000)
+    places, owners, instants, versions = [], [], [], []
+    for k, instant in enumerate(switches):
+        earlier = np.add.reduceat(at < instant // 1000, starts) if len(starts) else starts
+        these = np.flatnonzero((earlier > 0) & (instant // 1000 <= end))
+        places.append(starts[these] + earlier[these])
+        owners.append(ticket[starts[these]])
+        instants.append(np.full(len(these), instant, dtype=np.int64))
+        versions.append(np.full(len(these), k + 1, dtype=np.int64))
+    extra = sum(len(p) for p in places)
+    version_of = np.concatenate(
+        [np.searchsorted(np.array(switches) // 1000, columns.at // 1000, side="right"), *versions]
+    )
+    order = np.insert(rows, np.concatenate(places).astype(np.int64), np.arange(n, n + extra))
+    none = np.zeros(extra, dtype=bool)
+    widened = EventColumns(
+        tickets=columns.tickets,
+        ticket=np.concatenate([columns.ticket, *owners]),
+        at=np.concatenate([columns.at, *instants]),
+        kind=np.concatenate([columns.kind, np.full(extra, KIND_ORDER["updated"])]),
+        rank=np.concatenate([columns.rank, np.zeros(extra, dtype=columns.rank.dtype)]),
+        agent_reply=np.concatenate([columns.agent_reply, none]),
+        customer_message=np.concatenate([columns.customer_message, none]),
+        fields=_Widened(columns.fields, extra),
+    )
+    return widened, order, version_of
+
+
+class _Widened(Mapping[str, tuple[Ints, Sequence[str]]]):
+    """Fields with ``extra`` rows that set none appended (each field when first asked for)."""
+
+    def __init__(self, fields: Mapping[str, tuple[Ints, Sequence[str]]], extra: int) -> None:
+        self.fields, self.extra = fields, extra
+        self.found: dict[str, tuple[Ints, Sequence[str]]] = {}
+
+    def __getitem__(self, name: str) -> tuple[Ints, Sequence[str]]:
+        if name not in self.found:
+            codes, vocabulary = self.fields[name]
+            self.found[name] = (
+                np.concatenate([codes, np.full(self.extra, -1, dtype=codes.dtype)]),
+                vocabulary,
+            )
+        return self.found[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+
 def _objectives_and_business(
-    log: _Log, family: Sequence[Objective], created: int
+    log: _Log, family: Sequence[Objective]
 ) -> tuple[_Log, Ints, I64, Ints]:
-    """The tickets the batch covers for a family (created first, in some objective's scope at
-    every event) as a log, each event's objective and the business time of its span in that
-    objective's calendar; and the rows of the other tickets."""
+    """The tickets the fast path takes for a family (in some objective's scope at every event)
+    as a log, each event's objective and the business time of its span in that objective's
+    calendar; and the rows of the other tickets."""
     objective_of = log.first_match([o.scope for o in family], empty_matches=True)
     bad = objective_of < 0
-    bad[log.starts] |= log.kind[log.starts] != created
     view, bad_rows = log, log.positions[:0]
     if bool(bad.any()):
         bad_row = np.repeat(np.logical_or.reduceat(bad, log.starts), log.lengths)
@@ -703,21 +869,7 @@ def _objectives_and_business(
     return view, objective_of, business, bad_rows
 
 
-PAUSE_REASONS = ("customer", "third_party", "provider", "other")
 _CHUNK = 1 << 20  # events
-_TABLE_COLUMNS = (
-    "ticket",
-    "objective",
-    "state",
-    "target",
-    "used",
-    "started",
-    "stopped",
-    "breached",
-    "deadline",
-    "wall",
-    "event",
-)
 
 
 def _ranges(begins: Ints, lengths: Ints) -> Ints:
@@ -749,9 +901,9 @@ def _clocks(
     by_kind = np.zeros(len(KIND_ORDER), dtype=bool)
     by_kind[[KIND_ORDER[name] for name in stops if name != "agent_reply"]] = True
     if by_kind.any():
-        stop |= by_kind[log.kind]
+        stop = stop | by_kind[log.kind]
     if "agent_reply" in stops:
-        stop |= log.agent_reply()
+        stop = stop | log.agent_reply()
     # stopped: a sticky flag, set by a stop and cleared by a reopen (never, for first response)
     if metric != "first_response" and rules.stop:
         # an event that does not stop the clock leaves the stop statuses, which reopens it:

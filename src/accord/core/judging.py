@@ -32,7 +32,8 @@ from accord.core.agreement.units import Bound, format_target, format_timedelta
 from accord.core.availability import Incidents
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
-from accord.core.clocks import TICKET_METRICS, Clock
+from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent
+from accord.core.clocks_batch import EventColumns, uncovered
 from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.errors import AccordError
 from accord.core.escalation import levels_for, share_of
@@ -173,6 +174,7 @@ class Judging:
     strict: bool = True
     evaluations: dict[datetime, ClockEvaluation] = field(default_factory=dict)
     _span: tuple[datetime, datetime] | bool | None = False
+    _columns: EventColumns | None = None
 
     @property
     def all_evidence(self) -> Data:
@@ -198,7 +200,7 @@ class Judging:
         evaluated at once, by the engine asked for, and kept for the other metrics)."""
         if moment not in self.evaluations:
             self.evaluations[moment] = evaluate_clocks(
-                self.data.tickets,
+                self._log(),
                 self.agreement.objectives,
                 self.calendars,
                 moment,
@@ -206,6 +208,15 @@ class Judging:
                 require=self.strict,
             )
         return [c for c in self.evaluations[moment].clocks if c.metric == metric]
+
+    def _log(self) -> Sequence[TicketEvent] | EventColumns:
+        """The ticket log, as columns built once when the column engine will take it (a report
+        evaluates clocks at more than one instant)."""
+        if self.engine == "replay" or uncovered(self.agreement.objectives):
+            return self.data.tickets
+        if self._columns is None:
+            self._columns = EventColumns.from_events(self.data.tickets)
+        return self._columns
 
     def of(self, data: Data) -> Judging:
         """The same judging over one provider's part of the evidence."""

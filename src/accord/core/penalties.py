@@ -148,7 +148,9 @@ def _observed_only(judging: Judging) -> Judging:
             maintenance.append(replace(work, start=kept[0], end=kept[1]))
     data = replace(judging.data, outages=tuple(outages), maintenance=tuple(maintenance))
     return (
-        judging.of(data) if judging.whole is None else replace(judging, data=data, evaluations={})
+        judging.of(data)
+        if judging.whole is None
+        else replace(judging, data=data, evaluations={}, _columns=None)
     )
 
 
