@@ -38,7 +38,7 @@ from accord.core.composition import ServiceAvailability, members, service_availa
 from accord.core.errors import AccordError
 from accord.core.escalation import levels_for, share_of
 from accord.core.evidence import Data, Measurement
-from accord.core.periods import enclosing
+from accord.core.periods import enclosing, period_label
 from accord.core.slices import SliceAvailability, occurrences, ratio_slices, slice_availability
 
 if TYPE_CHECKING:
@@ -533,7 +533,7 @@ def _counts(
         return replace(
             blank,
             status="to date",
-            detail=f"counted per {kind}: {_label(first, kind)} ends {after.isoformat()}, "
+            detail=f"counted per {kind}: {period_label(first, kind)} ends {after.isoformat()}, "
             f"judged in the report holding its end; {so_far} so far",
         )
     counts: list[tuple[datetime, Decimal]] = []
@@ -542,14 +542,14 @@ def _counts(
     for first, after in whole:
         begins = in_force_span(judging.agreement, first, after)[0]
         if begins > first or (observed is not None and observed[0] > first):
-            lines.append(f"{_label(first, kind)}: not wholly observed or in force")
+            lines.append(f"{period_label(first, kind)}: not wholly observed or in force")
             continue
         number = Decimal(len(measured(objective, data, first, min(after, end))))
         if after > end:
             pending = True
-            lines.append(f"{_label(first, kind)}: {number} so far")
+            lines.append(f"{period_label(first, kind)}: {number} so far")
         else:
-            lines.append(f"{_label(first, kind)}: {number}")
+            lines.append(f"{period_label(first, kind)}: {number}")
         counts.append((first, number))
     detail = "; ".join(lines)
     if not counts:
@@ -563,7 +563,7 @@ def _counts(
     if len(counts) > 1:
         detail = (
             f"{len(counts) - len(missed)} of {len(counts)} {kind}s met; the binding one "
-            f"{_label(binding[0], kind)} with {binding[1]} ({detail})"
+            f"{period_label(binding[0], kind)} with {binding[1]} ({detail})"
         )
     else:
         detail = f"{binding[1]} {objective.source or 'items'} in the {kind}" + (
@@ -571,16 +571,6 @@ def _counts(
         )
     result = replace(blank, actual=binding[1], met=not missed, detail=detail)
     return replace(result, status="to date") if pending else result
-
-
-def _label(first: datetime, kind: str) -> str:
-    if kind == "month":
-        return f"{first:%Y-%m}"
-    if kind == "quarter":
-        return f"{first.year}-Q{(first.month - 1) // 3 + 1}"
-    if kind == "year":
-        return f"{first.year}"
-    return f"week of {first:%Y-%m-%d}"
 
 
 def _due(calendar: BusinessCalendar, period_start: datetime, day: int) -> datetime:
@@ -625,7 +615,7 @@ def _deliverable(
             first = following
             continue
         due = _due(calendar, first, day)
-        label = f"{_label(first, kind)} due {due.isoformat()}"
+        label = f"{period_label(first, kind)} due {due.isoformat()}"
         if not start <= due < in_force_end:
             lines.append(f"{label}: not judged, outside the agreement's dates or the evidence")
         else:

@@ -26,8 +26,8 @@ from accord.core.judging import (
     provider_name,
     span_of,
 )
-from accord.core.periods import enclosing, split
-from accord.core.termination import judged_by, period_label
+from accord.core.periods import enclosing, period_label, split
+from accord.core.termination import judged_by
 
 _TICK = timedelta(microseconds=1)
 

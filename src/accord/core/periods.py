@@ -60,6 +60,17 @@ def enclosing(moment: datetime, kind: str) -> tuple[datetime, datetime]:
     return begin, datetime(moment.year + after // 12, after % 12 + 1, 1, tzinfo=tz)
 
 
+def period_label(first: datetime, kind: str) -> str:
+    """A period as people write it: ``2026-10``, ``2026-Q4``, ``2026``, ``week of 2026-10-05``."""
+    if kind == "month":
+        return f"{first:%Y-%m}"
+    if kind == "quarter":
+        return f"{first.year}-Q{(first.month - 1) // 3 + 1}"
+    if kind == "year":
+        return f"{first.year}"
+    return f"week of {first:%Y-%m-%d}"
+
+
 def split(start: datetime, end: datetime, kind: str) -> list[tuple[datetime, datetime, datetime]]:
     """``[start, end)`` cut at the boundaries of calendar ``kind`` periods: each piece with the
     start of the period that holds it."""

@@ -34,12 +34,11 @@ from accord.core.judging import (
     provider_name,
 )
 from accord.core.penalties import penalties as penalties_of
-from accord.core.periods import enclosing
+from accord.core.periods import enclosing, period_label
 from accord.core.slices import WORKBOOK_ALERTS
 from accord.core.termination import (
     TerminationRight,
     judged_by,
-    period_label,
     termination_rights,
     termination_since,
 )

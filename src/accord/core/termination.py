@@ -15,7 +15,7 @@ from accord.core.judging import (
     judge_objective,
     provider_name,
 )
-from accord.core.periods import enclosing
+from accord.core.periods import enclosing, period_label
 
 
 @dataclass(frozen=True)
@@ -109,13 +109,3 @@ def termination_since(rule: Termination, end: datetime) -> datetime:
 def judged_by(objective: Objective) -> str:
     """The calendar periods an objective is judged over when its misses are counted."""
     return "month" if objective.period.kind == "rolling" else objective.period.kind
-
-
-def period_label(first: datetime, kind: str) -> str:
-    if kind == "month":
-        return f"{first:%Y-%m}"
-    if kind == "quarter":
-        return f"{first.year}-Q{(first.month - 1) // 3 + 1}"
-    if kind == "year":
-        return f"{first.year}"
-    return f"week of {first:%Y-%m-%d}"
