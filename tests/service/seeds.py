@@ -1,0 +1,46 @@
+"""What the contract tests and the reliability suite put in a fresh organisation so that the
+documented examples (agreement ``desk``, ticket ``INC00042``) find something to answer with."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.service.agreements import DESK
+
+# Operations that take only some of the requests their schema allows, by rules JSON Schema
+# cannot state; there a schema-valid request may be refused (422), so the check that valid
+# data is accepted does not apply. Every other check does.
+BEYOND_SCHEMA = {
+    ("POST", "/v1/agreements"): "an agreement's parts refer to each other and to its parent",
+    ("POST", "/v1/data/outages"): "an outage's end is not before its start",
+    ("POST", "/v1/data/maintenance"): "a window's end is not before its start",
+    ("POST", "/v1/data/requests"): "good requests are at most the total",
+    ("GET", "/v1/clocks/at-risk"): "within is at most 366 days",
+    ("POST", "/v1/keys"): "a key scoped to a customer is not an admin key",
+    ("GET", "/v1/agreements/{key}/reports/{period}"): "the tier and time zone must exist",
+    ("GET", "/v1/agreements/{key}/attainment"): "the period, tier and time zone must exist",
+}
+
+
+def seed_examples(client: Any, key: str) -> None:
+    """Upload ``desk``, a ticket with two events and an outage, through ``client`` (a
+    TestClient or an httpx.Client on a live server) with the admin ``key``."""
+    headers = {"Authorization": f"Bearer {key}"}
+    client.post(
+        "/v1/agreements", content=DESK, headers={**headers, "Content-Type": "application/yaml"}
+    )
+    opened = datetime.now(UTC) - timedelta(hours=5)
+    events = [
+        {"id": "e1", "ticket": "INC00042", "at": opened.isoformat(), "kind": "created"},
+        {
+            "id": "e2",
+            "ticket": "INC00042",
+            "at": (opened + timedelta(hours=2)).isoformat(),
+            "kind": "comment",
+            "author": "agent",
+        },
+    ]
+    client.post("/v1/events", json=events, headers=headers)
+    outage = {"id": "o1", "service": "api", "start": opened.isoformat()}
+    client.post("/v1/data/outages", json=outage, headers=headers)
