@@ -29,6 +29,9 @@ class Receiver:
     started: threading.Event = field(default_factory=threading.Event)  # a request arrived
     release: threading.Event = field(default_factory=threading.Event)
     status: int = 200
+    hang_first: bool = False  # hang the first request only (its delivery id in ``hung``)
+    hung: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def url(self) -> str:
@@ -46,7 +49,11 @@ def start_receiver() -> Receiver:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             receiver.started.set()
-            if receiver.hang.is_set():
+            with receiver.lock:
+                first = receiver.hang_first and not receiver.hung
+                if first:
+                    receiver.hung.append(self.headers["Accord-Delivery"])
+            if receiver.hang.is_set() or first:
                 receiver.release.wait(60)
                 return
             receiver.received.append(
