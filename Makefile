@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck pytest services bench clean
+.PHONY: run test lint typecheck pytest services bench reliability clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/calendar.py
 	$(BIN)/python benchmarks/clocks.py
 	$(BIN)/python benchmarks/availability.py
+
+# The reliability suite (RELIABILITY.md): real server and worker processes, SQLite and
+# PostgreSQL; exits non-zero when an invariant fails. ROUNDS=n repeats the probes more.
+ROUNDS ?= 3
+reliability: $(DEV_STAMP) services
+	$(BIN)/python benchmarks/reliability.py --rounds $(ROUNDS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
