@@ -40,7 +40,6 @@ import signal  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
@@ -61,7 +60,7 @@ from tests.service.receiver import start_receiver  # noqa: E402
 from tests.service.seeds import BEYOND_SCHEMA, seed_examples  # noqa: E402
 from tests.service.test_api import ticket, upload  # noqa: E402
 from tests.service.test_contention import at_once, events  # noqa: E402
-from tests.service.test_reliability import batch  # noqa: E402
+from tests.service.test_reliability import kill_mid_ingest  # noqa: E402
 
 LOCAL = "127.0.0.1"  # the probes' receivers run here, allowed as on-premises ones are
 SERVER = {
@@ -129,40 +128,13 @@ def sigkill(url: str, database: Database, folder: Path, rounds: int) -> Row:
     figures = Counter[str]()
     for number in range(rounds):
         tenant = Tenant(database, f"kill-{number}")
-        acknowledged: list[int] = []  # one list a round: the sender of each round has its own
-        process, base = start(url, output=folder / f"kill-{number}", **SERVER)
-        try:
-            wait_healthy(base, process)
-
-            def send(
-                base: str = base, tenant: Tenant = tenant, acknowledged: list[int] = acknowledged
-            ) -> None:
-                with httpx.Client(base_url=base, headers=tenant.headers, timeout=60) as http:
-                    for sent in range(10_000):
-                        try:
-                            answer = http.post("/v1/events", json=batch(sent, 500))
-                        except httpx.HTTPError:
-                            return
-                        if answer.status_code != 200:
-                            failures.append(f"sigkill: a batch answered {answer.status_code}")
-                            return
-                        acknowledged.append(sent)
-
-            sender = threading.Thread(target=send)
-            sender.start()
-            while len(acknowledged) < 3 + number % 4 and sender.is_alive():
-                time.sleep(0.005)
-            os.kill(process.pid, signal.SIGKILL)  # mid-batch: the sender never waits
-            sender.join(60)
-        finally:
-            if process.poll() is None:
-                process.kill()
-            process.wait(10)
-        with database.session() as session:
-            ids = session.scalars(
-                select(EventRow.event_id).where(EventRow.organisation_id == tenant.id)
-            ).all()
-        per_batch = Counter(int(i.split("-")[0][1:]) for i in ids)
+        try:  # killed after 3 to 6 acknowledged batches, the next one in flight
+            acknowledged, per_batch, _ = kill_mid_ingest(
+                database, tenant, folder / f"kill-{number}", after=3 + number % 4
+            )
+        except AssertionError as error:  # an answer other than 200
+            failures.append(f"sigkill: {error}")
+            continue
         figures["rounds"] += 1
         figures["acknowledged"] += 500 * len(acknowledged)
         figures["lost"] += sum(500 - per_batch[n] for n in acknowledged)

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 from fastapi.testclient import TestClient
@@ -21,14 +19,9 @@ from accord.api import create_app
 from accord.settings import Settings
 from accord.store import Database
 from accord.store.schema import EventRow
+from tests.cli import server
 from tests.service.conftest import Tenant
 from tests.service.test_api import upload
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def batch(number: int, size: int) -> list[dict[str, object]]:
@@ -45,39 +38,28 @@ def batch(number: int, size: int) -> list[dict[str, object]]:
     ]
 
 
-def test_sigkill_mid_batch_loses_no_acknowledged_event(
-    database: Database, acme: Tenant, client: TestClient
-) -> None:
-    upload(client, acme)
-    port = free_port()
-    environment = {
-        **os.environ,
-        "ACCORD_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
-        "ACCORD_DEMO": "false",
-        "ACCORD_WORKER": "false",
-        "ACCORD_REFRESH_INLINE_LIMIT": "0",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "accord.cli", "serve", "--port", str(port)],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+def kill_mid_ingest(
+    database: Database, tenant: Tenant, output: Path, after: int = 5
+) -> tuple[list[int], Counter[int], set[int]]:
+    """`accord serve` killed with SIGKILL while ``tenant`` sends batches of 500 events, once
+    ``after`` were acknowledged: the batches acknowledged, the events stored per batch, and
+    the batches sent."""
+    process, base = server.start(
+        database.engine.url.render_as_string(hide_password=False),
+        output=output,
+        demo="false",
+        worker="false",
+        refresh_inline_limit="0",
     )
-    base = f"http://127.0.0.1:{port}"
     acknowledged: list[int] = []
-    sent: list[int] = []
+    sent: set[int] = set()
     try:
-        for _ in range(200):
-            try:
-                httpx.get(f"{base}/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        server.wait_healthy(base, process)
 
         def send() -> None:
-            with httpx.Client(base_url=base, headers=acme.headers, timeout=30) as http:
+            with httpx.Client(base_url=base, headers=tenant.headers, timeout=60) as http:
                 for number in range(10_000):
-                    sent.append(number)
+                    sent.add(number)
                     try:
                         response = http.post("/v1/events", json=batch(number, 500))
                     except httpx.HTTPError:
@@ -87,22 +69,31 @@ def test_sigkill_mid_batch_loses_no_acknowledged_event(
 
         sender = threading.Thread(target=send)
         sender.start()
-        while len(acknowledged) < 5:
-            time.sleep(0.01)
-        os.kill(server.pid, signal.SIGKILL)
-        sender.join(30)
+        while len(acknowledged) < after and sender.is_alive():
+            time.sleep(0.005)
+        os.kill(process.pid, signal.SIGKILL)  # mid-batch: the sender never waits for answers
+        sender.join(60)
     finally:
-        if server.poll() is None:
-            server.kill()
-        server.wait(10)
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
     with database.session() as session:
-        ids = session.scalars(select(EventRow.event_id)).all()
-    per_batch = Counter(int(i.split("-")[0][1:]) for i in ids)
+        ids = session.scalars(
+            select(EventRow.event_id).where(EventRow.organisation_id == tenant.id)
+        ).all()
+    return acknowledged, Counter(int(i.split("-")[0][1:]) for i in ids), sent
+
+
+def test_sigkill_mid_batch_loses_no_acknowledged_event(
+    database: Database, acme: Tenant, client: TestClient, tmp_path: Path
+) -> None:
+    upload(client, acme)
+    acknowledged, per_batch, sent = kill_mid_ingest(database, acme, tmp_path / "server")
     assert len(acknowledged) >= 5
     for number in acknowledged:
         assert per_batch[number] == 500, f"acknowledged batch {number} lost events"
     assert set(per_batch.values()) <= {500}, "a batch was half written"
-    assert set(per_batch) <= set(sent)
+    assert set(per_batch) <= sent
 
 
 def test_concurrent_duplicate_submissions_count_once(
