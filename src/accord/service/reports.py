@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -236,7 +237,8 @@ def _storable(found: Report) -> bool:
 
 
 def _hash(slot: Slot) -> str:
-    return f"{RESULT_FORMAT}:{slot.agreement_hash}"
+    """The agreement's digest and the format of the kept result, in one digest."""
+    return hashlib.sha256(f"{RESULT_FORMAT}:{slot.agreement_hash}".encode()).hexdigest()
 
 
 def _kept(session: Session, slot: Slot) -> Report | None:
