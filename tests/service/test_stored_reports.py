@@ -315,3 +315,22 @@ def test_years_of_history_cost_the_open_period_only(
     assert judged == ["2026-12"]  # the open month; 35 closed months served as kept
     # the closed months as first judged (December's figures stand at a later instant)
     assert [d["objectives"] for d in again[:-1]] == [d["objectives"] for d in first[:-1]]
+
+
+def test_a_period_counting_tickets_by_creation_is_not_kept_while_one_is_open(
+    client: TestClient, acme: Tenant, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ticket opened in October and still open is counted in October once its deadline
+    passes, with no new event: October is judged on each view until its tickets are closed."""
+    slow = DESK.replace("within: 4h", "within: 1200h\n    count_in: created")
+    upload(client, acme, slow, in_force_from="2026-01-01T00:00:00+00:00")
+    send(client, acme, resolved_ticket("A", datetime(2026, 10, 20, 9, tzinfo=UTC), 1)[:2])
+    clock.advance(timedelta(hours=1))
+    before = view(client, acme, "desk", "2026-10").json()
+    resolution = next(o for o in before["objectives"] if o["objective"] == "resolution")
+    assert resolution["tickets"]["open"] == 1
+    assert resolution["actual"] is None
+    clock.moment = datetime(2026, 12, 31, tzinfo=UTC)  # 1,200 hours after October 20 passed
+    after = view(client, acme, "desk", "2026-10").json()
+    assert actual(after, "resolution") == "0"
+    assert after == fresh(client, acme, "desk", "2026-10", monkeypatch).json()
