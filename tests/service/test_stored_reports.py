@@ -5,6 +5,7 @@ period still open."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from accord.service import agreements, ingest, reports, tracking
+from accord.service import agreements, ingest, reports, tenants, tracking
+from accord.store import Database
 from tests.service.agreements import DESK, DESK_V2, UPTIME
 from tests.service.conftest import Tenant
 
@@ -334,3 +336,36 @@ def test_a_period_counting_tickets_by_creation_is_not_kept_while_one_is_open(
     after = view(client, acme, "desk", "2026-10").json()
     assert actual(after, "resolution") == "0"
     assert after == fresh(client, acme, "desk", "2026-10", monkeypatch).json()
+
+
+def test_an_ingest_not_yet_committed_when_a_period_was_kept_makes_it_stale(
+    client: TestClient,
+    acme: Tenant,
+    database: Database,
+    clock: Clock,
+    judged: list[str],
+) -> None:
+    """A view judging while a late ingest is still open does not see its events, and the
+    ingest's rows are stamped with an instant before the view: the margin makes the next view
+    judge the period again. (PostgreSQL: SQLite lets one writer at a time, so there the view
+    waits for the ingest.)"""
+    if database.engine.dialect.name != "postgresql":
+        assert database.engine.dialect.name == "sqlite"
+        return
+    upload(client, acme, DESK, in_force_from="2026-01-01T00:00:00+00:00")
+    send(client, acme, resolved_ticket("A", datetime(2026, 10, 3, 9, tzinfo=UTC), 2))
+    clock.advance(timedelta(hours=1))
+    late = resolved_ticket("LATE", datetime(2026, 10, 14, 9, tzinfo=UTC), 6)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        ingest.ingest_events(
+            session, principal, [ingest.EventIn.model_validate_json(json.dumps(e)) for e in late]
+        )
+        clock.advance(timedelta(minutes=2))  # the ingest is slow to commit
+        during = view(client, acme, "desk", "2026-10").json()
+    assert actual(during, "resolution") == "100"  # judged without the late ticket, and kept
+    clock.advance(timedelta(hours=1))
+    judged.clear()
+    after = view(client, acme, "desk", "2026-10").json()
+    assert judged == ["2026-10"]
+    assert actual(after, "resolution") == "50"
