@@ -7,6 +7,7 @@ in the same organisation. Uploading the text of the newest version again changes
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -173,11 +174,31 @@ def resolved_version(
     session: Session, organisation_id: int, version: AgreementVersion
 ) -> Agreement:
     """A stored version as a resolved Agreement (cached by version and parents' versions)."""
-    others = _latest_sources(session, organisation_id)
-    parents = tuple(sorted((key, vid, text) for key, (vid, text) in others.items()))
+    return _resolved(version.id, version.source, _parents(session, organisation_id, version))
+
+
+def _parents(
+    session: Session, organisation_id: int, version: AgreementVersion
+) -> tuple[tuple[str, int, str], ...]:
+    """The texts a version resolves with: the organisation's agreements, when it has a parent."""
     if "parent:" not in version.source:
-        parents = ()
-    return _resolved(version.id, version.source, parents)
+        return ()
+    others = _latest_sources(session, organisation_id)
+    return tuple(sorted((key, vid, text) for key, (vid, text) in others.items()))
+
+
+def fingerprint(session: Session, organisation_id: int, version: AgreementVersion) -> str:
+    """A digest of everything a resolved version is made from: its text, when it takes over,
+    and the texts of the agreements it may inherit from (a new parent version changes it)."""
+    digest = hashlib.sha256()
+    taken_over = version.in_force_from or version.uploaded_at
+    parts = [str(version.id), version.source, taken_over.isoformat()]
+    for key, version_id, text in _parents(session, organisation_id, version):
+        parts += [key, str(version_id), text]
+    for part in parts:
+        digest.update(f"{len(part)}:".encode())
+        digest.update(part.encode())
+    return digest.hexdigest()
 
 
 def visible(session: Session, principal: Principal) -> list[AgreementRow]:

@@ -595,7 +595,12 @@ def ingest_records(
     if kind in _UPDATABLE:
         statement = statement.on_conflict_do_update(
             index_elements=keys,
-            set_={"payload": statement.excluded.payload, "at": statement.excluded.at},
+            # received again: a report kept for a period this record touches is stale
+            set_={
+                "payload": statement.excluded.payload,
+                "at": statement.excluded.at,
+                "received_at": statement.excluded.received_at,
+            },
             # never over another customer's record that happens to share the id
             where=RecordRow.customer.is_not_distinct_from(statement.excluded.customer),
         )

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -149,6 +150,7 @@ class RecordRow(Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "kind", "record_id"),
         Index("ix_records_lookup", "organisation_id", "kind", "at"),
+        Index("ix_records_received", "organisation_id", "received_at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
@@ -165,7 +167,10 @@ class TicketRow(Base):
     """A ticket seen by ingest; ``dirty`` until its clocks and due items are recomputed."""
 
     __tablename__ = "tickets"
-    __table_args__ = (UniqueConstraint("organisation_id", "ticket"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "ticket"),
+        Index("ix_tickets_changed", "organisation_id", "changed_at"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     ticket: Mapped[str] = mapped_column(String(200))
@@ -173,6 +178,32 @@ class TicketRow(Base):
     dirty: Mapped[bool] = mapped_column(Boolean, index=True)
     changed_at: Mapped[datetime]
     refreshed_at: Mapped[datetime | None]
+
+
+class PeriodResult(Base):
+    """A closed period's report as last computed, kept so that a view of a past period does
+    not judge it again (derived: it can always be recomputed; see docs/stored-reports.md).
+
+    Valid while the agreement text in force is the same (``agreement_hash``) and nothing was
+    received, after ``computed_at`` less a margin, for the evidence it was computed from:
+    no record before ``end`` and no ticket with an event from ``window_start`` to ``end``."""
+
+    __tablename__ = "period_results"
+    __table_args__ = (UniqueConstraint("agreement_id", "period", "timezone", "tier"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    customer: Mapped[str | None] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(String(64))
+    tier: Mapped[str] = mapped_column(String(200))  # "" for the agreement's default tier
+    agreement_hash: Mapped[str] = mapped_column(String(64))
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    window_start: Mapped[datetime]
+    observed_from: Mapped[datetime | None]
+    computed_at: Mapped[datetime]
+    result: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ClockRow(Base):

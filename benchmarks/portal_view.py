@@ -1,0 +1,264 @@
+"""A portal page over years of history: every monthly report of an agreement, viewed twice.
+
+    .venv/bin/python benchmarks/portal_view.py                      # SQLite, 3 years
+    .venv/bin/python benchmarks/portal_view.py --postgres           # PostgreSQL (127.0.0.1)
+    .venv/bin/python benchmarks/portal_view.py --years 5 --tickets 400
+
+The service's reports (``accord.service.reports.report``, as ``GET
+/v1/agreements/{key}/reports/{period}`` calls it, without HTTP) of each month from the
+agreement's start to the month still open: the first view judges every month and keeps the
+closed ones (docs/stored-reports.md); later views judge the open month only. Printed: the time
+of a whole page (all months) and of one closed month, first view and later views (best and
+median of ``--repeat``), and how many periods each view evaluated. Then one late ticket event
+into a month two years back, and the page again: that month alone is judged anew.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+from typing import Any  # noqa: E402
+
+import psycopg  # noqa: E402
+
+from accord.service import agreements, ingest, reports, tenants, tracking  # noqa: E402
+from accord.store import Database, connect  # noqa: E402
+
+ADMIN = os.environ.get("ACCORD_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+AGREEMENT = """
+id: desk
+version: "1"
+overview: {title: Support desk}
+parties:
+  customer: {id: acme-corp, name: ACME}
+  provider: {id: us, name: Us}
+services: [{id: api, name: API}]
+objectives:
+  - {id: response, metric: first_response, within: 1h, target: 90%, calendar: 24x7}
+  - id: resolution
+    metric: resolution
+    within: 4h
+    target: 90%
+    calendar: 24x7
+    clock: {stop: {status: [Resolved]}}
+  - {id: availability, metric: availability, scope: {service: [api]}, target: 99.9%,
+     calendar: 24x7}
+"""
+
+
+class Clock:
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+def months_from(first: datetime, until: datetime) -> list[datetime]:
+    found = []
+    month = first
+    while month <= until:
+        found.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return found
+
+
+def ticket(name: str, opened: datetime, hours: float) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"{name}-1",
+            "ticket": name,
+            "at": opened.isoformat(),
+            "kind": "created",
+            "fields": {"status": "New", "customer": "acme-corp"},
+        },
+        {
+            "id": f"{name}-2",
+            "ticket": name,
+            "at": (opened + timedelta(minutes=10 + hash(name) % 70)).isoformat(),
+            "kind": "comment",
+            "author": "agent",
+        },
+        {
+            "id": f"{name}-3",
+            "ticket": name,
+            "at": (opened + timedelta(hours=hours)).isoformat(),
+            "kind": "resolved",
+            "fields": {"status": "Resolved"},
+        },
+    ]
+
+
+def load(database: Database, years: int, per_month: int) -> tuple[str, list[str]]:
+    """An organisation with the agreement and ``years`` of tickets and outages; its admin key
+    and the months of the page."""
+    first = NOW.replace(year=NOW.year - years, month=1, day=1, hour=0)
+    months = months_from(first, NOW)
+    with database.session() as session:
+        organisation = tenants.create_organisation(session, "acme", "Acme")
+        _, key = tenants.create_key(session, organisation.id, "admin")
+    with database.session() as session:
+        principal = tenants.authenticate(session, key)
+        agreements.upload(session, principal, AGREEMENT, first)
+    for n, month in enumerate(months):
+        if month >= NOW.replace(day=1, hour=0):
+            break
+        events = []
+        for t in range(per_month):
+            opened = month + timedelta(hours=(t * 673) % (27 * 24))
+            events += ticket(f"T{n}-{t}", opened, 1 + (t * 7) % 5)
+        outages = [
+            {
+                "id": f"o{n}-{k}",
+                "service": "api",
+                "start": (month + timedelta(days=3 + 7 * k)).isoformat(),
+                "end": (month + timedelta(days=3 + 7 * k, minutes=5 + k)).isoformat(),
+            }
+            for k in range(4)
+        ]
+        with database.session() as session:
+            principal = tenants.authenticate(session, key)
+            ingest.ingest_events(
+                session, principal, [ingest.EventIn.model_validate_json(_json(e)) for e in events]
+            )
+            ingest.ingest_records(
+                session,
+                principal,
+                "outage",
+                [ingest.OutageIn.model_validate_json(_json(o)) for o in outages],
+            )
+    return key, [f"{m:%Y-%m}" for m in months]
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value)
+
+
+def page(database: Database, key: str, labels: list[str]) -> float:
+    started = time.perf_counter()
+    for label in labels:
+        with database.session() as session:
+            principal = tenants.authenticate(session, key)
+            reports.report(session, principal, "desk", label)
+    return time.perf_counter() - started
+
+
+def counted(evaluated: list[str], run: Callable[[], float]) -> tuple[float, int]:
+    evaluated.clear()
+    seconds = run()
+    return seconds, len(evaluated)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", type=int, default=3)
+    parser.add_argument("--tickets", type=int, default=300, help="tickets a month")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--postgres", action="store_true")
+    arguments = parser.parse_args()
+
+    clock = Clock(NOW)
+    for module in (reports, ingest, agreements, tracking):
+        module.now = clock  # type: ignore[attr-defined]
+    evaluated: list[str] = []
+    evaluate = reports.evaluate
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        evaluated.append("")
+        return evaluate(*args, **kwargs)
+
+    reports.evaluate = counting  # type: ignore[assignment]
+
+    name = f"accord_bench_portal_{os.getpid()}"
+    folder = tempfile.TemporaryDirectory()
+    if arguments.postgres:
+        with psycopg.connect(ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    else:
+        url = f"sqlite:///{folder.name}/accord.db"
+    database = connect(url)
+    try:
+        started = time.perf_counter()
+        key, labels = load(database, arguments.years, arguments.tickets)
+        loaded = time.perf_counter() - started
+        clock.moment = NOW + timedelta(hours=1)
+        closed = labels[len(labels) // 2]
+        print(
+            f"{database.engine.dialect.name}: from {labels[0]}, {len(labels)} months "
+            f"({len(labels) - 1} closed), {arguments.tickets} tickets and 4 outages a month "
+            f"(loaded in {loaded:.1f} s)"
+        )
+        first, first_n = counted(evaluated, lambda: page(database, key, labels))
+        later = []
+        for n in range(arguments.repeat):
+            clock.moment = NOW + timedelta(hours=2 + n)
+            later.append(counted(evaluated, lambda: page(database, key, labels)))
+        one_later = [page(database, key, [closed]) for _ in range(arguments.repeat)]
+        with reports_unkept():
+            one_fresh = [page(database, key, [closed]) for _ in range(arguments.repeat)]
+        times = [t for t, _ in later]
+        print(f"whole page, first view:  {first:8.3f} s  ({first_n} periods evaluated)")
+        print(
+            f"whole page, later views: best {min(times):8.3f} s, median "
+            f"{statistics.median(times):.3f} s  ({later[0][1]} period evaluated)  "
+            f"-> {first / min(times):.1f}x faster"
+        )
+        print(
+            f"one closed month ({closed}): judged {min(one_fresh) * 1000:.1f} ms (best), "
+            f"kept {min(one_later) * 1000:.1f} ms (best) -> "
+            f"{min(one_fresh) / min(one_later):.1f}x"
+        )
+        # a late ticket event into a month two years back
+        late = labels[max(0, len(labels) - 25)]
+        opened = datetime.strptime(late, "%Y-%m").replace(tzinfo=UTC) + timedelta(days=14)
+        clock.moment = NOW + timedelta(days=1)
+        with database.session() as session:
+            principal = tenants.authenticate(session, key)
+            ingest.ingest_events(
+                session,
+                principal,
+                [ingest.EventIn.model_validate_json(_json(e)) for e in ticket("LATE", opened, 9)],
+            )
+        clock.moment = NOW + timedelta(days=1, hours=1)
+        after, after_n = counted(evaluated, lambda: page(database, key, labels))
+        print(
+            f"after a late ticket of {late}: whole page {after:.3f} s "
+            f"({after_n} periods evaluated: the open month and {late}"
+            + (" and the months whose window reaches it)" if after_n > 2 else ")")
+        )
+    finally:
+        database.dispose()
+        folder.cleanup()
+        if arguments.postgres:
+            with psycopg.connect(ADMIN, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class reports_unkept:  # noqa: N801 - used as a statement
+    """Within: reports judged from scratch, nothing kept read or written."""
+
+    def __enter__(self) -> None:
+        self.saved = reports._kept, reports._keep
+        reports._kept = lambda session, slot: None  # type: ignore[assignment]
+        reports._keep = lambda *args: None  # type: ignore[assignment]
+
+    def __exit__(self, *args: object) -> None:
+        reports._kept, reports._keep = self.saved  # type: ignore[assignment]
+
+
+if __name__ == "__main__":
+    main()
