@@ -40,6 +40,8 @@ from accord.core.agreement import Agreement
 from accord.core.calendar import BusinessCalendar
 from accord.core.clock_engines import ENGINES, EngineError, evaluate_clocks
 from accord.core.clocks import Clock, calendars_of, require_fields, rule_fields
+from accord.core.clocks_batch import evaluate as evaluate_columns
+from accord.core.clocks_batch import uncovered
 from accord.core.errors import AccordError
 from accord.core.tallies import Tally
 from accord.io.tickets import TicketLogError, read_event_columns
@@ -259,10 +261,26 @@ def evaluate_bucket(
             f"not {bucket} ({len(strays)} such tickets); rewrite the log with `accord partition`"
         )
     # the fields' check was made over the whole log (a bucket may lack a field others carry)
+    objectives, calendars = agreement.objectives, _calendars(agreement)
+    if as_of is None and len(columns.at):  # the end of this bucket, as evaluate_clocks takes it
+        as_of = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
+            microseconds=int(columns.at.max()) // 1000
+        )
+    if not keep_clocks and engine != "replay" and not uncovered(objectives):
+        # the column engine, summed up from its table: no Python object per clock
+        result = evaluate_columns(columns, objectives, calendars, as_of, require=False)
+        return BucketResult(
+            bucket=bucket,
+            tickets=len(columns.tickets),
+            events=len(columns.at),
+            engine="columns",
+            fell_back_tickets=len({ticket for ticket, _ in result.replayed_for}),
+            tally=Tally.of_batch(result, by),
+        )
     evaluation = evaluate_clocks(
         columns,
-        agreement.objectives,
-        _calendars(agreement),
+        objectives,
+        calendars,
         as_of,
         engine,  # type: ignore[arg-type]
         require=False,
