@@ -228,9 +228,22 @@ class BatchResult:
 
     def _fields(self) -> list[dict[str, str]]:
         """Each batch clock's ticket fields as of its ``event`` row."""
+        found: list[dict[str, str]] = [{} for _ in range(len(self.table))]
+        for name, (codes, vocabulary) in self.field_codes().items():
+            for i, code in enumerate(codes.tolist()):
+                if code >= 0:
+                    found[i][name] = vocabulary[code]
+        return found
+
+    def field_codes(
+        self, names: Sequence[str] | None = None
+    ) -> dict[str, tuple[Ints, Sequence[str]]]:
+        """Each batch clock's ticket field (of ``names``, default all) as of its ``event`` row,
+        as codes into the field's vocabulary (-1: not set), without a Python object per clock;
+        a name the log does not carry is absent."""
         columns, rows = self.columns, self.table.event
         if columns is None:
-            return [{} for _ in range(len(rows))]
+            return {}
         log = _Log(columns, self.order, None, {})
         if self.order is None:
             positions = rows
@@ -238,12 +251,11 @@ class BatchResult:
             where = np.full(len(columns.at), -1, dtype=np.int64)
             where[self.order] = np.arange(len(self.order))
             positions = where[rows]
-        found: list[dict[str, str]] = [{} for _ in range(len(rows))]
-        for name in columns.fields:
-            codes, vocabulary = log.filled(name)
-            for i, code in enumerate(codes[positions].tolist()):
-                if code >= 0:
-                    found[i][name] = vocabulary[code]
+        found: dict[str, tuple[Ints, Sequence[str]]] = {}
+        for name in columns.fields if names is None else names:
+            if name in columns.fields:
+                codes, vocabulary = log.filled(name)
+                found[name] = (codes[positions], vocabulary)
         return found
 
 
