@@ -226,18 +226,33 @@ class BatchResult:
             )
         return found
 
+    def _positions(self, columns: EventColumns) -> Ints:
+        """Each batch clock's ``event`` row, as a position in the log's time order."""
+        rows = self.table.event
+        if self.order is None:
+            return rows
+        where = np.full(len(columns.at), -1, dtype=np.int64)
+        where[self.order] = np.arange(len(self.order))
+        found: Ints = where[rows]
+        return found
+
+    def field_of(self, name: str, rows: Ints) -> list[str | None]:
+        """One ticket field of the given batch clocks (rows of the table), as ``clocks`` gives
+        it in each clock's ``fields`` (None: not set)."""
+        columns = self.columns
+        if columns is None or name not in columns.fields:
+            return [None] * len(rows)
+        codes, vocabulary = _Log(columns, self.order, None, {}).filled(name)
+        picked = codes[self._positions(columns)[rows]].tolist()
+        return [vocabulary[code] if code >= 0 else None for code in picked]
+
     def _fields(self) -> list[dict[str, str]]:
         """Each batch clock's ticket fields as of its ``event`` row."""
         columns, rows = self.columns, self.table.event
         if columns is None:
             return [{} for _ in range(len(rows))]
         log = _Log(columns, self.order, None, {})
-        if self.order is None:
-            positions = rows
-        else:
-            where = np.full(len(columns.at), -1, dtype=np.int64)
-            where[self.order] = np.arange(len(self.order))
-            positions = where[rows]
+        positions = self._positions(columns)
         found: list[dict[str, str]] = [{} for _ in range(len(rows))]
         for name in columns.fields:
             codes, vocabulary = log.filled(name)
