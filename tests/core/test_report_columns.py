@@ -17,7 +17,7 @@ from accord.core.agreement import Agreement
 from accord.core.clocks import TicketEvent
 from accord.core.clocks_batch import BatchResult
 from accord.core.evidence import Data
-from accord.core.report import Report, evaluate
+from accord.core.report import ClockCache, Report, evaluate
 from accord.io.data import read_data
 from tests.core.test_clocks import DESK, histories, ny
 from tests.core.test_clocks_batch import _log
@@ -85,3 +85,27 @@ def test_every_example_report_is_the_same_on_both_engines(
     replay = evaluate(agreement, data, start, end, example.tier, as_of=as_of, engine="replay")
     found = evaluate(agreement, data, start, end, example.tier, as_of=as_of, engine="auto")
     assert _without_engine(found) == _without_engine(replay)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(histories(), min_size=1, max_size=6),
+    st.lists(st.sampled_from(["resolved", "created"]), min_size=5, max_size=5),
+    st.one_of(st.none(), st.integers(0, 60 * 24 * 40)),
+)
+def test_a_trend_sharing_one_clock_cache_equals_each_report_on_its_own(
+    tickets: list[list[TicketEvent]], count_in: list[str], minutes: int | None
+) -> None:
+    """Weeks of a trend judged with one cache (columns built once, clocks at each instant once)
+    are the reports each judged alone on the replay."""
+    agreement = _desk(count_in)
+    data = Data(tickets=tuple(_log(tickets)))
+    as_of = None if minutes is None else ny(2026, 3, 1) + timedelta(minutes=minutes)
+    weeks = [
+        (ny(2026, 3, 1) + timedelta(days=7 * n), ny(2026, 3, 8) + timedelta(days=7 * n))
+        for n in range(5)
+    ]
+    cache = ClockCache()
+    shared = [evaluate(agreement, data, a, b, as_of=as_of, cache=cache) for a, b in weeks]
+    alone = [evaluate(agreement, data, a, b, as_of=as_of, engine="replay") for a, b in weeks]
+    assert [_without_engine(r) for r in shared] == [_without_engine(r) for r in alone]

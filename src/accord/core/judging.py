@@ -156,6 +156,45 @@ class ObjectiveResult:
 
 
 @dataclass
+class ClockCache:
+    """Ticket columns and clock evaluations shared by several reports judged on the same
+    evidence (the months of a trend): the log's columns are built once, and the clocks at an
+    instant evaluated once for all the reports that judge at it. Entries are keyed by the
+    identity of the ticket log and of the agreement, which the cache holds (so that a key is
+    never reused by another object); evidence as known at an instant is kept the same way."""
+
+    _known: dict[tuple[int, datetime], tuple[Data, Data]] = field(default_factory=dict)
+    _columns: dict[int, tuple[tuple[TicketEvent, ...], EventColumns]] = field(default_factory=dict)
+    _evaluations: dict[tuple[int, int, datetime, str, bool], tuple[object, ClockEvaluation]] = (
+        field(default_factory=dict)
+    )
+
+    def known_at(self, data: Data, instant: datetime) -> Data:
+        """``data.known_at(instant)``, the same object for the same evidence and instant."""
+        found = self._known.get((id(data), instant))
+        if found is None or found[0] is not data:
+            found = (data, data.known_at(instant))
+            self._known[(id(data), instant)] = found
+        return found[1]
+
+    def columns(self, tickets: tuple[TicketEvent, ...]) -> EventColumns:
+        found = self._columns.get(id(tickets))
+        if found is None or found[0] is not tickets:
+            found = (tickets, EventColumns.from_events(tickets))
+            self._columns[id(tickets)] = found
+        return found[1]
+
+    def evaluation(self, judging: Judging, moment: datetime) -> ClockEvaluation:
+        tickets = judging.data.tickets
+        key = (id(tickets), id(judging.agreement), moment, judging.engine, judging.strict)
+        found = self._evaluations.get(key)
+        if found is None or found[0] != (tickets, judging.agreement):
+            found = ((tickets, judging.agreement), judging.evaluate_clocks(moment))
+            self._evaluations[key] = found
+        return found[1]
+
+
+@dataclass
 class Judging:
     """What judging needs besides the objective and span: the agreement, its evidence and
     calendars, the tier, the instant judged at (None: each span at its own end, with all the
@@ -175,6 +214,8 @@ class Judging:
     whole: Data | None = None
     strict: bool = True
     evaluations: dict[datetime, ClockEvaluation] = field(default_factory=dict)
+    cache: ClockCache | None = None
+    """Shared with other reports on the same evidence (see :class:`ClockCache`)."""
     _span: tuple[datetime, datetime] | bool | None = False
     _columns: EventColumns | None = None
 
@@ -205,15 +246,22 @@ class Judging:
     def evaluation(self, moment: datetime) -> ClockEvaluation:
         """The clocks of every ticket objective as of ``moment``, evaluated once."""
         if moment not in self.evaluations:
-            self.evaluations[moment] = evaluate_clocks(
-                self._log(),
-                self.agreement.objectives,
-                self.calendars,
-                moment,
-                self.engine,
-                require=self.strict,
+            self.evaluations[moment] = (
+                self.evaluate_clocks(moment)
+                if self.cache is None
+                else self.cache.evaluation(self, moment)
             )
         return self.evaluations[moment]
+
+    def evaluate_clocks(self, moment: datetime) -> ClockEvaluation:
+        return evaluate_clocks(
+            self._log(),
+            self.agreement.objectives,
+            self.calendars,
+            moment,
+            self.engine,
+            require=self.strict,
+        )
 
     def _log(self) -> Sequence[TicketEvent] | EventColumns:
         """The ticket log, as columns built once when the column engine will take it (a report
@@ -221,7 +269,11 @@ class Judging:
         if self.engine == "replay" or uncovered(self.agreement.objectives):
             return self.data.tickets
         if self._columns is None:
-            self._columns = EventColumns.from_events(self.data.tickets)
+            self._columns = (
+                EventColumns.from_events(self.data.tickets)
+                if self.cache is None
+                else self.cache.columns(self.data.tickets)
+            )
         return self._columns
 
     def of(self, data: Data) -> Judging:
@@ -235,6 +287,7 @@ class Judging:
             self.engine,
             self.all_evidence,
             self.strict,
+            cache=self.cache,
         )
 
 
