@@ -15,7 +15,7 @@ from accord.core.agreement import Agreement
 from accord.core.clock_engines import ENGINES
 from accord.core.errors import AccordError
 from accord.core.periods import period_bounds
-from accord.core.report import Data, Report
+from accord.core.report import ClockCache, Data, Report
 from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import AgreementFileError, load_agreement, read_paths
 from accord.io.data import read_data
@@ -87,8 +87,11 @@ def _evaluated(
     engine: str = "auto",
 ) -> list[Report]:
     """Evaluate one report per job, with a progress bar on stderr when it is a terminal (never
-    on stdout, so JSON, CSV and HTML stay clean; never when piped or captured)."""
+    on stdout, so JSON, CSV and HTML stay clean; never when piped or captured). The reports
+    share one clock cache: the log's columns are built once, the clocks at an instant
+    evaluated once."""
     reports = []
+    cache = ClockCache()
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -110,6 +113,7 @@ def _evaluated(
                     tier,
                     as_of=as_of,
                     engine=engine,  # type: ignore[arg-type]
+                    cache=cache,
                 )
             )
             progress.advance(task)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -20,7 +21,7 @@ import numpy as np
 from accord.core.agreement.model import Objective
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import Clock, TicketEvent, all_clocks
-from accord.core.clocks_batch import METRICS, EventColumns, uncovered
+from accord.core.clocks_batch import METRICS, BatchResult, EventColumns, uncovered
 from accord.core.clocks_batch import evaluate as evaluate_columns
 from accord.core.errors import AccordError
 
@@ -36,13 +37,23 @@ class EngineError(AccordError, ValueError):
 class ClockEvaluation:
     """A log's clocks (by ticket, metric and cycle), the engine that computed them, the
     (ticket, metric) pairs the column engine handed to the replay, and the instant every ticket
-    was judged at (None: an empty log judged at no instant)."""
+    was judged at (None: an empty log judged at no instant). The column engine's clocks stay
+    in columns (``batch``) until ``clocks`` asks for them as objects."""
 
-    clocks: Sequence[Clock]
     engine: Engine
     fell_back: frozenset[tuple[str, str]]
     as_of: datetime | None
     tickets: int
+    batch: BatchResult | None = None
+    """The column engine's result: its clocks in columns, and those it replayed."""
+    replayed: Sequence[Clock] = ()
+    """The replay's clocks (when the replay ran)."""
+
+    @cached_property
+    def clocks(self) -> Sequence[Clock]:
+        """Every clock as an object, by ticket, metric and cycle (built on first use)."""
+        found = self.batch.clocks() if self.batch is not None else list(self.replayed)
+        return sorted(found, key=lambda c: (c.ticket, METRICS.index(c.metric), c.cycle))
 
     @property
     def fell_back_tickets(self) -> int:
@@ -103,23 +114,16 @@ def evaluate_clocks(
         result = evaluate_columns(
             columns, objectives, calendars, moment, changes=changes, require=require
         )
-        found = result.clocks()
-        fell_back = result.replayed_for
-        tickets = len(columns.tickets)
+        return ClockEvaluation(
+            "columns", result.replayed_for, moment, len(columns.tickets), batch=result
+        )
     else:
         events = (
             log.events_of(np.arange(len(log.at))) if isinstance(log, EventColumns) else list(log)
         )
         found = all_clocks(events, objectives, calendars, moment, changes, require=require)
-        fell_back = frozenset()
         tickets = len({e.ticket for e in events})
-    return ClockEvaluation(
-        sorted(found, key=lambda c: (c.ticket, METRICS.index(c.metric), c.cycle)),
-        chosen,
-        fell_back,
-        moment,
-        tickets,
-    )
+    return ClockEvaluation(chosen, frozenset(), moment, tickets, replayed=found)
 
 
 def _end(log: Sequence[TicketEvent] | EventColumns) -> datetime | None:

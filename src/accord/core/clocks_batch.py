@@ -70,6 +70,7 @@ Ints = npt.NDArray[np.signedinteger[Any]]  # codes and row numbers: int32 or int
 Flags = npt.NDArray[np.bool_]
 KINDS = tuple(sorted(KIND_ORDER, key=KIND_ORDER.__getitem__))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
 _NAT = NAT
 BATCH_METRICS = ("first_response", "resolution", "time_to_recover")
 
@@ -106,20 +107,31 @@ class EventColumns:
         rows = sorted(distinct(events), key=tie_order)
         tickets = sorted({e.ticket for e in rows})
         code = {t: i for i, t in enumerate(tickets)}
-        names = sorted({name for e in rows for name in e.fields})
+        # each field's values in one pass over the events: (row, value) where it is set
+        set_at: dict[str, tuple[list[int], list[str]]] = {}
+        for row, event in enumerate(rows):
+            for name, value in event.fields.items():
+                found = set_at.get(name)
+                if found is None:
+                    found = set_at[name] = ([], [])
+                found[0].append(row)
+                found[1].append(value)
         fields: dict[str, tuple[Ints, Sequence[str]]] = {}
-        for name in names:
-            vocabulary = sorted({e.fields[name] for e in rows if name in e.fields})
+        for name in sorted(set_at):
+            where, values = set_at[name]
+            vocabulary = sorted(set(values))
             index = {v: i for i, v in enumerate(vocabulary)}
-            codes = np.array(
-                [index.get(e.fields.get(name, ""), -1) if name in e.fields else -1 for e in rows],
-                dtype=np.int64,
-            )
+            codes = np.full(len(rows), -1, dtype=np.int64)
+            codes[np.array(where, dtype=np.int64)] = [index[v] for v in values]
             fields[name] = (codes, vocabulary)
+        try:  # to_nanos inline, for speed; a naive instant fails there with its message
+            at = [(e.at - _EPOCH) // _US * 1000 for e in rows]
+        except TypeError:
+            at = [to_nanos(e.at) for e in rows]
         return cls(
             tickets=tickets,
             ticket=np.array([code[e.ticket] for e in rows], dtype=np.int64),
-            at=np.array([to_nanos(e.at) for e in rows], dtype=np.int64),
+            at=np.array(at, dtype=np.int64),
             kind=np.array([KIND_ORDER[e.kind] for e in rows], dtype=np.int64),
             rank=np.arange(len(rows), dtype=np.int64),
             agent_reply=np.array([e.is_agent_reply for e in rows], dtype=bool),
@@ -226,6 +238,26 @@ class BatchResult:
             )
         return found
 
+    def _positions(self, columns: EventColumns) -> Ints:
+        """Each batch clock's ``event`` row, as a position in the log's time order."""
+        rows = self.table.event
+        if self.order is None:
+            return rows
+        where = np.full(len(columns.at), -1, dtype=np.int64)
+        where[self.order] = np.arange(len(self.order))
+        found: Ints = where[rows]
+        return found
+
+    def field_of(self, name: str, rows: Ints) -> list[str | None]:
+        """One ticket field of the given batch clocks (rows of the table), as ``clocks`` gives
+        it in each clock's ``fields`` (None: not set)."""
+        columns = self.columns
+        if columns is None or name not in columns.fields:
+            return [None] * len(rows)
+        codes, vocabulary = _Log(columns, self.order, None, {}).filled(name)
+        picked = codes[self._positions(columns)[rows]].tolist()
+        return [vocabulary[code] if code >= 0 else None for code in picked]
+
     def _fields(self) -> list[dict[str, str]]:
         """Each batch clock's ticket fields as of its ``event`` row."""
         found: list[dict[str, str]] = [{} for _ in range(len(self.table))]
@@ -245,12 +277,7 @@ class BatchResult:
         if columns is None:
             return {}
         log = _Log(columns, self.order, None, {})
-        if self.order is None:
-            positions = rows
-        else:
-            where = np.full(len(columns.at), -1, dtype=np.int64)
-            where[self.order] = np.arange(len(self.order))
-            positions = where[rows]
+        positions = self._positions(columns)
         found: dict[str, tuple[Ints, Sequence[str]]] = {}
         for name in columns.fields if names is None else names:
             if name in columns.fields:

@@ -26,14 +26,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from accord.core.agreement.model import Agreement, Objective, Service
 from accord.core.agreement.units import Bound, format_target, format_timedelta
 from accord.core.availability import Incidents
 from accord.core.calendar import BusinessCalendar, to_nanos
+from accord.core.clock_cycles import STATES
 from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
 from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent
-from accord.core.clocks_batch import EventColumns, uncovered
+from accord.core.clocks_batch import BatchResult, EventColumns, uncovered
 from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.errors import AccordError
 from accord.core.escalation import levels_for, share_of
@@ -154,6 +156,45 @@ class ObjectiveResult:
 
 
 @dataclass
+class ClockCache:
+    """Ticket columns and clock evaluations shared by several reports judged on the same
+    evidence (the months of a trend): the log's columns are built once, and the clocks at an
+    instant evaluated once for all the reports that judge at it. Entries are keyed by the
+    identity of the ticket log and of the agreement, which the cache holds (so that a key is
+    never reused by another object); evidence as known at an instant is kept the same way."""
+
+    _known: dict[tuple[int, datetime], tuple[Data, Data]] = field(default_factory=dict)
+    _columns: dict[int, tuple[tuple[TicketEvent, ...], EventColumns]] = field(default_factory=dict)
+    _evaluations: dict[tuple[int, int, datetime, str, bool], tuple[object, ClockEvaluation]] = (
+        field(default_factory=dict)
+    )
+
+    def known_at(self, data: Data, instant: datetime) -> Data:
+        """``data.known_at(instant)``, the same object for the same evidence and instant."""
+        found = self._known.get((id(data), instant))
+        if found is None or found[0] is not data:
+            found = (data, data.known_at(instant))
+            self._known[(id(data), instant)] = found
+        return found[1]
+
+    def columns(self, tickets: tuple[TicketEvent, ...]) -> EventColumns:
+        found = self._columns.get(id(tickets))
+        if found is None or found[0] is not tickets:
+            found = (tickets, EventColumns.from_events(tickets))
+            self._columns[id(tickets)] = found
+        return found[1]
+
+    def evaluation(self, judging: Judging, moment: datetime) -> ClockEvaluation:
+        tickets = judging.data.tickets
+        key = (id(tickets), id(judging.agreement), moment, judging.engine, judging.strict)
+        found = self._evaluations.get(key)
+        if found is None or found[0] != (tickets, judging.agreement):
+            found = ((tickets, judging.agreement), judging.evaluate_clocks(moment))
+            self._evaluations[key] = found
+        return found[1]
+
+
+@dataclass
 class Judging:
     """What judging needs besides the objective and span: the agreement, its evidence and
     calendars, the tier, the instant judged at (None: each span at its own end, with all the
@@ -173,6 +214,8 @@ class Judging:
     whole: Data | None = None
     strict: bool = True
     evaluations: dict[datetime, ClockEvaluation] = field(default_factory=dict)
+    cache: ClockCache | None = None
+    """Shared with other reports on the same evidence (see :class:`ClockCache`)."""
     _span: tuple[datetime, datetime] | bool | None = False
     _columns: EventColumns | None = None
 
@@ -198,16 +241,27 @@ class Judging:
     def clocks(self, metric: str, moment: datetime) -> list[Clock]:
         """Every clock of the metric's objectives, as of ``moment`` (all ticket objectives are
         evaluated at once, by the engine asked for, and kept for the other metrics)."""
+        return [c for c in self.evaluation(moment).clocks if c.metric == metric]
+
+    def evaluation(self, moment: datetime) -> ClockEvaluation:
+        """The clocks of every ticket objective as of ``moment``, evaluated once."""
         if moment not in self.evaluations:
-            self.evaluations[moment] = evaluate_clocks(
-                self._log(),
-                self.agreement.objectives,
-                self.calendars,
-                moment,
-                self.engine,
-                require=self.strict,
+            self.evaluations[moment] = (
+                self.evaluate_clocks(moment)
+                if self.cache is None
+                else self.cache.evaluation(self, moment)
             )
-        return [c for c in self.evaluations[moment].clocks if c.metric == metric]
+        return self.evaluations[moment]
+
+    def evaluate_clocks(self, moment: datetime) -> ClockEvaluation:
+        return evaluate_clocks(
+            self._log(),
+            self.agreement.objectives,
+            self.calendars,
+            moment,
+            self.engine,
+            require=self.strict,
+        )
 
     def _log(self) -> Sequence[TicketEvent] | EventColumns:
         """The ticket log, as columns built once when the column engine will take it (a report
@@ -215,7 +269,11 @@ class Judging:
         if self.engine == "replay" or uncovered(self.agreement.objectives):
             return self.data.tickets
         if self._columns is None:
-            self._columns = EventColumns.from_events(self.data.tickets)
+            self._columns = (
+                EventColumns.from_events(self.data.tickets)
+                if self.cache is None
+                else self.cache.columns(self.data.tickets)
+            )
         return self._columns
 
     def of(self, data: Data) -> Judging:
@@ -229,6 +287,7 @@ class Judging:
             self.engine,
             self.all_evidence,
             self.strict,
+            cache=self.cache,
         )
 
 
@@ -660,6 +719,12 @@ def _tickets(
     """A ticket objective over ``[start, end)``: the clocks whose verdict falls in it (or that
     started in it, with ``count_in: created``), judged as of the instant judged at."""
     moment = judging.as_of if judging.as_of is not None else end
+    in_columns = _in_columns(judging, objective, moment)
+    at_end_columns = in_columns if moment == end else _in_columns(judging, objective, end)
+    if in_columns is not None and (objective.count_in == "created" or at_end_columns is not None):
+        return _tickets_in_columns(
+            judging, objective, target, blank, start, end, moment, in_columns, at_end_columns
+        )
     mine = [
         c
         for c in judging.clocks(objective.metric, moment)
@@ -714,17 +779,14 @@ def _tickets(
         detail = f"no ticket {where} this period{opened}{unmatched}"
         return replace(blank, detail=detail, tickets=counts)
     breaches = tuple(
-        Breach(
-            objective.id,
-            c.started_at or c.breached_at or end,
-            c.stopped_at,
-            f"ticket {c.ticket}: {format_timedelta(c.used)} used of {_limit(objective, c)}"
-            + (f" (deadline passed {c.breached_at.isoformat()})" if c.breached_at else "")
-            + ("" if c.stopped_at else ", still open"),
-            item=c.ticket,
-            service=c.fields.get("service", ""),
-            business=c.used,
-            breached_at=c.breached_at,
+        _ticket_breach(
+            objective,
+            c.ticket,
+            c.used,
+            c.target,
+            (c.started_at, c.stopped_at, c.breached_at),
+            c.fields.get("service", ""),
+            end,
         )
         for c in counted
         if c.state == "breached"
@@ -732,6 +794,165 @@ def _tickets(
     detail = f"{len(counted)} tickets {where} this period: {met} met, {breached} breached{opened}"
     actual = Decimal(met * 100) / Decimal(len(counted))
     return replace(_percent_result(blank, target, actual, detail, breaches), tickets=counts)
+
+
+_Rows = tuple[BatchResult, npt.NDArray[np.int64]]
+_NAT = np.iinfo(np.int64).min
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_STATE = {name: code for code, name in enumerate(STATES)}
+
+
+def _in_columns(judging: Judging, objective: Objective, moment: datetime) -> _Rows | None:
+    """The objective's clocks as of ``moment`` as rows of the column engine's table; None when
+    they are not all there (the replay ran, or replayed some clocks of the metric) or the
+    objective filters tickets with ``where`` (judged clock by clock)."""
+    if objective.where:
+        return None
+    batch = judging.evaluation(moment).batch
+    if batch is None or any(c.metric == objective.metric for c in batch.replayed):
+        return None
+    codes = [i for i, o in enumerate(batch.objectives) if o.id == objective.id]
+    return batch, np.flatnonzero(np.isin(batch.table.objective, codes)).astype(np.int64)
+
+
+def _instant(ns: int) -> datetime | None:
+    """A table's nanoseconds as the clock's instant (to the microsecond, as ``Clock`` has it)."""
+    return None if ns == _NAT else _EPOCH + timedelta(microseconds=ns // 1000)
+
+
+def _tickets_in_columns(
+    judging: Judging,
+    objective: Objective,
+    target: Decimal | Bound,
+    blank: ObjectiveResult,
+    start: datetime,
+    end: datetime,
+    moment: datetime,
+    mine: _Rows,
+    at_end: _Rows | None,
+) -> ObjectiveResult:
+    """:func:`_tickets` on the column engine's table: the same counts, figure and breaches,
+    with a Python object only for each breach and each clock still open."""
+    batch, rows = mine
+    table = batch.table
+    state = table.state[rows]
+    low, high = to_nanos(start) // 1000, to_nanos(end) // 1000
+    met_code, breached_code = _STATE["met"], _STATE["breached"]
+    if objective.count_in == "created":
+        started = table.started[rows]
+        began = (started != _NAT) & (started // 1000 >= low) & (started // 1000 < high)
+        counted = began & ((state == met_code) | (state == breached_code))
+        open_batch = batch
+        open_rows = rows[began & (table.stopped[rows] == _NAT) & (state != _STATE["cancelled"])]
+        open_at = moment
+    else:
+        stopped = table.stopped[rows]
+        breached_at = table.breached[rows]
+        verdict = np.where(
+            state == breached_code,
+            np.where(breached_at != _NAT, breached_at, stopped),
+            np.where(state == met_code, stopped, _NAT),
+        )
+        counted = (verdict != _NAT) & (verdict // 1000 >= low) & (verdict // 1000 < high)
+        assert at_end is not None
+        open_batch, end_rows = at_end
+        open_table = open_batch.table
+        running = [_STATE["running"], _STATE["paused"], breached_code]
+        open_rows = end_rows[
+            (open_table.stopped[end_rows] == _NAT) & np.isin(open_table.state[end_rows], running)
+        ]
+        open_at = end
+    share = _warning_share(judging.agreement, objective)
+    open_state = open_batch.table.state[open_rows]
+    at_risk = sum(
+        1
+        for state_code, used, limit in zip(
+            open_state.tolist(),
+            open_batch.table.used[open_rows].tolist(),
+            open_batch.table.target[open_rows].tolist(),
+            strict=True,
+        )
+        if state_code != breached_code
+        and limit // 1000
+        and Decimal(used // 1000) >= share * Decimal(limit // 1000)
+    )
+    met = int(np.count_nonzero(counted & (state == met_code)))
+    total = int(np.count_nonzero(counted))
+    breached = total - met
+    counts = TicketCounts(
+        objective.count_in,
+        met,
+        breached,
+        len(open_rows),
+        int(np.count_nonzero(open_state == breached_code)),
+        at_risk,
+        open_at,
+        share,
+    )
+    where = "judged" if objective.count_in == "resolved" else "created"
+    opened = (
+        f"; {counts.open} still open at {open_at.isoformat()} "
+        f"({counts.open_breached} breached, {counts.open_at_risk} at risk)"
+        if counts.open
+        else ""
+    )
+    if not total:
+        unmatched = "" if len(rows) else _scope_values(judging.data, objective)
+        detail = f"no ticket {where} this period{opened}{unmatched}"
+        return replace(blank, detail=detail, tickets=counts)
+    missed = rows[counted & (state == breached_code)]
+    names = batch.tickets
+    missed = np.array(
+        sorted(
+            missed.tolist(),
+            key=lambda i: (names[int(table.ticket[i])], int(table.cycle[i])),
+        ),
+        dtype=np.int64,
+    )
+    services = batch.field_of("service", missed)
+    breaches = []
+    for i, service in zip(missed.tolist(), services, strict=True):
+        ticket = names[int(table.ticket[i])]
+        used = timedelta(microseconds=int(table.used[i]) // 1000)
+        began_at = _instant(int(table.started[i]))
+        stopped_at = _instant(int(table.stopped[i]))
+        passed = _instant(int(table.breached[i]))
+        limit = timedelta(microseconds=int(table.target[i]) // 1000)
+        breaches.append(
+            _ticket_breach(
+                objective, ticket, used, limit, (began_at, stopped_at, passed), service or "", end
+            )
+        )
+    detail = f"{total} tickets {where} this period: {met} met, {breached} breached{opened}"
+    actual = Decimal(met * 100) / Decimal(total)
+    return replace(_percent_result(blank, target, actual, detail, breaches), tickets=counts)
+
+
+def _ticket_breach(
+    objective: Objective,
+    ticket: str,
+    used: timedelta,
+    limit: timedelta | None,
+    instants: tuple[datetime | None, datetime | None, datetime | None],
+    service: str,
+    end: datetime,
+) -> Breach:
+    """A breached ticket clock as a breach (``instants``: started, stopped, deadline passed),
+    its instants in UTC whichever engine computed the clock (the replay gives a deadline in
+    its calendar's zone, the column engine in UTC)."""
+    started, stopped, passed = (None if i is None else i.astimezone(UTC) for i in instants)
+    return Breach(
+        objective.id,
+        started or passed or end,
+        stopped,
+        f"ticket {ticket}: {format_timedelta(used)} used of {_limit(objective, limit)}"
+        + (f" (deadline passed {passed.isoformat()})" if passed else "")
+        + ("" if stopped else ", still open"),
+        item=ticket,
+        service=service,
+        business=used,
+        breached_at=passed,
+    )
 
 
 def _kept(clock: Clock, objective: Objective) -> bool:
@@ -756,11 +977,11 @@ def _scope_values(data: Data, objective: Objective, shown: int = 8) -> str:
     return "; no ticket of the evidence is in its scope: " + "; ".join(parts)
 
 
-def _limit(objective: Objective, clock: Clock) -> str:
+def _limit(objective: Objective, limit: timedelta | None) -> str:
     """A clock's limit as the agreement writes it; business days with the business time they
     came to from the clock's start."""
     within = objective.within
-    target = format_timedelta(clock.target or timedelta(0))
+    target = format_timedelta(limit or timedelta(0))
     if within is not None and within.business_days is not None:
         return f"{within} ({target} of business time from its start)"
     return target

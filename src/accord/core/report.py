@@ -24,6 +24,7 @@ from accord.core.errors import AccordError
 from accord.core.evidence import Data, Measurement, Probe, Requests
 from accord.core.judging import (
     Breach,
+    ClockCache,
     Judging,
     ObjectiveResult,
     Status,
@@ -46,6 +47,7 @@ from accord.core.termination import (
 __all__ = [
     "Breach",
     "BurnAlert",
+    "ClockCache",
     "ClocksUsed",
     "Data",
     "Measurement",
@@ -169,6 +171,7 @@ def evaluate(
     as_of: datetime | None = None,
     engine: Literal["auto", "columns", "replay"] = "auto",
     strict: bool = True,
+    cache: ClockCache | None = None,
 ) -> Report:
     """Judge every objective of a (resolved) agreement over ``[start, end)``.
 
@@ -177,12 +180,14 @@ def evaluate(
     ``engine``: the clock engine for ticket objectives (see
     :func:`accord.core.clock_engines.evaluate_clocks`). ``strict``: a field an objective's
     rules or filters read that no record carries is an error (files); the live service, whose
-    evidence is still arriving, judges such records out of scope instead."""
+    evidence is still arriving, judges such records out of scope instead. ``cache``: shared
+    by reports judged on the same evidence (a trend's months), which then build the ticket
+    columns once and evaluate the clocks at each instant once."""
     chosen, assumed = chosen_tier(agreement, tier)
     if strict:
         check_fields(agreement, data)
     if as_of is not None:
-        data = data.known_at(as_of)
+        data = data.known_at(as_of) if cache is None else cache.known_at(data, as_of)
     judging = Judging(
         agreement,
         data,
@@ -191,6 +196,7 @@ def evaluate(
         as_of,
         engine,
         strict=strict,
+        cache=cache,
     )
     results = []
     for objective in agreement.objectives:
