@@ -134,6 +134,22 @@ def _crossed(clock: Clock, calendar: BusinessCalendar, threshold: timedelta) -> 
     return None  # the time was used after the last interval: not yet reached as of the clock
 
 
+def walks_intervals(clock: Clock, agreement: Agreement) -> bool:
+    """Whether :func:`escalation_moments` needs the clock's running intervals: some level of
+    its objective was already reached after the clock started (the instant it was reached is
+    found by walking them). A clock without intervals (the column engine's) is exact otherwise.
+    """
+    if clock.target is None or clock.started_at is None:
+        return False
+    for _, level in levels_for(agreement, clock.objective):
+        if burn_level(level) is not None:
+            continue
+        threshold, _ = _threshold(level, clock.target)
+        if timedelta(0) < threshold <= clock.used:
+            return True
+    return False
+
+
 def escalation_moments(
     clock: Clock,
     agreement: Agreement,
