@@ -276,6 +276,8 @@ def _store_due(
                 session.add(item)
             elif item.status == "fired":
                 continue  # notified once; nothing moves it again
+            elif _unchanged(item.at, item.status, item.due_at, item.notify, item.channels, due):
+                continue  # its updated_at stays when it last changed
             item.at = due.at
             item.status = due.state
             item.due_at = due.due
@@ -287,6 +289,19 @@ def _store_due(
             item.status = "cancelled"
             item.due_at = None
             item.updated_at = moment
+
+
+def _unchanged(
+    at: str, state: str, due_at: datetime | None, notify: Any, channels: Any, due: Due
+) -> bool:
+    """Whether a stored due item already says what the recomputation found."""
+    return (
+        at == due.at
+        and state == due.state
+        and due_at == due.due
+        and notify == list(due.notify)
+        and channels == list(due.channels)
+    )
 
 
 # chunks of tickets in one IN list: well under SQLite's limit on bound parameters
@@ -457,9 +472,9 @@ def _store_due_many(
 ) -> None:
     """:func:`_store_due` for many tickets: the same items inserted, moved and cancelled
     (a fired item never changes), with bulk statements."""
-    existing: dict[tuple[str, str, str, int, int], tuple[int, str]] = {}
+    existing: dict[tuple[str, str, str, int, int], tuple[Any, ...]] = {}
     for chunk in _chunks(sorted(customers)):
-        for item_id, subject, agreement, objective, cycle, level, state in session.execute(
+        for item_id, subject, agreement, objective, cycle, level, *stored in session.execute(
             select(
                 DueItem.id,
                 DueItem.subject,
@@ -467,13 +482,17 @@ def _store_due_many(
                 DueItem.objective,
                 DueItem.cycle,
                 DueItem.level,
+                DueItem.at,
                 DueItem.status,
+                DueItem.due_at,
+                DueItem.notify,
+                DueItem.channels,
             )
             .where(DueItem.organisation_id == organisation_id, DueItem.subject.in_(chunk))
             .order_by(DueItem.id)
             .with_for_update()  # PostgreSQL: a worker firing one of them waits, or we do
         ):
-            existing[(subject, agreement, objective, cycle, level)] = (item_id, state)
+            existing[(subject, agreement, objective, cycle, level)] = (item_id, *stored)
     seen = set()
     added: list[dict[str, Any]] = []
     moved: list[dict[str, Any]] = []
@@ -505,11 +524,13 @@ def _store_due_many(
                             **values,
                         }
                     )
-                elif found[1] != "fired":  # notified once; nothing moves it again
-                    moved.append({"id": found[0], **values})
+                    continue
+                item_id, at, state, due_at, notify, channels = found
+                if state != "fired" and not _unchanged(at, state, due_at, notify, channels, due):
+                    moved.append({"id": item_id, **values})  # fired: notified once, kept
     cancelled = [
         {"id": item_id, "status": "cancelled", "due_at": None, "updated_at": moment}
-        for key, (item_id, state) in existing.items()
+        for key, (item_id, _, state, *_) in existing.items()
         if key not in seen and state in ("pending", "held")
     ]
     _insert_many(session, DueItem, added)
