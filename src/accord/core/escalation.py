@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Literal
 
 from accord.core.agreement.model import Agreement, EscalationLevel
@@ -83,7 +84,12 @@ def levels_for(agreement: Agreement, objective: str) -> list[tuple[int, Escalati
 def share_of(level: EscalationLevel) -> tuple[Decimal, timedelta] | None:
     """A level written as a share of the target, and the delay after it: ``75%`` is
     (0.75, 0), ``breach`` (1, 0), ``breach + 2h`` (1, 2 h); None for a burn-rate level."""
-    text = level.at.strip()
+    return _share_of(level.at)
+
+
+@cache
+def _share_of(written: str) -> tuple[Decimal, timedelta] | None:
+    text = written.strip()
     if text.endswith("%"):
         return Decimal(text[:-1]) / 100, timedelta(0)
     if not text.startswith("breach"):
@@ -132,6 +138,22 @@ def _crossed(clock: Clock, calendar: BusinessCalendar, threshold: timedelta) -> 
             return min(moment, interval.end)
         counted += interval.business
     return None  # the time was used after the last interval: not yet reached as of the clock
+
+
+def walks_intervals(clock: Clock, agreement: Agreement) -> bool:
+    """Whether :func:`escalation_moments` needs the clock's running intervals: some level of
+    its objective was already reached after the clock started (the instant it was reached is
+    found by walking them). A clock without intervals (the column engine's) is exact otherwise.
+    """
+    if clock.target is None or clock.started_at is None:
+        return False
+    for _, level in levels_for(agreement, clock.objective):
+        if burn_level(level) is not None:
+            continue
+        threshold, _ = _threshold(level, clock.target)
+        if timedelta(0) < threshold <= clock.used:
+            return True
+    return False
 
 
 def escalation_moments(

@@ -7,19 +7,22 @@ It runs right after ingest for small batches, and in workers for the rest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import JSON, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from accord.core.agreement import Agreement
+from accord.core.agreement.model import Objective
 from accord.core.calendar import BusinessCalendar
+from accord.core.clock_engines import evaluate_clocks
 from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent, calendars_of, ticket_clocks
 from accord.core.errors import AccordError
-from accord.core.escalation import Due, escalation_moments, review_reminders
+from accord.core.escalation import Due, escalation_moments, review_reminders, walks_intervals
 from accord.core.horizon import within_horizon
 from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError, NotFoundError
@@ -124,11 +127,47 @@ def compute(
         events = ticket_events(session, organisation_id, ticket)
     if not events:
         return []
-    named = next((e.fields.get("agreement") for e in events if "agreement" in e.fields), None)
     found = []
-    for agreement in agreement_store.in_force(
-        session, organisation_id, customer, agreements_max_age
+    for governing in _governing(
+        agreement_store.in_force(session, organisation_id, customer, agreements_max_age),
+        _named(events),
+        as_of,
     ):
+        clocks = ticket_clocks(
+            events, governing.first.objectives, governing.calendars, as_of, governing.changes
+        )
+        found.append(governing.result(clocks, as_of))
+    return found
+
+
+def _named(events: Sequence[TicketEvent]) -> str | None:
+    """The agreement a ticket's events name, if any."""
+    return next((e.fields.get("agreement") for e in events if "agreement" in e.fields), None)
+
+
+@dataclass(frozen=True)
+class _Governing:
+    """An agreement in force over a ticket, as its clocks are computed under it."""
+
+    key: str
+    first: Agreement
+    current: Agreement  # the version in force at the instant computed
+    calendars: dict[str, BusinessCalendar]
+    changes: list[tuple[datetime, Sequence[Objective]]]
+
+    def result(self, clocks: list[Clock], as_of: datetime) -> AgreementClocks:
+        due = [
+            d for c in clocks for d in escalation_moments(c, self.current, self.calendars, as_of)
+        ]
+        return AgreementClocks(self.key, self.current.version, clocks, due)
+
+
+def _governing(
+    in_force: Sequence[agreement_store.InForce], named: str | None, as_of: datetime
+) -> list[_Governing]:
+    """The agreements (of those in force for the ticket's customer) that govern its clocks."""
+    found = []
+    for agreement in in_force:
         if named is not None and agreement.key != named:
             continue
         first, changes = agreement.first, agreement.changes
@@ -141,15 +180,15 @@ def compute(
         merged = dict(calendars(first))
         for _, later in changes:
             merged.update(calendars(later))
-        clocks = ticket_clocks(
-            events,
-            first.objectives,
-            merged,
-            as_of,
-            [(at, later.objectives) for at, later in changes],
+        found.append(
+            _Governing(
+                agreement.key,
+                first,
+                current,
+                merged,
+                [(at, later.objectives) for at, later in changes],
+            )
         )
-        due = [d for c in clocks for d in escalation_moments(c, current, merged, as_of)]
-        found.append(AgreementClocks(agreement.key, current.version, clocks, due))
     return found
 
 
@@ -237,6 +276,8 @@ def _store_due(
                 session.add(item)
             elif item.status == "fired":
                 continue  # notified once; nothing moves it again
+            elif _unchanged(item.at, item.status, item.due_at, item.notify, item.channels, due):
+                continue  # its updated_at stays when it last changed
             item.at = due.at
             item.status = due.state
             item.due_at = due.due
@@ -248,6 +289,327 @@ def _store_due(
             item.status = "cancelled"
             item.due_at = None
             item.updated_at = moment
+
+
+def _unchanged(
+    at: str, state: str, due_at: datetime | None, notify: Any, channels: Any, due: Due
+) -> bool:
+    """Whether a stored due item already says what the recomputation found."""
+    return (
+        at == due.at
+        and state == due.state
+        and due_at == due.due
+        and notify == list(due.notify)
+        and channels == list(due.channels)
+    )
+
+
+# chunks of tickets in one IN list: well under SQLite's limit on bound parameters
+_CHUNK = 500
+
+
+def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def events_of_tickets(
+    session: Session, organisation_id: int, tickets: Sequence[str]
+) -> dict[str, list[TicketEvent]]:
+    """The events of many tickets, with one query a chunk of tickets (as
+    :func:`ticket_events` reads those of one: positioned by their row's number)."""
+    found: dict[str, list[TicketEvent]] = {ticket: [] for ticket in tickets}
+    for chunk in _chunks(tickets):
+        rows = session.execute(
+            _EVENTS_OF_TICKETS, {"organisation": organisation_id, "tickets": list(chunk)}
+        ).all()
+        for row_number, event_id, ticket, at, kind, fields, author, public in rows:
+            found[ticket].append(
+                TicketEvent(
+                    id=event_id,
+                    ticket=ticket,
+                    at=at,
+                    kind=kind,
+                    fields=fields,
+                    author=author,
+                    public=public,
+                    position=row_number,
+                )
+            )
+    return found
+
+
+_EVENTS_OF_TICKETS = select(
+    EventRow.id,
+    EventRow.event_id,
+    EventRow.ticket,
+    EventRow.at,
+    EventRow.kind,
+    EventRow.fields,
+    EventRow.author,
+    EventRow.public,
+).where(
+    EventRow.organisation_id == bindparam("organisation"),
+    EventRow.ticket.in_(bindparam("tickets", expanding=True)),
+)
+
+
+def compute_many(
+    session: Session,
+    organisation_id: int,
+    customers: Mapping[str, str | None],
+    as_of: datetime,
+    events: Mapping[str, list[TicketEvent]],
+) -> dict[str, list[AgreementClocks]]:
+    """What :func:`compute` gives for each ticket (``customers``: ticket to customer), with
+    the clocks of all tickets under one agreement evaluated together by the column engine
+    (which hands the rules and tickets it does not cover to the replay). A clock whose
+    escalation moments need its running intervals (a level already reached) is replayed: the
+    column engine keeps no intervals."""
+    in_force: dict[str | None, list[agreement_store.InForce]] = {}
+    by_agreement: dict[tuple[str, int], tuple[_Governing, list[str]]] = {}
+    plans: dict[str, list[tuple[str, int]]] = {}
+    for ticket, customer in customers.items():
+        mine = events.get(ticket)
+        if not mine:
+            continue
+        if customer not in in_force:
+            in_force[customer] = agreement_store.in_force(session, organisation_id, customer)
+        plan = []
+        for governing in _governing(in_force[customer], _named(mine), as_of):
+            place = (governing.key, id(governing.first))
+            by_agreement.setdefault(place, (governing, []))[1].append(ticket)
+            plan.append(place)
+        plans[ticket] = plan
+    clocks: dict[tuple[str, int], dict[str, list[Clock]]] = {}
+    for place, (governing, tickets) in by_agreement.items():
+        evaluation = evaluate_clocks(
+            [e for ticket in tickets for e in events[ticket]],
+            governing.first.objectives,
+            governing.calendars,
+            as_of,
+            changes=governing.changes,
+            require=False,
+        )
+        found: dict[str, list[Clock]] = {ticket: [] for ticket in tickets}
+        for clock in evaluation.clocks:
+            found[clock.ticket].append(clock)
+        for ticket, theirs in found.items():
+            if any(not c.intervals and walks_intervals(c, governing.current) for c in theirs):
+                found[ticket] = ticket_clocks(
+                    events[ticket],
+                    governing.first.objectives,
+                    governing.calendars,
+                    as_of,
+                    governing.changes,
+                )
+        clocks[place] = found
+    return {
+        ticket: [by_agreement[place][0].result(clocks[place][ticket], as_of) for place in plan]
+        for ticket, plan in plans.items()
+    }
+
+
+def refresh_many(session: Session, rows: Sequence[TicketRow], moment: datetime) -> int:
+    """What :func:`refresh` does for each of these ticket rows (already locked by the caller,
+    on PostgreSQL), with one query a chunk of tickets for their events, the clocks evaluated
+    together (:func:`compute_many`) and bulk statements for the clock rows, due items and the
+    tickets themselves. Returns the number of clocks."""
+    by_organisation: dict[int, dict[str, str | None]] = {}
+    for row in rows:
+        by_organisation.setdefault(row.organisation_id, {})[row.ticket] = row.customer
+    count = 0
+    for organisation_id, customers in by_organisation.items():
+        tickets = sorted(customers)
+        events = events_of_tickets(session, organisation_id, tickets)
+        computed = compute_many(session, organisation_id, customers, moment, events)
+        clock_rows = [
+            {
+                "organisation_id": organisation_id,
+                "ticket": ticket,
+                "customer": customers[ticket],
+                "agreement": result.agreement,
+                "objective": clock.objective,
+                "metric": clock.metric,
+                "cycle": clock.cycle,
+                "state": clock.state,
+                "target_seconds": clock.target.total_seconds() if clock.target else None,
+                "used_seconds": clock.used.total_seconds(),
+                "deadline": clock.deadline,
+                "breached_at": clock.breached_at,
+                "fields": dict(clock.fields),
+                "computed_at": moment,
+            }
+            for ticket in tickets
+            for result in computed.get(ticket, ())
+            for clock in result.clocks
+        ]
+        for chunk in _chunks(tickets):
+            session.execute(
+                delete(ClockRow).where(
+                    ClockRow.organisation_id == organisation_id, ClockRow.ticket.in_(chunk)
+                )
+            )
+        _insert_many(session, ClockRow, clock_rows)
+        count += len(clock_rows)
+        _store_due_many(session, organisation_id, customers, computed, moment)
+        for chunk in _chunks(tickets):
+            session.execute(
+                update(TicketRow)
+                .where(TicketRow.organisation_id == organisation_id, TicketRow.ticket.in_(chunk))
+                .values(dirty=False, refreshed_at=moment)
+                .execution_options(synchronize_session=False)
+            )
+    return count
+
+
+def _store_due_many(
+    session: Session,
+    organisation_id: int,
+    customers: Mapping[str, str | None],
+    computed: Mapping[str, Sequence[AgreementClocks]],
+    moment: datetime,
+) -> None:
+    """:func:`_store_due` for many tickets: the same items inserted, moved and cancelled
+    (a fired item never changes), with bulk statements."""
+    existing: dict[tuple[str, str, str, int, int], tuple[Any, ...]] = {}
+    for chunk in _chunks(sorted(customers)):
+        for item_id, subject, agreement, objective, cycle, level, *stored in session.execute(
+            select(
+                DueItem.id,
+                DueItem.subject,
+                DueItem.agreement,
+                DueItem.objective,
+                DueItem.cycle,
+                DueItem.level,
+                DueItem.at,
+                DueItem.status,
+                DueItem.due_at,
+                DueItem.notify,
+                DueItem.channels,
+            )
+            .where(DueItem.organisation_id == organisation_id, DueItem.subject.in_(chunk))
+            .order_by(DueItem.id)
+            .with_for_update()  # PostgreSQL: a worker firing one of them waits, or we do
+        ):
+            existing[(subject, agreement, objective, cycle, level)] = (item_id, *stored)
+    seen = set()
+    added: list[dict[str, Any]] = []
+    moved: list[dict[str, Any]] = []
+    for ticket, results in computed.items():
+        for result in results:
+            for due in result.due:
+                key = (ticket, result.agreement, due.objective, due.cycle, due.level)
+                seen.add(key)
+                values = {
+                    "at": due.at,
+                    "status": due.state,
+                    "due_at": due.due,
+                    "notify": list(due.notify),
+                    "channels": list(due.channels),
+                    "updated_at": moment,
+                }
+                found = existing.get(key)
+                if found is None:
+                    added.append(
+                        {
+                            "organisation_id": organisation_id,
+                            "subject": ticket,
+                            "customer": customers[ticket],
+                            "agreement": result.agreement,
+                            "objective": due.objective,
+                            "cycle": due.cycle,
+                            "level": due.level,
+                            "fired_at": None,
+                            **values,
+                        }
+                    )
+                    continue
+                item_id, at, state, due_at, notify, channels = found
+                if state != "fired" and not _unchanged(at, state, due_at, notify, channels, due):
+                    moved.append({"id": item_id, **values})  # fired: notified once, kept
+    cancelled = [
+        {"id": item_id, "status": "cancelled", "due_at": None, "updated_at": moment}
+        for key, (item_id, _, state, *_) in existing.items()
+        if key not in seen and state in ("pending", "held")
+    ]
+    _insert_many(session, DueItem, added)
+    _update_due(session, moved + cancelled)
+
+
+def _insert_many(
+    session: Session, table: type[ClockRow | DueItem], rows: list[dict[str, Any]]
+) -> None:
+    """Insert rows that conflict with none (their tickets are locked): COPY on PostgreSQL
+    (several times faster than multi-row INSERTs for thousands of rows)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table.__table__), rows)  # type: ignore[arg-type]
+        return
+    names = list(rows[0])
+    columns = table.__table__.columns
+    encode = [isinstance(columns[n].type, JSON) for n in names]
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        statement = f"COPY {table.__tablename__} ({', '.join(names)}) FROM STDIN"
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        json.dumps(row[n]) if coded else row[n]
+                        for n, coded in zip(names, encode, strict=True)
+                    ]
+                )
+
+
+_MOVE_DUE = text(
+    """
+    UPDATE due_items SET at = COALESCE(x.at, due_items.at), status = x.status,
+        due_at = x.due_at, notify = COALESCE(CAST(x.notify AS json), due_items.notify),
+        channels = COALESCE(CAST(x.channels AS json), due_items.channels),
+        updated_at = x.updated_at
+    FROM unnest(
+        CAST(:ids AS bigint[]), CAST(:ats AS text[]), CAST(:statuses AS text[]),
+        CAST(:due_ats AS timestamptz[]), CAST(:notifies AS text[]), CAST(:channels AS text[]),
+        CAST(:updated_ats AS timestamptz[])
+    ) AS x(id, at, status, due_at, notify, channels, updated_at)
+    WHERE due_items.id = x.id
+    """
+)
+
+
+def _update_due(session: Session, changes: list[dict[str, Any]]) -> None:
+    """Due items moved or cancelled, by their row number: one statement on PostgreSQL."""
+    if not changes:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        table = DueItem.__table__
+        for names in {tuple(sorted(c)) for c in changes}:  # the moved, the cancelled
+            alike = [c for c in changes if tuple(sorted(c)) == names]
+            session.execute(
+                update(table)  # type: ignore[arg-type]
+                .where(table.c.id == bindparam("item"))
+                .values({n: bindparam(n) for n in names if n != "id"}),
+                [{**c, "item": c["id"]} for c in alike],
+            )
+        return
+
+    def encoded(change: dict[str, Any], name: str) -> str | None:
+        return json.dumps(change[name]) if name in change else None
+
+    session.execute(
+        _MOVE_DUE,
+        {
+            "ids": [c["id"] for c in changes],
+            "ats": [c.get("at") for c in changes],
+            "statuses": [c["status"] for c in changes],
+            "due_ats": [c["due_at"] for c in changes],
+            "notifies": [encoded(c, "notify") for c in changes],
+            "channels": [encoded(c, "channels") for c in changes],
+            "updated_ats": [c["updated_at"] for c in changes],
+        },
+    )
 
 
 def visible_ticket(session: Session, principal: Principal, ticket: str) -> TicketRow:

@@ -258,7 +258,7 @@ class DueItem(Base):
     notify: Mapped[list[str]] = mapped_column(JSON)
     channels: Mapped[list[str]] = mapped_column(JSON)
     fired_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime]
+    updated_at: Mapped[datetime]  # when its moment or state last changed
     seen_at: Mapped[datetime | None]
     """A burn-rate episode: the last check that found its alert firing (null otherwise)."""
 

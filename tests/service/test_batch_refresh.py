@@ -1,0 +1,270 @@
+"""The worker's batch recomputation (column engine, bulk writes) against the reference: each
+ticket replayed and stored on its own (``tracking.refresh``), on random logs, both backends.
+
+Two organisations receive the same agreements and the same events; one is recomputed ticket
+by ticket, the other by the worker in batches. Their clocks (as the status answer shows them),
+clock rows and due items must be the same, also after due items fired, more events and a new
+agreement version.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from accord.service import tracking
+from accord.settings import Settings
+from accord.store import Database
+from accord.store.schema import ClockRow, DueItem, TicketRow
+from accord.worker import Worker
+from tests.service.conftest import Tenant
+from tests.service.test_api import upload
+
+RICH = """
+id: rich
+version: "1"
+overview: {title: Desk with business hours and escalations}
+parties:
+  customer: {id: acme-corp, name: ACME}
+  provider: {id: us, name: Us}
+effective: {start: 2026-01-01, review: {next: 2027-03-01, owner: owner@us.example}}
+calendars:
+  office:
+    timezone: Europe/Paris
+    hours: {mon-fri: "09:00-18:00"}
+objectives:
+  - {id: response, metric: first_response, within: 1h, target: 90%, calendar: 24x7}
+  - id: resolution-p1
+    metric: resolution
+    within: 4h
+    target: 90%
+    calendar: 24x7
+    scope: {priority: [P1]}
+    clock: &rules
+      pause: [{when: {status: [Waiting on customer]}, reason: customer}]
+      stop: {status: [Resolved]}
+  - id: resolution-p2
+    metric: resolution
+    within: 6h
+    target: 90%
+    calendar: office
+    scope: {priority: [P2]}
+    clock: *rules
+escalation:
+  - objectives: [resolution-p1, resolution-p2]
+    levels:
+      - {at: 50%, notify: [lead@us.example], channels: [webhook]}
+      - {at: 75%, notify: [lead@us.example], channels: [webhook]}
+      - {at: breach, notify: [manager@us.example], channels: [email]}
+      - {at: breach + 2h, notify: [director@us.example], channels: [email]}
+  - objectives: [response]
+    levels:
+      - {at: breach, notify: [lead@us.example], channels: [webhook]}
+"""
+
+RICH_V2 = RICH.replace('version: "1"', 'version: "2"').replace("within: 4h", "within: 3h")
+
+ANYONE = """
+id: anyone
+version: "1"
+overview: {title: A second agreement with the same customer}
+parties:
+  customer: {id: acme-corp, name: ACME}
+  provider: {id: us, name: Us}
+objectives:
+  - {id: reply, metric: first_response, within: 2h, target: 95%, calendar: 24x7}
+escalation:
+  - levels: [{at: 75%, notify: [lead@us.example], channels: [webhook]}]
+"""
+
+STATUSES = ("New", "In progress", "Waiting on customer", "Resolved")
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"refresh_inline_limit": 0})  # the workers recompute
+
+
+def random_log(
+    rng: random.Random, moment: datetime, tickets: int, tag: str
+) -> list[dict[str, Any]]:
+    """Events of ``tickets`` tickets around ``moment`` (some after it), in a shuffled order:
+    pauses, resolutions, reopens, priority changes, comments, ties."""
+    events: list[dict[str, Any]] = []
+    for n in range(tickets):
+        name = f"T{n}"
+        at = moment - timedelta(minutes=rng.randrange(10, 3 * 24 * 60))
+        fields = {"status": "New", "priority": rng.choice(("P1", "P2", "P3"))}
+        if rng.random() < 0.8:
+            fields["customer"] = "acme-corp"
+        if rng.random() < 0.1:
+            fields["agreement"] = rng.choice(("rich", "anyone"))
+        if tag == "a" or rng.random() < 0.2:  # later rounds mostly add to known tickets
+            events.append({"ticket": name, "at": at, "kind": "created", "fields": fields})
+        for _ in range(rng.randrange(0, 8)):
+            at += timedelta(minutes=rng.choice((0, 1, 7, 30, 90, 240, 600)))
+            roll = rng.random()
+            if roll < 0.45:
+                event = {"kind": "updated", "fields": {"status": rng.choice(STATUSES)}}
+            elif roll < 0.55:
+                event = {"kind": "updated", "fields": {"priority": rng.choice(("P1", "P2"))}}
+            elif roll < 0.8:
+                event = {"kind": "comment", "author": rng.choice(("agent", "customer"))}
+            else:
+                event = {"kind": rng.choice(("resolved", "reopened"))}
+            events.append({"ticket": name, "at": at, **event})
+    rng.shuffle(events)
+    return [
+        {**e, "id": f"{tag}{i}", "at": e["at"].astimezone(UTC).isoformat()}
+        for i, e in enumerate(events)
+    ]
+
+
+def post(client: TestClient, tenant: Tenant, events: list[dict[str, Any]]) -> None:
+    for start in range(0, len(events), 500):
+        answer = client.post("/v1/events", json=events[start : start + 500], headers=tenant.headers)
+        assert answer.status_code == 200, answer.text
+
+
+def one_by_one(database: Database, tenant: Tenant, moment: datetime) -> int:
+    """The reference: every dirty ticket of the tenant replayed and stored on its own."""
+    with database.session() as session:
+        dirty = session.scalars(
+            select(TicketRow.ticket).where(
+                TicketRow.organisation_id == tenant.id, TicketRow.dirty.is_(True)
+            )
+        ).all()
+        for name in dirty:
+            tracking.refresh(session, tenant.id, name, moment)
+    return len(dirty)
+
+
+def in_batches(database: Database, settings: Settings, moment: datetime) -> None:
+    worker = Worker(database, settings, refresh_batch=37)  # several batches, and a short one
+    while worker.refresh_dirty(moment):
+        pass
+
+
+def stored(database: Database, tenant: Tenant) -> tuple[list[tuple[Any, ...]], list[Any]]:
+    """The tenant's clock rows and due items, without their row numbers."""
+    with database.session() as session:
+        clocks = [
+            (
+                *(r.ticket, r.customer, r.agreement, r.objective, r.metric, r.cycle, r.state),
+                *(r.target_seconds, r.used_seconds, r.deadline, r.breached_at, r.fields),
+                r.computed_at,
+            )
+            for r in session.scalars(
+                select(ClockRow)
+                .where(ClockRow.organisation_id == tenant.id)
+                .order_by(ClockRow.ticket, ClockRow.agreement, ClockRow.objective, ClockRow.cycle)
+            )
+        ]
+        items = [
+            (
+                *(i.subject, i.customer, i.agreement, i.objective, i.cycle, i.level, i.at),
+                *(i.status, i.due_at, i.notify, i.channels, i.fired_at, i.updated_at),
+            )
+            for i in session.scalars(
+                select(DueItem)
+                .where(DueItem.organisation_id == tenant.id, DueItem.subject != "")
+                .order_by(DueItem.subject, DueItem.agreement, DueItem.objective)
+                .order_by(DueItem.cycle, DueItem.level)
+            )
+        ]
+        dirty = session.scalars(
+            select(TicketRow.ticket).where(
+                TicketRow.organisation_id == tenant.id, TicketRow.dirty.is_(True)
+            )
+        ).all()
+        assert not dirty
+    return clocks, items
+
+
+def status_json(results: list[tracking.AgreementClocks]) -> list[dict[str, Any]]:
+    return [
+        {
+            "agreement": r.agreement,
+            "version": r.version,
+            "clocks": [tracking.clock_json(c) for c in r.clocks],
+            "due": r.due,
+        }
+        for r in results
+    ]
+
+
+def fire_some(database: Database, tenant: Tenant, moment: datetime) -> None:
+    """Fire every due item of every third ticket (as a worker would), the same ones in both."""
+    with database.session() as session:
+        session.execute(
+            update(DueItem)
+            .where(
+                DueItem.organisation_id == tenant.id,
+                DueItem.status == "pending",
+                DueItem.subject.in_([f"T{n}" for n in range(0, 200, 3)]),
+            )
+            .values(status="fired", fired_at=moment)
+        )
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_batch_recompute_matches_the_replay_ticket_by_ticket(
+    client: TestClient,
+    acme: Tenant,
+    globex: Tenant,
+    database: Database,
+    settings: Settings,
+    seed: int,
+) -> None:
+    rng = random.Random(seed)
+    moment = datetime.now(UTC).replace(microsecond=0)
+    for tenant in (acme, globex):
+        for text in (RICH, ANYONE):
+            assert upload(client, tenant, text).status_code == 201
+    first = random_log(rng, moment, 120, "a")
+    for tenant in (acme, globex):
+        post(client, tenant, first)
+    assert one_by_one(database, acme, moment) == 120
+    in_batches(database, settings, moment)
+    reference, batched = stored(database, acme), stored(database, globex)
+    assert reference[0]  # something to compare: clocks
+    assert reference[1]  # and due items
+    assert reference == batched
+
+    # the clocks as the status answer shows them, and the escalations
+    with database.session() as session:
+        customers = dict(
+            session.execute(
+                select(TicketRow.ticket, TicketRow.customer).where(
+                    TicketRow.organisation_id == acme.id
+                )
+            ).all()
+        )
+        events = tracking.events_of_tickets(session, acme.id, sorted(customers))
+        many = tracking.compute_many(session, acme.id, customers, moment, events)
+        for name, customer in customers.items():
+            alone = tracking.compute(session, acme.id, name, customer, moment)
+            assert status_json(many.get(name, [])) == status_json(alone), name
+
+    # due items fired, then more events and a new version of the agreement
+    for tenant in (acme, globex):
+        fire_some(database, tenant, moment)
+    later = moment + timedelta(hours=2)
+    second = random_log(rng, later, 120, "b")
+    for tenant in (acme, globex):
+        post(client, tenant, second)
+        answer = upload(
+            client, tenant, RICH_V2, in_force_from=(moment - timedelta(hours=5)).isoformat()
+        )
+        assert answer.status_code == 201, answer.text
+    one_by_one(database, acme, later)
+    in_batches(database, settings, later)
+    reference, batched = stored(database, acme), stored(database, globex)
+    assert any(item[7] == "fired" for item in reference[1])
+    assert any(item[7] == "cancelled" for item in reference[1])
+    assert reference == batched
