@@ -273,7 +273,7 @@ class BatchResult:
         """Each batch clock's ticket field (of ``names``, default all) as of its ``event`` row,
         as codes into the field's vocabulary (-1: not set), without a Python object per clock;
         a name the log does not carry is absent."""
-        columns, rows = self.columns, self.table.event
+        columns = self.columns
         if columns is None:
             return {}
         log = _Log(columns, self.order, None, {})
