@@ -23,15 +23,31 @@ def _name(requirement: str) -> str:
     return re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
 
 
-def _imported_modules() -> set[str]:
+def _imports(nodes: list[ast.stmt] | list[ast.AST]) -> set[str]:
+    found = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found - set(sys.stdlib_module_names) - {"accord", "__future__"}
+
+
+def _imported_modules(*, lazily: bool = False) -> set[str]:
+    """What src/accord imports when a module is loaded (at its top level, or under ``if
+    TYPE_CHECKING`` and the like) or, with ``lazily``, only inside a function when it runs."""
     found = set()
     for path in (ROOT / "src" / "accord").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import):
-                found.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                found.add(node.module.split(".")[0])
-    return found - set(sys.stdlib_module_names) - {"accord", "__future__"}
+        tree = ast.parse(path.read_text(), str(path))
+        inside = {
+            node
+            for function in ast.walk(tree)
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+            for node in ast.walk(function)
+        }
+        everywhere = list(ast.walk(tree))
+        found |= _imports([n for n in everywhere if (n in inside) == lazily])
+    return found
 
 
 def _installed_with(names: set[str]) -> set[str]:
@@ -62,6 +78,24 @@ def test_the_code_imports_only_what_running_installs() -> None:
     }
     missing = {module: names for module, names in needed.items() if not names & runtime}
     assert missing == {}, "imported by src/accord, not installed by `pip install .`"
+
+
+def test_what_only_an_extra_installs_is_imported_when_used_and_the_extra_names_it() -> None:
+    """A module of an optional extra (``accord[distributed]``) is imported inside the function
+    that needs it, so that everything else runs without it, and an extra that is not the
+    development set installs it."""
+    runtime = _installed_with({_name(r) for r in PYPROJECT["project"]["dependencies"]})
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    offered = _installed_with({_name(r) for k, v in extras.items() if k != "dev" for r in v})
+    distributions = packages_distributions()
+    lazy = {
+        module: {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
+        for module in _imported_modules(lazily=True) - _imported_modules()
+    }
+    beyond = {module for module, names in lazy.items() if not names & runtime}
+    assert "dask" in beyond  # the partitioned runner's, the reason this test exists
+    unoffered = {module for module in beyond if not lazy[module] & offered}
+    assert unoffered == set(), "imported by src/accord, installed by no extra but dev"
 
 
 def test_the_development_tools_are_not_runtime_dependencies() -> None:

@@ -398,9 +398,14 @@ def _on_dask(
     on_bucket: Callable[[BucketResult], None] | None,
 ) -> list[BucketResult]:
     """One Dask task per bucket, computed by the scheduler given (None: Dask's default)."""
-    from dask.base import compute
-    from dask.callbacks import Callback
-    from dask.delayed import delayed
+    try:
+        from dask.base import compute
+        from dask.callbacks import Callback
+        from dask.delayed import delayed
+    except ModuleNotFoundError as missing:  # the optional extra is not installed
+        raise PartitionError(
+            "--runner dask needs Dask, which is not installed: pip install 'accord[distributed]'"
+        ) from missing
 
     tasks = [
         delayed(evaluate_bucket, pure=True)(bucket, str(path), *arguments)
