@@ -6,15 +6,18 @@ period still open."""
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from accord.service import agreements, ingest, reports, tenants, tracking
 from accord.store import Database
+from accord.store.schema import PeriodResult
 from tests.service.agreements import DESK, DESK_V2, UPTIME
 from tests.service.conftest import Tenant
 
@@ -369,3 +372,43 @@ def test_an_ingest_not_yet_committed_when_a_period_was_kept_makes_it_stale(
     after = view(client, acme, "desk", "2026-10").json()
     assert judged == ["2026-10"]
     assert actual(after, "resolution") == "50"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        pickle.dumps({"a": "pickle"}, protocol=0).decode(),  # a pickle in text form
+        '{"agreement": "desk", "objectives": 3}',  # JSON that is not a report
+    ],
+    ids=["pickle", "not-a-report"],
+)
+def test_a_kept_result_that_is_not_a_report_is_judged_anew_never_run_or_served(
+    client: TestClient,
+    acme: Tenant,
+    database: Database,
+    clock: Clock,
+    judged: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    written: str,
+) -> None:
+    """The table holds JSON read back through the report's types (accord.store.codec): a row
+    written by anyone else is not served, and it is replaced by a sound one."""
+    upload(client, acme, DESK, in_force_from="2026-01-01T00:00:00+00:00")
+    send(client, acme, resolved_ticket("A", datetime(2026, 10, 3, 9, tzinfo=UTC), 7))
+    clock.advance(timedelta(hours=1))
+    kept = view(client, acme, "desk", "2026-10").json()
+    with database.session() as session:
+        row = session.scalars(select(PeriodResult)).one()
+        assert json.loads(row.result)["agreement"] == "desk"  # JSON, readable by anyone
+        row.result = written
+    clock.advance(timedelta(hours=1))
+    judged.clear()
+    again = view(client, acme, "desk", "2026-10").json()
+    assert judged == ["2026-10"]
+    assert again == fresh(client, acme, "desk", "2026-10", monkeypatch).json()
+    assert {k: v for k, v in again.items() if k != "as_of"} == {
+        k: v for k, v in kept.items() if k != "as_of"
+    }
+    judged.clear()
+    view(client, acme, "desk", "2026-10")
+    assert judged == []  # kept again, soundly

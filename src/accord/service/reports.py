@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import pickle
+import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -30,7 +30,10 @@ from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError
 from accord.service.tenants import Principal, now
 from accord.service.tracking import ticket_events
+from accord.store import codec
 from accord.store.schema import AgreementRow, EventRow, PeriodResult, RecordRow, TicketRow
+
+log = logging.getLogger(__name__)
 
 TICKET_LOOKBACK = timedelta(days=120)  # tickets opened this long before a period still count
 
@@ -202,7 +205,7 @@ reused: covers a write transaction still open when the result was computed (its 
 stamped with the instant it began, and were not yet visible) and clocks of several service
 processes drifting apart. A period is stored once it has been over this long."""
 
-RESULT_FORMAT = 1
+RESULT_FORMAT = 2  # 2: JSON (accord.store.codec) instead of a pickle
 """Bumped when :class:`Report` changes shape: results kept by another format are recomputed."""
 
 
@@ -257,10 +260,12 @@ def _kept(session: Session, slot: Slot) -> Report | None:
     if _late_data(session, slot, kept.computed_at - LATE_MARGIN, kept.observed_from):
         return None
     try:  # written by this service (_keep); one it cannot read is recomputed, never served
-        found = pickle.loads(kept.result)
-    except Exception:
+        return codec.loads(kept.result, Report)
+    except codec.CodecError:
+        log.warning(
+            "period %s of agreement %s: kept result unreadable", slot.period, slot.agreement_id
+        )
         return None
-    return found if isinstance(found, Report) else None
 
 
 def _late_data(
@@ -322,7 +327,7 @@ def _keep(
         "window_start": slot.window_start,
         "observed_from": observed_from,
         "computed_at": moment,
-        "result": pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL),
+        "result": codec.dumps(found),
     }
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = module.insert(PeriodResult).values(values)

@@ -21,7 +21,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     MetaData,
     String,
     Text,
@@ -203,7 +202,8 @@ class PeriodResult(Base):
     window_start: Mapped[datetime]
     observed_from: Mapped[datetime | None]
     computed_at: Mapped[datetime]
-    result: Mapped[bytes] = mapped_column(LargeBinary)
+    result: Mapped[str] = mapped_column(Text)
+    """The report as JSON (:mod:`accord.store.codec`), never a pickle."""
 
 
 class ClockRow(Base):

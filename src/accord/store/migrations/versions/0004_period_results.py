@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("window_start", accord.store.schema.Instant(timezone=True), nullable=False),
         sa.Column("observed_from", accord.store.schema.Instant(timezone=True), nullable=True),
         sa.Column("computed_at", accord.store.schema.Instant(timezone=True), nullable=False),
-        sa.Column("result", sa.LargeBinary(), nullable=False),
+        sa.Column("result", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisations.id"],
