@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from accord.service import tracking
 from accord.settings import Settings
@@ -224,8 +224,8 @@ def test_batch_recompute_matches_the_replay_ticket_by_ticket(
     rng = random.Random(seed)
     moment = datetime.now(UTC).replace(microsecond=0)
     for tenant in (acme, globex):
-        for text in (RICH, ANYONE):
-            assert upload(client, tenant, text).status_code == 201
+        for document in (RICH, ANYONE):
+            assert upload(client, tenant, document).status_code == 201
     first = random_log(rng, moment, 120, "a")
     for tenant in (acme, globex):
         post(client, tenant, first)
@@ -268,3 +268,16 @@ def test_batch_recompute_matches_the_replay_ticket_by_ticket(
     assert any(item[7] == "fired" for item in reference[1])
     assert any(item[7] == "cancelled" for item in reference[1])
     assert reference == batched
+
+
+def test_statements_are_planned_for_their_values_and_bounded_in_time(
+    postgres_database: Database,
+) -> None:
+    """psycopg prepares a statement run five times; PostgreSQL may then plan it once for any
+    values (a generic plan). For the worker's reads and deletes of ``ticket IN (500 values)``
+    that plan scanned the whole table: 100x slower from the sixth batch on, so that a worker
+    fell to half its rate as its tables grew (benchmarks/live.py). Each statement is planned
+    for its values; none runs more than a minute."""
+    with postgres_database.session() as session:
+        assert session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+        assert session.scalar(text("SHOW statement_timeout")) == "1min"

@@ -134,8 +134,12 @@ def connect(url: str, *, upgrade: bool = True, secret_box: SecretBox | None = No
         # send one more ROLLBACK when a connection comes back
         options.update(pool_size=10, max_overflow=20, pool_recycle=1800, pool_reset_on_return=None)
         # no statement may hang a request (or a server process, for reads made on its event
-        # loop) for long: a minute is far beyond any statement Accord makes
-        options["connect_args"] = {"options": "-c statement_timeout=60000"}
+        # loop) for long: a minute is far beyond any statement Accord makes. psycopg prepares a
+        # statement run five times, and PostgreSQL then plans it once for any values (a generic
+        # plan): for the worker's `ticket IN (500 values)` reads and deletes that plan scanned
+        # whole tables, 100x slower than one planned for the values (benchmarks/live.py)
+        settings = "-c statement_timeout=60000 -c plan_cache_mode=force_custom_plan"
+        options["connect_args"] = {"options": settings}
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
