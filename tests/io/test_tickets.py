@@ -105,6 +105,45 @@ def test_parquet_event_log(tmp_path: Path) -> None:
     assert (events[1].kind, events[1].author) == ("comment", "agent")
 
 
+def test_a_parquet_export_with_a_mapping_reads_as_its_csv(tmp_path: Path) -> None:
+    """Columns of an export: naive timestamps in the mapping's zone, a timestamp column mapped
+    to a field (kept as ISO 8601 text), the mapping's missing markers as no value, and the
+    same events as the CSV of the same rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    mapping = ColumnMapping.model_validate(
+        {
+            "id": "row",
+            "ticket": "number",
+            "at": "updated",
+            "event": "what",
+            "timezone": "America/New_York",
+            "missing": ["?", ""],
+            "fields": {"status": "state", "opened": "opened_at"},
+        }
+    )
+    rows = {
+        "row": ["1", "2", "3"],
+        "number": ["INC1", "INC1", "INC1"],
+        "updated": [datetime(2026, 3, 9, 9), datetime(2026, 3, 9, 10), datetime(2026, 3, 9, 11)],
+        "what": ["created", "updated", "resolved"],
+        "state": ["New", "?", "Resolved"],
+        "opened_at": [datetime(2026, 3, 9, 9)] * 3,
+    }
+    pq.write_table(pa.table(rows), tmp_path / "log.parquet")
+    csv_text = ",".join(rows) + "\n"
+    for values in zip(*rows.values(), strict=True):
+        csv_text += ",".join(v.isoformat() if isinstance(v, datetime) else v for v in values)
+        csv_text += "\n"
+    (tmp_path / "log.csv").write_text(csv_text)
+    parquet = read_events(tmp_path / "log.parquet", mapping)
+    assert parquet == read_events(tmp_path / "log.csv", mapping)
+    assert parquet[0].at == datetime(2026, 3, 9, 9, tzinfo=ZoneInfo("America/New_York"))
+    assert parquet[0].fields == {"status": "New", "opened": "2026-03-09T09:00:00"}
+    assert "status" not in parquet[1].fields  # "?" is no value
+
+
 @pytest.mark.parametrize("layout", ["as written", "on the hour", "shuffled, some rows twice"])
 def test_parquet_columns_give_the_replays_clocks(tmp_path: Path, layout: str) -> None:
     """The batch path from Parquet (no Python object per event) equals the replay of the events:

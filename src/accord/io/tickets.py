@@ -94,7 +94,11 @@ def json_objects(
 
 
 def _parquet_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Rows of a Parquet file (row numbers from 1); a ``fields`` struct column is kept as a dict."""
+    """Rows of a Parquet file (row numbers from 1); a ``fields`` struct column is kept as a dict.
+    Converted a column at a time: the instants of the ``at`` column stay datetimes (the other
+    timestamp columns become ISO 8601 text, as a field's value), and text in ``missing`` is
+    no value."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
@@ -102,13 +106,23 @@ def _parquet_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dic
     except Exception as error:  # pyarrow raises several types for unreadable files
         raise TicketLogError(f"{file}: not a readable Parquet file: {error}") from None
     _check_header(table.column_names, mapping, file)
-    for number, row in enumerate(table.to_pylist(), 1):
-        for key, value in row.items():
-            if isinstance(value, datetime):
-                row[key] = value.isoformat()
-            elif value in mapping.missing:
-                row[key] = None
-        yield number, row
+    missing = set(mapping.missing)
+    columns: list[list[Any]] = []
+    for name in table.column_names:
+        column = table.column(name)
+        values = column.to_pylist()
+        if pa.types.is_timestamp(column.type):
+            if name != mapping.at:
+                values = [None if v is None else v.isoformat() for v in values]
+        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            if missing:
+                values = [None if v in missing else v for v in values]
+        elif missing:  # another type: a text among its values (dictionary-encoded, mixed)
+            values = [None if isinstance(v, str) and v in missing else v for v in values]
+        columns.append(values)
+    names = table.column_names
+    for number, row in enumerate(zip(*columns, strict=True), 1):
+        yield number, dict(zip(names, row, strict=True))
 
 
 def _csv_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -136,7 +150,9 @@ def _value(row: Mapping[str, Any], column: str, where: str, required: bool = Tru
 
 def _instant(text: Any, column: str, mapping: ColumnMapping, where: str) -> datetime:
     try:
-        if mapping.time_format:
+        if isinstance(text, datetime):  # a Parquet timestamp column
+            moment = text
+        elif mapping.time_format:
             moment = datetime.strptime(str(text), mapping.time_format)
         else:
             moment = datetime.fromisoformat(str(text))
