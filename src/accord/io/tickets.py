@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, overload
 from zoneinfo import ZoneInfo
@@ -110,19 +110,42 @@ def _parquet_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dic
     columns: list[list[Any]] = []
     for name in table.column_names:
         column = table.column(name)
-        values = column.to_pylist()
+        values: list[Any]
         if pa.types.is_timestamp(column.type):
+            values = _timestamps(column)
             if name != mapping.at:
                 values = [None if v is None else v.isoformat() for v in values]
         elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            if missing:
-                values = [None if v in missing else v for v in values]
-        elif missing:  # another type: a text among its values (dictionary-encoded, mixed)
-            values = [None if isinstance(v, str) and v in missing else v for v in values]
+            values = [None if v in missing else v for v in column.to_pylist()]
+        else:  # another type: a text among its values (dictionary-encoded, mixed)
+            values = [
+                None if isinstance(v, str) and v in missing else v for v in column.to_pylist()
+            ]
         columns.append(values)
     names = table.column_names
     for number, row in enumerate(zip(*columns, strict=True), 1):
         yield number, dict(zip(names, row, strict=True))
+
+
+def _timestamps(column: Any) -> list[datetime | None]:
+    """A Parquet timestamp column as datetimes (aware in the column's zone, naive without one),
+    built from its microseconds: several times faster than pyarrow's conversion per value."""
+    import pyarrow as pa
+
+    zone = column.type.tz
+    micros = column.cast(pa.timestamp("us", zone)).cast(pa.int64()).to_pylist()
+    if zone is None:
+        naive = datetime(1970, 1, 1)
+        return [None if v is None else naive + timedelta(microseconds=v) for v in micros]
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    found = [None if v is None else epoch + timedelta(microseconds=v) for v in micros]
+    if zone in ("UTC", "+00:00", "Z", "Etc/UTC"):
+        return found
+    if zone[0] in "+-":  # a fixed offset, as pyarrow writes one
+        here = datetime.fromisoformat(f"2000-01-01T00:00:00{zone}").tzinfo
+    else:
+        here = ZoneInfo(zone)
+    return [None if v is None else v.astimezone(here) for v in found]
 
 
 def _csv_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dict[str, Any]]]:
