@@ -276,3 +276,37 @@ def test_a_column_missing_by_default_is_named_as_the_default(tmp_path: Path) -> 
     mapping.write_text("ticket: SR Number\nat: Opened\n")
     with pytest.raises(TicketLogError, match=r"no column 'id' \(id by default\), 'kind' \(event"):
         read_events(path, ColumnMapping.read(mapping))
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "+05:30", None])
+def test_parquet_instants_in_any_zone_read_as_the_same_instants(
+    tmp_path: Path, zone: str | None
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    walls = [datetime(2026, 3, 8, 1, 59, 59, 999999), datetime(2026, 3, 8, 3, 0, 0, 1)]
+    if zone is None:  # naive: in the mapping's zone
+        written = walls
+    else:
+        tz = (
+            ZoneInfo(zone)
+            if zone[0] not in "+-"
+            else datetime.fromisoformat(f"2000-01-01T00:00{zone}").tzinfo
+        )
+        written = [w.replace(tzinfo=tz) for w in walls]
+    table = pa.table(
+        {
+            "id": ["e1", "e2"],
+            "ticket": ["T1", "T1"],
+            "at": pa.array(written, pa.timestamp("ns", zone)),
+            "kind": ["created", "comment"],
+        }
+    )
+    pq.write_table(table, tmp_path / "log.parquet")
+    mapping = ColumnMapping.model_validate({"timezone": "Europe/Paris"})
+    found = [e.at for e in read_events(tmp_path / "log.parquet", mapping)]
+    expected = (
+        written if zone is not None else [w.replace(tzinfo=ZoneInfo("Europe/Paris")) for w in walls]
+    )
+    assert found == expected
