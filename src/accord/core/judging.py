@@ -767,17 +767,8 @@ def _tickets(
         open_at,
         share,
     )
-    where = "judged" if objective.count_in == "resolved" else "created"
-    opened = (
-        f"; {counts.open} still open at {open_at.isoformat()} "
-        f"({counts.open_breached} breached, {counts.open_at_risk} at risk)"
-        if counts.open
-        else ""
-    )
     if not counted:
-        unmatched = "" if mine else _scope_values(judging.data, objective)
-        detail = f"no ticket {where} this period{opened}{unmatched}"
-        return replace(blank, detail=detail, tickets=counts)
+        return _no_ticket_counted(judging, objective, blank, counts, bool(mine))
     breaches = tuple(
         _ticket_breach(
             objective,
@@ -791,9 +782,7 @@ def _tickets(
         for c in counted
         if c.state == "breached"
     )
-    detail = f"{len(counted)} tickets {where} this period: {met} met, {breached} breached{opened}"
-    actual = Decimal(met * 100) / Decimal(len(counted))
-    return replace(_percent_result(blank, target, actual, detail, breaches), tickets=counts)
+    return _tickets_counted(blank, target, counts, breaches)
 
 
 _Rows = tuple[BatchResult, npt.NDArray[np.int64]]
@@ -889,17 +878,8 @@ def _tickets_in_columns(
         open_at,
         share,
     )
-    where = "judged" if objective.count_in == "resolved" else "created"
-    opened = (
-        f"; {counts.open} still open at {open_at.isoformat()} "
-        f"({counts.open_breached} breached, {counts.open_at_risk} at risk)"
-        if counts.open
-        else ""
-    )
     if not total:
-        unmatched = "" if len(rows) else _scope_values(judging.data, objective)
-        detail = f"no ticket {where} this period{opened}{unmatched}"
-        return replace(blank, detail=detail, tickets=counts)
+        return _no_ticket_counted(judging, objective, blank, counts, bool(len(rows)))
     missed = rows[counted & (state == breached_code)]
     names = batch.tickets
     missed = np.array(
@@ -923,8 +903,49 @@ def _tickets_in_columns(
                 objective, ticket, used, limit, (began_at, stopped_at, passed), service or "", end
             )
         )
-    detail = f"{total} tickets {where} this period: {met} met, {breached} breached{opened}"
-    actual = Decimal(met * 100) / Decimal(total)
+    return _tickets_counted(blank, target, counts, tuple(breaches))
+
+
+def _opened(counts: TicketCounts) -> str:
+    """The tickets still open, as the detail's last words (nothing when none is)."""
+    if not counts.open:
+        return ""
+    return (
+        f"; {counts.open} still open at {counts.open_at.isoformat()} "
+        f"({counts.open_breached} breached, {counts.open_at_risk} at risk)"
+    )
+
+
+def _where(counts: TicketCounts) -> str:
+    return "judged" if counts.count_in == "resolved" else "created"
+
+
+def _no_ticket_counted(
+    judging: Judging,
+    objective: Objective,
+    blank: ObjectiveResult,
+    counts: TicketCounts,
+    in_scope: bool,
+) -> ObjectiveResult:
+    """No verdict in the span: the open tickets, and when no ticket is in the objective's scope
+    at all, the values the tickets have (a misspelt scope shows)."""
+    unmatched = "" if in_scope else _scope_values(judging.data, objective)
+    detail = f"no ticket {_where(counts)} this period{_opened(counts)}{unmatched}"
+    return replace(blank, detail=detail, tickets=counts)
+
+
+def _tickets_counted(
+    blank: ObjectiveResult,
+    target: Decimal | Bound,
+    counts: TicketCounts,
+    breaches: tuple[Breach, ...],
+) -> ObjectiveResult:
+    """The share of counted tickets met, against the target."""
+    detail = (
+        f"{counts.counted} tickets {_where(counts)} this period: {counts.met} met, "
+        f"{counts.breached} breached{_opened(counts)}"
+    )
+    actual = Decimal(counts.met * 100) / Decimal(counts.counted)
     return replace(_percent_result(blank, target, actual, detail, breaches), tickets=counts)
 
 
