@@ -243,3 +243,49 @@ def test_the_events_of_a_window_s_tickets_read_together_are_those_read_one_ticke
     ties = [e for e in together if e.at == at]
     assert len({e.ticket for e in ties}) > 10  # many tickets have events at one instant
     assert any(a.id > b.id for a, b in itertools.pairwise(together) if a.ticket == b.ticket)
+
+
+def test_the_evidence_of_a_customer_is_observed_from_its_first_ticket_event_or_record(
+    database: Database, acme: Tenant
+) -> None:
+    """Another customer's earlier events do not count; a ticket whose customer a later event
+    names counts from its first event; a record of no customer counts for every customer."""
+    day = datetime(2026, 3, 1, tzinfo=UTC)
+
+    def event(ticket: str, n: int, days: int, customer: str | None) -> dict[str, Any]:
+        fields = {"status": "New"} if customer is None else {"customer": customer}
+        at = (day + timedelta(days=days)).isoformat()
+        return {
+            "id": f"{ticket}-{n}",
+            "ticket": ticket,
+            "at": at,
+            "kind": "created",
+            "fields": fields,
+        }
+
+    sent = [
+        event("G1", 1, 0, "globex"),
+        event("A1", 1, 5, None),  # named acme-corp's by its second event
+        event("A1", 2, 9, "acme-corp"),
+        event("A2", 1, 7, "acme-corp"),
+    ]
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        ingest.ingest_events(session, principal, [_in(ingest.EventIn, e) for e in sent])
+    moment = datetime(2026, 6, 1, tzinfo=UTC)
+    with database.session() as session:
+        assert reports._observed(session, acme.id, "acme-corp", moment) == (
+            day + timedelta(days=5),
+            moment,
+        )
+        assert reports._observed(session, acme.id, None, moment) == (day, moment)
+        assert reports._observed(session, acme.id, "initech", moment) is None
+    probe = {"id": "p", "service": "api", "at": (day + timedelta(days=2)).isoformat(), "ok": True}
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        ingest.ingest_records(session, principal, "probe", [_in(ingest.ProbeIn, probe)])
+    with database.session() as session:
+        assert reports._observed(session, acme.id, "acme-corp", moment) == (
+            day + timedelta(days=2),
+            moment,
+        )

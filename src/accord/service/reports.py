@@ -10,7 +10,10 @@ from typing import Any
 
 from sqlalchemy import CompoundSelect, Select, func, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.clocks import TicketEvent
@@ -36,6 +39,7 @@ from accord.store.schema import (
     SPAN_KINDS,
     AgreementRow,
     EventRow,
+    Instant,
     PeriodResult,
     RecordRow,
     TicketRow,
@@ -176,14 +180,16 @@ def _observed(
         if customer is not None:
             records = records.where((RecordRow.customer == customer) | RecordRow.customer.is_(None))
         firsts.append(records.scalar_subquery())
-    events = select(func.min(EventRow.at)).where(EventRow.organisation_id == organisation_id)
+    # the first event in time whose ticket is the customer's (not the least instant of the
+    # customer's events, which a planner would take by joining every event to its ticket)
+    events = select(EventRow.at).where(EventRow.organisation_id == organisation_id)
     if customer is not None:
         events = events.join(
             TicketRow,
             (TicketRow.organisation_id == EventRow.organisation_id)
             & (TicketRow.ticket == EventRow.ticket),
         ).where(TicketRow.customer == customer)
-    firsts.append(events.scalar_subquery())
+    firsts.append(events.order_by(EventRow.at).limit(1).scalar_subquery())
     found = [moment for moment in session.execute(select(*firsts)).one() if moment is not None]
     if not found:
         return None
@@ -331,23 +337,44 @@ def _late_data(
         )
     if session.scalar(records.limit(1)) is not None:
         return True
-    reaches = (EventRow.at >= slot.window_start) & (EventRow.at < slot.end)
-    if observed_from is None:
-        reaches = reaches | (EventRow.at < slot.end)
-    else:
-        reaches = reaches | (EventRow.at < observed_from)
-    tickets = (
-        select(TicketRow.id)
-        .join(
-            EventRow,
-            (EventRow.organisation_id == TicketRow.organisation_id)
-            & (EventRow.ticket == TicketRow.ticket),
-        )
-        .where(TicketRow.organisation_id == org, TicketRow.changed_at > since, reaches)
+    at = _Unindexed(EventRow.at)  # see below
+    # in the window, or before the first evidence the report saw (the observed span moves)
+    earlier = at < (slot.end if observed_from is None else observed_from)
+    reaches = ((at >= slot.window_start) & (at < slot.end)) | earlier
+    # the tickets changed since (ix_tickets_changed: the late data), then each one's events
+    # (ix_ticket_events_ticket); never the events of the window first, which are the history
+    reached = select(EventRow.id).where(
+        EventRow.organisation_id == TicketRow.organisation_id,
+        EventRow.ticket == TicketRow.ticket,
+        reaches,
+    )
+    tickets = select(TicketRow.id).where(
+        TicketRow.organisation_id == org, TicketRow.changed_at > since, reached.exists()
     )
     if slot.customer is not None:
         tickets = tickets.where(TicketRow.customer == slot.customer)
     return session.scalar(tickets.limit(1)) is not None
+
+
+class _Unindexed(FunctionElement[datetime]):
+    """A column compared without its index: on SQLite (no statistics, so no idea how selective
+    an index is) a range over ``ticket_events.at`` would be read through
+    ``ix_ticket_events_at``, every event of the window, rather than a changed ticket's few
+    events by ``ix_ticket_events_ticket``; a unary plus keeps the instants out of the choice.
+    Elsewhere the column itself (PostgreSQL's planner has statistics)."""
+
+    inherit_cache = True
+    type = Instant()
+
+
+@compiles(_Unindexed)
+def _column(element: _Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(_Unindexed, "sqlite")
+def _unary_plus(element: _Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + str(compiler.process(element.clauses, **kw))
 
 
 def _keep(
