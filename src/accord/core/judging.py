@@ -555,6 +555,21 @@ def _number(measurement: Measurement, key: str, source: str) -> Decimal:
     return value
 
 
+def reads_from(objective: Objective, start: datetime) -> datetime:
+    """The earliest instant :func:`judge_objective` reads evidence from when it judges the
+    objective over a span beginning at ``start`` (a store loads evidence from there): the
+    span itself, but a count promised per period counts the whole period holding ``start``,
+    and a deliverable's first period takes deliveries from the previous period's due day.
+    Outages and maintenance are read where they overlap the span: one that began earlier is
+    clipped to it."""
+    if objective.metric == "count" and objective.period.kind != "rolling":
+        return enclosing(start, objective.period.kind)[0]
+    if objective.metric == "deliverable":
+        kind = "month" if objective.period.kind == "rolling" else objective.period.kind
+        return enclosing(enclosing(start, kind)[0] - _MICROSECOND, kind)[0]
+    return start
+
+
 def _own_periods(kind: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     """The objective's own calendar periods that end in ``(start, end]``, whole."""
     found = []

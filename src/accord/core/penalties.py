@@ -24,6 +24,7 @@ from accord.core.judging import (
     in_force_span,
     judge_objective,
     provider_name,
+    reads_from,
     span_of,
 )
 from accord.core.periods import enclosing, period_label, split
@@ -90,6 +91,24 @@ def penalties(
             scope = f"{begin:%Y-%m-%d} to {finish:%Y-%m-%d}: " if len(pieces) > 1 else ""
             owed.append((amount, prefix + scope + reason))
     return owed
+
+
+def penalty_since(objective: Objective, rule: Penalty, start: datetime) -> datetime:
+    """The earliest instant :func:`penalties` reads evidence from for a report beginning at
+    ``start`` (``objective``: the rule's): the objective periods a per-miss
+    penalty judges; for downtime against a threshold, the objective periods from the start of
+    the threshold's period (each judged from its own start, for its maintenance allowance);
+    for incidents, the objective period before the one holding ``start`` (an incident running
+    into the report from there began before it)."""
+    if rule.per == "miss":
+        return reads_from(objective, enclosing(start, judged_by(objective))[0])
+    kind = objective.period.kind
+    if rule.per == "incident":
+        if kind == "rolling":
+            return start - _TICK
+        return enclosing(enclosing(start, kind)[0] - _TICK, kind)[0]
+    first = enclosing(start, rule.period.kind)[0]
+    return first if kind == "rolling" else enclosing(first, kind)[0]
 
 
 def _per_miss(
@@ -220,4 +239,4 @@ def objective_spans(
     return spans
 
 
-__all__ = ["objective_spans", "penalties", "provider_name"]
+__all__ = ["objective_spans", "penalties", "penalty_since", "provider_name"]

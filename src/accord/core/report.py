@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -33,8 +33,10 @@ from accord.core.judging import (
     in_force_span,
     judge_objective,
     provider_name,
+    reads_from,
 )
 from accord.core.penalties import penalties as penalties_of
+from accord.core.penalties import penalty_since
 from accord.core.periods import enclosing, period_label
 from accord.core.slices import WORKBOOK_ALERTS
 from accord.core.termination import (
@@ -65,9 +67,6 @@ __all__ = [
     "evidence_since",
     "judge",
 ]
-
-
-_TICK = timedelta(microseconds=1)
 
 
 class ReportError(AccordError, ValueError):
@@ -449,27 +448,33 @@ def judge(
 
 
 def evidence_since(agreement: Agreement, start: datetime, end: datetime) -> datetime:
-    """The earliest instant ``evaluate`` over ``[start, end)`` reads evidence from: the burn-rate
-    windows before the end, the year (or other period) of a penalty's threshold, the objective
-    periods a per-miss penalty judges, the periods a termination clause counts misses over, the
-    periods (and the one before) of counts and deliverables. A
-    store loads data from here (outages it reads whole: one may have begun long before)."""
-    since = min(start, end - max(long for long, _, _ in WORKBOOK_ALERTS))
-    for objective in agreement.objectives:  # counts and deliverables look at their own periods
-        if objective.metric in ("count", "deliverable"):
-            kind = judged_by(objective)
-            since = min(since, enclosing(enclosing(start, kind)[0] - _TICK, kind)[0])
+    """The earliest instant ``evaluate`` over ``[start, end)`` reads evidence from, ``end``
+    being the instant judged until (the period's end, or the instant judged at if earlier;
+    the evidence observed up to it). A store loads records of an instant from here, and the
+    outages and maintenance that overlap ``[since, end)``: one that began earlier is clipped.
+
+    What reaches back before ``start``: the burn-rate alerts (windows up to three days, ending
+    where the objective is judged until, the agreement's end when that comes first); the
+    billing periods holding ``start`` (a quarter's credits settled in its last month); fixed
+    penalties (:func:`penalty_since`); the periods a termination clause counts misses over;
+    and what judging an objective over any of those spans reads (:func:`reads_from`: a count's
+    whole period, a deliverable's previous due day)."""
+    until = min(end, in_force_span(agreement, start, end)[1])
+    since = min(start, until - max(long for long, _, _ in WORKBOOK_ALERTS))
+    for objective in agreement.objectives:
+        since = min(since, reads_from(objective, start))
     remedies = agreement.remedies
     if remedies is None:
         return since
+    credited = [agreement.objective(schedule.objective) for schedule in remedies.credits]
+    for tier in agreement.tiers if credited else ():
+        first = enclosing(start, tier.per)[0]
+        since = min(since, *(reads_from(objective, first) for objective in credited))
     for rule in remedies.penalties:
-        since = min(since, enclosing(start, rule.period.kind)[0])
-        if rule.per == "miss":
-            objective = agreement.objective(rule.objective)
-            since = min(since, enclosing(start, judged_by(objective))[0])
+        since = min(since, penalty_since(agreement.objective(rule.objective), rule, start))
     if remedies.termination is not None:
         first = termination_since(remedies.termination, end)
         chosen = [agreement.objective(i) for i in remedies.termination.objectives]
         for objective in chosen or agreement.objectives:
-            since = min(since, enclosing(first, judged_by(objective))[0])
+            since = min(since, reads_from(objective, enclosing(first, judged_by(objective))[0]))
     return since

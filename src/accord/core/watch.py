@@ -32,6 +32,7 @@ from accord.core.agreement.model import TICKET_METRICS, Agreement, EscalationLev
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import calendars_of
 from accord.core.escalation import burn_level, hold, levels_for, share_of
+from accord.core.judging import reads_from
 from accord.core.periods import enclosing, in_force
 from accord.core.report import Data, burn_alert, judge
 
@@ -138,7 +139,11 @@ def watch(
 
 
 def watch_since(agreement: Agreement, moment: datetime) -> datetime:
-    """The earliest instant ``watch`` reads evidence from at ``moment``."""
+    """The earliest instant ``watch`` reads evidence from at ``moment`` (a store loads records
+    of an instant from here, and the outages and maintenance overlapping ``[since, moment)``):
+    the burn-rate levels' long windows; for shares of a period, the current period and the
+    last, and what judging the objective over them reads (``reads_from``: a count's whole
+    period, a deliverable's previous due day)."""
     since = moment
     calendars = calendars_of(agreement)
     for objective, _, level in watched_levels(agreement):
@@ -151,7 +156,8 @@ def watch_since(agreement: Agreement, moment: datetime) -> datetime:
             continue
         zone = calendars[objective.calendar].spec.timezone
         start, _ = _period(objective, zone, moment - parsed[1])
-        since = min(since, _period(objective, zone, start - _TICK)[0])  # and the last period
+        last = _period(objective, zone, start - _TICK)[0]  # and the last period
+        since = min(since, reads_from(objective, last))
     return since
 
 

@@ -575,19 +575,20 @@ def ingest_records(
         except AccordError as error:
             raise InvalidError(str(error), where) from None
         at, service = _record_at(kind, value)
-        rows.setdefault(
-            record.id,
-            {
-                "organisation_id": principal.organisation_id,
-                "kind": kind,
-                "record_id": record.id,
-                "customer": customer,
-                "service": service,
-                "at": at,
-                "payload": payload,
-                "received_at": received_at,
-            },
-        )
+        row = {
+            "organisation_id": principal.organisation_id,
+            "kind": kind,
+            "record_id": record.id,
+            "customer": customer,
+            "service": service,
+            "at": at,
+            "payload": payload,
+            "received_at": received_at,
+        }
+        if kind in _UPDATABLE:  # a span: indexed by its end (none while an outage goes on)
+            row["starts_at"] = at
+            row["ends_at"] = getattr(value, "end", None)
+        rows.setdefault(record.id, row)
     if not rows:
         return Ingested(len(records), 0, len(records))
     statement = _insert(session, RecordRow)
@@ -599,6 +600,8 @@ def ingest_records(
             set_={
                 "payload": statement.excluded.payload,
                 "at": statement.excluded.at,
+                "starts_at": statement.excluded.starts_at,
+                "ends_at": statement.excluded.ends_at,
                 "received_at": statement.excluded.received_at,
             },
             # never over another customer's record that happens to share the id

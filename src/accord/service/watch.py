@@ -69,9 +69,10 @@ def _check_agreement(
         return 0
     first = agreement_store.versions(session, row)[0]
     since = watch_since(agreement, moment)
-    data = watched(
-        stored_data(session, row.organisation_id, row.customer, since, moment), row, moment
-    )
+    # what the levels read (no ticket clock is judged here): the spans overlapping
+    # [since, moment) and the records of an instant in it, whatever the history stored
+    read = stored_data(session, row.organisation_id, row.customer, since, moment, tickets=False)
+    data = watched(read, row, moment)
     opened = 0
     # periods over before the agreement was first in force here are not watched
     for found in watch(

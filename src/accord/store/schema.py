@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -122,12 +123,16 @@ class AgreementVersion(Base):
 
 
 class EventRow(Base):
-    """A ticket event as received (append-only, unique by id within the organisation)."""
+    """A ticket event as received (append-only, unique by id within the organisation).
+
+    Found by ticket, and by instant (``ix_ticket_events_at``: the tickets with an event in a
+    report's window, the first event stored) without reading the organisation's history."""
 
     __tablename__ = "ticket_events"
     __table_args__ = (
         UniqueConstraint("organisation_id", "event_id"),
         Index("ix_ticket_events_ticket", "organisation_id", "ticket"),
+        Index("ix_ticket_events_at", "organisation_id", "at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
@@ -142,14 +147,31 @@ class EventRow(Base):
     received_at: Mapped[datetime]
 
 
+SPAN_KINDS = ("outage", "maintenance")
+"""The records that last a span (from ``starts_at`` to ``ends_at``); the others are instants."""
+
+
 class RecordRow(Base):
-    """An outage, maintenance window, probe sample, request count or measurement."""
+    """An outage, maintenance window, probe sample, request count or measurement.
+
+    ``at`` is the instant it is filed under (a span's start). An outage or maintenance window
+    also has its span in columns of its own, ``starts_at`` and ``ends_at`` (null while an
+    outage is still going on), so that the spans overlapping a report's window are found by
+    an index (``ix_records_spans``, of span records only) instead of reading every one ever
+    stored; both are null for the other kinds."""
 
     __tablename__ = "records"
     __table_args__ = (
         UniqueConstraint("organisation_id", "kind", "record_id"),
         Index("ix_records_lookup", "organisation_id", "kind", "at"),
         Index("ix_records_received", "organisation_id", "received_at"),
+        Index(
+            "ix_records_spans",
+            "organisation_id",
+            "ends_at",
+            sqlite_where=text("starts_at IS NOT NULL"),
+            postgresql_where=text("starts_at IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
@@ -160,6 +182,8 @@ class RecordRow(Base):
     at: Mapped[datetime]
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime]
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
 
 
 class TicketRow(Base):

@@ -1,0 +1,139 @@
+"""The migrations build the schema the models describe, on SQLite and PostgreSQL, and
+0005_record_spans fills the span of the outages and maintenance stored before it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from accord.store import Database, connect
+from accord.store.schema import Base, RecordRow
+from tests.service.conftest import POSTGRES
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'accord.db'}"
+        return
+    name = f"accord_schema_{os.getpid()}"
+    with psycopg.connect(POSTGRES, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(POSTGRES, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_the_migrations_build_the_schema_of_the_models(empty_url: str) -> None:
+    database = connect(empty_url)
+    try:
+        with database.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            spans = {
+                index["name"]: index
+                for index in inspect(connection).get_indexes("records")
+                if index["name"] == "ix_records_spans"
+            }
+    finally:
+        database.dispose()
+    assert differences == []
+    # the index holds span records only (alembic does not compare an index's condition)
+    [index] = spans.values()
+    assert index["column_names"] == ["organisation_id", "ends_at"]
+    options = index.get("dialect_options", {})
+    condition = options["sqlite_where" if "sqlite_where" in options else "postgresql_where"]
+    assert "starts_at IS NOT NULL" in str(condition)
+
+
+_RECORD = (
+    "INSERT INTO records (organisation_id, kind, record_id, customer, service, at, payload, "
+    "received_at) VALUES (1, :kind, :id, NULL, 'api', :at, :payload, :at)"
+)
+
+
+def _insert(database: Database, rows: list[dict[str, object]]) -> None:
+    with database.engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO organisations (slug, name, created_at) VALUES ('a', 'A', :at)"),
+            {"at": _stored(database, datetime(2026, 1, 1, tzinfo=UTC))},
+        )
+        connection.execute(text(_RECORD), rows)
+
+
+def _stored(database: Database, moment: datetime) -> object:
+    """An instant as the store writes it (SQLite: naive UTC text)."""
+    if database.is_postgresql:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def test_the_span_of_records_stored_before_the_migration_is_filled_from_their_payload(
+    empty_url: str,
+) -> None:
+    database = connect(empty_url, upgrade=False)
+    try:
+        database.upgrade(revision="0004_period_results")
+        start = datetime(2026, 10, 5, 10, tzinfo=UTC)
+        rows: list[dict[str, object]] = [
+            {
+                "kind": "outage",
+                "id": "closed",
+                "at": _stored(database, start),
+                # as ingest writes it: UTC ("Z"); another offset is read as the same instant
+                "payload": '{"service": "api", "start": "2026-10-05T10:00:00Z", '
+                '"end": "2026-10-05T12:45:00+02:00"}',
+            },
+            {
+                "kind": "outage",
+                "id": "open",
+                "at": _stored(database, start),
+                "payload": '{"service": "api", "start": "2026-10-05T10:00:00Z"}',
+            },
+            {
+                "kind": "maintenance",
+                "id": "work",
+                "at": _stored(database, start),
+                "payload": '{"service": "api", "start": "2026-10-05T10:00:00Z", '
+                '"end": "2026-10-05T11:00:00Z", "announced_at": "2026-10-01T00:00:00Z"}',
+            },
+            {
+                "kind": "probe",
+                "id": "p",
+                "at": _stored(database, start),
+                "payload": '{"service": "api", "at": "2026-10-05T10:00:00Z", "ok": true}',
+            },
+        ]
+        for n in range(2_500):  # more than a batch of the migration's
+            rows.append(
+                {
+                    "kind": "outage",
+                    "id": f"o{n:05d}",
+                    "at": _stored(database, start),
+                    "payload": '{"service": "api", "start": "2026-10-05T10:00:00Z", '
+                    '"end": "2026-10-06T10:00:00Z"}',
+                }
+            )
+        _insert(database, rows)
+        database.upgrade()
+        with database.session() as session:
+            found = {
+                row.record_id: (row.starts_at, row.ends_at)
+                for row in session.query(RecordRow).order_by(RecordRow.record_id)
+            }
+    finally:
+        database.dispose()
+    assert found["closed"] == (start, datetime(2026, 10, 5, 10, 45, tzinfo=UTC))
+    assert found["open"] == (start, None)
+    assert found["work"] == (start, datetime(2026, 10, 5, 11, tzinfo=UTC))
+    assert found["p"] == (None, None)
+    assert found["o02499"] == (start, datetime(2026, 10, 6, 10, tzinfo=UTC))
+    assert all(found[f"o{n:05d}"][1] is not None for n in range(2_500))
