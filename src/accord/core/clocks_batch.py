@@ -38,6 +38,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -167,23 +168,9 @@ class EventColumns:
         if order is not None:  # into evaluation order
             ticket, at, kind, rank = ticket[order], at[order], kind[order], rank[order]
             agent_reply, customer_message = agent_reply[order], customer_message[order]
-        # each field's values in one pass over the events: (row, value) where it is set
-        set_at: dict[str, tuple[list[int], list[str]]] = {}
-        for row, fields in enumerate(map(_FIELDS, rows)):
-            for name, value in fields.items():
-                found = set_at.get(name)
-                if found is None:
-                    found = set_at[name] = ([], [])
-                found[0].append(row)
-                found[1].append(value)
-        codes_of: dict[str, tuple[Ints, Sequence[str]]] = {}
-        for name in sorted(set_at):
-            where_set, values = set_at[name]
-            vocabulary = sorted(set(values))
-            index = {v: i for i, v in enumerate(vocabulary)}
-            codes = np.full(n, -1, dtype=np.int64)
-            codes[np.array(where_set, dtype=np.int64)] = list(map(index.__getitem__, values))
-            codes_of[name] = (codes if order is None else codes[order], vocabulary)
+        fields = list(map(_FIELDS, rows))
+        if order is not None:
+            fields = [fields[i] for i in order.tolist()]
         return cls(
             tickets=tickets,
             ticket=ticket,
@@ -192,7 +179,7 @@ class EventColumns:
             rank=rank,
             agent_reply=np.asarray(agent_reply, dtype=bool),
             customer_message=np.asarray(customer_message, dtype=bool),
-            fields=codes_of,
+            fields=_Decoded(fields),
             arranged=(None, tied),
         )
 
@@ -964,6 +951,41 @@ def open_tickets(columns: EventColumns, table: ClockTable, instant: int, moment:
         settled &= last_at <= moment
     found: Flags = (first_at <= instant) & ~settled
     return found
+
+
+class _Decoded(Mapping[str, tuple[Ints, Sequence[str]]]):
+    """The fields of events (their mappings, row by row) as codes into each field's sorted
+    vocabulary (-1: not set there), each field decoded when first asked for: evaluating clocks
+    reads the few fields the rules name."""
+
+    def __init__(self, rows: list[Mapping[str, str]]) -> None:
+        self.rows = rows
+        self.names = sorted(set(chain.from_iterable(rows)))
+        self.found: dict[str, tuple[Ints, Sequence[str]]] = {}
+
+    def __getitem__(self, name: str) -> tuple[Ints, Sequence[str]]:
+        if name not in self.found:
+            if name not in self.names:
+                raise KeyError(name)
+            values: list[object] = [row.get(name, _UNSET) for row in self.rows]
+            vocabulary: list[str] = sorted({*values} - {_UNSET})  # type: ignore[arg-type]
+            index: dict[object, int] = {v: i for i, v in enumerate(vocabulary)}
+            index[_UNSET] = -1
+            codes = np.fromiter(map(index.__getitem__, values), np.int64, count=len(values))
+            self.found[name] = (codes, vocabulary)
+        return self.found[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+_UNSET = object()
 
 
 class _Picked(Mapping[str, tuple[Ints, Sequence[str]]]):
