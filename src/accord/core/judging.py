@@ -936,19 +936,32 @@ def _tickets_in_columns(
     )
     missed = missed[sorted(range(len(missed)), key=list(keys).__getitem__)]
     services = batch.field_of("service", missed)
-    breaches = []
-    for i, service in zip(missed.tolist(), services, strict=True):
-        ticket = names[int(table.ticket[i])]
-        used = timedelta(microseconds=int(table.used[i]) // 1000)
-        began_at = _instant(int(table.started[i]))
-        stopped_at = _instant(int(table.stopped[i]))
-        passed = _instant(int(table.breached[i]))
-        limit = timedelta(microseconds=int(table.target[i]) // 1000)
-        breaches.append(
-            _ticket_breach(
-                objective, ticket, used, limit, (began_at, stopped_at, passed), service or "", end
-            )
+    breaches = [
+        _ticket_breach(
+            objective,
+            names[ticket],
+            timedelta(microseconds=used // 1000),
+            timedelta(microseconds=limit // 1000),
+            (_instant(began_at), _instant(stopped_at), _instant(passed)),
+            service or "",
+            end,
         )
+        for ticket, used, limit, began_at, stopped_at, passed, service in zip(
+            *(
+                column[missed].tolist()  # Python integers, a column at a time
+                for column in (
+                    table.ticket,
+                    table.used,
+                    table.target,
+                    table.started,
+                    table.stopped,
+                    table.breached,
+                )
+            ),
+            services,
+            strict=True,
+        )
+    ]
     return _tickets_counted(blank, target, counts, tuple(breaches))
 
 
