@@ -38,7 +38,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import chain
+from itertools import chain, compress
 from operator import attrgetter
 from typing import Any
 
@@ -959,8 +959,11 @@ class _Decoded(Mapping[str, tuple[Ints, Sequence[str]]]):
     reads the few fields the rules name."""
 
     def __init__(self, rows: list[Mapping[str, str]]) -> None:
-        self.rows = rows
-        self.names = sorted(set(chain.from_iterable(rows)))
+        self.n = len(rows)
+        setting = np.fromiter(map(bool, rows), dtype=bool, count=self.n)
+        self.setting = np.flatnonzero(setting)  # the rows that set some field
+        self.rows = list(compress(rows, setting.tolist()))
+        self.names = sorted(set(chain.from_iterable(self.rows)))
         self.found: dict[str, tuple[Ints, Sequence[str]]] = {}
 
     def __getitem__(self, name: str) -> tuple[Ints, Sequence[str]]:
@@ -971,7 +974,10 @@ class _Decoded(Mapping[str, tuple[Ints, Sequence[str]]]):
             vocabulary: list[str] = sorted({*values} - {_UNSET})  # type: ignore[arg-type]
             index: dict[object, int] = {v: i for i, v in enumerate(vocabulary)}
             index[_UNSET] = -1
-            codes = np.fromiter(map(index.__getitem__, values), np.int64, count=len(values))
+            codes = np.full(self.n, -1, dtype=np.int64)
+            codes[self.setting] = np.fromiter(
+                map(index.__getitem__, values), np.int64, count=len(values)
+            )
             self.found[name] = (codes, vocabulary)
         return self.found[name]
 
