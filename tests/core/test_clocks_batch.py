@@ -13,21 +13,31 @@ from unittest.mock import patch
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from accord import load_agreement
 from accord.core import clocks_batch
 from accord.core.agreement import Agreement
 from accord.core.agreement.model import TICKET_METRICS
+from accord.core.calendar import to_nanos
 from accord.core.clock_engines import evaluate_clocks
-from accord.core.clocks import Clock, ClockError, TicketEvent, all_clocks, calendars_of
+from accord.core.clocks import (
+    Clock,
+    ClockError,
+    TicketEvent,
+    all_clocks,
+    calendars_of,
+    distinct,
+    tie_order,
+)
 from accord.core.clocks_batch import (
     Changes,
     EventColumns,
     arrange,
     covers,
     evaluate,
+    open_tickets,
     sort_key,
     uncovered,
 )
@@ -158,6 +168,7 @@ def _rows(columns: EventColumns, rows: np.ndarray) -> EventColumns:
         fields={
             name: (codes[rows], vocabulary) for name, (codes, vocabulary) in columns.fields.items()
         },
+        arranged=None,  # the order is to be found again
     )
 
 
@@ -782,3 +793,72 @@ def test_a_start_rule_holds_only_in_the_versions_that_have_it() -> None:
     assert [(c.state, c.stopped_at, c.used) for c in clocks] == [
         ("cancelled", ny(2026, 3, 12, 14), timedelta(0))
     ]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(histories(), min_size=1, max_size=6),
+    st.booleans(),
+    st.sampled_from(["shuffled", "none", "shared"]),
+    st.randoms(use_true_random=False),
+)
+def test_columns_from_events_come_in_evaluation_order_ranked_as_the_source(
+    tickets: list[list[TicketEvent]], hourly: bool, places: str, rnd: random.Random
+) -> None:
+    """The columns of a log (events in any order, some twice, places in the source shuffled,
+    missing or shared) hold each event once, ranked as the replay orders events at one instant,
+    and come in evaluation order (nothing left to sort at any instant)."""
+    log = _on_the_hour(_log(tickets)) if hourly else _log(tickets)
+    log = [*log, *rnd.sample(log, k=len(log) // 3)]  # some events twice
+    rnd.shuffle(log)
+    if places == "shuffled":
+        numbers = rnd.sample(range(10 * len(log)), k=len(log))
+        log = [dataclasses.replace(e, position=p) for e, p in zip(log, numbers, strict=True)]
+    elif places == "shared":  # places given twice: kind and id order them
+        log = [dataclasses.replace(e, position=rnd.randrange(3)) for e in log]
+    columns = EventColumns.from_events(log)
+    assert columns.arranged is not None
+    order, tied = arrange(columns.ticket, columns.at, columns.kind, columns.rank)
+    assert order is None
+    assert columns.arranged == (None, tied)
+    by_rank = sorted(columns.events_of(np.arange(len(columns.at))), key=lambda e: e.position or 0)
+    expected = sorted(distinct(log), key=tie_order)
+    assert [(e.ticket, e.at, e.kind, dict(e.fields), e.is_agent_reply) for e in by_rank] == [
+        (e.ticket, e.at, e.kind, dict(e.fields), e.is_agent_reply) for e in expected
+    ]
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_the_tickets_that_may_be_open_at_an_instant_hold_every_open_clock(
+    data: st.DataObject,
+) -> None:
+    """Judged from the clocks at one instant, the tickets that may be open at another (before
+    it or after it, with events in between or not) hold every clock open then; evaluated on
+    their own, they have the clocks the whole log gives them."""
+    start = ny(2026, 3, 2, 8) + timedelta(minutes=data.draw(st.integers(0, 60 * 24 * 20)))
+    first = _rule_agreement(data.draw(rule_objectives()))
+    tickets = data.draw(st.lists(rule_histories(start), min_size=1, max_size=5))
+    created = tickets[0][0]  # the log carries every field the rules may read
+    fields = {"assignee": "", "location": "office", **created.fields}
+    tickets[0][0] = dataclasses.replace(created, fields=fields)
+    log = _log(tickets)
+    if data.draw(st.booleans()):
+        log = _on_the_hour(log)
+    moment, instant = (
+        data.draw(st.sampled_from(log)).at + timedelta(minutes=data.draw(st.integers(-90, 90)))
+        for _ in range(2)
+    )
+    calendars = calendars_of(first)
+    columns = EventColumns.from_events(log)
+    base = evaluate(columns, first.objectives, calendars, moment)
+    assume(not base.replayed)
+    whole = evaluate(columns, first.objectives, calendars, instant)
+    kept = open_tickets(columns, base.table, to_nanos(instant), to_nanos(moment))
+    code = {name: i for i, name in enumerate(columns.tickets)}
+    clocks = _with_fields(whole.clocks())
+    for clock in clocks:
+        if clock.stopped_at is None and clock.state in ("running", "paused", "breached"):
+            assert kept[code[clock.ticket]], clock
+    alone = evaluate(columns.of_tickets(kept), first.objectives, calendars, instant)
+    assert _with_fields(alone.clocks()) == [c for c in clocks if kept[code[c.ticket]]]

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from accord import load_agreement
 from accord.cli import parse_period
 from accord.core.agreement import Agreement
+from accord.core.agreement.model import Remedies
 from accord.core.clocks import TicketEvent
 from accord.core.clocks_batch import BatchResult
 from accord.core.evidence import Data
@@ -109,3 +110,35 @@ def test_a_trend_sharing_one_clock_cache_equals_each_report_on_its_own(
     shared = [evaluate(agreement, data, a, b, as_of=as_of, cache=cache) for a, b in weeks]
     alone = [evaluate(agreement, data, a, b, as_of=as_of, engine="replay") for a, b in weeks]
     assert [_without_engine(r) for r in shared] == [_without_engine(r) for r in alone]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(histories(), min_size=1, max_size=6),
+    st.lists(st.sampled_from(["resolved", "created"]), min_size=5, max_size=5),
+    st.integers(0, 24),
+    st.sampled_from([1, 3, 7]),
+    st.one_of(st.none(), st.integers(-60 * 24, 60 * 24 * 30)),
+)
+def test_open_tickets_and_termination_months_in_columns_equal_the_replay(
+    tickets: list[list[TicketEvent]],
+    count_in: list[str],
+    first_day: int,
+    days: int,
+    minutes: int | None,
+) -> None:
+    """The tickets still open at a period's end, and in the months a termination clause looks
+    back on (each month with its own end), counted on the column engine from the tickets that
+    may be open then: the replay's report, judged before, inside or after the period (tickets
+    reopened or stopped after its end)."""
+    remedies = Remedies.model_validate(
+        {"termination": {"after_misses": 1, "within": "rolling 60 days"}}
+    )
+    agreement = _desk(count_in).model_copy(update={"remedies": remedies})
+    data = Data(tickets=tuple(_log(tickets)))
+    start = ny(2026, 3, 1) + timedelta(days=first_day)
+    end = start + timedelta(days=days)
+    as_of = None if minutes is None else start + timedelta(minutes=minutes)
+    replay = evaluate(agreement, data, start, end, as_of=as_of, engine="replay")
+    columns = _columns_only(agreement, data, start, end, as_of=as_of)
+    assert _without_engine(columns) == _without_engine(replay)

@@ -36,8 +36,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import chain, compress
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -75,6 +77,38 @@ _NAT = NAT
 BATCH_METRICS = ("first_response", "resolution", "time_to_recover")
 
 
+_ID = attrgetter("id")
+_POSITION = attrgetter("position")
+_TICKET = attrgetter("ticket")
+_KIND = attrgetter("kind")
+_AUTHOR = attrgetter("author")
+_PUBLIC = attrgetter("public")
+_FIELDS = attrgetter("fields")
+
+
+def _distinct(events: Iterable[TicketEvent]) -> list[TicketEvent]:
+    """:func:`accord.core.clocks.distinct`, quicker when no id comes twice."""
+    rows = list(events)
+    if len(set(map(_ID, rows))) == len(rows):  # no id twice: nothing to check
+        return rows
+    return distinct(rows)
+
+
+def _by_place(positions: list[int | None]) -> Ints | None:
+    """The events in the order of their places in the source (as :func:`tie_order` sorts
+    them), when each has a place of its own; None when some have none or share one."""
+    if None in positions:
+        return None
+    try:
+        where = np.array(positions, dtype=np.int64)
+    except OverflowError:
+        return None
+    order: Ints = np.argsort(where, kind="stable")
+    if len(where) > 1 and bool((np.diff(where[order]) == 0).any()):
+        return None
+    return order
+
+
 def _moment(ns: int) -> datetime:
     return _EPOCH + timedelta(microseconds=ns // 1000)
 
@@ -103,40 +137,69 @@ class EventColumns:
 
     @classmethod
     def from_events(cls, events: Iterable[TicketEvent]) -> EventColumns:
-        """Columns of distinct events (by id), any order."""
-        rows = sorted(distinct(events), key=tie_order)
-        tickets = sorted({e.ticket for e in rows})
+        """Columns of distinct events (by id), any order. The rows come in evaluation order (by
+        ticket, time, creation first, then the source's order: ``rank``), so that evaluating
+        them at any instant needs no sort."""
+        rows = _distinct(events)
+        n = len(rows)
+        positions = list(map(_POSITION, rows))
+        by_place = _by_place(positions)
+        if by_place is None:  # ties (rare) by kind and id, as tie_order has them
+            rows.sort(key=tie_order)
+        else:
+            rows = [rows[i] for i in by_place.tolist()]
+        names = list(map(_TICKET, rows))
+        tickets = sorted(set(names))
         code = {t: i for i, t in enumerate(tickets)}
-        # each field's values in one pass over the events: (row, value) where it is set
-        set_at: dict[str, tuple[list[int], list[str]]] = {}
-        for row, event in enumerate(rows):
-            for name, value in event.fields.items():
-                found = set_at.get(name)
-                if found is None:
-                    found = set_at[name] = ([], [])
-                found[0].append(row)
-                found[1].append(value)
-        fields: dict[str, tuple[Ints, Sequence[str]]] = {}
-        for name in sorted(set_at):
-            where, values = set_at[name]
-            vocabulary = sorted(set(values))
-            index = {v: i for i, v in enumerate(vocabulary)}
-            codes = np.full(len(rows), -1, dtype=np.int64)
-            codes[np.array(where, dtype=np.int64)] = [index[v] for v in values]
-            fields[name] = (codes, vocabulary)
+        ticket = np.fromiter(map(code.__getitem__, names), dtype=np.int64, count=n)
         try:  # to_nanos inline, for speed; a naive instant fails there with its message
-            at = [(e.at - _EPOCH) // _US * 1000 for e in rows]
+            at_list = [(e.at - _EPOCH) // _US * 1000 for e in rows]
         except TypeError:
-            at = [to_nanos(e.at) for e in rows]
+            at_list = [to_nanos(e.at) for e in rows]
+        at = np.array(at_list, dtype=np.int64)
+        kind = np.fromiter(map(KIND_ORDER.__getitem__, map(_KIND, rows)), np.int64, count=n)
+        comment = kind == KIND_ORDER["comment"]
+        authors = np.array(list(map(_AUTHOR, rows)), dtype=object)
+        public = np.fromiter(map(_PUBLIC, rows), dtype=bool, count=n)
+        agent_reply = comment & (authors == "agent") & public if n else comment
+        customer_message = comment & (authors == "customer") if n else comment
+        rank = np.arange(n, dtype=np.int64)
+        order, tied = arrange(ticket, at, kind, rank)
+        if order is not None:  # into evaluation order
+            ticket, at, kind, rank = ticket[order], at[order], kind[order], rank[order]
+            agent_reply, customer_message = agent_reply[order], customer_message[order]
+        fields = list(map(_FIELDS, rows))
+        if order is not None:
+            fields = [fields[i] for i in order.tolist()]
         return cls(
             tickets=tickets,
-            ticket=np.array([code[e.ticket] for e in rows], dtype=np.int64),
-            at=np.array(at, dtype=np.int64),
-            kind=np.array([KIND_ORDER[e.kind] for e in rows], dtype=np.int64),
-            rank=np.arange(len(rows), dtype=np.int64),
-            agent_reply=np.array([e.is_agent_reply for e in rows], dtype=bool),
-            customer_message=np.array([e.is_customer_message for e in rows], dtype=bool),
-            fields=fields,
+            ticket=ticket,
+            at=at,
+            kind=kind,
+            rank=rank,
+            agent_reply=np.asarray(agent_reply, dtype=bool),
+            customer_message=np.asarray(customer_message, dtype=bool),
+            fields=_Decoded(fields),
+            arranged=(None, tied),
+        )
+
+    def of_tickets(self, kept: Flags) -> EventColumns:
+        """The rows of the tickets kept (a flag per ticket code), as columns of their own: the
+        same tickets and vocabularies, each field's rows taken when first asked for. Evaluated
+        at any instant, a ticket's clocks are those the whole log gives it."""
+        rows = np.flatnonzero(kept[self.ticket])
+        in_order = self.arranged is not None and self.arranged[0] is None
+        return EventColumns(
+            tickets=self.tickets,
+            ticket=self.ticket[rows],
+            at=self.at[rows],
+            kind=self.kind[rows],
+            rank=self.rank[rows],
+            agent_reply=self.agent_reply[rows],
+            customer_message=self.customer_message[rows],
+            fields=_Picked(self.fields, rows),
+            # rows in evaluation order stay so; a duplicate stays a duplicate
+            arranged=self.arranged if in_order else None,
         )
 
     def events_of(self, rows: Ints) -> list[TicketEvent]:
@@ -201,6 +264,9 @@ class BatchResult:
     columns: EventColumns | None = None
     order: Ints | None = None
     replayed_for: frozenset[tuple[str, str]] = frozenset()  # (ticket, metric) replayed
+    filled: dict[str, tuple[Ints, Sequence[str]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def clocks(self, fields: Mapping[str, Mapping[str, str]] | None = None) -> list[Clock]:
         """Every clock as a :class:`Clock` (batch rows carry no intervals). Each carries its
@@ -254,8 +320,11 @@ class BatchResult:
         columns = self.columns
         if columns is None or name not in columns.fields:
             return [None] * len(rows)
-        codes, vocabulary = _Log(columns, self.order, None, {}).filled(name)
-        picked = codes[self._positions(columns)[rows]].tolist()
+        if name not in self.filled:  # each clock's value (kept: a report asks per objective)
+            codes, vocabulary = _Log(columns, self.order, None, {}).filled(name)
+            self.filled[name] = (codes[self._positions(columns)], vocabulary)
+        codes, vocabulary = self.filled[name]
+        picked = codes[rows].tolist()
         return [vocabulary[code] if code >= 0 else None for code in picked]
 
     def _fields(self) -> list[dict[str, str]]:
@@ -858,6 +927,94 @@ def _switched(
         fields=_Widened(columns.fields, extra),
     )
     return widened, order, version_of
+
+
+def open_tickets(columns: EventColumns, table: ClockTable, instant: int, moment: int) -> Flags:
+    """For each ticket (by code), whether it may have a clock open (not stopped) as of
+    ``instant`` (in nanoseconds), judged from ``table``, the clocks :func:`evaluate` gives the
+    columns as of ``moment``: a ticket without an event at or before ``instant`` has no clock
+    then; one whose every clock as of ``moment`` had stopped by ``instant`` had them stopped
+    then too (a clock stops at an event, and the stop in force began after the last event that
+    left it open; events after ``instant`` cannot undo a stop before it), unless ``instant`` is
+    after ``moment`` and the ticket has events in between. Any other ticket may be open."""
+    count = len(columns.tickets)
+    first_at = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_at, columns.ticket, columns.at)
+    clocked = np.zeros(count, dtype=bool)
+    clocked[table.ticket] = True
+    unsettled = np.zeros(count, dtype=bool)
+    unsettled[table.ticket[(table.stopped == _NAT) | (table.stopped > instant)]] = True
+    settled = clocked & ~unsettled
+    if instant > moment:
+        last_at = np.full(count, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(last_at, columns.ticket, columns.at)
+        settled &= last_at <= moment
+    found: Flags = (first_at <= instant) & ~settled
+    return found
+
+
+class _Decoded(Mapping[str, tuple[Ints, Sequence[str]]]):
+    """The fields of events (their mappings, row by row) as codes into each field's sorted
+    vocabulary (-1: not set there), each field decoded when first asked for: evaluating clocks
+    reads the few fields the rules name."""
+
+    def __init__(self, rows: list[Mapping[str, str]]) -> None:
+        self.n = len(rows)
+        setting = np.fromiter(map(bool, rows), dtype=bool, count=self.n)
+        self.setting = np.flatnonzero(setting)  # the rows that set some field
+        self.rows = list(compress(rows, setting.tolist()))
+        self.names = sorted(set(chain.from_iterable(self.rows)))
+        self.found: dict[str, tuple[Ints, Sequence[str]]] = {}
+
+    def __getitem__(self, name: str) -> tuple[Ints, Sequence[str]]:
+        if name not in self.found:
+            if name not in self.names:
+                raise KeyError(name)
+            values: list[object] = [row.get(name, _UNSET) for row in self.rows]
+            vocabulary: list[str] = sorted({*values} - {_UNSET})  # type: ignore[arg-type]
+            index: dict[object, int] = {v: i for i, v in enumerate(vocabulary)}
+            index[_UNSET] = -1
+            codes = np.full(self.n, -1, dtype=np.int64)
+            codes[self.setting] = np.fromiter(
+                map(index.__getitem__, values), np.int64, count=len(values)
+            )
+            self.found[name] = (codes, vocabulary)
+        return self.found[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+_UNSET = object()
+
+
+class _Picked(Mapping[str, tuple[Ints, Sequence[str]]]):
+    """Fields of some rows only (each field's rows taken when first asked for)."""
+
+    def __init__(self, fields: Mapping[str, tuple[Ints, Sequence[str]]], rows: Ints) -> None:
+        self.fields, self.rows = fields, rows
+        self.found: dict[str, tuple[Ints, Sequence[str]]] = {}
+
+    def __getitem__(self, name: str) -> tuple[Ints, Sequence[str]]:
+        if name not in self.found:
+            codes, vocabulary = self.fields[name]
+            self.found[name] = (codes[self.rows], vocabulary)
+        return self.found[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.fields
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
 
 
 class _Widened(Mapping[str, tuple[Ints, Sequence[str]]]):

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import compress
+from operator import attrgetter
 
 from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.clocks import TicketEvent
@@ -79,10 +81,11 @@ class Data:
         for work in self.maintenance:
             yield work.start
             yield work.end
-        yield from (e.at for e in self.tickets)
-        yield from (m.at for m in self.measurements)
-        yield from (p.at for p in self.probes)
-        yield from (r.at for r in self.requests)
+        for records in (self.tickets, self.measurements, self.probes, self.requests):
+            if records:  # the earliest and latest of each kind are enough (a pass in C each)
+                instants = list(map(_AT, records))
+                yield min(instants)
+                yield max(instants)
 
     def known_at(self, instant: datetime) -> Data:
         """The evidence as known at ``instant``: records from before it; an outage still going
@@ -104,9 +107,20 @@ class Data:
         return Data(
             outages=outages,
             maintenance=maintenance,
-            tickets=tuple(e for e in self.tickets if e.at <= instant),
+            tickets=_until(self.tickets, instant),
             measurements=tuple(m for m in self.measurements if m.at <= instant),
             probes=tuple(p for p in self.probes if p.at <= instant),
             requests=tuple(r for r in self.requests if r.at < instant),
             observed=observed,
         )
+
+
+_AT = attrgetter("at")
+
+
+def _until(events: tuple[TicketEvent, ...], instant: datetime) -> tuple[TicketEvent, ...]:
+    """The events at or before ``instant``: all of them, the same tuple, when none is after."""
+    instants = list(map(_AT, events))
+    if not instants or max(instants) <= instant:
+        return events
+    return tuple(compress(events, [at <= instant for at in instants]))

@@ -35,7 +35,7 @@ from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clock_cycles import STATES
 from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
 from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent
-from accord.core.clocks_batch import BatchResult, EventColumns, uncovered
+from accord.core.clocks_batch import BatchResult, EventColumns, open_tickets, uncovered
 from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.errors import AccordError
 from accord.core.escalation import levels_for, share_of
@@ -165,9 +165,9 @@ class ClockCache:
 
     _known: dict[tuple[int, datetime], tuple[Data, Data]] = field(default_factory=dict)
     _columns: dict[int, tuple[tuple[TicketEvent, ...], EventColumns]] = field(default_factory=dict)
-    _evaluations: dict[tuple[int, int, datetime, str, bool], tuple[object, ClockEvaluation]] = (
-        field(default_factory=dict)
-    )
+    _evaluations: dict[
+        tuple[int, int, datetime, str, bool, datetime | None], tuple[object, ClockEvaluation]
+    ] = field(default_factory=dict)
 
     def known_at(self, data: Data, instant: datetime) -> Data:
         """``data.known_at(instant)``, the same object for the same evidence and instant."""
@@ -184,12 +184,21 @@ class ClockCache:
             self._columns[id(tickets)] = found
         return found[1]
 
-    def evaluation(self, judging: Judging, moment: datetime) -> ClockEvaluation:
+    def evaluation(
+        self, judging: Judging, moment: datetime, since: datetime | None = None
+    ) -> ClockEvaluation:
+        """The clocks as of ``moment`` (with ``since``: of the tickets that may be open then,
+        see :meth:`Judging.open_evaluation`)."""
         tickets = judging.data.tickets
-        key = (id(tickets), id(judging.agreement), moment, judging.engine, judging.strict)
+        key = (id(tickets), id(judging.agreement), moment, judging.engine, judging.strict, since)
         found = self._evaluations.get(key)
         if found is None or found[0] != (tickets, judging.agreement):
-            found = ((tickets, judging.agreement), judging.evaluate_clocks(moment))
+            found = (
+                (tickets, judging.agreement),
+                judging.evaluate_clocks(moment)
+                if since is None
+                else judging.evaluate_open(moment, since),
+            )
             self._evaluations[key] = found
         return found[1]
 
@@ -214,6 +223,7 @@ class Judging:
     whole: Data | None = None
     strict: bool = True
     evaluations: dict[datetime, ClockEvaluation] = field(default_factory=dict)
+    open_evaluations: dict[tuple[datetime, datetime], ClockEvaluation] = field(default_factory=dict)
     cache: ClockCache | None = None
     """Shared with other reports on the same evidence (see :class:`ClockCache`)."""
     _span: tuple[datetime, datetime] | bool | None = False
@@ -252,6 +262,35 @@ class Judging:
                 else self.cache.evaluation(self, moment)
             )
         return self.evaluations[moment]
+
+    def open_evaluation(self, instant: datetime, moment: datetime) -> ClockEvaluation:
+        """The clocks as of ``instant`` of the tickets that may have one open then, judged from
+        the clocks as of ``moment`` (see :func:`accord.core.clocks_batch.open_tickets`): what
+        counting the tickets still open at a span's end needs, without evaluating the others.
+        Every clock open at ``instant`` is there, as the whole log gives it."""
+        key = (instant, moment)
+        if key not in self.open_evaluations:
+            self.open_evaluations[key] = (
+                self.evaluate_open(instant, moment)
+                if self.cache is None
+                else self.cache.evaluation(self, instant, moment)
+            )
+        return self.open_evaluations[key]
+
+    def evaluate_open(self, instant: datetime, moment: datetime) -> ClockEvaluation:
+        log = self._log()
+        base = self.evaluation(moment).batch
+        if base is None or base.replayed or not isinstance(log, EventColumns):
+            return self.evaluation(instant)  # every ticket, as the clock objects need
+        kept = open_tickets(log, base.table, to_nanos(instant), to_nanos(moment))
+        return evaluate_clocks(
+            log.of_tickets(kept),
+            self.agreement.objectives,
+            self.calendars,
+            instant,
+            self.engine,
+            require=self.strict,
+        )
 
     def evaluate_clocks(self, moment: datetime) -> ClockEvaluation:
         return evaluate_clocks(
@@ -735,7 +774,10 @@ def _tickets(
     started in it, with ``count_in: created``), judged as of the instant judged at."""
     moment = judging.as_of if judging.as_of is not None else end
     in_columns = _in_columns(judging, objective, moment)
-    at_end_columns = in_columns if moment == end else _in_columns(judging, objective, end)
+    at_end_columns = in_columns
+    if moment != end and in_columns is not None and objective.count_in == "resolved":
+        # the tickets open at the end: evaluated there, only those that may be open then
+        at_end_columns = _in_columns(judging, objective, end, since=moment)
     if in_columns is not None and (objective.count_in == "created" or at_end_columns is not None):
         return _tickets_in_columns(
             judging, objective, target, blank, start, end, moment, in_columns, at_end_columns
@@ -806,13 +848,20 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _STATE = {name: code for code, name in enumerate(STATES)}
 
 
-def _in_columns(judging: Judging, objective: Objective, moment: datetime) -> _Rows | None:
+def _in_columns(
+    judging: Judging, objective: Objective, moment: datetime, since: datetime | None = None
+) -> _Rows | None:
     """The objective's clocks as of ``moment`` as rows of the column engine's table; None when
     they are not all there (the replay ran, or replayed some clocks of the metric) or the
-    objective filters tickets with ``where`` (judged clock by clock)."""
+    objective filters tickets with ``where`` (judged clock by clock). With ``since`` (an
+    instant the clocks were evaluated at): only those of the tickets that may be open at
+    ``moment`` (see :meth:`Judging.open_evaluation`), enough to count the open ones."""
     if objective.where:
         return None
-    batch = judging.evaluation(moment).batch
+    evaluation = (
+        judging.evaluation(moment) if since is None else judging.open_evaluation(moment, since)
+    )
+    batch = evaluation.batch
     if batch is None or any(c.metric == objective.metric for c in batch.replayed):
         return None
     codes = [i for i, o in enumerate(batch.objectives) if o.id == objective.id]
@@ -897,27 +946,37 @@ def _tickets_in_columns(
         return _no_ticket_counted(judging, objective, blank, counts, bool(len(rows)))
     missed = rows[counted & (state == breached_code)]
     names = batch.tickets
-    missed = np.array(
-        sorted(
-            missed.tolist(),
-            key=lambda i: (names[int(table.ticket[i])], int(table.cycle[i])),
-        ),
-        dtype=np.int64,
+    keys = zip(
+        [names[t] for t in table.ticket[missed].tolist()], table.cycle[missed].tolist(), strict=True
     )
+    missed = missed[sorted(range(len(missed)), key=list(keys).__getitem__)]
     services = batch.field_of("service", missed)
-    breaches = []
-    for i, service in zip(missed.tolist(), services, strict=True):
-        ticket = names[int(table.ticket[i])]
-        used = timedelta(microseconds=int(table.used[i]) // 1000)
-        began_at = _instant(int(table.started[i]))
-        stopped_at = _instant(int(table.stopped[i]))
-        passed = _instant(int(table.breached[i]))
-        limit = timedelta(microseconds=int(table.target[i]) // 1000)
-        breaches.append(
-            _ticket_breach(
-                objective, ticket, used, limit, (began_at, stopped_at, passed), service or "", end
-            )
+    breaches = [
+        _ticket_breach(
+            objective,
+            names[ticket],
+            timedelta(microseconds=used // 1000),
+            timedelta(microseconds=limit // 1000),
+            (_instant(began_at), _instant(stopped_at), _instant(passed)),
+            service or "",
+            end,
         )
+        for ticket, used, limit, began_at, stopped_at, passed, service in zip(
+            *(
+                column[missed].tolist()  # Python integers, a column at a time
+                for column in (
+                    table.ticket,
+                    table.used,
+                    table.target,
+                    table.started,
+                    table.stopped,
+                    table.breached,
+                )
+            ),
+            services,
+            strict=True,
+        )
+    ]
     return _tickets_counted(blank, target, counts, tuple(breaches))
 
 

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from itertools import chain
+from operator import attrgetter
 from typing import Literal
 
 from accord.core.agreement.model import Agreement, Claim, Objective, Tier
@@ -261,7 +263,7 @@ def check_fields(agreement: Agreement, data: Data) -> None:
     """Refuse an objective whose ticket scope, measurement filter or measured field names a
     field no record of the evidence carries: a misspelt field would otherwise match nothing
     and read as a period without tickets or measurements (or as zero)."""
-    ticket_fields = {name for event in data.tickets for name in event.fields}
+    ticket_fields = set(chain.from_iterable(map(attrgetter("fields"), data.tickets)))
     by_source: dict[str, set[str]] = {}
     for measurement in data.measurements:
         by_source.setdefault(measurement.source, set()).update(measurement.fields)
