@@ -63,3 +63,25 @@ def test_year_layout_matches_the_rule_applied_interval_by_interval(zone: str, ye
     first, last = expected[0][0], expected[-1][1]
     found = calendar.open_intervals(first, last)
     assert [(i.start, i.end) for i in found] == expected
+
+
+@pytest.mark.parametrize(
+    ("zone", "first", "last"),
+    [
+        ("America/New_York", datetime(2024, 3, 8, 2), datetime(2024, 3, 10, 3)),  # spring: 23 h day
+        ("America/New_York", datetime(2024, 11, 2, 12), datetime(2024, 11, 4, 12)),  # fall: 25 h
+        ("Australia/Lord_Howe", datetime(2026, 4, 4, 12), datetime(2026, 4, 5, 12)),  # half hour
+    ],
+)
+def test_an_open_interval_lasts_the_real_time_across_a_clock_change(
+    zone: str, first: datetime, last: datetime
+) -> None:
+    """An interval's duration is real time (what `accord calendar` prints beside it); wall
+    times subtracted in one zone are off by the clock change."""
+    tz = ZoneInfo(zone)
+    calendar = BusinessCalendar.from_spec({"timezone": zone, "hours": {"mon-sun": "00:00-24:00"}})
+    start, end = first.replace(tzinfo=tz), last.replace(tzinfo=tz)
+    (interval,) = calendar.open_intervals(start, end)
+    real = end.astimezone(ZoneInfo("UTC")) - start.astimezone(ZoneInfo("UTC"))
+    assert real != end - start  # the span crosses a change
+    assert interval.duration == real == calendar.elapsed(start, end)

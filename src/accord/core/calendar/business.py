@@ -104,7 +104,9 @@ class OpenInterval:
 
     @property
     def duration(self) -> timedelta:
-        return self.end - self.start
+        """Real time from start to end. Subtracting two datetimes that share a tzinfo subtracts
+        wall times, an hour off across a change of daylight saving time: in UTC it is exact."""
+        return self.end.astimezone(UTC) - self.start.astimezone(UTC)
 
 
 class BusinessCalendar:
