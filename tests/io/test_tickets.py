@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -310,3 +310,41 @@ def test_parquet_instants_in_any_zone_read_as_the_same_instants(
         written if zone is not None else [w.replace(tzinfo=ZoneInfo("Europe/Paris")) for w in walls]
     )
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("unit", "ticks", "zone"),
+    [
+        ("ns", 1_772_960_000_000_000_123, "UTC"),  # pandas writes nanoseconds
+        ("ns", -1_000_000_001, "UTC"),  # before 1970: floored, as a datetime would hold it
+        ("ms", 1_772_960_000_123, "utc"),  # a zone name in lower case, as pyarrow accepts
+        ("s", 1_772_960_000, "+02:00"),
+        ("us", 1_772_960_000_000_001, None),
+    ],
+)
+def test_parquet_timestamps_of_any_unit_read_to_the_microsecond(
+    tmp_path: Path, unit: str, ticks: int, zone: str | None
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    column = pa.array([ticks], pa.timestamp(unit, zone))
+    table = pa.table({"id": ["e1"], "ticket": ["T"], "kind": ["created"], "at": column})
+    pq.write_table(table, tmp_path / "log.parquet")
+    (event,) = read_events(tmp_path / "log.parquet")
+    per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
+    micros = ticks * 10**6 // per_second
+    assert event.at == datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC")) + timedelta(microseconds=micros)
+
+
+def test_a_parquet_timestamp_zone_nobody_knows_is_refused_naming_the_column(
+    tmp_path: Path,
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    column = pa.array([0], pa.timestamp("us", "Mars/Olympus"))
+    table = pa.table({"id": ["e1"], "ticket": ["T"], "kind": ["created"], "at": column})
+    pq.write_table(table, tmp_path / "log.parquet")
+    with pytest.raises(TicketLogError, match=r"column 'at'.*'Mars/Olympus'"):
+        read_events(tmp_path / "log.parquet")
