@@ -553,3 +553,16 @@ def test_a_burn_after_a_held_notification_went_out_is_a_new_episode(
         ("fired", monday),
         ("fired", monday + timedelta(minutes=2)),
     ]
+
+
+def test_a_worker_rests_briefly_after_work_then_longer_up_to_its_interval() -> None:
+    """Just after a round that found work a worker polls again within 50 ms (the next events
+    are likely on their way); each empty round doubles the rest up to ``worker_interval``."""
+    from accord.worker import rest
+
+    rests = [rest(i, 1.0) for i in range(8)]
+    assert rests[0] == 0.05
+    assert rests[:6] == [0.05, 0.1, 0.2, 0.4, 0.8, 1.0]
+    assert rests[6:] == [1.0, 1.0]
+    assert rest(1000, 2.5) == 2.5
+    assert rest(0, 0.01) == 0.01  # never longer than the interval set

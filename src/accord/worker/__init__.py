@@ -46,6 +46,18 @@ class Tally:
         return bool(self.refreshed or self.watched or self.fired or self.sent or self.failed)
 
 
+FIRST_REST = 0.05
+"""Seconds a worker rests after a round that found work and one that found none: under a
+steady trickle of events a ticket waits a few tens of milliseconds, not a whole interval."""
+
+
+def rest(idle_rounds: int, interval: float) -> float:
+    """The rest after ``idle_rounds`` rounds in a row found nothing (0: the round just after
+    work): doubling from 50 ms up to ``interval``, so an idle worker polls about as often as
+    before."""
+    return min(interval, FIRST_REST * 2 ** min(idle_rounds, 30))
+
+
 @dataclass
 class Worker:
     database: Database
@@ -222,13 +234,18 @@ class Worker:
         return tally
 
     def run(self, stop: threading.Event) -> None:
-        """Work until ``stop`` is set, resting between rounds with nothing to do."""
+        """Work until ``stop`` is set, resting between rounds with nothing to do: briefly just
+        after work (more is likely on its way), then longer, up to ``worker_interval``."""
         log.info("worker %s started", self.name)
+        idle = 0
         while not stop.is_set():
             try:
                 busy = self.run_once().busy
             except Exception:  # a bad round must not kill the worker; it is logged and retried
                 log.exception("worker round failed")
                 busy = False
-            if not busy:
-                stop.wait(self.settings.worker_interval)
+            if busy:
+                idle = 0
+                continue
+            stop.wait(rest(idle, self.settings.worker_interval))
+            idle += 1
