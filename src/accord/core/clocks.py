@@ -77,6 +77,8 @@ class TicketEvent:
     def __post_init__(self) -> None:
         # one zone for every instant: comparing or subtracting aware datetimes that share a
         # tzinfo uses their wall times, which is wrong across a DST change
+        if self.at.tzinfo is UTC:  # already so (readers and the store give UTC): no copy
+            return
         if self.at.tzinfo is None or self.at.utcoffset() is None:
             raise ClockError(
                 f"event {self.id!r}: naive instant {self.at.isoformat()}; "

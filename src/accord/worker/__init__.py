@@ -55,7 +55,7 @@ def rest(idle_rounds: int, interval: float) -> float:
     """The rest after ``idle_rounds`` rounds in a row found nothing (0: the round just after
     work): doubling from 50 ms up to ``interval``, so an idle worker polls about as often as
     before."""
-    return min(interval, FIRST_REST * 2 ** min(idle_rounds, 30))
+    return min(interval, FIRST_REST * (1 << min(idle_rounds, 30)))
 
 
 @dataclass
