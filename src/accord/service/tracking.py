@@ -49,6 +49,30 @@ def _has_ticket_objectives(agreement: Agreement) -> bool:
     return any(o.metric in TICKET_METRICS for o in agreement.objectives)
 
 
+def stored_event(
+    row_number: int,
+    event_id: str,
+    ticket: str,
+    at: datetime,
+    kind: str,
+    fields: dict[str, str],
+    author: str | None,
+    public: bool,
+) -> TicketEvent:
+    """A stored event row as the core's event, positioned by the row's number (the order of
+    arrival, which orders events at one instant)."""
+    return TicketEvent(
+        id=event_id,
+        ticket=ticket,
+        at=at,
+        kind=kind,  # type: ignore[arg-type]  # written by ingest from the same Literal
+        fields=fields,
+        author=author,  # type: ignore[arg-type]
+        public=public,
+        position=row_number,
+    )
+
+
 def ticket_events(session: Session, organisation_id: int, ticket: str) -> list[TicketEvent]:
     return _events_and_customer(session, organisation_id, ticket)[0]
 
@@ -88,16 +112,7 @@ def _events_and_customer(
         _EVENTS_AND_CUSTOMER, {"organisation": organisation_id, "ticket": ticket}
     ).all()
     events = [
-        TicketEvent(
-            id=event_id,
-            ticket=ticket,
-            at=at,
-            kind=kind,
-            fields=fields,
-            author=author,
-            public=public,
-            position=row_number,
-        )
+        stored_event(row_number, event_id, ticket, at, kind, fields, author, public)
         for row_number, event_id, at, kind, fields, author, public, _ in rows
     ]
     return events, (rows[0][-1] if rows else None), bool(rows)
@@ -327,19 +342,8 @@ def events_of_tickets(
             ).all(),
             key=lambda row: int(row[0]),
         )
-        for row_number, event_id, ticket, at, kind, fields, author, public in rows:
-            found[ticket].append(
-                TicketEvent(
-                    id=event_id,
-                    ticket=ticket,
-                    at=at,
-                    kind=kind,
-                    fields=fields,
-                    author=author,
-                    public=public,
-                    position=row_number,
-                )
-            )
+        for row in rows:
+            found[row[2]].append(stored_event(*row))
     return found
 
 
