@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accord.core.clocks import TicketEvent
 from accord.io.tickets import ColumnMapping, TicketLogError, read_events, write_events
@@ -348,3 +351,84 @@ def test_a_parquet_timestamp_zone_nobody_knows_is_refused_naming_the_column(
     pq.write_table(table, tmp_path / "log.parquet")
     with pytest.raises(TicketLogError, match=r"column 'at'.*'Mars/Olympus'"):
         read_events(tmp_path / "log.parquet")
+
+
+def _row_by_row(path: Path, mapping: ColumnMapping) -> list[TicketEvent] | str:
+    """The reference: every row through the row reader (its events, or its error)."""
+    from accord.io.tickets import _event, _parquet_rows
+
+    try:
+        return [
+            _event(row, line, mapping, str(path), line)
+            for line, row in _parquet_rows(path, mapping)
+        ]
+    except TicketLogError as error:
+        return str(error)
+
+
+_TEXTS = st.sampled_from(["a", "b", "", "?", "P1", "New"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["e1", "e2", "e3", "", None]),  # ids, some repeated
+            st.sampled_from(["T1", "T2", "?"]),
+            st.one_of(st.none(), st.integers(0, 10**6)),  # minutes after an epoch
+            st.sampled_from(["created", "updated", "comment", "resolved", "bogus", None]),
+            st.sampled_from(["agent", "customer", None, "robot", "?"]),
+            st.one_of(st.none(), st.booleans()),
+            st.one_of(st.none(), st.fixed_dictionaries({"status": st.one_of(st.none(), _TEXTS)})),
+            st.one_of(st.none(), _TEXTS),
+            st.one_of(st.none(), st.integers(-3, 3)),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    naive=st.booleans(),
+)
+def test_parquet_read_a_column_at_a_time_equals_the_row_reader(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[Any, ...]], naive: bool
+) -> None:
+    """Any Parquet log (values missing, unknown, of the missing markers) reads as each row read
+    on its own would: the same events in the same places, or the same error naming the row."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    zone = None if naive else "UTC"
+    names = ["id", "ticket", "at", "kind", "author", "public", "fields", "prio", "level"]
+    columns = dict(zip(names, zip(*rows, strict=True), strict=True))
+    start = datetime(2026, 1, 1)
+    table = pa.table(
+        {
+            **{
+                k: pa.array(columns[k], pa.string())
+                for k in ("id", "ticket", "kind", "author", "prio")
+            },
+            "at": pa.array(
+                [None if m is None else start + timedelta(minutes=m) for m in columns["at"]],
+                pa.timestamp("us", zone),
+            ),
+            "public": pa.array(columns["public"], pa.bool_()),
+            "fields": pa.array(columns["fields"], pa.struct([("status", pa.string())])),
+            "level": pa.array(columns["level"], pa.int64()),
+        }
+    )
+    path = tmp_path_factory.mktemp("log") / "log.parquet"
+    pq.write_table(table, path)
+    mapping = ColumnMapping.model_validate(
+        {
+            "missing": ["", "?"],
+            "timezone": "Europe/Paris",
+            "fields": {"priority": "prio", "level": "level"},
+        }
+    )
+    expected = _row_by_row(path, mapping)
+    try:
+        found: list[TicketEvent] | str = read_events(path, mapping)
+    except TicketLogError as error:
+        found = str(error)
+    assert found == expected
+    if isinstance(found, list):
+        assert [e.position for e in found] == [e.position for e in expected]  # type: ignore[union-attr]
