@@ -47,7 +47,7 @@ from accord.core.horizon import within_horizon
 from accord.io.data import RECORD_KINDS, read_record
 from accord.service.errors import InvalidError, NotFoundError
 from accord.service.tenants import Principal, now
-from accord.store.schema import EventRow, RecordRow, TicketRow
+from accord.store.schema import SPAN_KINDS, EventRow, RecordRow, TicketRow
 
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL cannot store a NUL character in text
 Key = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
@@ -538,7 +538,6 @@ def _copy_events(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str
 
 
 RecordKind = Literal["outage", "maintenance", "probe", "requests", "measurement"]
-_UPDATABLE = frozenset({"outage", "maintenance"})
 
 
 def _record_at(kind: str, value: Any) -> tuple[datetime, str | None]:
@@ -585,7 +584,7 @@ def ingest_records(
             "payload": payload,
             "received_at": received_at,
         }
-        if kind in _UPDATABLE:  # a span: indexed by its end (none while an outage goes on)
+        if kind in SPAN_KINDS:  # a span: indexed by its end (none while an outage goes on)
             row["starts_at"] = at
             row["ends_at"] = getattr(value, "end", None)
         rows.setdefault(record.id, row)
@@ -593,7 +592,7 @@ def ingest_records(
         return Ingested(len(records), 0, len(records))
     statement = _insert(session, RecordRow)
     keys = ["organisation_id", "kind", "record_id"]
-    if kind in _UPDATABLE:
+    if kind in SPAN_KINDS:
         statement = statement.on_conflict_do_update(
             index_elements=keys,
             # received again: a report kept for a period this record touches is stale
