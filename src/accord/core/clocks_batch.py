@@ -34,10 +34,11 @@ events).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from itertools import chain, compress
 from operator import attrgetter
 from typing import Any
@@ -197,7 +198,7 @@ class EventColumns:
             rank=self.rank[rows],
             agent_reply=self.agent_reply[rows],
             customer_message=self.customer_message[rows],
-            fields=_Picked(self.fields, rows),
+            fields=_Derived(self.fields, partial(_taken, rows)),
             # rows in evaluation order stay so; a duplicate stays a duplicate
             arranged=self.arranged if in_order else None,
         )
@@ -924,7 +925,7 @@ def _switched(
         rank=np.concatenate([columns.rank, np.zeros(extra, dtype=columns.rank.dtype)]),
         agent_reply=np.concatenate([columns.agent_reply, none]),
         customer_message=np.concatenate([columns.customer_message, none]),
-        fields=_Widened(columns.fields, extra),
+        fields=_Derived(columns.fields, partial(_unset_after, extra)),
     )
     return widened, order, version_of
 
@@ -994,17 +995,20 @@ class _Decoded(Mapping[str, tuple[Ints, Sequence[str]]]):
 _UNSET = object()
 
 
-class _Picked(Mapping[str, tuple[Ints, Sequence[str]]]):
-    """Fields of some rows only (each field's rows taken when first asked for)."""
+class _Derived(Mapping[str, tuple[Ints, Sequence[str]]]):
+    """Fields of other columns, each field's codes changed by ``change`` (rows taken, rows
+    appended) when first asked for; the vocabularies stay."""
 
-    def __init__(self, fields: Mapping[str, tuple[Ints, Sequence[str]]], rows: Ints) -> None:
-        self.fields, self.rows = fields, rows
+    def __init__(
+        self, fields: Mapping[str, tuple[Ints, Sequence[str]]], change: Callable[[Ints], Ints]
+    ) -> None:
+        self.fields, self.change = fields, change
         self.found: dict[str, tuple[Ints, Sequence[str]]] = {}
 
     def __getitem__(self, name: str) -> tuple[Ints, Sequence[str]]:
         if name not in self.found:
             codes, vocabulary = self.fields[name]
-            self.found[name] = (codes[self.rows], vocabulary)
+            self.found[name] = (self.change(codes), vocabulary)
         return self.found[name]
 
     def __contains__(self, name: object) -> bool:
@@ -1017,27 +1021,14 @@ class _Picked(Mapping[str, tuple[Ints, Sequence[str]]]):
         return len(self.fields)
 
 
-class _Widened(Mapping[str, tuple[Ints, Sequence[str]]]):
-    """Fields with ``extra`` rows that set none appended (each field when first asked for)."""
+def _taken(rows: Ints, codes: Ints) -> Ints:
+    """The codes of ``rows`` only."""
+    return codes[rows]
 
-    def __init__(self, fields: Mapping[str, tuple[Ints, Sequence[str]]], extra: int) -> None:
-        self.fields, self.extra = fields, extra
-        self.found: dict[str, tuple[Ints, Sequence[str]]] = {}
 
-    def __getitem__(self, name: str) -> tuple[Ints, Sequence[str]]:
-        if name not in self.found:
-            codes, vocabulary = self.fields[name]
-            self.found[name] = (
-                np.concatenate([codes, np.full(self.extra, -1, dtype=codes.dtype)]),
-                vocabulary,
-            )
-        return self.found[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.fields)
-
-    def __len__(self) -> int:
-        return len(self.fields)
+def _unset_after(extra: int, codes: Ints) -> Ints:
+    """The codes with ``extra`` rows that set nothing appended."""
+    return np.concatenate([codes, np.full(extra, -1, dtype=codes.dtype)])
 
 
 def _objectives_and_business(
