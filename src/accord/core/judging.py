@@ -185,19 +185,26 @@ class ClockCache:
         return found[1]
 
     def evaluation(
-        self, judging: Judging, moment: datetime, since: datetime | None = None
+        self, judging: Judging, moment: datetime, open_from: datetime | None = None
     ) -> ClockEvaluation:
-        """The clocks as of ``moment`` (with ``since``: of the tickets that may be open then,
-        see :meth:`Judging.open_evaluation`)."""
+        """The clocks as of ``moment`` (with ``open_from``: of the tickets that may be open
+        then, judged from the clocks at that instant; see :meth:`Judging.open_evaluation`)."""
         tickets = judging.data.tickets
-        key = (id(tickets), id(judging.agreement), moment, judging.engine, judging.strict, since)
+        key = (
+            id(tickets),
+            id(judging.agreement),
+            moment,
+            judging.engine,
+            judging.strict,
+            open_from,
+        )
         found = self._evaluations.get(key)
         if found is None or found[0] != (tickets, judging.agreement):
             found = (
                 (tickets, judging.agreement),
                 judging.evaluate_clocks(moment)
-                if since is None
-                else judging.evaluate_open(moment, since),
+                if open_from is None
+                else judging.evaluate_open(moment, open_from),
             )
             self._evaluations[key] = found
         return found[1]
@@ -777,7 +784,7 @@ def _tickets(
     at_end_columns = in_columns
     if moment != end and in_columns is not None and objective.count_in == "resolved":
         # the tickets open at the end: evaluated there, only those that may be open then
-        at_end_columns = _in_columns(judging, objective, end, since=moment)
+        at_end_columns = _in_columns(judging, objective, end, open_from=moment)
     if in_columns is not None and (objective.count_in == "created" or at_end_columns is not None):
         return _tickets_in_columns(
             judging, objective, target, blank, start, end, moment, in_columns, at_end_columns
@@ -849,17 +856,19 @@ _STATE = {name: code for code, name in enumerate(STATES)}
 
 
 def _in_columns(
-    judging: Judging, objective: Objective, moment: datetime, since: datetime | None = None
+    judging: Judging, objective: Objective, moment: datetime, open_from: datetime | None = None
 ) -> _Rows | None:
     """The objective's clocks as of ``moment`` as rows of the column engine's table; None when
     they are not all there (the replay ran, or replayed some clocks of the metric) or the
-    objective filters tickets with ``where`` (judged clock by clock). With ``since`` (an
+    objective filters tickets with ``where`` (judged clock by clock). With ``open_from`` (an
     instant the clocks were evaluated at): only those of the tickets that may be open at
     ``moment`` (see :meth:`Judging.open_evaluation`), enough to count the open ones."""
     if objective.where:
         return None
     evaluation = (
-        judging.evaluation(moment) if since is None else judging.open_evaluation(moment, since)
+        judging.evaluation(moment)
+        if open_from is None
+        else judging.open_evaluation(moment, open_from)
     )
     batch = evaluation.batch
     if batch is None or any(c.metric == objective.metric for c in batch.replayed):
