@@ -3,14 +3,12 @@ schema they leave is at the newest migration."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -18,7 +16,7 @@ from sqlalchemy import text
 
 from accord.store import connect
 from accord.store.database import MIGRATIONS
-from tests.service.conftest import POSTGRES
+from tests.service.conftest import throwaway_postgres
 
 PROCESSES = 4
 # each process gets ready (imports done), then waits for the word to connect, so that they
@@ -40,13 +38,8 @@ with database.engine.connect() as connection:
 
 @pytest.fixture
 def fresh_postgresql() -> Iterator[str]:
-    name = f"accord_migrate_{os.getpid()}"
-    with psycopg.connect(POSTGRES, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(POSTGRES, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_postgres("accord_migrate") as url:
+        yield url
 
 
 def _start_together(url: str, folder: Path) -> list[subprocess.CompletedProcess[str]]:
