@@ -45,12 +45,18 @@ def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[
     plain = file.with_suffix("") if file.suffix == ".gz" else file
     mapping = mapping or ColumnMapping()
     form = mapping.format or {".csv": "csv", ".parquet": "parquet"}.get(plain.suffix, "jsonl")
-    if form == "parquet" and mapping.kind != "snapshots" and mapping.order is None:
-        events = _parquet_events(file, mapping)  # a column at a time, when every row is sound
-        if events is not None:
-            return events
-    readers = {"csv": _csv_rows, "parquet": _parquet_rows}
-    rows = readers.get(form, lambda f, _: _jsonl_rows(f))(file, mapping)
+    rows: Iterator[tuple[int, dict[str, Any]]]
+    if form == "parquet":
+        columns = _parquet_columns(file, mapping)
+        if mapping.kind != "snapshots" and mapping.order is None:
+            events = _parquet_events(columns, mapping)  # when every row is sound
+            if events is not None:
+                return events
+        rows = _rows_of(columns)
+    elif form == "csv":
+        rows = _csv_rows(file, mapping)
+    else:
+        rows = _jsonl_rows(file)
     if mapping.kind == "snapshots":
         return list(_from_snapshots(rows, mapping, str(file)))
     found = list(rows)
@@ -100,7 +106,11 @@ def json_objects(
 def _parquet_rows(file: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dict[str, Any]]]:
     """Rows of a Parquet file (row numbers from 1); a ``fields`` struct column is kept as a dict
     (the values of each column as :func:`_parquet_columns` gives them)."""
-    columns = _parquet_columns(file, mapping)
+    return _rows_of(_parquet_columns(file, mapping))
+
+
+def _rows_of(columns: dict[str, list[Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows of columns of values, numbered from 1."""
     names = list(columns)
     for number, row in enumerate(zip(*columns.values(), strict=True), 1):
         yield number, dict(zip(names, row, strict=True))
@@ -137,11 +147,12 @@ def _parquet_columns(file: Path, mapping: ColumnMapping) -> dict[str, list[Any]]
     return columns
 
 
-def _parquet_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent] | None:
-    """The events of a Parquet log, a column at a time, as :func:`_event` would make them from
-    each row; None when some row needs that row-by-row reading (a value missing, of another
-    type or unknown: its error names the row)."""
-    columns = _parquet_columns(file, mapping)
+def _parquet_events(
+    columns: dict[str, list[Any]], mapping: ColumnMapping
+) -> list[TicketEvent] | None:
+    """The events of a Parquet log's columns (:func:`_parquet_columns`), a column at a time, as
+    :func:`_event` would make them from each row; None when some row needs that row-by-row
+    reading (a value missing, of another type or unknown: its error names the row)."""
     ids, tickets, instants, kinds = (
         columns.get(c) for c in (mapping.id, mapping.ticket, mapping.at, mapping.event)
     )
