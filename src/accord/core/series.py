@@ -1,0 +1,428 @@
+"""The data series a report's pictures draw, derived from what the engines compute.
+
+Pure computation, no drawing (that is :mod:`accord.render.pictures`):
+
+* :func:`daily_availability`: one service's availability day by day: the business time of the
+  agreement's window in each local day, the downtime counted in it (weighted by impact, as the
+  availability engine counts it) and the maintenance kept apart (excluded from the window, or
+  counted as up). The period is judged once by :func:`accord.core.judging.availability_of`
+  (so a maintenance allowance runs out over the period, not each day) and its downtime and
+  maintenance are cut at midnight: the days add up to the period's figures exactly.
+* :func:`budget_burn`: the error budget of a time-based availability objective spent over the
+  judged span, from the downtime intervals the report holds (its breaches).
+* :func:`ticket_weeks` and :func:`used_shares`: the clocks a ticket objective counted, per week
+  (met, breached) and by the share of the target each used.
+* :func:`clock_timeline`: where a clock's business time went: its stretches merged by status,
+  team, assignee and pause reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from accord.core.agreement.model import Agreement, Objective
+from accord.core.availability import Downtime
+from accord.core.calendar import BusinessCalendar
+from accord.core.clocks import Clock
+from accord.core.composition import ServiceAvailability
+from accord.core.evidence import Data
+from accord.core.judging import ObjectiveResult, _kept, availability_of, verdict_at
+
+__all__ = [
+    "Burn",
+    "Day",
+    "Segment",
+    "Week",
+    "budget_burn",
+    "clock_timeline",
+    "daily_availability",
+    "day_bounds",
+    "ticket_weeks",
+    "used_shares",
+]
+
+_HUNDRED = Decimal(100)
+_US = timedelta(microseconds=1)
+TEAM_FIELDS = ("team", "assignment_group")
+"""The ticket fields that name the team working a ticket (the canonical one first)."""
+
+
+@dataclass(frozen=True)
+class Day:
+    """One local day of one service's availability, figures in exact microseconds."""
+
+    start: datetime
+    end: datetime
+    known: bool
+    """False: the day lies after the instant judged at (or outside the span judged)."""
+    window: Decimal = Decimal(0)
+    """Business time of the agreement's window in the day (before maintenance), µs."""
+    counted: Decimal = Decimal(0)
+    """The part of the window that counts (the window less excluded maintenance), µs."""
+    down: Decimal = Decimal(0)
+    """Downtime counted in the day, weighted by impact, µs."""
+    maintenance: Decimal = Decimal(0)
+    """Maintenance in the window kept apart from downtime (excluded, or counted as up), µs."""
+    items: tuple[str, ...] = ()
+    """The outages and maintenance windows with downtime in the day (their ids or reasons)."""
+
+    @property
+    def uptime(self) -> Decimal | None:
+        """Up share of the counted window, percent (None: nothing of the window counted)."""
+        if not self.known or self.counted <= 0:
+            return None
+        return (self.counted - self.down) / self.counted * _HUNDRED
+
+    @property
+    def downtime(self) -> timedelta:
+        return timedelta(microseconds=int(self.down))
+
+    @property
+    def maintained(self) -> timedelta:
+        return timedelta(microseconds=int(self.maintenance))
+
+
+def day_bounds(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The local days (in ``start``'s zone) that ``[start, end)`` touches, whole."""
+    zone = start.tzinfo
+    day = start.astimezone(zone).date()
+    days = []
+    while True:
+        begin = datetime.combine(day, time(), zone)
+        if begin >= end:
+            break
+        after = datetime.combine(day + timedelta(days=1), time(), zone)
+        days.append((begin, after))
+        day += timedelta(days=1)
+    return days
+
+
+def daily_availability(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    calendars: dict[str, BusinessCalendar],
+    service: str | None,
+    start: datetime,
+    end: datetime,
+    until: datetime,
+) -> tuple[ServiceAvailability, list[Day]]:
+    """``service`` (None: the objective's whole scope) day by day over the local days of
+    ``[start, end)``, judged as the availability engine judges ``[start, min(end, until))``
+    (days from ``until`` on are unknown). Returns the engine's figures for the span, whose
+    downtime and maintenance the days add up to."""
+    scoped = objective
+    if service is not None:
+        scoped = objective.model_copy(update={"scope": {**objective.scope, "service": (service,)}})
+    cut = min(end, until)
+    window = calendars[objective.calendar]
+    found = availability_of(agreement, scoped, data, calendars, start, max(start, cut))
+    counted = _counted_services(found)
+    works = [
+        (max(m.start, start), min(m.end, cut))
+        for m in data.maintenance
+        if (counted is None or m.service in counted) and m.start < cut and m.end > start
+    ]
+    kept_apart = _minus(_union(works), _union([(d.start, d.end) for d in found.intervals]))
+    exclusions = agreement.exclusions
+    plan = exclusions.maintenance if exclusions is not None else None
+    excluded = plan is None or plan.counts_as != "up"
+    days = []
+    for begin, after in day_bounds(start, end):
+        low, high = max(begin, start), min(after, cut)
+        if high <= low:
+            days.append(Day(begin, after, known=False))
+            continue
+        inside = _micros(window.elapsed(low, high))
+        maintenance = sum(
+            (_micros(window.elapsed(a, b)) for a, b in _clipped(kept_apart, low, high)),
+            Decimal(0),
+        )
+        down, items = _down_in(found.intervals, window, low, high)
+        days.append(
+            Day(
+                begin,
+                after,
+                known=True,
+                window=inside,
+                counted=inside - maintenance if excluded else inside,
+                down=down,
+                maintenance=maintenance,
+                items=items,
+            )
+        )
+    return found, days
+
+
+def _counted_services(found: ServiceAvailability) -> set[str] | None:
+    """The services whose records the figures counted (None: every record counted)."""
+    if found.parts:
+        names: set[str] = set()
+        for part in found.parts:
+            inner = _counted_services(part.figures)
+            if inner is None:
+                return None
+            names |= inner or {part.service}
+        return names
+    return set(found.services) if found.services else None
+
+
+def _down_in(
+    intervals: Sequence[Downtime], window: BusinessCalendar, low: datetime, high: datetime
+) -> tuple[Decimal, tuple[str, ...]]:
+    down = Decimal(0)
+    items: list[str] = []
+    for piece in intervals:
+        a, b = max(piece.start, low), min(piece.end, high)
+        if b <= a:
+            continue
+        business = _micros(window.elapsed(a, b))
+        if business <= 0 or piece.weight <= 0:
+            continue
+        down += business * piece.weight
+        name = piece.item or piece.reason
+        if name not in items:
+            items.append(name)
+    return down, tuple(items)
+
+
+def _micros(span: timedelta) -> Decimal:
+    return Decimal(span // _US)
+
+
+def _union(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    merged: list[tuple[datetime, datetime]] = []
+    for a, b in sorted(s for s in spans if s[0] < s[1]):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _minus(
+    spans: Sequence[tuple[datetime, datetime]], holes: Sequence[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
+    """``spans`` less ``holes`` (both sorted and disjoint)."""
+    result = []
+    for a, b in spans:
+        cursor = a
+        for h0, h1 in holes:
+            if h1 <= cursor or h0 >= b:
+                continue
+            if h0 > cursor:
+                result.append((cursor, h0))
+            cursor = max(cursor, h1)
+        if cursor < b:
+            result.append((cursor, b))
+    return result
+
+
+def _clipped(
+    spans: Sequence[tuple[datetime, datetime]], low: datetime, high: datetime
+) -> list[tuple[datetime, datetime]]:
+    return [(max(a, low), min(b, high)) for a, b in spans if a < high and b > low]
+
+
+@dataclass(frozen=True)
+class Burn:
+    """An availability objective's error budget over a period, and how it went."""
+
+    start: datetime
+    end: datetime
+    """The period's end (or the agreement's, when earlier)."""
+    today: datetime
+    """The instant judged until."""
+    budget: Decimal
+    """Downtime the target allows over the whole period, µs (projected from the span judged
+    when the period is not over)."""
+    used: tuple[tuple[datetime, Decimal], ...]
+    """Downtime spent by each instant (µs, cumulative, non-decreasing), from ``start`` to
+    ``today``: at each start and end of a downtime interval, exact there."""
+
+    @property
+    def left(self) -> Decimal:
+        """Budget left at ``today`` (negative once overspent), µs."""
+        return self.budget - self.used[-1][1]
+
+
+def budget_burn(result: ObjectiveResult, window: BusinessCalendar, end: datetime) -> Burn | None:
+    """The budget burn of a time-based availability result (None without a budget): its
+    downtime intervals (the result's breaches) added up over the span judged. ``end``: where
+    the period (or the agreement) ends."""
+    if (
+        result.budget is None
+        or result.downtime is None
+        or result.judged_from is None
+        or result.judged_until is None
+    ):
+        return None
+    first, last = result.judged_from, result.judged_until
+    budget = _micros(result.budget)
+    if last < end:  # to date: the whole period's budget at the same share of its window
+        judged = window.elapsed(first, last)
+        whole = window.elapsed(first, end)
+        if judged > timedelta(0):
+            budget = budget * _micros(whole) / _micros(judged)
+    steps: list[tuple[datetime, Decimal]] = []
+    for breach in result.breaches:
+        if breach.business is None or breach.end is None:
+            continue
+        a, b = max(breach.start, first), min(breach.end, last)
+        if b <= a:
+            continue
+        steps.append((a, Decimal(0)))
+        steps.append((b, _micros(breach.business) * breach.weight))
+    used = [(first, Decimal(0))]
+    total = Decimal(0)
+    for at, amount in sorted(steps, key=lambda s: (s[0], s[1])):
+        total += amount
+        if used[-1][0] == at:
+            used[-1] = (at, total)
+        else:
+            used.append((at, total))
+    if used[-1][0] < last:
+        used.append((last, total))
+    return Burn(first, end, last, budget, tuple(used))
+
+
+@dataclass(frozen=True)
+class Week:
+    """One week (from a local Monday) of a ticket objective's verdicts."""
+
+    start: datetime
+    met: int
+    breached: int
+
+
+def counted_clocks(
+    clocks: Iterable[Clock], objective: Objective, start: datetime, end: datetime
+) -> list[tuple[datetime, Clock]]:
+    """The objective's clocks the report counts in ``[start, end)``, each with the instant it
+    counts at: its verdict (``count_in: resolved``) or its start (``created``), as
+    :func:`accord.core.judging.judge_objective` counts them."""
+    found = []
+    for clock in clocks:
+        if clock.objective != objective.id or not _kept(clock, objective):
+            continue
+        if clock.state not in ("met", "breached"):
+            continue
+        at = clock.started_at if objective.count_in == "created" else verdict_at(clock)
+        if at is not None and start <= at < end:
+            found.append((at, clock))
+    return found
+
+
+def ticket_weeks(
+    clocks: Iterable[Clock], objective: Objective, start: datetime, end: datetime
+) -> list[Week]:
+    """Met and breached clocks of the objective per week (weeks from the local Monday on or
+    before ``start``, in ``start``'s zone, to ``end``), counted as the report counts them."""
+    zone = start.tzinfo
+    monday = start.astimezone(zone).date()
+    monday -= timedelta(days=monday.weekday())
+    weeks: list[tuple[datetime, list[int]]] = []
+    begin = datetime.combine(monday, time(), zone)
+    while begin < end:
+        weeks.append((begin, [0, 0]))
+        begin = datetime.combine(begin.date() + timedelta(days=7), time(), zone)
+    for at, clock in counted_clocks(clocks, objective, start, end):
+        index = max(i for i, (w, _) in enumerate(weeks) if w <= at)
+        weeks[index][1][0 if clock.state == "met" else 1] += 1
+    return [Week(w, met, breached) for w, (met, breached) in weeks]
+
+
+SHARE_EDGES: tuple[Decimal, ...] = tuple(
+    Decimal(x) for x in ("0.25", "0.5", "0.75", "1", "1.25", "1.5", "2")
+)
+"""Upper edges of the bins of :func:`used_shares` (each closed above); the last bin holds
+everything above 2 (twice the target)."""
+
+
+def used_shares(
+    clocks: Iterable[Clock], objective: Objective, start: datetime, end: datetime
+) -> list[tuple[int, int]]:
+    """How much of its target each counted clock used, binned by :data:`SHARE_EDGES`:
+    (met, breached) per bin, the last bin above the last edge. A clock met uses at most its
+    target; one breached, more."""
+    bins = [[0, 0] for _ in range(len(SHARE_EDGES) + 1)]
+    for _, clock in counted_clocks(clocks, objective, start, end):
+        if clock.target is None or clock.target <= timedelta(0):
+            continue
+        share = _micros(clock.used) / _micros(clock.target)
+        index = next((i for i, edge in enumerate(SHARE_EDGES) if share <= edge), len(SHARE_EDGES))
+        bins[index][0 if clock.state == "met" else 1] += 1
+    return [(met, breached) for met, breached in bins]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of a clock with business time in it: running or paused (and why), and the
+    ticket's status, team and assignee then."""
+
+    start: datetime
+    end: datetime
+    business: timedelta
+    running: bool
+    reason: str | None
+    status: str
+    team: str
+    assignee: str
+
+
+def clock_timeline(clock: Clock) -> list[Segment]:
+    """Where the clock's business time went: its intervals with business time, in order,
+    neighbours with the same status, team, assignee and running state merged."""
+    segments: list[Segment] = []
+    for interval in clock.intervals:
+        if interval.business <= timedelta(0):
+            continue
+        fields = interval.fields
+        team = next((fields[n] for n in TEAM_FIELDS if fields.get(n)), "")
+        piece = Segment(
+            interval.start,
+            interval.end,
+            interval.business,
+            interval.running,
+            None if interval.running else (interval.reason or "other"),
+            fields.get("status", ""),
+            team,
+            fields.get("assignee", ""),
+        )
+        last = segments[-1] if segments else None
+        if last is not None and (
+            last.running,
+            last.reason,
+            last.status,
+            last.team,
+            last.assignee,
+        ) == (piece.running, piece.reason, piece.status, piece.team, piece.assignee):
+            segments[-1] = Segment(
+                last.start,
+                piece.end,
+                last.business + piece.business,
+                last.running,
+                last.reason,
+                last.status,
+                last.team,
+                last.assignee,
+            )
+        else:
+            segments.append(piece)
+    return segments
+
+
+def breach_offset(segments: Sequence[Segment], target: timedelta) -> timedelta | None:
+    """Where on the timeline (business time from its start, running and paused) the running
+    time reached ``target``: the breach (None: it never did)."""
+    offset, running = timedelta(0), timedelta(0)
+    for segment in segments:
+        if segment.running and running + segment.business > target:
+            return offset + (target - running)
+        offset += segment.business
+        if segment.running:
+            running += segment.business
+    return None
