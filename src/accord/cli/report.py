@@ -29,6 +29,7 @@ from accord.render.report import (
     trend_html,
     trend_markdown,
 )
+from accord.render.report_pictures import report_pictures, trend_pictures
 
 
 def parse_period(text: str, zone: str) -> tuple[datetime, datetime]:
@@ -193,9 +194,10 @@ def report(
         if roll_up:
             print(rollup_html(reports), end="")
         elif trend:
-            print(trend_html(reports), end="")
+            print(trend_html(reports, trend_pictures(reports)), end="")
         else:
-            print(report_html(reports[0]), end="")
+            pictures = report_pictures(reports[0], agreement, evidence)
+            print(report_html(reports[0], pictures), end="")
     elif roll_up:
         print_markdown(rollup_markdown(reports), raw=output == "markdown")
     elif trend:
