@@ -139,9 +139,11 @@ def _document(key: str, height: float, title: str, summary: str, body: list[str]
     )
 
 
-def _text(x: float, y: float, text: str, anchor: str = "start", extra: str = "") -> str:
+def _text(
+    x: float, y: float, text: str, anchor: str = "start", extra: str = "", fill: str = INK
+) -> str:
     return (
-        f'<text x="{number(x)}" y="{number(y)}" text-anchor="{anchor}" fill="{INK}"{extra}>'
+        f'<text x="{number(x)}" y="{number(y)}" text-anchor="{anchor}" fill="{fill}"{extra}>'
         f"{escaped(text)}</text>"
     )
 
@@ -235,7 +237,7 @@ def uptime_bars(
                 )
             body.append("</g>")
         if row.days:
-            body.append(_text(8, top + 50, row.days[0].day, extra=f' fill="{MUTED}"'))
+            body.append(_text(8, top + 50, row.days[0].day, fill=MUTED))
             body.append(_text(WIDTH - 8, top + 50, row.days[-1].day, anchor="end"))
         body.append("</g>")
         y = top + 50 + (22 if index + 1 < len(rows) else 0)
@@ -579,9 +581,7 @@ def timeline(
             f'</title><line x1="{number(x)}" y1="6" x2="{number(x)}" y2="{number(y - 4)}" '
             f'stroke="{MAJOR}" stroke-width="2"/></g>'
         )
-        body.append(
-            _text(min(x + 4, right - 60), y + 8, "deadline passed", extra=f' fill="{MAJOR}"')
-        )
+        body.append(_text(min(x + 4, right - 60), y + 8, "deadline passed", fill=MAJOR))
         y += 12
     body.append(_text(left, y + 10, "0"))
     body.append(_text(right, y + 10, duration(total) + " of business time", anchor="end"))
