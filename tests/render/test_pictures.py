@@ -21,7 +21,7 @@ from accord.core.clocks import TicketEvent
 from accord.core.evidence import Data
 from accord.core.report import Report, evaluate
 from accord.io.data import read_data
-from accord.render.pictures import GOOD, Bar, DayMark, Row, stacked_bars, uptime_bars
+from accord.render.pictures import GOOD, Bar, DayMark, Picture, Row, stacked_bars, uptime_bars
 from accord.render.report import report_html, trend_html
 from accord.render.report_pictures import report_pictures, trend_pictures
 
@@ -32,8 +32,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 OCTOBER = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
 
 
-def svg(picture: object) -> ET.Element:
-    return ET.fromstring(picture.svg)  # type: ignore[attr-defined]
+def svg(picture: Picture) -> ET.Element:
+    return ET.fromstring(picture.svg)
 
 
 def elements(root: ET.Element, tag: str, cls: str | None = None) -> list[ET.Element]:
@@ -46,15 +46,15 @@ def title(element: ET.Element) -> str:
     return found.text or ""
 
 
-def saas(data: Data | None = None, **options: object) -> tuple[Report, list[object]]:
+def saas(data: Data | None = None, **options: object) -> tuple[Report, list[Picture]]:
     agreement = load_agreement(AGREEMENTS / "saas.yaml")
     evidence = data if data is not None else read_data(DATA / "cloudnote-2026-10")
-    report = evaluate(agreement, evidence, *OCTOBER, **options)  # type: ignore[arg-type]
+    report = evaluate(agreement, evidence, *OCTOBER, **options)
     return report, list(report_pictures(report, agreement, evidence))
 
 
-def picture(pictures: list[object], prefix: str) -> ET.Element:
-    [found] = [p for p in pictures if p.key.startswith(prefix)]  # type: ignore[attr-defined]
+def picture(pictures: list[Picture], prefix: str) -> ET.Element:
+    [found] = [p for p in pictures if p.key.startswith(prefix)]
     return svg(found)
 
 
@@ -132,7 +132,7 @@ def test_days_after_the_instant_judged_at_have_no_data() -> None:
 
 def _points(root: ET.Element) -> list[tuple[float, float]]:
     [line] = elements(root, "polyline", "left")
-    return [tuple(map(float, p.split(","))) for p in line.get("points", "").split()]  # type: ignore[misc]
+    return [tuple(map(float, p.split(","))) for p in line.get("points", "").split()]
 
 
 def test_the_burn_down_ends_at_the_budget_used() -> None:
@@ -202,7 +202,7 @@ def test_the_trend_marks_the_months_owing_a_credit() -> None:
 # ---------------------------------------------------------------- tickets
 
 
-def _reports_with_tickets() -> list[tuple[Report, list[object]]]:
+def _reports_with_tickets() -> list[tuple[Report, list[Picture]]]:
     found = []
     for agreement, folder in (
         ("it-service-desk.yaml", "service-desk-2026-10"),
@@ -241,7 +241,7 @@ def test_the_distribution_puts_each_clock_by_the_share_of_its_target_it_used() -
     [first] = [o for o in report.objectives if o.objective == "p1-first-response"]
     root = picture(pictures, "shares-p1-first-response")
     bins = {b.get("data-label"): b for b in elements(root, "g", "bar")}
-    assert sum(int(b.get("data-met", "")) for b in bins.values()) == first.tickets.met  # type: ignore[union-attr]
+    assert sum(int(b.get("data-met", "")) for b in bins.values()) == first.tickets.met
     # INC0002 used 25 min of 15: 167% of its target
     assert bins["150-200%"].get("data-breached") == "1"
     for label, bar in bins.items():
@@ -255,9 +255,9 @@ def _event(n: int, at: str, kind: str, **fields: str) -> TicketEvent:
         f"T1-{n}",
         "T1",
         datetime.fromisoformat(f"2026-10-07T{at}:00+00:00"),
-        kind,  # type: ignore[arg-type]
+        kind,
         fields,
-        author,  # type: ignore[arg-type]
+        author,
     )
 
 
@@ -360,14 +360,14 @@ def test_every_picture_has_a_text_equivalent() -> None:
         labelled = root.get("aria-labelledby", "").split()
         ids = {e.get("id"): e for e in root.iter() if e.get("id")}
         assert [ids[i].tag for i in labelled] == [SVG + "title", SVG + "desc"]
-        assert ids[labelled[1]].text == found.summary  # type: ignore[attr-defined]
-        assert found.rows  # type: ignore[attr-defined]
+        assert ids[labelled[1]].text == found.summary
+        assert found.rows
 
 
 def test_the_page_shows_the_pictures_only_when_given() -> None:
     report, pictures = saas()
     assert 'id="pictures"' not in report_html(report)
-    page = report_html(report, pictures)  # type: ignore[arg-type]
+    page = report_html(report, pictures)
     assert page.count('<figure class="picture"') == len(pictures) == 2
     assert page.count('<table class="visually-hidden">') == 2
     assert "<td>2026-10-06</td>" in page  # the outage's day, in the table of figures
