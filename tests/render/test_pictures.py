@@ -17,9 +17,11 @@ from typer.testing import CliRunner
 from accord import load_agreement
 from accord.cli import app
 from accord.core.availability import Outage
-from accord.core.clocks import TicketEvent
+from accord.core.clock_engines import evaluate_clocks
+from accord.core.clocks import TICKET_METRICS, TicketEvent, calendars_of
 from accord.core.evidence import Data
-from accord.core.report import Report, evaluate
+from accord.core.report import ClockCache, Report, evaluate
+from accord.core.series import ticket_weeks, used_shares, verdicts
 from accord.io.data import read_data
 from accord.render.pictures import GOOD, Bar, DayMark, Picture, Row, stacked_bars, uptime_bars
 from accord.render.report import report_html, trend_html
@@ -429,3 +431,48 @@ def test_the_cli_draws_the_examples_pictures() -> None:
     assert result.exit_code == 0
     assert 'data-kind="uptime"' in result.output
     assert 'data-kind="burn-down"' in result.output
+
+
+@pytest.mark.parametrize(
+    ("agreement", "folder"),
+    [
+        ("it-service-desk.yaml", "service-desk-2026-10"),
+        ("two-vendors.yaml", "field-support-2026-10"),
+        ("ecommerce.yaml", "shopfront-2026-10"),
+    ],
+)
+def test_the_column_engines_table_gives_the_replays_weeks_and_shares(
+    agreement: str, folder: str
+) -> None:
+    """The series read from the column engine's table are those of the replay's clocks."""
+    loaded = load_agreement(AGREEMENTS / agreement)
+    data = read_data(DATA / folder)
+    calendars = calendars_of(loaded)
+    moment = OCTOBER[1]
+    columns = evaluate_clocks(data.tickets, loaded.objectives, calendars, moment, "columns")
+    replay = evaluate_clocks(data.tickets, loaded.objectives, calendars, moment, "replay")
+    assert columns.batch is not None
+    assert replay.batch is None
+    compared = 0
+    for objective in loaded.objectives:
+        if objective.metric not in TICKET_METRICS:
+            continue
+        for tickets in (None, {e.ticket for e in data.tickets[::2]}):
+            table = verdicts(columns, objective, *OCTOBER, tickets)
+            clocks = verdicts(replay, objective, *OCTOBER, tickets)
+            assert sorted(zip(table.at, table.met, table.used, table.target, strict=True)) == (
+                sorted(zip(clocks.at, clocks.met, clocks.used, clocks.target, strict=True))
+            )
+            assert ticket_weeks(table, *OCTOBER) == ticket_weeks(clocks, *OCTOBER)
+            assert used_shares(table) == used_shares(clocks)
+            compared += len(clocks.at)
+    assert compared  # some clocks were counted and compared
+
+
+def test_the_pictures_reuse_the_reports_clocks() -> None:
+    agreement = load_agreement(AGREEMENTS / "two-vendors.yaml")
+    data = read_data(DATA / "field-support-2026-10")
+    cache = ClockCache()
+    report = evaluate(agreement, data, *OCTOBER, as_of=OCTOBER[1], cache=cache)
+    shared = report_pictures(report, agreement, data, cache=cache)
+    assert [p.svg for p in shared] == [p.svg for p in report_pictures(report, agreement, data)]

@@ -10,22 +10,28 @@ Pure computation, no drawing (that is :mod:`accord.render.pictures`):
   maintenance are cut at midnight: the days add up to the period's figures exactly.
 * :func:`budget_burn`: the error budget of a time-based availability objective spent over the
   judged span, from the downtime intervals the report holds (its breaches).
-* :func:`ticket_weeks` and :func:`used_shares`: the clocks a ticket objective counted, per week
-  (met, breached) and by the share of the target each used.
+* :func:`verdicts`, :func:`ticket_weeks` and :func:`used_shares`: the clocks a ticket
+  objective counted (read from the column engine's table when it has them), per week (met,
+  breached) and by the share of the target each used.
 * :func:`clock_timeline`: where a clock's business time went: its stretches merged by status,
   team, assignee and pause reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+import numpy as np
+import numpy.typing as npt
+
 from accord.core.agreement.model import Agreement, Objective
 from accord.core.availability import Downtime
-from accord.core.calendar import BusinessCalendar
+from accord.core.calendar import BusinessCalendar, to_micros
+from accord.core.clock_cycles import NAT, STATES
+from accord.core.clock_engines import ClockEvaluation
 from accord.core.clocks import Clock
 from accord.core.composition import ServiceAvailability
 from accord.core.evidence import Data
@@ -35,6 +41,7 @@ __all__ = [
     "Burn",
     "Day",
     "Segment",
+    "Verdicts",
     "Week",
     "budget_burn",
     "clock_timeline",
@@ -42,6 +49,7 @@ __all__ = [
     "day_bounds",
     "ticket_weeks",
     "used_shares",
+    "verdicts",
 ]
 
 _HUNDRED = Decimal(100)
@@ -290,12 +298,15 @@ def budget_burn(result: ObjectiveResult, window: BusinessCalendar, end: datetime
 
 
 @dataclass(frozen=True)
-class Week:
-    """One week (from a local Monday) of a ticket objective's verdicts."""
+class Verdicts:
+    """The clocks a ticket objective counts in a span, as columns: the instant each counts
+    at (its verdict, or its start with ``count_in: created``), whether it was met, the business
+    time it used and its target (µs; instants since the epoch, UTC)."""
 
-    start: datetime
-    met: int
-    breached: int
+    at: npt.NDArray[np.int64]
+    met: npt.NDArray[np.bool_]
+    used: npt.NDArray[np.int64]
+    target: npt.NDArray[np.int64]
 
 
 def counted_clocks(
@@ -316,46 +327,113 @@ def counted_clocks(
     return found
 
 
-def ticket_weeks(
-    clocks: Iterable[Clock], objective: Objective, start: datetime, end: datetime
-) -> list[Week]:
-    """Met and breached clocks of the objective per week (weeks from the local Monday on or
-    before ``start``, in ``start``'s zone, to ``end``), counted as the report counts them."""
+def verdicts(
+    evaluation: ClockEvaluation,
+    objective: Objective,
+    start: datetime,
+    end: datetime,
+    tickets: Collection[str] | None = None,
+) -> Verdicts:
+    """:func:`counted_clocks` as columns (of ``tickets`` only, when given: one provider's):
+    read from the column engine's table when it holds every clock of the objective (none
+    replayed, no ``where`` filter), without a Python object per clock; else from the clocks."""
+    batch = evaluation.batch
+    if (
+        objective.where
+        or batch is None
+        or any(c.metric == objective.metric for c in batch.replayed)
+    ):
+        clocks = evaluation.clocks
+        if tickets is not None:
+            clocks = [c for c in clocks if c.ticket in tickets]
+        found = counted_clocks(clocks, objective, start, end)
+        return Verdicts(
+            np.array([to_micros(at) for at, _ in found], dtype=np.int64),
+            np.array([c.state == "met" for _, c in found], dtype=np.bool_),
+            np.array([c.used // _US for _, c in found], dtype=np.int64),
+            np.array([(c.target or timedelta(0)) // _US for _, c in found], dtype=np.int64),
+        )
+    table = batch.table
+    codes = [i for i, o in enumerate(batch.objectives) if o.id == objective.id]
+    mine = np.isin(table.objective, codes)
+    if tickets is not None:
+        chosen_tickets = [i for i, name in enumerate(batch.tickets) if name in tickets]
+        mine &= np.isin(table.ticket, chosen_tickets)
+    rows = np.flatnonzero(mine)
+    state = table.state[rows]
+    met, breached = STATES.index("met"), STATES.index("breached")
+    if objective.count_in == "created":
+        instant = table.started[rows]
+    else:
+        passed = table.breached[rows]
+        instant = np.where(
+            state == breached,
+            np.where(passed != NAT, passed, table.stopped[rows]),
+            np.where(state == met, table.stopped[rows], NAT),
+        )
+    micros = instant // 1000
+    kept = (
+        ((state == met) | (state == breached))
+        & (instant != NAT)
+        & (micros >= to_micros(start))
+        & (micros < to_micros(end))
+    )
+    chosen = rows[kept]
+    return Verdicts(
+        micros[kept],
+        state[kept] == met,
+        table.used[chosen] // 1000,
+        table.target[chosen] // 1000,
+    )
+
+
+@dataclass(frozen=True)
+class Week:
+    """One week (from a local Monday) of a ticket objective's verdicts."""
+
+    start: datetime
+    met: int
+    breached: int
+
+
+def ticket_weeks(found: Verdicts, start: datetime, end: datetime) -> list[Week]:
+    """Met and breached clocks per week: weeks from the local Monday on or before ``start``
+    (in ``start``'s zone) to ``end``."""
     zone = start.tzinfo
     monday = start.astimezone(zone).date()
     monday -= timedelta(days=monday.weekday())
-    weeks: list[tuple[datetime, list[int]]] = []
+    weeks = []
     begin = datetime.combine(monday, time(), zone)
     while begin < end:
-        weeks.append((begin, [0, 0]))
+        weeks.append(begin)
         begin = datetime.combine(begin.date() + timedelta(days=7), time(), zone)
-    for at, clock in counted_clocks(clocks, objective, start, end):
-        index = max(i for i, (w, _) in enumerate(weeks) if w <= at)
-        weeks[index][1][0 if clock.state == "met" else 1] += 1
-    return [Week(w, met, breached) for w, (met, breached) in weeks]
+    edges = np.array([to_micros(w) for w in weeks], dtype=np.int64)
+    index = np.searchsorted(edges, found.at, side="right") - 1
+    met = np.bincount(index[found.met], minlength=len(weeks))
+    breached = np.bincount(index[~found.met], minlength=len(weeks))
+    return [Week(w, int(m), int(b)) for w, m, b in zip(weeks, met, breached, strict=True)]
 
 
-SHARE_EDGES: tuple[Decimal, ...] = tuple(
-    Decimal(x) for x in ("0.25", "0.5", "0.75", "1", "1.25", "1.5", "2")
-)
-"""Upper edges of the bins of :func:`used_shares` (each closed above); the last bin holds
-everything above 2 (twice the target)."""
+SHARE_QUARTERS: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 8)
+"""Upper edges of the bins of :func:`used_shares`, in quarters of the target (each closed
+above: 25%, 50%, 75%, 100%, 125%, 150%, 200%); the last bin holds everything above 200%."""
 
 
-def used_shares(
-    clocks: Iterable[Clock], objective: Objective, start: datetime, end: datetime
-) -> list[tuple[int, int]]:
-    """How much of its target each counted clock used, binned by :data:`SHARE_EDGES`:
-    (met, breached) per bin, the last bin above the last edge. A clock met uses at most its
-    target; one breached, more."""
-    bins = [[0, 0] for _ in range(len(SHARE_EDGES) + 1)]
-    for _, clock in counted_clocks(clocks, objective, start, end):
-        if clock.target is None or clock.target <= timedelta(0):
-            continue
-        share = _micros(clock.used) / _micros(clock.target)
-        index = next((i for i, edge in enumerate(SHARE_EDGES) if share <= edge), len(SHARE_EDGES))
-        bins[index][0 if clock.state == "met" else 1] += 1
-    return [(met, breached) for met, breached in bins]
+def used_shares(found: Verdicts) -> list[tuple[int, int]]:
+    """How much of its target each counted clock used, binned by :data:`SHARE_QUARTERS`
+    (exactly, in integers): (met, breached) per bin. A clock met uses at most its target; one
+    breached, more. Clocks without a target are left out."""
+    limited = found.target > 0
+    quarters = 4 * found.used[limited]
+    target = found.target[limited]
+    index = np.full(len(target), len(SHARE_QUARTERS), dtype=np.int64)
+    for position, edge in reversed(list(enumerate(SHARE_QUARTERS))):
+        index[quarters <= edge * target] = position
+    met = found.met[limited]
+    bins = len(SHARE_QUARTERS) + 1
+    good = np.bincount(index[met], minlength=bins)
+    bad = np.bincount(index[~met], minlength=bins)
+    return [(int(g), int(b)) for g, b in zip(good, bad, strict=True)]
 
 
 @dataclass(frozen=True)

@@ -14,23 +14,26 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Literal
 
 from accord.core.agreement.model import Agreement, Objective
 from accord.core.calendar import BusinessCalendar
-from accord.core.clock_engines import evaluate_clocks
+from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
 from accord.core.clocks import TICKET_METRICS, Clock, calendars_of, ticket_clocks
 from accord.core.evidence import Data
-from accord.core.judging import ObjectiveResult, for_provider, target_of
-from accord.core.report import Report
+from accord.core.judging import Judging, ObjectiveResult, for_provider, target_of
+from accord.core.report import ClockCache, Report
 from accord.core.series import (
-    SHARE_EDGES,
+    SHARE_QUARTERS,
     Day,
+    Verdicts,
     breach_offset,
     budget_burn,
     clock_timeline,
     daily_availability,
     ticket_weeks,
     used_shares,
+    verdicts,
 )
 from accord.render.pictures import (
     Bar,
@@ -57,14 +60,28 @@ _US = Decimal(10**6)
 
 
 def report_pictures(
-    report: Report, agreement: Agreement, evidence: Data, *, timelines: int = TIMELINES
+    report: Report,
+    agreement: Agreement,
+    evidence: Data,
+    *,
+    timelines: int = TIMELINES,
+    cache: ClockCache | None = None,
+    engine: Literal["auto", "columns", "replay"] = "auto",
 ) -> list[Picture]:
     """Every picture of one report, in the order of its objectives. ``evidence``: what the
-    report was judged on (all of it; the part known at the instant judged at is taken here)."""
+    report was judged on (all of it; the part known at the instant judged at is taken here).
+    ``cache`` and ``engine``: those the report was evaluated with, whose ticket clocks are
+    then reused (not evaluated again)."""
     calendars = calendars_of(agreement)
-    data = evidence if report.as_of is None else evidence.known_at(report.as_of)
+    data = evidence
+    if report.as_of is not None:
+        data = (
+            evidence.known_at(report.as_of)
+            if cache is None
+            else cache.known_at(evidence, report.as_of)
+        )
     moment = report.as_of if report.as_of is not None else report.end
-    clocks: Sequence[Clock] | None = None
+    evaluation: ClockEvaluation | None = None
     pictures: list[Picture] = []
     for index, result in enumerate(report.objectives):
         base, _, provider = result.objective.partition("@")
@@ -76,15 +93,21 @@ def report_pictures(
         if objective.metric == "availability" and objective.method == "time":
             pictures += _availability(report, agreement, objective, result, own, calendars, key)
         elif objective.metric in TICKET_METRICS and result.tickets is not None:
-            if clocks is None:
-                clocks = evaluate_clocks(
-                    data.tickets, agreement.objectives, calendars, moment, require=False
-                ).clocks
-            mine = clocks
-            if provider:
-                tickets = {e.ticket for e in own.tickets}
-                mine = [c for c in clocks if c.ticket in tickets]
-            pictures += _tickets(objective, result, mine, key)
+            if evaluation is None:
+                evaluation = (
+                    evaluate_clocks(
+                        data.tickets, agreement.objectives, calendars, moment, engine, require=False
+                    )
+                    if cache is None
+                    else Judging(
+                        agreement, data, calendars, report.tier, report.as_of, engine, cache=cache
+                    ).evaluation(moment)
+                )
+            tickets = {e.ticket for e in own.tickets} if provider else None
+            found = verdicts(
+                evaluation, objective, result.judged_from, result.judged_until, tickets
+            )
+            pictures += _tickets(objective, result, found, key)
             # the breaches' timelines: their tickets replayed, for the clocks' stretches
             items = {b.item for b in result.breaches[:timelines]}
             events = [e for e in own.tickets if e.ticket in items]
@@ -248,22 +271,19 @@ def _availability(
 
 
 def _share_label(index: int) -> str:
-    edges = ["0", *(f"{float(e) * 100:g}" for e in SHARE_EDGES)]
-    if index == len(SHARE_EDGES):
+    edges = ["0", *(str(q * 25) for q in SHARE_QUARTERS)]
+    if index == len(SHARE_QUARTERS):
         return f">{edges[-1]}%"
     return f"{edges[index]}-{edges[index + 1]}%"
 
 
 def _tickets(
-    objective: Objective,
-    result: ObjectiveResult,
-    clocks: Sequence[Clock],
-    key: str,
+    objective: Objective, result: ObjectiveResult, found: Verdicts, key: str
 ) -> list[Picture]:
     assert result.judged_from is not None
     assert result.judged_until is not None
     first, last = result.judged_from, result.judged_until
-    weeks = ticket_weeks(clocks, objective, first, last)
+    weeks = ticket_weeks(found, first, last)
     bars = [
         Bar(
             f"{w.start:%m-%d}",
@@ -287,11 +307,9 @@ def _tickets(
             table=tuple((str(w.start.date()), str(w.met), str(w.breached)) for w in weeks),
         )
     ]
-    shares = used_shares(clocks, objective, first, last)
+    shares = used_shares(found)
     if any(m or b for m, b in shares):
-        close = sum(
-            b for (m, b), edge in zip(shares, SHARE_EDGES, strict=False) if edge <= Decimal("1.25")
-        )
+        close = sum(b for (_, b), edge in zip(shares, SHARE_QUARTERS, strict=False) if edge <= 5)
         labels = [_share_label(i) for i in range(len(shares))]
         pictures.append(
             stacked_bars(
@@ -304,7 +322,7 @@ def _tickets(
                     Bar(label, m, b, f"{label} of the target: {m} met, {b} breached")
                     for label, (m, b) in zip(labels, shares, strict=True)
                 ],
-                marker_after=SHARE_EDGES.index(Decimal(1)),
+                marker_after=SHARE_QUARTERS.index(4),
                 marker="target",
                 head=("share of the target used", "met", "breached"),
                 table=tuple(
