@@ -129,8 +129,7 @@ def _document(key: str, height: float, title: str, summary: str, body: list[str]
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
         f'aria-labelledby="{key}-title {key}-desc" id="{key}" viewBox="0 0 {WIDTH} '
-        f'{number(height)}" width="{WIDTH}" height="{number(height)}" '
-        f'style="max-width:100%;height:auto" {FONT}>'
+        f'{number(height)}" width="100%" {FONT}>'
         f'<title id="{key}-title">{escaped(title)}</title>'
         f'<desc id="{key}-desc">{escaped(summary)}</desc>'
         + _patterns(key)
