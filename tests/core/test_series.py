@@ -58,26 +58,34 @@ def _data(found_outages: list, found_works: list) -> Data:
 
 
 @settings(max_examples=60, deadline=None)
-@given(outages, works, st.sampled_from(["24x7", "support-hours"]), st.integers(0, 10 * 24))
+@given(
+    outages,
+    works,
+    st.sampled_from(["24x7", "support-hours"]),
+    st.integers(0, 10 * 24),
+    st.integers(0, 10 * 24),
+)
 def test_the_days_add_up_to_the_periods_downtime_and_maintenance(
     found_outages: list,
     found_works: list,
     calendar: str,
+    since_hours: int,
     until_hours: int,
 ) -> None:
     objective = AGREEMENT.objective("availability").model_copy(update={"calendar": calendar})
     data = _data(found_outages, found_works)
-    until = START + timedelta(hours=until_hours)
+    since = START + timedelta(hours=min(since_hours, until_hours))
+    until = START + timedelta(hours=max(since_hours, until_hours))
     window = CALENDARS[calendar]
     for service in (None, "api", "web-app"):
         found, days = daily_availability(
-            AGREEMENT, objective, data, CALENDARS, service, START, END, until
+            AGREEMENT, objective, data, CALENDARS, service, START, END, (since, until)
         )
         assert [(d.start, d.end) for d in days] == day_bounds(START, END)
         assert sum(d.down for d in days) == found.downtime
         assert sum(d.maintenance for d in days) == found.excluded
         assert sum(d.counted for d in days) == found.window
-        assert all(d.known == (d.start < until) for d in days)
+        assert all(d.known == (max(d.start, since) < min(d.end, until)) for d in days)
         for day in days:
             worked = any(m.start < day.end and m.end > day.start for m in data.maintenance)
             if day.known and not worked:
@@ -90,11 +98,11 @@ def test_the_days_add_up_to_the_periods_downtime_and_maintenance(
                     ),
                     Data(outages=data.outages, observed=data.observed),
                     CALENDARS,
-                    day.start,
+                    max(day.start, since),
                     min(day.end, until),
                 )
                 assert day.down == own.downtime
-                expected = window.elapsed(day.start, min(day.end, until))
+                expected = window.elapsed(max(day.start, since), min(day.end, until))
                 assert day.window == Decimal(expected // timedelta(microseconds=1))
 
 

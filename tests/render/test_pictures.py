@@ -476,3 +476,16 @@ def test_the_pictures_reuse_the_reports_clocks() -> None:
     report = evaluate(agreement, data, *OCTOBER, as_of=OCTOBER[1], cache=cache)
     shared = report_pictures(report, agreement, data, cache=cache)
     assert [p.svg for p in shared] == [p.svg for p in report_pictures(report, agreement, data)]
+
+
+def test_a_long_period_shows_its_last_90_days_to_the_instant_judged_at() -> None:
+    agreement = load_agreement(AGREEMENTS / "saas.yaml")
+    data = read_data(DATA / "cloudnote-2026-10")
+    year = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    report = evaluate(agreement, data, *year, as_of=OCTOBER[1])
+    pictures = report_pictures(report, agreement, data)
+    api = days_of(picture(pictures, "uptime-availability"), "api")
+    assert len(api) == 90
+    assert min(api) == "2026-08-03"
+    assert max(api) == "2026-10-31"
+    assert api["2026-10-06"].get("data-level") == "major"

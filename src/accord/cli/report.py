@@ -198,13 +198,16 @@ def report(
         elif trend:
             print(trend_html(reports, trend_pictures(reports)), end="")
         else:
-            pictures = report_pictures(
-                reports[0],
-                agreement,
-                evidence,
-                cache=cache,
-                engine=engine,  # type: ignore[arg-type]
-            )
+            try:
+                pictures = report_pictures(
+                    reports[0],
+                    agreement,
+                    evidence,
+                    cache=cache,
+                    engine=engine,  # type: ignore[arg-type]
+                )
+            except AccordError as error:
+                raise fail(error) from None
             print(report_html(reports[0], pictures), end="")
     elif roll_up:
         print_markdown(rollup_markdown(reports), raw=output == "markdown")

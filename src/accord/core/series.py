@@ -116,23 +116,27 @@ def daily_availability(
     service: str | None,
     start: datetime,
     end: datetime,
-    until: datetime,
+    judged: tuple[datetime, datetime] | None = None,
 ) -> tuple[ServiceAvailability, list[Day]]:
-    """``service`` (None: the objective's whole scope) day by day over the local days of
-    ``[start, end)``, judged as the availability engine judges ``[start, min(end, until))``
-    (days from ``until`` on are unknown). Returns the engine's figures for the span, whose
-    downtime and maintenance the days add up to."""
+    """``service`` (None: the objective's whole scope) day by day over the local days (in
+    ``start``'s zone) of ``[start, end)``, judged as the availability engine judges the part of
+    it that is ``judged`` (the span a report judged: from where the agreement is in force or
+    the evidence is observed, to the instant judged at; None: all of it); the days outside it
+    are unknown. Returns the engine's figures for that span, which the days add up to."""
     scoped = objective
     if service is not None:
         scoped = objective.model_copy(update={"scope": {**objective.scope, "service": (service,)}})
-    cut = min(end, until)
+    since, cut = start, end
+    if judged is not None:
+        since, cut = max(start, judged[0]), min(end, judged[1])
+    cut = max(since, cut)
     window = calendars[objective.calendar]
-    found = availability_of(agreement, scoped, data, calendars, start, max(start, cut))
+    found = availability_of(agreement, scoped, data, calendars, since, cut)
     counted = _counted_services(found)
     works = [
-        (max(m.start, start), min(m.end, cut))
+        (max(m.start, since), min(m.end, cut))
         for m in data.maintenance
-        if (counted is None or m.service in counted) and m.start < cut and m.end > start
+        if (counted is None or m.service in counted) and m.start < cut and m.end > since
     ]
     kept_apart = _minus(_union(works), _union([(d.start, d.end) for d in found.intervals]))
     exclusions = agreement.exclusions
@@ -140,7 +144,7 @@ def daily_availability(
     excluded = plan is None or plan.counts_as != "up"
     days = []
     for begin, after in day_bounds(start, end):
-        low, high = max(begin, start), min(after, cut)
+        low, high = max(begin, since), min(after, cut)
         if high <= low:
             days.append(Day(begin, after, known=False))
             continue

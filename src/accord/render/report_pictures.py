@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -177,10 +177,13 @@ def _availability(
     assert result.judged_from is not None
     assert result.judged_until is not None
     end = report.in_force_until or report.end
-    start = result.judged_from
+    start, shown_until = report.start, end
     if end - start > timedelta(days=DAYS + 2):  # a long period: its last 90 days to date
-        last = min(end, result.judged_until)
-        start = max(start, last - timedelta(days=DAYS))
+        zone = report.start.tzinfo
+        last = (min(end, result.judged_until) - timedelta(microseconds=1)).astimezone(zone).date()
+        shown_until = min(end, datetime.combine(last + timedelta(days=1), time(), zone))
+        start = max(start, datetime.combine(last - timedelta(days=DAYS - 1), time(), zone))
+    judged = (result.judged_from, result.judged_until)
     target = target_of(objective, report.tier)
     share = target if isinstance(target, Decimal) else None
     services: list[str | None] = list(objective.scope.get("service", ())) or [None]
@@ -188,7 +191,7 @@ def _availability(
     rows, table = [], []
     for service in shown:
         found, days = daily_availability(
-            agreement, objective, data, calendars, service, start, end, result.judged_until
+            agreement, objective, data, calendars, service, start, shown_until, judged
         )
         label = service or (
             "all together: " + ", ".join(services)  # type: ignore[arg-type]
@@ -221,7 +224,7 @@ def _availability(
     bad = sorted({m.day for r in rows for m in r.days if m.level in ("minor", "major")})
     summary = (
         f"{result.name} day by day from {start.date()} to "
-        f"{(end - timedelta(microseconds=1)).date()}: "
+        f"{(shown_until - timedelta(microseconds=1)).date()}: "
         + (f"downtime on {len(bad)} days ({', '.join(bad)})" if bad else "no downtime on any day")
         + "; the table lists every day with downtime or maintenance."
     )
