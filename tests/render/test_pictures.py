@@ -315,6 +315,15 @@ def test_a_breach_timeline_is_as_long_as_the_business_time_in_each_status_and_te
         "paused: customer": 2 * hour,
         "paused: third_party": 1 * hour,
     }
+    # the clock's pauses are hatched over their colour, in every lane
+    for span in elements(root, "g", "span"):
+        paused = span.get("data-category", "").startswith(("Awaiting", "paused"))
+        if span.get("data-category") in ("Awaiting User Info", "Awaiting Vendor") or paused:
+            assert span.get("data-paused") == "yes"
+            assert elements(span, "rect", "paused")
+        elif span.get("data-category") in ("New", "running", "Service Desk", "Storage"):
+            assert span.get("data-paused") == "no"
+            assert not elements(span, "rect", "paused")
     # drawn to scale: each stretch's width is its share of the 8.5 hours
     spans = [
         s

@@ -102,7 +102,7 @@ def duration(seconds: float) -> str:
 
 def _patterns(key: str) -> str:
     """Hatches that tell the marks apart without colour: minor (single), major (cross),
-    maintenance (dots), paused (grey single)."""
+    maintenance (dots), paused (grey single; and white stripes laid over a colour)."""
 
     def hatch(name: str, colour: str, lines: str, ink: str = "#ffffff") -> str:
         return (
@@ -121,7 +121,9 @@ def _patterns(key: str) -> str:
         + hatch("major", MAJOR, cross)
         + hatch("work", WORK, dots)
         + hatch("paused", "#e1e4e8", single, "#8c959f")
-        + "</defs>"
+        + f'<pattern id="{key}-pause" patternUnits="userSpaceOnUse" width="6" height="6" '
+        'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#ffffff" '
+        'stroke-width="2.5" opacity="0.8"/></pattern>' + "</defs>"
     )
 
 
@@ -377,6 +379,9 @@ def trend(
         f'y2="{number(sy(target))}" stroke="{INK}" stroke-dasharray="5 4"/>',
         _text(left - 4, sy(target) + 4, f"{target:g}{unit}", anchor="end"),
     ]
+    for end in (low, high):  # the scale's ends, unless the target's label is there
+        if abs(sy(end) - sy(target)) > 14:
+            body.append(_text(left - 4, sy(end) + 4, f"{end:.4g}{unit}", anchor="end", fill=MUTED))
     path = [f"{number(sx(i))},{number(sy(v))}" for i, v in enumerate(values) if v is not None]
     if len(path) > 1:
         body.append(
@@ -510,7 +515,7 @@ def stacked_bars(
 @dataclass(frozen=True)
 class Span:
     """A stretch of a timeline lane: its length (seconds), its category and hover text;
-    ``paused`` stretches are hatched grey whatever their category."""
+    ``paused`` stretches are hatched over their category's colour."""
 
     seconds: float
     category: str
@@ -549,9 +554,7 @@ def timeline(
         body.append(_text(left - 6, y + 15, lane.name, anchor="end", extra=' font-weight="600"'))
         x = left
         for span in lane.spans:
-            if span.paused:
-                fill = f"url(#{key}-paused)"
-            elif span.category == "running":
+            if span.category == "running" and not span.paused:
                 fill = LINE
             else:
                 if span.category not in colours:
@@ -560,12 +563,20 @@ def timeline(
             width = span.seconds * scale
             body.append(
                 f'<g class="span" data-category="{escaped(span.category)}" '
-                f'data-seconds="{number(span.seconds)}"><title>{escaped(span.text)}</title>'
+                f'data-seconds="{number(span.seconds)}" '
+                f'data-paused="{"yes" if span.paused else "no"}">'
+                f"<title>{escaped(span.text)}</title>"
                 f'<rect x="{number(x)}" y="{number(y)}" width="{number(width)}" height="22" '
                 f'fill="{fill}" stroke="#ffffff" stroke-width="0.5"/>'
             )
+            if span.paused:  # hatched over its colour: the clock did not run
+                body.append(
+                    f'<rect class="paused" x="{number(x)}" y="{number(y)}" '
+                    f'width="{number(width)}" height="22" fill="url(#{key}-pause)"/>'
+                )
             if width > 6.5 * len(span.category) + 6:
-                body.append(_text(x + 4, y + 15, span.category))
+                ink = "#ffffff" if fill in (LINE, WORK) else INK
+                body.append(_text(x + 4, y + 15, span.category, fill=ink))
             body.append("</g>")
             x += width
         body.append("</g>")
@@ -584,7 +595,9 @@ def timeline(
         y += 12
     body.append(_text(left, y + 10, "0"))
     body.append(_text(right, y + 10, duration(total) + " of business time", anchor="end"))
-    entries, height = _legend(key, y + 34, [*legend, ("url(#{key}-paused)", "clock paused")])
+    entries, height = _legend(
+        key, y + 34, [*legend, ("url(#{key}-paused)", "hatched: clock paused")]
+    )
     body += entries
     return Picture(
         key, "timeline", title, summary, _document(key, height, title, summary, body), head, table

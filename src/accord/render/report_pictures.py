@@ -194,9 +194,11 @@ def _availability(
             agreement, objective, data, calendars, service, start, shown_until, judged
         )
         label = service or (
-            "all together: " + ", ".join(services)  # type: ignore[arg-type]
-            if len(services) > 1
-            else "every service"
+            "every service"
+            if len(services) == 1
+            else "all together: " + ", ".join(services)  # type: ignore[arg-type]
+            if len(services) <= 3
+            else f"all {len(services)} services together"
         )
         marks = tuple(
             DayMark(
@@ -367,6 +369,7 @@ def _timeline(key: str, result: ObjectiveResult, clock: Clock) -> Picture:
                 f"{name} {value or '(none)'}: {duration(s.business.total_seconds())} "
                 f"({'clock running' if s.running else 'clock paused: ' + (s.reason or '')}), "
                 f"{s.start.isoformat()} to {s.end.isoformat()}",
+                paused=not s.running,
             )
             for s, value in zip(segments, values, strict=True)
         )
