@@ -26,6 +26,7 @@ from accord.io.data import read_data
 from accord.render.pictures import GOOD, Bar, DayMark, Picture, Row, stacked_bars, uptime_bars
 from accord.render.report import report_html, trend_html
 from accord.render.report_pictures import report_pictures, trend_pictures
+from tests.render.test_html import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 AGREEMENTS = ROOT / "examples" / "agreements"
@@ -78,6 +79,11 @@ def test_a_day_with_an_outage_is_drawn_in_the_colour_of_its_downtime_and_says_it
     [bar] = elements(outage, "rect", "bar")
     assert bar.get("fill", "").endswith("-major)")
     assert "42 min down (INC-101)" in title(outage)
+    # the row of the services together states the report's figure
+    [together] = [
+        g for g in elements(root, "g", "service") if "together" in (g.get("data-service") or "")
+    ]
+    assert "99.692% up" in "".join(together.itertext())
     assert "97.083% up" in title(outage)
     quiet = api["2026-10-05"]
     assert quiet.get("data-level") == "up"
@@ -379,6 +385,8 @@ def test_the_page_shows_the_pictures_only_when_given() -> None:
     report, pictures = saas()
     assert 'id="pictures"' not in report_html(report)
     page = report_html(report, pictures)
+    figures = [f for f in parse(page).all("figure") if f.attrs.get("class") == "picture"]
+    assert [f.attrs["data-kind"] for f in figures] == ["uptime", "burn-down"]
     assert page.count('<figure class="picture"') == len(pictures) == 2
     assert page.count('<div class="visually-hidden"') == 2
     assert "<td>2026-10-06</td>" in page  # the outage's day, in the table of figures

@@ -408,6 +408,8 @@ def trend(
             )
         elif value is not None:
             body.append(f'<circle cx="{number(x)}" cy="{number(sy(value))}" r="5" fill="{GOOD}"/>')
+        else:  # no figure: said, not drawn as a value
+            body.append(_text(x, bottom - 6, "no data", anchor="middle", fill=MUTED))
         if owed:
             body.append(
                 f'<g class="credit"><path d="M{number(x)},{number(top - 14)} l6,6 l-6,6 l-6,-6 z" '
@@ -452,6 +454,7 @@ def stacked_bars(
     summary: str,
     bars: Sequence[Bar],
     names: tuple[str, str] = ("met", "breached"),
+    kind: str = "bars",
     marker_after: int | None = None,
     marker: str = "",
     head: tuple[str, ...] = (),
@@ -505,7 +508,7 @@ def stacked_bars(
     legend, height = _legend(key, bottom + 38, [(GOOD, names[0]), ("url(#{key}-major)", names[1])])
     body += legend
     return Picture(
-        key, "bars", title, summary, _document(key, height, title, summary, body), head, table
+        key, kind, title, summary, _document(key, height, title, summary, body), head, table
     )
 
 

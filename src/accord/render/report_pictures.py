@@ -308,6 +308,7 @@ def _tickets(
             f"Tickets {counted} from {first.date()}, week by week (weeks from Monday): "
             f"{met} met and {breached} breached in all.",
             bars,
+            kind="ticket-weeks",
             head=("week of", "met", "breached"),
             table=tuple((str(w.start.date()), str(w.met), str(w.breached)) for w in weeks),
         )
@@ -327,6 +328,7 @@ def _tickets(
                     Bar(label, m, b, f"{label} of the target: {m} met, {b} breached")
                     for label, (m, b) in zip(labels, shares, strict=True)
                 ],
+                kind="used-share",
                 marker_after=SHARE_QUARTERS.index(4),
                 marker="target",
                 head=("share of the target used", "met", "breached"),
