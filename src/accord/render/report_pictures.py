@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Literal
 
@@ -120,8 +120,24 @@ def report_pictures(
                 )
                 clock = _clock_of(replayed, objective, breach.item, breach.breached_at)
                 if clock is not None:
-                    pictures.append(_timeline(f"timeline-{key}-{number}", result, clock))
+                    pictures.append(
+                        _timeline(f"timeline-{key}-{number}", result, clock, report.start.tzinfo)
+                    )
     return pictures
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _when(moment: datetime, zone: tzinfo | None) -> str:
+    """An instant for people: its wall time in the report's zone, the zone named."""
+    local = moment.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+def _short(moment: datetime) -> str:
+    """A day in a few characters (a week's label): ``28 Sep``."""
+    return f"{moment.day} {MONTHS[moment.month - 1]}"
 
 
 def _slug(text: str) -> str:
@@ -251,7 +267,8 @@ def _availability(
         left = _seconds(burn.left)
         used = _seconds(burn.used[-1][1])
         state = f"{duration(left)} left" if left >= 0 else f"{duration(-left)} more than allowed"
-        when = burn.today.isoformat()
+        zone = report.start.tzinfo
+        when = _when(burn.today, zone)
         summary = (
             f"The target allows {duration(budget)} of downtime over the period; "
             f"{duration(used)} was used by {when}: {state}."
@@ -267,7 +284,7 @@ def _availability(
                 (burn.start.date().isoformat(), burn.end.date().isoformat(), when),
                 ("instant", "downtime used", "budget left"),
                 tuple(
-                    (at.isoformat(), duration(_seconds(u)), duration(budget - _seconds(u)))
+                    (_when(at, zone), duration(_seconds(u)), duration(budget - _seconds(u)))
                     for at, u in burn.used
                 ),
             )
@@ -291,7 +308,7 @@ def _tickets(
     weeks = ticket_weeks(found, first, last)
     bars = [
         Bar(
-            f"{w.start:%m-%d}",
+            _short(w.start),
             w.met,
             w.breached,
             f"week of {w.start.date()}: {w.met} met, {w.breached} breached",
@@ -352,7 +369,7 @@ def _clock_of(
     return next((c for c in found if c.breached_at == passed), found[0] if found else None)
 
 
-def _timeline(key: str, result: ObjectiveResult, clock: Clock) -> Picture:
+def _timeline(key: str, result: ObjectiveResult, clock: Clock, zone: tzinfo | None) -> Picture:
     segments = clock_timeline(clock)
     total = sum((s.business for s in segments), timedelta(0))
     lanes = []
@@ -370,7 +387,7 @@ def _timeline(key: str, result: ObjectiveResult, clock: Clock) -> Picture:
                 value or "(none)",
                 f"{name} {value or '(none)'}: {duration(s.business.total_seconds())} "
                 f"({'clock running' if s.running else 'clock paused: ' + (s.reason or '')}), "
-                f"{s.start.isoformat()} to {s.end.isoformat()}",
+                f"{_when(s.start, zone)} to {_when(s.end, zone)}",
                 paused=not s.running,
             )
             for s, value in zip(segments, values, strict=True)
@@ -410,12 +427,12 @@ def _timeline(key: str, result: ObjectiveResult, clock: Clock) -> Picture:
         lanes,
         total.total_seconds(),
         None if offset is None else offset.total_seconds(),
-        f"deadline passed {clock.breached_at.isoformat()}" if clock.breached_at else "",
+        f"deadline passed {_when(clock.breached_at, zone)}" if clock.breached_at else "",
         ("from", "to", "business time", "clock", "status", "team", "assignee"),
         tuple(
             (
-                s.start.isoformat(),
-                s.end.isoformat(),
+                _when(s.start, zone),
+                _when(s.end, zone),
                 duration(s.business.total_seconds()),
                 "running" if s.running else f"paused: {s.reason}",
                 s.status,
