@@ -20,7 +20,7 @@ Pure computation, no drawing (that is :mod:`accord.render.pictures`):
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from accord.core.agreement.model import Agreement, Objective
-from accord.core.availability import Downtime
+from accord.core.availability import Downtime, _union
 from accord.core.calendar import BusinessCalendar, to_micros
 from accord.core.clock_cycles import NAT, STATES
 from accord.core.clock_engines import ClockEvaluation
@@ -203,16 +203,6 @@ def _down_in(
 
 def _micros(span: timedelta) -> Decimal:
     return Decimal(span // _US)
-
-
-def _union(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    merged: list[tuple[datetime, datetime]] = []
-    for a, b in sorted(s for s in spans if s[0] < s[1]):
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-        else:
-            merged.append((a, b))
-    return merged
 
 
 def _minus(
@@ -482,16 +472,7 @@ def clock_timeline(clock: Clock) -> list[Segment]:
             last.team,
             last.assignee,
         ) == (piece.running, piece.reason, piece.status, piece.team, piece.assignee):
-            segments[-1] = Segment(
-                last.start,
-                piece.end,
-                last.business + piece.business,
-                last.running,
-                last.reason,
-                last.status,
-                last.team,
-                last.assignee,
-            )
+            segments[-1] = replace(last, end=piece.end, business=last.business + piece.business)
         else:
             segments.append(piece)
     return segments
