@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -19,16 +20,20 @@ from accord.core.report import ClockCache, Data, Report
 from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import AgreementFileError, load_agreement, read_paths
 from accord.io.data import read_data
+from accord.render.report import html_of as page_of
 from accord.render.report import (
+    markdown_of,
     report_csv,
-    report_html,
     report_json,
-    report_markdown,
     rollup_html,
     rollup_markdown,
+    terminal_of,
     trend_html,
     trend_markdown,
 )
+from accord.render.report import pdf_of as pdf_from_page
+from accord.render.report_view import build as view_of
+from accord.render.words import zone_of
 
 
 def parse_period(text: str, zone: str) -> tuple[datetime, datetime]:
@@ -75,7 +80,8 @@ def _months(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     return months
 
 
-_REPORT_FORMATS = ("table", "json", "csv", "markdown", "html")
+_REPORT_FORMATS = ("table", "json", "csv", "markdown", "html", "pdf")
+_PAPERS = ("a4", "letter")
 
 
 def _evaluated(
@@ -127,10 +133,22 @@ def report(
     tier: Annotated[
         str | None, typer.Option(help="The customer's tier (default: the first).")
     ] = None,
-    zone: Annotated[str, typer.Option("--timezone", help="Zone of the period's bounds.")] = "UTC",
+    zone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone",
+            help="Zone of the period's bounds (default UTC) and of the times the report shows "
+            "(default: the agreement's).",
+        ),
+    ] = None,
     output: Annotated[
-        str, typer.Option("--format", help="table, json, csv, markdown or html")
+        str, typer.Option("--format", help="table, json, csv, markdown, html or pdf")
     ] = "table",
+    to_file: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write the report to this file (pdf needs one)."),
+    ] = None,
+    paper: Annotated[str, typer.Option("--paper", help="Paper of the PDF: a4 or letter.")] = "a4",
     trend: Annotated[
         bool, typer.Option("--trend", help="Month by month over the period (e.g. a year).")
     ] = False,
@@ -167,10 +185,19 @@ def report(
             )
         if engine not in ENGINES:
             raise AccordError(f"--engine: {engine!r}; expected one of {', '.join(ENGINES)}")
+        if paper not in _PAPERS:
+            raise AccordError(f"--paper: {paper!r}; expected a4 or letter")
+        if output == "pdf" and to_file is None:
+            raise AccordError("--format pdf: name the file to write with -o FILE")
+        if output == "pdf" and (trend or roll_up):
+            raise AccordError("--format pdf: one period's report only (not --trend, --roll-up)")
+        if zone is not None:
+            zone_of(zone)  # an unknown zone is an error before anything is read
+        bounds = zone or "UTC"
         agreement = load_agreement(path)
-        start, end = parse_period(period, zone)
+        start, end = parse_period(period, bounds)
         evidence = read_data(data)
-        moment = judged_at(evidence, as_of, zone)
+        moment = judged_at(evidence, as_of, bounds)
         if roll_up:
             family = _descendants(path, agreement.id)
             jobs = [(a.id, a, start, end) for a in family]
@@ -184,21 +211,53 @@ def report(
             )
     except AccordError as error:
         raise fail(error) from None
+    if output == "table" and to_file is None and console.is_terminal:
+        if roll_up or trend:
+            print_markdown(
+                rollup_markdown(reports) if roll_up else trend_markdown(reports), raw=False
+            )
+        else:
+            console.print(terminal_of(view_of(reports[0], zone)))
+        return
+    text = _rendered(reports, output, zone, roll_up=roll_up, trend=trend, paper=paper)
+    if to_file is not None:
+        _write(to_file, text)
+    else:
+        print(text if isinstance(text, str) else "", end="")
+
+
+def _rendered(
+    reports: list[Report], output: str, zone: str | None, *, roll_up: bool, trend: bool, paper: str
+) -> str | bytes:
+    """The reports in the format asked for (a terminal's table is printed by the caller; its
+    text for a pipe or file is the Markdown)."""
     if output == "json":
         shown = [report_json(r) for r in reports]
-        console.print_json(data=shown if roll_up or trend else shown[0])
-    elif output == "csv":
-        print(report_csv(*reports), end="")
-    elif output == "html":
+        return (
+            json.dumps(shown if roll_up or trend else shown[0], indent=2, ensure_ascii=False) + "\n"
+        )
+    if output == "csv":
+        return report_csv(*reports)
+    if output == "html":
         if roll_up:
-            print(rollup_html(reports), end="")
-        elif trend:
-            print(trend_html(reports), end="")
+            return rollup_html(reports)
+        return trend_html(reports) if trend else page_of(view_of(reports[0], zone))
+    if output == "pdf":
+        return pdf_from_page(page_of(view_of(reports[0], zone), paper))  # type: ignore[arg-type]
+    if roll_up:
+        return rollup_markdown(reports)
+    return trend_markdown(reports) if trend else markdown_of(view_of(reports[0], zone))
+
+
+def _write(path: Path, content: str | bytes) -> None:
+    """The whole file or nothing: written beside it, then moved into place."""
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        if isinstance(content, bytes):
+            temporary.write_bytes(content)
         else:
-            print(report_html(reports[0]), end="")
-    elif roll_up:
-        print_markdown(rollup_markdown(reports), raw=output == "markdown")
-    elif trend:
-        print_markdown(trend_markdown(reports), raw=output == "markdown")
-    else:
-        print_markdown(report_markdown(reports[0]), raw=output == "markdown")
+            temporary.write_text(content, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise fail(AccordError(f"-o {path}: {error.strerror or error}")) from None

@@ -34,7 +34,7 @@ from accord.core.availability import Incidents
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clock_cycles import STATES
 from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
-from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent
+from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent, ticket_clocks
 from accord.core.clocks_batch import BatchResult, EventColumns, open_tickets, uncovered
 from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.errors import AccordError
@@ -59,6 +59,22 @@ class JudgingError(AccordError, ValueError):
     """Evidence that cannot be judged as the agreement asks (naming the record and field)."""
 
 
+EXPLAINED_FIELDS = ("status", "team", "assignee")
+"""The ticket fields a ticket breach's time is told by: which statuses, teams and assignees
+the running clock consumed its business time under."""
+
+
+@dataclass(frozen=True)
+class Consumed:
+    """Business time a ticket's clock used (or spent paused) under one value: a status, a
+    team, an assignee while it ran, or a pause reason while it was paused."""
+
+    kind: Literal["status", "team", "assignee", "paused"]
+    value: str
+    """The field's value ("" when the ticket had none then); for ``paused``, the reason."""
+    business: timedelta
+
+
 @dataclass(frozen=True)
 class Breach:
     """One breach of an objective: a stretch of downtime, or a ticket past its deadline, with
@@ -79,6 +95,13 @@ class Breach:
     """Business time of it: in the window (downtime), or used on the clock (a ticket)."""
     breached_at: datetime | None = None
     """For a ticket: when its deadline passed."""
+    allowed: timedelta | None = None
+    """For a ticket: the business time its clock allowed."""
+    allowed_text: str = ""
+    """For a ticket: that limit as the agreement writes it (``3 business days``)."""
+    consumed: tuple[Consumed, ...] = ()
+    """For a ticket: where its clock's time went (:func:`consumption`), each kind most
+    expensive first; empty for downtime, whose own interval is its explanation."""
 
     def __str__(self) -> str:
         return self.text
@@ -235,6 +258,15 @@ class Judging:
     """Shared with other reports on the same evidence (see :class:`ClockCache`)."""
     _span: tuple[datetime, datetime] | bool | None = False
     _columns: EventColumns | None = None
+    _by_ticket: dict[str, list[TicketEvent]] | None = None
+
+    def events_of(self, ticket: str) -> list[TicketEvent]:
+        """The events of one ticket (the log grouped once, when a breach is first explained)."""
+        if self._by_ticket is None:
+            self._by_ticket = {}
+            for event in self.data.tickets:
+                self._by_ticket.setdefault(event.ticket, []).append(event)
+        return self._by_ticket.get(ticket, [])
 
     @property
     def all_evidence(self) -> Data:
@@ -833,6 +865,7 @@ def _tickets(
     )
     if not counted:
         return _no_ticket_counted(judging, objective, blank, counts, bool(mine))
+    replayed = {(c.ticket, c.started_at): c for c in counted if c.intervals}
     breaches = tuple(
         _ticket_breach(
             objective,
@@ -846,7 +879,9 @@ def _tickets(
         for c in counted
         if c.state == "breached"
     )
-    return _tickets_counted(blank, target, counts, breaches)
+    return _tickets_counted(
+        blank, target, counts, _explained(judging, objective, moment, breaches, replayed)
+    )
 
 
 _Rows = tuple[BatchResult, npt.NDArray[np.int64]]
@@ -986,7 +1021,65 @@ def _tickets_in_columns(
             strict=True,
         )
     ]
-    return _tickets_counted(blank, target, counts, tuple(breaches))
+    return _tickets_counted(
+        blank, target, counts, _explained(judging, objective, moment, tuple(breaches))
+    )
+
+
+_KINDS = {"status": 0, "team": 1, "assignee": 2, "paused": 3}
+
+
+def consumption(clock: Clock) -> tuple[Consumed, ...]:
+    """Where a clock's time went: its running business time by status, team and assignee
+    (each field some stretch of the clock carries), and its paused business time by reason;
+    by kind, most expensive first."""
+    carried = {name for i in clock.intervals for name in i.fields if name in EXPLAINED_FIELDS}
+    found: dict[tuple[str, str], timedelta] = {}
+    for interval in clock.why():
+        for name in carried:
+            key = (name, interval.fields.get(name, ""))
+            found[key] = found.get(key, timedelta(0)) + interval.business
+    for reason, spent in clock.paused_by.items():
+        found[("paused", reason)] = found.get(("paused", reason), timedelta(0)) + spent
+    ranked = sorted(found.items(), key=lambda item: (_KINDS[item[0][0]], -item[1], item[0][1]))
+    return tuple(
+        Consumed(kind, value, spent)  # type: ignore[arg-type]
+        for (kind, value), spent in ranked
+        if spent > timedelta(0)
+    )
+
+
+def _explained(
+    judging: Judging,
+    objective: Objective,
+    moment: datetime,
+    breaches: tuple[Breach, ...],
+    clocks: Mapping[tuple[str, datetime | None], Clock] | None = None,
+) -> tuple[Breach, ...]:
+    """Each ticket breach with where its clock's time went (:func:`consumption`). The clocks
+    with their stretches are given (the replay's), or the breached tickets are replayed: the
+    column engine keeps no stretches, and a breach is one ticket among many."""
+    if not breaches:
+        return breaches
+    found = []
+    for breach in breaches:
+        clock = None if clocks is None else clocks.get((breach.item, breach.start))
+        if clock is None:
+            replayed = [
+                c
+                for c in ticket_clocks(
+                    judging.events_of(breach.item),
+                    judging.agreement.objectives,
+                    judging.calendars,
+                    moment,
+                )
+                if c.objective == objective.id and c.state == "breached"
+            ]
+            clock = next((c for c in replayed if c.started_at == breach.start), None)
+            if clock is None and replayed:
+                clock = max(replayed, key=lambda c: c.used)
+        found.append(breach if clock is None else replace(breach, consumed=consumption(clock)))
+    return tuple(found)
 
 
 def _opened(counts: TicketCounts) -> str:
@@ -1056,6 +1149,8 @@ def _ticket_breach(
         service=service,
         business=used,
         breached_at=passed,
+        allowed=limit,
+        allowed_text=_limit(objective, limit),
     )
 
 

@@ -27,6 +27,7 @@ from accord.core.evidence import Data, Measurement, Probe, Requests
 from accord.core.judging import (
     Breach,
     ClockCache,
+    Consumed,
     Judging,
     ObjectiveResult,
     Status,
@@ -53,6 +54,7 @@ __all__ = [
     "BurnAlert",
     "ClockCache",
     "ClocksUsed",
+    "Consumed",
     "Data",
     "Measurement",
     "ObjectiveResult",
@@ -67,6 +69,7 @@ __all__ = [
     "chosen_tier",
     "evaluate",
     "evidence_since",
+    "home_zone",
     "judge",
 ]
 
@@ -125,6 +128,9 @@ class Report:
     """The end of the period, or of the agreement when it ends first (None: the period's)."""
     observed_until: datetime | None = None
     """The end of the span the evidence declares it covers (None: not declared)."""
+    zone: str = "UTC"
+    """The agreement's own time zone (:func:`home_zone`): where its readers are, the zone
+    a report for people tells its times in unless another is asked for."""
 
     @property
     def missed(self) -> tuple[ObjectiveResult, ...]:
@@ -245,7 +251,25 @@ def evaluate(
         clocks=_clocks_used(judging),
         in_force_until=in_force_span(agreement, start, end)[1],
         observed_until=data.observed[1] if data.observed is not None else None,
+        zone=home_zone(agreement),
     )
+
+
+def home_zone(agreement: Agreement) -> str:
+    """The agreement's time zone: that of the calendar most of its objectives are measured in
+    (the first such, on a tie), else of its first calendar naming one, else UTC."""
+    zones = {
+        name: spec["timezone"]
+        for name, spec in agreement.calendars.items()
+        if isinstance(spec, dict) and isinstance(spec.get("timezone"), str)
+    }
+    used: dict[str, int] = {}
+    for objective in agreement.objectives:
+        if objective.calendar in zones:
+            used[zones[objective.calendar]] = used.get(zones[objective.calendar], 0) + 1
+    if used:
+        return max(used, key=lambda zone: used[zone])  # the first of the most used on a tie
+    return next(iter(zones.values()), "UTC")
 
 
 def _clocks_used(judging: Judging) -> ClocksUsed | None:
