@@ -465,8 +465,13 @@ def _breach(o: ObjectiveResult, b: Breach, zone: ZoneInfo, notes: _Notes) -> Bre
     return BreachView(o.objective, o.name, "downtime", b.item, span, text, "", (), note)
 
 
+_REASONS = {"customer": "waiting on the customer", "third_party": "waiting on a third party"}
+
+
 def _consumed(c: Consumed) -> ConsumedView:
     value = c.value or _NONE[c.kind]
+    if c.kind == "paused":
+        value = _REASONS.get(c.value, f"paused: {c.value}" if c.value else "paused")
     return ConsumedView(c.kind, value, business(c.business), exact_span(c.business))
 
 
@@ -477,8 +482,8 @@ def _why(consumed: tuple[ConsumedView, ...]) -> str:
     for kind, label in (
         ("status", "in status"),
         ("team", "with team"),
-        ("assignee", "with"),
-        ("paused", "paused for"),
+        ("assignee", "assigned to"),
+        ("paused", "and the clock was paused"),
     ):
         shown = [f"{c.value} {c.time}" for c in consumed if c.kind == kind]
         if shown:
