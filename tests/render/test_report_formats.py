@@ -168,8 +168,9 @@ def test_every_format_shows_the_figures_words_and_notes_the_page_shows() -> None
     }
     [availability] = [o for o in view.objectives if o.id == "availability"]
     # what the page shows of the budget and the burn rate, every format shows
-    assert availability.budget == (
-        "44 min of downtime allowed, 2 h 17 min used: 1 h 32 min more than allowed"
+    assert availability.budget == "44 min of downtime allowed, 2 h 17 min used"
+    assert availability.summary == (
+        "99.692% available; the promise was 99.9%: 1 h 32 min more downtime than allowed"
     )
     assert availability.burn is not None
     assert availability.burn.startswith("downtime came 3.1 times as fast as the promise allows")
@@ -272,3 +273,35 @@ def test_an_instant_is_told_in_its_zone_with_the_zone_named() -> None:
     assert when(moment + timedelta(days=30), zone_of("Europe/Berlin")) == "5 Nov 2026, 15:05 CET"
     assert when(moment, zone_of("UTC")) == "6 Oct 2026, 14:05 UTC"
     assert when(moment, zone_of("Asia/Dubai")) == "6 Oct 2026, 18:05 UTC+04:00"
+
+
+def test_a_month_of_many_breaches_lists_the_costliest_and_counts_the_others() -> None:
+    from accord.core.availability import Outage
+    from accord.render.report_view import SHOWN_BREACHES
+
+    october = parse_period("2026-10", "UTC")
+    # outages of 1 to 15 minutes, one a day: the longest ten are listed, in time order
+    outages = tuple(
+        Outage(
+            "api",
+            datetime(2026, 10, day, 12, tzinfo=UTC),
+            datetime(2026, 10, day, 12, tzinfo=UTC) + timedelta(minutes=(day * 7) % 15 + 1),
+            id=f"OUT-{day}",
+        )
+        for day in range(1, 16)
+    )
+    report = evaluate(load_agreement(SAAS), Data(outages=outages, observed=october), *october)
+    view = build(report, "UTC")
+    [availability] = [o for o in view.objectives if o.id == "availability"]
+    assert len(report.objectives[0].breaches) == 15
+    longest = sorted(outages, key=lambda o: o.end - o.start, reverse=True)[:SHOWN_BREACHES]  # type: ignore[operator]
+    assert [b.item for b in availability.breaches] == [
+        o.id for o in sorted(longest, key=lambda o: o.start)
+    ]
+    assert availability.more_breaches == 5
+    said = "and 5 more breaches of Monthly availability, smaller than those above"
+    assert said in report_markdown(report, "UTC")
+    assert said in _terminal(report, "UTC")
+    assert said[1:] in report_html(report, "UTC")  # "And 5 more ...", a row of its own
+    # programs get every one
+    assert len(report_json(report)["objectives"][0]["breaches"]) == 15

@@ -139,10 +139,13 @@ def markdown_of(view: ReportView) -> str:
         lines += [f"- {o.name}: {a}" for o, a in view.alerts]
     if view.breaches:
         lines += ["", "## Breaches", ""]
-        for b in view.breaches:
-            lines.append(f"- {b.objective_name}: {b.text} [{b.note}]")
-            if b.why:
-                lines.append(f"  - where the time went: {b.why}")
+        for o in view.objectives:
+            for b in o.breaches:
+                lines.append(f"- {b.objective_name}: {b.text} [{b.note}]")
+                if b.why:
+                    lines.append(f"  - where the time went: {b.why}")
+            if o.more_text:
+                lines.append(f"- {o.more_text}.")
     credits = view.credits
     if credits is not None or view.provider_credits_only:
         lines += ["", "## Service credits", ""]
@@ -571,10 +574,13 @@ def terminal_of(view: ReportView) -> RenderableType:
         "red",
     )
     breaches = []
-    for b in view.breaches:
-        breaches.append(f"{b.objective_name}: {b.text} [{b.note}]")
-        if b.why:
-            breaches.append(f"  where the time went: {b.why}")
+    for o in view.objectives:
+        for b in o.breaches:
+            breaches.append(f"{b.objective_name}: {b.text} [{b.note}]")
+            if b.why:
+                breaches.append(f"  where the time went: {b.why}")
+        if o.more_text:
+            breaches.append(f"{o.more_text}.")
     section("Breaches", breaches or ["No breach in this period."])
     credits = view.credits
     owed: list[str] = []

@@ -104,6 +104,25 @@ class ObjectiveView:
     alerts: tuple[str, ...]
     """Burn-rate alerts firing at the period's end, in words."""
     breaches: tuple[BreachView, ...]
+    """The breaches a person reads: at most :data:`SHOWN_BREACHES`, those that cost most."""
+    more_breaches: int = 0
+    """Breaches not shown (every one is in the JSON document)."""
+
+    @property
+    def more_text(self) -> str:
+        """``and 412 more breaches of P3 resolution, ...``, or ''."""
+        if not self.more_breaches:
+            return ""
+        return (
+            f"and {plural(self.more_breaches, 'more breach', 'more breaches')} of {self.name}, "
+            "smaller than those above: every one is in the JSON document (--format json)"
+        )
+
+
+SHOWN_BREACHES = 10
+"""Breaches of one objective listed for people: a month of 10,000 tickets may breach 3,000
+times, which no one reads in a PDF; the ones that cost most business time are listed, in time
+order, and the count of the others is said."""
 
 
 @dataclass(frozen=True)
@@ -245,7 +264,11 @@ def build(report: Report, zone: str | None = None) -> ReportView:
     # the objectives' notes first, then the breaches'
     objectives = tuple(_objective(report, o, place, notes) for o in report.objectives)
     objectives = tuple(
-        replace(view, breaches=tuple(_breach(o, b, place, notes) for b in o.breaches))
+        replace(
+            view,
+            breaches=tuple(_breach(o, b, place, notes) for b in _shown(o.breaches)),
+            more_breaches=max(0, len(o.breaches) - SHOWN_BREACHES),
+        )
         for view, o in zip(objectives, report.objectives, strict=True)
     )
     tier_note = ""
@@ -287,6 +310,21 @@ def build(report: Report, zone: str | None = None) -> ReportView:
     )
 
 
+def _shown(breaches: tuple[Breach, ...]) -> tuple[Breach, ...]:
+    """At most :data:`SHOWN_BREACHES`: those with the most business time (weighted), kept in
+    their order (by time)."""
+    if len(breaches) <= SHOWN_BREACHES:
+        return breaches
+
+    def cost(index: int) -> tuple[timedelta, int]:
+        b = breaches[index]
+        spent = b.business or timedelta(0)
+        return (spent * float(b.weight) if b.weight != 1 else spent), -index
+
+    kept = sorted(sorted(range(len(breaches)), key=cost, reverse=True)[:SHOWN_BREACHES])
+    return tuple(breaches[i] for i in kept)
+
+
 def judged_sentence(report: Report, zone: ZoneInfo) -> str:
     """When the figures stand and whether they may still change, in a sentence."""
     if report.as_of is None:
@@ -313,12 +351,8 @@ def _objective(report: Report, o: ObjectiveResult, zone: ZoneInfo, notes: _Notes
         )
     budget = burn = None
     if o.budget is not None and o.downtime is not None:
-        left = o.budget - o.downtime
-        budget = f"{duration(o.budget)} of downtime allowed, {duration(o.downtime)} used: " + (
-            f"{duration(-left)} more than allowed"
-            if left < timedelta(0)
-            else f"{duration(left)} to spare"
-        )
+        # what is left or over is the summary's: here the two figures it comes from
+        budget = f"{duration(o.budget)} of downtime allowed, {duration(o.downtime)} used"
     if o.burn_rate is not None:
         rate = o.burn_rate
         burn = (
@@ -329,7 +363,7 @@ def _objective(report: Report, o: ObjectiveResult, zone: ZoneInfo, notes: _Notes
         span = report.end - report.start
         if rate > 1 and rate.is_finite():
             spent = span * float(1 / rate)
-            burn += f": the allowance would be spent in {duration(spent)} of the {duration(span)}"
+            burn += f": the allowance lasted {duration(spent)} of the {duration(span)}"
     tickets = None
     if o.tickets is not None and (o.tickets.counted or o.tickets.open):
         t = o.tickets
