@@ -141,7 +141,7 @@ def markdown_of(view: ReportView) -> str:
         lines += ["", "## Breaches", ""]
         for o in view.objectives:
             for b in o.breaches:
-                lines.append(f"- {b.objective_name}: {b.text} [{b.note}]")
+                lines.append(f"- {b.objective_name}: {b.text}")
                 if b.why:
                     lines.append(f"  - where the time went: {b.why}")
             if o.more_text:
@@ -576,7 +576,7 @@ def terminal_of(view: ReportView) -> RenderableType:
     breaches = []
     for o in view.objectives:
         for b in o.breaches:
-            breaches.append(f"{b.objective_name}: {b.text} [{b.note}]")
+            breaches.append(f"{b.objective_name}: {b.text}")
             if b.why:
                 breaches.append(f"  where the time went: {b.why}")
         if o.more_text:

@@ -60,8 +60,10 @@ class BreachView:
     why: str
     """What consumed the time (a ticket: statuses, teams, assignees, pauses), or ''."""
     consumed: tuple[ConsumedView, ...]
-    note: int
-    """The footnote with the engine's exact account."""
+    exact: str
+    """The engine's account, with its instants in ISO 8601 and durations to the second: a
+    page's ``title`` (a breach is told to the minute; a month may list dozens, whose notes
+    would double a PDF)."""
 
 
 @dataclass(frozen=True)
@@ -261,12 +263,11 @@ def build(report: Report, zone: str | None = None) -> ReportView:
     """The report's content for people, its times in ``zone`` (None: the agreement's)."""
     place = zone_of(zone or report.zone)
     notes = _Notes()
-    # the objectives' notes first, then the breaches'
     objectives = tuple(_objective(report, o, place, notes) for o in report.objectives)
     objectives = tuple(
         replace(
             view,
-            breaches=tuple(_breach(o, b, place, notes) for b in _shown(o.breaches)),
+            breaches=tuple(_breach(o, b, place) for b in _shown(o.breaches)),
             more_breaches=max(0, len(o.breaches) - SHOWN_BREACHES),
         )
         for view, o in zip(objectives, report.objectives, strict=True)
@@ -390,7 +391,7 @@ def _objective(report: Report, o: ObjectiveResult, zone: ZoneInfo, notes: _Notes
         precise.append(f"burn rate {words.decimal(o.burn_rate, 6)}x")
     if o.judged_from is not None and o.judged_until is not None:
         precise.append(f"judged from {o.judged_from.isoformat()} to {o.judged_until.isoformat()}")
-    note = notes.add("; ".join(precise) + f". How: {o.detail}." if o.detail else ".")
+    note = notes.add("; ".join(precise) + (f". How: {o.detail}." if o.detail else "."))
     return ObjectiveView(
         id=o.objective,
         name=o.name,
@@ -457,8 +458,7 @@ _CAUSES = {
 _NONE = {"status": "no status", "team": "no team", "assignee": "unassigned", "paused": "paused"}
 
 
-def _breach(o: ObjectiveResult, b: Breach, zone: ZoneInfo, notes: _Notes) -> BreachView:
-    note = notes.add(f"{o.name}: {b.text}")
+def _breach(o: ObjectiveResult, b: Breach, zone: ZoneInfo) -> BreachView:
     ticket = b.breached_at is not None or b.allowed is not None or o.metric in TICKET_METRICS
     if ticket:
         used = "-" if b.business is None else business(b.business)
@@ -480,7 +480,7 @@ def _breach(o: ObjectiveResult, b: Breach, zone: ZoneInfo, notes: _Notes) -> Bre
             text,
             _why(consumed),
             consumed,
-            note,
+            b.text,
         )
     maintenance = b.cause == "maintenance"
     what = f"{'maintenance' if maintenance else 'outage'} {b.item}" if b.item else "downtime"
@@ -496,7 +496,7 @@ def _breach(o: ObjectiveResult, b: Breach, zone: ZoneInfo, notes: _Notes) -> Bre
         text += f", {duration(b.business)} of it in the agreement's hours"
     if b.weight != 1:
         text += f", counted at {words.decimal(b.weight * 100, 1)}%"
-    return BreachView(o.objective, o.name, "downtime", b.item, span, text, "", (), note)
+    return BreachView(o.objective, o.name, "downtime", b.item, span, text, "", (), b.text)
 
 
 _REASONS = {"customer": "waiting on the customer", "third_party": "waiting on a third party"}
