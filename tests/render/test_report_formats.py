@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -305,3 +306,42 @@ def test_a_month_of_many_breaches_lists_the_costliest_and_counts_the_others() ->
     assert said[1:] in report_html(report, "UTC")  # "And 5 more ...", a row of its own
     # programs get every one
     assert len(report_json(report)["objectives"][0]["breaches"]) == 15
+
+
+def test_a_report_explains_the_costliest_ticket_breaches_or_every_one_when_asked() -> None:
+    opened = datetime(2026, 10, 6, 10, tzinfo=UTC)
+    fields = {"priority": "1 - Critical", "service": "service-desk", "status": "New"}
+    events = []
+    for number in range(12):  # resolved after 5 h, 5 h 10 min, ...: each past the 4 hours
+        name = f"T{number:02d}"
+        events += [
+            TicketEvent(f"{name}-1", name, opened, "created", {**fields, "team": "Desk"}),
+            TicketEvent(
+                f"{name}-2",
+                name,
+                opened + timedelta(hours=5, minutes=10 * number),
+                "updated",
+                {"status": "Resolved"},
+            ),
+        ]
+    october = parse_period("2026-10", "UTC")
+    agreement = load_agreement(DESK)
+
+    def resolution(report: Report) -> list[bool]:
+        [found] = [o for o in report.objectives if o.objective == "p1-resolution"]
+        return [b.explained for b in found.breaches]
+
+    default = evaluate(agreement, Data(tickets=tuple(events)), *october)
+    # the ten that used most time are explained, the two that used least are not
+    assert resolution(default) == [False, False] + [True] * 10
+    [shown] = [o for o in build(default).objectives if o.id == "p1-resolution"]
+    assert [b.item for b in shown.breaches] == [f"T{n:02d}" for n in range(2, 12)]
+    assert all(b.why.startswith("in status New") for b in shown.breaches)
+    every = evaluate(agreement, Data(tickets=tuple(events)), *october, explain=None)
+    assert resolution(every) == [True] * 12
+    assert evaluate(agreement, Data(tickets=tuple(events)), *october, explain=0).objectives == (
+        tuple(
+            replace(o, breaches=tuple(replace(b, consumed=(), explained=False) for b in o.breaches))
+            for o in default.objectives
+        )
+    )

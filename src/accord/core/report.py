@@ -25,6 +25,7 @@ from accord.core.credits import Settlement, claim_deadline, combine, plain, sett
 from accord.core.errors import AccordError
 from accord.core.evidence import Data, Measurement, Probe, Requests
 from accord.core.judging import (
+    EXPLAINED,
     Breach,
     ClockCache,
     Consumed,
@@ -32,6 +33,8 @@ from accord.core.judging import (
     ObjectiveResult,
     Status,
     TicketCounts,
+    costliest,
+    explained,
     for_provider,
     in_force_span,
     judge_objective,
@@ -50,6 +53,7 @@ from accord.core.termination import (
 )
 
 __all__ = [
+    "EXPLAINED",
     "Breach",
     "BurnAlert",
     "ClockCache",
@@ -67,6 +71,7 @@ __all__ = [
     "TicketCounts",
     "burn_alert",
     "chosen_tier",
+    "costliest",
     "evaluate",
     "evidence_since",
     "home_zone",
@@ -179,6 +184,7 @@ def evaluate(
     engine: Literal["auto", "columns", "replay"] = "auto",
     strict: bool = True,
     cache: ClockCache | None = None,
+    explain: int | None = EXPLAINED,
 ) -> Report:
     """Judge every objective of a (resolved) agreement over ``[start, end)``.
 
@@ -189,7 +195,8 @@ def evaluate(
     rules or filters read that no record carries is an error (files); the live service, whose
     evidence is still arriving, judges such records out of scope instead. ``cache``: shared
     by reports judged on the same evidence (a trend's months), which then build the ticket
-    columns once and evaluate the clocks at each instant once."""
+    columns once and evaluate the clocks at each instant once. ``explain``: how many of each
+    ticket objective's breaches (the costliest) say where their time went (None: all)."""
     chosen, assumed = chosen_tier(agreement, tier)
     if strict:
         check_fields(agreement, data)
@@ -219,6 +226,16 @@ def evaluate(
                     name=f"{result.name} ({provider_name(agreement, provider)})",
                 )
             )
+    if explain != 0:
+        results = [
+            explained(
+                judging,
+                r,
+                as_of if as_of is not None else (r.judged_until or end),
+                explain,
+            )
+            for r in results
+        ]
     known = {r.objective: r for r in results}
     settlement, settlements = _settled(judging, chosen, known, start, end)
     remedies = agreement.remedies

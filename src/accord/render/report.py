@@ -93,6 +93,7 @@ def breach_json(breach: Breach) -> dict[str, Any]:
         "breached_at": _instant(breach.breached_at),
         "text": breach.text,
         "allowed_seconds": seconds(breach.allowed),
+        "explained": breach.explained,
         "consumed": [
             {"kind": c.kind, "value": c.value, "business_seconds": seconds(c.business)}
             for c in breach.consumed

@@ -87,10 +87,14 @@ class BreachDocument(Document):
     allowed_seconds: Seconds | None = Field(
         description="For a ticket: the business time its clock allowed."
     )
+    explained: bool = Field(
+        description="For a ticket: whether `consumed` was worked out. A report explains each "
+        "ticket objective's 10 costliest breaches (those a report for people lists); the "
+        "others, and downtime (whose interval is its own explanation), have none."
+    )
     consumed: list[ConsumedDocument] = Field(
         description="For a ticket: where its clock's time went, by status, team and assignee "
-        "while it ran and by reason while it was paused; each kind most first. Empty for "
-        "downtime, whose interval is its own explanation."
+        "while it ran and by reason while it was paused; each kind most first."
     )
 
 

@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo
 
 from accord import __version__
 from accord.core.clocks import TICKET_METRICS
-from accord.core.report import Breach, Consumed, ObjectiveResult, Report
+from accord.core.report import (
+    EXPLAINED,
+    Breach,
+    Consumed,
+    ObjectiveResult,
+    Report,
+    costliest,
+)
 from accord.render import words
 from accord.render.words import between, business, duration, exact_span, plural, when, zone_of
 
@@ -121,7 +128,7 @@ class ObjectiveView:
         )
 
 
-SHOWN_BREACHES = 10
+SHOWN_BREACHES = EXPLAINED
 """Breaches of one objective listed for people: a month of 10,000 tickets may breach 3,000
 times, which no one reads in a PDF; the ones that cost most business time are listed, in time
 order, and the count of the others is said."""
@@ -312,18 +319,9 @@ def build(report: Report, zone: str | None = None) -> ReportView:
 
 
 def _shown(breaches: tuple[Breach, ...]) -> tuple[Breach, ...]:
-    """At most :data:`SHOWN_BREACHES`: those with the most business time (weighted), kept in
-    their order (by time)."""
-    if len(breaches) <= SHOWN_BREACHES:
-        return breaches
-
-    def cost(index: int) -> tuple[timedelta, int]:
-        b = breaches[index]
-        spent = b.business or timedelta(0)
-        return (spent * float(b.weight) if b.weight != 1 else spent), -index
-
-    kept = sorted(sorted(range(len(breaches)), key=cost, reverse=True)[:SHOWN_BREACHES])
-    return tuple(breaches[i] for i in kept)
+    """At most :data:`SHOWN_BREACHES`: those with the most business time (weighted), in
+    their order (by time): the ones a report explains (:func:`accord.core.report.costliest`)."""
+    return tuple(breaches[i] for i in costliest(breaches, SHOWN_BREACHES))
 
 
 def judged_sentence(report: Report, zone: ZoneInfo) -> str:
