@@ -345,3 +345,35 @@ def test_a_report_explains_the_costliest_ticket_breaches_or_every_one_when_asked
             for o in default.objectives
         )
     )
+
+
+def test_the_report_command_explains_every_breach_when_asked(tmp_path: Path) -> None:
+    import json
+
+    lines = []
+    for number in range(12):
+        name = f"T{number:02d}"
+        fields = {"priority": "1 - Critical", "service": "service-desk", "status": "New"}
+        lines.append(
+            {"id": f"{name}-1", "ticket": name, "at": "2026-10-06T10:00:00+00:00"}
+            | {"kind": "created", "fields": {**fields, "team": "Desk"}}
+        )
+        resolved = datetime(2026, 10, 6, 15, tzinfo=UTC) + timedelta(minutes=10 * number)
+        lines.append(
+            {"id": f"{name}-2", "ticket": name, "at": resolved.isoformat()}
+            | {"kind": "updated", "fields": {"status": "Resolved"}}
+        )
+    (tmp_path / "tickets.jsonl").write_text("".join(json.dumps(e) + "\n" for e in lines))
+    args = ["report", str(DESK), "--data", str(tmp_path), "--period", "2026-10", "--format"]
+
+    def explained(*more: str) -> list[bool]:
+        result = CliRunner().invoke(app, [*args, "json", *more])
+        assert result.exit_code == 0, result.output
+        document = json.loads(result.output)
+        ReportDocument.model_validate(document)
+        [found] = [o for o in document["objectives"] if o["objective"] == "p1-resolution"]
+        return [b["explained"] for b in found["breaches"]]
+
+    assert explained() == [False, False] + [True] * 10
+    assert explained("--explain", "all") == [True] * 12
+    assert explained("--explain", "0") == [False] * 12

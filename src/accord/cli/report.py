@@ -16,7 +16,7 @@ from accord.core.agreement import Agreement
 from accord.core.clock_engines import ENGINES
 from accord.core.errors import AccordError
 from accord.core.periods import period_bounds
-from accord.core.report import ClockCache, Data, Report
+from accord.core.report import EXPLAINED, ClockCache, Data, Report
 from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import AgreementFileError, load_agreement, read_paths
 from accord.io.data import read_data
@@ -84,6 +84,15 @@ _REPORT_FORMATS = ("table", "json", "csv", "markdown", "html", "pdf")
 _PAPERS = ("a4", "letter")
 
 
+def _explained(text: str) -> int | None:
+    """``--explain``: a number of breaches, or None for all."""
+    if text.strip() == "all":
+        return None
+    if not text.strip().isdigit():
+        raise AccordError(f"--explain: {text!r}; expected a number of breaches, or all")
+    return int(text)
+
+
 def _evaluated(
     jobs: list[tuple[str, Agreement, datetime, datetime]],
     evidence: Data,
@@ -91,6 +100,7 @@ def _evaluated(
     what: str,
     as_of: datetime,
     engine: str = "auto",
+    explain: int | None = EXPLAINED,
 ) -> list[Report]:
     """Evaluate one report per job, with a progress bar on stderr when it is a terminal (never
     on stdout, so JSON, CSV and HTML stay clean; never when piped or captured). The reports
@@ -120,6 +130,7 @@ def _evaluated(
                     as_of=as_of,
                     engine=engine,  # type: ignore[arg-type]
                     cache=cache,
+                    explain=explain,
                 )
             )
             progress.advance(task)
@@ -149,6 +160,14 @@ def report(
         typer.Option("-o", "--output", help="Write the report to this file (pdf needs one)."),
     ] = None,
     paper: Annotated[str, typer.Option("--paper", help="Paper of the PDF: a4 or letter.")] = "a4",
+    explain: Annotated[
+        str,
+        typer.Option(
+            "--explain",
+            help="How many of each ticket objective's breaches (the costliest) say which "
+            "statuses, teams and assignees used the time: a number, or all.",
+        ),
+    ] = str(EXPLAINED),
     trend: Annotated[
         bool, typer.Option("--trend", help="Month by month over the period (e.g. a year).")
     ] = False,
@@ -193,6 +212,7 @@ def report(
             raise AccordError("--format pdf: one period's report only (not --trend, --roll-up)")
         if zone is not None:
             zone_of(zone)  # an unknown zone is an error before anything is read
+        explained = _explained(explain)
         bounds = zone or "UTC"
         agreement = load_agreement(path)
         start, end = parse_period(period, bounds)
@@ -201,20 +221,19 @@ def report(
         if roll_up:
             family = _descendants(path, agreement.id)
             jobs = [(a.id, a, start, end) for a in family]
-            reports = _evaluated(jobs, evidence, tier, "agreements", moment, engine)
+            reports = _evaluated(jobs, evidence, tier, "agreements", moment, engine, explained)
         elif trend:
             jobs = [(a.strftime("%Y-%m"), agreement, a, b) for a, b in _months(start, end)]
-            reports = _evaluated(jobs, evidence, tier, "months", moment, engine)
+            reports = _evaluated(jobs, evidence, tier, "months", moment, engine, explained)
         else:
-            reports = _evaluated(
-                [(agreement.id, agreement, start, end)], evidence, tier, "", moment, engine
-            )
+            only = [(agreement.id, agreement, start, end)]
+            reports = _evaluated(only, evidence, tier, "", moment, engine, explained)
     except AccordError as error:
         raise fail(error) from None
     if output == "table" and to_file is None and console.is_terminal:
         if roll_up or trend:
             print_markdown(
-                rollup_markdown(reports) if roll_up else trend_markdown(reports), raw=False
+                rollup_markdown(reports) if roll_up else trend_markdown(reports, zone), raw=False
             )
         else:
             console.print(terminal_of(view_of(reports[0], zone)))
@@ -241,12 +260,12 @@ def _rendered(
     if output == "html":
         if roll_up:
             return rollup_html(reports)
-        return trend_html(reports) if trend else page_of(view_of(reports[0], zone))
+        return trend_html(reports, zone) if trend else page_of(view_of(reports[0], zone))
     if output == "pdf":
         return pdf_from_page(page_of(view_of(reports[0], zone), paper))  # type: ignore[arg-type]
     if roll_up:
         return rollup_markdown(reports)
-    return trend_markdown(reports) if trend else markdown_of(view_of(reports[0], zone))
+    return trend_markdown(reports, zone) if trend else markdown_of(view_of(reports[0], zone))
 
 
 def _write(path: Path, content: str | bytes) -> None:

@@ -23,7 +23,7 @@ from accord.core.agreement.units import format_timedelta
 from accord.core.report import Breach, ObjectiveResult, Report
 from accord.render.report_view import ReportView, build, judged_sentence, verdict
 from accord.render.words import period as period_words
-from accord.render.words import zone_of
+from accord.render.words import when, zone_of
 
 __all__ = [
     "PLACES",
@@ -408,7 +408,7 @@ def report_csv(*reports: Report) -> str:
     return out.getvalue()
 
 
-def trend_markdown(reports: list[Report]) -> str:
+def trend_markdown(reports: list[Report], zone: str | None = None) -> str:
     """Each objective's actual figure month by month (missed months in bold)."""
     if not reports:
         return ""
@@ -417,7 +417,7 @@ def trend_markdown(reports: list[Report]) -> str:
     lines = [
         f"# {first.title}: month by month",
         "",
-        _judged_markdown(reports[-1]),
+        _judged_markdown(reports[-1], zone),
         "",
         "| objective | target | " + " | ".join(months) + " |",
         "|---|---|" + "---|" * len(months),
@@ -495,6 +495,7 @@ def _environment() -> Environment:
     )
     environment.filters.update(figure=_figure, points=_points, span=_span, verdict=verdict)
     environment.globals["version"] = __version__
+    environment.globals["in_zone"] = lambda moment, zone: when(moment, zone_of(zone))
     environment.globals["period_between"] = lambda start, end: period_words(
         start, end, start.tzinfo
     )
@@ -613,7 +614,7 @@ def terminal_of(view: ReportView) -> RenderableType:
     return Group(*parts)
 
 
-def trend_html(reports: list[Report]) -> str:
+def trend_html(reports: list[Report], zone: str | None = None) -> str:
     """Each objective month by month, with the credits owed, as a standalone page."""
     if not reports:
         return ""
@@ -628,6 +629,7 @@ def trend_html(reports: list[Report]) -> str:
             owed=bool(owed),
             total=sum((s.amount for s in owed), Decimal(0)),
             currency=owed[0].currency if owed else "",
+            zone=zone or reports[-1].zone,
         )
     )
 
