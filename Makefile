@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck pytest services bench reliability clean
+.PHONY: run test lint typecheck pytest services system bench reliability clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,10 @@ $(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(RUN_STAMP) $(DEV_STAMP)
 
-run: $(RUN_STAMP) services
+run: system $(RUN_STAMP) services
 	$(BIN)/accord serve
 
-test: $(DEV_STAMP) services lint typecheck pytest
+test: system $(DEV_STAMP) services lint typecheck pytest
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
@@ -35,6 +35,12 @@ typecheck: $(DEV_STAMP)
 
 pytest: $(DEV_STAMP)
 	$(BIN)/pytest -q
+
+# The system libraries WeasyPrint renders PDF with (Pango): installed from the distribution's
+# packages when missing, never downloaded otherwise.
+system:
+	@ldconfig -p | grep -q libpango-1.0 && ldconfig -p | grep -q libpangoft2-1.0 || \
+	  (apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0)
 
 # PostgreSQL is real here: start it when it is down instead of skipping its tests.
 services:

@@ -462,8 +462,18 @@ def test_a_report_written_to_a_pipe_is_its_markdown_with_whole_table_rows() -> N
     code, out = run("report", str(saas), "--data", str(data), "--period", "2026-10")
     assert code == 0, out
     row = next(line for line in out.splitlines() if line.startswith("| Monthly availability"))
-    assert row.startswith("| Monthly availability | 99.9% | 99.692% | **missed** | -0.208 pt |")
-    assert row.endswith("all must be up: api, storage, web-app |")
+    assert row.startswith(
+        "| Monthly availability | 99.9% | 99.692% | **missed** | 0.21 points short | "
+        "44 min of downtime allowed, 2 h 17 min used; "
+        "downtime came 3.1 times as fast as the promise allows"
+    )
+    assert row.endswith(
+        "| 99.692% available; the promise was 99.9%: 1 h 32 min more downtime than allowed [1] |"
+    )
+    # the precise figures and the engine's account are in the numbered note
+    note = next(line for line in out.splitlines() if line.startswith("1. Monthly availability"))
+    assert "margin -0.207727 percentage points" in note
+    assert "all must be up: api, storage, web-app" in note
     assert all(line == line.rstrip() for line in out.splitlines())  # nothing padded
 
 

@@ -517,6 +517,9 @@ def test_json_gives_seconds_budget_left_and_breaches_as_objects() -> None:
         "business_seconds": 2520,
         "breached_at": None,
         "text": report.objectives[0].breaches[0].text,
+        "allowed_seconds": None,  # downtime: no clock, no limit, nothing consumed
+        "explained": False,
+        "consumed": [],
     }
     assert {b["weight"] for b in availability["breaches"]} == {"1", "0.5"}
 

@@ -91,11 +91,12 @@ def _october() -> Report:
 def test_the_page_holds_the_reports_figures() -> None:
     report = _october()
     page = parse(report_html(report))
-    assert page.all("title")[0].content == f"{report.title}: 2026-10-01 to 2026-11-01"
+    # the period as it was reckoned (UTC), the times in the agreement's zone (Los Angeles)
+    assert page.all("title")[0].content == f"{report.title}: October 2026 (UTC)"
     table = rows(page.by_id("objectives"))
     assert len(table) == len(report.objectives)
     for cells, result in zip(table, report.objectives, strict=True):
-        name, target, actual, met, margin, _, detail = cells
+        name, target, actual, met, margin, _, words = cells
         assert name.content == result.name
         assert target.content == result.target
         exact = actual.attrs["data-exact"]
@@ -104,18 +105,40 @@ def test_the_page_holds_the_reports_figures() -> None:
         assert (met.content, met.attrs["data-status"]) == (shown, result.status)
         exact_margin = margin.attrs["data-exact"]
         assert (Decimal(exact_margin) if exact_margin else None) == result.margin
-        assert detail.content == result.detail
+        # the figure in words, with a note holding how it was reached, as the engine says it
+        [link] = words.all("a")
+        note = page.by_id(link.attrs["href"].removeprefix("#"))
+        assert result.detail in note.content
     availability = table[0]
     assert availability[2].content == "99.692%"  # (44,520 - 137) / 44,520, shown to 3 places
-    assert availability[4].content == "-0.208 pt"
+    assert availability[4].content == "0.21 points short"
+    assert availability[4].attrs["title"] == "-0.207727 percentage points"
     # budget: 0.1% of 44,520 minutes = 44.52 minutes allowed; 137 used; 92.48 over
     # and the budget went 137 / 44.52 = 3.08 times as fast as it may
-    assert availability[5].content == "44m31s allowed, 2h17m used, -1h32m28s left burn rate 3.08x"
+    assert availability[5].content == (
+        "44 min of downtime allowed, 2 h 17 min used "
+        "downtime came 3.1 times as fast as the promise allows: the allowance lasted "
+        "10 days 1 h of the 31 days"
+    )
+    assert availability[5].all("span")[0].attrs["title"] == "burn rate 3.08x"
+    assert availability[6].content.startswith(
+        "99.692% available; the promise was 99.9%: 1 h 32 min more downtime than allowed"
+    )
     breaches = rows(page.by_id("breaches"))
-    assert [cells[1].content for cells in breaches] == [
-        b.text for b in report.objectives[0].breaches
-    ]
-    assert "2026-10-06T14:05:00+00:00 - 2026-10-06T14:47:00+00:00" in breaches[0][1].content
+    assert len(breaches) == len(report.objectives[0].breaches)
+    # the outage at 14:05 UTC, told in the agreement's zone (Los Angeles, summer time)
+    assert breaches[0][1].content.startswith(
+        "6 Oct 2026, 07:05 to 07:47 PDT: outage INC-101 of api (the provider's cause), "
+        "42 min of it in the agreement's hours"
+    )
+    # the engine's exact account (ISO 8601 instants, durations to the second) is its title
+    for cells, breach in zip(breaches, report.objectives[0].breaches, strict=True):
+        assert cells[1].attrs["title"] == breach.text
+    assert (
+        breaches[0][1]
+        .attrs["title"]
+        .startswith("2026-10-06T14:05:00+00:00 - 2026-10-06T14:47:00+00:00")
+    )
     total = page.by_id("credit-total")
     settlement = report.settlement
     assert settlement is not None

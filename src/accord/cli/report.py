@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -15,21 +16,26 @@ from accord.core.agreement import Agreement
 from accord.core.clock_engines import ENGINES
 from accord.core.errors import AccordError
 from accord.core.periods import period_bounds
-from accord.core.report import ClockCache, Data, Report
+from accord.core.report import EXPLAINED, ClockCache, Data, Report
 from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import AgreementFileError, load_agreement, read_paths
 from accord.io.data import read_data
+from accord.render.pictures import Picture
+from accord.render.report import html_of as page_of
 from accord.render.report import (
+    markdown_of,
     report_csv,
-    report_html,
     report_json,
-    report_markdown,
     rollup_html,
     rollup_markdown,
+    terminal_of,
     trend_html,
     trend_markdown,
 )
+from accord.render.report import pdf_of as pdf_from_page
 from accord.render.report_pictures import report_pictures, trend_pictures
+from accord.render.report_view import build as view_of
+from accord.render.words import zone_of
 
 
 def parse_period(text: str, zone: str) -> tuple[datetime, datetime]:
@@ -76,7 +82,17 @@ def _months(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     return months
 
 
-_REPORT_FORMATS = ("table", "json", "csv", "markdown", "html")
+_REPORT_FORMATS = ("table", "json", "csv", "markdown", "html", "pdf")
+_PAPERS = ("a4", "letter")
+
+
+def _explained(text: str) -> int | None:
+    """``--explain``: a number of breaches, or None for all."""
+    if text.strip() == "all":
+        return None
+    if not text.strip().isdigit():
+        raise AccordError(f"--explain: {text!r}; expected a number of breaches, or all")
+    return int(text)
 
 
 def _evaluated(
@@ -86,6 +102,7 @@ def _evaluated(
     what: str,
     as_of: datetime,
     engine: str = "auto",
+    explain: int | None = EXPLAINED,
     cache: ClockCache | None = None,
 ) -> list[Report]:
     """Evaluate one report per job, with a progress bar on stderr when it is a terminal (never
@@ -116,6 +133,7 @@ def _evaluated(
                     as_of=as_of,
                     engine=engine,  # type: ignore[arg-type]
                     cache=cache,
+                    explain=explain,
                 )
             )
             progress.advance(task)
@@ -129,10 +147,30 @@ def report(
     tier: Annotated[
         str | None, typer.Option(help="The customer's tier (default: the first).")
     ] = None,
-    zone: Annotated[str, typer.Option("--timezone", help="Zone of the period's bounds.")] = "UTC",
+    zone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone",
+            help="Zone of the period's bounds (default UTC) and of the times the report shows "
+            "(default: the agreement's).",
+        ),
+    ] = None,
     output: Annotated[
-        str, typer.Option("--format", help="table, json, csv, markdown or html")
+        str, typer.Option("--format", help="table, json, csv, markdown, html or pdf")
     ] = "table",
+    to_file: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write the report to this file (pdf needs one)."),
+    ] = None,
+    paper: Annotated[str, typer.Option("--paper", help="Paper of the PDF: a4 or letter.")] = "a4",
+    explain: Annotated[
+        str,
+        typer.Option(
+            "--explain",
+            help="How many of each ticket objective's breaches (the costliest) say which "
+            "statuses, teams and assignees used the time: a number, or all.",
+        ),
+    ] = str(EXPLAINED),
     trend: Annotated[
         bool, typer.Option("--trend", help="Month by month over the period (e.g. a year).")
     ] = False,
@@ -169,36 +207,35 @@ def report(
             )
         if engine not in ENGINES:
             raise AccordError(f"--engine: {engine!r}; expected one of {', '.join(ENGINES)}")
+        if paper not in _PAPERS:
+            raise AccordError(f"--paper: {paper!r}; expected a4 or letter")
+        if output == "pdf" and to_file is None:
+            raise AccordError("--format pdf: name the file to write with -o FILE")
+        if output == "pdf" and (trend or roll_up):
+            raise AccordError("--format pdf: one period's report only (not --trend, --roll-up)")
+        if zone is not None:
+            zone_of(zone)  # an unknown zone is an error before anything is read
+        explained = _explained(explain)
+        bounds = zone or "UTC"
         agreement = load_agreement(path)
-        start, end = parse_period(period, zone)
+        start, end = parse_period(period, bounds)
         evidence = read_data(data)
-        moment = judged_at(evidence, as_of, zone)
+        moment = judged_at(evidence, as_of, bounds)
         cache = ClockCache()  # the report's clocks, shared with its pictures
+        pictures: list[Picture] = []
         if roll_up:
             family = _descendants(path, agreement.id)
             jobs = [(a.id, a, start, end) for a in family]
-            reports = _evaluated(jobs, evidence, tier, "agreements", moment, engine)
+            reports = _evaluated(jobs, evidence, tier, "agreements", moment, engine, explained)
         elif trend:
             jobs = [(a.strftime("%Y-%m"), agreement, a, b) for a, b in _months(start, end)]
-            reports = _evaluated(jobs, evidence, tier, "months", moment, engine)
+            reports = _evaluated(jobs, evidence, tier, "months", moment, engine, explained)
+            if output == "html":
+                pictures = trend_pictures(reports)
         else:
-            reports = _evaluated(
-                [(agreement.id, agreement, start, end)], evidence, tier, "", moment, engine, cache
-            )
-    except AccordError as error:
-        raise fail(error) from None
-    if output == "json":
-        shown = [report_json(r) for r in reports]
-        console.print_json(data=shown if roll_up or trend else shown[0])
-    elif output == "csv":
-        print(report_csv(*reports), end="")
-    elif output == "html":
-        if roll_up:
-            print(rollup_html(reports), end="")
-        elif trend:
-            print(trend_html(reports, trend_pictures(reports)), end="")
-        else:
-            try:
+            only = [(agreement.id, agreement, start, end)]
+            reports = _evaluated(only, evidence, tier, "", moment, engine, explained, cache)
+            if output in ("html", "pdf"):
                 pictures = report_pictures(
                     reports[0],
                     agreement,
@@ -206,12 +243,67 @@ def report(
                     cache=cache,
                     engine=engine,  # type: ignore[arg-type]
                 )
-            except AccordError as error:
-                raise fail(error) from None
-            print(report_html(reports[0], pictures), end="")
-    elif roll_up:
-        print_markdown(rollup_markdown(reports), raw=output == "markdown")
-    elif trend:
-        print_markdown(trend_markdown(reports), raw=output == "markdown")
+    except AccordError as error:
+        raise fail(error) from None
+    if output == "table" and to_file is None and console.is_terminal:
+        if roll_up or trend:
+            print_markdown(
+                rollup_markdown(reports) if roll_up else trend_markdown(reports, zone), raw=False
+            )
+        else:
+            console.print(terminal_of(view_of(reports[0], zone)))
+        return
+    text = _rendered(
+        reports, output, zone, roll_up=roll_up, trend=trend, paper=paper, pictures=pictures
+    )
+    if to_file is not None:
+        _write(to_file, text)
     else:
-        print_markdown(report_markdown(reports[0]), raw=output == "markdown")
+        print(text if isinstance(text, str) else "", end="")
+
+
+def _rendered(
+    reports: list[Report],
+    output: str,
+    zone: str | None,
+    *,
+    roll_up: bool,
+    trend: bool,
+    paper: str,
+    pictures: list[Picture],
+) -> str | bytes:
+    """The reports in the format asked for (a terminal's table is printed by the caller; its
+    text for a pipe or file is the Markdown); HTML and PDF with the ``pictures`` given."""
+    if output == "json":
+        shown = [report_json(r) for r in reports]
+        return (
+            json.dumps(shown if roll_up or trend else shown[0], indent=2, ensure_ascii=False) + "\n"
+        )
+    if output == "csv":
+        return report_csv(*reports)
+    if output == "html":
+        if roll_up:
+            return rollup_html(reports)
+        if trend:
+            return trend_html(reports, pictures, zone=zone)
+        return page_of(view_of(reports[0], zone), pictures=pictures)
+    if output == "pdf":
+        page = page_of(view_of(reports[0], zone), paper, pictures)  # type: ignore[arg-type]
+        return pdf_from_page(page)
+    if roll_up:
+        return rollup_markdown(reports)
+    return trend_markdown(reports, zone) if trend else markdown_of(view_of(reports[0], zone))
+
+
+def _write(path: Path, content: str | bytes) -> None:
+    """The whole file or nothing: written beside it, then moved into place."""
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        if isinstance(content, bytes):
+            temporary.write_bytes(content)
+        else:
+            temporary.write_text(content, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise fail(AccordError(f"-o {path}: {error.strerror or error}")) from None

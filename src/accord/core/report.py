@@ -25,12 +25,16 @@ from accord.core.credits import Settlement, claim_deadline, combine, plain, sett
 from accord.core.errors import AccordError
 from accord.core.evidence import Data, Measurement, Probe, Requests
 from accord.core.judging import (
+    EXPLAINED,
     Breach,
     ClockCache,
+    Consumed,
     Judging,
     ObjectiveResult,
     Status,
     TicketCounts,
+    costliest,
+    explained,
     for_provider,
     in_force_span,
     judge_objective,
@@ -49,10 +53,12 @@ from accord.core.termination import (
 )
 
 __all__ = [
+    "EXPLAINED",
     "Breach",
     "BurnAlert",
     "ClockCache",
     "ClocksUsed",
+    "Consumed",
     "Data",
     "Measurement",
     "ObjectiveResult",
@@ -65,8 +71,10 @@ __all__ = [
     "TicketCounts",
     "burn_alert",
     "chosen_tier",
+    "costliest",
     "evaluate",
     "evidence_since",
+    "home_zone",
     "judge",
 ]
 
@@ -125,6 +133,9 @@ class Report:
     """The end of the period, or of the agreement when it ends first (None: the period's)."""
     observed_until: datetime | None = None
     """The end of the span the evidence declares it covers (None: not declared)."""
+    zone: str = "UTC"
+    """The agreement's own time zone (:func:`home_zone`): where its readers are, the zone
+    a report for people tells its times in unless another is asked for."""
 
     @property
     def missed(self) -> tuple[ObjectiveResult, ...]:
@@ -173,6 +184,7 @@ def evaluate(
     engine: Literal["auto", "columns", "replay"] = "auto",
     strict: bool = True,
     cache: ClockCache | None = None,
+    explain: int | None = EXPLAINED,
 ) -> Report:
     """Judge every objective of a (resolved) agreement over ``[start, end)``.
 
@@ -183,7 +195,8 @@ def evaluate(
     rules or filters read that no record carries is an error (files); the live service, whose
     evidence is still arriving, judges such records out of scope instead. ``cache``: shared
     by reports judged on the same evidence (a trend's months), which then build the ticket
-    columns once and evaluate the clocks at each instant once."""
+    columns once and evaluate the clocks at each instant once. ``explain``: how many of each
+    ticket objective's breaches (the costliest) say where their time went (None: all)."""
     chosen, assumed = chosen_tier(agreement, tier)
     if strict:
         check_fields(agreement, data)
@@ -213,6 +226,16 @@ def evaluate(
                     name=f"{result.name} ({provider_name(agreement, provider)})",
                 )
             )
+    if explain != 0:
+        results = [
+            explained(
+                judging,
+                r,
+                as_of if as_of is not None else (r.judged_until or end),
+                explain,
+            )
+            for r in results
+        ]
     known = {r.objective: r for r in results}
     settlement, settlements = _settled(judging, chosen, known, start, end)
     remedies = agreement.remedies
@@ -245,7 +268,25 @@ def evaluate(
         clocks=_clocks_used(judging),
         in_force_until=in_force_span(agreement, start, end)[1],
         observed_until=data.observed[1] if data.observed is not None else None,
+        zone=home_zone(agreement),
     )
+
+
+def home_zone(agreement: Agreement) -> str:
+    """The agreement's time zone: that of the calendar most of its objectives are measured in
+    (the first such, on a tie), else of its first calendar naming one, else UTC."""
+    zones = {
+        name: spec["timezone"]
+        for name, spec in agreement.calendars.items()
+        if isinstance(spec, dict) and isinstance(spec.get("timezone"), str)
+    }
+    used: dict[str, int] = {}
+    for objective in agreement.objectives:
+        if objective.calendar in zones:
+            used[zones[objective.calendar]] = used.get(zones[objective.calendar], 0) + 1
+    if used:
+        return max(used, key=lambda zone: used[zone])  # the first of the most used on a tie
+    return next(iter(zones.values()), "UTC")
 
 
 def _clocks_used(judging: Judging) -> ClocksUsed | None:

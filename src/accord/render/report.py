@@ -1,4 +1,10 @@
-"""A period report for people (Markdown, HTML) and programs (JSON, CSV), from one Report value."""
+"""A period report for people and programs, from one Report value.
+
+People read the terminal table, Markdown, HTML and PDF, all rendered from one view of the
+report (:mod:`accord.render.report_view`): the same figures, words, breach explanations and
+footnotes in each. Programs read the JSON and CSV documents, which keep the exact figures
+(decimals to :data:`PLACES` places, durations in seconds, instants in ISO 8601).
+"""
 
 from __future__ import annotations
 
@@ -6,34 +12,51 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
 
 from accord import __version__
 from accord.core.agreement.units import format_timedelta
 from accord.core.report import Breach, ObjectiveResult, Report
 from accord.render.pictures import Picture
+from accord.render.report_view import ReportView, build, judged_sentence, verdict
+from accord.render.words import period as period_words
+from accord.render.words import when, zone_of
+
+__all__ = [
+    "PLACES",
+    "Paper",
+    "breach_json",
+    "exact",
+    "markdown_of",
+    "objective_json",
+    "report_csv",
+    "report_html",
+    "report_json",
+    "report_markdown",
+    "report_pdf",
+    "report_terminal",
+    "rollup_html",
+    "rollup_markdown",
+    "seconds",
+    "trend_html",
+    "trend_markdown",
+    "verdict",
+]
 
 PLACES = 6
 """Decimal places of the figures in JSON and CSV (percentages, rates): enough to tell 99.999%
 from 99.9989%, rounded half to even; trailing zeros dropped."""
 _QUANTUM = Decimal(1).scaleb(-PLACES)
+Paper = Literal["a4", "letter"]
 
 
 def _pct(value: Any) -> str:
     return "-" if value is None else f"{value:.3f}".rstrip("0").rstrip(".")
-
-
-def verdict(result: ObjectiveResult) -> str:
-    """What an objective's line says: met, missed (so far, when to date), no data, not in
-    force; "-" when its target states no verdict."""
-    if result.status in ("no data", "not in force"):
-        return result.status
-    if result.met is None:
-        return "to date" if result.status == "to date" else "-"
-    word = "met" if result.met else "missed"
-    return f"{word} so far" if result.status == "to date" else word
 
 
 def exact(value: Decimal | None) -> str | None:
@@ -71,98 +94,112 @@ def breach_json(breach: Breach) -> dict[str, Any]:
         "business_seconds": seconds(breach.business),
         "breached_at": _instant(breach.breached_at),
         "text": breach.text,
+        "allowed_seconds": seconds(breach.allowed),
+        "explained": breach.explained,
+        "consumed": [
+            {"kind": c.kind, "value": c.value, "business_seconds": seconds(c.business)}
+            for c in breach.consumed
+        ],
     }
 
 
-def report_markdown(report: Report) -> str:
+def report_markdown(report: Report, zone: str | None = None) -> str:
+    """The report as Markdown, from its view (:mod:`accord.render.report_view`): times in
+    ``zone`` (None: the agreement's)."""
+    return markdown_of(build(report, zone))
+
+
+def markdown_of(view: ReportView) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
     lines = [
-        f"# {report.title}: {report.start.date()} to {report.end.date()}",
+        f"# {view.heading}",
         "",
-        f"Agreement `{report.agreement}` version {report.version}"
-        + (f", tier {report.tier}" if report.tier else "")
-        + (" (the agreement's first; choose another with --tier)" if report.tier_assumed else "")
-        + ".",
+        f"Agreement `{view.agreement}` version {view.version}"
+        + (f", {view.tier_note}" if view.tier_note else "")
+        + f". Times in {view.zone}.",
         "",
-        _judged_markdown(report),
+        ("**To date**" + view.judged[len("To date") :] if not view.final else view.judged)
+        + (f" {view.clocks}" if view.clocks else ""),
         "",
-        "| objective | target | actual | met | margin | detail |",
-        "|---|---|---|---|---|---|",
+        "| objective | target | actual | met | margin | downtime budget | in words |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for o in report.objectives:
-        met = verdict(o)
-        met = f"**{met}**" if o.met is False else met
-        actual = _pct(o.actual) + ("%" if o.actual is not None and o.target.endswith("%") else "")
-        margin = "-" if o.margin is None else f"{_pct(o.margin)} pt"
-        lines.append(f"| {o.name} | {o.target} | {actual} | {met} | {margin} | {o.detail} |")
-    firing = [(o, a) for o in report.objectives for a in o.burn_alerts if a.firing]
-    if firing:
+    for o in view.objectives:
+        met = f"**{o.verdict}**" if o.met is False else o.verdict
+        budget = "; ".join(x for x in (o.budget, o.burn) if x) or "-"
+        lines.append(
+            f"| {cell(o.name)} | {o.target} | {o.actual} | {met} | {o.margin} | "
+            f"{cell(budget)} | {cell(o.summary)} [{o.note}] |"
+        )
+    counted = [o for o in view.objectives if o.tickets]
+    if counted:
+        lines += ["", "## Tickets", ""]
+        lines += [f"- {o.name}: {o.tickets}." for o in counted]
+    if view.alerts:
         lines += ["", "## Burn-rate alerts firing at the period's end", ""]
-        lines += [f"- {o.name}: {a.text}" for o, a in firing]
-    breaches = [(o, b) for o in report.objectives for b in o.breaches]
-    if breaches:
+        lines += [f"- {o.name}: {a}" for o, a in view.alerts]
+    if view.breaches:
         lines += ["", "## Breaches", ""]
-        lines += [f"- {o.name}: {b.text}" for o, b in breaches]
-    settlement = report.settlement
-    if settlement is not None or report.settlements:
+        for o in view.objectives:
+            for b in o.breaches:
+                lines.append(f"- {b.objective_name}: {b.text}")
+                if b.why:
+                    lines.append(f"  - where the time went: {b.why}")
+            if o.more_text:
+                lines.append(f"- {o.more_text}.")
+    credits = view.credits
+    if credits is not None or view.provider_credits_only:
         lines += ["", "## Service credits", ""]
-    if settlement is not None:
-        if settlement.amount:
-            lines.append(
-                f"**{settlement.amount} {settlement.currency}** "
-                f"({settlement.percent}% of {settlement.fee} {settlement.currency})."
-            )
+    if credits is not None:
+        if credits.owed:
+            amount = f"{credits.amount} {credits.currency}"
+            lines.append(f"**{amount}**" + credits.sentence[len(amount) :])
         else:
-            lines.append("No credit is owed for this period.")
-        if not report.settlements:
-            lines += [f"- {r}" for r in settlement.reasons]
-    for own in report.settlements:
-        lines += [
-            "",
-            f"### {own.provider}: {own.amount} {own.currency} "
-            f"({own.percent}% of its {own.fee} {own.currency} fee)",
-            "",
-        ]
-        lines += [f"- {r}" for r in own.reasons]
-    if settlement is not None and report.settlements:
-        lines += ["", f"- {settlement.reasons[-1]}"]
-    if report.penalties:
+            lines.append(credits.sentence)
+        if credits.lines:
+            lines += [""]
+            lines += [
+                f"- {c.objective}: attainment {c.attainment}, {c.band}: {c.percent} ({c.amount})"
+                for c in credits.lines
+            ]
+        if credits.reasons:
+            lines += [""] + [f"- {r}" for r in credits.reasons]
+        for p in credits.providers:
+            lines += ["", f"### {p.heading}", ""]
+            lines += [f"- {r}" for r in p.reasons]
+    if view.penalties:
         lines += ["", "## Penalties", ""]
-        lines += [f"- {reason}" for _, reason in report.penalties]
-    if report.termination:
+        lines += [f"- {reason}" for _, reason in view.penalties]
+    if view.termination:
         lines += ["", "## Termination right", ""]
         lines += [
             f"- {'**' if t.triggered else ''}{t.text}{'**' if t.triggered else ''}"
-            for t in report.termination
+            for t in view.termination
         ]
-    lines += _claim_markdown(report)
+    claim = view.claim
+    if claim is not None:
+        lines += ["", "## Claims", ""]
+        if claim.deadline is not None:
+            lines.append(f"Claims for this period must be made by {claim.deadline}.")
+        if claim.procedure:
+            lines += ["", f"Procedure: {claim.procedure}"]
+        if claim.evidence:
+            lines += ["", "Evidence a claim needs:", ""]
+            lines += [f"- {item}" for item in claim.evidence]
+    lines += ["", "## Notes", ""]
+    lines += [f"{n.number}. {n.text}" for n in view.notes]
+    lines += ["", f"Figures as of {view.judged_at}; produced by {view.generator}."]
     return "\n".join(lines) + "\n"
 
 
-def _judged_markdown(report: Report) -> str:
+def _judged_markdown(report: Report, zone: str | None = None) -> str:
+    judged = judged_sentence(report, zone_of(zone or report.zone))
     clocks = "" if report.clocks is None else f" Ticket {report.clocks.text}."
-    if report.as_of is None:
-        return f"Judged at the period's end, {report.end.isoformat()}.{clocks}"
-    if report.final:
-        return f"Judged at {report.as_of.isoformat()}, with the evidence known then.{clocks}"
-    return (
-        f"**To date**: the period is not over; judged at {report.as_of.isoformat()}, with the "
-        f"evidence known then. Every figure may still change.{clocks}"
-    )
-
-
-def _claim_markdown(report: Report) -> list[str]:
-    claim = report.claim
-    if report.claim_deadline is None and (claim is None or not (claim.procedure or claim.evidence)):
-        return []
-    lines = ["", "## Claims", ""]
-    if report.claim_deadline is not None:
-        lines.append(f"Claims for this period must be made by {report.claim_deadline.isoformat()}.")
-    if claim is not None and claim.procedure:
-        lines += ["", f"Procedure: {claim.procedure.strip()}"]
-    if claim is not None and claim.evidence:
-        lines += ["", "Evidence a claim needs:", ""]
-        lines += [f"- {item}" for item in claim.evidence]
-    return lines
+    if not report.final and report.as_of is not None:
+        judged = "**To date**" + judged[len("To date") :]
+    return judged + clocks
 
 
 def report_json(report: Report) -> dict[str, Any]:
@@ -179,6 +216,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "final": report.final,
         "tier": report.tier,
         "tier_assumed": report.tier_assumed,
+        "timezone": report.zone,
         "clocks": None
         if report.clocks is None
         else {
@@ -320,6 +358,9 @@ def report_csv(*reports: Report) -> str:
             "tickets_open_at",
             "clock_engine",
             "detail",
+            "burn_rate",
+            "incidents",
+            "breaches",
         ]
     )
 
@@ -360,13 +401,16 @@ def report_csv(*reports: Report) -> str:
                     None if tickets is None else tickets.open_at.isoformat(),
                     None if tickets is None or report.clocks is None else report.clocks.engine,
                     o.detail,
+                    exact(o.burn_rate),
+                    o.incidents,
+                    len(o.breaches),
                 )
             ]
         )
     return out.getvalue()
 
 
-def trend_markdown(reports: list[Report]) -> str:
+def trend_markdown(reports: list[Report], zone: str | None = None) -> str:
     """Each objective's actual figure month by month (missed months in bold)."""
     if not reports:
         return ""
@@ -375,7 +419,7 @@ def trend_markdown(reports: list[Report]) -> str:
     lines = [
         f"# {first.title}: month by month",
         "",
-        _judged_markdown(reports[-1]),
+        _judged_markdown(reports[-1], zone),
         "",
         "| objective | target | " + " | ".join(months) + " |",
         "|---|---|" + "---|" * len(months),
@@ -453,30 +497,140 @@ def _environment() -> Environment:
     )
     environment.filters.update(figure=_figure, points=_points, span=_span, verdict=verdict)
     environment.globals["version"] = __version__
+    environment.globals["in_zone"] = lambda moment, zone: when(moment, zone_of(zone))
+    environment.globals["period_between"] = lambda start, end: period_words(
+        start, end, start.tzinfo
+    )
     return environment
 
 
-def report_html(report: Report, pictures: Sequence[Picture] = ()) -> str:
-    """A standalone page for the customer: objectives, breaches, credits, claim deadline, and
-    the ``pictures`` given (see :func:`accord.render.report_pictures.report_pictures`)."""
-    settlement = report.settlement
-    shown = {c.reason for c in settlement.credits} if settlement is not None else set()
-    if report.settlements:  # each provider's reasons are in its row: only the total here
-        shown |= {r for own in report.settlements for r in own.reasons}
+def report_html(
+    report: Report, pictures: Sequence[Picture] = (), *, zone: str | None = None
+) -> str:
+    """A standalone page for the customer: objectives in words, breaches explained, credits,
+    claim deadline, and the ``pictures`` given (see
+    :func:`accord.render.report_pictures.report_pictures`); times in ``zone`` (None: the
+    agreement's)."""
+    return html_of(build(report, zone), pictures=pictures)
+
+
+def html_of(view: ReportView, paper: Paper | None = None, pictures: Sequence[Picture] = ()) -> str:
+    """The view as a page; with ``paper``, laid out for print (page size, running footer with
+    the agreement, its version and the instant the figures stand at, page numbers)."""
     return (
-        _environment()
-        .get_template("report.html")
-        .render(
-            report=report,
-            names={o.objective: o.name for o in report.objectives},
-            # the combination, cap and minimum payable (each credit's reason is in its row)
-            reasons=[r for r in settlement.reasons if r not in shown] if settlement else [],
-            pictures=pictures,
-        )
+        _environment().get_template("report.html").render(view=view, paper=paper, pictures=pictures)
     )
 
 
-def trend_html(reports: list[Report], pictures: Sequence[Picture] = ()) -> str:
+def report_pdf(
+    report: Report,
+    pictures: Sequence[Picture] = (),
+    *,
+    zone: str | None = None,
+    paper: Paper = "a4",
+) -> bytes:
+    """The report page as a PDF (WeasyPrint), A4 or US Letter, with the ``pictures`` given."""
+    if paper not in ("a4", "letter"):
+        raise ValueError(f"paper {paper!r}: expected a4 or letter")
+    return pdf_of(html_of(build(report, zone), paper, pictures))
+
+
+def pdf_of(page: str) -> bytes:
+    """A page rendered as PDF. WeasyPrint is imported here: it loads Pango, which only the PDF
+    needs."""
+    from weasyprint import HTML
+
+    found: bytes = HTML(string=page).write_pdf()
+    return found
+
+
+def report_terminal(report: Report, zone: str | None = None) -> RenderableType:
+    """The report for a terminal (Rich): the view's lines, the objectives as a table."""
+    return terminal_of(build(report, zone))
+
+
+def terminal_of(view: ReportView) -> RenderableType:
+    parts: list[RenderableType] = [
+        Text(view.heading, style="bold"),
+        Text(
+            f"Agreement {view.agreement} version {view.version}"
+            + (f", {view.tier_note}" if view.tier_note else "")
+            + f". Times in {view.zone}.",
+            style="dim",
+        ),
+        Text(view.judged + (f" {view.clocks}" if view.clocks else ""), style="dim"),
+        Text(),
+    ]
+    table = Table(title="Objectives", title_justify="left", show_lines=True)
+    for header in ("objective", "target", "actual", "met", "margin", "downtime budget"):
+        table.add_column(header)
+    table.add_column("in words", ratio=1)
+    for o in view.objectives:
+        style = {"met": "green", "missed": "bold red"}.get(o.css, "dim")
+        table.add_row(
+            o.name,
+            o.target,
+            o.actual,
+            Text(o.verdict, style=style),
+            o.margin,
+            "\n".join(x for x in (o.budget, o.burn) if x) or "-",
+            f"{o.summary} [{o.note}]",
+        )
+    parts.append(table)
+
+    def section(title: str, lines: list[str], style: str = "") -> None:
+        if lines:
+            parts.append(Text(f"\n{title}", style="bold"))
+            parts.extend(Text(f"  {line}", style=style) for line in lines)
+
+    section("Tickets", [f"{o.name}: {o.tickets}." for o in view.objectives if o.tickets])
+    section(
+        "Burn-rate alerts firing at the period's end",
+        [f"{o.name}: {a}" for o, a in view.alerts],
+        "red",
+    )
+    breaches = []
+    for o in view.objectives:
+        for b in o.breaches:
+            breaches.append(f"{b.objective_name}: {b.text}")
+            if b.why:
+                breaches.append(f"  where the time went: {b.why}")
+        if o.more_text:
+            breaches.append(f"{o.more_text}.")
+    section("Breaches", breaches or ["No breach in this period."])
+    credits = view.credits
+    owed: list[str] = []
+    if credits is not None:
+        owed.append(credits.sentence)
+        owed += [
+            f"{c.objective}: attainment {c.attainment}, {c.band}: {c.percent} ({c.amount})"
+            for c in credits.lines
+        ]
+        owed += list(credits.reasons)
+        for p in credits.providers:
+            owed.append(p.heading)
+            owed += [f"  {r}" for r in p.reasons]
+    section("Service credits", owed)
+    section("Penalties", [reason for _, reason in view.penalties])
+    section("Termination right", [t.text for t in view.termination])
+    claim = view.claim
+    if claim is not None:
+        lines = []
+        if claim.deadline is not None:
+            lines.append(f"Claims for this period must be made by {claim.deadline}.")
+        if claim.procedure:
+            lines.append(f"Procedure: {claim.procedure}")
+        if claim.evidence:
+            lines.append("Evidence a claim needs: " + "; ".join(claim.evidence))
+        section("Claims", lines)
+    section("Notes", [f"{n.number}. {n.text}" for n in view.notes], "dim")
+    parts.append(Text(f"\nFigures as of {view.judged_at}; produced by {view.generator}.", "dim"))
+    return Group(*parts)
+
+
+def trend_html(
+    reports: list[Report], pictures: Sequence[Picture] = (), *, zone: str | None = None
+) -> str:
     """Each objective month by month, with the credits owed, as a standalone page (with the
     ``pictures`` given, see :func:`accord.render.report_pictures.trend_pictures`)."""
     if not reports:
@@ -492,6 +646,7 @@ def trend_html(reports: list[Report], pictures: Sequence[Picture] = ()) -> str:
             owed=bool(owed),
             total=sum((s.amount for s in owed), Decimal(0)),
             currency=owed[0].currency if owed else "",
+            zone=zone or reports[-1].zone,
             pictures=pictures,
         )
     )

@@ -55,6 +55,18 @@ class ClocksUsed(Document):
     )
 
 
+class ConsumedDocument(Document):
+    """Business time a breached ticket's clock used under one status, team or assignee while
+    it ran, or spent paused for one reason."""
+
+    kind: Literal["status", "team", "assignee", "paused"]
+    value: str = Field(
+        description="The field's value ('' when the ticket had none then), or the pause reason.",
+        examples=["Awaiting Vendor"],
+    )
+    business_seconds: Seconds
+
+
 class BreachDocument(Document):
     """One breach: a stretch of downtime, or a ticket past its deadline."""
 
@@ -72,6 +84,18 @@ class BreachDocument(Document):
     )
     breached_at: Instant | None = Field(description="For a ticket: when its deadline passed.")
     text: str = Field(description="The breach in words.")
+    allowed_seconds: Seconds | None = Field(
+        description="For a ticket: the business time its clock allowed."
+    )
+    explained: bool = Field(
+        description="For a ticket: whether `consumed` was worked out. A report explains each "
+        "ticket objective's 10 costliest breaches (those a report for people lists); the "
+        "others, and downtime (whose interval is its own explanation), have none."
+    )
+    consumed: list[ConsumedDocument] = Field(
+        description="For a ticket: where its clock's time went, by status, team and assignee "
+        "while it ran and by reason while it was paused; each kind most first."
+    )
 
 
 class BurnAlertDocument(Document):
@@ -191,6 +215,11 @@ class ReportDocument(Document):
     final: bool = Field(description="False: the period is not over; every figure may change.")
     tier: str | None
     tier_assumed: bool = Field(description="True: no tier was asked for; the first was taken.")
+    timezone: str = Field(
+        description="The agreement's time zone (IANA): where a report for people tells its "
+        "times, unless another is asked for.",
+        examples=["Europe/Berlin"],
+    )
     clocks: ClocksUsed | None
     objectives: list[ObjectiveDocument]
     credits: CreditsDocument | None

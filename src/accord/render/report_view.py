@@ -1,0 +1,601 @@
+"""A period report's content for people, built once from a :class:`Report`.
+
+Every human format (the terminal table, Markdown, HTML and so PDF) renders the same
+:class:`ReportView`: the same figures, verdicts, words, breach explanations and footnotes, so
+they cannot drift apart. The view tells times in one named zone (the agreement's, or the one
+asked for) and durations in hours and minutes; each figure said in words keeps its precise
+value beside it (``exact``, a footnote) for the reader who wants it. Programs read the JSON and
+CSV documents instead (:mod:`accord.render.report`), which keep the exact machine figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from accord import __version__
+from accord.core.clocks import TICKET_METRICS
+from accord.core.report import (
+    EXPLAINED,
+    Breach,
+    Consumed,
+    ObjectiveResult,
+    Report,
+    costliest,
+)
+from accord.render import words
+from accord.render.words import between, business, duration, exact_span, plural, when, zone_of
+
+
+@dataclass(frozen=True)
+class Note:
+    """A footnote: the precise figures behind a line said in words."""
+
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ConsumedView:
+    """Where some of a breached ticket's time went: a status, team, assignee or pause."""
+
+    kind: str
+    """status, team, assignee or paused."""
+    value: str
+    """The value in words (``no team`` when the ticket had none then)."""
+    time: str
+    """Business time in words."""
+    exact: str
+    """Business time to the second."""
+
+
+@dataclass(frozen=True)
+class BreachView:
+    objective: str
+    """The objective's id."""
+    objective_name: str
+    kind: str
+    """downtime or ticket."""
+    item: str
+    """The ticket, outage or maintenance window."""
+    when: str
+    """When, in the report's zone."""
+    text: str
+    """The breach in one sentence."""
+    why: str
+    """What consumed the time (a ticket: statuses, teams, assignees, pauses), or ''."""
+    consumed: tuple[ConsumedView, ...]
+    exact: str
+    """The engine's account, with its instants in ISO 8601 and durations to the second: a
+    page's ``title`` (a breach is told to the minute; a month may list dozens, whose notes
+    would double a PDF)."""
+
+
+@dataclass(frozen=True)
+class ObjectiveView:
+    id: str
+    name: str
+    metric: str
+    target: str
+    status: str
+    """final, to date, no data or not in force."""
+    met: bool | None
+    verdict: str
+    """met, missed, met so far, missed so far, no data, not in force, to date or '-'."""
+    css: str
+    """met, missed or unjudged."""
+    actual: str
+    """The figure as people read it (``99.69%``), or '-'."""
+    actual_exact: str
+    """The figure as computed ('' when there is none)."""
+    actual_precise: str
+    """To six places, for a title or note."""
+    summary: str
+    """The figure in a sentence against the promise."""
+    margin: str
+    """How far above or below the promise, in words ('-' when there is no verdict)."""
+    margin_exact: str
+    margin_precise: str
+    """``-0.207727 percentage points``, or ''."""
+    budget: str | None
+    """The error budget in words (availability by time), None when there is none."""
+    burn: str | None
+    """The burn rate in words, None when there is none."""
+    burn_exact: str
+    tickets: str | None
+    """How the tickets were counted, in words."""
+    detail: str
+    """How the figure was reached, as the engine says it."""
+    note: int
+    """The footnote with the precise figures."""
+    alerts: tuple[str, ...]
+    """Burn-rate alerts firing at the period's end, in words."""
+    breaches: tuple[BreachView, ...]
+    """The breaches a person reads: at most :data:`SHOWN_BREACHES`, those that cost most."""
+    more_breaches: int = 0
+    """Breaches not shown (every one is in the JSON document)."""
+
+    @property
+    def more_text(self) -> str:
+        """``and 412 more breaches of P3 resolution, ...``, or ''."""
+        if not self.more_breaches:
+            return ""
+        return (
+            f"and {plural(self.more_breaches, 'more breach', 'more breaches')} of {self.name}, "
+            "smaller than those above: every one is in the JSON document (--format json)"
+        )
+
+
+SHOWN_BREACHES = EXPLAINED
+"""Breaches of one objective listed for people: a month of 10,000 tickets may breach 3,000
+times, which no one reads in a PDF; the ones that cost most business time are listed, in time
+order, and the count of the others is said."""
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    objective_id: str
+    objective: str
+    attainment: str
+    attainment_exact: str
+    band: str
+    percent: str
+    amount: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ProviderCredit:
+    provider: str
+    fee: str
+    percent: str
+    amount: str
+    amount_exact: str
+    heading: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CreditsView:
+    owed: bool
+    amount: str
+    """``120.00``."""
+    currency: str
+    percent: str
+    fee: str
+    sentence: str
+    """``120.00 USD owed: 10% of the 1200.00 USD fee.`` or that nothing is owed."""
+    lines: tuple[CreditLine, ...]
+    reasons: tuple[str, ...]
+    """How the total was reached besides each line: combination, caps, minimum payable."""
+    providers: tuple[ProviderCredit, ...]
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    deadline: str | None
+    deadline_exact: str | None
+    procedure: str | None
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TerminationLine:
+    text: str
+    triggered: bool
+
+
+@dataclass(frozen=True)
+class ReportView:
+    title: str
+    agreement: str
+    version: str
+    tier: str | None
+    tier_note: str
+    """``tier team (the agreement's first; choose another with --tier)``, or ''."""
+    zone: str
+    """The IANA zone the times are told in."""
+    period: str
+    """``October 2026``."""
+    period_start: str
+    period_end: str
+    """The bounds, exact (ISO 8601; the end not included)."""
+    heading: str
+    """``Cloudnote SLA: October 2026``."""
+    judged: str
+    """When the figures stand, and whether they may still change, in words."""
+    judged_at: str
+    """The instant the figures stand at, in words (the footer's "produced from")."""
+    judged_at_exact: str
+    as_of_exact: str | None
+    final: bool
+    clocks: str | None
+    clock_engine: str | None
+    objectives: tuple[ObjectiveView, ...]
+    credits: CreditsView | None
+    provider_credits_only: bool
+    """Credits per provider, without a combined total."""
+    penalties: tuple[tuple[str, str], ...]
+    termination: tuple[TerminationLine, ...]
+    claim: ClaimView | None
+    notes: tuple[Note, ...]
+    generator: str
+
+    @property
+    def breaches(self) -> tuple[BreachView, ...]:
+        return tuple(b for o in self.objectives for b in o.breaches)
+
+    @property
+    def alerts(self) -> tuple[tuple[ObjectiveView, str], ...]:
+        return tuple((o, a) for o in self.objectives for a in o.alerts)
+
+
+# ---------------------------------------------------------------- building
+
+
+class _Notes:
+    def __init__(self) -> None:
+        self.found: list[Note] = []
+
+    def add(self, text: str) -> int:
+        self.found.append(Note(len(self.found) + 1, text))
+        return len(self.found)
+
+
+def verdict(result: ObjectiveResult) -> str:
+    """What an objective's line says: met, missed (so far, when to date), no data, not in
+    force; "-" when its target states no verdict."""
+    if result.status in ("no data", "not in force"):
+        return result.status
+    if result.met is None:
+        return "to date" if result.status == "to date" else "-"
+    word = "met" if result.met else "missed"
+    return f"{word} so far" if result.status == "to date" else word
+
+
+def figure(value: Decimal | None, target: str) -> str:
+    """An actual figure for people: three decimals at most, with % when the target has one."""
+    if value is None:
+        return "-"
+    return words.decimal(value) + ("%" if target.endswith("%") else "")
+
+
+def _exact(value: Decimal | None) -> str:
+    return "" if value is None else str(value)
+
+
+def build(report: Report, zone: str | None = None) -> ReportView:
+    """The report's content for people, its times in ``zone`` (None: the agreement's)."""
+    place = zone_of(zone or report.zone)
+    notes = _Notes()
+    objectives = tuple(_objective(report, o, place, notes) for o in report.objectives)
+    objectives = tuple(
+        replace(
+            view,
+            breaches=tuple(_breach(o, b, place) for b in _shown(o.breaches)),
+            more_breaches=max(0, len(o.breaches) - SHOWN_BREACHES),
+        )
+        for view, o in zip(objectives, report.objectives, strict=True)
+    )
+    tier_note = ""
+    if report.tier:
+        tier_note = f"tier {report.tier}" + (
+            " (the agreement's first; choose another with --tier)" if report.tier_assumed else ""
+        )
+    # the period as it was reckoned (a month in UTC), its zone named when the times are not
+    reckoned = report.start.tzinfo or place
+    period = words.period(report.start, report.end, reckoned)
+    if words.zone_name(reckoned) != place.key:
+        period += f" ({words.zone_name(reckoned)})"
+    return ReportView(
+        title=report.title,
+        agreement=report.agreement,
+        version=report.version,
+        tier=report.tier,
+        tier_note=tier_note,
+        zone=place.key,
+        period=period,
+        period_start=report.start.isoformat(),
+        period_end=report.end.isoformat(),
+        heading=f"{report.title}: {period}",
+        judged=judged_sentence(report, place),
+        judged_at=when(report.judged_at, place),
+        judged_at_exact=report.judged_at.isoformat(),
+        as_of_exact=None if report.as_of is None else report.as_of.isoformat(),
+        final=report.final,
+        clocks=None if report.clocks is None else f"Ticket {report.clocks.text}.",
+        clock_engine=None if report.clocks is None else report.clocks.engine,
+        objectives=objectives,
+        credits=_credits(report),
+        provider_credits_only=report.settlement is None and bool(report.settlements),
+        penalties=tuple((f"{a}", r) for a, r in report.penalties),
+        termination=tuple(TerminationLine(t.text, t.triggered) for t in report.termination),
+        claim=_claim(report, place),
+        notes=tuple(notes.found),
+        generator=f"Accord {__version__}",
+    )
+
+
+def _shown(breaches: tuple[Breach, ...]) -> tuple[Breach, ...]:
+    """At most :data:`SHOWN_BREACHES`: those with the most business time (weighted), in
+    their order (by time): the ones a report explains (:func:`accord.core.report.costliest`)."""
+    return tuple(breaches[i] for i in costliest(breaches, SHOWN_BREACHES))
+
+
+def judged_sentence(report: Report, zone: ZoneInfo) -> str:
+    """When the figures stand and whether they may still change, in a sentence."""
+    if report.as_of is None:
+        return f"Judged at the period's end, {when(report.end, zone)}."
+    at = when(report.as_of, zone)
+    if report.final:
+        return f"Judged at {at}, with the evidence known then."
+    return (
+        f"To date: the period is not over; judged at {at}, with the evidence known then. "
+        "Every figure may still change."
+    )
+
+
+def _objective(report: Report, o: ObjectiveResult, zone: ZoneInfo, notes: _Notes) -> ObjectiveView:
+    actual = figure(o.actual, o.target)
+    margin = "-"
+    if o.margin is not None and o.met is not None:
+        points = words.decimal(abs(o.margin), 2)
+        unit = "point" if points == "1" else "points"
+        margin = (
+            f"{points} {unit} to spare"
+            if o.met
+            else (f"{points} {unit} short" if o.margin else "short")
+        )
+    budget = burn = None
+    if o.budget is not None and o.downtime is not None:
+        # what is left or over is the summary's: here the two figures it comes from
+        budget = f"{duration(o.budget)} of downtime allowed, {duration(o.downtime)} used"
+    if o.burn_rate is not None:
+        rate = o.burn_rate
+        burn = (
+            f"downtime came {words.times(rate)} as fast as the promise allows"
+            if rate != 1
+            else "downtime came exactly as fast as the promise allows"
+        )
+        span = report.end - report.start
+        if rate > 1 and rate.is_finite():
+            spent = span * float(1 / rate)
+            burn += f": the allowance lasted {duration(spent)} of the {duration(span)}"
+    tickets = None
+    if o.tickets is not None and (o.tickets.counted or o.tickets.open):
+        t = o.tickets
+        counted = "resolved or breached" if t.count_in == "resolved" else "opened"
+        tickets = f"{plural(t.counted, 'ticket')} {counted} in the period: {t.met} in time, " + (
+            f"{t.breached} late"
+        )
+        if t.open:
+            tickets += (
+                f"; {t.open} still open at {when(t.open_at, zone)} "
+                f"({t.open_breached} already late, {t.open_at_risk} at risk)"
+            )
+    precise = [f"{o.name}: target {o.target}"]
+    if o.actual is not None:
+        precise.append(f"actual {words.decimal(o.actual, 6)}")
+    if o.margin is not None:
+        precise.append(f"margin {words.decimal(o.margin, 6)} percentage points")
+    if o.budget is not None and o.downtime is not None:
+        precise.append(
+            f"budget {exact_span(o.budget)} allowed, {exact_span(o.downtime)} used, "
+            f"{exact_span(o.budget - o.downtime)} left"
+        )
+    if o.burn_rate is not None:
+        precise.append(f"burn rate {words.decimal(o.burn_rate, 6)}x")
+    if o.judged_from is not None and o.judged_until is not None:
+        precise.append(f"judged from {o.judged_from.isoformat()} to {o.judged_until.isoformat()}")
+    note = notes.add("; ".join(precise) + (f". How: {o.detail}." if o.detail else "."))
+    return ObjectiveView(
+        id=o.objective,
+        name=o.name,
+        metric=o.metric,
+        target=o.target,
+        status=o.status,
+        met=o.met,
+        verdict=verdict(o),
+        css="unjudged" if o.met is None else ("met" if o.met else "missed"),
+        actual=actual,
+        actual_exact=_exact(o.actual),
+        actual_precise="" if o.actual is None else words.decimal(o.actual, 6),
+        summary=_summary(o, actual, tickets is not None),
+        margin=margin,
+        margin_exact=_exact(o.margin),
+        margin_precise=""
+        if o.margin is None
+        else f"{words.decimal(o.margin, 6)} percentage points",
+        budget=budget,
+        burn=burn,
+        burn_exact="" if o.burn_rate is None else f"{words.decimal(o.burn_rate, 2)}x",
+        tickets=tickets,
+        detail=o.detail,
+        note=note,
+        alerts=tuple(_alert(a.text) for a in o.burn_alerts if a.firing),
+        breaches=(),
+    )
+
+
+def _alert(text: str) -> str:
+    return "downtime is coming fast enough to spend the budget early: " + text
+
+
+def _summary(o: ObjectiveResult, actual: str, tickets: bool) -> str:
+    """``99.69% available; the promise was 99.9%: 1 h 32 min more downtime than allowed``."""
+    if o.actual is None:
+        return f"{verdict(o)}; the promise is {o.target}"
+    what = (
+        " available"
+        if o.metric == "availability"
+        else (" of tickets in time" if tickets or o.metric in TICKET_METRICS else "")
+    )
+    so_far = " so far" if o.status == "to date" else ""
+    text = f"{actual}{what}{so_far}; the promise was {o.target}"
+    left = o.budget_left
+    if left is not None:
+        return text + (
+            f": {duration(-left)} more downtime than allowed"
+            if left < timedelta(0)
+            else f": {duration(left)} of allowed downtime to spare"
+        )
+    if o.met is not None:
+        return text + (": kept" if o.met else ": not kept")
+    return text
+
+
+_CAUSES = {
+    "provider": "the provider's",
+    "customer": "the customer's",
+    "third_party": "a third party's",
+    "force_majeure": "force majeure",
+    "maintenance": "maintenance",
+}
+_NONE = {"status": "no status", "team": "no team", "assignee": "unassigned", "paused": "paused"}
+
+
+def _breach(o: ObjectiveResult, b: Breach, zone: ZoneInfo) -> BreachView:
+    ticket = b.breached_at is not None or b.allowed is not None or o.metric in TICKET_METRICS
+    if ticket:
+        used = "-" if b.business is None else business(b.business)
+        text = f"ticket {b.item}: {used} of business time used" + (
+            f" of the {business(b.allowed)} allowed"
+            if b.allowed is not None and not b.allowed_text.count("business days")
+            else (f" of the {b.allowed_text} allowed" if b.allowed_text else "")
+        )
+        if b.breached_at is not None:
+            text += f"; late from {when(b.breached_at, zone)}"
+        text += "; still open" if b.end is None else f"; stopped {when(b.end, zone)}"
+        consumed = tuple(_consumed(c) for c in b.consumed)
+        return BreachView(
+            o.objective,
+            o.name,
+            "ticket",
+            b.item,
+            between(b.start, b.end, zone),
+            text,
+            _why(consumed),
+            consumed,
+            b.text,
+        )
+    maintenance = b.cause == "maintenance"
+    what = f"{'maintenance' if maintenance else 'outage'} {b.item}" if b.item else "downtime"
+    if b.service:
+        what += f" of {b.service}"
+    if maintenance:
+        what += " (counted as downtime)"
+    elif b.cause:
+        what += f" ({_CAUSES.get(b.cause, b.cause)} cause)"
+    span = between(b.start, b.end, zone)
+    text = f"{span}: {what}"
+    if b.business is not None:
+        text += f", {duration(b.business)} of it in the agreement's hours"
+    if b.weight != 1:
+        text += f", counted at {words.decimal(b.weight * 100, 1)}%"
+    return BreachView(o.objective, o.name, "downtime", b.item, span, text, "", (), b.text)
+
+
+_REASONS = {"customer": "waiting on the customer", "third_party": "waiting on a third party"}
+
+
+def _consumed(c: Consumed) -> ConsumedView:
+    value = c.value or _NONE[c.kind]
+    if c.kind == "paused":
+        value = _REASONS.get(c.value, f"paused: {c.value}" if c.value else "paused")
+    return ConsumedView(c.kind, value, business(c.business), exact_span(c.business))
+
+
+def _why(consumed: tuple[ConsumedView, ...]) -> str:
+    """``in status In Progress 3 h, New 12 min; team Network 3 h 12 min; paused Awaiting
+    User Info 2 h``: where the time went, by kind, most first."""
+    parts = []
+    for kind, label in (
+        ("status", "in status"),
+        ("team", "with team"),
+        ("assignee", "assigned to"),
+        ("paused", "and the clock was paused"),
+    ):
+        shown = [f"{c.value} {c.time}" for c in consumed if c.kind == kind]
+        if shown:
+            parts.append(f"{label} {', '.join(shown)}")
+    return "; ".join(parts)
+
+
+def _credits(report: Report) -> CreditsView | None:
+    settlement = report.settlement
+    if settlement is None:
+        return None
+    names = {o.objective: o.name for o in report.objectives}
+    shown = {c.reason for c in settlement.credits}
+    if report.settlements:  # each provider's reasons are in its row: only the total here
+        shown |= {r for own in report.settlements for r in own.reasons}
+    fee_words = "the providers' fees add up to" if report.settlements else "fee"
+    sentence = (
+        f"{settlement.amount} {settlement.currency} owed: {settlement.percent}% of the "
+        f"{settlement.fee} {settlement.currency} {fee_words}."
+        if settlement.amount
+        else "No credit is owed for this period."
+    )
+    lines = tuple(
+        CreditLine(
+            objective_id=c.objective,
+            objective=names.get(c.objective, c.objective),
+            attainment=figure(c.attainment, "%"),
+            attainment_exact=str(c.attainment),
+            band=(f"at least {c.band.at_least}% and " if c.band.at_least > 0 else "")
+            + f"below {c.band.below}%",
+            percent=f"{c.percent}%",
+            amount=f"{c.amount} {c.currency}",
+            reason=c.reason,
+        )
+        for c in settlement.credits
+    )
+    providers = tuple(
+        ProviderCredit(
+            provider=p.provider or "",
+            fee=f"{p.fee} {p.currency}",
+            percent=f"{p.percent}%",
+            amount=f"{p.amount} {p.currency}",
+            amount_exact=str(p.amount),
+            heading=f"{p.provider}: {p.amount} {p.currency} "
+            f"({p.percent}% of its {p.fee} {p.currency} fee)",
+            reasons=tuple(p.reasons),
+        )
+        for p in report.settlements
+    )
+    return CreditsView(
+        owed=bool(settlement.amount),
+        amount=str(settlement.amount),
+        currency=settlement.currency,
+        percent=str(settlement.percent),
+        fee=str(settlement.fee),
+        sentence=sentence,
+        lines=lines,
+        reasons=tuple(r for r in settlement.reasons if r not in shown),
+        providers=providers,
+    )
+
+
+def _claim(report: Report, zone: ZoneInfo) -> ClaimView | None:
+    claim = report.claim
+    deadline = report.claim_deadline
+    if deadline is None and (claim is None or not (claim.procedure or claim.evidence)):
+        return None
+    return ClaimView(
+        deadline=None if deadline is None else _deadline(deadline, zone),
+        deadline_exact=None if deadline is None else deadline.isoformat(),
+        procedure=None if claim is None or not claim.procedure else claim.procedure.strip(),
+        evidence=() if claim is None else tuple(claim.evidence),
+    )
+
+
+def _deadline(moment: datetime, zone: ZoneInfo) -> str:
+    """A claim deadline at midnight is the end of the day before: "by 30 Nov 2026 (the end of
+    the day, UTC)" reads as people mean it."""
+    local = moment.astimezone(zone)
+    if local.time() == datetime.min.time():
+        before = local - timedelta(days=1)
+        return f"the end of {words.day(before, zone)} ({words.zone_abbreviation(local)})"
+    return when(moment, zone)

@@ -1,0 +1,148 @@
+"""Figures in the words people use: instants in a named zone, durations in hours and minutes.
+
+The precise figure (ISO 8601 instant, duration to the second, decimal to six places) stays in
+the JSON and CSV documents and in a report's footnotes; these are what a person reads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, tzinfo
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from accord.core.errors import AccordError
+
+
+class ZoneError(AccordError, ValueError):
+    """A time zone name that is not an IANA zone."""
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """The IANA zone named (an error naming it when there is none such)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ZoneError(
+            f"time zone {name!r}: not an IANA zone name such as Europe/Berlin or UTC"
+        ) from None
+
+
+def zone_abbreviation(moment: datetime) -> str:
+    """The zone's name at that instant as people write it: ``CEST``, ``UTC``; ``UTC+03:00``
+    where the zone has no abbreviation (its tz database name is a bare offset)."""
+    name = moment.strftime("%Z")
+    if name and name[0] not in "+-":
+        return name
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(offset) // timedelta(minutes=1)
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def when(moment: datetime, zone: tzinfo) -> str:
+    """``6 Oct 2026, 16:05 CEST``: the instant in the zone, the zone named."""
+    local = moment.astimezone(zone)
+    clock = f"{local:%H:%M}" + (f":{local:%S}" if local.second else "")
+    return f"{local.day} {local:%b %Y}, {clock} {zone_abbreviation(local)}"
+
+
+def day(moment: datetime, zone: tzinfo) -> str:
+    """``6 Oct 2026``: the day of the instant in the zone."""
+    local = moment.astimezone(zone)
+    return f"{local.day} {local:%b %Y}"
+
+
+def between(start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
+    """``6 Oct 2026, 14:05 to 16:22 CEST``; the second day written when it is another;
+    ``from 6 Oct 2026, 14:05 CEST`` when it has no end (still going on)."""
+    if end is None:
+        return f"from {when(start, zone)}"
+    first, last = start.astimezone(zone), end.astimezone(zone)
+    if first.date() == last.date() and zone_abbreviation(first) == zone_abbreviation(last):
+        return f"{day(first, zone)}, {first:%H:%M} to {last:%H:%M} {zone_abbreviation(last)}"
+    return f"{when(first, zone)} to {when(last, zone)}"
+
+
+def zone_name(zone: tzinfo | None) -> str:
+    """An IANA zone's name (``Europe/Berlin``), else what the zone calls itself (``UTC``)."""
+    key = getattr(zone, "key", None)
+    return key if isinstance(key, str) else str(zone)
+
+
+def period(start: datetime, end: datetime, zone: tzinfo) -> str:
+    """A report's period for people, its end not included: ``October 2026``; ``1 Oct 2026 to
+    31 Dec 2026`` (whole days, the last one named); instants with their zone otherwise."""
+    first, after = start.astimezone(zone), end.astimezone(zone)
+    midnight = first.time() == time() and after.time() == time()
+    if not midnight:
+        return f"{when(first, zone)} to {when(after, zone)} (not included)"
+    last = (after - timedelta(days=1)).date()
+    whole_month = first.day == 1 and (last + timedelta(days=1)).day == 1
+    if whole_month and (first.year, first.month) == (last.year, last.month):
+        return f"{first:%B %Y}"
+    return f"{first.day} {first:%b %Y} to {last.day} {last:%b %Y}"
+
+
+def duration(span: timedelta) -> str:
+    """``2 h 17 min``, ``44 min``, ``35 s``, ``3 days 4 h``: the largest units, at most two,
+    down to the minute (seconds only under a minute); negative spans get a minus sign. Business
+    time is never told in days: a business day is not 24 hours (see :func:`business`)."""
+    if span < timedelta(0):
+        return "-" + duration(-span)
+    seconds = int(span.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        unit = "day" if days == 1 else "days"
+        return f"{days} {unit}" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    return f"{minutes} min"
+
+
+def business(span: timedelta) -> str:
+    """Business time in hours and minutes (``27 h 30 min``), never in days."""
+    if span < timedelta(0):
+        return "-" + business(-span)
+    seconds = int(span.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    if hours:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    return f"{minutes} min"
+
+
+def exact_span(span: timedelta) -> str:
+    """A duration to the second, for footnotes: ``1h32m28s``, ``-44m31s``."""
+    sign = "-" if span < timedelta(0) else ""
+    seconds = int(abs(span).total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [f"{hours}h"] if hours else []
+    parts += [f"{minutes}m"] if minutes or hours else []
+    parts += [f"{seconds}s"] if seconds or not parts else []
+    return sign + "".join(parts)
+
+
+def decimal(value: Decimal, places: int = 3) -> str:
+    """A decimal to at most ``places`` places, trailing zeros dropped (``99.692``, ``10``)."""
+    if not value.is_finite():
+        return "infinite" if value > 0 else "-infinite"
+    text = f"{value:.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def times(rate: Decimal) -> str:
+    """A rate as people say it: ``3.1 times``, ``half``."""
+    if not rate.is_finite():
+        return "infinitely many times"
+    return f"{decimal(rate, 1 if rate >= 1 else 2)} times"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
