@@ -19,6 +19,14 @@ from accord.core.report import ClockCache, Data, Report
 from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import AgreementFileError, load_agreement, read_paths
 from accord.io.data import read_data
+from accord.render.compare import (
+    Comparison,
+    comparison,
+    comparison_csv,
+    comparison_html,
+    comparison_json,
+    comparison_markdown,
+)
 from accord.render.report import (
     report_csv,
     report_html,
@@ -140,6 +148,14 @@ def report(
         bool,
         typer.Option("--roll-up", help="Also every agreement under this one (in its folder)."),
     ] = False,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="The providers side by side, month by month over the period (objectives "
+            "measured per provider: objectives[].providers).",
+        ),
+    ] = False,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -174,11 +190,13 @@ def report(
         evidence = read_data(data)
         moment = judged_at(evidence, as_of, zone)
         cache = ClockCache()  # the report's clocks, shared with its pictures
+        if sum((roll_up, trend, compare)) > 1:
+            raise AccordError("--trend, --roll-up and --compare: choose one")
         if roll_up:
             family = _descendants(path, agreement.id)
             jobs = [(a.id, a, start, end) for a in family]
             reports = _evaluated(jobs, evidence, tier, "agreements", moment, engine)
-        elif trend:
+        elif trend or compare:
             jobs = [(a.strftime("%Y-%m"), agreement, a, b) for a, b in _months(start, end)]
             reports = _evaluated(jobs, evidence, tier, "months", moment, engine)
         else:
@@ -187,6 +205,11 @@ def report(
             )
     except AccordError as error:
         raise fail(error) from None
+    if compare:
+        parties = agreement.parties
+        providers = {} if parties is None else {p.id: p.name for p in parties.all_providers}
+        _print_comparison(comparison(reports, providers), output)
+        return
     if output == "json":
         shown = [report_json(r) for r in reports]
         console.print_json(data=shown if roll_up or trend else shown[0])
@@ -215,3 +238,14 @@ def report(
         print_markdown(trend_markdown(reports), raw=output == "markdown")
     else:
         print_markdown(report_markdown(reports[0]), raw=output == "markdown")
+
+
+def _print_comparison(found: Comparison, output: str) -> None:
+    if output == "json":
+        console.print_json(data=comparison_json(found))
+    elif output == "csv":
+        print(comparison_csv(found), end="")
+    elif output == "html":
+        print(comparison_html(found), end="")
+    else:
+        print_markdown(comparison_markdown(found), raw=output == "markdown")
