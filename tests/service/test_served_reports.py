@@ -183,6 +183,9 @@ def test_each_format_is_served_with_its_media_type_and_the_same_figures(
         ("text/*;q=0.2, text/html;q=0.8, application/json;q=0.5", "text/html; charset=utf-8"),
         ("*/*", "application/json"),
         ("application/xml, text/html;q=0.3", "text/html; charset=utf-8"),
+        ("text/html;q=0.5, text/*", "text/csv; charset=utf-8"),  # the most specific range
+        ("garbage, text/markdown", "text/markdown; charset=utf-8"),  # what cannot be read
+        ("TEXT/HTML; Q=0.7; charset=utf-8", "text/html; charset=utf-8"),
         ("", "application/json"),
         (None, "application/json"),
     ],
@@ -197,7 +200,8 @@ def test_the_accept_header_chooses_the_format_by_weight(
 
 
 @pytest.mark.parametrize(
-    "accept", ["application/xml", "text/html;q=0", "image/png, application/pdf;q=0.9"]
+    "accept",
+    ["application/xml", "text/html;q=0", "image/png, application/pdf;q=0.9", "text/html;q=x"],
 )
 def test_an_accept_header_accepting_no_format_served_is_406(
     client: TestClient, desk: Tenant, accept: str
@@ -433,6 +437,24 @@ def test_a_customer_key_rolls_up_only_its_own_agreements(
                 f"/v1/agreements/{key}/rollup/2026-10?format={fmt}", headers=globex.headers
             )
             is_problem(answer, 404)
+
+
+def test_a_new_version_refining_another_agreement_moves_in_the_roll_up(
+    client: TestClient, acme: Tenant, clock: datetime
+) -> None:
+    upload(client, acme, DESK)
+    upload(client, acme, DESK.replace("id: desk", "id: desk-two"))
+    child = 'id: desk-eu\nversion: "1"\nparent: desk\noverview: {title: EU desk}\n'
+    upload(client, acme, child)
+
+    def family(key: str) -> list[str]:
+        answer = client.get(f"/v1/agreements/{key}/rollup/2026-10", headers=acme.headers)
+        assert answer.status_code == 200, answer.text
+        return [a["agreement"] for a in answer.json()["agreements"]]
+
+    assert (family("desk"), family("desk-two")) == (["desk", "desk-eu"], ["desk-two"])
+    upload(client, acme, child.replace("parent: desk", "parent: desk-two").replace('"1"', '"2"'))
+    assert (family("desk"), family("desk-two")) == (["desk"], ["desk-two", "desk-eu"])
 
 
 # ---------------------------------------------------------------- tenancy of every report
