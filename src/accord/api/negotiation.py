@@ -30,8 +30,6 @@ from accord.render.served import rollup_json, trend_json
 from accord.service.errors import InvalidError, ServiceError
 
 View = Literal["report", "trend", "rollup", "compare"]
-
-
 Renderer = Callable[[Any], "str | bytes | dict[str, Any]"]
 
 
