@@ -187,6 +187,15 @@ def answers(view: View, schema: dict[str, Any], description: str) -> dict[str, A
     return {"description": description, "content": content}
 
 
+def negotiated(view: View) -> str:
+    """How a document's format is chosen, naming the formats it is served in."""
+    names = [FORMATS[name].media_type for name in offered(view)]
+    return (
+        f"Served as {', '.join(names)}: `format` chooses, else the `Accept` header (q-values "
+        "weigh; 406 when none of its types is served here), else the first of these."
+    )
+
+
 FORMAT_DESCRIPTION = (
     "The format: "
     + ", ".join(f"{name} ({found.media_type})" for name, found in FORMATS.items())

@@ -8,10 +8,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 
 from accord.api.deps import AgreementKey, Auth, Filter, PeriodText, State, ZoneName, single_values
 from accord.api.errors import problems
-from accord.api.negotiation import FORMAT_DESCRIPTION, View, answers, offered, rendered
+from accord.api.negotiation import (
+    FORMAT_DESCRIPTION,
+    View,
+    answers,
+    negotiated,
+    offered,
+    rendered,
+)
 from accord.api.openapi import schema_of
 from accord.render.compare import ComparisonDocument, comparison
 from accord.render.report import report_json
@@ -90,10 +98,7 @@ def get_report(
 ) -> Response:
     """The compliance report of an agreement over a period (`2026-10`, `2026-Q4`, `2026`),
     judged now with the evidence stored now: each objective's status (final, to date, no
-    data, not in force), met or missed, breaches, credits owed and claim deadlines.
-
-    Served as JSON, CSV, Markdown or HTML: `format` chooses, else the `Accept` header
-    (q-values weigh; 406 when none of its types is served here), else JSON."""
+    data, not in force), met or missed, breaches, credits owed and claim deadlines."""
     accept = request.headers.get("accept")
     found = state.run(
         reports.report, who, key, period, timezone=timezone, tier=tier, to_date=to_date
@@ -127,10 +132,7 @@ def get_trend(
     """An agreement month by month from `from` to `to` (both included, at most 120 months),
     from the stored evidence: each month the report of `GET .../reports/{month}`. A month
     over is served as kept while nothing it stands on changed, so a trend over years judges
-    the month still open only.
-
-    Served as JSON, CSV, Markdown or HTML: `format` chooses, else the `Accept` header
-    (q-values weigh; 406 when none of its types is served here), else JSON."""
+    the month still open only."""
     accept = request.headers.get("accept")
     found = state.run(reports.trend, who, key, first, last, timezone=timezone, tier=tier)
     return rendered("trend", Trend(key, first, last, found), format, accept)
@@ -161,10 +163,7 @@ def get_rollup(
 ) -> Response:
     """The report over a period of an agreement and of every agreement refining it, directly
     or not (`parent`), each on its own customer's evidence; a key scoped to a customer sees
-    only its customer's agreements (404 for the agreement, and the others are left out).
-
-    Served as JSON, CSV, Markdown or HTML: `format` chooses, else the `Accept` header
-    (q-values weigh; 406 when none of its types is served here), else JSON."""
+    only its customer's agreements (404 for the agreement, and the others are left out)."""
     accept = request.headers.get("accept")
     found = state.run(reports.rollup, who, key, period, timezone=timezone, tier=tier)
     return rendered("rollup", Rollup(key, period, found), format, accept)
@@ -196,15 +195,24 @@ def get_comparison(
     """Several providers on common metrics (an objective's `providers`), side by side: each
     such objective month by month from `from` to `to`, all providers together and each on
     its own, with each provider's credits owed when each is paid its own fee. An agreement
-    measuring no objective per provider has nothing to compare (an empty comparison).
-
-    Served as JSON, CSV, Markdown or HTML: `format` chooses, else the `Accept` header
-    (q-values weigh; 406 when none of its types is served here), else JSON."""
+    measuring no objective per provider has nothing to compare (an empty comparison)."""
     accept = request.headers.get("accept")
     found, providers = state.run(
         reports.compared, who, key, first, last, timezone=timezone, tier=tier
     )
     return rendered("compare", comparison(found, providers), format, accept)
+
+
+# each document's description says the formats it is served in, as FORMATS has them
+for _route, _view in (
+    (get_report, "report"),
+    (get_trend, "trend"),
+    (get_rollup, "rollup"),
+    (get_comparison, "compare"),
+):
+    for _found in router.routes:
+        if isinstance(_found, APIRoute) and _found.endpoint is _route:
+            _found.description += "\n\n" + negotiated(_view)  # type: ignore[arg-type]
 
 
 @router.get(
