@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -247,6 +248,55 @@ def test_the_document_lists_every_format_of_each_report(client: TestClient) -> N
         assert "406" in operation["responses"], path
         (format_parameter,) = (p for p in operation["parameters"] if p["name"] == "format")
         assert format_parameter["schema"]["enum"] == ["json", "csv", "markdown", "html"]
+
+
+def svgs(page: str) -> list[str]:
+    return re.findall(r"<svg\b.*?</svg>", page, re.DOTALL)
+
+
+def cli_html(agreement: Path, data: Path, *args: str) -> str:
+    judged = ("--as-of", JUDGED.isoformat(), "--format", "html")
+    result = CliRunner().invoke(
+        cli, ["report", str(agreement), "--data", str(data), *judged, *args]
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_html_report_has_the_pictures_the_cli_draws_of_the_same_data(
+    client: TestClient, desk: Tenant, tmp_path: Path
+) -> None:
+    served = client.get("/v1/agreements/desk/reports/2026-10?format=html", headers=desk.headers)
+    pictures = svgs(served.text)
+    # each objective's verdicts per week and used shares, and breached ticket B's timeline
+    assert [re.findall(r'id="([^"]+)"', svg)[0] for svg in pictures] == [
+        "weeks-response-0",
+        "shares-response-0",
+        "weeks-resolution-1",
+        "shares-resolution-1",
+        "timeline-resolution-1-0",
+    ]
+    agreement = tmp_path / "desk.yaml"
+    agreement.write_text(DESK)
+    data = folder(tmp_path, "2026-10-01T00:00:00+00:00", {"tickets.jsonl": DESK_TICKETS})
+    assert pictures == svgs(cli_html(agreement, data, "--period", "2026-10"))
+    # the kept report (a second view) is drawn as the first
+    again = client.get(
+        "/v1/agreements/desk/reports/2026-10", headers={**desk.headers, "Accept": "text/html"}
+    )
+    assert svgs(again.text) == pictures
+    # JSON, CSV and Markdown draw nothing
+    assert (
+        "<svg"
+        not in client.get(
+            "/v1/agreements/desk/reports/2026-10?format=markdown", headers=desk.headers
+        ).text
+    )
+    trend = client.get(
+        "/v1/agreements/desk/trend?from=2026-10&to=2026-12&format=html", headers=desk.headers
+    )
+    made = cli_html(agreement, data, "--period", "2026-Q4", "--trend")
+    assert svgs(trend.text) == svgs(made)
 
 
 # ---------------------------------------------------------------- trend

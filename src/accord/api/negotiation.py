@@ -26,6 +26,7 @@ from accord.render.report import (
     trend_html,
     trend_markdown,
 )
+from accord.render.report_pictures import trend_pictures
 from accord.render.served import rollup_json, trend_json
 from accord.service.errors import InvalidError, ServiceError
 
@@ -35,17 +36,19 @@ Renderer = Callable[[Any], "str | bytes | dict[str, Any]"]
 
 @dataclass(frozen=True)
 class Format:
-    """A format: its media type, and its renderer of each kind of document it is offered for."""
+    """A format: its media type, its renderer of each kind of document it is offered for, and
+    whether it shows a period report's pictures (drawn only for the formats that do)."""
 
     media_type: str
     renderers: Mapping[View, Renderer] = field(default_factory=dict)
+    pictures: bool = False
 
 
 FORMATS: dict[str, Format] = {
     "json": Format(
         "application/json",
         {
-            "report": report_json,
+            "report": lambda i: report_json(i.report),
             "trend": trend_json,
             "rollup": rollup_json,
             "compare": compare.comparison_json,
@@ -54,7 +57,7 @@ FORMATS: dict[str, Format] = {
     "csv": Format(
         "text/csv",
         {
-            "report": report_csv,
+            "report": lambda i: report_csv(i.report),
             "trend": lambda t: report_csv(*t.reports),
             "rollup": lambda r: report_csv(*r.reports),
             "compare": compare.comparison_csv,
@@ -63,7 +66,7 @@ FORMATS: dict[str, Format] = {
     "markdown": Format(
         "text/markdown",
         {
-            "report": report_markdown,
+            "report": lambda i: report_markdown(i.report),
             "trend": lambda t: trend_markdown(t.reports),
             "rollup": lambda r: rollup_markdown(r.reports),
             "compare": compare.comparison_markdown,
@@ -72,11 +75,12 @@ FORMATS: dict[str, Format] = {
     "html": Format(
         "text/html",
         {
-            "report": report_html,
-            "trend": lambda t: trend_html(t.reports),
+            "report": lambda i: report_html(i.report, i.pictures),
+            "trend": lambda t: trend_html(t.reports, trend_pictures(t.reports)),
             "rollup": lambda r: rollup_html(r.reports),
             "compare": compare.comparison_html,
         },
+        pictures=True,
     ),
 }
 """Every format, in the order the service prefers them when the caller likes several equally
@@ -160,10 +164,9 @@ def chosen(view: View, asked: str | None, accept: str | None) -> str:
     return best
 
 
-def rendered(view: View, value: Any, asked: str | None, accept: str | None) -> Response:
-    """``value`` rendered in the chosen format, with its media type; ``Vary: Accept``, since
-    the same address answers differently by that header."""
-    name = chosen(view, asked, accept)
+def rendered(view: View, name: str, value: Any) -> Response:
+    """``value`` rendered in the format ``name`` (:func:`chosen`), with its media type;
+    ``Vary: Accept``, since the same address answers differently by that header."""
     found = FORMATS[name]
     body = found.renderers[view](value)
     headers = {"Vary": "Accept"}

@@ -9,13 +9,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 
 from accord.api.deps import AgreementKey, Auth, Filter, PeriodText, State, ZoneName, single_values
 from accord.api.errors import problems
 from accord.api.negotiation import (
     FORMAT_DESCRIPTION,
+    FORMATS,
     View,
     answers,
+    chosen,
     negotiated,
     offered,
     rendered,
@@ -24,7 +27,8 @@ from accord.api.openapi import schema_of
 from accord.render.compare import ComparisonDocument, comparison
 from accord.render.report import report_json
 from accord.render.report_document import ReportDocument
-from accord.render.served import Rollup, RollupDocument, Trend, TrendDocument
+from accord.render.report_pictures import report_pictures
+from accord.render.served import Illustrated, Rollup, RollupDocument, Trend, TrendDocument
 from accord.service import reports
 from accord.service.errors import NotFoundError
 from accord.service.ingest import NO_NUL
@@ -98,12 +102,21 @@ def get_report(
 ) -> Response:
     """The compliance report of an agreement over a period (`2026-10`, `2026-Q4`, `2026`),
     judged now with the evidence stored now: each objective's status (final, to date, no
-    data, not in force), met or missed, breaches, credits owed and claim deadlines."""
-    accept = request.headers.get("accept")
-    found = state.run(
-        reports.report, who, key, period, timezone=timezone, tier=tier, to_date=to_date
-    )
-    return rendered("report", found, format, accept)
+    data, not in force), met or missed, breaches, credits owed and claim deadlines; in HTML
+    with its pictures (uptime bars, budget burn-down, ticket verdicts, breaches' timelines),
+    drawn from the evidence it was judged on."""
+    name = chosen("report", format, request.headers.get("accept"))
+
+    def work(session: Session) -> Illustrated:
+        found = reports.report(
+            session, who, key, period, timezone=timezone, tier=tier, to_date=to_date
+        )
+        if not FORMATS[name].pictures:
+            return Illustrated(found)
+        agreement, evidence = reports.judged_on(session, who, key, found)
+        return Illustrated(found, report_pictures(found, agreement, evidence))
+
+    return rendered("report", name, state.run(work))
 
 
 @router.get(
@@ -133,9 +146,9 @@ def get_trend(
     from the stored evidence: each month the report of `GET .../reports/{month}`. A month
     over is served as kept while nothing it stands on changed, so a trend over years judges
     the month still open only."""
-    accept = request.headers.get("accept")
+    name = chosen("trend", format, request.headers.get("accept"))
     found = state.run(reports.trend, who, key, first, last, timezone=timezone, tier=tier)
-    return rendered("trend", Trend(key, first, last, found), format, accept)
+    return rendered("trend", name, Trend(key, first, last, found))
 
 
 @router.get(
@@ -164,9 +177,9 @@ def get_rollup(
     """The report over a period of an agreement and of every agreement refining it, directly
     or not (`parent`), each on its own customer's evidence; a key scoped to a customer sees
     only its customer's agreements (404 for the agreement, and the others are left out)."""
-    accept = request.headers.get("accept")
+    name = chosen("rollup", format, request.headers.get("accept"))
     found = state.run(reports.rollup, who, key, period, timezone=timezone, tier=tier)
-    return rendered("rollup", Rollup(key, period, found), format, accept)
+    return rendered("rollup", name, Rollup(key, period, found))
 
 
 @router.get(
@@ -196,11 +209,11 @@ def get_comparison(
     such objective month by month from `from` to `to`, all providers together and each on
     its own, with each provider's credits owed when each is paid its own fee. An agreement
     measuring no objective per provider has nothing to compare (an empty comparison)."""
-    accept = request.headers.get("accept")
+    name = chosen("compare", format, request.headers.get("accept"))
     found, providers = state.run(
         reports.compared, who, key, first, last, timezone=timezone, tier=tier
     )
-    return rendered("compare", comparison(found, providers), format, accept)
+    return rendered("compare", name, comparison(found, providers))
 
 
 # each document's description says the formats it is served in, as FORMATS has them

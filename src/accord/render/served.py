@@ -5,14 +5,24 @@ programs, with their pydantic models for the OpenAPI document. The people's rend
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from accord.core.report import Report
+from accord.render.pictures import Picture
 from accord.render.report import report_json
 from accord.render.report_document import ReportDocument
+
+
+@dataclass(frozen=True)
+class Illustrated:
+    """A period's report and its pictures (none when the format shows none)."""
+
+    report: Report
+    pictures: Sequence[Picture] = ()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from accord.core.agreement import Agreement
 from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.clocks import TicketEvent
 from accord.core.errors import AccordError
@@ -253,6 +254,21 @@ def report(
     if closed and not later and _storable(found):
         _keep(session, slot, found, moment, data.observed[0] if data.observed else None)
     return found
+
+
+def judged_on(
+    session: Session, principal: Principal, key: str, found: Report
+) -> tuple[Agreement, Data]:
+    """The agreement version and the evidence a report of ``key`` (made by :func:`report`)
+    was judged on, as that judgement read them: what its pictures draw. Read again for a
+    report kept, whose evidence was not read to serve it."""
+    row = agreement_store.find(session, principal, key)
+    stored = agreement_store.version_in_force(session, row, found.start)
+    agreement = agreement_store.resolved_version(session, principal.organisation_id, stored)
+    moment = now() if found.as_of is None else found.as_of
+    since = evidence_since(agreement, found.start, min(found.end, moment))
+    data, _ = _gathered(session, principal.organisation_id, row.customer, since, found.end, moment)
+    return agreement, watched(data, row, moment)
 
 
 MAX_MONTHS = 120
