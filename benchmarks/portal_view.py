@@ -11,7 +11,8 @@ closed ones (docs/stored-reports.md); later views judge the open month only. Pri
 of a whole page (all months) and of one closed month, first view and later views (best and
 median of ``--repeat``), and how many periods each view evaluated; the same months as one
 trend (``accord.service.reports.trend``, what ``GET /v1/agreements/{key}/trend`` calls, in one
-transaction), rendered as JSON and as HTML. Then one late ticket event into a month two years
+transaction), rendered as JSON and as HTML, and one closed month as the API serves its HTML
+(with its pictures). Then one late ticket event into a month two years
 back, and the page again: that month alone is judged anew.
 """
 
@@ -35,7 +36,8 @@ from typing import Any  # noqa: E402
 
 import psycopg  # noqa: E402
 
-from accord.render.report import report_json, trend_html  # noqa: E402
+from accord.render.report import report_html, report_json, trend_html  # noqa: E402
+from accord.render.report_pictures import report_pictures, trend_pictures  # noqa: E402
 from accord.service import agreements, ingest, reports, tenants, tracking  # noqa: E402
 from accord.store import Database, connect  # noqa: E402
 
@@ -166,9 +168,21 @@ def trend(database: Database, key: str, labels: list[str], html: bool) -> float:
         principal = tenants.authenticate(session, key)
         found = reports.trend(session, principal, "desk", labels[0], labels[-1])
     if html:
-        trend_html(found)
+        trend_html(found, trend_pictures(found))
     else:
         json.dumps([report_json(r) for r in found])
+    return time.perf_counter() - started
+
+
+def one_html(database: Database, key: str, label: str) -> float:
+    """One month's report as the API serves its HTML: with its pictures, drawn from the
+    evidence it was judged on (read again when the report was kept)."""
+    started = time.perf_counter()
+    with database.session() as session:
+        principal = tenants.authenticate(session, key)
+        found = reports.report(session, principal, "desk", label)
+        agreement, evidence = reports.judged_on(session, principal, "desk", found)
+        report_html(found, report_pictures(found, agreement, evidence))
     return time.perf_counter() - started
 
 
@@ -230,6 +244,7 @@ def main() -> None:
                 for _ in range(arguments.repeat)
             ]
         one_later = [page(database, key, [closed]) for _ in range(arguments.repeat)]
+        one_html_later = [one_html(database, key, closed) for _ in range(arguments.repeat)]
         with reports_unkept():
             one_fresh = [page(database, key, [closed]) for _ in range(arguments.repeat)]
         times = [t for t, _ in later]
@@ -250,6 +265,11 @@ def main() -> None:
             f"one closed month ({closed}): judged {min(one_fresh) * 1000:.1f} ms (best), "
             f"kept {min(one_later) * 1000:.1f} ms (best) -> "
             f"{min(one_fresh) / min(one_later):.1f}x"
+        )
+        print(
+            f"one closed month ({closed}) as HTML with its pictures, kept: "
+            f"{min(one_html_later) * 1000:.1f} ms (best), "
+            f"median {statistics.median(one_html_later) * 1000:.1f} ms"
         )
         # a late ticket event into a month two years back
         late = labels[max(0, len(labels) - 25)]
