@@ -9,8 +9,11 @@ The service's reports (``accord.service.reports.report``, as ``GET
 agreement's start to the month still open: the first view judges every month and keeps the
 closed ones (docs/stored-reports.md); later views judge the open month only. Printed: the time
 of a whole page (all months) and of one closed month, first view and later views (best and
-median of ``--repeat``), and how many periods each view evaluated. Then one late ticket event
-into a month two years back, and the page again: that month alone is judged anew.
+median of ``--repeat``), and how many periods each view evaluated; the same months as one
+trend (``accord.service.reports.trend``, what ``GET /v1/agreements/{key}/trend`` calls, in one
+transaction), rendered as JSON and as HTML, and one closed month as the API serves its HTML
+(with its pictures). Then one late ticket event into a month two years
+back, and the page again: that month alone is judged anew.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from typing import Any  # noqa: E402
 
 import psycopg  # noqa: E402
 
+from accord.render.report import report_html, report_json, trend_html  # noqa: E402
+from accord.render.report_pictures import report_pictures, trend_pictures  # noqa: E402
 from accord.service import agreements, ingest, reports, tenants, tracking  # noqa: E402
 from accord.store import Database, connect  # noqa: E402
 
@@ -156,6 +161,31 @@ def page(database: Database, key: str, labels: list[str]) -> float:
     return time.perf_counter() - started
 
 
+def trend(database: Database, key: str, labels: list[str], html: bool) -> float:
+    """The whole span as one trend, as the API serves it, rendered as JSON or HTML."""
+    started = time.perf_counter()
+    with database.session() as session:
+        principal = tenants.authenticate(session, key)
+        found = reports.trend(session, principal, "desk", labels[0], labels[-1])
+    if html:
+        trend_html(found, trend_pictures(found))
+    else:
+        json.dumps([report_json(r) for r in found])
+    return time.perf_counter() - started
+
+
+def one_html(database: Database, key: str, label: str) -> float:
+    """One month's report as the API serves its HTML: with its pictures, drawn from the
+    evidence it was judged on (read again when the report was kept)."""
+    started = time.perf_counter()
+    with database.session() as session:
+        principal = tenants.authenticate(session, key)
+        found = reports.report(session, principal, "desk", label)
+        agreement, evidence = reports.judged_on(session, principal, "desk", found)
+        report_html(found, report_pictures(found, agreement, evidence))
+    return time.perf_counter() - started
+
+
 def counted(evaluated: list[str], run: Callable[[], float]) -> tuple[float, int]:
     evaluated.clear()
     seconds = run()
@@ -207,7 +237,14 @@ def main() -> None:
         for n in range(arguments.repeat):
             clock.moment = NOW + timedelta(hours=2 + n)
             later.append(counted(evaluated, lambda: page(database, key, labels)))
+        trends = {}
+        for html in (False, True):
+            trends[html] = [
+                counted(evaluated, lambda: trend(database, key, labels, html))  # noqa: B023
+                for _ in range(arguments.repeat)
+            ]
         one_later = [page(database, key, [closed]) for _ in range(arguments.repeat)]
+        one_html_later = [one_html(database, key, closed) for _ in range(arguments.repeat)]
         with reports_unkept():
             one_fresh = [page(database, key, [closed]) for _ in range(arguments.repeat)]
         times = [t for t, _ in later]
@@ -217,10 +254,22 @@ def main() -> None:
             f"{statistics.median(times):.3f} s  ({later[0][1]} period evaluated)  "
             f"-> {first / min(times):.1f}x faster"
         )
+        for html, runs in trends.items():
+            best = min(t for t, _ in runs)
+            print(
+                f"trend of every month ({'HTML' if html else 'JSON'}), later views: best "
+                f"{best:8.3f} s, median {statistics.median(t for t, _ in runs):.3f} s  "
+                f"({runs[0][1]} period evaluated)"
+            )
         print(
             f"one closed month ({closed}): judged {min(one_fresh) * 1000:.1f} ms (best), "
             f"kept {min(one_later) * 1000:.1f} ms (best) -> "
             f"{min(one_fresh) / min(one_later):.1f}x"
+        )
+        print(
+            f"one closed month ({closed}) as HTML with its pictures, kept: "
+            f"{min(one_html_later) * 1000:.1f} ms (best), "
+            f"median {statistics.median(one_html_later) * 1000:.1f} ms"
         )
         # a late ticket event into a month two years back
         late = labels[max(0, len(labels) - 25)]

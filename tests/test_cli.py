@@ -158,6 +158,31 @@ def test_a_roll_up_in_a_folder_that_holds_a_mapping_too(tmp_path: Path) -> None:
     assert "servicenow-incidents" in out
 
 
+def test_compare_puts_the_providers_side_by_side_with_the_reports_figures() -> None:
+    vendors = str(AGREEMENTS / "two-vendors.yaml")
+    data = str(AGREEMENTS.parent / "data" / "field-support-2026-10")
+    args = ("report", vendors, "--data", data, "--period", "2026-10")
+    code, out = run(*args, "--format", "json")
+    assert code == 0, out
+    figures = {o["objective"]: o["actual"] for o in json.loads(out)["objectives"]}
+    code, out = run(*args, "--compare", "--format", "json")
+    assert code == 0, out
+    compared = json.loads(out)
+    assert [p["id"] for p in compared["providers"]] == ["fixfast", "techforce"]
+    for objective in compared["objectives"]:
+        (month,) = objective["months"]
+        base = objective["objective"]
+        assert month["all"]["actual"] == figures[base]
+        for provider, cell in month["providers"].items():
+            assert cell["actual"] == figures[f"{base}@{provider}"]
+    code, out = run(*args, "--compare", "--format", "markdown")
+    assert code == 0, out
+    assert "| month | all providers | FixFast Field Services Ltd | TechForce Services Ltd |" in out
+    code, out = run(*args, "--compare", "--trend")
+    assert code == 2
+    assert "choose one" in out
+
+
 def test_validate_lists_every_problem_and_exits_one(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(

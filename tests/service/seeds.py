@@ -20,6 +20,9 @@ BEYOND_SCHEMA = {
     ("POST", "/v1/keys"): "a key scoped to a customer is not an admin key",
     ("GET", "/v1/agreements/{key}/reports/{period}"): "the tier and time zone must exist",
     ("GET", "/v1/agreements/{key}/attainment"): "the period, tier and time zone must exist",
+    ("GET", "/v1/agreements/{key}/trend"): "the months must exist, in order, at most 120",
+    ("GET", "/v1/agreements/{key}/rollup/{period}"): "the period, tier and time zone must exist",
+    ("GET", "/v1/agreements/{key}/compare"): "the months must exist, in order, at most 120",
 }
 
 

@@ -211,6 +211,8 @@ DESCRIPTIONS = {
     401: "No API key, or one that is unknown or revoked.",
     403: "The key's role (or its customer scope) does not allow this.",
     404: "Nothing by that id that this key may see.",
+    406: "None of the media types the `Accept` header accepts is served here (the detail "
+    "names those that are; `format` chooses one regardless of `Accept`).",
     409: "The request conflicts with what is stored (the detail says what to do first).",
     413: "The request body is too large.",
     422: "The request is invalid; `field` and `errors` say where. Nothing was written.",

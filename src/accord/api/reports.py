@@ -1,18 +1,37 @@
-"""Reports: an agreement's compliance over a period, and its attainment so far."""
+"""Reports: an agreement's compliance over a period, its trend month by month, its roll-up with
+the agreements refining it, its providers side by side, and its attainment so far. Each in
+every format of :data:`accord.api.negotiation.FORMATS`, chosen by ``format`` or ``Accept``."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 
 from accord.api.deps import AgreementKey, Auth, Filter, PeriodText, State, ZoneName, single_values
 from accord.api.errors import problems
-from accord.render.report import report_csv, report_json
+from accord.api.negotiation import (
+    FORMAT_DESCRIPTION,
+    FORMATS,
+    View,
+    answers,
+    chosen,
+    negotiated,
+    offered,
+    rendered,
+)
+from accord.api.openapi import schema_of
+from accord.render.compare import ComparisonDocument, comparison
+from accord.render.report import report_json
 from accord.render.report_document import ReportDocument
+from accord.render.report_pictures import report_pictures
+from accord.render.served import Illustrated, Rollup, RollupDocument, Trend, TrendDocument
 from accord.service import reports
 from accord.service.errors import NotFoundError
+from accord.service.ingest import NO_NUL
 from accord.service.tenants import now
 
 # every query parameter takes one value
@@ -25,25 +44,56 @@ Timezone = Annotated[
 Tier = Annotated[Filter, Query(description="The tier to judge (default: the agreement's first).")]
 
 
+def _format(view: View) -> Any:
+    """The ``format`` parameter of a document: one of the formats it is served in."""
+    return Query(
+        max_length=16,
+        pattern=NO_NUL,
+        description=FORMAT_DESCRIPTION,
+        json_schema_extra={"enum": offered(view)},
+    )
+
+
+From = Annotated[
+    str,
+    Query(
+        alias="from",
+        max_length=7,
+        pattern=NO_NUL,
+        description="The first month, as 2026-01.",
+        examples=["2026-01"],
+    ),
+]
+To = Annotated[
+    str,
+    Query(
+        alias="to",
+        max_length=7,
+        pattern=NO_NUL,
+        description="The last month (included), as 2026-12.",
+        examples=["2026-12"],
+    ),
+]
+
+
 @router.get(
     "/v1/agreements/{key}/reports/{period}",
-    response_model=ReportDocument,
     responses={
-        200: {
-            "description": "The report: JSON, or one CSV row per objective with `format=csv`.",
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-        },
-        **problems(400, 401, 404, 422, 503),
+        200: answers(
+            "report",
+            schema_of(ReportDocument),
+            "The report: JSON (every figure), CSV (a row per objective), Markdown or HTML.",
+        ),
+        **problems(400, 401, 404, 406, 422, 503),
     },
 )
 def get_report(
+    request: Request,
     key: AgreementKey,
     period: PeriodText,
     who: Auth,
     state: State,
-    format: Annotated[
-        Literal["json", "csv"], Query(description="JSON (every figure) or CSV.")
-    ] = "json",
+    format: Annotated[str | None, _format("report")] = None,
     tier: Tier = None,
     timezone: Timezone = "UTC",
     to_date: Annotated[
@@ -52,13 +102,130 @@ def get_report(
 ) -> Response:
     """The compliance report of an agreement over a period (`2026-10`, `2026-Q4`, `2026`),
     judged now with the evidence stored now: each objective's status (final, to date, no
-    data, not in force), met or missed, breaches, credits owed and claim deadlines."""
-    found = state.run(
-        reports.report, who, key, period, timezone=timezone, tier=tier, to_date=to_date
+    data, not in force), met or missed, breaches, credits owed and claim deadlines; in HTML
+    with its pictures (uptime bars, budget burn-down, ticket verdicts, breaches' timelines),
+    drawn from the evidence it was judged on."""
+    name = chosen("report", format, request.headers.get("accept"))
+
+    def work(session: Session) -> Illustrated:
+        found = reports.report(
+            session, who, key, period, timezone=timezone, tier=tier, to_date=to_date
+        )
+        if not FORMATS[name].pictures:
+            return Illustrated(found)
+        agreement, evidence = reports.judged_on(session, who, key, found)
+        return Illustrated(found, report_pictures(found, agreement, evidence))
+
+    return rendered("report", name, state.run(work))
+
+
+@router.get(
+    "/v1/agreements/{key}/trend",
+    responses={
+        200: answers(
+            "trend",
+            schema_of(TrendDocument),
+            "Each month's report: JSON (every figure), CSV (a row per objective and month), "
+            "Markdown or HTML (each objective month by month, with the credits owed).",
+        ),
+        **problems(400, 401, 404, 406, 422, 503),
+    },
+)
+def get_trend(
+    request: Request,
+    key: AgreementKey,
+    first: From,
+    last: To,
+    who: Auth,
+    state: State,
+    format: Annotated[str | None, _format("trend")] = None,
+    tier: Tier = None,
+    timezone: Timezone = "UTC",
+) -> Response:
+    """An agreement month by month from `from` to `to` (both included, at most 120 months),
+    from the stored evidence: each month the report of `GET .../reports/{month}`. A month
+    over is served as kept while nothing it stands on changed, so a trend over years judges
+    the month still open only."""
+    name = chosen("trend", format, request.headers.get("accept"))
+    found = state.run(reports.trend, who, key, first, last, timezone=timezone, tier=tier)
+    return rendered("trend", name, Trend(key, first, last, found))
+
+
+@router.get(
+    "/v1/agreements/{key}/rollup/{period}",
+    responses={
+        200: answers(
+            "rollup",
+            schema_of(RollupDocument),
+            "The agreement's report and those refining it: JSON (every figure), CSV (a row "
+            "per agreement and objective), Markdown or HTML (objectives met and missed, "
+            "credits owed, an agreement a row).",
+        ),
+        **problems(400, 401, 404, 406, 422, 503),
+    },
+)
+def get_rollup(
+    request: Request,
+    key: AgreementKey,
+    period: PeriodText,
+    who: Auth,
+    state: State,
+    format: Annotated[str | None, _format("rollup")] = None,
+    tier: Tier = None,
+    timezone: Timezone = "UTC",
+) -> Response:
+    """The report over a period of an agreement and of every agreement refining it, directly
+    or not (`parent`), each on its own customer's evidence; a key scoped to a customer sees
+    only its customer's agreements (404 for the agreement, and the others are left out)."""
+    name = chosen("rollup", format, request.headers.get("accept"))
+    found = state.run(reports.rollup, who, key, period, timezone=timezone, tier=tier)
+    return rendered("rollup", name, Rollup(key, period, found))
+
+
+@router.get(
+    "/v1/agreements/{key}/compare",
+    responses={
+        200: answers(
+            "compare",
+            schema_of(ComparisonDocument),
+            "The providers side by side: JSON (every figure), CSV (a row per objective, "
+            "month and provider), Markdown or HTML (an objective a table, a month a row).",
+        ),
+        **problems(400, 401, 404, 406, 422, 503),
+    },
+)
+def get_comparison(
+    request: Request,
+    key: AgreementKey,
+    first: From,
+    last: To,
+    who: Auth,
+    state: State,
+    format: Annotated[str | None, _format("compare")] = None,
+    tier: Tier = None,
+    timezone: Timezone = "UTC",
+) -> Response:
+    """Several providers on common metrics (an objective's `providers`), side by side: each
+    such objective month by month from `from` to `to`, all providers together and each on
+    its own, with each provider's credits owed when each is paid its own fee. An agreement
+    measuring no objective per provider has nothing to compare (an empty comparison)."""
+    name = chosen("compare", format, request.headers.get("accept"))
+    found, providers = state.run(
+        reports.compared, who, key, first, last, timezone=timezone, tier=tier
     )
-    if format == "csv":
-        return PlainTextResponse(report_csv(found), media_type="text/csv")
-    return JSONResponse(report_json(found))
+    return rendered("compare", name, comparison(found, providers))
+
+
+# each document's description says the formats it is served in, as FORMATS has them
+for _route, _view in (
+    (get_report, "report"),
+    (get_trend, "trend"),
+    (get_rollup, "rollup"),
+    (get_comparison, "compare"),
+):
+    for _found in router.routes:
+        if isinstance(_found, APIRoute) and _found.endpoint is _route:
+            _found.description += "\n\n" + negotiated(_view)  # type: ignore[arg-type]
 
 
 @router.get(

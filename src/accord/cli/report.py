@@ -20,6 +20,13 @@ from accord.core.report import EXPLAINED, ClockCache, Data, Report
 from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import AgreementFileError, load_agreement, read_paths
 from accord.io.data import read_data
+from accord.render.compare import (
+    comparison,
+    comparison_csv,
+    comparison_html,
+    comparison_json,
+    comparison_markdown,
+)
 from accord.render.pictures import Picture
 from accord.render.report import html_of as page_of
 from accord.render.report import (
@@ -178,6 +185,14 @@ def report(
         bool,
         typer.Option("--roll-up", help="Also every agreement under this one (in its folder)."),
     ] = False,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="The providers side by side, month by month over the period (objectives "
+            "measured per provider: objectives[].providers).",
+        ),
+    ] = False,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -211,8 +226,12 @@ def report(
             raise AccordError(f"--paper: {paper!r}; expected a4 or letter")
         if output == "pdf" and to_file is None:
             raise AccordError("--format pdf: name the file to write with -o FILE")
-        if output == "pdf" and (trend or roll_up):
-            raise AccordError("--format pdf: one period's report only (not --trend, --roll-up)")
+        if sum((roll_up, trend, compare)) > 1:
+            raise AccordError("--trend, --roll-up and --compare: choose one")
+        if output == "pdf" and (trend or roll_up or compare):
+            raise AccordError(
+                "--format pdf: one period's report only (not --trend, --roll-up, --compare)"
+            )
         if zone is not None:
             zone_of(zone)  # an unknown zone is an error before anything is read
         explained = _explained(explain)
@@ -227,10 +246,10 @@ def report(
             family = _descendants(path, agreement.id)
             jobs = [(a.id, a, start, end) for a in family]
             reports = _evaluated(jobs, evidence, tier, "agreements", moment, engine, explained)
-        elif trend:
+        elif trend or compare:
             jobs = [(a.strftime("%Y-%m"), agreement, a, b) for a, b in _months(start, end)]
             reports = _evaluated(jobs, evidence, tier, "months", moment, engine, explained)
-            if output == "html":
+            if trend and output == "html":
                 pictures = trend_pictures(reports)
         else:
             only = [(agreement.id, agreement, start, end)]
@@ -245,6 +264,22 @@ def report(
                 )
     except AccordError as error:
         raise fail(error) from None
+    if compare:
+        parties = agreement.parties
+        providers = {} if parties is None else {p.id: p.name for p in parties.all_providers}
+        found = comparison(reports, providers)
+        shown = {
+            "json": lambda: json.dumps(comparison_json(found), indent=2, ensure_ascii=False) + "\n",
+            "csv": lambda: comparison_csv(found),
+            "html": lambda: comparison_html(found),
+        }.get(output, lambda: comparison_markdown(found))()
+        if output == "table" and to_file is None and console.is_terminal:
+            print_markdown(shown, raw=False)
+        elif to_file is not None:
+            _write(to_file, shown)
+        else:
+            print(shown, end="")
+        return
     if output == "table" and to_file is None and console.is_terminal:
         if roll_up or trend:
             print_markdown(

@@ -139,6 +139,7 @@ def upload(
             return Uploaded(row, previous, False, agreement)
         row.title = agreement.overview.title
         row.customer = agreement.parties.customer.id if agreement.parties else row.customer
+        row.parent = agreement.parent  # a version may refine another agreement (roll-ups)
         row.review_next = review.isoformat() if review else None
     changes: list[dict[str, Any]] = []
     if previous is not None:

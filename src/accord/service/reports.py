@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from accord.core.agreement import Agreement
 from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.clocks import TicketEvent
 from accord.core.errors import AccordError
@@ -252,6 +254,133 @@ def report(
     if closed and not later and _storable(found):
         _keep(session, slot, found, moment, data.observed[0] if data.observed else None)
     return found
+
+
+def judged_on(
+    session: Session, principal: Principal, key: str, found: Report
+) -> tuple[Agreement, Data]:
+    """The agreement version and the evidence a report of ``key`` (made by :func:`report`)
+    was judged on, as that judgement read them: what its pictures draw. Read again for a
+    report kept, whose evidence was not read to serve it."""
+    row = agreement_store.find(session, principal, key)
+    stored = agreement_store.version_in_force(session, row, found.start)
+    agreement = agreement_store.resolved_version(session, principal.organisation_id, stored)
+    moment = now() if found.as_of is None else found.as_of
+    since = evidence_since(agreement, found.start, min(found.end, moment))
+    data, _ = _gathered(session, principal.organisation_id, row.customer, since, found.end, moment)
+    return agreement, watched(data, row, moment)
+
+
+MAX_MONTHS = 120
+"""The longest trend served, in months (ten years): each month is a report, kept once over."""
+
+
+def months(first: str, last: str, timezone: str = "UTC") -> list[str]:
+    """The months from ``first`` to ``last`` (``2026-01``, both included), at most
+    :data:`MAX_MONTHS`; InvalidError naming ``from`` or ``to`` when one is not a month Accord
+    handles, or the span is backwards or too long."""
+    bounds = []
+    for field, text in (("from", first), ("to", last)):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):
+            raise InvalidError(f"{field}: expected a month such as 2026-01, got {text!r}", field)
+        try:
+            bounds.append(period_bounds(text, timezone)[0])
+        except AccordError as error:
+            field = "timezone" if "time zone" in str(error) else field
+            raise InvalidError(f"{field}: {error}", field) from None
+    count = (bounds[1].year - bounds[0].year) * 12 + bounds[1].month - bounds[0].month + 1
+    if count < 1:
+        raise InvalidError(f"to: {last} is before from, {first}", "to")
+    if count > MAX_MONTHS:
+        raise InvalidError(
+            f"to: {count} months from {first} to {last}; at most {MAX_MONTHS} in one trend", "to"
+        )
+    year, month = bounds[0].year, bounds[0].month
+    return [
+        f"{year + (month - 1 + n) // 12:04d}-{(month - 1 + n) % 12 + 1:02d}" for n in range(count)
+    ]
+
+
+def trend(
+    session: Session,
+    principal: Principal,
+    key: str,
+    first: str,
+    last: str,
+    *,
+    timezone: str = "UTC",
+    tier: str | None = None,
+) -> list[Report]:
+    """The agreement's report of each month from ``first`` to ``last``, as :func:`report`
+    serves each: a closed month's kept result when nothing it stands on changed, so a trend
+    over years judges the open month only (once each closed month has been viewed)."""
+    agreement_store.find(session, principal, key)
+    labels = months(first, last, timezone)
+    return [report(session, principal, key, m, timezone=timezone, tier=tier) for m in labels]
+
+
+def family(session: Session, principal: Principal, key: str) -> list[AgreementRow]:
+    """The agreement and those refining it, directly or not (``parent``), that the key may
+    see: the agreement first, then level by level, each level in the order of their ids (as
+    ``accord report --roll-up`` reads them from a folder)."""
+    root = agreement_store.find(session, principal, key)
+    rows = session.scalars(
+        select(AgreementRow).where(AgreementRow.organisation_id == principal.organisation_id)
+    ).all()
+    children: dict[str, list[AgreementRow]] = {}
+    for row in rows:
+        if row.parent is not None:
+            children.setdefault(row.parent, []).append(row)
+    found, frontier, seen = [root], [root], {root.key}
+    while frontier:
+        level = sorted(
+            (c for p in frontier for c in children.get(p.key, ()) if c.key not in seen),
+            key=lambda row: row.key,
+        )
+        seen.update(row.key for row in level)
+        found.extend(level)
+        frontier = level
+    # one the key may not see is left out; those under it are still its caller's, if seen
+    return [row for row in found if principal.sees(row.customer)]
+
+
+def rollup(
+    session: Session,
+    principal: Principal,
+    key: str,
+    period: str,
+    *,
+    timezone: str = "UTC",
+    tier: str | None = None,
+) -> list[Report]:
+    """The report over ``period`` of the agreement and of each agreement refining it that the
+    key may see (:func:`family`), each on its own customer's evidence."""
+    rows = family(session, principal, key)
+    return [
+        report(session, principal, row.key, period, timezone=timezone, tier=tier) for row in rows
+    ]
+
+
+def compared(
+    session: Session,
+    principal: Principal,
+    key: str,
+    first: str,
+    last: str,
+    *,
+    timezone: str = "UTC",
+    tier: str | None = None,
+) -> tuple[list[Report], dict[str, str]]:
+    """The monthly reports of :func:`trend`, and the agreement's providers (party id -> name,
+    in the order the agreement names them, as the version in force at the last month's start
+    names them)."""
+    found = trend(session, principal, key, first, last, timezone=timezone, tier=tier)
+    row = agreement_store.find(session, principal, key)
+    stored = agreement_store.version_in_force(session, row, found[-1].start)
+    agreement = agreement_store.resolved_version(session, principal.organisation_id, stored)
+    parties = agreement.parties
+    named = {} if parties is None else {p.id: p.name for p in parties.all_providers}
+    return found, named
 
 
 LATE_MARGIN = timedelta(minutes=15)

@@ -1,0 +1,333 @@
+"""Providers side by side: for an agreement whose objectives are measured per provider
+(``objectives[].providers``), each such objective month by month, all providers together and
+each provider on its own, with each provider's credits owed (``tiers[].fees``).
+
+Built from the monthly reports alone (:func:`accord.core.report.evaluate` judges an objective
+with providers once for all of them and once per provider, as ``objective@provider``): nothing
+is judged again here. Rendered as JSON, CSV, Markdown and HTML.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Literal
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from pydantic import BaseModel, ConfigDict, Field
+
+from accord import __version__
+from accord.core.credits import Settlement
+from accord.core.report import ObjectiveResult, Report
+from accord.render.report import exact, verdict
+from accord.render.report_document import Decimal as DecimalText
+from accord.render.report_document import Instant as InstantText
+from accord.render.report_document import Money as MoneyText
+
+
+@dataclass(frozen=True)
+class Month:
+    """One objective in one month: for all providers, and for each (None: not judged for
+    that provider that month, e.g. an agreement version that did not measure it)."""
+
+    month: str
+    every: ObjectiveResult
+    providers: tuple[ObjectiveResult | None, ...]
+
+
+@dataclass(frozen=True)
+class Compared:
+    objective: str
+    name: str
+    metric: str
+    months: tuple[Month, ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    agreement: str
+    title: str
+    first: str
+    last: str
+    providers: tuple[tuple[str, str], ...]
+    """Each provider compared: its party id and name."""
+    objectives: tuple[Compared, ...]
+    credits: tuple[tuple[str, tuple[Settlement | None, ...]], ...]
+    """Each month's credits owed per provider (None: not settled), when they are settled per
+    provider; else empty."""
+    reports: tuple[Report, ...]
+
+    def cells(self, month: Month) -> list[tuple[str, ObjectiveResult | None]]:
+        """A month's results with their provider's id: all providers ('') first."""
+        ids = [pid for pid, _ in self.providers]
+        return [("", month.every), *zip(ids, month.providers, strict=True)]
+
+
+def comparison(reports: list[Report], providers: Mapping[str, str]) -> Comparison:
+    """The comparison of the ``providers`` (party id -> name, in the agreement's order) over
+    the monthly ``reports`` of one agreement. Only objectives measured per provider in some
+    month are compared; an agreement without any has nothing to compare."""
+    if not reports:
+        raise ValueError("a comparison needs at least one month's report")
+    measured: dict[str, set[str]] = {}
+    order: dict[str, int] = {}
+    for report in reports:
+        for result in report.objectives:
+            base, at, provider = result.objective.partition("@")
+            order.setdefault(base, len(order))
+            if at:
+                measured.setdefault(base, set()).add(provider)
+    shown = tuple(
+        (pid, name) for pid, name in providers.items() if any(pid in m for m in measured.values())
+    )
+    compared = []
+    for base in sorted(measured, key=order.__getitem__):
+        months = []
+        for report in reports:
+            by_id = {r.objective: r for r in report.objectives}
+            every = by_id.get(base)
+            if every is None:
+                continue
+            months.append(
+                Month(
+                    f"{report.start:%Y-%m}",
+                    every,
+                    tuple(by_id.get(f"{base}@{pid}") for pid, _ in shown),
+                )
+            )
+        if months:
+            first = months[-1].every
+            compared.append(Compared(base, first.name, first.metric, tuple(months)))
+    credits: list[tuple[str, tuple[Settlement | None, ...]]] = []
+    if any(r.settlements for r in reports):
+        for report in reports:
+            own = {s.provider: s for s in report.settlements}
+            credits.append((f"{report.start:%Y-%m}", tuple(own.get(pid) for pid, _ in shown)))
+    return Comparison(
+        agreement=reports[0].agreement,
+        title=reports[-1].title,
+        first=f"{reports[0].start:%Y-%m}",
+        last=f"{reports[-1].start:%Y-%m}",
+        providers=shown,
+        objectives=tuple(compared),
+        credits=tuple(credits),
+        reports=tuple(reports),
+    )
+
+
+def _cell(result: ObjectiveResult | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    return {
+        "status": result.status,
+        "target": result.target,
+        "actual": exact(result.actual),
+        "met": result.met,
+        "verdict": verdict(result),
+    }
+
+
+def comparison_json(found: Comparison) -> dict[str, Any]:
+    """Every figure for programs: decimals as exact text, money as text."""
+    return {
+        "agreement": found.agreement,
+        "title": found.title,
+        "from": found.first,
+        "to": found.last,
+        "judged_at": found.reports[-1].judged_at.isoformat(),
+        "providers": [{"id": pid, "name": name} for pid, name in found.providers],
+        "objectives": [
+            {
+                "objective": o.objective,
+                "name": o.name,
+                "metric": o.metric,
+                "months": [
+                    {
+                        "month": m.month,
+                        "all": _cell(m.every),
+                        "providers": {pid: _cell(r) for pid, r in found.cells(m)[1:]},
+                    }
+                    for m in o.months
+                ],
+            }
+            for o in found.objectives
+        ],
+        "credits": [
+            {
+                "month": month,
+                "providers": {
+                    pid: None
+                    if s is None
+                    else {
+                        "percent": exact(s.percent),
+                        "amount": str(s.amount),
+                        "currency": s.currency,
+                    }
+                    for (pid, _), s in zip(found.providers, owed, strict=True)
+                },
+            }
+            for month, owed in found.credits
+        ],
+    }
+
+
+def comparison_csv(found: Comparison) -> str:
+    """One row per objective, month and provider (the row of all providers has none)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["agreement", "month", "objective", "provider", "target", "status", "actual", "met"]
+    )
+    for o in found.objectives:
+        for m in o.months:
+            for provider, result in found.cells(m):
+                if result is None:
+                    continue
+                met = "" if result.met is None else str(result.met).lower()
+                actual = exact(result.actual) or ""
+                row = [found.agreement, m.month, o.objective, provider, result.target]
+                writer.writerow([*row, result.status, actual, met])
+    return out.getvalue()
+
+
+def shown(result: ObjectiveResult | None) -> str:
+    """A figure for people: three decimals at most, with % when the target has one; the
+    verdict's word when there is no figure; '-' when not judged."""
+    if result is None:
+        return "-"
+    if result.actual is None:
+        return verdict(result)
+    text = f"{result.actual:.3f}".rstrip("0").rstrip(".")
+    text += "%" if result.target.endswith("%") else ""
+    return text + (" (to date)" if result.status == "to date" else "")
+
+
+def _owed(settlement: Settlement | None) -> str:
+    return "-" if settlement is None else f"{settlement.amount} {settlement.currency}"
+
+
+def comparison_markdown(found: Comparison) -> str:
+    """Each objective a table: a month a row, all providers then each provider a column
+    (missed figures in bold)."""
+    lines = [f"# {found.title}: providers compared, {found.first} to {found.last}", ""]
+    if not found.objectives:
+        lines.append(
+            f"Agreement `{found.agreement}` measures no objective per provider "
+            "(objectives[].providers): there is nothing to compare."
+        )
+        return "\n".join(lines) + "\n"
+    names = [name for _, name in found.providers]
+    header = "| month | all providers | " + " | ".join(names) + " |"
+    rule = "|---|---|" + "---|" * len(names)
+    for o in found.objectives:
+        lines += [f"## {o.name} (target {o.months[-1].every.target})", "", header, rule]
+        for m in o.months:
+            cells = [m.every, *m.providers]
+            text = [
+                f"**{shown(r)}**" if r is not None and r.met is False else shown(r) for r in cells
+            ]
+            lines.append(f"| {m.month} | " + " | ".join(text) + " |")
+        lines.append("")
+    if found.credits:
+        lines += ["## Credits owed", "", "| month | " + " | ".join(names) + " |"]
+        lines.append("|---|" + "---|" * len(names))
+        for month, owed in found.credits:
+            lines.append(f"| {month} | " + " | ".join(_owed(s) for s in owed) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("accord.render", "templates"),
+        autoescape=select_autoescape(["html"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(shown=shown, owed=_owed, verdict=verdict)
+    environment.globals["version"] = __version__
+    return environment
+
+
+def comparison_html(found: Comparison) -> str:
+    """The comparison as a standalone page: a table per objective, a month a row."""
+    last = found.reports[-1]
+    total = [
+        sum((s.amount for _, owed in found.credits if (s := owed[i]) is not None), Decimal(0))
+        for i in range(len(found.providers))
+    ]
+    return _environment().get_template("compare.html").render(found=found, last=last, totals=total)
+
+
+# ---------------------------------------------------------------- the JSON document's models
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ComparedCell(_Document):
+    """One objective, one month, all providers or one."""
+
+    status: Literal["final", "to date", "no data", "not in force"]
+    target: str = Field(examples=["95%"])
+    actual: DecimalText | None = Field(description="The figure attained.")
+    met: bool | None = Field(description="None: the target states no verdict, or no data.")
+    verdict: str = Field(examples=["met"])
+
+
+class ComparedMonth(_Document):
+    month: str = Field(examples=["2026-10"])
+    all: ComparedCell = Field(description="All providers together.")
+    providers: dict[str, ComparedCell | None] = Field(
+        description="Each provider (by party id) on its own; null: not measured that month."
+    )
+
+
+class ComparedObjective(_Document):
+    objective: str = Field(examples=["fix-time"])
+    name: str = Field(examples=["Fix time"])
+    metric: str = Field(examples=["resolution"])
+    months: list[ComparedMonth]
+
+
+class ComparedProvider(_Document):
+    id: str = Field(examples=["fixfast"])
+    name: str = Field(examples=["FixFast Field Services Ltd"])
+
+
+class ProviderCredit(_Document):
+    percent: DecimalText
+    amount: MoneyText
+    currency: str = Field(examples=["GBP"])
+
+
+class CreditsMonth(_Document):
+    month: str = Field(examples=["2026-10"])
+    providers: dict[str, ProviderCredit | None] = Field(
+        description="Each provider's credits owed (null: not settled that month)."
+    )
+
+
+class ComparisonDocument(_Document):
+    """Providers side by side (:func:`comparison_json`): each objective measured per provider,
+    month by month, and each provider's credits when each is settled on its own."""
+
+    agreement: str = Field(examples=["retail-field-support"])
+    title: str
+    from_: str = Field(alias="from", examples=["2026-10"])
+    to: str = Field(examples=["2026-12"])
+    judged_at: InstantText
+    providers: list[ComparedProvider] = Field(
+        description="The providers compared (empty: no objective is measured per provider)."
+    )
+    objectives: list[ComparedObjective]
+    credits: list[CreditsMonth] = Field(
+        description="Empty unless the tier charges each provider its own fee."
+    )

@@ -1,0 +1,83 @@
+"""The documents the service serves over several reports: an agreement's trend (a report per
+month) and its roll-up (its report and those of the agreements refining it), as JSON for
+programs, with their pydantic models for the OpenAPI document. The people's renderings are
+:func:`accord.render.report.trend_html` and the like, from the same reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from accord.core.report import Report
+from accord.render.pictures import Picture
+from accord.render.report import report_json
+from accord.render.report_document import ReportDocument
+
+
+@dataclass(frozen=True)
+class Illustrated:
+    """A period's report and its pictures (none when the format shows none)."""
+
+    report: Report
+    pictures: Sequence[Picture] = ()
+
+
+@dataclass(frozen=True)
+class Trend:
+    """An agreement's reports month by month, from ``first`` to ``last`` (both included)."""
+
+    agreement: str
+    first: str
+    last: str
+    reports: list[Report]
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """An agreement's report over a period, then those of the agreements refining it."""
+
+    agreement: str
+    period: str
+    reports: list[Report]
+
+
+def trend_json(trend: Trend) -> dict[str, Any]:
+    return {
+        "agreement": trend.agreement,
+        "from": trend.first,
+        "to": trend.last,
+        "months": [report_json(r) for r in trend.reports],
+    }
+
+
+def rollup_json(rollup: Rollup) -> dict[str, Any]:
+    return {
+        "agreement": rollup.agreement,
+        "period": rollup.period,
+        "agreements": [report_json(r) for r in rollup.reports],
+    }
+
+
+class TrendDocument(BaseModel):
+    """An agreement's report of each month of a span (:func:`trend_json`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    agreement: str = Field(description="The agreement's id.", examples=["desk"])
+    from_: str = Field(alias="from", description="The first month.", examples=["2026-01"])
+    to: str = Field(description="The last month (included).", examples=["2026-12"])
+    months: list[ReportDocument] = Field(description="Each month's report, the first first.")
+
+
+class RollupDocument(BaseModel):
+    """An agreement's report over a period and those of the agreements refining it, directly
+    or not, that the key may see (:func:`rollup_json`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    agreement: str = Field(description="The agreement rolled up.", examples=["helix-acme"])
+    period: str = Field(examples=["2026-10"])
+    agreements: list[ReportDocument] = Field(
+        description="Its report first, then those refining it, level by level."
+    )
