@@ -188,7 +188,11 @@ class EventColumns:
         """The rows of the tickets kept (a flag per ticket code), as columns of their own: the
         same tickets and vocabularies, each field's rows taken when first asked for. Evaluated
         at any instant, a ticket's clocks are those the whole log gives it."""
-        rows = np.flatnonzero(kept[self.ticket])
+        return self.of_rows(np.flatnonzero(kept[self.ticket]))
+
+    def of_rows(self, rows: Ints) -> EventColumns:
+        """The given rows (ascending), as columns of their own: the same tickets and
+        vocabularies, each field's rows taken when first asked for."""
         in_order = self.arranged is not None and self.arranged[0] is None
         return EventColumns(
             tickets=self.tickets,

@@ -34,12 +34,12 @@ from accord.core.availability import Incidents
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clock_cycles import STATES
 from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
-from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent
+from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent, require_fields, rule_fields
 from accord.core.clocks_batch import BatchResult, EventColumns, open_tickets, uncovered
 from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.errors import AccordError
 from accord.core.escalation import levels_for, share_of
-from accord.core.evidence import Data, Measurement
+from accord.core.evidence import Data, Measurement, carried_fields
 from accord.core.periods import enclosing, period_label
 from accord.core.slices import SliceAvailability, occurrences, ratio_slices, slice_availability
 
@@ -160,13 +160,15 @@ class ClockCache:
     """Ticket columns and clock evaluations shared by several reports judged on the same
     evidence (the months of a trend): the log's columns are built once, and the clocks at an
     instant evaluated once for all the reports that judge at it. Entries are keyed by the
-    identity of the ticket log and of the agreement, which the cache holds (so that a key is
-    never reused by another object); evidence as known at an instant is kept the same way."""
+    identity of the ticket log (events or columns) and of the agreement, which the cache holds
+    (so that a key is never reused by another object); evidence as known at an instant is kept
+    the same way."""
 
     _known: dict[tuple[int, datetime], tuple[Data, Data]] = field(default_factory=dict)
     _columns: dict[int, tuple[tuple[TicketEvent, ...], EventColumns]] = field(default_factory=dict)
     _evaluations: dict[
-        tuple[int, int, datetime, str, bool, datetime | None], tuple[object, ClockEvaluation]
+        tuple[int, int, datetime, str, bool, datetime | None],
+        tuple[tuple[object, Agreement], ClockEvaluation],
     ] = field(default_factory=dict)
 
     def known_at(self, data: Data, instant: datetime) -> Data:
@@ -189,7 +191,7 @@ class ClockCache:
     ) -> ClockEvaluation:
         """The clocks as of ``moment`` (with ``open_from``: of the tickets that may be open
         then, judged from the clocks at that instant; see :meth:`Judging.open_evaluation`)."""
-        tickets = judging.data.tickets
+        tickets = judging.data.ticket_log
         key = (
             id(tickets),
             id(judging.agreement),
@@ -199,7 +201,7 @@ class ClockCache:
             open_from,
         )
         found = self._evaluations.get(key)
-        if found is None or found[0] != (tickets, judging.agreement):
+        if found is None or found[0][0] is not tickets or found[0][1] is not judging.agreement:
             found = (
                 (tickets, judging.agreement),
                 judging.evaluate_clocks(moment)
@@ -300,6 +302,15 @@ class Judging:
         )
 
     def evaluate_clocks(self, moment: datetime) -> ClockEvaluation:
+        columns = self.data.ticket_columns
+        if columns is not None and self.strict and len(columns.at):
+            # the fields the rules read, carried by a row of these columns (as they would be by
+            # an event of the log as events); the columns of a log cut at an instant keep
+            # the names and values of the rows cut away
+            objectives = self.agreement.objectives
+            needed = rule_fields(objectives)
+            if carried_fields(columns, needed) != set(needed):
+                require_fields(objectives, carried_fields(columns))
         return evaluate_clocks(
             self._log(),
             self.agreement.objectives,
@@ -311,7 +322,9 @@ class Judging:
 
     def _log(self) -> Sequence[TicketEvent] | EventColumns:
         """The ticket log, as columns built once when the column engine will take it (a report
-        evaluates clocks at more than one instant)."""
+        evaluates clocks at more than one instant); columns given are taken as they are."""
+        if self.data.ticket_columns is not None:
+            return self.data.ticket_columns
         if self.engine == "replay" or uncovered(self.agreement.objectives):
             return self.data.tickets
         if self._columns is None:
@@ -1071,14 +1084,25 @@ def _kept(clock: Clock, objective: Objective) -> bool:
 def _scope_values(data: Data, objective: Objective, shown: int = 8) -> str:
     """Why no ticket of the evidence is in an objective's scope: the values its scope fields
     take there (a scope of P1 against tickets saying "1 - Critical")."""
-    if not data.tickets or not objective.scope:
+    if not data.has_tickets or not objective.scope:
         return ""
     parts = []
     for name, wanted in objective.scope.items():
-        seen = sorted({e.fields[name] for e in data.tickets if name in e.fields})
+        seen = sorted(_values_of(data, name))
         listed = ", ".join(seen[:shown]) + (", ..." if len(seen) > shown else "")
         parts.append(f"{name} is {' or '.join(wanted)} in its scope, {listed} on the tickets")
     return "; no ticket of the evidence is in its scope: " + "; ".join(parts)
+
+
+def _values_of(data: Data, name: str) -> set[str]:
+    """The values a ticket field takes on the events of the evidence."""
+    columns = data.ticket_columns
+    if columns is None:
+        return {e.fields[name] for e in data.tickets if name in e.fields}
+    if name not in columns.fields:
+        return set()
+    codes, vocabulary = columns.fields[name]
+    return {vocabulary[code] for code in np.unique(codes[codes >= 0]).tolist()}
 
 
 def _limit(objective: Objective, limit: timedelta | None) -> str:
@@ -1337,15 +1361,32 @@ def for_provider(agreement: Agreement, data: Data, provider: str) -> Data:
         return fields.get("provider") == provider or fields.get("service") in services
 
     tickets = {e.ticket for e in data.tickets if mine(e.fields)}
+    columns = data.ticket_columns
     return Data(
         outages=tuple(o for o in data.outages if o.service in services),
         maintenance=tuple(m for m in data.maintenance if m.service in services),
         tickets=tuple(e for e in data.tickets if e.ticket in tickets),
+        ticket_columns=None if columns is None else _provider_columns(columns, provider, services),
         measurements=tuple(m for m in data.measurements if mine(m.fields)),
         probes=tuple(p for p in data.probes if p.service in services),
         requests=tuple(r for r in data.requests if r.service in services),
         observed=data.observed,
     )
+
+
+def _provider_columns(columns: EventColumns, provider: str, services: set[str]) -> EventColumns:
+    """:func:`for_provider` on columns: the rows of the tickets with a row marked with the
+    provider's id in a ``provider`` field, or setting one of its services."""
+    mine = np.zeros(len(columns.at), dtype=bool)
+    for name, wanted in (("provider", {provider}), ("service", services)):
+        if name in columns.fields:
+            codes, vocabulary = columns.fields[name]
+            table = np.zeros(len(vocabulary) + 1, dtype=bool)  # the last entry answers -1
+            table[[i for i, v in enumerate(vocabulary) if v in wanted]] = True
+            mine |= table[codes]
+    kept = np.zeros(len(columns.tickets), dtype=bool)
+    kept[columns.ticket[mine]] = True
+    return columns.of_tickets(kept)
 
 
 def _condition(value: str | None, wanted: Bound | str, where: str) -> bool:
