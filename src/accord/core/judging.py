@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +34,14 @@ from accord.core.availability import Incidents
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clock_cycles import STATES
 from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
-from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent, require_fields, rule_fields
+from accord.core.clocks import (
+    TICKET_METRICS,
+    Clock,
+    TicketEvent,
+    calendars_of,
+    require_fields,
+    rule_fields,
+)
 from accord.core.clocks_batch import BatchResult, EventColumns, open_tickets, uncovered
 from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.errors import AccordError
@@ -159,10 +166,11 @@ class ObjectiveResult:
 class ClockCache:
     """Ticket columns and clock evaluations shared by several reports judged on the same
     evidence (the months of a trend): the log's columns are built once, and the clocks at an
-    instant evaluated once for all the reports that judge at it. Entries are keyed by the
-    identity of the ticket log (events or columns) and of the agreement, which the cache holds
-    (so that a key is never reused by another object); evidence as known at an instant is kept
-    the same way."""
+    instant evaluated once for all the reports that judge at it; an objective judged over a
+    span is judged once too (a trend's month is judged again by the next months' termination
+    clause). Entries are keyed by the identity of the ticket log (events or columns), of the
+    evidence and of the agreement, which the cache holds (so that a key is never reused by
+    another object); evidence as known at an instant is kept the same way."""
 
     _known: dict[tuple[int, datetime], tuple[Data, Data]] = field(default_factory=dict)
     _columns: dict[int, tuple[tuple[TicketEvent, ...], EventColumns]] = field(default_factory=dict)
@@ -170,6 +178,45 @@ class ClockCache:
         tuple[int, int, datetime, str, bool, datetime | None],
         tuple[tuple[object, Agreement], ClockEvaluation],
     ] = field(default_factory=dict)
+    _calendars: dict[int, tuple[Agreement, Mapping[str, BusinessCalendar]]] = field(
+        default_factory=dict
+    )
+    _judged: dict[tuple[object, ...], tuple[tuple[object, ...], ObjectiveResult]] = field(
+        default_factory=dict
+    )
+    objective_clocks: dict[tuple[int, str], tuple[ClockEvaluation, _ObjectiveClocks]] = field(
+        default_factory=dict
+    )
+    """Each objective's clocks in an evaluation's table (see :func:`_in_columns`)."""
+
+    def calendars(self, agreement: Agreement) -> Mapping[str, BusinessCalendar]:
+        """The agreement's calendars (:func:`accord.core.clocks.calendars_of`), built once."""
+        found = self._calendars.get(id(agreement))
+        if found is None or found[0] is not agreement:
+            found = (agreement, calendars_of(agreement))
+            self._calendars[id(agreement)] = found
+        return found[1]
+
+    def judged(
+        self, judging: Judging, objective: Objective, start: datetime, end: datetime
+    ) -> ObjectiveResult:
+        """``judge_objective`` of the objective over ``[start, end)``, judged once for the same
+        judging (its agreement, calendars, evidence, tier, instant and engine)."""
+        holders = (judging.agreement, judging.calendars, judging.data, judging.whole, objective)
+        key = (
+            *map(id, holders),
+            judging.tier,
+            judging.as_of,
+            judging.engine,
+            judging.strict,
+            start,
+            end,
+        )
+        found = self._judged.get(key)
+        if found is None or any(a is not b for a, b in zip(found[0], holders, strict=True)):
+            found = (holders, _judge_objective(judging, objective, start, end))
+            self._judged[key] = found
+        return found[1]
 
     def known_at(self, data: Data, instant: datetime) -> Data:
         """``data.known_at(instant)``, the same object for the same evidence and instant."""
@@ -235,6 +282,10 @@ class Judging:
     open_evaluations: dict[tuple[datetime, datetime], ClockEvaluation] = field(default_factory=dict)
     cache: ClockCache | None = None
     """Shared with other reports on the same evidence (see :class:`ClockCache`)."""
+    objective_clocks: dict[tuple[int, str], tuple[ClockEvaluation, _ObjectiveClocks]] = field(
+        default_factory=dict
+    )
+    """As :attr:`ClockCache.objective_clocks`, without a cache."""
     _span: tuple[datetime, datetime] | bool | None = False
     _columns: EventColumns | None = None
 
@@ -377,7 +428,16 @@ def in_force_span(
 def judge_objective(
     judging: Judging, objective: Objective, start: datetime, end: datetime
 ) -> ObjectiveResult:
-    """The objective over ``[start, end)``: its figure, or why there is none."""
+    """The objective over ``[start, end)``: its figure, or why there is none (judged once for
+    the reports sharing the judging's cache)."""
+    if judging.cache is not None:
+        return judging.cache.judged(judging, objective, start, end)
+    return _judge_objective(judging, objective, start, end)
+
+
+def _judge_objective(
+    judging: Judging, objective: Objective, start: datetime, end: datetime
+) -> ObjectiveResult:
     agreement, tier = judging.agreement, judging.tier
     target = target_of(objective, tier)
     shown = format_target(target)
@@ -862,15 +922,54 @@ def _tickets(
     return _tickets_counted(blank, target, counts, breaches)
 
 
-_Rows = tuple[BatchResult, npt.NDArray[np.int64]]
 _NAT = np.iinfo(np.int64).min
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _STATE = {name: code for code, name in enumerate(STATES)}
 
 
+@dataclass
+class _ObjectiveClocks:
+    """One objective's clocks in a column evaluation's table (its rows), with the rows that
+    have a verdict (or a start) ordered by its instant, built once and kept for every span
+    counted on the same evaluation (a report's termination months, a trend's months): the
+    clocks counted in a span are then one slice of them."""
+
+    batch: BatchResult
+    rows: npt.NDArray[np.int64]
+    _by: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = field(
+        default_factory=dict
+    )
+
+    def within(self, key: Literal["verdict", "started"], start: datetime, end: datetime) -> Any:
+        """The rows whose verdict (``key``: or start) falls in ``[start, end)``, to the
+        microsecond as a clock's instants are, in the order of that instant."""
+        if key not in self._by:
+            table, rows = self.batch.table, self.rows
+            if key == "started":
+                instant = table.started[rows]
+            else:  # met when stopped in time, breached when the deadline passed
+                state, stopped, breached_at = (
+                    table.state[rows],
+                    table.stopped[rows],
+                    table.breached[rows],
+                )
+                instant = np.where(
+                    state == _STATE["breached"],
+                    np.where(breached_at != _NAT, breached_at, stopped),
+                    np.where(state == _STATE["met"], stopped, _NAT),
+                )
+            some = instant != _NAT
+            micros = instant[some] // 1000
+            order = np.argsort(micros, kind="stable")
+            self._by[key] = (rows[some][order], micros[order])
+        rows, micros = self._by[key]
+        low, high = np.searchsorted(micros, [to_nanos(start) // 1000, to_nanos(end) // 1000])
+        return rows[low:high]
+
+
 def _in_columns(
     judging: Judging, objective: Objective, moment: datetime, open_from: datetime | None = None
-) -> _Rows | None:
+) -> _ObjectiveClocks | None:
     """The objective's clocks as of ``moment`` as rows of the column engine's table; None when
     they are not all there (the replay ran, or replayed some clocks of the metric) or the
     objective filters tickets with ``where`` (judged clock by clock). With ``open_from`` (an
@@ -886,13 +985,14 @@ def _in_columns(
     batch = evaluation.batch
     if batch is None or any(c.metric == objective.metric for c in batch.replayed):
         return None
-    codes = [i for i, o in enumerate(batch.objectives) if o.id == objective.id]
-    return batch, np.flatnonzero(np.isin(batch.table.objective, codes)).astype(np.int64)
-
-
-def _instant(ns: int) -> datetime | None:
-    """A table's nanoseconds as the clock's instant (to the microsecond, as ``Clock`` has it)."""
-    return None if ns == _NAT else _EPOCH + timedelta(microseconds=ns // 1000)
+    kept = judging.objective_clocks if judging.cache is None else judging.cache.objective_clocks
+    found = kept.get((id(evaluation), objective.id))
+    if found is None or found[0] is not evaluation:
+        codes = [i for i, o in enumerate(batch.objectives) if o.id == objective.id]
+        rows = np.flatnonzero(np.isin(batch.table.objective, codes)).astype(np.int64)
+        found = (evaluation, _ObjectiveClocks(batch, rows))
+        kept[(id(evaluation), objective.id)] = found
+    return found[1]
 
 
 def _tickets_in_columns(
@@ -903,34 +1003,25 @@ def _tickets_in_columns(
     start: datetime,
     end: datetime,
     moment: datetime,
-    mine: _Rows,
-    at_end: _Rows | None,
+    mine: _ObjectiveClocks,
+    at_end: _ObjectiveClocks | None,
 ) -> ObjectiveResult:
     """:func:`_tickets` on the column engine's table: the same counts, figure and breaches,
     with a Python object only for each breach and each clock still open."""
-    batch, rows = mine
+    batch = mine.batch
     table = batch.table
-    state = table.state[rows]
-    low, high = to_nanos(start) // 1000, to_nanos(end) // 1000
     met_code, breached_code = _STATE["met"], _STATE["breached"]
     if objective.count_in == "created":
-        started = table.started[rows]
-        began = (started != _NAT) & (started // 1000 >= low) & (started // 1000 < high)
-        counted = began & ((state == met_code) | (state == breached_code))
+        began = mine.within("started", start, end)
+        state = table.state[began]
+        counted = began[(state == met_code) | (state == breached_code)]
         open_batch = batch
-        open_rows = rows[began & (table.stopped[rows] == _NAT) & (state != _STATE["cancelled"])]
+        open_rows = began[(table.stopped[began] == _NAT) & (state != _STATE["cancelled"])]
         open_at = moment
     else:
-        stopped = table.stopped[rows]
-        breached_at = table.breached[rows]
-        verdict = np.where(
-            state == breached_code,
-            np.where(breached_at != _NAT, breached_at, stopped),
-            np.where(state == met_code, stopped, _NAT),
-        )
-        counted = (verdict != _NAT) & (verdict // 1000 >= low) & (verdict // 1000 < high)
+        counted = mine.within("verdict", start, end)
         assert at_end is not None
-        open_batch, end_rows = at_end
+        open_batch, end_rows = at_end.batch, at_end.rows
         open_table = open_batch.table
         running = [_STATE["running"], _STATE["paused"], breached_code]
         open_rows = end_rows[
@@ -951,13 +1042,13 @@ def _tickets_in_columns(
         and limit // 1000
         and Decimal(used // 1000) >= share * Decimal(limit // 1000)
     )
-    met = int(np.count_nonzero(counted & (state == met_code)))
-    total = int(np.count_nonzero(counted))
-    breached = total - met
+    counted_state = table.state[counted]
+    met = int(np.count_nonzero(counted_state == met_code))
+    total = len(counted)
     counts = TicketCounts(
         objective.count_in,
         met,
-        breached,
+        total - met,
         len(open_rows),
         int(np.count_nonzero(open_state == breached_code)),
         at_risk,
@@ -965,41 +1056,69 @@ def _tickets_in_columns(
         share,
     )
     if not total:
-        return _no_ticket_counted(judging, objective, blank, counts, bool(len(rows)))
-    missed = rows[counted & (state == breached_code)]
-    names = batch.tickets
-    keys = zip(
-        [names[t] for t in table.ticket[missed].tolist()], table.cycle[missed].tolist(), strict=True
+        return _no_ticket_counted(judging, objective, blank, counts, bool(len(mine.rows)))
+    missed = counted[counted_state == breached_code]
+    codes = table.ticket[missed].tolist()
+    names = _names(batch.tickets, codes)
+    keys = list(zip(names, table.cycle[missed].tolist(), strict=True))
+    order = sorted(range(len(missed)), key=keys.__getitem__)
+    missed = missed[order]
+    names = [names[i] for i in order]
+    return _tickets_counted(
+        blank, target, counts, _ticket_breaches(objective, batch, missed, names, end)
     )
-    missed = missed[sorted(range(len(missed)), key=list(keys).__getitem__)]
-    services = batch.field_of("service", missed)
-    breaches = [
-        _ticket_breach(
-            objective,
-            names[ticket],
-            timedelta(microseconds=used // 1000),
-            timedelta(microseconds=limit // 1000),
-            (_instant(began_at), _instant(stopped_at), _instant(passed)),
-            service or "",
-            end,
+
+
+def _names(tickets: Sequence[str], codes: list[int]) -> list[str]:
+    """The tickets of the given codes (all at once when the names offer it: a reader's
+    names not yet made Python strings)."""
+    taken = getattr(tickets, "taken", None)
+    return list(taken(codes)) if taken is not None else [tickets[code] for code in codes]
+
+
+def _ticket_breaches(
+    objective: Objective, batch: BatchResult, missed: Any, names: list[str], end: datetime
+) -> tuple[Breach, ...]:
+    """:func:`_ticket_breach` of each of the given rows of the table (its ticket names given),
+    a column at a time."""
+    table = batch.table
+    limits: dict[int, str] = {}  # the limit's text, by limit (most objectives have one)
+    durations: dict[int, timedelta] = {}
+    found = []
+    for name, used, limit, began_at, stopped_at, passed, service in zip(
+        names,
+        *(
+            column[missed].tolist()  # Python integers, a column at a time
+            for column in (table.used, table.target, table.started, table.stopped, table.breached)
+        ),
+        batch.field_of("service", missed),
+        strict=True,
+    ):
+        used_span = timedelta(microseconds=used // 1000)
+        limit_us = limit // 1000
+        if limit_us not in limits:
+            durations[limit_us] = timedelta(microseconds=limit_us)
+            limits[limit_us] = _limit(objective, durations[limit_us])
+        started = None if began_at == _NAT else _EPOCH + timedelta(microseconds=began_at // 1000)
+        stopped = (
+            None if stopped_at == _NAT else _EPOCH + timedelta(microseconds=stopped_at // 1000)
         )
-        for ticket, used, limit, began_at, stopped_at, passed, service in zip(
-            *(
-                column[missed].tolist()  # Python integers, a column at a time
-                for column in (
-                    table.ticket,
-                    table.used,
-                    table.target,
-                    table.started,
-                    table.stopped,
-                    table.breached,
-                )
-            ),
-            services,
-            strict=True,
+        breached = None if passed == _NAT else _EPOCH + timedelta(microseconds=passed // 1000)
+        found.append(
+            Breach(
+                objective.id,
+                started or breached or end,
+                stopped,
+                f"ticket {name}: {format_timedelta(used_span)} used of {limits[limit_us]}"
+                + (f" (deadline passed {breached.isoformat()})" if breached else "")
+                + ("" if stopped else ", still open"),
+                item=name,
+                service=service or "",
+                business=used_span,
+                breached_at=breached,
+            )
         )
-    ]
-    return _tickets_counted(blank, target, counts, tuple(breaches))
+    return tuple(found)
 
 
 def _opened(counts: TicketCounts) -> str:

@@ -194,7 +194,7 @@ def evaluate(
     judging = Judging(
         agreement,
         data,
-        calendars_of(agreement),
+        calendars_of(agreement) if cache is None else cache.calendars(agreement),
         chosen.id if chosen else None,
         as_of,
         engine,

@@ -651,3 +651,9 @@ class _Texts(Sequence[str]):
         if isinstance(index, slice):
             return [str(v) for v in self.values[index].to_pylist()]
         return str(self.values[int(index)].as_py())
+
+    def taken(self, indices: Sequence[int]) -> list[str]:
+        """The texts at these indices, converted together (a report's breached tickets)."""
+        import pyarrow as pa
+
+        return [str(v) for v in self.values.take(pa.array(indices, pa.int64())).to_pylist()]
