@@ -198,10 +198,16 @@ class ClockCache:
         return found[1]
 
     def judged(
-        self, judging: Judging, objective: Objective, start: datetime, end: datetime
+        self,
+        judging: Judging,
+        objective: Objective,
+        start: datetime,
+        end: datetime,
+        breaches: bool = True,
     ) -> ObjectiveResult:
         """``judge_objective`` of the objective over ``[start, end)``, judged once for the same
-        judging (its agreement, calendars, evidence, tier, instant and engine)."""
+        judging (its agreement, calendars, evidence, tier, instant and engine); a result with
+        its breaches serves a caller that does not need them."""
         holders = (judging.agreement, judging.calendars, judging.data, judging.whole, objective)
         key = (
             *map(id, holders),
@@ -212,11 +218,13 @@ class ClockCache:
             start,
             end,
         )
-        found = self._judged.get(key)
-        if found is None or any(a is not b for a, b in zip(found[0], holders, strict=True)):
-            found = (holders, _judge_objective(judging, objective, start, end))
-            self._judged[key] = found
-        return found[1]
+        for wanted in (True, False) if not breaches else (True,):
+            found = self._judged.get((*key, wanted))
+            if found is not None and all(a is b for a, b in zip(found[0], holders, strict=True)):
+                return found[1]
+        result = _judge_objective(judging, objective, start, end, breaches)
+        self._judged[(*key, breaches)] = (holders, result)
+        return result
 
     def known_at(self, data: Data, instant: datetime) -> Data:
         """``data.known_at(instant)``, the same object for the same evidence and instant."""
@@ -426,17 +434,24 @@ def in_force_span(
 
 
 def judge_objective(
-    judging: Judging, objective: Objective, start: datetime, end: datetime
+    judging: Judging,
+    objective: Objective,
+    start: datetime,
+    end: datetime,
+    *,
+    breaches: bool = True,
 ) -> ObjectiveResult:
     """The objective over ``[start, end)``: its figure, or why there is none (judged once for
-    the reports sharing the judging's cache)."""
+    the reports sharing the judging's cache). ``breaches=False``: for a caller that counts
+    misses only (the figure, status and verdict are the same; a ticket objective judged in
+    columns may then leave its breaches out)."""
     if judging.cache is not None:
-        return judging.cache.judged(judging, objective, start, end)
-    return _judge_objective(judging, objective, start, end)
+        return judging.cache.judged(judging, objective, start, end, breaches)
+    return _judge_objective(judging, objective, start, end, breaches)
 
 
 def _judge_objective(
-    judging: Judging, objective: Objective, start: datetime, end: datetime
+    judging: Judging, objective: Objective, start: datetime, end: datetime, with_breaches: bool
 ) -> ObjectiveResult:
     agreement, tier = judging.agreement, judging.tier
     target = target_of(objective, tier)
@@ -485,7 +500,14 @@ def _judge_objective(
             cut = observed[1]
             notes.append(f"observed until {cut.isoformat()}")
     result = _measure(
-        judging, objective, target, replace(blank, judged_from=first), first, cut, (start, last)
+        judging,
+        objective,
+        target,
+        replace(blank, judged_from=first),
+        first,
+        cut,
+        (start, last),
+        with_breaches,
     )
     if cut < end and cut == last:
         notes.append(f"in force until {last:%Y-%m-%d}")
@@ -506,10 +528,11 @@ def _measure(
     start: datetime,
     end: datetime,
     period: tuple[datetime, datetime],
+    with_breaches: bool = True,
 ) -> ObjectiveResult:
     """The figure over ``[start, end)``, a span the agreement is in force over and the
     evidence reaches into (``period``: the report's span, from its start to where it would end
-    were it judged whole)."""
+    were it judged whole; ``with_breaches``: see :func:`judge_objective`)."""
     agreement, data, calendars = judging.agreement, judging.data, judging.calendars
     metric = objective.metric
     whole = judging.all_evidence
@@ -583,7 +606,7 @@ def _measure(
             judged = replace(judged, budget=span_of(allowed), downtime=downtime)
         return judged
     if metric in TICKET_METRICS:
-        return _tickets(judging, objective, target, blank, start, end)
+        return _tickets(judging, objective, target, blank, start, end, with_breaches)
     source = objective.source or objective.id
     whole = judging.all_evidence
     if whole.observed is None and not any(m.source == source for m in whole.measurements):
@@ -849,9 +872,11 @@ def _tickets(
     blank: ObjectiveResult,
     start: datetime,
     end: datetime,
+    with_breaches: bool = True,
 ) -> ObjectiveResult:
     """A ticket objective over ``[start, end)``: the clocks whose verdict falls in it (or that
-    started in it, with ``count_in: created``), judged as of the instant judged at."""
+    started in it, with ``count_in: created``), judged as of the instant judged at (without
+    ``with_breaches``, in columns: the same figure, its breaches left out)."""
     moment = judging.as_of if judging.as_of is not None else end
     in_columns = _in_columns(judging, objective, moment)
     at_end_columns = in_columns
@@ -860,7 +885,16 @@ def _tickets(
         at_end_columns = _in_columns(judging, objective, end, open_from=moment)
     if in_columns is not None and (objective.count_in == "created" or at_end_columns is not None):
         return _tickets_in_columns(
-            judging, objective, target, blank, start, end, moment, in_columns, at_end_columns
+            judging,
+            objective,
+            target,
+            blank,
+            start,
+            end,
+            moment,
+            in_columns,
+            at_end_columns,
+            with_breaches,
         )
     mine = [
         c
@@ -1005,6 +1039,7 @@ def _tickets_in_columns(
     moment: datetime,
     mine: _ObjectiveClocks,
     at_end: _ObjectiveClocks | None,
+    with_breaches: bool = True,
 ) -> ObjectiveResult:
     """:func:`_tickets` on the column engine's table: the same counts, figure and breaches,
     with a Python object only for each breach and each clock still open."""
@@ -1057,6 +1092,8 @@ def _tickets_in_columns(
     )
     if not total:
         return _no_ticket_counted(judging, objective, blank, counts, bool(len(mine.rows)))
+    if not with_breaches:
+        return _tickets_counted(blank, target, counts, ())
     missed = counted[counted_state == breached_code]
     codes = table.ticket[missed].tolist()
     names = _names(batch.tickets, codes)
@@ -1080,45 +1117,72 @@ def _ticket_breaches(
     objective: Objective, batch: BatchResult, missed: Any, names: list[str], end: datetime
 ) -> tuple[Breach, ...]:
     """:func:`_ticket_breach` of each of the given rows of the table (its ticket names given),
-    a column at a time."""
+    a column at a time: the same breaches, each value made by numpy where it can."""
     table = batch.table
+    used = table.used[missed] // 1000
+    spans = _spans(used)
     limits: dict[int, str] = {}  # the limit's text, by limit (most objectives have one)
-    durations: dict[int, timedelta] = {}
-    found = []
-    for name, used, limit, began_at, stopped_at, passed, service in zip(
-        names,
-        *(
-            column[missed].tolist()  # Python integers, a column at a time
-            for column in (table.used, table.target, table.started, table.stopped, table.breached)
-        ),
-        batch.field_of("service", missed),
-        strict=True,
-    ):
-        used_span = timedelta(microseconds=used // 1000)
-        limit_us = limit // 1000
-        if limit_us not in limits:
-            durations[limit_us] = timedelta(microseconds=limit_us)
-            limits[limit_us] = _limit(objective, durations[limit_us])
-        started = None if began_at == _NAT else _EPOCH + timedelta(microseconds=began_at // 1000)
-        stopped = (
-            None if stopped_at == _NAT else _EPOCH + timedelta(microseconds=stopped_at // 1000)
+    for limit in np.unique(table.target[missed] // 1000).tolist():
+        limits[limit] = _limit(objective, timedelta(microseconds=limit))
+    limit_texts = [limits[limit] for limit in (table.target[missed] // 1000).tolist()]
+    started, stopped, passed = (
+        _moments(column[missed]) for column in (table.started, table.stopped, table.breached)
+    )
+    return tuple(
+        Breach(
+            objective.id,
+            began or deadline or end,
+            stop,
+            f"ticket {name}: {used_text} used of {limit_text}"
+            + (f" (deadline passed {deadline.isoformat()})" if deadline else "")
+            + ("" if stop else ", still open"),
+            item=name,
+            service=service or "",
+            business=span,
+            breached_at=deadline,
         )
-        breached = None if passed == _NAT else _EPOCH + timedelta(microseconds=passed // 1000)
-        found.append(
-            Breach(
-                objective.id,
-                started or breached or end,
-                stopped,
-                f"ticket {name}: {format_timedelta(used_span)} used of {limits[limit_us]}"
-                + (f" (deadline passed {breached.isoformat()})" if breached else "")
-                + ("" if stopped else ", still open"),
-                item=name,
-                service=service or "",
-                business=used_span,
-                breached_at=breached,
-            )
+        for name, span, used_text, limit_text, began, stop, deadline, service in zip(
+            names,
+            spans,
+            _durations(used),
+            limit_texts,
+            started,
+            stopped,
+            passed,
+            batch.field_of("service", missed),
+            strict=True,
         )
-    return tuple(found)
+    )
+
+
+def _spans(micros: Any) -> list[timedelta]:
+    """Microseconds as durations (made by numpy)."""
+    found: list[timedelta] = micros.astype("timedelta64[us]").astype(object).tolist()
+    return found
+
+
+def _moments(nanos: Any) -> list[datetime | None]:
+    """A table's nanoseconds as the clocks' instants (UTC, to the microsecond; None: NaT)."""
+    some = nanos != _NAT
+    moments = list(map(_EPOCH.__add__, _spans(nanos[some] // 1000)))
+    if bool(some.all()):
+        return list(moments)
+    found: list[datetime | None] = [None] * len(nanos)
+    for row, moment in zip(np.flatnonzero(some).tolist(), moments, strict=True):
+        found[row] = moment
+    return found
+
+
+def _durations(micros: Any) -> list[str]:
+    """:func:`format_timedelta` of each duration in microseconds (hours, minutes, seconds of
+    the whole seconds toward zero), the arithmetic in numpy."""
+    seconds = np.where(micros < 0, -(-micros // 1_000_000), micros // 1_000_000)
+    hours, rest = np.divmod(seconds, 3600)
+    minutes, rest = np.divmod(rest, 60)
+    return [
+        ((f"{h}h" if h else "") + (f"{m}m" if m else "") + (f"{s}s" if s else "")) or "0m"
+        for h, m, s in zip(hours.tolist(), minutes.tolist(), rest.tolist(), strict=True)
+    ]
 
 
 def _opened(counts: TicketCounts) -> str:
