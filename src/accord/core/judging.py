@@ -19,11 +19,11 @@ at the span's end are reported beside the figure, not in it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -91,6 +91,55 @@ class Breach:
         return self.text
 
 
+class Breaches(Sequence[Breach]):
+    """Breaches made when first read: those of a ticket objective judged in columns (a
+    trend's months print their figures, not each breached ticket). Counted without being
+    made; otherwise the tuple of them: equal to it, hashed and printed as it."""
+
+    __slots__ = ("_count", "_found", "_make")
+
+    def __init__(self, count: int, make: Callable[[], tuple[Breach, ...]]) -> None:
+        self._count = count
+        self._make: Callable[[], tuple[Breach, ...]] | None = make
+        self._found: tuple[Breach, ...] | None = None
+
+    def made(self) -> tuple[Breach, ...]:
+        if self._found is None:
+            assert self._make is not None
+            self._found, self._make = self._make(), None
+            assert len(self._found) == self._count
+        return self._found
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    @overload
+    def __getitem__(self, index: int) -> Breach: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Breach, ...]: ...
+    def __getitem__(self, index: int | slice) -> Breach | tuple[Breach, ...]:
+        return self.made()[index]
+
+    def __iter__(self) -> Iterator[Breach]:
+        return iter(self.made())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Breaches):
+            return self.made() == other.made()
+        if isinstance(other, tuple):
+            return self.made() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.made())
+
+    def __repr__(self) -> str:
+        return repr(self.made())
+
+
 @dataclass(frozen=True)
 class TicketCounts:
     """How the tickets of a ticket objective were counted in a span."""
@@ -125,7 +174,8 @@ class ObjectiveResult:
     met: bool | None
     margin: Decimal | None
     detail: str
-    breaches: tuple[Breach, ...] = ()
+    breaches: Sequence[Breach] = ()
+    """A tuple, or :class:`Breaches` (made when first read) that equals the tuple."""
     budget: timedelta | None = None
     """Downtime the target allows in the span (the error budget), for time-based availability."""
     downtime: timedelta | None = None
@@ -181,9 +231,10 @@ class ClockCache:
     _calendars: dict[int, tuple[Agreement, Mapping[str, BusinessCalendar]]] = field(
         default_factory=dict
     )
-    _judged: dict[tuple[object, ...], tuple[tuple[object, ...], ObjectiveResult]] = field(
-        default_factory=dict
-    )
+    _judged: dict[
+        tuple[object, ...],
+        tuple[tuple[object, ...], ObjectiveResult, dict[datetime, ClockEvaluation]],
+    ] = field(default_factory=dict)
     objective_clocks: dict[tuple[int, str], tuple[ClockEvaluation, _ObjectiveClocks]] = field(
         default_factory=dict
     )
@@ -207,7 +258,8 @@ class ClockCache:
     ) -> ObjectiveResult:
         """``judge_objective`` of the objective over ``[start, end)``, judged once for the same
         judging (its agreement, calendars, evidence, tier, instant and engine); a result with
-        its breaches serves a caller that does not need them."""
+        its breaches serves a caller that does not need them. The clocks a result stands on
+        are the judging's as if judged there (its account of the clocks names them)."""
         holders = (judging.agreement, judging.calendars, judging.data, judging.whole, objective)
         key = (
             *map(id, holders),
@@ -221,9 +273,15 @@ class ClockCache:
         for wanted in (True, False) if not breaches else (True,):
             found = self._judged.get((*key, wanted))
             if found is not None and all(a is b for a, b in zip(found[0], holders, strict=True)):
+                for moment, evaluation in found[2].items():
+                    judging.evaluations.setdefault(moment, evaluation)
+                    judging.asked.add(moment)
                 return found[1]
+        outer, judging.asked = judging.asked, set()
         result = _judge_objective(judging, objective, start, end, breaches)
-        self._judged[(*key, breaches)] = (holders, result)
+        used = {moment: judging.evaluations[moment] for moment in judging.asked}
+        judging.asked = outer | judging.asked
+        self._judged[(*key, breaches)] = (holders, result, used)
         return result
 
     def known_at(self, data: Data, instant: datetime) -> Data:
@@ -294,6 +352,8 @@ class Judging:
         default_factory=dict
     )
     """As :attr:`ClockCache.objective_clocks`, without a cache."""
+    asked: set[datetime] = field(default_factory=set)
+    """The instants whose clocks were asked for (see :meth:`ClockCache.judged`)."""
     _span: tuple[datetime, datetime] | bool | None = False
     _columns: EventColumns | None = None
 
@@ -323,6 +383,7 @@ class Judging:
 
     def evaluation(self, moment: datetime) -> ClockEvaluation:
         """The clocks of every ticket objective as of ``moment``, evaluated once."""
+        self.asked.add(moment)
         if moment not in self.evaluations:
             self.evaluations[moment] = (
                 self.evaluate_clocks(moment)
@@ -1095,15 +1156,48 @@ def _tickets_in_columns(
     if not with_breaches:
         return _tickets_counted(blank, target, counts, ())
     missed = counted[counted_state == breached_code]
-    codes = table.ticket[missed].tolist()
-    names = _names(batch.tickets, codes)
-    keys = list(zip(names, table.cycle[missed].tolist(), strict=True))
-    order = sorted(range(len(missed)), key=keys.__getitem__)
-    missed = missed[order]
-    names = [names[i] for i in order]
-    return _tickets_counted(
-        blank, target, counts, _ticket_breaches(objective, batch, missed, names, end)
-    )
+    return _tickets_counted(blank, target, counts, _lazy_breaches(objective, batch, missed, end))
+
+
+def _lazy_breaches(
+    objective: Objective, batch: BatchResult, missed: Any, end: datetime
+) -> Breaches:
+    """The breaches of the given rows of the table, by ticket and cycle, made when first read
+    (from the rows' own columns, taken now: the table is not kept for them)."""
+    table = batch.table
+    columns = [
+        column[missed]
+        for column in (
+            table.ticket,
+            table.cycle,
+            table.used,
+            table.target,
+            table.started,
+            table.stopped,
+            table.breached,
+        )
+    ]
+    services = batch.field_of("service", missed)
+    tickets = batch.tickets
+
+    def make() -> tuple[Breach, ...]:
+        names = _names(tickets, columns[0].tolist())
+        keys = list(zip(names, columns[1].tolist(), strict=True))
+        order = sorted(range(len(names)), key=keys.__getitem__)
+        used, limit, started, stopped, passed = (column[order] for column in columns[2:])
+        return _ticket_breaches(
+            objective,
+            [names[i] for i in order],
+            used,
+            limit,
+            started,
+            stopped,
+            passed,
+            [services[i] for i in order],
+            end,
+        )
+
+    return Breaches(len(missed), make)
 
 
 def _names(tickets: Sequence[str], codes: list[int]) -> list[str]:
@@ -1114,20 +1208,25 @@ def _names(tickets: Sequence[str], codes: list[int]) -> list[str]:
 
 
 def _ticket_breaches(
-    objective: Objective, batch: BatchResult, missed: Any, names: list[str], end: datetime
+    objective: Objective,
+    names: list[str],
+    used_ns: Any,
+    limit_ns: Any,
+    started_ns: Any,
+    stopped_ns: Any,
+    passed_ns: Any,
+    services: list[str | None],
+    end: datetime,
 ) -> tuple[Breach, ...]:
-    """:func:`_ticket_breach` of each of the given rows of the table (its ticket names given),
-    a column at a time: the same breaches, each value made by numpy where it can."""
-    table = batch.table
-    used = table.used[missed] // 1000
-    spans = _spans(used)
-    limits: dict[int, str] = {}  # the limit's text, by limit (most objectives have one)
-    for limit in np.unique(table.target[missed] // 1000).tolist():
-        limits[limit] = _limit(objective, timedelta(microseconds=limit))
-    limit_texts = [limits[limit] for limit in (table.target[missed] // 1000).tolist()]
-    started, stopped, passed = (
-        _moments(column[missed]) for column in (table.started, table.stopped, table.breached)
-    )
+    """:func:`_ticket_breach` of each breached clock of a column table (its columns given, row
+    by row), a column at a time: the same breaches, each value made by numpy where it can."""
+    used = used_ns // 1000
+    limits = {
+        limit: _limit(objective, timedelta(microseconds=limit))
+        for limit in np.unique(limit_ns // 1000).tolist()
+    }
+    limit_texts = [limits[limit] for limit in (limit_ns // 1000).tolist()]
+    started, stopped, passed = (_moments(c) for c in (started_ns, stopped_ns, passed_ns))
     return tuple(
         Breach(
             objective.id,
@@ -1143,13 +1242,13 @@ def _ticket_breaches(
         )
         for name, span, used_text, limit_text, began, stop, deadline, service in zip(
             names,
-            spans,
+            _spans(used),
             _durations(used),
             limit_texts,
             started,
             stopped,
             passed,
-            batch.field_of("service", missed),
+            services,
             strict=True,
         )
     )
@@ -1217,7 +1316,7 @@ def _tickets_counted(
     blank: ObjectiveResult,
     target: Decimal | Bound,
     counts: TicketCounts,
-    breaches: tuple[Breach, ...],
+    breaches: Sequence[Breach],
 ) -> ObjectiveResult:
     """The share of counted tickets met, against the target."""
     detail = (
@@ -1323,11 +1422,20 @@ def _percent_result(
             met=actual >= target,
             margin=actual - target,
             detail=detail,
-            breaches=tuple(breaches),
+            breaches=_kept_breaches(breaches),
         )
     return replace(
-        blank, actual=actual, met=target.holds(actual), detail=detail, breaches=tuple(breaches)
+        blank,
+        actual=actual,
+        met=target.holds(actual),
+        detail=detail,
+        breaches=_kept_breaches(breaches),
     )
+
+
+def _kept_breaches(breaches: Sequence[Breach]) -> Sequence[Breach]:
+    """Breaches as a result keeps them: a tuple, or breaches not made yet as they are."""
+    return breaches if isinstance(breaches, Breaches) else tuple(breaches)
 
 
 def availability_of(
