@@ -31,6 +31,7 @@ from accord.core.report import ClockCache, ReportError, evaluate
 from accord.io.data import read_data
 from accord.io.tickets import read_event_columns, read_events, read_ticket_columns
 from tests.core.test_clocks import DESK, histories, ny
+from tests.core.test_clocks import agreement as desk_agreement
 from tests.core.test_examples import AGREEMENTS, DATA, EXAMPLES, Example
 from tests.core.test_report_columns import _desk
 
@@ -212,12 +213,7 @@ def _log_with_pauses_after(at: datetime) -> list[TicketEvent]:
 def test_a_field_the_rules_read_known_only_later_is_refused_alike() -> None:
     """Judged before any event carrying a field the clock rules read: the same error both ways
     (the columns still hold the later rows' field names)."""
-    rules = {"pause": [{"when": {"waiting": ["yes"]}, "reason": "customer"}]}
-    objectives = [
-        o.model_copy(update={"clock": o.clock.model_copy(update=rules) if o.clock else None})
-        for o in DESK.objectives
-    ]
-    agreement = DESK.model_copy(update={"objectives": objectives})
+    agreement = desk_agreement(pause=[{"when": {"waiting": ["yes"]}, "reason": "customer"}])
     by_columns, by_events = _both(_log_with_pauses_after(ny(2026, 3, 4, 9)))
     start, end, as_of = ny(2026, 3, 1), ny(2026, 4, 1), ny(2026, 3, 3, 9)
     errors = []
