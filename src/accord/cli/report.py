@@ -29,6 +29,7 @@ from accord.render.report import (
     trend_html,
     trend_markdown,
 )
+from accord.render.report_pictures import report_pictures, trend_pictures
 
 
 def parse_period(text: str, zone: str) -> tuple[datetime, datetime]:
@@ -85,13 +86,14 @@ def _evaluated(
     what: str,
     as_of: datetime,
     engine: str = "auto",
+    cache: ClockCache | None = None,
 ) -> list[Report]:
     """Evaluate one report per job, with a progress bar on stderr when it is a terminal (never
     on stdout, so JSON, CSV and HTML stay clean; never when piped or captured). The reports
     share one clock cache: the log's columns are built once, the clocks at an instant
     evaluated once."""
     reports = []
-    cache = ClockCache()
+    cache = ClockCache() if cache is None else cache
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -171,6 +173,7 @@ def report(
         start, end = parse_period(period, zone)
         evidence = read_data(data)
         moment = judged_at(evidence, as_of, zone)
+        cache = ClockCache()  # the report's clocks, shared with its pictures
         if roll_up:
             family = _descendants(path, agreement.id)
             jobs = [(a.id, a, start, end) for a in family]
@@ -180,7 +183,7 @@ def report(
             reports = _evaluated(jobs, evidence, tier, "months", moment, engine)
         else:
             reports = _evaluated(
-                [(agreement.id, agreement, start, end)], evidence, tier, "", moment, engine
+                [(agreement.id, agreement, start, end)], evidence, tier, "", moment, engine, cache
             )
     except AccordError as error:
         raise fail(error) from None
@@ -193,9 +196,19 @@ def report(
         if roll_up:
             print(rollup_html(reports), end="")
         elif trend:
-            print(trend_html(reports), end="")
+            print(trend_html(reports, trend_pictures(reports)), end="")
         else:
-            print(report_html(reports[0]), end="")
+            try:
+                pictures = report_pictures(
+                    reports[0],
+                    agreement,
+                    evidence,
+                    cache=cache,
+                    engine=engine,  # type: ignore[arg-type]
+                )
+            except AccordError as error:
+                raise fail(error) from None
+            print(report_html(reports[0], pictures), end="")
     elif roll_up:
         print_markdown(rollup_markdown(reports), raw=output == "markdown")
     elif trend:

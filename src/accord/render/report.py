@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
@@ -12,6 +13,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from accord import __version__
 from accord.core.agreement.units import format_timedelta
 from accord.core.report import Breach, ObjectiveResult, Report
+from accord.render.pictures import Picture
 
 PLACES = 6
 """Decimal places of the figures in JSON and CSV (percentages, rates): enough to tell 99.999%
@@ -454,8 +456,9 @@ def _environment() -> Environment:
     return environment
 
 
-def report_html(report: Report) -> str:
-    """A standalone page for the customer: objectives, breaches, credits, claim deadline."""
+def report_html(report: Report, pictures: Sequence[Picture] = ()) -> str:
+    """A standalone page for the customer: objectives, breaches, credits, claim deadline, and
+    the ``pictures`` given (see :func:`accord.render.report_pictures.report_pictures`)."""
     settlement = report.settlement
     shown = {c.reason for c in settlement.credits} if settlement is not None else set()
     if report.settlements:  # each provider's reasons are in its row: only the total here
@@ -468,12 +471,14 @@ def report_html(report: Report) -> str:
             names={o.objective: o.name for o in report.objectives},
             # the combination, cap and minimum payable (each credit's reason is in its row)
             reasons=[r for r in settlement.reasons if r not in shown] if settlement else [],
+            pictures=pictures,
         )
     )
 
 
-def trend_html(reports: list[Report]) -> str:
-    """Each objective month by month, with the credits owed, as a standalone page."""
+def trend_html(reports: list[Report], pictures: Sequence[Picture] = ()) -> str:
+    """Each objective month by month, with the credits owed, as a standalone page (with the
+    ``pictures`` given, see :func:`accord.render.report_pictures.trend_pictures`)."""
     if not reports:
         return ""
     owed = [r.settlement for r in reports if r.settlement is not None]
@@ -487,6 +492,7 @@ def trend_html(reports: list[Report]) -> str:
             owed=bool(owed),
             total=sum((s.amount for s in owed), Decimal(0)),
             currency=owed[0].currency if owed else "",
+            pictures=pictures,
         )
     )
 

@@ -1,0 +1,508 @@
+"""The report's pictures, parsed back as XML: each shows what the report's figures say (a day
+with an outage is the colour of its downtime and says it; the burn-down ends at the budget
+used; the trend marks the months owing a credit; the weekly bars count the clocks the report
+counted; a breach's timeline is as long as the business time in each status)."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from accord import load_agreement
+from accord.cli import app
+from accord.core.availability import Outage
+from accord.core.clock_engines import evaluate_clocks
+from accord.core.clocks import TICKET_METRICS, TicketEvent, calendars_of
+from accord.core.evidence import Data
+from accord.core.report import ClockCache, Report, evaluate
+from accord.core.series import ticket_weeks, used_shares, verdicts
+from accord.io.data import read_data
+from accord.render.pictures import GOOD, Bar, DayMark, Picture, Row, stacked_bars, uptime_bars
+from accord.render.report import report_html, trend_html
+from accord.render.report_pictures import report_pictures, trend_pictures
+from tests.render.test_html import parse
+
+ROOT = Path(__file__).resolve().parents[2]
+AGREEMENTS = ROOT / "examples" / "agreements"
+DATA = ROOT / "examples" / "data"
+SVG = "{http://www.w3.org/2000/svg}"
+OCTOBER = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+
+
+def svg(picture: Picture) -> ET.Element:
+    return ET.fromstring(picture.svg)
+
+
+def elements(root: ET.Element, tag: str, cls: str | None = None) -> list[ET.Element]:
+    return [e for e in root.iter(SVG + tag) if cls is None or e.get("class") == cls]
+
+
+def title(element: ET.Element) -> str:
+    found = element.find(SVG + "title")
+    assert found is not None
+    return found.text or ""
+
+
+def saas(data: Data | None = None, **options: object) -> tuple[Report, list[Picture]]:
+    agreement = load_agreement(AGREEMENTS / "saas.yaml")
+    evidence = data if data is not None else read_data(DATA / "cloudnote-2026-10")
+    report = evaluate(agreement, evidence, *OCTOBER, **options)
+    return report, list(report_pictures(report, agreement, evidence))
+
+
+def picture(pictures: list[Picture], prefix: str) -> ET.Element:
+    [found] = [p for p in pictures if p.key.startswith(prefix)]
+    return svg(found)
+
+
+def days_of(root: ET.Element, service: str) -> dict[str, ET.Element]:
+    [row] = [g for g in elements(root, "g", "service") if g.get("data-service") == service]
+    return {g.get("data-day", ""): g for g in elements(row, "g", "day")}
+
+
+# ---------------------------------------------------------------- uptime bars
+
+
+def test_a_day_with_an_outage_is_drawn_in_the_colour_of_its_downtime_and_says_it() -> None:
+    _, pictures = saas()
+    root = picture(pictures, "uptime-availability")
+    api = days_of(root, "api")
+    assert len(api) == 31
+    outage = api["2026-10-06"]  # INC-101: 42 minutes, far beyond a day's share of 0.1%
+    assert outage.get("data-level") == "major"
+    [bar] = elements(outage, "rect", "bar")
+    assert bar.get("fill", "").endswith("-major)")
+    assert "42 min down (INC-101)" in title(outage)
+    # the row of the services together states the report's figure
+    [together] = [
+        g for g in elements(root, "g", "service") if "together" in (g.get("data-service") or "")
+    ]
+    assert "99.692% up" in "".join(together.itertext())
+    assert "97.083% up" in title(outage)
+    quiet = api["2026-10-05"]
+    assert quiet.get("data-level") == "up"
+    assert elements(quiet, "rect", "bar")[0].get("fill") == GOOD
+    assert "no downtime" in title(quiet)
+    # storage's 20 minutes count for the web application (made of api and storage) only
+    assert days_of(root, "web-app")["2026-10-22"].get("data-level") == "major"
+    assert api["2026-10-22"].get("data-level") == "up"
+
+
+def test_maintenance_is_drawn_apart_from_downtime() -> None:
+    _, pictures = saas()
+    api = days_of(picture(pictures, "uptime-availability"), "api")
+    worked = api["2026-10-18"]  # CHG-7: two hours announced a week ahead, in the window
+    assert worked.get("data-level") == "up"
+    assert worked.get("data-maintenance") == "yes"
+    [strip] = elements(worked, "rect", "maintenance")
+    assert strip.get("fill", "").endswith("-work)")
+    assert "2 h of maintenance, not counted" in title(worked)
+    assert "100% up" in title(worked)
+    # CHG-8 was announced ten hours ahead (48 are required): it is downtime, not maintenance
+    late = days_of(picture(pictures, "uptime-availability"), "web-app")["2026-10-25"]
+    assert late.get("data-maintenance") == "no"
+    assert late.get("data-level") == "major"
+    assert "30 min down (CHG-8)" in title(late)
+
+
+def test_a_short_outage_within_the_days_share_of_the_budget_is_drawn_apart() -> None:
+    data = read_data(DATA / "cloudnote-2026-10")
+    blip = Outage(
+        "api",
+        datetime(2026, 10, 9, 12, 0, tzinfo=UTC),
+        datetime(2026, 10, 9, 12, 1, tzinfo=UTC),
+        id="BLIP",
+    )
+    _, pictures = saas(replace(data, outages=(*data.outages, blip)))
+    day = days_of(picture(pictures, "uptime-availability"), "api")["2026-10-09"]
+    # a day's share of a 99.9% target is 1 min 26.4 s: one minute is within it
+    assert day.get("data-level") == "minor"
+    assert elements(day, "rect", "bar")[0].get("fill", "").endswith("-minor)")
+    assert "1 min down (BLIP)" in title(day)
+
+
+def test_days_after_the_instant_judged_at_have_no_data() -> None:
+    _, pictures = saas(as_of=datetime(2026, 10, 15, tzinfo=UTC))
+    api = days_of(picture(pictures, "uptime-availability"), "api")
+    assert api["2026-10-14"].get("data-level") == "up"
+    assert all(api[f"2026-10-{d}"].get("data-level") == "unknown" for d in range(15, 32))
+    assert title(api["2026-10-20"]) == "2026-10-20: no data"
+
+
+# ---------------------------------------------------------------- burn-down
+
+
+def _points(root: ET.Element) -> list[tuple[float, float]]:
+    [line] = elements(root, "polyline", "left")
+    return [tuple(map(float, p.split(","))) for p in line.get("points", "").split()]
+
+
+def test_the_burn_down_ends_at_the_budget_used() -> None:
+    report, pictures = saas()
+    [availability] = [o for o in report.objectives if o.objective == "availability"]
+    assert availability.budget_left is not None
+    root = picture(pictures, "burn-availability")
+    [now] = elements(root, "g", "now")
+    assert float(now.get("data-seconds", "")) == pytest.approx(
+        availability.budget_left.total_seconds()
+    )
+    assert "1 h 32 min over" in title(now)
+    [dot] = elements(now, "circle")
+    x, y = _points(root)[-1]
+    assert (float(dot.get("cx", "")), float(dot.get("cy", ""))) == (x, y)
+    # one step down per downtime interval: the line never rises
+    heights = [y for _, y in _points(root)]
+    assert heights == sorted(heights)
+    assert len(set(heights)) == 1 + len(availability.breaches)
+
+
+def test_a_period_not_over_shows_todays_position_and_the_budget_spent_so_far() -> None:
+    _, pictures = saas(as_of=datetime(2026, 10, 16, tzinfo=UTC))
+    root = picture(pictures, "burn-availability")
+    [today] = elements(root, "line", "today")
+    [target] = elements(root, "line", "target")
+    x, _ = _points(root)[-1]
+    share = 15 / 31  # 15 of October's 31 days
+    left, right = float(target.get("x1", "")), float(target.get("x2", ""))
+    assert float(today.get("x1", "")) == pytest.approx(left + (right - left) * share, abs=0.01)
+    assert x == pytest.approx(float(today.get("x1", "")), abs=0.01)
+    [now] = elements(root, "g", "now")
+    budget = 31 * 86400 * 0.001  # the month's budget, the window being 24x7
+    used = (42 + 45) * 60  # INC-101 and half of INC-102's 90 minutes
+    assert float(now.get("data-seconds", "")) == pytest.approx(budget - used, abs=0.01)
+
+
+# ---------------------------------------------------------------- trend
+
+
+def test_the_trend_marks_the_months_owing_a_credit() -> None:
+    agreement = load_agreement(AGREEMENTS / "saas.yaml")
+    data = read_data(DATA / "cloudnote-2026-10")
+    november = datetime(2026, 12, 1, tzinfo=UTC)
+    data = replace(data, observed=(OCTOBER[0], november))  # November watched, no outage
+    reports = [
+        evaluate(agreement, data, *OCTOBER),
+        evaluate(agreement, data, OCTOBER[1], november),
+    ]
+    [trend] = trend_pictures(reports)
+    root = svg(trend)
+    months = {g.get("data-month"): g for g in elements(root, "g", "month")}
+    assert months["2026-10"].get("data-credit") == "120.00 USD"
+    assert months["2026-10"].get("data-met") == "false"
+    assert elements(months["2026-10"], "g", "credit")
+    assert elements(months["2026-10"], "rect")  # missed: a square
+    assert "credit owed 120.00 USD" in title(months["2026-10"])
+    assert months["2026-11"].get("data-credit") == ""
+    assert months["2026-11"].get("data-met") == "true"
+    assert not elements(months["2026-11"], "g", "credit")
+    assert elements(months["2026-11"], "circle")  # met: a circle
+    assert "a credit is owed for 2026-10" in trend.summary
+    page = trend_html(reports, [trend])
+    assert page.count("<svg") == 1
+
+
+# ---------------------------------------------------------------- tickets
+
+
+def _reports_with_tickets() -> list[tuple[Report, list[Picture]]]:
+    found = []
+    for agreement, folder in (
+        ("it-service-desk.yaml", "service-desk-2026-10"),
+        ("two-vendors.yaml", "field-support-2026-10"),
+        ("ecommerce.yaml", "shopfront-2026-10"),
+    ):
+        loaded = load_agreement(AGREEMENTS / agreement)
+        data = read_data(DATA / folder)
+        report = evaluate(loaded, data, *OCTOBER)
+        found.append((report, list(report_pictures(report, loaded, data))))
+    return found
+
+
+def test_the_weekly_bars_count_exactly_the_clocks_the_report_counted() -> None:
+    checked = 0
+    for report, pictures in _reports_with_tickets():
+        for index, result in enumerate(report.objectives):
+            if result.tickets is None or not result.tickets.counted:
+                continue
+            key = f"weeks-{re.sub(r'[^a-z0-9]+', '-', result.objective.lower())}-{index}"
+            bars = elements(picture(pictures, key), "g", "bar")
+            assert sum(int(b.get("data-met", "")) for b in bars) == result.tickets.met
+            assert sum(int(b.get("data-breached", "")) for b in bars) == result.tickets.breached
+            # each breach in the week its deadline passed
+            for breach in result.breaches:
+                assert breach.breached_at is not None
+                monday = (breach.breached_at - timedelta(days=breach.breached_at.weekday())).date()
+                [bar] = [b for b in bars if b.get("data-label") == f"{monday.day} {monday:%b}"]
+                assert int(bar.get("data-breached", "")) >= 1
+            checked += 1
+    assert checked >= 5
+
+
+def test_the_distribution_puts_each_clock_by_the_share_of_its_target_it_used() -> None:
+    report, pictures = _reports_with_tickets()[0]
+    [first] = [o for o in report.objectives if o.objective == "p1-first-response"]
+    root = picture(pictures, "shares-p1-first-response")
+    bins = {b.get("data-label"): b for b in elements(root, "g", "bar")}
+    assert sum(int(b.get("data-met", "")) for b in bins.values()) == first.tickets.met
+    # INC0002 used 25 min of 15: 167% of its target
+    assert bins["150-200%"].get("data-breached") == "1"
+    for label, bar in bins.items():
+        above = label in ("100-125%", "125-150%", "150-200%", ">200%")
+        assert bar.get("data-met" if above else "data-breached") == "0", label
+
+
+def _event(n: int, at: str, kind: str, **fields: str) -> TicketEvent:
+    author = fields.pop("author", None)
+    return TicketEvent(
+        f"T1-{n}",
+        "T1",
+        datetime.fromisoformat(f"2026-10-07T{at}:00+00:00"),
+        kind,
+        fields,
+        author,
+    )
+
+
+def test_a_breach_timeline_is_as_long_as_the_business_time_in_each_status_and_team() -> None:
+    agreement = load_agreement(AGREEMENTS / "it-service-desk.yaml")
+    events = (
+        _event(
+            1,
+            "10:00",
+            "created",
+            priority="1 - Critical",
+            service="service-desk",
+            status="New",
+            team="Service Desk",
+        ),
+        _event(2, "10:05", "comment", author="agent"),
+        _event(3, "10:30", "updated", status="In Progress", team="Network", assignee="ana"),
+        _event(4, "11:00", "updated", status="Awaiting User Info"),
+        _event(5, "13:00", "updated", status="In Progress"),
+        _event(6, "14:00", "updated", status="Awaiting Vendor"),
+        _event(7, "15:00", "updated", status="In Progress", team="Storage", assignee="bo"),
+        _event(8, "18:30", "updated", status="Resolved"),
+    )
+    data = Data(tickets=events, observed=OCTOBER)
+    report = evaluate(agreement, data, *OCTOBER)
+    pictures = report_pictures(report, agreement, data)
+    [resolution] = [p for p in pictures if p.key.startswith("timeline-p1-resolution")]
+    root = svg(resolution)
+    hour = 3600.0
+
+    def lane(name: str) -> dict[str, float]:
+        [found] = [g for g in elements(root, "g", "lane") if g.get("data-lane") == name]
+        totals: dict[str, float] = {}
+        for span in elements(found, "g", "span"):
+            category = span.get("data-category", "")
+            totals[category] = totals.get(category, 0.0) + float(span.get("data-seconds", ""))
+        return totals
+
+    assert lane("status") == {
+        "New": 0.5 * hour,
+        "In Progress": 5 * hour,
+        "Awaiting User Info": 2 * hour,
+        "Awaiting Vendor": 1 * hour,
+    }
+    assert lane("team") == {
+        "Service Desk": 0.5 * hour,
+        "Network": 4.5 * hour,
+        "Storage": 3.5 * hour,
+    }
+    assert lane("assignee") == {"(none)": 0.5 * hour, "ana": 4.5 * hour, "bo": 3.5 * hour}
+    assert lane("clock") == {
+        "running": 5.5 * hour,
+        "paused: customer": 2 * hour,
+        "paused: third_party": 1 * hour,
+    }
+    # the clock's pauses are hatched over their colour, in every lane
+    for span in elements(root, "g", "span"):
+        paused = span.get("data-category", "").startswith(("Awaiting", "paused"))
+        if span.get("data-category") in ("Awaiting User Info", "Awaiting Vendor") or paused:
+            assert span.get("data-paused") == "yes"
+            assert elements(span, "rect", "paused")
+        elif span.get("data-category") in ("New", "running", "Service Desk", "Storage"):
+            assert span.get("data-paused") == "no"
+            assert not elements(span, "rect", "paused")
+    # drawn to scale: each stretch's width is its share of the 8.5 hours
+    spans = [
+        s
+        for g in elements(root, "g", "lane")
+        if g.get("data-lane") == "status"
+        for s in elements(g, "g", "span")
+    ]
+    widths = [float(elements(s, "rect")[0].get("width", "")) for s in spans]
+    seconds = [float(s.get("data-seconds", "")) for s in spans]
+    for width, length in zip(widths, seconds, strict=True):
+        assert width / sum(widths) == pytest.approx(length / (8.5 * hour), abs=1e-3)
+    # the four hours ran out at 17:00: 7 hours into the timeline (3 of them paused)
+    [breach] = elements(root, "g", "breach")
+    assert float(breach.get("data-seconds", "")) == 7 * hour
+    assert title(breach) == "deadline passed 2026-10-07 17:00 UTC"
+    assert "In Progress 5 h" in resolution.summary
+
+
+# ---------------------------------------------------------------- drawing
+
+
+HOSTILE = "<script>alert('x')</script> & \"quotes\""
+
+
+def test_text_is_escaped_and_the_drawing_is_deterministic() -> None:
+    rows = [Row(HOSTILE, HOSTILE, (DayMark("2026-10-01", "up", True, HOSTILE),))]
+    first = uptime_bars("k", HOSTILE, HOSTILE, rows)
+    assert first == uptime_bars("k", HOSTILE, HOSTILE, rows)
+    root = svg(first)
+    assert "<script" not in first.svg
+    assert title(root) == HOSTILE
+    [day] = elements(root, "g", "day")
+    assert title(day) == HOSTILE
+    [service] = elements(root, "g", "service")
+    assert service.get("data-service") == HOSTILE
+    bars = stacked_bars("b", HOSTILE, HOSTILE, [Bar(HOSTILE, 1, 2, HOSTILE)])
+    assert elements(svg(bars), "g", "bar")[0].get("data-label") == HOSTILE
+
+
+def test_every_picture_has_a_text_equivalent() -> None:
+    _, pictures = saas()
+    for found in pictures:
+        root = svg(found)
+        assert root.get("role") == "img"
+        labelled = root.get("aria-labelledby", "").split()
+        ids = {e.get("id"): e for e in root.iter() if e.get("id")}
+        assert [ids[i].tag for i in labelled] == [SVG + "title", SVG + "desc"]
+        assert ids[labelled[1]].text == found.summary
+        assert found.rows
+
+
+def test_the_page_shows_the_pictures_only_when_given() -> None:
+    report, pictures = saas()
+    assert 'id="pictures"' not in report_html(report)
+    page = report_html(report, pictures)
+    figures = [f for f in parse(page).all("figure") if f.attrs.get("class") == "picture"]
+    assert [f.attrs["data-kind"] for f in figures] == ["uptime", "burn-down"]
+    assert page.count('<figure class="picture"') == len(pictures) == 2
+    assert page.count('<div class="visually-hidden"') == 2
+    assert "<td>2026-10-06</td>" in page  # the outage's day, in the table of figures
+
+
+EXAMPLES = [
+    ("saas.yaml", "cloudnote-2026-10", "UTC"),
+    ("isp.yaml", "fibre-2026-10", "UTC"),
+    ("two-vendors.yaml", "field-support-2026-10", "UTC"),
+    ("sales-to-service.yaml", "friction-report-2026-10", "UTC"),
+    ("it-service-desk.yaml", "service-desk-2026-10", "UTC"),
+    ("ecommerce.yaml", "shopfront-2026-10", "UTC"),
+    ("prime-time.yaml", "tradedesk-2026-10", "Europe/Berlin"),
+    ("marketing-to-sales.yaml", "acme-marketing-2026-10", "UTC"),
+    ("multi-level/corporate.yaml", "helix-2026-10", "UTC"),
+    ("multi-level/customer-acme.yaml", "helix-2026-10", "UTC"),
+]
+
+
+@pytest.mark.parametrize(("agreement", "folder", "zone"), EXAMPLES)
+def test_every_examples_report_renders_with_its_pictures(
+    agreement: str, folder: str, zone: str
+) -> None:
+    runner = CliRunner()
+    for period in (["--period", "2026-10"], ["--period", "2026-Q4", "--trend"]):
+        result = runner.invoke(
+            app,
+            [
+                "report",
+                str(AGREEMENTS / agreement),
+                "--data",
+                str(DATA / folder),
+                *period,
+                "--timezone",
+                zone,
+                "--format",
+                "html",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        for found in re.findall(r"<svg .*?</svg>", result.output, re.S):
+            assert ET.fromstring(found).get("role") == "img"
+
+
+def test_the_cli_draws_the_examples_pictures() -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            str(AGREEMENTS / "saas.yaml"),
+            "--data",
+            str(DATA / "cloudnote-2026-10"),
+            "--period",
+            "2026-10",
+            "--format",
+            "html",
+        ],
+    )
+    assert result.exit_code == 0
+    assert 'data-kind="uptime"' in result.output
+    assert 'data-kind="burn-down"' in result.output
+
+
+@pytest.mark.parametrize(
+    ("agreement", "folder"),
+    [
+        ("it-service-desk.yaml", "service-desk-2026-10"),
+        ("two-vendors.yaml", "field-support-2026-10"),
+        ("ecommerce.yaml", "shopfront-2026-10"),
+    ],
+)
+def test_the_column_engines_table_gives_the_replays_weeks_and_shares(
+    agreement: str, folder: str
+) -> None:
+    """The series read from the column engine's table are those of the replay's clocks."""
+    loaded = load_agreement(AGREEMENTS / agreement)
+    data = read_data(DATA / folder)
+    calendars = calendars_of(loaded)
+    moment = OCTOBER[1]
+    columns = evaluate_clocks(data.tickets, loaded.objectives, calendars, moment, "columns")
+    replay = evaluate_clocks(data.tickets, loaded.objectives, calendars, moment, "replay")
+    assert columns.batch is not None
+    assert replay.batch is None
+    compared = 0
+    for objective in loaded.objectives:
+        if objective.metric not in TICKET_METRICS:
+            continue
+        for tickets in (None, {e.ticket for e in data.tickets[::2]}):
+            table = verdicts(columns, objective, *OCTOBER, tickets)
+            clocks = verdicts(replay, objective, *OCTOBER, tickets)
+            assert sorted(zip(table.at, table.met, table.used, table.target, strict=True)) == (
+                sorted(zip(clocks.at, clocks.met, clocks.used, clocks.target, strict=True))
+            )
+            assert ticket_weeks(table, *OCTOBER) == ticket_weeks(clocks, *OCTOBER)
+            assert used_shares(table) == used_shares(clocks)
+            compared += len(clocks.at)
+    assert compared  # some clocks were counted and compared
+
+
+def test_the_pictures_reuse_the_reports_clocks() -> None:
+    agreement = load_agreement(AGREEMENTS / "two-vendors.yaml")
+    data = read_data(DATA / "field-support-2026-10")
+    cache = ClockCache()
+    report = evaluate(agreement, data, *OCTOBER, as_of=OCTOBER[1], cache=cache)
+    shared = report_pictures(report, agreement, data, cache=cache)
+    assert [p.svg for p in shared] == [p.svg for p in report_pictures(report, agreement, data)]
+
+
+def test_a_long_period_shows_its_last_90_days_to_the_instant_judged_at() -> None:
+    agreement = load_agreement(AGREEMENTS / "saas.yaml")
+    data = read_data(DATA / "cloudnote-2026-10")
+    year = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    report = evaluate(agreement, data, *year, as_of=OCTOBER[1])
+    pictures = report_pictures(report, agreement, data)
+    api = days_of(picture(pictures, "uptime-availability"), "api")
+    assert len(api) == 90
+    assert min(api) == "2026-08-03"
+    assert max(api) == "2026-10-31"
+    assert api["2026-10-06"].get("data-level") == "major"
