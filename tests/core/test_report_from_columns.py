@@ -338,3 +338,30 @@ def test_the_clocks_account_counts_the_tickets_known_at_the_instant() -> None:
     assert found.clocks is not None
     assert found.clocks.tickets == 1
     assert repr(found) == repr(expected)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.agreement for e in EXAMPLES])
+def test_every_example_reports_pictures_are_the_same_on_columns(example: Example) -> None:
+    """The report's pictures (ticket verdicts by week, breaches' timelines replayed from the
+    events of those tickets only) drawn from columns: those drawn from events."""
+    from accord.render.report_pictures import report_pictures
+
+    agreement = load_agreement(AGREEMENTS / example.agreement)
+    data = read_data(DATA / example.data)
+    by_columns = dataclasses.replace(
+        data, tickets=(), ticket_columns=EventColumns.from_events(data.tickets)
+    )
+    span = data.span()
+    start, end = parse_period("2026-10", example.zone)
+    drawn = []
+    for evidence in (by_columns, data):
+        cache = ClockCache()
+        as_of = span[1] if span is not None else None
+        report = evaluate(agreement, evidence, start, end, example.tier, as_of=as_of, cache=cache)
+        drawn.append(
+            (
+                repr(report_pictures(report, agreement, evidence, cache=cache)),
+                repr(report_pictures(report, agreement, evidence)),
+            )
+        )
+    assert drawn[0] == drawn[1]

@@ -14,7 +14,7 @@ event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import compress
@@ -89,6 +89,32 @@ class Data:
         """Whether the evidence holds any ticket event."""
         columns = self.ticket_columns
         return bool(self.tickets) or (columns is not None and len(columns.at) > 0)
+
+    def ticket_names(self) -> set[str]:
+        """The tickets with an event in the evidence."""
+        columns = self.ticket_columns
+        if columns is None:
+            return {e.ticket for e in self.tickets}
+        seen = np.zeros(len(columns.tickets), dtype=bool)
+        seen[columns.ticket] = True
+        return {columns.tickets[code] for code in np.flatnonzero(seen).tolist()}
+
+    def events_of(self, tickets: Collection[str]) -> list[TicketEvent]:
+        """The events of the given tickets (made from the columns for these tickets only, when
+        the log is columns: the replay of a few tickets, a breach's timeline)."""
+        columns = self.ticket_columns
+        if columns is None:
+            return [e for e in self.tickets if e.ticket in tickets]
+        names = columns.tickets
+        codes = []
+        for name in tickets:
+            try:
+                codes.append(names.index(name))
+            except ValueError:  # a ticket the columns do not name: no event
+                continue
+        kept = np.zeros(len(names), dtype=bool)
+        kept[codes] = True
+        return columns.events_of(np.flatnonzero(kept[columns.ticket]))
 
     def span(self) -> tuple[datetime, datetime] | None:
         """The span the evidence covers: ``observed`` when declared, else from the first to the

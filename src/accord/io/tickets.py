@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -718,6 +719,17 @@ class _Texts(Sequence[str]):
         if isinstance(index, slice):
             return [str(v) for v in self.values[index].to_pylist()]
         return str(self.values[int(index)].as_py())
+
+    def index(self, value: Any, start: int = 0, stop: int = sys.maxsize) -> int:
+        """Where a text is (found in C, not one item at a time)."""
+        import pyarrow.compute as pc
+
+        if start or stop != sys.maxsize or not isinstance(value, str):
+            return super().index(value, start, stop)
+        found = int(pc.index(self.values, value).as_py())
+        if found < 0:
+            raise ValueError(f"{value!r} is not in the texts")
+        return found
 
     def taken(self, indices: Sequence[int]) -> list[str]:
         """The texts at these indices, converted together (a report's breached tickets)."""
