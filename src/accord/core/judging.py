@@ -1177,7 +1177,9 @@ def _lazy_breaches(
             table.breached,
         )
     ]
-    services = batch.field_of("service", missed)
+    batch.field_of("service", missed[:0])  # each clock's service, worked out once a table
+    service = batch.filled.get("service")
+    services = None if service is None else (service[0][missed], service[1])
     tickets = batch.tickets
 
     def make() -> tuple[Breach, ...]:
@@ -1193,7 +1195,7 @@ def _lazy_breaches(
             started,
             stopped,
             passed,
-            [services[i] for i in order],
+            _services(services, order),
             end,
         )
 
@@ -1205,6 +1207,15 @@ def _names(tickets: Sequence[str], codes: list[int]) -> list[str]:
     names not yet made Python strings)."""
     taken = getattr(tickets, "taken", None)
     return list(taken(codes)) if taken is not None else [tickets[code] for code in codes]
+
+
+def _services(services: tuple[Any, Sequence[str]] | None, order: list[int]) -> list[str | None]:
+    """The services (codes into a vocabulary; None: the log has no service field) in the order
+    given (None: not set)."""
+    if services is None:
+        return [None] * len(order)
+    codes, vocabulary = services
+    return [vocabulary[code] if code >= 0 else None for code in codes[order].tolist()]
 
 
 def _ticket_breaches(
