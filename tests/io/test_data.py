@@ -197,7 +197,7 @@ def test_a_data_file_no_reader_looks_for_is_an_error_not_no_data(tmp_path: Path,
         read_data(tmp_path)
     assert str(caught.value) == (
         f"{tmp_path / name}: not a data file Accord reads; expected outages, maintenance, "
-        "measurements, probes, requests (.jsonl, .csv or .parquet) or tickets.jsonl"
+        "measurements, probes, requests (.jsonl, .csv or .parquet) or tickets.jsonl (or .parquet)"
     )
 
 

@@ -115,7 +115,7 @@ def evaluate_clocks(
             columns, objectives, calendars, moment, changes=changes, require=require
         )
         return ClockEvaluation(
-            "columns", result.replayed_for, moment, len(columns.tickets), batch=result
+            "columns", result.replayed_for, moment, _ticket_count(columns), batch=result
         )
     else:
         events = (
@@ -124,6 +124,15 @@ def evaluate_clocks(
         found = all_clocks(events, objectives, calendars, moment, changes, require=require)
         tickets = len({e.ticket for e in events})
     return ClockEvaluation(chosen, frozenset(), moment, tickets, replayed=found)
+
+
+def _ticket_count(columns: EventColumns) -> int:
+    """The tickets with a row in the columns (some rows of a log keep its tickets' names)."""
+    if not len(columns.ticket):
+        return 0
+    seen = np.zeros(len(columns.tickets), dtype=bool)
+    seen[columns.ticket] = True
+    return int(np.count_nonzero(seen))
 
 
 def _end(log: Sequence[TicketEvent] | EventColumns) -> datetime | None:

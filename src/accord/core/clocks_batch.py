@@ -188,7 +188,11 @@ class EventColumns:
         """The rows of the tickets kept (a flag per ticket code), as columns of their own: the
         same tickets and vocabularies, each field's rows taken when first asked for. Evaluated
         at any instant, a ticket's clocks are those the whole log gives it."""
-        rows = np.flatnonzero(kept[self.ticket])
+        return self.of_rows(np.flatnonzero(kept[self.ticket]))
+
+    def of_rows(self, rows: Ints) -> EventColumns:
+        """The given rows (ascending), as columns of their own: the same tickets and
+        vocabularies, each field's rows taken when first asked for."""
         in_order = self.arranged is not None and self.arranged[0] is None
         return EventColumns(
             tickets=self.tickets,
@@ -940,7 +944,12 @@ def open_tickets(columns: EventColumns, table: ClockTable, instant: int, moment:
     after ``moment`` and the ticket has events in between. Any other ticket may be open."""
     count = len(columns.tickets)
     first_at = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first_at, columns.ticket, columns.at)
+    in_order = columns.arranged is not None and columns.arranged[0] is None
+    if in_order and len(columns.at):  # each ticket's rows together, its earliest first
+        starts = np.flatnonzero(np.diff(columns.ticket, prepend=-1) != 0)
+        first_at[columns.ticket[starts]] = columns.at[starts]
+    else:
+        np.minimum.at(first_at, columns.ticket, columns.at)
     clocked = np.zeros(count, dtype=bool)
     clocked[table.ticket] = True
     unsettled = np.zeros(count, dtype=bool)
@@ -948,7 +957,11 @@ def open_tickets(columns: EventColumns, table: ClockTable, instant: int, moment:
     settled = clocked & ~unsettled
     if instant > moment:
         last_at = np.full(count, np.iinfo(np.int64).min, dtype=np.int64)
-        np.maximum.at(last_at, columns.ticket, columns.at)
+        if in_order and len(columns.at):  # its latest last
+            lasts = np.append(starts[1:], len(columns.at)) - 1
+            last_at[columns.ticket[lasts]] = columns.at[lasts]
+        else:
+            np.maximum.at(last_at, columns.ticket, columns.at)
         settled &= last_at <= moment
     found: Flags = (first_at <= instant) & ~settled
     return found

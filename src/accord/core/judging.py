@@ -19,11 +19,11 @@ at the span's end are reported beside the figure, not in it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -34,12 +34,20 @@ from accord.core.availability import Incidents
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clock_cycles import STATES
 from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
-from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent, ticket_clocks
+from accord.core.clocks import (
+    TICKET_METRICS,
+    Clock,
+    TicketEvent,
+    calendars_of,
+    require_fields,
+    rule_fields,
+    ticket_clocks,
+)
 from accord.core.clocks_batch import BatchResult, EventColumns, open_tickets, uncovered
 from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.errors import AccordError
 from accord.core.escalation import levels_for, share_of
-from accord.core.evidence import Data, Measurement
+from accord.core.evidence import Data, Measurement, carried_fields
 from accord.core.periods import enclosing, period_label
 from accord.core.slices import SliceAvailability, occurrences, ratio_slices, slice_availability
 
@@ -110,6 +118,55 @@ class Breach:
         return self.text
 
 
+class Breaches(Sequence[Breach]):
+    """Breaches made when first read: those of a ticket objective judged in columns (a
+    trend's months print their figures, not each breached ticket). Counted without being
+    made; otherwise the tuple of them: equal to it, hashed and printed as it."""
+
+    __slots__ = ("_count", "_found", "_make")
+
+    def __init__(self, count: int, make: Callable[[], tuple[Breach, ...]]) -> None:
+        self._count = count
+        self._make: Callable[[], tuple[Breach, ...]] | None = make
+        self._found: tuple[Breach, ...] | None = None
+
+    def made(self) -> tuple[Breach, ...]:
+        if self._found is None:
+            assert self._make is not None
+            self._found, self._make = self._make(), None
+            assert len(self._found) == self._count
+        return self._found
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    @overload
+    def __getitem__(self, index: int) -> Breach: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Breach, ...]: ...
+    def __getitem__(self, index: int | slice) -> Breach | tuple[Breach, ...]:
+        return self.made()[index]
+
+    def __iter__(self) -> Iterator[Breach]:
+        return iter(self.made())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Breaches):
+            return self.made() == other.made()
+        if isinstance(other, tuple):
+            return self.made() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.made())
+
+    def __repr__(self) -> str:
+        return repr(self.made())
+
+
 @dataclass(frozen=True)
 class TicketCounts:
     """How the tickets of a ticket objective were counted in a span."""
@@ -144,7 +201,8 @@ class ObjectiveResult:
     met: bool | None
     margin: Decimal | None
     detail: str
-    breaches: tuple[Breach, ...] = ()
+    breaches: Sequence[Breach] = ()
+    """A tuple, or :class:`Breaches` (made when first read) that equals the tuple."""
     budget: timedelta | None = None
     """Downtime the target allows in the span (the error budget), for time-based availability."""
     downtime: timedelta | None = None
@@ -185,15 +243,73 @@ class ObjectiveResult:
 class ClockCache:
     """Ticket columns and clock evaluations shared by several reports judged on the same
     evidence (the months of a trend): the log's columns are built once, and the clocks at an
-    instant evaluated once for all the reports that judge at it. Entries are keyed by the
-    identity of the ticket log and of the agreement, which the cache holds (so that a key is
-    never reused by another object); evidence as known at an instant is kept the same way."""
+    instant evaluated once for all the reports that judge at it; an objective judged over a
+    span is judged once too (a trend's month is judged again by the next months' termination
+    clause). Entries are keyed by the identity of the ticket log (events or columns), of the
+    evidence and of the agreement, which the cache holds (so that a key is never reused by
+    another object); evidence as known at an instant is kept the same way."""
 
     _known: dict[tuple[int, datetime], tuple[Data, Data]] = field(default_factory=dict)
     _columns: dict[int, tuple[tuple[TicketEvent, ...], EventColumns]] = field(default_factory=dict)
     _evaluations: dict[
-        tuple[int, int, datetime, str, bool, datetime | None], tuple[object, ClockEvaluation]
+        tuple[int, int, datetime, str, bool, datetime | None],
+        tuple[tuple[object, Agreement], ClockEvaluation],
     ] = field(default_factory=dict)
+    _calendars: dict[int, tuple[Agreement, Mapping[str, BusinessCalendar]]] = field(
+        default_factory=dict
+    )
+    _judged: dict[
+        tuple[object, ...],
+        tuple[tuple[object, ...], ObjectiveResult, dict[datetime, ClockEvaluation]],
+    ] = field(default_factory=dict)
+    objective_clocks: dict[tuple[int, str], tuple[ClockEvaluation, _ObjectiveClocks]] = field(
+        default_factory=dict
+    )
+    """Each objective's clocks in an evaluation's table (see :func:`_in_columns`)."""
+
+    def calendars(self, agreement: Agreement) -> Mapping[str, BusinessCalendar]:
+        """The agreement's calendars (:func:`accord.core.clocks.calendars_of`), built once."""
+        found = self._calendars.get(id(agreement))
+        if found is None or found[0] is not agreement:
+            found = (agreement, calendars_of(agreement))
+            self._calendars[id(agreement)] = found
+        return found[1]
+
+    def judged(
+        self,
+        judging: Judging,
+        objective: Objective,
+        start: datetime,
+        end: datetime,
+        breaches: bool = True,
+    ) -> ObjectiveResult:
+        """``judge_objective`` of the objective over ``[start, end)``, judged once for the same
+        judging (its agreement, calendars, evidence, tier, instant and engine); a result with
+        its breaches serves a caller that does not need them. The clocks a result stands on
+        are the judging's as if judged there (its account of the clocks names them)."""
+        holders = (judging.agreement, judging.calendars, judging.data, judging.whole, objective)
+        key = (
+            *map(id, holders),
+            judging.tier,
+            judging.as_of,
+            judging.engine,
+            judging.strict,
+            start,
+            end,
+        )
+        for wanted in (True, False) if not breaches else (True,):
+            found = self._judged.get((*key, wanted))
+            if found is not None and all(a is b for a, b in zip(found[0], holders, strict=True)):
+                for moment, evaluation in found[2].items():
+                    judging.evaluations.setdefault(moment, evaluation)
+                    judging.asked.add(moment)
+                return found[1]
+        outer, judging.asked = judging.asked, set()
+        result = _judge_objective(judging, objective, start, end, breaches)
+        used = {moment: judging.evaluations[moment] for moment in judging.asked}
+        judging.asked = outer | judging.asked
+        self._judged[(*key, breaches)] = (holders, result, used)
+        return result
 
     def known_at(self, data: Data, instant: datetime) -> Data:
         """``data.known_at(instant)``, the same object for the same evidence and instant."""
@@ -215,7 +331,7 @@ class ClockCache:
     ) -> ClockEvaluation:
         """The clocks as of ``moment`` (with ``open_from``: of the tickets that may be open
         then, judged from the clocks at that instant; see :meth:`Judging.open_evaluation`)."""
-        tickets = judging.data.tickets
+        tickets = judging.data.ticket_log
         key = (
             id(tickets),
             id(judging.agreement),
@@ -225,7 +341,7 @@ class ClockCache:
             open_from,
         )
         found = self._evaluations.get(key)
-        if found is None or found[0] != (tickets, judging.agreement):
+        if found is None or found[0][0] is not tickets or found[0][1] is not judging.agreement:
             found = (
                 (tickets, judging.agreement),
                 judging.evaluate_clocks(moment)
@@ -259,6 +375,12 @@ class Judging:
     open_evaluations: dict[tuple[datetime, datetime], ClockEvaluation] = field(default_factory=dict)
     cache: ClockCache | None = None
     """Shared with other reports on the same evidence (see :class:`ClockCache`)."""
+    objective_clocks: dict[tuple[int, str], tuple[ClockEvaluation, _ObjectiveClocks]] = field(
+        default_factory=dict
+    )
+    """As :attr:`ClockCache.objective_clocks`, without a cache."""
+    asked: set[datetime] = field(default_factory=set)
+    """The instants whose clocks were asked for (see :meth:`ClockCache.judged`)."""
     _span: tuple[datetime, datetime] | bool | None = False
     _columns: EventColumns | None = None
     _by_ticket: dict[str, list[TicketEvent]] | None = None
@@ -277,12 +399,31 @@ class Judging:
         return found
 
     def events_of(self, ticket: str) -> list[TicketEvent]:
-        """The events of one ticket (the log grouped once, when a breach is first explained)."""
+        """The events of one ticket: a log of events grouped once, when a breach is first
+        explained; a log of columns made into events for the tickets asked for only
+        (:meth:`fetch`)."""
+        self.fetch((ticket,))
+        assert self._by_ticket is not None
+        return self._by_ticket.get(ticket, [])
+
+    def fetch(self, tickets: Collection[str]) -> None:
+        """Have the events of ``tickets`` at hand for :meth:`events_of`: from columns, those
+        not fetched yet, made in one pass."""
         if self._by_ticket is None:
             self._by_ticket = {}
-            for event in self.data.tickets:
-                self._by_ticket.setdefault(event.ticket, []).append(event)
-        return self._by_ticket.get(ticket, [])
+            if self.data.ticket_columns is None:
+                for event in self.data.tickets:
+                    self._by_ticket.setdefault(event.ticket, []).append(event)
+                return
+        if self.data.ticket_columns is None:
+            return
+        missing = {t for t in tickets if t not in self._by_ticket}
+        if not missing:
+            return
+        for ticket in missing:
+            self._by_ticket[ticket] = []
+        for event in self.data.events_of(missing):
+            self._by_ticket[event.ticket].append(event)
 
     @property
     def all_evidence(self) -> Data:
@@ -310,6 +451,7 @@ class Judging:
 
     def evaluation(self, moment: datetime) -> ClockEvaluation:
         """The clocks of every ticket objective as of ``moment``, evaluated once."""
+        self.asked.add(moment)
         if moment not in self.evaluations:
             self.evaluations[moment] = (
                 self.evaluate_clocks(moment)
@@ -348,6 +490,15 @@ class Judging:
         )
 
     def evaluate_clocks(self, moment: datetime) -> ClockEvaluation:
+        columns = self.data.ticket_columns
+        if columns is not None and self.strict and len(columns.at):
+            # the fields the rules read, carried by a row of these columns (as they would be by
+            # an event of the log as events); the columns of a log cut at an instant keep
+            # the names and values of the rows cut away
+            objectives = self.agreement.objectives
+            needed = rule_fields(objectives)
+            if carried_fields(columns, needed) != set(needed):
+                require_fields(objectives, carried_fields(columns))
         return evaluate_clocks(
             self._log(),
             self.agreement.objectives,
@@ -359,7 +510,9 @@ class Judging:
 
     def _log(self) -> Sequence[TicketEvent] | EventColumns:
         """The ticket log, as columns built once when the column engine will take it (a report
-        evaluates clocks at more than one instant)."""
+        evaluates clocks at more than one instant); columns given are taken as they are."""
+        if self.data.ticket_columns is not None:
+            return self.data.ticket_columns
         if self.engine == "replay" or uncovered(self.agreement.objectives):
             return self.data.tickets
         if self._columns is None:
@@ -410,9 +563,25 @@ def in_force_span(
 
 
 def judge_objective(
-    judging: Judging, objective: Objective, start: datetime, end: datetime
+    judging: Judging,
+    objective: Objective,
+    start: datetime,
+    end: datetime,
+    *,
+    breaches: bool = True,
 ) -> ObjectiveResult:
-    """The objective over ``[start, end)``: its figure, or why there is none."""
+    """The objective over ``[start, end)``: its figure, or why there is none (judged once for
+    the reports sharing the judging's cache). ``breaches=False``: for a caller that counts
+    misses only (the figure, status and verdict are the same; a ticket objective judged in
+    columns may then leave its breaches out)."""
+    if judging.cache is not None:
+        return judging.cache.judged(judging, objective, start, end, breaches)
+    return _judge_objective(judging, objective, start, end, breaches)
+
+
+def _judge_objective(
+    judging: Judging, objective: Objective, start: datetime, end: datetime, with_breaches: bool
+) -> ObjectiveResult:
     agreement, tier = judging.agreement, judging.tier
     target = target_of(objective, tier)
     shown = format_target(target)
@@ -460,7 +629,14 @@ def judge_objective(
             cut = observed[1]
             notes.append(f"observed until {cut.isoformat()}")
     result = _measure(
-        judging, objective, target, replace(blank, judged_from=first), first, cut, (start, last)
+        judging,
+        objective,
+        target,
+        replace(blank, judged_from=first),
+        first,
+        cut,
+        (start, last),
+        with_breaches,
     )
     if cut < end and cut == last:
         notes.append(f"in force until {last:%Y-%m-%d}")
@@ -481,10 +657,11 @@ def _measure(
     start: datetime,
     end: datetime,
     period: tuple[datetime, datetime],
+    with_breaches: bool = True,
 ) -> ObjectiveResult:
     """The figure over ``[start, end)``, a span the agreement is in force over and the
     evidence reaches into (``period``: the report's span, from its start to where it would end
-    were it judged whole)."""
+    were it judged whole; ``with_breaches``: see :func:`judge_objective`)."""
     agreement, data, calendars = judging.agreement, judging.data, judging.calendars
     metric = objective.metric
     whole = judging.all_evidence
@@ -558,7 +735,7 @@ def _measure(
             judged = replace(judged, budget=span_of(allowed), downtime=downtime)
         return judged
     if metric in TICKET_METRICS:
-        return _tickets(judging, objective, target, blank, start, end)
+        return _tickets(judging, objective, target, blank, start, end, with_breaches)
     source = objective.source or objective.id
     whole = judging.all_evidence
     if whole.observed is None and not any(m.source == source for m in whole.measurements):
@@ -824,9 +1001,11 @@ def _tickets(
     blank: ObjectiveResult,
     start: datetime,
     end: datetime,
+    with_breaches: bool = True,
 ) -> ObjectiveResult:
     """A ticket objective over ``[start, end)``: the clocks whose verdict falls in it (or that
-    started in it, with ``count_in: created``), judged as of the instant judged at."""
+    started in it, with ``count_in: created``), judged as of the instant judged at (without
+    ``with_breaches``, in columns: the same figure, its breaches left out)."""
     moment = judging.as_of if judging.as_of is not None else end
     in_columns = _in_columns(judging, objective, moment)
     at_end_columns = in_columns
@@ -835,7 +1014,16 @@ def _tickets(
         at_end_columns = _in_columns(judging, objective, end, open_from=moment)
     if in_columns is not None and (objective.count_in == "created" or at_end_columns is not None):
         return _tickets_in_columns(
-            judging, objective, target, blank, start, end, moment, in_columns, at_end_columns
+            judging,
+            objective,
+            target,
+            blank,
+            start,
+            end,
+            moment,
+            in_columns,
+            at_end_columns,
+            with_breaches,
         )
     mine = [
         c
@@ -897,15 +1085,54 @@ def _tickets(
     return _tickets_counted(blank, target, counts, breaches)
 
 
-_Rows = tuple[BatchResult, npt.NDArray[np.int64]]
 _NAT = np.iinfo(np.int64).min
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _STATE = {name: code for code, name in enumerate(STATES)}
 
 
+@dataclass
+class _ObjectiveClocks:
+    """One objective's clocks in a column evaluation's table (its rows), with the rows that
+    have a verdict (or a start) ordered by its instant, built once and kept for every span
+    counted on the same evaluation (a report's termination months, a trend's months): the
+    clocks counted in a span are then one slice of them."""
+
+    batch: BatchResult
+    rows: npt.NDArray[np.int64]
+    _by: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = field(
+        default_factory=dict
+    )
+
+    def within(self, key: Literal["verdict", "started"], start: datetime, end: datetime) -> Any:
+        """The rows whose verdict (``key``: or start) falls in ``[start, end)``, to the
+        microsecond as a clock's instants are, in the order of that instant."""
+        if key not in self._by:
+            table, rows = self.batch.table, self.rows
+            if key == "started":
+                instant = table.started[rows]
+            else:  # met when stopped in time, breached when the deadline passed
+                state, stopped, breached_at = (
+                    table.state[rows],
+                    table.stopped[rows],
+                    table.breached[rows],
+                )
+                instant = np.where(
+                    state == _STATE["breached"],
+                    np.where(breached_at != _NAT, breached_at, stopped),
+                    np.where(state == _STATE["met"], stopped, _NAT),
+                )
+            some = instant != _NAT
+            micros = instant[some] // 1000
+            order = np.argsort(micros, kind="stable")
+            self._by[key] = (rows[some][order], micros[order])
+        rows, micros = self._by[key]
+        low, high = np.searchsorted(micros, [to_nanos(start) // 1000, to_nanos(end) // 1000])
+        return rows[low:high]
+
+
 def _in_columns(
     judging: Judging, objective: Objective, moment: datetime, open_from: datetime | None = None
-) -> _Rows | None:
+) -> _ObjectiveClocks | None:
     """The objective's clocks as of ``moment`` as rows of the column engine's table; None when
     they are not all there (the replay ran, or replayed some clocks of the metric) or the
     objective filters tickets with ``where`` (judged clock by clock). With ``open_from`` (an
@@ -921,13 +1148,14 @@ def _in_columns(
     batch = evaluation.batch
     if batch is None or any(c.metric == objective.metric for c in batch.replayed):
         return None
-    codes = [i for i, o in enumerate(batch.objectives) if o.id == objective.id]
-    return batch, np.flatnonzero(np.isin(batch.table.objective, codes)).astype(np.int64)
-
-
-def _instant(ns: int) -> datetime | None:
-    """A table's nanoseconds as the clock's instant (to the microsecond, as ``Clock`` has it)."""
-    return None if ns == _NAT else _EPOCH + timedelta(microseconds=ns // 1000)
+    kept = judging.objective_clocks if judging.cache is None else judging.cache.objective_clocks
+    found = kept.get((id(evaluation), objective.id))
+    if found is None or found[0] is not evaluation:
+        codes = [i for i, o in enumerate(batch.objectives) if o.id == objective.id]
+        rows = np.flatnonzero(np.isin(batch.table.objective, codes)).astype(np.int64)
+        found = (evaluation, _ObjectiveClocks(batch, rows))
+        kept[(id(evaluation), objective.id)] = found
+    return found[1]
 
 
 def _tickets_in_columns(
@@ -938,34 +1166,26 @@ def _tickets_in_columns(
     start: datetime,
     end: datetime,
     moment: datetime,
-    mine: _Rows,
-    at_end: _Rows | None,
+    mine: _ObjectiveClocks,
+    at_end: _ObjectiveClocks | None,
+    with_breaches: bool = True,
 ) -> ObjectiveResult:
     """:func:`_tickets` on the column engine's table: the same counts, figure and breaches,
     with a Python object only for each breach and each clock still open."""
-    batch, rows = mine
+    batch = mine.batch
     table = batch.table
-    state = table.state[rows]
-    low, high = to_nanos(start) // 1000, to_nanos(end) // 1000
     met_code, breached_code = _STATE["met"], _STATE["breached"]
     if objective.count_in == "created":
-        started = table.started[rows]
-        began = (started != _NAT) & (started // 1000 >= low) & (started // 1000 < high)
-        counted = began & ((state == met_code) | (state == breached_code))
+        began = mine.within("started", start, end)
+        state = table.state[began]
+        counted = began[(state == met_code) | (state == breached_code)]
         open_batch = batch
-        open_rows = rows[began & (table.stopped[rows] == _NAT) & (state != _STATE["cancelled"])]
+        open_rows = began[(table.stopped[began] == _NAT) & (state != _STATE["cancelled"])]
         open_at = moment
     else:
-        stopped = table.stopped[rows]
-        breached_at = table.breached[rows]
-        verdict = np.where(
-            state == breached_code,
-            np.where(breached_at != _NAT, breached_at, stopped),
-            np.where(state == met_code, stopped, _NAT),
-        )
-        counted = (verdict != _NAT) & (verdict // 1000 >= low) & (verdict // 1000 < high)
+        counted = mine.within("verdict", start, end)
         assert at_end is not None
-        open_batch, end_rows = at_end
+        open_batch, end_rows = at_end.batch, at_end.rows
         open_table = open_batch.table
         running = [_STATE["running"], _STATE["paused"], breached_code]
         open_rows = end_rows[
@@ -986,13 +1206,13 @@ def _tickets_in_columns(
         and limit // 1000
         and Decimal(used // 1000) >= share * Decimal(limit // 1000)
     )
-    met = int(np.count_nonzero(counted & (state == met_code)))
-    total = int(np.count_nonzero(counted))
-    breached = total - met
+    counted_state = table.state[counted]
+    met = int(np.count_nonzero(counted_state == met_code))
+    total = len(counted)
     counts = TicketCounts(
         objective.count_in,
         met,
-        breached,
+        total - met,
         len(open_rows),
         int(np.count_nonzero(open_state == breached_code)),
         at_risk,
@@ -1000,41 +1220,150 @@ def _tickets_in_columns(
         share,
     )
     if not total:
-        return _no_ticket_counted(judging, objective, blank, counts, bool(len(rows)))
-    missed = rows[counted & (state == breached_code)]
-    names = batch.tickets
-    keys = zip(
-        [names[t] for t in table.ticket[missed].tolist()], table.cycle[missed].tolist(), strict=True
-    )
-    missed = missed[sorted(range(len(missed)), key=list(keys).__getitem__)]
-    services = batch.field_of("service", missed)
-    breaches = [
-        _ticket_breach(
+        return _no_ticket_counted(judging, objective, blank, counts, bool(len(mine.rows)))
+    if not with_breaches:
+        return _tickets_counted(blank, target, counts, ())
+    missed = counted[counted_state == breached_code]
+    return _tickets_counted(blank, target, counts, _lazy_breaches(objective, batch, missed, end))
+
+
+def _lazy_breaches(
+    objective: Objective, batch: BatchResult, missed: Any, end: datetime
+) -> Breaches:
+    """The breaches of the given rows of the table, by ticket and cycle, made when first read
+    (from the rows' own columns, taken now: the table is not kept for them)."""
+    table = batch.table
+    columns = [
+        column[missed]
+        for column in (
+            table.ticket,
+            table.cycle,
+            table.used,
+            table.target,
+            table.started,
+            table.stopped,
+            table.breached,
+        )
+    ]
+    batch.field_of("service", missed[:0])  # each clock's service, worked out once a table
+    service = batch.filled.get("service")
+    services = None if service is None else (service[0][missed], service[1])
+    tickets = batch.tickets
+
+    def make() -> tuple[Breach, ...]:
+        names = _names(tickets, columns[0].tolist())
+        keys = list(zip(names, columns[1].tolist(), strict=True))
+        order = sorted(range(len(names)), key=keys.__getitem__)
+        used, limit, started, stopped, passed = (column[order] for column in columns[2:])
+        return _ticket_breaches(
             objective,
-            names[ticket],
-            timedelta(microseconds=used // 1000),
-            timedelta(microseconds=limit // 1000),
-            (_instant(began_at), _instant(stopped_at), _instant(passed)),
-            service or "",
+            [names[i] for i in order],
+            used,
+            limit,
+            started,
+            stopped,
+            passed,
+            _services(services, order),
             end,
         )
-        for ticket, used, limit, began_at, stopped_at, passed, service in zip(
-            *(
-                column[missed].tolist()  # Python integers, a column at a time
-                for column in (
-                    table.ticket,
-                    table.used,
-                    table.target,
-                    table.started,
-                    table.stopped,
-                    table.breached,
-                )
-            ),
+
+    return Breaches(len(missed), make)
+
+
+def _names(tickets: Sequence[str], codes: list[int]) -> list[str]:
+    """The tickets of the given codes (all at once when the names offer it: a reader's
+    names not yet made Python strings)."""
+    taken = getattr(tickets, "taken", None)
+    return list(taken(codes)) if taken is not None else [tickets[code] for code in codes]
+
+
+def _services(services: tuple[Any, Sequence[str]] | None, order: list[int]) -> list[str | None]:
+    """The services (codes into a vocabulary; None: the log has no service field) in the order
+    given (None: not set)."""
+    if services is None:
+        return [None] * len(order)
+    codes, vocabulary = services
+    return [vocabulary[code] if code >= 0 else None for code in codes[order].tolist()]
+
+
+def _ticket_breaches(
+    objective: Objective,
+    names: list[str],
+    used_ns: Any,
+    limit_ns: Any,
+    started_ns: Any,
+    stopped_ns: Any,
+    passed_ns: Any,
+    services: list[str | None],
+    end: datetime,
+) -> tuple[Breach, ...]:
+    """:func:`_ticket_breach` of each breached clock of a column table (its columns given, row
+    by row), a column at a time: the same breaches, each value made by numpy where it can."""
+    used = used_ns // 1000
+    limits = {
+        limit: _limit(objective, timedelta(microseconds=limit))
+        for limit in np.unique(limit_ns // 1000).tolist()
+    }
+    limit_texts = [limits[limit] for limit in (limit_ns // 1000).tolist()]
+    started, stopped, passed = (_moments(c) for c in (started_ns, stopped_ns, passed_ns))
+    return tuple(
+        Breach(
+            objective.id,
+            began or deadline or end,
+            stop,
+            f"ticket {name}: {used_text} used of {limit_text}"
+            + (f" (deadline passed {deadline.isoformat()})" if deadline else "")
+            + ("" if stop else ", still open"),
+            item=name,
+            service=service or "",
+            business=span,
+            breached_at=deadline,
+            allowed=allowed,
+            allowed_text=limit_text,
+        )
+        for name, span, used_text, allowed, limit_text, began, stop, deadline, service in zip(
+            names,
+            _spans(used),
+            _durations(used),
+            _spans(limit_ns // 1000),
+            limit_texts,
+            started,
+            stopped,
+            passed,
             services,
             strict=True,
         )
+    )
+
+
+def _spans(micros: Any) -> list[timedelta]:
+    """Microseconds as durations (made by numpy)."""
+    found: list[timedelta] = micros.astype("timedelta64[us]").astype(object).tolist()
+    return found
+
+
+def _moments(nanos: Any) -> list[datetime | None]:
+    """A table's nanoseconds as the clocks' instants (UTC, to the microsecond; None: NaT)."""
+    some = nanos != _NAT
+    moments = list(map(_EPOCH.__add__, _spans(nanos[some] // 1000)))
+    if bool(some.all()):
+        return list(moments)
+    found: list[datetime | None] = [None] * len(nanos)
+    for row, moment in zip(np.flatnonzero(some).tolist(), moments, strict=True):
+        found[row] = moment
+    return found
+
+
+def _durations(micros: Any) -> list[str]:
+    """:func:`format_timedelta` of each duration in microseconds (hours, minutes, seconds of
+    the whole seconds toward zero), the arithmetic in numpy."""
+    seconds = np.where(micros < 0, -(-micros // 1_000_000), micros // 1_000_000)
+    hours, rest = np.divmod(seconds, 3600)
+    minutes, rest = np.divmod(rest, 60)
+    return [
+        ((f"{h}h" if h else "") + (f"{m}m" if m else "") + (f"{s}s" if s else "")) or "0m"
+        for h, m, s in zip(hours.tolist(), minutes.tolist(), rest.tolist(), strict=True)
     ]
-    return _tickets_counted(blank, target, counts, tuple(breaches))
 
 
 _KINDS = {"status": 0, "team": 1, "assignee": 2, "paused": 3}
@@ -1090,21 +1419,28 @@ def explained(
     if result.metric not in TICKET_METRICS or not result.breaches:
         return result
     breaches = result.breaches
-    chosen = costliest(breaches, len(breaches) if count is None else count)
-    found = list(breaches)
-    for index in chosen:
-        breach = breaches[index]
-        replayed = [
-            c
-            for c in judging.replayed(breach.item, result.metric, moment)
-            if c.objective == breach.objective and c.state == "breached"
-        ]
-        clock = next((c for c in replayed if c.started_at == breach.start), None)
-        if clock is None and replayed:
-            clock = max(replayed, key=lambda c: c.used)
-        if clock is not None:
-            found[index] = replace(breach, consumed=consumption(clock), explained=True)
-    return replace(result, breaches=tuple(found))
+
+    def made() -> tuple[Breach, ...]:
+        chosen = costliest(breaches, len(breaches) if count is None else count)
+        judging.fetch({breaches[index].item for index in chosen})
+        found = list(breaches)
+        for index in chosen:
+            breach = breaches[index]
+            replayed = [
+                c
+                for c in judging.replayed(breach.item, result.metric, moment)
+                if c.objective == breach.objective and c.state == "breached"
+            ]
+            clock = next((c for c in replayed if c.started_at == breach.start), None)
+            if clock is None and replayed:
+                clock = max(replayed, key=lambda c: c.used)
+            if clock is not None:
+                found[index] = replace(breach, consumed=consumption(clock), explained=True)
+        return tuple(found)
+
+    # explained when first read, as the breaches themselves are made (:class:`Breaches`): a
+    # trend's months print their figures, not their breaches
+    return replace(result, breaches=Breaches(len(breaches), made))
 
 
 def _opened(counts: TicketCounts) -> str:
@@ -1139,7 +1475,7 @@ def _tickets_counted(
     blank: ObjectiveResult,
     target: Decimal | Bound,
     counts: TicketCounts,
-    breaches: tuple[Breach, ...],
+    breaches: Sequence[Breach],
 ) -> ObjectiveResult:
     """The share of counted tickets met, against the target."""
     detail = (
@@ -1191,14 +1527,25 @@ def _kept(clock: Clock, objective: Objective) -> bool:
 def _scope_values(data: Data, objective: Objective, shown: int = 8) -> str:
     """Why no ticket of the evidence is in an objective's scope: the values its scope fields
     take there (a scope of P1 against tickets saying "1 - Critical")."""
-    if not data.tickets or not objective.scope:
+    if not data.has_tickets or not objective.scope:
         return ""
     parts = []
     for name, wanted in objective.scope.items():
-        seen = sorted({e.fields[name] for e in data.tickets if name in e.fields})
+        seen = sorted(_values_of(data, name))
         listed = ", ".join(seen[:shown]) + (", ..." if len(seen) > shown else "")
         parts.append(f"{name} is {' or '.join(wanted)} in its scope, {listed} on the tickets")
     return "; no ticket of the evidence is in its scope: " + "; ".join(parts)
+
+
+def _values_of(data: Data, name: str) -> set[str]:
+    """The values a ticket field takes on the events of the evidence."""
+    columns = data.ticket_columns
+    if columns is None:
+        return {e.fields[name] for e in data.tickets if name in e.fields}
+    if name not in columns.fields:
+        return set()
+    codes, vocabulary = columns.fields[name]
+    return {vocabulary[code] for code in np.unique(codes[codes >= 0]).tolist()}
 
 
 def _limit(objective: Objective, limit: timedelta | None) -> str:
@@ -1236,11 +1583,20 @@ def _percent_result(
             met=actual >= target,
             margin=actual - target,
             detail=detail,
-            breaches=tuple(breaches),
+            breaches=_kept_breaches(breaches),
         )
     return replace(
-        blank, actual=actual, met=target.holds(actual), detail=detail, breaches=tuple(breaches)
+        blank,
+        actual=actual,
+        met=target.holds(actual),
+        detail=detail,
+        breaches=_kept_breaches(breaches),
     )
+
+
+def _kept_breaches(breaches: Sequence[Breach]) -> Sequence[Breach]:
+    """Breaches as a result keeps them: a tuple, or breaches not made yet as they are."""
+    return breaches if isinstance(breaches, Breaches) else tuple(breaches)
 
 
 def availability_of(
@@ -1457,15 +1813,32 @@ def for_provider(agreement: Agreement, data: Data, provider: str) -> Data:
         return fields.get("provider") == provider or fields.get("service") in services
 
     tickets = {e.ticket for e in data.tickets if mine(e.fields)}
+    columns = data.ticket_columns
     return Data(
         outages=tuple(o for o in data.outages if o.service in services),
         maintenance=tuple(m for m in data.maintenance if m.service in services),
         tickets=tuple(e for e in data.tickets if e.ticket in tickets),
+        ticket_columns=None if columns is None else _provider_columns(columns, provider, services),
         measurements=tuple(m for m in data.measurements if mine(m.fields)),
         probes=tuple(p for p in data.probes if p.service in services),
         requests=tuple(r for r in data.requests if r.service in services),
         observed=data.observed,
     )
+
+
+def _provider_columns(columns: EventColumns, provider: str, services: set[str]) -> EventColumns:
+    """:func:`for_provider` on columns: the rows of the tickets with a row marked with the
+    provider's id in a ``provider`` field, or setting one of its services."""
+    mine = np.zeros(len(columns.at), dtype=bool)
+    for name, wanted in (("provider", {provider}), ("service", services)):
+        if name in columns.fields:
+            codes, vocabulary = columns.fields[name]
+            table = np.zeros(len(vocabulary) + 1, dtype=bool)  # the last entry answers -1
+            table[[i for i, v in enumerate(vocabulary) if v in wanted]] = True
+            mine |= table[codes]
+    kept = np.zeros(len(columns.tickets), dtype=bool)
+    kept[columns.ticket[mine]] = True
+    return columns.of_tickets(kept)
 
 
 def _condition(value: str | None, wanted: Bound | str, where: str) -> bool:

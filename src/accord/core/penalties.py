@@ -133,7 +133,7 @@ def _per_miss(
             result = (
                 whole
                 if whole is not None and (first, after) == (start, end)
-                else judge_objective(judging, objective, first, after)
+                else judge_objective(judging, objective, first, after, breaches=False)
             )
             if result.met is False and result.judged:
                 so_far = " (to date)" if result.status == "to date" else ""

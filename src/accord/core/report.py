@@ -9,7 +9,8 @@ terminate (:mod:`accord.core.termination`), the claim deadline.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -21,9 +22,10 @@ from accord.core.agreement.model import Agreement, Claim, Objective, Tier
 from accord.core.burn import BurnAlert, burn_alert, burning
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import TICKET_METRICS, calendars_of
+from accord.core.clocks_batch import EventColumns
 from accord.core.credits import Settlement, claim_deadline, combine, plain, settle
 from accord.core.errors import AccordError
-from accord.core.evidence import Data, Measurement, Probe, Requests
+from accord.core.evidence import Data, Measurement, Probe, Requests, carried_fields
 from accord.core.judging import (
     EXPLAINED,
     Breach,
@@ -205,7 +207,7 @@ def evaluate(
     judging = Judging(
         agreement,
         data,
-        calendars_of(agreement),
+        calendars_of(agreement) if cache is None else cache.calendars(agreement),
         chosen.id if chosen else None,
         as_of,
         engine,
@@ -304,12 +306,17 @@ def check_fields(agreement: Agreement, data: Data) -> None:
     """Refuse an objective whose ticket scope, measurement filter or measured field names a
     field no record of the evidence carries: a misspelt field would otherwise match nothing
     and read as a period without tickets or measurements (or as zero)."""
-    ticket_fields = set(chain.from_iterable(map(attrgetter("fields"), data.tickets)))
+    columns = data.ticket_columns
+    ticket_fields: AbstractSet[str] = (
+        set(chain.from_iterable(map(attrgetter("fields"), data.tickets)))
+        if columns is None
+        else _LazyFields(columns)
+    )
     by_source: dict[str, set[str]] = {}
     for measurement in data.measurements:
         by_source.setdefault(measurement.source, set()).update(measurement.fields)
     for objective in agreement.objectives:
-        if objective.metric in TICKET_METRICS and data.tickets:
+        if objective.metric in TICKET_METRICS and data.has_tickets:
             keys = [("scope", n) for n in objective.scope] + [("where", n) for n in objective.where]
             for key, name in keys:
                 if name not in ticket_fields:
@@ -332,7 +339,35 @@ def check_fields(agreement: Agreement, data: Data) -> None:
                 )
 
 
-def _no_field(objective: Objective, key: str, name: str, found: set[str], what: str) -> str:
+class _LazyFields(AbstractSet[str]):
+    """The fields some row of ticket columns sets, each name looked up when asked for (the
+    whole set, decoding every field, only to name them in an error)."""
+
+    def __init__(self, columns: EventColumns) -> None:
+        self.columns = columns
+        self.known: dict[str, bool] = {}
+        self.every: set[str] | None = None
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        if name not in self.known:
+            self.known[name] = bool(carried_fields(self.columns, [name]))
+        return self.known[name]
+
+    def _all(self) -> set[str]:
+        if self.every is None:
+            self.every = carried_fields(self.columns)
+        return self.every
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+def _no_field(objective: Objective, key: str, name: str, found: AbstractSet[str], what: str) -> str:
     known = ", ".join(sorted(found)) or "none"
     return (
         f"objective {objective.id}: {key}: field {name!r} is on no {what} in the evidence; "

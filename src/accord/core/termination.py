@@ -88,7 +88,7 @@ def termination_rights(
                     result = (
                         known[key]
                         if (first, after) == (start, end) and key in known
-                        else judge_objective(own, objective, first, after)
+                        else judge_objective(own, objective, first, after, breaches=False)
                     )
                     if result.met is False and result.status == "final":
                         misses.append(f"{objective.id} {period_label(first, kind)}")

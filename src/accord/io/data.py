@@ -4,6 +4,10 @@ Files (JSON Lines, CSV or Parquet, each optional): ``outages`` (service, start, 
 cause, id), ``maintenance`` (service, start, end, announced_at, id), ``tickets.jsonl`` (ticket
 events, see :mod:`accord.io.tickets`), ``measurements`` (source, at, then any fields),
 ``probes`` (service, at, ok) and ``requests`` (service, at: the slice's start, good, total).
+The ticket log may be ``tickets.parquet`` instead (Accord's columns: id, ticket, at, kind, a
+``fields`` struct, author, public), read straight into columns
+(:func:`accord.io.tickets.read_ticket_columns`): a report then judges it without an object
+per event.
 Instants are ISO 8601 with an offset (in Parquet: timestamps with a time zone, or such text).
 A bad row raises :class:`DataError` naming the file, line (Parquet: row) and column.
 
@@ -30,7 +34,7 @@ from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.errors import AccordError, SpecError
 from accord.core.evidence import Data, Measurement, Probe, Requests
 from accord.io.text import text_lines
-from accord.io.tickets import json_objects, read_events
+from accord.io.tickets import json_objects, read_events, read_ticket_columns
 from accord.io.yamlfile import LocatedProblem, YamlDocument
 
 _CAUSES = ("provider", "customer", "third_party", "force_majeure")
@@ -58,6 +62,9 @@ def read_data(folder: str | Path) -> Data:
         raise DataError(f"{root}: not a folder")
     _refuse_unknown_files(root)
     tickets = root / "tickets.jsonl"
+    in_columns = root / "tickets.parquet"
+    if tickets.exists() and in_columns.exists():
+        raise DataError(f"{root}: tickets.jsonl and tickets.parquet: one ticket log, not two")
     return Data(
         outages=tuple(_outage(row, where) for row, where in _rows(root, "outages")),
         maintenance=tuple(_maintenance(row, where) for row, where in _rows(root, "maintenance")),
@@ -66,6 +73,7 @@ def read_data(folder: str | Path) -> Data:
         probes=tuple(_probe(row, where) for row, where in _rows(root, "probes")),
         requests=tuple(_requests(row, where) for row, where in _rows(root, "requests")),
         observed=read_coverage(root / "coverage.yaml"),
+        ticket_columns=read_ticket_columns(in_columns) if in_columns.exists() else None,
     )
 
 
@@ -116,14 +124,15 @@ def coverage_of(
 def _refuse_unknown_files(root: Path) -> None:
     """A data file under a name no reader looks for (outage.csv, tickets.csv) would silently
     count as no data."""
-    known = {f"{name}{suffix}" for name in _COLUMNS for suffix in _SUFFIXES} | {"tickets.jsonl"}
+    known = {f"{name}{suffix}" for name in _COLUMNS for suffix in _SUFFIXES}
+    known |= {"tickets.jsonl", "tickets.parquet"}
     for path in sorted(root.iterdir()):
         data_like = path.suffix in (*_SUFFIXES, ".json", ".gz", ".tsv")
         if path.is_file() and data_like and path.name not in known:
             expected = ", ".join(_COLUMNS)
             raise DataError(
                 f"{path}: not a data file Accord reads; expected {expected} (.jsonl, .csv or "
-                ".parquet) or tickets.jsonl"
+                ".parquet) or tickets.jsonl (or .parquet)"
             )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -543,6 +544,73 @@ def read_event_columns(path: str | Path, order: str | None = None) -> EventColum
     )
 
 
+def read_ticket_columns(path: str | Path) -> EventColumns:
+    """A Parquet event log (Accord's columns) as columns holding the same events that
+    :func:`read_events` reads from it, judged alike: read straight into columns
+    (:func:`read_event_columns`) when the file says that is the same (timestamps with a zone,
+    fields as text, ``public`` as booleans, each id once, each id, ticket and author a known
+    value), else through the events (a row :func:`read_events` refuses is then an error naming
+    it)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except Exception as error:  # pyarrow raises several types for unreadable files
+        raise TicketLogError(f"{path}: not a readable Parquet file: {error}") from None
+
+    def textual(kind: pa.DataType) -> bool:
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+    names = set(schema.names)
+    fields = schema.field("fields").type if "fields" in names else None
+    plain = (
+        {"id", "ticket", "at", "kind"} <= names
+        and pa.types.is_timestamp(schema.field("at").type)
+        and schema.field("at").type.tz is not None
+        and schema.field("at").type.unit != "ns"  # an event's instant is to the microsecond
+        and all(textual(schema.field(c).type) for c in ("id", "ticket", "kind"))
+        and ("author" not in names or textual(schema.field("author").type))
+        and ("public" not in names or pa.types.is_boolean(schema.field("public").type))
+        and (
+            fields is None
+            or not pa.types.is_struct(fields)
+            or all(textual(fields.field(i).type) for i in range(fields.num_fields))
+        )
+    )
+    if plain:
+        table = pq.read_table(path, columns=["id", *(["author"] if "author" in names else [])])
+        ids = table["id"]
+        sound = (
+            not ids.null_count
+            and not pc.any(pc.equal(ids, "")).as_py()
+            and pc.count_distinct(ids).as_py() == len(ids)  # each event once
+        )
+        if sound and "author" in names:
+            authors = pc.unique(table["author"].cast(pa.string())).to_pylist()
+            sound = set(authors) <= {*_ROLES, None, ""}
+        if sound:
+            try:
+                columns = read_event_columns(path)
+            except TicketLogError:
+                columns = None  # read through the events: the error names the row
+            if columns is not None and not _has_empty(columns.tickets):
+                return columns
+    return EventColumns.from_events(read_events(path))
+
+
+def _has_empty(tickets: Sequence[str]) -> bool:
+    """Whether a ticket's name is empty (a missing value to :func:`read_events`)."""
+    if isinstance(tickets, _Texts):
+        import pyarrow.compute as pc
+
+        return bool(pc.any(pc.equal(tickets.values, "")).as_py())
+    return "" in tickets
+
+
 def _source_ranks(path: str | Path, order: str | None) -> Any:
     """Each row's rank among the events: the place in the source (the ``order`` column's
     number, then the row number) of its id's first row, so that one event given twice has one
@@ -651,3 +719,20 @@ class _Texts(Sequence[str]):
         if isinstance(index, slice):
             return [str(v) for v in self.values[index].to_pylist()]
         return str(self.values[int(index)].as_py())
+
+    def index(self, value: Any, start: int = 0, stop: int = sys.maxsize) -> int:
+        """Where a text is (found in C, not one item at a time)."""
+        import pyarrow.compute as pc
+
+        if start or stop != sys.maxsize or not isinstance(value, str):
+            return super().index(value, start, stop)
+        found = int(pc.index(self.values, value).as_py())
+        if found < 0:
+            raise ValueError(f"{value!r} is not in the texts")
+        return found
+
+    def taken(self, indices: Sequence[int]) -> list[str]:
+        """The texts at these indices, converted together (a report's breached tickets)."""
+        import pyarrow as pa
+
+        return [str(v) for v in self.values.take(pa.array(indices, pa.int64())).to_pylist()]

@@ -96,21 +96,26 @@ def report_pictures(
             if evaluation is None:
                 evaluation = (
                     evaluate_clocks(
-                        data.tickets, agreement.objectives, calendars, moment, engine, require=False
+                        data.ticket_log,
+                        agreement.objectives,
+                        calendars,
+                        moment,
+                        engine,
+                        require=False,
                     )
                     if cache is None
                     else Judging(
                         agreement, data, calendars, report.tier, report.as_of, engine, cache=cache
                     ).evaluation(moment)
                 )
-            tickets = {e.ticket for e in own.tickets} if provider else None
+            tickets = own.ticket_names() if provider else None
             found = verdicts(
                 evaluation, objective, result.judged_from, result.judged_until, tickets
             )
             pictures += _tickets(objective, result, found, key)
             # the breaches' timelines: their tickets replayed, for the clocks' stretches
             items = {b.item for b in result.breaches[:timelines]}
-            events = [e for e in own.tickets if e.ticket in items]
+            events = own.events_of(items)
             for number, breach in enumerate(result.breaches[:timelines]):
                 replayed = ticket_clocks(
                     [e for e in events if e.ticket == breach.item],

@@ -10,6 +10,7 @@ CSV documents instead (:mod:`accord.render.report`), which keep the exact machin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -318,7 +319,7 @@ def build(report: Report, zone: str | None = None) -> ReportView:
     )
 
 
-def _shown(breaches: tuple[Breach, ...]) -> tuple[Breach, ...]:
+def _shown(breaches: Sequence[Breach]) -> tuple[Breach, ...]:
     """At most :data:`SHOWN_BREACHES`: those with the most business time (weighted), in
     their order (by time): the ones a report explains (:func:`accord.core.report.costliest`)."""
     return tuple(breaches[i] for i in costliest(breaches, SHOWN_BREACHES))

@@ -14,7 +14,8 @@ What is written:
   (RFC 9557: ``2026-03-29T03:00:00+02:00[Europe/Paris]``), so that calendar arithmetic on a
   value read back crosses daylight saving time as the original did;
 - ``timedelta``: whole microseconds (exact; a float of seconds is not);
-- tuples as arrays; ``None``, booleans, integers and text as themselves.
+- tuples as arrays (and a ``Sequence`` field, read back as a tuple: a report's breaches made
+  when first read); ``None``, booleans, integers and text as themselves.
 
 A type it does not know is an error when writing (:class:`CodecError`), so that a new field
 of an unsupported type fails the tests instead of being kept wrongly.
@@ -27,6 +28,7 @@ import json
 import sys
 import types
 import typing
+from collections import abc
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -99,6 +101,10 @@ def _encode(value: object, kind: Any, where: str) -> Any:
         if kind in (int, str) and isinstance(value, bool):
             raise CodecError(f"{where}: a boolean where {kind.__name__} is declared")
         return value
+    if origin is abc.Sequence:
+        if not isinstance(value, abc.Sequence) or isinstance(value, str):
+            raise CodecError(f"{where}: expected a sequence, got {type(value).__name__}")
+        return [_encode(v, get_args(kind)[0], f"{where}[{i}]") for i, v in enumerate(value)]
     if origin is tuple:
         args = get_args(kind)
         if not isinstance(value, tuple):
@@ -135,6 +141,8 @@ def _fits(value: object, kind: Any) -> bool:
         return value in get_args(kind)
     if origin is tuple:
         return isinstance(value, tuple)
+    if origin is abc.Sequence:
+        return isinstance(value, abc.Sequence) and not isinstance(value, str)
     return isinstance(value, kind)
 
 
@@ -158,6 +166,10 @@ def _decode(data: Any, kind: Any, where: str) -> Any:
         if not isinstance(data, kind) or (kind is int and isinstance(data, bool)):
             raise CodecError(f"{where}: expected {kind.__name__}, got {data!r}")
         return data
+    if origin is abc.Sequence:
+        if not isinstance(data, list):
+            raise CodecError(f"{where}: expected an array, got {data!r}")
+        return tuple(_decode(v, get_args(kind)[0], f"{where}[{i}]") for i, v in enumerate(data))
     if origin is tuple:
         if not isinstance(data, list):
             raise CodecError(f"{where}: expected an array, got {data!r}")

@@ -52,6 +52,15 @@ def format_timedelta(span: timedelta, *, days: bool = False) -> str:
     which would read as 24 business hours, not as business days. ``days``: whole days of
     real time may print as ``d`` (a duration as an agreement writes it, such as ``30d``)."""
     seconds = int(span.total_seconds())
+    if not days:  # hours, minutes and seconds (what reports print thousands of times)
+        hours, seconds = divmod(seconds, 3600)
+        minutes, seconds = divmod(seconds, 60)
+        text = (
+            (f"{hours}h" if hours else "")
+            + (f"{minutes}m" if minutes else "")
+            + (f"{seconds}s" if seconds else "")
+        )
+        return text or "0m"
     parts = []
     units = (("d", 86400),) if days else ()
     for unit, size in (*units, ("h", 3600), ("m", 60), ("s", 1)):
