@@ -157,20 +157,44 @@ class EventColumns:
             at_list = [(e.at - _EPOCH) // _US * 1000 for e in rows]
         except TypeError:
             at_list = [to_nanos(e.at) for e in rows]
-        at = np.array(at_list, dtype=np.int64)
-        kind = np.fromiter(map(KIND_ORDER.__getitem__, map(_KIND, rows)), np.int64, count=n)
+        return cls.from_rows(
+            tickets,
+            ticket,
+            np.array(at_list, dtype=np.int64),
+            list(map(_KIND, rows)),
+            list(map(_AUTHOR, rows)),
+            list(map(_PUBLIC, rows)),
+            list(map(_FIELDS, rows)),
+            np.arange(n, dtype=np.int64),
+        )
+
+    @classmethod
+    def from_rows(
+        cls,
+        tickets: Sequence[str],
+        ticket: Ints,
+        at: I64,
+        kinds: Sequence[str],
+        authors: Sequence[str | None],
+        public: Sequence[bool],
+        fields: list[Mapping[str, str]],
+        rank: Ints,
+    ) -> EventColumns:
+        """Columns of distinct events given column by column, in any order: each row's ticket
+        (a code into ``tickets``), instant (nanoseconds since the epoch), kind, author, whether
+        it is public, fields, and ``rank``, a number of its own that orders a ticket's events at
+        one instant (the source's order). Without an event object per row (a store's rows)."""
+        n = len(at)
+        kind = np.fromiter(map(KIND_ORDER.__getitem__, kinds), np.int64, count=n)
         comment = kind == KIND_ORDER["comment"]
-        authors = np.array(list(map(_AUTHOR, rows)), dtype=object)
-        public = np.fromiter(map(_PUBLIC, rows), dtype=bool, count=n)
-        agent_reply = comment & (authors == "agent") & public if n else comment
-        customer_message = comment & (authors == "customer") if n else comment
-        rank = np.arange(n, dtype=np.int64)
+        author = np.array(authors, dtype=object)
+        shown = np.fromiter(public, dtype=bool, count=n)
+        agent_reply = comment & (author == "agent") & shown if n else comment
+        customer_message = comment & (author == "customer") if n else comment
         order, tied = arrange(ticket, at, kind, rank)
         if order is not None:  # into evaluation order
             ticket, at, kind, rank = ticket[order], at[order], kind[order], rank[order]
             agent_reply, customer_message = agent_reply[order], customer_message[order]
-        fields = list(map(_FIELDS, rows))
-        if order is not None:
             fields = [fields[i] for i in order.tolist()]
         return cls(
             tickets=tickets,
