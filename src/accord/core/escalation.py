@@ -14,7 +14,7 @@ Availability objectives escalate on their error budget's burn rate instead
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -271,17 +271,22 @@ def escalation_columns(
     used: I64,
     started: I64,
     stopped: I64,
+    crossed: Callable[[I64, I64], I64] | None = None,
 ) -> tuple[DueColumns, npt.NDArray[np.bool_]]:
     """What :func:`escalation_moments` gives for many clocks at once, from their columns: each
     clock's objective (a code into ``objectives``), state (a code into ``state_names``),
     target, used business time, start and stop (nanoseconds; NaT as int64 min), every clock
     with a target.
 
+    A level reached after the clock started was reached when its used time came to the
+    level's threshold: ``crossed`` gives that instant for clocks (rows of the input) and
+    thresholds (microseconds), as :func:`escalation_moments` finds it by walking the clock's
+    running intervals (which columns do not keep), or NaT when it cannot tell.
+
     Also which clocks it leaves out, for :func:`escalation_moments` to judge one by one: those
-    with a level reached after they started (the instant is found by walking the clock's
-    running intervals, which columns do not keep) and those whose calendar is taken from a
-    ticket field (``calendar_from``). The others' due rows come in the order of the clocks,
-    level by level, as :func:`escalation_moments` lists them."""
+    with a level reached after they started whose instant ``crossed`` does not give, and those
+    whose calendar is taken from a ticket field (``calendar_from``). The others' due rows come
+    in the order of the clocks, level by level, as :func:`escalation_moments` lists them."""
     count = len(objective)
     left_out = np.zeros(count, dtype=bool)
     moment = (as_of - _EPOCH) // timedelta(microseconds=1) * 1000
@@ -326,14 +331,19 @@ def escalation_columns(
                 threshold = tu * numerator // denominator
             used_here = used_us[mine]
             began = started[mine] != _NAT
-            left_out[mine] |= (threshold > 0) & (threshold <= used_here) & began
-            per_level.append((number, level, threshold, delay, used_here, began))
+            walked = np.flatnonzero((threshold > 0) & (threshold <= used_here) & began)
+            crossing = np.where(threshold <= 0, started[mine], _NAT)
+            if len(walked):
+                if crossed is not None:
+                    crossing[walked] = crossed(mine[walked], threshold[walked])
+                left_out[mine[walked[crossing[walked] == _NAT]]] = True
+            per_level.append((number, level, threshold, delay, used_here, began, crossing))
         keep = ~left_out[mine]
-        for number, level, threshold, delay, used_here, began in per_level:
+        for number, level, threshold, delay, used_here, began, crossing in per_level:
             clocks = mine[keep]
             threshold, used_here, began = threshold[keep], used_here[keep], began[keep]
-            reached = began & (threshold <= 0)
-            due = np.where(reached, started[clocks], _NAT)
+            due = np.where(began, crossing[keep], _NAT)
+            reached = due != _NAT
             due_state = np.full(len(clocks), DUE_STATES.index("pending"), dtype=np.int64)
             ahead = ~reached & running[clocks]
             if ahead.any():

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clock_cycles import STATES
 from accord.core.clock_engines import evaluate_clocks
 from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent, calendars_of, ticket_clocks
-from accord.core.clocks_batch import BatchResult, EventColumns
+from accord.core.clocks_batch import BatchResult, EventColumns, crossings
 from accord.core.errors import AccordError
 from accord.core.escalation import (
     DUE_STATES,
@@ -599,6 +600,7 @@ def _compute_columns(
             table.used,
             table.started,
             table.stopped,
+            None if governing.changes else partial(crossings, batch, governing.calendars, as_of),
         )
         replayed = sorted(set(table.ticket[left_out].tolist()))
         again = {batch.tickets[code] for code in replayed}
