@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -431,7 +431,15 @@ def compute_many(
     }
 
 
-def refresh_many(session: Session, rows: Sequence[TicketRow], moment: datetime) -> int:
+class _Marked(Protocol):
+    """A ticket row to recompute: a :class:`TicketRow`, or a row of its columns."""
+
+    organisation_id: int
+    ticket: str
+    customer: str | None
+
+
+def refresh_many(session: Session, rows: Sequence[_Marked], moment: datetime) -> int:
     """What :func:`refresh` does for each of these ticket rows (already locked by the caller,
     on PostgreSQL), in columns: one query for their events, read into columns (no event
     object per row); the clocks of the tickets under one agreement evaluated together by the
@@ -828,7 +836,7 @@ class _Found:
         organisation, computed = str(organisation_id), self.moment.astimezone(UTC).isoformat()
         customers: dict[str, str] = {}
         for part in self.clock_parts:
-            tickets = [_copy_text(t) for t in part["ticket"]]
+            tickets = _copy_texts(part["ticket"])
             for raw in part["ticket"]:
                 if raw not in customers:
                     customer = self.customers.get(raw)
@@ -843,7 +851,7 @@ class _Found:
                     tickets,
                     [customers[t] for t in part["ticket"]],
                     [agreement] * len(tickets),
-                    map(_copy_text, part["objective"]),
+                    _copy_texts(part["objective"]),
                     part["metric"],
                     map(str, part["cycle"].tolist()),
                     part["state"],
@@ -854,7 +862,7 @@ class _Found:
                     map(repr, (part["used"] / 1e6).tolist()),
                     _copy_instants(part["deadline"]),
                     _copy_instants(part["breached"]),
-                    map(_copy_text, part["fields"]),
+                    _copy_texts(part["fields"]),
                     [computed] * len(tickets),
                     strict=True,
                 )
@@ -877,17 +885,17 @@ class _Found:
             lines.extend(
                 "\t".join(row)
                 for row in zip(
-                    map(_copy_text, tickets_here),
+                    _copy_texts(tickets_here),
                     [customers[t] for t in tickets_here],
                     [agreement] * len(tickets_here),
-                    map(_copy_text, part["objective"]),
+                    _copy_texts(part["objective"]),
                     map(str, part["cycle"].tolist()),
                     map(str, part["level"].tolist()),
-                    map(_copy_text, part["at"]),
+                    _copy_texts(part["at"]),
                     part["state"],
                     _copy_instants(part["due"]),
-                    map(_copy_text, part["notify"]),
-                    map(_copy_text, part["channels"]),
+                    _copy_texts(part["notify"]),
+                    _copy_texts(part["channels"]),
                     strict=True,
                 )
             )
@@ -895,13 +903,22 @@ class _Found:
         _copy(session, "COPY due_stage FROM STDIN", lines)
         values = {"organisation": organisation_id, "tickets": list(tickets), "at": self.moment}
         session.execute(_CANCEL_DUE, values)
-        session.execute(_UPSERT_DUE, values)
+        session.execute(_MOVE_STAGED_DUE, values)
+        session.execute(_ADD_STAGED_DUE, values)
         session.execute(text("TRUNCATE due_stage"))
 
 
 def _copy_text(value: str) -> str:
     """A text value as COPY's text format writes it."""
     return value.translate(_COPY_ESCAPES)
+
+
+def _copy_texts(values: list[str]) -> list[str]:
+    """Text values as COPY's text format writes them (most need nothing: one look at all)."""
+    joined = "".join(values)
+    if not any(special in joined for special in "\\\t\n\r"):
+        return values
+    return [value.translate(_COPY_ESCAPES) for value in values]
 
 
 def _copy_instants(ns: npt.NDArray[np.int64]) -> list[str]:
@@ -938,23 +955,34 @@ _CANCEL_DUE = text(
         )
     """
 )
-_UPSERT_DUE = text(
+_MOVE_STAGED_DUE = text(
+    """
+    UPDATE due_items SET at = s.at, status = s.status, due_at = s.due_at,
+        notify = CAST(s.notify AS json), channels = CAST(s.channels AS json), updated_at = :at
+    FROM due_stage s
+    WHERE due_items.organisation_id = :organisation AND due_items.subject = s.subject
+        AND due_items.agreement = s.agreement AND due_items.objective = s.objective
+        AND due_items.cycle = s.cycle AND due_items.level = s.level
+        AND due_items.status <> 'fired' AND NOT (
+            due_items.at IS NOT DISTINCT FROM s.at
+            AND due_items.status IS NOT DISTINCT FROM s.status
+            AND due_items.due_at IS NOT DISTINCT FROM s.due_at
+            AND CAST(due_items.notify AS jsonb) IS NOT DISTINCT FROM CAST(s.notify AS jsonb)
+            AND CAST(due_items.channels AS jsonb) IS NOT DISTINCT FROM CAST(s.channels AS jsonb)
+        )
+    """
+)
+_ADD_STAGED_DUE = text(
     """
     INSERT INTO due_items (organisation_id, subject, customer, agreement, objective, cycle,
         level, at, status, due_at, notify, channels, fired_at, updated_at)
     SELECT :organisation, subject, customer, agreement, objective, cycle, level, at, status,
         due_at, CAST(notify AS json), CAST(channels AS json), NULL, :at
-    FROM due_stage
-    ON CONFLICT (organisation_id, subject, agreement, objective, cycle, level) DO UPDATE
-    SET at = excluded.at, status = excluded.status, due_at = excluded.due_at,
-        notify = excluded.notify, channels = excluded.channels, updated_at = excluded.updated_at
-    WHERE due_items.status <> 'fired' AND NOT (
-        due_items.at IS NOT DISTINCT FROM excluded.at
-        AND due_items.status IS NOT DISTINCT FROM excluded.status
-        AND due_items.due_at IS NOT DISTINCT FROM excluded.due_at
-        AND CAST(due_items.notify AS jsonb) IS NOT DISTINCT FROM CAST(excluded.notify AS jsonb)
-        AND CAST(due_items.channels AS jsonb)
-            IS NOT DISTINCT FROM CAST(excluded.channels AS jsonb)
+    FROM due_stage s
+    WHERE NOT EXISTS (
+        SELECT 1 FROM due_items d WHERE d.organisation_id = :organisation
+            AND d.subject = s.subject AND d.agreement = s.agreement
+            AND d.objective = s.objective AND d.cycle = s.cycle AND d.level = s.level
     )
     """
 )

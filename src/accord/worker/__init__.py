@@ -88,8 +88,12 @@ class Worker:
             size = min(size, REFRESH_BATCH_SQLITE)
         try:
             with self.database.session() as session:
-                rows = session.scalars(
-                    self._locked(select(TicketRow).where(TicketRow.dirty.is_(True)).limit(size))
+                rows = session.execute(
+                    self._locked(
+                        select(TicketRow.organisation_id, TicketRow.ticket, TicketRow.customer)  # type: ignore[arg-type]
+                        .where(TicketRow.dirty.is_(True))
+                        .limit(size)
+                    )
                 ).all()
                 tracking.refresh_many(session, rows, moment)
                 return len(rows)
