@@ -960,8 +960,8 @@ _MOVE_STAGED_DUE = text(
     UPDATE due_items SET at = s.at, status = s.status, due_at = s.due_at,
         notify = CAST(s.notify AS json), channels = CAST(s.channels AS json), updated_at = :at
     FROM due_stage s
-    WHERE due_items.organisation_id = :organisation AND due_items.subject = s.subject
-        AND due_items.agreement = s.agreement AND due_items.objective = s.objective
+    WHERE due_items.organisation_id = :organisation AND due_items.subject = ANY(:tickets)
+        AND due_items.subject = s.subject AND due_items.agreement = s.agreement AND due_items.objective = s.objective
         AND due_items.cycle = s.cycle AND due_items.level = s.level
         AND due_items.status <> 'fired' AND NOT (
             due_items.at IS NOT DISTINCT FROM s.at
@@ -981,7 +981,7 @@ _ADD_STAGED_DUE = text(
     FROM due_stage s
     WHERE NOT EXISTS (
         SELECT 1 FROM due_items d WHERE d.organisation_id = :organisation
-            AND d.subject = s.subject AND d.agreement = s.agreement
+            AND d.subject = ANY(:tickets) AND d.subject = s.subject AND d.agreement = s.agreement
             AND d.objective = s.objective AND d.cycle = s.cycle AND d.level = s.level
     )
     """
