@@ -298,8 +298,10 @@ def escalation_columns(
         return found
 
     running, paused, stopping = having("running"), having("paused"), having("met", "cancelled")
-    parts: list[tuple[I64, int, int, I64, I64]] = []
-    written: list[EscalationLevel] = []
+    # the thresholds of every objective's levels, and the clocks that reached one after they
+    # started (their instants asked of ``crossed`` at once: one walk for the whole batch)
+    objectives_found = []
+    asked: list[tuple[I64, I64]] = []
     for code, name in enumerate(objectives):
         mine = np.flatnonzero(objective == code)
         if not len(mine):
@@ -314,13 +316,13 @@ def escalation_columns(
         if found.clock is not None and found.clock.calendar_from is not None:
             left_out[mine] = True
             continue
-        calendar = calendars[found.calendar]
         per_level = []
+        began = started[mine] != _NAT
+        used_here = used_us[mine]
         for number, level in levels:
             share = share_of(level)
             assert share is not None
             numerator, denominator = share[0].as_integer_ratio()
-            delay = share[1]
             tu = target_us[mine]
             # as _threshold has it (a Decimal product, truncated); in int64 when that is exact
             if numerator < 0 or (tu.size and int(np.abs(tu).max()) * numerator >= 2**62):
@@ -329,19 +331,34 @@ def escalation_columns(
                 )
             else:
                 threshold = tu * numerator // denominator
-            used_here = used_us[mine]
-            began = started[mine] != _NAT
-            walked = np.flatnonzero((threshold > 0) & (threshold <= used_here) & began)
             crossing = np.where(threshold <= 0, started[mine], _NAT)
-            if len(walked):
-                if crossed is not None:
-                    crossing[walked] = crossed(mine[walked], threshold[walked])
-                left_out[mine[walked[crossing[walked] == _NAT]]] = True
-            per_level.append((number, level, threshold, delay, used_here, began, crossing))
+            walked = np.flatnonzero((threshold > 0) & (threshold <= used_here) & began)
+            asked.append((mine[walked], threshold[walked]))
+            per_level.append((number, level, threshold, share[1], crossing, walked))
+        objectives_found.append((mine, calendars[found.calendar], began, used_here, per_level))
+    if asked and crossed is not None:
+        clocks_asked = np.concatenate([clocks for clocks, _ in asked])
+        instants = (
+            crossed(clocks_asked, np.concatenate([t for _, t in asked]))
+            if len(clocks_asked)
+            else clocks_asked
+        )
+    else:
+        instants = np.full(sum(len(c) for c, _ in asked), _NAT, dtype=np.int64)
+    offset = 0
+    for mine, _, _, _, per_level in objectives_found:
+        for _, _, _, _, crossing, walked in per_level:
+            crossing[walked] = instants[offset : offset + len(walked)]
+            offset += len(walked)
+            left_out[mine[walked[crossing[walked] == _NAT]]] = True
+    parts: list[tuple[I64, int, int, I64, I64]] = []
+    written: list[EscalationLevel] = []
+    for mine, calendar, began_all, used_all, per_level in objectives_found:
         keep = ~left_out[mine]
-        for number, level, threshold, delay, used_here, began, crossing in per_level:
-            clocks = mine[keep]
-            threshold, used_here, began = threshold[keep], used_here[keep], began[keep]
+        clocks = mine[keep]
+        used_here, began = used_all[keep], began_all[keep]
+        for number, level, threshold_all, delay, crossing, _ in per_level:
+            threshold = threshold_all[keep]
             due = np.where(began, crossing[keep], _NAT)
             reached = due != _NAT
             due_state = np.full(len(clocks), DUE_STATES.index("pending"), dtype=np.int64)

@@ -572,11 +572,17 @@ def _compute_columns(
     named = _named_in_columns(columns)
     present = np.bincount(columns.ticket, minlength=len(columns.tickets)) > 0
     groups: dict[tuple[str, int], tuple[_Governing, list[int]]] = {}
+    plans: dict[tuple[str | None, str | None], list[_Governing]] = {}
     for code in np.flatnonzero(present).tolist():
         customer = customers.get(columns.tickets[code])
-        if customer not in in_force:
-            in_force[customer] = agreement_store.in_force(session, organisation_id, customer)
-        for governing in _governing(in_force[customer], named[code], as_of):
+        plan = plans.get((customer, named[code]))
+        if plan is None:  # tickets of one customer naming one agreement: governed alike
+            if customer not in in_force:
+                in_force[customer] = agreement_store.in_force(session, organisation_id, customer)
+            plan = plans[(customer, named[code])] = _governing(
+                in_force[customer], named[code], as_of
+            )
+        for governing in plan:
             place = (governing.key, id(governing.first))
             groups.setdefault(place, (governing, []))[1].append(code)
     bounds = np.searchsorted(columns.ticket, np.arange(len(columns.tickets) + 1))
@@ -961,8 +967,9 @@ _MOVE_STAGED_DUE = text(
         notify = CAST(s.notify AS json), channels = CAST(s.channels AS json), updated_at = :at
     FROM due_stage s
     WHERE due_items.organisation_id = :organisation AND due_items.subject = ANY(:tickets)
-        AND due_items.subject = s.subject AND due_items.agreement = s.agreement AND due_items.objective = s.objective
-        AND due_items.cycle = s.cycle AND due_items.level = s.level
+        AND due_items.subject = s.subject AND due_items.agreement = s.agreement
+        AND due_items.objective = s.objective AND due_items.cycle = s.cycle
+        AND due_items.level = s.level
         AND due_items.status <> 'fired' AND NOT (
             due_items.at IS NOT DISTINCT FROM s.at
             AND due_items.status IS NOT DISTINCT FROM s.status
