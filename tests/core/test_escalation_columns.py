@@ -5,7 +5,6 @@ computes, on random logs, levels and instants."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 import numpy as np
