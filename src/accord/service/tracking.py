@@ -908,9 +908,13 @@ class _Found:
         session.execute(_DUE_STAGE)
         _copy(session, "COPY due_stage FROM STDIN", lines)
         values = {"organisation": organisation_id, "tickets": list(tickets), "at": self.moment}
+        # hash joins: the staged rows have no statistics, and a nested loop the planner may
+        # pick for want of them scans one side once a row of the other (seconds a batch)
+        session.execute(text("SET LOCAL enable_nestloop = off"))
         session.execute(_CANCEL_DUE, values)
         session.execute(_MOVE_STAGED_DUE, values)
         session.execute(_ADD_STAGED_DUE, values)
+        session.execute(text("SET LOCAL enable_nestloop = on"))
         session.execute(text("TRUNCATE due_stage"))
 
 
