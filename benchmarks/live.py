@@ -10,9 +10,10 @@ ticket's stored clocks and due items reflect an event under sustained ingest.
    ingested through the API and then recomputed by one worker process in this one: first as
    before, each ticket replayed and stored on its own (``tracking.refresh``), then as the worker
    does now, in batches (``tracking.refresh_many``). Target (issue 13): >= 20,000 tickets/s.
-2. Latency: a server (2 processes) and ``--workers`` worker processes (``accord worker``); one
-   client sends ``--rate`` events a second (requests of 50) to tickets that live for 6 events
-   each, about two seconds apart. For one event of each request, the time from the ingest's
+2. Latency: a server (2 processes) and ``--workers`` worker processes (``accord worker``,
+   started and connected before the load begins); one client sends ``--rate`` events a second
+   (requests of 50) to tickets that live for 6 events each, ``--window`` / ``--rate`` seconds
+   apart. For one event of each request, the time from the ingest's
    answer until the ticket's recomputation that includes it has committed (its row no longer
    marked, polled every 10 ms) is measured. ``GET /v1/tickets/{id}`` computes the clocks from
    the events when asked, so it reflects an event as soon as ingest answered; what lags is the
@@ -230,6 +231,24 @@ async def _sustain(
     return requests * size / (time.perf_counter() - start)
 
 
+def ready(url: str, count: int, workers: subprocess.Popen[bytes]) -> None:
+    """Wait until the worker processes are polling (each holds a connection named for this
+    benchmark), then a second more: the load meets running workers, as in service, not
+    their start (imports, first connection), which takes seconds on a busy machine."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        for _ in range(600):
+            found = connection.execute(
+                "SELECT count(DISTINCT pid) FROM pg_stat_activity "
+                "WHERE application_name = 'accord-live-worker' AND datname = current_database()"
+            ).fetchone()
+            if found and found[0] >= count:
+                break
+            if workers.poll() is not None:
+                raise RuntimeError("the worker processes exited")
+            time.sleep(0.1)
+    time.sleep(1)
+
+
 def latency(url: str, base: str, key: str, organisation: int, options: argparse.Namespace) -> None:
     environment = {
         **os.environ,
@@ -239,10 +258,11 @@ def latency(url: str, base: str, key: str, organisation: int, options: argparse.
     }
     workers = subprocess.Popen(
         [sys.executable, "-m", "accord.cli", "worker", "--processes", str(options.workers)],
-        env=environment,
+        env={**environment, "PGAPPNAME": "accord-live-worker"},
         stdout=subprocess.DEVNULL,
-        stderr=open(os.environ.get("ACCORD_BENCH_LOG", os.devnull), "w"),  # noqa: SIM115
+        stderr=open(os.environ.get("ACCORD_BENCH_LOG", os.devnull), "a"),  # noqa: SIM115
     )
+    ready(url, options.workers, workers)
     sampled: dict[str, float] = {}  # ticket -> when ingest answered, until seen recomputed
     delays: list[float] = []
     done = threading.Event()

@@ -18,14 +18,14 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from accord.api import create_app
 from accord.service import watch
 from accord.service.notify import verify
 from accord.settings import Settings
 from accord.store import Database
-from accord.store.schema import Base, Delivery, DueItem
+from accord.store.schema import Base, Delivery, DueItem, TicketRow
 from accord.worker import Worker
 from tests.service.agreements import DESK, DESK_V2, UPTIME
 from tests.service.conftest import SECRET_KEYS, Tenant
@@ -415,6 +415,34 @@ def test_by_default_ingest_leaves_recomputation_to_the_workers(
         assert states == {"response": "breached", "resolution": "breached"}
         drain(Worker(database, deferred))
         assert {i.at for i in due_items(database, "D1")} == {"50%", "breach"}
+
+
+def test_the_tickets_recomputed_least_recently_are_claimed_first(
+    client: TestClient, acme: Tenant, database: Database, settings: Settings
+) -> None:
+    """Under a backlog the worker claims the tickets waiting longest since their last
+    recomputation (never recomputed first), so that none waits behind newer ones."""
+    deferred = settings.model_copy(update={"refresh_inline_limit": 0})
+    with TestClient(create_app(deferred, database)) as fast:
+        upload(fast, acme)
+        opened = datetime.now(UTC) - timedelta(hours=5)
+        for name in ("R1", "R2", "R3"):
+            fast.post("/v1/events", json=ticket(name, opened), headers=acme.headers)
+    moment = datetime.now(UTC)
+    with database.session() as session:
+        for name, refreshed in (("R1", moment - timedelta(hours=1)), ("R3", moment)):
+            session.execute(
+                update(TicketRow).where(TicketRow.ticket == name).values(refreshed_at=refreshed)
+            )
+    worker = Worker(database, deferred, refresh_batch=1)
+    order = []
+    while worker.refresh_dirty(moment):
+        with database.session() as session:
+            clean = session.scalars(
+                select(TicketRow.ticket).where(TicketRow.dirty.is_(False))
+            ).all()
+        order.append(next(name for name in clean if name not in order))
+    assert order == ["R2", "R1", "R3"]
 
 
 def test_burn_rate_levels_notify_once_per_episode(

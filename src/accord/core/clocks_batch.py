@@ -157,20 +157,44 @@ class EventColumns:
             at_list = [(e.at - _EPOCH) // _US * 1000 for e in rows]
         except TypeError:
             at_list = [to_nanos(e.at) for e in rows]
-        at = np.array(at_list, dtype=np.int64)
-        kind = np.fromiter(map(KIND_ORDER.__getitem__, map(_KIND, rows)), np.int64, count=n)
+        return cls.from_rows(
+            tickets,
+            ticket,
+            np.array(at_list, dtype=np.int64),
+            list(map(_KIND, rows)),
+            list(map(_AUTHOR, rows)),
+            list(map(_PUBLIC, rows)),
+            list(map(_FIELDS, rows)),
+            np.arange(n, dtype=np.int64),
+        )
+
+    @classmethod
+    def from_rows(
+        cls,
+        tickets: Sequence[str],
+        ticket: Ints,
+        at: I64,
+        kinds: Sequence[str],
+        authors: Sequence[str | None],
+        public: Sequence[bool],
+        fields: list[Mapping[str, str]],
+        rank: Ints,
+    ) -> EventColumns:
+        """Columns of distinct events given column by column, in any order: each row's ticket
+        (a code into ``tickets``), instant (nanoseconds since the epoch), kind, author, whether
+        it is public, fields, and ``rank``, a number of its own that orders a ticket's events at
+        one instant (the source's order). Without an event object per row (a store's rows)."""
+        n = len(at)
+        kind = np.fromiter(map(KIND_ORDER.__getitem__, kinds), np.int64, count=n)
         comment = kind == KIND_ORDER["comment"]
-        authors = np.array(list(map(_AUTHOR, rows)), dtype=object)
-        public = np.fromiter(map(_PUBLIC, rows), dtype=bool, count=n)
-        agent_reply = comment & (authors == "agent") & public if n else comment
-        customer_message = comment & (authors == "customer") if n else comment
-        rank = np.arange(n, dtype=np.int64)
+        author = np.array(authors, dtype=object)
+        shown = np.fromiter(public, dtype=bool, count=n)
+        agent_reply = comment & (author == "agent") & shown if n else comment
+        customer_message = comment & (author == "customer") if n else comment
         order, tied = arrange(ticket, at, kind, rank)
         if order is not None:  # into evaluation order
             ticket, at, kind, rank = ticket[order], at[order], kind[order], rank[order]
             agent_reply, customer_message = agent_reply[order], customer_message[order]
-        fields = list(map(_FIELDS, rows))
-        if order is not None:
             fields = [fields[i] for i in order.tolist()]
         return cls(
             tickets=tickets,
@@ -1094,35 +1118,10 @@ def _clocks(
     ``business`` is each event's span in the calendar of its objective; ``moments`` the instant
     each ticket is evaluated at."""
     rules = family[0].clock or ClockRules.model_validate({})
-    n, first, starts, lasts, at = log.n, log.first, log.starts, log.lasts, log.at
+    n, starts, lasts, at = log.n, log.starts, log.lasts, log.at
     positions = log.positions
-    stops = frozenset(rules.stop_on) or DEFAULT_STOPS[metric]
-    stop = log.matches(rules.stop)
-    by_kind = np.zeros(len(KIND_ORDER), dtype=bool)
-    by_kind[[KIND_ORDER[name] for name in stops if name != "agent_reply"]] = True
-    if by_kind.any():
-        stop = stop | by_kind[log.kind]
-    if "agent_reply" in stops:
-        stop = stop | log.agent_reply()
-    # stopped: a sticky flag, set by a stop and cleared by a reopen (never, for first response)
-    if metric != "first_response" and rules.stop:
-        # an event that does not stop the clock leaves the stop statuses, which reopens it:
-        # every event sets or clears the flag
-        stopped = stop
-    else:
-        marked = stop | first
-        if metric != "first_response":
-            marked |= log.kind == KIND_ORDER["reopened"]
-        stopped = stop[np.maximum.accumulate(positions * marked)]
+    stopped, reason, paused_row, pausing, running = _states(log, rules, metric)
     open_ = ~stopped
-    if rules.pause:
-        reason = log.first_match([rule.when for rule in rules.pause], empty_matches=False)
-        paused_row = reason >= 0
-        pausing = open_ & paused_row
-        running = open_ & ~paused_row
-    else:  # a clock that never pauses
-        reason = paused_row = pausing = np.zeros(0, dtype=bool)
-        running = open_
     names = [o.calendar for o in family]
     run_business = business * running
     used = np.add.reduceat(run_business, starts)
@@ -1274,6 +1273,41 @@ def _clocks(
             )
 
 
+def _states(log: _Log, rules: ClockRules, metric: str) -> tuple[Flags, Ints, Flags, Flags, Flags]:
+    """At each event of a fast-path clock's ticket: whether the clock is stopped, the pause
+    rule that holds (-1: none), whether one holds, whether the clock is paused, and whether it
+    runs (for a clock that never pauses, the pause arrays are empty)."""
+    first, positions = log.first, log.positions
+    stops = frozenset(rules.stop_on) or DEFAULT_STOPS[metric]
+    stop = log.matches(rules.stop)
+    by_kind = np.zeros(len(KIND_ORDER), dtype=bool)
+    by_kind[[KIND_ORDER[name] for name in stops if name != "agent_reply"]] = True
+    if by_kind.any():
+        stop = stop | by_kind[log.kind]
+    if "agent_reply" in stops:
+        stop = stop | log.agent_reply()
+    # stopped: a sticky flag, set by a stop and cleared by a reopen (never, for first response)
+    if metric != "first_response" and rules.stop:
+        # an event that does not stop the clock leaves the stop statuses, which reopens it:
+        # every event sets or clears the flag
+        stopped = stop
+    else:
+        marked = stop | first
+        if metric != "first_response":
+            marked |= log.kind == KIND_ORDER["reopened"]
+        stopped = stop[np.maximum.accumulate(positions * marked)]
+    open_ = ~stopped
+    if rules.pause:
+        reason = log.first_match([rule.when for rule in rules.pause], empty_matches=False)
+        paused_row = reason >= 0
+        pausing = open_ & paused_row
+        running = open_ & ~paused_row
+    else:  # a clock that never pauses
+        reason = paused_row = pausing = np.zeros(0, dtype=bool)
+        running = open_
+    return stopped, reason, paused_row, pausing, running
+
+
 def _regimes(log: _Log, objective_of: Ints, open_: Flags) -> tuple[Ints, Ints, Ints]:
     """Stretches of each ticket under one objective (a priority change starts one): their first
     rows, tickets and objectives. The objective in force follows the ticket while the clock
@@ -1357,3 +1391,81 @@ def _families(
         if len(part):
             grouped.append((part, [o for o in objectives if o.metric == metric]))
     return grouped
+
+
+def crossings(
+    result: BatchResult,
+    calendars: Mapping[str, BusinessCalendar],
+    as_of: datetime,
+    clocks: Ints,
+    thresholds: I64,
+) -> I64:
+    """When each of these clocks (rows of the result's table, evaluated as of ``as_of`` with
+    no later agreement version) had used ``thresholds`` of business time (microseconds, each
+    above zero and at most the time the clock used), as the escalation of the replay's clock
+    finds it by walking its running intervals (:func:`accord.core.escalation._crossed`): the
+    first span of the ticket after which the time used is at least the threshold, and the rest
+    of the threshold added from the span's start in the clock's calendar (and no later than
+    the span's end). In nanoseconds; NaT for a clock that is not on the fast path as evaluated
+    here, in one calendar throughout (its ticket left every scope, or changed to an objective
+    with another calendar): the caller asks the replay."""
+    table, columns = result.table, result.columns
+    found = np.full(len(clocks), _NAT, dtype=np.int64)
+    if columns is None or not len(clocks):
+        return found
+    moment = to_nanos(as_of)
+    metric_of = np.array(table.metric, dtype=object)[clocks]
+    for metric in sorted(set(metric_of.tolist())):
+        family = [o for o in result.objectives if o.metric == metric]
+        if metric not in BATCH_METRICS or not _fast(family):
+            continue
+        mine = np.flatnonzero(metric_of == metric)
+        owners = table.ticket[clocks[mine]]
+        rows = np.arange(len(columns.at)) if result.order is None else result.order
+        rows = rows[np.isin(columns.ticket[rows], owners)]
+        rows = rows[columns.at[rows] <= moment]
+        log = _Log(columns, rows, as_of, calendars)
+        view, objective_of, business, _ = _objectives_and_business(log, family)
+        if not view.n:
+            continue
+        rules = family[0].clock or ClockRules.model_validate({})
+        running = _states(view, rules, metric)[4]
+        run = business * running
+        used = np.cumsum(run)
+        group = view.group()
+        # one calendar throughout (a change of objective keeps the time used, counted in the
+        # calendar of the objective then; the level's instant is added in the clock's)
+        calendar_names = sorted({o.calendar for o in family})
+        calendar_of = np.array([calendar_names.index(o.calendar) for o in family])[objective_of]
+        steady = np.logical_and.reduceat(
+            calendar_of == calendar_of[view.starts][group], view.starts
+        )
+        codes = view.ticket[view.starts]
+        at = np.searchsorted(codes, owners)
+        inside = at < len(codes)
+        inside[inside] &= codes[at[inside]] == owners[inside]
+        inside[inside] &= steady[at[inside]]
+        which, place = np.flatnonzero(inside), at[inside]
+        before = (used - run)[view.starts[place]]
+        goal = before + thresholds[mine[which]] * 1000
+        k = np.searchsorted(used, goal, side="left")
+        within = k <= view.lasts[place]
+        which, place, goal, k = which[within], place[within], goal[within], k[within]
+        left = goal - (used[k] - run[k])
+        ends = np.where(k < view.lasts[place], view.at[np.minimum(k + 1, view.n - 1)], moment)
+        objective = objective_of[k]
+        instants = np.empty(len(k), dtype=np.int64)
+        for calendar_name in {o.calendar for o in family}:
+            here = _member(
+                objective, [i for i, o in enumerate(family) if o.calendar == calendar_name]
+            )
+            if here.any():
+                instants[here] = (
+                    calendars[calendar_name]
+                    .add_many(
+                        view.at[k[here]].view("datetime64[ns]"), left[here].view("timedelta64[ns]")
+                    )
+                    .view(np.int64)
+                )
+        found[mine[which]] = np.minimum(instants, ends)
+    return found

@@ -14,12 +14,15 @@ Availability objectives escalate on their error budget's burn rate instead
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
 
 from accord.core.agreement.model import Agreement, EscalationLevel
 from accord.core.agreement.units import parse_duration
@@ -28,6 +31,7 @@ from accord.core.clocks import Clock, clock_calendar
 
 DueState = Literal["pending", "held", "cancelled"]
 _BREACH_DELAY = re.compile(r"^breach\s*\+\s*(.+)$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _BURN = re.compile(r"^burn\s+(\d+(?:\.\d+)?)x?\s+over\s+(\S+)\s*/\s*(\S+)$")
 
 
@@ -230,3 +234,186 @@ def review_reminders(agreement: Agreement, ahead: timedelta = timedelta(days=30)
             ((f"review - {ahead.days}d", on_the_day - ahead), ("review", on_the_day))
         )
     ]
+
+
+DUE_STATES: tuple[DueState, ...] = ("pending", "held", "cancelled")
+_NAT = int(np.iinfo(np.int64).min)
+I64 = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class DueColumns:
+    """Escalation moments of clocks given in columns (:func:`escalation_columns`), one row a
+    clock and level: the clock (its row in the input), the level's number and its written
+    level (an index into ``levels``), the state (an index into :data:`DUE_STATES`) and the
+    moment due (nanoseconds since the epoch; NaT as int64 min when none)."""
+
+    clock: I64
+    number: I64
+    level: I64
+    state: I64
+    due: I64
+    levels: Sequence[EscalationLevel]
+
+    def __len__(self) -> int:
+        return len(self.clock)
+
+
+def escalation_columns(
+    agreement: Agreement,
+    calendars: Mapping[str, BusinessCalendar],
+    as_of: datetime,
+    objectives: Sequence[str],
+    objective: I64,
+    state: I64,
+    state_names: Sequence[str],
+    target: I64,
+    used: I64,
+    started: I64,
+    stopped: I64,
+    crossed: Callable[[I64, I64], I64] | None = None,
+) -> tuple[DueColumns, npt.NDArray[np.bool_]]:
+    """What :func:`escalation_moments` gives for many clocks at once, from their columns: each
+    clock's objective (a code into ``objectives``), state (a code into ``state_names``),
+    target, used business time, start and stop (nanoseconds; NaT as int64 min), every clock
+    with a target.
+
+    A level reached after the clock started was reached when its used time came to the
+    level's threshold: ``crossed`` gives that instant for clocks (rows of the input) and
+    thresholds (microseconds), as :func:`escalation_moments` finds it by walking the clock's
+    running intervals (which columns do not keep), or NaT when it cannot tell.
+
+    Also which clocks it leaves out, for :func:`escalation_moments` to judge one by one: those
+    with a level reached after they started whose instant ``crossed`` does not give, and those
+    whose calendar is taken from a ticket field (``calendar_from``). The others' due rows come
+    in the order of the clocks, level by level, as :func:`escalation_moments` lists them."""
+    count = len(objective)
+    left_out = np.zeros(count, dtype=bool)
+    moment = (as_of - _EPOCH) // timedelta(microseconds=1) * 1000
+    target_us, used_us = target // 1000, used // 1000
+    table = np.array([*state_names, ""])
+
+    def having(*names: str) -> npt.NDArray[np.bool_]:
+        found: npt.NDArray[np.bool_] = np.isin(table, names)[state]
+        return found
+
+    running, paused, stopping = having("running"), having("paused"), having("met", "cancelled")
+    # the thresholds of every objective's levels, and the clocks that reached one after they
+    # started (their instants asked of ``crossed`` at once: one walk for the whole batch)
+    objectives_found = []
+    asked: list[tuple[I64, I64]] = []
+    for code, name in enumerate(objectives):
+        mine = np.flatnonzero(objective == code)
+        if not len(mine):
+            continue
+        levels = [(n, lv) for n, lv in levels_for(agreement, name) if burn_level(lv) is None]
+        if not levels:
+            continue
+        try:
+            found = agreement.objective(name)
+        except KeyError:
+            continue
+        if found.clock is not None and found.clock.calendar_from is not None:
+            left_out[mine] = True
+            continue
+        per_level = []
+        began = started[mine] != _NAT
+        used_here = used_us[mine]
+        for number, level in levels:
+            share = share_of(level)
+            assert share is not None
+            numerator, denominator = share[0].as_integer_ratio()
+            tu = target_us[mine]
+            # as _threshold has it (a Decimal product, truncated); in int64 when that is exact
+            if numerator < 0 or (tu.size and int(np.abs(tu).max()) * numerator >= 2**62):
+                threshold = np.array(
+                    [int(Decimal(int(t)) * share[0]) for t in tu.tolist()], dtype=np.int64
+                )
+            else:
+                threshold = tu * numerator // denominator
+            crossing = np.where(threshold <= 0, started[mine], _NAT)
+            walked = np.flatnonzero((threshold > 0) & (threshold <= used_here) & began)
+            asked.append((mine[walked], threshold[walked]))
+            per_level.append((number, level, threshold, share[1], crossing, walked))
+        objectives_found.append((mine, calendars[found.calendar], began, used_here, per_level))
+    if asked and crossed is not None:
+        clocks_asked = np.concatenate([clocks for clocks, _ in asked])
+        instants = (
+            crossed(clocks_asked, np.concatenate([t for _, t in asked]))
+            if len(clocks_asked)
+            else clocks_asked
+        )
+    else:
+        instants = np.full(sum(len(c) for c, _ in asked), _NAT, dtype=np.int64)
+    offset = 0
+    for mine, _, _, _, per_level in objectives_found:
+        for _, _, _, _, crossing, walked in per_level:
+            crossing[walked] = instants[offset : offset + len(walked)]
+            offset += len(walked)
+            left_out[mine[walked[crossing[walked] == _NAT]]] = True
+    parts: list[tuple[I64, int, int, I64, I64]] = []
+    written: list[EscalationLevel] = []
+    for mine, calendar, began_all, used_all, per_level in objectives_found:
+        keep = ~left_out[mine]
+        clocks = mine[keep]
+        used_here, began = used_all[keep], began_all[keep]
+        for number, level, threshold_all, delay, crossing, _ in per_level:
+            threshold = threshold_all[keep]
+            due = np.where(began, crossing[keep], _NAT)
+            reached = due != _NAT
+            due_state = np.full(len(clocks), DUE_STATES.index("pending"), dtype=np.int64)
+            ahead = ~reached & running[clocks]
+            if ahead.any():
+                due[ahead] = calendar.add_many(
+                    np.full(int(ahead.sum()), moment, dtype=np.int64).view("datetime64[ns]"),
+                    ((threshold[ahead] - used_here[ahead]) * 1000).view("timedelta64[ns]"),
+                ).view(np.int64)
+            if delay:
+                late = due != _NAT
+                if late.any():
+                    due[late] = calendar.add_many(
+                        due[late].view("datetime64[ns]"),
+                        np.timedelta64(delay // timedelta(microseconds=1), "us"),
+                    ).view(np.int64)
+            due_state[~reached & paused[clocks]] = DUE_STATES.index("held")
+            due_state[~reached & ~running[clocks] & ~paused[clocks]] = DUE_STATES.index("cancelled")
+            end = np.where(stopped[clocks] != _NAT, stopped[clocks], moment)
+            over = (due != _NAT) & stopping[clocks] & (due > end)
+            due_state[over] = DUE_STATES.index("cancelled")
+            due[over] = _NAT
+            quiet = calendars.get(level.respect_calendar) if level.respect_calendar else None
+            if quiet is not None:
+                due = _held_to(quiet, due)
+            written.append(level)
+            parts.append((clocks, number, len(written) - 1, due_state, due))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return DueColumns(empty, empty, empty, empty, empty, written), left_out
+    clock = np.concatenate([p[0] for p in parts])
+    numbers = np.concatenate([np.full(len(p[0]), p[1], dtype=np.int64) for p in parts])
+    level_index = np.concatenate([np.full(len(p[0]), p[2], dtype=np.int64) for p in parts])
+    # clock by clock, level by level (each objective's levels come in their order)
+    order = np.lexsort((np.arange(len(clock)), clock))
+    return (
+        DueColumns(
+            clock[order],
+            numbers[order],
+            level_index[order],
+            np.concatenate([p[3] for p in parts])[order],
+            np.concatenate([p[4] for p in parts])[order],
+            written,
+        ),
+        left_out,
+    )
+
+
+def _held_to(calendar: BusinessCalendar, due: I64) -> I64:
+    """:func:`hold` over instants (µs-aligned nanoseconds; NaT stays): each one at which the
+    calendar is closed moves to its next opening. One nanosecond of business time added takes
+    an open instant one nanosecond on, and a closed one to one nanosecond past the opening."""
+    found = due.copy()
+    some = found != _NAT
+    if some.any():
+        moved = calendar.add_many(found[some].view("datetime64[ns]"), np.timedelta64(1, "ns"))
+        found[some] = moved.view(np.int64) - 1
+    return found

@@ -11,18 +11,31 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import JSON, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from accord.core.agreement import Agreement
 from accord.core.agreement.model import Objective
-from accord.core.calendar import BusinessCalendar
+from accord.core.calendar import BusinessCalendar, to_nanos
+from accord.core.clock_cycles import STATES
 from accord.core.clock_engines import evaluate_clocks
 from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent, calendars_of, ticket_clocks
+from accord.core.clocks_batch import BatchResult, EventColumns, crossings
 from accord.core.errors import AccordError
-from accord.core.escalation import Due, escalation_moments, review_reminders, walks_intervals
+from accord.core.escalation import (
+    DUE_STATES,
+    Due,
+    DueColumns,
+    escalation_columns,
+    escalation_moments,
+    review_reminders,
+    walks_intervals,
+)
 from accord.core.horizon import within_horizon
 from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError, NotFoundError
@@ -418,49 +431,50 @@ def compute_many(
     }
 
 
-def refresh_many(session: Session, rows: Sequence[TicketRow], moment: datetime) -> int:
+class _Marked(Protocol):
+    """A ticket row to recompute: a :class:`TicketRow`, or a row of its columns."""
+
+    organisation_id: int
+    ticket: str
+    customer: str | None
+
+
+def refresh_many(session: Session, rows: Sequence[_Marked], moment: datetime) -> int:
     """What :func:`refresh` does for each of these ticket rows (already locked by the caller,
-    on PostgreSQL), with one query a chunk of tickets for their events, the clocks evaluated
-    together (:func:`compute_many`) and bulk statements for the clock rows, due items and the
-    tickets themselves. Returns the number of clocks."""
+    on PostgreSQL), in columns: one query for their events, read into columns (no event
+    object per row); the clocks of the tickets under one agreement evaluated together by the
+    column engine, their stored rows and escalation moments taken from its table
+    (:func:`accord.core.escalation.escalation_columns`), except for the clocks the engine
+    replays and the tickets with a clock whose escalation needs its running intervals
+    (replayed, as :func:`compute` does); bulk statements for the clock rows, the due items
+    (compared with those stored in SQL, on PostgreSQL) and the tickets. Returns the number of
+    clocks."""
     by_organisation: dict[int, dict[str, str | None]] = {}
     for row in rows:
         by_organisation.setdefault(row.organisation_id, {})[row.ticket] = row.customer
+    postgresql = session.get_bind().dialect.name == "postgresql"
     count = 0
     for organisation_id, customers in by_organisation.items():
         tickets = sorted(customers)
-        events = events_of_tickets(session, organisation_id, tickets)
-        computed = compute_many(session, organisation_id, customers, moment, events)
-        clock_rows = [
-            {
-                "organisation_id": organisation_id,
-                "ticket": ticket,
-                "customer": customers[ticket],
-                "agreement": result.agreement,
-                "objective": clock.objective,
-                "metric": clock.metric,
-                "cycle": clock.cycle,
-                "state": clock.state,
-                "target_seconds": clock.target.total_seconds() if clock.target else None,
-                "used_seconds": clock.used.total_seconds(),
-                "deadline": clock.deadline,
-                "breached_at": clock.breached_at,
-                "fields": dict(clock.fields),
-                "computed_at": moment,
-            }
-            for ticket in tickets
-            for result in computed.get(ticket, ())
-            for clock in result.clocks
-        ]
+        columns = event_columns(session, organisation_id, tickets)
+        found = _Found(columns.tickets, customers, moment)
+        _compute_columns(session, organisation_id, customers, moment, columns, found)
+        count += found.clocks
+        if postgresql:
+            names = {"organisation": organisation_id, "tickets": tickets}
+            session.execute(_DELETE_CLOCKS, names)
+            found.copy_clocks(session, organisation_id)
+            found.store_due(session, organisation_id, tickets)
+            session.execute(_REFRESHED, {**names, "at": moment})
+            continue
         for chunk in _chunks(tickets):
             session.execute(
                 delete(ClockRow).where(
                     ClockRow.organisation_id == organisation_id, ClockRow.ticket.in_(chunk)
                 )
             )
-        _insert_many(session, ClockRow, clock_rows)
-        count += len(clock_rows)
-        _store_due_many(session, organisation_id, customers, computed, moment)
+        _insert_many(session, ClockRow, found.clock_rows(organisation_id))
+        _store_due_many(session, organisation_id, customers, found.due_rows(), moment)
         for chunk in _chunks(tickets):
             session.execute(
                 update(TicketRow)
@@ -471,15 +485,530 @@ def refresh_many(session: Session, rows: Sequence[TicketRow], moment: datetime) 
     return count
 
 
+_DELETE_CLOCKS = text(
+    "DELETE FROM ticket_clocks WHERE organisation_id = :organisation AND ticket = ANY(:tickets)"
+)
+_REFRESHED = text(
+    "UPDATE tickets SET dirty = false, refreshed_at = :at "
+    "WHERE organisation_id = :organisation AND ticket = ANY(:tickets)"
+)
+_EVENT_COLUMNS = (
+    "SELECT id, ticket, CAST(EXTRACT(EPOCH FROM at) * 1000000 AS bigint), kind, "
+    "CAST(fields AS text), author, public FROM ticket_events "
+    "WHERE organisation_id = %s AND ticket = ANY(%s)"
+)
+
+
+def event_columns(session: Session, organisation_id: int, tickets: Sequence[str]) -> EventColumns:
+    """The events of these tickets as columns for the column engine (``tickets``, in this
+    order, are its ticket codes), positioned by their row's number as :func:`ticket_events`
+    positions them: one query, and no event object per row (on PostgreSQL instants come as
+    microseconds, and the events' fields as text decoded by one ``json.loads``)."""
+    code = {ticket: index for index, ticket in enumerate(tickets)}
+    if session.get_bind().dialect.name == "postgresql":
+        driver = session.connection().connection.driver_connection
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(_EVENT_COLUMNS, (organisation_id, list(tickets)))
+            rows = cursor.fetchall()
+        ids, names, micros, kinds, texts, authors, public = (
+            zip(*rows, strict=True) if rows else ((),) * 7
+        )
+        fields = json.loads("[" + ",".join(texts) + "]")
+        at = np.array(micros, dtype=np.int64) * 1000
+    else:
+        found = [
+            row
+            for chunk in _chunks(tickets)
+            for row in session.execute(
+                _EVENTS_OF_TICKETS, {"organisation": organisation_id, "tickets": list(chunk)}
+            ).all()
+        ]
+        ids, _, names, instants, kinds, stored, authors, public = (
+            zip(*found, strict=True) if found else ((),) * 8
+        )
+        fields = list(stored)
+        at = np.array([to_nanos(instant) for instant in instants], dtype=np.int64)
+    return EventColumns.from_rows(
+        list(tickets),
+        np.fromiter(map(code.__getitem__, names), dtype=np.int64, count=len(ids)),
+        at,
+        kinds,
+        authors,
+        public,
+        fields,
+        np.array(ids, dtype=np.int64),
+    )
+
+
+def _named_in_columns(columns: EventColumns) -> list[str | None]:
+    """:func:`_named` for each ticket of the columns (by code): the agreement named by the
+    first of its events, in the order they arrived, that names one."""
+    found: list[str | None] = [None] * len(columns.tickets)
+    if "agreement" not in columns.fields:
+        return found
+    codes, vocabulary = columns.fields["agreement"]
+    rows = np.flatnonzero(codes >= 0)
+    rows = rows[np.lexsort((columns.rank[rows], columns.ticket[rows]))]
+    owners = columns.ticket[rows]
+    firsts = np.flatnonzero(np.diff(owners, prepend=-1))
+    for owner, row in zip(owners[firsts].tolist(), rows[firsts].tolist(), strict=True):
+        found[owner] = vocabulary[codes[row]]
+    return found
+
+
+def _compute_columns(
+    session: Session,
+    organisation_id: int,
+    customers: Mapping[str, str | None],
+    as_of: datetime,
+    columns: EventColumns,
+    found: _Found,
+) -> None:
+    """What :func:`compute` gives each ticket of the columns, into ``found``: the tickets
+    under one agreement evaluated together by the column engine, their rows and escalation
+    moments taken from its table; the clocks the engine replayed, and those of tickets with a
+    clock whose escalation needs its running intervals (replayed here), as objects."""
+    in_force: dict[str | None, list[agreement_store.InForce]] = {}
+    named = _named_in_columns(columns)
+    present = np.bincount(columns.ticket, minlength=len(columns.tickets)) > 0
+    groups: dict[tuple[str, int], tuple[_Governing, list[int]]] = {}
+    plans: dict[tuple[str | None, str | None], list[_Governing]] = {}
+    for code in np.flatnonzero(present).tolist():
+        customer = customers.get(columns.tickets[code])
+        plan = plans.get((customer, named[code]))
+        if plan is None:  # tickets of one customer naming one agreement: governed alike
+            if customer not in in_force:
+                in_force[customer] = agreement_store.in_force(session, organisation_id, customer)
+            plan = plans[(customer, named[code])] = _governing(
+                in_force[customer], named[code], as_of
+            )
+        for governing in plan:
+            place = (governing.key, id(governing.first))
+            groups.setdefault(place, (governing, []))[1].append(code)
+    bounds = np.searchsorted(columns.ticket, np.arange(len(columns.tickets) + 1))
+    for governing, codes in groups.values():
+        kept = np.zeros(len(columns.tickets), dtype=bool)
+        kept[codes] = True
+        evaluation = evaluate_clocks(
+            columns if bool(kept[present].all()) else columns.of_tickets(kept),
+            governing.first.objectives,
+            governing.calendars,
+            as_of,
+            changes=governing.changes,
+            require=False,
+        )
+        batch = evaluation.batch
+        if batch is None:  # the replay's clocks
+            found.add_clocks(governing, evaluation.clocks)
+            continue
+        table = batch.table
+        due, left_out = escalation_columns(
+            governing.current,
+            governing.calendars,
+            as_of,
+            [o.id for o in batch.objectives],
+            table.objective,
+            table.state,
+            STATES,
+            table.target,
+            table.used,
+            table.started,
+            table.stopped,
+            None if governing.changes else partial(crossings, batch, governing.calendars, as_of),
+        )
+        replayed = sorted(set(table.ticket[left_out].tolist()))
+        again = {batch.tickets[code] for code in replayed}
+        objects = [c for c in batch.replayed if c.ticket not in again]
+        for code in replayed:
+            objects += ticket_clocks(
+                columns.events_of(np.arange(bounds[code], bounds[code + 1])),
+                governing.first.objectives,
+                governing.calendars,
+                as_of,
+                governing.changes,
+            )
+        found.add_table(governing, batch, ~np.isin(table.ticket, replayed), due)
+        found.add_clocks(governing, objects)
+
+
+_NAT = int(np.iinfo(np.int64).min)
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _ns(moment: datetime | None) -> int:
+    return _NAT if moment is None else to_nanos(moment)
+
+
+def _instant(ns: int) -> datetime | None:
+    return None if ns == _NAT else _EPOCH + timedelta(microseconds=ns // 1000)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CLOCK_COLUMNS = (
+    "organisation_id, ticket, customer, agreement, objective, metric, cycle, state, "
+    "target_seconds, used_seconds, deadline, breached_at, fields, computed_at"
+)
+
+
+class _Found:
+    """A batch's clock rows and due items, gathered column by column (from the column
+    engine's table, or from clock objects), written with one COPY each on PostgreSQL."""
+
+    def __init__(
+        self, tickets: Sequence[str], customers: Mapping[str, str | None], moment: datetime
+    ) -> None:
+        self.customers, self.moment = customers, moment
+        self.names = np.array(list(tickets), dtype=object)
+        self.clock_parts: list[dict[str, Any]] = []
+        self.due_parts: list[dict[str, Any]] = []
+        self.clocks = 0
+
+    def add_table(
+        self,
+        governing: _Governing,
+        batch: BatchResult,
+        kept: npt.NDArray[np.bool_],
+        due: DueColumns,
+    ) -> None:
+        """The engine's clocks (rows of its table) that are ``kept``, and their due rows."""
+        table = batch.table
+        rows = np.flatnonzero(kept)
+        if not len(rows):
+            return
+        objectives = np.array([o.id for o in batch.objectives], dtype=object)
+        codes = batch.field_codes()
+        names = list(codes)
+        texts: dict[tuple[int, ...], str] = {}
+        fields = []
+        for key in zip(*(codes[name][0][rows].tolist() for name in names), strict=True):
+            written = texts.get(key)
+            if written is None:  # one text for every clock with these fields
+                written = texts[key] = json.dumps(
+                    {
+                        name: codes[name][1][value]
+                        for name, value in zip(names, key, strict=True)
+                        if value >= 0
+                    }
+                )
+            fields.append(written)
+        if not names:
+            fields = ["{}"] * len(rows)
+        self.clock_parts.append(
+            {
+                "ticket": self.names[table.ticket[rows]].tolist(),
+                "agreement": governing.key,
+                "objective": objectives[table.objective[rows]].tolist(),
+                "metric": np.array(table.metric, dtype=object)[rows].tolist(),
+                "cycle": table.cycle[rows],
+                "state": np.array(STATES, dtype=object)[table.state[rows]].tolist(),
+                "target": table.target[rows] // 1000,
+                "used": table.used[rows] // 1000,
+                "deadline": table.deadline[rows],
+                "breached": table.breached[rows],
+                "fields": fields,
+            }
+        )
+        self.clocks += len(rows)
+        taken = np.flatnonzero(kept[due.clock])
+        levels = due.levels
+        notify = [json.dumps(list(level.notify)) for level in levels]
+        channels = [json.dumps(list(level.channels)) for level in levels]
+        level = due.level[taken].tolist()
+        clock = due.clock[taken]
+        self.due_parts.append(
+            {
+                "ticket": self.names[table.ticket[clock]].tolist(),
+                "agreement": governing.key,
+                "objective": objectives[table.objective[clock]].tolist(),
+                "cycle": table.cycle[clock],
+                "level": due.number[taken],
+                "at": [levels[i].at for i in level],
+                "state": np.array(DUE_STATES, dtype=object)[due.state[taken]].tolist(),
+                "due": due.due[taken],
+                "notify": [notify[i] for i in level],
+                "channels": [channels[i] for i in level],
+            }
+        )
+
+    def add_clocks(self, governing: _Governing, clocks: Sequence[Clock]) -> None:
+        """Clocks as objects, and their escalation moments one clock at a time."""
+        if not clocks:
+            return
+        us = timedelta(microseconds=1)
+        self.clock_parts.append(
+            {
+                "ticket": [c.ticket for c in clocks],
+                "agreement": governing.key,
+                "objective": [c.objective for c in clocks],
+                "metric": [c.metric for c in clocks],
+                "cycle": np.array([c.cycle for c in clocks], dtype=np.int64),
+                "state": [c.state for c in clocks],
+                "target": np.array(
+                    [_NAT if c.target is None else c.target // us for c in clocks],
+                    dtype=np.int64,
+                ),
+                "used": np.array([c.used // us for c in clocks], dtype=np.int64),
+                "deadline": np.array([_ns(c.deadline) for c in clocks], dtype=np.int64),
+                "breached": np.array([_ns(c.breached_at) for c in clocks], dtype=np.int64),
+                "fields": [json.dumps(dict(c.fields)) for c in clocks],
+            }
+        )
+        self.clocks += len(clocks)
+        dues = [
+            (clock.ticket, due)
+            for clock in clocks
+            for due in escalation_moments(
+                clock, governing.current, governing.calendars, self.moment
+            )
+        ]
+        if not dues:
+            return
+        self.due_parts.append(
+            {
+                "ticket": [ticket for ticket, _ in dues],
+                "agreement": governing.key,
+                "objective": [d.objective for _, d in dues],
+                "cycle": np.array([d.cycle for _, d in dues], dtype=np.int64),
+                "level": np.array([d.level for _, d in dues], dtype=np.int64),
+                "at": [d.at for _, d in dues],
+                "state": [d.state for _, d in dues],
+                "due": np.array([_ns(d.due) for _, d in dues], dtype=np.int64),
+                "notify": [json.dumps(list(d.notify)) for _, d in dues],
+                "channels": [json.dumps(list(d.channels)) for _, d in dues],
+            }
+        )
+
+    def clock_rows(self, organisation_id: int) -> list[dict[str, Any]]:
+        """The clock rows as the store's rows (for SQLite)."""
+        return [
+            {
+                "organisation_id": organisation_id,
+                "ticket": ticket,
+                "customer": self.customers.get(ticket),
+                "agreement": part["agreement"],
+                "objective": objective,
+                "metric": metric,
+                "cycle": cycle,
+                "state": state,
+                "target_seconds": None if target == _NAT else target / 1e6,
+                "used_seconds": used / 1e6,
+                "deadline": _instant(deadline),
+                "breached_at": _instant(breached),
+                "fields": json.loads(fields),
+                "computed_at": self.moment,
+            }
+            for part in self.clock_parts
+            for ticket, objective, metric, cycle, state, target, used, deadline, breached, fields in zip(  # noqa: E501
+                part["ticket"],
+                part["objective"],
+                part["metric"],
+                part["cycle"].tolist(),
+                part["state"],
+                part["target"].tolist(),
+                part["used"].tolist(),
+                part["deadline"].tolist(),
+                part["breached"].tolist(),
+                part["fields"],
+                strict=True,
+            )
+        ]
+
+    def due_rows(self) -> list[tuple[Any, ...]]:
+        """The due items found: (ticket, agreement, objective, cycle, level, at, state, due,
+        notify, channels)."""
+        return [
+            (
+                *(ticket, part["agreement"], objective, cycle, level, at, state),
+                *(_instant(due), json.loads(notify), json.loads(channels)),
+            )
+            for part in self.due_parts
+            for ticket, objective, cycle, level, at, state, due, notify, channels in zip(
+                part["ticket"],
+                part["objective"],
+                part["cycle"].tolist(),
+                part["level"].tolist(),
+                part["at"],
+                part["state"],
+                part["due"].tolist(),
+                part["notify"],
+                part["channels"],
+                strict=True,
+            )
+        ]
+
+    def copy_clocks(self, session: Session, organisation_id: int) -> None:
+        """The clock rows, with one COPY written column by column (PostgreSQL)."""
+        lines: list[str] = []
+        organisation, computed = str(organisation_id), self.moment.astimezone(UTC).isoformat()
+        customers: dict[str, str] = {}
+        for part in self.clock_parts:
+            tickets = _copy_texts(part["ticket"])
+            for raw in part["ticket"]:
+                if raw not in customers:
+                    customer = self.customers.get(raw)
+                    customers[raw] = "\\N" if customer is None else _copy_text(customer)
+            agreement = _copy_text(part["agreement"])
+            target = part["target"]
+            targets = (target / 1e6).tolist()
+            lines.extend(
+                "\t".join(row)
+                for row in zip(
+                    [organisation] * len(tickets),
+                    tickets,
+                    [customers[t] for t in part["ticket"]],
+                    [agreement] * len(tickets),
+                    _copy_texts(part["objective"]),
+                    part["metric"],
+                    map(str, part["cycle"].tolist()),
+                    part["state"],
+                    [
+                        "\\N" if t == _NAT else repr(s)
+                        for t, s in zip(target.tolist(), targets, strict=True)
+                    ],
+                    map(repr, (part["used"] / 1e6).tolist()),
+                    _copy_instants(part["deadline"]),
+                    _copy_instants(part["breached"]),
+                    _copy_texts(part["fields"]),
+                    [computed] * len(tickets),
+                    strict=True,
+                )
+            )
+        _copy(session, f"COPY ticket_clocks ({_CLOCK_COLUMNS}) FROM STDIN", lines)
+
+    def store_due(self, session: Session, organisation_id: int, tickets: Sequence[str]) -> None:
+        """:func:`_store_due_many` on PostgreSQL, in SQL: the due items found are copied into
+        a temporary table; stored items no longer found that are pending or held are
+        cancelled; the others are inserted, or moved when they changed (a fired item never
+        changes; an unchanged one keeps its ``updated_at``)."""
+        lines: list[str] = []
+        customers = {
+            ticket: "\\N" if customer is None else _copy_text(customer)
+            for ticket, customer in self.customers.items()
+        }
+        for part in self.due_parts:
+            tickets_here = part["ticket"]
+            agreement = _copy_text(part["agreement"])
+            lines.extend(
+                "\t".join(row)
+                for row in zip(
+                    _copy_texts(tickets_here),
+                    [customers[t] for t in tickets_here],
+                    [agreement] * len(tickets_here),
+                    _copy_texts(part["objective"]),
+                    map(str, part["cycle"].tolist()),
+                    map(str, part["level"].tolist()),
+                    _copy_texts(part["at"]),
+                    part["state"],
+                    _copy_instants(part["due"]),
+                    _copy_texts(part["notify"]),
+                    _copy_texts(part["channels"]),
+                    strict=True,
+                )
+            )
+        session.execute(_DUE_STAGE)
+        _copy(session, "COPY due_stage FROM STDIN", lines)
+        values = {"organisation": organisation_id, "tickets": list(tickets), "at": self.moment}
+        # hash joins: the staged rows have no statistics, and a nested loop the planner may
+        # pick for want of them scans one side once a row of the other (seconds a batch)
+        session.execute(text("SET LOCAL enable_nestloop = off"))
+        session.execute(_CANCEL_DUE, values)
+        session.execute(_MOVE_STAGED_DUE, values)
+        session.execute(_ADD_STAGED_DUE, values)
+        session.execute(text("SET LOCAL enable_nestloop = on"))
+        session.execute(text("TRUNCATE due_stage"))
+
+
+def _copy_text(value: str) -> str:
+    """A text value as COPY's text format writes it."""
+    return value.translate(_COPY_ESCAPES)
+
+
+def _copy_texts(values: list[str]) -> list[str]:
+    """Text values as COPY's text format writes them (most need nothing: one look at all)."""
+    joined = "".join(values)
+    if not any(special in joined for special in "\\\t\n\r"):
+        return values
+    return [value.translate(_COPY_ESCAPES) for value in values]
+
+
+def _copy_instants(ns: npt.NDArray[np.int64]) -> list[str]:
+    """Instants (nanoseconds, NaT as int64 min) as COPY text: ISO in UTC, or null."""
+    written = np.datetime_as_string(ns.view("datetime64[ns]"), unit="us").tolist()
+    return ["\\N" if value == "NaT" else value + "+00" for value in written]
+
+
+def _copy(session: Session, statement: str, lines: list[str]) -> None:
+    if not lines:
+        return
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        copy.write("\n".join(lines) + "\n")
+
+
+_DUE_STAGE = text(
+    """
+    CREATE TEMPORARY TABLE IF NOT EXISTS due_stage (
+        subject text, customer text, agreement text, objective text, cycle integer,
+        level integer, at text, status text, due_at timestamptz, notify text, channels text
+    ) ON COMMIT DELETE ROWS
+    """
+)
+_CANCEL_DUE = text(
+    """
+    UPDATE due_items SET status = 'cancelled', due_at = NULL, updated_at = :at
+    WHERE organisation_id = :organisation AND subject = ANY(:tickets)
+        AND status IN ('pending', 'held')
+        AND NOT EXISTS (
+            SELECT 1 FROM due_stage s WHERE s.subject = due_items.subject
+                AND s.agreement = due_items.agreement AND s.objective = due_items.objective
+                AND s.cycle = due_items.cycle AND s.level = due_items.level
+        )
+    """
+)
+_MOVE_STAGED_DUE = text(
+    """
+    UPDATE due_items SET at = s.at, status = s.status, due_at = s.due_at,
+        notify = CAST(s.notify AS json), channels = CAST(s.channels AS json), updated_at = :at
+    FROM due_stage s
+    WHERE due_items.organisation_id = :organisation AND due_items.subject = ANY(:tickets)
+        AND due_items.subject = s.subject AND due_items.agreement = s.agreement
+        AND due_items.objective = s.objective AND due_items.cycle = s.cycle
+        AND due_items.level = s.level
+        AND due_items.status <> 'fired' AND NOT (
+            due_items.at IS NOT DISTINCT FROM s.at
+            AND due_items.status IS NOT DISTINCT FROM s.status
+            AND due_items.due_at IS NOT DISTINCT FROM s.due_at
+            AND CAST(due_items.notify AS jsonb) IS NOT DISTINCT FROM CAST(s.notify AS jsonb)
+            AND CAST(due_items.channels AS jsonb) IS NOT DISTINCT FROM CAST(s.channels AS jsonb)
+        )
+    """
+)
+_ADD_STAGED_DUE = text(
+    """
+    INSERT INTO due_items (organisation_id, subject, customer, agreement, objective, cycle,
+        level, at, status, due_at, notify, channels, fired_at, updated_at)
+    SELECT :organisation, subject, customer, agreement, objective, cycle, level, at, status,
+        due_at, CAST(notify AS json), CAST(channels AS json), NULL, :at
+    FROM due_stage s
+    WHERE NOT EXISTS (
+        SELECT 1 FROM due_items d WHERE d.organisation_id = :organisation
+            AND d.subject = ANY(:tickets) AND d.subject = s.subject AND d.agreement = s.agreement
+            AND d.objective = s.objective AND d.cycle = s.cycle AND d.level = s.level
+    )
+    """
+)
+
+
 def _store_due_many(
     session: Session,
     organisation_id: int,
     customers: Mapping[str, str | None],
-    computed: Mapping[str, Sequence[AgreementClocks]],
+    found: Sequence[tuple[Any, ...]],
     moment: datetime,
 ) -> None:
     """:func:`_store_due` for many tickets: the same items inserted, moved and cancelled
-    (a fired item never changes), with bulk statements."""
+    (a fired item never changes), with bulk statements. ``found``: the due items computed, as
+    (ticket, agreement, objective, cycle, level, at, state, due, notify, channels)."""
     existing: dict[tuple[str, str, str, int, int], tuple[Any, ...]] = {}
     for chunk in _chunks(sorted(customers)):
         for item_id, subject, agreement, objective, cycle, level, *stored in session.execute(
@@ -504,38 +1033,36 @@ def _store_due_many(
     seen = set()
     added: list[dict[str, Any]] = []
     moved: list[dict[str, Any]] = []
-    for ticket, results in computed.items():
-        for result in results:
-            for due in result.due:
-                key = (ticket, result.agreement, due.objective, due.cycle, due.level)
-                seen.add(key)
-                values = {
-                    "at": due.at,
-                    "status": due.state,
-                    "due_at": due.due,
-                    "notify": list(due.notify),
-                    "channels": list(due.channels),
-                    "updated_at": moment,
+    for ticket, agreement, objective, cycle, level, at, state, due_at, notify, channels in found:
+        key = (ticket, agreement, objective, cycle, level)
+        seen.add(key)
+        values = {
+            "at": at,
+            "status": state,
+            "due_at": due_at,
+            "notify": notify,
+            "channels": channels,
+            "updated_at": moment,
+        }
+        item = existing.get(key)
+        if item is None:
+            added.append(
+                {
+                    "organisation_id": organisation_id,
+                    "subject": ticket,
+                    "customer": customers[ticket],
+                    "agreement": agreement,
+                    "objective": objective,
+                    "cycle": cycle,
+                    "level": level,
+                    "fired_at": None,
+                    **values,
                 }
-                found = existing.get(key)
-                if found is None:
-                    added.append(
-                        {
-                            "organisation_id": organisation_id,
-                            "subject": ticket,
-                            "customer": customers[ticket],
-                            "agreement": result.agreement,
-                            "objective": due.objective,
-                            "cycle": due.cycle,
-                            "level": due.level,
-                            "fired_at": None,
-                            **values,
-                        }
-                    )
-                    continue
-                item_id, at, state, due_at, notify, channels = found
-                if state != "fired" and not _unchanged(at, state, due_at, notify, channels, due):
-                    moved.append({"id": item_id, **values})  # fired: notified once, kept
+            )
+            continue
+        item_id, *before = item
+        if before[1] != "fired" and before != [at, state, due_at, notify, channels]:
+            moved.append({"id": item_id, **values})  # fired: notified once, kept
     cancelled = [
         {"id": item_id, "status": "cancelled", "due_at": None, "updated_at": moment}
         for key, (item_id, _, state, *_) in existing.items()

@@ -75,8 +75,9 @@ class Worker:
     def refresh_dirty(self, moment: datetime) -> int:
         """Recompute tickets that ingest marked and left to workers.
 
-        Up to ``refresh_batch`` tickets (200 on SQLite) are claimed at once (on PostgreSQL,
-        skipping those another worker holds) and recomputed together
+        Up to ``refresh_batch`` tickets (200 on SQLite) are claimed at once, those recomputed
+        least recently first, so that under a backlog none waits behind newer ones (on
+        PostgreSQL, skipping those another worker holds), and recomputed together
         (:func:`tracking.refresh_many`: one query for their events, their clocks evaluated in
         columns, bulk writes). A batch is
         recomputed in one transaction; if it fails, each of its tickets is tried alone (the
@@ -88,8 +89,14 @@ class Worker:
             size = min(size, REFRESH_BATCH_SQLITE)
         try:
             with self.database.session() as session:
-                rows = session.scalars(
-                    self._locked(select(TicketRow).where(TicketRow.dirty.is_(True)).limit(size))
+                rows = session.execute(
+                    self._locked(
+                        select(TicketRow.organisation_id, TicketRow.ticket, TicketRow.customer)  # type: ignore[arg-type]
+                        .where(TicketRow.dirty.is_(True))
+                        # the least recently recomputed first: none waits behind newer ones
+                        .order_by(TicketRow.refreshed_at.asc().nulls_first())
+                        .limit(size)
+                    )
                 ).all()
                 tracking.refresh_many(session, rows, moment)
                 return len(rows)
