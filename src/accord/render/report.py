@@ -8,7 +8,7 @@ footnotes in each. Programs read the JSON and CSV documents, which keep the exac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
@@ -486,8 +486,9 @@ def _points(value: Any) -> str:
     return "-" if value is None else f"{_pct(value)} pt"
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
+def templates(**filters: Callable[..., Any]) -> Environment:
+    """The package's HTML templates (escaped, strict), with these filters and Accord's
+    version as ``version``."""
     environment = Environment(
         loader=PackageLoader("accord.render", "templates"),
         autoescape=select_autoescape(["html"], default=True),
@@ -495,8 +496,14 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(figure=_figure, points=_points, span=_span, verdict=verdict)
+    environment.filters.update(filters)
     environment.globals["version"] = __version__
+    return environment
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    environment = templates(figure=_figure, points=_points, span=_span, verdict=verdict)
     environment.globals["in_zone"] = lambda moment, zone: when(moment, zone_of(zone))
     environment.globals["period_between"] = lambda start, end: period_words(
         start, end, start.tzinfo
