@@ -1,4 +1,4 @@
-"""Escalation moments in columns (``escalation_columns``, with the column engine's
+"""Escalation moments in columns (``batch_escalation``, with the column engine's
 ``crossings``) against the reference: :func:`escalation_moments` of each clock the replay
 computes, on random logs, levels and instants."""
 
@@ -13,10 +13,9 @@ from hypothesis import strategies as st
 
 from accord.core.agreement import Agreement
 from accord.core.calendar import to_nanos
-from accord.core.clock_cycles import STATES
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of
 from accord.core.clocks_batch import EventColumns, crossings, evaluate
-from accord.core.escalation import DUE_STATES, Due, escalation_columns, escalation_moments
+from accord.core.escalation import DUE_STATES, Due, batch_escalation, escalation_moments
 from tests.core.test_clocks import DESK, Ticket, ny
 from tests.core.test_clocks_batch import DESKS, _log, tangled_histories
 
@@ -74,20 +73,7 @@ def both(log: list[TicketEvent], rules: Agreement, as_of: datetime) -> tuple[lis
         walked.extend(clocks[found != _NAT].tolist())
         return found
 
-    due, left_out = escalation_columns(
-        rules,
-        calendars,
-        as_of,
-        [o.id for o in batch.objectives],
-        table.objective,
-        table.state,
-        STATES,
-        table.target,
-        table.used,
-        table.started,
-        table.stopped,
-        crossed,
-    )
+    due, left_out = batch_escalation(rules, calendars, as_of, batch, crossed)
     assert not (set(due.clock.tolist()) & set(np.flatnonzero(left_out).tolist()))
     columns = []
     for i in range(len(due)):

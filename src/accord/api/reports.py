@@ -4,6 +4,7 @@ every format of :data:`accord.api.negotiation.FORMATS`, chosen by ``format`` or 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -76,6 +77,71 @@ To = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a trend, roll-up or comparison is asked for: the agreement, its months (``from``,
+    ``to``) or period, the format (``format``, else ``Accept``), the tier and the time zone."""
+
+    view: View
+    key: str
+    span: tuple[str, ...]
+    format: str | None
+    accept: str | None
+    tier: str | None
+    timezone: str
+
+    def name(self) -> str:
+        """The format served: 406 when none offered is accepted."""
+        return chosen(self.view, self.format, self.accept)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The service's keyword arguments: ``timezone`` and ``tier``."""
+        return {"timezone": self.timezone, "tier": self.tier}
+
+
+def _over_months(view: View) -> Any:
+    """The parameters of a document over months, in the order the route declares them."""
+
+    def asked(
+        request: Request,
+        key: AgreementKey,
+        first: From,
+        last: To,
+        format: str | None = None,
+        tier: Tier = None,
+        timezone: Timezone = "UTC",
+    ) -> Asked:
+        accept = request.headers.get("accept")
+        return Asked(view, key, (first, last), format, accept, tier, timezone)
+
+    return _formatted(asked, view)
+
+
+def _over_period(view: View) -> Any:
+    """The parameters of a document over a period, in the order the route declares them."""
+
+    def asked(
+        request: Request,
+        key: AgreementKey,
+        period: PeriodText,
+        format: str | None = None,
+        tier: Tier = None,
+        timezone: Timezone = "UTC",
+    ) -> Asked:
+        accept = request.headers.get("accept")
+        return Asked(view, key, (period,), format, accept, tier, timezone)
+
+    return _formatted(asked, view)
+
+
+def _formatted(asked: Any, view: View) -> Any:
+    """``asked`` as a dependency whose ``format`` offers the view's formats (a closure's
+    annotations are text here, read in this module's names, where ``view`` is not one)."""
+    asked.__annotations__["format"] = Annotated[str | None, _format(view)]
+    return Depends(asked)
+
+
 @router.get(
     "/v1/agreements/{key}/reports/{period}",
     responses={
@@ -131,23 +197,14 @@ def get_report(
         **problems(400, 401, 404, 406, 422, 503),
     },
 )
-def get_trend(
-    request: Request,
-    key: AgreementKey,
-    first: From,
-    last: To,
-    who: Auth,
-    state: State,
-    format: Annotated[str | None, _format("trend")] = None,
-    tier: Tier = None,
-    timezone: Timezone = "UTC",
-) -> Response:
+def get_trend(asked: Annotated[Asked, _over_months("trend")], who: Auth, state: State) -> Response:
     """An agreement month by month from `from` to `to` (both included, at most 120 months),
     from the stored evidence: each month the report of `GET .../reports/{month}`. A month
     over is served as kept while nothing it stands on changed, so a trend over years judges
     the month still open only."""
-    name = chosen("trend", format, request.headers.get("accept"))
-    found = state.run(reports.trend, who, key, first, last, timezone=timezone, tier=tier)
+    name = asked.name()
+    key, (first, last) = asked.key, asked.span
+    found = state.run(reports.trend, who, key, first, last, **asked.options)
     return rendered("trend", name, Trend(key, first, last, found))
 
 
@@ -165,20 +222,14 @@ def get_trend(
     },
 )
 def get_rollup(
-    request: Request,
-    key: AgreementKey,
-    period: PeriodText,
-    who: Auth,
-    state: State,
-    format: Annotated[str | None, _format("rollup")] = None,
-    tier: Tier = None,
-    timezone: Timezone = "UTC",
+    asked: Annotated[Asked, _over_period("rollup")], who: Auth, state: State
 ) -> Response:
     """The report over a period of an agreement and of every agreement refining it, directly
     or not (`parent`), each on its own customer's evidence; a key scoped to a customer sees
     only its customer's agreements (404 for the agreement, and the others are left out)."""
-    name = chosen("rollup", format, request.headers.get("accept"))
-    found = state.run(reports.rollup, who, key, period, timezone=timezone, tier=tier)
+    name = asked.name()
+    key, (period,) = asked.key, asked.span
+    found = state.run(reports.rollup, who, key, period, **asked.options)
     return rendered("rollup", name, Rollup(key, period, found))
 
 
@@ -195,24 +246,14 @@ def get_rollup(
     },
 )
 def get_comparison(
-    request: Request,
-    key: AgreementKey,
-    first: From,
-    last: To,
-    who: Auth,
-    state: State,
-    format: Annotated[str | None, _format("compare")] = None,
-    tier: Tier = None,
-    timezone: Timezone = "UTC",
+    asked: Annotated[Asked, _over_months("compare")], who: Auth, state: State
 ) -> Response:
     """Several providers on common metrics (an objective's `providers`), side by side: each
     such objective month by month from `from` to `to`, all providers together and each on
     its own, with each provider's credits owed when each is paid its own fee. An agreement
     measuring no objective per provider has nothing to compare (an empty comparison)."""
-    name = chosen("compare", format, request.headers.get("accept"))
-    found, providers = state.run(
-        reports.compared, who, key, first, last, timezone=timezone, tier=tier
-    )
+    name = asked.name()
+    found, providers = state.run(reports.compared, who, asked.key, *asked.span, **asked.options)
     return rendered("compare", name, comparison(found, providers))
 
 

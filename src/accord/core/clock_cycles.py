@@ -45,7 +45,7 @@ import numpy.typing as npt
 
 from accord.core.agreement.model import ClockRules, Objective
 from accord.core.calendar import BusinessCalendar, to_nanos
-from accord.core.clocks import DEFAULT_STOPS, KIND_ORDER, ClockError
+from accord.core.clocks import KIND_ORDER, ClockError
 
 if TYPE_CHECKING:
     from accord.core.clocks_batch import _Log
@@ -165,12 +165,7 @@ def _version_rows(
     family = [rules.objectives[c] for c in codes]
     table = np.array([*codes, -1], dtype=np.int32)
     objective: Ints = table[log.first_match([o.scope for o in family], empty_matches=True)]
-    stops = frozenset(clock.stop_on) or DEFAULT_STOPS[metric]
-    stop = log.matches(clock.stop)
-    by_kind = np.zeros(len(KIND_ORDER), dtype=bool)
-    by_kind[[KIND_ORDER[name] for name in stops if name != "agent_reply"]] = True
-    if by_kind.any():
-        stop = stop | by_kind[log.kind]
+    stops, stop = log.stopping(clock, metric)
     if "agent_reply" in stops or metric == "periodic_update":
         stop = stop | log.agent_reply()
     if real is not None:

@@ -602,6 +602,18 @@ class _Log:
             self._group = np.cumsum(self.first, dtype=self.positions.dtype) - 1
         return self._group
 
+    def stopping(self, rules: ClockRules, metric: str) -> tuple[frozenset[str], Flags]:
+        """The kinds of event that stop a ``metric`` clock under ``rules`` (``stop_on``, else the
+        metric's default), and the events that stop it by their statuses or kinds; an agent's
+        reply (``agent_reply``) is left to the caller."""
+        stops = frozenset(rules.stop_on) or DEFAULT_STOPS[metric]
+        stop = self.matches(rules.stop)
+        by_kind = np.zeros(len(KIND_ORDER), dtype=bool)
+        by_kind[[KIND_ORDER[name] for name in stops if name != "agent_reply"]] = True
+        if by_kind.any():
+            stop = stop | by_kind[self.kind]
+        return stops, stop
+
     def agent_reply(self) -> Flags:
         return self.take(self.columns.agent_reply)
 
@@ -1278,12 +1290,7 @@ def _states(log: _Log, rules: ClockRules, metric: str) -> tuple[Flags, Ints, Fla
     rule that holds (-1: none), whether one holds, whether the clock is paused, and whether it
     runs (for a clock that never pauses, the pause arrays are empty)."""
     first, positions = log.first, log.positions
-    stops = frozenset(rules.stop_on) or DEFAULT_STOPS[metric]
-    stop = log.matches(rules.stop)
-    by_kind = np.zeros(len(KIND_ORDER), dtype=bool)
-    by_kind[[KIND_ORDER[name] for name in stops if name != "agent_reply"]] = True
-    if by_kind.any():
-        stop = stop | by_kind[log.kind]
+    stops, stop = log.stopping(rules, metric)
     if "agent_reply" in stops:
         stop = stop | log.agent_reply()
     # stopped: a sticky flag, set by a stop and cleared by a reopen (never, for first response)

@@ -27,7 +27,9 @@ import numpy.typing as npt
 from accord.core.agreement.model import Agreement, EscalationLevel
 from accord.core.agreement.units import parse_duration
 from accord.core.calendar import BusinessCalendar
+from accord.core.clock_cycles import STATES
 from accord.core.clocks import Clock, clock_calendar
+from accord.core.clocks_batch import BatchResult
 
 DueState = Literal["pending", "held", "cancelled"]
 _BREACH_DELAY = re.compile(r"^breach\s*\+\s*(.+)$")
@@ -404,6 +406,31 @@ def escalation_columns(
             written,
         ),
         left_out,
+    )
+
+
+def batch_escalation(
+    agreement: Agreement,
+    calendars: Mapping[str, BusinessCalendar],
+    as_of: datetime,
+    batch: BatchResult,
+    crossed: Callable[[I64, I64], I64] | None = None,
+) -> tuple[DueColumns, npt.NDArray[np.bool_]]:
+    """:func:`escalation_columns` of the clocks the column engine computed (``batch.table``)."""
+    table = batch.table
+    return escalation_columns(
+        agreement,
+        calendars,
+        as_of,
+        [o.id for o in batch.objectives],
+        table.objective,
+        table.state,
+        STATES,
+        table.target,
+        table.used,
+        table.started,
+        table.stopped,
+        crossed,
     )
 
 

@@ -1311,9 +1311,7 @@ def _ticket_breaches(
             objective.id,
             began or deadline or end,
             stop,
-            f"ticket {name}: {used_text} used of {limit_text}"
-            + (f" (deadline passed {deadline.isoformat()})" if deadline else "")
-            + ("" if stop else ", still open"),
+            _breach_text(name, used_text, limit_text, deadline, stop),
             item=name,
             service=service or "",
             business=span,
@@ -1503,15 +1501,25 @@ def _ticket_breach(
         objective.id,
         started or passed or end,
         stopped,
-        f"ticket {ticket}: {format_timedelta(used)} used of {_limit(objective, limit)}"
-        + (f" (deadline passed {passed.isoformat()})" if passed else "")
-        + ("" if stopped else ", still open"),
+        _breach_text(ticket, format_timedelta(used), _limit(objective, limit), passed, stopped),
         item=ticket,
         service=service,
         business=used,
         breached_at=passed,
         allowed=limit,
         allowed_text=_limit(objective, limit),
+    )
+
+
+def _breach_text(
+    ticket: str, used: str, limit: str, passed: datetime | None, stopped: datetime | None
+) -> str:
+    """A breached ticket clock's description: the time it used of its limit, when its deadline
+    passed, and whether it is still open."""
+    return (
+        f"ticket {ticket}: {used} used of {limit}"
+        + (f" (deadline passed {passed.isoformat()})" if passed else "")
+        + ("" if stopped else ", still open")
     )
 
 

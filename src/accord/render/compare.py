@@ -17,13 +17,12 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from pydantic import BaseModel, ConfigDict, Field
 
-from accord import __version__
 from accord.core.credits import Settlement
 from accord.core.report import ObjectiveResult, Report
-from accord.render.report import exact, verdict
+from accord.render.report import exact, templates, verdict
 from accord.render.report_document import Decimal as DecimalText
 from accord.render.report_document import Instant as InstantText
 from accord.render.report_document import Money as MoneyText
@@ -243,16 +242,7 @@ def comparison_markdown(found: Comparison) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    environment = Environment(
-        loader=PackageLoader("accord.render", "templates"),
-        autoescape=select_autoescape(["html"], default=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters.update(shown=shown, owed=_owed, verdict=verdict)
-    environment.globals["version"] = __version__
-    return environment
+    return templates(shown=shown, owed=_owed, verdict=verdict)
 
 
 def comparison_html(found: Comparison) -> str:

@@ -8,7 +8,7 @@ footnotes in each. Programs read the JSON and CSV documents, which keep the exac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
@@ -142,13 +142,7 @@ def markdown_of(view: ReportView) -> str:
         lines += [f"- {o.name}: {a}" for o, a in view.alerts]
     if view.breaches:
         lines += ["", "## Breaches", ""]
-        for o in view.objectives:
-            for b in o.breaches:
-                lines.append(f"- {b.objective_name}: {b.text}")
-                if b.why:
-                    lines.append(f"  - where the time went: {b.why}")
-            if o.more_text:
-                lines.append(f"- {o.more_text}.")
+        lines += _breach_lines(view, "- ", "  - ")
     credits = view.credits
     if credits is not None or view.provider_credits_only:
         lines += ["", "## Service credits", ""]
@@ -192,6 +186,20 @@ def markdown_of(view: ReportView) -> str:
     lines += [f"{n.number}. {n.text}" for n in view.notes]
     lines += ["", f"Figures as of {view.judged_at}; produced by {view.generator}."]
     return "\n".join(lines) + "\n"
+
+
+def _breach_lines(view: ReportView, bullet: str, nested: str) -> list[str]:
+    """The breaches of each objective, a line each (``bullet`` first), where each one's time
+    went under it (``nested`` first), and the objective's breaches not listed."""
+    lines = []
+    for o in view.objectives:
+        for b in o.breaches:
+            lines.append(f"{bullet}{b.objective_name}: {b.text}")
+            if b.why:
+                lines.append(f"{nested}where the time went: {b.why}")
+        if o.more_text:
+            lines.append(f"{bullet}{o.more_text}.")
+    return lines
 
 
 def _judged_markdown(report: Report, zone: str | None = None) -> str:
@@ -486,8 +494,9 @@ def _points(value: Any) -> str:
     return "-" if value is None else f"{_pct(value)} pt"
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
+def templates(**filters: Callable[..., Any]) -> Environment:
+    """The package's HTML templates (escaped, strict), with these filters and Accord's
+    version as ``version``."""
     environment = Environment(
         loader=PackageLoader("accord.render", "templates"),
         autoescape=select_autoescape(["html"], default=True),
@@ -495,8 +504,14 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(figure=_figure, points=_points, span=_span, verdict=verdict)
+    environment.filters.update(filters)
     environment.globals["version"] = __version__
+    return environment
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    environment = templates(figure=_figure, points=_points, span=_span, verdict=verdict)
     environment.globals["in_zone"] = lambda moment, zone: when(moment, zone_of(zone))
     environment.globals["period_between"] = lambda start, end: period_words(
         start, end, start.tzinfo
@@ -589,14 +604,7 @@ def terminal_of(view: ReportView) -> RenderableType:
         [f"{o.name}: {a}" for o, a in view.alerts],
         "red",
     )
-    breaches = []
-    for o in view.objectives:
-        for b in o.breaches:
-            breaches.append(f"{b.objective_name}: {b.text}")
-            if b.why:
-                breaches.append(f"  where the time went: {b.why}")
-        if o.more_text:
-            breaches.append(f"{o.more_text}.")
+    breaches = _breach_lines(view, "", "  ")
     section("Breaches", breaches or ["No breach in this period."])
     credits = view.credits
     owed: list[str] = []

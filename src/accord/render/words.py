@@ -89,18 +89,12 @@ def duration(span: timedelta) -> str:
     time is never told in days: a business day is not 24 hours (see :func:`business`)."""
     if span < timedelta(0):
         return "-" + duration(-span)
-    seconds = int(span.total_seconds())
-    if seconds < 60:
-        return f"{seconds} s"
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
+    days, rest = divmod(int(span.total_seconds()), 86400)
     if days:
+        hours = rest // 3600
         unit = "day" if days == 1 else "days"
         return f"{days} {unit}" + (f" {hours} h" if hours else "")
-    if hours:
-        return f"{hours} h" + (f" {minutes} min" if minutes else "")
-    return f"{minutes} min"
+    return business(span)
 
 
 def business(span: timedelta) -> str:

@@ -256,15 +256,22 @@ def report(
     return found
 
 
+def _in_force(
+    session: Session, principal: Principal, key: str, moment: datetime
+) -> tuple[AgreementRow, Agreement]:
+    """The agreement ``key`` and its version in force at ``moment``, resolved."""
+    row = agreement_store.find(session, principal, key)
+    stored = agreement_store.version_in_force(session, row, moment)
+    return row, agreement_store.resolved_version(session, principal.organisation_id, stored)
+
+
 def judged_on(
     session: Session, principal: Principal, key: str, found: Report
 ) -> tuple[Agreement, Data]:
     """The agreement version and the evidence a report of ``key`` (made by :func:`report`)
     was judged on, as that judgement read them: what its pictures draw. Read again for a
     report kept, whose evidence was not read to serve it."""
-    row = agreement_store.find(session, principal, key)
-    stored = agreement_store.version_in_force(session, row, found.start)
-    agreement = agreement_store.resolved_version(session, principal.organisation_id, stored)
+    row, agreement = _in_force(session, principal, key, found.start)
     moment = now() if found.as_of is None else found.as_of
     since = evidence_since(agreement, found.start, min(found.end, moment))
     data, _ = _gathered(session, principal.organisation_id, row.customer, since, found.end, moment)
@@ -375,9 +382,7 @@ def compared(
     in the order the agreement names them, as the version in force at the last month's start
     names them)."""
     found = trend(session, principal, key, first, last, timezone=timezone, tier=tier)
-    row = agreement_store.find(session, principal, key)
-    stored = agreement_store.version_in_force(session, row, found[-1].start)
-    agreement = agreement_store.resolved_version(session, principal.organisation_id, stored)
+    _, agreement = _in_force(session, principal, key, found[-1].start)
     parties = agreement.parties
     named = {} if parties is None else {p.id: p.name for p in parties.all_providers}
     return found, named

@@ -31,7 +31,7 @@ from accord.core.escalation import (
     DUE_STATES,
     Due,
     DueColumns,
-    escalation_columns,
+    batch_escalation,
     escalation_moments,
     review_reminders,
     walks_intervals,
@@ -602,18 +602,11 @@ def _compute_columns(
             found.add_clocks(governing, evaluation.clocks)
             continue
         table = batch.table
-        due, left_out = escalation_columns(
+        due, left_out = batch_escalation(
             governing.current,
             governing.calendars,
             as_of,
-            [o.id for o in batch.objectives],
-            table.objective,
-            table.state,
-            STATES,
-            table.target,
-            table.used,
-            table.started,
-            table.stopped,
+            batch,
             None if governing.changes else partial(crossings, batch, governing.calendars, as_of),
         )
         replayed = sorted(set(table.ticket[left_out].tolist()))
