@@ -769,3 +769,21 @@ def test_times_are_shown_in_the_zone_asked_for_else_the_agreements_as_the_cli_sh
         pdf = client.get(path, params={"format": "pdf", **asked}, headers=desk.headers).content
         text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
         assert named in zones_named(text)
+
+
+def test_a_trend_tells_its_times_in_the_zone_asked_for_as_the_cli_does(
+    client: TestClient, desk: Tenant, tmp_path: Path
+) -> None:
+    agreement = tmp_path / "desk.yaml"
+    agreement.write_text(DESK)
+    data = folder(tmp_path, "2026-10-01T00:00:00+00:00", {"tickets.jsonl": DESK_TICKETS})
+    path = "/v1/agreements/desk/trend"
+    for zone in (None, "America/New_York"):
+        asked = {"from": "2026-10", "to": "2026-12"} | ({} if zone is None else {"timezone": zone})
+        cli_args = () if zone is None else ("--timezone", zone)
+        made = cli_html(agreement, data, "--period", "2026-Q4", "--trend", *cli_args)
+        judged = re.findall(r'<p class="meta" id="judged-at".*?</p>', made, re.DOTALL)
+        assert len(judged) == 1
+        assert ("EST" in judged[0]) == (zone is not None), judged  # 9:00 UTC is 4:00 in New York
+        html = client.get(path, params={"format": "html", **asked}, headers=desk.headers).text
+        assert re.findall(r'<p class="meta" id="judged-at".*?</p>', html, re.DOTALL) == judged

@@ -71,7 +71,7 @@ FORMATS: dict[str, Format] = {
         "text/markdown",
         {
             "report": lambda i: report_markdown(i.report, i.zone),
-            "trend": lambda t: trend_markdown(t.reports),
+            "trend": lambda t: trend_markdown(t.reports, t.zone),
             "rollup": lambda r: rollup_markdown(r.reports),
             "compare": compare.comparison_markdown,
         },
@@ -80,7 +80,7 @@ FORMATS: dict[str, Format] = {
         "text/html",
         {
             "report": lambda i: report_html(i.report, i.pictures, zone=i.zone),
-            "trend": lambda t: trend_html(t.reports, trend_pictures(t.reports)),
+            "trend": lambda t: trend_html(t.reports, trend_pictures(t.reports), zone=t.zone),
             "rollup": lambda r: rollup_html(r.reports),
             "compare": compare.comparison_html,
         },

@@ -165,15 +165,16 @@ def get_trend(
     state: State,
     format: Annotated[str | None, _format("trend")] = None,
     tier: Tier = None,
-    timezone: Timezone = "UTC",
+    timezone: Shown = None,
 ) -> Response:
     """An agreement month by month from `from` to `to` (both included, at most 120 months),
     from the stored evidence: each month the report of `GET .../reports/{month}`. A month
     over is served as kept while nothing it stands on changed, so a trend over years judges
     the month still open only."""
     name = chosen("trend", format, request.headers.get("accept"))
-    found = state.run(reports.trend, who, key, first, last, timezone=timezone, tier=tier)
-    return rendered("trend", name, Trend(key, first, last, found))
+    reckoned = "UTC" if timezone is None else timezone
+    found = state.run(reports.trend, who, key, first, last, timezone=reckoned, tier=tier)
+    return rendered("trend", name, Trend(key, first, last, found, timezone))
 
 
 @router.get(

@@ -30,12 +30,14 @@ class Illustrated:
 
 @dataclass(frozen=True)
 class Trend:
-    """An agreement's reports month by month, from ``first`` to ``last`` (both included)."""
+    """An agreement's reports month by month, from ``first`` to ``last`` (both included), its
+    times shown in ``zone`` (None: the agreement's)."""
 
     agreement: str
     first: str
     last: str
     reports: list[Report]
+    zone: str | None = None
 
 
 @dataclass(frozen=True)
