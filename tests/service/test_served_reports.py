@@ -678,3 +678,112 @@ def test_an_agreement_of_one_provider_has_nothing_to_compare(
     assert (found["providers"], found["objectives"], found["credits"]) == ([], [], [])
     html = client.get(path + "&format=html", headers=desk.headers).text
     assert 'id="nothing-compared"' in html
+
+
+# ---------------------------------------------------------------- how people read it
+
+
+def page_sizes(pdf: bytes) -> set[tuple[int, int]]:
+    """Each page's width and height, in points rounded."""
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    return {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in pages}
+
+
+A4, LETTER = (595, 842), (612, 792)  # 210 x 297 mm, 8.5 x 11 in
+
+
+def test_a_pdf_is_on_a4_unless_letter_is_asked_for(client: TestClient, desk: Tenant) -> None:
+    path = "/v1/agreements/desk/reports/2026-10"
+    pdf = {**desk.headers, "Accept": "application/pdf"}
+    assert page_sizes(client.get(path, headers=pdf).content) == {A4}
+    assert page_sizes(client.get(path, params={"paper": "a4"}, headers=pdf).content) == {A4}
+    letter = client.get(path, params={"format": "pdf", "paper": "letter"}, headers=desk.headers)
+    assert letter.status_code == 200, letter.text
+    assert page_sizes(letter.content) == {LETTER}
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(letter.content)).pages)
+    assert "Support desk" in text
+    # the other formats have no paper: the same with it or without
+    html = client.get(path, params={"format": "html"}, headers=desk.headers).text
+    assert (
+        client.get(path, params={"format": "html", "paper": "letter"}, headers=desk.headers).text
+        == html
+    )
+
+
+@pytest.mark.parametrize("paper", ["A4", "legal", "a3", ""])
+def test_another_paper_is_a_problem_naming_it(client: TestClient, desk: Tenant, paper: str) -> None:
+    response = client.get(
+        "/v1/agreements/desk/reports/2026-10",
+        params={"format": "pdf", "paper": paper},
+        headers=desk.headers,
+    )
+    body = is_problem(response, 422)
+    assert body["field"] == "query.paper"  # as every parameter the framework checks
+    assert "'a4' or 'letter'" in body["detail"]
+
+
+def test_the_document_offers_the_two_papers(client: TestClient) -> None:
+    operation = document(client)["paths"]["/v1/agreements/{key}/reports/{period}"]["get"]
+    (paper,) = (p for p in operation["parameters"] if p["name"] == "paper")
+    assert paper["in"] == "query"
+    assert paper["schema"]["enum"] == ["a4", "letter"]
+    assert paper["schema"]["default"] == "a4"
+    assert "PDF" in paper["description"]
+
+
+def test_a_pdf_is_named_after_its_agreement_and_period(client: TestClient, desk: Tenant) -> None:
+    for period in ("2026-10", "2026-Q4", "2026"):
+        response = client.get(
+            f"/v1/agreements/desk/reports/{period}",
+            params={"format": "pdf"},
+            headers=desk.headers,
+        )
+        assert response.status_code == 200, response.text
+        assert response.headers["content-disposition"] == f'inline; filename="desk-{period}.pdf"'
+    # the other formats are shown, not files
+    html = client.get("/v1/agreements/desk/reports/2026-10?format=html", headers=desk.headers)
+    assert "content-disposition" not in html.headers
+
+
+def zones_named(text: str) -> list[str]:
+    """The zones a report says its times are in ("times in UTC")."""
+    return re.findall(r"[Tt]imes in ([A-Za-z_/]+)", re.sub(r"\s+", " ", text))
+
+
+def test_times_are_shown_in_the_zone_asked_for_else_the_agreements_as_the_cli_shows_them(
+    client: TestClient, desk: Tenant, tmp_path: Path
+) -> None:
+    agreement = tmp_path / "desk.yaml"
+    agreement.write_text(DESK)
+    data = folder(tmp_path, "2026-10-01T00:00:00+00:00", {"tickets.jsonl": DESK_TICKETS})
+    path = "/v1/agreements/desk/reports/2026-10"
+    for zone, named in ((None, "UTC"), ("America/New_York", "America/New_York")):
+        asked = {} if zone is None else {"timezone": zone}
+        cli_args = () if zone is None else ("--timezone", zone)
+        made = cli_html(agreement, data, "--period", "2026-10", *cli_args)
+        assert zones_named(made) == [named]
+        html = client.get(path, params={"format": "html", **asked}, headers=desk.headers)
+        assert zones_named(html.text) == [named]
+        markdown = client.get(path, params={"format": "markdown", **asked}, headers=desk.headers)
+        assert zones_named(markdown.text) == [named]
+        pdf = client.get(path, params={"format": "pdf", **asked}, headers=desk.headers).content
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+        assert named in zones_named(text)
+
+
+def test_a_trend_tells_its_times_in_the_zone_asked_for_as_the_cli_does(
+    client: TestClient, desk: Tenant, tmp_path: Path
+) -> None:
+    agreement = tmp_path / "desk.yaml"
+    agreement.write_text(DESK)
+    data = folder(tmp_path, "2026-10-01T00:00:00+00:00", {"tickets.jsonl": DESK_TICKETS})
+    path = "/v1/agreements/desk/trend"
+    for zone in (None, "America/New_York"):
+        asked = {"from": "2026-10", "to": "2026-12"} | ({} if zone is None else {"timezone": zone})
+        cli_args = () if zone is None else ("--timezone", zone)
+        made = cli_html(agreement, data, "--period", "2026-Q4", "--trend", *cli_args)
+        judged = re.findall(r'<p class="meta" id="judged-at".*?</p>', made, re.DOTALL)
+        assert len(judged) == 1
+        assert ("EST" in judged[0]) == (zone is not None), judged  # 9:00 UTC is 4:00 in New York
+        html = client.get(path, params={"format": "html", **asked}, headers=desk.headers).text
+        assert re.findall(r'<p class="meta" id="judged-at".*?</p>', html, re.DOTALL) == judged

@@ -9,6 +9,7 @@ adding its entry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -37,12 +38,14 @@ Renderer = Callable[[Any], "str | bytes | dict[str, Any]"]
 
 @dataclass(frozen=True)
 class Format:
-    """A format: its media type, its renderer of each kind of document it is offered for, and
-    whether it shows a period report's pictures (drawn only for the formats that do)."""
+    """A format: its media type, its renderer of each kind of document it is offered for,
+    whether it shows a period report's pictures (drawn only for the formats that do), and
+    whether it is a file people keep (served with a file name, ``Content-Disposition``)."""
 
     media_type: str
     renderers: Mapping[View, Renderer] = field(default_factory=dict)
     pictures: bool = False
+    file: bool = False
 
 
 FORMATS: dict[str, Format] = {
@@ -67,8 +70,8 @@ FORMATS: dict[str, Format] = {
     "markdown": Format(
         "text/markdown",
         {
-            "report": lambda i: report_markdown(i.report),
-            "trend": lambda t: trend_markdown(t.reports),
+            "report": lambda i: report_markdown(i.report, i.zone),
+            "trend": lambda t: trend_markdown(t.reports, t.zone),
             "rollup": lambda r: rollup_markdown(r.reports),
             "compare": compare.comparison_markdown,
         },
@@ -76,8 +79,8 @@ FORMATS: dict[str, Format] = {
     "html": Format(
         "text/html",
         {
-            "report": lambda i: report_html(i.report, i.pictures),
-            "trend": lambda t: trend_html(t.reports, trend_pictures(t.reports)),
+            "report": lambda i: report_html(i.report, i.pictures, zone=i.zone),
+            "trend": lambda t: trend_html(t.reports, trend_pictures(t.reports), zone=t.zone),
             "rollup": lambda r: rollup_html(r.reports),
             "compare": compare.comparison_html,
         },
@@ -85,8 +88,9 @@ FORMATS: dict[str, Format] = {
     ),
     "pdf": Format(
         "application/pdf",
-        {"report": lambda i: report_pdf(i.report, i.pictures)},
+        {"report": lambda i: report_pdf(i.report, i.pictures, zone=i.zone, paper=i.paper)},
         pictures=True,
+        file=True,
     ),
 }
 """Every format, in the order the service prefers them when the caller likes several equally
@@ -170,12 +174,18 @@ def chosen(view: View, asked: str | None, accept: str | None) -> str:
     return best
 
 
-def rendered(view: View, name: str, value: Any) -> Response:
+def rendered(view: View, name: str, value: Any, stem: str | None = None) -> Response:
     """``value`` rendered in the format ``name`` (:func:`chosen`), with its media type;
-    ``Vary: Accept``, since the same address answers differently by that header."""
+    ``Vary: Accept``, since the same address answers differently by that header. A format
+    kept as a file (PDF) is named ``stem.name`` when ``stem`` is given (an agreement's id and
+    a period), shown in the browser rather than downloaded; a character of ``stem`` other than
+    an ASCII letter, digit or ``-_.`` (a period in other digits) is named ``_``."""
     found = FORMATS[name]
     body = found.renderers[view](value)
     headers = {"Vary": "Accept"}
+    if found.file and stem is not None:
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", stem)
+        headers["Content-Disposition"] = f'inline; filename="{safe}.{name}"'
     if isinstance(body, dict):
         return JSONResponse(body, headers=headers, media_type=found.media_type)
     return Response(body, headers=headers, media_type=found.media_type)

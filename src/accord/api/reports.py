@@ -26,7 +26,7 @@ from accord.api.negotiation import (
 )
 from accord.api.openapi import schema_of
 from accord.render.compare import ComparisonDocument, comparison
-from accord.render.report import report_json
+from accord.render.report import Paper, report_json
 from accord.render.report_document import ReportDocument
 from accord.render.report_pictures import report_pictures
 from accord.render.served import Illustrated, Rollup, RollupDocument, Trend, TrendDocument
@@ -43,6 +43,21 @@ Timezone = Annotated[
     Query(description="The time zone periods are reckoned in (IANA name).", examples=["UTC"]),
 ]
 Tier = Annotated[Filter, Query(description="The tier to judge (default: the agreement's first).")]
+Shown = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        pattern=NO_NUL,
+        description="The time zone the period is reckoned in (IANA name; default UTC) and, "
+        "when given, the one the times of the HTML, PDF and Markdown are shown in (default: "
+        "the agreement's own zone), as `accord report --timezone`.",
+        examples=["UTC"],
+    ),
+]
+PaperSize = Annotated[
+    Paper,
+    Query(description="The paper of the PDF: A4 or US Letter (the other formats ignore it)."),
+]
 
 
 def _format(view: View) -> Any:
@@ -88,7 +103,9 @@ class Asked:
     format: str | None
     accept: str | None
     tier: str | None
-    timezone: str
+    timezone: str | None
+    """As asked (None: not given); the period's bounds are reckoned in UTC then, and times
+    shown in the agreement's zone."""
 
     def name(self) -> str:
         """The format served: 406 when none offered is accepted."""
@@ -97,7 +114,7 @@ class Asked:
     @property
     def options(self) -> dict[str, Any]:
         """The service's keyword arguments: ``timezone`` and ``tier``."""
-        return {"timezone": self.timezone, "tier": self.tier}
+        return {"timezone": self.timezone or "UTC", "tier": self.tier}
 
 
 def _over_months(view: View) -> Any:
@@ -110,7 +127,7 @@ def _over_months(view: View) -> Any:
         last: To,
         format: str | None = None,
         tier: Tier = None,
-        timezone: Timezone = "UTC",
+        timezone: Shown = None,
     ) -> Asked:
         accept = request.headers.get("accept")
         return Asked(view, key, (first, last), format, accept, tier, timezone)
@@ -161,28 +178,38 @@ def get_report(
     state: State,
     format: Annotated[str | None, _format("report")] = None,
     tier: Tier = None,
-    timezone: Timezone = "UTC",
+    timezone: Shown = None,
     to_date: Annotated[
         bool, Query(description="Refuse a period that has not begun (422) instead of no data.")
     ] = False,
+    paper: PaperSize = "a4",
 ) -> Response:
     """The compliance report of an agreement over a period (`2026-10`, `2026-Q4`, `2026`),
     judged now with the evidence stored now: each objective's status (final, to date, no
     data, not in force), met or missed, breaches, credits owed and claim deadlines; in HTML
     with its pictures (uptime bars, budget burn-down, ticket verdicts, breaches' timelines),
-    drawn from the evidence it was judged on."""
+    drawn from the evidence it was judged on. The PDF, on A4 or Letter (`paper`), is named
+    `{agreement}-{period}.pdf`."""
     name = chosen("report", format, request.headers.get("accept"))
 
     def work(session: Session) -> Illustrated:
         found = reports.report(
-            session, who, key, period, timezone=timezone, tier=tier, to_date=to_date
+            session,
+            who,
+            key,
+            period,
+            timezone="UTC" if timezone is None else timezone,
+            tier=tier,
+            to_date=to_date,
         )
         if not FORMATS[name].pictures:
-            return Illustrated(found)
+            return Illustrated(found, zone=timezone, paper=paper)
         agreement, evidence = reports.judged_on(session, who, key, found)
-        return Illustrated(found, report_pictures(found, agreement, evidence))
+        pictures = report_pictures(found, agreement, evidence)
+        return Illustrated(found, pictures, zone=timezone, paper=paper)
 
-    return rendered("report", name, state.run(work))
+    illustrated = state.run(work)
+    return rendered("report", name, illustrated, f"{illustrated.report.agreement}-{period}")
 
 
 @router.get(
@@ -205,7 +232,7 @@ def get_trend(asked: Annotated[Asked, _over_months("trend")], who: Auth, state: 
     name = asked.name()
     key, (first, last) = asked.key, asked.span
     found = state.run(reports.trend, who, key, first, last, **asked.options)
-    return rendered("trend", name, Trend(key, first, last, found))
+    return rendered("trend", name, Trend(key, first, last, found, asked.timezone))
 
 
 @router.get(

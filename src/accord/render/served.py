@@ -13,26 +13,31 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accord.core.report import Report
 from accord.render.pictures import Picture
-from accord.render.report import report_json
+from accord.render.report import Paper, report_json
 from accord.render.report_document import ReportDocument
 
 
 @dataclass(frozen=True)
 class Illustrated:
-    """A period's report and its pictures (none when the format shows none)."""
+    """A period's report and its pictures (none when the format shows none), with how people
+    read it: the zone its times are shown in (None: the agreement's) and the paper of its PDF."""
 
     report: Report
     pictures: Sequence[Picture] = ()
+    zone: str | None = None
+    paper: Paper = "a4"
 
 
 @dataclass(frozen=True)
 class Trend:
-    """An agreement's reports month by month, from ``first`` to ``last`` (both included)."""
+    """An agreement's reports month by month, from ``first`` to ``last`` (both included), its
+    times shown in ``zone`` (None: the agreement's)."""
 
     agreement: str
     first: str
     last: str
     reports: list[Report]
+    zone: str | None = None
 
 
 @dataclass(frozen=True)
