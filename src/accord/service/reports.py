@@ -211,9 +211,11 @@ def report(
     timezone: str = "UTC",
     tier: str | None = None,
     to_date: bool = False,
+    moment: datetime | None = None,
 ) -> Report:
-    """The report of one agreement over a period, judged now with the evidence stored now (a
-    period not over is judged to date; ``to_date`` asks for one, refusing a period not begun).
+    """The report of one agreement over a period, judged now (or at ``moment``, an instant
+    the caller read once for several reports) with the evidence stored now (a period not
+    over is judged to date; ``to_date`` asks for one, refusing a period not begun).
 
     A closed period's final report is kept (:class:`PeriodResult`) and served again while
     nothing it was computed from has changed; see docs/stored-reports.md."""
@@ -222,7 +224,7 @@ def report(
         start, end = period_bounds(period, timezone)
     except AccordError as error:
         raise InvalidError(str(error), "period") from None
-    moment = now()
+    moment = now() if moment is None else moment
     if to_date and moment <= start:
         raise InvalidError(f"period {period} has not started yet", "period")
     stored = agreement_store.version_in_force(session, row, start)
