@@ -71,7 +71,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     found = Clock(datetime(2026, 1, 1, tzinfo=UTC))
     for module in (reports, ingest, agreements, tracking, standing):
         monkeypatch.setattr(module, "now", found)
-    yield found
+    return found
 
 
 def _events(name: str, customer: str, opened: datetime, hours: float | None) -> list[Any]:
@@ -148,7 +148,8 @@ def test_the_figures_are_the_reports_figures(
         november = reports.report(session, principal, "cloud", "2026-11")
         agreement, _ = reports.judged_on(session, principal, "cloud", report)
     (cloud,) = found.agreements
-    assert cloud.key == "cloud" and cloud.period == "2026-12"
+    assert cloud.key == "cloud"
+    assert cloud.period == "2026-12"
     assert cloud.next_review == date(2027, 3, 1)
     by_id = {o.objective: o for o in cloud.objectives}
     for result in report.objectives:
@@ -173,11 +174,13 @@ def test_the_figures_are_the_reports_figures(
     assert availability.exhausted_at is not None
     assert NOW < availability.exhausted_at < report.end
     # the credit of November is the report's, kept once the month closed
-    assert november.settlement is not None and november.settlement.amount > 0
+    assert november.settlement is not None
+    assert november.settlement.amount > 0
     assert [(c.period, c.amount, c.currency) for c in cloud.credits_before] == [
         ("2026-11", november.settlement.amount, "EUR")
     ]
-    assert cloud.credit_now is not None and cloud.credit_now.final is False
+    assert cloud.credit_now is not None
+    assert cloud.credit_now.final is False
     assert report.settlement is not None
     assert cloud.credit_now.amount == report.settlement.amount
 
@@ -220,7 +223,8 @@ def test_a_customer_key_sees_only_its_own_customer(
     assert [a["key"] for a in own.json()["agreements"]] == ["cloud"]
     assert own.json()["customer"] == "acme-corp"
     named = client.get("/v1/standing/customers/acme-corp", headers=headers)
-    assert named.status_code == 200 and named.json()["agreements"][0]["key"] == "cloud"
+    assert named.status_code == 200
+    assert named.json()["agreements"][0]["key"] == "cloud"
     other = client.get("/v1/standing/customers/globex", headers=headers)
     assert other.status_code == 404
     assert other.headers["content-type"].startswith("application/problem+json")
@@ -252,7 +256,7 @@ def test_the_api_and_the_fragment_show_the_same_figures(
     assert availability["budget_left_seconds"] == 24 * 60 + 38.4
     assert cloud["credits_before"][0]["period"] == "2026-11"
     assert html.startswith("<section")
-    assert "<th scope=\"col\">" in html
+    assert '<th scope="col">' in html
     amount = cloud["credits_before"][0]["amount"]
     assert f"{Decimal(amount):,.2f}" in html
 
@@ -281,8 +285,7 @@ def test_the_uptime_bar_of_a_day_with_an_outage_has_the_downtime_colour(
         re.S,
     )
     assert bar is not None
-    pattern = re.search(
-        rf'<pattern id="{bar.group(1)}-major"[^>]*><rect [^>]*fill="([^"]+)"', html
-    )
-    assert pattern is not None and pattern.group(1) == pictures.MAJOR
+    pattern = re.search(rf'<pattern id="{bar.group(1)}-major"[^>]*><rect [^>]*fill="([^"]+)"', html)
+    assert pattern is not None
+    assert pattern.group(1) == pictures.MAJOR
     assert "2026-12-08: " in html  # the day's text equivalent

@@ -183,9 +183,7 @@ def get_overview(who: Auth, state: State, as_of: AsOf = None) -> Any:
     response_model=Standing,
     responses=problems(401, 404, 422, 503),
 )
-def get_customer_standing(
-    customer: Customer, who: Auth, state: State, as_of: AsOf = None
-) -> Any:
+def get_customer_standing(customer: Customer, who: Auth, state: State, as_of: AsOf = None) -> Any:
     """Where one customer stands, as `GET /v1/standing` for a key of that customer; 404
     for a customer the key may not see or with no agreement."""
     moment = _instant(as_of)

@@ -142,7 +142,9 @@ class Projection:
         return self.downtime <= self.budget
 
 
-def projection(result: ObjectiveResult, window: BusinessCalendar, end: datetime) -> Projection | None:
+def projection(
+    result: ObjectiveResult, window: BusinessCalendar, end: datetime
+) -> Projection | None:
     """The end of the period of a time-based availability result judged to date (``end``:
     where the period or the agreement ends; ``window``: the objective's calendar): the whole
     period's budget at the target's share of its window, the downtime so far extrapolated

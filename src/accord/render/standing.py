@@ -229,15 +229,25 @@ def _picture(a: AgreementStanding, number: int) -> Picture | None:
     for row in a.uptime:
         label = row.service or row.name
         marks = tuple(
-            DayMark(d.day.isoformat(), d.level, d.figures.known and d.maintenance > timedelta(0),
-                    day_text(d.figures))
+            DayMark(
+                d.day.isoformat(),
+                d.level,
+                d.figures.known and d.maintenance > timedelta(0),
+                day_text(d.figures),
+            )
             for d in row.days
         )
         up = "-" if row.uptime is None else figure(row.uptime, "%")
         rows.append(Row(label, f"{up} up over {len(row.days)} days", marks))
         table += [
-            (label, d.day.isoformat(), figure(d.uptime, "%"), words.duration(d.downtime),
-             words.duration(d.maintenance), ", ".join(d.records))
+            (
+                label,
+                d.day.isoformat(),
+                figure(d.uptime, "%"),
+                words.duration(d.downtime),
+                words.duration(d.maintenance),
+                ", ".join(d.records),
+            )
             for d in row.days
             if d.figures.known and (d.downtime or d.maintenance)
         ]

@@ -198,7 +198,10 @@ class Standing:
         """Credits owed, this period and before, per currency."""
         total: dict[str, Decimal] = {}
         for found in self.agreements:
-            for credit in (*((found.credit_now,) if found.credit_now else ()), *found.credits_before):
+            for credit in (
+                *((found.credit_now,) if found.credit_now else ()),
+                *found.credits_before,
+            ):
                 total[credit.currency] = total.get(credit.currency, Decimal(0)) + credit.amount
         return total
 
@@ -253,9 +256,7 @@ def overview(session: Session, principal: Principal, moment: datetime | None = N
     objectives missed so far, then most projected to miss, most tickets breached, most at
     risk, the lowest margin; and the open tickets at risk or breached across them."""
     moment = now() if moment is None else moment
-    names = sorted(
-        {row.customer or "" for row in agreement_store.visible(session, principal)}
-    )
+    names = sorted({row.customer or "" for row in agreement_store.visible(session, principal)})
     customers = []
     for name in names:
         found = standing(session, principal, moment, customer=name or None, uptime=False)
@@ -543,7 +544,11 @@ def _judged_clock(
         used,
         target - used,
         deadline,
-        _aware(clock.breached_at) if clock.breached_at is not None else deadline if breached else None,
+        _aware(clock.breached_at)
+        if clock.breached_at is not None
+        else deadline
+        if breached
+        else None,
     )
 
 
