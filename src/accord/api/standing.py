@@ -31,7 +31,7 @@ Customer = Annotated[
 ]
 
 
-class ObjectiveStanding(BaseModel):
+class StandingObjective(BaseModel):
     """One objective in the period so far (the report of the open month, to date)."""
 
     objective: str = Field(examples=["availability"])
@@ -63,7 +63,7 @@ class ObjectiveStanding(BaseModel):
     open_breached: int | None
 
 
-class UptimeDay(BaseModel):
+class StandingUptimeDay(BaseModel):
     day: date
     level: Literal["up", "minor", "major", "unknown"] = Field(
         description="up: no downtime; minor: within the day's share of the budget; major: "
@@ -75,14 +75,14 @@ class UptimeDay(BaseModel):
     records: list[str] = Field(description="The outages and maintenance of the day.")
 
 
-class UptimeRow(BaseModel):
+class StandingUptimeRow(BaseModel):
     objective: str
     service: str | None = Field(description="None: the objective's whole scope.")
     uptime: str | None = Field(description="Percent up over the days shown.")
-    days: list[UptimeDay]
+    days: list[StandingUptimeDay]
 
 
-class Credit(BaseModel):
+class StandingCredit(BaseModel):
     period: str = Field(examples=["2026-11"])
     amount: str = Field(examples=["100.00"])
     currency: str = Field(examples=["EUR"])
@@ -90,7 +90,7 @@ class Credit(BaseModel):
     claim_deadline: datetime | None
 
 
-class OpenTicket(BaseModel):
+class StandingTicket(BaseModel):
     ticket: str = Field(examples=["INC00042"])
     customer: str | None
     agreement: str
@@ -111,10 +111,10 @@ class AgreementStanding(BaseModel):
     period: str = Field(examples=["2026-12"])
     start: datetime
     end: datetime
-    objectives: list[ObjectiveStanding]
-    uptime: list[UptimeRow] = Field(description="The last 90 days per service.")
-    credit_now: Credit | None = Field(description="Owed for the open period so far.")
-    credits_before: list[Credit] = Field(description="Owed for the last 12 months before it.")
+    objectives: list[StandingObjective]
+    uptime: list[StandingUptimeRow] = Field(description="The last 90 days per service.")
+    credit_now: StandingCredit | None = Field(description="Owed for the open period so far.")
+    credits_before: list[StandingCredit] = Field(description="Owed for the last 12 months before it.")
     next_review: date | None
 
 
@@ -124,7 +124,7 @@ class Standing(BaseModel):
     as_of: datetime
     customer: str | None
     agreements: list[AgreementStanding]
-    tickets: list[OpenTicket] = Field(description="Breached first, then by deadline; 50 at most.")
+    tickets: list[StandingTicket] = Field(description="Breached first, then by deadline; 50 at most.")
     at_risk: int
     breached: int
     objectives_missed: int
@@ -132,12 +132,12 @@ class Standing(BaseModel):
     owed: dict[str, str] = Field(description="Credits owed, this period and before, by currency.")
 
 
-class Overview(BaseModel):
+class StandingOverview(BaseModel):
     """Every customer's standing at a glance, worst first."""
 
     as_of: datetime
     customers: list[Standing]
-    tickets: list[OpenTicket]
+    tickets: list[StandingTicket]
     at_risk: int
     breached: int
 
@@ -165,7 +165,7 @@ def get_standing(who: Auth, state: State, as_of: AsOf = None) -> Any:
     return state.run(work)
 
 
-@router.get("/v1/standing/overview", response_model=Overview, responses=problems(401, 422, 503))
+@router.get("/v1/standing/overview", response_model=StandingOverview, responses=problems(401, 422, 503))
 def get_overview(who: Auth, state: State, as_of: AsOf = None) -> Any:
     """Every customer the key sees, worst first (most objectives missed so far, then
     projected to miss, tickets breached, at risk, the lowest margin), without their uptime
