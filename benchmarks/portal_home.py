@@ -40,7 +40,8 @@ from accord.service import agreements, ingest, reports, standing, tenants, track
 from accord.store import Database, connect  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("portal_view", HERE / "portal_view.py")
-assert _spec is not None and _spec.loader is not None
+assert _spec is not None
+assert _spec.loader is not None
 portal_view = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(portal_view)
 
@@ -114,9 +115,7 @@ def load(
     with database.session() as session:
         organisation = tenants.create_organisation(session, "acme", "Acme")
         _, admin = tenants.create_key(session, organisation.id, "admin")
-        _, customer_key = tenants.create_key(
-            session, organisation.id, "read", customer="acme-corp"
-        )
+        _, customer_key = tenants.create_key(session, organisation.id, "read", customer="acme-corp")
         org_id = organisation.id
     with database.session() as session:
         agreements.upload(session, tenants.authenticate(session, admin), agreement(services), first)
@@ -175,6 +174,7 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="profile one later view")
     arguments = parser.parse_args()
 
     clock = portal_view.Clock(NOW)
@@ -232,6 +232,13 @@ def main() -> None:
             times.append(seconds)
             counts.append(len(evaluated))
         times.sort()
+        if arguments.profile:
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            profile.runcall(view, database, key, clock.moment)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
         p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
         print(
             f"later views ({arguments.repeat}): p50 {statistics.median(times) * 1000:.0f} ms, "

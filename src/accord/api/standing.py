@@ -114,7 +114,9 @@ class AgreementStanding(BaseModel):
     objectives: list[StandingObjective]
     uptime: list[StandingUptimeRow] = Field(description="The last 90 days per service.")
     credit_now: StandingCredit | None = Field(description="Owed for the open period so far.")
-    credits_before: list[StandingCredit] = Field(description="Owed for the last 12 months before it.")
+    credits_before: list[StandingCredit] = Field(
+        description="Owed for the last 12 months before it."
+    )
     next_review: date | None
 
 
@@ -124,7 +126,9 @@ class Standing(BaseModel):
     as_of: datetime
     customer: str | None
     agreements: list[AgreementStanding]
-    tickets: list[StandingTicket] = Field(description="Breached first, then by deadline; 50 at most.")
+    tickets: list[StandingTicket] = Field(
+        description="Breached first, then by deadline; 50 at most."
+    )
     at_risk: int
     breached: int
     objectives_missed: int
@@ -165,7 +169,9 @@ def get_standing(who: Auth, state: State, as_of: AsOf = None) -> Any:
     return state.run(work)
 
 
-@router.get("/v1/standing/overview", response_model=StandingOverview, responses=problems(401, 422, 503))
+@router.get(
+    "/v1/standing/overview", response_model=StandingOverview, responses=problems(401, 422, 503)
+)
 def get_overview(who: Auth, state: State, as_of: AsOf = None) -> Any:
     """Every customer the key sees, worst first (most objectives missed so far, then
     projected to miss, tickets breached, at risk, the lowest margin), without their uptime

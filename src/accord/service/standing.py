@@ -239,6 +239,19 @@ def standing(
     ]
     if customer is not None and not rows:
         raise NotFoundError(f"no customer {customer!r}", "customer")
+    return _standing(session, principal, moment, scope, rows, uptime)
+
+
+def _standing(
+    session: Session,
+    principal: Principal,
+    moment: datetime,
+    scope: str | None,
+    rows: list[AgreementRow],
+    uptime: bool,
+) -> Standing:
+    """The standing of the agreements ``rows`` in force at ``moment``, their open tickets
+    those of customer ``scope`` (None: of any customer)."""
     found = []
     calendars: dict[str, tuple[Agreement, dict[str, BusinessCalendar]]] = {}
     for row in rows:
@@ -256,19 +269,13 @@ def overview(session: Session, principal: Principal, moment: datetime | None = N
     objectives missed so far, then most projected to miss, most tickets breached, most at
     risk, the lowest margin; and the open tickets at risk or breached across them."""
     moment = now() if moment is None else moment
-    names = sorted({row.customer or "" for row in agreement_store.visible(session, principal)})
+    groups: dict[str | None, list[AgreementRow]] = {}
+    for row in agreement_store.visible(session, principal):
+        groups.setdefault(row.customer, []).append(row)
     customers = []
-    for name in names:
-        found = standing(session, principal, moment, customer=name or None, uptime=False)
-        if name == "":  # agreements made for no one customer
-            found = Standing(
-                moment,
-                None,
-                tuple(a for a in found.agreements if a.customer is None),
-                tuple(t for t in found.tickets if t.customer is None),
-                sum(1 for t in found.tickets if t.customer is None and t.state != "breached"),
-                sum(1 for t in found.tickets if t.customer is None and t.state == "breached"),
-            )
+    for name, rows in sorted(groups.items(), key=lambda group: group[0] or ""):
+        # agreements made for no one customer (None): the tickets of any customer they govern
+        found = _standing(session, principal, moment, name, rows, uptime=False)
         if found.agreements:
             customers.append(found)
     customers.sort(key=_worst_first)
