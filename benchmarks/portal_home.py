@@ -216,6 +216,7 @@ def main() -> None:
         clock.moment = NOW + timedelta(minutes=1)
         evaluated.clear()
         first, size = view(database, key, clock.moment)
+        first_count = len(evaluated)
         with database.session() as session:
             found = standing.standing(session, tenants.authenticate(session, key), clock.moment)
         for a in found.agreements:
@@ -223,7 +224,7 @@ def main() -> None:
                 print(f"  {o.objective}: {o.attained} ({o.status}), open {o.open_tickets}")
             print(f"  credits: now {a.credit_now}, before {len(a.credits_before)} periods")
         print(f"  open tickets at risk {found.at_risk}, breached {found.breached}")
-        print(f"first view: {first * 1000:.0f} ms ({len(evaluated)} periods evaluated)")
+        print(f"first view: {first * 1000:.0f} ms ({first_count} periods evaluated)")
         times, counts = [], []
         for n in range(arguments.repeat):
             clock.moment = NOW + timedelta(minutes=2 + n)

@@ -289,3 +289,41 @@ def test_the_uptime_bar_of_a_day_with_an_outage_has_the_downtime_colour(
     assert pattern is not None
     assert pattern.group(1) == pictures.MAJOR
     assert "2026-12-08: " in html  # the day's text equivalent
+
+
+def test_closed_months_come_from_their_kept_reports(
+    database: Database, acme: Tenant, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _load(database, acme, clock)
+    judged: list[str] = []
+    evaluate = reports.evaluate
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        found = evaluate(*args, **kwargs)
+        judged.append(f"{found.start:%Y-%m}")
+        return found
+
+    monkeypatch.setattr(reports, "evaluate", counting)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        first = standing.standing(session, principal, NOW, customer="acme-corp")
+    # the open month and the eleven months of 2026 before it (the agreement began in January)
+    assert sorted(judged) == [f"2026-{m:02d}" for m in range(1, 13)]
+    judged.clear()
+    later = NOW + timedelta(hours=1)
+    clock.moment = later
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        again = standing.standing(session, principal, later, customer="acme-corp")
+    assert judged == ["2026-12"]
+    assert again.agreements[0].credits_before == first.agreements[0].credits_before
+
+
+def test_an_instant_outside_the_horizon_is_refused_with_its_name(
+    acme: Tenant, client: TestClient
+) -> None:
+    answer = client.get(
+        "/v1/standing", headers=acme.headers, params={"as_of": "1066-10-14T09:00:00+00:00"}
+    )
+    assert answer.status_code == 422
+    assert "as_of" in answer.text

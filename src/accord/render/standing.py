@@ -310,7 +310,7 @@ def _agreements(found: Standing, zone: tzinfo) -> list[dict[str, Any]]:
                     (
                         c.period,
                         _money(c),
-                        "-" if c.claim_deadline is None else words.day(c.claim_deadline, zone),
+                        "-" if c.claim_deadline is None else words.when(c.claim_deadline, zone),
                     )
                     for c in a.credits_before
                 ],
