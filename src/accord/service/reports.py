@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import CompoundSelect, Select, func, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
@@ -18,7 +19,9 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from accord.core.agreement import Agreement
 from accord.core.availability import MaintenanceWindow, Outage
+from accord.core.calendar import to_nanos
 from accord.core.clocks import TicketEvent
+from accord.core.clocks_batch import EventColumns
 from accord.core.errors import AccordError
 from accord.core.periods import period_bounds
 from accord.core.report import (
@@ -36,7 +39,7 @@ from accord.io.data import RECORD_KINDS, read_record
 from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError
 from accord.service.tenants import Principal, now
-from accord.service.tracking import events_of_tickets
+from accord.service.tracking import event_columns, events_of_tickets
 from accord.store import codec
 from accord.store.schema import (
     SPAN_KINDS,
@@ -84,11 +87,14 @@ def _gathered(
     *,
     tickets: bool = True,
     every_span: bool = False,
+    columns: bool = False,
 ) -> tuple[Data, bool]:
     """:func:`stored_data`, and whether a ticket event stored was left out for being later
     than ``as_of`` (it will count once that instant has passed). ``every_span`` reads every
     outage and maintenance window begun before ``end``, however long ago it ended (the tests'
-    reference: the judging must not tell the difference)."""
+    reference: the judging must not tell the difference). ``columns``: the ticket events
+    read as columns (:func:`accord.service.tracking.event_columns`: no event object per
+    row), judged alike."""
     as_of = end if as_of is None else as_of
     org = organisation_id
     query = select(
@@ -117,8 +123,16 @@ def _gathered(
     values: dict[str, list[object]] = {}
     for kind, record_id, payload, _, _ in rows:
         values.setdefault(kind, []).append(read_record(kind, payload, f"{kind} {record_id}"))
-    every = _ticket_events(session, org, customer, start, end) if tickets else []
-    events = [event for event in every if event.at <= as_of]
+    log: EventColumns | None = None
+    if tickets and columns:
+        found = event_columns(session, org, _ticket_names(session, org, customer, start, end))
+        known = found.at <= to_nanos(as_of)
+        log, every, events = found.of_rows(np.flatnonzero(known)), [], []
+        later = not bool(known.all())
+    else:
+        every = _ticket_events(session, org, customer, start, end) if tickets else []
+        events = [event for event in every if event.at <= as_of]
+        later = len(events) < len(every)
     data = Data(
         observed=_observed(session, org, customer, as_of),
         outages=tuple(v for v in values.get("outage", ()) if isinstance(v, Outage)),
@@ -129,8 +143,9 @@ def _gathered(
         measurements=tuple(v for v in values.get("measurement", ()) if isinstance(v, Measurement)),
         probes=tuple(v for v in values.get("probe", ()) if isinstance(v, Probe)),
         requests=tuple(v for v in values.get("requests", ()) if isinstance(v, Requests)),
+        ticket_columns=log,
     )
-    return data, len(events) < len(every)
+    return data, later
 
 
 def _ticket_events(
@@ -140,6 +155,16 @@ def _ticket_events(
     ticket look-back to ``end``: ticket by ticket (in order of their names), each ticket's
     events in the order they arrived, as :func:`accord.service.tracking.ticket_events` reads
     one ticket's; with one query a chunk of tickets."""
+    names = _ticket_names(session, organisation_id, customer, start, end)
+    found = events_of_tickets(session, organisation_id, names)
+    return [event for name in names for event in found[name]]
+
+
+def _ticket_names(
+    session: Session, organisation_id: int, customer: str | None, start: datetime, end: datetime
+) -> list[str]:
+    """The tickets (of the customer) with an event from ``start`` less the ticket look-back
+    to ``end``, in order of their names."""
     query = select(EventRow.ticket).where(
         EventRow.organisation_id == organisation_id,
         EventRow.at >= start - TICKET_LOOKBACK,
@@ -151,9 +176,7 @@ def _ticket_events(
             (TicketRow.organisation_id == EventRow.organisation_id)
             & (TicketRow.ticket == EventRow.ticket),
         ).where(TicketRow.customer == customer)
-    names = sorted(set(session.scalars(query.distinct()).all()))
-    found = events_of_tickets(session, organisation_id, names)
-    return [event for name in names for event in found[name]]
+    return sorted(set(session.scalars(query.distinct()).all()))
 
 
 def watched(data: Data, row: AgreementRow, moment: datetime) -> Data:
@@ -212,10 +235,13 @@ def report(
     tier: str | None = None,
     to_date: bool = False,
     moment: datetime | None = None,
+    columns: bool = False,
 ) -> Report:
     """The report of one agreement over a period, judged now (or at ``moment``, an instant
     the caller read once for several reports) with the evidence stored now (a period not
     over is judged to date; ``to_date`` asks for one, refusing a period not begun).
+    ``columns``: the ticket events read as columns (judged alike; what a page that shows
+    figures only, not the report's pictures, reads fastest).
 
     A closed period's final report is kept (:class:`PeriodResult`) and served again while
     nothing it was computed from has changed; see docs/stored-reports.md."""
@@ -250,7 +276,9 @@ def report(
         kept = _kept(session, slot)
         if kept is not None:
             return replace(kept, as_of=moment)
-    data, later = _gathered(session, principal.organisation_id, row.customer, since, end, moment)
+    data, later = _gathered(
+        session, principal.organisation_id, row.customer, since, end, moment, columns=columns
+    )
     evidence = watched(data, row, moment)
     found = evaluate(agreement, evidence, start, end, tier, as_of=moment, strict=False)
     if closed and not later and _storable(found):

@@ -338,7 +338,7 @@ def _agreement(
     with_uptime: bool,
 ) -> AgreementStanding:
     period = _month(moment)
-    found = reports.report(session, principal, row.key, period, moment=moment)
+    found = reports.report(session, principal, row.key, period, moment=moment, columns=True)
     calendars = calendars_of(agreement)
     objectives = tuple(_objective(agreement, found, o, calendars) for o in found.objectives)
     bars = _uptime(session, principal, row, agreement, calendars, moment) if with_uptime else ()
@@ -347,7 +347,7 @@ def _agreement(
     for label in _months_before(moment, EARLIER_MONTHS):
         if first is not None and label < f"{first:%Y-%m}":
             break
-        earlier = reports.report(session, principal, row.key, label, moment=moment)
+        earlier = reports.report(session, principal, row.key, label, moment=moment, columns=True)
         credit = _credit(label, earlier)
         if credit is not None and credit.amount > 0:
             before.append(credit)
