@@ -346,3 +346,24 @@ def test_reading_the_ticket_events_as_columns_judges_alike(
                 )
                 assert columns == events
                 assert columns.objectives[1].tickets is not None
+
+
+def test_a_version_taking_over_mid_month_leaves_the_month_to_the_version_judging_it(
+    database: Database, acme: Tenant, clock: Clock
+) -> None:
+    _load(database, acme, clock)
+    # version 2 measures first responses instead of resolutions, from 5 December
+    resolution = STANDING[STANDING.index("  - id: resolution") : STANDING.index("remedies:")]
+    second = STANDING.replace('version: "1"', 'version: "2"').replace(
+        resolution,
+        "  - {id: response, metric: first_response, within: 1h, target: 95%, calendar: 24x7}\n",
+    )
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        agreements.upload(session, principal, second, datetime(2026, 12, 5, tzinfo=UTC))
+        found = standing.standing(session, principal, NOW, customer="acme-corp")
+        report = reports.report(session, principal, "cloud", "2026-12")
+    (cloud,) = found.agreements
+    assert [o.objective for o in cloud.objectives] == [o.objective for o in report.objectives]
+    assert [o.objective for o in cloud.objectives] == ["availability", "resolution"]
+    assert cloud.version == report.version == "1"

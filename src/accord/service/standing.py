@@ -339,9 +339,19 @@ def _agreement(
 ) -> AgreementStanding:
     period = _month(moment)
     found = reports.report(session, principal, row.key, period, moment=moment, columns=True)
-    calendars = calendars_of(agreement)
-    objectives = tuple(_objective(agreement, found, o, calendars) for o in found.objectives)
-    bars = _uptime(session, principal, row, agreement, calendars, moment) if with_uptime else ()
+    # the report judges the month by the version in force at its start
+    judged_by = agreement_store.resolved_version(
+        session,
+        principal.organisation_id,
+        agreement_store.version_in_force(session, row, found.start),
+    )
+    calendars = calendars_of(judged_by)
+    objectives = tuple(_objective(judged_by, found, o, calendars) for o in found.objectives)
+    bars = (
+        _uptime(session, principal, row, agreement, calendars_of(agreement), moment)
+        if with_uptime
+        else ()
+    )
     before = []
     first = agreement.effective.start if agreement.effective is not None else None
     for label in _months_before(moment, EARLIER_MONTHS):
