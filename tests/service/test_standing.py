@@ -367,3 +367,42 @@ def test_a_version_taking_over_mid_month_leaves_the_month_to_the_version_judging
     assert [o.objective for o in cloud.objectives] == [o.objective for o in report.objectives]
     assert [o.objective for o in cloud.objectives] == ["availability", "resolution"]
     assert cloud.version == report.version == "1"
+
+
+def test_a_late_outage_makes_the_months_it_reaches_judged_again_and_its_credit_appear(
+    database: Database, acme: Tenant, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _load(database, acme, clock)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        before = standing.standing(session, principal, NOW, customer="acme-corp")
+    assert [c.period for c in before.agreements[0].credits_before] == ["2026-11"]
+    judged: list[str] = []
+    evaluate = reports.evaluate
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        found = evaluate(*args, **kwargs)
+        judged.append(f"{found.start:%Y-%m}")
+        return found
+
+    monkeypatch.setattr(reports, "evaluate", counting)
+    clock.moment = NOW + timedelta(hours=1)
+    with database.session() as session:  # three hours down in October, sent late
+        principal = tenants.authenticate(session, acme.key)
+        outage = _outage("oct", "api", datetime(2026, 10, 7, 10, tzinfo=UTC), 180)
+        ingest.ingest_records(session, principal, "outage", [outage])
+    later = NOW + timedelta(hours=2)
+    clock.moment = later
+    periods = ["2026-11", "2026-10", "2026-09"]
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        found = reports.closed_reports(session, principal, "cloud", periods, moment=later)
+        # October and November end after the outage began: judged again; September is kept
+        assert judged == ["2026-11", "2026-10"]
+        judged.clear()
+        assert found == [reports.report(session, principal, "cloud", p) for p in periods]
+        assert judged == []  # all three kept now
+        after = standing.standing(session, principal, later, customer="acme-corp")
+    october = next(r for r in found if r.start.month == 10)
+    assert october.settlement is not None and october.settlement.amount > 0
+    assert [c.period for c in after.agreements[0].credits_before] == ["2026-11", "2026-10"]

@@ -354,11 +354,16 @@ def _agreement(
     )
     before = []
     first = agreement.effective.start if agreement.effective is not None else None
-    for label in _months_before(moment, EARLIER_MONTHS):
-        if first is not None and label < f"{first:%Y-%m}":
-            break
-        earlier = reports.report(session, principal, row.key, label, moment=moment, columns=True)
-        credit = _credit(label, earlier)
+    labels = [
+        label
+        for label in _months_before(moment, EARLIER_MONTHS)
+        if first is None or label >= f"{first:%Y-%m}"
+    ]
+    earlier = reports.closed_reports(
+        session, principal, row.key, labels, moment=moment, columns=True
+    )
+    for label, report in zip(labels, earlier, strict=True):
+        credit = _credit(label, report)
         if credit is not None and credit.amount > 0:
             before.append(credit)
     review = agreement.effective.review.next if agreement.effective is not None else None
