@@ -404,5 +404,6 @@ def test_a_late_outage_makes_the_months_it_reaches_judged_again_and_its_credit_a
         assert judged == []  # all three kept now
         after = standing.standing(session, principal, later, customer="acme-corp")
     october = next(r for r in found if r.start.month == 10)
-    assert october.settlement is not None and october.settlement.amount > 0
+    assert october.settlement is not None
+    assert october.settlement.amount > 0
     assert [c.period for c in after.agreements[0].credits_before] == ["2026-11", "2026-10"]
