@@ -95,7 +95,8 @@ def test_the_clause_in_words_names_its_key() -> None:
     window = claim_rule(Claim.model_validate({"window": "30d"}))
     assert window.startswith("remedies.claim.window: 30d:")
     cycles = claim_rule(Claim(billing_cycles=2), "quarter")
-    assert "remedies.claim.billing_cycles: 2" in cycles and "quarterly" in cycles
+    assert "remedies.claim.billing_cycles: 2" in cycles
+    assert "quarterly" in cycles
     assert "no claim deadline" in claim_rule(None)
 
 
@@ -166,4 +167,5 @@ def test_late_data_show_as_a_figure_that_differs(october: object) -> None:
     now = figure_now(evidence, later)
     assert now.differs
     assert now.actual != evidence.objective.actual
-    assert "then" in now.text and "keeps the figures it was filed on" in now.text
+    assert "then" in now.text
+    assert "keeps the figures it was filed on" in now.text

@@ -254,3 +254,54 @@ def figure_now(evidence: ClaimEvidence, report: Report) -> FigureNow:
 
 def _percent(value: Decimal | None) -> str:
     return "no figure" if value is None else f"{plain(value.quantize(Decimal('0.0001'))):f}%"
+
+
+@dataclass(frozen=True)
+class Eligible:
+    """A credit owed, whether it is claimed already (and how far that claim got), and why it
+    can no longer be claimed when its deadline has passed."""
+
+    owed: CreditOwed
+    claim_id: int | None
+    state: ClaimState | None
+    too_late: str | None
+
+    @property
+    def claimable(self) -> bool:
+        return self.claim_id is None and self.too_late is None
+
+
+@dataclass(frozen=True)
+class ClaimStep:
+    """One step of a claim: who did what and when, with their comment (a rejection's
+    reason), which the customer reads."""
+
+    at: datetime
+    actor: str
+    action: Literal["filed", "accept", "reject", "pay"]
+    state: ClaimState
+    """The claim's state after the step."""
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class ClaimRecord:
+    """A claim as its readers see it: what is claimed, its state, its history (oldest first),
+    its frozen evidence, and the figure the period's report gives now (when judged)."""
+
+    id: int
+    agreement: str
+    customer: str | None
+    objective: str
+    period: str
+    timezone: str
+    state: ClaimState
+    amount: Decimal
+    currency: str
+    deadline: datetime | None
+    filed_at: datetime
+    filed_by: str
+    updated_at: datetime
+    history: tuple[ClaimStep, ...]
+    evidence: ClaimEvidence
+    now: FigureNow | None = None

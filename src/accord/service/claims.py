@@ -10,8 +10,10 @@ not scoped to a customer, with a role of :data:`DECIDERS`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -23,9 +25,12 @@ from accord.core.claims import (
     DECISIONS,
     STATES,
     ClaimEvidence,
+    ClaimRecord,
     ClaimState,
+    ClaimStep,
     CreditOwed,
     Cycle,
+    Eligible,
     FigureNow,
     ReasonMissingError,
     WrongStateError,
@@ -51,29 +56,6 @@ LOOK_BACK = 12
 """Months of closed periods :func:`eligible` looks at when not told."""
 
 MAX_COMMENT = 4000
-
-
-@dataclass(frozen=True)
-class Eligible:
-    """A credit owed, whether it is claimed already (and how far that claim got), and why it
-    can no longer be claimed when its deadline has passed."""
-
-    owed: CreditOwed
-    claim_id: int | None
-    state: str | None
-    too_late: str | None
-
-
-@dataclass(frozen=True)
-class ClaimView:
-    """A claim as its readers see it: the row, its agreement's key, its frozen evidence, its
-    history (oldest first), and the figure the period's report gives now (when asked for)."""
-
-    claim: ClaimRow
-    agreement: str
-    evidence: ClaimEvidence
-    history: tuple[ClaimEventRow, ...]
-    now: FigureNow | None = None
 
 
 def _terms(session: Session, principal: Principal, row: AgreementRow) -> tuple[Agreement, str]:
@@ -137,7 +119,7 @@ def eligible(
                 Eligible(
                     owed,
                     None if claim is None else claim.id,
-                    None if claim is None else claim.state,
+                    None if claim is None else _state(claim.state),
                     None if claim is not None else owed.too_late(moment),
                 )
             )
@@ -151,7 +133,7 @@ def file_claim(
     objective: str,
     period: str,
     comment: str | None = None,
-) -> ClaimView:
+) -> ClaimRecord:
     """File a claim for the credit ``objective`` earned in ``period``, with its evidence
     frozen now. Refused: a period not over or not a billing period (422), an objective that
     earned no credit then (422), a deadline passed (409, naming the date and the agreement's
@@ -178,13 +160,7 @@ def file_claim(
             "claimed once it is",
             "period",
         )
-    existing = session.scalar(
-        select(ClaimRow).where(
-            ClaimRow.agreement_id == row.id,
-            ClaimRow.objective == objective,
-            ClaimRow.period == period,
-        )
-    )
+    existing = _claimed(session, row.id, objective, period)
     if existing is not None:
         raise _already(existing, key)
     report = reports.report(session, principal, key, period, timezone=zone)
@@ -217,7 +193,6 @@ def file_claim(
             session.add(claim)
             session.flush()
     except IntegrityError:
-        session.expunge(claim)
         raced = session.scalar(
             select(ClaimRow).where(
                 ClaimRow.agreement_id == row.id,
@@ -231,7 +206,62 @@ def file_claim(
     event = _step(claim, moment, principal.who, "filed", "submitted", comment)
     session.add(event)
     session.flush()
-    return ClaimView(claim, row.key, evidence, (event,))
+    return _record(claim, row.key, evidence, [event])
+
+
+def _claimed(session: Session, agreement_id: int, objective: str, period: str) -> ClaimRow | None:
+    """The claim filed for the credit, if any (as this transaction sees it)."""
+    return session.scalar(
+        select(ClaimRow).where(
+            ClaimRow.agreement_id == agreement_id,
+            ClaimRow.objective == objective,
+            ClaimRow.period == period,
+        )
+    )
+
+
+def _record(
+    claim: ClaimRow,
+    key: str,
+    evidence: ClaimEvidence,
+    history: Sequence[ClaimEventRow],
+    now: FigureNow | None = None,
+) -> ClaimRecord:
+    """The claim as a value, read while its transaction is open."""
+    return ClaimRecord(
+        id=claim.id,
+        agreement=key,
+        customer=claim.customer,
+        objective=claim.objective,
+        period=claim.period,
+        timezone=claim.timezone,
+        state=_state(claim.state),
+        amount=Decimal(claim.amount),
+        currency=claim.currency,
+        deadline=claim.deadline,
+        filed_at=claim.filed_at,
+        filed_by=claim.filed_by,
+        updated_at=claim.updated_at,
+        history=tuple(
+            ClaimStep(e.at, e.actor, _action(e.action), _state(e.state), e.comment) for e in history
+        ),
+        evidence=evidence,
+        now=now,
+    )
+
+
+def _state(text: str) -> ClaimState:
+    for state in STATES:
+        if state == text:
+            return state
+    raise ConflictError(f"a claim in an unknown state {text!r}")  # pragma: no cover
+
+
+def _action(text: str) -> Literal["filed", "accept", "reject", "pay"]:
+    for action in ("filed", *DECISIONS):
+        if action == text:
+            return action  # type: ignore[return-value]
+    raise ConflictError(f"a claim step of an unknown kind {text!r}")  # pragma: no cover
 
 
 def _already(claim: ClaimRow, key: str) -> ConflictError:
@@ -298,7 +328,7 @@ def decide(
     claim_id: int,
     decision: str,
     comment: str | None = None,
-) -> ClaimView:
+) -> ClaimRecord:
     """Accept or reject (``reason`` required, which the customer reads) a submitted claim,
     or mark an accepted one paid; each step kept with who, when and the comment."""
     found = _visible(session, principal, claim_id)
@@ -314,9 +344,7 @@ def decide(
             f"decision: {decision!r}; expected one of {', '.join(DECISIONS)}", "decision"
         )
     _check_comment(comment)
-    state = found.state
-    if state not in STATES:  # pragma: no cover - only this module writes the state
-        raise ConflictError(f"claim {claim_id} is in an unknown state {state!r}")
+    state = _state(found.state)
     try:
         after = next_state(state, decision, comment)
     except ReasonMissingError as error:
@@ -356,7 +384,7 @@ def _visible(session: Session, principal: Principal, claim_id: int) -> ClaimRow:
 
 def view(
     session: Session, principal: Principal, claim_id: int, *, judged_now: bool = False
-) -> ClaimView:
+) -> ClaimRecord:
     """One claim the principal may see (404 otherwise), with its history; ``judged_now``
     also judges the period's report now, to show whether late data changed its figure."""
     found = _visible(session, principal, claim_id)
@@ -374,7 +402,7 @@ def view(
     if judged_now:
         report = reports.report(session, principal, key, found.period, timezone=found.timezone)
         current = figure_now(evidence, report)
-    return ClaimView(found, key, evidence, history, current)
+    return _record(found, key, evidence, history, current)
 
 
 def listed(
@@ -383,7 +411,7 @@ def listed(
     *,
     agreement: str | None = None,
     state: str | None = None,
-) -> list[ClaimView]:
+) -> list[ClaimRecord]:
     """The claims the principal may see, newest first: all of the organisation's for the
     provider, the customer's own for a key scoped to it; of one agreement, or in one state."""
     query = select(ClaimRow, AgreementRow.key).join(
@@ -408,7 +436,7 @@ def listed(
         ).all():
             history.setdefault(event.claim_id, []).append(event)
     return [
-        ClaimView(claim, key, codec.loads(claim.evidence, ClaimEvidence), tuple(history[claim.id]))
+        _record(claim, key, codec.loads(claim.evidence, ClaimEvidence), history[claim.id])
         for claim, key in rows
     ]
 
@@ -416,7 +444,6 @@ def listed(
 __all__ = [
     "DECIDERS",
     "ClaimState",
-    "ClaimView",
     "Eligible",
     "decide",
     "eligible",
