@@ -29,7 +29,7 @@ router = APIRouter(tags=["claims"], dependencies=[Depends(single_values)])
 ClaimId = Annotated[int, Path(ge=1, le=MAX_ID, description="The claim's id.", examples=[12])]
 Month = Annotated[
     str | None,
-    Query(max_length=7, pattern=NO_NUL, examples=["2026-01"]),
+    Query(pattern=r"^[0-9]{4}-[0-9]{2}$", examples=["2026-01"]),
 ]
 
 
