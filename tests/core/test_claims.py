@@ -29,7 +29,7 @@ from accord.core.claims import (
 )
 from accord.core.credits import claim_deadline
 from accord.core.periods import enclosing, period_bounds
-from accord.core.report import evaluate
+from accord.core.report import Report, evaluate
 from accord.io.data import read_data
 from accord.store import codec
 
@@ -123,12 +123,12 @@ def test_a_rejection_needs_a_reason(reason: str | None) -> None:
 
 
 @pytest.fixture(scope="module")
-def october() -> object:
+def october() -> Report:
     return evaluate(load_agreement(SAAS), read_data(OCTOBER), *parse_period("2026-10", "UTC"))
 
 
-def test_the_credits_a_report_owes_with_their_deadline(october: object) -> None:
-    owed = credits_owed(october, "2026-10")  # type: ignore[arg-type]
+def test_the_credits_a_report_owes_with_their_deadline(october: Report) -> None:
+    owed = credits_owed(october, "2026-10")
     assert [(o.objective, o.credit.amount, o.period_amount) for o in owed] == [
         ("availability", Decimal("120.00"), Decimal("120.00"))
     ]
@@ -142,25 +142,25 @@ def test_the_credits_a_report_owes_with_their_deadline(october: object) -> None:
     assert "remedies.claim.window: 30d" in late
 
 
-def test_a_report_not_final_owes_nothing_yet(october: object) -> None:
-    running = replace(october, as_of=datetime(2026, 10, 20, tzinfo=UTC))  # type: ignore[type-var]
+def test_a_report_not_final_owes_nothing_yet(october: Report) -> None:
+    running = replace(october, as_of=datetime(2026, 10, 20, tzinfo=UTC))
     assert credits_owed(running, "2026-10") == ()
 
 
-def test_the_evidence_keeps_the_figures_and_reads_back_the_same(october: object) -> None:
-    (owed,) = credits_owed(october, "2026-10")  # type: ignore[arg-type]
-    evidence = evidence_of(october, owed)  # type: ignore[arg-type]
+def test_the_evidence_keeps_the_figures_and_reads_back_the_same(october: Report) -> None:
+    (owed,) = credits_owed(october, "2026-10")
+    evidence = evidence_of(october, owed)
     assert evidence.objective.actual == (Decimal(44520) - 137) / Decimal(44520) * 100
     assert evidence.breaches_total == 4 == len(evidence.objective.breaches)
     assert "Open a support ticket" in (evidence.procedure or "")
     assert codec.loads(codec.dumps(evidence), type(evidence)) == evidence
-    same = figure_now(evidence, october)  # type: ignore[arg-type]
+    same = figure_now(evidence, october)
     assert not same.differs
 
 
-def test_late_data_show_as_a_figure_that_differs(october: object) -> None:
-    (owed,) = credits_owed(october, "2026-10")  # type: ignore[arg-type]
-    evidence = evidence_of(october, owed)  # type: ignore[arg-type]
+def test_late_data_show_as_a_figure_that_differs(october: Report) -> None:
+    (owed,) = credits_owed(october, "2026-10")
+    evidence = evidence_of(october, owed)
     data = read_data(OCTOBER)
     fewer = replace(data, outages=data.outages[1:])
     later = evaluate(load_agreement(SAAS), fewer, *parse_period("2026-10", "UTC"))

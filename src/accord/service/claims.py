@@ -106,9 +106,13 @@ def eligible(
         index = local.year * 12 + local.month - 1 - (LOOK_BACK - 1)
         first = f"{index // 12:04d}-{index % 12 + 1:02d}"
     cycle = _cycle(agreement, None)
-    claimed = {
+    claimed = {  # without their evidence, which is long
         (c.objective, c.period): c
-        for c in session.scalars(select(ClaimRow).where(ClaimRow.agreement_id == row.id)).all()
+        for c in session.execute(
+            select(ClaimRow.id, ClaimRow.objective, ClaimRow.period, ClaimRow.state).where(
+                ClaimRow.agreement_id == row.id
+            )
+        ).all()
     }
     found = []
     for period in reversed(billing_periods(first, last, zone, cycle, moment)):
