@@ -98,6 +98,9 @@ def test_the_clause_in_words_names_its_key() -> None:
     assert "remedies.claim.billing_cycles: 2" in cycles
     assert "quarterly" in cycles
     assert "no claim deadline" in claim_rule(None)
+    business = Claim.model_validate({"window": "10 business days"})
+    assert claim_deadline(business, datetime(2026, 11, 1, tzinfo=UTC)) is None
+    assert "no claim deadline is enforced" in claim_rule(business)
 
 
 @pytest.mark.parametrize("state", STATES)

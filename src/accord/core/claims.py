@@ -85,6 +85,11 @@ def claim_rule(claim: Claim | None, cycle: Cycle = "month") -> str:
             f"remedies.claim.billing_cycles: {claim.billing_cycles}: a credit is claimed "
             f"within {claim.billing_cycles} billing {cycles} ({cycle}ly) after its period"
         )
+    if claim.window is not None:  # in business days: no calendar is named to count them in
+        return (
+            f"remedies.claim.window: {claim.window}: business days with no calendar named to "
+            "count them in, so no claim deadline is enforced"
+        )
     return "the agreement sets no claim deadline (remedies.claim has no window)"
 
 
