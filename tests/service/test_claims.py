@@ -332,3 +332,70 @@ def test_the_claims_routes_are_in_the_openapi_document(client: TestClient) -> No
         "CreditClaimsDocument",
         "DecisionIn",
     } <= set(schemas)
+
+
+QUARTERLY = (
+    HOSTING.replace("id: hosting", "id: quarterly")
+    .replace(
+        "fee: {amount: 1000, currency: EUR}, per: month",
+        "fee: {amount: 3000, currency: EUR}, per: quarter",
+    )
+    .replace(
+        "  claim:\n    window: 30d\n",
+        "  claim:\n    billing_cycles: 1\n",
+    )
+)
+
+
+def test_a_tier_billed_by_the_quarter_is_claimed_by_the_quarter(
+    client: TestClient, acme: Tenant, clock: Clock
+) -> None:
+    """Credits are settled per billing period, so a quarterly tier's credit is the quarter's,
+    claimed by the end of the next quarter (billing_cycles: 1)."""
+    clock.set(datetime(2026, 6, 25, tzinfo=UTC))
+    response = client.post("/v1/agreements", content=QUARTERLY, headers={**acme.headers, **YAML})
+    assert response.status_code == 201, response.text
+    clock.set(datetime(2026, 10, 5, tzinfo=UTC))
+    send_outages(
+        client, acme, outage("q1", "api", "2026-08-10T08:00:00+00:00", "2026-08-10T13:00:00+00:00")
+    )
+    clock.set(datetime(2026, 10, 5, 1, 0, tzinfo=UTC))
+    listed = client.get("/v1/agreements/quarterly/credits", headers=acme.headers)
+    assert listed.status_code == 200, listed.text
+    (owed,) = listed.json()["credits"]
+    assert (owed["period"], owed["credit"]["amount"]) == ("2026-Q3", "300.00")
+    assert owed["deadline"] == "2027-01-01T00:00:00+00:00"
+    assert "remedies.claim.billing_cycles: 1" in owed["rule"]
+    month = file(client, acme.headers, key="quarterly", period="2026-08")
+    assert month.status_code == 422
+    assert "settled per quarter" in month.json()["detail"]
+    assert "such as 2026-Q3" in month.json()["detail"]
+    filed = file(client, acme.headers, key="quarterly", period="2026-Q3")
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["amount"] == "300.00"
+
+
+def test_wrong_questions_get_clear_answers(client: TestClient, october: Tenant) -> None:
+    headers = october.headers
+    backwards = client.get(
+        "/v1/agreements/hosting/credits",
+        headers=headers,
+        params={"from": "2026-10", "to": "2026-01"},
+    )
+    assert backwards.status_code == 422
+    assert backwards.json()["detail"] == "to: 2026-01 is before from, 2026-10"
+    state = client.get("/v1/claims", headers=headers, params={"state": "approved"})
+    assert state.status_code == 422
+    assert state.json()["field"] == "query.state"
+    unknown = client.get("/v1/claims", headers=headers, params={"agreement": "nope"})
+    assert unknown.status_code == 404
+    assert client.get("/v1/claims/999", headers=headers).json()["detail"] == "no claim 999"
+    decision = decide(client, headers, 999, decision="approve")
+    assert decision.status_code == 422
+    assert decision.json()["field"] == "decision"
+    older = client.get(
+        "/v1/agreements/hosting/credits",
+        headers=headers,
+        params={"from": "2026-01", "to": "2026-12"},
+    )
+    assert [c["period"] for c in older.json()["credits"]] == ["2026-10"]
