@@ -18,6 +18,7 @@ from accord.cli import parse_period
 from accord.core.agreement.model import Claim
 from accord.core.claims import (
     DECISIONS,
+    MOST_BREACHES,
     STATES,
     ReasonMissingError,
     WrongStateError,
@@ -29,7 +30,7 @@ from accord.core.claims import (
 )
 from accord.core.credits import claim_deadline
 from accord.core.periods import enclosing, period_bounds
-from accord.core.report import Report, evaluate
+from accord.core.report import Breach, Report, evaluate
 from accord.io.data import read_data
 from accord.store import codec
 
@@ -172,3 +173,25 @@ def test_late_data_show_as_a_figure_that_differs(october: Report) -> None:
     assert now.actual != evidence.objective.actual
     assert "then" in now.text
     assert "keeps the figures it was filed on" in now.text
+
+
+def test_the_evidence_keeps_the_costliest_breaches_and_counts_them_all(october: Report) -> None:
+    result = october.objectives[0]
+    start = october.start
+    many = tuple(
+        Breach(
+            result.objective,
+            start,
+            start,
+            f"breach {n}",
+            item=f"o{n}",
+            business=timedelta(minutes=n),
+        )
+        for n in range(MOST_BREACHES + 50)
+    )
+    crowded = replace(october, objectives=(replace(result, breaches=many), *october.objectives[1:]))
+    (owed,) = credits_owed(crowded, "2026-10")
+    evidence = evidence_of(crowded, owed)
+    assert evidence.breaches_total == MOST_BREACHES + 50
+    kept = [b.item for b in evidence.objective.breaches]
+    assert kept == [f"o{n}" for n in range(50, MOST_BREACHES + 50)]  # the costliest, in order

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -186,3 +187,12 @@ def test_the_decision_form_offers_what_the_state_allows(
     ]
     assert form.all("textarea")[0].attrs["name"] == "reason"
     labelled(form)
+
+
+def test_times_are_told_in_the_zone_the_periods_were_reckoned_in(owed: CreditOwed) -> None:
+    paris = replace(owed, deadline=datetime(2026, 12, 1, tzinfo=ZoneInfo("Europe/Paris")))
+    page = parse(credits_html([Eligible(paris, None, None, None)], action="/claims"))
+    assert "(times in Europe/Paris)" in page.all("caption")[0].content
+    assert page.all("time")[0].content == "1 Dec 2026, 00:00 CET"
+    utc = parse(credits_html([Eligible(paris, None, None, None)], action="/c", zone="UTC"))
+    assert utc.all("time")[0].content == "30 Nov 2026, 23:00 UTC"

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal as Number
 from functools import lru_cache
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 from pydantic import BaseModel, ConfigDict, Field
@@ -260,11 +261,15 @@ def _percent(value: Any) -> str:
 
 
 def credits_html(
-    items: Sequence[Eligible], *, action: str, csrf_token: str = "", zone: str = "UTC"
+    items: Sequence[Eligible], *, action: str, csrf_token: str = "", zone: str | None = None
 ) -> str:
     """The credits owed, with their deadlines and a claim button each (a form posting
     ``objective``, ``period`` and ``csrf_token`` to ``action``); a credit claimed shows its
-    claim, one too late says why. Times in ``zone``."""
+    claim, one too late says why. Times in ``zone``; by default the zone the periods were
+    reckoned in (the agreement's), else UTC."""
+    if zone is None:
+        zones = [i.owed.deadline.tzinfo for i in items if i.owed.deadline is not None]
+        zone = next((z.key for z in zones if isinstance(z, ZoneInfo)), "UTC")
     template = _environment().get_template("claims_credits.html")
     return template.render(items=items, action=action, csrf_token=csrf_token, zone=zone)
 
