@@ -232,7 +232,14 @@ def test_the_same_claim_filed_twice_at_once_is_filed_once(
     principal = tenants.Principal(october.id, october.slug, "admin", None, "test")
     with database.session() as session:
         first = claims.file_claim(session, principal, "hosting", "availability", "2026-10")
-    monkeypatch.setattr(claims, "_claimed", lambda *args: None)  # it looked too early
+    looked = claims._claimed
+    calls: list[int] = []
+
+    def too_early(*args: Any) -> Any:  # its first look came before the other committed
+        calls.append(1)
+        return None if len(calls) == 1 else looked(*args)
+
+    monkeypatch.setattr(claims, "_claimed", too_early)
     already = f"already claimed: .* is claim {first.id}"
     with pytest.raises(ConflictError, match=already), database.session() as session:
         claims.file_claim(session, principal, "hosting", "availability", "2026-10")

@@ -197,13 +197,7 @@ def file_claim(
             session.add(claim)
             session.flush()
     except IntegrityError:
-        raced = session.scalar(
-            select(ClaimRow).where(
-                ClaimRow.agreement_id == row.id,
-                ClaimRow.objective == objective,
-                ClaimRow.period == period,
-            )
-        )
+        raced = _claimed(session, row.id, objective, period)
         if raced is None:  # pragma: no cover - the constraint names this row
             raise
         raise _already(raced, key) from None
