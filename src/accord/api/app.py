@@ -1,6 +1,6 @@
 """The FastAPI application. Routes are thin: they authenticate, call a use case of
 :mod:`accord.service` in one transaction, and shape the answer; one router per concept
-(agreements, ingest, live, reports, standing, access, health), the shared dependencies in
+(agreements, ingest, live, reports, standing, claims, access, health), the shared dependencies in
 :mod:`accord.api.deps`, the error shape in :mod:`accord.api.errors` and request ids in
 :mod:`accord.api.middleware`."""
 
@@ -16,6 +16,7 @@ from accord import __version__
 from accord.api import (
     access,
     agreements,
+    claims,
     errors,
     health,
     ingest,
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         agreements.router,
         reports.router,
         standing.router,
+        claims.router,
         access.router,
     )
     errors.install(app)
