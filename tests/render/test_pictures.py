@@ -23,9 +23,20 @@ from accord.core.evidence import Data
 from accord.core.report import ClockCache, Report, evaluate
 from accord.core.series import ticket_weeks, used_shares, verdicts
 from accord.io.data import read_data
-from accord.render.pictures import GOOD, Bar, DayMark, Picture, Row, stacked_bars, uptime_bars
-from accord.render.report import report_html, trend_html
+from accord.render.pictures import (
+    GOOD,
+    Bar,
+    DayMark,
+    Picture,
+    Row,
+    legend_of,
+    printed,
+    stacked_bars,
+    uptime_bars,
+)
+from accord.render.report import html_of, report_html, trend_html
 from accord.render.report_pictures import report_pictures, trend_pictures
+from accord.render.report_view import build
 from tests.render.test_html import parse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -269,9 +280,9 @@ def _event(n: int, at: str, kind: str, **fields: str) -> TicketEvent:
     )
 
 
-def test_a_breach_timeline_is_as_long_as_the_business_time_in_each_status_and_team() -> None:
-    agreement = load_agreement(AGREEMENTS / "it-service-desk.yaml")
-    events = (
+def _paused_ticket() -> tuple[TicketEvent, ...]:
+    """A P1 ticket that waits on its user, then a vendor, and breaches."""
+    return (
         _event(
             1,
             "10:00",
@@ -289,9 +300,17 @@ def test_a_breach_timeline_is_as_long_as_the_business_time_in_each_status_and_te
         _event(7, "15:00", "updated", status="In Progress", team="Storage", assignee="bo"),
         _event(8, "18:30", "updated", status="Resolved"),
     )
-    data = Data(tickets=events, observed=OCTOBER)
+
+
+def _paused_pictures() -> list[Picture]:
+    agreement = load_agreement(AGREEMENTS / "it-service-desk.yaml")
+    data = Data(tickets=_paused_ticket(), observed=OCTOBER)
     report = evaluate(agreement, data, *OCTOBER)
-    pictures = report_pictures(report, agreement, data)
+    return report_pictures(report, agreement, data)
+
+
+def test_a_breach_timeline_is_as_long_as_the_business_time_in_each_status_and_team() -> None:
+    pictures = _paused_pictures()
     [resolution] = [p for p in pictures if p.key.startswith("timeline-p1-resolution")]
     root = svg(resolution)
     hour = 3600.0
@@ -506,3 +525,86 @@ def test_a_long_period_shows_its_last_90_days_to_the_instant_judged_at() -> None
     assert min(api) == "2026-08-03"
     assert max(api) == "2026-10-31"
     assert api["2026-10-06"].get("data-level") == "major"
+
+
+# ---------------------------------------------------------------- on paper
+
+
+def _areas(root: ET.Element) -> dict[str, list[tuple[float, float, float, float]]]:
+    """Every rectangle drawn outside the legend and the hatches' definitions, by fill: from
+    <rect> elements, and from the subpaths ``M x y h w v h h -w z`` of <path> elements."""
+    found: dict[str, list[tuple[float, float, float, float]]] = {}
+    legend = {id(e) for g in elements(root, "g", "legend") for e in g.iter()}  # drawn apart
+    inside = {id(e) for d in root.iter(SVG + "defs") for e in d.iter()}
+    for element in root.iter():
+        if id(element) in legend or id(element) in inside:
+            continue
+        fill = re.sub(r"url\(#.*-(\w+)\)", r"\1", element.get("fill", ""))
+        if element.tag == SVG + "rect":
+            box = tuple(float(element.get(k, "0")) for k in ("x", "y", "width", "height"))
+            found.setdefault(fill, []).append(box)  # type: ignore[arg-type]
+        elif element.tag == SVG + "path" and element.get("d", "").startswith("M"):
+            for x, y, w, h in re.findall(
+                r"M(-?[\d.]+) (-?[\d.]+)h(-?[\d.]+)v(-?[\d.]+)h-?[\d.]+z", element.get("d", "")
+            ):
+                found.setdefault(fill, []).append((float(x), float(y), float(w), float(h)))
+    return {fill: sorted(boxes) for fill, boxes in found.items()}
+
+
+def test_on_paper_a_picture_draws_the_same_areas_in_one_path_per_colour() -> None:
+    _, pictures = saas()
+    [uptime] = [p for p in pictures if p.key.startswith("uptime-availability")]
+    paper = ET.fromstring(printed(uptime))
+    screen = svg(uptime)
+    # the same rectangles in the same colours: the outage day vermillion, maintenance dotted
+    assert _areas(paper) == _areas(screen)
+    assert len(_areas(paper)["major"]) == sum(
+        1 for g in elements(screen, "g", "day") if g.get("data-level") == "major"
+    )
+    # but no rectangle of its own for each day: a path per colour and row of bars
+    rows = len(elements(screen, "g", "service"))
+    hatches = {id(e) for d in paper.iter(SVG + "defs") for e in d.iter()}
+    assert not [r for r in elements(paper, "rect") if id(r) not in hatches]
+    assert len(elements(paper, "path")) <= rows * 4 + 5  # and the legend's swatches
+    # no hover text (a page of paper shows none), the words of the picture kept
+    assert not list(paper.iter(SVG + "title"))
+    words = [t.text for t in paper.iter(SVG + "text")]
+    assert words == [t.text for t in screen.iter(SVG + "text")]
+    assert "99.692% up" in " ".join(w or "" for w in words)
+
+
+def test_on_paper_a_breach_timelines_paused_stretches_stay_hatched_over_their_colour() -> None:
+    timelines = [p for p in _paused_pictures() if p.kind == "timeline"]
+    assert any("-pause)" in p.svg for p in timelines)
+    for found in timelines:
+        paper = ET.fromstring(printed(found))
+        assert _areas(paper) == _areas(svg(found))
+        # the see-through hatch is painted after the colour of the stretch it lies on
+        painted = [(e.get("fill", ""), e.get("d", "")) for e in paper.iter(SVG + "path")]
+        hatched = [i for i, (fill, _) in enumerate(painted) if fill.endswith("-pause)")]
+        assert hatched
+        for i in hatched:
+            for box in re.findall(r"M[^z]*z", painted[i][1]):
+                [under] = [j for j, (fill, d) in enumerate(painted) if box in d and j != i]
+                assert painted[under][0].startswith("#")
+                assert under < i
+
+
+def test_on_paper_a_legend_the_same_as_the_one_before_is_left_out() -> None:
+    _, pictures = saas()
+    [first] = [p for p in pictures if p.kind == "burn-down"]
+    second = replace(
+        first, key="burn-down-again", svg=first.svg.replace(first.key, "burn-down-again")
+    )
+    assert legend_of(first) == legend_of(second)
+    without = ET.fromstring(printed(second, legend=False))
+    assert "budget left" in "".join(svg(second).itertext())
+    assert "budget left" not in "".join(without.itertext())
+    height = float(without.get("viewBox", "").split()[3])
+    assert height < float(svg(second).get("viewBox", "").split()[3])
+    # the PDF's page says so under the picture that lacks it
+    report, _ = saas()
+    page = html_of(build(report, None), "a4", [first, second])
+    captions = [f.content for f in parse(page).all("figcaption")]
+    assert "legend of the picture of this kind before it" not in captions[0]
+    assert "legend of the picture of this kind before it" in captions[1]

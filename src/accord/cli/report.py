@@ -39,7 +39,7 @@ from accord.render.report import (
     trend_html,
     trend_markdown,
 )
-from accord.render.report import pdf_of as pdf_from_page
+from accord.render.report import pdf_of as pdf_from_view
 from accord.render.report_pictures import report_pictures, trend_pictures
 from accord.render.report_view import build as view_of
 from accord.render.words import zone_of
@@ -323,8 +323,7 @@ def _rendered(
             return trend_html(reports, pictures, zone=zone)
         return page_of(view_of(reports[0], zone), pictures=pictures)
     if output == "pdf":
-        page = page_of(view_of(reports[0], zone), paper, pictures)  # type: ignore[arg-type]
-        return pdf_from_page(page)
+        return pdf_from_view(view_of(reports[0], zone), paper, pictures)  # type: ignore[arg-type]
     if roll_up:
         return rollup_markdown(reports)
     return trend_markdown(reports, zone) if trend else markdown_of(view_of(reports[0], zone))

@@ -16,6 +16,8 @@ seconds) so that tests and programs can read what is drawn.
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -30,6 +32,8 @@ __all__ = [
     "Span",
     "burn_down",
     "duration",
+    "legend_of",
+    "printed",
     "stacked_bars",
     "timeline",
     "trend",
@@ -605,3 +609,139 @@ def timeline(
     return Picture(
         key, "timeline", title, summary, _document(key, height, title, summary, body), head, table
     )
+
+
+# ---------------------------------------------------------------- for paper
+
+_SVG = "{http://www.w3.org/2000/svg}"
+_PLACE = frozenset({"x", "y", "width", "height", "rx", "class"})
+_ROOT = ("viewBox", "width", "font-family", "font-size")
+
+
+def _attributes(attributes: dict[str, str]) -> str:
+    return "".join(
+        f' {name}="{escaped(value)}"'
+        for name, value in attributes.items()
+        if name != "class" and not name.startswith("data-")
+    )
+
+
+def _markup(element: ET.Element) -> str:
+    """An element as SVG markup without its hover titles, classes and ``data-`` figures."""
+    tag = element.tag.removeprefix(_SVG)
+    inner = escape(element.text or "", quote=False) + "".join(
+        _markup(child) for child in element if child.tag != _SVG + "title"
+    )
+    tail = escape(element.tail or "", quote=False)
+    if not inner:
+        return f"<{tag}{_attributes(element.attrib)}/>{tail}"
+    return f"<{tag}{_attributes(element.attrib)}>{inner}</{tag}>{tail}"
+
+
+def _flat(element: ET.Element) -> list[ET.Element]:
+    """The drawn elements in painting order, groups opened but the legend's (kept whole);
+    titles, descriptions and definitions left out."""
+    found: list[ET.Element] = []
+    for child in element:
+        tag = child.tag.removeprefix(_SVG)
+        if tag in ("title", "desc", "defs"):
+            continue
+        if tag == "g" and child.get("class") != "legend":
+            found += _flat(child)
+            continue
+        found.append(child)
+    return found
+
+
+def _drawn(elements: list[ET.Element], legend: bool) -> list[str]:
+    """The elements as markup, each run of rectangles merged (:func:`_merged`); the legend
+    in a group of its class, or left out without ``legend``."""
+    body: list[str] = []
+    run: list[ET.Element] = []
+    for element in elements:
+        if element.tag == _SVG + "rect" and "transform" not in element.attrib:
+            run.append(element)
+            continue
+        body += _merged(run)
+        run = []
+        if element.tag == _SVG + "g":  # the legend
+            if legend:
+                body.append(f'<g class="legend">{"".join(_drawn(_flat(element), legend))}</g>')
+            continue
+        body.append(_markup(element))
+    return body + _merged(run)
+
+
+def _merged(rects: list[ET.Element]) -> list[str]:
+    """A run of rectangles as one path per look (fill, stroke, opacity), in the order the
+    looks first appear; overlays (see-through hatches, faded areas) last, as they were drawn
+    over the others. The rectangles of a run never overlap but for those overlays."""
+    runs: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for rect in rects:
+        look = tuple(
+            (k, v) for k, v in rect.attrib.items() if k not in _PLACE and not k.startswith("data-")
+        )
+        x, y = float(rect.get("x", "0")), float(rect.get("y", "0"))
+        width, height = float(rect.get("width", "0")), float(rect.get("height", "0"))
+        runs.setdefault(look, []).append(
+            f"M{number(x)} {number(y)}h{number(width)}v{number(height)}h{number(-width)}z"
+        )
+
+    def overlay(look: tuple[tuple[str, str], ...]) -> bool:
+        attributes = dict(look)
+        return "opacity" in attributes or attributes.get("fill", "").endswith("-pause)")
+
+    return [
+        f'<path{_attributes(dict(look))} d="{"".join(parts)}"/>'
+        for look, parts in sorted(runs.items(), key=lambda item: overlay(item[0]))
+    ]
+
+
+def printed(picture: Picture, *, legend: bool = True) -> str:
+    """The picture for paper (a PDF): the same drawing in far fewer elements, as a PDF
+    renderer's time grows with them. Hover titles, ``data-`` figures and groups are left out
+    (a page of paper shows no hover text; its caption and the report's tables carry the
+    figures), each run of rectangles becomes one path per colour (90 days of uptime bars are
+    one to four paths), and only the hatches used are defined. Without ``legend``, the legend
+    is left out and the picture ends above it (for a picture whose legend is the same as the
+    one before it of its kind)."""
+    root = ET.fromstring(picture.svg)
+    height = float(root.get("viewBox", "0 0 0 0").split()[3])
+    if not legend:
+        keys = [g for g in root.iter(_SVG + "g") if g.get("class") == "legend"]
+        tops = [float(r.get("y", "0")) for g in keys for r in g.iter(_SVG + "rect")]
+        if tops:
+            height = min(tops) - 2
+    body = _drawn(_flat(root), legend)
+    drawn = "".join(body)
+    used = set(re.findall(r"url\(#([^)]+)\)", drawn))
+    definitions = [
+        _markup(pattern) for pattern in root.iter(_SVG + "pattern") if pattern.get("id") in used
+    ]
+    size = {name: root.get(name, "") for name in _ROOT}
+    size["viewBox"] = " ".join([*size["viewBox"].split()[:3], number(height)])
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg"{_attributes(size)}>'
+        + (f"<defs>{''.join(definitions)}</defs>" if definitions else "")
+        + drawn
+        + "</svg>"
+    )
+
+
+def legend_of(picture: Picture) -> tuple[tuple[str, str], ...]:
+    """The picture's legend: each entry's fill (a colour, or the name of a hatch) and its
+    words; to tell when pictures of a kind share one."""
+    root = ET.fromstring(picture.svg)
+    entries: list[tuple[str, str]] = []
+    for group in root.iter(_SVG + "g"):
+        if group.get("class") != "legend":
+            continue
+        swatch = ""
+        for element in group:
+            if element.tag == _SVG + "rect":
+                fill = element.get("fill", "")
+                hatch = re.fullmatch(r"url\(#.*-(\w+)\)", fill)
+                swatch = hatch.group(1) if hatch else fill
+            elif element.tag == _SVG + "text":
+                entries.append((swatch, element.text or ""))
+    return tuple(entries)
