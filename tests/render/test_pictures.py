@@ -608,3 +608,19 @@ def test_on_paper_a_legend_the_same_as_the_one_before_is_left_out() -> None:
     captions = [f.content for f in parse(page).all("figcaption")]
     assert "legend of the picture of this kind before it" not in captions[0]
     assert "legend of the picture of this kind before it" in captions[1]
+
+
+def test_the_summaries_agree_in_number_with_what_they_count() -> None:
+    # one breached P1 ticket: "the one breach", never "the 1 breaches"
+    [shares] = [p for p in _paused_pictures() if p.key.startswith("shares-p1-resolution")]
+    assert "The one breach used more than 125% of it." in shares.summary
+    assert "breaches" not in shares.summary
+    # one outage: downtime on one day
+    data = read_data(DATA / "cloudnote-2026-10")
+    [first, *_] = sorted(data.outages, key=lambda o: o.start)
+    _, pictures = saas(replace(data, outages=(first,), maintenance=()))
+    [uptime] = [p for p in pictures if p.key.startswith("uptime-availability")]
+    assert f"downtime on 1 day ({first.start.date()})" in uptime.summary
+    _, pictures = saas()
+    [uptime] = [p for p in pictures if p.key.startswith("uptime-availability")]
+    assert re.search(r"downtime on [2-9] days \(", uptime.summary)

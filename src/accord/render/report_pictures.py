@@ -49,6 +49,7 @@ from accord.render.pictures import (
     trend,
     uptime_bars,
 )
+from accord.render.words import plural
 
 __all__ = ["report_pictures", "trend_pictures"]
 
@@ -248,7 +249,11 @@ def _availability(
     summary = (
         f"{result.name} day by day from {start.date()} to "
         f"{(shown_until - timedelta(microseconds=1)).date()}: "
-        + (f"downtime on {len(bad)} days ({', '.join(bad)})" if bad else "no downtime on any day")
+        + (
+            f"downtime on {plural(len(bad), 'day')} ({', '.join(bad)})"
+            if bad
+            else "no downtime on any day"
+        )
         + "; the table lists every day with downtime or maintenance."
     )
     pictures = [
@@ -295,6 +300,15 @@ def _availability(
             )
         )
     return pictures
+
+
+def _close(close: int, breached: int) -> str:
+    """How many breaches were near misses, in words that agree with their number."""
+    if breached == 0:
+        return "No ticket breached."
+    if breached == 1:
+        return f"The one breach used {'at most' if close else 'more than'} 125% of it."
+    return f"{close} of the {breached} breaches used at most 125% of it."
 
 
 def _share_label(index: int) -> str:
@@ -344,8 +358,7 @@ def _tickets(
                 f"shares-{key}",
                 f"{result.name}: time used against the target",
                 "How much of its target each ticket's clock used, in bins of a quarter of the "
-                f"target; the dashed line is the target. {close} of the {breached} breaches used "
-                "at most 125% of it.",
+                f"target; the dashed line is the target. {_close(close, breached)}",
                 [
                     Bar(label, m, b, f"{label} of the target: {m} met, {b} breached")
                     for label, (m, b) in zip(labels, shares, strict=True)
