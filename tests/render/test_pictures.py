@@ -363,7 +363,8 @@ def test_a_breach_timeline_is_as_long_as_the_business_time_in_each_status_and_te
     # the four hours ran out at 17:00: 7 hours into the timeline (3 of them paused)
     [breach] = elements(root, "g", "breach")
     assert float(breach.get("data-seconds", "")) == 7 * hour
-    assert title(breach) == "deadline passed 2026-10-07 17:00 UTC"
+    # in the agreement's zone (New York), as the page tells its times
+    assert title(breach) == "deadline passed 7 Oct 2026, 13:00 EDT"
     assert "In Progress 5 h" in resolution.summary
 
 
@@ -620,7 +621,29 @@ def test_the_summaries_agree_in_number_with_what_they_count() -> None:
     [first, *_] = sorted(data.outages, key=lambda o: o.start)
     _, pictures = saas(replace(data, outages=(first,), maintenance=()))
     [uptime] = [p for p in pictures if p.key.startswith("uptime-availability")]
-    assert f"downtime on 1 day ({first.start.date()})" in uptime.summary
+    assert "downtime on 1 day (6 Oct 2026)" in uptime.summary
     _, pictures = saas()
     [uptime] = [p for p in pictures if p.key.startswith("uptime-availability")]
     assert re.search(r"downtime on [2-9] days \(", uptime.summary)
+
+
+def test_the_pictures_tell_times_in_the_zone_asked_for_and_days_as_people_write_them() -> None:
+    agreement = load_agreement(AGREEMENTS / "saas.yaml")
+    evidence = read_data(DATA / "cloudnote-2026-10")
+    report = evaluate(agreement, evidence, *OCTOBER, as_of=datetime(2026, 10, 16, tzinfo=UTC))
+    pictures = report_pictures(report, agreement, evidence, zone="Europe/Berlin")
+    [burn] = [p for p in pictures if p.kind == "burn-down"]
+    # judged at 16 Oct 00:00 UTC: 02:00 in Berlin's summer time
+    assert "was used by 16 Oct 2026, 02:00 CEST" in burn.summary
+    axis = [t.text for t in svg(burn).iter(SVG + "text")]
+    assert "1 Oct 2026" in axis
+    assert "end of 31 Oct 2026" in axis
+    assert not [t for t in axis if t and re.search(r"\d{4}-\d\d-\d\d", t)]
+    [uptime] = [p for p in pictures if p.kind == "uptime"]
+    words = [t.text for t in svg(uptime).iter(SVG + "text")]
+    assert "1 Oct 2026" in words
+    assert "31 Oct 2026" in words
+    # without a zone, the agreement's (saas.yaml: Los Angeles), as the page
+    plain = report_pictures(report, agreement, evidence)
+    [burn] = [p for p in plain if p.kind == "burn-down"]
+    assert "was used by 15 Oct 2026, 17:00 PDT" in burn.summary

@@ -205,7 +205,7 @@ def get_report(
         if not FORMATS[name].pictures:
             return Illustrated(found, zone=timezone, paper=paper)
         agreement, evidence = reports.judged_on(session, who, key, found)
-        pictures = report_pictures(found, agreement, evidence)
+        pictures = report_pictures(found, agreement, evidence, zone=timezone)
         return Illustrated(found, pictures, zone=timezone, paper=paper)
 
     illustrated = state.run(work)

@@ -261,6 +261,7 @@ def report(
                     evidence,
                     cache=cache,
                     engine=engine,  # type: ignore[arg-type]
+                    zone=zone,
                 )
     except AccordError as error:
         raise fail(error) from None

@@ -194,6 +194,8 @@ class Row:
     label: str
     figure: str
     days: tuple[DayMark, ...]
+    axis: tuple[str, ...] = ()
+    """The first and last day as the page names them (default: the days' own names)."""
 
 
 _FILLS = {
@@ -242,8 +244,9 @@ def uptime_bars(
                 )
             body.append("</g>")
         if row.days:
-            body.append(_text(8, top + 50, row.days[0].day, fill=MUTED))
-            body.append(_text(WIDTH - 8, top + 50, row.days[-1].day, anchor="end"))
+            first, last = row.axis or (row.days[0].day, row.days[-1].day)
+            body.append(_text(8, top + 50, first, fill=MUTED))
+            body.append(_text(WIDTH - 8, top + 50, last, anchor="end"))
         body.append("</g>")
         y = top + 50 + (22 if index + 1 < len(rows) else 0)
     legend, y = _legend(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Literal
 
@@ -49,7 +49,7 @@ from accord.render.pictures import (
     trend,
     uptime_bars,
 )
-from accord.render.words import plural
+from accord.render.words import day, plural, when, zone_of
 
 __all__ = ["report_pictures", "trend_pictures"]
 
@@ -68,11 +68,14 @@ def report_pictures(
     timelines: int = TIMELINES,
     cache: ClockCache | None = None,
     engine: Literal["auto", "columns", "replay"] = "auto",
+    zone: str | None = None,
 ) -> list[Picture]:
     """Every picture of one report, in the order of its objectives. ``evidence``: what the
     report was judged on (all of it; the part known at the instant judged at is taken here).
     ``cache`` and ``engine``: those the report was evaluated with, whose ticket clocks are
-    then reused (not evaluated again)."""
+    then reused (not evaluated again). ``zone``: where the page tells its times (None: the
+    agreement's, as the page); days stay the period's days, named as people write them."""
+    shown_in = zone_of(zone or report.zone)
     calendars = calendars_of(agreement)
     data = evidence
     if report.as_of is not None:
@@ -92,7 +95,9 @@ def report_pictures(
         if result.judged_from is None or result.judged_until is None or not result.judged:
             continue
         if objective.metric == "availability" and objective.method == "time":
-            pictures += _availability(report, agreement, objective, result, own, calendars, key)
+            pictures += _availability(
+                report, agreement, objective, result, own, calendars, key, shown_in
+            )
         elif objective.metric in TICKET_METRICS and result.tickets is not None:
             if evaluation is None:
                 evaluation = (
@@ -126,9 +131,7 @@ def report_pictures(
                 )
                 clock = _clock_of(replayed, objective, breach.item, breach.breached_at)
                 if clock is not None:
-                    pictures.append(
-                        _timeline(f"timeline-{key}-{number}", result, clock, report.start.tzinfo)
-                    )
+                    pictures.append(_timeline(f"timeline-{key}-{number}", result, clock, shown_in))
     return pictures
 
 
@@ -136,9 +139,8 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 
 def _when(moment: datetime, zone: tzinfo | None) -> str:
-    """An instant for people: its wall time in the report's zone, the zone named."""
-    local = moment.astimezone(zone)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    """An instant for people (``6 Oct 2026, 16:05 CEST``) in the page's zone."""
+    return when(moment, zone or UTC)
 
 
 def _short(moment: datetime) -> str:
@@ -195,6 +197,7 @@ def _availability(
     data: Data,
     calendars: dict[str, BusinessCalendar],
     key: str,
+    shown_in: tzinfo | None,
 ) -> list[Picture]:
     assert result.judged_from is not None
     assert result.judged_until is not None
@@ -211,6 +214,8 @@ def _availability(
     services: list[str | None] = list(objective.scope.get("service", ())) or [None]
     shown: list[str | None] = [None, *services] if len(services) > 1 else services
     rows, table = [], []
+    period_zone = report.start.tzinfo or UTC
+    bad: set[tuple[datetime, str]] = set()
     for service in shown:
         found, days = daily_availability(
             agreement, objective, data, calendars, service, start, shown_until, judged
@@ -232,7 +237,9 @@ def _availability(
             for d in days
         )
         figure = f"{_percent(found.percent)} up over the days shown"
-        rows.append(Row(label, figure, marks))
+        axis = (day(days[0].start, period_zone), day(days[-1].start, period_zone)) if days else ()
+        rows.append(Row(label, figure, marks, axis))
+        bad.update((d.start, day(d.start, period_zone)) for d in days if d.known and d.down > 0)
         table += [
             (
                 label,
@@ -245,12 +252,12 @@ def _availability(
             for d in days
             if d.known and (d.down or d.maintenance)
         ]
-    bad = sorted({m.day for r in rows for m in r.days if m.level in ("minor", "major")})
+    named = [name for _, name in sorted(bad)]
     summary = (
-        f"{result.name} day by day from {start.date()} to "
-        f"{(shown_until - timedelta(microseconds=1)).date()}: "
+        f"{result.name} day by day from {day(start, period_zone)} to "
+        f"{day(shown_until - timedelta(microseconds=1), period_zone)}: "
         + (
-            f"downtime on {plural(len(bad), 'day')} ({', '.join(bad)})"
+            f"downtime on {plural(len(named), 'day')} ({', '.join(named)})"
             if bad
             else "no downtime on any day"
         )
@@ -277,11 +284,11 @@ def _availability(
         left = _seconds(burn.left)
         used = _seconds(burn.used[-1][1])
         state = f"{duration(left)} left" if left >= 0 else f"{duration(-left)} more than allowed"
-        zone = report.start.tzinfo
-        when = _when(burn.today, zone)
+        zone = shown_in
+        today = _when(burn.today, zone)
         summary = (
             f"The target allows {duration(budget)} of downtime over the period; "
-            f"{duration(used)} was used by {when}: {state}."
+            f"{duration(used)} was used by {today}: {state}."
         )
         pictures.append(
             burn_down(
@@ -291,7 +298,11 @@ def _availability(
                 budget,
                 [(share_of(at), budget - _seconds(u)) for at, u in burn.used],
                 share_of(burn.today),
-                (burn.start.date().isoformat(), burn.end.date().isoformat(), when),
+                (
+                    day(burn.start, period_zone),  # the period's days, as the uptime bars'
+                    "end of " + day(burn.end - timedelta(microseconds=1), period_zone),
+                    today,
+                ),
                 ("instant", "downtime used", "budget left"),
                 tuple(
                     (_when(at, zone), duration(_seconds(u)), duration(budget - _seconds(u)))
@@ -341,7 +352,8 @@ def _tickets(
         stacked_bars(
             f"weeks-{key}",
             f"{result.name}: tickets met and breached per week",
-            f"Tickets {counted} from {first.date()}, week by week (weeks from Monday): "
+            f"Tickets {counted} from {day(first, first.tzinfo or UTC)}, week by week "
+            "(weeks from Monday): "
             f"{met} met and {breached} breached in all.",
             bars,
             kind="ticket-weeks",
