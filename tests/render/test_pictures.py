@@ -647,3 +647,16 @@ def test_the_pictures_tell_times_in_the_zone_asked_for_and_days_as_people_write_
     plain = report_pictures(report, agreement, evidence)
     [burn] = [p for p in plain if p.kind == "burn-down"]
     assert "was used by 15 Oct 2026, 17:00 PDT" in burn.summary
+
+
+def test_the_targets_label_stays_clear_of_the_counts_on_the_bars() -> None:
+    # the tallest bar right after the target's line: its count is written at the top
+    bars = [Bar("0-100%", 3, 0, ""), Bar("100-125%", 0, 40, ""), Bar(">125%", 0, 2, "")]
+    root = svg(stacked_bars("k", "t", "s", bars, marker_after=0, marker="target"))
+    [label] = [t for t in root.iter(SVG + "text") if t.get("class") == "marker-label"]
+    assert label.text == "target"
+    counts = [t for t in root.iter(SVG + "text") if t.text in ("3", "40", "2")]
+    font = 11  # a text's glyphs reach about a font size above its baseline
+    assert all(float(label.get("y", "")) < float(c.get("y", "")) - font * 0.8 for c in counts)
+    [line] = elements(root, "line", "marker")  # the label is written beside the line
+    assert float(label.get("x", "")) > float(line.get("x1", ""))

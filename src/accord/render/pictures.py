@@ -469,7 +469,9 @@ def stacked_bars(
 ) -> Picture:
     """Counts as stacked bars with the numbers written on them; ``marker_after``: a vertical
     line after that bar (the target, in a distribution of the share used)."""
-    left, right, top, bottom = 40.0, WIDTH - 16.0, 14.0, 150.0
+    # with a marker, its label has a band of its own above the counts written on the bars
+    band = 16.0 if marker_after is not None else 0.0
+    left, right, top, bottom = 40.0, WIDTH - 16.0, 14.0 + band, 150.0 + band
     highest = max([1, *(b.good + b.bad for b in bars)])
     step = (right - left) / max(1, len(bars))
     width = min(56.0, step * 0.7)
@@ -508,10 +510,10 @@ def stacked_bars(
     if marker_after is not None:
         x = left + step * (marker_after + 1)
         body.append(
-            f'<line class="marker" x1="{number(x)}" y1="{top - 6}" x2="{number(x)}" '
+            f'<line class="marker" x1="{number(x)}" y1="{top - band - 4}" x2="{number(x)}" '
             f'y2="{bottom + 4}" stroke="{INK}" stroke-dasharray="5 4"/>'
         )
-        body.append(_text(x + 4, top + 2, marker))
+        body.append(_text(x + 4, top - band + 1, marker, extra=' class="marker-label"'))
     legend, height = _legend(key, bottom + 38, [(GOOD, names[0]), ("url(#{key}-major)", names[1])])
     body += legend
     return Picture(
