@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from accord import load_agreement
 from accord.cli import app
+from accord.core.agreement import Agreement
 from accord.core.availability import Outage
 from accord.core.clock_engines import evaluate_clocks
 from accord.core.clocks import TICKET_METRICS, TicketEvent, calendars_of
@@ -660,3 +661,61 @@ def test_the_targets_label_stays_clear_of_the_counts_on_the_bars() -> None:
     assert all(float(label.get("y", "")) < float(c.get("y", "")) - font * 0.8 for c in counts)
     [line] = elements(root, "line", "marker")  # the label is written beside the line
     assert float(label.get("x", "")) > float(line.get("x1", ""))
+
+
+def _measured_by(method: str) -> Agreement:
+    return Agreement.model_validate(
+        {
+            "id": "probed",
+            "version": "1",
+            "overview": {"title": "Probed"},
+            "exclusions": {"unknown_data": "down"},
+            "objectives": [
+                {"id": "up", "metric": "availability", "target": "99%", "method": method}
+            ],
+        }
+    )
+
+
+def test_availability_by_probes_has_a_bar_a_day_a_bad_day_in_its_colour() -> None:
+    from accord.core.evidence import Probe
+
+    first = datetime(2026, 4, 13, tzinfo=UTC)
+    probes = []
+    for minute in range(3 * 1440):  # 13-15 April, one probe a minute
+        at = first + timedelta(minutes=minute)
+        # the 14th fails 10:00-10:59 (60 of 1,440 slices: 95.8%, below 99%); the 15th one
+        # minute (99.93%: within the target)
+        ok = not (1440 + 600 <= minute < 1440 + 660) and minute != 2 * 1440 + 30
+        probes.append(Probe("api", at, ok))
+    # the evidence ends with the 15th: the 16th was not observed
+    data = Data(probes=tuple(probes), observed=(first, first + timedelta(days=3)))
+    agreement = _measured_by("slices")
+    report = evaluate(agreement, data, first, first + timedelta(days=4))
+    [uptime] = report_pictures(report, agreement, data)
+    assert uptime.kind == "uptime"
+    days = days_of(svg(uptime), "every service")
+    assert [days[d].get("data-level") for d in sorted(days)] == ["up", "major", "minor", "unknown"]
+    assert elements(days["2026-04-14"], "rect", "bar")[0].get("fill", "").endswith("-major)")
+    assert elements(days["2026-04-13"], "rect", "bar")[0].get("fill") == GOOD
+    assert title(days["2026-04-14"]).startswith("14 Apr 2026: 95.833% available")
+    assert title(days["2026-04-16"]) == "16 Apr 2026: no data"
+    assert "less than 100% on 2 days (14 Apr 2026, 15 Apr 2026)" in uptime.summary
+
+
+def test_availability_by_requests_has_a_bar_a_day() -> None:
+    from accord.core.evidence import Requests
+
+    first = datetime(2026, 4, 13, tzinfo=UTC)
+    requests = (
+        Requests("api", first + timedelta(hours=1), 1000, 1000),
+        Requests("api", first + timedelta(days=1, hours=1), 900, 1000),  # 90%: below 99%
+    )
+    data = Data(requests=requests, observed=(first, first + timedelta(days=2)))
+    agreement = _measured_by("occurrences")
+    report = evaluate(agreement, data, first, first + timedelta(days=2))
+    [uptime] = report_pictures(report, agreement, data)
+    days = days_of(svg(uptime), "every service")
+    assert days["2026-04-13"].get("data-level") == "up"
+    assert days["2026-04-14"].get("data-level") == "major"
+    assert title(days["2026-04-14"]).startswith("14 Apr 2026: 90% available")

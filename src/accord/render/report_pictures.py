@@ -31,6 +31,7 @@ from accord.core.series import (
     budget_burn,
     clock_timeline,
     daily_availability,
+    daily_measured,
     ticket_weeks,
     used_shares,
     verdicts,
@@ -98,6 +99,8 @@ def report_pictures(
             pictures += _availability(
                 report, agreement, objective, result, own, calendars, key, shown_in
             )
+        elif objective.metric == "availability":  # measured by probes or request counts
+            pictures += _measured_days(report, agreement, objective, result, own, calendars, key)
         elif objective.metric in TICKET_METRICS and result.tickets is not None:
             if evaluation is None:
                 evaluation = (
@@ -311,6 +314,93 @@ def _availability(
             )
         )
     return pictures
+
+
+_METHODS = {
+    "slices": "its probes' slices",
+    "occurrences": "its good and total requests",
+    "ratio_slices": "the mean success of its request slices",
+}
+
+
+def _measured_days(
+    report: Report,
+    agreement: Agreement,
+    objective: Objective,
+    result: ObjectiveResult,
+    data: Data,
+    calendars: dict[str, BusinessCalendar],
+    key: str,
+) -> list[Picture]:
+    """Uptime bars for availability measured by probes or request counts: each day judged on
+    its own by the objective's method, coloured as the time-based bars (up: 100%; within the
+    target: orange; below it: vermillion; no data: grey)."""
+    assert result.judged_from is not None
+    assert result.judged_until is not None
+    end = report.in_force_until or report.end
+    start = (
+        max(report.start, end - timedelta(days=DAYS))
+        if end - report.start > timedelta(days=DAYS + 2)
+        else report.start
+    )
+    judged = (result.judged_from, result.judged_until)
+    target = target_of(objective, report.tier)
+    share = target if isinstance(target, Decimal) else None
+    services: list[str | None] = list(objective.scope.get("service", ())) or [None]
+    shown: list[str | None] = [None, *services] if len(services) > 1 else services
+    period_zone = report.start.tzinfo or UTC
+    rows, table = [], []
+    bad: set[tuple[datetime, str]] = set()
+    for service in shown:
+        days = daily_measured(agreement, objective, data, calendars, service, start, end, judged)
+        label = service or ("every service" if len(services) == 1 else "all together")
+        marks = []
+        for d in days:
+            name = day(d.start, period_zone)
+            if d.percent is None:
+                level, text = "unknown", f"{name}: no data"
+            else:
+                level = (
+                    "up"
+                    if d.percent >= 100
+                    else "minor"
+                    if share is not None and d.percent >= share
+                    else "major"
+                )
+                text = f"{name}: {_percent(d.percent)} available ({d.detail})"
+                if d.percent < 100:
+                    bad.add((d.start, name))
+                    table.append((label, name, _percent(d.percent), d.detail))
+            marks.append(DayMark(d.start.date().isoformat(), level, False, text))  # type: ignore[arg-type]
+        axis = (day(days[0].start, period_zone), day(days[-1].start, period_zone)) if days else ()
+        figure = (
+            f"{_percent(result.actual)} over the period"
+            if service is None or len(services) == 1
+            else ""
+        )
+        rows.append(Row(label, figure, tuple(marks), axis))
+    named = [name for _, name in sorted(bad)]
+    summary = (
+        f"{result.name} day by day from {day(start, period_zone)} to "
+        f"{day(end - timedelta(microseconds=1), period_zone)}, each day judged on its own by "
+        f"{_METHODS.get(objective.method, objective.method)}: "
+        + (
+            f"less than 100% on {plural(len(named), 'day')} ({', '.join(named)})"
+            if named
+            else "100% on every day with data"
+        )
+        + "; the table lists those days."
+    )
+    return [
+        uptime_bars(
+            f"uptime-{key}",
+            f"{result.name}: availability day by day",
+            summary,
+            rows,
+            ("service", "day", "available", "how"),
+            tuple(table),
+        )
+    ]
 
 
 def _close(close: int, breached: int) -> str:
