@@ -42,6 +42,7 @@ from accord.render.report import (
 from accord.render.report import pdf_of as pdf_from_view
 from accord.render.report_pictures import report_pictures, trend_pictures
 from accord.render.report_view import build as view_of
+from accord.render.served import Trend, trend_json
 from accord.render.words import zone_of
 
 
@@ -310,6 +311,16 @@ def _rendered(
 ) -> str | bytes:
     """The reports in the format asked for (a terminal's table is printed by the caller; its
     text for a pipe or file is the Markdown); HTML and PDF with the ``pictures`` given."""
+    if output == "json" and trend and reports:
+        # the shape the service serves a trend in (GET .../trend): the months wrapped
+        months = Trend(
+            reports[0].agreement,
+            f"{reports[0].start:%Y-%m}",
+            f"{reports[-1].start:%Y-%m}",
+            reports,
+            zone,
+        )
+        return json.dumps(trend_json(months), indent=2, ensure_ascii=False) + "\n"
     if output == "json":
         shown = [report_json(r) for r in reports]
         return (
