@@ -257,7 +257,7 @@ def get_rollup(
     name = asked.name()
     key, (period,) = asked.key, asked.span
     found = state.run(reports.rollup, who, key, period, **asked.options)
-    return rendered("rollup", name, Rollup(key, period, found))
+    return rendered("rollup", name, Rollup(key, period, found, asked.timezone))
 
 
 @router.get(

@@ -330,7 +330,7 @@ def _rendered(
         return report_csv(*reports)
     if output == "html":
         if roll_up:
-            return rollup_html(reports)
+            return rollup_html(reports, zone=zone)
         if trend:
             return trend_html(reports, pictures, zone=zone)
         return page_of(view_of(reports[0], zone), pictures=pictures)

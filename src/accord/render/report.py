@@ -727,8 +727,13 @@ def trend_html(
     )
 
 
-def rollup_html(reports: list[Report]) -> str:
-    """A parent agreement and every agreement under it, as a standalone page."""
+def rollup_html(reports: list[Report], *, zone: str | None = None) -> str:
+    """A parent agreement and every agreement under it, as a standalone page; its times in
+    ``zone`` (None: the parent agreement's)."""
     if not reports:
         return ""
-    return _environment().get_template("rollup.html").render(reports=reports, first=reports[0])
+    return (
+        _environment()
+        .get_template("rollup.html")
+        .render(reports=reports, first=reports[0], zone=zone or reports[0].zone)
+    )
