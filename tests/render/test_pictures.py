@@ -28,11 +28,14 @@ from accord.render.pictures import (
     GOOD,
     Bar,
     DayMark,
+    Lane,
     Picture,
     Row,
+    Span,
     legend_of,
     printed,
     stacked_bars,
+    timeline,
     uptime_bars,
 )
 from accord.render.report import html_of, report_html, trend_html
@@ -719,3 +722,23 @@ def test_availability_by_requests_has_a_bar_a_day() -> None:
     assert days["2026-04-13"].get("data-level") == "up"
     assert days["2026-04-14"].get("data-level") == "major"
     assert title(days["2026-04-14"]).startswith("14 Apr 2026: 90% available")
+
+
+def test_a_timelines_legend_names_the_colours_of_stretches_too_narrow_for_their_name() -> None:
+    hour = 3600.0
+    lanes = [
+        Lane("status", (Span(9 * hour, "In Progress", ""), Span(0.05 * hour, "Waiting", ""))),
+        Lane("team", (Span(9.05 * hour, "Network", ""),)),
+    ]
+    root = svg(timeline("t", "t", "s", lanes, 9.05 * hour, None))
+    [legend] = elements(root, "g", "legend")
+    named = [t.text for t in legend.iter(SVG + "text")]
+    # "Waiting" is too narrow to carry its name: the legend gives its colour
+    assert "status: Waiting" in named
+    # the others carry theirs on the stretch itself
+    written = [t.text for g in elements(root, "g", "lane") for t in g.iter(SVG + "text")]
+    assert "In Progress" in written
+    assert "Network" in written
+    assert "status: In Progress" not in named
+    assert "team: Network" not in named
+    assert "hatched: clock paused" in named

@@ -553,8 +553,10 @@ def timeline(
     table: tuple[tuple[str, ...], ...] = (),
 ) -> Picture:
     """Lanes of stretches laid end to end on one axis of ``total`` seconds (business time),
-    each stretch as long as its seconds and coloured by its category (with its name written
-    on it when it fits, and in the legend); ``breach``: a line where the deadline passed."""
+    each stretch as long as its seconds and coloured by its category, its name written on it
+    when it fits, else in the legend (a legend of names already written on every stretch of
+    their colour says nothing more, and costs a PDF its time); ``breach``: a line where the
+    deadline passed."""
     left, right = 96.0, WIDTH - 16.0
     scale = (right - left) / total if total > 0 else 0.0
     body: list[str] = []
@@ -562,6 +564,7 @@ def timeline(
     legend: list[tuple[str, str]] = []
     for lane in lanes:
         colours: dict[str, str] = {}
+        unnamed: set[str] = set()  # categories with a stretch too narrow for its name
         body.append(f'<g class="lane" data-lane="{escaped(lane.name)}">')
         body.append(_text(left - 6, y + 15, lane.name, anchor="end", extra=' font-weight="600"'))
         x = left
@@ -589,11 +592,16 @@ def timeline(
             if width > 6.5 * len(span.category) + 6:
                 ink = "#ffffff" if fill in (LINE, WORK) else INK
                 body.append(_text(x + 4, y + 15, span.category, fill=ink))
+            else:
+                unnamed.add(span.category)
             body.append("</g>")
             x += width
         body.append("</g>")
-        legend += [(c, f"{lane.name}: {name}") for name, c in colours.items()]
-        if any(span.category == "running" and not span.paused for span in lane.spans):
+        # the legend names the colours of stretches too narrow to carry their name
+        legend += [(c, f"{lane.name}: {name}") for name, c in colours.items() if name in unnamed]
+        if "running" in unnamed and any(
+            span.category == "running" and not span.paused for span in lane.spans
+        ):
             legend.append((LINE, f"{lane.name}: running"))
         y += 30
     if breach is not None and total > 0:
