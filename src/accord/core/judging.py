@@ -1637,6 +1637,22 @@ def availability_of(
 _Measured = tuple[Decimal | None, str, SliceAvailability | None]
 
 
+def measured_availability(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    calendars: Mapping[str, BusinessCalendar],
+    start: datetime,
+    end: datetime,
+) -> tuple[Decimal | None, str]:
+    """Availability by probes or request counts (the objective's ``method``) over
+    ``[start, end)`` judged on its own, and how it was reached in words; None without data."""
+    percent, detail, _ = _measured(
+        agreement, objective, data, calendars[objective.calendar], start, end
+    )
+    return percent, detail
+
+
 def _measured(
     agreement: Agreement,
     objective: Objective,
