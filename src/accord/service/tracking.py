@@ -40,6 +40,7 @@ from accord.core.escalation import (
 from accord.core.horizon import within_horizon
 from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError, NotFoundError
+from accord.service.ingest import wake_workers
 from accord.service.notify import REVIEW
 from accord.service.tenants import Principal, now
 from accord.store.schema import ClockRow, DueItem, EventRow, TicketRow
@@ -1457,4 +1458,5 @@ def after_upload(session: Session, organisation_id: int, key: str, agreement: Ag
         .where(TicketRow.id.in_(locked.scalar_subquery()))
         .values(dirty=True, changed_at=moment)
     )
+    wake_workers(session)
     return int(marked.rowcount)  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select, text, update
 
 from accord.service import notify, tracking, watch
+from accord.service.ingest import WAKE_CHANNEL
 from accord.service.tenants import now
 from accord.settings import Settings
 from accord.store.database import Database
@@ -82,6 +83,7 @@ class Worker:
     batch: int = BATCH  # items claimed at once: smaller spreads work across more workers
     refresh_batch: int = REFRESH_BATCH  # tickets recomputed together (PostgreSQL)
     watched_at: datetime | None = None  # when this worker last judged the watched levels
+    listening: Any = None  # PostgreSQL: the connection waiting for marked tickets
 
     def _locked(self, query: Select[Any]) -> Select[Any]:
         if self.database.is_postgresql:
@@ -289,17 +291,68 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         """Work until ``stop`` is set, resting between rounds with nothing to do: briefly just
-        after work (more is likely on its way), then longer, up to ``worker_interval``."""
+        after work (more is likely on its way), then longer, up to ``worker_interval``. On
+        PostgreSQL a rest ends as soon as ingest marks tickets (:meth:`wait_for_work`)."""
         log.info("worker %s started", self.name)
         idle = 0
-        while not stop.is_set():
+        try:
+            while not stop.is_set():
+                try:
+                    busy = self.run_once().busy
+                except Exception:  # a bad round must not kill the worker; logged and retried
+                    log.exception("worker round failed")
+                    busy = False
+                if busy:
+                    idle = 0
+                    continue
+                self.wait_for_work(rest(idle, self.settings.worker_interval), stop)
+                idle += 1
+        finally:
+            self.stop_listening()
+
+    def wait_for_work(self, seconds: float, stop: threading.Event) -> bool:
+        """Rest up to ``seconds``; returns whether woken early. On PostgreSQL the worker
+        listens on a connection of its own for the notification ingest sends when it marks
+        tickets (:func:`accord.service.ingest.wake_workers`), so a ticket marked while every
+        worker rests waits milliseconds, not the rest of the interval; notifications that
+        came during the round just done count too. On SQLite (or if listening fails) it
+        sleeps, and polls again after."""
+        listener = self._listener()
+        if listener is None:
+            return stop.wait(seconds)
+        woken = False
+        try:
+            for _ in listener.notifies(timeout=max(seconds, 0.001), stop_after=1):
+                woken = True
+            if woken:  # the others sent meanwhile: one round serves them all
+                for _ in listener.notifies(timeout=0.001):
+                    pass
+        except Exception:
+            log.exception("listening for marked tickets failed; polling instead")
+            self.stop_listening()
+            return stop.wait(seconds)
+        return woken
+
+    def _listener(self) -> Any:
+        """The connection listening for marked tickets (PostgreSQL), opened on first use."""
+        if not self.database.is_postgresql:
+            return None
+        if self.listening is None:
             try:
-                busy = self.run_once().busy
-            except Exception:  # a bad round must not kill the worker; it is logged and retried
-                log.exception("worker round failed")
-                busy = False
-            if busy:
-                idle = 0
-                continue
-            stop.wait(rest(idle, self.settings.worker_interval))
-            idle += 1
+                raw = self.database.engine.raw_connection()
+                connection = raw.driver_connection
+                raw.detach()  # kept open by this worker, outside the pool
+                connection.autocommit = True  # type: ignore[union-attr]
+                connection.execute(f"LISTEN {WAKE_CHANNEL}")  # type: ignore[union-attr]
+                self.listening = connection
+            except Exception:
+                log.exception("cannot listen for marked tickets; polling instead")
+                return None
+        return self.listening
+
+    def stop_listening(self) -> None:
+        if self.listening is not None:
+            try:
+                self.listening.close()
+            finally:
+                self.listening = None
