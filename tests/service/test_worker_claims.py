@@ -12,7 +12,7 @@ from unittest.mock import patch
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from accord.api import create_app
 from accord.service import tracking
@@ -109,7 +109,8 @@ def test_an_unchanged_ticket_is_not_rewritten_yet_reads_back_the_same(
     assert clock_rows(database, "U1") == clocks
     assert due_rows(database, "U1") == items
     row = ticket_row(database, "U1")
-    assert not row.dirty and row.refreshed_at == later
+    assert not row.dirty
+    assert row.refreshed_at == later
     listed = fast.get("/v1/clocks/breached", headers=acme.headers).json()
     assert {c["computed_at"] for c in listed if c["ticket"] == "U1"} == {
         iso(later).replace("+00:00", "Z")
@@ -178,8 +179,8 @@ def test_ingest_is_not_held_up_by_a_computing_worker_and_its_event_is_not_lost(
     def meanwhile(*args: Any, **kwargs: Any) -> int:
         if not during:
             during.append("posted")
-            post(fast, acme, [{"id": "C1-2", "ticket": "C1", "kind": "comment",
-                               "at": iso(opened + timedelta(minutes=5)), "author": "agent"}])  # fmt: skip
+            reply = {"id": "C1-2", "ticket": "C1", "kind": "comment", "author": "agent"}
+            post(fast, acme, [{**reply, "at": iso(opened + timedelta(minutes=5))}])
         return real(*args, **kwargs)
 
     worker = Worker(database, deferred)
@@ -214,13 +215,15 @@ def test_a_dead_workers_tickets_wait_for_its_lease_then_go_to_another(
         Worker(database, deferred, name="dies").refresh_dirty(moment)
     other = Worker(database, deferred, name="other")
     assert other.refresh_dirty(moment) == 0  # leased to the dead one
-    assert ticket_row(database, "D1").dirty and ticket_row(database, "D2").dirty
+    assert ticket_row(database, "D1").dirty
+    assert ticket_row(database, "D2").dirty
     with database.session() as session:  # its lease ends
         session.execute(
             update(TicketRow).values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
         )
     assert other.refresh_dirty(moment) == 2
-    assert not ticket_row(database, "D1").dirty and clock_rows(database, "D1")
+    assert not ticket_row(database, "D1").dirty
+    assert clock_rows(database, "D1")
 
 
 @postgres_only
@@ -259,3 +262,15 @@ def test_ingest_wakes_a_resting_worker(
     assert woken[0] is True
     assert not ticket_row(database, "W1").dirty
     assert clock_rows(database, "W1")
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_ticket_names_reach_postgresql_as_given(database: Database) -> None:
+    """The worker hands PostgreSQL its tickets' names as one array literal: quotes,
+    backslashes, commas, braces, blanks, tabs, newlines and the word NULL come back as sent."""
+    names = ['a"b', "c\\d", "e,f", "{g}", " h ", "NULL", "", "\u00fc\tx\ny", "i'j"]
+    with database.session() as session:
+        back = session.scalar(
+            text("SELECT CAST(:names AS text[])"), {"names": tracking._text_array(names)}
+        )
+    assert back == names
