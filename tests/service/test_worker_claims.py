@@ -274,3 +274,43 @@ def test_ticket_names_reach_postgresql_as_given(database: Database) -> None:
             text("SELECT CAST(:names AS text[])"), {"names": tracking._text_array(names)}
         )
     assert back == names
+
+
+@postgres_only
+def test_a_ticket_recomputed_by_someone_else_meanwhile_is_marked_again(
+    fast: TestClient, acme: Tenant, database: Database, deferred: Settings
+) -> None:
+    """PostgreSQL: a request that stores an event and recomputes its ticket at once (small
+    ingests, ``refresh_inline_limit``) while a worker computes that ticket from older events
+    leaves the ticket marked after the worker's write, whose rows may be the older ones; the
+    next round stores what the newest events give."""
+    opened = datetime.now(UTC) - timedelta(hours=5)
+    post(fast, acme, ticket("R1", opened))
+    moment = datetime.now(UTC)
+    real = tracking.refresh_many
+
+    def meanwhile(session: Any, *args: Any, **kwargs: Any) -> int:
+        # the worker's events are read first, then the request comes and recomputes
+        columns = real.__globals__["event_columns"]
+
+        def after_reading(*a: Any, **k: Any) -> Any:
+            found = columns(*a, **k)
+            reply = {"id": "R1-2", "ticket": "R1", "kind": "comment", "author": "agent"}
+            post(fast, acme, [{**reply, "at": iso(opened + timedelta(minutes=5))}])
+            with database.session() as other:
+                tracking.refresh(other, acme.id, "R1", moment)
+            return found
+
+        with patch.object(tracking, "event_columns", after_reading):
+            return real(session, *args, **kwargs)
+
+    worker = Worker(database, deferred)
+    with patch.object(tracking, "refresh_many", meanwhile):
+        assert worker.refresh_dirty(moment) == 1
+    assert ticket_row(database, "R1").dirty
+    drain(worker, moment)
+    batched = [rest for _, *rest in clock_rows(database, "R1")]
+    with database.session() as session:
+        tracking.refresh(session, acme.id, "R1", moment)
+    assert [rest for _, *rest in clock_rows(database, "R1")] == batched
+    assert ("response", 1, "met") in [tuple(rest[:3]) for rest in batched]

@@ -463,7 +463,8 @@ def refresh_many(
 
     ``claim`` (PostgreSQL): the transaction that leased these tickets (see
     :meth:`accord.worker.Worker.refresh_dirty`); a ticket whose row changed since (ingest
-    marked it again) stays marked, to be recomputed with its new events. Without it, every
+    marked it again, or someone else recomputed it) stays or is marked again, to be
+    recomputed with its newest events. Without it, every
     ticket is unmarked (its row must be locked by the caller)."""
     by_organisation: dict[int, dict[str, str | None]] = {}
     for row in rows:
@@ -623,9 +624,11 @@ _REFRESHED = text(
     "UPDATE tickets SET dirty = false, refreshed_at = :at, lease_until = NULL, "
     "clocks_hash = x.clocks, due_hash = x.due " + _MARKS
 )
-# the ticket row as the claim left it (its version's transaction): no event since
+# unmarked if the ticket row is as the claim left it (its version's transaction); if anyone
+# wrote it since (ingest marking it, a request recomputing it with newer events, another
+# worker after the lease ran out), marked: what was written here may be older than theirs
 _REFRESHED_CLAIMED = text(
-    "UPDATE tickets SET dirty = tickets.dirty AND tickets.xmin <> CAST(:claim AS xid), "
+    "UPDATE tickets SET dirty = tickets.xmin <> CAST(:claim AS xid), "
     "refreshed_at = :at, lease_until = NULL, clocks_hash = x.clocks, due_hash = x.due " + _MARKS
 )
 _EVENT_COLUMNS = (
