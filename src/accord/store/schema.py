@@ -187,7 +187,14 @@ class RecordRow(Base):
 
 
 class TicketRow(Base):
-    """A ticket seen by ingest; ``dirty`` until its clocks and due items are recomputed."""
+    """A ticket seen by ingest; ``dirty`` until its clocks and due items are recomputed.
+
+    A worker claims a dirty ticket for ``lease_until`` (PostgreSQL), computes it without
+    holding its row, and clears ``dirty`` only if no event came in meanwhile. ``clocks_hash``
+    and ``due_hash`` fingerprint the clock rows and due items last computed for it (null:
+    unknown), so a recomputation that finds the same leaves them untouched; ``refreshed_at``
+    is when its clock rows were last computed (they are as of that instant).
+    """
 
     __tablename__ = "tickets"
     __table_args__ = (
@@ -201,6 +208,9 @@ class TicketRow(Base):
     dirty: Mapped[bool] = mapped_column(Boolean, index=True)
     changed_at: Mapped[datetime]
     refreshed_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    clocks_hash: Mapped[int | None] = mapped_column(BigInteger)
+    due_hash: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class PeriodResult(Base):
@@ -231,7 +241,8 @@ class PeriodResult(Base):
 
 
 class ClockRow(Base):
-    """A ticket's clock as last computed, for the at-risk and breached lists."""
+    """A ticket's clock as last computed (at its ticket's ``refreshed_at``), for the at-risk
+    and breached lists. A recomputation that finds a clock unchanged leaves its row alone."""
 
     __tablename__ = "ticket_clocks"
     __table_args__ = (
@@ -252,7 +263,6 @@ class ClockRow(Base):
     deadline: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
-    computed_at: Mapped[datetime]
 
 
 class DueItem(Base):
