@@ -1,7 +1,7 @@
 """tickets: a worker's lease and the fingerprints of what was last computed; clock rows as
 of their ticket's recomputation
 
-Revision ID: 0006_worker_claims
+Revision ID: 0007_worker_claims
 Revises: 0005_record_spans
 Create Date: 2026-12-07 02:00:00
 
@@ -21,8 +21,8 @@ from alembic import op
 
 import accord.store.schema
 
-revision: str = "0006_worker_claims"
-down_revision: str | None = "0005_record_spans"
+revision: str = "0007_worker_claims"
+down_revision: str | None = "0006_claims"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
