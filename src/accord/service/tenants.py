@@ -40,6 +40,11 @@ class Principal:
     organisation: str
     role: str
     customer: str | None = None
+    actor: str = ""
+    """Who, in the audit log: an API key (``key 3f9a1c2b``) or a person's e-mail address."""
+    person_role: str | None = None
+    """A person's role in the portal (:data:`accord.service.people.ROLES`); None for a key."""
+    person_id: int | None = None
 
     def require(self, role: str) -> None:
         if _RANK[self.role] < _RANK[role]:
@@ -130,7 +135,7 @@ def authenticate(session: Session, key: str | None) -> Principal:
         raise UnauthorizedError("unknown or revoked API key")
     slug = session.scalar(select(Organisation.slug).where(Organisation.id == row.organisation_id))
     assert slug is not None
-    return Principal(row.organisation_id, slug, row.role, row.customer)
+    return Principal(row.organisation_id, slug, row.role, row.customer, actor=f"key {row.prefix}")
 
 
 def list_keys(session: Session, principal: Principal) -> list[ApiKey]:
