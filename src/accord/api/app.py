@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from accord import __version__
+from accord import __version__, portal
 from accord.api import access, agreements, errors, health, ingest, live, openapi, reports
 from accord.api.deps import Runtime
 from accord.api.middleware import RequestContext
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     openapi.install(app, routers)
     for router in (*routers, health.router):
         app.include_router(router)
+    portal.install(app)
     if settings.benchmark:
         app.include_router(ingest.benchmark)
     return app
