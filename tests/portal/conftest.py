@@ -49,7 +49,7 @@ class Provider:
 
 
 @pytest.fixture
-def provider(database: Database) -> Provider:
+def provider(database: Database) -> Provider:  # noqa: F811
     with database.session() as session:
         organisation = tenants.create_organisation(session, "prov", "Provider Ltd")
         _, key = tenants.create_key(session, organisation.id, "admin")
@@ -70,7 +70,7 @@ def provider(database: Database) -> Provider:
 
 
 @pytest.fixture
-def settings(database: Database) -> Settings:
+def settings(database: Database) -> Settings:  # noqa: F811
     return Settings(
         database_url=str(database.engine.url.render_as_string(hide_password=False)),
         demo=False,
@@ -82,6 +82,10 @@ def settings(database: Database) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings, database: Database, provider: Provider) -> Iterator[TestClient]:
+def client(
+    settings: Settings,
+    database: Database,  # noqa: F811
+    provider: Provider,
+) -> Iterator[TestClient]:
     with TestClient(create_app(settings, database)) as found:
         yield found

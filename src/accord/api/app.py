@@ -51,9 +51,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if settings.demo:
             with db.session() as session:
                 key = demo.load_demo(session, now())
+                made = demo.demo_people(session, now()) if key is not None else []
             if key is not None:
                 log.warning("demo organisation created; its admin key: %s", key)
                 state.demo_key = key
+            for person in made:
+                log.warning(
+                    "demo portal person %s (%s), password: %s",
+                    person.email,
+                    person.role,
+                    person.password,
+                )
         stop = threading.Event()
         thread = None
         if settings.worker:
