@@ -553,8 +553,8 @@ def sign_in(
     person, owner = matching[0]
     if hasher.check_needs_rehash(person.password_hash):
         person.password_hash = hasher.hash(password)
-    if replacing is not None and replacing.revoked_at is None:
-        replacing.revoked_at = moment
+    if replacing is not None:
+        _end(session, replacing.id, moment)
     opened = open_session(session, moment, person=person, client=client, policy=policy)
     audit.record(
         session,
@@ -577,9 +577,19 @@ def _forget_old(session: Session, moment: datetime, policy: Policy) -> None:
     session.execute(delete(PortalSession).where(PortalSession.expires_at < moment - timedelta(1)))
 
 
+def _end(session: Session, session_id: int, moment: datetime) -> None:
+    """End a session by its id (the row at hand may come from an earlier transaction)."""
+    session.execute(
+        update(PortalSession)
+        .where(PortalSession.id == session_id, PortalSession.revoked_at.is_(None))
+        .values(revoked_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def sign_out(session: Session, current: Current, moment: datetime) -> None:
     """End this session: its cookie no longer signs anybody in."""
-    current.row.revoked_at = moment
+    _end(session, current.row.id, moment)
     who = current.principal
     if who is not None:
         audit.record(session, who, "session.signed_out", "session", current.row.id, moment)
@@ -589,7 +599,7 @@ def sign_out_everywhere(session: Session, current: Current, moment: datetime) ->
     """End every session of the person, on every browser; how many were live."""
     who = current.principal
     if who is None or current.person is None:
-        current.row.revoked_at = moment
+        _end(session, current.row.id, moment)
         return 0
     ended = session.execute(
         update(PortalSession)
@@ -601,7 +611,7 @@ def sign_out_everywhere(session: Session, current: Current, moment: datetime) ->
         .values(revoked_at=moment)
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
-    current.row.revoked_at = moment
+    _end(session, current.row.id, moment)
     audit.record(
         session,
         who,
