@@ -162,12 +162,13 @@ def welcome(
             Panel.fit(demo, title="your key", border_style="green"),
         ]
         if people:
+            width = max(len(person.email) for person in people)
             signing_in = Text.assemble(
                 f"Sign in at {base}/portal/ as (passwords shown this once):\n",
                 *(
                     Text.assemble(
                         "\n  ",
-                        (person.email, "bold"),
+                        (person.email.ljust(width), "bold"),
                         "  ",
                         (person.password, "bold green"),
                         f"  {person.role.replace('_', ' ')}",
