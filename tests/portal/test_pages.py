@@ -288,3 +288,17 @@ def test_the_portals_files_are_served_by_accord(client: TestClient) -> None:
     page = client.get("/portal/sign-in")
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert not re.search(r'(?:src|href)="(?:https?:)?//', page.text)  # no CDN
+
+
+def test_changes_made_with_api_keys_are_in_the_audit_log_too(
+    client: TestClient, provider: Provider
+) -> None:
+    headers = {"Authorization": f"Bearer {provider.admin_key}"}
+    made = client.post("/v1/keys", json={"role": "read", "customer": "acme-corp"}, headers=headers)
+    assert made.status_code == 201
+    assert client.delete(f"/v1/keys/{made.json()['id']}", headers=headers).status_code == 204
+    sign_in(client, "admin@prov.example")
+    log = client.get("/portal/audit").text
+    prefix = provider.admin_key.split("_")[1]
+    rows = re.findall(r"<td>(key [0-9a-f]+)</td>\s*<td>(key\.\w+)</td>", log)
+    assert rows == [(f"key {prefix}", "key.revoked"), (f"key {prefix}", "key.created")]

@@ -246,12 +246,22 @@ def test_the_audit_log_tells_who_did_what_and_only_provider_admins_read_it(
     admin = provider.principal("admin@prov.example")
     with provider.database.session() as session:
         found = audit.entries(session, admin)
-        assert [(e.actor, e.action, e.object_type, e.customer) for e in found] == [
-            ("c@acme.example", "invitation.accepted", "person", "acme-corp"),
-            ("boss@acme.example", "person.invited", "invitation", "acme-corp"),
+        assert [(e.actor, e.action, e.object_type, e.object_id, e.customer) for e in found] == [
+            (
+                "c@acme.example",
+                "invitation.accepted",
+                "person",
+                str(found[0].object_id),
+                "acme-corp",
+            ),
+            ("boss@acme.example", "person.invited", "invitation", found[1].object_id, "acme-corp"),
+            ("test", "agreement.uploaded", "agreement", "globex-desk", "globex-retail"),
+            ("test", "agreement.uploaded", "agreement", "desk", "acme-corp"),
         ]
+        assert found[3].detail == {"version": 1, "label": "1", "changes": 0}
         assert found[1].detail == {"email": "c@acme.example", "role": "customer_viewer"}
-        assert [e.id for e in audit.entries(session, admin, before=found[0].id)] == [found[1].id]
+        older = audit.entries(session, admin, before=found[0].id, limit=2)  # the next page
+        assert [e.id for e in older] == [found[1].id, found[2].id]
     for reader in ("agent@prov.example", "boss@acme.example"):
         with provider.database.session() as session, pytest.raises(ForbiddenError):
             audit.entries(session, provider.principal(reader))
