@@ -306,6 +306,7 @@ def invite(
             ),
             created_at=moment,
             attempts=0,
+            next_attempt_at=moment,
         )
     )
     audit.record(

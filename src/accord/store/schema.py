@@ -413,10 +413,11 @@ class AuditEntry(Base):
 
 
 class OutgoingMail(Base):
-    """An e-mail to send (an invitation): the outbox a worker sends from when SMTP is set."""
+    """An e-mail to send (an invitation): the outbox workers send from when SMTP is set. Once
+    sent, its body (which holds the invitation's link) is not kept."""
 
     __tablename__ = "outgoing_mail"
-    __table_args__ = (Index("ix_outgoing_mail_pending", "sent_at", "id"),)
+    __table_args__ = (Index("ix_outgoing_mail_pending", "sent_at", "next_attempt_at"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     recipient: Mapped[str] = mapped_column(String(320))
@@ -425,4 +426,5 @@ class OutgoingMail(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -145,6 +145,7 @@ def upgrade() -> None:
         sa.Column("created_at", _instant(), nullable=False),
         sa.Column("sent_at", _instant(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", _instant(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
@@ -153,7 +154,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outgoing_mail")),
     )
-    op.create_index("ix_outgoing_mail_pending", "outgoing_mail", ["sent_at", "id"])
+    op.create_index("ix_outgoing_mail_pending", "outgoing_mail", ["sent_at", "next_attempt_at"])
 
 
 def downgrade() -> None:
