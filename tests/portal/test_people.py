@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlalchemy import select
 
-from accord.service import audit, people
+from accord.service import audit, people, tenants
 from accord.service.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
 from accord.store.schema import OutgoingMail, Person, PortalSession
 from tests.portal.conftest import MOMENT, PASSWORD, Provider
@@ -265,3 +265,21 @@ def test_the_audit_log_tells_who_did_what_and_only_provider_admins_read_it(
     for reader in ("agent@prov.example", "boss@acme.example"):
         with provider.database.session() as session, pytest.raises(ForbiddenError):
             audit.entries(session, provider.principal(reader))
+
+
+def test_one_address_at_two_providers_is_asked_which_one(provider: Provider) -> None:
+    with provider.database.session() as session:
+        other = tenants.create_organisation(session, "other", "Other Provider")
+        people.add_person(
+            session, other.id, "agent@prov.example", PASSWORD, "provider_agent", MOMENT
+        )
+    with provider.database.session() as session:
+        asked = people.sign_in(session, "agent@prov.example", PASSWORD, MOMENT, client="c")
+    assert asked.opened is None
+    assert asked.choices == [("other", "Other Provider"), ("prov", "Provider Ltd")]
+    with provider.database.session() as session:
+        chosen = people.sign_in(
+            session, "agent@prov.example", PASSWORD, MOMENT, client="c", organisation="other"
+        )
+    assert chosen.person is not None
+    assert chosen.person.organisation_id == other.id
