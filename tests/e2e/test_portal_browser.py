@@ -101,6 +101,10 @@ def test_an_invited_customer_sets_a_password_signs_in_sees_their_agreements_and_
     admin = browser.new_context().new_page()
     admin.goto(f"{base}/portal/sign-in")
     accessible(admin)
+    admin.keyboard.press("Tab")  # the keyboard's first stop skips to the page's content
+    expect(admin.locator(":focus")).to_have_text("Skip to main content")
+    admin.keyboard.press("Enter")
+    expect(admin.locator(":focus")).to_have_id("main")
     sign_in(admin, base, "admin@provider.example", passwords["admin@provider.example"])
     accessible(admin)
     assert admin.evaluate("typeof htmx") == "object"  # served by Accord, allowed by the CSP
