@@ -302,3 +302,22 @@ def test_changes_made_with_api_keys_are_in_the_audit_log_too(
     prefix = provider.admin_key.split("_")[1]
     rows = re.findall(r"<td>(key [0-9a-f]+)</td>\s*<td>(key\.\w+)</td>", log)
     assert rows == [(f"key {prefix}", "key.revoked"), (f"key {prefix}", "key.created")]
+
+
+def test_the_invitation_form_offers_what_the_admin_may_invite(client: TestClient) -> None:
+    options = re.compile(r'<option value="([^"]*)"')
+    sign_in(client, "boss@acme.example")
+    offered = options.findall(client.get("/portal/people").text)
+    assert offered == ["customer_admin", "customer_viewer", "acme-corp"]
+    client.cookies.clear()
+    sign_in(client, "admin@prov.example")
+    offered = options.findall(client.get("/portal/people").text)
+    assert offered == [
+        "provider_admin",
+        "provider_agent",
+        "customer_admin",
+        "customer_viewer",
+        "",
+        "acme-corp",
+        "globex-retail",
+    ]
