@@ -184,7 +184,9 @@ def welcome(
         hint = Text(
             f"Organisations: {', '.join(organisations)}. Keys are shown once, when made; "
             f"to get one:\n  accord key create {first} --role admin"
-            f"    (accord key list {first}: the keys it has; accord org list: organisations)"
+            f"    (accord key list {first}: the keys it has; accord org list: organisations)\n"
+            f"To invite someone to the portal ({base}/portal/):\n"
+            f"  accord person invite {first} EMAIL --role provider_admin"
         )
     else:
         hint = Text('No organisation yet: accord org create SLUG "Name" prints its first key.')
