@@ -6,25 +6,47 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from accord.api import create_app
 from accord.service import agreements, people, tenants
 from accord.settings import Settings
-from accord.store import Database
+from accord.store import Database, connect
+from accord.store.schema import Base
 from tests.service.agreements import DESK, OTHER
-from tests.service.conftest import (  # noqa: F401 (fixtures)
-    SECRET_KEYS,
-    database,
-    postgres_database,
-    postgres_url,
-)
+from tests.service.conftest import SECRET_KEYS, throwaway_postgres
 
 PASSWORD = "a long enough password"
 MOMENT = datetime(2026, 12, 7, 9, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def portal_postgres() -> Iterator[Database]:
+    """A PostgreSQL database of the portal's tests' own (the service tests' session database
+    is theirs: a fixture imported here would make a second one under the same name)."""
+    with throwaway_postgres("accord_portal") as url:
+        found = connect(url)
+        yield found
+        found.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        found = connect(f"sqlite:///{tmp_path / 'accord.db'}")
+        yield found
+        found.dispose()
+        return
+    found = request.getfixturevalue("portal_postgres")
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with found.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield found
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +71,7 @@ class Provider:
 
 
 @pytest.fixture
-def provider(database: Database) -> Provider:  # noqa: F811
+def provider(database: Database) -> Provider:
     with database.session() as session:
         organisation = tenants.create_organisation(session, "prov", "Provider Ltd")
         _, key = tenants.create_key(session, organisation.id, "admin")
@@ -70,7 +92,7 @@ def provider(database: Database) -> Provider:  # noqa: F811
 
 
 @pytest.fixture
-def settings(database: Database) -> Settings:  # noqa: F811
+def settings(database: Database) -> Settings:
     return Settings(
         database_url=str(database.engine.url.render_as_string(hide_password=False)),
         demo=False,
@@ -84,7 +106,7 @@ def settings(database: Database) -> Settings:  # noqa: F811
 @pytest.fixture
 def client(
     settings: Settings,
-    database: Database,  # noqa: F811
+    database: Database,
     provider: Provider,
 ) -> Iterator[TestClient]:
     with TestClient(create_app(settings, database)) as found:
