@@ -1047,7 +1047,7 @@ def _tickets(
             and c.state in ("running", "paused", "breached")
         ]
         open_at = end
-    share = _warning_share(judging.agreement, objective)
+    share = warning_share(judging.agreement, objective)
     at_risk = [
         c
         for c in still_open
@@ -1192,7 +1192,7 @@ def _tickets_in_columns(
             (open_table.stopped[end_rows] == _NAT) & np.isin(open_table.state[end_rows], running)
         ]
         open_at = end
-    share = _warning_share(judging.agreement, objective)
+    share = warning_share(judging.agreement, objective)
     open_state = open_batch.table.state[open_rows]
     at_risk = sum(
         1
@@ -1566,7 +1566,7 @@ def _limit(objective: Objective, limit: timedelta | None) -> str:
     return target
 
 
-def _warning_share(agreement: Agreement, objective: Objective) -> Decimal:
+def warning_share(agreement: Agreement, objective: Objective) -> Decimal:
     """The earliest share of the target at which the agreement warns about this objective's
     clocks (75% when it names none before the breach)."""
     shares = [

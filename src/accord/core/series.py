@@ -23,6 +23,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +41,7 @@ from accord.core.judging import ObjectiveResult, _kept, availability_of, verdict
 __all__ = [
     "Burn",
     "Day",
+    "DayLevel",
     "Segment",
     "Verdicts",
     "Week",
@@ -47,6 +49,7 @@ __all__ = [
     "clock_timeline",
     "daily_availability",
     "day_bounds",
+    "day_level",
     "ticket_weeks",
     "used_shares",
     "verdicts",
@@ -91,6 +94,23 @@ class Day:
     @property
     def maintained(self) -> timedelta:
         return timedelta(microseconds=int(self.maintenance))
+
+
+DayLevel = Literal["up", "minor", "major", "unknown"]
+
+
+def day_level(day: Day, target: Decimal | None) -> DayLevel:
+    """How a day's bar is drawn: ``up`` without downtime, ``minor`` with downtime within the
+    day's share of the error budget (the counted window times 100% less the ``target``,
+    percent), ``major`` beyond it (or any downtime without a percent target), ``unknown``
+    when nothing of the day was judged or counted."""
+    if not day.known or day.counted <= 0:
+        return "unknown"
+    if day.down <= 0:
+        return "up"
+    if target is not None and day.down <= day.counted * (_HUNDRED - target) / _HUNDRED:
+        return "minor"
+    return "major"
 
 
 def day_bounds(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:

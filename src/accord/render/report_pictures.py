@@ -31,6 +31,7 @@ from accord.core.series import (
     budget_burn,
     clock_timeline,
     daily_availability,
+    day_level,
     ticket_weeks,
     used_shares,
     verdicts,
@@ -50,7 +51,7 @@ from accord.render.pictures import (
     uptime_bars,
 )
 
-__all__ = ["report_pictures", "trend_pictures"]
+__all__ = ["day_text", "report_pictures", "trend_pictures"]
 
 DAYS = 90
 """Uptime bars show the period's days, or its last 90 days when it is longer than 92."""
@@ -157,18 +158,7 @@ def _seconds(micros: Decimal) -> float:
     return float(micros / _US)
 
 
-def _level(day: Day, target: Decimal | None) -> str:
-    if not day.known or day.counted <= 0:
-        return "unknown"
-    if day.down <= 0:
-        return "up"
-    allowed = day.counted * (Decimal(100) - target) / Decimal(100) if target is not None else None
-    if allowed is not None and day.down <= allowed:
-        return "minor"
-    return "major"
-
-
-def _day_text(day: Day) -> str:
+def day_text(day: Day) -> str:
     label = day.start.date().isoformat()
     if not day.known:
         return f"{label}: no data"
@@ -224,9 +214,9 @@ def _availability(
         marks = tuple(
             DayMark(
                 d.start.date().isoformat(),
-                _level(d, share),  # type: ignore[arg-type]
+                day_level(d, share),
                 d.known and d.maintenance > 0,
-                _day_text(d),
+                day_text(d),
             )
             for d in days
         )

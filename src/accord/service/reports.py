@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import CompoundSelect, Select, func, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
@@ -18,7 +19,9 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from accord.core.agreement import Agreement
 from accord.core.availability import MaintenanceWindow, Outage
+from accord.core.calendar import to_nanos
 from accord.core.clocks import TicketEvent
+from accord.core.clocks_batch import EventColumns
 from accord.core.errors import AccordError
 from accord.core.periods import period_bounds
 from accord.core.report import (
@@ -36,7 +39,7 @@ from accord.io.data import RECORD_KINDS, read_record
 from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError
 from accord.service.tenants import Principal, now
-from accord.service.tracking import events_of_tickets
+from accord.service.tracking import event_columns, events_of_tickets
 from accord.store import codec
 from accord.store.schema import (
     SPAN_KINDS,
@@ -84,11 +87,14 @@ def _gathered(
     *,
     tickets: bool = True,
     every_span: bool = False,
+    columns: bool = False,
 ) -> tuple[Data, bool]:
     """:func:`stored_data`, and whether a ticket event stored was left out for being later
     than ``as_of`` (it will count once that instant has passed). ``every_span`` reads every
     outage and maintenance window begun before ``end``, however long ago it ended (the tests'
-    reference: the judging must not tell the difference)."""
+    reference: the judging must not tell the difference). ``columns``: the ticket events
+    read as columns (:func:`accord.service.tracking.event_columns`: no event object per
+    row), judged alike."""
     as_of = end if as_of is None else as_of
     org = organisation_id
     query = select(
@@ -117,8 +123,16 @@ def _gathered(
     values: dict[str, list[object]] = {}
     for kind, record_id, payload, _, _ in rows:
         values.setdefault(kind, []).append(read_record(kind, payload, f"{kind} {record_id}"))
-    every = _ticket_events(session, org, customer, start, end) if tickets else []
-    events = [event for event in every if event.at <= as_of]
+    log: EventColumns | None = None
+    if tickets and columns:
+        found = event_columns(session, org, _ticket_names(session, org, customer, start, end))
+        known = found.at <= to_nanos(as_of)
+        log, every, events = found.of_rows(np.flatnonzero(known)), [], []
+        later = not bool(known.all())
+    else:
+        every = _ticket_events(session, org, customer, start, end) if tickets else []
+        events = [event for event in every if event.at <= as_of]
+        later = len(events) < len(every)
     data = Data(
         observed=_observed(session, org, customer, as_of),
         outages=tuple(v for v in values.get("outage", ()) if isinstance(v, Outage)),
@@ -129,8 +143,9 @@ def _gathered(
         measurements=tuple(v for v in values.get("measurement", ()) if isinstance(v, Measurement)),
         probes=tuple(v for v in values.get("probe", ()) if isinstance(v, Probe)),
         requests=tuple(v for v in values.get("requests", ()) if isinstance(v, Requests)),
+        ticket_columns=log,
     )
-    return data, len(events) < len(every)
+    return data, later
 
 
 def _ticket_events(
@@ -140,6 +155,16 @@ def _ticket_events(
     ticket look-back to ``end``: ticket by ticket (in order of their names), each ticket's
     events in the order they arrived, as :func:`accord.service.tracking.ticket_events` reads
     one ticket's; with one query a chunk of tickets."""
+    names = _ticket_names(session, organisation_id, customer, start, end)
+    found = events_of_tickets(session, organisation_id, names)
+    return [event for name in names for event in found[name]]
+
+
+def _ticket_names(
+    session: Session, organisation_id: int, customer: str | None, start: datetime, end: datetime
+) -> list[str]:
+    """The tickets (of the customer) with an event from ``start`` less the ticket look-back
+    to ``end``, in order of their names."""
     query = select(EventRow.ticket).where(
         EventRow.organisation_id == organisation_id,
         EventRow.at >= start - TICKET_LOOKBACK,
@@ -151,9 +176,7 @@ def _ticket_events(
             (TicketRow.organisation_id == EventRow.organisation_id)
             & (TicketRow.ticket == EventRow.ticket),
         ).where(TicketRow.customer == customer)
-    names = sorted(set(session.scalars(query.distinct()).all()))
-    found = events_of_tickets(session, organisation_id, names)
-    return [event for name in names for event in found[name]]
+    return sorted(set(session.scalars(query.distinct()).all()))
 
 
 def watched(data: Data, row: AgreementRow, moment: datetime) -> Data:
@@ -211,9 +234,14 @@ def report(
     timezone: str = "UTC",
     tier: str | None = None,
     to_date: bool = False,
+    moment: datetime | None = None,
+    columns: bool = False,
 ) -> Report:
-    """The report of one agreement over a period, judged now with the evidence stored now (a
-    period not over is judged to date; ``to_date`` asks for one, refusing a period not begun).
+    """The report of one agreement over a period, judged now (or at ``moment``, an instant
+    the caller read once for several reports) with the evidence stored now (a period not
+    over is judged to date; ``to_date`` asks for one, refusing a period not begun).
+    ``columns``: the ticket events read as columns (judged alike; what a page that shows
+    figures only, not the report's pictures, reads fastest).
 
     A closed period's final report is kept (:class:`PeriodResult`) and served again while
     nothing it was computed from has changed; see docs/stored-reports.md."""
@@ -222,7 +250,7 @@ def report(
         start, end = period_bounds(period, timezone)
     except AccordError as error:
         raise InvalidError(str(error), "period") from None
-    moment = now()
+    moment = now() if moment is None else moment
     if to_date and moment <= start:
         raise InvalidError(f"period {period} has not started yet", "period")
     stored = agreement_store.version_in_force(session, row, start)
@@ -248,12 +276,93 @@ def report(
         kept = _kept(session, slot)
         if kept is not None:
             return replace(kept, as_of=moment)
-    data, later = _gathered(session, principal.organisation_id, row.customer, since, end, moment)
+    data, later = _gathered(
+        session, principal.organisation_id, row.customer, since, end, moment, columns=columns
+    )
     evidence = watched(data, row, moment)
     found = evaluate(agreement, evidence, start, end, tier, as_of=moment, strict=False)
     if closed and not later and _storable(found):
         _keep(session, slot, found, moment, data.observed[0] if data.observed else None)
     return found
+
+
+def closed_reports(
+    session: Session,
+    principal: Principal,
+    key: str,
+    periods: list[str],
+    *,
+    moment: datetime | None = None,
+    columns: bool = False,
+) -> list[Report]:
+    """:func:`report` of each period (in UTC, the default tier), the kept results of the
+    closed ones read with one query and checked together: when nothing the union of their
+    evidence reads was received since the earliest of them was computed (less the margin),
+    every one of them is still valid (two queries for all, not two each). Otherwise, and
+    for a period not kept (or not closed), as :func:`report` serves it."""
+    moment = now() if moment is None else moment
+    row = agreement_store.find(session, principal, key)
+    slots: dict[str, Slot] = {}
+    for period in periods:
+        try:
+            start, end = period_bounds(period, "UTC")
+        except AccordError as error:
+            raise InvalidError(str(error), "period") from None
+        if end + LATE_MARGIN > moment:
+            continue
+        stored = agreement_store.version_in_force(session, row, start)
+        agreement = agreement_store.resolved_version(session, principal.organisation_id, stored)
+        since = evidence_since(agreement, start, end)
+        fingerprint = agreement_store.fingerprint(session, principal.organisation_id, stored)
+        slots[period] = Slot(
+            principal.organisation_id,
+            row.id,
+            row.customer,
+            period,
+            "UTC",
+            "",
+            fingerprint,
+            since - TICKET_LOOKBACK,
+            end,
+        )
+    rows = session.scalars(
+        select(PeriodResult).where(
+            PeriodResult.agreement_id == row.id,
+            PeriodResult.period.in_(sorted(slots)),
+            PeriodResult.timezone == "UTC",
+            PeriodResult.tier == "",
+        )
+    ).all()
+    kept = {r.period: r for r in rows if r.agreement_hash == _hash(slots[r.period])}
+    found: dict[str, Report] = {}
+    if kept:
+        union = Slot(
+            principal.organisation_id,
+            row.id,
+            row.customer,
+            "",
+            "UTC",
+            "",
+            "",
+            min(slots[p].window_start for p in kept),
+            max(slots[p].end for p in kept),
+        )
+        since = min(r.computed_at for r in kept.values()) - LATE_MARGIN
+        observed = max(
+            slots[p].end if r.observed_from is None else r.observed_from for p, r in kept.items()
+        )
+        if not _late_data(session, union, since, observed):
+            for period, result in kept.items():
+                try:
+                    found[period] = replace(codec.loads(result.result, Report), as_of=moment)
+                except codec.CodecError:
+                    log.warning("period %s of agreement %s: kept result unreadable", period, key)
+    return [
+        found[p]
+        if p in found
+        else report(session, principal, key, p, moment=moment, columns=columns)
+        for p in periods
+    ]
 
 
 def _in_force(
