@@ -106,6 +106,7 @@ def test_an_invited_customer_sets_a_password_signs_in_sees_their_agreements_and_
     admin.keyboard.press("Enter")
     expect(admin.locator(":focus")).to_have_id("main")
     sign_in(admin, base, "admin@provider.example", passwords["admin@provider.example"])
+    expect(admin.get_by_role("heading", name="Customers, worst first")).to_be_visible()
     accessible(admin)
     assert admin.evaluate("typeof htmx") == "object"  # served by Accord, allowed by the CSP
     admin.get_by_role("link", name="People").click()
@@ -134,8 +135,14 @@ def test_an_invited_customer_sets_a_password_signs_in_sees_their_agreements_and_
     phone.get_by_label("Password").fill("window seat by the river")
     phone.get_by_role("button", name="Sign in").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Your agreements")
+    standing = phone.locator("section.standing")  # the figures of GET /v1/standing
+    expect(standing.get_by_role("heading", name="Where you stand")).to_be_visible()
+    assert standing.locator("article.agreement").count() == 1
+    assert standing.locator("article.agreement").get_attribute("data-agreement") == (
+        "cloudnote-saas"
+    )
     accessible(phone)
-    titles = phone.locator(".card h2").all_inner_texts()
+    titles = phone.locator(".card h3").all_inner_texts()
     assert len(titles) == 1  # ACME's agreement only, not the business units' desk
     assert "cloudnote-saas" in phone.locator(".card").inner_text()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -150,6 +150,7 @@ def test_a_customer_sees_its_agreements_and_another_customers_are_not_found(
     sign_in(client, "viewer@acme.example")
     home = client.get("/portal/")
     assert 'href="/portal/agreements/desk"' in home.text
+    assert 'data-agreement="desk"' in home.text  # where the customer stands, on the page
     assert "globex-desk" not in home.text
     assert client.get("/portal/agreements/desk").status_code == 200
     other = client.get("/portal/agreements/globex-desk")

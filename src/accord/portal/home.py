@@ -7,11 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from accord.api.deps import runtime_of
 from accord.portal import web
-from accord.service import agreements
+from accord.render.standing import overview_html, standing_html
+from accord.service import agreements, standing
 from accord.service.ingest import NO_NUL
 from accord.service.tenants import Principal
 from accord.store.schema import AgreementRow, AgreementVersion
@@ -32,9 +34,20 @@ def portal_root() -> Response:
 
 @router.get(web.HOME)
 def home(request: Request, visitor: web.Visitor) -> Response:
-    """The agreements the person may see (all of the provider's, or their customer's)."""
+    """Where the person's customer stands (a customer's people), or every customer at a
+    glance, worst first (the provider's staff): the figures of ``GET /v1/standing`` and
+    ``/v1/standing/overview``; then the agreements the person may see."""
     who = web.principal(visitor)
-    rows = runtime_of(request).run(agreements.visible, who)
+
+    def read(session: Session) -> tuple[list[AgreementRow], Markup]:
+        rows = agreements.visible(session, who)
+        if who.customer is not None:
+            figures = standing_html(standing.standing(session, who))
+        else:
+            figures = overview_html(standing.overview(session, who))
+        return rows, Markup(figures)  # made by render.standing's autoescaped templates
+
+    rows, figures = runtime_of(request).run(read)
     return web.page(
         "home.html",
         visitor,
@@ -42,6 +55,7 @@ def home(request: Request, visitor: web.Visitor) -> Response:
         title="Home",
         agreements=rows,
         customer=who.customer,
+        standing=figures,
     )
 
 
