@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from accord import __version__
+from accord import __version__, portal
 from accord.api import (
     access,
     agreements,
@@ -62,9 +62,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if settings.demo:
             with db.session() as session:
                 key = demo.load_demo(session, now())
+                made = demo.demo_people(session, now()) if key is not None else []
             if key is not None:
                 log.warning("demo organisation created; its admin key: %s", key)
                 state.demo_key = key
+            for person in made:
+                log.warning(
+                    "demo portal person %s (%s), password: %s",
+                    person.email,
+                    person.role,
+                    person.password,
+                )
         stop = threading.Event()
         thread = None
         if settings.worker:
@@ -102,6 +110,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     openapi.install(app, routers)
     for router in (*routers, health.router):
         app.include_router(router)
+    portal.install(app)
     if settings.benchmark:
         app.include_router(ingest.benchmark)
     return app

@@ -41,8 +41,11 @@ class Principal:
     role: str
     customer: str | None = None
     actor: str = ""
-    """Who acts, as the history of what they change names them: the key (its prefix and
-    name), or the person signed in."""
+    """Who acts, as the history and audit log of what they change name them: an API key (its
+    prefix and name, ``key 3f9a1c2b (ci)``) or a person's e-mail address."""
+    person_role: str | None = None
+    """A person's role in the portal (:data:`accord.service.people.ROLES`); None for a key."""
+    person_id: int | None = None
 
     @property
     def who(self) -> str:
@@ -139,7 +142,7 @@ def authenticate(session: Session, key: str | None) -> Principal:
     slug = session.scalar(select(Organisation.slug).where(Organisation.id == row.organisation_id))
     assert slug is not None
     actor = f"key {row.prefix}" + (f" ({row.name})" if row.name else "")
-    return Principal(row.organisation_id, slug, row.role, row.customer, actor)
+    return Principal(row.organisation_id, slug, row.role, row.customer, actor=actor)
 
 
 def list_keys(session: Session, principal: Principal) -> list[ApiKey]:

@@ -378,3 +378,106 @@ class ClaimEventRow(Base):
     action: Mapped[str] = mapped_column(String(16))  # filed, accept, reject, pay
     state: Mapped[str] = mapped_column(String(16))  # the claim's state after it
     comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Person(Base):
+    """Someone who signs in to the portal: of the provider (``customer`` null) or of one of
+    its customers. The password is kept as an argon2id hash only."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("organisation_id", "email"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    customer: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class Invitation(Base):
+    """A link sent to a new person, kept as the SHA-256 digest of its token: it expires, and
+    it can be used once."""
+
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    customer: Mapped[str | None] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    invited_by_name: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class PortalSession(Base):
+    """A browser's session on the portal, kept on the server: the cookie holds a random token
+    whose SHA-256 digest is stored here. Before sign-in it has no person and only carries the
+    CSRF token of the sign-in form; signing in always starts a new one."""
+
+    __tablename__ = "portal_sessions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    revoked_at: Mapped[datetime | None]
+    client: Mapped[str | None] = mapped_column(String(64))
+
+
+class SignInAttempt(Base):
+    """One try to sign in, counted by e-mail address and by client address to slow guessing."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (
+        Index("ix_sign_in_attempts_email", "email", "at"),
+        Index("ix_sign_in_attempts_client", "client", "at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class AuditEntry(Base):
+    """One change: who made it, when, what, on which object (read by the provider admin)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_organisation", "organisation_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(320))
+    customer: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class OutgoingMail(Base):
+    """An e-mail to send (an invitation): the outbox workers send from when SMTP is set. Once
+    sent, its body (which holds the invitation's link) is not kept."""
+
+    __tablename__ = "outgoing_mail"
+    __table_args__ = (Index("ix_outgoing_mail_pending", "sent_at", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)

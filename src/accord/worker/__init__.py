@@ -1,5 +1,5 @@
 """Workers: recompute tickets marked by ingest, judge the escalation levels of objectives
-without a ticket clock, fire due items, send deliveries.
+without a ticket clock, fire due items, send deliveries and the mail outbox (invitations).
 
 Every claim is a compare-and-set in the database, so any number of workers on any number of
 machines share the work without a coordinator. On PostgreSQL candidates are read with
@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select, text, update
 
-from accord.service import notify, tracking, watch
+from accord.service import mail, notify, tracking, watch
 from accord.service.ingest import WAKE_CHANNEL
 from accord.service.tenants import now
 from accord.settings import Settings
@@ -279,6 +279,12 @@ class Worker:
             tally.fired = self.fire_due(moment)
         except Exception:
             log.exception("firing due items failed")
+        try:
+            mailed = mail.send_waiting(self.database, self.settings, moment)
+            tally.sent += mailed.sent
+            tally.failed += mailed.failed
+        except Exception:
+            log.exception("sending the mail outbox failed")
         for delivery in self.claim(moment):
             outcome = self.send(delivery)
             self.settle(delivery, outcome)

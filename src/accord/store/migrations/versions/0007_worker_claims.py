@@ -2,7 +2,7 @@
 of their ticket's recomputation
 
 Revision ID: 0007_worker_claims
-Revises: 0005_record_spans
+Revises: 0006_claims
 Create Date: 2026-12-07 02:00:00
 
 A worker claimed its tickets by locking their rows for the whole recomputation, so ingest
