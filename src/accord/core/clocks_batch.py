@@ -650,7 +650,11 @@ class _Log:
         self, conditions: Sequence[Mapping[str, Sequence[str]]], empty_matches: bool
     ) -> Ints:
         names = {name for condition in conditions for name in condition}
-        if len(names) > 1:  # conditions on several fields: one mask each
+        if len(names) > 1:
+            joint = self._joint_match(conditions, empty_matches, sorted(names))
+            if joint is not None:
+                return joint
+        if len(names) > 1:  # conditions on several fields, too many values: one mask each
             found: Ints = np.full(self.n, -1, dtype=np.int32)
             for index in range(len(conditions) - 1, -1, -1):
                 condition = conditions[index]
@@ -673,6 +677,45 @@ class _Log:
         if codes is None:
             return np.full(self.n, table[-1], dtype=np.int32)
         return table[codes]
+
+    def _joint_match(
+        self,
+        conditions: Sequence[Mapping[str, Sequence[str]]],
+        empty_matches: bool,
+        names: Sequence[str],
+    ) -> Ints | None:
+        """:meth:`_first_match` of conditions on several fields in one table lookup: the
+        fields' codes combined into one code (each value, or unset, of each field), and the
+        answer for every combination worked out on the table; None when the combinations are
+        too many for a table (then a mask per condition)."""
+        filled = [self.filled(name) for name in names]
+        sizes = [len(vocabulary) + 1 for _, vocabulary in filled]  # 0: unset, i + 1: value i
+        if int(np.prod(sizes, dtype=np.float64)) > _JOINT_TABLE:
+            return None
+        table = np.full(sizes, -1, dtype=np.int32)
+        for index in range(len(conditions) - 1, -1, -1):
+            condition = conditions[index]
+            if not condition:
+                if empty_matches:
+                    table[...] = index
+                continue
+            met = np.ones(sizes, dtype=bool)
+            for axis, (name, (_, vocabulary)) in enumerate(zip(names, filled, strict=True)):
+                if name not in condition:
+                    continue
+                wanted = set(condition[name])
+                allowed = np.array([False] + [v in wanted for v in vocabulary], dtype=bool)
+                shape = [1] * len(names)
+                shape[axis] = sizes[axis]
+                met &= allowed.reshape(shape)
+            table[met] = index
+        joint = np.add(filled[0][0], 1, dtype=np.int32)  # a new array: codes stay as they are
+        for (codes, _), size in zip(filled[1:], sizes[1:], strict=True):
+            joint *= size
+            joint += codes
+            joint += 1
+        found: Ints = table.reshape(-1)[joint]
+        return found
 
     def matches(self, condition: Mapping[str, Sequence[str]]) -> Flags:
         """Whether each event's fields meet every part of a condition (an empty one: never)."""
@@ -783,15 +826,16 @@ def evaluate(
         )
         for metric, rules in families.items()
     }
-    # the fast path's columns once, a block of one row a ticket for each metric, each chunk of
-    # the log writing its tickets' rows in place; the blocks close up at the end if some
-    # tickets went another way
-    size = len(fast) * tickets
-    columns_out = {
-        name: np.empty(size, dtype=np.int64) for name in TABLE_COLUMNS if name != "cycle"
-    }
-    columns_out["cycle"] = np.broadcast_to(np.int64(1), (size,))  # one cycle: no memory
-    paused = {name: np.zeros(size, dtype=np.int64) for name in PAUSE_REASONS}
+    # the business time paused, by the reasons some pause rule gives (the others are zero)
+    reasons = [
+        name
+        for name in PAUSE_REASONS
+        if any(
+            rule.reason == name
+            for o in every_objective
+            for rule in (o.clock.pause if o.clock else ())
+        )
+    ]
     # chunks of whole tickets, about a million events each: the working arrays stay in cache
     # and the memory of a chunk is reused by the next
     cuts = np.unique(np.searchsorted(starts, np.arange(0, n, _CHUNK)))
@@ -815,11 +859,11 @@ def evaluate(
         found["objective"] = global_index[rules.metric][found["objective"]]
         return rules.metric, found
 
-    def chunk_clocks(chunk: tuple[int, int, int]) -> tuple[Ints, list[int], list[_Table]]:
+    def chunk_clocks(chunk: tuple[int, int, int]) -> tuple[Ints, list[_Columns], list[_Table]]:
         """The clocks of a chunk's tickets: the rows of its tickets not created first (to
-        replay); for each metric of the fast path, the number of tickets it wrote into the
-        table; the cycle table's clocks."""
-        begin, end, first_ticket = chunk
+        replay); for each metric of the fast path, its clocks (one row a ticket it takes); the
+        cycle table's clocks."""
+        begin, end, _ = chunk
         rows = slice(begin, end) if order is None else order[begin:end]
         log = _Log(columns, rows, as_of, calendars)
         odd_rows, clean = log.positions[:0], log
@@ -829,9 +873,9 @@ def evaluate(
             odd_rows = np.flatnonzero(odd_row)
             clean = log.subset(np.flatnonzero(~odd_row))
         shared: dict[object, tuple[_Log, Ints, I64, Ints]] = {}
-        written = []
+        written: list[_Columns] = []
         tables = []
-        for k, (metric, family) in enumerate(fast):
+        for metric, family in fast:
             # families scoped and calendared alike (e.g. response and resolution by priority)
             # share each event's objective and the business time of its span
             layout = tuple((tuple(sorted(o.scope.items())), o.calendar) for o in family)
@@ -839,17 +883,19 @@ def evaluate(
                 shared[layout] = _objectives_and_business(clean, family)
             view, objective_of, business, out_of_scope = shared[layout]
             count = len(view.starts)
-            written.append(count)
             if len(out_of_scope):  # tickets leaving every scope: their cycles end and begin
                 tables.append(in_cycles_of(clean.subset(out_of_scope), families[metric]))
-            if not count:
-                continue
-            first_row = k * tickets + first_ticket
-            part = slice(first_row, first_row + count)
-            out = {name: column[part] for name, column in columns_out.items()}
-            out.update({f"paused:{name}": column[part] for name, column in paused.items()})
-            _clocks(view, family, metric, objective_of, business, calendars, moments_of(view), out)
-            out["objective"][:] = global_index[metric][out["objective"]]
+            # this chunk's rows of the metric (small: they stay in cache and reuse memory);
+            # the table is put together once, at the end
+            out = {name: np.empty(count, dtype=np.int64) for name in TABLE_COLUMNS}
+            out.update({f"paused:{name}": np.zeros(count, dtype=np.int64) for name in reasons})
+            if count:
+                _clocks(
+                    view, family, metric, objective_of, business, calendars, moments_of(view), out
+                )
+                out["objective"][:] = global_index[metric][out["objective"]]
+            out["cycle"][:] = 1
+            written.append(out)
         if clean.n:
             tables.extend(in_cycles_of(clean, rules) for rules in in_cycles)
         return odd_rows + begin, written, tables
@@ -863,49 +909,42 @@ def evaluate(
             results = list(pool.map(chunk_clocks, chunks))
     else:
         results = [chunk_clocks(chunk) for chunk in chunks]
-    written = [0] * len(fast)
-    used: list[Ints] = []
+    used: list[list[_Columns]] = [[] for _ in fast]
     pieces: list[_Table] = []
-    for (_, _, first_ticket), (odd_rows, counts, tables) in zip(chunks, results, strict=True):
-        for k, count in enumerate(counts):
-            written[k] += count
-            used.append(np.arange(count) + (k * tickets + first_ticket))
+    for odd_rows, outs, tables in results:
+        for k, out in enumerate(outs):
+            used[k].append(out)
         if len(odd_rows):
             for metric in families:
                 if metric not in replayed_metrics:
                     replay_rows[metric].append(odd_rows)
         pieces.extend(tables)
-    if sum(written) < size:
-        kept = np.concatenate(sorted(used, key=lambda part: int(part[0]) if len(part) else 0))
-        columns_out = {name: column[kept] for name, column in columns_out.items()}
-        paused = {name: column[kept] for name, column in paused.items()}
+    # the table in one piece: the fast path's clocks metric by metric (chunk after chunk),
+    # then the cycle table's; each column made once, in memory of its own
+    parts: list[_Columns] = [out for outs in used for out in outs]
+    parts.extend(table for _, table in pieces)
     metrics: list[str] = []
-    for (metric, _), count in zip(fast, written, strict=True):
-        metrics.extend([metric] * count)
-    if pieces:
-        columns_out = {
-            name: np.concatenate([column, *(table[name] for _, table in pieces)])
-            for name, column in columns_out.items()
-        }
-        paused = {
-            name: np.concatenate(
-                [column]
-                + [
-                    table.get(f"paused:{name}", np.zeros(len(table["ticket"]), dtype=np.int64))
-                    for _, table in pieces
-                ]
-            )
-            for name, column in paused.items()
-        }
-        for metric, table in pieces:
-            metrics.extend([metric] * len(table["ticket"]))
+    for (metric, _), outs in zip(fast, used, strict=True):
+        metrics.extend([metric] * sum(len(out["ticket"]) for out in outs))
+    for metric, table in pieces:
+        metrics.extend([metric] * len(table["ticket"]))
+    columns_out = {name: _joined([part[name] for part in parts]) for name in TABLE_COLUMNS}
+    paused = {
+        name: _joined(
+            [
+                part.get(f"paused:{name}", np.zeros(len(part["ticket"]), dtype=np.int64))
+                for part in parts
+            ]
+        )
+        for name in reasons
+    }
     clock_table = ClockTable(**columns_out, metric=metrics, paused=paused)
     replayed: list[Clock] = []
     replayed_for: set[tuple[str, str]] = set()
-    for metric, parts in replay_rows.items():
-        if not parts:
+    for metric, replay_parts in replay_rows.items():
+        if not replay_parts:
             continue
-        family_rows = np.concatenate(parts)
+        family_rows = np.concatenate(replay_parts)
         rows = family_rows if order is None else order[family_rows]
         rows = rows[rows < real_rows]  # not the rows where a version takes over
         family = [o for o in objectives if o.metric == metric]
@@ -927,7 +966,16 @@ def evaluate(
     )
 
 
-_Table = tuple[str, dict[str, npt.NDArray[Any]]]  # a metric's clocks from the cycle table
+_Columns = dict[str, npt.NDArray[Any]]  # clocks as columns (TABLE_COLUMNS, "paused:" a reason)
+_Table = tuple[str, _Columns]  # a metric's clocks from the cycle table
+
+
+def _joined(parts: Sequence[npt.NDArray[Any]]) -> I64:
+    """Columns of int64 one after the other, in one new array (an empty one without parts)."""
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    found: I64 = np.concatenate(parts).astype(np.int64, copy=False)
+    return found
 
 
 def _switched(
@@ -1106,6 +1154,7 @@ def _objectives_and_business(
 
 
 _CHUNK = 1 << 20  # events
+_JOINT_TABLE = 1 << 16  # the most combinations of field values looked up in one table
 
 
 def _ranges(begins: Ints, lengths: Ints) -> Ints:
