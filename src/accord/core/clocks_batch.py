@@ -296,6 +296,8 @@ class BatchResult:
     filled: dict[str, tuple[Ints, Sequence[str]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What questions on this result keep for the next (see :func:`open_tickets`)."""
 
     def clocks(self, fields: Mapping[str, Mapping[str, str]] | None = None) -> list[Clock]:
         """Every clock as a :class:`Clock` (batch rows carry no intervals). Each carries its
@@ -643,8 +645,30 @@ class _Log:
         metrics asking again: not to be changed in place.)"""
         key = (tuple(tuple(sorted(c.items())) for c in conditions), empty_matches)
         if key not in self._matched:
-            self._matched[key] = self._first_match(conditions, empty_matches)
+            parent = self.parent
+            if parent is not None and self.within_parent is not None and key in parent._matched:
+                self._matched[key] = parent._matched[key][self.within_parent]
+            else:
+                self._matched[key] = self._first_match(conditions, empty_matches)
         return self._matched[key]
+
+    def in_scope(self, rules: MetricRules) -> _Log:
+        """The tickets of this log that some event puts in the scope of one of the metric's
+        objectives (under any agreement version), as a log of their own when they are clearly
+        fewer: a ticket never in scope has no clock of the metric."""
+        inside: Flags | None = None
+        for codes, _ in rules.versions:
+            if codes:
+                scopes = [rules.objectives[c].scope for c in codes]
+                found = self.first_match(scopes, empty_matches=True) >= 0
+                inside = found if inside is None else inside | found
+        if inside is None or not self.n:
+            return self
+        kept = np.flatnonzero(np.logical_or.reduceat(inside, self.starts))
+        if len(kept) == len(self.starts):
+            return self
+        rows = _ranges(self.starts[kept], self.lengths[kept])
+        return self if len(rows) * 5 > self.n * 4 else self.subset(rows)
 
     def _first_match(
         self, conditions: Sequence[Mapping[str, Sequence[str]]], empty_matches: bool
@@ -897,7 +921,7 @@ def evaluate(
             out["cycle"][:] = 1
             written.append(out)
         if clean.n:
-            tables.extend(in_cycles_of(clean, rules) for rules in in_cycles)
+            tables.extend(in_cycles_of(clean.in_scope(rules), rules) for rules in in_cycles)
         return odd_rows + begin, written, tables
 
     if workers > 1 and len(chunks) > 1:  # numpy lets go of the GIL in its array loops
@@ -1018,36 +1042,83 @@ def _switched(
     return widened, order, version_of
 
 
-def open_tickets(columns: EventColumns, table: ClockTable, instant: int, moment: int) -> Flags:
+def open_tickets(
+    columns: EventColumns,
+    table: ClockTable,
+    instant: int,
+    moment: int,
+    memo: dict[str, Any] | None = None,
+) -> Flags:
     """For each ticket (by code), whether it may have a clock open (not stopped) as of
     ``instant`` (in nanoseconds), judged from ``table``, the clocks :func:`evaluate` gives the
     columns as of ``moment``: a ticket without an event at or before ``instant`` has no clock
     then; one whose every clock as of ``moment`` had stopped by ``instant`` had them stopped
     then too (a clock stops at an event, and the stop in force began after the last event that
     left it open; events after ``instant`` cannot undo a stop before it), unless ``instant`` is
-    after ``moment`` and the ticket has events in between. Any other ticket may be open."""
+    after ``moment`` and the ticket has events in between. Any other ticket may be open.
+
+    ``memo`` (a dict kept with the table, e.g. :attr:`BatchResult.memo`) keeps what does not
+    depend on ``instant`` (each ticket's first and last instants, its latest stop) for the
+    next instant asked about on the same columns and table: the months of a trend."""
+    spans = _ticket_spans(columns, table, memo)
+    first_at, last_at, settled_by = spans["first"], spans["last"], spans["settled"]
+    settled = settled_by <= instant  # every clock stopped by then (no clock: never settled)
+    if instant > moment:
+        settled &= last_at <= moment
+    found: Flags = (first_at <= instant) & ~settled
+    return found
+
+
+def open_rows(
+    columns: EventColumns,
+    table: ClockTable,
+    instant: int,
+    moment: int,
+    memo: dict[str, Any] | None = None,
+) -> Ints:
+    """The rows (ascending) of the tickets :func:`open_tickets` keeps."""
+    kept = open_tickets(columns, table, instant, moment, memo)
+    spans = _ticket_spans(columns, table, memo)
+    starts = spans["starts"]
+    if starts is None:
+        return np.flatnonzero(kept[columns.ticket])
+    # each ticket's rows together, tickets ascending: the kept tickets' runs
+    owners = columns.ticket[starts] if len(starts) else starts
+    chosen = np.flatnonzero(kept[owners])
+    ends = np.append(starts[1:], len(columns.at))
+    return _ranges(starts[chosen], (ends - starts)[chosen])
+
+
+def _ticket_spans(
+    columns: EventColumns, table: ClockTable, memo: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Each ticket's first and last instants, the instant by which its every clock in
+    ``table`` had stopped (int64 max: some clock open, int64 min: no clock), and the first
+    rows of the tickets' runs when the columns are in evaluation order (else None)."""
+    if memo is not None and memo.get("spans") is not None and memo["spans"][0] is columns:
+        found: dict[str, Any] = memo["spans"][1]
+        return found
     count = len(columns.tickets)
-    first_at = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+    top, bottom = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    first_at = np.full(count, top, dtype=np.int64)
+    last_at = np.full(count, bottom, dtype=np.int64)
     in_order = columns.arranged is not None and columns.arranged[0] is None
+    starts = None
     if in_order and len(columns.at):  # each ticket's rows together, its earliest first
         starts = np.flatnonzero(np.diff(columns.ticket, prepend=-1) != 0)
         first_at[columns.ticket[starts]] = columns.at[starts]
-    else:
+        lasts = np.append(starts[1:], len(columns.at)) - 1
+        last_at[columns.ticket[lasts]] = columns.at[lasts]
+    elif len(columns.at):
         np.minimum.at(first_at, columns.ticket, columns.at)
-    clocked = np.zeros(count, dtype=bool)
-    clocked[table.ticket] = True
-    unsettled = np.zeros(count, dtype=bool)
-    unsettled[table.ticket[(table.stopped == _NAT) | (table.stopped > instant)]] = True
-    settled = clocked & ~unsettled
-    if instant > moment:
-        last_at = np.full(count, np.iinfo(np.int64).min, dtype=np.int64)
-        if in_order and len(columns.at):  # its latest last
-            lasts = np.append(starts[1:], len(columns.at)) - 1
-            last_at[columns.ticket[lasts]] = columns.at[lasts]
-        else:
-            np.maximum.at(last_at, columns.ticket, columns.at)
-        settled &= last_at <= moment
-    found: Flags = (first_at <= instant) & ~settled
+        np.maximum.at(last_at, columns.ticket, columns.at)
+    settled_by = np.full(count, bottom, dtype=np.int64)
+    stopped = np.where(table.stopped == _NAT, top, table.stopped)
+    np.maximum.at(settled_by, table.ticket, stopped)
+    settled_by[settled_by == bottom] = top  # a ticket without a clock is never settled
+    found = {"first": first_at, "last": last_at, "settled": settled_by, "starts": starts}
+    if memo is not None:
+        memo["spans"] = (columns, found)
     return found
 
 

@@ -43,7 +43,7 @@ from accord.core.clocks import (
     rule_fields,
     ticket_clocks,
 )
-from accord.core.clocks_batch import BatchResult, EventColumns, open_tickets, uncovered
+from accord.core.clocks_batch import BatchResult, EventColumns, open_rows, uncovered
 from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.errors import AccordError
 from accord.core.escalation import levels_for, share_of
@@ -479,9 +479,9 @@ class Judging:
         base = self.evaluation(moment).batch
         if base is None or base.replayed or not isinstance(log, EventColumns):
             return self.evaluation(instant)  # every ticket, as the clock objects need
-        kept = open_tickets(log, base.table, to_nanos(instant), to_nanos(moment))
+        rows = open_rows(log, base.table, to_nanos(instant), to_nanos(moment), base.memo)
         return evaluate_clocks(
-            log.of_tickets(kept),
+            log.of_rows(rows),
             self.agreement.objectives,
             self.calendars,
             instant,
