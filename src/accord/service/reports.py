@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import CompoundSelect, Select, func, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
@@ -18,7 +19,8 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from accord.core.agreement import Agreement
 from accord.core.availability import MaintenanceWindow, Outage
-from accord.core.clocks import TicketEvent
+from accord.core.calendar import to_nanos
+from accord.core.clocks_batch import EventColumns
 from accord.core.errors import AccordError
 from accord.core.periods import period_bounds
 from accord.core.report import (
@@ -36,7 +38,7 @@ from accord.io.data import RECORD_KINDS, read_record
 from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError
 from accord.service.tenants import Principal, now
-from accord.service.tracking import events_of_tickets
+from accord.service.tracking import event_columns
 from accord.store import codec
 from accord.store.schema import (
     SPAN_KINDS,
@@ -117,29 +119,51 @@ def _gathered(
     values: dict[str, list[object]] = {}
     for kind, record_id, payload, _, _ in rows:
         values.setdefault(kind, []).append(read_record(kind, payload, f"{kind} {record_id}"))
-    every = _ticket_events(session, org, customer, start, end) if tickets else []
-    events = [event for event in every if event.at <= as_of]
+    columns, later = _ticket_columns(session, org, customer, start, end, as_of, tickets)
     data = Data(
         observed=_observed(session, org, customer, as_of),
         outages=tuple(v for v in values.get("outage", ()) if isinstance(v, Outage)),
         maintenance=tuple(
             v for v in values.get("maintenance", ()) if isinstance(v, MaintenanceWindow)
         ),
-        tickets=tuple(events),
+        ticket_columns=columns,
         measurements=tuple(v for v in values.get("measurement", ()) if isinstance(v, Measurement)),
         probes=tuple(v for v in values.get("probe", ()) if isinstance(v, Probe)),
         requests=tuple(v for v in values.get("requests", ()) if isinstance(v, Requests)),
     )
-    return data, len(events) < len(every)
+    return data, later
 
 
-def _ticket_events(
+def _ticket_columns(
+    session: Session,
+    organisation_id: int,
+    customer: str | None,
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
+    tickets: bool = True,
+) -> tuple[EventColumns | None, bool]:
+    """The events of the window's tickets (:func:`_window_tickets`) up to ``as_of``, as
+    columns for the column engine (as ``accord report`` reads a log): no event object per row.
+    Each ticket's events at one instant are ordered as they arrived, as
+    :func:`accord.service.tracking.ticket_events` orders one ticket's. And whether an event
+    was left out for being later than ``as_of`` (it will count once that instant has passed).
+    None: no ticket read (``tickets`` false, or no ticket in the window)."""
+    names = _window_tickets(session, organisation_id, customer, start, end) if tickets else []
+    if not names:
+        return None, False
+    columns = event_columns(session, organisation_id, names)
+    known = columns.at <= to_nanos(as_of)
+    if bool(known.all()):
+        return columns, False
+    return columns.of_rows(np.flatnonzero(known)), True
+
+
+def _window_tickets(
     session: Session, organisation_id: int, customer: str | None, start: datetime, end: datetime
-) -> list[TicketEvent]:
-    """Every event of the tickets (of the customer) with an event from ``start`` less the
-    ticket look-back to ``end``: ticket by ticket (in order of their names), each ticket's
-    events in the order they arrived, as :func:`accord.service.tracking.ticket_events` reads
-    one ticket's; with one query a chunk of tickets."""
+) -> list[str]:
+    """The tickets (of the customer) with an event from ``start`` less the ticket look-back to
+    ``end``, in order of their names."""
     query = select(EventRow.ticket).where(
         EventRow.organisation_id == organisation_id,
         EventRow.at >= start - TICKET_LOOKBACK,
@@ -151,9 +175,7 @@ def _ticket_events(
             (TicketRow.organisation_id == EventRow.organisation_id)
             & (TicketRow.ticket == EventRow.ticket),
         ).where(TicketRow.customer == customer)
-    names = sorted(set(session.scalars(query.distinct()).all()))
-    found = events_of_tickets(session, organisation_id, names)
-    return [event for name in names for event in found[name]]
+    return sorted(set(session.scalars(query.distinct()).all()))
 
 
 def watched(data: Data, row: AgreementRow, moment: datetime) -> Data:
