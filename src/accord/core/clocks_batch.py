@@ -1054,15 +1054,18 @@ def open_tickets(
     columns as of ``moment``: a ticket without an event at or before ``instant`` has no clock
     then; one whose every clock as of ``moment`` had stopped by ``instant`` had them stopped
     then too (a clock stops at an event, and the stop in force began after the last event that
-    left it open; events after ``instant`` cannot undo a stop before it), unless ``instant`` is
-    after ``moment`` and the ticket has events in between. Any other ticket may be open.
+    left it open; events after ``instant`` cannot undo a stop before it); one without a clock
+    as of ``moment`` had none at ``instant`` either (a clock begins at an event, and once begun
+    stays in the table, if only as cancelled, e.g. a ticket out of every scope); both unless
+    ``instant`` is after ``moment`` and the ticket has events in between. Any other ticket may
+    be open.
 
     ``memo`` (a dict kept with the table, e.g. :attr:`BatchResult.memo`) keeps what does not
     depend on ``instant`` (each ticket's first and last instants, its latest stop) for the
     next instant asked about on the same columns and table: the months of a trend."""
     spans = _ticket_spans(columns, table, memo)
     first_at, last_at, settled_by = spans["first"], spans["last"], spans["settled"]
-    settled = settled_by <= instant  # every clock stopped by then (no clock: never settled)
+    settled = settled_by <= instant  # every clock stopped by then, or no clock at all
     if instant > moment:
         settled &= last_at <= moment
     found: Flags = (first_at <= instant) & ~settled
@@ -1093,7 +1096,7 @@ def _ticket_spans(
     columns: EventColumns, table: ClockTable, memo: dict[str, Any] | None
 ) -> dict[str, Any]:
     """Each ticket's first and last instants, the instant by which its every clock in
-    ``table`` had stopped (int64 max: some clock open, int64 min: no clock), and the first
+    ``table`` had stopped (int64 max: some clock open; int64 min: no clock at all), the first
     rows of the tickets' runs when the columns are in evaluation order (else None)."""
     if memo is not None and memo.get("spans") is not None and memo["spans"][0] is columns:
         found: dict[str, Any] = memo["spans"][1]
@@ -1115,7 +1118,6 @@ def _ticket_spans(
     settled_by = np.full(count, bottom, dtype=np.int64)
     stopped = np.where(table.stopped == _NAT, top, table.stopped)
     np.maximum.at(settled_by, table.ticket, stopped)
-    settled_by[settled_by == bottom] = top  # a ticket without a clock is never settled
     found = {"first": first_at, "last": last_at, "settled": settled_by, "starts": starts}
     if memo is not None:
         memo["spans"] = (columns, found)
