@@ -5,25 +5,11 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
+import sys
 
 import pytest
 
 from accord.logs import configure_logging, request_id
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    alembic = logging.getLogger("alembic").level
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
-    logging.getLogger("alembic").setLevel(alembic)
 
 
 class Terminal(io.StringIO):
@@ -73,3 +59,16 @@ def test_the_format_can_be_chosen_whatever_the_stream() -> None:
     configure_logging("info", "json", stream)
     logging.getLogger("accord.test").info("hello")
     assert json.loads(stream.getvalue())["message"] == "hello"
+
+
+def test_lines_follow_standard_error_when_it_is_swapped_and_the_old_one_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    configure_logging("info", "json")
+    first.close()  # e.g. a test runner's captured stderr, closed after its command
+    second = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", second)
+    logging.getLogger("accord.test").info("still heard")
+    assert json.loads(second.getvalue())["message"] == "still heard"

@@ -67,14 +67,30 @@ class TextFormatter(logging.Formatter):
         return f"{first} {fields}{newline}{rest}"
 
 
+class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is logged, not to the one there was at
+    configuration: a program that swaps stderr (a test runner, an embedding application) and
+    closes its own later still gets every line, and never a "Logging error" traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        """The stream is always the current ``sys.stderr``; a value set is ignored."""
+
+
 def configure_logging(
     level: str = "info", style: str = "auto", stream: TextIO | None = None
 ) -> None:
     """Send every logger's lines to ``stream`` (stderr): JSON lines when ``style`` is json, or
     auto and the stream is not a terminal; text otherwise."""
-    stream = stream or sys.stderr
-    as_json = style == "json" or (style == "auto" and not stream.isatty())
-    handler = logging.StreamHandler(stream)
+    as_json = style == "json" or (style == "auto" and not (stream or sys.stderr).isatty())
+    handler = logging.StreamHandler(stream) if stream is not None else _StandardError()
     handler.setFormatter(JsonFormatter() if as_json else TextFormatter())
     handler.addFilter(RequestIdFilter())
     root = logging.getLogger()

@@ -1,6 +1,6 @@
 """The FastAPI application. Routes are thin: they authenticate, call a use case of
 :mod:`accord.service` in one transaction, and shape the answer; one router per concept
-(agreements, ingest, live, reports, access, health), the shared dependencies in
+(agreements, ingest, live, reports, standing, claims, access, health), the shared dependencies in
 :mod:`accord.api.deps`, the error shape in :mod:`accord.api.errors` and request ids in
 :mod:`accord.api.middleware`."""
 
@@ -13,7 +13,18 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from accord import __version__
-from accord.api import access, agreements, errors, health, ingest, live, openapi, reports
+from accord.api import (
+    access,
+    agreements,
+    claims,
+    errors,
+    health,
+    ingest,
+    live,
+    openapi,
+    reports,
+    standing,
+)
 from accord.api.deps import Runtime
 from accord.api.middleware import RequestContext
 from accord.service import demo
@@ -78,7 +89,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.accord = state
     app.add_middleware(RequestContext, access_log=settings.access_log)
     # the busiest first: each request tries the routers in this order
-    routers = (ingest.router, live.router, agreements.router, reports.router, access.router)
+    routers = (
+        ingest.router,
+        live.router,
+        agreements.router,
+        reports.router,
+        standing.router,
+        claims.router,
+        access.router,
+    )
     errors.install(app)
     openapi.install(app, routers)
     for router in (*routers, health.router):

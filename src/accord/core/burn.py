@@ -17,6 +17,7 @@ from accord.core.judging import Judging, ObjectiveResult, judge_objective, targe
 from accord.core.slices import WORKBOOK_ALERTS
 
 _HUNDRED = Decimal(100)
+_MICRO = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -114,3 +115,115 @@ def burn_rate(actual: Decimal, target: Decimal) -> Decimal:
         return Decimal("Infinity") if actual < _HUNDRED else Decimal(0)
     rate = (_HUNDRED - actual) / (_HUNDRED - target)
     return rate if rate else Decimal(0)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Where a time-based availability objective ends its period if the rest of the period
+    goes as the part judged so far: the same downtime per business hour of the window."""
+
+    end: datetime
+    """The period's end (or the agreement's, when earlier)."""
+    budget: timedelta
+    """The downtime the target allows over the whole period."""
+    downtime: timedelta
+    """The downtime projected at ``end``: the downtime so far at the pace so far."""
+    exhausted_at: datetime | None
+    """When the budget ran out (already spent), or runs out at that pace before ``end``;
+    None when it lasts the period."""
+
+    @property
+    def left(self) -> timedelta:
+        """The budget left at ``end`` (negative: the target is projected to be missed)."""
+        return self.budget - self.downtime
+
+    @property
+    def met(self) -> bool:
+        return self.downtime <= self.budget
+
+
+def projection(
+    result: ObjectiveResult, window: BusinessCalendar, end: datetime
+) -> Projection | None:
+    """The end of the period of a time-based availability result judged to date (``end``:
+    where the period or the agreement ends; ``window``: the objective's calendar): the whole
+    period's budget at the target's share of its window, the downtime so far extrapolated
+    over the window still to come, and when the budget runs out at that pace. None without a
+    budget or a span judged."""
+    if (
+        result.budget is None
+        or result.downtime is None
+        or result.judged_from is None
+        or result.judged_until is None
+    ):
+        return None
+    first, last = result.judged_from, min(result.judged_until, end)
+    judged = window.elapsed(first, last)
+    whole = window.elapsed(first, end) if last < end else judged
+    budget, downtime = result.budget, result.downtime
+    if judged > timedelta(0) and whole > judged:
+        budget = _scaled(budget, whole, judged)
+        downtime = _scaled(downtime, whole, judged)
+    exhausted: datetime | None = None
+    if result.downtime > budget:
+        exhausted = _spent_by(result, budget) or last
+    elif result.downtime > timedelta(0) and downtime > budget:
+        # the budget left, at the pace so far (downtime per business time of the window)
+        to_go = _scaled(budget - result.downtime, judged, result.downtime)
+        exhausted = min(window.add(last, to_go), end)
+    return Projection(end, budget, downtime, exhausted)
+
+
+def _scaled(span: timedelta, numerator: timedelta, denominator: timedelta) -> timedelta:
+    """``span * numerator / denominator``, exact to the microsecond (rounded half even)."""
+    micros = Decimal(span // _MICRO) * Decimal(numerator // _MICRO) / Decimal(denominator // _MICRO)
+    return timedelta(microseconds=int(micros.to_integral_value()))
+
+
+def _spent_by(result: ObjectiveResult, budget: timedelta) -> datetime | None:
+    """The instant the downtime counted (the result's breaches, weighted, in order) passed
+    ``budget``: within the breach that crossed it, at its share of that breach."""
+    spent = timedelta(0)
+    for breach in sorted(result.breaches, key=lambda b: b.start):
+        if breach.business is None or breach.end is None or breach.business <= timedelta(0):
+            continue
+        weighted = _weighted(breach.business, breach.weight)
+        if spent + weighted > budget:
+            share = (budget - spent) / weighted if weighted > timedelta(0) else 0.0
+            return breach.start + (breach.end - breach.start) * share
+        spent += weighted
+    return None
+
+
+def _weighted(span: timedelta, weight: Decimal) -> timedelta:
+    micros = Decimal(span // _MICRO) * weight
+    return timedelta(microseconds=int(micros.to_integral_value()))
+
+
+@dataclass(frozen=True)
+class TicketProjection:
+    """A ticket objective's share met if every ticket open now is resolved: those already past
+    their deadline count as breached, the others as met (the best the period can still end at)."""
+
+    actual: Decimal
+    met: bool | None
+
+
+def ticket_projection(result: ObjectiveResult, target: Decimal | None) -> TicketProjection | None:
+    """The best share a percent ticket objective can still end its period at (``target``:
+    its percent target; None without one): tickets counted so far, and the open ones (open
+    breached as breached, other open ones as met). None without tickets counted or open."""
+    counts = result.tickets
+    if counts is None:
+        return None
+    met, breached = counts.met, counts.breached
+    if counts.count_in == "resolved":  # open clocks are not counted yet
+        met += counts.open - counts.open_breached
+        breached += counts.open_breached
+    elif counts.count_in == "created":  # open breached ones are counted breached already
+        met += counts.open - counts.open_breached
+    total = met + breached
+    if total == 0:
+        return None
+    actual = Decimal(met) * _HUNDRED / Decimal(total)
+    return TicketProjection(actual, None if target is None else actual >= target)

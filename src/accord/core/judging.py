@@ -1047,7 +1047,7 @@ def _tickets(
             and c.state in ("running", "paused", "breached")
         ]
         open_at = end
-    share = _warning_share(judging.agreement, objective)
+    share = warning_share(judging.agreement, objective)
     at_risk = [
         c
         for c in still_open
@@ -1203,7 +1203,7 @@ def _tickets_in_columns(
             (open_table.stopped[end_rows] == _NAT) & np.isin(open_table.state[end_rows], running)
         ]
         open_at = end
-    share = _warning_share(judging.agreement, objective)
+    share = warning_share(judging.agreement, objective)
     open_state = open_batch.table.state[open_rows]
     at_risk = sum(
         1
@@ -1577,7 +1577,7 @@ def _limit(objective: Objective, limit: timedelta | None) -> str:
     return target
 
 
-def _warning_share(agreement: Agreement, objective: Objective) -> Decimal:
+def warning_share(agreement: Agreement, objective: Objective) -> Decimal:
     """The earliest share of the target at which the agreement warns about this objective's
     clocks (75% when it names none before the breach)."""
     shares = [
@@ -1646,6 +1646,22 @@ def availability_of(
 
 
 _Measured = tuple[Decimal | None, str, SliceAvailability | None]
+
+
+def measured_availability(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    calendars: Mapping[str, BusinessCalendar],
+    start: datetime,
+    end: datetime,
+) -> tuple[Decimal | None, str]:
+    """Availability by probes or request counts (the objective's ``method``) over
+    ``[start, end)`` judged on its own, and how it was reached in words; None without data."""
+    percent, detail, _ = _measured(
+        agreement, objective, data, calendars[objective.calendar], start, end
+    )
+    return percent, detail
 
 
 def _measured(

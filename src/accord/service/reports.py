@@ -233,9 +233,11 @@ def report(
     timezone: str = "UTC",
     tier: str | None = None,
     to_date: bool = False,
+    moment: datetime | None = None,
 ) -> Report:
-    """The report of one agreement over a period, judged now with the evidence stored now (a
-    period not over is judged to date; ``to_date`` asks for one, refusing a period not begun).
+    """The report of one agreement over a period, judged now (or at ``moment``, an instant
+    the caller read once for several reports) with the evidence stored now (a period not
+    over is judged to date; ``to_date`` asks for one, refusing a period not begun).
 
     A closed period's final report is kept (:class:`PeriodResult`) and served again while
     nothing it was computed from has changed; see docs/stored-reports.md."""
@@ -244,7 +246,7 @@ def report(
         start, end = period_bounds(period, timezone)
     except AccordError as error:
         raise InvalidError(str(error), "period") from None
-    moment = now()
+    moment = now() if moment is None else moment
     if to_date and moment <= start:
         raise InvalidError(f"period {period} has not started yet", "period")
     stored = agreement_store.version_in_force(session, row, start)
@@ -276,6 +278,82 @@ def report(
     if closed and not later and _storable(found):
         _keep(session, slot, found, moment, data.observed[0] if data.observed else None)
     return found
+
+
+def closed_reports(
+    session: Session,
+    principal: Principal,
+    key: str,
+    periods: list[str],
+    *,
+    moment: datetime | None = None,
+) -> list[Report]:
+    """:func:`report` of each period (in UTC, the default tier), the kept results of the
+    closed ones read with one query and checked together: when nothing the union of their
+    evidence reads was received since the earliest of them was computed (less the margin),
+    every one of them is still valid (two queries for all, not two each). Otherwise, and
+    for a period not kept (or not closed), as :func:`report` serves it."""
+    moment = now() if moment is None else moment
+    row = agreement_store.find(session, principal, key)
+    slots: dict[str, Slot] = {}
+    for period in periods:
+        try:
+            start, end = period_bounds(period, "UTC")
+        except AccordError as error:
+            raise InvalidError(str(error), "period") from None
+        if end + LATE_MARGIN > moment:
+            continue
+        stored = agreement_store.version_in_force(session, row, start)
+        agreement = agreement_store.resolved_version(session, principal.organisation_id, stored)
+        since = evidence_since(agreement, start, end)
+        fingerprint = agreement_store.fingerprint(session, principal.organisation_id, stored)
+        slots[period] = Slot(
+            principal.organisation_id,
+            row.id,
+            row.customer,
+            period,
+            "UTC",
+            "",
+            fingerprint,
+            since - TICKET_LOOKBACK,
+            end,
+        )
+    rows = session.scalars(
+        select(PeriodResult).where(
+            PeriodResult.agreement_id == row.id,
+            PeriodResult.period.in_(sorted(slots)),
+            PeriodResult.timezone == "UTC",
+            PeriodResult.tier == "",
+        )
+    ).all()
+    kept = {r.period: r for r in rows if r.agreement_hash == _hash(slots[r.period])}
+    found: dict[str, Report] = {}
+    if kept:
+        union = Slot(
+            principal.organisation_id,
+            row.id,
+            row.customer,
+            "",
+            "UTC",
+            "",
+            "",
+            min(slots[p].window_start for p in kept),
+            max(slots[p].end for p in kept),
+        )
+        since = min(r.computed_at for r in kept.values()) - LATE_MARGIN
+        observed = max(
+            slots[p].end if r.observed_from is None else r.observed_from for p, r in kept.items()
+        )
+        if not _late_data(session, union, since, observed):
+            for period, result in kept.items():
+                try:
+                    found[period] = replace(codec.loads(result.result, Report), as_of=moment)
+                except codec.CodecError:
+                    log.warning("period %s of agreement %s: kept result unreadable", period, key)
+    return [
+        found[p] if p in found else report(session, principal, key, p, moment=moment)
+        for p in periods
+    ]
 
 
 def _in_force(
@@ -416,7 +494,8 @@ reused: covers a write transaction still open when the result was computed (its 
 stamped with the instant it began, and were not yet visible) and clocks of several service
 processes drifting apart. A period is stored once it has been over this long."""
 
-RESULT_FORMAT = 2  # 2: JSON (accord.store.codec) instead of a pickle
+RESULT_FORMAT = 3  # 2: JSON (accord.store.codec) instead of a pickle; 3: billing cycles of
+# a claim deadline counted in the tier's billing period (a quarter, a year), not always months
 """Bumped when :class:`Report` changes shape: results kept by another format are recomputed."""
 
 

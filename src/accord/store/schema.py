@@ -325,3 +325,46 @@ class Delivery(Base):
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+
+
+class ClaimRow(Base):
+    """A customer's claim for the credit one objective earned in one period: one per
+    agreement, objective and period. ``evidence`` is the report's figures as they were at
+    filing (JSON, :mod:`accord.store.codec`), kept whatever late data do to the report."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        UniqueConstraint("agreement_id", "objective", "period"),
+        Index("ix_claims_organisation", "organisation_id", "state", "filed_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    customer: Mapped[str | None] = mapped_column(String(64))
+    objective: Mapped[str] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # submitted, accepted, rejected, paid
+    amount: Mapped[str] = mapped_column(String(40))  # exact decimal text, to the cent
+    currency: Mapped[str] = mapped_column(String(3))
+    deadline: Mapped[datetime | None]
+    filed_at: Mapped[datetime]
+    filed_by: Mapped[str] = mapped_column(String(320))
+    updated_at: Mapped[datetime]
+    evidence: Mapped[str] = mapped_column(Text)
+
+
+class ClaimEventRow(Base):
+    """One step of a claim (filed, accepted, rejected, paid): who, when, and their comment,
+    which the customer reads. The claim's history; nothing here is ever changed."""
+
+    __tablename__ = "claim_events"
+    __table_args__ = (Index("ix_claim_events_claim", "claim_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(16))  # filed, accept, reject, pay
+    state: Mapped[str] = mapped_column(String(16))  # the claim's state after it
+    comment: Mapped[str | None] = mapped_column(Text)

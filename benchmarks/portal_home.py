@@ -1,0 +1,258 @@
+"""The customer's Home page: where the customer stands now, as the portal shows it.
+
+    .venv/bin/python benchmarks/portal_home.py                 # SQLite file
+    .venv/bin/python benchmarks/portal_home.py --postgres      # PostgreSQL (127.0.0.1)
+    .venv/bin/python benchmarks/portal_home.py --tickets 10000 --services 20 --years 3
+
+Issue 15's page: a customer with ``--services`` services under one agreement (availability
+of each service, first response and resolution), ``--tickets`` tickets this month (some
+still open, their clocks computed as the workers keep them) and ``--years`` of history
+(``--history`` tickets and an outage per service a month, from benchmarks/portal_view.py's
+generator). Measured: the use case (:func:`accord.service.standing.standing`, what ``GET
+/v1/standing`` calls, without HTTP, for a key scoped to the customer) and its HTML fragment
+(:func:`accord.render.standing.standing_html`), in one transaction as the API runs it: the
+first view (the closed months of the last year judged and kept, docs/stored-reports.md),
+then ``--repeat`` later views, p50 and p95, and how many periods each view evaluated.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+import argparse  # noqa: E402
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+from typing import Any  # noqa: E402
+
+import psycopg  # noqa: E402
+
+from accord.render.standing import standing_html  # noqa: E402
+from accord.service import agreements, ingest, reports, standing, tenants, tracking  # noqa: E402
+from accord.store import Database, connect  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("portal_view", HERE / "portal_view.py")
+assert _spec is not None
+assert _spec.loader is not None
+portal_view = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(portal_view)
+
+ADMIN = portal_view.ADMIN
+NOW = datetime(2026, 12, 28, 15, 0, tzinfo=UTC)
+BATCH = 5_000
+
+
+def agreement(services: int) -> str:
+    names = ", ".join(f"{{id: s{n}, name: Service {n}}}" for n in range(services))
+    scope = ", ".join(f"s{n}" for n in range(services))
+    return f"""
+id: home
+version: "1"
+overview: {{title: Cloud platform}}
+parties:
+  customer: {{id: acme-corp, name: ACME}}
+  provider: {{id: us, name: Us}}
+effective: {{start: 2023-01-01, review: {{next: 2027-03-01}}}}
+services: [{names}]
+tiers:
+  - {{id: standard, name: Standard, fee: {{amount: "10000.00", currency: EUR}}, per: month}}
+objectives:
+  - {{id: response, metric: first_response, within: 1h, target: 90%, calendar: 24x7}}
+  - id: resolution
+    metric: resolution
+    within: 4h
+    target: 90%
+    calendar: 24x7
+    clock: {{stop: {{status: [Resolved]}}}}
+  - {{id: availability, metric: availability, scope: {{service: [{scope}]}}, target: 99.9%,
+     calendar: 24x7}}
+remedies:
+  credits:
+    - objective: availability
+      bands:
+        - {{below: "99.9%", at_least: "99.0%", credit: "10%"}}
+        - {{below: "99.0%", credit: "25%"}}
+  claim: {{window: 30d, procedure: Write to us.}}
+"""
+
+
+def _send(database: Database, key: str, events: list[dict[str, Any]]) -> None:
+    for start in range(0, len(events), BATCH):
+        with database.session() as session:
+            principal = tenants.authenticate(session, key)
+            ingest.ingest_events(
+                session,
+                principal,
+                [
+                    ingest.EventIn.model_validate_json(json.dumps(e))
+                    for e in events[start : start + BATCH]
+                ],
+            )
+
+
+def _opened(month: datetime, number: int, this_month: bool) -> datetime:
+    """When ticket ``number`` of a month opens: spread over the month's first 27 days, or
+    this month over its days up to now."""
+    minutes = (NOW - month) // timedelta(minutes=1) if this_month else 27 * 24 * 60
+    return month + timedelta(minutes=(number * 6733) % minutes)
+
+
+def load(
+    database: Database, clock: Any, years: int, history: int, tickets: int, services: int
+) -> tuple[str, int]:
+    """The organisation, the agreement and the data; a key scoped to the customer, and how
+    many clocks were left open."""
+    first = NOW.replace(year=NOW.year - years, month=1, day=1, hour=0)
+    this_month = NOW.replace(day=1, hour=0)
+    with database.session() as session:
+        organisation = tenants.create_organisation(session, "acme", "Acme")
+        _, admin = tenants.create_key(session, organisation.id, "admin")
+        _, customer_key = tenants.create_key(session, organisation.id, "read", customer="acme-corp")
+        org_id = organisation.id
+    with database.session() as session:
+        agreements.upload(session, tenants.authenticate(session, admin), agreement(services), first)
+    for n, month in enumerate(portal_view.months_from(first, NOW)):
+        events: list[dict[str, Any]] = []
+        count = tickets if month >= this_month else history
+        for t in range(count):
+            opened = _opened(month, t, month >= this_month)
+            events += portal_view.ticket(f"T{n}-{t}", opened, 1 + (t * 7) % 5)
+        outages = [
+            {
+                "id": f"o{n}-{s}",
+                "service": f"s{s}",
+                "start": (month + timedelta(days=(3 + s) % 25, hours=s % 24)).isoformat(),
+                "end": (month + timedelta(days=(3 + s) % 25, hours=s % 24, minutes=7)).isoformat(),
+            }
+            for s in range(services)
+        ]
+        clock.moment = min(NOW, month + timedelta(days=32))
+        _send(database, admin, [e for e in events if e["at"] < NOW.isoformat()])
+        with database.session() as session:
+            ingest.ingest_records(
+                session,
+                tenants.authenticate(session, admin),
+                "outage",
+                [ingest.OutageIn.model_validate_json(json.dumps(o)) for o in outages],
+            )
+    # the tickets opened in the last 5 hours are open: their clocks computed as the workers do
+    clock.moment = NOW
+    open_names = [
+        f"T{n}-{t}"
+        for t in range(tickets)
+        if _opened(this_month, t, True) > NOW - timedelta(hours=6)
+    ]
+    with database.session() as session:
+        for name in open_names:
+            tracking.refresh(session, org_id, name, NOW - timedelta(minutes=30))
+    return customer_key, len(open_names)
+
+
+def view(database: Database, key: str, moment: datetime) -> tuple[float, int]:
+    """The Home page's figures and fragment, in one transaction; seconds and bytes."""
+    started = time.perf_counter()
+    with database.session() as session:
+        principal = tenants.authenticate(session, key)
+        found = standing.standing(session, principal, moment)
+        html = standing_html(found)
+    return time.perf_counter() - started, len(html)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", type=int, default=3)
+    parser.add_argument("--history", type=int, default=300, help="tickets a month before")
+    parser.add_argument("--tickets", type=int, default=10_000, help="tickets this month")
+    parser.add_argument("--services", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="profile one later view")
+    arguments = parser.parse_args()
+
+    clock = portal_view.Clock(NOW)
+    for module in (reports, ingest, agreements, tracking, standing):
+        module.now = clock  # type: ignore[attr-defined]
+    evaluated: list[str] = []
+    evaluate = reports.evaluate
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        evaluated.append("")
+        return evaluate(*args, **kwargs)
+
+    reports.evaluate = counting  # type: ignore[assignment]
+    name = f"accord_bench_home_{os.getpid()}"
+    folder = tempfile.TemporaryDirectory()
+    if arguments.postgres:
+        with psycopg.connect(ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    else:
+        url = f"sqlite:///{folder.name}/accord.db"
+    database = connect(url)
+    try:
+        started = time.perf_counter()
+        key, still_open = load(
+            database,
+            clock,
+            arguments.years,
+            arguments.history,
+            arguments.tickets,
+            arguments.services,
+        )
+        print(
+            f"{database.engine.dialect.name}: {arguments.services} services, "
+            f"{arguments.tickets} tickets this month ({still_open} open), {arguments.years} "
+            f"years of history at {arguments.history} tickets a month "
+            f"(loaded in {time.perf_counter() - started:.1f} s)"
+        )
+        clock.moment = NOW + timedelta(minutes=1)
+        evaluated.clear()
+        first, size = view(database, key, clock.moment)
+        first_count = len(evaluated)
+        with database.session() as session:
+            found = standing.standing(session, tenants.authenticate(session, key), clock.moment)
+        for a in found.agreements:
+            for o in a.objectives:
+                print(f"  {o.objective}: {o.attained} ({o.status}), open {o.open_tickets}")
+            print(f"  credits: now {a.credit_now}, before {len(a.credits_before)} periods")
+        print(f"  open tickets at risk {found.at_risk}, breached {found.breached}")
+        print(f"first view: {first * 1000:.0f} ms ({first_count} periods evaluated)")
+        times, counts = [], []
+        for n in range(arguments.repeat):
+            clock.moment = NOW + timedelta(minutes=2 + n)
+            evaluated.clear()
+            seconds, size = view(database, key, clock.moment)
+            times.append(seconds)
+            counts.append(len(evaluated))
+        times.sort()
+        if arguments.profile:
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            profile.runcall(view, database, key, clock.moment)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        print(
+            f"later views ({arguments.repeat}): p50 {statistics.median(times) * 1000:.0f} ms, "
+            f"p95 {p95 * 1000:.0f} ms, best {times[0] * 1000:.0f} ms "
+            f"({max(counts)} period evaluated per view; fragment {size:,} bytes)"
+        )
+    finally:
+        database.dispose()
+        folder.cleanup()
+        if arguments.postgres:
+            with psycopg.connect(ADMIN, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,367 @@
+"""A customer's standing (:mod:`accord.service.standing`) as an HTML fragment, a
+``<section>`` the portal's Home page includes, and the provider's overview as another; and
+both as JSON documents (the API's answers). The figures are the use case's, only put in
+words (:mod:`accord.render.words`); the uptime bars are the report's
+(:func:`accord.render.pictures.uptime_bars`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta, tzinfo
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment
+
+from accord.render import words
+from accord.render.pictures import DayMark, Picture, Row, uptime_bars
+from accord.render.report import templates
+from accord.render.report_pictures import day_text
+from accord.render.report_view import figure
+from accord.service.standing import (
+    AgreementStanding,
+    Credit,
+    ObjectiveStanding,
+    OpenTicket,
+    Overview,
+    Standing,
+    UptimeRow,
+)
+
+__all__ = ["overview_html", "overview_json", "standing_html", "standing_json"]
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def _seconds(span: timedelta | None) -> float | None:
+    return None if span is None else span.total_seconds()
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _objective_json(o: ObjectiveStanding) -> dict[str, Any]:
+    return {
+        "objective": o.objective,
+        "name": o.name,
+        "metric": o.metric,
+        "target": o.target,
+        "status": o.status,
+        "attained": _text(o.attained),
+        "met": o.met,
+        "margin": _text(o.margin),
+        "budget_seconds": _seconds(o.budget),
+        "downtime_seconds": _seconds(o.downtime),
+        "budget_left_seconds": _seconds(o.budget_left),
+        "burn_rate": _text(o.burn_rate),
+        "projected": _text(o.projected),
+        "projected_met": o.projected_met,
+        "projected_budget_left_seconds": _seconds(o.projected_budget_left),
+        "budget_exhausted_at": o.exhausted_at,
+        "open_tickets": o.open_tickets,
+        "open_at_risk": o.at_risk,
+        "open_breached": o.breached_open,
+    }
+
+
+def _uptime_json(row: UptimeRow) -> dict[str, Any]:
+    return {
+        "objective": row.objective,
+        "service": row.service,
+        "uptime": _text(row.uptime),
+        "days": [
+            {
+                "day": d.day.isoformat(),
+                "level": d.level,
+                "uptime": _text(d.uptime),
+                "downtime_seconds": d.downtime.total_seconds(),
+                "maintenance_seconds": d.maintenance.total_seconds(),
+                "records": list(d.records),
+            }
+            for d in row.days
+        ],
+    }
+
+
+def _credit_json(credit: Credit | None) -> dict[str, Any] | None:
+    if credit is None:
+        return None
+    return {
+        "period": credit.period,
+        "amount": str(credit.amount),
+        "currency": credit.currency,
+        "final": credit.final,
+        "claim_deadline": credit.claim_deadline,
+    }
+
+
+def _ticket_json(t: OpenTicket) -> dict[str, Any]:
+    return {
+        "ticket": t.ticket,
+        "customer": t.customer,
+        "agreement": t.agreement,
+        "objective": t.objective,
+        "state": t.state,
+        "target_seconds": _seconds(t.target),
+        "used_seconds": t.used.total_seconds(),
+        "left_seconds": _seconds(t.left),
+        "deadline": t.deadline,
+        "breached_at": t.breached_at,
+    }
+
+
+def _agreement_json(a: AgreementStanding) -> dict[str, Any]:
+    return {
+        "key": a.key,
+        "title": a.title,
+        "version": a.version,
+        "customer": a.customer,
+        "period": a.period,
+        "start": a.start,
+        "end": a.end,
+        "objectives": [_objective_json(o) for o in a.objectives],
+        "uptime": [_uptime_json(r) for r in a.uptime],
+        "credit_now": _credit_json(a.credit_now),
+        "credits_before": [_credit_json(c) for c in a.credits_before],
+        "next_review": None if a.next_review is None else a.next_review.isoformat(),
+    }
+
+
+def standing_json(found: Standing) -> dict[str, Any]:
+    """The standing as the API answers it (instants as datetimes, decimals as exact text)."""
+    return {
+        "as_of": found.as_of,
+        "customer": found.customer,
+        "agreements": [_agreement_json(a) for a in found.agreements],
+        "tickets": [_ticket_json(t) for t in found.tickets],
+        "at_risk": found.at_risk,
+        "breached": found.breached,
+        "objectives_missed": found.missed,
+        "objectives_projected_to_miss": found.projected_misses,
+        "owed": {currency: str(amount) for currency, amount in sorted(found.owed().items())},
+    }
+
+
+def overview_json(found: Overview) -> dict[str, Any]:
+    return {
+        "as_of": found.as_of,
+        "customers": [standing_json(c) for c in found.customers],
+        "tickets": [_ticket_json(t) for t in found.tickets],
+        "at_risk": found.at_risk,
+        "breached": found.breached,
+    }
+
+
+# ---------------------------------------------------------------- HTML
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One objective's line, in words."""
+
+    id: str
+    name: str
+    target: str
+    attained: str
+    verdict: str
+    css: str
+    budget: str
+    projected: str
+    tickets: str
+
+
+def _verdict(met: bool | None, status: str) -> tuple[str, str]:
+    if status in ("no data", "not in force"):
+        return status, "unjudged"
+    if met is None:
+        return "-", "unjudged"
+    return ("met so far", "met") if met else ("missed so far", "missed")
+
+
+def _line(o: ObjectiveStanding, zone: tzinfo) -> _Line:
+    verdict, css = _verdict(o.met, o.status)
+    budget = "-"
+    if o.budget is not None and o.budget_left is not None:
+        left = o.budget_left
+        budget = (
+            f"{words.duration(left)} of {words.duration(o.budget)} left"
+            if left >= timedelta(0)
+            else f"spent: {words.duration(-left)} over {words.duration(o.budget)}"
+        )
+    projected = "-"
+    if o.projected is not None:
+        projected = figure(o.projected, o.target)
+        if o.projected_met is not None:
+            projected += ", met" if o.projected_met else ", missed"
+        if o.exhausted_at is not None:
+            projected += f"; budget spent by {words.when(o.exhausted_at, zone)}"
+    tickets = ""
+    if o.open_tickets:
+        tickets = (
+            f"{words.plural(o.open_tickets, 'ticket')} open: "
+            f"{o.breached_open or 0} breached, {o.at_risk or 0} at risk"
+        )
+    return _Line(
+        o.objective,
+        o.name,
+        o.target,
+        figure(o.attained, o.target),
+        verdict,
+        css,
+        budget,
+        projected,
+        tickets,
+    )
+
+
+def _money(credit: Credit) -> str:
+    return f"{credit.amount:,.2f} {credit.currency}"
+
+
+def _picture(a: AgreementStanding, number: int) -> Picture | None:
+    if not a.uptime:
+        return None
+    rows = []
+    table = []
+    for row in a.uptime:
+        label = row.service or row.name
+        marks = tuple(
+            DayMark(
+                d.day.isoformat(),
+                d.level,
+                d.figures.known and d.maintenance > timedelta(0),
+                day_text(d.figures),
+            )
+            for d in row.days
+        )
+        up = "-" if row.uptime is None else figure(row.uptime, "%")
+        rows.append(Row(label, f"{up} up over {len(row.days)} days", marks))
+        table += [
+            (
+                label,
+                d.day.isoformat(),
+                figure(d.uptime, "%"),
+                words.duration(d.downtime),
+                words.duration(d.maintenance),
+                ", ".join(d.records),
+            )
+            for d in row.days
+            if d.figures.known and (d.downtime or d.maintenance)
+        ]
+    bad = sorted({m.day for r in rows for m in r.days if m.level in ("minor", "major")})
+    first, last = a.uptime[0].days[0].day, a.uptime[0].days[-1].day
+    summary = (
+        f"Uptime day by day from {first} to {last}: "
+        + (f"downtime on {len(bad)} days ({', '.join(bad)})" if bad else "no downtime on any day")
+        + "; the table lists every day with downtime or maintenance."
+    )
+    return uptime_bars(
+        f"standing-{number}-uptime",
+        f"{a.title}: uptime of the last {len(a.uptime[0].days)} days",
+        summary,
+        rows,
+        ("service", "day", "up", "downtime", "maintenance", "records"),
+        tuple(table),
+    )
+
+
+def _ticket_line(t: OpenTicket, zone: tzinfo) -> dict[str, str]:
+    if t.state == "breached":
+        left = words.business(-(t.left or timedelta(0)))
+        state = f"breached by {left}"
+        when = words.when(t.breached_at, zone) if t.breached_at is not None else "-"
+    else:
+        state = f"{words.business(t.left or timedelta(0))} left" + (
+            " (paused)" if t.state == "paused" else ""
+        )
+        when = words.when(t.deadline, zone) if t.deadline is not None else "paused"
+    return {
+        "ticket": t.ticket,
+        "customer": t.customer or "-",
+        "agreement": t.agreement,
+        "objective": t.objective,
+        "state": t.state,
+        "words": state,
+        "when": when,
+    }
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return templates()
+
+
+def _agreements(found: Standing, zone: tzinfo) -> list[dict[str, Any]]:
+    shown = []
+    for number, a in enumerate(found.agreements):
+        shown.append(
+            {
+                "key": a.key,
+                "title": a.title,
+                "version": a.version,
+                "period": words.period(a.start, a.end, zone),
+                "lines": [_line(o, zone) for o in a.objectives],
+                "picture": _picture(a, number),
+                "credit_now": None if a.credit_now is None else _money(a.credit_now),
+                "credits_before": [
+                    (
+                        c.period,
+                        _money(c),
+                        "-" if c.claim_deadline is None else words.when(c.claim_deadline, zone),
+                    )
+                    for c in a.credits_before
+                ],
+                "review": None if a.next_review is None else f"{a.next_review:%-d %b %Y}",
+            }
+        )
+    return shown
+
+
+def standing_html(found: Standing, zone: str = "UTC") -> str:
+    """The Home page's section: each agreement in force with its objectives, uptime bars,
+    credits and next review, then the open tickets at risk or breached; times in ``zone``."""
+    place = words.zone_of(zone)
+    return (
+        _environment()
+        .get_template("standing.html")
+        .render(
+            standing=found,
+            as_of=words.when(found.as_of, place),
+            agreements=_agreements(found, place),
+            tickets=[_ticket_line(t, place) for t in found.tickets],
+            owed=[f"{amount:,.2f} {currency}" for currency, amount in sorted(found.owed().items())],
+            overview=None,
+        )
+    )
+
+
+def overview_html(found: Overview, zone: str = "UTC") -> str:
+    """The provider console's overview section: every customer worst first, and the tickets
+    at risk or breached across customers."""
+    place = words.zone_of(zone)
+    customers = [
+        {
+            "customer": c.customer or "no one customer",
+            "agreements": len(c.agreements),
+            "missed": c.missed,
+            "projected": c.projected_misses,
+            "breached": c.breached,
+            "at_risk": c.at_risk,
+            "margin": "-" if c.worst_margin is None else f"{words.decimal(c.worst_margin)} pt",
+            "owed": ", ".join(f"{a:,.2f} {cur}" for cur, a in sorted(c.owed().items())) or "-",
+        }
+        for c in found.customers
+    ]
+    return (
+        _environment()
+        .get_template("standing_overview.html")
+        .render(
+            overview=found,
+            as_of=words.when(found.as_of, place),
+            customers=customers,
+            tickets=[_ticket_line(t, place) for t in found.tickets],
+        )
+    )

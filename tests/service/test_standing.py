@@ -1,0 +1,390 @@
+"""The standing of a customer (the portal's Home) and the provider's overview, on SQLite and
+PostgreSQL: its figures are the report's figures, a customer sees only its own, an open ticket
+at risk and a credit owed appear, a day with an outage is drawn in the downtime colour."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from accord.core.clocks import calendars_of
+from accord.core.series import budget_burn
+from accord.render import pictures
+from accord.render.standing import standing_html
+from accord.service import agreements, ingest, reports, standing, tenants, tracking
+from accord.store import Database
+from tests.service.conftest import Tenant
+
+NOW = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)
+
+STANDING = """
+id: cloud
+version: "1"
+overview: {title: Cloud platform}
+parties:
+  customer: {id: acme-corp, name: ACME}
+  provider: {id: us, name: Us}
+effective: {start: 2026-01-01, review: {next: 2027-03-01, owner: owner@us.example}}
+services: [{id: api, name: API}, {id: web, name: Web}]
+tiers:
+  - {id: standard, name: Standard, fee: {amount: "1000.00", currency: EUR}, per: month}
+objectives:
+  - {id: availability, metric: availability, scope: {service: [api, web]}, target: 99.9%,
+     calendar: 24x7}
+  - id: resolution
+    metric: resolution
+    within: 4h
+    target: 90%
+    calendar: 24x7
+    clock: {stop: {status: [Resolved]}}
+remedies:
+  credits:
+    - objective: availability
+      bands:
+        - {below: "99.9%", at_least: "99.0%", credit: "10%"}
+        - {below: "99.0%", credit: "25%"}
+  claim: {window: 30d, procedure: Write to us.}
+"""
+
+OTHER = STANDING.replace("id: cloud", "id: globex-cloud").replace(
+    "customer: {id: acme-corp, name: ACME}", "customer: {id: globex, name: Globex}"
+)
+
+
+class Clock:
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    found = Clock(datetime(2026, 1, 1, tzinfo=UTC))
+    for module in (reports, ingest, agreements, tracking, standing):
+        monkeypatch.setattr(module, "now", found)
+    return found
+
+
+def _events(name: str, customer: str, opened: datetime, hours: float | None) -> list[Any]:
+    events = [
+        {
+            "id": f"{name}-1",
+            "ticket": name,
+            "at": opened.isoformat(),
+            "kind": "created",
+            "fields": {"status": "New", "customer": customer},
+        }
+    ]
+    if hours is not None:
+        events.append(
+            {
+                "id": f"{name}-2",
+                "ticket": name,
+                "at": (opened + timedelta(hours=hours)).isoformat(),
+                "kind": "resolved",
+                "fields": {"status": "Resolved"},
+            }
+        )
+    return [ingest.EventIn.model_validate_json(json.dumps(e)) for e in events]
+
+
+def _outage(name: str, service: str, start: datetime, minutes: int) -> Any:
+    return ingest.OutageIn.model_validate_json(
+        json.dumps(
+            {
+                "id": name,
+                "service": service,
+                "start": start.isoformat(),
+                "end": (start + timedelta(minutes=minutes)).isoformat(),
+            }
+        )
+    )
+
+
+def _load(database: Database, tenant: Tenant, clock: Clock) -> None:
+    """ACME's cloud since January and Globex's: a long outage of ACME's API in November (a
+    credit owed), a short one of its web service this month, tickets resolved and one open
+    for 3.5 of its 4 hours (at risk); one of Globex's tickets open past its deadline."""
+    with database.session() as session:
+        principal = tenants.authenticate(session, tenant.key)
+        agreements.upload(session, principal, STANDING)
+        agreements.upload(session, principal, OTHER)
+    clock.moment = NOW - timedelta(hours=3, minutes=30)
+    with database.session() as session:
+        principal = tenants.authenticate(session, tenant.key)
+        events = [
+            *_events("A1", "acme-corp", datetime(2026, 11, 3, 9, tzinfo=UTC), 2),
+            *_events("A2", "acme-corp", datetime(2026, 12, 2, 9, tzinfo=UTC), 1),
+            *_events("A3", "acme-corp", datetime(2026, 12, 3, 9, tzinfo=UTC), 6),
+            *_events("A4", "acme-corp", NOW - timedelta(hours=3, minutes=30), None),
+            *_events("G1", "globex", NOW - timedelta(hours=9), None),
+        ]
+        ingest.ingest_events(session, principal, events)
+        outages = [
+            _outage("nov", "api", datetime(2026, 11, 20, 10, tzinfo=UTC), 120),
+            _outage("dec", "web", datetime(2026, 12, 8, 10, tzinfo=UTC), 20),
+        ]
+        ingest.ingest_records(session, principal, "outage", outages)
+    clock.moment = NOW
+
+
+def test_the_figures_are_the_reports_figures(
+    database: Database, acme: Tenant, clock: Clock
+) -> None:
+    _load(database, acme, clock)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        found = standing.standing(session, principal, NOW, customer="acme-corp")
+        report = reports.report(session, principal, "cloud", "2026-12")
+        november = reports.report(session, principal, "cloud", "2026-11")
+        agreement, _ = reports.judged_on(session, principal, "cloud", report)
+    (cloud,) = found.agreements
+    assert cloud.key == "cloud"
+    assert cloud.period == "2026-12"
+    assert cloud.next_review == date(2027, 3, 1)
+    by_id = {o.objective: o for o in cloud.objectives}
+    for result in report.objectives:
+        mine = by_id[result.objective]
+        assert (mine.attained, mine.met, mine.margin, mine.status) == (
+            result.actual,
+            result.met,
+            result.margin,
+            result.status,
+        )
+    availability = by_id["availability"]
+    result = next(o for o in report.objectives if o.objective == "availability")
+    burn = budget_burn(result, calendars_of(agreement)["24x7"], report.end)
+    assert burn is not None
+    assert availability.downtime == result.downtime == timedelta(minutes=20)
+    # the budget of the whole month (99.9% of 31 days: 44 min 38.4 s), less the 20 minutes
+    assert availability.budget == timedelta(microseconds=int(burn.budget))
+    assert availability.budget == timedelta(minutes=44, seconds=38.4)
+    assert availability.budget_left == timedelta(minutes=24, seconds=38.4)
+    # 20 minutes in 9.5 days: 31 days at that pace are 65 min, over the 44 min 38.4 s
+    assert availability.projected_met is False
+    assert availability.exhausted_at is not None
+    assert NOW < availability.exhausted_at < report.end
+    # the credit of November is the report's, kept once the month closed
+    assert november.settlement is not None
+    assert november.settlement.amount > 0
+    assert [(c.period, c.amount, c.currency) for c in cloud.credits_before] == [
+        ("2026-11", november.settlement.amount, "EUR")
+    ]
+    assert cloud.credit_now is not None
+    assert cloud.credit_now.final is False
+    assert report.settlement is not None
+    assert cloud.credit_now.amount == report.settlement.amount
+
+
+def test_an_open_ticket_at_risk_and_one_breached_appear_to_their_own_customer(
+    database: Database, acme: Tenant, clock: Clock
+) -> None:
+    _load(database, acme, clock)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        tracking.refresh(session, acme.id, "A4", NOW - timedelta(hours=1))
+        tracking.refresh(session, acme.id, "G1", NOW - timedelta(hours=1))
+        mine = standing.standing(session, principal, NOW, customer="acme-corp")
+        theirs = standing.standing(session, principal, NOW, customer="globex")
+        everyone = standing.overview(session, principal, NOW)
+    assert [(t.ticket, t.state) for t in mine.tickets] == [("A4", "running")]
+    (a4,) = mine.tickets
+    assert a4.left == timedelta(minutes=30)  # 3 h 30 min of 4 h used, advanced to now
+    assert (mine.at_risk, mine.breached) == (1, 0)
+    assert [(t.ticket, t.state) for t in theirs.tickets] == [("G1", "breached")]
+    assert theirs.tickets[0].left == timedelta(hours=-5)
+    # both miss availability (the outages name no customer: they count for both) and
+    # resolution so far (Globex's open ticket past its deadline counts as breached); Globex
+    # has a ticket breached open, so it comes first
+    assert [(c.customer, c.missed, c.breached) for c in everyone.customers] == [
+        ("globex", 2, 1),
+        ("acme-corp", 2, 0),
+    ]
+    assert {t.ticket for t in everyone.tickets} == {"A4", "G1"}
+    assert everyone.tickets[0].ticket == "G1"
+
+
+def test_a_customer_key_sees_only_its_own_customer(
+    database: Database, acme: Tenant, clock: Clock, client: TestClient
+) -> None:
+    _load(database, acme, clock)
+    headers = acme.key_for("read", customer="acme-corp")
+    own = client.get("/v1/standing", headers=headers)
+    assert own.status_code == 200, own.text
+    assert [a["key"] for a in own.json()["agreements"]] == ["cloud"]
+    assert own.json()["customer"] == "acme-corp"
+    named = client.get("/v1/standing/customers/acme-corp", headers=headers)
+    assert named.status_code == 200
+    assert named.json()["agreements"][0]["key"] == "cloud"
+    other = client.get("/v1/standing/customers/globex", headers=headers)
+    assert other.status_code == 404
+    assert other.headers["content-type"].startswith("application/problem+json")
+    overview = client.get("/v1/standing/overview", headers=headers)
+    assert overview.status_code == 200
+    assert [c["customer"] for c in overview.json()["customers"]] == ["acme-corp"]
+    # the provider's key sees both
+    both = client.get("/v1/standing/overview", headers=acme.headers)
+    assert {c["customer"] for c in both.json()["customers"]} == {"acme-corp", "globex"}
+    globex = client.get("/v1/standing/customers/globex", headers=acme.headers)
+    assert [a["key"] for a in globex.json()["agreements"]] == ["globex-cloud"]
+    assert client.get("/v1/standing/customers/nobody", headers=acme.headers).status_code == 404
+
+
+def test_the_api_and_the_fragment_show_the_same_figures(
+    database: Database, acme: Tenant, clock: Clock, client: TestClient
+) -> None:
+    _load(database, acme, clock)
+    document = client.get(
+        "/v1/standing/customers/acme-corp", headers=acme.headers, params={"as_of": NOW.isoformat()}
+    ).json()
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        found = standing.standing(session, principal, NOW, customer="acme-corp")
+    html = standing_html(found)
+    (cloud,) = document["agreements"]
+    availability = next(o for o in cloud["objectives"] if o["objective"] == "availability")
+    assert Decimal(availability["attained"]) == found.agreements[0].objectives[0].attained
+    assert availability["budget_left_seconds"] == 24 * 60 + 38.4
+    assert cloud["credits_before"][0]["period"] == "2026-11"
+    assert html.startswith("<section")
+    assert '<th scope="col">' in html
+    amount = cloud["credits_before"][0]["amount"]
+    assert f"{Decimal(amount):,.2f}" in html
+
+
+def test_the_uptime_bar_of_a_day_with_an_outage_has_the_downtime_colour(
+    database: Database, acme: Tenant, clock: Clock
+) -> None:
+    _load(database, acme, clock)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        found = standing.standing(session, principal, NOW, customer="acme-corp")
+    rows = {r.service: r for r in found.agreements[0].uptime}
+    assert set(rows) == {"api", "web"}
+    web = {d.day: d for d in rows["web"].days}
+    assert len(rows["web"].days) == standing.UPTIME_DAYS
+    assert web[date(2026, 12, 8)].level == "major"  # 20 min over a day's 1 min 26.4 s
+    assert web[date(2026, 12, 8)].downtime == timedelta(minutes=20)
+    assert web[date(2026, 12, 7)].level == "up"
+    api = {d.day: d for d in rows["api"].days}
+    assert api[date(2026, 11, 20)].level == "major"
+    html = standing_html(found)
+    bar = re.search(
+        r'data-service="web".*?data-day="2026-12-08" data-level="major"[^>]*>'
+        r"<title>[^<]*</title><rect [^>]*fill=\"url\(#([a-z0-9-]+)-major\)\"",
+        html,
+        re.S,
+    )
+    assert bar is not None
+    pattern = re.search(rf'<pattern id="{bar.group(1)}-major"[^>]*><rect [^>]*fill="([^"]+)"', html)
+    assert pattern is not None
+    assert pattern.group(1) == pictures.MAJOR
+    assert "2026-12-08: " in html  # the day's text equivalent
+
+
+def test_closed_months_come_from_their_kept_reports(
+    database: Database, acme: Tenant, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _load(database, acme, clock)
+    judged: list[str] = []
+    evaluate = reports.evaluate
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        found = evaluate(*args, **kwargs)
+        judged.append(f"{found.start:%Y-%m}")
+        return found
+
+    monkeypatch.setattr(reports, "evaluate", counting)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        first = standing.standing(session, principal, NOW, customer="acme-corp")
+    # the open month and the eleven months of 2026 before it (the agreement began in January)
+    assert sorted(judged) == [f"2026-{m:02d}" for m in range(1, 13)]
+    judged.clear()
+    later = NOW + timedelta(hours=1)
+    clock.moment = later
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        again = standing.standing(session, principal, later, customer="acme-corp")
+    assert judged == ["2026-12"]
+    assert again.agreements[0].credits_before == first.agreements[0].credits_before
+
+
+def test_an_instant_outside_the_horizon_is_refused_with_its_name(
+    acme: Tenant, client: TestClient
+) -> None:
+    answer = client.get(
+        "/v1/standing", headers=acme.headers, params={"as_of": "1066-10-14T09:00:00+00:00"}
+    )
+    assert answer.status_code == 422
+    assert "as_of" in answer.text
+
+
+def test_a_version_taking_over_mid_month_leaves_the_month_to_the_version_judging_it(
+    database: Database, acme: Tenant, clock: Clock
+) -> None:
+    _load(database, acme, clock)
+    # version 2 measures first responses instead of resolutions, from 5 December
+    resolution = STANDING[STANDING.index("  - id: resolution") : STANDING.index("remedies:")]
+    second = STANDING.replace('version: "1"', 'version: "2"').replace(
+        resolution,
+        "  - {id: response, metric: first_response, within: 1h, target: 95%, calendar: 24x7}\n",
+    )
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        agreements.upload(session, principal, second, datetime(2026, 12, 5, tzinfo=UTC))
+        found = standing.standing(session, principal, NOW, customer="acme-corp")
+        report = reports.report(session, principal, "cloud", "2026-12")
+    (cloud,) = found.agreements
+    assert [o.objective for o in cloud.objectives] == [o.objective for o in report.objectives]
+    assert [o.objective for o in cloud.objectives] == ["availability", "resolution"]
+    assert cloud.version == report.version == "1"
+
+
+def test_a_late_outage_makes_the_months_it_reaches_judged_again_and_its_credit_appear(
+    database: Database, acme: Tenant, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _load(database, acme, clock)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        before = standing.standing(session, principal, NOW, customer="acme-corp")
+    assert [c.period for c in before.agreements[0].credits_before] == ["2026-11"]
+    judged: list[str] = []
+    evaluate = reports.evaluate
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        found = evaluate(*args, **kwargs)
+        judged.append(f"{found.start:%Y-%m}")
+        return found
+
+    monkeypatch.setattr(reports, "evaluate", counting)
+    clock.moment = NOW + timedelta(hours=1)
+    with database.session() as session:  # three hours down in October, sent late
+        principal = tenants.authenticate(session, acme.key)
+        outage = _outage("oct", "api", datetime(2026, 10, 7, 10, tzinfo=UTC), 180)
+        ingest.ingest_records(session, principal, "outage", [outage])
+    later = NOW + timedelta(hours=2)
+    clock.moment = later
+    periods = ["2026-11", "2026-10", "2026-09"]
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        found = reports.closed_reports(session, principal, "cloud", periods, moment=later)
+        # October and November end after the outage began: judged again; September is kept
+        assert judged == ["2026-11", "2026-10"]
+        judged.clear()
+        assert found == [reports.report(session, principal, "cloud", p) for p in periods]
+        assert judged == []  # all three kept now
+        after = standing.standing(session, principal, later, customer="acme-corp")
+    october = next(r for r in found if r.start.month == 10)
+    assert october.settlement is not None
+    assert october.settlement.amount > 0
+    assert [c.period for c in after.agreements[0].credits_before] == ["2026-11", "2026-10"]
