@@ -79,10 +79,22 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         found.dispose()
         return
     found = request.getfixturevalue("postgres_database")
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with found.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    empty_tables(found)
     yield found
+
+
+def empty_tables(database: Database) -> None:
+    """Empty every table of the PostgreSQL ``database`` and start its sequences again at 1, as
+    ``TRUNCATE ... RESTART IDENTITY`` does: DELETE, children first, takes 0.06 s where TRUNCATE
+    (new files for each of the tables) takes 0.2 to 1 s on a busy machine."""
+    with database.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+        sequences = connection.scalars(
+            text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
+        ).all()
+        for sequence in sequences:
+            connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
 
 
 @pytest.fixture
