@@ -523,7 +523,7 @@ def _open_tickets(
     if customer is not None:
         query = query.where(ClockRow.customer == customer)
     found = []
-    for clock, computed_at in session.execute(query).tuples():
+    for clock, computed_at in session.execute(query):
         if not principal.sees(clock.customer):
             continue
         if clock.state == "breached" and clock.deadline is None:
