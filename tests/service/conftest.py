@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from accord.api import create_app
-from accord.service import tenants
+from accord.service import reports, tenants
 from accord.settings import Settings
 from accord.store import Database, connect
 from accord.store.schema import Base
@@ -66,6 +66,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with found.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    reports.forget(found.engine)  # counts and ids start over: what was held is not this data
     yield found
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
 from sqlalchemy import CompoundSelect, Select, func, select, union_all
@@ -236,6 +239,7 @@ def report(
     to_date: bool = False,
     moment: datetime | None = None,
     columns: bool = False,
+    held: bool = False,
 ) -> Report:
     """The report of one agreement over a period, judged now (or at ``moment``, an instant
     the caller read once for several reports) with the evidence stored now (a period not
@@ -276,9 +280,13 @@ def report(
         kept = _kept(session, slot)
         if kept is not None:
             return replace(kept, as_of=moment)
-    data, later = _gathered(
-        session, principal.organisation_id, row.customer, since, end, moment, columns=columns
-    )
+    if held and not closed:
+        data = held_data(session, principal.organisation_id, row.customer, since, end, moment)
+        later = False  # read only for a closed period's keeping
+    else:
+        data, later = _gathered(
+            session, principal.organisation_id, row.customer, since, end, moment, columns=columns
+        )
     evidence = watched(data, row, moment)
     found = evaluate(agreement, evidence, start, end, tier, as_of=moment, strict=False)
     if closed and not later and _storable(found):
@@ -354,7 +362,7 @@ def closed_reports(
         if not _late_data(session, union, since, observed):
             for period, result in kept.items():
                 try:
-                    found[period] = replace(codec.loads(result.result, Report), as_of=moment)
+                    found[period] = replace(_decoded(result.result), as_of=moment)
                 except codec.CodecError:
                     log.warning("period %s of agreement %s: kept result unreadable", period, key)
     return [
@@ -653,3 +661,128 @@ def _keep(
     keys = ["agreement_id", "period", "timezone", "tier"]
     changing = {k: v for k, v in values.items() if k not in keys}
     session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changing))
+
+
+# The evidence of the views asked again and again (the portal's Home: the open month judged
+# to date, 90 days of uptime), held per process while nothing was stored since; and the kept
+# results already decoded. See docs/standing.md.
+
+HELD_ENTRIES = 16
+"""Evidence read held per database engine, the least recently used let go first."""
+DECODED_ENTRIES = 512
+"""Kept results held decoded per process, by the digest of their text."""
+
+
+@dataclass(frozen=True)
+class _Held:
+    mark: tuple[Any, ...]
+    data: Data
+    """The records read and the first instant observed (tickets not included)."""
+    columns: EventColumns | None
+    """Every stored event of the tickets read, later than the instant asked or not."""
+
+
+_held: WeakKeyDictionary[Any, OrderedDict[tuple[Any, ...], _Held]] = WeakKeyDictionary()
+_decoded_results: OrderedDict[str, Report] = OrderedDict()
+_lock = threading.Lock()
+
+
+def data_mark(session: Session, organisation_id: int) -> tuple[Any, ...]:
+    """What moves whenever the organisation's evidence changes, in one query: how many
+    records, ticket events and tickets are stored, and the latest of their ids and of the
+    instants they were received or changed. A row stored moves a count (whichever order
+    transactions commit in); a span received again moves its ``received_at``, a ticket's
+    events and customer its ``changed_at``."""
+    org = organisation_id
+    parts = (
+        select(func.count(), func.max(RecordRow.id), func.max(RecordRow.received_at)).where(
+            RecordRow.organisation_id == org
+        ),
+        select(func.count(), func.max(EventRow.id)).where(EventRow.organisation_id == org),
+        select(func.count(), func.max(TicketRow.changed_at)).where(
+            TicketRow.organisation_id == org
+        ),
+    )
+    found: tuple[Any, ...] = ()
+    for part in parts:
+        found += tuple(session.execute(part).one())
+    return found
+
+
+def held_data(
+    session: Session,
+    organisation_id: int,
+    customer: str | None,
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
+    *,
+    tickets: bool = True,
+    until: datetime | None = None,
+) -> Data:
+    """What :func:`_gathered` reads with ``columns`` (:func:`stored_data` without tickets),
+    from what this process read for the same span while :func:`data_mark` has not moved
+    since: only the mark is queried then. The ticket events later than ``as_of`` are left
+    out, as reading them again would; ``until``: the records of an instant from then on too
+    (as reading up to ``until`` instead of ``end`` would)."""
+    engine = session.get_bind()
+    key = (organisation_id, customer, start, end, tickets)
+    mark = data_mark(session, organisation_id)
+    with _lock:
+        entries = _held.setdefault(engine, OrderedDict())
+        entry = entries.get(key)
+        if entry is not None:
+            entries.move_to_end(key)
+    if entry is None or entry.mark != mark:
+        data, _ = _gathered(session, organisation_id, customer, start, end, as_of, tickets=False)
+        names = _ticket_names(session, organisation_id, customer, start, end) if tickets else []
+        columns = event_columns(session, organisation_id, names) if tickets else None
+        entry = _Held(mark, data, columns)
+        with _lock:
+            entries[key] = entry
+            entries.move_to_end(key)
+            while len(entries) > HELD_ENTRIES:
+                entries.popitem(last=False)
+    data = entry.data
+    if until is not None:
+        data = replace(
+            data,
+            outages=tuple(v for v in data.outages if v.start < until),
+            maintenance=tuple(v for v in data.maintenance if v.start < until),
+            measurements=tuple(v for v in data.measurements if v.at < until),
+            probes=tuple(v for v in data.probes if v.at < until),
+            requests=tuple(v for v in data.requests if v.at < until),
+        )
+    observed = None
+    if data.observed is not None:
+        first = data.observed[0]
+        observed = (first, max(first, as_of))
+    log = None
+    if entry.columns is not None:
+        log = entry.columns.of_rows(np.flatnonzero(entry.columns.at <= to_nanos(as_of)))
+    return replace(data, observed=observed, ticket_columns=log)
+
+
+def forget(engine: Any) -> None:
+    """Let go of the evidence held for a database: for its tables emptied and filled again
+    under a running process (the tests do), when counts and ids start over and the mark
+    could come back to an earlier value."""
+    with _lock:
+        _held.pop(engine, None)
+
+
+def _decoded(text: str) -> Report:
+    """A kept result's report (CodecError when unreadable), decoded once per process: held
+    by the digest of its text, so a result kept again is decoded again."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    with _lock:
+        found = _decoded_results.get(digest)
+        if found is not None:
+            _decoded_results.move_to_end(digest)
+            return found
+    found = codec.loads(text, Report)
+    with _lock:
+        _decoded_results[digest] = found
+        while len(_decoded_results) > DECODED_ENTRIES:
+            _decoded_results.popitem(last=False)
+    return found

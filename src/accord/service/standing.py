@@ -338,7 +338,9 @@ def _agreement(
     with_uptime: bool,
 ) -> AgreementStanding:
     period = _month(moment)
-    found = reports.report(session, principal, row.key, period, moment=moment, columns=True)
+    found = reports.report(
+        session, principal, row.key, period, moment=moment, columns=True, held=True
+    )
     # the report judges the month by the version in force at its start
     judged_by = agreement_store.resolved_version(
         session,
@@ -463,8 +465,17 @@ def _uptime(
     today = moment.astimezone(UTC).date()
     start = datetime.combine(today - timedelta(days=UPTIME_DAYS - 1), time(), UTC)
     end = datetime.combine(today + timedelta(days=1), time(), UTC)
-    data = reports.stored_data(
-        session, principal.organisation_id, row.customer, start, moment, moment, tickets=False
+    # what stored_data(start, moment, moment, tickets=False) reads, held while nothing is
+    # stored: read to the end of today, the records from ``moment`` on left out
+    data = reports.held_data(
+        session,
+        principal.organisation_id,
+        row.customer,
+        start,
+        end,
+        moment,
+        tickets=False,
+        until=moment,
     )
     evidence = reports.watched(data, row, moment)
     since = evidence.observed[0] if evidence.observed is not None else moment
