@@ -479,3 +479,23 @@ def test_a_held_view_at_a_later_instant_is_the_view_read_again(
     assert today == [timedelta(0), timedelta(minutes=30), timedelta(minutes=45)]
     resolution = [{o.objective: o for o in v.agreements[0].objectives}["resolution"] for v in views]
     assert [r.open_tickets for r in resolution] == [1, 2, 1]  # A5 open from 13:00 to 14:00
+
+
+def test_a_late_outage_after_a_view_shows_its_credit_at_the_next_view(
+    database: Database, acme: Tenant, clock: Clock
+) -> None:
+    _load(database, acme, clock)
+    for _ in range(2):  # the earlier months kept, then found still valid (and held so)
+        with database.session() as session:
+            before = standing.standing(session, tenants.authenticate(session, acme.key), NOW)
+    assert [c.period for c in before.agreements[0].credits_before] == ["2026-11"]
+    clock.moment = NOW + timedelta(hours=1)
+    with database.session() as session:  # three hours down in October, sent late
+        principal = tenants.authenticate(session, acme.key)
+        outage = _outage("oct", "api", datetime(2026, 10, 7, 10, tzinfo=UTC), 180)
+        ingest.ingest_records(session, principal, "outage", [outage])
+    later = NOW + timedelta(hours=2)
+    with database.session() as session:
+        after = standing.standing(session, tenants.authenticate(session, acme.key), later)
+    assert [c.period for c in after.agreements[0].credits_before] == ["2026-11", "2026-10"]
+    assert after == _fresh(database, acme.key, later)

@@ -239,13 +239,15 @@ def report(
     to_date: bool = False,
     moment: datetime | None = None,
     columns: bool = False,
-    held: bool = False,
+    held: tuple[Any, ...] | None = None,
 ) -> Report:
     """The report of one agreement over a period, judged now (or at ``moment``, an instant
     the caller read once for several reports) with the evidence stored now (a period not
     over is judged to date; ``to_date`` asks for one, refusing a period not begun).
     ``columns``: the ticket events read as columns (judged alike; what a page that shows
-    figures only, not the report's pictures, reads fastest).
+    figures only, not the report's pictures, reads fastest). ``held``: a period not closed judged
+    on the evidence this process holds while nothing was stored since, the organisation's
+    :func:`data_mark` as read by the caller (:func:`held_data`).
 
     A closed period's final report is kept (:class:`PeriodResult`) and served again while
     nothing it was computed from has changed; see docs/stored-reports.md."""
@@ -280,8 +282,10 @@ def report(
         kept = _kept(session, slot)
         if kept is not None:
             return replace(kept, as_of=moment)
-    if held and not closed:
-        data = held_data(session, principal.organisation_id, row.customer, since, end, moment)
+    if held is not None and not closed:
+        data = held_data(
+            session, principal.organisation_id, row.customer, since, end, moment, mark=held
+        )
         later = False  # read only for a closed period's keeping
     else:
         data, later = _gathered(
@@ -302,12 +306,15 @@ def closed_reports(
     *,
     moment: datetime | None = None,
     columns: bool = False,
+    held: tuple[Any, ...] | None = None,
 ) -> list[Report]:
     """:func:`report` of each period (in UTC, the default tier), the kept results of the
     closed ones read with one query and checked together: when nothing the union of their
     evidence reads was received since the earliest of them was computed (less the margin),
     every one of them is still valid (two queries for all, not two each). Otherwise, and
-    for a period not kept (or not closed), as :func:`report` serves it."""
+    for a period not kept (or not closed), as :func:`report` serves it. ``held``: the
+    organisation's :func:`data_mark` as read by the caller; the check is not made again while
+    it has not moved since one found nothing late (:func:`_late_data_held`)."""
     moment = now() if moment is None else moment
     row = agreement_store.find(session, principal, key)
     slots: dict[str, Slot] = {}
@@ -359,7 +366,7 @@ def closed_reports(
         observed = max(
             slots[p].end if r.observed_from is None else r.observed_from for p, r in kept.items()
         )
-        if not _late_data(session, union, since, observed):
+        if not _late_data_held(session, union, since, observed, held):
             for period, result in kept.items():
                 try:
                     found[period] = replace(_decoded(result.result), as_of=moment)
@@ -694,19 +701,16 @@ def data_mark(session: Session, organisation_id: int) -> tuple[Any, ...]:
     transactions commit in); a span received again moves its ``received_at``, a ticket's
     events and customer its ``changed_at``."""
     org = organisation_id
-    parts = (
-        select(func.count(), func.max(RecordRow.id), func.max(RecordRow.received_at)).where(
-            RecordRow.organisation_id == org
-        ),
-        select(func.count(), func.max(EventRow.id)).where(EventRow.organisation_id == org),
-        select(func.count(), func.max(TicketRow.changed_at)).where(
-            TicketRow.organisation_id == org
-        ),
-    )
-    found: tuple[Any, ...] = ()
-    for part in parts:
-        found += tuple(session.execute(part).one())
-    return found
+    parts = [
+        select(aggregate).where(table.organisation_id == org).scalar_subquery()
+        for table, aggregates in (
+            (RecordRow, (func.count(), func.max(RecordRow.id), func.max(RecordRow.received_at))),
+            (EventRow, (func.count(), func.max(EventRow.id))),
+            (TicketRow, (func.count(), func.max(TicketRow.changed_at))),
+        )
+        for aggregate in aggregates
+    ]
+    return tuple(session.execute(select(*parts)).one())
 
 
 def held_data(
@@ -719,15 +723,17 @@ def held_data(
     *,
     tickets: bool = True,
     until: datetime | None = None,
+    mark: tuple[Any, ...] | None = None,
 ) -> Data:
     """What :func:`_gathered` reads with ``columns`` (:func:`stored_data` without tickets),
     from what this process read for the same span while :func:`data_mark` has not moved
     since: only the mark is queried then. The ticket events later than ``as_of`` are left
     out, as reading them again would; ``until``: the records of an instant from then on too
-    (as reading up to ``until`` instead of ``end`` would)."""
+    (as reading up to ``until`` instead of ``end`` would). ``mark``: the mark as the caller
+    read it in this transaction (read here when not given)."""
     engine = session.get_bind()
     key = (organisation_id, customer, start, end, tickets)
-    mark = data_mark(session, organisation_id)
+    mark = data_mark(session, organisation_id) if mark is None else mark
     with _lock:
         entries = _held.setdefault(engine, OrderedDict())
         entry = entries.get(key)
@@ -761,6 +767,34 @@ def held_data(
     if entry.columns is not None:
         log = entry.columns.of_rows(np.flatnonzero(entry.columns.at <= to_nanos(as_of)))
     return replace(data, observed=observed, ticket_columns=log)
+
+
+def _late_data_held(
+    session: Session,
+    slot: Slot,
+    since: datetime,
+    observed_from: datetime | None,
+    mark: tuple[Any, ...] | None,
+) -> bool:
+    """:func:`_late_data`, not asked again while the organisation's mark has not moved since
+    it found nothing late for the same question (nothing was stored since)."""
+    if mark is None:
+        return _late_data(session, slot, since, observed_from)
+    engine = session.get_bind()
+    key = ("late", slot, since, observed_from)
+    with _lock:
+        entries = _held.setdefault(engine, OrderedDict())
+        if key in entries and entries[key].mark == mark:
+            entries.move_to_end(key)
+            return False
+    if _late_data(session, slot, since, observed_from):
+        return True
+    with _lock:
+        entries[key] = _Held(mark, Data(), None)
+        entries.move_to_end(key)
+        while len(entries) > HELD_ENTRIES:
+            entries.popitem(last=False)
+    return False
 
 
 def forget(engine: Any) -> None:

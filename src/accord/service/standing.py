@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -338,8 +339,11 @@ def _agreement(
     with_uptime: bool,
 ) -> AgreementStanding:
     period = _month(moment)
+    # what moves when anything is stored: the evidence read for the same span is reused while
+    # it has not moved (read once per view)
+    mark = reports.data_mark(session, principal.organisation_id)
     found = reports.report(
-        session, principal, row.key, period, moment=moment, columns=True, held=True
+        session, principal, row.key, period, moment=moment, columns=True, held=mark
     )
     # the report judges the month by the version in force at its start
     judged_by = agreement_store.resolved_version(
@@ -350,7 +354,7 @@ def _agreement(
     calendars = calendars_of(judged_by)
     objectives = tuple(_objective(judged_by, found, o, calendars) for o in found.objectives)
     bars = (
-        _uptime(session, principal, row, agreement, calendars_of(agreement), moment)
+        _uptime(session, principal, row, agreement, calendars_of(agreement), moment, mark)
         if with_uptime
         else ()
     )
@@ -362,7 +366,7 @@ def _agreement(
         if first is None or label >= f"{first:%Y-%m}"
     ]
     earlier = reports.closed_reports(
-        session, principal, row.key, labels, moment=moment, columns=True
+        session, principal, row.key, labels, moment=moment, columns=True, held=mark
     )
     for label, report in zip(labels, earlier, strict=True):
         credit = _credit(label, report)
@@ -453,6 +457,7 @@ def _uptime(
     agreement: Agreement,
     calendars: dict[str, BusinessCalendar],
     moment: datetime,
+    mark: tuple[Any, ...],
 ) -> tuple[UptimeRow, ...]:
     """The last :data:`UPTIME_DAYS` UTC days (today included) of each time-based
     availability objective, per service in its scope, judged by the version in force now on
@@ -476,6 +481,7 @@ def _uptime(
         moment,
         tickets=False,
         until=moment,
+        mark=mark,
     )
     evidence = reports.watched(data, row, moment)
     since = evidence.observed[0] if evidence.observed is not None else moment
