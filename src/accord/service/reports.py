@@ -13,7 +13,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import numpy as np
-from sqlalchemy import CompoundSelect, Select, func, select, union_all
+from sqlalchemy import CompoundSelect, Float, Select, func, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -695,22 +695,59 @@ _lock = threading.Lock()
 
 
 def data_mark(session: Session, organisation_id: int) -> tuple[Any, ...]:
-    """What moves whenever the organisation's evidence changes, in one query: how many
-    records, ticket events and tickets are stored, and the latest of their ids and of the
-    instants they were received or changed. A row stored moves a count (whichever order
-    transactions commit in); a span received again moves its ``received_at``, a ticket's
-    events and customer its ``changed_at``."""
+    """What moves whenever the organisation's evidence changes, by its indexes (two queries,
+    not a count of the history): the latest record and ticket event stored (their ids), the
+    latest instant a record was received or a ticket changed, and how many records were
+    received and tickets changed in the :data:`LATE_MARGIN` before that latest instant, with
+    the sum of those instants. A record stored moves the latest id; a span received again
+    moves its ``received_at``, a ticket's new events or customer its ``changed_at`` (into the
+    window, or within it: the sum moves); a transaction that committed after a later one, as
+    long as it lasted less than the margin (what the kept results assume), lands in the
+    window too."""
     org = organisation_id
-    parts = [
-        select(aggregate).where(table.organisation_id == org).scalar_subquery()
-        for table, aggregates in (
-            (RecordRow, (func.count(), func.max(RecordRow.id), func.max(RecordRow.received_at))),
-            (EventRow, (func.count(), func.max(EventRow.id))),
-            (TicketRow, (func.count(), func.max(TicketRow.changed_at))),
+    latest = session.execute(
+        select(
+            select(func.max(RecordRow.id))
+            .where(RecordRow.organisation_id == org)
+            .scalar_subquery(),
+            select(func.max(RecordRow.received_at))
+            .where(RecordRow.organisation_id == org)
+            .scalar_subquery(),
+            select(func.max(EventRow.id)).where(EventRow.organisation_id == org).scalar_subquery(),
+            select(func.max(TicketRow.changed_at))
+            .where(TicketRow.organisation_id == org)
+            .scalar_subquery(),
         )
-        for aggregate in aggregates
-    ]
-    return tuple(session.execute(select(*parts)).one())
+    ).one()
+    parts = []
+    for table, column, last in (
+        (RecordRow, RecordRow.received_at, latest[1]),
+        (TicketRow, TicketRow.changed_at, latest[3]),
+    ):
+        if last is None:
+            continue
+        window = (table.organisation_id == org, column > last - LATE_MARGIN)
+        parts.append(select(func.count()).where(*window).scalar_subquery())
+        parts.append(select(func.sum(_Epoch(column))).where(*window).scalar_subquery())
+    recent = tuple(session.execute(select(*parts)).one()) if parts else ()
+    return (*latest, *recent)
+
+
+class _Epoch(FunctionElement[float]):
+    """An instant as a number (seconds on PostgreSQL, days on SQLite), to sum."""
+
+    inherit_cache = True
+    type = Float()
+
+
+@compiles(_Epoch)
+def _epoch_seconds(element: _Epoch, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"extract(epoch from {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Epoch, "sqlite")
+def _julian_day(element: _Epoch, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"julianday({compiler.process(element.clauses, **kw)})"
 
 
 def held_data(
