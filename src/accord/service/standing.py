@@ -13,6 +13,9 @@ docs/stored-reports.md) and the next review. See docs/standing.md.
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -259,7 +262,7 @@ def _standing(
         agreement = _in_force(session, principal, row, moment)
         if agreement is None:
             continue
-        calendars[row.key] = (agreement, calendars_of(agreement))
+        calendars[row.key] = (agreement, _calendars_of(agreement))
         found.append(_agreement(session, principal, row, agreement, moment, uptime))
     tickets, at_risk, breached = _open_tickets(session, principal, scope, calendars, moment)
     return Standing(moment, scope, tuple(found), tickets, at_risk, breached)
@@ -317,6 +320,29 @@ def _in_force(
     return agreement
 
 
+CALENDARS_HELD = 64
+"""Agreements' calendars held per process (by their text), the least recently used let go."""
+_calendars: OrderedDict[str, dict[str, BusinessCalendar]] = OrderedDict()
+_calendars_lock = threading.Lock()
+
+
+def _calendars_of(agreement: Agreement) -> dict[str, BusinessCalendar]:
+    """:func:`calendars_of`, the same calendars for the same text at every view: a calendar
+    lays out its open hours once, when first asked, and keeps them (thread-safe)."""
+    key = json.dumps(agreement.calendars, sort_keys=True, default=str)
+    with _calendars_lock:
+        found = _calendars.get(key)
+        if found is not None:
+            _calendars.move_to_end(key)
+            return found
+    found = calendars_of(agreement)
+    with _calendars_lock:
+        _calendars[key] = found
+        while len(_calendars) > CALENDARS_HELD:
+            _calendars.popitem(last=False)
+    return found
+
+
 def _month(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%Y-%m}"
 
@@ -351,10 +377,10 @@ def _agreement(
         principal.organisation_id,
         agreement_store.version_in_force(session, row, found.start),
     )
-    calendars = calendars_of(judged_by)
+    calendars = _calendars_of(judged_by)
     objectives = tuple(_objective(judged_by, found, o, calendars) for o in found.objectives)
     bars = (
-        _uptime(session, principal, row, agreement, calendars_of(agreement), moment, mark)
+        _uptime(session, principal, row, agreement, _calendars_of(agreement), moment, mark)
         if with_uptime
         else ()
     )
