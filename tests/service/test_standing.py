@@ -479,6 +479,18 @@ def test_a_held_view_at_a_later_instant_is_the_view_read_again(
     assert today == [timedelta(0), timedelta(minutes=30), timedelta(minutes=45)]
     resolution = [{o.objective: o for o in v.agreements[0].objectives}["resolution"] for v in views]
     assert [r.open_tickets for r in resolution] == [1, 2, 1]  # A5 open from 13:00 to 14:00
+    clock.moment = NOW + timedelta(hours=3, minutes=5)
+    with database.session() as session:  # a ticket event only: the records stay held
+        principal = tenants.authenticate(session, acme.key)
+        ingest.ingest_events(
+            session, principal, _events("A6", "acme-corp", NOW + timedelta(hours=2), None)
+        )
+    later = NOW + timedelta(hours=3, minutes=10)
+    with database.session() as session:
+        after = standing.standing(session, tenants.authenticate(session, acme.key), later)
+    resolution_now = {o.objective: o for o in after.agreements[0].objectives}["resolution"]
+    assert resolution_now.open_tickets == 2  # A4 and A6
+    assert after == _fresh(database, acme.key, later)
 
 
 def test_a_late_outage_after_a_view_shows_its_credit_at_the_next_view(

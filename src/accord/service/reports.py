@@ -703,7 +703,7 @@ def data_mark(session: Session, organisation_id: int) -> tuple[Any, ...]:
     moves its ``received_at``, a ticket's new events or customer its ``changed_at`` (into the
     window, or within it: the sum moves); a transaction that committed after a later one, as
     long as it lasted less than the margin (what the kept results assume), lands in the
-    window too."""
+    window too. Two parts: the records' (what the uptime bars read), then the tickets'."""
     org = organisation_id
     latest = session.execute(
         select(
@@ -724,13 +724,15 @@ def data_mark(session: Session, organisation_id: int) -> tuple[Any, ...]:
         (RecordRow, RecordRow.received_at, latest[1]),
         (TicketRow, TicketRow.changed_at, latest[3]),
     ):
-        if last is None:
-            continue
-        window = (table.organisation_id == org, column > last - LATE_MARGIN)
+        # nothing stored yet: a window after every instant, empty
+        since = (last if last is not None else datetime.max.replace(tzinfo=UTC)) - LATE_MARGIN
+        window = (table.organisation_id == org, column > since)
         parts.append(select(func.count()).where(*window).scalar_subquery())
         parts.append(select(func.sum(_Epoch(column))).where(*window).scalar_subquery())
-    recent = tuple(session.execute(select(*parts)).one()) if parts else ()
-    return (*latest, *recent)
+    recent = tuple(session.execute(select(*parts)).one())
+    # the records' part first: what moves when a record is stored (the uptime bars read no
+    # ticket), then the tickets'
+    return ((*latest[:2], *recent[:2]), (*latest[2:], *recent[2:]))
 
 
 class _Epoch(FunctionElement[float]):
@@ -771,6 +773,8 @@ def held_data(
     engine = session.get_bind()
     key = (organisation_id, customer, start, end, tickets)
     mark = data_mark(session, organisation_id) if mark is None else mark
+    if not tickets:  # no ticket read: a ticket event stored leaves what was read as it was
+        mark = mark[0]
     with _lock:
         entries = _held.setdefault(engine, OrderedDict())
         entry = entries.get(key)
