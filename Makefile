@@ -36,11 +36,13 @@ typecheck: $(DEV_STAMP)
 pytest: $(DEV_STAMP)
 	$(BIN)/pytest -q
 
-# The system libraries WeasyPrint renders PDF with (Pango): installed from the distribution's
-# packages when missing, never downloaded otherwise.
+# The system libraries WeasyPrint renders PDF with (Pango), and the Chromium the portal's
+# browser tests drive (through Playwright, never a browser Playwright downloads): installed
+# from the distribution's packages when missing, never downloaded otherwise.
 system:
 	@ldconfig -p | grep -q libpango-1.0 && ldconfig -p | grep -q libpangoft2-1.0 || \
 	  (apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0)
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 # PostgreSQL is real here: start it when it is down instead of skipping its tests.
 services:

@@ -91,6 +91,40 @@ class Settings(BaseSettings):
         "with a new key, readable by its owner only, on first use).",
     )
     max_attempts: int = Field(8, ge=1, description="Deliveries tried this often before failing.")
+    public_url: str | None = Field(
+        None,
+        description="The portal's address as people reach it (https://sla.example.com), for "
+        "the links in invitation e-mails; unset: the address the inviting request came to.",
+    )
+    secure_cookies: bool = Field(
+        False,
+        description="Mark the portal's cookies Secure always (behind a TLS proxy that does not "
+        "say so); they are Secure anyway when the request came over https.",
+    )
+    session_hours: float = Field(
+        12.0, gt=0, description="How long a portal session lasts after sign-in, at most."
+    )
+    session_idle_minutes: float = Field(
+        120.0, gt=0, description="A portal session unused this long ends."
+    )
+    invitation_hours: float = Field(
+        72.0, gt=0, description="How long an invitation link can be used."
+    )
+    sign_in_limit: int = Field(
+        5,
+        ge=1,
+        description="Failed sign-ins for one e-mail address within sign_in_window_minutes "
+        "before more are refused (429) until the window has passed.",
+    )
+    sign_in_client_limit: int = Field(
+        20,
+        ge=1,
+        description="Failed sign-ins from one client address within the window before more "
+        "from it are refused.",
+    )
+    sign_in_window_minutes: float = Field(
+        15.0, gt=0, description="The window the sign-in limits count failures over."
+    )
     smtp_host: str | None = Field(None, description="SMTP server for e-mail (none: no e-mail).")
     smtp_port: int = 25
     smtp_user: str | None = None

@@ -175,7 +175,13 @@ def test_trend_months_before_the_first_datum_are_no_data() -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    months = json.loads(result.output)
+    trend = json.loads(result.output)  # the service's shape: the months wrapped
+    assert (trend["agreement"], trend["from"], trend["to"]) == (
+        "cloudnote-saas",
+        "2026-01",
+        "2026-12",
+    )
+    months = trend["months"]
     statuses = [m["objectives"][0]["status"] for m in months]
     assert statuses == ["no data"] * 9 + ["final"] + ["no data"] * 2
     assert [m["credits"] for m in months if m["credits"] is not None] == [months[9]["credits"]]

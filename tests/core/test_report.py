@@ -575,3 +575,22 @@ def test_a_month_nobody_observed_burns_nothing_and_says_so() -> None:
     assert (availability.status, availability.actual, availability.met) == ("no data", None, None)
     assert availability.burn_rate is None
     assert availability.burn_alerts == ()
+
+
+def test_a_roll_up_page_tells_its_times_in_the_zone_asked_for() -> None:
+    corporate = ROOT / "examples" / "agreements" / "multi-level" / "corporate.yaml"
+    helix = ROOT / "examples" / "data" / "helix-2026-10"
+    args = ["report", str(corporate), "--data", str(helix), "--period", "2026-10", "--roll-up"]
+    runner = CliRunner()
+    asked = runner.invoke(app, [*args, "--format", "html", "--timezone", "Asia/Tokyo"])
+    assert asked.exit_code == 0, asked.output
+    # the month reckoned in Tokyo ends at 1 Nov 00:00 JST, the instant judged at
+    assert (
+        'Judged at <time datetime="2026-11-01T00:00:00+09:00">1 Nov 2026, 00:00 JST</time>'
+        in asked.output
+    )
+    assert "Times in Asia/Tokyo." in asked.output
+    plain = runner.invoke(app, [*args, "--format", "html"])
+    assert plain.exit_code == 0, plain.output
+    # without a zone, the parent agreement's (Amsterdam): 1 Nov 00:00 UTC is 01:00 CET
+    assert "1 Nov 2026, 01:00 CET</time>" in plain.output

@@ -351,7 +351,8 @@ def test_three_missed_months_in_a_year_give_the_right_to_terminate() -> None:
     assert right("2027-02").misses == ()
     report = evaluate(isp, data, *period_bounds("2026-10", "UTC"))
     assert report_json(report)["termination"][0]["triggered"] is True
-    assert "**3 misses from 2026-02-01 to 2026-11-01 (year)" in report_markdown(report)
+    # the span's days as people write them, the last one the day before its exclusive end
+    assert "**3 misses from 1 Feb 2026 to 31 Oct 2026 (year)" in report_markdown(report)
     assert 'data-triggered="yes"' in report_html(report)
 
 

@@ -260,7 +260,8 @@ def test_progress_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> Non
     # captured (not a terminal): stdout is the JSON alone, stderr has no progress bar
     result = CliRunner().invoke(app, [*args, "--format", "json"])
     assert result.exit_code == 0
-    assert [r["start"][:7] for r in json.loads(result.stdout)][:2] == ["2026-01", "2026-02"]
+    months = json.loads(result.stdout)["months"]
+    assert [r["start"][:7] for r in months][:2] == ["2026-01", "2026-02"]
     # on a terminal: the bar is drawn on stderr while the months are evaluated
     screen = io.StringIO()
     terminal = Console(file=screen, force_terminal=True, width=100)

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from accord import load_agreement
 from accord.cli import app
+from accord.core.agreement import Agreement
 from accord.core.availability import Outage
 from accord.core.clock_engines import evaluate_clocks
 from accord.core.clocks import TICKET_METRICS, TicketEvent, calendars_of
@@ -23,9 +24,23 @@ from accord.core.evidence import Data
 from accord.core.report import ClockCache, Report, evaluate
 from accord.core.series import ticket_weeks, used_shares, verdicts
 from accord.io.data import read_data
-from accord.render.pictures import GOOD, Bar, DayMark, Picture, Row, stacked_bars, uptime_bars
-from accord.render.report import report_html, trend_html
+from accord.render.pictures import (
+    GOOD,
+    Bar,
+    DayMark,
+    Lane,
+    Picture,
+    Row,
+    Span,
+    legend_of,
+    printed,
+    stacked_bars,
+    timeline,
+    uptime_bars,
+)
+from accord.render.report import html_of, report_html, trend_html
 from accord.render.report_pictures import report_pictures, trend_pictures
+from accord.render.report_view import build
 from tests.render.test_html import parse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -269,9 +284,9 @@ def _event(n: int, at: str, kind: str, **fields: str) -> TicketEvent:
     )
 
 
-def test_a_breach_timeline_is_as_long_as_the_business_time_in_each_status_and_team() -> None:
-    agreement = load_agreement(AGREEMENTS / "it-service-desk.yaml")
-    events = (
+def _paused_ticket() -> tuple[TicketEvent, ...]:
+    """A P1 ticket that waits on its user, then a vendor, and breaches."""
+    return (
         _event(
             1,
             "10:00",
@@ -289,9 +304,17 @@ def test_a_breach_timeline_is_as_long_as_the_business_time_in_each_status_and_te
         _event(7, "15:00", "updated", status="In Progress", team="Storage", assignee="bo"),
         _event(8, "18:30", "updated", status="Resolved"),
     )
-    data = Data(tickets=events, observed=OCTOBER)
+
+
+def _paused_pictures() -> list[Picture]:
+    agreement = load_agreement(AGREEMENTS / "it-service-desk.yaml")
+    data = Data(tickets=_paused_ticket(), observed=OCTOBER)
     report = evaluate(agreement, data, *OCTOBER)
-    pictures = report_pictures(report, agreement, data)
+    return report_pictures(report, agreement, data)
+
+
+def test_a_breach_timeline_is_as_long_as_the_business_time_in_each_status_and_team() -> None:
+    pictures = _paused_pictures()
     [resolution] = [p for p in pictures if p.key.startswith("timeline-p1-resolution")]
     root = svg(resolution)
     hour = 3600.0
@@ -344,7 +367,8 @@ def test_a_breach_timeline_is_as_long_as_the_business_time_in_each_status_and_te
     # the four hours ran out at 17:00: 7 hours into the timeline (3 of them paused)
     [breach] = elements(root, "g", "breach")
     assert float(breach.get("data-seconds", "")) == 7 * hour
-    assert title(breach) == "deadline passed 2026-10-07 17:00 UTC"
+    # in the agreement's zone (New York), as the page tells its times
+    assert title(breach) == "deadline passed 7 Oct 2026, 13:00 EDT"
     assert "In Progress 5 h" in resolution.summary
 
 
@@ -506,3 +530,215 @@ def test_a_long_period_shows_its_last_90_days_to_the_instant_judged_at() -> None
     assert min(api) == "2026-08-03"
     assert max(api) == "2026-10-31"
     assert api["2026-10-06"].get("data-level") == "major"
+
+
+# ---------------------------------------------------------------- on paper
+
+
+def _areas(root: ET.Element) -> dict[str, list[tuple[float, float, float, float]]]:
+    """Every rectangle drawn outside the legend and the hatches' definitions, by fill: from
+    <rect> elements, and from the subpaths ``M x y h w v h h -w z`` of <path> elements."""
+    found: dict[str, list[tuple[float, float, float, float]]] = {}
+    legend = {id(e) for g in elements(root, "g", "legend") for e in g.iter()}  # drawn apart
+    inside = {id(e) for d in root.iter(SVG + "defs") for e in d.iter()}
+    for element in root.iter():
+        if id(element) in legend or id(element) in inside:
+            continue
+        fill = re.sub(r"url\(#.*-(\w+)\)", r"\1", element.get("fill", ""))
+        if element.tag == SVG + "rect":
+            box = tuple(float(element.get(k, "0")) for k in ("x", "y", "width", "height"))
+            found.setdefault(fill, []).append(box)  # type: ignore[arg-type]
+        elif element.tag == SVG + "path" and element.get("d", "").startswith("M"):
+            for x, y, w, h in re.findall(
+                r"M(-?[\d.]+) (-?[\d.]+)h(-?[\d.]+)v(-?[\d.]+)h-?[\d.]+z", element.get("d", "")
+            ):
+                found.setdefault(fill, []).append((float(x), float(y), float(w), float(h)))
+    return {fill: sorted(boxes) for fill, boxes in found.items()}
+
+
+def test_on_paper_a_picture_draws_the_same_areas_in_one_path_per_colour() -> None:
+    _, pictures = saas()
+    [uptime] = [p for p in pictures if p.key.startswith("uptime-availability")]
+    paper = ET.fromstring(printed(uptime))
+    screen = svg(uptime)
+    # the same rectangles in the same colours: the outage day vermillion, maintenance dotted
+    assert _areas(paper) == _areas(screen)
+    assert len(_areas(paper)["major"]) == sum(
+        1 for g in elements(screen, "g", "day") if g.get("data-level") == "major"
+    )
+    # but no rectangle of its own for each day: a path per colour and row of bars
+    rows = len(elements(screen, "g", "service"))
+    hatches = {id(e) for d in paper.iter(SVG + "defs") for e in d.iter()}
+    assert not [r for r in elements(paper, "rect") if id(r) not in hatches]
+    assert len(elements(paper, "path")) <= rows * 4 + 5  # and the legend's swatches
+    # no hover text (a page of paper shows none), the words of the picture kept
+    assert not list(paper.iter(SVG + "title"))
+    words = [t.text for t in paper.iter(SVG + "text")]
+    assert words == [t.text for t in screen.iter(SVG + "text")]
+    assert "99.692% up" in " ".join(w or "" for w in words)
+
+
+def test_on_paper_a_breach_timelines_paused_stretches_stay_hatched_over_their_colour() -> None:
+    timelines = [p for p in _paused_pictures() if p.kind == "timeline"]
+    assert any("-pause)" in p.svg for p in timelines)
+    for found in timelines:
+        paper = ET.fromstring(printed(found))
+        assert _areas(paper) == _areas(svg(found))
+        # the see-through hatch is painted after the colour of the stretch it lies on
+        painted = [(e.get("fill", ""), e.get("d", "")) for e in paper.iter(SVG + "path")]
+        hatched = [i for i, (fill, _) in enumerate(painted) if fill.endswith("-pause)")]
+        assert hatched
+        for i in hatched:
+            for box in re.findall(r"M[^z]*z", painted[i][1]):
+                [under] = [j for j, (fill, d) in enumerate(painted) if box in d and j != i]
+                assert painted[under][0].startswith("#")
+                assert under < i
+
+
+def test_on_paper_a_legend_the_same_as_the_one_before_is_left_out() -> None:
+    _, pictures = saas()
+    [first] = [p for p in pictures if p.kind == "burn-down"]
+    second = replace(
+        first, key="burn-down-again", svg=first.svg.replace(first.key, "burn-down-again")
+    )
+    assert legend_of(first) == legend_of(second)
+    without = ET.fromstring(printed(second, legend=False))
+    assert "budget left" in "".join(svg(second).itertext())
+    assert "budget left" not in "".join(without.itertext())
+    height = float(without.get("viewBox", "").split()[3])
+    assert height < float(svg(second).get("viewBox", "").split()[3])
+    # the PDF's page says so under the picture that lacks it
+    report, _ = saas()
+    page = html_of(build(report, None), "a4", [first, second])
+    captions = [f.content for f in parse(page).all("figcaption")]
+    assert "legend of the picture of this kind before it" not in captions[0]
+    assert "legend of the picture of this kind before it" in captions[1]
+
+
+def test_the_summaries_agree_in_number_with_what_they_count() -> None:
+    # one breached P1 ticket: "the one breach", never "the 1 breaches"
+    [shares] = [p for p in _paused_pictures() if p.key.startswith("shares-p1-resolution")]
+    assert "The one breach used more than 125% of it." in shares.summary
+    assert "breaches" not in shares.summary
+    # one outage: downtime on one day
+    data = read_data(DATA / "cloudnote-2026-10")
+    [first, *_] = sorted(data.outages, key=lambda o: o.start)
+    _, pictures = saas(replace(data, outages=(first,), maintenance=()))
+    [uptime] = [p for p in pictures if p.key.startswith("uptime-availability")]
+    assert "downtime on 1 day (6 Oct 2026)" in uptime.summary
+    _, pictures = saas()
+    [uptime] = [p for p in pictures if p.key.startswith("uptime-availability")]
+    assert re.search(r"downtime on [2-9] days \(", uptime.summary)
+
+
+def test_the_pictures_tell_times_in_the_zone_asked_for_and_days_as_people_write_them() -> None:
+    agreement = load_agreement(AGREEMENTS / "saas.yaml")
+    evidence = read_data(DATA / "cloudnote-2026-10")
+    report = evaluate(agreement, evidence, *OCTOBER, as_of=datetime(2026, 10, 16, tzinfo=UTC))
+    pictures = report_pictures(report, agreement, evidence, zone="Europe/Berlin")
+    [burn] = [p for p in pictures if p.kind == "burn-down"]
+    # judged at 16 Oct 00:00 UTC: 02:00 in Berlin's summer time
+    assert "was used by 16 Oct 2026, 02:00 CEST" in burn.summary
+    axis = [t.text for t in svg(burn).iter(SVG + "text")]
+    assert "1 Oct 2026" in axis
+    assert "end of 31 Oct 2026" in axis
+    assert not [t for t in axis if t and re.search(r"\d{4}-\d\d-\d\d", t)]
+    [uptime] = [p for p in pictures if p.kind == "uptime"]
+    words = [t.text for t in svg(uptime).iter(SVG + "text")]
+    assert "1 Oct 2026" in words
+    assert "31 Oct 2026" in words
+    # without a zone, the agreement's (saas.yaml: Los Angeles), as the page
+    plain = report_pictures(report, agreement, evidence)
+    [burn] = [p for p in plain if p.kind == "burn-down"]
+    assert "was used by 15 Oct 2026, 17:00 PDT" in burn.summary
+
+
+def test_the_targets_label_stays_clear_of_the_counts_on_the_bars() -> None:
+    # the tallest bar right after the target's line: its count is written at the top
+    bars = [Bar("0-100%", 3, 0, ""), Bar("100-125%", 0, 40, ""), Bar(">125%", 0, 2, "")]
+    root = svg(stacked_bars("k", "t", "s", bars, marker_after=0, marker="target"))
+    [label] = [t for t in root.iter(SVG + "text") if t.get("class") == "marker-label"]
+    assert label.text == "target"
+    counts = [t for t in root.iter(SVG + "text") if t.text in ("3", "40", "2")]
+    font = 11  # a text's glyphs reach about a font size above its baseline
+    assert all(float(label.get("y", "")) < float(c.get("y", "")) - font * 0.8 for c in counts)
+    [line] = elements(root, "line", "marker")  # the label is written beside the line
+    assert float(label.get("x", "")) > float(line.get("x1", ""))
+
+
+def _measured_by(method: str) -> Agreement:
+    return Agreement.model_validate(
+        {
+            "id": "probed",
+            "version": "1",
+            "overview": {"title": "Probed"},
+            "exclusions": {"unknown_data": "down"},
+            "objectives": [
+                {"id": "up", "metric": "availability", "target": "99%", "method": method}
+            ],
+        }
+    )
+
+
+def test_availability_by_probes_has_a_bar_a_day_a_bad_day_in_its_colour() -> None:
+    from accord.core.evidence import Probe
+
+    first = datetime(2026, 4, 13, tzinfo=UTC)
+    probes = []
+    for minute in range(3 * 1440):  # 13-15 April, one probe a minute
+        at = first + timedelta(minutes=minute)
+        # the 14th fails 10:00-10:59 (60 of 1,440 slices: 95.8%, below 99%); the 15th one
+        # minute (99.93%: within the target)
+        ok = not (1440 + 600 <= minute < 1440 + 660) and minute != 2 * 1440 + 30
+        probes.append(Probe("api", at, ok))
+    # the evidence ends with the 15th: the 16th was not observed
+    data = Data(probes=tuple(probes), observed=(first, first + timedelta(days=3)))
+    agreement = _measured_by("slices")
+    report = evaluate(agreement, data, first, first + timedelta(days=4))
+    [uptime] = report_pictures(report, agreement, data)
+    assert uptime.kind == "uptime"
+    days = days_of(svg(uptime), "every service")
+    assert [days[d].get("data-level") for d in sorted(days)] == ["up", "major", "minor", "unknown"]
+    assert elements(days["2026-04-14"], "rect", "bar")[0].get("fill", "").endswith("-major)")
+    assert elements(days["2026-04-13"], "rect", "bar")[0].get("fill") == GOOD
+    assert title(days["2026-04-14"]).startswith("14 Apr 2026: 95.833% available")
+    assert title(days["2026-04-16"]) == "16 Apr 2026: no data"
+    assert "less than 100% on 2 days (14 Apr 2026, 15 Apr 2026)" in uptime.summary
+
+
+def test_availability_by_requests_has_a_bar_a_day() -> None:
+    from accord.core.evidence import Requests
+
+    first = datetime(2026, 4, 13, tzinfo=UTC)
+    requests = (
+        Requests("api", first + timedelta(hours=1), 1000, 1000),
+        Requests("api", first + timedelta(days=1, hours=1), 900, 1000),  # 90%: below 99%
+    )
+    data = Data(requests=requests, observed=(first, first + timedelta(days=2)))
+    agreement = _measured_by("occurrences")
+    report = evaluate(agreement, data, first, first + timedelta(days=2))
+    [uptime] = report_pictures(report, agreement, data)
+    days = days_of(svg(uptime), "every service")
+    assert days["2026-04-13"].get("data-level") == "up"
+    assert days["2026-04-14"].get("data-level") == "major"
+    assert title(days["2026-04-14"]).startswith("14 Apr 2026: 90% available")
+
+
+def test_a_timelines_legend_names_the_colours_of_stretches_too_narrow_for_their_name() -> None:
+    hour = 3600.0
+    lanes = [
+        Lane("status", (Span(9 * hour, "In Progress", ""), Span(0.05 * hour, "Waiting", ""))),
+        Lane("team", (Span(9.05 * hour, "Network", ""),)),
+    ]
+    root = svg(timeline("t", "t", "s", lanes, 9.05 * hour, None))
+    [legend] = elements(root, "g", "legend")
+    named = [t.text for t in legend.iter(SVG + "text")]
+    # "Waiting" is too narrow to carry its name: the legend gives its colour
+    assert "status: Waiting" in named
+    # the others carry theirs on the stretch itself
+    written = [t.text for g in elements(root, "g", "lane") for t in g.iter(SVG + "text")]
+    assert "In Progress" in written
+    assert "Network" in written
+    assert "status: In Progress" not in named
+    assert "team: Network" not in named
+    assert "hatched: clock paused" in named

@@ -237,6 +237,11 @@ def test_the_pdf_on_a4_and_letter_with_the_agreement_and_page_numbers_in_the_foo
     assert "99.692%" in first
     assert "1 h 32 min more downtime than allowed" in first
     assert "120.00 USD owed" in " ".join(pages)
+    # the pictures are drawn in it (as images drawn for paper), their words with them
+    everything = " ".join(pages)
+    assert "downtime within the day's share of the budget" in everything  # uptime bars
+    assert "even spend (the target's pace)" in everything  # the burn-down
+    assert "Monthly availability: uptime day by day." in everything  # its caption
 
 
 def test_a_pdf_needs_a_file_and_one_period() -> None:

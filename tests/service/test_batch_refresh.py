@@ -161,7 +161,6 @@ def stored(database: Database, tenant: Tenant) -> tuple[list[tuple[Any, ...]], l
             (
                 *(r.ticket, r.customer, r.agreement, r.objective, r.metric, r.cycle, r.state),
                 *(r.target_seconds, r.used_seconds, r.deadline, r.breached_at, r.fields),
-                r.computed_at,
             )
             for r in session.scalars(
                 select(ClockRow)

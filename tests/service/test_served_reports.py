@@ -352,8 +352,11 @@ def test_a_trend_is_each_months_report_and_what_the_cli_makes_of_the_same_data(
     agreement.write_text(DESK)
     data = folder(tmp_path, "2026-10-01T00:00:00+00:00", {"tickets.jsonl": DESK_TICKETS})
     made = cli_json(tmp_path, agreement, data, "--period", "2026-Q4", "--trend")
-    assert figures(trend["months"]) == figures(made)
+    # the CLI's trend in the service's shape: the same months, wrapped the same way
+    assert (made["agreement"], made["from"], made["to"]) == ("desk", "2026-10", "2026-12")
     openapi = document(client)
+    assert figures(trend["months"]) == figures(made["months"])
+    conforms(made, answer_schema(openapi, "get", "/v1/agreements/{key}/trend", "200"), openapi)
     conforms(trend, answer_schema(openapi, "get", "/v1/agreements/{key}/trend", "200"), openapi)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from accord.api.deps import MAX_ID, Auth, State
 from accord.api.errors import problems
-from accord.service import tenants, webhooks
+from accord.service import audit, tenants, webhooks
 from accord.service.errors import InvalidError, NotFoundError
 from accord.service.ingest import NO_NUL
 from accord.store.schema import Delivery, Webhook
@@ -109,6 +109,17 @@ def create_key(payload: KeyIn, who: Auth, state: State) -> KeyCreated:
             customer=payload.customer,
             name=payload.name,
         )
+        audit.record(
+            session,
+            who,
+            "key.created",
+            "api_key",
+            row.id,
+            row.created_at,
+            customer=row.customer,
+            role=row.role,
+            prefix=row.prefix,
+        )
         return KeyCreated(id=row.id, key=plain, role=row.role, customer=row.customer)
 
     return state.run(work)
@@ -140,7 +151,13 @@ def list_keys(who: Auth, state: State) -> list[KeyInfo]:
 def revoke_key(key_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Auth, state: State) -> Response:
     """Revoke a key: it stops working at once. The organisation's last active admin key
     cannot be revoked (409): create another admin key first."""
-    state.run(tenants.revoke_key, who, key_id)
+
+    def work(session: Session) -> None:
+        row = tenants.revoke_key(session, who, key_id)
+        moment = row.revoked_at or tenants.now()
+        audit.record(session, who, "key.revoked", "api_key", key_id, moment, customer=row.customer)
+
+    state.run(work)
     state.known_keys.clear()
     return Response(status_code=204)
 
@@ -158,6 +175,9 @@ def create_webhook(payload: WebhookIn, who: Auth, state: State) -> WebhookCreate
 
     def work(session: Session) -> WebhookCreated:
         hook = webhooks.register(session, who, str(payload.url), secret, state.settings)
+        audit.record(
+            session, who, "webhook.added", "webhook", hook.id, hook.created_at, url=hook.url
+        )
         return WebhookCreated(id=hook.id, url=hook.url, secret=secret)
 
     return state.run(work)
@@ -201,6 +221,9 @@ def delete_webhook(
                 Delivery.status == "pending",
             )
             .values(status="failed", last_error="webhook removed")
+        )
+        audit.record(
+            session, who, "webhook.removed", "webhook", hook.id, tenants.now(), url=hook.url
         )
         session.delete(hook)
 

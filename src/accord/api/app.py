@@ -1,6 +1,6 @@
 """The FastAPI application. Routes are thin: they authenticate, call a use case of
 :mod:`accord.service` in one transaction, and shape the answer; one router per concept
-(agreements, ingest, live, reports, standing, access, health), the shared dependencies in
+(agreements, ingest, live, reports, standing, claims, access, health), the shared dependencies in
 :mod:`accord.api.deps`, the error shape in :mod:`accord.api.errors` and request ids in
 :mod:`accord.api.middleware`."""
 
@@ -12,10 +12,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from accord import __version__
+from accord import __version__, portal
 from accord.api import (
     access,
     agreements,
+    claims,
     errors,
     health,
     ingest,
@@ -61,9 +62,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if settings.demo:
             with db.session() as session:
                 key = demo.load_demo(session, now())
+                made = demo.demo_people(session, now()) if key is not None else []
             if key is not None:
                 log.warning("demo organisation created; its admin key: %s", key)
                 state.demo_key = key
+            for person in made:
+                log.warning(
+                    "demo portal person %s (%s), password: %s",
+                    person.email,
+                    person.role,
+                    person.password,
+                )
         stop = threading.Event()
         thread = None
         if settings.worker:
@@ -94,12 +103,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         agreements.router,
         reports.router,
         standing.router,
+        claims.router,
         access.router,
     )
     errors.install(app)
     openapi.install(app, routers)
     for router in (*routers, health.router):
         app.include_router(router)
+    portal.install(app)
     if settings.benchmark:
         app.include_router(ingest.benchmark)
     return app

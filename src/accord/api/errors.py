@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
@@ -138,9 +138,26 @@ def validation(request: Request, failure: ValidationError | RequestValidationErr
     return problem(request, 422, f"{where}{first.detail}", first.field, found)
 
 
-async def _service_error(request: Request, failure: Exception) -> JSONResponse:
+PORTAL = "/portal"
+
+
+def _as_page(
+    request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None
+) -> Response | None:
+    """The portal's pages answer errors as pages (:func:`accord.portal.web.error_page`)."""
+    pages = getattr(request.app.state, "error_pages", None)
+    if pages is None or not request.url.path.startswith(PORTAL):
+        return None
+    found: Response = pages(request, status, detail, headers)
+    return found
+
+
+async def _service_error(request: Request, failure: Exception) -> Response:
     assert isinstance(failure, ServiceError)
     headers = dict(failure.headers)  # Retry-After of a busy database
+    shown = _as_page(request, failure.status, failure.message, headers)
+    if shown is not None:
+        return shown
     if failure.status == 401:  # RFC 6750: a 401 names the scheme that would have been accepted
         headers["WWW-Authenticate"] = "Bearer"
     return problem(request, failure.status, failure.message, failure.field, headers=headers)
@@ -161,9 +178,10 @@ async def _agreement_error(request: Request, failure: Exception) -> JSONResponse
     return problem(request, 422, detail, found[0].field if found else None, found)
 
 
-async def _request_error(request: Request, failure: Exception) -> JSONResponse:
+async def _request_error(request: Request, failure: Exception) -> Response:
     assert isinstance(failure, RequestValidationError)
-    return validation(request, failure)
+    shown = _as_page(request, 422, "The form or address was not complete; go back and try again.")
+    return shown if shown is not None else validation(request, failure)
 
 
 async def _accord_error(request: Request, failure: Exception) -> JSONResponse:
@@ -183,7 +201,7 @@ def _allowed(request: Request) -> list[str]:
     ]
 
 
-async def _http_error(request: Request, failure: Exception) -> JSONResponse:
+async def _http_error(request: Request, failure: Exception) -> Response:
     """Unknown routes (404), wrong methods (405, with ``Allow``) and the like."""
     assert isinstance(failure, HTTPException)
     headers = dict(failure.headers or {})
@@ -193,6 +211,9 @@ async def _http_error(request: Request, failure: Exception) -> JSONResponse:
     elif failure.status_code == 405:
         headers["Allow"] = ", ".join(_allowed(request))
         detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}"
+    shown = _as_page(request, failure.status_code, detail, headers)
+    if shown is not None:
+        return shown
     return problem(request, failure.status_code, detail, headers=headers)
 
 

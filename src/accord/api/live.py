@@ -178,10 +178,10 @@ def _listed(
             used_seconds=r.used_seconds,
             deadline=r.deadline,
             breached_at=r.breached_at,
-            computed_at=r.computed_at,
+            computed_at=computed_at,
             fields=r.fields,
         )
-        for r in rows
+        for r, computed_at in rows
     ]
 
 

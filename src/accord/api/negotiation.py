@@ -81,7 +81,7 @@ FORMATS: dict[str, Format] = {
         {
             "report": lambda i: report_html(i.report, i.pictures, zone=i.zone),
             "trend": lambda t: trend_html(t.reports, trend_pictures(t.reports), zone=t.zone),
-            "rollup": lambda r: rollup_html(r.reports),
+            "rollup": lambda r: rollup_html(r.reports, zone=r.zone),
             "compare": compare.comparison_html,
         },
         pictures=True,

@@ -205,7 +205,7 @@ def get_report(
         if not FORMATS[name].pictures:
             return Illustrated(found, zone=timezone, paper=paper)
         agreement, evidence = reports.judged_on(session, who, key, found)
-        pictures = report_pictures(found, agreement, evidence)
+        pictures = report_pictures(found, agreement, evidence, zone=timezone)
         return Illustrated(found, pictures, zone=timezone, paper=paper)
 
     illustrated = state.run(work)
@@ -257,7 +257,7 @@ def get_rollup(
     name = asked.name()
     key, (period,) = asked.key, asked.span
     found = state.run(reports.rollup, who, key, period, **asked.options)
-    return rendered("rollup", name, Rollup(key, period, found))
+    return rendered("rollup", name, Rollup(key, period, found, asked.timezone))
 
 
 @router.get(

@@ -5,7 +5,18 @@ from __future__ import annotations
 import typer
 
 from accord import __version__
-from accord.cli import agreements, calendar, clocks, db, key, org, report, secrets, service
+from accord.cli import (
+    agreements,
+    calendar,
+    clocks,
+    db,
+    key,
+    org,
+    person,
+    report,
+    secrets,
+    service,
+)
 from accord.cli.calendar import parse_duration, parse_instant
 from accord.cli.output import console
 from accord.cli.report import judged_at, parse_period
@@ -30,6 +41,7 @@ app.add_typer(org.app, name="org")
 app.command()(service.serve)
 app.command()(service.worker)
 app.add_typer(key.app, name="key")
+app.add_typer(person.app, name="person")
 app.add_typer(db.app, name="db")
 app.add_typer(secrets.secrets_app, name="secrets")
 

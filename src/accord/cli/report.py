@@ -39,9 +39,10 @@ from accord.render.report import (
     trend_html,
     trend_markdown,
 )
-from accord.render.report import pdf_of as pdf_from_page
+from accord.render.report import pdf_of as pdf_from_view
 from accord.render.report_pictures import report_pictures, trend_pictures
 from accord.render.report_view import build as view_of
+from accord.render.served import Trend, trend_json
 from accord.render.words import zone_of
 
 
@@ -261,6 +262,7 @@ def report(
                     evidence,
                     cache=cache,
                     engine=engine,  # type: ignore[arg-type]
+                    zone=zone,
                 )
     except AccordError as error:
         raise fail(error) from None
@@ -309,6 +311,16 @@ def _rendered(
 ) -> str | bytes:
     """The reports in the format asked for (a terminal's table is printed by the caller; its
     text for a pipe or file is the Markdown); HTML and PDF with the ``pictures`` given."""
+    if output == "json" and trend and reports:
+        # the shape the service serves a trend in (GET .../trend): the months wrapped
+        months = Trend(
+            reports[0].agreement,
+            f"{reports[0].start:%Y-%m}",
+            f"{reports[-1].start:%Y-%m}",
+            reports,
+            zone,
+        )
+        return json.dumps(trend_json(months), indent=2, ensure_ascii=False) + "\n"
     if output == "json":
         shown = [report_json(r) for r in reports]
         return (
@@ -318,13 +330,12 @@ def _rendered(
         return report_csv(*reports)
     if output == "html":
         if roll_up:
-            return rollup_html(reports)
+            return rollup_html(reports, zone=zone)
         if trend:
             return trend_html(reports, pictures, zone=zone)
         return page_of(view_of(reports[0], zone), pictures=pictures)
     if output == "pdf":
-        page = page_of(view_of(reports[0], zone), paper, pictures)  # type: ignore[arg-type]
-        return pdf_from_page(page)
+        return pdf_from_view(view_of(reports[0], zone), paper, pictures)  # type: ignore[arg-type]
     if roll_up:
         return rollup_markdown(reports)
     return trend_markdown(reports, zone) if trend else markdown_of(view_of(reports[0], zone))

@@ -9,7 +9,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Annotated, Any
@@ -25,6 +25,7 @@ from accord.cli.output import console, fail
 from accord.core.errors import AccordError
 
 if TYPE_CHECKING:
+    from accord.service.demo import DemoPerson
     from accord.settings import Settings
 
 log = logging.getLogger("accord.serve")
@@ -51,8 +52,8 @@ def serve(
     # the demo is loaded here, once, before any server process or worker starts: its key is
     # then shown on top, not among their log lines, and processes do not race for an empty
     # database
-    key, organisations = _prepare(settings)
-    console.print(welcome(address, settings.database_url, key, organisations))
+    key, organisations, people = _prepare(settings)
+    console.print(welcome(address, settings.database_url, key, organisations, people))
     if workers <= 1:
         _serve_on(listener, settings)
         return
@@ -108,33 +109,41 @@ def _child(target: Callable[..., None], *args: Any) -> None:
     target(*args)
 
 
-def _prepare(settings: Settings) -> tuple[str | None, list[str]]:
+def _prepare(settings: Settings) -> tuple[str | None, list[str], list[DemoPerson]]:
     """Migrate the database and load the demo into it when it is empty (and the demo is on);
-    the demo's admin key (None when not made now) and the organisations there are."""
+    the demo's admin key (None when not made now), the organisations there are, and the
+    demo's people with their passwords (when made now)."""
     from accord.service import tenants
-    from accord.service.demo import load_demo
+    from accord.service.demo import demo_people, load_demo
 
     database = configured_database(settings)
     try:
         with database.session() as session:
             key = load_demo(session, tenants.now()) if settings.demo else None
+            people = demo_people(session, tenants.now()) if key is not None else []
             organisations = [o.slug for o in tenants.organisations(session)]
     finally:
         database.dispose()
-    return key, organisations
+    return key, organisations, people
 
 
 def welcome(
-    address: tuple[str, int], database_url: str, key: str | None, organisations: list[str]
+    address: tuple[str, int],
+    database_url: str,
+    key: str | None,
+    organisations: list[str],
+    people: Sequence[DemoPerson] = (),
 ) -> RenderableType:
     """What a person starting the service needs first: where it answers, and how to get a key
-    (the demo's admin key itself, the one time it is made)."""
+    (the demo's admin key itself, the one time it is made) and to sign in to the portal (the
+    demo's people and their passwords, the one time they are made)."""
     host, port = address
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     base = f"http://{shown}:{port}"
     lines = Text.assemble(
         (f"Accord {__version__}", "bold"),
         f" serving on {base}" + (" (every address)" if shown != host else "") + "\n",
+        f"  portal             {base}/portal/\n",
         f"  API documentation  {base}/docs\n",
         f"  API                {base}/v1/...\n",
         f"  health, readiness  {base}/health, {base}/ready\n",
@@ -147,13 +156,37 @@ def welcome(
             (key, "bold green"),
             f"\n\nTry it:  {curl}",
         )
-        return Group(lines, Text(), Panel.fit(demo, title="your key", border_style="green"))
+        parts: list[RenderableType] = [
+            lines,
+            Text(),
+            Panel.fit(demo, title="your key", border_style="green"),
+        ]
+        if people:
+            width = max(len(person.email) for person in people)
+            signing_in = Text.assemble(
+                f"Sign in at {base}/portal/ as (passwords shown this once):\n",
+                *(
+                    Text.assemble(
+                        "\n  ",
+                        (person.email.ljust(width), "bold"),
+                        "  ",
+                        (person.password, "bold green"),
+                        f"  {person.role.replace('_', ' ')}",
+                        f" of {person.customer}" if person.customer else "",
+                    )
+                    for person in people
+                ),
+            )
+            parts += [Text(), Panel.fit(signing_in, title="the portal", border_style="green")]
+        return Group(*parts)
     if organisations:
         first = organisations[0]
         hint = Text(
             f"Organisations: {', '.join(organisations)}. Keys are shown once, when made; "
             f"to get one:\n  accord key create {first} --role admin"
-            f"    (accord key list {first}: the keys it has; accord org list: organisations)"
+            f"    (accord key list {first}: the keys it has; accord org list: organisations)\n"
+            f"To invite someone to the portal ({base}/portal/):\n"
+            f"  accord person invite {first} EMAIL --role provider_admin"
         )
     else:
         hint = Text('No organisation yet: accord org create SLUG "Name" prints its first key.')

@@ -12,9 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Literal
 
 from accord.core.agreement.model import Claim, CreditBand, CreditSchedule, Penalty, Remedies
 from accord.core.agreement.units import format_timedelta
+from accord.core.periods import enclosing
 
 _CENT = Decimal("0.01")
 _HUNDRED = Decimal(100)
@@ -209,13 +211,25 @@ def penalty(
     )
 
 
-def claim_deadline(claim: Claim, period_end: datetime) -> datetime | None:
-    """The last instant a credit for a period ending at ``period_end`` can be claimed: the claim
-    window after it, or the end of the N-th following monthly billing cycle."""
+def claim_deadline(
+    claim: Claim, period_end: datetime, cycle: Literal["month", "quarter", "year"] = "month"
+) -> datetime | None:
+    """The instant by which a credit for a period ending at ``period_end`` must be claimed
+    (claims are open before it, not at it): the claim window after the period's end, or the
+    end of the N-th billing cycle after it, a cycle being the tier's billing period
+    (``cycle``: a month, a quarter or a year). None when the agreement sets no limit.
+
+    Both count in the period end's own time zone: a window of ``30d`` after 1 November
+    00:00 in Paris ends on 1 December 00:00 in Paris (wall-clock days, across daylight saving
+    time), and billing cycles end at the first instant of a month."""
     if claim.window is not None and claim.window.time is not None:
         return period_end + claim.window.time
     if claim.billing_cycles is not None:
-        month = period_end.month - 1 + claim.billing_cycles
-        year = period_end.year + month // 12
-        return period_end.replace(year=year, month=month % 12 + 1, day=1)
+        # the cycle running at the period's end is the first (the one it starts when the
+        # period ends where a cycle begins: a month's credit billed monthly)
+        first = enclosing(period_end, cycle)[0]
+        index = (
+            first.month - 1 + {"month": 1, "quarter": 3, "year": 12}[cycle] * claim.billing_cycles
+        )
+        return first.replace(year=first.year + index // 12, month=index % 12 + 1)
     return None

@@ -250,7 +250,8 @@ def evaluate(
         if remedies.termination is not None:
             termination = termination_rights(judging, remedies.termination, known, start, end)
         if remedies.claim is not None:
-            deadline = claim_deadline(remedies.claim, end)
+            cycle = "month" if chosen is None else chosen.per
+            deadline = claim_deadline(remedies.claim, end, cycle)
     return Report(
         agreement=agreement.id,
         version=agreement.version,

@@ -36,12 +36,19 @@ from accord.core.clock_engines import ClockEvaluation
 from accord.core.clocks import Clock
 from accord.core.composition import ServiceAvailability
 from accord.core.evidence import Data
-from accord.core.judging import ObjectiveResult, _kept, availability_of, verdict_at
+from accord.core.judging import (
+    ObjectiveResult,
+    _kept,
+    availability_of,
+    measured_availability,
+    verdict_at,
+)
 
 __all__ = [
     "Burn",
     "Day",
     "DayLevel",
+    "MeasuredDay",
     "Segment",
     "Verdicts",
     "Week",
@@ -125,6 +132,48 @@ def day_bounds(start: datetime, end: datetime) -> list[tuple[datetime, datetime]
         after = datetime.combine(day + timedelta(days=1), time(), zone)
         days.append((begin, after))
         day += timedelta(days=1)
+    return days
+
+
+@dataclass(frozen=True)
+class MeasuredDay:
+    """One local day of availability measured by probes or request counts, judged on its own
+    (a day's slices, or its good and total requests); ``percent`` None: nothing to judge (no
+    data that day, or outside the span judged)."""
+
+    start: datetime
+    end: datetime
+    percent: Decimal | None = None
+    detail: str = ""
+
+
+def daily_measured(
+    agreement: Agreement,
+    objective: Objective,
+    data: Data,
+    calendars: dict[str, BusinessCalendar],
+    service: str | None,
+    start: datetime,
+    end: datetime,
+    judged: tuple[datetime, datetime] | None = None,
+) -> list[MeasuredDay]:
+    """``service`` (None: the objective's whole scope) measured by the objective's method
+    (probes or request counts) over each local day (in ``start``'s zone) of ``[start, end)``,
+    each day judged on its own as the engine judges a period; the days outside ``judged`` (the
+    span a report judged) have no figure. A run of bad slices across midnight counts in each
+    day on its own (with ``bad_run``, a day may forgive the part of a run it holds)."""
+    scoped = objective
+    if service is not None:
+        scoped = objective.model_copy(update={"scope": {**objective.scope, "service": (service,)}})
+    since, cut = (start, end) if judged is None else (max(start, judged[0]), min(end, judged[1]))
+    days = []
+    for begin, after in day_bounds(start, end):
+        low, high = max(begin, since), min(after, cut)
+        if high <= low:
+            days.append(MeasuredDay(begin, after))
+            continue
+        percent, detail = measured_availability(agreement, scoped, data, calendars, low, high)
+        days.append(MeasuredDay(begin, after, percent, detail))
     return days
 
 

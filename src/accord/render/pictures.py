@@ -16,6 +16,8 @@ seconds) so that tests and programs can read what is drawn.
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -30,6 +32,8 @@ __all__ = [
     "Span",
     "burn_down",
     "duration",
+    "legend_of",
+    "printed",
     "stacked_bars",
     "timeline",
     "trend",
@@ -190,6 +194,8 @@ class Row:
     label: str
     figure: str
     days: tuple[DayMark, ...]
+    axis: tuple[str, ...] = ()
+    """The first and last day as the page names them (default: the days' own names)."""
 
 
 _FILLS = {
@@ -238,8 +244,9 @@ def uptime_bars(
                 )
             body.append("</g>")
         if row.days:
-            body.append(_text(8, top + 50, row.days[0].day, fill=MUTED))
-            body.append(_text(WIDTH - 8, top + 50, row.days[-1].day, anchor="end"))
+            first, last = row.axis or (row.days[0].day, row.days[-1].day)
+            body.append(_text(8, top + 50, first, fill=MUTED))
+            body.append(_text(WIDTH - 8, top + 50, last, anchor="end"))
         body.append("</g>")
         y = top + 50 + (22 if index + 1 < len(rows) else 0)
     legend, y = _legend(
@@ -462,7 +469,9 @@ def stacked_bars(
 ) -> Picture:
     """Counts as stacked bars with the numbers written on them; ``marker_after``: a vertical
     line after that bar (the target, in a distribution of the share used)."""
-    left, right, top, bottom = 40.0, WIDTH - 16.0, 14.0, 150.0
+    # with a marker, its label has a band of its own above the counts written on the bars
+    band = 16.0 if marker_after is not None else 0.0
+    left, right, top, bottom = 40.0, WIDTH - 16.0, 14.0 + band, 150.0 + band
     highest = max([1, *(b.good + b.bad for b in bars)])
     step = (right - left) / max(1, len(bars))
     width = min(56.0, step * 0.7)
@@ -501,10 +510,10 @@ def stacked_bars(
     if marker_after is not None:
         x = left + step * (marker_after + 1)
         body.append(
-            f'<line class="marker" x1="{number(x)}" y1="{top - 6}" x2="{number(x)}" '
+            f'<line class="marker" x1="{number(x)}" y1="{top - band - 4}" x2="{number(x)}" '
             f'y2="{bottom + 4}" stroke="{INK}" stroke-dasharray="5 4"/>'
         )
-        body.append(_text(x + 4, top + 2, marker))
+        body.append(_text(x + 4, top - band + 1, marker, extra=' class="marker-label"'))
     legend, height = _legend(key, bottom + 38, [(GOOD, names[0]), ("url(#{key}-major)", names[1])])
     body += legend
     return Picture(
@@ -544,8 +553,10 @@ def timeline(
     table: tuple[tuple[str, ...], ...] = (),
 ) -> Picture:
     """Lanes of stretches laid end to end on one axis of ``total`` seconds (business time),
-    each stretch as long as its seconds and coloured by its category (with its name written
-    on it when it fits, and in the legend); ``breach``: a line where the deadline passed."""
+    each stretch as long as its seconds and coloured by its category, its name written on it
+    when it fits, else in the legend (a legend of names already written on every stretch of
+    their colour says nothing more, and costs a PDF its time); ``breach``: a line where the
+    deadline passed."""
     left, right = 96.0, WIDTH - 16.0
     scale = (right - left) / total if total > 0 else 0.0
     body: list[str] = []
@@ -553,6 +564,7 @@ def timeline(
     legend: list[tuple[str, str]] = []
     for lane in lanes:
         colours: dict[str, str] = {}
+        unnamed: set[str] = set()  # categories with a stretch too narrow for its name
         body.append(f'<g class="lane" data-lane="{escaped(lane.name)}">')
         body.append(_text(left - 6, y + 15, lane.name, anchor="end", extra=' font-weight="600"'))
         x = left
@@ -580,11 +592,16 @@ def timeline(
             if width > 6.5 * len(span.category) + 6:
                 ink = "#ffffff" if fill in (LINE, WORK) else INK
                 body.append(_text(x + 4, y + 15, span.category, fill=ink))
+            else:
+                unnamed.add(span.category)
             body.append("</g>")
             x += width
         body.append("</g>")
-        legend += [(c, f"{lane.name}: {name}") for name, c in colours.items()]
-        if any(span.category == "running" and not span.paused for span in lane.spans):
+        # the legend names the colours of stretches too narrow to carry their name
+        legend += [(c, f"{lane.name}: {name}") for name, c in colours.items() if name in unnamed]
+        if "running" in unnamed and any(
+            span.category == "running" and not span.paused for span in lane.spans
+        ):
             legend.append((LINE, f"{lane.name}: running"))
         y += 30
     if breach is not None and total > 0:
@@ -605,3 +622,139 @@ def timeline(
     return Picture(
         key, "timeline", title, summary, _document(key, height, title, summary, body), head, table
     )
+
+
+# ---------------------------------------------------------------- for paper
+
+_SVG = "{http://www.w3.org/2000/svg}"
+_PLACE = frozenset({"x", "y", "width", "height", "rx", "class"})
+_ROOT = ("viewBox", "width", "font-family", "font-size")
+
+
+def _attributes(attributes: dict[str, str]) -> str:
+    return "".join(
+        f' {name}="{escaped(value)}"'
+        for name, value in attributes.items()
+        if name != "class" and not name.startswith("data-")
+    )
+
+
+def _markup(element: ET.Element) -> str:
+    """An element as SVG markup without its hover titles, classes and ``data-`` figures."""
+    tag = element.tag.removeprefix(_SVG)
+    inner = escape(element.text or "", quote=False) + "".join(
+        _markup(child) for child in element if child.tag != _SVG + "title"
+    )
+    tail = escape(element.tail or "", quote=False)
+    if not inner:
+        return f"<{tag}{_attributes(element.attrib)}/>{tail}"
+    return f"<{tag}{_attributes(element.attrib)}>{inner}</{tag}>{tail}"
+
+
+def _flat(element: ET.Element) -> list[ET.Element]:
+    """The drawn elements in painting order, groups opened but the legend's (kept whole);
+    titles, descriptions and definitions left out."""
+    found: list[ET.Element] = []
+    for child in element:
+        tag = child.tag.removeprefix(_SVG)
+        if tag in ("title", "desc", "defs"):
+            continue
+        if tag == "g" and child.get("class") != "legend":
+            found += _flat(child)
+            continue
+        found.append(child)
+    return found
+
+
+def _drawn(elements: list[ET.Element], legend: bool) -> list[str]:
+    """The elements as markup, each run of rectangles merged (:func:`_merged`); the legend
+    in a group of its class, or left out without ``legend``."""
+    body: list[str] = []
+    run: list[ET.Element] = []
+    for element in elements:
+        if element.tag == _SVG + "rect" and "transform" not in element.attrib:
+            run.append(element)
+            continue
+        body += _merged(run)
+        run = []
+        if element.tag == _SVG + "g":  # the legend
+            if legend:
+                body.append(f'<g class="legend">{"".join(_drawn(_flat(element), legend))}</g>')
+            continue
+        body.append(_markup(element))
+    return body + _merged(run)
+
+
+def _merged(rects: list[ET.Element]) -> list[str]:
+    """A run of rectangles as one path per look (fill, stroke, opacity), in the order the
+    looks first appear; overlays (see-through hatches, faded areas) last, as they were drawn
+    over the others. The rectangles of a run never overlap but for those overlays."""
+    runs: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for rect in rects:
+        look = tuple(
+            (k, v) for k, v in rect.attrib.items() if k not in _PLACE and not k.startswith("data-")
+        )
+        x, y = float(rect.get("x", "0")), float(rect.get("y", "0"))
+        width, height = float(rect.get("width", "0")), float(rect.get("height", "0"))
+        runs.setdefault(look, []).append(
+            f"M{number(x)} {number(y)}h{number(width)}v{number(height)}h{number(-width)}z"
+        )
+
+    def overlay(look: tuple[tuple[str, str], ...]) -> bool:
+        attributes = dict(look)
+        return "opacity" in attributes or attributes.get("fill", "").endswith("-pause)")
+
+    return [
+        f'<path{_attributes(dict(look))} d="{"".join(parts)}"/>'
+        for look, parts in sorted(runs.items(), key=lambda item: overlay(item[0]))
+    ]
+
+
+def printed(picture: Picture, *, legend: bool = True) -> str:
+    """The picture for paper (a PDF): the same drawing in far fewer elements, as a PDF
+    renderer's time grows with them. Hover titles, ``data-`` figures and groups are left out
+    (a page of paper shows no hover text; its caption and the report's tables carry the
+    figures), each run of rectangles becomes one path per colour (90 days of uptime bars are
+    one to four paths), and only the hatches used are defined. Without ``legend``, the legend
+    is left out and the picture ends above it (for a picture whose legend is the same as the
+    one before it of its kind)."""
+    root = ET.fromstring(picture.svg)
+    height = float(root.get("viewBox", "0 0 0 0").split()[3])
+    if not legend:
+        keys = [g for g in root.iter(_SVG + "g") if g.get("class") == "legend"]
+        tops = [float(r.get("y", "0")) for g in keys for r in g.iter(_SVG + "rect")]
+        if tops:
+            height = min(tops) - 2
+    body = _drawn(_flat(root), legend)
+    drawn = "".join(body)
+    used = set(re.findall(r"url\(#([^)]+)\)", drawn))
+    definitions = [
+        _markup(pattern) for pattern in root.iter(_SVG + "pattern") if pattern.get("id") in used
+    ]
+    size = {name: root.get(name, "") for name in _ROOT}
+    size["viewBox"] = " ".join([*size["viewBox"].split()[:3], number(height)])
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg"{_attributes(size)}>'
+        + (f"<defs>{''.join(definitions)}</defs>" if definitions else "")
+        + drawn
+        + "</svg>"
+    )
+
+
+def legend_of(picture: Picture) -> tuple[tuple[str, str], ...]:
+    """The picture's legend: each entry's fill (a colour, or the name of a hatch) and its
+    words; to tell when pictures of a kind share one."""
+    root = ET.fromstring(picture.svg)
+    entries: list[tuple[str, str]] = []
+    for group in root.iter(_SVG + "g"):
+        if group.get("class") != "legend":
+            continue
+        swatch = ""
+        for element in group:
+            if element.tag == _SVG + "rect":
+                fill = element.get("fill", "")
+                hatch = re.fullmatch(r"url\(#.*-(\w+)\)", fill)
+                swatch = hatch.group(1) if hatch else fill
+            elif element.tag == _SVG + "text":
+                entries.append((swatch, element.text or ""))
+    return tuple(entries)

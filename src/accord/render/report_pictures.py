@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Literal
 
@@ -31,6 +31,7 @@ from accord.core.series import (
     budget_burn,
     clock_timeline,
     daily_availability,
+    daily_measured,
     day_level,
     ticket_weeks,
     used_shares,
@@ -50,6 +51,7 @@ from accord.render.pictures import (
     trend,
     uptime_bars,
 )
+from accord.render.words import day, plural, when, zone_of
 
 __all__ = ["day_text", "report_pictures", "trend_pictures"]
 
@@ -68,11 +70,14 @@ def report_pictures(
     timelines: int = TIMELINES,
     cache: ClockCache | None = None,
     engine: Literal["auto", "columns", "replay"] = "auto",
+    zone: str | None = None,
 ) -> list[Picture]:
     """Every picture of one report, in the order of its objectives. ``evidence``: what the
     report was judged on (all of it; the part known at the instant judged at is taken here).
     ``cache`` and ``engine``: those the report was evaluated with, whose ticket clocks are
-    then reused (not evaluated again)."""
+    then reused (not evaluated again). ``zone``: where the page tells its times (None: the
+    agreement's, as the page); days stay the period's days, named as people write them."""
+    shown_in = zone_of(zone or report.zone)
     calendars = calendars_of(agreement)
     data = evidence
     if report.as_of is not None:
@@ -92,7 +97,11 @@ def report_pictures(
         if result.judged_from is None or result.judged_until is None or not result.judged:
             continue
         if objective.metric == "availability" and objective.method == "time":
-            pictures += _availability(report, agreement, objective, result, own, calendars, key)
+            pictures += _availability(
+                report, agreement, objective, result, own, calendars, key, shown_in
+            )
+        elif objective.metric == "availability":  # measured by probes or request counts
+            pictures += _measured_days(report, agreement, objective, result, own, calendars, key)
         elif objective.metric in TICKET_METRICS and result.tickets is not None:
             if evaluation is None:
                 evaluation = (
@@ -126,9 +135,7 @@ def report_pictures(
                 )
                 clock = _clock_of(replayed, objective, breach.item, breach.breached_at)
                 if clock is not None:
-                    pictures.append(
-                        _timeline(f"timeline-{key}-{number}", result, clock, report.start.tzinfo)
-                    )
+                    pictures.append(_timeline(f"timeline-{key}-{number}", result, clock, shown_in))
     return pictures
 
 
@@ -136,9 +143,8 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 
 def _when(moment: datetime, zone: tzinfo | None) -> str:
-    """An instant for people: its wall time in the report's zone, the zone named."""
-    local = moment.astimezone(zone)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    """An instant for people (``6 Oct 2026, 16:05 CEST``) in the page's zone."""
+    return when(moment, zone or UTC)
 
 
 def _short(moment: datetime) -> str:
@@ -184,6 +190,7 @@ def _availability(
     data: Data,
     calendars: dict[str, BusinessCalendar],
     key: str,
+    shown_in: tzinfo | None,
 ) -> list[Picture]:
     assert result.judged_from is not None
     assert result.judged_until is not None
@@ -200,6 +207,8 @@ def _availability(
     services: list[str | None] = list(objective.scope.get("service", ())) or [None]
     shown: list[str | None] = [None, *services] if len(services) > 1 else services
     rows, table = [], []
+    period_zone = report.start.tzinfo or UTC
+    bad: set[tuple[datetime, str]] = set()
     for service in shown:
         found, days = daily_availability(
             agreement, objective, data, calendars, service, start, shown_until, judged
@@ -221,7 +230,9 @@ def _availability(
             for d in days
         )
         figure = f"{_percent(found.percent)} up over the days shown"
-        rows.append(Row(label, figure, marks))
+        axis = (day(days[0].start, period_zone), day(days[-1].start, period_zone)) if days else ()
+        rows.append(Row(label, figure, marks, axis))
+        bad.update((d.start, day(d.start, period_zone)) for d in days if d.known and d.down > 0)
         table += [
             (
                 label,
@@ -234,11 +245,15 @@ def _availability(
             for d in days
             if d.known and (d.down or d.maintenance)
         ]
-    bad = sorted({m.day for r in rows for m in r.days if m.level in ("minor", "major")})
+    named = [name for _, name in sorted(bad)]
     summary = (
-        f"{result.name} day by day from {start.date()} to "
-        f"{(shown_until - timedelta(microseconds=1)).date()}: "
-        + (f"downtime on {len(bad)} days ({', '.join(bad)})" if bad else "no downtime on any day")
+        f"{result.name} day by day from {day(start, period_zone)} to "
+        f"{day(shown_until - timedelta(microseconds=1), period_zone)}: "
+        + (
+            f"downtime on {plural(len(named), 'day')} ({', '.join(named)})"
+            if bad
+            else "no downtime on any day"
+        )
         + "; the table lists every day with downtime or maintenance."
     )
     pictures = [
@@ -262,11 +277,11 @@ def _availability(
         left = _seconds(burn.left)
         used = _seconds(burn.used[-1][1])
         state = f"{duration(left)} left" if left >= 0 else f"{duration(-left)} more than allowed"
-        zone = report.start.tzinfo
-        when = _when(burn.today, zone)
+        zone = shown_in
+        today = _when(burn.today, zone)
         summary = (
             f"The target allows {duration(budget)} of downtime over the period; "
-            f"{duration(used)} was used by {when}: {state}."
+            f"{duration(used)} was used by {today}: {state}."
         )
         pictures.append(
             burn_down(
@@ -276,7 +291,11 @@ def _availability(
                 budget,
                 [(share_of(at), budget - _seconds(u)) for at, u in burn.used],
                 share_of(burn.today),
-                (burn.start.date().isoformat(), burn.end.date().isoformat(), when),
+                (
+                    day(burn.start, period_zone),  # the period's days, as the uptime bars'
+                    "end of " + day(burn.end - timedelta(microseconds=1), period_zone),
+                    today,
+                ),
                 ("instant", "downtime used", "budget left"),
                 tuple(
                     (_when(at, zone), duration(_seconds(u)), duration(budget - _seconds(u)))
@@ -285,6 +304,102 @@ def _availability(
             )
         )
     return pictures
+
+
+_METHODS = {
+    "slices": "its probes' slices",
+    "occurrences": "its good and total requests",
+    "ratio_slices": "the mean success of its request slices",
+}
+
+
+def _measured_days(
+    report: Report,
+    agreement: Agreement,
+    objective: Objective,
+    result: ObjectiveResult,
+    data: Data,
+    calendars: dict[str, BusinessCalendar],
+    key: str,
+) -> list[Picture]:
+    """Uptime bars for availability measured by probes or request counts: each day judged on
+    its own by the objective's method, coloured as the time-based bars (up: 100%; within the
+    target: orange; below it: vermillion; no data: grey)."""
+    assert result.judged_from is not None
+    assert result.judged_until is not None
+    end = report.in_force_until or report.end
+    start = (
+        max(report.start, end - timedelta(days=DAYS))
+        if end - report.start > timedelta(days=DAYS + 2)
+        else report.start
+    )
+    judged = (result.judged_from, result.judged_until)
+    target = target_of(objective, report.tier)
+    share = target if isinstance(target, Decimal) else None
+    services: list[str | None] = list(objective.scope.get("service", ())) or [None]
+    shown: list[str | None] = [None, *services] if len(services) > 1 else services
+    period_zone = report.start.tzinfo or UTC
+    rows, table = [], []
+    bad: set[tuple[datetime, str]] = set()
+    for service in shown:
+        days = daily_measured(agreement, objective, data, calendars, service, start, end, judged)
+        label = service or ("every service" if len(services) == 1 else "all together")
+        marks = []
+        for d in days:
+            name = day(d.start, period_zone)
+            if d.percent is None:
+                level, text = "unknown", f"{name}: no data"
+            else:
+                level = (
+                    "up"
+                    if d.percent >= 100
+                    else "minor"
+                    if share is not None and d.percent >= share
+                    else "major"
+                )
+                text = f"{name}: {_percent(d.percent)} available ({d.detail})"
+                if d.percent < 100:
+                    bad.add((d.start, name))
+                    table.append((label, name, _percent(d.percent), d.detail))
+            marks.append(DayMark(d.start.date().isoformat(), level, False, text))  # type: ignore[arg-type]
+        axis = (day(days[0].start, period_zone), day(days[-1].start, period_zone)) if days else ()
+        figure = (
+            f"{_percent(result.actual)} over the period"
+            if service is None or len(services) == 1
+            else ""
+        )
+        rows.append(Row(label, figure, tuple(marks), axis))
+    named = [name for _, name in sorted(bad)]
+    summary = (
+        f"{result.name} day by day from {day(start, period_zone)} to "
+        f"{day(end - timedelta(microseconds=1), period_zone)}, each day judged on its own by "
+        f"{_METHODS.get(objective.method, objective.method)}: "
+        + (
+            f"less than 100% on {plural(len(named), 'day')} ({', '.join(named)})"
+            if named
+            else "100% on every day with data"
+        )
+        + "; the table lists those days."
+    )
+    return [
+        uptime_bars(
+            f"uptime-{key}",
+            f"{result.name}: availability day by day",
+            summary,
+            rows,
+            ("service", "day", "available", "how"),
+            tuple(table),
+        )
+    ]
+
+
+def _close(close: int, breached: int) -> str:
+    """How many breaches were near misses, in words that agree with their number."""
+    if breached == 0:
+        return "No ticket breached."
+    if breached == 1:
+        return f"The one breach used {'at most' if close else 'more than'} 125% of it."
+    return f"{close} of the {breached} breaches used at most 125% of it."
 
 
 def _share_label(index: int) -> str:
@@ -317,7 +432,8 @@ def _tickets(
         stacked_bars(
             f"weeks-{key}",
             f"{result.name}: tickets met and breached per week",
-            f"Tickets {counted} from {first.date()}, week by week (weeks from Monday): "
+            f"Tickets {counted} from {day(first, first.tzinfo or UTC)}, week by week "
+            "(weeks from Monday): "
             f"{met} met and {breached} breached in all.",
             bars,
             kind="ticket-weeks",
@@ -334,8 +450,7 @@ def _tickets(
                 f"shares-{key}",
                 f"{result.name}: time used against the target",
                 "How much of its target each ticket's clock used, in bins of a quarter of the "
-                f"target; the dashed line is the target. {close} of the {breached} breaches used "
-                "at most 125% of it.",
+                f"target; the dashed line is the target. {_close(close, breached)}",
                 [
                     Bar(label, m, b, f"{label} of the target: {m} met, {b} breached")
                     for label, (m, b) in zip(labels, shares, strict=True)

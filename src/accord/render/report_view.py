@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -26,8 +26,17 @@ from accord.core.report import (
     Report,
     costliest,
 )
+from accord.core.termination import TerminationRight
 from accord.render import words
-from accord.render.words import between, business, duration, exact_span, plural, when, zone_of
+from accord.render.words import (
+    between,
+    business,
+    duration,
+    exact_span,
+    plural,
+    when,
+    zone_of,
+)
 
 
 @dataclass(frozen=True)
@@ -312,7 +321,10 @@ def build(report: Report, zone: str | None = None) -> ReportView:
         credits=_credits(report),
         provider_credits_only=report.settlement is None and bool(report.settlements),
         penalties=tuple((f"{a}", r) for a, r in report.penalties),
-        termination=tuple(TerminationLine(t.text, t.triggered) for t in report.termination),
+        termination=tuple(
+            TerminationLine(_termination(t, report.start.tzinfo), t.triggered)
+            for t in report.termination
+        ),
         claim=_claim(report, place),
         notes=tuple(notes.found),
         generator=f"Accord {__version__}",
@@ -600,3 +612,19 @@ def _deadline(moment: datetime, zone: ZoneInfo) -> str:
         before = local - timedelta(days=1)
         return f"the end of {words.day(before, zone)} ({words.zone_abbreviation(local)})"
     return when(moment, zone)
+
+
+def _termination(right: TerminationRight, zone: tzinfo | None) -> str:
+    """``2 misses from 5 May 2026 to 31 Oct 2026 (rolling 180 days): ...``: the span's days
+    as people write them, in the zone the periods are reckoned in (its end is exclusive: the
+    last day named is the one before it)."""
+    place = zone or UTC
+    who = f"{right.provider}: " if right.provider else ""
+    last = right.until - timedelta(microseconds=1)
+    counted = (
+        f"{plural(len(right.misses), 'miss', 'misses')} from {words.day(right.since, place)} "
+        f"to {words.day(last, place)} ({right.within})"
+        + (f": {', '.join(right.misses)}" if right.misses else "")
+    )
+    reached = "reached" if right.triggered else "not reached"
+    return f"{who}{counted}; {right.after_misses} give the right to terminate: {reached}"

@@ -47,6 +47,8 @@ class Rollup:
     agreement: str
     period: str
     reports: list[Report]
+    zone: str | None = None
+    """The zone its times are shown in (None: the first agreement's)."""
 
 
 def trend_json(trend: Trend) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from accord.core.errors import AccordError, SpecError
 from accord.core.horizon import within_horizon
 from accord.io.agreements import AgreementFileError, read_documents, unreadable_problem
 from accord.io.yamlfile import YamlDocument
+from accord.service import audit
 from accord.service.errors import ForbiddenError, InvalidError, NotFoundError
 from accord.service.tenants import Principal, now
 from accord.store.schema import AgreementRow, AgreementVersion
@@ -156,6 +157,18 @@ def upload(
     )
     session.add(version)
     session.flush()
+    audit.record(
+        session,
+        principal,
+        "agreement.uploaded",
+        "agreement",
+        key,
+        version.uploaded_at,
+        customer=row.customer,
+        version=version.number,
+        label=version.label,
+        changes=len(changes),
+    )
     return Uploaded(row, version, True, agreement)
 
 

@@ -8,6 +8,8 @@ import json
 import math
 import random
 import re
+import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from typing import Any
@@ -16,9 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.service import agreements, tenants, tracking
+from accord.service import agreements, people, tenants, tracking
 from accord.service.ingest import EventIn, RecordIn, ingest_events, ingest_records
-from accord.store.schema import Organisation
+from accord.store.schema import Organisation, Person
 
 DATA = resources.files("accord.service") / "demo_data"
 DEMO_AGREEMENTS = ("it-service-desk.yaml", "saas.yaml")
@@ -29,6 +31,22 @@ WRITTEN_IN = 2026  # the year of the example agreements' dates (in force from 20
 WALL_CLOCK = ZoneInfo("America/Los_Angeles")
 INSTANTS = ("start", "end", "announced_at")
 _DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?!\d)")
+# one person of the provider and one of each customer of the demo's agreements
+DEMO_PEOPLE = (
+    ("admin@provider.example", "Pat Provider", "provider_admin", None),
+    ("ana@acme-corp.example", "Ana Acme", "customer_admin", "acme-corp"),
+    ("bo@business.example", "Bo Business", "customer_viewer", "business"),
+)
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """Someone who can sign in to the demo's portal; the password is shown once, at start."""
+
+    email: str
+    password: str
+    role: str
+    customer: str | None
 
 
 def load_demo(session: Session, moment: datetime, tickets: int = 40) -> str | None:
@@ -56,6 +74,24 @@ def load_demo(session: Session, moment: datetime, tickets: int = 40) -> str | No
     for ticket in sorted({e.ticket for e in events}):
         tracking.refresh(session, organisation.id, ticket, moment)
     return key
+
+
+def demo_people(session: Session, moment: datetime) -> list[DemoPerson]:
+    """The demo organisation's people, each with a new random password (returned, never
+    stored: only its hash is); none when the organisation is missing or has people already."""
+    organisation = session.scalar(select(Organisation).where(Organisation.slug == "demo"))
+    if organisation is None:
+        return []
+    if session.scalar(select(Person.id).where(Person.organisation_id == organisation.id)):
+        return []
+    made = []
+    for email, name, role, customer in DEMO_PEOPLE:
+        password = secrets.token_urlsafe(12)
+        people.add_person(
+            session, organisation.id, email, password, role, moment, customer=customer, name=name
+        )
+        made.append(DemoPerson(email, password, role, customer))
+    return made
 
 
 def moved_records(

@@ -331,6 +331,8 @@ def ingest_events(session: Session, principal: Principal, events: Sequence[Event
     if postgresql and len(rows) < COPY_FROM:
         # one statement and one round trip: the events, and the tickets they touch
         stored = _insert_and_mark(session, principal.organisation_id, list(rows.values()))
+        if stored:
+            wake_workers(session)
         return _ingested(len(events), stored)
     if postgresql:
         stored = _copy_events(session, list(rows.values()))
@@ -381,6 +383,19 @@ def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
         yield items[start : start + size]
 
 
+WAKE_CHANNEL = "accord_dirty"
+"""The PostgreSQL notification channel on which ingest tells resting workers that tickets
+were marked (see :meth:`accord.worker.Worker.run`)."""
+
+
+def wake_workers(session: Session) -> None:
+    """PostgreSQL: wake the workers waiting for marked tickets once this transaction commits
+    (a notification is delivered only then; several in one transaction are one). SQLite has
+    no notifications: its workers poll."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {WAKE_CHANNEL}"))
+
+
 def mark_dirty(session: Session, organisation_id: int, tickets: dict[str, str | None]) -> None:
     """Record that these tickets' clocks must be recomputed (by the request or a worker).
 
@@ -390,6 +405,7 @@ def mark_dirty(session: Session, organisation_id: int, tickets: dict[str, str | 
         return
     tickets = dict(sorted(tickets.items()))  # locks in one order: see the module's docstring
     moment = now()
+    wake_workers(session)
     if session.get_bind().dialect.name == "postgresql" and len(tickets) >= COPY_FROM:
         session.execute(
             text(

@@ -35,7 +35,7 @@ from accord.service import agreements as agreement_store
 from accord.service import reports
 from accord.service.errors import NotFoundError
 from accord.service.tenants import Principal, now
-from accord.store.schema import AgreementRow, ClockRow
+from accord.store.schema import AgreementRow, ClockRow, TicketRow
 
 UPTIME_DAYS = 90
 """Days of uptime bars per service, today included."""
@@ -368,9 +368,7 @@ def _agreement(
     # what moves when anything is stored: the evidence read for the same span is reused while
     # it has not moved (read once per view)
     mark = reports.data_mark(session, principal.organisation_id)
-    found = reports.report(
-        session, principal, row.key, period, moment=moment, columns=True, held=mark
-    )
+    found = reports.report(session, principal, row.key, period, moment=moment, held=mark)
     # the report judges the month by the version in force at its start
     judged_by = agreement_store.resolved_version(
         session,
@@ -391,9 +389,7 @@ def _agreement(
         for label in _months_before(moment, EARLIER_MONTHS)
         if first is None or label >= f"{first:%Y-%m}"
     ]
-    earlier = reports.closed_reports(
-        session, principal, row.key, labels, moment=moment, columns=True, held=mark
-    )
+    earlier = reports.closed_reports(session, principal, row.key, labels, moment=moment, held=mark)
     for label, report in zip(labels, earlier, strict=True):
         credit = _credit(label, report)
         if credit is not None and credit.amount > 0:
@@ -552,15 +548,23 @@ def _open_tickets(
     first :data:`OPEN_TICKETS` of them, and how many are at risk and breached in all."""
     if not agreements:
         return (), 0, 0
-    query = select(ClockRow).where(
-        ClockRow.organisation_id == principal.organisation_id,
-        ClockRow.agreement.in_(sorted(agreements)),
-        ClockRow.state.in_(_OPEN),
+    query = (
+        select(ClockRow, TicketRow.refreshed_at)
+        .join(
+            TicketRow,
+            (TicketRow.organisation_id == ClockRow.organisation_id)
+            & (TicketRow.ticket == ClockRow.ticket),
+        )
+        .where(
+            ClockRow.organisation_id == principal.organisation_id,
+            ClockRow.agreement.in_(sorted(agreements)),
+            ClockRow.state.in_(_OPEN),
+        )
     )
     if customer is not None:
         query = query.where(ClockRow.customer == customer)
     found = []
-    for clock in session.scalars(query):
+    for clock, computed_at in session.execute(query).tuples():
         if not principal.sees(clock.customer):
             continue
         if clock.state == "breached" and clock.deadline is None:
@@ -569,7 +573,9 @@ def _open_tickets(
         objective = next((o for o in agreement.objectives if o.id == clock.objective), None)
         if objective is None:  # an objective the version in force no longer has
             continue
-        ticket = _judged_clock(clock, agreement, objective, calendars, moment)
+        # a clock row is written by its ticket's recomputation, which sets refreshed_at
+        as_of = moment if computed_at is None else computed_at
+        ticket = _judged_clock(clock, as_of, agreement, objective, calendars, moment)
         if ticket is not None:
             found.append(ticket)
     found.sort(key=_ticket_order)
@@ -579,15 +585,17 @@ def _open_tickets(
 
 def _judged_clock(
     clock: ClockRow,
+    computed_at: datetime,
     agreement: Agreement,
     objective: Objective,
     calendars: dict[str, BusinessCalendar],
     moment: datetime,
 ) -> OpenTicket | None:
-    """The clock at ``moment``, if at risk or breached then; None otherwise."""
+    """The clock at ``moment`` (as computed at its ticket's last recomputation,
+    ``computed_at``), if at risk or breached then; None otherwise."""
     target = None if clock.target_seconds is None else timedelta(seconds=clock.target_seconds)
     used = timedelta(seconds=clock.used_seconds)
-    computed = _aware(clock.computed_at)
+    computed = _aware(computed_at)
     deadline = _aware(clock.deadline) if clock.deadline is not None else None
     if clock.state in ("running", "breached") and deadline is not None and moment > computed:
         used += calendars[objective.calendar].elapsed(computed, moment)

@@ -40,6 +40,17 @@ class Principal:
     organisation: str
     role: str
     customer: str | None = None
+    actor: str = ""
+    """Who acts, as the history and audit log of what they change name them: an API key (its
+    prefix and name, ``key 3f9a1c2b (ci)``) or a person's e-mail address."""
+    person_role: str | None = None
+    """A person's role in the portal (:data:`accord.service.people.ROLES`); None for a key."""
+    person_id: int | None = None
+
+    @property
+    def who(self) -> str:
+        """:attr:`actor`, or the role's key when nobody was named."""
+        return self.actor or f"a {self.role} key of {self.organisation}"
 
     def require(self, role: str) -> None:
         if _RANK[self.role] < _RANK[role]:
@@ -130,7 +141,8 @@ def authenticate(session: Session, key: str | None) -> Principal:
         raise UnauthorizedError("unknown or revoked API key")
     slug = session.scalar(select(Organisation.slug).where(Organisation.id == row.organisation_id))
     assert slug is not None
-    return Principal(row.organisation_id, slug, row.role, row.customer)
+    actor = f"key {row.prefix}" + (f" ({row.name})" if row.name else "")
+    return Principal(row.organisation_id, slug, row.role, row.customer, actor=actor)
 
 
 def list_keys(session: Session, principal: Principal) -> list[ApiKey]:

@@ -7,6 +7,7 @@ It runs right after ingest for small batches, and in workers for the rest.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from accord.core.escalation import (
 from accord.core.horizon import within_horizon
 from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError, NotFoundError
+from accord.service.ingest import wake_workers
 from accord.service.notify import REVIEW
 from accord.service.tenants import Principal, now
 from accord.store.schema import ClockRow, DueItem, EventRow, TicketRow
@@ -257,13 +259,14 @@ def refresh(session: Session, organisation_id: int, ticket: str, moment: datetim
                     deadline=clock.deadline,
                     breached_at=clock.breached_at,
                     fields=dict(clock.fields),
-                    computed_at=moment,
                 )
             )
     _store_due(session, organisation_id, ticket, customer, computed, moment)
     if row is not None:
         row.dirty = False
         row.refreshed_at = moment
+        # written here without fingerprints: the next batch recomputation rewrites it fully
+        row.clocks_hash = row.due_hash = row.lease_until = None
     session.flush()
     return count
 
@@ -439,16 +442,30 @@ class _Marked(Protocol):
     customer: str | None
 
 
-def refresh_many(session: Session, rows: Sequence[_Marked], moment: datetime) -> int:
-    """What :func:`refresh` does for each of these ticket rows (already locked by the caller,
-    on PostgreSQL), in columns: one query for their events, read into columns (no event
-    object per row); the clocks of the tickets under one agreement evaluated together by the
-    column engine, their stored rows and escalation moments taken from its table
+def refresh_many(
+    session: Session, rows: Sequence[_Marked], moment: datetime, claim: str | None = None
+) -> int:
+    """What :func:`refresh` does for each of these ticket rows, in columns: one query for
+    their events, read into columns (no event object per row); the clocks of the tickets
+    under one agreement evaluated together by the column engine, their stored rows and
+    escalation moments taken from its table
     (:func:`accord.core.escalation.escalation_columns`), except for the clocks the engine
     replays and the tickets with a clock whose escalation needs its running intervals
     (replayed, as :func:`compute` does); bulk statements for the clock rows, the due items
     (compared with those stored in SQL, on PostgreSQL) and the tickets. Returns the number of
-    clocks."""
+    clocks.
+
+    Only what changed is written: a ticket's clock rows (and, apart, its due items) are
+    fingerprinted, and a ticket whose fingerprint is the one stored on its row keeps its rows
+    untouched. The ticket rows are locked (in the order ingest locks them) only once the
+    results are computed, just before they are written, so ingest waits for the writes at
+    most, not for the reads and the computation.
+
+    ``claim`` (PostgreSQL): the transaction that leased these tickets (see
+    :meth:`accord.worker.Worker.refresh_dirty`); a ticket whose row changed since (ingest
+    marked it again, or someone else recomputed it) stays or is marked again, to be
+    recomputed with its newest events. Without it, every
+    ticket is unmarked (its row must be locked by the caller)."""
     by_organisation: dict[int, dict[str, str | None]] = {}
     for row in rows:
         by_organisation.setdefault(row.organisation_id, {})[row.ticket] = row.customer
@@ -460,42 +477,164 @@ def refresh_many(session: Session, rows: Sequence[_Marked], moment: datetime) ->
         found = _Found(columns.tickets, customers, moment)
         _compute_columns(session, organisation_id, customers, moment, columns, found)
         count += found.clocks
+        clock_owners, clock_lines = found.clock_lines()
+        due_owners, due_lines = found.due_lines()
+        clocks_hash = _fingerprints(tickets, clock_owners, clock_lines)
+        due_hash = _fingerprints(tickets, due_owners, due_lines)
+        stored = _lock_stored(session, organisation_id, tickets, postgresql)
+        new_clocks = [t for t in tickets if stored.get(t, (None, None))[0] != clocks_hash[t]]
+        new_due = [t for t in tickets if stored.get(t, (None, None))[1] != due_hash[t]]
+        marks = {
+            "organisation": organisation_id,
+            "tickets": _text_array(tickets),
+            "clocks": _int_array([clocks_hash[t] for t in tickets]),
+            "due": _int_array([due_hash[t] for t in tickets]),
+            "at": moment,
+        }
         if postgresql:
-            names = {"organisation": organisation_id, "tickets": tickets}
-            session.execute(_DELETE_CLOCKS, names)
-            found.copy_clocks(session, organisation_id)
-            found.store_due(session, organisation_id, tickets)
-            session.execute(_REFRESHED, {**names, "at": moment})
+            if new_clocks:
+                names = {"organisation": organisation_id, "tickets": _text_array(new_clocks)}
+                session.execute(_DELETE_CLOCKS, names)
+                found.copy_clocks(
+                    session, organisation_id, _of(new_clocks, clock_owners, clock_lines)
+                )
+            if new_due:
+                found.store_due(
+                    session, organisation_id, new_due, _of(new_due, due_owners, due_lines)
+                )
+            if claim is None:
+                session.execute(_REFRESHED, marks)
+            else:
+                session.execute(_REFRESHED_CLAIMED, {**marks, "claim": claim})
             continue
-        for chunk in _chunks(tickets):
+        changed = set(new_clocks)
+        for chunk in _chunks(new_clocks):
             session.execute(
                 delete(ClockRow).where(
                     ClockRow.organisation_id == organisation_id, ClockRow.ticket.in_(chunk)
                 )
             )
-        _insert_many(session, ClockRow, found.clock_rows(organisation_id))
-        _store_due_many(session, organisation_id, customers, found.due_rows(), moment)
-        for chunk in _chunks(tickets):
-            session.execute(
-                update(TicketRow)
-                .where(TicketRow.organisation_id == organisation_id, TicketRow.ticket.in_(chunk))
-                .values(dirty=False, refreshed_at=moment)
-                .execution_options(synchronize_session=False)
+        _insert_many(session, ClockRow, found.clock_rows(organisation_id, changed))
+        if new_due:
+            _store_due_many(
+                session,
+                organisation_id,
+                {t: customers[t] for t in new_due},
+                found.due_rows(set(new_due)),
+                moment,
             )
+        table = TicketRow.__table__
+        session.execute(
+            update(table)  # type: ignore[arg-type]
+            .where(table.c.organisation_id == organisation_id, table.c.ticket == bindparam("name"))
+            .values(
+                dirty=False,
+                refreshed_at=moment,
+                lease_until=None,
+                clocks_hash=bindparam("clocks"),
+                due_hash=bindparam("due"),
+            ),
+            [{"name": t, "clocks": clocks_hash[t], "due": due_hash[t]} for t in tickets],
+        )
     return count
 
 
+def _text_array(values: Sequence[str]) -> str:
+    """A PostgreSQL array literal of these texts, to be cast to ``text[]``: psycopg adapts a
+    list element by element in Python, 10-20x slower for the thousands a batch passes."""
+    return (
+        "{"
+        + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+        + "}"
+    )
+
+
+def _int_array(values: Sequence[int]) -> str:
+    """A PostgreSQL array literal of these integers, to be cast to ``bigint[]``."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def _fingerprints(tickets: Sequence[str], owners: list[str], lines: list[str]) -> dict[str, int]:
+    """Each ticket's fingerprint of its lines (in any order): 64 bits of BLAKE2b, as a signed
+    integer for a BIGINT column. A ticket without lines has the fingerprint of none."""
+    mine: dict[str, list[str]] = {ticket: [] for ticket in tickets}
+    for owner, line in zip(owners, lines, strict=True):
+        mine[owner].append(line)
+    digest, number = hashlib.blake2b, int.from_bytes
+    return {
+        ticket: number(
+            digest(
+                (found[0] if len(found) == 1 else "\n".join(sorted(found))).encode(),
+                digest_size=8,
+            ).digest(),
+            "big",
+            signed=True,
+        )
+        if found
+        else 0
+        for ticket, found in mine.items()
+    }
+
+
+def _of(tickets: Sequence[str], owners: list[str], lines: list[str]) -> list[str]:
+    """The lines of these tickets."""
+    wanted = set(tickets)
+    return [line for owner, line in zip(owners, lines, strict=True) if owner in wanted]
+
+
+def _lock_stored(
+    session: Session, organisation_id: int, tickets: Sequence[str], postgresql: bool
+) -> dict[str, tuple[int | None, int | None]]:
+    """The fingerprints stored on these tickets' rows, read under a lock of the rows on
+    PostgreSQL (taken in the order ingest takes them, so neither waits on the other in a
+    cycle), which the transaction then holds until its writes are committed."""
+    if postgresql:
+        return {
+            ticket: (clocks, due)
+            for ticket, clocks, due in session.execute(
+                _LOCK_STORED, {"organisation": organisation_id, "tickets": _text_array(tickets)}
+            )
+        }
+    return {
+        ticket: (clocks, due)
+        for chunk in _chunks(tickets)
+        for ticket, clocks, due in session.execute(
+            select(TicketRow.ticket, TicketRow.clocks_hash, TicketRow.due_hash).where(
+                TicketRow.organisation_id == organisation_id, TicketRow.ticket.in_(chunk)
+            )
+        )
+    }
+
+
+_LOCK_STORED = text(
+    "SELECT ticket, clocks_hash, due_hash FROM tickets "
+    "WHERE organisation_id = :organisation AND ticket = ANY(CAST(:tickets AS text[])) "
+    'ORDER BY ticket COLLATE "C" FOR UPDATE'
+)
 _DELETE_CLOCKS = text(
-    "DELETE FROM ticket_clocks WHERE organisation_id = :organisation AND ticket = ANY(:tickets)"
+    "DELETE FROM ticket_clocks WHERE organisation_id = :organisation "
+    "AND ticket = ANY(CAST(:tickets AS text[]))"
+)
+_MARKS = (
+    "FROM unnest(CAST(:tickets AS text[]), CAST(:clocks AS bigint[]), CAST(:due AS bigint[])) "
+    "AS x(ticket, clocks, due) "
+    "WHERE tickets.organisation_id = :organisation AND tickets.ticket = x.ticket"
 )
 _REFRESHED = text(
-    "UPDATE tickets SET dirty = false, refreshed_at = :at "
-    "WHERE organisation_id = :organisation AND ticket = ANY(:tickets)"
+    "UPDATE tickets SET dirty = false, refreshed_at = :at, lease_until = NULL, "
+    "clocks_hash = x.clocks, due_hash = x.due " + _MARKS
+)
+# unmarked if the ticket row is as the claim left it (its version's transaction); if anyone
+# wrote it since (ingest marking it, a request recomputing it with newer events, another
+# worker after the lease ran out), marked: what was written here may be older than theirs
+_REFRESHED_CLAIMED = text(
+    "UPDATE tickets SET dirty = tickets.xmin <> CAST(:claim AS xid), "
+    "refreshed_at = :at, lease_until = NULL, clocks_hash = x.clocks, due_hash = x.due " + _MARKS
 )
 _EVENT_COLUMNS = (
     "SELECT id, ticket, CAST(EXTRACT(EPOCH FROM at) * 1000000 AS bigint), kind, "
     "CAST(fields AS text), author, public FROM ticket_events "
-    "WHERE organisation_id = %s AND ticket = ANY(%s)"
+    "WHERE organisation_id = %s AND ticket = ANY(CAST(%s AS text[]))"
 )
 
 
@@ -508,7 +647,7 @@ def event_columns(session: Session, organisation_id: int, tickets: Sequence[str]
     if session.get_bind().dialect.name == "postgresql":
         driver = session.connection().connection.driver_connection
         with driver.cursor() as cursor:  # type: ignore[union-attr]
-            cursor.execute(_EVENT_COLUMNS, (organisation_id, list(tickets)))
+            cursor.execute(_EVENT_COLUMNS, (organisation_id, _text_array(tickets)))
             rows = cursor.fetchall()
         ids, names, micros, kinds, texts, authors, public = (
             zip(*rows, strict=True) if rows else ((),) * 7
@@ -639,7 +778,7 @@ def _instant(ns: int) -> datetime | None:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CLOCK_COLUMNS = (
     "organisation_id, ticket, customer, agreement, objective, metric, cycle, state, "
-    "target_seconds, used_seconds, deadline, breached_at, fields, computed_at"
+    "target_seconds, used_seconds, deadline, breached_at, fields"
 )
 
 
@@ -771,8 +910,8 @@ class _Found:
             }
         )
 
-    def clock_rows(self, organisation_id: int) -> list[dict[str, Any]]:
-        """The clock rows as the store's rows (for SQLite)."""
+    def clock_rows(self, organisation_id: int, tickets: set[str]) -> list[dict[str, Any]]:
+        """The clock rows of these tickets as the store's rows (for SQLite)."""
         return [
             {
                 "organisation_id": organisation_id,
@@ -788,7 +927,6 @@ class _Found:
                 "deadline": _instant(deadline),
                 "breached_at": _instant(breached),
                 "fields": json.loads(fields),
-                "computed_at": self.moment,
             }
             for part in self.clock_parts
             for ticket, objective, metric, cycle, state, target, used, deadline, breached, fields in zip(  # noqa: E501
@@ -804,11 +942,12 @@ class _Found:
                 part["fields"],
                 strict=True,
             )
+            if ticket in tickets
         ]
 
-    def due_rows(self) -> list[tuple[Any, ...]]:
-        """The due items found: (ticket, agreement, objective, cycle, level, at, state, due,
-        notify, channels)."""
+    def due_rows(self, tickets: set[str]) -> list[tuple[Any, ...]]:
+        """The due items found for these tickets: (ticket, agreement, objective, cycle, level,
+        at, state, due, notify, channels)."""
         return [
             (
                 *(ticket, part["agreement"], objective, cycle, level, at, state),
@@ -827,12 +966,14 @@ class _Found:
                 part["channels"],
                 strict=True,
             )
+            if ticket in tickets
         ]
 
-    def copy_clocks(self, session: Session, organisation_id: int) -> None:
-        """The clock rows, with one COPY written column by column (PostgreSQL)."""
+    def clock_lines(self) -> tuple[list[str], list[str]]:
+        """The clock rows as COPY text lines (without the organisation), built column by
+        column, and the ticket of each line."""
+        owners: list[str] = []
         lines: list[str] = []
-        organisation, computed = str(organisation_id), self.moment.astimezone(UTC).isoformat()
         customers: dict[str, str] = {}
         for part in self.clock_parts:
             tickets = _copy_texts(part["ticket"])
@@ -843,10 +984,10 @@ class _Found:
             agreement = _copy_text(part["agreement"])
             target = part["target"]
             targets = (target / 1e6).tolist()
+            owners.extend(part["ticket"])
             lines.extend(
                 "\t".join(row)
                 for row in zip(
-                    [organisation] * len(tickets),
                     tickets,
                     [customers[t] for t in part["ticket"]],
                     [agreement] * len(tickets),
@@ -862,17 +1003,24 @@ class _Found:
                     _copy_instants(part["deadline"]),
                     _copy_instants(part["breached"]),
                     _copy_texts(part["fields"]),
-                    [computed] * len(tickets),
                     strict=True,
                 )
             )
-        _copy(session, f"COPY ticket_clocks ({_CLOCK_COLUMNS}) FROM STDIN", lines)
+        return owners, lines
 
-    def store_due(self, session: Session, organisation_id: int, tickets: Sequence[str]) -> None:
-        """:func:`_store_due_many` on PostgreSQL, in SQL: the due items found are copied into
-        a temporary table; stored items no longer found that are pending or held are
-        cancelled; the others are inserted, or moved when they changed (a fired item never
-        changes; an unchanged one keeps its ``updated_at``)."""
+    @staticmethod
+    def copy_clocks(session: Session, organisation_id: int, lines: list[str]) -> None:
+        """Clock rows as :meth:`clock_lines` writes them, with one COPY (PostgreSQL)."""
+        organisation = str(organisation_id) + "\t"
+        _copy(
+            session,
+            f"COPY ticket_clocks ({_CLOCK_COLUMNS}) FROM STDIN",
+            [organisation + line for line in lines],
+        )
+
+    def due_lines(self) -> tuple[list[str], list[str]]:
+        """The due items found as COPY text lines, and the ticket of each line."""
+        owners: list[str] = []
         lines: list[str] = []
         customers = {
             ticket: "\\N" if customer is None else _copy_text(customer)
@@ -881,6 +1029,7 @@ class _Found:
         for part in self.due_parts:
             tickets_here = part["ticket"]
             agreement = _copy_text(part["agreement"])
+            owners.extend(tickets_here)
             lines.extend(
                 "\t".join(row)
                 for row in zip(
@@ -898,9 +1047,23 @@ class _Found:
                     strict=True,
                 )
             )
+        return owners, lines
+
+    def store_due(
+        self, session: Session, organisation_id: int, tickets: Sequence[str], lines: list[str]
+    ) -> None:
+        """:func:`_store_due_many` on PostgreSQL, in SQL, for these tickets (``lines``: their
+        due items, from :meth:`due_lines`): the due items found are copied into
+        a temporary table; stored items no longer found that are pending or held are
+        cancelled; the others are inserted, or moved when they changed (a fired item never
+        changes; an unchanged one keeps its ``updated_at``)."""
         session.execute(_DUE_STAGE)
         _copy(session, "COPY due_stage FROM STDIN", lines)
-        values = {"organisation": organisation_id, "tickets": list(tickets), "at": self.moment}
+        values = {
+            "organisation": organisation_id,
+            "tickets": _text_array(tickets),
+            "at": self.moment,
+        }
         # hash joins: the staged rows have no statistics, and a nested loop the planner may
         # pick for want of them scans one side once a row of the other (seconds a batch)
         session.execute(text("SET LOCAL enable_nestloop = off"))
@@ -949,7 +1112,7 @@ _DUE_STAGE = text(
 _CANCEL_DUE = text(
     """
     UPDATE due_items SET status = 'cancelled', due_at = NULL, updated_at = :at
-    WHERE organisation_id = :organisation AND subject = ANY(:tickets)
+    WHERE organisation_id = :organisation AND subject = ANY(CAST(:tickets AS text[]))
         AND status IN ('pending', 'held')
         AND NOT EXISTS (
             SELECT 1 FROM due_stage s WHERE s.subject = due_items.subject
@@ -963,7 +1126,8 @@ _MOVE_STAGED_DUE = text(
     UPDATE due_items SET at = s.at, status = s.status, due_at = s.due_at,
         notify = CAST(s.notify AS json), channels = CAST(s.channels AS json), updated_at = :at
     FROM due_stage s
-    WHERE due_items.organisation_id = :organisation AND due_items.subject = ANY(:tickets)
+    WHERE due_items.organisation_id = :organisation
+        AND due_items.subject = ANY(CAST(:tickets AS text[]))
         AND due_items.subject = s.subject AND due_items.agreement = s.agreement
         AND due_items.objective = s.objective AND due_items.cycle = s.cycle
         AND due_items.level = s.level
@@ -985,7 +1149,8 @@ _ADD_STAGED_DUE = text(
     FROM due_stage s
     WHERE NOT EXISTS (
         SELECT 1 FROM due_items d WHERE d.organisation_id = :organisation
-            AND d.subject = ANY(:tickets) AND d.subject = s.subject AND d.agreement = s.agreement
+            AND d.subject = ANY(CAST(:tickets AS text[])) AND d.subject = s.subject
+            AND d.agreement = s.agreement
             AND d.objective = s.objective AND d.cycle = s.cycle AND d.level = s.level
     )
     """
@@ -1235,11 +1400,20 @@ def clocks_at_risk(
     objective: str | None = None,
     limit: int = 100,
     offset: int = 0,
-) -> list[ClockRow]:
+) -> list[tuple[ClockRow, datetime]]:
     """Running clocks whose deadline falls within ``within`` (or, with ``breached``, every
-    clock already past its deadline), soonest first."""
+    clock already past its deadline), soonest first; each with the instant it is as of (its
+    ticket's last recomputation)."""
     moment = now()
-    query = select(ClockRow).where(ClockRow.organisation_id == principal.organisation_id)
+    query = (
+        select(ClockRow, TicketRow.refreshed_at, TicketRow.changed_at)
+        .join(
+            TicketRow,
+            (TicketRow.organisation_id == ClockRow.organisation_id)
+            & (TicketRow.ticket == ClockRow.ticket),
+        )
+        .where(ClockRow.organisation_id == principal.organisation_id)
+    )
     if principal.customer is not None:
         query = query.where(ClockRow.customer == principal.customer)
     if agreement is not None:
@@ -1261,7 +1435,7 @@ def clocks_at_risk(
             ClockRow.deadline <= moment + within,
         )
     query = query.order_by(ClockRow.deadline, ClockRow.ticket).limit(limit).offset(offset)
-    return list(session.scalars(query).all())
+    return [(clock, refreshed or changed) for clock, refreshed, changed in session.execute(query)]
 
 
 def after_upload(session: Session, organisation_id: int, key: str, agreement: Agreement) -> int:
@@ -1315,4 +1489,5 @@ def after_upload(session: Session, organisation_id: int, key: str, agreement: Ag
         .where(TicketRow.id.in_(locked.scalar_subquery()))
         .values(dirty=True, changed_at=moment)
     )
+    wake_workers(session)
     return int(marked.rowcount)  # type: ignore[attr-defined]

@@ -187,7 +187,14 @@ class RecordRow(Base):
 
 
 class TicketRow(Base):
-    """A ticket seen by ingest; ``dirty`` until its clocks and due items are recomputed."""
+    """A ticket seen by ingest; ``dirty`` until its clocks and due items are recomputed.
+
+    A worker claims a dirty ticket for ``lease_until`` (PostgreSQL), computes it without
+    holding its row, and clears ``dirty`` only if no event came in meanwhile. ``clocks_hash``
+    and ``due_hash`` fingerprint the clock rows and due items last computed for it (null:
+    unknown), so a recomputation that finds the same leaves them untouched; ``refreshed_at``
+    is when its clock rows were last computed (they are as of that instant).
+    """
 
     __tablename__ = "tickets"
     __table_args__ = (
@@ -201,6 +208,9 @@ class TicketRow(Base):
     dirty: Mapped[bool] = mapped_column(Boolean, index=True)
     changed_at: Mapped[datetime]
     refreshed_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    clocks_hash: Mapped[int | None] = mapped_column(BigInteger)
+    due_hash: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class PeriodResult(Base):
@@ -231,7 +241,8 @@ class PeriodResult(Base):
 
 
 class ClockRow(Base):
-    """A ticket's clock as last computed, for the at-risk and breached lists."""
+    """A ticket's clock as last computed (at its ticket's ``refreshed_at``), for the at-risk
+    and breached lists. A recomputation that finds a clock unchanged leaves its row alone."""
 
     __tablename__ = "ticket_clocks"
     __table_args__ = (
@@ -252,7 +263,6 @@ class ClockRow(Base):
     deadline: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
-    computed_at: Mapped[datetime]
 
 
 class DueItem(Base):
@@ -325,3 +335,149 @@ class Delivery(Base):
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+
+
+class ClaimRow(Base):
+    """A customer's claim for the credit one objective earned in one period: one per
+    agreement, objective and period. ``evidence`` is the report's figures as they were at
+    filing (JSON, :mod:`accord.store.codec`), kept whatever late data do to the report."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        UniqueConstraint("agreement_id", "objective", "period"),
+        Index("ix_claims_organisation", "organisation_id", "state", "filed_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    customer: Mapped[str | None] = mapped_column(String(64))
+    objective: Mapped[str] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # submitted, accepted, rejected, paid
+    amount: Mapped[str] = mapped_column(String(40))  # exact decimal text, to the cent
+    currency: Mapped[str] = mapped_column(String(3))
+    deadline: Mapped[datetime | None]
+    filed_at: Mapped[datetime]
+    filed_by: Mapped[str] = mapped_column(String(320))
+    updated_at: Mapped[datetime]
+    evidence: Mapped[str] = mapped_column(Text)
+
+
+class ClaimEventRow(Base):
+    """One step of a claim (filed, accepted, rejected, paid): who, when, and their comment,
+    which the customer reads. The claim's history; nothing here is ever changed."""
+
+    __tablename__ = "claim_events"
+    __table_args__ = (Index("ix_claim_events_claim", "claim_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(16))  # filed, accept, reject, pay
+    state: Mapped[str] = mapped_column(String(16))  # the claim's state after it
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Person(Base):
+    """Someone who signs in to the portal: of the provider (``customer`` null) or of one of
+    its customers. The password is kept as an argon2id hash only."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("organisation_id", "email"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    customer: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class Invitation(Base):
+    """A link sent to a new person, kept as the SHA-256 digest of its token: it expires, and
+    it can be used once."""
+
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    customer: Mapped[str | None] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    invited_by_name: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class PortalSession(Base):
+    """A browser's session on the portal, kept on the server: the cookie holds a random token
+    whose SHA-256 digest is stored here. Before sign-in it has no person and only carries the
+    CSRF token of the sign-in form; signing in always starts a new one."""
+
+    __tablename__ = "portal_sessions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    revoked_at: Mapped[datetime | None]
+    client: Mapped[str | None] = mapped_column(String(64))
+
+
+class SignInAttempt(Base):
+    """One try to sign in, counted by e-mail address and by client address to slow guessing."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (
+        Index("ix_sign_in_attempts_email", "email", "at"),
+        Index("ix_sign_in_attempts_client", "client", "at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class AuditEntry(Base):
+    """One change: who made it, when, what, on which object (read by the provider admin)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_organisation", "organisation_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(320))
+    customer: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class OutgoingMail(Base):
+    """An e-mail to send (an invitation): the outbox workers send from when SMTP is set. Once
+    sent, its body (which holds the invitation's link) is not kept."""
+
+    __tablename__ = "outgoing_mail"
+    __table_args__ = (Index("ix_outgoing_mail_pending", "sent_at", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,5 +1,5 @@
 """Workers: recompute tickets marked by ingest, judge the escalation levels of objectives
-without a ticket clock, fire due items, send deliveries.
+without a ticket clock, fire due items, send deliveries and the mail outbox (invitations).
 
 Every claim is a compare-and-set in the database, so any number of workers on any number of
 machines share the work without a coordinator. On PostgreSQL candidates are read with
@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, or_, select, text, update
 
-from accord.service import notify, tracking, watch
+from accord.service import mail, notify, tracking, watch
+from accord.service.ingest import WAKE_CHANNEL
 from accord.service.tenants import now
 from accord.settings import Settings
 from accord.store.database import Database
@@ -31,6 +32,22 @@ BATCH = 200
 # on SQLite a batch holds the one writer's lock throughout, so ingest waits for it: fewer
 REFRESH_BATCH = 2000
 REFRESH_BATCH_SQLITE = 200
+# PostgreSQL: a lease on marked tickets, in a transaction of its own (rows another
+# transaction holds are skipped); the claim's transaction id tells, at the write, whether
+# ingest marked a ticket again since (its row then has a newer version)
+_CLAIM = text(
+    """
+    UPDATE tickets SET lease_until = :lease
+    WHERE id IN (
+        SELECT id FROM tickets
+        WHERE dirty AND (lease_until IS NULL OR lease_until < :now)
+        ORDER BY refreshed_at ASC NULLS FIRST
+        LIMIT :size
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING organisation_id, ticket, customer, CAST(xmin AS text) AS claim
+    """
+)
 
 
 @dataclass
@@ -66,6 +83,7 @@ class Worker:
     batch: int = BATCH  # items claimed at once: smaller spreads work across more workers
     refresh_batch: int = REFRESH_BATCH  # tickets recomputed together (PostgreSQL)
     watched_at: datetime | None = None  # when this worker last judged the watched levels
+    listening: Any = None  # PostgreSQL: the connection waiting for marked tickets
 
     def _locked(self, query: Select[Any]) -> Select[Any]:
         if self.database.is_postgresql:
@@ -76,39 +94,65 @@ class Worker:
         """Recompute tickets that ingest marked and left to workers.
 
         Up to ``refresh_batch`` tickets (200 on SQLite) are claimed at once, those recomputed
-        least recently first, so that under a backlog none waits behind newer ones (on
-        PostgreSQL, skipping those another worker holds), and recomputed together
-        (:func:`tracking.refresh_many`: one query for their events, their clocks evaluated in
-        columns, bulk writes). A batch is
-        recomputed in one transaction; if it fails, each of its tickets is tried alone (the
-        reference path, :func:`tracking.refresh`), and a ticket that fails alone is logged and
-        set aside (not retried forever), so one bad ticket never holds up the others.
+        least recently first, so that under a backlog none waits behind newer ones, and
+        recomputed together (:func:`tracking.refresh_many`: one query for their events, their
+        clocks evaluated in columns, only what changed written).
+
+        On PostgreSQL the claim is a lease, taken in a short transaction of its own (skipping
+        tickets another worker holds or leased): the tickets stay marked while they are
+        computed, unlocked, so ingest never waits on the computation; they are locked only
+        for the writes, and a ticket that received an event meanwhile stays marked for the
+        next round. A worker that dies leaves its tickets marked: another takes them when the
+        lease ends. On SQLite the single writer serialises everything: one transaction.
+
+        If a batch fails, each of its tickets is tried alone (the reference path,
+        :func:`tracking.refresh`), and a ticket that fails alone is logged and set aside (not
+        retried forever), so one bad ticket never holds up the others.
         """
         size = self.refresh_batch
-        if not self.database.is_postgresql:
-            size = min(size, REFRESH_BATCH_SQLITE)
+        pending: list[tuple[int, str]] = []
         try:
+            if self.database.is_postgresql:
+                with self.database.session() as session:
+                    claimed = session.execute(
+                        _CLAIM,
+                        {
+                            "now": now(),
+                            "lease": now() + timedelta(seconds=self.settings.lease_seconds),
+                            "size": size,
+                        },
+                    ).all()
+                if not claimed:
+                    return 0
+                pending = [(row.organisation_id, row.ticket) for row in claimed]
+                with self.database.session() as session:
+                    tracking.refresh_many(session, claimed, moment, claim=claimed[0].claim)
+                return len(claimed)
+            size = min(size, REFRESH_BATCH_SQLITE)
             with self.database.session() as session:
                 rows = session.execute(
-                    self._locked(
-                        select(TicketRow.organisation_id, TicketRow.ticket, TicketRow.customer)  # type: ignore[arg-type]
-                        .where(TicketRow.dirty.is_(True))
-                        # the least recently recomputed first: none waits behind newer ones
-                        .order_by(TicketRow.refreshed_at.asc().nulls_first())
-                        .limit(size)
-                    )
+                    select(TicketRow.organisation_id, TicketRow.ticket, TicketRow.customer)
+                    .where(TicketRow.dirty.is_(True))
+                    # the least recently recomputed first: none waits behind newer ones
+                    .order_by(TicketRow.refreshed_at.asc().nulls_first())
+                    .limit(size)
                 ).all()
+                pending = [(row.organisation_id, row.ticket) for row in rows]
                 tracking.refresh_many(session, rows, moment)
                 return len(rows)
         except Exception:
             log.exception("recomputing a batch of tickets failed; trying them one by one")
-        with self.database.session() as session:
-            pending = session.execute(
-                select(TicketRow.id, TicketRow.organisation_id, TicketRow.ticket)
-                .where(TicketRow.dirty.is_(True))
-                .limit(size)
-            ).all()
-        for ticket_id, organisation_id, ticket in pending:  # the reference path, one by one
+        if not pending:
+            with self.database.session() as session:
+                pending = [
+                    (organisation_id, ticket)
+                    for organisation_id, ticket in session.execute(
+                        select(TicketRow.organisation_id, TicketRow.ticket)
+                        .where(TicketRow.dirty.is_(True))
+                        .limit(size)
+                    )
+                ]
+        for organisation_id, ticket in pending:  # the reference path, one by one
             try:
                 with self.database.session() as session:
                     tracking.refresh(session, organisation_id, ticket, moment)
@@ -118,7 +162,12 @@ class Worker:
                 )
                 with self.database.session() as session:
                     session.execute(
-                        update(TicketRow).where(TicketRow.id == ticket_id).values(dirty=False)
+                        update(TicketRow)
+                        .where(
+                            TicketRow.organisation_id == organisation_id,
+                            TicketRow.ticket == ticket,
+                        )
+                        .values(dirty=False, lease_until=None)
                     )
         return len(pending)
 
@@ -230,6 +279,12 @@ class Worker:
             tally.fired = self.fire_due(moment)
         except Exception:
             log.exception("firing due items failed")
+        try:
+            mailed = mail.send_waiting(self.database, self.settings, moment)
+            tally.sent += mailed.sent
+            tally.failed += mailed.failed
+        except Exception:
+            log.exception("sending the mail outbox failed")
         for delivery in self.claim(moment):
             outcome = self.send(delivery)
             self.settle(delivery, outcome)
@@ -242,17 +297,68 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         """Work until ``stop`` is set, resting between rounds with nothing to do: briefly just
-        after work (more is likely on its way), then longer, up to ``worker_interval``."""
+        after work (more is likely on its way), then longer, up to ``worker_interval``. On
+        PostgreSQL a rest ends as soon as ingest marks tickets (:meth:`wait_for_work`)."""
         log.info("worker %s started", self.name)
         idle = 0
-        while not stop.is_set():
+        try:
+            while not stop.is_set():
+                try:
+                    busy = self.run_once().busy
+                except Exception:  # a bad round must not kill the worker; logged and retried
+                    log.exception("worker round failed")
+                    busy = False
+                if busy:
+                    idle = 0
+                    continue
+                self.wait_for_work(rest(idle, self.settings.worker_interval), stop)
+                idle += 1
+        finally:
+            self.stop_listening()
+
+    def wait_for_work(self, seconds: float, stop: threading.Event) -> bool:
+        """Rest up to ``seconds``; returns whether woken early. On PostgreSQL the worker
+        listens on a connection of its own for the notification ingest sends when it marks
+        tickets (:func:`accord.service.ingest.wake_workers`), so a ticket marked while every
+        worker rests waits milliseconds, not the rest of the interval; notifications that
+        came during the round just done count too. On SQLite (or if listening fails) it
+        sleeps, and polls again after."""
+        listener = self._listener()
+        if listener is None:
+            return stop.wait(seconds)
+        woken = False
+        try:
+            for _ in listener.notifies(timeout=max(seconds, 0.001), stop_after=1):
+                woken = True
+            if woken:  # the others sent meanwhile: one round serves them all
+                for _ in listener.notifies(timeout=0.001):
+                    pass
+        except Exception:
+            log.exception("listening for marked tickets failed; polling instead")
+            self.stop_listening()
+            return stop.wait(seconds)
+        return woken
+
+    def _listener(self) -> Any:
+        """The connection listening for marked tickets (PostgreSQL), opened on first use."""
+        if not self.database.is_postgresql:
+            return None
+        if self.listening is None:
             try:
-                busy = self.run_once().busy
-            except Exception:  # a bad round must not kill the worker; it is logged and retried
-                log.exception("worker round failed")
-                busy = False
-            if busy:
-                idle = 0
-                continue
-            stop.wait(rest(idle, self.settings.worker_interval))
-            idle += 1
+                raw = self.database.engine.raw_connection()
+                connection = raw.driver_connection
+                raw.detach()  # kept open by this worker, outside the pool
+                connection.autocommit = True  # type: ignore[union-attr]
+                connection.execute(f"LISTEN {WAKE_CHANNEL}")  # type: ignore[union-attr]
+                self.listening = connection
+            except Exception:
+                log.exception("cannot listen for marked tickets; polling instead")
+                return None
+        return self.listening
+
+    def stop_listening(self) -> None:
+        if self.listening is not None:
+            try:
+                self.listening.close()
+            finally:
+                self.listening = None

@@ -1,0 +1,24 @@
+"""The portal: server-rendered pages for the provider's staff and its customers, in the same
+application as the API and over the same use cases (:mod:`accord.service`)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+
+from accord.portal import audit, auth, home, people, web
+
+
+async def _sign_in_first(request: Request, failure: Exception) -> Response:
+    assert isinstance(failure, web.SignInNeededError)
+    return web.sign_in_redirect(failure.back_to)
+
+
+def install(app: FastAPI) -> None:
+    """Add the portal's pages, its static files (/portal/static) and its error pages."""
+    for router in (auth.router, home.router, people.router, audit.router):
+        app.include_router(router)
+    app.mount("/portal/static", StaticFiles(directory=web.STATIC), name="portal-static")
+    app.add_exception_handler(web.SignInNeededError, _sign_in_first)
+    app.state.error_pages = web.error_page

@@ -1,0 +1,110 @@
+"""People and invitations: the provider's admins invite anyone of the organisation, a
+customer's admins their own colleagues."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import Response
+
+from accord.api.deps import MAX_ID, runtime_of
+from accord.portal import web
+from accord.service import people as use_cases
+from accord.service.errors import ServiceError
+from accord.service.people import Current
+from accord.service.tenants import now
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form(max_length=320)]
+NOTICES = {"withdrawn": "The invitation was withdrawn: its link no longer works."}
+
+
+def _page(
+    request: Request,
+    visitor: Current,
+    *,
+    status: int = 200,
+    problem: str = "",
+    field: str | None = None,
+    invited: use_cases.Invited | None = None,
+    notice: str = "",
+    form: dict[str, str] | None = None,
+) -> Response:
+    who = web.principal(visitor)
+    roster = runtime_of(request).run(use_cases.roster, who, now())
+    roles = use_cases.CUSTOMER_ROLES if who.customer is not None else use_cases.ROLES
+    return web.page(
+        "people.html",
+        visitor,
+        status=status,
+        section="people",
+        title="People and invitations",
+        roster=roster,
+        roles=[(r, use_cases.ROLE_NAMES[r]) for r in roles],
+        role_names=use_cases.ROLE_NAMES,
+        problem=problem,
+        field=field,
+        invited=invited,
+        notice=notice,
+        form=form or {},
+    )
+
+
+@router.get("/portal/people")
+def people_page(
+    request: Request,
+    visitor: web.Visitor,
+    notice: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    return _page(request, visitor, notice=NOTICES.get(notice, ""))
+
+
+@router.post("/portal/people")
+def invite(
+    request: Request,
+    visitor: web.Visitor,
+    email: Text = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    role: Annotated[str, Form(max_length=32)] = "",
+    customer: Annotated[str, Form(max_length=64)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    web.check_csrf(visitor, csrf_token)
+    state = runtime_of(request)
+    base = state.settings.public_url or str(request.base_url)
+    form = {"email": email, "name": name, "role": role, "customer": customer}
+    try:
+        invited = state.run(
+            use_cases.invite,
+            web.principal(visitor),
+            email,
+            role,
+            now(),
+            customer=customer or None,
+            name=name,
+            policy=web.policy_of(state),
+            base_url=base,
+        )
+    except ServiceError as error:
+        return _page(
+            request,
+            visitor,
+            status=error.status,
+            problem=error.message,
+            field=error.field,
+            form=form,
+        )
+    return _page(request, visitor, invited=invited)
+
+
+@router.post("/portal/invitations/{invitation_id}/withdraw")
+def withdraw(
+    request: Request,
+    visitor: web.Visitor,
+    invitation_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    web.check_csrf(visitor, csrf_token)
+    runtime_of(request).run(use_cases.withdraw, web.principal(visitor), invitation_id, now())
+    return web.redirect("/portal/people?notice=withdrawn")

@@ -1,0 +1,316 @@
+"""How a worker claims and writes tickets: only changed clocks and due items are written,
+ingest is not held up by a worker's computation (PostgreSQL), a dead worker's lease runs out,
+and a resting worker is woken by ingest (PostgreSQL notifications)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text, update
+
+from accord.api import create_app
+from accord.service import tracking
+from accord.settings import Settings
+from accord.store import Database
+from accord.store.schema import ClockRow, DueItem, TicketRow
+from accord.worker import Worker
+from tests.service.conftest import Tenant
+from tests.service.test_api import iso, ticket, upload
+
+
+@pytest.fixture
+def deferred(settings: Settings) -> Settings:
+    return settings.model_copy(update={"refresh_inline_limit": 0})  # the workers recompute
+
+
+@pytest.fixture
+def fast(deferred: Settings, database: Database, acme: Tenant) -> Iterator[TestClient]:
+    with TestClient(create_app(deferred, database)) as client:
+        assert upload(client, acme).status_code == 201
+        yield client
+
+
+def post(client: TestClient, tenant: Tenant, events: list[dict[str, Any]]) -> None:
+    answer = client.post("/v1/events", json=events, headers=tenant.headers)
+    assert answer.status_code == 200, answer.text
+
+
+def clock_rows(database: Database, name: str) -> list[tuple[Any, ...]]:
+    """A ticket's clock rows with their row numbers (a rewritten row gets a new one)."""
+    with database.session() as session:
+        return [
+            (r.id, r.objective, r.cycle, r.state, r.used_seconds, r.deadline, r.breached_at)
+            for r in session.scalars(
+                select(ClockRow).where(ClockRow.ticket == name).order_by(ClockRow.objective)
+            )
+        ]
+
+
+def due_rows(database: Database, name: str) -> list[tuple[Any, ...]]:
+    with database.session() as session:
+        return [
+            (i.id, i.level, i.status, i.due_at, i.updated_at)
+            for i in session.scalars(
+                select(DueItem).where(DueItem.subject == name).order_by(DueItem.level)
+            )
+        ]
+
+
+def ticket_row(database: Database, name: str) -> TicketRow:
+    with database.session() as session:
+        row = session.scalar(select(TicketRow).where(TicketRow.ticket == name))
+        assert row is not None
+        return row
+
+
+def mark(database: Database, *names: str) -> None:
+    with database.session() as session:
+        session.execute(update(TicketRow).where(TicketRow.ticket.in_(names)).values(dirty=True))
+
+
+def drain(worker: Worker, moment: datetime) -> None:
+    for _ in range(100):
+        if not worker.refresh_dirty(moment):
+            return
+    raise AssertionError("the worker never ran out of tickets")
+
+
+def test_an_unchanged_ticket_is_not_rewritten_yet_reads_back_the_same(
+    fast: TestClient, acme: Tenant, database: Database, deferred: Settings
+) -> None:
+    """A recomputation that finds a ticket's clocks and due items as stored leaves their rows
+    alone (same row numbers, same ``updated_at``); the ticket is unmarked and its clocks are
+    as of this recomputation. A ticket that did change is rewritten as the reference has it."""
+    opened = datetime.now(UTC) - timedelta(hours=6)
+    late = [
+        *ticket("U1", opened),
+        {"id": "U1-2", "ticket": "U1", "at": iso(opened + timedelta(hours=2)),
+         "kind": "comment", "author": "agent"},
+        {"id": "U1-3", "ticket": "U1", "at": iso(opened + timedelta(hours=5)),
+         "kind": "updated", "fields": {"status": "Resolved"}},
+    ]  # fmt: skip
+    post(fast, acme, late + ticket("U2", opened))
+    worker = Worker(database, deferred)
+    first = datetime.now(UTC)
+    drain(worker, first)
+    clocks, items = clock_rows(database, "U1"), due_rows(database, "U1")
+    assert [state for _, _, _, state, *_ in clocks] == ["breached", "breached"]
+    assert items
+
+    later = first + timedelta(minutes=30)  # its clocks stopped: nothing moves with time
+    mark(database, "U1")
+    drain(worker, later)
+    assert clock_rows(database, "U1") == clocks
+    assert due_rows(database, "U1") == items
+    row = ticket_row(database, "U1")
+    assert not row.dirty
+    assert row.refreshed_at == later
+    listed = fast.get("/v1/clocks/breached", headers=acme.headers).json()
+    assert {c["computed_at"] for c in listed if c["ticket"] == "U1"} == {
+        iso(later).replace("+00:00", "Z")
+    }
+    assert {c["computed_at"] for c in listed if c["ticket"] == "U2"} == {
+        iso(first).replace("+00:00", "Z")
+    }
+
+    # a new event changes the clocks: rewritten, and as the reference computes them
+    post(fast, acme, [{"id": "U1-4", "ticket": "U1", "at": iso(opened + timedelta(hours=1)),
+                       "kind": "updated", "fields": {"status": "Resolved"}}])  # fmt: skip
+    drain(worker, later)
+    changed = clock_rows(database, "U1")
+    assert changed != clocks
+    assert {number for number, *_ in changed}.isdisjoint(number for number, *_ in clocks)
+    batched = [rest for _, *rest in changed]
+    with database.session() as session:
+        tracking.refresh(session, acme.id, "U1", later)
+    assert [rest for _, *rest in clock_rows(database, "U1")] == batched
+    assert ticket_row(database, "U1").clocks_hash is None  # written by the reference: unknown
+    mark(database, "U1")
+    drain(worker, later)  # so the next batch writes it in full, and the same
+    assert [rest for _, *rest in clock_rows(database, "U1")] == batched
+
+
+def test_a_ticket_whose_fingerprint_is_unknown_is_written_in_full(
+    fast: TestClient, acme: Tenant, database: Database, deferred: Settings
+) -> None:
+    """Clock rows removed behind the worker's back (the fingerprints no longer describe
+    them) come back once the fingerprint is cleared, as the migration leaves old rows."""
+    opened = datetime.now(UTC) - timedelta(hours=5)
+    post(fast, acme, ticket("F1", opened))
+    worker = Worker(database, deferred)
+    moment = datetime.now(UTC)
+    drain(worker, moment)
+    before = [rest for _, *rest in clock_rows(database, "F1")]
+    assert before
+    with database.session() as session:
+        session.query(ClockRow).filter(ClockRow.ticket == "F1").delete()
+        session.execute(
+            update(TicketRow)
+            .where(TicketRow.ticket == "F1")
+            .values(dirty=True, clocks_hash=None, due_hash=None)
+        )
+    drain(worker, moment)
+    assert [rest for _, *rest in clock_rows(database, "F1")] == before
+
+
+# leases and notifications are PostgreSQL's (SQLite has one writer, and its workers poll)
+postgres_only = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+
+
+@postgres_only
+def test_ingest_is_not_held_up_by_a_computing_worker_and_its_event_is_not_lost(
+    fast: TestClient, acme: Tenant, database: Database, deferred: Settings
+) -> None:
+    """PostgreSQL: a worker holds no lock on its tickets while it computes them, so an event
+    for one of them is stored at once (the request below would wait for the worker, in the
+    same thread, for ever); the worker's write then leaves that ticket marked, and the next
+    round recomputes it with the new event."""
+    opened = datetime.now(UTC) - timedelta(hours=5)
+    post(fast, acme, ticket("C1", opened) + ticket("C2", opened))
+    real = tracking.refresh_many
+    during: list[str] = []
+
+    def meanwhile(*args: Any, **kwargs: Any) -> int:
+        if not during:
+            during.append("posted")
+            reply = {"id": "C1-2", "ticket": "C1", "kind": "comment", "author": "agent"}
+            post(fast, acme, [{**reply, "at": iso(opened + timedelta(minutes=5))}])
+        return real(*args, **kwargs)
+
+    worker = Worker(database, deferred)
+    moment = datetime.now(UTC)
+    with patch.object(tracking, "refresh_many", meanwhile):
+        assert worker.refresh_dirty(moment) == 2
+    assert during == ["posted"]
+    assert ticket_row(database, "C1").dirty  # its new event came after the claim
+    assert not ticket_row(database, "C2").dirty
+    assert worker.refresh_dirty(moment) == 1
+    assert not ticket_row(database, "C1").dirty
+    with database.session() as session:
+        response = session.scalar(
+            select(ClockRow.state).where(ClockRow.ticket == "C1", ClockRow.objective == "response")
+        )
+    assert response == "met"  # the agent's reply, 5 minutes in, counted
+
+
+@postgres_only
+def test_a_dead_workers_tickets_wait_for_its_lease_then_go_to_another(
+    fast: TestClient, acme: Tenant, database: Database, deferred: Settings
+) -> None:
+    """PostgreSQL: a worker that dies between its claim and its write leaves its tickets
+    marked and leased: other workers skip them until the lease ends, then recompute them."""
+    opened = datetime.now(UTC) - timedelta(hours=5)
+    post(fast, acme, ticket("D1", opened) + ticket("D2", opened))
+    moment = datetime.now(UTC)
+    with (
+        patch.object(tracking, "refresh_many", side_effect=KeyboardInterrupt),
+        pytest.raises(KeyboardInterrupt),
+    ):
+        Worker(database, deferred, name="dies").refresh_dirty(moment)
+    other = Worker(database, deferred, name="other")
+    assert other.refresh_dirty(moment) == 0  # leased to the dead one
+    assert ticket_row(database, "D1").dirty
+    assert ticket_row(database, "D2").dirty
+    with database.session() as session:  # its lease ends
+        session.execute(
+            update(TicketRow).values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    assert other.refresh_dirty(moment) == 2
+    assert not ticket_row(database, "D1").dirty
+    assert clock_rows(database, "D1")
+
+
+@postgres_only
+def test_ingest_wakes_a_resting_worker(
+    fast: TestClient, acme: Tenant, database: Database, deferred: Settings
+) -> None:
+    """PostgreSQL: a worker resting (here for an hour) is woken by the notification ingest
+    sends when it marks tickets, and recomputes them; on SQLite it would sleep the hour."""
+    worker = Worker(database, deferred.model_copy(update={"worker_interval": 3600.0}))
+    resting = threading.Event()
+    woken: list[bool] = []
+    rest = worker.wait_for_work
+
+    def wait_for_work(seconds: float, stop: threading.Event) -> bool:
+        resting.set()
+        woken.append(rest(3600.0, stop))
+        return woken[-1]
+
+    stop = threading.Event()
+    with patch.object(worker, "wait_for_work", wait_for_work):
+        thread = threading.Thread(target=worker.run, args=(stop,))
+        thread.start()
+        try:
+            assert resting.wait(60)
+            post(fast, acme, ticket("W1", datetime.now(UTC) - timedelta(hours=1)))
+            for _ in range(600):
+                if not ticket_row(database, "W1").dirty:
+                    break
+                threading.Event().wait(0.1)
+        finally:
+            stop.set()
+            with database.session() as session:  # wake it once more, so that it sees stop
+                tracking.wake_workers(session)
+            thread.join(60)
+    assert not thread.is_alive()
+    assert woken[0] is True
+    assert not ticket_row(database, "W1").dirty
+    assert clock_rows(database, "W1")
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_ticket_names_reach_postgresql_as_given(database: Database) -> None:
+    """The worker hands PostgreSQL its tickets' names as one array literal: quotes,
+    backslashes, commas, braces, blanks, tabs, newlines and the word NULL come back as sent."""
+    names = ['a"b', "c\\d", "e,f", "{g}", " h ", "NULL", "", "\u00fc\tx\ny", "i'j"]
+    with database.session() as session:
+        back = session.scalar(
+            text("SELECT CAST(:names AS text[])"), {"names": tracking._text_array(names)}
+        )
+    assert back == names
+
+
+@postgres_only
+def test_a_ticket_recomputed_by_someone_else_meanwhile_is_marked_again(
+    fast: TestClient, acme: Tenant, database: Database, deferred: Settings
+) -> None:
+    """PostgreSQL: a request that stores an event and recomputes its ticket at once (small
+    ingests, ``refresh_inline_limit``) while a worker computes that ticket from older events
+    leaves the ticket marked after the worker's write, whose rows may be the older ones; the
+    next round stores what the newest events give."""
+    opened = datetime.now(UTC) - timedelta(hours=5)
+    post(fast, acme, ticket("R1", opened))
+    moment = datetime.now(UTC)
+    real = tracking.refresh_many
+
+    def meanwhile(session: Any, *args: Any, **kwargs: Any) -> int:
+        # the worker's events are read first, then the request comes and recomputes
+        columns = real.__globals__["event_columns"]
+
+        def after_reading(*a: Any, **k: Any) -> Any:
+            found = columns(*a, **k)
+            reply = {"id": "R1-2", "ticket": "R1", "kind": "comment", "author": "agent"}
+            post(fast, acme, [{**reply, "at": iso(opened + timedelta(minutes=5))}])
+            with database.session() as other:
+                tracking.refresh(other, acme.id, "R1", moment)
+            return found
+
+        with patch.object(tracking, "event_columns", after_reading):
+            return real(session, *args, **kwargs)
+
+    worker = Worker(database, deferred)
+    with patch.object(tracking, "refresh_many", meanwhile):
+        assert worker.refresh_dirty(moment) == 1
+    assert ticket_row(database, "R1").dirty
+    drain(worker, moment)
+    batched = [rest for _, *rest in clock_rows(database, "R1")]
+    with database.session() as session:
+        tracking.refresh(session, acme.id, "R1", moment)
+    assert [rest for _, *rest in clock_rows(database, "R1")] == batched
+    assert ("response", 1, "met") in [tuple(rest[:3]) for rest in batched]
