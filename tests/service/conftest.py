@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from accord.api import create_app
-from accord.service import tenants
+from accord.service import reports, tenants
 from accord.settings import Settings
 from accord.store import Database, connect
 from accord.store.schema import Base
@@ -95,6 +95,7 @@ def empty_tables(database: Database) -> None:
         ).all()
         for sequence in sequences:
             connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+    reports.forget(database.engine)  # counts and ids start over: what was held is not this data
 
 
 @pytest.fixture

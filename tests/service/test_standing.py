@@ -388,3 +388,107 @@ def test_a_late_outage_makes_the_months_it_reaches_judged_again_and_its_credit_a
     assert october.settlement is not None
     assert october.settlement.amount > 0
     assert [c.period for c in after.agreements[0].credits_before] == ["2026-11", "2026-10"]
+
+
+def _fresh(database: Database, key: str, moment: datetime) -> standing.Standing:
+    """The standing read from the database again, nothing held by the process."""
+    reports.forget(database.engine)
+    with database.session() as session:
+        return standing.standing(session, tenants.authenticate(session, key), moment)
+
+
+def test_a_view_after_an_outage_and_a_ticket_event_are_stored_shows_them(
+    database: Database, acme: Tenant, clock: Clock
+) -> None:
+    _load(database, acme, clock)
+    with database.session() as session:  # the open month's evidence now held by the process
+        before = standing.standing(session, tenants.authenticate(session, acme.key), NOW)
+    clock.moment = NOW + timedelta(minutes=5)
+    with database.session() as session:  # A4 resolved, and the API down for half an hour
+        principal = tenants.authenticate(session, acme.key)
+        resolved = {
+            "id": "A4-2",
+            "ticket": "A4",
+            "at": (NOW - timedelta(hours=1)).isoformat(),
+            "kind": "resolved",
+            "fields": {"status": "Resolved"},
+        }
+        ingest.ingest_events(
+            session, principal, [ingest.EventIn.model_validate_json(json.dumps(resolved))]
+        )
+        outage = _outage("dec-api", "api", NOW - timedelta(hours=2), 30)
+        ingest.ingest_records(session, principal, "outage", [outage])
+    later = NOW + timedelta(minutes=10)
+    with database.session() as session:
+        after = standing.standing(session, tenants.authenticate(session, acme.key), later)
+    cloud, was = after.agreements[0], before.agreements[0]
+    availability = {o.objective: o for o in cloud.objectives}["availability"]
+    assert availability.downtime == timedelta(minutes=50)
+    assert {o.objective: o for o in was.objectives}["availability"].downtime == timedelta(
+        minutes=20
+    )
+    resolution = {o.objective: o for o in cloud.objectives}["resolution"]
+    assert resolution.open_tickets == 0
+    assert {o.objective: o for o in was.objectives}["resolution"].open_tickets == 1
+    api = {r.service: r for r in cloud.uptime}["api"]
+    assert {d.day: d for d in api.days}[NOW.date()].downtime == timedelta(minutes=30)
+    assert after == _fresh(database, acme.key, later)
+
+
+def test_a_held_view_at_a_later_instant_is_the_view_read_again(
+    database: Database, acme: Tenant, clock: Clock
+) -> None:
+    _load(database, acme, clock)
+    with database.session() as session:  # an outage to come, and a ticket event to come
+        principal = tenants.authenticate(session, acme.key)
+        outage = _outage("soon", "web", NOW + timedelta(hours=1), 45)
+        ingest.ingest_records(session, principal, "outage", [outage])
+        ingest.ingest_events(
+            session, principal, _events("A5", "acme-corp", NOW + timedelta(hours=1), 1)
+        )
+    moments = [NOW, NOW + timedelta(minutes=90), NOW + timedelta(hours=3)]
+    views = []
+    for moment in moments:  # one reading of the evidence, held for the later views
+        with database.session() as session:
+            views.append(
+                standing.standing(session, tenants.authenticate(session, acme.key), moment)
+            )
+    for moment, view in zip(moments, views, strict=True):
+        assert view == _fresh(database, acme.key, moment)
+    web = [{r.service: r for r in v.agreements[0].uptime}["web"] for v in views]
+    today = [{d.day: d for d in w.days}[NOW.date()].downtime for w in web]
+    assert today == [timedelta(0), timedelta(minutes=30), timedelta(minutes=45)]
+    resolution = [{o.objective: o for o in v.agreements[0].objectives}["resolution"] for v in views]
+    assert [r.open_tickets for r in resolution] == [1, 2, 1]  # A5 open from 13:00 to 14:00
+    clock.moment = NOW + timedelta(hours=3, minutes=5)
+    with database.session() as session:  # a ticket event only: the records stay held
+        principal = tenants.authenticate(session, acme.key)
+        ingest.ingest_events(
+            session, principal, _events("A6", "acme-corp", NOW + timedelta(hours=2), None)
+        )
+    later = NOW + timedelta(hours=3, minutes=10)
+    with database.session() as session:
+        after = standing.standing(session, tenants.authenticate(session, acme.key), later)
+    resolution_now = {o.objective: o for o in after.agreements[0].objectives}["resolution"]
+    assert resolution_now.open_tickets == 2  # A4 and A6
+    assert after == _fresh(database, acme.key, later)
+
+
+def test_a_late_outage_after_a_view_shows_its_credit_at_the_next_view(
+    database: Database, acme: Tenant, clock: Clock
+) -> None:
+    _load(database, acme, clock)
+    for _ in range(2):  # the earlier months kept, then found still valid (and held so)
+        with database.session() as session:
+            before = standing.standing(session, tenants.authenticate(session, acme.key), NOW)
+    assert [c.period for c in before.agreements[0].credits_before] == ["2026-11"]
+    clock.moment = NOW + timedelta(hours=1)
+    with database.session() as session:  # three hours down in October, sent late
+        principal = tenants.authenticate(session, acme.key)
+        outage = _outage("oct", "api", datetime(2026, 10, 7, 10, tzinfo=UTC), 180)
+        ingest.ingest_records(session, principal, "outage", [outage])
+    later = NOW + timedelta(hours=2)
+    with database.session() as session:
+        after = standing.standing(session, tenants.authenticate(session, acme.key), later)
+    assert [c.period for c in after.agreements[0].credits_before] == ["2026-11", "2026-10"]
+    assert after == _fresh(database, acme.key, later)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
-from sqlalchemy import CompoundSelect, Select, func, select, union_all
+from sqlalchemy import CompoundSelect, Float, Select, func, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -234,10 +237,14 @@ def report(
     tier: str | None = None,
     to_date: bool = False,
     moment: datetime | None = None,
+    held: tuple[Any, ...] | None = None,
 ) -> Report:
     """The report of one agreement over a period, judged now (or at ``moment``, an instant
     the caller read once for several reports) with the evidence stored now (a period not
     over is judged to date; ``to_date`` asks for one, refusing a period not begun).
+    ``held``: a period not closed judged on the evidence this process holds while nothing was
+    stored since, the organisation's :func:`data_mark` as read by the caller
+    (:func:`held_data`).
 
     A closed period's final report is kept (:class:`PeriodResult`) and served again while
     nothing it was computed from has changed; see docs/stored-reports.md."""
@@ -272,7 +279,15 @@ def report(
         kept = _kept(session, slot)
         if kept is not None:
             return replace(kept, as_of=moment)
-    data, later = _gathered(session, principal.organisation_id, row.customer, since, end, moment)
+    if held is not None and not closed:
+        data = held_data(
+            session, principal.organisation_id, row.customer, since, end, moment, mark=held
+        )
+        later = False  # read only for a closed period's keeping
+    else:
+        data, later = _gathered(
+            session, principal.organisation_id, row.customer, since, end, moment
+        )
     evidence = watched(data, row, moment)
     found = evaluate(agreement, evidence, start, end, tier, as_of=moment, strict=False)
     if closed and not later and _storable(found):
@@ -287,12 +302,15 @@ def closed_reports(
     periods: list[str],
     *,
     moment: datetime | None = None,
+    held: tuple[Any, ...] | None = None,
 ) -> list[Report]:
     """:func:`report` of each period (in UTC, the default tier), the kept results of the
     closed ones read with one query and checked together: when nothing the union of their
     evidence reads was received since the earliest of them was computed (less the margin),
     every one of them is still valid (two queries for all, not two each). Otherwise, and
-    for a period not kept (or not closed), as :func:`report` serves it."""
+    for a period not kept (or not closed), as :func:`report` serves it. ``held``: the
+    organisation's :func:`data_mark` as read by the caller; the check is not made again while
+    it has not moved since one found nothing late (:func:`_late_data_held`)."""
     moment = now() if moment is None else moment
     row = agreement_store.find(session, principal, key)
     slots: dict[str, Slot] = {}
@@ -344,10 +362,10 @@ def closed_reports(
         observed = max(
             slots[p].end if r.observed_from is None else r.observed_from for p, r in kept.items()
         )
-        if not _late_data(session, union, since, observed):
+        if not _late_data_held(session, union, since, observed, held):
             for period, result in kept.items():
                 try:
-                    found[period] = replace(codec.loads(result.result, Report), as_of=moment)
+                    found[period] = replace(_decoded(result.result), as_of=moment)
                 except codec.CodecError:
                     log.warning("period %s of agreement %s: kept result unreadable", period, key)
     return [
@@ -645,3 +663,197 @@ def _keep(
     keys = ["agreement_id", "period", "timezone", "tier"]
     changing = {k: v for k, v in values.items() if k not in keys}
     session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changing))
+
+
+# The evidence of the views asked again and again (the portal's Home: the open month judged
+# to date, 90 days of uptime), held per process while nothing was stored since; and the kept
+# results already decoded. See docs/standing.md.
+
+HELD_ENTRIES = 16
+"""Evidence read held per database engine, the least recently used let go first."""
+DECODED_ENTRIES = 512
+"""Kept results held decoded per process, by the digest of their text."""
+
+
+@dataclass(frozen=True)
+class _Held:
+    mark: tuple[Any, ...]
+    data: Data
+    """The records read and the first instant observed (tickets not included)."""
+    columns: EventColumns | None
+    """Every stored event of the tickets read, later than the instant asked or not."""
+
+
+_held: WeakKeyDictionary[Any, OrderedDict[tuple[Any, ...], _Held]] = WeakKeyDictionary()
+_decoded_results: OrderedDict[str, Report] = OrderedDict()
+_lock = threading.Lock()
+
+
+def data_mark(session: Session, organisation_id: int) -> tuple[Any, ...]:
+    """What moves whenever the organisation's evidence changes, by its indexes (two queries,
+    not a count of the history): the latest record and ticket event stored (their ids), the
+    latest instant a record was received or a ticket changed, and how many records were
+    received and tickets changed in the :data:`LATE_MARGIN` before that latest instant, with
+    the sum of those instants. A record stored moves the latest id; a span received again
+    moves its ``received_at``, a ticket's new events or customer its ``changed_at`` (into the
+    window, or within it: the sum moves); a transaction that committed after a later one, as
+    long as it lasted less than the margin (what the kept results assume), lands in the
+    window too. Two parts: the records' (what the uptime bars read), then the tickets'."""
+    org = organisation_id
+    latest = session.execute(
+        select(
+            select(func.max(RecordRow.id))
+            .where(RecordRow.organisation_id == org)
+            .scalar_subquery(),
+            select(func.max(RecordRow.received_at))
+            .where(RecordRow.organisation_id == org)
+            .scalar_subquery(),
+            select(func.max(EventRow.id)).where(EventRow.organisation_id == org).scalar_subquery(),
+            select(func.max(TicketRow.changed_at))
+            .where(TicketRow.organisation_id == org)
+            .scalar_subquery(),
+        )
+    ).one()
+    parts = []
+    for table, column, last in (
+        (RecordRow, RecordRow.received_at, latest[1]),
+        (TicketRow, TicketRow.changed_at, latest[3]),
+    ):
+        # nothing stored yet: a window after every instant, empty
+        since = (last if last is not None else datetime.max.replace(tzinfo=UTC)) - LATE_MARGIN
+        window = (table.organisation_id == org, column > since)
+        parts.append(select(func.count()).where(*window).scalar_subquery())
+        parts.append(select(func.sum(_Epoch(column))).where(*window).scalar_subquery())
+    recent = tuple(session.execute(select(*parts)).one())
+    # the records' part first: what moves when a record is stored (the uptime bars read no
+    # ticket), then the tickets'
+    return ((*latest[:2], *recent[:2]), (*latest[2:], *recent[2:]))
+
+
+class _Epoch(FunctionElement[float]):
+    """An instant as a number (seconds on PostgreSQL, days on SQLite), to sum."""
+
+    inherit_cache = True
+    type = Float()
+
+
+@compiles(_Epoch)
+def _epoch_seconds(element: _Epoch, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"extract(epoch from {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Epoch, "sqlite")
+def _julian_day(element: _Epoch, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"julianday({compiler.process(element.clauses, **kw)})"
+
+
+def held_data(
+    session: Session,
+    organisation_id: int,
+    customer: str | None,
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
+    *,
+    tickets: bool = True,
+    until: datetime | None = None,
+    mark: tuple[Any, ...] | None = None,
+) -> Data:
+    """What :func:`_gathered` reads (:func:`stored_data` without tickets),
+    from what this process read for the same span while :func:`data_mark` has not moved
+    since: only the mark is queried then. The ticket events later than ``as_of`` are left
+    out, as reading them again would; ``until``: the records of an instant from then on too
+    (as reading up to ``until`` instead of ``end`` would). ``mark``: the mark as the caller
+    read it in this transaction (read here when not given)."""
+    engine = session.get_bind()
+    key = (organisation_id, customer, start, end, tickets)
+    mark = data_mark(session, organisation_id) if mark is None else mark
+    if not tickets:  # no ticket read: a ticket event stored leaves what was read as it was
+        mark = mark[0]
+    with _lock:
+        entries = _held.setdefault(engine, OrderedDict())
+        entry = entries.get(key)
+        if entry is not None:
+            entries.move_to_end(key)
+    if entry is None or entry.mark != mark:
+        data, _ = _gathered(session, organisation_id, customer, start, end, as_of, tickets=False)
+        names = _window_tickets(session, organisation_id, customer, start, end) if tickets else []
+        columns = event_columns(session, organisation_id, names) if names else None
+        entry = _Held(mark, data, columns)
+        with _lock:
+            entries[key] = entry
+            entries.move_to_end(key)
+            while len(entries) > HELD_ENTRIES:
+                entries.popitem(last=False)
+    data = entry.data
+    if until is not None:
+        data = replace(
+            data,
+            outages=tuple(v for v in data.outages if v.start < until),
+            maintenance=tuple(v for v in data.maintenance if v.start < until),
+            measurements=tuple(v for v in data.measurements if v.at < until),
+            probes=tuple(v for v in data.probes if v.at < until),
+            requests=tuple(v for v in data.requests if v.at < until),
+        )
+    observed = None
+    if data.observed is not None:
+        first = data.observed[0]
+        observed = (first, max(first, as_of))
+    log = None
+    if entry.columns is not None:  # as _ticket_columns leaves out the later events
+        known = entry.columns.at <= to_nanos(as_of)
+        log = entry.columns if bool(known.all()) else entry.columns.of_rows(np.flatnonzero(known))
+    return replace(data, observed=observed, ticket_columns=log)
+
+
+def _late_data_held(
+    session: Session,
+    slot: Slot,
+    since: datetime,
+    observed_from: datetime | None,
+    mark: tuple[Any, ...] | None,
+) -> bool:
+    """:func:`_late_data`, not asked again while the organisation's mark has not moved since
+    it found nothing late for the same question (nothing was stored since)."""
+    if mark is None:
+        return _late_data(session, slot, since, observed_from)
+    engine = session.get_bind()
+    key = ("late", slot, since, observed_from)
+    with _lock:
+        entries = _held.setdefault(engine, OrderedDict())
+        if key in entries and entries[key].mark == mark:
+            entries.move_to_end(key)
+            return False
+    if _late_data(session, slot, since, observed_from):
+        return True
+    with _lock:
+        entries[key] = _Held(mark, Data(), None)
+        entries.move_to_end(key)
+        while len(entries) > HELD_ENTRIES:
+            entries.popitem(last=False)
+    return False
+
+
+def forget(engine: Any) -> None:
+    """Let go of the evidence held for a database: for its tables emptied and filled again
+    under a running process (the tests do), when counts and ids start over and the mark
+    could come back to an earlier value."""
+    with _lock:
+        _held.pop(engine, None)
+
+
+def _decoded(text: str) -> Report:
+    """A kept result's report (CodecError when unreadable), decoded once per process: held
+    by the digest of its text, so a result kept again is decoded again."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    with _lock:
+        found = _decoded_results.get(digest)
+        if found is not None:
+            _decoded_results.move_to_end(digest)
+            return found
+    found = codec.loads(text, Report)
+    with _lock:
+        _decoded_results[digest] = found
+        while len(_decoded_results) > DECODED_ENTRIES:
+            _decoded_results.popitem(last=False)
+    return found

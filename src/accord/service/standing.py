@@ -13,9 +13,13 @@ docs/stored-reports.md) and the next review. See docs/standing.md.
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -258,7 +262,7 @@ def _standing(
         agreement = _in_force(session, principal, row, moment)
         if agreement is None:
             continue
-        calendars[row.key] = (agreement, calendars_of(agreement))
+        calendars[row.key] = (agreement, _calendars_of(agreement))
         found.append(_agreement(session, principal, row, agreement, moment, uptime))
     tickets, at_risk, breached = _open_tickets(session, principal, scope, calendars, moment)
     return Standing(moment, scope, tuple(found), tickets, at_risk, breached)
@@ -316,6 +320,29 @@ def _in_force(
     return agreement
 
 
+CALENDARS_HELD = 64
+"""Agreements' calendars held per process (by their text), the least recently used let go."""
+_calendars: OrderedDict[str, dict[str, BusinessCalendar]] = OrderedDict()
+_calendars_lock = threading.Lock()
+
+
+def _calendars_of(agreement: Agreement) -> dict[str, BusinessCalendar]:
+    """:func:`calendars_of`, the same calendars for the same text at every view: a calendar
+    lays out its open hours once, when first asked, and keeps them (thread-safe)."""
+    key = json.dumps(agreement.calendars, sort_keys=True, default=str)
+    with _calendars_lock:
+        found = _calendars.get(key)
+        if found is not None:
+            _calendars.move_to_end(key)
+            return found
+    found = calendars_of(agreement)
+    with _calendars_lock:
+        _calendars[key] = found
+        while len(_calendars) > CALENDARS_HELD:
+            _calendars.popitem(last=False)
+    return found
+
+
 def _month(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%Y-%m}"
 
@@ -338,17 +365,20 @@ def _agreement(
     with_uptime: bool,
 ) -> AgreementStanding:
     period = _month(moment)
-    found = reports.report(session, principal, row.key, period, moment=moment)
+    # what moves when anything is stored: the evidence read for the same span is reused while
+    # it has not moved (read once per view)
+    mark = reports.data_mark(session, principal.organisation_id)
+    found = reports.report(session, principal, row.key, period, moment=moment, held=mark)
     # the report judges the month by the version in force at its start
     judged_by = agreement_store.resolved_version(
         session,
         principal.organisation_id,
         agreement_store.version_in_force(session, row, found.start),
     )
-    calendars = calendars_of(judged_by)
+    calendars = _calendars_of(judged_by)
     objectives = tuple(_objective(judged_by, found, o, calendars) for o in found.objectives)
     bars = (
-        _uptime(session, principal, row, agreement, calendars_of(agreement), moment)
+        _uptime(session, principal, row, agreement, _calendars_of(agreement), moment, mark)
         if with_uptime
         else ()
     )
@@ -359,7 +389,7 @@ def _agreement(
         for label in _months_before(moment, EARLIER_MONTHS)
         if first is None or label >= f"{first:%Y-%m}"
     ]
-    earlier = reports.closed_reports(session, principal, row.key, labels, moment=moment)
+    earlier = reports.closed_reports(session, principal, row.key, labels, moment=moment, held=mark)
     for label, report in zip(labels, earlier, strict=True):
         credit = _credit(label, report)
         if credit is not None and credit.amount > 0:
@@ -449,6 +479,7 @@ def _uptime(
     agreement: Agreement,
     calendars: dict[str, BusinessCalendar],
     moment: datetime,
+    mark: tuple[Any, ...],
 ) -> tuple[UptimeRow, ...]:
     """The last :data:`UPTIME_DAYS` UTC days (today included) of each time-based
     availability objective, per service in its scope, judged by the version in force now on
@@ -461,8 +492,18 @@ def _uptime(
     today = moment.astimezone(UTC).date()
     start = datetime.combine(today - timedelta(days=UPTIME_DAYS - 1), time(), UTC)
     end = datetime.combine(today + timedelta(days=1), time(), UTC)
-    data = reports.stored_data(
-        session, principal.organisation_id, row.customer, start, moment, moment, tickets=False
+    # what stored_data(start, moment, moment, tickets=False) reads, held while nothing is
+    # stored: read to the end of today, the records from ``moment`` on left out
+    data = reports.held_data(
+        session,
+        principal.organisation_id,
+        row.customer,
+        start,
+        end,
+        moment,
+        tickets=False,
+        until=moment,
+        mark=mark,
     )
     evidence = reports.watched(data, row, moment)
     since = evidence.observed[0] if evidence.observed is not None else moment
