@@ -139,7 +139,8 @@ def test_checking_shows_the_located_message_on_its_line_and_stores_nothing(
     assert answer.status_code == 422
     wrong = MISTAKE.split("\n").index("    target: 190%") + 1
     message = re.search(
-        r'<li id="message-1"><a href="#line-(\d+)">line \d+, column \d+</a>, field <code>([^<]+)</code>: ([^<]+)</li>',
+        r'<li id="message-1"><a href="#line-(\d+)">line \d+, column \d+</a>, '
+        r"field <code>([^<]+)</code>: ([^<]+)</li>",
         answer.text,
     )
     assert message is not None, answer.text
@@ -192,7 +193,8 @@ def test_a_checked_version_shows_its_diff_and_is_stored_only_when_published(
             .where(AuditEntry.action == "agreement.uploaded")
             .order_by(AuditEntry.id.desc())
         ).first()
-        assert entry is not None and entry.actor == "admin@prov.example"
+        assert entry is not None
+        assert entry.actor == "admin@prov.example"
     again = client.post(
         "/portal/console/agreements/check", data={"text": DESK_V2, "csrf_token": token}
     )
@@ -292,7 +294,8 @@ def test_reviews_come_soonest_first_and_the_overdue_are_marked(
         True,
         False,
     )
-    assert not found[1].overdue and found[2].soonest is None
+    assert not found[1].overdue
+    assert found[2].soonest is None
     page = client.get("/portal/console/reviews")
     assert "overdue by" in page.text
     assert page.text.index('data-agreement="ending"') < page.text.index('data-agreement="desk"')
@@ -305,4 +308,5 @@ def test_the_overview_shows_every_customer_and_each_objective(client: TestClient
     for customer in ("acme-corp", "globex-retail"):
         assert f'<section class="customer" id="customer-{customer}"' in page.text
     acme = page.text[page.text.index('id="customer-acme-corp"') :]
-    assert 'data-objective="response"' in acme and 'data-objective="resolution"' in acme
+    assert 'data-objective="response"' in acme
+    assert 'data-objective="resolution"' in acme
