@@ -178,7 +178,7 @@ def test_a_checked_version_shows_its_diff_and_is_stored_only_when_published(
         published.headers["location"] == "/portal/console/agreements/upload?published=desk&number=2"
     )
     assert (
-        "Version 2 of Support desk (desk) is published."
+        "Version 2 of Support desk (desk) is published: it takes over now."
         in client.get(published.headers["location"]).text
     )
     api = client.get(
@@ -199,6 +199,11 @@ def test_a_checked_version_shows_its_diff_and_is_stored_only_when_published(
         "/portal/console/agreements/check", data={"text": DESK_V2, "csrf_token": token}
     )
     assert "publishing it adds nothing" in again.text
+    same = client.post(
+        "/portal/console/agreements/publish", data={"text": DESK_V2, "csrf_token": token}
+    )
+    assert "is version 2 of Support desk (desk) already: nothing new was stored." in same.text
+    assert _versions(provider) == 3
 
 
 def test_publishing_an_invalid_text_stores_nothing(client: TestClient, provider: Provider) -> None:

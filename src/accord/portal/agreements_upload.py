@@ -123,12 +123,19 @@ def upload_form(
     visitor: web.Visitor,
     published: Annotated[str, Query(max_length=64, pattern=NO_NUL)] = "",
     number: Annotated[int, Query(ge=0, le=MAX_NUMBER)] = 0,
+    same: bool = False,
 ) -> Response:
     who = _admin(visitor)
     notice = ""
     if published:
         row = runtime_of(request).run(agreements.find, who, published)
-        notice = f"Version {number} of {row.title or row.key} ({row.key}) is published."
+        notice = (
+            f"The text is version {number} of {row.title or row.key} ({row.key}) already: "
+            "nothing new was stored."
+            if same
+            else f"Version {number} of {row.title or row.key} ({row.key}) is published: "
+            "it takes over now."
+        )
     return _form(visitor, notice=notice)
 
 
@@ -186,5 +193,5 @@ def publish(
         return _form(visitor, text=text, status=error.status, problem=error.message)
     return web.redirect(
         f"/portal/console/agreements/upload?published={stored.agreement.key}"
-        f"&number={stored.version.number}"
+        f"&number={stored.version.number}" + ("" if stored.created else "&same=true")
     )
