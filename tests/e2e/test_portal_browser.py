@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -19,7 +20,13 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
 
 from accord.store import connect
-from accord.store.schema import AgreementRow, AgreementVersion, OutgoingMail
+from accord.store.schema import (
+    AgreementRow,
+    AgreementVersion,
+    Delivery,
+    DueItem,
+    OutgoingMail,
+)
 from tests.cli.server import STOPPED, start, stop, wait_healthy
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright downloads no browser here
@@ -255,3 +262,69 @@ def test_a_provider_admin_fixes_an_agreements_mistake_sees_the_diff_and_publishe
     row = page.locator('tr[data-agreement="cloudnote-saas"]')
     expect(row).to_contain_text("Cloudnote Team 2027")
     expect(row).to_contain_text("version 2.2")
+
+
+def failed_delivery(database_url: str) -> int:
+    """A breach's webhook delivery that failed for good, as a worker leaves it."""
+    database = connect(database_url, upgrade=False)
+    moment = datetime.now(UTC)
+    try:
+        with database.session() as session:
+            row = session.scalars(
+                select(AgreementRow).where(AgreementRow.key == "cloudnote-saas")
+            ).one()
+            item = DueItem(
+                organisation_id=row.organisation_id,
+                subject="CN-1",
+                customer="acme-corp",
+                agreement="cloudnote-saas",
+                objective="first-response",
+                cycle=0,
+                level=1,
+                at="breach",
+                status="fired",
+                due_at=moment,
+                notify=["oncall@provider.example"],
+                channels=["webhook"],
+                fired_at=moment,
+                updated_at=moment,
+            )
+            session.add(item)
+            session.flush()
+            delivery = Delivery(
+                organisation_id=row.organisation_id,
+                due_item_id=item.id,
+                channel="webhook",
+                target="404",
+                payload={"type": "escalation", "subject": "CN-1", "at": "breach"},
+                status="failed",
+                attempts=5,
+                next_attempt_at=moment,
+                last_error="POST https://hooks.example/accord: HTTP 503",
+            )
+            session.add(delivery)
+            session.flush()
+            return delivery.id
+    finally:
+        database.dispose()
+
+
+def test_a_provider_admin_sees_a_failed_delivery_and_sends_it_again(
+    browser: Browser, served: tuple[str, str, dict[str, str]]
+) -> None:
+    base, database_url, passwords = served
+    delivery = failed_delivery(database_url)
+    page = browser.new_context().new_page()
+    sign_in(page, base, "admin@provider.example", passwords["admin@provider.example"])
+    page.goto(f"{base}/portal/console/deliveries")
+    row = page.locator(f"#delivery-{delivery}")
+    expect(row).to_contain_text("failed")
+    expect(row).to_contain_text("HTTP 503")
+    accessible(page)
+    row.get_by_role("button", name=f"Send delivery {delivery} again").click()
+    expect(page.get_by_role("status")).to_contain_text("queued again")
+    expect(page.locator(f"#delivery-{delivery}")).to_contain_text("pending")
+    expect(page.get_by_role("button", name=f"Send delivery {delivery} again")).to_have_count(0)
+    accessible(page)
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("cell", name="delivery.retried")).to_be_visible()
