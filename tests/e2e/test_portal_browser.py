@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -19,7 +20,13 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
 
 from accord.store import connect
-from accord.store.schema import OutgoingMail
+from accord.store.schema import (
+    AgreementRow,
+    AgreementVersion,
+    Delivery,
+    DueItem,
+    OutgoingMail,
+)
 from tests.cli.server import STOPPED, start, stop, wait_healthy
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright downloads no browser here
@@ -173,3 +180,151 @@ def test_the_portal_works_without_javascript(
     )
     page.goto(f"{base}/portal/people")
     expect(page).to_have_url(re.compile(r"/portal/sign-in"))
+
+
+def stored_source(database_url: str, key: str) -> str:
+    """The newest version's YAML of an agreement, as the demo stored it."""
+    database = connect(database_url, upgrade=False)
+    try:
+        with database.session() as session:
+            return (
+                session.scalars(
+                    select(AgreementVersion.source)
+                    .join(AgreementRow, AgreementRow.id == AgreementVersion.agreement_id)
+                    .where(AgreementRow.key == key)
+                    .order_by(AgreementVersion.number.desc())
+                ).first()
+                or ""
+            )
+    finally:
+        database.dispose()
+
+
+def test_a_provider_admin_fixes_an_agreements_mistake_sees_the_diff_and_publishes(
+    browser: Browser, served: tuple[str, str, dict[str, str]]
+) -> None:
+    base, database_url, passwords = served
+    page = browser.new_context().new_page()
+    sign_in(page, base, "admin@provider.example", passwords["admin@provider.example"])
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Console").click()
+    expect(page.get_by_role("heading", name="Customers, worst first")).to_be_visible()
+    expect(page.get_by_role("heading", name="acme-corp")).to_be_visible()
+    accessible(page)
+    tabs = page.get_by_role("navigation", name="Console")
+    tabs.get_by_role("link", name="Reviews and renewals").click()
+    expect(page.locator('tr[data-agreement="cloudnote-saas"]')).to_be_visible()
+    accessible(page)
+    tabs.get_by_role("link", name="Escalations and deliveries").click()
+    expect(page.get_by_role("heading", name="Escalations sent")).to_be_visible()
+    accessible(page)
+
+    tabs.get_by_role("link", name="Upload an agreement").click()
+    accessible(page)
+    text = (
+        stored_source(database_url, "cloudnote-saas")
+        .replace('version: "2.1"', 'version: "2.2"')
+        .replace("title: Cloudnote Team -- Service Level Agreement", "title: Cloudnote Team 2027")
+    )
+    assert 'target: "99.9%"' in text
+    wrong = text.replace('target: "99.9%"', 'target: "199.9%"', 1)
+    line = wrong.split("\n").index('    target: "199.9%"') + 1
+    page.get_by_label("The agreement as YAML").fill(wrong)
+    page.get_by_role("button", name="Check").click()
+    messages = page.get_by_role("alert")
+    expect(messages).to_contain_text("1 problem in agreement.yaml: nothing was stored")
+    expect(messages).to_contain_text(f"line {line}, column")
+    expect(messages).to_contain_text("target")
+    faulty = page.locator(f"tr#line-{line}")
+    expect(faulty).to_have_class("faulty")
+    expect(faulty).to_contain_text("199.9%")
+    expect(faulty).to_contain_text("problem 1")  # the line says it in words, not colour only
+    messages.get_by_role("link", name=re.compile(f"line {line}")).click()
+    expect(page).to_have_url(re.compile(f"#line-{line}$"))
+    expect(page.get_by_role("button", name="Publish this version")).to_have_count(0)
+    accessible(page)
+
+    page.get_by_label("The agreement as YAML").fill(text)  # the mistake put right
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_role("heading", level=2, name=re.compile("is valid"))).to_be_visible()
+    changes = page.locator("table.changes")
+    expect(changes.locator("tbody tr")).to_have_count(1)
+    expect(changes).to_contain_text("Cloudnote Team 2027")
+    accessible(page)
+    page.get_by_role("button", name="Publish this version").click()
+    expect(page.get_by_role("status")).to_contain_text("Version 2 of")
+    accessible(page)
+
+    page.goto(f"{base}/portal/agreements/cloudnote-saas")
+    versions = page.get_by_role("region", name="Versions")
+    expect(versions.locator("tbody tr")).to_have_count(2)
+    expect(versions.locator("tbody tr").nth(1)).to_contain_text("2.2")
+    page.goto(f"{base}/portal/console/reviews")  # the version in force today is the new one
+    row = page.locator('tr[data-agreement="cloudnote-saas"]')
+    expect(row).to_contain_text("Cloudnote Team 2027")
+    expect(row).to_contain_text("version 2.2")
+
+
+def failed_delivery(database_url: str) -> int:
+    """A breach's webhook delivery that failed for good, as a worker leaves it."""
+    database = connect(database_url, upgrade=False)
+    moment = datetime.now(UTC)
+    try:
+        with database.session() as session:
+            row = session.scalars(
+                select(AgreementRow).where(AgreementRow.key == "cloudnote-saas")
+            ).one()
+            item = DueItem(
+                organisation_id=row.organisation_id,
+                subject="CN-1",
+                customer="acme-corp",
+                agreement="cloudnote-saas",
+                objective="first-response",
+                cycle=0,
+                level=1,
+                at="breach",
+                status="fired",
+                due_at=moment,
+                notify=["oncall@provider.example"],
+                channels=["webhook"],
+                fired_at=moment,
+                updated_at=moment,
+            )
+            session.add(item)
+            session.flush()
+            delivery = Delivery(
+                organisation_id=row.organisation_id,
+                due_item_id=item.id,
+                channel="webhook",
+                target="404",
+                payload={"type": "escalation", "subject": "CN-1", "at": "breach"},
+                status="failed",
+                attempts=5,
+                next_attempt_at=moment,
+                last_error="POST https://hooks.example/accord: HTTP 503",
+            )
+            session.add(delivery)
+            session.flush()
+            return delivery.id
+    finally:
+        database.dispose()
+
+
+def test_a_provider_admin_sees_a_failed_delivery_and_sends_it_again(
+    browser: Browser, served: tuple[str, str, dict[str, str]]
+) -> None:
+    base, database_url, passwords = served
+    delivery = failed_delivery(database_url)
+    page = browser.new_context().new_page()
+    sign_in(page, base, "admin@provider.example", passwords["admin@provider.example"])
+    page.goto(f"{base}/portal/console/deliveries")
+    row = page.locator(f"#delivery-{delivery}")
+    expect(row).to_contain_text("failed")
+    expect(row).to_contain_text("HTTP 503")
+    accessible(page)
+    row.get_by_role("button", name=f"Send delivery {delivery} again").click()
+    expect(page.get_by_role("status")).to_contain_text("queued again")
+    expect(page.locator(f"#delivery-{delivery}")).to_contain_text("pending")
+    expect(page.get_by_role("button", name=f"Send delivery {delivery} again")).to_have_count(0)
+    accessible(page)
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("cell", name="delivery.retried")).to_be_visible()

@@ -365,3 +365,9 @@ def overview_html(found: Overview, zone: str = "UTC") -> str:
             tickets=[_ticket_line(t, place) for t in found.tickets],
         )
     )
+
+
+def agreements_in_words(found: Standing, zone: str = "UTC") -> list[dict[str, Any]]:
+    """Each agreement of a standing as the Home page words it (objectives' lines, credits,
+    next review): for pages that lay several customers' standings out themselves."""
+    return _agreements(found, words.zone_of(zone))

@@ -111,6 +111,52 @@ def _column_length(column: Any) -> int:
     return length
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A text validated as an upload would be, and compared with the version in force,
+    without storing anything (the "check" before "publish")."""
+
+    key: str
+    resolved: Agreement
+    in_force: AgreementVersion | None  # None: a new agreement
+    changes: list[dict[str, Any]]  # from the version in force to this text
+    unchanged: bool  # the text is the newest version's: publishing it adds nothing
+
+
+def _may_upload(principal: Principal) -> None:
+    principal.require("admin")
+    if principal.customer is not None:
+        raise ForbiddenError("a key scoped to a customer cannot upload agreements")
+
+
+def check(
+    session: Session,
+    principal: Principal,
+    text: str,
+    moment: datetime | None = None,
+    source: str = "<upload>",
+) -> Checked:
+    """Validate a text as :func:`upload` does (AgreementFileError with located problems),
+    and diff it against the version in force at ``moment``; nothing is stored."""
+    _may_upload(principal)
+    if len(text) > MAX_SOURCE:
+        raise InvalidError(f"agreement text of {len(text):,} characters; at most {MAX_SOURCE:,}")
+    others = _latest_sources(session, principal.organisation_id)
+    agreement, key = _resolve_text(text, source, others)
+    _fits_the_store(agreement, key)
+    row = session.scalar(
+        select(AgreementRow).where(
+            AgreementRow.organisation_id == principal.organisation_id, AgreementRow.key == key
+        )
+    )
+    if row is None or not versions(session, row):
+        return Checked(key, agreement, None, [], False)
+    current = version_in_force(session, row, moment or now())
+    before = resolved_version(session, principal.organisation_id, current)
+    changes = [_change_json(c) for c in diff_agreements(before, agreement)]
+    return Checked(key, agreement, current, changes, version(session, row).source == text)
+
+
 def upload(
     session: Session,
     principal: Principal,
@@ -119,9 +165,7 @@ def upload(
     source: str = "<upload>",
 ) -> Uploaded:
     """Store a new version of the agreement the text defines (validated and resolved)."""
-    principal.require("admin")
-    if principal.customer is not None:
-        raise ForbiddenError("a key scoped to a customer cannot upload agreements")
+    _may_upload(principal)
     if len(text) > MAX_SOURCE:
         raise InvalidError(f"agreement text of {len(text):,} characters; at most {MAX_SOURCE:,}")
     if in_force_from is not None and in_force_from.tzinfo is None:
