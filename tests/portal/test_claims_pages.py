@@ -259,7 +259,9 @@ def test_the_provider_sees_claims_to_decide_oldest_first_then_those_to_pay(
     order = re.findall(r'data-claim="(\d+)" data-state="(\w+)"', client.get("/portal/claims").text)
     assert order == [(str(first), "submitted"), (str(second), "submitted")]
     token = csrf_of(client.get(f"/portal/claims/{first}").text)
-    client.post(f"/portal/claims/{first}/decision", data={"decision": "accept", "csrf_token": token})
+    client.post(
+        f"/portal/claims/{first}/decision", data={"decision": "accept", "csrf_token": token}
+    )
     order = re.findall(r'data-claim="(\d+)" data-state="(\w+)"', client.get("/portal/claims").text)
     assert order == [(str(second), "submitted"), (str(first), "accepted")]
 
