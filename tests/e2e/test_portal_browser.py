@@ -234,3 +234,15 @@ def test_a_customer_claims_a_credit_the_provider_accepts_it_and_the_customer_rea
     expect(customer.locator(".claim-history")).to_contain_text(comment)
     expect(customer.locator(".claim-history")).to_contain_text("admin@provider.example")
     accessible(customer)
+
+    # on a phone, the pages fit the screen's width (wide tables scroll in their own region)
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    sign_in(phone, base, "ana@acme-corp.example", passwords["ana@acme-corp.example"])
+    for path in ("/portal/claims", f"/portal/claims/{number}", "/portal/reports"):
+        phone.goto(f"{base}{path}")
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        accessible(phone)
+    phone.locator("#reports-cloudnote-saas tbody tr").first.get_by_role("link").first.click()
+    expect(phone.locator("#objectives")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    accessible(phone)
