@@ -100,16 +100,27 @@ def _timed(work: Callable[[], T]) -> tuple[float, T]:
 def _by_turns(
     first: tuple[str, Callable[[], T]], second: tuple[str, Callable[[], object]], repeat: int
 ) -> tuple[float, float, T]:
-    """Both works ``repeat`` times, by turns; the best of each (and the first's last result)."""
+    """Both works ``repeat`` times, by turns; the best of each (and the first's last result).
+    The CPU time of this process is printed too: on a machine shared with other work, wall
+    times grow with the load, CPU times much less."""
     times: tuple[list[float], list[float]] = ([], [])
+    cpu: tuple[list[float], list[float]] = ([], [])
     result = None
     for _ in range(repeat):
+        began = time.process_time()
         took, result = _timed(first[1])
+        cpu[0].append(time.process_time() - began)
         times[0].append(took)
+        began = time.process_time()
         times[1].append(_timed(second[1])[0])
-    for (label, _), found in zip((first, second), times, strict=True):
+        cpu[1].append(time.process_time() - began)
+    for (label, _), found, used in zip((first, second), times, cpu, strict=True):
         best, median = min(found), statistics.median(found)
-        print(f"{label:<44} best {best:7.2f} s, median {median:7.2f} s ({repeat} runs)")
+        print(
+            f"{label:<44} best {best:7.2f} s, median {median:7.2f} s ({repeat} runs); "
+            f"CPU best {min(used):.2f} s"
+        )
+    print(f"ratio of the best CPU times:                 {min(cpu[0]) / min(cpu[1]):7.2f}x")
     assert result is not None
     return min(times[0]), min(times[1]), result
 

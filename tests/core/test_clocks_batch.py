@@ -37,6 +37,7 @@ from accord.core.clocks_batch import (
     arrange,
     covers,
     evaluate,
+    open_rows,
     open_tickets,
     sort_key,
     uncovered,
@@ -855,6 +856,14 @@ def test_the_tickets_that_may_be_open_at_an_instant_hold_every_open_clock(
     assume(not base.replayed)
     whole = evaluate(columns, first.objectives, calendars, instant)
     kept = open_tickets(columns, base.table, to_nanos(instant), to_nanos(moment))
+    # asked again with what the evaluation keeps between questions (a trend's months), the
+    # same answer; the rows of those tickets taken by their runs are theirs
+    memo: dict[str, Any] = {}
+    for _ in range(2):
+        again = open_tickets(columns, base.table, to_nanos(instant), to_nanos(moment), memo)
+        assert again.tolist() == kept.tolist()
+        rows = open_rows(columns, base.table, to_nanos(instant), to_nanos(moment), memo)
+        assert rows.tolist() == np.flatnonzero(kept[columns.ticket]).tolist()
     code = {name: i for i, name in enumerate(columns.tickets)}
     clocks = _with_fields(whole.clocks())
     for clock in clocks:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from accord import load_agreement
 from accord.cli import parse_period
+from accord.core import judging
 from accord.core.agreement import Agreement
 from accord.core.agreement.model import Remedies
 from accord.core.clocks import TicketEvent
@@ -88,6 +89,7 @@ def test_every_example_report_is_the_same_on_both_engines(
     assert _without_engine(found) == _without_engine(replay)
 
 
+@pytest.mark.parametrize("by_mask", [0, 16])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(histories(), min_size=1, max_size=6),
@@ -95,10 +97,11 @@ def test_every_example_report_is_the_same_on_both_engines(
     st.one_of(st.none(), st.integers(0, 60 * 24 * 40)),
 )
 def test_a_trend_sharing_one_clock_cache_equals_each_report_on_its_own(
-    tickets: list[list[TicketEvent]], count_in: list[str], minutes: int | None
+    by_mask: int, tickets: list[list[TicketEvent]], count_in: list[str], minutes: int | None
 ) -> None:
     """Weeks of a trend judged with one cache (columns built once, clocks at each instant once)
-    are the reports each judged alone on the replay."""
+    are the reports each judged alone on the replay; the clocks of each week picked by a mask
+    over their instants or from them sorted (after as many spans as ``by_mask``)."""
     agreement = _desk(count_in)
     data = Data(tickets=tuple(_log(tickets)))
     as_of = None if minutes is None else ny(2026, 3, 1) + timedelta(minutes=minutes)
@@ -107,7 +110,8 @@ def test_a_trend_sharing_one_clock_cache_equals_each_report_on_its_own(
         for n in range(5)
     ]
     cache = ClockCache()
-    shared = [evaluate(agreement, data, a, b, as_of=as_of, cache=cache) for a, b in weeks]
+    with patch.object(judging, "_SPANS_BY_MASK", by_mask):
+        shared = [evaluate(agreement, data, a, b, as_of=as_of, cache=cache) for a, b in weeks]
     alone = [evaluate(agreement, data, a, b, as_of=as_of, engine="replay") for a, b in weeks]
     assert [_without_engine(r) for r in shared] == [_without_engine(r) for r in alone]
 

@@ -1,12 +1,15 @@
 """The store's tests run on SQLite and on PostgreSQL (127.0.0.1:5432, started by `make test`).
 
 PostgreSQL gets a database of its own for this test run, dropped at the end; each test starts
-from empty tables. If the server cannot be reached the tests fail: they are never skipped.
+from empty tables. SQLite is migrated once per run into a template file, which each test copies:
+a file just migrated, without running the migrations again (tests/store/test_schema.py and
+test_migrations.py run them). If the server cannot be reached the tests fail: never skipped.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,18 +58,43 @@ def postgres_database(postgres_url: str) -> Iterator[Database]:
     database.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the newest revision, closed (its write-ahead log folded in)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "accord.db"
+    migrated = connect(f"sqlite:///{path}")
+    migrated.dispose()
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0, "the template's log was not folded in"
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     if request.param == "sqlite":
-        found = connect(f"sqlite:///{tmp_path / 'accord.db'}")
+        path = tmp_path / "accord.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        found = connect(f"sqlite:///{path}")  # at the newest revision already: no migration
         yield found
         found.dispose()
         return
     found = request.getfixturevalue("postgres_database")
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with found.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    empty_tables(found)
     yield found
+
+
+def empty_tables(database: Database) -> None:
+    """Empty every table of the PostgreSQL ``database`` and start its sequences again at 1, as
+    ``TRUNCATE ... RESTART IDENTITY`` does: DELETE, children first, takes 0.06 s where TRUNCATE
+    (new files for each of the tables) takes 0.2 to 1 s on a busy machine."""
+    with database.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+        sequences = connection.scalars(
+            text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
+        ).all()
+        for sequence in sequences:
+            connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
 
 
 @pytest.fixture

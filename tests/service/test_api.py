@@ -93,6 +93,24 @@ def test_invalid_agreement_names_line_and_field_and_stores_nothing(
     assert garbage.json()["errors"][0]["line"] == 1
 
 
+@pytest.mark.parametrize(
+    ("field", "written", "longer"),
+    [
+        ("version", 'version: "1"', f'version: "{"1" * 101}"'),
+        ("id", "id: desk", f"id: {'d' * 65}"),
+    ],
+)
+def test_a_value_longer_than_the_store_keeps_is_refused_by_name_and_stores_nothing(
+    client: TestClient, acme: Tenant, field: str, written: str, longer: str
+) -> None:
+    assert written in DESK
+    response = upload(client, acme, DESK.replace(written, longer, 1))
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+    assert "at most" in response.json()["detail"]
+    assert client.get("/v1/agreements", headers=acme.headers).json() == []
+
+
 def test_events_are_idempotent_by_id_and_accepted_out_of_order(
     client: TestClient, acme: Tenant, database: Database
 ) -> None:

@@ -329,25 +329,6 @@ def test_an_instant_outside_the_horizon_is_refused_with_its_name(
     assert "as_of" in answer.text
 
 
-def test_reading_the_ticket_events_as_columns_judges_alike(
-    database: Database, acme: Tenant, clock: Clock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _load(database, acme, clock)
-    monkeypatch.setattr(reports, "_kept", lambda session, slot: None)
-    monkeypatch.setattr(reports, "_keep", lambda *args: None)
-    with database.session() as session:
-        principal = tenants.authenticate(session, acme.key)
-        tracking.refresh(session, acme.id, "A4", NOW - timedelta(hours=1))
-        for period in ("2026-11", "2026-12"):
-            for moment in (NOW, NOW - timedelta(hours=4)):  # A4 opens after the second
-                events = reports.report(session, principal, "cloud", period, moment=moment)
-                columns = reports.report(
-                    session, principal, "cloud", period, moment=moment, columns=True
-                )
-                assert columns == events
-                assert columns.objectives[1].tickets is not None
-
-
 def test_a_version_taking_over_mid_month_leaves_the_month_to_the_version_judging_it(
     database: Database, acme: Tenant, clock: Clock
 ) -> None:

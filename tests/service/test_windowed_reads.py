@@ -6,27 +6,31 @@ events one ticket at a time."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
+from accord import load_agreement
 from accord.core.availability import MaintenanceWindow, Outage
+from accord.core.clocks import TicketEvent
 from accord.core.evidence import Data
 from accord.core.periods import period_bounds
-from accord.core.report import Report
+from accord.core.report import Report, evaluate
 from accord.core.watch import Watched
 from accord.io.data import read_record
 from accord.service import agreements, ingest, reports, tenants, tracking
 from accord.service import watch as service_watch
 from accord.store import Database
 from accord.store.schema import SPAN_KINDS, AgreementRow, RecordRow
+from tests.service.agreements import DESK
 from tests.service.conftest import Tenant
 from tests.spans import FIRST, LAST, agreement_text, evidence
 
@@ -229,20 +233,134 @@ def test_the_events_of_a_window_s_tickets_read_together_are_those_read_one_ticke
             ingest.ingest_events(session, principal, batch)
     start, end = at - timedelta(days=1), at + timedelta(days=1)
     with database.session() as session:
-        together = reports._ticket_events(session, acme.id, None, start, end)
+        columns, later = reports._ticket_columns(session, acme.id, None, start, end, end)
         one_by_one = [
             event
             for ticket in sorted({e["ticket"] for e in events})
             for event in tracking.ticket_events(session, acme.id, ticket)
         ]
-    # the same events, numbered alike (the number orders events at one instant); ticket by
-    # ticket, each's in the order they arrived (one ticket's read comes in no set order)
-    arrived = sorted(((e, e.position) for e in one_by_one), key=lambda p: (p[0].ticket, p[1]))
-    assert [(e, e.position) for e in together] == arrived
+    assert columns is not None
+    assert not later
+    together = columns.events_of(np.arange(len(columns.at)))
+    # the same events, numbered alike (the number orders events at one instant), in the
+    # order the clocks take them: ticket by ticket, in time, a creation first, then as arrived
+    arrived = sorted(one_by_one, key=lambda e: (e.ticket, e.at, e.kind != "created", e.position))
+    assert [_seen(e) for e in together] == [_seen(e) for e in arrived]
     assert len(together) == len(events)
     ties = [e for e in together if e.at == at]
     assert len({e.ticket for e in ties}) > 10  # many tickets have events at one instant
-    assert any(a.id > b.id for a, b in itertools.pairwise(together) if a.ticket == b.ticket)
+    # read up to an instant, the events after it are left out, and said to be
+    cut = at + timedelta(minutes=5)
+    with database.session() as session:
+        known, later = reports._ticket_columns(session, acme.id, None, start, end, cut)
+    assert known is not None
+    assert later
+    assert [_seen(e) for e in known.events_of(np.arange(len(known.at)))] == [
+        _seen(e) for e in arrived if e.at <= cut
+    ]
+
+
+def _seen(event: TicketEvent) -> tuple[object, ...]:
+    """What the clocks read of an event (its id aside: the columns number it instead)."""
+    return (
+        event.ticket,
+        event.at,
+        event.kind,
+        dict(event.fields),
+        event.author if event.kind == "comment" else None,
+        event.position,
+    )
+
+
+UPDATES = """
+  - id: updates
+    metric: periodic_update
+    within: 2h
+    target: 80%
+    calendar: 24x7
+"""
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_served_report_judges_the_stored_tickets_in_columns_as_evaluate_judges_their_events(
+    database: Database, acme: Tenant, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service reads a report's tickets as columns; its report is the one ``evaluate``
+    makes of the same tickets' events (as the service read them one ticket at a time), for
+    months judged while open, just over and long over, with events at one instant, events
+    after the instant judged at, reopened tickets and another customer's tickets."""
+    rng = random.Random(seed)
+    text = DESK.replace("escalation:", UPDATES.strip("\n") + "\nescalation:", 1)
+    agreement = load_agreement(text)
+    monkeypatch.setattr(agreements, "now", _clock(datetime(2026, 1, 1, tzinfo=UTC)))
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        key = agreements.upload(session, principal, text).agreement.key
+    statuses = ["New", "Open", "Waiting on customer", "Resolved"]
+    events: list[dict[str, Any]] = []
+    for t in range(120):
+        opened = datetime(2026, 3, 1, tzinfo=UTC) + timedelta(hours=rng.uniform(0, 24 * 90))
+        customer = rng.choice(["acme-corp", "acme-corp", "acme-corp", "globex"])
+        moment = opened
+        events.append(
+            {
+                "id": f"T{t}-0",
+                "ticket": f"T{t:03d}",
+                "at": opened.isoformat(),
+                "kind": "created",
+                "fields": {"status": "New", "customer": customer},
+            }
+        )
+        for n in range(1, rng.randint(2, 8)):
+            moment += timedelta(minutes=rng.choice([0, 0, 20, 45, 90, 300, 1500]))
+            kind = rng.choice(["updated", "comment", "comment", "reopened"])
+            event: dict[str, Any] = {
+                "id": f"T{t}-{n}",
+                "ticket": f"T{t:03d}",
+                "at": moment.isoformat(),
+                "kind": kind,
+            }
+            if kind == "comment":
+                event["author"] = rng.choice(["agent", "customer"])
+            else:
+                event["fields"] = {"status": rng.choice(statuses)}
+            events.append(event)
+    rng.shuffle(events)
+    monkeypatch.setattr(ingest, "now", _clock(datetime(2026, 7, 1, tzinfo=UTC)))
+    for first in range(0, len(events), 50):
+        with database.session() as session:
+            principal = tenants.authenticate(session, acme.key)
+            batch = [_in(ingest.EventIn, e) for e in events[first : first + 50]]
+            ingest.ingest_events(session, principal, batch)
+    for label, moment in [
+        ("2026-04", datetime(2026, 4, 17, 13, tzinfo=UTC)),  # open: later events left out
+        ("2026-04", datetime(2026, 5, 1, 0, 20, tzinfo=UTC)),
+        ("2026-05", datetime(2026, 9, 1, tzinfo=UTC)),
+        ("2026-Q2", datetime(2026, 6, 20, tzinfo=UTC)),
+    ]:
+        monkeypatch.setattr(reports, "now", _clock(moment))
+        with _reading(every_span=False) as read:
+            served = _report(database, acme, key, label, "UTC")
+        columns = read[0].ticket_columns
+        assert columns is not None
+        assert len(columns.at) > 50  # the tickets were judged in columns
+        # the same tickets as events, read one ticket at a time, up to the instant judged at
+        with database.session() as session:
+            names = sorted({columns.tickets[code] for code in columns.ticket.tolist()})
+            tickets = tuple(
+                event
+                for name in names
+                for event in tracking.ticket_events(session, acme.id, name)
+                if event.at <= moment
+            )
+            row = session.query(AgreementRow).filter_by(key=key).one()
+            as_events = reports.watched(
+                replace(read[0], ticket_columns=None, tickets=tickets), row, moment
+            )
+        start, end = period_bounds(label, "UTC")
+        expected = evaluate(agreement, as_events, start, end, as_of=moment, strict=False)
+        assert served == expected
+        assert any(o.tickets is not None and o.tickets.met for o in served.objectives)
 
 
 def test_the_evidence_of_a_customer_is_observed_from_its_first_ticket_event_or_record(

@@ -18,17 +18,17 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from accord.api import create_app
 from accord.service import watch
 from accord.service.notify import verify
 from accord.settings import Settings
 from accord.store import Database
-from accord.store.schema import Base, Delivery, DueItem, TicketRow
+from accord.store.schema import Delivery, DueItem, TicketRow
 from accord.worker import Worker
 from tests.service.agreements import DESK, DESK_V2, UPTIME
-from tests.service.conftest import SECRET_KEYS, Tenant
+from tests.service.conftest import SECRET_KEYS, Tenant, empty_tables
 from tests.service.receiver import Receiver, start_receiver
 from tests.service.test_api import iso, ticket, upload
 
@@ -298,9 +298,7 @@ def test_on_postgresql_a_worker_skips_rows_another_holds(
     """FOR UPDATE SKIP LOCKED: while one worker holds its claim's rows, another takes the
     rest at once instead of waiting."""
     database = postgres_database
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with database.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    empty_tables(database)
     tenant = Tenant(database, "acme")
     settings = Settings(
         database_url="unused",

@@ -296,6 +296,8 @@ class BatchResult:
     filled: dict[str, tuple[Ints, Sequence[str]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What questions on this result keep for the next (see :func:`open_tickets`)."""
 
     def clocks(self, fields: Mapping[str, Mapping[str, str]] | None = None) -> list[Clock]:
         """Every clock as a :class:`Clock` (batch rows carry no intervals). Each carries its
@@ -643,14 +645,40 @@ class _Log:
         metrics asking again: not to be changed in place.)"""
         key = (tuple(tuple(sorted(c.items())) for c in conditions), empty_matches)
         if key not in self._matched:
-            self._matched[key] = self._first_match(conditions, empty_matches)
+            parent = self.parent
+            if parent is not None and self.within_parent is not None and key in parent._matched:
+                self._matched[key] = parent._matched[key][self.within_parent]
+            else:
+                self._matched[key] = self._first_match(conditions, empty_matches)
         return self._matched[key]
+
+    def in_scope(self, rules: MetricRules) -> _Log:
+        """The tickets of this log that some event puts in the scope of one of the metric's
+        objectives (under any agreement version), as a log of their own when they are clearly
+        fewer: a ticket never in scope has no clock of the metric."""
+        inside: Flags | None = None
+        for codes, _ in rules.versions:
+            if codes:
+                scopes = [rules.objectives[c].scope for c in codes]
+                found = self.first_match(scopes, empty_matches=True) >= 0
+                inside = found if inside is None else inside | found
+        if inside is None or not self.n:
+            return self
+        kept = np.flatnonzero(np.logical_or.reduceat(inside, self.starts))
+        if len(kept) == len(self.starts):
+            return self
+        rows = _ranges(self.starts[kept], self.lengths[kept])
+        return self if len(rows) * 5 > self.n * 4 else self.subset(rows)
 
     def _first_match(
         self, conditions: Sequence[Mapping[str, Sequence[str]]], empty_matches: bool
     ) -> Ints:
         names = {name for condition in conditions for name in condition}
-        if len(names) > 1:  # conditions on several fields: one mask each
+        if len(names) > 1:
+            joint = self._joint_match(conditions, empty_matches, sorted(names))
+            if joint is not None:
+                return joint
+        if len(names) > 1:  # conditions on several fields, too many values: one mask each
             found: Ints = np.full(self.n, -1, dtype=np.int32)
             for index in range(len(conditions) - 1, -1, -1):
                 condition = conditions[index]
@@ -673,6 +701,45 @@ class _Log:
         if codes is None:
             return np.full(self.n, table[-1], dtype=np.int32)
         return table[codes]
+
+    def _joint_match(
+        self,
+        conditions: Sequence[Mapping[str, Sequence[str]]],
+        empty_matches: bool,
+        names: Sequence[str],
+    ) -> Ints | None:
+        """:meth:`_first_match` of conditions on several fields in one table lookup: the
+        fields' codes combined into one code (each value, or unset, of each field), and the
+        answer for every combination worked out on the table; None when the combinations are
+        too many for a table (then a mask per condition)."""
+        filled = [self.filled(name) for name in names]
+        sizes = [len(vocabulary) + 1 for _, vocabulary in filled]  # 0: unset, i + 1: value i
+        if int(np.prod(sizes, dtype=np.float64)) > _JOINT_TABLE:
+            return None
+        table = np.full(sizes, -1, dtype=np.int32)
+        for index in range(len(conditions) - 1, -1, -1):
+            condition = conditions[index]
+            if not condition:
+                if empty_matches:
+                    table[...] = index
+                continue
+            met = np.ones(sizes, dtype=bool)
+            for axis, (name, (_, vocabulary)) in enumerate(zip(names, filled, strict=True)):
+                if name not in condition:
+                    continue
+                wanted = set(condition[name])
+                allowed = np.array([False] + [v in wanted for v in vocabulary], dtype=bool)
+                shape = [1] * len(names)
+                shape[axis] = sizes[axis]
+                met &= allowed.reshape(shape)
+            table[met] = index
+        joint = np.add(filled[0][0], 1, dtype=np.int32)  # a new array: codes stay as they are
+        for (codes, _), size in zip(filled[1:], sizes[1:], strict=True):
+            joint *= size
+            joint += codes
+            joint += 1
+        found: Ints = table.reshape(-1)[joint]
+        return found
 
     def matches(self, condition: Mapping[str, Sequence[str]]) -> Flags:
         """Whether each event's fields meet every part of a condition (an empty one: never)."""
@@ -783,15 +850,16 @@ def evaluate(
         )
         for metric, rules in families.items()
     }
-    # the fast path's columns once, a block of one row a ticket for each metric, each chunk of
-    # the log writing its tickets' rows in place; the blocks close up at the end if some
-    # tickets went another way
-    size = len(fast) * tickets
-    columns_out = {
-        name: np.empty(size, dtype=np.int64) for name in TABLE_COLUMNS if name != "cycle"
-    }
-    columns_out["cycle"] = np.broadcast_to(np.int64(1), (size,))  # one cycle: no memory
-    paused = {name: np.zeros(size, dtype=np.int64) for name in PAUSE_REASONS}
+    # the business time paused, by the reasons some pause rule gives (the others are zero)
+    reasons = [
+        name
+        for name in PAUSE_REASONS
+        if any(
+            rule.reason == name
+            for o in every_objective
+            for rule in (o.clock.pause if o.clock else ())
+        )
+    ]
     # chunks of whole tickets, about a million events each: the working arrays stay in cache
     # and the memory of a chunk is reused by the next
     cuts = np.unique(np.searchsorted(starts, np.arange(0, n, _CHUNK)))
@@ -815,11 +883,11 @@ def evaluate(
         found["objective"] = global_index[rules.metric][found["objective"]]
         return rules.metric, found
 
-    def chunk_clocks(chunk: tuple[int, int, int]) -> tuple[Ints, list[int], list[_Table]]:
+    def chunk_clocks(chunk: tuple[int, int, int]) -> tuple[Ints, list[_Columns], list[_Table]]:
         """The clocks of a chunk's tickets: the rows of its tickets not created first (to
-        replay); for each metric of the fast path, the number of tickets it wrote into the
-        table; the cycle table's clocks."""
-        begin, end, first_ticket = chunk
+        replay); for each metric of the fast path, its clocks (one row a ticket it takes); the
+        cycle table's clocks."""
+        begin, end, _ = chunk
         rows = slice(begin, end) if order is None else order[begin:end]
         log = _Log(columns, rows, as_of, calendars)
         odd_rows, clean = log.positions[:0], log
@@ -829,9 +897,9 @@ def evaluate(
             odd_rows = np.flatnonzero(odd_row)
             clean = log.subset(np.flatnonzero(~odd_row))
         shared: dict[object, tuple[_Log, Ints, I64, Ints]] = {}
-        written = []
+        written: list[_Columns] = []
         tables = []
-        for k, (metric, family) in enumerate(fast):
+        for metric, family in fast:
             # families scoped and calendared alike (e.g. response and resolution by priority)
             # share each event's objective and the business time of its span
             layout = tuple((tuple(sorted(o.scope.items())), o.calendar) for o in family)
@@ -839,19 +907,21 @@ def evaluate(
                 shared[layout] = _objectives_and_business(clean, family)
             view, objective_of, business, out_of_scope = shared[layout]
             count = len(view.starts)
-            written.append(count)
             if len(out_of_scope):  # tickets leaving every scope: their cycles end and begin
                 tables.append(in_cycles_of(clean.subset(out_of_scope), families[metric]))
-            if not count:
-                continue
-            first_row = k * tickets + first_ticket
-            part = slice(first_row, first_row + count)
-            out = {name: column[part] for name, column in columns_out.items()}
-            out.update({f"paused:{name}": column[part] for name, column in paused.items()})
-            _clocks(view, family, metric, objective_of, business, calendars, moments_of(view), out)
-            out["objective"][:] = global_index[metric][out["objective"]]
+            # this chunk's rows of the metric (small: they stay in cache and reuse memory);
+            # the table is put together once, at the end
+            out = {name: np.empty(count, dtype=np.int64) for name in TABLE_COLUMNS}
+            out.update({f"paused:{name}": np.zeros(count, dtype=np.int64) for name in reasons})
+            if count:
+                _clocks(
+                    view, family, metric, objective_of, business, calendars, moments_of(view), out
+                )
+                out["objective"][:] = global_index[metric][out["objective"]]
+            out["cycle"][:] = 1
+            written.append(out)
         if clean.n:
-            tables.extend(in_cycles_of(clean, rules) for rules in in_cycles)
+            tables.extend(in_cycles_of(clean.in_scope(rules), rules) for rules in in_cycles)
         return odd_rows + begin, written, tables
 
     if workers > 1 and len(chunks) > 1:  # numpy lets go of the GIL in its array loops
@@ -863,49 +933,42 @@ def evaluate(
             results = list(pool.map(chunk_clocks, chunks))
     else:
         results = [chunk_clocks(chunk) for chunk in chunks]
-    written = [0] * len(fast)
-    used: list[Ints] = []
+    used: list[list[_Columns]] = [[] for _ in fast]
     pieces: list[_Table] = []
-    for (_, _, first_ticket), (odd_rows, counts, tables) in zip(chunks, results, strict=True):
-        for k, count in enumerate(counts):
-            written[k] += count
-            used.append(np.arange(count) + (k * tickets + first_ticket))
+    for odd_rows, outs, tables in results:
+        for k, out in enumerate(outs):
+            used[k].append(out)
         if len(odd_rows):
             for metric in families:
                 if metric not in replayed_metrics:
                     replay_rows[metric].append(odd_rows)
         pieces.extend(tables)
-    if sum(written) < size:
-        kept = np.concatenate(sorted(used, key=lambda part: int(part[0]) if len(part) else 0))
-        columns_out = {name: column[kept] for name, column in columns_out.items()}
-        paused = {name: column[kept] for name, column in paused.items()}
+    # the table in one piece: the fast path's clocks metric by metric (chunk after chunk),
+    # then the cycle table's; each column made once, in memory of its own
+    parts: list[_Columns] = [out for outs in used for out in outs]
+    parts.extend(table for _, table in pieces)
     metrics: list[str] = []
-    for (metric, _), count in zip(fast, written, strict=True):
-        metrics.extend([metric] * count)
-    if pieces:
-        columns_out = {
-            name: np.concatenate([column, *(table[name] for _, table in pieces)])
-            for name, column in columns_out.items()
-        }
-        paused = {
-            name: np.concatenate(
-                [column]
-                + [
-                    table.get(f"paused:{name}", np.zeros(len(table["ticket"]), dtype=np.int64))
-                    for _, table in pieces
-                ]
-            )
-            for name, column in paused.items()
-        }
-        for metric, table in pieces:
-            metrics.extend([metric] * len(table["ticket"]))
+    for (metric, _), outs in zip(fast, used, strict=True):
+        metrics.extend([metric] * sum(len(out["ticket"]) for out in outs))
+    for metric, table in pieces:
+        metrics.extend([metric] * len(table["ticket"]))
+    columns_out = {name: _joined([part[name] for part in parts]) for name in TABLE_COLUMNS}
+    paused = {
+        name: _joined(
+            [
+                part.get(f"paused:{name}", np.zeros(len(part["ticket"]), dtype=np.int64))
+                for part in parts
+            ]
+        )
+        for name in reasons
+    }
     clock_table = ClockTable(**columns_out, metric=metrics, paused=paused)
     replayed: list[Clock] = []
     replayed_for: set[tuple[str, str]] = set()
-    for metric, parts in replay_rows.items():
-        if not parts:
+    for metric, replay_parts in replay_rows.items():
+        if not replay_parts:
             continue
-        family_rows = np.concatenate(parts)
+        family_rows = np.concatenate(replay_parts)
         rows = family_rows if order is None else order[family_rows]
         rows = rows[rows < real_rows]  # not the rows where a version takes over
         family = [o for o in objectives if o.metric == metric]
@@ -927,7 +990,16 @@ def evaluate(
     )
 
 
-_Table = tuple[str, dict[str, npt.NDArray[Any]]]  # a metric's clocks from the cycle table
+_Columns = dict[str, npt.NDArray[Any]]  # clocks as columns (TABLE_COLUMNS, "paused:" a reason)
+_Table = tuple[str, _Columns]  # a metric's clocks from the cycle table
+
+
+def _joined(parts: Sequence[npt.NDArray[Any]]) -> I64:
+    """Columns of int64 one after the other, in one new array (an empty one without parts)."""
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    found: I64 = np.concatenate(parts).astype(np.int64, copy=False)
+    return found
 
 
 def _switched(
@@ -970,36 +1042,85 @@ def _switched(
     return widened, order, version_of
 
 
-def open_tickets(columns: EventColumns, table: ClockTable, instant: int, moment: int) -> Flags:
+def open_tickets(
+    columns: EventColumns,
+    table: ClockTable,
+    instant: int,
+    moment: int,
+    memo: dict[str, Any] | None = None,
+) -> Flags:
     """For each ticket (by code), whether it may have a clock open (not stopped) as of
     ``instant`` (in nanoseconds), judged from ``table``, the clocks :func:`evaluate` gives the
     columns as of ``moment``: a ticket without an event at or before ``instant`` has no clock
     then; one whose every clock as of ``moment`` had stopped by ``instant`` had them stopped
     then too (a clock stops at an event, and the stop in force began after the last event that
-    left it open; events after ``instant`` cannot undo a stop before it), unless ``instant`` is
-    after ``moment`` and the ticket has events in between. Any other ticket may be open."""
+    left it open; events after ``instant`` cannot undo a stop before it); one without a clock
+    as of ``moment`` had none at ``instant`` either (a clock begins at an event, and once begun
+    stays in the table, if only as cancelled, e.g. a ticket out of every scope); both unless
+    ``instant`` is after ``moment`` and the ticket has events in between. Any other ticket may
+    be open.
+
+    ``memo`` (a dict kept with the table, e.g. :attr:`BatchResult.memo`) keeps what does not
+    depend on ``instant`` (each ticket's first and last instants, its latest stop) for the
+    next instant asked about on the same columns and table: the months of a trend."""
+    spans = _ticket_spans(columns, table, memo)
+    first_at, last_at, settled_by = spans["first"], spans["last"], spans["settled"]
+    settled = settled_by <= instant  # every clock stopped by then, or no clock at all
+    if instant > moment:
+        settled &= last_at <= moment
+    found: Flags = (first_at <= instant) & ~settled
+    return found
+
+
+def open_rows(
+    columns: EventColumns,
+    table: ClockTable,
+    instant: int,
+    moment: int,
+    memo: dict[str, Any] | None = None,
+) -> Ints:
+    """The rows (ascending) of the tickets :func:`open_tickets` keeps."""
+    kept = open_tickets(columns, table, instant, moment, memo)
+    spans = _ticket_spans(columns, table, memo)
+    starts = spans["starts"]
+    if starts is None:
+        return np.flatnonzero(kept[columns.ticket])
+    # each ticket's rows together, tickets ascending: the kept tickets' runs
+    owners = columns.ticket[starts] if len(starts) else starts
+    chosen = np.flatnonzero(kept[owners])
+    ends = np.append(starts[1:], len(columns.at))
+    return _ranges(starts[chosen], (ends - starts)[chosen])
+
+
+def _ticket_spans(
+    columns: EventColumns, table: ClockTable, memo: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Each ticket's first and last instants, the instant by which its every clock in
+    ``table`` had stopped (int64 max: some clock open; int64 min: no clock at all), the first
+    rows of the tickets' runs when the columns are in evaluation order (else None)."""
+    if memo is not None and memo.get("spans") is not None and memo["spans"][0] is columns:
+        found: dict[str, Any] = memo["spans"][1]
+        return found
     count = len(columns.tickets)
-    first_at = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+    top, bottom = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    first_at = np.full(count, top, dtype=np.int64)
+    last_at = np.full(count, bottom, dtype=np.int64)
     in_order = columns.arranged is not None and columns.arranged[0] is None
+    starts = None
     if in_order and len(columns.at):  # each ticket's rows together, its earliest first
         starts = np.flatnonzero(np.diff(columns.ticket, prepend=-1) != 0)
         first_at[columns.ticket[starts]] = columns.at[starts]
-    else:
+        lasts = np.append(starts[1:], len(columns.at)) - 1
+        last_at[columns.ticket[lasts]] = columns.at[lasts]
+    elif len(columns.at):
         np.minimum.at(first_at, columns.ticket, columns.at)
-    clocked = np.zeros(count, dtype=bool)
-    clocked[table.ticket] = True
-    unsettled = np.zeros(count, dtype=bool)
-    unsettled[table.ticket[(table.stopped == _NAT) | (table.stopped > instant)]] = True
-    settled = clocked & ~unsettled
-    if instant > moment:
-        last_at = np.full(count, np.iinfo(np.int64).min, dtype=np.int64)
-        if in_order and len(columns.at):  # its latest last
-            lasts = np.append(starts[1:], len(columns.at)) - 1
-            last_at[columns.ticket[lasts]] = columns.at[lasts]
-        else:
-            np.maximum.at(last_at, columns.ticket, columns.at)
-        settled &= last_at <= moment
-    found: Flags = (first_at <= instant) & ~settled
+        np.maximum.at(last_at, columns.ticket, columns.at)
+    settled_by = np.full(count, bottom, dtype=np.int64)
+    stopped = np.where(table.stopped == _NAT, top, table.stopped)
+    np.maximum.at(settled_by, table.ticket, stopped)
+    found = {"first": first_at, "last": last_at, "settled": settled_by, "starts": starts}
+    if memo is not None:
+        memo["spans"] = (columns, found)
     return found
 
 
@@ -1106,6 +1227,7 @@ def _objectives_and_business(
 
 
 _CHUNK = 1 << 20  # events
+_JOINT_TABLE = 1 << 16  # the most combinations of field values looked up in one table
 
 
 def _ranges(begins: Ints, lengths: Ints) -> Ints:

@@ -43,7 +43,7 @@ from accord.core.clocks import (
     rule_fields,
     ticket_clocks,
 )
-from accord.core.clocks_batch import BatchResult, EventColumns, open_tickets, uncovered
+from accord.core.clocks_batch import BatchResult, EventColumns, open_rows, uncovered
 from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.errors import AccordError
 from accord.core.escalation import levels_for, share_of
@@ -479,9 +479,9 @@ class Judging:
         base = self.evaluation(moment).batch
         if base is None or base.replayed or not isinstance(log, EventColumns):
             return self.evaluation(instant)  # every ticket, as the clock objects need
-        kept = open_tickets(log, base.table, to_nanos(instant), to_nanos(moment))
+        rows = open_rows(log, base.table, to_nanos(instant), to_nanos(moment), base.memo)
         return evaluate_clocks(
-            log.of_tickets(kept),
+            log.of_rows(rows),
             self.agreement.objectives,
             self.calendars,
             instant,
@@ -1090,22 +1090,27 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _STATE = {name: code for code, name in enumerate(STATES)}
 
 
+_SPANS_BY_MASK = 16
+"""Spans counted on one objective's clocks by a mask over them before they are sorted by
+instant (a mask is cheaper than a sort for the months of a year's trend)."""
+
+
 @dataclass
 class _ObjectiveClocks:
-    """One objective's clocks in a column evaluation's table (its rows), with the rows that
-    have a verdict (or a start) ordered by its instant, built once and kept for every span
-    counted on the same evaluation (a report's termination months, a trend's months): the
-    clocks counted in a span are then one slice of them."""
+    """One objective's clocks in a column evaluation's table (its rows), with the instant of
+    each one's verdict (or start), worked out once and kept for every span counted on the same
+    evaluation (a report's termination months, a trend's months): the clocks counted in a
+    span are picked by a mask over those instants, or, once many spans have been asked for, a
+    slice of them sorted."""
 
     batch: BatchResult
     rows: npt.NDArray[np.int64]
-    _by: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = field(
-        default_factory=dict
-    )
+    _by: dict[str, list[Any]] = field(default_factory=dict)
 
     def within(self, key: Literal["verdict", "started"], start: datetime, end: datetime) -> Any:
         """The rows whose verdict (``key``: or start) falls in ``[start, end)``, to the
-        microsecond as a clock's instants are, in the order of that instant."""
+        microsecond as a clock's instants are (in the order of the table or of that instant:
+        counting and the breaches, sorted by ticket, do not depend on it)."""
         if key not in self._by:
             table, rows = self.batch.table, self.rows
             if key == "started":
@@ -1122,12 +1127,18 @@ class _ObjectiveClocks:
                     np.where(state == _STATE["met"], stopped, _NAT),
                 )
             some = instant != _NAT
-            micros = instant[some] // 1000
-            order = np.argsort(micros, kind="stable")
-            self._by[key] = (rows[some][order], micros[order])
-        rows, micros = self._by[key]
-        low, high = np.searchsorted(micros, [to_nanos(start) // 1000, to_nanos(end) // 1000])
-        return rows[low:high]
+            self._by[key] = [rows[some], instant[some] // 1000, False, 0]
+        entry = self._by[key]
+        low, high = to_nanos(start) // 1000, to_nanos(end) // 1000
+        entry[3] += 1
+        if not entry[2] and entry[3] > _SPANS_BY_MASK:
+            order = np.argsort(entry[1], kind="stable")
+            entry[:3] = [entry[0][order], entry[1][order], True]
+        found_rows, micros, in_order = entry[0], entry[1], entry[2]
+        if in_order:
+            first, last = np.searchsorted(micros, [low, high])
+            return found_rows[first:last]
+        return found_rows[(micros >= low) & (micros < high)]
 
 
 def _in_columns(

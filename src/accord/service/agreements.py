@@ -88,6 +88,29 @@ def _resolved(version_id: int, text: str, parents: tuple[tuple[str, int, str], .
     return _resolve_text(text, f"version {version_id}", others)[0]
 
 
+def _fits_the_store(agreement: Agreement, key: str) -> None:
+    """Refuse, naming the field, a value longer than the store keeps (a 422, not a database
+    error on PostgreSQL, which does not cut text to fit)."""
+    customer = agreement.parties.customer.id if agreement.parties else None
+    for field, value, most in (
+        ("id", key, _column_length(AgreementRow.key)),
+        ("parties.customer.id", customer, _column_length(AgreementRow.customer)),
+        ("parent", agreement.parent, _column_length(AgreementRow.parent)),
+        ("overview.title", agreement.overview.title, _column_length(AgreementRow.title)),
+        ("version", agreement.version, _column_length(AgreementVersion.label)),
+    ):
+        if value is not None and len(value) > most:
+            raise InvalidError(
+                f"{field}: {len(value):,} characters; at most {most} are kept", field
+            )
+
+
+def _column_length(column: Any) -> int:
+    length = column.property.columns[0].type.length
+    assert isinstance(length, int)
+    return length
+
+
 def upload(
     session: Session,
     principal: Principal,
@@ -110,6 +133,7 @@ def upload(
             raise InvalidError(str(error), "in_force_from") from None
     others = _latest_sources(session, principal.organisation_id)
     agreement, key = _resolve_text(text, source, others)
+    _fits_the_store(agreement, key)
     row = session.scalar(
         select(AgreementRow).where(
             AgreementRow.organisation_id == principal.organisation_id, AgreementRow.key == key

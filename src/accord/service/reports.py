@@ -20,7 +20,6 @@ from sqlalchemy.sql.functions import FunctionElement
 from accord.core.agreement import Agreement
 from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.calendar import to_nanos
-from accord.core.clocks import TicketEvent
 from accord.core.clocks_batch import EventColumns
 from accord.core.errors import AccordError
 from accord.core.periods import period_bounds
@@ -39,7 +38,7 @@ from accord.io.data import RECORD_KINDS, read_record
 from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError
 from accord.service.tenants import Principal, now
-from accord.service.tracking import event_columns, events_of_tickets
+from accord.service.tracking import event_columns
 from accord.store import codec
 from accord.store.schema import (
     SPAN_KINDS,
@@ -87,14 +86,11 @@ def _gathered(
     *,
     tickets: bool = True,
     every_span: bool = False,
-    columns: bool = False,
 ) -> tuple[Data, bool]:
     """:func:`stored_data`, and whether a ticket event stored was left out for being later
     than ``as_of`` (it will count once that instant has passed). ``every_span`` reads every
     outage and maintenance window begun before ``end``, however long ago it ended (the tests'
-    reference: the judging must not tell the difference). ``columns``: the ticket events
-    read as columns (:func:`accord.service.tracking.event_columns`: no event object per
-    row), judged alike."""
+    reference: the judging must not tell the difference)."""
     as_of = end if as_of is None else as_of
     org = organisation_id
     query = select(
@@ -123,48 +119,51 @@ def _gathered(
     values: dict[str, list[object]] = {}
     for kind, record_id, payload, _, _ in rows:
         values.setdefault(kind, []).append(read_record(kind, payload, f"{kind} {record_id}"))
-    log: EventColumns | None = None
-    if tickets and columns:
-        found = event_columns(session, org, _ticket_names(session, org, customer, start, end))
-        known = found.at <= to_nanos(as_of)
-        log, every, events = found.of_rows(np.flatnonzero(known)), [], []
-        later = not bool(known.all())
-    else:
-        every = _ticket_events(session, org, customer, start, end) if tickets else []
-        events = [event for event in every if event.at <= as_of]
-        later = len(events) < len(every)
+    columns, later = _ticket_columns(session, org, customer, start, end, as_of, tickets)
     data = Data(
         observed=_observed(session, org, customer, as_of),
         outages=tuple(v for v in values.get("outage", ()) if isinstance(v, Outage)),
         maintenance=tuple(
             v for v in values.get("maintenance", ()) if isinstance(v, MaintenanceWindow)
         ),
-        tickets=tuple(events),
+        ticket_columns=columns,
         measurements=tuple(v for v in values.get("measurement", ()) if isinstance(v, Measurement)),
         probes=tuple(v for v in values.get("probe", ()) if isinstance(v, Probe)),
         requests=tuple(v for v in values.get("requests", ()) if isinstance(v, Requests)),
-        ticket_columns=log,
     )
     return data, later
 
 
-def _ticket_events(
-    session: Session, organisation_id: int, customer: str | None, start: datetime, end: datetime
-) -> list[TicketEvent]:
-    """Every event of the tickets (of the customer) with an event from ``start`` less the
-    ticket look-back to ``end``: ticket by ticket (in order of their names), each ticket's
-    events in the order they arrived, as :func:`accord.service.tracking.ticket_events` reads
-    one ticket's; with one query a chunk of tickets."""
-    names = _ticket_names(session, organisation_id, customer, start, end)
-    found = events_of_tickets(session, organisation_id, names)
-    return [event for name in names for event in found[name]]
+def _ticket_columns(
+    session: Session,
+    organisation_id: int,
+    customer: str | None,
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
+    tickets: bool = True,
+) -> tuple[EventColumns | None, bool]:
+    """The events of the window's tickets (:func:`_window_tickets`) up to ``as_of``, as
+    columns for the column engine (as ``accord report`` reads a log): no event object per row.
+    Each ticket's events at one instant are ordered as they arrived, as
+    :func:`accord.service.tracking.ticket_events` orders one ticket's. And whether an event
+    was left out for being later than ``as_of`` (it will count once that instant has passed).
+    None: no ticket read (``tickets`` false, or no ticket in the window)."""
+    names = _window_tickets(session, organisation_id, customer, start, end) if tickets else []
+    if not names:
+        return None, False
+    columns = event_columns(session, organisation_id, names)
+    known = columns.at <= to_nanos(as_of)
+    if bool(known.all()):
+        return columns, False
+    return columns.of_rows(np.flatnonzero(known)), True
 
 
-def _ticket_names(
+def _window_tickets(
     session: Session, organisation_id: int, customer: str | None, start: datetime, end: datetime
 ) -> list[str]:
-    """The tickets (of the customer) with an event from ``start`` less the ticket look-back
-    to ``end``, in order of their names."""
+    """The tickets (of the customer) with an event from ``start`` less the ticket look-back to
+    ``end``, in order of their names."""
     query = select(EventRow.ticket).where(
         EventRow.organisation_id == organisation_id,
         EventRow.at >= start - TICKET_LOOKBACK,
@@ -235,13 +234,10 @@ def report(
     tier: str | None = None,
     to_date: bool = False,
     moment: datetime | None = None,
-    columns: bool = False,
 ) -> Report:
     """The report of one agreement over a period, judged now (or at ``moment``, an instant
     the caller read once for several reports) with the evidence stored now (a period not
     over is judged to date; ``to_date`` asks for one, refusing a period not begun).
-    ``columns``: the ticket events read as columns (judged alike; what a page that shows
-    figures only, not the report's pictures, reads fastest).
 
     A closed period's final report is kept (:class:`PeriodResult`) and served again while
     nothing it was computed from has changed; see docs/stored-reports.md."""
@@ -276,9 +272,7 @@ def report(
         kept = _kept(session, slot)
         if kept is not None:
             return replace(kept, as_of=moment)
-    data, later = _gathered(
-        session, principal.organisation_id, row.customer, since, end, moment, columns=columns
-    )
+    data, later = _gathered(session, principal.organisation_id, row.customer, since, end, moment)
     evidence = watched(data, row, moment)
     found = evaluate(agreement, evidence, start, end, tier, as_of=moment, strict=False)
     if closed and not later and _storable(found):
@@ -293,7 +287,6 @@ def closed_reports(
     periods: list[str],
     *,
     moment: datetime | None = None,
-    columns: bool = False,
 ) -> list[Report]:
     """:func:`report` of each period (in UTC, the default tier), the kept results of the
     closed ones read with one query and checked together: when nothing the union of their
@@ -358,9 +351,7 @@ def closed_reports(
                 except codec.CodecError:
                     log.warning("period %s of agreement %s: kept result unreadable", period, key)
     return [
-        found[p]
-        if p in found
-        else report(session, principal, key, p, moment=moment, columns=columns)
+        found[p] if p in found else report(session, principal, key, p, moment=moment)
         for p in periods
     ]
 

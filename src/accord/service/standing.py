@@ -338,7 +338,7 @@ def _agreement(
     with_uptime: bool,
 ) -> AgreementStanding:
     period = _month(moment)
-    found = reports.report(session, principal, row.key, period, moment=moment, columns=True)
+    found = reports.report(session, principal, row.key, period, moment=moment)
     # the report judges the month by the version in force at its start
     judged_by = agreement_store.resolved_version(
         session,
@@ -359,9 +359,7 @@ def _agreement(
         for label in _months_before(moment, EARLIER_MONTHS)
         if first is None or label >= f"{first:%Y-%m}"
     ]
-    earlier = reports.closed_reports(
-        session, principal, row.key, labels, moment=moment, columns=True
-    )
+    earlier = reports.closed_reports(session, principal, row.key, labels, moment=moment)
     for label, report in zip(labels, earlier, strict=True):
         credit = _credit(label, report)
         if credit is not None and credit.amount > 0:
@@ -525,7 +523,7 @@ def _open_tickets(
     if customer is not None:
         query = query.where(ClockRow.customer == customer)
     found = []
-    for clock, computed_at in session.execute(query).tuples():
+    for clock, computed_at in session.execute(query):
         if not principal.sees(clock.customer):
             continue
         if clock.state == "breached" and clock.deadline is None:
