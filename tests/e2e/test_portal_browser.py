@@ -328,3 +328,76 @@ def test_a_provider_admin_sees_a_failed_delivery_and_sends_it_again(
     accessible(page)
     page.get_by_role("link", name="Audit log").click()
     expect(page.get_by_role("cell", name="delivery.retried")).to_be_visible()
+
+
+def nav(page: Page, name: str) -> None:
+    """Follow a link of the main navigation."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
+
+
+def test_a_customer_claims_a_credit_the_provider_accepts_it_and_the_customer_reads_why(
+    browser: Browser, served: tuple[str, str, dict[str, str]]
+) -> None:
+    """The demo leaves last month's Cloudnote credit to claim: ACME's admin files it in one
+    click, the provider's admin accepts it with a comment, and ACME reads it; the Reports
+    page and a report in the page on the way. axe on every new page."""
+    base, _, passwords = served
+    customer = browser.new_context().new_page()
+    sign_in(customer, base, "ana@acme-corp.example", passwords["ana@acme-corp.example"])
+    nav(customer, "Reports")
+    expect(customer.get_by_role("heading", level=1)).to_have_text("Reports")
+    accessible(customer)
+    last = customer.locator("#reports-cloudnote-saas tbody tr").first
+    expect(last.locator(".missed")).to_contain_text("Monthly availability")
+    last.get_by_role("link").first.click()
+    expect(customer.locator("#objectives")).to_be_visible()
+    expect(customer.locator("figure.picture").first).to_be_visible()
+    expect(customer.get_by_role("link", name="PDF")).to_be_visible()
+    accessible(customer)
+
+    nav(customer, "Credits and claims")
+    expect(customer.get_by_role("heading", level=1)).to_have_text("Credits and claims")
+    accessible(customer)
+    owed = re.compile(r"^Claim .* for Monthly availability in ")
+    claim = customer.get_by_role("button", name=owed)
+    expect(claim).to_have_count(1)
+    claim.click()
+    expect(customer.get_by_role("status")).to_contain_text("Your claim was filed.")
+    expect(customer.locator("section.claim")).to_have_attribute("data-state", "submitted")
+    accessible(customer)
+    number = customer.locator("section.claim").get_attribute("data-claim")
+
+    admin = browser.new_context().new_page()
+    sign_in(admin, base, "admin@provider.example", passwords["admin@provider.example"])
+    nav(admin, "Credits and claims")
+    accessible(admin)
+    admin.get_by_role("link", name=f"Claim {number}", exact=True).click()
+    accessible(admin)
+    admin.get_by_label("Accept").check()
+    comment = "Agreed: the outages were ours. Credited on your next invoice."
+    admin.get_by_label("Reason or comment (the customer reads it)").fill(comment)
+    admin.get_by_role("button", name="Record the decision").click()
+    expect(admin.get_by_role("status")).to_have_text("The claim was accepted.")
+    accessible(admin)
+
+    nav(customer, "Credits and claims")
+    row = customer.locator(f'#claims tr[data-claim="{number}"]')
+    expect(row).to_have_attribute("data-state", "accepted")
+    expect(row.locator(".comment")).to_contain_text(comment)
+    row.get_by_role("link").click()
+    expect(customer.locator("section.claim")).to_have_attribute("data-state", "accepted")
+    expect(customer.locator(".claim-history")).to_contain_text(comment)
+    expect(customer.locator(".claim-history")).to_contain_text("admin@provider.example")
+    accessible(customer)
+
+    # on a phone, the pages fit the screen's width (wide tables scroll in their own region)
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    sign_in(phone, base, "ana@acme-corp.example", passwords["ana@acme-corp.example"])
+    for path in ("/portal/claims", f"/portal/claims/{number}", "/portal/reports"):
+        phone.goto(f"{base}{path}")
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        accessible(phone)
+    phone.locator("#reports-cloudnote-saas tbody tr").first.get_by_role("link").first.click()
+    expect(phone.locator("#objectives")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    accessible(phone)

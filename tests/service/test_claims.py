@@ -15,7 +15,7 @@ from sqlalchemy import select
 from accord.service import agreements, claims, ingest, reports, tenants, tracking
 from accord.service.errors import ConflictError
 from accord.store import Database
-from accord.store.schema import ClaimEventRow, ClaimRow
+from accord.store.schema import AuditEntry, ClaimEventRow, ClaimRow
 from tests.service.conftest import Tenant
 
 YAML = {"Content-Type": "application/yaml"}
@@ -406,3 +406,45 @@ def test_wrong_questions_get_clear_answers(client: TestClient, october: Tenant) 
         params={"from": "2026-01", "to": "2026-12"},
     )
     assert [c["period"] for c in older.json()["credits"]] == ["2026-10"]
+
+
+def test_each_filing_and_decision_is_in_the_audit_log(
+    client: TestClient, october: Tenant, database: Database
+) -> None:
+    customer = october.key_for("read", customer="acme-corp")
+    claim = file(client, customer, comment="see 5 October").json()
+    decided = decide(client, october.headers, claim["id"], decision="reject", reason="maintenance")
+    with database.session() as session:
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        found = [
+            (e.actor, e.action, e.object_type, e.object_id, e.customer, e.detail)
+            for e in entries
+            if e.object_type == "claim"
+        ]
+    filer, decider = claim["history"][0]["actor"], decided.json()["history"][-1]["actor"]
+    assert filer.startswith("key ")
+    assert decider.startswith("key ")
+    common = {
+        "agreement": "hosting",
+        "objective": "availability",
+        "period": "2026-10",
+        "amount": "100.00",
+        "currency": "EUR",
+    }
+    assert found[0] == (
+        filer,
+        "claim.filed",
+        "claim",
+        str(claim["id"]),
+        "acme-corp",
+        {**common, "state": "submitted", "comment": "see 5 October"},
+    )
+    assert found[1] == (
+        decider,
+        "claim.rejected",
+        "claim",
+        str(claim["id"]),
+        "acme-corp",
+        {**common, "state": "rejected", "comment": "maintenance"},
+    )
+    assert len(found) == 2

@@ -14,7 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from accord.api import create_app
-from accord.service.demo import DATA, load_demo, moved_dates, moved_records
+from accord.service import agreements, claims, ingest, reports, tenants, tracking
+from accord.service.demo import DATA, DEMO_PEOPLE, load_demo, moved_dates, moved_records
 from accord.settings import Settings
 from accord.store import Database
 
@@ -149,3 +150,34 @@ def test_this_months_outages_are_in_this_months_report(database: Database) -> No
     availability = next(o for o in report["objectives"] if o["objective"] == "availability")
     assert [b["item"] for b in availability["breaches"]] == ["INC-101-2026-12"]
     assert availability["breaches"][0]["start"] == "2026-12-01T15:05:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 12, 7, 10, tzinfo=UTC),
+        datetime(2027, 3, 15, 18, tzinfo=UTC),
+    ],
+)
+def test_acmes_admin_has_last_months_credit_to_claim(
+    database: Database, monkeypatch: pytest.MonkeyPatch, moment: datetime
+) -> None:
+    """The portal's Credits and claims page has something to click: Cloudnote's last month
+    owes a credit, in time, and ACME's demo person is the customer admin who files it."""
+    for module in (reports, ingest, agreements, tracking, claims):
+        monkeypatch.setattr(module, "now", lambda: moment)
+    with database.session() as session:
+        assert load_demo(session, moment) is not None
+    (role,) = [r for _, _, r, customer in DEMO_PEOPLE if customer == "acme-corp"]
+    with database.session() as session:
+        organisation = tenants.organisation(session, "demo")
+        ana = tenants.Principal(
+            organisation.id, "demo", "read", "acme-corp", person_role=role, actor="ana"
+        )
+        assert claims.may_file(ana)
+        owed = claims.eligible(session, ana, "cloudnote-saas")
+    last = (moment.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    assert [(e.owed.period, e.owed.objective, e.claimable) for e in owed] == [
+        (last, "availability", True)
+    ]
+    assert owed[0].owed.credit.amount > 0

@@ -7,7 +7,17 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from accord.portal import agreements_upload, audit, auth, console, home, people, web
+from accord.portal import (
+    agreements_upload,
+    audit,
+    auth,
+    claims,
+    console,
+    home,
+    people,
+    reports,
+    web,
+)
 
 
 async def _sign_in_first(request: Request, failure: Exception) -> Response:
@@ -20,6 +30,8 @@ def install(app: FastAPI) -> None:
     for router in (
         auth.router,
         home.router,
+        claims.router,
+        reports.router,
         people.router,
         audit.router,
         console.router,

@@ -261,17 +261,34 @@ def _percent(value: Any) -> str:
 
 
 def credits_html(
-    items: Sequence[Eligible], *, action: str, csrf_token: str = "", zone: str | None = None
+    items: Sequence[Eligible],
+    *,
+    action: str,
+    csrf_token: str = "",
+    zone: str | None = None,
+    may_file: bool = True,
+    claims_url: str | None = None,
+    agreement: str | None = None,
 ) -> str:
     """The credits owed, with their deadlines and a claim button each (a form posting
-    ``objective``, ``period`` and ``csrf_token`` to ``action``); a credit claimed shows its
-    claim, one too late says why. Times in ``zone``; by default the zone the periods were
-    reckoned in (the agreement's), else UTC."""
+    ``objective``, ``period`` and ``csrf_token`` to ``action``; without ``may_file``, a note
+    that the customer's admin files it); a credit claimed shows its claim (a link to
+    ``claims_url``/id when given), one too late says why. With ``agreement``, the section's
+    heading names it (and its id does, so that several fit in one page). Times in ``zone``;
+    by default the zone the periods were reckoned in (the agreement's), else UTC."""
     if zone is None:
         zones = [i.owed.deadline.tzinfo for i in items if i.owed.deadline is not None]
         zone = next((z.key for z in zones if isinstance(z, ZoneInfo)), "UTC")
     template = _environment().get_template("claims_credits.html")
-    return template.render(items=items, action=action, csrf_token=csrf_token, zone=zone)
+    return template.render(
+        items=items,
+        action=action,
+        csrf_token=csrf_token,
+        zone=zone,
+        may_file=may_file,
+        claims_url=claims_url,
+        agreement=agreement,
+    )
 
 
 def claim_html(claim: ClaimRecord, *, zone: str | None = None) -> str:

@@ -737,3 +737,15 @@ def rollup_html(reports: list[Report], *, zone: str | None = None) -> str:
         .get_template("rollup.html")
         .render(reports=reports, first=reports[0], zone=zone or reports[0].zone)
     )
+
+
+def report_section_html(
+    report: Report, pictures: Sequence[Picture] = (), *, zone: str | None = None
+) -> str:
+    """The content of :func:`report_html`'s page without the page around it (head, styles,
+    footer): the same report, for the portal to show inside its own layout."""
+    template = _environment().get_template("report.html")
+    context = template.new_context(
+        {"view": build(report, zone), "paper": None, "pictures": pictures, "sources": None}
+    )
+    return "".join(template.blocks["body"](context))

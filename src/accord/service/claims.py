@@ -3,9 +3,12 @@ provider's decision. The rules (deadlines, the steps of a claim, the evidence) a
 :mod:`accord.core.claims`; this joins them with the stored reports and the claims table.
 
 Who may do what: every key (or person) that sees an agreement sees its credits and claims
-and may file a claim (a key scoped to a customer: only its own customer's; another
-customer's claim is not found, 404). Deciding (accept, reject, pay) is the provider's: a key
-not scoped to a customer, with a role of :data:`DECIDERS`.
+(a key scoped to a customer: only its own customer's; another customer's claim is not found,
+404). Every key that sees it may file a claim; of the portal's people, a customer's admin
+(:data:`FILERS`): a customer viewer reads only. Deciding (accept, reject, pay) is the
+provider's: a key not scoped to a customer with a role of :data:`DECIDERS`, or a person of
+the provider with a role of :data:`DECIDING_PEOPLE`. Each filing and decision is also written
+in the audit log (:mod:`accord.service.audit`), in the same transaction.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from accord.core.errors import AccordError
 from accord.core.periods import enclosing, period_bounds, period_label
 from accord.core.report import Report, chosen_tier, home_zone
 from accord.service import agreements as agreement_store
-from accord.service import reports
+from accord.service import audit, reports
 from accord.service.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
 from accord.service.tenants import Principal, now
 from accord.store import codec
@@ -51,6 +54,10 @@ from accord.store.schema import AgreementRow, ClaimEventRow, ClaimRow
 
 DECIDERS = ("admin",)
 """The roles of provider keys that decide claims (a key scoped to a customer never does)."""
+DECIDING_PEOPLE = ("provider_admin", "provider_agent")
+"""The portal roles of the provider's people who decide claims (the issue: agents decide)."""
+FILERS = ("customer_admin",)
+"""The portal roles of people who file claims; a customer viewer sees credits and claims."""
 
 LOOK_BACK = 12
 """Months of closed periods :func:`eligible` looks at when not told."""
@@ -143,6 +150,12 @@ def file_claim(
     earned no credit then (422), a deadline passed (409, naming the date and the agreement's
     clause), a claim already filed for it (409)."""
     row = agreement_store.find(session, principal, key)
+    if not may_file(principal):
+        raise ForbiddenError(
+            "filing a claim is for the customer's admins ("
+            + " or ".join(FILERS)
+            + f"); {principal.who} is a {principal.person_role}, who sees credits and claims"
+        )
     agreement, zone = _terms(session, principal, row)
     cycle = _cycle(agreement, None)
     _check_comment(comment)
@@ -203,8 +216,40 @@ def file_claim(
         raise _already(raced, key) from None
     event = _step(claim, moment, principal.who, "filed", "submitted", comment)
     session.add(event)
+    _audit(session, principal, claim, row.key, "claim.filed", moment, event.comment)
     session.flush()
     return _record(claim, row.key, evidence, [event])
+
+
+AUDITED = {"accept": "claim.accepted", "reject": "claim.rejected", "pay": "claim.paid"}
+"""The audit log's action for each decision (a filing is ``claim.filed``)."""
+
+
+def _audit(
+    session: Session,
+    principal: Principal,
+    claim: ClaimRow,
+    key: str,
+    action: str,
+    moment: datetime,
+    comment: str | None,
+) -> None:
+    audit.record(
+        session,
+        principal,
+        action,
+        "claim",
+        claim.id,
+        moment,
+        customer=claim.customer,
+        agreement=key,
+        objective=claim.objective,
+        period=claim.period,
+        amount=claim.amount,
+        currency=claim.currency,
+        state=claim.state,
+        **({"comment": comment} if comment else {}),
+    )
 
 
 def _claimed(session: Session, agreement_id: int, objective: str, period: str) -> ClaimRow | None:
@@ -316,8 +361,19 @@ def _step(
 
 
 def may_decide(principal: Principal) -> bool:
-    """Whether the principal decides claims: the provider's, with a deciding role."""
-    return principal.customer is None and principal.role in DECIDERS
+    """Whether the principal decides claims: the provider's, with a deciding role (a
+    person's portal role, else a key's role)."""
+    if principal.customer is not None:
+        return False
+    if principal.person_role is not None:
+        return principal.person_role in DECIDING_PEOPLE
+    return principal.role in DECIDERS
+
+
+def may_file(principal: Principal) -> bool:
+    """Whether the principal files claims: any key (that sees the agreement), and of the
+    portal's people those with a role of :data:`FILERS`."""
+    return principal.person_role is None or principal.person_role in FILERS
 
 
 def decide(
@@ -331,6 +387,12 @@ def decide(
     or mark an accepted one paid; each step kept with who, when and the comment."""
     found = _visible(session, principal, claim_id)
     if not may_decide(principal):
+        if principal.person_role is not None:
+            raise ForbiddenError(
+                "deciding a claim is the provider's: a person with role "
+                + " or ".join(DECIDING_PEOPLE)
+                + f"; {principal.who} is a {principal.person_role}"
+            )
         raise ForbiddenError(
             "deciding a claim is the provider's: a key not scoped to a customer, with role "
             + " or ".join(repr(r) for r in DECIDERS)
@@ -364,7 +426,10 @@ def decide(
             "decision",
         )
     session.refresh(found)
-    session.add(_step(found, moment, principal.who, decision, after, comment))
+    step = _step(found, moment, principal.who, decision, after, comment)
+    session.add(step)
+    key = session.scalar(select(AgreementRow.key).where(AgreementRow.id == found.agreement_id))
+    _audit(session, principal, found, key or "", AUDITED[decision], moment, step.comment)
     session.flush()
     return view(session, principal, claim_id)
 
@@ -441,6 +506,8 @@ def listed(
 
 __all__ = [
     "DECIDERS",
+    "DECIDING_PEOPLE",
+    "FILERS",
     "ClaimState",
     "Eligible",
     "decide",
@@ -448,5 +515,6 @@ __all__ = [
     "file_claim",
     "listed",
     "may_decide",
+    "may_file",
     "view",
 ]

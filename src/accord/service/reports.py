@@ -426,6 +426,25 @@ def months(first: str, last: str, timezone: str = "UTC") -> list[str]:
     ]
 
 
+def history(
+    session: Session, principal: Principal, key: str, *, moment: datetime | None = None
+) -> list[Report]:
+    """The report of each closed month of the agreement (reckoned in UTC, the default tier,
+    as ``GET /v1/agreements/{key}/reports/{month}`` serves it), newest first: from the month
+    its version in force now takes effect (``effective.start``; else the month its first
+    version was uploaded), at most :data:`MAX_MONTHS`, to the last month over. Kept results
+    are read together (:func:`closed_reports`), so a history of years judges nothing again."""
+    moment = now() if moment is None else moment
+    row, agreement = _in_force(session, principal, key, moment)
+    first = agreement.effective.start if agreement.effective is not None else row.created_at
+    this = moment.astimezone(UTC)
+    index = this.year * 12 + this.month - 2  # the last month, counted from year 0
+    earliest = max(first.year * 12 + first.month - 1, index - MAX_MONTHS + 1)
+    labels = [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index, earliest - 1, -1)]
+    labels = [p for p in labels if period_bounds(p, "UTC")[1] + LATE_MARGIN <= moment]
+    return closed_reports(session, principal, key, labels, moment=moment)
+
+
 def trend(
     session: Session,
     principal: Principal,
