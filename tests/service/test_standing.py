@@ -19,6 +19,7 @@ from accord.core.series import budget_burn
 from accord.render import pictures
 from accord.render.standing import standing_html
 from accord.service import agreements, ingest, reports, standing, tenants, tracking
+from accord.service.demo import DATA
 from accord.store import Database
 from tests.service.conftest import Tenant
 
@@ -492,3 +493,22 @@ def test_a_late_outage_after_a_view_shows_its_credit_at_the_next_view(
         after = standing.standing(session, tenants.authenticate(session, acme.key), later)
     assert [c.period for c in after.agreements[0].credits_before] == ["2026-11", "2026-10"]
     assert after == _fresh(database, acme.key, later)
+
+
+def test_calendars_with_holidays_written_as_dates_are_held_and_laid_out_alike() -> None:
+    text = (DATA / "agreements" / "it-service-desk.yaml").read_text(encoding="utf-8")
+    agreement = agreements._resolve_text(text, "it-service-desk.yaml", {})[0]
+    assert any(isinstance(k, date) for c in agreement.calendars.values() for k in _keys(c))
+    held = standing._calendars_of(agreement)
+    assert held is standing._calendars_of(agreement)  # laid out once, then held
+    fresh = calendars_of(agreement)
+    moment = datetime(2026, 12, 24, 15, tzinfo=UTC)
+    for name, calendar in fresh.items():
+        later = moment + timedelta(days=3)
+        assert held[name].elapsed(moment, later) == calendar.elapsed(moment, later)
+
+
+def _keys(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [*value, *(k for v in value.values() for k in _keys(v))]
+    return []

@@ -326,10 +326,20 @@ _calendars: OrderedDict[str, dict[str, BusinessCalendar]] = OrderedDict()
 _calendars_lock = threading.Lock()
 
 
+def _plain(value: Any) -> Any:
+    """``value`` with every mapping's keys as text: YAML reads a holiday written
+    ``2026-12-24: Christmas Eve`` as a date key, which JSON cannot take as it is."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _calendars_of(agreement: Agreement) -> dict[str, BusinessCalendar]:
     """:func:`calendars_of`, the same calendars for the same text at every view: a calendar
     lays out its open hours once, when first asked, and keeps them (thread-safe)."""
-    key = json.dumps(agreement.calendars, sort_keys=True, default=str)
+    key = json.dumps(_plain(agreement.calendars), sort_keys=True, default=str)
     with _calendars_lock:
         found = _calendars.get(key)
         if found is not None:
