@@ -31,6 +31,12 @@ def _written() -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def _last_month(moment: datetime) -> str:
+    """The month before ``moment``'s on Cloudnote's wall clock (Los Angeles), as 2026-11."""
+    local = moment.astimezone(LOS_ANGELES)
+    return (local.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+
 def _at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
@@ -123,7 +129,7 @@ def test_a_newcomer_sees_last_months_credit_and_tickets_at_risk_now(
         assert load_demo(session, moment) is None  # never twice
     settings = Settings(database_url="unused", demo=False, worker=False)
     headers = {"Authorization": f"Bearer {key}"}
-    last = (moment.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    last = _last_month(moment)
     with TestClient(create_app(settings, database)) as client:
         listed = client.get("/v1/agreements", headers=headers).json()
         assert {a["agreement"] for a in listed} == {"it-service-desk", "cloudnote-saas"}
@@ -157,6 +163,9 @@ def test_this_months_outages_are_in_this_months_report(database: Database) -> No
     [
         datetime(2026, 12, 7, 10, tzinfo=UTC),
         datetime(2027, 3, 15, 18, tzinfo=UTC),
+        datetime(2027, 1, 1, 3, tzinfo=UTC),  # still December in Los Angeles
+        datetime(2027, 3, 31, 23, tzinfo=UTC),  # 31 days after February ended
+        datetime(2026, 12, 31, 12, tzinfo=UTC),  # 31 days after a 30-day month
     ],
 )
 def test_acmes_admin_has_last_months_credit_to_claim(
@@ -176,7 +185,7 @@ def test_acmes_admin_has_last_months_credit_to_claim(
         )
         assert claims.may_file(ana)
         owed = claims.eligible(session, ana, "cloudnote-saas")
-    last = (moment.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    last = _last_month(moment)
     assert [(e.owed.period, e.owed.objective, e.claimable) for e in owed] == [
         (last, "availability", True)
     ]

@@ -30,6 +30,9 @@ WRITTEN_IN = 2026  # the year of the example agreements' dates (in force from 20
 # Los Angeles, and stays there whatever the month's daylight saving time
 WALL_CLOCK = ZoneInfo("America/Los_Angeles")
 INSTANTS = ("start", "end", "announced_at")
+# The example gives 30 days to claim a month's credit; the demo gives 45, so last month's
+# credit is still in time on every day of this month (31 days after a 30-day month, say).
+CLAIM_WINDOW = (("window: 30d", "window: 45d"), ("within 30 days", "within 45 days"))
 _DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?!\d)")
 # one person of the provider and one of each customer of the demo's agreements
 DEMO_PEOPLE = (
@@ -60,6 +63,7 @@ def load_demo(session: Session, moment: datetime, tickets: int = 40) -> str | No
     years = _last_month(moment).year - WRITTEN_IN
     for name in DEMO_AGREEMENTS:
         text = moved_dates((DATA / "agreements" / name).read_text(encoding="utf-8"), years)
+        text = text.replace(*CLAIM_WINDOW[0]).replace(*CLAIM_WINDOW[1])
         stored = agreements.upload(session, principal, text, source=f"demo/{name}")
         tracking.after_upload(session, organisation.id, stored.agreement.key, stored.resolved)
     written = {
@@ -148,7 +152,10 @@ def _later(instant: str, weeks: int) -> str:
 
 
 def _month_of(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    """The start (UTC) of the month ``moment`` is in on Cloudnote's wall clock: a month is
+    over for its credits once it is over in Los Angeles, hours after it is in UTC."""
+    local = moment.astimezone(WALL_CLOCK)
+    return datetime(local.year, local.month, 1, tzinfo=UTC)
 
 
 def _last_month(moment: datetime) -> datetime:
