@@ -105,10 +105,10 @@ def breach_json(breach: Breach) -> dict[str, Any]:
     }
 
 
-def report_markdown(report: Report, zone: str | None = None) -> str:
+def report_markdown(report: Report, zone: str | None = None, locale: str | None = None) -> str:
     """The report as Markdown, from its view (:mod:`accord.render.report_view`): times in
-    ``zone`` (None: the agreement's)."""
-    return markdown_of(build(report, zone))
+    ``zone`` (None: the agreement's), numbers in the convention of ``locale`` (None: en)."""
+    return markdown_of(build(report, zone, locale))
 
 
 def markdown_of(view: ReportView) -> str:
@@ -150,8 +150,7 @@ def markdown_of(view: ReportView) -> str:
         lines += ["", "## Service credits", ""]
     if credits is not None:
         if credits.owed:
-            amount = f"{credits.amount} {credits.currency}"
-            lines.append(f"**{amount}**" + credits.sentence[len(amount) :])
+            lines.append(f"**{credits.money}**" + credits.sentence[len(credits.money) :])
         else:
             lines.append(credits.sentence)
         if credits.lines:
@@ -522,13 +521,17 @@ def _environment() -> Environment:
 
 
 def report_html(
-    report: Report, pictures: Sequence[Picture] = (), *, zone: str | None = None
+    report: Report,
+    pictures: Sequence[Picture] = (),
+    *,
+    zone: str | None = None,
+    locale: str | None = None,
 ) -> str:
     """A standalone page for the customer: objectives in words, breaches explained, credits,
     claim deadline, and the ``pictures`` given (see
     :func:`accord.render.report_pictures.report_pictures`); times in ``zone`` (None: the
-    agreement's)."""
-    return html_of(build(report, zone), pictures=pictures)
+    agreement's), numbers in the convention of ``locale`` (None: en)."""
+    return html_of(build(report, zone, locale), pictures=pictures)
 
 
 def html_of(view: ReportView, paper: Paper | None = None, pictures: Sequence[Picture] = ()) -> str:
@@ -589,11 +592,12 @@ def report_pdf(
     *,
     zone: str | None = None,
     paper: Paper = "a4",
+    locale: str | None = None,
 ) -> bytes:
     """The report page as a PDF (WeasyPrint), A4 or US Letter, with the ``pictures`` given."""
     if paper not in ("a4", "letter"):
         raise ValueError(f"paper {paper!r}: expected a4 or letter")
-    return pdf_of(build(report, zone), paper, pictures)
+    return pdf_of(build(report, zone, locale), paper, pictures)
 
 
 _PICTURE = "accord-picture:"
@@ -626,9 +630,11 @@ def pdf_of(view: ReportView, paper: Paper = "a4", pictures: Sequence[Picture] = 
     return found
 
 
-def report_terminal(report: Report, zone: str | None = None) -> RenderableType:
+def report_terminal(
+    report: Report, zone: str | None = None, locale: str | None = None
+) -> RenderableType:
     """The report for a terminal (Rich): the view's lines, the objectives as a table."""
-    return terminal_of(build(report, zone))
+    return terminal_of(build(report, zone, locale))
 
 
 def terminal_of(view: ReportView) -> RenderableType:
