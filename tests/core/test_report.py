@@ -487,7 +487,7 @@ def test_each_provider_is_settled_on_its_own_figures_and_its_own_fee() -> None:
         ("fixfast", "0.00"),
         ("techforce", "5000.00"),
     ]
-    assert "### techforce: 5000.00 GBP (25% of its 20000.00 GBP fee)" in report_markdown(report)
+    assert "### techforce: 5,000.00 GBP (25% of its 20,000.00 GBP fee)" in report_markdown(report)
     assert 'data-provider="techforce"' in report_html(report)
 
 

@@ -22,6 +22,7 @@ from accord.api.negotiation import (
     chosen,
     negotiated,
     offered,
+    reader_locale,
     rendered,
 )
 from accord.api.openapi import schema_of
@@ -52,6 +53,18 @@ Shown = Annotated[
         "when given, the one the times of the HTML, PDF and Markdown are shown in (default: "
         "the agreement's own zone), as `accord report --timezone`.",
         examples=["UTC"],
+    ),
+]
+Locale = Annotated[
+    str | None,
+    Query(
+        max_length=35,
+        pattern=NO_NUL,
+        description="The locale whose convention the numbers, percentages and money of the "
+        "Markdown, HTML and PDF are written in (`de`: `99,69 %`, `1.200,00 EUR`), one Babel "
+        "knows (else 422). Without it, the `Accept-Language` header's preferred locale that "
+        "Babel knows, else `en`. The words stay English; JSON and CSV are unchanged.",
+        examples=["de"],
     ),
 ]
 PaperSize = Annotated[
@@ -183,6 +196,7 @@ def get_report(
         bool, Query(description="Refuse a period that has not begun (422) instead of no data.")
     ] = False,
     paper: PaperSize = "a4",
+    locale: Locale = None,
 ) -> Response:
     """The compliance report of an agreement over a period (`2026-10`, `2026-Q4`, `2026`),
     judged now with the evidence stored now: each objective's status (final, to date, no
@@ -191,6 +205,7 @@ def get_report(
     drawn from the evidence it was judged on. The PDF, on A4 or Letter (`paper`), is named
     `{agreement}-{period}.pdf`."""
     name = chosen("report", format, request.headers.get("accept"))
+    numbers = reader_locale(locale, request.headers.get("accept-language"))
 
     def work(session: Session) -> Illustrated:
         found = reports.report(
@@ -203,10 +218,10 @@ def get_report(
             to_date=to_date,
         )
         if not FORMATS[name].pictures:
-            return Illustrated(found, zone=timezone, paper=paper)
+            return Illustrated(found, zone=timezone, paper=paper, locale=numbers)
         agreement, evidence = reports.judged_on(session, who, key, found)
         pictures = report_pictures(found, agreement, evidence, zone=timezone)
-        return Illustrated(found, pictures, zone=timezone, paper=paper)
+        return Illustrated(found, pictures, zone=timezone, paper=paper, locale=numbers)
 
     illustrated = state.run(work)
     return rendered("report", name, illustrated, f"{illustrated.report.agreement}-{period}")

@@ -43,7 +43,7 @@ from accord.render.report import pdf_of as pdf_from_view
 from accord.render.report_pictures import report_pictures, trend_pictures
 from accord.render.report_view import build as view_of
 from accord.render.served import Trend, trend_json
-from accord.render.words import zone_of
+from accord.render.words import locale_of, zone_of
 
 
 def parse_period(text: str, zone: str) -> tuple[datetime, datetime]:
@@ -166,6 +166,15 @@ def report(
     output: Annotated[
         str, typer.Option("--format", help="table, json, csv, markdown, html or pdf")
     ] = "table",
+    locale: Annotated[
+        str,
+        typer.Option(
+            "--locale",
+            help="Write numbers, percentages and money as this locale does (en, de, fr-CH...) "
+            "in the table, Markdown, HTML and PDF; the words stay English, JSON and CSV "
+            "unchanged. Default en (not read from LANG).",
+        ),
+    ] = "en",
     to_file: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="Write the report to this file (pdf needs one)."),
@@ -235,6 +244,10 @@ def report(
             )
         if zone is not None:
             zone_of(zone)  # an unknown zone is an error before anything is read
+        try:
+            locale_of(locale)
+        except AccordError as error:
+            raise AccordError(f"--locale: {error}") from None
         explained = _explained(explain)
         bounds = zone or "UTC"
         agreement = load_agreement(path)
@@ -288,10 +301,17 @@ def report(
                 rollup_markdown(reports) if roll_up else trend_markdown(reports, zone), raw=False
             )
         else:
-            console.print(terminal_of(view_of(reports[0], zone)))
+            console.print(terminal_of(view_of(reports[0], zone, locale)))
         return
     text = _rendered(
-        reports, output, zone, roll_up=roll_up, trend=trend, paper=paper, pictures=pictures
+        reports,
+        output,
+        zone,
+        roll_up=roll_up,
+        trend=trend,
+        paper=paper,
+        pictures=pictures,
+        locale=locale,
     )
     if to_file is not None:
         _write(to_file, text)
@@ -308,6 +328,7 @@ def _rendered(
     trend: bool,
     paper: str,
     pictures: list[Picture],
+    locale: str = "en",
 ) -> str | bytes:
     """The reports in the format asked for (a terminal's table is printed by the caller; its
     text for a pipe or file is the Markdown); HTML and PDF with the ``pictures`` given."""
@@ -333,12 +354,14 @@ def _rendered(
             return rollup_html(reports, zone=zone)
         if trend:
             return trend_html(reports, pictures, zone=zone)
-        return page_of(view_of(reports[0], zone), pictures=pictures)
+        return page_of(view_of(reports[0], zone, locale), pictures=pictures)
     if output == "pdf":
-        return pdf_from_view(view_of(reports[0], zone), paper, pictures)  # type: ignore[arg-type]
+        return pdf_from_view(view_of(reports[0], zone, locale), paper, pictures)  # type: ignore[arg-type]
     if roll_up:
         return rollup_markdown(reports)
-    return trend_markdown(reports, zone) if trend else markdown_of(view_of(reports[0], zone))
+    if trend:
+        return trend_markdown(reports, zone)
+    return markdown_of(view_of(reports[0], zone, locale))
 
 
 def _write(path: Path, content: str | bytes) -> None:

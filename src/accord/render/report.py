@@ -120,7 +120,8 @@ def markdown_of(view: ReportView) -> str:
         "",
         f"Agreement `{view.agreement}` version {view.version}"
         + (f", {view.tier_note}" if view.tier_note else "")
-        + f". Times in {view.zone}.",
+        + f". Times in {view.zone}."
+        + _numbers_note(view),
         "",
         ("**To date**" + view.judged[len("To date") :] if not view.final else view.judged)
         + (f" {view.clocks}" if view.clocks else ""),
@@ -187,6 +188,11 @@ def markdown_of(view: ReportView) -> str:
     lines += [f"{n.number}. {n.text}" for n in view.notes]
     lines += ["", f"Figures as of {view.judged_at}; produced by {view.generator}."]
     return "\n".join(lines) + "\n"
+
+
+def _numbers_note(view: ReportView) -> str:
+    """`` Numbers as written in de.``: said when they are not English's."""
+    return "" if view.locale == "en" else f" Numbers as written in {view.locale}."
 
 
 def _breach_lines(view: ReportView, bullet: str, nested: str) -> list[str]:
@@ -643,7 +649,8 @@ def terminal_of(view: ReportView) -> RenderableType:
         Text(
             f"Agreement {view.agreement} version {view.version}"
             + (f", {view.tier_note}" if view.tier_note else "")
-            + f". Times in {view.zone}.",
+            + f". Times in {view.zone}."
+            + _numbers_note(view),
             style="dim",
         ),
         Text(view.judged + (f" {view.clocks}" if view.clocks else ""), style="dim"),

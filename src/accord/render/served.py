@@ -26,6 +26,8 @@ class Illustrated:
     pictures: Sequence[Picture] = ()
     zone: str | None = None
     paper: Paper = "a4"
+    locale: str = "en"
+    """The locale whose convention the numbers are written in (the words are English)."""
 
 
 @dataclass(frozen=True)

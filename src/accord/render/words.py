@@ -195,7 +195,8 @@ class Numbers:
         places = max(0, -int(value.as_tuple().exponent)) if value.is_finite() else 0
         pattern = copy(parse_pattern(self.locale.percent_formats[None].pattern))
         pattern.frac_prec = (places, places)
-        return pattern.apply(value.scaleb(-2), self.locale)
+        found: str = pattern.apply(value.scaleb(-2), self.locale)
+        return found
 
     def money(self, amount: Decimal, currency: str) -> str:
         """An amount to its currency's digits in the locale's convention, then the ISO code:
