@@ -156,7 +156,8 @@ def test_each_format_is_served_with_its_media_type_and_the_same_figures(
     ):
         assert answered[name].status_code == 200, answered[name].text
         assert answered[name].headers["content-type"] == media_type
-        assert answered[name].headers["vary"] == "Accept"
+        # the numbers of a report for people follow Accept-Language too
+        assert answered[name].headers["vary"] == "Accept, Accept-Language"
     report = answered["json"].json()
     resolution = next(o for o in report["objectives"] if o["objective"] == "resolution")
     assert (resolution["actual"], resolution["met"]) == ("50", False)  # B of A and B breached
@@ -179,6 +180,49 @@ def test_each_format_is_served_with_its_media_type_and_the_same_figures(
     assert "Support desk" in pdf
     assert "50%" in pdf
     assert "missed" in pdf
+
+
+def test_a_report_writes_its_numbers_as_the_locale_asked_for_or_accepted_does(
+    client: TestClient, desk: Tenant
+) -> None:
+    path = "/v1/agreements/desk/reports/2026-10"
+
+    def get(fmt: str, headers: dict[str, str] | None = None, **params: str) -> Any:
+        answer = client.get(
+            path, params={"format": fmt, **params}, headers={**desk.headers, **(headers or {})}
+        )
+        assert answer.status_code == 200, answer.text
+        return answer
+
+    english = get("markdown").text
+    assert re.search(r"\| resolution \| 90% \| 50% \| \*\*missed\*\*", english), english
+    german = get("markdown", locale="de").text
+    assert re.search(r"\| resolution \| 90\xa0% \| 50\xa0% \| \*\*missed\*\*", german), german
+    # the header, when the parameter is absent: its preferred locale that Babel knows
+    assert get("markdown", {"Accept-Language": "xx, de-AT;q=0.9, en;q=0.5"}).text == (
+        german.replace("written in de.", "written in de-AT.")
+    )
+    # the parameter wins over the header; an unknown language in the header is English
+    assert get("markdown", {"Accept-Language": "fr"}, locale="de").text == german
+    assert get("markdown", {"Accept-Language": "xx-YY"}).text == english
+    assert "50\xa0%" in get("html", locale="de").text
+    # JSON and CSV are the machine's form whatever the locale
+    for fmt in ("json", "csv"):
+        assert get(fmt, {"Accept-Language": "de"}, locale="de").text == get(fmt).text
+
+
+@pytest.mark.parametrize("locale", ["xx", "de_DE_nowhere_at_all", "1"])
+def test_an_unknown_locale_is_a_problem_naming_it(
+    client: TestClient, desk: Tenant, locale: str
+) -> None:
+    for fmt in ("markdown", "json"):
+        answer = client.get(
+            "/v1/agreements/desk/reports/2026-10",
+            params={"format": fmt, "locale": locale},
+            headers=desk.headers,
+        )
+        problem = is_problem(answer, 422)
+        assert f"locale {locale.replace('_', '-')!r}" in problem["detail"]
 
 
 @pytest.mark.parametrize(
