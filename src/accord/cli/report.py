@@ -256,10 +256,23 @@ def report(
         moment = judged_at(evidence, as_of, bounds)
         cache = ClockCache()  # the report's clocks, shared with its pictures
         pictures: list[Picture] = []
+        pictures_of: dict[str, list[Picture]] = {}
         if roll_up:
             family = _descendants(path, agreement.id)
             jobs = [(a.id, a, start, end) for a in family]
             reports = _evaluated(jobs, evidence, tier, "agreements", moment, engine, explained)
+            if output == "html":  # each agreement's pictures, as its own report page has
+                pictures_of = {
+                    r.agreement: report_pictures(
+                        r,
+                        a,
+                        evidence,
+                        engine=engine,  # type: ignore[arg-type]
+                        zone=zone,
+                        prefix=f"{r.agreement}-",
+                    )
+                    for r, a in zip(reports, family, strict=True)
+                }
         elif trend or compare:
             jobs = [(a.strftime("%Y-%m"), agreement, a, b) for a, b in _months(start, end)]
             reports = _evaluated(jobs, evidence, tier, "months", moment, engine, explained)
@@ -298,7 +311,10 @@ def report(
     if output == "table" and to_file is None and console.is_terminal:
         if roll_up or trend:
             print_markdown(
-                rollup_markdown(reports) if roll_up else trend_markdown(reports, zone), raw=False
+                rollup_markdown(reports, zone, locale)
+                if roll_up
+                else trend_markdown(reports, zone, locale),
+                raw=False,
             )
         else:
             console.print(terminal_of(view_of(reports[0], zone, locale)))
@@ -312,6 +328,7 @@ def report(
         paper=paper,
         pictures=pictures,
         locale=locale,
+        pictures_of=pictures_of,
     )
     if to_file is not None:
         _write(to_file, text)
@@ -329,6 +346,7 @@ def _rendered(
     paper: str,
     pictures: list[Picture],
     locale: str = "en",
+    pictures_of: dict[str, list[Picture]] | None = None,
 ) -> str | bytes:
     """The reports in the format asked for (a terminal's table is printed by the caller; its
     text for a pipe or file is the Markdown); HTML and PDF with the ``pictures`` given."""
@@ -351,16 +369,16 @@ def _rendered(
         return report_csv(*reports)
     if output == "html":
         if roll_up:
-            return rollup_html(reports, zone=zone)
+            return rollup_html(reports, zone=zone, locale=locale, pictures=pictures_of)
         if trend:
-            return trend_html(reports, pictures, zone=zone)
+            return trend_html(reports, pictures, zone=zone, locale=locale)
         return page_of(view_of(reports[0], zone, locale), pictures=pictures)
     if output == "pdf":
         return pdf_from_view(view_of(reports[0], zone, locale), paper, pictures)  # type: ignore[arg-type]
     if roll_up:
-        return rollup_markdown(reports)
+        return rollup_markdown(reports, zone, locale)
     if trend:
-        return trend_markdown(reports, zone)
+        return trend_markdown(reports, zone, locale)
     return markdown_of(view_of(reports[0], zone, locale))
 
 

@@ -25,7 +25,14 @@ from accord import __version__
 from accord.core.agreement.units import format_timedelta
 from accord.core.report import Breach, ObjectiveResult, Report
 from accord.render.pictures import Picture, legend_of, printed
-from accord.render.report_view import ReportView, build, judged_sentence, verdict
+from accord.render.report_view import (
+    ReportView,
+    TrendView,
+    build,
+    build_rollup,
+    build_trend,
+    verdict,
+)
 from accord.render.words import period as period_words
 from accord.render.words import when, zone_of
 
@@ -207,14 +214,6 @@ def _breach_lines(view: ReportView, bullet: str, nested: str) -> list[str]:
         if o.more_text:
             lines.append(f"{bullet}{o.more_text}.")
     return lines
-
-
-def _judged_markdown(report: Report, zone: str | None = None) -> str:
-    judged = judged_sentence(report, zone_of(zone or report.zone))
-    clocks = "" if report.clocks is None else f" Ticket {report.clocks.text}."
-    if not report.final and report.as_of is not None:
-        judged = "**To date**" + judged[len("To date") :]
-    return judged + clocks
 
 
 def report_json(report: Report) -> dict[str, Any]:
@@ -425,59 +424,69 @@ def report_csv(*reports: Report) -> str:
     return out.getvalue()
 
 
-def trend_markdown(reports: list[Report], zone: str | None = None) -> str:
-    """Each objective's actual figure month by month (missed months in bold)."""
+def trend_markdown(
+    reports: list[Report], zone: str | None = None, locale: str | None = None
+) -> str:
+    """Each objective's figure month by month (missed months in bold), from the months'
+    views (:func:`accord.render.report_view.build_trend`)."""
     if not reports:
         return ""
-    first = reports[0]
-    months = [r.start.strftime("%Y-%m") for r in reports]
+    return trend_markdown_of(build_trend(reports, zone, locale))
+
+
+def trend_markdown_of(view: TrendView) -> str:
     lines = [
-        f"# {first.title}: month by month",
+        f"# {view.title}: month by month",
         "",
-        _judged_markdown(reports[-1], zone),
+        f"Agreement `{view.agreement}` version {view.version}"
+        + (f", tier {view.tier}" if view.tier else "")
+        + f", {view.period}. Times in {view.zone}."
+        + ("" if view.locale == "en" else f" Numbers as written in {view.locale}."),
         "",
-        "| objective | target | " + " | ".join(months) + " |",
-        "|---|---|" + "---|" * len(months),
+        view.judged,
+        "",
+        "| objective | target | " + " | ".join(view.months) + " |",
+        "|---|---|" + "---|" * len(view.months),
     ]
-    for index, objective in enumerate(first.objectives):
+    for row in view.rows:
         cells = []
-        for report in reports:
-            result = report.objectives[index]
-            value = _pct(result.actual) if result.actual is not None else verdict(result)
-            so_far = " (to date)" if result.status == "to date" else ""
-            cells.append((f"**{value}**" if result.met is False else value) + so_far)
-        lines.append(f"| {objective.name} | {objective.target} | " + " | ".join(cells) + " |")
-    owed = [r.settlement.amount for r in reports if r.settlement is not None]
-    if owed:
-        currency = next(r.settlement.currency for r in reports if r.settlement is not None)
-        amounts = [f"{r.settlement.amount}" if r.settlement is not None else "-" for r in reports]
-        lines.append("| credits owed | | " + " | ".join(amounts) + " |")
-        lines += ["", f"Credits owed over the period: {sum(owed)} {currency}."]
+        for x in row.cells:
+            if x is None:
+                cells.append("-")
+                continue
+            value = x.verdict if x.actual == "-" else x.actual
+            so_far = " (to date)" if x.status == "to date" and x.actual != "-" else ""
+            cells.append((f"**{value}**" if x.met is False else value) + so_far)
+        lines.append(f"| {row.name} | {row.target} | " + " | ".join(cells) + " |")
+    if view.credits:
+        amounts = [c.amount for c in view.credits]
+        lines.append(f"| credits owed ({view.currency}) | | " + " | ".join(amounts) + " |")
+        lines += ["", f"Credits owed over the period: {view.total}."]
     return "\n".join(lines) + "\n"
 
 
-def rollup_markdown(reports: list[Report]) -> str:
-    """A parent agreement and every agreement under it: objectives met and missed, credits owed."""
+def rollup_markdown(
+    reports: list[Report], zone: str | None = None, locale: str | None = None
+) -> str:
+    """A parent agreement and every agreement under it: objectives met and missed, credits
+    owed, from each agreement's view (:func:`accord.render.report_view.build_rollup`)."""
     if not reports:
         return ""
+    view = build_rollup(reports, zone, locale)
     lines = [
-        f"# {reports[0].title}: roll-up, {reports[0].start.date()} to {reports[0].end.date()}",
+        f"# {view.title}: roll-up, {view.period}",
+        "",
+        view.judged
+        + f" Times in {view.zone}."
+        + ("" if view.locale == "en" else f" Numbers as written in {view.locale}."),
         "",
         "| agreement | version | objectives met | missed | credits owed |",
         "|---|---|---|---|---|",
     ]
-    for report in reports:
-        met = sum(1 for o in report.objectives if o.met is True)
-        missed = [o.name for o in report.objectives if o.met is False]
-        owed = (
-            "-"
-            if report.settlement is None
-            else (f"{report.settlement.amount} {report.settlement.currency}")
-        )
-        lines.append(
-            f"| {report.agreement} | {report.version} | {met} | "
-            f"{', '.join(missed) if missed else 0} | {owed} |"
-        )
+    for line in view.lines:
+        r = line.report
+        missed = ", ".join(line.missed) if line.missed else "0"
+        lines.append(f"| {r.agreement} | {r.version} | {line.met} | {missed} | {line.owed} |")
     return "\n".join(lines) + "\n"
 
 
@@ -717,36 +726,37 @@ def terminal_of(view: ReportView) -> RenderableType:
 
 
 def trend_html(
-    reports: list[Report], pictures: Sequence[Picture] = (), *, zone: str | None = None
+    reports: list[Report],
+    pictures: Sequence[Picture] = (),
+    *,
+    zone: str | None = None,
+    locale: str | None = None,
 ) -> str:
     """Each objective month by month, with the credits owed, as a standalone page (with the
-    ``pictures`` given, see :func:`accord.render.report_pictures.trend_pictures`)."""
+    ``pictures`` given, see :func:`accord.render.report_pictures.trend_pictures`), from the
+    months' views: each month's figures and words those of its own report."""
     if not reports:
         return ""
-    owed = [r.settlement for r in reports if r.settlement is not None]
-    return (
-        _environment()
-        .get_template("trend.html")
-        .render(
-            reports=reports,
-            first=reports[0],
-            last=reports[-1],
-            owed=bool(owed),
-            total=sum((s.amount for s in owed), Decimal(0)),
-            currency=owed[0].currency if owed else "",
-            zone=zone or reports[-1].zone,
-            pictures=pictures,
-        )
-    )
+    view = build_trend(reports, zone, locale)
+    return _environment().get_template("trend.html").render(view=view, pictures=pictures)
 
 
-def rollup_html(reports: list[Report], *, zone: str | None = None) -> str:
-    """A parent agreement and every agreement under it, as a standalone page; its times in
+def rollup_html(
+    reports: list[Report],
+    *,
+    zone: str | None = None,
+    locale: str | None = None,
+    pictures: Mapping[str, Sequence[Picture]] | None = None,
+) -> str:
+    """A parent agreement and every agreement under it, as a standalone page, each agreement's
+    part from its own report's view with its ``pictures`` (by agreement id, see
+    :func:`accord.render.report_pictures.report_pictures` and its ``prefix``); times in
     ``zone`` (None: the parent agreement's)."""
     if not reports:
         return ""
+    view = build_rollup(reports, zone, locale)
     return (
         _environment()
         .get_template("rollup.html")
-        .render(reports=reports, first=reports[0], zone=zone or reports[0].zone)
+        .render(view=view, pictures_of=dict(pictures or {}))
     )

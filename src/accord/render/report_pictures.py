@@ -71,12 +71,15 @@ def report_pictures(
     cache: ClockCache | None = None,
     engine: Literal["auto", "columns", "replay"] = "auto",
     zone: str | None = None,
+    prefix: str = "",
 ) -> list[Picture]:
     """Every picture of one report, in the order of its objectives. ``evidence``: what the
     report was judged on (all of it; the part known at the instant judged at is taken here).
     ``cache`` and ``engine``: those the report was evaluated with, whose ticket clocks are
     then reused (not evaluated again). ``zone``: where the page tells its times (None: the
-    agreement's, as the page); days stay the period's days, named as people write them."""
+    agreement's, as the page); days stay the period's days, named as people write them.
+    ``prefix``: put before each picture's key, for a page holding several reports' pictures
+    (a roll-up: the agreement's id), whose keys must differ."""
     shown_in = zone_of(zone or report.zone)
     calendars = calendars_of(agreement)
     data = evidence
@@ -93,7 +96,7 @@ def report_pictures(
         base, _, provider = result.objective.partition("@")
         objective = agreement.objective(base)
         own = for_provider(agreement, data, provider) if provider else data
-        key = f"{_slug(result.objective)}-{index}"
+        key = f"{prefix}{_slug(result.objective)}-{index}"
         if result.judged_from is None or result.judged_until is None or not result.judged:
             continue
         if objective.metric == "availability" and objective.method == "time":

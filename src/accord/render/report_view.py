@@ -652,3 +652,189 @@ def _termination(right: TerminationRight, zone: tzinfo | None) -> str:
     )
     reached = "reached" if right.triggered else "not reached"
     return f"{who}{counted}; {right.after_misses} give the right to terminate: {reached}"
+
+
+# ---------------------------------------------------------------- trend and roll-up
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """One objective month by month: each month's line of its report (None: not measured
+    that month, e.g. by a version of the agreement without it)."""
+
+    id: str
+    name: str
+    target: str
+    cells: tuple[ObjectiveView | None, ...]
+
+
+@dataclass(frozen=True)
+class MonthCredit:
+    month: str
+    amount: str
+    """In the reader's convention, without the currency (the total names it); '-': none."""
+    exact: str
+
+
+@dataclass(frozen=True)
+class TrendView:
+    """An agreement month by month, built from each month's :class:`ReportView`: the same
+    figures, verdicts and words as the month's own report."""
+
+    title: str
+    agreement: str
+    version: str
+    tier: str | None
+    zone: str
+    locale: str
+    period: str
+    """``1 Oct 2026 to 31 Dec 2026``."""
+    months: tuple[str, ...]
+    """``2026-10``, as each month's report is addressed."""
+    reports: tuple[ReportView, ...]
+    rows: tuple[TrendRow, ...]
+    judged: str
+    judged_at: str
+    judged_at_exact: str
+    final: bool
+    credits: tuple[MonthCredit, ...]
+    """Each month's credits owed; empty when no month settles credits."""
+    total: str
+    """``120.00 USD`` owed over the months, '' when none settles credits."""
+    total_exact: str
+    currency: str
+    generator: str
+
+
+def build_trend(
+    reports: Sequence[Report], zone: str | None = None, locale: str | None = None
+) -> TrendView:
+    """The months' reports as one view (``reports`` in order, at least one), each month's
+    figures those of its own :func:`build`; times in ``zone`` (None: the last month's
+    agreement's zone), numbers in the convention of ``locale``."""
+    first, last = reports[0], reports[-1]
+    place = zone_of(zone or last.zone)
+    n = locale_of(locale)
+    views = tuple(build(r, place.key, n.name) for r in reports)
+    order: dict[str, tuple[str, str]] = {}
+    for view in views:
+        for o in view.objectives:
+            order.setdefault(o.id, (o.name, o.target))
+    rows = tuple(
+        TrendRow(
+            key,
+            name,
+            target,
+            tuple(next((o for o in v.objectives if o.id == key), None) for v in views),
+        )
+        for key, (name, target) in order.items()
+    )
+    settled = [r.settlement for r in reports if r.settlement is not None]
+    credits: tuple[MonthCredit, ...] = ()
+    total = total_exact = currency = ""
+    if settled:
+        currency = settled[0].currency
+        credits = tuple(
+            MonthCredit(
+                f"{r.start:%Y-%m}",
+                "-" if r.settlement is None else n.fixed(r.settlement.amount),
+                "" if r.settlement is None else str(r.settlement.amount),
+            )
+            for r in reports
+        )
+        amount = sum((s.amount for s in settled), Decimal(0))
+        total, total_exact = n.money(amount, currency), str(amount)
+    reckoned = first.start.tzinfo or place
+    judged = f"Judged at {when(last.judged_at, place)}" + (
+        "" if last.final else ": the last month is not over, its figures are to date"
+    )
+    return TrendView(
+        title=last.title,
+        agreement=last.agreement,
+        version=last.version,
+        tier=last.tier,
+        zone=place.key,
+        locale=n.name,
+        period=words.period(first.start, last.end, reckoned),
+        months=tuple(f"{r.start:%Y-%m}" for r in reports),
+        reports=views,
+        rows=rows,
+        judged=judged + ".",
+        judged_at=when(last.judged_at, place),
+        judged_at_exact=last.judged_at.isoformat(),
+        final=last.final,
+        credits=credits,
+        total=total,
+        total_exact=total_exact,
+        currency=currency,
+        generator=f"Accord {__version__}",
+    )
+
+
+@dataclass(frozen=True)
+class RollupLine:
+    """One agreement of a roll-up: its report's view and what the summary table says of it."""
+
+    report: ReportView
+    met: int
+    missed: tuple[str, ...]
+    owed: str
+    """``120.00 USD``, or '-' when it settles no credit."""
+    owed_exact: str
+
+
+@dataclass(frozen=True)
+class RollupView:
+    """A parent agreement and those refining it over one period, each agreement's part the
+    :class:`ReportView` of its own report."""
+
+    title: str
+    agreement: str
+    period: str
+    zone: str
+    locale: str
+    judged: str
+    judged_at: str
+    judged_at_exact: str
+    final: bool
+    lines: tuple[RollupLine, ...]
+    generator: str
+
+
+def build_rollup(
+    reports: Sequence[Report], zone: str | None = None, locale: str | None = None
+) -> RollupView:
+    """The roll-up of ``reports`` (the parent's first); times in ``zone`` (None: the parent
+    agreement's), numbers in the convention of ``locale``."""
+    first = reports[0]
+    place = zone_of(zone or first.zone)
+    n = locale_of(locale)
+    lines = []
+    for report in reports:
+        view = build(report, place.key, n.name)
+        settlement = report.settlement
+        lines.append(
+            RollupLine(
+                view,
+                sum(1 for o in view.objectives if o.met is True),
+                tuple(o.name for o in view.objectives if o.met is False),
+                "-" if settlement is None else n.money(settlement.amount, settlement.currency),
+                "" if settlement is None else str(settlement.amount),
+            )
+        )
+    judged = f"Judged at {when(first.judged_at, place)}" + (
+        "" if first.final else ": the period is not over, its figures are to date"
+    )
+    return RollupView(
+        title=first.title,
+        agreement=first.agreement,
+        period=lines[0].report.period,
+        zone=place.key,
+        locale=n.name,
+        judged=judged + ".",
+        judged_at=when(first.judged_at, place),
+        judged_at_exact=first.judged_at.isoformat(),
+        final=first.final,
+        lines=tuple(lines),
+        generator=f"Accord {__version__}",
+    )
