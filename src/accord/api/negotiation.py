@@ -72,8 +72,8 @@ FORMATS: dict[str, Format] = {
         "text/markdown",
         {
             "report": lambda i: report_markdown(i.report, i.zone, i.locale),
-            "trend": lambda t: trend_markdown(t.reports, t.zone),
-            "rollup": lambda r: rollup_markdown(r.reports),
+            "trend": lambda t: trend_markdown(t.reports, t.zone, t.locale),
+            "rollup": lambda r: rollup_markdown(r.reports, r.zone, r.locale),
             "compare": compare.comparison_markdown,
         },
     ),
@@ -81,8 +81,12 @@ FORMATS: dict[str, Format] = {
         "text/html",
         {
             "report": lambda i: report_html(i.report, i.pictures, zone=i.zone, locale=i.locale),
-            "trend": lambda t: trend_html(t.reports, trend_pictures(t.reports), zone=t.zone),
-            "rollup": lambda r: rollup_html(r.reports, zone=r.zone),
+            "trend": lambda t: trend_html(
+                t.reports, trend_pictures(t.reports), zone=t.zone, locale=t.locale
+            ),
+            "rollup": lambda r: rollup_html(
+                r.reports, zone=r.zone, locale=r.locale, pictures=r.pictures
+            ),
             "compare": compare.comparison_html,
         },
         pictures=True,
@@ -179,7 +183,7 @@ def chosen(view: View, asked: str | None, accept: str | None) -> str:
     return best
 
 
-LOCALIZED: frozenset[View] = frozenset({"report"})
+LOCALIZED: frozenset[View] = frozenset({"report", "trend", "rollup"})
 """The documents whose numbers follow the reader's locale (``locale``, ``Accept-Language``)
 in the formats for people: they vary by that header too."""
 

@@ -119,6 +119,9 @@ class Asked:
     timezone: str | None
     """As asked (None: not given); the period's bounds are reckoned in UTC then, and times
     shown in the agreement's zone."""
+    locale: str = "en"
+    """The locale the numbers of a page are written in (``locale``, else
+    ``Accept-Language``)."""
 
     def name(self) -> str:
         """The format served: 406 when none offered is accepted."""
@@ -141,9 +144,11 @@ def _over_months(view: View) -> Any:
         format: str | None = None,
         tier: Tier = None,
         timezone: Shown = None,
+        locale: Locale = None,
     ) -> Asked:
         accept = request.headers.get("accept")
-        return Asked(view, key, (first, last), format, accept, tier, timezone)
+        numbers = reader_locale(locale, request.headers.get("accept-language"))
+        return Asked(view, key, (first, last), format, accept, tier, timezone, numbers)
 
     return _formatted(asked, view)
 
@@ -158,9 +163,11 @@ def _over_period(view: View) -> Any:
         format: str | None = None,
         tier: Tier = None,
         timezone: Timezone = "UTC",
+        locale: Locale = None,
     ) -> Asked:
         accept = request.headers.get("accept")
-        return Asked(view, key, (period,), format, accept, tier, timezone)
+        numbers = reader_locale(locale, request.headers.get("accept-language"))
+        return Asked(view, key, (period,), format, accept, tier, timezone, numbers)
 
     return _formatted(asked, view)
 
@@ -247,7 +254,8 @@ def get_trend(asked: Annotated[Asked, _over_months("trend")], who: Auth, state: 
     name = asked.name()
     key, (first, last) = asked.key, asked.span
     found = state.run(reports.trend, who, key, first, last, **asked.options)
-    return rendered("trend", name, Trend(key, first, last, found, asked.timezone))
+    trend = Trend(key, first, last, found, asked.timezone, asked.locale)
+    return rendered("trend", name, trend)
 
 
 @router.get(
@@ -271,8 +279,20 @@ def get_rollup(
     only its customer's agreements (404 for the agreement, and the others are left out)."""
     name = asked.name()
     key, (period,) = asked.key, asked.span
-    found = state.run(reports.rollup, who, key, period, **asked.options)
-    return rendered("rollup", name, Rollup(key, period, found, asked.timezone))
+    drawn = FORMATS[name].pictures
+
+    def work(session: Session) -> Rollup:
+        found = reports.rollup(session, who, key, period, **asked.options)
+        pictures = {}
+        if drawn:  # each agreement's pictures, drawn from the evidence it was judged on
+            for report in found:
+                agreement, evidence = reports.judged_on(session, who, report.agreement, report)
+                pictures[report.agreement] = report_pictures(
+                    report, agreement, evidence, zone=asked.timezone, prefix=f"{report.agreement}-"
+                )
+        return Rollup(key, period, found, asked.timezone, asked.locale, pictures)
+
+    return rendered("rollup", name, state.run(work))
 
 
 @router.get(
@@ -296,7 +316,7 @@ def get_comparison(
     measuring no objective per provider has nothing to compare (an empty comparison)."""
     name = asked.name()
     found, providers = state.run(reports.compared, who, asked.key, *asked.span, **asked.options)
-    return rendered("compare", name, comparison(found, providers))
+    return rendered("compare", name, comparison(found, providers, zone=asked.timezone))
 
 
 # each document's description says the formats it is served in, as FORMATS has them

@@ -26,6 +26,7 @@ from accord.render.report import exact, templates, verdict
 from accord.render.report_document import Decimal as DecimalText
 from accord.render.report_document import Instant as InstantText
 from accord.render.report_document import Money as MoneyText
+from accord.render.words import when, zone_of
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Comparison:
     """Each month's credits owed per provider (None: not settled), when they are settled per
     provider; else empty."""
     reports: tuple[Report, ...]
+    zone: str | None = None
+    """The zone a page tells its times in (None: the last month's agreement's)."""
 
     def cells(self, month: Month) -> list[tuple[str, ObjectiveResult | None]]:
         """A month's results with their provider's id: all providers ('') first."""
@@ -66,7 +69,9 @@ class Comparison:
         return [("", month.every), *zip(ids, month.providers, strict=True)]
 
 
-def comparison(reports: list[Report], providers: Mapping[str, str]) -> Comparison:
+def comparison(
+    reports: list[Report], providers: Mapping[str, str], zone: str | None = None
+) -> Comparison:
     """The comparison of the ``providers`` (party id -> name, in the agreement's order) over
     the monthly ``reports`` of one agreement. Only objectives measured per provider in some
     month are compared; an agreement without any has nothing to compare."""
@@ -115,6 +120,7 @@ def comparison(reports: list[Report], providers: Mapping[str, str]) -> Compariso
         objectives=tuple(compared),
         credits=tuple(credits),
         reports=tuple(reports),
+        zone=zone,
     )
 
 
@@ -252,7 +258,18 @@ def comparison_html(found: Comparison) -> str:
         sum((s.amount for _, owed in found.credits if (s := owed[i]) is not None), Decimal(0))
         for i in range(len(found.providers))
     ]
-    return _environment().get_template("compare.html").render(found=found, last=last, totals=total)
+    zone = zone_of(found.zone or last.zone)
+    return (
+        _environment()
+        .get_template("compare.html")
+        .render(
+            found=found,
+            last=last,
+            totals=total,
+            judged_at=when(last.judged_at, zone),
+            zone=zone.key,
+        )
+    )
 
 
 # ---------------------------------------------------------------- the JSON document's models
