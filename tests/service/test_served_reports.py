@@ -538,6 +538,31 @@ def test_a_roll_up_is_the_agreement_and_those_refining_it_as_the_cli_makes_it(
     assert "corporate" not in markdown.split("|---|")[1]  # only the agreement and those under it
 
 
+def test_a_roll_up_page_has_each_agreements_pictures_and_the_readers_numbers(
+    client: TestClient, helix: Tenant
+) -> None:
+    path = "/v1/agreements/helix-corporate/rollup/2026-10"
+    german = {**helix.headers, "Accept": "text/html", "Accept-Language": "de-DE, en;q=0.5"}
+    page = client.get(path, headers=german)
+    assert page.status_code == 200, page.text
+    assert page.headers["vary"] == "Accept, Accept-Language"
+    for key in ("helix-corporate", "helix-acme", "helix-acme-email"):
+        section = page.text.split(f'<section id="{key}" class="agreement">')[1]
+        section = section.split("</section>\n</section>")[0]
+        assert f'id="picture-uptime-{key}-availability-0"' in section
+        assert f'id="picture-burn-{key}-availability-0"' in section
+    assert '<td class="number owed" data-exact="100.00">100,00 EUR</td>' in page.text
+    english = client.get(path, params={"format": "html", "locale": "en"}, headers=german).text
+    assert "100.00 EUR" in english
+    trend = client.get(
+        "/v1/agreements/helix-acme/trend",
+        params={"from": "2026-09", "to": "2026-10", "format": "markdown", "locale": "de"},
+        headers=helix.headers,
+    )
+    assert trend.status_code == 200, trend.text
+    assert "Credits owed over the period: 100,00 EUR." in trend.text
+
+
 def test_a_customer_key_rolls_up_only_its_own_agreements(
     client: TestClient, helix: Tenant, globex: Tenant
 ) -> None:
