@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from accord import load_agreement
 from accord.cli import app, parse_period
-from accord.core.report import evaluate
+from accord.core.report import Report, evaluate
 from accord.io.data import read_data
 from accord.render.report import trend_html, trend_markdown
 from accord.render.report_pictures import trend_pictures
@@ -33,7 +33,7 @@ def _cli(*args: str) -> str:
     return result.stdout
 
 
-def _months() -> list:  # type: ignore[type-arg]
+def _months() -> list[Report]:
     agreement, data = load_agreement(SAAS), read_data(OCTOBER)
     september, october = parse_period("2026-09", "UTC"), parse_period("2026-10", "UTC")
     return [evaluate(agreement, data, *september), evaluate(agreement, data, *october)]
