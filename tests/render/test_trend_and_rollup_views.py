@@ -80,10 +80,20 @@ def test_the_trend_page_carries_the_attainment_trend_picture() -> None:
     months = [th.content for th in page.by_id("trend").all("th")][2:]
     assert months == ["2026-10", "2026-11", "2026-12"]
     drawn = [g for g in picture.walk() if "data-month" in g.attrs]
+    labels = [t.content for t in picture.all("text")]
+    assert "99.9%" in labels  # the target line's label
     assert [g.attrs["data-month"] for g in drawn] == months
     # October missed and owes the credit the table shows
     assert drawn[0].attrs.get("data-met") == "false"
     assert drawn[0].attrs.get("data-credit") == "120.00 USD"
+    # in German, the picture writes its percentages as the table does
+    german = parse(_cli(str(SAAS), "--data", str(OCTOBER), "--period", "2026-Q4", "--trend",
+                        "--format", "html", "--locale", "de"))  # fmt: skip
+    [picture] = _figures(german, "trend")
+    labels = [t.content for t in picture.all("text")]
+    assert "99,9 %" in labels
+    assert "99.9%" not in labels
+    assert "against its target of 99,9\xa0%" in picture.all("figcaption")[0].all("#text")[-1].text
 
 
 def test_the_roll_up_shows_each_agreements_report_and_its_pictures() -> None:
@@ -108,6 +118,9 @@ def test_the_roll_up_shows_each_agreements_report_and_its_pictures() -> None:
         # its own pictures, inside its section: the uptime bars and the budget's burn-down
         figures = sections[key].all("figure")
         assert [f.attrs["data-kind"] for f in figures] == ["uptime", "burn-down"]
+        # the uptime bars' figure in German, as the table beside them
+        texts = [t.content for t in figures[0].all("text")]
+        assert any(t.endswith("% up over the days shown") and "," in t for t in texts), texts
         assert all(f.attrs["id"].startswith(f"picture-uptime-{key}-") or
                    f.attrs["id"].startswith(f"picture-burn-{key}-") for f in figures)  # fmt: skip
     # the summary's credits in German, and no id twice on the page

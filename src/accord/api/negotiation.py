@@ -82,7 +82,7 @@ FORMATS: dict[str, Format] = {
         {
             "report": lambda i: report_html(i.report, i.pictures, zone=i.zone, locale=i.locale),
             "trend": lambda t: trend_html(
-                t.reports, trend_pictures(t.reports), zone=t.zone, locale=t.locale
+                t.reports, trend_pictures(t.reports, t.locale), zone=t.zone, locale=t.locale
             ),
             "rollup": lambda r: rollup_html(
                 r.reports, zone=r.zone, locale=r.locale, pictures=r.pictures

@@ -227,7 +227,7 @@ def get_report(
         if not FORMATS[name].pictures:
             return Illustrated(found, zone=timezone, paper=paper, locale=numbers)
         agreement, evidence = reports.judged_on(session, who, key, found)
-        pictures = report_pictures(found, agreement, evidence, zone=timezone)
+        pictures = report_pictures(found, agreement, evidence, zone=timezone, locale=numbers)
         return Illustrated(found, pictures, zone=timezone, paper=paper, locale=numbers)
 
     illustrated = state.run(work)
@@ -288,7 +288,12 @@ def get_rollup(
             for report in found:
                 agreement, evidence = reports.judged_on(session, who, report.agreement, report)
                 pictures[report.agreement] = report_pictures(
-                    report, agreement, evidence, zone=asked.timezone, prefix=f"{report.agreement}-"
+                    report,
+                    agreement,
+                    evidence,
+                    zone=asked.timezone,
+                    prefix=f"{report.agreement}-",
+                    locale=asked.locale,
                 )
         return Rollup(key, period, found, asked.timezone, asked.locale, pictures)
 

@@ -270,6 +270,7 @@ def report(
                         engine=engine,  # type: ignore[arg-type]
                         zone=zone,
                         prefix=f"{r.agreement}-",
+                        locale=locale,
                     )
                     for r, a in zip(reports, family, strict=True)
                 }
@@ -277,7 +278,7 @@ def report(
             jobs = [(a.strftime("%Y-%m"), agreement, a, b) for a, b in _months(start, end)]
             reports = _evaluated(jobs, evidence, tier, "months", moment, engine, explained)
             if trend and output == "html":
-                pictures = trend_pictures(reports)
+                pictures = trend_pictures(reports, locale)
         else:
             only = [(agreement.id, agreement, start, end)]
             reports = _evaluated(only, evidence, tier, "", moment, engine, explained, cache)
@@ -289,6 +290,7 @@ def report(
                     cache=cache,
                     engine=engine,  # type: ignore[arg-type]
                     zone=zone,
+                    locale=locale,
                 )
     except AccordError as error:
         raise fail(error) from None
