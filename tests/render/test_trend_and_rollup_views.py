@@ -145,3 +145,21 @@ def test_the_compare_page_tells_its_times_in_the_zone_asked_for() -> None:
     assert plain.by_id("judged-at").content.replace(" .", ".") == (
         "Judged at 1 Nov 2026, 00:00 GMT. Times in Europe/London."
     )
+
+
+def test_the_providers_compared_in_german() -> None:
+    args = (str(TWO_VENDORS), "--data", str(FIELD), "--period", "2026-10", "--compare")
+    english = _cli(*args, "--format", "markdown")
+    german = _cli(*args, "--format", "markdown", "--locale", "de")
+    assert "| 2026-10 | **75%** | 100% | **50%** |" in english
+    assert "| 2026-10 | **75\xa0%** | 100\xa0% | **50\xa0%** |" in german
+    assert "| 2026-10 | 0.00 GBP | 4,500.00 GBP |" in english
+    assert "| 2026-10 | 0,00 GBP | 4.500,00 GBP |" in german
+    page = parse(_cli(*args, "--format", "html", "--locale", "de"))
+    totals = page.by_id("credit-totals").all("td")[1:]
+    assert [(c.content, c.attrs["data-amount"]) for c in totals] == [
+        ("0,00", "0.00"),
+        ("4.500,00", "4500.00"),
+    ]
+    # JSON is the machine's form whatever the locale
+    assert _cli(*args, "--format", "json", "--locale", "de") == _cli(*args, "--format", "json")

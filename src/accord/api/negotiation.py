@@ -183,7 +183,7 @@ def chosen(view: View, asked: str | None, accept: str | None) -> str:
     return best
 
 
-LOCALIZED: frozenset[View] = frozenset({"report", "trend", "rollup"})
+LOCALIZED: frozenset[View] = frozenset({"report", "trend", "rollup", "compare"})
 """The documents whose numbers follow the reader's locale (``locale``, ``Accept-Language``)
 in the formats for people: they vary by that header too."""
 

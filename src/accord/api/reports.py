@@ -321,7 +321,9 @@ def get_comparison(
     measuring no objective per provider has nothing to compare (an empty comparison)."""
     name = asked.name()
     found, providers = state.run(reports.compared, who, asked.key, *asked.span, **asked.options)
-    return rendered("compare", name, comparison(found, providers, zone=asked.timezone))
+    return rendered(
+        "compare", name, comparison(found, providers, zone=asked.timezone, locale=asked.locale)
+    )
 
 
 # each document's description says the formats it is served in, as FORMATS has them

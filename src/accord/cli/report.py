@@ -297,7 +297,7 @@ def report(
     if compare:
         parties = agreement.parties
         providers = {} if parties is None else {p.id: p.name for p in parties.all_providers}
-        found = comparison(reports, providers, zone)
+        found = comparison(reports, providers, zone, locale)
         shown = {
             "json": lambda: json.dumps(comparison_json(found), indent=2, ensure_ascii=False) + "\n",
             "csv": lambda: comparison_csv(found),
