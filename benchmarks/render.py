@@ -177,9 +177,9 @@ def timed(what: Callable[[], object], repeat: int) -> tuple[float, float, float,
     return min(runs), statistics.median(runs), min(cpu), found
 
 
-def terminal(report: Report) -> str:
+def terminal(report: Report, locale: str = "en") -> str:
     screen = io.StringIO()
-    Console(file=screen, width=200, color_system=None).print(report_terminal(report))
+    Console(file=screen, width=200, color_system=None).print(report_terminal(report, locale=locale))
     return screen.getvalue()
 
 
@@ -188,6 +188,9 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=10_000)
     parser.add_argument("--services", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--locale", default="en", help="the locale of the numbers (de: 99,69 %%, 1.200,00 USD)"
+    )
     args = parser.parse_args()
     agreement = load_agreement(agreement_text(args.services))
     data = evidence(args.tickets, args.services)
@@ -210,16 +213,18 @@ def main() -> None:
     def drawn() -> list[Picture]:
         return report_pictures(report, agreement, data, cache=cache)
 
+    locale = args.locale
+    print(f"numbers as written in {locale}")
     for name, render in (
-        ("HTML + pictures", lambda: report_html(report, drawn())),
-        ("PDF + pictures", lambda: report_pdf(report, drawn())),
+        ("HTML + pictures", lambda: report_html(report, drawn(), locale=locale)),
+        ("PDF + pictures", lambda: report_pdf(report, drawn(), locale=locale)),
         ("pictures alone", drawn),
-        ("HTML, drawn", lambda: report_html(report, pictures)),
-        ("PDF, drawn", lambda: report_pdf(report, pictures)),
-        ("HTML, none", lambda: report_html(report)),
-        ("PDF, none", lambda: report_pdf(report)),
-        ("Markdown", lambda: report_markdown(report)),
-        ("terminal table", lambda: terminal(report)),
+        ("HTML, drawn", lambda: report_html(report, pictures, locale=locale)),
+        ("PDF, drawn", lambda: report_pdf(report, pictures, locale=locale)),
+        ("HTML, none", lambda: report_html(report, locale=locale)),
+        ("PDF, none", lambda: report_pdf(report, locale=locale)),
+        ("Markdown", lambda: report_markdown(report, locale=locale)),
+        ("terminal table", lambda: terminal(report, locale)),
     ):
         best, median, cpu, found = timed(render, args.repeat)
         size = len(found) if isinstance(found, bytes | str) else 0

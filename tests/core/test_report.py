@@ -177,8 +177,9 @@ def test_month_by_month_trend() -> None:
     lines = result.output.splitlines()
     assert "| objective | target | 2026-10 | 2026-11 | 2026-12 |" in lines
     # the data covers October only: November and December are no data, not 100% met
-    assert "| Monthly availability | 99.9% | **99.692** | no data | no data |" in lines
-    assert "| credits owed | | 120.00 | - | - |" in lines
+    # each month's figure as its own report writes it (the trend is built from the months' views)
+    assert "| Monthly availability | 99.9% | **99.692%** | no data | no data |" in lines
+    assert "| credits owed (USD) | | 120.00 | - | - |" in lines
     assert "Credits owed over the period: 120.00 USD." in lines
 
 
@@ -487,7 +488,7 @@ def test_each_provider_is_settled_on_its_own_figures_and_its_own_fee() -> None:
         ("fixfast", "0.00"),
         ("techforce", "5000.00"),
     ]
-    assert "### techforce: 5000.00 GBP (25% of its 20000.00 GBP fee)" in report_markdown(report)
+    assert "### techforce: 5,000.00 GBP (25% of its 20,000.00 GBP fee)" in report_markdown(report)
     assert 'data-provider="techforce"' in report_html(report)
 
 

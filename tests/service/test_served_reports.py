@@ -156,7 +156,8 @@ def test_each_format_is_served_with_its_media_type_and_the_same_figures(
     ):
         assert answered[name].status_code == 200, answered[name].text
         assert answered[name].headers["content-type"] == media_type
-        assert answered[name].headers["vary"] == "Accept"
+        # the numbers of a report for people follow Accept-Language too
+        assert answered[name].headers["vary"] == "Accept, Accept-Language"
     report = answered["json"].json()
     resolution = next(o for o in report["objectives"] if o["objective"] == "resolution")
     assert (resolution["actual"], resolution["met"]) == ("50", False)  # B of A and B breached
@@ -179,6 +180,49 @@ def test_each_format_is_served_with_its_media_type_and_the_same_figures(
     assert "Support desk" in pdf
     assert "50%" in pdf
     assert "missed" in pdf
+
+
+def test_a_report_writes_its_numbers_as_the_locale_asked_for_or_accepted_does(
+    client: TestClient, desk: Tenant
+) -> None:
+    path = "/v1/agreements/desk/reports/2026-10"
+
+    def get(fmt: str, headers: dict[str, str] | None = None, **params: str) -> Any:
+        answer = client.get(
+            path, params={"format": fmt, **params}, headers={**desk.headers, **(headers or {})}
+        )
+        assert answer.status_code == 200, answer.text
+        return answer
+
+    english = get("markdown").text
+    assert re.search(r"\| resolution \| 90% \| 50% \| \*\*missed\*\*", english), english
+    german = get("markdown", locale="de").text
+    assert re.search(r"\| resolution \| 90\xa0% \| 50\xa0% \| \*\*missed\*\*", german), german
+    # the header, when the parameter is absent: its preferred locale that Babel knows
+    assert get("markdown", {"Accept-Language": "xx, de-AT;q=0.9, en;q=0.5"}).text == (
+        german.replace("written in de.", "written in de-AT.")
+    )
+    # the parameter wins over the header; an unknown language in the header is English
+    assert get("markdown", {"Accept-Language": "fr"}, locale="de").text == german
+    assert get("markdown", {"Accept-Language": "xx-YY"}).text == english
+    assert "50\xa0%" in get("html", locale="de").text
+    # JSON and CSV are the machine's form whatever the locale
+    for fmt in ("json", "csv"):
+        assert get(fmt, {"Accept-Language": "de"}, locale="de").text == get(fmt).text
+
+
+@pytest.mark.parametrize("locale", ["xx", "de_DE_nowhere_at_all", "1"])
+def test_an_unknown_locale_is_a_problem_naming_it(
+    client: TestClient, desk: Tenant, locale: str
+) -> None:
+    for fmt in ("markdown", "json"):
+        answer = client.get(
+            "/v1/agreements/desk/reports/2026-10",
+            params={"format": fmt, "locale": locale},
+            headers=desk.headers,
+        )
+        problem = is_problem(answer, 422)
+        assert f"locale {locale.replace('_', '-')!r}" in problem["detail"]
 
 
 @pytest.mark.parametrize(
@@ -380,7 +424,8 @@ def test_a_trend_in_the_text_formats(client: TestClient, desk: Tenant) -> None:
     ]
     markdown = client.get(path, params=params, headers={**desk.headers, "Accept": "text/markdown"})
     assert markdown.headers["content-type"] == "text/markdown; charset=utf-8"
-    assert "| resolution | 90% | **50** | 100 | **0** (to date) |" in markdown.text
+    # each month's figure as its own report writes it
+    assert "| resolution | 90% | **50%** | 100% | **0%** (to date) |" in markdown.text
     html = client.get(path, params=params, headers={**desk.headers, "Accept": "text/html"})
     assert '<table id="trend">' in html.text
     assert 'data-month="2026-12" data-status="to date" data-exact="0"' in html.text
@@ -491,6 +536,31 @@ def test_a_roll_up_is_the_agreement_and_those_refining_it_as_the_cli_makes_it(
     ).text
     assert markdown.count("\n| helix-acme") == 2
     assert "corporate" not in markdown.split("|---|")[1]  # only the agreement and those under it
+
+
+def test_a_roll_up_page_has_each_agreements_pictures_and_the_readers_numbers(
+    client: TestClient, helix: Tenant
+) -> None:
+    path = "/v1/agreements/helix-corporate/rollup/2026-10"
+    german = {**helix.headers, "Accept": "text/html", "Accept-Language": "de-DE, en;q=0.5"}
+    page = client.get(path, headers=german)
+    assert page.status_code == 200, page.text
+    assert page.headers["vary"] == "Accept, Accept-Language"
+    for key in ("helix-corporate", "helix-acme", "helix-acme-email"):
+        section = page.text.split(f'<section id="{key}" class="agreement">')[1]
+        section = section.split("</section>\n</section>")[0]
+        assert f'id="picture-uptime-{key}-availability-0"' in section
+        assert f'id="picture-burn-{key}-availability-0"' in section
+    assert '<td class="number owed" data-exact="100.00">100,00 EUR</td>' in page.text
+    english = client.get(path, params={"format": "html", "locale": "en"}, headers=german).text
+    assert "100.00 EUR" in english
+    trend = client.get(
+        "/v1/agreements/helix-acme/trend",
+        params={"from": "2026-09", "to": "2026-10", "format": "markdown", "locale": "de"},
+        headers=helix.headers,
+    )
+    assert trend.status_code == 200, trend.text
+    assert "Credits owed over the period: 100,00 EUR." in trend.text
 
 
 def test_a_customer_key_rolls_up_only_its_own_agreements(

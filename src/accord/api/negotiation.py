@@ -30,6 +30,7 @@ from accord.render.report import (
 )
 from accord.render.report_pictures import trend_pictures
 from accord.render.served import rollup_json, trend_json
+from accord.render.words import LocaleError, locale_of, preferred_locale
 from accord.service.errors import InvalidError, ServiceError
 
 View = Literal["report", "trend", "rollup", "compare"]
@@ -70,25 +71,33 @@ FORMATS: dict[str, Format] = {
     "markdown": Format(
         "text/markdown",
         {
-            "report": lambda i: report_markdown(i.report, i.zone),
-            "trend": lambda t: trend_markdown(t.reports, t.zone),
-            "rollup": lambda r: rollup_markdown(r.reports),
+            "report": lambda i: report_markdown(i.report, i.zone, i.locale),
+            "trend": lambda t: trend_markdown(t.reports, t.zone, t.locale),
+            "rollup": lambda r: rollup_markdown(r.reports, r.zone, r.locale),
             "compare": compare.comparison_markdown,
         },
     ),
     "html": Format(
         "text/html",
         {
-            "report": lambda i: report_html(i.report, i.pictures, zone=i.zone),
-            "trend": lambda t: trend_html(t.reports, trend_pictures(t.reports), zone=t.zone),
-            "rollup": lambda r: rollup_html(r.reports, zone=r.zone),
+            "report": lambda i: report_html(i.report, i.pictures, zone=i.zone, locale=i.locale),
+            "trend": lambda t: trend_html(
+                t.reports, trend_pictures(t.reports, t.locale), zone=t.zone, locale=t.locale
+            ),
+            "rollup": lambda r: rollup_html(
+                r.reports, zone=r.zone, locale=r.locale, pictures=r.pictures
+            ),
             "compare": compare.comparison_html,
         },
         pictures=True,
     ),
     "pdf": Format(
         "application/pdf",
-        {"report": lambda i: report_pdf(i.report, i.pictures, zone=i.zone, paper=i.paper)},
+        {
+            "report": lambda i: report_pdf(
+                i.report, i.pictures, zone=i.zone, paper=i.paper, locale=i.locale
+            )
+        },
         pictures=True,
         file=True,
     ),
@@ -174,6 +183,24 @@ def chosen(view: View, asked: str | None, accept: str | None) -> str:
     return best
 
 
+LOCALIZED: frozenset[View] = frozenset({"report", "trend", "rollup", "compare"})
+"""The documents whose numbers follow the reader's locale (``locale``, ``Accept-Language``)
+in the formats for people: they vary by that header too."""
+
+
+def reader_locale(asked: str | None, accept_language: str | None) -> str:
+    """The locale a document for people writes its numbers in: ``asked`` (the ``locale``
+    parameter; 422 naming it when Babel does not know it), else the one ``Accept-Language``
+    weighs highest among those Babel knows, else ``en`` (an unknown language in the header is
+    passed over, as a header is a preference, not a demand)."""
+    if asked is not None:
+        try:
+            return locale_of(asked).name
+        except LocaleError as error:
+            raise InvalidError(str(error), "locale") from None
+    return preferred_locale(accept_language).name
+
+
 def rendered(view: View, name: str, value: Any, stem: str | None = None) -> Response:
     """``value`` rendered in the format ``name`` (:func:`chosen`), with its media type;
     ``Vary: Accept``, since the same address answers differently by that header. A format
@@ -182,7 +209,7 @@ def rendered(view: View, name: str, value: Any, stem: str | None = None) -> Resp
     an ASCII letter, digit or ``-_.`` (a period in other digits) is named ``_``."""
     found = FORMATS[name]
     body = found.renderers[view](value)
-    headers = {"Vary": "Accept"}
+    headers = {"Vary": "Accept, Accept-Language" if view in LOCALIZED else "Accept"}
     if found.file and stem is not None:
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", stem)
         headers["Content-Disposition"] = f'inline; filename="{safe}.{name}"'

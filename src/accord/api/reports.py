@@ -22,6 +22,7 @@ from accord.api.negotiation import (
     chosen,
     negotiated,
     offered,
+    reader_locale,
     rendered,
 )
 from accord.api.openapi import schema_of
@@ -52,6 +53,18 @@ Shown = Annotated[
         "when given, the one the times of the HTML, PDF and Markdown are shown in (default: "
         "the agreement's own zone), as `accord report --timezone`.",
         examples=["UTC"],
+    ),
+]
+Locale = Annotated[
+    str | None,
+    Query(
+        max_length=35,
+        pattern=NO_NUL,
+        description="The locale whose convention the numbers, percentages and money of the "
+        "Markdown, HTML and PDF are written in (`de`: `99,69 %`, `1.200,00 EUR`), one Babel "
+        "knows (else 422). Without it, the `Accept-Language` header's preferred locale that "
+        "Babel knows, else `en`. The words stay English; JSON and CSV are unchanged.",
+        examples=["de"],
     ),
 ]
 PaperSize = Annotated[
@@ -106,6 +119,9 @@ class Asked:
     timezone: str | None
     """As asked (None: not given); the period's bounds are reckoned in UTC then, and times
     shown in the agreement's zone."""
+    locale: str = "en"
+    """The locale the numbers of a page are written in (``locale``, else
+    ``Accept-Language``)."""
 
     def name(self) -> str:
         """The format served: 406 when none offered is accepted."""
@@ -128,9 +144,11 @@ def _over_months(view: View) -> Any:
         format: str | None = None,
         tier: Tier = None,
         timezone: Shown = None,
+        locale: Locale = None,
     ) -> Asked:
         accept = request.headers.get("accept")
-        return Asked(view, key, (first, last), format, accept, tier, timezone)
+        numbers = reader_locale(locale, request.headers.get("accept-language"))
+        return Asked(view, key, (first, last), format, accept, tier, timezone, numbers)
 
     return _formatted(asked, view)
 
@@ -145,9 +163,11 @@ def _over_period(view: View) -> Any:
         format: str | None = None,
         tier: Tier = None,
         timezone: Timezone = "UTC",
+        locale: Locale = None,
     ) -> Asked:
         accept = request.headers.get("accept")
-        return Asked(view, key, (period,), format, accept, tier, timezone)
+        numbers = reader_locale(locale, request.headers.get("accept-language"))
+        return Asked(view, key, (period,), format, accept, tier, timezone, numbers)
 
     return _formatted(asked, view)
 
@@ -183,6 +203,7 @@ def get_report(
         bool, Query(description="Refuse a period that has not begun (422) instead of no data.")
     ] = False,
     paper: PaperSize = "a4",
+    locale: Locale = None,
 ) -> Response:
     """The compliance report of an agreement over a period (`2026-10`, `2026-Q4`, `2026`),
     judged now with the evidence stored now: each objective's status (final, to date, no
@@ -191,6 +212,7 @@ def get_report(
     drawn from the evidence it was judged on. The PDF, on A4 or Letter (`paper`), is named
     `{agreement}-{period}.pdf`."""
     name = chosen("report", format, request.headers.get("accept"))
+    numbers = reader_locale(locale, request.headers.get("accept-language"))
 
     def work(session: Session) -> Illustrated:
         found = reports.report(
@@ -203,10 +225,10 @@ def get_report(
             to_date=to_date,
         )
         if not FORMATS[name].pictures:
-            return Illustrated(found, zone=timezone, paper=paper)
+            return Illustrated(found, zone=timezone, paper=paper, locale=numbers)
         agreement, evidence = reports.judged_on(session, who, key, found)
-        pictures = report_pictures(found, agreement, evidence, zone=timezone)
-        return Illustrated(found, pictures, zone=timezone, paper=paper)
+        pictures = report_pictures(found, agreement, evidence, zone=timezone, locale=numbers)
+        return Illustrated(found, pictures, zone=timezone, paper=paper, locale=numbers)
 
     illustrated = state.run(work)
     return rendered("report", name, illustrated, f"{illustrated.report.agreement}-{period}")
@@ -232,7 +254,8 @@ def get_trend(asked: Annotated[Asked, _over_months("trend")], who: Auth, state: 
     name = asked.name()
     key, (first, last) = asked.key, asked.span
     found = state.run(reports.trend, who, key, first, last, **asked.options)
-    return rendered("trend", name, Trend(key, first, last, found, asked.timezone))
+    trend = Trend(key, first, last, found, asked.timezone, asked.locale)
+    return rendered("trend", name, trend)
 
 
 @router.get(
@@ -256,8 +279,25 @@ def get_rollup(
     only its customer's agreements (404 for the agreement, and the others are left out)."""
     name = asked.name()
     key, (period,) = asked.key, asked.span
-    found = state.run(reports.rollup, who, key, period, **asked.options)
-    return rendered("rollup", name, Rollup(key, period, found, asked.timezone))
+    drawn = FORMATS[name].pictures
+
+    def work(session: Session) -> Rollup:
+        found = reports.rollup(session, who, key, period, **asked.options)
+        pictures = {}
+        if drawn:  # each agreement's pictures, drawn from the evidence it was judged on
+            for report in found:
+                agreement, evidence = reports.judged_on(session, who, report.agreement, report)
+                pictures[report.agreement] = report_pictures(
+                    report,
+                    agreement,
+                    evidence,
+                    zone=asked.timezone,
+                    prefix=f"{report.agreement}-",
+                    locale=asked.locale,
+                )
+        return Rollup(key, period, found, asked.timezone, asked.locale, pictures)
+
+    return rendered("rollup", name, state.run(work))
 
 
 @router.get(
@@ -281,7 +321,9 @@ def get_comparison(
     measuring no objective per provider has nothing to compare (an empty comparison)."""
     name = asked.name()
     found, providers = state.run(reports.compared, who, asked.key, *asked.span, **asked.options)
-    return rendered("compare", name, comparison(found, providers))
+    return rendered(
+        "compare", name, comparison(found, providers, zone=asked.timezone, locale=asked.locale)
+    )
 
 
 # each document's description says the formats it is served in, as FORMATS has them

@@ -43,7 +43,7 @@ from accord.render.report import pdf_of as pdf_from_view
 from accord.render.report_pictures import report_pictures, trend_pictures
 from accord.render.report_view import build as view_of
 from accord.render.served import Trend, trend_json
-from accord.render.words import zone_of
+from accord.render.words import locale_of, zone_of
 
 
 def parse_period(text: str, zone: str) -> tuple[datetime, datetime]:
@@ -166,6 +166,15 @@ def report(
     output: Annotated[
         str, typer.Option("--format", help="table, json, csv, markdown, html or pdf")
     ] = "table",
+    locale: Annotated[
+        str,
+        typer.Option(
+            "--locale",
+            help="Write numbers, percentages and money as this locale does (en, de, fr-CH...) "
+            "in the table, Markdown, HTML and PDF; the words stay English, JSON and CSV "
+            "unchanged. Default en (not read from LANG).",
+        ),
+    ] = "en",
     to_file: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="Write the report to this file (pdf needs one)."),
@@ -235,6 +244,10 @@ def report(
             )
         if zone is not None:
             zone_of(zone)  # an unknown zone is an error before anything is read
+        try:
+            locale_of(locale)
+        except AccordError as error:
+            raise AccordError(f"--locale: {error}") from None
         explained = _explained(explain)
         bounds = zone or "UTC"
         agreement = load_agreement(path)
@@ -243,15 +256,29 @@ def report(
         moment = judged_at(evidence, as_of, bounds)
         cache = ClockCache()  # the report's clocks, shared with its pictures
         pictures: list[Picture] = []
+        pictures_of: dict[str, list[Picture]] = {}
         if roll_up:
             family = _descendants(path, agreement.id)
             jobs = [(a.id, a, start, end) for a in family]
             reports = _evaluated(jobs, evidence, tier, "agreements", moment, engine, explained)
+            if output == "html":  # each agreement's pictures, as its own report page has
+                pictures_of = {
+                    r.agreement: report_pictures(
+                        r,
+                        a,
+                        evidence,
+                        engine=engine,  # type: ignore[arg-type]
+                        zone=zone,
+                        prefix=f"{r.agreement}-",
+                        locale=locale,
+                    )
+                    for r, a in zip(reports, family, strict=True)
+                }
         elif trend or compare:
             jobs = [(a.strftime("%Y-%m"), agreement, a, b) for a, b in _months(start, end)]
             reports = _evaluated(jobs, evidence, tier, "months", moment, engine, explained)
             if trend and output == "html":
-                pictures = trend_pictures(reports)
+                pictures = trend_pictures(reports, locale)
         else:
             only = [(agreement.id, agreement, start, end)]
             reports = _evaluated(only, evidence, tier, "", moment, engine, explained, cache)
@@ -263,13 +290,14 @@ def report(
                     cache=cache,
                     engine=engine,  # type: ignore[arg-type]
                     zone=zone,
+                    locale=locale,
                 )
     except AccordError as error:
         raise fail(error) from None
     if compare:
         parties = agreement.parties
         providers = {} if parties is None else {p.id: p.name for p in parties.all_providers}
-        found = comparison(reports, providers)
+        found = comparison(reports, providers, zone, locale)
         shown = {
             "json": lambda: json.dumps(comparison_json(found), indent=2, ensure_ascii=False) + "\n",
             "csv": lambda: comparison_csv(found),
@@ -285,13 +313,24 @@ def report(
     if output == "table" and to_file is None and console.is_terminal:
         if roll_up or trend:
             print_markdown(
-                rollup_markdown(reports) if roll_up else trend_markdown(reports, zone), raw=False
+                rollup_markdown(reports, zone, locale)
+                if roll_up
+                else trend_markdown(reports, zone, locale),
+                raw=False,
             )
         else:
-            console.print(terminal_of(view_of(reports[0], zone)))
+            console.print(terminal_of(view_of(reports[0], zone, locale)))
         return
     text = _rendered(
-        reports, output, zone, roll_up=roll_up, trend=trend, paper=paper, pictures=pictures
+        reports,
+        output,
+        zone,
+        roll_up=roll_up,
+        trend=trend,
+        paper=paper,
+        pictures=pictures,
+        locale=locale,
+        pictures_of=pictures_of,
     )
     if to_file is not None:
         _write(to_file, text)
@@ -308,6 +347,8 @@ def _rendered(
     trend: bool,
     paper: str,
     pictures: list[Picture],
+    locale: str = "en",
+    pictures_of: dict[str, list[Picture]] | None = None,
 ) -> str | bytes:
     """The reports in the format asked for (a terminal's table is printed by the caller; its
     text for a pipe or file is the Markdown); HTML and PDF with the ``pictures`` given."""
@@ -330,15 +371,17 @@ def _rendered(
         return report_csv(*reports)
     if output == "html":
         if roll_up:
-            return rollup_html(reports, zone=zone)
+            return rollup_html(reports, zone=zone, locale=locale, pictures=pictures_of)
         if trend:
-            return trend_html(reports, pictures, zone=zone)
-        return page_of(view_of(reports[0], zone), pictures=pictures)
+            return trend_html(reports, pictures, zone=zone, locale=locale)
+        return page_of(view_of(reports[0], zone, locale), pictures=pictures)
     if output == "pdf":
-        return pdf_from_view(view_of(reports[0], zone), paper, pictures)  # type: ignore[arg-type]
+        return pdf_from_view(view_of(reports[0], zone, locale), paper, pictures)  # type: ignore[arg-type]
     if roll_up:
-        return rollup_markdown(reports)
-    return trend_markdown(reports, zone) if trend else markdown_of(view_of(reports[0], zone))
+        return rollup_markdown(reports, zone, locale)
+    if trend:
+        return trend_markdown(reports, zone, locale)
+    return markdown_of(view_of(reports[0], zone, locale))
 
 
 def _write(path: Path, content: str | bytes) -> None:

@@ -26,6 +26,8 @@ from accord.render.report import exact, templates, verdict
 from accord.render.report_document import Decimal as DecimalText
 from accord.render.report_document import Instant as InstantText
 from accord.render.report_document import Money as MoneyText
+from accord.render.report_view import figure
+from accord.render.words import ENGLISH, Numbers, locale_of, when, zone_of
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,10 @@ class Comparison:
     """Each month's credits owed per provider (None: not settled), when they are settled per
     provider; else empty."""
     reports: tuple[Report, ...]
+    zone: str | None = None
+    """The zone a page tells its times in (None: the last month's agreement's)."""
+    locale: str = "en"
+    """The locale a page's numbers are written in (the words are English)."""
 
     def cells(self, month: Month) -> list[tuple[str, ObjectiveResult | None]]:
         """A month's results with their provider's id: all providers ('') first."""
@@ -66,7 +72,12 @@ class Comparison:
         return [("", month.every), *zip(ids, month.providers, strict=True)]
 
 
-def comparison(reports: list[Report], providers: Mapping[str, str]) -> Comparison:
+def comparison(
+    reports: list[Report],
+    providers: Mapping[str, str],
+    zone: str | None = None,
+    locale: str = "en",
+) -> Comparison:
     """The comparison of the ``providers`` (party id -> name, in the agreement's order) over
     the monthly ``reports`` of one agreement. Only objectives measured per provider in some
     month are compared; an agreement without any has nothing to compare."""
@@ -115,6 +126,8 @@ def comparison(reports: list[Report], providers: Mapping[str, str]) -> Compariso
         objectives=tuple(compared),
         credits=tuple(credits),
         reports=tuple(reports),
+        zone=zone,
+        locale=locale,
     )
 
 
@@ -193,26 +206,29 @@ def comparison_csv(found: Comparison) -> str:
     return out.getvalue()
 
 
-def shown(result: ObjectiveResult | None) -> str:
-    """A figure for people: three decimals at most, with % when the target has one; the
-    verdict's word when there is no figure; '-' when not judged."""
+def shown(result: ObjectiveResult | None, numbers: Numbers = ENGLISH) -> str:
+    """A figure for people: three decimals at most, a percentage when the target is one, in
+    the convention of ``numbers``; the verdict's word when there is no figure; '-' when not
+    judged."""
     if result is None:
         return "-"
     if result.actual is None:
         return verdict(result)
-    text = f"{result.actual:.3f}".rstrip("0").rstrip(".")
-    text += "%" if result.target.endswith("%") else ""
+    text = figure(result.actual, result.target, numbers)
     return text + (" (to date)" if result.status == "to date" else "")
 
 
-def _owed(settlement: Settlement | None) -> str:
-    return "-" if settlement is None else f"{settlement.amount} {settlement.currency}"
+def _owed(settlement: Settlement | None, numbers: Numbers = ENGLISH) -> str:
+    return "-" if settlement is None else numbers.money(settlement.amount, settlement.currency)
 
 
 def comparison_markdown(found: Comparison) -> str:
     """Each objective a table: a month a row, all providers then each provider a column
     (missed figures in bold)."""
+    numbers = locale_of(found.locale)
     lines = [f"# {found.title}: providers compared, {found.first} to {found.last}", ""]
+    if numbers.name != "en":
+        lines += [f"Numbers as written in {numbers.name}.", ""]
     if not found.objectives:
         lines.append(
             f"Agreement `{found.agreement}` measures no objective per provider "
@@ -223,11 +239,15 @@ def comparison_markdown(found: Comparison) -> str:
     header = "| month | all providers | " + " | ".join(names) + " |"
     rule = "|---|---|" + "---|" * len(names)
     for o in found.objectives:
-        lines += [f"## {o.name} (target {o.months[-1].every.target})", "", header, rule]
+        target = numbers.target(o.months[-1].every.target)
+        lines += [f"## {o.name} (target {target})", "", header, rule]
         for m in o.months:
             cells = [m.every, *m.providers]
             text = [
-                f"**{shown(r)}**" if r is not None and r.met is False else shown(r) for r in cells
+                f"**{shown(r, numbers)}**"
+                if r is not None and r.met is False
+                else shown(r, numbers)
+                for r in cells
             ]
             lines.append(f"| {m.month} | " + " | ".join(text) + " |")
         lines.append("")
@@ -235,7 +255,7 @@ def comparison_markdown(found: Comparison) -> str:
         lines += ["## Credits owed", "", "| month | " + " | ".join(names) + " |"]
         lines.append("|---|" + "---|" * len(names))
         for month, owed in found.credits:
-            lines.append(f"| {month} | " + " | ".join(_owed(s) for s in owed) + " |")
+            lines.append(f"| {month} | " + " | ".join(_owed(s, numbers) for s in owed) + " |")
         lines.append("")
     return "\n".join(lines)
 
@@ -252,7 +272,22 @@ def comparison_html(found: Comparison) -> str:
         sum((s.amount for _, owed in found.credits if (s := owed[i]) is not None), Decimal(0))
         for i in range(len(found.providers))
     ]
-    return _environment().get_template("compare.html").render(found=found, last=last, totals=total)
+    zone = zone_of(found.zone or last.zone)
+    numbers = locale_of(found.locale)
+    return (
+        _environment()
+        .get_template("compare.html")
+        .render(
+            found=found,
+            last=last,
+            totals=total,
+            judged_at=when(last.judged_at, zone),
+            zone=zone.key,
+            numbers=numbers,
+            show=lambda result: shown(result, numbers),
+            owe=lambda settlement: _owed(settlement, numbers),
+        )
+    )
 
 
 # ---------------------------------------------------------------- the JSON document's models

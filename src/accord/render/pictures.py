@@ -20,8 +20,11 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from html import escape
 from typing import Literal
+
+from accord.render.words import Numbers
 
 __all__ = [
     "Bar",
@@ -361,10 +364,19 @@ def trend(
     unit: str = "%",
     head: tuple[str, ...] = (),
     table: tuple[tuple[str, ...], ...] = (),
+    numbers: Numbers | None = None,
 ) -> Picture:
     """A figure month by month against its target (dashed line): met months are circles,
     missed ones vermillion squares; a month owing a credit ("" for none) is marked with the
-    amount above it."""
+    amount above it. ``numbers``: the locale its percentages are written in (None: as
+    Python writes them, ``99.9%``)."""
+
+    def shown(value: float, spec: str) -> str:
+        text = f"{value:{spec}}"
+        if numbers is None or unit != "%":
+            return text + unit
+        return numbers.percent(Decimal(text), 6)
+
     left, right, top, bottom = 64.0, WIDTH - 16.0, 26.0, 176.0
     known = [v for v in values if v is not None]
     low = min([target, *known])
@@ -384,11 +396,11 @@ def trend(
         f'fill="none" stroke="{UNKNOWN}"/>',
         f'<line class="target" x1="{left}" y1="{number(sy(target))}" x2="{right}" '
         f'y2="{number(sy(target))}" stroke="{INK}" stroke-dasharray="5 4"/>',
-        _text(left - 4, sy(target) + 4, f"{target:g}{unit}", anchor="end"),
+        _text(left - 4, sy(target) + 4, shown(target, "g"), anchor="end"),
     ]
     for end in (low, high):  # the scale's ends, unless the target's label is there
         if abs(sy(end) - sy(target)) > 14:
-            body.append(_text(left - 4, sy(end) + 4, f"{end:.4g}{unit}", anchor="end", fill=MUTED))
+            body.append(_text(left - 4, sy(end) + 4, shown(end, ".4g"), anchor="end", fill=MUTED))
     path = [f"{number(sx(i))},{number(sy(v))}" for i, v in enumerate(values) if v is not None]
     if len(path) > 1:
         body.append(
@@ -400,7 +412,8 @@ def trend(
         words = (
             "no figure"
             if value is None
-            else f"{value:g}{unit}, " + ("met" if verdict else "missed" if verdict is False else "")
+            else f"{shown(value, 'g')}, "
+            + ("met" if verdict else "missed" if verdict is False else "")
         )
         text = f"{month}: {words}" + (f"; credit owed {owed}" if owed else "")
         body.append(

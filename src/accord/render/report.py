@@ -25,7 +25,14 @@ from accord import __version__
 from accord.core.agreement.units import format_timedelta
 from accord.core.report import Breach, ObjectiveResult, Report
 from accord.render.pictures import Picture, legend_of, printed
-from accord.render.report_view import ReportView, build, judged_sentence, verdict
+from accord.render.report_view import (
+    ReportView,
+    TrendView,
+    build,
+    build_rollup,
+    build_trend,
+    verdict,
+)
 from accord.render.words import period as period_words
 from accord.render.words import when, zone_of
 
@@ -105,10 +112,10 @@ def breach_json(breach: Breach) -> dict[str, Any]:
     }
 
 
-def report_markdown(report: Report, zone: str | None = None) -> str:
+def report_markdown(report: Report, zone: str | None = None, locale: str | None = None) -> str:
     """The report as Markdown, from its view (:mod:`accord.render.report_view`): times in
-    ``zone`` (None: the agreement's)."""
-    return markdown_of(build(report, zone))
+    ``zone`` (None: the agreement's), numbers in the convention of ``locale`` (None: en)."""
+    return markdown_of(build(report, zone, locale))
 
 
 def markdown_of(view: ReportView) -> str:
@@ -120,7 +127,8 @@ def markdown_of(view: ReportView) -> str:
         "",
         f"Agreement `{view.agreement}` version {view.version}"
         + (f", {view.tier_note}" if view.tier_note else "")
-        + f". Times in {view.zone}.",
+        + f". Times in {view.zone}."
+        + _numbers_note(view),
         "",
         ("**To date**" + view.judged[len("To date") :] if not view.final else view.judged)
         + (f" {view.clocks}" if view.clocks else ""),
@@ -150,8 +158,7 @@ def markdown_of(view: ReportView) -> str:
         lines += ["", "## Service credits", ""]
     if credits is not None:
         if credits.owed:
-            amount = f"{credits.amount} {credits.currency}"
-            lines.append(f"**{amount}**" + credits.sentence[len(amount) :])
+            lines.append(f"**{credits.money}**" + credits.sentence[len(credits.money) :])
         else:
             lines.append(credits.sentence)
         if credits.lines:
@@ -190,6 +197,11 @@ def markdown_of(view: ReportView) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _numbers_note(view: ReportView) -> str:
+    """`` Numbers as written in de.``: said when they are not English's."""
+    return "" if view.locale == "en" else f" Numbers as written in {view.locale}."
+
+
 def _breach_lines(view: ReportView, bullet: str, nested: str) -> list[str]:
     """The breaches of each objective, a line each (``bullet`` first), where each one's time
     went under it (``nested`` first), and the objective's breaches not listed."""
@@ -202,14 +214,6 @@ def _breach_lines(view: ReportView, bullet: str, nested: str) -> list[str]:
         if o.more_text:
             lines.append(f"{bullet}{o.more_text}.")
     return lines
-
-
-def _judged_markdown(report: Report, zone: str | None = None) -> str:
-    judged = judged_sentence(report, zone_of(zone or report.zone))
-    clocks = "" if report.clocks is None else f" Ticket {report.clocks.text}."
-    if not report.final and report.as_of is not None:
-        judged = "**To date**" + judged[len("To date") :]
-    return judged + clocks
 
 
 def report_json(report: Report) -> dict[str, Any]:
@@ -420,59 +424,69 @@ def report_csv(*reports: Report) -> str:
     return out.getvalue()
 
 
-def trend_markdown(reports: list[Report], zone: str | None = None) -> str:
-    """Each objective's actual figure month by month (missed months in bold)."""
+def trend_markdown(
+    reports: list[Report], zone: str | None = None, locale: str | None = None
+) -> str:
+    """Each objective's figure month by month (missed months in bold), from the months'
+    views (:func:`accord.render.report_view.build_trend`)."""
     if not reports:
         return ""
-    first = reports[0]
-    months = [r.start.strftime("%Y-%m") for r in reports]
+    return trend_markdown_of(build_trend(reports, zone, locale))
+
+
+def trend_markdown_of(view: TrendView) -> str:
     lines = [
-        f"# {first.title}: month by month",
+        f"# {view.title}: month by month",
         "",
-        _judged_markdown(reports[-1], zone),
+        f"Agreement `{view.agreement}` version {view.version}"
+        + (f", tier {view.tier}" if view.tier else "")
+        + f", {view.period}. Times in {view.zone}."
+        + ("" if view.locale == "en" else f" Numbers as written in {view.locale}."),
         "",
-        "| objective | target | " + " | ".join(months) + " |",
-        "|---|---|" + "---|" * len(months),
+        view.judged,
+        "",
+        "| objective | target | " + " | ".join(view.months) + " |",
+        "|---|---|" + "---|" * len(view.months),
     ]
-    for index, objective in enumerate(first.objectives):
+    for row in view.rows:
         cells = []
-        for report in reports:
-            result = report.objectives[index]
-            value = _pct(result.actual) if result.actual is not None else verdict(result)
-            so_far = " (to date)" if result.status == "to date" else ""
-            cells.append((f"**{value}**" if result.met is False else value) + so_far)
-        lines.append(f"| {objective.name} | {objective.target} | " + " | ".join(cells) + " |")
-    owed = [r.settlement.amount for r in reports if r.settlement is not None]
-    if owed:
-        currency = next(r.settlement.currency for r in reports if r.settlement is not None)
-        amounts = [f"{r.settlement.amount}" if r.settlement is not None else "-" for r in reports]
-        lines.append("| credits owed | | " + " | ".join(amounts) + " |")
-        lines += ["", f"Credits owed over the period: {sum(owed)} {currency}."]
+        for x in row.cells:
+            if x is None:
+                cells.append("-")
+                continue
+            value = x.verdict if x.actual == "-" else x.actual
+            so_far = " (to date)" if x.status == "to date" and x.actual != "-" else ""
+            cells.append((f"**{value}**" if x.met is False else value) + so_far)
+        lines.append(f"| {row.name} | {row.target} | " + " | ".join(cells) + " |")
+    if view.credits:
+        amounts = [c.amount for c in view.credits]
+        lines.append(f"| credits owed ({view.currency}) | | " + " | ".join(amounts) + " |")
+        lines += ["", f"Credits owed over the period: {view.total}."]
     return "\n".join(lines) + "\n"
 
 
-def rollup_markdown(reports: list[Report]) -> str:
-    """A parent agreement and every agreement under it: objectives met and missed, credits owed."""
+def rollup_markdown(
+    reports: list[Report], zone: str | None = None, locale: str | None = None
+) -> str:
+    """A parent agreement and every agreement under it: objectives met and missed, credits
+    owed, from each agreement's view (:func:`accord.render.report_view.build_rollup`)."""
     if not reports:
         return ""
+    view = build_rollup(reports, zone, locale)
     lines = [
-        f"# {reports[0].title}: roll-up, {reports[0].start.date()} to {reports[0].end.date()}",
+        f"# {view.title}: roll-up, {view.period}",
+        "",
+        view.judged
+        + f" Times in {view.zone}."
+        + ("" if view.locale == "en" else f" Numbers as written in {view.locale}."),
         "",
         "| agreement | version | objectives met | missed | credits owed |",
         "|---|---|---|---|---|",
     ]
-    for report in reports:
-        met = sum(1 for o in report.objectives if o.met is True)
-        missed = [o.name for o in report.objectives if o.met is False]
-        owed = (
-            "-"
-            if report.settlement is None
-            else (f"{report.settlement.amount} {report.settlement.currency}")
-        )
-        lines.append(
-            f"| {report.agreement} | {report.version} | {met} | "
-            f"{', '.join(missed) if missed else 0} | {owed} |"
-        )
+    for line in view.lines:
+        r = line.report
+        missed = ", ".join(line.missed) if line.missed else "0"
+        lines.append(f"| {r.agreement} | {r.version} | {line.met} | {missed} | {line.owed} |")
     return "\n".join(lines) + "\n"
 
 
@@ -522,13 +536,17 @@ def _environment() -> Environment:
 
 
 def report_html(
-    report: Report, pictures: Sequence[Picture] = (), *, zone: str | None = None
+    report: Report,
+    pictures: Sequence[Picture] = (),
+    *,
+    zone: str | None = None,
+    locale: str | None = None,
 ) -> str:
     """A standalone page for the customer: objectives in words, breaches explained, credits,
     claim deadline, and the ``pictures`` given (see
     :func:`accord.render.report_pictures.report_pictures`); times in ``zone`` (None: the
-    agreement's)."""
-    return html_of(build(report, zone), pictures=pictures)
+    agreement's), numbers in the convention of ``locale`` (None: en)."""
+    return html_of(build(report, zone, locale), pictures=pictures)
 
 
 def html_of(view: ReportView, paper: Paper | None = None, pictures: Sequence[Picture] = ()) -> str:
@@ -589,11 +607,12 @@ def report_pdf(
     *,
     zone: str | None = None,
     paper: Paper = "a4",
+    locale: str | None = None,
 ) -> bytes:
     """The report page as a PDF (WeasyPrint), A4 or US Letter, with the ``pictures`` given."""
     if paper not in ("a4", "letter"):
         raise ValueError(f"paper {paper!r}: expected a4 or letter")
-    return pdf_of(build(report, zone), paper, pictures)
+    return pdf_of(build(report, zone, locale), paper, pictures)
 
 
 _PICTURE = "accord-picture:"
@@ -626,9 +645,11 @@ def pdf_of(view: ReportView, paper: Paper = "a4", pictures: Sequence[Picture] = 
     return found
 
 
-def report_terminal(report: Report, zone: str | None = None) -> RenderableType:
+def report_terminal(
+    report: Report, zone: str | None = None, locale: str | None = None
+) -> RenderableType:
     """The report for a terminal (Rich): the view's lines, the objectives as a table."""
-    return terminal_of(build(report, zone))
+    return terminal_of(build(report, zone, locale))
 
 
 def terminal_of(view: ReportView) -> RenderableType:
@@ -637,7 +658,8 @@ def terminal_of(view: ReportView) -> RenderableType:
         Text(
             f"Agreement {view.agreement} version {view.version}"
             + (f", {view.tier_note}" if view.tier_note else "")
-            + f". Times in {view.zone}.",
+            + f". Times in {view.zone}."
+            + _numbers_note(view),
             style="dim",
         ),
         Text(view.judged + (f" {view.clocks}" if view.clocks else ""), style="dim"),
@@ -704,38 +726,39 @@ def terminal_of(view: ReportView) -> RenderableType:
 
 
 def trend_html(
-    reports: list[Report], pictures: Sequence[Picture] = (), *, zone: str | None = None
+    reports: list[Report],
+    pictures: Sequence[Picture] = (),
+    *,
+    zone: str | None = None,
+    locale: str | None = None,
 ) -> str:
     """Each objective month by month, with the credits owed, as a standalone page (with the
-    ``pictures`` given, see :func:`accord.render.report_pictures.trend_pictures`)."""
+    ``pictures`` given, see :func:`accord.render.report_pictures.trend_pictures`), from the
+    months' views: each month's figures and words those of its own report."""
     if not reports:
         return ""
-    owed = [r.settlement for r in reports if r.settlement is not None]
-    return (
-        _environment()
-        .get_template("trend.html")
-        .render(
-            reports=reports,
-            first=reports[0],
-            last=reports[-1],
-            owed=bool(owed),
-            total=sum((s.amount for s in owed), Decimal(0)),
-            currency=owed[0].currency if owed else "",
-            zone=zone or reports[-1].zone,
-            pictures=pictures,
-        )
-    )
+    view = build_trend(reports, zone, locale)
+    return _environment().get_template("trend.html").render(view=view, pictures=pictures)
 
 
-def rollup_html(reports: list[Report], *, zone: str | None = None) -> str:
-    """A parent agreement and every agreement under it, as a standalone page; its times in
+def rollup_html(
+    reports: list[Report],
+    *,
+    zone: str | None = None,
+    locale: str | None = None,
+    pictures: Mapping[str, Sequence[Picture]] | None = None,
+) -> str:
+    """A parent agreement and every agreement under it, as a standalone page, each agreement's
+    part from its own report's view with its ``pictures`` (by agreement id, see
+    :func:`accord.render.report_pictures.report_pictures` and its ``prefix``); times in
     ``zone`` (None: the parent agreement's)."""
     if not reports:
         return ""
+    view = build_rollup(reports, zone, locale)
     return (
         _environment()
         .get_template("rollup.html")
-        .render(reports=reports, first=reports[0], zone=zone or reports[0].zone)
+        .render(view=view, pictures_of=dict(pictures or {}))
     )
 
 

@@ -51,7 +51,7 @@ from accord.render.pictures import (
     trend,
     uptime_bars,
 )
-from accord.render.words import day, plural, when, zone_of
+from accord.render.words import ENGLISH, Numbers, day, locale_of, plural, when, zone_of
 
 __all__ = ["day_text", "report_pictures", "trend_pictures"]
 
@@ -71,12 +71,18 @@ def report_pictures(
     cache: ClockCache | None = None,
     engine: Literal["auto", "columns", "replay"] = "auto",
     zone: str | None = None,
+    prefix: str = "",
+    locale: str | None = None,
 ) -> list[Picture]:
     """Every picture of one report, in the order of its objectives. ``evidence``: what the
     report was judged on (all of it; the part known at the instant judged at is taken here).
     ``cache`` and ``engine``: those the report was evaluated with, whose ticket clocks are
     then reused (not evaluated again). ``zone``: where the page tells its times (None: the
-    agreement's, as the page); days stay the period's days, named as people write them."""
+    agreement's, as the page); days stay the period's days, named as people write them.
+    ``prefix``: put before each picture's key, for a page holding several reports' pictures
+    (a roll-up: the agreement's id), whose keys must differ. ``locale``: the convention of
+    the percentages in their words (None: en)."""
+    numbers = locale_of(locale)
     shown_in = zone_of(zone or report.zone)
     calendars = calendars_of(agreement)
     data = evidence
@@ -93,15 +99,17 @@ def report_pictures(
         base, _, provider = result.objective.partition("@")
         objective = agreement.objective(base)
         own = for_provider(agreement, data, provider) if provider else data
-        key = f"{_slug(result.objective)}-{index}"
+        key = f"{prefix}{_slug(result.objective)}-{index}"
         if result.judged_from is None or result.judged_until is None or not result.judged:
             continue
         if objective.metric == "availability" and objective.method == "time":
             pictures += _availability(
-                report, agreement, objective, result, own, calendars, key, shown_in
+                report, agreement, objective, result, own, calendars, key, shown_in, numbers
             )
         elif objective.metric == "availability":  # measured by probes or request counts
-            pictures += _measured_days(report, agreement, objective, result, own, calendars, key)
+            pictures += _measured_days(
+                report, agreement, objective, result, own, calendars, key, numbers
+            )
         elif objective.metric in TICKET_METRICS and result.tickets is not None:
             if evaluation is None:
                 evaluation = (
@@ -156,15 +164,15 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "objective"
 
 
-def _percent(value: Decimal | None) -> str:
-    return "-" if value is None else f"{value:.3f}".rstrip("0").rstrip(".") + "%"
+def _percent(value: Decimal | None, numbers: Numbers = ENGLISH) -> str:
+    return "-" if value is None else numbers.percent(value)
 
 
 def _seconds(micros: Decimal) -> float:
     return float(micros / _US)
 
 
-def day_text(day: Day) -> str:
+def day_text(day: Day, numbers: Numbers = ENGLISH) -> str:
     label = day.start.date().isoformat()
     if not day.known:
         return f"{label}: no data"
@@ -172,7 +180,7 @@ def day_text(day: Day) -> str:
         return f"{label}: the window is closed" + (
             f"; {duration(_seconds(day.maintenance))} of maintenance" if day.maintenance else ""
         )
-    parts = [f"{label}: {_percent(day.uptime)} up"]
+    parts = [f"{label}: {_percent(day.uptime, numbers)} up"]
     if day.down:
         parts.append(f"{duration(_seconds(day.down))} down ({', '.join(day.items)})")
     else:
@@ -191,6 +199,7 @@ def _availability(
     calendars: dict[str, BusinessCalendar],
     key: str,
     shown_in: tzinfo | None,
+    numbers: Numbers = ENGLISH,
 ) -> list[Picture]:
     assert result.judged_from is not None
     assert result.judged_until is not None
@@ -225,11 +234,11 @@ def _availability(
                 d.start.date().isoformat(),
                 day_level(d, share),
                 d.known and d.maintenance > 0,
-                day_text(d),
+                day_text(d, numbers),
             )
             for d in days
         )
-        figure = f"{_percent(found.percent)} up over the days shown"
+        figure = f"{_percent(found.percent, numbers)} up over the days shown"
         axis = (day(days[0].start, period_zone), day(days[-1].start, period_zone)) if days else ()
         rows.append(Row(label, figure, marks, axis))
         bad.update((d.start, day(d.start, period_zone)) for d in days if d.known and d.down > 0)
@@ -237,7 +246,7 @@ def _availability(
             (
                 label,
                 d.start.date().isoformat(),
-                _percent(d.uptime),
+                _percent(d.uptime, numbers),
                 duration(_seconds(d.down)),
                 duration(_seconds(d.maintenance)),
                 ", ".join(d.items),
@@ -321,6 +330,7 @@ def _measured_days(
     data: Data,
     calendars: dict[str, BusinessCalendar],
     key: str,
+    numbers: Numbers = ENGLISH,
 ) -> list[Picture]:
     """Uptime bars for availability measured by probes or request counts: each day judged on
     its own by the objective's method, coloured as the time-based bars (up: 100%; within the
@@ -357,14 +367,14 @@ def _measured_days(
                     if share is not None and d.percent >= share
                     else "major"
                 )
-                text = f"{name}: {_percent(d.percent)} available ({d.detail})"
+                text = f"{name}: {_percent(d.percent, numbers)} available ({d.detail})"
                 if d.percent < 100:
                     bad.add((d.start, name))
-                    table.append((label, name, _percent(d.percent), d.detail))
+                    table.append((label, name, _percent(d.percent, numbers), d.detail))
             marks.append(DayMark(d.start.date().isoformat(), level, False, text))  # type: ignore[arg-type]
         axis = (day(days[0].start, period_zone), day(days[-1].start, period_zone)) if days else ()
         figure = (
-            f"{_percent(result.actual)} over the period"
+            f"{_percent(result.actual, numbers)} over the period"
             if service is None or len(services) == 1
             else ""
         )
@@ -554,9 +564,12 @@ def _timeline(key: str, result: ObjectiveResult, clock: Clock, zone: tzinfo | No
     )
 
 
-def trend_pictures(reports: Sequence[Report]) -> list[Picture]:
+def trend_pictures(reports: Sequence[Report], locale: str | None = None) -> list[Picture]:
     """Each objective with a percent target month by month against it, with the credits owed
-    (one picture per objective; none for fewer than two months)."""
+    (one picture per objective; none for fewer than two months); its percentages in the
+    convention of ``locale`` (None: as Python writes them)."""
+    numbers = None if locale is None else locale_of(locale)
+    written = numbers or ENGLISH
     if len(reports) < 2:
         return []
     pictures = []
@@ -582,7 +595,7 @@ def trend_pictures(reports: Sequence[Report]) -> list[Picture]:
         missed = [m for m, x in zip(months, results, strict=True) if x.met is False]
         owing = [m for m, c in zip(months, credits, strict=True) if c]
         summary = (
-            f"{first.name} month by month against its target of {_percent(target)}: "
+            f"{first.name} month by month against its target of {_percent(target, written)}: "
             + (f"missed in {', '.join(missed)}" if missed else "met every month judged")
             + (f"; a credit is owed for {', '.join(owing)}" if owing else "; no credit owed")
             + "."
@@ -597,11 +610,12 @@ def trend_pictures(reports: Sequence[Report]) -> list[Picture]:
                 [x.met for x in results],
                 float(target),
                 credits,
+                numbers=numbers,
                 head=("month", "figure", "verdict", "credit owed"),
                 table=tuple(
                     (
                         m,
-                        _percent(x.actual),
+                        _percent(x.actual, written),
                         "-" if x.met is None else ("met" if x.met else "missed"),
                         c,
                     )

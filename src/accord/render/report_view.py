@@ -29,11 +29,13 @@ from accord.core.report import (
 from accord.core.termination import TerminationRight
 from accord.render import words
 from accord.render.words import (
+    ENGLISH,
+    Numbers,
     between,
     business,
     duration,
     exact_span,
-    plural,
+    locale_of,
     when,
     zone_of,
 )
@@ -126,14 +128,18 @@ class ObjectiveView:
     """The breaches a person reads: at most :data:`SHOWN_BREACHES`, those that cost most."""
     more_breaches: int = 0
     """Breaches not shown (every one is in the JSON document)."""
+    more_count: str = ""
+    """That count in the reader's convention (``1,204``)."""
 
     @property
     def more_text(self) -> str:
         """``and 412 more breaches of P3 resolution, ...``, or ''."""
         if not self.more_breaches:
             return ""
+        more = self.more_count or str(self.more_breaches)
+        unit = "more breach" if self.more_breaches == 1 else "more breaches"
         return (
-            f"and {plural(self.more_breaches, 'more breach', 'more breaches')} of {self.name}, "
+            f"and {more} {unit} of {self.name}, "
             "smaller than those above: every one is in the JSON document (--format json)"
         )
 
@@ -171,12 +177,15 @@ class ProviderCredit:
 class CreditsView:
     owed: bool
     amount: str
-    """``120.00``."""
+    """``120.00``: exact, for programs (``data-amount``)."""
+    money: str
+    """The amount in the reader's convention with its currency: ``1,200.00 USD``."""
     currency: str
     percent: str
     fee: str
     sentence: str
-    """``120.00 USD owed: 10% of the 1200.00 USD fee.`` or that nothing is owed."""
+    """``120.00 USD owed: 10% of the 1,200.00 USD fee.`` (it begins with ``money``) or that
+    nothing is owed."""
     lines: tuple[CreditLine, ...]
     reasons: tuple[str, ...]
     """How the total was reached besides each line: combination, caps, minimum payable."""
@@ -207,6 +216,9 @@ class ReportView:
     """``tier team (the agreement's first; choose another with --tier)``, or ''."""
     zone: str
     """The IANA zone the times are told in."""
+    locale: str
+    """The locale whose convention the numbers, percentages and money are written in
+    (``en``, ``de``); the words are English in every locale."""
     period: str
     """``October 2026``."""
     period_start: str
@@ -265,27 +277,33 @@ def verdict(result: ObjectiveResult) -> str:
     return f"{word} so far" if result.status == "to date" else word
 
 
-def figure(value: Decimal | None, target: str) -> str:
-    """An actual figure for people: three decimals at most, with % when the target has one."""
+def figure(value: Decimal | None, target: str, numbers: Numbers = ENGLISH) -> str:
+    """An actual figure for people: three decimals at most, a percentage when the target is
+    one, in the reader's convention (``99.692%``, ``99,692 %``)."""
     if value is None:
         return "-"
-    return words.decimal(value) + ("%" if target.endswith("%") else "")
+    if target.endswith("%"):
+        return numbers.percent(value)
+    return numbers.decimal(value)
 
 
 def _exact(value: Decimal | None) -> str:
     return "" if value is None else str(value)
 
 
-def build(report: Report, zone: str | None = None) -> ReportView:
-    """The report's content for people, its times in ``zone`` (None: the agreement's)."""
+def build(report: Report, zone: str | None = None, locale: str | None = None) -> ReportView:
+    """The report's content for people, its times in ``zone`` (None: the agreement's), its
+    numbers, percentages and money in the convention of ``locale`` (None: ``en``)."""
     place = zone_of(zone or report.zone)
+    n = locale_of(locale)
     notes = _Notes()
-    objectives = tuple(_objective(report, o, place, notes) for o in report.objectives)
+    objectives = tuple(_objective(report, o, place, notes, n) for o in report.objectives)
     objectives = tuple(
         replace(
             view,
-            breaches=tuple(_breach(o, b, place) for b in _shown(o.breaches)),
+            breaches=tuple(_breach(o, b, place, n) for b in _shown(o.breaches)),
             more_breaches=max(0, len(o.breaches) - SHOWN_BREACHES),
+            more_count=n.count(max(0, len(o.breaches) - SHOWN_BREACHES)),
         )
         for view, o in zip(objectives, report.objectives, strict=True)
     )
@@ -306,6 +324,7 @@ def build(report: Report, zone: str | None = None) -> ReportView:
         tier=report.tier,
         tier_note=tier_note,
         zone=place.key,
+        locale=n.name,
         period=period,
         period_start=report.start.isoformat(),
         period_end=report.end.isoformat(),
@@ -318,9 +337,9 @@ def build(report: Report, zone: str | None = None) -> ReportView:
         clocks=None if report.clocks is None else f"Ticket {report.clocks.text}.",
         clock_engine=None if report.clocks is None else report.clocks.engine,
         objectives=objectives,
-        credits=_credits(report),
+        credits=_credits(report, n),
         provider_credits_only=report.settlement is None and bool(report.settlements),
-        penalties=tuple((f"{a}", r) for a, r in report.penalties),
+        penalties=tuple((n.fixed(a), r) for a, r in report.penalties),
         termination=tuple(
             TerminationLine(_termination(t, report.start.tzinfo), t.triggered)
             for t in report.termination
@@ -350,12 +369,15 @@ def judged_sentence(report: Report, zone: ZoneInfo) -> str:
     )
 
 
-def _objective(report: Report, o: ObjectiveResult, zone: ZoneInfo, notes: _Notes) -> ObjectiveView:
-    actual = figure(o.actual, o.target)
+def _objective(
+    report: Report, o: ObjectiveResult, zone: ZoneInfo, notes: _Notes, n: Numbers
+) -> ObjectiveView:
+    actual = figure(o.actual, o.target, n)
+    target = n.target(o.target)
     margin = "-"
     if o.margin is not None and o.met is not None:
-        points = words.decimal(abs(o.margin), 2)
-        unit = "point" if points == "1" else "points"
+        points = n.decimal(abs(o.margin), 2)
+        unit = "point" if abs(o.margin).quantize(Decimal("0.01")) == 1 else "points"
         margin = (
             f"{points} {unit} to spare"
             if o.met
@@ -368,7 +390,7 @@ def _objective(report: Report, o: ObjectiveResult, zone: ZoneInfo, notes: _Notes
     if o.burn_rate is not None:
         rate = o.burn_rate
         burn = (
-            f"downtime came {words.times(rate)} as fast as the promise allows"
+            f"downtime came {n.times(rate)} as fast as the promise allows"
             if rate != 1
             else "downtime came exactly as fast as the promise allows"
         )
@@ -380,26 +402,27 @@ def _objective(report: Report, o: ObjectiveResult, zone: ZoneInfo, notes: _Notes
     if o.tickets is not None and (o.tickets.counted or o.tickets.open):
         t = o.tickets
         counted = "resolved or breached" if t.count_in == "resolved" else "opened"
-        tickets = f"{plural(t.counted, 'ticket')} {counted} in the period: {t.met} in time, " + (
-            f"{t.breached} late"
+        tickets = (
+            f"{n.plural(t.counted, 'ticket')} {counted} in the period: {n.count(t.met)} in "
+            f"time, {n.count(t.breached)} late"
         )
         if t.open:
             tickets += (
-                f"; {t.open} still open at {when(t.open_at, zone)} "
-                f"({t.open_breached} already late, {t.open_at_risk} at risk)"
+                f"; {n.count(t.open)} still open at {when(t.open_at, zone)} "
+                f"({n.count(t.open_breached)} already late, {n.count(t.open_at_risk)} at risk)"
             )
-    precise = [f"{o.name}: target {o.target}"]
+    precise = [f"{o.name}: target {target}"]
     if o.actual is not None:
-        precise.append(f"actual {words.decimal(o.actual, 6)}")
+        precise.append(f"actual {n.decimal(o.actual, 6)}")
     if o.margin is not None:
-        precise.append(f"margin {words.decimal(o.margin, 6)} percentage points")
+        precise.append(f"margin {n.decimal(o.margin, 6)} percentage points")
     if o.budget is not None and o.downtime is not None:
         precise.append(
             f"budget {exact_span(o.budget)} allowed, {exact_span(o.downtime)} used, "
             f"{exact_span(o.budget - o.downtime)} left"
         )
     if o.burn_rate is not None:
-        precise.append(f"burn rate {words.decimal(o.burn_rate, 6)}x")
+        precise.append(f"burn rate {n.decimal(o.burn_rate, 6)}x")
     if o.judged_from is not None and o.judged_until is not None:
         precise.append(f"judged from {o.judged_from.isoformat()} to {o.judged_until.isoformat()}")
     note = notes.add("; ".join(precise) + (f". How: {o.detail}." if o.detail else "."))
@@ -407,23 +430,21 @@ def _objective(report: Report, o: ObjectiveResult, zone: ZoneInfo, notes: _Notes
         id=o.objective,
         name=o.name,
         metric=o.metric,
-        target=o.target,
+        target=target,
         status=o.status,
         met=o.met,
         verdict=verdict(o),
         css="unjudged" if o.met is None else ("met" if o.met else "missed"),
         actual=actual,
         actual_exact=_exact(o.actual),
-        actual_precise="" if o.actual is None else words.decimal(o.actual, 6),
-        summary=_summary(o, actual, tickets is not None),
+        actual_precise="" if o.actual is None else n.decimal(o.actual, 6),
+        summary=_summary(o, actual, tickets is not None, target),
         margin=margin,
         margin_exact=_exact(o.margin),
-        margin_precise=""
-        if o.margin is None
-        else f"{words.decimal(o.margin, 6)} percentage points",
+        margin_precise="" if o.margin is None else f"{n.decimal(o.margin, 6)} percentage points",
         budget=budget,
         burn=burn,
-        burn_exact="" if o.burn_rate is None else f"{words.decimal(o.burn_rate, 2)}x",
+        burn_exact="" if o.burn_rate is None else f"{n.decimal(o.burn_rate, 2)}x",
         tickets=tickets,
         detail=o.detail,
         note=note,
@@ -436,17 +457,18 @@ def _alert(text: str) -> str:
     return "downtime is coming fast enough to spend the budget early: " + text
 
 
-def _summary(o: ObjectiveResult, actual: str, tickets: bool) -> str:
-    """``99.69% available; the promise was 99.9%: 1 h 32 min more downtime than allowed``."""
+def _summary(o: ObjectiveResult, actual: str, tickets: bool, target: str) -> str:
+    """``99.69% available; the promise was 99.9%: 1 h 32 min more downtime than allowed``;
+    ``target``: as the reader writes it."""
     if o.actual is None:
-        return f"{verdict(o)}; the promise is {o.target}"
+        return f"{verdict(o)}; the promise is {target}"
     what = (
         " available"
         if o.metric == "availability"
         else (" of tickets in time" if tickets or o.metric in TICKET_METRICS else "")
     )
     so_far = " so far" if o.status == "to date" else ""
-    text = f"{actual}{what}{so_far}; the promise was {o.target}"
+    text = f"{actual}{what}{so_far}; the promise was {target}"
     left = o.budget_left
     if left is not None:
         return text + (
@@ -469,7 +491,7 @@ _CAUSES = {
 _NONE = {"status": "no status", "team": "no team", "assignee": "unassigned", "paused": "paused"}
 
 
-def _breach(o: ObjectiveResult, b: Breach, zone: ZoneInfo) -> BreachView:
+def _breach(o: ObjectiveResult, b: Breach, zone: ZoneInfo, n: Numbers) -> BreachView:
     ticket = b.breached_at is not None or b.allowed is not None or o.metric in TICKET_METRICS
     if ticket:
         used = "-" if b.business is None else business(b.business)
@@ -506,7 +528,7 @@ def _breach(o: ObjectiveResult, b: Breach, zone: ZoneInfo) -> BreachView:
     if b.business is not None:
         text += f", {duration(b.business)} of it in the agreement's hours"
     if b.weight != 1:
-        text += f", counted at {words.decimal(b.weight * 100, 1)}%"
+        text += f", counted at {n.percent(b.weight * 100, 1)}"
     return BreachView(o.objective, o.name, "downtime", b.item, span, text, "", (), b.text)
 
 
@@ -536,7 +558,7 @@ def _why(consumed: tuple[ConsumedView, ...]) -> str:
     return "; ".join(parts)
 
 
-def _credits(report: Report) -> CreditsView | None:
+def _credits(report: Report, n: Numbers) -> CreditsView | None:
     settlement = report.settlement
     if settlement is None:
         return None
@@ -545,9 +567,10 @@ def _credits(report: Report) -> CreditsView | None:
     if report.settlements:  # each provider's reasons are in its row: only the total here
         shown |= {r for own in report.settlements for r in own.reasons}
     fee_words = "the providers' fees add up to" if report.settlements else "fee"
+    money = n.money(settlement.amount, settlement.currency)
     sentence = (
-        f"{settlement.amount} {settlement.currency} owed: {settlement.percent}% of the "
-        f"{settlement.fee} {settlement.currency} {fee_words}."
+        f"{money} owed: {n.percent(settlement.percent)} of the "
+        f"{n.money(settlement.fee, settlement.currency)} {fee_words}."
         if settlement.amount
         else "No credit is owed for this period."
     )
@@ -555,12 +578,12 @@ def _credits(report: Report) -> CreditsView | None:
         CreditLine(
             objective_id=c.objective,
             objective=names.get(c.objective, c.objective),
-            attainment=figure(c.attainment, "%"),
+            attainment=figure(c.attainment, "%", n),
             attainment_exact=str(c.attainment),
-            band=(f"at least {c.band.at_least}% and " if c.band.at_least > 0 else "")
-            + f"below {c.band.below}%",
-            percent=f"{c.percent}%",
-            amount=f"{c.amount} {c.currency}",
+            band=(f"at least {n.written(c.band.at_least)} and " if c.band.at_least > 0 else "")
+            + f"below {n.written(c.band.below)}",
+            percent=n.percent(c.percent),
+            amount=n.money(c.amount, c.currency),
             reason=c.reason,
         )
         for c in settlement.credits
@@ -568,12 +591,12 @@ def _credits(report: Report) -> CreditsView | None:
     providers = tuple(
         ProviderCredit(
             provider=p.provider or "",
-            fee=f"{p.fee} {p.currency}",
-            percent=f"{p.percent}%",
-            amount=f"{p.amount} {p.currency}",
+            fee=n.money(p.fee, p.currency),
+            percent=n.percent(p.percent),
+            amount=n.money(p.amount, p.currency),
             amount_exact=str(p.amount),
-            heading=f"{p.provider}: {p.amount} {p.currency} "
-            f"({p.percent}% of its {p.fee} {p.currency} fee)",
+            heading=f"{p.provider}: {n.money(p.amount, p.currency)} "
+            f"({n.percent(p.percent)} of its {n.money(p.fee, p.currency)} fee)",
             reasons=tuple(p.reasons),
         )
         for p in report.settlements
@@ -581,6 +604,7 @@ def _credits(report: Report) -> CreditsView | None:
     return CreditsView(
         owed=bool(settlement.amount),
         amount=str(settlement.amount),
+        money=money,
         currency=settlement.currency,
         percent=str(settlement.percent),
         fee=str(settlement.fee),
@@ -622,9 +646,195 @@ def _termination(right: TerminationRight, zone: tzinfo | None) -> str:
     who = f"{right.provider}: " if right.provider else ""
     last = right.until - timedelta(microseconds=1)
     counted = (
-        f"{plural(len(right.misses), 'miss', 'misses')} from {words.day(right.since, place)} "
+        f"{words.plural(len(right.misses), 'miss', 'misses')} from {words.day(right.since, place)} "
         f"to {words.day(last, place)} ({right.within})"
         + (f": {', '.join(right.misses)}" if right.misses else "")
     )
     reached = "reached" if right.triggered else "not reached"
     return f"{who}{counted}; {right.after_misses} give the right to terminate: {reached}"
+
+
+# ---------------------------------------------------------------- trend and roll-up
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """One objective month by month: each month's line of its report (None: not measured
+    that month, e.g. by a version of the agreement without it)."""
+
+    id: str
+    name: str
+    target: str
+    cells: tuple[ObjectiveView | None, ...]
+
+
+@dataclass(frozen=True)
+class MonthCredit:
+    month: str
+    amount: str
+    """In the reader's convention, without the currency (the total names it); '-': none."""
+    exact: str
+
+
+@dataclass(frozen=True)
+class TrendView:
+    """An agreement month by month, built from each month's :class:`ReportView`: the same
+    figures, verdicts and words as the month's own report."""
+
+    title: str
+    agreement: str
+    version: str
+    tier: str | None
+    zone: str
+    locale: str
+    period: str
+    """``1 Oct 2026 to 31 Dec 2026``."""
+    months: tuple[str, ...]
+    """``2026-10``, as each month's report is addressed."""
+    reports: tuple[ReportView, ...]
+    rows: tuple[TrendRow, ...]
+    judged: str
+    judged_at: str
+    judged_at_exact: str
+    final: bool
+    credits: tuple[MonthCredit, ...]
+    """Each month's credits owed; empty when no month settles credits."""
+    total: str
+    """``120.00 USD`` owed over the months, '' when none settles credits."""
+    total_exact: str
+    currency: str
+    generator: str
+
+
+def build_trend(
+    reports: Sequence[Report], zone: str | None = None, locale: str | None = None
+) -> TrendView:
+    """The months' reports as one view (``reports`` in order, at least one), each month's
+    figures those of its own :func:`build`; times in ``zone`` (None: the last month's
+    agreement's zone), numbers in the convention of ``locale``."""
+    first, last = reports[0], reports[-1]
+    place = zone_of(zone or last.zone)
+    n = locale_of(locale)
+    views = tuple(build(r, place.key, n.name) for r in reports)
+    order: dict[str, tuple[str, str]] = {}
+    for view in views:
+        for o in view.objectives:
+            order.setdefault(o.id, (o.name, o.target))
+    rows = tuple(
+        TrendRow(
+            key,
+            name,
+            target,
+            tuple(next((o for o in v.objectives if o.id == key), None) for v in views),
+        )
+        for key, (name, target) in order.items()
+    )
+    settled = [r.settlement for r in reports if r.settlement is not None]
+    credits: tuple[MonthCredit, ...] = ()
+    total = total_exact = currency = ""
+    if settled:
+        currency = settled[0].currency
+        credits = tuple(
+            MonthCredit(
+                f"{r.start:%Y-%m}",
+                "-" if r.settlement is None else n.fixed(r.settlement.amount),
+                "" if r.settlement is None else str(r.settlement.amount),
+            )
+            for r in reports
+        )
+        amount = sum((s.amount for s in settled), Decimal(0))
+        total, total_exact = n.money(amount, currency), str(amount)
+    reckoned = first.start.tzinfo or place
+    judged = f"Judged at {when(last.judged_at, place)}" + (
+        "" if last.final else ": the last month is not over, its figures are to date"
+    )
+    return TrendView(
+        title=last.title,
+        agreement=last.agreement,
+        version=last.version,
+        tier=last.tier,
+        zone=place.key,
+        locale=n.name,
+        period=words.period(first.start, last.end, reckoned),
+        months=tuple(f"{r.start:%Y-%m}" for r in reports),
+        reports=views,
+        rows=rows,
+        judged=judged + ".",
+        judged_at=when(last.judged_at, place),
+        judged_at_exact=last.judged_at.isoformat(),
+        final=last.final,
+        credits=credits,
+        total=total,
+        total_exact=total_exact,
+        currency=currency,
+        generator=f"Accord {__version__}",
+    )
+
+
+@dataclass(frozen=True)
+class RollupLine:
+    """One agreement of a roll-up: its report's view and what the summary table says of it."""
+
+    report: ReportView
+    met: int
+    missed: tuple[str, ...]
+    owed: str
+    """``120.00 USD``, or '-' when it settles no credit."""
+    owed_exact: str
+
+
+@dataclass(frozen=True)
+class RollupView:
+    """A parent agreement and those refining it over one period, each agreement's part the
+    :class:`ReportView` of its own report."""
+
+    title: str
+    agreement: str
+    period: str
+    zone: str
+    locale: str
+    judged: str
+    judged_at: str
+    judged_at_exact: str
+    final: bool
+    lines: tuple[RollupLine, ...]
+    generator: str
+
+
+def build_rollup(
+    reports: Sequence[Report], zone: str | None = None, locale: str | None = None
+) -> RollupView:
+    """The roll-up of ``reports`` (the parent's first); times in ``zone`` (None: the parent
+    agreement's), numbers in the convention of ``locale``."""
+    first = reports[0]
+    place = zone_of(zone or first.zone)
+    n = locale_of(locale)
+    lines = []
+    for report in reports:
+        view = build(report, place.key, n.name)
+        settlement = report.settlement
+        lines.append(
+            RollupLine(
+                view,
+                sum(1 for o in view.objectives if o.met is True),
+                tuple(o.name for o in view.objectives if o.met is False),
+                "-" if settlement is None else n.money(settlement.amount, settlement.currency),
+                "" if settlement is None else str(settlement.amount),
+            )
+        )
+    judged = f"Judged at {when(first.judged_at, place)}" + (
+        "" if first.final else ": the period is not over, its figures are to date"
+    )
+    return RollupView(
+        title=first.title,
+        agreement=first.agreement,
+        period=lines[0].report.period,
+        zone=place.key,
+        locale=n.name,
+        judged=judged + ".",
+        judged_at=when(first.judged_at, place),
+        judged_at_exact=first.judged_at.isoformat(),
+        final=first.final,
+        lines=tuple(lines),
+        generator=f"Accord {__version__}",
+    )

@@ -5,8 +5,8 @@ programs, with their pydantic models for the OpenAPI document. The people's rend
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +26,8 @@ class Illustrated:
     pictures: Sequence[Picture] = ()
     zone: str | None = None
     paper: Paper = "a4"
+    locale: str = "en"
+    """The locale whose convention the numbers are written in (the words are English)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class Trend:
     last: str
     reports: list[Report]
     zone: str | None = None
+    locale: str = "en"
+    """The locale the numbers of its pages are written in."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,10 @@ class Rollup:
     reports: list[Report]
     zone: str | None = None
     """The zone its times are shown in (None: the first agreement's)."""
+    locale: str = "en"
+    """The locale the numbers of its pages are written in."""
+    pictures: Mapping[str, Sequence[Picture]] = field(default_factory=dict)
+    """Each agreement's pictures, by its id (drawn for the formats that show them)."""
 
 
 def trend_json(trend: Trend) -> dict[str, Any]:

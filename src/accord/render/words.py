@@ -6,9 +6,16 @@ the JSON and CSV documents and in a report's footnotes; these are what a person 
 
 from __future__ import annotations
 
+import re
+from copy import copy
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency, format_decimal, format_percent, parse_pattern
 
 from accord.core.errors import AccordError
 
@@ -140,3 +147,145 @@ def times(rate: Decimal) -> str:
 
 def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+# ---------------------------------------------------------------- the reader's convention
+
+
+class LocaleError(AccordError, ValueError):
+    """A locale name that Babel (CLDR) does not know."""
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """Numbers, percentages and money written in a locale's convention (Babel, from CLDR):
+    ``99.69%`` and ``1,200.00 USD`` in ``en``, ``99,69 %`` and ``1.200,00 USD`` in ``de``.
+    Only the convention changes: the words around the figures stay English, and so do the
+    days (``6 Oct 2026``), whose month is a word."""
+
+    locale: Locale
+
+    @property
+    def name(self) -> str:
+        """The locale's identifier as people write it: ``en``, ``de``, ``pt-BR``."""
+        return str(self.locale).replace("_", "-")
+
+    def decimal(self, value: Decimal, places: int = 3) -> str:
+        """To at most ``places`` places, trailing zeros dropped; grouped as the locale groups."""
+        if not value.is_finite():
+            return "infinite" if value > 0 else "-infinite"
+        return format_decimal(_rounded(value, places), format=_PATTERN, locale=self.locale)
+
+    def fixed(self, value: Decimal, places: int = 2) -> str:
+        """To exactly ``places`` places (an amount without a currency: ``1.200,00``)."""
+        pattern = "#,##0." + "0" * places if places else "#,##0"
+        return format_decimal(value, format=pattern, locale=self.locale, decimal_quantization=True)
+
+    def percent(self, value: Decimal, places: int = 3) -> str:
+        """A figure already in percent (``99.692``) as the locale writes a percentage:
+        ``99.692%``, ``99,692 %``."""
+        if not value.is_finite():
+            return self.decimal(value) + "%"
+        share = _rounded(value, places) / 100
+        return format_percent(share, locale=self.locale, decimal_quantization=False)
+
+    def written(self, value: Decimal) -> str:
+        """A percentage as an agreement writes it, its places kept (``99.0`` gives ``99.0%``,
+        ``99,0 %``): a target or a band's edge is quoted, not rounded."""
+        places = max(0, -int(value.as_tuple().exponent)) if value.is_finite() else 0
+        pattern = copy(parse_pattern(self.locale.percent_formats[None].pattern))
+        pattern.frac_prec = (places, places)
+        found: str = pattern.apply(value.scaleb(-2), self.locale)
+        return found
+
+    def money(self, amount: Decimal, currency: str) -> str:
+        """An amount to its currency's digits in the locale's convention, then the ISO code:
+        ``1,200.00 USD``, ``1.200,00 EUR``. The code, not a symbol: ``$`` names several
+        currencies, and the engine's own accounts (a credit's reasons) name the code too."""
+        try:
+            return format_currency(
+                amount, currency, format="#,##0.00 ¤¤", locale=self.locale, currency_digits=True
+            )
+        except (ValueError, KeyError):  # not an ISO 4217 code: its own digits, then the name
+            return f"{self.fixed(amount)} {currency}"
+
+    def count(self, value: int) -> str:
+        """A count, grouped as the locale groups (``1,204``, ``1.204``)."""
+        return format_decimal(value, format="#,##0", locale=self.locale)
+
+    def target(self, text: str) -> str:
+        """A target as written in an agreement (``99.9%``) in the locale's convention
+        (``99,9 %``); a target that is not a plain percentage stays as written."""
+        found = _PERCENT.fullmatch(text.strip())
+        return self.written(Decimal(found.group(1))) if found else text
+
+    def plural(self, count: int, one: str, many: str | None = None) -> str:
+        return f"{self.count(count)} {one if count == 1 else (many or one + 's')}"
+
+    def times(self, rate: Decimal) -> str:
+        """A rate as people say it: ``3.1 times``."""
+        if not rate.is_finite():
+            return "infinitely many times"
+        return f"{self.decimal(rate, 1 if rate >= 1 else 2)} times"
+
+
+_PATTERN = "#,##0.######"
+_PERCENT = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?)\s*%")
+
+
+def _rounded(value: Decimal, places: int) -> Decimal:
+    """Rounded half even to ``places`` places, trailing zeros dropped (as :func:`decimal`)."""
+    return Decimal(decimal(value, places))
+
+
+def locale_of(name: str | None) -> Numbers:
+    """The convention of a locale Babel knows (``de``, ``de-CH``, ``pt_BR``; None: ``en``);
+    an error naming it and giving examples when Babel does not know it."""
+    if name is None:
+        return ENGLISH
+    return _locale(name.strip().replace("-", "_"))
+
+
+@lru_cache(maxsize=64)
+def _locale(name: str) -> Numbers:
+    try:
+        return Numbers(Locale.parse(name))
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise LocaleError(
+            f"locale {name.replace('_', '-')!r}: not a locale Accord knows; expected a language "
+            "tag such as en, de, fr-CH or pt-BR"
+        ) from None
+
+
+def preferred_locale(header: str | None) -> Numbers:
+    """The locale an ``Accept-Language`` header weighs highest among those Babel knows
+    (``de-CH,de;q=0.9`` gives ``de-CH``); English when it names none Babel knows, or is
+    absent. A range without its region known falls back to its language (``de-XX``: ``de``)."""
+    if not header:
+        return ENGLISH
+    ranges = []
+    for position, part in enumerate(header.split(",")):
+        tag, *parameters = (p.strip() for p in part.split(";"))
+        weight = 1.0
+        for parameter in parameters:
+            key, _, value = parameter.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if tag and tag != "*" and 0 < weight <= 1:
+            ranges.append((-weight, position, tag))
+    for _, _, tag in sorted(ranges):
+        for candidate in (tag, tag.split("-")[0]):
+            try:
+                return locale_of(candidate)
+            except LocaleError:
+                continue
+    return ENGLISH
+
+
+ENGLISH = Numbers(Locale.parse("en"))
+"""The default convention: a report is a document sent to someone, so it does not follow the
+environment of the machine it is made on (LANG); ``--locale`` and the API's ``locale`` and
+``Accept-Language`` choose another."""
