@@ -159,10 +159,12 @@ def listing(
         conditions.append(ClockRow.objective == filters.objective)
     if filters.state is not None:
         conditions.append(_state_condition(filters.state, moment))
+    visible = agreement_store.visible(session, principal)
     in_force = {
         found.key: found
-        for found in agreement_store.in_force(session, organisation, principal.customer)
-        if principal.customer is None or found.customer == principal.customer
+        for customer in {row.customer for row in visible}
+        for found in agreement_store.in_force(session, organisation, customer)
+        if found.customer == customer
     }
     joined = (TicketRow.organisation_id == ClockRow.organisation_id) & (
         TicketRow.ticket == ClockRow.ticket
@@ -186,10 +188,9 @@ def listing(
                 .order_by(last_change.desc(), ClockRow.ticket)
                 .limit(per_page)
                 .offset(offset)
-            ).tuples()
+            )
         ]
     tickets = _live(session, principal, shown, in_force, filters, moment)
-    visible = agreement_store.visible(session, principal)
     objectives: dict[str, str] = {}
     for row in visible:
         found = in_force.get(row.key)
@@ -228,7 +229,7 @@ def _at_risk_page(
         select(ClockRow, TicketRow.refreshed_at, TicketRow.changed_at)
         .join(TicketRow, joined)
         .where(*conditions)
-    ).tuples()
+    )
     for clock, refreshed, changed in rows:
         governing = in_force.get(clock.agreement)
         if governing is None or clock.target_seconds is None:
@@ -271,9 +272,7 @@ def _live(
                 TicketRow.organisation_id == principal.organisation_id,
                 TicketRow.ticket.in_(names),
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     events = tracking.events_of_tickets(session, principal.organisation_id, names)
     found = []
@@ -366,9 +365,7 @@ def ticket(
                 AgreementRow.organisation_id == principal.organisation_id,
                 AgreementRow.key.in_(sorted({c.agreement for c in clocks})),
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return TicketView(
         ticket,
