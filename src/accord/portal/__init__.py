@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from accord.portal import audit, auth, home, people, tickets, web
+from accord.portal import agreements, audit, auth, home, people, tickets, web
 
 
 async def _sign_in_first(request: Request, failure: Exception) -> Response:
@@ -17,7 +17,14 @@ async def _sign_in_first(request: Request, failure: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Add the portal's pages, its static files (/portal/static) and its error pages."""
-    for router in (auth.router, home.router, people.router, audit.router, tickets.router):
+    for router in (
+        auth.router,
+        home.router,
+        agreements.router,
+        people.router,
+        audit.router,
+        tickets.router,
+    ):
         app.include_router(router)
     app.mount("/portal/static", StaticFiles(directory=web.STATIC), name="portal-static")
     app.add_exception_handler(web.SignInNeededError, _sign_in_first)
