@@ -97,6 +97,7 @@ def tickets_page(
         if page < found.pages
         else "",
         "staff": who.customer is None,
+        "filtered": filters != use_cases.Filters(),
     }
     if part == "rows":
         html = web.environment.get_template("ticket_rows.html").render(**context)
