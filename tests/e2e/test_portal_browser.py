@@ -190,11 +190,11 @@ def test_a_customer_finds_a_breached_ticket_and_reads_where_its_time_went(
     expect(page).to_have_url(re.compile(r"state=breached"))
     rows = page.locator("#ticket-rows tr")
     assert rows.count() > 0
-    expect(rows.first.locator(".timer.breached").first).to_contain_text("breached by")
+    expect(rows.first.locator(".timer.state-breached").first).to_contain_text("breached by")
     ticket = rows.first.get_by_role("link").inner_text()
     rows.first.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Ticket {ticket}")
-    breached = page.locator("section.clock", has=page.locator(".badge.breached")).first
+    breached = page.locator("section.clock", has=page.locator(".badge.state-breached")).first
     expect(breached.locator("figure svg")).to_be_visible()
     expect(breached.locator("svg g.breach")).to_have_count(1)  # the deadline, drawn
     expect(breached.get_by_role("heading", name="Where the time went")).to_be_visible()
@@ -235,4 +235,4 @@ def test_the_tickets_list_is_usable_on_a_phone_and_without_javascript(
     plain.get_by_label("State").select_option("paused")
     plain.get_by_role("button", name="Show").click()
     expect(plain).to_have_url(re.compile(r"state=paused"))
-    expect(plain.locator("#ticket-rows .timer.paused").first).to_contain_text("paused (")
+    expect(plain.locator("#ticket-rows .timer.state-paused").first).to_contain_text("paused (")

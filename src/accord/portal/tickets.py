@@ -53,7 +53,6 @@ def _rows(found: use_cases.Listing) -> list[dict[str, Any]]:
         {
             "ticket": t.ticket,
             "customer": t.customer or "-",
-            "changed": words.when(t.changed_at, zone),
             "clocks": [
                 {
                     "agreement": c.agreement,
