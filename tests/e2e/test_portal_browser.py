@@ -184,7 +184,7 @@ def test_a_customer_finds_a_breached_ticket_and_reads_where_its_time_went(
     page.get_by_role("link", name="Tickets").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tickets")
     accessible(page)
-    assert page.locator("#ticket-rows").get_attribute("hx-get")  # refreshed in place
+    assert page.locator("#ticket-list").get_attribute("hx-get")  # refreshed in place
     page.get_by_label("State").select_option("breached")
     page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(re.compile(r"state=breached"))

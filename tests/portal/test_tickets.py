@@ -126,7 +126,7 @@ def test_the_rows_alone_are_what_htmx_refreshes(
     assert refresh is not None
     rows = client.get(refresh.group(1).replace("&amp;", "&"))
     assert rows.status_code == 200
-    assert rows.text.lstrip().startswith('<tbody id="ticket-rows"')
+    assert rows.text.lstrip().startswith('<div id="ticket-list"')
     assert "A-WAIT" in rows.text
     assert "A-RISK" not in rows.text
     assert "<html" not in rows.text

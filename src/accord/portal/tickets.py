@@ -78,8 +78,8 @@ def tickets_page(
     page: Annotated[int, Query(ge=1, le=MAX_ID)] = 1,
     part: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
-    """The person's tickets with live timers; ``part=rows``: only the table's rows (what htmx
-    swaps in every :data:`REFRESH_SECONDS` seconds)."""
+    """The person's tickets with live timers; ``part=rows``: only the list (its count, as-of
+    time and table: what htmx swaps in every :data:`REFRESH_SECONDS` seconds)."""
     who = web.principal(visitor)
     filters = _filters(agreement, objective, state, customer)
     found = runtime_of(request).run(use_cases.listing, who, filters, page)
@@ -99,7 +99,7 @@ def tickets_page(
         "filtered": filters != use_cases.Filters(),
     }
     if part == "rows":
-        html = web.environment.get_template("ticket_rows.html").render(**context)
+        html = web.environment.get_template("ticket_list.html").render(**context)
         return HTMLResponse(html, headers=web.HEADERS)
     return web.page("tickets.html", visitor, section="tickets", title="Tickets", **context)
 
