@@ -401,3 +401,66 @@ def test_a_customer_claims_a_credit_the_provider_accepts_it_and_the_customer_rea
     expect(phone.locator("#objectives")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     accessible(phone)
+
+
+def test_a_customer_finds_a_breached_ticket_and_reads_where_its_time_went(
+    browser: Browser, served: tuple[str, str, dict[str, str]]
+) -> None:
+    base, _, passwords = served
+    page = browser.new_context().new_page()
+    sign_in(page, base, "bo@business.example", passwords["bo@business.example"])
+    page.get_by_role("link", name="Tickets").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tickets")
+    accessible(page)
+    assert page.locator("#ticket-list").get_attribute("hx-get")  # refreshed in place
+    page.get_by_label("State").select_option("breached")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"state=breached"))
+    rows = page.locator("#ticket-rows tr")
+    assert rows.count() > 0
+    expect(rows.first.locator(".timer.state-breached").first).to_contain_text("breached by")
+    ticket = rows.first.get_by_role("link").inner_text()
+    rows.first.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Ticket {ticket}")
+    breached = page.locator("section.clock", has=page.locator(".badge.state-breached")).first
+    expect(breached.locator("figure svg")).to_be_visible()
+    expect(breached.locator("svg g.breach")).to_have_count(1)  # the deadline, drawn
+    expect(breached.get_by_role("heading", name="Where the time went")).to_be_visible()
+    expect(breached.locator("table.stretches tbody tr").first).to_be_visible()
+    accessible(page)
+    page.goto(f"{base}/portal/agreements/it-service-desk")
+    expect(page.get_by_role("heading", name="Service levels")).to_be_visible()
+    accessible(page)
+
+
+def test_the_tickets_list_is_usable_on_a_phone_and_without_javascript(
+    browser: Browser, served: tuple[str, str, dict[str, str]]
+) -> None:
+    base, _, passwords = served
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    sign_in(phone, base, "bo@business.example", passwords["bo@business.example"])
+    phone.goto(f"{base}/portal/tickets")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    for label in ("Agreement", "Objective", "State"):
+        box = phone.get_by_label(label).bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= PHONE["width"]
+    first = phone.locator("#ticket-rows tr").first.get_by_role("link")
+    box = first.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= PHONE["width"]  # the ticket's link is in reach
+    expect(phone.locator("#ticket-rows .timer").first).to_be_visible()
+    accessible(phone)
+    first.click()
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("Ticket ")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    accessible(phone)
+    # without JavaScript (axe needs it: not run here) the filters are a plain GET form
+    plain = browser.new_context(java_script_enabled=False).new_page()
+    sign_in(plain, base, "bo@business.example", passwords["bo@business.example"])
+    plain.goto(f"{base}/portal/tickets")
+    plain.get_by_label("State").select_option("paused")
+    plain.get_by_role("button", name="Show").click()
+    expect(plain).to_have_url(re.compile(r"state=paused"))
+    expect(plain.locator("#ticket-rows .timer.state-paused").first).to_contain_text("paused (")

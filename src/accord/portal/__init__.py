@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from accord.portal import (
+    agreements,
     agreements_upload,
     audit,
     auth,
@@ -16,6 +17,7 @@ from accord.portal import (
     home,
     people,
     reports,
+    tickets,
     web,
 )
 
@@ -30,6 +32,8 @@ def install(app: FastAPI) -> None:
     for router in (
         auth.router,
         home.router,
+        agreements.router,
+        tickets.router,
         claims.router,
         reports.router,
         people.router,

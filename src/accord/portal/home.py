@@ -1,11 +1,9 @@
-"""The home page and an agreement's page: what a signed-in person may see, read through the
-same use cases (and visibility rules) as the API."""
+"""The home page: what a signed-in person may see, read through the same use cases (and
+visibility rules) as the API."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -14,9 +12,7 @@ from accord.api.deps import runtime_of
 from accord.portal import web
 from accord.render.standing import overview_html, standing_html
 from accord.service import agreements, standing
-from accord.service.ingest import NO_NUL
-from accord.service.tenants import Principal
-from accord.store.schema import AgreementRow, AgreementVersion
+from accord.store.schema import AgreementRow
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,28 +52,4 @@ def home(request: Request, visitor: web.Visitor) -> Response:
         agreements=rows,
         customer=who.customer,
         standing=figures,
-    )
-
-
-@router.get("/portal/agreements/{key}")
-def agreement(
-    request: Request,
-    visitor: web.Visitor,
-    key: Annotated[str, Path(max_length=64, pattern=NO_NUL)],
-) -> Response:
-    """An agreement and its versions; another customer's, or none, is not found (404)."""
-    who = web.principal(visitor)
-
-    def read(session: Session, who: Principal) -> tuple[AgreementRow, list[AgreementVersion]]:
-        row = agreements.find(session, who, key)
-        return row, list(agreements.versions(session, row))
-
-    row, versions = runtime_of(request).run(read, who)
-    return web.page(
-        "agreement.html",
-        visitor,
-        section="home",
-        title=row.title or row.key,
-        agreement=row,
-        versions=versions,
     )

@@ -6,6 +6,8 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from markdown_it import MarkdownIt
+
 from accord.core.agreement import Agreement, Objective
 from accord.core.agreement.model import CreditSchedule, Party
 from accord.core.agreement.units import format_target
@@ -264,3 +266,14 @@ def _credit_table(schedule: CreditSchedule) -> Iterator[str]:
         low = f"at least {band.at_least}% and " if band.at_least > Decimal(0) else ""
         yield f"| {low}below {band.below}% | {band.credit}% |"
     yield ""
+
+
+def to_html(agreement: Agreement) -> str:
+    """The document (:func:`to_markdown`) as HTML for a page that has its own title: the
+    Markdown's first heading left out, raw HTML in the texts escaped (never passed through),
+    links only of safe schemes (markdown-it's own check)."""
+    lines = to_markdown(agreement).splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table")
+    return str(parser.render("\n".join(lines)))

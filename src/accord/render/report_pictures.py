@@ -53,7 +53,7 @@ from accord.render.pictures import (
 )
 from accord.render.words import ENGLISH, Numbers, day, locale_of, plural, when, zone_of
 
-__all__ = ["day_text", "report_pictures", "trend_pictures"]
+__all__ = ["clock_picture", "day_text", "report_pictures", "trend_pictures"]
 
 DAYS = 90
 """Uptime bars show the period's days, or its last 90 days when it is longer than 92."""
@@ -490,6 +490,15 @@ def _clock_of(
 
 
 def _timeline(key: str, result: ObjectiveResult, clock: Clock, zone: tzinfo | None) -> Picture:
+    return clock_picture(
+        key, f"{result.name}: where ticket {clock.ticket}'s time went", clock, zone
+    )
+
+
+def clock_picture(key: str, title: str, clock: Clock, zone: tzinfo | None) -> Picture:
+    """A clock's timeline in business time: its stretches by status, team and assignee, and
+    running or paused (with the pause's reason), with the deadline where it passed; its text
+    equivalent is the table of stretches."""
     segments = clock_timeline(clock)
     total = sum((s.business for s in segments), timedelta(0))
     lanes = []
@@ -542,7 +551,7 @@ def _timeline(key: str, result: ObjectiveResult, clock: Clock, zone: tzinfo | No
     )
     return timeline(
         key,
-        f"{result.name}: where ticket {clock.ticket}'s time went",
+        title,
         summary,
         lanes,
         total.total_seconds(),

@@ -1,0 +1,376 @@
+"""A person's tickets and their clocks now: the tickets page's list (filtered, a page at a
+time) and one ticket's clocks with where their time went.
+
+The list is chosen from the clocks as the service last computed them (``ticket_clocks``, at
+most a few seconds behind the events), then each ticket shown is computed from its events at
+this instant, as ``GET /v1/tickets/{ticket}`` computes it: the timers are never stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
+from sqlalchemy.orm import Session
+
+from accord.core.agreement import Agreement
+from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent
+from accord.core.judging import warning_share
+from accord.service import agreements as agreement_store
+from accord.service import tracking
+from accord.service.errors import InvalidError, NotFoundError
+from accord.service.tenants import Principal, now
+from accord.store.schema import AgreementRow, ClockRow, TicketRow
+
+STATES = {
+    "running": "running",
+    "paused": "paused",
+    "at_risk": "at risk",
+    "breached": "breached",
+    "met": "met",
+}
+"""The states a list may be filtered by, and their names for people."""
+PER_PAGE = 25
+"""Tickets on one page of the list."""
+_MICRO = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the list is narrowed to (None: everything)."""
+
+    agreement: str | None = None
+    objective: str | None = None
+    state: str | None = None
+    customer: str | None = None
+    """Only for the provider's staff: a customer's person sees their own customer's only."""
+
+
+@dataclass(frozen=True)
+class LiveClock:
+    """One objective's clock on a ticket now, with the objective's name and whether it is
+    at risk (past the agreement's warning share of its target, not yet breached)."""
+
+    agreement: str
+    objective: str
+    name: str
+    clock: Clock
+    at_risk: bool
+
+
+@dataclass(frozen=True)
+class TicketClocks:
+    ticket: str
+    customer: str | None
+    changed_at: datetime
+    clocks: tuple[LiveClock, ...]
+
+
+@dataclass(frozen=True)
+class Listing:
+    as_of: datetime
+    filters: Filters
+    page: int
+    pages: int
+    total: int
+    """Tickets matching the filters, on every page."""
+    tickets: tuple[TicketClocks, ...]
+    agreements: tuple[tuple[str, str], ...]
+    """The agreements the person may see (key, title), for the filter."""
+    objectives: tuple[tuple[str, str], ...]
+    """Their ticket objectives (id, name)."""
+    customers: tuple[str, ...]
+    """The customers (for the provider's staff; empty for a customer's people)."""
+
+
+def at_risk(clock: Clock, share: Decimal) -> bool:
+    """Running or paused, not breached, and past ``share`` of its target."""
+    if clock.state not in ("running", "paused") or clock.breached_at is not None:
+        return False
+    if clock.target is None or clock.target <= timedelta(0) or clock.used >= clock.target:
+        return False
+    return Decimal(clock.used // _MICRO) >= share * Decimal(clock.target // _MICRO)
+
+
+def _current(found: agreement_store.InForce, moment: datetime) -> Agreement:
+    current = found.first
+    for at, later in found.changes:
+        if at <= moment:
+            current = later
+    return current
+
+
+def _state_condition(state: str, moment: datetime) -> ColumnElement[bool]:
+    breached = or_(
+        ClockRow.state == "breached",
+        ClockRow.breached_at.is_not(None),
+        and_(ClockRow.state == "running", ClockRow.deadline <= moment),
+    )
+    if state == "breached":
+        return breached
+    if state == "met":
+        return and_(ClockRow.state == "met", ClockRow.breached_at.is_(None))
+    if state == "paused":
+        return ClockRow.state == "paused"
+    open_ = and_(
+        ClockRow.breached_at.is_(None),
+        or_(ClockRow.deadline.is_(None), ClockRow.deadline > moment),
+    )
+    if state == "running":
+        return and_(ClockRow.state == "running", open_)
+    # at risk: open clocks with a target, judged one by one afterwards
+    return and_(
+        ClockRow.state.in_(("running", "paused")), ClockRow.target_seconds.is_not(None), open_
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def listing(
+    session: Session,
+    principal: Principal,
+    filters: Filters,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    moment: datetime | None = None,
+) -> Listing:
+    """The tickets the person may see that have a clock matching the filters, most recently
+    changed first, one page of them; each with its clocks (of the agreement and objective
+    filtered on) computed now."""
+    if filters.state is not None and filters.state not in STATES:
+        raise InvalidError(f"state {filters.state!r}: expected one of {', '.join(STATES)}", "state")
+    if page < 1:
+        raise InvalidError(f"page {page}: expected 1 or more", "page")
+    moment = moment or now()
+    organisation = principal.organisation_id
+    conditions: list[ColumnElement[bool]] = [ClockRow.organisation_id == organisation]
+    if principal.customer is not None:
+        conditions.append(ClockRow.customer == principal.customer)
+    if filters.customer is not None:
+        conditions.append(ClockRow.customer == filters.customer)
+    if filters.agreement is not None:
+        conditions.append(ClockRow.agreement == filters.agreement)
+    if filters.objective is not None:
+        conditions.append(ClockRow.objective == filters.objective)
+    if filters.state is not None:
+        conditions.append(_state_condition(filters.state, moment))
+    visible = agreement_store.visible(session, principal)
+    in_force = {
+        found.key: found
+        for customer in {row.customer for row in visible}
+        for found in agreement_store.in_force(session, organisation, customer)
+        if found.customer == customer
+    }
+    joined = (TicketRow.organisation_id == ClockRow.organisation_id) & (
+        TicketRow.ticket == ClockRow.ticket
+    )
+    offset = (page - 1) * per_page
+    if filters.state == "at_risk":
+        chosen, total = _at_risk_page(session, conditions, joined, in_force, moment)
+        shown = chosen[offset : offset + per_page]
+    else:
+        total = int(
+            session.scalar(select(func.count(distinct(ClockRow.ticket))).where(*conditions)) or 0
+        )
+        last_change = func.max(TicketRow.changed_at)
+        shown = [
+            (ticket, changed)
+            for ticket, changed in session.execute(
+                select(ClockRow.ticket, last_change)
+                .join(TicketRow, joined)
+                .where(*conditions)
+                .group_by(ClockRow.ticket)
+                .order_by(last_change.desc(), ClockRow.ticket)
+                .limit(per_page)
+                .offset(offset)
+            )
+        ]
+    tickets = _live(session, principal, shown, in_force, filters, moment)
+    objectives: dict[str, str] = {}
+    for row in visible:
+        found = in_force.get(row.key)
+        if found is not None:
+            for o in _current(found, moment).objectives:
+                if o.metric in TICKET_METRICS:
+                    objectives.setdefault(o.id, o.name or o.id)
+    customers: tuple[str, ...] = ()
+    if principal.customer is None:
+        customers = tuple(sorted({row.customer for row in visible if row.customer}))
+    return Listing(
+        moment,
+        filters,
+        page,
+        max(1, -(-total // per_page)),
+        total,
+        tuple(tickets),
+        tuple((row.key, row.title or row.key) for row in visible),
+        tuple(sorted(objectives.items())),
+        customers,
+    )
+
+
+def _at_risk_page(
+    session: Session,
+    conditions: list[ColumnElement[bool]],
+    joined: ColumnElement[bool],
+    in_force: dict[str, agreement_store.InForce],
+    moment: datetime,
+) -> tuple[list[tuple[str, datetime]], int]:
+    """The tickets with a clock at risk at ``moment``: the open clocks (as last computed,
+    running ones advanced to ``moment`` on their calendar) judged against their warning
+    share; the open clocks are few beside the history, so they are judged here."""
+    found: dict[str, datetime] = {}
+    rows = session.execute(
+        select(ClockRow, TicketRow.refreshed_at, TicketRow.changed_at)
+        .join(TicketRow, joined)
+        .where(*conditions)
+    )
+    for clock, refreshed, changed in rows:
+        governing = in_force.get(clock.agreement)
+        if governing is None or clock.target_seconds is None:
+            continue
+        agreement = _current(governing, moment)
+        objective = next((o for o in agreement.objectives if o.id == clock.objective), None)
+        if objective is None:
+            continue
+        used = timedelta(seconds=clock.used_seconds)
+        since = _aware(refreshed or changed)
+        if clock.state == "running" and moment > since:
+            used += tracking.calendars(agreement)[objective.calendar].elapsed(since, moment)
+        target = timedelta(seconds=clock.target_seconds)
+        share = warning_share(agreement, objective)
+        if (
+            timedelta(0) < target
+            and used < target
+            and Decimal(used // _MICRO) >= share * Decimal(target // _MICRO)
+        ):
+            found[clock.ticket] = max(found.get(clock.ticket, since), _aware(changed))
+    ordered = sorted(found.items(), key=lambda item: (-item[1].timestamp(), item[0]))
+    return ordered, len(ordered)
+
+
+def _live(
+    session: Session,
+    principal: Principal,
+    shown: Sequence[tuple[str, datetime]],
+    in_force: dict[str, agreement_store.InForce],
+    filters: Filters,
+    moment: datetime,
+) -> list[TicketClocks]:
+    """Each ticket's clocks computed from its events at ``moment`` (as the API's status)."""
+    if not shown:
+        return []
+    names = [ticket for ticket, _ in shown]
+    customers = dict(
+        session.execute(
+            select(TicketRow.ticket, TicketRow.customer).where(
+                TicketRow.organisation_id == principal.organisation_id,
+                TicketRow.ticket.in_(names),
+            )
+        ).all()
+    )
+    events = tracking.events_of_tickets(session, principal.organisation_id, names)
+    found = []
+    for ticket, changed in shown:
+        customer = customers.get(ticket)
+        if not principal.sees(customer):
+            continue
+        clocks = _clocks_now(session, principal, ticket, customer, events[ticket], moment)
+        clocks = [
+            c
+            for c in clocks
+            if filters.agreement in (None, c.agreement) and filters.objective in (None, c.objective)
+        ]
+        found.append(TicketClocks(ticket, customer, _aware(changed), tuple(clocks)))
+    return found
+
+
+def _clocks_now(
+    session: Session,
+    principal: Principal,
+    ticket: str,
+    customer: str | None,
+    events: list[TicketEvent],
+    moment: datetime,
+) -> list[LiveClock]:
+    computed = tracking.compute(
+        session,
+        principal.organisation_id,
+        ticket,
+        customer,
+        moment,
+        tracking.STATUS_AGREEMENTS_AGE,
+        events,
+    )
+    governing = {
+        found.key: _current(found, moment)
+        for found in agreement_store.in_force(
+            session, principal.organisation_id, customer, tracking.STATUS_AGREEMENTS_AGE
+        )
+    }
+    clocks = []
+    for result in computed:
+        agreement = governing.get(result.agreement)
+        for clock in result.clocks:
+            objective = (
+                next((o for o in agreement.objectives if o.id == clock.objective), None)
+                if agreement is not None
+                else None
+            )
+            name = (objective.name if objective is not None else None) or clock.objective
+            share = (
+                warning_share(agreement, objective)
+                if agreement is not None and objective is not None
+                else Decimal("0.75")
+            )
+            clocks.append(
+                LiveClock(result.agreement, clock.objective, name, clock, at_risk(clock, share))
+            )
+    return clocks
+
+
+@dataclass(frozen=True)
+class TicketView:
+    ticket: str
+    customer: str | None
+    as_of: datetime
+    clocks: tuple[LiveClock, ...]
+    titles: dict[str, str]
+    """The agreements' titles by key."""
+
+
+def ticket(
+    session: Session, principal: Principal, ticket: str, moment: datetime | None = None
+) -> TicketView:
+    """One ticket's clocks now, every cycle of every objective (another customer's ticket, or
+    none, is not found)."""
+    moment = moment or now()
+    events = tracking.ticket_events(session, principal.organisation_id, ticket)
+    row = session.scalar(
+        select(TicketRow).where(
+            TicketRow.organisation_id == principal.organisation_id, TicketRow.ticket == ticket
+        )
+    )
+    if row is None or not events or not principal.sees(row.customer):
+        raise NotFoundError(f"There is no ticket {ticket!r} that you may see.", "ticket")
+    clocks = _clocks_now(session, principal, ticket, row.customer, events, moment)
+    titles = dict(
+        session.execute(
+            select(AgreementRow.key, AgreementRow.title).where(
+                AgreementRow.organisation_id == principal.organisation_id,
+                AgreementRow.key.in_(sorted({c.agreement for c in clocks})),
+            )
+        ).all()
+    )
+    return TicketView(
+        ticket,
+        row.customer,
+        moment,
+        tuple(clocks),
+        {key: title or key for key, title in titles.items()},
+    )

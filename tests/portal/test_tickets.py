@@ -1,0 +1,174 @@
+"""The tickets pages by direct requests: a person's tickets with their timers, the filters,
+the refreshed rows, a ticket's timeline; another customer's ticket is not found."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from accord.service import ingest, tenants, tickets, tracking
+from accord.service.tenants import now
+from tests.portal.conftest import Provider
+from tests.portal.test_pages import sign_in
+
+
+def _event(ticket: str, number: int, at: datetime, kind: str, **fields: str) -> Any:
+    found: dict[str, Any] = {"id": f"{ticket}-{number}", "ticket": ticket, "kind": kind}
+    found |= {"at": at.isoformat(), "fields": fields}
+    if kind == "comment":
+        found["author"] = "agent"
+    return ingest.EventIn.model_validate_json(json.dumps(found))
+
+
+@pytest.fixture
+def loaded(provider: Provider) -> datetime:
+    """ACME's A-MET (answered and resolved in time), A-RISK (open 3.5 of its 4 hours),
+    A-WAIT (waiting on the customer: paused) and Globex's G-LATE (unanswered 9 hours, of 2)."""
+    moment = now()
+    events = [
+        _event(
+            "A-MET", 1, moment - timedelta(hours=6), "created", status="New", customer="acme-corp"
+        ),
+        _event("A-MET", 2, moment - timedelta(hours=5, minutes=50), "comment"),
+        _event("A-MET", 3, moment - timedelta(hours=5), "resolved", status="Resolved"),
+        _event(
+            "A-RISK",
+            1,
+            moment - timedelta(hours=3, minutes=30),
+            "created",
+            status="New",
+            customer="acme-corp",
+        ),
+        _event("A-RISK", 2, moment - timedelta(hours=3), "comment"),
+        _event(
+            "A-WAIT", 1, moment - timedelta(hours=2), "created", status="New", customer="acme-corp"
+        ),
+        _event("A-WAIT", 2, moment - timedelta(hours=1, minutes=50), "comment"),
+        _event("A-WAIT", 3, moment - timedelta(hours=1), "updated", status="Waiting on customer"),
+        _event(
+            "G-LATE",
+            1,
+            moment - timedelta(hours=9),
+            "created",
+            status="New",
+            customer="globex-retail",
+        ),
+    ]
+    with provider.database.session() as session:
+        admin = tenants.authenticate(session, provider.admin_key)
+        ingest.ingest_events(session, admin, events)
+        for ticket in ("A-MET", "A-RISK", "A-WAIT", "G-LATE"):
+            tracking.refresh(session, provider.organisation_id, ticket, moment)
+    return moment
+
+
+def _listed(provider: Provider, email: str, **filters: str) -> list[str]:
+    who = provider.principal(email)
+    with provider.database.session() as session:
+        found = tickets.listing(session, who, tickets.Filters(**filters))
+    return [t.ticket for t in found.tickets]
+
+
+def test_each_state_filter_finds_the_tickets_in_that_state(
+    provider: Provider, loaded: datetime
+) -> None:
+    staff = "agent@prov.example"
+    assert sorted(_listed(provider, staff)) == ["A-MET", "A-RISK", "A-WAIT", "G-LATE"]
+    assert _listed(provider, staff, state="breached") == ["G-LATE"]
+    assert _listed(provider, staff, state="at_risk") == ["A-RISK"]
+    assert _listed(provider, staff, state="paused") == ["A-WAIT"]
+    assert "A-MET" in _listed(provider, staff, state="met")
+    assert "G-LATE" not in _listed(provider, staff, state="running")
+    assert _listed(provider, staff, customer="globex-retail") == ["G-LATE"]
+    assert sorted(_listed(provider, staff, agreement="globex-desk")) == ["G-LATE"]
+    # a customer's person sees their own customer's tickets, whatever the filter asks
+    assert sorted(_listed(provider, "viewer@acme.example")) == ["A-MET", "A-RISK", "A-WAIT"]
+    assert _listed(provider, "viewer@acme.example", customer="globex-retail") == []
+    assert _listed(provider, "viewer@globex.example") == ["G-LATE"]
+
+
+def test_the_list_is_paged(provider: Provider, loaded: datetime) -> None:
+    who = provider.principal("agent@prov.example")
+    with provider.database.session() as session:
+        first = tickets.listing(session, who, tickets.Filters(), page=1, per_page=3)
+        second = tickets.listing(session, who, tickets.Filters(), page=2, per_page=3)
+    assert (first.total, first.pages, second.pages) == (4, 2, 2)
+    shown = [t.ticket for t in first.tickets] + [t.ticket for t in second.tickets]
+    assert sorted(shown) == ["A-MET", "A-RISK", "A-WAIT", "G-LATE"]
+
+
+def test_the_timers_say_time_left_paused_and_why_and_breached_by_how_much(
+    client: TestClient, provider: Provider, loaded: datetime
+) -> None:
+    sign_in(client, "agent@prov.example")
+    page = client.get("/portal/tickets")
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", page.text)
+    # G-LATE: 2 h allowed, unanswered for 9 h
+    assert re.search(r"G-LATE.*?breached by 7 h( \d+ min)?, still running", text)
+    # A-RISK: 4 h allowed, 3.5 h used
+    assert re.search(r"A-RISK.*?at risk</span> <span class=\"words\">(29|30) min left of 4 h", text)
+    assert "paused (customer)" in text  # A-WAIT's resolution
+    assert 'id="f-customer"' in page.text  # the provider's staff choose a customer
+
+
+def test_the_rows_alone_are_what_htmx_refreshes(
+    client: TestClient, provider: Provider, loaded: datetime
+) -> None:
+    sign_in(client, "viewer@acme.example")
+    page = client.get("/portal/tickets?state=paused")
+    refresh = re.search(r'hx-get="([^"]+)"', page.text)
+    assert refresh is not None
+    rows = client.get(refresh.group(1).replace("&amp;", "&"))
+    assert rows.status_code == 200
+    assert rows.text.lstrip().startswith('<div id="ticket-list"')
+    assert "A-WAIT" in rows.text
+    assert "A-RISK" not in rows.text
+    assert "<html" not in rows.text
+
+
+def test_a_customer_sees_its_tickets_and_another_customers_are_not_found(
+    client: TestClient, provider: Provider, loaded: datetime
+) -> None:
+    sign_in(client, "viewer@acme.example")
+    page = client.get("/portal/tickets?customer=globex-retail")
+    assert page.status_code == 200
+    assert "G-LATE" not in page.text
+    assert 'id="f-customer"' not in page.text
+    assert "G-LATE" not in client.get("/portal/tickets").text
+    other = client.get("/portal/tickets/G-LATE")
+    missing = client.get("/portal/tickets/NO-SUCH-TICKET")
+    assert other.status_code == missing.status_code == 404
+    assert other.text.replace("G-LATE", "X") == missing.text.replace("NO-SUCH-TICKET", "X")
+    own = client.get("/portal/tickets/A-RISK")
+    assert own.status_code == 200
+    assert "<svg" in own.text
+    assert 'class="stretches"' in own.text
+
+
+def test_a_breached_tickets_page_shows_where_the_time_went(
+    client: TestClient, provider: Provider, loaded: datetime
+) -> None:
+    sign_in(client, "viewer@globex.example")
+    page = client.get("/portal/tickets/G-LATE")
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", page.text)
+    assert "breached by 7 h" in text
+    assert "By status: New 9 h" in text
+    assert 'class="breach"' in page.text  # the deadline drawn on the timeline
+    assert "Business time used</dt><dd>9 h of 2 h" in text
+
+
+def test_an_unknown_state_is_refused_with_a_page_naming_the_choices(
+    client: TestClient, provider: Provider, loaded: datetime
+) -> None:
+    sign_in(client, "viewer@acme.example")
+    page = client.get("/portal/tickets?state=late")
+    assert page.status_code == 422
+    assert "at_risk" in page.text
+    assert "'late'" in page.text.replace("&#39;", "'")
