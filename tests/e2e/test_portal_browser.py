@@ -257,7 +257,8 @@ def test_a_provider_admin_fixes_an_agreements_mistake_sees_the_diff_and_publishe
     page.goto(f"{base}/portal/agreements/cloudnote-saas")
     versions = page.get_by_role("region", name="Versions")
     expect(versions.locator("tbody tr")).to_have_count(2)
-    expect(versions.locator("tbody tr").nth(1)).to_contain_text("2.2")
+    expect(versions.locator("tbody tr").nth(0)).to_contain_text("2.2")  # newest first
+    expect(versions.locator("tbody tr").nth(1)).to_contain_text("2.1")
     page.goto(f"{base}/portal/console/reviews")  # the version in force today is the new one
     row = page.locator('tr[data-agreement="cloudnote-saas"]')
     expect(row).to_contain_text("Cloudnote Team 2027")
