@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -145,3 +146,18 @@ def acme(database: Database) -> Tenant:
 @pytest.fixture
 def globex(database: Database) -> Tenant:
     return Tenant(database, "globex")
+
+
+def months_judged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on (for the test), the month (``YYYY-MM``, its first day's) of every period
+    the service evaluates, in order, in the list returned."""
+    found: list[str] = []
+    evaluate: Callable[..., Any] = reports.evaluate
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        result = evaluate(*args, **kwargs)
+        found.append(f"{result.start:%Y-%m}")
+        return result
+
+    monkeypatch.setattr(reports, "evaluate", counting)
+    return found

@@ -21,7 +21,7 @@ from accord.render.standing import standing_html
 from accord.service import agreements, ingest, reports, standing, tenants, tracking
 from accord.service.demo import DATA
 from accord.store import Database
-from tests.service.conftest import Tenant
+from tests.service.conftest import Tenant, months_judged
 
 NOW = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)
 
@@ -296,15 +296,7 @@ def test_closed_months_come_from_their_kept_reports(
     database: Database, acme: Tenant, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _load(database, acme, clock)
-    judged: list[str] = []
-    evaluate = reports.evaluate
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        found = evaluate(*args, **kwargs)
-        judged.append(f"{found.start:%Y-%m}")
-        return found
-
-    monkeypatch.setattr(reports, "evaluate", counting)
+    judged = months_judged(monkeypatch)
     with database.session() as session:
         principal = tenants.authenticate(session, acme.key)
         first = standing.standing(session, principal, NOW, customer="acme-corp")
@@ -359,15 +351,7 @@ def test_a_late_outage_makes_the_months_it_reaches_judged_again_and_its_credit_a
         principal = tenants.authenticate(session, acme.key)
         before = standing.standing(session, principal, NOW, customer="acme-corp")
     assert [c.period for c in before.agreements[0].credits_before] == ["2026-11"]
-    judged: list[str] = []
-    evaluate = reports.evaluate
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        found = evaluate(*args, **kwargs)
-        judged.append(f"{found.start:%Y-%m}")
-        return found
-
-    monkeypatch.setattr(reports, "evaluate", counting)
+    judged = months_judged(monkeypatch)
     clock.moment = NOW + timedelta(hours=1)
     with database.session() as session:  # three hours down in October, sent late
         principal = tenants.authenticate(session, acme.key)

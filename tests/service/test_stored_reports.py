@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import pickle
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +18,7 @@ from accord.service import agreements, ingest, reports, tenants, tracking
 from accord.store import Database
 from accord.store.schema import PeriodResult
 from tests.service.agreements import DESK, DESK_V2, UPTIME
-from tests.service.conftest import Tenant
+from tests.service.conftest import Tenant, months_judged
 
 YAML = {"Content-Type": "application/yaml"}
 START = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -49,16 +48,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 @pytest.fixture
 def judged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The periods evaluated (by their first day), in order."""
-    found: list[str] = []
-    evaluate: Callable[..., Any] = reports.evaluate
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        result = evaluate(*args, **kwargs)
-        found.append(f"{result.start:%Y-%m}")
-        return result
-
-    monkeypatch.setattr(reports, "evaluate", counting)
-    return found
+    return months_judged(monkeypatch)
 
 
 def iso(moment: datetime) -> str:
