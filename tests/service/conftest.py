@@ -12,7 +12,9 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import psycopg
@@ -21,7 +23,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from accord.api import create_app
-from accord.service import reports, tenants
+from accord.service import agreements, ingest, reports, tenants, tracking
 from accord.settings import Settings
 from accord.store import Database, connect
 from accord.store.schema import Base
@@ -160,4 +162,29 @@ def months_judged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return result
 
     monkeypatch.setattr(reports, "evaluate", counting)
+    return found
+
+
+class Clock:
+    """The service's clock (its modules' ``now``), moved by the test."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def advance(self, span: timedelta) -> None:
+        self.moment += span
+
+
+def service_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime, *also: ModuleType) -> Clock:
+    """A :class:`Clock` at ``moment`` as ``now`` of ingest, uploads, reports and refreshes
+    (and of the modules ``also`` names) for the test."""
+    found = Clock(moment)
+    for module in (reports, ingest, agreements, tracking, *also):
+        monkeypatch.setattr(module, "now", found)
     return found

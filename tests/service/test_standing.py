@@ -21,7 +21,7 @@ from accord.render.standing import standing_html
 from accord.service import agreements, ingest, reports, standing, tenants, tracking
 from accord.service.demo import DATA
 from accord.store import Database
-from tests.service.conftest import Tenant, months_judged
+from tests.service.conftest import Clock, Tenant, months_judged, service_clock
 
 NOW = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)
 
@@ -59,20 +59,9 @@ OTHER = STANDING.replace("id: cloud", "id: globex-cloud").replace(
 )
 
 
-class Clock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    found = Clock(datetime(2026, 1, 1, tzinfo=UTC))
-    for module in (reports, ingest, agreements, tracking, standing):
-        monkeypatch.setattr(module, "now", found)
-    return found
+    return service_clock(monkeypatch, datetime(2026, 1, 1, tzinfo=UTC), standing)
 
 
 def _events(name: str, customer: str, opened: datetime, hours: float | None) -> list[Any]:
