@@ -101,15 +101,24 @@ def empty_tables(database: Database) -> None:
     reports.forget(database.engine)  # counts and ids start over: what was held is not this data
 
 
-@pytest.fixture
-def settings(database: Database) -> Settings:
+def settings_for(database: Database, **extra: Any) -> Settings:
+    """The settings of an app over ``database`` in the tests (no demo, no worker in the app,
+    the tests' secret keys), with ``extra`` ones."""
     return Settings(
         database_url=str(database.engine.url.render_as_string(hide_password=False)),
         demo=False,
         worker=False,
+        secret_keys=SECRET_KEYS,
+        **extra,
+    )
+
+
+@pytest.fixture
+def settings(database: Database) -> Settings:
+    return settings_for(
+        database,
         lease_seconds=30,
         refresh_inline_limit=50,  # the tests see due items at once; test_worker checks 0
-        secret_keys=SECRET_KEYS,
     )
 
 
