@@ -20,24 +20,22 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))  # benchmarks.use_cases, as a package
 
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from typing import Any  # noqa: E402
 
-import psycopg  # noqa: E402
-
 from accord.render.claims import claim_html, claim_json, credits_html  # noqa: E402
 from accord.service import agreements, claims, ingest, reports, tenants, tracking  # noqa: E402
-from accord.store import Database, connect  # noqa: E402
+from accord.store import Database  # noqa: E402
+from benchmarks.use_cases import Clock, count_evaluations, scratch_database  # noqa: E402
 
-ADMIN = os.environ.get("ACCORD_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 AGREEMENT = """
 id: hosting
@@ -65,14 +63,6 @@ remedies:
       bands: [{below: 90%, credit: 5%}]
   claim: {window: 30d, procedure: Claim through the portal.}
 """
-
-
-class Clock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
 
 
 def ticket(name: str, opened: datetime, hours: float) -> list[dict[str, Any]]:
@@ -149,33 +139,18 @@ def main() -> None:
     clock = Clock(NOW)
     for module in (reports, ingest, agreements, tracking, claims):
         module.now = clock  # type: ignore[attr-defined]
-    evaluated: list[str] = []
-    evaluate = reports.evaluate
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        evaluated.append("")
-        return evaluate(*args, **kwargs)
-
-    reports.evaluate = counting  # type: ignore[assignment]
+    evaluated = count_evaluations()
     name = f"accord_bench_claims_{os.getpid()}"
-    folder = tempfile.TemporaryDirectory()
-    if arguments.postgres:
-        with psycopg.connect(ADMIN, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    else:
-        url = f"sqlite:///{folder.name}/accord.db"
-    database = connect(url)
+    with scratch_database(name, arguments.postgres) as database:
 
-    def run(work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        with database.session() as session:
-            return work(session, tenants.authenticate(session, key), *args, **kwargs)
+        def run(work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+            with database.session() as session:
+                return work(session, tenants.authenticate(session, key), *args, **kwargs)
 
-    def credits_page() -> str:
-        found = run(claims.eligible, "hosting")
-        return credits_html(found, action="/claims", csrf_token="x")
+        def credits_page() -> str:
+            found = run(claims.eligible, "hosting")
+            return credits_html(found, action="/claims", csrf_token="x")
 
-    try:
         started = time.perf_counter()
         key = load(database, arguments.tickets)
         if arguments.postgres and arguments.analyze:
@@ -236,12 +211,6 @@ def main() -> None:
             f"credits owed: {len(every)}, of which {len(owed)} claimable (the others past "
             f"their deadline); {len(ids)} claimed"
         )
-    finally:
-        database.dispose()
-        folder.cleanup()
-        if arguments.postgres:
-            with psycopg.connect(ADMIN, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -23,9 +23,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))  # benchmarks.clocks, as a package
 
 import argparse  # noqa: E402
-import importlib.util  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
 import subprocess  # noqa: E402
@@ -44,11 +44,8 @@ def generate(tickets: int, chunk: int, path: Path) -> dict[str, float]:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    spec = importlib.util.spec_from_file_location("bench_clocks", HERE / "clocks.py")
-    assert spec is not None
-    assert spec.loader is not None
-    clocks = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(clocks)
+    from benchmarks import clocks
+
     start = time.perf_counter()
     writer = None
     events = 0

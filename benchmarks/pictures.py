@@ -24,9 +24,9 @@ from pathlib import Path
 # the import path
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))  # benchmarks.clocks, as a package
 
 import argparse  # noqa: E402
-import importlib.util  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -45,20 +45,12 @@ from accord.core.report import ClockCache, evaluate  # noqa: E402
 from accord.io.tickets import read_events  # noqa: E402
 from accord.render.report import report_html  # noqa: E402
 from accord.render.report_pictures import report_pictures  # noqa: E402
+from benchmarks.clocks import generate_for  # noqa: E402
 
 T = TypeVar("T")
 ROOT = HERE.parent
 AGREEMENT = ROOT / "examples" / "agreements" / "it-service-desk.yaml"
 JUNE = (datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC))
-
-
-def _clocks_module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("bench_clocks", HERE / "clocks.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def agreement_with(services: int, folder: Path) -> Path:
@@ -131,7 +123,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         agreement = load_agreement(agreement_with(args.services, Path(folder)))
         log = Path(folder) / "events.parquet"
-        _clocks_module().generate_for(agreement, args.tickets, log)
+        generate_for(agreement, args.tickets, log)
         events = read_events(log)
     outages, works = outages_for(args.services)
     data = Data(

@@ -22,30 +22,22 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))  # benchmarks.use_cases, as a package
 
 import argparse  # noqa: E402
-import importlib.util  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from typing import Any  # noqa: E402
 
-import psycopg  # noqa: E402
-
 from accord.render.standing import standing_html  # noqa: E402
 from accord.service import agreements, ingest, reports, standing, tenants, tracking  # noqa: E402
-from accord.store import Database, connect  # noqa: E402
+from accord.store import Database  # noqa: E402
+from benchmarks import portal_view  # noqa: E402
+from benchmarks.use_cases import Clock, count_evaluations, scratch_database  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("portal_view", HERE / "portal_view.py")
-assert _spec is not None
-assert _spec.loader is not None
-portal_view = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(portal_view)
-
-ADMIN = portal_view.ADMIN
 NOW = datetime(2026, 12, 28, 15, 0, tzinfo=UTC)
 BATCH = 5_000
 
@@ -184,27 +176,12 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile one later view")
     arguments = parser.parse_args()
 
-    clock = portal_view.Clock(NOW)
+    clock = Clock(NOW)
     for module in (reports, ingest, agreements, tracking, standing):
         module.now = clock  # type: ignore[attr-defined]
-    evaluated: list[str] = []
-    evaluate = reports.evaluate
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        evaluated.append("")
-        return evaluate(*args, **kwargs)
-
-    reports.evaluate = counting  # type: ignore[assignment]
+    evaluated = count_evaluations()
     name = f"accord_bench_home_{os.getpid()}"
-    folder = tempfile.TemporaryDirectory()
-    if arguments.postgres:
-        with psycopg.connect(ADMIN, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    else:
-        url = f"sqlite:///{folder.name}/accord.db"
-    database = connect(url)
-    try:
+    with scratch_database(name, arguments.postgres) as database:
         started = time.perf_counter()
         key, admin, still_open = load(
             database,
@@ -264,12 +241,6 @@ def main() -> None:
             f"  CPU time of this process per later view: p50 {statistics.median(cpu) * 1000:.0f}"
             f" ms, p95 {cpu[min(len(cpu) - 1, round(0.95 * (len(cpu) - 1)))] * 1000:.0f} ms"
         )
-    finally:
-        database.dispose()
-        folder.cleanup()
-        if arguments.postgres:
-            with psycopg.connect(ADMIN, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

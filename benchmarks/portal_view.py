@@ -23,25 +23,23 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))  # benchmarks.use_cases, as a package
 
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from typing import Any  # noqa: E402
 
-import psycopg  # noqa: E402
-
 from accord.render.report import report_html, report_json, trend_html  # noqa: E402
 from accord.render.report_pictures import report_pictures, trend_pictures  # noqa: E402
 from accord.service import agreements, ingest, reports, tenants, tracking  # noqa: E402
-from accord.store import Database, connect  # noqa: E402
+from accord.store import Database  # noqa: E402
+from benchmarks.use_cases import Clock, count_evaluations, scratch_database  # noqa: E402
 
-ADMIN = os.environ.get("ACCORD_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 AGREEMENT = """
 id: desk
@@ -62,14 +60,6 @@ objectives:
   - {id: availability, metric: availability, scope: {service: [api]}, target: 99.9%,
      calendar: 24x7}
 """
-
-
-class Clock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
 
 
 def months_from(first: datetime, until: datetime) -> list[datetime]:
@@ -203,25 +193,10 @@ def main() -> None:
     clock = Clock(NOW)
     for module in (reports, ingest, agreements, tracking):
         module.now = clock  # type: ignore[attr-defined]
-    evaluated: list[str] = []
-    evaluate = reports.evaluate
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        evaluated.append("")
-        return evaluate(*args, **kwargs)
-
-    reports.evaluate = counting  # type: ignore[assignment]
+    evaluated = count_evaluations()
 
     name = f"accord_bench_portal_{os.getpid()}"
-    folder = tempfile.TemporaryDirectory()
-    if arguments.postgres:
-        with psycopg.connect(ADMIN, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    else:
-        url = f"sqlite:///{folder.name}/accord.db"
-    database = connect(url)
-    try:
+    with scratch_database(name, arguments.postgres) as database:
         started = time.perf_counter()
         key, labels = load(database, arguments.years, arguments.tickets)
         loaded = time.perf_counter() - started
@@ -289,12 +264,6 @@ def main() -> None:
             f"({after_n} periods evaluated: the open month and {late}"
             + (" and the months whose window reaches it)" if after_n > 2 else ")")
         )
-    finally:
-        database.dispose()
-        folder.cleanup()
-        if arguments.postgres:
-            with psycopg.connect(ADMIN, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class reports_unkept:  # noqa: N801 - used as a statement

@@ -37,9 +37,9 @@ from pathlib import Path
 # the import path
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))  # benchmarks.clocks, as a package
 
 import argparse  # noqa: E402
-import importlib.util  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
@@ -66,6 +66,7 @@ except ImportError:  # pragma: no cover
     ClockCache = None  # type: ignore[assignment,misc]
 from accord.io.mapping import ColumnMapping  # noqa: E402
 from accord.io.tickets import read_event_columns, read_events  # noqa: E402
+from benchmarks.clocks import generate_for  # noqa: E402
 
 COLUMNS_IN_DATA = "ticket_columns" in Data.__dataclass_fields__  # False on older code
 
@@ -74,16 +75,6 @@ ROOT = HERE.parent
 AGREEMENT = ROOT / "examples" / "agreements" / "it-service-desk.yaml"
 SERVICENOW = ROOT / "examples" / "servicenow" / "agreement.yaml"  # in force over the log's dates
 MAPPING = ROOT / "examples" / "servicenow" / "mapping.yaml"
-
-
-def _clocks_module():  # type: ignore[no-untyped-def]
-    """benchmarks/clocks.py, whose generator this benchmark reuses."""
-    spec = importlib.util.spec_from_file_location("bench_clocks", HERE / "clocks.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def months(year: int) -> list[tuple[datetime, datetime]]:
@@ -182,9 +173,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = args.log or Path(folder) / "events.parquet"
             if not path.exists():
-                took, written = _timed(
-                    lambda: _clocks_module().generate_for(agreement, args.tickets, path)
-                )
+                took, written = _timed(lambda: generate_for(agreement, args.tickets, path))
                 print(f"generated {args.tickets:,} tickets, {written:,} events in {took:.1f} s")
             if by_columns:
                 columns = read_event_columns(path)

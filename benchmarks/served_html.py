@@ -17,15 +17,16 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))  # benchmarks.portal_view, as a package
 
 import argparse  # noqa: E402
-import importlib.util  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
 from accord.service import agreements, ingest, reports, tenants, tracking  # noqa: E402
 from accord.store import connect  # noqa: E402
+from benchmarks import portal_view as view  # noqa: E402
 
 
 def main() -> None:
@@ -34,11 +35,6 @@ def main() -> None:
     parser.add_argument("--month", default="2025-01")
     parser.add_argument("--repeat", type=int, default=10)
     arguments = parser.parse_args()
-    spec = importlib.util.spec_from_file_location("portal_view", HERE / "portal_view.py")
-    assert spec is not None
-    assert spec.loader is not None
-    view = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(view)
     clock = view.Clock(view.NOW)
     for module in (reports, ingest, agreements, tracking):
         module.now = clock  # type: ignore[attr-defined]

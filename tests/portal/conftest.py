@@ -19,7 +19,7 @@ from accord.settings import Settings
 from accord.store import Database, connect
 from accord.store.schema import Base
 from tests.service.agreements import DESK, OTHER
-from tests.service.conftest import SECRET_KEYS, throwaway_postgres
+from tests.service.conftest import settings_for, throwaway_postgres
 
 PASSWORD = "a long enough password"
 MOMENT = datetime(2026, 12, 7, 9, tzinfo=UTC)
@@ -93,14 +93,7 @@ def provider(database: Database) -> Provider:
 
 @pytest.fixture
 def settings(database: Database) -> Settings:
-    return Settings(
-        database_url=str(database.engine.url.render_as_string(hide_password=False)),
-        demo=False,
-        worker=False,
-        secret_keys=SECRET_KEYS,
-        sign_in_limit=3,
-        sign_in_client_limit=6,
-    )
+    return settings_for(database, sign_in_limit=3, sign_in_client_limit=6)
 
 
 @pytest.fixture

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import psycopg
 import pytest
@@ -20,7 +23,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from accord.api import create_app
-from accord.service import reports, tenants
+from accord.service import agreements, ingest, reports, tenants, tracking
 from accord.settings import Settings
 from accord.store import Database, connect
 from accord.store.schema import Base
@@ -98,15 +101,24 @@ def empty_tables(database: Database) -> None:
     reports.forget(database.engine)  # counts and ids start over: what was held is not this data
 
 
-@pytest.fixture
-def settings(database: Database) -> Settings:
+def settings_for(database: Database, **extra: Any) -> Settings:
+    """The settings of an app over ``database`` in the tests (no demo, no worker in the app,
+    the tests' secret keys), with ``extra`` ones."""
     return Settings(
         database_url=str(database.engine.url.render_as_string(hide_password=False)),
         demo=False,
         worker=False,
+        secret_keys=SECRET_KEYS,
+        **extra,
+    )
+
+
+@pytest.fixture
+def settings(database: Database) -> Settings:
+    return settings_for(
+        database,
         lease_seconds=30,
         refresh_inline_limit=50,  # the tests see due items at once; test_worker checks 0
-        secret_keys=SECRET_KEYS,
     )
 
 
@@ -145,3 +157,43 @@ def acme(database: Database) -> Tenant:
 @pytest.fixture
 def globex(database: Database) -> Tenant:
     return Tenant(database, "globex")
+
+
+def months_judged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on (for the test), the month (``YYYY-MM``, its first day's) of every period
+    the service evaluates, in order, in the list returned."""
+    found: list[str] = []
+    evaluate: Callable[..., Any] = reports.evaluate
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        result = evaluate(*args, **kwargs)
+        found.append(f"{result.start:%Y-%m}")
+        return result
+
+    monkeypatch.setattr(reports, "evaluate", counting)
+    return found
+
+
+class Clock:
+    """The service's clock (its modules' ``now``), moved by the test."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def advance(self, span: timedelta) -> None:
+        self.moment += span
+
+
+def service_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime, *also: ModuleType) -> Clock:
+    """A :class:`Clock` at ``moment`` as ``now`` of ingest, uploads, reports and refreshes
+    (and of the modules ``also`` names) for the test."""
+    found = Clock(moment)
+    for module in (reports, ingest, agreements, tracking, *also):
+        monkeypatch.setattr(module, "now", found)
+    return found

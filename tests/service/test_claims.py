@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from accord.service import agreements, claims, ingest, reports, tenants, tracking
+from accord.service import claims, tenants
 from accord.service.errors import ConflictError
 from accord.store import Database
 from accord.store.schema import AuditEntry, ClaimEventRow, ClaimRow
-from tests.service.conftest import Tenant
+from tests.service.conftest import Clock, Tenant, service_clock
 
 YAML = {"Content-Type": "application/yaml"}
 
@@ -51,23 +51,9 @@ GLOBEX = (
 )
 
 
-class Clock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def set(self, moment: datetime) -> None:
-        self.moment = moment
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    found = Clock(datetime(2026, 9, 25, 9, 0, tzinfo=UTC))
-    for module in (reports, ingest, agreements, tracking, claims):
-        monkeypatch.setattr(module, "now", found)
-    return found
+    return service_clock(monkeypatch, datetime(2026, 9, 25, 9, 0, tzinfo=UTC), claims)
 
 
 def outage(name: str, service: str, start: str, end: str) -> dict[str, Any]:

@@ -18,8 +18,7 @@ from accord.store.schema import AuditEntry, Delivery
 from accord.worker import Worker
 from tests.service.conftest import Tenant
 from tests.service.receiver import Receiver
-from tests.service.test_api import ticket, upload
-from tests.service.test_worker import hook, receiver, settings  # noqa: F401 (fixtures)
+from tests.service.test_worker import hook, late_ticket, receiver, settings  # noqa: F401 (fixtures)
 
 
 def _staff(tenant: Tenant) -> Principal:
@@ -34,12 +33,7 @@ def test_a_retried_delivery_is_sent_again_by_the_worker_with_its_id(
     receiver: Receiver,  # noqa: F811
     hook: str,  # noqa: F811
 ) -> None:
-    upload(client, acme)
-    client.post(
-        "/v1/events",
-        json=ticket("T1", datetime.now(UTC) - timedelta(hours=3)),
-        headers=acme.headers,
-    )
+    late_ticket(client, acme, "T1", hours=3)
     receiver.status = 503
     worker = Worker(database, settings.model_copy(update={"max_attempts": 1}))
     worker.run_once()
@@ -85,12 +79,7 @@ def test_deliveries_are_the_provider_staffs(
     receiver: Receiver,  # noqa: F811
     hook: str,  # noqa: F811
 ) -> None:
-    upload(client, acme)
-    client.post(
-        "/v1/events",
-        json=ticket("T1", datetime.now(UTC) - timedelta(hours=3)),
-        headers=acme.headers,
-    )
+    late_ticket(client, acme, "T1", hours=3)
     receiver.status = 503
     Worker(database, settings.model_copy(update={"max_attempts": 1})).run_once()
     customer = Principal(acme.id, acme.slug, "read", customer="acme-corp")

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from accord.cli import app as cli
 from accord.service import agreements, ingest, reports, tracking
 from tests.service.agreements import DESK
-from tests.service.conftest import EXAMPLES, Tenant
+from tests.service.conftest import EXAMPLES, Tenant, months_judged
 from tests.service.test_contract import answer_schema, conforms, document, is_problem
 
 YAML = {"Content-Type": "application/yaml"}
@@ -440,15 +440,7 @@ def test_a_trend_over_years_judges_the_open_month_only_once_viewed(
         monkeypatch.setattr(module, "now", lambda: later)
     first = client.get("/v1/agreements/desk/trend", params=params, headers=desk.headers)
     assert first.status_code == 200, first.text
-    judged: list[str] = []
-    evaluate = reports.evaluate
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        found = evaluate(*args, **kwargs)
-        judged.append(f"{found.start:%Y-%m}")
-        return found
-
-    monkeypatch.setattr(reports, "evaluate", counting)
+    judged = months_judged(monkeypatch)
     again = client.get("/v1/agreements/desk/trend", params=params, headers=desk.headers)
     assert judged == ["2026-12"]
     assert again.json() == first.json()

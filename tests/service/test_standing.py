@@ -21,7 +21,7 @@ from accord.render.standing import standing_html
 from accord.service import agreements, ingest, reports, standing, tenants, tracking
 from accord.service.demo import DATA
 from accord.store import Database
-from tests.service.conftest import Tenant
+from tests.service.conftest import Clock, Tenant, months_judged, service_clock
 
 NOW = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)
 
@@ -59,20 +59,9 @@ OTHER = STANDING.replace("id: cloud", "id: globex-cloud").replace(
 )
 
 
-class Clock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    found = Clock(datetime(2026, 1, 1, tzinfo=UTC))
-    for module in (reports, ingest, agreements, tracking, standing):
-        monkeypatch.setattr(module, "now", found)
-    return found
+    return service_clock(monkeypatch, datetime(2026, 1, 1, tzinfo=UTC), standing)
 
 
 def _events(name: str, customer: str, opened: datetime, hours: float | None) -> list[Any]:
@@ -296,15 +285,7 @@ def test_closed_months_come_from_their_kept_reports(
     database: Database, acme: Tenant, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _load(database, acme, clock)
-    judged: list[str] = []
-    evaluate = reports.evaluate
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        found = evaluate(*args, **kwargs)
-        judged.append(f"{found.start:%Y-%m}")
-        return found
-
-    monkeypatch.setattr(reports, "evaluate", counting)
+    judged = months_judged(monkeypatch)
     with database.session() as session:
         principal = tenants.authenticate(session, acme.key)
         first = standing.standing(session, principal, NOW, customer="acme-corp")
@@ -359,15 +340,7 @@ def test_a_late_outage_makes_the_months_it_reaches_judged_again_and_its_credit_a
         principal = tenants.authenticate(session, acme.key)
         before = standing.standing(session, principal, NOW, customer="acme-corp")
     assert [c.period for c in before.agreements[0].credits_before] == ["2026-11"]
-    judged: list[str] = []
-    evaluate = reports.evaluate
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        found = evaluate(*args, **kwargs)
-        judged.append(f"{found.start:%Y-%m}")
-        return found
-
-    monkeypatch.setattr(reports, "evaluate", counting)
+    judged = months_judged(monkeypatch)
     clock.moment = NOW + timedelta(hours=1)
     with database.session() as session:  # three hours down in October, sent late
         principal = tenants.authenticate(session, acme.key)

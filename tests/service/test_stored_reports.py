@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import pickle
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,50 +14,25 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from accord.service import agreements, ingest, reports, tenants, tracking
+from accord.service import ingest, reports, tenants
 from accord.store import Database
 from accord.store.schema import PeriodResult
 from tests.service.agreements import DESK, DESK_V2, UPTIME
-from tests.service.conftest import Tenant
+from tests.service.conftest import Clock, Tenant, months_judged, service_clock
 
 YAML = {"Content-Type": "application/yaml"}
 START = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
 
-class Clock:
-    """The service's clock, moved by the test (ingest, uploads, reports and refreshes)."""
-
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, span: timedelta) -> None:
-        self.moment += span
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    found = Clock(START)
-    for module in (reports, ingest, agreements, tracking):
-        monkeypatch.setattr(module, "now", found)
-    return found
+    return service_clock(monkeypatch, START)
 
 
 @pytest.fixture
 def judged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The periods evaluated (by their first day), in order."""
-    found: list[str] = []
-    evaluate: Callable[..., Any] = reports.evaluate
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        result = evaluate(*args, **kwargs)
-        found.append(f"{result.start:%Y-%m}")
-        return result
-
-    monkeypatch.setattr(reports, "evaluate", counting)
-    return found
+    return months_judged(monkeypatch)
 
 
 def iso(moment: datetime) -> str:

@@ -78,6 +78,17 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
     controller.stop()
 
 
+def late_ticket(client: TestClient, tenant: Tenant, name: str, hours: float) -> None:
+    """The desk agreement uploaded for ``tenant``, and ticket ``name`` opened ``hours`` ago
+    (never answered: its escalations past due)."""
+    upload(client, tenant)
+    client.post(
+        "/v1/events",
+        json=ticket(name, datetime.now(UTC) - timedelta(hours=hours)),
+        headers=tenant.headers,
+    )
+
+
 def due_items(database: Database, subject: str | None = None) -> list[DueItem]:
     with database.session() as session:
         query = select(DueItem).order_by(DueItem.subject, DueItem.level)
@@ -103,12 +114,7 @@ def test_escalations_fire_once_with_signed_webhooks_and_email(
     mailbox: tuple[Mailbox, int],
 ) -> None:
     box, port = mailbox
-    upload(client, acme)
-    client.post(
-        "/v1/events",
-        json=ticket("T1", datetime.now(UTC) - timedelta(hours=5)),
-        headers=acme.headers,
-    )
+    late_ticket(client, acme, "T1", hours=5)
     items = {i.at: i for i in due_items(database, "T1")}
     assert set(items) == {"50%", "breach"}
     worker = Worker(
@@ -150,12 +156,7 @@ def test_failed_webhooks_are_retried_with_backoff(
     receiver: Receiver,
     hook: str,
 ) -> None:
-    upload(client, acme)
-    client.post(
-        "/v1/events",
-        json=ticket("T1", datetime.now(UTC) - timedelta(hours=3)),
-        headers=acme.headers,
-    )
+    late_ticket(client, acme, "T1", hours=3)
     receiver.status = 503
     worker = Worker(database, settings)
     worker.run_once()
@@ -336,12 +337,7 @@ def test_a_worker_killed_mid_send_loses_its_lease_and_nothing_twice(
     receiver: Receiver,
     hook: str,
 ) -> None:
-    upload(client, acme)
-    client.post(
-        "/v1/events",
-        json=ticket("K1", datetime.now(UTC) - timedelta(hours=3)),
-        headers=acme.headers,
-    )
+    late_ticket(client, acme, "K1", hours=3)
     receiver.hang.set()
     environment = {
         **os.environ,
@@ -384,12 +380,7 @@ def test_a_worker_killed_mid_send_loses_its_lease_and_nothing_twice(
 def test_email_without_smtp_fails_at_once_instead_of_retrying(
     client: TestClient, acme: Tenant, database: Database, settings: Settings
 ) -> None:
-    upload(client, acme)
-    client.post(
-        "/v1/events",
-        json=ticket("M1", datetime.now(UTC) - timedelta(hours=5)),
-        headers=acme.headers,
-    )
+    late_ticket(client, acme, "M1", hours=5)
     drain(Worker(database, settings))
     with database.session() as session:
         emails = session.scalars(select(Delivery).where(Delivery.channel == "email")).all()

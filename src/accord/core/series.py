@@ -147,6 +147,23 @@ class MeasuredDay:
     detail: str = ""
 
 
+def _scoped_span(
+    objective: Objective,
+    service: str | None,
+    start: datetime,
+    end: datetime,
+    judged: tuple[datetime, datetime] | None,
+) -> tuple[Objective, datetime, datetime]:
+    """The objective narrowed to ``service`` (None: its whole scope), and the part of
+    ``[start, end)`` inside ``judged`` (None: all of it; possibly empty)."""
+    scoped = objective
+    if service is not None:
+        scoped = objective.model_copy(update={"scope": {**objective.scope, "service": (service,)}})
+    if judged is None:
+        return scoped, start, end
+    return scoped, max(start, judged[0]), min(end, judged[1])
+
+
 def daily_measured(
     agreement: Agreement,
     objective: Objective,
@@ -162,10 +179,7 @@ def daily_measured(
     each day judged on its own as the engine judges a period; the days outside ``judged`` (the
     span a report judged) have no figure. A run of bad slices across midnight counts in each
     day on its own (with ``bad_run``, a day may forgive the part of a run it holds)."""
-    scoped = objective
-    if service is not None:
-        scoped = objective.model_copy(update={"scope": {**objective.scope, "service": (service,)}})
-    since, cut = (start, end) if judged is None else (max(start, judged[0]), min(end, judged[1]))
+    scoped, since, cut = _scoped_span(objective, service, start, end, judged)
     days = []
     for begin, after in day_bounds(start, end):
         low, high = max(begin, since), min(after, cut)
@@ -192,12 +206,7 @@ def daily_availability(
     it that is ``judged`` (the span a report judged: from where the agreement is in force or
     the evidence is observed, to the instant judged at; None: all of it); the days outside it
     are unknown. Returns the engine's figures for that span, which the days add up to."""
-    scoped = objective
-    if service is not None:
-        scoped = objective.model_copy(update={"scope": {**objective.scope, "service": (service,)}})
-    since, cut = start, end
-    if judged is not None:
-        since, cut = max(start, judged[0]), min(end, judged[1])
+    scoped, since, cut = _scoped_span(objective, service, start, end, judged)
     cut = max(since, cut)
     window = calendars[objective.calendar]
     found = availability_of(agreement, scoped, data, calendars, since, cut)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
@@ -146,22 +147,25 @@ def _signed_out(request: Request, notice: str) -> Response:
 
 @router.post("/portal/sign-out")
 def sign_out(request: Request, csrf_token: Text = "") -> Response:
-    visitor = web.visit(request)
-    if visitor is None or visitor.person is None:
-        return web.sign_in_redirect(web.HOME)
-    web.check_csrf(visitor, csrf_token)
-    runtime_of(request).run(people.sign_out, visitor, now())
-    return _signed_out(request, "signed-out")
+    return _signing_out(request, csrf_token, people.sign_out, "signed-out")
 
 
 @router.post("/portal/sign-out-everywhere")
 def sign_out_everywhere(request: Request, csrf_token: Text = "") -> Response:
+    return _signing_out(request, csrf_token, people.sign_out_everywhere, "signed-out-everywhere")
+
+
+def _signing_out(
+    request: Request, csrf_token: str, use_case: Callable[..., Any], reason: str
+) -> Response:
+    """A sign-out form posted by a person signed in (else the sign-in page): ``use_case``
+    (this session, or all of the person's) run, and the sign-in page saying ``reason``."""
     visitor = web.visit(request)
     if visitor is None or visitor.person is None:
         return web.sign_in_redirect(web.HOME)
     web.check_csrf(visitor, csrf_token)
-    runtime_of(request).run(people.sign_out_everywhere, visitor, now())
-    return _signed_out(request, "signed-out-everywhere")
+    runtime_of(request).run(use_case, visitor, now())
+    return _signed_out(request, reason)
 
 
 def _invitation_page(

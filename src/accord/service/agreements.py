@@ -123,10 +123,12 @@ class Checked:
     unchanged: bool  # the text is the newest version's: publishing it adds nothing
 
 
-def _may_upload(principal: Principal) -> None:
+def _may_upload(principal: Principal, text: str) -> None:
     principal.require("admin")
     if principal.customer is not None:
         raise ForbiddenError("a key scoped to a customer cannot upload agreements")
+    if len(text) > MAX_SOURCE:
+        raise InvalidError(f"agreement text of {len(text):,} characters; at most {MAX_SOURCE:,}")
 
 
 def check(
@@ -138,9 +140,7 @@ def check(
 ) -> Checked:
     """Validate a text as :func:`upload` does (AgreementFileError with located problems),
     and diff it against the version in force at ``moment``; nothing is stored."""
-    _may_upload(principal)
-    if len(text) > MAX_SOURCE:
-        raise InvalidError(f"agreement text of {len(text):,} characters; at most {MAX_SOURCE:,}")
+    _may_upload(principal, text)
     others = _latest_sources(session, principal.organisation_id)
     agreement, key = _resolve_text(text, source, others)
     _fits_the_store(agreement, key)
@@ -165,9 +165,7 @@ def upload(
     source: str = "<upload>",
 ) -> Uploaded:
     """Store a new version of the agreement the text defines (validated and resolved)."""
-    _may_upload(principal)
-    if len(text) > MAX_SOURCE:
-        raise InvalidError(f"agreement text of {len(text):,} characters; at most {MAX_SOURCE:,}")
+    _may_upload(principal, text)
     if in_force_from is not None and in_force_from.tzinfo is None:
         raise InvalidError("in_force_from: expected an instant with a UTC offset", "in_force_from")
     if in_force_from is not None:

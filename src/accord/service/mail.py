@@ -5,14 +5,12 @@ refuses it. A message's body holds a sign-in link, so it is not kept once sent."
 from __future__ import annotations
 
 import logging
-import smtplib
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 
 from sqlalchemy import select, update
 
-from accord.service.notify import backoff
+from accord.service.notify import backoff, smtp_send
 from accord.settings import Settings
 from accord.store.database import Database
 from accord.store.schema import OutgoingMail
@@ -72,20 +70,4 @@ def send_waiting(database: Database, settings: Settings, moment: datetime) -> Se
 
 def _send(mail: OutgoingMail, settings: Settings) -> str | None:
     """None when the SMTP server took the message; else what went wrong."""
-    assert settings.smtp_host is not None
-    message = EmailMessage()
-    message["From"] = settings.smtp_sender
-    message["To"] = mail.recipient
-    message["Subject"] = mail.subject
-    message["Message-ID"] = f"<mail-{mail.id}@accord>"
-    message.set_content(mail.body)
-    try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls()
-            if settings.smtp_user:
-                smtp.login(settings.smtp_user, settings.smtp_password or "")
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as error:
-        return f"SMTP: {error}"
-    return None
+    return smtp_send(settings, mail.recipient, mail.subject, f"<mail-{mail.id}@accord>", mail.body)

@@ -143,12 +143,26 @@ def _subject(payload: dict[str, Any]) -> str:
 def send_email(delivery: Delivery, settings: Settings) -> Outcome:
     if settings.smtp_host is None:
         return Outcome(False, "no SMTP server configured (ACCORD_SMTP_HOST)", permanent=True)
+    error = smtp_send(
+        settings,
+        delivery.target,
+        _subject(delivery.payload),
+        f"<delivery-{delivery.id}@accord>",
+        json.dumps(delivery.payload, indent=2, sort_keys=True),
+    )
+    return Outcome(True) if error is None else Outcome(False, error)
+
+
+def smtp_send(settings: Settings, to: str, subject: str, message_id: str, body: str) -> str | None:
+    """Send one plain-text message through the configured SMTP server (``smtp_host`` set):
+    None when the server took it, else what went wrong (``SMTP: ...``)."""
+    assert settings.smtp_host is not None
     message = EmailMessage()
     message["From"] = settings.smtp_sender
-    message["To"] = delivery.target
-    message["Subject"] = _subject(delivery.payload)
-    message["Message-ID"] = f"<delivery-{delivery.id}@accord>"
-    message.set_content(json.dumps(delivery.payload, indent=2, sort_keys=True))
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    message.set_content(body)
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
             if settings.smtp_starttls:
@@ -157,8 +171,8 @@ def send_email(delivery: Delivery, settings: Settings) -> Outcome:
                 smtp.login(settings.smtp_user, settings.smtp_password or "")
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
-        return Outcome(False, f"SMTP: {error}")
-    return Outcome(True)
+        return f"SMTP: {error}"
+    return None
 
 
 def send_webhook(hook: Webhook, delivery: Delivery, settings: Settings) -> Outcome:
