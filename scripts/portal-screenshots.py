@@ -153,6 +153,12 @@ def main() -> None:
             _shot(admin, "people")
             admin.goto(f"{base}/portal/audit")
             _shot(admin, "audit")
+            admin.goto(f"{base}/portal/console")
+            _shot(admin, "console")
+            admin.goto(f"{base}/portal/console/reviews")
+            _shot(admin, "console-reviews")
+            admin.goto(f"{base}/portal/console/deliveries")
+            _shot(admin, "console-deliveries")
 
             bo = _sign_in(
                 browser,
@@ -186,6 +192,10 @@ def main() -> None:
             _shot(ana, "agreement")
             ana.goto(f"{base}/portal/agreements/cloudnote-saas?version=2&compare=1#versions")
             _shot(ana, "agreement-versions", full=False)
+            ana.goto(f"{base}/portal/reports")
+            _shot(ana, "reports")
+            ana.goto(f"{base}/portal/claims")
+            _shot(ana, "claims")
 
             phone = _sign_in(
                 browser,
