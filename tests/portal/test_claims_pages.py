@@ -297,6 +297,8 @@ def test_the_reports_page_lists_closed_months_and_shows_each_report_as_the_api_s
     october_row = hosting.split('data-period="2026-10"')[1].split("</tr>")[0]
     assert 'data-amount="100.00"' in october_row
     assert "API availability" in october_row
+    september_row = hosting.split('data-period="2026-09"')[1].split("</tr>")[0]
+    assert '<span class="met">none</span>' in september_row  # judged, nothing missed
     shown = client.get("/portal/agreements/hosting/reports/2026-10")
     assert shown.status_code == 200
     assert '<tr data-objective="availability">' in shown.text
