@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from accord.service import ingest, tenants, tickets, tracking
+from accord.service.errors import InvalidError
 from accord.service.tenants import now
 from tests.portal.conftest import Provider
 from tests.portal.test_pages import sign_in
@@ -88,7 +89,11 @@ def test_each_state_filter_finds_the_tickets_in_that_state(
     assert sorted(_listed(provider, staff, agreement="globex-desk")) == ["G-LATE"]
     # a customer's person sees their own customer's tickets, whatever the filter asks
     assert sorted(_listed(provider, "viewer@acme.example")) == ["A-MET", "A-RISK", "A-WAIT"]
-    assert _listed(provider, "viewer@acme.example", customer="globex-retail") == []
+    with pytest.raises(InvalidError, match="customer 'globex-retail': expected one of acme"):
+        _listed(provider, "viewer@acme.example", customer="globex-retail")
+    for field, unknown in (("agreement", "no-such"), ("objective", "p9"), ("customer", "nobody")):
+        with pytest.raises(InvalidError, match=f"{field} '{unknown}': expected one of"):
+            _listed(provider, staff, **{field: unknown})  # refused, not an empty list
     assert _listed(provider, "viewer@globex.example") == ["G-LATE"]
 
 
@@ -137,8 +142,9 @@ def test_a_customer_sees_its_tickets_and_another_customers_are_not_found(
 ) -> None:
     sign_in(client, "viewer@acme.example")
     page = client.get("/portal/tickets?customer=globex-retail")
-    assert page.status_code == 200
+    assert page.status_code == 422  # the customer's own only, said so
     assert "G-LATE" not in page.text
+    page = client.get("/portal/tickets")
     assert 'id="f-customer"' not in page.text
     assert "G-LATE" not in client.get("/portal/tickets").text
     other = client.get("/portal/tickets/G-LATE")

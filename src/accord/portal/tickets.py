@@ -4,7 +4,7 @@ time: where the time went)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
@@ -76,7 +76,7 @@ def tickets_page(
     state: Choice = "",
     customer: Choice = "",
     page: Annotated[int, Query(ge=1, le=MAX_ID)] = 1,
-    part: Annotated[str, Query(max_length=10)] = "",
+    part: Annotated[Literal["", "rows"], Query()] = "",
 ) -> Response:
     """The person's tickets with live timers; ``part=rows``: only the list (its count, as-of
     time and table: what htmx swaps in every :data:`REFRESH_SECONDS` seconds)."""

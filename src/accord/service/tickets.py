@@ -131,6 +131,15 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _known(value: str | None, known: Sequence[str], field: str) -> None:
+    """A filter naming what the person cannot see, or what does not exist, is refused (the
+    same message either way) rather than answered with an empty list that reads as "no
+    ticket"."""
+    if value is not None and value not in known:
+        expected = ", ".join(sorted(known)) or "none"
+        raise InvalidError(f"{field} {value!r}: expected one of {expected}", field)
+
+
 def listing(
     session: Session,
     principal: Principal,
@@ -166,6 +175,20 @@ def listing(
         for found in agreement_store.in_force(session, organisation, customer)
         if found.customer == customer
     }
+    objectives: dict[str, str] = {}
+    for row in visible:
+        found = in_force.get(row.key)
+        if found is not None:
+            for o in _current(found, moment).objectives:
+                if o.metric in TICKET_METRICS:
+                    objectives.setdefault(o.id, o.name or o.id)
+    customers: tuple[str, ...] = ()
+    if principal.customer is None:
+        customers = tuple(sorted({row.customer for row in visible if row.customer}))
+    _known(filters.agreement, [row.key for row in visible], "agreement")
+    _known(filters.objective, list(objectives), "objective")
+    own = [principal.customer] if principal.customer is not None else list(customers)
+    _known(filters.customer, own, "customer")
     joined = (TicketRow.organisation_id == ClockRow.organisation_id) & (
         TicketRow.ticket == ClockRow.ticket
     )
@@ -191,16 +214,6 @@ def listing(
             )
         ]
     tickets = _live(session, principal, shown, in_force, filters, moment)
-    objectives: dict[str, str] = {}
-    for row in visible:
-        found = in_force.get(row.key)
-        if found is not None:
-            for o in _current(found, moment).objectives:
-                if o.metric in TICKET_METRICS:
-                    objectives.setdefault(o.id, o.name or o.id)
-    customers: tuple[str, ...] = ()
-    if principal.customer is None:
-        customers = tuple(sorted({row.customer for row in visible if row.customer}))
     return Listing(
         moment,
         filters,
