@@ -485,3 +485,16 @@ def _keys(value: Any) -> list[Any]:
     if isinstance(value, dict):
         return [*value, *(k for v in value.values() for k in _keys(v))]
     return []
+
+
+def test_an_agreement_is_on_the_home_page_through_its_last_day(
+    database: Database, acme: Tenant, clock: Clock
+) -> None:
+    ending = STANDING.replace("{start: 2026-01-01,", "{start: 2026-01-01, end: 2026-12-10,")
+    assert ending != STANDING
+    with database.session() as session:
+        agreements.upload(session, tenants.authenticate(session, acme.key), ending)
+    last_day = _fresh(database, acme.key, NOW)  # 10 December, the end date itself
+    assert [a.key for a in last_day.agreements] == ["cloud"]
+    after = _fresh(database, acme.key, NOW + timedelta(days=1))
+    assert after.agreements == ()

@@ -45,7 +45,7 @@ class Due:
 
     @property
     def ended(self) -> bool:
-        return self.end is not None and self.end <= self.today
+        return self.end is not None and self.end < self.today  # its last day is in force
 
     @property
     def overdue(self) -> bool:

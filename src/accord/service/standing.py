@@ -29,6 +29,7 @@ from accord.core.burn import projection, ticket_projection
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import TICKET_METRICS, calendars_of
 from accord.core.judging import ObjectiveResult, target_of, warning_share
+from accord.core.periods import in_force
 from accord.core.report import Report
 from accord.core.series import Day, DayLevel, daily_availability, day_level
 from accord.service import agreements as agreement_store
@@ -312,11 +313,9 @@ def _in_force(
     force then (not begun, or ended)."""
     stored = agreement_store.version_in_force(session, row, moment)
     agreement = agreement_store.resolved_version(session, principal.organisation_id, stored)
-    effective = agreement.effective
-    if effective is not None:
-        today = moment.astimezone(UTC).date()
-        if today < effective.start or (effective.end is not None and today >= effective.end):
-            return None
+    instant = moment.astimezone(UTC)
+    if not in_force(agreement.effective, instant, instant + timedelta(microseconds=1)):
+        return None
     return agreement
 
 
