@@ -412,7 +412,7 @@ class Source(ABC):
 
 
 _SOURCES: dict[str, type[Source]] = {}
-BUILT_IN: tuple[str, ...] = ("accord.io.desks.zendesk",)
+BUILT_IN: tuple[str, ...] = ("accord.io.desks.jira", "accord.io.desks.zendesk")
 """The modules of Accord's own sources, imported when the registry is first read."""
 
 
