@@ -13,6 +13,7 @@ from accord.cli import (
     key,
     org,
     person,
+    pull,
     report,
     secrets,
     service,
@@ -36,6 +37,7 @@ app.command()(agreements.schema)
 app.command()(clocks.clocks)
 app.command()(clocks.partition)
 app.command()(report.report)
+app.command()(pull.pull)
 app.command()(calendar.demo)
 app.add_typer(org.app, name="org")
 app.command()(service.serve)

@@ -220,8 +220,9 @@ def _account(value: Any) -> str | None:
 
 
 def _events(key: str, records: list[dict[str, Any]], context: Context) -> Iterator[TicketEvent]:
-    issue = next((r["issue"] for r in records if "issue" in r), None)
-    where = next((r["where"] for r in records if "issue" in r), records[0]["where"])
+    # an issue read twice (two searches, or pulls over time): its latest reading
+    issue = next((r["issue"] for r in reversed(records) if "issue" in r), None)
+    where = next((r["where"] for r in reversed(records) if "issue" in r), records[0]["where"])
     if issue is None:
         context.warn(
             "changelog without its issue",
@@ -335,7 +336,8 @@ def _number(text: str) -> int:
 
 
 def _verdicts(key: str, records: list[dict[str, Any]]) -> Iterator[Verdict]:
-    for record in records:
+    latest = {str(r["sla"].get("id") or r["sla"].get("name")): r for r in records}
+    for record in latest.values():  # an SLA read twice: its latest reading
         sla, where = record["sla"], record["where"]
         name = str(sla.get("name") or sla.get("id") or "sla")
         cycles = [(c, False) for c in sla.get("completedCycles") or ()]
