@@ -118,3 +118,90 @@ def print_summary(summary: Summary) -> None:
         console.print("no warnings", highlight=False)
     for path in summary.written:
         console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+
+
+_AUDIT_FORMATS = ("table", "json", "csv", "html")
+
+
+def audit(
+    agreement_file: Annotated[Path, typer.Argument(help="The agreement (YAML).")],
+    log: Annotated[
+        Path, typer.Argument(help="The event log `accord import` wrote (.parquet or .jsonl).")
+    ],
+    verdicts: Annotated[
+        Path | None,
+        typer.Option(
+            "--verdicts",
+            help="The desk's verdicts (default: the NAME.verdicts.jsonl beside the log).",
+        ),
+    ] = None,
+    statuses: Annotated[
+        Path | None,
+        typer.Option(
+            "--statuses",
+            help="The status map (default: the NAME.statuses.yaml beside the log): which "
+            "statuses mean resolved and closed, for the variant stopping at closure.",
+        ),
+    ] = None,
+    metric: Annotated[
+        str, typer.Option("--metric", help="Accord's metric to compare: resolution, ...")
+    ] = "resolution",
+    desk_metric: Annotated[
+        str | None,
+        typer.Option(
+            "--desk-metric",
+            help="The desk's verdicts to compare (made_sla, a task SLA's name); needed when "
+            "the verdicts are of several.",
+        ),
+    ] = None,
+    output: Annotated[str, typer.Option("--format", help="table, json, csv or html")] = "table",
+    to_file: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file.")
+    ] = None,
+) -> None:
+    """Recompute every ticket under the agreement and put Accord's verdict beside the desk's:
+    the agreement rate, and each disagreement classified by its cause."""
+    from accord.cli.report import _write
+    from accord.io.agreements import load_agreement
+    from accord.io.desks.output import read_verdicts, siblings
+    from accord.render.desk_audit import audit_csv, audit_html, audit_json, audit_table
+    from accord.service.desk_audit import audit as audit_log
+    from accord.service.desk_audit import read_log
+
+    try:
+        if output not in _AUDIT_FORMATS:
+            raise AccordError(f"--format: {output!r}; expected {', '.join(_AUDIT_FORMATS)}")
+        agreement = load_agreement(agreement_file)
+        near_verdicts, near_statuses = siblings(log)
+        status_file = statuses or (near_statuses if near_statuses.exists() else None)
+        status_map = None
+        if status_file is not None:
+            import yaml
+
+            source = yaml.safe_load(status_file.read_text(encoding="utf-8")) or {}
+            name = source.get("source", "") if isinstance(source, dict) else ""
+            status_map = StatusMap.read(status_file, str(name))
+        with errors.status("recomputing every ticket", spinner="dots"):
+            result = audit_log(
+                agreement,
+                read_log(log),
+                read_verdicts(verdicts or near_verdicts),
+                metric,
+                desk_metric,
+                status_map,
+            )
+    except AccordError as error:
+        raise fail(error) from None
+    if output == "table" and to_file is None:
+        console.print(audit_table(result))
+        return
+    text = {
+        "json": lambda: json.dumps(audit_json(result), indent=2, ensure_ascii=False) + "\n",
+        "csv": lambda: audit_csv(result),
+        "html": lambda: audit_html(result),
+        "table": lambda: audit_csv(result),
+    }[output]()
+    if to_file is not None:
+        _write(to_file, text)
+    else:
+        print(text, end="")

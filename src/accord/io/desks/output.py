@@ -188,3 +188,16 @@ class _ParquetSink(_Sink):
     def close(self) -> None:
         self._flush()
         self.writer.close()
+
+
+def read_verdicts(path: Path) -> list[Verdict]:
+    """The desk's verdicts an import wrote (JSON Lines); DeskError naming the line."""
+    from accord.io.text import text_lines
+    from accord.io.tickets import json_objects
+
+    if not path.is_file():
+        raise DeskError(f"{path}: no such file (the .verdicts.jsonl an import writes)")
+    return [
+        Verdict.from_json(row, f"{path}:{line}")
+        for line, row in json_objects(text_lines(path), str(path), DeskError)
+    ]
