@@ -110,3 +110,69 @@ def test_report_refuses_a_mapping_without_a_tickets_file_and_two_ticket_logs(
     )  # fmt: skip
     assert code == 2
     assert "has a ticket log already; one ticket log, not two" in text
+
+
+def _imported(tmp_path: Path) -> Path:
+    out = tmp_path / "sample.parquet"
+    code, text = run("import", "servicenow", str(SAMPLE), "-o", str(out), "--timezone", "UTC")
+    assert code == 0, text
+    return out
+
+
+def test_audit_of_the_sample_under_the_wall_clock_variant_matches_the_raw_rows(
+    tmp_path: Path,
+) -> None:
+    """The agreement rate of docs/servicenow.md's wall-clock line, against 72 hours open and
+    the final made_sla computed from the raw rows without Accord (tests/io/test_servicenow.py)."""
+    from datetime import timedelta
+
+    from tests.io.test_servicenow import ROWS, _open_time
+
+    expected = 0
+    for updates in ROWS.values():
+        open_for, resolved = _open_time(updates)
+        met = resolved and open_for <= timedelta(hours=72)
+        expected += met == (updates[-1]["made_sla"] == "TRUE")
+    log = _imported(tmp_path)
+    wallclock = str(ROOT / "examples" / "servicenow" / "agreement-wallclock.yaml")
+    code, text = run("audit", wallclock, str(log), "--format", "json")
+    assert code == 0, text
+    found = json.loads(text)
+    assert (found["agreeing"], found["tickets"]) == (expected, 890)
+    assert expected == 836
+    assert sum(c["count"] for c in found["causes"]) == 890 - 836
+
+
+def test_audit_of_the_sample_under_the_stated_agreement_in_every_format(tmp_path: Path) -> None:
+    log = _imported(tmp_path)
+    agreement = str(ROOT / "examples" / "servicenow" / "agreement.yaml")
+    code, text = run("audit", agreement, str(log), "--format", "json")
+    assert code == 0, text
+    found = json.loads(text)
+    assert (found["agreeing"], found["rate"]) == (688, 77.3)
+    causes = {c["cause"]: c["count"] for c in found["causes"]}
+    assert causes["time counted while paused"] > 100  # the instance counts the user's silence
+    paused = next(c for c in found["causes"] if c["cause"] == "time counted while paused")
+    assert "waiting on the customer (Awaiting User Info)" in paused["examples"][0]["detail"]
+    code, table = run("audit", agreement, str(log))
+    assert code == 0
+    assert "688 of 890 verdicts agree (77.3%)" in table
+    code, _ = run("audit", agreement, str(log), "--format", "csv", "-o", str(tmp_path / "a.csv"))
+    rows = (tmp_path / "a.csv").read_text().splitlines()
+    assert rows[0] == "ticket,desk,accord,cause,variants,detail,origin"
+    assert len(rows) == 891
+    assert sum(",agree," in r for r in rows) == 688
+    code, _ = run("audit", agreement, str(log), "--format", "html", "-o", str(tmp_path / "a.html"))
+    page = (tmp_path / "a.html").read_text()
+    assert "688 of 890 tickets agree (77.3%)" in page
+    assert page.count('<tr data-ticket="') == 890 - 688
+    assert 'id="picture-audit-causes"' in page
+
+
+def test_audit_without_verdicts_says_where_it_looked(tmp_path: Path) -> None:
+    log = _imported(tmp_path)
+    (tmp_path / "sample.verdicts.jsonl").unlink()
+    agreement = str(ROOT / "examples" / "servicenow" / "agreement.yaml")
+    code, text = run("audit", agreement, str(log))
+    assert code == 2
+    assert "sample.verdicts.jsonl: no such file" in text

@@ -76,9 +76,13 @@ def audit(
             changed = [e for t in differing for e in fields_fixed(events[t], fixed, moment)]
         else:
             changed = [e for t in differing for e in events[t]]
+        tried = differing
+        if name == "started at assignment":  # evidence only where the ticket was assigned
+            tried = [t for t in differing if any(e.fields.get("assignee") for e in events[t])]
+            changed = [e for t in tried for e in events[t]]
         result = evaluate_clocks(changed, objectives, calendars, base.as_of, require=False)
         recomputed = _by_ticket(result.clocks, metric)
-        for ticket in differing:
+        for ticket in tried:
             stopped = all(c.stopped_at is not None for c in clocks.get(ticket, []))
             variants[name][ticket] = outcome_of(recomputed.get(ticket, []), stopped=stopped)
     tickets = tuple(
