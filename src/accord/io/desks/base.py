@@ -35,6 +35,8 @@ MEANINGS: tuple[Meaning, ...] = (
 )
 Outcome = Literal["met", "breached", "running"]
 OUTCOMES: tuple[Outcome, ...] = ("met", "breached", "running")
+CACHED = 100_000
+"""How many instants' texts :class:`Instants` remembers (exports repeat them)."""
 EXAMPLES = 3
 """How many examples of each kind of warning the summary keeps."""
 
@@ -265,8 +267,12 @@ class Instants:
         self.formats, self.zone, self.context = tuple(formats), zone, context
         self.used: dict[str, str] = {}  # by file: the first format its rows used
         self.last = self.formats[0]
+        self.known: dict[str, tuple[datetime, str]] = {}  # text read before: instant, format
 
     def parse(self, text: str, file: str, row: int, column: str) -> datetime:
+        found = self.known.get(text)
+        if found is not None and found[1] == self.used.get(file, found[1]):
+            return found[0]
         try:
             moment = datetime.strptime(text, self.last)
         except ValueError:
@@ -279,7 +285,11 @@ class Instants:
                 f"{file}:{row}:{column}",
                 f"{text!r} is written {self.last!r}, earlier rows {first!r} (both read)",
             )
-        return moment if moment.tzinfo else moment.replace(tzinfo=self.zone)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=self.zone)
+        if len(self.known) >= CACHED:
+            self.known.clear()
+        self.known[text] = (moment, self.last)
+        return moment
 
     def _other(self, text: str, file: str, row: int, column: str) -> datetime:
         for form in self.formats:
@@ -329,6 +339,22 @@ def text_files(path: Path) -> Iterator[tuple[str, io.TextIOBase]]:
         ) from None
     except OSError as error:
         raise DeskError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+def unpacked_size(path: Path) -> int:
+    """A file's size in bytes once decompressed: a zip's members' sizes, a gzip file's size
+    as its trailer states it (modulo 4 GiB), else its size on disk."""
+    try:
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                return sum(info.file_size for info in archive.infolist())
+        if path.suffix == ".gz":
+            with path.open("rb") as handle:
+                handle.seek(-4, io.SEEK_END)
+                return int.from_bytes(handle.read(4), "little")
+    except (OSError, zipfile.BadZipFile):
+        pass  # reading it will say what is wrong
+    return path.stat().st_size
 
 
 def _text(binary: Any) -> io.TextIOBase:
@@ -407,12 +433,17 @@ class Source(ABC):
         """The events (a ticket's together, in time order) and the desk's verdicts."""
 
     def size(self, files: Sequence[Path]) -> int:
-        """How much ``read`` will report through ``context.advance`` (bytes on disk)."""
-        return sum(f.stat().st_size for f in files if f.exists())
+        """How much ``read`` will report through ``context.advance``: the files' bytes once
+        decompressed (as far as the archives say)."""
+        return sum(unpacked_size(f) for f in files if f.exists())
 
 
 _SOURCES: dict[str, type[Source]] = {}
-BUILT_IN: tuple[str, ...] = ("accord.io.desks.jira", "accord.io.desks.zendesk")
+BUILT_IN: tuple[str, ...] = (
+    "accord.io.desks.jira",
+    "accord.io.desks.servicenow",
+    "accord.io.desks.zendesk",
+)
 """The modules of Accord's own sources, imported when the registry is first read."""
 
 

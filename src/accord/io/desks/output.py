@@ -43,8 +43,10 @@ def import_files(
     """Import ``files`` with ``source`` into ``out`` (.parquet or .jsonl) and its siblings."""
     form = output_format(out)
     for file in files:
-        if not file.exists():
+        if not file.is_file():
             raise DeskError(f"{file}: no such file")
+    if not out.parent.is_dir():
+        raise DeskError(f"-o {out}: the folder {out.parent} does not exist")
     verdicts_path, statuses_path = siblings(out)
     summary = Summary(source.name, status_map=context.statuses, warnings=context.warnings)
     on_start(source.size(files))
@@ -62,9 +64,11 @@ def import_files(
         partials[2].write_text(context.statuses.to_yaml(context.seen), encoding="utf-8")
         for partial, final in zip(partials, (out, verdicts_path, statuses_path), strict=True):
             partial.replace(final)
-    except BaseException:
+    except BaseException as error:
         for partial in partials:
             partial.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise DeskError(f"-o {out}: cannot write: {error.strerror or error}") from None
         raise
     summary.written = (out, verdicts_path, statuses_path)
     return summary
@@ -184,3 +188,16 @@ class _ParquetSink(_Sink):
     def close(self) -> None:
         self._flush()
         self.writer.close()
+
+
+def read_verdicts(path: Path) -> list[Verdict]:
+    """The desk's verdicts an import wrote (JSON Lines); DeskError naming the line."""
+    from accord.io.text import text_lines
+    from accord.io.tickets import json_objects
+
+    if not path.is_file():
+        raise DeskError(f"{path}: no such file (the .verdicts.jsonl an import writes)")
+    return [
+        Verdict.from_json(row, f"{path}:{line}")
+        for line, row in json_objects(text_lines(path), str(path), DeskError)
+    ]
