@@ -79,14 +79,14 @@ def _client(per_minute: float = 10) -> tuple[Client, Time]:
     return Client(httpx.Client(timeout=5), per_minute, time.sleep, time.clock), time
 
 
-def _zendesk_route(base: str, fail_second_page: list[bool]) -> Route:
+def _zendesk_route(base: str, fail_second_page: list[bool], limited: bool = True) -> Route:
     users = json.loads((DATA / "zendesk" / "audits.json").read_text())["users"]
     pages = [
         json.loads(line)
         for line in (DATA / "zendesk" / "ticket_events.jsonl").read_text().splitlines()
     ]
     metrics = json.loads((DATA / "zendesk" / "metric_events.json").read_text())
-    refused = [False]
+    refused = [not limited]
 
     def route(path: str, query: dict[str, str]) -> Answer:
         start = int(query["start_time"])
@@ -237,7 +237,7 @@ def test_accord_pull_then_import_on_the_command_line(
     from accord.cli import app
 
     base, log, routes = desk
-    routes.append(_zendesk_route(base, [False]))
+    routes.append(_zendesk_route(base, [False], limited=False))  # no real wait in this test
     monkeypatch.setenv("ACCORD_DESK_EMAIL", "ops@example.com")
     monkeypatch.setenv("ACCORD_DESK_TOKEN", "secret")
     runner = CliRunner()

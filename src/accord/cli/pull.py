@@ -39,7 +39,10 @@ def pull(
     ] = "2000-01-01",
     per_minute: Annotated[
         float | None,
-        typer.Option("--per-minute", help="Requests a minute at most (default: the desk's limit)."),
+        typer.Option(
+            "--per-minute",
+            help="Requests a minute at most (default: the desk's limit; 0: no pacing).",
+        ),
     ] = None,
     jql: Annotated[
         str,
@@ -62,7 +65,7 @@ def pull(
             # Zendesk's API tokens sign in as "EMAIL/token"; Jira Cloud's as the e-mail
             auth = (f"{email}/token" if source == "zendesk" else email, token)
         with httpx.Client(auth=auth, timeout=60, follow_redirects=True) as http:
-            client = Client(http, per_minute or PER_MINUTE[source])
+            client = Client(http, PER_MINUTE[source] if per_minute is None else per_minute)
             with console.status(f"pulling {source} from {url} into {into}"):
                 pulled = (
                     pull_zendesk(client, url, first, into)
