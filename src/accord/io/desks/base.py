@@ -442,6 +442,7 @@ _SOURCES: dict[str, type[Source]] = {}
 BUILT_IN: tuple[str, ...] = (
     "accord.io.desks.jira",
     "accord.io.desks.servicenow",
+    "accord.io.desks.zammad",
     "accord.io.desks.zendesk",
 )
 """The modules of Accord's own sources, imported when the registry is first read."""
