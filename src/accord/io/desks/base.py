@@ -446,6 +446,7 @@ class Source(ABC):
 
 _SOURCES: dict[str, type[Source]] = {}
 BUILT_IN: tuple[str, ...] = (
+    "accord.io.desks.freshdesk",
     "accord.io.desks.glpi",
     "accord.io.desks.jira",
     "accord.io.desks.servicenow",
