@@ -28,39 +28,70 @@ holds one bucket, about 1/64 of the export."""
 
 def json_documents(file: Path, context: Context) -> Iterator[tuple[str, dict[str, Any]]]:
     """Each JSON object of an export file, with the place errors give it (``file:line`` for
-    JSON Lines, ``file`` for one document, ``file[i]`` for an array's items)."""
+    JSON Lines, ``file`` for one document, ``file[i]`` for an array's items). JSON Lines are
+    read line by line (a pull's pages file is never held whole)."""
     for name, text in text_files(file):
-        content = text.read()
-        context.advance(len(content.encode("utf-8", "surrogatepass")))
-        stripped = content.lstrip()
-        if not stripped:
+        first = text.readline()
+        while first and not first.strip():
+            first = text.readline()
+        if not first:
             raise DeskError(f"{name}: an empty file; expected the JSON the desk's API returned")
+        context.advance(len(first.encode("utf-8", "surrogatepass")))
         try:
-            whole = json.loads(content)
+            head = json.loads(first)
         except json.JSONDecodeError:
-            whole = None
+            head = None
+        if isinstance(head, dict):  # JSON Lines (or one document on one line)
+            yield f"{name}:1" if _more(text) else name, head
+            number = 1
+            for line in text:
+                number += 1
+                context.advance(len(line.encode("utf-8", "surrogatepass")))
+                if line.strip():
+                    yield f"{name}:{number}", _object(line, name, number)
+            continue
+        rest = text.read()
+        context.advance(len(rest.encode("utf-8", "surrogatepass")))
+        try:
+            whole = json.loads(first + rest)
+        except json.JSONDecodeError as error:
+            raise DeskError(
+                f"{name}:{error.lineno}: not JSON ({error.msg} at column {error.colno}); "
+                "expected one JSON document, or one JSON object per line"
+            ) from None
         if isinstance(whole, dict):
             yield name, whole
-            continue
-        if isinstance(whole, list):
+        elif isinstance(whole, list):
             for index, item in enumerate(whole):
                 if not isinstance(item, dict):
                     raise DeskError(f"{name}[{index}]: expected a JSON object, got {item!r:.60}")
                 yield f"{name}[{index}]", item
-            continue
-        for number, line in enumerate(content.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DeskError(
-                    f"{name}:{number}: not JSON ({error.msg} at column {error.colno}); expected "
-                    "one JSON document, or one JSON object per line"
-                ) from None
-            if not isinstance(item, dict):
-                raise DeskError(f"{name}:{number}: expected a JSON object, got {item!r:.60}")
-            yield f"{name}:{number}", item
+        else:
+            raise DeskError(f"{name}: expected a JSON object or array, got {whole!r:.60}")
+
+
+def _more(text: Any) -> bool:
+    """Whether a stream has more than blank lines left, without losing its place."""
+    try:
+        position = text.tell()
+    except (OSError, ValueError):
+        return True
+    rest = text.read(4096)
+    text.seek(position)
+    return bool(rest.strip())
+
+
+def _object(line: str, name: str, number: int) -> dict[str, Any]:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise DeskError(
+            f"{name}:{number}: not JSON ({error.msg} at column {error.colno}); expected "
+            "one JSON document, or one JSON object per line"
+        ) from None
+    if not isinstance(item, dict):
+        raise DeskError(f"{name}:{number}: expected a JSON object, got {item!r:.60}")
+    return item
 
 
 class Gathering:
