@@ -19,11 +19,11 @@ from typing import Any
 from accord.core.clocks import EventKind
 from accord.io.desks.base import Context, DeskError, Meaning, text_files
 
-IN_MEMORY = 500_000
+IN_MEMORY = 100_000
 """Records gathered in memory before :class:`Gathering` spills them to bucket files."""
-BUCKETS = 64
+BUCKETS = 256
 """Bucket files a spilled gathering writes (a ticket's records all go to one): memory then
-holds one bucket, about 1/64 of the export."""
+holds one bucket, about 1/256 of the export."""
 
 
 def json_documents(file: Path, context: Context) -> Iterator[tuple[str, dict[str, Any]]]:
