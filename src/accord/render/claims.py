@@ -238,7 +238,9 @@ def claim_json(claim: ClaimRecord, *, evidence: bool = True) -> dict[str, Any]:
             }
             for step in claim.history
         ],
-        "evidence": evidence_json(claim.evidence) if evidence else None,
+        "evidence": evidence_json(claim.evidence)
+        if evidence and claim.evidence is not None
+        else None,
         "now": None if claim.now is None else now_json(claim.now),
     }
 
