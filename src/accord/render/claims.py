@@ -286,9 +286,7 @@ def credits_html(
     )
 
 
-def claim_html(
-    claim: ClaimRecord, *, zone: str | None = None, locale: str | None = None
-) -> str:
+def claim_html(claim: ClaimRecord, *, zone: str | None = None, locale: str | None = None) -> str:
     """A claim: its state, its history with the provider's comments, its evidence, and
     whether the report judged now differs. Times in ``zone`` (default: the claim's), amounts
     and percentages in the convention of ``locale`` (None: en)."""
