@@ -22,7 +22,7 @@ from accord.core.periods import period_bounds
 from accord.core.report import Report, evaluate
 from accord.core.series import budget_burn
 from accord.render import pictures
-from accord.render.standing import standing_html
+from accord.render.standing import overview_html, standing_html
 from accord.service import agreements, ingest, reports, standing, tenants, tracking
 from accord.service.demo import DATA
 from accord.store import Database
@@ -537,3 +537,36 @@ def test_an_agreement_is_on_the_home_page_through_its_last_day(
     assert [a.key for a in last_day.agreements] == ["cloud"]
     after = _fresh(database, acme.key, NOW + timedelta(days=1))
     assert after.agreements == ()
+
+
+def german(amount: Decimal) -> str:
+    """``1234.5`` as German writes money: ``1.234,50`` (a reference apart from Babel)."""
+    return f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def test_the_fragments_write_money_and_percentages_in_the_readers_convention(
+    database: Database, acme: Tenant, clock: Clock
+) -> None:
+    _load(database, acme, clock)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        found = standing.standing(session, principal, NOW, customer="acme-corp")
+        everyone = standing.overview(session, principal, NOW)
+    html = standing_html(found, locale="de")
+    (cloud,) = found.agreements
+    (before, *_) = cloud.credits_before
+    assert f"{german(before.amount)} {before.currency}" in html
+    availability = next(o for o in cloud.objectives if o.objective == "availability")
+    assert availability.attained is not None
+    whole, places = f"{availability.attained:.3f}".rstrip("0").rstrip(".").split(".")
+    attained = re.search(
+        r'data-objective="availability">.*?class="number attained">([^<]+)<', html, re.S
+    )
+    assert attained is not None
+    assert attained.group(1) == f"{whole},{places}\xa0%"
+    assert f"{whole}.{places}%" in standing_html(found)  # English as before
+    owed = overview_html(everyone, locale="de")
+    amounts = [(a, cur) for c in everyone.customers for cur, a in c.owed().items()]
+    assert amounts
+    for amount, currency in amounts:
+        assert f"{german(amount)} {currency}" in owed
