@@ -43,7 +43,7 @@ def import_files(
     """Import ``files`` with ``source`` into ``out`` (.parquet or .jsonl) and its siblings."""
     form = output_format(out)
     for file in files:
-        if not file.is_file():
+        if not file.exists() or file.is_dir():
             raise DeskError(f"{file}: no such file")
     if not out.parent.is_dir():
         raise DeskError(f"-o {out}: the folder {out.parent} does not exist")
