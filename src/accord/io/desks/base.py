@@ -9,12 +9,14 @@ from __future__ import annotations
 import gzip
 import importlib
 import io
+import re
 import zipfile
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -274,7 +276,7 @@ class Instants:
         if found is not None and found[1] == self.used.get(file, found[1]):
             return found[0]
         try:
-            moment = datetime.strptime(text, self.last)
+            moment = _strptime(text, self.last)
         except ValueError:
             moment = self._other(text, file, row, column)
         first = self.used.setdefault(file, self.last)
@@ -294,7 +296,7 @@ class Instants:
     def _other(self, text: str, file: str, row: int, column: str) -> datetime:
         for form in self.formats:
             try:
-                moment = datetime.strptime(text, form)
+                moment = _strptime(text, form)
             except ValueError:
                 continue
             self.last = form
@@ -309,6 +311,45 @@ class Instants:
             ) from None
         self.last = "ISO 8601"
         return moment
+
+
+_CODES = {
+    "%d": r"(?P<day>\d{1,2})",
+    "%m": r"(?P<month>\d{1,2})",
+    "%Y": r"(?P<year>\d{4})",
+    "%H": r"(?P<hour>\d{1,2})",
+    "%M": r"(?P<minute>\d{1,2})",
+    "%S": r"(?P<second>\d{1,2})",
+}
+
+
+@lru_cache(maxsize=64)
+def _pattern(form: str) -> re.Pattern[str] | None:
+    """A format of only day, month, year, hour, minute and second codes as a regular
+    expression (several times faster than strptime); None for any other format."""
+    parts = re.split(r"(%.)", form)
+    if any(p.startswith("%") and p not in _CODES for p in parts) or len(set(parts)) < len(parts):
+        return None
+    return re.compile("".join(_CODES.get(p, re.escape(p)) for p in parts))
+
+
+def _strptime(text: str, form: str) -> datetime:
+    """``datetime.strptime``, through :func:`_pattern` when the format allows."""
+    pattern = _pattern(form)
+    if pattern is None:
+        return datetime.strptime(text, form)
+    found = pattern.fullmatch(text)
+    if found is None:
+        raise ValueError(f"{text!r} does not match {form!r}")
+    parts = found.groupdict()
+    return datetime(  # a day or hour out of range raises ValueError, as strptime does
+        int(parts["year"]),
+        int(parts["month"]),
+        int(parts["day"]),
+        int(parts.get("hour") or 0),
+        int(parts.get("minute") or 0),
+        int(parts.get("second") or 0),
+    )
 
 
 def text_files(path: Path) -> Iterator[tuple[str, io.TextIOBase]]:
