@@ -157,8 +157,9 @@ class StatusMap:
         return "\n".join(lines) + "\n"
 
     @classmethod
-    def read(cls, path: str | Path, source: str) -> StatusMap:
-        """A status map file; DeskError naming the file, line and entry at the first problem."""
+    def read(cls, path: str | Path, source: str | None = None) -> StatusMap:
+        """A status map file (of ``source``'s statuses, when given); DeskError naming the
+        file, line and entry at the first problem."""
         document = YamlDocument.read(path)
         data = document.data
 
@@ -169,7 +170,7 @@ class StatusMap:
 
         if not isinstance(data, Mapping) or not isinstance(data.get("statuses"), Mapping):
             raise problem((), "expected a status map: source: NAME, statuses: {DESK STATUS: ...}")
-        if data.get("source", source) != source:
+        if source is not None and data.get("source", source) != source:
             raise problem(
                 ("source",),
                 f"source: this map is for {data.get('source')!r}, not {source!r}",
@@ -188,7 +189,7 @@ class StatusMap:
                     f"statuses.{name}.means: {means!r}; expected one of {', '.join(MEANINGS)}",
                 )
             entries[str(name)] = StatusEntry(str(body.get("status", name)), means)
-        return cls(source, entries)
+        return cls(str(data.get("source", source or "")), entries)
 
 
 # ------------------------------------------------------------------------ warnings and summary
