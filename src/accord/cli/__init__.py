@@ -10,6 +10,7 @@ from accord.cli import (
     calendar,
     clocks,
     db,
+    desks,
     key,
     org,
     person,
@@ -36,6 +37,8 @@ app.command()(agreements.schema)
 app.command()(clocks.clocks)
 app.command()(clocks.partition)
 app.command()(report.report)
+app.command(name="import")(desks.import_log)
+app.command()(desks.audit)
 app.command()(calendar.demo)
 app.add_typer(org.app, name="org")
 app.command()(service.serve)

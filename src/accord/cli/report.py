@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,7 @@ from accord.core.report import EXPLAINED, ClockCache, Data, Report
 from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import AgreementFileError, load_agreement, read_paths
 from accord.io.data import read_data
+from accord.io.tickets import ColumnMapping, read_events
 from accord.render.compare import (
     comparison,
     comparison_csv,
@@ -150,8 +152,22 @@ def _evaluated(
 
 def report(
     path: Annotated[Path, typer.Argument(help="The agreement (YAML).")],
-    data: Annotated[Path, typer.Option("--data", help="The data folder (outages, tickets...).")],
     period: Annotated[str, typer.Option("--period", help="2026-10, 2026-Q4 or 2026.")],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="The data folder (outages, tickets...).")
+    ] = None,
+    tickets: Annotated[
+        Path | None,
+        typer.Option(
+            "--tickets",
+            help="A ticket log given directly (JSON Lines, CSV or Parquet), in place of a data "
+            "folder's; with --mapping for another desk's export.",
+        ),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="Column mapping (YAML) of the --tickets file."),
+    ] = None,
     tier: Annotated[
         str | None, typer.Option(help="The customer's tier (default: the first).")
     ] = None,
@@ -252,7 +268,7 @@ def report(
         bounds = zone or "UTC"
         agreement = load_agreement(path)
         start, end = parse_period(period, bounds)
-        evidence = read_data(data)
+        evidence = _evidence(data, tickets, mapping)
         moment = judged_at(evidence, as_of, bounds)
         cache = ClockCache()  # the report's clocks, shared with its pictures
         pictures: list[Picture] = []
@@ -382,6 +398,21 @@ def _rendered(
     if trend:
         return trend_markdown(reports, zone, locale)
     return markdown_of(view_of(reports[0], zone, locale))
+
+
+def _evidence(data: Path | None, tickets: Path | None, mapping: Path | None) -> Data:
+    """The data folder's evidence, its ticket log replaced by ``--tickets`` when given."""
+    if data is None and tickets is None:
+        raise AccordError("--data or --tickets: give the evidence (a data folder, a ticket log)")
+    if mapping is not None and tickets is None:
+        raise AccordError("--mapping: maps the columns of a --tickets file; give one")
+    evidence = read_data(data) if data is not None else Data()
+    if tickets is None:
+        return evidence
+    if evidence.has_tickets:
+        raise AccordError(f"--tickets: {data} has a ticket log already; one ticket log, not two")
+    log = read_events(tickets, ColumnMapping.read(mapping) if mapping else None)
+    return replace(evidence, tickets=tuple(log), ticket_columns=None)
 
 
 def _write(path: Path, content: str | bytes) -> None:

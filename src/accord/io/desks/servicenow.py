@@ -1,0 +1,372 @@
+"""ServiceNow: the incident audit export (one row per update of an incident, every field's value
+after it) and, when given, ``task_sla`` records; ``made_sla`` and ``has_breached`` kept as the
+desk's verdicts.
+
+Shapes, from ServiceNow's published references:
+
+* the **incident** table's columns as an audit export writes them (``number``,
+  ``incident_state``, ``sys_mod_count``, ``made_sla``, ``opened_at``, ``sys_updated_at``,
+  ``priority``, ``assignment_group``...), as in the UCI "Incident management process enriched
+  event log" (Amaral, Fantinato, Peres 2018) taken from a ServiceNow instance's audit system;
+  dates ``DD-MM-YYYY HH:MM`` or ``d/m/YYYY HH:MM``, ``?`` for no value, no time zone;
+* the **Task SLA [task_sla]** table (ServiceNow docs, Service Level Management reference, "Task
+  SLA table", r_TaskSLATable: https://www.servicenow.com/docs/r/it-service-management/
+  service-level-management/r_TaskSLATable.html; columns as the Table API
+  ``GET /api/now/table/task_sla`` returns them): ``task`` (the incident's number when exported
+  with display values), ``sla`` (the SLA definition's name), ``stage`` (``in_progress``,
+  ``paused``, ``completed``, ``cancelled``; ``breached`` with the 2010 engine),
+  ``has_breached``, ``start_time``, ``end_time`` (stop time), ``planned_end_time`` (breach
+  time), ``business_duration`` and ``pause_duration`` (glide durations: ``1970-01-01
+  HH:MM:SS`` counted from the epoch, or seconds).
+
+Each incident becomes a ``created`` event at its opening (or its first update, if earlier) with
+its fields, then an ``updated`` event per row that changes a field, as
+:func:`accord.io.tickets.read_events` reads the export through
+``examples/servicenow/mapping.yaml``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from accord.core.clocks import TicketEvent
+from accord.io.desks.base import (
+    Context,
+    DeskError,
+    Instants,
+    Outcome,
+    Source,
+    Verdict,
+    register,
+    status_map,
+    text_files,
+)
+
+FORMATS = ("%d-%m-%Y %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S")
+"""The sample's dates, the full log's (day and month unpadded: strptime reads both), and the
+Table API's."""
+MISSING = ("?", "")
+FIELDS = {  # Accord's ticket field: the incident's column
+    "status": "incident_state",
+    "priority": "priority",
+    "impact": "impact",
+    "urgency": "urgency",
+    "team": "assignment_group",
+    "assignee": "assigned_to",
+    "category": "category",
+    "location": "location",
+    "contact": "contact_type",
+}
+INCIDENT = ("number", "incident_state", "sys_updated_at")
+TASK_SLA = ("task", "sla", "stage", "has_breached")
+PROGRESS_ROWS = 2048
+
+
+@register
+class ServiceNow(Source):
+    name = "servicenow"
+    title = "ServiceNow incidents (audit export) and task SLAs"
+    fields = tuple(FIELDS)
+    statuses = status_map(
+        [
+            ("New", "open"),
+            ("Active", "open"),
+            ("Awaiting User Info", "waiting_on_customer"),
+            ("Awaiting Evidence", "waiting_on_customer"),
+            ("Awaiting Vendor", "waiting_on_third_party"),
+            ("Awaiting Problem", "waiting_on_third_party"),
+            ("On Hold", "waiting_on_customer"),
+            ("In Progress", "open"),
+            ("Resolved", "resolved"),
+            ("Closed", "closed"),
+            ("Canceled", "closed"),
+        ],
+        "servicenow",
+    )
+
+    def read(self, files: Sequence[Path], context: Context) -> Iterator[TicketEvent | Verdict]:
+        zone = context.require_zone(", ".join(map(str, files)))
+        for file in files:
+            for name, text in text_files(file):
+                reader = csv.reader(_counted(text, context))
+                header = next(reader, [])
+                columns = _Columns(header)
+                if set(TASK_SLA) <= set(header):
+                    instants = Instants(FORMATS, zone, context)
+                    yield from _task_slas(reader, columns, name, instants, context)
+                    continue
+                absent = [c for c in INCIDENT if c not in header]
+                if absent:
+                    raise DeskError(
+                        f"{name}:1: neither an incident export (no column "
+                        f"{', '.join(map(repr, absent))}) nor task_sla records (columns "
+                        f"{', '.join(TASK_SLA)}); its columns are {', '.join(header[:12])}"
+                    )
+                instants = Instants(FORMATS, zone, context)
+                yield from _incidents(reader, columns, name, instants, context)
+
+
+def _counted(text: Iterable[str], context: Context) -> Iterator[str]:
+    """The lines, their characters reported as progress every few thousand lines."""
+    done = 0
+    for count, line in enumerate(text, 1):
+        done += len(line)
+        if count % PROGRESS_ROWS == 0:
+            context.advance(done)
+            done = 0
+        yield line
+    context.advance(done)
+
+
+Row = list[str]
+
+
+class _Columns:
+    """A file's header: where each column is, and a row's value in it (None when missing)."""
+
+    def __init__(self, header: Sequence[str]) -> None:
+        self.index = {name: i for i, name in enumerate(header)}
+        self.fields = [(key, self.index[c]) for key, c in FIELDS.items() if c in self.index]
+
+    def value(self, row: Row, column: str) -> str | None:
+        at = self.index.get(column)
+        if at is None or at >= len(row):
+            return None
+        value = row[at]
+        return None if value in MISSING else value
+
+
+def _incidents(
+    reader: Iterator[Row], columns: _Columns, name: str, instants: Instants, context: Context
+) -> Iterator[TicketEvent | Verdict]:
+    """Each incident's rows (the export keeps an incident's rows together) as its events."""
+    done: set[str] = set()
+    current: str | None = None
+    rows: list[tuple[int, Row]] = []
+    line = 1
+    for row in reader:
+        line = reader.line_num  # type: ignore[attr-defined]
+        number = columns.value(row, "number")
+        if number is None:
+            if not any(row):
+                continue  # a blank line
+            context.warn("missing incident number", f"{name}:{line}:number", "row skipped")
+            continue
+        if number != current:
+            if current is not None:
+                yield from _incident(current, rows, columns, name, instants, context)
+                done.add(current)
+            if number in done:
+                raise DeskError(
+                    f"{name}:{line}:number: the rows of {number} are not together (it had rows "
+                    "before another incident's); sort the export by number"
+                )
+            current, rows = number, []
+        rows.append((line, row))
+    if current is not None:
+        yield from _incident(current, rows, columns, name, instants, context)
+
+
+def _incident(
+    number: str,
+    found: list[tuple[int, Row]],
+    columns: _Columns,
+    name: str,
+    instants: Instants,
+    context: Context,
+) -> Iterator[TicketEvent | Verdict]:
+    updates: list[tuple[datetime, float, int, Row]] = []
+    seen: set[tuple[str, ...]] = set()
+    for line, row in found:
+        values = tuple(row)
+        if values in seen:
+            context.warn(
+                "duplicate row",
+                f"{name}:{line}",
+                f"the same as an earlier row of {number}: skipped",
+            )
+            continue
+        seen.add(values)
+        text = columns.value(row, "sys_updated_at")
+        if text is None:
+            context.warn(
+                "missing timestamp",
+                f"{name}:{line}:sys_updated_at",
+                f"an update of {number} without its time: skipped",
+            )
+            continue
+        at = instants.parse(text, name, line, "sys_updated_at")
+        updates.append((at, _order(columns.value(row, "sys_mod_count"), line), line, row))
+    if not updates:
+        return
+    in_file = [u[:3] for u in updates]
+    updates.sort(key=lambda u: u[:3])
+    if [u[:3] for u in updates] != in_file:
+        late = next(u for u, f in zip(updates, in_file, strict=True) if u[:3] != f)
+        context.warn(
+            "rows out of order",
+            f"{name}:{late[2]}",
+            f"{number}'s rows are not in time order (sys_updated_at, sys_mod_count): sorted",
+        )
+    previous: dict[str, str] = {}
+    entries = context.statuses.entries
+    for index, (at, _, line, row) in enumerate(updates):
+        fields = {
+            key: row[i] for key, i in columns.fields if i < len(row) and row[i] not in MISSING
+        }
+        status = fields.get("status")
+        if status is not None:
+            known = entries.get(status)
+            if known is not None:  # the usual case, counted without the warning's words
+                context.seen[status] += 1
+                fields["status"] = known.value
+            else:
+                fields["status"] = context.status(status, f"{name}:{line}:incident_state")
+        if index == 0:
+            opened = columns.value(row, "opened_at")
+            if opened is None:
+                context.warn(
+                    "missing timestamp",
+                    f"{name}:{line}:opened_at",
+                    f"{number} has no opening time: opened at its first update",
+                )
+                created = at
+            else:
+                created = min(at, instants.parse(opened, name, line, "opened_at"))
+            yield TicketEvent(f"{number}:created", number, created, "created", fields, position=0)
+        else:
+            changed = {k: v for k, v in fields.items() if previous.get(k) != v}
+            if changed:
+                yield TicketEvent(
+                    f"{number}:{line}", number, at, "updated", changed, position=index
+                )
+        previous = fields
+    verdict = _made_sla(number, updates, columns, name, context)
+    if verdict is not None:
+        yield verdict
+
+
+def _order(value: str | None, line: int) -> float:
+    try:
+        return float(value) if value is not None else float(line)
+    except ValueError:
+        return float(line)
+
+
+def _truth(text: str | None) -> bool | None:
+    if text is None:
+        return None
+    return {"true": True, "false": False, "1": True, "0": False}.get(text.strip().lower())
+
+
+def _made_sla(
+    number: str,
+    updates: list[tuple[datetime, float, int, Row]],
+    columns: _Columns,
+    name: str,
+    context: Context,
+) -> Verdict | None:
+    """``made_sla`` as the incident's last row has it; when it changed, since which row."""
+    values = [
+        (at, line, _truth(columns.value(row, "made_sla")), row) for at, _, line, row in updates
+    ]
+    known = [v for v in values if v[2] is not None]
+    if not known:
+        context.warn(
+            "no verdict", f"{name}:{values[-1][1]}:made_sla", f"{number} has no made_sla value"
+        )
+        return None
+    final = known[-1][2]
+    since = len(known) - 1
+    while since > 0 and known[since - 1][2] == final:
+        since -= 1
+    changed_at, changed_line, _, _ = known[since]
+    # a miss is decided where it was first said; a success stands as of the last row
+    at, line = (changed_at, changed_line) if not final else known[-1][:2]
+    last_status = columns.value(values[-1][3], "incident_state")
+    entry = context.statuses.entries.get(last_status or "")
+    ended = entry is not None and entry.means in ("resolved", "closed")
+    note = ""
+    if since > 0:
+        note = (
+            f"made_sla was {str(not final).upper()} at first, {str(final).upper()} from row "
+            f"{changed_line} ({changed_at:%Y-%m-%d %H:%M}) on"
+        )
+    outcome: Outcome = "breached" if not final else ("met" if ended else "running")
+    return Verdict(number, "made_sla", outcome, at, f"{name}:{line}", note=note)
+
+
+_GLIDE = re.compile(r"^1970-01-(\d\d) (\d\d):(\d\d):(\d\d)$")
+
+
+def _duration(text: str | None, where: str) -> timedelta | None:
+    """A glide duration as the Table API gives it (``1970-01-02 03:00:00`` is 27 hours after
+    the epoch) or seconds."""
+    if text is None:
+        return None
+    found = _GLIDE.match(text.strip())
+    if found:
+        day, hours, minutes, seconds = map(int, found.groups())
+        return timedelta(days=day - 1, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        return timedelta(seconds=float(text))
+    except ValueError:
+        raise DeskError(
+            f"{where}: {text!r} is not a duration; expected '1970-01-DD HH:MM:SS' (a glide "
+            "duration) or seconds"
+        ) from None
+
+
+_STAGES = ("in_progress", "paused", "completed", "cancelled", "breached")
+
+
+def _task_slas(
+    reader: Iterator[Row], columns: _Columns, name: str, instants: Instants, context: Context
+) -> Iterator[Verdict]:
+    for row in reader:
+        line = reader.line_num  # type: ignore[attr-defined]
+        if not any(row):
+            continue
+        where = f"{name}:{line}"
+        task, sla = columns.value(row, "task"), columns.value(row, "sla")
+        if task is None or sla is None:
+            column = "task" if task is None else "sla"
+            context.warn("no verdict", f"{where}:{column}", "a task SLA without it: skipped")
+            continue
+        stage = (columns.value(row, "stage") or "").strip().lower().replace(" ", "_")
+        if stage not in _STAGES:
+            raise DeskError(f"{where}:stage: {stage!r}; expected one of {', '.join(_STAGES)}")
+        if stage == "cancelled":
+            context.warn("cancelled task SLA", where, f"{task} {sla!r}: no verdict to compare")
+            continue
+        breached = _truth(columns.value(row, "has_breached"))
+        if breached is None:
+            raise DeskError(
+                f"{where}:has_breached: {columns.value(row, 'has_breached')!r}; "
+                "expected true or false"
+            )
+
+        def instant(column: str, row: Row = row, line: int = line) -> datetime | None:
+            text = columns.value(row, column)
+            return None if text is None else instants.parse(text, name, line, column)
+
+        ended = instant("end_time")
+        outcome: Outcome = "breached" if breached or stage == "breached" else "running"
+        if outcome == "running" and stage == "completed":
+            outcome = "met"
+        paused = _duration(columns.value(row, "pause_duration"), f"{where}:pause_duration")
+        yield Verdict(
+            task,
+            sla,
+            outcome,
+            ended if ended is not None else (instant("planned_end_time") if breached else None),
+            where,
+            elapsed=_duration(
+                columns.value(row, "business_duration"), f"{where}:business_duration"
+            ),
+            note=f"stage {stage}" + (f", paused {paused}" if paused else ""),
+        )

@@ -1,0 +1,258 @@
+"""Importing ServiceNow: the incident audit export (the vendored sample, and hand-made rows for
+each kind of bad input) and task_sla records (a hand-made fixture of the documented shape: see
+tests/data/servicenow-task-sla/SOURCE.md, after ServiceNow's "Task SLA table" reference)."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from accord.io.desks import Context, DeskError, Summary, Verdict, source_named
+from accord.io.desks.output import import_files, siblings
+from accord.io.tickets import ColumnMapping, read_events
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "tests" / "data" / "servicenow-incidents" / "incident_event_log.csv.gz"
+TASK_SLA = ROOT / "tests" / "data" / "servicenow-task-sla" / "task_sla.csv"
+HEADER = (
+    "number,incident_state,active,reassignment_count,reopen_count,sys_mod_count,made_sla,"
+    "opened_at,sys_updated_at,priority,assignment_group"
+)
+
+
+def _import(
+    tmp_path: Path, *files: Path, zone: str | None = "UTC", out: str = "log.jsonl"
+) -> tuple[Summary, list[Verdict]]:
+    desk = source_named("servicenow")
+    context = Context(desk.statuses, zone=None if zone is None else ZoneInfo(zone))
+    summary = import_files(desk, list(files), tmp_path / out, context)
+    verdicts_file = siblings(tmp_path / out)[0]
+    verdicts = [
+        Verdict.from_json(json.loads(line), f"{verdicts_file}:{n}")
+        for n, line in enumerate(verdicts_file.read_text().splitlines(), 1)
+    ]
+    return summary, verdicts
+
+
+def _csv(tmp_path: Path, *rows: str, name: str = "incidents.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_sample_gives_the_events_the_column_mapping_gives(tmp_path: Path) -> None:
+    """A differential test: the importer against the generic CSV reader through
+    examples/servicenow/mapping.yaml, on the real sample."""
+    _import(tmp_path, SAMPLE, out="log.parquet")
+    mapped = read_events(SAMPLE, ColumnMapping.read(ROOT / "examples/servicenow/mapping.yaml"))
+    imported = read_events(tmp_path / "log.parquet")
+
+    def key(e):  # type: ignore[no-untyped-def]
+        return (e.id, e.ticket, e.at, e.kind, sorted(e.fields.items()))
+
+    assert sorted(map(key, imported)) == sorted(map(key, mapped))
+    assert len(imported) == 4386
+
+
+def test_made_sla_is_kept_as_the_final_value_per_incident(tmp_path: Path) -> None:
+    summary, verdicts = _import(tmp_path, SAMPLE)
+    with gzip.open(SAMPLE, "rt", encoding="utf-8", newline="") as handle:
+        final: dict[str, tuple[int, str]] = {}
+        for row in csv.DictReader(handle):
+            count = int(row["sys_mod_count"])
+            if row["number"] not in final or count >= final[row["number"]][0]:
+                final[row["number"]] = (count, row["made_sla"])
+    by_ticket = {v.ticket: v for v in verdicts}
+    assert set(by_ticket) == set(final)
+    assert {t: v.outcome != "breached" for t, v in by_ticket.items()} == {
+        t: made == "TRUE" for t, (_, made) in final.items()
+    }
+    assert sum(v.outcome == "breached" for v in verdicts) == 395  # as SOURCE.md counts
+    assert summary.verdicts == 890
+    # every incident that ends missed started as made: the change is noted
+    missed = [v for v in verdicts if v.outcome == "breached"]
+    assert all(v.note.startswith("made_sla was TRUE at first, FALSE from row") for v in missed)
+
+
+def test_the_full_logs_date_format_and_lowercase_booleans(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path,
+        "INC1,New,true,0,0,0,true,5/3/2016 9:05,5/3/2016 9:07,3 - Moderate,Group 1",
+        "INC1,Resolved,true,0,0,1,false,5/3/2016 9:05,12/3/2016 17:40,3 - Moderate,Group 1",
+    )
+    summary, verdicts = _import(tmp_path, path)
+    events = read_events(tmp_path / "log.jsonl")
+    assert [e.at for e in events] == [
+        datetime(2016, 3, 5, 9, 5, tzinfo=UTC),
+        datetime(2016, 3, 12, 17, 40, tzinfo=UTC),
+    ]
+    assert events[1].fields == {"status": "Resolved"}
+    (verdict,) = verdicts
+    assert (verdict.outcome, verdict.decided_at) == ("breached", events[1].at)
+    assert verdict.origin.endswith("incidents.csv:3")
+    assert not summary.warnings.counts
+
+
+def test_a_zone_given_places_the_instants(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "INC1,New,true,0,0,0,true,5/7/2016 09:00,5/7/2016 09:00,3,G")
+    _import(tmp_path, path, zone="Europe/Lisbon")
+    (event,) = read_events(tmp_path / "log.jsonl")
+    assert event.at == datetime(2016, 7, 5, 8, 0, tzinfo=UTC)  # Lisbon is UTC+1 in July
+
+
+def test_without_a_zone_the_import_asks_for_one(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "INC1,New,true,0,0,0,true,5/3/2016 9:05,5/3/2016 9:07,3,G")
+    with pytest.raises(DeskError, match="writes times without a time zone; give the desk's zone"):
+        _import(tmp_path, path, zone=None)
+
+
+def test_duplicated_rows_are_skipped_and_counted_with_their_row(tmp_path: Path) -> None:
+    row = "INC1,New,true,0,0,0,true,5/3/2016 9:05,5/3/2016 9:07,3,G"
+    path = _csv(tmp_path, row, row, "INC1,Closed,false,0,0,1,true,5/3/2016 9:05,6/3/2016 9:00,3,G")
+    summary, _ = _import(tmp_path, path)
+    assert summary.warnings.counts == {"duplicate row": 1}
+    assert summary.warnings.examples["duplicate row"] == [
+        f"{path}:3: the same as an earlier row of INC1: skipped"
+    ]
+    assert summary.events == 2
+
+
+def test_rows_out_of_order_are_sorted_with_a_warning(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path,
+        "INC1,Resolved,true,0,0,2,true,5/3/2016 9:00,7/3/2016 9:00,3,G",
+        "INC1,New,true,0,0,0,true,5/3/2016 9:00,5/3/2016 9:00,3,G",
+        "INC1,Active,true,0,0,1,true,5/3/2016 9:00,6/3/2016 9:00,3,G",
+    )
+    summary, verdicts = _import(tmp_path, path)
+    statuses = [e.fields.get("status") for e in read_events(tmp_path / "log.jsonl")]
+    assert statuses == ["New", "Active", "Resolved"]
+    assert summary.warnings.counts == {"rows out of order": 1}
+    assert summary.warnings.examples["rows out of order"][0].startswith(f"{path}:3: INC1's rows")
+    assert verdicts[0].outcome == "met"
+
+
+def test_an_unknown_status_is_imported_as_open_and_listed(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path,
+        "INC1,New,true,0,0,0,true,5/3/2016 9:00,5/3/2016 9:00,3,G",
+        "INC1,-100,true,0,0,1,true,5/3/2016 9:00,5/3/2016 10:00,3,G",
+    )
+    summary, verdicts = _import(tmp_path, path)
+    assert summary.warnings.examples["unknown status"] == [
+        f"{path}:3:incident_state: '-100' is not in the status map: imported as open "
+        "(add it to the map and pass it back with --statuses)"
+    ]
+    assert ("-100", 1, "-100", "open", False) in summary.mapped()
+    assert verdicts[0].outcome == "running"  # made so far, and still open
+
+
+def test_a_missing_update_time_skips_the_row_with_a_warning(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path,
+        "INC1,New,true,0,0,0,true,5/3/2016 9:00,5/3/2016 9:00,3,G",
+        "INC1,Active,true,0,0,1,true,5/3/2016 9:00,?,3,G",
+    )
+    summary, _ = _import(tmp_path, path)
+    assert summary.warnings.examples["missing timestamp"] == [
+        f"{path}:3:sys_updated_at: an update of INC1 without its time: skipped"
+    ]
+    assert summary.events == 1
+
+
+def test_a_malformed_date_names_its_row_and_column(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path,
+        "INC1,New,true,0,0,0,true,5/3/2016 9:00,5/3/2016 9:00,3,G",
+        "INC1,Active,true,0,0,1,true,5/3/2016 9:00,March 6th,3,G",
+    )
+    with pytest.raises(DeskError, match=r"incidents.csv:3:sys_updated_at: 'March 6th' is not an"):
+        _import(tmp_path, path)
+    assert not (tmp_path / "log.jsonl").exists()
+
+
+def test_both_date_formats_in_one_file_are_read_and_warned_about(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path,
+        "INC1,New,true,0,0,0,true,29-02-2016 01:16,29-02-2016 01:23,3,G",
+        "INC2,New,true,0,0,0,true,5/3/2016 9:00,5/3/2016 9:00,3,G",
+    )
+    summary, _ = _import(tmp_path, path)
+    assert summary.warnings.counts == {"several date formats": 1}
+    assert summary.warnings.examples["several date formats"][0].startswith(f"{path}:3:")
+    assert summary.first == datetime(2016, 2, 29, 1, 16, tzinfo=UTC)
+
+
+def test_an_incident_whose_rows_are_apart_is_refused_naming_the_row(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path,
+        "INC1,New,true,0,0,0,true,5/3/2016 9:00,5/3/2016 9:00,3,G",
+        "INC2,New,true,0,0,0,true,5/3/2016 9:00,5/3/2016 9:00,3,G",
+        "INC1,Active,true,0,0,1,true,5/3/2016 9:00,5/3/2016 10:00,3,G",
+    )
+    with pytest.raises(DeskError, match=r"incidents.csv:4:number: the rows of INC1 are not"):
+        _import(tmp_path, path)
+
+
+def test_a_byte_order_mark_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + f"{HEADER}\nINC1,New,true,0,0,0,true,5/3/2016 9:00,5/3/2016 9:00,3,G\n".encode()
+    )
+    summary, _ = _import(tmp_path, path)
+    assert summary.tickets == 1
+
+
+def test_a_file_of_neither_shape_says_what_was_expected(tmp_path: Path) -> None:
+    path = tmp_path / "other.csv"
+    path.write_text("id,when\n1,2\n")
+    with pytest.raises(DeskError, match=r"other.csv:1: neither an incident export"):
+        _import(tmp_path, path)
+
+
+def test_task_sla_records_become_verdicts_with_elapsed_time(tmp_path: Path) -> None:
+    summary, verdicts = _import(tmp_path, TASK_SLA)
+    found = {v.ticket: v for v in verdicts}
+    assert {t: v.outcome for t, v in found.items()} == {
+        "INC0000045": "met",
+        "INC0000062": "breached",
+        "INC0000070": "breached",
+        "INC0000071": "running",
+    }
+    assert found["INC0000062"].elapsed == timedelta(days=5, hours=2)  # 1970-01-06 02:00:00
+    assert found["INC0000062"].decided_at == datetime(2016, 3, 5, 16, tzinfo=UTC)
+    assert found["INC0000070"].decided_at == datetime(2016, 3, 7, 6, 10, tzinfo=UTC)  # breach time
+    assert found["INC0000071"].elapsed == timedelta(seconds=1800)
+    assert found["INC0000045"].metric == "Priority 3 resolution (5 day)"
+    assert found["INC0000062"].origin.endswith("task_sla.csv:3")
+    assert summary.warnings.counts == {"cancelled task SLA": 1}
+    assert summary.events == 0
+
+
+def test_a_task_sla_with_a_bad_stage_or_duration_names_row_and_column(tmp_path: Path) -> None:
+    header = TASK_SLA.read_text().splitlines()[0]
+    bad_stage = tmp_path / "stage.csv"
+    bad_stage.write_text(f"{header}\nINC1,P1,done,false,,,,0,0,0\n")
+    with pytest.raises(DeskError, match=r"stage.csv:2:stage: 'done'; expected one of in_progress"):
+        _import(tmp_path, bad_stage)
+    bad_duration = tmp_path / "duration.csv"
+    bad_duration.write_text(f"{header}\nINC1,P1,completed,false,,,,2 hours,0,0\n")
+    with pytest.raises(DeskError, match=r"duration.csv:2:business_duration: '2 hours' is not a"):
+        _import(tmp_path, bad_duration)
+
+
+def test_incidents_and_task_slas_together(tmp_path: Path) -> None:
+    summary, verdicts = _import(tmp_path, SAMPLE, TASK_SLA)
+    assert summary.verdicts == 890 + 4
+    assert {v.metric for v in verdicts} == {
+        "made_sla",
+        "Priority 3 resolution (5 day)",
+        "Priority 2 response (1 hour)",
+    }
