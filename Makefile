@@ -36,12 +36,16 @@ typecheck: $(DEV_STAMP)
 pytest: $(DEV_STAMP)
 	$(BIN)/pytest -q
 
-# The system libraries WeasyPrint renders PDF with (Pango), and the Chromium the portal's
-# browser tests drive (through Playwright, never a browser Playwright downloads): installed
-# from the distribution's packages when missing, never downloaded otherwise.
+# The system libraries WeasyPrint renders PDF with (Pango; HarfBuzz's subsetter, which puts
+# only the letters used of each font in a PDF several times quicker than the fontTools
+# WeasyPrint falls back on), poppler's pdftotext (the PDF tests read where words landed), and
+# the Chromium the portal's browser tests drive (through Playwright, never a browser Playwright
+# downloads): installed from the distribution's packages when missing, never downloaded otherwise.
 system:
-	@ldconfig -p | grep -q libpango-1.0 && ldconfig -p | grep -q libpangoft2-1.0 || \
-	  (apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0)
+	@ldconfig -p | grep -q libpango-1.0 && ldconfig -p | grep -q libpangoft2-1.0 && \
+	  ldconfig -p | grep -q libharfbuzz-subset || \
+	  (apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+	@command -v pdftotext >/dev/null || (apt-get update && apt-get install -y poppler-utils)
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 # PostgreSQL is real here: start it when it is down instead of skipping its tests.

@@ -146,6 +146,18 @@ def test_the_credits_a_report_owes_with_their_deadline(october: Report) -> None:
     assert "remedies.claim.window: 30d" in late
 
 
+def test_the_deadline_owed_is_the_reports_own(october: Report) -> None:
+    """The report reckons the claim deadline by its tier's billing period; what it owes
+    keeps that deadline, whatever ``cycle`` names in the clause's words (a report billed by
+    the quarter: two cycles after October end on 1 April, not 1 January)."""
+    rules = Claim(billing_cycles=2)
+    quarterly = replace(
+        october, claim=rules, claim_deadline=claim_deadline(rules, october.end, "quarter")
+    )
+    (owed,) = credits_owed(quarterly, "2026-10")
+    assert owed.deadline == quarterly.claim_deadline == datetime(2027, 4, 1, tzinfo=UTC)
+
+
 def test_a_report_not_final_owes_nothing_yet(october: Report) -> None:
     running = replace(october, as_of=datetime(2026, 10, 20, tzinfo=UTC))
     assert credits_owed(running, "2026-10") == ()

@@ -23,11 +23,10 @@ from accord.store import connect
 from accord.store.schema import (
     AgreementRow,
     AgreementVersion,
-    Delivery,
-    DueItem,
     OutgoingMail,
 )
 from tests.cli.server import STOPPED, start, stop, wait_healthy
+from tests.service import seeds
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright downloads no browser here
 PERSON = re.compile(r"(\S+@\S+\.example)\s+(\S+)\s+(provider admin|customer admin|customer viewer)")
@@ -268,44 +267,20 @@ def test_a_provider_admin_fixes_an_agreements_mistake_sees_the_diff_and_publishe
 def failed_delivery(database_url: str) -> int:
     """A breach's webhook delivery that failed for good, as a worker leaves it."""
     database = connect(database_url, upgrade=False)
-    moment = datetime.now(UTC)
     try:
         with database.session() as session:
             row = session.scalars(
                 select(AgreementRow).where(AgreementRow.key == "cloudnote-saas")
             ).one()
-            item = DueItem(
-                organisation_id=row.organisation_id,
-                subject="CN-1",
-                customer="acme-corp",
+            return seeds.failed_delivery(
+                session,
+                row.organisation_id,
                 agreement="cloudnote-saas",
                 objective="first-response",
-                cycle=0,
-                level=1,
-                at="breach",
-                status="fired",
-                due_at=moment,
-                notify=["oncall@provider.example"],
-                channels=["webhook"],
-                fired_at=moment,
-                updated_at=moment,
-            )
-            session.add(item)
-            session.flush()
-            delivery = Delivery(
-                organisation_id=row.organisation_id,
-                due_item_id=item.id,
-                channel="webhook",
+                subject="CN-1",
+                moment=datetime.now(UTC),
                 target="404",
-                payload={"type": "escalation", "subject": "CN-1", "at": "breach"},
-                status="failed",
-                attempts=5,
-                next_attempt_at=moment,
-                last_error="POST https://hooks.example/accord: HTTP 503",
             )
-            session.add(delivery)
-            session.flush()
-            return delivery.id
     finally:
         database.dispose()
 

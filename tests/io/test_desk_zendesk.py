@@ -208,3 +208,30 @@ def test_bad_pages_name_their_place(tmp_path: Path) -> None:
 )
 def test_status_change_kind(before, after, kind) -> None:  # type: ignore[no-untyped-def]
     assert status_change_kind(before, after) == kind
+
+
+def test_a_zendesk_import_is_audited_metric_by_metric(tmp_path: Path) -> None:
+    """accord import zendesk, then accord audit of Accord's first response against Zendesk's
+    reply_time: ticket 101 agrees (both met); 102 does not (Zendesk's 15-minute business-hours
+    target was missed; the agreement's is an hour of the clock, met in 20 minutes)."""
+    from typer.testing import CliRunner
+
+    from accord.cli import app
+
+    runner = CliRunner()
+    log = tmp_path / "zendesk.parquet"
+    done = runner.invoke(app, ["import", "zendesk", *map(str, FILES), "-o", str(log)])
+    assert done.exit_code == 0, done.output
+    agreement = tmp_path / "agreement.yaml"
+    agreement.write_text(AGREEMENT)
+    args = ["audit", str(agreement), str(log), "--metric", "first_response"]
+    refused = runner.invoke(app, [*args, "--format", "json"])
+    assert refused.exit_code != 0  # two desk metrics: which one must be said
+    assert "reply_time" in refused.output
+    assert "requester_wait_time" in refused.output
+    audited = runner.invoke(app, [*args, "--desk-metric", "reply_time", "--format", "json"])
+    assert audited.exit_code == 0, audited.output
+    found = json.loads(audited.output)
+    assert (found["agreeing"], found["tickets"]) == (1, 2)
+    (cause,) = found["causes"]
+    assert cause["examples"][0]["ticket"] == "102"

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accord.core.clocks import TicketEvent
 from accord.io.desks import Context, DeskError, Source, StatusMap, Verdict
@@ -231,3 +233,30 @@ def test_verdicts_round_trip_and_a_bad_one_names_its_place() -> None:
     assert Verdict.from_json(verdict.to_json(), "v:1") == verdict
     with pytest.raises(DeskError, match="v:2: outcome: 'late'; expected one of met, breached"):
         Verdict.from_json(verdict.to_json() | {"outcome": "late"}, "v:2")
+
+
+@given(
+    moment=st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2199, 12, 31)),
+    form=st.sampled_from(["%d-%m-%Y %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S"]),
+    padded=st.booleans(),
+)
+def test_the_fast_date_reading_agrees_with_strptime(
+    moment: datetime, form: str, padded: bool
+) -> None:
+    from accord.io.desks.base import _strptime
+
+    text = moment.strftime(form)
+    if not padded and form == "%d/%m/%Y %H:%M":  # the full ServiceNow log's 5/3/2016 9:05
+        text = f"{moment.day}/{moment.month}/{moment.year:04d} {moment.hour}:{moment.minute:02d}"
+    assert _strptime(text, form) == datetime.strptime(text, form)
+
+
+@pytest.mark.parametrize("text", ["30/2/2016 1:16", "29/2/2016 25:16", "29-02-2016 01:16"])
+def test_the_fast_date_reading_refuses_what_strptime_refuses(text: str) -> None:
+    from accord.io.desks.base import _strptime
+
+    refused = "does not match|out of range|must be in"
+    with pytest.raises(ValueError, match=refused):
+        datetime.strptime(text, "%d/%m/%Y %H:%M")
+    with pytest.raises(ValueError, match=refused):
+        _strptime(text, "%d/%m/%Y %H:%M")

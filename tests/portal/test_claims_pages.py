@@ -241,7 +241,7 @@ def test_another_customers_claim_report_pdf_and_csv_are_not_found(
 
 
 def test_the_provider_sees_claims_to_decide_oldest_first_then_those_to_pay(
-    client: TestClient, october: Provider, clock: Clock
+    client: TestClient, october: Provider, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sign_in(client, "viewer@globex.example")
     client.cookies.clear()
@@ -264,6 +264,14 @@ def test_the_provider_sees_claims_to_decide_oldest_first_then_those_to_pay(
     )
     order = re.findall(r'data-claim="(\d+)" data-state="(\w+)"', client.get("/portal/claims").text)
     assert order == [(str(second), "submitted"), (str(first), "accepted")]
+    # a page at a time: the next claim to decide on the first, a link to the rest
+    monkeypatch.setattr(claims, "PER_PAGE", 1)
+    page = client.get("/portal/claims")
+    assert re.findall(r'data-claim="(\d+)"', page.text) == [str(second)]
+    assert 'href="/portal/claims?page=2" rel="next"' in page.text
+    page = client.get("/portal/claims?page=2")
+    assert re.findall(r'data-claim="(\d+)"', page.text) == [str(first)]
+    assert 'href="/portal/claims?page=1" rel="prev"' in page.text
 
 
 def test_who_decides_and_who_files(october: Provider) -> None:

@@ -10,10 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from accord.service import reviews
-from accord.store.schema import AgreementVersion, AuditEntry, Delivery, DueItem
+from accord.store.schema import AgreementVersion, AuditEntry, Delivery
 from tests.portal.conftest import Provider
 from tests.portal.test_pages import csrf_of, sign_in
 from tests.service.agreements import DESK, DESK_V2
+from tests.service.seeds import failed_delivery
 
 PAGES = (
     "/portal/console",
@@ -33,42 +34,16 @@ def _versions(provider: Provider) -> int:
 
 
 def _failed_delivery(provider: Provider, organisation_id: int | None = None) -> int:
-    """A webhook delivery of a breach that failed for good, as a worker leaves it."""
-    moment = datetime.now(UTC) - timedelta(hours=1)
-    owner = organisation_id or provider.organisation_id
+    """A webhook delivery of a breach that failed for good, an hour ago."""
     with provider.database.session() as session:
-        item = DueItem(
-            organisation_id=owner,
-            subject="T1",
-            customer="acme-corp",
+        return failed_delivery(
+            session,
+            organisation_id or provider.organisation_id,
             agreement="desk",
             objective="resolution",
-            cycle=0,
-            level=1,
-            at="breach",
-            status="fired",
-            due_at=moment,
-            notify=["manager@us.example"],
-            channels=["webhook"],
-            fired_at=moment,
-            updated_at=moment,
+            subject="T1",
+            moment=datetime.now(UTC) - timedelta(hours=1),
         )
-        session.add(item)
-        session.flush()
-        delivery = Delivery(
-            organisation_id=owner,
-            due_item_id=item.id,
-            channel="webhook",
-            target="99",
-            payload={"type": "escalation", "subject": "T1", "at": "breach"},
-            status="failed",
-            attempts=5,
-            next_attempt_at=moment,
-            last_error="POST https://hooks.example/accord: HTTP 503",
-        )
-        session.add(delivery)
-        session.flush()
-        return delivery.id
 
 
 def test_the_console_is_the_provider_staffs_and_upload_the_admins(client: TestClient) -> None:

@@ -196,3 +196,33 @@ def test_times_are_told_in_the_zone_the_periods_were_reckoned_in(owed: CreditOwe
     assert page.all("time")[0].content == "1 Dec 2026, 00:00 CET"
     utc = parse(credits_html([Eligible(paris, None, None, None)], action="/c", zone="UTC"))
     assert utc.all("time")[0].content == "30 Nov 2026, 23:00 UTC"
+
+
+def test_amounts_and_percentages_are_written_in_the_readers_convention(
+    report: Report, owed: CreditOwed
+) -> None:
+    # German: a decimal comma and a (no-break) space before the percent sign; the exact
+    # figures the page carries for machines stay as the engine writes them. (``content``
+    # reads any white space as one space.)
+    page = parse(credits_html([Eligible(owed, None, None, None)], action="/c", locale="de"))
+    (row,) = page.all("tbody")[0].all("tr")
+    attainment, credit = row.all("td")[1:3]
+    assert credit.attrs["data-amount"] == "120.00"
+    assert credit.content.startswith("120,00 USD")
+    exact = owed.credit.attainment
+    whole, places = f"{exact:.3f}".rstrip("0").rstrip(".").split(".")
+    assert attainment.content == f"{whole},{places} %"
+    (button,) = row.all("button")
+    assert button.attrs["aria-label"] == "Claim 120,00 USD for Monthly availability in 2026-10"
+
+    claim = parse(claim_html(record(report, owed), locale="de"))
+    target, actual, _, money = claim.all("table")[1].all("tbody")[0].all("td")
+    assert target.content == "99,9 %"
+    assert actual.content == attainment.content
+    assert "120,00 USD (10 % of the fee)" in money.content
+    assert "120,00 USD claimed" in claim.all("p")[0].content
+    decision = decision_html(record(report, owed), action="/d", locale="de")
+    assert "Decision on 120,00 USD for" in decision
+    # English stays as it was
+    english = parse(credits_html([Eligible(owed, None, None, None)], action="/c"))
+    assert english.all("tbody")[0].all("td")[2].content.startswith("120.00 USD")

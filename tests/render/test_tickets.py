@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from accord import load_agreement
 from accord.core.clocks import Clock, TicketEvent, calendars_of, ticket_clocks
+from accord.core.timer import of_clock
 from accord.render.tickets import picture, time_went, timer
-from accord.service.tickets import at_risk
 from tests.service.agreements import DESK
 
 OPENED = datetime(2026, 12, 7, 9, tzinfo=UTC)
@@ -45,8 +45,8 @@ def test_a_running_clock_says_the_time_left_and_its_deadline() -> None:
 def test_a_clock_past_its_warning_share_is_at_risk() -> None:
     clocks = _clocks([_event(1, 0, "created", status="New")], OPENED + timedelta(hours=3))
     resolution = clocks["resolution"]
-    assert at_risk(resolution, Decimal("0.75"))
-    assert not at_risk(resolution, Decimal("0.80"))
+    assert of_clock(resolution, Decimal("0.75")).at_risk
+    assert not of_clock(resolution, Decimal("0.80")).at_risk
     assert timer(resolution, True, UTC_ZONE).state == "at risk"
 
 

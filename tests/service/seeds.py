@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from accord.store.schema import Delivery, DueItem
 from tests.service.agreements import DESK
 
 # Operations that take only some of the requests their schema allows, by rules JSON Schema
@@ -50,3 +53,50 @@ def seed_examples(client: Any, key: str) -> None:
     client.post("/v1/events", json=events, headers=headers)
     outage = {"id": "o1", "service": "api", "start": opened.isoformat()}
     client.post("/v1/data/outages", json=outage, headers=headers)
+
+
+def failed_delivery(
+    session: Session,
+    organisation_id: int,
+    *,
+    agreement: str,
+    objective: str,
+    subject: str,
+    moment: datetime,
+    target: str = "99",
+) -> int:
+    """A webhook delivery of a breach's escalation that failed for good, as a worker leaves
+    it (five attempts, the last answered 503); its number. For the console's tests, by
+    direct requests and in the browser."""
+    item = DueItem(
+        organisation_id=organisation_id,
+        subject=subject,
+        customer="acme-corp",
+        agreement=agreement,
+        objective=objective,
+        cycle=0,
+        level=1,
+        at="breach",
+        status="fired",
+        due_at=moment,
+        notify=["manager@us.example"],
+        channels=["webhook"],
+        fired_at=moment,
+        updated_at=moment,
+    )
+    session.add(item)
+    session.flush()
+    delivery = Delivery(
+        organisation_id=organisation_id,
+        due_item_id=item.id,
+        channel="webhook",
+        target=target,
+        payload={"type": "escalation", "subject": subject, "at": "breach"},
+        status="failed",
+        attempts=5,
+        next_attempt_at=moment,
+        last_error="POST https://hooks.example/accord: HTTP 503",
+    )
+    session.add(delivery)
+    session.flush()
+    return delivery.id

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from accord.service import claims, tenants
+from accord.service import claims, reports, tenants
 from accord.service.errors import ConflictError
 from accord.store import Database
 from accord.store.schema import AuditEntry, ClaimEventRow, ClaimRow
@@ -434,3 +434,47 @@ def test_each_filing_and_decision_is_in_the_audit_log(
         {**common, "state": "rejected", "comment": "maintenance"},
     )
     assert len(found) == 2
+
+
+def test_the_credits_owed_are_read_from_the_kept_reports_of_closed_periods(
+    client: TestClient, database: Database, october: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once October's report is kept, the credits list serves it as kept (checked with the
+    other closed periods at once) rather than asking for each period's report again."""
+    first = client.get("/v1/agreements/hosting/credits", headers=october.headers)
+    assert first.status_code == 200, first.text  # October judged, and kept
+    asked: list[str] = []
+    report = reports.report
+
+    def one_by_one(*args: Any, **kwargs: Any) -> Any:
+        asked.append(args[3])
+        return report(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "report", one_by_one)
+    again = client.get("/v1/agreements/hosting/credits", headers=october.headers)
+    assert again.json() == first.json()
+    assert "2026-10" not in asked
+
+
+def test_the_claims_to_decide_come_a_page_at_a_time_without_their_evidence(
+    client: TestClient, database: Database, october: Tenant, clock: Clock
+) -> None:
+    """Submitted claims oldest first, then accepted ones, then those settled; the page
+    holds only its claims, and no claim's evidence is read for a list."""
+    filed = []
+    for key, headers in (("hosting", october.headers), ("globex-hosting", october.headers)):
+        answer = file(client, headers, key=key)
+        assert answer.status_code == 201, answer.text
+        filed.append(answer.json()["id"])
+        clock.set(clock.moment + timedelta(minutes=5))
+    accepted = decide(client, october.headers, filed[0], decision="accept", reason="agreed")
+    assert accepted.status_code == 200, accepted.text
+    with database.session() as session:
+        provider = tenants.authenticate(session, october.key)
+        first = claims.queue(session, provider, page=1, per_page=1)
+        second = claims.queue(session, provider, page=2, per_page=1)
+        everything = claims.listed(session, provider)
+    assert (first.total, first.pages) == (2, 2)
+    assert [c.id for c in first.claims + second.claims] == [filed[1], filed[0]]
+    assert [c.state for c in first.claims + second.claims] == ["submitted", "accepted"]
+    assert all(c.evidence is None for c in first.claims + second.claims + tuple(everything))

@@ -14,10 +14,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from accord.core.clocks import calendars_of
+from accord import load_agreement
+from accord.core.availability import Outage
+from accord.core.clocks import TicketEvent, calendars_of
+from accord.core.evidence import Data
+from accord.core.periods import period_bounds
+from accord.core.report import Report, evaluate
 from accord.core.series import budget_burn
 from accord.render import pictures
-from accord.render.standing import standing_html
+from accord.render.standing import overview_html, standing_html
 from accord.service import agreements, ingest, reports, standing, tenants, tracking
 from accord.service.demo import DATA
 from accord.store import Database
@@ -127,21 +132,51 @@ def _load(database: Database, tenant: Tenant, clock: Clock) -> None:
     clock.moment = NOW
 
 
-def test_the_figures_are_the_reports_figures(
+def _judged_apart(period: str) -> Report:
+    """The report of ``period`` of ACME's cloud made by the core alone from the records
+    :func:`_load` stores (ACME's tickets, every outage), observed from the first record to
+    NOW: what standing's figures must be, computed without the service."""
+    agreement = load_agreement(STANDING)
+    opened = {
+        "A1": datetime(2026, 11, 3, 9, tzinfo=UTC),
+        "A2": datetime(2026, 12, 2, 9, tzinfo=UTC),
+    }
+    opened |= {"A3": datetime(2026, 12, 3, 9, tzinfo=UTC), "A4": NOW - timedelta(hours=3.5)}
+    hours = {"A1": 2.0, "A2": 1.0, "A3": 6.0}
+    tickets = []
+    for name, at in opened.items():
+        fields = {"status": "New", "customer": "acme-corp"}
+        tickets.append(TicketEvent(f"{name}-1", name, at, "created", fields, None))
+        if name in hours:
+            resolved = at + timedelta(hours=hours[name])
+            done = {"status": "Resolved"}
+            tickets.append(TicketEvent(f"{name}-2", name, resolved, "resolved", done, None))
+    outages = (
+        Outage(
+            "api", datetime(2026, 11, 20, 10, tzinfo=UTC), datetime(2026, 11, 20, 12, tzinfo=UTC)
+        ),
+        Outage(
+            "web", datetime(2026, 12, 8, 10, tzinfo=UTC), datetime(2026, 12, 8, 10, 20, tzinfo=UTC)
+        ),
+    )
+    data = Data(outages=outages, tickets=tuple(tickets), observed=(opened["A1"], NOW))
+    return evaluate(agreement, data, *period_bounds(period, "UTC"), as_of=NOW, strict=False)
+
+
+def test_the_figures_are_those_of_the_core_on_the_same_records(
     database: Database, acme: Tenant, clock: Clock
 ) -> None:
     _load(database, acme, clock)
     with database.session() as session:
         principal = tenants.authenticate(session, acme.key)
         found = standing.standing(session, principal, NOW, customer="acme-corp")
-        report = reports.report(session, principal, "cloud", "2026-12")
-        november = reports.report(session, principal, "cloud", "2026-11")
-        agreement, _ = reports.judged_on(session, principal, "cloud", report)
+    report = _judged_apart("2026-12")
     (cloud,) = found.agreements
     assert cloud.key == "cloud"
     assert cloud.period == "2026-12"
     assert cloud.next_review == date(2027, 3, 1)
     by_id = {o.objective: o for o in cloud.objectives}
+    assert list(by_id) == ["availability", "resolution"]
     for result in report.objectives:
         mine = by_id[result.objective]
         assert (mine.attained, mine.met, mine.margin, mine.status) == (
@@ -150,11 +185,14 @@ def test_the_figures_are_the_reports_figures(
             result.margin,
             result.status,
         )
+    # resolution: A2 in 1 h and A3 in 6 h of 4 h resolved this month, A4 open
+    assert by_id["resolution"].attained == Decimal(50)
+    assert (by_id["resolution"].open_tickets, by_id["resolution"].at_risk) == (1, 1)
     availability = by_id["availability"]
     result = next(o for o in report.objectives if o.objective == "availability")
-    burn = budget_burn(result, calendars_of(agreement)["24x7"], report.end)
+    burn = budget_burn(result, calendars_of(load_agreement(STANDING))["24x7"], report.end)
     assert burn is not None
-    assert availability.downtime == result.downtime == timedelta(minutes=20)
+    assert availability.downtime == timedelta(minutes=20)
     # the budget of the whole month (99.9% of 31 days: 44 min 38.4 s), less the 20 minutes
     assert availability.budget == timedelta(microseconds=int(burn.budget))
     assert availability.budget == timedelta(minutes=44, seconds=38.4)
@@ -163,12 +201,13 @@ def test_the_figures_are_the_reports_figures(
     assert availability.projected_met is False
     assert availability.exhausted_at is not None
     assert NOW < availability.exhausted_at < report.end
-    # the credit of November is the report's, kept once the month closed
-    assert november.settlement is not None
-    assert november.settlement.amount > 0
+    # November: the API down 2 h of 30 days (99.7%): 10% of the 1000 EUR fee
     assert [(c.period, c.amount, c.currency) for c in cloud.credits_before] == [
-        ("2026-11", november.settlement.amount, "EUR")
+        ("2026-11", Decimal("100.00"), "EUR")
     ]
+    november = _judged_apart("2026-11")
+    assert november.settlement is not None
+    assert november.settlement.amount == Decimal("100.00")
     assert cloud.credit_now is not None
     assert cloud.credit_now.final is False
     assert report.settlement is not None
@@ -472,8 +511,8 @@ def test_calendars_with_holidays_written_as_dates_are_held_and_laid_out_alike() 
     text = (DATA / "agreements" / "it-service-desk.yaml").read_text(encoding="utf-8")
     agreement = agreements._resolve_text(text, "it-service-desk.yaml", {})[0]
     assert any(isinstance(k, date) for c in agreement.calendars.values() for k in _keys(c))
-    held = standing._calendars_of(agreement)
-    assert held is standing._calendars_of(agreement)  # laid out once, then held
+    held = tracking.calendars(agreement)
+    assert held is tracking.calendars(agreement)  # laid out once, then held
     fresh = calendars_of(agreement)
     moment = datetime(2026, 12, 24, 15, tzinfo=UTC)
     for name, calendar in fresh.items():
@@ -498,3 +537,36 @@ def test_an_agreement_is_on_the_home_page_through_its_last_day(
     assert [a.key for a in last_day.agreements] == ["cloud"]
     after = _fresh(database, acme.key, NOW + timedelta(days=1))
     assert after.agreements == ()
+
+
+def german(amount: Decimal) -> str:
+    """``1234.5`` as German writes money: ``1.234,50`` (a reference apart from Babel)."""
+    return f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def test_the_fragments_write_money_and_percentages_in_the_readers_convention(
+    database: Database, acme: Tenant, clock: Clock
+) -> None:
+    _load(database, acme, clock)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        found = standing.standing(session, principal, NOW, customer="acme-corp")
+        everyone = standing.overview(session, principal, NOW)
+    html = standing_html(found, locale="de")
+    (cloud,) = found.agreements
+    (before, *_) = cloud.credits_before
+    assert f"{german(before.amount)} {before.currency}" in html
+    availability = next(o for o in cloud.objectives if o.objective == "availability")
+    assert availability.attained is not None
+    whole, places = f"{availability.attained:.3f}".rstrip("0").rstrip(".").split(".")
+    attained = re.search(
+        r'data-objective="availability">.*?class="number attained">([^<]+)<', html, re.S
+    )
+    assert attained is not None
+    assert attained.group(1) == f"{whole},{places}\xa0%"
+    assert f"{whole}.{places}%" in standing_html(found)  # English as before
+    owed = overview_html(everyone, locale="de")
+    amounts = [(a, cur) for c in everyone.customers for cur, a in c.owed().items()]
+    assert amounts
+    for amount, currency in amounts:
+        assert f"{german(amount)} {currency}" in owed

@@ -174,13 +174,7 @@ def audit(
         agreement = load_agreement(agreement_file)
         near_verdicts, near_statuses = siblings(log)
         status_file = statuses or (near_statuses if near_statuses.exists() else None)
-        status_map = None
-        if status_file is not None:
-            import yaml
-
-            source = yaml.safe_load(status_file.read_text(encoding="utf-8")) or {}
-            name = source.get("source", "") if isinstance(source, dict) else ""
-            status_map = StatusMap.read(status_file, str(name))
+        status_map = StatusMap.read(status_file) if status_file is not None else None
         with errors.status("recomputing every ticket", spinner="dots"):
             result = audit_log(
                 agreement,

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Literal
 
 from accord.core.agreement.model import Claim
-from accord.core.credits import Credit, claim_deadline, plain
+from accord.core.credits import Credit, plain
 from accord.core.errors import AccordError
 from accord.core.judging import ObjectiveResult, costliest
 from accord.core.report import Report
@@ -131,13 +131,14 @@ def _when(moment: datetime) -> str:
 
 
 def credits_owed(report: Report, period: str, cycle: Cycle = "month") -> tuple[CreditOwed, ...]:
-    """The credits a final report owes, an objective each, with their claim deadline (from the
-    report's claim rules: the agreement's ``remedies.claim``). Nothing when the period is not
+    """The credits a final report owes, an objective each, with the report's claim deadline
+    (as the report reckoned it from the agreement's ``remedies.claim`` and its tier's billing
+    period; ``cycle`` names that period in the clause's words). Nothing when the period is not
     final (its figures may still change) or owes nothing in all (the minimum payable)."""
     settlement = report.settlement
     if settlement is None or not settlement.amount or not report.final:
         return ()
-    deadline = None if report.claim is None else claim_deadline(report.claim, report.end, cycle)
+    deadline = report.claim_deadline
     rule = claim_rule(report.claim, cycle)
     names = {o.objective: o.name for o in report.objectives}
     return tuple(
@@ -308,5 +309,6 @@ class ClaimRecord:
     filed_by: str
     updated_at: datetime
     history: tuple[ClaimStep, ...]
-    evidence: ClaimEvidence
+    evidence: ClaimEvidence | None
+    """None in a list of claims: each claim's own page reads it."""
     now: FigureNow | None = None

@@ -214,5 +214,10 @@ def fields_fixed(
     first, *rest = events
     return [
         replace(first, fields={**first.fields, **held}),
-        *(replace(e, fields={k: v for k, v in e.fields.items() if k not in names}) for e in rest),
+        *(
+            replace(e, fields={k: v for k, v in e.fields.items() if k not in names})
+            if any(n in e.fields for n in names)
+            else e
+            for e in rest
+        ),
     ]

@@ -50,6 +50,7 @@ from accord.core.escalation import levels_for, share_of
 from accord.core.evidence import Data, Measurement, carried_fields
 from accord.core.periods import enclosing, period_label
 from accord.core.slices import SliceAvailability, occurrences, ratio_slices, slice_availability
+from accord.core.timer import judge, of_clock
 
 if TYPE_CHECKING:
     from accord.core.burn import BurnAlert
@@ -1048,13 +1049,7 @@ def _tickets(
         ]
         open_at = end
     share = warning_share(judging.agreement, objective)
-    at_risk = [
-        c
-        for c in still_open
-        if c.state != "breached"
-        and c.target
-        and Decimal(c.used // _MICROSECOND) >= share * Decimal(c.target // _MICROSECOND)
-    ]
+    at_risk = [c for c in still_open if of_clock(c, share).at_risk]
     met = sum(1 for c in counted if c.state == "met")
     breached = len(counted) - met
     counts = TicketCounts(
@@ -1213,9 +1208,13 @@ def _tickets_in_columns(
             open_batch.table.target[open_rows].tolist(),
             strict=True,
         )
-        if state_code != breached_code
-        and limit // 1000
-        and Decimal(used // 1000) >= share * Decimal(limit // 1000)
+        if judge(
+            STATES[state_code],
+            timedelta(microseconds=used // 1000),
+            timedelta(microseconds=limit // 1000),
+            share,
+            open_at,
+        ).at_risk
     )
     counted_state = table.state[counted]
     met = int(np.count_nonzero(counted_state == met_code))

@@ -387,18 +387,18 @@ def write_events(path: str | Path, events: list[TicketEvent]) -> None:
     """Events as Accord's JSON Lines (the format ``read_events`` reads without a mapping)."""
     with Path(path).open("w", encoding="utf-8") as handle:
         for e in events:
-            row: dict[str, Any] = {
-                "id": e.id,
-                "ticket": e.ticket,
-                "at": e.at.isoformat(),
-                "kind": e.kind,
-            }
-            if e.fields:
-                row["fields"] = dict(e.fields)
-            if e.author is not None:
-                row["author"] = e.author
-                row["public"] = e.public
-            handle.write(json.dumps(row) + "\n")
+            handle.write(json.dumps(event_row(e)) + "\n")
+
+
+def event_row(e: TicketEvent) -> dict[str, Any]:
+    """One event as a row of Accord's JSON Lines."""
+    row: dict[str, Any] = {"id": e.id, "ticket": e.ticket, "at": e.at.isoformat(), "kind": e.kind}
+    if e.fields:
+        row["fields"] = dict(e.fields)
+    if e.author is not None:
+        row["author"] = e.author
+        row["public"] = e.public
+    return row
 
 
 def read_event_columns(path: str | Path, order: str | None = None) -> EventColumns:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -17,7 +17,6 @@ from accord.portal import web
 from accord.render.agreement import to_html
 from accord.render.words import when, zone_of
 from accord.service import agreements
-from accord.service.ingest import NO_NUL
 from accord.service.tenants import Principal, now
 from accord.store.schema import AgreementRow, AgreementVersion
 
@@ -56,7 +55,7 @@ def _read(
 def agreement(
     request: Request,
     visitor: web.Visitor,
-    key: Annotated[str, Path(max_length=64, pattern=NO_NUL)],
+    key: web.Key,
     version: Number = None,
     compare: Number = None,
 ) -> Response:

@@ -5,6 +5,7 @@ against the version in force), and only a valid document is published."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -153,7 +154,7 @@ async def check(
     try:
         text, source = await _text_of(text, file)
     except ServiceError as error:
-        return _form(visitor, text=text, status=error.status, problem=error.message)
+        return web.refused(error, partial(_form, visitor, text=text))
     if not text.strip():
         return _form(visitor, status=422, problem="Paste the agreement's YAML or choose a file.")
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -76,13 +77,15 @@ def _sign_in_page(
 def sign_in_form(
     request: Request,
     next_page: Annotated[str, Query(alias="next", max_length=2000)] = "",
-    notice: Annotated[str, Query(max_length=40)] = "",
+    notice: web.Notice = "",
     email: Annotated[str, Query(max_length=320)] = "",
 ) -> Response:
     visitor = web.visit(request)
     if visitor is not None and visitor.person is not None:
         return web.redirect(web.local_path(next_page))
-    return _sign_in_page(request, email=email, next_page=next_page, notice=NOTICES.get(notice, ""))
+    return _sign_in_page(
+        request, email=email, next_page=next_page, notice=web.notice_of(notice, NOTICES)
+    )
 
 
 @router.post(web.SIGN_IN)
@@ -230,7 +233,5 @@ def accept_invitation(
     except people.InvitationGoneError as error:
         return web.error_page(request, error.status, error.message)
     except ServiceError as error:
-        return _invitation_page(
-            request, token, status=error.status, problem=error.message, field=error.field, name=name
-        )
+        return web.refused(error, partial(_invitation_page, request, token, name=name), field=True)
     return web.redirect(f"{web.SIGN_IN}?notice=password-set&email={quote(person.email)}")

@@ -8,18 +8,19 @@ first, and accept, reject (with a reason) or mark them paid. Thin over
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from accord.api.deps import MAX_ID, runtime_of
-from accord.core.claims import ClaimRecord
 from accord.portal import web
 from accord.render.claims import claim_html, credits_html, decision_html
 from accord.service import agreements, claims
+from accord.service.claims import ClaimsPage
 from accord.service.errors import ServiceError
 from accord.service.ingest import NO_NUL
 from accord.service.people import Current
@@ -34,8 +35,6 @@ NOTICES = {
     "reject": "The claim was rejected; the customer reads the reason.",
     "pay": "The claim was marked paid.",
 }
-ORDER = {"submitted": 0, "accepted": 1, "rejected": 2, "paid": 2}
-"""Claims to decide first (submitted, then accepted ones to pay), then those settled."""
 
 
 @dataclass(frozen=True)
@@ -45,16 +44,6 @@ class AgreementCredits:
     credits: Markup
 
 
-def _queue(found: list[ClaimRecord]) -> list[ClaimRecord]:
-    """Submitted claims oldest first (waiting longest), then accepted ones to pay, oldest
-    first, then the settled ones (rejected, paid), newest first."""
-    waiting = [c for c in found if ORDER[c.state] < 2]
-    settled = [c for c in found if ORDER[c.state] == 2]
-    waiting.sort(key=lambda c: (ORDER[c.state], c.filed_at, c.id))
-    settled.sort(key=lambda c: (c.updated_at, c.id), reverse=True)
-    return waiting + settled
-
-
 def _page(
     request: Request,
     visitor: Current,
@@ -62,11 +51,12 @@ def _page(
     status: int = 200,
     problem: str = "",
     notice: str = "",
+    page: int = 1,
 ) -> Response:
     who = web.principal(visitor)
     filer = claims.may_file(who) and who.customer is not None
 
-    def read(session: Session, who: Principal) -> tuple[list[AgreementCredits], list[ClaimRecord]]:
+    def read(session: Session, who: Principal) -> tuple[list[AgreementCredits], ClaimsPage]:
         owed = []
         if who.customer is not None:  # the provider's staff decide, and see the claims
             for row in agreements.visible(session, who):
@@ -80,7 +70,7 @@ def _page(
                     agreement=row.key,
                 )
                 owed.append(AgreementCredits(row.key, row.title or row.key, Markup(fragment)))
-        return owed, _queue(claims.listed(session, who))
+        return owed, claims.queue(session, who, page, claims.PER_PAGE)
 
     owed, found = runtime_of(request).run(read, who)
     return web.page(
@@ -90,7 +80,10 @@ def _page(
         section="claims",
         title="Credits and claims",
         owed=owed,
-        claims=found,
+        claims=found.claims,
+        listing=found,
+        previous_url=f"{CLAIMS}?page={page - 1}" if page > 1 else "",
+        next_url=f"{CLAIMS}?page={page + 1}" if page < found.pages else "",
         provider=who.customer is None,
         may_decide=claims.may_decide(who),
         may_file=filer,
@@ -103,17 +96,19 @@ def _page(
 def claims_page(
     request: Request,
     visitor: web.Visitor,
-    notice: Annotated[str, Query(max_length=40)] = "",
+    notice: web.Notice = "",
+    page: Annotated[int, Query(ge=1, le=MAX_ID)] = 1,
 ) -> Response:
-    """A customer's credits owed and claims; the provider's claims to decide, oldest first."""
-    return _page(request, visitor, notice=NOTICES.get(notice, ""))
+    """A customer's credits owed and claims; the provider's claims to decide, oldest first,
+    a page at a time."""
+    return _page(request, visitor, notice=web.notice_of(notice, NOTICES), page=page)
 
 
 @router.post("/portal/agreements/{key}/claims")
 def file_claim(
     request: Request,
     visitor: web.Visitor,
-    key: Annotated[str, Path(max_length=64, pattern=NO_NUL)],
+    key: web.Key,
     objective: Annotated[str, Form(max_length=200, pattern=NO_NUL)] = "",
     period: Annotated[str, Form(max_length=32, pattern=NO_NUL)] = "",
     comment: Annotated[str, Form(max_length=4000, pattern=NO_NUL)] = "",
@@ -128,9 +123,7 @@ def file_claim(
             claims.file_claim, who, key, objective, period, comment or None
         )
     except ServiceError as error:
-        if error.status == 404:
-            raise
-        return _page(request, visitor, status=error.status, problem=error.message)
+        return web.refused(error, partial(_page, request, visitor))
     return web.redirect(f"{CLAIMS}/{filed.id}?notice=filed")
 
 
@@ -164,26 +157,23 @@ def _claim_page(
     )
 
 
-ClaimId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
 @router.get(CLAIMS + "/{claim_id}")
 def claim_page(
     request: Request,
     visitor: web.Visitor,
-    claim_id: ClaimId,
-    notice: Annotated[str, Query(max_length=40)] = "",
+    claim_id: web.Id,
+    notice: web.Notice = "",
 ) -> Response:
     """One claim: its state, its history with the provider's comments, its evidence; for
     those who decide claims, the decision form. Another customer's claim is not found."""
-    return _claim_page(request, visitor, claim_id, notice=NOTICES.get(notice, ""))
+    return _claim_page(request, visitor, claim_id, notice=web.notice_of(notice, NOTICES))
 
 
 @router.post(CLAIMS + "/{claim_id}/decision")
 def decide(
     request: Request,
     visitor: web.Visitor,
-    claim_id: ClaimId,
+    claim_id: web.Id,
     decision: Annotated[str, Form(max_length=16)] = "",
     reason: Annotated[str, Form(max_length=4000, pattern=NO_NUL)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
@@ -195,7 +185,5 @@ def decide(
     try:
         runtime_of(request).run(claims.decide, who, claim_id, decision, reason or None)
     except ServiceError as error:
-        if error.status == 404:
-            raise
-        return _claim_page(request, visitor, claim_id, status=error.status, problem=error.message)
+        return web.refused(error, partial(_claim_page, request, visitor, claim_id))
     return web.redirect(f"{CLAIMS}/{claim_id}?notice={decision}")

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from accord.api.deps import MAX_ID, runtime_of
+from accord.api.deps import runtime_of
 from accord.portal import web
 from accord.render.standing import agreements_in_words, overview_html
 from accord.service import deliveries, reviews, standing
@@ -99,7 +99,7 @@ def reviews_due(request: Request, visitor: web.Visitor) -> Response:
 def sent(
     request: Request,
     visitor: web.Visitor,
-    notice: Annotated[str, Query(max_length=40)] = "",
+    notice: web.Notice = "",
 ) -> Response:
     """Escalations fired, and every delivery with its outcome; failed ones first."""
     who = staff(visitor)
@@ -116,7 +116,7 @@ def sent(
         fired=fired,
         outbox=outbox,
         failed=sum(1 for d in outbox if d.failed),
-        notice=NOTICES.get(notice, ""),
+        notice=web.notice_of(notice, NOTICES),
     )
 
 
@@ -124,7 +124,7 @@ def sent(
 def retry(
     request: Request,
     visitor: web.Visitor,
-    delivery_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    delivery_id: web.Id,
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Send a failed delivery again (audit-logged as ``delivery.retried``)."""

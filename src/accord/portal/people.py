@@ -3,12 +3,13 @@ customer's admins their own colleagues."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from accord.api.deps import MAX_ID, runtime_of
+from accord.api.deps import runtime_of
 from accord.portal import web
 from accord.service import people as use_cases
 from accord.service.errors import ServiceError
@@ -55,9 +56,9 @@ def _page(
 def people_page(
     request: Request,
     visitor: web.Visitor,
-    notice: Annotated[str, Query(max_length=40)] = "",
+    notice: web.Notice = "",
 ) -> Response:
-    return _page(request, visitor, notice=NOTICES.get(notice, ""))
+    return _page(request, visitor, notice=web.notice_of(notice, NOTICES))
 
 
 @router.post("/portal/people")
@@ -87,14 +88,7 @@ def invite(
             base_url=base,
         )
     except ServiceError as error:
-        return _page(
-            request,
-            visitor,
-            status=error.status,
-            problem=error.message,
-            field=error.field,
-            form=form,
-        )
+        return web.refused(error, partial(_page, request, visitor, form=form), field=True)
     return _page(request, visitor, invited=invited)
 
 
@@ -102,7 +96,7 @@ def invite(
 def withdraw(
     request: Request,
     visitor: web.Visitor,
-    invitation_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    invitation_id: web.Id,
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     web.check_csrf(visitor, csrf_token)

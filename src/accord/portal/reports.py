@@ -23,12 +23,10 @@ from accord.render.report import report_section_html
 from accord.render.report_pictures import report_pictures
 from accord.render.served import Illustrated
 from accord.service import agreements, reports
-from accord.service.ingest import NO_NUL
 from accord.service.people import Current
 from accord.service.tenants import Principal
 
 router = APIRouter(include_in_schema=False)
-Key = Annotated[str, Path(max_length=64, pattern=NO_NUL)]
 Period = Annotated[str, Path(max_length=32, pattern=r"^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$")]
 
 
@@ -72,7 +70,7 @@ def _illustrated(request: Request, visitor: Current, key: str, period: str) -> I
 
 
 @router.get("/portal/agreements/{key}/reports/{period}.pdf")
-def report_pdf(request: Request, visitor: web.Visitor, key: Key, period: Period) -> Response:
+def report_pdf(request: Request, visitor: web.Visitor, key: web.Key, period: Period) -> Response:
     """The report as a PDF (A4), named ``{agreement}-{period}.pdf``, as the API serves it."""
     found = _illustrated(request, visitor, key, period)
     answer = rendered("report", "pdf", found, f"{found.report.agreement}-{period}")
@@ -81,7 +79,7 @@ def report_pdf(request: Request, visitor: web.Visitor, key: Key, period: Period)
 
 
 @router.get("/portal/agreements/{key}/reports/{period}.csv")
-def report_csv(request: Request, visitor: web.Visitor, key: Key, period: Period) -> Response:
+def report_csv(request: Request, visitor: web.Visitor, key: web.Key, period: Period) -> Response:
     """The report as CSV, a row per objective, as the API serves it."""
     who = web.principal(visitor)
     found = runtime_of(request).run(reports.report, who, key, period)
@@ -93,7 +91,7 @@ def report_csv(request: Request, visitor: web.Visitor, key: Key, period: Period)
 
 
 @router.get("/portal/agreements/{key}/reports/{period}")
-def report_page(request: Request, visitor: web.Visitor, key: Key, period: Period) -> Response:
+def report_page(request: Request, visitor: web.Visitor, key: web.Key, period: Period) -> Response:
     """The report in the page, with its pictures, and links to its PDF and CSV."""
     found = _illustrated(request, visitor, key, period)
     body = report_section_html(found.report, found.pictures)  # autoescaped templates

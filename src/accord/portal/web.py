@@ -4,19 +4,21 @@ check, the session cookie and the headers every page carries."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from fastapi import Path as InPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from accord import __version__
-from accord.api.deps import Runtime, runtime_of
+from accord.api.deps import MAX_ID, Runtime, runtime_of
 from accord.service import audit, people
 from accord.service.errors import ServiceError
+from accord.service.ingest import NO_NUL
 from accord.service.people import Current, Policy
 from accord.service.tenants import Principal, now
 
@@ -42,6 +44,32 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+Notice = Annotated[str, Query(max_length=40)]
+"""The ``notice`` query parameter: the code of what a page says after an action (a redirect
+after a form names it; an unknown code says nothing)."""
+Key = Annotated[str, InPath(max_length=64, pattern=NO_NUL)]
+"""An agreement's key in a page's path."""
+Id = Annotated[int, InPath(ge=1, le=MAX_ID)]
+"""A stored row's number in a page's path (a claim, a delivery, an invitation)."""
+
+
+def notice_of(code: str, notices: Mapping[str, str]) -> str:
+    """What a page says for the ``notice`` code it was sent with (nothing for another)."""
+    return notices.get(code, "")
+
+
+def refused(
+    error: ServiceError, again: Callable[..., Response], *, field: bool = False
+) -> Response:
+    """A form a use case refused: the page of the form again, with the refusal's message and
+    status (``field``: and the field it names, for the form to mark). A 404 is not the form's
+    to show: it is raised, answered as the not-found page."""
+    if error.status == 404:
+        raise error
+    more = {"field": error.field} if field else {}
+    return again(status=error.status, problem=error.message, **more)
 
 
 class SignInNeededError(Exception):

@@ -10,7 +10,6 @@ in a hidden field ``csrf_token``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal as Number
 from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -19,13 +18,12 @@ from jinja2 import Environment
 from pydantic import BaseModel, ConfigDict, Field
 
 from accord.core.claims import STEPS, ClaimEvidence, ClaimRecord, Eligible, FigureNow
-from accord.core.credits import Credit, plain
+from accord.core.credits import Credit
 from accord.render.report import exact, objective_json, templates
 from accord.render.report_document import Decimal, Instant, Money, ObjectiveDocument
-from accord.render.report_view import verdict
-from accord.render.words import when, zone_of
+from accord.render.report_view import figure, verdict
+from accord.render.words import locale_of, when, zone_of
 
-_PLACES = Number("0.0001")
 State = Literal["submitted", "accepted", "rejected", "paid"]
 
 
@@ -238,7 +236,9 @@ def claim_json(claim: ClaimRecord, *, evidence: bool = True) -> dict[str, Any]:
             }
             for step in claim.history
         ],
-        "evidence": evidence_json(claim.evidence) if evidence else None,
+        "evidence": evidence_json(claim.evidence)
+        if evidence and claim.evidence is not None
+        else None,
         "now": None if claim.now is None else now_json(claim.now),
     }
 
@@ -248,16 +248,10 @@ def claim_json(claim: ClaimRecord, *, evidence: bool = True) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    environment = templates(percent=_percent, verdict=verdict)
+    environment = templates(verdict=verdict)
     environment.globals["in_zone"] = lambda moment, zone: when(moment, zone_of(zone))
+    environment.globals["figure"] = figure
     return environment
-
-
-def _percent(value: Any) -> str:
-    """A percentage to four places at most: ``99.6923%``."""
-    if value is None:
-        return "-"
-    return f"{plain(value.quantize(_PLACES)):f}%"
 
 
 def credits_html(
@@ -269,13 +263,15 @@ def credits_html(
     may_file: bool = True,
     claims_url: str | None = None,
     agreement: str | None = None,
+    locale: str | None = None,
 ) -> str:
     """The credits owed, with their deadlines and a claim button each (a form posting
     ``objective``, ``period`` and ``csrf_token`` to ``action``; without ``may_file``, a note
     that the customer's admin files it); a credit claimed shows its claim (a link to
     ``claims_url``/id when given), one too late says why. With ``agreement``, the section's
     heading names it (and its id does, so that several fit in one page). Times in ``zone``;
-    by default the zone the periods were reckoned in (the agreement's), else UTC."""
+    by default the zone the periods were reckoned in (the agreement's), else UTC; amounts and
+    percentages in the convention of ``locale`` (None: en), as the reports write them."""
     if zone is None:
         zones = [i.owed.deadline.tzinfo for i in items if i.owed.deadline is not None]
         zone = next((z.key for z in zones if isinstance(z, ZoneInfo)), "UTC")
@@ -288,21 +284,32 @@ def credits_html(
         may_file=may_file,
         claims_url=claims_url,
         agreement=agreement,
+        n=locale_of(locale),
     )
 
 
-def claim_html(claim: ClaimRecord, *, zone: str | None = None) -> str:
+def claim_html(claim: ClaimRecord, *, zone: str | None = None, locale: str | None = None) -> str:
     """A claim: its state, its history with the provider's comments, its evidence, and
-    whether the report judged now differs. Times in ``zone`` (default: the claim's)."""
+    whether the report judged now differs. Times in ``zone`` (default: the claim's), amounts
+    and percentages in the convention of ``locale`` (None: en)."""
     template = _environment().get_template("claims_claim.html")
-    return template.render(claim=claim, zone=zone or claim.timezone)
+    return template.render(claim=claim, zone=zone or claim.timezone, n=locale_of(locale))
 
 
-def decision_html(claim: ClaimRecord, *, action: str, csrf_token: str = "") -> str:
+def decision_html(
+    claim: ClaimRecord, *, action: str, csrf_token: str = "", locale: str | None = None
+) -> str:
     """The provider's decision form for a claim: the decisions its state allows (accept or
     reject a submitted claim, a reason required to reject; mark an accepted one paid),
     posting ``decision``, ``reason`` and ``csrf_token`` to ``action``. Give it only to those
-    who decide claims (:func:`accord.service.claims.may_decide`)."""
+    who decide claims (:func:`accord.service.claims.may_decide`). The amount in the
+    convention of ``locale`` (None: en)."""
     choices = [d for d, (before, _) in STEPS.items() if before == claim.state]
     template = _environment().get_template("claims_decision.html")
-    return template.render(claim=claim, choices=choices, action=action, csrf_token=csrf_token)
+    return template.render(
+        claim=claim,
+        choices=choices,
+        action=action,
+        csrf_token=csrf_token,
+        n=locale_of(locale),
+    )

@@ -181,7 +181,7 @@ def _verdict(met: bool | None, status: str) -> tuple[str, str]:
     return ("met so far", "met") if met else ("missed so far", "missed")
 
 
-def _line(o: ObjectiveStanding, zone: tzinfo) -> _Line:
+def _line(o: ObjectiveStanding, zone: tzinfo, n: words.Numbers) -> _Line:
     verdict, css = _verdict(o.met, o.status)
     budget = "-"
     if o.budget is not None and o.budget_left is not None:
@@ -193,7 +193,7 @@ def _line(o: ObjectiveStanding, zone: tzinfo) -> _Line:
         )
     projected = "-"
     if o.projected is not None:
-        projected = figure(o.projected, o.target)
+        projected = figure(o.projected, o.target, n)
         if o.projected_met is not None:
             projected += ", met" if o.projected_met else ", missed"
         if o.exhausted_at is not None:
@@ -201,14 +201,14 @@ def _line(o: ObjectiveStanding, zone: tzinfo) -> _Line:
     tickets = ""
     if o.open_tickets:
         tickets = (
-            f"{words.plural(o.open_tickets, 'ticket')} open: "
-            f"{o.breached_open or 0} breached, {o.at_risk or 0} at risk"
+            f"{n.plural(o.open_tickets, 'ticket')} open: "
+            f"{n.count(o.breached_open or 0)} breached, {n.count(o.at_risk or 0)} at risk"
         )
     return _Line(
         o.objective,
         o.name,
-        o.target,
-        figure(o.attained, o.target),
+        n.target(o.target),
+        figure(o.attained, o.target, n),
         verdict,
         css,
         budget,
@@ -217,11 +217,12 @@ def _line(o: ObjectiveStanding, zone: tzinfo) -> _Line:
     )
 
 
-def _money(credit: Credit) -> str:
-    return f"{credit.amount:,.2f} {credit.currency}"
+def _owed(owed: dict[str, Decimal], n: words.Numbers) -> list[str]:
+    """Amounts owed in each currency, in the reader's convention (``1.200,00 EUR``)."""
+    return [n.money(amount, currency) for currency, amount in sorted(owed.items())]
 
 
-def _picture(a: AgreementStanding, number: int) -> Picture | None:
+def _picture(a: AgreementStanding, number: int, n: words.Numbers) -> Picture | None:
     if not a.uptime:
         return None
     rows = []
@@ -237,13 +238,13 @@ def _picture(a: AgreementStanding, number: int) -> Picture | None:
             )
             for d in row.days
         )
-        up = "-" if row.uptime is None else figure(row.uptime, "%")
+        up = figure(row.uptime, "%", n)
         rows.append(Row(label, f"{up} up over {len(row.days)} days", marks))
         table += [
             (
                 label,
                 d.day.isoformat(),
-                figure(d.uptime, "%"),
+                figure(d.uptime, "%", n),
                 words.duration(d.downtime),
                 words.duration(d.maintenance),
                 ", ".join(d.records),
@@ -294,7 +295,7 @@ def _environment() -> Environment:
     return templates()
 
 
-def _agreements(found: Standing, zone: tzinfo) -> list[dict[str, Any]]:
+def _agreements(found: Standing, zone: tzinfo, n: words.Numbers) -> list[dict[str, Any]]:
     shown = []
     for number, a in enumerate(found.agreements):
         shown.append(
@@ -303,13 +304,17 @@ def _agreements(found: Standing, zone: tzinfo) -> list[dict[str, Any]]:
                 "title": a.title,
                 "version": a.version,
                 "period": words.period(a.start, a.end, zone),
-                "lines": [_line(o, zone) for o in a.objectives],
-                "picture": _picture(a, number),
-                "credit_now": None if a.credit_now is None else _money(a.credit_now),
+                "lines": [_line(o, zone, n) for o in a.objectives],
+                "picture": _picture(a, number, n),
+                "credit_now": (
+                    None
+                    if a.credit_now is None
+                    else n.money(a.credit_now.amount, a.credit_now.currency)
+                ),
                 "credits_before": [
                     (
                         c.period,
-                        _money(c),
+                        n.money(c.amount, c.currency),
                         "-" if c.claim_deadline is None else words.when(c.claim_deadline, zone),
                     )
                     for c in a.credits_before
@@ -320,28 +325,32 @@ def _agreements(found: Standing, zone: tzinfo) -> list[dict[str, Any]]:
     return shown
 
 
-def standing_html(found: Standing, zone: str = "UTC") -> str:
+def standing_html(found: Standing, zone: str = "UTC", locale: str | None = None) -> str:
     """The Home page's section: each agreement in force with its objectives, uptime bars,
-    credits and next review, then the open tickets at risk or breached; times in ``zone``."""
+    credits and next review, then the open tickets at risk or breached; times in ``zone``,
+    numbers, percentages and money in the convention of ``locale`` (None: en)."""
     place = words.zone_of(zone)
+    n = words.locale_of(locale)
     return (
         _environment()
         .get_template("standing.html")
         .render(
             standing=found,
             as_of=words.when(found.as_of, place),
-            agreements=_agreements(found, place),
+            agreements=_agreements(found, place, n),
             tickets=[_ticket_line(t, place) for t in found.tickets],
-            owed=[f"{amount:,.2f} {currency}" for currency, amount in sorted(found.owed().items())],
+            owed=_owed(found.owed(), n),
             overview=None,
         )
     )
 
 
-def overview_html(found: Overview, zone: str = "UTC") -> str:
+def overview_html(found: Overview, zone: str = "UTC", locale: str | None = None) -> str:
     """The provider console's overview section: every customer worst first, and the tickets
-    at risk or breached across customers."""
+    at risk or breached across customers; numbers and money in the convention of ``locale``
+    (None: en)."""
     place = words.zone_of(zone)
+    n = words.locale_of(locale)
     customers = [
         {
             "customer": c.customer or "no one customer",
@@ -350,8 +359,8 @@ def overview_html(found: Overview, zone: str = "UTC") -> str:
             "projected": c.projected_misses,
             "breached": c.breached,
             "at_risk": c.at_risk,
-            "margin": "-" if c.worst_margin is None else f"{words.decimal(c.worst_margin)} pt",
-            "owed": ", ".join(f"{a:,.2f} {cur}" for cur, a in sorted(c.owed().items())) or "-",
+            "margin": "-" if c.worst_margin is None else f"{n.decimal(c.worst_margin)} pt",
+            "owed": ", ".join(_owed(c.owed(), n)) or "-",
         }
         for c in found.customers
     ]
@@ -367,7 +376,9 @@ def overview_html(found: Overview, zone: str = "UTC") -> str:
     )
 
 
-def agreements_in_words(found: Standing, zone: str = "UTC") -> list[dict[str, Any]]:
+def agreements_in_words(
+    found: Standing, zone: str = "UTC", locale: str | None = None
+) -> list[dict[str, Any]]:
     """Each agreement of a standing as the Home page words it (objectives' lines, credits,
     next review): for pages that lay several customers' standings out themselves."""
-    return _agreements(found, words.zone_of(zone))
+    return _agreements(found, words.zone_of(zone), words.locale_of(locale))

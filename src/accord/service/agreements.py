@@ -325,7 +325,12 @@ def version(session: Session, row: AgreementRow, number: int | None = None) -> A
 def version_in_force(session: Session, row: AgreementRow, moment: datetime) -> AgreementVersion:
     """The version in force at ``moment``: the last one taking over at or before it (a version
     takes over at ``in_force_from``, or at its upload); the first version if none has yet."""
-    stored = versions(session, row)
+    return chosen_version(versions(session, row), moment)
+
+
+def chosen_version(stored: Sequence[AgreementVersion], moment: datetime) -> AgreementVersion:
+    """:func:`version_in_force` among the agreement's ``stored`` versions (as
+    :func:`versions` reads them, oldest first), for a caller asking at several instants."""
     chosen = stored[0]
     for candidate in stored[1:]:
         if (candidate.in_force_from or candidate.uploaded_at) <= moment:

@@ -14,12 +14,13 @@ in the audit log (:mod:`accord.service.audit`), in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, Select, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -100,9 +101,10 @@ def eligible(
     last: str | None = None,
 ) -> list[Eligible]:
     """The credits the agreement's closed billing periods owe, from the reports of those
-    periods (kept results where valid), an objective and period each, newest period first:
-    from ``first`` to ``last`` (months, ``2026-01``; default the last :data:`LOOK_BACK`
-    months). Each says its claim deadline, the claim already filed, or why it is too late."""
+    periods (:func:`reports.closed_reports`: the kept results, checked together), an
+    objective and period each, newest period first: from ``first`` to ``last`` (months,
+    ``2026-01``; default the last :data:`LOOK_BACK` months). Each says its claim deadline,
+    the claim already filed, or why it is too late."""
     row = agreement_store.find(session, principal, key)
     agreement, zone = _terms(session, principal, row)
     moment = now()
@@ -121,9 +123,12 @@ def eligible(
             )
         ).all()
     }
+    periods = list(reversed(billing_periods(first, last, zone, cycle, moment)))
+    # the closed periods' kept reports, checked together (judged again only when not kept or
+    # no longer valid)
+    judged = reports.closed_reports(session, principal, key, periods, timezone=zone, moment=moment)
     found = []
-    for period in reversed(billing_periods(first, last, zone, cycle, moment)):
-        report = reports.report(session, principal, key, period, timezone=zone)
+    for period, report in zip(periods, judged, strict=True):
         for owed in credits_owed(report, period, cycle):
             claim = claimed.get((owed.objective, period))
             found.append(
@@ -266,7 +271,7 @@ def _claimed(session: Session, agreement_id: int, objective: str, period: str) -
 def _record(
     claim: ClaimRow,
     key: str,
-    evidence: ClaimEvidence,
+    evidence: ClaimEvidence | None,
     history: Sequence[ClaimEventRow],
     now: FigureNow | None = None,
 ) -> ClaimRecord:
@@ -468,15 +473,11 @@ def view(
     return _record(found, key, evidence, history, current)
 
 
-def listed(
-    session: Session,
-    principal: Principal,
-    *,
-    agreement: str | None = None,
-    state: str | None = None,
-) -> list[ClaimRecord]:
-    """The claims the principal may see, newest first: all of the organisation's for the
-    provider, the customer's own for a key scoped to it; of one agreement, or in one state."""
+def _claims_query(
+    session: Session, principal: Principal, agreement: str | None, state: str | None
+) -> Select[ClaimRow, str]:
+    """The claims the principal may see (the organisation's for the provider, the customer's
+    own for one scoped to it), of one agreement or in one state."""
     query = select(ClaimRow, AgreementRow.key).join(
         AgreementRow, AgreementRow.id == ClaimRow.agreement_id
     )
@@ -490,7 +491,12 @@ def listed(
         if state not in STATES:
             raise InvalidError(f"state: {state!r}; expected one of {', '.join(STATES)}", "state")
         query = query.where(ClaimRow.state == state)
-    rows = session.execute(query.order_by(ClaimRow.filed_at.desc(), ClaimRow.id.desc())).all()
+    return query
+
+
+def _listed_records(session: Session, rows: Sequence[Row[ClaimRow, str]]) -> list[ClaimRecord]:
+    """The claims with their history, without their evidence (long, and read by a claim's
+    own page): a list never decodes it."""
     ids = [claim.id for claim, _ in rows]
     history: dict[int, list[ClaimEventRow]] = {}
     if ids:
@@ -498,10 +504,63 @@ def listed(
             select(ClaimEventRow).where(ClaimEventRow.claim_id.in_(ids)).order_by(ClaimEventRow.id)
         ).all():
             history.setdefault(event.claim_id, []).append(event)
-    return [
-        _record(claim, key, codec.loads(claim.evidence, ClaimEvidence), history[claim.id])
-        for claim, key in rows
-    ]
+    return [_record(claim, key, None, history.get(claim.id, [])) for claim, key in rows]
+
+
+def listed(
+    session: Session,
+    principal: Principal,
+    *,
+    agreement: str | None = None,
+    state: str | None = None,
+) -> list[ClaimRecord]:
+    """The claims the principal may see, newest first (without their evidence: see
+    :func:`view`): all of the organisation's for the provider, the customer's own for a key
+    scoped to it; of one agreement, or in one state."""
+    query = _claims_query(session, principal, agreement, state)
+    rows = session.execute(query.order_by(ClaimRow.filed_at.desc(), ClaimRow.id.desc())).all()
+    return _listed_records(session, rows)
+
+
+PER_PAGE = 25
+"""Claims on one page of :func:`queue`."""
+
+
+@dataclass(frozen=True)
+class ClaimsPage:
+    page: int
+    pages: int
+    total: int
+    """Claims on every page."""
+    claims: tuple[ClaimRecord, ...]
+
+
+def queue(
+    session: Session, principal: Principal, page: int = 1, per_page: int = PER_PAGE
+) -> ClaimsPage:
+    """One page of the claims the principal may see, in the order they are decided:
+    submitted claims oldest first (waiting longest), then accepted ones to pay, oldest first,
+    then the settled ones (rejected, paid), latest first; without their evidence."""
+    if page < 1:
+        raise InvalidError(f"page {page}: expected 1 or more", "page")
+    query = _claims_query(session, principal, None, None)
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    rank = case((ClaimRow.state == "submitted", 0), (ClaimRow.state == "accepted", 1), else_=2)
+    waiting = rank < 2
+    rows = session.execute(
+        query.order_by(
+            rank,
+            case((waiting, ClaimRow.filed_at)).asc(),
+            case((waiting, ClaimRow.id)).asc(),
+            case((~waiting, ClaimRow.updated_at)).desc(),
+            case((~waiting, ClaimRow.id)).desc(),
+        )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return ClaimsPage(
+        page, max(1, -(-total // per_page)), total, tuple(_listed_records(session, rows))
+    )
 
 
 __all__ = [
@@ -516,5 +575,6 @@ __all__ = [
     "listed",
     "may_decide",
     "may_file",
+    "queue",
     "view",
 ]

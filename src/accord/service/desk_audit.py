@@ -13,7 +13,8 @@ from typing import Literal
 import numpy as np
 
 from accord.core.agreement import Agreement
-from accord.core.clock_engines import evaluate_clocks
+from accord.core.clock_cycles import NAT, STATES
+from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
 from accord.core.clocks import Clock, TicketEvent, calendars_of
 from accord.core.clocks_batch import EventColumns
 from accord.core.desk_audit import (
@@ -56,10 +57,15 @@ def audit(
     calendars = calendars_of(agreement)
     waits = _waits(agreement)
     base = evaluate_clocks(log, agreement.objectives, calendars)
-    clocks = _by_ticket(base.clocks, metric)
-    outcomes = {t: outcome_of(c) for t, c in clocks.items()}
+    verdicts_of = _outcomes(base, metric)
+    outcomes = {t: found[0] for t, found in verdicts_of.items()}
     differing = sorted(t for t, v in judged.items() if outcomes.get(t) != v.outcome)
     events = _events_of(log, set(differing))
+    # the disagreeing tickets' clocks as objects, for what Accord counted on each
+    again = evaluate_clocks(
+        [e for t in differing for e in events[t]], agreement.objectives, calendars, base.as_of
+    )
+    clocks = _by_ticket(again.clocks, metric)
     variants: dict[str, dict[str, Outcome | None]] = defaultdict(dict)
     resolved, closed = _meanings(statuses)
     fixed = scope_fields([o for o in agreement.objectives if o.metric == metric])
@@ -81,10 +87,12 @@ def audit(
             tried = [t for t in differing if any(e.fields.get("assignee") for e in events[t])]
             changed = [e for t in tried for e in events[t]]
         result = evaluate_clocks(changed, objectives, calendars, base.as_of, require=False)
-        recomputed = _by_ticket(result.clocks, metric)
+        recomputed = _outcomes(result, metric)
         for ticket in tried:
-            stopped = all(c.stopped_at is not None for c in clocks.get(ticket, []))
-            variants[name][ticket] = outcome_of(recomputed.get(ticket, []), stopped=stopped)
+            outcome, stopped = recomputed.get(ticket, (None, True))
+            # a variant's clock left running where the agreement's stopped is no evidence
+            keep = stopped or not verdicts_of.get(ticket, (None, False))[1]
+            variants[name][ticket] = outcome if keep else None
     tickets = tuple(
         classify(
             ticket,
@@ -127,6 +135,43 @@ def _meanings(statuses: StatusMap | None) -> tuple[list[str], list[str]]:
         [e.value for e in entries if e.means == "resolved"],
         [e.value for e in entries if e.means == "closed"],
     )
+
+
+def _outcomes(evaluation: ClockEvaluation, metric: str) -> dict[str, tuple[Outcome | None, bool]]:
+    """Each ticket's verdict of one metric (as :func:`outcome_of` gives it) and whether every
+    clock of it stopped, read from the column engine's table without a Clock object per
+    clock (the replay's clocks, when it ran, as they are)."""
+    batch = evaluation.batch
+    if batch is None:
+        return {
+            t: (outcome_of(c), all(x.stopped_at is not None for x in c))
+            for t, c in _by_ticket(evaluation.clocks, metric).items()
+        }
+    table = batch.table
+    rows = np.flatnonzero(np.asarray(table.metric, dtype=object) == metric)
+    states: dict[str, set[str]] = defaultdict(set)
+    stopped: dict[str, bool] = defaultdict(lambda: True)
+    names = batch.tickets
+    for code, state, stop in zip(
+        table.ticket[rows].tolist(),
+        table.state[rows].tolist(),
+        (table.stopped[rows] != NAT).tolist(),
+        strict=True,
+    ):
+        ticket = names[code]
+        states[ticket].add(STATES[state])
+        stopped[ticket] = stopped[ticket] and stop
+    for clock in batch.replayed:
+        if clock.metric == metric:
+            states[clock.ticket].add(clock.state)
+            stopped[clock.ticket] = stopped[clock.ticket] and clock.stopped_at is not None
+    return {t: (_verdict(s), stopped[t]) for t, s in states.items()}
+
+
+def _verdict(states: set[str]) -> Outcome:
+    if "breached" in states:
+        return "breached"
+    return "met" if states == {"met"} else "running"
 
 
 def _by_ticket(clocks: Sequence[Clock], metric: str) -> dict[str, list[Clock]]:

@@ -301,10 +301,11 @@ def closed_reports(
     key: str,
     periods: list[str],
     *,
+    timezone: str = "UTC",
     moment: datetime | None = None,
     held: tuple[Any, ...] | None = None,
 ) -> list[Report]:
-    """:func:`report` of each period (in UTC, the default tier), the kept results of the
+    """:func:`report` of each period (in ``timezone``, the default tier), the kept results of the
     closed ones read with one query and checked together: when nothing the union of their
     evidence reads was received since the earliest of them was computed (less the margin),
     every one of them is still valid (two queries for all, not two each). Otherwise, and
@@ -316,7 +317,7 @@ def closed_reports(
     slots: dict[str, Slot] = {}
     for period in periods:
         try:
-            start, end = period_bounds(period, "UTC")
+            start, end = period_bounds(period, timezone)
         except AccordError as error:
             raise InvalidError(str(error), "period") from None
         if end + LATE_MARGIN > moment:
@@ -330,7 +331,7 @@ def closed_reports(
             row.id,
             row.customer,
             period,
-            "UTC",
+            timezone,
             "",
             fingerprint,
             since - TICKET_LOOKBACK,
@@ -340,7 +341,7 @@ def closed_reports(
         select(PeriodResult).where(
             PeriodResult.agreement_id == row.id,
             PeriodResult.period.in_(sorted(slots)),
-            PeriodResult.timezone == "UTC",
+            PeriodResult.timezone == timezone,
             PeriodResult.tier == "",
         )
     ).all()
@@ -352,7 +353,7 @@ def closed_reports(
             row.id,
             row.customer,
             "",
-            "UTC",
+            timezone,
             "",
             "",
             min(slots[p].window_start for p in kept),
@@ -369,7 +370,9 @@ def closed_reports(
                 except codec.CodecError:
                     log.warning("period %s of agreement %s: kept result unreadable", period, key)
     return [
-        found[p] if p in found else report(session, principal, key, p, moment=moment)
+        found[p]
+        if p in found
+        else report(session, principal, key, p, timezone=timezone, moment=moment)
         for p in periods
     ]
 

@@ -13,9 +13,7 @@ docs/stored-reports.md) and the next review. See docs/standing.md.
 
 from __future__ import annotations
 
-import json
-import threading
-from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -27,16 +25,16 @@ from sqlalchemy.orm import Session
 from accord.core.agreement import Agreement, Objective
 from accord.core.burn import projection, ticket_projection
 from accord.core.calendar import BusinessCalendar
-from accord.core.clocks import TICKET_METRICS, calendars_of
-from accord.core.judging import ObjectiveResult, target_of, warning_share
+from accord.core.clocks import TICKET_METRICS
+from accord.core.judging import ObjectiveResult, target_of
 from accord.core.periods import in_force
 from accord.core.report import Report
 from accord.core.series import Day, DayLevel, daily_availability, day_level
 from accord.service import agreements as agreement_store
-from accord.service import reports
+from accord.service import reports, tracking
 from accord.service.errors import NotFoundError
 from accord.service.tenants import Principal, now
-from accord.store.schema import AgreementRow, ClockRow, TicketRow
+from accord.store.schema import AgreementRow, AgreementVersion, ClockRow, TicketRow
 
 UPTIME_DAYS = 90
 """Days of uptime bars per service, today included."""
@@ -183,7 +181,9 @@ class Standing:
     tickets: tuple[OpenTicket, ...]
     """The open tickets at risk or breached, breached first, then by deadline."""
     at_risk: int
+    """Open tickets with a clock at risk (the Tickets page's "at risk" filter counts them)."""
     breached: int
+    """Open tickets with a clock breached and still running."""
 
     @property
     def missed(self) -> int:
@@ -244,7 +244,8 @@ def standing(
     ]
     if customer is not None and not rows:
         raise NotFoundError(f"no customer {customer!r}", "customer")
-    return _standing(session, principal, moment, scope, rows, uptime)
+    mark = reports.data_mark(session, principal.organisation_id)
+    return _standing(session, principal, moment, scope, rows, uptime, mark)
 
 
 def _standing(
@@ -254,17 +255,20 @@ def _standing(
     scope: str | None,
     rows: list[AgreementRow],
     uptime: bool,
+    mark: tuple[Any, ...],
 ) -> Standing:
     """The standing of the agreements ``rows`` in force at ``moment``, their open tickets
-    those of customer ``scope`` (None: of any customer)."""
+    those of customer ``scope`` (None: of any customer). ``mark``: the organisation's
+    :func:`reports.data_mark`, read once per page."""
     found = []
     calendars: dict[str, tuple[Agreement, dict[str, BusinessCalendar]]] = {}
     for row in rows:
-        agreement = _in_force(session, principal, row, moment)
+        stored = agreement_store.versions(session, row)  # read once per agreement
+        agreement = _in_force(session, principal, stored, moment)
         if agreement is None:
             continue
-        calendars[row.key] = (agreement, _calendars_of(agreement))
-        found.append(_agreement(session, principal, row, agreement, moment, uptime))
+        calendars[row.key] = (agreement, tracking.calendars(agreement))
+        found.append(_agreement(session, principal, row, stored, agreement, moment, uptime, mark))
     tickets, at_risk, breached = _open_tickets(session, principal, scope, calendars, moment)
     return Standing(moment, scope, tuple(found), tickets, at_risk, breached)
 
@@ -274,13 +278,14 @@ def overview(session: Session, principal: Principal, moment: datetime | None = N
     objectives missed so far, then most projected to miss, most tickets breached, most at
     risk, the lowest margin; and the open tickets at risk or breached across them."""
     moment = now() if moment is None else moment
+    mark = reports.data_mark(session, principal.organisation_id)
     groups: dict[str | None, list[AgreementRow]] = {}
     for row in agreement_store.visible(session, principal):
         groups.setdefault(row.customer, []).append(row)
     customers = []
     for name, rows in sorted(groups.items(), key=lambda group: group[0] or ""):
         # agreements made for no one customer (None): the tickets of any customer they govern
-        found = _standing(session, principal, moment, name, rows, uptime=False)
+        found = _standing(session, principal, moment, name, rows, False, mark)
         if found.agreements:
             customers.append(found)
     customers.sort(key=_worst_first)
@@ -307,49 +312,19 @@ def _worst_first(found: Standing) -> tuple[int, int, int, int, Decimal, str]:
 
 
 def _in_force(
-    session: Session, principal: Principal, row: AgreementRow, moment: datetime
+    session: Session,
+    principal: Principal,
+    stored: Sequence[AgreementVersion],
+    moment: datetime,
 ) -> Agreement | None:
-    """The agreement's version in force at ``moment``, None when the agreement is not in
-    force then (not begun, or ended)."""
-    stored = agreement_store.version_in_force(session, row, moment)
-    agreement = agreement_store.resolved_version(session, principal.organisation_id, stored)
+    """The agreement's version in force at ``moment`` (of its ``stored`` versions), None when
+    the agreement is not in force then (not begun, or ended)."""
+    chosen = agreement_store.chosen_version(stored, moment)
+    agreement = agreement_store.resolved_version(session, principal.organisation_id, chosen)
     instant = moment.astimezone(UTC)
     if not in_force(agreement.effective, instant, instant + timedelta(microseconds=1)):
         return None
     return agreement
-
-
-CALENDARS_HELD = 64
-"""Agreements' calendars held per process (by their text), the least recently used let go."""
-_calendars: OrderedDict[str, dict[str, BusinessCalendar]] = OrderedDict()
-_calendars_lock = threading.Lock()
-
-
-def _plain(value: Any) -> Any:
-    """``value`` with every mapping's keys as text: YAML reads a holiday written
-    ``2026-12-24: Christmas Eve`` as a date key, which JSON cannot take as it is."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _calendars_of(agreement: Agreement) -> dict[str, BusinessCalendar]:
-    """:func:`calendars_of`, the same calendars for the same text at every view: a calendar
-    lays out its open hours once, when first asked, and keeps them (thread-safe)."""
-    key = json.dumps(_plain(agreement.calendars), sort_keys=True, default=str)
-    with _calendars_lock:
-        found = _calendars.get(key)
-        if found is not None:
-            _calendars.move_to_end(key)
-            return found
-    found = calendars_of(agreement)
-    with _calendars_lock:
-        _calendars[key] = found
-        while len(_calendars) > CALENDARS_HELD:
-            _calendars.popitem(last=False)
-    return found
 
 
 def _month(moment: datetime) -> str:
@@ -369,25 +344,24 @@ def _agreement(
     session: Session,
     principal: Principal,
     row: AgreementRow,
+    stored: Sequence[AgreementVersion],
     agreement: Agreement,
     moment: datetime,
     with_uptime: bool,
+    mark: tuple[Any, ...],
 ) -> AgreementStanding:
+    """``mark``: what moves when anything is stored: the evidence read for the same span is
+    reused while it has not moved (read once per page)."""
     period = _month(moment)
-    # what moves when anything is stored: the evidence read for the same span is reused while
-    # it has not moved (read once per view)
-    mark = reports.data_mark(session, principal.organisation_id)
     found = reports.report(session, principal, row.key, period, moment=moment, held=mark)
     # the report judges the month by the version in force at its start
     judged_by = agreement_store.resolved_version(
-        session,
-        principal.organisation_id,
-        agreement_store.version_in_force(session, row, found.start),
+        session, principal.organisation_id, agreement_store.chosen_version(stored, found.start)
     )
-    calendars = _calendars_of(judged_by)
+    calendars = tracking.calendars(judged_by)
     objectives = tuple(_objective(judged_by, found, o, calendars) for o in found.objectives)
     bars = (
-        _uptime(session, principal, row, agreement, _calendars_of(agreement), moment, mark)
+        _uptime(session, principal, row, agreement, tracking.calendars(agreement), moment, mark)
         if with_uptime
         else ()
     )
@@ -554,11 +528,12 @@ def _open_tickets(
 ) -> tuple[tuple[OpenTicket, ...], int, int]:
     """The open clocks of the agreements at risk or breached at ``moment`` (the clocks as the
     service last computed them, running ones advanced to ``moment`` on their calendar), the
-    first :data:`OPEN_TICKETS` of them, and how many are at risk and breached in all."""
+    first :data:`OPEN_TICKETS` of them, and how many tickets have one at risk and breached
+    in all."""
     if not agreements:
         return (), 0, 0
     query = (
-        select(ClockRow, TicketRow.refreshed_at)
+        select(ClockRow, TicketRow.refreshed_at, TicketRow.changed_at)
         .join(
             TicketRow,
             (TicketRow.organisation_id == ClockRow.organisation_id)
@@ -573,23 +548,25 @@ def _open_tickets(
     if customer is not None:
         query = query.where(ClockRow.customer == customer)
     found = []
-    for clock, computed_at in session.execute(query):
+    for clock, computed_at, changed_at in session.execute(query):
         if not principal.sees(clock.customer):
             continue
         if clock.state == "breached" and clock.deadline is None:
             continue  # stopped (or paused) after its breach: not a running clock
-        agreement, calendars = agreements[clock.agreement]
+        agreement = agreements[clock.agreement][0]
         objective = next((o for o in agreement.objectives if o.id == clock.objective), None)
         if objective is None:  # an objective the version in force no longer has
             continue
         # a clock row is written by its ticket's recomputation, which sets refreshed_at
-        as_of = moment if computed_at is None else computed_at
-        ticket = _judged_clock(clock, as_of, agreement, objective, calendars, moment)
+        as_of = computed_at or changed_at
+        ticket = _judged_clock(clock, as_of, agreement, objective, moment)
         if ticket is not None:
             found.append(ticket)
     found.sort(key=_ticket_order)
-    breached = sum(1 for t in found if t.state == "breached")
-    return tuple(found[:OPEN_TICKETS]), len(found) - breached, breached
+    # tickets, not clocks (a ticket may have several): the Tickets page's filters count so
+    at_risk = len({t.ticket for t in found if t.state != "breached"})
+    breached = len({t.ticket for t in found if t.state == "breached"})
+    return tuple(found[:OPEN_TICKETS]), at_risk, breached
 
 
 def _judged_clock(
@@ -597,39 +574,29 @@ def _judged_clock(
     computed_at: datetime,
     agreement: Agreement,
     objective: Objective,
-    calendars: dict[str, BusinessCalendar],
     moment: datetime,
 ) -> OpenTicket | None:
     """The clock at ``moment`` (as computed at its ticket's last recomputation,
-    ``computed_at``), if at risk or breached then; None otherwise."""
-    target = None if clock.target_seconds is None else timedelta(seconds=clock.target_seconds)
-    used = timedelta(seconds=clock.used_seconds)
-    computed = _aware(computed_at)
-    deadline = _aware(clock.deadline) if clock.deadline is not None else None
-    if clock.state in ("running", "breached") and deadline is not None and moment > computed:
-        used += calendars[objective.calendar].elapsed(computed, moment)
-    if target is None or target <= timedelta(0):
+    ``computed_at``), if at risk or breached then (:func:`tracking.judged_row`); None
+    otherwise."""
+    judged = tracking.judged_row(clock, computed_at, agreement, objective, moment)
+    if not (judged.at_risk or judged.breached) or judged.left is None:
         return None
-    breached = used > target or (deadline is not None and deadline <= moment)
-    if not breached:
-        share = warning_share(agreement, objective)
-        micros = timedelta(microseconds=1)
-        if Decimal(used // micros) < share * Decimal(target // micros):
-            return None
+    deadline = _aware(clock.deadline) if clock.deadline is not None else None
     return OpenTicket(
         clock.ticket,
         clock.customer,
         clock.agreement,
         clock.objective,
-        "breached" if breached else clock.state,
-        target,
-        used,
-        target - used,
+        "breached" if judged.breached else clock.state,
+        judged.target,
+        judged.used,
+        judged.left,
         deadline,
         _aware(clock.breached_at)
         if clock.breached_at is not None
         else deadline
-        if breached
+        if judged.breached
         else None,
     )
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from accord.core.agreement import Agreement
 from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent
-from accord.core.judging import warning_share
+from accord.core.judging import AT_RISK_SHARE, warning_share
+from accord.core.timer import Judgement, of_clock
 from accord.service import agreements as agreement_store
 from accord.service import tracking
 from accord.service.errors import InvalidError, NotFoundError
@@ -51,14 +52,18 @@ class Filters:
 
 @dataclass(frozen=True)
 class LiveClock:
-    """One objective's clock on a ticket now, with the objective's name and whether it is
-    at risk (past the agreement's warning share of its target, not yet breached)."""
+    """One objective's clock on a ticket now, with the objective's name and its judgement
+    (at risk: past the agreement's warning share of its target, not yet breached)."""
 
     agreement: str
     objective: str
     name: str
     clock: Clock
-    at_risk: bool
+    judged: Judgement
+
+    @property
+    def at_risk(self) -> bool:
+        return self.judged.at_risk
 
 
 @dataclass(frozen=True)
@@ -86,15 +91,6 @@ class Listing:
     """The customers (for the provider's staff; empty for a customer's people)."""
 
 
-def at_risk(clock: Clock, share: Decimal) -> bool:
-    """Running or paused, not breached, and past ``share`` of its target."""
-    if clock.state not in ("running", "paused") or clock.breached_at is not None:
-        return False
-    if clock.target is None or clock.target <= timedelta(0) or clock.used >= clock.target:
-        return False
-    return Decimal(clock.used // _MICRO) >= share * Decimal(clock.target // _MICRO)
-
-
 def _current(found: agreement_store.InForce, moment: datetime) -> Agreement:
     current = found.first
     for at, later in found.changes:
@@ -115,15 +111,18 @@ def _state_condition(state: str, moment: datetime) -> ColumnElement[bool]:
         return and_(ClockRow.state == "met", ClockRow.breached_at.is_(None))
     if state == "paused":
         return ClockRow.state == "paused"
-    open_ = and_(
-        ClockRow.breached_at.is_(None),
-        or_(ClockRow.deadline.is_(None), ClockRow.deadline > moment),
-    )
     if state == "running":
-        return and_(ClockRow.state == "running", open_)
-    # at risk: open clocks with a target, judged one by one afterwards
+        return and_(
+            ClockRow.state == "running",
+            ClockRow.breached_at.is_(None),
+            or_(ClockRow.deadline.is_(None), ClockRow.deadline > moment),
+        )
+    # at risk: open clocks with a target, judged one by one afterwards (a deadline passed
+    # with no business time since is still at risk: the clock breaches past its target)
     return and_(
-        ClockRow.state.in_(("running", "paused")), ClockRow.target_seconds.is_not(None), open_
+        ClockRow.state.in_(("running", "paused")),
+        ClockRow.target_seconds.is_not(None),
+        ClockRow.breached_at.is_(None),
     )
 
 
@@ -234,34 +233,29 @@ def _at_risk_page(
     in_force: dict[str, agreement_store.InForce],
     moment: datetime,
 ) -> tuple[list[tuple[str, datetime]], int]:
-    """The tickets with a clock at risk at ``moment``: the open clocks (as last computed,
-    running ones advanced to ``moment`` on their calendar) judged against their warning
-    share; the open clocks are few beside the history, so they are judged here."""
+    """The tickets with a clock at risk at ``moment``: the open clocks (as last computed)
+    judged by :func:`tracking.judged_row`, as Home judges them; the open clocks are few
+    beside the history, so they are judged here."""
     found: dict[str, datetime] = {}
     rows = session.execute(
         select(ClockRow, TicketRow.refreshed_at, TicketRow.changed_at)
         .join(TicketRow, joined)
         .where(*conditions)
     )
+    # each agreement's version in force and its objectives, once for the page
+    objectives = {
+        (key, o.id): (agreement, o)
+        for key, governing in in_force.items()
+        for agreement in (_current(governing, moment),)
+        for o in agreement.objectives
+    }
     for clock, refreshed, changed in rows:
-        governing = in_force.get(clock.agreement)
-        if governing is None or clock.target_seconds is None:
+        found_objective = objectives.get((clock.agreement, clock.objective))
+        if found_objective is None or clock.target_seconds is None:
             continue
-        agreement = _current(governing, moment)
-        objective = next((o for o in agreement.objectives if o.id == clock.objective), None)
-        if objective is None:
-            continue
-        used = timedelta(seconds=clock.used_seconds)
+        agreement, objective = found_objective
         since = _aware(refreshed or changed)
-        if clock.state == "running" and moment > since:
-            used += tracking.calendars(agreement)[objective.calendar].elapsed(since, moment)
-        target = timedelta(seconds=clock.target_seconds)
-        share = warning_share(agreement, objective)
-        if (
-            timedelta(0) < target
-            and used < target
-            and Decimal(used // _MICRO) >= share * Decimal(target // _MICRO)
-        ):
+        if tracking.judged_row(clock, since, agreement, objective, moment).at_risk:
             found[clock.ticket] = max(found.get(clock.ticket, since), _aware(changed))
     ordered = sorted(found.items(), key=lambda item: (-item[1].timestamp(), item[0]))
     return ordered, len(ordered)
@@ -275,7 +269,9 @@ def _live(
     filters: Filters,
     moment: datetime,
 ) -> list[TicketClocks]:
-    """Each ticket's clocks computed from its events at ``moment`` (as the API's status)."""
+    """Each ticket's clocks computed from its events at ``moment`` (as the API's status);
+    what every ticket of a customer shares (the agreements governing it now, their
+    objectives' names and warning shares) made once for the page."""
     if not shown:
         return []
     names = [ticket for ticket, _ in shown]
@@ -288,18 +284,45 @@ def _live(
         ).all()
     )
     events = tracking.events_of_tickets(session, principal.organisation_id, names)
+    terms: dict[str | None, _Terms] = {}
     found = []
     for ticket, changed in shown:
         customer = customers.get(ticket)
         if not principal.sees(customer):
             continue
-        clocks = _clocks_now(session, principal, ticket, customer, events[ticket], moment)
+        if customer not in terms:
+            terms[customer] = _terms(session, principal, customer, moment)
+        clocks = _clocks_now(
+            session, principal, ticket, customer, events[ticket], moment, terms[customer]
+        )
         clocks = [
             c
             for c in clocks
             if filters.agreement in (None, c.agreement) and filters.objective in (None, c.objective)
         ]
         found.append(TicketClocks(ticket, customer, _aware(changed), tuple(clocks)))
+    return found
+
+
+_Terms = dict[tuple[str, str], tuple[str, Decimal]]
+"""Per agreement and objective: the objective's name and warning share (of the version in
+force now)."""
+
+
+def _terms(
+    session: Session, principal: Principal, customer: str | None, moment: datetime
+) -> _Terms:
+    """What the clocks of a ``customer``'s tickets are shown with, read once per page."""
+    found: _Terms = {}
+    for governing in agreement_store.in_force(
+        session, principal.organisation_id, customer, tracking.STATUS_AGREEMENTS_AGE
+    ):
+        agreement = _current(governing, moment)
+        for objective in agreement.objectives:
+            found[governing.key, objective.id] = (
+                objective.name or objective.id,
+                warning_share(agreement, objective),
+            )
     return found
 
 
@@ -310,7 +333,10 @@ def _clocks_now(
     customer: str | None,
     events: list[TicketEvent],
     moment: datetime,
+    terms: _Terms | None = None,
 ) -> list[LiveClock]:
+    """The ticket's clocks at ``moment``, each judged by :func:`accord.core.timer.of_clock`
+    (``terms``: the customer's, when the caller read them for several tickets)."""
     computed = tracking.compute(
         session,
         principal.organisation_id,
@@ -320,30 +346,14 @@ def _clocks_now(
         tracking.STATUS_AGREEMENTS_AGE,
         events,
     )
-    governing = {
-        found.key: _current(found, moment)
-        for found in agreement_store.in_force(
-            session, principal.organisation_id, customer, tracking.STATUS_AGREEMENTS_AGE
-        )
-    }
+    if terms is None:
+        terms = _terms(session, principal, customer, moment)
     clocks = []
     for result in computed:
-        agreement = governing.get(result.agreement)
         for clock in result.clocks:
-            objective = (
-                next((o for o in agreement.objectives if o.id == clock.objective), None)
-                if agreement is not None
-                else None
-            )
-            name = (objective.name if objective is not None else None) or clock.objective
-            share = (
-                warning_share(agreement, objective)
-                if agreement is not None and objective is not None
-                else Decimal("0.75")
-            )
-            clocks.append(
-                LiveClock(result.agreement, clock.objective, name, clock, at_risk(clock, share))
-            )
+            name, share = terms.get((result.agreement, clock.objective), (clock.objective, None))
+            judged = of_clock(clock, AT_RISK_SHARE if share is None else share)
+            clocks.append(LiveClock(result.agreement, clock.objective, name, clock, judged))
     return clocks
 
 

@@ -38,6 +38,8 @@ from accord.core.escalation import (
     walks_intervals,
 )
 from accord.core.horizon import within_horizon
+from accord.core.judging import warning_share
+from accord.core.timer import Judgement, judge
 from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError, NotFoundError
 from accord.service.ingest import wake_workers
@@ -58,6 +60,30 @@ def calendars(agreement: Agreement) -> dict[str, BusinessCalendar]:
             _calendar_cache.clear()
         _calendar_cache[id(agreement)] = cached
     return cached[1]
+
+
+def judged_row(
+    clock: ClockRow,
+    computed_at: datetime,
+    agreement: Agreement,
+    objective: Objective,
+    moment: datetime,
+) -> Judgement:
+    """A stored clock (as computed at its ticket's last recomputation, ``computed_at``)
+    judged at ``moment`` by :func:`accord.core.timer.judge`: a clock counting time (one with
+    a deadline) advanced on its objective's calendar, against the agreement's warning share
+    of its target. The one judgement of Home, the console and the Tickets page."""
+    target = None if clock.target_seconds is None else timedelta(seconds=clock.target_seconds)
+    return judge(
+        clock.state,
+        timedelta(seconds=clock.used_seconds),
+        target,
+        warning_share(agreement, objective),
+        moment,
+        running=clock.state in ("running", "breached") and clock.deadline is not None,
+        computed_at=computed_at if computed_at.tzinfo else computed_at.replace(tzinfo=UTC),
+        calendar=calendars(agreement)[objective.calendar],
+    )
 
 
 def _has_ticket_objectives(agreement: Agreement) -> bool:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import gzip
 import importlib
 import io
+import re
 import zipfile
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -155,8 +157,9 @@ class StatusMap:
         return "\n".join(lines) + "\n"
 
     @classmethod
-    def read(cls, path: str | Path, source: str) -> StatusMap:
-        """A status map file; DeskError naming the file, line and entry at the first problem."""
+    def read(cls, path: str | Path, source: str | None = None) -> StatusMap:
+        """A status map file (of ``source``'s statuses, when given); DeskError naming the
+        file, line and entry at the first problem."""
         document = YamlDocument.read(path)
         data = document.data
 
@@ -167,7 +170,7 @@ class StatusMap:
 
         if not isinstance(data, Mapping) or not isinstance(data.get("statuses"), Mapping):
             raise problem((), "expected a status map: source: NAME, statuses: {DESK STATUS: ...}")
-        if data.get("source", source) != source:
+        if source is not None and data.get("source", source) != source:
             raise problem(
                 ("source",),
                 f"source: this map is for {data.get('source')!r}, not {source!r}",
@@ -186,7 +189,7 @@ class StatusMap:
                     f"statuses.{name}.means: {means!r}; expected one of {', '.join(MEANINGS)}",
                 )
             entries[str(name)] = StatusEntry(str(body.get("status", name)), means)
-        return cls(source, entries)
+        return cls(str(data.get("source", source or "")), entries)
 
 
 # ------------------------------------------------------------------------ warnings and summary
@@ -276,7 +279,7 @@ class Instants:
         if found is not None and found[1] == self.used.get(file, found[1]):
             return found[0]
         try:
-            moment = datetime.strptime(text, self.last)
+            moment = _strptime(text, self.last)
         except ValueError:
             moment = self._other(text, file, row, column)
         first = self.used.setdefault(file, self.last)
@@ -296,7 +299,7 @@ class Instants:
     def _other(self, text: str, file: str, row: int | None, column: str) -> datetime:
         for form in self.formats:
             try:
-                moment = datetime.strptime(text, form)
+                moment = _strptime(text, form)
             except ValueError:
                 continue
             self.last = form
@@ -315,6 +318,45 @@ class Instants:
 
 def _place(file: str, row: int | None, column: str) -> str:
     return f"{file}:{column}" if row is None else f"{file}:{row}:{column}"
+
+
+_CODES = {
+    "%d": r"(?P<day>\d{1,2})",
+    "%m": r"(?P<month>\d{1,2})",
+    "%Y": r"(?P<year>\d{4})",
+    "%H": r"(?P<hour>\d{1,2})",
+    "%M": r"(?P<minute>\d{1,2})",
+    "%S": r"(?P<second>\d{1,2})",
+}
+
+
+@lru_cache(maxsize=64)
+def _pattern(form: str) -> re.Pattern[str] | None:
+    """A format of only day, month, year, hour, minute and second codes as a regular
+    expression (several times faster than strptime); None for any other format."""
+    parts = re.split(r"(%.)", form)
+    if any(p.startswith("%") and p not in _CODES for p in parts) or len(set(parts)) < len(parts):
+        return None
+    return re.compile("".join(_CODES.get(p, re.escape(p)) for p in parts))
+
+
+def _strptime(text: str, form: str) -> datetime:
+    """``datetime.strptime``, through :func:`_pattern` when the format allows."""
+    pattern = _pattern(form)
+    if pattern is None:
+        return datetime.strptime(text, form)
+    found = pattern.fullmatch(text)
+    if found is None:
+        raise ValueError(f"{text!r} does not match {form!r}")
+    parts = found.groupdict()
+    return datetime(  # a day or hour out of range raises ValueError, as strptime does
+        int(parts["year"]),
+        int(parts["month"]),
+        int(parts["day"]),
+        int(parts.get("hour") or 0),
+        int(parts.get("minute") or 0),
+        int(parts.get("second") or 0),
+    )
 
 
 def text_files(path: Path) -> Iterator[tuple[str, io.TextIOBase]]:

@@ -43,7 +43,7 @@ def import_files(
     """Import ``files`` with ``source`` into ``out`` (.parquet or .jsonl) and its siblings."""
     form = output_format(out)
     for file in files:
-        if not file.is_file():
+        if not file.exists() or file.is_dir():
             raise DeskError(f"{file}: no such file")
     if not out.parent.is_dir():
         raise DeskError(f"-o {out}: the folder {out.parent} does not exist")
@@ -119,18 +119,9 @@ class _JsonlSink(_Sink):
         self.handle = path.open("w", encoding="utf-8")
 
     def add(self, event: TicketEvent) -> None:
-        row: dict[str, Any] = {
-            "id": event.id,
-            "ticket": event.ticket,
-            "at": event.at.isoformat(),
-            "kind": event.kind,
-        }
-        if event.fields:
-            row["fields"] = dict(event.fields)
-        if event.author is not None:
-            row["author"] = event.author
-            row["public"] = event.public
-        self.handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        from accord.io.tickets import event_row
+
+        self.handle.write(json.dumps(event_row(event), ensure_ascii=False) + "\n")
 
     def close(self) -> None:
         self.handle.close()
