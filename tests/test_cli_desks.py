@@ -67,7 +67,10 @@ def test_import_without_a_zone_or_with_an_unknown_desk_says_what_to_do(tmp_path:
     assert "give the desk's zone with --timezone" in text
     code, text = run("import", "remedy", str(SAMPLE), "-o", str(tmp_path / "o.parquet"))
     assert code == 2
-    assert "unknown desk 'remedy'; expected one of servicenow" in text
+    assert (
+        "unknown desk 'remedy'; expected one of freshdesk, glpi, jira, servicenow, zammad, zendesk"
+        in text
+    )
     assert list(tmp_path.iterdir()) == []
 
 

@@ -14,6 +14,7 @@ from accord.cli import (
     key,
     org,
     person,
+    pull,
     report,
     secrets,
     service,
@@ -39,6 +40,7 @@ app.command()(clocks.partition)
 app.command()(report.report)
 app.command(name="import")(desks.import_log)
 app.command()(desks.audit)
+app.command()(pull.pull)
 app.command()(calendar.demo)
 app.add_typer(org.app, name="org")
 app.command()(service.serve)

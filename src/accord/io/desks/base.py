@@ -272,7 +272,9 @@ class Instants:
         self.last = self.formats[0]
         self.known: dict[str, tuple[datetime, str]] = {}  # text read before: instant, format
 
-    def parse(self, text: str, file: str, row: int, column: str) -> datetime:
+    def parse(self, text: str, file: str, row: int | None, column: str) -> datetime:
+        """``text`` as an instant; errors name ``file:row:column`` (``file:column`` when the
+        place has no row number, as a JSON document's item)."""
         found = self.known.get(text)
         if found is not None and found[1] == self.used.get(file, found[1]):
             return found[0]
@@ -285,7 +287,7 @@ class Instants:
             self.used[file] = "mixed"
             self.context.warn(
                 "several date formats",
-                f"{file}:{row}:{column}",
+                _place(file, row, column),
                 f"{text!r} is written {self.last!r}, earlier rows {first!r} (both read)",
             )
         moment = moment if moment.tzinfo else moment.replace(tzinfo=self.zone)
@@ -294,7 +296,7 @@ class Instants:
         self.known[text] = (moment, self.last)
         return moment
 
-    def _other(self, text: str, file: str, row: int, column: str) -> datetime:
+    def _other(self, text: str, file: str, row: int | None, column: str) -> datetime:
         for form in self.formats:
             try:
                 moment = _strptime(text, form)
@@ -306,12 +308,16 @@ class Instants:
             moment = datetime.fromisoformat(text)
         except ValueError:
             raise DeskError(
-                f"{file}:{row}:{column}: {text!r} is not an instant; expected "
+                f"{_place(file, row, column)}: {text!r} is not an instant; expected "
                 + " or ".join(repr(f) for f in self.formats)
                 + " or ISO 8601"
             ) from None
         self.last = "ISO 8601"
         return moment
+
+
+def _place(file: str, row: int | None, column: str) -> str:
+    return f"{file}:{column}" if row is None else f"{file}:{row}:{column}"
 
 
 _CODES = {
@@ -481,7 +487,14 @@ class Source(ABC):
 
 
 _SOURCES: dict[str, type[Source]] = {}
-BUILT_IN: tuple[str, ...] = ("accord.io.desks.servicenow",)
+BUILT_IN: tuple[str, ...] = (
+    "accord.io.desks.freshdesk",
+    "accord.io.desks.glpi",
+    "accord.io.desks.jira",
+    "accord.io.desks.servicenow",
+    "accord.io.desks.zammad",
+    "accord.io.desks.zendesk",
+)
 """The modules of Accord's own sources, imported when the registry is first read."""
 
 
