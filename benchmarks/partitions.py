@@ -7,8 +7,10 @@ of each step measured in its own process.
 
 Steps, each in a fresh process (its peak resident memory is its own, from getrusage):
 
-1. generate: ``benchmarks/clocks.py``'s log (P1-P4 under examples/servicenow/agreement.yaml),
-   ``--chunk`` tickets at a time, appended to one Parquet file (tickets renamed per chunk);
+1. generate: ``benchmarks/clocks.py``'s log (P1-P4 under examples/servicenow/agreement.yaml:
+   the same events per ticket and distributions, drawn with numpy a column at a time),
+   ``--chunk`` tickets at a time, each chunk written to one Parquet file as it is drawn
+   (tickets named per chunk; memory: one chunk, at any number of tickets);
 2. partition: ``accord.io.partitions.partition_log`` into ``--buckets`` buckets;
 3. evaluate: ``evaluate_partitioned`` (attainment per objective and priority), and, with
    ``--whole``, the whole log at once as ``accord clocks`` evaluates it, for comparison.
@@ -30,6 +32,8 @@ import json  # noqa: E402
 import resource  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from typing import Any  # noqa: E402
 
 ROOT = HERE.parent
 AGREEMENT = ROOT / "examples" / "servicenow" / "agreement.yaml"
@@ -39,31 +43,107 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def generate(tickets: int, chunk: int, path: Path) -> dict[str, float]:
+# the events of one ticket, in order: (kind, status, author) of each slot, and which of the
+# benchmarks/clocks.py generator's random branches it belongs to (None: always there)
+SLOTS = [
+    ("created", "New", None, None),
+    ("updated", "Active", None, None),
+    ("comment", None, "agent", None),
+    ("updated", "Awaiting User Info", None, "customer"),  # waiting on the customer, then back
+    ("comment", None, "customer", "customer"),
+    ("updated", "Active", None, "customer"),
+    ("updated", "Awaiting Vendor", None, "vendor"),
+    ("updated", "Active", None, "vendor"),
+    ("updated", None, None, "priority"),  # one priority up
+    ("updated", "Resolved", None, None),
+    ("updated", "Active", None, "reopen"),
+    ("updated", "Resolved", None, "reopen"),
+]
+BRANCHES = {"customer": 0.4, "vendor": 0.1, "priority": 0.15, "reopen": 0.05}
+
+
+def chunk_of(tickets: int, prefix: str, seed: int) -> Any:
+    """``benchmarks/clocks.py``'s log (the same events per ticket, the same distributions of
+    delays and branches), drawn with numpy a column at a time instead of a ticket at a time:
+    ticket ``T<n>`` named ``<prefix>T<n>``, events in ticket order."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    from benchmarks import clocks
+    from benchmarks.clocks import PRIORITIES
+
+    rng = np.random.default_rng(seed)
+    start = datetime(2026, 1, 5, tzinfo=UTC).timestamp()
+    opened = start + rng.uniform(0, 300 * 86400, tickets)
+    priority = rng.choice(len(PRIORITIES), tickets, p=[0.05, 0.15, 0.6, 0.2])
+    taken = {name: rng.random(tickets) < p for name, p in BRANCHES.items()}
+    hour = 3600.0
+    present = np.ones((tickets, len(SLOTS)), dtype=bool)
+    for j, (_, _, _, branch) in enumerate(SLOTS):
+        if branch is not None:
+            present[:, j] = taken[branch]
+    # the cursor moves by these delays (seconds) at the slots present, as clocks.generate
+    # advances it; the agent's reply (a minute after) and the status set back after the
+    # customer's answer (30 s after) do not move it
+    delays = {1: 1, 3: 4, 4: 20, 6: 6, 7: 30, 8: 3, 9: 10, 10: 72, 11: 8}  # mean, hours
+    advance = np.zeros((tickets, len(SLOTS)))
+    for j, hours in delays.items():
+        advance[:, j] = np.where(present[:, j], rng.exponential(hours * hour, tickets), 0.0)
+    at = opened[:, None] + np.cumsum(advance, axis=1)
+    at[:, 2] += 60
+    at[:, 5] += 30
+    rows, slot = np.nonzero(present)  # ticket-major: each ticket's events together, in order
+    micros = np.round(at[rows, slot] * 1e6).astype(np.int64)
+    count = len(rows)
+
+    def pick(values: list[str | None], codes: Any) -> Any:
+        """The string column of ``values[code]`` for each code (None: a missing value)."""
+        return pc.take(pa.array(values, pa.string()), pa.array(codes))
+
+    kinds = ["created", "updated", "comment"]
+    kind = pick(kinds, np.array([kinds.index(s[0]) for s in SLOTS])[slot])
+    statuses = [s[1] for s in SLOTS]
+    status = pick(statuses, slot)
+    author = pick([s[2] for s in SLOTS], slot)
+    raised = np.maximum(0, priority - 1)
+    level = np.where(slot == 0, priority[rows], np.where(slot == 8, raised[rows], -1))
+    priorities = pa.array([*PRIORITIES, None], pa.string())
+    priority_column = pc.take(priorities, pa.array(np.where(level < 0, len(PRIORITIES), level)))
+    first = slot == 0
+    team = pc.take(
+        pa.array([*(f"team-{i}" for i in range(40)), None], pa.string()),
+        pa.array(np.where(first, rows % 40, 40)),
+    )
+    service = pc.take(pa.array(["service-desk", None]), pa.array(np.where(first, 0, 1)))
+    fields = pa.StructArray.from_arrays(
+        [priority_column, status, team, service],
+        names=["priority", "status", "team", "service"],
+        mask=pa.array(np.isin(slot, [2, 4])),  # a comment carries no fields
+    )
+    ticket = pc.binary_join_element_wise(prefix + "T", pc.cast(pa.array(rows), pa.string()), "")
+    ids = pc.binary_join_element_wise(ticket, pc.cast(pa.array(np.arange(count)), pa.string()), "-")
+    return pa.table(
+        {
+            "id": ids,
+            "ticket": ticket,
+            "at": pa.array(micros, pa.timestamp("us", tz="UTC")),
+            "kind": kind,
+            "fields": fields,
+            "author": author,
+        }
+    )
+
+
+def generate(tickets: int, chunk: int, path: Path) -> dict[str, float]:
+    """The log, ``chunk`` tickets at a time, each chunk written as row groups as it is drawn
+    (memory: one chunk, whatever the number of tickets)."""
+    import pyarrow.parquet as pq
 
     start = time.perf_counter()
     writer = None
     events = 0
-    part = path.with_suffix(".chunk.parquet")
     for k, first in enumerate(range(0, tickets, chunk)):
-        clocks.generate(min(chunk, tickets - first), part, seed=20261206 + k)
-        table = pq.read_table(part)
-        prefix = f"c{k}-"
-        table = table.set_column(
-            table.schema.get_field_index("ticket"),
-            "ticket",
-            pc.binary_join_element_wise(prefix, table["ticket"], ""),
-        )
-        table = table.set_column(
-            table.schema.get_field_index("id"),
-            "id",
-            pc.binary_join_element_wise(prefix, table["id"], ""),
-        )
+        table = chunk_of(min(chunk, tickets - first), f"c{k}-", seed=20261206 + k)
         if writer is None:
             writer = pq.ParquetWriter(path, table.schema)
         writer.write_table(table, row_group_size=1_000_000)
@@ -71,8 +151,6 @@ def generate(tickets: int, chunk: int, path: Path) -> dict[str, float]:
         del table
     assert writer is not None
     writer.close()
-    part.unlink()
-    _ = pa
     return {"events": events, "seconds": time.perf_counter() - start, "peak_mb": peak_mb()}
 
 
