@@ -224,3 +224,38 @@ def test_a_declared_coverage_is_the_evidence_span(tmp_path: Path) -> None:
     )
     data = read_data(tmp_path)
     assert data.span() == (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+
+
+def test_a_large_parquet_data_file_is_read_a_batch_at_a_time(tmp_path: Path) -> None:
+    """Reading probes.parquet holds about a batch, not the file read so far (pyarrow's
+    ParquetFile pre-buffers by default and keeps each row group's bytes until it is closed,
+    apache/arrow#39808)."""
+    import numpy as np
+
+    from accord.io.data import _parquet_rows
+
+    rows, groups = 20_000, 40
+    rng = np.random.default_rng(3)
+    path = tmp_path / "probes.parquet"
+    schema = pa.schema(
+        [("service", pa.string()), ("at", pa.timestamp("us", "UTC")), ("ok", pa.bool_())]
+    )
+    with pq.ParquetWriter(path, schema) as writer:
+        for g in range(groups):  # services of random digits: ~0.3 MB of Parquet a row group
+            writer.write_table(
+                pa.table(
+                    {
+                        "service": [f"s{rng.integers(10**15)}" for _ in range(rows)],
+                        "at": pa.array(np.full(rows, 1_780_000_000_000_000 + g), schema[1].type),
+                        "ok": [True] * rows,
+                    },
+                    schema,
+                )
+            )
+    before = pa.total_allocated_bytes()
+    held = 0
+    for number, _ in enumerate(_parquet_rows(path, "probes"), start=1):
+        if number % rows == 0:
+            held = max(held, pa.total_allocated_bytes() - before)
+    assert number == rows * groups
+    assert held < path.stat().st_size / 2, (held, path.stat().st_size)

@@ -175,7 +175,9 @@ def _parquet_rows(path: Path, name: str) -> Iterator[tuple[dict[str, Any], str]]
     import pyarrow.parquet as pq
 
     try:
-        source = pq.ParquetFile(path)
+        # without pre-buffering, which keeps every row group's bytes read until the file is
+        # closed (apache/arrow#39808): a large file is read a batch at a time in memory too
+        source = pq.ParquetFile(path, pre_buffer=False)
         _check_header(source.schema_arrow.names, name, path)
         number = 0
         for batch in source.iter_batches(batch_size=65_536):
