@@ -749,9 +749,10 @@ DECODED_ENTRIES = 512
 TOP_UP_TICKETS = 5_000
 """Tickets changed since the evidence was held beyond which it is read again whole rather
 than topped up."""
-HELD_EVENTS = 2_000_000
-"""Ticket events held per database engine in all (about 150 bytes each, docs/standing.md):
-beyond it the least recently used evidence is let go, whatever the count of entries."""
+HELD_EVENTS = 1_000_000
+"""Ticket events held per database engine in all (about 280 bytes each with their fields,
+docs/standing.md): beyond it the least recently used evidence is let go, whatever the count
+of entries."""
 
 
 @dataclass(frozen=True)
