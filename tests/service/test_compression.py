@@ -13,8 +13,8 @@ from tests.service.test_standing import NOW, _load, clock  # noqa: F401 (the fix
 def test_the_standing_is_sent_compressed_and_reads_back_the_same(
     database: Database,
     acme: Tenant,
-    clock: Clock,
-    client: TestClient,  # noqa: F811
+    clock: Clock,  # noqa: F811 (the fixture imported)
+    client: TestClient,
 ) -> None:
     _load(database, acme, clock)
     asked = {"as_of": NOW.isoformat()}

@@ -108,6 +108,27 @@ def _outage(action: tuple[Any, ...], moment: datetime) -> Any:
     )
 
 
+def _start(database: Database, tenant: Tenant, *texts: str) -> None:
+    """The agreements, one ticket of ACME's and one outage of its web service."""
+    with database.session() as session:
+        principal = tenants.authenticate(session, tenant.key)
+        for text in texts:
+            agreements.upload(session, principal, text)
+    _store(database, tenant, ("event", "T0", "created", -60, "acme-corp", "New"), NOW, 0)
+    _store(database, tenant, ("outage", 9, "web", -600, 20, "acme-corp"), NOW, 0)
+
+
+def _store(
+    database: Database, tenant: Tenant, action: tuple[Any, ...], moment: datetime, number: int
+) -> None:
+    with database.session() as session:
+        principal = tenants.authenticate(session, tenant.key)
+        if action[0] == "event":
+            ingest.ingest_events(session, principal, [_event(action, moment, number)])
+        else:
+            ingest.ingest_records(session, principal, "outage", [_outage(action, moment)])
+
+
 def _view(database: Database, key: str, moment: datetime) -> standing.Standing:
     with database.session() as session:
         return standing.standing(session, tenants.authenticate(session, key), moment)
@@ -136,16 +157,7 @@ def test_a_view_topped_up_with_what_changed_is_the_view_read_afresh(
     with database.session() as session:
         _, key = tenants.create_key(session, tenant.id, "read", customer="acme-corp")
     clock.moment = datetime(2026, 11, 25, tzinfo=UTC)
-    with database.session() as session:
-        principal = tenants.authenticate(session, tenant.key)
-        agreements.upload(session, principal, STANDING)
-        agreements.upload(session, principal, OTHER)
-        ingest.ingest_events(
-            session, principal, [_event(("", "T0", "created", -60, "acme-corp", "New"), NOW, 0)]
-        )
-        ingest.ingest_records(
-            session, principal, "outage", [_outage(("", 9, "web", -600, 20, "acme-corp"), NOW)]
-        )
+    _start(database, tenant, STANDING, OTHER)
     moment = clock.moment = NOW
     assert _view(database, key, moment) == _afresh(second, key, moment)
     for number, action in enumerate(steps, start=1):
@@ -153,12 +165,7 @@ def test_a_view_topped_up_with_what_changed_is_the_view_read_afresh(
         if action[0] == "view":
             moment += timedelta(minutes=action[1])
         else:
-            with database.session() as session:
-                principal = tenants.authenticate(session, tenant.key)
-                if action[0] == "event":
-                    ingest.ingest_events(session, principal, [_event(action, moment, number)])
-                else:
-                    ingest.ingest_records(session, principal, "outage", [_outage(action, moment)])
+            _store(database, tenant, action, moment, number)
         topped_up = _view(database, key, moment)
         assert topped_up == _afresh(second, key, moment), f"after step {number}: {action}"
     # the first engine read each span's evidence whole once (a later day: 90 other days), then
@@ -173,14 +180,7 @@ def test_a_ticket_opened_and_resolved_and_an_outage_show_at_the_next_views(
     tenant = Tenant(database, "acme")
     with database.session() as session:
         _, key = tenants.create_key(session, tenant.id, "read", customer="acme-corp")
-        principal = tenants.authenticate(session, tenant.key)
-        agreements.upload(session, principal, STANDING)
-        ingest.ingest_events(
-            session, principal, [_event(("", "T0", "created", -60, "acme-corp", "New"), NOW, 0)]
-        )
-        ingest.ingest_records(
-            session, principal, "outage", [_outage(("", 9, "web", -600, 20, "acme-corp"), NOW)]
-        )
+    _start(database, tenant, STANDING)
     moment = clock.moment = NOW
     views = [_view(database, key, moment)]
     changes = [
@@ -192,12 +192,7 @@ def test_a_ticket_opened_and_resolved_and_an_outage_show_at_the_next_views(
     ]
     for number, action in enumerate(changes, start=1):
         clock.moment = moment = moment + timedelta(minutes=1)
-        with database.session() as session:
-            principal = tenants.authenticate(session, tenant.key)
-            if action[0] == "event":
-                ingest.ingest_events(session, principal, [_event(action, moment, number)])
-            else:
-                ingest.ingest_records(session, principal, "outage", [_outage(action, moment)])
+        _store(database, tenant, action, moment, number)
         views.append(_view(database, key, moment))
         assert views[-1] == _afresh(second, key, moment), f"after {action}"
     resolution = [{o.objective: o for o in v.agreements[0].objectives}["resolution"] for v in views]

@@ -1179,7 +1179,22 @@ def _ticket_spans(
     return found
 
 
-class _Decoded(Mapping[str, tuple[Ints, Sequence[str]]]):
+class _Fields(Mapping[str, tuple[Ints, Sequence[str]]]):
+    """Fields of events by name (``names``, in order), each its codes and vocabulary."""
+
+    names: list[str]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+class _Decoded(_Fields):
     """The fields of events (their mappings, row by row) as codes into each field's sorted
     vocabulary (-1: not set there), each field decoded when first asked for: evaluating clocks
     reads the few fields the rules name."""
@@ -1206,15 +1221,6 @@ class _Decoded(Mapping[str, tuple[Ints, Sequence[str]]]):
             )
             self.found[name] = (codes, vocabulary)
         return self.found[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.names
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.names)
-
-    def __len__(self) -> int:
-        return len(self.names)
 
 
 _UNSET = object()
@@ -1246,7 +1252,7 @@ class _Derived(Mapping[str, tuple[Ints, Sequence[str]]]):
         return len(self.fields)
 
 
-class _Merged(Mapping[str, tuple[Ints, Sequence[str]]]):
+class _Merged(_Fields):
     """The fields of rows of several columns put together (:meth:`EventColumns.replaced`):
     each field's codes into the vocabulary of the values set, in the rows' new ``order``,
     merged when first asked for."""
@@ -1278,15 +1284,6 @@ class _Merged(Mapping[str, tuple[Ints, Sequence[str]]]):
                 pieces.append(table[codes])
             self.found[name] = (np.concatenate(pieces)[self.order], values)
         return self.found[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.names
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.names)
-
-    def __len__(self) -> int:
-        return len(self.names)
 
 
 def _taken(rows: Ints, codes: Ints) -> Ints:
