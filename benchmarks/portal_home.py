@@ -12,7 +12,11 @@ generator). Measured: the use case (:func:`accord.service.standing.standing`, wh
 /v1/standing`` calls, without HTTP, for a key scoped to the customer) and its HTML fragment
 (:func:`accord.render.standing.standing_html`), in one transaction as the API runs it: the
 first view (the closed months of the last year judged and kept, docs/stored-reports.md),
-then ``--repeat`` later views, p50 and p95, and how many periods each view evaluated.
+then ``--repeat`` later views, p50 and p95, and how many periods each view evaluated; then
+``--interleaved`` views each after one new thing stored (a ticket opened, a reply to an open
+ticket, every fifth an outage), as a desk under live ingest sees them; and the first view of a
+new process (``--fresh``: a second Python process reading the same database, its first view
+and its second, the closed months already kept).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import time  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from typing import Any  # noqa: E402
@@ -165,7 +170,88 @@ CPU: list[float] = []
 by the other work on a busy machine than the wall-clock time."""
 
 
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _figures(label: str, times: list[float], cpu: list[float]) -> str:
+    return (
+        f"{label} ({len(times)}): p50 {statistics.median(times) * 1000:.0f} ms, "
+        f"p95 {_p95(times) * 1000:.0f} ms, best {min(times) * 1000:.0f} ms; CPU of this "
+        f"process p50 {statistics.median(cpu) * 1000:.0f} ms, p95 {_p95(cpu) * 1000:.0f} ms"
+    )
+
+
+def interleaved(database: Database, clock: Any, admin: str, key: str, rounds: int) -> str:
+    """``rounds`` views, each after one new thing stored for the organisation, a minute
+    apart: a ticket opened, a reply to it, and every fifth time an outage of a service."""
+    times, cpu = [], []
+    start = clock.moment
+    for n in range(rounds):
+        clock.moment = start + timedelta(minutes=1 + n)
+        name = f"live-{n // 5}-{n % 5 // 2}"
+        if n % 5 == 4:
+            with database.session() as session:
+                ingest.ingest_records(
+                    session,
+                    tenants.authenticate(session, admin),
+                    "outage",
+                    [
+                        ingest.OutageIn(
+                            id=f"live-o{n}",
+                            service=f"s{n % 3}",
+                            start=clock.moment - timedelta(minutes=3),
+                            end=clock.moment - timedelta(minutes=1),
+                        )
+                    ],
+                )
+        else:
+            opened = portal_view.ticket(name, clock.moment - timedelta(seconds=30), 1)[0]
+            reply = {
+                "id": f"{name}-reply",
+                "ticket": name,
+                "at": (clock.moment - timedelta(seconds=10)).isoformat(),
+                "kind": "comment",
+                "author": "agent",
+            }
+            _send(database, admin, [reply if n % 5 % 2 else opened])
+        CPU.clear()
+        seconds, _ = view(database, key, clock.moment)
+        times.append(seconds)
+        cpu.append(CPU[0])
+    return _figures("views each after one new event or outage", times, cpu)
+
+
+def fresh(url: str, key: str, moment: datetime) -> None:
+    """In a new process: its first view and its second (``--fresh``'s child)."""
+    from accord.store import connect
+
+    clock = Clock(moment)
+    for module in (reports, ingest, agreements, tracking, standing):
+        module.now = clock  # type: ignore[attr-defined]
+    database = connect(url)
+    if os.environ.get("ACCORD_BENCH_PROFILE_FRESH"):  # where a new process's first view goes
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        first, _ = profile.runcall(view, database, key, moment)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+    else:
+        first, _ = view(database, key, moment)
+    second, _ = view(database, key, moment)
+    print(
+        f"a new process: first view {first * 1000:.0f} ms (CPU {CPU[0] * 1000:.0f} ms), "
+        f"second {second * 1000:.0f} ms (CPU {CPU[1] * 1000:.0f} ms)"
+    )
+    database.dispose()
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        fresh(sys.argv[2], sys.argv[3], datetime.fromisoformat(sys.argv[4]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--history", type=int, default=300, help="tickets a month before")
@@ -174,6 +260,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--profile", action="store_true", help="profile one later view")
+    parser.add_argument(
+        "--interleaved", type=int, default=20, help="views each after one new event"
+    )
+    parser.add_argument("--fresh", type=int, default=1, help="new processes' first views")
     arguments = parser.parse_args()
 
     clock = Clock(NOW)
@@ -227,6 +317,8 @@ def main() -> None:
             import cProfile
             import pstats
 
+            clock.moment += timedelta(seconds=10)
+            _send(database, admin, portal_view.ticket("late-2", NOW - timedelta(hours=1), 1)[:1])
             profile = cProfile.Profile()
             profile.runcall(view, database, key, clock.moment)
             pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
@@ -241,6 +333,20 @@ def main() -> None:
             f"  CPU time of this process per later view: p50 {statistics.median(cpu) * 1000:.0f}"
             f" ms, p95 {cpu[min(len(cpu) - 1, round(0.95 * (len(cpu) - 1)))] * 1000:.0f} ms"
         )
+        if arguments.interleaved:
+            print(interleaved(database, clock, admin, key, arguments.interleaved))
+        for n in range(arguments.fresh):
+            child = [
+                sys.executable,
+                __file__,
+                "--child",
+                database.engine.url.render_as_string(False),
+            ]
+            child += [key, clock.moment.isoformat()]
+            environment = dict(os.environ)
+            if n > 0:  # only the first new process profiled, if asked
+                environment.pop("ACCORD_BENCH_PROFILE_FRESH", None)
+            subprocess.run(child, check=True, env=environment)
 
 
 if __name__ == "__main__":

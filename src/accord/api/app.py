@@ -26,7 +26,7 @@ from accord.api import (
     standing,
 )
 from accord.api.deps import Runtime
-from accord.api.middleware import RequestContext
+from accord.api.middleware import Compression, RequestContext
 from accord.service import demo
 from accord.service.tenants import now
 from accord.settings import Settings
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         swagger_ui_parameters={"persistAuthorization": True},
     )
     app.state.accord = state
+    app.add_middleware(Compression)
     app.add_middleware(RequestContext, access_log=settings.access_log)
     # the busiest first: each request tries the routers in this order
     routers = (

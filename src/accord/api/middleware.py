@@ -9,6 +9,7 @@ import time
 import uuid
 from typing import Any
 
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accord.api.errors import PROBLEM_JSON, problem_of
@@ -86,3 +87,26 @@ async def _internal_error(send: Send, rid: str, path: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+COMPRESSED = ("/portal", "/v1/standing")
+"""Paths whose answers are sent compressed (gzip) to a client that accepts it: the portal's
+pages and fragments (a customer's Home with 20 services is about 400 kB of markup, most of it
+the uptime bars and their per-day texts, about 20 kB compressed) and the standing's JSON. Not
+the rest of the API: ingest answers are small, and each request through the compressor costs."""
+COMPRESS_FROM = 1024
+"""Bytes below which an answer is sent as it is."""
+
+
+class Compression:
+    """gzip for the answers under :data:`COMPRESSED` (Starlette's ``GZipMiddleware``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.compressing = GZipMiddleware(app, minimum_size=COMPRESS_FROM)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(COMPRESSED):
+            await self.compressing(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

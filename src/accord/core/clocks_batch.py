@@ -231,6 +231,61 @@ class EventColumns:
             arranged=self.arranged if in_order else None,
         )
 
+    def replaced(self, dropped: Iterable[str], fresh: EventColumns | None) -> EventColumns:
+        """These columns with the rows of the tickets ``dropped`` and of ``fresh``'s tickets
+        taken out, and ``fresh``'s rows (its tickets' events read again, whole) put in: row for
+        row the columns :meth:`from_rows` makes of the rows kept and ``fresh``'s together,
+        without decoding the rows kept again (each field merged when first asked for). The
+        tickets are those left with a row, in order of their names, as a store reads them; a
+        field's vocabulary holds the values its rows set, in order."""
+        gone = set(dropped) | (set(fresh.tickets) if fresh is not None else set())
+        parts: list[tuple[EventColumns, Ints]] = []
+        if gone.isdisjoint(self.tickets):
+            parts.append((self, np.arange(len(self.at))))
+        else:
+            keep = np.fromiter((t not in gone for t in self.tickets), bool, len(self.tickets))
+            parts.append((self, np.flatnonzero(keep[self.ticket])))
+        if fresh is not None:
+            parts.append((fresh, np.arange(len(fresh.at))))
+        present = [np.unique(part.ticket[rows]) for part, rows in parts]
+        tickets = sorted(
+            {
+                part.tickets[c]
+                for (part, _), codes in zip(parts, present, strict=True)
+                for c in codes
+            }
+        )
+        code = {t: i for i, t in enumerate(tickets)}
+        ticket = np.concatenate(
+            [
+                np.fromiter((code.get(t, -1) for t in part.tickets), np.int64, len(part.tickets))[
+                    part.ticket[rows]
+                ]
+                for part, rows in parts
+            ]
+        )
+        at = np.concatenate([part.at[rows] for part, rows in parts]).astype(np.int64)
+        kind = np.concatenate([part.kind[rows] for part, rows in parts])
+        rank = np.concatenate([part.rank[rows] for part, rows in parts])
+        order, tied = arrange(ticket, at, kind, rank)
+        if order is None:
+            order = np.arange(len(at))
+
+        def joined(flag: str) -> Flags:
+            return np.concatenate([getattr(part, flag)[rows] for part, rows in parts])[order]
+
+        return EventColumns(
+            tickets=tickets,
+            ticket=ticket[order],
+            at=at[order],
+            kind=kind[order],
+            rank=rank[order],
+            agent_reply=joined("agent_reply"),
+            customer_message=joined("customer_message"),
+            fields=_Merged(parts, order),
+            arranged=(None, tied),
+        )
+
     def events_of(self, rows: Ints) -> list[TicketEvent]:
         """The given rows as events again (for the replay of tickets the batch does not cover)."""
         found = []
@@ -1124,7 +1179,22 @@ def _ticket_spans(
     return found
 
 
-class _Decoded(Mapping[str, tuple[Ints, Sequence[str]]]):
+class _Fields(Mapping[str, tuple[Ints, Sequence[str]]]):
+    """Fields of events by name (``names``, in order), each its codes and vocabulary."""
+
+    names: list[str]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+class _Decoded(_Fields):
     """The fields of events (their mappings, row by row) as codes into each field's sorted
     vocabulary (-1: not set there), each field decoded when first asked for: evaluating clocks
     reads the few fields the rules name."""
@@ -1151,15 +1221,6 @@ class _Decoded(Mapping[str, tuple[Ints, Sequence[str]]]):
             )
             self.found[name] = (codes, vocabulary)
         return self.found[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.names
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.names)
-
-    def __len__(self) -> int:
-        return len(self.names)
 
 
 _UNSET = object()
@@ -1189,6 +1250,40 @@ class _Derived(Mapping[str, tuple[Ints, Sequence[str]]]):
 
     def __len__(self) -> int:
         return len(self.fields)
+
+
+class _Merged(_Fields):
+    """The fields of rows of several columns put together (:meth:`EventColumns.replaced`):
+    each field's codes into the vocabulary of the values set, in the rows' new ``order``,
+    merged when first asked for."""
+
+    def __init__(self, parts: list[tuple[EventColumns, Ints]], order: Ints) -> None:
+        self.parts, self.order = parts, order
+        self.names = sorted({name for part, _ in parts for name in part.fields})
+        self.found: dict[str, tuple[Ints, Sequence[str]]] = {}
+
+    def __getitem__(self, name: str) -> tuple[Ints, Sequence[str]]:
+        if name not in self.found:
+            if name not in self.names:
+                raise KeyError(name)
+            taken: list[tuple[Ints, Sequence[str]]] = []
+            for part, rows in self.parts:
+                if name in part.fields:
+                    codes, vocabulary = part.fields[name]
+                    taken.append((codes[rows], vocabulary))
+                else:
+                    taken.append((np.full(len(rows), -1, dtype=np.int64), ()))
+            values = sorted(
+                {vocabulary[c] for codes, vocabulary in taken for c in np.unique(codes[codes >= 0])}
+            )
+            index = {value: i for i, value in enumerate(values)}
+            pieces = []
+            for codes, vocabulary in taken:
+                # each old code's new one, -1 (not set) at the end of the table
+                table = np.array([*(index.get(v, -1) for v in vocabulary), -1], dtype=np.int64)
+                pieces.append(table[codes])
+            self.found[name] = (np.concatenate(pieces)[self.order], values)
+        return self.found[name]
 
 
 def _taken(rows: Ints, codes: Ints) -> Ints:

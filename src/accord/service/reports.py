@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -96,6 +98,25 @@ def _gathered(
     reference: the judging must not tell the difference)."""
     as_of = end if as_of is None else as_of
     org = organisation_id
+    records = _read_records(session, org, customer, start, end, every_span)
+    columns, later = _ticket_columns(session, org, customer, start, end, as_of, tickets)
+    data = replace(
+        _records_data(records),
+        observed=_observed(session, org, customer, as_of),
+        ticket_columns=columns,
+    )
+    return data, later
+
+
+def _read_records(
+    session: Session,
+    org: int,
+    customer: str | None,
+    start: datetime,
+    end: datetime,
+    every_span: bool = False,
+) -> dict[int, _Record]:
+    """The records :func:`_gathered` reads, by their rows' ids."""
     query = select(
         RecordRow.kind, RecordRow.record_id, RecordRow.payload, RecordRow.at, RecordRow.id
     ).where(RecordRow.organisation_id == org)
@@ -116,25 +137,41 @@ def _gathered(
         RecordRow.at >= start,
         RecordRow.at < end,
     )
-    # spans in the order they began (and arrived): maintenance allowances are used in order
-    rows = sorted(session.execute(spans).all(), key=lambda row: (row.at, row.id))
-    rows += session.execute(points).all()
+    return {
+        row.id: _Record(row.kind, row.at, _value(row))
+        for statement in (spans, points)
+        for row in session.execute(statement)
+    }
+
+
+def _value(row: Any) -> object:
+    return read_record(row.kind, row.payload, f"{row.kind} {row.record_id}")
+
+
+@dataclass(frozen=True)
+class _Record:
+    """A record read, by its row's id: its kind, its instant (a span's start) and its value."""
+
+    kind: str
+    at: datetime
+    value: object
+
+
+def _records_data(records: dict[int, _Record]) -> Data:
+    """The records as evidence, each kind in the order of their instants (spans in the order
+    they began, and arrived: maintenance allowances are used in order), then of their rows."""
     values: dict[str, list[object]] = {}
-    for kind, record_id, payload, _, _ in rows:
-        values.setdefault(kind, []).append(read_record(kind, payload, f"{kind} {record_id}"))
-    columns, later = _ticket_columns(session, org, customer, start, end, as_of, tickets)
-    data = Data(
-        observed=_observed(session, org, customer, as_of),
+    for _, record in sorted(records.items(), key=lambda item: (item[1].at, item[0])):
+        values.setdefault(record.kind, []).append(record.value)
+    return Data(
         outages=tuple(v for v in values.get("outage", ()) if isinstance(v, Outage)),
         maintenance=tuple(
             v for v in values.get("maintenance", ()) if isinstance(v, MaintenanceWindow)
         ),
-        ticket_columns=columns,
         measurements=tuple(v for v in values.get("measurement", ()) if isinstance(v, Measurement)),
         probes=tuple(v for v in values.get("probe", ()) if isinstance(v, Probe)),
         requests=tuple(v for v in values.get("requests", ()) if isinstance(v, Requests)),
     )
-    return data, later
 
 
 def _ticket_columns(
@@ -163,10 +200,16 @@ def _ticket_columns(
 
 
 def _window_tickets(
-    session: Session, organisation_id: int, customer: str | None, start: datetime, end: datetime
+    session: Session,
+    organisation_id: int,
+    customer: str | None,
+    start: datetime,
+    end: datetime,
+    *,
+    among: Sequence[str] | None = None,
 ) -> list[str]:
     """The tickets (of the customer) with an event from ``start`` less the ticket look-back to
-    ``end``, in order of their names."""
+    ``end``, in order of their names; ``among``: of those tickets only."""
     query = select(EventRow.ticket).where(
         EventRow.organisation_id == organisation_id,
         EventRow.at >= start - TICKET_LOOKBACK,
@@ -178,7 +221,16 @@ def _window_tickets(
             (TicketRow.organisation_id == EventRow.organisation_id)
             & (TicketRow.ticket == EventRow.ticket),
         ).where(TicketRow.customer == customer)
-    return sorted(set(session.scalars(query.distinct()).all()))
+    if among is None:
+        return sorted(set(session.scalars(query.distinct()).all()))
+    found: set[str] = set()
+    for first in range(0, len(among), _AMONG):
+        chunk = list(among[first : first + _AMONG])
+        found.update(session.scalars(query.where(EventRow.ticket.in_(chunk)).distinct()))
+    return sorted(found)
+
+
+_AMONG = 500  # tickets named in one query (SQLite's limit on parameters)
 
 
 def watched(data: Data, row: AgreementRow, moment: datetime) -> Data:
@@ -697,6 +749,15 @@ DECODED_ENTRIES = 512
 """Kept results held decoded per process, by the digest of their text."""
 
 
+TOP_UP_TICKETS = 5_000
+"""Tickets changed since the evidence was held beyond which it is read again whole rather
+than topped up."""
+HELD_EVENTS = 1_000_000
+"""Ticket events held per database engine in all (about 280 bytes each with their fields,
+docs/standing.md): beyond it the least recently used evidence is let go, whatever the count
+of entries."""
+
+
 @dataclass(frozen=True)
 class _Held:
     mark: tuple[Any, ...]
@@ -704,6 +765,12 @@ class _Held:
     """The records read and the first instant observed (tickets not included)."""
     columns: EventColumns | None
     """Every stored event of the tickets read, later than the instant asked or not."""
+    records: dict[int, _Record] = dataclasses.field(default_factory=dict)
+    """The records of ``data`` by their row's id (to top them up)."""
+
+    @property
+    def events(self) -> int:
+        return 0 if self.columns is None else len(self.columns.at)
 
 
 _held: WeakKeyDictionary[Any, OrderedDict[tuple[Any, ...], _Held]] = WeakKeyDictionary()
@@ -790,23 +857,19 @@ def held_data(
     engine = session.get_bind()
     key = (organisation_id, customer, start, end, tickets)
     mark = data_mark(session, organisation_id) if mark is None else mark
-    if not tickets:  # no ticket read: a ticket event stored leaves what was read as it was
-        mark = mark[0]
     with _lock:
         entries = _held.setdefault(engine, OrderedDict())
         entry = entries.get(key)
         if entry is not None:
             entries.move_to_end(key)
     if entry is None or entry.mark != mark:
-        data, _ = _gathered(session, organisation_id, customer, start, end, as_of, tickets=False)
-        names = _window_tickets(session, organisation_id, customer, start, end) if tickets else []
-        columns = event_columns(session, organisation_id, names) if names else None
-        entry = _Held(mark, data, columns)
+        span = _Span(organisation_id, customer, start, end, tickets)
+        found = None if entry is None else _topped_up(session, span, entry, mark)
+        entry = found if found is not None else _read(session, span, mark, as_of)
         with _lock:
             entries[key] = entry
             entries.move_to_end(key)
-            while len(entries) > HELD_ENTRIES:
-                entries.popitem(last=False)
+            _bound(entries)
     data = entry.data
     if until is not None:
         data = replace(
@@ -826,6 +889,102 @@ def held_data(
         known = entry.columns.at <= to_nanos(as_of)
         log = entry.columns if bool(known.all()) else entry.columns.of_rows(np.flatnonzero(known))
     return replace(data, observed=observed, ticket_columns=log)
+
+
+@dataclass(frozen=True)
+class _Span:
+    """What :func:`held_data` holds evidence for."""
+
+    organisation_id: int
+    customer: str | None
+    start: datetime
+    end: datetime
+    tickets: bool
+
+
+def _read(session: Session, span: _Span, mark: tuple[Any, ...], as_of: datetime) -> _Held:
+    """The span's evidence read whole, to hold from ``mark`` on."""
+    org, customer = span.organisation_id, span.customer
+    records = _read_records(session, org, customer, span.start, span.end)
+    data = replace(_records_data(records), observed=_observed(session, org, customer, as_of))
+    names = _window_tickets(session, org, customer, span.start, span.end) if span.tickets else []
+    columns = event_columns(session, org, names) if names else None
+    return _Held(mark, data, columns, records)
+
+
+def _topped_up(session: Session, span: _Span, held: _Held, mark: tuple[Any, ...]) -> _Held | None:
+    """The evidence ``held`` brought up to ``mark`` with what changed since its own mark: the
+    records received since (less :data:`LATE_MARGIN`: a transaction committing late), put in
+    or taken out by their rows' ids; the events of the tickets changed since, read again whole
+    and put in place of those held (:meth:`EventColumns.replaced`); the first instant observed
+    asked again. None: read it whole instead (nothing was stored when it was held, or too many
+    tickets changed since)."""
+    org, customer = span.organisation_id, span.customer
+    old_records = held.mark[0]
+    records, data = held.records, held.data
+    if old_records != mark[0]:
+        if old_records[1] is None:
+            return None
+        records = dict(records)
+        query = select(
+            RecordRow.kind,
+            RecordRow.record_id,
+            RecordRow.payload,
+            RecordRow.at,
+            RecordRow.id,
+            RecordRow.starts_at,
+            RecordRow.ends_at,
+        ).where(
+            RecordRow.organisation_id == org, RecordRow.received_at > old_records[1] - LATE_MARGIN
+        )
+        if customer is not None:
+            query = query.where((RecordRow.customer == customer) | RecordRow.customer.is_(None))
+        for row in session.execute(query):
+            if _in_span(row.kind, row.at, row.starts_at, row.ends_at, span):
+                records[row.id] = _Record(row.kind, row.at, _value(row))
+            else:  # sent again, now out of the span
+                records.pop(row.id, None)
+        data = _records_data(records)
+    columns = held.columns
+    if span.tickets and held.mark[1] != mark[1]:
+        if held.mark[1][1] is None:
+            return None
+        changed = session.scalars(
+            select(TicketRow.ticket).where(
+                TicketRow.organisation_id == org,
+                TicketRow.changed_at > held.mark[1][1] - LATE_MARGIN,
+            )
+        ).all()
+        if len(changed) > TOP_UP_TICKETS:
+            return None
+        names = _window_tickets(session, org, customer, span.start, span.end, among=changed)
+        fresh = event_columns(session, org, names) if names else None
+        if columns is None:
+            columns = fresh
+        else:
+            columns = columns.replaced(changed, fresh)
+            if not len(columns.at):
+                columns = None
+    observed = _observed(session, org, customer, span.end)
+    return _Held(mark, replace(data, observed=observed), columns, records)
+
+
+def _in_span(
+    kind: str, at: datetime, starts: datetime | None, ends: datetime | None, span: _Span
+) -> bool:
+    """Whether :func:`_gathered` reads this record for the span."""
+    if kind in SPAN_KINDS:
+        return starts is not None and starts < span.end and (ends is None or ends > span.start)
+    return kind in ("probe", "requests", "measurement") and span.start <= at < span.end
+
+
+def _bound(entries: OrderedDict[tuple[Any, ...], _Held]) -> None:
+    """Let the least recently used entries go, beyond :data:`HELD_ENTRIES` or
+    :data:`HELD_EVENTS` events in all (the one used last always stays)."""
+    events = sum(entry.events for entry in entries.values())
+    while len(entries) > 1 and (len(entries) > HELD_ENTRIES or events > HELD_EVENTS):
+        _, gone = entries.popitem(last=False)
+        events -= gone.events
 
 
 def _late_data_held(
@@ -851,8 +1010,7 @@ def _late_data_held(
     with _lock:
         entries[key] = _Held(mark, Data(), None)
         entries.move_to_end(key)
-        while len(entries) > HELD_ENTRIES:
-            entries.popitem(last=False)
+        _bound(entries)
     return False
 
 
