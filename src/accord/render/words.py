@@ -186,8 +186,7 @@ class Numbers:
         ``99.692%``, ``99,692 %``."""
         if not value.is_finite():
             return self.decimal(value) + "%"
-        share = _rounded(value, places) / 100
-        return format_percent(share, locale=self.locale, decimal_quantization=False)
+        return _percent(self.locale, value, places)
 
     def written(self, value: Decimal) -> str:
         """A percentage as an agreement writes it, its places kept (``99.0`` gives ``99.0%``,
@@ -231,6 +230,14 @@ class Numbers:
 
 _PATTERN = "#,##0.######"
 _PERCENT = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?)\s*%")
+
+
+@lru_cache(maxsize=8192)
+def _percent(locale: Locale, value: Decimal, places: int) -> str:
+    """A percentage in a locale's convention, remembered: a page writes the same few (100% on
+    every day without downtime) hundreds of times, and Babel parses its pattern each call."""
+    share = _rounded(value, places) / 100
+    return format_percent(share, locale=locale, decimal_quantization=False)
 
 
 def _rounded(value: Decimal, places: int) -> Decimal:
