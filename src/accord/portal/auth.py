@@ -23,10 +23,12 @@ NOTICES = {
     "signed-out": "You are signed out.",
     "signed-out-everywhere": "You are signed out on every browser and device.",
     "password-set": "Your password is set. Sign in with it.",
+    "password-reset": "Your new password is set, and every session of yours has ended. Sign "
+    "in with it.",
 }
 
 
-def _with_form_session(request: Request) -> tuple[Current, str | None]:
+def with_form_session(request: Request) -> tuple[Current, str | None]:
     """The visitor's session, or a new one (before sign-in) to hold the form's CSRF token;
     the new session's token for the cookie, when one was made."""
     found = web.visit(request)
@@ -53,7 +55,7 @@ def _sign_in_page(
     choices: list[tuple[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    visitor, token = _with_form_session(request)
+    visitor, token = with_form_session(request)
     answer = web.page(
         "sign_in.html",
         None,
@@ -116,6 +118,7 @@ def sign_in(
             client=web.client_of(request),
             organisation=organisation or None,
             replacing=replacing,
+            user_agent=request.headers.get("user-agent"),
             policy=web.policy_of(state),
         )
     except people.RateLimitedError as error:
@@ -182,7 +185,7 @@ def _invitation_page(
         invitation = state.run(people.invitation, token, now())
     except ServiceError as error:
         return web.error_page(request, error.status, error.message)
-    visitor, cookie = _with_form_session(request)
+    visitor, cookie = with_form_session(request)
     answer = web.page(
         "invitation.html",
         None,
