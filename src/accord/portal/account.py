@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from accord.api.deps import MAX_ID, runtime_of
 from accord.portal import web
-from accord.portal.auth import with_form_session
+from accord.portal.auth import SECRET_LINK, form_page
 from accord.service import accounts, people
 from accord.service.errors import NotFoundError, ServiceError
 from accord.service.people import Current
@@ -163,21 +163,16 @@ def _forgot_page(
     notice: str = "",
     headers: dict[str, str] | None = None,
 ) -> Response:
-    visitor, token = with_form_session(request)
-    answer = web.page(
+    return form_page(
+        request,
         "forgot_password.html",
-        None,
         status=status,
         headers=headers,
-        csrf_token=visitor.row.csrf,
         email=email,
         problem=problem,
         notice=notice,
         title="Forgot your password?",
     )
-    if token is not None:
-        web.set_session_cookie(answer, request, token)
-    return answer
 
 
 @router.get("/portal/forgot-password")
@@ -224,22 +219,17 @@ def _reset_page(
         state.run(accounts.reset_link, token, now())
     except ServiceError as error:
         return web.error_page(request, error.status, error.message)
-    visitor, cookie = with_form_session(request)
-    answer = web.page(
+    return form_page(
+        request,
         "password_reset.html",
-        None,
         status=status,
-        headers={"Referrer-Policy": "no-referrer"},  # the link is a secret: never passed on
-        csrf_token=visitor.row.csrf,
+        headers=SECRET_LINK,
         token=token,
         problem=problem,
         field=field,
         min_password=people.MIN_PASSWORD,
         title="Choose a new password",
     )
-    if cookie is not None:
-        web.set_session_cookie(answer, request, cookie)
-    return answer
 
 
 @router.get("/portal/password-reset")
