@@ -9,15 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from accord.store import Database, connect
-from accord.store.schema import Base
 from tests.portal.conftest import (  # noqa: F401 (fixtures)
     client,
     provider,
     quick_hashes,
     settings,
+    sqlite_or_postgres,
 )
 from tests.service.conftest import throwaway_postgres
 
@@ -32,13 +31,4 @@ def api_postgres() -> Iterator[Database]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        found = connect(f"sqlite:///{tmp_path / 'accord.db'}")
-        yield found
-        found.dispose()
-        return
-    found = request.getfixturevalue("api_postgres")
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with found.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    yield found
+    yield from sqlite_or_postgres(request, tmp_path, "api_postgres")

@@ -28,7 +28,6 @@ from accord.service.people import (
     Current,
     InvitationGoneError,
     Policy,
-    RateLimitedError,
     digest,
     principal_of,
 )
@@ -158,14 +157,7 @@ def _refuse_too_many_resets(
             )
         ).one()
         if count >= limit:
-            wait = max(1, int((first + policy.window - moment).total_seconds()) + 1)
-            minutes = max(1, -(-wait // 60))
-            raise RateLimitedError(
-                f"Too many password resets asked for {what} ({count} in "
-                f"{int(policy.window.total_seconds() // 60)} minutes). Try again in "
-                f"{minutes} minute{'s' if minutes != 1 else ''}.",
-                wait,
-            )
+            raise people.too_many("password resets asked", what, count, first, moment, policy)
 
 
 def request_reset(

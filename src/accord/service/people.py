@@ -506,14 +506,22 @@ def refuse_when_limited(
             )
         ).one()
         if failed >= limit:
-            wait = max(1, int((first + policy.window - moment).total_seconds()) + 1)
-            minutes = max(1, -(-wait // 60))
-            raise RateLimitedError(
-                f"Too many failed sign-ins for {what} ({failed} in "
-                f"{int(policy.window.total_seconds() // 60)} minutes). Try again in "
-                f"{minutes} minute{'s' if minutes != 1 else ''}.",
-                wait,
-            )
+            raise too_many("failed sign-ins", what, failed, first, moment, policy)
+
+
+def too_many(
+    tries: str, what: str, count: int, first: datetime, moment: datetime, policy: Policy
+) -> RateLimitedError:
+    """The refusal of one try too many: ``count`` ``tries`` for ``what`` within the window,
+    the first at ``first``; the wait is until that one leaves the window."""
+    wait = max(1, int((first + policy.window - moment).total_seconds()) + 1)
+    minutes = max(1, -(-wait // 60))
+    return RateLimitedError(
+        f"Too many {tries} for {what} ({count} in "
+        f"{int(policy.window.total_seconds() // 60)} minutes). Try again in "
+        f"{minutes} minute{'s' if minutes != 1 else ''}.",
+        wait,
+    )
 
 
 def sign_in(
