@@ -40,6 +40,7 @@ from accord.store.schema import (
     Invitation,
     Organisation,
     OutgoingMail,
+    PasswordReset,
     Person,
     PortalSession,
     SignInAttempt,
@@ -586,11 +587,17 @@ def sign_in(
 
 
 def _forget_old(session: Session, moment: datetime, policy: Policy) -> None:
-    """Attempts past every window and sessions ended a day ago are of no use any more."""
+    """Attempts past every window, and sessions and password reset links that ended a day ago,
+    are of no use any more."""
     session.execute(
         delete(SignInAttempt).where(SignInAttempt.at < moment - max(policy.window, timedelta(1)))
     )
     session.execute(delete(PortalSession).where(PortalSession.expires_at < moment - timedelta(1)))
+    session.execute(
+        delete(PasswordReset).where(
+            PasswordReset.expires_at < moment - max(policy.window, timedelta(1))
+        )
+    )
 
 
 def end_session(session: Session, session_id: int, moment: datetime) -> None:
