@@ -108,7 +108,7 @@ def _person(row: Person) -> PersonOut:
     )
 
 
-@router.post("/v1/invitations", status_code=201, responses=problems(401, 403, 409, 422, 503))
+@router.post("/v1/invitations", status_code=201, responses=problems(400, 401, 403, 409, 422, 503))
 def create_invitation(
     payload: InvitationIn, request: Request, who: Auth, state: State
 ) -> InvitationMade:
@@ -167,7 +167,7 @@ def list_people(who: Auth, state: State) -> list[PersonOut]:
     return state.run(work)
 
 
-@router.patch("/v1/people/{person_id}", responses=problems(401, 403, 404, 409, 422, 503))
+@router.patch("/v1/people/{person_id}", responses=problems(400, 401, 403, 404, 409, 422, 503))
 def change_role(person_id: Id, payload: RoleIn, who: Auth, state: State) -> PersonOut:
     """Change a person's role; it applies from their next request. 409 when it would leave
     the organisation without a provider admin."""
