@@ -144,7 +144,7 @@ def test_an_invited_customer_sets_a_password_signs_in_sees_their_agreements_and_
     admin.get_by_role("link", name="People").click()
     accessible(admin)
     admin.get_by_label("E-mail address").fill("carla@acme-corp.example")
-    admin.get_by_label("Role").select_option("customer_viewer")
+    admin.get_by_label("Role", exact=True).select_option("customer_viewer")
     admin.get_by_label("Customer").select_option("acme-corp")
     admin.get_by_role("button", name="Send the invitation").click()
     expect(admin.get_by_role("status")).to_contain_text("carla@acme-corp.example")
