@@ -352,16 +352,7 @@ def end_other_sessions(session: Session, current: Current, moment: datetime) -> 
 def managed(session: Session, who: Principal, person_id: int) -> Person:
     """A person ``who`` may manage: anyone of the organisation for its admins; the people of
     their own customer for a customer's admin (anyone else: not found)."""
-    if not people.may_invite(who):
-        raise ForbiddenError("managing people is for the provider's and customers' admins")
-    person = session.get(Person, person_id)
-    if (
-        person is None
-        or person.organisation_id != who.organisation_id
-        or (who.customer is not None and person.customer != who.customer)
-    ):
-        raise NotFoundError(f"no person {person_id}", "person")
-    return person
+    return people.managed_row(session, who, Person, person_id, "managing people")
 
 
 def _refuse_last_admin(session: Session, person: Person, doing: str) -> None:

@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -678,17 +679,30 @@ def roster(session: Session, who: Principal, moment: datetime) -> Roster:
     )
 
 
-def withdraw(session: Session, who: Principal, invitation_id: int, moment: datetime) -> Invitation:
-    """Withdraw a pending invitation: its link stops working. Another customer's is not found."""
+Managed = TypeVar("Managed", Person, Invitation)
+
+
+def managed_row(
+    session: Session, who: Principal, model: type[Managed], row_id: int, doing: str
+) -> Managed:
+    """A person or an invitation ``who`` may manage: anyone's of the organisation for its
+    admins, those of their own customer for a customer's admin; anyone else's is not found."""
     if not may_invite(who):
-        raise ForbiddenError("withdrawing invitations is for the provider's and customers' admins")
-    row = session.get(Invitation, invitation_id)
+        raise ForbiddenError(f"{doing} is for the provider's and customers' admins")
+    row = session.get(model, row_id)
     if (
         row is None
         or row.organisation_id != who.organisation_id
         or (who.customer is not None and row.customer != who.customer)
     ):
-        raise NotFoundError(f"no invitation {invitation_id}", "invitation")
+        noun = "person" if model is Person else "invitation"
+        raise NotFoundError(f"no {noun} {row_id}", noun)
+    return row
+
+
+def withdraw(session: Session, who: Principal, invitation_id: int, moment: datetime) -> Invitation:
+    """Withdraw a pending invitation: its link stops working. Another customer's is not found."""
+    row = managed_row(session, who, Invitation, invitation_id, "withdrawing invitations")
     if row.accepted_at is None and row.revoked_at is None:
         row.revoked_at = moment
         audit.record(
