@@ -138,6 +138,8 @@ def main() -> None:
             anyone = browser.new_context(viewport=WIDE).new_page()
             anyone.goto(f"{base}/portal/sign-in")
             _shot(anyone, "sign-in", full=False)
+            anyone.goto(f"{base}/portal/forgot-password")
+            _shot(anyone, "forgot-password", full=False)
 
             admin = _sign_in(
                 browser,
@@ -151,6 +153,8 @@ def main() -> None:
             _shot(admin, "staff-tickets")
             admin.goto(f"{base}/portal/people")
             _shot(admin, "people")
+            admin.goto(f"{base}/portal/account")
+            _shot(admin, "account")
             admin.goto(f"{base}/portal/audit")
             _shot(admin, "audit")
             admin.goto(f"{base}/portal/console")

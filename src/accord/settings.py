@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     invitation_hours: float = Field(
         72.0, gt=0, description="How long an invitation link can be used."
     )
+    password_reset_minutes: float = Field(
+        60.0, gt=0, description="How long a password reset link (forgot password) can be used."
+    )
     sign_in_limit: int = Field(
         5,
         ge=1,

@@ -19,10 +19,12 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
 
+from accord.service import people
 from accord.store import connect
 from accord.store.schema import (
     AgreementRow,
     AgreementVersion,
+    Organisation,
     OutgoingMail,
 )
 from tests.cli.server import STOPPED, start, stop, wait_healthy
@@ -71,6 +73,25 @@ def accessible(page: Page) -> None:
     assert grave == [], f"{page.url}: {grave}"
 
 
+def accessible_without_javascript(page: Page) -> None:
+    """axe-core on a page as rendered with JavaScript off. axe itself needs JavaScript (its
+    checks wait on timers, which never fire in a page with scripts off), so the page's HTML,
+    as the JavaScript-less browser has it, is put in a page at the same address where every
+    script of Accord's (htmx: the CSP allows no inline script) is blocked, and checked there."""
+    browser = page.context.browser
+    assert browser is not None
+    context = browser.new_context(viewport=page.viewport_size)
+    try:
+        context.route("**/*.js", lambda route: route.abort())
+        mirror = context.new_page()
+        mirror.goto(page.url)
+        mirror.set_content(page.content())
+        assert mirror.evaluate("typeof htmx") == "undefined"  # none of the page's scripts ran
+        accessible(mirror)
+    finally:
+        context.close()
+
+
 def sign_in(page: Page, base: str, email: str, password: str) -> None:
     page.goto(f"{base}/portal/")
     expect(page).to_have_url(re.compile(r"/portal/sign-in"))
@@ -80,16 +101,20 @@ def sign_in(page: Page, base: str, email: str, password: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Your agreements")
 
 
-def invitation_link(database_url: str, email: str) -> str:
+def mailed_link(database_url: str, email: str, page: str = "invitation") -> str:
+    """The link to ``/portal/<page>`` in the latest e-mail to ``email`` in the outbox."""
     database = connect(database_url, upgrade=False)
     try:
         with database.session() as session:
             mail = session.scalars(
-                select(OutgoingMail).where(OutgoingMail.recipient == email)
-            ).one()
+                select(OutgoingMail)
+                .where(OutgoingMail.recipient == email)
+                .order_by(OutgoingMail.id.desc())
+            ).first()
     finally:
         database.dispose()
-    found = re.search(r"http://\S+/portal/invitation\?token=\S+", mail.body)
+    assert mail is not None, f"no e-mail to {email}"
+    found = re.search(rf"http://\S+/portal/{page}\?token=\S+", mail.body)
     assert found is not None, mail.body
     return found.group(0)
 
@@ -118,7 +143,7 @@ def test_an_invited_customer_sets_a_password_signs_in_sees_their_agreements_and_
     admin.get_by_role("link", name="People").click()
     accessible(admin)
     admin.get_by_label("E-mail address").fill("carla@acme-corp.example")
-    admin.get_by_label("Role").select_option("customer_viewer")
+    admin.get_by_label("Role", exact=True).select_option("customer_viewer")
     admin.get_by_label("Customer").select_option("acme-corp")
     admin.get_by_role("button", name="Send the invitation").click()
     expect(admin.get_by_role("status")).to_contain_text("carla@acme-corp.example")
@@ -129,7 +154,7 @@ def test_an_invited_customer_sets_a_password_signs_in_sees_their_agreements_and_
 
     # the invited person, on a phone: the link from the e-mail, a password, sign-in, home
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
-    phone.goto(invitation_link(database_url, "carla@acme-corp.example"))
+    phone.goto(mailed_link(database_url, "carla@acme-corp.example"))
     expect(phone.get_by_role("heading", level=1)).to_have_text("Choose your password")
     accessible(phone)
     phone.get_by_label("Your name").fill("Carla")
@@ -170,15 +195,94 @@ def test_the_portal_works_without_javascript(
 ) -> None:
     base, _, passwords = served
     page = browser.new_context(java_script_enabled=False).new_page()
+    page.goto(f"{base}/portal/sign-in")
+    accessible_without_javascript(page)
+    page.get_by_role("link", name="Forgot your password?").click()
+    accessible_without_javascript(page)
     sign_in(page, base, "bo@business.example", passwords["bo@business.example"])
     assert "it-service-desk" in page.locator(".card").inner_text()
     assert page.locator(".card").count() == 1
+    accessible_without_javascript(page)
+    for section in ("Tickets", "Reports", "Credits and claims"):
+        nav(page, section)
+        accessible_without_javascript(page)
+    page.get_by_role("link", name="Your account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+    accessible_without_javascript(page)
     page.get_by_role("button", name="Sign out everywhere").click()
     expect(page.get_by_role("status")).to_have_text(
         "You are signed out on every browser and device."
     )
     page.goto(f"{base}/portal/people")
     expect(page).to_have_url(re.compile(r"/portal/sign-in"))
+
+
+def test_a_person_who_forgot_their_password_sets_a_new_one_from_the_mailed_link(
+    browser: Browser, served: tuple[str, str, dict[str, str]]
+) -> None:
+    """Forgot password on the sign-in page, the link read from the mail outbox, a new
+    password, sign-in with it; the sessions on the account page, the other browser's ended.
+    Without JavaScript for the reset, axe on each page."""
+    base, database_url, _ = served
+    database = connect(database_url, upgrade=False)
+    try:
+        with database.session() as session:
+            demo = session.scalar(select(Organisation.id).where(Organisation.slug == "demo"))
+            assert demo is not None
+            people.add_person(
+                session,
+                demo,
+                "dee@acme-corp.example",
+                "the password dee forgot",
+                "customer_viewer",
+                datetime.now(UTC),
+                customer="acme-corp",
+                name="Dee",
+            )
+    finally:
+        database.dispose()
+    elsewhere = browser.new_context().new_page()  # a session the new password ends
+    sign_in(elsewhere, base, "dee@acme-corp.example", "the password dee forgot")
+
+    page = browser.new_context(java_script_enabled=False).new_page()
+    page.goto(f"{base}/portal/sign-in")
+    page.get_by_role("link", name="Forgot your password?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Forgot your password?")
+    page.get_by_label("E-mail address").fill("dee@acme-corp.example")
+    page.get_by_role("button", name="Send me a link").click()
+    expect(page.get_by_role("status")).to_contain_text("If an account has this address")
+    expect(page.get_by_role("status")).to_contain_text("for 60 minutes")
+    accessible_without_javascript(page)
+    link = mailed_link(database_url, "dee@acme-corp.example", "password-reset")
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
+    accessible_without_javascript(page)
+    page.get_by_label("New password").fill("a kettle on the hob")
+    page.get_by_label("The same password again").fill("a kettle on the hob")
+    page.get_by_role("button", name="Set the new password").click()
+    expect(page.get_by_role("status")).to_contain_text("Your new password is set")
+    expect(page.get_by_label("E-mail address")).to_have_value("dee@acme-corp.example")
+    accessible_without_javascript(page)
+    page.get_by_label("Password").fill("a kettle on the hob")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your agreements")
+    # the link worked once; the other browser was signed out
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Link no longer valid")
+    elsewhere.goto(f"{base}/portal/")
+    expect(elsewhere).to_have_url(re.compile(r"/portal/sign-in"))
+
+    # a second browser, then the account page lists both and ends the other
+    sign_in(elsewhere, base, "dee@acme-corp.example", "a kettle on the hob")
+    page.goto(f"{base}/portal/account")
+    sessions = page.get_by_role("region", name="Your sessions")
+    expect(sessions.get_by_text("(this browser)")).to_have_count(1)
+    expect(sessions.get_by_role("button", name=re.compile("^End the session"))).to_have_count(1)
+    accessible_without_javascript(page)
+    page.get_by_role("button", name="End every other session").click()
+    expect(page.get_by_role("status")).to_have_text("Every other session of yours has ended.")
+    elsewhere.goto(f"{base}/portal/")
+    expect(elsewhere).to_have_url(re.compile(r"/portal/sign-in"))
 
 
 def stored_source(database_url: str, key: str) -> str:
@@ -432,10 +536,11 @@ def test_the_tickets_list_is_usable_on_a_phone_and_without_javascript(
     expect(phone.get_by_role("heading", level=1)).to_contain_text("Ticket ")
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     accessible(phone)
-    # without JavaScript (axe needs it: not run here) the filters are a plain GET form
+    # without JavaScript the filters are a plain GET form
     plain = browser.new_context(java_script_enabled=False).new_page()
     sign_in(plain, base, "bo@business.example", passwords["bo@business.example"])
     plain.goto(f"{base}/portal/tickets")
+    accessible_without_javascript(plain)
     plain.get_by_label("State").select_option("paused")
     plain.get_by_role("button", name="Show").click()
     expect(plain).to_have_url(re.compile(r"state=paused"))

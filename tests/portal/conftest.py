@@ -37,12 +37,20 @@ def portal_postgres() -> Iterator[Database]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    yield from sqlite_or_postgres(request, tmp_path, "portal_postgres")
+
+
+def sqlite_or_postgres(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres: str
+) -> Iterator[Database]:
+    """A new SQLite file, or the session's PostgreSQL database (fixture ``postgres``) emptied,
+    as ``request.param`` says."""
     if request.param == "sqlite":
         found = connect(f"sqlite:///{tmp_path / 'accord.db'}")
         yield found
         found.dispose()
         return
-    found = request.getfixturevalue("portal_postgres")
+    found = request.getfixturevalue(postgres)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with found.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

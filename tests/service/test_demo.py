@@ -5,19 +5,28 @@ risk now, whatever the day."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from accord.api import create_app
-from accord.service import agreements, claims, ingest, reports, tenants, tracking
-from accord.service.demo import DATA, DEMO_PEOPLE, load_demo, moved_dates, moved_records
+from accord.service import agreements, claims, ingest, reports, reviews, tenants, tracking
+from accord.service.demo import (
+    DATA,
+    DEMO_PEOPLE,
+    load_demo,
+    moved_dates,
+    moved_records,
+    reviews_ahead,
+)
 from accord.settings import Settings
 from accord.store import Database
+from accord.store.schema import Organisation
 
 ROOT = Path(__file__).resolve().parents[2]
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
@@ -116,6 +125,42 @@ def test_the_agreements_dates_move_by_whole_years() -> None:
     assert moved_dates(text, 3) == (
         "start: 2029-01-01\nend: 2030-12-31\ndates: {2031-02-28: Leap}\nversion: '2.1'\n"
     )
+
+
+def test_a_review_moves_by_whole_cadences_to_the_first_day_not_past() -> None:
+    text = "  review:\n    cadence: quarterly\n    next: 2026-04-01\n    owner: Priya\n"
+    cases = {
+        date(2026, 3, 15): "2026-04-01",  # due soon: kept
+        date(2026, 4, 1): "2026-04-01",  # due today, not overdue
+        date(2026, 4, 2): "2026-07-01",
+        date(2026, 12, 7): "2027-01-01",
+        date(2025, 11, 20): "2026-01-01",  # a cadence earlier, when loaded before the date
+    }
+    for today, expected in cases.items():
+        assert reviews_ahead(text, today) == text.replace("2026-04-01", expected), today
+    half = "review:\n  cadence: half-yearly\n  next: 2026-07-01\n"
+    assert reviews_ahead(half, date(2026, 12, 7)).endswith("next: 2027-01-01\n")
+
+
+@pytest.mark.parametrize("day", [date(2026, 12, 7), date(2027, 3, 31), date(2027, 8, 15)])
+def test_the_demos_reviews_are_due_within_their_cadence_and_none_is_overdue(
+    database: Database, day: date
+) -> None:
+    moment = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    with database.session() as session:
+        load_demo(session, moment, tickets=1)
+    with database.session() as session:
+        organisation = session.scalar(select(Organisation).where(Organisation.slug == "demo"))
+        assert organisation is not None
+        admin = tenants.Principal(organisation.id, "demo", "admin")
+        due = {d.key: d for d in reviews.due(session, admin, moment)}
+    assert not any(d.review_overdue for d in due.values())
+    for key, months in (("cloudnote-saas", 3), ("it-service-desk", 6)):
+        review = due[key].review_next
+        assert review is not None
+        assert day <= review <= day + timedelta(days=31 * months), (key, review)
+        assert review.day == 1  # on its cadence's days, as written
+        assert (review.month - 1) % months == 0
 
 
 def test_a_newcomer_sees_last_months_credit_and_tickets_at_risk_now(

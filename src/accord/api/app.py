@@ -1,8 +1,8 @@
 """The FastAPI application. Routes are thin: they authenticate, call a use case of
 :mod:`accord.service` in one transaction, and shape the answer; one router per concept
-(agreements, ingest, live, reports, standing, claims, access, health), the shared dependencies in
-:mod:`accord.api.deps`, the error shape in :mod:`accord.api.errors` and request ids in
-:mod:`accord.api.middleware`."""
+(agreements, ingest, live, reports, standing, claims, access, people, health), the shared
+dependencies in :mod:`accord.api.deps`, the error shape in :mod:`accord.api.errors` and
+request ids in :mod:`accord.api.middleware`."""
 
 import logging
 import threading
@@ -22,6 +22,7 @@ from accord.api import (
     ingest,
     live,
     openapi,
+    people,
     reports,
     standing,
 )
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         standing.router,
         claims.router,
         access.router,
+        people.router,
     )
     errors.install(app)
     openapi.install(app, routers)

@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from accord.portal import (
+    account,
     agreements,
     agreements_upload,
     audit,
@@ -31,6 +32,7 @@ def install(app: FastAPI) -> None:
     """Add the portal's pages, its static files (/portal/static) and its error pages."""
     for router in (
         auth.router,
+        account.router,
         home.router,
         agreements.router,
         tickets.router,

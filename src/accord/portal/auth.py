@@ -20,10 +20,15 @@ from accord.service.tenants import now
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=1024)]
+SECRET_LINK = {
+    "Referrer-Policy": "no-referrer"
+}  # a page whose address is a secret: never passed on
 NOTICES = {
     "signed-out": "You are signed out.",
     "signed-out-everywhere": "You are signed out on every browser and device.",
     "password-set": "Your password is set. Sign in with it.",
+    "password-reset": "Your new password is set, and every session of yours has ended. Sign "
+    "in with it.",
 }
 
 
@@ -43,6 +48,25 @@ def _with_form_session(request: Request) -> tuple[Current, str | None]:
     return made, token
 
 
+def form_page(
+    request: Request,
+    template: str,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response:
+    """A page with a form for people not signed in (sign-in, invitation, forgot password,
+    password reset): its CSRF token is the visitor's session's, a new one when they had none."""
+    visitor, token = _with_form_session(request)
+    answer = web.page(
+        template, None, status=status, headers=headers, csrf_token=visitor.row.csrf, **context
+    )
+    if token is not None:
+        web.set_session_cookie(answer, request, token)
+    return answer
+
+
 def _sign_in_page(
     request: Request,
     *,
@@ -54,13 +78,11 @@ def _sign_in_page(
     choices: list[tuple[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    visitor, token = _with_form_session(request)
-    answer = web.page(
+    return form_page(
+        request,
         "sign_in.html",
-        None,
         status=status,
         headers=headers,
-        csrf_token=visitor.row.csrf,
         email=email,
         next_page=web.local_path(next_page),
         problem=problem,
@@ -68,9 +90,6 @@ def _sign_in_page(
         choices=choices or [],
         title="Sign in",
     )
-    if token is not None:
-        web.set_session_cookie(answer, request, token)
-    return answer
 
 
 @router.get(web.SIGN_IN)
@@ -119,6 +138,7 @@ def sign_in(
             client=web.client_of(request),
             organisation=organisation or None,
             replacing=replacing,
+            user_agent=request.headers.get("user-agent"),
             policy=web.policy_of(state),
         )
     except people.RateLimitedError as error:
@@ -185,13 +205,11 @@ def _invitation_page(
         invitation = state.run(people.invitation, token, now())
     except ServiceError as error:
         return web.error_page(request, error.status, error.message)
-    visitor, cookie = _with_form_session(request)
-    answer = web.page(
+    return form_page(
+        request,
         "invitation.html",
-        None,
         status=status,
-        headers={"Referrer-Policy": "no-referrer"},  # the link is a secret: never passed on
-        csrf_token=visitor.row.csrf,
+        headers=SECRET_LINK,
         token=token,
         invitation=invitation,
         role_label=people.ROLE_NAMES[invitation.role],
@@ -201,9 +219,6 @@ def _invitation_page(
         min_password=people.MIN_PASSWORD,
         title="Choose your password",
     )
-    if cookie is not None:
-        web.set_session_cookie(answer, request, cookie)
-    return answer
 
 
 @router.get("/portal/invitation")

@@ -3,6 +3,7 @@ customer's admins their own colleagues."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated
 
@@ -11,14 +12,19 @@ from fastapi.responses import Response
 
 from accord.api.deps import runtime_of
 from accord.portal import web
+from accord.service import accounts
 from accord.service import people as use_cases
-from accord.service.errors import ServiceError
+from accord.service.errors import ConflictError, InvalidError, ServiceError
 from accord.service.people import Current
 from accord.service.tenants import now
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=320)]
-NOTICES = {"withdrawn": "The invitation was withdrawn: its link no longer works."}
+NOTICES = {
+    "withdrawn": "The invitation was withdrawn: its link no longer works.",
+    "role-changed": "The role is changed; it applies from their next page.",
+    "removed": "The person is removed: they are signed out and can no longer sign in.",
+}
 
 
 def _page(
@@ -31,6 +37,7 @@ def _page(
     invited: use_cases.Invited | None = None,
     notice: str = "",
     form: dict[str, str] | None = None,
+    refused: str = "",
 ) -> Response:
     who = web.principal(visitor)
     roster = runtime_of(request).run(use_cases.roster, who, now())
@@ -44,11 +51,14 @@ def _page(
         roster=roster,
         roles=[(r, use_cases.ROLE_NAMES[r]) for r in roles],
         role_names=use_cases.ROLE_NAMES,
+        provider_roles=use_cases.PROVIDER_ROLES,
+        customer_roles=use_cases.CUSTOMER_ROLES,
         problem=problem,
         field=field,
         invited=invited,
         notice=notice,
         form=form or {},
+        refused=refused,
     )
 
 
@@ -102,3 +112,43 @@ def withdraw(
     web.check_csrf(visitor, csrf_token)
     runtime_of(request).run(use_cases.withdraw, web.principal(visitor), invitation_id, now())
     return web.redirect("/portal/people?notice=withdrawn")
+
+
+@router.post("/portal/people/{person_id}/role")
+def change_role(
+    request: Request,
+    visitor: web.Visitor,
+    person_id: web.Id,
+    role: Annotated[str, Form(max_length=32)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    web.check_csrf(visitor, csrf_token)
+    return _managing(request, visitor, accounts.change_role, person_id, "role-changed", role)
+
+
+@router.post("/portal/people/{person_id}/remove")
+def remove(
+    request: Request,
+    visitor: web.Visitor,
+    person_id: web.Id,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    web.check_csrf(visitor, csrf_token)
+    return _managing(request, visitor, accounts.remove, person_id, "removed")
+
+
+def _managing(
+    request: Request,
+    visitor: Current,
+    use_case: Callable[..., object],
+    person_id: int,
+    notice: str,
+    *args: str,
+) -> Response:
+    """Run a change to a person; the list again, saying it was done, or what was refused (a
+    person not managed by the visitor is not found: the error page)."""
+    try:
+        runtime_of(request).run(use_case, web.principal(visitor), person_id, *args, now())
+    except (ConflictError, InvalidError) as error:
+        return _page(request, visitor, status=error.status, refused=error.message)
+    return web.redirect(f"/portal/people?notice={notice}")

@@ -33,6 +33,8 @@ INSTANTS = ("start", "end", "announced_at")
 # The example gives 30 days to claim a month's credit; the demo gives 45, so last month's
 # credit is still in time on every day of this month (31 days after a 30-day month, say).
 CLAIM_WINDOW = (("window: 30d", "window: 45d"), ("within 30 days", "within 45 days"))
+_REVIEW = re.compile(r"(review:\n\s+cadence: ([a-z-]+)\n\s+next: )(\d{4}-\d{2}-\d{2})")
+CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12}
 _DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?!\d)")
 # one person of the provider and one of each customer of the demo's agreements
 DEMO_PEOPLE = (
@@ -64,6 +66,7 @@ def load_demo(session: Session, moment: datetime, tickets: int = 40) -> str | No
     for name in DEMO_AGREEMENTS:
         text = moved_dates((DATA / "agreements" / name).read_text(encoding="utf-8"), years)
         text = text.replace(*CLAIM_WINDOW[0]).replace(*CLAIM_WINDOW[1])
+        text = reviews_ahead(text, moment.astimezone(UTC).date())
         stored = agreements.upload(session, principal, text, source=f"demo/{name}")
         tracking.after_upload(session, organisation.id, stored.agreement.key, stored.resolved)
     written = {
@@ -143,6 +146,28 @@ def moved_dates(text: str, years: int) -> str:
         return date(year + years, month, day).isoformat()
 
     return _DATE.sub(later, text) if years else text
+
+
+def reviews_ahead(text: str, today: date) -> str:
+    """An agreement's next review moved by whole cadences (a quarterly review stays on its
+    quarter day) to the first such day on or after ``today``: due within one cadence, never
+    overdue, whatever the day the demo is loaded."""
+
+    def ahead(found: re.Match[str]) -> str:
+        months = CADENCE_MONTHS[found.group(2)]
+        day = date.fromisoformat(found.group(3))
+        while day < today:
+            day = _months_later(day, months)
+        while _months_later(day, -months) >= today:
+            day = _months_later(day, -months)
+        return found.group(1) + day.isoformat()
+
+    return _REVIEW.sub(ahead, text)
+
+
+def _months_later(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, min(day.day, 28))
 
 
 def _later(instant: str, weeks: int) -> str:

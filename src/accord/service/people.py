@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -40,6 +41,7 @@ from accord.store.schema import (
     Invitation,
     Organisation,
     OutgoingMail,
+    PasswordReset,
     Person,
     PortalSession,
     SignInAttempt,
@@ -92,6 +94,7 @@ class Policy:
     session: timedelta = timedelta(hours=12)
     idle: timedelta = timedelta(hours=2)
     invitation: timedelta = timedelta(hours=72)
+    reset: timedelta = timedelta(hours=1)
     email_limit: int = 5
     client_limit: int = 20
     window: timedelta = timedelta(minutes=15)
@@ -102,6 +105,7 @@ class Policy:
             session=timedelta(hours=settings.session_hours),
             idle=timedelta(minutes=settings.session_idle_minutes),
             invitation=timedelta(hours=settings.invitation_hours),
+            reset=timedelta(minutes=settings.password_reset_minutes),
             email_limit=settings.sign_in_limit,
             client_limit=settings.sign_in_client_limit,
             window=timedelta(minutes=settings.sign_in_window_minutes),
@@ -154,7 +158,7 @@ def customers(session: Session, organisation_id: int) -> list[str]:
     return sorted(c for c in found if c is not None)
 
 
-def _check_password(password: str, email: str) -> None:
+def check_password(password: str, email: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise InvalidError(
             f"password: {len(password)} characters; at least {MIN_PASSWORD} are needed "
@@ -182,7 +186,7 @@ def add_person(
     """A person who can sign in at once (the demo's people; an accepted invitation)."""
     email = normalised_email(email)
     _check_role(role, customer)
-    _check_password(password, email)
+    check_password(password, email)
     taken = session.scalar(
         select(Person.id).where(Person.organisation_id == organisation_id, Person.email == email)
     )
@@ -408,6 +412,7 @@ def open_session(
     *,
     person: Person | None = None,
     client: str | None = None,
+    user_agent: str | None = None,
     policy: Policy | None = None,
 ) -> Opened:
     """A new session with a new token and CSRF token: for a person signing in, or (without
@@ -423,6 +428,7 @@ def open_session(
         last_seen_at=moment,
         expires_at=moment + lasts,
         client=(client or "")[:64] or None,
+        user_agent=(user_agent or "")[:200] or None,
     )
     session.add(row)
     session.flush()
@@ -482,7 +488,7 @@ class SignIn:
 WRONG = "The e-mail address or the password is not right."
 
 
-def _refuse_when_limited(
+def refuse_when_limited(
     session: Session, email: str, client: str, moment: datetime, policy: Policy
 ) -> None:
     since = moment - policy.window
@@ -502,14 +508,22 @@ def _refuse_when_limited(
             )
         ).one()
         if failed >= limit:
-            wait = max(1, int((first + policy.window - moment).total_seconds()) + 1)
-            minutes = max(1, -(-wait // 60))
-            raise RateLimitedError(
-                f"Too many failed sign-ins for {what} ({failed} in "
-                f"{int(policy.window.total_seconds() // 60)} minutes). Try again in "
-                f"{minutes} minute{'s' if minutes != 1 else ''}.",
-                wait,
-            )
+            raise too_many("failed sign-ins", what, failed, first, moment, policy)
+
+
+def too_many(
+    tries: str, what: str, count: int, first: datetime, moment: datetime, policy: Policy
+) -> RateLimitedError:
+    """The refusal of one try too many: ``count`` ``tries`` for ``what`` within the window,
+    the first at ``first``; the wait is until that one leaves the window."""
+    wait = max(1, int((first + policy.window - moment).total_seconds()) + 1)
+    minutes = max(1, -(-wait // 60))
+    return RateLimitedError(
+        f"Too many {tries} for {what} ({count} in "
+        f"{int(policy.window.total_seconds() // 60)} minutes). Try again in "
+        f"{minutes} minute{'s' if minutes != 1 else ''}.",
+        wait,
+    )
 
 
 def sign_in(
@@ -521,6 +535,7 @@ def sign_in(
     client: str,
     organisation: str | None = None,
     replacing: PortalSession | None = None,
+    user_agent: str | None = None,
     policy: Policy | None = None,
 ) -> SignIn:
     """Check an address and password; on success a new session (the one the browser had
@@ -529,7 +544,7 @@ def sign_in(
     policy = policy or Policy()
     email = email.strip().lower()[:320]
     client = client[:64]
-    _refuse_when_limited(session, email, client, moment, policy)
+    refuse_when_limited(session, email, client, moment, policy)
     query = select(Person, Organisation).join(
         Organisation, Organisation.id == Person.organisation_id
     )
@@ -555,8 +570,10 @@ def sign_in(
     if hasher.check_needs_rehash(person.password_hash):
         person.password_hash = hasher.hash(password)
     if replacing is not None:
-        _end(session, replacing.id, moment)
-    opened = open_session(session, moment, person=person, client=client, policy=policy)
+        end_session(session, replacing.id, moment)
+    opened = open_session(
+        session, moment, person=person, client=client, user_agent=user_agent, policy=policy
+    )
     audit.record(
         session,
         principal_of(person, owner.slug),
@@ -571,14 +588,20 @@ def sign_in(
 
 
 def _forget_old(session: Session, moment: datetime, policy: Policy) -> None:
-    """Attempts past every window and sessions ended a day ago are of no use any more."""
+    """Attempts past every window, and sessions and password reset links that ended a day ago,
+    are of no use any more."""
     session.execute(
         delete(SignInAttempt).where(SignInAttempt.at < moment - max(policy.window, timedelta(1)))
     )
     session.execute(delete(PortalSession).where(PortalSession.expires_at < moment - timedelta(1)))
+    session.execute(
+        delete(PasswordReset).where(
+            PasswordReset.expires_at < moment - max(policy.window, timedelta(1))
+        )
+    )
 
 
-def _end(session: Session, session_id: int, moment: datetime) -> None:
+def end_session(session: Session, session_id: int, moment: datetime) -> None:
     """End a session by its id (the row at hand may come from an earlier transaction)."""
     session.execute(
         update(PortalSession)
@@ -590,7 +613,7 @@ def _end(session: Session, session_id: int, moment: datetime) -> None:
 
 def sign_out(session: Session, current: Current, moment: datetime) -> None:
     """End this session: its cookie no longer signs anybody in."""
-    _end(session, current.row.id, moment)
+    end_session(session, current.row.id, moment)
     who = current.principal
     if who is not None:
         audit.record(session, who, "session.signed_out", "session", current.row.id, moment)
@@ -600,7 +623,7 @@ def sign_out_everywhere(session: Session, current: Current, moment: datetime) ->
     """End every session of the person, on every browser; how many were live."""
     who = current.principal
     if who is None or current.person is None:
-        _end(session, current.row.id, moment)
+        end_session(session, current.row.id, moment)
         return 0
     ended = session.execute(
         update(PortalSession)
@@ -612,7 +635,7 @@ def sign_out_everywhere(session: Session, current: Current, moment: datetime) ->
         .values(revoked_at=moment)
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
-    _end(session, current.row.id, moment)
+    end_session(session, current.row.id, moment)
     audit.record(
         session,
         who,
@@ -656,17 +679,30 @@ def roster(session: Session, who: Principal, moment: datetime) -> Roster:
     )
 
 
-def withdraw(session: Session, who: Principal, invitation_id: int, moment: datetime) -> Invitation:
-    """Withdraw a pending invitation: its link stops working. Another customer's is not found."""
+Managed = TypeVar("Managed", Person, Invitation)
+
+
+def managed_row(
+    session: Session, who: Principal, model: type[Managed], row_id: int, doing: str
+) -> Managed:
+    """A person or an invitation ``who`` may manage: anyone's of the organisation for its
+    admins, those of their own customer for a customer's admin; anyone else's is not found."""
     if not may_invite(who):
-        raise ForbiddenError("withdrawing invitations is for the provider's and customers' admins")
-    row = session.get(Invitation, invitation_id)
+        raise ForbiddenError(f"{doing} is for the provider's and customers' admins")
+    row = session.get(model, row_id)
     if (
         row is None
         or row.organisation_id != who.organisation_id
         or (who.customer is not None and row.customer != who.customer)
     ):
-        raise NotFoundError(f"no invitation {invitation_id}", "invitation")
+        noun = "person" if model is Person else "invitation"
+        raise NotFoundError(f"no {noun} {row_id}", noun)
+    return row
+
+
+def withdraw(session: Session, who: Principal, invitation_id: int, moment: datetime) -> Invitation:
+    """Withdraw a pending invitation: its link stops working. Another customer's is not found."""
+    row = managed_row(session, who, Invitation, invitation_id, "withdrawing invitations")
     if row.accepted_at is None and row.revoked_at is None:
         row.revoked_at = moment
         audit.record(

@@ -434,6 +434,28 @@ class PortalSession(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
     revoked_at: Mapped[datetime | None]
     client: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+
+class PasswordReset(Base):
+    """A request to reset a password ("forgot password"), kept whether or not the address
+    belongs to anybody (the requests are counted to limit them). When it does, ``person_id``
+    names the person and ``digest`` is the SHA-256 digest of the mailed link's token, which
+    works once, until ``expires_at``."""
+
+    __tablename__ = "password_resets"
+    __table_args__ = (
+        Index("ix_password_resets_email", "email", "created_at"),
+        Index("ix_password_resets_client", "client", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    client: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class SignInAttempt(Base):
