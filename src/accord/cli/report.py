@@ -15,8 +15,8 @@ from accord.cli.output import console, errors, fail, parse_instant, print_markdo
 from accord.core.agreement import Agreement
 from accord.core.clock_engines import ENGINES
 from accord.core.errors import AccordError
-from accord.core.periods import period_bounds
-from accord.core.report import EXPLAINED, ClockCache, Data, Report
+from accord.core.periods import period_bounds, period_label, split
+from accord.core.report import EXPLAINED, ClockCache, Data, Report, home_zone
 from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import AgreementFileError, load_agreement, read_paths
 from accord.io.data import read_data
@@ -76,18 +76,6 @@ def _descendants(path: Path, root: str) -> list[Agreement]:
         family.extend(agreements[i] for i in children)
         frontier = children
     return family
-
-
-def _months(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    months = []
-    current = start
-    while current < end:
-        following = current.replace(
-            year=current.year + current.month // 12, month=current.month % 12 + 1, day=1
-        )
-        months.append((current, min(following, end)))
-        current = following
-    return months
 
 
 _REPORT_FORMATS = ("table", "json", "csv", "markdown", "html", "pdf")
@@ -159,8 +147,8 @@ def report(
         str | None,
         typer.Option(
             "--timezone",
-            help="Zone of the period's bounds (default UTC) and of the times the report shows "
-            "(default: the agreement's).",
+            help="Zone of the period's bounds and of the times the report shows (default: "
+            "the agreement's own, that of the calendar most of its objectives use, else UTC).",
         ),
     ] = None,
     output: Annotated[
@@ -208,8 +196,8 @@ def report(
         typer.Option(
             "--as-of",
             help="Judge at this ISO 8601 instant, with the evidence known then (without an "
-            "offset: in --timezone). Default: the end of the evidence (coverage.yaml, else its "
-            "last record).",
+            "offset: in --timezone, else UTC). Default: the end of the evidence "
+            "(coverage.yaml, else its last record).",
         ),
     ] = None,
     engine: Annotated[
@@ -249,11 +237,12 @@ def report(
         except AccordError as error:
             raise AccordError(f"--locale: {error}") from None
         explained = _explained(explain)
-        bounds = zone or "UTC"
         agreement = load_agreement(path)
+        # the period in the zone asked, else in the agreement's own, as the service reckons it
+        bounds = zone or home_zone(agreement)
         start, end = parse_period(period, bounds)
         evidence = read_data(data)
-        moment = judged_at(evidence, as_of, bounds)
+        moment = judged_at(evidence, as_of, zone or "UTC")
         cache = ClockCache()  # the report's clocks, shared with its pictures
         pictures: list[Picture] = []
         pictures_of: dict[str, list[Picture]] = {}
@@ -275,7 +264,8 @@ def report(
                     for r, a in zip(reports, family, strict=True)
                 }
         elif trend or compare:
-            jobs = [(a.strftime("%Y-%m"), agreement, a, b) for a, b in _months(start, end)]
+            pieces = split(start, end, "month")
+            jobs = [(period_label(a, "month"), agreement, a, b) for _, a, b in pieces]
             reports = _evaluated(jobs, evidence, tier, "months", moment, engine, explained)
             if trend and output == "html":
                 pictures = trend_pictures(reports, locale)

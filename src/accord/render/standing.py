@@ -119,6 +119,7 @@ def _agreement_json(a: AgreementStanding) -> dict[str, Any]:
         "title": a.title,
         "version": a.version,
         "customer": a.customer,
+        "timezone": a.zone,
         "period": a.period,
         "start": a.start,
         "end": a.end,
@@ -294,44 +295,52 @@ def _environment() -> Environment:
     return templates()
 
 
-def _agreements(found: Standing, zone: tzinfo) -> list[dict[str, Any]]:
+def _agreements(found: Standing, zone: tzinfo | None) -> list[dict[str, Any]]:
+    """Each agreement in words, its times in ``zone`` (None: in the agreement's own)."""
     shown = []
     for number, a in enumerate(found.agreements):
+        own = words.zone_of(a.zone) if zone is None else zone
         shown.append(
             {
                 "key": a.key,
                 "title": a.title,
                 "version": a.version,
-                "period": words.period(a.start, a.end, zone),
-                "lines": [_line(o, zone) for o in a.objectives],
+                "period": words.period(a.start, a.end, own),
+                "zone": words.zone_name(own),
+                "lines": [_line(o, own) for o in a.objectives],
                 "picture": _picture(a, number),
                 "credit_now": None if a.credit_now is None else _money(a.credit_now),
                 "credits_before": [
                     (
                         c.period,
                         _money(c),
-                        "-" if c.claim_deadline is None else words.when(c.claim_deadline, zone),
+                        "-" if c.claim_deadline is None else words.when(c.claim_deadline, own),
                     )
                     for c in a.credits_before
                 ],
-                "review": None if a.next_review is None else f"{a.next_review:%-d %b %Y}",
+                "review": None if a.next_review is None else words.date_words(a.next_review),
             }
         )
     return shown
 
 
-def standing_html(found: Standing, zone: str = "UTC") -> str:
+def standing_html(found: Standing, zone: str | None = None) -> str:
     """The Home page's section: each agreement in force with its objectives, uptime bars,
-    credits and next review, then the open tickets at risk or breached; times in ``zone``."""
-    place = words.zone_of(zone)
+    credits and next review, then the open tickets at risk or breached; times in ``zone``,
+    by default each agreement's in its own zone (that of its periods), the zone named."""
+    place = words.zone_of(found.zone if zone is None else zone)
+    own = {a.key: words.zone_of(a.zone) for a in found.agreements}
     return (
         _environment()
         .get_template("standing.html")
         .render(
             standing=found,
             as_of=words.when(found.as_of, place),
-            agreements=_agreements(found, place),
-            tickets=[_ticket_line(t, place) for t in found.tickets],
+            agreements=_agreements(found, None if zone is None else place),
+            tickets=[
+                _ticket_line(t, place if zone is not None else own.get(t.agreement, place))
+                for t in found.tickets
+            ],
             owed=[f"{amount:,.2f} {currency}" for currency, amount in sorted(found.owed().items())],
             overview=None,
         )
@@ -367,7 +376,8 @@ def overview_html(found: Overview, zone: str = "UTC") -> str:
     )
 
 
-def agreements_in_words(found: Standing, zone: str = "UTC") -> list[dict[str, Any]]:
+def agreements_in_words(found: Standing, zone: str | None = None) -> list[dict[str, Any]]:
     """Each agreement of a standing as the Home page words it (objectives' lines, credits,
-    next review): for pages that lay several customers' standings out themselves."""
-    return _agreements(found, words.zone_of(zone))
+    next review): for pages that lay several customers' standings out themselves. Times in
+    ``zone``, by default each agreement's own."""
+    return _agreements(found, None if zone is None else words.zone_of(zone))

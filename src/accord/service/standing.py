@@ -29,7 +29,7 @@ from accord.core.burn import projection, ticket_projection
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import TICKET_METRICS, calendars_of
 from accord.core.judging import ObjectiveResult, target_of, warning_share
-from accord.core.periods import in_force
+from accord.core.periods import in_force, months_before, period_holding
 from accord.core.report import Report
 from accord.core.series import Day, DayLevel, daily_availability, day_level
 from accord.service import agreements as agreement_store
@@ -160,6 +160,8 @@ class AgreementStanding:
     title: str
     version: str
     customer: str | None
+    zone: str
+    """The zone its periods are reckoned in and its times told in: the agreement's own."""
     period: str
     start: datetime
     end: datetime
@@ -184,6 +186,12 @@ class Standing:
     """The open tickets at risk or breached, breached first, then by deadline."""
     at_risk: int
     breached: int
+
+    @property
+    def zone(self) -> str:
+        """The zone its times are told in: its agreements' own when they share one, else
+        UTC."""
+        return agreement_store.shared_zone(a.zone for a in self.agreements)
 
     @property
     def missed(self) -> int:
@@ -352,19 +360,6 @@ def _calendars_of(agreement: Agreement) -> dict[str, BusinessCalendar]:
     return found
 
 
-def _month(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%Y-%m}"
-
-
-def _months_before(moment: datetime, count: int) -> list[str]:
-    year, month = moment.astimezone(UTC).year, moment.astimezone(UTC).month
-    found = []
-    for _ in range(count):
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-        found.append(f"{year:04d}-{month:02d}")
-    return found
-
-
 def _agreement(
     session: Session,
     principal: Principal,
@@ -373,11 +368,16 @@ def _agreement(
     moment: datetime,
     with_uptime: bool,
 ) -> AgreementStanding:
-    period = _month(moment)
+    # the month holding ``moment`` in the agreement's own zone, as its reports and claims
+    # reckon it (docs/periods.md)
+    zone = agreement_store.own_zone(session, principal.organisation_id, row, moment)
+    period = period_holding(moment, "month", zone)
     # what moves when anything is stored: the evidence read for the same span is reused while
     # it has not moved (read once per view)
     mark = reports.data_mark(session, principal.organisation_id)
-    found = reports.report(session, principal, row.key, period, moment=moment, held=mark)
+    found = reports.report(
+        session, principal, row.key, period, timezone=zone, moment=moment, held=mark
+    )
     # the report judges the month by the version in force at its start
     judged_by = agreement_store.resolved_version(
         session,
@@ -395,10 +395,12 @@ def _agreement(
     first = agreement.effective.start if agreement.effective is not None else None
     labels = [
         label
-        for label in _months_before(moment, EARLIER_MONTHS)
+        for label in months_before(moment, EARLIER_MONTHS, zone)
         if first is None or label >= f"{first:%Y-%m}"
     ]
-    earlier = reports.closed_reports(session, principal, row.key, labels, moment=moment, held=mark)
+    earlier = reports.closed_reports(
+        session, principal, row.key, labels, timezone=zone, moment=moment, held=mark
+    )
     for label, report in zip(labels, earlier, strict=True):
         credit = _credit(label, report)
         if credit is not None and credit.amount > 0:
@@ -409,6 +411,7 @@ def _agreement(
         found.title,
         found.version,
         row.customer,
+        zone,
         period,
         found.start,
         found.end,
