@@ -515,7 +515,8 @@ def test_a_roll_up_is_the_agreement_and_those_refining_it_as_the_cli_makes_it(
         "helix-acme",
         "helix-acme-email",
     ]
-    data = folder(tmp_path, "2026-10-01T00:00:00+00:00", helix_data())
+    # the backfill is observed from the start of its first month in the agreement's own zone
+    data = folder(tmp_path, "2026-10-01T00:00:00+02:00", helix_data())
     made = cli_json(tmp_path, HELIX / "corporate.yaml", data, "--period", "2026-10", "--roll-up")
     assert figures(rollup["agreements"]) == figures(made)
     email = rollup["agreements"][2]
