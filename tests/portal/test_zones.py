@@ -20,34 +20,20 @@ from accord.service.ingest import RecordIn
 from tests.portal.conftest import Provider
 from tests.portal.test_claims_pages import claim_id
 from tests.portal.test_pages import csrf_of, sign_in
-from tests.service.test_claims import Clock, outage
+from tests.service.test_claims import HOSTING, Clock, outage
 
-LA_HOSTING = """
-id: la-hosting
-version: "1"
-overview: {title: LA hosting}
-parties:
-  customer: {id: acme-corp, name: ACME}
-  provider: {id: us, name: Us}
-services: [{id: api, name: API}]
-tiers: [{id: standard, name: Standard, fee: {amount: 1000, currency: EUR}, per: month}]
-calendars:
-  la-always: {timezone: America/Los_Angeles, hours: {daily: "00:00-24:00"}}
-objectives:
-  - {id: availability, name: API availability, metric: availability, scope: {service: [api]},
-     target: 99.9%, calendar: la-always}
-  - {id: la-response, metric: first_response, within: 2h, target: 90%, calendar: la-always}
-remedies:
-  credits:
-    - objective: availability
-      bands:
-        - {below: 99.9%, at_least: 99%, credit: 10%}
-        - {below: 99%, credit: 25%}
-  claim:
-    window: 30d
-    procedure: Claim through the portal.
-    evidence: [the dates and times of the outage]
-"""
+LA_HOSTING = (  # ACME's hosting on a Los Angeles clock, with a ticket objective as well
+    HOSTING.replace("id: hosting", "id: la-hosting")
+    .replace("{title: Hosting}", "{title: LA hosting}")
+    .replace(
+        "objectives:\n",
+        'calendars:\n  la-always: {timezone: America/Los_Angeles, hours: {daily: "00:00-24:00"}}\n'
+        "objectives:\n"
+        "  - {id: la-response, metric: first_response, within: 2h, target: 90%, "
+        "calendar: la-always}\n",
+    )
+    .replace("calendar: 24x7}", "calendar: la-always}")
+)
 NOW = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)  # 02:00 on 3 November in Los Angeles (PST)
 
 

@@ -16,7 +16,7 @@ from accord.core.agreement import Agreement
 from accord.core.clock_engines import ENGINES
 from accord.core.errors import AccordError
 from accord.core.periods import period_bounds, period_label, split
-from accord.core.report import EXPLAINED, ClockCache, Data, Report, home_zone
+from accord.core.report import EXPLAINED, ClockCache, Data, Report
 from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import AgreementFileError, load_agreement, read_paths
 from accord.io.data import read_data
@@ -147,8 +147,9 @@ def report(
         str | None,
         typer.Option(
             "--timezone",
-            help="Zone of the period's bounds and of the times the report shows (default: "
-            "the agreement's own, that of the calendar most of its objectives use, else UTC).",
+            help="Zone of the period's bounds (default UTC) and of the times the report shows "
+            "(default: the agreement's). The service and the portal reckon periods in the "
+            "agreement's own zone unless asked: pass it here to get their figures.",
         ),
     ] = None,
     output: Annotated[
@@ -196,8 +197,8 @@ def report(
         typer.Option(
             "--as-of",
             help="Judge at this ISO 8601 instant, with the evidence known then (without an "
-            "offset: in --timezone, else UTC). Default: the end of the evidence "
-            "(coverage.yaml, else its last record).",
+            "offset: in --timezone). Default: the end of the evidence (coverage.yaml, else its "
+            "last record).",
         ),
     ] = None,
     engine: Annotated[
@@ -237,12 +238,11 @@ def report(
         except AccordError as error:
             raise AccordError(f"--locale: {error}") from None
         explained = _explained(explain)
+        bounds = zone or "UTC"  # a data folder's months are UTC's unless asked (docs/periods.md)
         agreement = load_agreement(path)
-        # the period in the zone asked, else in the agreement's own, as the service reckons it
-        bounds = zone or home_zone(agreement)
         start, end = parse_period(period, bounds)
         evidence = read_data(data)
-        moment = judged_at(evidence, as_of, zone or "UTC")
+        moment = judged_at(evidence, as_of, bounds)
         cache = ClockCache()  # the report's clocks, shared with its pictures
         pictures: list[Picture] = []
         pictures_of: dict[str, list[Picture]] = {}
