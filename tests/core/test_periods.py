@@ -4,7 +4,8 @@ refused by name before any arithmetic (9999-12 used to overflow into an internal
 from __future__ import annotations
 
 import re
-from datetime import UTC
+from datetime import UTC, datetime
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from accord.core.errors import AccordError
 from accord.core.horizon import FIRST_YEAR, LAST_YEAR
-from accord.core.periods import period_bounds
+from accord.core.periods import months_before, period_bounds, period_holding
 
 # the zones furthest from UTC, where a period's local start is a day away from its UTC start
 EXTREME_ZONES = ("UTC", "Pacific/Kiritimati", "Etc/GMT-14", "Etc/GMT+12", "Pacific/Pago_Pago")
@@ -57,3 +58,38 @@ def test_any_period_text_has_bounds_or_a_named_refusal_never_an_overflow(
     start, end = period_bounds(text, zone)
     assert start < end
     assert start.astimezone(UTC) < end.astimezone(UTC)  # both convertible to UTC
+
+
+ZONES = (*EXTREME_ZONES, "America/Los_Angeles", "Europe/Paris", "Australia/Lord_Howe")
+MOMENTS = st.datetimes(
+    min_value=datetime(1971, 1, 1), max_value=datetime(2199, 1, 1), timezones=st.just(UTC)
+)
+
+
+@given(
+    moment=MOMENTS, kind=st.sampled_from(("month", "quarter", "year")), zone=st.sampled_from(ZONES)
+)
+def test_the_period_holding_an_instant_has_bounds_around_it(
+    moment: datetime, kind: str, zone: str
+) -> None:
+    """Reference: the instant lies in ``[start, end)`` of the period named, compared in UTC."""
+    start, end = period_bounds(period_holding(moment, kind, zone), zone)
+    assert start.astimezone(UTC) <= moment < end.astimezone(UTC)
+
+
+@given(moment=MOMENTS, count=st.integers(1, 30), zone=st.sampled_from(ZONES))
+def test_the_months_before_an_instant_are_the_ones_that_end_where_the_next_begins(
+    moment: datetime, count: int, zone: str
+) -> None:
+    labels = [period_holding(moment, "month", zone), *months_before(moment, count, zone)]
+    assert len(labels) == count + 1
+    for later, earlier in pairwise(labels):
+        assert period_bounds(earlier, zone)[1] == period_bounds(later, zone)[0]
+
+
+def test_the_last_evening_of_october_in_los_angeles_is_october_there_and_november_in_utc() -> None:
+    evening = datetime(2026, 11, 1, 4, 0, tzinfo=UTC)  # 21:00 on 31 October, PDT
+    assert period_holding(evening, "month", "America/Los_Angeles") == "2026-10"
+    assert period_holding(evening, "month", "UTC") == "2026-11"
+    assert period_holding(evening, "quarter", "America/Los_Angeles") == "2026-Q4"
+    assert months_before(evening, 2, "America/Los_Angeles") == ["2026-09", "2026-08"]

@@ -515,8 +515,20 @@ def test_a_roll_up_is_the_agreement_and_those_refining_it_as_the_cli_makes_it(
         "helix-acme",
         "helix-acme-email",
     ]
-    data = folder(tmp_path, "2026-10-01T00:00:00+00:00", helix_data())
-    made = cli_json(tmp_path, HELIX / "corporate.yaml", data, "--period", "2026-10", "--roll-up")
+    # the backfill is observed from the start of its first month in the agreement's own zone
+    data = folder(tmp_path, "2026-10-01T00:00:00+02:00", helix_data())
+    # the service reckons the month in the agreement's own zone; the command line in UTC
+    # unless told (docs/periods.md)
+    made = cli_json(
+        tmp_path,
+        HELIX / "corporate.yaml",
+        data,
+        "--period",
+        "2026-10",
+        "--roll-up",
+        "--timezone",
+        "Europe/Amsterdam",
+    )
     assert figures(rollup["agreements"]) == figures(made)
     email = rollup["agreements"][2]
     assert any(o["met"] is False for o in email["objectives"]), "a miss to roll up"

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
-from accord.api.deps import AgreementKey, Auth, Filter, PeriodText, State, ZoneName, single_values
+from accord.api.deps import AgreementKey, Auth, Filter, PeriodText, State, single_values
 from accord.api.errors import problems
 from accord.api.negotiation import (
     FORMAT_DESCRIPTION,
@@ -34,24 +34,20 @@ from accord.render.served import Illustrated, Rollup, RollupDocument, Trend, Tre
 from accord.service import reports
 from accord.service.errors import NotFoundError
 from accord.service.ingest import NO_NUL
-from accord.service.tenants import now
 
 # every query parameter takes one value
 router = APIRouter(tags=["reports"], dependencies=[Depends(single_values)])
 
-Timezone = Annotated[
-    ZoneName,
-    Query(description="The time zone periods are reckoned in (IANA name).", examples=["UTC"]),
-]
 Tier = Annotated[Filter, Query(description="The tier to judge (default: the agreement's first).")]
 Shown = Annotated[
     str | None,
     Query(
         max_length=64,
         pattern=NO_NUL,
-        description="The time zone the period is reckoned in (IANA name; default UTC) and, "
-        "when given, the one the times of the HTML, PDF and Markdown are shown in (default: "
-        "the agreement's own zone), as `accord report --timezone`.",
+        description="The time zone the period is reckoned in (IANA name; default: the "
+        "agreement's own zone, that of the calendar most of its objectives are measured in, "
+        "else UTC) and the one the times of the HTML, PDF and Markdown are shown in, as "
+        "`accord report --timezone`.",
         examples=["UTC"],
     ),
 ]
@@ -117,8 +113,8 @@ class Asked:
     accept: str | None
     tier: str | None
     timezone: str | None
-    """As asked (None: not given); the period's bounds are reckoned in UTC then, and times
-    shown in the agreement's zone."""
+    """As asked (None: not given); the period's bounds are reckoned in the agreement's own
+    zone then, and times shown in it."""
     locale: str = "en"
     """The locale the numbers of a page are written in (``locale``, else
     ``Accept-Language``)."""
@@ -130,7 +126,7 @@ class Asked:
     @property
     def options(self) -> dict[str, Any]:
         """The service's keyword arguments: ``timezone`` and ``tier``."""
-        return {"timezone": self.timezone or "UTC", "tier": self.tier}
+        return {"timezone": self.timezone, "tier": self.tier}
 
 
 def _over_months(view: View) -> Any:
@@ -162,7 +158,7 @@ def _over_period(view: View) -> Any:
         period: PeriodText,
         format: str | None = None,
         tier: Tier = None,
-        timezone: Timezone = "UTC",
+        timezone: Shown = None,
         locale: Locale = None,
     ) -> Asked:
         accept = request.headers.get("accept")
@@ -220,7 +216,7 @@ def get_report(
             who,
             key,
             period,
-            timezone="UTC" if timezone is None else timezone,
+            timezone=timezone,
             tier=tier,
             to_date=to_date,
         )
@@ -351,19 +347,11 @@ def attainment(
         Filter, Query(description="The period (default: this month).", examples=["2026-10"])
     ] = None,
     objective: Annotated[Filter, Query(description="Only this objective.")] = None,
-    timezone: Timezone = "UTC",
+    timezone: Shown = None,
 ) -> Response:
-    """Each objective's attainment so far in a period (default: this month): the report,
-    to date."""
-    moment = now()
-    found = state.run(
-        reports.report,
-        who,
-        key,
-        period or moment.strftime("%Y-%m"),
-        timezone=timezone,
-        to_date=True,
-    )
+    """Each objective's attainment so far in a period (default: this month, in the
+    agreement's own zone unless `timezone` is given): the report, to date."""
+    found = state.run(reports.attainment, who, key, period, timezone=timezone)
     document = report_json(found)
     if objective is not None:
         chosen = [o for o in document["objectives"] if o["objective"] == objective]

@@ -108,6 +108,11 @@ class AgreementStanding(BaseModel):
     title: str
     version: str
     customer: str | None
+    timezone: str = Field(
+        description="The agreement's own zone, which its periods are reckoned in (the month "
+        "so far, the earlier months' credits), as its reports are when no zone is asked.",
+        examples=["America/Los_Angeles"],
+    )
     period: str = Field(examples=["2026-12"])
     start: datetime
     end: datetime

@@ -16,7 +16,7 @@ from accord.cli.output import console, errors, fail, parse_instant, print_markdo
 from accord.core.agreement import Agreement
 from accord.core.clock_engines import ENGINES
 from accord.core.errors import AccordError
-from accord.core.periods import period_bounds
+from accord.core.periods import period_bounds, period_label, split
 from accord.core.report import EXPLAINED, ClockCache, Data, Report
 from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import AgreementFileError, load_agreement, read_paths
@@ -78,18 +78,6 @@ def _descendants(path: Path, root: str) -> list[Agreement]:
         family.extend(agreements[i] for i in children)
         frontier = children
     return family
-
-
-def _months(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    months = []
-    current = start
-    while current < end:
-        following = current.replace(
-            year=current.year + current.month // 12, month=current.month % 12 + 1, day=1
-        )
-        months.append((current, min(following, end)))
-        current = following
-    return months
 
 
 _REPORT_FORMATS = ("table", "json", "csv", "markdown", "html", "pdf")
@@ -176,7 +164,8 @@ def report(
         typer.Option(
             "--timezone",
             help="Zone of the period's bounds (default UTC) and of the times the report shows "
-            "(default: the agreement's).",
+            "(default: the agreement's). The service and the portal reckon periods in the "
+            "agreement's own zone unless asked: pass it here to get their figures.",
         ),
     ] = None,
     output: Annotated[
@@ -265,7 +254,7 @@ def report(
         except AccordError as error:
             raise AccordError(f"--locale: {error}") from None
         explained = _explained(explain)
-        bounds = zone or "UTC"
+        bounds = zone or "UTC"  # a data folder's months are UTC's unless asked (docs/periods.md)
         agreement = load_agreement(path)
         start, end = parse_period(period, bounds)
         evidence = _evidence(data, tickets, mapping)
@@ -291,7 +280,8 @@ def report(
                     for r, a in zip(reports, family, strict=True)
                 }
         elif trend or compare:
-            jobs = [(a.strftime("%Y-%m"), agreement, a, b) for a, b in _months(start, end)]
+            pieces = split(start, end, "month")
+            jobs = [(period_label(a, "month"), agreement, a, b) for _, a, b in pieces]
             reports = _evaluated(jobs, evidence, tier, "months", moment, engine, explained)
             if trend and output == "html":
                 pictures = trend_pictures(reports, locale)

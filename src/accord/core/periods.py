@@ -11,15 +11,22 @@ from accord.core.errors import AccordError
 from accord.core.horizon import FIRST_YEAR, LAST_YEAR
 
 
-def period_bounds(text: str, zone: str) -> tuple[datetime, datetime]:
-    """``[start, end)`` of the period in the time zone ``zone``; AccordError if malformed, or
-    if its year is outside ``FIRST_YEAR`` to ``LAST_YEAR`` (checked before any arithmetic)."""
+def _zone(zone: str) -> ZoneInfo:
     try:
-        tz = ZoneInfo(zone)
+        return ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise AccordError(
             f"unknown time zone {zone!r}; expected an IANA name such as UTC"
         ) from None
+
+
+def period_bounds(text: str, zone: str) -> tuple[datetime, datetime]:
+    """``[start, end)`` of the period in the time zone ``zone``; AccordError if malformed, or
+    if its year is outside ``FIRST_YEAR`` to ``LAST_YEAR`` (checked before any arithmetic).
+
+    The one reckoning of a period's bounds: every report, standing, credit and claim goes
+    through it, in the zone asked or else the agreement's own (docs/periods.md)."""
+    tz = _zone(zone)
     month = re.fullmatch(r"(\d{4})-(\d{2})", text)
     quarter = re.fullmatch(r"(\d{4})-Q([1-4])", text, re.IGNORECASE)
     year = re.fullmatch(r"(\d{4})", text)
@@ -69,6 +76,19 @@ def period_label(first: datetime, kind: str) -> str:
     if kind == "year":
         return f"{first.year}"
     return f"week of {first:%Y-%m-%d}"
+
+
+def period_holding(moment: datetime, kind: str, zone: str) -> str:
+    """The month (``2026-10``), quarter or year holding ``moment`` as reckoned in ``zone``:
+    the evening of 31 October in Los Angeles is in ``2026-10`` there, ``2026-11`` in UTC."""
+    return period_label(enclosing(moment.astimezone(_zone(zone)), kind)[0], kind)
+
+
+def months_before(moment: datetime, count: int, zone: str) -> list[str]:
+    """The ``count`` months before the one holding ``moment`` in ``zone``, newest first."""
+    local = moment.astimezone(_zone(zone))
+    index = local.year * 12 + local.month - 1  # the month holding it, counted from year 0
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - 1, index - 1 - count, -1)]
 
 
 def split(start: datetime, end: datetime, kind: str) -> list[tuple[datetime, datetime, datetime]]:

@@ -33,6 +33,8 @@ class _Read:
     document: str
     compared: tuple[int, int] | None
     differences: list[dict[str, Any]]
+    zone: str
+    """The agreement's own zone: its times are told in it."""
 
 
 def _read(
@@ -48,7 +50,8 @@ def _read(
         agreements.version(session, row, compare)  # not found: 404, naming the version
         old, new = sorted((compare, shown.number))
         compared, differences = (old, new), agreements.diff(session, who, row, old, new)
-    return _Read(row, stored, shown, in_force, document, compared, differences)
+    zone = agreements.own_zone(session, who.organisation_id, row)
+    return _Read(row, stored, shown, in_force, document, compared, differences, zone)
 
 
 @router.get("/portal/agreements/{key}")
@@ -64,13 +67,13 @@ def agreement(
     agreement, or none, is not found (404)."""
     who = web.principal(visitor)
     found = runtime_of(request).run(_read, who, key, version, compare)
-    utc = zone_of("UTC")
+    own = zone_of(found.zone)
     versions = [
         {
             "number": v.number,
             "label": v.label,
-            "from": when(v.in_force_from, utc) if v.in_force_from else "its upload",
-            "uploaded": when(v.uploaded_at, utc),
+            "from": when(v.in_force_from, own) if v.in_force_from else "its upload",
+            "uploaded": when(v.uploaded_at, own),
             "changes": [c.get("text", "") for c in v.changes],
             "in_force": v.number == found.in_force.number,
             "shown": v.number == found.shown.number,

@@ -1,8 +1,9 @@
 """Reports: every closed month of the agreements a person may see, met or missed and the
 credits owed (the reports the service keeps once a period is closed), and each report in the
 page (with its pictures), as PDF and as CSV. Thin over :mod:`accord.service.reports`, the use
-case of ``GET /v1/agreements/{key}/reports/{period}`` (reckoned in UTC, the default tier, as
-the API serves it when not told otherwise): a figure on these pages is the figure it returns."""
+case of ``GET /v1/agreements/{key}/reports/{period}`` (reckoned in the agreement's own zone,
+the default tier, as the API serves it when not told otherwise): a figure on these pages is
+the figure it returns."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ class AgreementHistory:
     key: str
     title: str
     customer: str | None
+    zone: str
+    """The agreement's own zone, which its months are reckoned in."""
     reports: list[Report]
 
 
@@ -47,7 +50,11 @@ def reports_page(request: Request, visitor: web.Visitor) -> Response:
     def read(session: Session, who: Principal) -> list[AgreementHistory]:
         return [
             AgreementHistory(
-                row.key, row.title or row.key, row.customer, reports.history(session, who, row.key)
+                row.key,
+                row.title or row.key,
+                row.customer,
+                agreements.own_zone(session, who.organisation_id, row),
+                reports.history(session, who, row.key),
             )
             for row in agreements.visible(session, who)
         ]

@@ -23,8 +23,6 @@ router = APIRouter(include_in_schema=False)
 Choice = Annotated[str, Query(max_length=200, pattern=NO_NUL)]
 REFRESH_SECONDS = 30
 """How often the list's timers are refreshed in place (with JavaScript)."""
-ZONE = "UTC"
-"""Where the pages tell their times (as the home page's standing)."""
 
 
 def _filters(agreement: str, objective: str, state: str, customer: str) -> use_cases.Filters:
@@ -48,7 +46,7 @@ def _query(filters: use_cases.Filters, **more: Any) -> str:
 
 
 def _rows(found: use_cases.Listing) -> list[dict[str, Any]]:
-    zone = zone_of(ZONE)
+    """Each ticket's clocks, their times in their agreement's own zone, named."""
     return [
         {
             "ticket": t.ticket,
@@ -58,7 +56,9 @@ def _rows(found: use_cases.Listing) -> list[dict[str, Any]]:
                     "agreement": c.agreement,
                     "name": c.name,
                     "cycle": c.clock.cycle,
-                    "timer": render.timer(c.clock, c.at_risk, zone),
+                    "timer": render.timer(
+                        c.clock, c.at_risk, zone_of(found.zones.get(c.agreement, found.zone))
+                    ),
                 }
                 for c in t.clocks
             ],
@@ -83,7 +83,7 @@ def tickets_page(
     who = web.principal(visitor)
     filters = _filters(agreement, objective, state, customer)
     found = runtime_of(request).run(use_cases.listing, who, filters, page)
-    zone = zone_of(ZONE)
+    zone = zone_of(found.zone)
     context: dict[str, Any] = {
         "listing": found,
         "rows": _rows(found),
@@ -114,9 +114,9 @@ def ticket_page(
     a table; another customer's ticket, or none, is not found (404)."""
     who = web.principal(visitor)
     found = runtime_of(request).run(use_cases.ticket, who, ticket)
-    zone = zone_of(ZONE)
     clocks = []
     for number, live in enumerate(found.clocks):
+        zone = zone_of(found.zones.get(live.agreement, found.zone))  # the agreement's own
         title = f"{live.name}" + (f", cycle {live.clock.cycle}" if live.clock.cycle > 1 else "")
         drawn = render.picture(number, f"{title}: where the time went", live.clock, zone)
         clocks.append(
@@ -145,5 +145,5 @@ def ticket_page(
         title=f"Ticket {found.ticket}",
         ticket=found,
         clocks=clocks,
-        as_of=words.when(found.as_of, zone),
+        as_of=words.when(found.as_of, zone_of(found.zone)),
     )

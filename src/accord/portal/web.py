@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from accord import __version__
 from accord.api.deps import MAX_ID, Runtime, runtime_of
+from accord.render.words import when, zone_of
 from accord.service import audit, people
 from accord.service.errors import ServiceError
 from accord.service.ingest import NO_NUL
@@ -44,6 +45,8 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# an instant as people read it, in the zone named (an agreement's own): 7 Dec 2026, 09:14 PST
+environment.globals["in_zone"] = lambda moment, zone: when(moment, zone_of(zone))
 
 
 Notice = Annotated[str, Query(max_length=40)]

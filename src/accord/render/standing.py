@@ -119,6 +119,7 @@ def _agreement_json(a: AgreementStanding) -> dict[str, Any]:
         "title": a.title,
         "version": a.version,
         "customer": a.customer,
+        "timezone": a.zone,
         "period": a.period,
         "start": a.start,
         "end": a.end,
@@ -295,16 +296,20 @@ def _environment() -> Environment:
     return templates()
 
 
-def _agreements(found: Standing, zone: tzinfo, n: words.Numbers) -> list[dict[str, Any]]:
+def _agreements(found: Standing, zone: tzinfo | None, n: words.Numbers) -> list[dict[str, Any]]:
+    """Each agreement in words, its times in ``zone`` (None: in the agreement's own), its
+    numbers in ``n``'s convention."""
     shown = []
     for number, a in enumerate(found.agreements):
+        own = words.zone_of(a.zone) if zone is None else zone
         shown.append(
             {
                 "key": a.key,
                 "title": a.title,
                 "version": a.version,
-                "period": words.period(a.start, a.end, zone),
-                "lines": [_line(o, zone, n) for o in a.objectives],
+                "period": words.period(a.start, a.end, own),
+                "zone": words.zone_name(own),
+                "lines": [_line(o, own, n) for o in a.objectives],
                 "picture": _picture(a, number, n),
                 "credit_now": (
                     None
@@ -315,21 +320,23 @@ def _agreements(found: Standing, zone: tzinfo, n: words.Numbers) -> list[dict[st
                     (
                         c.period,
                         n.money(c.amount, c.currency),
-                        "-" if c.claim_deadline is None else words.when(c.claim_deadline, zone),
+                        "-" if c.claim_deadline is None else words.when(c.claim_deadline, own),
                     )
                     for c in a.credits_before
                 ],
-                "review": None if a.next_review is None else f"{a.next_review:%-d %b %Y}",
+                "review": None if a.next_review is None else words.date_words(a.next_review),
             }
         )
     return shown
 
 
-def standing_html(found: Standing, zone: str = "UTC", locale: str | None = None) -> str:
+def standing_html(found: Standing, zone: str | None = None, locale: str | None = None) -> str:
     """The Home page's section: each agreement in force with its objectives, uptime bars,
     credits and next review, then the open tickets at risk or breached; times in ``zone``,
+    by default each agreement's in its own zone (that of its periods), the zone named;
     numbers, percentages and money in the convention of ``locale`` (None: en)."""
-    place = words.zone_of(zone)
+    place = words.zone_of(found.zone if zone is None else zone)
+    own = {a.key: words.zone_of(a.zone) for a in found.agreements}
     n = words.locale_of(locale)
     return (
         _environment()
@@ -337,8 +344,11 @@ def standing_html(found: Standing, zone: str = "UTC", locale: str | None = None)
         .render(
             standing=found,
             as_of=words.when(found.as_of, place),
-            agreements=_agreements(found, place, n),
-            tickets=[_ticket_line(t, place) for t in found.tickets],
+            agreements=_agreements(found, None if zone is None else place, n),
+            tickets=[
+                _ticket_line(t, place if zone is not None else own.get(t.agreement, place))
+                for t in found.tickets
+            ],
             owed=_owed(found.owed(), n),
             overview=None,
         )
@@ -377,8 +387,11 @@ def overview_html(found: Overview, zone: str = "UTC", locale: str | None = None)
 
 
 def agreements_in_words(
-    found: Standing, zone: str = "UTC", locale: str | None = None
+    found: Standing, zone: str | None = None, locale: str | None = None
 ) -> list[dict[str, Any]]:
     """Each agreement of a standing as the Home page words it (objectives' lines, credits,
-    next review): for pages that lay several customers' standings out themselves."""
-    return _agreements(found, words.zone_of(zone), words.locale_of(locale))
+    next review): for pages that lay several customers' standings out themselves. Times in
+    ``zone``, by default each agreement's own; numbers in ``locale``'s convention."""
+    return _agreements(
+        found, None if zone is None else words.zone_of(zone), words.locale_of(locale)
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from copy import copy
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,6 +57,12 @@ def day(moment: datetime, zone: tzinfo) -> str:
     """``6 Oct 2026``: the day of the instant in the zone."""
     local = moment.astimezone(zone)
     return f"{local.day} {local:%b %Y}"
+
+
+def date_words(value: date) -> str:
+    """``6 Oct 2026``: a calendar day (the day of the month without a leading zero, on every
+    platform: ``%-d`` is glibc's only)."""
+    return f"{value.day} {value:%b %Y}"
 
 
 def between(start: datetime, end: datetime | None, zone: ZoneInfo) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -22,6 +22,7 @@ from accord.core.agreement import Agreement, diff_agreements
 from accord.core.agreement.diff import ChangeEntry
 from accord.core.errors import AccordError, SpecError
 from accord.core.horizon import within_horizon
+from accord.core.report import home_zone
 from accord.io.agreements import AgreementFileError, read_documents, unreadable_problem
 from accord.io.yamlfile import YamlDocument
 from accord.service import audit
@@ -336,6 +337,25 @@ def chosen_version(stored: Sequence[AgreementVersion], moment: datetime) -> Agre
         if (candidate.in_force_from or candidate.uploaded_at) <= moment:
             chosen = candidate
     return chosen
+
+
+def own_zone(
+    session: Session, organisation_id: int, row: AgreementRow, moment: datetime | None = None
+) -> str:
+    """The zone the agreement's periods (months, quarters, years) are reckoned in when no
+    other is asked: its own, :func:`accord.core.report.home_zone` of its version in force at
+    ``moment`` (default now): the zone of the calendar most of its objectives are measured
+    in, else UTC. Reports, Home's standing, credits and claims all reckon in it
+    (docs/periods.md)."""
+    stored = version_in_force(session, row, now() if moment is None else moment)
+    return home_zone(resolved_version(session, organisation_id, stored))
+
+
+def shared_zone(zones: Iterable[str]) -> str:
+    """The one zone all of ``zones`` are (agreements' own), else UTC (none, or several): where
+    a page about several agreements tells its own times."""
+    found = set(zones)
+    return found.pop() if len(found) == 1 else "UTC"
 
 
 def diff(

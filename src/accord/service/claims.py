@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Select, case, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -44,8 +43,14 @@ from accord.core.claims import (
     next_state,
 )
 from accord.core.errors import AccordError
-from accord.core.periods import enclosing, period_bounds, period_label
-from accord.core.report import Report, chosen_tier, home_zone
+from accord.core.periods import (
+    enclosing,
+    months_before,
+    period_bounds,
+    period_holding,
+    period_label,
+)
+from accord.core.report import Report, chosen_tier
 from accord.service import agreements as agreement_store
 from accord.service import audit, reports
 from accord.service.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
@@ -67,11 +72,13 @@ MAX_COMMENT = 4000
 
 
 def _terms(session: Session, principal: Principal, row: AgreementRow) -> tuple[Agreement, str]:
-    """The agreement version in force now, resolved, and its time zone: the zone its periods
-    (and so its claim deadlines) are reckoned in."""
-    stored = agreement_store.version_in_force(session, row, now())
+    """The agreement version in force now, resolved, and its own time zone
+    (:func:`accord.service.agreements.own_zone`): the zone its periods (and so its claim
+    deadlines) are reckoned in, as its reports and Home's standing reckon them."""
+    moment = now()
+    stored = agreement_store.version_in_force(session, row, moment)
     agreement = agreement_store.resolved_version(session, principal.organisation_id, stored)
-    return agreement, home_zone(agreement)
+    return agreement, agreement_store.own_zone(session, principal.organisation_id, row, moment)
 
 
 def _cycle(agreement: Agreement, tier: str | None) -> Cycle:
@@ -108,12 +115,10 @@ def eligible(
     row = agreement_store.find(session, principal, key)
     agreement, zone = _terms(session, principal, row)
     moment = now()
-    local = moment.astimezone(ZoneInfo(zone))
     if last is None:
-        last = f"{local:%Y-%m}"
+        last = period_holding(moment, "month", zone)
     if first is None:
-        index = local.year * 12 + local.month - 1 - (LOOK_BACK - 1)
-        first = f"{index // 12:04d}-{index % 12 + 1:02d}"
+        first = ([last, *months_before(moment, LOOK_BACK - 1, zone)])[-1]
     cycle = _cycle(agreement, None)
     claimed = {  # without their evidence, which is long
         (c.objective, c.period): c

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.core.periods import enclosing
 from accord.service import agreements, people, tenants, tracking
 from accord.service.ingest import EventIn, RecordIn, ingest_events, ingest_records
 from accord.store.schema import Organisation, Person
@@ -177,10 +178,10 @@ def _later(instant: str, weeks: int) -> str:
 
 
 def _month_of(moment: datetime) -> datetime:
-    """The start (UTC) of the month ``moment`` is in on Cloudnote's wall clock: a month is
-    over for its credits once it is over in Los Angeles, hours after it is in UTC."""
-    local = moment.astimezone(WALL_CLOCK)
-    return datetime(local.year, local.month, 1, tzinfo=UTC)
+    """The start of the month ``moment`` is in on Cloudnote's wall clock, the agreement's own
+    zone, which its months are reckoned in: a month is over once it is over in Los Angeles,
+    hours after it is in UTC."""
+    return enclosing(moment.astimezone(WALL_CLOCK), "month")[0]
 
 
 def _last_month(moment: datetime) -> datetime:

@@ -10,7 +10,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -27,7 +27,7 @@ from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.calendar import to_nanos
 from accord.core.clocks_batch import EventColumns
 from accord.core.errors import AccordError
-from accord.core.periods import period_bounds
+from accord.core.periods import enclosing, months_before, period_bounds, period_holding
 from accord.core.report import (
     Data,
     Measurement,
@@ -233,17 +233,17 @@ def _window_tickets(
 _AMONG = 500  # tickets named in one query (SQLite's limit on parameters)
 
 
-def watched(data: Data, row: AgreementRow, moment: datetime) -> Data:
+def watched(data: Data, row: AgreementRow, moment: datetime, zone: tzinfo = UTC) -> Data:
     """The evidence as the live service watched it for an agreement, up to ``moment``: from
     its upload, when everything was recorded as it happened; records from before the upload
-    are a backfill, taken to cover whole months, so then from the start of the (UTC) month of
-    the first record. The first record itself is not the start: a backfilled outage log
-    usually begins with an outage, after up time nobody recorded."""
+    are a backfill, taken to cover whole months, so then from the start of the month (in
+    ``zone``, that the periods are reckoned in) of the first record. The first record itself
+    is not the start: a backfilled outage log usually begins with an outage, after up time
+    nobody recorded."""
     uploaded = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
     first = uploaded
     if data.observed is not None and data.observed[0] < uploaded:
-        earliest = data.observed[0].astimezone(UTC)
-        first = earliest.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        first = enclosing(data.observed[0].astimezone(zone), "month")[0]
     return replace(data, observed=(first, max(first, moment)))
 
 
@@ -285,7 +285,7 @@ def report(
     key: str,
     period: str,
     *,
-    timezone: str = "UTC",
+    timezone: str | None = None,
     tier: str | None = None,
     to_date: bool = False,
     moment: datetime | None = None,
@@ -296,16 +296,18 @@ def report(
     over is judged to date; ``to_date`` asks for one, refusing a period not begun).
     ``held``: a period not closed judged on the evidence this process holds while nothing was
     stored since, the organisation's :func:`data_mark` as read by the caller
-    (:func:`held_data`).
+    (:func:`held_data`). The period is reckoned in ``timezone``, else in the agreement's own
+    zone (:func:`accord.service.agreements.own_zone`).
 
     A closed period's final report is kept (:class:`PeriodResult`) and served again while
     nothing it was computed from has changed; see docs/stored-reports.md."""
     row = agreement_store.find(session, principal, key)
+    moment = now() if moment is None else moment
+    zone = _zone(session, principal, row, timezone, moment)
     try:
-        start, end = period_bounds(period, timezone)
+        start, end = period_bounds(period, zone)
     except AccordError as error:
         raise InvalidError(str(error), "period") from None
-    moment = now() if moment is None else moment
     if to_date and moment <= start:
         raise InvalidError(f"period {period} has not started yet", "period")
     stored = agreement_store.version_in_force(session, row, start)
@@ -320,7 +322,7 @@ def report(
         row.id,
         row.customer,
         period,
-        timezone,
+        zone,
         tier or "",
         agreement_store.fingerprint(session, principal.organisation_id, stored),
         since - TICKET_LOOKBACK,
@@ -340,11 +342,46 @@ def report(
         data, later = _gathered(
             session, principal.organisation_id, row.customer, since, end, moment
         )
-    evidence = watched(data, row, moment)
+    evidence = watched(data, row, moment, start.tzinfo or UTC)
     found = evaluate(agreement, evidence, start, end, tier, as_of=moment, strict=False)
     if closed and not later and _storable(found):
         _keep(session, slot, found, moment, data.observed[0] if data.observed else None)
     return found
+
+
+def _zone(
+    session: Session,
+    principal: Principal,
+    row: AgreementRow,
+    timezone: str | None,
+    moment: datetime,
+) -> str:
+    """The zone a period of ``row`` is reckoned in: ``timezone`` when asked, else the
+    agreement's own at ``moment``."""
+    if timezone is not None:
+        return timezone
+    return agreement_store.own_zone(session, principal.organisation_id, row, moment)
+
+
+def attainment(
+    session: Session,
+    principal: Principal,
+    key: str,
+    period: str | None = None,
+    *,
+    timezone: str | None = None,
+) -> Report:
+    """The report of ``period`` to date (default: the month holding now), reckoned in
+    ``timezone``, else in the agreement's own zone; a period not begun is refused."""
+    moment = now()
+    row = agreement_store.find(session, principal, key)
+    zone = _zone(session, principal, row, timezone, moment)
+    if period is None:
+        try:
+            period = period_holding(moment, "month", zone)
+        except AccordError as error:
+            raise InvalidError(str(error), "timezone") from None
+    return report(session, principal, key, period, timezone=zone, to_date=True, moment=moment)
 
 
 def closed_reports(
@@ -353,11 +390,12 @@ def closed_reports(
     key: str,
     periods: list[str],
     *,
-    timezone: str = "UTC",
+    timezone: str | None = None,
     moment: datetime | None = None,
     held: tuple[Any, ...] | None = None,
 ) -> list[Report]:
-    """:func:`report` of each period (in ``timezone``, the default tier), the kept results of the
+    """:func:`report` of each period (in ``timezone``, else the agreement's own zone, as
+    :func:`report` reckons it; the default tier), the kept results of the
     closed ones read with one query and checked together: when nothing the union of their
     evidence reads was received since the earliest of them was computed (less the margin),
     every one of them is still valid (two queries for all, not two each). Otherwise, and
@@ -366,10 +404,11 @@ def closed_reports(
     it has not moved since one found nothing late (:func:`_late_data_held`)."""
     moment = now() if moment is None else moment
     row = agreement_store.find(session, principal, key)
+    zone = _zone(session, principal, row, timezone, moment)
     slots: dict[str, Slot] = {}
     for period in periods:
         try:
-            start, end = period_bounds(period, timezone)
+            start, end = period_bounds(period, zone)
         except AccordError as error:
             raise InvalidError(str(error), "period") from None
         if end + LATE_MARGIN > moment:
@@ -383,7 +422,7 @@ def closed_reports(
             row.id,
             row.customer,
             period,
-            timezone,
+            zone,
             "",
             fingerprint,
             since - TICKET_LOOKBACK,
@@ -393,7 +432,7 @@ def closed_reports(
         select(PeriodResult).where(
             PeriodResult.agreement_id == row.id,
             PeriodResult.period.in_(sorted(slots)),
-            PeriodResult.timezone == timezone,
+            PeriodResult.timezone == zone,
             PeriodResult.tier == "",
         )
     ).all()
@@ -405,7 +444,7 @@ def closed_reports(
             row.id,
             row.customer,
             "",
-            timezone,
+            zone,
             "",
             "",
             min(slots[p].window_start for p in kept),
@@ -422,9 +461,7 @@ def closed_reports(
                 except codec.CodecError:
                     log.warning("period %s of agreement %s: kept result unreadable", period, key)
     return [
-        found[p]
-        if p in found
-        else report(session, principal, key, p, timezone=timezone, moment=moment)
+        found[p] if p in found else report(session, principal, key, p, timezone=zone, moment=moment)
         for p in periods
     ]
 
@@ -448,7 +485,7 @@ def judged_on(
     moment = now() if found.as_of is None else found.as_of
     since = evidence_since(agreement, found.start, min(found.end, moment))
     data, _ = _gathered(session, principal.organisation_id, row.customer, since, found.end, moment)
-    return agreement, watched(data, row, moment)
+    return agreement, watched(data, row, moment, found.start.tzinfo or UTC)
 
 
 MAX_MONTHS = 120
@@ -484,20 +521,19 @@ def months(first: str, last: str, timezone: str = "UTC") -> list[str]:
 def history(
     session: Session, principal: Principal, key: str, *, moment: datetime | None = None
 ) -> list[Report]:
-    """The report of each closed month of the agreement (reckoned in UTC, the default tier,
-    as ``GET /v1/agreements/{key}/reports/{month}`` serves it), newest first: from the month
+    """The report of each closed month of the agreement (reckoned in its own zone, the
+    default tier, as ``GET /v1/agreements/{key}/reports/{month}`` serves it when no
+    ``timezone`` is asked), newest first: from the month
     its version in force now takes effect (``effective.start``; else the month its first
     version was uploaded), at most :data:`MAX_MONTHS`, to the last month over. Kept results
     are read together (:func:`closed_reports`), so a history of years judges nothing again."""
     moment = now() if moment is None else moment
     row, agreement = _in_force(session, principal, key, moment)
+    zone = _zone(session, principal, row, None, moment)
     first = agreement.effective.start if agreement.effective is not None else row.created_at
-    this = moment.astimezone(UTC)
-    index = this.year * 12 + this.month - 2  # the last month, counted from year 0
-    earliest = max(first.year * 12 + first.month - 1, index - MAX_MONTHS + 1)
-    labels = [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index, earliest - 1, -1)]
-    labels = [p for p in labels if period_bounds(p, "UTC")[1] + LATE_MARGIN <= moment]
-    return closed_reports(session, principal, key, labels, moment=moment)
+    labels = [p for p in months_before(moment, MAX_MONTHS, zone) if p >= f"{first:%Y-%m}"]
+    labels = [p for p in labels if period_bounds(p, zone)[1] + LATE_MARGIN <= moment]
+    return closed_reports(session, principal, key, labels, timezone=zone, moment=moment)
 
 
 def trend(
@@ -507,15 +543,17 @@ def trend(
     first: str,
     last: str,
     *,
-    timezone: str = "UTC",
+    timezone: str | None = None,
     tier: str | None = None,
 ) -> list[Report]:
     """The agreement's report of each month from ``first`` to ``last``, as :func:`report`
     serves each: a closed month's kept result when nothing it stands on changed, so a trend
-    over years judges the open month only (once each closed month has been viewed)."""
-    agreement_store.find(session, principal, key)
-    labels = months(first, last, timezone)
-    return [report(session, principal, key, m, timezone=timezone, tier=tier) for m in labels]
+    over years judges the open month only (once each closed month has been viewed). Every
+    month in ``timezone``, else in the agreement's own zone."""
+    row = agreement_store.find(session, principal, key)
+    labels = months(first, last, timezone or "UTC")
+    zone = _zone(session, principal, row, timezone, now())
+    return [report(session, principal, key, m, timezone=zone, tier=tier) for m in labels]
 
 
 def family(session: Session, principal: Principal, key: str) -> list[AgreementRow]:
@@ -549,15 +587,16 @@ def rollup(
     key: str,
     period: str,
     *,
-    timezone: str = "UTC",
+    timezone: str | None = None,
     tier: str | None = None,
 ) -> list[Report]:
     """The report over ``period`` of the agreement and of each agreement refining it that the
-    key may see (:func:`family`), each on its own customer's evidence."""
+    key may see (:func:`family`), each on its own customer's evidence; all reckoned in
+    ``timezone``, else in the zone of the agreement asked about (so that they cover the same
+    span)."""
     rows = family(session, principal, key)
-    return [
-        report(session, principal, row.key, period, timezone=timezone, tier=tier) for row in rows
-    ]
+    zone = _zone(session, principal, rows[0], timezone, now())
+    return [report(session, principal, row.key, period, timezone=zone, tier=tier) for row in rows]
 
 
 def compared(
@@ -567,7 +606,7 @@ def compared(
     first: str,
     last: str,
     *,
-    timezone: str = "UTC",
+    timezone: str | None = None,
     tier: str | None = None,
 ) -> tuple[list[Report], dict[str, str]]:
     """The monthly reports of :func:`trend`, and the agreement's providers (party id -> name,

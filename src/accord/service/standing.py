@@ -27,7 +27,7 @@ from accord.core.burn import projection, ticket_projection
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import TICKET_METRICS
 from accord.core.judging import ObjectiveResult, target_of
-from accord.core.periods import in_force
+from accord.core.periods import in_force, months_before, period_holding
 from accord.core.report import Report
 from accord.core.series import Day, DayLevel, daily_availability, day_level
 from accord.service import agreements as agreement_store
@@ -158,6 +158,8 @@ class AgreementStanding:
     title: str
     version: str
     customer: str | None
+    zone: str
+    """The zone its periods are reckoned in and its times told in: the agreement's own."""
     period: str
     start: datetime
     end: datetime
@@ -184,6 +186,12 @@ class Standing:
     """Open tickets with a clock at risk (the Tickets page's "at risk" filter counts them)."""
     breached: int
     """Open tickets with a clock breached and still running."""
+
+    @property
+    def zone(self) -> str:
+        """The zone its times are told in: its agreements' own when they share one, else
+        UTC."""
+        return agreement_store.shared_zone(a.zone for a in self.agreements)
 
     @property
     def missed(self) -> int:
@@ -327,19 +335,6 @@ def _in_force(
     return agreement
 
 
-def _month(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%Y-%m}"
-
-
-def _months_before(moment: datetime, count: int) -> list[str]:
-    year, month = moment.astimezone(UTC).year, moment.astimezone(UTC).month
-    found = []
-    for _ in range(count):
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-        found.append(f"{year:04d}-{month:02d}")
-    return found
-
-
 def _agreement(
     session: Session,
     principal: Principal,
@@ -352,8 +347,13 @@ def _agreement(
 ) -> AgreementStanding:
     """``mark``: what moves when anything is stored: the evidence read for the same span is
     reused while it has not moved (read once per page)."""
-    period = _month(moment)
-    found = reports.report(session, principal, row.key, period, moment=moment, held=mark)
+    # the month holding ``moment`` in the agreement's own zone, as its reports and claims
+    # reckon it (docs/periods.md)
+    zone = agreement_store.own_zone(session, principal.organisation_id, row, moment)
+    period = period_holding(moment, "month", zone)
+    found = reports.report(
+        session, principal, row.key, period, timezone=zone, moment=moment, held=mark
+    )
     # the report judges the month by the version in force at its start
     judged_by = agreement_store.resolved_version(
         session, principal.organisation_id, agreement_store.chosen_version(stored, found.start)
@@ -369,10 +369,12 @@ def _agreement(
     first = agreement.effective.start if agreement.effective is not None else None
     labels = [
         label
-        for label in _months_before(moment, EARLIER_MONTHS)
+        for label in months_before(moment, EARLIER_MONTHS, zone)
         if first is None or label >= f"{first:%Y-%m}"
     ]
-    earlier = reports.closed_reports(session, principal, row.key, labels, moment=moment, held=mark)
+    earlier = reports.closed_reports(
+        session, principal, row.key, labels, timezone=zone, moment=moment, held=mark
+    )
     for label, report in zip(labels, earlier, strict=True):
         credit = _credit(label, report)
         if credit is not None and credit.amount > 0:
@@ -383,6 +385,7 @@ def _agreement(
         found.title,
         found.version,
         row.customer,
+        zone,
         period,
         found.start,
         found.end,

@@ -89,6 +89,14 @@ class Listing:
     """Their ticket objectives (id, name)."""
     customers: tuple[str, ...]
     """The customers (for the provider's staff; empty for a customer's people)."""
+    zones: dict[str, str]
+    """Each agreement's own zone (by key), which its clocks' times are told in."""
+
+    @property
+    def zone(self) -> str:
+        """The zone the page's own times are told in: its agreements' when they share one,
+        else UTC."""
+        return agreement_store.shared_zone(self.zones.values())
 
 
 def _current(found: agreement_store.InForce, moment: datetime) -> Agreement:
@@ -223,6 +231,7 @@ def listing(
         tuple((row.key, row.title or row.key) for row in visible),
         tuple(sorted(objectives.items())),
         customers,
+        {row.key: agreement_store.own_zone(session, organisation, row, moment) for row in visible},
     )
 
 
@@ -365,6 +374,14 @@ class TicketView:
     clocks: tuple[LiveClock, ...]
     titles: dict[str, str]
     """The agreements' titles by key."""
+    zones: dict[str, str]
+    """The agreements' own zones by key, which their clocks' times are told in."""
+
+    @property
+    def zone(self) -> str:
+        """The zone the page's own times are told in: its agreements' when they share one,
+        else UTC."""
+        return agreement_store.shared_zone(self.zones.values())
 
 
 def ticket(
@@ -382,18 +399,20 @@ def ticket(
     if row is None or not events or not principal.sees(row.customer):
         raise NotFoundError(f"There is no ticket {ticket!r} that you may see.", "ticket")
     clocks = _clocks_now(session, principal, ticket, row.customer, events, moment)
-    titles = dict(
-        session.execute(
-            select(AgreementRow.key, AgreementRow.title).where(
-                AgreementRow.organisation_id == principal.organisation_id,
-                AgreementRow.key.in_(sorted({c.agreement for c in clocks})),
-            )
-        ).all()
-    )
+    rows = session.scalars(
+        select(AgreementRow).where(
+            AgreementRow.organisation_id == principal.organisation_id,
+            AgreementRow.key.in_(sorted({c.agreement for c in clocks})),
+        )
+    ).all()
     return TicketView(
         ticket,
         row.customer,
         moment,
         tuple(clocks),
-        {key: title or key for key, title in titles.items()},
+        {r.key: r.title or r.key for r in rows},
+        {
+            r.key: agreement_store.own_zone(session, principal.organisation_id, r, moment)
+            for r in rows
+        },
     )
