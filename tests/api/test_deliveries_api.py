@@ -75,3 +75,16 @@ def test_deliveries_are_the_providers_and_anothers_are_not_found(
         client.post(f"/v1/deliveries/{theirs}/retry", headers=_admin(provider)).status_code == 404
     )
     assert client.get("/v1/deliveries", headers=_admin(provider)).json() == []
+
+
+def test_a_read_key_lists_deliveries_but_does_not_send_one_again(
+    client: TestClient, provider: Provider
+) -> None:
+    delivery = _failed(provider)
+    with provider.database.session() as session:
+        _, key = tenants.create_key(session, provider.organisation_id, "read")
+    reader = {"Authorization": f"Bearer {key}"}
+    assert [d["id"] for d in client.get("/v1/deliveries", headers=reader).json()] == [delivery]
+    refused = client.post(f"/v1/deliveries/{delivery}/retry", headers=reader)
+    assert refused.status_code == 403
+    assert "a key with role 'admin'" in refused.text

@@ -113,8 +113,15 @@ def _sent(delivery: Delivery, item: DueItem, hooks: dict[str, str]) -> Sent:
 
 def retry(session: Session, who: Principal, delivery_id: int, moment: datetime) -> Delivery:
     """Queue a failed delivery again: the workers send it at their next round, with the
-    same delivery id (receivers drop duplicates by it) and its tries counted afresh."""
+    same delivery id (receivers drop duplicates by it) and its tries counted afresh. The
+    provider's people (its staff's roles) may; of keys, those with the admin role (a read key
+    lists deliveries, it does not change them)."""
     _staff(who)
+    if who.person_role is None and who.role != "admin":
+        raise ForbiddenError(
+            f"sending a delivery again changes it: a key with role 'admin'; this key's role is "
+            f"{who.role!r}"
+        )
     delivery = session.get(Delivery, delivery_id)
     if delivery is None or delivery.organisation_id != who.organisation_id:
         raise NotFoundError(f"no delivery {delivery_id}", "delivery")
