@@ -144,8 +144,8 @@ def test_the_conflict_and_busy_answers_are_documented_where_they_are_answered(
         if "security" in operation and not path.startswith(("/v1/tickets", "/v1/clocks"))
     ]
     # ingest (6), agreements (5), reports (5), standing (3), claims (5), keys and webhooks (6),
-    # invitations and people (6)
-    assert len(writing) == 36
+    # invitations and people (6), escalations and deliveries (3)
+    assert len(writing) == 39
     for method, path in writing:
         busy = openapi["paths"][path][method]["responses"]["503"]
         assert "Retry-After" in busy["headers"], (method, path)

@@ -17,6 +17,7 @@ from accord.api import (
     access,
     agreements,
     claims,
+    deliveries,
     errors,
     health,
     ingest,
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         claims.router,
         access.router,
         people.router,
+        deliveries.router,
     )
     errors.install(app)
     openapi.install(app, routers)

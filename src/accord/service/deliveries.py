@@ -72,33 +72,56 @@ def recent(
     if failed_only:
         query = query.where(Delivery.status == "failed")
     rows = session.execute(query).all()
-    hooks = {
+    hooks = _hooks(session, who)
+    return [_sent(delivery, item, hooks) for delivery, item in rows]
+
+
+def one(session: Session, who: Principal, delivery_id: int) -> Sent:
+    """One delivery of the organisation, as :func:`recent` words it (404 for another's)."""
+    _staff(who)
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None or delivery.organisation_id != who.organisation_id:
+        raise NotFoundError(f"no delivery {delivery_id}", "delivery")
+    item = session.get(DueItem, delivery.due_item_id)
+    assert item is not None  # a delivery is made for its due item, in one transaction
+    return _sent(delivery, item, _hooks(session, who))
+
+
+def _hooks(session: Session, who: Principal) -> dict[str, str]:
+    return {
         str(hook.id): hook.url
         for hook in session.scalars(
             select(Webhook).where(Webhook.organisation_id == who.organisation_id)
         )
     }
-    return [
-        Sent(
-            delivery=delivery,
-            kind=str(delivery.payload.get("type", "escalation")),
-            subject=item.subject,
-            agreement=item.agreement,
-            objective=item.objective,
-            at=item.at,
-            customer=item.customer,
-            to=delivery.target
-            if delivery.channel == "email"
-            else hooks.get(delivery.target, f"webhook {delivery.target} (removed)"),
-        )
-        for delivery, item in rows
-    ]
+
+
+def _sent(delivery: Delivery, item: DueItem, hooks: dict[str, str]) -> Sent:
+    return Sent(
+        delivery=delivery,
+        kind=str(delivery.payload.get("type", "escalation")),
+        subject=item.subject,
+        agreement=item.agreement,
+        objective=item.objective,
+        at=item.at,
+        customer=item.customer,
+        to=delivery.target
+        if delivery.channel == "email"
+        else hooks.get(delivery.target, f"webhook {delivery.target} (removed)"),
+    )
 
 
 def retry(session: Session, who: Principal, delivery_id: int, moment: datetime) -> Delivery:
     """Queue a failed delivery again: the workers send it at their next round, with the
-    same delivery id (receivers drop duplicates by it) and its tries counted afresh."""
+    same delivery id (receivers drop duplicates by it) and its tries counted afresh. The
+    provider's people (its staff's roles) may; of keys, those with the admin role (a read key
+    lists deliveries, it does not change them)."""
     _staff(who)
+    if who.person_role is None and who.role != "admin":
+        raise ForbiddenError(
+            f"sending a delivery again changes it: a key with role 'admin'; this key's role is "
+            f"{who.role!r}"
+        )
     delivery = session.get(Delivery, delivery_id)
     if delivery is None or delivery.organisation_id != who.organisation_id:
         raise NotFoundError(f"no delivery {delivery_id}", "delivery")
