@@ -29,6 +29,7 @@ BEYOND_SCHEMA = {
     ("GET", "/v1/agreements/{key}/credits"): "the months must exist, in order, at most 120",
     ("POST", "/v1/agreements/{key}/claims"): "a billing period over, with a credit owed",
     ("POST", "/v1/claims/{claim_id}/decision"): "a rejection needs a reason",
+    ("POST", "/v1/invitations"): "a customer's role needs its customer, a provider's none",
 }
 
 

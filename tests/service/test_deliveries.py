@@ -22,7 +22,10 @@ from tests.service.test_worker import hook, late_ticket, receiver, settings  # n
 
 
 def _staff(tenant: Tenant) -> Principal:
-    return Principal(tenant.id, tenant.slug, "read", actor="agent@us.example")
+    """A provider agent signed in to the portal."""
+    return Principal(
+        tenant.id, tenant.slug, "read", actor="agent@us.example", person_role="provider_agent"
+    )
 
 
 def test_a_retried_delivery_is_sent_again_by_the_worker_with_its_id(

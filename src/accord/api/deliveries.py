@@ -88,7 +88,7 @@ def _delivery(sent: deliveries.Sent) -> DeliveryOut:
     )
 
 
-@router.get("/v1/escalations", responses=problems(401, 403, 503))
+@router.get("/v1/escalations", responses=problems(401, 403, 422, 503))
 def list_escalations(
     who: Auth,
     state: State,
@@ -102,7 +102,7 @@ def list_escalations(
     return state.run(work)
 
 
-@router.get("/v1/deliveries", responses=problems(401, 403, 503))
+@router.get("/v1/deliveries", responses=problems(401, 403, 422, 503))
 def list_deliveries(
     who: Auth,
     state: State,
