@@ -37,7 +37,13 @@ from accord.io.desks.base import (
     register,
     status_map,
 )
-from accord.io.desks.records import Gathering, json_documents, meaning_of, status_change_kind
+from accord.io.desks.records import (
+    Gathering,
+    in_order,
+    json_documents,
+    meaning_of,
+    status_change_kind,
+)
 
 FIELDS: Mapping[str, str] = {
     "status": "status",
@@ -181,10 +187,7 @@ def _ticket(
         (created, 0, TicketEvent(f"{tid}:created", tid, created, "created", created_fields)),
         *events,
     ]
-    timeline.sort(key=lambda t: (t[0], t[1]))
-    for position, (_, _, event) in enumerate(timeline):
-        yield TicketEvent(event.id, event.ticket, event.at, event.kind, event.fields,
-                          event.author, event.public, position=position)  # fmt: skip
+    yield from in_order(timeline)
     if ticket is not None:
         yield from _verdicts(tid, ticket["ticket"], ticket["where"], created, at)
 

@@ -42,7 +42,13 @@ from accord.io.desks.base import (
     register,
     text_files,
 )
-from accord.io.desks.records import Gathering, json_documents, meaning_of, status_change_kind
+from accord.io.desks.records import (
+    Gathering,
+    in_order,
+    json_documents,
+    meaning_of,
+    status_change_kind,
+)
 
 STATUS_OPTION, PRIORITY_OPTION = "12", "3"
 CREATED = "20"  # Log::HISTORY_CREATE_ITEM
@@ -230,10 +236,7 @@ def _ticket(
         moment = max(moment, created)
         timeline.append((moment, 1, TicketEvent(f"{tid}:followup:{row.get('id')}", tid, moment,
                                                 "comment", {}, role, not private)))  # fmt: skip
-    timeline.sort(key=lambda t: (t[0], t[1]))
-    for position, (_, _, event) in enumerate(timeline):
-        yield TicketEvent(event.id, event.ticket, event.at, event.kind, event.fields,
-                          event.author, event.public, position=position)  # fmt: skip
+    yield from in_order(timeline)
     if ticket is not None:
         yield from _verdicts(tid, ticket["ticket"], ticket["where"], created, at)
 

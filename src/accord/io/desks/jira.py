@@ -49,7 +49,14 @@ from accord.io.desks.base import (
     register,
     status_map,
 )
-from accord.io.desks.records import Gathering, json_documents, meaning_of, status_change_kind
+from accord.io.desks.records import (
+    Gathering,
+    in_order,
+    iso_instant,
+    json_documents,
+    meaning_of,
+    status_change_kind,
+)
 
 FIELDS: Mapping[str, str] = {
     "status": "status",
@@ -67,18 +74,7 @@ def _instant(text: Any, where: str) -> datetime:
         if text.get("epochMillis") is not None:
             return datetime.fromtimestamp(float(text["epochMillis"]) / 1000, tz=UTC)
         text = text.get("iso8601")
-    if not isinstance(text, str) or not text:
-        raise DeskError(f"{where}: no instant; expected ISO 8601 with an offset")
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise DeskError(
-            f"{where}: {text!r} is not an instant; expected ISO 8601 such as "
-            "2026-03-02T09:00:00.000+0100"
-        ) from None
-    if moment.tzinfo is None:
-        raise DeskError(f"{where}: {text!r} has no offset; Jira writes instants with one")
-    return moment.astimezone(UTC)
+    return iso_instant(text, where, "Jira", "2026-03-02T09:00:00.000+0100")
 
 
 @register
@@ -315,10 +311,7 @@ def _events(key: str, records: list[dict[str, Any]], context: Context) -> Iterat
             f"{key}:comment:{comment['id']}", key, max(at, created), "comment", {}, role,
             comment["public"],
         )))  # fmt: skip
-    timeline.sort(key=lambda t: (t[0], t[1]))
-    for position, (_, _, event) in enumerate(timeline):
-        yield TicketEvent(event.id, event.ticket, event.at, event.kind, event.fields,
-                          event.author, event.public, position=position)  # fmt: skip
+    yield from in_order(timeline)
 
 
 def _item_value(item: Mapping[str, Any], side: str) -> str | None:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from accord.core.clocks import EventKind
+from accord.core.clocks import EventKind, TicketEvent
 from accord.io.desks.base import Context, DeskError, Meaning, text_files
 
 IN_MEMORY = 100_000
@@ -168,3 +169,28 @@ def meaning_of(context: Context, raw: str) -> Meaning:
     """What a desk status means under the context's status map (open when it is unknown)."""
     entry = context.statuses.entries.get(raw)
     return "open" if entry is None else entry.means
+
+
+def iso_instant(text: Any, where: str, desk: str, example: str) -> datetime:
+    """An instant an API writes in ISO 8601 with its offset (``Z`` or ``+0100``), in UTC;
+    DeskError naming ``where`` when it is missing, malformed or without an offset."""
+    if not isinstance(text, str) or not text:
+        raise DeskError(f"{where}: no instant; expected ISO 8601 such as {example}")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise DeskError(
+            f"{where}: {text!r} is not an instant; expected ISO 8601 such as {example}"
+        ) from None
+    if moment.tzinfo is None:
+        raise DeskError(f"{where}: {text!r} has no offset; {desk} writes instants with one")
+    return moment.astimezone(UTC)
+
+
+def in_order(timeline: Iterable[tuple[datetime, int, TicketEvent]]) -> Iterator[TicketEvent]:
+    """A ticket's events by instant, then rank (its creation 0, a message 1 before the change
+    made with it 2), each with its place in that order."""
+    ordered = sorted(timeline, key=lambda t: (t[0], t[1]))
+    for position, (_, _, e) in enumerate(ordered):
+        yield TicketEvent(e.id, e.ticket, e.at, e.kind, e.fields, e.author, e.public,
+                          position=position)  # fmt: skip

@@ -28,7 +28,7 @@ counted per ticket). System articles (notifications) are not messages.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -43,7 +43,14 @@ from accord.io.desks.base import (
     register,
     status_map,
 )
-from accord.io.desks.records import Gathering, json_documents, meaning_of, status_change_kind
+from accord.io.desks.records import (
+    Gathering,
+    in_order,
+    iso_instant,
+    json_documents,
+    meaning_of,
+    status_change_kind,
+)
 
 FIELDS: Mapping[str, str] = {
     "state": "status",
@@ -59,18 +66,7 @@ METRICS = ("first_response", "update", "close")
 
 
 def _instant(text: Any, where: str) -> datetime:
-    if not isinstance(text, str) or not text:
-        raise DeskError(f"{where}: no instant; expected ISO 8601 such as 2026-03-02T09:00:00.000Z")
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise DeskError(
-            f"{where}: {text!r} is not an instant; expected ISO 8601 such as "
-            "2026-03-02T09:00:00.000Z"
-        ) from None
-    if moment.tzinfo is None:
-        raise DeskError(f"{where}: {text!r} has no offset; Zammad writes UTC instants ending in Z")
-    return moment.astimezone(UTC)
+    return iso_instant(text, where, "Zammad", "2026-03-02T09:00:00.000Z")
 
 
 @register
@@ -271,10 +267,7 @@ def _ticket(
         timeline.append((max(at, created), 1, TicketEvent(
             f"{name}:article:{article.get('id')}", name, max(at, created), "comment", {}, role,
             not article.get("internal", False))))  # fmt: skip
-    timeline.sort(key=lambda t: (t[0], t[1]))
-    for position, (_, _, event) in enumerate(timeline):
-        yield TicketEvent(event.id, event.ticket, event.at, event.kind, event.fields,
-                          event.author, event.public, position=position)  # fmt: skip
+    yield from in_order(timeline)
     if ticket is not None:
         yield from _verdicts(name, ticket, records[0]["where"])
 

@@ -51,7 +51,13 @@ from accord.io.desks.base import (
     register,
     status_map,
 )
-from accord.io.desks.records import Gathering, json_documents, meaning_of, status_change_kind
+from accord.io.desks.records import (
+    Gathering,
+    iso_instant,
+    json_documents,
+    meaning_of,
+    status_change_kind,
+)
 
 FIELDS: Mapping[str, str] = {
     "status": "status",
@@ -67,19 +73,7 @@ ROLES: Mapping[str, Role] = {"end-user": "customer", "agent": "agent", "admin": 
 def _instant(text: Any, where: str) -> datetime:
     if isinstance(text, int | float) and not isinstance(text, bool):
         return datetime.fromtimestamp(text, tz=UTC)
-    if not isinstance(text, str) or not text:
-        raise DeskError(
-            f"{where}: no instant; expected an ISO 8601 time such as 2026-03-01T09:00:00Z"
-        )
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise DeskError(
-            f"{where}: {text!r} is not an instant; expected ISO 8601 such as 2026-03-01T09:00:00Z"
-        ) from None
-    if moment.tzinfo is None:
-        raise DeskError(f"{where}: {text!r} has no offset; Zendesk writes UTC instants ending in Z")
-    return moment.astimezone(UTC)
+    return iso_instant(text, where, "Zendesk", "2026-03-01T09:00:00Z")
 
 
 @register
