@@ -70,3 +70,12 @@ def test_not_a_freshdesk_file_names_its_place(tmp_path: Path) -> None:
         DeskError, match=r"x.json:activities_data\[1\]:performed_at: 'half past nine' is not an"
     ):
         _import(tmp_path, [bad])
+
+
+def test_a_time_without_an_offset_needs_the_desks_zone(tmp_path: Path) -> None:
+    page = json.loads((DATA / "activities.json").read_text())
+    page["activities_data"][0]["performed_at"] = "2026-03-02 09:00:00"
+    bad = tmp_path / "x.json"
+    bad.write_text(json.dumps(page))
+    with pytest.raises(DeskError, match="give the desk's zone with --timezone"):
+        _import(tmp_path, [bad])

@@ -20,6 +20,7 @@ which its agents add privately by default) or it says ``"private": true``. Adjus
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +56,8 @@ FIELDS: Mapping[str, str] = {
 }
 CUSTOMERS = ("user", "contact", "requester", "customer")
 PRIVATE_NOTE_TYPES = ("2",)
+_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2}|UTC|GMT)$")
+"""The end of an instant that states its offset."""
 FORMATS = ("%d-%m-%Y %H:%M:%S %z", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S %Z")
 
 
@@ -106,7 +109,10 @@ def _ticket(
     def at(text: Any, where: str, key: str) -> datetime:
         if not isinstance(text, str) or not text:
             raise DeskError(f"{where}:{key}: no instant")
-        return instants.parse(text, where, None, key).astimezone(UTC)
+        moment = instants.parse(text, where, None, key)
+        if context.zone is None and not _OFFSET.search(text.strip()):
+            context.require_zone(f"{where}:{key}: {text!r}")  # never taken as UTC silently
+        return moment.astimezone(UTC)
 
     ticket = next((r for r in reversed(records) if "ticket" in r), None)
     seen: set[str] = set()
