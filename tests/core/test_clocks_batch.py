@@ -6,7 +6,7 @@ import dataclasses
 import importlib.util
 import os
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -706,6 +706,35 @@ def test_a_version_taking_over_mid_ticket_in_columns() -> None:
         (1, "cancelled", 4 * H),
         (2, "running", 3 * H),
     ]
+
+
+def test_a_version_taking_over_at_a_local_time_the_clocks_skip() -> None:
+    """Version 2 (restart) in force from 02:00 New York time on the night the clocks spring
+    forward: that local time does not exist, it is 07:00 UTC, the instant of an update. Both
+    engines cancel the first cycle at 07:00 UTC, given in UTC (the replay kept the local time,
+    which compares unequal to every other zone's instant: hypothesis found it)."""
+    ticket = Ticket(datetime(2026, 3, 6, 3, tzinfo=UTC), priority="P1")
+    ticket.status(datetime(2026, 3, 8, 7, tzinfo=UTC), "Active")
+    v2 = _version_with("6h", priority_change="restart")
+    skipped = ny(2026, 3, 8, 2)
+    assert skipped.astimezone(UTC) == datetime(2026, 3, 8, 7, tzinfo=UTC)
+    clocks = _both(ticket.events, DESK, None, [(skipped, v2.objectives)])
+    first = next(c for c in clocks if c.metric == "resolution" and c.cycle == 1)
+    assert (first.state, first.stopped_at) == ("cancelled", datetime(2026, 3, 8, 7, tzinfo=UTC))
+    assert first.stopped_at is not None
+    assert first.stopped_at.tzinfo is UTC
+
+
+def test_a_version_from_a_naive_instant_is_refused() -> None:
+    ticket = Ticket(ny(2026, 3, 9, 13))
+    with pytest.raises(ClockError, match="naive instant 2026-03-10T09:00:00"):
+        all_clocks(
+            ticket.events,
+            DESK.objectives,
+            calendars_of(DESK),
+            None,
+            [(datetime(2026, 3, 10, 9), _version_with("6h").objectives)],
+        )
 
 
 def _benchmark() -> Any:

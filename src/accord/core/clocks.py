@@ -528,6 +528,16 @@ TICKET_METRICS = (
 )
 
 
+def _utc(at: datetime) -> datetime:
+    """An agreement version's instant in UTC (naive instants are refused, as events' are)."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ClockError(
+            f"agreement version in force from a naive instant {at.isoformat()}; "
+            "expected an aware datetime"
+        )
+    return at.astimezone(UTC)
+
+
 def ticket_clocks(
     events: Iterable[TicketEvent],
     objectives: Sequence[Objective],
@@ -552,7 +562,9 @@ def ticket_clocks(
         raise ClockError(f"events of several tickets given together: {', '.join(sorted(tickets))}")
     moment = as_of.astimezone(UTC) if as_of is not None else history[-1].at
     created = next((e.at for e in history if e.kind == "created"), None)
-    versions = sorted(changes, key=lambda change: change[0])
+    # instants in UTC: a clock's times are, and a local time that a change of clocks skips
+    # (02:00 on a spring-forward night) never compares equal to any other zone's instant
+    versions = sorted(((_utc(at), later) for at, later in changes), key=lambda change: change[0])
     every = [objectives, *(later for _, later in versions)]
     clocks: list[Clock] = []
     for metric in TICKET_METRICS:
