@@ -97,7 +97,7 @@ def test_validate_checks_each_example_file_by_its_own_schema() -> None:
     examples = AGREEMENTS.parent
     calendars = sorted(str(p) for p in (examples / "calendars").glob("*.yaml"))
     mappings = [str(examples / "servicenow" / "mapping.yaml")]
-    coverages = sorted(str(p) for p in (examples / "data").glob("*/coverage.yaml"))
+    coverages = [str(p) for p in sorted((examples / "data").glob("*/coverage.yaml"))]
     agreements = (
         len(list(examples.rglob("*.yaml"))) - len(calendars) - len(mappings) - len(coverages)
     )

@@ -3,6 +3,7 @@ figures worked by hand in each data folder's README.md."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -157,9 +158,26 @@ def test_every_example_agreement_has_example_data() -> None:
     shipped = {str(p.relative_to(AGREEMENTS)) for p in AGREEMENTS.rglob("*.yaml")}
     assert shipped == {e.agreement for e in EXAMPLES}
     folders = {p.name for p in DATA.iterdir() if p.is_dir()}
-    assert folders == {e.data for e in EXAMPLES}
+    assert folders == {e.data for e in EXAMPLES} | GENERATED
     for folder in folders:
         assert (DATA / folder / "README.md").exists(), f"{folder}: no hand calculation"
+
+
+# made by a script, not worked by hand: checked against each version's own reports in
+# tests/test_cli_trial.py, and below to be what its script writes
+GENERATED = {"service-desk-2026"}
+
+
+def test_the_generated_example_year_is_what_its_script_writes(tmp_path: Path) -> None:
+    script = Path(__file__).resolve().parents[2] / "scripts" / "example-service-desk-year.py"
+    spec = importlib.util.spec_from_file_location("example_year", script)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(tmp_path)
+    written = (tmp_path / "tickets.jsonl").read_bytes()
+    assert written == (DATA / "service-desk-2026" / "tickets.jsonl").read_bytes()
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.agreement for e in EXAMPLES])

@@ -18,6 +18,7 @@ from accord.cli import (
     report,
     secrets,
     service,
+    trial,
 )
 from accord.cli.calendar import parse_duration, parse_instant
 from accord.cli.output import console
@@ -38,6 +39,7 @@ app.command()(agreements.schema)
 app.command()(clocks.clocks)
 app.command()(clocks.partition)
 app.command()(report.report)
+app.command(name="try")(trial.try_version)
 app.command(name="import")(desks.import_log)
 app.command()(desks.audit)
 app.command()(pull.pull)

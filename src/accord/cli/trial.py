@@ -1,0 +1,145 @@
+"""``accord try``: a proposed version of an agreement tried on history, beside the version in
+force: what it would have reported, month by month, and what it would have cost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from accord.cli.output import console, fail, print_markdown
+from accord.cli.report import _evaluated, _evidence, _write, judged_at, parse_period
+from accord.core.agreement import Agreement, diff_agreements
+from accord.core.clock_engines import ENGINES
+from accord.core.errors import AccordError
+from accord.core.periods import period_label, split
+from accord.io.agreements import load_agreement
+from accord.render.agreement import objective_sentence
+from accord.render.trial import trial, trial_csv, trial_html, trial_json, trial_markdown
+from accord.render.words import locale_of, zone_of
+
+_FORMATS = ("table", "json", "csv", "markdown", "html")
+
+
+def _sentence(agreement: Agreement, objective: str) -> str | None:
+    found = next((o for o in agreement.objectives if o.id == objective), None)
+    return None if found is None else objective_sentence(found)
+
+
+def as_if_in_force(proposed: Agreement, current: Agreement) -> Agreement:
+    """The proposed version judged as if it had been in force when the current one was: its
+    effective dates are the current version's (a proposal usually starts in the future)."""
+    if proposed.id != current.id:
+        raise AccordError(
+            f"the proposed agreement is {proposed.id!r} and the one in force {current.id!r}: "
+            "a proposal is tried against a version of the same agreement"
+        )
+    return proposed.model_copy(update={"effective": current.effective})
+
+
+def try_version(
+    proposed_path: Annotated[Path, typer.Argument(help="The proposed version (YAML).")],
+    against: Annotated[
+        Path, typer.Option("--against", help="The version in force (YAML) to compare with.")
+    ],
+    period: Annotated[
+        str, typer.Option("--period", help="The past months: 2026-10, 2026-Q4 or 2026.")
+    ],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="The data folder (outages, tickets...).")
+    ] = None,
+    tickets: Annotated[
+        Path | None,
+        typer.Option("--tickets", help="A ticket log given directly, in place of a folder's."),
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="Column mapping (YAML) of --tickets.")
+    ] = None,
+    tier: Annotated[
+        str | None, typer.Option(help="The customer's tier (default: the first).")
+    ] = None,
+    zone: Annotated[
+        str | None,
+        typer.Option("--timezone", help="Zone of the months' bounds (default UTC), as report."),
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--format", help="table, json, csv, markdown or html")
+    ] = "table",
+    locale: Annotated[
+        str, typer.Option("--locale", help="Numbers and money as this locale writes them.")
+    ] = "en",
+    to_file: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file.")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Judge at this instant (default: the end of the evidence)."),
+    ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="Clock engine: auto, columns or replay.")
+    ] = "auto",
+) -> None:
+    """Try a proposed version on history before agreeing to it: each month of the period
+    judged under the version in force and under the proposal (as if it had been in force
+    then), on the same evidence; the verdicts that change and what each would have cost."""
+    try:
+        if output not in _FORMATS:
+            raise AccordError(
+                f"--format: unknown format {output!r}; expected " + ", ".join(_FORMATS)
+            )
+        if engine not in ENGINES:
+            raise AccordError(f"--engine: {engine!r}; expected one of {', '.join(ENGINES)}")
+        if zone is not None:
+            zone_of(zone)
+        try:
+            locale_of(locale)
+        except AccordError as error:
+            raise AccordError(f"--locale: {error}") from None
+        current = load_agreement(against)
+        written = load_agreement(proposed_path)
+        proposed = as_if_in_force(written, current)
+        bounds = zone or "UTC"
+        start, end = parse_period(period, bounds)
+        evidence = _evidence(data, tickets, mapping)
+        moment = judged_at(evidence, as_of, bounds)
+        months = [(period_label(a, "month"), a, b) for _, a, b in split(start, end, "month")]
+        before = _evaluated(
+            [(label, current, a, b) for label, a, b in months],
+            evidence,
+            tier,
+            f"version {current.version}",
+            moment,
+            engine,
+        )
+        after = _evaluated(
+            [(label, proposed, a, b) for label, a, b in months],
+            evidence,
+            tier,
+            f"version {proposed.version}",
+            moment,
+            engine,
+        )
+        changes = [str(c) for c in diff_agreements(current, written)]
+        promises = {
+            o.id: (
+                _sentence(current, o.id),
+                _sentence(written, o.id),
+            )
+            for o in (*current.objectives, *written.objectives)
+        }
+        found = trial(before, after, changes, zone, locale, promises)
+    except AccordError as error:
+        raise fail(error) from None
+    text = {
+        "json": lambda: json.dumps(trial_json(found), indent=2, ensure_ascii=False) + "\n",
+        "csv": lambda: trial_csv(found),
+        "html": lambda: trial_html(found),
+    }.get(output, lambda: trial_markdown(found))()
+    if output == "table" and to_file is None and console.is_terminal:
+        print_markdown(text, raw=False)
+    elif to_file is not None:
+        _write(to_file, text)
+    else:
+        print(text, end="")
