@@ -228,3 +228,13 @@ def test_the_demo_runs_from_an_installed_wheel_away_from_the_source(tmp_path: Pa
     )
     assert shown.returncode == 0, shown.stderr
     assert "new-york-office" in shown.stdout
+    drafted = subprocess.run(  # the agreement templates are in the wheel
+        [sys.executable, "-m", "accord.cli", "new", "saas", "--customer", "A", "--provider", "B"],
+        cwd=run,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert drafted.returncode == 0, drafted.stderr
+    assert "id: a-saas" in drafted.stdout

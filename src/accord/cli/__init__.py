@@ -12,6 +12,7 @@ from accord.cli import (
     db,
     desks,
     key,
+    new,
     org,
     person,
     pull,
@@ -40,6 +41,7 @@ app.command()(clocks.clocks)
 app.command()(clocks.partition)
 app.command()(report.report)
 app.command(name="try")(trial.try_version)
+app.command()(new.new)
 app.command(name="import")(desks.import_log)
 app.command()(desks.audit)
 app.command()(pull.pull)

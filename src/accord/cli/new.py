@@ -1,0 +1,122 @@
+"""``accord new``: an agreement drafted from a template, asking only for what differs."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from accord.cli.output import console, fail
+from accord.cli.report import _write
+from accord.core.errors import AccordError
+from accord.io.templates import KINDS, Answers, draft
+from accord.render.agreement import to_markdown
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    found = {}
+    for value in values:
+        key, equals, setting = value.partition("=")
+        if not equals or not key.strip() or not setting.strip():
+            raise AccordError(
+                f"{option} {value!r}: expected OBJECTIVE=VALUE, such as p2-resolution=6h"
+            )
+        found[key.strip()] = setting.strip()
+    return found
+
+
+def _next_month(today: date) -> date:
+    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
+
+
+def new(
+    kind: Annotated[
+        str | None, typer.Argument(help="The template: " + ", ".join(KINDS) + ".")
+    ] = None,
+    customer: Annotated[str | None, typer.Option(help="The customer's name.")] = None,
+    provider: Annotated[
+        list[str] | None,
+        typer.Option(help="The provider's name (twice for the vendors template)."),
+    ] = None,
+    zone: Annotated[
+        str | None,
+        typer.Option("--timezone", help="Where the service is measured (IANA zone)."),
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option(help="Country of the public holidays (ISO code: DE, US...).")
+    ] = None,
+    subdivision: Annotated[
+        str | None, typer.Option(help="Region of the public holidays (BY, NY...).")
+    ] = None,
+    fee: Annotated[
+        str | None, typer.Option(help="The fee: amount and currency, '1200 EUR'.")
+    ] = None,
+    target: Annotated[
+        list[str] | None, typer.Option(help="OBJECTIVE=TARGET, such as availability=99.95%.")
+    ] = None,
+    within: Annotated[
+        list[str] | None, typer.Option(help="OBJECTIVE=LIMIT, such as p2-resolution=6h.")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="In force from (YYYY-MM-DD; default: next month's 1st).")
+    ] = None,
+    identifier: Annotated[str | None, typer.Option("--id", help="The agreement's id.")] = None,
+    to_file: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write it to this file.")
+    ] = None,
+    show: Annotated[
+        bool, typer.Option("--show", help="Print the drafted agreement as its document.")
+    ] = False,
+    listing: Annotated[bool, typer.Option("--list", help="List the templates.")] = False,
+) -> None:
+    """Draft an agreement from a template for the common kinds, asking only for what differs
+    (parties, place, fee, targets); the result validates and reads as a document."""
+    if listing or kind is None:
+        for name, words in KINDS.items():
+            console.print(f"[bold]{name}[/bold]: {words}", highlight=False)
+        return
+    try:
+        if customer is None:
+            customer = typer.prompt("Customer's name")
+        providers = list(provider or [])
+        if not providers:
+            count = 2 if kind == "vendors" else 1
+            providers = [
+                typer.prompt(f"Provider {n + 1}'s name" if count > 1 else "Provider's name")
+                for n in range(count)
+            ]
+        if start is None:
+            day = _next_month(datetime.now(UTC).date())
+        else:
+            try:
+                day = date.fromisoformat(start)
+            except ValueError:
+                raise AccordError(f"--start: {start!r}; expected a date YYYY-MM-DD") from None
+        answers = Answers(
+            customer=customer,
+            providers=providers,
+            start=day,
+            timezone=zone,
+            country=country,
+            subdivision=subdivision,
+            fee=fee,
+            targets=_pairs(target or [], "--target"),
+            limits=_pairs(within or [], "--within"),
+            id=identifier,
+        )
+        text, agreement = draft(kind, answers)
+    except AccordError as error:
+        raise fail(error) from None
+    if to_file is not None:
+        _write(to_file, text)
+        console.print(
+            f"{to_file}: agreement {agreement.id} version {agreement.version}, "
+            f"{len(agreement.objectives)} objectives, valid",
+            highlight=False,
+        )
+    elif not show:
+        print(text, end="")
+    if show:
+        print(to_markdown(agreement), end="")

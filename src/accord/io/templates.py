@@ -1,0 +1,239 @@
+"""Agreements drafted from templates: the common kinds, asking only for what differs.
+
+A template (``accord/agreement_templates/*.yaml``) is a complete agreement whose party names,
+ids and domains are written ``$provider$``, ``$provider-id$``, ``$customer-domain$``...
+(``$provider-1$`` and ``$provider-2$`` where several providers are measured on common
+metrics). :func:`draft` fills those in, puts the calendars in the place given (time zone,
+country and region of the public holidays; company holidays of the template's country are
+dropped), sets the fee, targets and limits asked for, starts version 1.0 on the start date,
+and validates the result as any agreement; the text returned is the agreement as YAML.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from accord.core.agreement import Agreement
+from accord.core.errors import AccordError
+from accord.io.agreements import load_agreement
+from accord.io.yamlfile import load_yaml
+
+KINDS: dict[str, str] = {
+    "it-service-desk": "IT service desk: first response and resolution by priority P1-P4, "
+    "office hours and around the clock, escalation, a termination right",
+    "saas": "SaaS availability with service credits by band, maintenance windows, support",
+    "isp": "Internet access: speed, availability and repair time, with penalties",
+    "internal": "An internal department's promise (marketing to sales: qualified leads a "
+    "month, first contact within a business day)",
+    "vendors": "Several providers measured on common metrics, each with its own fee",
+}
+_FILES = {
+    "it-service-desk": "it-service-desk.yaml",
+    "saas": "saas.yaml",
+    "isp": "isp.yaml",
+    "internal": "marketing-to-sales.yaml",
+    "vendors": "two-vendors.yaml",
+}
+_TOKEN = re.compile(r"\$([a-z0-9-]+)\$")
+_REVIEW_MONTHS = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12}
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What differs from the template: only ``customer`` and ``providers`` are required."""
+
+    customer: str
+    providers: Sequence[str]
+    start: date
+    timezone: str | None = None
+    country: str | None = None
+    subdivision: str | None = None
+    fee: str | None = None
+    """An amount and a currency, such as '1200 EUR'."""
+    targets: Mapping[str, str] = field(default_factory=dict)
+    """Objective id -> target ('99.95%', '>= 150')."""
+    limits: Mapping[str, str] = field(default_factory=dict)
+    """Objective id -> time allowed ('6h', '2 business days')."""
+    id: str | None = None
+
+
+def slug(text: str) -> str:
+    """An identifier from a name: 'Bäckerei Schmidt KG' -> 'backerei-schmidt-kg'."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    found = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+    return found or "party"
+
+
+def template_text(kind: str) -> str:
+    if kind not in _FILES:
+        raise AccordError(f"unknown template {kind!r}; expected one of {', '.join(KINDS)}")
+    return (resources.files("accord") / "agreement_templates" / _FILES[kind]).read_text("utf-8")
+
+
+def _filled(value: Any, words: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return _TOKEN.sub(lambda m: words[m.group(1)], value)
+    if isinstance(value, list):
+        return [_filled(v, words) for v in value]
+    if isinstance(value, dict):
+        return {_filled(k, words): _filled(v, words) for k, v in value.items()}
+    return value
+
+
+def _words(kind: str, answers: Answers, text: str) -> dict[str, str]:
+    needed = sorted({m.group(1) for m in _TOKEN.finditer(text)})
+    several = any(n.startswith("provider-1") for n in needed)
+    count = 2 if several else 1
+    if len(answers.providers) != count:
+        raise AccordError(
+            f"template {kind!r}: name {count} provider{'s' if count > 1 else ''} "
+            f"(--provider), got {len(answers.providers)}"
+        )
+    words = {
+        "customer": answers.customer,
+        "customer-id": slug(answers.customer),
+        "customer-domain": f"{slug(answers.customer)}.example",
+    }
+    names = [("provider", answers.providers[0])] if not several else []
+    names += [(f"provider-{n + 1}", p) for n, p in enumerate(answers.providers) if several]
+    for key, name in names:
+        words |= {key: name, f"{key}-id": slug(name), f"{key}-domain": f"{slug(name)}.example"}
+    ids = [words[k] for k in words if k.endswith("-id")]
+    if len(set(ids)) != len(ids):
+        raise AccordError(f"the parties' names give the same id twice: {', '.join(ids)}")
+    return words
+
+
+def _fee(text: str) -> tuple[str, str]:
+    parts = text.split()
+    try:
+        if len(parts) != 2 or not re.fullmatch(r"[A-Z]{3}", parts[1]):
+            raise InvalidOperation
+        amount = Decimal(parts[0])
+    except InvalidOperation:
+        raise AccordError(
+            f"--fee: {text!r}; expected an amount and a currency, such as '1200 EUR'"
+        ) from None
+    return f"{amount:.2f}", parts[1]
+
+
+def _later(day: date, months: int) -> date:
+    """The first of the month ``months`` after ``day``'s."""
+    month = day.month - 1 + months
+    return date(day.year + month // 12, month % 12 + 1, 1)
+
+
+def _months_after(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it has fewer)."""
+    first = _later(day, months)
+    return min(first + timedelta(days=day.day - 1), _later(first, 1) - timedelta(days=1))
+
+
+class _Dumper(yaml.SafeDumper):
+    """Text of several lines as a literal block, as a person writes it."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value.rstrip("\n") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
+def _one_line(value: Any) -> Any:
+    """Folded text (``>``) as the one line it reads as."""
+    if isinstance(value, str):
+        return value.strip() if "\n" not in value.strip() else value
+    if isinstance(value, list):
+        return [_one_line(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _one_line(v) for k, v in value.items()}
+    return value
+
+
+def _move_bands(data: dict[str, Any], objective: str, before: str, after: str) -> None:
+    remedies = data.get("remedies") or {}
+    for schedule in remedies.get("credits") or []:
+        if schedule.get("objective") != objective:
+            continue
+        for band in schedule.get("bands") or []:
+            if band.get("below") == before:
+                band["below"] = after
+
+
+def draft(kind: str, answers: Answers) -> tuple[str, Agreement]:
+    """The agreement drafted from template ``kind`` with ``answers``: its YAML text and the
+    agreement it validates to (AgreementFileError when an answer makes it invalid)."""
+    text = template_text(kind)
+    data = _filled(load_yaml(text), _words(kind, answers, text))
+    data["id"] = answers.id or f"{slug(answers.customer)}-{kind}"
+    data["version"] = "1.0"
+    data["changelog"] = [
+        {
+            "version": "1.0",
+            "date": answers.start.isoformat(),
+            "note": f"Drafted from the {kind} template.",
+        }
+    ]
+    effective = data.setdefault("effective", {})
+    if effective.get("end") is not None and effective.get("start") is not None:
+        # as long as the template's term, in whole months (a 2-year term stays 2 years)
+        first = date.fromisoformat(str(effective["start"]))
+        after = date.fromisoformat(str(effective["end"])) + timedelta(days=1)
+        months = (after.year - first.year) * 12 + after.month - first.month
+        effective["end"] = (_months_after(answers.start, months) - timedelta(days=1)).isoformat()
+    effective["start"] = answers.start.isoformat()
+    review = effective.get("review")
+    if isinstance(review, dict):
+        months = _REVIEW_MONTHS.get(str(review.get("cadence")), 12)
+        review["next"] = _later(answers.start, months).isoformat()
+    for calendar in (data.get("calendars") or {}).values():
+        if not isinstance(calendar, dict):
+            continue
+        if answers.timezone is not None and "timezone" in calendar:
+            calendar["timezone"] = answers.timezone
+        holidays = calendar.get("holidays")
+        if isinstance(holidays, dict) and answers.country is not None:
+            holidays["country"] = answers.country
+            holidays.pop("dates", None)  # the template country's company days
+            holidays.pop("subdivision", None)
+            if answers.subdivision is not None:
+                holidays["subdivision"] = answers.subdivision
+    if answers.fee is not None:
+        amount, currency = _fee(answers.fee)
+        for tier in data.get("tiers") or []:
+            if "fee" in tier:
+                tier["fee"] = {"amount": amount, "currency": currency}
+            for owed in (tier.get("fees") or {}).values():
+                owed.update(amount=amount, currency=currency)
+    objectives = {o["id"]: o for o in data.get("objectives", [])}
+    for what, asked in (("target", answers.targets), ("within", answers.limits)):
+        for objective, value in asked.items():
+            if objective not in objectives:
+                raise AccordError(
+                    f"--{'target' if what == 'target' else 'within'} {objective}={value}: "
+                    f"the template has no objective {objective!r}; its objectives are "
+                    + ", ".join(objectives)
+                )
+            if what == "target":  # the first credit band starts where the target is missed
+                _move_bands(data, objective, str(objectives[objective].get("target")), value)
+            objectives[objective][what] = value
+    written = yaml.dump(
+        _one_line(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+    )
+    header = (
+        f"# Drafted by `accord new {kind}` on {answers.start.isoformat()}: read it, change what "
+        "differs from your case,\n# then `accord validate` and `accord show --format markdown`.\n"
+    )
+    text = header + written
+    return text, load_agreement(text)
