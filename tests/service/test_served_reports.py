@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from accord.cli import app as cli
 from accord.service import agreements, ingest, reports, tracking
-from tests.service.agreements import DESK
+from tests.service.agreements import DESK, OTHER
 from tests.service.conftest import EXAMPLES, Tenant, months_judged
 from tests.service.test_contract import answer_schema, conforms, document, is_problem
 
@@ -864,3 +864,82 @@ def test_a_trend_tells_its_times_in_the_zone_asked_for_as_the_cli_does(
         assert ("EST" in judged[0]) == (zone is not None), judged  # 9:00 UTC is 4:00 in New York
         html = client.get(path, params={"format": "html", **asked}, headers=desk.headers).text
         assert re.findall(r'<p class="meta" id="judged-at".*?</p>', html, re.DOTALL) == judged
+
+
+# ---------------------------------------------------------------- a proposal tried on history
+
+
+PROPOSAL = DESK.replace('version: "1"', 'version: "1.1"').replace("within: 4h", "within: 6h")
+
+
+def test_a_proposal_tried_on_the_stored_history_as_the_cli_tries_it(
+    client: TestClient, desk: Tenant, tmp_path: Path
+) -> None:
+    """Resolution within 6h instead of 4h: October's ticket B (7h) is missed either way,
+    December's D (5h) is met under the proposal only; each month under the version in force
+    is the report the service serves, and the whole is what `accord try` says of the same
+    evidence in a folder. Nothing is stored: the agreement keeps its one version."""
+    params = {"from": "2026-10", "to": "2026-12"}
+    served = client.post(
+        "/v1/agreements/desk/trial",
+        params=params,
+        content=PROPOSAL,
+        headers={**desk.headers, **YAML},
+    )
+    assert served.status_code == 200, served.text
+    found = served.json()
+    assert (found["in_force"], found["proposed"]) == ("1", "1.1")
+    assert found["changes"] == ["objectives 'resolution': within changed from 4h to 6h"]
+    resolution = next(o for o in found["objectives"] if o["objective"] == "resolution")
+    changes = {m["month"]: m["change"] for m in resolution["months"]}
+    assert changes == {"2026-10": None, "2026-11": None, "2026-12": "no longer missed"}
+    for month in resolution["months"]:
+        report = client.get(
+            f"/v1/agreements/desk/reports/{month['month']}", headers=desk.headers
+        ).json()
+        mine = next(o for o in report["objectives"] if o["objective"] == "resolution")
+        assert (month["in_force"]["actual"], month["in_force"]["met"]) == (
+            mine["actual"],
+            mine["met"],
+        )
+    openapi = document(client)
+    conforms(found, answer_schema(openapi, "post", "/v1/agreements/{key}/trial", "200"), openapi)
+    # the same evidence in a folder, tried by the command line at the same instant
+    data = folder(tmp_path, "2026-10-01T00:00:00+00:00", {"tickets.jsonl": DESK_TICKETS})
+    current, proposed = tmp_path / "desk.yaml", tmp_path / "proposal.yaml"
+    current.write_text(DESK)
+    proposed.write_text(PROPOSAL)
+    result = CliRunner().invoke(
+        cli,
+        ["try", str(proposed), "--against", str(current), "--data", str(data), "--period",
+         "2026-Q4", "--as-of", JUDGED.isoformat(), "--format", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == found
+    markdown = client.post(
+        "/v1/agreements/desk/trial",
+        params={**params, "format": "markdown"},
+        content=PROPOSAL,
+        headers={**desk.headers, **YAML},
+    )
+    assert "- resolution, 2026-12: no longer missed" in markdown.text
+    versions = client.get("/v1/agreements/desk", headers=desk.headers).json()["versions"]
+    assert [v["version"] for v in versions] == ["1"]
+
+
+def test_a_proposal_that_is_not_one_of_this_agreement_is_refused(
+    client: TestClient, desk: Tenant
+) -> None:
+    params = {"from": "2026-10", "to": "2026-10"}
+    headers = {**desk.headers, **YAML}
+    other = client.post("/v1/agreements/desk/trial", params=params, content=OTHER, headers=headers)
+    assert other.status_code == 422, other.text
+    assert "the proposed agreement is 'globex-desk', not 'desk'" in other.json()["detail"]
+    broken = client.post(
+        "/v1/agreements/desk/trial",
+        params=params,
+        content=PROPOSAL.replace("target: 90%", "tagret: 90%", 1),
+        headers=headers,
+    )
+    assert broken.status_code == 422, broken.text
+    assert "tagret" in broken.text

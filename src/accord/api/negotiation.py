@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from fastapi.responses import JSONResponse, Response
 
-from accord.render import compare
+from accord.render import compare, trial
 from accord.render.report import (
     report_csv,
     report_html,
@@ -33,7 +33,7 @@ from accord.render.served import rollup_json, trend_json
 from accord.render.words import LocaleError, locale_of, preferred_locale
 from accord.service.errors import InvalidError, ServiceError
 
-View = Literal["report", "trend", "rollup", "compare"]
+View = Literal["report", "trend", "rollup", "compare", "trial"]
 Renderer = Callable[[Any], "str | bytes | dict[str, Any]"]
 
 
@@ -57,6 +57,7 @@ FORMATS: dict[str, Format] = {
             "trend": trend_json,
             "rollup": rollup_json,
             "compare": compare.comparison_json,
+            "trial": trial.trial_json,
         },
     ),
     "csv": Format(
@@ -66,6 +67,7 @@ FORMATS: dict[str, Format] = {
             "trend": lambda t: report_csv(*t.reports),
             "rollup": lambda r: report_csv(*r.reports),
             "compare": compare.comparison_csv,
+            "trial": trial.trial_csv,
         },
     ),
     "markdown": Format(
@@ -75,6 +77,7 @@ FORMATS: dict[str, Format] = {
             "trend": lambda t: trend_markdown(t.reports, t.zone, t.locale),
             "rollup": lambda r: rollup_markdown(r.reports, r.zone, r.locale),
             "compare": compare.comparison_markdown,
+            "trial": trial.trial_markdown,
         },
     ),
     "html": Format(
@@ -88,6 +91,7 @@ FORMATS: dict[str, Format] = {
                 r.reports, zone=r.zone, locale=r.locale, pictures=r.pictures
             ),
             "compare": compare.comparison_html,
+            "trial": trial.trial_html,
         },
         pictures=True,
     ),
@@ -183,7 +187,7 @@ def chosen(view: View, asked: str | None, accept: str | None) -> str:
     return best
 
 
-LOCALIZED: frozenset[View] = frozenset({"report", "trend", "rollup", "compare"})
+LOCALIZED: frozenset[View] = frozenset({"report", "trend", "rollup", "compare", "trial"})
 """The documents whose numbers follow the reader's locale (``locale``, ``Accept-Language``)
 in the formats for people: they vary by that header too."""
 

@@ -8,11 +8,20 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
-from accord.api.deps import AgreementKey, Auth, Filter, PeriodText, State, single_values
+from accord.api.deps import (
+    AgreementKey,
+    Auth,
+    Filter,
+    PeriodText,
+    State,
+    read_body,
+    single_values,
+)
 from accord.api.errors import problems
 from accord.api.negotiation import (
     FORMAT_DESCRIPTION,
@@ -26,13 +35,16 @@ from accord.api.negotiation import (
     rendered,
 )
 from accord.api.openapi import schema_of
+from accord.core.agreement import diff_agreements
+from accord.io.text import EncodingError, decode
 from accord.render.compare import ComparisonDocument, comparison
 from accord.render.report import Paper, report_json
 from accord.render.report_document import ReportDocument
 from accord.render.report_pictures import report_pictures
 from accord.render.served import Illustrated, Rollup, RollupDocument, Trend, TrendDocument
+from accord.render.trial import Trial, TrialDocument, promises, trial
 from accord.service import reports
-from accord.service.errors import NotFoundError
+from accord.service.errors import InvalidError, NotFoundError
 from accord.service.ingest import NO_NUL
 
 # every query parameter takes one value
@@ -322,12 +334,63 @@ def get_comparison(
     )
 
 
+@router.post(
+    "/v1/agreements/{key}/trial",
+    responses={
+        200: answers(
+            "trial",
+            schema_of(TrialDocument),
+            "The proposal beside the version in force: JSON (every figure), CSV (a row per "
+            "objective, month and version), Markdown or HTML.",
+        ),
+        **problems(400, 401, 403, 404, 406, 413, 422, 503),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The proposed version as YAML (UTF-8), validated as an upload is "
+            "(nothing is stored); a 422 names the line and field of each problem.",
+            "content": {"application/yaml": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def try_proposal(
+    request: Request, asked: Annotated[Asked, _over_months("trial")], who: Auth, state: State
+) -> Response:
+    """Try a proposed version on the stored history before agreeing to it: each month from
+    `from` to `to` judged under the version in force then (the report `GET .../reports/{month}`
+    serves) and under the proposal, as if it had been in force then, on the same evidence;
+    the verdicts that change and what each would have cost. Needs an admin key of the
+    provider (a proposal is validated as an upload is); nothing is stored."""
+    name = asked.name()
+    raw = await read_body(request)
+    try:
+        text = decode(raw, "agreement")
+    except EncodingError as error:
+        raise InvalidError(str(error)) from None
+
+    def work(session: Session) -> Trial:
+        found = reports.tried(session, who, asked.key, text, *asked.span, **asked.options)
+        changes = [str(c) for c in diff_agreements(found.in_force, found.proposal)]
+        return trial(
+            found.current,
+            found.proposed,
+            changes,
+            asked.timezone,
+            asked.locale,
+            promises(found.in_force, found.proposal),
+        )
+
+    return rendered("trial", name, await run_in_threadpool(state.run, work))
+
+
 # each document's description says the formats it is served in, as FORMATS has them
 for _route, _view in (
     (get_report, "report"),
     (get_trend, "trend"),
     (get_rollup, "rollup"),
     (get_comparison, "compare"),
+    (try_proposal, "trial"),
 ):
     for _found in router.routes:
         if isinstance(_found, APIRoute) and _found.endpoint is _route:

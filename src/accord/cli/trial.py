@@ -11,32 +11,15 @@ import typer
 
 from accord.cli.output import console, fail, print_markdown
 from accord.cli.report import _evaluated, _evidence, _write, judged_at, parse_period
-from accord.core.agreement import Agreement, diff_agreements
+from accord.core.agreement import as_if_in_force, diff_agreements
 from accord.core.clock_engines import ENGINES
 from accord.core.errors import AccordError
 from accord.core.periods import period_label, split
 from accord.io.agreements import load_agreement
-from accord.render.agreement import objective_sentence
-from accord.render.trial import trial, trial_csv, trial_html, trial_json, trial_markdown
+from accord.render.trial import promises, trial, trial_csv, trial_html, trial_json, trial_markdown
 from accord.render.words import locale_of, zone_of
 
 _FORMATS = ("table", "json", "csv", "markdown", "html")
-
-
-def _sentence(agreement: Agreement, objective: str) -> str | None:
-    found = next((o for o in agreement.objectives if o.id == objective), None)
-    return None if found is None else objective_sentence(found)
-
-
-def as_if_in_force(proposed: Agreement, current: Agreement) -> Agreement:
-    """The proposed version judged as if it had been in force when the current one was: its
-    effective dates are the current version's (a proposal usually starts in the future)."""
-    if proposed.id != current.id:
-        raise AccordError(
-            f"the proposed agreement is {proposed.id!r} and the one in force {current.id!r}: "
-            "a proposal is tried against a version of the same agreement"
-        )
-    return proposed.model_copy(update={"effective": current.effective})
 
 
 def try_version(
@@ -122,14 +105,7 @@ def try_version(
             engine,
         )
         changes = [str(c) for c in diff_agreements(current, written)]
-        promises = {
-            o.id: (
-                _sentence(current, o.id),
-                _sentence(written, o.id),
-            )
-            for o in (*current.objectives, *written.objectives)
-        }
-        found = trial(before, after, changes, zone, locale, promises)
+        found = trial(before, after, changes, zone, locale, promises(current, written))
     except AccordError as error:
         raise fail(error) from None
     text = {

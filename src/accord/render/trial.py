@@ -20,10 +20,15 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment
+from pydantic import BaseModel, ConfigDict, Field
 
+from accord.core.agreement import Agreement
 from accord.core.report import ObjectiveResult, Report
-from accord.render.compare import shown
+from accord.render.agreement import objective_sentence
+from accord.render.compare import ComparedCell, shown
 from accord.render.report import exact, templates, verdict
+from accord.render.report_document import Decimal as DecimalText
+from accord.render.report_document import Instant as InstantText
 from accord.render.words import ENGLISH, Numbers, locale_of, when, zone_of
 
 
@@ -108,6 +113,13 @@ class Trial:
 
     def verdict_changes(self) -> list[tuple[TrialObjective, TrialMonth]]:
         return [(o, m) for o in self.objectives for m in o.months if m.change]
+
+
+def promises(current: Agreement, proposed: Agreement) -> dict[str, tuple[str | None, str | None]]:
+    """Each objective's promise in words under each version (None: not in that version)."""
+    before = {o.id: objective_sentence(o) for o in current.objectives}
+    after = {o.id: objective_sentence(o) for o in proposed.objectives}
+    return {key: (before.get(key), after.get(key)) for key in {**before, **after}}
 
 
 def _cost(report: Report) -> tuple[Decimal, str | None]:
@@ -363,3 +375,65 @@ def trial_html(found: Trial) -> str:
             target=lambda text: _target(text, numbers),
         )
     )
+
+
+# ---------------------------------------------------------------- the JSON document's models
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class TrialTargets(_Document):
+    in_force: str | None = Field(description="null: not in the version in force.")
+    proposed: str | None = Field(description="null: not in the proposal.")
+
+
+class TrialMonthDocument(_Document):
+    month: str = Field(examples=["2026-10"])
+    in_force: ComparedCell | None = Field(description="null: not in the version in force.")
+    proposed: ComparedCell | None = Field(description="null: not in the proposal.")
+    change: str | None = Field(
+        description="'newly missed', 'no longer missed', or null when the verdict is the same."
+    )
+
+
+class TrialObjectiveDocument(_Document):
+    objective: str = Field(examples=["p2-resolution"])
+    name: str
+    metric: str
+    target: TrialTargets
+    months: list[TrialMonthDocument]
+
+
+class TrialMoney(_Document):
+    month: str = Field(examples=["2026-10"])
+    in_force: DecimalText
+    proposed: DecimalText
+
+
+class TrialTotal(_Document):
+    in_force: DecimalText
+    proposed: DecimalText
+
+
+class TrialCosts(_Document):
+    currency: str | None = Field(description="null: neither version owes anything in money.")
+    months: list[TrialMoney] = Field(description="Credits owed plus penalties charged.")
+    total: TrialTotal
+
+
+class TrialDocument(_Document):
+    """A proposed version tried on history (:func:`trial_json`): each month judged under the
+    version in force and under the proposal, on the same evidence."""
+
+    agreement: str = Field(examples=["it-service-desk"])
+    title: str
+    in_force: str = Field(description="The version in force's label.", examples=["3.0"])
+    proposed: str = Field(description="The proposal's label.", examples=["3.1"])
+    from_: str = Field(alias="from", examples=["2026-01"])
+    to: str = Field(examples=["2026-10"])
+    judged_at: InstantText
+    changes: list[str] = Field(description="What the proposal changes, as `accord diff` says.")
+    objectives: list[TrialObjectiveDocument]
+    costs: TrialCosts

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from accord.core.agreement import Agreement
+from accord.core.agreement import Agreement, as_if_in_force
 from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.calendar import to_nanos
 from accord.core.clocks_batch import EventColumns
@@ -554,6 +554,58 @@ def trend(
     labels = months(first, last, timezone or "UTC")
     zone = _zone(session, principal, row, timezone, now())
     return [report(session, principal, key, m, timezone=zone, tier=tier) for m in labels]
+
+
+@dataclass(frozen=True)
+class Tried:
+    """A proposed version tried on the stored history (:func:`tried`)."""
+
+    current: list[Report]
+    proposed: list[Report]
+    in_force: Agreement
+    """The version in force now (what the proposal's changes are counted from)."""
+    proposal: Agreement
+
+
+def tried(
+    session: Session,
+    principal: Principal,
+    key: str,
+    text: str,
+    first: str,
+    last: str,
+    *,
+    timezone: str | None = None,
+    tier: str | None = None,
+) -> Tried:
+    """A proposed version (YAML ``text``, validated as an upload is; nothing is stored) judged
+    on each month from ``first`` to ``last`` beside the version in force then, on the same
+    stored evidence, as if it had been in force then (its effective dates are that version's).
+    Each month's report under the version in force is the one :func:`trend` serves."""
+    checked = agreement_store.check(session, principal, text, source="<proposal>")
+    row = agreement_store.find(session, principal, key)
+    if checked.key != row.key:
+        raise InvalidError(
+            f"the proposed agreement is {checked.key!r}, not {row.key!r}: a proposal is "
+            "tried against a version of the same agreement",
+            "body",
+        )
+    current = trend(session, principal, key, first, last, timezone=timezone, tier=tier)
+    proposed = []
+    for found in current:
+        agreement, evidence = judged_on(session, principal, key, found)
+        proposal = as_if_in_force(checked.resolved, agreement)
+        try:
+            chosen_tier(proposal, tier)
+        except ReportError as error:
+            raise InvalidError(f"the proposal: {error}", "tier") from None
+        proposed.append(
+            evaluate(
+                proposal, evidence, found.start, found.end, tier, as_of=found.as_of, strict=False
+            )
+        )
+    _, in_force = _in_force(session, principal, key, now())
+    return Tried(current, proposed, in_force, checked.resolved)
 
 
 def family(session: Session, principal: Principal, key: str) -> list[AgreementRow]:

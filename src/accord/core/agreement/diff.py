@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from accord.core.agreement.model import Agreement
+from accord.core.errors import AccordError
 
 Kind = Literal["added", "removed", "changed"]
 _IGNORED = frozenset({"version", "changelog"})
@@ -116,3 +117,15 @@ def _show(value: Any) -> str:
         return "(none)"
     text = str(value) if not isinstance(value, list) else ", ".join(map(str, value))
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def as_if_in_force(proposed: Agreement, current: Agreement) -> Agreement:
+    """A proposed version to be judged as if it had been in force when ``current`` was: its
+    effective dates are the current version's (a proposal usually starts in the future).
+    A proposal of another agreement is refused."""
+    if proposed.id != current.id:
+        raise AccordError(
+            f"the proposed agreement is {proposed.id!r} and the one in force {current.id!r}: "
+            "a proposal is tried against a version of the same agreement"
+        )
+    return proposed.model_copy(update={"effective": current.effective})
