@@ -870,7 +870,7 @@ def import_documents(documents: Sequence[tuple[str, Any]], fallback_id: str) -> 
                 "target": _percent(goal.ratio),
                 "period": period,
             }
-            if spec.description:
+            if spec.description and spec.description != objective["name"]:
                 objective["description"] = spec.description
             if calendar != "24x7":
                 objective["calendar"] = calendar
