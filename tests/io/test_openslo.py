@@ -171,10 +171,10 @@ def test_the_burn_levels_are_alert_policies_with_both_windows() -> None:
     slo = next(d for d in found.documents if d["metadata"]["name"] == "probes-api-requests")
     refs = [p["alertPolicyRef"] for p in slo["spec"]["alertPolicies"]]
     assert refs == [
-        "probes-api-requests-burn-14-4x-1h", "probes-api-requests-burn-6x-6h",
-        "probes-api-requests-burn-1x-3d", "probes-api-requests-burn-10x-2h",
+        "probes-api-requests-burn-14-4x-1h-5m", "probes-api-requests-burn-6x-6h-30m",
+        "probes-api-requests-burn-1x-3d-6h", "probes-api-requests-burn-10x-2h-10m",
     ]  # fmt: skip
-    mine = policies["probes-api-requests-burn-10x-2h"]["spec"]
+    mine = policies["probes-api-requests-burn-10x-2h-10m"]["spec"]
     (condition,) = mine["conditions"]
     assert condition["spec"]["condition"] == {
         "kind": "burnrate", "op": "gte", "threshold": 10.0, "lookbackWindow": "2h",
@@ -249,6 +249,23 @@ spec:
 
 def _documents(text: str) -> list[tuple[str, Any]]:
     return [(f"shop.yaml#{i}", d) for i, d in enumerate(yaml.safe_load_all(text), 1)]
+
+
+def test_a_level_repeating_a_workbook_alert_replaces_it_and_twins_get_distinct_names() -> None:
+    text = AGREEMENT.replace(
+        "      - {at: 75%, notify: [lead@example.com]}",
+        "      - {at: burn 14.4x over 1h/5m, notify: [pager@example.com]}\n"
+        "      - {at: burn 14.4x over 1h/5m, notify: [boss@example.com]}",
+    )
+    found = export(load_agreement(text))
+    names = [d["metadata"]["name"] for d in found.documents if d["kind"] == "AlertPolicy"]
+    mine = [n for n in names if n.startswith("probes-api-requests-")]
+    assert mine == [
+        "probes-api-requests-burn-6x-6h-30m", "probes-api-requests-burn-1x-3d-6h",
+        "probes-api-requests-burn-10x-2h-10m", "probes-api-requests-burn-14-4x-1h-5m",
+        "probes-api-requests-burn-14-4x-1h-5m-2",
+    ]  # fmt: skip
+    assert len(set(names)) == len(names)
 
 
 def test_openslo_written_elsewhere_becomes_an_agreement_that_validates() -> None:

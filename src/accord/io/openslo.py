@@ -497,6 +497,13 @@ def _burn_levels(agreement: Agreement, objective: Objective) -> list[dict[str, A
             burn = burn_level(level)
             if burn is None:
                 continue
+            levels = [  # the agreement's own level replaces a workbook alert it repeats
+                other
+                for other in levels
+                if other["origin"] != "workbook"
+                or (other["threshold"], other["long"], other["short"])
+                != (burn.threshold, burn.long, burn.short)
+            ]
             levels.append(
                 {
                     "threshold": burn.threshold,
@@ -513,8 +520,8 @@ def _burn_levels(agreement: Agreement, objective: Objective) -> list[dict[str, A
 def _alert_policy(slo: str, level: dict[str, Any]) -> dict[str, Any]:
     threshold: Decimal = level["threshold"]
     rate = f"{threshold.normalize():f}"
-    name = name_of(f"{slo}-burn-{rate.replace('.', '-')}x-{shorthand(level['long'])}")
     short = shorthand(level["short"])
+    name = name_of(f"{slo}-burn-{rate.replace('.', '-')}x-{shorthand(level['long'])}-{short}")
     if level["origin"] == "workbook":
         targets: list[dict[str, Any]] = [
             {
@@ -675,6 +682,12 @@ def export(agreement: Agreement) -> Export:
             threshold = objective.slice_threshold
             goal["timeSliceTarget"] = 1.0 if threshold is None else _fraction(threshold)
         policies = [_alert_policy(slo, level) for level in _burn_levels(agreement, objective)]
+        seen: dict[str, int] = {}
+        for policy in policies:  # two levels on the same windows: told apart by a number
+            name = policy["metadata"]["name"]
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:
+                policy["metadata"]["name"] = f"{name[:60]}-{seen[name]}"
         labels = {k: list(v) for k, v in objective.scope.items() if re.match(LABEL_KEY_PATTERN, k)}
         found.documents.append(
             {
