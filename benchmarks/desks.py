@@ -12,9 +12,9 @@ machine) and the peak resident memory.
 
 ``stream``: a child process writes an export of the ServiceNow shape (``--incidents`` incidents
 of 8 rows each, 6 of them changing a field) into a named pipe; this process imports it to
-Parquet. Nothing of the export is ever on disk, so the peak resident memory of this process
-is the importer's own (rows in flight, one Parquet row group, and the set of incident numbers
-seen, which grows with the incidents, not the events).
+Parquet. The export itself is never on disk, so the peak resident memory of this process is
+the importer's own: the rows gathered by incident (up to 400,000 in memory, beyond that in
+bucket files on disk, read back one bucket at a time) and one Parquet row group.
 """
 
 from __future__ import annotations

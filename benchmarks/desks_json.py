@@ -84,7 +84,7 @@ def generate(path: Path, tickets: int) -> None:
         out.write(json.dumps({"ticket_events": page, "end_of_stream": True}) + "\n")
 
 
-def run(pages: Path, out: Path) -> dict[str, float]:
+def run(pages: Path, out: Path) -> dict[str, object]:
     from accord.io.desks import Context, source_named
     from accord.io.desks.output import import_files
 
@@ -117,7 +117,15 @@ def main() -> None:
              str(pages)],
             check=True,
         )  # fmt: skip
-        print(json.dumps(run(pages, Path(folder) / "zendesk.parquet")))
+        before, started = _load(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        found = run(pages, Path(folder) / "zendesk.parquet")
+        found.update(started=started, loadavg_before=before, loadavg_after=_load())
+        print(json.dumps(found))
+
+
+def _load() -> str:
+    with open("/proc/loadavg") as handle:
+        return " ".join(handle.read().split()[:3])
 
 
 if __name__ == "__main__":

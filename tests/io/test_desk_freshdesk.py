@@ -36,7 +36,8 @@ def test_activities_become_events_gathered_by_ticket(tmp_path: Path) -> None:
         (_at(2, 9, 30), "updated", None, True, {"status": "Pending", "assignee": "5"}),
         (_at(2, 11), "comment", "customer", True, {}),
         (_at(2, 11), "updated", None, True, {"status": "Open"}),
-        (_at(2, 11, 30), "comment", "agent", False, {}),  # a note (type 2): private
+        (_at(2, 11, 30), "comment", "agent", False, {}),  # a note (2), privacy unsaid: private
+        (_at(2, 11, 45), "comment", "agent", True, {}),  # a note that says "private": false
         (_at(2, 12), "resolved", None, True, {"status": "Resolved", "priority": "Medium"}),
     ]  # fmt: skip
     # ticket 13 opened before the export's days: created from its record, and said
@@ -44,6 +45,10 @@ def test_activities_become_events_gathered_by_ticket(tmp_path: Path) -> None:
         (datetime(2026, 2, 27, 16, tzinfo=UTC), "created"), (_at(3, 10), "closed"),
     ]  # fmt: skip
     assert summary.warnings.counts["opening not in the export"] == 1
+    assert summary.warnings.examples["note taken as private"] == [
+        f"{DATA / 'activities.json'}:activities_data[4]:activity.note: a note (source 2) that "
+        "does not say whether it is private: taken as private, Freshdesk's default for notes"
+    ]
 
 
 def test_due_dates_and_stats_give_freshdesks_verdicts(tmp_path: Path) -> None:

@@ -7,13 +7,15 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import random
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from accord.io.desks import Context, DeskError, Summary, Verdict, source_named
+from accord.io.desks import Context, DeskError, Summary, Verdict, records, source_named
 from accord.io.desks.output import import_files, siblings
 from accord.io.tickets import ColumnMapping, read_events
 
@@ -189,15 +191,114 @@ def test_both_date_formats_in_one_file_are_read_and_warned_about(tmp_path: Path)
     assert summary.first == datetime(2016, 2, 29, 1, 16, tzinfo=UTC)
 
 
-def test_an_incident_whose_rows_are_apart_is_refused_naming_the_row(tmp_path: Path) -> None:
+def test_an_incident_whose_rows_are_apart_is_gathered(tmp_path: Path) -> None:
     path = _csv(
         tmp_path,
         "INC1,New,true,0,0,0,true,5/3/2016 9:00,5/3/2016 9:00,3,G",
         "INC2,New,true,0,0,0,true,5/3/2016 9:00,5/3/2016 9:00,3,G",
-        "INC1,Active,true,0,0,1,true,5/3/2016 9:00,5/3/2016 10:00,3,G",
+        "INC1,Resolved,true,0,0,1,true,5/3/2016 9:00,5/3/2016 10:00,3,G",
     )
-    with pytest.raises(DeskError, match=r"incidents.csv:4:number: the rows of INC1 are not"):
-        _import(tmp_path, path)
+    summary, verdicts = _import(tmp_path, path)
+    events = read_events(tmp_path / "log.jsonl")
+    assert [(e.id, e.kind, e.fields.get("status")) for e in events] == [
+        ("INC1:created", "created", "New"),
+        ("INC1:4", "updated", "Resolved"),
+        ("INC2:created", "created", "New"),
+    ]
+    assert {v.ticket: v.outcome for v in verdicts} == {"INC1": "met", "INC2": "running"}
+    assert (summary.tickets, summary.events) == (2, 3)
+    assert not summary.warnings.counts
+
+
+def test_an_incident_split_over_two_files_is_one_incident(tmp_path: Path) -> None:
+    first = _csv(
+        tmp_path,
+        "INC1,New,true,0,0,0,true,5/3/2016 9:00,5/3/2016 9:00,3,G",
+        name="a.csv",
+    )
+    second = _csv(
+        tmp_path,
+        "INC1,Resolved,true,0,0,1,false,5/3/2016 9:00,6/3/2016 9:00,3,G",
+        name="b.csv",
+    )
+    summary, verdicts = _import(tmp_path, second, first)  # files in any order
+    events = read_events(tmp_path / "log.jsonl")
+    assert [(e.id, e.kind, e.fields.get("status")) for e in events] == [
+        ("INC1:created", "created", "New"),
+        ("INC1:0:2", "updated", "Resolved"),  # the file's place among those given, its line
+    ]
+    (verdict,) = verdicts
+    assert (verdict.outcome, verdict.origin) == ("breached", f"{second}:2")
+    assert summary.warnings.counts == {"rows out of order": 1}
+
+
+def _shuffled(tmp_path: Path, seed: int) -> tuple[Path, dict[int, int]]:
+    """The sample's rows in a random order, and each new line's line in the sample."""
+    with gzip.open(SAMPLE, "rt", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = [(reader.line_num, row) for row in reader]
+    assert [line for line, _ in rows] == list(range(2, len(rows) + 2))  # one line a row
+    random.Random(seed).shuffle(rows)
+    path = tmp_path / "shuffled.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(row for _, row in rows)
+    return path, {new: old for new, (old, _) in enumerate(rows, 2)}
+
+
+def _outcome(
+    folder: Path, file: Path, lines: dict[int, int] | None = None
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """An import's events and verdicts, sorted, with the lines they name taken back to the
+    sample's by ``lines``."""
+    folder.mkdir()
+    _, verdicts = _import(folder, file, out="log.parquet")
+
+    def back(line: str) -> str:
+        return line if lines is None else str(lines[int(line)])
+
+    rank: dict[str, int] = {}  # an event's place in its ticket's timeline (as the log reads)
+    events = []
+    for e in read_events(folder / "log.parquet"):
+        rank[e.ticket] = rank.get(e.ticket, -1) + 1
+        ident = re.sub(r":(\d+)$", lambda m: ":" + back(m[1]), e.id)
+        fields = sorted(e.fields.items())
+        events.append((ident, e.ticket, e.at, e.kind, fields, e.author, e.public, rank[e.ticket]))
+    events.sort()
+    found = sorted(
+        (v.ticket, v.metric, v.outcome, v.decided_at, back(v.origin.rsplit(":", 1)[1]),
+         re.sub(r"from row (\d+)", lambda m: "from row " + back(m[1]), v.note))
+        for v in verdicts
+    )  # fmt: skip
+    return events, found
+
+
+def test_an_unsorted_export_imports_as_the_sorted_one(tmp_path: Path) -> None:
+    shuffled, lines = _shuffled(tmp_path, seed=16)
+    events, verdicts = _outcome(tmp_path / "sorted", SAMPLE)
+    assert (events, verdicts) == _outcome(tmp_path / "shuffled", shuffled, lines)
+    assert len(events) == 4386
+    assert len(verdicts) == 890
+
+
+def test_an_unsorted_export_spilled_to_buckets_imports_as_the_sorted_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shuffled, lines = _shuffled(tmp_path, seed=17)
+    expected = _outcome(tmp_path / "sorted", SAMPLE)
+    spills: list[object] = []
+    monkeypatch.setattr(records, "IN_MEMORY", 100)
+    real = records.Gathering._write
+
+    def write(self: records.Gathering, ticket: str, record: dict[str, object]) -> None:
+        spills.append(ticket)
+        real(self, ticket, record)
+
+    monkeypatch.setattr(records.Gathering, "_write", write)
+    assert _outcome(tmp_path / "shuffled", shuffled, lines) == expected
+    assert len(spills) == 5998  # every row went through the bucket files
 
 
 def test_a_byte_order_mark_is_skipped(tmp_path: Path) -> None:

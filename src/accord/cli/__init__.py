@@ -13,6 +13,7 @@ from accord.cli import (
     desks,
     key,
     new,
+    openslo,
     org,
     person,
     pull,
@@ -47,6 +48,7 @@ app.command()(desks.audit)
 app.command()(pull.pull)
 app.command()(calendar.demo)
 app.add_typer(org.app, name="org")
+app.add_typer(openslo.app, name="openslo")
 app.command()(service.serve)
 app.command()(service.worker)
 app.add_typer(key.app, name="key")

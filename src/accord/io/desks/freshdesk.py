@@ -12,10 +12,20 @@ The shapes read are those of Freshdesk's API v2 reference (https://developers.fr
   ``due_by``, which Freshdesk moves on while a ticket waits).
 
 What the export does not say is read thus, and said in the summary when it matters: a note by a
-``user`` (the requester or a contact) is the customer's message; a note by an agent is a public
-reply unless its ``type`` is one of ``PRIVATE_NOTE_TYPES`` (Freshdesk's note source 2, a note,
-which its agents add privately by default) or it says ``"private": true``. Adjust
-``--statuses`` for the workflow's own statuses (Freshdesk lets an account add them).
+``user`` (the requester or a contact) is the customer's message; an agent's is a public message
+unless it is private. Whether it is private: the note's ``"private"`` when the export gives it;
+otherwise its ``type``, which is the conversation's ``source`` of the API reference
+(Conversations: 0 Reply, 2 Note, 5 Created from tweets, 6 Created from survey feedback, 7
+Created from Facebook post, 8 Created from Forwarded Email, 9 Created from Phone, 10 Created
+from Mobihelp, 11 E-Commerce). Source 2 says *note*, not *private*: the reference makes
+privacy a separate field (``private``, "Set to true if the note is private", true by default
+when a note is added), and Freshworks' developer documentation counts public notes as
+responses ("Replies and public notes are considered as responses": App SDK,
+``onConversationCreate``, https://developers.freshworks.com/docs/app-sdk/v2.3/freshdesk/
+serverless-apps/product-events/onconversation/). So a note (2) without ``"private"`` is taken
+as private, Freshdesk's default, and counted (``note taken as private``); one that says
+``"private": false`` is a public response. Adjust ``--statuses`` for the workflow's own
+statuses (Freshdesk lets an account add them).
 """
 
 from __future__ import annotations
@@ -55,7 +65,9 @@ FIELDS: Mapping[str, str] = {
     "ticket_type": "type",
 }
 CUSTOMERS = ("user", "contact", "requester", "customer")
-PRIVATE_NOTE_TYPES = ("2",)
+NOTE = "2"
+"""The conversation source of a note (the API reference's Conversations: 0 Reply, 2 Note, ...),
+private unless it says otherwise."""
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2}|UTC|GMT)$")
 """The end of an instant that states its offset."""
 FORMATS = ("%d-%m-%Y %H:%M:%S %z", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S %Z")
@@ -173,9 +185,7 @@ def _ticket(
         if isinstance(note, Mapping):
             performer = str(item.get("performer_type", "")).lower()
             role: Role = "customer" if performer in CUSTOMERS else "agent"
-            private = bool(note.get("private")) or (
-                role == "agent" and str(note.get("type")) in PRIVATE_NOTE_TYPES
-            )
+            private = _private(note, role, where, context)
             note_id = f"{tid}:note:{note.get('id', where)}"
             events.append(
                 (moment, 1, TicketEvent(note_id, tid, moment, "comment", {}, role, not private))
@@ -196,6 +206,22 @@ def _ticket(
     yield from in_order(timeline)
     if ticket is not None:
         yield from _verdicts(tid, ticket["ticket"], ticket["where"], created, at)
+
+
+def _private(note: Mapping[str, Any], role: Role, where: str, context: Context) -> bool:
+    """Whether a note is private: as it says, else by its source (see the module's text)."""
+    said = note.get("private")
+    if isinstance(said, bool):
+        return said
+    if role == "agent" and str(note.get("type")) == NOTE:
+        context.warn(
+            "note taken as private",
+            f"{where}:activity.note",
+            "a note (source 2) that does not say whether it is private: taken as private, "
+            "Freshdesk's default for notes",
+        )
+        return True
+    return False
 
 
 def _verdicts(

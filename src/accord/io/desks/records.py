@@ -10,6 +10,7 @@ paging script writes them). ``.gz`` and ``.zip`` are read through.
 from __future__ import annotations
 
 import json
+import pickle
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -96,39 +97,44 @@ def _object(line: str, name: str, number: int) -> dict[str, Any]:
 
 
 class Gathering:
-    """Records (JSON-able dicts) gathered by ticket: a ticket's records come out together,
-    whatever order they went in. Up to ``IN_MEMORY`` records are held; beyond, every record is
-    spilled to one of ``BUCKETS`` temporary files by its ticket, and the tickets come out
-    bucket by bucket, so that memory holds one bucket at most."""
+    """Records (anything that pickles: a JSON desk's dicts, a CSV desk's rows) gathered by
+    ticket: a ticket's records come out together, whatever order they went in. Up to
+    ``IN_MEMORY`` records (or ``held``) are held; beyond, every record is spilled to one of
+    ``BUCKETS`` temporary files by its ticket, and the tickets come out bucket by bucket, so
+    that memory holds one bucket at most."""
 
-    def __init__(self) -> None:
-        self.held: dict[str, list[dict[str, Any]]] = {}
+    def __init__(self, held: int | None = None) -> None:
+        """``held``: how many records to hold before spilling (``IN_MEMORY`` unless given: a
+        source whose records are small holds more for the same memory)."""
+        self.limit = IN_MEMORY if held is None else held
+        self.held: dict[str, list[Any]] = {}
         self.count = 0
         self.spill: tempfile.TemporaryDirectory[str] | None = None
         self.files: list[Any] = []
 
-    def add(self, ticket: str, record: dict[str, Any]) -> None:
+    def add(self, ticket: str, record: Any) -> None:
         if self.spill is not None:
             self._write(ticket, record)
             return
         self.held.setdefault(ticket, []).append(record)
         self.count += 1
-        if self.count > IN_MEMORY:
+        if self.count > self.limit:
             self.spill = tempfile.TemporaryDirectory(prefix="accord-import-")
             self.files = [
-                (Path(self.spill.name) / f"{n}.jsonl").open("w+", encoding="utf-8")
-                for n in range(BUCKETS)
+                (Path(self.spill.name) / f"{n}.pickle").open("w+b") for n in range(BUCKETS)
             ]
             for held_ticket, records in self.held.items():
                 for held in records:
                     self._write(held_ticket, held)
             self.held = {}
 
-    def _write(self, ticket: str, record: dict[str, Any]) -> None:
+    def _write(self, ticket: str, record: Any) -> None:
+        # pickles, five times quicker than JSON both ways; read back only from this process's
+        # own private folder (TemporaryDirectory makes it readable by its owner alone)
         bucket = zlib.crc32(ticket.encode("utf-8")) % BUCKETS
-        self.files[bucket].write(json.dumps([ticket, record], ensure_ascii=False) + "\n")
+        self.files[bucket].write(pickle.dumps((ticket, record), pickle.HIGHEST_PROTOCOL))
 
-    def tickets(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    def tickets(self) -> Iterator[tuple[str, list[Any]]]:
         """Each ticket with its records, in the order they were added."""
         if self.spill is None:
             yield from self.held.items()
@@ -137,9 +143,13 @@ class Gathering:
         try:
             for handle in self.files:
                 handle.seek(0)
-                bucket: dict[str, list[dict[str, Any]]] = {}
-                for line in handle:
-                    ticket, record = json.loads(line)
+                bucket: dict[str, list[Any]] = {}
+                unpickler = pickle.Unpickler(handle)
+                while True:
+                    try:
+                        ticket, record = unpickler.load()
+                    except EOFError:
+                        break
                     bucket.setdefault(ticket, []).append(record)
                 handle.close()
                 yield from bucket.items()

@@ -22,7 +22,10 @@ Shapes, from ServiceNow's published references:
 Each incident becomes a ``created`` event at its opening (or its first update, if earlier) with
 its fields, then an ``updated`` event per row that changes a field, as
 :func:`accord.io.tickets.read_events` reads the export through
-``examples/servicenow/mapping.yaml``.
+``examples/servicenow/mapping.yaml``. The rows need not be sorted: they are gathered by
+incident (:class:`accord.io.desks.records.Gathering`, in memory up to
+``IN_MEMORY * ROWS_PER_RECORD`` rows, then in bucket files on disk), so an export in any row
+order, or an incident's rows split over several files, imports as the sorted export does.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from accord.core.clocks import TicketEvent
+from accord.io.desks import records
 from accord.io.desks.base import (
     Context,
     DeskError,
@@ -45,6 +49,7 @@ from accord.io.desks.base import (
     status_map,
     text_files,
 )
+from accord.io.desks.records import Gathering
 
 FORMATS = ("%d-%m-%Y %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S")
 """The sample's dates, the full log's (day and month unpadded: strptime reads both), and the
@@ -62,6 +67,22 @@ FIELDS = {  # Accord's ticket field: the incident's column
     "contact": "contact_type",
 }
 INCIDENT = ("number", "incident_state", "sys_updated_at")
+KEPT = (
+    "sys_updated_at",
+    "sys_mod_count",
+    "opened_at",
+    "made_sla",
+    *dict.fromkeys(FIELDS.values()),
+)
+"""The columns an incident's rows are gathered with (the rest of a row is not read)."""
+KEPT_AT = {column: i for i, column in enumerate(KEPT)}
+FIELD_AT = [(key, KEPT_AT[column]) for key, column in FIELDS.items()]
+ROWS_PER_RECORD = 4
+"""A gathered row (about 350 bytes: ``KEPT`` joined, its place, a hash) is a quarter of a JSON
+desk's record or less: four rows are held for each record a JSON desk holds, so that the full
+published log (141,712 rows, 47 MB gathered) is gathered without spilling."""
+SEPARATOR = "\x00"
+"""Joins a gathered row's values (the csv module refuses a NUL in a row, so none holds one)."""
 TASK_SLA = ("task", "sla", "stage", "has_breached")
 PROGRESS_ROWS = 2048
 
@@ -90,14 +111,16 @@ class ServiceNow(Source):
 
     def read(self, files: Sequence[Path], context: Context) -> Iterator[TicketEvent | Verdict]:
         zone = context.require_zone(", ".join(map(str, files)))
+        instants = Instants(FORMATS, zone, context)
+        # an export need not keep an incident's rows together
+        gathered = Gathering(held=records.IN_MEMORY * ROWS_PER_RECORD)
+        names: list[str] = []
         for file in files:
             for name, text in text_files(file):
                 reader = csv.reader(_counted(text, context))
                 header = next(reader, [])
-                columns = _Columns(header)
                 if set(TASK_SLA) <= set(header):
-                    instants = Instants(FORMATS, zone, context)
-                    yield from _task_slas(reader, columns, name, instants, context)
+                    yield from _task_slas(reader, _Columns(header), name, instants, context)
                     continue
                 absent = [c for c in INCIDENT if c not in header]
                 if absent:
@@ -106,8 +129,10 @@ class ServiceNow(Source):
                         f"{', '.join(map(repr, absent))}) nor task_sla records (columns "
                         f"{', '.join(TASK_SLA)}); its columns are {', '.join(header[:12])}"
                     )
-                instants = Instants(FORMATS, zone, context)
-                yield from _incidents(reader, columns, name, instants, context)
+                names.append(name)
+                _gather(reader, header, name, len(names) - 1, gathered, context)
+        for number, found in gathered.tickets():
+            yield from _incident(number, found, names, instants, context)
 
 
 def _counted(text: Iterable[str], context: Context) -> Iterator[str]:
@@ -125,12 +150,17 @@ def _counted(text: Iterable[str], context: Context) -> Iterator[str]:
 Row = list[str]
 
 
+def _value(row: Row, column: str) -> str | None:
+    """A gathered row's value in a column of ``KEPT`` (None when missing)."""
+    value = row[KEPT_AT[column]]
+    return None if value in MISSING else value
+
+
 class _Columns:
     """A file's header: where each column is, and a row's value in it (None when missing)."""
 
     def __init__(self, header: Sequence[str]) -> None:
         self.index = {name: i for i, name in enumerate(header)}
-        self.fields = [(key, self.index[c]) for key, c in FIELDS.items() if c in self.index]
 
     def value(self, row: Row, column: str) -> str | None:
         at = self.index.get(column)
@@ -140,58 +170,58 @@ class _Columns:
         return None if value in MISSING else value
 
 
-def _incidents(
-    reader: Iterator[Row], columns: _Columns, name: str, instants: Instants, context: Context
-) -> Iterator[TicketEvent | Verdict]:
-    """Each incident's rows (the export keeps an incident's rows together) as its events."""
-    done: set[str] = set()
-    current: str | None = None
-    rows: list[tuple[int, Row]] = []
-    line = 1
+def _gather(
+    reader: Iterator[Row],
+    header: Sequence[str],
+    name: str,
+    file: int,
+    gathered: Gathering,
+    context: Context,
+) -> None:
+    """Each row of an incident export into ``gathered`` by its incident: the columns an
+    import reads (``KEPT``, in that order, whatever the file's own order), where it came from,
+    and a hash of the whole row (a duplicate is the whole row again)."""
+    index = {column: i for i, column in enumerate(header)}
+    number_at = index["number"]
+    picks = [index.get(column, -1) for column in KEPT]
+    width = len(header)
     for row in reader:
-        line = reader.line_num  # type: ignore[attr-defined]
-        number = columns.value(row, "number")
-        if number is None:
+        if number_at >= len(row) or row[number_at] in MISSING:
             if not any(row):
                 continue  # a blank line
+            line = reader.line_num  # type: ignore[attr-defined]
             context.warn("missing incident number", f"{name}:{line}:number", "row skipped")
             continue
-        if number != current:
-            if current is not None:
-                yield from _incident(current, rows, columns, name, instants, context)
-                done.add(current)
-            if number in done:
-                raise DeskError(
-                    f"{name}:{line}:number: the rows of {number} are not together (it had rows "
-                    "before another incident's); sort the export by number"
-                )
-            current, rows = number, []
-        rows.append((line, row))
-    if current is not None:
-        yield from _incident(current, rows, columns, name, instants, context)
+        if len(row) >= width:
+            kept = [row[i] if i >= 0 else "" for i in picks]
+        else:
+            kept = [row[i] if 0 <= i < len(row) else "" for i in picks]
+        line = reader.line_num  # type: ignore[attr-defined]
+        gathered.add(row[number_at], (file, line, hash(tuple(row)), SEPARATOR.join(kept)))
 
 
 def _incident(
     number: str,
-    found: list[tuple[int, Row]],
-    columns: _Columns,
-    name: str,
+    found: list[tuple[int, int, int, str]],
+    names: Sequence[str],
     instants: Instants,
     context: Context,
 ) -> Iterator[TicketEvent | Verdict]:
-    updates: list[tuple[datetime, float, int, Row]] = []
-    seen: set[tuple[str, ...]] = set()
-    for line, row in found:
-        values = tuple(row)
-        if values in seen:
+    updates: list[tuple[datetime, float, tuple[int, int], Row]] = []
+    seen: set[tuple[int, str]] = set()
+    files = {record[0] for record in found}
+    for file, line, whole, kept in found:
+        name = names[file]
+        if (whole, kept) in seen:
             context.warn(
                 "duplicate row",
                 f"{name}:{line}",
                 f"the same as an earlier row of {number}: skipped",
             )
             continue
-        seen.add(values)
-        text = columns.value(row, "sys_updated_at")
+        seen.add((whole, kept))
+        row = kept.split(SEPARATOR)
+        text = _value(row, "sys_updated_at")
         if text is None:
             context.warn(
                 "missing timestamp",
@@ -200,7 +230,8 @@ def _incident(
             )
             continue
         at = instants.parse(text, name, line, "sys_updated_at")
-        updates.append((at, _order(columns.value(row, "sys_mod_count"), line), line, row))
+        order = _order(_value(row, "sys_mod_count"), line)
+        updates.append((at, order, (file, line), row))
     if not updates:
         return
     in_file = [u[:3] for u in updates]
@@ -209,15 +240,14 @@ def _incident(
         late = next(u for u, f in zip(updates, in_file, strict=True) if u[:3] != f)
         context.warn(
             "rows out of order",
-            f"{name}:{late[2]}",
+            f"{names[late[2][0]]}:{late[2][1]}",
             f"{number}'s rows are not in time order (sys_updated_at, sys_mod_count): sorted",
         )
     previous: dict[str, str] = {}
     entries = context.statuses.entries
-    for index, (at, _, line, row) in enumerate(updates):
-        fields = {
-            key: row[i] for key, i in columns.fields if i < len(row) and row[i] not in MISSING
-        }
+    for index, (at, _, (file, line), row) in enumerate(updates):
+        name = names[file]
+        fields = {key: row[i] for key, i in FIELD_AT if row[i] not in MISSING}
         status = fields.get("status")
         if status is not None:
             known = entries.get(status)
@@ -227,7 +257,7 @@ def _incident(
             else:
                 fields["status"] = context.status(status, f"{name}:{line}:incident_state")
         if index == 0:
-            opened = columns.value(row, "opened_at")
+            opened = _value(row, "opened_at")
             if opened is None:
                 context.warn(
                     "missing timestamp",
@@ -241,11 +271,11 @@ def _incident(
         else:
             changed = {k: v for k, v in fields.items() if previous.get(k) != v}
             if changed:
-                yield TicketEvent(
-                    f"{number}:{line}", number, at, "updated", changed, position=index
-                )
+                # an incident whose rows come from several files names the file too
+                ident = f"{number}:{line}" if len(files) == 1 else f"{number}:{file}:{line}"
+                yield TicketEvent(ident, number, at, "updated", changed, position=index)
         previous = fields
-    verdict = _made_sla(number, updates, columns, name, context)
+    verdict = _made_sla(number, updates, names, context)
     if verdict is not None:
         yield verdict
 
@@ -265,29 +295,27 @@ def _truth(text: str | None) -> bool | None:
 
 def _made_sla(
     number: str,
-    updates: list[tuple[datetime, float, int, Row]],
-    columns: _Columns,
-    name: str,
+    updates: list[tuple[datetime, float, tuple[int, int], Row]],
+    names: Sequence[str],
     context: Context,
 ) -> Verdict | None:
     """``made_sla`` as the incident's last row has it; when it changed, since which row."""
-    values = [
-        (at, line, _truth(columns.value(row, "made_sla")), row) for at, _, line, row in updates
-    ]
+    values = [(at, place, _truth(_value(row, "made_sla")), row) for at, _, place, row in updates]
     known = [v for v in values if v[2] is not None]
     if not known:
+        file, line = values[-1][1]
         context.warn(
-            "no verdict", f"{name}:{values[-1][1]}:made_sla", f"{number} has no made_sla value"
+            "no verdict", f"{names[file]}:{line}:made_sla", f"{number} has no made_sla value"
         )
         return None
     final = known[-1][2]
     since = len(known) - 1
     while since > 0 and known[since - 1][2] == final:
         since -= 1
-    changed_at, changed_line, _, _ = known[since]
+    changed_at, (_, changed_line), _, _ = known[since]
     # a miss is decided where it was first said; a success stands as of the last row
-    at, line = (changed_at, changed_line) if not final else known[-1][:2]
-    last_status = columns.value(values[-1][3], "incident_state")
+    at, (file, line) = (changed_at, known[since][1]) if not final else known[-1][:2]
+    last_status = _value(values[-1][3], "incident_state")
     entry = context.statuses.entries.get(last_status or "")
     ended = entry is not None and entry.means in ("resolved", "closed")
     note = ""
@@ -297,7 +325,7 @@ def _made_sla(
             f"{changed_line} ({changed_at:%Y-%m-%d %H:%M}) on"
         )
     outcome: Outcome = "breached" if not final else ("met" if ended else "running")
-    return Verdict(number, "made_sla", outcome, at, f"{name}:{line}", note=note)
+    return Verdict(number, "made_sla", outcome, at, f"{names[file]}:{line}", note=note)
 
 
 _GLIDE = re.compile(r"^1970-01-(\d\d) (\d\d):(\d\d):(\d\d)$")
