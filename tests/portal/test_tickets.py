@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from accord.service import ingest, standing, tenants, tickets, tracking
 from accord.service.errors import InvalidError
+from accord.store.schema import ClockRow
 from tests.portal.conftest import Provider
 from tests.portal.test_pages import sign_in
 from tests.service.conftest import Clock, service_clock
@@ -212,3 +214,38 @@ def test_home_counts_the_tickets_at_risk_that_the_tickets_page_lists(
     assert home.at_risk == listed.total == 2
     assert sorted(t.ticket for t in home.tickets if t.state != "breached") == ["A-FULL", "A-RISK"]
     assert "A-FULL" not in _listed(provider, "viewer@acme.example", state="breached")
+
+
+def test_a_running_clock_at_its_very_deadline_is_not_breached_on_any_page(
+    provider: Provider, loaded: datetime, clock: Clock
+) -> None:
+    """A-RISK's 4 hours of resolution run out at 15:30: at that instant all of them are used,
+    none over (core/timer: breached when used > target), so the Tickets page's breached
+    filter (SQL) leaves it out and its running filter keeps it, as Home judges it; a
+    microsecond later it is breached everywhere."""
+    with provider.database.session() as session:
+        deadline = session.scalar(
+            select(ClockRow.deadline).where(
+                ClockRow.ticket == "A-RISK", ClockRow.objective == "resolution"
+            )
+        )
+    assert deadline is not None
+    deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=UTC)
+    assert deadline == loaded + timedelta(minutes=30)
+    viewer = "viewer@acme.example"
+    clock.set(deadline)
+    assert "A-RISK" not in _listed(provider, viewer, state="breached")
+    assert "A-RISK" in _listed(provider, viewer, state="running")
+    assert "A-RISK" in _listed(provider, viewer, state="at_risk")
+    with provider.database.session() as session:
+        home = standing.standing(session, provider.principal(viewer))
+    assert [t.state for t in home.tickets if t.ticket == "A-RISK"] == ["running"]
+    assert home.breached == 0
+    clock.set(deadline + timedelta(microseconds=1))
+    assert "A-RISK" in _listed(provider, viewer, state="breached")
+    assert "A-RISK" not in _listed(provider, viewer, state="running")
+    assert "A-RISK" not in _listed(provider, viewer, state="at_risk")
+    with provider.database.session() as session:
+        home = standing.standing(session, provider.principal(viewer))
+    assert [t.state for t in home.tickets if t.ticket == "A-RISK"] == ["breached"]
+    assert home.breached == 1
