@@ -116,6 +116,7 @@ def change_password(
             repeated=again,
             client=web.client_of(request),
             policy=web.policy_of(state),
+            base_url=state.settings.public_url or str(request.base_url),
         )
     except people.RateLimitedError as error:
         return _page(
@@ -251,7 +252,14 @@ def reset(
         return _reset_page(request, token, status=403, problem=error.message)
     state = runtime_of(request)
     try:
-        person = state.run(accounts.reset_password, token, password, now(), repeated=again)
+        person = state.run(
+            accounts.reset_password,
+            token,
+            password,
+            now(),
+            repeated=again,
+            base_url=state.settings.public_url or str(request.base_url),
+        )
     except (people.InvitationGoneError, NotFoundError) as error:
         return web.error_page(request, error.status, error.message)
     except ServiceError as error:

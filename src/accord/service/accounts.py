@@ -14,6 +14,7 @@ import contextlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select, update
@@ -93,6 +94,38 @@ def _forget_reset_links(session: Session, person_id: int, moment: datetime) -> N
     )
 
 
+def _tell_password_changed(
+    session: Session, person: Person, moment: datetime, how: str, ended: str, base_url: str
+) -> None:
+    """An e-mail to the person, through the mail outbox as invitations and reset links go:
+    their password was changed (``how``), when, and what to do if it was not them. Never
+    the password."""
+    owner = session.get(Organisation, person.organisation_id)
+    assert owner is not None
+    base = base_url.rstrip("/")
+    forgot = f"{base}/portal/forgot-password?email={quote(person.email, safe='@')}"
+    session.add(
+        OutgoingMail(
+            organisation_id=person.organisation_id,
+            recipient=person.email,
+            subject=f"Your password for the service level portal of {owner.name} was changed",
+            body=(
+                f"Hello {person.name},\n\n"
+                f"The password of your account ({person.email}) on the service level portal "
+                f"of {owner.name} was changed on {moment:%Y-%m-%d at %H:%M} UTC, {how}. "
+                f"{ended}\n\n"
+                "If this was you, there is nothing to do.\n\n"
+                "If it was not you, someone else may know your password or read your e-mail: "
+                "choose a new password at once with this page, which mails you a link, and "
+                f"tell an administrator of {owner.name}'s portal:\n\n{forgot}\n"
+            ),
+            created_at=moment,
+            attempts=0,
+            next_attempt_at=moment,
+        )
+    )
+
+
 WRONG_CURRENT = "Your current password is not right."
 
 
@@ -115,10 +148,12 @@ def change_password(
     repeated: str | None = None,
     client: str,
     policy: Policy | None = None,
+    base_url: str = "",
 ) -> Changed:
     """A signed-in person changes their password, giving the one they have: every other
-    session of theirs ends, this one goes on. A wrong current password counts as a failed
-    sign-in (the same limits apply: a session left open does not let anyone guess)."""
+    session of theirs ends, this one goes on, and an e-mail tells them (with what to do if
+    it was not them: links start at ``base_url``). A wrong current password counts as a
+    failed sign-in (the same limits apply: a session left open does not let anyone guess)."""
     policy = policy or Policy()
     person, who = _person_of(session, current)
     people.refuse_when_limited(session, person.email, client[:64], moment, policy)
@@ -139,6 +174,14 @@ def change_password(
     _forget_reset_links(session, person.id, moment)
     audit.record(
         session, who, "person.password_changed", "person", person.id, moment, sessions=ended
+    )
+    _tell_password_changed(
+        session,
+        person,
+        moment,
+        "on the portal's account page, by someone signed in as you",
+        "Every other browser signed in as you was signed out.",
+        base_url,
     )
     return Changed(ended=ended)
 
@@ -261,10 +304,17 @@ def reset_link(session: Session, token: str, moment: datetime) -> PasswordReset:
 
 
 def reset_password(
-    session: Session, token: str, password: str, moment: datetime, *, repeated: str | None = None
+    session: Session,
+    token: str,
+    password: str,
+    moment: datetime,
+    *,
+    repeated: str | None = None,
+    base_url: str = "",
 ) -> Person:
-    """Set a new password with a reset link: the link is used up, and every session of the
-    person ends (whoever had one is signed out)."""
+    """Set a new password with a reset link: the link is used up, every session of the
+    person ends (whoever had one is signed out), and an e-mail tells them (with what to do
+    if it was not them: links start at ``base_url``)."""
     row = reset_link(session, token, moment)
     person = session.get(Person, row.person_id)
     if person is None:  # removed since the link was mailed
@@ -288,6 +338,14 @@ def reset_password(
         moment,
         reset=row.id,
         sessions=ended,
+    )
+    _tell_password_changed(
+        session,
+        person,
+        moment,
+        "with a link to choose a new password that was mailed to this address",
+        "Every browser signed in as you was signed out.",
+        base_url,
     )
     return person
 
