@@ -240,6 +240,30 @@ def test_a_changed_or_reset_password_is_told_by_e_mail_without_the_password(
     sign_in(client, "viewer@acme.example", again)
 
 
+def test_forgot_password_answers_alike_in_status_body_and_headers(
+    client: TestClient, provider: Provider
+) -> None:
+    form = client.get("/portal/forgot-password")
+    answers = [
+        client.post(
+            "/portal/forgot-password", data={"email": email, "csrf_token": csrf_of(form.text)}
+        )
+        for email in ("nobody@acme.example", "viewer@acme.example")  # as long as each other
+    ]
+    unknown, known = answers
+    assert unknown.status_code == known.status_code == 200
+    assert unknown.text.replace("nobody@", "viewer@") == known.text
+    # every header alike but the request's own id (a new one for every request) and the
+    # length of the body compressed, which holds the address typed (the same length
+    # uncompressed)
+    assert len(unknown.content) == len(known.content)
+    differ = ("x-request-id", "content-length")
+    headers = [{k: v for k, v in a.headers.items() if k not in differ} for a in answers]
+    assert headers[0] == headers[1]
+    assert "set-cookie" not in headers[0]
+    assert [m.recipient for m in _mails(provider)] == ["viewer@acme.example"]
+
+
 def test_forgot_password_is_limited_like_sign_in(client: TestClient) -> None:
     form = client.get("/portal/forgot-password")
     token = csrf_of(form.text)

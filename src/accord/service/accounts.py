@@ -222,50 +222,34 @@ def request_reset(
     if not email:
         raise InvalidError("e-mail address: type the address you sign in with", "email")
     _refuse_too_many_resets(session, email, client, moment, policy)
-    found = session.execute(
-        select(Person, Organisation)
-        .join(Organisation, Organisation.id == Person.organisation_id)
-        .where(Person.email == email)
-    ).all()
+    found: list[tuple[Person | None, Organisation | None]] = [
+        (person, owner)
+        for person, owner in session.execute(
+            select(Person, Organisation)
+            .join(Organisation, Organisation.id == Person.organisation_id)
+            .where(Person.email == email)
+        ).all()
+    ]
     expires = moment + policy.reset
-    if not found:
-        session.add(
-            PasswordReset(email=email, client=client, created_at=moment, expires_at=expires)
-        )
-        return
-    minutes = int(policy.reset.total_seconds() // 60)
-    for person, owner in found:
-        token = secrets.token_urlsafe(32)
+    # The same work whether or not the address has an account, so that the time the answer
+    # takes tells nothing: a token made and digested, a request kept and the e-mail written,
+    # for each account or for nobody; only the e-mail of an account is put in the outbox.
+    for person, owner in found or [(None, None)]:
+        token, hashed = _reset_token()
         session.add(
             PasswordReset(
                 email=email,
                 client=client,
-                person_id=person.id,
-                digest=digest(token),
+                person_id=None if person is None else person.id,
+                digest=hashed,
                 created_at=moment,
                 expires_at=expires,
             )
         )
-        link = f"{base_url.rstrip('/')}/portal/password-reset?token={token}"
-        session.add(
-            OutgoingMail(
-                organisation_id=person.organisation_id,
-                recipient=email,
-                subject=f"Choose a new password for the service level portal of {owner.name}",
-                body=(
-                    f"Hello {person.name},\n\n"
-                    "Someone (we hope you) asked to choose a new password for your account on "
-                    f"the service level portal of {owner.name}.\n\n"
-                    f"Choose it here (the link works once, for {minutes} minutes, until "
-                    f"{expires:%Y-%m-%d %H:%M} UTC):\n\n{link}\n\n"
-                    "Setting a new password signs you out everywhere. If you did not ask for "
-                    "this, ignore this e-mail: your password stays as it is.\n"
-                ),
-                created_at=moment,
-                attempts=0,
-                next_attempt_at=moment,
-            )
-        )
+        mail = _reset_mail(person, owner, email, token, moment, expires, policy, base_url)
+        if person is None or owner is None:
+            continue
+        session.add(mail)
         audit.record(
             session,
             principal_of(person, owner.slug),
@@ -275,6 +259,45 @@ def request_reset(
             moment,
             client=client,
         )
+
+
+def _reset_token() -> tuple[str, str]:
+    """A reset link's token and the digest of it that is kept."""
+    token = secrets.token_urlsafe(32)
+    return token, digest(token)
+
+
+def _reset_mail(
+    person: Person | None,
+    owner: Organisation | None,
+    email: str,
+    token: str,
+    moment: datetime,
+    expires: datetime,
+    policy: Policy,
+    base_url: str,
+) -> OutgoingMail:
+    """The e-mail with a reset link to ``person`` of ``owner`` (written alike for nobody, and
+    then not sent)."""
+    minutes = int(policy.reset.total_seconds() // 60)
+    portal = "the service level portal" + ("" if owner is None else f" of {owner.name}")
+    link = f"{base_url.rstrip('/')}/portal/password-reset?token={token}"
+    return OutgoingMail(
+        organisation_id=None if person is None else person.organisation_id,
+        recipient=email,
+        subject=f"Choose a new password for {portal}",
+        body=(
+            f"Hello {email if person is None else person.name},\n\n"
+            f"Someone (we hope you) asked to choose a new password for your account on {portal}."
+            f"\n\nChoose it here (the link works once, for {minutes} minutes, until "
+            f"{expires:%Y-%m-%d %H:%M} UTC):\n\n{link}\n\n"
+            "Setting a new password signs you out everywhere. If you did not ask for "
+            "this, ignore this e-mail: your password stays as it is.\n"
+        ),
+        created_at=moment,
+        attempts=0,
+        next_attempt_at=moment,
+    )
 
 
 def reset_link(session: Session, token: str, moment: datetime) -> PasswordReset:

@@ -439,9 +439,10 @@ class PortalSession(Base):
 
 class PasswordReset(Base):
     """A request to reset a password ("forgot password"), kept whether or not the address
-    belongs to anybody (the requests are counted to limit them). When it does, ``person_id``
-    names the person and ``digest`` is the SHA-256 digest of the mailed link's token, which
-    works once, until ``expires_at``."""
+    belongs to anybody (the requests are counted to limit them). ``digest`` is the SHA-256
+    digest of a token made for it either way (the same work, so the time tells nothing); when
+    the address belongs to somebody, ``person_id`` names the person and the token is the
+    mailed link's, which works once, until ``expires_at``."""
 
     __tablename__ = "password_resets"
     __table_args__ = (
