@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from accord.render.words import SUPPORTED_LOCALES
 from accord.service import audit, people
 from accord.service.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
 from accord.service.people import (
@@ -184,6 +185,41 @@ def change_password(
         base_url,
     )
     return Changed(ended=ended)
+
+
+def choose_locale(session: Session, current: Current, locale: str, moment: datetime) -> str:
+    """The signed-in person chooses the locale the portal writes their numbers in (one of
+    :data:`accord.render.words.SUPPORTED_LOCALES`), or none (``""``: as their browser asks,
+    else the organisation's default). Returns the choice as kept."""
+    person, who = _person_of(session, current)
+    chosen = _supported(locale, "locale")
+    person.locale = chosen
+    audit.record(
+        session, who, "person.locale_chosen", "person", person.id, moment, locale=chosen or ""
+    )
+    return chosen or ""
+
+
+def _supported(locale: str, field: str) -> str | None:
+    """One of the portal's locales as it names it (``de-ch`` gives ``de-CH``), None for
+    ``""``; else an error listing them."""
+    wanted = locale.strip().replace("_", "-")
+    if not wanted:
+        return None
+    found = {tag.lower(): tag for tag in SUPPORTED_LOCALES}.get(wanted.lower())
+    if found is None:
+        raise InvalidError(
+            f"locale {locale!r}: expected one of {', '.join(SUPPORTED_LOCALES)}", field
+        )
+    return found
+
+
+def set_default_locale(session: Session, organisation: Organisation, locale: str) -> str:
+    """The organisation's default locale for its portal (``""``: none, English): for the
+    people who chose none and whose browser asks for none the portal offers."""
+    chosen = _supported(locale, "locale")
+    organisation.locale = chosen
+    return chosen or ""
 
 
 def _refuse_too_many_resets(

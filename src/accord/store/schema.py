@@ -75,6 +75,9 @@ class Organisation(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    locale: Mapped[str | None] = mapped_column(String(35))
+    """The portal's default locale for its people (the numbers' convention): for a person
+    who chose none and whose browser asks for none of the supported locales."""
 
 
 class ApiKey(Base):
@@ -397,6 +400,8 @@ class Person(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     invited_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    locale: Mapped[str | None] = mapped_column(String(35))
+    """The locale the person chose for the portal's numbers (None: as their browser asks)."""
 
 
 class Invitation(Base):
