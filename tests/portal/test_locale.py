@@ -51,6 +51,7 @@ def test_the_browsers_locale_writes_every_pages_numbers(
     home = _text(client, "/portal/")
     assert re.search(r"\b\d{2},\d+ %", home)  # percentages as German writes them
     assert "Figures as of" in home  # the words stay English
+    assert "2026-10-31: 91,667 % up" in home  # an uptime bar's words (22 of 24 hours)
     reports = _text(client, "/portal/reports")
     assert "100,00 EUR" in reports
     assert "100,00 EUR" not in english["reports"]
