@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from accord.service import ingest, standing, tenants, tickets, tracking
+from accord.service import agreements, ingest, standing, tenants, tickets, tracking
 from accord.service.errors import InvalidError
 from accord.store.schema import ClockRow
 from tests.portal.conftest import Provider
@@ -249,3 +249,50 @@ def test_a_running_clock_at_its_very_deadline_is_not_breached_on_any_page(
         home = standing.standing(session, provider.principal(viewer))
     assert [t.state for t in home.tickets if t.ticket == "A-RISK"] == ["breached"]
     assert home.breached == 1
+
+
+OFFICE_DESK = """
+id: office-desk
+version: "1"
+overview: {title: Office desk}
+parties:
+  customer: {id: acme-corp, name: ACME}
+  provider: {id: us, name: Us}
+calendars:
+  office: {timezone: UTC, hours: {daily: "09:00-17:00"}}
+objectives:
+  - id: office-resolution
+    metric: resolution
+    within: 3h
+    target: 90%
+    calendar: office
+    clock: {stop: {status: [Resolved]}}
+"""
+
+
+def test_a_clock_whose_calendar_closed_at_its_deadline_is_not_breached_overnight(
+    provider: Provider, clock: Clock
+) -> None:
+    """Opened at 14:00 with 3 office hours (09:00 to 17:00) to resolve it: its deadline is
+    17:00, when the office closes. All evening its 3 hours are used, none over: at risk, not
+    breached, on the Tickets page as on Home; breached once the office opens again."""
+    with provider.database.session() as session:
+        admin = tenants.authenticate(session, provider.admin_key)
+        agreements.upload(session, admin, OFFICE_DESK)
+        opened = NOW - timedelta(hours=1)
+        event = _event("O-1", 1, opened, "created", status="New", customer="acme-corp")
+        ingest.ingest_events(session, admin, [event])
+        tracking.refresh(session, provider.organisation_id, "O-1", NOW)
+    viewer = "viewer@acme.example"
+    only = {"agreement": "office-desk"}
+    clock.set(NOW.replace(hour=22))
+    assert "O-1" not in _listed(provider, viewer, state="breached", **only)
+    assert "O-1" in _listed(provider, viewer, state="running", **only)
+    assert "O-1" in _listed(provider, viewer, state="at_risk", **only)
+    with provider.database.session() as session:
+        home = standing.standing(session, provider.principal(viewer))
+    office = [t.state for t in home.tickets if t.agreement == "office-desk"]
+    assert office == ["running"]  # its other agreement's clocks (24x7) are breached
+    clock.set(NOW.replace(hour=9, minute=1) + timedelta(days=1))
+    assert "O-1" in _listed(provider, viewer, state="breached", **only)
+    assert "O-1" not in _listed(provider, viewer, state="running", **only)

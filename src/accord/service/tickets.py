@@ -108,17 +108,21 @@ def _current(found: agreement_store.InForce, moment: datetime) -> Agreement:
 
 
 def _state_condition(
-    state: str, moment: datetime, late: tuple[list[int], list[int]]
+    state: str, moment: datetime, running_late: Sequence[int] = ()
 ) -> ColumnElement[bool]:
-    """The clocks in ``state`` at ``moment``. ``late``: the running clocks whose deadline is
-    not ahead of ``moment``, as judged one by one (:func:`_late_clocks`): those breached and
-    those not. A clock is breached only once past its target (``used > target``, as
-    :mod:`accord.core.timer` judges it), so at its very deadline it is still running."""
-    breached_late, running_late = late
+    """The clocks in ``state`` at ``moment``. ``running_late``: the running clocks whose
+    deadline is not ahead of ``moment`` but which are not breached then, as judged one by one
+    (:func:`_late_clocks`). A clock is breached only once past its target (``used >
+    target``, as :mod:`accord.core.timer` judges it), so at its very deadline it is still
+    running."""
     breached = or_(
         ClockRow.state == "breached",
         ClockRow.breached_at.is_not(None),
-        ClockRow.id.in_(breached_late),
+        and_(
+            ClockRow.state == "running",
+            ClockRow.deadline <= moment,
+            ClockRow.id.not_in(running_late),
+        ),
     )
     if state == "breached":
         return breached
@@ -151,12 +155,11 @@ def _late_clocks(
     joined: ColumnElement[bool],
     in_force: dict[str, agreement_store.InForce],
     moment: datetime,
-) -> tuple[list[int], list[int]]:
+) -> list[int]:
     """The running clocks not yet found breached whose deadline is not ahead of ``moment``
     (as last computed), judged by :func:`tracking.judged_row` as Home judges them: the ids
-    of those breached at ``moment`` and of those not (at their very deadline, or with their
-    calendar closed since). Few: a clock is found breached at its ticket's next
-    recomputation."""
+    of those not breached at ``moment`` (at their very deadline, or with their calendar
+    closed since it: few, the deadline being the first instant the target is all used)."""
     rows = session.execute(
         select(ClockRow, TicketRow.refreshed_at, TicketRow.changed_at)
         .join(TicketRow, joined)
@@ -168,7 +171,6 @@ def _late_clocks(
         )
     )
     objectives = _objectives(in_force, moment)
-    breached: list[int] = []
     running: list[int] = []
     for clock, refreshed, changed in rows:
         found = objectives.get((clock.agreement, clock.objective))
@@ -178,8 +180,9 @@ def _late_clocks(
             late = tracking.judged_row(clock, since, agreement, objective, moment).breached
         else:  # an objective the version in force no longer has: past its deadline
             late = clock.deadline is not None and _aware(clock.deadline) < moment
-        (breached if late else running).append(clock.id)
-    return breached, running
+        if not late:
+            running.append(clock.id)
+    return running
 
 
 def _objectives(
@@ -261,7 +264,7 @@ def listing(
         late = _late_clocks(session, conditions, joined, in_force, moment)
         conditions.append(_state_condition(filters.state, moment, late))
     elif filters.state is not None:
-        conditions.append(_state_condition(filters.state, moment, ([], [])))
+        conditions.append(_state_condition(filters.state, moment))
     offset = (page - 1) * per_page
     if filters.state == "at_risk":
         chosen, total = _at_risk_page(session, conditions, joined, in_force, moment)
