@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from accord.cli import app
 from accord.service import tenants
 from accord.store import connect
+from accord.store.schema import Organisation
 
 runner = CliRunner()
 
@@ -95,3 +96,25 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(
     assert result.stderr.startswith("error: database postgresql://accord:***@127.0.0.1:9/accord: ")
     assert "secret" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_org_locale_sets_the_portals_default_locale_or_refuses_naming_the_offered(
+    url: str,
+) -> None:
+    runner.invoke(app, ["org", "create", "acme", "ACME Support"])
+    done = runner.invoke(app, ["org", "locale", "acme", "de-ch"])
+    assert done.exit_code == 0, done.output
+    assert "default locale de-CH" in done.stdout
+    refused = runner.invoke(app, ["org", "locale", "acme", "tlh"])
+    assert refused.exit_code != 0
+    assert "locale 'tlh': expected one of en, en-GB, de" in refused.output
+    database = connect(url)
+    with database.session() as session:
+        kept = session.query(Organisation.locale).filter_by(slug="acme").scalar()
+    database.dispose()
+    assert kept == "de-CH"  # the refusal changed nothing
+    assert runner.invoke(app, ["org", "locale", "acme", ""]).exit_code == 0
+    database = connect(url)
+    with database.session() as session:
+        assert session.query(Organisation.locale).filter_by(slug="acme").scalar() is None
+    database.dispose()

@@ -189,6 +189,81 @@ def test_forgot_password_says_the_same_whoever_asks_and_the_link_resets_once(
     sign_in(client, "viewer@acme.example", NEW_PASSWORD)
 
 
+def _told_changed(mail: OutgoingMail, how: str) -> None:
+    """The e-mail telling the viewer their password changed: when, how, what to do if it was
+    not them (ask for a new one: the forgot-password page, their address filled in); never
+    the password."""
+    assert mail.recipient == "viewer@acme.example"
+    assert mail.subject.startswith("Your password for the service level portal of ")
+    assert mail.subject.endswith(" was changed")
+    assert mail.body is not None
+    text = " ".join(mail.body.split())
+    assert re.search(r"was changed on \d{4}-\d\d-\d\d at \d\d:\d\d UTC, " + how, text)
+    assert "If it was not you" in text
+    assert "http://testserver/portal/forgot-password?email=viewer@acme.example" in text
+    for secret in (PASSWORD, NEW_PASSWORD, "another long password"):
+        assert secret not in mail.body
+
+
+def test_a_changed_or_reset_password_is_told_by_e_mail_without_the_password(
+    client: TestClient, provider: Provider
+) -> None:
+    sign_in(client, "viewer@acme.example")
+    page = client.get("/portal/account")
+    form = {"current": PASSWORD, "password": NEW_PASSWORD, "again": NEW_PASSWORD}
+    wrong = client.post(
+        "/portal/account/password",
+        data={**form, "current": "not my password", "csrf_token": csrf_of(page.text)},
+    )
+    assert wrong.status_code == 422
+    assert _mails(provider) == []  # nothing changed: nothing told
+    client.post("/portal/account/password", data={**form, "csrf_token": csrf_of(page.text)})
+    (changed,) = _mails(provider)
+    _told_changed(changed, "on the portal's account page")
+    client.cookies.clear()
+    form_page = client.get("/portal/forgot-password")
+    client.post(
+        "/portal/forgot-password",
+        data={"email": "viewer@acme.example", "csrf_token": csrf_of(form_page.text)},
+    )
+    link = _reset_link(provider)
+    page = client.get(link)
+    token = link.split("token=", 1)[1]
+    again = "another long password"
+    client.post(
+        "/portal/password-reset",
+        data={"token": token, "password": again, "again": again, "csrf_token": csrf_of(page.text)},
+    )
+    mails = _mails(provider)
+    assert len(mails) == 3  # the change's, the link's, the reset's
+    _told_changed(mails[-1], "with a link to choose a new password")
+    sign_in(client, "viewer@acme.example", again)
+
+
+def test_forgot_password_answers_alike_in_status_body_and_headers(
+    client: TestClient, provider: Provider
+) -> None:
+    form = client.get("/portal/forgot-password")
+    answers = [
+        client.post(
+            "/portal/forgot-password", data={"email": email, "csrf_token": csrf_of(form.text)}
+        )
+        for email in ("nobody@acme.example", "viewer@acme.example")  # as long as each other
+    ]
+    unknown, known = answers
+    assert unknown.status_code == known.status_code == 200
+    assert unknown.text.replace("nobody@", "viewer@") == known.text
+    # every header alike but the request's own id (a new one for every request) and the
+    # length of the body compressed, which holds the address typed (the same length
+    # uncompressed)
+    assert len(unknown.content) == len(known.content)
+    differ = ("x-request-id", "content-length")
+    headers = [{k: v for k, v in a.headers.items() if k not in differ} for a in answers]
+    assert headers[0] == headers[1]
+    assert "set-cookie" not in headers[0]
+    assert [m.recipient for m in _mails(provider)] == ["viewer@acme.example"]
+
+
 def test_forgot_password_is_limited_like_sign_in(client: TestClient) -> None:
     form = client.get("/portal/forgot-password")
     token = csrf_of(form.text)

@@ -168,6 +168,46 @@ def test_a_reset_for_an_unknown_address_mails_nothing_but_is_counted(provider: P
         accounts.request_reset(session, "agent@prov.example", after, client="c1", policy=policy)
 
 
+def test_a_reset_does_the_same_work_whether_or_not_the_address_has_an_account(
+    provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its time tells nothing: for an unknown address as for an account, one token is made
+    and digested and one request row kept with its digest; only the account's e-mail is put
+    in the outbox."""
+    made: list[str] = []
+    digested: list[str] = []
+    token_urlsafe, digest = accounts.secrets.token_urlsafe, accounts.digest
+
+    def counted_token(size: int) -> str:
+        made.append("token")
+        return token_urlsafe(size)
+
+    def counted_digest(token: str) -> str:
+        digested.append(token)
+        return digest(token)
+
+    monkeypatch.setattr(accounts.secrets, "token_urlsafe", counted_token)
+    monkeypatch.setattr(accounts, "digest", counted_digest)
+    work = []
+    for email in ("nobody@acme.example", "viewer@acme.example"):
+        made.clear()
+        digested.clear()
+        with provider.database.session() as session:
+            accounts.request_reset(session, email, MOMENT, client="c")
+        with provider.database.session() as session:
+            kept = session.scalars(select(PasswordReset).where(PasswordReset.email == email)).all()
+        work.append((len(made), len(digested), len(kept)))
+        assert [r.digest for r in kept] == [people.digest(t) for t in digested]
+    assert work == [(1, 1, 1), (1, 1, 1)]
+    with provider.database.session() as session:
+        sent = session.scalars(select(OutgoingMail.recipient)).all()
+        unknown = session.scalars(
+            select(PasswordReset).where(PasswordReset.email == "nobody@acme.example")
+        ).one()
+    assert sent == ["viewer@acme.example"]
+    assert unknown.person_id is None
+
+
 def test_a_person_lists_their_live_sessions_and_ends_another(provider: Provider) -> None:
     here = _signed_in(provider, "agent@prov.example")
     there = _signed_in(provider, "agent@prov.example", agent="Chrome/1 (Android)")

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from accord.service import ingest, standing, tenants, tickets, tracking
+from accord.service import agreements, ingest, standing, tenants, tickets, tracking
 from accord.service.errors import InvalidError
+from accord.store.schema import ClockRow
 from tests.portal.conftest import Provider
 from tests.portal.test_pages import sign_in
 from tests.service.conftest import Clock, service_clock
@@ -212,3 +214,85 @@ def test_home_counts_the_tickets_at_risk_that_the_tickets_page_lists(
     assert home.at_risk == listed.total == 2
     assert sorted(t.ticket for t in home.tickets if t.state != "breached") == ["A-FULL", "A-RISK"]
     assert "A-FULL" not in _listed(provider, "viewer@acme.example", state="breached")
+
+
+def test_a_running_clock_at_its_very_deadline_is_not_breached_on_any_page(
+    provider: Provider, loaded: datetime, clock: Clock
+) -> None:
+    """A-RISK's 4 hours of resolution run out at 15:30: at that instant all of them are used,
+    none over (core/timer: breached when used > target), so the Tickets page's breached
+    filter (SQL) leaves it out and its running filter keeps it, as Home judges it; a
+    microsecond later it is breached everywhere."""
+    with provider.database.session() as session:
+        deadline = session.scalar(
+            select(ClockRow.deadline).where(
+                ClockRow.ticket == "A-RISK", ClockRow.objective == "resolution"
+            )
+        )
+    assert deadline is not None
+    deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=UTC)
+    assert deadline == loaded + timedelta(minutes=30)
+    viewer = "viewer@acme.example"
+    clock.set(deadline)
+    assert "A-RISK" not in _listed(provider, viewer, state="breached")
+    assert "A-RISK" in _listed(provider, viewer, state="running")
+    assert "A-RISK" in _listed(provider, viewer, state="at_risk")
+    with provider.database.session() as session:
+        home = standing.standing(session, provider.principal(viewer))
+    assert [t.state for t in home.tickets if t.ticket == "A-RISK"] == ["running"]
+    assert home.breached == 0
+    clock.set(deadline + timedelta(microseconds=1))
+    assert "A-RISK" in _listed(provider, viewer, state="breached")
+    assert "A-RISK" not in _listed(provider, viewer, state="running")
+    assert "A-RISK" not in _listed(provider, viewer, state="at_risk")
+    with provider.database.session() as session:
+        home = standing.standing(session, provider.principal(viewer))
+    assert [t.state for t in home.tickets if t.ticket == "A-RISK"] == ["breached"]
+    assert home.breached == 1
+
+
+OFFICE_DESK = """
+id: office-desk
+version: "1"
+overview: {title: Office desk}
+parties:
+  customer: {id: acme-corp, name: ACME}
+  provider: {id: us, name: Us}
+calendars:
+  office: {timezone: UTC, hours: {daily: "09:00-17:00"}}
+objectives:
+  - id: office-resolution
+    metric: resolution
+    within: 3h
+    target: 90%
+    calendar: office
+    clock: {stop: {status: [Resolved]}}
+"""
+
+
+def test_a_clock_whose_calendar_closed_at_its_deadline_is_not_breached_overnight(
+    provider: Provider, clock: Clock
+) -> None:
+    """Opened at 14:00 with 3 office hours (09:00 to 17:00) to resolve it: its deadline is
+    17:00, when the office closes. All evening its 3 hours are used, none over: at risk, not
+    breached, on the Tickets page as on Home; breached once the office opens again."""
+    with provider.database.session() as session:
+        admin = tenants.authenticate(session, provider.admin_key)
+        agreements.upload(session, admin, OFFICE_DESK)
+        opened = NOW - timedelta(hours=1)
+        event = _event("O-1", 1, opened, "created", status="New", customer="acme-corp")
+        ingest.ingest_events(session, admin, [event])
+        tracking.refresh(session, provider.organisation_id, "O-1", NOW)
+    viewer = "viewer@acme.example"
+    only = {"agreement": "office-desk"}
+    clock.set(NOW.replace(hour=22))
+    assert "O-1" not in _listed(provider, viewer, state="breached", **only)
+    assert "O-1" in _listed(provider, viewer, state="running", **only)
+    assert "O-1" in _listed(provider, viewer, state="at_risk", **only)
+    with provider.database.session() as session:
+        home = standing.standing(session, provider.principal(viewer))
+    office = [t.state for t in home.tickets if t.agreement == "office-desk"]
+    assert office == ["running"]  # its other agreement's clocks (24x7) are breached
+    clock.set(NOW.replace(hour=9, minute=1) + timedelta(days=1))
+    assert "O-1" in _listed(provider, viewer, state="breached", **only)
+    assert "O-1" not in _listed(provider, viewer, state="running", **only)

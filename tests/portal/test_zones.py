@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from html import unescape
 
@@ -153,3 +153,48 @@ def test_a_tickets_times_are_told_in_its_agreements_zone(
     assert "3 Nov 2026, 00:00 PST" in text
     assert "3 Nov 2026, 08:00 UTC" in text
     assert "PDT" not in text
+
+
+def test_the_uptime_bars_are_days_of_the_agreements_zone(
+    client: TestClient, halloween: Provider
+) -> None:
+    # the outage of 21:00 to 23:00 on 31 October in Los Angeles is 31 October's bar there
+    # (it was 1 November's, a UTC day, while the page said "as of 3 Nov 2026, 02:00 PST")
+    standing_api = api(client, halloween, "/v1/standing/customers/acme-corp")
+    agreements_api = standing_api["agreements"]
+    assert isinstance(agreements_api, list)
+    la = next(a for a in agreements_api if a["key"] == "la-hosting")
+    (row,) = la["uptime"]
+    days = {d["day"]: d for d in row["days"]}
+    assert len(row["days"]) == standing.UPTIME_DAYS
+    assert row["days"][-1]["day"] == "2026-11-03"  # today there (10:00 UTC is 02:00 PST)
+    assert days["2026-10-31"]["downtime_seconds"] == 7200
+    assert days["2026-10-31"]["level"] == "major"
+    assert days["2026-11-01"]["downtime_seconds"] == 0
+    # 1 November there is 25 hours long (the clocks go back at 02:00): every hour counted
+    with halloween.database.session() as session:
+        admin = tenants.Principal(halloween.organisation_id, "prov", "admin", actor="test")
+        found = standing.standing(session, admin, NOW, customer="acme-corp")
+    (kept,) = (a for a in found.agreements if a.key == "la-hosting")
+    first_of_november = next(d for d in kept.uptime[0].days if d.day.isoformat() == "2026-11-01")
+    figures = first_of_november.figures
+    span = figures.end.astimezone(UTC) - figures.start.astimezone(UTC)
+    assert span == timedelta(hours=25)
+    assert figures.counted == 25 * 3600 * 10**6
+    # the page's bars and their words: 31 October has the downtime, as the page's times say
+    sign_in(client, "boss@acme.example")
+    home = unescape(client.get("/portal/").text)
+    article = home[home.index('data-agreement="la-hosting"') :]
+    article = article[: article.index("</article>")]
+    assert re.search(r'data-day="2026-10-31" data-level="major"', article)
+    assert re.search(r'data-day="2026-11-01" data-level="up"', article)
+    assert 'data-day="2026-11-04"' not in article
+    # the report of October (page, served HTML) draws the same day with the downtime
+    shown = unescape(client.get("/portal/agreements/la-hosting/reports/2026-10").text)
+    assert re.search(r'data-day="2026-10-31" data-level="major"', shown)
+    assert 'data-day="2026-11-01"' not in shown
+    served = client.get(
+        "/v1/agreements/la-hosting/reports/2026-10?format=html",
+        headers={"Authorization": f"Bearer {halloween.admin_key}"},
+    )
+    assert re.search(r'data-day="2026-10-31" data-level="major"', unescape(served.text))

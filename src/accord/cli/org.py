@@ -36,6 +36,33 @@ def org_create(
     print(key)
 
 
+@app.command("locale")
+def org_locale(
+    slug: Annotated[str, typer.Argument(help="The organisation.")],
+    locale: Annotated[
+        str,
+        typer.Argument(
+            help='A locale the portal offers (en, en-GB, de, de-CH, fr, ...); "" for none.'
+        ),
+    ],
+) -> None:
+    """Set the organisation's default locale for its portal: the convention of the numbers
+    for its people who chose none and whose browser asks for none the portal offers."""
+    from accord.service import accounts, tenants
+
+    database = configured_database()
+    try:
+        with database.session() as session:
+            chosen = accounts.set_default_locale(
+                session, tenants.organisation(session, slug), locale
+            )
+    except AccordError as error:
+        raise fail(error) from None
+    finally:
+        database.dispose()
+    console.print(f"organisation {slug}: default locale {chosen or 'none (English)'}")
+
+
 @app.command("list")
 def org_list() -> None:
     """Every organisation, with how many of its keys are live (not revoked)."""

@@ -4,15 +4,18 @@ or all of the others); and, before sign-in, "forgot password" and its link."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Annotated
 from urllib.parse import quote
 
+from babel import Locale
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 
 from accord.api.deps import MAX_ID, runtime_of
 from accord.portal import web
 from accord.portal.auth import SECRET_LINK, form_page
+from accord.render.words import SUPPORTED_LOCALES
 from accord.service import accounts, people
 from accord.service.errors import NotFoundError, ServiceError
 from accord.service.people import Current
@@ -26,7 +29,12 @@ NOTICES = {
     "session of yours has ended.",
     "session-ended": "That session has ended: its browser is signed out.",
     "others-ended": "Every other session of yours has ended.",
+    "locale-chosen": "Your choice is kept: the pages write their numbers so from now on.",
 }
+LOCALE_NAMES = {
+    tag: f"{Locale.parse(tag, sep='-').get_display_name('en')}, {tag}" for tag in SUPPORTED_LOCALES
+}
+"""The locales a person may choose, named in English (the portal's words)."""
 _BROWSERS = (
     ("Edg/", "Edge"),
     ("Firefox/", "Firefox"),
@@ -83,6 +91,9 @@ def _page(
         field=field,
         notice=notice,
         min_password=people.MIN_PASSWORD,
+        locale_names=LOCALE_NAMES,
+        sample=Decimal("1234.5"),
+        sample_percent=Decimal("99.95"),
     )
 
 
@@ -116,6 +127,7 @@ def change_password(
             repeated=again,
             client=web.client_of(request),
             policy=web.policy_of(state),
+            base_url=state.settings.public_url or str(request.base_url),
         )
     except people.RateLimitedError as error:
         return _page(
@@ -133,6 +145,24 @@ def change_password(
     if changed.problem:
         return _page(request, visitor, status=422, problem=changed.problem, field="current")
     return web.redirect("/portal/account?notice=password-changed")
+
+
+@router.post("/portal/account/locale")
+def choose_locale(
+    request: Request,
+    visitor: web.Visitor,
+    locale: Annotated[str, Form(max_length=35)] = "",
+    csrf_token: Token = "",
+) -> Response:
+    """The locale the pages write the person's numbers in (empty: as the browser asks)."""
+    web.check_csrf(visitor, csrf_token)
+    try:
+        runtime_of(request).run(accounts.choose_locale, visitor, locale, now())
+    except ServiceError as error:
+        return _page(
+            request, visitor, status=error.status, problem=error.message, field=error.field
+        )
+    return web.redirect("/portal/account?notice=locale-chosen")
 
 
 @router.post("/portal/account/sessions/{session_id}/end")
@@ -251,7 +281,14 @@ def reset(
         return _reset_page(request, token, status=403, problem=error.message)
     state = runtime_of(request)
     try:
-        person = state.run(accounts.reset_password, token, password, now(), repeated=again)
+        person = state.run(
+            accounts.reset_password,
+            token,
+            password,
+            now(),
+            repeated=again,
+            base_url=state.settings.public_url or str(request.base_url),
+        )
     except (people.InvitationGoneError, NotFoundError) as error:
         return web.error_page(request, error.status, error.message)
     except ServiceError as error:

@@ -68,6 +68,7 @@ def _page(
                     may_file=filer,
                     claims_url=CLAIMS,
                     agreement=row.key,
+                    locale=visitor.locale,
                 )
                 owed.append(AgreementCredits(row.key, row.title or row.key, Markup(fragment)))
         return owed, claims.queue(session, who, page, claims.PER_PAGE)
@@ -141,7 +142,10 @@ def _claim_page(
     decision = ""
     if claims.may_decide(who):
         decision = decision_html(
-            found, action=f"{CLAIMS}/{claim_id}/decision", csrf_token=visitor.row.csrf
+            found,
+            action=f"{CLAIMS}/{claim_id}/decision",
+            csrf_token=visitor.row.csrf,
+            locale=visitor.locale,
         )
     return web.page(
         "claim.html",
@@ -150,7 +154,8 @@ def _claim_page(
         section="claims",
         title=f"Claim {found.id}",
         claim=found,
-        fragment=Markup(claim_html(found)),  # render.claims' autoescaped templates
+        # render.claims' autoescaped templates
+        fragment=Markup(claim_html(found, locale=visitor.locale)),
         decision=Markup(decision),
         problem=problem,
         notice=notice,

@@ -64,11 +64,12 @@ def overview(request: Request, visitor: web.Visitor) -> Response:
                 "missed": c.missed,
                 "breached": c.breached,
                 "at_risk": c.at_risk,
-                "agreements": agreements_in_words(c),
+                "agreements": agreements_in_words(c, locale=visitor.locale),
             }
             for c in found.customers
         ]
-        return Markup(overview_html(found)), customers  # autoescaped by render.standing
+        # autoescaped by render.standing
+        return Markup(overview_html(found, locale=visitor.locale)), customers
 
     figures, customers = runtime_of(request).run(read)
     return console_page(

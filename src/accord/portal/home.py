@@ -38,9 +38,9 @@ def home(request: Request, visitor: web.Visitor) -> Response:
     def read(session: Session) -> tuple[list[AgreementRow], Markup]:
         rows = agreements.visible(session, who)
         if who.customer is not None:
-            figures = standing_html(standing.standing(session, who))
+            figures = standing_html(standing.standing(session, who), locale=visitor.locale)
         else:
-            figures = overview_html(standing.overview(session, who))
+            figures = overview_html(standing.overview(session, who), locale=visitor.locale)
         return rows, Markup(figures)  # made by render.standing's autoescaped templates
 
     rows, figures = runtime_of(request).run(read)

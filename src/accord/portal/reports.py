@@ -71,7 +71,8 @@ def _illustrated(request: Request, visitor: Current, key: str, period: str) -> I
     def work(session: Session, who: Principal) -> Illustrated:
         found = reports.report(session, who, key, period)
         agreement, evidence = reports.judged_on(session, who, key, found)
-        return Illustrated(found, report_pictures(found, agreement, evidence))
+        drawn = report_pictures(found, agreement, evidence, locale=visitor.locale)
+        return Illustrated(found, drawn, locale=visitor.locale)
 
     return runtime_of(request).run(work, who)
 
@@ -90,7 +91,7 @@ def report_csv(request: Request, visitor: web.Visitor, key: web.Key, period: Per
     """The report as CSV, a row per objective, as the API serves it."""
     who = web.principal(visitor)
     found = runtime_of(request).run(reports.report, who, key, period)
-    answer = rendered("report", "csv", Illustrated(found))
+    answer = rendered("report", "csv", Illustrated(found, locale=visitor.locale))
     stem = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{found.agreement}-{period}")
     answer.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
     answer.headers.update(web.HEADERS)
@@ -101,7 +102,7 @@ def report_csv(request: Request, visitor: web.Visitor, key: web.Key, period: Per
 def report_page(request: Request, visitor: web.Visitor, key: web.Key, period: Period) -> Response:
     """The report in the page, with its pictures, and links to its PDF and CSV."""
     found = _illustrated(request, visitor, key, period)
-    body = report_section_html(found.report, found.pictures)  # autoescaped templates
+    body = report_section_html(found.report, found.pictures, locale=visitor.locale)
     return web.page(
         "report.html",
         visitor,

@@ -99,7 +99,9 @@ def tickets_page(
         "filtered": filters != use_cases.Filters(),
     }
     if part == "rows":
-        html = web.environment.get_template("ticket_list.html").render(**context)
+        html = web.environment.get_template("ticket_list.html").render(
+            n=words.locale_of(visitor.locale), **context
+        )
         return HTMLResponse(html, headers=web.HEADERS)
     return web.page("tickets.html", visitor, section="tickets", title="Tickets", **context)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -16,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from accord import __version__
 from accord.api.deps import MAX_ID, Runtime, runtime_of
-from accord.render.words import when, zone_of
+from accord.render.words import locale_of, supported_locale, when, zone_of
 from accord.service import audit, people
 from accord.service.errors import ServiceError
 from accord.service.ingest import NO_NUL
@@ -103,12 +104,29 @@ def visit(request: Request) -> Current | None:
 
 
 def signed_in(request: Request) -> Current:
-    """The signed-in visitor; anyone else is sent to the sign-in page, and back after."""
+    """The signed-in visitor, with the locale their pages are written in
+    (:func:`reader_locale`); anyone else is sent to the sign-in page, and back after."""
     found = visit(request)
     if found is None or found.person is None:
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInNeededError(back)
-    return found
+    return replace(found, locale=reader_locale(request, found))
+
+
+def reader_locale(request: Request, visitor: Current | None) -> str:
+    """The locale the portal writes a reader's numbers, percentages and money in: the one the
+    person chose (*Your account*), else the one their browser's ``Accept-Language`` weighs
+    highest among :data:`accord.render.words.SUPPORTED_LOCALES`, else their organisation's
+    default, else English. The words stay English."""
+    person = visitor.person if visitor is not None else None
+    if person is not None and person.locale:
+        return person.locale
+    asked = supported_locale(request.headers.get("accept-language"))
+    if asked is not None:
+        return asked
+    if visitor is not None and visitor.default_locale:
+        return visitor.default_locale
+    return "en"
 
 
 Visitor = Annotated[Current, Depends(signed_in)]
@@ -186,8 +204,11 @@ def page(
     """A page of the portal, with the navigation the visitor's role allows."""
     who = visitor.principal if visitor is not None else None
     person = visitor.person if visitor is not None else None
+    locale = visitor.locale if visitor is not None else "en"
     html = environment.get_template(template).render(
         version=__version__,
+        locale=locale,
+        n=locale_of(locale),  # numbers and money in the reader's convention
         me=person,
         role_name=people.ROLE_NAMES.get(person.role, "") if person else "",
         csrf=visitor.row.csrf if visitor is not None else "",

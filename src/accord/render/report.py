@@ -768,12 +768,18 @@ def rollup_html(
 
 
 def report_section_html(
-    report: Report, pictures: Sequence[Picture] = (), *, zone: str | None = None
+    report: Report,
+    pictures: Sequence[Picture] = (),
+    *,
+    zone: str | None = None,
+    locale: str | None = None,
 ) -> str:
     """The content of :func:`report_html`'s page without the page around it (head, styles,
-    footer): the same report, for the portal to show inside its own layout."""
+    footer): the same report, for the portal to show inside its own layout; numbers in the
+    convention of ``locale`` (None: en)."""
     template = _environment().get_template("report.html")
+    view = build(report, zone, locale)
     context = template.new_context(
-        {"view": build(report, zone), "paper": None, "pictures": pictures, "sources": None}
+        {"view": view, "paper": None, "pictures": pictures, "sources": None}
     )
     return "".join(template.blocks["body"](context))

@@ -235,7 +235,7 @@ def _picture(a: AgreementStanding, number: int, n: words.Numbers) -> Picture | N
                 d.day.isoformat(),
                 d.level,
                 d.figures.known and d.maintenance > timedelta(0),
-                day_text(d.figures),
+                day_text(d.figures, n),
             )
             for d in row.days
         )

@@ -7,6 +7,7 @@ the JSON and CSV documents and in a report's footnotes; these are what a person 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -276,6 +277,50 @@ def preferred_locale(header: str | None) -> Numbers:
     absent. A range without its region known falls back to its language (``de-XX``: ``de``)."""
     if not header:
         return ENGLISH
+    for _, _, tag in _ranges(header):
+        for candidate in (tag, tag.split("-")[0]):
+            try:
+                return locale_of(candidate)
+            except LocaleError:
+                continue
+    return ENGLISH
+
+
+SUPPORTED_LOCALES = (
+    "en",
+    "en-GB",
+    "de",
+    "de-CH",
+    "fr",
+    "fr-CH",
+    "es",
+    "it",
+    "nl",
+    "pt",
+    "pt-BR",
+    "sv",
+    "da",
+    "pl",
+)
+"""The locales the portal offers a person (the numbers' convention: the words stay English)."""
+
+
+def supported_locale(header: str | None, among: Sequence[str] = SUPPORTED_LOCALES) -> str | None:
+    """The locale of ``among`` an ``Accept-Language`` header weighs highest: a range names one
+    (``de-CH``), or its language does (``de-AT``: ``de``), case aside; None when it names none
+    of them, or is absent."""
+    known = {tag.lower(): tag for tag in among}
+    for _, _, tag in _ranges(header or ""):
+        for candidate in (tag, tag.split("-")[0]):
+            found = known.get(candidate.lower())
+            if found is not None:
+                return found
+    return None
+
+
+def _ranges(header: str) -> list[tuple[float, int, str]]:
+    """An ``Accept-Language`` header's ranges, highest weight first (then in their order);
+    ``*`` and ranges weighed 0 left out."""
     ranges = []
     for position, part in enumerate(header.split(",")):
         tag, *parameters = (p.strip() for p in part.split(";"))
@@ -289,13 +334,7 @@ def preferred_locale(header: str | None) -> Numbers:
                     weight = 0.0
         if tag and tag != "*" and 0 < weight <= 1:
             ranges.append((-weight, position, tag))
-    for _, _, tag in sorted(ranges):
-        for candidate in (tag, tag.split("-")[0]):
-            try:
-                return locale_of(candidate)
-            except LocaleError:
-                continue
-    return ENGLISH
+    return sorted(ranges)
 
 
 ENGLISH = Numbers(Locale.parse("en"))

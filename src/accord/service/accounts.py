@@ -14,11 +14,13 @@ import contextlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from accord.render.words import SUPPORTED_LOCALES
 from accord.service import audit, people
 from accord.service.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
 from accord.service.people import (
@@ -93,6 +95,38 @@ def _forget_reset_links(session: Session, person_id: int, moment: datetime) -> N
     )
 
 
+def _tell_password_changed(
+    session: Session, person: Person, moment: datetime, how: str, ended: str, base_url: str
+) -> None:
+    """An e-mail to the person, through the mail outbox as invitations and reset links go:
+    their password was changed (``how``), when, and what to do if it was not them. Never
+    the password."""
+    owner = session.get(Organisation, person.organisation_id)
+    assert owner is not None
+    base = base_url.rstrip("/")
+    forgot = f"{base}/portal/forgot-password?email={quote(person.email, safe='@')}"
+    session.add(
+        OutgoingMail(
+            organisation_id=person.organisation_id,
+            recipient=person.email,
+            subject=f"Your password for the service level portal of {owner.name} was changed",
+            body=(
+                f"Hello {person.name},\n\n"
+                f"The password of your account ({person.email}) on the service level portal "
+                f"of {owner.name} was changed on {moment:%Y-%m-%d at %H:%M} UTC, {how}. "
+                f"{ended}\n\n"
+                "If this was you, there is nothing to do.\n\n"
+                "If it was not you, someone else may know your password or read your e-mail: "
+                "choose a new password at once with this page, which mails you a link, and "
+                f"tell an administrator of {owner.name}'s portal:\n\n{forgot}\n"
+            ),
+            created_at=moment,
+            attempts=0,
+            next_attempt_at=moment,
+        )
+    )
+
+
 WRONG_CURRENT = "Your current password is not right."
 
 
@@ -115,10 +149,12 @@ def change_password(
     repeated: str | None = None,
     client: str,
     policy: Policy | None = None,
+    base_url: str = "",
 ) -> Changed:
     """A signed-in person changes their password, giving the one they have: every other
-    session of theirs ends, this one goes on. A wrong current password counts as a failed
-    sign-in (the same limits apply: a session left open does not let anyone guess)."""
+    session of theirs ends, this one goes on, and an e-mail tells them (with what to do if
+    it was not them: links start at ``base_url``). A wrong current password counts as a
+    failed sign-in (the same limits apply: a session left open does not let anyone guess)."""
     policy = policy or Policy()
     person, who = _person_of(session, current)
     people.refuse_when_limited(session, person.email, client[:64], moment, policy)
@@ -140,7 +176,50 @@ def change_password(
     audit.record(
         session, who, "person.password_changed", "person", person.id, moment, sessions=ended
     )
+    _tell_password_changed(
+        session,
+        person,
+        moment,
+        "on the portal's account page, by someone signed in as you",
+        "Every other browser signed in as you was signed out.",
+        base_url,
+    )
     return Changed(ended=ended)
+
+
+def choose_locale(session: Session, current: Current, locale: str, moment: datetime) -> str:
+    """The signed-in person chooses the locale the portal writes their numbers in (one of
+    :data:`accord.render.words.SUPPORTED_LOCALES`), or none (``""``: as their browser asks,
+    else the organisation's default). Returns the choice as kept."""
+    person, who = _person_of(session, current)
+    chosen = _supported(locale, "locale")
+    person.locale = chosen
+    audit.record(
+        session, who, "person.locale_chosen", "person", person.id, moment, locale=chosen or ""
+    )
+    return chosen or ""
+
+
+def _supported(locale: str, field: str) -> str | None:
+    """One of the portal's locales as it names it (``de-ch`` gives ``de-CH``), None for
+    ``""``; else an error listing them."""
+    wanted = locale.strip().replace("_", "-")
+    if not wanted:
+        return None
+    found = {tag.lower(): tag for tag in SUPPORTED_LOCALES}.get(wanted.lower())
+    if found is None:
+        raise InvalidError(
+            f"locale {locale!r}: expected one of {', '.join(SUPPORTED_LOCALES)}", field
+        )
+    return found
+
+
+def set_default_locale(session: Session, organisation: Organisation, locale: str) -> str:
+    """The organisation's default locale for its portal (``""``: none, English): for the
+    people who chose none and whose browser asks for none the portal offers."""
+    chosen = _supported(locale, "locale")
+    organisation.locale = chosen
+    return chosen or ""
 
 
 def _refuse_too_many_resets(
@@ -179,50 +258,34 @@ def request_reset(
     if not email:
         raise InvalidError("e-mail address: type the address you sign in with", "email")
     _refuse_too_many_resets(session, email, client, moment, policy)
-    found = session.execute(
-        select(Person, Organisation)
-        .join(Organisation, Organisation.id == Person.organisation_id)
-        .where(Person.email == email)
-    ).all()
+    found: list[tuple[Person | None, Organisation | None]] = [
+        (person, owner)
+        for person, owner in session.execute(
+            select(Person, Organisation)
+            .join(Organisation, Organisation.id == Person.organisation_id)
+            .where(Person.email == email)
+        ).all()
+    ]
     expires = moment + policy.reset
-    if not found:
-        session.add(
-            PasswordReset(email=email, client=client, created_at=moment, expires_at=expires)
-        )
-        return
-    minutes = int(policy.reset.total_seconds() // 60)
-    for person, owner in found:
-        token = secrets.token_urlsafe(32)
+    # The same work whether or not the address has an account, so that the time the answer
+    # takes tells nothing: a token made and digested, a request kept and the e-mail written,
+    # for each account or for nobody; only the e-mail of an account is put in the outbox.
+    for person, owner in found or [(None, None)]:
+        token, hashed = _reset_token()
         session.add(
             PasswordReset(
                 email=email,
                 client=client,
-                person_id=person.id,
-                digest=digest(token),
+                person_id=None if person is None else person.id,
+                digest=hashed,
                 created_at=moment,
                 expires_at=expires,
             )
         )
-        link = f"{base_url.rstrip('/')}/portal/password-reset?token={token}"
-        session.add(
-            OutgoingMail(
-                organisation_id=person.organisation_id,
-                recipient=email,
-                subject=f"Choose a new password for the service level portal of {owner.name}",
-                body=(
-                    f"Hello {person.name},\n\n"
-                    "Someone (we hope you) asked to choose a new password for your account on "
-                    f"the service level portal of {owner.name}.\n\n"
-                    f"Choose it here (the link works once, for {minutes} minutes, until "
-                    f"{expires:%Y-%m-%d %H:%M} UTC):\n\n{link}\n\n"
-                    "Setting a new password signs you out everywhere. If you did not ask for "
-                    "this, ignore this e-mail: your password stays as it is.\n"
-                ),
-                created_at=moment,
-                attempts=0,
-                next_attempt_at=moment,
-            )
-        )
+        mail = _reset_mail(person, owner, email, token, moment, expires, policy, base_url)
+        if person is None or owner is None:
+            continue
+        session.add(mail)
         audit.record(
             session,
             principal_of(person, owner.slug),
@@ -232,6 +295,45 @@ def request_reset(
             moment,
             client=client,
         )
+
+
+def _reset_token() -> tuple[str, str]:
+    """A reset link's token and the digest of it that is kept."""
+    token = secrets.token_urlsafe(32)
+    return token, digest(token)
+
+
+def _reset_mail(
+    person: Person | None,
+    owner: Organisation | None,
+    email: str,
+    token: str,
+    moment: datetime,
+    expires: datetime,
+    policy: Policy,
+    base_url: str,
+) -> OutgoingMail:
+    """The e-mail with a reset link to ``person`` of ``owner`` (written alike for nobody, and
+    then not sent)."""
+    minutes = int(policy.reset.total_seconds() // 60)
+    portal = "the service level portal" + ("" if owner is None else f" of {owner.name}")
+    link = f"{base_url.rstrip('/')}/portal/password-reset?token={token}"
+    return OutgoingMail(
+        organisation_id=None if person is None else person.organisation_id,
+        recipient=email,
+        subject=f"Choose a new password for {portal}",
+        body=(
+            f"Hello {email if person is None else person.name},\n\n"
+            f"Someone (we hope you) asked to choose a new password for your account on {portal}."
+            f"\n\nChoose it here (the link works once, for {minutes} minutes, until "
+            f"{expires:%Y-%m-%d %H:%M} UTC):\n\n{link}\n\n"
+            "Setting a new password signs you out everywhere. If you did not ask for "
+            "this, ignore this e-mail: your password stays as it is.\n"
+        ),
+        created_at=moment,
+        attempts=0,
+        next_attempt_at=moment,
+    )
 
 
 def reset_link(session: Session, token: str, moment: datetime) -> PasswordReset:
@@ -261,10 +363,17 @@ def reset_link(session: Session, token: str, moment: datetime) -> PasswordReset:
 
 
 def reset_password(
-    session: Session, token: str, password: str, moment: datetime, *, repeated: str | None = None
+    session: Session,
+    token: str,
+    password: str,
+    moment: datetime,
+    *,
+    repeated: str | None = None,
+    base_url: str = "",
 ) -> Person:
-    """Set a new password with a reset link: the link is used up, and every session of the
-    person ends (whoever had one is signed out)."""
+    """Set a new password with a reset link: the link is used up, every session of the
+    person ends (whoever had one is signed out), and an e-mail tells them (with what to do
+    if it was not them: links start at ``base_url``)."""
     row = reset_link(session, token, moment)
     person = session.get(Person, row.person_id)
     if person is None:  # removed since the link was mailed
@@ -288,6 +397,14 @@ def reset_password(
         moment,
         reset=row.id,
         sessions=ended,
+    )
+    _tell_password_changed(
+        session,
+        person,
+        moment,
+        "with a link to choose a new password that was mailed to this address",
+        "Every browser signed in as you was signed out.",
+        base_url,
     )
     return person
 

@@ -442,6 +442,11 @@ class Current:
     row: PortalSession
     person: Person | None
     organisation: str | None
+    default_locale: str | None = None
+    """The organisation's default locale for its portal (None: none chosen)."""
+    locale: str = "en"
+    """The locale the portal writes this reader's numbers in (chosen by the portal from the
+    person's choice, their browser's and the organisation's default)."""
 
     @property
     def principal(self) -> Principal | None:
@@ -466,12 +471,16 @@ def current(
     if (moment - row.last_seen_at).total_seconds() >= TOUCH_SECONDS:
         row.last_seen_at = moment
     person = session.get(Person, row.person_id) if row.person_id is not None else None
-    slug = None
+    slug = default = None
     if person is not None:
-        slug = session.scalar(
-            select(Organisation.slug).where(Organisation.id == person.organisation_id)
-        )
-    return Current(row, person, slug)
+        found = session.execute(
+            select(Organisation.slug, Organisation.locale).where(
+                Organisation.id == person.organisation_id
+            )
+        ).one_or_none()
+        if found is not None:
+            slug, default = found
+    return Current(row, person, slug, default)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -81,7 +82,8 @@ class ObjectiveStanding:
 
 @dataclass(frozen=True)
 class UptimeDay:
-    """One UTC day of one service: the figures the report's uptime bars draw."""
+    """One day of one service in the agreement's own zone (23 or 25 hours on the days its
+    clocks change): the figures the report's uptime bars draw."""
 
     figures: Day
     level: DayLevel
@@ -361,7 +363,9 @@ def _agreement(
     calendars = tracking.calendars(judged_by)
     objectives = tuple(_objective(judged_by, found, o, calendars) for o in found.objectives)
     bars = (
-        _uptime(session, principal, row, agreement, tracking.calendars(agreement), moment, mark)
+        _uptime(
+            session, principal, row, agreement, tracking.calendars(agreement), moment, mark, zone
+        )
         if with_uptime
         else ()
     )
@@ -466,26 +470,30 @@ def _uptime(
     calendars: dict[str, BusinessCalendar],
     moment: datetime,
     mark: tuple[Any, ...],
+    zone: str,
 ) -> tuple[UptimeRow, ...]:
-    """The last :data:`UPTIME_DAYS` UTC days (today included) of each time-based
-    availability objective, per service in its scope, judged by the version in force now on
-    the outages and maintenance stored (no ticket read)."""
+    """The last :data:`UPTIME_DAYS` days (today included) of each time-based availability
+    objective, per service in its scope, judged by the version in force now on the outages
+    and maintenance stored (no ticket read). Days of ``zone`` (the agreement's own, in which
+    its periods are reckoned and its times told): a day when its clocks change is 23 or 25
+    hours."""
     measured = [
         o for o in agreement.objectives if o.metric == "availability" and o.method == "time"
     ]
     if not measured:
         return ()
-    today = moment.astimezone(UTC).date()
-    start = datetime.combine(today - timedelta(days=UPTIME_DAYS - 1), time(), UTC)
-    end = datetime.combine(today + timedelta(days=1), time(), UTC)
+    local = ZoneInfo(zone)
+    today = moment.astimezone(local).date()
+    start = datetime.combine(today - timedelta(days=UPTIME_DAYS - 1), time(), local)
+    end = datetime.combine(today + timedelta(days=1), time(), local)
     # what stored_data(start, moment, moment, tickets=False) reads, held while nothing is
     # stored: read to the end of today, the records from ``moment`` on left out
     data = reports.held_data(
         session,
         principal.organisation_id,
         row.customer,
-        start,
-        end,
+        start.astimezone(UTC),
+        end.astimezone(UTC),
         moment,
         tickets=False,
         until=moment,
@@ -494,7 +502,7 @@ def _uptime(
     evidence = reports.watched(data, row, moment)
     since = evidence.observed[0] if evidence.observed is not None else moment
     if agreement.effective is not None:
-        since = max(since, datetime.combine(agreement.effective.start, time(), UTC))
+        since = max(since, datetime.combine(agreement.effective.start, time(), local))
     judged = (since, moment)
     found = []
     for objective in measured:

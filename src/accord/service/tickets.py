@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
-from accord.core.agreement import Agreement
+from accord.core.agreement import Agreement, Objective
 from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent
 from accord.core.judging import AT_RISK_SHARE, warning_share
 from accord.core.timer import Judgement, of_clock
@@ -107,11 +107,22 @@ def _current(found: agreement_store.InForce, moment: datetime) -> Agreement:
     return current
 
 
-def _state_condition(state: str, moment: datetime) -> ColumnElement[bool]:
+def _state_condition(
+    state: str, moment: datetime, running_late: Sequence[int] = ()
+) -> ColumnElement[bool]:
+    """The clocks in ``state`` at ``moment``. ``running_late``: the running clocks whose
+    deadline is not ahead of ``moment`` but which are not breached then, as judged one by one
+    (:func:`_late_clocks`). A clock is breached only once past its target (``used >
+    target``, as :mod:`accord.core.timer` judges it), so at its very deadline it is still
+    running."""
     breached = or_(
         ClockRow.state == "breached",
         ClockRow.breached_at.is_not(None),
-        and_(ClockRow.state == "running", ClockRow.deadline <= moment),
+        and_(
+            ClockRow.state == "running",
+            ClockRow.deadline <= moment,
+            ClockRow.id.not_in(running_late),
+        ),
     )
     if state == "breached":
         return breached
@@ -123,7 +134,11 @@ def _state_condition(state: str, moment: datetime) -> ColumnElement[bool]:
         return and_(
             ClockRow.state == "running",
             ClockRow.breached_at.is_(None),
-            or_(ClockRow.deadline.is_(None), ClockRow.deadline > moment),
+            or_(
+                ClockRow.deadline.is_(None),
+                ClockRow.deadline > moment,
+                ClockRow.id.in_(running_late),
+            ),
         )
     # at risk: open clocks with a target, judged one by one afterwards (a deadline passed
     # with no business time since is still at risk: the clock breaches past its target)
@@ -132,6 +147,54 @@ def _state_condition(state: str, moment: datetime) -> ColumnElement[bool]:
         ClockRow.target_seconds.is_not(None),
         ClockRow.breached_at.is_(None),
     )
+
+
+def _late_clocks(
+    session: Session,
+    conditions: list[ColumnElement[bool]],
+    joined: ColumnElement[bool],
+    in_force: dict[str, agreement_store.InForce],
+    moment: datetime,
+) -> list[int]:
+    """The running clocks not yet found breached whose deadline is not ahead of ``moment``
+    (as last computed), judged by :func:`tracking.judged_row` as Home judges them: the ids
+    of those not breached at ``moment`` (at their very deadline, or with their calendar
+    closed since it: few, the deadline being the first instant the target is all used)."""
+    rows = session.execute(
+        select(ClockRow, TicketRow.refreshed_at, TicketRow.changed_at)
+        .join(TicketRow, joined)
+        .where(
+            *conditions,
+            ClockRow.state == "running",
+            ClockRow.breached_at.is_(None),
+            ClockRow.deadline <= moment,
+        )
+    )
+    objectives = _objectives(in_force, moment)
+    running: list[int] = []
+    for clock, refreshed, changed in rows:
+        found = objectives.get((clock.agreement, clock.objective))
+        if found is not None:
+            agreement, objective = found
+            since = _aware(refreshed or changed)
+            late = tracking.judged_row(clock, since, agreement, objective, moment).breached
+        else:  # an objective the version in force no longer has: past its deadline
+            late = clock.deadline is not None and _aware(clock.deadline) < moment
+        if not late:
+            running.append(clock.id)
+    return running
+
+
+def _objectives(
+    in_force: dict[str, agreement_store.InForce], moment: datetime
+) -> dict[tuple[str, str], tuple[Agreement, Objective]]:
+    """Each agreement's version in force at ``moment`` and its objectives, once for a page."""
+    return {
+        (key, o.id): (agreement, o)
+        for key, governing in in_force.items()
+        for agreement in (_current(governing, moment),)
+        for o in agreement.objectives
+    }
 
 
 def _aware(moment: datetime) -> datetime:
@@ -173,8 +236,6 @@ def listing(
         conditions.append(ClockRow.agreement == filters.agreement)
     if filters.objective is not None:
         conditions.append(ClockRow.objective == filters.objective)
-    if filters.state is not None:
-        conditions.append(_state_condition(filters.state, moment))
     visible = agreement_store.visible(session, principal)
     in_force = {
         found.key: found
@@ -199,6 +260,11 @@ def listing(
     joined = (TicketRow.organisation_id == ClockRow.organisation_id) & (
         TicketRow.ticket == ClockRow.ticket
     )
+    if filters.state in ("breached", "running"):
+        late = _late_clocks(session, conditions, joined, in_force, moment)
+        conditions.append(_state_condition(filters.state, moment, late))
+    elif filters.state is not None:
+        conditions.append(_state_condition(filters.state, moment))
     offset = (page - 1) * per_page
     if filters.state == "at_risk":
         chosen, total = _at_risk_page(session, conditions, joined, in_force, moment)
@@ -251,13 +317,7 @@ def _at_risk_page(
         .join(TicketRow, joined)
         .where(*conditions)
     )
-    # each agreement's version in force and its objectives, once for the page
-    objectives = {
-        (key, o.id): (agreement, o)
-        for key, governing in in_force.items()
-        for agreement in (_current(governing, moment),)
-        for o in agreement.objectives
-    }
+    objectives = _objectives(in_force, moment)
     for clock, refreshed, changed in rows:
         found_objective = objectives.get((clock.agreement, clock.objective))
         if found_objective is None or clock.target_seconds is None:

@@ -75,6 +75,9 @@ class Organisation(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    locale: Mapped[str | None] = mapped_column(String(35))
+    """The portal's default locale for its people (the numbers' convention): for a person
+    who chose none and whose browser asks for none of the supported locales."""
 
 
 class ApiKey(Base):
@@ -397,6 +400,8 @@ class Person(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     invited_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    locale: Mapped[str | None] = mapped_column(String(35))
+    """The locale the person chose for the portal's numbers (None: as their browser asks)."""
 
 
 class Invitation(Base):
@@ -439,9 +444,10 @@ class PortalSession(Base):
 
 class PasswordReset(Base):
     """A request to reset a password ("forgot password"), kept whether or not the address
-    belongs to anybody (the requests are counted to limit them). When it does, ``person_id``
-    names the person and ``digest`` is the SHA-256 digest of the mailed link's token, which
-    works once, until ``expires_at``."""
+    belongs to anybody (the requests are counted to limit them). ``digest`` is the SHA-256
+    digest of a token made for it either way (the same work, so the time tells nothing); when
+    the address belongs to somebody, ``person_id`` names the person and the token is the
+    mailed link's, which works once, until ``expires_at``."""
 
     __tablename__ = "password_resets"
     __table_args__ = (
