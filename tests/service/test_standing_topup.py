@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from accord.service import agreements, ingest, reports, standing, tenants
@@ -146,6 +146,14 @@ def _afresh(second: Database, key: str, moment: datetime) -> standing.Standing:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=actions)
+# the first instant observed moved earlier by an outage long before, then later again by the
+# same outage sent again with another span (it is asked again whole)
+@example(
+    steps=[
+        ("outage", 1, "api", -60 * 24 * 100, 40, "acme-corp"),
+        ("outage", 1, "api", -10, 5, "acme-corp"),
+    ]
+)
 def test_a_view_topped_up_with_what_changed_is_the_view_read_afresh(
     database: Database,
     second: Database,
