@@ -9,10 +9,10 @@ fields of the kept text, against those of the whole reports."""
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from accord.core.periods import months_before
@@ -20,7 +20,15 @@ from accord.service import reports, tenants
 from accord.store import Database
 from tests.service.conftest import Clock, Tenant
 from tests.service.test_standing import NOW, OTHER, STANDING
-from tests.service.test_standing_topup import CUSTOMERS, TICKETS, _start, _store, clock, second
+from tests.service.test_standing_topup import (
+    CUSTOMERS,
+    EXAMPLES,
+    TICKETS,
+    _replayed,
+    _start,
+    clock,
+    second,
+)
 
 __all__ = ["clock", "second"]  # the fixtures, used by name
 
@@ -68,11 +76,7 @@ def _closed(
     return found, totals
 
 
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@EXAMPLES
 @given(steps=actions)
 # something stored that leaves the kept months valid (the next check starts from its mark),
 # then late data into a closed month: an outage, a ticket opened and resolved
@@ -99,12 +103,7 @@ def test_the_kept_months_checked_from_the_last_check_are_those_checked_whole(
     _start(database, tenant, STANDING, OTHER)
     moment = clock.moment = NOW
     _closed(database, key, moment, held=True)  # kept, and found valid at this mark
-    for number, action in enumerate(steps, start=1):
-        clock.moment = moment = moment + timedelta(minutes=1)
-        if action[0] == "view":
-            moment += timedelta(minutes=action[1])
-        else:
-            _store(database, tenant, action, moment, number)
+    for number, action, moment in _replayed(database, tenant, clock, steps, NOW):
         held, totals = _closed(database, key, moment, held=True)
         reports.forget(second.engine)
         whole, _ = _closed(second, key, moment, held=False)

@@ -8,10 +8,10 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -403,17 +403,46 @@ def closed_reports(
     organisation's :func:`data_mark` as read by the caller; the check is not made again while
     it has not moved since one found nothing late (:func:`_late_data_held`)."""
     moment = now() if moment is None else moment
+
+    def read(text: str) -> Report:
+        return replace(_decoded(text), as_of=moment)
+
+    return _closed(session, principal, key, periods, timezone, moment, held, read, _itself)
+
+
+def _itself(found: Report) -> Report:
+    return found
+
+
+def _closed(
+    session: Session,
+    principal: Principal,
+    key: str,
+    periods: list[str],
+    timezone: str | None,
+    moment: datetime,
+    held: tuple[Any, ...] | None,
+    read: Callable[[str], _T],
+    judged: Callable[[Report], _T],
+) -> list[_T]:
+    """For each period, ``read`` of its kept result's text when valid (:func:`_valid_kept`),
+    else ``judged`` of its :func:`report` (a text that cannot be read: judged again)."""
     zone, kept = _valid_kept(session, principal, key, periods, timezone, moment, held)
-    found: dict[str, Report] = {}
+    found: dict[str, _T] = {}
     for period, text in kept.items():
         try:
-            found[period] = replace(_decoded(text), as_of=moment)
+            found[period] = read(text)
         except codec.CodecError:
             log.warning("period %s of agreement %s: kept result unreadable", period, key)
     return [
-        found[p] if p in found else report(session, principal, key, p, timezone=zone, moment=moment)
+        found[p]
+        if p in found
+        else judged(report(session, principal, key, p, timezone=zone, moment=moment))
         for p in periods
     ]
+
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -445,19 +474,11 @@ def closed_totals(
     months' credits: decoding each whole report, its objectives and breaches, is most of a
     new process's first view)."""
     moment = now() if moment is None else moment
-    zone, kept = _valid_kept(session, principal, key, periods, timezone, moment, held)
-    found: dict[str, Totals] = {}
-    for period, text in kept.items():
-        try:
-            found[period] = _decoded_totals(text, moment)
-        except codec.CodecError:
-            log.warning("period %s of agreement %s: kept result unreadable", period, key)
-    return [
-        found[p]
-        if p in found
-        else Totals.of(report(session, principal, key, p, timezone=zone, moment=moment))
-        for p in periods
-    ]
+
+    def read(text: str) -> Totals:
+        return _decoded_totals(text, moment)
+
+    return _closed(session, principal, key, periods, timezone, moment, held, read, Totals.of)
 
 
 def _valid_kept(
