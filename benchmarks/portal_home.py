@@ -183,9 +183,12 @@ def _figures(label: str, times: list[float], cpu: list[float]) -> str:
     )
 
 
-def interleaved(database: Database, clock: Any, admin: str, key: str, rounds: int) -> str:
+def interleaved(
+    database: Database, clock: Any, admin: str, key: str, rounds: int, profile: bool = False
+) -> str:
     """``rounds`` views, each after one new thing stored for the organisation, a minute
-    apart: a ticket opened, a reply to it, and every fifth time an outage of a service."""
+    apart: a ticket opened, a reply to it, and every fifth time an outage of a service.
+    ``profile``: one more such view (after a reply) profiled, with its statements' times."""
     times, cpu = [], []
     start = clock.moment
     for n in range(rounds):
@@ -220,7 +223,48 @@ def interleaved(database: Database, clock: Any, admin: str, key: str, rounds: in
         seconds, _ = view(database, key, clock.moment)
         times.append(seconds)
         cpu.append(CPU[0])
+    if profile:
+        clock.moment += timedelta(minutes=1)
+        reply = {
+            "id": "profiled-reply",
+            "ticket": f"live-{rounds // 5}-0",
+            "at": (clock.moment - timedelta(seconds=10)).isoformat(),
+            "kind": "comment",
+            "author": "agent",
+        }
+        _send(database, admin, [reply])
+        _profiled(database, key, clock.moment)
     return _figures("views each after one new event or outage", times, cpu)
+
+
+def _profiled(database: Database, key: str, moment: datetime) -> None:
+    """One view under cProfile, and the time of each SQL statement it ran (slowest first)."""
+    import cProfile
+    import pstats
+
+    from sqlalchemy import event
+
+    statements: list[tuple[float, str]] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        conn.info["started"] = time.perf_counter()
+
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append((time.perf_counter() - conn.info["started"], statement))
+
+    event.listen(database.engine, "before_cursor_execute", before)
+    event.listen(database.engine, "after_cursor_execute", after)
+    profile = cProfile.Profile()
+    try:
+        profile.runcall(view, database, key, moment)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", before)
+        event.remove(database.engine, "after_cursor_execute", after)
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+    total = sum(seconds for seconds, _ in statements)
+    print(f"{len(statements)} statements, {total * 1000:.0f} ms in all; the slowest:")
+    for seconds, statement in sorted(statements, reverse=True)[:8]:
+        print(f"  {seconds * 1000:7.1f} ms  {' '.join(statement.split())[:160]}")
 
 
 def fresh(url: str, key: str, moment: datetime) -> None:
@@ -264,6 +308,12 @@ def main() -> None:
         "--interleaved", type=int, default=20, help="views each after one new event"
     )
     parser.add_argument("--fresh", type=int, default=1, help="new processes' first views")
+    parser.add_argument(
+        "--analyze",
+        action="store_true",
+        help="PostgreSQL: ANALYZE the tables once loaded (else the planner may have no "
+        "statistics yet when the views begin: autovacuum analyzes them a minute or more later)",
+    )
     arguments = parser.parse_args()
 
     clock = Clock(NOW)
@@ -287,6 +337,11 @@ def main() -> None:
             f"years of history at {arguments.history} tickets a month "
             f"(loaded in {time.perf_counter() - started:.1f} s)"
         )
+        if arguments.analyze and arguments.postgres:
+            with database.engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "ANALYZE"
+                )
         clock.moment = NOW + timedelta(minutes=1)
         evaluated.clear()
         first, size = view(database, key, clock.moment)
@@ -334,7 +389,9 @@ def main() -> None:
             f" ms, p95 {cpu[min(len(cpu) - 1, round(0.95 * (len(cpu) - 1)))] * 1000:.0f} ms"
         )
         if arguments.interleaved:
-            print(interleaved(database, clock, admin, key, arguments.interleaved))
+            print(
+                interleaved(database, clock, admin, key, arguments.interleaved, arguments.profile)
+            )
         for n in range(arguments.fresh):
             child = [
                 sys.executable,

@@ -139,3 +139,26 @@ def test_a_value_of_a_type_it_cannot_keep_is_an_error_when_written() -> None:
         codec.dumps(
             replace(Sample(datetime(2026, 10, 1, tzinfo=UTC), timedelta(1), Decimal(1)), note=3)
         )  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("report", REPORTS[:6], ids=lambda r: f"{r.agreement}-{r.start:%Y-%m}")
+def test_fields_read_alone_equal_those_of_the_whole_report(report: Report) -> None:
+    text = codec.dumps(report)
+    names = ("start", "settlement", "claim_deadline", "observed_until", "objectives")
+    found = codec.loads_fields(text, Report, names)
+    assert found == {name: getattr(report, name) for name in names}
+
+
+def test_a_field_not_written_reads_as_its_default_and_an_unknown_one_is_refused() -> None:
+    data = json.loads(codec.dumps(REPORTS[0]))
+    del data["observed_until"]
+    found = codec.loads_fields(json.dumps(data), Report, ["observed_until", "title"])
+    assert found == {"observed_until": None, "title": REPORTS[0].title}
+    del data["title"]  # no default: the text does not fit
+    with pytest.raises(codec.CodecError, match="title"):
+        codec.loads_fields(json.dumps(data), Report, ["title"])
+    data["end"] = "not an instant"
+    with pytest.raises(codec.CodecError, match=r"\$\.end"):
+        codec.loads_fields(json.dumps(data), Report, ["end"])
+    with pytest.raises(codec.CodecError):
+        codec.loads_fields("[1, 2]", Report, ["end"])

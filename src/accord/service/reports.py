@@ -8,10 +8,10 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -26,6 +26,7 @@ from accord.core.agreement import Agreement, as_if_in_force
 from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.calendar import to_nanos
 from accord.core.clocks_batch import EventColumns
+from accord.core.credits import Settlement
 from accord.core.errors import AccordError
 from accord.core.periods import enclosing, months_before, period_bounds, period_holding
 from accord.core.report import (
@@ -205,29 +206,28 @@ def _window_tickets(
     customer: str | None,
     start: datetime,
     end: datetime,
-    *,
-    among: Sequence[str] | None = None,
 ) -> list[str]:
     """The tickets (of the customer) with an event from ``start`` less the ticket look-back to
-    ``end``, in order of their names; ``among``: of those tickets only."""
-    query = select(EventRow.ticket).where(
-        EventRow.organisation_id == organisation_id,
-        EventRow.at >= start - TICKET_LOOKBACK,
-        EventRow.at < end,
+    ``end``, in order of their names."""
+    query = (
+        select(EventRow.ticket)
+        .where(
+            EventRow.organisation_id == organisation_id,
+            EventRow.at >= start - TICKET_LOOKBACK,
+            EventRow.at < end,
+        )
+        .distinct()
     )
     if customer is not None:  # the ticket's customer, whichever of its events named it
-        query = query.join(
-            TicketRow,
-            (TicketRow.organisation_id == EventRow.organisation_id)
-            & (TicketRow.ticket == EventRow.ticket),
-        ).where(TicketRow.customer == customer)
-    if among is None:
-        return sorted(set(session.scalars(query.distinct()).all()))
-    found: set[str] = set()
-    for first in range(0, len(among), _AMONG):
-        chunk = list(among[first : first + _AMONG])
-        found.update(session.scalars(query.where(EventRow.ticket.in_(chunk)).distinct()))
-    return sorted(found)
+        # the window's tickets first, then which are the customer's: not a join of every
+        # event of the window to its ticket (on PostgreSQL about half the time with
+        # statistics, and a third without: BENCHMARKS.md)
+        query = select(TicketRow.ticket).where(
+            TicketRow.organisation_id == organisation_id,
+            TicketRow.customer == customer,
+            TicketRow.ticket.in_(query),
+        )
+    return sorted(set(session.scalars(query).all()))
 
 
 _AMONG = 500  # tickets named in one query (SQLite's limit on parameters)
@@ -403,6 +403,95 @@ def closed_reports(
     organisation's :func:`data_mark` as read by the caller; the check is not made again while
     it has not moved since one found nothing late (:func:`_late_data_held`)."""
     moment = now() if moment is None else moment
+
+    def read(text: str) -> Report:
+        return replace(_decoded(text), as_of=moment)
+
+    return _closed(session, principal, key, periods, timezone, moment, held, read, _itself)
+
+
+def _itself(found: Report) -> Report:
+    return found
+
+
+def _closed(
+    session: Session,
+    principal: Principal,
+    key: str,
+    periods: list[str],
+    timezone: str | None,
+    moment: datetime,
+    held: tuple[Any, ...] | None,
+    read: Callable[[str], _T],
+    judged: Callable[[Report], _T],
+) -> list[_T]:
+    """For each period, ``read`` of its kept result's text when valid (:func:`_valid_kept`),
+    else ``judged`` of its :func:`report` (a text that cannot be read: judged again)."""
+    zone, kept = _valid_kept(session, principal, key, periods, timezone, moment, held)
+    found: dict[str, _T] = {}
+    for period, text in kept.items():
+        try:
+            found[period] = read(text)
+        except codec.CodecError:
+            log.warning("period %s of agreement %s: kept result unreadable", period, key)
+    return [
+        found[p]
+        if p in found
+        else judged(report(session, principal, key, p, timezone=zone, moment=moment))
+        for p in periods
+    ]
+
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What a list of periods shows of a period's report: the credits owed and whether they
+    are final, and the claim deadline."""
+
+    settlement: Settlement | None
+    final: bool
+    claim_deadline: datetime | None
+
+    @classmethod
+    def of(cls, found: Report) -> Totals:
+        return cls(found.settlement, found.final, found.claim_deadline)
+
+
+def closed_totals(
+    session: Session,
+    principal: Principal,
+    key: str,
+    periods: list[str],
+    *,
+    timezone: str | None = None,
+    moment: datetime | None = None,
+    held: tuple[Any, ...] | None = None,
+) -> list[Totals]:
+    """The :class:`Totals` of :func:`closed_reports`, the same reports checked the same way,
+    with only the fields they need read from a kept result's text (the Home page lists 12
+    months' credits: decoding each whole report, its objectives and breaches, is most of a
+    new process's first view)."""
+    moment = now() if moment is None else moment
+
+    def read(text: str) -> Totals:
+        return _decoded_totals(text, moment)
+
+    return _closed(session, principal, key, periods, timezone, moment, held, read, Totals.of)
+
+
+def _valid_kept(
+    session: Session,
+    principal: Principal,
+    key: str,
+    periods: list[str],
+    timezone: str | None,
+    moment: datetime,
+    held: tuple[Any, ...] | None,
+) -> tuple[str, dict[str, str]]:
+    """The zone the periods are reckoned in, and the kept results' texts of those closed
+    and still valid, checked together (see :func:`closed_reports`)."""
     row = agreement_store.find(session, principal, key)
     zone = _zone(session, principal, row, timezone, moment)
     slots: dict[str, Slot] = {}
@@ -437,33 +526,26 @@ def closed_reports(
         )
     ).all()
     kept = {r.period: r for r in rows if r.agreement_hash == _hash(slots[r.period])}
-    found: dict[str, Report] = {}
-    if kept:
-        union = Slot(
-            principal.organisation_id,
-            row.id,
-            row.customer,
-            "",
-            zone,
-            "",
-            "",
-            min(slots[p].window_start for p in kept),
-            max(slots[p].end for p in kept),
-        )
-        since = min(r.computed_at for r in kept.values()) - LATE_MARGIN
-        observed = max(
-            slots[p].end if r.observed_from is None else r.observed_from for p, r in kept.items()
-        )
-        if not _late_data_held(session, union, since, observed, held):
-            for period, result in kept.items():
-                try:
-                    found[period] = replace(_decoded(result.result), as_of=moment)
-                except codec.CodecError:
-                    log.warning("period %s of agreement %s: kept result unreadable", period, key)
-    return [
-        found[p] if p in found else report(session, principal, key, p, timezone=zone, moment=moment)
-        for p in periods
-    ]
+    if not kept:
+        return zone, {}
+    union = Slot(
+        principal.organisation_id,
+        row.id,
+        row.customer,
+        "",
+        zone,
+        "",
+        "",
+        min(slots[p].window_start for p in kept),
+        max(slots[p].end for p in kept),
+    )
+    since = min(r.computed_at for r in kept.values()) - LATE_MARGIN
+    observed = max(
+        slots[p].end if r.observed_from is None else r.observed_from for p, r in kept.items()
+    )
+    if _late_data_held(session, union, since, observed, held):
+        return zone, {}
+    return zone, {period: result.result for period, result in kept.items()}
 
 
 def _in_force(
@@ -742,13 +824,19 @@ def _kept(session: Session, slot: Slot) -> Report | None:
 
 
 def _late_data(
-    session: Session, slot: Slot, since: datetime, observed_from: datetime | None
+    session: Session,
+    slot: Slot,
+    since: datetime,
+    observed_from: datetime | None,
+    tickets_since: datetime | None = None,
 ) -> bool:
     """Whether anything the slot's report reads was received (records) or changed (tickets)
     after ``since``: a record of the scope from before the period's end (an outage may have
     begun long before), a ticket of the scope with an event in the window read, or one with
-    an event before the first evidence the report saw (the observed span moves)."""
+    an event before the first evidence the report saw (the observed span moves).
+    ``tickets_since``: the tickets changed after that instant instead."""
     org = slot.organisation_id
+    tickets_since = since if tickets_since is None else tickets_since
     records = select(RecordRow.id).where(
         RecordRow.organisation_id == org,
         RecordRow.received_at > since,
@@ -772,7 +860,7 @@ def _late_data(
         reaches,
     )
     tickets = select(TicketRow.id).where(
-        TicketRow.organisation_id == org, TicketRow.changed_at > since, reached.exists()
+        TicketRow.organisation_id == org, TicketRow.changed_at > tickets_since, reached.exists()
     )
     if slot.customer is not None:
         tickets = tickets.where(TicketRow.customer == slot.customer)
@@ -834,8 +922,9 @@ def _keep(
 # to date, 90 days of uptime), held per process while nothing was stored since; and the kept
 # results already decoded. See docs/standing.md.
 
-HELD_ENTRIES = 16
-"""Evidence read held per database engine, the least recently used let go first."""
+HELD_ENTRIES = 24
+"""Entries held per database engine (evidence of a span, a check, a first instant observed:
+each customer's Home view uses up to four), the least recently used let go first."""
 DECODED_ENTRIES = 512
 """Kept results held decoded per process, by the digest of their text."""
 
@@ -997,7 +1086,8 @@ def _read(session: Session, span: _Span, mark: tuple[Any, ...], as_of: datetime)
     """The span's evidence read whole, to hold from ``mark`` on."""
     org, customer = span.organisation_id, span.customer
     records = _read_records(session, org, customer, span.start, span.end)
-    data = replace(_records_data(records), observed=_observed(session, org, customer, as_of))
+    observed = _observed_held(session, org, customer, as_of, mark)
+    data = replace(_records_data(records), observed=observed)
     names = _window_tickets(session, org, customer, span.start, span.end) if span.tickets else []
     columns = event_columns(session, org, names) if names else None
     return _Held(mark, data, columns, records)
@@ -1013,6 +1103,9 @@ def _topped_up(session: Session, span: _Span, held: _Held, mark: tuple[Any, ...]
     org, customer = span.organisation_id, span.customer
     old_records = held.mark[0]
     records, data = held.records, held.data
+    # the first instant observed, from the one held and what was stored since (None: asked
+    # again whole, for a record sent again that may have been the first)
+    first = held.data.observed[0] if held.data.observed is not None else None
     if old_records != mark[0]:
         if old_records[1] is None:
             return None
@@ -1031,33 +1124,126 @@ def _topped_up(session: Session, span: _Span, held: _Held, mark: tuple[Any, ...]
         if customer is not None:
             query = query.where((RecordRow.customer == customer) | RecordRow.customer.is_(None))
         for row in session.execute(query):
+            first = _earlier(first, row, held, old_records[0])
             if _in_span(row.kind, row.at, row.starts_at, row.ends_at, span):
                 records[row.id] = _Record(row.kind, row.at, _value(row))
             else:  # sent again, now out of the span
                 records.pop(row.id, None)
         data = _records_data(records)
     columns = held.columns
-    if span.tickets and held.mark[1] != mark[1]:
+    if held.mark[1] != mark[1]:
         if held.mark[1][1] is None:
             return None
-        changed = session.scalars(
-            select(TicketRow.ticket).where(
+        owners = session.execute(
+            select(TicketRow.ticket, TicketRow.customer).where(
                 TicketRow.organisation_id == org,
                 TicketRow.changed_at > held.mark[1][1] - LATE_MARGIN,
             )
         ).all()
-        if len(changed) > TOP_UP_TICKETS:
+        if len(owners) > TOP_UP_TICKETS:
             return None
-        names = _window_tickets(session, org, customer, span.start, span.end, among=changed)
-        fresh = event_columns(session, org, names) if names else None
-        if columns is None:
-            columns = fresh
-        else:
-            columns = columns.replaced(changed, fresh)
-            if not len(columns.at):
-                columns = None
-    observed = _observed(session, org, customer, span.end)
+        changed = [ticket for ticket, _ in owners]
+        # the customer's (of any customer for None): a ticket's customer, once set, stays
+        mine = sorted(t for t, c in owners if customer is None or c == customer)
+        found = None  # the first event of those tickets
+        if span.tickets:
+            every = event_columns(session, org, mine) if mine else None
+            fresh = None if every is None else _in_window(every, span)
+            if every is not None and len(every.at):
+                found = _instant_of(int(every.at.min()))
+            if columns is None:
+                columns = fresh
+            else:
+                columns = columns.replaced(changed, fresh)
+                if not len(columns.at):
+                    columns = None
+        elif first is not None:
+            found = _first_event(session, org, mine)
+        if first is not None:  # events are only added: the first can only come earlier
+            first = first if found is None or found >= first else found
+    if first is None:
+        observed = _observed_held(session, org, customer, span.end, mark)
+    else:
+        observed = (first, max(first, span.end))
     return _Held(mark, replace(data, observed=observed), columns, records)
+
+
+def _observed_held(
+    session: Session,
+    organisation_id: int,
+    customer: str | None,
+    as_of: datetime,
+    mark: tuple[Any, ...],
+) -> tuple[datetime, datetime] | None:
+    """:func:`_observed`, asked once per ``mark``: a view reading two spans whole (the open
+    month and the 90 days) asks it once."""
+    engine = session.get_bind()
+    key = ("observed", organisation_id, customer)
+    with _lock:
+        entries = _held.setdefault(engine, OrderedDict())
+        entry = entries.get(key)
+        if entry is not None:
+            entries.move_to_end(key)
+    if entry is not None and entry.mark == mark:
+        found = entry.data.observed
+    else:
+        found = _observed(session, organisation_id, customer, as_of)
+        with _lock:
+            entries[key] = _Held(mark, Data(observed=found), None)
+            _bound(entries)
+    if found is None:
+        return None
+    return (found[0], max(found[0], as_of))
+
+
+def _earlier(first: datetime | None, row: Any, held: _Held, last_id: int | None) -> datetime | None:
+    """The first instant observed with a record received since ``held`` (``row``, of the
+    customer or of none): the earlier of the two, or None (ask again whole) when the record
+    was stored before (its row's id at most ``last_id``) and not held with the same instant,
+    so that it may have been the first and been moved later."""
+    if first is None:
+        return None
+    if last_id is not None and row.id <= last_id:
+        kept = held.records.get(row.id)
+        if kept is None or kept.at != row.at:
+            return None
+    at = _aware(row.at)
+    return at if at < first else first
+
+
+def _first_event(session: Session, organisation_id: int, tickets: Sequence[str]) -> datetime | None:
+    """The first event of these tickets, by ``ix_ticket_events_ticket``."""
+    found: list[datetime] = []
+    for start in range(0, len(tickets), _AMONG):
+        moment = session.scalar(
+            select(func.min(EventRow.at)).where(
+                EventRow.organisation_id == organisation_id,
+                EventRow.ticket.in_(list(tickets[start : start + _AMONG])),
+            )
+        )
+        if moment is not None:
+            found.append(_aware(moment))
+    return min(found, default=None)
+
+
+def _in_window(columns: EventColumns, span: _Span) -> EventColumns | None:
+    """The rows of the tickets with an event in the span's window (from its start less the
+    ticket look-back to its end), as :func:`_window_tickets` chooses them; None: no such
+    ticket."""
+    inside = (columns.at >= to_nanos(span.start - TICKET_LOOKBACK)) & (
+        columns.at < to_nanos(span.end)
+    )
+    kept = np.zeros(len(columns.tickets), dtype=bool)
+    kept[columns.ticket[inside]] = True
+    return columns.of_tickets(kept) if kept.any() else None
+
+
+def _instant_of(nanos: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=nanos // 1000)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _in_span(
@@ -1086,17 +1272,29 @@ def _late_data_held(
     mark: tuple[Any, ...] | None,
 ) -> bool:
     """:func:`_late_data`, not asked again while the organisation's mark has not moved since
-    it found nothing late for the same question (nothing was stored since)."""
+    it found nothing late for the same question (nothing was stored since); once it moved,
+    asked only of what was received or changed since that mark's latest instants (less
+    :data:`LATE_MARGIN`, as the top-up: a transaction committing late), the rest having
+    been found not late then."""
     if mark is None:
         return _late_data(session, slot, since, observed_from)
     engine = session.get_bind()
     key = ("late", slot, since, observed_from)
     with _lock:
         entries = _held.setdefault(engine, OrderedDict())
-        if key in entries and entries[key].mark == mark:
+        clean = entries.get(key)
+        if clean is not None:
             entries.move_to_end(key)
-            return False
-    if _late_data(session, slot, since, observed_from):
+    if clean is not None and clean.mark == mark:
+        return False
+    records_since = tickets_since = since
+    if clean is not None:  # found nothing late at an earlier mark
+        (_, received, *_), (_, changed, *_) = clean.mark
+        if received is not None:
+            records_since = max(since, _aware(received) - LATE_MARGIN)
+        if changed is not None:
+            tickets_since = max(since, _aware(changed) - LATE_MARGIN)
+    if _late_data(session, slot, records_since, observed_from, tickets_since):
         return True
     with _lock:
         entries[key] = _Held(mark, Data(), None)
@@ -1111,6 +1309,45 @@ def forget(engine: Any) -> None:
     could come back to an earlier value."""
     with _lock:
         _held.pop(engine, None)
+
+
+def _decoded_totals(text: str, moment: datetime) -> Totals:
+    """:class:`Totals` of a kept result as of ``moment`` (CodecError when unreadable): only
+    the fields they need decoded (:func:`accord.store.codec.loads_fields`), held by the
+    digest of the text as :func:`_decoded` holds whole reports."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    with _lock:
+        fields = _decoded_fields.get(digest)
+        if fields is not None:
+            _decoded_fields.move_to_end(digest)
+    if fields is None:
+        fields = codec.loads_fields(text, Report, _TOTALS_READ)
+        with _lock:
+            _decoded_fields[digest] = fields
+            while len(_decoded_fields) > DECODED_ENTRIES:
+                _decoded_fields.popitem(last=False)
+    # the report itself, its objectives and other lists left empty: its ``final`` says it
+    found = Report(**{**_TOTALS_EMPTY, **fields, "as_of": moment})
+    return Totals.of(found)
+
+
+_TOTALS_READ = (
+    "start",
+    "end",
+    "settlement",
+    "claim_deadline",
+    "in_force_until",
+    "observed_until",
+)
+_TOTALS_EMPTY: dict[str, Any] = {
+    "agreement": "",
+    "version": "",
+    "title": "",
+    "tier": None,
+    "objectives": (),
+    "penalties": (),
+}
+_decoded_fields: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
 
 def _decoded(text: str) -> Report:

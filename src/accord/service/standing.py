@@ -376,11 +376,12 @@ def _agreement(
         for label in months_before(moment, EARLIER_MONTHS, zone)
         if first is None or label >= f"{first:%Y-%m}"
     ]
-    earlier = reports.closed_reports(
+    # their credits only: the kept results' other fields are not decoded
+    earlier = reports.closed_totals(
         session, principal, row.key, labels, timezone=zone, moment=moment, held=mark
     )
-    for label, report in zip(labels, earlier, strict=True):
-        credit = _credit(label, report)
+    for label, totals in zip(labels, earlier, strict=True):
+        credit = _credit(label, totals)
         if credit is not None and credit.amount > 0:
             before.append(credit)
     review = agreement.effective.review.next if agreement.effective is not None else None
@@ -396,13 +397,13 @@ def _agreement(
         moment,
         objectives,
         bars,
-        _credit(period, found),
+        _credit(period, reports.Totals.of(found)),
         tuple(before),
         review,
     )
 
 
-def _credit(period: str, found: Report) -> Credit | None:
+def _credit(period: str, found: reports.Totals) -> Credit | None:
     if found.settlement is None:
         return None
     settled = found.settlement

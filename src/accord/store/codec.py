@@ -29,6 +29,7 @@ import sys
 import types
 import typing
 from collections import abc
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -59,6 +60,32 @@ def loads(text: str | bytes, kind: type[T]) -> T:
     found = _decode(data, kind, "$")
     if not isinstance(found, kind):  # pragma: no cover - _decode builds kind or raises
         raise CodecError(f"$: expected {kind.__name__}")
+    return found
+
+
+def loads_fields(text: str | bytes, kind: type, names: Sequence[str]) -> dict[str, Any]:
+    """Only the fields ``names`` of the ``kind`` instance that :func:`dumps` wrote as
+    ``text``, decoded by their declared types (a field not written: its default); the others
+    are not built. :class:`CodecError` when the text is not such an object or a field asked
+    does not fit."""
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise CodecError(f"not JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise CodecError(f"$: expected an object, got {data!r}")
+    hints = _hints(kind)
+    defaults = {
+        f.name: f.default for f in dataclasses.fields(kind) if f.default is not dataclasses.MISSING
+    }
+    found = {}
+    for name in names:
+        if name in data:
+            found[name] = _decode(data[name], hints[name], f"$.{name}")
+        elif name in defaults:
+            found[name] = defaults[name]
+        else:
+            raise CodecError(f"$: no field {name!r} for {kind.__name__}")
     return found
 
 
