@@ -103,8 +103,10 @@ def _full_collections_while(work: Callable[[], object]) -> int:
 
 
 def _long_lived_objects() -> list[list[int]]:
-    # containers that survive the young collections, as a PDF's boxes and styles do
-    return [[n] for n in range(300_000)]
+    # containers that survive the young collections, as a PDF's boxes and styles do: more
+    # than a quarter of the objects the process already holds, past which Python runs a
+    # full collection (however many objects the test session holds)
+    return [[n] for n in range(max(300_000, len(gc.get_objects()) // 3 + 100_000))]
 
 
 def test_no_full_collection_runs_while_a_pdf_is_made_and_the_collector_is_put_back() -> None:
