@@ -6,8 +6,13 @@ shared machine falls on each alike:
 A: as before branch pdf-speed: WeasyPrint's own SVG text (a letter at a time), a new
    FontConfiguration for each PDF, fonts subset with fontTools;
 B: the same with HarfBuzz's subsetter (libharfbuzz-subset0, which `make system` installs);
-C: as ``accord.render.report.report_pdf`` does now: B, the pictures' texts a line at a time
-   and the fonts set up once a thread (``accord.render.weasy``).
+C: as ``accord.render.report.report_pdf`` did after branch pdf-speed: B, the pictures' texts
+   a line at a time and the fonts set up once a thread (``accord.render.weasy``).
+
+None of the three holds Python's full garbage collections off while the PDF is made, as
+``report_pdf`` now does (branch pdf-3s, ``accord.render.weasy.no_full_collection``): a
+collection held off comes after, in whichever way runs next, so that change is compared in
+separate processes instead (``benchmarks/render.py`` on the code before and after).
 
 Same report as benchmarks/render.py (20 services, 10,000 tickets, 89 pictures); each PDF
 includes drawing the pictures. Printed: each run's CPU and wall time, then best and median.
@@ -23,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import importlib.util  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
@@ -63,6 +69,7 @@ def main() -> None:
         now = name == "C"
         rendering.shape_svg_text_whole = weasy.shape_svg_text_whole if now else (lambda: True)
         rendering.font_configuration = weasy.font_configuration if now else FontConfiguration
+        rendering.no_full_collection = contextlib.nullcontext
 
     cpu: dict[str, list[float]] = {"A": [], "B": [], "C": []}
     wall: dict[str, list[float]] = {"A": [], "B": [], "C": []}

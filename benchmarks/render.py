@@ -165,17 +165,27 @@ def evidence(tickets: int, services: int, seed: int = 20261206) -> Data:
     return Data(outages=tuple(outages), tickets=tuple(events), observed=(START, END))
 
 
-def timed(what: Callable[[], object], repeat: int) -> tuple[float, float, float, float, object]:
-    """Best and median wall time, the best CPU time of this process (on a shared machine the
-    CPU time is what the rendering costs, the wall time what a reader waited), and the CPU time
-    of the first run (a process's first PDF sets its fonts up)."""
+def timed(
+    what: Callable[[], object], repeat: int
+) -> tuple[float, float, float, float, float, object]:
+    """Best and median wall time, the best and median CPU time of this process (on a shared
+    machine the CPU time is what the rendering costs, the wall time what a reader waited),
+    and the CPU time of the first run (a process's first PDF sets its fonts up)."""
     runs, cpu, found = [], [], None
     for _ in range(repeat):
         began, began_cpu = time.perf_counter(), time.process_time()
         found = what()
         runs.append(time.perf_counter() - began)
         cpu.append(time.process_time() - began_cpu)
-    return min(runs), statistics.median(runs), min(cpu), cpu[0], found
+    return min(runs), statistics.median(runs), min(cpu), statistics.median(cpu), cpu[0], found
+
+
+def _load() -> str:
+    """The machine's load average over 1, 5 and 15 minutes (Linux), or "?"."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
 
 def terminal(report: Report, locale: str = "en") -> str:
@@ -215,7 +225,7 @@ def main() -> None:
         return report_pictures(report, agreement, data, cache=cache)
 
     locale = args.locale
-    print(f"numbers as written in {locale}")
+    print(f"numbers as written in {locale}; load average {_load()}")
     for name, render in (
         ("HTML + pictures", lambda: report_html(report, drawn(), locale=locale)),
         ("PDF + pictures", lambda: report_pdf(report, drawn(), locale=locale)),
@@ -227,16 +237,17 @@ def main() -> None:
         ("Markdown", lambda: report_markdown(report, locale=locale)),
         ("terminal table", lambda: terminal(report, locale)),
     ):
-        best, median, cpu, first, found = timed(render, args.repeat)
+        best, median, cpu, cpu_median, first, found = timed(render, args.repeat)
         size = len(found) if isinstance(found, bytes | str) else 0
         pages = (
             f", {len(PdfReader(io.BytesIO(found)).pages)} pages" if isinstance(found, bytes) else ""
         )
         print(
-            f"{name:>15}: best {best:.3f} s, median {median:.3f} s, CPU best {cpu:.3f} s "
-            f"(first {first:.3f} s) "
+            f"{name:>15}: best {best:.3f} s, median {median:.3f} s, CPU best {cpu:.3f} s, "
+            f"median {cpu_median:.3f} s (first {first:.3f} s) "
             f"({size:,} bytes{pages})"
         )
+    print(f"load average {_load()}")
 
 
 if __name__ == "__main__":

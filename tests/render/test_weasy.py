@@ -1,15 +1,18 @@
 """The PDF's quick paths (accord.render.weasy): SVG texts drawn a line at a time land where
-WeasyPrint's own letter-by-letter drawing puts them, and the fonts are set up once a thread."""
+WeasyPrint's own letter-by-letter drawing puts them, the fonts are set up once a thread, and
+no full garbage collection runs while a PDF is made."""
 
 from __future__ import annotations
 
+import gc
 import re
 import subprocess
 import threading
+from collections.abc import Callable
 
 import pytest
 
-from accord.render.weasy import font_configuration, shape_svg_text_whole
+from accord.render.weasy import font_configuration, no_full_collection, shape_svg_text_whole
 
 SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="400" height="100" viewBox="0 0 400 100"
  font-family="DejaVu Sans" font-size="11">{}</svg>"""
@@ -81,3 +84,57 @@ def test_the_fonts_are_set_up_once_a_thread() -> None:
     worker.join()
     assert len(others) == 1
     assert others[0] is not mine
+
+
+def _full_collections_while(work: Callable[[], object]) -> int:
+    """How many full (oldest-generation) collections Python ran while ``work`` ran."""
+    full: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    gc.callbacks.append(seen)
+    try:
+        work()
+    finally:
+        gc.callbacks.remove(seen)
+    return len(full)
+
+
+def _long_lived_objects() -> list[list[int]]:
+    # containers that survive the young collections, as a PDF's boxes and styles do: more
+    # than a quarter of the objects the process already holds, past which Python runs a
+    # full collection (however many objects the test session holds)
+    return [[n] for n in range(max(300_000, len(gc.get_objects()) // 3 + 100_000))]
+
+
+def test_no_full_collection_runs_while_a_pdf_is_made_and_the_collector_is_put_back() -> None:
+    before = gc.get_threshold()
+    assert gc.isenabled()
+    # the same work runs full collections outside the hold
+    assert _full_collections_while(_long_lived_objects) > 0
+    with no_full_collection():
+        assert gc.get_threshold()[:2] == before[:2]  # the young generations are still collected
+        assert _full_collections_while(_long_lived_objects) == 0
+    assert gc.get_threshold() == before
+
+
+def test_threads_making_pdfs_at_once_share_one_hold() -> None:
+    before = gc.get_threshold()
+    inside, release = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with no_full_collection():
+            inside.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=other)
+    with no_full_collection():
+        worker.start()
+        inside.wait(10)
+    # this thread's PDF is done, the other's is not: still held
+    assert gc.get_threshold() != before
+    release.set()
+    worker.join()
+    assert gc.get_threshold() == before

@@ -33,7 +33,7 @@ from accord.render.report_view import (
     build_trend,
     verdict,
 )
-from accord.render.weasy import font_configuration, shape_svg_text_whole
+from accord.render.weasy import font_configuration, no_full_collection, shape_svg_text_whole
 from accord.render.words import period as period_words
 from accord.render.words import when, zone_of
 
@@ -624,9 +624,9 @@ def pdf_of(view: ReportView, paper: Paper = "a4", pictures: Sequence[Picture] = 
     WeasyPrint as images read through its URL fetcher, which serves them and refuses every
     other address (a report reads nothing from the network); an image is neither parsed as
     HTML nor styled, which makes the PDF several times quicker than inline SVG. The fonts are
-    set up once a thread and the pictures' texts drawn a line at a time
-    (:mod:`accord.render.weasy`). WeasyPrint is imported here: it loads Pango, which only the
-    PDF needs."""
+    set up once a thread, the pictures' texts drawn a line at a time and Python's full garbage
+    collections held off while the PDF is made (:mod:`accord.render.weasy`). WeasyPrint is
+    imported here: it loads Pango, which only the PDF needs."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -645,8 +645,9 @@ def pdf_of(view: ReportView, paper: Paper = "a4", pictures: Sequence[Picture] = 
 
     # a picture that cannot be read stops the PDF rather than leaving a hole in it
     fetcher = Pictures(fail_on_errors=True)
-    document = HTML(string=page, url_fetcher=fetcher).render(font_config=font_configuration())
-    found: bytes = document.write_pdf()
+    with no_full_collection():
+        document = HTML(string=page, url_fetcher=fetcher).render(font_config=font_configuration())
+        found: bytes = document.write_pdf()
     return found
 
 
