@@ -279,6 +279,19 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def rows_written(url: str) -> tuple[int, int]:
+    """Clock rows and due items inserted so far in this database (PostgreSQL's statistics,
+    flushed by a backend when it ends or within seconds of its last transaction)."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        found = dict(
+            connection.execute(
+                "SELECT relname, n_tup_ins FROM pg_stat_user_tables "
+                "WHERE relname IN ('ticket_clocks', 'due_items')"
+            ).fetchall()
+        )
+    return int(found.get("ticket_clocks", 0)), int(found.get("due_items", 0))
+
+
 def ready(url: str, count: int, workers: subprocess.Popen[bytes]) -> None:
     """Wait until the worker processes are polling (each holds a connection named for this
     benchmark), then a second more: the load meets running workers, as in service, not
@@ -342,6 +355,7 @@ def latency(url: str, base: str, key: str, organisation: int, options: argparse.
     poller = threading.Thread(target=poll)
     poller.start()
     cpu_before = cpu_seconds(workers.pid)
+    written_before = rows_written(url)
     try:
         sent = asyncio.run(
             _sustain(base, key, options.rate, options.seconds, options.window, sampled)
@@ -353,6 +367,8 @@ def latency(url: str, base: str, key: str, organisation: int, options: argparse.
     finally:
         workers.terminate()
         workers.wait(30)
+    time.sleep(2)  # the statistics of the ended worker processes flushed
+    clocks, items = (a - b for a, b in zip(rows_written(url), written_before, strict=True))
     values = np.array(delays) * 1000
     p50, p90, p99 = np.percentile(values, [50, 90, 99])
     print(
@@ -361,7 +377,9 @@ def latency(url: str, base: str, key: str, organisation: int, options: argparse.
         f"p99 {p99:,.0f} ms  max {values.max():,.0f} ms over {len(values)} sampled events"
         f"{f', {len(sampled)} never seen' if sampled else ''} (target p99 < 1,000 ms); "
         f"CPU of the worker process(es) {cpu:.1f} s, {cpu / (sent * options.seconds) * 1e6:.0f} "
-        "us an event sent",
+        f"us an event sent; clock rows written {clocks / (sent * options.seconds):.2f} and due "
+        f"items {items / (sent * options.seconds):.2f} an event sent; load average "
+        f"{os.getloadavg()[0]:.1f}",
         flush=True,
     )
 
