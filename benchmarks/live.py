@@ -12,7 +12,9 @@ ticket's stored clocks and due items reflect an event under sustained ingest.
    does now, in batches (``tracking.refresh_many``): "all written" with the fingerprints of
    the stored rows forgotten (every clock row and due item written, as if each ticket had
    changed), "unchanged" marked again with nothing new (no row written: a worker's cost for
-   a ticket whose clocks did not change). Target (issue 13): >= 20,000 tickets/s.
+   a ticket whose clocks did not change), "time moved" marked again with nothing new, each
+   run a minute later (running clocks' used time moved: rewritten before migration 0011,
+   kept since). Target (issue 13): >= 20,000 tickets/s.
 2. Latency: a server (2 processes) and ``--workers`` worker processes (``accord worker``,
    started and connected before the load begins); one client sends ``--rate`` events a second
    (requests of 50) to tickets that live for 6 events each, ``--window`` / ``--rate`` seconds
@@ -45,6 +47,7 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 
 import httpx  # noqa: E402
@@ -144,34 +147,40 @@ def in_batches(worker: Worker, moment: datetime) -> int:
 def throughput(database: Database, url: str, tickets: int, repeats: int, before: bool) -> None:
     worker = Worker(database, Settings(database_url=url, demo=False, worker=False))
     moment = datetime.now(UTC)
-    phases = [
-        ("before: one by one (replay)", lambda: one_by_one(database, moment), True),
+    phases: list[tuple[str, Callable[[int], int], bool]] = [
+        ("before: one by one (replay)", lambda _: one_by_one(database, moment), True),
         (
             f"batches of {worker.refresh_batch}, all written",
-            lambda: in_batches(worker, moment),
+            lambda _: in_batches(worker, moment),
             True,
         ),
         (
             f"batches of {worker.refresh_batch}, unchanged",
-            lambda: in_batches(worker, moment),
+            lambda _: in_batches(worker, moment),
+            False,
+        ),
+        (  # each run a minute later than the one before: running clocks' used time moved
+            f"batches of {worker.refresh_batch}, time moved",
+            lambda n: in_batches(worker, moment + timedelta(minutes=n + 1)),
             False,
         ),
     ]
     for label, work, forget in phases[0 if before else 1 :]:
         rates, cpu_rates = [], []
-        for _ in range(repeats):
+        for n in range(repeats):
             mark_all(database, forget)
             with psycopg.connect(url, autocommit=True) as connection:
                 connection.execute("VACUUM ANALYZE")
             began, cpu = time.perf_counter(), time.process_time()
-            done = work()
+            done = work(n)
             rates.append(done / (time.perf_counter() - began))
             cpu_rates.append(done / (time.process_time() - cpu))
             assert done == tickets, (done, tickets)
         print(
             f"{label:<38} best {max(rates):>7,.0f}  median {np.median(rates):>7,.0f} tickets/s; "
             f"per CPU second of the worker: best {max(cpu_rates):>7,.0f}  "
-            f"median {np.median(cpu_rates):>7,.0f} (target >= 20,000 tickets/s)",
+            f"median {np.median(cpu_rates):>7,.0f} ({1e6 / np.median(cpu_rates):.0f} us a "
+            f"ticket; target >= 20,000 tickets/s); load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
 
@@ -270,6 +279,19 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def rows_written(url: str) -> tuple[int, int]:
+    """Clock rows and due items inserted so far in this database (PostgreSQL's statistics,
+    flushed by a backend when it ends or within seconds of its last transaction)."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        found = dict(
+            connection.execute(
+                "SELECT relname, n_tup_ins FROM pg_stat_user_tables "
+                "WHERE relname IN ('ticket_clocks', 'due_items')"
+            ).fetchall()
+        )
+    return int(found.get("ticket_clocks", 0)), int(found.get("due_items", 0))
+
+
 def ready(url: str, count: int, workers: subprocess.Popen[bytes]) -> None:
     """Wait until the worker processes are polling (each holds a connection named for this
     benchmark), then a second more: the load meets running workers, as in service, not
@@ -333,6 +355,7 @@ def latency(url: str, base: str, key: str, organisation: int, options: argparse.
     poller = threading.Thread(target=poll)
     poller.start()
     cpu_before = cpu_seconds(workers.pid)
+    written_before = rows_written(url)
     try:
         sent = asyncio.run(
             _sustain(base, key, options.rate, options.seconds, options.window, sampled)
@@ -344,6 +367,8 @@ def latency(url: str, base: str, key: str, organisation: int, options: argparse.
     finally:
         workers.terminate()
         workers.wait(30)
+    time.sleep(2)  # the statistics of the ended worker processes flushed
+    clocks, items = (a - b for a, b in zip(rows_written(url), written_before, strict=True))
     values = np.array(delays) * 1000
     p50, p90, p99 = np.percentile(values, [50, 90, 99])
     print(
@@ -352,7 +377,9 @@ def latency(url: str, base: str, key: str, organisation: int, options: argparse.
         f"p99 {p99:,.0f} ms  max {values.max():,.0f} ms over {len(values)} sampled events"
         f"{f', {len(sampled)} never seen' if sampled else ''} (target p99 < 1,000 ms); "
         f"CPU of the worker process(es) {cpu:.1f} s, {cpu / (sent * options.seconds) * 1e6:.0f} "
-        "us an event sent",
+        f"us an event sent; clock rows written {clocks / (sent * options.seconds):.2f} and due "
+        f"items {items / (sent * options.seconds):.2f} an event sent; load average "
+        f"{os.getloadavg()[0]:.1f}",
         flush=True,
     )
 

@@ -17,7 +17,9 @@ from unittest.mock import patch
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
 
+from accord.service import agreements as agreement_store
 from accord.service import tracking
 from accord.settings import Settings
 from accord.store import Database
@@ -154,13 +156,39 @@ def in_batches(database: Database, settings: Settings, moment: datetime) -> None
             pass
 
 
-def stored(database: Database, tenant: Tenant) -> tuple[list[tuple[Any, ...]], list[Any]]:
-    """The tenant's clock rows and due items, without their row numbers."""
+def used_then(session: Session, tenant: Tenant, row: ClockRow, at: datetime) -> float:
+    """A clock row's used time at ``at`` as the readers show it (:func:`tracking.judged_row`:
+    a running clock advanced on its calendar from the instant its used time is as of)."""
+    refreshed = session.scalar(
+        select(TicketRow.refreshed_at).where(
+            TicketRow.organisation_id == tenant.id, TicketRow.ticket == row.ticket
+        )
+    )
+    governing = {
+        found.key: found for found in agreement_store.in_force(session, tenant.id, row.customer)
+    }[row.agreement]
+    agreement = governing.first
+    for since, later in governing.changes:
+        if since <= at:
+            agreement = later
+    objective = next(o for o in agreement.objectives if o.id == row.objective)
+    judged = tracking.judged_row(row, tracking.as_of(row, refreshed, at), agreement, objective, at)
+    return judged.used.total_seconds()
+
+
+def stored(
+    database: Database, tenant: Tenant, at: datetime | None = None
+) -> tuple[list[tuple[Any, ...]], list[Any]]:
+    """The tenant's clock rows and due items, without their row numbers; with ``at``, each
+    clock's used time is the one the readers show at ``at`` (a row kept since an earlier
+    recomputation states it as of then)."""
     with database.session() as session:
         clocks = [
             (
                 *(r.ticket, r.customer, r.agreement, r.objective, r.metric, r.cycle, r.state),
-                *(r.target_seconds, r.used_seconds, r.deadline, r.breached_at, r.fields),
+                r.target_seconds,
+                r.used_seconds if at is None else used_then(session, tenant, r, at),
+                *(r.deadline, r.breached_at, r.fields),
             )
             for r in session.scalars(
                 select(ClockRow)
@@ -267,7 +295,21 @@ def test_batch_recompute_matches_the_replay_ticket_by_ticket(
         assert answer.status_code == 201, answer.text
     one_by_one(database, acme, later)
     in_batches(database, settings, later)
-    reference, batched = stored(database, acme), stored(database, globex)
+    reference, batched = stored(database, acme, later), stored(database, globex, later)
+    # of the tickets recomputed again, the batch kept those whose clocks did not change or ran
+    # on towards the same deadline (the rows' used time as of the first recomputation)
+    with database.session() as session:
+        as_of = session.execute(
+            select(ClockRow.used_at, ClockRow.state)
+            .join(
+                TicketRow,
+                (TicketRow.organisation_id == ClockRow.organisation_id)
+                & (TicketRow.ticket == ClockRow.ticket),
+            )
+            .where(ClockRow.organisation_id == globex.id, TicketRow.refreshed_at == later)
+        ).all()
+    assert ("running", moment) in {(state, used_at) for used_at, state in as_of}
+    assert {used_at for used_at, _ in as_of} == {moment, later}
     assert any(item[7] == "fired" for item in reference[1])
     assert any(item[7] == "cancelled" for item in reference[1])
     assert reference == batched

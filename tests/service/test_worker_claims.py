@@ -22,6 +22,7 @@ from accord.store.schema import ClockRow, DueItem, TicketRow
 from accord.worker import Worker
 from tests.service.conftest import Tenant
 from tests.service.test_api import iso, ticket, upload
+from tests.service.test_batch_refresh import used_then
 
 
 @pytest.fixture
@@ -134,6 +135,47 @@ def test_an_unchanged_ticket_is_not_rewritten_yet_reads_back_the_same(
     mark(database, "U1")
     drain(worker, later)  # so the next batch writes it in full, and the same
     assert [rest for _, *rest in clock_rows(database, "U1")] == batched
+
+
+def test_a_running_clock_is_not_rewritten_when_only_time_moved(
+    fast: TestClient, acme: Tenant, database: Database, deferred: Settings
+) -> None:
+    """A ticket marked again with nothing new, later: its clocks running on towards the same
+    deadline keep their rows (same row numbers, used time as of the first recomputation), and
+    what the readers show then (used time advanced on the calendar) is what a recomputation
+    from the events gives at that instant. An event that changes a clock rewrites the rows."""
+    opened = datetime.now(UTC) - timedelta(minutes=20)
+    post(fast, acme, ticket("R1", opened))
+    worker = Worker(database, deferred)
+    first = datetime.now(UTC)
+    drain(worker, first)
+    kept = clock_rows(database, "R1")
+    assert "running" in {state for _, _, _, state, *_ in kept}
+
+    later = first + timedelta(minutes=10)
+    mark(database, "R1")
+    drain(worker, later)
+    assert clock_rows(database, "R1") == kept
+    assert ticket_row(database, "R1").refreshed_at == later
+    with database.session() as session:
+        rows = session.scalars(select(ClockRow).where(ClockRow.ticket == "R1")).all()
+        assert {row.used_at for row in rows} == {first}
+        shown = {row.objective: used_then(session, acme, row, later) for row in rows}
+        fresh = tracking.compute(session, acme.id, "R1", "acme-corp", later)
+    assert shown == {c.objective: c.used.total_seconds() for r in fresh for c in r.clocks}
+    assert any(seconds > row[4] for row in kept for seconds in [shown[row[1]]])
+    listed = fast.get("/v1/clocks/at-risk?within=30d", headers=acme.headers).json()
+    assert {c["computed_at"] for c in listed if c["ticket"] == "R1"} == {
+        iso(first).replace("+00:00", "Z")
+    }
+
+    post(fast, acme, [{"id": "R1-2", "ticket": "R1", "at": iso(opened + timedelta(minutes=5)),
+                       "kind": "updated", "fields": {"status": "Resolved"}}])  # fmt: skip
+    drain(worker, later)
+    with database.session() as session:
+        rows = session.scalars(select(ClockRow).where(ClockRow.ticket == "R1")).all()
+        assert {row.used_at for row in rows} == {later}
+    assert clock_rows(database, "R1") != kept
 
 
 def test_a_ticket_whose_fingerprint_is_unknown_is_written_in_full(

@@ -107,7 +107,11 @@ class ListedClock(BaseModel):
     used_seconds: float = Field(examples=[12600])
     deadline: datetime | None
     breached_at: datetime | None
-    computed_at: datetime = Field(description="When it was computed.")
+    computed_at: datetime = Field(
+        description="The instant it is as of: its ticket's last recomputation; for a running "
+        "clock, the one that last changed it (a clock running on towards the same deadline "
+        "is not rewritten: its used time has grown on its calendar since)."
+    )
     fields: dict[str, Any] = Field(description="The ticket's fields then.")
 
 

@@ -569,8 +569,7 @@ def _open_tickets(
         objective = next((o for o in agreement.objectives if o.id == clock.objective), None)
         if objective is None:  # an objective the version in force no longer has
             continue
-        # a clock row is written by its ticket's recomputation, which sets refreshed_at
-        as_of = computed_at or changed_at
+        as_of = tracking.as_of(clock, computed_at, changed_at)
         ticket = _judged_clock(clock, as_of, agreement, objective, moment)
         if ticket is not None:
             found.append(ticket)

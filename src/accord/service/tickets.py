@@ -323,7 +323,7 @@ def _at_risk_page(
         if found_objective is None or clock.target_seconds is None:
             continue
         agreement, objective = found_objective
-        since = _aware(refreshed or changed)
+        since = _aware(tracking.as_of(clock, refreshed, changed))
         if tracking.judged_row(clock, since, agreement, objective, moment).at_risk:
             found[clock.ticket] = max(found.get(clock.ticket, since), _aware(changed))
     ordered = sorted(found.items(), key=lambda item: (-item[1].timestamp(), item[0]))

@@ -285,6 +285,7 @@ def refresh(session: Session, organisation_id: int, ticket: str, moment: datetim
                     deadline=clock.deadline,
                     breached_at=clock.breached_at,
                     fields=dict(clock.fields),
+                    used_at=moment,
                 )
             )
     _store_due(session, organisation_id, ticket, customer, computed, moment)
@@ -503,9 +504,9 @@ def refresh_many(
         found = _Found(columns.tickets, customers, moment)
         _compute_columns(session, organisation_id, customers, moment, columns, found)
         count += found.clocks
-        clock_owners, clock_lines = found.clock_lines()
+        clock_owners, clock_lines, clock_keys = found.clock_lines()
         due_owners, due_lines = found.due_lines()
-        clocks_hash = _fingerprints(tickets, clock_owners, clock_lines)
+        clocks_hash = _fingerprints(tickets, clock_owners, clock_keys)
         due_hash = _fingerprints(tickets, due_owners, due_lines)
         stored = _lock_stored(session, organisation_id, tickets, postgresql)
         new_clocks = [t for t in tickets if stored.get(t, (None, None))[0] != clocks_hash[t]]
@@ -615,12 +616,10 @@ def _lock_stored(
     PostgreSQL (taken in the order ingest takes them, so neither waits on the other in a
     cycle), which the transaction then holds until its writes are committed."""
     if postgresql:
-        return {
-            ticket: (clocks, due)
-            for ticket, clocks, due in session.execute(
-                _LOCK_STORED, {"organisation": organisation_id, "tickets": _text_array(tickets)}
-            )
-        }
+        driver = session.connection().connection.driver_connection
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(_LOCK_STORED, (organisation_id, _text_array(tickets)))
+            return {ticket: (clocks, due) for ticket, clocks, due in cursor.fetchall()}
     return {
         ticket: (clocks, due)
         for chunk in _chunks(tickets)
@@ -632,9 +631,9 @@ def _lock_stored(
     }
 
 
-_LOCK_STORED = text(
+_LOCK_STORED = (  # run on the driver's cursor: 2,000 rows without SQLAlchemy's row objects
     "SELECT ticket, clocks_hash, due_hash FROM tickets "
-    "WHERE organisation_id = :organisation AND ticket = ANY(CAST(:tickets AS text[])) "
+    "WHERE organisation_id = %s AND ticket = ANY(CAST(%s AS text[])) "
     'ORDER BY ticket COLLATE "C" FOR UPDATE'
 )
 _DELETE_CLOCKS = text(
@@ -804,7 +803,7 @@ def _instant(ns: int) -> datetime | None:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CLOCK_COLUMNS = (
     "organisation_id, ticket, customer, agreement, objective, metric, cycle, state, "
-    "target_seconds, used_seconds, deadline, breached_at, fields"
+    "target_seconds, deadline, breached_at, fields, used_seconds, used_at"
 )
 
 
@@ -859,6 +858,7 @@ class _Found:
                 "metric": np.array(table.metric, dtype=object)[rows].tolist(),
                 "cycle": table.cycle[rows],
                 "state": np.array(STATES, dtype=object)[table.state[rows]].tolist(),
+                "state_code": table.state[rows],
                 "target": table.target[rows] // 1000,
                 "used": table.used[rows] // 1000,
                 "deadline": table.deadline[rows],
@@ -901,6 +901,7 @@ class _Found:
                 "metric": [c.metric for c in clocks],
                 "cycle": np.array([c.cycle for c in clocks], dtype=np.int64),
                 "state": [c.state for c in clocks],
+                "state_code": np.array([STATES.index(c.state) for c in clocks], dtype=np.int64),
                 "target": np.array(
                     [_NAT if c.target is None else c.target // us for c in clocks],
                     dtype=np.int64,
@@ -953,6 +954,7 @@ class _Found:
                 "deadline": _instant(deadline),
                 "breached_at": _instant(breached),
                 "fields": json.loads(fields),
+                "used_at": self.moment,
             }
             for part in self.clock_parts
             for ticket, objective, metric, cycle, state, target, used, deadline, breached, fields in zip(  # noqa: E501
@@ -995,11 +997,19 @@ class _Found:
             if ticket in tickets
         ]
 
-    def clock_lines(self) -> tuple[list[str], list[str]]:
-        """The clock rows as COPY text lines (without the organisation), built column by
-        column, and the ticket of each line."""
+    def clock_lines(self) -> tuple[list[str], list[str], list[str]]:
+        """The clock rows as COPY text lines (without the organisation and ``used_at``),
+        built column by column, the ticket of each line, and what each line is compared by
+        (its fingerprint's text): the line, except that a clock running on towards a deadline
+        still ahead stands for its used time by that deadline. Such a clock found again with
+        the same deadline ran on throughout since its row was written (it would have a later
+        deadline had it paused), so its row's used time, advanced on its calendar from the
+        row's ``used_at``, is the time used now: the row is kept."""
         owners: list[str] = []
         lines: list[str] = []
+        keys: list[str] = []
+        ahead = _ns(self.moment)
+        running = STATES.index("running")
         customers: dict[str, str] = {}
         for part in self.clock_parts:
             tickets = _copy_texts(part["ticket"])
@@ -1011,6 +1021,10 @@ class _Found:
             target = part["target"]
             targets = (target / 1e6).tolist()
             owners.extend(part["ticket"])
+            used = list(map(repr, (part["used"] / 1e6).tolist()))
+            stable = (part["state_code"] == running) & (part["deadline"] > ahead)
+            compared = np.where(stable, "~", np.array(used, dtype=object)).tolist()
+            start = len(lines)
             lines.extend(
                 "\t".join(row)
                 for row in zip(
@@ -1025,23 +1039,26 @@ class _Found:
                         "\\N" if t == _NAT else repr(s)
                         for t, s in zip(target.tolist(), targets, strict=True)
                     ],
-                    map(repr, (part["used"] / 1e6).tolist()),
                     _copy_instants(part["deadline"]),
                     _copy_instants(part["breached"]),
                     _copy_texts(part["fields"]),
                     strict=True,
                 )
             )
-        return owners, lines
+            cores = lines[start:]
+            keys.extend(core + "\t" + u for core, u in zip(cores, compared, strict=True))
+            lines[start:] = [core + "\t" + u for core, u in zip(cores, used, strict=True)]
+        return owners, lines, keys
 
-    @staticmethod
-    def copy_clocks(session: Session, organisation_id: int, lines: list[str]) -> None:
-        """Clock rows as :meth:`clock_lines` writes them, with one COPY (PostgreSQL)."""
+    def copy_clocks(self, session: Session, organisation_id: int, lines: list[str]) -> None:
+        """Clock rows as :meth:`clock_lines` writes them, with one COPY (PostgreSQL), their
+        used time as of this batch's instant."""
         organisation = str(organisation_id) + "\t"
+        at = "\t" + _copy_instants(np.array([_ns(self.moment)], dtype=np.int64))[0]
         _copy(
             session,
             f"COPY ticket_clocks ({_CLOCK_COLUMNS}) FROM STDIN",
-            [organisation + line for line in lines],
+            [organisation + line + at for line in lines],
         )
 
     def due_lines(self) -> tuple[list[str], list[str]]:
@@ -1428,8 +1445,8 @@ def clocks_at_risk(
     offset: int = 0,
 ) -> list[tuple[ClockRow, datetime]]:
     """Running clocks whose deadline falls within ``within`` (or, with ``breached``, every
-    clock already past its deadline), soonest first; each with the instant it is as of (its
-    ticket's last recomputation)."""
+    clock already past its deadline), soonest first; each with the instant it is as of
+    (:func:`as_of`)."""
     moment = now()
     query = (
         select(ClockRow, TicketRow.refreshed_at, TicketRow.changed_at)
@@ -1461,7 +1478,21 @@ def clocks_at_risk(
             ClockRow.deadline <= moment + within,
         )
     query = query.order_by(ClockRow.deadline, ClockRow.ticket).limit(limit).offset(offset)
-    return [(clock, refreshed or changed) for clock, refreshed, changed in session.execute(query)]
+    return [
+        (clock, as_of(clock, refreshed, changed))
+        for clock, refreshed, changed in session.execute(query)
+    ]
+
+
+def as_of(clock: ClockRow, refreshed: datetime | None, changed: datetime) -> datetime:
+    """The instant a stored clock row is as of: for a running clock, the instant its used
+    time is as of (``used_at``: a recomputation finding it running on towards the same
+    deadline keeps its row, whose used time then grows on its calendar); for any other (its
+    used time does not move), and for rows written before migration 0011, its ticket's last
+    recomputation (``refreshed``; ``changed``: its last event, if never recomputed)."""
+    if clock.state == "running" and clock.used_at is not None:
+        return clock.used_at
+    return refreshed or changed
 
 
 def after_upload(session: Session, organisation_id: int, key: str, agreement: Agreement) -> int:

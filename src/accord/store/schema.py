@@ -244,8 +244,11 @@ class PeriodResult(Base):
 
 
 class ClockRow(Base):
-    """A ticket's clock as last computed (at its ticket's ``refreshed_at``), for the at-risk
-    and breached lists. A recomputation that finds a clock unchanged leaves its row alone."""
+    """A ticket's clock as last computed, for the at-risk and breached lists. Its used time is
+    as of ``used_at`` (null: as of its ticket's ``refreshed_at``): a running clock is shown
+    advanced from there on its calendar, so a recomputation that finds it running on with the
+    same deadline (only its used time moved) leaves its row alone, as it does an unchanged one.
+    """
 
     __tablename__ = "ticket_clocks"
     __table_args__ = (
@@ -268,6 +271,7 @@ class ClockRow(Base):
     deadline: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    used_at: Mapped[datetime | None]  # the instant used_seconds is as of (migration 0011)
 
 
 class DueItem(Base):
