@@ -13,8 +13,6 @@ from accord.io.tickets import ColumnMapping, read_events
 
 ROOT = Path(__file__).resolve().parents[1]
 AGREEMENT = str(ROOT / "examples" / "servicenow" / "agreement.yaml")
-# under pytest-xdist (`make test`) the module runs whole on one worker: the sample read once
-pytestmark = pytest.mark.xdist_group("servicenow-partitions")
 runner = CliRunner()
 
 

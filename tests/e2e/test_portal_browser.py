@@ -33,8 +33,6 @@ from tests.service import seeds
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright downloads no browser here
 PERSON = re.compile(r"(\S+@\S+\.example)\s+(\S+)\s+(provider admin|customer admin|customer viewer)")
 PHONE = {"width": 390, "height": 844}
-# under pytest-xdist (`make test`) the module runs whole on one worker: one browser, one server
-pytestmark = pytest.mark.xdist_group("browser")
 
 
 @pytest.fixture(scope="module")
