@@ -33,8 +33,13 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
+# Every core runs tests (pytest-xdist): each test goes to whichever worker is free. Each
+# worker has its own PostgreSQL databases (named for its process), SQLite files and servers on
+# free ports. Not --dist loadgroup: under it schemathesis's per-operation subtests
+# (tests/service/test_openapi.py) silently do not run. PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= auto
 pytest: $(DEV_STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist load
 
 # The system libraries WeasyPrint renders PDF with (Pango; HarfBuzz's subsetter, which puts
 # only the letters used of each font in a PDF several times quicker than the fontTools

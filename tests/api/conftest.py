@@ -17,6 +17,7 @@ from tests.portal.conftest import (  # noqa: F401 (fixtures)
     quick_hashes,
     settings,
     sqlite_or_postgres,
+    sqlite_template,
 )
 from tests.service.conftest import throwaway_postgres
 

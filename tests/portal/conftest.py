@@ -3,6 +3,7 @@ each role; the store's fixtures (SQLite and PostgreSQL) are the service tests'."
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,15 +12,18 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
 from accord.api import create_app
 from accord.service import agreements, people, tenants
 from accord.settings import Settings
 from accord.store import Database, connect
-from accord.store.schema import Base
 from tests.service.agreements import DESK, OTHER
-from tests.service.conftest import settings_for, throwaway_postgres
+from tests.service.conftest import (  # noqa: F401 (sqlite_template: a fixture)
+    empty_tables,
+    settings_for,
+    sqlite_template,
+    throwaway_postgres,
+)
 
 PASSWORD = "a long enough password"
 MOMENT = datetime(2026, 12, 7, 9, tzinfo=UTC)
@@ -43,17 +47,18 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 def sqlite_or_postgres(
     request: pytest.FixtureRequest, tmp_path: Path, postgres: str
 ) -> Iterator[Database]:
-    """A new SQLite file, or the session's PostgreSQL database (fixture ``postgres``) emptied,
-    as ``request.param`` says."""
+    """A new SQLite file (a copy of the run's migrated template, as the service tests have
+    theirs), or the session's PostgreSQL database (fixture ``postgres``) with its tables
+    emptied and sequences restarted, as ``request.param`` says."""
     if request.param == "sqlite":
-        found = connect(f"sqlite:///{tmp_path / 'accord.db'}")
+        path = tmp_path / "accord.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        found = connect(f"sqlite:///{path}")  # at the newest revision already: no migration
         yield found
         found.dispose()
         return
     found = request.getfixturevalue(postgres)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with found.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    empty_tables(found)
     yield found
 
 
