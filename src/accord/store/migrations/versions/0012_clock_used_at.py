@@ -1,7 +1,7 @@
 """ticket clock rows: the instant their used time is as of
 
-Revision ID: 0011_clock_used_at
-Revises: 0010_people_accounts
+Revision ID: 0012_clock_used_at
+Revises: 0011_reader_locale
 Create Date: 2026-12-07 11:15:00
 
 A running clock's used time grows with time, so a row that stated it as of its ticket's last
@@ -19,8 +19,8 @@ from alembic import op
 
 import accord.store.schema
 
-revision: str = "0011_clock_used_at"
-down_revision: str | None = "0010_people_accounts"
+revision: str = "0012_clock_used_at"
+down_revision: str | None = "0011_reader_locale"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
