@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.core.agreement import Agreement, Objective
-from accord.core.burn import projection, ticket_projection
+from accord.core.burn import BurnAlert, projection, ticket_projection
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import TICKET_METRICS
 from accord.core.judging import ObjectiveResult, target_of
@@ -77,6 +77,9 @@ class ObjectiveStanding:
     open_tickets: int | None
     at_risk: int | None
     breached_open: int | None
+    alerts: tuple[BurnAlert, ...] = ()
+    """Availability: the SRE workbook's multi-window burn-rate alerts as of the instant
+    judged (their long and short windows' burn rates)."""
 
 
 @dataclass(frozen=True)
@@ -455,6 +458,7 @@ def _objective(
         counts.open if counts else None,
         counts.open_at_risk if counts else None,
         counts.open_breached if counts else None,
+        result.burn_alerts,
     )
 
 
