@@ -52,7 +52,9 @@ def serve(
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     # before anything imports prometheus_client: every process's counters in one directory
-    made = metrics_directory(os.environ.get(MULTIPROC_ENV))
+    # (one process alone keeps them in memory, unless told to share a directory with workers)
+    shared = os.environ.get(MULTIPROC_ENV)
+    made = metrics_directory(shared) if shared or workers > 1 else None
     try:
         _serve(settings, (host or settings.host, port or settings.port), workers)
     finally:
@@ -290,10 +292,14 @@ def worker(
     """Run workers alone: recompute tickets, fire escalations, send notifications."""
     from accord.logs import configure_logging
     from accord.settings import Settings
-    from accord.worker import Worker
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
+    shared = os.environ.get(MULTIPROC_ENV)
+    if shared:  # the counters go where `accord serve`'s /metrics adds them up (not emptied)
+        Path(shared).mkdir(parents=True, exist_ok=True)
+    from accord.worker import Worker
+
     if once:
         tally = Worker(configured_database(settings), settings).run_once()
         console.print(
