@@ -240,10 +240,12 @@ def standing(
     *,
     customer: str | None = None,
     uptime: bool = True,
+    earlier: bool = True,
 ) -> Standing:
     """The standing of the principal's customer (a key scoped to one), or of ``customer``
     (NotFoundError when the key may not see it, or it has no agreement), or of every
-    agreement the key sees. ``uptime``: with the 90 days of bars."""
+    agreement the key sees. ``uptime``: with the 90 days of bars; ``earlier``: with the
+    credits of the months before the open one (``/metrics`` needs neither)."""
     moment = now() if moment is None else moment
     scope = principal.customer if principal.customer is not None else customer
     if customer is not None and not principal.sees(customer):
@@ -256,7 +258,7 @@ def standing(
     if customer is not None and not rows:
         raise NotFoundError(f"no customer {customer!r}", "customer")
     mark = reports.data_mark(session, principal.organisation_id)
-    return _standing(session, principal, moment, scope, rows, uptime, mark)
+    return _standing(session, principal, moment, scope, rows, uptime, mark, earlier)
 
 
 def _standing(
@@ -267,6 +269,7 @@ def _standing(
     rows: list[AgreementRow],
     uptime: bool,
     mark: tuple[Any, ...],
+    earlier: bool = True,
 ) -> Standing:
     """The standing of the agreements ``rows`` in force at ``moment``, their open tickets
     those of customer ``scope`` (None: of any customer). ``mark``: the organisation's
@@ -279,7 +282,9 @@ def _standing(
         if agreement is None:
             continue
         calendars[row.key] = (agreement, tracking.calendars(agreement))
-        found.append(_agreement(session, principal, row, stored, agreement, moment, uptime, mark))
+        found.append(
+            _agreement(session, principal, row, stored, agreement, moment, uptime, mark, earlier)
+        )
     tickets, at_risk, breached = _open_tickets(session, principal, scope, calendars, moment)
     return Standing(moment, scope, tuple(found), tickets, at_risk, breached)
 
@@ -347,6 +352,7 @@ def _agreement(
     moment: datetime,
     with_uptime: bool,
     mark: tuple[Any, ...],
+    with_earlier: bool = True,
 ) -> AgreementStanding:
     """``mark``: what moves when anything is stored: the evidence read for the same span is
     reused while it has not moved (read once per page)."""
@@ -372,11 +378,15 @@ def _agreement(
     first = agreement.effective.start if agreement.effective is not None else None
     labels = [
         label
-        for label in months_before(moment, EARLIER_MONTHS, zone)
+        for label in (months_before(moment, EARLIER_MONTHS, zone) if with_earlier else ())
         if first is None or label >= f"{first:%Y-%m}"
     ]
-    earlier = reports.closed_reports(
-        session, principal, row.key, labels, timezone=zone, moment=moment, held=mark
+    earlier = (
+        reports.closed_reports(
+            session, principal, row.key, labels, timezone=zone, moment=moment, held=mark
+        )
+        if labels
+        else []
     )
     for label, report in zip(labels, earlier, strict=True):
         credit = _credit(label, report)
