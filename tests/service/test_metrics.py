@@ -9,15 +9,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from accord import metrics
 from accord.api import create_app
 from accord.api import metrics as exposition
 from accord.service import standing, tenants
@@ -32,6 +35,7 @@ from tests.service.test_standing import NOW, _load
 from tests.service.test_worker import LOCAL_RECEIVERS, drain, hook, late_ticket, receiver
 
 __all__ = ["hook", "receiver"]  # the webhook tests' fixtures, used here too
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 TOKEN = "a-scrape-token-of-the-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -175,6 +179,8 @@ def test_names_types_and_labels_follow_prometheus_conventions_and_name_no_ticket
 ) -> None:
     _load(database, acme, clock)
     secret = "TICKET-NEVER-A-LABEL-4711"
+    templated = {"method": "GET", "route": "/v1/tickets/{ticket}", "status": "200"}
+    asked = counted(scrape(client), "accord_http_requests_total", **templated)
     posted = client.post("/v1/events", json=ticket(secret, NOW), headers=acme.headers)
     assert posted.status_code == 200
     assert client.get(f"/v1/tickets/{secret}", headers=acme.headers).status_code == 200
@@ -206,8 +212,7 @@ def test_names_types_and_labels_follow_prometheus_conventions_and_name_no_ticket
             assert all(0 <= s.value <= 1 for s in family.samples), name
         if "duration" in name or "lag" in name:
             assert name.endswith("_seconds") or name.endswith("_seconds_total"), name
-    templated = {"method": "GET", "route": "/v1/tickets/{ticket}", "status": "200"}
-    assert value(families, "accord_http_requests_total", **templated) == 1
+    assert value(families, "accord_http_requests_total", **templated) == asked + 1
     assert counted(families, "accord_http_requests_total", route="unmatched", status="404") >= 1
 
 
@@ -307,6 +312,16 @@ def test_figures_are_kept_for_the_cache_interval(
         assert value(again, "accord_agreement_info", agreement="desk") is None
         stamp = "accord_sla_computed_timestamp_seconds"
         assert value(again, stamp) == value(first, stamp)
+        # once they are older than the interval, a scrape still gets them at once, and a
+        # thread computes the next ones
+        figures = exposition._FIGURES[client.app.state.accord]
+        assert figures.kept is not None
+        figures.kept = (figures.kept[0] - 3600, figures.kept[1])
+        stale = scrape(client)
+        assert value(stale, "accord_agreement_info", agreement="desk") is None
+        assert figures.refresher is not None
+        figures.refresher.join()
+        assert value(scrape(client), "accord_agreement_info", agreement="desk") == 1
     with TestClient(create_app(settings, database)) as client:  # computed afresh
         assert value(scrape(client), "accord_agreement_info", agreement="desk") == 1
 
@@ -346,3 +361,55 @@ def test_the_build_and_schema_are_told(client: TestClient) -> None:
     cpu = value(families, "accord_sla_computation_cpu_seconds")
     assert cpu is not None
     assert cpu >= 0
+
+
+SAMPLE_SUFFIXES = {
+    "counter": ("_total",),
+    "histogram": ("_bucket", "_count", "_sum"),
+    "gauge": ("",),
+    "info": ("_info",),
+}
+
+
+def exported(families: dict[str, Metric]) -> dict[str, tuple[str, set[str]]]:
+    """Every family the service exports, by the name its documentation gives (a counter's
+    with ``_total``, an info's with ``_info``), with its type and label names: those of a
+    scrape (``families``, where the figures have samples), and those of each instrument of
+    :mod:`accord.metrics` (whose labelled series appear once first counted)."""
+    found: dict[str, tuple[str, set[str]]] = {}
+    for name, family in families.items():
+        (suffix, *_) = SAMPLE_SUFFIXES[family.type]
+        named = name if family.type == "histogram" else name + suffix
+        labels = {label for s in family.samples for label in s.labels} - {"le"}
+        found.setdefault(named, (family.type, set()))[1].update(labels)
+    for instrument in vars(metrics).values():
+        if isinstance(instrument, MetricWrapperBase):
+            kind = instrument._type  # prometheus_client names none of these publicly
+            name = instrument._name
+            named = name if kind == "histogram" else name + SAMPLE_SUFFIXES[kind][0]
+            found.setdefault(named, (kind, set()))[1].update(instrument._labelnames)
+    return found
+
+
+def sample_names(found: dict[str, tuple[str, set[str]]]) -> dict[str, set[str]]:
+    """The names samples of the families ``found`` take in a scrape, with their labels."""
+    names: dict[str, set[str]] = {}
+    for name, (kind, labels) in found.items():
+        if kind == "histogram":
+            for suffix in SAMPLE_SUFFIXES[kind]:
+                names[name + suffix] = labels | ({"le"} if suffix == "_bucket" else set())
+        else:
+            names[name] = labels
+    return names
+
+
+def test_every_metric_is_documented_with_its_labels(
+    database: Database, acme: Tenant, clock: Clock, client: TestClient
+) -> None:
+    _load(database, acme, clock)
+    found = exported(scrape(client))
+    documented = DOCS.read_text()
+    for name, (_kind, labels) in found.items():
+        assert f"`{name}`" in documented, f"{name} is not in docs/metrics.md"
+        for label in labels:
+            assert f"`{label}`" in documented, f"label {label} of {name} is not in docs/metrics.md"

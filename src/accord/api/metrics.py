@@ -101,22 +101,45 @@ class _Both:
 
 
 class Figures:
-    """The figures computed from the database at scrape time, kept ``seconds`` (the scrape
-    interval, about) so that scrapes in a row, or several Prometheus servers, cost one
-    computation; computed by one thread at a time."""
+    """The figures computed from the database at scrape time, kept ``seconds`` (about the
+    scrape interval) so that scrapes in a row, or several Prometheus servers, cost one
+    computation. Once kept, a scrape never waits for a computation: when the kept figures
+    are older than ``seconds`` the scrape gets them and a thread computes new ones for the
+    next (one at a time), so that a large organisation's figures cannot make a scrape time
+    out. With ``seconds`` 0 every scrape computes them and waits."""
 
     def __init__(self, runtime: Runtime, seconds: float) -> None:
         self.runtime = runtime
         self.seconds = seconds
         self.lock = threading.Lock()
+        self.computing = threading.Lock()
         self.kept: tuple[float, list[Metric]] | None = None
+        self.refresher: threading.Thread | None = None
 
     def collect(self) -> list[Metric]:
         with self.lock:
-            if self.kept is not None and time.monotonic() - self.kept[0] < self.seconds:
-                return self.kept[1]
-            started, cpu = time.perf_counter(), time.process_time()
-            families = self._compute(now())
+            kept = self.kept
+            if kept is not None and self.seconds > 0:
+                stale = time.monotonic() - kept[0] >= self.seconds
+                if stale and (self.refresher is None or not self.refresher.is_alive()):
+                    self.refresher = threading.Thread(
+                        target=self._refresh, name="accord-metrics", daemon=True
+                    )
+                    self.refresher.start()
+                return kept[1]
+        return self._refresh()
+
+    def _refresh(self) -> list[Metric]:
+        with self.computing:
+            with self.lock:  # another scrape's computation, done while this one waited
+                if self.kept is not None and time.monotonic() - self.kept[0] < self.seconds:
+                    return self.kept[1]
+            started, cpu = time.perf_counter(), time.thread_time()
+            try:
+                families = self._compute(now())
+            except Exception:
+                log.exception("computing the figures of /metrics failed")
+                raise
             took = GaugeMetricFamily(
                 "accord_sla_computation_seconds",
                 "Wall-clock time the last computation of the scrape-time figures took.",
@@ -124,17 +147,18 @@ class Figures:
             )
             cpu_took = GaugeMetricFamily(
                 "accord_sla_computation_cpu_seconds",
-                "CPU time of the server process over the last computation of the scrape-time "
-                "figures.",
-                value=time.process_time() - cpu,
+                "CPU time the last computation of the scrape-time figures took (its thread's).",
+                value=time.thread_time() - cpu,
             )
             at = GaugeMetricFamily(
                 "accord_sla_computed_timestamp_seconds",
                 "When the scrape-time figures were last computed (Unix time).",
                 value=time.time(),
             )
-            self.kept = (time.monotonic(), [*families, took, cpu_took, at])
-            return self.kept[1]
+            found = [*families, took, cpu_took, at]
+            with self.lock:
+                self.kept = (time.monotonic(), found)
+            return found
 
     def _compute(self, moment: datetime) -> list[Metric]:
         database = self.runtime.database

@@ -1,5 +1,6 @@
 """Every request gets an id (the client's ``X-Request-ID`` when it sends a sensible one), which
-its log lines carry and its response returns; with the access log on, one line per request."""
+its log lines carry and its response returns; with the access log on, one line per request;
+each is counted for ``/metrics`` by its route's template and status (docs/metrics.md)."""
 
 from __future__ import annotations
 
