@@ -224,42 +224,35 @@ class SlaFamilies:
             "An objective of an agreement in force: its name, metric and target as written.",
             labels=(*objective, "name", "metric", "target"),
         )
-        self.target = GaugeMetricFamily(
+        self.target = _per_objective(
             "accord_objective_target_ratio",
             "The objective's target, as a ratio (0.999 for 99.9%); objectives with a percent "
             "target only.",
-            labels=objective,
         )
-        self.attainment = GaugeMetricFamily(
+        self.attainment = _per_objective(
             "accord_objective_attainment_ratio",
             "The figure attained in the period so far, as a ratio; absent without data.",
-            labels=objective,
         )
-        self.projected = GaugeMetricFamily(
+        self.projected = _per_objective(
             "accord_objective_projected_attainment_ratio",
             "The figure the period is projected to end at, as a ratio.",
-            labels=objective,
         )
-        self.met = GaugeMetricFamily(
+        self.met = _per_objective(
             "accord_objective_met",
             "1 when the figure so far meets the target, 0 when it misses; absent without data.",
-            labels=objective,
         )
-        self.budget = GaugeMetricFamily(
+        self.budget = _per_objective(
             "accord_objective_error_budget_seconds",
             "Time-based availability: the downtime the target allows over the whole period.",
-            labels=objective,
         )
-        self.budget_left = GaugeMetricFamily(
+        self.budget_left = _per_objective(
             "accord_objective_error_budget_remaining_seconds",
             "Time-based availability: the budget less the downtime so far (negative once spent).",
-            labels=objective,
         )
-        self.budget_left_ratio = GaugeMetricFamily(
+        self.budget_left_ratio = _per_objective(
             "accord_objective_error_budget_remaining_ratio",
             "Time-based availability: the share of the period's error budget left (1 untouched, "
             "0 spent, negative overspent).",
-            labels=objective,
         )
         self.burn = GaugeMetricFamily(
             "accord_objective_burn_rate",
@@ -347,6 +340,11 @@ class SlaFamilies:
             self.clocks.add_metric((*labels, "at_risk"), found.at_risk)
         if found.breached_open is not None:
             self.clocks.add_metric((*labels, "breached"), found.breached_open)
+
+
+def _per_objective(name: str, text: str) -> GaugeMetricFamily:
+    """A gauge with a series per organisation, agreement and objective."""
+    return GaugeMetricFamily(name, text, labels=("organisation", "agreement", "objective"))
 
 
 def _windows(found: ObjectiveStanding) -> Iterable[tuple[str, float]]:
