@@ -128,6 +128,22 @@ class Settings(BaseSettings):
     sign_in_window_minutes: float = Field(
         15.0, gt=0, description="The window the sign-in limits count failures over."
     )
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="The token a Prometheus scrape of /metrics sends as `Authorization: Bearer "
+        "<token>` (docs/metrics.md); unset: /metrics is off (404) unless metrics_public.",
+    )
+    metrics_public: bool = Field(
+        False,
+        description="/metrics answers any scrape, without a token (only where the network "
+        "keeps it private: it names organisations, customers and their SLA figures).",
+    )
+    metrics_cache_seconds: float = Field(
+        15.0,
+        ge=0,
+        description="How long a server process keeps the SLA and queue figures of /metrics "
+        "before computing them again (about the scrape interval).",
+    )
     smtp_host: str | None = Field(None, description="SMTP server for e-mail (none: no e-mail).")
     smtp_port: int = 25
     smtp_user: str | None = None

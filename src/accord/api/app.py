@@ -1,7 +1,7 @@
 """The FastAPI application. Routes are thin: they authenticate, call a use case of
 :mod:`accord.service` in one transaction, and shape the answer; one router per concept
-(agreements, ingest, live, reports, standing, claims, access, people, health), the shared
-dependencies in :mod:`accord.api.deps`, the error shape in :mod:`accord.api.errors` and
+(agreements, ingest, live, reports, standing, claims, access, people, health, metrics),
+the shared dependencies in :mod:`accord.api.deps`, the error shape in :mod:`accord.api.errors` and
 request ids in :mod:`accord.api.middleware`."""
 
 import logging
@@ -22,6 +22,7 @@ from accord.api import (
     health,
     ingest,
     live,
+    metrics,
     openapi,
     people,
     reports,
@@ -113,7 +114,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     errors.install(app)
     openapi.install(app, routers)
-    for router in (*routers, health.router):
+    for router in (*routers, health.router, metrics.router):
         app.include_router(router)
     portal.install(app)
     if settings.benchmark:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from accord import metrics
 from accord.service.ingest import EventIn, Ingested, ingest_events
 from accord.service.tenants import Principal
 from accord.service.transactions import in_transaction
@@ -75,6 +76,8 @@ class Coalescer:
                     else:
                         waiting.answer.set_result(alone[0])
                 continue
+            metrics.group_requests.observe(len(group))
+            metrics.group_events.observe(size)
             for waiting, result in zip(group, results, strict=True):
                 waiting.answer.set_result(result)
 

@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from accord import metrics
 from accord.api.deps import Auth, Runtime, State, read_body, runtime_of
 from accord.api.errors import problems, validation
 from accord.api.openapi import schema_of
@@ -99,6 +100,12 @@ def _refresh_inline(state: Runtime, who: Principal, result: Ingested) -> None:
         log.exception("inline refresh failed; left to workers")
 
 
+def _count(kind: str, result: Ingested) -> None:
+    """What a committed ingest stored and dropped, for ``/metrics``."""
+    metrics.ingested.labels(kind, "stored").inc(result.stored)
+    metrics.ingested.labels(kind, "duplicate").inc(result.duplicates)
+
+
 def _answer(result: Ingested) -> IngestResult:
     return IngestResult(
         received=result.received, stored=result.stored, duplicates=result.duplicates
@@ -130,6 +137,7 @@ async def post_events(request: Request, who: Auth) -> IngestResult:
             return found
 
         result = await run_in_threadpool(work)
+    _count("ticket_event", result)
     return _answer(result)
 
 
@@ -144,6 +152,7 @@ def _data_route(kind: str) -> Callable[[Request, Principal, Runtime], Awaitable[
         except ValidationError as error:
             return validation(request, error)  # type: ignore[return-value]
         result = await run_in_threadpool(state.run, ingest_records, who, kind, records)
+        _count(kind, result)
         return _answer(result)
 
     return post_data  # type: ignore[return-value]

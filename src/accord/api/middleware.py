@@ -1,5 +1,6 @@
 """Every request gets an id (the client's ``X-Request-ID`` when it sends a sensible one), which
-its log lines carry and its response returns; with the access log on, one line per request."""
+its log lines carry and its response returns; with the access log on, one line per request;
+each is counted for ``/metrics`` by its route's template and status (docs/metrics.md)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from accord import metrics
 from accord.api.errors import PROBLEM_JSON, problem_of
 from accord.logs import request_id
 
@@ -54,8 +56,12 @@ class RequestContext:
                 raise
             await _internal_error(send, rid, scope["path"])
         finally:
+            seconds = time.perf_counter() - started
+            route = _route_of(scope)
+            metrics.http_requests.labels(scope["method"], route, status).inc()
+            metrics.http_duration.labels(scope["method"], route).observe(seconds)
             if self.access_log:
-                self._log(scope, status, time.perf_counter() - started)
+                self._log(scope, status, seconds)
             request_id.reset(token)
 
     def _log(self, scope: Scope, status: int, seconds: float) -> None:
@@ -69,6 +75,19 @@ class RequestContext:
             "client": client[0] if client else None,
         }
         access.info("%s %s %s %.1f ms", method, path, status, milliseconds, extra=fields)
+
+
+UNMATCHED = "unmatched"
+"""The route label of a request no route took (a 404 for a path the API does not have): one
+value for them all, so that made-up paths cannot add series."""
+
+
+def _route_of(scope: Scope) -> str:
+    """The template of the route that answered (``/v1/tickets/{ticket}``), never the path
+    asked: the label takes as many values as the API has routes."""
+    route = scope.get("route")
+    found = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return found if isinstance(found, str) else UNMATCHED
 
 
 async def _internal_error(send: Send, rid: str, path: str) -> None:

@@ -5,13 +5,18 @@ from __future__ import annotations
 import errno
 import logging
 import multiprocessing
+import os
+import shutil
 import signal
 import socket
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -46,7 +51,18 @@ def serve(
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    address = (host or settings.host, port or settings.port)
+    # before anything imports prometheus_client: every process's counters in one directory
+    # (one process alone keeps them in memory, unless told to share a directory with workers)
+    shared = os.environ.get(MULTIPROC_ENV)
+    made = metrics_directory(shared) if shared or workers > 1 else None
+    try:
+        _serve(settings, (host or settings.host, port or settings.port), workers)
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+
+
+def _serve(settings: Settings, address: tuple[str, int], workers: int) -> None:
     # a port taken (by anything, even another server sharing it) fails here, at once, in a line
     listener = _listen(address)
     # the demo is loaded here, once, before any server process or worker starts: its key is
@@ -61,6 +77,27 @@ def serve(
     # each process listens on a socket of its own on the same port (SO_REUSEPORT): the kernel
     # then spreads connections evenly; with one shared socket, one process took most of them
     supervise("server", _serve_on, (address, settings), workers)
+
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def metrics_directory(directory: str | None) -> Path | None:
+    """Put prometheus_client in multiprocess mode (docs/metrics.md) over ``directory``, made
+    if missing and emptied of an earlier run's files (its counters would go on from them), or
+    over a temporary directory made now when None, which is returned to be removed at the
+    end. Called before anything imports prometheus_client, which picks its mode then."""
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError("prometheus_client was imported before its mode was chosen")
+    if directory:
+        found = Path(directory)
+        found.mkdir(parents=True, exist_ok=True)
+        for stale in found.glob("*.db"):
+            stale.unlink()
+        return None
+    made = Path(tempfile.mkdtemp(prefix="accord-metrics-"))
+    os.environ[MULTIPROC_ENV] = str(made)
+    return made
 
 
 def supervise(what: str, target: Callable[..., None], args: tuple[Any, ...], count: int) -> None:
@@ -255,10 +292,14 @@ def worker(
     """Run workers alone: recompute tickets, fire escalations, send notifications."""
     from accord.logs import configure_logging
     from accord.settings import Settings
-    from accord.worker import Worker
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
+    shared = os.environ.get(MULTIPROC_ENV)
+    if shared:  # the counters go where `accord serve`'s /metrics adds them up (not emptied)
+        Path(shared).mkdir(parents=True, exist_ok=True)
+    from accord.worker import Worker
+
     if once:
         tally = Worker(configured_database(settings), settings).run_once()
         console.print(

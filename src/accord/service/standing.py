@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.core.agreement import Agreement, Objective
-from accord.core.burn import projection, ticket_projection
+from accord.core.burn import BurnAlert, projection, ticket_projection
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import TICKET_METRICS
 from accord.core.judging import ObjectiveResult, target_of
@@ -78,6 +78,9 @@ class ObjectiveStanding:
     open_tickets: int | None
     at_risk: int | None
     breached_open: int | None
+    alerts: tuple[BurnAlert, ...] = ()
+    """Availability: the SRE workbook's multi-window burn-rate alerts as of the instant
+    judged (their long and short windows' burn rates)."""
 
 
 @dataclass(frozen=True)
@@ -239,10 +242,12 @@ def standing(
     *,
     customer: str | None = None,
     uptime: bool = True,
+    earlier: bool = True,
 ) -> Standing:
     """The standing of the principal's customer (a key scoped to one), or of ``customer``
     (NotFoundError when the key may not see it, or it has no agreement), or of every
-    agreement the key sees. ``uptime``: with the 90 days of bars."""
+    agreement the key sees. ``uptime``: with the 90 days of bars; ``earlier``: with the
+    credits of the months before the open one (``/metrics`` needs neither)."""
     moment = now() if moment is None else moment
     scope = principal.customer if principal.customer is not None else customer
     if customer is not None and not principal.sees(customer):
@@ -255,7 +260,7 @@ def standing(
     if customer is not None and not rows:
         raise NotFoundError(f"no customer {customer!r}", "customer")
     mark = reports.data_mark(session, principal.organisation_id)
-    return _standing(session, principal, moment, scope, rows, uptime, mark)
+    return _standing(session, principal, moment, scope, rows, uptime, mark, earlier)
 
 
 def _standing(
@@ -266,6 +271,7 @@ def _standing(
     rows: list[AgreementRow],
     uptime: bool,
     mark: tuple[Any, ...],
+    earlier: bool = True,
 ) -> Standing:
     """The standing of the agreements ``rows`` in force at ``moment``, their open tickets
     those of customer ``scope`` (None: of any customer). ``mark``: the organisation's
@@ -278,7 +284,9 @@ def _standing(
         if agreement is None:
             continue
         calendars[row.key] = (agreement, tracking.calendars(agreement))
-        found.append(_agreement(session, principal, row, stored, agreement, moment, uptime, mark))
+        found.append(
+            _agreement(session, principal, row, stored, agreement, moment, uptime, mark, earlier)
+        )
     tickets, at_risk, breached = _open_tickets(session, principal, scope, calendars, moment)
     return Standing(moment, scope, tuple(found), tickets, at_risk, breached)
 
@@ -346,6 +354,7 @@ def _agreement(
     moment: datetime,
     with_uptime: bool,
     mark: tuple[Any, ...],
+    with_earlier: bool = True,
 ) -> AgreementStanding:
     """``mark``: what moves when anything is stored: the evidence read for the same span is
     reused while it has not moved (read once per page)."""
@@ -373,12 +382,16 @@ def _agreement(
     first = agreement.effective.start if agreement.effective is not None else None
     labels = [
         label
-        for label in months_before(moment, EARLIER_MONTHS, zone)
+        for label in (months_before(moment, EARLIER_MONTHS, zone) if with_earlier else ())
         if first is None or label >= f"{first:%Y-%m}"
     ]
     # their credits only: the kept results' other fields are not decoded
-    earlier = reports.closed_totals(
-        session, principal, row.key, labels, timezone=zone, moment=moment, held=mark
+    earlier = (
+        reports.closed_totals(
+            session, principal, row.key, labels, timezone=zone, moment=moment, held=mark
+        )
+        if labels
+        else []
     )
     for label, totals in zip(labels, earlier, strict=True):
         credit = _credit(label, totals)
@@ -460,6 +473,7 @@ def _objective(
         counts.open if counts else None,
         counts.open_at_risk if counts else None,
         counts.open_breached if counts else None,
+        result.burn_alerts,
     )
 
 

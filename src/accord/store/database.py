@@ -102,6 +102,10 @@ class Database:
             command.upgrade(config, revision)
             connection.commit()
         log.info("database schema migrated from %s to %s", before or "nothing", target)
+        from accord import metrics  # here: `accord serve` picks its metrics mode first
+
+        steps = ScriptDirectory.from_config(config).iterate_revisions(target, before or "base")
+        metrics.migrations.inc(sum(1 for _ in steps))
 
     def revision(self) -> str | None:
         """The migration the schema is at (None for an empty database)."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select, text, update
 
+from accord import metrics
 from accord.service import mail, notify, tracking, watch
 from accord.service.ingest import WAKE_CHANNEL
 from accord.service.tenants import now
@@ -276,12 +277,15 @@ class Worker:
             row.lease_until = None
             if outcome.ok:
                 row.status, row.sent_at, row.last_error = "sent", moment, None
-                return
-            row.last_error = outcome.error
-            if outcome.permanent or row.attempts >= self.settings.max_attempts:
-                row.status = "failed"
             else:
-                row.next_attempt_at = moment + notify.backoff(row.attempts)
+                row.last_error = outcome.error
+                if outcome.permanent or row.attempts >= self.settings.max_attempts:
+                    row.status = "failed"
+                else:
+                    row.next_attempt_at = moment + notify.backoff(row.attempts)
+            settled = "retry" if row.status == "pending" else row.status
+        # counted once the transaction is committed
+        metrics.deliveries.labels(delivery.channel, settled).inc()
 
     def run_once(self, moment: datetime | None = None) -> Tally:
         """One round of every kind of work; a failing kind does not stop the others."""
@@ -313,6 +317,8 @@ class Worker:
             else:
                 tally.failed += 1
                 log.warning("delivery %s: %s", delivery.id, outcome.error)
+        metrics.tickets_recomputed.inc(tally.refreshed)
+        metrics.due_items_fired.inc(tally.fired)
         return tally
 
     def run(self, stop: threading.Event) -> None:
@@ -325,8 +331,10 @@ class Worker:
             while not stop.is_set():
                 try:
                     busy = self.run_once().busy
+                    metrics.worker_rounds.labels("busy" if busy else "idle").inc()
                 except Exception:  # a bad round must not kill the worker; logged and retried
                     log.exception("worker round failed")
+                    metrics.worker_rounds.labels("error").inc()
                     busy = False
                 if busy:
                     idle = 0
