@@ -210,11 +210,14 @@ def _groups(agreement: Agreement, objective: Objective) -> list[dict[str, Any]]:
         },
     ]
     rules = [_alert_rule(agreement, objective, alert, ids, selector, budget) for alert in alerts]
-    interval = prometheus_duration(step)
+    # one group, evaluated in order: each alert reads the windows' ratios recorded at the same
+    # instant (rules in separate groups would read the last evaluation's, a step late)
     return [
-        {"name": f"accord-sli-recordings-{sloth_id}", "interval": interval, "rules": sli},
-        {"name": f"accord-meta-recordings-{sloth_id}", "interval": interval, "rules": meta},
-        {"name": f"accord-alerts-{sloth_id}", "interval": interval, "rules": rules},
+        {
+            "name": f"accord-slo-{sloth_id}",
+            "interval": prometheus_duration(step),
+            "rules": sli + meta + rules,
+        }
     ]
 
 
