@@ -287,24 +287,22 @@ class PrometheusSource(Model):
     def _one_kind_of_series(self) -> PrometheusSource:
         counts = self.good is not None or self.total is not None
         if (self.up is None) == (not counts):
-            raise ValueError(
-                "prometheus: give either up (an up/down series) or good and total (event counts)"
-            )
+            raise ValueError("give either up (an up/down series) or good and total (event counts)")
         if counts and (self.good is None or self.total is None):
             missing = "total" if self.total is None else "good"
-            raise ValueError(f"prometheus.{missing}: missing; good and total go together")
+            raise ValueError(f"{missing}: missing; good and total go together")
         for name in ("up", "good", "total"):
             query = getattr(self, name)
             if query is not None and WINDOW_PLACEHOLDER not in query:
                 raise ValueError(
-                    f"prometheus.{name}: the query has no {WINDOW_PLACEHOLDER}; write its range "
+                    f"{name}: the query has no {WINDOW_PLACEHOLDER}; write its range "
                     f"as [{WINDOW_PLACEHOLDER}] (the step when read, each alert window in rules),"
                     f" e.g. min_over_time(probe_success[{WINDOW_PLACEHOLDER}])"
                 )
         for name in ("step", "staleness"):
             value = getattr(self, name)
             if value is not None and (value.time is None or value.time <= timedelta(0)):
-                raise ValueError(f"prometheus.{name}: expected a duration such as 1m, got {value}")
+                raise ValueError(f"{name}: expected a duration such as 1m, got {value}")
         return self
 
 
