@@ -46,6 +46,14 @@ objectives:
     prometheus:
       good: sum(increase(requests_good_total{job="checkout"}[$window]))
       total: sum(increase(requests_total{job="checkout"}[$window]))
+  - id: checkout-slices
+    metric: availability
+    target: 99.5%
+    method: ratio_slices
+    scope: {service: [checkout]}
+    prometheus:
+      good: sum(increase(requests_good_total{job="checkout"}[$window]))
+      total: sum(increase(requests_total{job="checkout"}[$window]))
 escalation:
   - levels:
       - {at: burn 14.4x over 1h/5m, notify: [oncall]}
@@ -59,10 +67,12 @@ def promtool() -> str:
     return found
 
 
-def _scripted() -> tuple[list[int], list[int], list[int]]:
-    """Per minute from 0: the probe sample (down 60-71), and the good and total counters
-    (half the requests fail in minutes 100-119)."""
-    up = [0 if 60 <= m <= 71 else 1 for m in range(MINUTES + 1)]
+def _scripted() -> tuple[list[int | None], list[int], list[int]]:
+    """Per minute from 0: the probe sample (down 60-71, none in 200-209), and the good and
+    total counters (half the requests fail in minutes 100-119)."""
+    up: list[int | None] = [
+        None if 200 <= m <= 209 else 0 if 60 <= m <= 71 else 1 for m in range(MINUTES + 1)
+    ]
     good, total = [0], [0]
     for m in range(MINUTES):
         total.append(total[-1] + 100)
@@ -70,21 +80,24 @@ def _scripted() -> tuple[list[int], list[int], list[int]]:
     return up, good, total
 
 
-def _evidence(up: list[int], good: list[int], total: list[int]) -> Data:
+def _evidence(up: list[int | None], good: list[int], total: list[int]) -> Data:
     """What Accord reads from a Prometheus holding these samples: the point at minute e of
     min_over_time(probe_success[1m]) is the least sample of [e-1m, e] (Prometheus 2's ranges
     include both ends), the probe of the step before e; increase(...[1m]) at e is the
     counters' change from e-1m."""
     minute = timedelta(minutes=1)
-    probes = [
-        Probe("api", T0 + minute * (e - 1), min(up[max(e - 1, 0) : e + 1]) >= 1)
-        for e in range(MINUTES + 1)
-    ]
+    probes = []
+    for e in range(MINUTES + 1):
+        seen = [v for v in up[max(e - 1, 0) : e + 1] if v is not None]
+        if seen:  # no sample in [e-1m, e]: no point, no probe (unknown)
+            probes.append(Probe("api", T0 + minute * (e - 1), min(seen) >= 1))
     requests = [
         Requests("checkout", T0 + minute * (e - 1), good[e] - good[e - 1], total[e] - total[e - 1])
         for e in range(1, MINUTES + 1)
     ]
-    return Data(probes=tuple(probes), requests=tuple(requests))
+    # what Prometheus holds begins with the series: before it nothing was watched, not down
+    observed = (T0 - minute, T0 + minute * MINUTES)
+    return Data(probes=tuple(probes), requests=tuple(requests), observed=observed)
 
 
 def _accord_firing(agreement: Agreement, data: Data) -> dict[int, set[tuple[str, str]]]:
@@ -96,13 +109,16 @@ def _accord_firing(agreement: Agreement, data: Data) -> dict[int, set[tuple[str,
     return firing
 
 
-def _values(samples: list[int]) -> str:
-    return " ".join(str(v) for v in samples)
+def _values(samples: list[int | None]) -> str:
+    return " ".join("_" if v is None else str(v) for v in samples)
 
 
-def test_alerts_fire_at_the_minutes_accords_watch_fires(tmp_path: Path) -> None:
+@pytest.mark.parametrize("unknown", ["excluded", "down"])
+def test_alerts_fire_at_the_minutes_accords_watch_fires(tmp_path: Path, unknown: str) -> None:
+    """Minute by minute over five hours, for slices (an outage, then a gap in the series
+    judged as the agreement says), occurrences and ratio slices (a burst of failures)."""
     path = tmp_path / "scripted.yaml"
-    path.write_text(AGREEMENT)
+    path.write_text(AGREEMENT + f"exclusions: {{unknown_data: {unknown}}}\n")
     agreement = load_agreement(path)
     up, good, total = _scripted()
     firing = _accord_firing(agreement, _evidence(up, good, total))
@@ -110,10 +126,13 @@ def test_alerts_fire_at_the_minutes_accords_watch_fires(tmp_path: Path) -> None:
     # the script makes every level of both objectives fire, and stop again
     assert fired == {
         (o, lv)
-        for o in ("api-up", "checkout")
+        for o in ("api-up", "checkout", "checkout-slices")
         for lv in ("burn 14.4x over 1h/5m", "burn 6x over 6h/30m")
     }
     assert not firing[MINUTES - 1]
+    # the gap: quiet when its slices are left out, burning when they count as down
+    gap = {pair for m in range(201, 215) for pair in firing[m]}
+    assert bool(gap) == (unknown == "down")
 
     document, skipped = rules_of(agreement)
     assert skipped == []
@@ -131,11 +150,7 @@ def test_alerts_fire_at_the_minutes_accords_watch_fires(tmp_path: Path) -> None:
         for name in sorted(names):
             expected = [
                 {
-                    # the up series' own labels stay on its ratios, as they would in Sloth's
-                    "exp_labels": {
-                        **rule["labels"],
-                        **({"job": "api"} if pair[0] == "api-up" else {}),
-                    },
+                    "exp_labels": rule["labels"],
                     "exp_annotations": rule["annotations"],
                 }
                 for pair, rule in sorted(alerting.items())

@@ -159,7 +159,9 @@ def _groups(agreement: Agreement, objective: Objective) -> list[dict[str, Any]]:
     else:
         if objective.method == "slices":
             assert source.up is not None
-            slice_error = f"1 - (({with_window(source.up, step)}) >= bool 1)"
+            # one series: a slice is bad when any series of the query is (several services
+            # must all be up), and a slice without any point can be told from the rest
+            slice_error = f"max(1 - (({with_window(source.up, step)}) >= bool 1))"
             unknown = agreement.exclusions.unknown_data if agreement.exclusions else "excluded"
             if unknown != "excluded":  # a slice without a point is down (1) or up (0)
                 slice_error = f"({slice_error}) or on() vector({1 if unknown == 'down' else 0})"
