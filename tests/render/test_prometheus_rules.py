@@ -247,7 +247,7 @@ def test_a_business_hours_objective_is_left_out_saying_why(tmp_path: Path) -> No
         "business-hours windows stay with Accord's watch"
     ]
     slos = {r["labels"]["sloth_slo"] for g in document["groups"] for r in g["rules"]}
-    assert slos == {"api-up"}
+    assert slos == {"api-up", "checkout-slices"}
 
 
 def test_an_agreement_without_prometheus_evidence_is_refused() -> None:
