@@ -262,37 +262,15 @@ def test_evidence_and_rules_against_a_real_prometheus(
 
         # the command writes the same evidence into a data folder a report reads
         folder = tmp_path / "data"
-        code, out = run(
-            "evidence",
-            "prometheus",
-            str(path),
-            "--url",
-            url,
-            "--from",
-            start.isoformat(),
-            "--until",
-            end.isoformat(),
-            "--into",
-            str(folder),
-        )
+        command = ["evidence", "prometheus", str(path), "--url", url, "--from", start.isoformat()]
+        command += ["--until", end.isoformat(), "--into", str(folder)]
+        code, out = run(*command)
         assert code == 0, out
         written = read_data(folder)
         assert written.observed == data.observed
         assert written.probes == data.probes
         assert written.requests == data.requests
-        code, out = run(
-            "evidence",
-            "prometheus",
-            str(path),
-            "--url",
-            url,
-            "--from",
-            start.isoformat(),
-            "--until",
-            end.isoformat(),
-            "--into",
-            str(folder),
-        )
+        code, out = run(*command)  # again: the files are there
         assert code == 2
         assert "already there; --replace" in out
 

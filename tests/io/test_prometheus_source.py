@@ -86,6 +86,9 @@ def test_a_single_series_is_the_scopes_one_service_and_several_need_a_label(
         [({"service": "api"}, values), ({"service": "web"}, values), ({"service": "db"}, values)],
     )
     assert sorted(found) == ["api", "web"]  # db is not measured by this objective
+    # no series at all: with one service in scope, its every step is unknown
+    one = objective.model_copy(update={"scope": {"service": ("api",)}})
+    assert _by_service(agreement, one, "up", []) == {"api": []}
     with pytest.raises(PrometheusError, match="without a 'service' label"):
         _by_service(agreement, objective, "up", [({"job": "x"}, values)])
     with pytest.raises(PrometheusError, match="several series for service 'api'"):

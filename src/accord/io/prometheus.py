@@ -263,6 +263,8 @@ def _by_service(
     scope = objective.scope.get("service", ())
     found: dict[str, list[tuple[float, float]]] = {}
     where = f"agreement {agreement.id}: objectives.{objective.id}.prometheus.{query}"
+    if not series and len(scope) == 1:  # nothing at all: every step of its service unknown
+        return {scope[0]: []}
     for labels, values in series:
         service = labels.get("service")
         if service is None:
