@@ -10,13 +10,15 @@ from datetime import UTC
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 import yaml
 
 from accord.cli.output import errors, fail, parse_instant
 from accord.core.errors import AccordError
+from accord.core.evidence import Data
 from accord.io.agreements import load_agreement
-from accord.io.prometheus import Prometheus, read_evidence
+from accord.io.prometheus import Prometheus, post_evidence, read_evidence
 from accord.render.prometheus_rules import rules_of
 
 rules_app = typer.Typer(
@@ -90,14 +92,25 @@ def evidence_prometheus(
     start: Annotated[str, typer.Option("--from", help="The first instant read (ISO 8601).")],
     end: Annotated[str, typer.Option("--until", help="The end of the span read (ISO 8601).")],
     into: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--into", help="The data folder: probes.jsonl, requests.jsonl, coverage.yaml."
         ),
-    ],
+    ] = None,
     replace: Annotated[
         bool, typer.Option("--replace", help="Overwrite probes, requests and coverage there.")
     ] = False,
+    post: Annotated[
+        str | None,
+        typer.Option(
+            "--post",
+            help="An Accord service (http://host:8000) to post the records to, with the key "
+            "in ACCORD_KEY (ingest or admin role); ids make posting a span again harmless.",
+        ),
+    ] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="With --post: the customer they concern.")
+    ] = None,
 ) -> None:
     """Read each availability objective's evidence from Prometheus (its `prometheus:`
     queries, step and staleness) into a data folder, for `accord report --data`. Steps
@@ -108,8 +121,13 @@ def evidence_prometheus(
         last = parse_instant(end, UTC, "--until")
         if last <= first:
             raise AccordError("--until: must be after --from")
+        if into is None and post is None:
+            raise AccordError("--into or --post: say where the evidence goes")
+        key = os.environ.get("ACCORD_KEY", "")
+        if post is not None and not key:
+            raise AccordError("--post: set ACCORD_KEY to a key of the organisation")
         names = ("probes.jsonl", "requests.jsonl", "coverage.yaml")
-        present = [n for n in names if (into / n).exists()]
+        present = [n for n in names if into is not None and (into / n).exists()]
         if present and not replace:
             raise AccordError(
                 f"{into}: {', '.join(present)} already there; --replace to overwrite them"
@@ -122,6 +140,30 @@ def evidence_prometheus(
     except AccordError as error:
         raise fail(error) from None
     data = reading.data
+    assert data.observed is not None
+    for objective, steps in reading.steps.items():
+        unknown = reading.unknown[objective]
+        errors.print(
+            f"{objective}: {steps} steps read, {unknown} unknown (no usable point)",
+            highlight=False,
+        )
+    if into is not None:  # first: a failed post leaves the folder to post from again
+        _write_folder(into, data)
+    if post is not None:
+        try:
+            with httpx.Client(timeout=60) as client:
+                stored = post_evidence(client, post, key, data, customer)
+        except AccordError as error:
+            raise fail(error) from None
+        errors.print(
+            f"{post}: {stored['probes']} probes and {stored['requests']} request counts stored "
+            f"({len(data.probes)} and {len(data.requests)} sent; the others were there)",
+            highlight=False,
+        )
+
+
+def _write_folder(into: Path, data: Data) -> None:
+    """The records as a data folder's files, and the span read as its coverage."""
     assert data.observed is not None
     into.mkdir(parents=True, exist_ok=True)
     texts = {
@@ -143,12 +185,6 @@ def evidence_prometheus(
     }
     for name, text in texts.items():
         _write(into / name, text)
-    for objective, steps in reading.steps.items():
-        unknown = reading.unknown[objective]
-        errors.print(
-            f"{objective}: {steps} steps read, {unknown} unknown (no usable point)",
-            highlight=False,
-        )
     errors.print(
         f"{into}: {len(data.probes)} probes, {len(data.requests)} request counts, "
         f"observed {data.observed[0].isoformat()} to {data.observed[1].isoformat()}",

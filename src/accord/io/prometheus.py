@@ -288,3 +288,60 @@ def _by_service(
 
 def _instant(seconds: float) -> datetime:
     return datetime.fromtimestamp(round(seconds * 1000) / 1000, UTC)
+
+
+POST_BATCH = 10_000
+"""Records per request to the service (it takes up to 50,000)."""
+
+
+def post_evidence(
+    client: httpx.Client, url: str, key: str, data: Data, customer: str | None = None
+) -> dict[str, int]:
+    """Post the probes and request counts read to an Accord service (``/v1/data/probes`` and
+    ``/v1/data/requests``), each with an id made of its service and instant, so that reading
+    overlapping spans again stores each step once; returns the records stored per kind. The
+    service's watch then judges the same evidence (its burn-rate levels, its shares of the
+    period)."""
+    headers = {"Authorization": f"Bearer {key}"}
+    rows: dict[str, list[dict[str, Any]]] = {
+        "probes": [
+            {
+                "id": f"prometheus:{p.service}:{p.at.isoformat()}",
+                "service": p.service,
+                "at": p.at.isoformat(),
+                "ok": p.ok,
+            }
+            for p in data.probes
+        ],
+        "requests": [
+            {
+                "id": f"prometheus:{r.service}:{r.at.isoformat()}",
+                "service": r.service,
+                "at": r.at.isoformat(),
+                "good": r.good,
+                "total": r.total,
+            }
+            for r in data.requests
+        ],
+    }
+    stored = {}
+    for kind, records in rows.items():
+        if customer is not None:
+            for record in records:
+                record["customer"] = customer
+        stored[kind] = 0
+        for first in range(0, len(records), POST_BATCH):
+            where = f"{url.rstrip('/')}/v1/data/{kind}"
+            try:
+                answer = client.post(
+                    where, json=records[first : first + POST_BATCH], headers=headers
+                )
+            except httpx.HTTPError as error:
+                raise PrometheusError(f"{where}: {error}") from None
+            if answer.status_code >= 300:
+                raise PrometheusError(
+                    f"{where}: HTTP {answer.status_code}: {answer.text[:500]}"
+                    + (f" (records {first} on were not sent)" if first else "")
+                )
+            stored[kind] += int(answer.json().get("stored", 0))
+    return stored
