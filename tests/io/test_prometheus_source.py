@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accord.io.agreements import load_agreement
-from accord.io.prometheus import PrometheusError, _by_service, _counts, prometheus_duration
+from accord.io.prometheus import (
+    MAX_POINTS,
+    PrometheusError,
+    _by_service,
+    _chunks,
+    _counts,
+    prometheus_duration,
+)
 from tests.test_cli import run
 
 HEAD = (
@@ -125,3 +132,24 @@ def test_prometheus_durations() -> None:
     assert prometheus_duration(timedelta(seconds=90)) == "1m30s"
     with pytest.raises(PrometheusError):
         prometheus_duration(timedelta(milliseconds=1500))
+
+
+@given(
+    st.integers(min_value=0, max_value=3 * MAX_POINTS),
+    st.sampled_from([timedelta(seconds=15), timedelta(minutes=1), timedelta(minutes=5)]),
+)
+def test_calls_ask_for_every_step_once_and_at_most_max_points(count: int, step: timedelta) -> None:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    end = start + step * count
+    asked = []
+    for first, last in _chunks(start, end, step):
+        points = (last - first) // step + 1
+        assert 1 <= points <= MAX_POINTS
+        asked.extend(first + step * k for k in range(points))
+    assert asked == [start + step * k for k in range(count + 1)]
+
+
+def test_a_month_of_minutes_is_five_calls() -> None:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    end = datetime(2026, 12, 1, tzinfo=UTC)
+    assert len(list(_chunks(start + timedelta(minutes=1), end, timedelta(minutes=1)))) == 5
