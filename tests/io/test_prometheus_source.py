@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from accord.core.errors import AccordError
+from accord.core.promql import prometheus_duration
 from accord.io.agreements import load_agreement
 from accord.io.prometheus import (
     MAX_POINTS,
@@ -18,7 +20,6 @@ from accord.io.prometheus import (
     _by_service,
     _chunks,
     _counts,
-    prometheus_duration,
 )
 from tests.test_cli import run
 
@@ -72,6 +73,12 @@ def test_good_needs_total_and_the_method_must_fit_the_series(tmp_path: Path) -> 
         "    prometheus:\n      up: min_over_time(probe_success[$window])\n",
     )
     assert "evidence from Prometheus is for availability, not resolution" in out
+    out = _problems(
+        tmp_path,
+        "  - id: up\n    metric: availability\n    target: 99%\n    method: slices\n"
+        "    prometheus:\n      up: min_over_time(probe_success[$window])\n      step: 1.5s\n",
+    )
+    assert "prometheus.step: expected whole seconds of time such as 30s or 1m, got 1.5s" in out
 
 
 def test_a_single_series_is_the_scopes_one_service_and_several_need_a_label(
@@ -130,7 +137,7 @@ def test_prometheus_durations() -> None:
     assert prometheus_duration(timedelta(days=3)) == "3d"
     assert prometheus_duration(timedelta(hours=1, minutes=30)) == "1h30m"
     assert prometheus_duration(timedelta(seconds=90)) == "1m30s"
-    with pytest.raises(PrometheusError):
+    with pytest.raises(AccordError, match="whole seconds"):
         prometheus_duration(timedelta(milliseconds=1500))
 
 

@@ -24,52 +24,17 @@ from typing import Any
 
 import httpx
 
-from accord.core.agreement.model import WINDOW_PLACEHOLDER, Agreement, Objective
+from accord.core.agreement.model import Agreement, Objective
 from accord.core.errors import AccordError
 from accord.core.evidence import Data, Probe, Requests
+from accord.core.promql import staleness_of, step_of, with_window
 
 MAX_POINTS = 10_000
 """Points asked for per query_range call (Prometheus refuses more than 11,000 per series)."""
-_SLICE = timedelta(minutes=1)
 
 
 class PrometheusError(AccordError, ValueError):
     """A query Prometheus refused, an answer Accord cannot read, or a server out of reach."""
-
-
-def prometheus_duration(span: timedelta) -> str:
-    """A span as a Prometheus duration: ``1h30m``, ``5m``, ``3d``, ``90s``."""
-    seconds = int(span.total_seconds())
-    if timedelta(seconds=seconds) != span or seconds <= 0:
-        raise PrometheusError(f"{span}: Prometheus durations here are whole seconds above zero")
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts)
-
-
-def with_window(query: str, window: timedelta) -> str:
-    """The query with ``$window`` standing for ``window``."""
-    return query.replace(WINDOW_PLACEHOLDER, prometheus_duration(window))
-
-
-def step_of(objective: Objective) -> timedelta:
-    """The step an objective is read at: its ``prometheus.step``, else its slice (1m)."""
-    source = objective.prometheus
-    assert source is not None
-    for duration in (source.step, objective.slice):
-        if duration is not None and duration.time is not None:
-            return duration.time
-    return _SLICE
-
-
-def staleness_of(objective: Objective) -> timedelta:
-    source = objective.prometheus
-    assert source is not None
-    assert source.staleness.time is not None
-    return source.staleness.time
 
 
 @dataclass

@@ -31,8 +31,8 @@ from typing import Any
 from accord.core.agreement.model import Agreement, EscalationLevel, Objective
 from accord.core.errors import AccordError
 from accord.core.escalation import burn_level, levels_for
+from accord.core.promql import prometheus_duration, step_of, with_window
 from accord.core.slices import WORKBOOK_ALERTS
-from accord.io.prometheus import prometheus_duration, step_of, with_window
 
 _HUNDRED = Decimal(100)
 _PAGE_UP_TO = timedelta(hours=6)

@@ -301,8 +301,15 @@ class PrometheusSource(Model):
                 )
         for name in ("step", "staleness"):
             value = getattr(self, name)
-            if value is not None and (value.time is None or value.time <= timedelta(0)):
-                raise ValueError(f"{name}: expected a duration such as 1m, got {value}")
+            if value is not None and (
+                value.time is None
+                or value.time <= timedelta(0)
+                or value.time % timedelta(seconds=1)
+            ):
+                written = value if value.time is None else f"{value.time.total_seconds():g}s"
+                raise ValueError(
+                    f"{name}: expected whole seconds of time such as 30s or 1m, got {written}"
+                )
         return self
 
 
