@@ -45,13 +45,17 @@ pytest: $(DEV_STAMP)
 # only the letters used of each font in a PDF several times quicker than the fontTools
 # WeasyPrint falls back on), poppler's pdftotext (the PDF tests read where words landed), and
 # the Chromium the portal's browser tests drive (through Playwright, never a browser Playwright
-# downloads): installed from the distribution's packages when missing, never downloaded otherwise.
+# downloads), and Prometheus with promtool (the tests read evidence from a real server and check
+# the burn-rate rules Accord writes): installed from the distribution's packages when missing,
+# never downloaded otherwise.
 system:
 	@ldconfig -p | grep -q libpango-1.0 && ldconfig -p | grep -q libpangoft2-1.0 && \
 	  ldconfig -p | grep -q libharfbuzz-subset || \
 	  (apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 	@command -v pdftotext >/dev/null || (apt-get update && apt-get install -y poppler-utils)
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null || \
+	  (apt-get update && apt-get install -y --no-install-recommends prometheus)
 
 # PostgreSQL is real here: start it when it is down instead of skipping its tests.
 services:

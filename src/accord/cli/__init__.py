@@ -16,6 +16,7 @@ from accord.cli import (
     openslo,
     org,
     person,
+    prometheus,
     pull,
     report,
     secrets,
@@ -55,6 +56,8 @@ app.add_typer(key.app, name="key")
 app.add_typer(person.app, name="person")
 app.add_typer(db.app, name="db")
 app.add_typer(secrets.secrets_app, name="secrets")
+app.add_typer(prometheus.rules_app, name="rules")
+app.add_typer(prometheus.evidence_app, name="evidence")
 
 
 @app.command()

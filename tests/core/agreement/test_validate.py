@@ -30,7 +30,7 @@ def test_unknown_key_suggests_the_right_one(base: dict[str, Any]) -> None:
         "objectives[0].tagret: unknown key 'tagret' (did you mean 'target'?); expected one of "
         "id, name, description, metric, scope, within, target, statistic, source, field, where, "
         "due, period, calendar, tiers, clock, count_in, providers, method, slice, slice_threshold, "
-        "bad_run"
+        "bad_run, prometheus"
     ]
 
 

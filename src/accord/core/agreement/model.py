@@ -10,7 +10,7 @@ never silently drops a promise.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from accord.core.agreement.units import (
     Bound,
     ConditionText,
+    Duration,
     DurationText,
     PercentText,
     Period,
@@ -248,6 +249,70 @@ class TierTarget(Model):
     within: DurationText | None = None
 
 
+WINDOW_PLACEHOLDER = "$window"
+
+
+class PrometheusSource(Model):
+    """Where an availability objective reads its evidence from a Prometheus server: PromQL
+    queries evaluated with ``query_range`` every ``step``. Each query holds ``$window``, which
+    stands for the step when evidence is read (so a point rests only on the samples of its own
+    step) and for each alert window in the rules ``accord rules prometheus`` writes."""
+
+    up: str | None = Field(
+        None,
+        description="An up/down series for method slices: 1 while up, 0 while down, e.g. "
+        "min_over_time(probe_success{instance='https://api.example.com'}[$window]).",
+    )
+    good: str | None = Field(
+        None,
+        description="Good events per step, for occurrences or ratio_slices, e.g. "
+        "sum(increase(http_requests_total{job='api',code!~'5..'}[$window])).",
+    )
+    total: str | None = Field(
+        None,
+        description="All events per step, e.g. sum(increase(http_requests_total{job='api'}"
+        "[$window])).",
+    )
+    step: DurationText | None = Field(
+        None, description="The query_range step (default: the objective's slice, 1m)."
+    )
+    staleness: DurationText = Field(
+        Duration(time=timedelta(minutes=2)),
+        json_schema_extra={"default": "2m"},
+        description="How long Prometheus may take to hold a step's samples: steps ending "
+        "less than this before the reading are not read (unknown, never up).",
+    )
+
+    @model_validator(mode="after")
+    def _one_kind_of_series(self) -> PrometheusSource:
+        counts = self.good is not None or self.total is not None
+        if (self.up is None) == (not counts):
+            raise ValueError("give either up (an up/down series) or good and total (event counts)")
+        if counts and (self.good is None or self.total is None):
+            missing = "total" if self.total is None else "good"
+            raise ValueError(f"{missing}: missing; good and total go together")
+        for name in ("up", "good", "total"):
+            query = getattr(self, name)
+            if query is not None and WINDOW_PLACEHOLDER not in query:
+                raise ValueError(
+                    f"{name}: the query has no {WINDOW_PLACEHOLDER}; write its range "
+                    f"as [{WINDOW_PLACEHOLDER}] (the step when read, each alert window in rules),"
+                    f" e.g. min_over_time(probe_success[{WINDOW_PLACEHOLDER}])"
+                )
+        for name in ("step", "staleness"):
+            value = getattr(self, name)
+            if value is not None and (
+                value.time is None
+                or value.time <= timedelta(0)
+                or value.time % timedelta(seconds=1)
+            ):
+                written = value if value.time is None else f"{value.time.total_seconds():g}s"
+                raise ValueError(
+                    f"{name}: expected whole seconds of time such as 30s or 1m, got {written}"
+                )
+        return self
+
+
 class Objective(Model):
     """One measure with a target: a service level objective."""
 
@@ -304,6 +369,9 @@ class Objective(Model):
     bad_run: int = Field(
         1, ge=1, description="Only runs of this many consecutive bad slices count as down."
     )
+    prometheus: PrometheusSource | None = Field(
+        None, description="Read the evidence from a Prometheus server (docs/prometheus.md)."
+    )
 
     @model_validator(mode="after")
     def _fields_match_the_metric(self) -> Objective:
@@ -341,6 +409,22 @@ class Objective(Model):
             raise ValueError(
                 f"method: measurement methods apply to availability, not to {self.metric}"
             )
+        source = self.prometheus
+        if source is not None:
+            if self.metric != "availability":
+                raise ValueError(
+                    f"prometheus: evidence from Prometheus is for availability, not {self.metric}"
+                )
+            if source.up is not None and self.method != "slices":
+                raise ValueError(
+                    f"prometheus.up: an up/down series is read as probes: method: slices, "
+                    f"not {self.method}"
+                )
+            if source.good is not None and self.method not in ("occurrences", "ratio_slices"):
+                raise ValueError(
+                    f"prometheus.good: event counts are read as requests: method: occurrences "
+                    f"or ratio_slices, not {self.method}"
+                )
         if self.metric == "deliverable" and self.due is None:
             raise ValueError(
                 "due: missing; a deliverable needs a due day such as '5th business day'"
