@@ -213,7 +213,8 @@ def test_names_types_and_labels_follow_prometheus_conventions_and_name_no_ticket
         if "duration" in name or "lag" in name:
             assert name.endswith("_seconds") or name.endswith("_seconds_total"), name
     assert value(families, "accord_http_requests_total", **templated) == asked + 1
-    assert counted(families, "accord_http_requests_total", route="unmatched", status="404") >= 1
+    unmatched = {"method": "GET", "route": "unmatched", "status": "404"}
+    assert counted(families, "accord_http_requests_total", **unmatched) >= 1
 
 
 def test_requests_ingest_and_group_commits_are_counted(acme: Tenant, deferred: TestClient) -> None:
