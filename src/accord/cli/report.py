@@ -309,12 +309,7 @@ def report(
             "csv": lambda: comparison_csv(found),
             "html": lambda: comparison_html(found),
         }.get(output, lambda: comparison_markdown(found))()
-        if output == "table" and to_file is None and console.is_terminal:
-            print_markdown(shown, raw=False)
-        elif to_file is not None:
-            _write(to_file, shown)
-        else:
-            print(shown, end="")
+        emit(shown, output, to_file)
         return
     if output == "table" and to_file is None and console.is_terminal:
         if roll_up or trend:
@@ -403,6 +398,17 @@ def _evidence(data: Path | None, tickets: Path | None, mapping: Path | None) -> 
         raise AccordError(f"--tickets: {data} has a ticket log already; one ticket log, not two")
     log = read_events(tickets, ColumnMapping.read(mapping) if mapping else None)
     return replace(evidence, tickets=tuple(log), ticket_columns=None)
+
+
+def emit(text: str, output: str, to_file: Path | None) -> None:
+    """A document over months written out: to the file, as Markdown shown in a terminal when
+    the format is the table, else printed."""
+    if output == "table" and to_file is None and console.is_terminal:
+        print_markdown(text, raw=False)
+    elif to_file is not None:
+        _write(to_file, text)
+    else:
+        print(text, end="")
 
 
 def _write(path: Path, content: str | bytes) -> None:

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from accord.cli.output import console, fail, print_markdown
-from accord.cli.report import _evaluated, _evidence, _write, judged_at, parse_period
+from accord.cli.output import fail
+from accord.cli.report import _evaluated, _evidence, emit, judged_at, parse_period
 from accord.core.agreement import as_if_in_force, diff_agreements
 from accord.core.clock_engines import ENGINES
 from accord.core.errors import AccordError
@@ -113,9 +113,4 @@ def try_version(
         "csv": lambda: trial_csv(found),
         "html": lambda: trial_html(found),
     }.get(output, lambda: trial_markdown(found))()
-    if output == "table" and to_file is None and console.is_terminal:
-        print_markdown(text, raw=False)
-    elif to_file is not None:
-        _write(to_file, text)
-    else:
-        print(text, end="")
+    emit(text, output, to_file)

@@ -131,7 +131,7 @@ def comparison(
     )
 
 
-def _cell(result: ObjectiveResult | None) -> dict[str, Any] | None:
+def cell(result: ObjectiveResult | None) -> dict[str, Any] | None:
     if result is None:
         return None
     return {
@@ -160,8 +160,8 @@ def comparison_json(found: Comparison) -> dict[str, Any]:
                 "months": [
                     {
                         "month": m.month,
-                        "all": _cell(m.every),
-                        "providers": {pid: _cell(r) for pid, r in found.cells(m)[1:]},
+                        "all": cell(m.every),
+                        "providers": {pid: cell(r) for pid, r in found.cells(m)[1:]},
                     }
                     for m in o.months
                 ],

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from accord.core.agreement import Agreement
 from accord.core.report import ObjectiveResult, Report
 from accord.render.agreement import objective_sentence
-from accord.render.compare import ComparedCell, shown
+from accord.render.compare import ComparedCell, cell, shown
 from accord.render.report import exact, templates, verdict
 from accord.render.report_document import Decimal as DecimalText
 from accord.render.report_document import Instant as InstantText
@@ -199,18 +199,6 @@ def trial(
     )
 
 
-def _cell(result: ObjectiveResult | None) -> dict[str, Any] | None:
-    if result is None:
-        return None
-    return {
-        "status": result.status,
-        "target": result.target,
-        "actual": exact(result.actual),
-        "met": result.met,
-        "verdict": verdict(result),
-    }
-
-
 def trial_json(found: Trial) -> dict[str, Any]:
     """Every figure for programs: decimals as exact text, money as text."""
     return {
@@ -231,8 +219,8 @@ def trial_json(found: Trial) -> dict[str, Any]:
                 "months": [
                     {
                         "month": m.month,
-                        "in_force": _cell(m.current),
-                        "proposed": _cell(m.proposed),
+                        "in_force": cell(m.current),
+                        "proposed": cell(m.proposed),
                         "change": m.change or None,
                     }
                     for m in o.months
