@@ -93,3 +93,12 @@ def test_the_last_evening_of_october_in_los_angeles_is_october_there_and_novembe
     assert period_holding(evening, "month", "UTC") == "2026-11"
     assert period_holding(evening, "quarter", "America/Los_Angeles") == "2026-Q4"
     assert months_before(evening, 2, "America/Los_Angeles") == ["2026-09", "2026-08"]
+
+
+def test_no_month_before_the_years_accord_handles() -> None:
+    """Early in 1970 there are fewer months before: none is 1969, which no report can be
+    made for (the standing overview judged at such an instant answered 422; schemathesis)."""
+    moment = datetime(1970, 3, 20, 23, 36, tzinfo=UTC)
+    assert months_before(moment, 12, "UTC") == ["1970-02", "1970-01"]
+    assert months_before(datetime(1970, 1, 5, tzinfo=UTC), 12, "UTC") == []
+    assert len(months_before(datetime(2026, 12, 7, tzinfo=UTC), 12, "UTC")) == 12

@@ -266,6 +266,13 @@ def test_a_customer_key_sees_only_its_own_customer(
     globex = client.get("/v1/standing/customers/globex", headers=acme.headers)
     assert [a["key"] for a in globex.json()["agreements"]] == ["globex-cloud"]
     assert client.get("/v1/standing/customers/nobody", headers=acme.headers).status_code == 404
+    # judged early in 1970: fewer earlier months, none before the years Accord handles
+    early = client.get(
+        "/v1/standing/overview",
+        params={"as_of": "1970-02-20T17:36:15.509975-06:09"},
+        headers=acme.headers,
+    )
+    assert early.status_code == 200, early.text
 
 
 def test_the_api_and_the_fragment_show_the_same_figures(

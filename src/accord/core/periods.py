@@ -85,10 +85,12 @@ def period_holding(moment: datetime, kind: str, zone: str) -> str:
 
 
 def months_before(moment: datetime, count: int, zone: str) -> list[str]:
-    """The ``count`` months before the one holding ``moment`` in ``zone``, newest first."""
+    """The ``count`` months before the one holding ``moment`` in ``zone``, newest first; none
+    before the years Accord handles (so fewer than ``count`` early in 1970)."""
     local = moment.astimezone(_zone(zone))
     index = local.year * 12 + local.month - 1  # the month holding it, counted from year 0
-    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - 1, index - 1 - count, -1)]
+    last = max(index - 1 - count, FIRST_YEAR * 12 - 1)
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - 1, last, -1)]
 
 
 def split(start: datetime, end: datetime, kind: str) -> list[tuple[datetime, datetime, datetime]]:
