@@ -15,6 +15,7 @@ from accord.core.agreement import as_if_in_force, diff_agreements
 from accord.core.clock_engines import ENGINES
 from accord.core.errors import AccordError
 from accord.core.periods import period_label, split
+from accord.core.report import ClockCache
 from accord.io.agreements import load_agreement
 from accord.render.trial import promises, trial, trial_csv, trial_html, trial_json, trial_markdown
 from accord.render.words import locale_of, zone_of
@@ -88,6 +89,7 @@ def try_version(
         evidence = _evidence(data, tickets, mapping)
         moment = judged_at(evidence, as_of, bounds)
         months = [(period_label(a, "month"), a, b) for _, a, b in split(start, end, "month")]
+        cache = ClockCache()  # the log's columns built once for both versions
         before = _evaluated(
             [(label, current, a, b) for label, a, b in months],
             evidence,
@@ -95,6 +97,7 @@ def try_version(
             f"version {current.version}",
             moment,
             engine,
+            cache=cache,
         )
         after = _evaluated(
             [(label, proposed, a, b) for label, a, b in months],
@@ -103,6 +106,7 @@ def try_version(
             f"version {proposed.version}",
             moment,
             engine,
+            cache=cache,
         )
         changes = [str(c) for c in diff_agreements(current, written)]
         found = trial(before, after, changes, zone, locale, promises(current, written))

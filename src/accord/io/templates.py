@@ -195,7 +195,7 @@ def draft(kind: str, answers: Answers) -> tuple[str, Agreement]:
     effective["start"] = answers.start.isoformat()
     review = effective.get("review")
     if isinstance(review, dict):
-        months = _REVIEW_MONTHS.get(str(review.get("cadence")), 12)
+        months = _REVIEW_MONTHS[str(review.get("cadence", "yearly"))]
         review["next"] = _later(answers.start, months).isoformat()
     for calendar in (data.get("calendars") or {}).values():
         if not isinstance(calendar, dict):

@@ -102,15 +102,6 @@ class Trial:
     def total_proposed(self) -> Decimal:
         return sum((c.proposed for c in self.costs), Decimal(0))
 
-    def missed(self, which: str) -> list[tuple[str, str]]:
-        """The (objective, month) pairs missed under ``which`` ('current' or 'proposed')."""
-        return [
-            (o.objective, m.month)
-            for o in self.objectives
-            for m in o.months
-            if (r := getattr(m, which)) is not None and r.met is False
-        ]
-
     def verdict_changes(self) -> list[tuple[TrialObjective, TrialMonth]]:
         return [(o, m) for o in self.objectives for m in o.months if m.change]
 
@@ -152,12 +143,15 @@ def trial(
         for result in report.objectives:
             order.setdefault(result.objective, result)
     objectives = []
+    by_month = [
+        ({r.objective: r for r in now.objectives}, {r.objective: r for r in then.objectives})
+        for now, then in zip(current, proposed, strict=True)
+    ]
     for objective, sample in order.items():
-        months = []
-        for now, then in zip(current, proposed, strict=True):
-            mine = {r.objective: r for r in now.objectives}.get(objective)
-            theirs = {r.objective: r for r in then.objectives}.get(objective)
-            months.append(TrialMonth(f"{now.start:%Y-%m}", mine, theirs))
+        months = [
+            TrialMonth(f"{now.start:%Y-%m}", mine.get(objective), theirs.get(objective))
+            for now, (mine, theirs) in zip(current, by_month, strict=True)
+        ]
         targets = [
             next((m.current.target for m in months if m.current is not None), None),
             next((m.proposed.target for m in months if m.proposed is not None), None),
