@@ -296,3 +296,37 @@ def test_a_clock_whose_calendar_closed_at_its_deadline_is_not_breached_overnight
     clock.set(NOW.replace(hour=9, minute=1) + timedelta(days=1))
     assert "O-1" in _listed(provider, viewer, state="breached", **only)
     assert "O-1" not in _listed(provider, viewer, state="running", **only)
+
+
+def test_the_api_lists_of_clocks_at_risk_and_breached_judge_the_deadline_as_the_tickets_page(
+    provider: Provider, clock: Clock
+) -> None:
+    """The same ticket for ``GET /v1/clocks/breached`` and ``/v1/clocks/at-risk``: all evening
+    its 3 office hours are used and none over, so it is at risk (its deadline, 17:00, is behind
+    it), not breached; the next morning at 09:01 it is breached and no longer at risk."""
+    with provider.database.session() as session:
+        admin = tenants.authenticate(session, provider.admin_key)
+        agreements.upload(session, admin, OFFICE_DESK)
+        opened = NOW - timedelta(hours=1)
+        event = _event("O-1", 1, opened, "created", status="New", customer="acme-corp")
+        ingest.ingest_events(session, admin, [event])
+        tracking.refresh(session, provider.organisation_id, "O-1", NOW)
+
+    def listed(breached: bool) -> list[str]:
+        with provider.database.session() as session:
+            admin = tenants.authenticate(session, provider.admin_key)
+            rows = tickets.clocks_at_risk(
+                session,
+                admin,
+                within=timedelta(hours=1),
+                breached=breached,
+                agreement="office-desk",
+            )
+        return [row.ticket for row, _ in rows]
+
+    clock.set(NOW.replace(hour=17))
+    assert listed(breached=True) == [] and listed(breached=False) == ["O-1"]
+    clock.set(NOW.replace(hour=22))
+    assert listed(breached=True) == [] and listed(breached=False) == ["O-1"]
+    clock.set(NOW.replace(hour=9, minute=1) + timedelta(days=1))
+    assert listed(breached=True) == ["O-1"] and listed(breached=False) == []

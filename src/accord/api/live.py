@@ -23,7 +23,7 @@ from accord.api.deps import (
 )
 from accord.api.errors import problems
 from accord.core.agreement.units import parse_duration
-from accord.service import tracking
+from accord.service import tickets, tracking
 from accord.service.errors import InvalidError
 from accord.service.tenants import Principal
 
@@ -159,7 +159,7 @@ def _listed(
     offset: int,
 ) -> list[ListedClock]:
     with state.database.reading() as session:
-        rows = tracking.clocks_at_risk(
+        rows = tickets.clocks_at_risk(
             session,
             who,
             within=within,

@@ -185,6 +185,69 @@ def _late_clocks(
     return running
 
 
+def clocks_at_risk(
+    session: Session,
+    principal: Principal,
+    *,
+    within: timedelta,
+    breached: bool,
+    agreement: str | None = None,
+    objective: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[tuple[ClockRow, datetime]]:
+    """Running clocks whose deadline falls within ``within`` (or, with ``breached``, every
+    clock breached now), soonest first; each with the instant it is as of
+    (:func:`tracking.as_of`). Judged as the tickets page and :mod:`accord.core.timer` judge:
+    a clock at its very deadline, or past it with its calendar closed since, has used no more
+    than its target and is at risk, not breached."""
+    moment = now()
+    organisation = principal.organisation_id
+    conditions: list[ColumnElement[bool]] = [ClockRow.organisation_id == organisation]
+    if principal.customer is not None:
+        conditions.append(ClockRow.customer == principal.customer)
+    if agreement is not None:
+        conditions.append(ClockRow.agreement == agreement)
+    if objective is not None:
+        conditions.append(ClockRow.objective == objective)
+    joined = (TicketRow.organisation_id == ClockRow.organisation_id) & (
+        TicketRow.ticket == ClockRow.ticket
+    )
+    customers = {row.customer for row in agreement_store.visible(session, principal)}
+    in_force = {
+        found.key: found
+        for customer in customers
+        for found in agreement_store.in_force(session, organisation, customer)
+        if found.customer == customer
+    }
+    late = _late_clocks(session, conditions, joined, in_force, moment)
+    if breached:
+        conditions.append(_state_condition("breached", moment, late))
+    else:
+        conditions.append(
+            and_(
+                ClockRow.state == "running",
+                ClockRow.breached_at.is_(None),
+                or_(
+                    and_(ClockRow.deadline > moment, ClockRow.deadline <= moment + within),
+                    ClockRow.id.in_(late),
+                ),
+            )
+        )
+    query = (
+        select(ClockRow, TicketRow.refreshed_at, TicketRow.changed_at)
+        .join(TicketRow, joined)
+        .where(*conditions)
+        .order_by(ClockRow.deadline, ClockRow.ticket)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        (clock, tracking.as_of(clock, refreshed, changed))
+        for clock, refreshed, changed in session.execute(query)
+    ]
+
+
 def _objectives(
     in_force: dict[str, agreement_store.InForce], moment: datetime
 ) -> dict[tuple[str, str], tuple[Agreement, Objective]]:

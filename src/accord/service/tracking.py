@@ -1433,57 +1433,6 @@ def status(
     }
 
 
-def clocks_at_risk(
-    session: Session,
-    principal: Principal,
-    *,
-    within: timedelta,
-    breached: bool,
-    agreement: str | None = None,
-    objective: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[tuple[ClockRow, datetime]]:
-    """Running clocks whose deadline falls within ``within`` (or, with ``breached``, every
-    clock already past its deadline), soonest first; each with the instant it is as of
-    (:func:`as_of`)."""
-    moment = now()
-    query = (
-        select(ClockRow, TicketRow.refreshed_at, TicketRow.changed_at)
-        .join(
-            TicketRow,
-            (TicketRow.organisation_id == ClockRow.organisation_id)
-            & (TicketRow.ticket == ClockRow.ticket),
-        )
-        .where(ClockRow.organisation_id == principal.organisation_id)
-    )
-    if principal.customer is not None:
-        query = query.where(ClockRow.customer == principal.customer)
-    if agreement is not None:
-        query = query.where(ClockRow.agreement == agreement)
-    if objective is not None:
-        query = query.where(ClockRow.objective == objective)
-    if breached:
-        query = query.where(
-            or_(
-                ClockRow.state == "breached",
-                ClockRow.breached_at.is_not(None),
-                (ClockRow.state == "running") & (ClockRow.deadline <= moment),
-            )
-        )
-    else:
-        query = query.where(
-            ClockRow.state == "running",
-            ClockRow.deadline > moment,
-            ClockRow.deadline <= moment + within,
-        )
-    query = query.order_by(ClockRow.deadline, ClockRow.ticket).limit(limit).offset(offset)
-    return [
-        (clock, as_of(clock, refreshed, changed))
-        for clock, refreshed, changed in session.execute(query)
-    ]
-
-
 def as_of(clock: ClockRow, refreshed: datetime | None, changed: datetime) -> datetime:
     """The instant a stored clock row is as of: for a running clock, the instant its used
     time is as of (``used_at``: a recomputation finding it running on towards the same
