@@ -22,7 +22,8 @@ import psycopg
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
+from schemathesis.core.parameters import ParameterLocation
 
 from accord.api import create_app
 from accord.service import tenants
@@ -65,8 +66,21 @@ def _app(url: str, label: str) -> Any:
     return app
 
 
+def _invalid_only_in_its_key(case: Any) -> bool:
+    """A case schemathesis made invalid only in its headers, one of them ``Authorization``: the
+    test sends its own key in that header, so what was invalid is gone and the request may
+    rightly be accepted (it once failed here, seed-dependently, as "accepted invalid data")."""
+    meta = case.meta
+    if meta is None or "authorization" not in {k.lower() for k in case.headers or {}}:
+        return False
+    negative = {where for where, part in meta.components.items() if part.mode.is_negative}
+    return negative == {ParameterLocation.HEADER}
+
+
 def _check(case: Any, label: str) -> None:
     skipped = [positive_data_acceptance] if (case.method, case.path) in BEYOND_SCHEMA else []
+    if _invalid_only_in_its_key(case):
+        skipped.append(negative_data_rejection)
     # schemathesis gives up on an answer after 10 s; on a loaded machine (two test workers and
     # other jobs on two cores) an ordinary answer has taken longer: this test checks what the
     # answers say, not how fast they come
