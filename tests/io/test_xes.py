@@ -1,6 +1,11 @@
 """IEEE XES logs read as rows: one per event, in file order, typed as XES says, a trace's
 attributes as ``case:<key>``; malformed files refused naming the file, the line and what was
-expected, after only the complete traces before the fault."""
+expected, after only the complete traces before the fault.
+
+The peer, pm4py, is not a dev dependency (AGPL, about 500 MB with scipy, matplotlib and cvxopt,
+80 s to install), so it is compared outside the suite: ``benchmarks/xes_read.py --pm4py PYTHON``
+reads one generated log with both and checks a digest of every event's case, activity,
+lifecycle, resource and instant, in file order."""
 
 from __future__ import annotations
 

@@ -233,12 +233,16 @@ class _Reader:
             raise self._fail(
                 f"{key}: {text!r} is not {_WHAT[name]}; expected {self._like(name)}"
             ) from None
+        self._put(target, key, value)
+
+    def _put(self, target: list[object] | dict[str, object], key: str, value: object) -> None:
+        """A value into the event, trace, global, list or container it belongs to."""
         if type(target) is list:
             target.append(value)
         elif key in target:
             raise self._fail(f"{key} given twice in one element; expected each key once")
         else:
-            target[key] = value
+            target[key] = value  # type: ignore[call-overload]
 
     def _end(self, name: str) -> None:
         if self.skipping:
@@ -253,12 +257,7 @@ class _Reader:
             self._close_trace()
         elif context in (_LIST, _CONTAINER) and name != "values":
             parent, key, value = self.compounds.pop()
-            if type(parent) is list:
-                parent.append(value)
-            elif key in parent:
-                raise self._fail(f"{key} given twice in one element; expected each key once")
-            else:
-                parent[key] = value
+            self._put(parent, key, value)
 
     def _open(self, context: int, target: Any) -> None:
         self.contexts.append(context)
