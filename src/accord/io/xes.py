@@ -28,17 +28,20 @@ whole or not at all, so the rows before an error are exactly the complete traces
 
 The parser is the standard library's expat (``xml.parsers.expat``), driven directly:
 
-* pm4py, the maintained process-mining library, was not taken: its readers load the whole
-  log into an ``EventLog`` or a pandas DataFrame (not bounded), skip a value they cannot read
-  with a log message instead of an error (a bad date silently vanishes), leave ``<global>``
-  defaults unapplied, and it brings about 500 MB of dependencies (scipy, matplotlib, cvxopt)
-  under the AGPL, which an Apache-2.0 project cannot take at run time;
+* pm4py, the maintained process-mining library, was not taken: ``pm4py.read_xes`` loads the
+  whole log into a pandas DataFrame (or an ``EventLog``), so memory grows with the log; a
+  value it cannot read becomes empty without an error (a bad date is NaT, its event kept);
+  ``<global>`` defaults are kept aside, not applied; and it brings about 500 MB of
+  dependencies (scipy, matplotlib, cvxopt) under the AGPL-3.0, a copyleft licence that
+  Accord (Apache-2.0) should not hand its users for the sake of a reader;
 * ``xml.etree.ElementTree.iterparse`` streams, but its elements carry no line numbers, so an
   error could not say where;
 * ``lxml.etree.iterparse`` streams with line numbers (``sourceline``), but every element
   becomes a Python object, and it is a new dependency for what expat already does: XES keeps
   every value in attributes, so expat's start-tag callback (with ``CurrentLineNumber``) is all
-  a reader needs, and no element tree is ever built. ``benchmarks/xes_read.py`` measures it.
+  a reader needs, and no element tree is ever built. On a log of a million events this reader,
+  checking everything, costs within 7% of the CPU time of a bare lxml ``iterparse`` loop that
+  checks nothing, and less than a bare ElementTree one (``benchmarks/xes_read.py``).
 
 A DOCTYPE is refused, so no entity is ever expanded (no "billion laughs", no external file).
 """
