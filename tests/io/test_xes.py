@@ -9,6 +9,7 @@ lifecycle, resource and instant, in file order."""
 
 from __future__ import annotations
 
+import csv
 import gzip
 import os
 import threading
@@ -82,6 +83,25 @@ def test_the_standard_keys_are_in_every_row_of_the_example() -> None:
 
     assert set(XES_COLUMNS) == {"ticket", "activity", "at", "resource", "lifecycle"}
     assert all(key in row for row in rows for key in XES_COLUMNS.values())
+
+
+def test_the_example_csv_holds_the_same_events_as_the_example_log() -> None:
+    """``examples/xes/exercise1.csv`` is the example log as an activity export (what a mapping
+    of ``kind: activities`` reads): the two must stay the same events."""
+    with (EXAMPLE.with_suffix(".csv")).open(newline="", encoding="utf-8") as handle:
+        exported = [
+            {**row, "timestamp": datetime.fromisoformat(row["timestamp"])}
+            for row in csv.DictReader(handle)
+        ]
+    names = {"ticket": "case", "activity": "activity", "at": "timestamp"}
+    names |= {"resource": "resource", "lifecycle": "lifecycle"}
+
+    read = [
+        {names[key]: row[column] for key, column in XES_COLUMNS.items()}
+        for row in iter_xes_rows(EXAMPLE)
+    ]
+
+    assert read == exported
 
 
 def test_log_attributes_extensions_and_classifiers_are_read_past() -> None:
