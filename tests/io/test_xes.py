@@ -384,6 +384,13 @@ def test_a_file_that_is_not_xml_is_refused(tmp_path: Path) -> None:
     )
 
 
+def test_an_empty_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "log.xes"
+    path.write_text('<?xml version="1.0"?>\n', encoding="utf-8")
+
+    assert str(_refusal(path)).startswith(f"{path}:2:1: no XML element in the file")
+
+
 def test_xml_that_is_not_a_log_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "log.xes"
     path.write_text('<?xml version="1.0"?>\n<html><body/></html>\n', encoding="utf-8")
@@ -397,8 +404,8 @@ def test_a_log_cut_short_is_refused(tmp_path: Path) -> None:
 
     error = _refusal(path)
 
-    assert "not well-formed XML" in str(error) or "ends before the log is closed" in str(error)
-    assert str(error).startswith(f"{path}:{len(path.read_text().splitlines()) + 1}:")
+    line = len(path.read_text().splitlines()) + 1
+    assert str(error).startswith(f"{path}:{line}:1: the file ends before the log is closed")
 
 
 def test_an_event_outside_a_trace_is_refused(tmp_path: Path) -> None:

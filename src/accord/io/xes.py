@@ -181,10 +181,12 @@ class _Reader:
         except expat.ExpatError as error:
             yield from self.take()
             reason = expat.errors.messages[error.code]
-            if error.code == expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS]:
+            if error.code != expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS]:
+                problem = f"not well-formed XML ({reason})"
+            elif self.contexts:
                 problem = f"the file ends before the log is closed ({reason})"
             else:
-                problem = f"not well-formed XML ({reason})"
+                problem = "no XML element in the file (it is empty, or holds only a prolog)"
             raise XesError(
                 self.file,
                 error.lineno,
