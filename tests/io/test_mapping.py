@@ -193,3 +193,20 @@ def test_the_example_activity_mapping_is_valid() -> None:
     mapping = ColumnMapping.read(ROOT / "examples" / "activities" / "mapping.yaml")
     assert (mapping.kind, mapping.ticket, mapping.activity) == ("activities", "Case ID", "Activity")
     assert mapping.ignore == {"Activity": ("INVALID", "DUPLICATE")}
+
+
+@pytest.mark.parametrize("example", ["servicenow", "activities"])
+def test_the_example_mappings_match_the_published_json_schema(example: str) -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    result = CliRunner().invoke(app, ["schema", "--mapping"])
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.output)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    path = ROOT / "examples" / example / "mapping.yaml"
+    jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), schema)
+    with pytest.raises(jsonschema.ValidationError):  # a misspelt meaning is refused there too
+        jsonschema.validate({"kind": "activities", "activities": {"Open": "create"}}, schema)

@@ -29,6 +29,14 @@ from accord.core.agreement.validate import Problem, schema_problems
 from accord.core.errors import SpecError, did_you_mean
 from accord.io.yamlfile import LocatedProblem, YamlDocument
 
+
+def _text_or_texts(schema: dict[str, Any]) -> None:
+    """A field's JSON Schema that accepts one text as well as a list of texts (as read)."""
+    schema.pop("type", None)
+    schema.pop("items", None)
+    schema["anyOf"] = [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+
+
 Meaning = Literal[
     "created",
     "agent_reply",
@@ -55,7 +63,9 @@ class Pause(BaseModel):
         "provider or other."
     )
     until: tuple[str, ...] = Field(
-        (), description="The activities that end the pause (one, or a list); by default the next."
+        (),
+        description="The activities that end the pause (one, or a list); by default the next.",
+        json_schema_extra=_text_or_texts,
     )
 
     @model_validator(mode="before")
@@ -145,7 +155,9 @@ class ColumnMapping(BaseModel):
     )
     timezone: str = Field("UTC", description="The IANA zone of instants written without an offset.")
     missing: tuple[str, ...] = Field(
-        ("",), description="The cell values that mean no value (one text, or a list)."
+        ("",),
+        description="The cell values that mean no value (one text, or a list).",
+        json_schema_extra=_text_or_texts,
     )
     fields: dict[str, str] = Field(
         default_factory=dict,
@@ -158,8 +170,9 @@ class ColumnMapping(BaseModel):
     )
     ignore: dict[str, tuple[str, ...]] = Field(
         default_factory=dict,
-        description="Rows left out, by column and value as written: "
+        description="Rows left out, by column and value as written (one, or a list): "
         "{Activity: [INVALID, DUPLICATE]}.",
+        json_schema_extra=lambda schema: _text_or_texts(schema["additionalProperties"]),
     )
     activity: str = Field(
         "activity", description="The column of the activity's name (kind: activities)."
