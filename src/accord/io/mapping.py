@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, cast, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -172,7 +172,9 @@ class ColumnMapping(BaseModel):
         default_factory=dict,
         description="Rows left out, by column and value as written (one, or a list): "
         "{Activity: [INVALID, DUPLICATE]}.",
-        json_schema_extra=lambda schema: _text_or_texts(schema["additionalProperties"]),
+        json_schema_extra=lambda schema: _text_or_texts(
+            cast(dict[str, Any], schema["additionalProperties"])
+        ),
     )
     activity: str = Field(
         "activity", description="The column of the activity's name (kind: activities)."
