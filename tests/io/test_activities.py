@@ -13,6 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from accord import load_agreement
 from accord.core.clock_engines import evaluate_clocks
@@ -654,3 +656,60 @@ def test_a_parquet_activity_log_gives_the_csvs_events(tmp_path: Path) -> None:
     assert [dataclasses.replace(e, id="") for e in from_parquet] == [
         dataclasses.replace(e, id="") for e in from_csv
     ]
+
+
+_NAMES = [name.replace("_", " ") for name in MEANINGS]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cases=st.lists(
+        st.lists(
+            st.tuples(
+                st.sampled_from(_NAMES),
+                st.sampled_from([0, 0, 1, 30, 240, 1000]),  # minutes after the previous
+                st.sampled_from(["P1", "P2", "P3"]),
+            ),
+            min_size=1,
+            max_size=8,
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    until_named=st.booleans(),
+    judged=st.sampled_from([None, 600, 3000]),
+)
+def test_both_engines_judge_random_activity_logs_alike(
+    cases: list[list[tuple[str, int, str]]], until_named: bool, judged: int | None
+) -> None:
+    """Random activities (several in one second, priority changes on any of them, pauses until
+    the next or a named activity, resolutions, reopenings) read as an activity log: the column
+    engine and the replay give the same clocks."""
+    meanings = dict(MEANINGS)
+    if not until_named:
+        meanings["Vendor"] = {"pause": "third_party"}
+    rows = []
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=AMSTERDAM)
+    for case, steps in enumerate(cases):
+        at = start + timedelta(minutes=7 * case)
+        for name, after, priority in steps:
+            at += timedelta(minutes=after)
+            rows.append(
+                {"case": f"T{case}", "activity": name, "at": at, "who": "ann", "prio": priority}
+            )
+    mapping = _mapping(**meanings).model_copy(update={"other": "ignore"})
+    try:
+        events = activity_events(enumerate(rows, 1), mapping, "log")
+    except TicketLogError:  # a created activity after a case's start: refused, as it says
+        assume(False)
+    as_of = None if judged is None else start + timedelta(minutes=judged)
+    found = {}
+    for engine in ("columns", "replay"):
+        evaluation = evaluate_clocks(
+            events, AGREEMENT.objectives, calendars_of(AGREEMENT), as_of, engine
+        )
+        found[engine] = sorted(
+            (dataclasses.replace(c, intervals=(), fields={}) for c in evaluation.clocks),
+            key=lambda c: (c.ticket, c.metric, c.cycle),
+        )
+    assert found["columns"] == found["replay"]
