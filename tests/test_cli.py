@@ -96,7 +96,10 @@ def test_validate_examples_exits_zero() -> None:
 def test_validate_checks_each_example_file_by_its_own_schema() -> None:
     examples = AGREEMENTS.parent
     calendars = sorted(str(p) for p in (examples / "calendars").glob("*.yaml"))
-    mappings = [str(examples / "servicenow" / "mapping.yaml")]
+    mappings = [
+        str(examples / "activities" / "mapping.yaml"),
+        str(examples / "servicenow" / "mapping.yaml"),
+    ]
     coverages = [str(p) for p in sorted((examples / "data").glob("*/coverage.yaml"))]
     agreements = (
         len(list(examples.rglob("*.yaml"))) - len(calendars) - len(mappings) - len(coverages)
@@ -105,10 +108,10 @@ def test_validate_checks_each_example_file_by_its_own_schema() -> None:
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == (
-        f"valid: {agreements} agreements, 1 column mapping, {len(calendars)} calendars, "
-        f"{len(coverages)} data coverages"
+        f"valid: {agreements} agreements, {len(mappings)} column mappings, "
+        f"{len(calendars)} calendars, {len(coverages)} data coverages"
     )
-    assert lines[2] == f"column mappings: {mappings[0]}"
+    assert lines[2] == f"column mappings: {', '.join(mappings)}"
     assert lines[3] == f"calendars: {', '.join(calendars)}"
     assert lines[4] == f"data coverages: {', '.join(coverages)}"
 
@@ -136,7 +139,8 @@ def test_validate_reports_mappings_and_calendars_by_their_own_schema(tmp_path: P
         "a data folder's coverage (from, until)",
         f"{tmp_path}/mapping.yaml:3:1: feilds: unknown key 'feilds' (did you mean 'fields'?); "
         "expected one of kind, format, id, ticket, at, event, author, public, order, "
-        "created_at, time_format, timezone, missing, fields",
+        "created_at, time_format, timezone, missing, fields, values, ignore, activity, resource, "
+        "activities, other",
         f"{tmp_path}/office.yaml:3:12: holidays.country: unknown country 'XX'; expected an "
         "ISO 3166 code known to the `holidays` library, such as US, GB, DE, FR, IN",
         "3 problem(s)",

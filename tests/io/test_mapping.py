@@ -42,7 +42,7 @@ def test_every_problem_of_a_mapping_is_located_with_what_was_expected(tmp_path: 
         "tickett: number\n",
     ) == [
         "1:1: kind: unknown value 'snapshot' (did you mean 'snapshots'?); expected one of "
-        "events, snapshots",
+        "events, snapshots, activities",
         "2:1: ticket: input should be a valid string, got 5",
         "3:1: timezone: unknown time zone 'Europe/Pari'; expected an IANA name such as "
         "'America/New_York'",
@@ -51,7 +51,7 @@ def test_every_problem_of_a_mapping_is_located_with_what_was_expected(tmp_path: 
         "5:1: fields: expected a mapping (key: value lines), got a list",
         "6:1: tickett: unknown key 'tickett' (did you mean 'ticket'?); expected one of kind, "
         "format, id, ticket, at, event, author, public, order, created_at, time_format, "
-        "timezone, missing, fields",
+        "timezone, missing, fields, values, ignore, activity, resource, activities, other",
     ]
 
 
@@ -104,3 +104,109 @@ def test_the_readme_documents_every_key_of_a_mapping() -> None:
     section = readme.split("### Column mappings", 1)[1].split("\n#", 1)[0]
     documented = set(re.findall(r"^\| `(\w+)`", section, flags=re.MULTILINE))
     assert documented == set(ColumnMapping.model_fields)
+
+
+def test_an_activity_mappings_problems_are_located_each_at_its_line(tmp_path: Path) -> None:
+    assert _problems(
+        tmp_path,
+        "kind: activities\n"
+        "event: Kind\n"
+        "activity: Activity\n"
+        "fields: {status: State, priority: Prio}\n"
+        "activities:\n"
+        "  Open: created\n"
+        "  Wait: pause\n"
+        "  Hold: {pause: vendor}\n"
+        "  Escalate: {pause: third_party, untill: Back}\n"
+        "  Solve: resolve\n"
+        "other: skip\n",
+    ) == [
+        "2:1: event: applies to kind: events only, not activities",
+        "7:3: activities.Wait: unknown meaning 'pause'; a pause needs its reason: {pause: "
+        "customer} (customer, third_party, provider or other), and optionally until: ACTIVITY",
+        "8:10: activities.Hold.pause: unknown value 'vendor'; expected one of customer, "
+        "third_party, provider, other",
+        "9:3: activities.Escalate: unknown key 'untill' (did you mean 'until'?) of a pause; "
+        "expected {pause: REASON, until: ACTIVITY}",
+        "10:3: activities.Solve: unknown meaning 'resolve' (did you mean 'resolved'?); expected "
+        "one of created, agent_reply, customer_message, update, resume, resolved, reopened, "
+        "closed, ignore, or {pause: REASON}",
+        "11:1: other: unknown value 'skip'; expected one of error, ignore",
+    ]
+
+
+def test_an_activity_mapping_that_reads_well_may_still_be_wrong_for_its_kind(
+    tmp_path: Path,
+) -> None:
+    assert _problems(
+        tmp_path,
+        "kind: activities\n"
+        "resource: Who\n"
+        "fields:\n"
+        "  status: State\n"
+        "  assignee: Owner\n"
+        "activities:\n"
+        "  Open: created\n"
+        "  Escalate: {pause: third_party, until: [Back, Vendor answered]}\n",
+    ) == [
+        "4:3: fields.status: an activity log's status is the activity's name; name this field "
+        "otherwise",
+        "5:3: fields.assignee: an activity log's assignee is the resource; name this field "
+        "otherwise",
+        "8:34: activities.Escalate.until: 'Back', 'Vendor answered' not among the activities "
+        "mapped; expected one of Open, Escalate",
+    ]
+    assert _problems(tmp_path, "kind: activities\nticket: Case\n") == [
+        "1:1: activities: missing: an activity log needs each activity's meaning for the "
+        "clocks, e.g. {Create: created, Resolve: resolved}"
+    ]
+    assert _problems(tmp_path, "kind: snapshots\nactivities: {Open: created}\nother: ignore\n") == [
+        "2:1: activities: applies to kind: activities only, not snapshots",
+        "3:1: other: applies to kind: activities only, not snapshots",
+    ]
+
+
+def test_values_and_ignore_are_checked_at_their_lines(tmp_path: Path) -> None:
+    assert _problems(tmp_path, "values: {Status: [a, b]}\nignore: {Activity: {a: b}}\n") == [
+        "1:10: values.Status: expected a mapping (key: value lines), got a list",
+        "2:10: ignore.Activity: expected a list (- item lines, or [a, b]), got a mapping",
+    ]
+
+
+def test_validate_recognises_an_activity_mapping_and_lists_its_problems(tmp_path: Path) -> None:
+    good = tmp_path / "good" / "mapping.yaml"
+    good.parent.mkdir()
+    good.write_text("kind: activities\nactivities: {Open: created, Done: resolved}\n")
+    result = CliRunner().invoke(app, ["validate", str(good)])
+    assert result.exit_code == 0, result.output
+    assert f"column mappings: {good}" in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: activities\nactivities:\n  Open: create\n")
+    result = CliRunner().invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:3:3: activities.Open: unknown meaning 'create' (did you mean 'created'?)" in (
+        result.output
+    )
+
+
+def test_the_example_activity_mapping_is_valid() -> None:
+    mapping = ColumnMapping.read(ROOT / "examples" / "activities" / "mapping.yaml")
+    assert (mapping.kind, mapping.ticket, mapping.activity) == ("activities", "Case ID", "Activity")
+    assert mapping.ignore == {"Activity": ("INVALID", "DUPLICATE")}
+
+
+@pytest.mark.parametrize("example", ["servicenow", "activities"])
+def test_the_example_mappings_match_the_published_json_schema(example: str) -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    result = CliRunner().invoke(app, ["schema", "--mapping"])
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.output)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    path = ROOT / "examples" / example / "mapping.yaml"
+    jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), schema)
+    with pytest.raises(jsonschema.ValidationError):  # a misspelt meaning is refused there too
+        jsonschema.validate({"kind": "activities", "activities": {"Open": "create"}}, schema)

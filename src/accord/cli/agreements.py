@@ -12,6 +12,7 @@ from accord.cli.output import console, errors, fail, print_markdown
 from accord.core.agreement import Agreement, diff_agreements
 from accord.core.errors import AccordError
 from accord.io.agreements import check_paths, load_agreement
+from accord.io.mapping import ColumnMapping
 from accord.render.agreement import to_markdown
 
 
@@ -104,6 +105,12 @@ def diff(
         console.print(f"- {entry}", highlight=False, soft_wrap=True)
 
 
-def schema() -> None:
-    """The agreement schema as JSON Schema, for editors to autocomplete and check YAML."""
-    print(json.dumps(Agreement.model_json_schema(), indent=2))
+def schema(
+    mapping: Annotated[
+        bool, typer.Option("--mapping", help="The column mapping's schema instead.")
+    ] = False,
+) -> None:
+    """The agreement schema (or a column mapping's) as JSON Schema, for editors to autocomplete
+    and check YAML."""
+    model = ColumnMapping if mapping else Agreement
+    print(json.dumps(model.model_json_schema(), indent=2))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import sys
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -59,8 +59,9 @@ def clocks(
         str | None,
         typer.Option(
             "--as-of",
-            help="Judge every ticket as of this ISO 8601 instant, with its UTC offset "
-            "(default: the end of the log, its latest event).",
+            help="Judge every ticket as of this ISO 8601 instant (without an offset: in the "
+            "--mapping's timezone; without a mapping an offset is required). Default: the end "
+            "of the log, its latest event.",
         ),
     ] = None,
     by: Annotated[
@@ -152,8 +153,8 @@ def _write_clocks(
                 format_span(c.target or timedelta(0)),
                 format_span(c.used),
                 format_span(c.left or timedelta(0)),
-                c.deadline.isoformat() if c.deadline else "",
-                c.breached_at.isoformat() if c.breached_at else "",
+                _utc(c.deadline),
+                _utc(c.breached_at),
                 format_span(c.paused_by.get("customer", timedelta(0))),
                 format_span(c.paused_by.get("third_party", timedelta(0))),
                 format_span(c.wall),
@@ -162,6 +163,12 @@ def _write_clocks(
                 by(c),
             ]
         )
+
+
+def _utc(moment: datetime | None) -> str:
+    """An instant of the CSV in UTC, as its ``as_of`` is: the same text whichever engine (or
+    calendar's zone) gave it."""
+    return "" if moment is None else moment.astimezone(UTC).isoformat()
 
 
 def _print_table(agreement: Agreement, rows: list[Attainment], by: list[str], count: int) -> None:

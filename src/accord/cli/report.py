@@ -213,8 +213,8 @@ def report(
         typer.Option(
             "--as-of",
             help="Judge at this ISO 8601 instant, with the evidence known then (without an "
-            "offset: in --timezone). Default: the end of the evidence (coverage.yaml, else its "
-            "last record).",
+            "offset: in --timezone, else in the --mapping's timezone, else UTC). Default: the "
+            "end of the evidence (coverage.yaml, else its last record).",
         ),
     ] = None,
     engine: Annotated[
@@ -257,8 +257,9 @@ def report(
         bounds = zone or "UTC"  # a data folder's months are UTC's unless asked (docs/periods.md)
         agreement = load_agreement(path)
         start, end = parse_period(period, bounds)
-        evidence = _evidence(data, tickets, mapping)
-        moment = judged_at(evidence, as_of, bounds)
+        log_mapping = ColumnMapping.read(mapping) if mapping else None
+        evidence = _evidence(data, tickets, log_mapping)
+        moment = judged_at(evidence, as_of, as_of_zone(zone, log_mapping))
         cache = ClockCache()  # the report's clocks, shared with its pictures
         pictures: list[Picture] = []
         pictures_of: dict[str, list[Picture]] = {}
@@ -385,8 +386,15 @@ def _rendered(
     return markdown_of(view_of(reports[0], zone, locale))
 
 
-def _evidence(data: Path | None, tickets: Path | None, mapping: Path | None) -> Data:
-    """The data folder's evidence, its ticket log replaced by ``--tickets`` when given."""
+def as_of_zone(zone: str | None, mapping: ColumnMapping | None) -> str:
+    """The zone ``--as-of`` is read in without an offset: ``--timezone`` when given, else the
+    log's own (its mapping's), else UTC."""
+    return zone or (mapping.timezone if mapping is not None else "UTC")
+
+
+def _evidence(data: Path | None, tickets: Path | None, mapping: ColumnMapping | None) -> Data:
+    """The data folder's evidence, its ticket log replaced by ``--tickets`` when given (read
+    through ``mapping``)."""
     if data is None and tickets is None:
         raise AccordError("--data or --tickets: give the evidence (a data folder, a ticket log)")
     if mapping is not None and tickets is None:
@@ -396,7 +404,7 @@ def _evidence(data: Path | None, tickets: Path | None, mapping: Path | None) -> 
         return evidence
     if evidence.has_tickets:
         raise AccordError(f"--tickets: {data} has a ticket log already; one ticket log, not two")
-    log = read_events(tickets, ColumnMapping.read(mapping) if mapping else None)
+    log = read_events(tickets, mapping)
     return replace(evidence, tickets=tuple(log), ticket_columns=None)
 
 

@@ -10,13 +10,14 @@ from typing import Annotated
 import typer
 
 from accord.cli.output import fail
-from accord.cli.report import _evaluated, _evidence, emit, judged_at, parse_period
+from accord.cli.report import _evaluated, _evidence, as_of_zone, emit, judged_at, parse_period
 from accord.core.agreement import as_if_in_force, diff_agreements
 from accord.core.clock_engines import ENGINES
 from accord.core.errors import AccordError
 from accord.core.periods import period_label, split
 from accord.core.report import ClockCache
 from accord.io.agreements import load_agreement
+from accord.io.mapping import ColumnMapping
 from accord.render.trial import promises, trial, trial_csv, trial_html, trial_json, trial_markdown
 from accord.render.words import locale_of, zone_of
 
@@ -59,7 +60,11 @@ def try_version(
     ] = None,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Judge at this instant (default: the end of the evidence)."),
+        typer.Option(
+            "--as-of",
+            help="Judge at this instant (without an offset: in --timezone, else the --mapping's "
+            "timezone, else UTC; default: the end of the evidence).",
+        ),
     ] = None,
     engine: Annotated[
         str, typer.Option("--engine", help="Clock engine: auto, columns or replay.")
@@ -86,8 +91,9 @@ def try_version(
         proposed = as_if_in_force(written, current)
         bounds = zone or "UTC"
         start, end = parse_period(period, bounds)
-        evidence = _evidence(data, tickets, mapping)
-        moment = judged_at(evidence, as_of, bounds)
+        log_mapping = ColumnMapping.read(mapping) if mapping else None
+        evidence = _evidence(data, tickets, log_mapping)
+        moment = judged_at(evidence, as_of, as_of_zone(zone, log_mapping))
         months = [(period_label(a, "month"), a, b) for _, a, b in split(start, end, "month")]
         cache = ClockCache()  # the log's columns built once for both versions
         before = _evaluated(

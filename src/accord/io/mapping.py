@@ -1,22 +1,114 @@
 """Column mappings: which column of another desk's export holds what Accord needs.
 
-A mapping is a YAML file (see ``examples/servicenow/mapping.yaml``) checked like an agreement:
-every problem at once, as ``file:line:column: key: what is wrong, what was expected``, with a
-did-you-mean for a misspelt key.
+A mapping is a YAML file (see ``examples/servicenow/mapping.yaml`` and
+``examples/activities/mapping.yaml``) checked like an agreement: every problem at once, as
+``file:line:column: key: what is wrong, what was expected``, with a did-you-mean for a misspelt
+key. Three shapes of log are mapped (``kind``): events, snapshots and activities.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, cast, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from accord.core.agreement.validate import Problem, schema_problems
-from accord.core.errors import SpecError
+from accord.core.errors import SpecError, did_you_mean
 from accord.io.yamlfile import LocatedProblem, YamlDocument
+
+
+def _text_or_texts(schema: dict[str, Any]) -> None:
+    """A field's JSON Schema that accepts one text as well as a list of texts (as read)."""
+    schema.pop("type", None)
+    schema.pop("items", None)
+    schema["anyOf"] = [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+
+
+Meaning = Literal[
+    "created",
+    "agent_reply",
+    "customer_message",
+    "update",
+    "resume",
+    "resolved",
+    "reopened",
+    "closed",
+    "ignore",
+]
+MEANINGS: tuple[Meaning, ...] = get_args(Meaning)
+
+
+class Pause(BaseModel):
+    """An activity that pauses the clocks with a reason, until the next activity or, with
+    ``until``, until one of the activities named (or a resume, resolution, reopening, closure
+    or another pause)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pause: Literal["customer", "third_party", "provider", "other"] = Field(
+        description="Whose wait it is, as an agreement's pause reasons: customer, third_party, "
+        "provider or other."
+    )
+    until: tuple[str, ...] = Field(
+        (),
+        description="The activities that end the pause (one, or a list); by default the next.",
+        json_schema_extra=_text_or_texts,
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            allowed = list(cls.model_fields)
+            for key in value:
+                if key not in allowed:
+                    raise ValueError(
+                        f"unknown key {key!r}{did_you_mean(str(key), allowed)} of a pause; "
+                        f"expected {{pause: REASON, until: ACTIVITY}}"
+                    )
+        return value
+
+    @field_validator("until", mode="before")
+    @classmethod
+    def _one_or_several(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+
+def _meaning_shape(value: Any) -> str:
+    # tags that schema_problems leaves out of a problem's path
+    return "[pause]" if isinstance(value, Mapping) else "str"
+
+
+def _known_meaning(value: Any) -> Any:
+    if isinstance(value, str) and value not in MEANINGS:
+        hint = (
+            "a pause needs its reason: {pause: customer} (customer, third_party, provider or "
+            "other), and optionally until: ACTIVITY"
+            if value == "pause"
+            else f"expected one of {', '.join(MEANINGS)}, or {{pause: REASON}}"
+        )
+        raise ValueError(f"unknown meaning {value!r}{did_you_mean(value, list(MEANINGS))}; {hint}")
+    return value
+
+
+ActivityMeaning = Annotated[
+    Annotated[Meaning, BeforeValidator(_known_meaning), Tag("str")]
+    | Annotated[Pause, Tag("[pause]")],
+    Discriminator(_meaning_shape),
+]
 
 
 class ColumnMapping(BaseModel):
@@ -24,10 +116,12 @@ class ColumnMapping(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: Literal["events", "snapshots"] = Field(
+    kind: Literal["events", "snapshots", "activities"] = Field(
         "events",
         description="events: one row per event (created, updated, comment...); snapshots: one "
-        "row per update carrying every field's value after it (audit exports).",
+        "row per update carrying every field's value after it (audit exports); activities: one "
+        "row per activity of a case (process-mining logs), each activity's meaning for the "
+        "clocks given by `activities`.",
     )
     format: Literal["jsonl", "csv", "parquet"] | None = Field(
         None,
@@ -61,17 +155,58 @@ class ColumnMapping(BaseModel):
     )
     timezone: str = Field("UTC", description="The IANA zone of instants written without an offset.")
     missing: tuple[str, ...] = Field(
-        ("",), description="The cell values that mean no value (one text, or a list)."
+        ("",),
+        description="The cell values that mean no value (one text, or a list).",
+        json_schema_extra=_text_or_texts,
     )
     fields: dict[str, str] = Field(
         default_factory=dict,
         description="Ticket fields and the columns they come from: {priority: prio}.",
+    )
+    values: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Values of a column translated as they are read, by column: "
+        "{Status: {RESOLVED: Resolved}}.",
+    )
+    ignore: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Rows left out, by column and value as written (one, or a list): "
+        "{Activity: [INVALID, DUPLICATE]}.",
+        json_schema_extra=lambda schema: _text_or_texts(
+            cast(dict[str, Any], schema["additionalProperties"])
+        ),
+    )
+    activity: str = Field(
+        "activity", description="The column of the activity's name (kind: activities)."
+    )
+    resource: str | None = Field(
+        None,
+        description="The column of who performed the activity, carried as the ticket's "
+        "assignee (kind: activities).",
+    )
+    activities: dict[str, ActivityMeaning] = Field(
+        default_factory=dict,
+        description="What each activity means for the clocks (kind: activities): created, "
+        "agent_reply, customer_message, update, resume, resolved, reopened, closed, ignore, or "
+        "{pause: REASON, until: ACTIVITY}.",
+    )
+    other: Literal["error", "ignore"] = Field(
+        "error",
+        description="Activities not in `activities`: an error listing them (error), or left "
+        "out (ignore).",
     )
 
     @field_validator("missing", mode="before")
     @classmethod
     def _one_or_several(cls, value: Any) -> Any:
         return (value,) if isinstance(value, str) else value
+
+    @field_validator("ignore", mode="before")
+    @classmethod
+    def _values_one_or_several(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: (v,) if isinstance(v, str) else v for k, v in value.items()}
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -97,11 +232,66 @@ class ColumnMapping(BaseModel):
         """The columns a file read through this mapping must have, by the key naming each."""
         if self.kind == "snapshots":
             keys = ["ticket", "at", "created_at", "order"]
+        elif self.kind == "activities":
+            keys = ["ticket", "at", "activity", "resource", "order"]
         else:
             keys = ["id", "ticket", "at", "event", "order"]
             keys += [k for k in ("author", "public") if k in self.model_fields_set]
         named = {key: getattr(self, key) for key in keys if getattr(self, key) is not None}
-        return named | {f"fields.{name}": column for name, column in self.fields.items()}
+        named |= {f"fields.{name}": column for name, column in self.fields.items()}
+        named |= {f"values.{column}": column for column in self.values}
+        return named | {f"ignore.{column}": column for column in self.ignore}
+
+    def activity_problems(self) -> list[Problem]:
+        """What a valid document still gets wrong about activities: an activity log without
+        its activities' meanings, a pause until an activity not mapped."""
+        problems = []
+        if self.kind == "activities" and not self.activities:
+            problems.append(
+                Problem(
+                    ("activities",),
+                    "missing: an activity log needs each activity's meaning for the clocks, "
+                    "e.g. {Create: created, Resolve: resolved}",
+                )
+            )
+        if self.kind == "activities":
+            own = {"status": "the activity's name", "waiting": "a pause's reason"}
+            if self.resource is not None:
+                own["assignee"] = "the resource"
+            problems += [
+                Problem(
+                    ("fields", name),
+                    f"an activity log's {name} is {own[name]}; name this field otherwise",
+                )
+                for name in self.fields
+                if name in own
+            ]
+        for name, meaning in self.activities.items():
+            unknown = [a for a in getattr(meaning, "until", ()) if a not in self.activities]
+            if unknown:
+                problems.append(
+                    Problem(
+                        ("activities", name, "until"),
+                        f"{', '.join(map(repr, unknown))} not among the activities mapped; "
+                        "expected one of " + ", ".join(self.activities),
+                    )
+                )
+        return problems
+
+    def translate(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        """A row with its values translated (``values``), or None when ``ignore`` leaves it out;
+        values are matched as written (a number as its text)."""
+        for column, left_out in self.ignore.items():
+            cell = row.get(column)
+            if cell is not None and (cell if isinstance(cell, str) else str(cell)) in left_out:
+                return None
+        for column, table in self.values.items():
+            cell = row.get(column)
+            if cell is not None:
+                text = cell if isinstance(cell, str) else str(cell)
+                if text in table:
+                    row[column] = table[text]
+        return row
 
     def absent_columns(self, header: Sequence[str]) -> str | None:
         """What is wrong when a file's header lacks columns this mapping needs, else None."""
@@ -134,7 +324,22 @@ class ColumnMapping(BaseModel):
         return mapping
 
 
-_COLUMN_KEYS = ("id", "ticket", "at", "event", "author", "public", "order", "created_at", "fields")
+_COLUMN_KEYS = (
+    "id", "ticket", "at", "event", "author", "public", "order", "created_at", "fields", "activity",
+    "resource",
+)  # fmt: skip
+# keys that mean something for some kinds only
+_KEY_KINDS: dict[str, tuple[str, ...]] = {
+    "id": ("events",),
+    "event": ("events",),
+    "author": ("events",),
+    "public": ("events",),
+    "created_at": ("snapshots",),
+    "activity": ("activities",),
+    "resource": ("activities",),
+    "activities": ("activities",),
+    "other": ("activities",),
+}
 _SHOWN = 12
 
 
@@ -155,12 +360,27 @@ def check_mapping(document: YamlDocument) -> tuple[ColumnMapping | None, list[Lo
             (), f"a column mapping must be a mapping (key: value lines), got {_kind_of(data)}"
         )
         return None, [*problems, *document.located([wrong])]
+    problems += document.located(_other_kinds_keys(data))
     try:
         mapping = ColumnMapping.model_validate(data)
     except ValidationError as error:
         found = [*problems, *document.located(schema_problems(error, ColumnMapping))]
         return None, sorted(found, key=lambda p: (p.line or 0, p.column or 0))
+    problems = [*problems, *document.located(mapping.activity_problems())]
+    problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     return (None if problems else mapping), problems
+
+
+def _other_kinds_keys(data: Mapping[Any, Any]) -> list[Problem]:
+    """Keys written that mean something for other kinds of log only."""
+    kind = data.get("kind", "events")
+    if kind not in get_args(ColumnMapping.model_fields["kind"].annotation):
+        return []
+    return [
+        Problem((key,), f"applies to kind: {' or '.join(kinds)} only, not {kind}")
+        for key, kinds in _KEY_KINDS.items()
+        if key in data and kind not in kinds
+    ]
 
 
 def _kind_of(value: Any) -> str:

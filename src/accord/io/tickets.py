@@ -1,6 +1,6 @@
 """Ticket event logs from files: JSON Lines, CSV, and exports of other desks through a mapping.
 
-Two shapes of log are read:
+Three shapes of log are read:
 
 * an **event log** (``kind: events``): one row per event with its id, ticket, instant, kind
   (created, updated, comment, resolved, reopened, closed), the fields it sets, and for comments
@@ -9,7 +9,12 @@ Two shapes of log are read:
   "fields": {"priority": "P1", "status": "New"}}``;
 * a **snapshot log** (``kind: snapshots``), as audit exports of ServiceNow and others: one row
   per update, carrying every field's value after it. Each ticket becomes a ``created`` event at
-  its creation instant and one ``updated`` event per row with the fields that changed.
+  its creation instant and one ``updated`` event per row with the fields that changed;
+* an **activity log** (``kind: activities``): one row per activity of a case, each activity
+  mapped to what it means for the clocks (:mod:`accord.io.activities`).
+
+A mapping's ``ignore`` leaves rows out and its ``values`` translate a column's values, for every
+shape, before the rows are read.
 
 A mapping (YAML) names the columns; see ``examples/servicenow/mapping.yaml``. Bad rows raise a
 :class:`TicketLogError` naming the file, the line and the column.
@@ -49,7 +54,12 @@ def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[
     rows: Iterator[tuple[int, dict[str, Any]]]
     if form == "parquet":
         columns = _parquet_columns(file, mapping)
-        if mapping.kind != "snapshots" and mapping.order is None:
+        if (
+            mapping.kind == "events"
+            and mapping.order is None
+            and not mapping.values
+            and not mapping.ignore
+        ):
             events = _parquet_events(columns, mapping)  # when every row is sound
             if events is not None:
                 return events
@@ -58,6 +68,12 @@ def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[
         rows = _csv_rows(file, mapping)
     else:
         rows = _jsonl_rows(file)
+    if mapping.kind == "activities":
+        from accord.io.activities import activity_events  # (it reads rows as this module does)
+
+        return activity_events(rows, mapping, str(file))
+    if mapping.values or mapping.ignore:
+        rows = _translated(rows, mapping)
     if mapping.kind == "snapshots":
         return list(_from_snapshots(rows, mapping, str(file)))
     found = list(rows)
@@ -66,6 +82,16 @@ def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[
         _event(row, line, mapping, str(file), position)
         for (line, row), position in zip(found, positions, strict=True)
     ]
+
+
+def _translated(
+    rows: Iterator[tuple[int, dict[str, Any]]], mapping: ColumnMapping
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows the mapping's ``ignore`` keeps, their values translated (``values``)."""
+    for line, row in rows:
+        kept = mapping.translate(row)
+        if kept is not None:
+            yield line, kept
 
 
 def _positions(
