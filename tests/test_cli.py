@@ -99,6 +99,8 @@ def test_validate_checks_each_example_file_by_its_own_schema() -> None:
     mappings = [
         str(examples / "activities" / "mapping.yaml"),
         str(examples / "servicenow" / "mapping.yaml"),
+        str(examples / "xes" / "mapping-csv.yaml"),
+        str(examples / "xes" / "mapping.yaml"),
     ]
     coverages = [str(p) for p in sorted((examples / "data").glob("*/coverage.yaml"))]
     agreements = (

@@ -123,10 +123,11 @@ class ColumnMapping(BaseModel):
         "row per activity of a case (process-mining logs), each activity's meaning for the "
         "clocks given by `activities`.",
     )
-    format: Literal["jsonl", "csv", "parquet"] | None = Field(
+    format: Literal["jsonl", "csv", "parquet", "xes"] | None = Field(
         None,
-        description="The file's format; by default from its suffix (.csv, .parquet, else "
-        "JSON Lines; .gz is read through).",
+        description="The file's format; by default from its suffix (.csv, .parquet, .xes, "
+        "else JSON Lines; .gz is read through). An XES log is read with kind: activities; "
+        "its ticket, activity, at and resource default to the standard XES keys.",
     )
     id: str = Field("id", description="The column of the event's id (kind: events).")
     ticket: str = Field("ticket", description="The column of the ticket's id.")
