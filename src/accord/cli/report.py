@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -58,13 +58,16 @@ def parse_period(text: str, zone: str) -> tuple[datetime, datetime]:
 
 def judged_at(evidence: Data, as_of: str | None, zone: str) -> datetime:
     """The instant a report is judged at: ``--as-of`` (read in ``zone`` without an offset),
-    else the end of the evidence (its declared coverage, else its last record), never later
-    than now."""
+    else the end of the evidence (its declared coverage, else just after its last record, which
+    is then known: evidence is known from before the instant judged at), never later than now."""
     current = datetime.now(UTC)
     if as_of is not None:
         return parse_instant(as_of, ZoneInfo(zone), "--as-of")
     span = evidence.span()
-    return current if span is None else min(span[1], current)
+    if span is None:
+        return current
+    end = span[1] if evidence.observed is not None else span[1] + timedelta(microseconds=1)
+    return min(end, current)
 
 
 def _descendants(path: Path, root: str) -> list[Agreement]:
