@@ -15,8 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.io.yaml_bombs import yaml_work  # noqa: F401 - a fixture for every test
+
+# No test is timed (speed is measured by benchmarks/): Hypothesis's default 200 ms deadline per
+# example failed tests on a loaded machine (two test workers and other jobs on two cores).
+settings.register_profile("accord", deadline=None)
+settings.load_profile("accord")
 
 PEERS = Path(__file__).resolve().parents[1] / "benchmarks" / "peers.py"
 if "peers" not in sys.modules:

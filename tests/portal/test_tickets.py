@@ -325,8 +325,8 @@ def test_the_api_lists_of_clocks_at_risk_and_breached_judge_the_deadline_as_the_
         return [row.ticket for row, _ in rows]
 
     clock.set(NOW.replace(hour=17))
-    assert listed(breached=True) == [] and listed(breached=False) == ["O-1"]
+    assert (listed(breached=True), listed(breached=False)) == ([], ["O-1"])
     clock.set(NOW.replace(hour=22))
-    assert listed(breached=True) == [] and listed(breached=False) == ["O-1"]
+    assert (listed(breached=True), listed(breached=False)) == ([], ["O-1"])
     clock.set(NOW.replace(hour=9, minute=1) + timedelta(days=1))
-    assert listed(breached=True) == ["O-1"] and listed(breached=False) == []
+    assert (listed(breached=True), listed(breached=False)) == (["O-1"], [])
