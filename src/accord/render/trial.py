@@ -22,7 +22,7 @@ from typing import Any
 from jinja2 import Environment
 from pydantic import BaseModel, ConfigDict, Field
 
-from accord.core.agreement import Agreement
+from accord.core.agreement import Agreement, diff_agreements
 from accord.core.report import ObjectiveResult, Report
 from accord.render.agreement import objective_sentence
 from accord.render.compare import ComparedCell, cell, shown
@@ -193,6 +193,20 @@ def trial(
     )
 
 
+def proposal_trial(
+    current: list[Report],
+    proposed: list[Report],
+    in_force: Agreement,
+    proposal: Agreement,
+    zone: str | None = None,
+    locale: str = "en",
+) -> Trial:
+    """:func:`trial` of a proposal against the version in force: what it changes (as
+    ``accord diff`` says) and each objective's promise in words under each version."""
+    changes = [str(c) for c in diff_agreements(in_force, proposal)]
+    return trial(current, proposed, changes, zone, locale, promises(in_force, proposal))
+
+
 def trial_json(found: Trial) -> dict[str, Any]:
     """Every figure for programs: decimals as exact text, money as text."""
     return {
@@ -338,25 +352,34 @@ def _environment() -> Environment:
     return templates(verdict=verdict)
 
 
-def trial_html(found: Trial) -> str:
-    """The trial as a standalone page."""
+def _context(found: Trial) -> dict[str, Any]:
     last = found.current[-1]
     zone = zone_of(found.zone or last.zone)
     numbers = locale_of(found.locale)
-    return (
-        _environment()
-        .get_template("trial.html")
-        .render(
-            found=found,
-            last=last,
-            judged_at=when(last.judged_at, zone),
-            zone=zone.key,
-            numbers=numbers,
-            show=lambda result: shown(result, numbers),
-            money=lambda amount: _money(amount, found.currency, numbers),
-            target=lambda text: _target(text, numbers),
-        )
-    )
+    return {
+        "found": found,
+        "last": last,
+        "judged_at": when(last.judged_at, zone),
+        "zone": zone.key,
+        "numbers": numbers,
+        "show": lambda result: shown(result, numbers),
+        "money": lambda amount: _money(amount, found.currency, numbers),
+        "target": lambda text: _target(text, numbers),
+    }
+
+
+def trial_html(found: Trial) -> str:
+    """The trial as a standalone page."""
+    return _environment().get_template("trial.html").render(_context(found))
+
+
+def trial_section_html(found: Trial, level: int = 3) -> str:
+    """The figures of :func:`trial_html`'s page (what changes, the verdicts that change, the
+    cost, each objective's months) without the page around it, headings at ``level``: the
+    same trial, for the portal to show inside its own layout."""
+    template = _environment().get_template("trial.html")
+    context = template.new_context({**_context(found), "level": level})
+    return "".join(template.blocks["figures"](context))
 
 
 # ---------------------------------------------------------------- the JSON document's models
