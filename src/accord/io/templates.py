@@ -155,7 +155,8 @@ def _words(kind: str, answers: Answers, text: str) -> dict[str, str]:
     return words
 
 
-def _fee(text: str) -> tuple[str, str]:
+def fee_of(text: str) -> tuple[str, str]:
+    """An answered fee ('1200 EUR') as the amount to two places and the currency."""
     parts = text.split()
     try:
         if len(parts) != 2 or not re.fullmatch(r"[A-Z]{3}", parts[1]):
@@ -172,6 +173,11 @@ def _later(day: date, months: int) -> date:
     """The first of the month ``months`` after ``day``'s."""
     month = day.month - 1 + months
     return date(day.year + month // 12, month % 12 + 1, 1)
+
+
+def first_of_next_month(today: date) -> date:
+    """Where a drafted agreement starts unless told: the first of the month after ``today``."""
+    return _later(today, 1)
 
 
 def _months_after(day: date, months: int) -> date:
@@ -252,7 +258,7 @@ def draft(kind: str, answers: Answers) -> tuple[str, Agreement]:
             if answers.subdivision is not None:
                 holidays["subdivision"] = answers.subdivision
     if answers.fee is not None:
-        amount, currency = _fee(answers.fee)
+        amount, currency = fee_of(answers.fee)
         for tier in data.get("tiers") or []:
             if "fee" in tier:
                 tier["fee"] = {"amount": amount, "currency": currency}
@@ -305,7 +311,7 @@ def questions(kind: str) -> Questions:
     data = load_yaml(text)
     calendars = [c for c in (data.get("calendars") or {}).values() if isinstance(c, dict)]
     zone = next((str(c["timezone"]) for c in calendars if "timezone" in c), None)
-    holidays = next(
+    holidays: dict[str, Any] = next(
         (c["holidays"] for c in calendars if isinstance(c.get("holidays"), dict)), {}
     )
     fees = []
@@ -333,15 +339,16 @@ def questions(kind: str) -> Questions:
     )
 
 
-def answer_of(where: str, asked: Questions) -> str | None:
+def answer_of(where: str, objectives: Sequence[str]) -> str | None:
     """The answer a validator's problem at ``where`` (``objectives[3].target``,
-    ``calendars.office.timezone``) comes from, named as :class:`AnswerError` names them;
-    None: no one answer (the problem is the template's own)."""
+    ``calendars.office.timezone``) comes from, named as :class:`AnswerError` names them, the
+    document's ``objectives`` ids in order; None: no one answer (the problem is the
+    template's own)."""
     found = _OBJECTIVE.match(where)
     if found is not None:
         number = int(found.group(1))
-        if number < len(asked.objectives):
-            return f"{found.group(2)}:{asked.objectives[number].id}"
+        if number < len(objectives):
+            return f"{found.group(2)}:{objectives[number]}"
         return None
     parts = where.split(".")
     if parts[0] == "calendars" and len(parts) > 2:

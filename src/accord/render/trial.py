@@ -362,6 +362,7 @@ def _context(found: Trial) -> dict[str, Any]:
         "judged_at": when(last.judged_at, zone),
         "zone": zone.key,
         "numbers": numbers,
+        "exact": exact,
         "show": lambda result: shown(result, numbers),
         "money": lambda amount: _money(amount, found.currency, numbers),
         "target": lambda text: _target(text, numbers),
