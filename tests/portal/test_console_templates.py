@@ -171,6 +171,21 @@ def test_a_wrong_answer_is_shown_next_to_its_field_with_the_validators_message(
     )
     assert same.status_code == 422
     assert 'id="f-provider-1-problem-1">the parties&#39; names give the same id twice' in same.text
+    # the first credit band moves with a target: its problem is that target's too
+    page = client.get("/portal/console/agreements/new/saas").text
+    saas = {
+        **_fields(page),
+        "customer": "Initech",
+        "provider-1": "Umbrella",
+        "target-availability": "most",
+        "csrf_token": csrf_of(page),
+    }
+    banded = client.post("/portal/console/agreements/new/saas/preview", data=saas)
+    assert banded.status_code == 422
+    assert [p.split(":")[0] for p in problems_at(banded.text, "target-availability")] == [
+        "objectives[0].target",
+        "remedies.credits[0].bands[0].below",
+    ]
     assert _versions(provider) == 2
 
 

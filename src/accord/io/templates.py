@@ -45,6 +45,7 @@ _FILES = {
 }
 _TOKEN = re.compile(r"\$([a-z0-9-]+)\$")
 _OBJECTIVE = re.compile(r"^objectives\[(\d+)\]\.(target|within)\b")
+_BAND = re.compile(r"^remedies\.credits\[(\d+)\]\.bands\b")
 _REVIEW_MONTHS = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12}
 
 
@@ -102,6 +103,8 @@ class Questions:
     fees: tuple[str, ...]
     """Each tier's fee as written ('1200.00 USD'); an empty tuple: the template has no fee."""
     objectives: tuple[Asked, ...]
+    credits: tuple[str, ...] = ()
+    """The objective of each credit schedule, in order (a new target moves its first band)."""
 
 
 def slug(text: str) -> str:
@@ -336,13 +339,22 @@ def questions(kind: str) -> Questions:
             )
             for o in data.get("objectives") or []
         ),
+        credit_objectives(data),
     )
 
 
-def answer_of(where: str, objectives: Sequence[str]) -> str | None:
+def credit_objectives(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The objective of each credit schedule of an agreement's data, in order."""
+    remedies = data.get("remedies") or {}
+    schedules = remedies.get("credits") or [] if isinstance(remedies, dict) else []
+    return tuple(str(s.get("objective")) for s in schedules if isinstance(s, dict))
+
+
+def answer_of(where: str, objectives: Sequence[str], credits: Sequence[str] = ()) -> str | None:
     """The answer a validator's problem at ``where`` (``objectives[3].target``,
     ``calendars.office.timezone``) comes from, named as :class:`AnswerError` names them, the
-    document's ``objectives`` ids in order; None: no one answer (the problem is the
+    document's ``objectives`` ids in order (and the objective of each credit schedule: a
+    band moved with a target is that target's); None: no one answer (the problem is the
     template's own)."""
     found = _OBJECTIVE.match(where)
     if found is not None:
@@ -350,6 +362,10 @@ def answer_of(where: str, objectives: Sequence[str]) -> str | None:
         if number < len(objectives):
             return f"{found.group(2)}:{objectives[number]}"
         return None
+    found = _BAND.match(where)
+    if found is not None:
+        number = int(found.group(1))
+        return f"target:{credits[number]}" if number < len(credits) else None
     parts = where.split(".")
     if parts[0] == "calendars" and len(parts) > 2:
         if parts[2] == "timezone":

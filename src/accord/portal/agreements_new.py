@@ -291,7 +291,7 @@ def _drafted(session: Session, who: Principal, kind: str, form: Form) -> Drafted
         for found in error.located:
             where = found.problem.where
             form.add(
-                answer_of(where, [o.id for o in form.asked.objectives]),
+                answer_of(where, [o.id for o in form.asked.objectives], form.asked.credits),
                 f"{where}: {found.problem.message}" if where else found.problem.message,
             )
         return None

@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 
 from accord.api.deps import runtime_of
 from accord.io.agreements import AgreementFileError
-from accord.io.templates import AnswerError, answer_of, set_objectives, written_yaml
+from accord.io.templates import (
+    AnswerError,
+    answer_of,
+    credit_objectives,
+    set_objectives,
+    written_yaml,
+)
 from accord.io.yamlfile import load_yaml
 from accord.portal import web
 from accord.portal.agreements_upload import SOURCE, Message, Text, located, text_of
@@ -65,6 +71,11 @@ class Asked:
     messages: list[Message] = field(default_factory=list)
     problem: str = ""
     field: str | None = None
+    credits: tuple[str, ...] = ()
+    """The objective of each credit schedule of the version in force (a band moves with its
+    target)."""
+    from_form: bool = False
+    """The YAML tried was written from the targets form: its messages go to their targets."""
 
 
 def _months(today: date) -> tuple[str, str]:
@@ -92,7 +103,7 @@ def _asked(session: Session, who: Principal, key: str) -> Asked:
         for o in data.get("objectives") or []
         if isinstance(o, dict) and "id" in o
     ]
-    return Asked(row, label, targets, *_months(now().date()))
+    return Asked(row, label, targets, *_months(now().date()), credits=credit_objectives(data))
 
 
 def _proposal(session: Session, who: Principal, key: str, asked: Asked, sent: Any) -> str:
@@ -117,9 +128,9 @@ def _page(
 ) -> Response:
     by_target = {t.id: t for t in asked.targets}
     for message in asked.messages:  # a message about a target generated from the form
-        answer = answer_of(message.field, list(by_target))
+        answer = answer_of(message.field, list(by_target), asked.credits)
         what, _, objective = (answer or "").partition(":")
-        if objective in by_target and asked.source == SOURCE and what in ("target", "within"):
+        if asked.from_form and objective in by_target and what in ("target", "within"):
             by_target[objective].problems.append(f"{message.field}: {message.text}")
     return console_page(
         "console_trial.html",
@@ -163,6 +174,7 @@ async def try_on_history(
     try:
         if tried == "targets":
             asked.text = state.run(_proposal, who, key, asked, sent)
+            asked.from_form = True
         else:
             asked.text, asked.source = await text_of(text, file)
             if not asked.text.strip():
