@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from accord.service import agreements, ingest, reports, tracking
+from accord.service import agreements, ingest, reports, tenants, tracking
 from accord.store.schema import AgreementVersion
 from tests.portal.conftest import Provider
 from tests.portal.test_pages import csrf_of, sign_in
@@ -135,6 +135,16 @@ def test_a_trial_is_the_provider_staffs_and_a_customer_is_refused(
         assert sent.status_code == status, email
         agreement = client.get("/portal/agreements/desk").text
         assert (f'href="{PAGE}"' in agreement) == (status == 200), email
+    # the API keeps its own rule: an admin key of the provider (a read key is refused)
+    with provider.database.session() as session:
+        _, read_key = tenants.create_key(session, provider.organisation_id, "read")
+    by_key = client.post(
+        "/v1/agreements/desk/trial",
+        params=MONTHS,
+        content=PROPOSAL,
+        headers={"Authorization": f"Bearer {read_key}", "Content-Type": "application/yaml"},
+    )
+    assert by_key.status_code == 403, by_key.text
     client.cookies.clear()
     sign_in(client, "admin@prov.example")
     assert client.get("/portal/console/agreements/nothing/trial").status_code == 404
@@ -173,6 +183,7 @@ def test_the_pages_figures_are_the_trial_apis_for_the_same_proposal(
         assert "Nothing in money: neither version owed" in page.text
         assert all(c[1:] == ("0", "0") for c in expected["costs"])
     else:
+        assert served["costs"]["currency"] == "EUR"  # the penalty's, not its reason's text
         assert shown["costs"] == expected["costs"]
         assert any(proposed != "0" for _, _, proposed in shown["costs"])
     version = served["proposed"]
@@ -232,3 +243,24 @@ def test_a_wrong_proposal_is_shown_where_it_is_wrong_and_nothing_is_tried(
     assert empty.status_code == 422
     assert "Paste the proposed version&#39;s YAML" in empty.text
     assert _versions(provider) == 2
+
+
+def test_a_trials_money_is_written_in_the_readers_locale(
+    client: TestClient, provider: Provider, evidence: None
+) -> None:
+    sign_in(client, "admin@prov.example")
+    token = csrf_of(client.get(PAGE).text)
+    page = client.post(
+        PAGE,
+        data={**MONTHS, "text": PRICED, "csrf_token": token},
+        headers={"Accept-Language": "de-DE,de;q=0.9"},
+    )
+    assert page.status_code == 200, page.text
+    totals = re.search(r'<tr id="cost-totals">(.*?)</tr>', page.text, re.DOTALL)
+    assert totals is not None
+    amount = re.search(r'data-version="proposed" data-amount="([0-9.]+)">([^<]+)<', totals.group(1))
+    assert amount is not None
+    assert amount.group(1).endswith(".00")  # the exact figure, for programs
+    assert re.fullmatch(r"[0-9.]+,00\s.*EUR|[0-9.]+,00\s€", amount.group(2).strip()), amount.group(
+        2
+    )
