@@ -42,6 +42,7 @@ from accord.store.schema import AgreementRow
 
 router = APIRouter(include_in_schema=False)
 Month = Annotated[str, Form(max_length=7)]
+LONGEST = 200  # characters of a target or a time allowed
 MONTHS_SHOWN = 6  # the months tried unless told: the last six, this one included
 
 
@@ -111,6 +112,11 @@ def _proposal(session: Session, who: Principal, key: str, asked: Asked, sent: An
     (labelled '<label> proposed'); the targets kept as sent in ``asked``."""
     _, label, data = _written(session, who, key)
     targets, limits = {}, {}
+    for name in (f"{what}-{t.id}" for t in asked.targets for what in ("target", "within")):
+        value = sent.get(name)
+        if isinstance(value, str) and len(value) > LONGEST:
+            what, _, objective = name.partition("-")
+            raise AnswerError(f"{what}:{objective}", f"{name}: at most {LONGEST} characters")
     for target in asked.targets:
         value = sent.get(f"target-{target.id}")
         if isinstance(value, str) and value.strip() != target.target:
