@@ -11,6 +11,7 @@ and validates the result as any agreement; the text returned is the agreement as
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -25,7 +26,7 @@ import yaml
 from accord.core.agreement import Agreement
 from accord.core.errors import AccordError
 from accord.io.agreements import load_agreement
-from accord.io.yamlfile import load_yaml
+from accord.io.yamlfile import compose_yaml, load_yaml
 
 KINDS: dict[str, str] = {
     "it-service-desk": "IT service desk: first response and resolution by priority P1-P4, "
@@ -300,6 +301,60 @@ def set_objectives(
             objectives[objective][what] = value
 
 
+def _value(node: yaml.Node, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        return next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+    return None
+
+
+def _items(node: yaml.Node | None) -> list[yaml.Node]:
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def with_targets(
+    text: str, targets: Mapping[str, str], limits: Mapping[str, str], version: str
+) -> str:
+    """An agreement's YAML text with objectives' targets and limits set (the first credit
+    band of a new target moved with it, as :func:`draft` does) and its version label set:
+    each value replaced where it is written, so comments, order and every other text stay as
+    they were. A target or limit the text does not write is an :class:`AnswerError`."""
+    root = compose_yaml(text)
+    if root is None:
+        raise AnswerError("text", "the version's text is empty")
+    changes: list[tuple[yaml.Node, str]] = []
+    objectives = {
+        getattr(_value(o, "id"), "value", None): o for o in _items(_value(root, "objectives"))
+    }
+    for what, asked in (("target", targets), ("within", limits)):
+        for objective, value in asked.items():
+            node = objectives.get(objective)
+            written = _value(node, what) if node is not None else None
+            if not isinstance(written, yaml.ScalarNode):
+                raise AnswerError(
+                    f"{what}:{objective}",
+                    f"this version writes no {what} of an objective {objective!r}",
+                )
+            changes.append((written, value))
+            if what != "target":
+                continue
+            remedies = _value(root, "remedies")
+            for schedule in _items(_value(remedies, "credits") if remedies else None):
+                if getattr(_value(schedule, "objective"), "value", None) != objective:
+                    continue
+                for band in _items(_value(schedule, "bands")):
+                    below = _value(band, "below")
+                    if isinstance(below, yaml.ScalarNode) and below.value == written.value:
+                        changes.append((below, value))
+    label = _value(root, "version")
+    if not isinstance(label, yaml.ScalarNode):
+        raise AnswerError("text", "the version's text writes no version label")
+    changes.append((label, version))
+    for node, value in sorted(changes, key=lambda c: c[0].start_mark.index, reverse=True):
+        start, end = node.start_mark.index, node.end_mark.index
+        text = text[:start] + json.dumps(value, ensure_ascii=False) + text[end:]
+    return text
+
+
 def written_yaml(data: Mapping[str, Any]) -> str:
     """An agreement's data as YAML, as a person writes it (keys in their order, text of
     several lines as a block)."""
@@ -376,7 +431,7 @@ def answer_of(where: str, objectives: Sequence[str], credits: Sequence[str] = ()
         return "id"
     if parts[0] == "parties":
         return "customer" if len(parts) > 1 and parts[1] == "customer" else "providers"
-    if parts[0] == "tiers" and "fee" in where:
+    if parts[0].split("[")[0] == "tiers" and "fee" in where:
         return "fee"
     if parts[0] == "effective":
         return "start"

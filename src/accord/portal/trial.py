@@ -26,8 +26,7 @@ from accord.io.templates import (
     AnswerError,
     answer_of,
     credit_objectives,
-    set_objectives,
-    written_yaml,
+    with_targets,
 )
 from accord.io.yamlfile import load_yaml
 from accord.portal import web
@@ -84,16 +83,17 @@ def _months(today: date) -> tuple[str, str]:
     return f"{month // 12:04d}-{month % 12 + 1:02d}", f"{today:%Y-%m}"
 
 
-def _written(session: Session, who: Principal, key: str) -> tuple[AgreementRow, str, Any]:
-    """The agreement, the version in force's label, and its text's data as YAML read."""
+def _written(session: Session, who: Principal, key: str) -> tuple[AgreementRow, str, str]:
+    """The agreement, the version in force's label and its text."""
     row = agreements.find(session, who, key)
     version = agreements.version_in_force(session, row, now())
-    return row, version.label, load_yaml(version.source)
+    return row, version.label, version.source
 
 
 def _asked(session: Session, who: Principal, key: str) -> Asked:
     """The page before anything is tried: the targets as the version in force writes them."""
-    row, label, data = _written(session, who, key)
+    row, label, text = _written(session, who, key)
+    data = load_yaml(text)
     targets = [
         Target(
             str(o["id"]),
@@ -108,9 +108,10 @@ def _asked(session: Session, who: Principal, key: str) -> Asked:
 
 
 def _proposal(session: Session, who: Principal, key: str, asked: Asked, sent: Any) -> str:
-    """The version in force with the targets and times allowed sent, as a proposal's YAML
-    (labelled '<label> proposed'); the targets kept as sent in ``asked``."""
-    _, label, data = _written(session, who, key)
+    """The version in force's text with the targets and times allowed sent, as a proposal
+    (labelled '<label> proposed'; nothing else of the text changed); the targets kept as sent
+    in ``asked``."""
+    _, label, text = _written(session, who, key)
     targets, limits = {}, {}
     for name in (f"{what}-{t.id}" for t in asked.targets for what in ("target", "within")):
         value = sent.get(name)
@@ -124,9 +125,7 @@ def _proposal(session: Session, who: Principal, key: str, asked: Asked, sent: An
         value = sent.get(f"within-{target.id}")
         if target.within is not None and isinstance(value, str) and value.strip() != target.within:
             limits[target.id] = target.within = value.strip()
-    set_objectives(data, targets, limits, f"version {label}")
-    data["version"] = f"{label} proposed"
-    return written_yaml(data)
+    return with_targets(text, targets, limits, f"{label} proposed")
 
 
 def _page(
