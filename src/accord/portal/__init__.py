@@ -44,8 +44,8 @@ def install(app: FastAPI) -> None:
         audit.router,
         console.router,
         agreements_upload.router,
+        trial.router,  # before the templates: an agreement may be called 'new'
         agreements_new.router,
-        trial.router,
     ):
         app.include_router(router)
     app.mount("/portal/static", StaticFiles(directory=web.STATIC), name="portal-static")
