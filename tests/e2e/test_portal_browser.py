@@ -545,3 +545,57 @@ def test_the_tickets_list_is_usable_on_a_phone_and_without_javascript(
     plain.get_by_role("button", name="Show").click()
     expect(plain).to_have_url(re.compile(r"state=paused"))
     expect(plain.locator("#ticket-rows .timer.state-paused").first).to_contain_text("paused (")
+
+
+def test_a_provider_admin_drafts_an_agreement_from_a_template_and_tries_a_target_on_history(
+    browser: Browser, served: tuple[str, str, dict[str, str]]
+) -> None:
+    base, _, passwords = served
+    page = browser.new_context().new_page()
+    sign_in(page, base, "admin@provider.example", passwords["admin@provider.example"])
+    page.goto(f"{base}/portal/console")
+    tabs = page.get_by_role("navigation", name="Console")
+    tabs.get_by_role("link", name="New agreement from a template").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Console: a new agreement from a template"
+    )
+    accessible(page)
+    page.get_by_role("link", name="saas", exact=True).click()
+    page.get_by_label("Customer's name").fill("Initech")
+    page.get_by_label("Provider's name").fill("Umbrella Cloud")
+    page.get_by_label("Time zone (IANA name)").fill("Europe/Berlin")
+    availability = page.get_by_label("Monthly availability: target")
+    expect(availability).to_have_value("99.9%")
+    availability.fill("most of the time")
+    page.get_by_role("button", name="Preview").click()
+    # the validator's message next to the answer it is about, the answer marked invalid
+    expect(page.get_by_role("alert")).to_contain_text("nothing was drafted")
+    availability = page.get_by_label("Monthly availability: target")
+    expect(availability).to_have_attribute("aria-invalid", "true")
+    expect(availability).to_have_accessible_description(re.compile("objectives\\[0\\]\\.target"))
+    expect(page.get_by_role("button", name="Save as a new agreement")).to_have_count(0)
+    accessible(page)
+    availability.fill("99.95%")
+    page.get_by_role("button", name="Preview").click()
+    preview = page.get_by_role("heading", level=2, name=re.compile("^Preview: "))
+    expect(preview).to_contain_text("(initech-saas) version 1.0 is valid")
+    document = page.get_by_role("article", name="The drafted agreement")
+    expect(document).to_contain_text("Umbrella Cloud")
+    expect(document).to_contain_text("99.95%")
+    accessible(page)
+    page.get_by_role("button", name="Save as a new agreement").click()
+    expect(page.get_by_role("status")).to_contain_text("initech-saas")
+    page.get_by_role("link", name="read it").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Umbrella Cloud")
+
+    # a tighter availability target of the demo's agreement, tried on its stored history
+    page.goto(f"{base}/portal/agreements/cloudnote-saas")
+    page.get_by_role("link", name="Try a proposal on history").click()
+    accessible(page)
+    page.get_by_label("Monthly availability: target").fill("99.99%")
+    page.get_by_role("button", name="Try these targets").click()
+    tried = page.get_by_role("heading", level=2, name=re.compile("tried on"))
+    expect(tried).to_be_visible()
+    expect(page.locator('table.compared[data-objective="availability"]')).to_be_visible()
+    expect(page.get_by_label("The proposed version")).to_contain_text("99.99%")
+    accessible(page)

@@ -35,14 +35,13 @@ from accord.api.negotiation import (
     rendered,
 )
 from accord.api.openapi import schema_of
-from accord.core.agreement import diff_agreements
 from accord.io.text import EncodingError, decode
 from accord.render.compare import ComparisonDocument, comparison
 from accord.render.report import Paper, report_json
 from accord.render.report_document import ReportDocument
 from accord.render.report_pictures import report_pictures
 from accord.render.served import Illustrated, Rollup, RollupDocument, Trend, TrendDocument
-from accord.render.trial import Trial, TrialDocument, promises, trial
+from accord.render.trial import Trial, TrialDocument, proposal_trial
 from accord.service import reports
 from accord.service.errors import InvalidError, NotFoundError
 from accord.service.ingest import NO_NUL
@@ -362,6 +361,7 @@ async def try_proposal(
     serves) and under the proposal, as if it had been in force then, on the same evidence;
     the verdicts that change and what each would have cost. Needs an admin key of the
     provider (a proposal is validated as an upload is); nothing is stored."""
+    who.require("admin")  # the API's rule; the portal lets the provider's agents try too
     name = asked.name()
     raw = await read_body(request)
     try:
@@ -371,14 +371,13 @@ async def try_proposal(
 
     def work(session: Session) -> Trial:
         found = reports.tried(session, who, asked.key, text, *asked.span, **asked.options)
-        changes = [str(c) for c in diff_agreements(found.in_force, found.proposal)]
-        return trial(
+        return proposal_trial(
             found.current,
             found.proposed,
-            changes,
+            found.in_force,
+            found.proposal,
             asked.timezone,
             asked.locale,
-            promises(found.in_force, found.proposal),
         )
 
     return rendered("trial", name, await run_in_threadpool(state.run, work))

@@ -11,7 +11,7 @@ import typer
 from accord.cli.output import console, fail
 from accord.cli.report import _write
 from accord.core.errors import AccordError
-from accord.io.templates import KINDS, Answers, draft
+from accord.io.templates import KINDS, Answers, draft, first_of_next_month
 from accord.render.agreement import to_markdown
 
 
@@ -25,10 +25,6 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
             )
         found[key.strip()] = setting.strip()
     return found
-
-
-def _next_month(today: date) -> date:
-    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
 
 
 def new(
@@ -88,7 +84,7 @@ def new(
                 for n in range(count)
             ]
         if start is None:
-            day = _next_month(datetime.now(UTC).date())
+            day = first_of_next_month(datetime.now(UTC).date())
         else:
             try:
                 day = date.fromisoformat(start)

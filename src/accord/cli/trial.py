@@ -11,14 +11,20 @@ import typer
 
 from accord.cli.output import fail
 from accord.cli.report import _evaluated, _evidence, as_of_zone, emit, judged_at, parse_period
-from accord.core.agreement import as_if_in_force, diff_agreements
+from accord.core.agreement import as_if_in_force
 from accord.core.clock_engines import ENGINES
 from accord.core.errors import AccordError
 from accord.core.periods import period_label, split
 from accord.core.report import ClockCache
 from accord.io.agreements import load_agreement
 from accord.io.mapping import ColumnMapping
-from accord.render.trial import promises, trial, trial_csv, trial_html, trial_json, trial_markdown
+from accord.render.trial import (
+    proposal_trial,
+    trial_csv,
+    trial_html,
+    trial_json,
+    trial_markdown,
+)
 from accord.render.words import locale_of, zone_of
 
 _FORMATS = ("table", "json", "csv", "markdown", "html")
@@ -114,8 +120,7 @@ def try_version(
             engine,
             cache=cache,
         )
-        changes = [str(c) for c in diff_agreements(current, written)]
-        found = trial(before, after, changes, zone, locale, promises(current, written))
+        found = proposal_trial(before, after, current, written, zone, locale)
     except AccordError as error:
         raise fail(error) from None
     text = {

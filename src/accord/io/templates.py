@@ -11,6 +11,7 @@ and validates the result as any agreement; the text returned is the agreement as
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -25,7 +26,7 @@ import yaml
 from accord.core.agreement import Agreement
 from accord.core.errors import AccordError
 from accord.io.agreements import load_agreement
-from accord.io.yamlfile import load_yaml
+from accord.io.yamlfile import compose_yaml, load_yaml
 
 KINDS: dict[str, str] = {
     "it-service-desk": "IT service desk: first response and resolution by priority P1-P4, "
@@ -44,6 +45,8 @@ _FILES = {
     "vendors": "two-vendors.yaml",
 }
 _TOKEN = re.compile(r"\$([a-z0-9-]+)\$")
+_OBJECTIVE = re.compile(r"^objectives\[(\d+)\]\.(target|within)\b")
+_BAND = re.compile(r"^remedies\.credits\[(\d+)\]\.bands\b")
 _REVIEW_MONTHS = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12}
 
 
@@ -64,6 +67,45 @@ class Answers:
     limits: Mapping[str, str] = field(default_factory=dict)
     """Objective id -> time allowed ('6h', '2 business days')."""
     id: str | None = None
+
+
+class AnswerError(AccordError):
+    """An answer the template cannot take: ``answer`` names it (``customer``, ``providers``,
+    ``fee``, ``target:OBJECTIVE``, ``within:OBJECTIVE``), ``detail`` says what is wrong; the
+    message names the command line's option too (``--fee: ...``)."""
+
+    def __init__(self, answer: str, detail: str, option: str = "") -> None:
+        self.answer = answer
+        self.detail = detail
+        super().__init__(f"{option}: {detail}" if option else detail)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One objective's questions: its target and, for a time allowed, its limit, with the
+    template's values."""
+
+    id: str
+    name: str
+    target: str
+    within: str | None
+
+
+@dataclass(frozen=True)
+class Questions:
+    """What a template asks (a form's fields), with the template's own answers as defaults:
+    the values a person changes or keeps."""
+
+    kind: str
+    providers: int
+    timezone: str | None
+    country: str | None
+    subdivision: str | None
+    fees: tuple[str, ...]
+    """Each tier's fee as written ('1200.00 USD'); an empty tuple: the template has no fee."""
+    objectives: tuple[Asked, ...]
+    credits: tuple[str, ...] = ()
+    """The objective of each credit schedule, in order (a new target moves its first band)."""
 
 
 def slug(text: str) -> str:
@@ -94,9 +136,11 @@ def _words(kind: str, answers: Answers, text: str) -> dict[str, str]:
     several = any(n.startswith("provider-1") for n in needed)
     count = 2 if several else 1
     if len(answers.providers) != count:
-        raise AccordError(
-            f"template {kind!r}: name {count} provider{'s' if count > 1 else ''} "
-            f"(--provider), got {len(answers.providers)}"
+        raise AnswerError(
+            "providers",
+            f"name {count} provider{'s' if count > 1 else ''} (--provider), "
+            f"got {len(answers.providers)}",
+            f"template {kind!r}",
         )
     words = {
         "customer": answers.customer,
@@ -109,19 +153,22 @@ def _words(kind: str, answers: Answers, text: str) -> dict[str, str]:
         words |= {key: name, f"{key}-id": slug(name), f"{key}-domain": f"{slug(name)}.example"}
     ids = [words[k] for k in words if k.endswith("-id")]
     if len(set(ids)) != len(ids):
-        raise AccordError(f"the parties' names give the same id twice: {', '.join(ids)}")
+        raise AnswerError(
+            "providers", f"the parties' names give the same id twice: {', '.join(ids)}"
+        )
     return words
 
 
-def _fee(text: str) -> tuple[str, str]:
+def fee_of(text: str) -> tuple[str, str]:
+    """An answered fee ('1200 EUR') as the amount to two places and the currency."""
     parts = text.split()
     try:
         if len(parts) != 2 or not re.fullmatch(r"[A-Z]{3}", parts[1]):
             raise InvalidOperation
         amount = Decimal(parts[0])
     except InvalidOperation:
-        raise AccordError(
-            f"--fee: {text!r}; expected an amount and a currency, such as '1200 EUR'"
+        raise AnswerError(
+            "fee", f"{text!r}; expected an amount and a currency, such as '1200 EUR'", "--fee"
         ) from None
     return f"{amount:.2f}", parts[1]
 
@@ -130,6 +177,11 @@ def _later(day: date, months: int) -> date:
     """The first of the month ``months`` after ``day``'s."""
     month = day.month - 1 + months
     return date(day.year + month // 12, month % 12 + 1, 1)
+
+
+def first_of_next_month(today: date) -> date:
+    """Where a drafted agreement starts unless told: the first of the month after ``today``."""
+    return _later(today, 1)
 
 
 def _months_after(day: date, months: int) -> date:
@@ -210,30 +262,177 @@ def draft(kind: str, answers: Answers) -> tuple[str, Agreement]:
             if answers.subdivision is not None:
                 holidays["subdivision"] = answers.subdivision
     if answers.fee is not None:
-        amount, currency = _fee(answers.fee)
+        amount, currency = fee_of(answers.fee)
         for tier in data.get("tiers") or []:
             if "fee" in tier:
                 tier["fee"] = {"amount": amount, "currency": currency}
             for owed in (tier.get("fees") or {}).values():
                 owed.update(amount=amount, currency=currency)
-    objectives = {o["id"]: o for o in data.get("objectives", [])}
-    for what, asked in (("target", answers.targets), ("within", answers.limits)):
-        for objective, value in asked.items():
-            if objective not in objectives:
-                raise AccordError(
-                    f"--{'target' if what == 'target' else 'within'} {objective}={value}: "
-                    f"the template has no objective {objective!r}; its objectives are "
-                    + ", ".join(objectives)
-                )
-            if what == "target":  # the first credit band starts where the target is missed
-                _move_bands(data, objective, str(objectives[objective].get("target")), value)
-            objectives[objective][what] = value
-    written = yaml.dump(
-        _one_line(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
-    )
+    set_objectives(data, answers.targets, answers.limits, "the template")
     header = (
         f"# Drafted by `accord new {kind}` on {answers.start.isoformat()}: read it, change what "
         "differs from your case,\n# then `accord validate` and `accord show --format markdown`.\n"
     )
-    text = header + written
+    text = header + written_yaml(data)
     return text, load_agreement(text)
+
+
+def set_objectives(
+    data: dict[str, Any],
+    targets: Mapping[str, str],
+    limits: Mapping[str, str],
+    owner: str = "the agreement",
+) -> None:
+    """Set objectives' targets and limits in an agreement's data (as read from YAML), moving
+    the first credit band of a new target with it; an objective it does not write is an
+    :class:`AnswerError` naming those it does."""
+    objectives = {o["id"]: o for o in data.get("objectives") or [] if isinstance(o, dict)}
+    for what, asked in (("target", targets), ("within", limits)):
+        for objective, value in asked.items():
+            if objective not in objectives:
+                raise AnswerError(
+                    f"{what}:{objective}",
+                    f"{owner} has no objective {objective!r}; its objectives are "
+                    + ", ".join(objectives),
+                    f"--{what} {objective}={value}",
+                )
+            if what == "target":  # the first credit band starts where the target is missed
+                _move_bands(data, objective, str(objectives[objective].get("target")), value)
+            objectives[objective][what] = value
+
+
+def _value(node: yaml.Node, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        return next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+    return None
+
+
+def _items(node: yaml.Node | None) -> list[yaml.Node]:
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def with_targets(
+    text: str, targets: Mapping[str, str], limits: Mapping[str, str], version: str
+) -> str:
+    """An agreement's YAML text with objectives' targets and limits set (the first credit
+    band of a new target moved with it, as :func:`draft` does) and its version label set:
+    each value replaced where it is written, so comments, order and every other text stay as
+    they were. A target or limit the text does not write is an :class:`AnswerError`."""
+    root = compose_yaml(text)
+    if root is None:
+        raise AnswerError("text", "the version's text is empty")
+    changes: list[tuple[yaml.Node, str]] = []
+    objectives = {
+        getattr(_value(o, "id"), "value", None): o for o in _items(_value(root, "objectives"))
+    }
+    for what, asked in (("target", targets), ("within", limits)):
+        for objective, value in asked.items():
+            node = objectives.get(objective)
+            written = _value(node, what) if node is not None else None
+            if not isinstance(written, yaml.ScalarNode):
+                raise AnswerError(
+                    f"{what}:{objective}",
+                    f"this version writes no {what} of an objective {objective!r}",
+                )
+            changes.append((written, value))
+            if what != "target":
+                continue
+            remedies = _value(root, "remedies")
+            for schedule in _items(_value(remedies, "credits") if remedies else None):
+                if getattr(_value(schedule, "objective"), "value", None) != objective:
+                    continue
+                for band in _items(_value(schedule, "bands")):
+                    below = _value(band, "below")
+                    if isinstance(below, yaml.ScalarNode) and below.value == written.value:
+                        changes.append((below, value))
+    label = _value(root, "version")
+    if not isinstance(label, yaml.ScalarNode):
+        raise AnswerError("text", "the version's text writes no version label")
+    changes.append((label, version))
+    for node, value in sorted(changes, key=lambda c: c[0].start_mark.index, reverse=True):
+        start, end = node.start_mark.index, node.end_mark.index
+        text = text[:start] + json.dumps(value, ensure_ascii=False) + text[end:]
+    return text
+
+
+def written_yaml(data: Mapping[str, Any]) -> str:
+    """An agreement's data as YAML, as a person writes it (keys in their order, text of
+    several lines as a block)."""
+    return yaml.dump(
+        _one_line(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+    )
+
+
+def questions(kind: str) -> Questions:
+    """What template ``kind`` asks, with its own answers (see :func:`draft`)."""
+    text = template_text(kind)
+    data = load_yaml(text)
+    calendars = [c for c in (data.get("calendars") or {}).values() if isinstance(c, dict)]
+    zone = next((str(c["timezone"]) for c in calendars if "timezone" in c), None)
+    holidays: dict[str, Any] = next(
+        (c["holidays"] for c in calendars if isinstance(c.get("holidays"), dict)), {}
+    )
+    fees = []
+    for tier in data.get("tiers") or []:
+        for owed in [tier.get("fee"), *(tier.get("fees") or {}).values()]:
+            if isinstance(owed, dict) and f"{owed['amount']} {owed['currency']}" not in fees:
+                fees.append(f"{owed['amount']} {owed['currency']}")
+    several = any(m.group(1).startswith("provider-1") for m in _TOKEN.finditer(text))
+    return Questions(
+        kind,
+        2 if several else 1,
+        zone,
+        holidays.get("country"),
+        holidays.get("subdivision"),
+        tuple(fees),
+        tuple(
+            Asked(
+                str(o["id"]),
+                str(o.get("name", o["id"])),
+                str(o.get("target")),
+                None if o.get("within") is None else str(o["within"]),
+            )
+            for o in data.get("objectives") or []
+        ),
+        credit_objectives(data),
+    )
+
+
+def credit_objectives(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The objective of each credit schedule of an agreement's data, in order."""
+    remedies = data.get("remedies") or {}
+    schedules = remedies.get("credits") or [] if isinstance(remedies, dict) else []
+    return tuple(str(s.get("objective")) for s in schedules if isinstance(s, dict))
+
+
+def answer_of(where: str, objectives: Sequence[str], credits: Sequence[str] = ()) -> str | None:
+    """The answer a validator's problem at ``where`` (``objectives[3].target``,
+    ``calendars.office.timezone``) comes from, named as :class:`AnswerError` names them, the
+    document's ``objectives`` ids in order (and the objective of each credit schedule: a
+    band moved with a target is that target's); None: no one answer (the problem is the
+    template's own)."""
+    found = _OBJECTIVE.match(where)
+    if found is not None:
+        number = int(found.group(1))
+        if number < len(objectives):
+            return f"{found.group(2)}:{objectives[number]}"
+        return None
+    found = _BAND.match(where)
+    if found is not None:
+        number = int(found.group(1))
+        return f"target:{credits[number]}" if number < len(credits) else None
+    parts = where.split(".")
+    if parts[0] == "calendars" and len(parts) > 2:
+        if parts[2] == "timezone":
+            return "timezone"
+        if parts[2] == "holidays":
+            return "subdivision" if parts[-1] == "subdivision" else "country"
+    if parts[0] == "id":
+        return "id"
+    if parts[0] == "parties":
+        return "customer" if len(parts) > 1 and parts[1] == "customer" else "providers"
+    if parts[0].split("[")[0] == "tiers" and "fee" in where:
+        return "fee"
+    if parts[0] == "effective":
+        return "start"
+    return None

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from accord.portal import (
     account,
     agreements,
+    agreements_new,
     agreements_upload,
     audit,
     auth,
@@ -19,6 +20,7 @@ from accord.portal import (
     people,
     reports,
     tickets,
+    trial,
     web,
 )
 
@@ -42,6 +44,8 @@ def install(app: FastAPI) -> None:
         audit.router,
         console.router,
         agreements_upload.router,
+        trial.router,  # before the templates: an agreement may be called 'new'
+        agreements_new.router,
     ):
         app.include_router(router)
     app.mount("/portal/static", StaticFiles(directory=web.STATIC), name="portal-static")

@@ -89,7 +89,7 @@ def _form(
     )
 
 
-def _located(error: AgreementFileError, source: str) -> list[Message]:
+def located(error: AgreementFileError, source: str) -> list[Message]:
     return [
         Message(
             number,
@@ -102,7 +102,7 @@ def _located(error: AgreementFileError, source: str) -> list[Message]:
     ]
 
 
-async def _text_of(text: str, file: UploadFile | None) -> tuple[str, str]:
+async def text_of(text: str, file: UploadFile | None) -> tuple[str, str]:
     """The YAML sent (a chosen file wins over the text area), with line ends as LF (forms
     send CRLF), and the name its messages use."""
     source = SOURCE
@@ -152,7 +152,7 @@ async def check(
     web.check_csrf(visitor, csrf_token)
     who = _admin(visitor)
     try:
-        text, source = await _text_of(text, file)
+        text, source = await text_of(text, file)
     except ServiceError as error:
         return web.refused(error, partial(_form, visitor, text=text))
     if not text.strip():
@@ -160,12 +160,19 @@ async def check(
     try:
         checked = runtime_of(request).run(agreements.check, who, text, now(), source)
     except AgreementFileError as error:
-        return _form(
-            visitor, text=text, source=source, status=422, messages=_located(error, source)
-        )
+        return _form(visitor, text=text, source=source, status=422, messages=located(error, source))
     except InvalidError as error:
         return _form(visitor, text=text, status=error.status, problem=error.message)
     return _form(visitor, text=text, source=source, checked=checked)
+
+
+def store(session: Session, who: Principal, text: str) -> agreements.Uploaded:
+    """The text stored as its agreement's new version, as ``POST /v1/agreements`` stores it
+    (validated again, audit-logged; reminders scheduled and tickets recomputed)."""
+    stored = agreements.upload(session, who, text, source=SOURCE)
+    if stored.created:
+        tracking.after_upload(session, who.organisation_id, stored.agreement.key, stored.resolved)
+    return stored
 
 
 @router.post("/portal/console/agreements/publish")
@@ -177,19 +184,10 @@ def publish(
     web.check_csrf(visitor, csrf_token)
     who = _admin(visitor)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-
-    def work(session: Session) -> agreements.Uploaded:
-        stored = agreements.upload(session, who, text, source=SOURCE)
-        if stored.created:  # as the API's upload: reminders scheduled, tickets recomputed
-            tracking.after_upload(
-                session, who.organisation_id, stored.agreement.key, stored.resolved
-            )
-        return stored
-
     try:
-        stored = runtime_of(request).run(work)
+        stored = runtime_of(request).run(store, who, text)
     except AgreementFileError as error:
-        return _form(visitor, text=text, status=422, messages=_located(error, SOURCE))
+        return _form(visitor, text=text, status=422, messages=located(error, SOURCE))
     except InvalidError as error:
         return _form(visitor, text=text, status=error.status, problem=error.message)
     return web.redirect(

@@ -1,6 +1,8 @@
 """The provider's console: every customer's standing, reviews and renewals due, escalations
 and webhook deliveries (a failed one sent again), for the provider's staff only; a customer's
-people are refused (403). Uploading an agreement is in :mod:`accord.portal.agreements_upload`."""
+people are refused (403). Uploading an agreement is in :mod:`accord.portal.agreements_upload`,
+drafting one from a template in :mod:`accord.portal.agreements_new`, trying a proposal on
+history in :mod:`accord.portal.trial`."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ SECTIONS = (
     ("/portal/console/reviews", "reviews", "Reviews and renewals"),
     ("/portal/console/deliveries", "deliveries", "Escalations and deliveries"),
     ("/portal/console/agreements/upload", "upload", "Upload an agreement"),
+    ("/portal/console/agreements/new", "new", "New agreement from a template"),
 )
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from jinja2 import Environment
 from pydantic import BaseModel, ConfigDict, Field
 
-from accord.core.agreement import Agreement
+from accord.core.agreement import Agreement, diff_agreements
 from accord.core.report import ObjectiveResult, Report
 from accord.render.agreement import objective_sentence
 from accord.render.compare import ComparedCell, cell, shown
@@ -113,15 +113,24 @@ def promises(current: Agreement, proposed: Agreement) -> dict[str, tuple[str | N
     return {key: (before.get(key), after.get(key)) for key in {**before, **after}}
 
 
-def _cost(report: Report) -> tuple[Decimal, str | None]:
+def penalty_currency(agreement: Agreement) -> str | None:
+    """The currency an agreement's penalties are charged in (None: it charges none)."""
+    remedies = agreement.remedies
+    penalties = remedies.penalties if remedies is not None else ()
+    return next((p.amount.currency for p in penalties), None)
+
+
+def _cost(report: Report, penalties_in: str | None) -> tuple[Decimal, str | None]:
+    """Credits owed plus penalties charged (a report's penalties are amounts and reasons:
+    their currency is the agreement's, ``penalties_in``)."""
     amount = Decimal(0)
     currency = None
     if report.settlement is not None:
         amount += report.settlement.amount
         currency = report.settlement.currency
-    for charged, owed_in in report.penalties:
+    for charged, _ in report.penalties:
         amount += charged
-        currency = currency or owed_in
+        currency = currency or penalties_in
     return amount, currency
 
 
@@ -132,10 +141,12 @@ def trial(
     zone: str | None = None,
     locale: str = "en",
     promises: Mapping[str, tuple[str | None, str | None]] | None = None,
+    penalties_in: tuple[str | None, str | None] = (None, None),
 ) -> Trial:
     """The proposed version's monthly reports beside the version in force's, month for month
     (both lists over the same months, in order); ``promises`` are each objective's promise in
-    words under each version, by objective id."""
+    words under each version, by objective id; ``penalties_in`` the currency each version
+    charges its penalties in."""
     if not current or len(current) != len(proposed):
         raise ValueError("a trial needs the same months' reports under both versions")
     order: dict[str, ObjectiveResult] = {}
@@ -171,8 +182,8 @@ def trial(
     costs = []
     currency = None
     for now, then in zip(current, proposed, strict=True):
-        before, one = _cost(now)
-        after, other = _cost(then)
+        before, one = _cost(now, penalties_in[0])
+        after, other = _cost(then, penalties_in[1])
         currency = currency or one or other
         costs.append(MonthCost(f"{now.start:%Y-%m}", before, after))
     return Trial(
@@ -190,6 +201,28 @@ def trial(
         proposed=tuple(proposed),
         zone=zone,
         locale=locale,
+    )
+
+
+def proposal_trial(
+    current: list[Report],
+    proposed: list[Report],
+    in_force: Agreement,
+    proposal: Agreement,
+    zone: str | None = None,
+    locale: str = "en",
+) -> Trial:
+    """:func:`trial` of a proposal against the version in force: what it changes (as
+    ``accord diff`` says) and each objective's promise in words under each version."""
+    changes = [str(c) for c in diff_agreements(in_force, proposal)]
+    return trial(
+        current,
+        proposed,
+        changes,
+        zone,
+        locale,
+        promises(in_force, proposal),
+        (penalty_currency(in_force), penalty_currency(proposal)),
     )
 
 
@@ -338,25 +371,35 @@ def _environment() -> Environment:
     return templates(verdict=verdict)
 
 
-def trial_html(found: Trial) -> str:
-    """The trial as a standalone page."""
+def _context(found: Trial) -> dict[str, Any]:
     last = found.current[-1]
     zone = zone_of(found.zone or last.zone)
     numbers = locale_of(found.locale)
-    return (
-        _environment()
-        .get_template("trial.html")
-        .render(
-            found=found,
-            last=last,
-            judged_at=when(last.judged_at, zone),
-            zone=zone.key,
-            numbers=numbers,
-            show=lambda result: shown(result, numbers),
-            money=lambda amount: _money(amount, found.currency, numbers),
-            target=lambda text: _target(text, numbers),
-        )
-    )
+    return {
+        "found": found,
+        "last": last,
+        "judged_at": when(last.judged_at, zone),
+        "zone": zone.key,
+        "numbers": numbers,
+        "exact": exact,
+        "show": lambda result: shown(result, numbers),
+        "money": lambda amount: _money(amount, found.currency, numbers),
+        "target": lambda text: _target(text, numbers),
+    }
+
+
+def trial_html(found: Trial) -> str:
+    """The trial as a standalone page."""
+    return _environment().get_template("trial.html").render(_context(found))
+
+
+def trial_section_html(found: Trial, level: int = 3) -> str:
+    """The figures of :func:`trial_html`'s page (what changes, the verdicts that change, the
+    cost, each objective's months) without the page around it, headings at ``level``: the
+    same trial, for the portal to show inside its own layout."""
+    template = _environment().get_template("trial.html")
+    context = template.new_context({**_context(found), "level": level})
+    return "".join(template.blocks["figures"](context))
 
 
 # ---------------------------------------------------------------- the JSON document's models

@@ -124,10 +124,15 @@ class Checked:
     unchanged: bool  # the text is the newest version's: publishing it adds nothing
 
 
-def _may_upload(principal: Principal, text: str) -> None:
-    principal.require("admin")
+def _may_upload(principal: Principal, text: str, publishing: bool = True) -> None:
+    if publishing:
+        principal.require("admin")
     if principal.customer is not None:
-        raise ForbiddenError("a key scoped to a customer cannot upload agreements")
+        raise ForbiddenError(
+            "a key scoped to a customer cannot upload agreements"
+            if publishing
+            else "a proposal is the provider's to try: a key scoped to a customer cannot"
+        )
     if len(text) > MAX_SOURCE:
         raise InvalidError(f"agreement text of {len(text):,} characters; at most {MAX_SOURCE:,}")
 
@@ -138,10 +143,14 @@ def check(
     text: str,
     moment: datetime | None = None,
     source: str = "<upload>",
+    *,
+    publishing: bool = True,
 ) -> Checked:
     """Validate a text as :func:`upload` does (AgreementFileError with located problems),
-    and diff it against the version in force at ``moment``; nothing is stored."""
-    _may_upload(principal, text)
+    and diff it against the version in force at ``moment``; nothing is stored. To publish it
+    needs the provider's admin; not ``publishing`` (a proposal only tried), any of the
+    provider's keys or staff."""
+    _may_upload(principal, text, publishing)
     others = _latest_sources(session, principal.organisation_id)
     agreement, key = _resolve_text(text, source, others)
     _fits_the_store(agreement, key)

@@ -663,8 +663,9 @@ def tried(
     """A proposed version (YAML ``text``, validated as an upload is; nothing is stored) judged
     on each month from ``first`` to ``last`` beside the version in force then, on the same
     stored evidence, as if it had been in force then (its effective dates are that version's).
-    Each month's report under the version in force is the one :func:`trend` serves."""
-    checked = agreement_store.check(session, principal, text, source="<proposal>")
+    Each month's report under the version in force is the one :func:`trend` serves. Any of
+    the provider's keys or staff may try (nothing is stored); a customer's may not."""
+    checked = agreement_store.check(session, principal, text, source="<proposal>", publishing=False)
     row = agreement_store.find(session, principal, key)
     if checked.key != row.key:
         raise InvalidError(
