@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from accord.core.agreement.model import Objective, Penalty
 from accord.core.availability import incidents_of
+from accord.core.caps import apply_limits, grid, origin
 from accord.core.credits import penalty
 from accord.core.judging import (
     Judging,
@@ -42,7 +43,59 @@ def penalties(
 ) -> list[tuple[Decimal, str]]:
     """What a fixed penalty costs over ``[start, end)``, with its reasons. An objective
     measured across several providers is charged to each on its own figures. ``known``:
-    results already judged over ``[start, end)`` by objective (``objective@provider``)."""
+    results already judged over ``[start, end)`` by objective (``objective@provider``).
+    The penalty's own caps and floors (``limits``) are applied (:mod:`accord.core.caps`)."""
+    if not rule.limits:
+        return [
+            owed
+            for _, found in penalties_by_side(judging, rule, known, start, end)
+            for owed in found
+        ]
+    objective = judging.agreement.objective(rule.objective)
+    # cut at months too, so a reason names the months that used a longer period's cap
+    kinds = [limit.per for limit in rule.limits] + [rule.period.kind, "month"]
+    spans = grid(start, end, kinds)
+    pieces = [
+        penalties_by_side(
+            judging,
+            rule,
+            known if (a, b) == (start, end) else judged_over(judging, objective, a, b),
+            a,
+            b,
+        )
+        for a, b in spans
+    ]
+    report = penalties_by_side(judging, rule, known, start, end)
+    owed: list[tuple[Decimal, str]] = []
+    for side, (provider, found) in enumerate(report):
+        prefix = "" if provider is None else f"{provider_name(judging.agreement, provider)}: "
+        amounts = [sum((a for a, _ in piece[side][1]), Decimal(0)) for piece in pieces]
+        limited = apply_limits(spans, amounts, rule.limits, start, prefix + rule.objective)
+        if not limited.reasons:
+            owed.extend(found)
+            continue
+        total = sum(
+            (a for a, (first, _) in zip(limited.amounts, spans, strict=True) if first >= start),
+            Decimal(0),
+        )
+        if len(found) == 1:
+            owed.append((total, f"{found[0][1]}; {'; '.join(limited.reasons)}"))
+        else:
+            owed.extend(found)
+            was = sum((a for a, _ in found), Decimal(0))
+            owed.append((total - was, "; ".join(limited.reasons)))
+    return owed
+
+
+def penalties_by_side(
+    judging: Judging,
+    rule: Penalty,
+    known: Mapping[str, ObjectiveResult],
+    start: datetime,
+    end: datetime,
+) -> list[tuple[str | None, list[tuple[Decimal, str]]]]:
+    """:func:`penalties` without limits, by side: for each provider charged on its own figures
+    (None: the combined figures), the amounts and reasons."""
     agreement = judging.agreement
     objective = agreement.objective(rule.objective)
     sides: list[tuple[str | None, Judging]] = [
@@ -55,8 +108,10 @@ def penalties(
     observed = judging.all_evidence.observed
     if observed is not None:  # nor outside the span the evidence was watched over
         cut = max(start, min(cut, observed[1]))
-    owed = []
+    by_side: list[tuple[str | None, list[tuple[Decimal, str]]]] = []
     for provider, own in sides:
+        owed: list[tuple[Decimal, str]] = []
+        by_side.append((provider, owed))
         prefix = "" if provider is None else f"{provider_name(agreement, provider)}: "
         key = objective.id if provider is None else f"{objective.id}@{provider}"
         result = known[key]
@@ -90,7 +145,19 @@ def penalties(
                 )
             scope = f"{begin:%Y-%m-%d} to {finish:%Y-%m-%d}: " if len(pieces) > 1 else ""
             owed.append((amount, prefix + scope + reason))
-    return owed
+    return by_side
+
+
+def judged_over(
+    judging: Judging, objective: Objective, start: datetime, end: datetime
+) -> dict[str, ObjectiveResult]:
+    """The objective judged over ``[start, end)``, on the combined figures and each provider's."""
+    agreement = judging.agreement
+    found = {objective.id: judge_objective(judging, objective, start, end)}
+    for provider in objective.providers:
+        own = judging.of(for_provider(agreement, judging.data, provider))
+        found[f"{objective.id}@{provider}"] = judge_objective(own, objective, start, end)
+    return found
 
 
 def penalty_since(objective: Objective, rule: Penalty, start: datetime) -> datetime:
@@ -99,7 +166,10 @@ def penalty_since(objective: Objective, rule: Penalty, start: datetime) -> datet
     penalty judges; for downtime against a threshold, the objective periods from the start of
     the threshold's period (each judged from its own start, for its maintenance allowance);
     for incidents, the objective period before the one holding ``start`` (an incident running
-    into the report from there began before it)."""
+    into the report from there began before it). With caps or floors, from the start of the
+    longest of their periods holding ``start``."""
+    if rule.limits:
+        start = origin(start, [limit.per for limit in rule.limits] + [rule.period.kind])
     if rule.per == "miss":
         return reads_from(objective, enclosing(start, judged_by(objective))[0])
     kind = objective.period.kind
@@ -239,4 +309,11 @@ def objective_spans(
     return spans
 
 
-__all__ = ["objective_spans", "penalties", "penalty_since", "provider_name"]
+__all__ = [
+    "judged_over",
+    "objective_spans",
+    "penalties",
+    "penalties_by_side",
+    "penalty_since",
+    "provider_name",
+]

@@ -176,6 +176,9 @@ def markdown_of(view: ReportView) -> str:
     if view.penalties:
         lines += ["", "## Penalties", ""]
         lines += [f"- {reason}" for _, reason in view.penalties]
+    if view.limits:
+        lines += ["", "## Caps and floors across remedies", ""]
+        lines += [f"- {amount}: {reason}" for amount, reason in view.limits]
     if view.termination:
         lines += ["", "## Termination right", ""]
         lines += [
@@ -260,6 +263,7 @@ def report_json(report: Report) -> dict[str, Any]:
             for s in report.settlements
         ],
         "penalties": [{"amount": str(a), "reason": r} for a, r in report.penalties],
+        "limits": [{"amount": str(a), "reason": r} for a, r in report.limits],
         "termination": [
             {
                 "provider": t.provider,
@@ -715,6 +719,7 @@ def terminal_of(view: ReportView) -> RenderableType:
             owed += [f"  {r}" for r in p.reasons]
     section("Service credits", owed)
     section("Penalties", [reason for _, reason in view.penalties])
+    section("Caps and floors across remedies", [f"{a}: {r}" for a, r in view.limits])
     section("Termination right", [t.text for t in view.termination])
     claim = view.claim
     if claim is not None:

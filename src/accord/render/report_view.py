@@ -244,6 +244,8 @@ class ReportView:
     claim: ClaimView | None
     notes: tuple[Note, ...]
     generator: str
+    limits: tuple[tuple[str, str], ...] = ()
+    """What the caps and floors across remedies took off (negative) or added, with reasons."""
 
     @property
     def breaches(self) -> tuple[BreachView, ...]:
@@ -347,6 +349,7 @@ def build(report: Report, zone: str | None = None, locale: str | None = None) ->
         claim=_claim(report, place),
         notes=tuple(notes.found),
         generator=f"Accord {__version__}",
+        limits=tuple((n.fixed(a), r) for a, r in report.limits),
     )
 
 

@@ -122,6 +122,7 @@ def _cost(report: Report) -> tuple[Decimal, str | None]:
     for charged, owed_in in report.penalties:
         amount += charged
         currency = currency or owed_in
+    amount += sum((limited for limited, _ in report.limits), Decimal(0))
     return amount, currency
 
 

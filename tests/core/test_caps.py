@@ -1,0 +1,250 @@
+"""Rounding of per-hour penalties and caps and floors on remedies, from contract wording.
+
+Each case states the clause and works its arithmetic out in comments before asking Accord."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+
+from accord import load_agreement
+from accord.core.agreement.model import Agreement, Limit, Money
+from accord.core.availability import Outage
+from accord.core.caps import apply_limits, grid
+from accord.core.periods import period_bounds
+from accord.core.report import Data, Report, evaluate
+from accord.render.report import report_html, report_json, report_markdown, report_terminal
+from accord.render.trial import _cost
+
+ISP = (Path(__file__).resolve().parents[2] / "examples" / "agreements" / "isp.yaml").read_text()
+
+
+def _isp(penalties: str, limits: str = "") -> Agreement:
+    """The ISP example with other penalties (and limits across remedies)."""
+    start = ISP.index("  penalties:")
+    stop = ISP.index("  claim:", start)
+    return load_agreement(ISP[:start] + penalties + limits + ISP[stop:])
+
+
+def _outage(month: int, minutes: int, day: int = 9) -> Outage:
+    at = datetime(2026, month, day, 6, tzinfo=UTC)
+    return Outage("access", at, at + timedelta(minutes=minutes), id=f"FB-{month}-{day}")
+
+
+def _report(agreement: Agreement, data: Data, period: str) -> Report:
+    return evaluate(agreement, data, *period_bounds(period, "UTC"))
+
+
+def _owed(agreement: Agreement, data: Data, period: str) -> Decimal:
+    report = _report(agreement, data, period)
+    return sum((amount for amount, _ in (*report.penalties, *report.limits)), Decimal(0))
+
+
+# "50 EUR per started hour of downtime beyond 8 hours a year; penalties never exceed 250 EUR a
+# year."
+STARTED_CAPPED = (
+    "  penalties:\n"
+    "    - objective: availability\n"
+    "      amount: {amount: '50.00', currency: EUR}\n"
+    "      per: hour\n"
+    "      beyond: 8h\n"
+    "      rounding: per started hour\n"
+    "      limits: [{per: year, at_most: {amount: 250, currency: EUR}}]\n"
+)
+# 8 h in March (the threshold, nothing over), 1 h 30 m in June (1 h 30 m over), 1 h in
+# September (2 h 30 m over), 3 h in November (5 h 30 m over: five and a half hours)
+ISSUE = Data(outages=(_outage(3, 480), _outage(6, 90), _outage(9, 60), _outage(11, 180)))
+
+
+def test_started_hours_under_a_yearly_cap_owe_the_issues_figures() -> None:
+    # started hours over the threshold, the year to date, and what each month adds:
+    #   June:      1.5 h over -> 2 started hours -> 100 EUR; 100 so far
+    #   September: 2.5 h over -> 3 started hours -> 150 EUR; 50 more
+    #   November:  5.5 h over -> 6 started hours -> 300 EUR; 150 more, but the cap of 250 a
+    #              year leaves 250 - 150 = 100
+    #   the year:  100 + 50 + 100 = 250 (the cap), not 300
+    agreement = _isp(STARTED_CAPPED)
+    months = {m: _owed(agreement, ISSUE, f"2026-{m:02d}") for m in range(1, 13)}
+    assert {m: a for m, a in months.items() if a} == {
+        6: Decimal("100.00"),
+        9: Decimal("50.00"),
+        11: Decimal("100.00"),
+    }
+    assert _owed(agreement, ISSUE, "2026") == Decimal("250.00") == sum(months.values())
+    assert _owed(agreement, ISSUE, "2026-Q4") == Decimal("100.00")
+    [(_, reason)] = _report(agreement, ISSUE, "2026-11").penalties
+    assert "counted per started hour: 5.5 hour(s) over the threshold" in reason
+    assert "make 6 hour(s), 3 of them owed before this period" in reason
+    assert "capped at 250 EUR a year (2026)" in reason
+    assert "2026-06 100.00 + 2026-09 50.00 + 2026-11 150.00 = 300.00 EUR" in reason
+    assert "so 100.00 EUR in this period instead of 150.00" in reason
+
+
+def test_full_hours_count_only_whole_hours_over_the_threshold() -> None:
+    # "50 EUR per full hour beyond 8 hours a year": 1.5 h over by June is 1 full hour (50);
+    # 2.5 h by September is 2 (50 more); 5.5 h by November is 5 (150 more): 250 for the year,
+    # against 275 pro rata
+    full = _isp(STARTED_CAPPED.replace("started", "full").replace("limits", "# limits"))
+    months = [_owed(full, ISSUE, f"2026-{m:02d}") for m in range(1, 13)]
+    assert months[5] == months[8] == Decimal("50.00")
+    assert months[10] == Decimal("150.00")
+    assert _owed(full, ISSUE, "2026") == Decimal("250.00") == sum(months)
+
+
+def test_pro_rata_is_the_default_and_says_no_rounding() -> None:
+    # 5.5 h over at 50 EUR = 275 EUR, in exact hours
+    exact = _isp(
+        STARTED_CAPPED.replace("      rounding: per started hour\n", "").split("      limits")[0]
+    )
+    assert _owed(exact, ISSUE, "2026") == Decimal("275.00")
+    [(_, reason)] = _report(exact, ISSUE, "2026").penalties
+    assert "counted" not in reason
+
+
+def test_a_monthly_cap_on_incidents_and_a_floor() -> None:
+    # "15 EUR per incident, at most 30 EUR a month; each month with a charge costs at least
+    # 20 EUR": three incidents in October (45, capped to 30), one in November (15, raised to
+    # 20), none in December (nothing: a floor does not charge a quiet month)
+    agreement = _isp(
+        "  penalties:\n"
+        "    - objective: availability\n"
+        "      amount: {amount: '15.00', currency: EUR}\n"
+        "      per: incident\n"
+        "      limits: [{per: month, at_most: {amount: 30, currency: EUR},\n"
+        "                at_least: {amount: 20, currency: EUR}}]\n"
+    )
+    data = Data(
+        outages=(
+            _outage(10, 30, day=3),
+            _outage(10, 30, day=9),
+            _outage(10, 30, day=20),
+            _outage(11, 30, day=9),
+        )
+    )
+    assert _owed(agreement, data, "2026-10") == Decimal(30)
+    assert _owed(agreement, data, "2026-11") == Decimal(20)
+    assert _owed(agreement, data, "2026-12") == 0
+    assert _owed(agreement, data, "2026-Q4") == Decimal(50)
+    [(_, reason)] = _report(agreement, data, "2026-11").penalties
+    assert "raised to the floor of 20 EUR a month (2026-11)" in reason
+
+
+def test_penalties_capped_across_remedies_in_a_year() -> None:
+    # "penalties never exceed 100 EUR a year", over two penalties of the agreement:
+    # 25 EUR per hour beyond 8 h (June: 10 h, 2 h over: 50) and 40 EUR per missed month
+    # (June: 10 h of 720 is 98.61%, missed: 40): 90 by June; November: 3 h more over (75),
+    # 3 h of 720 is 99.58%, not missed: 165 by November, capped to 100: November owes 10,
+    # 65 less than its 75
+    agreement = _isp(
+        "  penalties:\n"
+        "    - {objective: availability, amount: {amount: '25.00', currency: EUR}, per: hour,"
+        " beyond: 8h}\n"
+        "    - {objective: availability, amount: {amount: '40.00', currency: EUR}, per: miss}\n",
+        "  limits: [{per: year, of: penalties, at_most: {amount: 100, currency: EUR}}]\n",
+    )
+    data = Data(outages=(_outage(6, 600), _outage(11, 180)))
+    assert _owed(agreement, data, "2026-06") == Decimal(90)
+    november = _report(agreement, data, "2026-11")
+    assert [a for a, _ in november.penalties] == [Decimal(75), 0]
+    [(taken, reason)] = november.limits
+    assert taken == Decimal(-65)
+    assert reason.startswith("all penalties: capped at 100 EUR a year (2026)")
+    assert _owed(agreement, data, "2026") == Decimal(100)
+    assert sum(_owed(agreement, data, f"2026-{m:02d}") for m in range(1, 13)) == Decimal(100)
+
+
+def test_service_credits_in_a_month_never_exceed_a_set_amount() -> None:
+    # the fee is 89 EUR a month; 14 h down in October is 98.1% available: 25% of the fee,
+    # 22.25 EUR; "service credits never exceed 15 EUR a month" takes 7.25 off
+    agreement = _isp(
+        "  penalties: []\n",
+        "  limits: [{per: month, of: credits, at_most: {amount: 15, currency: EUR}}]\n",
+    )
+    report = _report(agreement, Data(outages=(_outage(10, 14 * 60),)), "2026-10")
+    assert report.settlement is not None
+    assert report.settlement.amount == Decimal("22.25")
+    [(taken, reason)] = report.limits
+    assert taken == Decimal("-7.25")
+    assert "all service credits: capped at 15 EUR a month (2026-10)" in reason
+    assert "owed without it 2026-10 22.25 = 22.25 EUR" in reason
+
+
+def test_limits_across_remedies_are_in_every_output() -> None:
+    agreement = _isp(
+        "  penalties: []\n",
+        "  limits: [{per: month, of: credits, at_most: {amount: 15, currency: EUR}}]\n",
+    )
+    report = _report(agreement, Data(outages=(_outage(10, 14 * 60),)), "2026-10")
+    reason = report.limits[0][1]
+    assert report_json(report)["limits"] == [{"amount": "-7.25", "reason": reason}]
+    assert f"- -7.25: {reason}" in report_markdown(report)
+    assert reason in report_html(report)
+    screen = io.StringIO()
+    Console(file=screen, width=1000).print(report_terminal(report))
+    assert f"-7.25: {reason}" in screen.getvalue()
+    # what the month costs in all, as a trial of the agreement counts it: 22.25 - 7.25
+    assert _cost(report) == (Decimal("15.00"), "EUR")
+
+
+# ---------------------------------------------------------------- the arithmetic of limits
+
+_MONTHS = grid(datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC), ["month"])
+_CENTS = st.integers(0, 20_000).map(lambda cents: Decimal(cents) / 100)
+
+
+@settings(max_examples=200, deadline=None)
+@given(amounts=st.lists(_CENTS, min_size=12, max_size=12), cap=_CENTS, start=st.integers(0, 11))
+def test_a_yearly_cap_is_never_exceeded_and_binds_exactly_when_the_sum_passes_it(
+    amounts: list[Decimal], cap: Decimal, start: int
+) -> None:
+    limit = Limit(per="year", at_most=Money(amount=cap, currency="EUR"))
+    limited = apply_limits(_MONTHS, amounts, [limit], _MONTHS[start][0], "x")
+    assert sum(limited.amounts) == min(sum(amounts), cap)
+    assert all(0 <= after <= before for after, before in zip(limited.amounts, amounts, strict=True))
+    # consumed in order of periods: a month is cut only once the months before it used the cap
+    for month, (after, before) in enumerate(zip(limited.amounts, amounts, strict=True)):
+        if after < before:
+            assert sum(limited.amounts[: month + 1]) == cap
+    # a report from any month owes what the year owes from that month on, and says so when the
+    # cap changed something there
+    bound = limited.amounts[start:] != tuple(amounts[start:])
+    assert bool(limited.reasons) == bound
+
+
+@settings(max_examples=200, deadline=None)
+@given(amounts=st.lists(_CENTS, min_size=12, max_size=12), floor=_CENTS)
+def test_a_yearly_floor_raises_only_a_year_that_owes_something(
+    amounts: list[Decimal], floor: Decimal
+) -> None:
+    limit = Limit(per="year", at_least=Money(amount=floor, currency="EUR"))
+    limited = apply_limits(_MONTHS, amounts, [limit], _MONTHS[0][0], "x")
+    total = sum(amounts, Decimal(0))
+    assert sum(limited.amounts) == (max(total, floor) if total else 0)
+    # raised in the month that ends the year only, and only when the sum is short of it
+    assert limited.amounts[:11] == tuple(amounts[:11])
+    assert bool(limited.reasons) == (0 < total < floor)
+
+
+@settings(max_examples=100, deadline=None)
+@given(amounts=st.lists(_CENTS, min_size=12, max_size=12), month=_CENTS, year=_CENTS)
+def test_the_months_of_a_capped_year_add_up_to_the_year(
+    amounts: list[Decimal], month: Decimal, year: Decimal
+) -> None:
+    limits = [
+        Limit(per="year", at_most=Money(amount=year, currency="EUR")),
+        Limit(per="month", at_most=Money(amount=month, currency="EUR")),
+    ]
+    whole = apply_limits(_MONTHS, amounts, limits, _MONTHS[0][0], "x").amounts
+    for m in range(12):  # a report of month m owes its own piece of the year's pieces
+        assert (
+            apply_limits(_MONTHS[: m + 1], amounts[: m + 1], limits, _MONTHS[m][0], "x").amounts[m]
+            == whole[m]
+        )
+    capped_months = [min(a, month) for a in amounts]
+    assert sum(whole) == min(sum(capped_months), year)
