@@ -18,7 +18,7 @@ from accord.core.agreement.model import Agreement, Limit, Money
 from accord.core.availability import Outage
 from accord.core.caps import apply_limits, grid
 from accord.core.periods import period_bounds
-from accord.core.report import Data, Report, evaluate
+from accord.core.report import Data, Report, evaluate, evidence_since
 from accord.render.report import report_html, report_json, report_markdown, report_terminal
 from accord.render.trial import _cost
 
@@ -248,3 +248,46 @@ def test_the_months_of_a_capped_year_add_up_to_the_year(
         )
     capped_months = [min(a, month) for a in amounts]
     assert sum(whole) == min(sum(capped_months), year)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    outages=st.lists(
+        st.tuples(st.integers(1, 12), st.integers(1, 28), st.integers(1, 600)),
+        max_size=6,
+    )
+)
+def test_a_capped_rounded_penalty_s_months_add_up_to_its_year(
+    outages: list[tuple[int, int, int]],
+) -> None:
+    # whatever the downtime, the twelve monthly reports owe what the year's report owes, which
+    # is the uncapped year's figure up to the cap of 250
+    data = Data(
+        outages=tuple(
+            Outage(
+                "access",
+                datetime(2026, month, day, 7, tzinfo=UTC),
+                datetime(2026, month, day, 7, tzinfo=UTC) + timedelta(minutes=minutes),
+                id=f"R{i}",
+            )
+            for i, (month, day, minutes) in enumerate(outages)
+        )
+    )
+    capped = _isp(STARTED_CAPPED)
+    uncapped = _isp(STARTED_CAPPED.split("      limits")[0])
+    year = _owed(capped, data, "2026")
+    assert sum(_owed(capped, data, f"2026-{m:02d}") for m in range(1, 13)) == year
+    assert year == min(_owed(uncapped, data, "2026"), Decimal(250))
+
+
+def test_a_month_s_report_reads_the_evidence_its_yearly_cap_looks_back_to() -> None:
+    # November's share of a yearly cap depends on what January to October owed
+    since = evidence_since(_isp(STARTED_CAPPED), *period_bounds("2026-11", "UTC"))
+    assert since <= datetime(2026, 1, 1, tzinfo=UTC)
+    across = _isp(
+        "  penalties: []\n",
+        "  limits: [{per: quarter, of: credits, at_most: {amount: 15, currency: EUR}}]\n",
+    )
+    assert evidence_since(across, *period_bounds("2026-11", "UTC")) <= datetime(
+        2026, 10, 1, tzinfo=UTC
+    )
