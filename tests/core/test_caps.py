@@ -5,6 +5,7 @@ Each case states the clause and works its arithmetic out in comments before aski
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -264,12 +265,7 @@ def test_a_capped_rounded_penalty_s_months_add_up_to_its_year(
     # is the uncapped year's figure up to the cap of 250
     data = Data(
         outages=tuple(
-            Outage(
-                "access",
-                datetime(2026, month, day, 7, tzinfo=UTC),
-                datetime(2026, month, day, 7, tzinfo=UTC) + timedelta(minutes=minutes),
-                id=f"R{i}",
-            )
+            replace(_outage(month, minutes, day), id=f"R{i}")
             for i, (month, day, minutes) in enumerate(outages)
         )
     )
