@@ -193,6 +193,57 @@ def test_limits_across_remedies_are_in_every_output() -> None:
     assert _cost(report) == (Decimal("15.00"), "EUR")
 
 
+# "Each incident costs 50 EUR per started hour of its downtime, at most 120 EUR an incident;
+# the first 2 hours of downtime in a year are free."
+EACH_INCIDENT = (
+    "  penalties:\n"
+    "    - objective: availability\n"
+    "      amount: {amount: '50.00', currency: EUR}\n"
+    "      per: hour\n"
+    "      beyond: 2h\n"
+    "      rounding: per started hour\n"
+    "      rounding_of: incident\n"
+    "      limits: [{per: incident, at_most: {amount: 120, currency: EUR}}]\n"
+)
+
+
+def test_each_incident_rounded_and_capped_on_its_own() -> None:
+    # February: 1 h 30 m -> 2 started hours, all within the 2 free hours: nothing
+    # May:      20 m     -> 1 started hour, 3 in the year, 1 over: 50
+    # August:   3 h 10 m -> 4 started hours, all over: 200, capped at 120 an incident
+    # the year: 0 + 50 + 120 = 170 (rounding the year's total instead: 5 h, 3 h over, 150)
+    agreement = _isp(EACH_INCIDENT)
+    data = Data(outages=(_outage(2, 90), _outage(5, 20), _outage(8, 190)))
+    months = {m: _owed(agreement, data, f"2026-{m:02d}") for m in range(1, 13)}
+    assert {m: a for m, a in months.items() if a} == {5: Decimal(50), 8: Decimal(120)}
+    assert _owed(agreement, data, "2026") == Decimal(170) == sum(months.values())
+    [(_, reason)] = _report(agreement, data, "2026-08").penalties
+    assert reason == (
+        "availability: incidents at 50.00 EUR per hour counted per started hour of each "
+        "incident, 2h allowed a year: 2026-08-09 06:00 3h10m: 4 hour(s), 4 over = 200.00 EUR, "
+        "capped at 120 EUR an incident = 120.00 EUR"
+    )
+    whole = _isp(
+        EACH_INCIDENT.replace("      rounding_of: incident\n", "").split("      limits")[0]
+    )
+    assert _owed(whole, data, "2026") == Decimal(150)
+
+
+def test_an_incident_over_the_turn_of_a_month_owes_in_each_what_it_added_there() -> None:
+    # 10 EUR per started hour of each incident, nothing free: 23:00 on 31 October to 02:00 on
+    # 1 November; by October's end 1 h (1 started hour, 10), by November's end 3 h (30): 20
+    agreement = _isp(
+        EACH_INCIDENT.replace("'50.00'", "'10.00'")
+        .replace("      beyond: 2h\n", "")
+        .split("      limits")[0]
+    )
+    at = datetime(2026, 10, 31, 23, tzinfo=UTC)
+    data = Data(outages=(Outage("access", at, at + timedelta(hours=3), id="FB-1"),))
+    assert _owed(agreement, data, "2026-10") == Decimal(10)
+    assert _owed(agreement, data, "2026-11") == Decimal(20)
+    assert _owed(agreement, data, "2026-Q4") == Decimal(30)
+
+
 # ---------------------------------------------------------------- the arithmetic of limits
 
 _MONTHS = grid(datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC), ["month"])
@@ -287,3 +338,28 @@ def test_a_month_s_report_reads_the_evidence_its_yearly_cap_looks_back_to() -> N
     assert evidence_since(across, *period_bounds("2026-11", "UTC")) <= datetime(
         2026, 10, 1, tzinfo=UTC
     )
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    outages=st.lists(st.tuples(st.integers(0, 364), st.integers(1, 600)), max_size=5),
+)
+def test_incidents_rounded_and_capped_each_add_up_from_months_to_the_year(
+    outages: list[tuple[int, int]],
+) -> None:
+    # incidents anywhere in the year, some over the turn of a month: the months owe the year
+    new_year = datetime(2026, 1, 1, 20, tzinfo=UTC)
+    data = Data(
+        outages=tuple(
+            Outage(
+                "access",
+                new_year + timedelta(days=day),
+                new_year + timedelta(days=day, minutes=minutes),
+                id=f"R{i}",
+            )
+            for i, (day, minutes) in enumerate(outages)
+        )
+    )
+    agreement = _isp(EACH_INCIDENT)
+    year = _owed(agreement, data, "2026")
+    assert sum(_owed(agreement, data, f"2026-{m:02d}") for m in range(1, 13)) == year

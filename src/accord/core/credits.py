@@ -158,8 +158,12 @@ def plain(value: Decimal) -> Decimal:
     return value.normalize()
 
 
-def _money(value: Decimal) -> Decimal:
+def cents(value: Decimal) -> Decimal:
+    """An amount of money to the cent, halves to even."""
     return value.quantize(_CENT, rounding=ROUND_HALF_EVEN)
+
+
+_money = cents
 
 
 def penalty(

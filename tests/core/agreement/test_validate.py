@@ -341,8 +341,8 @@ def test_limits_say_what_they_expected(base: dict[str, Any]) -> None:
         "remedies.penalties[0].limits[0].at_least: the floor 250 is above the cap 10"
     ]
     assert problems(_penalty(base, limits=[{"per": "decade", "at_most": eur}])) == [
-        "remedies.penalties[0].limits[0].per: unknown value 'decade'; expected one of week, "
-        "month, quarter, year"
+        "remedies.penalties[0].limits[0].per: unknown value 'decade'; expected one of incident, "
+        "week, month, quarter, year"
     ]
 
 
@@ -355,4 +355,24 @@ def test_limits_across_remedies_limit_what_the_agreement_has(base: dict[str, Any
         "remedies.limits[0].of: limits penalties, but the agreement has none",
         "remedies.limits[1].at_most.currency: the limit is in USD and what it limits is in EUR; "
         "expected the same currency",
+    ]
+
+
+def test_incident_rounding_and_limits_need_a_penalty_per_hour(base: dict[str, Any]) -> None:
+    eur = {"amount": "100", "currency": "EUR"}
+    assert problems(_penalty(base, per="hour", rounding_of="incident")) == [
+        "remedies.penalties[0].rounding_of: rounding_of: incident rounds each incident's hours "
+        "on its own, and this penalty has no rounding; expected rounding: per started hour or "
+        "per full hour on a penalty per hour, or no rounding_of"
+    ]
+    assert problems(_penalty(base, per="miss", limits=[{"per": "incident", "at_most": eur}])) == [
+        "remedies.penalties[0].limits[0].per: a limit per incident bounds what each incident's "
+        "hours cost, and this penalty is per miss (a fixed amount each); expected a penalty per "
+        "hour or day, or a limit per week, month, quarter or year"
+    ]
+    _penalty(base, per="hour")
+    base["remedies"]["limits"] = [{"per": "incident", "at_most": eur}]
+    assert problems(base) == [
+        "remedies.limits[0].per: a limit across remedies is per week, month, quarter or year; a "
+        "limit per incident goes on a penalty per hour (remedies.penalties[].limits)"
     ]

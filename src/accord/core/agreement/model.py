@@ -519,12 +519,13 @@ class CreditSchedule(Model):
 
 
 class Limit(Model):
-    """A cap (``at_most``) or a floor (``at_least``) on what a remedy owes over each calendar
-    week, month, quarter or year. A cap is consumed in order of periods (a yearly cap used up in
-    November leaves nothing for December); a floor raises an amount owed to at least the floor
-    in the report holding the period's end, and a period that owes nothing still owes nothing."""
+    """A cap (``at_most``) or a floor (``at_least``) on what a remedy owes for each incident
+    (a per-hour penalty's) or over each calendar week, month, quarter or year. A cap is
+    consumed in order of periods (a yearly cap used up in November leaves nothing for
+    December); a floor raises an amount owed to at least the floor in the report holding the
+    period's end, and a period that owes nothing still owes nothing."""
 
-    per: Literal["week", "month", "quarter", "year"]
+    per: Literal["incident", "week", "month", "quarter", "year"]
     at_most: Money | None = Field(None, description="The most owed per period (a cap).")
     at_least: Money | None = Field(
         None, description="The least owed per period when anything is owed (a floor)."
@@ -583,7 +584,15 @@ class Penalty(Model):
         "rounded on the total over the threshold in the penalty's period (period:).",
     )
     limits: tuple[Limit, ...] = Field(
-        (), description="Caps and floors on this penalty per week, month, quarter or year."
+        (),
+        description="Caps and floors on this penalty per incident (per-hour penalties), week, "
+        "month, quarter or year.",
+    )
+    rounding_of: Literal["period", "incident"] = Field(
+        "period",
+        description="What a rounding rounds: the total over the threshold in the penalty's "
+        "period (period), or each incident's downtime on its own before the threshold "
+        "(incident: 'per started hour of each incident').",
     )
 
 

@@ -415,7 +415,23 @@ def _rounding_and_limits(penalty: Penalty, base: Path) -> Iterator[Problem]:
                 f"the penalty is per {penalty.per} and the rounding counts by the {unit}; "
                 f"expected per started {penalty.per}, per full {penalty.per} or pro rata",
             )
+    unrounded = penalty.per not in ("hour", "day") or penalty.rounding == "pro rata"
+    if penalty.rounding_of == "incident" and unrounded:
+        yield Problem(
+            (*base, "rounding_of"),
+            "rounding_of: incident rounds each incident's hours on its own, and this "
+            "penalty has no rounding; expected rounding: per started hour or per full hour "
+            "on a penalty per hour, or no rounding_of",
+        )
     limits = list(enumerate(penalty.limits))
+    for j, limit in limits:
+        if limit.per == "incident" and penalty.per not in ("hour", "day"):
+            yield Problem(
+                (*base, "limits", j, "per"),
+                f"a limit per incident bounds what each incident's hours cost, and this penalty "
+                f"is per {penalty.per} (a fixed amount each); expected a penalty per hour or "
+                "day, or a limit per week, month, quarter or year",
+            )
     yield from _limit_problems(limits, {penalty.amount.currency}, (*base, "limits"))
 
 
@@ -451,6 +467,12 @@ def _limits_across(agreement: Agreement) -> Iterator[Problem]:
     charged = {p.amount.currency for p in remedies.penalties}
     base: Path = ("remedies", "limits")
     for j, limit in enumerate(remedies.limits):
+        if limit.per == "incident":
+            yield Problem(
+                (*base, j, "per"),
+                "a limit across remedies is per week, month, quarter or year; a limit per "
+                "incident goes on a penalty per hour (remedies.penalties[].limits)",
+            )
         if limit.of == "penalties" and not remedies.penalties:
             yield Problem((*base, j, "of"), "limits penalties, but the agreement has none")
         if limit.of == "credits" and not remedies.credits:
