@@ -20,6 +20,7 @@ from accord.core.availability import Outage
 from accord.core.caps import apply_limits, grid
 from accord.core.periods import period_bounds
 from accord.core.report import Data, Report, evaluate, evidence_since
+from accord.render.agreement import to_markdown
 from accord.render.report import report_html, report_json, report_markdown, report_terminal
 from accord.render.trial import _cost
 
@@ -363,3 +364,16 @@ def test_incidents_rounded_and_capped_each_add_up_from_months_to_the_year(
     agreement = _isp(EACH_INCIDENT)
     year = _owed(agreement, data, "2026")
     assert sum(_owed(agreement, data, f"2026-{m:02d}") for m in range(1, 13)) == year
+
+
+def test_the_agreement_in_words_states_its_rounding_and_limits() -> None:
+    agreement = _isp(
+        EACH_INCIDENT,
+        "  limits: [{per: year, of: penalties, at_most: {amount: 400, currency: EUR}}]\n",
+    )
+    lines = to_markdown(agreement).splitlines()
+    assert (
+        "- Penalty on `availability`: 50.00 EUR per started hour of each incident beyond 2h each "
+        "year; at most 120 EUR an incident."
+    ) in lines
+    assert "- Penalties together: at most 400 EUR a year." in lines
