@@ -377,3 +377,19 @@ def test_the_agreement_in_words_states_its_rounding_and_limits() -> None:
         "year; at most 120 EUR an incident."
     ) in lines
     assert "- Penalties together: at most 400 EUR a year." in lines
+
+
+def test_all_remedies_of_a_month_capped_together() -> None:
+    # "credits and penalties together never exceed 100 EUR a month": 14 h down in October is
+    # 98.06% available, 25% of the 89 EUR fee (22.25), and 6 h over the 8 h a year at 25 EUR
+    # (150): 172.25 owed, 72.25 taken off
+    agreement = _isp(
+        ISP[ISP.index("  penalties:") : ISP.index("  claim:")],
+        "  limits: [{per: month, at_most: {amount: 100, currency: EUR}}]\n",
+    )
+    report = _report(agreement, Data(outages=(_outage(10, 14 * 60),)), "2026-10")
+    assert report.settlement is not None
+    assert (report.settlement.amount, report.penalties[0][0]) == (Decimal("22.25"), 150)
+    [(taken, reason)] = report.limits
+    assert taken == Decimal("-72.25")
+    assert reason.startswith("all remedies: capped at 100 EUR a month (2026-10)")

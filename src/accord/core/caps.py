@@ -152,7 +152,9 @@ def across_remedies(
     """The limits across remedies: ``owed`` holds each kind of remedy's amounts piece by piece
     (``penalties``, ``credits``; each after its own limits). Limits of one kind apply first,
     then those of all remedies together; returned is what each binding limit took off
-    (negative) or added within the report (the pieces from ``start`` on), with its reason."""
+    (negative) or added within the report (the pieces from ``start`` on), with its reason.
+    Another kind of remedy (an at-risk amount) composes by adding its own amounts here under
+    its own name: ``of: all`` then covers it too."""
     found = {kind: tuple(amounts) for kind, amounts in owed.items()}
     adjusted: list[tuple[Decimal, str]] = []
     ordered = sorted(limits, key=lambda rule: (rule.of == "all", _ORDER[rule.per]))
