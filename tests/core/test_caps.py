@@ -43,6 +43,11 @@ def _report(agreement: Agreement, data: Data, period: str) -> Report:
     return evaluate(agreement, data, *period_bounds(period, "UTC"))
 
 
+def _credits(agreement: Agreement, data: Data, period: str) -> Decimal:
+    settled = _report(agreement, data, period).settlement
+    return Decimal(0) if settled is None else settled.amount
+
+
 def _owed(agreement: Agreement, data: Data, period: str) -> Decimal:
     report = _report(agreement, data, period)
     return sum((amount for amount, _ in (*report.penalties, *report.limits)), Decimal(0))
@@ -326,6 +331,17 @@ def test_a_capped_rounded_penalty_s_months_add_up_to_its_year(
     year = _owed(capped, data, "2026")
     assert sum(_owed(capped, data, f"2026-{m:02d}") for m in range(1, 13)) == year
     assert year == min(_owed(uncapped, data, "2026"), Decimal(250))
+    # the same cap across remedies, the credits too: the months add up to the year as well
+    across = _isp(
+        STARTED_CAPPED.split("      limits")[0],
+        "  limits: [{per: year, at_most: {amount: 250, currency: EUR}}]\n",
+    )
+    year = _owed(across, data, "2026") + _credits(across, data, "2026")
+    months = [
+        _owed(across, data, f"2026-{m:02d}") + _credits(across, data, f"2026-{m:02d}")
+        for m in range(1, 13)
+    ]
+    assert sum(months) == year <= 250
 
 
 def test_a_month_s_report_reads_the_evidence_its_yearly_cap_looks_back_to() -> None:
