@@ -405,7 +405,44 @@ def test_all_remedies_of_a_month_capped_together() -> None:
     )
     report = _report(agreement, Data(outages=(_outage(10, 14 * 60),)), "2026-10")
     assert report.settlement is not None
-    assert (report.settlement.amount, report.penalties[0][0]) == (Decimal("22.25"), 150)
+    assert (report.settlement.amount, report.penalties[0][0]) == (Decimal("22.25"), Decimal(150))
     [(taken, reason)] = report.limits
     assert taken == Decimal("-72.25")
     assert reason.startswith("all remedies: capped at 100 EUR a month (2026-10)")
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    outages=st.lists(st.tuples(st.integers(0, 364), st.integers(1, 600)), max_size=6),
+    beyond=st.sampled_from(["0h", "2h", "8h"]),
+)
+def test_counted_incident_by_incident_the_hours_are_those_of_the_year(
+    outages: list[tuple[int, int]], beyond: str
+) -> None:
+    # exact hours and a cap per incident no incident reaches: the incidents' amounts are the
+    # year's hours over the threshold, each incident's rounded to the cent on its own
+    new_year = datetime(2026, 1, 1, 20, tzinfo=UTC)
+    data = Data(
+        outages=tuple(
+            Outage(
+                "access",
+                new_year + timedelta(days=day),
+                new_year + timedelta(days=day, minutes=minutes),
+                id=f"R{i}",
+            )
+            for i, (day, minutes) in enumerate(outages)
+        )
+    )
+    total = (
+        "  penalties:\n    - {objective: availability, amount: {amount: '33.33', currency: EUR}, "
+        f"per: hour, beyond: {beyond}}}\n"
+    )
+    each = total[:-2] + ", limits: [{per: incident, at_most: {amount: 9999, currency: EUR}}]}\n"
+    by_incident = _report(_isp(each), data, "2026").penalties
+    # counted incident by incident (or not at all, without evidence for the objective)
+    assert all(
+        "incidents at 33.33 EUR per hour" in reason or "not charged" in reason
+        for _, reason in by_incident
+    )
+    charged = sum((amount for amount, _ in by_incident), Decimal(0))
+    assert abs(charged - _owed(_isp(total), data, "2026")) <= Decimal("0.01") * len(outages)

@@ -8,6 +8,7 @@ objective period that missed."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
@@ -15,7 +16,7 @@ from decimal import Decimal
 
 from accord.core.agreement.model import Objective, Penalty
 from accord.core.agreement.units import format_timedelta
-from accord.core.availability import incidents_of
+from accord.core.availability import Downtime, incidents_of
 from accord.core.caps import apply_limits, grid, origin
 from accord.core.credits import cents, penalty, plain, rounded_units
 from accord.core.judging import (
@@ -240,12 +241,18 @@ def _incidents_to(
         beyond = max(hours - free, Decimal(0))
         return beyond if each else rounded_units(beyond, rule.rounding)
 
+    counted_pieces = sorted((p for p in pieces if p.weight > 0 and p.end > first), key=_start)
+    starts = [p.start for p in counted_pieces]
     for start, end in zip(found.starts, found.ends, strict=True):
         if end <= first or start >= until:
             continue
-        down = _downtime_to(judging, objective, first, min(end, until)) - _downtime_to(
-            judging, objective, first, max(start, first)
-        )
+        own = counted_pieces[bisect_left(starts, start) : bisect_left(starts, end)]
+        if any(p.start < first for p in own):  # a piece across ``first``: its part after it
+            down = _downtime_to(judging, objective, first, min(end, until)) - _downtime_to(
+                judging, objective, first, max(start, first)
+            )
+        else:  # the pieces are disjoint: its downtime is theirs, weighted as availability's
+            down = span_of(sum((Decimal(p.business // _TICK) * p.weight for p in own), Decimal(0)))
         exact = Decimal(down // _TICK) / Decimal(unit // _TICK)
         counted = rounded_units(exact, rule.rounding) if each else exact
         share = over(used + counted) - over(used)
@@ -259,6 +266,10 @@ def _incidents_to(
                 owed = max(owed, bound.at_least.amount)
         charged.append(_Charged(max(start, first), down, counted, share, amount, owed))
     return charged
+
+
+def _start(piece: Downtime) -> datetime:
+    return piece.start
 
 
 def judged_over(
