@@ -48,6 +48,22 @@ def _credits(agreement: Agreement, data: Data, period: str) -> Decimal:
     return Decimal(0) if settled is None else settled.amount
 
 
+def _through_the_year(outages: list[tuple[int, int]]) -> Data:
+    """Outages starting at 20:00 on days of 2026 (0: 1 January), lasting minutes each."""
+    new_year = datetime(2026, 1, 1, 20, tzinfo=UTC)
+    return Data(
+        outages=tuple(
+            Outage(
+                "access",
+                new_year + timedelta(days=day),
+                new_year + timedelta(days=day, minutes=minutes),
+                id=f"R{i}",
+            )
+            for i, (day, minutes) in enumerate(outages)
+        )
+    )
+
+
 def _owed(agreement: Agreement, data: Data, period: str) -> Decimal:
     report = _report(agreement, data, period)
     return sum((amount for amount, _ in (*report.penalties, *report.limits)), Decimal(0))
@@ -365,18 +381,7 @@ def test_incidents_rounded_and_capped_each_add_up_from_months_to_the_year(
     outages: list[tuple[int, int]],
 ) -> None:
     # incidents anywhere in the year, some over the turn of a month: the months owe the year
-    new_year = datetime(2026, 1, 1, 20, tzinfo=UTC)
-    data = Data(
-        outages=tuple(
-            Outage(
-                "access",
-                new_year + timedelta(days=day),
-                new_year + timedelta(days=day, minutes=minutes),
-                id=f"R{i}",
-            )
-            for i, (day, minutes) in enumerate(outages)
-        )
-    )
+    data = _through_the_year(outages)
     agreement = _isp(EACH_INCIDENT)
     year = _owed(agreement, data, "2026")
     assert sum(_owed(agreement, data, f"2026-{m:02d}") for m in range(1, 13)) == year
@@ -421,18 +426,7 @@ def test_counted_incident_by_incident_the_hours_are_those_of_the_year(
 ) -> None:
     # exact hours and a cap per incident no incident reaches: the incidents' amounts are the
     # year's hours over the threshold, each incident's rounded to the cent on its own
-    new_year = datetime(2026, 1, 1, 20, tzinfo=UTC)
-    data = Data(
-        outages=tuple(
-            Outage(
-                "access",
-                new_year + timedelta(days=day),
-                new_year + timedelta(days=day, minutes=minutes),
-                id=f"R{i}",
-            )
-            for i, (day, minutes) in enumerate(outages)
-        )
-    )
+    data = _through_the_year(outages)
     total = (
         "  penalties:\n    - {objective: availability, amount: {amount: '33.33', currency: EUR}, "
         f"per: hour, beyond: {beyond}}}\n"
