@@ -125,6 +125,10 @@ class Report:
     termination: tuple[TerminationRight, ...] = ()
     """Where the agreement gives a right to terminate after repeated misses: the misses counted
     up to the period's end, for all providers together and for each provider on its own."""
+    limits: tuple[tuple[Decimal, str], ...] = ()
+    """What the caps and floors across remedies (``remedies.limits``) took off (negative) or
+    added to the period's penalties and credits, each with its reason; what the period owes in
+    all is the credits plus the penalties plus these."""
     as_of: datetime | None = None
     """The instant the report was judged at, with the evidence known then (None: the period's
     end, with all the evidence given)."""
@@ -139,10 +143,6 @@ class Report:
     zone: str = "UTC"
     """The agreement's own time zone (:func:`home_zone`): where its readers are, the zone
     a report for people tells its times in unless another is asked for."""
-    limits: tuple[tuple[Decimal, str], ...] = ()
-    """What the caps and floors across remedies (``remedies.limits``) took off (negative) or
-    added to the period's penalties and credits, each with its reason; what the period owes in
-    all is the credits plus the penalties plus these."""
 
     @property
     def missed(self) -> tuple[ObjectiveResult, ...]:
@@ -270,6 +270,7 @@ def evaluate(
         objectives=tuple(results),
         settlement=settlement,
         penalties=tuple(owed),
+        limits=tuple(limited),
         claim_deadline=deadline,
         settlements=tuple(settlements),
         claim=remedies.claim if remedies is not None else None,
@@ -280,8 +281,24 @@ def evaluate(
         in_force_until=in_force_span(agreement, start, end)[1],
         observed_until=data.observed[1] if data.observed is not None else None,
         zone=home_zone(agreement),
-        limits=tuple(limited),
     )
+
+
+def home_zone(agreement: Agreement) -> str:
+    """The agreement's time zone: that of the calendar most of its objectives are measured in
+    (the first such, on a tie), else of its first calendar naming one, else UTC."""
+    zones = {
+        name: spec["timezone"]
+        for name, spec in agreement.calendars.items()
+        if isinstance(spec, dict) and isinstance(spec.get("timezone"), str)
+    }
+    used: dict[str, int] = {}
+    for objective in agreement.objectives:
+        if objective.calendar in zones:
+            used[zones[objective.calendar]] = used.get(zones[objective.calendar], 0) + 1
+    if used:
+        return max(used, key=lambda zone: used[zone])  # the first of the most used on a tie
+    return next(iter(zones.values()), "UTC")
 
 
 def limit_kinds(agreement: Agreement) -> list[str]:
@@ -333,23 +350,6 @@ def _limited(
     return across_remedies(
         spans, {"penalties": penalties, "credits": credits}, remedies.limits, start
     )
-
-
-def home_zone(agreement: Agreement) -> str:
-    """The agreement's time zone: that of the calendar most of its objectives are measured in
-    (the first such, on a tie), else of its first calendar naming one, else UTC."""
-    zones = {
-        name: spec["timezone"]
-        for name, spec in agreement.calendars.items()
-        if isinstance(spec, dict) and isinstance(spec.get("timezone"), str)
-    }
-    used: dict[str, int] = {}
-    for objective in agreement.objectives:
-        if objective.calendar in zones:
-            used[zones[objective.calendar]] = used.get(zones[objective.calendar], 0) + 1
-    if used:
-        return max(used, key=lambda zone: used[zone])  # the first of the most used on a tie
-    return next(iter(zones.values()), "UTC")
 
 
 def _clocks_used(judging: Judging) -> ClocksUsed | None:

@@ -9,7 +9,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from accord.core.agreement import Agreement, Objective
-from accord.core.agreement.model import CreditSchedule, Limit, Party
+from accord.core.agreement.model import CreditSchedule, Party
 from accord.core.agreement.units import format_target
 
 _METRIC_WORDS = {
@@ -234,11 +234,8 @@ def _remedies(a: Agreement) -> Iterator[str]:
         each = " of each incident" if penalty.rounding_of == "incident" else ""
         yield (
             f"- Penalty on `{penalty.objective}`: {money} per {per}{each}{beyond} "
-            f"each {penalty.period}" + "".join(f"; {limit_words(b)}" for b in penalty.limits) + "."
+            f"each {penalty.period}" + "".join(f"; {b.words}" for b in penalty.limits) + "."
         )
-    for limit in r.limits:
-        what = {"all": "All remedies", "penalties": "Penalties", "credits": "Service credits"}
-        yield f"- {what[limit.of]} together: {limit_words(limit)}."
     if r.claim is not None:
         c = r.claim
         window = (
@@ -256,21 +253,13 @@ def _remedies(a: Agreement) -> Iterator[str]:
             f"- The customer may terminate after {t.after_misses} missed objectives "
             f"within a {t.within}."
         )
+    for limit in r.limits:
+        what = {"all": "All remedies", "penalties": "Penalties", "credits": "Service credits"}
+        yield f"- {what[limit.of]} together: {limit.words}."
     if r.indemnification:
         yield ""
         yield f"**Indemnification.** {r.indemnification.strip()}"
     yield ""
-
-
-def limit_words(limit: Limit) -> str:
-    """A cap or floor as a contract writes it: ``at most 250 EUR a year``."""
-    said = []
-    if limit.at_most is not None:
-        said.append(f"at most {limit.at_most.amount} {limit.at_most.currency}")
-    if limit.at_least is not None:
-        said.append(f"at least {limit.at_least.amount} {limit.at_least.currency} when owed")
-    article = "an" if limit.per == "incident" else "a"
-    return f"{' and '.join(said)} {article} {limit.per}"
 
 
 def _credit_table(schedule: CreditSchedule) -> Iterator[str]:

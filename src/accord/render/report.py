@@ -176,15 +176,15 @@ def markdown_of(view: ReportView) -> str:
     if view.penalties:
         lines += ["", "## Penalties", ""]
         lines += [f"- {reason}" for _, reason in view.penalties]
-    if view.limits:
-        lines += ["", "## Caps and floors across remedies", ""]
-        lines += [f"- {amount}: {reason}" for amount, reason in view.limits]
     if view.termination:
         lines += ["", "## Termination right", ""]
         lines += [
             f"- {'**' if t.triggered else ''}{t.text}{'**' if t.triggered else ''}"
             for t in view.termination
         ]
+    if view.limits:
+        lines += ["", "## Caps and floors across remedies", ""]
+        lines += [f"- {amount}: {reason}" for amount, reason in view.limits]
     claim = view.claim
     if claim is not None:
         lines += ["", "## Claims", ""]
@@ -719,8 +719,8 @@ def terminal_of(view: ReportView) -> RenderableType:
             owed += [f"  {r}" for r in p.reasons]
     section("Service credits", owed)
     section("Penalties", [reason for _, reason in view.penalties])
-    section("Caps and floors across remedies", [f"{a}: {r}" for a, r in view.limits])
     section("Termination right", [t.text for t in view.termination])
+    section("Caps and floors across remedies", [f"{a}: {r}" for a, r in view.limits])
     claim = view.claim
     if claim is not None:
         lines = []

@@ -119,10 +119,10 @@ def _cost(report: Report) -> tuple[Decimal, str | None]:
     if report.settlement is not None:
         amount += report.settlement.amount
         currency = report.settlement.currency
+    amount += sum((limited for limited, _ in report.limits), Decimal(0))
     for charged, owed_in in report.penalties:
         amount += charged
         currency = currency or owed_in
-    amount += sum((limited for limited, _ in report.limits), Decimal(0))
     return amount, currency
 
 

@@ -557,6 +557,16 @@ class Limit(Model):
         assert bound is not None
         return bound.currency
 
+    @property
+    def words(self) -> str:
+        """The limit as a contract writes it: ``at most 250 EUR a year``."""
+        said = []
+        if self.at_most is not None:
+            said.append(f"at most {self.at_most.amount} {self.at_most.currency}")
+        if self.at_least is not None:
+            said.append(f"at least {self.at_least.amount} {self.at_least.currency} when owed")
+        return f"{' and '.join(said)} {'an' if self.per == 'incident' else 'a'} {self.per}"
+
 
 class RemedyLimit(Limit):
     """A cap or floor across the agreement's remedies: over all penalties, all credits, or
@@ -616,13 +626,13 @@ class Remedies(Model):
     minimum_payable: Money | None = None
     claim: Claim | None = None
     penalties: tuple[Penalty, ...] = ()
-    termination: Termination | None = None
-    indemnification: str | None = None
     limits: tuple[RemedyLimit, ...] = Field(
         (),
         description="Caps and floors across remedies: e.g. penalties never exceed 250 EUR a "
         "year (of: penalties), applied after each remedy's own amount is known.",
     )
+    termination: Termination | None = None
+    indemnification: str | None = None
 
 
 class Document(Model):

@@ -12,7 +12,7 @@ import itertools
 import re
 import types
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Union, get_args, get_origin
@@ -423,7 +423,7 @@ def _rounding_and_limits(penalty: Penalty, base: Path) -> Iterator[Problem]:
             "penalty has no rounding; expected rounding: per started hour or per full hour "
             "on a penalty per hour, or no rounding_of",
         )
-    limits = list(enumerate(penalty.limits))
+    limits: list[tuple[int, Limit]] = list(enumerate(penalty.limits))
     for j, limit in limits:
         if limit.per == "incident" and penalty.per not in ("hour", "day"):
             yield Problem(
@@ -436,7 +436,7 @@ def _rounding_and_limits(penalty: Penalty, base: Path) -> Iterator[Problem]:
 
 
 def _limit_problems(
-    limits: Sequence[tuple[int, Limit]], currencies: set[str], base: Path
+    limits: list[tuple[int, Limit]], currencies: set[str], base: Path
 ) -> Iterator[Problem]:
     """Limits (each with its index) in the currency of what they limit, one per period."""
     seen: dict[str, int] = {}
@@ -478,7 +478,9 @@ def _limits_across(agreement: Agreement) -> Iterator[Problem]:
         if limit.of == "credits" and not remedies.credits:
             yield Problem((*base, j, "of"), "limits service credits, but the agreement has none")
     for of in ("penalties", "credits", "all"):
-        limited = [(j, limit) for j, limit in enumerate(remedies.limits) if limit.of == of]
+        limited: list[tuple[int, Limit]] = [
+            (j, limit) for j, limit in enumerate(remedies.limits) if limit.of == of
+        ]
         currencies = {
             "penalties": charged,
             "credits": fees if remedies.credits else set(),
