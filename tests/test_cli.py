@@ -579,3 +579,22 @@ def test_billion_laughs_is_refused_by_every_command_that_reads_yaml(
         assert "Traceback" not in out
     # the example files read first, and the bomb up to its refusal: nothing was expanded
     assert yaml_work["composed"] + yaml_work["constructed"] < 10_000
+
+
+def test_validate_points_at_a_bad_rounding_and_limit(tmp_path: Path) -> None:
+    text = (AGREEMENTS / "isp.yaml").read_text()
+    text = text.replace(
+        "      period: year\n",
+        "      period: year\n      rounding: per started day\n"
+        "      limits: [{per: year, at_most: {amount: 250, currency: USD}}]\n",
+        1,
+    )
+    (tmp_path / "isp.yaml").write_text(text)
+    code, out = run("validate", str(tmp_path / "isp.yaml"))
+    assert code == 1
+    line = text.splitlines().index("      rounding: per started day") + 1
+    assert f"isp.yaml:{line}:7: remedies.penalties[0].rounding: the penalty is per hour" in out
+    assert (
+        f"isp.yaml:{line + 1}:51: remedies.penalties[0].limits[0].at_most.currency: the limit is "
+        "in USD and what it limits is in EUR; expected the same currency"
+    ) in out

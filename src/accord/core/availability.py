@@ -99,6 +99,8 @@ class Incidents:
     starts: tuple[datetime, ...] = ()
     """Where each incident's business time begins: the start of its first piece with some
     (which may still lie in closed time: the window's next opening is when it began)."""
+    ends: tuple[datetime, ...] = ()
+    """Where each incident ends: the end of its last piece."""
 
     @property
     def time_to_recover(self) -> timedelta | None:
@@ -113,22 +115,24 @@ class Incidents:
 
 def incidents_of(intervals: Iterable[Downtime], window: timedelta) -> Incidents:
     """The incidents of counted downtime (``Downtime`` pieces, in any order)."""
-    runs: list[list[Any]] = []  # [start, business time] of each run of touching pieces
+    runs: list[list[Any]] = []  # [start, business time, end] of each run of touching pieces
     reach: datetime | None = None
     pieces = sorted((d.start, d.end, d.business) for d in intervals if d.weight > 0)
     for begin, finish, business in pieces:
         if reach is None or begin > reach:
-            runs.append([None, _ZERO])
+            runs.append([None, _ZERO, finish])
         if runs[-1][0] is None and business > _ZERO:
             runs[-1][0] = begin
         runs[-1][1] += business
         reach = finish if reach is None else max(reach, finish)
-    counted = [(start, run) for start, run in runs if run > _ZERO]
+        runs[-1][2] = reach
+    counted = [(start, run, end) for start, run, end in runs if run > _ZERO]
     return Incidents(
         len(counted),
-        sum((run for _, run in counted), _ZERO),
+        sum((run for _, run, _ in counted), _ZERO),
         window,
-        tuple(start for start, _ in counted),
+        tuple(start for start, _, _ in counted),
+        tuple(end for _, _, end in counted),
     )
 
 

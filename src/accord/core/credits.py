@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
 from accord.core.agreement.model import Claim, CreditBand, CreditSchedule, Penalty, Remedies
@@ -158,8 +158,12 @@ def plain(value: Decimal) -> Decimal:
     return value.normalize()
 
 
-def _money(value: Decimal) -> Decimal:
+def cents(value: Decimal) -> Decimal:
+    """An amount of money to the cent, halves to even."""
     return value.quantize(_CENT, rounding=ROUND_HALF_EVEN)
+
+
+_money = cents
 
 
 def penalty(
@@ -181,14 +185,19 @@ def penalty(
         allowed = rule.beyond.time if rule.beyond is not None and rule.beyond.time else timedelta(0)
         unit = timedelta(hours=1) if rule.per == "hour" else timedelta(days=1)
 
-        def units_over(span: timedelta) -> Decimal:
+        def exactly_over(span: timedelta) -> Decimal:
             over = max(span - allowed, timedelta(0))
             return Decimal(over // timedelta(microseconds=1)) / Decimal(
                 unit // timedelta(microseconds=1)
             )
 
+        def units_over(span: timedelta) -> Decimal:
+            return rounded_units(exactly_over(span), rule.rounding)
+
         # what the whole span owes less what its part before this period owed, each rounded
-        # to the cent: so the periods' amounts add up to the whole span's, cent for cent
+        # to the cent: so the periods' amounts add up to the whole span's, cent for cent; a
+        # rounding rounds the time over the threshold of the rule's period to date, so the
+        # periods add up to the year's rounded figure too
         units = max(units_over(downtime) - units_over(before), Decimal(0))
         amount = max(
             _money(units_over(downtime) * money.amount) - _money(units_over(before) * money.amount),
@@ -196,10 +205,20 @@ def penalty(
         )
         shown, limit = format_timedelta(downtime), format_timedelta(allowed)
         earlier = f" ({format_timedelta(before)} of it before this period)" if before else ""
+        counted = ""
+        if rule.rounding != "pro rata":
+            exact, whole = exactly_over(downtime), units_over(downtime)
+            prior = units_over(before)
+            counted = (
+                f" (counted {rule.rounding}: {plain(exact):f} {rule.per}(s) over the threshold "
+                f"this {rule.period} to date make {whole} {rule.per}(s)"
+                + (f", {prior} of them owed before this period" if before else "")
+                + ")"
+            )
         return amount, (
             f"{rule.objective}: {shown} of downtime{earlier}, {limit} allowed a "
             f"{rule.period}: {units.normalize():f} {rule.per}(s) over at {money.amount} "
-            f"{money.currency} = {amount} {money.currency}"
+            f"{money.currency}{counted} = {amount} {money.currency}"
         )
     count = incidents if rule.per == "incident" else misses
     what = counted if rule.per == "incident" else "miss"
@@ -209,6 +228,16 @@ def penalty(
         f"{rule.objective}: {count} {plural} at {money.amount} {money.currency} "
         f"= {amount} {money.currency}"
     )
+
+
+def rounded_units(units: Decimal, rounding: str) -> Decimal:
+    """Hours (or days) as a contract counts them: exactly (``pro rata``), each started one
+    (``per started hour``: up), or only full ones (``per full hour``: down)."""
+    if rounding.startswith("per started"):
+        return units.to_integral_value(rounding=ROUND_CEILING)
+    if rounding.startswith("per full"):
+        return units.to_integral_value(rounding=ROUND_FLOOR)
+    return units
 
 
 def claim_deadline(

@@ -8,14 +8,17 @@ objective period that missed."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from accord.core.agreement.model import Objective, Penalty
-from accord.core.availability import incidents_of
-from accord.core.credits import penalty
+from accord.core.agreement.units import format_timedelta
+from accord.core.availability import Downtime, incidents_of
+from accord.core.caps import apply_limits, grid, origin
+from accord.core.credits import cents, penalty, plain, rounded_units
 from accord.core.judging import (
     Judging,
     ObjectiveResult,
@@ -42,7 +45,60 @@ def penalties(
 ) -> list[tuple[Decimal, str]]:
     """What a fixed penalty costs over ``[start, end)``, with its reasons. An objective
     measured across several providers is charged to each on its own figures. ``known``:
-    results already judged over ``[start, end)`` by objective (``objective@provider``)."""
+    results already judged over ``[start, end)`` by objective (``objective@provider``).
+    The penalty's own caps and floors (``limits``) are applied (:mod:`accord.core.caps`)."""
+    periodic = [limit for limit in rule.limits if limit.per != "incident"]
+    if not periodic:  # limits per incident are applied incident by incident
+        return [
+            owed
+            for _, found in penalties_by_side(judging, rule, known, start, end)
+            for owed in found
+        ]
+    objective = judging.agreement.objective(rule.objective)
+    # cut at months too, so a reason names the months that used a longer period's cap
+    kinds = [limit.per for limit in periodic] + [rule.period.kind, "month"]
+    spans = grid(start, end, kinds)
+    pieces = [
+        penalties_by_side(
+            judging,
+            rule,
+            known if (a, b) == (start, end) else judged_over(judging, objective, a, b),
+            a,
+            b,
+        )
+        for a, b in spans
+    ]
+    report = penalties_by_side(judging, rule, known, start, end)
+    owed: list[tuple[Decimal, str]] = []
+    for side, (provider, found) in enumerate(report):
+        prefix = "" if provider is None else f"{provider_name(judging.agreement, provider)}: "
+        amounts = [sum((a for a, _ in piece[side][1]), Decimal(0)) for piece in pieces]
+        limited = apply_limits(spans, amounts, periodic, start, prefix + rule.objective)
+        if not limited.reasons:
+            owed.extend(found)
+            continue
+        total = sum(
+            (a for a, (first, _) in zip(limited.amounts, spans, strict=True) if first >= start),
+            Decimal(0),
+        )
+        if len(found) == 1:
+            owed.append((total, f"{found[0][1]}; {'; '.join(limited.reasons)}"))
+        else:
+            owed.extend(found)
+            was = sum((a for a, _ in found), Decimal(0))
+            owed.append((total - was, "; ".join(limited.reasons)))
+    return owed
+
+
+def penalties_by_side(
+    judging: Judging,
+    rule: Penalty,
+    known: Mapping[str, ObjectiveResult],
+    start: datetime,
+    end: datetime,
+) -> list[tuple[str | None, list[tuple[Decimal, str]]]]:
+    """:func:`penalties` without limits, by side: for each provider charged on its own figures
+    (None: the combined figures), the amounts and reasons."""
     agreement = judging.agreement
     objective = agreement.objective(rule.objective)
     sides: list[tuple[str | None, Judging]] = [
@@ -55,8 +111,10 @@ def penalties(
     observed = judging.all_evidence.observed
     if observed is not None:  # nor outside the span the evidence was watched over
         cut = max(start, min(cut, observed[1]))
-    owed = []
+    by_side: list[tuple[str | None, list[tuple[Decimal, str]]]] = []
     for provider, own in sides:
+        owed: list[tuple[Decimal, str]] = []
+        by_side.append((provider, owed))
         prefix = "" if provider is None else f"{provider_name(agreement, provider)}: "
         key = objective.id if provider is None else f"{objective.id}@{provider}"
         result = known[key]
@@ -82,6 +140,8 @@ def penalties(
             if rule.per == "incident":  # the incidents that began in this period
                 count = _incidents_begun(own, objective, max(begin, first), finish, opened)
                 amount, reason = penalty(rule, timedelta(0), count)
+            elif rule.rounding_of == "incident" or any(b.per == "incident" for b in rule.limits):
+                amount, reason = _by_incident(own, rule, objective, first, begin, finish)
             else:
                 amount, reason = penalty(
                     rule,
@@ -90,7 +150,138 @@ def penalties(
                 )
             scope = f"{begin:%Y-%m-%d} to {finish:%Y-%m-%d}: " if len(pieces) > 1 else ""
             owed.append((amount, prefix + scope + reason))
-    return owed
+    return by_side
+
+
+@dataclass(frozen=True)
+class _Charged:
+    """One incident's share of a per-hour penalty, to some instant."""
+
+    start: datetime
+    down: timedelta
+    counted: Decimal
+    """Its hours (days), rounded when each incident is rounded on its own."""
+    over: Decimal
+    """The hours of it over the threshold, the incidents before it having used it first."""
+    amount: Decimal
+    owed: Decimal
+    """``amount`` after the penalty's caps and floors per incident."""
+
+
+def _by_incident(
+    judging: Judging,
+    rule: Penalty,
+    objective: Objective,
+    first: datetime,
+    begin: datetime,
+    finish: datetime,
+) -> tuple[Decimal, str]:
+    """A per-hour (per-day) penalty counted incident by incident, over ``[begin, finish)`` of
+    the penalty's period starting at ``first``: each incident's downtime (rounded on its own
+    with ``rounding_of: incident``), the threshold used by the incidents in order of time, each
+    incident's amount capped or floored per incident. What ``[first, finish)`` owes less what
+    ``[first, begin)`` owed: an incident running over a boundary owes in each period what it
+    added there, so the periods add up to the year."""
+    after, before = _incidents_to(judging, rule, objective, first, finish), []
+    if begin > first:
+        before = _incidents_to(judging, rule, objective, first, begin)
+    currency = rule.amount.currency
+    owed = sum((i.owed for i in after), Decimal(0)) - sum((i.owed for i in before), Decimal(0))
+    earlier = {i.start: i.owed for i in before}
+    lines = []
+    for incident in after:
+        if incident.owed == earlier.get(incident.start, Decimal(0)):
+            continue
+        bound = ""
+        if incident.owed < incident.amount:
+            bound = f", capped at {incident.owed} {currency} an incident"
+        elif incident.owed > incident.amount:
+            bound = f", raised to the floor of {incident.owed} {currency} an incident"
+        lines.append(
+            f"{incident.start:%Y-%m-%d %H:%M} {format_timedelta(incident.down)}: "
+            f"{plain(incident.counted):f} {rule.per}(s), {plain(incident.over):f} over = "
+            f"{incident.amount} {currency}{bound}"
+            + (
+                f" ({earlier[incident.start]} of it before this period)"
+                if incident.start in earlier
+                else ""
+            )
+        )
+    allowed = rule.beyond.time if rule.beyond is not None and rule.beyond.time else timedelta(0)
+    rounded = "" if rule.rounding == "pro rata" else f" counted {rule.rounding}"
+    each = " of each incident" if rule.rounding_of == "incident" and rounded else ""
+    return owed, (
+        f"{rule.objective}: incidents at {rule.amount.amount} {currency} per {rule.per}"
+        f"{rounded}{each}, {format_timedelta(allowed)} allowed a {rule.period}"
+        + (f": {'; '.join(lines)}" if lines else ": none owing")
+        + f" = {owed} {currency}"
+    )
+
+
+def _incidents_to(
+    judging: Judging, rule: Penalty, objective: Objective, first: datetime, until: datetime
+) -> list[_Charged]:
+    """Each incident of ``[first, until)`` with its share of the penalty, in order of time."""
+    agreement, data, calendars = judging.agreement, judging.data, judging.calendars
+    pieces = [
+        piece
+        for start, end in objective_spans(objective, first, until)
+        for piece in availability_of(agreement, objective, data, calendars, start, end).intervals
+    ]
+    found = incidents_of(pieces, timedelta(0))
+    unit = timedelta(hours=1) if rule.per == "hour" else timedelta(days=1)
+    allowed = rule.beyond.time if rule.beyond is not None and rule.beyond.time else timedelta(0)
+    free = Decimal(allowed // _TICK) / Decimal(unit // _TICK)
+    caps = [b for b in rule.limits if b.per == "incident"]
+    each = rule.rounding_of == "incident"
+    charged: list[_Charged] = []
+    used = Decimal(0)  # the incidents' hours so far, exact or each rounded
+
+    def over(hours: Decimal) -> Decimal:
+        beyond = max(hours - free, Decimal(0))
+        return beyond if each else rounded_units(beyond, rule.rounding)
+
+    counted_pieces = sorted((p for p in pieces if p.weight > 0 and p.end > first), key=_start)
+    starts = [p.start for p in counted_pieces]
+    for start, end in zip(found.starts, found.ends, strict=True):
+        if end <= first or start >= until:
+            continue
+        own = counted_pieces[bisect_left(starts, start) : bisect_left(starts, end)]
+        if any(p.start < first for p in own):  # a piece across ``first``: its part after it
+            down = _downtime_to(judging, objective, first, min(end, until)) - _downtime_to(
+                judging, objective, first, max(start, first)
+            )
+        else:  # the pieces are disjoint: its downtime is theirs, weighted as availability's
+            down = span_of(sum((Decimal(p.business // _TICK) * p.weight for p in own), Decimal(0)))
+        exact = Decimal(down // _TICK) / Decimal(unit // _TICK)
+        counted = rounded_units(exact, rule.rounding) if each else exact
+        share = over(used + counted) - over(used)
+        used += counted
+        amount = cents(share * rule.amount.amount)
+        owed = amount
+        for bound in caps:
+            if bound.at_most is not None:
+                owed = min(owed, bound.at_most.amount)
+            if bound.at_least is not None and owed > 0:
+                owed = max(owed, bound.at_least.amount)
+        charged.append(_Charged(max(start, first), down, counted, share, amount, owed))
+    return charged
+
+
+def _start(piece: Downtime) -> datetime:
+    return piece.start
+
+
+def judged_over(
+    judging: Judging, objective: Objective, start: datetime, end: datetime
+) -> dict[str, ObjectiveResult]:
+    """The objective judged over ``[start, end)``, on the combined figures and each provider's."""
+    agreement = judging.agreement
+    found = {objective.id: judge_objective(judging, objective, start, end)}
+    for provider in objective.providers:
+        own = judging.of(for_provider(agreement, judging.data, provider))
+        found[f"{objective.id}@{provider}"] = judge_objective(own, objective, start, end)
+    return found
 
 
 def penalty_since(objective: Objective, rule: Penalty, start: datetime) -> datetime:
@@ -99,7 +290,11 @@ def penalty_since(objective: Objective, rule: Penalty, start: datetime) -> datet
     penalty judges; for downtime against a threshold, the objective periods from the start of
     the threshold's period (each judged from its own start, for its maintenance allowance);
     for incidents, the objective period before the one holding ``start`` (an incident running
-    into the report from there began before it)."""
+    into the report from there began before it). With caps or floors, from the start of the
+    longest of their periods holding ``start``."""
+    periodic = [limit.per for limit in rule.limits if limit.per != "incident"]
+    if periodic:
+        start = origin(start, [*periodic, rule.period.kind])
     if rule.per == "miss":
         return reads_from(objective, enclosing(start, judged_by(objective))[0])
     kind = objective.period.kind
@@ -239,4 +434,11 @@ def objective_spans(
     return spans
 
 
-__all__ = ["objective_spans", "penalties", "penalty_since", "provider_name"]
+__all__ = [
+    "judged_over",
+    "objective_spans",
+    "penalties",
+    "penalties_by_side",
+    "penalty_since",
+    "provider_name",
+]

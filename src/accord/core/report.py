@@ -21,6 +21,7 @@ from typing import Literal
 from accord.core.agreement.model import Agreement, Claim, Objective, Tier
 from accord.core.burn import BurnAlert, burn_alert, burning
 from accord.core.calendar import BusinessCalendar
+from accord.core.caps import across_remedies, grid, origin
 from accord.core.clocks import TICKET_METRICS, calendars_of
 from accord.core.clocks_batch import EventColumns
 from accord.core.credits import Settlement, claim_deadline, combine, plain, settle
@@ -43,8 +44,8 @@ from accord.core.judging import (
     provider_name,
     reads_from,
 )
+from accord.core.penalties import judged_over, penalty_since
 from accord.core.penalties import penalties as penalties_of
-from accord.core.penalties import penalty_since
 from accord.core.periods import enclosing, period_label
 from accord.core.slices import WORKBOOK_ALERTS
 from accord.core.termination import (
@@ -124,6 +125,10 @@ class Report:
     termination: tuple[TerminationRight, ...] = ()
     """Where the agreement gives a right to terminate after repeated misses: the misses counted
     up to the period's end, for all providers together and for each provider on its own."""
+    limits: tuple[tuple[Decimal, str], ...] = ()
+    """What the caps and floors across remedies (``remedies.limits``) took off (negative) or
+    added to the period's penalties and credits, each with its reason; what the period owes in
+    all is the credits plus the penalties plus these."""
     as_of: datetime | None = None
     """The instant the report was judged at, with the evidence known then (None: the period's
     end, with all the evidence given)."""
@@ -244,9 +249,12 @@ def evaluate(
     owed: list[tuple[Decimal, str]] = []
     termination: tuple[TerminationRight, ...] = ()
     deadline = None
+    limited: list[tuple[Decimal, str]] = []
     if remedies is not None:
         for rule in remedies.penalties:
             owed.extend(penalties_of(judging, rule, known, start, end))
+        if remedies.limits:
+            limited = _limited(judging, chosen, known, start, end)
         if remedies.termination is not None:
             termination = termination_rights(judging, remedies.termination, known, start, end)
         if remedies.claim is not None:
@@ -262,6 +270,7 @@ def evaluate(
         objectives=tuple(results),
         settlement=settlement,
         penalties=tuple(owed),
+        limits=tuple(limited),
         claim_deadline=deadline,
         settlements=tuple(settlements),
         claim=remedies.claim if remedies is not None else None,
@@ -290,6 +299,57 @@ def home_zone(agreement: Agreement) -> str:
     if used:
         return max(used, key=lambda zone: used[zone])  # the first of the most used on a tie
     return next(iter(zones.values()), "UTC")
+
+
+def limit_kinds(agreement: Agreement) -> list[str]:
+    """The periods the pieces of a report with limits across remedies are cut at: the limits',
+    each penalty's (its threshold's and its own limits') and the tiers' billing periods."""
+    remedies = agreement.remedies
+    if remedies is None or not remedies.limits:
+        return []
+    kinds: list[str] = [limit.per for limit in remedies.limits]
+    for rule in remedies.penalties:
+        kinds += [rule.period.kind, *(limit.per for limit in rule.limits)]
+    return [*kinds, *(tier.per for tier in agreement.tiers), "month"]
+
+
+def _limited(
+    judging: Judging,
+    chosen: Tier | None,
+    known: Mapping[str, ObjectiveResult],
+    start: datetime,
+    end: datetime,
+) -> list[tuple[Decimal, str]]:
+    """The caps and floors across remedies over ``[start, end)`` (:mod:`accord.core.caps`):
+    each remedy's amounts piece by piece (after its own limits) from the start of the longest
+    limit period holding ``start``, then the limits applied in order of time."""
+    agreement = judging.agreement
+    remedies = agreement.remedies
+    assert remedies is not None
+    spans = grid(start, end, limit_kinds(agreement))
+    penalties, credits = [], []
+    for first, after in spans:
+        here: dict[str, Mapping[str, ObjectiveResult]] = {}
+        charged = Decimal(0)
+        for rule in remedies.penalties:
+            if (first, after) == (start, end):
+                found = known
+            else:
+                if rule.objective not in here:
+                    objective = agreement.objective(rule.objective)
+                    here[rule.objective] = judged_over(judging, objective, first, after)
+                found = here[rule.objective]
+            charged += sum(
+                (a for a, _ in penalties_of(judging, rule, found, first, after)), Decimal(0)
+            )
+        penalties.append(charged)
+        settled = _settled(
+            judging, chosen, known if (first, after) == (start, end) else {}, first, after
+        )[0]
+        credits.append(Decimal(0) if settled is None else settled.amount)
+    return across_remedies(
+        spans, {"penalties": penalties, "credits": credits}, remedies.limits, start
+    )
 
 
 def _clocks_used(judging: Judging) -> ClocksUsed | None:
@@ -538,6 +598,10 @@ def evidence_since(agreement: Agreement, start: datetime, end: datetime) -> date
     penalties (:func:`penalty_since`); the periods a termination clause counts misses over;
     and what judging an objective over any of those spans reads (:func:`reads_from`: a count's
     whole period, a deliverable's previous due day)."""
+    kinds = limit_kinds(agreement)
+    first = origin(start, kinds)
+    if first < start:  # the limits across remedies add the pieces from their periods' start
+        return min(first, evidence_since(agreement, first, end))
     until = min(end, in_force_span(agreement, start, end)[1])
     since = min(start, until - max(long for long, _, _ in WORKBOOK_ALERTS))
     for objective in agreement.objectives:

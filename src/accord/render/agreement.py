@@ -230,9 +230,11 @@ def _remedies(a: Agreement) -> Iterator[str]:
     for penalty in r.penalties:
         beyond = f" beyond {penalty.beyond}" if penalty.beyond else ""
         money = f"{penalty.amount.amount} {penalty.amount.currency}"
+        per = penalty.per if penalty.rounding == "pro rata" else penalty.rounding[4:]
+        each = " of each incident" if penalty.rounding_of == "incident" else ""
         yield (
-            f"- Penalty on `{penalty.objective}`: {money} per {penalty.per}{beyond} "
-            f"each {penalty.period}."
+            f"- Penalty on `{penalty.objective}`: {money} per {per}{each}{beyond} "
+            f"each {penalty.period}" + "".join(f"; {b.words}" for b in penalty.limits) + "."
         )
     if r.claim is not None:
         c = r.claim
@@ -251,6 +253,9 @@ def _remedies(a: Agreement) -> Iterator[str]:
             f"- The customer may terminate after {t.after_misses} missed objectives "
             f"within a {t.within}."
         )
+    for limit in r.limits:
+        what = {"all": "All remedies", "penalties": "Penalties", "credits": "Service credits"}
+        yield f"- {what[limit.of]} together: {limit.words}."
     if r.indemnification:
         yield ""
         yield f"**Indemnification.** {r.indemnification.strip()}"

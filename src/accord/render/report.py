@@ -182,6 +182,9 @@ def markdown_of(view: ReportView) -> str:
             f"- {'**' if t.triggered else ''}{t.text}{'**' if t.triggered else ''}"
             for t in view.termination
         ]
+    if view.limits:
+        lines += ["", "## Caps and floors across remedies", ""]
+        lines += [f"- {amount}: {reason}" for amount, reason in view.limits]
     claim = view.claim
     if claim is not None:
         lines += ["", "## Claims", ""]
@@ -260,6 +263,7 @@ def report_json(report: Report) -> dict[str, Any]:
             for s in report.settlements
         ],
         "penalties": [{"amount": str(a), "reason": r} for a, r in report.penalties],
+        "limits": [{"amount": str(a), "reason": r} for a, r in report.limits],
         "termination": [
             {
                 "provider": t.provider,
@@ -716,6 +720,7 @@ def terminal_of(view: ReportView) -> RenderableType:
     section("Service credits", owed)
     section("Penalties", [reason for _, reason in view.penalties])
     section("Termination right", [t.text for t in view.termination])
+    section("Caps and floors across remedies", [f"{a}: {r}" for a, r in view.limits])
     claim = view.claim
     if claim is not None:
         lines = []

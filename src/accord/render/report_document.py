@@ -225,6 +225,11 @@ class ReportDocument(Document):
     credits: CreditsDocument | None
     credits_by_provider: list[ProviderCreditsDocument]
     penalties: list[PenaltyDocument]
+    limits: list[PenaltyDocument] = Field(
+        default_factory=list,
+        description="What the caps and floors across remedies took off (negative) or added to "
+        "the period's penalties and credits, each with its reason.",
+    )
     termination: list[TerminationDocument]
     claim_deadline: Instant | None
     claim: ClaimDocument | None

@@ -240,6 +240,8 @@ class ReportView:
     provider_credits_only: bool
     """Credits per provider, without a combined total."""
     penalties: tuple[tuple[str, str], ...]
+    limits: tuple[tuple[str, str], ...]
+    """What the caps and floors across remedies took off (negative) or added, with reasons."""
     termination: tuple[TerminationLine, ...]
     claim: ClaimView | None
     notes: tuple[Note, ...]
@@ -340,6 +342,7 @@ def build(report: Report, zone: str | None = None, locale: str | None = None) ->
         credits=_credits(report, n),
         provider_credits_only=report.settlement is None and bool(report.settlements),
         penalties=tuple((n.fixed(a), r) for a, r in report.penalties),
+        limits=tuple((n.fixed(a), r) for a, r in report.limits),
         termination=tuple(
             TerminationLine(_termination(t, report.start.tzinfo), t.triggered)
             for t in report.termination

@@ -128,6 +128,7 @@ def _cost(report: Report, penalties_in: str | None) -> tuple[Decimal, str | None
     if report.settlement is not None:
         amount += report.settlement.amount
         currency = report.settlement.currency
+    amount += sum((limited for limited, _ in report.limits), Decimal(0))
     for charged, _ in report.penalties:
         amount += charged
         currency = currency or penalties_in

@@ -286,3 +286,93 @@ def test_burn_rate_levels_need_an_error_budget_and_two_windows_in_order(
         "escalation[0].levels[0].at: malformed value 'burn fast'; expected '75%' of the target "
         "used, 'breach', 'breach + 2h', or, for availability, 'burn 14.4x over 1h/5m'"
     ]
+
+
+def _penalty(base: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    penalty = {"objective": "avail", "amount": {"amount": "50", "currency": "EUR"}, **fields}
+    base["remedies"]["penalties"] = [penalty]
+    return base
+
+
+def test_a_rounding_counts_the_penalty_s_own_unit(base: dict[str, Any]) -> None:
+    assert problems(_penalty(base, per="hour", rounding="per started day")) == [
+        "remedies.penalties[0].rounding: the penalty is per hour and the rounding counts by the "
+        "day; expected per started hour, per full hour or pro rata"
+    ]
+    assert problems(_penalty(base, per="incident", rounding="per started hour")) == [
+        "remedies.penalties[0].rounding: a rounding counts the hours or days of downtime a "
+        "penalty charges, and this penalty is per incident; remove rounding, or charge per: hour"
+    ]
+    assert problems(_penalty(base, rounding="per begun hour")) == [
+        "remedies.penalties[0].rounding: unknown value 'per begun hour' (did you mean 'per full "
+        "hour'?); expected one of pro rata, per started hour, per full hour, per started day, "
+        "per full day"
+    ]
+
+
+def test_a_rounding_makes_the_penalty_s_period_count(base: dict[str, Any]) -> None:
+    # "per started hour of downtime in a month": the month is what the hours are rounded over
+    assert problems(_penalty(base, rounding="per started hour", period="month")) == []
+    assert problems(_penalty(base, period="month"))[0].startswith(
+        "remedies.penalties[0].period: period is the span a threshold (beyond:) or a rounding "
+        "is counted over, and this penalty has neither"
+    )
+
+
+def test_limits_say_what_they_expected(base: dict[str, Any]) -> None:
+    eur = {"amount": "250", "currency": "EUR"}
+    assert problems(_penalty(base, limits=[{"per": "year"}])) == [
+        "remedies.penalties[0].limits[0].at_most: missing; a limit is a cap (at_most: "
+        "{amount, currency}), a floor (at_least: ...) or both"
+    ]
+    assert problems(
+        _penalty(base, limits=[{"per": "year", "at_most": {"amount": "9", "currency": "USD"}}])
+    ) == [
+        "remedies.penalties[0].limits[0].at_most.currency: the limit is in USD and what it "
+        "limits is in EUR; expected the same currency"
+    ]
+    twice = [{"per": "year", "at_most": eur}, {"per": "year", "at_least": eur}]
+    assert problems(_penalty(base, limits=twice)) == [
+        "remedies.penalties[0].limits[1].per: a second limit per year (the first is item 0); "
+        "expected one limit per period, with at_most and at_least together"
+    ]
+    floor_above = [{"per": "month", "at_most": {**eur, "amount": "10"}, "at_least": eur}]
+    assert problems(_penalty(base, limits=floor_above)) == [
+        "remedies.penalties[0].limits[0].at_least: the floor 250 is above the cap 10"
+    ]
+    assert problems(_penalty(base, limits=[{"per": "decade", "at_most": eur}])) == [
+        "remedies.penalties[0].limits[0].per: unknown value 'decade'; expected one of incident, "
+        "week, month, quarter, year"
+    ]
+
+
+def test_limits_across_remedies_limit_what_the_agreement_has(base: dict[str, Any]) -> None:
+    base["remedies"]["limits"] = [
+        {"per": "year", "of": "penalties", "at_most": {"amount": "250", "currency": "EUR"}},
+        {"per": "month", "of": "credits", "at_most": {"amount": "9", "currency": "USD"}},
+    ]
+    assert problems(base) == [
+        "remedies.limits[0].of: limits penalties, but the agreement has none",
+        "remedies.limits[1].at_most.currency: the limit is in USD and what it limits is in EUR; "
+        "expected the same currency",
+    ]
+
+
+def test_incident_rounding_and_limits_need_a_penalty_per_hour(base: dict[str, Any]) -> None:
+    eur = {"amount": "100", "currency": "EUR"}
+    assert problems(_penalty(base, per="hour", rounding_of="incident")) == [
+        "remedies.penalties[0].rounding_of: rounding_of: incident rounds each incident's hours "
+        "on its own, and this penalty has no rounding; expected rounding: per started hour or "
+        "per full hour on a penalty per hour, or no rounding_of"
+    ]
+    assert problems(_penalty(base, per="miss", limits=[{"per": "incident", "at_most": eur}])) == [
+        "remedies.penalties[0].limits[0].per: a limit per incident bounds what each incident's "
+        "hours cost, and this penalty is per miss (a fixed amount each); expected a penalty per "
+        "hour or day, or a limit per week, month, quarter or year"
+    ]
+    _penalty(base, per="hour")
+    base["remedies"]["limits"] = [{"per": "incident", "at_most": eur}]
+    assert problems(base) == [
+        "remedies.limits[0].per: a limit across remedies is per week, month, quarter or year; a "
+        "limit per incident goes on a penalty per hour (remedies.penalties[].limits)"
+    ]

@@ -518,6 +518,65 @@ class CreditSchedule(Model):
     tiers: tuple[Identifier, ...] = Field((), description="Tiers it applies to (default: all).")
 
 
+class Limit(Model):
+    """A cap (``at_most``) or a floor (``at_least``) on what a remedy owes for each incident
+    (a per-hour penalty's) or over each calendar week, month, quarter or year. A cap is
+    consumed in order of periods (a yearly cap used up in November leaves nothing for
+    December); a floor raises an amount owed to at least the floor in the report holding the
+    period's end, and a period that owes nothing still owes nothing."""
+
+    per: Literal["incident", "week", "month", "quarter", "year"]
+    at_most: Money | None = Field(None, description="The most owed per period (a cap).")
+    at_least: Money | None = Field(
+        None, description="The least owed per period when anything is owed (a floor)."
+    )
+
+    @model_validator(mode="after")
+    def _a_cap_or_a_floor(self) -> Limit:
+        if self.at_most is None and self.at_least is None:
+            raise ValueError(
+                "at_most: missing; a limit is a cap (at_most: {amount, currency}), a floor "
+                "(at_least: ...) or both"
+            )
+        if self.at_most is not None and self.at_least is not None:
+            if self.at_most.currency != self.at_least.currency:
+                raise ValueError(
+                    f"at_least: the floor is in {self.at_least.currency} and the cap in "
+                    f"{self.at_most.currency}; expected one currency"
+                )
+            if self.at_least.amount > self.at_most.amount:
+                raise ValueError(
+                    f"at_least: the floor {self.at_least.amount} is above the cap "
+                    f"{self.at_most.amount}"
+                )
+        return self
+
+    @property
+    def currency(self) -> str:
+        bound = self.at_most if self.at_most is not None else self.at_least
+        assert bound is not None
+        return bound.currency
+
+    @property
+    def words(self) -> str:
+        """The limit as a contract writes it: ``at most 250 EUR a year``."""
+        said = []
+        if self.at_most is not None:
+            said.append(f"at most {self.at_most.amount} {self.at_most.currency}")
+        if self.at_least is not None:
+            said.append(f"at least {self.at_least.amount} {self.at_least.currency} when owed")
+        return f"{' and '.join(said)} {'an' if self.per == 'incident' else 'a'} {self.per}"
+
+
+class RemedyLimit(Limit):
+    """A cap or floor across the agreement's remedies: over all penalties, all credits, or
+    both, applied after each remedy's own amount (and its own limits) is known."""
+
+    of: Literal["penalties", "credits", "all"] = Field(
+        "all", description="What it limits: the penalties, the service credits, or both added."
+    )
+
+
 class Penalty(Model):
     """A fixed remedy: e.g. an amount per hour of downtime beyond an annual threshold."""
 
@@ -526,6 +585,25 @@ class Penalty(Model):
     per: Literal["hour", "incident", "day", "miss"] = "hour"
     beyond: DurationText | None = None
     period: PeriodText = Field(Period("year"), json_schema_extra={"default": "year"})
+    rounding: Literal[
+        "pro rata", "per started hour", "per full hour", "per started day", "per full day"
+    ] = Field(
+        "pro rata",
+        description="How a per-hour (per-day) penalty counts the time over its threshold: "
+        "exactly (pro rata), each started hour (rounded up) or each full hour (rounded down); "
+        "rounded on the total over the threshold in the penalty's period (period:).",
+    )
+    limits: tuple[Limit, ...] = Field(
+        (),
+        description="Caps and floors on this penalty per incident (per-hour penalties), week, "
+        "month, quarter or year.",
+    )
+    rounding_of: Literal["period", "incident"] = Field(
+        "period",
+        description="What a rounding rounds: the total over the threshold in the penalty's "
+        "period (period), or each incident's downtime on its own before the threshold "
+        "(incident: 'per started hour of each incident').",
+    )
 
 
 class Claim(Model):
@@ -548,6 +626,11 @@ class Remedies(Model):
     minimum_payable: Money | None = None
     claim: Claim | None = None
     penalties: tuple[Penalty, ...] = ()
+    limits: tuple[RemedyLimit, ...] = Field(
+        (),
+        description="Caps and floors across remedies: e.g. penalties never exceed 250 EUR a "
+        "year (of: penalties), applied after each remedy's own amount is known.",
+    )
     termination: Termination | None = None
     indemnification: str | None = None
 

@@ -24,7 +24,9 @@ from accord.core.agreement.model import (
     TICKET_METRICS,
     Agreement,
     CreditSchedule,
+    Limit,
     Objective,
+    Penalty,
 )
 from accord.core.agreement.units import parse_duration
 from accord.core.calendar.named import reference_problems
@@ -338,13 +340,16 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                     + (" or a ticket objective" if penalty.per == "incident" else "")
                     + f", or {other}",
                 )
-            threshold = penalty.per in ("hour", "day") and penalty.beyond is not None
+            threshold = penalty.per in ("hour", "day") and (
+                penalty.beyond is not None or penalty.rounding != "pro rata"
+            )
             if "period" in penalty.model_fields_set and not threshold:
                 yield Problem(
                     ("remedies", "penalties", i, "period"),
-                    "period is the span a threshold (beyond:) is counted over, and this penalty "
+                    "period is the span a threshold (beyond:) or a rounding is counted over, "
+                    "and this penalty "
                     + (
-                        "has no threshold; remove period, or add beyond: e.g. 8h"
+                        "has neither; remove period, or add beyond: e.g. 8h"
                         if penalty.per in ("hour", "day")
                         else f"per {penalty.per} has none: "
                         + (
@@ -362,6 +367,8 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                     f"a penalty's threshold runs over a calendar week, month, quarter or year, "
                     f"got {penalty.period}",
                 )
+            yield from _rounding_and_limits(penalty, ("remedies", "penalties", i))
+        yield from _limits_across(agreement)
         if remedies.termination is not None:
             for j, name in enumerate(remedies.termination.objectives):
                 if name not in objectives:
@@ -389,6 +396,105 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                 ("effective", "review", "next"),
                 f"the next review {review} comes before the start {agreement.effective.start}",
             )
+
+
+def _rounding_and_limits(penalty: Penalty, base: Path) -> Iterator[Problem]:
+    """A rounding counts the hours (or days) a penalty charges by, and a limit is in the
+    penalty's currency, one per period."""
+    if penalty.rounding != "pro rata":
+        unit = penalty.rounding.rsplit(" ", 1)[1]
+        if penalty.per not in ("hour", "day"):
+            yield Problem(
+                (*base, "rounding"),
+                f"a rounding counts the hours or days of downtime a penalty charges, and this "
+                f"penalty is per {penalty.per}; remove rounding, or charge per: hour",
+            )
+        elif unit != penalty.per:
+            yield Problem(
+                (*base, "rounding"),
+                f"the penalty is per {penalty.per} and the rounding counts by the {unit}; "
+                f"expected per started {penalty.per}, per full {penalty.per} or pro rata",
+            )
+    unrounded = penalty.per not in ("hour", "day") or penalty.rounding == "pro rata"
+    if penalty.rounding_of == "incident" and unrounded:
+        yield Problem(
+            (*base, "rounding_of"),
+            "rounding_of: incident rounds each incident's hours on its own, and this "
+            "penalty has no rounding; expected rounding: per started hour or per full hour "
+            "on a penalty per hour, or no rounding_of",
+        )
+    limits: list[tuple[int, Limit]] = list(enumerate(penalty.limits))
+    for j, limit in limits:
+        if limit.per == "incident" and penalty.per not in ("hour", "day"):
+            yield Problem(
+                (*base, "limits", j, "per"),
+                f"a limit per incident bounds what each incident's hours cost, and this penalty "
+                f"is per {penalty.per} (a fixed amount each); expected a penalty per hour or "
+                "day, or a limit per week, month, quarter or year",
+            )
+    yield from _limit_problems(limits, {penalty.amount.currency}, (*base, "limits"))
+
+
+def _limit_problems(
+    limits: list[tuple[int, Limit]], currencies: set[str], base: Path
+) -> Iterator[Problem]:
+    """Limits (each with its index) in the currency of what they limit, one per period."""
+    seen: dict[str, int] = {}
+    for j, limit in limits:
+        bound = "at_most" if limit.at_most is not None else "at_least"
+        if currencies and limit.currency not in currencies:
+            yield Problem(
+                (*base, j, bound, "currency"),
+                f"the limit is in {limit.currency} and what it limits is in "
+                f"{', '.join(sorted(currencies))}; expected the same currency",
+            )
+        if limit.per in seen:
+            yield Problem(
+                (*base, j, "per"),
+                f"a second limit per {limit.per} (the first is item {seen[limit.per]}); expected "
+                "one limit per period, with at_most and at_least together",
+            )
+        seen.setdefault(limit.per, j)
+
+
+def _limits_across(agreement: Agreement) -> Iterator[Problem]:
+    """Limits across remedies limit remedies the agreement has, in their currency."""
+    remedies = agreement.remedies
+    if remedies is None or not remedies.limits:
+        return
+    fees = {t.fee.currency for t in agreement.tiers if t.fee is not None}
+    fees |= {f.currency for t in agreement.tiers for f in t.fees.values()}
+    charged = {p.amount.currency for p in remedies.penalties}
+    base: Path = ("remedies", "limits")
+    for j, limit in enumerate(remedies.limits):
+        if limit.per == "incident":
+            yield Problem(
+                (*base, j, "per"),
+                "a limit across remedies is per week, month, quarter or year; a limit per "
+                "incident goes on a penalty per hour (remedies.penalties[].limits)",
+            )
+        if limit.of == "penalties" and not remedies.penalties:
+            yield Problem((*base, j, "of"), "limits penalties, but the agreement has none")
+        if limit.of == "credits" and not remedies.credits:
+            yield Problem((*base, j, "of"), "limits service credits, but the agreement has none")
+    for of in ("penalties", "credits", "all"):
+        limited: list[tuple[int, Limit]] = [
+            (j, limit) for j, limit in enumerate(remedies.limits) if limit.of == of
+        ]
+        currencies = {
+            "penalties": charged,
+            "credits": fees if remedies.credits else set(),
+            "all": charged | (fees if remedies.credits else set()),
+        }[of]
+        yield from _limit_problems(limited, currencies, base)
+        indexes = [j for j, _ in limited]
+        if len(currencies) > 1:
+            for j in indexes:
+                yield Problem(
+                    (*base, j),
+                    f"the remedies it limits are in {', '.join(sorted(currencies))}; a limit "
+                    "across them needs them in one currency",
+                )
 
 
 def _burn_level(at: str, covered: list[Objective], path: Path) -> Iterator[Problem]:
