@@ -358,3 +358,25 @@ def test_a_deleted_history_entry_is_named(
     broken = client.get("/v1/agreements/desk/history/verify", headers=acme.headers).json()
     assert broken["broken"]["seq"] == 2
     assert "removed or moved" in broken["broken"]["reason"]
+
+
+def test_a_proposal_whose_parent_changed_since_cannot_be_accepted(
+    client: TestClient, acme: Tenant, clock: Clock
+) -> None:
+    upload(client, acme)
+    child = 'id: desk-eu\nversion: "1"\nparent: desk\noverview: {title: EU desk}\n'
+    upload(client, acme, child, stage="proposed")
+    proposal = life(client, acme.headers, "desk-eu")["versions"][0]
+    upload(client, acme, TIGHTER)  # the parent's new version: the child resolves otherwise
+    response = client.post(
+        "/v1/agreements/desk-eu/versions/1/accept",
+        json={"hash": proposal["hash"]},
+        headers=customer(acme),
+    )
+    assert response.status_code == 409, response.text
+    assert "no longer resolves to the document proposed" in response.json()["detail"]
+    assert "upload its text again to propose it anew" in response.json()["detail"]
+    again = upload(client, acme, child, stage="proposed")
+    assert (again["number"], again["created"]) == (2, True)
+    statuses = [v["status"] for v in life(client, acme.headers, "desk-eu")["versions"]]
+    assert statuses == ["withdrawn", "proposed"]

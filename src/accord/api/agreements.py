@@ -24,6 +24,7 @@ from accord.api.deps import (
 from accord.api.errors import problems
 from accord.api.openapi import schema_of
 from accord.core.agreement import Agreement
+from accord.core.agreement.lifecycle import VersionState
 from accord.io.text import EncodingError, decode
 from accord.service import agreements, lifecycle, tracking
 from accord.service.errors import InvalidError
@@ -90,7 +91,7 @@ class VersionSummary(BaseModel):
     version: str = Field(description="The version as the agreement states it.", examples=["1"])
     in_force_from: datetime | None = Field(description="When it takes over (none: at its upload).")
     uploaded_at: datetime
-    state: Literal["draft", "proposed", "agreed", "rejected", "withdrawn"] = Field(
+    state: VersionState = Field(
         description="Only agreed versions are in force (see /v1/agreements/{key}/lifecycle)."
     )
     changes: list[VersionChange] = Field(description="What changed from the version before.")

@@ -14,25 +14,14 @@ from sqlalchemy.orm import Session
 
 from accord.api.deps import MAX_NUMBER, AgreementKey, Auth, InstantParam, State, single_values
 from accord.api.errors import problems
+from accord.core.agreement.lifecycle import Side, Status, VersionState
 from accord.service import history, lifecycle
 from accord.service.ingest import NO_NUL
 
 router = APIRouter(tags=["lifecycle"], dependencies=[Depends(single_values)])
 
 Number = Annotated[int, Path(ge=1, le=MAX_NUMBER, description="The version's number.")]
-Side = Literal["provider", "customer"]
-StatusName = Literal[
-    "draft",
-    "proposed",
-    "agreed",
-    "in force",
-    "amended",
-    "renewed",
-    "expired",
-    "terminated",
-    "rejected",
-    "withdrawn",
-]
+Text = Annotated[str, Field(min_length=1, max_length=4000, pattern=NO_NUL)]
 HASH_EXAMPLE = "9f2c0d5e" * 8
 
 
@@ -59,10 +48,8 @@ class VersionLifeOut(BaseModel):
 
     number: int = Field(ge=1, examples=[2])
     version: str = Field(description="The version as the agreement states it.", examples=["2"])
-    state: Literal["draft", "proposed", "agreed", "rejected", "withdrawn"] = Field(
-        description="Its stored state."
-    )
-    status: StatusName = Field(description="Its state now, with what time did to it.")
+    state: VersionState = Field(description="Its stored state.")
+    status: Status = Field(description="Its state now, with what time did to it.")
     kind: Literal["first", "amendment", "renewal"]
     takes_over: datetime = Field(description="When it is in force from, once agreed.")
     hash: str | None = Field(
@@ -81,7 +68,7 @@ class VersionLifeOut(BaseModel):
 class LifeOut(BaseModel):
     agreement: str = Field(examples=["desk"])
     customer: str | None = Field(examples=["acme-corp"])
-    status: StatusName = Field(description="The agreement's state now.")
+    status: Status = Field(description="The agreement's state now.")
     terminated_at: datetime | None
     versions: list[VersionLifeOut] = Field(description="Oldest first.")
 
@@ -116,33 +103,19 @@ class AcceptIn(BaseModel):
 
 class CommentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(
-        min_length=1,
-        max_length=4000,
-        pattern=NO_NUL,
-        examples=["Could the P2 response be 2h in business hours?"],
-    )
+    text: Text = Field(examples=["Could the P2 response be 2h in business hours?"])
 
 
 class RejectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(
-        min_length=1,
-        max_length=4000,
-        pattern=NO_NUL,
-        description="Why: the other side reads it.",
-        examples=["The credit cap of 5% is too low."],
+    reason: Text = Field(
+        description="Why: the other side reads it.", examples=["The credit cap of 5% is too low."]
     )
 
 
 class TerminateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(
-        min_length=1,
-        max_length=4000,
-        pattern=NO_NUL,
-        examples=["Ended by mutual consent (letter of 2026-11-30)."],
-    )
+    reason: Text = Field(examples=["Ended by mutual consent (letter of 2026-11-30)."])
     at: InstantParam | None = Field(None, description="When it ends (default: now).")
 
 

@@ -213,7 +213,7 @@ def upload(
         if (
             previous is not None
             and previous.source == text
-            and previous.state not in ("rejected", "withdrawn")
+            and not _settled(session, principal.organisation_id, previous)
         ):
             return Uploaded(row, previous, False, agreement)
         if state == "agreed":  # a draft describes the agreement once agreed
@@ -275,6 +275,17 @@ def upload(
         changes=len(changes),
     )
     return Uploaded(row, version, True, agreement)
+
+
+def _settled(session: Session, organisation_id: int, version: AgreementVersion) -> bool:
+    """Whether the text of ``version`` may be stored again as a new version: it was rejected
+    or withdrawn, or proposed and no longer resolves to the document proposed (a parent
+    changed): proposing it again is a new version."""
+    if version.state in ("rejected", "withdrawn"):
+        return True
+    return version.state == "proposed" and version.proposed_hash != fingerprint(
+        session, organisation_id, version
+    )
 
 
 def describe(row: AgreementRow, agreement: Agreement) -> None:

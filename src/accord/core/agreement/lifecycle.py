@@ -109,7 +109,7 @@ def check_hash(number: int, given: str, proposed_hash: str, current_hash: str) -
         raise HashMismatchError(
             f"version {number} no longer resolves to the document proposed (hash "
             f"{proposed_hash}, now {current_hash}: an agreement it inherits from changed); "
-            "it has to be proposed again"
+            "upload its text again to propose it anew"
         )
 
 
