@@ -16,6 +16,7 @@ from accord.portal import (
     claims,
     console,
     home,
+    lifecycle,
     people,
     reports,
     tickets,
@@ -42,6 +43,7 @@ def install(app: FastAPI) -> None:
         audit.router,
         console.router,
         agreements_upload.router,
+        lifecycle.router,
     ):
         app.include_router(router)
     app.mount("/portal/static", StaticFiles(directory=web.STATIC), name="portal-static")
