@@ -380,3 +380,27 @@ def test_a_proposal_whose_parent_changed_since_cannot_be_accepted(
     assert (again["number"], again["created"]) == (2, True)
     statuses = [v["status"] for v in life(client, acme.headers, "desk-eu")["versions"]]
     assert statuses == ["withdrawn", "proposed"]
+
+
+def test_a_termination_at_a_later_instant_leaves_it_in_force_until_then(
+    client: TestClient, acme: Tenant, clock: Clock
+) -> None:
+    upload(client, acme)
+    later = step(
+        client, acme.headers, "terminate", reason="notice given", at="2026-06-30T22:00:00Z"
+    )
+    assert later["status"] == "in force"
+    assert later["terminated_at"].startswith("2026-06-30T22:00")
+    twice = step(client, acme.headers, "terminate", 409, reason="sooner")
+    assert twice["detail"] == (
+        "agreement 'desk' is in force and terminated as of 2026-06-30T22:00:00+00:00 already; "
+        "terminate applies once"
+    )
+    clock.set(datetime(2026, 7, 1, tzinfo=UTC))
+    assert life(client, acme.headers)["status"] == "terminated"
+    naive = client.post(
+        "/v1/agreements/desk/terminate",
+        json={"reason": "x", "at": "2026-06-30T22:00:00"},
+        headers=acme.headers,
+    )
+    assert naive.status_code == 422

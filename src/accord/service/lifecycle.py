@@ -47,6 +47,8 @@ from accord.core.agreement.lifecycle import (
     version_status,
     waiting_on,
 )
+from accord.core.errors import AccordError
+from accord.core.horizon import within_horizon
 from accord.core.report import home_zone
 from accord.service import agreements, audit, history, tracking
 from accord.service.errors import ConflictError, ForbiddenError, InvalidError
@@ -526,7 +528,18 @@ def terminate(
     text = _check_text(reason, "reason", required=True)
     if at is not None and at.tzinfo is None:
         raise InvalidError("at: expected an instant with a UTC offset", "at")
+    if at is not None:
+        try:
+            within_horizon(at, "at")
+        except AccordError as error:
+            raise InvalidError(str(error), "at") from None
     current = _life(session, principal.organisation_id, row, moment)
+    if row.terminated_at is not None and row.terminated_at > moment:
+        raise ConflictError(
+            f"agreement {key!r} is {current.status} and terminated as of "
+            f"{row.terminated_at.isoformat()} already; terminate applies once",
+            "state",
+        )
     if current.status not in ("in force", "agreed"):
         raise ConflictError(
             f"agreement {key!r} is {current.status}; terminate applies to an agreement that "
