@@ -31,6 +31,11 @@ BEYOND_SCHEMA = {
     ("POST", "/v1/agreements/{key}/claims"): "a billing period over, with a credit owed",
     ("POST", "/v1/claims/{claim_id}/decision"): "a rejection needs a reason",
     ("POST", "/v1/invitations"): "a customer's role needs its customer, a provider's none",
+    ("POST", "/v1/agreements/{key}/versions/{number}/propose"): "only a draft is proposed",
+    ("POST", "/v1/agreements/{key}/versions/{number}/accept"): "a proposal, and its own hash",
+    ("POST", "/v1/agreements/{key}/versions/{number}/reject"): "only a proposal is rejected",
+    ("POST", "/v1/agreements/{key}/versions/{number}/comments"): "a draft or proposal only",
+    ("POST", "/v1/agreements/{key}/terminate"): "an agreement in force or agreed, once",
 }
 
 

@@ -145,8 +145,9 @@ def test_the_conflict_and_busy_answers_are_documented_where_they_are_answered(
     ]
     # ingest (6), agreements (5), reports (6: a proposal tried too), standing (3), claims (5),
     # keys and webhooks (6),
-    # invitations and people (6), escalations and deliveries (3)
-    assert len(writing) == 40
+    # invitations and people (6), escalations and deliveries (3), lifecycle (9: the state,
+    # propose, accept, reject, comment, terminate, history, its verification, proposals)
+    assert len(writing) == 49
     for method, path in writing:
         busy = openapi["paths"][path][method]["responses"]["503"]
         assert "Retry-After" in busy["headers"], (method, path)

@@ -24,8 +24,9 @@ from accord.api.deps import (
 from accord.api.errors import problems
 from accord.api.openapi import schema_of
 from accord.core.agreement import Agreement
+from accord.core.agreement.lifecycle import VersionState
 from accord.io.text import EncodingError, decode
-from accord.service import agreements, tracking
+from accord.service import agreements, lifecycle, tracking
 from accord.service.errors import InvalidError
 from accord.store.schema import AgreementRow
 
@@ -90,6 +91,9 @@ class VersionSummary(BaseModel):
     version: str = Field(description="The version as the agreement states it.", examples=["1"])
     in_force_from: datetime | None = Field(description="When it takes over (none: at its upload).")
     uploaded_at: datetime
+    state: VersionState = Field(
+        description="Only agreed versions are in force (see /v1/agreements/{key}/lifecycle)."
+    )
     changes: list[VersionChange] = Field(description="What changed from the version before.")
 
 
@@ -128,6 +132,14 @@ async def upload_agreement(
         InstantParam | None,
         Query(description="When this version takes over (default: now), with a UTC offset."),
     ] = None,
+    stage: Annotated[
+        Literal["agreed", "draft", "proposed"],
+        Query(
+            description="agreed (default): a version agreed with the customer, in force when "
+            "it takes over; draft: a version to propose; proposed: proposed at once, in force "
+            "once the customer accepts it (see /v1/agreements/{key}/lifecycle)."
+        ),
+    ] = "agreed",
 ) -> Uploaded:
     """Upload an agreement as YAML: validated as `accord validate` does; a new version when
     the agreement exists, nothing new when the text equals its newest version. An invalid
@@ -139,8 +151,8 @@ async def upload_agreement(
         raise InvalidError(str(error)) from None
 
     def work(session: Session) -> Uploaded:
-        stored = agreements.upload(session, who, text, in_force_from)
-        if stored.created:
+        stored = lifecycle.upload(session, who, text, in_force_from, stage)
+        if stored.created and stage == "agreed":  # else: once agreed (service.lifecycle)
             tracking.after_upload(
                 session, who.organisation_id, stored.agreement.key, stored.resolved
             )
@@ -188,6 +200,7 @@ def _detail(session: Session, row: AgreementRow) -> AgreementDetail:
                 version=v.label,
                 in_force_from=v.in_force_from,
                 uploaded_at=v.uploaded_at,
+                state=v.state,
                 changes=[VersionChange.model_validate(c) for c in v.changes],
             )
             for v in agreements.versions(session, row)

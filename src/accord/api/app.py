@@ -21,6 +21,7 @@ from accord.api import (
     errors,
     health,
     ingest,
+    lifecycle,
     live,
     metrics,
     openapi,
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         access.router,
         people.router,
         deliveries.router,
+        lifecycle.router,
     )
     errors.install(app)
     openapi.install(app, routers)

@@ -12,6 +12,7 @@ from accord.cli import (
     db,
     desks,
     key,
+    lifecycle,
     new,
     openslo,
     org,
@@ -58,6 +59,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(secrets.secrets_app, name="secrets")
 app.add_typer(prometheus.rules_app, name="rules")
 app.add_typer(prometheus.evidence_app, name="evidence")
+app.add_typer(lifecycle.app, name="agreement")
 
 
 @app.command()

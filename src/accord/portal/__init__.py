@@ -17,6 +17,7 @@ from accord.portal import (
     claims,
     console,
     home,
+    lifecycle,
     people,
     reports,
     tickets,
@@ -46,6 +47,7 @@ def install(app: FastAPI) -> None:
         agreements_upload.router,
         trial.router,  # before the templates: an agreement may be called 'new'
         agreements_new.router,
+        lifecycle.router,
     ):
         app.include_router(router)
     app.mount("/portal/static", StaticFiles(directory=web.STATIC), name="portal-static")

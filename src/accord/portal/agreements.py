@@ -16,12 +16,33 @@ from accord.api.deps import runtime_of
 from accord.portal import web
 from accord.render.agreement import to_html
 from accord.render.words import when, zone_of
-from accord.service import agreements
+from accord.service import agreements, lifecycle
+from accord.service.people import Current
 from accord.service.tenants import Principal, now
 from accord.store.schema import AgreementRow, AgreementVersion
 
 router = APIRouter(include_in_schema=False)
 Number = Annotated[int | None, Query(ge=1, le=1_000_000)]
+
+
+NOTICES = {
+    "accepted": "Accepted: your signature of this version is recorded with its hash.",
+    "commented": "Your comment is recorded in the agreement's history.",
+    "rejected": "Rejected: the provider reads your reason.",
+}
+
+
+def proposals(found: lifecycle.Life, who: Principal) -> list[dict[str, Any]]:
+    """The versions waiting on a side, as the agreement's page shows them, with what the
+    visitor may do about each (accept and reject: a signatory of an awaited side)."""
+    side = lifecycle.side_of(who)
+    shown = []
+    for version in found.versions:
+        if version.status not in ("proposed", "draft"):
+            continue
+        signs = lifecycle.may_sign(who) and side in version.waiting_on
+        shown.append({"version": version, "may_sign": signs})
+    return shown
 
 
 @dataclass(frozen=True)
@@ -35,6 +56,7 @@ class _Read:
     differences: list[dict[str, Any]]
     zone: str
     """The agreement's own zone: its times are told in it."""
+    life: lifecycle.Life
 
 
 def _read(
@@ -51,7 +73,8 @@ def _read(
         old, new = sorted((compare, shown.number))
         compared, differences = (old, new), agreements.diff(session, who, row, old, new)
     zone = agreements.own_zone(session, who.organisation_id, row)
-    return _Read(row, stored, shown, in_force, document, compared, differences, zone)
+    found = lifecycle.life(session, who, key)
+    return _Read(row, stored, shown, in_force, document, compared, differences, zone, found)
 
 
 @router.get("/portal/agreements/{key}")
@@ -61,13 +84,33 @@ def agreement(
     key: web.Key,
     version: Number = None,
     compare: Number = None,
+    notice: web.Notice = "",
 ) -> Response:
     """The agreement as a document (the version in force, or ``version``), its versions with
-    what each changed, and two versions compared (``compare``); another customer's
-    agreement, or none, is not found (404)."""
+    their state and what each changed, two versions compared (``compare``), and the
+    proposals waiting with their signatures (accept, comment, reject: :mod:`.lifecycle`);
+    another customer's agreement, or none, is not found (404)."""
+    return agreement_page(
+        request, visitor, key, version, compare, notice=web.notice_of(notice, NOTICES)
+    )
+
+
+def agreement_page(
+    request: Request,
+    visitor: Current,
+    key: str,
+    version: int | None,
+    compare: int | None,
+    *,
+    status: int = 200,
+    problem: str = "",
+    notice: str = "",
+) -> Response:
+    """The agreement's page (also shown again, with the refusal, after a refused step)."""
     who = web.principal(visitor)
     found = runtime_of(request).run(_read, who, key, version, compare)
     own = zone_of(found.zone)
+    states = {v.number: v for v in found.life.versions}
     versions = [
         {
             "number": v.number,
@@ -77,12 +120,14 @@ def agreement(
             "changes": [c.get("text", "") for c in v.changes],
             "in_force": v.number == found.in_force.number,
             "shown": v.number == found.shown.number,
+            "status": states[v.number].status,
         }
         for v in found.versions
     ]
     return web.page(
         "agreement.html",
         visitor,
+        status=status,
         section="home",
         title=found.row.title or found.row.key,
         agreement=found.row,
@@ -92,4 +137,10 @@ def agreement(
         document=Markup(found.document),  # markdown-it's HTML, raw HTML in the text escaped
         compared=found.compared,
         differences=[d["text"] for d in found.differences],
+        life=found.life,
+        proposals=proposals(found.life, who),
+        zone=found.zone,
+        csrf_token=visitor.row.csrf,
+        problem=problem,
+        notice=notice,
     )

@@ -27,6 +27,7 @@ SECTIONS = (
     ("/portal/console", "overview", "Customers"),
     ("/portal/console/reviews", "reviews", "Reviews and renewals"),
     ("/portal/console/deliveries", "deliveries", "Escalations and deliveries"),
+    ("/portal/console/proposals", "proposals", "Proposals waiting"),
     ("/portal/console/agreements/upload", "upload", "Upload an agreement"),
     ("/portal/console/agreements/new", "new", "New agreement from a template"),
 )

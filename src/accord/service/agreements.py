@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from accord.core.agreement import Agreement, diff_agreements
@@ -25,7 +25,7 @@ from accord.core.horizon import within_horizon
 from accord.core.report import home_zone
 from accord.io.agreements import AgreementFileError, read_documents, unreadable_problem
 from accord.io.yamlfile import YamlDocument
-from accord.service import audit
+from accord.service import audit, history
 from accord.service.errors import ForbiddenError, InvalidError, NotFoundError
 from accord.service.tenants import Principal, now
 from accord.store.schema import AgreementRow, AgreementVersion
@@ -173,8 +173,15 @@ def upload(
     text: str,
     in_force_from: datetime | None = None,
     source: str = "<upload>",
+    state: Literal["agreed", "draft"] = "agreed",
 ) -> Uploaded:
-    """Store a new version of the agreement the text defines (validated and resolved)."""
+    """Store a new version of the agreement the text defines (validated and resolved).
+
+    ``agreed`` (the default): the provider records a version agreed with its customer (as
+    every upload did before versions had a life), in force from ``in_force_from`` or now;
+    ``draft``: a version to propose (:mod:`accord.service.lifecycle`), in force only once
+    every party has accepted it. Either way a draft or proposal still waiting is withdrawn:
+    the newer version replaces it."""
     _may_upload(principal, text)
     if in_force_from is not None and in_force_from.tzinfo is None:
         raise InvalidError("in_force_from: expected an instant with a UTC offset", "in_force_from")
@@ -212,15 +219,20 @@ def upload(
             .order_by(AgreementVersion.number.desc())
             .limit(1)
         )
-        if previous is not None and previous.source == text:
+        if (
+            previous is not None
+            and previous.source == text
+            and not _settled(session, principal.organisation_id, previous)
+        ):
             return Uploaded(row, previous, False, agreement)
-        row.title = agreement.overview.title
-        row.customer = agreement.parties.customer.id if agreement.parties else row.customer
-        row.parent = agreement.parent  # a version may refine another agreement (roll-ups)
-        row.review_next = review.isoformat() if review else None
+        if state == "agreed":  # a draft describes the agreement once agreed
+            describe(row, agreement)
     changes: list[dict[str, Any]] = []
-    if previous is not None:
-        before = resolved_version(session, principal.organisation_id, previous)
+    stored = versions(session, row) if previous is not None else []
+    agreed = [v for v in stored if v.state == "agreed"]
+    compared = agreed[-1] if agreed else previous  # an amendment's diff: from the agreed one
+    if compared is not None:
+        before = resolved_version(session, principal.organisation_id, compared)
         changes = [_change_json(c) for c in diff_agreements(before, agreement)]
     version = AgreementVersion(
         agreement_id=row.id,
@@ -230,9 +242,35 @@ def upload(
         in_force_from=in_force_from,
         changes=changes,
         uploaded_at=now(),
+        state=state,
     )
     session.add(version)
     session.flush()
+    for waiting in stored:
+        if waiting.state in ("draft", "proposed"):
+            waiting.state = "withdrawn"
+            history.append(
+                session,
+                row,
+                principal.who,
+                version.uploaded_at,
+                "withdrawn",
+                waiting.number,
+                {"reason": f"replaced by version {version.number}"},
+            )
+    history.append(
+        session,
+        row,
+        principal.who,
+        version.uploaded_at,
+        "recorded" if state == "agreed" else "drafted",
+        version.number,
+        {
+            "label": version.label,
+            "takes_over": (in_force_from or version.uploaded_at).isoformat(),
+            "changes": [c["text"] for c in changes],
+        },
+    )
     audit.record(
         session,
         principal,
@@ -246,6 +284,26 @@ def upload(
         changes=len(changes),
     )
     return Uploaded(row, version, True, agreement)
+
+
+def _settled(session: Session, organisation_id: int, version: AgreementVersion) -> bool:
+    """Whether the text of ``version`` may be stored again as a new version: it was rejected
+    or withdrawn, or proposed and no longer resolves to the document proposed (a parent
+    changed): proposing it again is a new version."""
+    if version.state in ("rejected", "withdrawn"):
+        return True
+    return version.state == "proposed" and version.proposed_hash != fingerprint(
+        session, organisation_id, version
+    )
+
+
+def describe(row: AgreementRow, agreement: Agreement) -> None:
+    """Keep on the agreement's row what its newest agreed version says of it."""
+    review = agreement.effective.review.next if agreement.effective else None
+    row.title = agreement.overview.title
+    row.customer = agreement.parties.customer.id if agreement.parties else row.customer
+    row.parent = agreement.parent  # a version may refine another agreement (roll-ups)
+    row.review_next = review.isoformat() if review else None
 
 
 def _change_json(change: ChangeEntry) -> dict[str, Any]:
@@ -340,9 +398,13 @@ def version_in_force(session: Session, row: AgreementRow, moment: datetime) -> A
 
 def chosen_version(stored: Sequence[AgreementVersion], moment: datetime) -> AgreementVersion:
     """:func:`version_in_force` among the agreement's ``stored`` versions (as
-    :func:`versions` reads them, oldest first), for a caller asking at several instants."""
-    chosen = stored[0]
-    for candidate in stored[1:]:
+    :func:`versions` reads them, oldest first), for a caller asking at several instants.
+
+    Only agreed versions are ever in force: a draft, or a proposal not yet accepted by every
+    party, is not (an agreement with no agreed version yet is shown as its first version)."""
+    agreed = [v for v in stored if v.state == "agreed"] or list(stored[:1])
+    chosen = agreed[0]
+    for candidate in agreed[1:]:
         if (candidate.in_force_from or candidate.uploaded_at) <= moment:
             chosen = candidate
     return chosen
@@ -398,7 +460,8 @@ def in_force(
 ) -> list[InForce]:
     """Every agreement of the organisation that a ticket of ``customer`` may fall under.
 
-    Cached per organisation until a version is added (one small query checks that), so a
+    Only agreed versions count (:func:`chosen_version`). Cached per organisation until a
+    version is added or agreed (one small query checks that), so a
     ticket's recomputation does not re-read and re-resolve every agreement. Readers that may
     see a new version up to ``max_age`` seconds late skip even that query.
     """
@@ -411,6 +474,7 @@ def in_force(
             func.count(AgreementVersion.id),
             func.max(AgreementVersion.id),
             func.max(AgreementVersion.uploaded_at),
+            func.sum(case((AgreementVersion.state == "agreed", 1), else_=0)),
         )
         .join(AgreementRow, AgreementRow.id == AgreementVersion.agreement_id)
         .where(AgreementRow.organisation_id == organisation_id)
@@ -423,8 +487,8 @@ def in_force(
             select(AgreementRow).where(AgreementRow.organisation_id == organisation_id)
         ).all()
         for row in rows:
-            stored = versions(session, row)
-            if not stored:
+            stored = [v for v in versions(session, row) if v.state == "agreed"]
+            if not stored:  # nothing agreed yet: no ticket falls under it
                 continue
             resolved = [(v, resolved_version(session, organisation_id, v)) for v in stored]
             changes = tuple(

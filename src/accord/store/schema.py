@@ -108,6 +108,8 @@ class AgreementRow(Base):
     parent: Mapped[str | None] = mapped_column(String(64))
     review_next: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime]
+    terminated_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When the provider ended it (null: never terminated); the history says why."""
 
 
 class AgreementVersion(Base):
@@ -123,6 +125,50 @@ class AgreementVersion(Base):
     in_force_from: Mapped[datetime | None]
     changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     uploaded_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="agreed", server_default="agreed")
+    """draft, proposed, agreed, rejected or withdrawn (:mod:`accord.core.agreement.lifecycle`):
+    only agreed versions are ever in force."""
+    proposed_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The hash of the resolved document as proposed: what each signatory accepts."""
+    required: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    """The sides that must sign (provider, customer), fixed when proposed."""
+
+
+class SignatureRow(Base):
+    """One side's acceptance of one version: who signed, when, and the hash of the document
+    they accepted. Never changed; one per version and side."""
+
+    __tablename__ = "agreement_signatures"
+    __table_args__ = (UniqueConstraint("version_id", "side"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("agreement_versions.id"))
+    side: Mapped[str] = mapped_column(String(16))  # provider or customer
+    party: Mapped[str | None] = mapped_column(String(64))  # the party's id in the agreement
+    signatory: Mapped[str] = mapped_column(String(320))  # a person's e-mail or a key
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    at: Mapped[datetime]
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class HistoryRow(Base):
+    """One event of an agreement's life, chained to the one before by its hash
+    (:func:`accord.core.agreement.lifecycle.entry_hash`). Append-only: nothing updates or
+    deletes a row, and verification names the first one that was."""
+
+    __tablename__ = "agreement_history"
+    __table_args__ = (UniqueConstraint("agreement_id", "seq"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    previous: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class EventRow(Base):
