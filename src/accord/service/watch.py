@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import false, select, update
@@ -127,6 +128,35 @@ def _check_levels(
     return opened
 
 
+def _latest(
+    session: Session, row: AgreementRow, subject: str, objective: str, level: int
+) -> DueItem | None:
+    """The latest episode (the highest cycle) of an agreement's level."""
+    return session.scalar(
+        select(DueItem)
+        .where(
+            DueItem.organisation_id == row.organisation_id,
+            DueItem.subject == subject,
+            DueItem.agreement == row.key,
+            DueItem.objective == objective,
+            DueItem.level == level,
+        )
+        .order_by(DueItem.cycle.desc())
+        .limit(1)
+    )
+
+
+def _insert(session: Session, values: dict[str, Any]) -> int:
+    """A due item, unless one of its (subject, agreement, objective, cycle, level) is there:
+    1 when inserted, 0 when another check (or worker) has it already."""
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(DueItem)
+    done = session.execute(
+        insert.values(values).on_conflict_do_nothing().returning(DueItem.id)
+    ).all()
+    return len(done)
+
+
 def _grace(burn: BurnLevel, every: timedelta) -> timedelta:
     return max(3 * every, burn.short)
 
@@ -141,18 +171,7 @@ def _still_burning(
 ) -> bool:
     """Whether the latest episode was seen firing within its grace: if so it is marked as
     still burning and no new one opens."""
-    latest = session.scalar(
-        select(DueItem)
-        .where(
-            DueItem.organisation_id == row.organisation_id,
-            DueItem.subject == BURN,
-            DueItem.agreement == row.key,
-            DueItem.objective == objective,
-            DueItem.level == level,
-        )
-        .order_by(DueItem.cycle.desc())
-        .limit(1)
-    )
+    latest = _latest(session, row, BURN, objective, level)
     seen = latest.seen_at if latest is not None else None
     if latest is None or seen is None or seen < moment - grace:
         return False
@@ -190,12 +209,7 @@ def _open(
         "updated_at": moment,
         "seen_at": moment if burning else None,
     }
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(DueItem)
-    done = session.execute(
-        insert.values(values).on_conflict_do_nothing().returning(DueItem.id)
-    ).all()
-    return len(done)
+    return _insert(session, values)
 
 
 _SHORTEST = ("month", "quarter", "year")
@@ -263,22 +277,11 @@ def _near(
 ) -> int:
     """The episode of a termination right found near when the period ``closed`` (its start,
     end and name) closed: the one found near at the previous close (the period's start) goes
-    on; otherwise a new one, due now, numbered by the close's
-    minute, so that a second check (or worker) finds it taken."""
+    on; otherwise a new one, due now, numbered by the close's minute, so that a second check
+    (or worker) finds it taken."""
     begun, close, period = closed
     level = TERMINATION_LEVELS + number
-    latest = session.scalar(
-        select(DueItem)
-        .where(
-            DueItem.organisation_id == row.organisation_id,
-            DueItem.subject == REVIEW,
-            DueItem.agreement == row.key,
-            DueItem.objective == "",
-            DueItem.level == level,
-        )
-        .order_by(DueItem.cycle.desc())
-        .limit(1)
-    )
+    latest = _latest(session, row, REVIEW, "", level)
     seen = latest.seen_at if latest is not None else None
     if latest is not None and seen is not None and seen >= begun:
         latest.seen_at = max(seen, close)
@@ -310,9 +313,4 @@ def _near(
             "period": period,
         },
     }
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(DueItem)
-    done = session.execute(
-        insert.values(values).on_conflict_do_nothing().returning(DueItem.id)
-    ).all()
-    return len(done)
+    return _insert(session, values)
