@@ -149,16 +149,17 @@ def test_a_termination_right_near_is_announced_once_an_episode_as_periods_close(
         ]
         response = client.post("/v1/data/measurements", json=records, headers=acme.headers)
         assert response.status_code == 200
-    every = timedelta(minutes=1)
+    every = timedelta(minutes=10)  # counted at the first check of each hour after the close
 
     def check(moment: datetime) -> int:
         with database.session() as session:
             return watch.check(session, moment, every, locked=database.is_postgresql)
 
     assert check(at("2030-03-01T00:05")) == 0  # within the late margin: not closed yet
+    assert check(at("2030-03-01T00:40")) == 0  # not the hour's first check: not counted
     assert check(at("2030-03-01T00:20")) == 1
-    assert check(at("2030-03-01T00:21")) == 0  # checked again: taken
-    assert check(at("2030-03-01T09:00")) == 0
+    assert check(at("2030-03-01T00:21")) == 0  # counted again: taken
+    assert check(at("2030-03-01T09:16")) == 0  # an hour later: the same episode
     box, port = mailbox
     settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
     drain(Worker(database, settings), at("2030-03-01T09:01"))

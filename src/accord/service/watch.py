@@ -72,25 +72,26 @@ def _check_agreement(
 ) -> int:
     stored = agreement_store.version_in_force(session, row, moment)
     agreement = agreement_store.resolved_version(session, row.organisation_id, stored)
-    near = 0
-    if _announces_termination(agreement):
+    opened = _check_levels(session, row, agreement, moment, every)
+    if _announces_termination(agreement):  # after the levels: a failure leaves them be
         try:
             with session.begin_nested():
-                near = _check_termination(session, row, agreement, moment)
+                opened += _check_termination(session, row, agreement, moment, every)
         except Exception:
             log.exception(
                 "the termination right of agreement %s of organisation %s cannot be counted",
                 row.key,
                 row.organisation_id,
             )
-    if not watched_levels(agreement):
-        return near
-    return near + _check_levels(session, row, agreement, moment, every)
+    return opened
 
 
 def _check_levels(
     session: Session, row: AgreementRow, agreement: Agreement, moment: datetime, every: timedelta
 ) -> int:
+    """The watched levels of the agreement (none: nothing read): the due items opened."""
+    if not watched_levels(agreement):
+        return 0
     first = agreement_store.versions(session, row)[0]
     since = watch_since(agreement, moment)
     # what the levels read (no ticket clock is judged here): the spans overlapping
@@ -213,6 +214,8 @@ def _open(
 
 
 _SHORTEST = ("month", "quarter", "year")
+RECOUNT = timedelta(hours=1)
+"""How often a termination right is counted again after its period closed."""
 
 
 def _announces_termination(agreement: Agreement) -> bool:
@@ -226,13 +229,15 @@ def _announces_termination(agreement: Agreement) -> bool:
 
 
 def _check_termination(
-    session: Session, row: AgreementRow, agreement: Agreement, moment: datetime
+    session: Session, row: AgreementRow, agreement: Agreement, moment: datetime, every: timedelta
 ) -> int:
     """Once a period has closed (its late margin passed), the termination rights counted up
     to its end (the period's kept report): a right one miss short opens an episode, announced
-    once; it goes on while each close finds it near (``seen_at``: the last such close). The
-    periods are months, unless every objective of the clause is judged over quarters or years
-    (then the shortest of those)."""
+    once; it goes on while each close finds it near (``seen_at``: the last such close). It
+    is counted at the first check after the margin, and again at the first check of every
+    hour after that (evidence uploaded late counts; a check costs a kept report's lookup only
+    once an hour, not every ``every``). The periods are months, unless every objective of the
+    clause is judged over quarters or years (then the shortest of those)."""
     assert agreement.remedies is not None
     assert agreement.remedies.termination is not None
     rule = agreement.remedies.termination
@@ -243,8 +248,11 @@ def _check_termination(
     )
     zone = ZoneInfo(agreement_store.own_zone(session, row.organisation_id, row, moment))
     close = enclosing(moment.astimezone(zone), kind)[0]
-    if moment < close + LATE_MARGIN:
+    since = moment - (close + LATE_MARGIN)
+    if since < timedelta(0):
         return 0  # the period just over may still get evidence: the previous close stands
+    if since % RECOUNT >= every:
+        return 0  # counted at the first check of each hour: evidence arriving late counts
     begun = enclosing(close - timedelta(microseconds=1), kind)[0]
     effective = agreement.effective
     if effective is not None and close.date() <= effective.start:
