@@ -156,3 +156,13 @@ def test_near_means_exactly_one_miss_short_of_the_right(after: int, misses: int)
             after, right.within, right.since, right.until, (*right.misses, "one more")
         )
         assert one_more.triggered
+
+
+def test_the_document_states_the_last_day_to_give_notice() -> None:
+    from accord.render.agreement import to_markdown
+
+    assert "- Renewal: automatic, notice 90d (the last day to give it: 2027-10-02)." in (
+        to_markdown(agreement())
+    )
+    manual = to_markdown(agreement(AGREEMENT.replace("renewal: automatic", "renewal: manual")))
+    assert "- Renewal: manual, notice 90d." in manual  # nothing renews by itself

@@ -188,7 +188,18 @@ class Effective(Model):
     renewal: Literal["automatic", "manual", "none"] = "manual"
     notice: DurationText | None = Field(None, description="Notice needed to end or not renew.")
     review: Review = Review()
-    reminders: Reminders = Reminders()
+    reminders: Reminders = Field(
+        Reminders(),
+        json_schema_extra={
+            "default": {
+                "review": ["30d", "0d"],
+                "notice": ["30d", "7d", "0d"],
+                "termination": True,
+                "notify": [],
+                "channels": ["email", "webhook"],
+            }
+        },
+    )
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Effective:
