@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from accord.core.agreement import Agreement
 from accord.core.clocks import TicketEvent, calendars_of, ticket_clocks
-from accord.core.escalation import escalation_moments, levels_for, review_reminders
+from accord.core.escalation import escalation_moments, levels_for
+from accord.core.reminders import date_reminders
 from accord.io.agreements import load_agreement
 
 AGREEMENT = """
@@ -119,8 +120,9 @@ def test_levels_are_numbered_per_block() -> None:
 
 
 def test_review_reminders_ahead_and_on_the_day() -> None:
-    reminders = review_reminders(agreement())
+    reminders = date_reminders(agreement())
     assert [r.due for r in reminders] == [at("2026-11-15T00:00"), at("2026-12-15T00:00")]
+    assert [r.at for r in reminders] == ["review - 30d", "review"]
     assert reminders[0].notify == ("owner@us.example",)
 
 

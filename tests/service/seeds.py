@@ -27,6 +27,7 @@ BEYOND_SCHEMA = {
     ("GET", "/v1/agreements/{key}/rollup/{period}"): "the period, tier and time zone must exist",
     ("GET", "/v1/agreements/{key}/compare"): "the months must exist, in order, at most 120",
     ("POST", "/v1/agreements/{key}/trial"): "a valid proposal of this agreement, months in order",
+    ("POST", "/v1/agreements/{key}/evidence"): "a sheet whose header names its columns, rows dated",
     ("GET", "/v1/agreements/{key}/credits"): "the months must exist, in order, at most 120",
     ("POST", "/v1/agreements/{key}/claims"): "a billing period over, with a credit owed",
     ("POST", "/v1/claims/{claim_id}/decision"): "a rejection needs a reason",

@@ -143,11 +143,11 @@ def test_the_conflict_and_busy_answers_are_documented_where_they_are_answered(
         for method, path, operation in operations(openapi)
         if "security" in operation and not path.startswith(("/v1/tickets", "/v1/clocks"))
     ]
-    # ingest (6), agreements (5), reports (6: a proposal tried too), standing (3), claims (5),
-    # keys and webhooks (6),
+    # ingest (7: a sheet of evidence for an agreement too), agreements (5), reports (6: a
+    # proposal tried too), standing (3), claims (5), keys and webhooks (6),
     # invitations and people (6), escalations and deliveries (3), lifecycle (9: the state,
     # propose, accept, reject, comment, terminate, history, its verification, proposals)
-    assert len(writing) == 49
+    assert len(writing) == 50
     for method, path in writing:
         busy = openapi["paths"][path][method]["responses"]["503"]
         assert "Retry-After" in busy["headers"], (method, path)

@@ -38,7 +38,10 @@ class EscalationOut(BaseModel):
 class DeliveryOut(BaseModel):
     id: int = Field(examples=[57])
     escalation: int = Field(description="The escalation (or reminder) it delivers.")
-    kind: str = Field(examples=["escalation"], description="escalation, objective or review")
+    kind: str = Field(
+        examples=["escalation"],
+        description="escalation, objective, or a reminder: review, notice or termination",
+    )
     channel: Literal["webhook", "email"] | str
     to: str = Field(description="The e-mail address, or the webhook's URL.")
     status: Literal["pending", "sent", "failed"] | str
@@ -94,7 +97,7 @@ def list_escalations(
     state: State,
     limit: Annotated[int, Query(ge=1, le=1000)] = deliveries.RECENT,
 ) -> list[EscalationOut]:
-    """The escalations and review reminders fired, newest first."""
+    """The escalations and reminders (review, notice, termination) fired, newest first."""
 
     def work(session: Session) -> list[EscalationOut]:
         return [_escalation(i) for i in deliveries.escalations(session, who, limit=limit)]

@@ -18,6 +18,7 @@ from starlette.routing import Match
 
 from accord.core.errors import AccordError
 from accord.io.agreements import AgreementFileError
+from accord.io.sheets import SheetError, sheet_problem
 from accord.service.errors import ServiceError
 
 log = logging.getLogger("accord.api")
@@ -164,7 +165,9 @@ async def _service_error(request: Request, failure: Exception) -> Response:
 
 
 async def _agreement_error(request: Request, failure: Exception) -> JSONResponse:
-    assert isinstance(failure, AgreementFileError)
+    """A 422 listing each located problem of an agreement file, or of a sheet of evidence
+    (:class:`accord.io.sheets.SheetError`: ``line`` its row)."""
+    assert isinstance(failure, AgreementFileError | SheetError)
     found = [
         FieldProblem(
             field=".".join(str(x) for x in p.problem.path) or None,
@@ -174,7 +177,9 @@ async def _agreement_error(request: Request, failure: Exception) -> JSONResponse
         )
         for p in failure.located[:MOST_ERRORS]
     ]
-    detail = str(failure.located[0]) if failure.located else str(failure)
+    first = failure.located[0] if failure.located else None
+    describe = sheet_problem if isinstance(failure, SheetError) else str
+    detail = str(failure) if first is None else describe(first)
     return problem(request, 422, detail, found[0].field if found else None, found)
 
 
@@ -222,6 +227,7 @@ def install(app: FastAPI) -> None:
     :class:`accord.api.middleware.RequestContext`, which names the request id in it)."""
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(AgreementFileError, _agreement_error)
+    app.add_exception_handler(SheetError, _agreement_error)
     app.add_exception_handler(RequestValidationError, _request_error)
     app.add_exception_handler(AccordError, _accord_error)
     app.add_exception_handler(HTTPException, _http_error)

@@ -8,26 +8,30 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from accord import metrics
-from accord.api.deps import Auth, Runtime, State, read_body, runtime_of
+from accord.api.deps import AgreementKey, Auth, Runtime, State, read_body, runtime_of
 from accord.api.errors import problems, validation
 from accord.api.openapi import schema_of
+from accord.io.sheets import is_workbook
 from accord.service import tracking
 from accord.service.ingest import (
     MAX_BATCH,
+    NO_NUL,
     RECORD_MODELS,
     EventIn,
     Ingested,
     ingest_events,
     ingest_records,
 )
+from accord.service.sheets import upload_sheet
 from accord.service.tenants import Principal, now
 
 log = logging.getLogger("accord.api")
@@ -172,4 +176,94 @@ for _path, _kind in DATA_PATHS.items():
         response_model=IngestResult,
         responses=problems(401, 403, 413, 422, 503),
         openapi_extra=_body(_model, f"One record, or a list of up to {MAX_BATCH:,}."),
+    )
+
+
+class SheetResult(BaseModel):
+    """What an uploaded sheet did: each row is stored once; a row stored before (the same
+    id, or the same content without one) is a duplicate."""
+
+    agreement: str = Field(description="The agreement the evidence is for.", examples=["leads"])
+    customer: str | None = Field(description="The customer it was stored for.", examples=["sales"])
+    received: int = Field(ge=0, description="Rows read from the sheet.", examples=[214])
+    stored: int = Field(ge=0, description="Rows stored now.", examples=[214])
+    duplicates: int = Field(ge=0, description="Rows stored before.", examples=[0])
+    sources: list[str] = Field(description="The sources measured.", examples=[["leads"]])
+    first: datetime | None = Field(description="The earliest row's instant.")
+    last: datetime | None = Field(description="The latest row's instant.")
+
+
+SHEET_TYPES = {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "schema": {"type": "string", "format": "binary"}
+    },
+}
+SheetParam = Annotated[str | None, Query(max_length=100, pattern=NO_NUL)]
+
+
+@router.post(
+    "/v1/agreements/{key}/evidence",
+    responses=problems(400, 401, 403, 404, 413, 422, 503),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "A CSV file (UTF-8, comma, semicolon or tab separated) or an Excel "
+            "workbook (.xlsx), told apart by content: a header row naming `at` (or `date`), "
+            "optionally `source` and `id`, and the measured fields; a row per measurement.",
+            "content": SHEET_TYPES,
+        }
+    },
+)
+async def post_sheet(
+    request: Request,
+    key: AgreementKey,
+    who: Auth,
+    state: State,
+    source: Annotated[
+        SheetParam,
+        Query(
+            description="What the rows measured, for a sheet without a `source` column "
+            "(default: the one source the agreement's objectives read measurements from)."
+        ),
+    ] = None,
+    timezone: Annotated[
+        SheetParam,
+        Query(description="Of days and times without a UTC offset (default: the agreement's)."),
+    ] = None,
+    sheet: Annotated[
+        SheetParam, Query(description="The workbook's sheet to read (default: its first).")
+    ] = None,
+    name: Annotated[SheetParam, Query(description="The file's name, as problems name it.")] = None,
+) -> SheetResult:
+    """Evidence for an agreement from a spreadsheet: each row a measurement (a qualified
+    lead, a report delivered...), stored for the agreement's customer, so that a service run
+    outside IT or an internal department's promise is reported beside the vendors'. Needs
+    an ingest or admin key. Idempotent: rows stored before are duplicates. A sheet with a
+    wrong row is refused whole (422, each problem's row as `line`, its column as `column`
+    and `field`), and nothing is stored."""
+    raw = await read_body(request)
+    called = name or ("evidence.xlsx" if is_workbook(raw) else "evidence.csv")
+    found = await run_in_threadpool(
+        state.run,
+        upload_sheet,
+        who,
+        key,
+        raw,
+        called,
+        source=source,
+        timezone=timezone,
+        sheet=sheet,
+    )
+    metrics.ingested.labels("measurement", "stored").inc(found.stored)
+    metrics.ingested.labels("measurement", "duplicate").inc(found.duplicates)
+    return SheetResult(
+        agreement=found.agreement,
+        customer=found.customer,
+        received=found.received,
+        stored=found.stored,
+        duplicates=found.duplicates,
+        sources=list(found.sources),
+        first=found.first,
+        last=found.last,
     )

@@ -22,6 +22,7 @@ from accord.cli import (
     report,
     secrets,
     service,
+    sheet,
     trial,
 )
 from accord.cli.calendar import parse_duration, parse_instant
@@ -60,6 +61,7 @@ app.add_typer(secrets.secrets_app, name="secrets")
 app.add_typer(prometheus.rules_app, name="rules")
 app.add_typer(prometheus.evidence_app, name="evidence")
 app.add_typer(lifecycle.app, name="agreement")
+prometheus.evidence_app.command("sheet")(sheet.evidence_sheet)
 
 
 @app.command()

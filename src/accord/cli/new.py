@@ -11,7 +11,14 @@ import typer
 from accord.cli.output import console, fail
 from accord.cli.report import _write
 from accord.core.errors import AccordError
-from accord.io.templates import KINDS, Answers, draft, first_of_next_month
+from accord.io.templates import (
+    KINDS,
+    LEVELS,
+    Answers,
+    draft,
+    draft_levels,
+    first_of_next_month,
+)
 from accord.render.agreement import to_markdown
 
 
@@ -60,7 +67,12 @@ def new(
     ] = None,
     identifier: Annotated[str | None, typer.Option("--id", help="The agreement's id.")] = None,
     to_file: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write it to this file.")
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write it to this file (multi-level: into this folder, one file a level).",
+        ),
     ] = None,
     show: Annotated[
         bool, typer.Option("--show", help="Print the drafted agreement as its document.")
@@ -102,6 +114,9 @@ def new(
             limits=_pairs(within or [], "--within"),
             id=identifier,
         )
+        if kind in LEVELS:
+            _levels(kind, answers, to_file, show)
+            return
         text, agreement = draft(kind, answers)
     except AccordError as error:
         raise fail(error) from None
@@ -116,3 +131,26 @@ def new(
         print(text, end="")
     if show:
         print(to_markdown(agreement), end="")
+
+
+def _levels(kind: str, answers: Answers, folder: Path | None, show: bool) -> None:
+    """A multi-level draft: its files written into ``folder`` (printed one after the other,
+    each under its name, without it); ``show``: the most specific level as its document."""
+    levels = draft_levels(kind, answers)
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise AccordError(f"-o {folder}: {error.strerror or error}") from None
+    for level in levels:
+        if folder is not None:
+            _write(folder / level.name, level.text)
+            console.print(
+                f"{folder / level.name}: agreement {level.agreement.id} version "
+                f"{level.agreement.version}, {len(level.agreement.objectives)} objectives, valid",
+                highlight=False,
+            )
+        elif not show:
+            print(f"# ---- {level.name}\n{level.text}", end="")
+    if show:
+        print(to_markdown(levels[-1].agreement), end="")

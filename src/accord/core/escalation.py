@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Literal
@@ -219,23 +219,6 @@ def escalation_moments(
             )
         )
     return found
-
-
-def review_reminders(agreement: Agreement, ahead: timedelta = timedelta(days=30)) -> list[Due]:
-    """Reminders of the agreement's next review: ``ahead`` of it, and on the day (UTC)."""
-    effective = agreement.effective
-    if effective is None or effective.review.next is None:
-        return []
-    day: date = effective.review.next
-    on_the_day = datetime.combine(day, time(0), tzinfo=UTC)
-    owner = effective.review.owner
-    notify = (owner,) if owner else ()
-    return [
-        Due("review", 0, number, label, "pending", moment, notify, ("email", "webhook"))
-        for number, (label, moment) in enumerate(
-            ((f"review - {ahead.days}d", on_the_day - ahead), ("review", on_the_day))
-        )
-    ]
 
 
 DUE_STATES: tuple[DueState, ...] = ("pending", "held", "cancelled")

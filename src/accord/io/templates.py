@@ -7,6 +7,10 @@ metrics). :func:`draft` fills those in, puts the calendars in the place given (t
 country and region of the public holidays; company holidays of the template's country are
 dropped), sets the fee, targets and limits asked for, starts version 1.0 on the start date,
 and validates the result as any agreement; the text returned is the agreement as YAML.
+
+A multi-level template is a folder of three such files, each refining the one above with
+``parent:`` (corporate terms of the provider, the customer's agreement, one service's):
+:func:`draft_levels` fills in all three and validates them resolved together.
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ import yaml
 
 from accord.core.agreement import Agreement
 from accord.core.errors import AccordError
-from accord.io.agreements import load_agreement
-from accord.io.yamlfile import compose_yaml, load_yaml
+from accord.io.agreements import AgreementFileError, load_agreement, read_documents
+from accord.io.yamlfile import YamlDocument, compose_yaml, load_yaml
 
 KINDS: dict[str, str] = {
     "it-service-desk": "IT service desk: first response and resolution by priority P1-P4, "
@@ -36,6 +40,8 @@ KINDS: dict[str, str] = {
     "internal": "An internal department's promise (marketing to sales: qualified leads a "
     "month, first contact within a business day)",
     "vendors": "Several providers measured on common metrics, each with its own fee",
+    "multi-level": "Three levels, each refining the one above: the provider's corporate "
+    "terms, the customer's agreement, one service's (written as three files into a folder)",
 }
 _FILES = {
     "it-service-desk": "it-service-desk.yaml",
@@ -44,6 +50,10 @@ _FILES = {
     "internal": "marketing-to-sales.yaml",
     "vendors": "two-vendors.yaml",
 }
+LEVELS: dict[str, tuple[str, ...]] = {
+    "multi-level": ("corporate.yaml", "customer.yaml", "service.yaml"),
+}
+"""The templates of several levels: their files, the most general first."""
 _TOKEN = re.compile(r"\$([a-z0-9-]+)\$")
 _OBJECTIVE = re.compile(r"^objectives\[(\d+)\]\.(target|within)\b")
 _BAND = re.compile(r"^remedies\.credits\[(\d+)\]\.bands\b")
@@ -115,10 +125,14 @@ def slug(text: str) -> str:
     return found or "party"
 
 
-def template_text(kind: str) -> str:
-    if kind not in _FILES:
+def template_text(kind: str, level: str | None = None) -> str:
+    """The template's text; of one of its files (``level``) for a template of several."""
+    if kind not in _FILES and kind not in LEVELS:
         raise AccordError(f"unknown template {kind!r}; expected one of {', '.join(KINDS)}")
-    return (resources.files("accord") / "agreement_templates" / _FILES[kind]).read_text("utf-8")
+    folder = resources.files("accord") / "agreement_templates"
+    if level is not None:
+        return (folder / kind / level).read_text("utf-8")
+    return (folder / _FILES[kind]).read_text("utf-8")
 
 
 def _filled(value: Any, words: Mapping[str, str]) -> Any:
@@ -226,29 +240,128 @@ def _move_bands(data: dict[str, Any], objective: str, before: str, after: str) -
 def draft(kind: str, answers: Answers) -> tuple[str, Agreement]:
     """The agreement drafted from template ``kind`` with ``answers``: its YAML text and the
     agreement it validates to (AgreementFileError when an answer makes it invalid)."""
+    if kind in LEVELS:
+        raise AccordError(
+            f"template {kind!r} drafts {len(LEVELS[kind])} agreements: write them into a folder "
+            "(accord new ... -o FOLDER; draft_levels in Python)"
+        )
     text = template_text(kind)
     data = _filled(load_yaml(text), _words(kind, answers, text))
     data["id"] = answers.id or f"{slug(answers.customer)}-{kind}"
-    data["version"] = "1.0"
-    data["changelog"] = [
-        {
-            "version": "1.0",
-            "date": answers.start.isoformat(),
-            "note": f"Drafted from the {kind} template.",
-        }
+    _answered(kind, [data], answers)
+    text = _written(kind, data, answers.start)
+    return text, load_agreement(text)
+
+
+@dataclass(frozen=True)
+class Level:
+    """One agreement of a multi-level draft: its file name, text and resolved agreement."""
+
+    name: str
+    text: str
+    agreement: Agreement
+
+
+def draft_levels(kind: str, answers: Answers) -> list[Level]:
+    """The agreements drafted from a template of several levels, most general first, each
+    validated resolved with its parents (AgreementFileError naming the level's file)."""
+    if kind not in LEVELS:
+        raise AccordError(f"template {kind!r} is one agreement: draft it with draft()")
+    if answers.id is not None:
+        raise AccordError(
+            f"--id: template {kind!r} names its {len(LEVELS[kind])} agreements from the parties"
+        )
+    texts = {name: template_text(kind, name) for name in LEVELS[kind]}
+    words = _words(kind, answers, "".join(texts.values()))
+    levels = [_filled(load_yaml(text), words) for text in texts.values()]
+    _answered(kind, levels, answers)
+    written = {
+        name: _written(kind, data, answers.start, f"level {n + 1} of {len(levels)}, {name}")
+        for n, (name, data) in enumerate(zip(texts, levels, strict=True))
+    }
+    library = read_documents([YamlDocument(text, name) for name, text in written.items()])
+    agreements, problems = library.resolve()
+    if problems:
+        raise AgreementFileError(problems)
+    return [
+        Level(name, text, agreements[str(data["id"])])
+        for (name, text), data in zip(written.items(), levels, strict=True)
     ]
+
+
+def _answered(kind: str, levels: list[dict[str, Any]], answers: Answers) -> None:
+    """The answers put into the template's agreements (one, or its levels most general first):
+    version 1.0 from the start date, the place, the fee, targets and limits (each in the most
+    specific level that writes the objective)."""
+    for data in levels:
+        data["version"] = "1.0"
+        data["changelog"] = [
+            {
+                "version": "1.0",
+                "date": answers.start.isoformat(),
+                "note": f"Drafted from the {kind} template.",
+            }
+        ]
+        _dated(data, answers.start)
+        _placed(data, answers)
+        if answers.fee is not None:
+            amount, currency = fee_of(answers.fee)
+            for tier in data.get("tiers") or []:
+                if "fee" in tier:
+                    tier["fee"] = {"amount": amount, "currency": currency}
+                for owed in (tier.get("fees") or {}).values():
+                    owed.update(amount=amount, currency=currency)
+    written: dict[str, list[int]] = {}  # objective -> the levels writing it
+    for number, data in enumerate(levels):
+        for objective in data.get("objectives") or []:
+            written.setdefault(objective["id"], []).append(number)
+    for what, asked in (("target", answers.targets), ("within", answers.limits)):
+        for objective, value in asked.items():
+            if objective not in written:
+                raise AnswerError(
+                    f"{what}:{objective}",
+                    f"the template has no objective {objective!r}; its objectives are "
+                    + ", ".join(written),
+                    f"--{what} {objective}={value}",
+                )
+            _answer(levels, written[objective], objective, what, value)
+
+
+def _answer(
+    levels: list[dict[str, Any]], writing: list[int], objective: str, what: str, value: str
+) -> None:
+    """A target or limit set where the objective is written: in every level but the most
+    general one (the corporate terms stay as they are) unless only that one writes it. The
+    first credit band of such a level starts where the target is then missed."""
+    old = None
+    for number, data in enumerate(levels):
+        mine = next((o for o in data.get("objectives") or [] if o["id"] == objective), None)
+        if mine is not None and what in mine:
+            old = str(mine[what])  # as this level has it, written here or inherited
+        if number == 0 and len(writing) > 1:
+            continue
+        if what == "target" and old is not None:
+            _move_bands(data, objective, old, value)
+        if mine is not None:
+            mine[what] = value
+
+
+def _dated(data: dict[str, Any], start: date) -> None:
     effective = data.setdefault("effective", {})
     if effective.get("end") is not None and effective.get("start") is not None:
         # as long as the template's term, in whole months (a 2-year term stays 2 years)
         first = date.fromisoformat(str(effective["start"]))
         after = date.fromisoformat(str(effective["end"])) + timedelta(days=1)
         months = (after.year - first.year) * 12 + after.month - first.month
-        effective["end"] = (_months_after(answers.start, months) - timedelta(days=1)).isoformat()
-    effective["start"] = answers.start.isoformat()
+        effective["end"] = (_months_after(start, months) - timedelta(days=1)).isoformat()
+    effective["start"] = start.isoformat()
     review = effective.get("review")
     if isinstance(review, dict):
         months = _REVIEW_MONTHS[str(review.get("cadence", "yearly"))]
-        review["next"] = _later(answers.start, months).isoformat()
+        review["next"] = _later(start, months).isoformat()
+
+
+def _placed(data: dict[str, Any], answers: Answers) -> None:
     for calendar in (data.get("calendars") or {}).values():
         if not isinstance(calendar, dict):
             continue
@@ -261,44 +374,16 @@ def draft(kind: str, answers: Answers) -> tuple[str, Agreement]:
             holidays.pop("subdivision", None)
             if answers.subdivision is not None:
                 holidays["subdivision"] = answers.subdivision
-    if answers.fee is not None:
-        amount, currency = fee_of(answers.fee)
-        for tier in data.get("tiers") or []:
-            if "fee" in tier:
-                tier["fee"] = {"amount": amount, "currency": currency}
-            for owed in (tier.get("fees") or {}).values():
-                owed.update(amount=amount, currency=currency)
-    set_objectives(data, answers.targets, answers.limits, "the template")
+
+
+def _written(kind: str, data: dict[str, Any], start: date, which: str = "") -> str:
     header = (
-        f"# Drafted by `accord new {kind}` on {answers.start.isoformat()}: read it, change what "
-        "differs from your case,\n# then `accord validate` and `accord show --format markdown`.\n"
+        f"# Drafted by `accord new {kind}` on {start.isoformat()}"
+        + (f" ({which})" if which else "")
+        + ": read it, change what differs from your case,\n# then `accord validate` and "
+        "`accord show --format markdown`.\n"
     )
-    text = header + written_yaml(data)
-    return text, load_agreement(text)
-
-
-def set_objectives(
-    data: dict[str, Any],
-    targets: Mapping[str, str],
-    limits: Mapping[str, str],
-    owner: str = "the agreement",
-) -> None:
-    """Set objectives' targets and limits in an agreement's data (as read from YAML), moving
-    the first credit band of a new target with it; an objective it does not write is an
-    :class:`AnswerError` naming those it does."""
-    objectives = {o["id"]: o for o in data.get("objectives") or [] if isinstance(o, dict)}
-    for what, asked in (("target", targets), ("within", limits)):
-        for objective, value in asked.items():
-            if objective not in objectives:
-                raise AnswerError(
-                    f"{what}:{objective}",
-                    f"{owner} has no objective {objective!r}; its objectives are "
-                    + ", ".join(objectives),
-                    f"--{what} {objective}={value}",
-                )
-            if what == "target":  # the first credit band starts where the target is missed
-                _move_bands(data, objective, str(objectives[objective].get("target")), value)
-            objectives[objective][what] = value
+    return header + written_yaml(data)
 
 
 def _value(node: yaml.Node, key: str) -> yaml.Node | None:

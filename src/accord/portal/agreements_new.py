@@ -25,6 +25,7 @@ from accord.core.agreement import Agreement
 from accord.io.agreements import AgreementFileError
 from accord.io.templates import (
     KINDS,
+    LEVELS,
     AnswerError,
     Answers,
     Questions,
@@ -43,6 +44,10 @@ from accord.service.errors import ForbiddenError, InvalidError, NotFoundError, S
 from accord.service.ingest import NO_NUL
 from accord.service.people import Current
 from accord.service.tenants import Principal, now
+
+ONE_AGREEMENT = {kind: words for kind, words in KINDS.items() if kind not in LEVELS}
+"""The templates the console drafts from: those of one agreement (a multi-level template's
+three files are drafted with ``accord new multi-level -o FOLDER``)."""
 
 router = APIRouter(include_in_schema=False)
 Kind = Annotated[str, Path(max_length=40, pattern=NO_NUL)]
@@ -309,8 +314,10 @@ def _drafted(session: Session, who: Principal, kind: str, form: Form) -> Drafted
 
 
 def _questions(kind: str) -> Questions:
-    if kind not in KINDS:
-        raise NotFoundError(f"no template {kind!r}; the templates are {', '.join(KINDS)}")
+    if kind not in ONE_AGREEMENT:
+        raise NotFoundError(
+            f"no template {kind!r} of one agreement; the templates are {', '.join(ONE_AGREEMENT)}"
+        )
     return questions(kind)
 
 
@@ -353,7 +360,7 @@ def kinds(
         "new",
         title="Console: a new agreement from a template",
         kind=None,
-        kinds=KINDS,
+        kinds=ONE_AGREEMENT,
         saved=row,
         may_save=may_upload(who),
     )

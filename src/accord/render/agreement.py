@@ -11,6 +11,7 @@ from markdown_it import MarkdownIt
 from accord.core.agreement import Agreement, Objective
 from accord.core.agreement.model import CreditSchedule, Party
 from accord.core.agreement.units import format_target
+from accord.core.reminders import notice_by
 
 _METRIC_WORDS = {
     "availability": "Availability",
@@ -91,7 +92,13 @@ def _markdown(a: Agreement) -> Iterator[str]:
         yield "## Term and review"
         yield ""
         yield f"- In force from {e.start}" + (f" until {e.end}" if e.end else "") + "."
-        yield f"- Renewal: {e.renewal}" + (f", notice {e.notice}" if e.notice else "") + "."
+        deadline = notice_by(e) if e.renewal == "automatic" else None
+        yield (
+            f"- Renewal: {e.renewal}"
+            + (f", notice {e.notice}" if e.notice else "")
+            + (f" (the last day to give it: {deadline})" if deadline else "")
+            + "."
+        )
         next_review = f"; next review {e.review.next}" if e.review.next else ""
         yield f"- Reviewed {e.review.cadence}{next_review}."
         yield ""

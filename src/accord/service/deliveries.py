@@ -23,7 +23,7 @@ class Sent:
     """One delivery, with what it notified of and where it went."""
 
     delivery: Delivery
-    kind: str  # escalation, objective, review
+    kind: str  # escalation, objective, review, notice, termination
     subject: str
     agreement: str
     objective: str

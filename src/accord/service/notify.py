@@ -26,12 +26,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from accord.core.errors import AccordError
+from accord.core.reminders import kind_of_level
 from accord.service import webhooks
 from accord.settings import Settings
 from accord.store.schema import Delivery, DueItem, Organisation, Webhook
 
 WEBHOOK_CHANNELS = frozenset({"webhook", "sms", "chat"})
-REVIEW = ""  # the subject of review reminders: no ticket id is empty, so none can collide
+REVIEW = ""  # the subject of an agreement's reminders: no ticket id is empty, so none can collide
 BURN = ""  # and of objectives' escalations (no ticket), told apart by their objective
 
 
@@ -59,8 +60,11 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _kind(item: DueItem) -> str:
+    """The payload's ``type``: ``escalation`` (a ticket's clock), ``objective`` (an objective
+    without one), or one of the agreement's reminders: ``review``, ``notice``, ``termination``
+    (:func:`accord.core.reminders.kind_of_level`)."""
     if item.subject == REVIEW and not item.objective:
-        return "review"
+        return kind_of_level(item.level)
     return "objective" if item.subject == BURN else "escalation"
 
 
@@ -88,6 +92,7 @@ def fire(session: Session, item: DueItem, moment: datetime) -> int:
         "notify": list(item.notify),
         "channels": list(item.channels),
     }
+    payload |= {k: v for k, v in (item.details or {}).items() if k not in payload}
     targets: list[tuple[str, str]] = []
     if "email" in item.channels:
         targets += [("email", address) for address in item.notify if "@" in address]
@@ -132,6 +137,17 @@ Sender = Callable[[Session, Delivery, Settings], Outcome]
 def _subject(payload: dict[str, Any]) -> str:
     if payload["type"] == "review":
         return f"Review due: agreement {payload['agreement']} ({payload['at']})"
+    if payload["type"] == "notice":
+        return (
+            f"Notice by {payload.get('notice_by')}, or agreement {payload['agreement']} renews "
+            f"automatically ({payload['at']})"
+        )
+    if payload["type"] == "termination":
+        who = f", {payload['provider']}" if payload.get("provider") else ""
+        return (
+            f"Termination right near: agreement {payload['agreement']}{who}, "
+            f"{len(payload.get('misses') or ())} of {payload.get('after_misses')} misses"
+        )
     if payload["type"] == "objective":
         return f"SLA {payload['at']}: objective {payload['objective']} ({payload['agreement']})"
     return (

@@ -4,10 +4,11 @@ the provider's staff, soonest first, with what is overdue marked."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
+from accord.core.reminders import notice_by as last_day_of_notice
 from accord.service import agreements
 from accord.service.errors import ForbiddenError
 from accord.service.tenants import Principal
@@ -74,9 +75,6 @@ def due(session: Session, who: Principal, moment: datetime) -> list[Due]:
         review = effective.review if effective is not None else None
         end = effective.end if effective is not None else None
         notice = effective.notice if effective is not None else None
-        notice_by = None
-        if end is not None and notice is not None and notice.time is not None:
-            notice_by = end - timedelta(days=notice.time.days)
         found.append(
             Due(
                 key=row.key,
@@ -89,7 +87,7 @@ def due(session: Session, who: Principal, moment: datetime) -> list[Due]:
                 end=end,
                 renewal=effective.renewal if effective is not None and end is not None else None,
                 notice=str(notice) if notice is not None else None,
-                notice_by=notice_by,
+                notice_by=last_day_of_notice(effective),
                 today=today,
             )
         )

@@ -34,11 +34,11 @@ from accord.core.escalation import (
     DueColumns,
     batch_escalation,
     escalation_moments,
-    review_reminders,
     walks_intervals,
 )
 from accord.core.horizon import within_horizon
 from accord.core.judging import warning_share
+from accord.core.reminders import TERMINATION_LEVELS, date_reminders, notice_by
 from accord.core.timer import Judgement, judge
 from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError, NotFoundError
@@ -1444,10 +1444,27 @@ def as_of(clock: ClockRow, refreshed: datetime | None, changed: datetime) -> dat
     return refreshed or changed
 
 
+def _dates(agreement: Agreement) -> dict[str, str | None]:
+    """The agreement's dates a reminder's payload states beside the day it announces."""
+    effective = agreement.effective
+    if effective is None:
+        return {}
+    deadline = notice_by(effective)
+    return {
+        "review": effective.review.next.isoformat() if effective.review.next else None,
+        "owner": effective.review.owner,
+        "end": effective.end.isoformat() if effective.end else None,
+        "renewal": effective.renewal if effective.end else None,
+        "notice": str(effective.notice) if effective.notice else None,
+        "notice_by": deadline.isoformat() if deadline else None,
+    }
+
+
 def after_upload(session: Session, organisation_id: int, key: str, agreement: Agreement) -> int:
-    """A new agreement version: its review reminders are scheduled and every ticket it may
-    govern is marked for recomputation (its due items move; fired ones stay as they were).
-    Returns the number of tickets marked."""
+    """A new agreement version: its reminders of the review and of the notice deadline are
+    scheduled (:func:`accord.core.reminders.date_reminders`; a fired one stays fired while its
+    moment is unchanged) and every ticket it may govern is marked for recomputation (its due
+    items move; fired ones stay as they were). Returns the number of tickets marked."""
     moment = now()
     existing = {
         d.level: d
@@ -1457,13 +1474,15 @@ def after_upload(session: Session, organisation_id: int, key: str, agreement: Ag
                 DueItem.subject == REVIEW,
                 DueItem.objective == "",  # burn-rate episodes have no ticket either
                 DueItem.agreement == key,
+                DueItem.level < TERMINATION_LEVELS,  # those open as periods close
             )
         ).all()
     }
     customer = agreement.parties.customer.id if agreement.parties else None
-    reminders = review_reminders(agreement)
+    reminders = date_reminders(agreement, moment.date())
     for due in reminders:
         item = existing.get(due.level)
+        details = {"day": due.day.isoformat(), **_dates(agreement)}
         if item is not None and item.status == "fired" and item.due_at == due.due:
             continue
         if item is None:
@@ -1479,9 +1498,10 @@ def after_upload(session: Session, organisation_id: int, key: str, agreement: Ag
             session.add(item)
         item.at, item.status, item.due_at = due.at, "pending", due.due
         item.notify, item.channels = list(due.notify), list(due.channels)
-        item.fired_at, item.updated_at = None, moment
+        item.fired_at, item.updated_at, item.details = None, moment, details
+    kept = {due.level for due in reminders}
     for level, item in existing.items():
-        if level >= len(reminders) and item.status == "pending":
+        if level not in kept and item.status == "pending":
             item.status = "cancelled"
     governed = select(TicketRow.id).where(TicketRow.organisation_id == organisation_id)
     if customer is not None:

@@ -349,7 +349,11 @@ class DueItem(Base):
     fired_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]  # when its moment or state last changed
     seen_at: Mapped[datetime | None]
-    """A burn-rate episode: the last check that found its alert firing (null otherwise)."""
+    """A burn-rate episode: the last check that found its alert firing; a termination right
+    near: the last period end it was found near at (null otherwise)."""
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """What a reminder announces besides its moment (the date, the misses counted): added to
+    its notifications' payload (null for escalations)."""
 
 
 class Webhook(Base):

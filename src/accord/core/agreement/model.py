@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from accord.core.agreement.units import (
     Bound,
@@ -134,6 +134,52 @@ class Review(Model):
     owner: str | None = None
 
 
+def _lead_time(value: Any) -> Any:
+    """A reminder's lead time: whole days, as a calendar is not what it is counted in."""
+    found = value if isinstance(value, Duration) else parse_duration(value)
+    if found.time is None or found.time % timedelta(days=1):
+        raise ValueError(f"expected whole days before the date, such as '30d', got {str(found)!r}")
+    return found
+
+
+LeadTime = Annotated[DurationText, AfterValidator(_lead_time)]
+
+
+class Reminders(Model):
+    """When and to whom the agreement's own dates, and a termination right coming near, are
+    announced (by e-mail and webhook: see the README's "Escalations and notifications")."""
+
+    review: tuple[LeadTime, ...] = Field(
+        (Duration(time=timedelta(days=30)), Duration(time=timedelta(0))),
+        max_length=10,
+        json_schema_extra={"default": ["30d", "0d"]},
+        description="How long before the next review to remind of it ('0d': on the day).",
+    )
+    notice: tuple[LeadTime, ...] = Field(
+        (
+            Duration(time=timedelta(days=30)),
+            Duration(time=timedelta(days=7)),
+            Duration(time=timedelta(0)),
+        ),
+        max_length=10,
+        json_schema_extra={"default": ["30d", "7d", "0d"]},
+        description="How long before the last day to give notice of an automatic renewal to "
+        "remind of it ('0d': on that day).",
+    )
+    termination: bool = Field(
+        True,
+        description="Announce, when a period closes, that one more miss would give the right "
+        "to terminate (once an episode).",
+    )
+    notify: tuple[str, ...] = Field(
+        (),
+        description="Who is reminded: 'owner' (the review owner), 'provider' and 'customer' "
+        "(their contacts), or addresses as written. None: the review owner, else the "
+        "provider's contacts.",
+    )
+    channels: tuple[Literal["email", "webhook"], ...] = Field(("email", "webhook"), min_length=1)
+
+
 class Effective(Model):
     """When the agreement is in force, how it renews, and when it is reviewed."""
 
@@ -142,6 +188,18 @@ class Effective(Model):
     renewal: Literal["automatic", "manual", "none"] = "manual"
     notice: DurationText | None = Field(None, description="Notice needed to end or not renew.")
     review: Review = Review()
+    reminders: Reminders = Field(
+        Reminders(),
+        json_schema_extra={
+            "default": {
+                "review": ["30d", "0d"],
+                "notice": ["30d", "7d", "0d"],
+                "termination": True,
+                "notify": [],
+                "channels": ["email", "webhook"],
+            }
+        },
+    )
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Effective:
