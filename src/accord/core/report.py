@@ -19,6 +19,7 @@ from operator import attrgetter
 from typing import Literal
 
 from accord.core.agreement.model import Agreement, Claim, Objective, Tier
+from accord.core.bonus import BonusSettlement, bonuses, netted
 from accord.core.burn import BurnAlert, burn_alert, burning
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import TICKET_METRICS, calendars_of
@@ -46,6 +47,8 @@ from accord.core.judging import (
 from accord.core.penalties import penalties as penalties_of
 from accord.core.penalties import penalty_since
 from accord.core.periods import enclosing, period_label
+from accord.core.pool import PoolSettlement, at_risk_pool, pool_since
+from accord.core.service_time import TimeCredit, service_time
 from accord.core.slices import WORKBOOK_ALERTS
 from accord.core.termination import (
     TerminationRight,
@@ -138,6 +141,12 @@ class Report:
     zone: str = "UTC"
     """The agreement's own time zone (:func:`home_zone`): where its readers are, the zone
     a report for people tells its times in unless another is asked for."""
+    pool: PoolSettlement | None = None
+    """The at-risk amount and its allocation (:mod:`accord.core.pool`), with earn-back."""
+    bonus: BonusSettlement | None = None
+    """Bonuses owed to the provider (:mod:`accord.core.bonus`)."""
+    service_time: tuple[TimeCredit, ...] = ()
+    """Credits in service time (:mod:`accord.core.service_time`), never in money."""
 
     @property
     def missed(self) -> tuple[ObjectiveResult, ...]:
@@ -252,6 +261,19 @@ def evaluate(
         if remedies.claim is not None:
             cycle = "month" if chosen is None else chosen.per
             deadline = claim_deadline(remedies.claim, end, cycle)
+    pool = at_risk_pool(judging, chosen, known, start, end)
+    bonus = bonuses(judging, chosen, known, start, end)
+    if bonus is not None:  # netted against the credits in its currency, when it says so
+        credits = Decimal(0)
+        if settlement is not None and settlement.currency == bonus.currency:
+            credits += settlement.amount
+        if pool is not None:
+            credits += pool.net
+        bonus = netted(bonus, credits)
+    added = tuple(
+        service_time(judging, rule, start, end)
+        for rule in (remedies.service_time if remedies is not None else ())
+    )
     return Report(
         agreement=agreement.id,
         version=agreement.version,
@@ -272,6 +294,9 @@ def evaluate(
         in_force_until=in_force_span(agreement, start, end)[1],
         observed_until=data.observed[1] if data.observed is not None else None,
         zone=home_zone(agreement),
+        pool=pool,
+        bonus=bonus,
+        service_time=added,
     )
 
 
@@ -551,6 +576,19 @@ def evidence_since(agreement: Agreement, start: datetime, end: datetime) -> date
         since = min(since, *(reads_from(objective, first) for objective in credited))
     for rule in remedies.penalties:
         since = min(since, penalty_since(agreement.objective(rule.objective), rule, start))
+    if remedies.at_risk is not None:  # its billing periods, and those earn-back follows
+        for tier in agreement.tiers:
+            first = pool_since(remedies.at_risk, tier.per, start)
+            for allocation in remedies.at_risk.allocations:
+                since = min(since, reads_from(agreement.objective(allocation.objective), first))
+    bands = remedies.bonus.bands if remedies.bonus is not None else ()
+    for tier in agreement.tiers if bands else ():
+        first = enclosing(start, tier.per)[0]
+        for band in bands:
+            since = min(since, reads_from(agreement.objective(band.objective), first))
+    for credit in remedies.service_time:  # downtime from the start of the year
+        first = enclosing(start, "year")[0]
+        since = min(since, reads_from(agreement.objective(credit.objective), first))
     if remedies.termination is not None:
         first = termination_since(remedies.termination, end)
         chosen = [agreement.objective(i) for i in remedies.termination.objectives]

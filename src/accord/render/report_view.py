@@ -28,6 +28,7 @@ from accord.core.report import (
 )
 from accord.core.termination import TerminationRight
 from accord.render import words
+from accord.render.remedies_view import RemedySection, remedy_sections
 from accord.render.words import (
     ENGLISH,
     Numbers,
@@ -244,6 +245,8 @@ class ReportView:
     claim: ClaimView | None
     notes: tuple[Note, ...]
     generator: str
+    remedies: tuple[RemedySection, ...] = ()
+    """The at-risk pool, bonus and service-time credits (:mod:`accord.render.remedies_view`)."""
 
     @property
     def breaches(self) -> tuple[BreachView, ...]:
@@ -347,6 +350,7 @@ def build(report: Report, zone: str | None = None, locale: str | None = None) ->
         claim=_claim(report, place),
         notes=tuple(notes.found),
         generator=f"Accord {__version__}",
+        remedies=remedy_sections(report, n),
     )
 
 
