@@ -12,7 +12,7 @@ import itertools
 import re
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -369,7 +369,9 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                 if name not in objectives:
                     path = ("remedies", "termination", "objectives", j)
                     yield unknown(path, "objective", name, objectives)
-        yield from _pool_bonus_and_time(agreement, by_id)
+        yield from _pool_bonus_and_time(
+            agreement, by_id, lambda path, name: unknown(path, "objective", name, objectives)
+        )
         if remedies.credits and not any(t.fee or t.fees for t in agreement.tiers):
             yield Problem(
                 ("remedies", "credits"),
@@ -531,17 +533,16 @@ def _deliverable_fits_period(objective: Objective, base: Path) -> Iterator[Probl
         )
 
 
-def _pool_bonus_and_time(agreement: Agreement, by_id: Mapping[str, Objective]) -> Iterator[Problem]:
+def _pool_bonus_and_time(
+    agreement: Agreement,
+    by_id: Mapping[str, Objective],
+    unknown: Callable[[Path, str], Problem],
+) -> Iterator[Problem]:
     """The at-risk pool's allocations, the bonus bands and the service-time credits: each on
-    an objective that exists and can bear it, and a fee for the money ones."""
+    an objective that exists (``unknown``: the problem of one that does not) and can bear it,
+    and a fee for the money ones."""
     remedies = agreement.remedies
     assert remedies is not None
-    known = ", ".join(sorted(by_id)) or "none"
-
-    def unknown(path: Path, name: str) -> Problem:
-        return Problem(
-            path, f"unknown objective {name!r}{did_you_mean(name, set(by_id))}; defined: {known}"
-        )
 
     one_fee = any(t.fee is not None for t in agreement.tiers)
     at_risk = remedies.at_risk

@@ -1,0 +1,338 @@
+"""The at-risk amount, its allocation over critical service levels, and earn-back, as IT
+outsourcing contracts write them. Each case's figures are worked from the contract's words in
+the comments before the assertions.
+
+The contract (examples/agreements/it-outsourcing.yaml): "12% of the monthly fee of 100,000 EUR
+is at risk (12,000 EUR). ERP carries 40% of it, the network 30%, hosting 20%, e-mail 20% and
+telephony 10% (120% in all). A missed critical service level costs the at-risk amount times
+its allocation; a month never costs more than the at-risk amount. A credit is earned back when
+the same service level is met in the three months after the miss."
+Targets: ERP 99.7%, network 99.9%, hosting 99.95%, e-mail 99.5%, telephony 99.5%, monthly.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accord import load_agreement
+from accord.core.agreement import Agreement
+from accord.core.agreement.model import AtRisk
+from accord.core.availability import Outage
+from accord.core.errors import SpecError
+from accord.core.periods import period_bounds
+from accord.core.pool import PoolSettlement, apportion, settle_period
+from accord.core.report import Data, evaluate
+from accord.render.report import report_html, report_json, report_markdown
+from accord.render.report_document import ReportDocument
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "agreements" / "it-outsourcing.yaml"
+OBSERVED = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 4, 1, tzinfo=UTC))
+SERVICES = ("erp", "network", "hosting", "email", "telephony")
+MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
+
+
+def _agreement(change: dict[str, Any] | None = None) -> Agreement:
+    document = yaml.safe_load(EXAMPLE.read_text())
+    document["remedies"].update(change or {})
+    return load_agreement(yaml.safe_dump(document, sort_keys=False))
+
+
+def _down(service: str, month: str, hours: float, day: int = 8) -> Outage:
+    start = period_bounds(month, "UTC")[0].replace(day=day, hour=2)
+    return Outage(service, start, start + timedelta(hours=hours), id=f"{service}-{month}")
+
+
+def _pool(agreement: Agreement, outages: list[Outage], period: str) -> PoolSettlement:
+    report = evaluate(agreement, Data(outages=tuple(outages), observed=OBSERVED), *_span(period))
+    assert report.pool is not None
+    return report.pool
+
+
+def _span(period: str) -> tuple[datetime, datetime]:
+    return period_bounds(period, "UTC")
+
+
+# ---------------------------------------------------------------- the pool
+
+
+def test_a_miss_costs_the_at_risk_amount_times_its_allocation() -> None:
+    # February: ERP down 4 h of 672 h = 99.405%, below 99.7%: missed.
+    # at risk: 12% x 100,000 = 12,000; ERP's share 40% x 12,000 = 4,800 EUR.
+    pool = _pool(_agreement(), [_down("erp", "2026-02", 4)], "2026-02")
+    assert pool.owed == Decimal("4800.00")
+    [period] = pool.periods
+    assert period.at_risk == Decimal("12000.00")
+    [miss] = period.misses
+    assert (miss.objective, miss.share, miss.credit) == (
+        "erp",
+        Decimal("4800.00"),
+        Decimal("4800.00"),
+    )
+    assert not period.capped
+    assert pool.reasons[0] == (
+        "2026-02: erp missed (attainment 99.4048%): 40% of the at-risk amount = 4800.00 EUR"
+    )
+
+
+def test_a_month_is_capped_at_the_at_risk_amount_and_each_share_scaled() -> None:
+    # June: all five missed: 4,800 + 3,600 + 2,400 + 2,400 + 1,200 = 14,400 > 12,000.
+    # Capped at 12,000; each credit x 12,000/14,400 = 5/6: 4,000, 3,000, 2,000, 2,000, 1,000.
+    outages = [_down(s, "2026-06", 5) for s in SERVICES]
+    pool = _pool(_agreement(), outages, "2026-06")
+    [period] = pool.periods
+    assert period.uncapped == Decimal("14400.00")
+    assert pool.owed == Decimal("12000.00")
+    assert period.capped
+    assert [m.credit for m in period.misses] == [
+        Decimal(x) for x in ("4000.00", "3000.00", "2000.00", "2000.00", "1000.00")
+    ]
+    assert pool.capped == ("2026-06",)
+    assert any("capped at the at-risk amount" in r and "(was 14400.00)" in r for r in pool.reasons)
+
+
+def test_the_cap_does_not_bind_at_exactly_the_at_risk_amount() -> None:
+    # ERP 40% + network 30% + hosting 20% + telephony 10% = 100% = 12,000: owed in full,
+    # and the cap is not said to bind (it binds only when the sum passes the amount).
+    outages = [_down(s, "2026-06", 5) for s in ("erp", "network", "hosting", "telephony")]
+    pool = _pool(_agreement(), outages, "2026-06")
+    assert pool.owed == Decimal("12000.00")
+    assert pool.capped == ()
+    assert not any("capped" in r for r in pool.reasons)
+
+
+def test_scaled_credits_are_shared_to_the_cent() -> None:
+    # 10.00 shared by three equal shares: 3.33 each and the cent left to the first.
+    assert apportion(Decimal("10.00"), [Decimal(1)] * 3) == [
+        Decimal("3.34"),
+        Decimal("3.33"),
+        Decimal("3.33"),
+    ]
+
+
+_allocations = st.lists(
+    st.tuples(st.sampled_from(SERVICES), st.integers(1, 100)),
+    min_size=1,
+    max_size=5,
+    unique_by=lambda pair: pair[0],
+)
+
+
+@settings(max_examples=200)
+@given(
+    allocations=_allocations,
+    share=st.integers(1, 100),
+    fee=st.decimals(min_value=0, max_value=10_000_000, places=2),
+    missed=st.sets(st.sampled_from(SERVICES)),
+)
+def test_the_pool_never_passes_the_at_risk_amount_and_binds_exactly_when_the_sum_does(
+    allocations: list[tuple[str, int]], share: int, fee: Decimal, missed: set[str]
+) -> None:
+    terms = AtRisk.model_validate(
+        {
+            "share": f"{share}%",
+            "allocations": [{"objective": o, "allocation": f"{a}%"} for o, a in allocations],
+        }
+    )
+    period = settle_period(terms, fee, "EUR", "2026-06", dict.fromkeys(missed))
+    assert period.owed <= period.at_risk
+    assert period.capped == (period.uncapped > period.at_risk)
+    assert period.owed == (period.at_risk if period.capped else period.uncapped)
+    assert sum((m.credit for m in period.misses), Decimal(0)) == period.owed
+    assert all(Decimal(0) <= m.credit <= m.share for m in period.misses)
+
+
+# ---------------------------------------------------------------- earn-back
+
+
+def test_a_credit_is_earned_back_in_the_third_month_met_after_the_miss() -> None:
+    # February's ERP miss owes 4,800. ERP met in March, April and May: earned back, and the
+    # return is recognised in May (the month that completes the run): February owes 4,800 and
+    # is pending; March and April return nothing; May owes nothing and returns 4,800 (net
+    # -4,800); the year owes 4,800, returns 4,800, nothing outstanding.
+    agreement = _agreement()
+    outages = [_down("erp", "2026-02", 4)]
+    february = _pool(agreement, outages, "2026-02")
+    assert (february.owed, february.earned_back, february.pending) == (
+        Decimal("4800.00"),
+        0,
+        Decimal("4800.00"),
+    )
+    assert february.fates[0].status == "pending"
+    assert _pool(agreement, outages, "2026-04").earned_back == 0
+    may = _pool(agreement, outages, "2026-05")
+    assert (may.owed, may.earned_back, may.net) == (0, Decimal("4800.00"), Decimal("-4800.00"))
+    assert may.fates[0].reason == (
+        "2026-02 credit for erp (4800.00 EUR) earned back in 2026-05: "
+        "met in 2026-03, 2026-04, 2026-05"
+    )
+    year = _pool(agreement, outages, "2026")
+    assert (year.owed, year.earned_back, year.outstanding) == (
+        Decimal("4800.00"),
+        Decimal("4800.00"),
+        0,
+    )
+
+
+def test_a_credit_is_kept_when_the_objective_misses_again_within_the_run() -> None:
+    # E-mail missed in June (2,400) and again in August: June's credit is kept; August's
+    # (2,400) is earned back in November (met September, October, November).
+    agreement = _agreement()
+    outages = [_down("email", "2026-06", 6), _down("email", "2026-08", 5)]
+    year = _pool(agreement, outages, "2026")
+    june, august = year.fates
+    assert (june.status, june.settled_in) == ("kept", "2026-08")
+    assert june.reason.startswith("2026-06 credit for email (2400.00 EUR) kept: 2026-08 missed")
+    assert (august.status, august.settled_in) == ("earned back", "2026-11")
+    assert (year.owed, year.earned_back, year.outstanding, year.pending) == (
+        Decimal("4800.00"),
+        Decimal("2400.00"),
+        Decimal("2400.00"),
+        0,
+    )
+
+
+def test_an_earn_back_pending_at_the_reports_end_is_pending_not_earned() -> None:
+    # Hosting missed in November 2026 (2,400); met December 2026, January and February 2027.
+    # The year 2026 shows it pending (the evidence for 2027 notwithstanding); the report for
+    # February 2027 returns it.
+    agreement = _agreement()
+    outages = [_down("hosting", "2026-11", 1)]
+    year = _pool(agreement, outages, "2026")
+    assert (year.earned_back, year.outstanding, year.pending) == (
+        0,
+        Decimal("2400.00"),
+        Decimal("2400.00"),
+    )
+    [pending] = year.fates
+    assert pending.reason == (
+        "2026-11 credit for hosting (2400.00 EUR) pending: met in 2026-12; "
+        "2 more periods to meet to earn it back"
+    )
+    assert _pool(agreement, outages, "2027-02").earned_back == Decimal("2400.00")
+
+
+def test_an_earn_back_judged_before_the_run_is_over_is_pending() -> None:
+    # Judged on 15 May, with May not over: February's credit is pending, not earned back.
+    agreement = _agreement()
+    data = Data(outages=(_down("erp", "2026-02", 4),), observed=OBSERVED)
+    as_of = datetime(2026, 5, 15, tzinfo=UTC)
+    report = evaluate(agreement, data, *_span("2026-05"), as_of=as_of)
+    assert report.pool is not None
+    assert report.pool.earned_back == 0
+    report = evaluate(agreement, data, *_span("2026"), as_of=as_of)
+    assert report.pool is not None
+    assert (report.pool.owed, report.pool.pending) == (Decimal("4800.00"), Decimal("4800.00"))
+
+
+def test_the_scaled_credit_is_the_one_earned_back() -> None:
+    # June capped: ERP's credit is 4,000 (not its 4,800 share); met July to September: 4,000
+    # is returned in September.
+    outages = [_down(s, "2026-06", 5) for s in SERVICES]
+    september = _pool(_agreement(), outages, "2026-09")
+    assert september.earned_back == Decimal("12000.00")  # all five met July-September
+    assert [f.credit for f in september.fates] == [
+        "4000.00 EUR",
+        "3000.00 EUR",
+        "2000.00 EUR",
+        "2000.00 EUR",
+        "1000.00 EUR",
+    ]
+
+
+# ---------------------------------------------------------------- months add up to the year
+
+_year = st.lists(
+    st.tuples(st.sampled_from(SERVICES), st.integers(1, 12), st.sampled_from([0.25, 1, 3, 8])),
+    max_size=8,
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(downs=_year)
+def test_the_months_add_up_to_the_year_and_earned_back_plus_outstanding_is_owed(
+    downs: list[tuple[str, int, float]],
+) -> None:
+    agreement = _agreement()
+    outages = [_down(s, f"2026-{m:02d}", h, day=1 + i) for i, (s, m, h) in enumerate(downs)]
+    year = _pool(agreement, outages, "2026")
+    months = [_pool(agreement, outages, m) for m in MONTHS]
+    assert year.owed == sum((m.owed for m in months), Decimal(0))
+    assert year.earned_back == sum((m.earned_back for m in months), Decimal(0))
+    assert year.net == sum((m.net for m in months), Decimal(0))
+    # the agreement starts on 1 January: every credit returned in 2026 was owed in 2026
+    assert year.earned_back + year.outstanding == year.owed
+    assert year.pending <= year.outstanding
+    quarter = _pool(agreement, outages, "2026-Q3")
+    assert quarter.owed == sum((m.owed for m in months[6:9]), Decimal(0))
+    assert quarter.earned_back == sum((m.earned_back for m in months[6:9]), Decimal(0))
+
+
+# ---------------------------------------------------------------- in every output
+
+
+def test_every_output_shows_the_share_the_cap_and_the_earn_back() -> None:
+    outages = [_down("erp", "2026-02", 4), *(_down(s, "2026-06", 5) for s in SERVICES)]
+    report = evaluate(_agreement(), Data(outages=tuple(outages), observed=OBSERVED), *_span("2026"))
+    text = report_markdown(report)
+    assert "## At-risk amount" in text
+    assert "(the cap bound in 2026-06)" in text
+    assert (
+        "- 2026-06: erp missed (attainment 99.3056%): 40% of the at-risk amount = 4800.00 EUR"
+        in text
+    )
+    assert "earned back in 2026-05" in text
+    page = report_html(report)
+    assert '<section id="at-risk">' in page
+    assert "earned back in 2026-05" in page
+    document = report_json(report)
+    ReportDocument.model_validate(document)
+    at_risk = document["at_risk"]
+    assert (at_risk["owed"], at_risk["earned_back"]) == ("16800.00", "16800.00")
+    assert at_risk["periods"][5]["capped"] is True
+    assert at_risk["earn_back"][0]["status"] == "earned back"
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _refused(change: dict[str, Any], match: str) -> None:
+    with pytest.raises(SpecError, match=match):
+        _agreement(change)
+
+
+def test_an_allocation_to_an_unknown_objective_is_refused_with_a_suggestion() -> None:
+    at_risk = yaml.safe_load(EXAMPLE.read_text())["remedies"]["at_risk"]
+    at_risk["allocations"][0]["objective"] = "erpp"
+    _refused(
+        {"at_risk": at_risk},
+        r":82:7: remedies\.at_risk\.allocations\[0\]\.objective: unknown objective 'erpp' "
+        r"\(did you mean 'erp'\?\); defined: email, erp, hosting, network, telephony",
+    )
+
+
+def test_an_objective_allocated_twice_is_refused() -> None:
+    at_risk = yaml.safe_load(EXAMPLE.read_text())["remedies"]["at_risk"]
+    at_risk["allocations"].append({"objective": "erp", "allocation": "5%"})
+    _refused({"at_risk": at_risk}, r"allocations\[5\]\.objective: erp is allocated twice")
+
+
+def test_an_at_risk_amount_needs_a_fee() -> None:
+    document = yaml.safe_load(EXAMPLE.read_text())
+    del document["tiers"][0]["fee"]
+    with pytest.raises(SpecError, match=r"remedies\.at_risk: the at-risk amount is a share of"):
+        load_agreement(yaml.safe_dump(document))
+
+
+def test_an_allocation_is_a_percentage() -> None:
+    at_risk = yaml.safe_load(EXAMPLE.read_text())["remedies"]["at_risk"]
+    at_risk["allocations"][0]["allocation"] = 40
+    _refused({"at_risk": at_risk}, r"allocations\[0\]\.allocation: .*write '40%'")
