@@ -68,7 +68,8 @@ class TrialObjective:
 
 @dataclass(frozen=True)
 class MonthCost:
-    """What a month cost under each version: credits owed plus penalties charged."""
+    """What a month cost under each version: credits owed plus penalties charged (with the
+    at-risk pool's credits less those earned back, less a bonus netted against them)."""
 
     month: str
     current: Decimal
@@ -122,6 +123,12 @@ def _cost(report: Report) -> tuple[Decimal, str | None]:
     for charged, owed_in in report.penalties:
         amount += charged
         currency = currency or owed_in
+    if report.pool is not None:  # the at-risk credits less those earned back
+        amount += report.pool.net
+        currency = currency or report.pool.currency
+    if report.bonus is not None and report.bonus.net:  # a bonus netted against the credits
+        amount -= report.bonus.amount
+        currency = currency or report.bonus.currency
     return amount, currency
 
 
