@@ -248,6 +248,72 @@ def test_the_scaled_credit_is_the_one_earned_back() -> None:
     ]
 
 
+# ---------------------------------------------------------------- earn-back by a margin
+
+
+def _with_earn_back(earn_back: dict[str, Any]) -> Agreement:
+    at_risk = yaml.safe_load(EXAMPLE.read_text())["remedies"]["at_risk"]
+    return _agreement({"at_risk": {**at_risk, "earn_back": earn_back}})
+
+
+def test_a_credit_is_earned_back_when_the_year_passes_the_target_by_the_margin() -> None:
+    # "A credit is earned back when the service level's attainment over the calendar year
+    # exceeds its target by 0.1 percentage points." ERP (99.7%) down 4 h in February: a miss,
+    # 4,800. The year: 4 h of 8,760 h down = 99.9543% >= 99.8%: earned back, recognised in
+    # December (once the year is over); pending in every report before.
+    agreement = _with_earn_back({"margin": "0.1%"})
+    outages = [_down("erp", "2026-02", 4)]
+    november = _pool(agreement, outages, "2026-11")
+    assert november.earned_back == 0
+    assert _pool(agreement, outages, "2026-02").pending == Decimal("4800.00")
+    december = _pool(agreement, outages, "2026-12")
+    assert december.earned_back == Decimal("4800.00")
+    assert december.fates[0].reason == (
+        "2026-02 credit for erp (4800.00 EUR) earned back in 2026-12: 2026's attainment "
+        "99.9543% is at least 99.8% (the target 99.7% and 0.1 points more)"
+    )
+    year = _pool(agreement, outages, "2026")
+    assert (year.earned_back, year.outstanding) == (Decimal("4800.00"), 0)
+
+
+def test_a_credit_is_kept_when_the_year_falls_short_of_the_margin() -> None:
+    # ERP down 20 h in February: the year 20 h of 8,760 h = 99.7717% < 99.8%: kept, in December.
+    agreement = _with_earn_back({"margin": "0.1%"})
+    year = _pool(agreement, [_down("erp", "2026-02", 20)], "2026")
+    [kept] = year.fates
+    assert (kept.status, kept.settled_in) == ("kept", "2026-12")
+    assert kept.reason.endswith(
+        "kept: 2026's attainment 99.7717% is below 99.8% (the target 99.7% and 0.1 points more)"
+    )
+    assert (year.earned_back, year.outstanding, year.pending) == (0, Decimal("4800.00"), 0)
+
+
+def test_the_margin_returns_a_credit_whose_run_was_broken() -> None:
+    # after: 3 or margin 0.1%: ERP missed in February and April (4 h each). February's run is
+    # broken in April; April's credit is earned back in July (met May, June, July). The year,
+    # 8 h of 8,760 h = 99.9087% >= 99.8%, returns February's in December.
+    agreement = _with_earn_back({"after": 3, "margin": "0.1%"})
+    outages = [_down("erp", "2026-02", 4), _down("erp", "2026-04", 4)]
+    assert _pool(agreement, outages, "2026-02").fates[0].status == "pending"
+    june = _pool(agreement, outages, "2026-06")
+    [february, april] = _pool(agreement, outages, "2026").fates
+    assert (february.status, february.settled_in) == ("earned back", "2026-12")
+    assert (april.status, april.settled_in) == ("earned back", "2026-07")
+    assert june.earned_back == 0
+    september = _pool(agreement, outages, "2026-09")
+    assert september.fates == ()
+    # judged on 1 May, February's run is broken and the year is not over: pending on the year
+    data = Data(outages=tuple(outages), observed=OBSERVED)
+    as_of = datetime(2026, 5, 1, tzinfo=UTC)
+    pool = evaluate(agreement, data, *_span("2026"), as_of=as_of).pool
+    assert pool is not None
+    assert pool.fates[0].reason == (
+        "2026-02 credit for erp (4800.00 EUR) pending: 2026-04 missed (the run is broken); "
+        "in 2026-12 if 2026 reaches 99.8% (the target 99.7% and 0.1 points more)"
+    )
+    assert pool.pending == Decimal("9600.00")
+
+
 # ---------------------------------------------------------------- months add up to the year
 
 _year = st.lists(
@@ -257,11 +323,14 @@ _year = st.lists(
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(downs=_year)
+@given(
+    downs=_year,
+    earn_back=st.sampled_from([{"after": 3}, {"after": 1, "margin": "0.2%"}, {"margin": "0.1%"}]),
+)
 def test_the_months_add_up_to_the_year_and_earned_back_plus_outstanding_is_owed(
-    downs: list[tuple[str, int, float]],
+    downs: list[tuple[str, int, float]], earn_back: dict[str, Any]
 ) -> None:
-    agreement = _agreement()
+    agreement = _with_earn_back(earn_back)
     outages = [_down(s, f"2026-{m:02d}", h, day=1 + i) for i, (s, m, h) in enumerate(downs)]
     year = _pool(agreement, outages, "2026")
     months = [_pool(agreement, outages, m) for m in MONTHS]

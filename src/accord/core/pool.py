@@ -21,13 +21,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
-from accord.core.agreement.model import AtRisk, Tier
+from accord.core.agreement.model import AtRisk, EarnBack, Tier
 from accord.core.credits import plain
 from accord.core.earnback import Fate, Verdict, fate
-from accord.core.judging import Judging, ObjectiveResult, in_force_span, judge_objective
+from accord.core.judging import (
+    Judging,
+    ObjectiveResult,
+    in_force_span,
+    judge_objective,
+    target_of,
+)
 from accord.core.periods import enclosing, period_label
 
 _CENT = Decimal("0.01")
+_TICK = timedelta(microseconds=1)
 _HUNDRED = Decimal(100)
 
 
@@ -155,8 +162,8 @@ class PoolSettlement:
     """The part of ``outstanding`` that may still be earned back after the span's end."""
     fates: tuple[Fate, ...]
     """Each credit owed in the span, and earned back in it from before it, with its fate."""
-    earn_back_after: int | None
-    """Billing periods to meet after a miss to earn its credit back (None: no earn-back)."""
+    earn_back: EarnBack | None
+    """How a credit is earned back (None: it is not)."""
 
     @property
     def net(self) -> Decimal:
@@ -178,7 +185,7 @@ class PoolSettlement:
             f"owed over {count} billing period{'s' if count != 1 else ''}: "
             + (" + ".join(owed) + f" = {self.owed} {self.currency}" if owed else "nothing")
         )
-        if self.earn_back_after is not None:
+        if self.earn_back is not None:
             found.append(
                 f"earned back in the span: {self.earned_back} {self.currency}; net "
                 f"{self.owed} - {self.earned_back} = {self.net} {self.currency}; outstanding "
@@ -252,28 +259,53 @@ def at_risk_pool(
     labels = {p.label for p in periods}
     earned_back = outstanding = pending = Decimal(0)
     if earn is not None:
-        before = _periods_before(kind, own[0][0], earn.after)
-        earlier = [
-            (settled(first, after), after)
-            for first, after in before
-            if _in_force(judging, first, after)
+        runs = earn.after or 0
+
+        def by_year(objective: str, first: datetime) -> Verdict | None:
+            """The margin's verdict on the year holding ``first``, in its last period."""
+            if earn.margin is None:
+                return None
+            year, after = enclosing(first, "year")
+            last = period_label(enclosing(after - _TICK, kind)[0], kind)
+            target = target_of(agreement.objective(objective), chosen.id)
+            if not isinstance(target, Decimal):
+                return None
+            needed = target + earn.margin
+            wanted = f"{plain(needed)}% (the target {target}% and {earn.margin} points more)"
+            if after > until:
+                return Verdict(last, None, f"in {last} if {year.year} reaches {wanted}")
+            result = judged(objective, year, after)
+            if result.status != "final" or result.actual is None:
+                return Verdict(last, False, f"{year.year} has no figure ({result.status})")
+            shown = f"{year.year}'s attainment {_percent(result.actual)}%"
+            if result.actual >= needed:
+                return Verdict(last, True, f"{shown} is at least {wanted}")
+            return Verdict(last, False, f"{shown} is below {wanted}")
+
+        before = [
+            (first, after)
+            for first, after in billing_periods(
+                kind, _earn_back_since(earn, kind, own[0][0]), own[0][0]
+            )
+            if after <= own[0][0] and _in_force(judging, first, after)
         ]
-        for period, after, is_own in [(p, a, False) for p, a in earlier] + [
-            (p, a, True) for p, (_, a) in zip(periods, own, strict=True)
-        ]:
-            following = _periods_from(kind, after, earn.after)
+        tracked = [(settled(f, a), f, a, False) for f, a in before]
+        tracked += [(p, f, a, True) for p, (f, a) in zip(periods, own, strict=True)]
+        for period, first, after, is_own in tracked:
+            following = _periods_from(kind, after, runs)
             for miss in period.misses:
                 found = fate(
                     miss,
-                    earn.after,
-                    [verdict(miss.objective, first, later) for first, later in following],
+                    runs,
+                    [verdict(miss.objective, f, later) for f, later in following],
+                    by_year(miss.objective, first),
                 )
                 returned = found.status == "earned back" and found.settled_in in labels
                 if returned:
                     earned_back += miss.credit
                 if is_own:
                     fates.append(found)
-                    if found.status != "earned back" or found.settled_in not in labels:
+                    if not returned:
                         outstanding += miss.credit
                         if found.status == "pending":
                             pending += miss.credit
@@ -289,7 +321,7 @@ def at_risk_pool(
         outstanding,
         pending,
         tuple(fates),
-        None if earn is None else earn.after,
+        earn,
     )
 
 
@@ -306,11 +338,24 @@ def billing_periods(kind: str, start: datetime, end: datetime) -> list[tuple[dat
 
 def pool_since(terms: AtRisk, kind: str, start: datetime) -> datetime:
     """The earliest instant the pool of a report beginning at ``start`` judges from: the
-    billing period holding ``start``, and with earn-back the ``after`` periods before it."""
+    billing period holding ``start``, and with earn-back the periods whose credits may be
+    returned in the report (:func:`_earn_back_since`)."""
     first = enclosing(start, kind)[0]
     if terms.earn_back is None:
         return first
-    return _periods_before(kind, first, terms.earn_back.after)[0][0]
+    return _earn_back_since(terms.earn_back, kind, first)
+
+
+def _earn_back_since(earn: EarnBack, kind: str, first: datetime) -> datetime:
+    """The start of the earliest billing period whose credit may be earned back in a report
+    beginning with the billing period at ``first``: ``after`` periods before it, and with a
+    margin the start of its year (a year's credits are returned in its last period)."""
+    since = first
+    if earn.after:
+        since = _periods_before(kind, first, earn.after)[0][0]
+    if earn.margin is not None:
+        since = min(since, enclosing(first, "year")[0])
+    return since
 
 
 def settled_here(

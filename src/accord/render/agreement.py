@@ -269,11 +269,19 @@ def _pool_bonus_and_time(r: Remedies) -> Iterator[str]:
         )
         for a in r.at_risk.allocations:
             yield f"  - `{a.objective}`: {a.allocation}%"
-        if r.at_risk.earn_back is not None:
-            yield (
-                f"  - A credit is earned back when the same service level is met in the "
-                f"{r.at_risk.earn_back.after} billing periods after the miss."
-            )
+        earn = r.at_risk.earn_back
+        if earn is not None:
+            ways = []
+            if earn.after:
+                ways.append(
+                    f"the same service level is met in the {earn.after} billing periods after "
+                    "the miss"
+                )
+            if earn.margin is not None:
+                ways.append(
+                    f"its attainment over the year passes the target by {earn.margin} points"
+                )
+            yield f"  - A credit is earned back when {' or when '.join(ways)}."
     if r.bonus is not None:
         cap = f", up to {r.bonus.cap}% of the fee a period" if r.bonus.cap is not None else ""
         net = "netted against the credits" if r.bonus.net else "shown beside the credits"

@@ -23,7 +23,10 @@ def remedies_json(report: Report) -> dict[str, Any]:
             "net": str(pool.net),
             "outstanding": str(pool.outstanding),
             "pending": str(pool.pending),
-            "earn_back_after": pool.earn_back_after,
+            "earn_back_after": None if pool.earn_back is None else pool.earn_back.after,
+            "earn_back_margin": None
+            if pool.earn_back is None or pool.earn_back.margin is None
+            else str(pool.earn_back.margin),
             "periods": [
                 {
                     "period": p.label,

@@ -37,7 +37,7 @@ def remedy_sections(report: Report, n: Numbers) -> tuple[RemedySection, ...]:
         sentence = f"{money(pool.owed)} owed for missed critical service levels" + (
             f" (the cap bound in {', '.join(pool.capped)})." if pool.capped else "."
         )
-        if pool.earn_back_after is not None:
+        if pool.earn_back is not None:
             sentence += (
                 f" Earned back in this period: {money(pool.earned_back)}; net "
                 f"{money(pool.net)}. Outstanding at its end: {money(pool.outstanding)}"

@@ -282,7 +282,13 @@ class AtRiskDocument(Document):
     net: Money = Field(description="owed - earned_back.")
     outstanding: Money = Field(description="The span's credits not earned back by its end.")
     pending: Money = Field(description="Of outstanding, what may still be earned back.")
-    earn_back_after: int | None
+    earn_back_after: int | None = Field(
+        description="Billing periods met in a row after a miss that return its credit."
+    )
+    earn_back_margin: str | None = Field(
+        description="Or: percentage points above the target over the year that return the "
+        "year's credits."
+    )
     periods: list[PoolPeriodDocument]
     earn_back: list[EarnBackDocument]
     reasons: list[str]

@@ -639,11 +639,28 @@ class Allocation(Model):
 
 class EarnBack(Model):
     """A credit owed for a miss is returned (earned back) when the provider meets the same
-    objective in each of the ``after`` billing periods that follow the one missed."""
+    objective in each of the ``after`` billing periods that follow the one missed, or (with
+    ``margin``) when the objective's attainment over the calendar year of the miss passes its
+    target by ``margin`` percentage points; either suffices when both are given."""
 
-    after: int = Field(
-        ge=1, le=24, description="Billing periods met in a row after the miss that return it."
+    after: int | None = Field(
+        None, ge=1, le=24, description="Billing periods met in a row after the miss that return it."
     )
+    margin: PercentText | None = Field(
+        None,
+        description="Or: the year's attainment at least the target plus this many percentage "
+        "points (e.g. '0.1%' above 99.7%: 99.8%) returns the year's credits, in its last "
+        "billing period.",
+    )
+
+    @model_validator(mode="after")
+    def _a_way_to_earn_back(self) -> EarnBack:
+        if self.after is None and self.margin is None:
+            raise ValueError(
+                "after: missing; say how a credit is earned back: after: N billing periods "
+                "met, or margin: '0.1%' over the year, or both"
+            )
+        return self
 
 
 class AtRisk(Model):

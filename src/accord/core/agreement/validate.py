@@ -563,6 +563,15 @@ def _pool_bonus_and_time(
                     "expected one allocation per critical service level",
                 )
             seen.setdefault(allocation.objective, i)
+            allocated = by_id.get(allocation.objective)
+            margin = at_risk.earn_back is not None and at_risk.earn_back.margin is not None
+            if margin and allocated is not None and not isinstance(allocated.target, Decimal):
+                yield Problem(
+                    (*path, "objective"),
+                    f"earn_back.margin is percentage points above a percent target, but "
+                    f"{allocation.objective}'s target is {allocated.target}, a bound; expected "
+                    "an objective with a percent target, or earn_back.after alone",
+                )
             if allocation.allocation == 0:
                 yield Problem((*path, "allocation"), "an allocation of 0% costs nothing; remove it")
         if not one_fee:
