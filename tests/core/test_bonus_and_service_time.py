@@ -32,6 +32,7 @@ from accord.core.report import Data, Report, evaluate
 from accord.core.service_time import in_days
 from accord.render.report import report_html, report_json, report_markdown
 from accord.render.report_document import ReportDocument
+from accord.store import codec
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "agreements" / "it-outsourcing.yaml"
@@ -219,3 +220,17 @@ def test_service_time_on_an_objective_without_downtime_is_refused() -> None:
         SpecError, match=r"service_time\[0\]\.objective: service time is added per hour"
     ):
         load_agreement(yaml.safe_dump(document))
+
+
+def test_a_kept_report_reads_its_bonus_and_service_time_back() -> None:
+    # the service keeps closed periods' reports as JSON (accord.store.codec): both come back
+    agreement = _agreement({"bonus": BONUS, "service_time": DAY_PER_HOUR})
+    report = _report(agreement, [_down("hosting", "2026-04", 30)], "2026-Q2")
+    assert report.bonus is not None
+    assert report.service_time
+    found = codec.loads(codec.dumps(report), Report)
+    assert (found.bonus, found.service_time, found.pool) == (
+        report.bonus,
+        report.service_time,
+        report.pool,
+    )

@@ -47,7 +47,7 @@ from accord.core.judging import (
 from accord.core.penalties import penalties as penalties_of
 from accord.core.penalties import penalty_since
 from accord.core.periods import enclosing, period_label
-from accord.core.pool import PoolSettlement, at_risk_pool, pool_since
+from accord.core.pool import PoolSettlement, at_risk_pool, billing_periods, pool_since
 from accord.core.service_time import TimeCredit, service_time
 from accord.core.slices import WORKBOOK_ALERTS
 from accord.core.termination import (
@@ -420,7 +420,7 @@ def _settled(
     agreement = judging.agreement
     # a billing period is settled in the report holding its end, or the agreement's if earlier
     periods = []
-    for first, after in _periods_ending_in(chosen.per, start, end):
+    for first, after in billing_periods(chosen.per, start, end):
         begins, ends = in_force_span(agreement, first, after)
         if begins < ends and start < ends <= end:
             periods.append((first, after))
@@ -441,18 +441,6 @@ def _settled(
         for settlement in own:
             providers.setdefault(settlement.provider, []).append((label, settlement))
     return total, [_added(parts) for parts in providers.values()]
-
-
-def _periods_ending_in(
-    kind: str, start: datetime, end: datetime
-) -> list[tuple[datetime, datetime]]:
-    periods = []
-    first = enclosing(start, kind)[0]
-    while first < end:
-        after = enclosing(first, kind)[1]
-        periods.append((first, after))
-        first = after
-    return periods
 
 
 def _added(parts: list[tuple[str, Settlement]]) -> Settlement:
