@@ -220,4 +220,4 @@ def test_what_a_larger_at_risk_allocation_would_have_cost(tmp_path: Path) -> Non
     months = {m["month"]: (m["in_force"], m["proposed"]) for m in costs["months"]}
     assert months["2026-02"] == ("4800.00", "6000.00")
     assert months["2026-05"] == ("-4800.00", "-6000.00")
-    assert months["2026-03"] == ("0", "0")
+    assert months["2026-03"] == ("0.00", "0.00")

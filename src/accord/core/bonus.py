@@ -182,7 +182,7 @@ def bonuses(
         periods.append(bonus_period(terms, attainments, fee.amount, fee.currency, label))
     if not periods:
         return None
-    amount = sum((p.amount for p in periods), Decimal(0))
+    amount = sum((p.amount for p in periods), Decimal("0.00"))
     return BonusSettlement(fee.currency, tuple(periods), amount, terms.net)
 
 

@@ -35,6 +35,7 @@ from accord.core.periods import enclosing, period_label
 
 _CENT = Decimal("0.01")
 _TICK = timedelta(microseconds=1)
+_NOTHING = Decimal("0.00")
 _HUNDRED = Decimal(100)
 
 
@@ -117,7 +118,7 @@ def settle_period(
     at_risk = _money(fee * terms.share / _HUNDRED)
     allocated = [a for a in terms.allocations if a.objective in missed]
     shares = [_money(at_risk * a.allocation / _HUNDRED) for a in allocated]
-    uncapped = sum(shares, Decimal(0))
+    uncapped = sum(shares, _NOTHING)
     credits = apportion(at_risk, shares) if uncapped > at_risk else shares
     misses = tuple(
         PoolMiss(a.objective, label, missed[a.objective], a.allocation, share, credit, currency)
@@ -257,7 +258,7 @@ def at_risk_pool(
     earn = terms.earn_back
     fates: list[Fate] = []
     labels = {p.label for p in periods}
-    earned_back = outstanding = pending = Decimal(0)
+    earned_back = outstanding = pending = _NOTHING
     if earn is not None:
         runs = earn.after or 0
 
@@ -312,11 +313,11 @@ def at_risk_pool(
                 elif returned:
                     fates.append(found)
     else:
-        outstanding = sum((p.owed for p in periods), Decimal(0))
+        outstanding = sum((p.owed for p in periods), _NOTHING)
     return PoolSettlement(
         fee.currency,
         periods,
-        sum((p.owed for p in periods), Decimal(0)),
+        sum((p.owed for p in periods), _NOTHING),
         earned_back,
         outstanding,
         pending,
