@@ -12,6 +12,7 @@ Targets: ERP 99.7%, network 99.9%, hosting 99.95%, e-mail 99.5%, telephony 99.5%
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 from accord import load_agreement
 from accord.core.agreement import Agreement
@@ -30,7 +32,7 @@ from accord.core.errors import SpecError
 from accord.core.periods import period_bounds
 from accord.core.pool import PoolSettlement, apportion, settle_period
 from accord.core.report import Data, evaluate
-from accord.render.report import report_html, report_json, report_markdown
+from accord.render.report import report_html, report_json, report_markdown, report_terminal
 from accord.render.report_document import ReportDocument
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -359,6 +361,12 @@ def test_every_output_shows_the_share_the_cap_and_the_earn_back() -> None:
         in text
     )
     assert "earned back in 2026-05" in text
+    screen = io.StringIO()
+    Console(file=screen, width=300).print(report_terminal(report))
+    assert "At-risk amount\n  16,800.00 EUR owed for missed critical service levels" in (
+        screen.getvalue()
+    )
+    assert "(the cap bound in 2026-06)" in screen.getvalue()
     page = report_html(report)
     assert '<section id="at-risk">' in page
     assert "earned back in 2026-05" in page
@@ -405,3 +413,29 @@ def test_an_allocation_is_a_percentage() -> None:
     at_risk = yaml.safe_load(EXAMPLE.read_text())["remedies"]["at_risk"]
     at_risk["allocations"][0]["allocation"] = 40
     _refused({"at_risk": at_risk}, r"allocations\[0\]\.allocation: .*write '40%'")
+
+
+def test_nothing_at_risk_is_refused() -> None:
+    at_risk = yaml.safe_load(EXAMPLE.read_text())["remedies"]["at_risk"]
+    _refused({"at_risk": {**at_risk, "share": "0%"}}, r"at_risk\.share: 0% of the fee at risk")
+
+
+def test_an_earn_back_needs_a_way() -> None:
+    at_risk = yaml.safe_load(EXAMPLE.read_text())["remedies"]["at_risk"]
+    _refused(
+        {"at_risk": {**at_risk, "earn_back": {}}},
+        r"earn_back.*say how a credit is earned back: after: N billing periods met, or margin",
+    )
+
+
+def test_a_margin_on_a_bound_target_is_refused() -> None:
+    document = yaml.safe_load(EXAMPLE.read_text())
+    document["objectives"].append(
+        {"id": "changes", "metric": "count", "source": "changes", "target": ">= 20"}
+    )
+    document["remedies"]["at_risk"]["allocations"].append(
+        {"objective": "changes", "allocation": "10%"}
+    )
+    document["remedies"]["at_risk"]["earn_back"] = {"margin": "0.1%"}
+    with pytest.raises(SpecError, match=r"allocations\[5\]\.objective: earn_back\.margin is"):
+        load_agreement(yaml.safe_dump(document))
