@@ -32,7 +32,14 @@ from accord.core.errors import SpecError
 from accord.core.periods import period_bounds
 from accord.core.pool import PoolSettlement, apportion, settle_period
 from accord.core.report import Data, evaluate
-from accord.render.report import report_html, report_json, report_markdown, report_terminal
+from accord.render.report import (
+    report_html,
+    report_json,
+    report_markdown,
+    report_terminal,
+    trend_html,
+    trend_markdown,
+)
 from accord.render.report_document import ReportDocument
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -376,6 +383,18 @@ def test_every_output_shows_the_share_the_cap_and_the_earn_back() -> None:
     assert (at_risk["owed"], at_risk["earned_back"]) == ("16800.00", "16800.00")
     assert at_risk["periods"][5]["capped"] is True
     assert at_risk["earn_back"][0]["status"] == "earned back"
+
+
+def test_the_trend_shows_each_months_net_adding_up_to_the_years() -> None:
+    # February owes 4,800, May returns it (-4,800), June owes 12,000 (capped): net 12,000.
+    outages = [_down("erp", "2026-02", 4), *(_down(s, "2026-06", 5) for s in SERVICES)]
+    data = Data(outages=tuple(outages), observed=OBSERVED)
+    agreement = _agreement()
+    reports = [evaluate(agreement, data, *_span(m)) for m in MONTHS[:6]]
+    text = trend_markdown(reports)
+    assert "| at-risk net | | 0.00 | 4,800.00 | 0.00 | 0.00 | -4,800.00 | 12,000.00 |" in text
+    assert "At-risk credits over the period, net of earn-back: 12,000.00 EUR." in text
+    assert '<tr id="at-risk-net">' in trend_html(reports)
 
 
 # ---------------------------------------------------------------- validation

@@ -468,6 +468,11 @@ def trend_markdown_of(view: TrendView) -> str:
         amounts = [c.amount for c in view.credits]
         lines.append(f"| credits owed ({view.currency}) | | " + " | ".join(amounts) + " |")
         lines += ["", f"Credits owed over the period: {view.total}."]
+    if view.at_risk:
+        amounts = [c.amount for c in view.at_risk]
+        at = len(lines) - (2 if view.credits else 0)
+        lines.insert(at, "| at-risk net | | " + " | ".join(amounts) + " |")
+        lines += ["", f"At-risk credits over the period, net of earn-back: {view.at_risk_total}."]
     return "\n".join(lines) + "\n"
 
 

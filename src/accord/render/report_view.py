@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from accord import __version__
@@ -708,6 +709,10 @@ class TrendView:
     total_exact: str
     currency: str
     generator: str
+    at_risk: tuple[MonthCredit, ...] = ()
+    """Each month's at-risk credits less those earned back in it; empty without a pool."""
+    at_risk_total: str = ""
+    """``4,400.00 EUR`` over the months (they add up to the period's), '' without a pool."""
 
 
 def build_trend(
@@ -772,7 +777,25 @@ def build_trend(
         total_exact=total_exact,
         currency=currency,
         generator=f"Accord {__version__}",
+        **_pool_by_month(reports, n),
     )
+
+
+def _pool_by_month(reports: Sequence[Report], n: Numbers) -> dict[str, Any]:
+    """The trend's at-risk row: each month's net (owed less earned back) and their total."""
+    pools = [r.pool for r in reports if r.pool is not None]
+    if not pools:
+        return {}
+    months = tuple(
+        MonthCredit(
+            f"{r.start:%Y-%m}",
+            "-" if r.pool is None else n.fixed(r.pool.net),
+            "" if r.pool is None else str(r.pool.net),
+        )
+        for r in reports
+    )
+    total = sum((p.net for p in pools), Decimal(0))
+    return {"at_risk": months, "at_risk_total": n.money(total, pools[0].currency)}
 
 
 @dataclass(frozen=True)
