@@ -207,8 +207,8 @@ def at_risk_pool(
     ends in the span is settled on its own figures and fee (a report inside a longer billing
     period owes nothing; the period is settled in the report holding its end). An objective
     counts as missed in a billing period when it is judged over it (final or to date) and
-    missed. With earn-back, the credits of the ``after`` billing periods before the span are
-    followed too, since their earn-back may be completed in it. ``known``: results already
+    missed. With earn-back, the credits of the billing periods before the span whose return
+    may be recognised in it are followed too (:func:`_earn_back_since`). ``known``: results already
     judged over ``[start, end)``. None without at-risk terms or a tier with one fee."""
     agreement = judging.agreement
     terms = agreement.remedies.at_risk if agreement.remedies is not None else None
