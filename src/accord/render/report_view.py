@@ -10,7 +10,7 @@ CSV documents instead (:mod:`accord.render.report`), which keep the exact machin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -743,13 +743,8 @@ def build_trend(
     total = total_exact = currency = ""
     if settled:
         currency = settled[0].currency
-        credits = tuple(
-            MonthCredit(
-                f"{r.start:%Y-%m}",
-                "-" if r.settlement is None else n.fixed(r.settlement.amount),
-                "" if r.settlement is None else str(r.settlement.amount),
-            )
-            for r in reports
+        credits = _by_month(
+            reports, n, lambda r: None if r.settlement is None else r.settlement.amount
         )
         amount = sum((s.amount for s in settled), Decimal(0))
         total, total_exact = n.money(amount, currency), str(amount)
@@ -786,16 +781,22 @@ def _pool_by_month(reports: Sequence[Report], n: Numbers) -> dict[str, Any]:
     pools = [r.pool for r in reports if r.pool is not None]
     if not pools:
         return {}
-    months = tuple(
-        MonthCredit(
-            f"{r.start:%Y-%m}",
-            "-" if r.pool is None else n.fixed(r.pool.net),
-            "" if r.pool is None else str(r.pool.net),
-        )
-        for r in reports
-    )
+    months = _by_month(reports, n, lambda r: None if r.pool is None else r.pool.net)
     total = sum((p.net for p in pools), Decimal(0))
     return {"at_risk": months, "at_risk_total": n.money(total, pools[0].currency)}
+
+
+def _by_month(
+    reports: Sequence[Report], n: Numbers, amount: Callable[[Report], Decimal | None]
+) -> tuple[MonthCredit, ...]:
+    """An amount of each month's report ('-' where it has none), for a trend's row."""
+    found = [(r, amount(r)) for r in reports]
+    return tuple(
+        MonthCredit(
+            f"{r.start:%Y-%m}", "-" if a is None else n.fixed(a), "" if a is None else str(a)
+        )
+        for r, a in found
+    )
 
 
 @dataclass(frozen=True)
