@@ -458,3 +458,15 @@ def test_a_margin_on_a_bound_target_is_refused() -> None:
     document["remedies"]["at_risk"]["earn_back"] = {"margin": "0.1%"}
     with pytest.raises(SpecError, match=r"allocations\[5\]\.objective: earn_back\.margin is"):
         load_agreement(yaml.safe_dump(document))
+
+
+def test_the_agreement_in_words_states_the_pool_and_its_earn_back() -> None:
+    from accord.render.agreement import to_markdown
+
+    text = to_markdown(_with_earn_back({"after": 3, "margin": "0.1%"}))
+    assert "- 12% of each billing period's fee is at risk;" in text
+    assert "  - `erp`: 40%" in text
+    assert (
+        "met in the 3 billing periods after the miss or when its attainment over the year "
+        "passes the target by 0.1 points." in text
+    )
