@@ -195,3 +195,29 @@ def test_a_proposal_of_another_agreement_is_refused(tmp_path: Path) -> None:
     assert (
         "the proposed agreement is 'cloudnote-saas' and the one in force 'it-service-desk'" in out
     )
+
+
+def test_what_a_larger_at_risk_allocation_would_have_cost(tmp_path: Path) -> None:
+    """The IT outsourcing example with ERP's allocation raised from 40% to 50% of the
+    12,000 EUR at risk: February's ERP miss costs 6,000 instead of 4,800, and May, which earns
+    it back, returns 6,000 instead of 4,800; the other months are unchanged."""
+    agreement = EXAMPLES / "agreements" / "it-outsourcing.yaml"
+    proposed = _proposal(
+        tmp_path,
+        agreement,
+        "1.1",
+        ('version: "1.0"', 'version: "1.1"'),
+        ('{objective: erp, allocation: "40%"}', '{objective: erp, allocation: "50%"}'),
+    )
+    code, out = run(
+        "try", str(proposed), "--against", str(agreement),
+        "--data", str(EXAMPLES / "data" / "it-outsourcing-2026"), "--period", "2026",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0, out
+    costs = json.loads(out)["costs"]
+    assert costs["currency"] == "EUR"
+    months = {m["month"]: (m["in_force"], m["proposed"]) for m in costs["months"]}
+    assert months["2026-02"] == ("4800.00", "6000.00")
+    assert months["2026-05"] == ("-4800.00", "-6000.00")
+    assert months["2026-03"] == ("0.00", "0.00")

@@ -151,6 +151,14 @@ EXAMPLES = [
         Decimal("270.00"),
         tier="premium",
     ),
+    Example(
+        "it-outsourcing.yaml",
+        "it-outsourcing-2026",
+        # October: telephony down 2 h of 744 h (MIT-10), the others up all month
+        {"telephony": ratio(44640 - 120, 44640), "erp": Decimal(100)},
+        {"telephony": True, "erp": True, "network": True, "hosting": True, "email": True},
+        claim_by=datetime(2026, 12, 1, tzinfo=UTC),
+    ),
 ]
 
 

@@ -62,6 +62,7 @@ def test_the_examples_cover_what_a_report_holds() -> None:
     assert any(o.tickets is not None for r in REPORTS for o in r.objectives)
     assert any(b.business is not None for r in REPORTS for o in r.objectives for b in o.breaches)
     assert any(r.clocks is not None for r in REPORTS)
+    assert any(r.pool is not None and r.pool.fates and r.pool.capped for r in REPORTS)
 
 
 @dataclass(frozen=True)

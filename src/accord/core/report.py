@@ -19,6 +19,7 @@ from operator import attrgetter
 from typing import Literal
 
 from accord.core.agreement.model import Agreement, Claim, Objective, Tier
+from accord.core.bonus import BonusSettlement, bonuses, netted
 from accord.core.burn import BurnAlert, burn_alert, burning
 from accord.core.calendar import BusinessCalendar
 from accord.core.caps import across_remedies, grid, origin
@@ -47,6 +48,8 @@ from accord.core.judging import (
 from accord.core.penalties import judged_over, penalty_since
 from accord.core.penalties import penalties as penalties_of
 from accord.core.periods import enclosing, period_label
+from accord.core.pool import PoolSettlement, at_risk_pool, billing_periods, pool_since
+from accord.core.service_time import TimeCredit, service_time
 from accord.core.slices import WORKBOOK_ALERTS
 from accord.core.termination import (
     TerminationRight,
@@ -143,6 +146,12 @@ class Report:
     zone: str = "UTC"
     """The agreement's own time zone (:func:`home_zone`): where its readers are, the zone
     a report for people tells its times in unless another is asked for."""
+    pool: PoolSettlement | None = None
+    """The at-risk amount and its allocation (:mod:`accord.core.pool`), with earn-back."""
+    bonus: BonusSettlement | None = None
+    """Bonuses owed to the provider (:mod:`accord.core.bonus`)."""
+    service_time: tuple[TimeCredit, ...] = ()
+    """Credits in service time (:mod:`accord.core.service_time`), never in money."""
 
     @property
     def missed(self) -> tuple[ObjectiveResult, ...]:
@@ -260,6 +269,19 @@ def evaluate(
         if remedies.claim is not None:
             cycle = "month" if chosen is None else chosen.per
             deadline = claim_deadline(remedies.claim, end, cycle)
+    pool = at_risk_pool(judging, chosen, known, start, end)
+    bonus = bonuses(judging, chosen, known, start, end)
+    if bonus is not None:  # netted against the credits in its currency, when it says so
+        credits = Decimal(0)
+        if settlement is not None and settlement.currency == bonus.currency:
+            credits += settlement.amount
+        if pool is not None:
+            credits += pool.net
+        bonus = netted(bonus, credits)
+    added = tuple(
+        service_time(judging, rule, start, end)
+        for rule in (remedies.service_time if remedies is not None else ())
+    )
     return Report(
         agreement=agreement.id,
         version=agreement.version,
@@ -281,6 +303,9 @@ def evaluate(
         in_force_until=in_force_span(agreement, start, end)[1],
         observed_until=data.observed[1] if data.observed is not None else None,
         zone=home_zone(agreement),
+        pool=pool,
+        bonus=bonus,
+        service_time=added,
     )
 
 
@@ -455,7 +480,7 @@ def _settled(
     agreement = judging.agreement
     # a billing period is settled in the report holding its end, or the agreement's if earlier
     periods = []
-    for first, after in _periods_ending_in(chosen.per, start, end):
+    for first, after in billing_periods(chosen.per, start, end):
         begins, ends = in_force_span(agreement, first, after)
         if begins < ends and start < ends <= end:
             periods.append((first, after))
@@ -476,18 +501,6 @@ def _settled(
         for settlement in own:
             providers.setdefault(settlement.provider, []).append((label, settlement))
     return total, [_added(parts) for parts in providers.values()]
-
-
-def _periods_ending_in(
-    kind: str, start: datetime, end: datetime
-) -> list[tuple[datetime, datetime]]:
-    periods = []
-    first = enclosing(start, kind)[0]
-    while first < end:
-        after = enclosing(first, kind)[1]
-        periods.append((first, after))
-        first = after
-    return periods
 
 
 def _added(parts: list[tuple[str, Settlement]]) -> Settlement:
@@ -615,6 +628,19 @@ def evidence_since(agreement: Agreement, start: datetime, end: datetime) -> date
         since = min(since, *(reads_from(objective, first) for objective in credited))
     for rule in remedies.penalties:
         since = min(since, penalty_since(agreement.objective(rule.objective), rule, start))
+    if remedies.at_risk is not None:  # its billing periods, and those earn-back follows
+        for tier in agreement.tiers:
+            first = pool_since(remedies.at_risk, tier.per, start)
+            for allocation in remedies.at_risk.allocations:
+                since = min(since, reads_from(agreement.objective(allocation.objective), first))
+    bands = remedies.bonus.bands if remedies.bonus is not None else ()
+    for tier in agreement.tiers if bands else ():
+        first = enclosing(start, tier.per)[0]
+        for band in bands:
+            since = min(since, reads_from(agreement.objective(band.objective), first))
+    for credit in remedies.service_time:  # downtime from the start of the year
+        first = enclosing(start, "year")[0]
+        since = min(since, reads_from(agreement.objective(credit.objective), first))
     if remedies.termination is not None:
         first = termination_since(remedies.termination, end)
         chosen = [agreement.objective(i) for i in remedies.termination.objectives]

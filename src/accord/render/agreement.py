@@ -9,7 +9,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from accord.core.agreement import Agreement, Objective
-from accord.core.agreement.model import CreditSchedule, Party
+from accord.core.agreement.model import CreditSchedule, Party, Remedies
 from accord.core.agreement.units import format_target
 from accord.core.reminders import notice_by
 
@@ -243,6 +243,7 @@ def _remedies(a: Agreement) -> Iterator[str]:
             f"- Penalty on `{penalty.objective}`: {money} per {per}{each}{beyond} "
             f"each {penalty.period}" + "".join(f"; {b.words}" for b in penalty.limits) + "."
         )
+    yield from _pool_bonus_and_time(r)
     if r.claim is not None:
         c = r.claim
         window = (
@@ -267,6 +268,41 @@ def _remedies(a: Agreement) -> Iterator[str]:
         yield ""
         yield f"**Indemnification.** {r.indemnification.strip()}"
     yield ""
+
+
+def _pool_bonus_and_time(r: Remedies) -> Iterator[str]:
+    """The at-risk pool, the bonus and the service-time credits, in words."""
+    if r.at_risk is not None:
+        pool = sum((a.allocation for a in r.at_risk.allocations), Decimal(0))
+        yield (
+            f"- {r.at_risk.share}% of each billing period's fee is at risk; a missed critical "
+            f"service level costs its allocation of it ({pool}% in all), a period at most the "
+            "at-risk amount:"
+        )
+        for a in r.at_risk.allocations:
+            yield f"  - `{a.objective}`: {a.allocation}%"
+        earn = r.at_risk.earn_back
+        if earn is not None:
+            ways = []
+            if earn.after:
+                ways.append(
+                    f"the same service level is met in the {earn.after} billing periods after "
+                    "the miss"
+                )
+            if earn.margin is not None:
+                ways.append(
+                    f"its attainment over the year passes the target by {earn.margin} points"
+                )
+            yield f"  - A credit is earned back when {' or when '.join(ways)}."
+    if r.bonus is not None:
+        cap = f", up to {r.bonus.cap}% of the fee a period" if r.bonus.cap is not None else ""
+        net = "netted against the credits" if r.bonus.net else "shown beside the credits"
+        yield f"- Bonus to the provider{cap}, {net}:"
+        for band in r.bonus.bands:
+            below = f" and below {band.below}%" if band.below is not None else ""
+            yield f"  - `{band.objective}` at least {band.at_least}%{below}: {band.bonus}% of fee"
+    for t in r.service_time:
+        yield f"- Service time on `{t.objective}`: {t.add} of service added per {t.per} down."
 
 
 def _credit_table(schedule: CreditSchedule) -> Iterator[str]:

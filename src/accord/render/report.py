@@ -25,6 +25,7 @@ from accord import __version__
 from accord.core.agreement.units import format_timedelta
 from accord.core.report import Breach, ObjectiveResult, Report
 from accord.render.pictures import Picture, legend_of, printed
+from accord.render.remedies_document import remedies_json
 from accord.render.report_view import (
     ReportView,
     TrendView,
@@ -176,6 +177,9 @@ def markdown_of(view: ReportView) -> str:
     if view.penalties:
         lines += ["", "## Penalties", ""]
         lines += [f"- {reason}" for _, reason in view.penalties]
+    for remedy in view.remedies:
+        lines += ["", f"## {remedy.title}", "", remedy.sentence, ""]
+        lines += [f"- {reason}" for reason in remedy.reasons]
     if view.termination:
         lines += ["", "## Termination right", ""]
         lines += [
@@ -286,6 +290,7 @@ def report_json(report: Report) -> dict[str, Any]:
             "procedure": report.claim.procedure,
             "evidence": list(report.claim.evidence),
         },
+        **remedies_json(report),
     }
 
 
@@ -467,6 +472,11 @@ def trend_markdown_of(view: TrendView) -> str:
         amounts = [c.amount for c in view.credits]
         lines.append(f"| credits owed ({view.currency}) | | " + " | ".join(amounts) + " |")
         lines += ["", f"Credits owed over the period: {view.total}."]
+    if view.at_risk:
+        amounts = [c.amount for c in view.at_risk]
+        at = len(lines) - (2 if view.credits else 0)
+        lines.insert(at, "| at-risk net | | " + " | ".join(amounts) + " |")
+        lines += ["", f"At-risk credits over the period, net of earn-back: {view.at_risk_total}."]
     return "\n".join(lines) + "\n"
 
 
@@ -719,6 +729,8 @@ def terminal_of(view: ReportView) -> RenderableType:
             owed += [f"  {r}" for r in p.reasons]
     section("Service credits", owed)
     section("Penalties", [reason for _, reason in view.penalties])
+    for remedy in view.remedies:
+        section(remedy.title, [remedy.sentence, *remedy.reasons])
     section("Termination right", [t.text for t in view.termination])
     section("Caps and floors across remedies", [f"{a}: {r}" for a, r in view.limits])
     claim = view.claim

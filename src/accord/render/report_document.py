@@ -233,3 +233,95 @@ class ReportDocument(Document):
     termination: list[TerminationDocument]
     claim_deadline: Instant | None
     claim: ClaimDocument | None
+    at_risk: AtRiskDocument | None = Field(
+        None, description="The at-risk amount and its allocation, with earn-back."
+    )
+    bonus: BonusDocument | None = Field(None, description="Bonuses owed to the provider.")
+    service_time: list[ServiceTimeDocument] = Field(
+        default_factory=list, description="Credits in service time, never money."
+    )
+
+
+# ---------------------------------------------------------------- at risk, bonus, service time
+
+
+class PoolMissDocument(Document):
+    """A critical service level missed in a billing period."""
+
+    objective: str
+    period: str = Field(examples=["2026-06"])
+    allocation: str = Field(description="Percent of the at-risk amount.", examples=["40"])
+    share: Money = Field(description="The at-risk amount times the allocation.")
+    credit: Money = Field(description="The share after the period's cap.")
+
+
+class PoolPeriodDocument(Document):
+    period: str = Field(examples=["2026-06"])
+    fee: Money
+    at_risk: Money = Field(description="The share of the fee at risk in the period.")
+    uncapped: Money = Field(description="The misses' shares added up.")
+    owed: Money = Field(description="At most the at-risk amount.")
+    capped: bool = Field(description="True: the cap bound (uncapped passed the at-risk amount).")
+    misses: list[PoolMissDocument]
+
+
+class EarnBackDocument(Document):
+    """What became of a credit by the report's end."""
+
+    objective: str
+    period: str = Field(description="The billing period missed.")
+    credit: str = Field(description="The amount and currency.", examples=["4800.00 EUR"])
+    status: Literal["earned back", "kept", "pending"]
+    settled_in: str | None = Field(
+        description="The billing period that earned it back or ended the run (None: pending)."
+    )
+    met: list[str] = Field(description="The periods met in a row after the miss.")
+
+
+class AtRiskDocument(Document):
+    """The at-risk amount and its allocation over the report's span, with earn-back."""
+
+    currency: str
+    owed: Money = Field(description="What the span's billing periods owe.")
+    earned_back: Money = Field(description="Credits earned back in the span's billing periods.")
+    net: Money = Field(description="owed - earned_back.")
+    outstanding: Money = Field(description="The span's credits not earned back by its end.")
+    pending: Money = Field(description="Of outstanding, what may still be earned back.")
+    earn_back_after: int | None = Field(
+        description="Billing periods met in a row after a miss that return its credit."
+    )
+    earn_back_margin: str | None = Field(
+        description="Or: percentage points above the target over the year that return the "
+        "year's credits."
+    )
+    periods: list[PoolPeriodDocument]
+    earn_back: list[EarnBackDocument]
+    reasons: list[str]
+
+
+class BonusDocument(Document):
+    """Bonuses owed to the provider over the report's span."""
+
+    currency: str
+    amount: Money
+    net: bool = Field(description="True: netted against the credits.")
+    credits: Money | None = Field(description="The credits it is netted against.")
+    balance: Money | None = Field(
+        description="credits - amount: owed to the customer when positive, to the provider "
+        "when negative (None: not netted)."
+    )
+    reasons: list[str]
+
+
+class ServiceTimeDocument(Document):
+    """A credit in service time (never money)."""
+
+    objective: str
+    downtime_seconds: Seconds
+    add_seconds: Seconds = Field(description="Service time added per unit of downtime.")
+    per: Literal["hour", "day"]
+    added_seconds: Seconds
+    reason: str
+
+
+ReportDocument.model_rebuild()

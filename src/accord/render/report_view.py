@@ -10,10 +10,11 @@ CSV documents instead (:mod:`accord.render.report`), which keep the exact machin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from accord import __version__
@@ -28,6 +29,7 @@ from accord.core.report import (
 )
 from accord.core.termination import TerminationRight
 from accord.render import words
+from accord.render.remedies_view import RemedySection, remedy_sections
 from accord.render.words import (
     ENGLISH,
     Numbers,
@@ -246,6 +248,8 @@ class ReportView:
     claim: ClaimView | None
     notes: tuple[Note, ...]
     generator: str
+    remedies: tuple[RemedySection, ...] = ()
+    """The at-risk pool, bonus and service-time credits (:mod:`accord.render.remedies_view`)."""
 
     @property
     def breaches(self) -> tuple[BreachView, ...]:
@@ -350,6 +354,7 @@ def build(report: Report, zone: str | None = None, locale: str | None = None) ->
         claim=_claim(report, place),
         notes=tuple(notes.found),
         generator=f"Accord {__version__}",
+        remedies=remedy_sections(report, n),
     )
 
 
@@ -707,6 +712,10 @@ class TrendView:
     total_exact: str
     currency: str
     generator: str
+    at_risk: tuple[MonthCredit, ...] = ()
+    """Each month's at-risk credits less those earned back in it; empty without a pool."""
+    at_risk_total: str = ""
+    """``4,400.00 EUR`` over the months (they add up to the period's), '' without a pool."""
 
 
 def build_trend(
@@ -737,13 +746,8 @@ def build_trend(
     total = total_exact = currency = ""
     if settled:
         currency = settled[0].currency
-        credits = tuple(
-            MonthCredit(
-                f"{r.start:%Y-%m}",
-                "-" if r.settlement is None else n.fixed(r.settlement.amount),
-                "" if r.settlement is None else str(r.settlement.amount),
-            )
-            for r in reports
+        credits = _by_month(
+            reports, n, lambda r: None if r.settlement is None else r.settlement.amount
         )
         amount = sum((s.amount for s in settled), Decimal(0))
         total, total_exact = n.money(amount, currency), str(amount)
@@ -771,6 +775,30 @@ def build_trend(
         total_exact=total_exact,
         currency=currency,
         generator=f"Accord {__version__}",
+        **_pool_by_month(reports, n),
+    )
+
+
+def _pool_by_month(reports: Sequence[Report], n: Numbers) -> dict[str, Any]:
+    """The trend's at-risk row: each month's net (owed less earned back) and their total."""
+    pools = [r.pool for r in reports if r.pool is not None]
+    if not pools:
+        return {}
+    months = _by_month(reports, n, lambda r: None if r.pool is None else r.pool.net)
+    total = sum((p.net for p in pools), Decimal(0))
+    return {"at_risk": months, "at_risk_total": n.money(total, pools[0].currency)}
+
+
+def _by_month(
+    reports: Sequence[Report], n: Numbers, amount: Callable[[Report], Decimal | None]
+) -> tuple[MonthCredit, ...]:
+    """An amount of each month's report ('-' where it has none), for a trend's row."""
+    found = [(r, amount(r)) for r in reports]
+    return tuple(
+        MonthCredit(
+            f"{r.start:%Y-%m}", "-" if a is None else n.fixed(a), "" if a is None else str(a)
+        )
+        for r, a in found
     )
 
 

@@ -68,7 +68,8 @@ class TrialObjective:
 
 @dataclass(frozen=True)
 class MonthCost:
-    """What a month cost under each version: credits owed plus penalties charged."""
+    """What a month cost under each version: credits owed plus penalties charged (with the
+    at-risk pool's credits less those earned back, less a bonus netted against them)."""
 
     month: str
     current: Decimal
@@ -121,8 +122,9 @@ def penalty_currency(agreement: Agreement) -> str | None:
 
 
 def _cost(report: Report, penalties_in: str | None) -> tuple[Decimal, str | None]:
-    """Credits owed plus penalties charged (a report's penalties are amounts and reasons:
-    their currency is the agreement's, ``penalties_in``)."""
+    """What a month costs the provider: credits owed, limits across remedies, penalties
+    charged (a report's penalties are amounts and reasons: their currency is the agreement's,
+    ``penalties_in``), the at-risk pool's net, less a bonus netted against them."""
     amount = Decimal(0)
     currency = None
     if report.settlement is not None:
@@ -132,6 +134,12 @@ def _cost(report: Report, penalties_in: str | None) -> tuple[Decimal, str | None
     for charged, _ in report.penalties:
         amount += charged
         currency = currency or penalties_in
+    if report.pool is not None:  # the at-risk credits less those earned back
+        amount += report.pool.net
+        currency = currency or report.pool.currency
+    if report.bonus is not None and report.bonus.net:  # a bonus netted against the credits
+        amount -= report.bonus.amount
+        currency = currency or report.bonus.currency
     return amount, currency
 
 

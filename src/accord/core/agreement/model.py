@@ -691,6 +691,13 @@ class Remedies(Model):
     )
     termination: Termination | None = None
     indemnification: str | None = None
+    at_risk: AtRisk | None = Field(
+        None, description="A share of the fee at risk, allocated over critical service levels."
+    )
+    bonus: Bonus | None = Field(None, description="Payments to the provider for exceeding.")
+    service_time: tuple[ServiceTime, ...] = Field(
+        (), description="Credits in service time instead of money."
+    )
 
 
 class Document(Model):
@@ -758,3 +765,89 @@ class Agreement(Model):
             if objective.id == objective_id:
                 return objective
         raise KeyError(objective_id)
+
+
+# ---------------------------------------------------------------- at risk, earn-back, bonus, time
+
+
+class Allocation(Model):
+    """A critical service level's share of the at-risk amount: a miss of the objective in a
+    billing period costs ``allocation`` percent of that period's at-risk amount."""
+
+    objective: Identifier
+    allocation: PercentText
+
+
+class EarnBack(Model):
+    """A credit owed for a miss is returned (earned back) when the provider meets the same
+    objective in each of the ``after`` billing periods that follow the one missed, or (with
+    ``margin``) when the objective's attainment over the calendar year of the miss passes its
+    target by ``margin`` percentage points; either suffices when both are given."""
+
+    after: int | None = Field(
+        None, ge=1, le=24, description="Billing periods met in a row after the miss that return it."
+    )
+    margin: PercentText | None = Field(
+        None,
+        description="Or: the year's attainment at least the target plus this many percentage "
+        "points (e.g. '0.1%' above 99.7%: 99.8%) returns the year's credits, in its last "
+        "billing period.",
+    )
+
+    @model_validator(mode="after")
+    def _a_way_to_earn_back(self) -> EarnBack:
+        if self.after is None and self.margin is None:
+            raise ValueError(
+                "after: missing; say how a credit is earned back: after: N billing periods "
+                "met, or margin: '0.1%' over the year, or both"
+            )
+        return self
+
+
+class AtRisk(Model):
+    """The at-risk amount: ``share`` of each billing period's fee is at risk; each critical
+    service level is allocated a percentage of it (together they may pass 100%, the pool);
+    a miss costs the at-risk amount times its allocation, and a period's total is capped at
+    the at-risk amount."""
+
+    share: PercentText = Field(description="The share of the fee at risk, e.g. 12%.")
+    allocations: tuple[Allocation, ...] = Field(min_length=1)
+    earn_back: EarnBack | None = None
+
+
+class BonusBand(Model):
+    """Attainment of ``objective`` in ``[at_least, below)`` (no upper edge without ``below``)
+    earns the provider ``bonus`` percent of the period's fee."""
+
+    objective: Identifier
+    at_least: PercentText
+    below: PercentText | None = None
+    bonus: PercentText
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BonusBand:
+        if self.below is not None and self.at_least >= self.below:
+            raise ValueError(f"below: {self.below}% must be above at_least {self.at_least}%")
+        return self
+
+
+class Bonus(Model):
+    """Bonus/malus: payments owed to the provider for exceeding target bands, per billing
+    period, capped; netted against the credits owed (``net: true``) or shown beside them."""
+
+    bands: tuple[BonusBand, ...] = Field(min_length=1)
+    cap: PercentText | None = Field(None, description="Most bonus a period can earn, of the fee.")
+    net: bool = Field(False, description="Net the bonus against the credits owed.")
+
+
+class ServiceTime(Model):
+    """A credit in service time instead of money: ``add`` of service for each ``per`` of the
+    objective's downtime (e.g. one day added for each hour of downtime), pro rata."""
+
+    objective: Identifier
+    add: DurationText
+    per: Literal["hour", "day"] = "hour"
+
+
+Remedies.model_rebuild()
+Agreement.model_rebuild()

@@ -12,8 +12,9 @@ import itertools
 import re
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Union, get_args, get_origin
 
@@ -23,6 +24,7 @@ from accord.core.agreement.model import (
     PATTERN_HINTS,
     TICKET_METRICS,
     Agreement,
+    BonusBand,
     CreditSchedule,
     Limit,
     Objective,
@@ -374,6 +376,9 @@ def check_meaning(agreement: Agreement) -> Iterator[Problem]:
                 if name not in objectives:
                     path = ("remedies", "termination", "objectives", j)
                     yield unknown(path, "objective", name, objectives)
+        yield from _pool_bonus_and_time(
+            agreement, by_id, lambda path, name: unknown(path, "objective", name, objectives)
+        )
         if remedies.credits and not any(t.fee or t.fees for t in agreement.tiers):
             yield Problem(
                 ("remedies", "credits"),
@@ -632,3 +637,105 @@ def _deliverable_fits_period(objective: Objective, base: Path) -> Iterator[Probl
             f"{objective.period}: a {objective.period} has about {available} business "
             "days",
         )
+
+
+def _pool_bonus_and_time(
+    agreement: Agreement,
+    by_id: Mapping[str, Objective],
+    unknown: Callable[[Path, str], Problem],
+) -> Iterator[Problem]:
+    """The at-risk pool's allocations, the bonus bands and the service-time credits: each on
+    an objective that exists (``unknown``: the problem of one that does not) and can bear it,
+    and a fee for the money ones."""
+    remedies = agreement.remedies
+    assert remedies is not None
+
+    one_fee = any(t.fee is not None for t in agreement.tiers)
+    at_risk = remedies.at_risk
+    if at_risk is not None:
+        base: Path = ("remedies", "at_risk")
+        if at_risk.share == 0:
+            yield Problem((*base, "share"), "0% of the fee at risk puts nothing at risk")
+        seen: dict[str, int] = {}
+        for i, allocation in enumerate(at_risk.allocations):
+            path: Path = (*base, "allocations", i)
+            if allocation.objective not in by_id:
+                yield unknown((*path, "objective"), allocation.objective)
+            elif allocation.objective in seen:
+                first = seen[allocation.objective]
+                yield Problem(
+                    (*path, "objective"),
+                    f"{allocation.objective} is allocated twice (also allocations[{first}]); "
+                    "expected one allocation per critical service level",
+                )
+            seen.setdefault(allocation.objective, i)
+            allocated = by_id.get(allocation.objective)
+            margin = at_risk.earn_back is not None and at_risk.earn_back.margin is not None
+            if margin and allocated is not None and not isinstance(allocated.target, Decimal):
+                yield Problem(
+                    (*path, "objective"),
+                    f"earn_back.margin is percentage points above a percent target, but "
+                    f"{allocation.objective}'s target is {allocated.target}, a bound; expected "
+                    "an objective with a percent target, or earn_back.after alone",
+                )
+            if allocation.allocation == 0:
+                yield Problem((*path, "allocation"), "an allocation of 0% costs nothing; remove it")
+        if not one_fee:
+            yield Problem(
+                base,
+                "the at-risk amount is a share of a fee, but no tier states one "
+                "(tiers: [{id, name, fee: {amount, currency}}]; each provider's own fees, "
+                "fees:, are not supported for at_risk)",
+            )
+    bonus = remedies.bonus
+    if bonus is not None:
+        base = ("remedies", "bonus")
+        for i, band in enumerate(bonus.bands):
+            path = (*base, "bands", i)
+            objective = by_id.get(band.objective)
+            if objective is None:
+                yield unknown((*path, "objective"), band.objective)
+            elif not isinstance(objective.target, Decimal):
+                yield Problem(
+                    (*path, "objective"),
+                    f"bonus bands are shares of attainment in percent, but {band.objective}'s "
+                    f"target is {objective.target}, a bound; expected an objective with a "
+                    "percent target",
+                )
+            for j, other in enumerate(bonus.bands[:i]):
+                if other.objective == band.objective and _overlap(band, other):
+                    yield Problem(
+                        (*path, "at_least"),
+                        f"band from {band.at_least}% overlaps bands[{j}] (from "
+                        f"{other.at_least}%) of {band.objective}: one attainment would earn both",
+                    )
+        if not one_fee:
+            yield Problem(
+                base,
+                "a bonus is a share of a fee, but no tier states one "
+                "(tiers: [{id, name, fee: {amount, currency}}])",
+            )
+    for i, credit in enumerate(remedies.service_time):
+        path = ("remedies", "service_time", i)
+        objective = by_id.get(credit.objective)
+        if objective is None:
+            yield unknown((*path, "objective"), credit.objective)
+        elif objective.metric != "availability" or objective.method != "time":
+            how = objective.metric if objective.metric != "availability" else objective.method
+            yield Problem(
+                (*path, "objective"),
+                f"service time is added per {credit.per} of downtime, but {credit.objective} is "
+                f"measured by {how}; expected an availability objective measured in time "
+                "(method: time)",
+            )
+        if credit.add.time is None or credit.add.time <= timedelta(0):
+            yield Problem(
+                (*path, "add"),
+                f"expected service time to add, such as 1d or 4h, got {credit.add}",
+            )
+
+
+def _overlap(one: BonusBand, other: BonusBand) -> bool:
+    """Whether two bands' ``[at_least, below)`` share an attainment (no ``below``: to 100%)."""
+    top = Decimal(101)
+    return max(one.at_least, other.at_least) < min(one.below or top, other.below or top)
