@@ -152,8 +152,10 @@ def throughput(
     database: Database, url: str, tickets: int, repeats: int, before: bool, threads: int
 ) -> None:
     settings = Settings(database_url=url, demo=False, worker=False)
-    if "worker_threads" in Settings.model_fields:  # older code: one thread
+    if "worker_threads" in Settings.model_fields:
         settings = settings.model_copy(update={"worker_threads": threads})
+    else:  # older code: one thread
+        threads = 1
     worker = Worker(database, settings)
     moment = datetime.now(UTC)
     phases: list[tuple[str, Callable[[int], int], bool]] = [
