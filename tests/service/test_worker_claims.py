@@ -390,8 +390,12 @@ def test_threads_of_one_worker_recompute_every_ticket_once_as_the_reference_does
         assert refreshed == len(done) == 2  # one batch
     drain(worker, moment)
     written = {name: [rest for _, *rest in clock_rows(database, name)] for name in names}
-    with database.session() as session:
+    with database.session() as session:  # a thread's later batches: as of their own instant
         for name in names:
-            tracking.refresh(session, acme.id, name, moment)
+            stored = ticket_row(database, name).refreshed_at
+            assert stored is not None
+            at = stored if stored.tzinfo else stored.replace(tzinfo=UTC)
+            assert moment <= at < moment + timedelta(minutes=1)
+            tracking.refresh(session, acme.id, name, at)
     assert {name: [rest for _, *rest in clock_rows(database, name)] for name in names} == written
     assert all(written.values())

@@ -215,20 +215,24 @@ class Worker:
         for PostgreSQL (reading events, writing rows, committing), so the database's time and
         the worker's overlap instead of adding up. Each thread goes on with another batch
         while it finds work, for up to ``worker_interval`` seconds, so the round's other
-        work (due items, deliveries) still comes about as often. One thread (or SQLite): one
-        batch, as :meth:`refresh_dirty`."""
+        work (due items, deliveries) still comes about as often; a thread's first batch is as
+        of ``moment``, a later one as of ``moment`` plus the time since the round began (its
+        events may be newer than ``moment``). One thread (or SQLite): one batch, as
+        :meth:`refresh_dirty`."""
         threads = self.settings.worker_threads
         if threads <= 1 or not self.database.is_postgresql:
             return self.refresh_dirty(moment)
         if self.pool is None:
             self.pool = ThreadPoolExecutor(threads, thread_name_prefix="accord-refresh")
-        until = time.monotonic() + self.settings.worker_interval
+        began = time.monotonic()
 
         def batches() -> int:
-            done = 0
-            while (found := self.refresh_dirty(moment)) and time.monotonic() < until:
+            done = found = self.refresh_dirty(moment)
+            while found and time.monotonic() - began < self.settings.worker_interval:
+                later = moment + timedelta(seconds=time.monotonic() - began)
+                found = self.refresh_dirty(later)
                 done += found
-            return done + found
+            return done
 
         return sum(f.result() for f in [self.pool.submit(batches) for _ in range(threads)])
 
