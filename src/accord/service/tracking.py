@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -922,50 +922,64 @@ class _Found:
         from the row's ``used_at``, is the time used now: the row is kept."""
         ahead = _ns(self.moment)
         running = STATES.index("running")
-        owners, rows = [], []
-        for part in self.clock_parts:
+
+        def columns(part: dict[str, Any]) -> list[npt.NDArray[np.uint64]]:
             stable = (part["state_code"] == running) & (part["deadline"] > ahead)
-            used = np.where(stable, _STABLE, _bits(part["used"]))
-            owners.append(part["owner"])
-            rows.append(
-                _row_hashes(
-                    len(part["owner"]),
-                    self._customer_codes(part["owner"]),
-                    _text_codes([part["agreement"]]),
-                    _text_codes(part["objective"]),
-                    _text_codes(part["metric"]),
-                    _bits(part["cycle"]),
-                    _bits(part["state_code"]),
-                    _bits(part["target"]),
-                    _bits(part["deadline"]),
-                    _bits(part["breached"]),
-                    _text_codes(part["fields"]),
-                    used,
-                )
-            )
-        return self._by_ticket(owners, rows)
+            return [
+                _text_codes(part["objective"]),
+                _text_codes(part["metric"]),
+                *map(_bits, (part[n] for n in ("cycle", "state_code", "target", "deadline"))),
+                _bits(part["breached"]),
+                _text_codes(part["fields"]),
+                np.where(stable, _STABLE, _bits(part["used"])),
+            ]
+
+        return self._fingerprints(self.clock_parts, columns)
 
     def due_fingerprints(self) -> dict[str, int]:
         """Each ticket's fingerprint of its due items, from the columns."""
-        owners, rows = [], []
-        for part in self.due_parts:
-            owners.append(part["owner"])
-            rows.append(
-                _row_hashes(
-                    len(part["owner"]),
-                    self._customer_codes(part["owner"]),
-                    _text_codes([part["agreement"]]),
-                    _text_codes(part["objective"]),
-                    _bits(part["cycle"]),
-                    _bits(part["level"]),
-                    _text_codes(part["at"]),
-                    _text_codes(part["state"]),
-                    _bits(part["due"]),
-                    _text_codes(part["notify"]),
-                    _text_codes(part["channels"]),
-                )
+        return self._fingerprints(
+            self.due_parts,
+            lambda part: [
+                _text_codes(part["objective"]),
+                _bits(part["cycle"]),
+                _bits(part["level"]),
+                *map(_text_codes, (part["at"], part["state"])),
+                _bits(part["due"]),
+                *map(_text_codes, (part["notify"], part["channels"])),
+            ],
+        )
+
+    def _fingerprints(
+        self,
+        parts: list[dict[str, Any]],
+        columns: Callable[[dict[str, Any]], list[npt.NDArray[np.uint64]]],
+    ) -> dict[str, int]:
+        """Each ticket's fingerprint of its rows in these parts: each row's customer,
+        agreement and ``columns`` hashed together (:func:`_row_hashes`), the hashes of a
+        ticket's rows summed (in any order), mixed with their number, as a signed integer for
+        a BIGINT column; a ticket without rows has the fingerprint 0."""
+        count = len(self.names)
+        hashes = [
+            _row_hashes(
+                len(part["owner"]),
+                self._customer_codes(part["owner"]),
+                _text_codes([part["agreement"]]),
+                *columns(part),
             )
-        return self._by_ticket(owners, rows)
+            for part in parts
+        ]
+        owner = (
+            np.concatenate([part["owner"] for part in parts])
+            if parts
+            else np.zeros(0, dtype=np.int64)
+        )
+        total = np.zeros(count, dtype=np.uint64)
+        if hashes:
+            np.add.at(total, owner, np.concatenate(hashes))
+        number = np.bincount(owner, minlength=count).astype(np.uint64)
+        found = np.where(number > 0, _mixed(total ^ _mixed(number)), np.uint64(0))
+        return dict(zip(self.names.tolist(), found.view(np.int64).tolist(), strict=True))
 
     def _customer_codes(self, owners: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
         """The hash of each row's ticket's customer (none: a text no customer is)."""
@@ -973,21 +987,6 @@ class _Found:
             customers = [self.customers.get(t) for t in self.names.tolist()]
             self.customer_codes = _text_codes(["\0" if c is None else c for c in customers])
         return self.customer_codes[owners]
-
-    def _by_ticket(
-        self, owners: list[npt.NDArray[np.int64]], rows: list[npt.NDArray[np.uint64]]
-    ) -> dict[str, int]:
-        """Each ticket's fingerprint of its rows' (in any order): the sum of their hashes,
-        mixed with their number, as a signed integer for a BIGINT column; a ticket without
-        rows has the fingerprint 0."""
-        count = len(self.names)
-        owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
-        total = np.zeros(count, dtype=np.uint64)
-        if rows:
-            np.add.at(total, owner, np.concatenate(rows))
-        number = np.bincount(owner, minlength=count).astype(np.uint64)
-        found = np.where(number > 0, _mixed(total ^ _mixed(number)), np.uint64(0))
-        return dict(zip(self.names.tolist(), found.view(np.int64).tolist(), strict=True))
 
     def clock_rows(self, organisation_id: int, tickets: set[str]) -> list[dict[str, Any]]:
         """The clock rows of these tickets as the store's rows (for SQLite)."""
