@@ -46,6 +46,13 @@ class Settings(BaseSettings):
         "(it parses events and writes nothing, without a key); off in production.",
     )
     worker_interval: float = Field(1.0, gt=0, description="Seconds between a worker's polls.")
+    worker_threads: int = Field(
+        2,
+        ge=1,
+        le=16,
+        description="Threads of a worker process recomputing tickets together on PostgreSQL: "
+        "one computes while another waits for the database.",
+    )
     lease_seconds: float = Field(
         120.0,
         gt=0,

@@ -4,6 +4,7 @@ and a resting worker is woken by ingest (PostgreSQL notifications)."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -356,3 +357,45 @@ def test_a_ticket_recomputed_by_someone_else_meanwhile_is_marked_again(
         tracking.refresh(session, acme.id, "R1", moment)
     assert [rest for _, *rest in clock_rows(database, "R1")] == batched
     assert ("response", 1, "met") in [tuple(rest[:3]) for rest in batched]
+
+
+def test_threads_of_one_worker_recompute_every_ticket_once_as_the_reference_does(
+    fast: TestClient, acme: Tenant, database: Database, deferred: Settings
+) -> None:
+    """Three threads of one worker, batches of 2 (PostgreSQL; on SQLite one batch a round):
+    every ticket recomputed in one round, each by one batch only, its rows as the reference
+    writes them; the collector runs again once the last batch is done."""
+    opened = datetime.now(UTC) - timedelta(hours=3)
+    names = [f"T{n}" for n in range(11)]
+    post(fast, acme, [e for name in names for e in ticket(name, opened)])
+    threaded = deferred.model_copy(update={"worker_threads": 3})
+    worker = Worker(database, threaded, refresh_batch=2)
+    moment = datetime.now(UTC)
+    batches: list[list[str]] = []
+    real = tracking.refresh_many
+
+    def counted(session: Any, rows: Any, *args: Any, **named: Any) -> int:
+        batches.append([row.ticket for row in rows])
+        return real(session, rows, *args, **named)
+
+    with patch.object(tracking, "refresh_many", counted):
+        refreshed = worker.run_once(moment).refreshed
+    assert gc.isenabled()
+    done = sorted(name for batch in batches for name in batch)
+    if database.is_postgresql:
+        assert refreshed == len(names)
+        assert done == sorted(names)
+        assert max(len(batch) for batch in batches) == 2
+    else:
+        assert refreshed == len(done) == 2  # one batch
+    drain(worker, moment)
+    written = {name: [rest for _, *rest in clock_rows(database, name)] for name in names}
+    with database.session() as session:  # a thread's later batches: as of their own instant
+        for name in names:
+            stored = ticket_row(database, name).refreshed_at
+            assert stored is not None
+            at = stored if stored.tzinfo else stored.replace(tzinfo=UTC)
+            assert moment <= at < moment + timedelta(minutes=1)
+            tracking.refresh(session, acme.id, name, at)
+    assert {name: [rest for _, *rest in clock_rows(database, name)] for name in names} == written
+    assert all(written.values())

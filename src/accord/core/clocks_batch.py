@@ -289,12 +289,17 @@ class EventColumns:
     def events_of(self, rows: Ints) -> list[TicketEvent]:
         """The given rows as events again (for the replay of tickets the batch does not cover)."""
         found = []
+        decoded = self.fields if isinstance(self.fields, _Decoded) else None
         for row in rows.tolist():
-            fields = {
-                name: vocabulary[codes[row]]
-                for name, (codes, vocabulary) in self.fields.items()
-                if codes[row] >= 0
-            }
+            fields = (
+                decoded.given(row)
+                if decoded is not None
+                else {
+                    name: vocabulary[codes[row]]
+                    for name, (codes, vocabulary) in self.fields.items()
+                    if codes[row] >= 0
+                }
+            )
             author = (
                 "agent"
                 if self.agent_reply[row]
@@ -1206,6 +1211,14 @@ class _Decoded(_Fields):
         self.rows = list(compress(rows, setting.tolist()))
         self.names = sorted(set(chain.from_iterable(self.rows)))
         self.found: dict[str, tuple[Ints, Sequence[str]]] = {}
+
+    def given(self, row: int) -> dict[str, str]:
+        """The fields of one row as given (what the codes of every field there say, without
+        decoding a field over all rows)."""
+        at = int(np.searchsorted(self.setting, row))
+        if at < len(self.setting) and int(self.setting[at]) == row:
+            return dict(self.rows[at])
+        return {}
 
     def __getitem__(self, name: str) -> tuple[Ints, Sequence[str]]:
         if name not in self.found:

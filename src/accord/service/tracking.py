@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from itertools import compress
 from typing import Any, Protocol
 
 import numpy as np
@@ -504,10 +505,8 @@ def refresh_many(
         found = _Found(columns.tickets, customers, moment)
         _compute_columns(session, organisation_id, customers, moment, columns, found)
         count += found.clocks
-        clock_owners, clock_lines, clock_keys = found.clock_lines()
-        due_owners, due_lines = found.due_lines()
-        clocks_hash = _fingerprints(tickets, clock_owners, clock_keys)
-        due_hash = _fingerprints(tickets, due_owners, due_lines)
+        clocks_hash = found.clock_fingerprints()
+        due_hash = found.due_fingerprints()
         stored = _lock_stored(session, organisation_id, tickets, postgresql)
         new_clocks = [t for t in tickets if stored.get(t, (None, None))[0] != clocks_hash[t]]
         new_due = [t for t in tickets if stored.get(t, (None, None))[1] != due_hash[t]]
@@ -522,13 +521,9 @@ def refresh_many(
             if new_clocks:
                 names = {"organisation": organisation_id, "tickets": _text_array(new_clocks)}
                 session.execute(_DELETE_CLOCKS, names)
-                found.copy_clocks(
-                    session, organisation_id, _of(new_clocks, clock_owners, clock_lines)
-                )
+                found.copy_clocks(session, organisation_id, found.clock_lines(new_clocks))
             if new_due:
-                found.store_due(
-                    session, organisation_id, new_due, _of(new_due, due_owners, due_lines)
-                )
+                found.store_due(session, organisation_id, new_due, found.due_lines(new_due))
             if claim is None:
                 session.execute(_REFRESHED, marks)
             else:
@@ -579,34 +574,6 @@ def _text_array(values: Sequence[str]) -> str:
 def _int_array(values: Sequence[int]) -> str:
     """A PostgreSQL array literal of these integers, to be cast to ``bigint[]``."""
     return "{" + ",".join(map(str, values)) + "}"
-
-
-def _fingerprints(tickets: Sequence[str], owners: list[str], lines: list[str]) -> dict[str, int]:
-    """Each ticket's fingerprint of its lines (in any order): 64 bits of BLAKE2b, as a signed
-    integer for a BIGINT column. A ticket without lines has the fingerprint of none."""
-    mine: dict[str, list[str]] = {ticket: [] for ticket in tickets}
-    for owner, line in zip(owners, lines, strict=True):
-        mine[owner].append(line)
-    digest, number = hashlib.blake2b, int.from_bytes
-    return {
-        ticket: number(
-            digest(
-                (found[0] if len(found) == 1 else "\n".join(sorted(found))).encode(),
-                digest_size=8,
-            ).digest(),
-            "big",
-            signed=True,
-        )
-        if found
-        else 0
-        for ticket, found in mine.items()
-    }
-
-
-def _of(tickets: Sequence[str], owners: list[str], lines: list[str]) -> list[str]:
-    """The lines of these tickets."""
-    wanted = set(tickets)
-    return [line for owner, line in zip(owners, lines, strict=True) if owner in wanted]
 
 
 def _lock_stored(
@@ -816,6 +783,8 @@ class _Found:
     ) -> None:
         self.customers, self.moment = customers, moment
         self.names = np.array(list(tickets), dtype=object)
+        self.code = {ticket: code for code, ticket in enumerate(tickets)}
+        self.customer_codes: npt.NDArray[np.uint64] | None = None
         self.clock_parts: list[dict[str, Any]] = []
         self.due_parts: list[dict[str, Any]] = []
         self.clocks = 0
@@ -852,6 +821,7 @@ class _Found:
             fields = ["{}"] * len(rows)
         self.clock_parts.append(
             {
+                "owner": table.ticket[rows],
                 "ticket": self.names[table.ticket[rows]].tolist(),
                 "agreement": governing.key,
                 "objective": objectives[table.objective[rows]].tolist(),
@@ -875,6 +845,7 @@ class _Found:
         clock = due.clock[taken]
         self.due_parts.append(
             {
+                "owner": table.ticket[clock],
                 "ticket": self.names[table.ticket[clock]].tolist(),
                 "agreement": governing.key,
                 "objective": objectives[table.objective[clock]].tolist(),
@@ -895,6 +866,7 @@ class _Found:
         us = timedelta(microseconds=1)
         self.clock_parts.append(
             {
+                "owner": self._codes([c.ticket for c in clocks]),
                 "ticket": [c.ticket for c in clocks],
                 "agreement": governing.key,
                 "objective": [c.objective for c in clocks],
@@ -924,6 +896,7 @@ class _Found:
             return
         self.due_parts.append(
             {
+                "owner": self._codes([ticket for ticket, _ in dues]),
                 "ticket": [ticket for ticket, _ in dues],
                 "agreement": governing.key,
                 "objective": [d.objective for _, d in dues],
@@ -936,6 +909,84 @@ class _Found:
                 "channels": [json.dumps(list(d.channels)) for _, d in dues],
             }
         )
+
+    def _codes(self, tickets: list[str]) -> npt.NDArray[np.int64]:
+        return np.fromiter(map(self.code.__getitem__, tickets), dtype=np.int64, count=len(tickets))
+
+    def clock_fingerprints(self) -> dict[str, int]:
+        """Each ticket's fingerprint of its clock rows, from the columns (no text a row): what
+        a row holds but for the ticket and ``used_at``, except that a clock running on towards
+        a deadline still ahead stands for its used time by that deadline. Such a clock found
+        again with the same deadline ran on throughout since its row was written (it would
+        have a later deadline had it paused), so its row's used time, advanced on its calendar
+        from the row's ``used_at``, is the time used now: the row is kept."""
+        ahead = _ns(self.moment)
+        running = STATES.index("running")
+
+        def columns(part: dict[str, Any]) -> list[npt.NDArray[np.uint64]]:
+            stable = (part["state_code"] == running) & (part["deadline"] > ahead)
+            return [
+                _text_codes(part["objective"]),
+                _text_codes(part["metric"]),
+                *map(_bits, (part[n] for n in ("cycle", "state_code", "target", "deadline"))),
+                _bits(part["breached"]),
+                _text_codes(part["fields"]),
+                np.where(stable, _STABLE, _bits(part["used"])),
+            ]
+
+        return self._fingerprints(self.clock_parts, columns)
+
+    def due_fingerprints(self) -> dict[str, int]:
+        """Each ticket's fingerprint of its due items, from the columns."""
+        return self._fingerprints(
+            self.due_parts,
+            lambda part: [
+                _text_codes(part["objective"]),
+                _bits(part["cycle"]),
+                _bits(part["level"]),
+                *map(_text_codes, (part["at"], part["state"])),
+                _bits(part["due"]),
+                *map(_text_codes, (part["notify"], part["channels"])),
+            ],
+        )
+
+    def _fingerprints(
+        self,
+        parts: list[dict[str, Any]],
+        columns: Callable[[dict[str, Any]], list[npt.NDArray[np.uint64]]],
+    ) -> dict[str, int]:
+        """Each ticket's fingerprint of its rows in these parts: each row's customer,
+        agreement and ``columns`` hashed together (:func:`_row_hashes`), the hashes of a
+        ticket's rows summed (in any order), mixed with their number, as a signed integer for
+        a BIGINT column; a ticket without rows has the fingerprint 0."""
+        count = len(self.names)
+        hashes = [
+            _row_hashes(
+                len(part["owner"]),
+                self._customer_codes(part["owner"]),
+                _text_codes([part["agreement"]]),
+                *columns(part),
+            )
+            for part in parts
+        ]
+        owner = (
+            np.concatenate([part["owner"] for part in parts])
+            if parts
+            else np.zeros(0, dtype=np.int64)
+        )
+        total = np.zeros(count, dtype=np.uint64)
+        if hashes:
+            np.add.at(total, owner, np.concatenate(hashes))
+        number = np.bincount(owner, minlength=count).astype(np.uint64)
+        found = np.where(number > 0, _mixed(total ^ _mixed(number)), np.uint64(0))
+        return dict(zip(self.names.tolist(), found.view(np.int64).tolist(), strict=True))
+
+    def _customer_codes(self, owners: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
+        """The hash of each row's ticket's customer (none: a text no customer is)."""
+        if self.customer_codes is None:
+            customers = [self.customers.get(t) for t in self.names.tolist()]
+            self.customer_codes = _text_codes(["\0" if c is None else c for c in customers])
+        return self.customer_codes[owners]
 
     def clock_rows(self, organisation_id: int, tickets: set[str]) -> list[dict[str, Any]]:
         """The clock rows of these tickets as the store's rows (for SQLite)."""
@@ -997,22 +1048,13 @@ class _Found:
             if ticket in tickets
         ]
 
-    def clock_lines(self) -> tuple[list[str], list[str], list[str]]:
-        """The clock rows as COPY text lines (without the organisation and ``used_at``),
-        built column by column, the ticket of each line, and what each line is compared by
-        (its fingerprint's text): the line, except that a clock running on towards a deadline
-        still ahead stands for its used time by that deadline. Such a clock found again with
-        the same deadline ran on throughout since its row was written (it would have a later
-        deadline had it paused), so its row's used time, advanced on its calendar from the
-        row's ``used_at``, is the time used now: the row is kept."""
-        owners: list[str] = []
+    def clock_lines(self, tickets: Sequence[str]) -> list[str]:
+        """The clock rows of these tickets as COPY text lines (without the organisation and
+        ``used_at``), built column by column."""
         lines: list[str] = []
-        keys: list[str] = []
-        ahead = _ns(self.moment)
-        running = STATES.index("running")
         customers: dict[str, str] = {}
-        for part in self.clock_parts:
-            tickets = _copy_texts(part["ticket"])
+        for part in _parts_of(self.clock_parts, self._codes(list(tickets))):
+            names = _copy_texts(part["ticket"])
             for raw in part["ticket"]:
                 if raw not in customers:
                     customer = self.customers.get(raw)
@@ -1020,17 +1062,12 @@ class _Found:
             agreement = _copy_text(part["agreement"])
             target = part["target"]
             targets = (target / 1e6).tolist()
-            owners.extend(part["ticket"])
-            used = list(map(repr, (part["used"] / 1e6).tolist()))
-            stable = (part["state_code"] == running) & (part["deadline"] > ahead)
-            compared = np.where(stable, "~", np.array(used, dtype=object)).tolist()
-            start = len(lines)
             lines.extend(
                 "\t".join(row)
                 for row in zip(
-                    tickets,
+                    names,
                     [customers[t] for t in part["ticket"]],
-                    [agreement] * len(tickets),
+                    [agreement] * len(names),
                     _copy_texts(part["objective"]),
                     part["metric"],
                     map(str, part["cycle"].tolist()),
@@ -1042,13 +1079,11 @@ class _Found:
                     _copy_instants(part["deadline"]),
                     _copy_instants(part["breached"]),
                     _copy_texts(part["fields"]),
+                    map(repr, (part["used"] / 1e6).tolist()),
                     strict=True,
                 )
             )
-            cores = lines[start:]
-            keys.extend(core + "\t" + u for core, u in zip(cores, compared, strict=True))
-            lines[start:] = [core + "\t" + u for core, u in zip(cores, used, strict=True)]
-        return owners, lines, keys
+        return lines
 
     def copy_clocks(self, session: Session, organisation_id: int, lines: list[str]) -> None:
         """Clock rows as :meth:`clock_lines` writes them, with one COPY (PostgreSQL), their
@@ -1061,18 +1096,16 @@ class _Found:
             [organisation + line + at for line in lines],
         )
 
-    def due_lines(self) -> tuple[list[str], list[str]]:
-        """The due items found as COPY text lines, and the ticket of each line."""
-        owners: list[str] = []
+    def due_lines(self, tickets: Sequence[str]) -> list[str]:
+        """The due items found for these tickets as COPY text lines."""
         lines: list[str] = []
         customers = {
             ticket: "\\N" if customer is None else _copy_text(customer)
             for ticket, customer in self.customers.items()
         }
-        for part in self.due_parts:
+        for part in _parts_of(self.due_parts, self._codes(list(tickets))):
             tickets_here = part["ticket"]
             agreement = _copy_text(part["agreement"])
-            owners.extend(tickets_here)
             lines.extend(
                 "\t".join(row)
                 for row in zip(
@@ -1090,7 +1123,7 @@ class _Found:
                     strict=True,
                 )
             )
-        return owners, lines
+        return lines
 
     def store_due(
         self, session: Session, organisation_id: int, tickets: Sequence[str], lines: list[str]
@@ -1115,6 +1148,61 @@ class _Found:
         session.execute(_ADD_STAGED_DUE, values)
         session.execute(text("SET LOCAL enable_nestloop = on"))
         session.execute(text("TRUNCATE due_stage"))
+
+
+_STABLE = np.uint64(2**64 - 1)  # a running clock's used time, by its deadline ahead
+_SEED = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mixed(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """SplitMix64's finaliser, element-wise (wrapping arithmetic): every bit of each value
+    moves about half the bits of its result."""
+    values = (values ^ (values >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    values = (values ^ (values >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return values ^ (values >> np.uint64(31))
+
+
+def _text_codes(values: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """64 bits of BLAKE2b of each text (one digest a distinct text): the same in every
+    process, unlike ``hash``."""
+    digests = {
+        value: int.from_bytes(hashlib.blake2b(value.encode(), digest_size=8).digest(), "big")
+        for value in set(values)
+    }
+    return np.fromiter(map(digests.__getitem__, values), dtype=np.uint64, count=len(values))
+
+
+def _bits(values: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
+    return values.astype(np.int64, copy=False).view(np.uint64)
+
+
+def _row_hashes(count: int, *columns: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """A 64-bit hash of each of ``count`` rows of these columns (a column of one value
+    holds for every row), in their order."""
+    found = np.full(count, _SEED, dtype=np.uint64)
+    for column in columns:
+        found = _mixed(found ^ column)
+    return found
+
+
+def _parts_of(
+    parts: list[dict[str, Any]], codes: npt.NDArray[np.int64]
+) -> Iterator[dict[str, Any]]:
+    """The parts' rows of the tickets with these codes (each part's columns cut alike)."""
+    for part in parts:
+        kept = np.isin(part["owner"], codes)
+        if kept.all():
+            yield part
+            continue
+        if not kept.any():
+            continue
+        flags = kept.tolist()
+        yield {
+            name: column[kept]
+            if isinstance(column, np.ndarray)
+            else (list(compress(column, flags)) if isinstance(column, list) else column)
+            for name, column in part.items()
+        }
 
 
 def _copy_text(value: str) -> str:

@@ -14,7 +14,9 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -54,21 +56,34 @@ _CLAIM = text(
 )
 
 
+_paused = threading.Lock()
+_pausing = [0]  # batches computing with the collector held off (threads of one process)
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cycle collector held off while a batch is recomputed: a batch allocates
     hundreds of thousands of small objects (rows, texts, tuples), each allocation counting
     towards a collection that walks every tracked object of the process, to find almost no
     cycle. Measured: 15-25% of the worker's CPU time a ticket (BENCHMARKS.md). Whatever
-    cycles a batch leaves are collected after it, as usual."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
+    cycles a batch leaves are collected after it, as usual. Threads computing batches at
+    once hold it off until the last one is done; a collector disabled by someone else stays
+    so."""
+    with _paused:
+        if _pausing[0] == 0 and not gc.isenabled():
+            mine = False
+        else:
+            mine = True
+            _pausing[0] += 1
+            gc.disable()
     try:
         yield
     finally:
-        gc.enable()
+        if mine:
+            with _paused:
+                _pausing[0] -= 1
+                if _pausing[0] == 0:
+                    gc.enable()
 
 
 @dataclass
@@ -105,6 +120,7 @@ class Worker:
     refresh_batch: int = REFRESH_BATCH  # tickets recomputed together (PostgreSQL)
     watched_at: datetime | None = None  # when this worker last judged the watched levels
     listening: Any = None  # PostgreSQL: the connection waiting for marked tickets
+    pool: ThreadPoolExecutor | None = None  # PostgreSQL: threads recomputing tickets
 
     def _locked(self, query: Select[Any]) -> Select[Any]:
         if self.database.is_postgresql:
@@ -191,6 +207,34 @@ class Worker:
                         .values(dirty=False, lease_until=None)
                     )
         return len(pending)
+
+    def refresh_together(self, moment: datetime) -> int:
+        """Recompute marked tickets in ``worker_threads`` threads at once (PostgreSQL), each
+        claiming and writing batches of its own (:meth:`refresh_dirty`), as that many worker
+        processes would: while one computes (Python, holding the interpreter), another waits
+        for PostgreSQL (reading events, writing rows, committing), so the database's time and
+        the worker's overlap instead of adding up. Each thread goes on with another batch
+        while it finds work, for up to ``worker_interval`` seconds, so the round's other
+        work (due items, deliveries) still comes about as often; a thread's first batch is as
+        of ``moment``, a later one as of ``moment`` plus the time since the round began (its
+        events may be newer than ``moment``). One thread (or SQLite): one batch, as
+        :meth:`refresh_dirty`."""
+        threads = self.settings.worker_threads
+        if threads <= 1 or not self.database.is_postgresql:
+            return self.refresh_dirty(moment)
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(threads, thread_name_prefix="accord-refresh")
+        began = time.monotonic()
+
+        def batches() -> int:
+            done = found = self.refresh_dirty(moment)
+            while found and time.monotonic() - began < self.settings.worker_interval:
+                later = moment + timedelta(seconds=time.monotonic() - began)
+                found = self.refresh_dirty(later)
+                done += found
+            return done
+
+        return sum(f.result() for f in [self.pool.submit(batches) for _ in range(threads)])
 
     def watch(self, moment: datetime) -> int:
         """The escalation levels of objectives without a ticket clock (error budgets, burn
@@ -292,7 +336,7 @@ class Worker:
         moment = moment or now()
         tally = Tally()
         try:
-            tally.refreshed = self.refresh_dirty(moment)
+            tally.refreshed = self.refresh_together(moment)
         except Exception:
             log.exception("recomputing tickets failed")
         try:
@@ -343,6 +387,9 @@ class Worker:
                 idle += 1
         finally:
             self.stop_listening()
+            if self.pool is not None:
+                self.pool.shutdown()
+                self.pool = None
 
     def wait_for_work(self, seconds: float, stop: threading.Event) -> bool:
         """Rest up to ``seconds``; returns whether woken early. On PostgreSQL the worker
