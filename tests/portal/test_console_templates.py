@@ -13,7 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from accord.io.templates import KINDS, Answers, draft, questions
+from accord.io.templates import Answers, draft, questions
+from accord.portal.agreements_new import ONE_AGREEMENT
 from accord.render.agreement import to_html
 from accord.store.schema import AgreementRow, AgreementVersion, AuditEntry
 from tests.portal.conftest import Provider
@@ -72,8 +73,12 @@ def test_the_templates_are_the_provider_staffs_and_saving_the_admins(
         if statuses[0] == 200:
             assert "New agreement from a template" in listed.text
             assert all(
-                f'href="/portal/console/agreements/new/{kind}"' in listed.text for kind in KINDS
+                f'href="/portal/console/agreements/new/{kind}"' in listed.text
+                for kind in ONE_AGREEMENT
             )
+            # three files drafted together: `accord new multi-level -o FOLDER`, not a form
+            assert 'href="/portal/console/agreements/new/multi-level"' not in listed.text
+            assert client.get("/portal/console/agreements/new/multi-level").status_code == 404
             assert ("Save as a new agreement" in previewed.text) == (statuses[3] == 303), email
     assert _versions(provider) == 3  # the admin's only
 
@@ -82,7 +87,7 @@ def test_every_template_offers_its_own_questions_filled_with_its_answers(
     client: TestClient,
 ) -> None:
     sign_in(client, "agent@prov.example")
-    for kind in KINDS:
+    for kind in ONE_AGREEMENT:
         asked = questions(kind)
         fields = _fields(client.get(f"/portal/console/agreements/new/{kind}").text)
         providers = [f"provider-{n}" for n in range(1, asked.providers + 1)]
