@@ -270,12 +270,8 @@ objectives:
 """
 
 
-def test_a_clock_whose_calendar_closed_at_its_deadline_is_not_breached_overnight(
-    provider: Provider, clock: Clock
-) -> None:
-    """Opened at 14:00 with 3 office hours (09:00 to 17:00) to resolve it: its deadline is
-    17:00, when the office closes. All evening its 3 hours are used, none over: at risk, not
-    breached, on the Tickets page as on Home; breached once the office opens again."""
+def _office_ticket(provider: Provider) -> None:
+    """O-1, opened at 14:00 under the office desk (3 office hours to resolve it)."""
     with provider.database.session() as session:
         admin = tenants.authenticate(session, provider.admin_key)
         agreements.upload(session, admin, OFFICE_DESK)
@@ -283,6 +279,15 @@ def test_a_clock_whose_calendar_closed_at_its_deadline_is_not_breached_overnight
         event = _event("O-1", 1, opened, "created", status="New", customer="acme-corp")
         ingest.ingest_events(session, admin, [event])
         tracking.refresh(session, provider.organisation_id, "O-1", NOW)
+
+
+def test_a_clock_whose_calendar_closed_at_its_deadline_is_not_breached_overnight(
+    provider: Provider, clock: Clock
+) -> None:
+    """Opened at 14:00 with 3 office hours (09:00 to 17:00) to resolve it: its deadline is
+    17:00, when the office closes. All evening its 3 hours are used, none over: at risk, not
+    breached, on the Tickets page as on Home; breached once the office opens again."""
+    _office_ticket(provider)
     viewer = "viewer@acme.example"
     only = {"agreement": "office-desk"}
     clock.set(NOW.replace(hour=22))
@@ -304,13 +309,7 @@ def test_the_api_lists_of_clocks_at_risk_and_breached_judge_the_deadline_as_the_
     """The same ticket for ``GET /v1/clocks/breached`` and ``/v1/clocks/at-risk``: all evening
     its 3 office hours are used and none over, so it is at risk (its deadline, 17:00, is behind
     it), not breached; the next morning at 09:01 it is breached and no longer at risk."""
-    with provider.database.session() as session:
-        admin = tenants.authenticate(session, provider.admin_key)
-        agreements.upload(session, admin, OFFICE_DESK)
-        opened = NOW - timedelta(hours=1)
-        event = _event("O-1", 1, opened, "created", status="New", customer="acme-corp")
-        ingest.ingest_events(session, admin, [event])
-        tracking.refresh(session, provider.organisation_id, "O-1", NOW)
+    _office_ticket(provider)
 
     def listed(breached: bool) -> list[str]:
         with provider.database.session() as session:
