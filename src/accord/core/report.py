@@ -130,8 +130,8 @@ class Report:
     up to the period's end, for all providers together and for each provider on its own."""
     limits: tuple[tuple[Decimal, str], ...] = ()
     """What the caps and floors across remedies (``remedies.limits``) took off (negative) or
-    added to the period's penalties and credits, each with its reason; what the period owes in
-    all is the credits plus the penalties plus these."""
+    added to the period's penalties and credits (the service credits and the at-risk pool's
+    net), each with its reason; what the period owes in all is :attr:`owed`."""
     as_of: datetime | None = None
     """The instant the report was judged at, with the evidence known then (None: the period's
     end, with all the evidence given)."""
@@ -152,6 +152,32 @@ class Report:
     """Bonuses owed to the provider (:mod:`accord.core.bonus`)."""
     service_time: tuple[TimeCredit, ...] = ()
     """Credits in service time (:mod:`accord.core.service_time`), never in money."""
+    penalty_currency: str | None = None
+    """The currency the agreement's penalties are charged in (None: it charges none)."""
+
+    @property
+    def owed(self) -> tuple[Decimal, str] | None:
+        """What the period owes the customer in all, and its currency: the service credits,
+        the penalties, the at-risk pool's net (its credits less those earned back), what the
+        limits across remedies took off or added, less a bonus netted against the credits
+        (``net: true``; negative: owed to the provider). A bonus shown beside the credits is
+        not in it. None when the agreement has no remedy in money settled in the period."""
+        amount = Decimal(0)
+        currency = None
+        if self.settlement is not None:
+            amount += self.settlement.amount
+            currency = self.settlement.currency
+        for charged, _ in self.penalties:
+            amount += charged
+            currency = currency or self.penalty_currency
+        if self.pool is not None:
+            amount += self.pool.net
+            currency = currency or self.pool.currency
+        amount += sum((limited for limited, _ in self.limits), Decimal(0))
+        if self.bonus is not None and self.bonus.net:
+            amount -= self.bonus.amount
+            currency = currency or self.bonus.currency
+        return None if currency is None else (amount, currency)
 
     @property
     def missed(self) -> tuple[ObjectiveResult, ...]:
@@ -258,7 +284,7 @@ def evaluate(
     owed: list[tuple[Decimal, str]] = []
     termination: tuple[TerminationRight, ...] = ()
     deadline = None
-    limited: list[tuple[Decimal, str]] = []
+    limited: list[tuple[Decimal, str, str]] = []
     if remedies is not None:
         for rule in remedies.penalties:
             owed.extend(penalties_of(judging, rule, known, start, end))
@@ -277,6 +303,9 @@ def evaluate(
             credits += settlement.amount
         if pool is not None:
             credits += pool.net
+        # the credits after their own limits across remedies (of: credits); a limit of all
+        # remedies covers the penalties too and is not the credits'
+        credits += sum((change for change, _, of in limited if of == "credits"), Decimal(0))
         bonus = netted(bonus, credits)
     added = tuple(
         service_time(judging, rule, start, end)
@@ -292,7 +321,7 @@ def evaluate(
         objectives=tuple(results),
         settlement=settlement,
         penalties=tuple(owed),
-        limits=tuple(limited),
+        limits=tuple((change, reason) for change, reason, _ in limited),
         claim_deadline=deadline,
         settlements=tuple(settlements),
         claim=remedies.claim if remedies is not None else None,
@@ -306,6 +335,9 @@ def evaluate(
         pool=pool,
         bonus=bonus,
         service_time=added,
+        penalty_currency=next((p.amount.currency for p in remedies.penalties), None)
+        if remedies is not None
+        else None,
     )
 
 
@@ -344,9 +376,10 @@ def _limited(
     known: Mapping[str, ObjectiveResult],
     start: datetime,
     end: datetime,
-) -> list[tuple[Decimal, str]]:
+) -> list[tuple[Decimal, str, str]]:
     """The caps and floors across remedies over ``[start, end)`` (:mod:`accord.core.caps`):
-    each remedy's amounts piece by piece (after its own limits) from the start of the longest
+    each remedy's amounts piece by piece (after its own limits; the at-risk pool's net, after
+    its own cap and earn-back, counted with the service credits) from the start of the longest
     limit period holding ``start``, then the limits applied in order of time."""
     agreement = judging.agreement
     remedies = agreement.remedies
@@ -371,7 +404,13 @@ def _limited(
         settled = _settled(
             judging, chosen, known if (first, after) == (start, end) else {}, first, after
         )[0]
-        credits.append(Decimal(0) if settled is None else settled.amount)
+        pool = at_risk_pool(
+            judging, chosen, known if (first, after) == (start, end) else {}, first, after
+        )
+        credits.append(
+            (Decimal(0) if settled is None else settled.amount)
+            + (Decimal(0) if pool is None else pool.net)
+        )
     return across_remedies(
         spans, {"penalties": penalties, "credits": credits}, remedies.limits, start
     )
