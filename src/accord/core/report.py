@@ -157,27 +157,44 @@ class Report:
 
     @property
     def owed(self) -> tuple[Decimal, str] | None:
-        """What the period owes the customer in all, and its currency: the service credits,
-        the penalties, the at-risk pool's net (its credits less those earned back), what the
-        limits across remedies took off or added, less a bonus netted against the credits
-        (``net: true``; negative: owed to the provider). A bonus shown beside the credits is
-        not in it. None when the agreement has no remedy in money settled in the period."""
-        amount = Decimal(0)
-        currency = None
+        """What the period owes the customer in all, and its currency: the parts of
+        :attr:`owing` added up (negative: owed to the provider, a netted bonus passing the
+        credits). None when the agreement has no remedy in money settled in the period."""
+        parts = self.owing
+        currency = self.currency
+        if not parts or currency is None:
+            return None
+        return sum((amount for _, amount in parts), Decimal(0)), currency
+
+    @property
+    def owing(self) -> tuple[tuple[str, Decimal], ...]:
+        """The parts of what the period owes in all, each named: the service credits, the
+        penalties, the at-risk pool's net (its credits less those earned back), what the
+        limits across remedies took off or added, and a bonus netted against the credits
+        (``net: true``), negative. A bonus shown beside the credits is not a part of it."""
+        parts: list[tuple[str, Decimal]] = []
         if self.settlement is not None:
-            amount += self.settlement.amount
-            currency = self.settlement.currency
-        for charged, _ in self.penalties:
-            amount += charged
-            currency = currency or self.penalty_currency
+            parts.append(("service credits", self.settlement.amount))
+        if self.penalties:
+            parts.append(("penalties", sum((a for a, _ in self.penalties), Decimal(0))))
         if self.pool is not None:
-            amount += self.pool.net
-            currency = currency or self.pool.currency
-        amount += sum((limited for limited, _ in self.limits), Decimal(0))
+            parts.append(("at-risk net", self.pool.net))
+        if self.limits:
+            parts.append(("limits across remedies", sum((a for a, _ in self.limits), Decimal(0))))
         if self.bonus is not None and self.bonus.net:
-            amount -= self.bonus.amount
-            currency = currency or self.bonus.currency
-        return None if currency is None else (amount, currency)
+            parts.append(("bonus netted", -self.bonus.amount))
+        return tuple(parts)
+
+    @property
+    def currency(self) -> str | None:
+        """The currency of the period's remedies in money (None: it has none)."""
+        if self.settlement is not None:
+            return self.settlement.currency
+        if self.penalties and self.penalty_currency is not None:
+            return self.penalty_currency
+        if self.pool is not None:
+            return self.pool.currency
+        return self.bonus.currency if self.bonus is not None else None
 
     @property
     def missed(self) -> tuple[ObjectiveResult, ...]:

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Decimal
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -447,16 +448,29 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True)
 class Totals:
-    """What a list of periods shows of a period's report: the credits owed and whether they
-    are final, and the claim deadline."""
+    """What a list of periods shows of a period's report: the credits owed, what it owes in
+    all (:attr:`Report.owed`, with its parts and a bonus shown beside) and whether they are
+    final, and the claim deadline."""
 
     settlement: Settlement | None
     final: bool
     claim_deadline: datetime | None
+    owed: tuple[Decimal, str] | None = None
+    owing: tuple[tuple[str, Decimal], ...] = ()
+    bonus_beside: Decimal | None = None
+    """A bonus owed to the provider and not netted against the credits (None: none)."""
 
     @classmethod
     def of(cls, found: Report) -> Totals:
-        return cls(found.settlement, found.final, found.claim_deadline)
+        beside = found.bonus.amount if found.bonus and not found.bonus.net else None
+        return cls(
+            found.settlement,
+            found.final,
+            found.claim_deadline,
+            found.owed,
+            found.owing,
+            beside or None,
+        )
 
 
 def closed_totals(
@@ -1339,6 +1353,11 @@ _TOTALS_READ = (
     "claim_deadline",
     "in_force_until",
     "observed_until",
+    "penalties",
+    "limits",
+    "pool",
+    "bonus",
+    "penalty_currency",
 )
 _TOTALS_EMPTY: dict[str, Any] = {
     "agreement": "",
@@ -1346,7 +1365,6 @@ _TOTALS_EMPTY: dict[str, Any] = {
     "title": "",
     "tier": None,
     "objectives": (),
-    "penalties": (),
 }
 _decoded_fields: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
