@@ -8,27 +8,19 @@ import re
 from datetime import UTC, datetime
 from html import unescape
 
-import pytest
 from fastapi.testclient import TestClient
 
-from accord.service import agreements, claims, ingest, reports, standing, tenants, tracking
+from accord.service import agreements, ingest, tenants
 from accord.service.ingest import RecordIn
 from tests.portal.conftest import Provider
 from tests.portal.test_pages import sign_in
+from tests.portal.test_zones import clock  # noqa: F401 (autouse: the service's clock)
 from tests.service.test_claims import Clock, outage
 from tests.service.test_standing_remedies import POOLED
 
 
-@pytest.fixture(autouse=True)
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    found = Clock(datetime(2026, 9, 25, 9, 0, tzinfo=UTC))
-    for module in (reports, ingest, agreements, tracking, claims, standing):
-        monkeypatch.setattr(module, "now", found)
-    return found
-
-
 def test_the_reports_page_and_home_show_the_pools_net_under_the_cap(
-    client: TestClient, provider: Provider, clock: Clock
+    client: TestClient, provider: Provider, clock: Clock  # noqa: F811 (the fixture)
 ) -> None:
     # October and November: 2 h down each (99.73% < 99.9%): 100 EUR each, the at-risk
     # amount; December so far: 100 more passes the quarter's 250, so 50 (the cap takes 50).
