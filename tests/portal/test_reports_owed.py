@@ -20,7 +20,9 @@ from tests.service.test_standing_remedies import POOLED
 
 
 def test_the_reports_page_and_home_show_the_pools_net_under_the_cap(
-    client: TestClient, provider: Provider, clock: Clock  # noqa: F811 (the fixture)
+    client: TestClient,
+    provider: Provider,
+    clock: Clock,  # noqa: F811 (the fixture)
 ) -> None:
     # October and November: 2 h down each (99.73% < 99.9%): 100 EUR each, the at-risk
     # amount; December so far: 100 more passes the quarter's 250, so 50 (the cap takes 50).
