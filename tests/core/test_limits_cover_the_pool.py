@@ -25,8 +25,12 @@ from accord.core.agreement import Agreement
 from accord.core.agreement.validate import check_agreement
 from accord.core.availability import Outage
 from accord.core.caps import capped
+from accord.core.claims import credits_owed
 from accord.core.periods import period_bounds
 from accord.core.report import Data, Report, evaluate
+from tests.core.test_caps import _isp
+from tests.core.test_caps import _outage as _isp_outage
+from tests.core.test_caps import _report as _isp_report
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "agreements" / "it-outsourcing.yaml"
@@ -199,3 +203,16 @@ def test_a_quarterly_cap_covering_the_pool_is_never_passed_and_binds_exactly_whe
     quarter = _report(agreement, outages, "2026-Q2")
     assert _owed(quarter) == sum(map(_owed, months)) == min(uncapped, Decimal(cap))
     assert bool(quarter.limits) == (uncapped > cap)
+
+
+def test_a_claimable_credit_says_what_the_period_owes_after_the_limits_across_remedies() -> None:
+    # The ISP example's credits, "service credits in a month never exceed 15 EUR": October's
+    # 14 h of downtime earn 22.25 EUR of credits; the cap takes 7.25 off, so the period owes
+    # 15.00 in all, and a claim for the availability credit says so beside its 22.25.
+    agreement = _isp(
+        "  penalties: []\n",
+        "  limits: [{per: month, of: credits, at_most: {amount: 15, currency: EUR}}]\n",
+    )
+    report = _isp_report(agreement, Data(outages=(_isp_outage(10, 14 * 60),)), "2026-10")
+    [owed] = credits_owed(report, "2026-10")
+    assert (owed.credit.amount, owed.period_amount) == (Decimal("22.25"), Decimal("15.00"))
