@@ -22,7 +22,6 @@ from accord.core.periods import period_bounds
 from accord.core.report import Data, Report, evaluate, evidence_since
 from accord.render.agreement import to_markdown
 from accord.render.report import report_html, report_json, report_markdown, report_terminal
-from accord.render.trial import _cost, penalty_currency
 
 ISP = (Path(__file__).resolve().parents[2] / "examples" / "agreements" / "isp.yaml").read_text()
 
@@ -212,7 +211,7 @@ def test_limits_across_remedies_are_in_every_output() -> None:
     Console(file=screen, width=1000).print(report_terminal(report))
     assert f"-7.25: {reason}" in screen.getvalue()
     # what the month costs in all, as a trial of the agreement counts it: 22.25 - 7.25
-    assert _cost(report, penalty_currency(agreement)) == (Decimal("15.00"), "EUR")
+    assert report.owed == (Decimal("15.00"), "EUR")
 
 
 # "Each incident costs 50 EUR per started hour of its downtime, at most 120 EUR an incident;

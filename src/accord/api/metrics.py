@@ -275,7 +275,9 @@ class SlaFamilies:
         )
         self.credits = GaugeMetricFamily(
             "accord_agreement_credits_owed",
-            "Service credits owed for the open period so far, in the currency's main unit.",
+            "Owed to the customer for the open period so far, in the currency's main unit: "
+            "service credits, penalties, the at-risk pool's net (less credits earned back), "
+            "limits across remedies, less a netted bonus (negative: owed to the provider).",
             labels=("organisation", "agreement", "currency"),
         )
 

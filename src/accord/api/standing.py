@@ -82,12 +82,30 @@ class StandingUptimeRow(BaseModel):
     days: list[StandingUptimeDay]
 
 
+class StandingCreditPart(BaseModel):
+    name: str = Field(
+        description="service credits, penalties, at-risk net, limits across remedies or "
+        "bonus netted",
+        examples=["at-risk net"],
+    )
+    amount: str = Field(examples=["12000.00"])
+
+
 class StandingCredit(BaseModel):
     period: str = Field(examples=["2026-11"])
-    amount: str = Field(examples=["100.00"])
+    amount: str = Field(
+        description="What the period owes the customer in all: the service credits, the "
+        "penalties, the at-risk pool's net, the limits across remedies, less a netted bonus "
+        "(negative: owed to the provider); its parts in parts.",
+        examples=["100.00"],
+    )
     currency: str = Field(examples=["EUR"])
     final: bool = Field(description="False: the open period, so far.")
     claim_deadline: datetime | None
+    parts: list[StandingCreditPart] = Field(default=[], description="What amount adds up.")
+    bonus_beside: str | None = Field(
+        default=None, description="A bonus owed to the provider, not netted against amount."
+    )
 
 
 class StandingTicket(BaseModel):

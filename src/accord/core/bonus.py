@@ -5,8 +5,9 @@ its objective's attainment over the period lies in ``[at_least, below)``; the ba
 period add up, then the bonus cap applies (percent of the fee). Like credits, each billing
 period is settled in the report holding its end, so a year's bonus is the sum of its months'.
 With ``net: true`` the bonus is netted against the credits owed over the same span (the
+service credits and the at-risk pool's net, after the limits of credits across remedies; the
 credits less the bonus, owed to whichever side the difference favours); otherwise it is shown
-beside them and never changes them.
+beside them and never changes them. No limit across remedies applies to a bonus.
 """
 
 from __future__ import annotations

@@ -8,9 +8,13 @@ pieces in order of time, and the report owes the limited pieces inside its span.
 is consumed in order of periods: the months of a year add up to the year, and the month in which
 the cap binds owes only what was left of it.
 
-Order: a penalty's own limits apply first (shortest period first), then the limits across
-remedies: those of the penalties or of the credits, then those of all remedies together (each
-kind shortest period first). A floor raises an amount owed over its period to at least the floor
+Order: a penalty's own limits apply first (shortest period first), and the at-risk pool's own
+cap (the at-risk amount of each billing period, :mod:`accord.core.pool`), then the limits across
+remedies: those of the penalties or of the credits (the service credits and the pool's net, its
+credits less those earned back), then those of all remedies together (each kind shortest period
+first). A cap limits the running total of its period: a credit earned back (a negative amount)
+lowers it, so what a period owes under a cap is ``min(uncapped sum, cap)`` exactly.
+A floor raises an amount owed over its period to at least the floor
 in the piece that ends the period (a period not over within the span is not raised yet); a
 period that owes nothing still owes nothing.
 """
@@ -88,10 +92,7 @@ def limit_pieces(
         after = list(before)
         said = []
         if rule.at_most is not None:
-            left = rule.at_most.amount
-            for k, amount in enumerate(before):
-                after[k] = min(amount, max(left, _ZERO))
-                left -= after[k]
+            after = capped(before, rule.at_most.amount)
             if after != before:
                 said.append(f"capped at {rule.at_most.amount} {currency} a {rule.per}")
         total = sum(after, _ZERO)
@@ -126,6 +127,21 @@ def limit_pieces(
     return Limited(tuple(result), tuple(reasons))
 
 
+def capped(amounts: Sequence[Decimal], cap: Decimal) -> list[Decimal]:
+    """``amounts`` in order of time under a cap on their running total: each owes what takes
+    the running total to at most ``cap``, so the total is ``min(sum, cap)`` and never passes
+    it. An amount returned (negative: a credit earned back) lowers the running total and frees
+    the cap again; with no amount returned this is "each owes what is left of the cap"."""
+    found = []
+    total = limited = _ZERO
+    for amount in amounts:
+        total += amount
+        now = min(total, cap)
+        found.append(now - limited)
+        limited = now
+    return found
+
+
 def apply_limits(
     spans: Sequence[Span],
     amounts: Sequence[Decimal],
@@ -148,15 +164,14 @@ def across_remedies(
     owed: Mapping[str, Sequence[Decimal]],
     limits: Sequence[RemedyLimit],
     start: datetime,
-) -> list[tuple[Decimal, str]]:
+) -> list[tuple[Decimal, str, str]]:
     """The limits across remedies: ``owed`` holds each kind of remedy's amounts piece by piece
-    (``penalties``, ``credits``; each after its own limits). Limits of one kind apply first,
-    then those of all remedies together; returned is what each binding limit took off
-    (negative) or added within the report (the pieces from ``start`` on), with its reason.
-    Another kind of remedy (an at-risk amount) composes by adding its own amounts here under
-    its own name: ``of: all`` then covers it too."""
+    (``penalties``, ``credits``; each after its own limits, the credits with the at-risk
+    pool's net). Limits of one kind apply first, then those of all remedies together;
+    returned is what each binding limit took off (negative) or added within the report (the
+    pieces from ``start`` on), with its reason and what it limits (its ``of``)."""
     found = {kind: tuple(amounts) for kind, amounts in owed.items()}
-    adjusted: list[tuple[Decimal, str]] = []
+    adjusted: list[tuple[Decimal, str, str]] = []
     ordered = sorted(limits, key=lambda rule: (rule.of == "all", _ORDER[rule.per]))
     extra = tuple(_ZERO for _ in spans)  # what the limits of all remedies changed so far
     for rule in ordered:
@@ -176,7 +191,7 @@ def across_remedies(
             (c for c, (first, _) in zip(change, spans, strict=True) if first >= start), _ZERO
         )
         if once.reasons:
-            adjusted.append((here, "; ".join(once.reasons)))
+            adjusted.append((here, "; ".join(once.reasons), rule.of))
     return adjusted
 
 

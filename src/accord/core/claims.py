@@ -104,7 +104,9 @@ class CreditOwed:
     name: str
     credit: Credit
     period_amount: Decimal
-    """What the period owes in all, after combining, the cap and the minimum payable."""
+    """What the period owes in all (:attr:`Report.owed`): its service credits after combining,
+    the cap and the minimum payable, with its penalties, the at-risk pool's net, what the
+    limits across remedies took off or added, less a netted bonus."""
     deadline: datetime | None
     """Claims are open before this instant (None: the agreement sets no limit)."""
     rule: str
@@ -148,7 +150,7 @@ def credits_owed(report: Report, period: str, cycle: Cycle = "month") -> tuple[C
             credit.objective,
             names.get(credit.objective, credit.objective),
             credit,
-            settlement.amount,
+            settlement.amount if report.owed is None else report.owed[0],
             deadline,
             rule,
         )

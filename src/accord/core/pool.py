@@ -5,8 +5,8 @@ service level is allocated a percentage of that amount (together they may pass 1
 pool). A service level missed in a billing period costs the at-risk amount times its
 allocation, and the period's total is capped at the at-risk amount: when the misses add up to
 more, each miss's credit is scaled down in proportion, to the cent, so that they add up to the
-at-risk amount exactly. A general cap across all remedies of the agreement, where one is
-stated, applies after this one.
+at-risk amount exactly. The limits across remedies (``remedies.limits`` of credits or of all,
+:mod:`accord.core.caps`), where stated, apply after this one to the pool's net.
 
 Earn-back (:mod:`accord.core.earnback`) returns a credit when the provider meets the same
 service level in the following billing periods. Every figure is additive over time: a billing

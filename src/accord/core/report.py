@@ -130,8 +130,8 @@ class Report:
     up to the period's end, for all providers together and for each provider on its own."""
     limits: tuple[tuple[Decimal, str], ...] = ()
     """What the caps and floors across remedies (``remedies.limits``) took off (negative) or
-    added to the period's penalties and credits, each with its reason; what the period owes in
-    all is the credits plus the penalties plus these."""
+    added to the period's penalties and credits (the service credits and the at-risk pool's
+    net), each with its reason; what the period owes in all is :attr:`owed`."""
     as_of: datetime | None = None
     """The instant the report was judged at, with the evidence known then (None: the period's
     end, with all the evidence given)."""
@@ -152,6 +152,49 @@ class Report:
     """Bonuses owed to the provider (:mod:`accord.core.bonus`)."""
     service_time: tuple[TimeCredit, ...] = ()
     """Credits in service time (:mod:`accord.core.service_time`), never in money."""
+    penalty_currency: str | None = None
+    """The currency the agreement's penalties are charged in (None: it charges none)."""
+
+    @property
+    def owed(self) -> tuple[Decimal, str] | None:
+        """What the period owes the customer in all, and its currency: the parts of
+        :attr:`owing` added up (negative: owed to the provider, a netted bonus passing the
+        credits). None when the agreement has no remedy in money settled in the period."""
+        parts = self.owing
+        currency = self.currency
+        if not parts or currency is None:
+            return None
+        return sum((amount for _, amount in parts), Decimal(0)), currency
+
+    @property
+    def owing(self) -> tuple[tuple[str, Decimal], ...]:
+        """The parts of what the period owes in all, each named: the service credits, the
+        penalties, the at-risk pool's net (its credits less those earned back), what the
+        limits across remedies took off or added, and a bonus netted against the credits
+        (``net: true``), negative. A bonus shown beside the credits is not a part of it."""
+        parts: list[tuple[str, Decimal]] = []
+        if self.settlement is not None:
+            parts.append(("service credits", self.settlement.amount))
+        if self.penalties:
+            parts.append(("penalties", sum((a for a, _ in self.penalties), Decimal(0))))
+        if self.pool is not None:
+            parts.append(("at-risk net", self.pool.net))
+        if self.limits:
+            parts.append(("limits across remedies", sum((a for a, _ in self.limits), Decimal(0))))
+        if self.bonus is not None and self.bonus.net:
+            parts.append(("bonus netted", -self.bonus.amount))
+        return tuple(parts)
+
+    @property
+    def currency(self) -> str | None:
+        """The currency of the period's remedies in money (None: it has none)."""
+        if self.settlement is not None:
+            return self.settlement.currency
+        if self.penalties and self.penalty_currency is not None:
+            return self.penalty_currency
+        if self.pool is not None:
+            return self.pool.currency
+        return self.bonus.currency if self.bonus is not None else None
 
     @property
     def missed(self) -> tuple[ObjectiveResult, ...]:
@@ -258,7 +301,7 @@ def evaluate(
     owed: list[tuple[Decimal, str]] = []
     termination: tuple[TerminationRight, ...] = ()
     deadline = None
-    limited: list[tuple[Decimal, str]] = []
+    limited: list[tuple[Decimal, str, str]] = []
     if remedies is not None:
         for rule in remedies.penalties:
             owed.extend(penalties_of(judging, rule, known, start, end))
@@ -277,6 +320,9 @@ def evaluate(
             credits += settlement.amount
         if pool is not None:
             credits += pool.net
+        # the credits after their own limits across remedies (of: credits); a limit of all
+        # remedies covers the penalties too and is not the credits'
+        credits += sum((change for change, _, of in limited if of == "credits"), Decimal(0))
         bonus = netted(bonus, credits)
     added = tuple(
         service_time(judging, rule, start, end)
@@ -292,7 +338,7 @@ def evaluate(
         objectives=tuple(results),
         settlement=settlement,
         penalties=tuple(owed),
-        limits=tuple(limited),
+        limits=tuple((change, reason) for change, reason, _ in limited),
         claim_deadline=deadline,
         settlements=tuple(settlements),
         claim=remedies.claim if remedies is not None else None,
@@ -306,6 +352,9 @@ def evaluate(
         pool=pool,
         bonus=bonus,
         service_time=added,
+        penalty_currency=next((p.amount.currency for p in remedies.penalties), None)
+        if remedies is not None
+        else None,
     )
 
 
@@ -344,9 +393,10 @@ def _limited(
     known: Mapping[str, ObjectiveResult],
     start: datetime,
     end: datetime,
-) -> list[tuple[Decimal, str]]:
+) -> list[tuple[Decimal, str, str]]:
     """The caps and floors across remedies over ``[start, end)`` (:mod:`accord.core.caps`):
-    each remedy's amounts piece by piece (after its own limits) from the start of the longest
+    each remedy's amounts piece by piece (after its own limits; the at-risk pool's net, after
+    its own cap and earn-back, counted with the service credits) from the start of the longest
     limit period holding ``start``, then the limits applied in order of time."""
     agreement = judging.agreement
     remedies = agreement.remedies
@@ -371,7 +421,13 @@ def _limited(
         settled = _settled(
             judging, chosen, known if (first, after) == (start, end) else {}, first, after
         )[0]
-        credits.append(Decimal(0) if settled is None else settled.amount)
+        pool = at_risk_pool(
+            judging, chosen, known if (first, after) == (start, end) else {}, first, after
+        )
+        credits.append(
+            (Decimal(0) if settled is None else settled.amount)
+            + (Decimal(0) if pool is None else pool.net)
+        )
     return across_remedies(
         spans, {"penalties": penalties, "credits": credits}, remedies.limits, start
     )

@@ -268,6 +268,13 @@ def report_json(report: Report) -> dict[str, Any]:
         ],
         "penalties": [{"amount": str(a), "reason": r} for a, r in report.penalties],
         "limits": [{"amount": str(a), "reason": r} for a, r in report.limits],
+        "owed": None
+        if report.owed is None
+        else {
+            "amount": str(report.owed[0]),
+            "currency": report.owed[1],
+            "parts": [{"name": name, "amount": str(a)} for name, a in report.owing],
+        },
         "termination": [
             {
                 "provider": t.provider,
@@ -477,7 +484,18 @@ def trend_markdown_of(view: TrendView) -> str:
         at = len(lines) - (2 if view.credits else 0)
         lines.insert(at, "| at-risk net | | " + " | ".join(amounts) + " |")
         lines += ["", f"At-risk credits over the period, net of earn-back: {view.at_risk_total}."]
+    if view.owed:
+        amounts = [c.amount for c in view.owed]
+        at = len(lines) - 2 * (bool(view.credits) + bool(view.at_risk))
+        lines.insert(at, "| owed in all | | " + " | ".join(amounts) + " |")
+        lines += ["", f"{OWED_IN_ALL}: {view.owed_total}."]
     return "\n".join(lines) + "\n"
+
+
+OWED_IN_ALL = (
+    "Owed over the period in all (credits, penalties, at-risk net, limits across remedies, "
+    "less a netted bonus)"
+)
 
 
 def rollup_markdown(
@@ -495,7 +513,7 @@ def rollup_markdown(
         + f" Times in {view.zone}."
         + ("" if view.locale == "en" else f" Numbers as written in {view.locale}."),
         "",
-        "| agreement | version | objectives met | missed | credits owed |",
+        "| agreement | version | objectives met | missed | owed in all |",
         "|---|---|---|---|---|",
     ]
     for line in view.lines:

@@ -181,6 +181,23 @@ class PenaltyDocument(Document):
     reason: str
 
 
+class OwedPartDocument(Document):
+    name: str = Field(
+        description="service credits, penalties, at-risk net, limits across remedies or "
+        "bonus netted",
+        examples=["at-risk net"],
+    )
+    amount: Money
+
+
+class OwedDocument(Document):
+    """What the period owes the customer in all (negative: owed to the provider)."""
+
+    amount: Money
+    currency: str = Field(examples=["EUR"])
+    parts: list[OwedPartDocument] = Field(description="What amount adds up.")
+
+
 class TerminationDocument(Document):
     """Misses counted against a termination clause."""
 
@@ -229,6 +246,12 @@ class ReportDocument(Document):
         default_factory=list,
         description="What the caps and floors across remedies took off (negative) or added to "
         "the period's penalties and credits, each with its reason.",
+    )
+    owed: OwedDocument | None = Field(
+        None,
+        description="What the period owes in all: the service credits, the penalties, the "
+        "at-risk pool's net, the limits across remedies, less a netted bonus (null: no remedy "
+        "in money settled in the period).",
     )
     termination: list[TerminationDocument]
     claim_deadline: Instant | None

@@ -716,6 +716,12 @@ class TrendView:
     """Each month's at-risk credits less those earned back in it; empty without a pool."""
     at_risk_total: str = ""
     """``4,400.00 EUR`` over the months (they add up to the period's), '' without a pool."""
+    owed: tuple[MonthCredit, ...] = ()
+    """Each month's owed in all (:attr:`Report.owed`: credits, penalties, at-risk net, limits
+    across remedies, less a netted bonus); empty when that is only the service credits."""
+    owed_total: str = ""
+    """``1,800.00 EUR`` owed in all over the months, '' when ``owed`` is empty."""
+    owed_total_exact: str = ""
 
 
 def build_trend(
@@ -776,6 +782,7 @@ def build_trend(
         currency=currency,
         generator=f"Accord {__version__}",
         **_pool_by_month(reports, n),
+        **_owed_by_month(reports, n),
     )
 
 
@@ -787,6 +794,27 @@ def _pool_by_month(reports: Sequence[Report], n: Numbers) -> dict[str, Any]:
     months = _by_month(reports, n, lambda r: None if r.pool is None else r.pool.net)
     total = sum((p.net for p in pools), Decimal(0))
     return {"at_risk": months, "at_risk_total": n.money(total, pools[0].currency)}
+
+
+def _owed_by_month(reports: Sequence[Report], n: Numbers) -> dict[str, Any]:
+    """The trend's "owed in all" row, when some month owes more than its service credits
+    (penalties, an at-risk pool, limits across remedies, a netted bonus): each month's
+    :attr:`Report.owed` and their total."""
+    owed = [r.owed for r in reports]
+    known = [o for o in owed if o is not None]
+    if not known or all(_credits_only(r) for r in reports):
+        return {}
+    months = _by_month(reports, n, lambda r: None if r.owed is None else r.owed[0])
+    total = sum((amount for amount, _ in known), Decimal(0))
+    return {
+        "owed": months,
+        "owed_total": n.money(total, known[0][1]),
+        "owed_total_exact": str(total),
+    }
+
+
+def _credits_only(report: Report) -> bool:
+    return [name for name, _ in report.owing] in ([], ["service credits"])
 
 
 def _by_month(
@@ -810,7 +838,9 @@ class RollupLine:
     met: int
     missed: tuple[str, ...]
     owed: str
-    """``120.00 USD``, or '-' when it settles no credit."""
+    """What the agreement's report owes in all (:attr:`Report.owed`: credits, penalties,
+    at-risk net, limits across remedies, less a netted bonus), ``120.00 USD``, or '-' when it
+    has no remedy in money settled in the period."""
     owed_exact: str
 
 
@@ -843,14 +873,14 @@ def build_rollup(
     lines = []
     for report in reports:
         view = build(report, place.key, n.name)
-        settlement = report.settlement
+        owed = report.owed
         lines.append(
             RollupLine(
                 view,
                 sum(1 for o in view.objectives if o.met is True),
                 tuple(o.name for o in view.objectives if o.met is False),
-                "-" if settlement is None else n.money(settlement.amount, settlement.currency),
-                "" if settlement is None else str(settlement.amount),
+                "-" if owed is None else n.money(*owed),
+                "" if owed is None else str(owed[0]),
             )
         )
     judged = f"Judged at {when(first.judged_at, place)}" + (

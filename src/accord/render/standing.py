@@ -95,7 +95,28 @@ def _credit_json(credit: Credit | None) -> dict[str, Any] | None:
         "currency": credit.currency,
         "final": credit.final,
         "claim_deadline": credit.claim_deadline,
+        "parts": [{"name": name, "amount": str(amount)} for name, amount in credit.parts],
+        "bonus_beside": None if credit.bonus_beside is None else str(credit.bonus_beside),
     }
+
+
+def _credit_words(credit: Credit, n: words.Numbers) -> str:
+    """What a period owes, in the reader's convention, with its parts when it is more than
+    the service credits (``1,800.00 EUR (at-risk net 12,000.00 EUR, limits across remedies
+    -10,200.00 EUR)``) and a bonus shown beside."""
+    found = n.money(credit.amount, credit.currency)
+    if credit.itemised and credit.parts:
+        found += (
+            " ("
+            + ", ".join(
+                f"{name} {n.money(amount, credit.currency)}" for name, amount in credit.parts
+            )
+            + ")"
+        )
+    if credit.bonus_beside:
+        bonus = n.money(credit.bonus_beside, credit.currency)
+        found += f"; beside it, a bonus of {bonus} owed to the provider"
+    return found
 
 
 def _ticket_json(t: OpenTicket) -> dict[str, Any]:
@@ -311,15 +332,11 @@ def _agreements(found: Standing, zone: tzinfo | None, n: words.Numbers) -> list[
                 "zone": words.zone_name(own),
                 "lines": [_line(o, own, n) for o in a.objectives],
                 "picture": _picture(a, number, n),
-                "credit_now": (
-                    None
-                    if a.credit_now is None
-                    else n.money(a.credit_now.amount, a.credit_now.currency)
-                ),
+                "credit_now": (None if a.credit_now is None else _credit_words(a.credit_now, n)),
                 "credits_before": [
                     (
                         c.period,
-                        n.money(c.amount, c.currency),
+                        _credit_words(c, n),
                         "-" if c.claim_deadline is None else words.when(c.claim_deadline, own),
                     )
                     for c in a.credits_before

@@ -114,33 +114,10 @@ def promises(current: Agreement, proposed: Agreement) -> dict[str, tuple[str | N
     return {key: (before.get(key), after.get(key)) for key in {**before, **after}}
 
 
-def penalty_currency(agreement: Agreement) -> str | None:
-    """The currency an agreement's penalties are charged in (None: it charges none)."""
-    remedies = agreement.remedies
-    penalties = remedies.penalties if remedies is not None else ()
-    return next((p.amount.currency for p in penalties), None)
-
-
-def _cost(report: Report, penalties_in: str | None) -> tuple[Decimal, str | None]:
-    """What a month costs the provider: credits owed, limits across remedies, penalties
-    charged (a report's penalties are amounts and reasons: their currency is the agreement's,
-    ``penalties_in``), the at-risk pool's net, less a bonus netted against them."""
-    amount = Decimal(0)
-    currency = None
-    if report.settlement is not None:
-        amount += report.settlement.amount
-        currency = report.settlement.currency
-    amount += sum((limited for limited, _ in report.limits), Decimal(0))
-    for charged, _ in report.penalties:
-        amount += charged
-        currency = currency or penalties_in
-    if report.pool is not None:  # the at-risk credits less those earned back
-        amount += report.pool.net
-        currency = currency or report.pool.currency
-    if report.bonus is not None and report.bonus.net:  # a bonus netted against the credits
-        amount -= report.bonus.amount
-        currency = currency or report.bonus.currency
-    return amount, currency
+def _cost(report: Report) -> tuple[Decimal, str | None]:
+    """What a month costs the provider: what the report owes in all (:attr:`Report.owed`)."""
+    owed = report.owed
+    return (Decimal(0), None) if owed is None else owed
 
 
 def trial(
@@ -150,12 +127,10 @@ def trial(
     zone: str | None = None,
     locale: str = "en",
     promises: Mapping[str, tuple[str | None, str | None]] | None = None,
-    penalties_in: tuple[str | None, str | None] = (None, None),
 ) -> Trial:
     """The proposed version's monthly reports beside the version in force's, month for month
     (both lists over the same months, in order); ``promises`` are each objective's promise in
-    words under each version, by objective id; ``penalties_in`` the currency each version
-    charges its penalties in."""
+    words under each version, by objective id."""
     if not current or len(current) != len(proposed):
         raise ValueError("a trial needs the same months' reports under both versions")
     order: dict[str, ObjectiveResult] = {}
@@ -191,8 +166,8 @@ def trial(
     costs = []
     currency = None
     for now, then in zip(current, proposed, strict=True):
-        before, one = _cost(now, penalties_in[0])
-        after, other = _cost(then, penalties_in[1])
+        before, one = _cost(now)
+        after, other = _cost(then)
         currency = currency or one or other
         costs.append(MonthCost(f"{now.start:%Y-%m}", before, after))
     return Trial(
@@ -231,7 +206,6 @@ def proposal_trial(
         zone,
         locale,
         promises(in_force, proposal),
-        (penalty_currency(in_force), penalty_currency(proposal)),
     )
 
 

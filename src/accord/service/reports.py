@@ -11,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Decimal
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -447,16 +448,29 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True)
 class Totals:
-    """What a list of periods shows of a period's report: the credits owed and whether they
-    are final, and the claim deadline."""
+    """What a list of periods shows of a period's report: the credits owed, what it owes in
+    all (:attr:`Report.owed`, with its parts and a bonus shown beside) and whether they are
+    final, and the claim deadline."""
 
     settlement: Settlement | None
     final: bool
     claim_deadline: datetime | None
+    owed: tuple[Decimal, str] | None = None
+    owing: tuple[tuple[str, Decimal], ...] = ()
+    bonus_beside: Decimal | None = None
+    """A bonus owed to the provider and not netted against the credits (None: none)."""
 
     @classmethod
     def of(cls, found: Report) -> Totals:
-        return cls(found.settlement, found.final, found.claim_deadline)
+        beside = found.bonus.amount if found.bonus and not found.bonus.net else None
+        return cls(
+            found.settlement,
+            found.final,
+            found.claim_deadline,
+            found.owed,
+            found.owing,
+            beside or None,
+        )
 
 
 def closed_totals(
@@ -760,8 +774,9 @@ reused: covers a write transaction still open when the result was computed (its 
 stamped with the instant it began, and were not yet visible) and clocks of several service
 processes drifting apart. A period is stored once it has been over this long."""
 
-RESULT_FORMAT = 3  # 2: JSON (accord.store.codec) instead of a pickle; 3: billing cycles of
-# a claim deadline counted in the tier's billing period (a quarter, a year), not always months
+RESULT_FORMAT = 4  # 2: JSON (accord.store.codec) instead of a pickle; 3: billing cycles of
+# a claim deadline counted in the tier's billing period (a quarter, a year), not always months;
+# 4: limits across remedies cover the at-risk pool, a report keeps its penalties' currency
 """Bumped when :class:`Report` changes shape: results kept by another format are recomputed."""
 
 
@@ -1339,6 +1354,11 @@ _TOTALS_READ = (
     "claim_deadline",
     "in_force_until",
     "observed_until",
+    "penalties",
+    "limits",
+    "pool",
+    "bonus",
+    "penalty_currency",
 )
 _TOTALS_EMPTY: dict[str, Any] = {
     "agreement": "",
@@ -1346,7 +1366,6 @@ _TOTALS_EMPTY: dict[str, Any] = {
     "title": "",
     "tier": None,
     "objectives": (),
-    "penalties": (),
 }
 _decoded_fields: OrderedDict[str, dict[str, Any]] = OrderedDict()
 

@@ -147,7 +147,9 @@ class OpenTicket:
 
 @dataclass(frozen=True)
 class Credit:
-    """Credits owed for one period."""
+    """What one period owes the customer in all (:attr:`accord.core.report.Report.owed`):
+    the service credits, the penalties, the at-risk pool's net, the limits across remedies,
+    less a netted bonus (negative: owed to the provider)."""
 
     period: str
     amount: Decimal
@@ -155,6 +157,15 @@ class Credit:
     final: bool
     """False: the open period, to date (it may still grow)."""
     claim_deadline: datetime | None
+    parts: tuple[tuple[str, Decimal], ...] = ()
+    """What ``amount`` adds up, each part named (``service credits``, ``at-risk net``...)."""
+    bonus_beside: Decimal | None = None
+    """A bonus owed to the provider, shown beside and not netted (None: none)."""
+
+    @property
+    def itemised(self) -> bool:
+        """Whether the amount is more than the service credits alone (its parts say what)."""
+        return [name for name, _ in self.parts] != ["service credits"]
 
 
 @dataclass(frozen=True)
@@ -172,9 +183,10 @@ class AgreementStanding:
     objectives: tuple[ObjectiveStanding, ...]
     uptime: tuple[UptimeRow, ...]
     credit_now: Credit | None
-    """Owed for the open period so far (None: the agreement has no credits)."""
+    """Owed for the open period so far (None: the agreement has no remedy in money)."""
     credits_before: tuple[Credit, ...]
-    """Owed for earlier periods (the last :data:`EARLIER_MONTHS`), only those owing."""
+    """Owed for earlier periods (the last :data:`EARLIER_MONTHS`), only those owing either
+    side, or with a bonus beside."""
     next_review: date | None
 
 
@@ -395,7 +407,7 @@ def _agreement(
     )
     for label, totals in zip(labels, earlier, strict=True):
         credit = _credit(label, totals)
-        if credit is not None and credit.amount > 0:
+        if credit is not None and (credit.amount != 0 or credit.bonus_beside):
             before.append(credit)
     review = agreement.effective.review.next if agreement.effective is not None else None
     return AgreementStanding(
@@ -417,10 +429,18 @@ def _agreement(
 
 
 def _credit(period: str, found: reports.Totals) -> Credit | None:
-    if found.settlement is None:
+    if found.owed is None:
         return None
-    settled = found.settlement
-    return Credit(period, settled.amount, settled.currency, found.final, found.claim_deadline)
+    amount, currency = found.owed
+    return Credit(
+        period,
+        amount,
+        currency,
+        found.final,
+        found.claim_deadline,
+        found.owing,
+        found.bonus_beside,
+    )
 
 
 def _objective(

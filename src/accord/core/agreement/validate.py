@@ -470,6 +470,7 @@ def _limits_across(agreement: Agreement) -> Iterator[Problem]:
     fees = {t.fee.currency for t in agreement.tiers if t.fee is not None}
     fees |= {f.currency for t in agreement.tiers for f in t.fees.values()}
     charged = {p.amount.currency for p in remedies.penalties}
+    credited = bool(remedies.credits) or remedies.at_risk is not None  # the pool's are credits
     base: Path = ("remedies", "limits")
     for j, limit in enumerate(remedies.limits):
         if limit.per == "incident":
@@ -480,16 +481,19 @@ def _limits_across(agreement: Agreement) -> Iterator[Problem]:
             )
         if limit.of == "penalties" and not remedies.penalties:
             yield Problem((*base, j, "of"), "limits penalties, but the agreement has none")
-        if limit.of == "credits" and not remedies.credits:
-            yield Problem((*base, j, "of"), "limits service credits, but the agreement has none")
+        if limit.of == "credits" and not credited:
+            yield Problem(
+                (*base, j, "of"),
+                "limits service credits, but the agreement has none (no credits, no at_risk)",
+            )
     for of in ("penalties", "credits", "all"):
         limited: list[tuple[int, Limit]] = [
             (j, limit) for j, limit in enumerate(remedies.limits) if limit.of == of
         ]
         currencies = {
             "penalties": charged,
-            "credits": fees if remedies.credits else set(),
-            "all": charged | (fees if remedies.credits else set()),
+            "credits": fees if credited else set(),
+            "all": charged | (fees if credited else set()),
         }[of]
         yield from _limit_problems(limited, currencies, base)
         indexes = [j for j, _ in limited]
