@@ -550,6 +550,15 @@ def terminate(
     ended = at or moment
     row.terminated_at = ended
     session.flush()
+    # from the termination nothing is in force: the clocks of the tickets it governed are
+    # recomputed (cancelled at the termination), its pending reminders cancelled
+    stored = agreements.version_in_force(session, row, min(ended, moment))
+    tracking.after_upload(
+        session,
+        principal.organisation_id,
+        key,
+        agreements.resolved_version(session, principal.organisation_id, stored),
+    )
     history.append(
         session,
         row,
