@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 
 from accord.core.periods import period_bounds
 from accord.service import lifecycle
+from accord.service import standing as standing_use_cases
 from tests.service.agreements import DESK
 from tests.service.conftest import Tenant, service_clock
-from tests.service.test_amendment_property import HOSTING, MONTHS, OUTAGES, YAML, reports
+from tests.service.test_amendment_property import HOSTING, MONTHS, YAML, reports, seed_outages
 
 _keys = itertools.count(1)
 
@@ -41,11 +42,7 @@ def _terminate(client: TestClient, tenant: Tenant, key: str, at: datetime) -> No
 def test_a_termination_never_changes_the_figures_before_it_and_ends_the_rest(
     client: TestClient, acme: Tenant, monkeypatch: Any, minutes: int
 ) -> None:
-    service_clock(monkeypatch, datetime(2026, 8, 3, 9, 0, tzinfo=UTC), lifecycle)
-    if not client.get("/v1/agreements", headers=acme.headers).json():  # once per database
-        outages = [{"id": i, "service": "api", "start": a, "end": b} for i, a, b in OUTAGES]
-        sent = client.post("/v1/data/outages", json=outages, headers=acme.headers)
-        assert sent.status_code == 200, sent.text
+    seed_outages(client, acme, monkeypatch)
     key = f"hosting-{next(_keys)}"
     made = client.post(
         "/v1/agreements",
@@ -120,3 +117,23 @@ def test_clocks_stop_at_the_termination_and_none_starts_after_it(
     assert stopped["response"]["state"] == "cancelled"  # 1h30 > 1h: but breached at 9:00
     assert stopped["response"]["breached_at"].startswith("2026-03-02T09:00")
     assert _clocks(client, acme, "T3") == {}  # opened after the termination: nothing governs
+
+
+def test_a_terminated_agreement_leaves_the_standing_once_its_termination_passed(
+    client: TestClient, acme: Tenant, monkeypatch: Any
+) -> None:
+    moment = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    clock = service_clock(monkeypatch, moment, lifecycle, standing_use_cases)
+    made = client.post("/v1/agreements", content=DESK, headers={**acme.headers, **YAML})
+    assert made.status_code == 201, made.text
+
+    def standing() -> list[str]:
+        found = client.get("/v1/standing", headers=acme.headers)
+        assert found.status_code == 200, found.text
+        return [a["key"] for a in found.json()["agreements"]]
+
+    assert standing() == ["desk"]
+    _terminate(client, acme, "desk", datetime(2026, 3, 31, 22, 0, tzinfo=UTC))
+    assert standing() == ["desk"]  # terminated as of a later instant: in force until then
+    clock.set(datetime(2026, 4, 1, 9, 0, tzinfo=UTC))
+    assert standing() == []
