@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -86,9 +86,14 @@ def _page(
 
 
 @router.get(PAGE)
-def evidence_form(request: Request, visitor: web.Visitor, agreement: str = "") -> Response:
-    """The form: an agreement, its sheet, and what the sheet leaves unsaid."""
-    return _page(request, visitor, chosen=agreement[:100])
+def evidence_form(
+    request: Request,
+    visitor: web.Visitor,
+    agreement: Annotated[str, Query(max_length=100, pattern=NO_NUL)] = "",
+) -> Response:
+    """The form: an agreement (``agreement``: chosen already), its sheet, and what the sheet
+    leaves unsaid."""
+    return _page(request, visitor, chosen=agreement)
 
 
 def located(error: SheetError) -> list[SheetMessage]:
