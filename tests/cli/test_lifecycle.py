@@ -113,3 +113,15 @@ def test_history_exported_verifies_and_an_edit_is_found(drafted: str, tmp_path: 
     code, _, err = invoke("verify", "--file", str(export))
     assert code == 1
     assert "broken at entry 5: its content does not match its hash" in err
+
+
+def test_the_operator_withdraws_a_draft(drafted: str) -> None:
+    code, _, err = invoke("withdraw", "acme", "desk", "2", "--as", "ana@acme-corp.example")
+    assert code == 2
+    assert "withdrawing a version is for the provider's signatory" in err
+    code, out, _ = invoke("withdraw", "acme", "desk", "2", "--reason", "not needed")
+    assert code == 0, out
+    assert "version 2 (2): withdrawn" in out
+    code, _, err = invoke("withdraw", "acme", "desk", "2")
+    assert code == 2
+    assert "version 2 is withdrawn; withdraw applies to a version that is draft or proposed" in err

@@ -36,6 +36,7 @@ BEYOND_SCHEMA = {
     ("POST", "/v1/agreements/{key}/versions/{number}/accept"): "a proposal, and its own hash",
     ("POST", "/v1/agreements/{key}/versions/{number}/reject"): "only a proposal is rejected",
     ("POST", "/v1/agreements/{key}/versions/{number}/comments"): "a draft or proposal only",
+    ("POST", "/v1/agreements/{key}/versions/{number}/withdraw"): "a draft or proposal only",
     ("POST", "/v1/agreements/{key}/terminate"): "an agreement in force or agreed, once",
 }
 

@@ -61,6 +61,16 @@ def reports(client: TestClient, tenant: Tenant, key: str) -> dict[str, Any]:
     return found
 
 
+def seed_outages(client: TestClient, tenant: Tenant, monkeypatch: Any) -> None:
+    """The service's clock at 2026-08-03 09:00 UTC, and :data:`OUTAGES` stored once per
+    database (the first example of a property test finds no agreement yet)."""
+    service_clock(monkeypatch, datetime(2026, 8, 3, 9, 0, tzinfo=UTC), lifecycle)
+    if not client.get("/v1/agreements", headers=tenant.headers).json():
+        outages = [{"id": i, "service": "api", "start": a, "end": b} for i, a, b in OUTAGES]
+        sent = client.post("/v1/data/outages", json=outages, headers=tenant.headers)
+        assert sent.status_code == 200, sent.text
+
+
 @settings(
     max_examples=10,
     deadline=None,
@@ -74,11 +84,7 @@ def reports(client: TestClient, tenant: Tenant, key: str) -> dict[str, Any]:
 def test_an_amendment_never_changes_the_figures_before_its_effective_start(
     client: TestClient, acme: Tenant, monkeypatch: Any, target: str, credit: int, minutes: int
 ) -> None:
-    service_clock(monkeypatch, datetime(2026, 8, 3, 9, 0, tzinfo=UTC), lifecycle)
-    if not client.get("/v1/agreements", headers=acme.headers).json():  # once per database
-        outages = [{"id": i, "service": "api", "start": a, "end": b} for i, a, b in OUTAGES]
-        sent = client.post("/v1/data/outages", json=outages, headers=acme.headers)
-        assert sent.status_code == 200, sent.text
+    seed_outages(client, acme, monkeypatch)
     key = f"hosting-{next(_keys)}"
     first = HOSTING.format(key=key, version="1", target="99.9%", credit=10)
     amended = HOSTING.format(key=key, version="2", target=target, credit=credit)

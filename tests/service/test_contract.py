@@ -145,9 +145,10 @@ def test_the_conflict_and_busy_answers_are_documented_where_they_are_answered(
     ]
     # ingest (7: a sheet of evidence for an agreement too), agreements (5), reports (6: a
     # proposal tried too), standing (3), claims (5), keys and webhooks (6),
-    # invitations and people (6), escalations and deliveries (3), lifecycle (9: the state,
-    # propose, accept, reject, comment, terminate, history, its verification, proposals)
-    assert len(writing) == 50
+    # invitations and people (6), escalations and deliveries (3), lifecycle (10: the state,
+    # propose, accept, reject, withdraw, comment, terminate, history, its verification,
+    # proposals)
+    assert len(writing) == 51
     for method, path in writing:
         busy = openapi["paths"][path][method]["responses"]["503"]
         assert "Retry-After" in busy["headers"], (method, path)

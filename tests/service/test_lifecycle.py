@@ -181,6 +181,47 @@ def test_a_rejection_with_a_reason_ends_the_proposal(
     assert actions(client, acme.headers)[-1] == "rejected"
 
 
+def test_the_provider_withdraws_a_proposal_and_it_is_never_in_force(
+    client: TestClient, acme: Tenant, proposed: dict[str, Any]
+) -> None:
+    for headers in (customer(acme), customer(acme, "read"), acme.key_for("read")):
+        refused = step(client, headers, "versions/2/withdraw", 403)
+        assert refused["detail"].startswith("withdrawing a version is for the provider's")
+    withdrawn = step(client, acme.headers, "versions/2/withdraw", reason="terms changed")
+    assert withdrawn["status"] == "withdrawn"
+    late = step(client, customer(acme), "versions/2/accept", 409, hash=proposed["hash"])
+    assert late["detail"].startswith("version 2 is withdrawn;")
+    again = step(client, acme.headers, "versions/2/withdraw", 409)
+    assert again["detail"] == (
+        "version 2 is withdrawn; withdraw applies to a version that is draft or proposed; "
+        "allowed now: nothing (its life is settled)"
+    )
+    settled = step(client, acme.headers, "versions/1/withdraw", 409)
+    assert settled["detail"].startswith("version 1 is agreed; withdraw applies to a version")
+    assert life(client, acme.headers)["status"] == "in force"  # version 1 still governs
+    entries = client.get("/v1/agreements/desk/history", headers=acme.headers).text.splitlines()
+    last = json.loads(entries[-1])
+    assert (last["action"], last["version"], last["detail"]) == (
+        "withdrawn",
+        2,
+        {"reason": "terms changed"},
+    )
+    waiting = client.get("/v1/proposals", headers=acme.headers).json()
+    assert waiting == []
+
+
+def test_a_draft_withdrawn_without_a_reason_says_who(
+    client: TestClient, acme: Tenant, clock: Clock
+) -> None:
+    upload(client, acme)
+    upload(client, acme, TIGHTER, stage="draft")
+    step(client, acme.headers, "versions/2/withdraw")
+    entries = client.get("/v1/agreements/desk/history", headers=acme.headers).text.splitlines()
+    assert json.loads(entries[-1])["detail"]["reason"].startswith("withdrawn by ")
+    missing = step(client, acme.headers, "versions/3/withdraw", 404)
+    assert "has no version 3" in missing["detail"]
+
+
 def test_comments_come_from_anyone_who_sees_the_agreement(
     client: TestClient, acme: Tenant, proposed: dict[str, Any]
 ) -> None:

@@ -113,6 +113,17 @@ class RejectIn(BaseModel):
     )
 
 
+class WithdrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(
+        None,
+        max_length=4000,
+        pattern=NO_NUL,
+        description="Why: the customer reads it in the history.",
+        examples=["Superseded by the terms agreed on the call."],
+    )
+
+
 class TerminateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Text = Field(examples=["Ended by mutual consent (letter of 2026-11-30)."])
@@ -213,6 +224,21 @@ def reject(
 
     def work(session: Session) -> VersionLifeOut:
         return _version_out(lifecycle.reject(session, who, key, number, payload.reason))
+
+    return state.run(work)
+
+
+@router.post("/v1/agreements/{key}/versions/{number}/withdraw", responses=_STEP_ERRORS)
+def withdraw(
+    key: AgreementKey, number: Number, who: Auth, state: State, payload: WithdrawIn | None = None
+) -> VersionLifeOut:
+    """Withdraw a draft or proposed version, with an optional reason (the provider's
+    signatory; 403 for others): it is never in force. A version agreed, rejected or withdrawn
+    already is 409 naming its state."""
+
+    def work(session: Session) -> VersionLifeOut:
+        reason = payload.reason if payload is not None else None
+        return _version_out(lifecycle.withdraw(session, who, key, number, reason))
 
     return state.run(work)
 

@@ -171,6 +171,24 @@ def reject(
     _print_version(_run(slug, acting, lambda s, who: lifecycle.reject(s, who, key, number, reason)))
 
 
+@app.command("withdraw")
+def withdraw(
+    slug: Slug,
+    key: Key,
+    number: Number,
+    reason: Annotated[
+        str | None, typer.Option(help="Why; the customer reads it in the history.")
+    ] = None,
+    acting: Acting = None,
+) -> None:
+    """Withdraw a draft or proposed version (the provider's signatory); never in force."""
+    from accord.service import lifecycle
+
+    _print_version(
+        _run(slug, acting, lambda s, who: lifecycle.withdraw(s, who, key, number, reason))
+    )
+
+
 @app.command("terminate")
 def terminate(
     slug: Slug,

@@ -551,15 +551,17 @@ def in_force_span(
     agreement: Agreement, start: datetime, end: datetime
 ) -> tuple[datetime, datetime]:
     """The part of ``[start, end)`` the agreement is in force over (empty: start >= end);
-    effective dates are whole local days in ``start``'s zone."""
+    effective dates are whole local days in ``start``'s zone; a termination ends it at its
+    instant (``agreement.terminated``)."""
     effective = agreement.effective
-    if effective is None:
-        return start, end
-    zone = start.tzinfo
-    first = max(start, datetime.combine(effective.start, time(), zone))
-    last = end
-    if effective.end is not None:
-        last = min(end, datetime.combine(effective.end + timedelta(days=1), time(), zone))
+    first, last = start, end
+    if effective is not None:
+        zone = start.tzinfo
+        first = max(start, datetime.combine(effective.start, time(), zone))
+        if effective.end is not None:
+            last = min(end, datetime.combine(effective.end + timedelta(days=1), time(), zone))
+    if agreement.terminated is not None:
+        last = min(last, agreement.terminated)
     return first, last
 
 
@@ -590,10 +592,16 @@ def _judge_objective(
     blank = ObjectiveResult(objective.id, name, objective.metric, shown, None, None, None, "")
     first, last = in_force_span(agreement, start, end)
     if last <= first:
+        ended = agreement.terminated
         return replace(
             blank,
             status="not in force",
-            detail=f"the agreement is not in force from {start:%Y-%m-%d} to {end:%Y-%m-%d}",
+            detail=f"the agreement is not in force from {start:%Y-%m-%d} to {end:%Y-%m-%d}"
+            + (
+                f": it was terminated at {ended.isoformat()}"
+                if ended is not None and ended <= start
+                else ""
+            ),
         )
     moment = judging.as_of
     if moment is not None and moment <= first:

@@ -110,11 +110,14 @@ def in_force(
     start: datetime,
     end: datetime,
     not_before: datetime | None = None,
+    terminated: datetime | None = None,
 ) -> bool:
     """Whether an agreement in force over its ``effective`` dates (from the start through the
-    end, in ``start``'s time zone; ``not_before``: an instant it took over) covers any of the
-    period ``[start, end)``."""
+    end, in ``start``'s time zone; ``not_before``: an instant it took over; ``terminated``:
+    the instant it was terminated) covers any of the period ``[start, end)``."""
     zone = start.tzinfo
+    if terminated is not None and start >= terminated:
+        return False
     if effective is not None:
         if end <= datetime.combine(effective.start, time(), zone):
             return False

@@ -72,6 +72,7 @@ def watch(
     watched_from = observed[0]
     calendars = calendars_of(agreement)
     effective = agreement.effective
+    terminated = agreement.terminated
     found = []
     for objective, number, level in watched_levels(agreement):
         zone = calendars[objective.calendar].spec.timezone
@@ -79,7 +80,7 @@ def watch(
         burn = burn_level(level)
         if burn is not None:
             here = moment.astimezone(ZoneInfo(zone))
-            if not in_force(effective, here, here + _TICK, not_before):
+            if not in_force(effective, here, here + _TICK, not_before, terminated):
                 continue  # the agreement is not in force now
             alert = burn_alert(
                 agreement,
@@ -108,7 +109,7 @@ def watch(
             judged = [
                 _budget_level(agreement, calendars, objective, data, period, moment - delay, share)
                 for period in (last, current)
-                if in_force(effective, *period, not_before)
+                if in_force(effective, *period, not_before, terminated)
             ]
         elif share >= 1:  # ``breach`` or ``100%`` (``+ D``): the last period ended missed
             if last[0] < watched_from:  # a period not wholly watched: nothing to say of it
@@ -122,13 +123,14 @@ def watch(
                         f"the period from {last[0]:%Y-%m-%d} ended missed: {ended.detail}",
                     )
                 ]
-                if in_force(effective, *last, not_before)
+                if in_force(effective, *last, not_before, terminated)
                 else []
             )
         else:
             judged = (
                 [_period_share(agreement, calendars, objective, data, current, moment, share)]
-                if in_force(effective, *current, not_before) and current[0] >= watched_from
+                if in_force(effective, *current, not_before, terminated)
+                and current[0] >= watched_from
                 else []
             )
         found.extend(

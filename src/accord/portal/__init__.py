@@ -16,6 +16,7 @@ from accord.portal import (
     auth,
     claims,
     console,
+    evidence,
     home,
     lifecycle,
     people,
@@ -48,6 +49,7 @@ def install(app: FastAPI) -> None:
         trial.router,  # before the templates: an agreement may be called 'new'
         agreements_new.router,
         lifecycle.router,
+        evidence.router,
     ):
         app.include_router(router)
     app.mount("/portal/static", StaticFiles(directory=web.STATIC), name="portal-static")

@@ -30,6 +30,7 @@ SECTIONS = (
     ("/portal/console/proposals", "proposals", "Proposals waiting"),
     ("/portal/console/agreements/upload", "upload", "Upload an agreement"),
     ("/portal/console/agreements/new", "new", "New agreement from a template"),
+    ("/portal/console/evidence", "evidence", "Evidence from a spreadsheet"),
 )
 
 

@@ -235,6 +235,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "end": report.end.isoformat(),
         "as_of": _instant(report.as_of),
         "judged_at": report.judged_at.isoformat(),
+        "in_force_until": _instant(report.in_force_until),
         "final": report.final,
         "tier": report.tier,
         "tier_assumed": report.tier_assumed,

@@ -229,6 +229,11 @@ class ReportDocument(Document):
     end: Instant = Field(description="The period's end (exclusive).")
     as_of: Instant | None = Field(description="Judged at this instant (None: the period's end).")
     judged_at: Instant = Field(description="The instant the figures stand at.")
+    in_force_until: Instant | None = Field(
+        None,
+        description="The end of the period, or of the agreement when it ends or is terminated "
+        "first: nothing after it is judged (None: not recorded).",
+    )
     final: bool = Field(description="False: the period is not over; every figure may change.")
     tier: str | None
     tier_assumed: bool = Field(description="True: no tier was asked for; the first was taken.")

@@ -321,8 +321,25 @@ def _change_json(change: ChangeEntry) -> dict[str, Any]:
 def resolved_version(
     session: Session, organisation_id: int, version: AgreementVersion
 ) -> Agreement:
-    """A stored version as a resolved Agreement (cached by version and parents' versions)."""
-    return _resolved(version.id, version.source, _parents(session, organisation_id, version))
+    """A stored version as a resolved Agreement (cached by version and parents' versions),
+    bounded by the agreement's termination when it was terminated (``terminated``: nothing of
+    it is in force from that instant, :func:`accord.core.judging.in_force_span`)."""
+    resolved = _resolved(version.id, version.source, _parents(session, organisation_id, version))
+    row = session.get(AgreementRow, version.agreement_id)
+    if row is None or row.terminated_at is None:
+        return resolved
+    return resolved.model_copy(update={"terminated": row.terminated_at})
+
+
+def terminated_fingerprint(
+    session: Session, organisation_id: int, row: AgreementRow, version: AgreementVersion
+) -> str:
+    """:func:`fingerprint`, and the agreement's termination when it has one: what a kept
+    report was judged on (a termination changes the report of the period it falls in)."""
+    found = fingerprint(session, organisation_id, version)
+    if row.terminated_at is None:
+        return found
+    return hashlib.sha256(f"{found}:{row.terminated_at.isoformat()}".encode()).hexdigest()
 
 
 def _parents(
@@ -460,8 +477,11 @@ def in_force(
 ) -> list[InForce]:
     """Every agreement of the organisation that a ticket of ``customer`` may fall under.
 
-    Only agreed versions count (:func:`chosen_version`). Cached per organisation until a
-    version is added or agreed (one small query checks that), so a
+    Only agreed versions count (:func:`chosen_version`); a terminated agreement governs
+    nothing from its termination (a last change to no objectives: a clock running then is
+    cancelled at that instant, keeping a breach it had already reached, and no clock starts
+    after it). Cached per organisation until a
+    version is added or agreed, or an agreement terminated (one small query checks that), so a
     ticket's recomputation does not re-read and re-resolve every agreement. Readers that may
     see a new version up to ``max_age`` seconds late skip even that query.
     """
@@ -475,6 +495,8 @@ def in_force(
             func.max(AgreementVersion.id),
             func.max(AgreementVersion.uploaded_at),
             func.sum(case((AgreementVersion.state == "agreed", 1), else_=0)),
+            func.count(AgreementRow.terminated_at),
+            func.max(AgreementRow.terminated_at),
         )
         .join(AgreementRow, AgreementRow.id == AgreementVersion.agreement_id)
         .where(AgreementRow.organisation_id == organisation_id)
@@ -494,6 +516,11 @@ def in_force(
             changes = tuple(
                 (v.in_force_from or v.uploaded_at, agreement) for v, agreement in resolved[1:]
             )
+            if row.terminated_at is not None:  # nothing governs from the termination on
+                ended = row.terminated_at
+                last = resolved[-1][1]
+                before = [(at, a) for at, a in changes if at < ended]
+                changes = (*before, (ended, last.model_copy(update={"objectives": ()})))
             everything.append(InForce(row.key, row.customer, resolved[0][1], changes))
         cached = (key, everything)
         _in_force_cache[place] = cached

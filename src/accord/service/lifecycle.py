@@ -11,7 +11,7 @@ always was, the provider's record of an agreed version, in force from when it ta
 
 Who may do what (roles of :mod:`accord.service.tenants` and :mod:`accord.service.people`):
 
-- propose, terminate: the provider's signatory: a provider admin person, or an admin key
+- propose, withdraw, terminate: the provider's signatory: a provider admin person, or an admin key
   not scoped to a customer; proposing is the provider's acceptance of what it proposes.
 - accept, reject: the signatory of a side that must sign: for the provider as above; for
   the customer a customer admin person of that customer, or a key scoped to that customer
@@ -492,6 +492,39 @@ def reject(
     return _version_life(session, principal, row, number)
 
 
+def withdraw(
+    session: Session, principal: Principal, key: str, number: int, reason: str | None = None
+) -> VersionLife:
+    """Withdraw a draft or proposed version (the provider's signatory): it is never in force,
+    the signatures it gathered lapse, and the history says who withdrew it and why (a newer
+    upload withdraws a waiting version the same way, saying it was replaced)."""
+    row, version = _held(session, principal, key, number)
+    _signatory_needed(principal, "withdrawing a version", "provider")
+    text = _check_text(reason, "reason", required=False)
+    version.state = _step(version.state, "withdraw", number)
+    moment = now()
+    history.append(
+        session,
+        row,
+        principal.who,
+        moment,
+        "withdrawn",
+        number,
+        {"reason": text or f"withdrawn by {principal.who}"},
+    )
+    audit.record(
+        session,
+        principal,
+        "agreement.withdrawn",
+        "agreement",
+        key,
+        moment,
+        customer=row.customer,
+        version=number,
+    )
+    return _version_life(session, principal, row, number)
+
+
 def comment(
     session: Session, principal: Principal, key: str, number: int, text: str | None
 ) -> VersionLife:
@@ -550,6 +583,15 @@ def terminate(
     ended = at or moment
     row.terminated_at = ended
     session.flush()
+    # from the termination nothing is in force: the clocks of the tickets it governed are
+    # recomputed (cancelled at the termination), its pending reminders cancelled
+    stored = agreements.version_in_force(session, row, min(ended, moment))
+    tracking.after_upload(
+        session,
+        principal.organisation_id,
+        key,
+        agreements.resolved_version(session, principal.organisation_id, stored),
+    )
     history.append(
         session,
         row,

@@ -325,7 +325,7 @@ def report(
         period,
         zone,
         tier or "",
-        agreement_store.fingerprint(session, principal.organisation_id, stored),
+        agreement_store.terminated_fingerprint(session, principal.organisation_id, row, stored),
         since - TICKET_LOOKBACK,
         end,
     )
@@ -519,7 +519,9 @@ def _valid_kept(
         stored = agreement_store.version_in_force(session, row, start)
         agreement = agreement_store.resolved_version(session, principal.organisation_id, stored)
         since = evidence_since(agreement, start, end)
-        fingerprint = agreement_store.fingerprint(session, principal.organisation_id, stored)
+        fingerprint = agreement_store.terminated_fingerprint(
+            session, principal.organisation_id, row, stored
+        )
         slots[period] = Slot(
             principal.organisation_id,
             row.id,

@@ -348,11 +348,12 @@ def _in_force(
     moment: datetime,
 ) -> Agreement | None:
     """The agreement's version in force at ``moment`` (of its ``stored`` versions), None when
-    the agreement is not in force then (not begun, or ended)."""
+    the agreement is not in force then (not begun, ended, or terminated)."""
     chosen = agreement_store.chosen_version(stored, moment)
     agreement = agreement_store.resolved_version(session, principal.organisation_id, chosen)
     instant = moment.astimezone(UTC)
-    if not in_force(agreement.effective, instant, instant + timedelta(microseconds=1)):
+    after = instant + timedelta(microseconds=1)
+    if not in_force(agreement.effective, instant, after, terminated=agreement.terminated):
         return None
     return agreement
 

@@ -1567,7 +1567,8 @@ def after_upload(session: Session, organisation_id: int, key: str, agreement: Ag
         ).all()
     }
     customer = agreement.parties.customer.id if agreement.parties else None
-    reminders = date_reminders(agreement, moment.date())
+    # a terminated agreement has nothing to review nor to give notice of: pending ones cancelled
+    reminders = [] if agreement.terminated is not None else date_reminders(agreement, moment.date())
     for due in reminders:
         item = existing.get(due.level)
         details = {"day": due.day.isoformat(), **_dates(agreement)}

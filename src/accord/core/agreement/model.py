@@ -14,7 +14,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from accord.core.agreement.units import (
     Bound,
@@ -759,6 +767,12 @@ class Agreement(Model):
     references: References | None = None
     changelog: tuple[Change, ...] = ()
     remove: Removals | None = Field(None, description="Inherited parts this agreement drops.")
+    terminated: AwareDatetime | None = Field(
+        None,
+        description="The instant the agreement was terminated (the service sets it from the "
+        "agreement's history, POST /v1/agreements/{key}/terminate): nothing of it is in force "
+        "from then on.",
+    )
 
     def objective(self, objective_id: str) -> Objective:
         for objective in self.objectives:
