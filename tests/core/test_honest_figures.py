@@ -697,7 +697,12 @@ def test_no_probe_at_all_is_no_data_not_zero_percent() -> None:
 
 
 def test_no_per_hour_penalty_for_downtime_after_the_agreement_ended() -> None:
-    text = (AG / "isp.yaml").read_text().replace("end: 2028-01-31", "end: 2026-10-15")
+    text = (
+        (AG / "isp.yaml")
+        .read_text()
+        .replace("end: 2028-01-31", "end: 2026-10-15")
+        .replace("renewal: automatic", "renewal: none")  # it ends there (one renewing does not)
+    )
     data = read_data(DATA / "fibre-2026-10")
     after = Outage(
         "access",
@@ -968,6 +973,7 @@ def test_a_yearly_fee_is_settled_in_the_report_holding_the_agreements_end() -> N
             'fee: {amount: "14400.00", currency: USD}\n    per: year',
         )
         .replace("end: 2027-12-31", "end: 2026-10-31")
+        .replace("renewal: automatic", "renewal: none")  # it ends there (one renewing does not)
     )
     agreement = load_agreement(text)
     data = read_data(OCTOBER)

@@ -18,6 +18,7 @@ from accord.core.reminders import (
     kind_of_level,
     notice_by,
     recipients,
+    term_end,
     termination_near,
 )
 from accord.core.termination import TerminationRight
@@ -118,7 +119,51 @@ def test_a_deadline_past_is_not_announced_and_of_those_due_already_only_the_late
     assert [
         r.at for r in date_reminders(chosen, today=date(2027, 10, 2)) if r.kind == "notice"
     ] == ["notice"]
-    assert not [r for r in date_reminders(chosen, today=date(2027, 10, 3)) if r.kind == "notice"]
+    # the day passed without notice: the agreement renews for another term as long as the
+    # first (24 months, to 2029-12-31), whose last day to give notice is 2029-10-02
+    after = [r for r in date_reminders(chosen, today=date(2027, 10, 3)) if r.kind == "notice"]
+    assert [(r.at, r.day) for r in after] == [
+        ("notice - 30d", date(2029, 10, 2)),
+        ("notice - 7d", date(2029, 10, 2)),
+        ("notice", date(2029, 10, 2)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "today", "current"),
+    [
+        # "renews automatically for successive terms equal to the initial term"
+        ("2026-01-01", "2027-12-31", "2027-12-31", "2027-12-31"),  # its last day: still the first
+        ("2026-01-01", "2027-12-31", "2028-01-01", "2029-12-31"),  # 24 months more
+        ("2026-01-01", "2027-12-31", "2031-06-15", "2031-12-31"),  # the third term after
+        ("2026-01-31", "2026-02-27", "2026-03-10", "2026-03-30"),  # a month from the 31st
+        ("2026-01-01", "2026-01-10", "2026-01-25", "2026-01-30"),  # 10 days, not months
+    ],
+)
+def test_an_automatic_renewal_runs_on_in_terms_as_long_as_the_first(
+    start: str, end: str, today: str, current: str
+) -> None:
+    text = AGREEMENT.replace(
+        "  start: 2026-01-01\n  end: 2027-12-31", f"  start: {start}\n  end: {end}"
+    )
+    effective = agreement(text).effective
+    assert term_end(effective, date.fromisoformat(today)) == date.fromisoformat(current)
+    manual = agreement(text.replace("renewal: automatic", "renewal: manual")).effective
+    assert term_end(manual, date.fromisoformat(today)) == date.fromisoformat(end)
+
+
+@given(st.dates(min_value=date(2026, 1, 1), max_value=date(2060, 12, 31)))
+def test_the_notice_deadline_announced_is_never_past_and_a_term_end_less_the_notice(
+    today: date,
+) -> None:
+    effective = agreement().effective
+    deadline = notice_by(effective, today)
+    assert deadline is not None
+    assert deadline >= today
+    end = deadline + (date(2027, 12, 31) - date(2027, 10, 2))
+    assert (end.month, end.day) == (12, 31)
+    assert (end.year - 2027) % 2 == 0  # terms of 2 years
+    assert term_end(effective, end) == end
 
 
 def test_a_lead_time_in_business_days_or_hours_is_refused_naming_the_field() -> None:

@@ -373,6 +373,23 @@ def test_a_renewal_takes_over_after_the_end_and_the_old_version_expires_else(
     assert actions(client, acme.headers).count("expired") == 1
 
 
+def test_an_agreement_renewing_by_itself_does_not_expire_at_its_end(
+    client: TestClient, acme: Tenant, clock: Clock
+) -> None:
+    """ "Renews automatically unless terminated": a year after its end it is still in force,
+    and nothing is written as expired; a termination ends it."""
+    evergreen = DESK.replace(
+        "effective: {start: 2026-01-01,",
+        "effective: {start: 2026-01-01, end: 2026-12-31, renewal: automatic, notice: 30d,",
+    )
+    upload(client, acme, evergreen, in_force_from="2026-01-01T00:00:00+00:00")
+    clock.set(datetime(2028, 1, 5, tzinfo=UTC))
+    assert life(client, acme.headers)["status"] == "in force"
+    assert "expired" not in actions(client, acme.headers)
+    step(client, acme.headers, "terminate", reason="notice given for the end of 2028")
+    assert life(client, acme.headers)["status"] == "terminated"
+
+
 def test_the_history_verifies_and_names_the_first_entry_edited_in_the_database(
     client: TestClient, acme: Tenant, proposed: dict[str, Any], database: Database
 ) -> None:

@@ -113,15 +113,16 @@ def in_force(
     terminated: datetime | None = None,
 ) -> bool:
     """Whether an agreement in force over its ``effective`` dates (from the start through the
-    end, in ``start``'s time zone; ``not_before``: an instant it took over; ``terminated``:
-    the instant it was terminated) covers any of the period ``[start, end)``."""
+    end, in ``start``'s time zone, an end that renews by itself ending nothing; ``not_before``:
+    an instant it took over; ``terminated``: the instant it was terminated) covers any of the
+    period ``[start, end)``."""
     zone = start.tzinfo
     if terminated is not None and start >= terminated:
         return False
     if effective is not None:
         if end <= datetime.combine(effective.start, time(), zone):
             return False
-        if effective.end is not None:
+        if effective.end is not None and effective.renewal != "automatic":
             after = datetime.combine(effective.end + timedelta(days=1), time(), zone)
             if start >= after:
                 return False

@@ -49,14 +49,57 @@ class Reminder:
     channels: tuple[str, ...]
 
 
-def notice_by(effective: Effective | None) -> date | None:
-    """The last day to give notice: the end less the notice, when both are written in days
-    (a notice in business days has no calendar of its own to be counted in)."""
+def _months_later(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it has fewer)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def term_end(effective: Effective | None, today: date | None = None) -> date | None:
+    """The last day of the term running on ``today``. Written ``end`` for an agreement that
+    does not renew by itself (or without ``today``); for ``renewal: automatic``, each term
+    renews for another as long as the first (whole months when the first runs from a day to the
+    day before it some months later, else days), so the end is moved on a term at a time until
+    ``today`` is in it (a past end renewed, as the contract says, unless notice ended it: a
+    termination, which the service records)."""
+    if effective is None or effective.end is None:
+        return None
+    end = effective.end
+    if effective.renewal != "automatic" or today is None or end >= today:
+        return end
+    after = end + timedelta(days=1)
+    months = (after.year - effective.start.year) * 12 + after.month - effective.start.month
+    whole = months > 0 and _months_later(effective.start, months) == after
+    terms = 1
+    while end < today:
+        if whole:
+            end = _months_later(effective.start, months * (terms + 1)) - timedelta(days=1)
+        else:
+            end = effective.end + (after - effective.start) * terms
+        terms += 1
+    return end
+
+
+def notice_by(effective: Effective | None, today: date | None = None) -> date | None:
+    """The last day to give notice: the term's end less the notice, when both are written in
+    days (a notice in business days has no calendar of its own to be counted in). With
+    ``today``, of an automatic renewal: the first such day not yet past, of the term running
+    on ``today`` or, once its day has passed, of the next term (notice then ends that one)."""
     if effective is None or effective.end is None or effective.notice is None:
         return None
     if effective.notice.time is None:
         return None
-    return effective.end - timedelta(days=effective.notice.time.days)
+    notice = timedelta(days=effective.notice.time.days)
+    end = term_end(effective, today)
+    if end is None:
+        return None
+    if today is not None and effective.renewal == "automatic" and end - notice < today:
+        end = term_end(effective, end + timedelta(days=1))
+        if end is None:
+            return None
+    return end - notice
 
 
 def recipients(agreement: Agreement, provider: str | None = None) -> tuple[str, ...]:
@@ -107,7 +150,7 @@ def date_reminders(agreement: Agreement, today: date | None = None) -> list[Remi
         (
             "notice",
             NOTICE_LEVELS,
-            notice_by(effective) if effective.renewal == "automatic" else None,
+            notice_by(effective, today) if effective.renewal == "automatic" else None,
         ),
     ]
     for kind, first, day in dates:

@@ -137,8 +137,11 @@ def _takes_over(version: AgreementVersion) -> datetime:
 
 
 def _ends(agreement: Agreement) -> datetime | None:
-    """The first instant after the agreement's last day, in its own zone."""
+    """The first instant after the agreement's last day, in its own zone (none for one that
+    renews by itself: it ends by a termination)."""
     if agreement.effective is None or agreement.effective.end is None:
+        return None
+    if agreement.effective.renewal == "automatic":
         return None
     day = agreement.effective.end + timedelta(days=1)
     return datetime.combine(day, time(), ZoneInfo(home_zone(agreement)))

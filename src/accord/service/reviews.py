@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm import Session
 
 from accord.core.reminders import notice_by as last_day_of_notice
+from accord.core.reminders import term_end
 from accord.service import agreements
 from accord.service.errors import ForbiddenError
 from accord.service.tenants import Principal
@@ -73,7 +74,7 @@ def due(session: Session, who: Principal, moment: datetime) -> list[Due]:
         agreement = agreements.resolved_version(session, who.organisation_id, stored)
         effective = agreement.effective
         review = effective.review if effective is not None else None
-        end = effective.end if effective is not None else None
+        end = term_end(effective, today)  # an automatic renewal's current term
         notice = effective.notice if effective is not None else None
         found.append(
             Due(
@@ -87,7 +88,7 @@ def due(session: Session, who: Principal, moment: datetime) -> list[Due]:
                 end=end,
                 renewal=effective.renewal if effective is not None and end is not None else None,
                 notice=str(notice) if notice is not None else None,
-                notice_by=last_day_of_notice(effective),
+                notice_by=last_day_of_notice(effective, today),
                 today=today,
             )
         )

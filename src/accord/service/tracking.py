@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from itertools import compress
 from typing import Any, Protocol
@@ -39,7 +39,7 @@ from accord.core.escalation import (
 )
 from accord.core.horizon import within_horizon
 from accord.core.judging import warning_share
-from accord.core.reminders import TERMINATION_LEVELS, date_reminders, notice_by
+from accord.core.reminders import TERMINATION_LEVELS, date_reminders, notice_by, term_end
 from accord.core.timer import Judgement, judge
 from accord.service import agreements as agreement_store
 from accord.service.errors import InvalidError, NotFoundError
@@ -1532,16 +1532,20 @@ def as_of(clock: ClockRow, refreshed: datetime | None, changed: datetime) -> dat
     return refreshed or changed
 
 
-def _dates(agreement: Agreement) -> dict[str, str | None]:
-    """The agreement's dates a reminder's payload states beside the day it announces."""
+def _dates(agreement: Agreement, today: date) -> dict[str, str | None]:
+    """The agreement's dates a reminder's payload states beside the day it announces: the end
+    of the term the notice is for (an automatic renewal's current or next term)."""
     effective = agreement.effective
     if effective is None:
         return {}
-    deadline = notice_by(effective)
+    deadline = notice_by(effective, today)
+    end = term_end(effective, today)
+    if deadline is not None and effective.notice is not None and effective.notice.time:
+        end = deadline + timedelta(days=effective.notice.time.days)
     return {
         "review": effective.review.next.isoformat() if effective.review.next else None,
         "owner": effective.review.owner,
-        "end": effective.end.isoformat() if effective.end else None,
+        "end": end.isoformat() if end else None,
         "renewal": effective.renewal if effective.end else None,
         "notice": str(effective.notice) if effective.notice else None,
         "notice_by": deadline.isoformat() if deadline else None,
@@ -1571,7 +1575,7 @@ def after_upload(session: Session, organisation_id: int, key: str, agreement: Ag
     reminders = [] if agreement.terminated is not None else date_reminders(agreement, moment.date())
     for due in reminders:
         item = existing.get(due.level)
-        details = {"day": due.day.isoformat(), **_dates(agreement)}
+        details = {"day": due.day.isoformat(), **_dates(agreement, moment.date())}
         if item is not None and item.status == "fired" and item.due_at == due.due:
             continue
         if item is None:
