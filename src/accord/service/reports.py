@@ -776,9 +776,10 @@ reused: covers a write transaction still open when the result was computed (its 
 stamped with the instant it began, and were not yet visible) and clocks of several service
 processes drifting apart. A period is stored once it has been over this long."""
 
-RESULT_FORMAT = 4  # 2: JSON (accord.store.codec) instead of a pickle; 3: billing cycles of
+RESULT_FORMAT = 5  # 2: JSON (accord.store.codec) instead of a pickle; 3: billing cycles of
 # a claim deadline counted in the tier's billing period (a quarter, a year), not always months;
-# 4: limits across remedies cover the at-risk pool, a report keeps its penalties' currency
+# 4: limits across remedies cover the at-risk pool, a report keeps its penalties' currency;
+# 5: an agreement renewing automatically is in force past its end (kept "not in force" months)
 """Bumped when :class:`Report` changes shape: results kept by another format are recomputed."""
 
 
