@@ -96,6 +96,73 @@ def test_the_notice_deadline_is_announced_at_each_lead_time_once(
     assert len(of_type(receiver, "notice")) == 3
 
 
+def test_a_term_renewed_by_itself_has_its_own_deadline_announced_by_the_workers(
+    client: TestClient,
+    acme: Tenant,
+    database: Database,
+    settings: Settings,  # noqa: F811
+    receiver: Receiver,  # noqa: F811
+    hook: str,  # noqa: F811
+) -> None:
+    """No notice given by 2031-10-02: the agreement renews for another term as long as the
+    first (72 months, to 2037-12-31). The workers' watch, with no new upload, schedules that
+    term's deadline (2037-12-31 less 90 days: 2037-10-02) once the first has passed, and sends
+    each of its reminders once."""
+    assert upload(client, acme, RENEWING).status_code == 201
+    worker = Worker(database, settings, name="a")
+    drain(worker, at(DEADLINE) + timedelta(hours=1))
+    assert len(of_type(receiver, "notice")) == 3  # the first term's: 30d, 7d ahead, on the day
+    drain(worker, at("2031-10-03") + timedelta(hours=1))
+    notices = sorted(
+        (i.due_at, i.at, i.status)
+        for i in due_items(database, "")
+        if i.level >= 100 and i.status != "cancelled"
+    )
+    assert [(a, s, d) for d, a, s in notices] == [
+        ("notice - 30d", "fired", at("2031-09-02")),  # the first term's, kept as sent
+        ("notice - 7d", "fired", at("2031-09-25")),
+        ("notice", "fired", at(DEADLINE)),
+        ("notice - 30d", "pending", at("2037-09-02")),
+        ("notice - 7d", "pending", at("2037-09-25")),
+        ("notice", "pending", at("2037-10-02")),
+    ]
+    written = [i.updated_at for i in due_items(database, "")]
+    drain(worker, at("2031-10-04"))  # checked again: nothing moved, nothing written
+    assert [i.updated_at for i in due_items(database, "")] == written
+    drain(worker, at("2037-10-02") + timedelta(hours=1))
+    renewed = [p for p in of_type(receiver, "notice") if p["day"] == "2037-10-02"]
+    assert sorted(str(p["at"]) for p in renewed) == ["notice", "notice - 30d", "notice - 7d"]
+    assert {p["end"] for p in renewed} == {"2037-12-31"}
+
+
+def test_the_next_review_is_reminded_after_the_last_one_was_sent(
+    client: TestClient,
+    acme: Tenant,
+    database: Database,
+    settings: Settings,  # noqa: F811
+    receiver: Receiver,  # noqa: F811
+    hook: str,  # noqa: F811
+) -> None:
+    """Reviewed on 2027-03-01 (reminded 30 days ahead and on the day), the agreement is
+    uploaded again with its next review on 2028-03-01: that review is reminded too (the
+    reminders of a level once sent used to be rescheduled on the same row, whose deliveries
+    already existed, so nothing went out)."""
+    assert upload(client, acme, RENEWING).status_code == 201
+    worker = Worker(database, settings, name="a")
+    drain(worker, at("2027-03-01") + timedelta(hours=1))
+    assert sorted(str(p["at"]) for p in of_type(receiver, "review")) == ["review", "review - 30d"]
+    reviewed = RENEWING.replace('version: "1"', 'version: "2"').replace("2027-03-01", "2028-03-01")
+    assert upload(client, acme, reviewed).status_code == 201
+    drain(worker, at("2028-03-01") + timedelta(hours=1))
+    sent = [(str(p["at"]), p["day"]) for p in of_type(receiver, "review")]
+    assert sorted(sent) == [
+        ("review", "2027-03-01"),
+        ("review", "2028-03-01"),
+        ("review - 30d", "2027-03-01"),
+        ("review - 30d", "2028-03-01"),
+    ]
+
+
 def test_a_new_end_moves_the_deadline_and_a_renewal_without_notice_cancels_it(
     client: TestClient, acme: Tenant, database: Database
 ) -> None:

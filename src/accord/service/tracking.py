@@ -1552,50 +1552,79 @@ def _dates(agreement: Agreement, today: date) -> dict[str, str | None]:
     }
 
 
-def after_upload(session: Session, organisation_id: int, key: str, agreement: Agreement) -> int:
-    """A new agreement version: its reminders of the review and of the notice deadline are
-    scheduled (:func:`accord.core.reminders.date_reminders`; a fired one stays fired while its
-    moment is unchanged) and every ticket it may govern is marked for recomputation (its due
-    items move; fired ones stay as they were). Returns the number of tickets marked."""
-    moment = now()
-    existing = {
-        d.level: d
-        for d in session.scalars(
-            select(DueItem).where(
-                DueItem.organisation_id == organisation_id,
-                DueItem.subject == REVIEW,
-                DueItem.objective == "",  # burn-rate episodes have no ticket either
-                DueItem.agreement == key,
-                DueItem.level < TERMINATION_LEVELS,  # those open as periods close
-            )
-        ).all()
-    }
+def schedule_reminders(
+    session: Session,
+    organisation_id: int,
+    key: str,
+    agreement: Agreement,
+    moment: datetime,
+    *,
+    only_moved: bool = False,
+) -> bool:
+    """The agreement's reminders of its review and of its notice deadline scheduled as of
+    ``moment`` (:func:`accord.core.reminders.date_reminders`; a fired one stays fired while its
+    moment is unchanged; those no longer due cancelled). ``only_moved``: a reminder whose
+    moment is unchanged is left as it is, pending or fired, and none is cancelled (the watch's
+    look for an automatic renewal's next term writes nothing else). Returns whether anything
+    changed."""
+    changed = False
+    existing: dict[int, DueItem] = {}  # each level's latest occurrence (``cycle``)
+    for d in session.scalars(
+        select(DueItem)
+        .where(
+            DueItem.organisation_id == organisation_id,
+            DueItem.subject == REVIEW,
+            DueItem.objective == "",  # burn-rate episodes have no ticket either
+            DueItem.agreement == key,
+            DueItem.level < TERMINATION_LEVELS,  # those open as periods close
+        )
+        .order_by(DueItem.cycle)
+    ).all():
+        existing[d.level] = d
     customer = agreement.parties.customer.id if agreement.parties else None
     # a terminated agreement has nothing to review nor to give notice of: pending ones cancelled
     reminders = [] if agreement.terminated is not None else date_reminders(agreement, moment.date())
     for due in reminders:
         item = existing.get(due.level)
         details = {"day": due.day.isoformat(), **_dates(agreement, moment.date())}
-        if item is not None and item.status == "fired" and item.due_at == due.due:
+        left = ("fired", "pending") if only_moved else ("fired",)
+        if item is not None and item.due_at == due.due and item.status in left:
             continue
-        if item is None:
+        changed = True
+        if item is None or item.status == "fired":
+            # a new occurrence (the next review, a renewed term's deadline): a row of its own,
+            # as its deliveries are one per due item, channel and target
             item = DueItem(
                 organisation_id=organisation_id,
                 subject=REVIEW,
                 customer=customer,
                 agreement=key,
                 objective="",
-                cycle=0,
+                cycle=0 if item is None else item.cycle + 1,
                 level=due.level,
             )
             session.add(item)
         item.at, item.status, item.due_at = due.at, "pending", due.due
         item.notify, item.channels = list(due.notify), list(due.channels)
         item.fired_at, item.updated_at, item.details = None, moment, details
+    if only_moved:  # those already due stay to be sent: the watch only adds what moved on
+        return changed
     kept = {due.level for due in reminders}
     for level, item in existing.items():
         if level not in kept and item.status == "pending":
             item.status = "cancelled"
+            changed = True
+    return changed
+
+
+def after_upload(session: Session, organisation_id: int, key: str, agreement: Agreement) -> int:
+    """A new agreement version: its reminders of the review and of the notice deadline are
+    scheduled (:func:`schedule_reminders`) and every ticket it may govern is marked for
+    recomputation (its due items move; fired ones stay as they were). Returns the number of
+    tickets marked."""
+    moment = now()
+    schedule_reminders(session, organisation_id, key, agreement, moment)
+    customer = agreement.parties.customer.id if agreement.parties else None
     governed = select(TicketRow.id).where(TicketRow.organisation_id == organisation_id)
     if customer is not None:
         governed = governed.where(or_(TicketRow.customer == customer, TicketRow.customer.is_(None)))

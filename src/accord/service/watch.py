@@ -32,7 +32,7 @@ from accord.core.reminders import TERMINATION_LEVELS, recipients, termination_ne
 from accord.core.termination import TerminationRight, judged_by
 from accord.core.watch import watch, watch_since, watched_levels
 from accord.service import agreements as agreement_store
-from accord.service import reports
+from accord.service import reports, tracking
 from accord.service.notify import BURN, REVIEW
 from accord.service.reports import LATE_MARGIN, stored_data, watched
 from accord.service.tenants import Principal
@@ -73,6 +73,12 @@ def _check_agreement(
     stored = agreement_store.version_in_force(session, row, moment)
     agreement = agreement_store.resolved_version(session, row.organisation_id, stored)
     opened = _check_levels(session, row, agreement, moment, every)
+    effective = agreement.effective
+    if effective is not None and effective.renewal == "automatic" and effective.notice:
+        # a term renewed by itself: its notice deadline passed, the next term's is announced
+        tracking.schedule_reminders(
+            session, row.organisation_id, row.key, agreement, moment, only_moved=True
+        )
     if _announces_termination(agreement):  # after the levels: a failure leaves them be
         try:
             with session.begin_nested():
