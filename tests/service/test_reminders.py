@@ -266,3 +266,22 @@ def test_an_agreement_may_turn_the_termination_reminder_off(
         opened = watch.check(session, at("2030-03-01T00:20"), timedelta(minutes=1))
     assert opened == 0
     assert due_items(database, "") == []
+
+
+def test_no_termination_right_is_announced_for_an_agreement_terminated_already(
+    client: TestClient, acme: Tenant, database: Database
+) -> None:
+    """Its termination on 15 March already recorded (notice given): at February's close,
+    January and February missed would make the right near, but the agreement is ending on a
+    date agreed; nothing is announced."""
+    assert upload(client, acme, LEADS).status_code == 201
+    ended = client.post(
+        "/v1/agreements/leads/terminate",
+        json={"reason": "ended by mutual consent", "at": "2030-03-15T00:00:00+00:00"},
+        headers=acme.headers,
+    )
+    assert ended.status_code == 200, ended.text
+    with database.session() as session:
+        opened = watch.check(session, at("2030-03-01T00:20"), timedelta(minutes=10))
+    assert opened == 0
+    assert not [i for i in due_items(database, "") if i.at == "termination near"]

@@ -227,7 +227,8 @@ RECOUNT = timedelta(hours=1)
 def _announces_termination(agreement: Agreement) -> bool:
     remedies, effective = agreement.remedies, agreement.effective
     return (
-        remedies is not None
+        agreement.terminated is None  # ended already: no right to warn of
+        and remedies is not None
         and remedies.termination is not None
         and remedies.termination.after_misses > 1
         and (effective is None or effective.reminders.termination)
