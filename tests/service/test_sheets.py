@@ -121,6 +121,22 @@ def test_a_csv_of_deliveries_with_its_own_source_and_semicolons_is_read_as_writt
     assert leads_objective["actual"] == "205"
 
 
+def test_a_source_the_agreement_does_not_measure_is_refused_not_stored(
+    client: TestClient, acme: Tenant, database: Database
+) -> None:
+    """'lead' for 'leads': stored, the rows would count in no objective and the report would
+    say the month was missed; the sheet is refused naming the source and those expected."""
+    assert upload(client, acme, MARKETING).status_code == 201
+    text = "source,at,score,status\n" + "".join(
+        f"lead,{r['at']},{r['score']},{r['status']}\n" for r in leads()[:3]
+    )
+    refused = post(client, acme, text.encode(), "text/csv")
+    assert refused.status_code == 422
+    assert "source 'lead' is not measured by agreement 'marketing-to-sales'" in refused.text
+    assert "expected one of: leads" in refused.text
+    assert records(database) == 0
+
+
 def test_a_sheet_with_wrong_rows_is_refused_whole_naming_each_row_and_column(
     client: TestClient, acme: Tenant, database: Database
 ) -> None:

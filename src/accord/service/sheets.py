@@ -14,6 +14,7 @@ from accord.core.agreement import Agreement
 from accord.core.clocks import TICKET_METRICS
 from accord.io.sheets import read_sheet
 from accord.service import agreements as agreement_store
+from accord.service.errors import InvalidError
 from accord.service.ingest import MeasurementIn, ingest_records
 from accord.service.tenants import Principal, now
 
@@ -63,13 +64,21 @@ def upload_sheet(
     who.require("ingest")
     row = agreement_store.find(session, who, key)
     moment = now()
+    stored = agreement_store.version_in_force(session, row, moment)
+    agreement = agreement_store.resolved_version(session, who.organisation_id, stored)
+    sources = measured_sources(agreement)
     if source is None:
-        stored = agreement_store.version_in_force(session, row, moment)
-        agreement = agreement_store.resolved_version(session, who.organisation_id, stored)
-        sources = measured_sources(agreement)
         source = sources[0] if len(sources) == 1 else None
     zone = timezone or agreement_store.own_zone(session, who.organisation_id, row, moment)
     rows = read_sheet(content, name, source=source, timezone=zone, sheet=sheet)
+    unknown = sorted({r.source for r in rows} - set(sources))
+    if unknown:  # stored, they would count nowhere: a misspelt source is refused, not kept
+        expected = ", ".join(sources) if sources else "none: it measures nothing from sheets"
+        raise InvalidError(
+            f"{name}: source {', '.join(map(repr, unknown))} is not measured by agreement "
+            f"{row.key!r}; expected one of: {expected}",
+            "source",
+        )
     records = [
         MeasurementIn.model_validate(
             {**r.fields, "id": r.id, "customer": row.customer, "source": r.source, "at": r.at}
