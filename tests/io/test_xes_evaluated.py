@@ -137,3 +137,17 @@ def test_an_xes_log_needs_an_activity_mapping() -> None:
         read_events(XES / "exercise1.xes", ColumnMapping(kind="events"))
     with pytest.raises(TicketLogError, match="kind: activities"):
         read_events(XES / "exercise1.xes")
+
+
+def test_a_key_the_mapping_names_that_no_event_has_is_an_error(tmp_path: Path) -> None:
+    """An XES log has no header to check: `case:priorty` for `case:priority` would leave every
+    ticket without a priority (and out of every objective scoped by it); it is refused naming
+    the key and those the events have. The standard keys taken by default are not required."""
+    spec = yaml.safe_load((XES / "mapping.yaml").read_text(encoding="utf-8"))
+    spec["fields"] = {"priority": "case:priorty"}
+    path = tmp_path / "mapping.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    with pytest.raises(TicketLogError) as error:
+        read_events(XES / "exercise1.xes", ColumnMapping.read(path))
+    assert "no event has 'case:priorty' (fields.priority)" in str(error.value)
+    assert "case:concept:name" in str(error.value)

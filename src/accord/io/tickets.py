@@ -106,8 +106,23 @@ def _xes_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent]:
         if key in type(mapping).model_fields and key not in mapping.model_fields_set
     }
     read = mapping.model_copy(update=standard)
-    rows = enumerate(iter_xes_rows(file, zone=ZoneInfo(read.timezone)), 1)
-    return activity_events(rows, read, str(file), lambda number: f"{file}: event {number}")
+    seen: set[str] = set()
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, row in enumerate(iter_xes_rows(file, zone=ZoneInfo(read.timezone)), 1):
+            seen.update(row)
+            yield number, row
+
+    events = activity_events(rows(), read, str(file), lambda number: f"{file}: event {number}")
+    # an XES log has no header to check: a column the mapping names (not a standard key it
+    # took by default) that no event has is an error, as in a CSV, not a field left empty
+    named = {key: column for key, column in read.columns().items() if key not in standard}
+    absent = {key: column for key, column in named.items() if column not in seen}
+    if absent and seen:
+        missing = ", ".join(f"{column!r} ({key})" for key, column in absent.items())
+        keys = ", ".join(sorted(seen))
+        raise TicketLogError(f"{file}: no event has {missing}; its events' keys are {keys}")
+    return events
 
 
 def _translated(
