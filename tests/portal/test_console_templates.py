@@ -170,6 +170,8 @@ def test_a_wrong_answer_is_shown_next_to_its_field_with_the_validators_message(
     missing = client.post(f"{FORM}/preview", data=_answers(client, customer=" ", start="soon"))
     assert missing.status_code == 422
     assert 'id="f-customer-problem-1">a name is needed' in missing.text
+    # the summary says which field: two "a name is needed" would not tell them apart
+    assert '<a href="#f-customer">Customer&#39;s name: a name is needed</a>' in missing.text
     assert "&#39;soon&#39;; expected a date YYYY-MM-DD" in missing.text
     same = client.post(
         f"{FORM}/preview", data=_answers(client, **{"provider-1": "Bäckerei Schmidt"})

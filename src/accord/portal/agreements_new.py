@@ -95,6 +95,10 @@ class Form:
     def fields(self) -> list[Field]:
         return [f for g in self.groups for f in g.fields]
 
+    def label_of(self, name: str | None) -> str:
+        """The label of the field named (the summary says which field a problem is at)."""
+        return next((f.label for f in self.fields() if f.name == name), "")
+
     def value(self, name: str) -> str:
         return next(f.value for f in self.fields() if f.name == name).strip()
 
