@@ -163,6 +163,23 @@ def main() -> None:
             _shot(admin, "console-reviews")
             admin.goto(f"{base}/portal/console/deliveries")
             _shot(admin, "console-deliveries")
+            admin.goto(f"{base}/portal/console/agreements/new/saas")
+            _shot(admin, "console-new-from-template")
+            admin.click("text=Preview")  # nothing filled in: the problems, each at its field
+            _shot(admin, "console-new-problems")
+            admin.get_by_label("Customer's name").fill("Bäckerei Schmidt KG")
+            admin.get_by_label("Provider's name").fill("Cloudnote Inc.")
+            admin.click("text=Preview")
+            _shot(admin, "console-new-preview")
+            admin.goto(f"{base}/portal/console/agreements/it-service-desk/trial")
+            _shot(admin, "console-trial-form")
+            admin.get_by_label("P2 resolution: target").fill("95%")
+            admin.click("text=Try these targets")
+            _shot(admin, "console-trial")
+            admin.goto(f"{base}/portal/console/proposals")
+            _shot(admin, "console-proposals")
+            admin.goto(f"{base}/portal/console/evidence")
+            _shot(admin, "console-evidence")
 
             bo = _sign_in(
                 browser,
