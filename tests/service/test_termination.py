@@ -137,3 +137,23 @@ def test_a_terminated_agreement_leaves_the_standing_once_its_termination_passed(
     assert standing() == ["desk"]  # terminated as of a later instant: in force until then
     clock.set(datetime(2026, 4, 1, 9, 0, tzinfo=UTC))
     assert standing() == []
+
+
+def test_an_uploaded_version_cannot_say_it_is_terminated(
+    client: TestClient, acme: Tenant, database: Any
+) -> None:
+    """A termination is recorded in the agreement's history (clocks cancelled, reminders
+    stopped); a ``terminated:`` written into an uploaded text would end the agreement behind
+    the lifecycle's back, so the upload and the check refuse it at its line, storing nothing."""
+    made = client.post("/v1/agreements", content=DESK, headers={**acme.headers, **YAML})
+    assert made.status_code == 201, made.text
+    text = DESK.rstrip("\n") + "\nterminated: 2026-03-15T00:00:00+00:00\n"
+    refused = client.post("/v1/agreements", content=text, headers={**acme.headers, **YAML})
+    assert refused.status_code == 422, refused.text
+    (error,) = refused.json()["errors"]
+    assert (error["field"], error["line"]) == ("terminated", text.rstrip("\n").count("\n") + 1)
+    assert "POST /v1/agreements/desk/terminate" in error["detail"]
+    life = client.get("/v1/agreements/desk/lifecycle", headers=acme.headers)
+    assert life.status_code == 200, life.text
+    assert len(life.json()["versions"]) == 1  # nothing stored
+    assert (life.json()["status"], life.json()["terminated_at"]) == ("in force", None)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from accord.core.agreement import Agreement, diff_agreements
 from accord.core.agreement.diff import ChangeEntry
+from accord.core.agreement.validate import Problem
 from accord.core.errors import AccordError, SpecError
 from accord.core.horizon import within_horizon
 from accord.core.report import home_zone
@@ -81,6 +82,27 @@ def _resolve_text(
     if mine or not isinstance(key, str) or key not in agreements:
         raise AgreementFileError(mine or problems)
     return agreements[key], key
+
+
+def _refuse_termination(text: str, source: str) -> None:
+    """An uploaded text may not say the agreement is terminated: the service records a
+    termination in the agreement's history (and cancels its clocks, stops its reminders), so a
+    ``terminated:`` written in a version would end the agreement behind the lifecycle's back."""
+    document = YamlDocument(text, source)
+    if isinstance(document.data, Mapping) and "terminated" in document.data:
+        key = document.data.get("id")
+        raise AgreementFileError(
+            document.located(
+                [
+                    Problem(
+                        ("terminated",),
+                        "a termination is not written in an uploaded version: record it with "
+                        f"POST /v1/agreements/{key}/terminate or `accord agreement terminate "
+                        f"{key}`, which keeps it in the agreement's history",
+                    )
+                ]
+            )
+        )
 
 
 @lru_cache(maxsize=512)
@@ -153,6 +175,7 @@ def check(
     _may_upload(principal, text, publishing)
     others = _latest_sources(session, principal.organisation_id)
     agreement, key = _resolve_text(text, source, others)
+    _refuse_termination(text, source)
     _fits_the_store(agreement, key)
     row = session.scalar(
         select(AgreementRow).where(
@@ -192,6 +215,7 @@ def upload(
             raise InvalidError(str(error), "in_force_from") from None
     others = _latest_sources(session, principal.organisation_id)
     agreement, key = _resolve_text(text, source, others)
+    _refuse_termination(text, source)
     _fits_the_store(agreement, key)
     row = session.scalar(
         select(AgreementRow).where(
