@@ -12,14 +12,15 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
 
-from accord.service import people
+from accord.service import lifecycle, people, tenants
 from accord.store import connect
 from accord.store.schema import (
     AgreementRow,
@@ -323,6 +324,17 @@ def test_a_provider_admin_fixes_an_agreements_mistake_sees_the_diff_and_publishe
 
     tabs.get_by_role("link", name="Upload an agreement").click()
     accessible(page)
+    # styled as the portal's other forms: each label above its field, a file chooser big
+    # enough to touch (2.75rem), as on Evidence from a spreadsheet
+    for label, field in (
+        ("The agreement as YAML", "#agreement-text"),
+        ("Or its file", "#agreement-file"),
+    ):
+        above = page.locator(f'label[for="{field[1:]}"]')
+        expect(above).to_have_css("display", "block")
+        expect(above).to_have_css("font-weight", "600")
+        assert above.bounding_box()["y"] < page.locator(field).bounding_box()["y"], label  # type: ignore[index]
+    assert page.locator("#agreement-file").bounding_box()["height"] >= 44  # type: ignore[index]
     text = (
         stored_source(database_url, "cloudnote-saas")
         .replace('version: "2.1"', 'version: "2.2"')
@@ -408,6 +420,45 @@ def test_a_provider_admin_sees_a_failed_delivery_and_sends_it_again(
     accessible(page)
     page.get_by_role("link", name="Audit log").click()
     expect(page.get_by_role("cell", name="delivery.retried")).to_be_visible()
+
+
+def proposed_version(database_url: str, key: str) -> int:
+    """A new version of the agreement proposed by the provider, as the API's upload with
+    ``stage: proposed`` stores it; its number."""
+    text = stored_source(database_url, key).replace('version: "3.0"', 'version: "3.1"', 1)
+    text = text.replace("within: 15m", "within: 10m", 1)
+    database = connect(database_url, upgrade=False)
+    try:
+        with database.session() as session:
+            organisation = session.scalars(
+                select(Organisation).where(Organisation.slug == "demo")
+            ).one()
+            admin = tenants.Principal(organisation.id, "demo", "admin", actor="test")
+            return lifecycle.upload(session, admin, text, stage="proposed").version.number
+    finally:
+        database.dispose()
+
+
+def test_a_provider_admin_withdraws_a_proposal_the_customer_had_not_answered(
+    browser: Browser, served: tuple[str, str, dict[str, str]]
+) -> None:
+    base, database_url, passwords = served
+    number = proposed_version(database_url, "it-service-desk")
+    page = browser.new_context().new_page()
+    sign_in(page, base, "admin@provider.example", passwords["admin@provider.example"])
+    page.goto(f"{base}/portal/agreements/it-service-desk")
+    proposal = page.locator(f'article.proposal[data-version="{number}"]')
+    expect(proposal).to_contain_text("Waiting on the customer")
+    accessible(page)
+    proposal.get_by_label("Why it is withdrawn").fill("The 10 minutes were not agreed by phone")
+    proposal.get_by_role("button", name=f"Withdraw version {number}").click()
+    expect(page.get_by_role("status")).to_contain_text("Withdrawn: this version will never")
+    expect(page.locator(f'article.proposal[data-version="{number}"]')).to_have_count(0)
+    versions = page.get_by_role("region", name="Versions")
+    expect(versions.locator("tbody tr").nth(0)).to_contain_text("withdrawn")
+    accessible(page)
+    page.goto(f"{base}/portal/console/proposals")  # no longer waiting on anyone
+    expect(page.locator('tr[data-agreement="it-service-desk"]')).to_have_count(0)
 
 
 def nav(page: Page, name: str) -> None:
@@ -598,4 +649,13 @@ def test_a_provider_admin_drafts_an_agreement_from_a_template_and_tries_a_target
     expect(tried).to_be_visible()
     expect(page.locator('table.compared[data-objective="availability"]')).to_be_visible()
     expect(page.get_by_label("The proposed version")).to_contain_text("99.99%")
+    # the demo's history: the four months before last met 99.9% and would miss 99.99%
+    local = datetime.now(ZoneInfo("America/Los_Angeles")).replace(day=1)
+    months = []
+    for _ in range(5):
+        local = (local - timedelta(days=1)).replace(day=1)
+        months.append(f"{local:%Y-%m}")
+    for month in months[1:]:
+        changed = page.locator(f'li[data-objective="availability"][data-month="{month}"]')
+        expect(changed).to_have_attribute("data-change", "newly missed")
     accessible(page)
