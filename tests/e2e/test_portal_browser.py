@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -120,6 +121,50 @@ def mailed_link(database_url: str, email: str, page: str = "invitation") -> str:
     return found.group(0)
 
 
+def read_key(database_url: str, customer: str) -> str:
+    """A new API key of the demo organisation, scoped to ``customer``, as programs use."""
+    database = connect(database_url, upgrade=False)
+    try:
+        with database.session() as session:
+            organisation = session.scalars(
+                select(Organisation).where(Organisation.slug == "demo")
+            ).one()
+            _, key = tenants.create_key(session, organisation.id, "read", customer=customer)
+            return key
+    finally:
+        database.dispose()
+
+
+def same_figures_as_the_api(page: Page, base: str, database_url: str) -> None:
+    """Home's figures for ACME are the API's: the availability attained so far and the
+    credits owed before, as ``GET /v1/standing`` answers at the page's instant, and
+    last month's credit as its report (``GET /v1/agreements/{key}/reports/{month}``) says."""
+    section = page.locator("section.standing")
+    as_of = section.get_attribute("data-as-of")
+    assert as_of is not None
+    headers = {"Authorization": f"Bearer {read_key(database_url, 'acme-corp')}"}
+    answer = httpx.get(f"{base}/v1/standing", params={"as_of": as_of}, headers=headers, timeout=120)
+    (agreement,) = answer.json()["agreements"]
+    article = section.locator(f'article[data-agreement="{agreement["key"]}"]')
+    availability = next(o for o in agreement["objectives"] if o["objective"] == "availability")
+    row = article.locator('tr[data-objective="availability"]')
+    attained = float(availability["attained"])
+    expect(row.locator("td.attained")).to_have_text(f"{attained:.3f}%")
+    (before,) = agreement["credits_before"]
+    report = httpx.get(
+        f"{base}/v1/agreements/{agreement['key']}/reports/{before['period']}",
+        headers=headers,
+        timeout=120,
+    ).json()
+    assert (report["credits"]["amount"], report["credits"]["currency"]) == (
+        before["amount"],
+        before["currency"],
+    )
+    expect(article.locator(f'li[data-period="{before["period"]}"]')).to_contain_text(
+        f"{before['amount']} {before['currency']}"
+    )
+
+
 def test_an_invited_customer_sets_a_password_signs_in_sees_their_agreements_and_signs_out(
     browser: Browser, served: tuple[str, str, dict[str, str]]
 ) -> None:
@@ -173,6 +218,7 @@ def test_an_invited_customer_sets_a_password_signs_in_sees_their_agreements_and_
     assert standing.locator("article.agreement").get_attribute("data-agreement") == (
         "cloudnote-saas"
     )
+    same_figures_as_the_api(phone, base, database_url)
     accessible(phone)
     titles = phone.locator(".card h3").all_inner_texts()
     assert len(titles) == 1  # ACME's agreement only, not the business units' desk
