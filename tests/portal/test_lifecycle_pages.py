@@ -110,9 +110,7 @@ def test_the_provider_admin_withdraws_a_proposal_from_its_page(
     sign_in(client, "admin@prov.example")
     page = client.get("/portal/agreements/desk")
     assert "Withdraw version 2" in page.text
-    unsent = client.post(
-        "/portal/agreements/desk/versions/2/withdraw", data={"reason": "no token"}
-    )
+    unsent = client.post("/portal/agreements/desk/versions/2/withdraw", data={"reason": "no token"})
     assert unsent.status_code == 403  # without the CSRF token nothing is withdrawn
     done = client.post(
         "/portal/agreements/desk/versions/2/withdraw",
