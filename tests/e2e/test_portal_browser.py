@@ -526,6 +526,8 @@ def test_a_customer_claims_a_credit_the_provider_accepts_it_and_the_customer_rea
     accessible(customer)
     last = customer.locator("#reports-cloudnote-saas tbody tr").first
     expect(last.locator(".missed")).to_contain_text("Monthly availability")
+    report = last.get_by_role("link").first.get_attribute("href")
+    assert report is not None
     last.get_by_role("link").first.click()
     expect(customer.locator("#objectives")).to_be_visible()
     expect(customer.locator("figure.picture").first).to_be_visible()
@@ -578,6 +580,32 @@ def test_a_customer_claims_a_credit_the_provider_accepts_it_and_the_customer_rea
     expect(phone.locator("#objectives")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     accessible(phone)
+
+    # another customer's person, in a browser: ACME's claim, report, PDF and CSV are not
+    # found, as is a ticket of theirs for ACME's admin; a session signed out is not replayed
+    other = browser.new_context()
+    bo = other.new_page()
+    sign_in(bo, base, "bo@business.example", passwords["bo@business.example"])
+    for path in (f"/portal/claims/{number}", report, f"{report}.pdf", f"{report}.csv"):
+        answer = bo.goto(f"{base}{path}")
+        assert answer is not None
+        assert answer.status == 404, path
+        expect(bo.get_by_role("heading", level=1)).to_have_text("Not found")
+    bo.goto(f"{base}/portal/tickets")
+    ticket = bo.locator("#ticket-rows a").first.get_attribute("href")
+    assert ticket is not None
+    answer = customer.goto(f"{base}{ticket}")
+    assert answer is not None
+    assert answer.status == 404, ticket
+    cookies = other.cookies()
+    bo.goto(f"{base}/portal/")
+    bo.get_by_role("button", name="Sign out", exact=True).click()
+    expect(bo.get_by_role("status")).to_have_text("You are signed out.")
+    replayed = browser.new_context()
+    replayed.add_cookies(cookies)  # type: ignore[arg-type]
+    again = replayed.new_page()
+    again.goto(f"{base}/portal/claims")
+    expect(again).to_have_url(re.compile(r"/portal/sign-in\?next=/portal/claims"))
 
 
 def test_a_customer_finds_a_breached_ticket_and_reads_where_its_time_went(
