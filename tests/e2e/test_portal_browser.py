@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from accord.service import lifecycle, people, tenants
 from accord.store import connect
@@ -121,18 +123,25 @@ def mailed_link(database_url: str, email: str, page: str = "invitation") -> str:
     return found.group(0)
 
 
-def read_key(database_url: str, customer: str) -> str:
-    """A new API key of the demo organisation, scoped to ``customer``, as programs use."""
+@contextmanager
+def demo_organisation(database_url: str) -> Iterator[tuple[Session, tenants.Principal]]:
+    """A session on the served database and the demo organisation's admin, as a key of it."""
     database = connect(database_url, upgrade=False)
     try:
         with database.session() as session:
             organisation = session.scalars(
                 select(Organisation).where(Organisation.slug == "demo")
             ).one()
-            _, key = tenants.create_key(session, organisation.id, "read", customer=customer)
-            return key
+            yield session, tenants.Principal(organisation.id, "demo", "admin", actor="test")
     finally:
         database.dispose()
+
+
+def read_key(database_url: str, customer: str) -> str:
+    """A new API key of the demo organisation, scoped to ``customer``, as programs use."""
+    with demo_organisation(database_url) as (session, admin):
+        _, key = tenants.create_key(session, admin.organisation_id, "read", customer=customer)
+        return key
 
 
 def same_figures_as_the_api(page: Page, base: str, database_url: str) -> None:
@@ -473,16 +482,8 @@ def proposed_version(database_url: str, key: str) -> int:
     ``stage: proposed`` stores it; its number."""
     text = stored_source(database_url, key).replace('version: "3.0"', 'version: "3.1"', 1)
     text = text.replace("within: 15m", "within: 10m", 1)
-    database = connect(database_url, upgrade=False)
-    try:
-        with database.session() as session:
-            organisation = session.scalars(
-                select(Organisation).where(Organisation.slug == "demo")
-            ).one()
-            admin = tenants.Principal(organisation.id, "demo", "admin", actor="test")
-            return lifecycle.upload(session, admin, text, stage="proposed").version.number
-    finally:
-        database.dispose()
+    with demo_organisation(database_url) as (session, admin):
+        return lifecycle.upload(session, admin, text, stage="proposed").version.number
 
 
 def test_a_provider_admin_withdraws_a_proposal_the_customer_had_not_answered(

@@ -216,7 +216,6 @@ def _past_tickets(moment: datetime) -> list[EventIn]:
     opened on a weekday in office hours (New York), answered within minutes, resolved within
     hours, so the months before have figures to report and to try a proposal on."""
     pick = random.Random(11)
-    priorities = ("1 - Critical", "2 - High", "3 - Moderate", "4 - Low")
     events = []
     for month in _history(moment)[:-1]:
         local = month.astimezone(DESK_ZONE)
@@ -228,13 +227,7 @@ def _past_tickets(moment: datetime) -> list[EventIn]:
             opened = (day + timedelta(minutes=pick.randint(0, 59))).astimezone(UTC)
             answered = opened + timedelta(minutes=pick.randint(2, 12))
             resolved = answered + timedelta(minutes=pick.randint(20, 200))
-            fields = {
-                "priority": pick.choice(priorities),
-                "status": "New",
-                "service": "service-desk",
-                "customer": "business",
-                "team": pick.choice(("Service Desk", "Network", "Workplace")),
-            }
+            fields = _desk_fields(pick)
             events += [
                 EventIn(id=f"{ticket}-1", ticket=ticket, at=opened, kind="created", fields=fields),
                 EventIn(
@@ -251,22 +244,26 @@ def _past_tickets(moment: datetime) -> list[EventIn]:
     return events
 
 
+def _desk_fields(pick: random.Random) -> dict[str, Any]:
+    """A new service desk ticket's fields: a priority and a team picked at random."""
+    return {
+        "priority": pick.choice(("1 - Critical", "2 - High", "3 - Moderate", "4 - Low")),
+        "status": "New",
+        "service": "service-desk",
+        "customer": "business",
+        "team": pick.choice(("Service Desk", "Network", "Workplace")),
+    }
+
+
 def _tickets(moment: datetime, count: int) -> list[EventIn]:
     """Tickets opened over the last three days, some answered, paused or resolved."""
     pick = random.Random(7)
-    priorities = ("1 - Critical", "2 - High", "3 - Moderate", "4 - Low")
     events = []
     for number in range(1, count + 1):
         ticket = f"INC{number:05d}"
         recent = pick.random() < 0.7  # most opened this shift, some days ago
         opened = moment - timedelta(minutes=pick.randint(5, 8 * 60 if recent else 3 * 24 * 60))
-        fields = {
-            "priority": pick.choice(priorities),
-            "status": "New",
-            "service": "service-desk",
-            "customer": "business",
-            "team": pick.choice(("Service Desk", "Network", "Workplace")),
-        }
+        fields = _desk_fields(pick)
         events.append(
             EventIn(id=f"{ticket}-1", ticket=ticket, at=opened, kind="created", fields=fields)
         )
