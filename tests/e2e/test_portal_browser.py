@@ -12,14 +12,18 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from accord.service import people
+from accord.service import lifecycle, people, tenants
 from accord.store import connect
 from accord.store.schema import (
     AgreementRow,
@@ -119,6 +123,57 @@ def mailed_link(database_url: str, email: str, page: str = "invitation") -> str:
     return found.group(0)
 
 
+@contextmanager
+def demo_organisation(database_url: str) -> Iterator[tuple[Session, tenants.Principal]]:
+    """A session on the served database and the demo organisation's admin, as a key of it."""
+    database = connect(database_url, upgrade=False)
+    try:
+        with database.session() as session:
+            organisation = session.scalars(
+                select(Organisation).where(Organisation.slug == "demo")
+            ).one()
+            yield session, tenants.Principal(organisation.id, "demo", "admin", actor="test")
+    finally:
+        database.dispose()
+
+
+def read_key(database_url: str, customer: str) -> str:
+    """A new API key of the demo organisation, scoped to ``customer``, as programs use."""
+    with demo_organisation(database_url) as (session, admin):
+        _, key = tenants.create_key(session, admin.organisation_id, "read", customer=customer)
+        return key
+
+
+def same_figures_as_the_api(page: Page, base: str, database_url: str) -> None:
+    """Home's figures for ACME are the API's: the availability attained so far and the
+    credits owed before, as ``GET /v1/standing`` answers at the page's instant, and
+    last month's credit as its report (``GET /v1/agreements/{key}/reports/{month}``) says."""
+    section = page.locator("section.standing")
+    as_of = section.get_attribute("data-as-of")
+    assert as_of is not None
+    headers = {"Authorization": f"Bearer {read_key(database_url, 'acme-corp')}"}
+    answer = httpx.get(f"{base}/v1/standing", params={"as_of": as_of}, headers=headers, timeout=120)
+    (agreement,) = answer.json()["agreements"]
+    article = section.locator(f'article[data-agreement="{agreement["key"]}"]')
+    availability = next(o for o in agreement["objectives"] if o["objective"] == "availability")
+    row = article.locator('tr[data-objective="availability"]')
+    attained = float(availability["attained"])
+    expect(row.locator("td.attained")).to_have_text(f"{attained:.3f}%")
+    (before,) = agreement["credits_before"]
+    report = httpx.get(
+        f"{base}/v1/agreements/{agreement['key']}/reports/{before['period']}",
+        headers=headers,
+        timeout=120,
+    ).json()
+    assert (report["credits"]["amount"], report["credits"]["currency"]) == (
+        before["amount"],
+        before["currency"],
+    )
+    expect(article.locator(f'li[data-period="{before["period"]}"]')).to_contain_text(
+        f"{before['amount']} {before['currency']}"
+    )
+
+
 def test_an_invited_customer_sets_a_password_signs_in_sees_their_agreements_and_signs_out(
     browser: Browser, served: tuple[str, str, dict[str, str]]
 ) -> None:
@@ -172,6 +227,7 @@ def test_an_invited_customer_sets_a_password_signs_in_sees_their_agreements_and_
     assert standing.locator("article.agreement").get_attribute("data-agreement") == (
         "cloudnote-saas"
     )
+    same_figures_as_the_api(phone, base, database_url)
     accessible(phone)
     titles = phone.locator(".card h3").all_inner_texts()
     assert len(titles) == 1  # ACME's agreement only, not the business units' desk
@@ -323,6 +379,17 @@ def test_a_provider_admin_fixes_an_agreements_mistake_sees_the_diff_and_publishe
 
     tabs.get_by_role("link", name="Upload an agreement").click()
     accessible(page)
+    # styled as the portal's other forms: each label above its field, a file chooser big
+    # enough to touch (2.75rem), as on Evidence from a spreadsheet
+    for label, field in (
+        ("The agreement as YAML", "#agreement-text"),
+        ("Or its file", "#agreement-file"),
+    ):
+        above = page.locator(f'label[for="{field[1:]}"]')
+        expect(above).to_have_css("display", "block")
+        expect(above).to_have_css("font-weight", "600")
+        assert above.bounding_box()["y"] < page.locator(field).bounding_box()["y"], label  # type: ignore[index]
+    assert page.locator("#agreement-file").bounding_box()["height"] >= 44  # type: ignore[index]
     text = (
         stored_source(database_url, "cloudnote-saas")
         .replace('version: "2.1"', 'version: "2.2"')
@@ -410,6 +477,37 @@ def test_a_provider_admin_sees_a_failed_delivery_and_sends_it_again(
     expect(page.get_by_role("cell", name="delivery.retried")).to_be_visible()
 
 
+def proposed_version(database_url: str, key: str) -> int:
+    """A new version of the agreement proposed by the provider, as the API's upload with
+    ``stage: proposed`` stores it; its number."""
+    text = stored_source(database_url, key).replace('version: "3.0"', 'version: "3.1"', 1)
+    text = text.replace("within: 15m", "within: 10m", 1)
+    with demo_organisation(database_url) as (session, admin):
+        return lifecycle.upload(session, admin, text, stage="proposed").version.number
+
+
+def test_a_provider_admin_withdraws_a_proposal_the_customer_had_not_answered(
+    browser: Browser, served: tuple[str, str, dict[str, str]]
+) -> None:
+    base, database_url, passwords = served
+    number = proposed_version(database_url, "it-service-desk")
+    page = browser.new_context().new_page()
+    sign_in(page, base, "admin@provider.example", passwords["admin@provider.example"])
+    page.goto(f"{base}/portal/agreements/it-service-desk")
+    proposal = page.locator(f'article.proposal[data-version="{number}"]')
+    expect(proposal).to_contain_text("Waiting on the customer")
+    accessible(page)
+    proposal.get_by_label("Why it is withdrawn").fill("The 10 minutes were not agreed by phone")
+    proposal.get_by_role("button", name=f"Withdraw version {number}").click()
+    expect(page.get_by_role("status")).to_contain_text("Withdrawn: this version will never")
+    expect(page.locator(f'article.proposal[data-version="{number}"]')).to_have_count(0)
+    versions = page.get_by_role("region", name="Versions")
+    expect(versions.locator("tbody tr").nth(0)).to_contain_text("withdrawn")
+    accessible(page)
+    page.goto(f"{base}/portal/console/proposals")  # no longer waiting on anyone
+    expect(page.locator('tr[data-agreement="it-service-desk"]')).to_have_count(0)
+
+
 def nav(page: Page, name: str) -> None:
     """Follow a link of the main navigation."""
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
@@ -429,6 +527,8 @@ def test_a_customer_claims_a_credit_the_provider_accepts_it_and_the_customer_rea
     accessible(customer)
     last = customer.locator("#reports-cloudnote-saas tbody tr").first
     expect(last.locator(".missed")).to_contain_text("Monthly availability")
+    report = last.get_by_role("link").first.get_attribute("href")
+    assert report is not None
     last.get_by_role("link").first.click()
     expect(customer.locator("#objectives")).to_be_visible()
     expect(customer.locator("figure.picture").first).to_be_visible()
@@ -481,6 +581,32 @@ def test_a_customer_claims_a_credit_the_provider_accepts_it_and_the_customer_rea
     expect(phone.locator("#objectives")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     accessible(phone)
+
+    # another customer's person, in a browser: ACME's claim, report, PDF and CSV are not
+    # found, as is a ticket of theirs for ACME's admin; a session signed out is not replayed
+    other = browser.new_context()
+    bo = other.new_page()
+    sign_in(bo, base, "bo@business.example", passwords["bo@business.example"])
+    for path in (f"/portal/claims/{number}", report, f"{report}.pdf", f"{report}.csv"):
+        answer = bo.goto(f"{base}{path}")
+        assert answer is not None
+        assert answer.status == 404, path
+        expect(bo.get_by_role("heading", level=1)).to_have_text("Not found")
+    bo.goto(f"{base}/portal/tickets")
+    ticket = bo.locator("#ticket-rows a").first.get_attribute("href")
+    assert ticket is not None
+    answer = customer.goto(f"{base}{ticket}")
+    assert answer is not None
+    assert answer.status == 404, ticket
+    cookies = other.cookies()
+    bo.goto(f"{base}/portal/")
+    bo.get_by_role("button", name="Sign out", exact=True).click()
+    expect(bo.get_by_role("status")).to_have_text("You are signed out.")
+    replayed = browser.new_context()
+    replayed.add_cookies(cookies)  # type: ignore[arg-type]
+    again = replayed.new_page()
+    again.goto(f"{base}/portal/claims")
+    expect(again).to_have_url(re.compile(r"/portal/sign-in\?next=/portal/claims"))
 
 
 def test_a_customer_finds_a_breached_ticket_and_reads_where_its_time_went(
@@ -598,4 +724,13 @@ def test_a_provider_admin_drafts_an_agreement_from_a_template_and_tries_a_target
     expect(tried).to_be_visible()
     expect(page.locator('table.compared[data-objective="availability"]')).to_be_visible()
     expect(page.get_by_label("The proposed version")).to_contain_text("99.99%")
+    # the demo's history: the four months before last met 99.9% and would miss 99.99%
+    local = datetime.now(ZoneInfo("America/Los_Angeles")).replace(day=1)
+    months = []
+    for _ in range(5):
+        local = (local - timedelta(days=1)).replace(day=1)
+        months.append(f"{local:%Y-%m}")
+    for month in months[1:]:
+        changed = page.locator(f'li[data-objective="availability"][data-month="{month}"]')
+        expect(changed).to_have_attribute("data-change", "newly missed")
     accessible(page)

@@ -43,7 +43,7 @@ def test_the_customer_admin_accepts_the_hash_shown(client: TestClient, provider:
     )
     assert done.status_code == 303
     after = _words(client.get(done.headers["location"]).text)
-    assert "Accepted: your signature of this version is recorded" in after
+    assert after.count("Accepted: your signature of this version is recorded") == 1  # once
     assert '<dd data-state="in force">in force</dd>' in after
     assert "version 2 (2), the version in force" in after
     with provider.database.session() as session:
@@ -101,3 +101,55 @@ def test_the_console_lists_who_has_not_answered(client: TestClient, provider: Pr
     client.cookies.clear()
     sign_in(client, "viewer@acme.example")
     assert client.get("/portal/console/proposals").status_code == 403
+
+
+def test_the_provider_admin_withdraws_a_proposal_from_its_page(
+    client: TestClient, provider: Provider
+) -> None:
+    _propose(provider)
+    sign_in(client, "admin@prov.example")
+    page = client.get("/portal/agreements/desk")
+    assert "Withdraw version 2" in page.text
+    unsent = client.post("/portal/agreements/desk/versions/2/withdraw", data={"reason": "no token"})
+    assert unsent.status_code == 403  # without the CSRF token nothing is withdrawn
+    done = client.post(
+        "/portal/agreements/desk/versions/2/withdraw",
+        data={"reason": "Priced wrongly", "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    after = _words(client.get(done.headers["location"]).text)
+    assert after.count("Withdrawn: this version will never be in force") == 1
+    assert '<td data-state="withdrawn">withdrawn</td>' in after
+    assert "Withdraw version 2" not in after  # no longer waiting: nothing left to withdraw
+    with provider.database.session() as session:
+        admin = tenants.authenticate(session, provider.admin_key)
+        [*_, last] = lifecycle.history_of(session, admin, "desk")
+        row = agreements.find(session, admin, "desk")
+        assert agreements.version_in_force(session, row, tenants.now()).number == 1
+    assert (last.action, last.actor) == ("withdrawn", "admin@prov.example")
+    assert last.detail["reason"] == "Priced wrongly"
+    again = client.post(
+        "/portal/agreements/desk/versions/2/withdraw",
+        data={"csrf_token": csrf_of(page.text)},
+    )
+    assert again.status_code == 409  # withdrawn already: refused on the page, with its state
+    assert "withdrawn" in again.text
+
+
+def test_only_the_providers_signatory_may_withdraw(client: TestClient, provider: Provider) -> None:
+    _propose(provider)
+    for email in ("agent@prov.example", "boss@acme.example"):
+        client.cookies.clear()
+        sign_in(client, email)
+        page = client.get("/portal/agreements/desk")
+        assert "Withdraw version 2" not in page.text
+        refused = client.post(
+            "/portal/agreements/desk/versions/2/withdraw",
+            data={"csrf_token": csrf_of(page.text)},
+        )
+        assert refused.status_code == 403, email
+        assert "withdrawing a version is for the provider&#39;s signatory" in refused.text
+    with provider.database.session() as session:
+        admin = tenants.authenticate(session, provider.admin_key)
+        assert lifecycle.life(session, admin, "desk").versions[1].status == "proposed"

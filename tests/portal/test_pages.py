@@ -4,12 +4,15 @@ passwords; and what each role may open."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from http.cookies import SimpleCookie
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+import accord.portal
 from accord.portal.web import COOKIE
 from accord.store.schema import Invitation, PortalSession
 from tests.portal.conftest import PASSWORD, Provider
@@ -264,6 +267,8 @@ def test_an_invitation_link_shows_its_form_and_a_bad_one_says_why(client: TestCl
     assert "You will sign in as <strong>n@prov.example</strong>" in form.text
     token = link.group(1).split("token=")[1]
     sent = {"token": token, "password": "a fine new password", "csrf_token": csrf_of(form.text)}
+    forged = {**sent, "again": sent["password"], "csrf_token": "not-the-token"}
+    assert client.post("/portal/invitation", data=forged).status_code == 403  # link not used
     mistyped = client.post("/portal/invitation", data={**sent, "again": "something else"})
     assert mistyped.status_code == 422
     assert "the two passwords are not the same" in mistyped.text
@@ -324,3 +329,34 @@ def test_the_invitation_form_offers_what_the_admin_may_invite(client: TestClient
         "acme-corp",
         "globex-retail",
     ]
+
+
+def _portal_forms() -> list[str]:
+    """Every POST route of the portal's modules (each module's ``router``), its path
+    parameters filled in (an agreement of the organisation, row number 1, a template's kind)."""
+    paths = []
+    for module in pkgutil.iter_modules(accord.portal.__path__):
+        router = getattr(importlib.import_module(f"accord.portal.{module.name}"), "router", None)
+        for route in router.routes if router is not None else []:
+            if "POST" in getattr(route, "methods", set()):
+                path = route.path.replace("{key}", "desk").replace("{kind}", "saas")
+                paths.append(re.sub(r"\{\w+\}", "1", path))
+    return sorted(paths)
+
+
+def test_every_portal_form_is_refused_without_the_csrf_token(
+    client: TestClient, provider: Provider
+) -> None:
+    """Not only the forms a test names: a form added later without ``web.check_csrf`` fails
+    here. Signed in as the provider's admin, who may send every form."""
+    sign_in(client, "admin@prov.example")
+    forms = _portal_forms()
+    assert "/portal/agreements/desk/versions/1/withdraw" in forms
+    assert len(forms) >= 25
+    for path in forms:
+        if path in ("/portal/sign-in", "/portal/invitation", "/portal/password-reset"):
+            continue  # before sign-in, with a link's token: their own tests
+        refused = client.post(path, data={"csrf_token": "not-the-token"})
+        assert refused.status_code == 403, (path, refused.status_code)
+        assert "This form was not sent from Accord" in refused.text, path
+    assert client.get("/portal/", follow_redirects=False).status_code == 200  # still signed in

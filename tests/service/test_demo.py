@@ -235,3 +235,48 @@ def test_acmes_admin_has_last_months_credit_to_claim(
         (last, "availability", True)
     ]
     assert owed[0].owed.credit.amount > 0
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 12, 7, 10, tzinfo=UTC),
+        datetime(2027, 4, 20, 18, tzinfo=UTC),  # a February among the months before
+        datetime(2028, 2, 10, 12, tzinfo=UTC),  # history across a new year of the term
+    ],
+)
+def test_the_months_before_last_have_history_that_meets_the_targets(
+    database: Database, monkeypatch: pytest.MonkeyPatch, moment: datetime
+) -> None:
+    """The console tries a proposal on the last six months: each of the four before last
+    month has Cloudnote's outages (met, owing nothing, close enough to 99.9% that a tighter
+    target misses) and the service desk's resolved tickets, all in the agreements' term."""
+    for module in (reports, ingest, agreements, tracking, claims):
+        monkeypatch.setattr(module, "now", lambda: moment)
+    with database.session() as session:
+        key = load_demo(session, moment, tickets=1)
+    settings = Settings(database_url="unused", demo=False, worker=False)
+    headers = {"Authorization": f"Bearer {key}"}
+    local = moment.astimezone(LOS_ANGELES).replace(day=1)
+    months = []
+    while len(months) < 5:
+        local = (local - timedelta(days=1)).replace(day=1)
+        months.append(local.strftime("%Y-%m"))
+    last, *before = months
+    with TestClient(create_app(settings, database)) as client:
+        for month in before:
+            report = client.get(
+                f"/v1/agreements/cloudnote-saas/reports/{month}", headers=headers
+            ).json()
+            availability = next(o for o in report["objectives"] if o["objective"] == "availability")
+            assert (availability["status"], availability["met"]) == ("final", True), month
+            assert 99.9 < float(availability["actual"]) < 99.99, month
+            assert report["credits"]["amount"] == "0.00"
+            desk = client.get(
+                f"/v1/agreements/it-service-desk/reports/{month}", headers=headers
+            ).json()
+            assert {o["status"] for o in desk["objectives"] if o["objective"].startswith("p")} >= {
+                "final"
+            }, month
+        report = client.get(f"/v1/agreements/cloudnote-saas/reports/{last}", headers=headers)
+        assert report.json()["credits"]["amount"] == "120.00"  # last month's: the one to claim

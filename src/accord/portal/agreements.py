@@ -29,19 +29,23 @@ NOTICES = {
     "accepted": "Accepted: your signature of this version is recorded with its hash.",
     "commented": "Your comment is recorded in the agreement's history.",
     "rejected": "Rejected: the provider reads your reason.",
+    "withdrawn": "Withdrawn: this version will never be in force; its signatures lapse.",
 }
 
 
 def proposals(found: lifecycle.Life, who: Principal) -> list[dict[str, Any]]:
     """The versions waiting on a side, as the agreement's page shows them, with what the
-    visitor may do about each (accept and reject: a signatory of an awaited side)."""
+    visitor may do about each (accept and reject: a signatory of an awaited side; withdraw:
+    the provider's signatory, whose proposal it is)."""
     side = lifecycle.side_of(who)
+    signatory = lifecycle.may_sign(who)
     shown = []
     for version in found.versions:
         if version.status not in ("proposed", "draft"):
             continue
-        signs = lifecycle.may_sign(who) and side in version.waiting_on
-        shown.append({"version": version, "may_sign": signs})
+        signs = signatory and side in version.waiting_on
+        withdraws = signatory and side == "provider"
+        shown.append({"version": version, "may_sign": signs, "may_withdraw": withdraws})
     return shown
 
 

@@ -1,6 +1,7 @@
 """An agreement's life in the portal: a customer's signatory accepts a proposed version (the
 hash of the document they read is shown and sent back), anyone who sees it comments, a
-signatory rejects with a reason; the provider's console lists the proposals still waiting and
+signatory rejects with a reason, the provider's signatory withdraws a version it proposed
+(with an optional reason); the provider's console lists the proposals still waiting and
 on whom. The rules and the refusals are :mod:`accord.service.lifecycle`'s, as for the API."""
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def _step(
         "accepted": lifecycle.accept,
         "commented": lifecycle.comment,
         "rejected": lifecycle.reject,
+        "withdrawn": lifecycle.withdraw,
     }[action]
     try:
         runtime_of(request).run(use, who, key, number, *args)
@@ -86,6 +88,20 @@ def reject(
 ) -> Response:
     """Reject a proposed version, with the reason the provider reads."""
     return _step(request, visitor, key, number, csrf_token, "rejected", reason)
+
+
+@router.post("/portal/agreements/{key}/versions/{number}/withdraw")
+def withdraw(
+    request: Request,
+    visitor: web.Visitor,
+    key: web.Key,
+    number: Number,
+    reason: Text = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    """Withdraw a draft or proposed version (the provider's signatory), as
+    ``POST /v1/agreements/{key}/versions/{number}/withdraw`` does: it is never in force."""
+    return _step(request, visitor, key, number, csrf_token, "withdrawn", reason or None)
 
 
 @router.get("/portal/console/proposals")

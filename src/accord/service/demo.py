@@ -1,6 +1,7 @@
 """The demo organisation `make run` starts with: two example agreements, the Cloudnote
-example's month of outages and maintenance moved to the calendar of the day it is loaded, and
-live tickets. Its files ship inside the package (``demo_data``), so it runs from an install."""
+example's month of outages and maintenance moved to the calendar of the day it is loaded (this
+month, last month and the four before), live tickets and the service desk's tickets of the
+months before. Its files ship inside the package (``demo_data``), so it runs from an install."""
 
 from __future__ import annotations
 
@@ -38,6 +39,16 @@ _REVIEW = re.compile(r"(review:\n\s+cadence: ([a-z-]+)\n\s+next: )(\d{4}-\d{2}-\
 CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12}
 _DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?!\d)")
 # one person of the provider and one of each customer of the demo's agreements
+HISTORY = 6
+"""The months with data: this one and the five before, the months the console tries a
+proposal on unless told (``accord.portal.trial.MONTHS_SHOWN``)."""
+QUIET = ("INC-101", "INC-102", "CHG-8")
+"""What the example month has that the months before last month leave out: two outages and the
+maintenance not announced in time. What is left (a 20-minute outage, one the customer caused
+and maintenance announced) meets Cloudnote's 99.9% in any month, at 99.95% or a little more;
+last month, with all of it, misses and owes the credit to claim."""
+PAST_TICKETS = 12  # the service desk's tickets of each month before this one, all resolved
+DESK_ZONE = ZoneInfo("America/New_York")  # the service desk's office hours
 DEMO_PEOPLE = (
     ("admin@provider.example", "Pat Provider", "provider_admin", None),
     ("ana@acme-corp.example", "Ana Acme", "customer_admin", "acme-corp"),
@@ -63,7 +74,7 @@ def load_demo(session: Session, moment: datetime, tickets: int = 40) -> str | No
     organisation = tenants.create_organisation(session, "demo", "Demo provider")
     _, key = tenants.create_key(session, organisation.id, "admin", name="demo admin")
     principal = tenants.Principal(organisation.id, "demo", "admin")
-    years = _last_month(moment).year - WRITTEN_IN
+    years = _history(moment)[0].year - WRITTEN_IN
     for name in DEMO_AGREEMENTS:
         text = moved_dates((DATA / "agreements" / name).read_text(encoding="utf-8"), years)
         text = text.replace(*CLAIM_WINDOW[0]).replace(*CLAIM_WINDOW[1])
@@ -77,7 +88,7 @@ def load_demo(session: Session, moment: datetime, tickets: int = 40) -> str | No
     for kind, rows in moved_records(written, moment).items():
         if rows:
             ingest_records(session, principal, kind, [RecordIn.model_validate(r) for r in rows])
-    events = _tickets(moment, tickets)
+    events = _tickets(moment, tickets) + _past_tickets(moment)
     ingest_events(session, principal, events)
     for ticket in sorted({e.ticket for e in events}):
         tracking.refresh(session, organisation.id, ticket, moment)
@@ -105,12 +116,13 @@ def demo_people(session: Session, moment: datetime) -> list[DemoPerson]:
 def moved_records(
     written: dict[str, list[dict[str, Any]]], moment: datetime
 ) -> dict[str, list[dict[str, Any]]]:
-    """The example month's records (by kind) twice over: moved to last month, all of it (its
-    report is final), and to this month, what is known at ``moment`` (an outage started,
-    maintenance announced; an outage not over yet has no end). Each copy is moved by whole
-    weeks, so weekdays and times of day stay as written, and so that its first record falls
-    in the first week of its month and the rest within the month; its ids name the month
-    (``INC-101-2026-12``)."""
+    """The example month's records (by kind) in each of the ``HISTORY`` months: moved to last
+    month, all of it (its report is final, and misses), to the months before, all of it but
+    the ``QUIET`` records (they meet the target: a history to try a proposal on), and to this
+    month, what is known at ``moment`` (an outage started, maintenance announced; an outage not
+    over yet has no end). Each copy is moved by whole weeks, so weekdays and times of day stay
+    as written, and so that its first record falls in the first week of its month and the rest
+    within the month; its ids name the month (``INC-101-2026-12``)."""
     first = min(
         datetime.fromisoformat(row[name])
         for rows in written.values()
@@ -119,10 +131,13 @@ def moved_records(
         if row.get(name)
     )
     moved: dict[str, list[dict[str, Any]]] = {kind: [] for kind in written}
-    for month in (_last_month(moment), _month_of(moment)):
+    last = _last_month(moment)
+    for month in _history(moment):
         weeks = math.ceil((month - first) / timedelta(weeks=1))
         for kind, rows in written.items():
             for row in rows:
+                if month < last and row["id"] in QUIET:
+                    continue
                 copy = {
                     name: _later(value, weeks) if name in INSTANTS and value else value
                     for name, value in row.items()
@@ -188,22 +203,67 @@ def _last_month(moment: datetime) -> datetime:
     return _month_of(_month_of(moment) - timedelta(days=1))
 
 
+def _history(moment: datetime) -> list[datetime]:
+    """The starts of the ``HISTORY`` months ending with ``moment``'s, oldest first."""
+    months = [_month_of(moment)]
+    while len(months) < HISTORY:
+        months.insert(0, _month_of(months[0] - timedelta(days=1)))
+    return months
+
+
+def _past_tickets(moment: datetime) -> list[EventIn]:
+    """The service desk's tickets of each month before this one (``PAST_TICKETS`` a month):
+    opened on a weekday in office hours (New York), answered within minutes, resolved within
+    hours, so the months before have figures to report and to try a proposal on."""
+    pick = random.Random(11)
+    events = []
+    for month in _history(moment)[:-1]:
+        local = month.astimezone(DESK_ZONE)
+        for number in range(1, PAST_TICKETS + 1):
+            ticket = f"REQ-{local:%Y-%m}-{number:02d}"
+            day = local.replace(day=pick.randint(2, 26), hour=pick.randint(9, 15))
+            while day.weekday() >= 5:  # Saturday, Sunday: the Monday after
+                day += timedelta(days=1)
+            opened = (day + timedelta(minutes=pick.randint(0, 59))).astimezone(UTC)
+            answered = opened + timedelta(minutes=pick.randint(2, 12))
+            resolved = answered + timedelta(minutes=pick.randint(20, 200))
+            fields = _desk_fields(pick)
+            events += [
+                EventIn(id=f"{ticket}-1", ticket=ticket, at=opened, kind="created", fields=fields),
+                EventIn(
+                    id=f"{ticket}-2", ticket=ticket, at=answered, kind="comment", author="agent"
+                ),
+                EventIn(
+                    id=f"{ticket}-3",
+                    ticket=ticket,
+                    at=resolved,
+                    kind="resolved",
+                    fields={"status": "Resolved"},
+                ),
+            ]
+    return events
+
+
+def _desk_fields(pick: random.Random) -> dict[str, Any]:
+    """A new service desk ticket's fields: a priority and a team picked at random."""
+    return {
+        "priority": pick.choice(("1 - Critical", "2 - High", "3 - Moderate", "4 - Low")),
+        "status": "New",
+        "service": "service-desk",
+        "customer": "business",
+        "team": pick.choice(("Service Desk", "Network", "Workplace")),
+    }
+
+
 def _tickets(moment: datetime, count: int) -> list[EventIn]:
     """Tickets opened over the last three days, some answered, paused or resolved."""
     pick = random.Random(7)
-    priorities = ("1 - Critical", "2 - High", "3 - Moderate", "4 - Low")
     events = []
     for number in range(1, count + 1):
         ticket = f"INC{number:05d}"
         recent = pick.random() < 0.7  # most opened this shift, some days ago
         opened = moment - timedelta(minutes=pick.randint(5, 8 * 60 if recent else 3 * 24 * 60))
-        fields = {
-            "priority": pick.choice(priorities),
-            "status": "New",
-            "service": "service-desk",
-            "customer": "business",
-            "team": pick.choice(("Service Desk", "Network", "Workplace")),
-        }
+        fields = _desk_fields(pick)
         events.append(
             EventIn(id=f"{ticket}-1", ticket=ticket, at=opened, kind="created", fields=fields)
         )
