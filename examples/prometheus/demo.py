@@ -5,8 +5,9 @@ with the system's ``prometheus`` and ``promtool`` (``make system`` installs them
     python examples/prometheus/demo.py            # serves http://localhost:9090 until Ctrl-C
 
 It writes the month as OpenMetrics (a sample every 30 seconds, 7 seconds past, as scrapes
-land: ``increase(...[1m])`` needs two samples in each one-minute step), turns it into TSDB blocks with ``promtool tsdb create-blocks-from openmetrics`` (the
-backfill Prometheus documents) in a temporary folder, and starts ``prometheus`` on it:
+land: ``increase(...[1m])`` needs two samples in each one-minute step), turns it into TSDB
+blocks with ``promtool tsdb create-blocks-from openmetrics`` (the backfill Prometheus
+documents) in a temporary folder, and starts ``prometheus`` on it:
 
 - ``probe_success{job="blackbox", instance="https://api.example.com"}``: 1, but 0 for the 50
   minutes from 2026-11-12 10:00 UTC, and no sample at all for the 20 minutes from 2026-11-18

@@ -50,14 +50,14 @@ def test_every_example_of_the_spec_reads_or_breaks_a_rule_of_the_spec(path: Path
 
 
 def test_names_beyond_rfc_1123_read_as_the_spec_s_readme_writes_them() -> None:
-    """"All implementations must at least support" RFC 1123 names; the README names an
+    """The spec: "all implementations must at least support" RFC 1123 names; its README names an
     AlertPolicy ``AlertPolicy``, a target ``OnCallDevopsMailNotification``."""
     policy = parse_document(
         yaml.safe_load((SPEC / "readme-alertpolicy-inline.yaml").read_text()), "x"
     )
     assert isinstance(policy, AlertPolicy)
     assert policy.metadata.name == "AlertPolicy"
-    with pytest.raises(OpenSloError, match="metadata.name: String should match pattern"):
+    with pytest.raises(OpenSloError, match=r"metadata\.name: String should match pattern"):
         parse_document({**policy.model_dump(exclude_none=True), "metadata": {"name": "a b"}}, "x")
 
 

@@ -1,8 +1,9 @@
 """``/metrics`` as a Prometheus server scrapes it, on SQLite and PostgreSQL: off without a
-token, refused with a wrong one, several tokens, an organisation's key for its own figures; parsed by prometheus_client's own parser, its names, types
-and labels follow Prometheus's conventions and never name a ticket; the SLA figures are the
-standing's (the portal's Home); requests, ingest, group commits, worker queues and deliveries
-are counted as they happen. Several processes: tests/cli/test_metrics_serve.py."""
+token, refused with a wrong one, several tokens, an organisation's key for its own figures;
+parsed by prometheus_client's own parser, its names, types and labels follow Prometheus's
+conventions and never name a ticket; the SLA figures are the standing's (the portal's Home);
+requests, ingest, group commits, worker queues and deliveries are counted as they happen.
+Several processes: tests/cli/test_metrics_serve.py."""
 
 from __future__ import annotations
 
