@@ -2,7 +2,7 @@
 queries, so that README's "Accord in a Prometheus shop" commands can be tried on any machine
 with the system's ``prometheus`` and ``promtool`` (``make system`` installs them).
 
-    python examples/prometheus/demo.py            # serves http://localhost:9090 until Ctrl-C
+    python examples/prometheus/demo.py &          # serves http://localhost:9090 until stopped
 
 It writes the month as OpenMetrics (a sample every 30 seconds, 7 seconds past, as scrapes
 land: ``increase(...[1m])`` needs two samples in each one-minute step), turns it into TSDB
@@ -24,6 +24,7 @@ meeting 99.5%. tests/io/test_prometheus_demo.py runs the README's commands again
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import signal
 import subprocess
@@ -151,7 +152,7 @@ def main() -> None:
                 "  accord report examples/prometheus/api-availability.yaml --data nov/ "
                 "--period 2026-11"
             )
-            print("Ctrl-C stops it.", flush=True)
+            print(f"Stop it with Ctrl-C, or kill {os.getpid()} (started with &).", flush=True)
             process.wait()
         except KeyboardInterrupt:
             pass

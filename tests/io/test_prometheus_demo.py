@@ -68,7 +68,7 @@ def test_readme_s_evidence_commands_work_against_the_demo_prometheus(tmp_path: P
         deadline = time.monotonic() + 600  # a backfill on a busy machine
         for line in demo.stdout:
             said.append(line)
-            if "Ctrl-C stops it." in line or time.monotonic() > deadline:
+            if "Stop it with Ctrl-C" in line or time.monotonic() > deadline:
                 break
         assert demo.poll() is None, "".join(said)
         assert f"http://localhost:{port}" in said[0]
