@@ -138,7 +138,9 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         None,
         description="The token a Prometheus scrape of /metrics sends as `Authorization: Bearer "
-        "<token>` (docs/metrics.md); unset: /metrics is off (404) unless metrics_public.",
+        "<token>` (docs/metrics.md), or several separated by commas (one per Prometheus server, "
+        "or an old and a new one while rotating); unset: /metrics is off (404) unless "
+        "metrics_public. An organisation's API key scrapes its own SLA figures either way.",
     )
     metrics_public: bool = Field(
         False,

@@ -296,7 +296,7 @@ def test_openslo_written_elsewhere_becomes_an_agreement_that_validates() -> None
          r"shop.yaml#2:spec.budgetingMethod: Field required"),
         (lambda d: d["spec"].update(budgetMethod="Occurrences"),
          r"shop.yaml#2:spec.budgetMethod: Extra inputs are not permitted"),
-        (lambda d: d["metadata"].update(name="Checkout_SLO"),
+        (lambda d: d["metadata"].update(name="Checkout SLO"),
          r"shop.yaml#2:metadata.name: String should match pattern"),
         (lambda d: d["spec"]["timeWindow"][0].update(duration="3 weeks"),
          r"shop.yaml#2:spec.timeWindow.0.duration: String should match pattern"),

@@ -7,7 +7,9 @@ import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+from httpx import MockTransport
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,13 +18,16 @@ from accord.core.promql import prometheus_duration
 from accord.io.agreements import load_agreement
 from accord.io.prometheus import (
     MAX_POINTS,
+    Prometheus,
     PrometheusError,
     _by_service,
     _chunks,
     _counts,
+    read_evidence,
 )
 from tests.test_cli import run
 
+ROOT = Path(__file__).resolve().parents[2]
 HEAD = (
     'id: a\nversion: "1"\noverview: {title: A}\n'
     "services: [{id: api, name: API}, {id: web, name: Web}]\nobjectives:\n"
@@ -160,3 +165,29 @@ def test_a_month_of_minutes_is_five_calls() -> None:
     start = datetime(2026, 11, 1, tzinfo=UTC)
     end = datetime(2026, 12, 1, tzinfo=UTC)
     assert len(list(_chunks(start + timedelta(minutes=1), end, timedelta(minutes=1)))) == 5
+
+
+def test_an_answer_prometheus_warns_may_be_partial_is_not_read(tmp_path: Path) -> None:
+    """A query over several stores (remote read, Thanos, Mimir) answers with ``warnings`` when
+    one failed: its series may be missing, and the ones there may say up where a missing one
+    was down. Nothing is read, nothing written."""
+    agreement = ROOT / "examples" / "prometheus" / "api-availability.yaml"
+    asked = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        values = [[1764547200 + 60 * k, "1"] for k in range(5)]
+        return httpx.Response(
+            200,
+            json={
+                "status": "success",
+                "warnings": ["remote_read: store eu-2 unavailable"],
+                "data": {"resultType": "matrix", "result": [{"metric": {}, "values": values}]},
+            },
+        )
+
+    server = Prometheus("http://prometheus", client=httpx.Client(transport=MockTransport(answer)))
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    with pytest.raises(PrometheusError, match="may be partial, Prometheus warns: remote_read"):
+        read_evidence(load_agreement(agreement), server, start, start + timedelta(minutes=5))
+    assert asked

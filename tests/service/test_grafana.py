@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +73,25 @@ def test_the_dashboard_reads_only_metrics_and_labels_that_exist(
             metric = SELECTOR.search(text)
             assert metric is not None
             assert label in names[metric.group(1)], (variable["name"], label)
+
+
+def test_every_query_of_the_dashboard_is_promql_prometheus_parses(tmp_path: Path) -> None:
+    """Each expression, Grafana's variables given values as Grafana would, passes
+    ``promtool check rules`` (Prometheus's own parser) as a recording rule."""
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing: `make system` installs the prometheus package"
+    dashboard = json.loads(DASHBOARD.read_text())
+    exprs = expressions(dashboard["panels"])
+    assert exprs
+    rules = []
+    for number, expr in enumerate(exprs):
+        filled = expr.replace("$__rate_interval", "2m")
+        filled = re.sub(r"\$\{?[a-z_]+\}?", ".*", filled)  # a variable set to All
+        rules.append({"record": f"dashboard:query{number}", "expr": filled})
+    path = tmp_path / "dashboard-queries.yaml"
+    path.write_text(json.dumps({"groups": [{"name": "dashboard", "rules": rules}]}))
+    done = subprocess.run(
+        [promtool, "check", "rules", str(path)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"SUCCESS: {len(exprs)} rules found" in done.stdout

@@ -1,8 +1,9 @@
 """``/metrics`` as a Prometheus server scrapes it, on SQLite and PostgreSQL: off without a
-token, refused with a wrong one; parsed by prometheus_client's own parser, its names, types
-and labels follow Prometheus's conventions and never name a ticket; the SLA figures are the
-standing's (the portal's Home); requests, ingest, group commits, worker queues and deliveries
-are counted as they happen. Several processes: tests/cli/test_metrics_serve.py."""
+token, refused with a wrong one, several tokens, an organisation's key for its own figures;
+parsed by prometheus_client's own parser, its names, types and labels follow Prometheus's
+conventions and never name a ticket; the SLA figures are the standing's (the portal's Home);
+requests, ingest, group commits, worker queues and deliveries are counted as they happen.
+Several processes: tests/cli/test_metrics_serve.py."""
 
 from __future__ import annotations
 
@@ -108,6 +109,61 @@ def test_metrics_is_off_without_a_token_and_refused_with_a_wrong_one(
     public = off.model_copy(update={"metrics_public": True})
     with TestClient(create_app(public, database)) as client:
         assert "accord_build_info" in client.get("/metrics").text
+
+
+def test_several_tokens_each_scrape_everything(settings: Settings, database: Database) -> None:
+    """One token per Prometheus server, or the old and the new one while rotating."""
+    several = settings.model_copy(update={"metrics_token": SecretStr("old-one, new-one")})
+    with TestClient(create_app(several, database)) as client:
+        for token in ("old-one", "new-one"):
+            answer = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 200, answer.text
+            assert "accord_build_info" in answer.text
+        for token in ("old-one, new-one", "old-one,", "", "new"):
+            refused = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+            assert refused.status_code == 401, token
+
+
+@pytest.mark.parametrize("operator", ["off", "token"])
+def test_an_organisation_key_scrapes_its_own_figures_and_nothing_else(
+    settings: Settings, database: Database, acme: Tenant, globex: Tenant, operator: str
+) -> None:
+    """A tenant's Prometheus scrapes its own SLA figures with its API key, whether or not the
+    operator turned /metrics on: no other organisation, none of the service's own health; a
+    customer's key sees its customer's agreements only."""
+    if operator == "off":
+        settings = settings.model_copy(update={"metrics_token": None})
+    with TestClient(create_app(settings, database)) as client:
+        assert upload(client, acme).status_code == 201
+        assert upload(client, globex).status_code == 201
+        for headers in (acme.headers, {"X-API-Key": acme.key}, acme.key_for("read")):
+            answer = client.get("/metrics", headers=headers)
+            assert answer.status_code == 200, answer.text
+            families = {f.name: f for f in text_string_to_metric_families(answer.text)}
+            assert value(families, "accord_agreement_info", organisation="acme") == 1
+            assert value(families, "accord_objective_target_ratio", objective="resolution") == 0.9
+            organisations = {
+                s.labels["organisation"]
+                for f in families.values()
+                for s in f.samples
+                if "organisation" in s.labels
+            }
+            assert organisations == {"acme"}
+            assert "accord_http_requests" not in families  # the operator's
+            assert "accord_worker_queue_depth" not in families
+            assert "accord_schema" not in families
+        answer = client.get("/metrics", headers=acme.key_for("read", customer="other-corp"))
+        assert answer.status_code == 200
+        assert "accord_agreement_info{" not in answer.text
+        assert 'accord_sla_computation_failed{organisation="acme"} 0.0' in answer.text
+        refused = client.get("/metrics", headers={"Authorization": "Bearer acc_nope_nope"})
+        assert refused.status_code == 401
+        assert "accord_" not in refused.text
+        anonymous = client.get("/metrics")
+        assert anonymous.status_code == (404 if operator == "off" else 401)
+        if operator == "token":  # the operator's token still gets everyone's
+            families = scrape(client)
+            assert value(families, "accord_agreement_info", organisation="globex") == 1
 
 
 @pytest.fixture

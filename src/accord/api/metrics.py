@@ -7,9 +7,11 @@ organisation's agreements in force (:func:`accord.service.standing.standing`, wh
 portal's Home shows), the worker queues (:mod:`accord.service.queues`) and the schema's
 migration, all computed at most once per ``metrics_cache_seconds`` in a server process.
 
-Answered only to a scrape carrying the ``metrics_token`` (or to any, with ``metrics_public``);
-not in the OpenAPI document: it is not part of the REST API, and its clients are Prometheus
-servers configured by the operator, not programs generated from the document.
+Answered in full only to a scrape carrying one of the ``metrics_token`` tokens (or to any,
+with ``metrics_public``); a scrape carrying an organisation's API key gets that organisation's
+SLA figures only (a customer's key: its customer's). Not in the OpenAPI document: it is not part
+of the REST API, and its clients are Prometheus servers, not programs generated from the
+document.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from accord import __version__, metrics
-from accord.api.deps import Runtime, runtime_of
+from accord.api.deps import Runtime, principal, runtime_of
 from accord.core.agreement.model import RATIO_METRICS
 from accord.service import queues, standing, tenants
 from accord.service.errors import NotFoundError, UnauthorizedError
@@ -44,6 +46,11 @@ from accord.store.database import head_revision
 log = logging.getLogger("accord.api")
 _FIGURES: weakref.WeakKeyDictionary[Runtime, Figures] = weakref.WeakKeyDictionary()
 """Each application's figures (one per server process)."""
+_SCOPED: weakref.WeakKeyDictionary[Runtime, dict[tuple[int, str | None], Figures]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Each application's figures of one organisation (or of one of its customers), kept for the
+scrapes made with its keys."""
 router = APIRouter(include_in_schema=False)
 _HUNDRED = Decimal(100)
 METRICS_ACTOR = "/metrics"
@@ -54,26 +61,65 @@ async def scrape(request: Request) -> Response:
     """Every figure in the Prometheus text format (version 0.0.4, which every Prometheus
     reads)."""
     state = runtime_of(request)
-    _check(request, state)
-    body = await run_in_threadpool(_exposition, state)
+    scope = await _scope(request, state)
+    if scope is not None:
+        body = await run_in_threadpool(_organisation_exposition, state, scope)
+    else:
+        body = await run_in_threadpool(_exposition, state)
     return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
-def _check(request: Request, state: Runtime) -> None:
-    """The scrape's token, compared in constant time; 404 when /metrics is off (neither a
-    token nor ``metrics_public`` set), so that a service that does not offer it looks so."""
-    settings = state.settings
-    if settings.metrics_public:
-        return
-    if settings.metrics_token is None:
+def tokens(state: Runtime) -> list[bytes]:
+    """The operator's scrape tokens: ``metrics_token`` holds one, or several separated by
+    commas (one per Prometheus server, or an old and a new one while rotating)."""
+    if state.settings.metrics_token is None:
+        return []
+    written = state.settings.metrics_token.get_secret_value().split(",")
+    return [t.strip().encode() for t in written if t.strip()]
+
+
+async def _scope(request: Request, state: Runtime) -> Principal | None:
+    """Whose figures the scrape gets: None for everything (an operator's token, or any scrape
+    with ``metrics_public``), a principal for an organisation's API key (its figures only,
+    whatever the operator's settings: a key reads them through the API anyway). 404 when the
+    operator's /metrics is off and no key is sent, so a service that does not offer it looks
+    so; tokens compared in constant time, every one of them."""
+    sent = request.headers.get("authorization")
+    scheme, _, token = (sent or "").partition(" ")
+    token = token.strip() if scheme.lower() == "bearer" else ""
+    expected = tokens(state)
+    matches = [hmac.compare_digest(token.encode(), each) for each in expected]
+    if token and any(matches):
+        return None
+    if token.startswith("acc_") or (sent is None and request.headers.get("x-api-key")):
+        return await principal(request)
+    if state.settings.metrics_public:
+        return None
+    if not expected:
         raise NotFoundError(
-            "/metrics is off: set ACCORD_METRICS_TOKEN (or ACCORD_METRICS_PUBLIC=true)", "path"
+            "/metrics is off: set ACCORD_METRICS_TOKEN (or ACCORD_METRICS_PUBLIC=true), or "
+            "scrape with an organisation's API key for its own figures",
+            "path",
         )
-    sent = request.headers.get("authorization", "")
-    scheme, _, token = sent.partition(" ")
-    expected = settings.metrics_token.get_secret_value().encode()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
-        raise UnauthorizedError("/metrics needs Authorization: Bearer <ACCORD_METRICS_TOKEN>")
+    raise UnauthorizedError(
+        "/metrics needs Authorization: Bearer <a token of ACCORD_METRICS_TOKEN> (or an "
+        "organisation's API key, for its own figures)"
+    )
+
+
+def _organisation_exposition(state: Runtime, scope: Principal) -> bytes:
+    """The SLA figures of the key's organisation (or customer) alone: no other organisation,
+    none of the service's own health, which is the operator's."""
+    kept = _SCOPED.setdefault(state, {})
+    key = (scope.organisation_id, scope.customer)
+    figures = kept.get(key)
+    if figures is None:
+        if len(kept) > 10_000:
+            kept.clear()
+        figures = kept.setdefault(
+            key, Figures(state, state.settings.metrics_cache_seconds, scope=scope)
+        )
+    return generate_latest(_Both(figures))
 
 
 def _exposition(state: Runtime) -> bytes:
@@ -108,9 +154,12 @@ class Figures:
     next (one at a time), so that a large organisation's figures cannot make a scrape time
     out. With ``seconds`` 0 every scrape computes them and waits."""
 
-    def __init__(self, runtime: Runtime, seconds: float) -> None:
+    def __init__(self, runtime: Runtime, seconds: float, scope: Principal | None = None) -> None:
         self.runtime = runtime
         self.seconds = seconds
+        self.scope = scope
+        """None: every organisation's figures, the queues and the schema; a principal: the
+        SLA figures of its organisation (its customer's, for a customer's key) only."""
         self.lock = threading.Lock()
         self.computing = threading.Lock()
         self.kept: tuple[float, list[Metric]] | None = None
@@ -161,6 +210,10 @@ class Figures:
             return found
 
     def _compute(self, moment: datetime) -> list[Metric]:
+        if self.scope is not None:
+            sla = SlaFamilies()
+            self._organisation(sla, self.scope, moment)
+            return sla.families()
         database = self.runtime.database
         build = InfoMetricFamily("accord_build", "The running Accord.", {"version": __version__})
         schema = InfoMetricFamily(
@@ -187,19 +240,25 @@ class Figures:
             organisations = [(o.id, o.slug) for o in tenants.organisations(session)]
         sla = SlaFamilies()
         for organisation_id, slug in organisations:
-            principal = Principal(organisation_id, slug, "read", actor=METRICS_ACTOR)
-            try:
-                found = self.runtime.run(
-                    standing.standing, principal, moment, uptime=False, earlier=False
-                )
-            except Exception:  # one organisation's figures must not hide the others'
-                log.exception("the SLA figures of organisation %s failed", slug)
-                sla.failed.add_metric((slug,), 1)
-                continue
-            sla.failed.add_metric((slug,), 0)
-            for agreement in found.agreements:
-                sla.add(slug, agreement)
+            self._organisation(
+                sla, Principal(organisation_id, slug, "read", actor=METRICS_ACTOR), moment
+            )
         return [build, schema, depth, lag, *sla.families()]
+
+    def _organisation(self, sla: SlaFamilies, principal: Principal, moment: datetime) -> None:
+        """The SLA figures of the principal's agreements, added to ``sla``."""
+        slug = principal.organisation
+        try:
+            found = self.runtime.run(
+                standing.standing, principal, moment, uptime=False, earlier=False
+            )
+        except Exception:  # one organisation's figures must not hide the others'
+            log.exception("the SLA figures of organisation %s failed", slug)
+            sla.failed.add_metric((slug,), 1)
+            return
+        sla.failed.add_metric((slug,), 0)
+        for agreement in found.agreements:
+            sla.add(slug, agreement)
 
 
 class SlaFamilies:

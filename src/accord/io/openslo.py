@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -49,7 +49,12 @@ ANNOTATION = "accord"
 restores what OpenSLO has no field for."""
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
-"""RFC 1123 label: what every implementation must accept as ``metadata.name``."""
+"""RFC 1123 label: what every implementation must accept as ``metadata.name``; every name
+Accord exports is one."""
+READ_NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9])?$"
+"""The names Accord reads: RFC 1123 labels "at least" (the spec's words), and the names the
+spec's own README gives its examples (``AlertPolicy``, ``OnCallDevopsMailNotification``):
+letters of either case, digits, ``-_.`` inside, up to 253 characters."""
 _KEY_NAME = r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?"
 LABEL_KEY_PATTERN = rf"^{_KEY_NAME}$"
 ANNOTATION_KEY_PATTERN = (
@@ -59,7 +64,7 @@ DURATION_PATTERN = r"^[1-9][0-9]*[mhdwMQY]$"
 """The duration shorthand: a positive integer and one of m h d w M Q Y."""
 _DURATION_OR_ZERO = r"^[0-9]+[mhdwMQY]$"  # alertAfter "defaults to 0m"
 
-Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+Name = Annotated[str, Field(pattern=READ_NAME_PATTERN)]
 DurationShorthand = Annotated[str, Field(pattern=DURATION_PATTERN)]
 Description = Annotated[str, Field(max_length=1050)]
 Operator = Literal["lte", "gte", "lt", "gt"]
@@ -714,7 +719,23 @@ def export(agreement: Agreement) -> Export:
     found.left_out.extend(_agreement_parts(agreement, calendars))
     for index, document in enumerate(found.documents):
         parse_document(document, f"exported document {index}")  # our own output, checked
+        for name in _names(document):
+            if not re.match(NAME_PATTERN, name):
+                raise OpenSloError(f"exported document {index}: {name!r} is not an RFC 1123 name")
     return found
+
+
+def _names(document: Any) -> Iterable[str]:
+    """Every ``metadata.name`` of a document, inline documents' too."""
+    if isinstance(document, Mapping):
+        metadata = document.get("metadata")
+        if isinstance(metadata, Mapping) and isinstance(metadata.get("name"), str):
+            yield metadata["name"]
+        for value in document.values():
+            yield from _names(value)
+    elif isinstance(document, list):
+        for value in document:
+            yield from _names(value)
 
 
 def _always_open(calendar: Any) -> bool:
@@ -815,6 +836,25 @@ def _period(window: TimeWindow, where: str) -> str:
     return period
 
 
+def _unaligned(calendar: CalendarStart, period: str) -> str | None:
+    """What an import changes when a calendar window starts elsewhere than Accord's periods,
+    which start at midnight on a Monday, a month's, a quarter's or a year's first day."""
+    start = datetime.strptime(calendar.startTime, "%Y-%m-%d %H:%M:%S")
+    aligned = start.time() == datetime.min.time() and {
+        "week": start.weekday() == 0,
+        "month": start.day == 1,
+        "quarter": start.day == 1 and start.month % 3 == 1,
+        "year": start.day == 1 and start.month == 1,
+    }.get(period, True)
+    if aligned:
+        return None
+    return (
+        f"timeWindow starts at {calendar.startTime} ({start:%A}); Accord's {period} starts at "
+        f"midnight on its first day{' (a Monday)' if period == 'week' else ''}, so the "
+        "imported periods are shifted to those"
+    )
+
+
 def _percent(fraction: Decimal) -> str:
     return f"{(fraction * 100).normalize():f}%"
 
@@ -857,9 +897,17 @@ def import_documents(documents: Sequence[tuple[str, Any]], fallback_id: str) -> 
             )
             continue
         window = spec.timeWindow[0] if spec.timeWindow else None
-        period = "month" if window is None else _period(window, f"{where}:spec.timeWindow[0]")
+        try:
+            period = "month" if window is None else _period(window, f"{where}:spec.timeWindow[0]")
+        except OpenSloError as error:  # this SLO is left out, the others are read
+            found.skipped.append(f"{error}; SLO {slo.metadata.name} not imported")
+            continue
         if window is None:
             found.skipped.append(f"{where}: SLO {slo.metadata.name}: no timeWindow: judged monthly")
+        elif window.calendar is not None:
+            moved = _unaligned(window.calendar, period)
+            if moved:
+                found.skipped.append(f"{where}: SLO {slo.metadata.name}: {moved}")
         calendar = notes.get(f"{ANNOTATION}/calendar", "24x7")
         zone = window.calendar.timeZone if window and window.calendar else "UTC"
         if zone != "UTC" or calendar != "24x7":

@@ -93,6 +93,13 @@ class Prometheus:
         if not isinstance(body, dict) or body.get("status") != "success":
             problem = body.get("error") if isinstance(body, dict) else body
             raise PrometheusError(f"{where}: query {query!r} refused: {problem}")
+        warnings = body.get("warnings")
+        if warnings:  # a store or remote read that failed: series may be missing
+            raise PrometheusError(
+                f"{where}: query {query!r}: the answer may be partial, Prometheus warns: "
+                f"{'; '.join(str(w) for w in warnings)}; partial data is never read as up, "
+                "so nothing was read: try again once the warning is gone"
+            )
         data = body.get("data") or {}
         if data.get("resultType") != "matrix":
             raise PrometheusError(
