@@ -116,7 +116,7 @@ def test_the_page_holds_the_reports_figures() -> None:
     # budget: 0.1% of 44,520 minutes = 44.52 minutes allowed; 137 used; 92.48 over
     # and the budget went 137 / 44.52 = 3.08 times as fast as it may
     assert availability[5].content == (
-        "44 min of downtime allowed, 2 h 17 min used "
+        "44 min 31 s of downtime allowed, 2 h 17 min used "
         "downtime came 3.1 times as fast as the promise allows: the allowance lasted "
         "10 days 1 h of the 31 days"
     )

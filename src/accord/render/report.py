@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -35,8 +35,7 @@ from accord.render.report_view import (
     verdict,
 )
 from accord.render.weasy import font_configuration, no_full_collection, shape_svg_text_whole
-from accord.render.words import period as period_words
-from accord.render.words import when, zone_of
+from accord.render.words import in_zone
 
 __all__ = [
     "PLACES",
@@ -562,9 +561,8 @@ def templates(**filters: Callable[..., Any]) -> Environment:
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     environment = templates(figure=_figure, points=_points, span=_span, verdict=verdict)
-    environment.globals["in_zone"] = lambda moment, zone: when(moment, zone_of(zone))
-    environment.globals["period_between"] = lambda start, end: period_words(
-        start, end, start.tzinfo
+    environment.globals["in_zone"] = pass_context(
+        lambda context, moment, zone: in_zone(context.get("n"), moment, zone)
     )
     return environment
 
