@@ -742,3 +742,38 @@ def test_a_timelines_legend_names_the_colours_of_stretches_too_narrow_for_their_
     assert "status: In Progress" not in named
     assert "team: Network" not in named
     assert "hatched: clock paused" in named
+
+
+def test_the_pictures_name_days_and_instants_as_the_readers_locale_does() -> None:
+    """In German the uptime bars' axis reads "1. Okt. 2026", a week "28. Sept." and a breach
+    timeline's deadline "... Okt. 2026, 15:00 EDT"; the days' ISO dates stay in the hover text
+    and data attributes, for programs."""
+    agreement = load_agreement(AGREEMENTS / "saas.yaml")
+    evidence = read_data(DATA / "cloudnote-2026-10")
+    report = evaluate(agreement, evidence, *OCTOBER)
+    german = report_pictures(report, agreement, evidence, locale="de")
+    [uptime] = [p for p in german if p.kind == "uptime"]
+    words = [t.text for t in svg(uptime).iter(SVG + "text")]
+    assert "1. Okt. 2026" in words
+    assert "31. Okt. 2026" in words
+    assert "1 Oct 2026" not in words
+    assert "6. Okt. 2026" in uptime.summary  # a day with downtime, named in the caption
+    assert any(d.get("data-day") == "2026-10-06" for d in svg(uptime).iter(SVG + "g"))
+
+    desk = load_agreement(AGREEMENTS / "it-service-desk.yaml")
+    data = Data(tickets=_paused_ticket(), observed=OCTOBER)
+    tickets = evaluate(desk, data, *OCTOBER)
+    pictures = report_pictures(tickets, desk, data, locale="de")
+    [weeks] = [p for p in pictures if p.key.startswith("weeks-p1-resolution")]
+    labels = [t.text for t in svg(weeks).iter(SVG + "text")]
+    assert "28. Sept." in labels  # the week of Monday 28 September
+    assert "Tickets resolved from 1. Okt. 2026" in weeks.summary
+    [timeline] = [p for p in pictures if p.key.startswith("timeline-p1-resolution")]
+    english = next(
+        p for p in report_pictures(tickets, desk, data) if p.key.startswith("timeline-p1-res")
+    )
+    deadline = re.search(r"deadline passed (\d+) Oct 2026, (\d\d:\d\d) (\w+)", english.svg)
+    assert deadline is not None
+    day, clock, zone = deadline.groups()
+    assert f"deadline passed {day}. Okt. 2026, {clock} {zone}" in timeline.svg
+    assert " Oct 2026" not in timeline.svg
