@@ -3,6 +3,7 @@ in a named zone, the breaches explained; the PDF is that page, with its footer."
 
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,8 @@ from accord.core.clocks import TicketEvent
 from accord.core.report import Consumed, Data, Report, evaluate
 from accord.io.data import read_data
 from accord.render.report import (
+    breaches_explained,
+    report_csv,
     report_html,
     report_json,
     report_markdown,
@@ -26,7 +29,7 @@ from accord.render.report import (
     report_terminal,
 )
 from accord.render.report_document import ReportDocument
-from accord.render.report_view import build
+from accord.render.report_view import SHOWN_BREACHES, build
 from accord.render.words import when, zone_of
 from tests.render.test_html import parse, rows
 
@@ -151,6 +154,35 @@ def test_the_breach_explanation_is_the_same_in_every_format() -> None:
     for shown in (_flat(report_markdown(report)), _flat(cell), _terminal(report), pdf):
         assert breach.text in shown
         assert breach.why in shown
+    # the CSV, for a spreadsheet: the engine's account, and the time each used, in seconds
+    [row] = [
+        r
+        for r in csv.DictReader(io.StringIO(report_csv(report)))
+        if r["objective"] == "p1-resolution"
+    ]
+    assert row["breaches_explained"] == (
+        "ticket T1: 5h30m used of 4h (deadline passed 2026-10-06T15:00:00+00:00); used: "
+        "status In Progress 16200 s, status New 3600 s, team Network 16200 s, team Desk 3600 s, "
+        "assignee raj 16200 s, assignee ana 3600 s, paused third_party 3600 s"
+    )
+
+
+def test_the_csv_explains_the_costliest_breaches_and_counts_the_others() -> None:
+    """Availability: each outage with its business time; more breaches than the other formats
+    explain: those, then how many more."""
+    [availability] = list(csv.DictReader(io.StringIO(report_csv(_saas()))))[:1]
+    lines = availability["breaches_explained"].split("\n")
+    assert lines[0] == (
+        "2026-10-06T14:05:00+00:00 - 2026-10-06T14:47:00+00:00: outage INC-101 on api "
+        "(provider); 2520 s in the agreement's hours"
+    )
+    assert len(lines) == int(availability["breaches"]) == 4
+    report = _saas()
+    [o] = [o for o in report.objectives if o.objective == "availability"]
+    many = replace(o, breaches=tuple(o.breaches[i % 4] for i in range(25)))
+    shown = breaches_explained(many.breaches).split("\n")
+    assert len(shown) == SHOWN_BREACHES + 1
+    assert shown[-1] == f"and {25 - SHOWN_BREACHES} more"
 
 
 def test_every_format_shows_the_figures_words_and_notes_the_page_shows() -> None:
