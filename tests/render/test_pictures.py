@@ -777,3 +777,18 @@ def test_the_pictures_name_days_and_instants_as_the_readers_locale_does() -> Non
     day, clock, zone = deadline.groups()
     assert f"deadline passed {day}. Okt. 2026, {clock} {zone}" in timeline.svg
     assert " Oct 2026" not in timeline.svg
+
+
+def test_a_pictures_durations_read_as_the_page_writes_them() -> None:
+    """The burn-down's budget on its axis and in its caption is the page's "44 min 31 s": the
+    pictures had a duration of their own ("44 min", "3 d 4 h", rounded where the page cuts)."""
+    agreement = load_agreement(AGREEMENTS / "saas.yaml")
+    evidence = read_data(DATA / "cloudnote-2026-10")
+    report = evaluate(agreement, evidence, *OCTOBER)
+    [burn] = [p for p in report_pictures(report, agreement, evidence) if p.kind == "burn-down"]
+    [availability] = [o for o in build(report).objectives if o.id == "availability"]
+    assert availability.budget is not None
+    allowed = availability.budget.split(" of downtime allowed")[0]
+    assert allowed == "44 min 31 s"
+    assert allowed in [t.text for t in svg(burn).iter(SVG + "text")]
+    assert f"The target allows {allowed} of downtime" in burn.summary

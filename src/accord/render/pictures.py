@@ -20,10 +20,12 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from html import escape
 from typing import Literal
 
+from accord.render import words
 from accord.render.words import Numbers
 
 __all__ = [
@@ -90,21 +92,10 @@ def number(value: float) -> str:
 
 
 def duration(seconds: float) -> str:
-    """A duration as people write it: ``2 h 17 min``, ``42 min``, ``3 d 4 h``, ``45 s``."""
-    sign = "-" if seconds < 0 else ""
-    whole = round(abs(seconds))
-    days, rest = divmod(whole, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        parts = [f"{days} d"] + ([f"{hours} h"] if hours else [])
-    elif hours:
-        parts = [f"{hours} h"] + ([f"{minutes} min"] if minutes else [])
-    elif minutes:
-        parts = [f"{minutes} min"]
-    else:
-        parts = [f"{secs} s"]
-    return sign + " ".join(parts)
+    """A duration as the page writes it (:func:`accord.render.words.duration`: ``2 h 17 min``,
+    ``44 min 31 s``, ``3 days 4 h``), from seconds: cut, never rounded up, so that a picture
+    and the table beside it read the same."""
+    return words.duration(timedelta(seconds=seconds))
 
 
 def _patterns(key: str) -> str:
