@@ -220,6 +220,15 @@ def test_the_trend_marks_the_months_owing_a_credit() -> None:
     assert "a credit is owed for 2026-10" in trend.summary
     page = trend_html(reports, [trend])
     assert page.count("<svg") == 1
+    # in German, the credit marked is the page's amount; its data-credit stays the engine's
+    [german] = trend_pictures(reports, "de")
+    october = next(
+        g for g in elements(svg(german), "g", "month") if g.get("data-month") == "2026-10"
+    )
+    assert october.get("data-credit") == "120.00 USD"
+    [marked] = elements(october, "g", "credit")
+    assert [t.text for t in marked.iter(SVG + "text")] == ["120,00 USD"]
+    assert "credit owed 120,00 USD" in title(october)
 
 
 # ---------------------------------------------------------------- tickets

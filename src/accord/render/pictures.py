@@ -356,11 +356,13 @@ def trend(
     head: tuple[str, ...] = (),
     table: tuple[tuple[str, ...], ...] = (),
     numbers: Numbers | None = None,
+    exact_credits: Sequence[str] | None = None,
 ) -> Picture:
     """A figure month by month against its target (dashed line): met months are circles,
     missed ones vermillion squares; a month owing a credit ("" for none) is marked with the
     amount above it. ``numbers``: the locale its percentages are written in (None: as
-    Python writes them, ``99.9%``)."""
+    Python writes them, ``99.9%``). ``exact_credits``: each month's credit for programs
+    (its ``data-credit``; None: as ``credits`` writes it)."""
 
     def shown(value: float, spec: str) -> str:
         text = f"{value:{spec}}"
@@ -410,7 +412,8 @@ def trend(
         body.append(
             f'<g class="month" data-month="{escaped(month)}" '
             f'data-met="{"" if verdict is None else str(verdict).lower()}" '
-            f'data-credit="{escaped(owed)}"><title>{escaped(text)}</title>'
+            f'data-credit="{escaped(owed if exact_credits is None else exact_credits[index])}">'
+            f"<title>{escaped(text)}</title>"
         )
         if value is not None and verdict is False:
             body.append(

@@ -601,7 +601,8 @@ def clock_picture(
 def trend_pictures(reports: Sequence[Report], locale: str | None = None) -> list[Picture]:
     """Each objective with a percent target month by month against it, with the credits owed
     (one picture per objective; none for fewer than two months); its percentages in the
-    convention of ``locale`` (None: as Python writes them)."""
+    convention of ``locale`` (None: as Python writes them), the credits owed in it too (their
+    ``data-credit`` as the engine writes them, ``120.00 USD``)."""
     numbers = None if locale is None else locale_of(locale)
     written = numbers or ENGLISH
     if len(reports) < 2:
@@ -616,7 +617,7 @@ def trend_pictures(reports: Sequence[Report], locale: str | None = None) -> list
             continue
         target = targets[-1]
         months = [r.start.strftime("%Y-%m") for r in reports]
-        credits = []
+        credits, exact_credits = [], []
         for report in reports:
             settlement = report.settlement
             owed = [
@@ -624,7 +625,8 @@ def trend_pictures(reports: Sequence[Report], locale: str | None = None) -> list
                 for c in (settlement.credits if settlement is not None else ())
                 if c.objective == first.objective and c.amount > 0
             ]
-            credits.append(", ".join(f"{c.amount} {c.currency}" for c in owed) if owed else "")
+            credits.append(", ".join(written.money(c.amount, c.currency) for c in owed))
+            exact_credits.append(", ".join(f"{c.amount} {c.currency}" for c in owed))
         values = [None if x.actual is None else float(x.actual) for x in results]
         missed = [m for m, x in zip(months, results, strict=True) if x.met is False]
         owing = [m for m, c in zip(months, credits, strict=True) if c]
@@ -645,6 +647,7 @@ def trend_pictures(reports: Sequence[Report], locale: str | None = None) -> list
                 float(target),
                 credits,
                 numbers=numbers,
+                exact_credits=exact_credits,
                 head=("month", "figure", "verdict", "credit owed"),
                 table=tuple(
                     (
