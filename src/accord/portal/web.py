@@ -116,7 +116,7 @@ def signed_in(request: Request) -> Current:
 
 
 def reader_locale(request: Request, visitor: Current | None) -> str:
-    """The locale the portal writes a reader's numbers, percentages and money in: the one the
+    """The locale the portal writes a reader's numbers, money and dates in: the one the
     person chose (*Your account*), else the one their browser's ``Accept-Language`` weighs
     highest among :data:`accord.render.words.SUPPORTED_LOCALES`, else their organisation's
     default, else English. The words stay English."""

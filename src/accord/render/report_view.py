@@ -219,7 +219,7 @@ class ReportView:
     zone: str
     """The IANA zone the times are told in."""
     locale: str
-    """The locale whose convention the numbers, percentages and money are written in
+    """The locale whose convention the numbers, percentages, money and dates are written in
     (``en``, ``de``); the words are English in every locale."""
     period: str
     """``October 2026``."""
@@ -299,7 +299,7 @@ def _exact(value: Decimal | None) -> str:
 
 def build(report: Report, zone: str | None = None, locale: str | None = None) -> ReportView:
     """The report's content for people, its times in ``zone`` (None: the agreement's), its
-    numbers, percentages and money in the convention of ``locale`` (None: ``en``)."""
+    numbers, percentages, money and dates in the convention of ``locale`` (None: ``en``)."""
     place = zone_of(zone or report.zone)
     n = locale_of(locale)
     notes = _Notes()

@@ -351,7 +351,7 @@ def standing_html(found: Standing, zone: str | None = None, locale: str | None =
     """The Home page's section: each agreement in force with its objectives, uptime bars,
     credits and next review, then the open tickets at risk or breached; times in ``zone``,
     by default each agreement's in its own zone (that of its periods), the zone named;
-    numbers, percentages and money in the convention of ``locale`` (None: en)."""
+    numbers, percentages, money and dates in the convention of ``locale`` (None: en)."""
     place = words.zone_of(found.zone if zone is None else zone)
     own = {a.key: words.zone_of(a.zone) for a in found.agreements}
     n = words.locale_of(locale)
