@@ -495,7 +495,7 @@ def test_a_report_written_to_a_pipe_is_its_markdown_with_whole_table_rows() -> N
     row = next(line for line in out.splitlines() if line.startswith("| Monthly availability"))
     assert row.startswith(
         "| Monthly availability | 99.9% | 99.692% | **missed** | 0.21 points short | "
-        "44 min of downtime allowed, 2 h 17 min used; "
+        "44 min 31 s of downtime allowed, 2 h 17 min used; "
         "downtime came 3.1 times as fast as the promise allows"
     )
     assert row.endswith(

@@ -126,3 +126,29 @@ def test_accept_language_picks_among_the_supported_locales() -> None:
     assert supported_locale("de;q=0") is None
     assert supported_locale(None) is None
     assert all(supported_locale(tag) == tag for tag in SUPPORTED_LOCALES)
+
+
+_ENGLISH_DAY = re.compile(r"\b(\d{1,2}) (Oct|Nov) 2026\b")
+_GERMAN_MONTHS = {"Oct": "Okt.", "Nov": "Nov."}
+
+
+def test_the_readers_locale_writes_the_pages_days_and_times(
+    client: TestClient,
+    halloween: Provider,  # noqa: F811
+) -> None:
+    """The days and times of Home, a report and the claims list are the reader's too: a
+    German reader reads "31. Okt. 2026" where an English one reads "31 Oct 2026"."""
+    sign_in(client, "boss@acme.example")
+    paths = ("/portal/", "/portal/agreements/la-hosting/reports/2026-10", "/portal/claims")
+    english = {path: _text(client, path) for path in paths}
+    client.headers["Accept-Language"] = GERMAN
+    german = {path: _text(client, path) for path in paths}
+    for path in ("/portal/", "/portal/agreements/la-hosting/reports/2026-10"):
+        days = set(_ENGLISH_DAY.findall(english[path]))
+        assert days, path  # the English page names days of October or November
+        for number, month in days:
+            assert f"{number}. {_GERMAN_MONTHS[month]} 2026" in german[path], (path, number)
+        assert not _ENGLISH_DAY.search(german[path]), _ENGLISH_DAY.search(german[path])
+    assert "Oktober 2026" in german["/portal/agreements/la-hosting/reports/2026-10"]
+    # the page's sample in the account form says so before a choice is made
+    assert "6. Okt. 2026" in _text(client, "/portal/account")

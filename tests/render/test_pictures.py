@@ -220,6 +220,15 @@ def test_the_trend_marks_the_months_owing_a_credit() -> None:
     assert "a credit is owed for 2026-10" in trend.summary
     page = trend_html(reports, [trend])
     assert page.count("<svg") == 1
+    # in German, the credit marked is the page's amount; its data-credit stays the engine's
+    [german] = trend_pictures(reports, "de")
+    october = next(
+        g for g in elements(svg(german), "g", "month") if g.get("data-month") == "2026-10"
+    )
+    assert october.get("data-credit") == "120.00 USD"
+    [marked] = elements(october, "g", "credit")
+    assert [t.text for t in marked.iter(SVG + "text")] == ["120,00 USD"]
+    assert "credit owed 120,00 USD" in title(october)
 
 
 # ---------------------------------------------------------------- tickets
@@ -742,3 +751,53 @@ def test_a_timelines_legend_names_the_colours_of_stretches_too_narrow_for_their_
     assert "status: In Progress" not in named
     assert "team: Network" not in named
     assert "hatched: clock paused" in named
+
+
+def test_the_pictures_name_days_and_instants_as_the_readers_locale_does() -> None:
+    """In German the uptime bars' axis reads "1. Okt. 2026", a week "28. Sept." and a breach
+    timeline's deadline "... Okt. 2026, 15:00 EDT"; the days' ISO dates stay in the hover text
+    and data attributes, for programs."""
+    agreement = load_agreement(AGREEMENTS / "saas.yaml")
+    evidence = read_data(DATA / "cloudnote-2026-10")
+    report = evaluate(agreement, evidence, *OCTOBER)
+    german = report_pictures(report, agreement, evidence, locale="de")
+    [uptime] = [p for p in german if p.kind == "uptime"]
+    words = [t.text for t in svg(uptime).iter(SVG + "text")]
+    assert "1. Okt. 2026" in words
+    assert "31. Okt. 2026" in words
+    assert "1 Oct 2026" not in words
+    assert "6. Okt. 2026" in uptime.summary  # a day with downtime, named in the caption
+    assert any(d.get("data-day") == "2026-10-06" for d in svg(uptime).iter(SVG + "g"))
+
+    desk = load_agreement(AGREEMENTS / "it-service-desk.yaml")
+    data = Data(tickets=_paused_ticket(), observed=OCTOBER)
+    tickets = evaluate(desk, data, *OCTOBER)
+    pictures = report_pictures(tickets, desk, data, locale="de")
+    [weeks] = [p for p in pictures if p.key.startswith("weeks-p1-resolution")]
+    labels = [t.text for t in svg(weeks).iter(SVG + "text")]
+    assert "28. Sept." in labels  # the week of Monday 28 September
+    assert "Tickets resolved from 1. Okt. 2026" in weeks.summary
+    [timeline] = [p for p in pictures if p.key.startswith("timeline-p1-resolution")]
+    english = next(
+        p for p in report_pictures(tickets, desk, data) if p.key.startswith("timeline-p1-res")
+    )
+    deadline = re.search(r"deadline passed (\d+) Oct 2026, (\d\d:\d\d) (\w+)", english.svg)
+    assert deadline is not None
+    day, clock, zone = deadline.groups()
+    assert f"deadline passed {day}. Okt. 2026, {clock} {zone}" in timeline.svg
+    assert " Oct 2026" not in timeline.svg
+
+
+def test_a_pictures_durations_read_as_the_page_writes_them() -> None:
+    """The burn-down's budget on its axis and in its caption is the page's "44 min 31 s": the
+    pictures had a duration of their own ("44 min", "3 d 4 h", rounded where the page cuts)."""
+    agreement = load_agreement(AGREEMENTS / "saas.yaml")
+    evidence = read_data(DATA / "cloudnote-2026-10")
+    report = evaluate(agreement, evidence, *OCTOBER)
+    [burn] = [p for p in report_pictures(report, agreement, evidence) if p.kind == "burn-down"]
+    [availability] = [o for o in build(report).objectives if o.id == "availability"]
+    assert availability.budget is not None
+    allowed = availability.budget.split(" of downtime allowed")[0]
+    assert allowed == "44 min 31 s"
+    assert allowed in [t.text for t in svg(burn).iter(SVG + "text")]
+    assert f"The target allows {allowed} of downtime" in burn.summary

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from babel.dates import get_month_names
 from babel.numbers import parse_decimal
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,7 +26,13 @@ from accord.core.report import Report, evaluate
 from accord.io.data import read_data
 from accord.render.report import report_markdown, report_pdf, report_terminal
 from accord.render.report_view import build
-from accord.render.words import LocaleError, locale_of, preferred_locale
+from accord.render.words import (
+    LocaleError,
+    locale_of,
+    preferred_locale,
+    zone_abbreviation,
+    zone_of,
+)
 from tests.render.test_html import parse, rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,9 +71,9 @@ def test_the_view_writes_the_figures_as_the_locale_does() -> None:
     assert english.credits.sentence == "120.00 USD owed: 10% of the 1,200.00 USD fee."
     [line] = german.credits.lines
     assert line.band == "at least 99,0\xa0% and below 99,9\xa0%"  # the band's edges as written
-    # the words and the days stay English
-    assert german.period == english.period == "October 2026 (UTC)"
-    assert german.judged == english.judged
+    # the words stay English; the days are the reader's (see the test on dates below)
+    assert english.period == "October 2026 (UTC)"
+    assert german.period == "Oktober 2026 (UTC)"
 
 
 def test_a_german_report_shows_99_69_where_the_english_shows_99_69_in_every_human_format() -> None:
@@ -177,3 +186,61 @@ def test_money_is_the_amount_to_the_cent_and_its_code(amount: Decimal, locale: s
 
 def test_the_markdown_function_takes_the_locale_too() -> None:
     assert "99,692\xa0%" in report_markdown(_october(), locale="de")
+
+
+def test_days_and_times_are_written_as_the_readers_locale_writes_them_in_every_human_format() -> (
+    None
+):
+    """German writes "6. Okt. 2026" where English writes "6 Oct 2026"; American English
+    "Oct 6, 2026, 7:05 AM" on a 12-hour clock. The words and zones stay; JSON and CSV keep
+    the ISO instants."""
+    report = _october()
+    english, german, american = (build(report, locale=x) for x in ("en", "de", "en-US"))
+    assert english.judged == "Judged at the period's end, 31 Oct 2026, 17:00 PDT."
+    assert german.judged == "Judged at the period's end, 31. Okt. 2026, 17:00 PDT."
+    assert american.judged == "Judged at the period's end, Oct 31, 2026, 5:00 PM PDT."
+    first = "outage INC-101 of api (the provider's cause), 42 min of it in the agreement's hours"
+    assert english.breaches[0].text == f"6 Oct 2026, 07:05 to 07:47 PDT: {first}"
+    assert german.breaches[0].text == f"6. Okt. 2026, 07:05 to 07:47 PDT: {first}"
+    assert american.breaches[0].text.startswith("Oct 6, 2026, 7:05 AM to 7:47 AM PDT")
+
+    markdown = _cli("--format", "markdown", "--locale", "de")
+    assert "# Cloudnote Team -- Service Level Agreement: Oktober 2026 (UTC)" in markdown
+    assert f"- Monthly availability: 6. Okt. 2026, 07:05 to 07:47 PDT: {first}" in markdown
+    assert "6 Oct 2026" not in markdown
+    page = _cli("--format", "html", "--locale", "de")
+    assert "6. Okt. 2026, 07:05 to 07:47 PDT" in page
+    assert "Oktober 2026" in page
+    screen = io.StringIO()
+    Console(file=screen, width=300).print(report_terminal(report, locale="de"))
+    assert "6. Okt. 2026, 07:05 to 07:47 PDT" in screen.getvalue()
+    pdf = " ".join(
+        " ".join(page.extract_text().split())
+        for page in PdfReader(io.BytesIO(report_pdf(report, locale="de"))).pages
+    )
+    assert "6. Okt. 2026, 07:05 to 07:47 PDT" in pdf
+    assert "31. Okt. 2026" in pdf  # the footer's instant too
+    assert "31 Oct 2026" not in pdf
+
+
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    ),
+    locale=st.sampled_from(["de", "fr", "de-CH", "pt-BR", "en-US", "da", "pl"]),
+)
+def test_a_day_read_back_in_its_locale_is_the_day(moment: datetime, locale: str) -> None:
+    """Whatever the locale, the day written is the instant's day in the zone: its day of the
+    month, its month by the locale's own abbreviated name (CLDR's table) and its year; the
+    time is after it, and the zone's name last."""
+    numbers = locale_of(locale)
+    zone = zone_of("Europe/Berlin")
+    local = moment.astimezone(zone)
+    written = numbers.when(moment, zone)
+    day = numbers.day(moment, zone)
+    assert written.startswith(day)
+    assert written.endswith(zone_abbreviation(local))
+    month = get_month_names("abbreviated", locale=numbers.locale)[local.month]
+    assert re.search(rf"(?<!\d){local.day}(?!\d)", day), day
+    assert month in day, (day, month)
+    assert str(local.year) in day

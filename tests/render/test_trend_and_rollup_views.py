@@ -155,7 +155,13 @@ def test_the_providers_compared_in_german() -> None:
     assert "| 2026-10 | **75\xa0%** | 100\xa0% | **50\xa0%** |" in german
     assert "| 2026-10 | 0.00 GBP | 4,500.00 GBP |" in english
     assert "| 2026-10 | 0,00 GBP | 4.500,00 GBP |" in german
+    # the months compared, and the instant judged at, as the reader writes them
+    assert german.startswith(
+        "# Store Field Support -- Dual Vendor Agreement: providers compared, Oktober 2026\n"
+    )
+    assert "providers compared, October 2026\n" in english
     page = parse(_cli(*args, "--format", "html", "--locale", "de"))
+    assert "Judged at 1. Nov. 2026, 00:00 GMT" in page.by_id("judged-at").content
     totals = page.by_id("credit-totals").all("td")[1:]
     assert [(c.content, c.attrs["data-amount"]) for c in totals] == [
         ("0,00", "0.00"),

@@ -67,8 +67,9 @@ Locale = Annotated[
     Query(
         max_length=35,
         pattern=NO_NUL,
-        description="The locale whose convention the numbers, percentages and money of the "
-        "Markdown, HTML and PDF are written in (`de`: `99,69 %`, `1.200,00 EUR`), one Babel "
+        description="The locale whose convention the numbers, percentages, money, days and "
+        "times of the Markdown, HTML and PDF are written in (`de`: `99,69 %`, `1.200,00 EUR`, "
+        "`6. Okt. 2026, 16:05 CEST`), one Babel "
         "knows (else 422). Without it, the `Accept-Language` header's preferred locale that "
         "Babel knows, else `en`. The words stay English; JSON and CSV are unchanged.",
         examples=["de"],

@@ -178,9 +178,9 @@ def report(
         str,
         typer.Option(
             "--locale",
-            help="Write numbers, percentages and money as this locale does (en, de, fr-CH...) "
-            "in the table, Markdown, HTML and PDF; the words stay English, JSON and CSV "
-            "unchanged. Default en (not read from LANG).",
+            help="Write numbers, percentages, money, days and times as this locale does (en, "
+            "de, fr-CH...) in the table, Markdown, HTML and PDF; the words stay English, JSON "
+            "and CSV unchanged. Default en (not read from LANG).",
         ),
     ] = "en",
     to_file: Annotated[

@@ -4,6 +4,7 @@ or all of the others); and, before sign-in, "forgot password" and its link."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 from urllib.parse import quote
@@ -94,6 +95,7 @@ def _page(
         locale_names=LOCALE_NAMES,
         sample=Decimal("1234.5"),
         sample_percent=Decimal("99.95"),
+        sample_day=date(2026, 10, 6),
     )
 
 

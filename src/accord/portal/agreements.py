@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from accord.api.deps import runtime_of
 from accord.portal import web
 from accord.render.agreement import to_html
-from accord.render.words import when, zone_of
+from accord.render.words import locale_of, zone_of
 from accord.service import agreements, lifecycle
 from accord.service.people import Current
 from accord.service.tenants import Principal, now
@@ -114,13 +114,14 @@ def agreement_page(
     who = web.principal(visitor)
     found = runtime_of(request).run(_read, who, key, version, compare)
     own = zone_of(found.zone)
+    n = locale_of(visitor.locale)
     states = {v.number: v for v in found.life.versions}
     versions = [
         {
             "number": v.number,
             "label": v.label,
-            "from": when(v.in_force_from, own) if v.in_force_from else "its upload",
-            "uploaded": when(v.uploaded_at, own),
+            "from": n.when(v.in_force_from, own) if v.in_force_from else "its upload",
+            "uploaded": n.when(v.uploaded_at, own),
             "changes": [c.get("text", "") for c in v.changes],
             "in_force": v.number == found.in_force.number,
             "shown": v.number == found.shown.number,

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from accord.api.deps import MAX_ID, runtime_of
+from accord.core.clocks import Clock
 from accord.portal import web
 from accord.render import tickets as render
 from accord.render import words
@@ -45,8 +46,9 @@ def _query(filters: use_cases.Filters, **more: Any) -> str:
     return urlencode({k: v for k, v in pairs.items() if v not in (None, "")})
 
 
-def _rows(found: use_cases.Listing) -> list[dict[str, Any]]:
-    """Each ticket's clocks, their times in their agreement's own zone, named."""
+def _rows(found: use_cases.Listing, n: words.Numbers) -> list[dict[str, Any]]:
+    """Each ticket's clocks, their times in their agreement's own zone, named, in the
+    reader's convention."""
     return [
         {
             "ticket": t.ticket,
@@ -57,7 +59,7 @@ def _rows(found: use_cases.Listing) -> list[dict[str, Any]]:
                     "name": c.name,
                     "cycle": c.clock.cycle,
                     "timer": render.timer(
-                        c.clock, c.at_risk, zone_of(found.zones.get(c.agreement, found.zone))
+                        c.clock, c.at_risk, zone_of(found.zones.get(c.agreement, found.zone)), n
                     ),
                 }
                 for c in t.clocks
@@ -84,10 +86,11 @@ def tickets_page(
     filters = _filters(agreement, objective, state, customer)
     found = runtime_of(request).run(use_cases.listing, who, filters, page)
     zone = zone_of(found.zone)
+    n = words.locale_of(visitor.locale)
     context: dict[str, Any] = {
         "listing": found,
-        "rows": _rows(found),
-        "as_of": words.when(found.as_of, zone),
+        "rows": _rows(found, n),
+        "as_of": n.when(found.as_of, zone),
         "states": use_cases.STATES,
         "refresh": REFRESH_SECONDS,
         "rows_url": f"/portal/tickets?{_query(filters, page=page, part='rows')}",
@@ -99,9 +102,7 @@ def tickets_page(
         "filtered": filters != use_cases.Filters(),
     }
     if part == "rows":
-        html = web.environment.get_template("ticket_list.html").render(
-            n=words.locale_of(visitor.locale), **context
-        )
+        html = web.environment.get_template("ticket_list.html").render(n=n, **context)
         return HTMLResponse(html, headers=web.HEADERS)
     return web.page("tickets.html", visitor, section="tickets", title="Tickets", **context)
 
@@ -116,24 +117,24 @@ def ticket_page(
     a table; another customer's ticket, or none, is not found (404)."""
     who = web.principal(visitor)
     found = runtime_of(request).run(use_cases.ticket, who, ticket)
+    n = words.locale_of(visitor.locale)
     clocks = []
     for number, live in enumerate(found.clocks):
         zone = zone_of(found.zones.get(live.agreement, found.zone))  # the agreement's own
         title = f"{live.name}" + (f", cycle {live.clock.cycle}" if live.clock.cycle > 1 else "")
-        drawn = render.picture(number, f"{title}: where the time went", live.clock, zone)
+        drawn = render.picture(number, f"{title}: where the time went", live.clock, zone, n)
+        used, target = _used_against(live.clock)
         clocks.append(
             {
                 "title": title,
                 "agreement": found.titles.get(live.agreement, live.agreement),
                 "agreement_key": live.agreement,
-                "timer": render.timer(live.clock, live.at_risk, zone),
-                "went": render.time_went(live.clock, zone),
+                "timer": render.timer(live.clock, live.at_risk, zone, n),
+                "went": render.time_went(live.clock, zone, n),
                 "clock": live.clock,
-                "used": words.business(live.clock.used),
-                "target": words.business(live.clock.target)
-                if live.clock.target is not None
-                else "no time target",
-                "started": words.when(live.clock.started_at, zone)
+                "used": used,
+                "target": target,
+                "started": n.when(live.clock.started_at, zone)
                 if live.clock.started_at
                 else "not started",
                 "picture": drawn,
@@ -147,5 +148,13 @@ def ticket_page(
         title=f"Ticket {found.ticket}",
         ticket=found,
         clocks=clocks,
-        as_of=words.when(found.as_of, zone_of(found.zone)),
+        as_of=n.when(found.as_of, zone_of(found.zone)),
     )
+
+
+def _used_against(clock: Clock) -> tuple[str, str]:
+    """The business time a clock used and its target in words, each as precise as it takes
+    to read which is the larger (``1 h 0 min 5 s`` of ``1 h``)."""
+    if clock.target is None:
+        return words.business(clock.used), "no time target"
+    return words.business_against(clock.used, clock.target)

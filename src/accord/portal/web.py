@@ -13,11 +13,11 @@ from urllib.parse import quote
 from fastapi import Depends, Query, Request
 from fastapi import Path as InPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from accord import __version__
 from accord.api.deps import MAX_ID, Runtime, runtime_of
-from accord.render.words import locale_of, supported_locale, when, zone_of
+from accord.render.words import in_zone, locale_of, supported_locale
 from accord.service import audit, people
 from accord.service.errors import ServiceError
 from accord.service.ingest import NO_NUL
@@ -47,7 +47,9 @@ environment = Environment(
     lstrip_blocks=True,
 )
 # an instant as people read it, in the zone named (an agreement's own): 7 Dec 2026, 09:14 PST
-environment.globals["in_zone"] = lambda moment, zone: when(moment, zone_of(zone))
+environment.globals["in_zone"] = pass_context(
+    lambda context, moment, zone: in_zone(context.get("n"), moment, zone)
+)
 
 
 Notice = Annotated[str, Query(max_length=40)]
@@ -114,7 +116,7 @@ def signed_in(request: Request) -> Current:
 
 
 def reader_locale(request: Request, visitor: Current | None) -> str:
-    """The locale the portal writes a reader's numbers, percentages and money in: the one the
+    """The locale the portal writes a reader's numbers, money and dates in: the one the
     person chose (*Your account*), else the one their browser's ``Accept-Language`` weighs
     highest among :data:`accord.render.words.SUPPORTED_LOCALES`, else their organisation's
     default, else English. The words stay English."""

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
 from pydantic import BaseModel, ConfigDict, Field
 
 from accord.core.claims import STEPS, ClaimEvidence, ClaimRecord, Eligible, FigureNow
@@ -22,7 +22,7 @@ from accord.core.credits import Credit
 from accord.render.report import exact, objective_json, templates
 from accord.render.report_document import Decimal, Instant, Money, ObjectiveDocument
 from accord.render.report_view import figure, verdict
-from accord.render.words import locale_of, when, zone_of
+from accord.render.words import in_zone, locale_of
 
 State = Literal["submitted", "accepted", "rejected", "paid"]
 
@@ -249,7 +249,9 @@ def claim_json(claim: ClaimRecord, *, evidence: bool = True) -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     environment = templates(verdict=verdict)
-    environment.globals["in_zone"] = lambda moment, zone: when(moment, zone_of(zone))
+    environment.globals["in_zone"] = pass_context(
+        lambda context, moment, zone: in_zone(context.get("n"), moment, zone)
+    )
     environment.globals["figure"] = figure
     return environment
 

@@ -13,6 +13,7 @@ import csv
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
@@ -27,7 +28,7 @@ from accord.render.report_document import Decimal as DecimalText
 from accord.render.report_document import Instant as InstantText
 from accord.render.report_document import Money as MoneyText
 from accord.render.report_view import figure
-from accord.render.words import ENGLISH, Numbers, locale_of, when, zone_of
+from accord.render.words import ENGLISH, Numbers, locale_of, zone_of
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,12 @@ class Comparison:
     """The zone a page tells its times in (None: the last month's agreement's)."""
     locale: str = "en"
     """The locale a page's numbers are written in (the words are English)."""
+
+    def period(self, numbers: Numbers = ENGLISH) -> str:
+        """The months compared for people: ``October 2026``, ``1 Oct 2026 to 31 Dec 2026``
+        (``Oktober 2026`` in German), reckoned in the zone of the months' own bounds."""
+        first, last = self.reports[0], self.reports[-1]
+        return numbers.period(first.start, last.end, first.start.tzinfo or UTC)
 
     def cells(self, month: Month) -> list[tuple[str, ObjectiveResult | None]]:
         """A month's results with their provider's id: all providers ('') first."""
@@ -226,7 +233,7 @@ def comparison_markdown(found: Comparison) -> str:
     """Each objective a table: a month a row, all providers then each provider a column
     (missed figures in bold)."""
     numbers = locale_of(found.locale)
-    lines = [f"# {found.title}: providers compared, {found.first} to {found.last}", ""]
+    lines = [f"# {found.title}: providers compared, {found.period(numbers)}", ""]
     if numbers.name != "en":
         lines += [f"Numbers as written in {numbers.name}.", ""]
     if not found.objectives:
@@ -281,7 +288,7 @@ def comparison_html(found: Comparison) -> str:
             found=found,
             last=last,
             totals=total,
-            judged_at=when(last.judged_at, zone),
+            judged_at=numbers.when(last.judged_at, zone),
             zone=zone.key,
             numbers=numbers,
             show=lambda result: shown(result, numbers),

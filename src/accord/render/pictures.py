@@ -20,10 +20,12 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from html import escape
 from typing import Literal
 
+from accord.render import words
 from accord.render.words import Numbers
 
 __all__ = [
@@ -90,21 +92,10 @@ def number(value: float) -> str:
 
 
 def duration(seconds: float) -> str:
-    """A duration as people write it: ``2 h 17 min``, ``42 min``, ``3 d 4 h``, ``45 s``."""
-    sign = "-" if seconds < 0 else ""
-    whole = round(abs(seconds))
-    days, rest = divmod(whole, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        parts = [f"{days} d"] + ([f"{hours} h"] if hours else [])
-    elif hours:
-        parts = [f"{hours} h"] + ([f"{minutes} min"] if minutes else [])
-    elif minutes:
-        parts = [f"{minutes} min"]
-    else:
-        parts = [f"{secs} s"]
-    return sign + " ".join(parts)
+    """A duration as the page writes it (:func:`accord.render.words.duration`: ``2 h 17 min``,
+    ``44 min 31 s``, ``3 days 4 h``), from seconds: cut, never rounded up, so that a picture
+    and the table beside it read the same."""
+    return words.duration(timedelta(seconds=seconds))
 
 
 def _patterns(key: str) -> str:
@@ -365,11 +356,13 @@ def trend(
     head: tuple[str, ...] = (),
     table: tuple[tuple[str, ...], ...] = (),
     numbers: Numbers | None = None,
+    exact_credits: Sequence[str] | None = None,
 ) -> Picture:
     """A figure month by month against its target (dashed line): met months are circles,
     missed ones vermillion squares; a month owing a credit ("" for none) is marked with the
     amount above it. ``numbers``: the locale its percentages are written in (None: as
-    Python writes them, ``99.9%``)."""
+    Python writes them, ``99.9%``). ``exact_credits``: each month's credit for programs
+    (its ``data-credit``; None: as ``credits`` writes it)."""
 
     def shown(value: float, spec: str) -> str:
         text = f"{value:{spec}}"
@@ -419,7 +412,8 @@ def trend(
         body.append(
             f'<g class="month" data-month="{escaped(month)}" '
             f'data-met="{"" if verdict is None else str(verdict).lower()}" '
-            f'data-credit="{escaped(owed)}"><title>{escaped(text)}</title>'
+            f'data-credit="{escaped(owed if exact_credits is None else exact_credits[index])}">'
+            f"<title>{escaped(text)}</title>"
         )
         if value is not None and verdict is False:
             body.append(

@@ -16,17 +16,18 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from accord import __version__
 from accord.core.agreement.units import format_timedelta
-from accord.core.report import Breach, ObjectiveResult, Report
+from accord.core.report import Breach, ObjectiveResult, Report, costliest
 from accord.render.pictures import Picture, legend_of, printed
 from accord.render.remedies_document import remedies_json
 from accord.render.report_view import (
+    SHOWN_BREACHES,
     ReportView,
     TrendView,
     build,
@@ -35,8 +36,7 @@ from accord.render.report_view import (
     verdict,
 )
 from accord.render.weasy import font_configuration, no_full_collection, shape_svg_text_whole
-from accord.render.words import period as period_words
-from accord.render.words import when, zone_of
+from accord.render.words import in_zone
 
 __all__ = [
     "PLACES",
@@ -354,6 +354,29 @@ def objective_json(o: ObjectiveResult) -> dict[str, Any]:
     }
 
 
+def breaches_explained(breaches: Sequence[Breach]) -> str:
+    """The breaches the other formats explain (the costliest, at most
+    :data:`~accord.render.report_view.SHOWN_BREACHES`), a line each in the engine's own words, with
+    the business time each status, team, assignee and pause used (``used: status In Progress
+    16200 s, team Network 16200 s``) or the outage's business time; then how many more there
+    are. A CSV cell for a spreadsheet: exact, in seconds, instants in ISO 8601."""
+    lines = []
+    for index in costliest(breaches, SHOWN_BREACHES):
+        b = breaches[index]
+        line = b.text
+        if b.consumed:
+            used = ", ".join(
+                f"{c.kind} {c.value or '-'} {seconds(c.business)} s" for c in b.consumed
+            )
+            line += f"; used: {used}"
+        elif b.business is not None and b.allowed is None and b.breached_at is None:
+            line += f"; {seconds(b.business)} s in the agreement's hours"
+        lines.append(line)
+    if len(breaches) > len(lines):
+        lines.append(f"and {len(breaches) - len(lines)} more")
+    return "\n".join(lines)
+
+
 def report_csv(*reports: Report) -> str:
     """One row per objective (of each report, under one header): the figures a spreadsheet
     needs, with the same precision and units as the JSON."""
@@ -393,6 +416,7 @@ def report_csv(*reports: Report) -> str:
             "burn_rate",
             "incidents",
             "breaches",
+            "breaches_explained",
         ]
     )
 
@@ -436,6 +460,7 @@ def report_csv(*reports: Report) -> str:
                     exact(o.burn_rate),
                     o.incidents,
                     len(o.breaches),
+                    breaches_explained(o.breaches),
                 )
             ]
         )
@@ -562,9 +587,8 @@ def templates(**filters: Callable[..., Any]) -> Environment:
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     environment = templates(figure=_figure, points=_points, span=_span, verdict=verdict)
-    environment.globals["in_zone"] = lambda moment, zone: when(moment, zone_of(zone))
-    environment.globals["period_between"] = lambda start, end: period_words(
-        start, end, start.tzinfo
+    environment.globals["in_zone"] = pass_context(
+        lambda context, moment, zone: in_zone(context.get("n"), moment, zone)
     )
     return environment
 

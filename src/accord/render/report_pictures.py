@@ -51,7 +51,7 @@ from accord.render.pictures import (
     trend,
     uptime_bars,
 )
-from accord.render.words import ENGLISH, Numbers, day, locale_of, plural, when, zone_of
+from accord.render.words import ENGLISH, Numbers, locale_of, plural, zone_of
 
 __all__ = ["clock_picture", "day_text", "report_pictures", "trend_pictures"]
 
@@ -130,7 +130,7 @@ def report_pictures(
             found = verdicts(
                 evaluation, objective, result.judged_from, result.judged_until, tickets
             )
-            pictures += _tickets(objective, result, found, key)
+            pictures += _tickets(objective, result, found, key, numbers)
             # the breaches' timelines: their tickets replayed, for the clocks' stretches
             items = {b.item for b in result.breaches[:timelines]}
             events = own.events_of(items)
@@ -143,21 +143,20 @@ def report_pictures(
                 )
                 clock = _clock_of(replayed, objective, breach.item, breach.breached_at)
                 if clock is not None:
-                    pictures.append(_timeline(f"timeline-{key}-{number}", result, clock, shown_in))
+                    pictures.append(
+                        _timeline(f"timeline-{key}-{number}", result, clock, shown_in, numbers)
+                    )
     return pictures
 
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def _when(moment: datetime, zone: tzinfo | None) -> str:
+def _when(moment: datetime, zone: tzinfo | None, numbers: Numbers = ENGLISH) -> str:
     """An instant for people (``6 Oct 2026, 16:05 CEST``) in the page's zone."""
-    return when(moment, zone or UTC)
+    return numbers.when(moment, zone or UTC)
 
 
-def _short(moment: datetime) -> str:
-    """A day in a few characters (a week's label): ``28 Sep``."""
-    return f"{moment.day} {MONTHS[moment.month - 1]}"
+def _short(moment: datetime, numbers: Numbers = ENGLISH) -> str:
+    """A day in a few characters (a week's label): ``28 Sep``, ``28. Sept.``."""
+    return numbers.short_date(moment.date())
 
 
 def _slug(text: str) -> str:
@@ -239,9 +238,15 @@ def _availability(
             for d in days
         )
         figure = f"{_percent(found.percent, numbers)} up over the days shown"
-        axis = (day(days[0].start, period_zone), day(days[-1].start, period_zone)) if days else ()
+        axis = (
+            (numbers.day(days[0].start, period_zone), numbers.day(days[-1].start, period_zone))
+            if days
+            else ()
+        )
         rows.append(Row(label, figure, marks, axis))
-        bad.update((d.start, day(d.start, period_zone)) for d in days if d.known and d.down > 0)
+        bad.update(
+            (d.start, numbers.day(d.start, period_zone)) for d in days if d.known and d.down > 0
+        )
         table += [
             (
                 label,
@@ -256,8 +261,8 @@ def _availability(
         ]
     named = [name for _, name in sorted(bad)]
     summary = (
-        f"{result.name} day by day from {day(start, period_zone)} to "
-        f"{day(shown_until - timedelta(microseconds=1), period_zone)}: "
+        f"{result.name} day by day from {numbers.day(start, period_zone)} to "
+        f"{numbers.day(shown_until - timedelta(microseconds=1), period_zone)}: "
         + (
             f"downtime on {plural(len(named), 'day')} ({', '.join(named)})"
             if bad
@@ -287,7 +292,7 @@ def _availability(
         used = _seconds(burn.used[-1][1])
         state = f"{duration(left)} left" if left >= 0 else f"{duration(-left)} more than allowed"
         zone = shown_in
-        today = _when(burn.today, zone)
+        today = _when(burn.today, zone, numbers)
         summary = (
             f"The target allows {duration(budget)} of downtime over the period; "
             f"{duration(used)} was used by {today}: {state}."
@@ -301,13 +306,17 @@ def _availability(
                 [(share_of(at), budget - _seconds(u)) for at, u in burn.used],
                 share_of(burn.today),
                 (
-                    day(burn.start, period_zone),  # the period's days, as the uptime bars'
-                    "end of " + day(burn.end - timedelta(microseconds=1), period_zone),
+                    numbers.day(burn.start, period_zone),  # the period's days, as the uptime bars'
+                    "end of " + numbers.day(burn.end - timedelta(microseconds=1), period_zone),
                     today,
                 ),
                 ("instant", "downtime used", "budget left"),
                 tuple(
-                    (_when(at, zone), duration(_seconds(u)), duration(budget - _seconds(u)))
+                    (
+                        _when(at, zone, numbers),
+                        duration(_seconds(u)),
+                        duration(budget - _seconds(u)),
+                    )
                     for at, u in burn.used
                 ),
             )
@@ -356,7 +365,7 @@ def _measured_days(
         label = service or ("every service" if len(services) == 1 else "all together")
         marks = []
         for d in days:
-            name = day(d.start, period_zone)
+            name = numbers.day(d.start, period_zone)
             if d.percent is None:
                 level, text = "unknown", f"{name}: no data"
             else:
@@ -372,7 +381,11 @@ def _measured_days(
                     bad.add((d.start, name))
                     table.append((label, name, _percent(d.percent, numbers), d.detail))
             marks.append(DayMark(d.start.date().isoformat(), level, False, text))  # type: ignore[arg-type]
-        axis = (day(days[0].start, period_zone), day(days[-1].start, period_zone)) if days else ()
+        axis = (
+            (numbers.day(days[0].start, period_zone), numbers.day(days[-1].start, period_zone))
+            if days
+            else ()
+        )
         figure = (
             f"{_percent(result.actual, numbers)} over the period"
             if service is None or len(services) == 1
@@ -381,9 +394,9 @@ def _measured_days(
         rows.append(Row(label, figure, tuple(marks), axis))
     named = [name for _, name in sorted(bad)]
     summary = (
-        f"{result.name} day by day from {day(start, period_zone)} to "
-        f"{day(end - timedelta(microseconds=1), period_zone)}, each day judged on its own by "
-        f"{_METHODS.get(objective.method, objective.method)}: "
+        f"{result.name} day by day from {numbers.day(start, period_zone)} to "
+        f"{numbers.day(end - timedelta(microseconds=1), period_zone)}, each day judged on its "
+        f"own by {_METHODS.get(objective.method, objective.method)}: "
         + (
             f"less than 100% on {plural(len(named), 'day')} ({', '.join(named)})"
             if named
@@ -420,7 +433,11 @@ def _share_label(index: int) -> str:
 
 
 def _tickets(
-    objective: Objective, result: ObjectiveResult, found: Verdicts, key: str
+    objective: Objective,
+    result: ObjectiveResult,
+    found: Verdicts,
+    key: str,
+    numbers: Numbers = ENGLISH,
 ) -> list[Picture]:
     assert result.judged_from is not None
     assert result.judged_until is not None
@@ -428,7 +445,7 @@ def _tickets(
     weeks = ticket_weeks(found, first, last)
     bars = [
         Bar(
-            _short(w.start),
+            _short(w.start, numbers),
             w.met,
             w.breached,
             f"week of {w.start.date()}: {w.met} met, {w.breached} breached",
@@ -442,7 +459,7 @@ def _tickets(
         stacked_bars(
             f"weeks-{key}",
             f"{result.name}: tickets met and breached per week",
-            f"Tickets {counted} from {day(first, first.tzinfo or UTC)}, week by week "
+            f"Tickets {counted} from {numbers.day(first, first.tzinfo or UTC)}, week by week "
             "(weeks from Monday): "
             f"{met} met and {breached} breached in all.",
             bars,
@@ -489,13 +506,21 @@ def _clock_of(
     return next((c for c in found if c.breached_at == passed), found[0] if found else None)
 
 
-def _timeline(key: str, result: ObjectiveResult, clock: Clock, zone: tzinfo | None) -> Picture:
+def _timeline(
+    key: str,
+    result: ObjectiveResult,
+    clock: Clock,
+    zone: tzinfo | None,
+    numbers: Numbers = ENGLISH,
+) -> Picture:
     return clock_picture(
-        key, f"{result.name}: where ticket {clock.ticket}'s time went", clock, zone
+        key, f"{result.name}: where ticket {clock.ticket}'s time went", clock, zone, numbers
     )
 
 
-def clock_picture(key: str, title: str, clock: Clock, zone: tzinfo | None) -> Picture:
+def clock_picture(
+    key: str, title: str, clock: Clock, zone: tzinfo | None, numbers: Numbers = ENGLISH
+) -> Picture:
     """A clock's timeline in business time: its stretches by status, team and assignee, and
     running or paused (with the pause's reason), with the deadline where it passed; its text
     equivalent is the table of stretches."""
@@ -516,7 +541,7 @@ def clock_picture(key: str, title: str, clock: Clock, zone: tzinfo | None) -> Pi
                 value or "(none)",
                 f"{name} {value or '(none)'}: {duration(s.business.total_seconds())} "
                 f"({'clock running' if s.running else 'clock paused: ' + (s.reason or '')}), "
-                f"{_when(s.start, zone)} to {_when(s.end, zone)}",
+                f"{_when(s.start, zone, numbers)} to {_when(s.end, zone, numbers)}",
                 paused=not s.running,
             )
             for s, value in zip(segments, values, strict=True)
@@ -556,12 +581,12 @@ def clock_picture(key: str, title: str, clock: Clock, zone: tzinfo | None) -> Pi
         lanes,
         total.total_seconds(),
         None if offset is None else offset.total_seconds(),
-        f"deadline passed {_when(clock.breached_at, zone)}" if clock.breached_at else "",
+        f"deadline passed {_when(clock.breached_at, zone, numbers)}" if clock.breached_at else "",
         ("from", "to", "business time", "clock", "status", "team", "assignee"),
         tuple(
             (
-                _when(s.start, zone),
-                _when(s.end, zone),
+                _when(s.start, zone, numbers),
+                _when(s.end, zone, numbers),
                 duration(s.business.total_seconds()),
                 "running" if s.running else f"paused: {s.reason}",
                 s.status,
@@ -576,7 +601,8 @@ def clock_picture(key: str, title: str, clock: Clock, zone: tzinfo | None) -> Pi
 def trend_pictures(reports: Sequence[Report], locale: str | None = None) -> list[Picture]:
     """Each objective with a percent target month by month against it, with the credits owed
     (one picture per objective; none for fewer than two months); its percentages in the
-    convention of ``locale`` (None: as Python writes them)."""
+    convention of ``locale`` (None: as Python writes them), the credits owed in it too (their
+    ``data-credit`` as the engine writes them, ``120.00 USD``)."""
     numbers = None if locale is None else locale_of(locale)
     written = numbers or ENGLISH
     if len(reports) < 2:
@@ -591,7 +617,7 @@ def trend_pictures(reports: Sequence[Report], locale: str | None = None) -> list
             continue
         target = targets[-1]
         months = [r.start.strftime("%Y-%m") for r in reports]
-        credits = []
+        credits, exact_credits = [], []
         for report in reports:
             settlement = report.settlement
             owed = [
@@ -599,7 +625,8 @@ def trend_pictures(reports: Sequence[Report], locale: str | None = None) -> list
                 for c in (settlement.credits if settlement is not None else ())
                 if c.objective == first.objective and c.amount > 0
             ]
-            credits.append(", ".join(f"{c.amount} {c.currency}" for c in owed) if owed else "")
+            credits.append(", ".join(written.money(c.amount, c.currency) for c in owed))
+            exact_credits.append(", ".join(f"{c.amount} {c.currency}" for c in owed))
         values = [None if x.actual is None else float(x.actual) for x in results]
         missed = [m for m, x in zip(months, results, strict=True) if x.met is False]
         owing = [m for m, c in zip(months, credits, strict=True) if c]
@@ -620,6 +647,7 @@ def trend_pictures(reports: Sequence[Report], locale: str | None = None) -> list
                 float(target),
                 credits,
                 numbers=numbers,
+                exact_credits=exact_credits,
                 head=("month", "figure", "verdict", "credit owed"),
                 table=tuple(
                     (

@@ -33,12 +33,12 @@ from accord.render.remedies_view import RemedySection, remedy_sections
 from accord.render.words import (
     ENGLISH,
     Numbers,
-    between,
     business,
+    business_against,
     duration,
+    duration_against,
     exact_span,
     locale_of,
-    when,
     zone_of,
 )
 
@@ -219,7 +219,7 @@ class ReportView:
     zone: str
     """The IANA zone the times are told in."""
     locale: str
-    """The locale whose convention the numbers, percentages and money are written in
+    """The locale whose convention the numbers, percentages, money and dates are written in
     (``en``, ``de``); the words are English in every locale."""
     period: str
     """``October 2026``."""
@@ -299,7 +299,7 @@ def _exact(value: Decimal | None) -> str:
 
 def build(report: Report, zone: str | None = None, locale: str | None = None) -> ReportView:
     """The report's content for people, its times in ``zone`` (None: the agreement's), its
-    numbers, percentages and money in the convention of ``locale`` (None: ``en``)."""
+    numbers, percentages, money and dates in the convention of ``locale`` (None: ``en``)."""
     place = zone_of(zone or report.zone)
     n = locale_of(locale)
     notes = _Notes()
@@ -320,7 +320,7 @@ def build(report: Report, zone: str | None = None, locale: str | None = None) ->
         )
     # the period as it was reckoned (a month in UTC), its zone named when the times are not
     reckoned = report.start.tzinfo or place
-    period = words.period(report.start, report.end, reckoned)
+    period = n.period(report.start, report.end, reckoned)
     if words.zone_name(reckoned) != place.key:
         period += f" ({words.zone_name(reckoned)})"
     return ReportView(
@@ -335,8 +335,8 @@ def build(report: Report, zone: str | None = None, locale: str | None = None) ->
         period_start=report.start.isoformat(),
         period_end=report.end.isoformat(),
         heading=f"{report.title}: {period}",
-        judged=judged_sentence(report, place),
-        judged_at=when(report.judged_at, place),
+        judged=judged_sentence(report, place, n),
+        judged_at=n.when(report.judged_at, place),
         judged_at_exact=report.judged_at.isoformat(),
         as_of_exact=None if report.as_of is None else report.as_of.isoformat(),
         final=report.final,
@@ -348,10 +348,10 @@ def build(report: Report, zone: str | None = None, locale: str | None = None) ->
         penalties=tuple((n.fixed(a), r) for a, r in report.penalties),
         limits=tuple((n.fixed(a), r) for a, r in report.limits),
         termination=tuple(
-            TerminationLine(_termination(t, report.start.tzinfo), t.triggered)
+            TerminationLine(_termination(t, report.start.tzinfo, n), t.triggered)
             for t in report.termination
         ),
-        claim=_claim(report, place),
+        claim=_claim(report, place, n),
         notes=tuple(notes.found),
         generator=f"Accord {__version__}",
         remedies=remedy_sections(report, n),
@@ -364,11 +364,11 @@ def _shown(breaches: Sequence[Breach]) -> tuple[Breach, ...]:
     return tuple(breaches[i] for i in costliest(breaches, SHOWN_BREACHES))
 
 
-def judged_sentence(report: Report, zone: ZoneInfo) -> str:
+def judged_sentence(report: Report, zone: ZoneInfo, n: Numbers = ENGLISH) -> str:
     """When the figures stand and whether they may still change, in a sentence."""
     if report.as_of is None:
-        return f"Judged at the period's end, {when(report.end, zone)}."
-    at = when(report.as_of, zone)
+        return f"Judged at the period's end, {n.when(report.end, zone)}."
+    at = n.when(report.as_of, zone)
     if report.final:
         return f"Judged at {at}, with the evidence known then."
     return (
@@ -394,7 +394,8 @@ def _objective(
     budget = burn = None
     if o.budget is not None and o.downtime is not None:
         # what is left or over is the summary's: here the two figures it comes from
-        budget = f"{duration(o.budget)} of downtime allowed, {duration(o.downtime)} used"
+        used, allowed = duration_against(o.downtime, o.budget)
+        budget = f"{allowed} of downtime allowed, {used} used"
     if o.burn_rate is not None:
         rate = o.burn_rate
         burn = (
@@ -416,7 +417,7 @@ def _objective(
         )
         if t.open:
             tickets += (
-                f"; {n.count(t.open)} still open at {when(t.open_at, zone)} "
+                f"; {n.count(t.open)} still open at {n.when(t.open_at, zone)} "
                 f"({n.count(t.open_breached)} already late, {n.count(t.open_at_risk)} at risk)"
             )
     precise = [f"{o.name}: target {target}"]
@@ -503,21 +504,24 @@ def _breach(o: ObjectiveResult, b: Breach, zone: ZoneInfo, n: Numbers) -> Breach
     ticket = b.breached_at is not None or b.allowed is not None or o.metric in TICKET_METRICS
     if ticket:
         used = "-" if b.business is None else business(b.business)
+        allowed = "" if b.allowed is None else business(b.allowed)
+        if b.business is not None and b.allowed is not None:
+            used, allowed = business_against(b.business, b.allowed)
         text = f"ticket {b.item}: {used} of business time used" + (
-            f" of the {business(b.allowed)} allowed"
+            f" of the {allowed} allowed"
             if b.allowed is not None and not b.allowed_text.count("business days")
             else (f" of the {b.allowed_text} allowed" if b.allowed_text else "")
         )
         if b.breached_at is not None:
-            text += f"; late from {when(b.breached_at, zone)}"
-        text += "; still open" if b.end is None else f"; stopped {when(b.end, zone)}"
+            text += f"; late from {n.when(b.breached_at, zone)}"
+        text += "; still open" if b.end is None else f"; stopped {n.when(b.end, zone)}"
         consumed = tuple(_consumed(c) for c in b.consumed)
         return BreachView(
             o.objective,
             o.name,
             "ticket",
             b.item,
-            between(b.start, b.end, zone),
+            n.between(b.start, b.end, zone),
             text,
             _why(consumed),
             consumed,
@@ -531,7 +535,7 @@ def _breach(o: ObjectiveResult, b: Breach, zone: ZoneInfo, n: Numbers) -> Breach
         what += " (counted as downtime)"
     elif b.cause:
         what += f" ({_CAUSES.get(b.cause, b.cause)} cause)"
-    span = between(b.start, b.end, zone)
+    span = n.between(b.start, b.end, zone)
     text = f"{span}: {what}"
     if b.business is not None:
         text += f", {duration(b.business)} of it in the agreement's hours"
@@ -623,30 +627,30 @@ def _credits(report: Report, n: Numbers) -> CreditsView | None:
     )
 
 
-def _claim(report: Report, zone: ZoneInfo) -> ClaimView | None:
+def _claim(report: Report, zone: ZoneInfo, n: Numbers) -> ClaimView | None:
     claim = report.claim
     deadline = report.claim_deadline
     if deadline is None and (claim is None or not (claim.procedure or claim.evidence)):
         return None
     return ClaimView(
-        deadline=None if deadline is None else _deadline(deadline, zone),
+        deadline=None if deadline is None else _deadline(deadline, zone, n),
         deadline_exact=None if deadline is None else deadline.isoformat(),
         procedure=None if claim is None or not claim.procedure else claim.procedure.strip(),
         evidence=() if claim is None else tuple(claim.evidence),
     )
 
 
-def _deadline(moment: datetime, zone: ZoneInfo) -> str:
+def _deadline(moment: datetime, zone: ZoneInfo, n: Numbers) -> str:
     """A claim deadline at midnight is the end of the day before: "by 30 Nov 2026 (the end of
     the day, UTC)" reads as people mean it."""
     local = moment.astimezone(zone)
     if local.time() == datetime.min.time():
         before = local - timedelta(days=1)
-        return f"the end of {words.day(before, zone)} ({words.zone_abbreviation(local)})"
-    return when(moment, zone)
+        return f"the end of {n.day(before, zone)} ({words.zone_abbreviation(local)})"
+    return n.when(moment, zone)
 
 
-def _termination(right: TerminationRight, zone: tzinfo | None) -> str:
+def _termination(right: TerminationRight, zone: tzinfo | None, n: Numbers) -> str:
     """``2 misses from 5 May 2026 to 31 Oct 2026 (rolling 180 days): ...``: the span's days
     as people write them, in the zone the periods are reckoned in (its end is exclusive: the
     last day named is the one before it)."""
@@ -654,8 +658,8 @@ def _termination(right: TerminationRight, zone: tzinfo | None) -> str:
     who = f"{right.provider}: " if right.provider else ""
     last = right.until - timedelta(microseconds=1)
     counted = (
-        f"{words.plural(len(right.misses), 'miss', 'misses')} from {words.day(right.since, place)} "
-        f"to {words.day(last, place)} ({right.within})"
+        f"{words.plural(len(right.misses), 'miss', 'misses')} from {n.day(right.since, place)} "
+        f"to {n.day(last, place)} ({right.within})"
         + (f": {', '.join(right.misses)}" if right.misses else "")
     )
     reached = "reached" if right.triggered else "not reached"
@@ -758,7 +762,7 @@ def build_trend(
         amount = sum((s.amount for s in settled), Decimal(0))
         total, total_exact = n.money(amount, currency), str(amount)
     reckoned = first.start.tzinfo or place
-    judged = f"Judged at {when(last.judged_at, place)}" + (
+    judged = f"Judged at {n.when(last.judged_at, place)}" + (
         "" if last.final else ": the last month is not over, its figures are to date"
     )
     return TrendView(
@@ -768,12 +772,12 @@ def build_trend(
         tier=last.tier,
         zone=place.key,
         locale=n.name,
-        period=words.period(first.start, last.end, reckoned),
+        period=n.period(first.start, last.end, reckoned),
         months=tuple(f"{r.start:%Y-%m}" for r in reports),
         reports=views,
         rows=rows,
         judged=judged + ".",
-        judged_at=when(last.judged_at, place),
+        judged_at=n.when(last.judged_at, place),
         judged_at_exact=last.judged_at.isoformat(),
         final=last.final,
         credits=credits,
@@ -883,7 +887,7 @@ def build_rollup(
                 "" if owed is None else str(owed[0]),
             )
         )
-    judged = f"Judged at {when(first.judged_at, place)}" + (
+    judged = f"Judged at {n.when(first.judged_at, place)}" + (
         "" if first.final else ": the period is not over, its figures are to date"
     )
     return RollupView(
@@ -893,7 +897,7 @@ def build_rollup(
         zone=place.key,
         locale=n.name,
         judged=judged + ".",
-        judged_at=when(first.judged_at, place),
+        judged_at=n.when(first.judged_at, place),
         judged_at_exact=first.judged_at.isoformat(),
         final=first.final,
         lines=tuple(lines),

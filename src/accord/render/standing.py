@@ -219,7 +219,7 @@ def _line(o: ObjectiveStanding, zone: tzinfo, n: words.Numbers) -> _Line:
         if o.projected_met is not None:
             projected += ", met" if o.projected_met else ", missed"
         if o.exhausted_at is not None:
-            projected += f"; budget spent by {words.when(o.exhausted_at, zone)}"
+            projected += f"; budget spent by {n.when(o.exhausted_at, zone)}"
     tickets = ""
     if o.open_tickets:
         tickets = (
@@ -291,16 +291,16 @@ def _picture(a: AgreementStanding, number: int, n: words.Numbers) -> Picture | N
     )
 
 
-def _ticket_line(t: OpenTicket, zone: tzinfo) -> dict[str, str]:
+def _ticket_line(t: OpenTicket, zone: tzinfo, n: words.Numbers) -> dict[str, str]:
     if t.state == "breached":
         left = words.business(-(t.left or timedelta(0)))
         state = f"breached by {left}"
-        when = words.when(t.breached_at, zone) if t.breached_at is not None else "-"
+        when = n.when(t.breached_at, zone) if t.breached_at is not None else "-"
     else:
         state = f"{words.business(t.left or timedelta(0))} left" + (
             " (paused)" if t.state == "paused" else ""
         )
-        when = words.when(t.deadline, zone) if t.deadline is not None else "paused"
+        when = n.when(t.deadline, zone) if t.deadline is not None else "paused"
     return {
         "ticket": t.ticket,
         "customer": t.customer or "-",
@@ -328,7 +328,7 @@ def _agreements(found: Standing, zone: tzinfo | None, n: words.Numbers) -> list[
                 "key": a.key,
                 "title": a.title,
                 "version": a.version,
-                "period": words.period(a.start, a.end, own),
+                "period": n.period(a.start, a.end, own),
                 "zone": words.zone_name(own),
                 "lines": [_line(o, own, n) for o in a.objectives],
                 "picture": _picture(a, number, n),
@@ -337,11 +337,11 @@ def _agreements(found: Standing, zone: tzinfo | None, n: words.Numbers) -> list[
                     (
                         c.period,
                         _credit_words(c, n),
-                        "-" if c.claim_deadline is None else words.when(c.claim_deadline, own),
+                        "-" if c.claim_deadline is None else n.when(c.claim_deadline, own),
                     )
                     for c in a.credits_before
                 ],
-                "review": None if a.next_review is None else words.date_words(a.next_review),
+                "review": None if a.next_review is None else n.date_words(a.next_review),
             }
         )
     return shown
@@ -351,7 +351,7 @@ def standing_html(found: Standing, zone: str | None = None, locale: str | None =
     """The Home page's section: each agreement in force with its objectives, uptime bars,
     credits and next review, then the open tickets at risk or breached; times in ``zone``,
     by default each agreement's in its own zone (that of its periods), the zone named;
-    numbers, percentages and money in the convention of ``locale`` (None: en)."""
+    numbers, percentages, money and dates in the convention of ``locale`` (None: en)."""
     place = words.zone_of(found.zone if zone is None else zone)
     own = {a.key: words.zone_of(a.zone) for a in found.agreements}
     n = words.locale_of(locale)
@@ -360,10 +360,10 @@ def standing_html(found: Standing, zone: str | None = None, locale: str | None =
         .get_template("standing.html")
         .render(
             standing=found,
-            as_of=words.when(found.as_of, place),
+            as_of=n.when(found.as_of, place),
             agreements=_agreements(found, None if zone is None else place, n),
             tickets=[
-                _ticket_line(t, place if zone is not None else own.get(t.agreement, place))
+                _ticket_line(t, place if zone is not None else own.get(t.agreement, place), n)
                 for t in found.tickets
             ],
             owed=_owed(found.owed(), n),
@@ -396,9 +396,9 @@ def overview_html(found: Overview, zone: str = "UTC", locale: str | None = None)
         .get_template("standing_overview.html")
         .render(
             overview=found,
-            as_of=words.when(found.as_of, place),
+            as_of=n.when(found.as_of, place),
             customers=customers,
-            tickets=[_ticket_line(t, place) for t in found.tickets],
+            tickets=[_ticket_line(t, place, n) for t in found.tickets],
         )
     )
 

@@ -34,7 +34,7 @@ def pause_reason(clock: Clock) -> str:
     return last.reason or "other"
 
 
-def timer(clock: Clock, at_risk: bool, zone: tzinfo) -> Timer:
+def timer(clock: Clock, at_risk: bool, zone: tzinfo, n: words.Numbers = words.ENGLISH) -> Timer:
     """The clock in words, at the instant it was computed for."""
     left = clock.left
     if clock.state == "not_started":
@@ -51,16 +51,16 @@ def timer(clock: Clock, at_risk: bool, zone: tzinfo) -> Timer:
         elif clock.stopped_at is None:
             sentence += ", still running"
         else:
-            sentence += f", stopped {words.when(clock.stopped_at, zone)}"
+            sentence += f", stopped {n.when(clock.stopped_at, zone)}"
         passed = clock.breached_at or clock.deadline
         return Timer(
-            "breached", sentence, f"deadline passed {words.when(passed, zone)}" if passed else ""
+            "breached", sentence, f"deadline passed {n.when(passed, zone)}" if passed else ""
         )
     if clock.state == "met":
         return Timer(
             "met",
-            f"met: {words.business(clock.used)} of {words.business(clock.target)} used",
-            f"stopped {words.when(clock.stopped_at, zone)}" if clock.stopped_at else "",
+            "met: {} of {} used".format(*words.business_against(clock.used, clock.target)),
+            f"stopped {n.when(clock.stopped_at, zone)}" if clock.stopped_at else "",
         )
     if clock.state == "paused":
         return Timer(
@@ -70,8 +70,8 @@ def timer(clock: Clock, at_risk: bool, zone: tzinfo) -> Timer:
         )
     return Timer(
         "at risk" if at_risk else "running",
-        f"{words.business(left)} left of {words.business(clock.target)}",
-        f"due {words.when(clock.deadline, zone)}" if clock.deadline else "",
+        "{} left of {}".format(*words.business_against(left, clock.target)),
+        f"due {n.when(clock.deadline, zone)}" if clock.deadline else "",
     )
 
 
@@ -94,7 +94,7 @@ def _largest(totals: dict[str, timedelta]) -> tuple[tuple[str, str], ...]:
     )
 
 
-def time_went(clock: Clock, zone: ZoneInfo) -> TimeWent:
+def time_went(clock: Clock, zone: ZoneInfo, n: words.Numbers = words.ENGLISH) -> TimeWent:
     by_status: dict[str, timedelta] = {}
     by_team: dict[str, timedelta] = {}
     for segment in clock_timeline(clock):
@@ -105,7 +105,7 @@ def time_went(clock: Clock, zone: ZoneInfo) -> TimeWent:
         if segment.team:
             by_team[segment.team] = by_team.get(segment.team, _ZERO) + segment.business
     costliest = tuple(
-        f"{words.business(i.business)} {words.between(i.start, i.end, zone)}"
+        f"{words.business(i.business)} {n.between(i.start, i.end, zone)}"
         + (f" in status {i.fields['status']}" if i.fields.get("status") else "")
         for i in clock.why()[:3]
         if i.business > _ZERO
@@ -115,8 +115,10 @@ def time_went(clock: Clock, zone: ZoneInfo) -> TimeWent:
     )
 
 
-def picture(number: int, title: str, clock: Clock, zone: tzinfo) -> Picture | None:
+def picture(
+    number: int, title: str, clock: Clock, zone: tzinfo, n: words.Numbers = words.ENGLISH
+) -> Picture | None:
     """The clock's timeline (None: no business time has passed on it yet)."""
     if not clock_timeline(clock):
         return None
-    return clock_picture(f"clock-{number}", title, clock, zone)
+    return clock_picture(f"clock-{number}", title, clock, zone, n)

@@ -29,7 +29,7 @@ from accord.render.compare import ComparedCell, cell, shown
 from accord.render.report import exact, templates, verdict
 from accord.render.report_document import Decimal as DecimalText
 from accord.render.report_document import Instant as InstantText
-from accord.render.words import ENGLISH, Numbers, locale_of, when, zone_of
+from accord.render.words import ENGLISH, Numbers, locale_of, zone_of
 
 
 @dataclass(frozen=True)
@@ -361,7 +361,7 @@ def _context(found: Trial) -> dict[str, Any]:
     return {
         "found": found,
         "last": last,
-        "judged_at": when(last.judged_at, zone),
+        "judged_at": numbers.when(last.judged_at, zone),
         "zone": zone.key,
         "numbers": numbers,
         "exact": exact,

@@ -16,6 +16,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_skeleton
 from babel.numbers import format_currency, format_decimal, format_percent, parse_pattern
 
 from accord.core.errors import AccordError
@@ -97,32 +98,95 @@ def period(start: datetime, end: datetime, zone: tzinfo) -> str:
     return f"{first.day} {first:%b %Y} to {last.day} {last:%b %Y}"
 
 
-def duration(span: timedelta) -> str:
-    """``2 h 17 min``, ``44 min``, ``35 s``, ``3 days 4 h``: the largest units, at most two,
-    down to the minute (seconds only under a minute); negative spans get a minus sign. Business
-    time is never told in days: a business day is not 24 hours (see :func:`business`)."""
-    if span < timedelta(0):
-        return "-" + duration(-span)
-    days, rest = divmod(int(span.total_seconds()), 86400)
-    if days:
-        hours = rest // 3600
-        unit = "day" if days == 1 else "days"
-        return f"{days} {unit}" + (f" {hours} h" if hours else "")
-    return business(span)
+def duration(span: timedelta, units: int = 2) -> str:
+    """``2 h 17 min``, ``1 min 30 s``, ``35 s``, ``3 days 4 h``: the span's largest units,
+    ``units`` of them (two), the last one cut, never rounded up (1 h 59 min 59 s is
+    ``1 h 59 min``, not ``2 h``); zeros at the end are left out (1 h 0 min 5 s is ``1 h``).
+    Negative spans get a minus sign. Business time is never told in days: a business day is
+    not 24 hours (see :func:`business`). Where two spans are compared, see
+    :func:`business_against`."""
+    return _told(span, _CALENDAR, units)
 
 
-def business(span: timedelta) -> str:
-    """Business time in hours and minutes (``27 h 30 min``), never in days."""
+def business(span: timedelta, units: int = 2) -> str:
+    """Business time in hours, minutes and seconds (``27 h 30 min``, ``1 min 30 s``), never in
+    days; its largest units as :func:`duration` tells them."""
+    return _told(span, _BUSINESS, units)
+
+
+def business_against(used: timedelta, allowed: timedelta) -> tuple[str, str]:
+    """Two spans of business time read side by side (``2 min 10 s`` used of the ``1 min 30 s``
+    allowed), each told to the precision at which they compare as the spans do: cutting the
+    smaller units never makes a span over its allowance read as within it or equal to it, nor
+    the other way round. Two units where that is enough (``5 h 30 min`` of ``4 h``), more
+    where not (``1 h 0 min 5 s`` of ``1 h``), to the fraction of a second at the last."""
+    return _against(used, allowed, _BUSINESS)
+
+
+def duration_against(used: timedelta, allowed: timedelta) -> tuple[str, str]:
+    """As :func:`business_against`, in the units of :func:`duration` (days too): a downtime
+    against its budget."""
+    return _against(used, allowed, _CALENDAR)
+
+
+def _against(used: timedelta, allowed: timedelta, scale: _Scale) -> tuple[str, str]:
+    for units in range(2, len(scale) + 1):
+        if _order(_cut(used, scale, units), _cut(allowed, scale, units)) == _order(used, allowed):
+            return _told(used, scale, units), _told(allowed, scale, units)
+    return _told(used, scale, EXACT), _told(allowed, scale, EXACT)
+
+
+EXACT = 99
+"""As many units as the span has, down to the fraction of a second: the span exactly."""
+_CALENDAR = ((86400, "day"), (3600, "h"), (60, "min"), (1, "s"))
+_BUSINESS = ((3600, "h"), (60, "min"), (1, "s"))
+_SECOND = timedelta(seconds=1)
+_Scale = tuple[tuple[int, str], ...]
+
+
+def _order(first: timedelta, second: timedelta) -> int:
+    return (first > second) - (first < second)
+
+
+def _units(span: timedelta, scale: _Scale, units: int) -> list[tuple[int, int, str]]:
+    """The span's units told, as (count, size in seconds, name): from its largest unit that
+    is not zero, ``units`` of them (each whole; with :data:`EXACT` down to the second)."""
+    whole = span // _SECOND
+    found: list[tuple[int, int, str]] = []
+    for size, name in scale:
+        count, whole = divmod(whole, size)
+        if count or found:
+            found.append((count, size, name))
+    if not found:
+        found = [(0, 1, "s")]
+    return found[:units]
+
+
+def _cut(span: timedelta, scale: _Scale, units: int) -> timedelta:
+    """The span as :func:`_told` writes it (cut toward zero)."""
     if span < timedelta(0):
-        return "-" + business(-span)
-    seconds = int(span.total_seconds())
-    if seconds < 60:
-        return f"{seconds} s"
-    hours, rest = divmod(seconds, 3600)
-    minutes = rest // 60
-    if hours:
-        return f"{hours} h" + (f" {minutes} min" if minutes else "")
-    return f"{minutes} min"
+        return -_cut(-span, scale, units)
+    told = timedelta(seconds=sum(count * size for count, size, _ in _units(span, scale, units)))
+    return span if units >= EXACT else told
+
+
+def _told(span: timedelta, scale: _Scale, units: int) -> str:
+    if span < timedelta(0):
+        return "-" + _told(-span, scale, units)
+    fraction = span % _SECOND if units >= EXACT else timedelta(0)
+    told = _units(span, scale, units)
+    while len(told) > 1 and told[-1][0] == 0 and not (told[-1][2] == "s" and fraction):
+        told.pop()  # 1 h, not 1 h 0 min; but 1 h 0 min 5 s
+    words = []
+    for count, _, name in told:
+        if name == "s" and fraction:
+            exact = Decimal(count) + Decimal(fraction.microseconds).scaleb(-6)
+            words.append(f"{exact.normalize():f} s")
+        elif name == "day":
+            words.append(f"{count} {'day' if count == 1 else 'days'}")
+        else:
+            words.append(f"{count} {name}")
+    return " ".join(words)
 
 
 def exact_span(span: timedelta) -> str:
@@ -165,12 +229,73 @@ class LocaleError(AccordError, ValueError):
 
 @dataclass(frozen=True)
 class Numbers:
-    """Numbers, percentages and money written in a locale's convention (Babel, from CLDR):
-    ``99.69%`` and ``1,200.00 USD`` in ``en``, ``99,69 %`` and ``1.200,00 USD`` in ``de``.
-    Only the convention changes: the words around the figures stay English, and so do the
-    days (``6 Oct 2026``), whose month is a word."""
+    """Numbers, percentages, money and dates written in a locale's convention (Babel, from
+    CLDR): ``99.69%``, ``1,200.00 USD`` and ``6 Oct 2026, 16:05 CEST`` in ``en``; ``99,69 %``,
+    ``1.200,00 USD`` and ``6. Okt. 2026, 16:05 CEST`` in ``de``. Only the convention changes:
+    the words around the figures stay English. Plain ``en`` keeps the day before the month and
+    the 24-hour clock (:func:`when`), as international English writes them; ``en-US`` writes
+    ``Oct 6, 2026, 4:05 PM EDT``. Zones keep the tz database's names (``CEST``)."""
 
     locale: Locale
+
+    @property
+    def _plain(self) -> bool:
+        """Plain ``en``: the dates of :func:`when` and :func:`day`, whatever CLDR's ``en``."""
+        return self.locale.language == "en" and not self.locale.territory
+
+    def date_words(self, value: date) -> str:
+        """A calendar day: ``6 Oct 2026``, ``6. Okt. 2026``, ``Oct 6, 2026``."""
+        return date_words(value) if self._plain else _date(self.locale, value)
+
+    def short_date(self, value: date) -> str:
+        """A day in a few characters, without its year (a week's label): ``28 Sep``,
+        ``28. Sept.``, ``Sep 28``."""
+        if self._plain:
+            return f"{value.day} {value:%b}"
+        return _short_date(self.locale, value)
+
+    def day(self, moment: datetime, zone: tzinfo) -> str:
+        """The day of the instant in the zone, as :meth:`date_words` writes it."""
+        return self.date_words(moment.astimezone(zone).date())
+
+    def when(self, moment: datetime, zone: tzinfo) -> str:
+        """The instant in the zone, the zone named: ``6 Oct 2026, 16:05 CEST``,
+        ``6. Okt. 2026, 16:05 CEST``, ``Oct 6, 2026, 4:05 PM EDT`` (seconds when not zero)."""
+        if self._plain:
+            return when(moment, zone)
+        local = moment.astimezone(zone)
+        clock = f"{_clock(self.locale, local.time())} {zone_abbreviation(local)}"
+        return _joined(self.locale, self.date_words(local.date()), clock)
+
+    def between(self, start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
+        """Two instants as :func:`between` writes them (``6 Oct 2026, 14:05 to 16:22 CEST``),
+        their days and times in the locale's convention."""
+        if self._plain:
+            return between(start, end, zone)
+        if end is None:
+            return f"from {self.when(start, zone)}"
+        first, last = start.astimezone(zone), end.astimezone(zone)
+        if first.date() == last.date() and zone_abbreviation(first) == zone_abbreviation(last):
+            clocks = (
+                f"{_clock(self.locale, first.time())} to {_clock(self.locale, last.time())} "
+                f"{zone_abbreviation(last)}"
+            )
+            return _joined(self.locale, self.date_words(first.date()), clocks)
+        return f"{self.when(first, zone)} to {self.when(last, zone)}"
+
+    def period(self, start: datetime, end: datetime, zone: tzinfo) -> str:
+        """A report's period as :func:`period` writes it (``October 2026``, ``Oktober 2026``;
+        ``1 Oct 2026 to 31 Dec 2026``), in the locale's convention."""
+        if self._plain:
+            return period(start, end, zone)
+        first, after = start.astimezone(zone), end.astimezone(zone)
+        if not (first.time() == time() and after.time() == time()):
+            return f"{self.when(first, zone)} to {self.when(after, zone)} (not included)"
+        last = (after - timedelta(days=1)).date()
+        whole_month = first.day == 1 and (last + timedelta(days=1)).day == 1
+        if whole_month and (first.year, first.month) == (last.year, last.month):
+            return _month(self.locale, first.date())
+        return f"{self.date_words(first.date())} to {self.date_words(last)}"
 
     @property
     def name(self) -> str:
@@ -233,6 +358,36 @@ class Numbers:
         if not rate.is_finite():
             return "infinitely many times"
         return f"{self.decimal(rate, 1 if rate >= 1 else 2)} times"
+
+
+@lru_cache(maxsize=4096)
+def _date(locale: Locale, value: date) -> str:
+    """A day in a locale's medium form (CLDR's ``yMMMd``), remembered: a page names the same
+    few days many times."""
+    return str(format_skeleton("yMMMd", value, locale=locale))
+
+
+@lru_cache(maxsize=4096)
+def _short_date(locale: Locale, value: date) -> str:
+    return str(format_skeleton("MMMd", value, locale=locale))
+
+
+@lru_cache(maxsize=512)
+def _month(locale: Locale, value: date) -> str:
+    return str(format_skeleton("yMMMM", value, locale=locale))
+
+
+@lru_cache(maxsize=8192)
+def _clock(locale: Locale, moment: time) -> str:
+    """A time of day on the locale's clock (``16:05``, ``4:05 PM``; seconds when not zero)."""
+    twelve = "h" in str(locale.time_formats["short"].pattern)
+    skeleton = ("hm" if twelve else "Hm") + ("s" if moment.second else "")
+    return str(format_skeleton(skeleton, moment, locale=locale))
+
+
+def _joined(locale: Locale, day_text: str, clock: str) -> str:
+    """A day and a time joined as the locale joins them (``{1}, {0}`` in most)."""
+    return str(locale.datetime_formats["medium"]).format(clock, day_text)
 
 
 _PATTERN = "#,##0.######"
@@ -341,3 +496,9 @@ ENGLISH = Numbers(Locale.parse("en"))
 """The default convention: a report is a document sent to someone, so it does not follow the
 environment of the machine it is made on (LANG); ``--locale`` and the API's ``locale`` and
 ``Accept-Language`` choose another."""
+
+
+def in_zone(numbers: object, moment: datetime, zone: str) -> str:
+    """The instant in the zone named, in the convention of ``numbers`` (a page's ``n``; any
+    other value: English): what the templates' ``in_zone`` writes."""
+    return (numbers if isinstance(numbers, Numbers) else ENGLISH).when(moment, zone_of(zone))
