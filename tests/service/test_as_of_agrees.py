@@ -298,3 +298,24 @@ def test_a_verdict_at_a_periods_end_belongs_to_the_next_period_and_is_known_then
         ).json()
         for report in (_report_json(folder, period, end), served):
             assert _verdicts(report)["resolution"] == wanted, period
+
+
+def test_the_reports_default_instant_is_the_one_accord_clocks_judges_at(tmp_path: Path) -> None:
+    """Without --as-of both judge at the log's last event: a first reply due at exactly that
+    instant is still in time for both (the report judged a microsecond later, and called it
+    breached while `accord clocks` had it running)."""
+    events = [
+        _event("A-0", "A", OPENED, "created", {"status": "New"}),
+        _event("B-0", "B", OPENED + timedelta(hours=1), "created", {"status": "New"}),
+    ]
+    (tmp_path / "agreement.yaml").write_text(DESK)
+    (tmp_path / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    agreement, log = str(tmp_path / "agreement.yaml"), str(tmp_path / "events.jsonl")
+    out = _cli("clocks", agreement, log, "--tickets")
+    states = {(r["ticket"], r["objective"]): r["state"] for r in csv.DictReader(io.StringIO(out))}
+    assert states[("A", "response")] == "running"
+    report = json.loads(
+        _cli("report", agreement, "--tickets", log, "--period", PERIOD, "--format", "json")
+    )
+    assert report["as_of"] == (OPENED + timedelta(hours=1)).isoformat()
+    assert _verdicts(report)["response"] == (0, 0, 2, [])
