@@ -190,20 +190,7 @@ def _agree(
     by_api = _clocks_of_api(client, acme, names, moment)
     assert {key: state for key, (state, _) in by_api.items()} == by_cli
     wanted = _expected(by_api)
-    report = json.loads(
-        _cli(
-            "report",
-            str(agreement),
-            "--tickets",
-            str(log),
-            "--period",
-            period,
-            "--as-of",
-            moment.isoformat(),
-            "--format",
-            "json",
-        )
-    )
+    report = _report_json(folder, period, moment)
     assert _verdicts(report) == wanted, (moment, events)
     service_clock(monkeypatch, moment)
     served = client.get(
