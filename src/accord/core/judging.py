@@ -690,6 +690,10 @@ def _measure(
     agreement, data, calendars = judging.agreement, judging.data, judging.calendars
     metric = objective.metric
     whole = judging.all_evidence
+    if metric == "availability" and end <= start:
+        # judged at the span's very first instant: events at it are known, but no time of it
+        # has passed, and a share of no time is no figure (not 100%)
+        return replace(blank, detail=f"no time of it has passed at {end.isoformat()}")
     if metric == "availability" and objective.method == "slices" and not whole.probes:
         return replace(blank, detail="no probe in the evidence: availability by probes unknown")
     unwatched = whole.observed is None and not whole.outages and not whole.maintenance
