@@ -3,7 +3,7 @@ the month of a backfill's first record; and evidence still arriving never fails 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -27,8 +27,11 @@ def test_recorded_live_the_evidence_runs_from_the_upload() -> None:
     uploaded = datetime(2026, 12, 28, 9, tzinfo=UTC)
     live = Data(observed=(datetime(2026, 12, 29, tzinfo=UTC), uploaded))
     now = datetime(2027, 1, 2, tzinfo=UTC)
-    assert watched(live, _row(uploaded), now).observed == (uploaded, now)
-    assert watched(Data(), _row(uploaded), now).observed == (uploaded, now)
+    # watched up to now and at it: what is stored for now itself is known now (the span is
+    # half-open, so it ends a microsecond after)
+    through = now + timedelta(microseconds=1)
+    assert watched(live, _row(uploaded), now).observed == (uploaded, through)
+    assert watched(Data(), _row(uploaded), now).observed == (uploaded, through)
 
 
 def test_a_backfill_covers_the_whole_month_of_its_first_record_not_from_its_first_outage() -> None:
@@ -42,7 +45,7 @@ def test_a_backfill_covers_the_whole_month_of_its_first_record_not_from_its_firs
     now = datetime(2026, 12, 2, tzinfo=UTC)
     assert watched(backfill, _row(uploaded), now).observed == (
         datetime(2026, 10, 1, tzinfo=UTC),
-        now,
+        now + timedelta(microseconds=1),
     )
 
 

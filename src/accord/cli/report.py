@@ -58,15 +58,19 @@ def parse_period(text: str, zone: str) -> tuple[datetime, datetime]:
 
 def judged_at(evidence: Data, as_of: str | None, zone: str) -> datetime:
     """The instant a report is judged at: ``--as-of`` (read in ``zone`` without an offset),
-    else the end of the evidence (its declared coverage, else just after its last record, which
-    is then known: evidence is known from before the instant judged at), never later than now."""
+    else the end of the evidence (its declared coverage, else its last record, known at its own
+    instant as ``accord clocks`` has it), never later than now. A request count is a slice
+    that starts at its instant, nothing of it served yet then: when the last record is one,
+    the report is judged just after it, so that the slice counts."""
     current = datetime.now(UTC)
     if as_of is not None:
         return parse_instant(as_of, ZoneInfo(zone), "--as-of")
     span = evidence.span()
     if span is None:
         return current
-    end = span[1] if evidence.observed is not None else span[1] + timedelta(microseconds=1)
+    end = span[1]
+    if evidence.observed is None and any(r.at == end for r in evidence.requests):
+        end += timedelta(microseconds=1)
     return min(end, current)
 
 

@@ -145,9 +145,11 @@ class Data:
                 yield max(instants)
 
     def known_at(self, instant: datetime) -> Data:
-        """The evidence as known at ``instant``: records from before it; an outage still going
-        on then has no end yet; maintenance known once announced (or once begun, when its
-        announcement is not recorded). The observed span ends there too."""
+        """The evidence as known at ``instant``: records at or before it (an event at that very
+        instant is known then); an outage still going on then has no end yet; maintenance
+        known once announced (or once begun, when its announcement is not recorded); a request
+        count, a slice starting at its instant, once it has begun. The observed span ends
+        there too, holding that instant (a microsecond after it, as spans are half-open)."""
         outages = tuple(
             o if o.end is not None and o.end <= instant else replace(o, end=None)
             for o in self.outages
@@ -160,7 +162,7 @@ class Data:
         )
         observed = self.observed
         if observed is not None:
-            observed = (observed[0], min(observed[1], instant))
+            observed = (observed[0], min(observed[1], instant + timedelta(microseconds=1)))
         return Data(
             outages=outages,
             maintenance=maintenance,

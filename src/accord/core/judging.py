@@ -436,14 +436,16 @@ class Judging:
         assert self._span is not True
         return self._span
 
-    def reaches(self, start: datetime, end: datetime) -> bool:
-        """Whether the evidence covers any of ``[start, end)``: a declared span is half-open
+    def reaches(self, start: datetime, end: datetime, through: bool = False) -> bool:
+        """Whether the evidence covers any of ``[start, end)`` (``through``: of ``[start,
+        end]``, ``end`` being the instant judged at, known then): a declared span is half-open
         like a period; one inferred from the records holds its last record."""
         span = self.evidence()
         if span is None:
             return False
         first, last = span
-        return first < end and (last > start if self.data.observed else last >= start)
+        began = first <= end if through else first < end
+        return began and (last > start if self.data.observed else last >= start)
 
     def clocks(self, metric: str, moment: datetime) -> list[Clock]:
         """Every clock of the metric's objectives, as of ``moment`` (all ticket objectives are
@@ -605,7 +607,7 @@ def _judge_objective(
             ),
         )
     moment = judging.as_of
-    if moment is not None and moment <= first:
+    if moment is not None and moment < first:
         return replace(
             blank,
             status="no data",
@@ -613,8 +615,12 @@ def _judge_objective(
             f"({first.isoformat()})",
         )
     cut = last if moment is None else min(last, moment)
+    # judged to date at an instant inside the span: what happened at that very instant is
+    # known then (a ticket resolved at it is resolved, as ``accord clocks --as-of`` has it);
+    # a span over by then stays half-open, its end instant belonging to the next span
+    through = moment is not None and cut == moment < last
     evidence = judging.evidence()
-    if not judging.reaches(first, cut):
+    if not judging.reaches(first, cut, through):
         covered = (
             "there is no evidence at all"
             if evidence is None
@@ -637,6 +643,7 @@ def _judge_objective(
             notes.append(f"observed from {first.isoformat()}")
         if observed[1] < cut:
             cut = observed[1]
+            through = False
             notes.append(f"observed until {cut.isoformat()}")
     result = _measure(
         judging,
@@ -647,6 +654,7 @@ def _judge_objective(
         cut,
         (start, last),
         with_breaches,
+        through,
     )
     if cut < end and cut == last:
         notes.append(f"in force until {last:%Y-%m-%d}")
@@ -668,13 +676,24 @@ def _measure(
     end: datetime,
     period: tuple[datetime, datetime],
     with_breaches: bool = True,
+    through: bool = False,
 ) -> ObjectiveResult:
     """The figure over ``[start, end)``, a span the agreement is in force over and the
     evidence reaches into (``period``: the report's span, from its start to where it would end
-    were it judged whole; ``with_breaches``: see :func:`judge_objective`)."""
+    were it judged whole; ``with_breaches``: see :func:`judge_objective`). ``through``: ``end``
+    is the instant judged at, inside the period: records at that very instant (a ticket's
+    verdict or start, a measurement) count, as they are known then; time is still measured
+    up to ``end``."""
+    # records at an instant are counted in [start, counted_until): to the microsecond, as
+    # every instant is, [start, end] when ``through``
+    counted_until = end + _MICROSECOND if through else end
     agreement, data, calendars = judging.agreement, judging.data, judging.calendars
     metric = objective.metric
     whole = judging.all_evidence
+    if metric == "availability" and end <= start:
+        # judged at the span's very first instant: events at it are known, but no time of it
+        # has passed, and a share of no time is no figure (not 100%)
+        return replace(blank, detail=f"no time of it has passed at {end.isoformat()}")
     if metric == "availability" and objective.method == "slices" and not whole.probes:
         return replace(blank, detail="no probe in the evidence: availability by probes unknown")
     unwatched = whole.observed is None and not whole.outages and not whole.maintenance
@@ -745,7 +764,7 @@ def _measure(
             judged = replace(judged, budget=span_of(allowed), downtime=downtime)
         return judged
     if metric in TICKET_METRICS:
-        return _tickets(judging, objective, target, blank, start, end, with_breaches)
+        return _tickets(judging, objective, target, blank, start, end, with_breaches, through)
     source = objective.source or objective.id
     whole = judging.all_evidence
     if whole.observed is None and not any(m.source == source for m in whole.measurements):
@@ -755,10 +774,10 @@ def _measure(
             blank, detail=f"no measurement of {source} in the evidence (sources there: {sources})"
         )
     if metric == "count" and objective.period.kind != "rolling":
-        return _counts(judging, objective, target, blank, start, end, period)
+        return _counts(judging, objective, target, blank, start, counted_until, period)
     if metric == "deliverable":
         return _deliverable(judging, objective, target, blank, start, end, period)
-    found = measured(objective, data, start, end)
+    found = measured(objective, data, start, counted_until)
     if metric == "count":
         actual = Decimal(len(found))
         met = target.holds(actual) if isinstance(target, Bound) else None
@@ -1012,11 +1031,14 @@ def _tickets(
     start: datetime,
     end: datetime,
     with_breaches: bool = True,
+    through: bool = False,
 ) -> ObjectiveResult:
     """A ticket objective over ``[start, end)``: the clocks whose verdict falls in it (or that
     started in it, with ``count_in: created``), judged as of the instant judged at (without
-    ``with_breaches``, in columns: the same figure, its breaches left out)."""
+    ``with_breaches``, in columns: the same figure, its breaches left out). ``through``:
+    ``end`` is that instant, and a verdict (or start) at it counts too."""
     moment = judging.as_of if judging.as_of is not None else end
+    counted_until = end + _MICROSECOND if through else end
     in_columns = _in_columns(judging, objective, moment)
     at_end_columns = in_columns
     if moment != end and in_columns is not None and objective.count_in == "resolved":
@@ -1034,6 +1056,7 @@ def _tickets(
             in_columns,
             at_end_columns,
             with_breaches,
+            counted_until,
         )
     mine = [
         c
@@ -1041,12 +1064,16 @@ def _tickets(
         if c.objective == objective.id and _kept(c, objective)
     ]
     if objective.count_in == "created":
-        started = [c for c in mine if c.started_at is not None and start <= c.started_at < end]
+        started = [
+            c for c in mine if c.started_at is not None and start <= c.started_at < counted_until
+        ]
         counted = [c for c in started if c.state in ("met", "breached")]
         still_open = [c for c in started if c.stopped_at is None and c.state != "cancelled"]
         open_at = moment
     else:
-        counted = [c for c in mine if (v := verdict_at(c)) is not None and start <= v < end]
+        counted = [
+            c for c in mine if (v := verdict_at(c)) is not None and start <= v < counted_until
+        ]
         at_end = mine if moment == end else judging.clocks(objective.metric, end)
         still_open = [
             c
@@ -1184,21 +1211,24 @@ def _tickets_in_columns(
     mine: _ObjectiveClocks,
     at_end: _ObjectiveClocks | None,
     with_breaches: bool = True,
+    counted_until: datetime | None = None,
 ) -> ObjectiveResult:
     """:func:`_tickets` on the column engine's table: the same counts, figure and breaches,
-    with a Python object only for each breach and each clock still open."""
+    with a Python object only for each breach and each clock still open (verdicts and starts
+    counted in ``[start, counted_until)``, by default ``[start, end)``)."""
+    counted_until = end if counted_until is None else counted_until
     batch = mine.batch
     table = batch.table
     met_code, breached_code = _STATE["met"], _STATE["breached"]
     if objective.count_in == "created":
-        began = mine.within("started", start, end)
+        began = mine.within("started", start, counted_until)
         state = table.state[began]
         counted = began[(state == met_code) | (state == breached_code)]
         open_batch = batch
         open_rows = began[(table.stopped[began] == _NAT) & (state != _STATE["cancelled"])]
         open_at = moment
     else:
-        counted = mine.within("verdict", start, end)
+        counted = mine.within("verdict", start, counted_until)
         assert at_end is not None
         open_batch, end_rows = at_end.batch, at_end.rows
         open_table = open_batch.table

@@ -240,12 +240,13 @@ def watched(data: Data, row: AgreementRow, moment: datetime, zone: tzinfo = UTC)
     are a backfill, taken to cover whole months, so then from the start of the month (in
     ``zone``, that the periods are reckoned in) of the first record. The first record itself
     is not the start: a backfilled outage log usually begins with an outage, after up time
-    nobody recorded."""
+    nobody recorded. Watched up to ``moment`` and at it: what is stored for that very instant
+    is known then (a span half-open as every span is, ending a microsecond after it)."""
     uploaded = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
     first = uploaded
     if data.observed is not None and data.observed[0] < uploaded:
         first = enclosing(data.observed[0].astimezone(zone), "month")[0]
-    return replace(data, observed=(first, max(first, moment)))
+    return replace(data, observed=(first, max(first, moment + timedelta(microseconds=1))))
 
 
 def _observed(
