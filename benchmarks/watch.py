@@ -195,15 +195,17 @@ def setup(database: Database, years: int) -> tuple[str, int]:
     return key, org
 
 
-def check_once(database: Database, name: str) -> float:
-    """One watch check of one agreement (its due items rolled back)."""
+def check_once(database: Database, name: str) -> tuple[float, float]:
+    """One watch check of one agreement (its due items rolled back): its wall time and this
+    process's CPU time (on a machine shared with other work the steadier figure; SQLite's
+    work is in this process, PostgreSQL's server is not counted)."""
     with database.sessions() as session:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         row = session.scalars(select(AgreementRow).where(AgreementRow.key == name)).one()
         service_watch._check_agreement(session, row, MOMENT, timedelta(minutes=1))
-        elapsed = time.perf_counter() - started
+        elapsed, used = time.perf_counter() - started, time.process_time() - cpu
         session.rollback()
-    return elapsed
+    return elapsed, used
 
 
 def ingest_rate(
@@ -288,6 +290,7 @@ def main() -> None:
 
     folder = tempfile.TemporaryDirectory()
     best: dict[str, dict[int, float]] = {name: {} for name in LEVELS}
+    best_cpu: dict[str, dict[int, float]] = {name: {} for name in LEVELS}
     rates: dict[str, float] = {}
     try:
         for years in arguments.years:
@@ -303,12 +306,15 @@ def main() -> None:
                 )
                 for agreement in LEVELS if years else ():
                     check_once(database, agreement)  # warm: caches, plans
-                    times = [check_once(database, agreement) for _ in range(arguments.repeat)]
+                    both = [check_once(database, agreement) for _ in range(arguments.repeat)]
+                    times, cpu = [w for w, _ in both], [c for _, c in both]
                     best[agreement][years] = min(times)
+                    best_cpu[agreement][years] = min(cpu)
                     median = statistics.median(times) * 1000
                     print(
                         f"  watch check, {agreement:6} ({', '.join(LEVELS[agreement])}): best "
-                        f"{min(times) * 1000:8.1f} ms, median {median:.1f} ms"
+                        f"{min(times) * 1000:8.1f} ms, median {median:.1f} ms; "
+                        f"CPU best {min(cpu) * 1000:.1f} ms"
                     )
                 if years == arguments.years[0] and arguments.ingest:
                     for kind, batch in (("outage", 1_000), ("probe", 5_000)):
@@ -322,10 +328,11 @@ def main() -> None:
         if shortest != longest:
             for agreement in LEVELS:
                 ratio = best[agreement][longest] / best[agreement][shortest]
+                cpu_ratio = best_cpu[agreement][longest] / best_cpu[agreement][shortest]
                 verdict = "met" if ratio <= 1.2 else "NOT met"
                 print(
                     f"{agreement}: {longest} years / {shortest} year: {ratio:.2f}x "
-                    f"(target <= 1.2: {verdict})"
+                    f"(target <= 1.2: {verdict}); CPU {cpu_ratio:.2f}x"
                 )
         for kind, rate in rates.items():
             print(f"ingest_records of {kind}s: {rate:,.0f} records/s")
