@@ -174,13 +174,28 @@ def test_late_evidence_from_a_sheet_changes_the_kept_report(
     assert (after["actual"], after["met"]) == ("205", True)  # see the data's README
 
 
+def uptime_viewed(client: TestClient, tenant: Tenant, clock: Clock) -> dict[str, Any]:
+    """UPTIME in force from January, an outage a month, and every closed month viewed (so
+    kept) an hour later: the reports as first judged."""
+    upload(client, tenant, UPTIME, in_force_from="2026-01-01T00:00:00+00:00")
+    outages(client, tenant)
+    clock.advance(timedelta(hours=1))
+    return views(client, tenant, "uptime")
+
+
+def terminate(client: TestClient, tenant: Tenant, at: datetime) -> None:
+    ended = client.post(
+        "/v1/agreements/uptime/terminate",
+        json={"reason": "mutual consent", "at": at.isoformat()},
+        headers=tenant.headers,
+    )
+    assert ended.status_code == 200, ended.text
+
+
 def test_an_amendment_is_judged_from_its_start_once_accepted_and_not_while_proposed(
     client: TestClient, acme: Tenant, clock: Clock, judged: list[str]
 ) -> None:
-    upload(client, acme, UPTIME, in_force_from="2026-01-01T00:00:00+00:00")
-    outages(client, acme)
-    clock.advance(timedelta(hours=1))
-    before = views(client, acme, "uptime")
+    before = uptime_viewed(client, acme, clock)
     amended = UPTIME.replace('version: "1"', 'version: "2"').replace("99.9%", "99%")
     upload(client, acme, amended, in_force_from="2026-06-01T00:00:00+00:00", stage="proposed")
     clock.advance(timedelta(hours=1))
@@ -209,17 +224,9 @@ def test_an_amendment_is_judged_from_its_start_once_accepted_and_not_while_propo
 def test_a_termination_judges_anew_the_months_from_it_and_keeps_those_before(
     client: TestClient, acme: Tenant, clock: Clock, judged: list[str]
 ) -> None:
-    upload(client, acme, UPTIME, in_force_from="2026-01-01T00:00:00+00:00")
-    outages(client, acme)
-    clock.advance(timedelta(hours=1))
-    before = views(client, acme, "uptime")
+    before = uptime_viewed(client, acme, clock)
     ends = datetime(2026, 4, 15, 12, tzinfo=UTC)
-    ended = client.post(
-        "/v1/agreements/uptime/terminate",
-        json={"reason": "mutual consent", "at": ends.isoformat()},
-        headers=acme.headers,
-    )
-    assert ended.status_code == 200, ended.text
+    terminate(client, acme, ends)
     clock.advance(timedelta(hours=1))
     judged.clear()
     after = views(client, acme, "uptime")
@@ -242,16 +249,8 @@ def test_a_termination_at_a_months_end_judges_that_month_anew(
 ) -> None:
     """Terminated at the instant April ends: April's report holds the agreement's end (a
     longer billing period is settled in the report holding it), so it is judged again."""
-    upload(client, acme, UPTIME, in_force_from="2026-01-01T00:00:00+00:00")
-    outages(client, acme)
-    clock.advance(timedelta(hours=1))
-    views(client, acme, "uptime")
-    ended = client.post(
-        "/v1/agreements/uptime/terminate",
-        json={"reason": "mutual consent", "at": "2026-05-01T00:00:00+00:00"},
-        headers=acme.headers,
-    )
-    assert ended.status_code == 200, ended.text
+    uptime_viewed(client, acme, clock)
+    terminate(client, acme, datetime(2026, 5, 1, tzinfo=UTC))
     clock.advance(timedelta(hours=1))
     judged.clear()
     views(client, acme, "uptime")
