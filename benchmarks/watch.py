@@ -19,7 +19,9 @@ ratio of the longest history's best to the shortest's.
 The probes are written straight into the table (the loading is not what is measured); the
 outages go through ingest. Also printed: ingest of outages and of probes through
 ``ingest_records`` (batches of 1,000 and of 5,000) on the shortest history's database,
-records a second (the best of three rounds). The script runs on the code before issue 13's
+records a second (the best of three rounds). With ``--statements``: the statements one check
+of each agreement runs and the rows each returns, which must be the same whatever the
+history's length. The script runs on the code before issue 13's
 change too (``PYTHONPATH`` to its ``src``), for the before/after figures in BENCHMARKS.md.
 """
 
@@ -42,7 +44,7 @@ from collections.abc import Iterator  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 
 import psycopg  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 
 from accord.service import agreements, ingest, tenants  # noqa: E402
 from accord.service import watch as service_watch  # noqa: E402
@@ -211,6 +213,27 @@ def check_once(database: Database, name: str) -> tuple[float, float]:
     return elapsed, used
 
 
+def statements(database: Database, name: str) -> list[tuple[int, str]]:
+    """The statements one check of agreement ``name`` runs, each with the rows it returned
+    (the cursor's count) and its first words."""
+    found: list[tuple[int, str]] = []
+
+    def after(
+        connection: object,
+        cursor: object,
+        statement: str,
+        *rest: object,
+    ) -> None:
+        found.append((max(getattr(cursor, "rowcount", -1), 0), " ".join(statement.split()[:6])))
+
+    event.listen(database.engine, "after_cursor_execute", after)
+    try:
+        check_once(database, name)
+    finally:
+        event.remove(database.engine, "after_cursor_execute", after)
+    return found
+
+
 def ingest_rate(
     database: Database, key: str, kind: str, count: int, batch: int, rounds: int = 3
 ) -> float:
@@ -285,6 +308,11 @@ def main() -> None:
     parser.add_argument("--ingest", type=int, default=20_000, help="records timed at ingest")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of ingest, the best kept")
     parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="print the statements of one check of each agreement and the rows they return",
+    )
+    parser.add_argument(
         "--only-ingest", action="store_true", help="ingest alone, on an empty database"
     )
     arguments = parser.parse_args()
@@ -312,6 +340,12 @@ def main() -> None:
                     both = [check_once(database, agreement) for _ in range(arguments.repeat)]
                     times, cpu = [w for w, _ in both], [c for _, c in both]
                     best[agreement][years] = min(times)
+                    if arguments.statements:
+                        run = statements(database, agreement)
+                        rows = sum(r for r, _ in run)
+                        print(f"  {agreement}: {len(run)} statements, {rows:,} rows returned")
+                        for count, words in run:
+                            print(f"    {count:>9,}  {words}")
                     best_cpu[agreement][years] = min(cpu)
                     median = statistics.median(times) * 1000
                     print(
