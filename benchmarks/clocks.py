@@ -238,8 +238,11 @@ def with_next_response(agreement: Agreement) -> Agreement:
 
 
 EXAMPLES = sorted((ROOT / "examples" / "agreements").rglob("*.yaml")) + sorted(
-    (ROOT / "examples" / "servicenow").glob("agreement*.yaml")
+    path
+    for folder in ("activities", "servicenow", "xes")
+    for path in (ROOT / "examples" / folder).glob("agreement*.yaml")
 )
+"""Every example agreement: those of examples/agreements and each example folder's own."""
 
 
 def examples(tickets: int, replay: bool) -> None:
@@ -248,7 +251,9 @@ def examples(tickets: int, replay: bool) -> None:
     print(f"{'agreement':<46} {'events':>9} {'clocks':>9} {'replayed':>9} {'clocks s':>9}")
     for path in EXAMPLES:
         agreement = load_agreement(path)
+        name = str(path.relative_to(ROOT / "examples"))
         if not any(o.metric in TICKET_METRICS for o in agreement.objectives):
+            print(f"{name:<46} (no ticket objective: no clock)")
             continue
         calendars = calendars_of(agreement)
         with tempfile.TemporaryDirectory() as folder:
@@ -259,7 +264,6 @@ def examples(tickets: int, replay: bool) -> None:
             began = time.perf_counter()
             result = evaluate(columns, agreement.objectives, calendars, as_of)
             took = time.perf_counter() - began
-            name = str(path.relative_to(ROOT / "examples"))
             print(
                 f"{name:<46} {written:>9,} {len(result.table):>9,} {len(result.replayed):>9,}"
                 f" {took:>9.2f}"

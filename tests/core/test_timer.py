@@ -8,13 +8,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from hypothesis import given, settings
+import numpy as np
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from accord import load_agreement
 from accord.core.clocks import TicketEvent, calendars_of, ticket_clocks
 from accord.core.judging import warning_share
-from accord.core.timer import judge, of_clock
+from accord.core.timer import at_risk_count, judge, of_clock
 
 OFFICE = """
 id: office
@@ -164,3 +165,43 @@ def test_a_clock_advanced_to_now_is_judged_as_the_engine_replays_it(
         assert not advanced.breached
     if replayed.breached_at is not None:
         assert advanced.breached
+
+
+_STATES = ("not_started", "running", "paused", "met", "breached", "cancelled")
+
+
+@example(clocks=[("running", 0, 0)], share=Decimal(1) / 3)  # a denominator of 10**28
+@settings(max_examples=300, deadline=None)
+@given(
+    clocks=st.lists(
+        st.tuples(
+            st.sampled_from(_STATES),
+            st.integers(-(10**6), 10**15) | st.integers(-(2**62), 2**62),
+            st.integers(-(10**6), 10**15) | st.integers(-(2**62), 2**62),
+        ),
+        max_size=40,
+    ),
+    share=st.decimals(min_value=Decimal("0.001"), max_value=Decimal("0.999"), places=3)
+    | st.sampled_from([Decimal("0.75"), Decimal("0.5"), Decimal("0.9"), Decimal("1") / 3]),
+)
+def test_the_at_risk_count_of_columns_is_judge_s_count_clock_by_clock(
+    clocks: list[tuple[str, int, int]], share: Decimal
+) -> None:
+    """The reports count open clocks at risk from the column engine's table in one pass
+    (used and target in nanoseconds): the same count as judging each clock (exact decimals,
+    to the microsecond, huge durations included)."""
+    states = [s for s, _, _ in clocks]
+    used = np.array([u for _, u, _ in clocks], dtype=np.int64)
+    target = np.array([t for _, _, t in clocks], dtype=np.int64)
+    settled = np.array([s in ("met", "breached", "cancelled") for s in states], dtype=bool)
+    expected = sum(
+        judge(
+            state,
+            timedelta(microseconds=u // 1000),
+            timedelta(microseconds=t // 1000),
+            share,
+            datetime(2026, 3, 2, tzinfo=UTC),
+        ).at_risk
+        for state, u, t in clocks
+    )
+    assert at_risk_count(settled, used, target, share) == expected

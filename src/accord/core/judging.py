@@ -50,7 +50,7 @@ from accord.core.escalation import levels_for, share_of
 from accord.core.evidence import Data, Measurement, carried_fields
 from accord.core.periods import enclosing, period_label
 from accord.core.slices import SliceAvailability, occurrences, ratio_slices, slice_availability
-from accord.core.timer import judge, of_clock
+from accord.core.timer import at_risk_count, of_clock
 
 if TYPE_CHECKING:
     from accord.core.burn import BurnAlert
@@ -251,6 +251,7 @@ class ClockCache:
     another object); evidence as known at an instant is kept the same way."""
 
     _known: dict[tuple[int, datetime], tuple[Data, Data]] = field(default_factory=dict)
+    _checked: dict[tuple[int, int], tuple[Agreement, Data]] = field(default_factory=dict)
     _columns: dict[int, tuple[tuple[TicketEvent, ...], EventColumns]] = field(default_factory=dict)
     _evaluations: dict[
         tuple[int, int, datetime, str, bool, datetime | None],
@@ -311,6 +312,17 @@ class ClockCache:
         judging.asked = outer | judging.asked
         self._judged[(*key, breaches)] = (holders, result, used)
         return result
+
+    def checked(
+        self, agreement: Agreement, data: Data, check: Callable[[Agreement, Data], None]
+    ) -> None:
+        """``check(agreement, data)`` (it raises, or returns nothing), once for the same
+        agreement and evidence: a trend's months check the fields of one log once."""
+        found = self._checked.get((id(agreement), id(data)))
+        if found is not None and found[0] is agreement and found[1] is data:
+            return
+        check(agreement, data)
+        self._checked[(id(agreement), id(data))] = (agreement, data)
 
     def known_at(self, data: Data, instant: datetime) -> Data:
         """``data.known_at(instant)``, the same object for the same evidence and instant."""
@@ -1239,21 +1251,11 @@ def _tickets_in_columns(
         open_at = end
     share = warning_share(judging.agreement, objective)
     open_state = open_batch.table.state[open_rows]
-    at_risk = sum(
-        1
-        for state_code, used, limit in zip(
-            open_state.tolist(),
-            open_batch.table.used[open_rows].tolist(),
-            open_batch.table.target[open_rows].tolist(),
-            strict=True,
-        )
-        if judge(
-            STATES[state_code],
-            timedelta(microseconds=used // 1000),
-            timedelta(microseconds=limit // 1000),
-            share,
-            open_at,
-        ).at_risk
+    at_risk = at_risk_count(
+        np.isin(open_state, [met_code, breached_code, _STATE["cancelled"]]),
+        open_batch.table.used[open_rows],
+        open_batch.table.target[open_rows],
+        share,
     )
     counted_state = table.state[counted]
     met = int(np.count_nonzero(counted_state == met_code))

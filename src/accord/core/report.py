@@ -257,7 +257,9 @@ def evaluate(
     columns once and evaluate the clocks at each instant once. ``explain``: how many of each
     ticket objective's breaches (the costliest) say where their time went (None: all)."""
     chosen, assumed = chosen_tier(agreement, tier)
-    if strict:
+    if strict and cache is not None:
+        cache.checked(agreement, data, check_fields)
+    elif strict:
         check_fields(agreement, data)
     if as_of is not None:
         data = data.known_at(as_of) if cache is None else cache.known_at(data, as_of)

@@ -21,6 +21,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from accord.core.calendar import BusinessCalendar
 from accord.core.clocks import Clock
 
@@ -75,6 +78,32 @@ def warned(used: timedelta, target: timedelta | None, share: Decimal) -> bool:
     if target is None or target <= _ZERO:
         return False
     return Decimal(used // _MICRO) >= share * Decimal(target // _MICRO)
+
+
+def at_risk_count(
+    settled: npt.NDArray[np.bool_],
+    used: npt.NDArray[np.int64],
+    target: npt.NDArray[np.int64],
+    share: Decimal,
+) -> int:
+    """How many open clocks :func:`judge` finds at risk at the instant their used time is
+    as of (no running time added), from columns: ``settled``, whether each clock is met,
+    cancelled or already found breached (never at risk); ``used`` and ``target`` in
+    nanoseconds (compared to the microsecond, as :func:`judge` compares them). The same
+    comparison as :func:`warned`, exact: ``share`` as a fraction of integers (in Python's
+    integers when numpy's could overflow)."""
+    used_us, target_us = used // 1000, target // 1000
+    numerator, denominator = share.as_integer_ratio()
+    if not len(used_us):
+        return 0
+    largest = max(int(np.abs(used_us).max()), int(np.abs(target_us).max()))
+    if (largest + 1) * max(abs(numerator), denominator) >= 1 << 62:  # exact in Python's ints
+        left = used_us.astype(object) * denominator
+        right = target_us.astype(object) * numerator
+    else:
+        left, right = used_us * denominator, target_us * numerator
+    warned = (~settled) & (used_us <= target_us) & (target_us > 0) & (left >= right)
+    return int(np.count_nonzero(warned))
 
 
 def judge(

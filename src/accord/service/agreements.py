@@ -356,12 +356,21 @@ def resolved_version(
 
 
 def terminated_fingerprint(
-    session: Session, organisation_id: int, row: AgreementRow, version: AgreementVersion
+    session: Session,
+    organisation_id: int,
+    row: AgreementRow,
+    version: AgreementVersion,
+    until: datetime,
 ) -> str:
-    """:func:`fingerprint`, and the agreement's termination when it has one: what a kept
-    report was judged on (a termination changes the report of the period it falls in)."""
+    """:func:`fingerprint`, and the agreement's termination when it has one at or before
+    ``until`` (the end of the period a kept report covers): what the report was judged on. A
+    termination changes the report of the period it falls in (judged up to it), of the period
+    ending at its instant (a longer billing period is settled in the report holding the
+    agreement's end) and of every period after it (not in force); a period ending before it
+    is judged the same with and without it (tests/service/test_termination.py), so its kept
+    report stays valid."""
     found = fingerprint(session, organisation_id, version)
-    if row.terminated_at is None:
+    if row.terminated_at is None or row.terminated_at > until:
         return found
     return hashlib.sha256(f"{found}:{row.terminated_at.isoformat()}".encode()).hexdigest()
 

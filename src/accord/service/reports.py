@@ -326,7 +326,9 @@ def report(
         period,
         zone,
         tier or "",
-        agreement_store.terminated_fingerprint(session, principal.organisation_id, row, stored),
+        agreement_store.terminated_fingerprint(
+            session, principal.organisation_id, row, stored, end
+        ),
         since - TICKET_LOOKBACK,
         end,
     )
@@ -521,7 +523,7 @@ def _valid_kept(
         agreement = agreement_store.resolved_version(session, principal.organisation_id, stored)
         since = evidence_since(agreement, start, end)
         fingerprint = agreement_store.terminated_fingerprint(
-            session, principal.organisation_id, row, stored
+            session, principal.organisation_id, row, stored, end
         )
         slots[period] = Slot(
             principal.organisation_id,
