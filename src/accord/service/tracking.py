@@ -26,7 +26,15 @@ from accord.core.agreement.model import Objective
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clock_cycles import STATES
 from accord.core.clock_engines import evaluate_clocks
-from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent, calendars_of, ticket_clocks
+from accord.core.clocks import (
+    TICKET_METRICS,
+    Clock,
+    TicketEvent,
+    calendars_of,
+    fields_event,
+    fields_through,
+    ticket_clocks,
+)
 from accord.core.clocks_batch import BatchResult, EventColumns, crossings
 from accord.core.errors import AccordError
 from accord.core.escalation import (
@@ -261,7 +269,8 @@ def refresh(session: Session, organisation_id: int, ticket: str, moment: datetim
         .with_for_update()
     )
     customer = row.customer if row is not None else None
-    computed = compute(session, organisation_id, ticket, customer, moment)
+    events = ticket_events(session, organisation_id, ticket)
+    computed = compute(session, organisation_id, ticket, customer, moment, events=events)
     session.execute(
         delete(ClockRow).where(
             ClockRow.organisation_id == organisation_id, ClockRow.ticket == ticket
@@ -271,6 +280,7 @@ def refresh(session: Session, organisation_id: int, ticket: str, moment: datetim
     for result in computed:
         for clock in result.clocks:
             count += 1
+            derived, event = fields_event(events, clock, moment)
             session.add(
                 ClockRow(
                     organisation_id=organisation_id,
@@ -285,7 +295,8 @@ def refresh(session: Session, organisation_id: int, ticket: str, moment: datetim
                     used_seconds=clock.used.total_seconds(),
                     deadline=clock.deadline,
                     breached_at=clock.breached_at,
-                    fields=dict(clock.fields),
+                    fields=None if derived else dict(clock.fields),
+                    fields_event=event,
                     used_at=moment,
                 )
             )
@@ -717,11 +728,21 @@ def _compute_columns(
             place = (governing.key, id(governing.first))
             groups.setdefault(place, (governing, []))[1].append(code)
     bounds = np.searchsorted(columns.ticket, np.arange(len(columns.tickets) + 1))
+    histories: dict[str, list[TicketEvent]] = {}
+
+    def history(ticket: str) -> list[TicketEvent]:
+        """A ticket's events as objects (the few tickets replayed), made once."""
+        if ticket not in histories:
+            code = found.code[ticket]
+            histories[ticket] = columns.events_of(np.arange(bounds[code], bounds[code + 1]))
+        return histories[ticket]
+
     for governing, codes in groups.values():
         kept = np.zeros(len(columns.tickets), dtype=bool)
         kept[codes] = True
+        evaluated = columns if bool(kept[present].all()) else columns.of_tickets(kept)
         evaluation = evaluate_clocks(
-            columns if bool(kept[present].all()) else columns.of_tickets(kept),
+            evaluated,
             governing.first.objectives,
             governing.calendars,
             as_of,
@@ -730,7 +751,7 @@ def _compute_columns(
         )
         batch = evaluation.batch
         if batch is None:  # the replay's clocks
-            found.add_clocks(governing, evaluation.clocks)
+            found.add_clocks(governing, evaluation.clocks, history)
             continue
         table = batch.table
         due, left_out = batch_escalation(
@@ -745,14 +766,15 @@ def _compute_columns(
         objects = [c for c in batch.replayed if c.ticket not in again]
         for code in replayed:
             objects += ticket_clocks(
-                columns.events_of(np.arange(bounds[code], bounds[code + 1])),
+                history(batch.tickets[code]),
                 governing.first.objectives,
                 governing.calendars,
                 as_of,
                 governing.changes,
             )
-        found.add_table(governing, batch, ~np.isin(table.ticket, replayed), due)
-        found.add_clocks(governing, objects)
+        kept_rows = ~np.isin(table.ticket, replayed)
+        found.add_table(governing, batch, kept_rows, due, len(evaluated.at))
+        found.add_clocks(governing, objects, history)
 
 
 _NAT = int(np.iinfo(np.int64).min)
@@ -770,7 +792,7 @@ def _instant(ns: int) -> datetime | None:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CLOCK_COLUMNS = (
     "organisation_id, ticket, customer, agreement, objective, metric, cycle, state, "
-    "target_seconds, deadline, breached_at, fields, used_seconds, used_at"
+    "target_seconds, deadline, breached_at, fields, fields_event, used_seconds, used_at"
 )
 
 
@@ -795,30 +817,16 @@ class _Found:
         batch: BatchResult,
         kept: npt.NDArray[np.bool_],
         due: DueColumns,
+        real: int,
     ) -> None:
-        """The engine's clocks (rows of its table) that are ``kept``, and their due rows."""
+        """The engine's clocks (rows of its table) that are ``kept``, and their due rows
+        (``real``: the number of rows of the columns evaluated, which the engine may widen
+        with rows of its own where an agreement version takes over)."""
         table = batch.table
         rows = np.flatnonzero(kept)
         if not len(rows):
             return
         objectives = np.array([o.id for o in batch.objectives], dtype=object)
-        codes = batch.field_codes()
-        names = list(codes)
-        texts: dict[tuple[int, ...], str] = {}
-        fields = []
-        for key in zip(*(codes[name][0][rows].tolist() for name in names), strict=True):
-            written = texts.get(key)
-            if written is None:  # one text for every clock with these fields
-                written = texts[key] = json.dumps(
-                    {
-                        name: codes[name][1][value]
-                        for name, value in zip(names, key, strict=True)
-                        if value >= 0
-                    }
-                )
-            fields.append(written)
-        if not names:
-            fields = ["{}"] * len(rows)
         self.clock_parts.append(
             {
                 "owner": table.ticket[rows],
@@ -833,7 +841,8 @@ class _Found:
                 "used": table.used[rows] // 1000,
                 "deadline": table.deadline[rows],
                 "breached": table.breached[rows],
-                "fields": fields,
+                "fields_event": _fields_events(batch, rows, real),
+                "fields": None,  # all derived (see ClockRow.fields)
             }
         )
         self.clocks += len(rows)
@@ -859,11 +868,18 @@ class _Found:
             }
         )
 
-    def add_clocks(self, governing: _Governing, clocks: Sequence[Clock]) -> None:
-        """Clocks as objects, and their escalation moments one clock at a time."""
+    def add_clocks(
+        self,
+        governing: _Governing,
+        clocks: Sequence[Clock],
+        history: Callable[[str], list[TicketEvent]],
+    ) -> None:
+        """Clocks as objects, and their escalation moments one clock at a time (``history``:
+        a ticket's events, by which their fields are found again)."""
         if not clocks:
             return
         us = timedelta(microseconds=1)
+        references = [fields_event(history(c.ticket), c, self.moment) for c in clocks]
         self.clock_parts.append(
             {
                 "owner": self._codes([c.ticket for c in clocks]),
@@ -881,7 +897,13 @@ class _Found:
                 "used": np.array([c.used // us for c in clocks], dtype=np.int64),
                 "deadline": np.array([_ns(c.deadline) for c in clocks], dtype=np.int64),
                 "breached": np.array([_ns(c.breached_at) for c in clocks], dtype=np.int64),
-                "fields": [json.dumps(dict(c.fields)) for c in clocks],
+                "fields_event": np.array(
+                    [-1 if event is None else event for _, event in references], dtype=np.int64
+                ),
+                "fields": [
+                    None if derived else json.dumps(dict(c.fields))
+                    for c, (derived, _) in zip(clocks, references, strict=True)
+                ],
             }
         )
         self.clocks += len(clocks)
@@ -930,7 +952,7 @@ class _Found:
                 _text_codes(part["metric"]),
                 *map(_bits, (part[n] for n in ("cycle", "state_code", "target", "deadline"))),
                 _bits(part["breached"]),
-                _text_codes(part["fields"]),
+                _fields_bits(part),
                 np.where(stable, _STABLE, _bits(part["used"])),
             ]
 
@@ -1004,11 +1026,12 @@ class _Found:
                 "used_seconds": used / 1e6,
                 "deadline": _instant(deadline),
                 "breached_at": _instant(breached),
-                "fields": json.loads(fields),
+                "fields": None if fields is None else json.loads(fields),
+                "fields_event": None if event < 0 else event,
                 "used_at": self.moment,
             }
             for part in self.clock_parts
-            for ticket, objective, metric, cycle, state, target, used, deadline, breached, fields in zip(  # noqa: E501
+            for ticket, objective, metric, cycle, state, target, used, deadline, breached, fields, event in zip(  # noqa: E501
                 part["ticket"],
                 part["objective"],
                 part["metric"],
@@ -1018,7 +1041,8 @@ class _Found:
                 part["used"].tolist(),
                 part["deadline"].tolist(),
                 part["breached"].tolist(),
-                part["fields"],
+                part["fields"] or [None] * len(part["ticket"]),
+                part["fields_event"].tolist(),
                 strict=True,
             )
             if ticket in tickets
@@ -1078,7 +1102,8 @@ class _Found:
                     ],
                     _copy_instants(part["deadline"]),
                     _copy_instants(part["breached"]),
-                    _copy_texts(part["fields"]),
+                    _copy_fields(part["fields"], len(names)),
+                    ["\\N" if e < 0 else str(e) for e in part["fields_event"].tolist()],
                     map(repr, (part["used"] / 1e6).tolist()),
                     strict=True,
                 )
@@ -1148,6 +1173,52 @@ class _Found:
         session.execute(_ADD_STAGED_DUE, values)
         session.execute(text("SET LOCAL enable_nestloop = on"))
         session.execute(text("TRUNCATE due_stage"))
+
+
+def _fields_events(
+    batch: BatchResult, rows: npt.NDArray[np.int64], real: int
+) -> npt.NDArray[np.int64]:
+    """For these clocks of the engine's table, the event their fields are as of, by its row
+    number (the columns' ``rank``): a stopped clock's stop event; -1 (null) for a clock still
+    open, whose fields are its ticket's as of the recomputation. A clock stopped where an
+    agreement version took over (a row the engine added, past the ``real`` rows) takes the
+    ticket's event before it, whose fields that row carries."""
+    table, columns = batch.table, batch.columns
+    stopped = table.stopped[rows] != _NAT
+    if columns is None or not stopped.any():
+        return np.full(len(rows), -1, dtype=np.int64)
+    events = table.event[rows]
+    virtual = np.flatnonzero(stopped & (events >= real))
+    if len(virtual):
+        events = events.copy()
+        order = np.arange(len(columns.at)) if batch.order is None else batch.order
+        place = np.empty(len(columns.at), dtype=np.int64)
+        place[order] = np.arange(len(order))
+        for i in virtual.tolist():
+            position = int(place[events[i]])
+            while int(order[position]) >= real:  # the versions' rows set no field
+                position -= 1
+            events[i] = order[position]
+    found: npt.NDArray[np.int64] = np.where(
+        stopped, columns.rank[events].astype(np.int64, copy=False), -1
+    )
+    return found
+
+
+def _fields_bits(part: dict[str, Any]) -> npt.NDArray[np.uint64]:
+    """The fingerprint's column for a clock row's fields: the event they are as of, and
+    the copy kept where none gives them."""
+    found = _bits(part["fields_event"])
+    if part["fields"] is not None and any(f is not None for f in part["fields"]):
+        found = found ^ _text_codes(["" if f is None else f for f in part["fields"]])
+    return found
+
+
+def _copy_fields(fields: list[str | None] | None, count: int) -> list[str]:
+    """Clock rows' copies of their fields as COPY text (mostly null: derived)."""
+    if fields is None:
+        return ["\\N"] * count
+    return ["\\N" if f is None else _copy_text(f) for f in fields]
 
 
 _STABLE = np.uint64(2**64 - 1)  # a running clock's used time, by its deadline ahead
@@ -1530,6 +1601,37 @@ def as_of(clock: ClockRow, refreshed: datetime | None, changed: datetime) -> dat
     if clock.state == "running" and clock.used_at is not None:
         return clock.used_at
     return refreshed or changed
+
+
+def clock_fields(
+    session: Session, organisation_id: int, clocks: Sequence[ClockRow]
+) -> list[dict[str, Any]]:
+    """Each stored clock's ticket fields, as the recomputation found them (``Clock.fields``):
+    a row's copy if it has one (written before migration 0015, or where no event gives
+    them), else derived from its ticket's events (:func:`accord.core.clocks.fields_through`)
+    through its ``fields_event`` (a stopped clock), or as of its ticket's last recomputation
+    (a clock still open). One read of the events of the tickets that need it."""
+    wanted = sorted({c.ticket for c in clocks if c.fields is None})
+    events = events_of_tickets(session, organisation_id, wanted) if wanted else {}
+    refreshed: dict[str, datetime | None] = {}
+    for chunk in _chunks(wanted):
+        refreshed.update(
+            session.execute(
+                select(TicketRow.ticket, TicketRow.refreshed_at).where(
+                    TicketRow.organisation_id == organisation_id, TicketRow.ticket.in_(chunk)
+                )
+            ).all()
+        )
+    return [
+        dict(clock.fields)
+        if clock.fields is not None
+        else fields_through(
+            events[clock.ticket],
+            clock.fields_event,
+            None if clock.fields_event is not None else refreshed.get(clock.ticket),
+        )
+        for clock in clocks
+    ]
 
 
 def _dates(agreement: Agreement, today: date) -> dict[str, str | None]:
