@@ -530,9 +530,10 @@ def refresh_many(
         }
         if postgresql:
             if new_clocks:
-                names = {"organisation": organisation_id, "tickets": _text_array(new_clocks)}
-                session.execute(_DELETE_CLOCKS, names)
-                found.copy_clocks(session, organisation_id, found.clock_lines(new_clocks))
+                gone, written = found.changed_clocks(session, organisation_id, new_clocks)
+                if gone:
+                    session.execute(_DELETE_CLOCKS, {"ids": _int_array(gone)})
+                found.copy_clocks(session, organisation_id, found.clock_lines(written))
             if new_due:
                 found.store_due(session, organisation_id, new_due, found.due_lines(new_due))
             if claim is None:
@@ -540,14 +541,10 @@ def refresh_many(
             else:
                 session.execute(_REFRESHED_CLAIMED, {**marks, "claim": claim})
             continue
-        changed = set(new_clocks)
-        for chunk in _chunks(new_clocks):
-            session.execute(
-                delete(ClockRow).where(
-                    ClockRow.organisation_id == organisation_id, ClockRow.ticket.in_(chunk)
-                )
-            )
-        _insert_many(session, ClockRow, found.clock_rows(organisation_id, changed))
+        gone, written = found.changed_clocks(session, organisation_id, new_clocks)
+        for start in range(0, len(gone), _CHUNK):
+            session.execute(delete(ClockRow).where(ClockRow.id.in_(gone[start : start + _CHUNK])))
+        _insert_many(session, ClockRow, found.clock_rows(organisation_id, written))
         if new_due:
             _store_due_many(
                 session,
@@ -614,9 +611,10 @@ _LOCK_STORED = (  # run on the driver's cursor: 2,000 rows without SQLAlchemy's 
     "WHERE organisation_id = %s AND ticket = ANY(CAST(%s AS text[])) "
     'ORDER BY ticket COLLATE "C" FOR UPDATE'
 )
-_DELETE_CLOCKS = text(
-    "DELETE FROM ticket_clocks WHERE organisation_id = :organisation "
-    "AND ticket = ANY(CAST(:tickets AS text[]))"
+_DELETE_CLOCKS = text("DELETE FROM ticket_clocks WHERE id = ANY(CAST(:ids AS bigint[]))")
+_STORED_CLOCKS = (  # run on the driver's cursor, as _LOCK_STORED
+    "SELECT id, ticket, agreement, objective, cycle, row_hash FROM ticket_clocks "
+    "WHERE organisation_id = %s AND ticket = ANY(CAST(%s AS text[]))"
 )
 _MARKS = (
     "FROM unnest(CAST(:tickets AS text[]), CAST(:clocks AS bigint[]), CAST(:due AS bigint[])) "
@@ -792,7 +790,8 @@ def _instant(ns: int) -> datetime | None:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CLOCK_COLUMNS = (
     "organisation_id, ticket, customer, agreement, objective, metric, cycle, state, "
-    "target_seconds, deadline, breached_at, fields, fields_event, used_seconds, used_at"
+    "target_seconds, deadline, breached_at, fields, fields_event, used_seconds, row_hash, "
+    "used_at"
 )
 
 
@@ -991,6 +990,8 @@ class _Found:
             )
             for part in parts
         ]
+        for part, found_hashes in zip(parts, hashes, strict=True):
+            part["row_hash"] = found_hashes.view(np.int64)  # each row's, kept with it
         owner = (
             np.concatenate([part["owner"] for part in parts])
             if parts
@@ -1010,8 +1011,11 @@ class _Found:
             self.customer_codes = _text_codes(["\0" if c is None else c for c in customers])
         return self.customer_codes[owners]
 
-    def clock_rows(self, organisation_id: int, tickets: set[str]) -> list[dict[str, Any]]:
-        """The clock rows of these tickets as the store's rows (for SQLite)."""
+    def clock_rows(
+        self, organisation_id: int, parts: Sequence[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The clock rows of these parts (see :meth:`changed_clocks`) as the store's rows
+        (for SQLite)."""
         return [
             {
                 "organisation_id": organisation_id,
@@ -1029,9 +1033,10 @@ class _Found:
                 "fields": None if fields is None else json.loads(fields),
                 "fields_event": None if event < 0 else event,
                 "used_at": self.moment,
+                "row_hash": row_hash,
             }
-            for part in self.clock_parts
-            for ticket, objective, metric, cycle, state, target, used, deadline, breached, fields, event in zip(  # noqa: E501
+            for part in parts
+            for ticket, objective, metric, cycle, state, target, used, deadline, breached, fields, event, row_hash in zip(  # noqa: E501
                 part["ticket"],
                 part["objective"],
                 part["metric"],
@@ -1043,9 +1048,9 @@ class _Found:
                 part["breached"].tolist(),
                 part["fields"] or [None] * len(part["ticket"]),
                 part["fields_event"].tolist(),
+                part["row_hash"].tolist(),
                 strict=True,
             )
-            if ticket in tickets
         ]
 
     def due_rows(self, tickets: set[str]) -> list[tuple[Any, ...]]:
@@ -1072,12 +1077,64 @@ class _Found:
             if ticket in tickets
         ]
 
-    def clock_lines(self, tickets: Sequence[str]) -> list[str]:
-        """The clock rows of these tickets as COPY text lines (without the organisation and
-        ``used_at``), built column by column."""
+    def changed_clocks(
+        self, session: Session, organisation_id: int, tickets: Sequence[str]
+    ) -> tuple[list[int], list[dict[str, Any]]]:
+        """What to write of these tickets' clock rows (tickets whose fingerprint changed):
+        the stored rows to delete (by row number: gone, or changed) and the parts' rows to
+        write (new, or changed), compared row by row with the fingerprint each stored row
+        keeps (``row_hash``; a row without one is written again). A clock unchanged, or
+        running on towards the same deadline, keeps its row."""
+        stored: dict[tuple[str, str, str, int], tuple[int, int | None]] = {}
+        if session.get_bind().dialect.name == "postgresql":
+            driver = session.connection().connection.driver_connection
+            with driver.cursor() as cursor:  # type: ignore[union-attr]
+                cursor.execute(_STORED_CLOCKS, (organisation_id, _text_array(tickets)))
+                for row_id, ticket, agreement, objective, cycle, row_hash in cursor:
+                    stored[(ticket, agreement, objective, cycle)] = (row_id, row_hash)
+        else:
+            for chunk in _chunks(tickets):
+                for row_id, ticket, agreement, objective, cycle, row_hash in session.execute(
+                    select(
+                        ClockRow.id,
+                        ClockRow.ticket,
+                        ClockRow.agreement,
+                        ClockRow.objective,
+                        ClockRow.cycle,
+                        ClockRow.row_hash,
+                    ).where(ClockRow.organisation_id == organisation_id, ClockRow.ticket.in_(chunk))
+                ):
+                    stored[(ticket, agreement, objective, cycle)] = (row_id, row_hash)
+        gone: list[int] = []
+        written: list[dict[str, Any]] = []
+        for part in _parts_of(self.clock_parts, self._codes(list(tickets))):
+            agreement = part["agreement"]
+            write = []
+            for ticket, objective, cycle, row_hash in zip(
+                part["ticket"],
+                part["objective"],
+                part["cycle"].tolist(),
+                part["row_hash"].tolist(),
+                strict=True,
+            ):
+                before = stored.pop((ticket, agreement, objective, cycle), None)
+                if before is not None and before[1] == row_hash:
+                    write.append(False)
+                    continue
+                if before is not None:
+                    gone.append(before[0])
+                write.append(True)
+            if any(write):
+                written.append(_cut(part, np.array(write, dtype=bool)))
+        gone.extend(row_id for row_id, _ in stored.values())  # clocks no longer found
+        return gone, written
+
+    def clock_lines(self, parts: Sequence[dict[str, Any]]) -> list[str]:
+        """The clock rows of these parts (see :meth:`changed_clocks`) as COPY text lines
+        (without the organisation and ``used_at``), built column by column."""
         lines: list[str] = []
         customers: dict[str, str] = {}
-        for part in _parts_of(self.clock_parts, self._codes(list(tickets))):
+        for part in parts:
             names = _copy_texts(part["ticket"])
             for raw in part["ticket"]:
                 if raw not in customers:
@@ -1105,6 +1162,7 @@ class _Found:
                     _copy_fields(part["fields"], len(names)),
                     ["\\N" if e < 0 else str(e) for e in part["fields_event"].tolist()],
                     map(repr, (part["used"] / 1e6).tolist()),
+                    map(str, part["row_hash"].tolist()),
                     strict=True,
                 )
             )
@@ -1267,13 +1325,20 @@ def _parts_of(
             continue
         if not kept.any():
             continue
-        flags = kept.tolist()
-        yield {
-            name: column[kept]
-            if isinstance(column, np.ndarray)
-            else (list(compress(column, flags)) if isinstance(column, list) else column)
-            for name, column in part.items()
-        }
+        yield _cut(part, kept)
+
+
+def _cut(part: dict[str, Any], kept: npt.NDArray[np.bool_]) -> dict[str, Any]:
+    """A part's rows kept (each of its columns cut alike)."""
+    if kept.all():
+        return part
+    flags = kept.tolist()
+    return {
+        name: column[kept]
+        if isinstance(column, np.ndarray)
+        else (list(compress(column, flags)) if isinstance(column, list) else column)
+        for name, column in part.items()
+    }
 
 
 def _copy_text(value: str) -> str:

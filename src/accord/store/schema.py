@@ -322,6 +322,9 @@ class ClockRow(Base):
     # carry a copy here, used as it is.
     fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     fields_event: Mapped[int | None] = mapped_column(BigInteger)
+    # the row's fingerprint (the batch recomputation's: a row whose clock is found unchanged
+    # is left as it is); null: written by a single recomputation, rewritten by the next batch
+    row_hash: Mapped[int | None] = mapped_column(BigInteger)
     used_at: Mapped[datetime | None]  # the instant used_seconds is as of (migration 0011)
 
 

@@ -11,6 +11,9 @@ the event its fields are as of (``fields_event``, the event's row number), a clo
 open takes its ticket's fields as of the ticket's last recomputation. Readers derive the
 fields from the ticket's events (``tracking.clock_fields``). Rows written before keep their
 copy, which readers use as it is; each ticket is rewritten at its next recomputation.
+
+``row_hash``: each row's fingerprint, so that a batch recomputation of a ticket that changed
+writes only the rows that changed (update, insert and delete by key) instead of all of them.
 """
 
 from collections.abc import Sequence
@@ -27,6 +30,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("ticket_clocks") as table:
         table.add_column(sa.Column("fields_event", sa.BigInteger(), nullable=True))
+        table.add_column(sa.Column("row_hash", sa.BigInteger(), nullable=True))
         table.alter_column("fields", existing_type=sa.JSON(), nullable=True)
 
 
@@ -46,4 +50,5 @@ def downgrade() -> None:
     op.execute("UPDATE ticket_clocks SET fields = '{}' WHERE fields IS NULL")
     with op.batch_alter_table("ticket_clocks") as table:
         table.alter_column("fields", existing_type=sa.JSON(), nullable=False)
+        table.drop_column("row_hash")
         table.drop_column("fields_event")
