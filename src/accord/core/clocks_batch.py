@@ -191,6 +191,25 @@ class EventColumns:
         shown = np.fromiter(public, dtype=bool, count=n)
         agent_reply = comment & (author == "agent") & shown if n else comment
         customer_message = comment & (author == "customer") if n else comment
+        return cls.from_codes(
+            tickets, ticket, at, kind, agent_reply, customer_message, fields, rank
+        )
+
+    @classmethod
+    def from_codes(
+        cls,
+        tickets: Sequence[str],
+        ticket: Ints,
+        at: I64,
+        kind: Ints,
+        agent_reply: Flags,
+        customer_message: Flags,
+        fields: list[Mapping[str, str]],
+        rank: Ints,
+    ) -> EventColumns:
+        """:meth:`from_rows` of rows whose kinds are given as codes (:data:`KINDS`), and
+        whether each is an agent's public reply or a customer's message as flags (as a
+        store may compute them where it reads the rows)."""
         order, tied = arrange(ticket, at, kind, rank)
         if order is not None:  # into evaluation order
             ticket, at, kind, rank = ticket[order], at[order], kind[order], rank[order]
