@@ -639,12 +639,16 @@ _REFRESHED_CLAIMED = text(
 _EVENT_COLUMNS = (
     "SELECT string_agg(CAST(x.code - 1 AS text), ','), "
     "string_agg(CAST(CAST(EXTRACT(EPOCH FROM e.at) * 1000000 AS bigint) AS text), ','), "
-    "string_agg(CAST(array_position(CAST(%s AS text[]), CAST(e.kind AS text)) - 1 AS text), ','), "
+    "string_agg(CAST(array_position(CAST(%(kinds)s AS text[]), CAST(e.kind AS text)) - 1 AS text), "
+    "','), "
     "string_agg(CASE WHEN e.kind = 'comment' AND e.author = 'agent' AND e.public THEN '1' "
     "WHEN e.kind = 'comment' AND e.author = 'customer' THEN '2' ELSE '0' END, ','), "
     "string_agg(CAST(e.id AS text), ','), string_agg(CAST(e.fields AS text), ',') "
-    "FROM unnest(CAST(%s AS text[])) WITH ORDINALITY AS x(ticket, code) "
-    "JOIN ticket_events e ON e.organisation_id = %s AND e.ticket = x.ticket"
+    "FROM unnest(CAST(%(tickets)s AS text[])) WITH ORDINALITY AS x(ticket, code) "
+    "JOIN ticket_events e ON e.ticket = x.ticket "
+    # filtered as the tickets' rows are read otherwise (index or scan), the join only numbers
+    # them: joined alone, the planner hashed every event of the organisation
+    "WHERE e.organisation_id = %(organisation)s AND e.ticket = ANY(CAST(%(tickets)s AS text[]))"
 )
 _KINDS = "{" + ",".join(KINDS) + "}"
 
@@ -665,7 +669,10 @@ def event_columns(session: Session, organisation_id: int, tickets: Sequence[str]
     if session.get_bind().dialect.name == "postgresql":
         driver = session.connection().connection.driver_connection
         with driver.cursor() as cursor:  # type: ignore[union-attr]
-            cursor.execute(_EVENT_COLUMNS, (_KINDS, _text_array(tickets), organisation_id))
+            cursor.execute(
+                _EVENT_COLUMNS,
+                {"kinds": _KINDS, "tickets": _text_array(tickets), "organisation": organisation_id},
+            )
             found = cursor.fetchone()
         codes, micros, kinds, authors, ids, texts = found if found is not None else (None,) * 6
         flags, kind = _numbers(authors), _numbers(kinds)
