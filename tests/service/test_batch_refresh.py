@@ -218,6 +218,20 @@ def stored(
     return clocks, items
 
 
+def tickets_of(
+    session: Session, tenant: Tenant
+) -> tuple[dict[str, str | None], dict[str, list[Any]]]:
+    """The tenant's tickets with their customers, and their events."""
+    customers = dict(
+        session.execute(
+            select(TicketRow.ticket, TicketRow.customer).where(
+                TicketRow.organisation_id == tenant.id
+            )
+        ).all()
+    )
+    return customers, tracking.events_of_tickets(session, tenant.id, sorted(customers))
+
+
 def status_json(results: list[tracking.AgreementClocks]) -> list[dict[str, Any]]:
     return [
         {
@@ -270,17 +284,13 @@ def test_batch_recompute_matches_the_replay_ticket_by_ticket(
     assert reference[0]  # something to compare: clocks
     assert reference[1]  # and due items
     assert reference == batched
+    # the rows keep no copy of the ticket's fields; the lists derive the replay's
+    assert shown_fields(database, acme, moment) > 0
+    assert shown_fields(database, globex, moment) > 0
 
     # the clocks as the status answer shows them, and the escalations
     with database.session() as session:
-        customers = dict(
-            session.execute(
-                select(TicketRow.ticket, TicketRow.customer).where(
-                    TicketRow.organisation_id == acme.id
-                )
-            ).all()
-        )
-        events = tracking.events_of_tickets(session, acme.id, sorted(customers))
+        customers, events = tickets_of(session, acme)
         many = tracking.compute_many(session, acme.id, customers, moment, events)
         for name, customer in customers.items():
             alone = tracking.compute(session, acme.id, name, customer, moment)
@@ -318,6 +328,8 @@ def test_batch_recompute_matches_the_replay_ticket_by_ticket(
     assert any(item[7] == "fired" for item in reference[1])
     assert any(item[7] == "cancelled" for item in reference[1])
     assert reference == batched
+    assert shown_fields(database, acme, later) > 0
+    assert shown_fields(database, globex, later) > 0
 
 
 def test_statements_are_planned_for_their_values_and_bounded_in_time(
@@ -381,14 +393,7 @@ def shown_fields(database: Database, tenant: Tenant, moment: datetime) -> int:
             select(ClockRow).where(ClockRow.organisation_id == tenant.id).order_by(ClockRow.id)
         ).all()
         shown = tracking.clock_fields(session, tenant.id, rows)
-        customers = dict(
-            session.execute(
-                select(TicketRow.ticket, TicketRow.customer).where(
-                    TicketRow.organisation_id == tenant.id
-                )
-            ).all()
-        )
-        events = tracking.events_of_tickets(session, tenant.id, sorted(customers))
+        customers, events = tickets_of(session, tenant)
         expected = {
             (name, result.agreement, c.objective, c.cycle): dict(c.fields)
             for name, customer in customers.items()
@@ -405,46 +410,6 @@ def shown_fields(database: Database, tenant: Tenant, moment: datetime) -> int:
         for r, f in zip(rows, shown, strict=True)
         if r.fields_event is not None and f != fields_through(events[r.ticket], None, moment)
     )
-
-
-@pytest.mark.parametrize("seed", [3, 4])
-def test_clock_rows_show_the_replays_fields_without_a_copy(
-    client: TestClient,
-    acme: Tenant,
-    globex: Tenant,
-    database: Database,
-    settings: Settings,
-    seed: int,
-) -> None:
-    """Clock rows name the event their fields are as of (a stopped clock) or take their
-    ticket's as of its recomputation (an open one), by the reference (ticket by ticket) and
-    by the worker's batches alike; what the lists show is the replay's ``Clock.fields``,
-    also after more events and an agreement version taking over mid-ticket."""
-    rng = random.Random(seed)
-    today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
-    moment = today - timedelta(days=(today.weekday() - 1) % 7 or 7)
-    for tenant in (acme, globex):
-        for document in (RICH, ANYONE):
-            assert upload(client, tenant, document).status_code == 201
-    first = random_log(rng, moment, 80, "a")
-    for tenant in (acme, globex):
-        post(client, tenant, first)
-    one_by_one(database, acme, moment)
-    in_batches(database, settings, moment)
-    assert shown_fields(database, acme, moment) > 0
-    assert shown_fields(database, globex, moment) > 0
-    later = moment + timedelta(hours=2)
-    second = random_log(rng, later, 80, "b")
-    for tenant in (acme, globex):
-        post(client, tenant, second)
-        answer = upload(
-            client, tenant, RICH_V2, in_force_from=(moment - timedelta(hours=5)).isoformat()
-        )
-        assert answer.status_code == 201, answer.text
-    one_by_one(database, acme, later)
-    in_batches(database, settings, later)
-    assert shown_fields(database, acme, later) > 0
-    assert shown_fields(database, globex, later) > 0
 
 
 RICH_NO_RESPONSE = (
