@@ -161,3 +161,39 @@ def test_a_level_reached_exactly_at_an_event_is_due_then_not_at_the_next_running
     assert walked
     dues = {r[1]: r[6] for r in reference}
     assert dues["response-P3"] == to_nanos(ny(2026, 3, 9, 12))
+
+
+def test_a_level_crossed_before_a_change_of_calendar_is_found_in_columns() -> None:
+    """A P3 ticket (office hours) raised to P1 (around the clock) at 14:00: the resolution
+    clock counted its first five hours in the office's calendar, and its 50% of P1's four
+    hours was reached at 11:00, placed by the clock's own calendar; the columns find it
+    themselves (they left such a clock to the replay before), as the replay does."""
+    desk = DESKS[3]  # P1 around the clock, the others in office hours
+    ticket = Ticket(ny(2026, 3, 9, 9))
+    ticket.set(ny(2026, 3, 9, 14), priority="P1")
+    rules = escalating(
+        desk, [{"at": "50%", "notify": ["a@x"]}, {"at": "75%", "notify": ["b@x"]}], 1
+    )
+    reference, columns, walked = both(ticket.events, rules, ny(2026, 3, 10, 12))
+    assert columns == reference
+    assert walked
+    dues = {r[4]: r[6] for r in reference if r[1] == "resolution-P1"}
+    assert dues == {"50%": to_nanos(ny(2026, 3, 9, 11)), "75%": to_nanos(ny(2026, 3, 9, 12))}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(tangled_histories(), min_size=1, max_size=5),
+    st.integers(0, 60 * 24 * 30),
+    levels(),
+)
+def test_escalation_in_columns_equals_the_replay_across_calendars(
+    tickets: list[list[TicketEvent]], minutes: int, written: list[dict[str, Any]]
+) -> None:
+    """The desk whose priorities count in different calendars, every level in one block:
+    tickets changing priority change calendar, and their crossings are placed in columns."""
+    log = _log(tickets)
+    rules = escalating(DESKS[3], written, 1)
+    as_of = min(e.at for e in log) + timedelta(minutes=minutes)
+    reference, columns, _ = both(log, rules, as_of)
+    assert columns == reference

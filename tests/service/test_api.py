@@ -264,6 +264,53 @@ def test_at_risk_and_breached_lists(client: TestClient, acme: Tenant) -> None:
     assert client.get("/v1/clocks/at-risk?within=soon", headers=acme.headers).status_code == 422
 
 
+def test_the_clock_lists_show_each_clocks_ticket_fields_then(
+    client: TestClient, acme: Tenant
+) -> None:
+    """A clock stopped shows its ticket's fields as of the event that stopped it; one still
+    open, its ticket's latest: the rows keep no copy of them (migration 0015), the lists
+    derive them from the ticket's events."""
+    upload(client, acme)
+    now = datetime.now(UTC)
+    opened = now - timedelta(hours=5)
+    events = [
+        *ticket("LATE", opened),
+        {  # the first response, two hours late: breached, stopped with these fields
+            "id": "LATE-2",
+            "ticket": "LATE",
+            "at": iso(opened + timedelta(hours=3)),
+            "kind": "updated",
+            "fields": {"status": "Active", "team": "desk"},
+        },
+        {
+            "id": "LATE-3",
+            "ticket": "LATE",
+            "at": iso(opened + timedelta(hours=3)),
+            "kind": "comment",
+            "author": "agent",
+        },
+        {  # later: the resolution clock, still running, carries these
+            "id": "LATE-4",
+            "ticket": "LATE",
+            "at": iso(opened + timedelta(hours=4)),
+            "kind": "updated",
+            "fields": {"team": "network", "priority": "P2"},
+        },
+    ]
+    assert client.post("/v1/events", json=events, headers=acme.headers).status_code == 200
+    late = client.get("/v1/clocks/breached", headers=acme.headers).json()
+    assert {c["objective"]: (c["state"], c["fields"]) for c in late} == {
+        "response": (
+            "breached",
+            {"status": "Active", "team": "desk", "customer": "acme-corp"},
+        ),
+        "resolution": (  # over its target, still running
+            "breached",
+            {"status": "Active", "team": "network", "priority": "P2", "customer": "acme-corp"},
+        ),
+    }
+
+
 def test_report_json_and_csv(client: TestClient, acme: Tenant) -> None:
     upload(client, acme)
     opened = datetime(2026, 10, 6, 9, 0, tzinfo=UTC)

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from accord.core.clocks import fields_through
 from accord.service import agreements as agreement_store
 from accord.service import tracking
 from accord.settings import Settings
@@ -217,6 +218,20 @@ def stored(
     return clocks, items
 
 
+def tickets_of(
+    session: Session, tenant: Tenant
+) -> tuple[dict[str, str | None], dict[str, list[Any]]]:
+    """The tenant's tickets with their customers, and their events."""
+    customers = dict(
+        session.execute(
+            select(TicketRow.ticket, TicketRow.customer).where(
+                TicketRow.organisation_id == tenant.id
+            )
+        ).all()
+    )
+    return customers, tracking.events_of_tickets(session, tenant.id, sorted(customers))
+
+
 def status_json(results: list[tracking.AgreementClocks]) -> list[dict[str, Any]]:
     return [
         {
@@ -269,17 +284,13 @@ def test_batch_recompute_matches_the_replay_ticket_by_ticket(
     assert reference[0]  # something to compare: clocks
     assert reference[1]  # and due items
     assert reference == batched
+    # the rows keep no copy of the ticket's fields; the lists derive the replay's
+    assert shown_fields(database, acme, moment) > 0
+    assert shown_fields(database, globex, moment) > 0
 
     # the clocks as the status answer shows them, and the escalations
     with database.session() as session:
-        customers = dict(
-            session.execute(
-                select(TicketRow.ticket, TicketRow.customer).where(
-                    TicketRow.organisation_id == acme.id
-                )
-            ).all()
-        )
-        events = tracking.events_of_tickets(session, acme.id, sorted(customers))
+        customers, events = tickets_of(session, acme)
         many = tracking.compute_many(session, acme.id, customers, moment, events)
         for name, customer in customers.items():
             alone = tracking.compute(session, acme.id, name, customer, moment)
@@ -317,6 +328,8 @@ def test_batch_recompute_matches_the_replay_ticket_by_ticket(
     assert any(item[7] == "fired" for item in reference[1])
     assert any(item[7] == "cancelled" for item in reference[1])
     assert reference == batched
+    assert shown_fields(database, acme, later) > 0
+    assert shown_fields(database, globex, later) > 0
 
 
 def test_statements_are_planned_for_their_values_and_bounded_in_time(
@@ -368,3 +381,109 @@ def test_names_and_fields_with_backslashes_tabs_and_newlines_are_stored_as_given
     assert {row[0] for row in reference[0]} == {"back\\slash", "tab\there", 'quote"s', "\\N"}
     assert reference[1]
     assert reference == batched
+
+
+def shown_fields(database: Database, tenant: Tenant, moment: datetime) -> int:
+    """Each stored clock's fields as the clock lists show them (:func:`tracking.clock_fields`,
+    derived from the ticket's events: the rows carry no copy) are those the replay gives that
+    clock at ``moment``; returns how many stopped clocks show fields other than their ticket's
+    latest (a reader taking the ticket's fields for every clock would fail on those)."""
+    with database.session() as session:
+        rows = session.scalars(
+            select(ClockRow).where(ClockRow.organisation_id == tenant.id).order_by(ClockRow.id)
+        ).all()
+        shown = tracking.clock_fields(session, tenant.id, rows)
+        customers, events = tickets_of(session, tenant)
+        expected = {
+            (name, result.agreement, c.objective, c.cycle): dict(c.fields)
+            for name, customer in customers.items()
+            for result in tracking.compute(session, tenant.id, name, customer, moment)
+            for c in result.clocks
+        }
+    assert all(r.fields is None for r in rows)  # no copy in any row
+    found = {
+        (r.ticket, r.agreement, r.objective, r.cycle): f for r, f in zip(rows, shown, strict=True)
+    }
+    assert found == expected
+    return sum(
+        1
+        for r, f in zip(rows, shown, strict=True)
+        if r.fields_event is not None and f != fields_through(events[r.ticket], None, moment)
+    )
+
+
+RICH_NO_RESPONSE = (
+    RICH.replace('version: "1"', 'version: "3"')
+    .replace(
+        "  - {id: response, metric: first_response, within: 1h, target: 90%, calendar: 24x7}\n", ""
+    )
+    .replace(
+        "  - objectives: [response]\n    levels:\n"
+        "      - {at: breach, notify: [lead@us.example], channels: [webhook]}\n",
+        "",
+    )
+)
+
+
+def test_a_clock_a_new_version_ends_shows_the_fields_it_had_then(
+    client: TestClient,
+    acme: Tenant,
+    globex: Tenant,
+    database: Database,
+    settings: Settings,
+) -> None:
+    """A version without the first response objective takes over mid-ticket: the open first
+    response clocks end there, between two events; their fields are the ticket's as of its
+    event before that instant, not those of a later event."""
+    moment = datetime.now(UTC).replace(microsecond=0)
+    opened = moment - timedelta(hours=8)
+    events = []
+    for n in range(6):
+        name = f"V{n}"
+        events += [
+            {
+                "id": f"{name}-1",
+                "ticket": name,
+                "at": opened.isoformat(),
+                "kind": "created",
+                "fields": {"status": "New", "priority": "P1", "customer": "acme-corp"},
+            },
+            {
+                "id": f"{name}-2",
+                "ticket": name,
+                "at": (opened + timedelta(hours=1, minutes=n)).isoformat(),
+                "kind": "updated",
+                "fields": {"status": "In progress"},
+            },
+            {
+                "id": f"{name}-3",
+                "ticket": name,
+                "at": (moment - timedelta(hours=1)).isoformat(),
+                "kind": "updated",
+                "fields": {"status": "Waiting on customer", "priority": "P2"},
+            },
+        ]
+    for tenant in (acme, globex):
+        assert upload(client, tenant, RICH).status_code == 201
+        answer = upload(
+            client,
+            tenant,
+            RICH_NO_RESPONSE,
+            in_force_from=(moment - timedelta(hours=5)).isoformat(),
+        )
+        assert answer.status_code == 201, answer.text
+        post(client, tenant, events)
+    one_by_one(database, acme, moment)
+    in_batches(database, settings, moment)
+    assert shown_fields(database, acme, moment) == 6
+    assert shown_fields(database, globex, moment) == 6
+    with database.session() as session:
+        ended = session.scalars(
+            select(ClockRow).where(
+                ClockRow.organisation_id == globex.id, ClockRow.objective == "response"
+            )
+        ).all()
+        shown = tracking.clock_fields(session, globex.id, ended)
+    assert len(ended) == 6
+    assert {r.state for r in ended} == {"cancelled"}
+    assert shown == [{"status": "In progress", "priority": "P1", "customer": "acme-corp"}] * 6

@@ -121,13 +121,22 @@ def test_an_unchanged_ticket_is_not_rewritten_yet_reads_back_the_same(
         iso(first).replace("+00:00", "Z")
     }
 
-    # a new event changes the clocks: rewritten, and as the reference computes them
+    # a new event changes the resolution clock (resolved within its target now): its row
+    # rewritten, as the reference computes it; the first response's, unchanged, kept as it is
     post(fast, acme, [{"id": "U1-4", "ticket": "U1", "at": iso(opened + timedelta(hours=1)),
                        "kind": "updated", "fields": {"status": "Resolved"}}])  # fmt: skip
     drain(worker, later)
     changed = clock_rows(database, "U1")
-    assert changed != clocks
-    assert {number for number, *_ in changed}.isdisjoint(number for number, *_ in clocks)
+    assert [row[1:] for row in changed if row[1] == "response"] == [
+        row[1:] for row in clocks if row[1] == "response"
+    ]
+    assert [row[0] for row in changed if row[1] == "response"] == [
+        row[0] for row in clocks if row[1] == "response"
+    ]
+    assert [row[3] for row in changed if row[1] == "resolution"] == ["met"]
+    assert {row[0] for row in changed if row[1] == "resolution"}.isdisjoint(
+        number for number, *_ in clocks
+    )
     batched = [rest for _, *rest in changed]
     with database.session() as session:
         tracking.refresh(session, acme.id, "U1", later)
@@ -144,7 +153,8 @@ def test_a_running_clock_is_not_rewritten_when_only_time_moved(
     """A ticket marked again with nothing new, later: its clocks running on towards the same
     deadline keep their rows (same row numbers, used time as of the first recomputation), and
     what the readers show then (used time advanced on the calendar) is what a recomputation
-    from the events gives at that instant. An event that changes a clock rewrites the rows."""
+    from the events gives at that instant. An event that changes a clock rewrites its row
+    (only its: another clock running on keeps its own)."""
     opened = datetime.now(UTC) - timedelta(minutes=20)
     post(fast, acme, ticket("R1", opened))
     worker = Worker(database, deferred)
@@ -175,7 +185,11 @@ def test_a_running_clock_is_not_rewritten_when_only_time_moved(
     drain(worker, later)
     with database.session() as session:
         rows = session.scalars(select(ClockRow).where(ClockRow.ticket == "R1")).all()
-        assert {row.used_at for row in rows} == {later}
+        # the resolution clock stopped: rewritten; the first response runs on: kept
+        assert {row.objective: row.used_at for row in rows} == {
+            "resolution": later,
+            "response": first,
+        }
     assert clock_rows(database, "R1") != kept
 
 

@@ -169,6 +169,7 @@ def _listed(
             limit=limit,
             offset=offset,
         )
+        fields = tracking.clock_fields(session, who.organisation_id, [r for r, _ in rows])
     return [
         ListedClock(
             ticket=r.ticket,
@@ -183,9 +184,9 @@ def _listed(
             deadline=r.deadline,
             breached_at=r.breached_at,
             computed_at=computed_at,
-            fields=r.fields,
+            fields=theirs,
         )
-        for r, computed_at in rows
+        for (r, computed_at), theirs in zip(rows, fields, strict=True)
     ]
 
 

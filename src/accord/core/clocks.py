@@ -176,6 +176,44 @@ def ordered(events: Iterable[TicketEvent]) -> list[TicketEvent]:
     return sorted(distinct(events), key=lambda e: (e.at, e.kind != "created", tie_order(e)))
 
 
+def fields_through(
+    events: Iterable[TicketEvent], last: int | None = None, as_of: datetime | None = None
+) -> dict[str, str]:
+    """A ticket's fields as a clock carries them (``Clock.fields``): its events' fields
+    merged in the order they happened (:func:`ordered`), through the event whose ``position``
+    is ``last`` (a stopped clock's: the event it stopped at), or, without one, through its
+    last event at or before ``as_of`` (a clock still open, as of that instant; None: all)."""
+    found: dict[str, str] = {}
+    for event in ordered(events):
+        if last is None and as_of is not None and event.at > as_of:
+            break
+        found.update(event.fields)
+        if last is not None and event.position == last:
+            break
+    return found
+
+
+def fields_event(
+    events: Iterable[TicketEvent], clock: Clock, as_of: datetime
+) -> tuple[bool, int | None]:
+    """How :func:`fields_through` finds a clock's fields again from its ticket's events:
+    (True, None) for a clock still open whose fields are those as of ``as_of``; (True, the
+    position of an event) for a stopped one, the last event at or before its stop through
+    which they are; (False, None) when neither gives them (the caller keeps a copy)."""
+    history = ordered(events)
+    if clock.stopped_at is None:
+        return fields_through(history, None, as_of) == clock.fields, None
+    merged: dict[str, str] = {}
+    found: int | None = None
+    for event in history:
+        if event.at > clock.stopped_at:
+            break
+        merged.update(event.fields)
+        if event.position is not None and merged == clock.fields:
+            found = event.position
+    return found is not None, found
+
+
 def _matches(fields: Mapping[str, str], condition: Mapping[str, Sequence[str]]) -> bool:
     return bool(condition) and all(fields.get(k) in values for k, values in condition.items())
 

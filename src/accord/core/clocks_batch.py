@@ -191,6 +191,25 @@ class EventColumns:
         shown = np.fromiter(public, dtype=bool, count=n)
         agent_reply = comment & (author == "agent") & shown if n else comment
         customer_message = comment & (author == "customer") if n else comment
+        return cls.from_codes(
+            tickets, ticket, at, kind, agent_reply, customer_message, fields, rank
+        )
+
+    @classmethod
+    def from_codes(
+        cls,
+        tickets: Sequence[str],
+        ticket: Ints,
+        at: I64,
+        kind: Ints,
+        agent_reply: Flags,
+        customer_message: Flags,
+        fields: list[Mapping[str, str]],
+        rank: Ints,
+    ) -> EventColumns:
+        """:meth:`from_rows` of rows whose kinds are given as codes (:data:`KINDS`), and
+        whether each is an agent's public reply or a customer's message as flags (as a
+        store may compute them where it reads the rows)."""
         order, tied = arrange(ticket, at, kind, rank)
         if order is not None:  # into evaluation order
             ticket, at, kind, rank = ticket[order], at[order], kind[order], rank[order]
@@ -1643,9 +1662,11 @@ def crossings(
     finds it by walking its running intervals (:func:`accord.core.escalation._crossed`): the
     first span of the ticket after which the time used is at least the threshold, and the rest
     of the threshold added from the span's start in the clock's calendar (and no later than
-    the span's end). In nanoseconds; NaT for a clock that is not on the fast path as evaluated
-    here, in one calendar throughout (its ticket left every scope, or changed to an objective
-    with another calendar): the caller asks the replay."""
+    the span's end). A clock whose ticket changed to an objective with another calendar
+    counts each span's time in the calendar of its objective then, and adds the rest in the
+    clock's own (its objective's as evaluated), as the replay's intervals and escalation do.
+    In nanoseconds; NaT for a clock that is not on the fast path as evaluated here (its ticket
+    left every scope): the caller asks the replay."""
     table, columns = result.table, result.columns
     found = np.full(len(clocks), _NAT, dtype=np.int64)
     if columns is None or not len(clocks):
@@ -1662,26 +1683,19 @@ def crossings(
         rows = rows[np.isin(columns.ticket[rows], owners)]
         rows = rows[columns.at[rows] <= moment]
         log = _Log(columns, rows, as_of, calendars)
-        view, objective_of, business, _ = _objectives_and_business(log, family)
+        view, _, business, _ = _objectives_and_business(log, family)
         if not view.n:
             continue
         rules = family[0].clock or ClockRules.model_validate({})
         running = _states(view, rules, metric)[4]
         run = business * running
         used = np.cumsum(run)
-        group = view.group()
-        # one calendar throughout (a change of objective keeps the time used, counted in the
-        # calendar of the objective then; the level's instant is added in the clock's)
-        calendar_names = sorted({o.calendar for o in family})
-        calendar_of = np.array([calendar_names.index(o.calendar) for o in family])[objective_of]
-        steady = np.logical_and.reduceat(
-            calendar_of == calendar_of[view.starts][group], view.starts
-        )
+        # a change of objective keeps the time used, counted in the calendar of the objective
+        # then (``business``); the level's instant is added in the clock's calendar
         codes = view.ticket[view.starts]
         at = np.searchsorted(codes, owners)
         inside = at < len(codes)
         inside[inside] &= codes[at[inside]] == owners[inside]
-        inside[inside] &= steady[at[inside]]
         which, place = np.flatnonzero(inside), at[inside]
         before = (used - run)[view.starts[place]]
         goal = before + thresholds[mine[which]] * 1000
@@ -1690,12 +1704,11 @@ def crossings(
         which, place, goal, k = which[within], place[within], goal[within], k[within]
         left = goal - (used[k] - run[k])
         ends = np.where(k < view.lasts[place], view.at[np.minimum(k + 1, view.n - 1)], moment)
-        objective = objective_of[k]
+        own = np.array([o.calendar for o in result.objectives], dtype=object)
+        calendar_of = own[table.objective[clocks[mine[which]]]]
         instants = np.empty(len(k), dtype=np.int64)
-        for calendar_name in {o.calendar for o in family}:
-            here = _member(
-                objective, [i for i, o in enumerate(family) if o.calendar == calendar_name]
-            )
+        for calendar_name in set(calendar_of.tolist()):
+            here = calendar_of == calendar_name
             if here.any():
                 instants[here] = (
                     calendars[calendar_name]

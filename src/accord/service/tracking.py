@@ -26,8 +26,16 @@ from accord.core.agreement.model import Objective
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clock_cycles import STATES
 from accord.core.clock_engines import evaluate_clocks
-from accord.core.clocks import TICKET_METRICS, Clock, TicketEvent, calendars_of, ticket_clocks
-from accord.core.clocks_batch import BatchResult, EventColumns, crossings
+from accord.core.clocks import (
+    TICKET_METRICS,
+    Clock,
+    TicketEvent,
+    calendars_of,
+    fields_event,
+    fields_through,
+    ticket_clocks,
+)
+from accord.core.clocks_batch import KINDS, BatchResult, EventColumns, crossings
 from accord.core.errors import AccordError
 from accord.core.escalation import (
     DUE_STATES,
@@ -261,7 +269,8 @@ def refresh(session: Session, organisation_id: int, ticket: str, moment: datetim
         .with_for_update()
     )
     customer = row.customer if row is not None else None
-    computed = compute(session, organisation_id, ticket, customer, moment)
+    events = ticket_events(session, organisation_id, ticket)
+    computed = compute(session, organisation_id, ticket, customer, moment, events=events)
     session.execute(
         delete(ClockRow).where(
             ClockRow.organisation_id == organisation_id, ClockRow.ticket == ticket
@@ -271,6 +280,7 @@ def refresh(session: Session, organisation_id: int, ticket: str, moment: datetim
     for result in computed:
         for clock in result.clocks:
             count += 1
+            derived, event = fields_event(events, clock, moment)
             session.add(
                 ClockRow(
                     organisation_id=organisation_id,
@@ -285,7 +295,8 @@ def refresh(session: Session, organisation_id: int, ticket: str, moment: datetim
                     used_seconds=clock.used.total_seconds(),
                     deadline=clock.deadline,
                     breached_at=clock.breached_at,
-                    fields=dict(clock.fields),
+                    fields=None if derived else dict(clock.fields),
+                    fields_event=event,
                     used_at=moment,
                 )
             )
@@ -519,9 +530,10 @@ def refresh_many(
         }
         if postgresql:
             if new_clocks:
-                names = {"organisation": organisation_id, "tickets": _text_array(new_clocks)}
-                session.execute(_DELETE_CLOCKS, names)
-                found.copy_clocks(session, organisation_id, found.clock_lines(new_clocks))
+                gone, written = found.changed_clocks(session, organisation_id, new_clocks)
+                if gone:
+                    session.execute(_DELETE_CLOCKS, {"ids": _int_array(gone)})
+                found.copy_clocks(session, organisation_id, found.clock_lines(written))
             if new_due:
                 found.store_due(session, organisation_id, new_due, found.due_lines(new_due))
             if claim is None:
@@ -529,14 +541,10 @@ def refresh_many(
             else:
                 session.execute(_REFRESHED_CLAIMED, {**marks, "claim": claim})
             continue
-        changed = set(new_clocks)
-        for chunk in _chunks(new_clocks):
-            session.execute(
-                delete(ClockRow).where(
-                    ClockRow.organisation_id == organisation_id, ClockRow.ticket.in_(chunk)
-                )
-            )
-        _insert_many(session, ClockRow, found.clock_rows(organisation_id, changed))
+        gone, written = found.changed_clocks(session, organisation_id, new_clocks)
+        for start in range(0, len(gone), _CHUNK):
+            session.execute(delete(ClockRow).where(ClockRow.id.in_(gone[start : start + _CHUNK])))
+        _insert_many(session, ClockRow, found.clock_rows(organisation_id, written))
         if new_due:
             _store_due_many(
                 session,
@@ -603,9 +611,10 @@ _LOCK_STORED = (  # run on the driver's cursor: 2,000 rows without SQLAlchemy's 
     "WHERE organisation_id = %s AND ticket = ANY(CAST(%s AS text[])) "
     'ORDER BY ticket COLLATE "C" FOR UPDATE'
 )
-_DELETE_CLOCKS = text(
-    "DELETE FROM ticket_clocks WHERE organisation_id = :organisation "
-    "AND ticket = ANY(CAST(:tickets AS text[]))"
+_DELETE_CLOCKS = text("DELETE FROM ticket_clocks WHERE id = ANY(CAST(:ids AS bigint[]))")
+_STORED_CLOCKS = (  # run on the driver's cursor, as _LOCK_STORED
+    "SELECT id, ticket, agreement, objective, cycle, row_hash FROM ticket_clocks "
+    "WHERE organisation_id = %s AND ticket = ANY(CAST(%s AS text[]))"
 )
 _MARKS = (
     "FROM unnest(CAST(:tickets AS text[]), CAST(:clocks AS bigint[]), CAST(:due AS bigint[])) "
@@ -623,50 +632,81 @@ _REFRESHED_CLAIMED = text(
     "UPDATE tickets SET dirty = tickets.xmin <> CAST(:claim AS xid), "
     "refreshed_at = :at, lease_until = NULL, clocks_hash = x.clocks, due_hash = x.due " + _MARKS
 )
+# one row of texts, a column each (in the same order of events: one pass of the aggregates),
+# parsed by numpy and one json.loads: no row object a event. A ticket comes as its place in
+# the array asked for (its code), a kind as its code in KINDS, the author as a flag: 1 an
+# agent's public reply, 2 a customer's message.
 _EVENT_COLUMNS = (
-    "SELECT id, ticket, CAST(EXTRACT(EPOCH FROM at) * 1000000 AS bigint), kind, "
-    "CAST(fields AS text), author, public FROM ticket_events "
-    "WHERE organisation_id = %s AND ticket = ANY(CAST(%s AS text[]))"
+    "SELECT string_agg(CAST(x.code - 1 AS text), ','), "
+    "string_agg(CAST(CAST(EXTRACT(EPOCH FROM e.at) * 1000000 AS bigint) AS text), ','), "
+    "string_agg(CAST(array_position(CAST(%(kinds)s AS text[]), CAST(e.kind AS text)) - 1 AS text), "
+    "','), "
+    "string_agg(CASE WHEN e.kind = 'comment' AND e.author = 'agent' AND e.public THEN '1' "
+    "WHEN e.kind = 'comment' AND e.author = 'customer' THEN '2' ELSE '0' END, ','), "
+    "string_agg(CAST(e.id AS text), ','), string_agg(CAST(e.fields AS text), ',') "
+    "FROM unnest(CAST(%(tickets)s AS text[])) WITH ORDINALITY AS x(ticket, code) "
+    "JOIN ticket_events e ON e.ticket = x.ticket "
+    # filtered as the tickets' rows are read otherwise (index or scan), the join only numbers
+    # them: joined alone, the planner hashed every event of the organisation
+    "WHERE e.organisation_id = %(organisation)s AND e.ticket = ANY(CAST(%(tickets)s AS text[]))"
 )
+_KINDS = "{" + ",".join(KINDS) + "}"
+
+
+def _numbers(joined: str | None) -> npt.NDArray[np.int64]:
+    """Integers written with commas between them, as an array."""
+    if not joined:
+        return np.zeros(0, dtype=np.int64)
+    return np.fromstring(joined, dtype=np.int64, sep=",")
 
 
 def event_columns(session: Session, organisation_id: int, tickets: Sequence[str]) -> EventColumns:
     """The events of these tickets as columns for the column engine (``tickets``, in this
     order, are its ticket codes), positioned by their row's number as :func:`ticket_events`
-    positions them: one query, and no event object per row (on PostgreSQL instants come as
-    microseconds, and the events' fields as text decoded by one ``json.loads``)."""
-    code = {ticket: index for index, ticket in enumerate(tickets)}
+    positions them: one query, and no event object per row (on PostgreSQL no row either:
+    each column comes as one text parsed by numpy, the events' fields as one JSON text
+    decoded by one ``json.loads``)."""
     if session.get_bind().dialect.name == "postgresql":
         driver = session.connection().connection.driver_connection
         with driver.cursor() as cursor:  # type: ignore[union-attr]
-            cursor.execute(_EVENT_COLUMNS, (organisation_id, _text_array(tickets)))
-            rows = cursor.fetchall()
-        ids, names, micros, kinds, texts, authors, public = (
-            zip(*rows, strict=True) if rows else ((),) * 7
+            cursor.execute(
+                _EVENT_COLUMNS,
+                {"kinds": _KINDS, "tickets": _text_array(tickets), "organisation": organisation_id},
+            )
+            found = cursor.fetchone()
+        codes, micros, kinds, authors, ids, texts = found if found is not None else (None,) * 6
+        flags, kind = _numbers(authors), _numbers(kinds)
+        if len(kind) != len(flags):  # a kind that none of KINDS is (ingest refuses them)
+            raise ValueError("an event of an unknown kind is stored")
+        return EventColumns.from_codes(
+            list(tickets),
+            _numbers(codes),
+            _numbers(micros) * 1000,
+            kind,
+            flags == 1,
+            flags == 2,
+            json.loads("[" + texts + "]") if texts else [],
+            _numbers(ids),
         )
-        fields = json.loads("[" + ",".join(texts) + "]")
-        at = np.array(micros, dtype=np.int64) * 1000
-    else:
-        found = [
-            row
-            for chunk in _chunks(tickets)
-            for row in session.execute(
-                _EVENTS_OF_TICKETS, {"organisation": organisation_id, "tickets": list(chunk)}
-            ).all()
-        ]
-        ids, _, names, instants, kinds, stored, authors, public = (
-            zip(*found, strict=True) if found else ((),) * 8
-        )
-        fields = list(stored)
-        at = np.array([to_nanos(instant) for instant in instants], dtype=np.int64)
+    code = {ticket: index for index, ticket in enumerate(tickets)}
+    rows = [
+        row
+        for chunk in _chunks(tickets)
+        for row in session.execute(
+            _EVENTS_OF_TICKETS, {"organisation": organisation_id, "tickets": list(chunk)}
+        ).all()
+    ]
+    ids, _, names, instants, kinds, stored, authors, public = (
+        zip(*rows, strict=True) if rows else ((),) * 8
+    )
     return EventColumns.from_rows(
         list(tickets),
         np.fromiter(map(code.__getitem__, names), dtype=np.int64, count=len(ids)),
-        at,
+        np.array([to_nanos(instant) for instant in instants], dtype=np.int64),
         kinds,
         authors,
         public,
-        fields,
+        list(stored),
         np.array(ids, dtype=np.int64),
     )
 
@@ -717,11 +757,21 @@ def _compute_columns(
             place = (governing.key, id(governing.first))
             groups.setdefault(place, (governing, []))[1].append(code)
     bounds = np.searchsorted(columns.ticket, np.arange(len(columns.tickets) + 1))
+    histories: dict[str, list[TicketEvent]] = {}
+
+    def history(ticket: str) -> list[TicketEvent]:
+        """A ticket's events as objects (the few tickets replayed), made once."""
+        if ticket not in histories:
+            code = found.code[ticket]
+            histories[ticket] = columns.events_of(np.arange(bounds[code], bounds[code + 1]))
+        return histories[ticket]
+
     for governing, codes in groups.values():
         kept = np.zeros(len(columns.tickets), dtype=bool)
         kept[codes] = True
+        evaluated = columns if bool(kept[present].all()) else columns.of_tickets(kept)
         evaluation = evaluate_clocks(
-            columns if bool(kept[present].all()) else columns.of_tickets(kept),
+            evaluated,
             governing.first.objectives,
             governing.calendars,
             as_of,
@@ -730,7 +780,7 @@ def _compute_columns(
         )
         batch = evaluation.batch
         if batch is None:  # the replay's clocks
-            found.add_clocks(governing, evaluation.clocks)
+            found.add_clocks(governing, evaluation.clocks, history)
             continue
         table = batch.table
         due, left_out = batch_escalation(
@@ -745,14 +795,15 @@ def _compute_columns(
         objects = [c for c in batch.replayed if c.ticket not in again]
         for code in replayed:
             objects += ticket_clocks(
-                columns.events_of(np.arange(bounds[code], bounds[code + 1])),
+                history(batch.tickets[code]),
                 governing.first.objectives,
                 governing.calendars,
                 as_of,
                 governing.changes,
             )
-        found.add_table(governing, batch, ~np.isin(table.ticket, replayed), due)
-        found.add_clocks(governing, objects)
+        kept_rows = ~np.isin(table.ticket, replayed)
+        found.add_table(governing, batch, kept_rows, due, len(evaluated.at))
+        found.add_clocks(governing, objects, history)
 
 
 _NAT = int(np.iinfo(np.int64).min)
@@ -770,7 +821,8 @@ def _instant(ns: int) -> datetime | None:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CLOCK_COLUMNS = (
     "organisation_id, ticket, customer, agreement, objective, metric, cycle, state, "
-    "target_seconds, deadline, breached_at, fields, used_seconds, used_at"
+    "target_seconds, deadline, breached_at, fields, fields_event, used_seconds, row_hash, "
+    "used_at"
 )
 
 
@@ -795,30 +847,16 @@ class _Found:
         batch: BatchResult,
         kept: npt.NDArray[np.bool_],
         due: DueColumns,
+        real: int,
     ) -> None:
-        """The engine's clocks (rows of its table) that are ``kept``, and their due rows."""
+        """The engine's clocks (rows of its table) that are ``kept``, and their due rows
+        (``real``: the number of rows of the columns evaluated, which the engine may widen
+        with rows of its own where an agreement version takes over)."""
         table = batch.table
         rows = np.flatnonzero(kept)
         if not len(rows):
             return
         objectives = np.array([o.id for o in batch.objectives], dtype=object)
-        codes = batch.field_codes()
-        names = list(codes)
-        texts: dict[tuple[int, ...], str] = {}
-        fields = []
-        for key in zip(*(codes[name][0][rows].tolist() for name in names), strict=True):
-            written = texts.get(key)
-            if written is None:  # one text for every clock with these fields
-                written = texts[key] = json.dumps(
-                    {
-                        name: codes[name][1][value]
-                        for name, value in zip(names, key, strict=True)
-                        if value >= 0
-                    }
-                )
-            fields.append(written)
-        if not names:
-            fields = ["{}"] * len(rows)
         self.clock_parts.append(
             {
                 "owner": table.ticket[rows],
@@ -833,7 +871,8 @@ class _Found:
                 "used": table.used[rows] // 1000,
                 "deadline": table.deadline[rows],
                 "breached": table.breached[rows],
-                "fields": fields,
+                "fields_event": _fields_events(batch, rows, real),
+                "fields": None,  # all derived (see ClockRow.fields)
             }
         )
         self.clocks += len(rows)
@@ -859,11 +898,18 @@ class _Found:
             }
         )
 
-    def add_clocks(self, governing: _Governing, clocks: Sequence[Clock]) -> None:
-        """Clocks as objects, and their escalation moments one clock at a time."""
+    def add_clocks(
+        self,
+        governing: _Governing,
+        clocks: Sequence[Clock],
+        history: Callable[[str], list[TicketEvent]],
+    ) -> None:
+        """Clocks as objects, and their escalation moments one clock at a time (``history``:
+        a ticket's events, by which their fields are found again)."""
         if not clocks:
             return
         us = timedelta(microseconds=1)
+        references = [fields_event(history(c.ticket), c, self.moment) for c in clocks]
         self.clock_parts.append(
             {
                 "owner": self._codes([c.ticket for c in clocks]),
@@ -881,7 +927,13 @@ class _Found:
                 "used": np.array([c.used // us for c in clocks], dtype=np.int64),
                 "deadline": np.array([_ns(c.deadline) for c in clocks], dtype=np.int64),
                 "breached": np.array([_ns(c.breached_at) for c in clocks], dtype=np.int64),
-                "fields": [json.dumps(dict(c.fields)) for c in clocks],
+                "fields_event": np.array(
+                    [-1 if event is None else event for _, event in references], dtype=np.int64
+                ),
+                "fields": [
+                    None if derived else json.dumps(dict(c.fields))
+                    for c, (derived, _) in zip(clocks, references, strict=True)
+                ],
             }
         )
         self.clocks += len(clocks)
@@ -930,7 +982,7 @@ class _Found:
                 _text_codes(part["metric"]),
                 *map(_bits, (part[n] for n in ("cycle", "state_code", "target", "deadline"))),
                 _bits(part["breached"]),
-                _text_codes(part["fields"]),
+                _fields_bits(part),
                 np.where(stable, _STABLE, _bits(part["used"])),
             ]
 
@@ -969,6 +1021,8 @@ class _Found:
             )
             for part in parts
         ]
+        for part, found_hashes in zip(parts, hashes, strict=True):
+            part["row_hash"] = found_hashes.view(np.int64)  # each row's, kept with it
         owner = (
             np.concatenate([part["owner"] for part in parts])
             if parts
@@ -988,8 +1042,11 @@ class _Found:
             self.customer_codes = _text_codes(["\0" if c is None else c for c in customers])
         return self.customer_codes[owners]
 
-    def clock_rows(self, organisation_id: int, tickets: set[str]) -> list[dict[str, Any]]:
-        """The clock rows of these tickets as the store's rows (for SQLite)."""
+    def clock_rows(
+        self, organisation_id: int, parts: Sequence[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The clock rows of these parts (see :meth:`changed_clocks`) as the store's rows
+        (for SQLite)."""
         return [
             {
                 "organisation_id": organisation_id,
@@ -1004,11 +1061,13 @@ class _Found:
                 "used_seconds": used / 1e6,
                 "deadline": _instant(deadline),
                 "breached_at": _instant(breached),
-                "fields": json.loads(fields),
+                "fields": None if fields is None else json.loads(fields),
+                "fields_event": None if event < 0 else event,
                 "used_at": self.moment,
+                "row_hash": row_hash,
             }
-            for part in self.clock_parts
-            for ticket, objective, metric, cycle, state, target, used, deadline, breached, fields in zip(  # noqa: E501
+            for part in parts
+            for ticket, objective, metric, cycle, state, target, used, deadline, breached, fields, event, row_hash in zip(  # noqa: E501
                 part["ticket"],
                 part["objective"],
                 part["metric"],
@@ -1018,10 +1077,11 @@ class _Found:
                 part["used"].tolist(),
                 part["deadline"].tolist(),
                 part["breached"].tolist(),
-                part["fields"],
+                part["fields"] or [None] * len(part["ticket"]),
+                part["fields_event"].tolist(),
+                part["row_hash"].tolist(),
                 strict=True,
             )
-            if ticket in tickets
         ]
 
     def due_rows(self, tickets: set[str]) -> list[tuple[Any, ...]]:
@@ -1048,12 +1108,64 @@ class _Found:
             if ticket in tickets
         ]
 
-    def clock_lines(self, tickets: Sequence[str]) -> list[str]:
-        """The clock rows of these tickets as COPY text lines (without the organisation and
-        ``used_at``), built column by column."""
+    def changed_clocks(
+        self, session: Session, organisation_id: int, tickets: Sequence[str]
+    ) -> tuple[list[int], list[dict[str, Any]]]:
+        """What to write of these tickets' clock rows (tickets whose fingerprint changed):
+        the stored rows to delete (by row number: gone, or changed) and the parts' rows to
+        write (new, or changed), compared row by row with the fingerprint each stored row
+        keeps (``row_hash``; a row without one is written again). A clock unchanged, or
+        running on towards the same deadline, keeps its row."""
+        stored: dict[tuple[str, str, str, int], tuple[int, int | None]] = {}
+        if session.get_bind().dialect.name == "postgresql":
+            driver = session.connection().connection.driver_connection
+            with driver.cursor() as cursor:  # type: ignore[union-attr]
+                cursor.execute(_STORED_CLOCKS, (organisation_id, _text_array(tickets)))
+                for row_id, ticket, agreement, objective, cycle, row_hash in cursor:
+                    stored[(ticket, agreement, objective, cycle)] = (row_id, row_hash)
+        else:
+            for chunk in _chunks(tickets):
+                for row_id, ticket, agreement, objective, cycle, row_hash in session.execute(
+                    select(
+                        ClockRow.id,
+                        ClockRow.ticket,
+                        ClockRow.agreement,
+                        ClockRow.objective,
+                        ClockRow.cycle,
+                        ClockRow.row_hash,
+                    ).where(ClockRow.organisation_id == organisation_id, ClockRow.ticket.in_(chunk))
+                ):
+                    stored[(ticket, agreement, objective, cycle)] = (row_id, row_hash)
+        gone: list[int] = []
+        written: list[dict[str, Any]] = []
+        for part in _parts_of(self.clock_parts, self._codes(list(tickets))):
+            agreement = part["agreement"]
+            write = []
+            for ticket, objective, cycle, row_hash in zip(
+                part["ticket"],
+                part["objective"],
+                part["cycle"].tolist(),
+                part["row_hash"].tolist(),
+                strict=True,
+            ):
+                before = stored.pop((ticket, agreement, objective, cycle), None)
+                if before is not None and before[1] == row_hash:
+                    write.append(False)
+                    continue
+                if before is not None:
+                    gone.append(before[0])
+                write.append(True)
+            if any(write):
+                written.append(_cut(part, np.array(write, dtype=bool)))
+        gone.extend(row_id for row_id, _ in stored.values())  # clocks no longer found
+        return gone, written
+
+    def clock_lines(self, parts: Sequence[dict[str, Any]]) -> list[str]:
+        """The clock rows of these parts (see :meth:`changed_clocks`) as COPY text lines
+        (without the organisation and ``used_at``), built column by column."""
         lines: list[str] = []
         customers: dict[str, str] = {}
-        for part in _parts_of(self.clock_parts, self._codes(list(tickets))):
+        for part in parts:
             names = _copy_texts(part["ticket"])
             for raw in part["ticket"]:
                 if raw not in customers:
@@ -1078,8 +1190,10 @@ class _Found:
                     ],
                     _copy_instants(part["deadline"]),
                     _copy_instants(part["breached"]),
-                    _copy_texts(part["fields"]),
+                    _copy_fields(part["fields"], len(names)),
+                    ["\\N" if e < 0 else str(e) for e in part["fields_event"].tolist()],
                     map(repr, (part["used"] / 1e6).tolist()),
+                    map(str, part["row_hash"].tolist()),
                     strict=True,
                 )
             )
@@ -1150,6 +1264,52 @@ class _Found:
         session.execute(text("TRUNCATE due_stage"))
 
 
+def _fields_events(
+    batch: BatchResult, rows: npt.NDArray[np.int64], real: int
+) -> npt.NDArray[np.int64]:
+    """For these clocks of the engine's table, the event their fields are as of, by its row
+    number (the columns' ``rank``): a stopped clock's stop event; -1 (null) for a clock still
+    open, whose fields are its ticket's as of the recomputation. A clock stopped where an
+    agreement version took over (a row the engine added, past the ``real`` rows) takes the
+    ticket's event before it, whose fields that row carries."""
+    table, columns = batch.table, batch.columns
+    stopped = table.stopped[rows] != _NAT
+    if columns is None or not stopped.any():
+        return np.full(len(rows), -1, dtype=np.int64)
+    events = table.event[rows]
+    virtual = np.flatnonzero(stopped & (events >= real))
+    if len(virtual):
+        events = events.copy()
+        order = np.arange(len(columns.at)) if batch.order is None else batch.order
+        place = np.empty(len(columns.at), dtype=np.int64)
+        place[order] = np.arange(len(order))
+        for i in virtual.tolist():
+            position = int(place[events[i]])
+            while int(order[position]) >= real:  # the versions' rows set no field
+                position -= 1
+            events[i] = order[position]
+    found: npt.NDArray[np.int64] = np.where(
+        stopped, columns.rank[events].astype(np.int64, copy=False), -1
+    )
+    return found
+
+
+def _fields_bits(part: dict[str, Any]) -> npt.NDArray[np.uint64]:
+    """The fingerprint's column for a clock row's fields: the event they are as of, and
+    the copy kept where none gives them."""
+    found = _bits(part["fields_event"])
+    if part["fields"] is not None and any(f is not None for f in part["fields"]):
+        found = found ^ _text_codes(["" if f is None else f for f in part["fields"]])
+    return found
+
+
+def _copy_fields(fields: list[str | None] | None, count: int) -> list[str]:
+    """Clock rows' copies of their fields as COPY text (mostly null: derived)."""
+    if fields is None:
+        return ["\\N"] * count
+    return ["\\N" if f is None else _copy_text(f) for f in fields]
+
+
 _STABLE = np.uint64(2**64 - 1)  # a running clock's used time, by its deadline ahead
 _SEED = np.uint64(0x9E3779B97F4A7C15)
 
@@ -1196,13 +1356,20 @@ def _parts_of(
             continue
         if not kept.any():
             continue
-        flags = kept.tolist()
-        yield {
-            name: column[kept]
-            if isinstance(column, np.ndarray)
-            else (list(compress(column, flags)) if isinstance(column, list) else column)
-            for name, column in part.items()
-        }
+        yield _cut(part, kept)
+
+
+def _cut(part: dict[str, Any], kept: npt.NDArray[np.bool_]) -> dict[str, Any]:
+    """A part's rows kept (each of its columns cut alike)."""
+    if kept.all():
+        return part
+    flags = kept.tolist()
+    return {
+        name: column[kept]
+        if isinstance(column, np.ndarray)
+        else (list(compress(column, flags)) if isinstance(column, list) else column)
+        for name, column in part.items()
+    }
 
 
 def _copy_text(value: str) -> str:
@@ -1530,6 +1697,37 @@ def as_of(clock: ClockRow, refreshed: datetime | None, changed: datetime) -> dat
     if clock.state == "running" and clock.used_at is not None:
         return clock.used_at
     return refreshed or changed
+
+
+def clock_fields(
+    session: Session, organisation_id: int, clocks: Sequence[ClockRow]
+) -> list[dict[str, Any]]:
+    """Each stored clock's ticket fields, as the recomputation found them (``Clock.fields``):
+    a row's copy if it has one (written before migration 0015, or where no event gives
+    them), else derived from its ticket's events (:func:`accord.core.clocks.fields_through`)
+    through its ``fields_event`` (a stopped clock), or as of its ticket's last recomputation
+    (a clock still open). One read of the events of the tickets that need it."""
+    wanted = sorted({c.ticket for c in clocks if c.fields is None})
+    events = events_of_tickets(session, organisation_id, wanted) if wanted else {}
+    refreshed: dict[str, datetime | None] = {}
+    for chunk in _chunks(wanted):
+        refreshed.update(
+            session.execute(
+                select(TicketRow.ticket, TicketRow.refreshed_at).where(
+                    TicketRow.organisation_id == organisation_id, TicketRow.ticket.in_(chunk)
+                )
+            ).all()
+        )
+    return [
+        dict(clock.fields)
+        if clock.fields is not None
+        else fields_through(
+            events[clock.ticket],
+            clock.fields_event,
+            None if clock.fields_event is not None else refreshed.get(clock.ticket),
+        )
+        for clock in clocks
+    ]
 
 
 def _dates(agreement: Agreement, today: date) -> dict[str, str | None]:

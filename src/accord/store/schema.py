@@ -316,7 +316,15 @@ class ClockRow(Base):
     used_seconds: Mapped[float] = mapped_column(Float)
     deadline: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
-    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the ticket's fields: null since migration 0015, derived by readers from the ticket's
+    # events (``tracking.clock_fields``): as of ``fields_event`` (a stopped clock: the event
+    # that stopped it), else as of the ticket's last recomputation. Rows written before
+    # carry a copy here, used as it is.
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fields_event: Mapped[int | None] = mapped_column(BigInteger)
+    # the row's fingerprint (the batch recomputation's: a row whose clock is found unchanged
+    # is left as it is); null: written by a single recomputation, rewritten by the next batch
+    row_hash: Mapped[int | None] = mapped_column(BigInteger)
     used_at: Mapped[datetime | None]  # the instant used_seconds is as of (migration 0011)
 
 
