@@ -47,7 +47,9 @@ def fingerprints(
 ) -> tuple[dict[str, int], dict[str, int]]:
     customers = customers or {"A": "acme", "B": "acme", "C": None}
     found = tracking._Found(sorted(customers), customers, moment)
-    found.add_clocks(GOVERNING, clocks)
+    # no events to find the fields again from: every row keeps its copy of them (as rows of
+    # clocks whose fields their ticket's events do not give), which its fingerprint covers
+    found.add_clocks(GOVERNING, clocks, lambda _ticket: [])
     return found.clock_fingerprints(), found.due_fingerprints()
 
 
@@ -129,10 +131,15 @@ def test_a_running_clock_keeps_its_fingerprint_while_only_its_used_time_moves() 
 def test_the_lines_written_are_those_of_the_tickets_asked_for() -> None:
     customers: dict[str, str | None] = {"A": "acme", "B": "acme", "C": None}
     found = tracking._Found(sorted(customers), customers, NOW)
-    found.add_clocks(GOVERNING, BASE)
-    assert [line.split("\t")[0] for line in found.clock_lines(["A"])] == ["A", "A"]
-    assert [line.split("\t")[0] for line in found.clock_lines(["B", "C"])] == ["B"]
-    assert len(found.clock_lines(["A", "B", "C"])) == 3
+    found.add_clocks(GOVERNING, BASE, lambda _ticket: [])
+    found.clock_fingerprints()  # as a batch does: each row's own fingerprint is kept with it
+
+    def lines(tickets: list[str]) -> list[str]:  # the rows of these tickets, as COPY lines
+        return found.clock_lines(list(tracking._parts_of(found.clock_parts, found._codes(tickets))))
+
+    assert [line.split("\t")[0] for line in lines(["A"])] == ["A", "A"]
+    assert [line.split("\t")[0] for line in lines(["B", "C"])] == ["B"]
+    assert len(lines(["A", "B", "C"])) == 3
     due_a, due_b = found.due_lines(["A"]), found.due_lines(["B"])
     assert due_a
     assert due_b
