@@ -67,10 +67,10 @@ def audit(
     )
     clocks = _by_ticket(again.clocks, metric)
     variants: dict[str, dict[str, Outcome | None]] = defaultdict(dict)
-    resolved, closed = _meanings(statuses)
+    resolved, closed, waiting = _meanings(statuses)
     fixed = scope_fields([o for o in agreement.objectives if o.metric == metric])
     for name, _ in VARIANTS:
-        objectives = variant_objectives(agreement, name, resolved, closed)
+        objectives = variant_objectives(agreement, name, resolved, closed, waiting)
         if objectives is None or not differing:
             continue
         if name.startswith("priority"):
@@ -127,13 +127,19 @@ def _desk_metric(verdicts: Sequence[Verdict], chosen: str | None) -> str:
     return next(iter(found))
 
 
-def _meanings(statuses: StatusMap | None) -> tuple[list[str], list[str]]:
+def _meanings(statuses: StatusMap | None) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    """The statuses meaning resolved, closed, and by pause reason the waits."""
     if statuses is None:
-        return [], []
+        return [], [], {}
     entries = statuses.entries.values()
+    waits = {"customer": "waiting_on_customer", "third_party": "waiting_on_third_party"}
     return (
         [e.value for e in entries if e.means == "resolved"],
         [e.value for e in entries if e.means == "closed"],
+        {
+            reason: list(dict.fromkeys(e.value for e in entries if e.means == means))
+            for reason, means in waits.items()
+        },
     )
 
 
