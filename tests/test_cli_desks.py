@@ -183,6 +183,15 @@ def test_audit_of_the_sample_under_the_stated_agreement_in_every_format(tmp_path
     assert "688 of 890 tickets agree (77.3%)" in page
     assert page.count('<tr data-ticket="') == 890 - 688
     assert 'id="picture-audit-causes"' in page
+    # each cause's first example drawn as a report draws a ticket's clock: the time by status,
+    # the paused stretches hatched (the first cause: time counted while paused, INC0000070)
+    assert page.count('id="picture-audit-example-') == len(causes)
+    first = page[page.index('id="picture-audit-example-1"') :]
+    first = first[: first.index("</figure>")]
+    assert "where ticket INC0000070" in first
+    assert 'data-lane="status"' in first
+    assert 'data-paused="yes"' in first
+    assert 'data-category="Awaiting User Info"' in first
 
 
 def test_audit_without_verdicts_says_where_it_looked(tmp_path: Path) -> None:

@@ -210,7 +210,8 @@ def test_the_rules_found_together_or_added_are_named(result) -> None:  # type: i
             "desk",
         ),  # declared only
         (
-            "{a: {timezone: UTC, hours: {mon-fri: '09:00-17:00'}}, b: {timezone: UTC, hours: {mon-fri: '08:00-18:00'}}}",
+            "{a: {timezone: UTC, hours: {mon-fri: '09:00-17:00'}}, "
+            "b: {timezone: UTC, hours: {mon-fri: '08:00-18:00'}}}",
             "24x7",
             None,  # which one?
         ),
@@ -235,4 +236,5 @@ def test_the_business_calendar_tried_is_the_agreements_own(
     if expected is None:
         assert changed is None
     else:
-        assert changed is not None and {o.calendar for o in changed} == {expected}
+        assert changed is not None
+        assert {o.calendar for o in changed} == {expected}

@@ -3,8 +3,9 @@ classified by the evidence of recomputing the ticket under variants of the agree
 
 A **variant** changes one rule the desk may have applied differently (no pauses, wall clock
 instead of the business calendar or the agreement's business calendar instead of the wall clock,
-pauses in the waiting statuses the agreement leaves running, the priority of the ticket's creation or its
-end, the clock stopped on another status, started at assignment, the other reopen rule), or,
+pauses in the waiting statuses the agreement leaves running, the priority of the ticket's
+creation or its end, the clock stopped on another status, started at assignment, the other
+reopen rule), or,
 tried after every single one, a few rules together (the clock stopped at closure and counted
 through the pauses or in wall-clock time). A disagreement's **cause** is the class of the first
 variant whose verdict agrees with the desk's; when none does, it is *unexplained*; when Accord
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from accord.core.agreement.model import Agreement, ClockRules, Objective, PauseRule
@@ -133,6 +134,8 @@ class AuditResult:
     metric: str
     desk_metric: str
     tickets: tuple[TicketAudit, ...]
+    clocks: Mapping[str, tuple[Clock, ...]] = field(default_factory=dict, compare=False)
+    """Accord's clocks of the metric for the first example of each cause, to draw them."""
 
     @property
     def agreeing(self) -> int:
@@ -177,9 +180,9 @@ def variant_objectives(
     a stop status counts as a reopen, so no variant stops at resolution only: the closure
     following it would restart the clock). ``waiting``: by pause reason (``customer``,
     ``third_party``), the statuses meaning a wait, for the variant that also pauses in those
-    the agreement's rules leave running. A variant of :data:`COMPOSED` applies its steps in turn, and
-    is None when any step changes nothing. The priority variants change the events, not the
-    objectives: these come back unchanged."""
+    the agreement's rules leave running. A variant of :data:`COMPOSED` applies its steps in
+    turn, and is None when any step changes nothing. The priority variants change the events,
+    not the objectives: these come back unchanged."""
     objectives: list[Objective] | None = list(agreement.objectives)
     for step in COMPOSED.get(variant, (variant,)):
         if objectives is None:
@@ -242,7 +245,7 @@ def _waits_added(objective: Objective, waiting: Mapping[str, Sequence[str]]) -> 
     rules = _clock(objective).pause
     paused = {s for rule in rules for s in rule.when.get("status", ())}
     added = tuple(
-        PauseRule(when={"status": missing}, reason=reason)  # type: ignore[arg-type]
+        PauseRule(when={"status": missing}, reason=reason)
         for reason, statuses in sorted(waiting.items())
         if (missing := tuple(s for s in statuses if s not in paused))
     )

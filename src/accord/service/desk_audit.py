@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -104,7 +105,20 @@ def audit(
         )
         for ticket, verdict in sorted(judged.items())
     )
-    return AuditResult(agreement.id, metric, desk_metric, tickets)
+    shown = AuditResult(agreement.id, metric, desk_metric, tickets)
+    firsts = [e[0].ticket for cause, _ in shown.by_cause() if (e := shown.examples(cause, 1))]
+    if not firsts:
+        return shown
+    # replayed, for their intervals: the pictures draw where each one's time went
+    replayed = evaluate_clocks(
+        [e for t in firsts for e in events[t]],
+        agreement.objectives,
+        calendars,
+        base.as_of,
+        engine="replay",
+    )
+    drawn = _by_ticket(replayed.clocks, metric)
+    return replace(shown, clocks={t: tuple(c) for t, c in drawn.items()})
 
 
 def _desk_metric(verdicts: Sequence[Verdict], chosen: str | None) -> str:
