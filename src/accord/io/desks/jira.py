@@ -106,6 +106,7 @@ class Jira(Source):
     def read(self, files: Sequence[Path], context: Context) -> Iterator[TicketEvent | Verdict]:
         issues, slas = Gathering(), Gathering()
         ids: dict[str, str] = {}  # issue id -> key, for bulk changelogs that name only the id
+        by_id = False  # whether any records were gathered under an issue's id
         for file in files:
             for where, page in json_documents(file, context):
                 if isinstance(page.get("issues"), list):
@@ -121,6 +122,7 @@ class Jira(Source):
                             raise DeskError(f"{place}: no 'issueId'")
                         issues.add(issue, {"histories": log.get("changeHistories") or [],
                                            "where": place, "by_id": True})  # fmt: skip
+                        by_id = True
                 elif isinstance(page.get("values"), list) and _is_sla_page(page):
                     for index, sla in enumerate(page["values"]):
                         place = f"{where}:values[{index}]"
@@ -135,10 +137,13 @@ class Jira(Source):
                         "issue, a changelog page ('values' with 'issueKey', or "
                         "'issueChangeLogs') or a request's SLAs ('values' of SLA cycles)"
                     )
-        merged: dict[str, list[dict[str, Any]]] = {}
+        if by_id:  # gathered again under each issue's key, as boundedly as the first time
+            keyed = Gathering()
+            for key, records in issues.tickets():
+                for record in records:
+                    keyed.add(ids.get(key, key), record)
+            issues = keyed
         for key, records in issues.tickets():
-            merged.setdefault(ids.get(key, key), []).extend(records)
-        for key, records in merged.items():
             yield from _events(key, records, context)
         for key, records in slas.tickets():
             yield from _verdicts(ids.get(key, key), records)
