@@ -3,6 +3,7 @@ memory of importing a generated export of many events.
 
     .venv/bin/python benchmarks/desks.py full      # import + audit of the full published log
     .venv/bin/python benchmarks/desks.py stream --incidents 1500000
+    .venv/bin/python benchmarks/desks.py stream --shape sys_audit --incidents 200000
 
 ``full``: ``accord import servicenow`` of ``../shared/data/servicenow-incidents/
 incident_event_log_full.zip`` (141,712 rows) to Parquet, then ``accord audit`` under
@@ -14,7 +15,10 @@ machine) and the peak resident memory.
 of 8 rows each, 6 of them changing a field) into a named pipe; this process imports it to
 Parquet. The export itself is never on disk, so the peak resident memory of this process is
 the importer's own: the rows gathered by incident (up to 400,000 in memory, beyond that in
-bucket files on disk, read back one bucket at a time) and one Parquet row group.
+bucket files on disk, read back one bucket at a time) and one Parquet row group. With
+``--shape sys_audit`` the export is ServiceNow's Sys Audit rows instead (one row per field
+changed: an insert of 6 fields, then 7 state changes, one with the assignee, and ``made_sla``
+at the end: 15 rows, 8 Accord events an incident), gathered by sys_id the same way.
 """
 
 from __future__ import annotations
@@ -90,10 +94,10 @@ def full(log: Path, agreement: Path) -> dict[str, float]:
     return found
 
 
-def emit(incidents: int, to: Path) -> None:
+def emit(incidents: int, to: Path, shape: str = "incident") -> None:
     """Write the generated export into ``to`` (the named pipe)."""
     with to.open("w", encoding="utf-8") as out:
-        _emit(incidents, out)
+        (_emit if shape == "incident" else _emit_audit)(incidents, out)
 
 
 def _emit(incidents: int, out) -> None:  # type: ignore[no-untyped-def]
@@ -113,7 +117,32 @@ def _emit(incidents: int, out) -> None:  # type: ignore[no-untyped-def]
             out.write(row)
 
 
-def stream(incidents: int) -> dict[str, float]:
+AUDIT_HEADER = "tablename,documentkey,fieldname,oldvalue,newvalue,sys_created_on,record_checkpoint"
+AUDIT_STATES = ("2", "3", "2", "3", "2", "6", "7")  # In Progress, On Hold, ..., Resolved, Closed
+
+
+def _emit_audit(incidents: int, out) -> None:  # type: ignore[no-untyped-def]
+    out.write(AUDIT_HEADER + "\n")
+    for n in range(incidents):
+        key = f"{n:032x}"
+        day, month = 1 + n % 28, 1 + (n // 28) % 12
+        opened = f"2016-{month:02d}-{day:02d} 08:00:00"
+        for field, value in (("number", f"INC{n:09d}"), ("incident_state", "1"),
+                             ("priority", str(1 + n % 4)), ("assignment_group", f"g{n % 50}"),
+                             ("opened_at", opened), ("made_sla", "1")):  # fmt: skip
+            out.write(f"incident,{key},{field},,{value},{opened},0\n")
+        state = "1"
+        for k, new in enumerate(AUDIT_STATES, 1):
+            at = f"2016-{month:02d}-{day:02d} {8 + k:02d}:{k * 7:02d}:00"
+            out.write(f"incident,{key},incident_state,{state},{new},{at},{k}\n")
+            if k == 1:
+                out.write(f"incident,{key},assigned_to,,r{n % 200},{at},{k}\n")
+            if k == len(AUDIT_STATES) and n % 5 == 0:
+                out.write(f"incident,{key},made_sla,1,0,{at},{k}\n")
+            state = new
+
+
+def stream(incidents: int, shape: str = "incident") -> dict[str, float]:
     from accord.io.desks import Context, source_named
     from accord.io.desks.output import import_files
 
@@ -123,14 +152,27 @@ def stream(incidents: int) -> dict[str, float]:
         pipe = Path(folder) / "export.csv"
         os.mkfifo(pipe)
         writer = subprocess.Popen(
-            [sys.executable, __file__, "emit", "--incidents", str(incidents), "--to", str(pipe)]
+            [
+                sys.executable,
+                __file__,
+                "emit",
+                "--incidents",
+                str(incidents),
+                "--to",
+                str(pipe),
+                "--shape",
+                shape,
+            ]
         )
         out = Path(folder) / "events.parquet"
         context = Context(desk.statuses, zone=ZoneInfo("UTC"))
         summary = _timed("import", found, lambda: import_files(desk, [pipe], out, context))
         writer.wait()
         found.update(
-            rows=incidents * len(STATES),
+            shape=shape,
+            rows=incidents * len(STATES)
+            if shape == "incident"
+            else incidents * (6 + len(AUDIT_STATES) + 1) + (incidents + 4) // 5,
             events=summary.events,
             tickets=summary.tickets,
             parquet_mb=round(out.stat().st_size / 2**20, 1),
@@ -146,13 +188,18 @@ def main() -> None:
     parser.add_argument("--agreement", type=Path, default=AGREEMENT)
     parser.add_argument("--incidents", type=int, default=1_500_000)
     parser.add_argument("--to", type=Path, help="(emit) where to write the export")
+    parser.add_argument("--shape", choices=["incident", "sys_audit"], default="incident")
     args = parser.parse_args()
     if args.step == "emit":
-        emit(args.incidents, args.to)
+        emit(args.incidents, args.to, args.shape)
         return
     with open("/proc/loadavg") as handle:
         load = handle.read().split()[:3]
-    found = full(args.log, args.agreement) if args.step == "full" else stream(args.incidents)
+    found = (
+        full(args.log, args.agreement)
+        if args.step == "full"
+        else stream(args.incidents, args.shape)
+    )
     found_all = {"step": args.step, **found, "loadavg_before": " ".join(load)}
     with open("/proc/loadavg") as handle:
         found_all["loadavg_after"] = " ".join(handle.read().split()[:3])

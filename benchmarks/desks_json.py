@@ -1,11 +1,21 @@
 """Importing a desk's JSON pages: a Zendesk incremental ticket-events export (time order across
-tickets, as the API gives it) generated into a pages file, then imported to Parquet.
+tickets, as the API gives it), or Jira issue searches and bulk changelogs, generated into a pages
+file, then imported to Parquet.
 
     .venv/bin/python benchmarks/desks_json.py --tickets 200000
-    .venv/bin/python benchmarks/desks_json.py --tickets 1700000   # about 10 million events
+    .venv/bin/python benchmarks/desks_json.py --tickets 1111112   # about 10 million events
+    .venv/bin/python benchmarks/desks_json.py --source jira --tickets 1428572   # 10 million
 
-Each ticket has 6 updates (opened; a reply and open; pending; the requester's answer and open;
-a reply and solved; closed): 9 Accord events. Updates of many tickets interleave, so the
+``--source jira``: search pages (100 issues each, ``/rest/api/3/search``) whose embedded
+changelogs are cut (``total`` 5, none given), then bulk changelog pages
+(``/rest/api/3/changelog/bulkfetch``, 100 issues each, naming them by id only) completing them:
+the import gathers each issue's records by key and by id, then again under the key. Each issue:
+created with a customer's comment, five transitions (In Progress, Waiting for customer,
+Waiting for support, Resolved, Closed) and an agent's comment: 7 Accord events (the
+customer's comment at creation is the request's own text, not a message).
+
+Zendesk: each ticket has 6 updates (opened; a reply and open; pending; the requester's answer
+and open; a reply and solved; closed): 9 Accord events. Updates of many tickets interleave, so the
 importer must gather each ticket's records: in memory up to ``records.IN_MEMORY`` updates, then
 spilled to bucket files by ticket. The generation runs in a child process and is not timed;
 the import's wall and CPU seconds and this process's peak resident memory are printed (the CPU
@@ -84,11 +94,64 @@ def generate(path: Path, tickets: int) -> None:
         out.write(json.dumps({"ticket_events": page, "end_of_stream": True}) + "\n")
 
 
-def run(pages: Path, out: Path) -> dict[str, object]:
+JIRA_STEPS = (  # minutes after creation, from, to
+    (30, "Waiting for support", "In Progress"),
+    (60, "In Progress", "Waiting for customer"),
+    (240, "Waiting for customer", "Waiting for support"),
+    (300, "Waiting for support", "Resolved"),
+    (3000, "Resolved", "Closed"),
+)
+
+
+def generate_jira(path: Path, issues: int) -> None:
+    """Search pages of issues with their changelogs cut, then bulk changelog pages by id."""
+    start = 1_772_323_200  # 2026-03-01 00:00 UTC
+
+    def stamp(at: int) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime(at))
+
+    with path.open("w", encoding="utf-8") as out:
+        for first in range(0, issues, 100):
+            page = []
+            for n in range(first, min(first + 100, issues)):
+                opened = start + n * 10
+                page.append({
+                    "id": str(100000 + n), "key": f"SD-{n + 1}",
+                    "fields": {
+                        "created": stamp(opened), "status": {"name": "Closed"},
+                        "priority": {"name": "Medium"}, "issuetype": {"name": "Incident"},
+                        "assignee": {"accountId": "agent"},
+                        "reporter": {"accountId": f"c{n}", "accountType": "customer"},
+                        "comment": {"comments": [
+                            {"id": "1", "created": stamp(opened),
+                             "author": {"accountId": f"c{n}", "accountType": "customer"}},
+                            {"id": "2", "created": stamp(opened + 1800),
+                             "author": {"accountId": "agent", "accountType": "atlassian"},
+                             "jsdPublic": True},
+                        ]},
+                    },
+                    "changelog": {"startAt": 0, "maxResults": 0, "total": 5, "histories": []},
+                })  # fmt: skip
+            out.write(json.dumps({"startAt": first, "maxResults": 100, "issues": page}) + "\n")
+        for first in range(0, issues, 100):
+            logs = [
+                {"issueId": str(100000 + n), "changeHistories": [
+                    {"id": str(k), "created": stamp(start + n * 10 + minutes * 60),
+                     "author": {"accountId": "agent"},
+                     "items": [{"field": "status", "fieldtype": "jira", "fromString": was,
+                                "toString": now}]}
+                    for k, (minutes, was, now) in enumerate(JIRA_STEPS, 1)
+                ]}
+                for n in range(first, min(first + 100, issues))
+            ]  # fmt: skip
+            out.write(json.dumps({"issueChangeLogs": logs, "nextPageToken": None}) + "\n")
+
+
+def run(pages: Path, out: Path, source: str = "zendesk") -> dict[str, object]:
     from accord.io.desks import Context, source_named
     from accord.io.desks.output import import_files
 
-    desk = source_named("zendesk")
+    desk = source_named(source)
     wall, cpu = time.perf_counter(), time.process_time()
     summary = import_files(desk, [pages], out, Context(desk.statuses))
     return {
@@ -105,20 +168,21 @@ def run(pages: Path, out: Path) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tickets", type=int, default=200_000)
+    parser.add_argument("--source", choices=["zendesk", "jira"], default="zendesk")
     parser.add_argument("--generate-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate_only:
-        generate(args.generate_only, args.tickets)
+        (generate if args.source == "zendesk" else generate_jira)(args.generate_only, args.tickets)
         return
     with tempfile.TemporaryDirectory(prefix="accord-desks-json-") as folder:
-        pages = Path(folder) / "ticket_events.jsonl"
+        pages = Path(folder) / "pages.jsonl"
         subprocess.run(
-            [sys.executable, __file__, "--tickets", str(args.tickets), "--generate-only",
-             str(pages)],
+            [sys.executable, __file__, "--tickets", str(args.tickets), "--source", args.source,
+             "--generate-only", str(pages)],
             check=True,
         )  # fmt: skip
         before, started = _load(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        found = run(pages, Path(folder) / "zendesk.parquet")
+        found = run(pages, Path(folder) / f"{args.source}.parquet", args.source)
         found.update(started=started, loadavg_before=before, loadavg_after=_load())
         print(json.dumps(found))
 

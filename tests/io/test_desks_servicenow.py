@@ -357,3 +357,146 @@ def test_incidents_and_task_slas_together(tmp_path: Path) -> None:
         "Priority 3 resolution (5 day)",
         "Priority 2 response (1 hour)",
     }
+
+
+# ------------------------------------------------------------------- sys_audit (field changes)
+
+SYS_AUDIT = ROOT / "tests" / "data" / "servicenow-sys-audit" / "sys_audit.csv"
+AUDIT_HEADER = "tablename,documentkey,fieldname,oldvalue,newvalue,sys_created_on,record_checkpoint"
+
+
+def test_sys_audit_rows_become_the_incidents_events_and_made_sla(tmp_path: Path) -> None:
+    """The hand-made fixture (tests/data/servicenow-sys-audit/SOURCE.md, after ServiceNow's
+    Sys Audit reference): the insert's rows open the incident with its fields, each update's
+    rows are one event, raw choice values read as the labels an export writes."""
+    summary, verdicts = _import(tmp_path, SYS_AUDIT)
+    events = read_events(tmp_path / "log.jsonl")
+    opened = [e for e in events if e.ticket == "INC0010001"]
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    assert [(e.at - at, e.kind, e.fields) for e in opened] == [
+        (
+            timedelta(hours=9),
+            "created",
+            {
+                "status": "New",
+                "priority": "3 - Moderate",
+                "impact": "2 - Medium",
+                "urgency": "2 - Medium",
+                "team": "8a5055c9c61122780043563ef53438e3",
+            },
+        ),
+        (
+            timedelta(hours=9, minutes=20),
+            "updated",
+            {"status": "In Progress", "assignee": "5137153cc611227c000bbd1bd8cd2005"},
+        ),
+        (timedelta(hours=10), "updated", {"status": "On Hold"}),
+        (timedelta(hours=13), "updated", {"status": "In Progress"}),
+        (timedelta(hours=15), "updated", {"status": "Resolved", "priority": "2 - High"}),
+        (timedelta(days=3, hours=9), "updated", {"status": "Closed"}),
+    ]
+    (verdict,) = verdicts
+    assert (verdict.ticket, verdict.outcome) == ("INC0010001", "breached")
+    assert verdict.decided_at == at + timedelta(days=3, hours=9)
+    assert verdict.origin == f"{SYS_AUDIT}:23"
+    assert verdict.note.startswith("made_sla was TRUE at first, FALSE from row 23")
+    # nothing dropped silently: each row not imported is counted, with its place
+    assert summary.warnings.counts == {
+        "field not read": 1,
+        "duplicate row": 1,
+        "not an incident": 1,
+        "insert not in the export": 1,
+        "incident number not in the export": 1,
+        "missing timestamp": 1,
+        "no verdict": 1,
+    }
+    assert summary.warnings.examples["not an incident"] == [
+        f"{SYS_AUDIT}:21:tablename: a problem row: skipped"
+    ]
+    assert summary.warnings.examples["duplicate row"][0].startswith(f"{SYS_AUDIT}:18:")
+    assert summary.warnings.examples["field not read"] == [
+        f"{SYS_AUDIT}:16:fieldname: 'work_notes': not an SLA field"
+    ]
+    # the incident without its insert: opened with the old values of its first change, named
+    # by its sys_id
+    other = [(e.kind, e.fields) for e in events if e.ticket != "INC0010001"]
+    assert other == [
+        ("created", {"status": "New"}),
+        ("updated", {"status": "In Progress"}),
+        ("updated", {"status": "Resolved"}),
+    ]
+    assert {e.ticket for e in events} == {"INC0010001", "1c741bd70b2322007518478d83673af3"}
+
+
+def test_sys_audit_times_in_the_zone_given_and_opened_at_as_stored_in_utc(tmp_path: Path) -> None:
+    """sys_created_on as exported in the desk's zone; an audited date value is UTC as stored
+    (the reference says so), whatever the zone given."""
+    path = tmp_path / "audit.csv"
+    path.write_text(
+        AUDIT_HEADER + "\n"
+        "incident,k1,number,,INC9,2026-07-01 10:00:00,0\n"
+        "incident,k1,opened_at,,2026-07-01 07:30:00,2026-07-01 10:00:00,0\n"
+        "incident,k1,state,,1,2026-07-01 10:00:00,0\n"
+        "incident,k1,state,1,6,2026-07-01 12:00:00,1\n",
+        encoding="utf-8",
+    )
+    _import(tmp_path, path, zone="Europe/Paris")  # UTC+2 in July
+    created, resolved = read_events(tmp_path / "log.jsonl")
+    assert created.at == datetime(2026, 7, 1, 7, 30, tzinfo=UTC)  # opened before the insert
+    assert resolved.at == datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
+    assert (created.fields, resolved.fields) == ({"status": "New"}, {"status": "Resolved"})
+
+
+def test_sys_audit_of_the_sample_gives_the_events_of_its_export(tmp_path: Path) -> None:
+    """A differential test: the sample's incident rows written as the sys_audit rows that
+    ServiceNow would have kept (an insert with every field set, then each update's changed
+    fields with their old and new values) import as the export itself does."""
+    fields = ["incident_state", "priority", "impact", "urgency", "assignment_group",
+              "assigned_to", "category", "location", "contact_type", "made_sla"]  # fmt: skip
+    with gzip.open(SAMPLE, "rt", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+
+    def stamp(text: str) -> str:
+        return datetime.strptime(text, "%d-%m-%Y %H:%M").strftime("%Y-%m-%d %H:%M:%S")
+
+    by_incident: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_incident.setdefault(row["number"], []).append(row)
+    lines = [AUDIT_HEADER]
+    simple = set()
+    for number, updates in by_incident.items():
+        ordered = sorted(
+            updates, key=lambda r: (stamp(r["sys_updated_at"]), int(r["sys_mod_count"]))
+        )
+        moments = [(stamp(r["sys_updated_at"]), r["sys_mod_count"]) for r in ordered]
+        if ordered != updates or len(set(moments)) != len(moments):
+            continue  # out of order or two rows of one update: the export's own quirks
+        simple.add(number)
+        key = f"sys-{number}"
+        before: dict[str, str] = {}
+        for n, row in enumerate(ordered):
+            at, count = stamp(row["sys_updated_at"]), row["sys_mod_count"]
+            if n == 0:
+                lines.append(f"incident,{key},number,,{number},{at},{count}")
+                lines.append(f"incident,{key},opened_at,,{stamp(row['opened_at'])},{at},{count}")
+            for field in fields:
+                value = "" if row[field] == "?" else row[field]
+                if value != before.get(field, ""):
+                    lines.append(
+                        f"incident,{key},{field},{before.get(field, '')},{value},{at},{count}"
+                    )
+                before[field] = value
+    audit = tmp_path / "sys_audit.csv"
+    audit.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, from_export = _import(tmp_path, SAMPLE, out="export.jsonl")
+    _, from_audit = _import(tmp_path, audit, out="audit.jsonl")
+
+    def key(e):  # type: ignore[no-untyped-def]
+        return (e.ticket, e.at, e.kind, sorted(e.fields.items()))
+
+    exported = [key(e) for e in read_events(tmp_path / "export.jsonl") if e.ticket in simple]
+    audited = [key(e) for e in read_events(tmp_path / "audit.jsonl")]
+    assert len(simple) > 800
+    assert sorted(audited) == sorted(exported)
+    verdicts = {v.ticket: v.outcome for v in from_export if v.ticket in simple}
+    assert {v.ticket: v.outcome for v in from_audit} == verdicts

@@ -29,7 +29,7 @@ def import_log(
     source: Annotated[str, typer.Argument(help="The desk: " + ", ".join(sorted(sources())) + ".")],
     files: Annotated[
         list[Path],
-        typer.Argument(help="Its export files (CSV; .gz and .zip are read through)."),
+        typer.Argument(help="Its export files (CSV or JSON; .gz and .zip are read through)."),
     ],
     output: Annotated[
         Path,

@@ -1,10 +1,12 @@
 """An audit of a desk's verdicts (:class:`accord.core.desk_audit.AuditResult`) as a terminal
-table, JSON, a CSV of tickets, and an HTML page with the report's picture of bars."""
+table, JSON, a CSV of tickets, and an HTML page with the report's pictures: the bars of the
+causes, and each cause's first example drawn as the report draws a ticket's clock."""
 
 from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC
 from typing import Any
 
 from rich.table import Table
@@ -12,6 +14,7 @@ from rich.table import Table
 from accord.core.desk_audit import AuditResult
 from accord.render.pictures import Bar, Picture, stacked_bars
 from accord.render.report import templates
+from accord.render.report_pictures import clock_picture
 
 CSV_COLUMNS = ("ticket", "desk", "accord", "cause", "variants", "detail", "origin")
 
@@ -91,9 +94,29 @@ def audit_picture(result: AuditResult) -> Picture:
     )
 
 
+def example_pictures(result: AuditResult) -> list[Picture]:
+    """For the first example of each cause, the report's picture of where its time went:
+    Accord's clock by status, team and assignee, running or paused, with its deadline."""
+    found = []
+    for number, (cause, _) in enumerate(result.by_cause(), 1):
+        example = result.examples(cause, 1)
+        for clock in result.clocks.get(example[0].ticket, ())[:1] if example else ():
+            audited = example[0]
+            found.append(
+                clock_picture(
+                    f"audit-example-{number}",
+                    f"{cause}: where ticket {clock.ticket}'s time went (Accord {clock.state}, "
+                    f"desk {audited.desk})",
+                    clock,
+                    UTC,
+                )
+            )
+    return found
+
+
 def audit_html(result: AuditResult) -> str:
     return (
         templates()
         .get_template("desk_audit.html")
-        .render(result=result, pictures=[audit_picture(result)])
+        .render(result=result, pictures=[audit_picture(result), *example_pictures(result)])
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -67,10 +68,10 @@ def audit(
     )
     clocks = _by_ticket(again.clocks, metric)
     variants: dict[str, dict[str, Outcome | None]] = defaultdict(dict)
-    resolved, closed = _meanings(statuses)
+    resolved, closed, waiting = _meanings(statuses)
     fixed = scope_fields([o for o in agreement.objectives if o.metric == metric])
     for name, _ in VARIANTS:
-        objectives = variant_objectives(agreement, name, resolved, closed)
+        objectives = variant_objectives(agreement, name, resolved, closed, waiting)
         if objectives is None or not differing:
             continue
         if name.startswith("priority"):
@@ -104,7 +105,20 @@ def audit(
         )
         for ticket, verdict in sorted(judged.items())
     )
-    return AuditResult(agreement.id, metric, desk_metric, tickets)
+    shown = AuditResult(agreement.id, metric, desk_metric, tickets)
+    firsts = [e[0].ticket for cause, _ in shown.by_cause() if (e := shown.examples(cause, 1))]
+    if not firsts:
+        return shown
+    # replayed, for their intervals: the pictures draw where each one's time went
+    replayed = evaluate_clocks(
+        [e for t in firsts for e in events[t]],
+        agreement.objectives,
+        calendars,
+        base.as_of,
+        engine="replay",
+    )
+    drawn = _by_ticket(replayed.clocks, metric)
+    return replace(shown, clocks={t: tuple(c) for t, c in drawn.items()})
 
 
 def _desk_metric(verdicts: Sequence[Verdict], chosen: str | None) -> str:
@@ -127,13 +141,19 @@ def _desk_metric(verdicts: Sequence[Verdict], chosen: str | None) -> str:
     return next(iter(found))
 
 
-def _meanings(statuses: StatusMap | None) -> tuple[list[str], list[str]]:
+def _meanings(statuses: StatusMap | None) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    """The statuses meaning resolved, closed, and by pause reason the waits."""
     if statuses is None:
-        return [], []
+        return [], [], {}
     entries = statuses.entries.values()
+    waits = {"customer": "waiting_on_customer", "third_party": "waiting_on_third_party"}
     return (
         [e.value for e in entries if e.means == "resolved"],
         [e.value for e in entries if e.means == "closed"],
+        {
+            reason: list(dict.fromkeys(e.value for e in entries if e.means == means))
+            for reason, means in waits.items()
+        },
     )
 
 

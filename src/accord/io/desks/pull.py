@@ -16,7 +16,12 @@ only for what changed since. ``accord import SOURCE FOLDER/*.jsonl`` then import
   SINCE ORDER BY updated ASC``, by ``startAt``/``total`` or ``nextPageToken``), each issue's
   remaining changelog pages when its embedded changelog is cut
   (``/rest/api/3/issue/KEY/changelog``), and each request's SLAs
-  (``/rest/servicedeskapi/request/KEY/sla``), pages saved with ``issueKey`` beside them.
+  (``/rest/servicedeskapi/request/KEY/sla``), pages saved with ``issueKey`` beside them
+  (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/,
+  https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/,
+  https://developer.atlassian.com/cloud/jira/service-desk/rest/api-group-request/); 100
+  requests a minute by default, a 429 answered by its ``Retry-After`` as Atlassian's rate
+  limiting guide asks (https://developer.atlassian.com/cloud/jira/platform/rate-limiting/).
 
 A ``429 Too Many Requests`` waits for its ``Retry-After`` (seconds, or an HTTP date) and asks
 again; a 5xx or a broken connection is retried with a growing wait; any other error stops the

@@ -144,10 +144,11 @@ class Gathering:
             for handle in self.files:
                 handle.seek(0)
                 bucket: dict[str, list[Any]] = {}
-                unpickler = pickle.Unpickler(handle)
                 while True:
                     try:
-                        ticket, record = unpickler.load()
+                        # one unpickler a record: each record was pickled alone, its memo
+                        # numbered from 0, and an unpickler's memo outlives its load()
+                        ticket, record = pickle.load(handle)
                     except EOFError:
                         break
                     bucket.setdefault(ticket, []).append(record)

@@ -9,6 +9,19 @@ Shapes, from ServiceNow's published references:
   ``priority``, ``assignment_group``...), as in the UCI "Incident management process enriched
   event log" (Amaral, Fantinato, Peres 2018) taken from a ServiceNow instance's audit system;
   dates ``DD-MM-YYYY HH:MM`` or ``d/m/YYYY HH:MM``, ``?`` for no value, no time zone;
+* the **Sys Audit [sys_audit]** table (ServiceNow docs, Platform security, "Viewing Sys Audit
+  and Audit Relationship Change tables", c_UnderstandingTheSysAuditTable:
+  https://www.servicenow.com/docs/r/platform-security/c_UnderstandingTheSysAuditTable.html;
+  columns as the Table API ``GET /api/now/table/sys_audit`` returns them): one row per field
+  changed, ``tablename``, ``documentkey`` (the record's sys_id), ``fieldname``, ``oldvalue``,
+  ``newvalue`` (raw values: a choice's value, a reference's sys_id, dates in UTC as stored),
+  ``user``, ``sys_created_on``, ``record_checkpoint`` (the record's update count); the
+  insert's rows (empty ``oldvalue``) give the opening fields. Raw choice values are read as a
+  base instance's choices: ``incident_state``/``state`` 1 New, 2 In Progress, 3 On Hold, 6
+  Resolved, 7 Closed, 8 Canceled (in the status map written out, to adjust: the Table API
+  reference's own example filters ``state=7`` for closed), ``priority`` 1-5 as ``1 -
+  Critical`` ... ``5 - Planning`` and ``impact``/``urgency`` 1-3 as ``1 - High`` ... ``3 -
+  Low``, the labels an incident export writes;
 * the **Task SLA [task_sla]** table (ServiceNow docs, Service Level Management reference, "Task
   SLA table", r_TaskSLATable: https://www.servicenow.com/docs/r/it-service-management/
   service-level-management/r_TaskSLATable.html; columns as the Table API
@@ -33,7 +46,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from accord.core.clocks import TicketEvent
@@ -42,8 +55,11 @@ from accord.io.desks.base import (
     Context,
     DeskError,
     Instants,
+    Meaning,
     Outcome,
     Source,
+    StatusEntry,
+    StatusMap,
     Verdict,
     register,
     status_map,
@@ -84,6 +100,28 @@ published log (141,712 rows, 47 MB gathered) is gathered without spilling."""
 SEPARATOR = "\x00"
 """Joins a gathered row's values (the csv module refuses a NUL in a row, so none holds one)."""
 TASK_SLA = ("task", "sla", "stage", "has_breached")
+SYS_AUDIT = ("documentkey", "fieldname", "newvalue", "sys_created_on")
+AUDITED = ("sys_created_on", "record_checkpoint", "tablename", "fieldname", "oldvalue", "newvalue")
+"""The columns a sys_audit row is gathered with, in this order."""
+AUDIT_FIELDS = frozenset({"number", "opened_at", "made_sla", "state", *KEPT})
+"""The incident fields whose audit rows are read (``state`` stands in for ``incident_state``
+where the incident has no row of its own)."""
+CHOICES = {
+    "priority": {"1": "1 - Critical", "2": "2 - High", "3": "3 - Moderate", "4": "4 - Low",
+                 "5": "5 - Planning"},
+    "impact": {"1": "1 - High", "2": "2 - Medium", "3": "3 - Low"},
+    "urgency": {"1": "1 - High", "2": "2 - Medium", "3": "3 - Low"},
+}  # fmt: skip
+"""Raw choice values, as sys_audit stores them, written as the labels an export shows."""
+STATE_CODES: tuple[tuple[str, str, Meaning], ...] = (
+    ("1", "New", "open"),
+    ("2", "In Progress", "open"),
+    ("3", "On Hold", "waiting_on_customer"),
+    ("6", "Resolved", "resolved"),
+    ("7", "Closed", "closed"),
+    ("8", "Canceled", "closed"),
+)
+"""A base instance's incident state values (sys_audit's raw values) and what they mean."""
 PROGRESS_ROWS = 2048
 
 
@@ -108,12 +146,20 @@ class ServiceNow(Source):
         ],
         "servicenow",
     )
+    statuses = StatusMap(
+        statuses.source,
+        {
+            **statuses.entries,
+            **{code: StatusEntry(name, means) for code, name, means in STATE_CODES},
+        },
+    )
 
     def read(self, files: Sequence[Path], context: Context) -> Iterator[TicketEvent | Verdict]:
         zone = context.require_zone(", ".join(map(str, files)))
         instants = Instants(FORMATS, zone, context)
         # an export need not keep an incident's rows together
         gathered = Gathering(held=records.IN_MEMORY * ROWS_PER_RECORD)
+        audited = Gathering(held=records.IN_MEMORY * ROWS_PER_RECORD)
         names: list[str] = []
         for file in files:
             for name, text in text_files(file):
@@ -122,17 +168,26 @@ class ServiceNow(Source):
                 if set(TASK_SLA) <= set(header):
                     yield from _task_slas(reader, _Columns(header), name, instants, context)
                     continue
+                if set(SYS_AUDIT) <= set(header):
+                    names.append(name)
+                    _gather_audit(reader, header, len(names) - 1, audited)
+                    continue
                 absent = [c for c in INCIDENT if c not in header]
                 if absent:
                     raise DeskError(
                         f"{name}:1: neither an incident export (no column "
-                        f"{', '.join(map(repr, absent))}) nor task_sla records (columns "
+                        f"{', '.join(map(repr, absent))}), sys_audit rows (columns "
+                        f"{', '.join(SYS_AUDIT)}) nor task_sla records (columns "
                         f"{', '.join(TASK_SLA)}); its columns are {', '.join(header[:12])}"
                     )
                 names.append(name)
                 _gather(reader, header, name, len(names) - 1, gathered, context)
         for number, found in gathered.tickets():
             yield from _incident(number, found, names, instants, context)
+        for key, rows in audited.tickets():
+            number, snapshots = _snapshots(key, rows, names, instants, context)
+            if snapshots:
+                yield from _incident(number, snapshots, names, instants, context)
 
 
 def _counted(text: Iterable[str], context: Context) -> Iterator[str]:
@@ -278,6 +333,146 @@ def _incident(
     verdict = _made_sla(number, updates, names, context)
     if verdict is not None:
         yield verdict
+
+
+def _gather_audit(
+    reader: Iterator[Row], header: Sequence[str], file: int, gathered: Gathering
+) -> None:
+    """Each sys_audit row into ``gathered`` by its record (``documentkey``): the columns of
+    ``AUDITED``, where it came from, and a hash of the whole row."""
+    index = {column: i for i, column in enumerate(header)}
+    key_at = index["documentkey"]
+    picks = [index.get(column, -1) for column in AUDITED]
+    for row in reader:
+        if not any(row):
+            continue  # a blank line
+        line = reader.line_num  # type: ignore[attr-defined]
+        key = row[key_at] if key_at < len(row) else ""
+        kept = [row[i] if 0 <= i < len(row) else "" for i in picks]
+        gathered.add(key, (file, line, hash(tuple(row)), SEPARATOR.join(kept)))
+
+
+def _snapshots(
+    key: str,
+    found: list[tuple[int, int, int, str]],
+    names: Sequence[str],
+    instants: Instants,
+    context: Context,
+) -> tuple[str, list[tuple[int, int, int, str]]]:
+    """One record's sys_audit rows as the rows of an incident export (each field's value after
+    every update, an update being the rows of one ``sys_created_on`` and checkpoint), for
+    :func:`_incident` to read as it reads an export; the incident's number from its audited
+    ``number``, else its sys_id (warned)."""
+    rows: list[tuple[datetime, float, int, int, list[str]]] = []
+    seen: set[tuple[int, str]] = set()
+    for file, line, whole, kept in found:
+        where = f"{names[file]}:{line}"
+        if (whole, kept) in seen:
+            context.warn("duplicate row", where, f"the same as an earlier row of {key}: skipped")
+            continue
+        seen.add((whole, kept))
+        text, checkpoint, table, field, old, new = kept.split(SEPARATOR)
+        if not key:
+            context.warn("missing incident number", f"{where}:documentkey", "row skipped")
+            continue
+        if table and table != "incident":
+            context.warn("not an incident", f"{where}:tablename", f"a {table} row: skipped")
+            continue
+        if field not in AUDIT_FIELDS:
+            context.warn("field not read", f"{where}:fieldname", f"{field!r}: not an SLA field")
+            continue
+        if not text:
+            context.warn(
+                "missing timestamp", f"{where}:sys_created_on", f"a change of {key}: skipped"
+            )
+            continue
+        moment = instants.parse(text, names[file], line, "sys_created_on")
+        rows.append((moment, _order(checkpoint or None, line), file, line, [field, old, new]))
+    if not rows:
+        return key, []
+    rows.sort(key=lambda r: r[:4])
+    own_state = any(r[4][0] == "incident_state" for r in rows)
+    state: dict[str, str] = {}
+    firsts: dict[str, str] = {}  # each field's value before its first change
+    for *_, (field, old, _) in rows:
+        firsts.setdefault(field, old)
+    for field, old in firsts.items():
+        before = _raw(field, old, instants)
+        if before is not None:
+            state[_column(field, own_state)] = before
+    snapshots: list[tuple[int, int, int, str]] = []
+    first_file, first_line = rows[0][2], rows[0][3]
+    opening = rows[0][:2]
+    if any(r[4][1] not in MISSING for r in rows if r[:2] == opening):
+        # the first update changes values set earlier: the insert is not in the export
+        context.warn(
+            "insert not in the export",
+            f"{names[first_file]}:{first_line}",
+            f"{key}: opened with the old values of its first changes",
+        )
+        snapshots.append(_snapshot(state, rows[0][0], -1.0, first_file, first_line, instants))
+    group: tuple[datetime, float] | None = None
+    place = (first_file, first_line)
+    for moment, order, file, line, (field, _, value_text) in rows:
+        if group is not None and group != (moment, order):
+            snapshots.append(_snapshot(state, *group, *place, instants))
+        if group != (moment, order):
+            group, place = (moment, order), (file, line)
+        value = _raw(field, value_text, instants)
+        column = _column(field, own_state)
+        if value is None:
+            state.pop(column, None)
+        elif column != "":
+            state[column] = value
+    if group is not None:
+        snapshots.append(_snapshot(state, *group, *place, instants))
+    number = state.get("number")
+    if number is None:
+        context.warn(
+            "incident number not in the export",
+            f"{names[first_file]}:{first_line}:documentkey",
+            f"{key}: named by its sys_id",
+        )
+    return number or key, snapshots
+
+
+def _column(field: str, own_state: bool) -> str:
+    """The export's column an audited field stands for ("" for none)."""
+    if field == "state":
+        return "" if own_state else "incident_state"
+    return field
+
+
+def _raw(field: str, value: str, instants: Instants) -> str | None:
+    """An audited value as an incident export writes it: a choice's label, ``opened_at`` (UTC
+    as stored) in the export's zone."""
+    if value in MISSING:
+        return None
+    if field in CHOICES:
+        return CHOICES[field].get(value, value)
+    if field == "opened_at":
+        try:
+            stored = datetime.strptime(value, FORMATS[2]).replace(tzinfo=UTC)
+        except ValueError:
+            return value  # read (and refused, naming its place) as the export's own
+        return stored.astimezone(instants.zone).strftime(FORMATS[2])
+    return value
+
+
+def _snapshot(
+    state: dict[str, str],
+    at: datetime,
+    checkpoint: float,
+    file: int,
+    line: int,
+    instants: Instants,
+) -> tuple[int, int, int, str]:
+    """The incident's fields after one update, as a gathered row of an export."""
+    values = dict(state)
+    values["sys_updated_at"] = at.astimezone(instants.zone).strftime(FORMATS[2])
+    values["sys_mod_count"] = repr(checkpoint)
+    kept = [values.get(column, "") for column in KEPT]
+    return (file, line, hash((line, checkpoint)), SEPARATOR.join(kept))
 
 
 def _order(value: str | None, line: int) -> float:
