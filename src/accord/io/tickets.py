@@ -48,8 +48,26 @@ class TicketLogError(AccordError, ValueError):
 def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[TicketEvent]:
     """Every event of a log file (format from the mapping, or from the file's suffix)."""
     file = Path(path)
-    plain = file.with_suffix("") if file.suffix == ".gz" else file
     mapping = mapping or ColumnMapping()
+    if mapping.kind == "snapshots" and (
+        mapping.format == "csv" or (mapping.format is None and _plain(file).suffix == ".csv")
+    ):
+        from accord.io.csv_snapshots import snapshot_events
+
+        events = snapshot_events(file, mapping)  # in columns, when that reading vouches
+        if events is not None:
+            return events
+    return _events_by_row(file, mapping)
+
+
+def _plain(file: Path) -> Path:
+    return file.with_suffix("") if file.suffix == ".gz" else file
+
+
+def _events_by_row(file: Path, mapping: ColumnMapping) -> list[TicketEvent]:
+    """Every event of a log file, its rows read one by one (the reference the column readers
+    are checked against, and their fallback)."""
+    plain = _plain(file)
     suffixes = {".csv": "csv", ".parquet": "parquet", ".xes": "xes"}
     form = mapping.format or suffixes.get(plain.suffix, "jsonl")
     rows: Iterator[tuple[int, dict[str, Any]]]
