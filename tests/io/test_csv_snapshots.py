@@ -229,3 +229,85 @@ def test_a_gzipped_export_reads_in_columns(tmp_path: Path) -> None:
         ("INC1:3", "updated", {"status": "Active"}),
     ]
     _same_both_ways(path, mapping)
+
+
+# logs of the other kinds: their rows parsed by pyarrow, read as before
+
+
+@pytest.mark.parametrize(
+    ("log", "mapping"),
+    [
+        ("examples/activities/helpdesk.csv", "examples/activities/mapping.yaml"),
+        ("examples/xes/exercise1.csv", "examples/xes/mapping-csv.yaml"),
+    ],
+)
+def test_example_activity_logs_read_the_same_rows_in_columns(log: str, mapping: str) -> None:
+    from accord.io.csv_snapshots import csv_rows
+
+    path, read = ROOT / log, ColumnMapping.read(ROOT / mapping)
+    rows = csv_rows(path, read)
+    assert rows is not None
+    assert rows == list(tickets._csv_rows(path, read))
+    assert _same_both_ways(path, read)[0] != "error"
+
+
+@st.composite
+def event_logs(draw: Any) -> tuple[str, dict[str, Any]]:
+    """An event log of another desk (kind: events) and its mapping, with blank and missing
+    cells, comments by roles, values translated, rows ignored, now and then a bad cell."""
+    translated, ignored = draw(st.booleans()), draw(st.booleans())
+    kinds = ["created", "updated", "comment", "Done" if translated else "resolved"]
+    roles = ["agent", "customer", "", *(["bot"] if ignored else [])]
+    rows = []
+    for number in range(draw(st.integers(0, 20))):
+        minute = draw(st.integers(0, 600))
+        when = f"{1 + minute // 120}/3/2026 {minute // 60 % 24}:{minute % 60}:0{number % 10}"
+        rows.append(
+            {
+                "event": str(number),
+                "key": f"T{draw(st.integers(1, 4))}",
+                "when": when,
+                "type": draw(st.sampled_from(kinds)),
+                "by": draw(st.sampled_from(roles)),
+                "shown": draw(st.sampled_from(["true", "no", "0", ""])),
+                "state": draw(_cell),
+            }
+        )
+    if rows and draw(st.integers(0, 4)) == 0:
+        column, value = draw(
+            st.sampled_from(
+                [("type", "?"), ("type", "Done"), ("by", "bot"), ("when", "soon"), ("event", "")]
+            )
+        )
+        draw(st.sampled_from(rows))[column] = value
+    mapping: dict[str, Any] = {
+        "id": "event",
+        "ticket": "key",
+        "at": "when",
+        "event": "type",
+        "author": "by",
+        "public": "shown",
+        "time_format": "%d/%m/%Y %H:%M:%S",
+        "missing": draw(st.sampled_from([[""], ["", "?"]])),
+        "fields": {"status": "state"},
+    }
+    if translated:
+        mapping["values"] = {"type": {"Done": "resolved"}, "state": {"Open": "New"}}
+    if ignored:
+        mapping["ignore"] = {"by": "bot"}
+    text = io.StringIO()
+    writer = csv.DictWriter(text, ["event", "key", "when", "type", "by", "shown", "state"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return text.getvalue(), mapping
+
+
+@given(log=event_logs())
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_generated_event_logs_read_the_same_in_columns(
+    log: tuple[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    text, fields = log
+    path = tmp_path_factory.mktemp("log") / "events.csv"
+    path.write_text(text)
+    _same_both_ways(path, ColumnMapping.model_validate(fields))

@@ -171,9 +171,30 @@ def snapshot_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent] | N
     return events
 
 
-def _table(file: Path, mapping: ColumnMapping) -> Any:
-    """The file's columns the mapping reads, as text, or None when pyarrow's reading could
-    differ from the csv module's (see the module's docstring)."""
+def csv_rows(file: Path, mapping: ColumnMapping) -> list[tuple[int, dict[str, Any]]] | None:
+    """The rows of a CSV log with their line numbers, as the csv module reads them (a value in
+    ``missing`` is None), parsed by pyarrow; None when that could read them otherwise."""
+    import numpy as np
+
+    table = _table(file, mapping, every_column=True)
+    if table is None:
+        return None
+    missing = set(mapping.missing)
+    columns = []
+    for name in table.column_names:
+        codes, vocabulary = _coded(table[name], missing)
+        values = np.array([*vocabulary, None], dtype=object)
+        columns.append(values[codes].tolist())
+    names = table.column_names
+    return [
+        (line, dict(zip(names, row, strict=True)))
+        for line, row in enumerate(zip(*columns, strict=True), 2)
+    ]
+
+
+def _table(file: Path, mapping: ColumnMapping, every_column: bool = False) -> Any:
+    """The file's columns the mapping reads (or all), as text, or None when pyarrow's reading
+    could differ from the csv module's (see the module's docstring)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -206,7 +227,7 @@ def _table(file: Path, mapping: ColumnMapping) -> Any:
     header = next(csv.reader([first.removesuffix("\r")]), [])
     if len(set(header)) != len(header) or mapping.absent_columns(header) is not None:
         return None
-    wanted = sorted(set(mapping.columns().values()))
+    wanted = header if every_column else sorted(set(mapping.columns().values()))
     try:
         table = pcsv.read_csv(
             pa.BufferReader(data),

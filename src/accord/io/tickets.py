@@ -49,14 +49,18 @@ def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[
     """Every event of a log file (format from the mapping, or from the file's suffix)."""
     file = Path(path)
     mapping = mapping or ColumnMapping()
-    if mapping.kind == "snapshots" and (
-        mapping.format == "csv" or (mapping.format is None and _plain(file).suffix == ".csv")
-    ):
-        from accord.io.csv_snapshots import snapshot_events
+    if mapping.format == "csv" or (mapping.format is None and _plain(file).suffix == ".csv"):
+        from accord.io.csv_snapshots import csv_rows, snapshot_events
 
-        events = snapshot_events(file, mapping)  # in columns, when that reading vouches
-        if events is not None:
-            return events
+        # in columns, when that reading vouches for giving what the csv module would
+        if mapping.kind == "snapshots":
+            events = snapshot_events(file, mapping)
+            if events is not None:
+                return events
+        else:
+            rows = csv_rows(file, mapping)
+            if rows is not None:
+                return _events_by_row(file, mapping, iter(rows))
     return _events_by_row(file, mapping)
 
 
@@ -64,9 +68,11 @@ def _plain(file: Path) -> Path:
     return file.with_suffix("") if file.suffix == ".gz" else file
 
 
-def _events_by_row(file: Path, mapping: ColumnMapping) -> list[TicketEvent]:
+def _events_by_row(
+    file: Path, mapping: ColumnMapping, csv_rows: Iterator[tuple[int, dict[str, Any]]] | None = None
+) -> list[TicketEvent]:
     """Every event of a log file, its rows read one by one (the reference the column readers
-    are checked against, and their fallback)."""
+    are checked against, and their fallback); a CSV file's rows as given, if given."""
     plain = _plain(file)
     suffixes = {".csv": "csv", ".parquet": "parquet", ".xes": "xes"}
     form = mapping.format or suffixes.get(plain.suffix, "jsonl")
@@ -86,7 +92,7 @@ def _events_by_row(file: Path, mapping: ColumnMapping) -> list[TicketEvent]:
                 return events
         rows = _rows_of(columns)
     elif form == "csv":
-        rows = _csv_rows(file, mapping)
+        rows = _csv_rows(file, mapping) if csv_rows is None else csv_rows
     else:
         rows = _jsonl_rows(file)
     if mapping.kind == "activities":
