@@ -1,20 +1,22 @@
-"""A snapshot log in CSV read a column at a time: the events :func:`accord.io.tickets.read_events`
-makes from it row by row, made from pyarrow's columns.
+"""CSV ticket logs read a column at a time: the events :func:`accord.io.tickets.read_events`
+makes from them row by row, made from pyarrow's columns.
 
 The cells are parsed by pyarrow's CSV reader; each column's distinct values are translated
 (``values``), checked (``missing``, ``ignore``) and parsed (instants, the ``order`` number) once
 each, with the functions the row-by-row reading applies (instants in the mapping's
 ``time_format`` of day, month, year, hours, minutes and seconds matched by Python's own
-``strptime`` pattern in pyarrow, then checked as ``strptime`` checks them). Rows are sorted by
-ticket, instant, order and line with numpy, and a field's change is a change of its value's
-code.
+``strptime`` pattern in pyarrow, then checked as ``strptime`` checks them). A snapshot log's
+rows are sorted by ticket, instant, order and line with numpy, and a field's change is a change
+of its value's code; an event log's rows become events in place. An activity log's rows are
+parsed by pyarrow (:func:`csv_rows`) and read as before.
 
 This path gives up (returns None, and the caller reads the file row by row, which names the row
 of any error) whenever it could differ from that reading: a file that is not UTF-8, has a NUL
 byte, a lone carriage return, a blank line, a cell spanning lines, a field over the csv
 module's size limit, a repeated column name, or rows of the wrong width; a required value
-missing or unreadable; an ``order`` that is not a number or is NaN; instants of several
-kinds of zone (some with an offset, some without).
+missing or unreadable, an event kind or author role not known; an ``order`` that is not a
+number or is NaN; a snapshot log's instants of several kinds of zone (some with an offset,
+some without).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from accord.core.clocks import TicketEvent
 from accord.io.mapping import ColumnMapping
+from accord.io.tickets import _KINDS, _ROLES
 
 _BOM = b"\xef\xbb\xbf"
 _SIMPLE = set("dmYHMS%")  # strptime codes read here with pyarrow
@@ -42,25 +45,10 @@ def snapshot_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent] | N
     cannot vouch for that (see the module's docstring)."""
     import numpy as np
 
-    table = _table(file, mapping)
-    if table is None:
+    kept = _kept(file, mapping)
+    if kept is None:
         return None
-    names = set(table.column_names)
-    missing = set(mapping.missing)
-    coded = {name: _coded(table[name], missing) for name in names}
-    count = table.num_rows
-    lines = np.arange(2, count + 2, dtype=np.int64)  # one line a row, after the header
-    keep = np.ones(count, dtype=bool)
-    for column, left_out in mapping.ignore.items():
-        codes, vocabulary = coded[column]
-        dropped = np.array([v in left_out for v in vocabulary] + [False], dtype=bool)
-        keep &= ~dropped[codes]
-    for column, table_of in mapping.values.items():
-        codes, vocabulary = coded[column]
-        coded[column] = _recoded(codes, [table_of.get(v, v) for v in vocabulary])
-    if not keep.all():
-        lines = lines[keep]
-        coded = {name: (codes[keep], vocabulary) for name, (codes, vocabulary) in coded.items()}
+    lines, coded = kept
     if not len(lines):
         return []
 
@@ -171,6 +159,103 @@ def snapshot_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent] | N
     return events
 
 
+def _kept(
+    file: Path, mapping: ColumnMapping, also: tuple[str, ...] = ()
+) -> tuple[Any, dict[str, tuple[Any, list[str]]]] | None:
+    """The line of each row the mapping's ``ignore`` keeps, and the columns it reads (with
+    ``also``, if the file has them) coded, their values translated (``values``)."""
+    import numpy as np
+
+    table = _table(file, mapping, also=also)
+    if table is None:
+        return None
+    missing = set(mapping.missing)
+    coded = {name: _coded(table[name], missing) for name in table.column_names}
+    count = table.num_rows
+    lines = np.arange(2, count + 2, dtype=np.int64)  # one line a row, after the header
+    keep = np.ones(count, dtype=bool)
+    for column, left_out in mapping.ignore.items():
+        codes, vocabulary = coded[column]
+        dropped = np.array([v in left_out for v in vocabulary] + [False], dtype=bool)
+        keep &= ~dropped[codes]
+    for column, table_of in mapping.values.items():
+        codes, vocabulary = coded[column]
+        coded[column] = _recoded(codes, [table_of.get(v, v) for v in vocabulary])
+    if not keep.all():
+        lines = lines[keep]
+        coded = {name: (codes[keep], vocabulary) for name, (codes, vocabulary) in coded.items()}
+    return lines, coded
+
+
+def event_log_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent] | None:
+    """The events of a CSV event log (``kind: events``), as ``read_events`` makes them row by
+    row; None when this reading cannot vouch for that (see the module's docstring; also a kind
+    or author not known)."""
+    import numpy as np
+
+    kept = _kept(file, mapping, also=(mapping.author, mapping.public))
+    if kept is None:
+        return None
+    lines, coded = kept
+    if not len(lines):
+        return []
+    required = [coded[c] for c in (mapping.id, mapping.ticket, mapping.at, mapping.event)]
+    if any((codes == _NULL).any() for codes, _ in required):
+        return None
+    (id_codes, ids), (ticket_codes, tickets), (at_codes, at_texts), (kind_codes, kinds) = required
+    if not {kinds[c] for c in np.unique(kind_codes)} <= set(_KINDS):
+        return None
+    no_codes = np.full(len(lines), _NULL, dtype=np.int64)
+    author_codes, authors = coded.get(mapping.author, (no_codes, []))
+    if not {authors[c] for c in np.unique(author_codes) if c != _NULL} <= set(_ROLES):
+        return None
+    instants = _instants(at_texts, mapping, ZoneInfo(mapping.timezone))
+    if any(instants[c] is None for c in np.unique(at_codes)):
+        return None
+    utc = [None if m is None else m.astimezone(UTC) for m in instants]
+    public_codes, publics = coded.get(mapping.public, (no_codes, []))
+    shown = [v.lower() not in ("false", "0", "no") for v in publics] + [True]
+    positions = lines
+    if mapping.order is not None:
+        order_codes, order_texts = coded[mapping.order]
+        numbers = [_number(t) for t in order_texts]
+        if (order_codes == _NULL).any() or any(numbers[c] is None for c in np.unique(order_codes)):
+            return None
+        order = np.array([*numbers, 0.0], dtype=np.float64)[order_codes]
+        positions = np.empty(len(lines), dtype=np.int64)
+        positions[np.lexsort((lines, order))] = np.arange(len(lines))
+    fields: list[dict[str, str]] = [{} for _ in range(len(lines))]
+    for name, column in mapping.fields.items():
+        codes, vocabulary = coded[column]
+        rows = np.flatnonzero(codes != _NULL)
+        for row, code in zip(rows.tolist(), codes[rows].tolist(), strict=True):
+            fields[row][name] = vocabulary[code]
+    author_of = [*authors, None]
+    return [
+        TicketEvent(
+            id=ids[i],
+            ticket=tickets[t],
+            at=utc[a],  # each checked above
+            kind=kinds[k],
+            fields=f,
+            author=author_of[w],
+            public=shown[p],
+            position=place,
+        )
+        for i, t, a, k, f, w, p, place in zip(
+            id_codes.tolist(),
+            ticket_codes.tolist(),
+            at_codes.tolist(),
+            kind_codes.tolist(),
+            fields,
+            author_codes.tolist(),
+            public_codes.tolist(),
+            positions.tolist(),
+            strict=True,
+        )
+    ]
+
+
 def csv_rows(file: Path, mapping: ColumnMapping) -> list[tuple[int, dict[str, Any]]] | None:
     """The rows of a CSV log with their line numbers, as the csv module reads them (a value in
     ``missing`` is None), parsed by pyarrow; None when that could read them otherwise."""
@@ -192,7 +277,9 @@ def csv_rows(file: Path, mapping: ColumnMapping) -> list[tuple[int, dict[str, An
     ]
 
 
-def _table(file: Path, mapping: ColumnMapping, every_column: bool = False) -> Any:
+def _table(
+    file: Path, mapping: ColumnMapping, every_column: bool = False, also: tuple[str, ...] = ()
+) -> Any:
     """The file's columns the mapping reads (or all), as text, or None when pyarrow's reading
     could differ from the csv module's (see the module's docstring)."""
     import numpy as np
@@ -227,7 +314,8 @@ def _table(file: Path, mapping: ColumnMapping, every_column: bool = False) -> An
     header = next(csv.reader([first.removesuffix("\r")]), [])
     if len(set(header)) != len(header) or mapping.absent_columns(header) is not None:
         return None
-    wanted = header if every_column else sorted(set(mapping.columns().values()))
+    named = set(mapping.columns().values()) | (set(also) & set(header))
+    wanted = header if every_column else sorted(named)
     try:
         table = pcsv.read_csv(
             pa.BufferReader(data),

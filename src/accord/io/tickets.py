@@ -50,11 +50,12 @@ def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[
     file = Path(path)
     mapping = mapping or ColumnMapping()
     if mapping.format == "csv" or (mapping.format is None and _plain(file).suffix == ".csv"):
-        from accord.io.csv_snapshots import csv_rows, snapshot_events
+        from accord.io.csv_snapshots import csv_rows, event_log_events, snapshot_events
 
-        # in columns, when that reading vouches for giving what the csv module would
-        if mapping.kind == "snapshots":
-            events = snapshot_events(file, mapping)
+        # in columns, when that reading vouches for giving what the row-by-row reading would
+        if mapping.kind != "activities":
+            read = snapshot_events if mapping.kind == "snapshots" else event_log_events
+            events = read(file, mapping)
             if events is not None:
                 return events
         else:
