@@ -63,13 +63,9 @@ def snapshot_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent] | N
     keys = _sort_keys(instants)
     if keys is None:
         return None
-    order = np.zeros(len(lines))
-    if mapping.order is not None:
-        order_codes, order_texts = coded[mapping.order]
-        numbers = [_number(t) for t in order_texts]
-        if (order_codes == _NULL).any() or any(numbers[c] is None for c in np.unique(order_codes)):
-            return None
-        order = np.array([*numbers, 0.0], dtype=np.float64)[order_codes]
+    order = _order(coded, mapping, len(lines))
+    if order is None:
+        return None
 
     # tickets in the order of their first row, as the rows are gathered by ticket
     distinct, first = np.unique(ticket_codes, return_index=True)
@@ -216,12 +212,10 @@ def event_log_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent] | 
     public_codes, publics = coded.get(mapping.public, (no_codes, []))
     shown = [v.lower() not in ("false", "0", "no") for v in publics] + [True]
     positions = lines
+    order = _order(coded, mapping, len(lines))
+    if order is None:
+        return None
     if mapping.order is not None:
-        order_codes, order_texts = coded[mapping.order]
-        numbers = [_number(t) for t in order_texts]
-        if (order_codes == _NULL).any() or any(numbers[c] is None for c in np.unique(order_codes)):
-            return None
-        order = np.array([*numbers, 0.0], dtype=np.float64)[order_codes]
         positions = np.empty(len(lines), dtype=np.int64)
         positions[np.lexsort((lines, order))] = np.arange(len(lines))
     fields: list[dict[str, str]] = [{} for _ in range(len(lines))]
@@ -356,6 +350,20 @@ def _recoded(codes: Any, texts: list[str]) -> tuple[Any, list[str]]:
     unique: dict[str, int] = {}
     new = np.array([unique.setdefault(t, len(unique)) for t in texts] + [_NULL], dtype=np.int64)
     return new[codes], list(unique)
+
+
+def _order(coded: dict[str, tuple[Any, list[str]]], mapping: ColumnMapping, count: int) -> Any:
+    """The ``order`` column's number for each row (zeros without one); None when a row has
+    none, or one that is not a number or is NaN."""
+    import numpy as np
+
+    if mapping.order is None:
+        return np.zeros(count)
+    codes, texts = coded[mapping.order]
+    numbers = [_number(t) for t in texts]
+    if (codes == _NULL).any() or any(numbers[c] is None for c in np.unique(codes)):
+        return None
+    return np.array([*numbers, 0.0], dtype=np.float64)[codes]
 
 
 def _number(text: str) -> float | None:
