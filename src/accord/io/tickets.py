@@ -48,8 +48,33 @@ class TicketLogError(AccordError, ValueError):
 def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[TicketEvent]:
     """Every event of a log file (format from the mapping, or from the file's suffix)."""
     file = Path(path)
-    plain = file.with_suffix("") if file.suffix == ".gz" else file
     mapping = mapping or ColumnMapping()
+    if mapping.format == "csv" or (mapping.format is None and _plain(file).suffix == ".csv"):
+        from accord.io.csv_snapshots import csv_rows, event_log_events, snapshot_events
+
+        # in columns, when that reading vouches for giving what the row-by-row reading would
+        if mapping.kind != "activities":
+            read = snapshot_events if mapping.kind == "snapshots" else event_log_events
+            events = read(file, mapping)
+            if events is not None:
+                return events
+        else:
+            rows = csv_rows(file, mapping)
+            if rows is not None:
+                return _events_by_row(file, mapping, iter(rows))
+    return _events_by_row(file, mapping)
+
+
+def _plain(file: Path) -> Path:
+    return file.with_suffix("") if file.suffix == ".gz" else file
+
+
+def _events_by_row(
+    file: Path, mapping: ColumnMapping, csv_rows: Iterator[tuple[int, dict[str, Any]]] | None = None
+) -> list[TicketEvent]:
+    """Every event of a log file, its rows read one by one (the reference the column readers
+    are checked against, and their fallback); a CSV file's rows as given, if given."""
+    plain = _plain(file)
     suffixes = {".csv": "csv", ".parquet": "parquet", ".xes": "xes"}
     form = mapping.format or suffixes.get(plain.suffix, "jsonl")
     rows: Iterator[tuple[int, dict[str, Any]]]
@@ -68,7 +93,7 @@ def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[
                 return events
         rows = _rows_of(columns)
     elif form == "csv":
-        rows = _csv_rows(file, mapping)
+        rows = _csv_rows(file, mapping) if csv_rows is None else csv_rows
     else:
         rows = _jsonl_rows(file)
     if mapping.kind == "activities":
