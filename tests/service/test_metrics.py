@@ -227,6 +227,13 @@ def test_the_sla_figures_are_the_standings_figures(
     assert cloud.credit_now is not None
     owed = value(families, "accord_agreement_credits_owed", **mine, currency="EUR")
     assert owed == float(cloud.credit_now.amount)
+    # 20 minutes down of December's 44 min 38.4 s: met so far, no credit owed yet (the
+    # least the month ends at, 99.955%, not the 99.854% of the days elapsed)
+    assert value(families, "accord_objective_met", **availability) == 1
+    assert owed == 0
+    month = 31 * 1440
+    attained = value(families, "accord_objective_attainment_ratio", **availability)
+    assert attained == pytest.approx((month - 20) / month)
     assert value(families, "accord_sla_computation_failed", organisation="acme") == 0
 
 

@@ -231,12 +231,13 @@ def test_an_open_ticket_at_risk_and_one_breached_appear_to_their_own_customer(
     assert (mine.at_risk, mine.breached) == (1, 0)
     assert [(t.ticket, t.state) for t in theirs.tickets] == [("G1", "breached")]
     assert theirs.tickets[0].left == timedelta(hours=-5)
-    # both miss availability (the outages name no customer: they count for both) and
-    # resolution so far (Globex's open ticket past its deadline counts as breached); Globex
-    # has a ticket breached open, so it comes first
+    # both miss resolution so far (Globex's open ticket past its deadline counts as breached);
+    # availability is met so far (20 minutes down of December's 44 min 38.4 s: the outages
+    # name no customer, they count for both); Globex has a ticket breached open, so it comes
+    # first
     assert [(c.customer, c.missed, c.breached) for c in everyone.customers] == [
-        ("globex", 2, 1),
-        ("acme-corp", 2, 0),
+        ("globex", 1, 1),
+        ("acme-corp", 1, 0),
     ]
     assert {t.ticket for t in everyone.tickets} == {"A4", "G1"}
     assert everyone.tickets[0].ticket == "G1"
@@ -295,6 +296,61 @@ def test_the_api_and_the_fragment_show_the_same_figures(
     assert '<th scope="col">' in html
     amount = cloud["credits_before"][0]["amount"]
     assert f"{Decimal(amount):,.2f}" in html
+
+
+def test_an_outage_within_the_month_s_budget_is_met_so_far_and_owes_nothing_yet(
+    database: Database, acme: Tenant, clock: Clock, client: TestClient
+) -> None:
+    # 20 minutes down on 8 December, judged on the 10th at noon: 99.854% of the 9.5 days
+    # elapsed, but December's 99.9% allows 44 min 38.4 s and the month ends at least at
+    # 99.955%: met so far, nothing owed yet (it was "missed so far", 100 EUR, before)
+    _load(database, acme, clock)
+    elapsed, month = Decimal(9 * 1440 + 720), Decimal(31 * 1440)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        found = standing.standing(session, principal, NOW, customer="acme-corp")
+        everyone = standing.overview(session, principal, NOW)
+    (cloud,) = found.agreements
+    availability = cloud.objectives[0]
+    assert availability.attained == (month - 20) / month * 100
+    assert availability.pace == (elapsed - 20) / elapsed * 100
+    assert availability.met is True
+    assert availability.projected == availability.pace
+    assert cloud.credit_now is not None
+    assert cloud.credit_now.amount == 0
+    assert found.owed() == {"EUR": Decimal("100.00")}  # November's only
+    # the console counts resolution alone missed so far for ACME
+    assert [(c.customer, c.missed) for c in everyone.customers if c.customer == "acme-corp"] == [
+        ("acme-corp", 1)
+    ]
+    document = client.get(
+        "/v1/standing/customers/acme-corp", headers=acme.headers, params={"as_of": NOW.isoformat()}
+    ).json()
+    shown = document["agreements"][0]["objectives"][0]
+    assert Decimal(shown["attained"]) == availability.attained
+    assert Decimal(shown["attained_elapsed"]) == availability.pace
+    assert shown["met"] is True
+    assert Decimal(document["agreements"][0]["credit_now"]["amount"]) == 0
+    html = standing_html(found)
+    assert "at least 99.955%" in html
+    assert "met so far" in html
+    # 30 minutes more: 50 minutes spend the whole month's budget, a certain miss and a credit
+    clock.moment = NOW - timedelta(hours=1)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        later = datetime(2026, 12, 10, 9, tzinfo=UTC)
+        ingest.ingest_records(session, principal, "outage", [_outage("more", "api", later, 30)])
+    clock.moment = NOW
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        found = standing.standing(session, principal, NOW, customer="acme-corp")
+    (cloud,) = found.agreements
+    assert cloud.objectives[0].met is False
+    assert cloud.credit_now is not None
+    assert cloud.credit_now.amount == Decimal("100.00")
+    html = standing_html(found)
+    assert ">missed<" in html
+    assert "missed so far" in html  # resolution, whose miss to date may still turn
 
 
 def test_the_uptime_bar_of_a_day_with_an_outage_has_the_downtime_colour(
@@ -570,8 +626,9 @@ def test_the_fragments_write_money_and_percentages_in_the_readers_convention(
         r'data-objective="availability">.*?class="number attained">([^<]+)<', html, re.S
     )
     assert attained is not None
-    assert attained.group(1) == f"{whole},{places}\xa0%"
-    assert f"{whole}.{places}%" in standing_html(found)  # English as before
+    # availability in time to date: the least the month ends at
+    assert attained.group(1) == f"at least {whole},{places}\xa0%"
+    assert f"at least {whole}.{places}%" in standing_html(found)  # English as before
     owed = overview_html(everyone, locale="de")
     amounts = [(a, cur) for c in everyone.customers for cur, a in c.owed().items()]
     assert amounts

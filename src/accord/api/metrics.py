@@ -290,7 +290,9 @@ class SlaFamilies:
         )
         self.attainment = _per_objective(
             "accord_objective_attainment_ratio",
-            "The figure attained in the period so far, as a ratio; absent without data.",
+            "The figure attained in the period so far, as a ratio; absent without data. "
+            "Time-based availability: the least the period ends at (the downtime so far over "
+            "the whole period's window).",
         )
         self.projected = _per_objective(
             "accord_objective_projected_attainment_ratio",

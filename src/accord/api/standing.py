@@ -39,8 +39,19 @@ class StandingObjective(BaseModel):
     metric: str = Field(examples=["availability"])
     target: str = Field(description="As promised.", examples=["99.9%"])
     status: Literal["final", "to date", "no data", "not in force"]
-    attained: str | None = Field(description="The figure so far (exact decimal).")
-    met: bool | None = Field(description="Whether the figure so far meets the target.")
+    attained: str | None = Field(
+        description="The figure so far (exact decimal). Availability in time, to date: the "
+        "least the period ends at (the downtime so far over the whole period's window)."
+    )
+    attained_elapsed: str | None = Field(
+        default=None,
+        description="Availability in time, to date: the figure over the part of the period "
+        "elapsed (the pace the burn rate and the projection go by); null elsewhere.",
+    )
+    met: bool | None = Field(
+        description="Whether attained meets the target (availability in time, to date: false "
+        "only once the miss is certain)."
+    )
     margin: str | None = Field(description="Attained less promised, in points.")
     budget_seconds: float | None = Field(
         description="Availability in time: the downtime the target allows over the period."
@@ -49,7 +60,9 @@ class StandingObjective(BaseModel):
     budget_left_seconds: float | None = Field(
         description="The budget less the downtime so far (negative once spent)."
     )
-    burn_rate: str | None = Field(description="(100 - attained) / (100 - target).")
+    burn_rate: str | None = Field(
+        description="(100 - attained) / (100 - target), attained over the part elapsed."
+    )
     projected: str | None = Field(description="The figure the period is projected to end at.")
     projected_met: bool | None
     projected_budget_left_seconds: float | None = Field(

@@ -63,7 +63,8 @@ def burning(judging: Judging, objective: Objective, result: ObjectiveResult) -> 
     alerts = tuple(
         _alert(judging, objective, result.judged_until, target, *alert) for alert in WORKBOOK_ALERTS
     )
-    return replace(result, burn_rate=burn_rate(result.actual, target), burn_alerts=alerts)
+    pace = result.pace if result.pace is not None else result.actual
+    return replace(result, burn_rate=burn_rate(pace, target), burn_alerts=alerts)
 
 
 def burn_alert(
@@ -162,7 +163,8 @@ def projection(
     whole = window.elapsed(first, end) if last < end else judged
     budget, downtime = result.budget, result.downtime
     if judged > timedelta(0) and whole > judged:
-        budget = _scaled(budget, whole, judged)
+        if result.pace is None:  # else the whole period's budget already
+            budget = _scaled(budget, whole, judged)
         downtime = _scaled(downtime, whole, judged)
     exhausted: datetime | None = None
     if result.downtime > budget:

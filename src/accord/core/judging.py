@@ -205,11 +205,13 @@ class ObjectiveResult:
     breaches: Sequence[Breach] = ()
     """A tuple, or :class:`Breaches` (made when first read) that equals the tuple."""
     budget: timedelta | None = None
-    """Downtime the target allows in the span (the error budget), for time-based availability."""
+    """Downtime the target allows in the span (the error budget), for time-based availability
+    (an open period judged to date: over the whole period, see ``pace``)."""
     downtime: timedelta | None = None
     """Downtime counted against the budget (weighted), for time-based availability."""
     burn_rate: Decimal | None = None
-    """How fast the error budget went over the period: (100 - actual) / (100 - target); 1 is
+    """How fast the error budget went over the period: (100 - actual) / (100 - target), actual
+    over the part judged (``pace`` when there is one); 1 is
     exactly the budget, 2 twice it. For availability objectives with a percent target."""
     burn_alerts: tuple[BurnAlert, ...] = ()
     """The SRE workbook's multi-window burn-rate alerts as of the span's end
@@ -226,6 +228,11 @@ class ObjectiveResult:
     judged_until: datetime | None = None
     """... to here (the instant judged at, or the agreement's end, if earlier)."""
     tickets: TicketCounts | None = None
+    pace: Decimal | None = None
+    """Time-based availability of an open period judged to date: the figure over the part
+    elapsed, the pace the burn rate and the projection go by. ``actual`` is then the least the
+    period ends at (its downtime so far over the whole period's window: downtime only grows),
+    and ``met``, ``margin`` and the credits to date are of that (docs/standing.md)."""
 
     @property
     def budget_left(self) -> timedelta | None:
@@ -774,6 +781,8 @@ def _measure(
         if isinstance(target, Decimal):
             allowed = result.window * (_HUNDRED - target) / _HUNDRED
             judged = replace(judged, budget=span_of(allowed), downtime=downtime)
+            if end < period[1] and end == judging.as_of:
+                judged = _at_least(judging, objective, target, judged, result, start, period[1])
         return judged
     if metric in TICKET_METRICS:
         return _tickets(judging, objective, target, blank, start, end, with_breaches, through)
@@ -816,6 +825,49 @@ def _measure(
     actual = Decimal(first) / Decimal(len(resolved)) * _HUNDRED
     detail = f"{first} of {len(resolved)} resolved at first contact"
     return _percent_result(blank, target, actual, detail, ())
+
+
+def _at_least(
+    judging: Judging,
+    objective: Objective,
+    target: Decimal,
+    judged: ObjectiveResult,
+    found: ServiceAvailability,
+    start: datetime,
+    end: datetime,
+) -> ObjectiveResult:
+    """An open period of time-based availability judged to date (``judged``, ``found``: over
+    its elapsed part, from ``start``; ``end``: where the period ends): downtime only grows, so
+    the period ends at least at its downtime so far over the whole period's window (the
+    maintenance known so far left out); the verdict and the margin are of that floor, the
+    figure over the elapsed part kept as the pace, the budget the whole period's. A miss to
+    date is then certain, and a credit to date can only grow."""
+    data = judging.data
+    whole = availability_of(
+        judging.agreement,
+        objective,
+        replace(data, outages=()),
+        judging.calendars,
+        start,
+        end,
+    ).window
+    whole = max(whole, found.window)
+    if whole <= 0:
+        return judged
+    least = (whole - found.downtime) / whole * _HUNDRED
+    note = (
+        f"; to date: at least {least:.3f}% by the period's end if nothing else goes down "
+        f"({found.percent:.3f}% over the part elapsed)"
+    )
+    return replace(
+        judged,
+        actual=least,
+        met=least >= target,
+        margin=least - target,
+        pace=found.percent,
+        budget=span_of(whole * (_HUNDRED - target) / _HUNDRED),
+        detail=judged.detail + note,
+    )
 
 
 _YES = ("true", "yes", "y", "t", "1")

@@ -210,10 +210,12 @@ def _budget_level(
         return False, start, "nothing measured yet"
     allowed = _HUNDRED - (so_far.actual - so_far.margin)
     gone = Decimal(calendar.elapsed(start, moment) // _TICK) / Decimal(whole // _TICK)
+    # the figure over the part elapsed (to date, ``actual`` is the least the period ends at)
+    pace = so_far.pace if so_far.pace is not None else so_far.actual
     if allowed:
-        used = (_HUNDRED - so_far.actual) / allowed * gone
+        used = (_HUNDRED - pace) / allowed * gone
     else:  # a 100% target: any downtime spends the whole (empty) budget
-        used = Decimal("Infinity") if so_far.actual < _HUNDRED else Decimal(0)
+        used = Decimal("Infinity") if pace < _HUNDRED else Decimal(0)
     why = f"{used * _HUNDRED:.1f}% of the error budget of the period from {start:%Y-%m-%d} used"
     return used >= wanted, start, why
 

@@ -477,7 +477,10 @@ def _summary(o: ObjectiveResult, actual: str, tickets: bool, target: str) -> str
         else (" of tickets in time" if tickets or o.metric in TICKET_METRICS else "")
     )
     so_far = " so far" if o.status == "to date" else ""
-    text = f"{actual}{what}{so_far}; the promise was {target}"
+    if o.pace is not None:  # an open period in time: the least it ends at
+        text = f"at least {actual}{what} by the period's end; the promise is {target}"
+    else:
+        text = f"{actual}{what}{so_far}; the promise was {target}"
     left = o.budget_left
     if left is not None:
         return text + (

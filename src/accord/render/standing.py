@@ -51,6 +51,7 @@ def _objective_json(o: ObjectiveStanding) -> dict[str, Any]:
         "target": o.target,
         "status": o.status,
         "attained": _text(o.attained),
+        "attained_elapsed": _text(o.pace),
         "met": o.met,
         "margin": _text(o.margin),
         "budget_seconds": _seconds(o.budget),
@@ -195,16 +196,21 @@ class _Line:
     tickets: str
 
 
-def _verdict(met: bool | None, status: str) -> tuple[str, str]:
+def _verdict(met: bool | None, status: str, certain: bool = False) -> tuple[str, str]:
+    """``certain``: availability in time to date, judged by the least the period ends at: a
+    miss is then final (the downtime so far is over the whole period's budget)."""
     if status in ("no data", "not in force"):
         return status, "unjudged"
     if met is None:
         return "-", "unjudged"
+    if not met and certain:
+        return "missed", "missed"
     return ("met so far", "met") if met else ("missed so far", "missed")
 
 
 def _line(o: ObjectiveStanding, zone: tzinfo, n: words.Numbers) -> _Line:
-    verdict, css = _verdict(o.met, o.status)
+    floor = o.pace is not None
+    verdict, css = _verdict(o.met, o.status, floor)
     budget = "-"
     if o.budget is not None and o.budget_left is not None:
         left = o.budget_left
@@ -230,7 +236,7 @@ def _line(o: ObjectiveStanding, zone: tzinfo, n: words.Numbers) -> _Line:
         o.objective,
         o.name,
         n.target(o.target),
-        figure(o.attained, o.target, n),
+        ("at least " if floor and o.attained is not None else "") + figure(o.attained, o.target, n),
         verdict,
         css,
         budget,

@@ -58,9 +58,12 @@ class ObjectiveStanding:
     status: str
     """The report's: final, to date, no data, not in force."""
     attained: Decimal | None
-    """The figure so far (the report's ``actual``)."""
+    """The figure so far (the report's ``actual``): for availability in time in the open
+    period, the least the period ends at (its downtime so far over the whole period's window),
+    the figure over the part elapsed being ``pace``."""
     met: bool | None
-    """Whether the figure so far meets the target."""
+    """Whether ``attained`` meets the target: for availability in time in the open period, a
+    miss is then certain (the downtime so far is over the whole period's budget)."""
     margin: Decimal | None
     budget: timedelta | None
     """Availability in time: the downtime the target allows over the whole period."""
@@ -78,6 +81,10 @@ class ObjectiveStanding:
     open_tickets: int | None
     at_risk: int | None
     breached_open: int | None
+    pace: Decimal | None = None
+    """Availability in time in the open period: the figure over the part elapsed (the pace
+    the burn rate and the projection go by); None elsewhere (``attained`` is then the
+    figure)."""
     alerts: tuple[BurnAlert, ...] = ()
     """Availability: the SRE workbook's multi-window burn-rate alerts as of the instant
     judged (their long and short windows' burn rates)."""
@@ -464,9 +471,9 @@ def _objective(
         if ahead is not None:
             budget, projected_left, exhausted = ahead.budget, ahead.left, ahead.exhausted_at
             left = ahead.budget - (result.downtime or timedelta(0))
-            projected, projected_met = result.actual, ahead.met
+            projected, projected_met = _pace(result), ahead.met
         else:  # the same pace to the end: the same share
-            projected, projected_met = result.actual, result.met
+            projected, projected_met = _pace(result), result.met
     elif result.judged and objective.metric in TICKET_METRICS:
         best = ticket_projection(result, percent)
         if best is not None:
@@ -494,8 +501,16 @@ def _objective(
         counts.open if counts else None,
         counts.open_at_risk if counts else None,
         counts.open_breached if counts else None,
+        result.pace,
         result.burn_alerts,
     )
+
+
+def _pace(result: ObjectiveResult) -> Decimal | None:
+    """The figure over the part of the period elapsed: the share the period ends at if it
+    goes on at that pace (an open period's time-based availability has its floor as
+    ``actual``)."""
+    return result.pace if result.pace is not None else result.actual
 
 
 def _uptime(
