@@ -84,3 +84,17 @@ def test_a_time_without_an_offset_needs_the_desks_zone(tmp_path: Path) -> None:
     bad.write_text(json.dumps(page))
     with pytest.raises(DeskError, match="give the desk's zone with --timezone"):
         _import(tmp_path, [bad])
+
+
+def test_two_date_formats_in_one_export_are_said_once_for_the_file(tmp_path: Path) -> None:
+    # an activity's place names its item; the formats are still compared across the file
+    page = json.loads((DATA / "activities.json").read_text())
+    page["activities_data"][1]["performed_at"] = "02-03-2026 09:30:00 +0000"
+    page["activities_data"][3]["performed_at"] = "02-03-2026 11:00:00 +0000"
+    mixed = tmp_path / "mixed.json"
+    mixed.write_text(json.dumps(page))
+    out, summary = _import(tmp_path, [mixed])
+    assert summary.warnings.counts["several date formats"] == 1
+    assert [e.at for e in read_events(out) if e.ticket == "12"][1:5] == [
+        _at(2, 9, 30), _at(2, 9, 30), _at(2, 11), _at(2, 11)
+    ]  # fmt: skip

@@ -120,3 +120,15 @@ def test_followups_without_actors_are_the_desks_and_said_so(tmp_path: Path) -> N
     out, summary = _import(tmp_path, [DATA / "log-42.json", DATA / "followups-42.json"])
     assert summary.warnings.counts["followup author's role guessed"] == 3
     assert {e.author for e in read_events(out) if e.kind == "comment"} == {"agent"}
+
+
+def test_two_date_formats_in_one_api_answer_are_said_once_for_the_file(tmp_path: Path) -> None:
+    # rows of a JSON array are named file[i]; the formats are still compared across the file
+    rows = json.loads((DATA / "log-42.json").read_text())
+    rows[3]["date_mod"] = "2026-03-02 10:30"
+    rows[4]["date_mod"] = "2026-03-02 11:00"
+    log = tmp_path / "log-42.json"
+    log.write_text(json.dumps(rows))
+    out, summary = _import(tmp_path, [log, *REST])
+    assert summary.warnings.counts["several date formats"] == 1
+    assert [e.at for e in read_events(out)][:5] == [e[0] for e in EXPECTED[:5]]

@@ -272,19 +272,24 @@ class Instants:
         self.last = self.formats[0]
         self.known: dict[str, tuple[datetime, str]] = {}  # text read before: instant, format
 
-    def parse(self, text: str, file: str, row: int | None, column: str) -> datetime:
+    def parse(
+        self, text: str, file: str, row: int | None, column: str, group: str | None = None
+    ) -> datetime:
         """``text`` as an instant; errors name ``file:row:column`` (``file:column`` when the
-        place has no row number, as a JSON document's item)."""
+        place has no row number, as a JSON document's item). ``group``: the file whose rows'
+        formats are compared (``file`` unless given: a place naming a JSON item must give its
+        file, else every item would be a file of its own, one entry each kept)."""
+        group = file if group is None else group
         found = self.known.get(text)
-        if found is not None and found[1] == self.used.get(file, found[1]):
+        if found is not None and found[1] == self.used.get(group, found[1]):
             return found[0]
         try:
             moment = _strptime(text, self.last)
         except ValueError:
             moment = self._other(text, file, row, column)
-        first = self.used.setdefault(file, self.last)
+        first = self.used.setdefault(group, self.last)
         if first != self.last and first != "mixed":
-            self.used[file] = "mixed"
+            self.used[group] = "mixed"
             self.context.warn(
                 "several date formats",
                 _place(file, row, column),

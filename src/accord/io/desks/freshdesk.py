@@ -50,6 +50,7 @@ from accord.io.desks.base import (
 )
 from accord.io.desks.records import (
     Gathering,
+    file_of,
     in_order,
     json_documents,
     meaning_of,
@@ -121,7 +122,7 @@ def _ticket(
     def at(text: Any, where: str, key: str) -> datetime:
         if not isinstance(text, str) or not text:
             raise DeskError(f"{where}:{key}: no instant")
-        moment = instants.parse(text, where, None, key)
+        moment = instants.parse(text, where, None, key, file_of(where))
         if context.zone is None and not _OFFSET.search(text.strip()):
             context.require_zone(f"{where}:{key}: {text!r}")  # never taken as UTC silently
         return moment.astimezone(UTC)

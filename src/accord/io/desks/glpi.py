@@ -44,6 +44,7 @@ from accord.io.desks.base import (
 )
 from accord.io.desks.records import (
     Gathering,
+    file_of,
     in_order,
     json_documents,
     meaning_of,
@@ -146,7 +147,9 @@ def _ticket(
         file, _, rest = where.rpartition(":")
         if not rest.isdigit():
             file = where
-        moment = instants.parse(text, file, int(rest) if rest.isdigit() else None, key)
+        moment = instants.parse(
+            text, file, int(rest) if rest.isdigit() else None, key, file_of(where)
+        )
         return moment.astimezone(UTC)
 
     ticket = next((r for r in reversed(records) if "ticket" in r), None)

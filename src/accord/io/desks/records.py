@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -26,6 +27,15 @@ IN_MEMORY = 100_000
 BUCKETS = 256
 """Bucket files a spilled gathering writes (a ticket's records all go to one): memory then
 holds one bucket, about 1/256 of the export."""
+
+
+_ITEM = re.compile(r"(?::\d+|\[\d+\])?(?::[A-Za-z_]+\[\d+\])?$")
+
+
+def file_of(place: str) -> str:
+    """The file a JSON item's place names (``file:line:key[i]``, ``file[i]``, ``file:line``,
+    as :func:`json_documents` and its callers write them)."""
+    return _ITEM.sub("", place, count=1)
 
 
 def json_documents(file: Path, context: Context) -> Iterator[tuple[str, dict[str, Any]]]:
