@@ -63,14 +63,17 @@ def _latest_sources(session: Session, organisation_id: int) -> dict[str, tuple[i
 
 
 def _resolve_text(
-    text: str, source: str, others: Mapping[str, tuple[int, str]]
+    text: str, source: str, others: Mapping[str, tuple[int, str]], uploaded: bool = False
 ) -> tuple[Agreement, str]:
-    """Validate and resolve one agreement's text with the organisation's other agreements."""
+    """Validate and resolve one agreement's text with the organisation's other agreements
+    (``uploaded``: a text offered now, which may not say it is terminated)."""
     try:
         document = YamlDocument(text, source)
     except SpecError as error:
         raise AgreementFileError([unreadable_problem(error, source)]) from None
     data = document.data
+    if uploaded:
+        _refuse_termination(document)
     key = data.get("id") if isinstance(data, Mapping) else None
     documents = [document]
     if isinstance(data, Mapping) and data.get("parent") is not None:
@@ -84,11 +87,10 @@ def _resolve_text(
     return agreements[key], key
 
 
-def _refuse_termination(text: str, source: str) -> None:
+def _refuse_termination(document: YamlDocument) -> None:
     """An uploaded text may not say the agreement is terminated: the service records a
     termination in the agreement's history (and cancels its clocks, stops its reminders), so a
     ``terminated:`` written in a version would end the agreement behind the lifecycle's back."""
-    document = YamlDocument(text, source)
     if isinstance(document.data, Mapping) and "terminated" in document.data:
         key = document.data.get("id")
         raise AgreementFileError(
@@ -174,8 +176,7 @@ def check(
     provider's keys or staff."""
     _may_upload(principal, text, publishing)
     others = _latest_sources(session, principal.organisation_id)
-    agreement, key = _resolve_text(text, source, others)
-    _refuse_termination(text, source)
+    agreement, key = _resolve_text(text, source, others, uploaded=True)
     _fits_the_store(agreement, key)
     row = session.scalar(
         select(AgreementRow).where(
@@ -214,8 +215,7 @@ def upload(
         except AccordError as error:
             raise InvalidError(str(error), "in_force_from") from None
     others = _latest_sources(session, principal.organisation_id)
-    agreement, key = _resolve_text(text, source, others)
-    _refuse_termination(text, source)
+    agreement, key = _resolve_text(text, source, others, uploaded=True)
     _fits_the_store(agreement, key)
     row = session.scalar(
         select(AgreementRow).where(
