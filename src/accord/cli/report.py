@@ -21,7 +21,7 @@ from accord.core.report import EXPLAINED, ClockCache, Data, Report
 from accord.core.report import evaluate as evaluate_report
 from accord.io.agreements import AgreementFileError, load_agreement, read_paths
 from accord.io.data import read_data
-from accord.io.tickets import ColumnMapping, read_events
+from accord.io.tickets import ColumnMapping, read_events, read_log_columns
 from accord.render.compare import (
     comparison,
     comparison_csv,
@@ -411,6 +411,9 @@ def _evidence(data: Path | None, tickets: Path | None, mapping: ColumnMapping | 
         return evidence
     if evidence.has_tickets:
         raise AccordError(f"--tickets: {data} has a ticket log already; one ticket log, not two")
+    columns = read_log_columns(tickets, mapping)  # a CSV log, without an object per event
+    if columns is not None:
+        return replace(evidence, tickets=(), ticket_columns=columns)
     log = read_events(tickets, mapping)
     return replace(evidence, tickets=tuple(log), ticket_columns=None)
 

@@ -26,12 +26,16 @@ import gzip
 import importlib
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from accord.core.clocks import TicketEvent
+import numpy as np
+
+from accord.core.clocks import KIND_ORDER, TicketEvent
+from accord.core.clocks_batch import EventColumns, arrange
 from accord.io.mapping import ColumnMapping
 from accord.io.tickets import _KINDS, _ROLES
 
@@ -43,90 +47,37 @@ _NULL = -1
 def snapshot_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent] | None:
     """The events of a CSV snapshot log, as ``read_events`` makes them; None when this reading
     cannot vouch for that (see the module's docstring)."""
-    import numpy as np
-
-    kept = _kept(file, mapping)
-    if kept is None:
+    log = _snapshots(file, mapping, by_name=False)
+    if log is None:
         return None
-    lines, coded = kept
-    if not len(lines):
+    if not log.count:
         return []
-
-    ticket_codes, tickets = coded[mapping.ticket]
-    at_codes, at_texts = coded[mapping.at]
-    if (ticket_codes == _NULL).any() or (at_codes == _NULL).any():
-        return None
-    zone = ZoneInfo(mapping.timezone)
-    instants = _instants(at_texts, mapping, zone)
-    if any(instants[c] is None for c in np.unique(at_codes)):
-        return None
-    keys = _sort_keys(instants)
-    if keys is None:
-        return None
-    order = _order(coded, mapping, len(lines))
-    if order is None:
-        return None
-
-    # tickets in the order of their first row, as the rows are gathered by ticket
-    distinct, first = np.unique(ticket_codes, return_index=True)
-    place = np.empty(len(tickets), dtype=np.int64)
-    place[distinct[np.argsort(first)]] = np.arange(len(distinct))
-    rows = np.lexsort((lines, order, keys[at_codes], place[ticket_codes]))
-    ticket_codes, at_codes, lines = ticket_codes[rows], at_codes[rows], lines[rows]
-    starts = np.ones(len(rows), dtype=bool)
-    starts[1:] = ticket_codes[1:] != ticket_codes[:-1]
-    start_of = np.maximum.accumulate(np.where(starts, np.arange(len(rows)), 0))
-    index = np.arange(len(rows)) - start_of
-
-    created_at = mapping.created_at or mapping.at
-    created_codes, created_texts = coded[created_at]
-    created_codes = created_codes[rows]
-    if (created_codes[starts] == _NULL).any():
-        return None
-    created_instants = (
-        instants if created_at == mapping.at else _instants(created_texts, mapping, zone)
-    )
-    if any(created_instants[c] is None for c in np.unique(created_codes[starts])):
-        return None
-
+    instants, created_instants = log.moments.datetimes(), log.created_moments.datetimes()
     # in UTC, as an event keeps its instant (converted once a value, not once an event)
     utc = [None if m is None else m.astimezone(UTC) for m in instants]
-
-    changed_any = np.zeros(len(rows), dtype=bool)
-    field_rows: list[tuple[str, Any, Any, list[str]]] = []
-    for name, column in mapping.fields.items():
-        codes, vocabulary = coded[column]
-        codes = codes[rows]
-        present = codes != _NULL
-        changed = present.copy()
-        changed[1:] &= codes[1:] != codes[:-1]
-        changed &= ~starts
-        changed_any |= changed
-        field_rows.append((name, codes, present & starts | changed, vocabulary))
-    made = starts | changed_any
-    event_of = np.cumsum(made) - 1
-    fields: list[dict[str, str]] = [{} for _ in range(int(made.sum()))]
-    for name, codes, shown, vocabulary in field_rows:
+    event_of = np.cumsum(log.made) - 1
+    fields: list[dict[str, str]] = [{} for _ in range(int(log.made.sum()))]
+    for name, codes, shown, vocabulary in log.fields:
         at_rows = np.flatnonzero(shown)
         for event, code in zip(event_of[at_rows].tolist(), codes[at_rows].tolist(), strict=True):
             fields[event][name] = vocabulary[code]
 
     events: list[TicketEvent] = []
-    made_rows = np.flatnonzero(made)
+    made_rows = np.flatnonzero(log.made)
     for event, (row, ticket_code, at_code, line, place_in_ticket, first_row) in enumerate(
         zip(
             made_rows.tolist(),
-            ticket_codes[made_rows].tolist(),
-            at_codes[made_rows].tolist(),
-            lines[made_rows].tolist(),
-            index[made_rows].tolist(),
-            starts[made_rows].tolist(),
+            log.ticket[made_rows].tolist(),
+            log.at[made_rows].tolist(),
+            log.lines[made_rows].tolist(),
+            log.index[made_rows].tolist(),
+            log.starts[made_rows].tolist(),
             strict=True,
         )
     ):
-        ticket = tickets[ticket_code]
+        ticket = log.tickets[ticket_code]
         if first_row:
-            created, at = created_instants[created_codes[row]], instants[at_code]
+            created, at = created_instants[log.created[row]], instants[at_code]
             assert created is not None
             assert at is not None
             events.append(
@@ -140,13 +91,13 @@ def snapshot_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent] | N
                 )
             )
         else:
-            at = utc[at_code]
-            assert at is not None
+            moment = utc[at_code]
+            assert moment is not None
             events.append(
                 TicketEvent(
                     f"{ticket}:{line}",
                     ticket,
-                    at,
+                    moment,
                     "updated",
                     fields[event],
                     position=place_in_ticket,
@@ -155,13 +106,184 @@ def snapshot_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent] | N
     return events
 
 
+def snapshot_columns(file: Path, mapping: ColumnMapping) -> EventColumns | None:
+    """A CSV snapshot log as columns: those ``EventColumns.from_events`` makes of the events
+    :func:`snapshot_events` gives (the same rows, codes and order; a ticket's events at one
+    instant ranked as their places rank them), without an event object per row; None when
+    that reading gives up."""
+    log = _snapshots(file, mapping, by_name=True)
+    if log is None:
+        return None
+    made = np.flatnonzero(log.made)
+    starts = log.starts[made]
+    at = log.moments.nanos()[log.at[made]]
+    # a ticket's creation: at its created_at, or its first update if that is earlier
+    created = log.created_moments.nanos()[log.created[made[starts]]]
+    at[starts] = np.minimum(at[starts], created)
+    kind = np.where(starts, KIND_ORDER["created"], KIND_ORDER["updated"]).astype(np.int64)
+    fields = {}
+    for name, codes, shown, vocabulary in log.fields:
+        fields[name] = (np.where(shown, codes, _NULL)[made], vocabulary)
+    rank = np.arange(len(made), dtype=np.int64)  # a ticket's rows come in their places' order
+    no_comment = np.zeros(len(made), dtype=bool)
+    return _columns(
+        log.tickets, log.ticket[made], at, kind, no_comment, no_comment.copy(), fields, rank
+    )
+
+
+@dataclass(frozen=True)
+class _Snapshots:
+    """A snapshot log's kept rows, sorted by ticket, instant, order and line: each row's codes
+    (ticket, instant, creation instant), line, place in its ticket, whether it starts its
+    ticket or makes an event (it starts it, or changes a field), and each field's codes with
+    the rows that show its value (at the start, or where it changes)."""
+
+    count: int
+    tickets: list[str]
+    ticket: Any
+    at: Any
+    created: Any
+    lines: Any
+    index: Any
+    starts: Any
+    made: Any
+    fields: list[tuple[str, Any, Any, list[str]]]
+    moments: _Moments
+    created_moments: _Moments
+
+
+def _snapshots(file: Path, mapping: ColumnMapping, by_name: bool) -> _Snapshots | None:
+    """The snapshot log's rows, its tickets in the order of their first row (``by_name``: of
+    their names); None when this reading gives up."""
+    kept = _kept(file, mapping)
+    if kept is None:
+        return None
+    lines, coded = kept
+    ticket_codes, tickets = coded[mapping.ticket]
+    at_codes, at_texts = coded[mapping.at]
+    zone = ZoneInfo(mapping.timezone)
+    moments = _Moments(at_texts, mapping, zone)
+    if not len(lines):
+        empty = np.zeros(0, dtype=np.int64)
+        flags = np.zeros(0, dtype=bool)
+        return _Snapshots(
+            0, tickets, empty, empty, empty, empty, empty, flags, flags, [], moments, moments
+        )
+    if (ticket_codes == _NULL).any() or (at_codes == _NULL).any():
+        return None
+    if not moments.valid[np.unique(at_codes)].all():
+        return None
+    keys = moments.keys()
+    if keys is None:
+        return None
+    order = _order(coded, mapping, len(lines))
+    if order is None:
+        return None
+
+    if by_name:  # tickets in the order of their names, as the columns code them
+        place = np.empty(len(tickets), dtype=np.int64)
+        place[sorted(range(len(tickets)), key=tickets.__getitem__)] = np.arange(len(tickets))
+    else:  # in the order of their first row, as the rows are gathered by ticket
+        distinct, first = np.unique(ticket_codes, return_index=True)
+        place = np.empty(len(tickets), dtype=np.int64)
+        place[distinct[np.argsort(first)]] = np.arange(len(distinct))
+    rows = np.lexsort((lines, order, keys[at_codes], place[ticket_codes]))
+    ticket_codes, at_codes, lines = ticket_codes[rows], at_codes[rows], lines[rows]
+    starts = np.ones(len(rows), dtype=bool)
+    starts[1:] = ticket_codes[1:] != ticket_codes[:-1]
+    start_of = np.maximum.accumulate(np.where(starts, np.arange(len(rows)), 0))
+    index = np.arange(len(rows)) - start_of
+
+    created_at = mapping.created_at or mapping.at
+    created_codes, created_texts = coded[created_at]
+    created_codes = created_codes[rows]
+    if (created_codes[starts] == _NULL).any():
+        return None
+    created_moments = (
+        moments if created_at == mapping.at else _Moments(created_texts, mapping, zone)
+    )
+    if not created_moments.valid[np.unique(created_codes[starts])].all():
+        return None
+
+    changed_any = np.zeros(len(rows), dtype=bool)
+    fields: list[tuple[str, Any, Any, list[str]]] = []
+    for name, column in mapping.fields.items():
+        codes, vocabulary = coded[column]
+        codes = codes[rows]
+        present = codes != _NULL
+        changed = present.copy()
+        changed[1:] &= codes[1:] != codes[:-1]
+        changed &= ~starts
+        changed_any |= changed
+        fields.append((name, codes, present & starts | changed, vocabulary))
+    return _Snapshots(
+        count=len(rows),
+        tickets=tickets,
+        ticket=ticket_codes,
+        at=at_codes,
+        created=created_codes,
+        lines=lines,
+        index=index,
+        starts=starts,
+        made=starts | changed_any,
+        fields=fields,
+        moments=moments,
+        created_moments=created_moments,
+    )
+
+
+def _columns(
+    names: list[str],
+    ticket: Any,
+    at: Any,
+    kind: Any,
+    agent_reply: Any,
+    customer_message: Any,
+    fields: dict[str, tuple[Any, list[str]]],
+    rank: Any,
+) -> EventColumns:
+    """Columns of events given by codes into the log's vocabularies, coded as
+    ``EventColumns.from_events`` codes them (tickets and each field's values in the order of
+    their texts, a field only if some event sets it), in evaluation order."""
+    present = np.unique(ticket).tolist()
+    named = sorted(present, key=names.__getitem__)
+    recode = np.full(len(names) + 1, _NULL, dtype=np.int64)
+    recode[named] = np.arange(len(named))
+    ticket = recode[ticket]
+    decoded: dict[str, tuple[Any, list[str]]] = {}
+    for name in sorted(fields):
+        codes, vocabulary = fields[name]
+        used = np.unique(codes[codes != _NULL])
+        if not len(used):
+            continue
+        texts = [vocabulary[c] for c in used.tolist()]
+        by_text = sorted(range(len(texts)), key=texts.__getitem__)
+        table = np.full(len(vocabulary) + 1, _NULL, dtype=np.int64)  # -1 (unset) stays -1
+        table[used[by_text]] = np.arange(len(by_text))
+        decoded[name] = (table[codes], [texts[i] for i in by_text])
+    order, tied = arrange(ticket, at, kind, rank)
+    if order is not None:
+        ticket, at, kind, rank = ticket[order], at[order], kind[order], rank[order]
+        agent_reply, customer_message = agent_reply[order], customer_message[order]
+        decoded = {name: (codes[order], texts) for name, (codes, texts) in decoded.items()}
+    return EventColumns(
+        tickets=[names[c] for c in named],
+        ticket=ticket,
+        at=at,
+        kind=kind,
+        rank=rank,
+        agent_reply=agent_reply,
+        customer_message=customer_message,
+        fields=decoded,
+        arranged=(None, tied),
+    )
+
+
 def _kept(
     file: Path, mapping: ColumnMapping, also: tuple[str, ...] = ()
 ) -> tuple[Any, dict[str, tuple[Any, list[str]]]] | None:
     """The line of each row the mapping's ``ignore`` keeps, and the columns it reads (with
     ``also``, if the file has them) coded, their values translated (``values``)."""
-    import numpy as np
-
     table = _table(file, mapping, also=also)
     if table is None:
         return None
@@ -187,14 +309,100 @@ def event_log_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent] | 
     """The events of a CSV event log (``kind: events``), as ``read_events`` makes them row by
     row; None when this reading cannot vouch for that (see the module's docstring; also a kind
     or author not known)."""
-    import numpy as np
+    log = _event_log(file, mapping)
+    if log is None:
+        return None
+    instants = log.moments.datetimes()
+    utc = [None if m is None else m.astimezone(UTC) for m in instants]
+    fields: list[dict[str, str]] = [{} for _ in range(log.count)]
+    for name, (codes, vocabulary) in log.fields.items():
+        rows = np.flatnonzero(codes != _NULL)
+        for row, code in zip(rows.tolist(), codes[rows].tolist(), strict=True):
+            fields[row][name] = vocabulary[code]
+    author_of = [*log.authors, None]
+    return [
+        TicketEvent(
+            id=log.ids[i],
+            ticket=log.tickets[t],
+            at=utc[a],  # each checked
+            kind=log.kinds[k],
+            fields=f,
+            author=author_of[w],
+            public=log.shown[p],
+            position=place,
+        )
+        for i, t, a, k, f, w, p, place in zip(
+            log.id.tolist(),
+            log.ticket.tolist(),
+            log.at.tolist(),
+            log.kind.tolist(),
+            fields,
+            log.author.tolist(),
+            log.public.tolist(),
+            log.positions.tolist(),
+            strict=True,
+        )
+    ]
 
+
+def event_log_columns(file: Path, mapping: ColumnMapping) -> EventColumns | None:
+    """A CSV event log (``kind: events``) as the columns ``EventColumns.from_events`` makes of
+    the events :func:`event_log_events` gives, without an event object per row; None when
+    that reading gives up, or an id comes twice (one event given twice, or two events sharing
+    an id: left to the events, which tell them apart)."""
+    log = _event_log(file, mapping)
+    if log is None:
+        return None
+    if len(np.unique(log.id)) != log.count:
+        return None
+    kind = np.array([KIND_ORDER[k] for k in log.kinds] + [_NULL], dtype=np.int64)[log.kind]
+    comment = kind == KIND_ORDER["comment"]
+    author = [*log.authors, None]
+    agent = np.array([a == "agent" for a in author], dtype=bool)[log.author]
+    customer = np.array([a == "customer" for a in author], dtype=bool)[log.author]
+    public = np.array(log.shown, dtype=bool)[log.public]
+    # as from_events ranks events with places of their own: by place
+    rank = log.positions if mapping.order is not None else np.arange(log.count, dtype=np.int64)
+    return _columns(
+        log.tickets,
+        log.ticket,
+        log.moments.nanos()[log.at],
+        kind,
+        comment & agent & public,
+        comment & customer,
+        log.fields,
+        rank.astype(np.int64),
+    )
+
+
+@dataclass(frozen=True)
+class _EventLog:
+    """An event log's kept rows: codes into each column's values (ids, tickets, instants,
+    kinds, authors and visibility, the fields), and each row's place in the source."""
+
+    count: int
+    id: Any
+    ids: list[str]
+    ticket: Any
+    tickets: list[str]
+    at: Any
+    moments: _Moments
+    kind: Any
+    kinds: list[str]
+    author: Any
+    authors: list[str]
+    public: Any
+    shown: list[bool]
+    positions: Any
+    fields: dict[str, tuple[Any, list[str]]]
+
+
+def _event_log(file: Path, mapping: ColumnMapping) -> _EventLog | None:
+    """An event log's rows; None when this reading gives up."""
     kept = _kept(file, mapping, also=(mapping.author, mapping.public))
     if kept is None:
         return None
     lines, coded = kept
-    if not len(lines):
-        return []
     required = [coded[c] for c in (mapping.id, mapping.ticket, mapping.at, mapping.event)]
     if any((codes == _NULL).any() for codes, _ in required):
         return None
@@ -205,10 +413,9 @@ def event_log_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent] | 
     author_codes, authors = coded.get(mapping.author, (no_codes, []))
     if not {authors[c] for c in np.unique(author_codes) if c != _NULL} <= set(_ROLES):
         return None
-    instants = _instants(at_texts, mapping, ZoneInfo(mapping.timezone))
-    if any(instants[c] is None for c in np.unique(at_codes)):
+    moments = _Moments(at_texts, mapping, ZoneInfo(mapping.timezone))
+    if not moments.valid[np.unique(at_codes)].all():
         return None
-    utc = [None if m is None else m.astimezone(UTC) for m in instants]
     public_codes, publics = coded.get(mapping.public, (no_codes, []))
     shown = [v.lower() not in ("false", "0", "no") for v in publics] + [True]
     positions = lines
@@ -218,43 +425,28 @@ def event_log_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent] | 
     if mapping.order is not None:
         positions = np.empty(len(lines), dtype=np.int64)
         positions[np.lexsort((lines, order))] = np.arange(len(lines))
-    fields: list[dict[str, str]] = [{} for _ in range(len(lines))]
-    for name, column in mapping.fields.items():
-        codes, vocabulary = coded[column]
-        rows = np.flatnonzero(codes != _NULL)
-        for row, code in zip(rows.tolist(), codes[rows].tolist(), strict=True):
-            fields[row][name] = vocabulary[code]
-    author_of = [*authors, None]
-    return [
-        TicketEvent(
-            id=ids[i],
-            ticket=tickets[t],
-            at=utc[a],  # each checked above
-            kind=kinds[k],
-            fields=f,
-            author=author_of[w],
-            public=shown[p],
-            position=place,
-        )
-        for i, t, a, k, f, w, p, place in zip(
-            id_codes.tolist(),
-            ticket_codes.tolist(),
-            at_codes.tolist(),
-            kind_codes.tolist(),
-            fields,
-            author_codes.tolist(),
-            public_codes.tolist(),
-            positions.tolist(),
-            strict=True,
-        )
-    ]
+    return _EventLog(
+        count=len(lines),
+        id=id_codes,
+        ids=ids,
+        ticket=ticket_codes,
+        tickets=tickets,
+        at=at_codes,
+        moments=moments,
+        kind=kind_codes,
+        kinds=kinds,
+        author=author_codes,
+        authors=authors,
+        public=public_codes,
+        shown=shown,
+        positions=positions,
+        fields={name: coded[column] for name, column in mapping.fields.items()},
+    )
 
 
 def csv_rows(file: Path, mapping: ColumnMapping) -> list[tuple[int, dict[str, Any]]] | None:
     """The rows of a CSV log with their line numbers, as the csv module reads them (a value in
     ``missing`` is None), parsed by pyarrow; None when that could read them otherwise."""
-    import numpy as np
-
     table = _table(file, mapping, every_column=True)
     if table is None:
         return None
@@ -276,7 +468,6 @@ def _table(
 ) -> Any:
     """The file's columns the mapping reads (or all), as text, or None when pyarrow's reading
     could differ from the csv module's (see the module's docstring)."""
-    import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -331,11 +522,10 @@ def _table(
 
 def _coded(column: Any, missing: set[str]) -> tuple[Any, list[str]]:
     """A text column as a code per row (-1: a value in ``missing``) and the texts by code."""
-    import numpy as np
     import pyarrow.compute as pc
 
     encoded = pc.dictionary_encode(column.combine_chunks())
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = _numbers(encoded.indices).astype(np.int64)
     vocabulary = [str(v) for v in encoded.dictionary.to_pylist()]
     if missing & set(vocabulary):
         absent = np.array([v in missing for v in vocabulary] + [True], dtype=bool)
@@ -345,8 +535,6 @@ def _coded(column: Any, missing: set[str]) -> tuple[Any, list[str]]:
 
 def _recoded(codes: Any, texts: list[str]) -> tuple[Any, list[str]]:
     """Codes whose texts were translated, coded again so that equal texts share one code."""
-    import numpy as np
-
     unique: dict[str, int] = {}
     new = np.array([unique.setdefault(t, len(unique)) for t in texts] + [_NULL], dtype=np.int64)
     return new[codes], list(unique)
@@ -355,8 +543,6 @@ def _recoded(codes: Any, texts: list[str]) -> tuple[Any, list[str]]:
 def _order(coded: dict[str, tuple[Any, list[str]]], mapping: ColumnMapping, count: int) -> Any:
     """The ``order`` column's number for each row (zeros without one); None when a row has
     none, or one that is not a number or is NaN."""
-    import numpy as np
-
     if mapping.order is None:
         return np.zeros(count)
     codes, texts = coded[mapping.order]
@@ -376,19 +562,64 @@ def _number(text: str) -> float | None:
     return None if math.isnan(value) else value
 
 
-def _instants(texts: list[str], mapping: ColumnMapping, zone: ZoneInfo) -> list[datetime | None]:
-    """Each text as the instant the row-by-row reading gives it (None: not one)."""
-    form = mapping.time_format
-    found = None if form is None else _simple_instants(texts, form)
-    if found is None:
-        parse: Callable[[str], datetime] = (
-            datetime.fromisoformat if form is None else lambda t: datetime.strptime(t, form)
-        )
-        found = [_or_none(parse, t) for t in texts]
-    return [
-        None if moment is None else moment if moment.tzinfo else moment.replace(tzinfo=zone)
-        for moment in found
-    ]
+# zones whose wall time is the instant (a wall time needs no conversion in them)
+_UTC_ZONES = frozenset({"UTC", "Etc/UTC", "GMT", "Etc/GMT"})
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+class _Moments:
+    """The instants of a column's texts (by code), as the row-by-row reading reads them (an
+    instant without an offset is in the mapping's zone): whether each is one, as datetimes, as
+    keys that sort as they compare in Python, and as nanoseconds since the epoch.
+
+    Texts in a format of day, month, year, hours, minutes and seconds are read into wall times
+    in numpy (:func:`_simple_walls`), made datetimes only when asked for; other texts are
+    parsed one by one."""
+
+    def __init__(self, texts: list[str], mapping: ColumnMapping, zone: ZoneInfo) -> None:
+        self.zone = zone
+        form = mapping.time_format
+        walls = None if form is None else _simple_walls(texts, form)
+        self.walls: Any = None  # microseconds of wall time, in the zone (all naive)
+        self.found: list[datetime | None] | None = None
+        if walls is not None:
+            self.walls, valid = walls
+        else:
+            parse: Callable[[str], datetime] = (
+                datetime.fromisoformat if form is None else lambda t: datetime.strptime(t, form)
+            )
+            self.found = [_or_none(parse, t) for t in texts]
+            valid = np.array([m is not None for m in self.found], dtype=bool)
+        self.valid = np.append(valid, False)  # by code, -1 (no value) last
+
+    def datetimes(self) -> list[datetime | None]:
+        """Each text's instant (None: not one)."""
+        if self.found is None:
+            walls = self.walls.astype("datetime64[us]").tolist()
+            valid = self.valid.tolist()
+            self.found = [w if ok else None for w, ok in zip(walls, valid, strict=False)]
+        zone = self.zone
+        return [
+            None if moment is None else moment if moment.tzinfo else moment.replace(tzinfo=zone)
+            for moment in self.found
+        ]
+
+    def keys(self) -> Any:
+        """A number for each instant (by code, then 0 for no value) that sorts as the
+        instants compare in Python (see :func:`_sort_keys`); None when they cannot be."""
+        if self.walls is not None:  # all in one zone: as their wall times
+            return np.append(np.where(self.valid[:-1], self.walls, 0), 0)
+        return _sort_keys(self.datetimes())
+
+    def nanos(self) -> Any:
+        """Each instant as nanoseconds since the epoch, to the microsecond (by code, then 0
+        for no value; 0 for a text that is not an instant)."""
+        if self.walls is not None and self.zone.key in _UTC_ZONES:
+            return np.append(np.where(self.valid[:-1], self.walls, 0) * 1000, 0)
+        micros = [0 if m is None else (m - _EPOCH) // _MICRO for m in self.datetimes()]
+        return np.array([*micros, 0], dtype=np.int64) * 1000
 
 
 def _or_none(parse: Callable[[str], datetime], text: str) -> datetime | None:
@@ -398,12 +629,12 @@ def _or_none(parse: Callable[[str], datetime], text: str) -> datetime | None:
         return None
 
 
-def _simple_instants(texts: list[str], form: str) -> list[datetime | None] | None:
+def _simple_walls(texts: list[str], form: str) -> tuple[Any, Any] | None:
     """Texts in a format of day, month, year, hours, minutes and seconds read as ``strptime``
-    reads them: its own pattern, matched from the start, the match covering the whole text (run
-    by pyarrow over all texts at once), the numbers a valid date (checked with numpy); a text
-    that does not match is read by ``strptime`` itself. None for another format."""
-    import numpy as np
+    reads them, as microseconds of wall time since 1970 and whether each is an instant: its
+    own pattern, matched from the start, the match covering the whole text (run by pyarrow
+    over all texts at once), the numbers a valid date (checked with numpy); a text that does
+    not match is read by ``strptime`` itself. None for another format."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -418,23 +649,23 @@ def _simple_instants(texts: list[str], form: str) -> list[datetime | None] | Non
         pattern = importlib.import_module("_strptime")._TimeRE_cache.pattern(form)
     except (ImportError, AttributeError, KeyError, ValueError):
         return None
-    array = pa.array(texts, pa.string())
+    array = _texts_array(texts)
     try:
         groups = pc.extract_regex(array, f"(?i)^(?P<whole>{pattern})")
     except pa.ArrowException:
         return None
     # a text that does not match is a null row (its fields' values are not null)
-    matched = groups.is_valid().to_numpy(zero_copy_only=False) & np.equal(
-        pc.utf8_length(groups.field("whole")).to_numpy(zero_copy_only=False),
-        pc.utf8_length(array).to_numpy(zero_copy_only=False),
+    matched = _flags(groups.is_valid()) & np.equal(
+        _numbers(pc.utf8_length(groups.field("whole"))), _numbers(pc.utf8_length(array))
     )
     rows = np.flatnonzero(matched)
+    taken = pa.Array.from_buffers(pa.int64(), len(rows), [None, pa.py_buffer(rows)])
 
     def numbers(code: str) -> Any:
         if code not in codes:
             return np.zeros(len(rows), dtype=np.int64)
-        values = pc.utf8_trim_whitespace(groups.field(code).take(pa.array(rows)))  # " 5": %d
-        return pc.cast(values, pa.int64()).to_numpy(zero_copy_only=False)
+        values = pc.utf8_trim_whitespace(groups.field(code).take(taken))  # " 5": %d
+        return _numbers(pc.cast(values, pa.int64()))
 
     year, month, day = numbers("Y"), numbers("m"), numbers("d")
     months = (year - 1970) * 12 + month - 1
@@ -443,30 +674,54 @@ def _simple_instants(texts: list[str], form: str) -> list[datetime | None] | Non
     sound = (year >= 1) & (day <= length.astype(np.int64))  # as datetime() checks them
     seconds = numbers("H") * 3600 + numbers("M") * 60 + numbers("S")
     moments = (first + (day - 1)).astype("datetime64[s]") + seconds
-    found: list[datetime | None] = [None] * len(texts)
-    for row, moment, ok in zip(
-        rows.tolist(), moments.astype("datetime64[us]").tolist(), sound.tolist(), strict=True
-    ):
-        found[row] = moment if ok else None
+    walls = np.zeros(len(texts), dtype=np.int64)
+    valid = np.zeros(len(texts), dtype=bool)
+    walls[rows] = moments.astype("datetime64[us]").astype(np.int64)
+    valid[rows] = sound
     for row in np.flatnonzero(~matched).tolist():
-        found[row] = _or_none(lambda t: datetime.strptime(t, form), texts[row])
-    return found
+        moment = _or_none(lambda t: datetime.strptime(t, form), texts[row])
+        if moment is not None:
+            walls[row], valid[row] = (moment - _NAIVE_EPOCH) // _MICRO, True
+    return walls, valid
+
+
+def _texts_array(texts: list[str]) -> Any:
+    """Texts as a pyarrow string array, built from its buffers (``pyarrow.array`` imports
+    pandas, a third of a second, to ask whether the list is one)."""
+    import pyarrow as pa
+
+    data = [t.encode("utf-8") for t in texts]
+    offsets = np.zeros(len(data) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, data), dtype=np.int64, count=len(data)), out=offsets[1:])
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
+    return pa.Array.from_buffers(pa.large_string(), len(data), buffers)
+
+
+def _numbers(array: Any) -> Any:
+    """A pyarrow array of signed integers as numpy's, read from its buffer (not ``to_numpy``,
+    which imports pandas); a null's value is whatever its slot holds."""
+    width = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[array.type.bit_width]
+    values = np.frombuffer(array.buffers()[1], dtype=width)
+    return values[array.offset : array.offset + len(array)]
+
+
+def _flags(array: Any) -> Any:
+    """A pyarrow boolean array without nulls as numpy's."""
+    bits = np.frombuffer(array.buffers()[1], dtype=np.uint8)
+    start = array.offset
+    return np.unpackbits(bits, count=start + len(array), bitorder="little")[start:].view(bool)
 
 
 def _sort_keys(instants: list[datetime | None]) -> Any:
     """A number for each instant that sorts as the instants compare in Python: wall time when
     all share one zone object (as aware datetimes of one tzinfo compare), else the instant
     when every zone is a fixed offset; None for a mix of both."""
-    import numpy as np
-
     zones = {id(m.tzinfo) for m in instants if m is not None}
-    micro = timedelta(microseconds=1)
     if len(zones) <= 1:
         wall = datetime(1, 1, 1)
-        keys = [0 if m is None else (m.replace(tzinfo=None) - wall) // micro for m in instants]
+        keys = [0 if m is None else (m.replace(tzinfo=None) - wall) // _MICRO for m in instants]
     elif all(m is None or isinstance(m.tzinfo, timezone) for m in instants):
-        epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        keys = [0 if m is None else (m - epoch) // micro for m in instants]
+        keys = [0 if m is None else (m - _EPOCH) // _MICRO for m in instants]
     else:
         return None
     return np.array([*keys, 0], dtype=np.int64)

@@ -65,6 +65,24 @@ def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[
     return _events_by_row(file, mapping)
 
 
+def read_log_columns(path: str | Path, mapping: ColumnMapping | None = None) -> EventColumns | None:
+    """A CSV snapshot or event log read straight into columns, for a report: the columns
+    ``EventColumns.from_events(read_events(path, mapping))`` gives, without an event object per
+    row. None for any other log, and whenever the column reading gives up (see
+    :mod:`accord.io.csv_snapshots`): read it with :func:`read_events` then, whose errors name
+    the row."""
+    file = Path(path)
+    mapping = mapping or ColumnMapping()
+    if mapping.format not in ("csv", None) or mapping.kind == "activities":
+        return None
+    if mapping.format is None and _plain(file).suffix != ".csv":
+        return None
+    from accord.io.csv_snapshots import event_log_columns, snapshot_columns
+
+    read = snapshot_columns if mapping.kind == "snapshots" else event_log_columns
+    return read(file, mapping)
+
+
 def _plain(file: Path) -> Path:
     return file.with_suffix("") if file.suffix == ".gz" else file
 
