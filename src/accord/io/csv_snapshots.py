@@ -117,9 +117,7 @@ def snapshot_columns(file: Path, mapping: ColumnMapping) -> EventColumns | None:
     made = np.flatnonzero(log.made)
     starts = log.starts[made]
     at = log.moments.nanos()[log.at[made]]
-    # a ticket's creation: at its created_at, or its first update if that is earlier
-    created = log.created_moments.nanos()[log.created[made[starts]]]
-    at[starts] = np.minimum(at[starts], created)
+    at[starts] = _creations(log, log.at[made[starts]], log.created[made[starts]])
     kind = np.where(starts, KIND_ORDER["created"], KIND_ORDER["updated"]).astype(np.int64)
     fields = {}
     for name, codes, shown, vocabulary in log.fields:
@@ -129,6 +127,23 @@ def snapshot_columns(file: Path, mapping: ColumnMapping) -> EventColumns | None:
     return _columns(
         log.tickets, log.ticket[made], at, kind, no_comment, no_comment.copy(), fields, rank
     )
+
+
+def _creations(log: _Snapshots, at_codes: Any, created_codes: Any) -> Any:
+    """Each ticket's creation (nanoseconds), given its first row's instant and creation
+    instant: the earlier of the two as Python's ``min`` finds it (instants of one zone compare
+    by their wall times, as the events' reading compares them)."""
+    at, created = log.moments, log.created_moments
+    if at.walls is not None and created.walls is not None:  # all naive, in the mapping's zone
+        first = at.walls[at_codes] < created.walls[created_codes]
+        return np.where(first, at.nanos()[at_codes], created.nanos()[created_codes])
+    instants, creations = at.datetimes(), created.datetimes()
+    earlier = [
+        min(creations[c], instants[a])  # each checked: an instant
+        for a, c in zip(at_codes.tolist(), created_codes.tolist(), strict=True)
+    ]
+    micros = [(m - _EPOCH) // _MICRO for m in earlier]
+    return np.array(micros, dtype=np.int64) * 1000
 
 
 @dataclass(frozen=True)
