@@ -14,8 +14,12 @@ give the same events (``repr`` and place in the source):
    the fields as columns), read through a mapping naming them;
 3. then ``accord report examples/servicenow/agreement.yaml --tickets LOG.csv --mapping
    MAPPING --period 2016-03`` in a child process, CPU time from the child's rusage; with
-   ``--before SRC`` also with older code (``git archive d40d01e src | tar -x -C /tmp/base``,
-   then ``--before /tmp/base/src``).
+   ``--before SRC`` also with older code (``git archive main src | tar -x -C /tmp/base``,
+   then ``--before /tmp/base/src``);
+4. the same report in a child process split into its steps, each step's CPU time
+   (``process_time``): importing the CLI, reading (the agreement, the mapping and the log, as
+   ``accord report`` reads them), evaluating, rendering (the Markdown a pipe gets); checked to
+   print the same report with the code before and after.
 
 CPU time is this process's (``time.process_time``); the machine is shared, so wall time is
 given too. Each figure is the best of ``--repeat`` runs.
@@ -109,6 +113,71 @@ def report(log: Path, mapping: Path, repeat: int, source: Path | None = None) ->
     print("  " + " ".join(command).replace(str(ROOT) + "/", ""))
 
 
+# the steps of `accord report --period 2016-03` in a child process (run with either code)
+STEPS = """
+import sys, time
+started = time.process_time()
+from accord.cli import app  # noqa: F401  (the CLI as the `accord` command imports it)
+from accord.cli import report as command
+from accord.core.report import ClockCache
+from accord.io.agreements import load_agreement
+from accord.io.tickets import ColumnMapping
+imported = time.process_time()
+log, mapping_file, agreement_file, output = sys.argv[1:5]
+agreement = load_agreement(agreement_file)
+start, end = command.parse_period("2016-03", "UTC")
+mapping = ColumnMapping.read(mapping_file)
+evidence = command._evidence(None, command.Path(log), mapping)
+read = time.process_time()
+moment = command.judged_at(evidence, None, command.as_of_zone(None, mapping))
+only = [(agreement.id, agreement, start, end)]
+reports = command._evaluated(
+    only, evidence, None, "", moment, "auto", command.EXPLAINED, ClockCache()
+)
+evaluated = time.process_time()
+text = command._rendered(
+    reports, "table", None, roll_up=False, trend=False, paper="a4", pictures=[],
+    locale="en", pictures_of={},
+)
+rendered = time.process_time()
+open(output, "w", encoding="utf-8").write(text)
+print(imported - started, read - imported, evaluated - read, rendered - evaluated)
+"""
+
+
+def steps(log: Path, mapping: Path, source: Path | None, output: Path) -> list[float]:
+    """The CPU time of each step of the report (imports, read, evaluate, render) in a child
+    process, with this code or the code in ``source``."""
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
+    arguments = [str(log), str(mapping), str(AGREEMENT), str(output)]
+    done = subprocess.run(
+        [sys.executable, "-c", STEPS, *arguments], check=True, capture_output=True, text=True,
+        env=env,
+    )  # fmt: skip
+    return [float(v) for v in done.stdout.split()]
+
+
+def split(log: Path, mapping: Path, repeat: int, before: Path | None, folder: Path) -> None:
+    """The report's steps with this code (and the code before, by turns), the best of
+    ``repeat`` runs each, side by side; stops unless both print the same report."""
+    ways = {"after": None} if before is None else {"before": before.resolve(), "after": None}
+    runs: dict[str, list[list[float]]] = {way: [] for way in ways}
+    for _ in range(repeat):
+        for way, source in ways.items():
+            runs[way].append(steps(log, mapping, source, folder / f"{way}.md"))
+    texts = {(folder / f"{way}.md").read_text() for way in ways}
+    if len(texts) != 1:
+        sys.exit("the report differs before and after")
+    best = {way: [min(run[i] for run in found) for i in range(4)] for way, found in runs.items()}
+    print("accord report ... --period 2016-03, its steps (best CPU of each, child processes):")
+    print("  " + " ".join(f"{w:>8}" for w in ["step", *best]))
+    for i, step in enumerate(["imports", "read", "evaluate", "render"]):
+        print(f"  {step:>8} " + " ".join(f"{best[w][i]:7.3f}s" for w in best))
+    print(f"  {'total':>8} " + " ".join(f"{sum(best[w]):7.3f}s" for w in best))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -118,7 +187,7 @@ def main() -> None:
         "--before", type=Path, help="also run accord report with the code of this src folder"
     )
     args = parser.parse_args()
-    print(f"load average {os.getloadavg()[0]:.2f} at the start")
+    print(f"load average {os.getloadavg()} at the start")
     with tempfile.TemporaryDirectory() as folder:
         here = Path(folder)
         log = args.log
@@ -151,7 +220,8 @@ def main() -> None:
         if args.before is not None:
             report(log, mapping_file, args.repeat, args.before.resolve())
         report(log, mapping_file, args.repeat)
-    print(f"Python {sys.version.split()[0]}; load average {os.getloadavg()[0]:.2f} at the end")
+        split(log, mapping_file, args.repeat, args.before, here)
+    print(f"Python {sys.version.split()[0]}; load average {os.getloadavg()} at the end")
 
 
 if __name__ == "__main__":
