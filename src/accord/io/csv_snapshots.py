@@ -541,11 +541,18 @@ def _coded(column: Any, missing: set[str]) -> tuple[Any, list[str]]:
 
     encoded = pc.dictionary_encode(column.combine_chunks())
     codes = _numbers(encoded.indices).astype(np.int64)
-    vocabulary = [str(v) for v in encoded.dictionary.to_pylist()]
+    vocabulary = _Vocabulary(str(v) for v in encoded.dictionary.to_pylist())
+    vocabulary.arrow = encoded.dictionary
     if missing & set(vocabulary):
         absent = np.array([v in missing for v in vocabulary] + [True], dtype=bool)
         codes = np.where(absent[codes], _NULL, codes)
     return codes, vocabulary
+
+
+class _Vocabulary(list[str]):
+    """A column's texts by code, and the pyarrow array they were read from (parsed there)."""
+
+    arrow: Any = None
 
 
 def _recoded(codes: Any, texts: list[str]) -> tuple[Any, list[str]]:
@@ -664,7 +671,9 @@ def _simple_walls(texts: list[str], form: str) -> tuple[Any, Any] | None:
         pattern = importlib.import_module("_strptime")._TimeRE_cache.pattern(form)
     except (ImportError, AttributeError, KeyError, ValueError):
         return None
-    array = _texts_array(texts)
+    array = getattr(texts, "arrow", None)  # the texts as read, else as translated
+    if array is None:
+        array = _texts_array(texts)
     try:
         groups = pc.extract_regex(array, f"(?i)^(?P<whole>{pattern})")
     except pa.ArrowException:
