@@ -79,6 +79,17 @@ def test_the_servicenow_sample_reads_into_the_same_columns() -> None:
     assert len(found.at) == 4386
 
 
+def test_the_columns_find_a_ticket_by_its_name() -> None:
+    """As a report finds the events of the tickets it explains (a lookup, not a scan)."""
+    found = read_log_columns(SAMPLE, ColumnMapping.read(SERVICENOW / "mapping.yaml"))
+    assert found is not None
+    names = found.tickets
+    assert [names.index(name) for name in names] == list(range(len(names)))
+    assert names.index(names[5], 5) == 5
+    with pytest.raises(ValueError, match="INC-none"):
+        names.index("INC-none")
+
+
 @pytest.mark.parametrize("engine", ["auto", "replay"])
 def test_the_servicenow_sample_gives_the_same_report_both_ways(engine: str) -> None:
     """Its busiest month, judged at the end of its evidence, as ``accord report`` judges it

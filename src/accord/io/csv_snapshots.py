@@ -25,11 +25,12 @@ import csv
 import gzip
 import importlib
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, SupportsIndex
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -282,7 +283,7 @@ def _columns(
         agent_reply, customer_message = agent_reply[order], customer_message[order]
         decoded = {name: (codes[order], texts) for name, (codes, texts) in decoded.items()}
     return EventColumns(
-        tickets=[names[c] for c in named],
+        tickets=_Names([names[c] for c in named]),
         ticket=ticket,
         at=at,
         kind=kind,
@@ -292,6 +293,23 @@ def _columns(
         fields=decoded,
         arranged=(None, tied),
     )
+
+
+class _Names(list[str]):
+    """Ticket names whose ``index`` is a lookup, not a scan: a report finds the events of the
+    tickets it explains by name (80 names among 24,918: 13 ms scanning; more with the log)."""
+
+    where: dict[str, int] | None = None
+
+    def index(self, value: Any, start: SupportsIndex = 0, stop: SupportsIndex = sys.maxsize) -> int:
+        if start != 0 or stop != sys.maxsize:
+            return super().index(value, start, stop)
+        if self.where is None:
+            self.where = {name: code for code, name in enumerate(self)}
+        found = self.where.get(value)
+        if found is None:
+            raise ValueError(f"{value!r} is not a ticket of the log")
+        return found
 
 
 def _kept(
@@ -496,7 +514,8 @@ def _table(
         return None
     data = data.removeprefix(_BOM)
     try:
-        data.decode("utf-8")
+        if not data.isascii():  # (ASCII is UTF-8: a check ten times quicker than decoding)
+            data.decode("utf-8")
     except UnicodeDecodeError:
         return None
     if not data or b"\0" in data:
