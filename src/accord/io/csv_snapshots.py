@@ -10,13 +10,22 @@ rows are sorted by ticket, instant, order and line with numpy, and a field's cha
 of its value's code; an event log's rows become events in place. An activity log's rows are
 parsed by pyarrow (:func:`csv_rows`) and read as before.
 
+For a report, a snapshot or event log is read straight into columns (:func:`snapshot_columns`,
+:func:`event_log_columns`): the ``EventColumns`` that ``EventColumns.from_events`` makes of
+those events, made from the codes without an event object per row (tickets and each field's
+values renumbered in the order of their texts, the rows put in evaluation order by
+:func:`accord.core.clocks_batch.arrange`). Instants in such a format stay wall times in numpy
+(sort keys, and in UTC the instants themselves); and no pyarrow call here imports pandas
+(``to_numpy`` and ``pyarrow.array`` do: a third of a second).
+
 This path gives up (returns None, and the caller reads the file row by row, which names the row
 of any error) whenever it could differ from that reading: a file that is not UTF-8, has a NUL
 byte, a lone carriage return, a blank line, a cell spanning lines, a field over the csv
 module's size limit, a repeated column name, or rows of the wrong width; a required value
 missing or unreadable, an event kind or author role not known; an ``order`` that is not a
 number or is NaN; a snapshot log's instants of several kinds of zone (some with an offset,
-some without).
+some without). The columns also give up on an event log giving an id twice (the events tell
+one event given twice from two events sharing an id).
 """
 
 from __future__ import annotations
