@@ -24,7 +24,7 @@ from accord.core.report import evaluate
 from accord.io.data import read_data
 from accord.io.tickets import ColumnMapping, TicketLogError, read_events, read_log_columns
 from tests.core.test_examples import AGREEMENTS, DATA, EXAMPLES, Example
-from tests.io.test_csv_snapshots import event_logs, logs
+from tests.io.test_csv_snapshots import event_logs, logs, written
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "tests" / "data" / "servicenow-incidents" / "incident_event_log.csv.gz"  # vendored
@@ -138,9 +138,7 @@ def test_generated_snapshot_exports_read_into_the_same_columns(
     """Tickets' rows in any order, ties in one minute ordered by a number, DST, values
     translated, rows ignored, bad cells (then the events' error, never columns)."""
     text, fields, by_nan = log
-    path = tmp_path_factory.mktemp("log") / "export.csv"
-    path.write_bytes(text.encode("utf-8"))
-    mapping = ColumnMapping.model_validate(fields)
+    path, mapping = written(text, fields, tmp_path_factory, "export.csv")
     found = _check(path, mapping, ranks=False)
     sound = not isinstance(_reference(path, mapping), str)
     if sound and not by_nan:
@@ -153,9 +151,7 @@ def test_generated_event_logs_read_into_the_same_columns(
     log: tuple[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     text, fields = log
-    path = tmp_path_factory.mktemp("log") / "events.csv"
-    path.write_text(text)
-    mapping = ColumnMapping.model_validate(fields)
+    path, mapping = written(text, fields, tmp_path_factory, "events.csv")
     found = _check(path, mapping, ranks=True)
     if not isinstance(_reference(path, mapping), str):
         assert found is not None

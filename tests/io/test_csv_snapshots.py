@@ -127,15 +127,22 @@ def logs(draw: Any) -> tuple[str, dict[str, Any], bool]:
     return bom + text.getvalue(), mapping, bad == "seq=nan" and "order" in mapping
 
 
+def written(
+    text: str, fields: dict[str, Any], factory: pytest.TempPathFactory, name: str
+) -> tuple[Path, ColumnMapping]:
+    """A generated log written to a file of its own, and its mapping read."""
+    path = factory.mktemp("log") / name
+    path.write_bytes(text.encode("utf-8"))
+    return path, ColumnMapping.model_validate(fields)
+
+
 @given(log=logs())
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_generated_exports_read_the_same_in_columns(
     log: tuple[str, dict[str, Any], bool], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     text, fields, by_nan = log
-    path = tmp_path_factory.mktemp("log") / "export.csv"
-    path.write_bytes(text.encode("utf-8"))
-    mapping = ColumnMapping.model_validate(fields)
+    path, mapping = written(text, fields, tmp_path_factory, "export.csv")
     found = _same_both_ways(path, mapping)
     if not isinstance(found, tuple) and not by_nan:  # sound: the column reading took it
         fast = snapshot_events(path, mapping)
@@ -319,9 +326,7 @@ def test_generated_event_logs_read_the_same_in_columns(
     log: tuple[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     text, fields = log
-    path = tmp_path_factory.mktemp("log") / "events.csv"
-    path.write_text(text)
-    mapping = ColumnMapping.model_validate(fields)
+    path, mapping = written(text, fields, tmp_path_factory, "events.csv")
     found = _same_both_ways(path, mapping)
     fast = event_log_events(path, mapping)
     if not isinstance(found, tuple):  # a sound log (no error): the column reading took it
