@@ -19,7 +19,6 @@ from accord.io.templates import (
     draft_levels,
     first_of_next_month,
 )
-from accord.render.agreement import to_markdown
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:
@@ -130,6 +129,8 @@ def new(
     elif not show:
         print(text, end="")
     if show:
+        from accord.render.agreement import to_markdown
+
         print(to_markdown(agreement), end="")
 
 
@@ -153,4 +154,6 @@ def _levels(kind: str, answers: Answers, folder: Path | None, show: bool) -> Non
         elif not show:
             print(f"# ---- {level.name}\n{level.text}", end="")
     if show:
+        from accord.render.agreement import to_markdown
+
         print(to_markdown(levels[-1].agreement), end="")

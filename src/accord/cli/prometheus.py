@@ -8,18 +8,16 @@ import os
 import tempfile
 from datetime import UTC
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 import yaml
 
 from accord.cli.output import errors, fail, parse_instant
 from accord.core.errors import AccordError
-from accord.core.evidence import Data
-from accord.io.agreements import load_agreement
-from accord.io.prometheus import Prometheus, post_evidence, read_evidence
-from accord.render.prometheus_rules import rules_of
+
+if TYPE_CHECKING:
+    from accord.core.evidence import Data
 
 rules_app = typer.Typer(
     help="Rules for other tools, written from an agreement.", no_args_is_help=True
@@ -64,6 +62,9 @@ def rules_prometheus(
     """Recording and alerting rules (Sloth's naming) for each availability objective's
     multi-window burn-rate alerts, as Accord's watch judges them; check them with
     `promtool check rules`."""
+    from accord.io.agreements import load_agreement
+    from accord.render.prometheus_rules import rules_of
+
     try:
         agreement = load_agreement(path)
         document, skipped = rules_of(agreement)
@@ -115,6 +116,11 @@ def evidence_prometheus(
     """Read each availability objective's evidence from Prometheus (its `prometheus:`
     queries, step and staleness) into a data folder, for `accord report --data`. Steps
     Prometheus holds nothing for are left out: unknown, never up."""
+    import httpx
+
+    from accord.io.agreements import load_agreement
+    from accord.io.prometheus import Prometheus, post_evidence, read_evidence
+
     try:
         agreement = load_agreement(path)
         first = parse_instant(start, UTC, "--from")
