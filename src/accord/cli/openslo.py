@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 
 from accord.cli.output import errors, fail
 from accord.core.errors import AccordError
@@ -42,6 +41,8 @@ def export_command(
     """Write the agreement's availability objectives as OpenSLO v1 documents (Service, SLI,
     SLO, AlertPolicy for each burn-rate level), and say on stderr which parts of the agreement
     OpenSLO cannot express (they are also listed at the top of the YAML, as comments)."""
+    import yaml
+
     from accord.io.agreements import load_agreement
     from accord.io.openslo import export
 
@@ -78,6 +79,8 @@ def import_command(
     """Turn OpenSLO SLOs into an agreement skeleton (availability objectives with their
     targets, windows and budgeting methods; burn-rate alert policies as escalation levels),
     checked by the agreement schema before it is written."""
+    import yaml
+
     from accord.io.agreements import load_agreement
     from accord.io.openslo import import_documents
 
@@ -101,6 +104,8 @@ def import_command(
 def _documents(file: Path) -> list[tuple[str, Any]]:
     """The YAML documents of a file (a ``---`` stream, or one list of documents), each with the
     place errors name (``file#N``)."""
+    import yaml
+
     from accord.io.openslo import OpenSloError
 
     try:

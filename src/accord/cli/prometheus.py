@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-import yaml
 
 from accord.cli.output import errors, fail, parse_instant
 from accord.core.errors import AccordError
@@ -31,15 +30,18 @@ class _Literal(str):
     """A multi-line PromQL expression, written as a YAML block."""
 
 
-def _block(dumper: yaml.SafeDumper, value: _Literal) -> yaml.Node:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+def _dumped(document: object) -> str:
+    """The rule file's YAML, each multi-line expression as a block."""
+    import yaml
 
+    class Dumper(yaml.SafeDumper):
+        pass
 
-class _Dumper(yaml.SafeDumper):
-    pass
+    def block(dumper: yaml.SafeDumper, value: _Literal) -> yaml.Node:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
 
-
-_Dumper.add_representer(_Literal, _block)
+    Dumper.add_representer(_Literal, block)
+    return yaml.dump(_blocks(document), Dumper=Dumper, sort_keys=False, width=100)
 
 
 def _blocks(value: object) -> object:
@@ -79,7 +81,7 @@ def rules_prometheus(
     for line in skipped:
         header += f"# not here: {line}\n"
         errors.print(f"note: objective {line}", highlight=False, soft_wrap=True)
-    text = header + yaml.dump(_blocks(document), Dumper=_Dumper, sort_keys=False, width=100)
+    text = header + _dumped(document)
     if output is None:
         print(text, end="")
     else:

@@ -23,29 +23,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
+from accord.core.agreement import Agreement
 from accord.core.errors import AccordError
+from accord.io.agreements import AgreementFileError, load_agreement, read_documents
+from accord.io.template_kinds import KINDS as KINDS
+from accord.io.template_kinds import LEVELS as LEVELS
+from accord.io.yamlfile import YamlDocument, compose_yaml, load_yaml
 
-if TYPE_CHECKING:
-    from accord.core.agreement import Agreement
-
-# The agreement schema and the YAML reader are imported by the functions that draft: the
-# command's help lists KINDS without building the schema.
-
-KINDS: dict[str, str] = {
-    "it-service-desk": "IT service desk: first response and resolution by priority P1-P4, "
-    "office hours and around the clock, escalation, a termination right",
-    "saas": "SaaS availability with service credits by band, maintenance windows, support",
-    "isp": "Internet access: speed, availability and repair time, with penalties",
-    "internal": "An internal department's promise (marketing to sales: qualified leads a "
-    "month, first contact within a business day)",
-    "vendors": "Several providers measured on common metrics, each with its own fee",
-    "multi-level": "Three levels, each refining the one above: the provider's corporate "
-    "terms, the customer's agreement, one service's (written as three files into a folder)",
-}
 _FILES = {
     "it-service-desk": "it-service-desk.yaml",
     "saas": "saas.yaml",
@@ -53,10 +41,6 @@ _FILES = {
     "internal": "marketing-to-sales.yaml",
     "vendors": "two-vendors.yaml",
 }
-LEVELS: dict[str, tuple[str, ...]] = {
-    "multi-level": ("corporate.yaml", "customer.yaml", "service.yaml"),
-}
-"""The templates of several levels: their files, the most general first."""
 _TOKEN = re.compile(r"\$([a-z0-9-]+)\$")
 _OBJECTIVE = re.compile(r"^objectives\[(\d+)\]\.(target|within)\b")
 _BAND = re.compile(r"^remedies\.credits\[(\d+)\]\.bands\b")
@@ -248,9 +232,6 @@ def draft(kind: str, answers: Answers) -> tuple[str, Agreement]:
             f"template {kind!r} drafts {len(LEVELS[kind])} agreements: write them into a folder "
             "(accord new ... -o FOLDER; draft_levels in Python)"
         )
-    from accord.io.agreements import load_agreement
-    from accord.io.yamlfile import load_yaml
-
     text = template_text(kind)
     data = _filled(load_yaml(text), _words(kind, answers, text))
     data["id"] = answers.id or f"{slug(answers.customer)}-{kind}"
@@ -277,9 +258,6 @@ def draft_levels(kind: str, answers: Answers) -> list[Level]:
         raise AccordError(
             f"--id: template {kind!r} names its {len(LEVELS[kind])} agreements from the parties"
         )
-    from accord.io.agreements import AgreementFileError, read_documents
-    from accord.io.yamlfile import YamlDocument, load_yaml
-
     texts = {name: template_text(kind, name) for name in LEVELS[kind]}
     words = _words(kind, answers, "".join(texts.values()))
     levels = [_filled(load_yaml(text), words) for text in texts.values()]
@@ -412,8 +390,6 @@ def with_targets(
     band of a new target moved with it, as :func:`draft` does) and its version label set:
     each value replaced where it is written, so comments, order and every other text stay as
     they were. A target or limit the text does not write is an :class:`AnswerError`."""
-    from accord.io.yamlfile import compose_yaml
-
     root = compose_yaml(text)
     if root is None:
         raise AnswerError("text", "the version's text is empty")
@@ -461,8 +437,6 @@ def written_yaml(data: Mapping[str, Any]) -> str:
 
 def questions(kind: str) -> Questions:
     """What template ``kind`` asks, with its own answers (see :func:`draft`)."""
-    from accord.io.yamlfile import load_yaml
-
     text = template_text(kind)
     data = load_yaml(text)
     calendars = [c for c in (data.get("calendars") or {}).values() if isinstance(c, dict)]
