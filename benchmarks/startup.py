@@ -34,16 +34,8 @@ import subprocess  # noqa: E402
 import time  # noqa: E402
 
 ROOT = HERE.parent
-SMALL = [
-    "report",
-    "examples/agreements/saas.yaml",
-    "--data",
-    "examples/data/cloudnote-2026-10",
-    "--period",
-    "2026-10",
-    "--format",
-    "markdown",
-]
+SAAS, CLOUDNOTE = "examples/agreements/saas.yaml", "examples/data/cloudnote-2026-10"
+SMALL = ["report", SAAS, "--data", CLOUDNOTE, "--period", "2026-10", "--format", "markdown"]
 HEAVY = (
     "sqlalchemy",
     "fastapi",
