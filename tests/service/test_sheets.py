@@ -197,7 +197,7 @@ def test_the_command_line_posts_a_workbook_or_writes_a_data_folder(
     assert upload(client, acme, MARKETING).status_code == 201
     sheet = tmp_path / "leads.xlsx"
     sheet.write_bytes(workbook(the_leads()))
-    monkeypatch.setattr("accord.cli.sheet.httpx.Client", lambda **_: _Same(client))
+    monkeypatch.setattr("httpx.Client", lambda **_: _Same(client))
     monkeypatch.setenv("ACCORD_KEY", acme.headers["Authorization"].removeprefix("Bearer "))
     args = ["evidence", "sheet", str(sheet), "--sheet", "Leads", "--timezone", "UTC"]
     posted = CliRunner().invoke(

@@ -9,11 +9,7 @@ from typing import Annotated
 import typer
 
 from accord.cli.output import console, errors, fail, print_markdown
-from accord.core.agreement import Agreement, diff_agreements
 from accord.core.errors import AccordError
-from accord.io.agreements import check_paths, load_agreement
-from accord.io.mapping import ColumnMapping
-from accord.render.agreement import to_markdown
 
 
 def validate(
@@ -27,6 +23,8 @@ def validate(
     Each YAML file is checked by the schema of what it is (told by its keys); parents are
     resolved across every file given (folders are read recursively).
     """
+    from accord.io.agreements import check_paths
+
     checked = check_paths(list(paths))
     problems = checked.problems
     for problem in problems:
@@ -56,6 +54,9 @@ def show(
     ] = "text",
 ) -> None:
     """The resolved agreement (with everything it inherits), for people or programs."""
+    from accord.io.agreements import load_agreement
+    from accord.render.agreement import to_markdown
+
     try:
         agreement = load_agreement(path)
     except AccordError as error:
@@ -76,6 +77,9 @@ def diff(
     output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
 ) -> None:
     """The change log between two versions: measures added, removed and changed, and the rest."""
+    from accord.core.agreement import diff_agreements
+    from accord.io.agreements import load_agreement
+
     try:
         before, after = load_agreement(old), load_agreement(new)
     except AccordError as error:
@@ -112,5 +116,8 @@ def schema(
 ) -> None:
     """The agreement schema (or a column mapping's) as JSON Schema, for editors to autocomplete
     and check YAML."""
+    from accord.core.agreement import Agreement
+    from accord.io.mapping import ColumnMapping
+
     model = ColumnMapping if mapping else Agreement
     print(json.dumps(model.model_json_schema(), indent=2))

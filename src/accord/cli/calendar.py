@@ -6,23 +6,22 @@ import re
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from accord.cli.output import console, fail, format_span, short
 from accord.cli.output import parse_instant as read_instant
-from accord.core.calendar import BusinessCalendar
 from accord.core.errors import AccordError
-from accord.io.yamlfile import load_calendar
+
+if TYPE_CHECKING:
+    from accord.core.calendar import BusinessCalendar
 
 app = typer.Typer(help="Business-time arithmetic on a calendar YAML file.", no_args_is_help=True)
 
 _DURATION = re.compile(r"^(-)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _ISO_DURATION = re.compile(r"^(-)?PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
-# the example calendars, shipped with the demo's data so that `accord demo` runs from an install
-CALENDARS = resources.files("accord.service") / "demo_data" / "calendars"
 
 CalendarFile = Annotated[
     Path, typer.Argument(help="A calendar YAML file (timezone, hours, holidays).")
@@ -55,6 +54,8 @@ def parse_duration(text: str, what: str = "duration") -> timedelta:
 
 
 def _load(path: Path) -> BusinessCalendar:
+    from accord.io.yamlfile import load_calendar
+
     try:
         return load_calendar(path)
     except AccordError as error:
@@ -146,8 +147,10 @@ def demo() -> None:
         ("night-shift.yaml", "2026-03-28T21:00", "8h"),
         ("always.yaml", "2026-11-26T10:00+00:00", "2h"),
     ]
+    # the example calendars, shipped with the demo's data so that `accord demo` runs installed
+    calendars = resources.files("accord.service") / "demo_data" / "calendars"
     for name, opened, target in cases:
-        with resources.as_file(CALENDARS / name) as path:
+        with resources.as_file(calendars / name) as path:
             calendar = _load(path)
         start = parse_instant(opened, calendar, "opened")
         deadline = calendar.add(start, parse_duration(target))

@@ -7,21 +7,20 @@ import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from accord.cli.output import console, errors, fail, format_span, parse_instant
-from accord.core.agreement import Agreement
-from accord.core.clock_engines import ENGINES, evaluate_clocks
-from accord.core.clocks import Attainment, Clock, calendars_of, summarize
 from accord.core.errors import AccordError
-from accord.io.agreements import load_agreement
-from accord.io.partitions import BucketResult, Partitions, evaluate_partitioned, partition_log
-from accord.io.tickets import ColumnMapping, read_events
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from accord.core.agreement import Agreement
+    from accord.core.clocks import Attainment, Clock
+    from accord.io.partitions import BucketResult
 
 TICKET_COLUMNS = [
     "ticket",
@@ -94,6 +93,11 @@ def clocks(
     ] = "threads",
 ) -> None:
     """Evaluate ticket SLA clocks: attainment per objective, or every ticket's clocks."""
+    from accord.core.clock_engines import ENGINES, evaluate_clocks
+    from accord.core.clocks import calendars_of, summarize
+    from accord.io.agreements import load_agreement
+    from accord.io.tickets import ColumnMapping, read_events
+
     if events_file.is_dir():
         _partitioned(
             agreement_file, events_file, as_of, by or [], tickets, engine, runner, scheduler,
@@ -172,6 +176,8 @@ def _utc(moment: datetime | None) -> str:
 
 
 def _print_table(agreement: Agreement, rows: list[Attainment], by: list[str], count: int) -> None:
+    from rich.table import Table
+
     table = Table(title=f"{agreement.overview.title}: {count} tickets")
     for column in (
         "objective",
@@ -206,6 +212,14 @@ def _print_table(agreement: Agreement, rows: list[Attainment], by: list[str], co
 def _progress() -> Progress:
     """A bar across a partitioned log's buckets, on standard error (standard output keeps the
     table or the CSV)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn("buckets"),
         BarColumn(),
@@ -229,6 +243,10 @@ def _partitioned(
     mapping: Path | None,
 ) -> None:
     """``accord clocks`` over a partitioned log: the same table (or CSV, bucket by bucket)."""
+    from accord.core.clock_engines import ENGINES
+    from accord.io.agreements import load_agreement
+    from accord.io.partitions import Partitions, evaluate_partitioned
+
     writer = csv.writer(sys.stdout) if tickets else None
     try:
         if mapping is not None:
@@ -298,6 +316,8 @@ def partition(
 ) -> None:
     """Rewrite a Parquet event log into buckets of whole tickets, for `accord clocks DIR` on a
     log larger than memory."""
+    from accord.io.partitions import partition_log
+
     try:
         written = partition_log(events_file, target, buckets)
     except AccordError as error:

@@ -5,28 +5,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
 
 from accord.cli.output import console, errors, fail
 from accord.core.errors import AccordError
-from accord.io.desks import Context, StatusMap, Summary, source_named, sources
-from accord.io.desks.base import zone_named
-from accord.io.desks.output import import_files
+from accord.io.desk_names import BUILT_IN_DESKS
+
+if TYPE_CHECKING:
+    from accord.io.desks import Summary
 
 
 def import_log(
-    source: Annotated[str, typer.Argument(help="The desk: " + ", ".join(sorted(sources())) + ".")],
+    source: Annotated[
+        str, typer.Argument(help="The desk: " + ", ".join(sorted(BUILT_IN_DESKS)) + ".")
+    ],
     files: Annotated[
         list[Path],
         typer.Argument(help="Its export files (CSV or JSON; .gz and .zip are read through)."),
@@ -60,6 +54,19 @@ def import_log(
     ] = False,
 ) -> None:
     """Import a service desk's export: ticket events, the desk's own SLA verdicts, a summary."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from accord.io.desks import Context, StatusMap, source_named
+    from accord.io.desks.base import zone_named
+    from accord.io.desks.output import import_files
+
     try:
         desk = source_named(source)
         status_map = StatusMap.read(statuses, desk.name) if statuses else desk.statuses
@@ -91,6 +98,8 @@ def import_log(
 
 
 def print_summary(summary: Summary) -> None:
+    from rich.table import Table
+
     span = (
         f"{summary.first:%Y-%m-%d %H:%M} to {summary.last:%Y-%m-%d %H:%M} UTC"
         if summary.first and summary.last
@@ -163,6 +172,7 @@ def audit(
     the agreement rate, and each disagreement classified by its cause."""
     from accord.cli.report import _write
     from accord.io.agreements import load_agreement
+    from accord.io.desks import StatusMap
     from accord.io.desks.output import read_verdicts, siblings
     from accord.render.desk_audit import audit_csv, audit_html, audit_json, audit_table
     from accord.service.desk_audit import audit as audit_log

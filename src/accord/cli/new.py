@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from accord.cli.output import console, fail
 from accord.cli.report import _write
 from accord.core.errors import AccordError
-from accord.io.templates import (
-    KINDS,
-    LEVELS,
-    Answers,
-    draft,
-    draft_levels,
-    first_of_next_month,
-)
-from accord.render.agreement import to_markdown
+from accord.io.template_kinds import KINDS, LEVELS
+
+if TYPE_CHECKING:
+    from accord.io.templates import Answers
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:
@@ -85,6 +80,8 @@ def new(
         for name, words in KINDS.items():
             console.print(f"[bold]{name}[/bold]: {words}", highlight=False)
         return
+    from accord.io.templates import Answers, draft, first_of_next_month
+
     try:
         if customer is None:
             customer = typer.prompt("Customer's name")
@@ -130,12 +127,16 @@ def new(
     elif not show:
         print(text, end="")
     if show:
+        from accord.render.agreement import to_markdown
+
         print(to_markdown(agreement), end="")
 
 
 def _levels(kind: str, answers: Answers, folder: Path | None, show: bool) -> None:
     """A multi-level draft: its files written into ``folder`` (printed one after the other,
     each under its name, without it); ``show``: the most specific level as its document."""
+    from accord.io.templates import draft_levels
+
     levels = draft_levels(kind, answers)
     if folder is not None:
         try:
@@ -153,4 +154,6 @@ def _levels(kind: str, answers: Answers, folder: Path | None, show: bool) -> Non
         elif not show:
             print(f"# ---- {level.name}\n{level.text}", end="")
     if show:
+        from accord.render.agreement import to_markdown
+
         print(to_markdown(levels[-1].agreement), end="")

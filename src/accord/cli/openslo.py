@@ -7,12 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 
 from accord.cli.output import errors, fail
 from accord.core.errors import AccordError
-from accord.io.agreements import load_agreement
-from accord.io.openslo import SPEC_SOURCE, OpenSloError, export, import_documents
+from accord.io.openslo_version import SPEC_SOURCE
 
 app = typer.Typer(
     help=f"Agreements to and from OpenSLO v1 documents ({SPEC_SOURCE}).", no_args_is_help=True
@@ -43,6 +41,11 @@ def export_command(
     """Write the agreement's availability objectives as OpenSLO v1 documents (Service, SLI,
     SLO, AlertPolicy for each burn-rate level), and say on stderr which parts of the agreement
     OpenSLO cannot express (they are also listed at the top of the YAML, as comments)."""
+    import yaml
+
+    from accord.io.agreements import load_agreement
+    from accord.io.openslo import export
+
     try:
         found = export(load_agreement(agreement))
     except AccordError as error:
@@ -76,6 +79,11 @@ def import_command(
     """Turn OpenSLO SLOs into an agreement skeleton (availability objectives with their
     targets, windows and budgeting methods; burn-rate alert policies as escalation levels),
     checked by the agreement schema before it is written."""
+    import yaml
+
+    from accord.io.agreements import load_agreement
+    from accord.io.openslo import import_documents
+
     try:
         documents = _documents(file)
         imported = import_documents(documents, fallback_id=file.stem)
@@ -96,6 +104,10 @@ def import_command(
 def _documents(file: Path) -> list[tuple[str, Any]]:
     """The YAML documents of a file (a ``---`` stream, or one list of documents), each with the
     place errors name (``file#N``)."""
+    import yaml
+
+    from accord.io.openslo import OpenSloError
+
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as error:

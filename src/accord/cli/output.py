@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 import typer
 from rich.console import Console, ConsoleDimensions
-from rich.markdown import Markdown
 
 from accord.core.errors import AccordError
 from accord.core.horizon import within_horizon
@@ -71,6 +70,8 @@ def print_markdown(text: str, *, raw: bool) -> None:
     if raw or not console.is_terminal:
         print(text, end="")
     else:
+        from rich.markdown import Markdown  # markdown-it and pygments: only for a terminal
+
         console.print(Markdown(text))
 
 

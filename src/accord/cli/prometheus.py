@@ -8,18 +8,15 @@ import os
 import tempfile
 from datetime import UTC
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
-import yaml
 
 from accord.cli.output import errors, fail, parse_instant
 from accord.core.errors import AccordError
-from accord.core.evidence import Data
-from accord.io.agreements import load_agreement
-from accord.io.prometheus import Prometheus, post_evidence, read_evidence
-from accord.render.prometheus_rules import rules_of
+
+if TYPE_CHECKING:
+    from accord.core.evidence import Data
 
 rules_app = typer.Typer(
     help="Rules for other tools, written from an agreement.", no_args_is_help=True
@@ -33,15 +30,18 @@ class _Literal(str):
     """A multi-line PromQL expression, written as a YAML block."""
 
 
-def _block(dumper: yaml.SafeDumper, value: _Literal) -> yaml.Node:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+def _dumped(document: object) -> str:
+    """The rule file's YAML, each multi-line expression as a block."""
+    import yaml
 
+    class Dumper(yaml.SafeDumper):
+        pass
 
-class _Dumper(yaml.SafeDumper):
-    pass
+    def block(dumper: yaml.SafeDumper, value: _Literal) -> yaml.Node:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
 
-
-_Dumper.add_representer(_Literal, _block)
+    Dumper.add_representer(_Literal, block)
+    return yaml.dump(_blocks(document), Dumper=Dumper, sort_keys=False, width=100)
 
 
 def _blocks(value: object) -> object:
@@ -64,6 +64,9 @@ def rules_prometheus(
     """Recording and alerting rules (Sloth's naming) for each availability objective's
     multi-window burn-rate alerts, as Accord's watch judges them; check them with
     `promtool check rules`."""
+    from accord.io.agreements import load_agreement
+    from accord.render.prometheus_rules import rules_of
+
     try:
         agreement = load_agreement(path)
         document, skipped = rules_of(agreement)
@@ -78,7 +81,7 @@ def rules_prometheus(
     for line in skipped:
         header += f"# not here: {line}\n"
         errors.print(f"note: objective {line}", highlight=False, soft_wrap=True)
-    text = header + yaml.dump(_blocks(document), Dumper=_Dumper, sort_keys=False, width=100)
+    text = header + _dumped(document)
     if output is None:
         print(text, end="")
     else:
@@ -115,6 +118,11 @@ def evidence_prometheus(
     """Read each availability objective's evidence from Prometheus (its `prometheus:`
     queries, step and staleness) into a data folder, for `accord report --data`. Steps
     Prometheus holds nothing for are left out: unknown, never up."""
+    import httpx
+
+    from accord.io.agreements import load_agreement
+    from accord.io.prometheus import Prometheus, post_evidence, read_evidence
+
     try:
         agreement = load_agreement(path)
         first = parse_instant(start, UTC, "--from")

@@ -8,13 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
 from accord.cli.output import console, errors, fail
 from accord.core.errors import AccordError
-from accord.io.desks.base import DeskError
-from accord.io.desks.pull import Client, pull_jira, pull_zendesk
 
 PER_MINUTE = {"zendesk": 10.0, "jira": 100.0}
 """Requests a minute by default: Zendesk's documented limit of its incremental exports; for
@@ -52,6 +49,11 @@ def pull(
     """Fetch a desk's ticket history from its API (credentials from ACCORD_DESK_EMAIL and
     ACCORD_DESK_TOKEN), resumably, within its rate limit; then `accord import SOURCE
     FOLDER/*.jsonl`."""
+    import httpx
+
+    from accord.io.desks.base import DeskError
+    from accord.io.desks.pull import Client, pull_jira, pull_zendesk
+
     try:
         if source not in PER_MINUTE:
             raise DeskError(f"accord pull: unknown desk {source!r}; expected jira or zendesk")

@@ -6,50 +6,30 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from accord.cli.output import console, errors, fail, parse_instant, print_markdown
-from accord.core.agreement import Agreement
-from accord.core.clock_engines import ENGINES
 from accord.core.errors import AccordError
-from accord.core.periods import period_bounds, period_label, split
-from accord.core.report import EXPLAINED, ClockCache, Data, Report
-from accord.core.report import evaluate as evaluate_report
-from accord.io.agreements import AgreementFileError, load_agreement, read_paths
-from accord.io.data import read_data
-from accord.io.tickets import ColumnMapping, read_events, read_log_columns
-from accord.render.compare import (
-    comparison,
-    comparison_csv,
-    comparison_html,
-    comparison_json,
-    comparison_markdown,
-)
-from accord.render.pictures import Picture
-from accord.render.report import html_of as page_of
-from accord.render.report import (
-    markdown_of,
-    report_csv,
-    report_json,
-    rollup_html,
-    rollup_markdown,
-    terminal_of,
-    trend_html,
-    trend_markdown,
-)
-from accord.render.report import pdf_of as pdf_from_view
-from accord.render.report_pictures import report_pictures, trend_pictures
-from accord.render.report_view import build as view_of
-from accord.render.served import Trend, trend_json
-from accord.render.words import locale_of, zone_of
+from accord.core.explaining import EXPLAINED
+
+if TYPE_CHECKING:
+    from accord.core.agreement import Agreement
+    from accord.core.report import ClockCache, Data, Report
+    from accord.io.mapping import ColumnMapping
+    from accord.render.pictures import Picture
+
+# The agreement schema, the engines and the renderers are imported by the functions that use
+# them: `accord --help` and `accord report --help` load none of them, and a report loads the
+# renderer of its format only.
 
 
 def parse_period(text: str, zone: str) -> tuple[datetime, datetime]:
     """``2026-10`` (a month), ``2026-Q4`` (a quarter) or ``2026`` (a year), in ``zone``."""
+    from accord.core.periods import period_bounds
+
     try:
         return period_bounds(text, zone)
     except AccordError as error:
@@ -76,6 +56,8 @@ def judged_at(evidence: Data, as_of: str | None, zone: str) -> datetime:
 
 def _descendants(path: Path, root: str) -> list[Agreement]:
     """The agreement and those refining it, directly or not, among the files of its folder."""
+    from accord.io.agreements import AgreementFileError, read_paths
+
     agreements, problems = read_paths([path.parent]).resolve()
     if problems:
         raise AgreementFileError(problems)
@@ -114,6 +96,17 @@ def _evaluated(
     on stdout, so JSON, CSV and HTML stay clean; never when piped or captured). The reports
     share one clock cache: the log's columns are built once, the clocks at an instant
     evaluated once."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from accord.core.report import ClockCache
+    from accord.core.report import evaluate as evaluate_report
+
     reports = []
     cache = ClockCache() if cache is None else cache
     with Progress(
@@ -237,6 +230,13 @@ def report(
     Every figure states what it stands on: a period not over at the instant judged at is
     "to date"; one the evidence does not reach has "no data"; one outside the agreement's
     effective dates is "not in force"."""
+    from accord.core.clock_engines import ENGINES
+    from accord.core.periods import period_label, split
+    from accord.core.report import ClockCache
+    from accord.io.agreements import load_agreement
+    from accord.io.mapping import ColumnMapping
+    from accord.render.words import locale_of, zone_of
+
     try:
         if output not in _REPORT_FORMATS:
             raise AccordError(
@@ -275,6 +275,8 @@ def report(
             jobs = [(a.id, a, start, end) for a in family]
             reports = _evaluated(jobs, evidence, tier, "agreements", moment, engine, explained)
             if output == "html":  # each agreement's pictures, as its own report page has
+                from accord.render.report_pictures import report_pictures
+
                 pictures_of = {
                     r.agreement: report_pictures(
                         r,
@@ -292,11 +294,15 @@ def report(
             jobs = [(period_label(a, "month"), agreement, a, b) for _, a, b in pieces]
             reports = _evaluated(jobs, evidence, tier, "months", moment, engine, explained)
             if trend and output == "html":
+                from accord.render.report_pictures import trend_pictures
+
                 pictures = trend_pictures(reports, locale)
         else:
             only = [(agreement.id, agreement, start, end)]
             reports = _evaluated(only, evidence, tier, "", moment, engine, explained, cache)
             if output in ("html", "pdf"):
+                from accord.render.report_pictures import report_pictures
+
                 pictures = report_pictures(
                     reports[0],
                     agreement,
@@ -309,6 +315,14 @@ def report(
     except AccordError as error:
         raise fail(error) from None
     if compare:
+        from accord.render.compare import (
+            comparison,
+            comparison_csv,
+            comparison_html,
+            comparison_json,
+            comparison_markdown,
+        )
+
         parties = agreement.parties
         providers = {} if parties is None else {p.id: p.name for p in parties.all_providers}
         found = comparison(reports, providers, zone, locale)
@@ -320,6 +334,9 @@ def report(
         emit(shown, output, to_file)
         return
     if output == "table" and to_file is None and console.is_terminal:
+        from accord.render.report import rollup_markdown, terminal_of, trend_markdown
+        from accord.render.report_view import build as view_of
+
         if roll_up or trend:
             print_markdown(
                 rollup_markdown(reports, zone, locale)
@@ -361,7 +378,22 @@ def _rendered(
 ) -> str | bytes:
     """The reports in the format asked for (a terminal's table is printed by the caller; its
     text for a pipe or file is the Markdown); HTML and PDF with the ``pictures`` given."""
+    from accord.render.report import html_of as page_of
+    from accord.render.report import (
+        markdown_of,
+        report_csv,
+        report_json,
+        rollup_html,
+        rollup_markdown,
+        trend_html,
+        trend_markdown,
+    )
+    from accord.render.report import pdf_of as pdf_from_view
+    from accord.render.report_view import build as view_of
+
     if output == "json" and trend and reports:
+        from accord.render.served import Trend, trend_json
+
         # the shape the service serves a trend in (GET .../trend): the months wrapped
         months = Trend(
             reports[0].agreement,
@@ -402,6 +434,10 @@ def as_of_zone(zone: str | None, mapping: ColumnMapping | None) -> str:
 def _evidence(data: Path | None, tickets: Path | None, mapping: ColumnMapping | None) -> Data:
     """The data folder's evidence, its ticket log replaced by ``--tickets`` when given (read
     through ``mapping``)."""
+    from accord.core.evidence import Data
+    from accord.io.data import read_data
+    from accord.io.tickets import read_events, read_log_columns
+
     if data is None and tickets is None:
         raise AccordError("--data or --tickets: give the evidence (a data folder, a ticket log)")
     if mapping is not None and tickets is None:

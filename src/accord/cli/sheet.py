@@ -7,15 +7,16 @@ import csv
 import io
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 
 from accord.cli.output import console, errors, fail
 from accord.cli.report import _write
 from accord.core.errors import AccordError
-from accord.io.sheets import is_workbook, read_sheet
+
+if TYPE_CHECKING:
+    import httpx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -65,6 +66,10 @@ def evidence_sheet(
     delivered...) under a header naming `at` (or `date`), optionally `source` and `id`, and
     the measured fields. A sheet with a wrong row is refused whole, naming each row and
     column; nothing is stored or written."""
+    import httpx
+
+    from accord.io.sheets import is_workbook
+
     try:
         if (post is None) == (into is None):
             raise AccordError("--post or --into: say where the evidence goes (one of them)")
@@ -133,6 +138,8 @@ def _into(
     zone: str,
     sheet: str | None,
 ) -> None:
+    from accord.io.sheets import read_sheet
+
     target = into / "measurements.csv"
     if target.exists() and not replace:
         raise AccordError(f"{target}: already there; --replace to overwrite it")

@@ -11,21 +11,7 @@ import typer
 
 from accord.cli.output import fail
 from accord.cli.report import _evaluated, _evidence, as_of_zone, emit, judged_at, parse_period
-from accord.core.agreement import as_if_in_force
-from accord.core.clock_engines import ENGINES
 from accord.core.errors import AccordError
-from accord.core.periods import period_label, split
-from accord.core.report import ClockCache
-from accord.io.agreements import load_agreement
-from accord.io.mapping import ColumnMapping
-from accord.render.trial import (
-    proposal_trial,
-    trial_csv,
-    trial_html,
-    trial_json,
-    trial_markdown,
-)
-from accord.render.words import locale_of, zone_of
 
 _FORMATS = ("table", "json", "csv", "markdown", "html")
 
@@ -79,6 +65,21 @@ def try_version(
     """Try a proposed version on history before agreeing to it: each month of the period
     judged under the version in force and under the proposal (as if it had been in force
     then), on the same evidence; the verdicts that change and what each would have cost."""
+    from accord.core.agreement import as_if_in_force
+    from accord.core.clock_engines import ENGINES
+    from accord.core.periods import period_label, split
+    from accord.core.report import ClockCache
+    from accord.io.agreements import load_agreement
+    from accord.io.mapping import ColumnMapping
+    from accord.render.trial import (
+        proposal_trial,
+        trial_csv,
+        trial_html,
+        trial_json,
+        trial_markdown,
+    )
+    from accord.render.words import locale_of, zone_of
+
     try:
         if output not in _FORMATS:
             raise AccordError(

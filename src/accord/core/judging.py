@@ -48,6 +48,7 @@ from accord.core.composition import ServiceAvailability, members, service_availa
 from accord.core.errors import AccordError
 from accord.core.escalation import levels_for, share_of
 from accord.core.evidence import Data, Measurement, carried_fields
+from accord.core.explaining import EXPLAINED as EXPLAINED
 from accord.core.periods import enclosing, period_label
 from accord.core.slices import SliceAvailability, occurrences, ratio_slices, slice_availability
 from accord.core.timer import at_risk_count, of_clock
@@ -1488,12 +1489,6 @@ def consumption(clock: Clock) -> tuple[Consumed, ...]:
         for (kind, value), spent in ranked
         if spent > timedelta(0)
     )
-
-
-EXPLAINED = 10
-"""Ticket breaches of an objective a report explains by default (:func:`explained`): the
-costliest, as many as a report for people lists. Each is one ticket replayed (about half a
-millisecond); a month of 100,000 tickets breaches some 20,000 times."""
 
 
 def costliest(breaches: Sequence[Breach], count: int) -> list[int]:

@@ -41,9 +41,9 @@ from accord.core.clocks import calendars_of
 from accord.core.errors import AccordError
 from accord.core.escalation import burn_level
 from accord.core.slices import WORKBOOK_ALERTS
+from accord.io.openslo_version import SPEC
+from accord.io.openslo_version import SPEC_SOURCE as SPEC_SOURCE
 
-SPEC = "openslo/v1"
-SPEC_SOURCE = "OpenSLO specification v1 (github.com/OpenSLO/OpenSLO README, commit aa5cb78)"
 ANNOTATION = "accord"
 """The prefix of the annotations Accord writes (``accord/objective``...), so that an import
 restores what OpenSLO has no field for."""

@@ -30,19 +30,10 @@ import yaml
 from accord.core.agreement import Agreement
 from accord.core.errors import AccordError
 from accord.io.agreements import AgreementFileError, load_agreement, read_documents
+from accord.io.template_kinds import KINDS as KINDS
+from accord.io.template_kinds import LEVELS as LEVELS
 from accord.io.yamlfile import YamlDocument, compose_yaml, load_yaml
 
-KINDS: dict[str, str] = {
-    "it-service-desk": "IT service desk: first response and resolution by priority P1-P4, "
-    "office hours and around the clock, escalation, a termination right",
-    "saas": "SaaS availability with service credits by band, maintenance windows, support",
-    "isp": "Internet access: speed, availability and repair time, with penalties",
-    "internal": "An internal department's promise (marketing to sales: qualified leads a "
-    "month, first contact within a business day)",
-    "vendors": "Several providers measured on common metrics, each with its own fee",
-    "multi-level": "Three levels, each refining the one above: the provider's corporate "
-    "terms, the customer's agreement, one service's (written as three files into a folder)",
-}
 _FILES = {
     "it-service-desk": "it-service-desk.yaml",
     "saas": "saas.yaml",
@@ -50,10 +41,6 @@ _FILES = {
     "internal": "marketing-to-sales.yaml",
     "vendors": "two-vendors.yaml",
 }
-LEVELS: dict[str, tuple[str, ...]] = {
-    "multi-level": ("corporate.yaml", "customer.yaml", "service.yaml"),
-}
-"""The templates of several levels: their files, the most general first."""
 _TOKEN = re.compile(r"\$([a-z0-9-]+)\$")
 _OBJECTIVE = re.compile(r"^objectives\[(\d+)\]\.(target|within)\b")
 _BAND = re.compile(r"^remedies\.credits\[(\d+)\]\.bands\b")

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -24,7 +23,6 @@ from rich.text import Text
 from accord import __version__
 from accord.core.agreement.units import format_timedelta
 from accord.core.report import Breach, ObjectiveResult, Report, costliest
-from accord.render.pictures import Picture, legend_of, printed
 from accord.render.remedies_document import remedies_json
 from accord.render.report_view import (
     SHOWN_BREACHES,
@@ -37,6 +35,14 @@ from accord.render.report_view import (
 )
 from accord.render.weasy import font_configuration, no_full_collection, shape_svg_text_whole
 from accord.render.words import in_zone
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from accord.render.pictures import Picture
+
+# Jinja and the pictures are imported where a page is made: a report in Markdown, JSON, CSV or
+# on a terminal needs neither.
 
 __all__ = [
     "PLACES",
@@ -572,6 +578,8 @@ def _points(value: Any) -> str:
 def templates(**filters: Callable[..., Any]) -> Environment:
     """The package's HTML templates (escaped, strict), with these filters and Accord's
     version as ``version``."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
     environment = Environment(
         loader=PackageLoader("accord.render", "templates"),
         autoescape=select_autoescape(["html"], default=True),
@@ -586,6 +594,8 @@ def templates(**filters: Callable[..., Any]) -> Environment:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
+    from jinja2 import pass_context
+
     environment = templates(figure=_figure, points=_points, span=_span, verdict=verdict)
     environment.globals["in_zone"] = pass_context(
         lambda context, moment, zone: in_zone(context.get("n"), moment, zone)
@@ -649,6 +659,8 @@ class OnPaper:
 def _for_paper(pictures: Sequence[Picture]) -> dict[str, OnPaper]:
     """Each picture drawn for paper, its legend written once for pictures of a kind in a
     row that share it (20 services' uptime bars need one legend, not 20)."""
+    from accord.render.pictures import legend_of, printed
+
     last: dict[str, tuple[tuple[str, str], ...]] = {}
     drawn: dict[str, OnPaper] = {}
     for picture in pictures:

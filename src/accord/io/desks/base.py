@@ -25,6 +25,7 @@ import yaml
 
 from accord.core.clocks import TicketEvent
 from accord.core.errors import AccordError
+from accord.io.desk_names import BUILT_IN_DESKS
 from accord.io.yamlfile import YamlDocument
 
 Meaning = Literal["open", "waiting_on_customer", "waiting_on_third_party", "resolved", "closed"]
@@ -492,14 +493,7 @@ class Source(ABC):
 
 
 _SOURCES: dict[str, type[Source]] = {}
-BUILT_IN: tuple[str, ...] = (
-    "accord.io.desks.freshdesk",
-    "accord.io.desks.glpi",
-    "accord.io.desks.jira",
-    "accord.io.desks.servicenow",
-    "accord.io.desks.zammad",
-    "accord.io.desks.zendesk",
-)
+BUILT_IN: tuple[str, ...] = tuple(BUILT_IN_DESKS.values())
 """The modules of Accord's own sources, imported when the registry is first read."""
 
 
