@@ -24,10 +24,11 @@ import numpy as np
 import numpy.typing as npt
 
 from accord.core.agreement.model import Exclusions, Maintenance
-from accord.core.calendar import BusinessCalendar
+from accord.core.calendar import BusinessCalendar, to_micros
 from accord.core.calendar.timeline import CHUNK
 
 Cause = Literal["provider", "customer", "third_party", "force_majeure"]
+Engine = Literal["columns", "scalar"]
 _ZERO = timedelta(0)
 _HUNDRED = Decimal(100)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -189,12 +190,20 @@ def availability(
     exclusions: Exclusions | None = None,
     target: Decimal | None = None,
     maintenance_window: BusinessCalendar | None = None,
+    engine: Engine = "columns",
 ) -> Availability:
     """Availability of ``service`` in ``window`` over ``[start, end)``.
 
     Outages still open count up to ``end``. Maintenance follows ``exclusions.maintenance``
     (excluded by default: neither window nor downtime); with ``maintenance_window`` (the
     calendar named by ``exclusions.maintenance.window``), work outside it is ordinary downtime.
+
+    ``engine``: how the pieces of downtime are found once the records are read (each instant
+    at the heaviest weight covering it, outside the excluded spans): ``columns``, a sweep over
+    their edges in numpy (:func:`heaviest_swept`), or ``scalar``, the reference that tests
+    each elementary stretch against every piece (quadratic in the outages of the period). The
+    records, the exclusions and the maintenance rules are read by the same code either way,
+    and the two give the same intervals and figures (tests compare them).
     """
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     rules = exclusions or Exclusions.model_validate({})
@@ -268,10 +277,14 @@ def availability(
     removed = _union(removed)
     excluded = sum((window.elapsed(a, b) for a, b in removed), _ZERO)
     excluded_from_window = _ZERO if plan.counts_as == "up" else excluded
-    downtime_pieces = _heaviest(pieces, removed)
+    if engine == "scalar":
+        downtime_pieces = _heaviest(pieces, removed)
+        business = [window.elapsed(a, b) for a, b, _, _ in downtime_pieces]
+    else:
+        downtime_pieces, business = heaviest_swept(pieces, removed, window)
     intervals = tuple(
-        Downtime(a, b, weight, window.elapsed(a, b), reason, *origins[reason])
-        for a, b, weight, reason in downtime_pieces
+        Downtime(a, b, weight, inside, reason, *origins[reason])
+        for (a, b, weight, reason), inside in zip(downtime_pieces, business, strict=True)
     )
     downtime = sum(
         (Decimal(i.business // timedelta(microseconds=1)) * i.weight for i in intervals), Decimal(0)
@@ -346,6 +359,88 @@ def _heaviest(
         else:
             result.append((a, b, weight, reason))
     return result
+
+
+def heaviest_swept(
+    pieces: Sequence[tuple[datetime, datetime, Decimal, str]],
+    removed: Sequence[tuple[datetime, datetime]],
+    window: BusinessCalendar,
+) -> tuple[list[tuple[datetime, datetime, Decimal, str]], list[timedelta]]:
+    """``_heaviest`` in columns, with each piece's business time in ``window``.
+
+    The pieces' and removed spans' edges (UTC µs) are sorted once; each piece covers a run of
+    the elementary stretches between consecutive edges. Pieces are ranked by (weight, reason),
+    the order ``_heaviest`` takes the heaviest by, and the greatest rank covering each stretch
+    is a range maximum: each piece writes its rank at two entries of the level of a sparse
+    table whose two blocks cover its run exactly, and the levels are pushed down to single
+    stretches, a few numpy passes per level. Stretches inside a removed span drop out, and
+    neighbours of the same rank merge, as ``_heaviest`` merges them. The business time of
+    every piece comes from one calendar lookup per edge (differences on the business clock).
+    """
+    counted = [p for p in pieces if p[2] > 0]  # a stretch whose heaviest weighs 0 never counts
+    if not counted:
+        return [], []
+    keys = sorted({(p[2], p[3]) for p in counted})
+    rank_of = {key: rank for rank, key in enumerate(keys)}
+    begin = np.fromiter((to_micros(p[0]) for p in counted), np.int64, len(counted))
+    finish = np.fromiter((to_micros(p[1]) for p in counted), np.int64, len(counted))
+    rank = np.fromiter((rank_of[p[2], p[3]] for p in counted), np.int64, len(counted))
+    gone = np.array([[to_micros(a), to_micros(b)] for a, b in removed], dtype=np.int64)
+    gone = gone.reshape(-1, 2)
+    points = np.unique(np.concatenate([begin, finish, gone.ravel()]))
+    stretches = len(points) - 1
+    first = np.searchsorted(points, begin)
+    after = np.searchsorted(points, finish)
+    keep = after > first
+    if not keep.any():
+        return [], []
+    first, after, rank = first[keep], after[keep], rank[keep]
+    best = _range_maximum(first, after, rank, stretches)
+    if len(gone):
+        depth = np.bincount(np.searchsorted(points, gone[:, 0]), minlength=stretches + 1)
+        depth -= np.bincount(np.searchsorted(points, gone[:, 1]), minlength=stretches + 1)
+        best[np.cumsum(depth)[:stretches] > 0] = -1
+    valid = best >= 0
+    before = np.concatenate([[-1], best[:-1]])
+    next_ = np.concatenate([best[1:], [-1]])
+    opens = np.flatnonzero(valid & (before != best))
+    closes = np.flatnonzero(valid & (next_ != best))
+    edges = np.concatenate([points[opens], points[closes + 1]])
+    origin = _EPOCH + int(points[0]) * _US
+    clock = window.elapsed_since_many(origin, (edges * 1000).view("datetime64[ns]"))
+    on_clock = clock.view(np.int64) // 1000
+    business = (on_clock[len(opens) :] - on_clock[: len(opens)]).tolist()
+    found = []
+    for a, b, r in zip(points[opens].tolist(), points[closes + 1].tolist(), best[opens].tolist()):
+        weight, reason = keys[r]
+        found.append((_EPOCH + a * _US, _EPOCH + b * _US, weight, reason))
+    return found, [timedelta(microseconds=us) for us in business]
+
+
+def _range_maximum(
+    first: npt.NDArray[np.int64],
+    after: npt.NDArray[np.int64],
+    rank: npt.NDArray[np.int64],
+    size: int,
+) -> npt.NDArray[np.int64]:
+    """For each of ``size`` slots, the greatest ``rank`` of the runs ``[first, after)`` holding
+    it (-1: none). A run of length L is two blocks of 2**k slots (k = floor(log2 L)) written at
+    level k; level k's entry x holds the slots [x, x + 2**k), handed down to the two halves."""
+    length = after - first
+    carry: npt.NDArray[np.int64] | None = None
+    for level in range(int(length.max()).bit_length() - 1, -1, -1):
+        block = 1 << level
+        table = np.full(size, -1, dtype=np.int64)
+        here = (length >> level) == 1
+        if here.any():
+            np.maximum.at(table, first[here], rank[here])
+            np.maximum.at(table, after[here] - block, rank[here])
+        if carry is not None:
+            np.maximum(table, carry, out=table)
+            np.maximum(table[block:], carry[: size - block], out=table[block:])
+        carry = table
+    assert carry is not None
+    return carry
 
 
 @dataclass(frozen=True)

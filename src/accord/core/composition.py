@@ -28,6 +28,7 @@ from accord.core.agreement.model import Exclusions, Service
 from accord.core.availability import (
     Availability,
     Downtime,
+    Engine,
     Incidents,
     MaintenanceWindow,
     Outage,
@@ -148,10 +149,14 @@ def service_availability(
     exclusions: Exclusions | None = None,
     target: Decimal | None = None,
     maintenance_window: BusinessCalendar | None = None,
+    engine: Engine = "columns",
 ) -> ServiceAvailability:
     """Availability of the services in ``scope`` (all must be up; no scope: every record
-    counts), each composed of its components as the agreement says (``services``, by id)."""
-    outages, maintenance = tuple(outages), tuple(maintenance)
+    counts), each composed of its components as the agreement says (``services``, by id).
+    ``engine``: see :func:`accord.core.availability.availability`. Records wholly outside
+    ``[start, end)`` are left out before anything else (they count for nothing there)."""
+    outages = tuple(o for o in outages if o.start < end and (o.end is None or o.end > start))
+    maintenance = tuple(m for m in maintenance if m.start < end and m.end > start)
 
     def measure(names: Sequence[str], label: str, inherited: frozenset[str]) -> ServiceAvailability:
         spec = services.get(names[0]) if len(names) == 1 else None
@@ -173,7 +178,7 @@ def service_availability(
             _relabel(m, label, several) for m in maintenance if everything or m.service in counted
         ]
         found = availability(
-            label, window, start, end, outs, works, exclusions, target, maintenance_window
+            label, window, start, end, outs, works, exclusions, target, maintenance_window, engine
         )
         return ServiceAvailability.of(
             found, "all" if several else "single", sorted(counted) if names else ()

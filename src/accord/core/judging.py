@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from accord.core.agreement.model import Agreement, Objective, Service
 from accord.core.agreement.units import Bound, format_target, format_timedelta
-from accord.core.availability import Incidents
+from accord.core.availability import Engine, Incidents
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clock_cycles import STATES
 from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
@@ -446,6 +446,12 @@ class Judging:
             self._by_ticket[event.ticket].append(event)
 
     @property
+    def availability_engine(self) -> Engine:
+        """Availability from outages by its reference engine when the clocks are replayed
+        (``engine="replay"``: the reference engines throughout), in columns otherwise."""
+        return "scalar" if self.engine == "replay" else "columns"
+
+    @property
     def all_evidence(self) -> Data:
         return self.data if self.whole is None else self.whole
 
@@ -740,7 +746,9 @@ def _measure(
             )
         return judged
     if metric == "availability":
-        result = availability_of(agreement, objective, data, calendars, start, end)
+        result = availability_of(
+            agreement, objective, data, calendars, start, end, judging.availability_engine
+        )
         breaches = tuple(
             Breach(
                 objective.id,
@@ -850,6 +858,7 @@ def _at_least(
         judging.calendars,
         start,
         end,
+        judging.availability_engine,
     ).window
     whole = max(whole, found.window)
     if whole <= 0:
@@ -1717,9 +1726,11 @@ def availability_of(
     calendars: Mapping[str, BusinessCalendar],
     start: datetime,
     end: datetime,
+    engine: Engine = "columns",
 ) -> ServiceAvailability:
     """Time-based availability of the objective's services (all must be up), each composed of
-    its components as the agreement says."""
+    its components as the agreement says (``engine``: see
+    :func:`accord.core.availability.availability`)."""
     target = objective.target if isinstance(objective.target, Decimal) else None
     plan = agreement.exclusions.maintenance if agreement.exclusions else None
     allowed = calendars.get(plan.window) if plan is not None and plan.window else None
@@ -1734,6 +1745,7 @@ def availability_of(
         agreement.exclusions,
         target,
         allowed,
+        engine,
     )
 
 
