@@ -205,6 +205,36 @@ def availability(
     records, the exclusions and the maintenance rules are read by the same code either way,
     and the two give the same intervals and figures (tests compare them).
     """
+    return availability_counted(
+        service,
+        window,
+        start,
+        end,
+        [o for o in outages if o.service == service],
+        [m for m in maintenance if m.service == service],
+        exclusions,
+        target,
+        maintenance_window,
+        engine,
+    )
+
+
+def availability_counted(
+    service: str,
+    window: BusinessCalendar,
+    start: datetime,
+    end: datetime,
+    outages: Iterable[Outage],
+    maintenance: Iterable[MaintenanceWindow],
+    exclusions: Exclusions | None = None,
+    target: Decimal | None = None,
+    maintenance_window: BusinessCalendar | None = None,
+    engine: Engine = "columns",
+    named: bool = False,
+) -> Availability:
+    """``availability`` of ``service`` counting every record given, whichever service it is
+    on (a composed service counts its components'); ``named``: each downtime's reason names
+    the service its record is on (several services count)."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     rules = exclusions or Exclusions.model_validate({})
     plan = rules.maintenance or Maintenance.model_validate({})
@@ -212,8 +242,6 @@ def availability(
     # a piece's reason -> its record's id, cause and service
     origins: dict[str, tuple[str, str, str]] = {}
     for outage in outages:
-        if outage.service != service:
-            continue
         if outage.cause == "customer" and rules.customer_caused == "excluded":
             continue
         if outage.cause == "force_majeure" and rules.force_majeure == "excluded":
@@ -223,19 +251,21 @@ def availability(
         clipped = _clip(outage.start, outage.end or end, start, end)
         if clipped is not None:
             weight = min(max(outage.impact, Decimal(0)), Decimal(1))
-            name = _named("outage", outage.id, outage.recorded_on)
+            on = outage.recorded_on or (outage.service if named else "")
+            name = _named("outage", outage.id, on)
             reason = f"{name} ({outage.cause.replace('_', ' ')})"
-            origins[reason] = (outage.id, outage.cause, outage.recorded_on or service)
+            origins[reason] = (outage.id, outage.cause, on or service)
             pieces.append((*clipped, weight, reason))
     removed: list[tuple[datetime, datetime]] = []
     allowance = plan.allowance.time if plan.allowance is not None else None
     allowed_left = allowance
-    for work in sorted((m for m in maintenance if m.service == service), key=lambda m: m.start):
+    for work in sorted(maintenance, key=lambda m: m.start):
         clipped = _clip(work.start, work.end, start, end)
         if clipped is None:
             continue
-        what = _named("maintenance", work.id, work.recorded_on)
-        origin = (work.id, "maintenance", work.recorded_on or service)
+        on = work.recorded_on or (work.service if named else "")
+        what = _named("maintenance", work.id, on)
+        origin = (work.id, "maintenance", on or service)
         for suffix in (" not announced in time", " outside its window", " beyond the allowance"):
             origins[what + suffix] = origin
         origins[f"{what} (counted as down)"] = origin
@@ -313,7 +343,8 @@ def _to_utc(value: object, *names: str) -> None:
 
 def _named(what: str, record: str, recorded_on: str) -> str:
     """``outage INC-1``, or ``outage INC-1 on storage`` when it counts for a composed service."""
-    return " ".join(p for p in (what, record, f"on {recorded_on}" if recorded_on else "") if p)
+    named = f"{what} {record}" if record else what
+    return f"{named} on {recorded_on}" if recorded_on else named
 
 
 def _clip(
@@ -411,7 +442,8 @@ def heaviest_swept(
     on_clock = clock.view(np.int64) // 1000
     business = (on_clock[len(opens) :] - on_clock[: len(opens)]).tolist()
     found = []
-    for a, b, r in zip(points[opens].tolist(), points[closes + 1].tolist(), best[opens].tolist()):
+    ends = points[closes + 1].tolist()
+    for a, b, r in zip(points[opens].tolist(), ends, best[opens].tolist(), strict=True):
         weight, reason = keys[r]
         found.append((_EPOCH + a * _US, _EPOCH + b * _US, weight, reason))
     return found, [timedelta(microseconds=us) for us in business]

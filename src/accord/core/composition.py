@@ -13,7 +13,7 @@ An agreement's service may list ``components`` (services it depends on):
   A component's excluded maintenance leaves out only that component's share of the time.
 
 Records (outages, maintenance) against a composed service itself count against every component.
-Pure: the figures come from :func:`accord.core.availability.availability`.
+Pure: the figures come from :func:`accord.core.availability.availability_counted`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TypeVar
 
 from accord.core.agreement.model import Exclusions, Service
 from accord.core.availability import (
@@ -32,13 +31,12 @@ from accord.core.availability import (
     Incidents,
     MaintenanceWindow,
     Outage,
-    availability,
+    availability_counted,
     incidents_of,
 )
 from accord.core.calendar import BusinessCalendar
 
 _HUNDRED = Decimal(100)
-_Record = TypeVar("_Record", Outage, MaintenanceWindow)
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -173,12 +171,20 @@ def service_availability(
             counted.update(members(services, name))
         everything = not names
         several = len(counted) > 1  # name the service of each record in the reasons
-        outs = [_relabel(o, label, several) for o in outages if everything or o.service in counted]
-        works = [
-            _relabel(m, label, several) for m in maintenance if everything or m.service in counted
-        ]
-        found = availability(
-            label, window, start, end, outs, works, exclusions, target, maintenance_window, engine
+        outs = [o for o in outages if everything or o.service in counted]
+        works = [m for m in maintenance if everything or m.service in counted]
+        found = availability_counted(
+            label,
+            window,
+            start,
+            end,
+            outs,
+            works,
+            exclusions,
+            target,
+            maintenance_window,
+            engine,
+            named=several,
         )
         return ServiceAvailability.of(
             found, "all" if several else "single", sorted(counted) if names else ()
@@ -186,13 +192,6 @@ def service_availability(
 
     names = tuple(scope)
     return measure(names, "|".join(sorted(names)) or "*", frozenset())
-
-
-def _relabel(record: _Record, label: str, named: bool) -> _Record:
-    """A record counted for ``label``; when several services count, its id names its own."""
-    if not named:
-        return replace(record, service=label)
-    return replace(record, service=label, recorded_on=record.recorded_on or record.service)
 
 
 def weighted(
