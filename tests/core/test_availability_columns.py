@@ -152,6 +152,21 @@ def test_columns_give_the_scalar_engines_intervals_and_figures(
             assert str(mine) == str(theirs), name
 
 
+def test_a_weight_written_two_ways_is_written_as_the_scalar_engine_writes_it() -> None:
+    at = datetime(2026, 3, 10, 9, tzinfo=UTC)
+    pieces = [  # the same reason ("outage (provider)") and weight, written 0.50 and 0.5
+        Outage("api", at + timedelta(hours=1), at + timedelta(hours=2), Decimal("0.50")),
+        Outage("api", at, at + timedelta(hours=3), Decimal("0.5")),
+    ]
+    month = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
+    columns = availability("api", WINDOWS["24x7"], *month, pieces)
+    scalar = availability("api", WINDOWS["24x7"], *month, pieces, engine="scalar")
+    assert columns == scalar
+    # one piece, written as the last stretch's heaviest (the second outage)
+    assert [str(d.weight) for d in columns.intervals] == ["0.5"]
+    assert str(columns.downtime) == str(scalar.downtime)
+
+
 def test_ties_on_weight_are_broken_by_reason_as_the_scalar_engine_breaks_them() -> None:
     at = datetime(2026, 3, 10, 9, tzinfo=UTC)
     pieces = [

@@ -415,7 +415,12 @@ def heaviest_swept(
     rank_of = {key: rank for rank, key in enumerate(keys)}
     begin = np.fromiter((to_micros(p[0]) for p in counted), np.int64, len(counted))
     finish = np.fromiter((to_micros(p[1]) for p in counted), np.int64, len(counted))
-    rank = np.fromiter((rank_of[p[2], p[3]] for p in counted), np.int64, len(counted))
+    # equal keys may be written differently (weights 0.5 and 0.50): ``_heaviest`` takes the
+    # first covering piece in order among equals, and a merged piece the last stretch's; so
+    # the rank also prefers the earlier piece, and says which piece won
+    count = len(counted)
+    rank = np.fromiter((rank_of[p[2], p[3]] for p in counted), np.int64, count) * count
+    rank += np.arange(count - 1, -1, -1, dtype=np.int64)
     gone = np.array([[to_micros(a), to_micros(b)] for a, b in removed], dtype=np.int64)
     gone = gone.reshape(-1, 2)
     points = np.unique(np.concatenate([begin, finish, gone.ravel()]))
@@ -426,12 +431,13 @@ def heaviest_swept(
     if not keep.any():
         return [], []
     first, after, rank = first[keep], after[keep], rank[keep]
-    best = _range_maximum(first, after, rank, stretches)
+    winner = _range_maximum(first, after, rank, stretches)
     if len(gone):
         depth = np.bincount(np.searchsorted(points, gone[:, 0]), minlength=stretches + 1)
         depth -= np.bincount(np.searchsorted(points, gone[:, 1]), minlength=stretches + 1)
-        best[np.cumsum(depth)[:stretches] > 0] = -1
-    valid = best >= 0
+        winner[np.cumsum(depth)[:stretches] > 0] = -1
+    valid = winner >= 0
+    best = np.where(valid, winner // count, -1)  # the key's rank: equal keys merge
     before = np.concatenate([[-1], best[:-1]])
     next_ = np.concatenate([best[1:], [-1]])
     opens = np.flatnonzero(valid & (before != best))
@@ -443,8 +449,9 @@ def heaviest_swept(
     business = (on_clock[len(opens) :] - on_clock[: len(opens)]).tolist()
     found = []
     ends = points[closes + 1].tolist()
-    for a, b, r in zip(points[opens].tolist(), ends, best[opens].tolist(), strict=True):
-        weight, reason = keys[r]
+    last = (count - 1 - winner[closes] % count).tolist()
+    for a, b, piece in zip(points[opens].tolist(), ends, last, strict=True):
+        _, _, weight, reason = counted[piece]
         found.append((_EPOCH + a * _US, _EPOCH + b * _US, weight, reason))
     return found, [timedelta(microseconds=us) for us in business]
 
