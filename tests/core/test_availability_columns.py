@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accord import BusinessCalendar, load_agreement
-from accord.core.agreement.model import Exclusions
+from accord.core.agreement.model import Exclusions, Service
 from accord.core.availability import MaintenanceWindow, Outage, availability
+from accord.core.composition import service_availability
 from accord.core.report import Data, evaluate
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -222,3 +223,64 @@ def test_a_report_judges_availability_alike_in_columns_and_by_the_scalar_engine(
     assert columns.settlement == scalar.settlement
     assert columns.penalties == scalar.penalties
     assert columns.owed == scalar.owed
+
+
+COMPOSED = {
+    s.id: s
+    for s in (
+        Service.model_validate({"id": "api", "name": "api"}),
+        Service.model_validate({"id": "web", "name": "web", "components": ["api"]}),
+        Service.model_validate(
+            {
+                "id": "blend",
+                "name": "blend",
+                "components": ["api", "web"],
+                "composition": "weighted",
+                "weights": {"api": "0.3", "web": "0.7"},
+            }
+        ),
+    )
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(outages, max_size=20),
+    st.lists(works, max_size=5),
+    exclusions,
+    st.sampled_from([(), ("api",), ("web",), ("blend",), ("api", "web")]),
+    st.sampled_from(sorted(WINDOWS)),
+    st.integers(0, SPAN_MINUTES),
+    st.integers(0, 45 * 24 * 60),
+)
+def test_composed_services_alike_in_columns_and_by_the_scalar_engine(
+    outage_list: list[Outage],
+    work_list: list[MaintenanceWindow],
+    rules: Exclusions,
+    scope: tuple[str, ...],
+    window_name: str,
+    first: int,
+    length: int,
+) -> None:
+    start, end = _period(first, length, BERLIN)
+    found = [
+        service_availability(
+            COMPOSED,
+            scope,
+            WINDOWS[window_name],
+            start,
+            end,
+            outage_list,
+            work_list,
+            rules,
+            Decimal("99.5"),
+            NIGHTS,
+            engine,
+        )
+        for engine in ("columns", "scalar")
+    ]
+    assert found[0] == found[1]
+    assert (str(found[0].percent), found[0].incidents) == (
+        str(found[1].percent),
+        found[1].incidents,
+    )
