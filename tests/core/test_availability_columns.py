@@ -15,7 +15,7 @@ from accord import BusinessCalendar, load_agreement
 from accord.core.agreement.model import Exclusions, Service
 from accord.core.availability import MaintenanceWindow, Outage, availability
 from accord.core.composition import service_availability
-from accord.core.report import Data, evaluate
+from accord.core.report import ClockCache, Data, evaluate
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -284,3 +284,29 @@ def test_composed_services_alike_in_columns_and_by_the_scalar_engine(
         str(found[1].percent),
         found[1].incidents,
     )
+
+
+ISP = load_agreement("examples/agreements/isp.yaml")  # 25 EUR an hour beyond 8 h a year
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(outages, min_size=1, max_size=40), st.lists(works, max_size=4))
+def test_a_trend_shares_the_years_downtime_and_owes_what_the_scalar_engine_owes(
+    outage_list: list[Outage], work_list: list[MaintenanceWindow]
+) -> None:
+    data = Data(
+        outages=tuple(replace(o, service="access") for o in outage_list),
+        maintenance=tuple(replace(m, service="access") for m in work_list),
+        observed=(FIRST + timedelta(days=3), FIRST + timedelta(days=100)),
+    )
+    months = [
+        (datetime(2026, m, 1, tzinfo=BERLIN), datetime(2026, m + 1, 1, tzinfo=BERLIN))
+        for m in range(2, 6)
+    ]
+    cache = ClockCache()
+    trend = [evaluate(ISP, data, a, b, cache=cache) for a, b in months]
+    alone = [evaluate(ISP, data, a, b, engine="replay") for a, b in months]
+    for mine, theirs in zip(trend, alone, strict=True):
+        assert mine.objectives == theirs.objectives
+        assert mine.penalties == theirs.penalties
+        assert mine.owed == theirs.owed

@@ -258,6 +258,12 @@ class ClockCache:
     another object); evidence as known at an instant is kept the same way."""
 
     _known: dict[tuple[int, datetime], tuple[Data, Data]] = field(default_factory=dict)
+    _within: dict[tuple[int, tuple[datetime, datetime]], tuple[Data, Data]] = field(
+        default_factory=dict
+    )
+    _availability: dict[tuple[object, ...], tuple[tuple[object, ...], ServiceAvailability]] = field(
+        default_factory=dict
+    )
     _checked: dict[tuple[int, int], tuple[Agreement, Data]] = field(default_factory=dict)
     _columns: dict[int, tuple[tuple[TicketEvent, ...], EventColumns]] = field(default_factory=dict)
     _evaluations: dict[
@@ -337,6 +343,31 @@ class ClockCache:
         if found is None or found[0] is not data:
             found = (data, data.known_at(instant))
             self._known[(id(data), instant)] = found
+        return found[1]
+
+    def within(
+        self, data: Data, span: tuple[datetime, datetime], cut: Callable[[Data], Data]
+    ) -> Data:
+        """``cut(data)``: the evidence cut to ``span``, the same object for the same evidence
+        and span (a trend's months then share what is judged on it)."""
+        found = self._within.get((id(data), span))
+        if found is None or found[0] is not data:
+            found = (data, cut(data))
+            self._within[(id(data), span)] = found
+        return found[1]
+
+    def availability(
+        self, judging: Judging, objective: Objective, start: datetime, end: datetime
+    ) -> ServiceAvailability:
+        """:meth:`Judging.availability`, once for the same agreement, calendars, evidence,
+        objective, engine and span (a trend's months judge the year to date again and again
+        for a yearly penalty)."""
+        holders = (judging.agreement, judging.calendars, judging.data, objective)
+        key = (*map(id, holders), judging.availability_engine, start, end)
+        found = self._availability.get(key)
+        if found is None or not all(a is b for a, b in zip(found[0], holders, strict=True)):
+            found = (holders, judging.availability_measured(objective, start, end))
+            self._availability[key] = found
         return found[1]
 
     def columns(self, tickets: tuple[TicketEvent, ...]) -> EventColumns:
@@ -444,6 +475,29 @@ class Judging:
             self._by_ticket[ticket] = []
         for event in self.data.events_of(missing):
             self._by_ticket[event.ticket].append(event)
+
+    def availability(
+        self, objective: Objective, start: datetime, end: datetime
+    ) -> ServiceAvailability:
+        """Time-based availability of the objective over ``[start, end)`` on this judging's
+        evidence (:func:`availability_of`, by :attr:`availability_engine`), measured once per
+        span for the reports sharing the cache."""
+        if self.cache is None:
+            return self.availability_measured(objective, start, end)
+        return self.cache.availability(self, objective, start, end)
+
+    def availability_measured(
+        self, objective: Objective, start: datetime, end: datetime
+    ) -> ServiceAvailability:
+        return availability_of(
+            self.agreement,
+            objective,
+            self.data,
+            self.calendars,
+            start,
+            end,
+            self.availability_engine,
+        )
 
     @property
     def availability_engine(self) -> Engine:
@@ -746,9 +800,7 @@ def _measure(
             )
         return judged
     if metric == "availability":
-        result = availability_of(
-            agreement, objective, data, calendars, start, end, judging.availability_engine
-        )
+        result = judging.availability(objective, start, end)
         breaches = tuple(
             Breach(
                 objective.id,
