@@ -3,6 +3,7 @@ reference engine: the same downtime intervals, figures and report, Decimal for D
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -13,8 +14,10 @@ from hypothesis import strategies as st
 
 from accord import BusinessCalendar, load_agreement
 from accord.core.agreement.model import Exclusions, Service
-from accord.core.availability import MaintenanceWindow, Outage, availability
+from accord.core.availability import MaintenanceWindow, Outage, OutageIndex, availability
+from accord.core.clocks import calendars_of
 from accord.core.composition import service_availability
+from accord.core.judging import availability_of, span_of
 from accord.core.report import ClockCache, Data, evaluate
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -310,3 +313,47 @@ def test_a_trend_shares_the_years_downtime_and_owes_what_the_scalar_engine_owes(
         assert mine.objectives == theirs.objectives
         assert mine.penalties == theirs.penalties
         assert mine.owed == theirs.owed
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(outages, max_size=30), st.integers(0, SPAN_MINUTES), st.integers(0, 3000))
+def test_the_outage_index_picks_the_outages_overlapping_a_span(
+    outage_list: list[Outage], first: int, length: int
+) -> None:
+    start, end = _period(first, length, NEW_YORK)
+    expected = tuple(o for o in outage_list if o.start < end and (o.end is None or o.end > start))
+    assert OutageIndex.of(outage_list).over(start, end) == expected
+    # touching is not overlapping: an outage ending at the span's start is not in it
+    if outage_list and outage_list[0].end is not None:
+        touching = OutageIndex.of(outage_list[:1]).over(outage_list[0].end, end)
+        assert touching == ()
+
+
+def test_a_report_over_many_outages_judges_what_the_scalar_engine_counts_over_all_of_them() -> None:
+    rng = random.Random(7)
+    services = [s.id for s in SAAS.services]
+    records = []
+    for number in range(600):  # enough for the report to pick a span's outages by index
+        begin = FIRST + timedelta(minutes=rng.randrange(SPAN_MINUTES))
+        length = timedelta(minutes=rng.randrange(1, 300))
+        still_open = rng.random() < 0.01
+        weight = rng.choice(IMPACTS)
+        records.append(
+            Outage(
+                rng.choice(services),
+                begin,
+                None if still_open else begin + length,
+                weight,
+                id=f"INC-{number}",
+            )
+        )
+    data = Data(outages=tuple(records), observed=(FIRST, FIRST + timedelta(days=120)))
+    start, end = datetime(2026, 3, 1, tzinfo=BERLIN), datetime(2026, 4, 1, tzinfo=BERLIN)
+    judged = evaluate(SAAS, data, start, end).objectives
+    objective = SAAS.objective("availability")
+    found = availability_of(SAAS, objective, data, calendars_of(SAAS), start, end, "scalar")
+    result = next(o for o in judged if o.objective == "availability")
+    assert result.actual == found.percent
+    assert result.downtime == span_of(found.downtime)
+    assert result.incidents == found.incidents.count
+    assert len(result.breaches) == sum(1 for d in found.intervals if d.business > timedelta(0))

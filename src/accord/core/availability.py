@@ -329,6 +329,34 @@ def availability_counted(
     )
 
 
+@dataclass(frozen=True)
+class OutageIndex:
+    """Outages with their instants as columns (UTC µs; an open one ends never), to pick those
+    overlapping a span in one numpy pass instead of a Python test per record: what judging
+    many spans of the same evidence (a trend's months, burn windows, a year to date) needs."""
+
+    outages: tuple[Outage, ...]
+    starts: npt.NDArray[np.int64]
+    ends: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, outages: Sequence[Outage]) -> OutageIndex:
+        never = np.iinfo(np.int64).max
+        count = len(outages)
+        return cls(
+            tuple(outages),
+            np.fromiter((to_micros(o.start) for o in outages), np.int64, count),
+            np.fromiter(
+                (never if o.end is None else to_micros(o.end) for o in outages), np.int64, count
+            ),
+        )
+
+    def over(self, start: datetime, end: datetime) -> tuple[Outage, ...]:
+        """The outages overlapping ``[start, end)``, in their order."""
+        hits = np.flatnonzero((self.starts < to_micros(end)) & (self.ends > to_micros(start)))
+        return tuple(self.outages[i] for i in hits.tolist())
+
+
 def _to_utc(value: object, *names: str) -> None:
     """Instants in UTC: aware datetimes sharing a zone compare and subtract by wall time, which
     is wrong across a DST change."""

@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from accord.core.agreement.model import Agreement, Objective, Service
 from accord.core.agreement.units import Bound, format_target, format_timedelta
-from accord.core.availability import Engine, Incidents
+from accord.core.availability import Engine, Incidents, Outage, OutageIndex
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clock_cycles import STATES
 from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
@@ -62,6 +62,8 @@ AT_RISK_SHARE = Decimal("0.75")
 escalation names an earlier warning for the objective."""
 
 Status = Literal["final", "to date", "no data", "not in force"]
+_INDEXED = 256
+"""Evidence with more outages than this has them indexed by their instants to judge a span."""
 
 
 class JudgingError(AccordError, ValueError):
@@ -264,6 +266,7 @@ class ClockCache:
     _availability: dict[tuple[object, ...], tuple[tuple[object, ...], ServiceAvailability]] = field(
         default_factory=dict
     )
+    _outages: dict[int, OutageIndex] = field(default_factory=dict)
     _checked: dict[tuple[int, int], tuple[Agreement, Data]] = field(default_factory=dict)
     _columns: dict[int, tuple[tuple[TicketEvent, ...], EventColumns]] = field(default_factory=dict)
     _evaluations: dict[
@@ -370,6 +373,14 @@ class ClockCache:
             self._availability[key] = found
         return found[1]
 
+    def outages(self, outages: tuple[Outage, ...]) -> OutageIndex:
+        """The outages indexed by their instants (:class:`OutageIndex`), once."""
+        found = self._outages.get(id(outages))
+        if found is None or found.outages is not outages:
+            found = OutageIndex.of(outages)
+            self._outages[id(outages)] = found
+        return found
+
     def columns(self, tickets: tuple[TicketEvent, ...]) -> EventColumns:
         found = self._columns.get(id(tickets))
         if found is None or found[0] is not tickets:
@@ -436,6 +447,7 @@ class Judging:
     _columns: EventColumns | None = None
     _by_ticket: dict[str, list[TicketEvent]] | None = None
     _replayed: dict[tuple[str, str, datetime], list[Clock]] = field(default_factory=dict)
+    _outage_index: OutageIndex | None = None
 
     def replayed(self, ticket: str, metric: str, moment: datetime) -> list[Clock]:
         """One ticket's clocks of one metric as of ``moment``, by the replay (which keeps each
@@ -489,10 +501,21 @@ class Judging:
     def availability_measured(
         self, objective: Objective, start: datetime, end: datetime
     ) -> ServiceAvailability:
+        data = self.data
+        if len(data.outages) > _INDEXED:  # the span's outages picked in columns
+            index = self._outage_index
+            if index is None or index.outages is not data.outages:
+                index = (
+                    OutageIndex.of(data.outages)
+                    if self.cache is None
+                    else self.cache.outages(data.outages)
+                )
+                self._outage_index = index
+            data = replace(data, outages=index.over(start, end))
         return availability_of(
             self.agreement,
             objective,
-            self.data,
+            data,
             self.calendars,
             start,
             end,
