@@ -9,6 +9,11 @@ announced later than the notice requires, or beyond the period's allowance, is o
 
 Figures are integers of microseconds and ``Decimal`` percentages, so a 99.9% target is compared
 exactly (never 0.0009999999999999432).
+
+The records are read one by one (exclusions, weights, reasons, maintenance rules); the pieces
+of downtime they leave are found in columns (:func:`heaviest_swept`), the scalar reference
+(``engine="scalar"``) giving the same intervals and figures. :func:`availability_many` takes
+many services at once from columns and gives their totals only (no intervals).
 """
 
 from __future__ import annotations
