@@ -9,6 +9,11 @@ announced later than the notice requires, or beyond the period's allowance, is o
 
 Figures are integers of microseconds and ``Decimal`` percentages, so a 99.9% target is compared
 exactly (never 0.0009999999999999432).
+
+The records are read one by one (exclusions, weights, reasons, maintenance rules); the pieces
+of downtime they leave are found in columns (:func:`heaviest_swept`), the scalar reference
+(``engine="scalar"``) giving the same intervals and figures. :func:`availability_many` takes
+many services at once from columns and gives their totals only (no intervals).
 """
 
 from __future__ import annotations
@@ -24,10 +29,11 @@ import numpy as np
 import numpy.typing as npt
 
 from accord.core.agreement.model import Exclusions, Maintenance
-from accord.core.calendar import BusinessCalendar
+from accord.core.calendar import BusinessCalendar, to_micros
 from accord.core.calendar.timeline import CHUNK
 
 Cause = Literal["provider", "customer", "third_party", "force_majeure"]
+Engine = Literal["columns", "scalar"]
 _ZERO = timedelta(0)
 _HUNDRED = Decimal(100)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -189,13 +195,51 @@ def availability(
     exclusions: Exclusions | None = None,
     target: Decimal | None = None,
     maintenance_window: BusinessCalendar | None = None,
+    engine: Engine = "columns",
 ) -> Availability:
     """Availability of ``service`` in ``window`` over ``[start, end)``.
 
     Outages still open count up to ``end``. Maintenance follows ``exclusions.maintenance``
     (excluded by default: neither window nor downtime); with ``maintenance_window`` (the
     calendar named by ``exclusions.maintenance.window``), work outside it is ordinary downtime.
+
+    ``engine``: how the pieces of downtime are found once the records are read (each instant
+    at the heaviest weight covering it, outside the excluded spans): ``columns``, a sweep over
+    their edges in numpy (:func:`heaviest_swept`), or ``scalar``, the reference that tests
+    each elementary stretch against every piece (quadratic in the outages of the period). The
+    records, the exclusions and the maintenance rules are read by the same code either way,
+    and the two give the same intervals and figures (tests compare them).
     """
+    return availability_counted(
+        service,
+        window,
+        start,
+        end,
+        [o for o in outages if o.service == service],
+        [m for m in maintenance if m.service == service],
+        exclusions,
+        target,
+        maintenance_window,
+        engine,
+    )
+
+
+def availability_counted(
+    service: str,
+    window: BusinessCalendar,
+    start: datetime,
+    end: datetime,
+    outages: Iterable[Outage],
+    maintenance: Iterable[MaintenanceWindow],
+    exclusions: Exclusions | None = None,
+    target: Decimal | None = None,
+    maintenance_window: BusinessCalendar | None = None,
+    engine: Engine = "columns",
+    named: bool = False,
+) -> Availability:
+    """``availability`` of ``service`` counting every record given, whichever service it is
+    on (a composed service counts its components'); ``named``: each downtime's reason names
+    the service its record is on (several services count)."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     rules = exclusions or Exclusions.model_validate({})
     plan = rules.maintenance or Maintenance.model_validate({})
@@ -203,8 +247,6 @@ def availability(
     # a piece's reason -> its record's id, cause and service
     origins: dict[str, tuple[str, str, str]] = {}
     for outage in outages:
-        if outage.service != service:
-            continue
         if outage.cause == "customer" and rules.customer_caused == "excluded":
             continue
         if outage.cause == "force_majeure" and rules.force_majeure == "excluded":
@@ -214,19 +256,21 @@ def availability(
         clipped = _clip(outage.start, outage.end or end, start, end)
         if clipped is not None:
             weight = min(max(outage.impact, Decimal(0)), Decimal(1))
-            name = _named("outage", outage.id, outage.recorded_on)
+            on = outage.recorded_on or (outage.service if named else "")
+            name = _named("outage", outage.id, on)
             reason = f"{name} ({outage.cause.replace('_', ' ')})"
-            origins[reason] = (outage.id, outage.cause, outage.recorded_on or service)
+            origins[reason] = (outage.id, outage.cause, on or service)
             pieces.append((*clipped, weight, reason))
     removed: list[tuple[datetime, datetime]] = []
     allowance = plan.allowance.time if plan.allowance is not None else None
     allowed_left = allowance
-    for work in sorted((m for m in maintenance if m.service == service), key=lambda m: m.start):
+    for work in sorted(maintenance, key=lambda m: m.start):
         clipped = _clip(work.start, work.end, start, end)
         if clipped is None:
             continue
-        what = _named("maintenance", work.id, work.recorded_on)
-        origin = (work.id, "maintenance", work.recorded_on or service)
+        on = work.recorded_on or (work.service if named else "")
+        what = _named("maintenance", work.id, on)
+        origin = (work.id, "maintenance", on or service)
         for suffix in (" not announced in time", " outside its window", " beyond the allowance"):
             origins[what + suffix] = origin
         origins[f"{what} (counted as down)"] = origin
@@ -268,10 +312,14 @@ def availability(
     removed = _union(removed)
     excluded = sum((window.elapsed(a, b) for a, b in removed), _ZERO)
     excluded_from_window = _ZERO if plan.counts_as == "up" else excluded
-    downtime_pieces = _heaviest(pieces, removed)
+    if engine == "scalar":
+        downtime_pieces = _heaviest(pieces, removed)
+        business = [window.elapsed(a, b) for a, b, _, _ in downtime_pieces]
+    else:
+        downtime_pieces, business = heaviest_swept(pieces, removed, window)
     intervals = tuple(
-        Downtime(a, b, weight, window.elapsed(a, b), reason, *origins[reason])
-        for a, b, weight, reason in downtime_pieces
+        Downtime(a, b, weight, inside, reason, *origins[reason])
+        for (a, b, weight, reason), inside in zip(downtime_pieces, business, strict=True)
     )
     downtime = sum(
         (Decimal(i.business // timedelta(microseconds=1)) * i.weight for i in intervals), Decimal(0)
@@ -284,6 +332,34 @@ def availability(
         target=target,
         intervals=intervals,
     )
+
+
+@dataclass(frozen=True)
+class OutageIndex:
+    """Outages with their instants as columns (UTC µs; an open one ends never), to pick those
+    overlapping a span in one numpy pass instead of a Python test per record: what judging
+    many spans of the same evidence (a trend's months, burn windows, a year to date) needs."""
+
+    outages: tuple[Outage, ...]
+    starts: npt.NDArray[np.int64]
+    ends: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, outages: Sequence[Outage]) -> OutageIndex:
+        never = np.iinfo(np.int64).max
+        count = len(outages)
+        return cls(
+            tuple(outages),
+            np.fromiter((to_micros(o.start) for o in outages), np.int64, count),
+            np.fromiter(
+                (never if o.end is None else to_micros(o.end) for o in outages), np.int64, count
+            ),
+        )
+
+    def over(self, start: datetime, end: datetime) -> tuple[Outage, ...]:
+        """The outages overlapping ``[start, end)``, in their order."""
+        hits = np.flatnonzero((self.starts < to_micros(end)) & (self.ends > to_micros(start)))
+        return tuple(self.outages[i] for i in hits.tolist())
 
 
 def _to_utc(value: object, *names: str) -> None:
@@ -300,7 +376,8 @@ def _to_utc(value: object, *names: str) -> None:
 
 def _named(what: str, record: str, recorded_on: str) -> str:
     """``outage INC-1``, or ``outage INC-1 on storage`` when it counts for a composed service."""
-    return " ".join(p for p in (what, record, f"on {recorded_on}" if recorded_on else "") if p)
+    named = f"{what} {record}" if record else what
+    return f"{named} on {recorded_on}" if recorded_on else named
 
 
 def _clip(
@@ -346,6 +423,96 @@ def _heaviest(
         else:
             result.append((a, b, weight, reason))
     return result
+
+
+def heaviest_swept(
+    pieces: Sequence[tuple[datetime, datetime, Decimal, str]],
+    removed: Sequence[tuple[datetime, datetime]],
+    window: BusinessCalendar,
+) -> tuple[list[tuple[datetime, datetime, Decimal, str]], list[timedelta]]:
+    """``_heaviest`` in columns, with each piece's business time in ``window``.
+
+    The pieces' and removed spans' edges (UTC µs) are sorted once; each piece covers a run of
+    the elementary stretches between consecutive edges. Pieces are ranked by (weight, reason),
+    the order ``_heaviest`` takes the heaviest by, and the greatest rank covering each stretch
+    is a range maximum: each piece writes its rank at two entries of the level of a sparse
+    table whose two blocks cover its run exactly, and the levels are pushed down to single
+    stretches, a few numpy passes per level. Stretches inside a removed span drop out, and
+    neighbours of the same rank merge, as ``_heaviest`` merges them. The business time of
+    every piece comes from one calendar lookup per edge (differences on the business clock).
+    """
+    counted = [p for p in pieces if p[2] > 0]  # a stretch whose heaviest weighs 0 never counts
+    if not counted:
+        return [], []
+    keys = sorted({(p[2], p[3]) for p in counted})
+    rank_of = {key: rank for rank, key in enumerate(keys)}
+    begin = np.fromiter((to_micros(p[0]) for p in counted), np.int64, len(counted))
+    finish = np.fromiter((to_micros(p[1]) for p in counted), np.int64, len(counted))
+    # equal keys may be written differently (weights 0.5 and 0.50): ``_heaviest`` takes the
+    # first covering piece in order among equals, and a merged piece the last stretch's; so
+    # the rank also prefers the earlier piece, and says which piece won
+    count = len(counted)
+    rank = np.fromiter((rank_of[p[2], p[3]] for p in counted), np.int64, count) * count
+    rank += np.arange(count - 1, -1, -1, dtype=np.int64)
+    gone = np.array([[to_micros(a), to_micros(b)] for a, b in removed], dtype=np.int64)
+    gone = gone.reshape(-1, 2)
+    points = np.unique(np.concatenate([begin, finish, gone.ravel()]))
+    stretches = len(points) - 1
+    first = np.searchsorted(points, begin)
+    after = np.searchsorted(points, finish)
+    keep = after > first
+    if not keep.any():
+        return [], []
+    first, after, rank = first[keep], after[keep], rank[keep]
+    winner = _range_maximum(first, after, rank, stretches)
+    if len(gone):
+        depth = np.bincount(np.searchsorted(points, gone[:, 0]), minlength=stretches + 1)
+        depth -= np.bincount(np.searchsorted(points, gone[:, 1]), minlength=stretches + 1)
+        winner[np.cumsum(depth)[:stretches] > 0] = -1
+    valid = winner >= 0
+    best = np.where(valid, winner // count, -1)  # the key's rank: equal keys merge
+    before = np.concatenate([[-1], best[:-1]])
+    next_ = np.concatenate([best[1:], [-1]])
+    opens = np.flatnonzero(valid & (before != best))
+    closes = np.flatnonzero(valid & (next_ != best))
+    edges = np.concatenate([points[opens], points[closes + 1]])
+    origin = _EPOCH + int(points[0]) * _US
+    clock = window.elapsed_since_many(origin, (edges * 1000).view("datetime64[ns]"))
+    on_clock = clock.view(np.int64) // 1000
+    business = (on_clock[len(opens) :] - on_clock[: len(opens)]).tolist()
+    found = []
+    ends = points[closes + 1].tolist()
+    last = (count - 1 - winner[closes] % count).tolist()
+    for a, b, piece in zip(points[opens].tolist(), ends, last, strict=True):
+        _, _, weight, reason = counted[piece]
+        found.append((_EPOCH + a * _US, _EPOCH + b * _US, weight, reason))
+    return found, [timedelta(microseconds=us) for us in business]
+
+
+def _range_maximum(
+    first: npt.NDArray[np.int64],
+    after: npt.NDArray[np.int64],
+    rank: npt.NDArray[np.int64],
+    size: int,
+) -> npt.NDArray[np.int64]:
+    """For each of ``size`` slots, the greatest ``rank`` of the runs ``[first, after)`` holding
+    it (-1: none). A run of length L is two blocks of 2**k slots (k = floor(log2 L)) written at
+    level k; level k's entry x holds the slots [x, x + 2**k), handed down to the two halves."""
+    length = after - first
+    carry: npt.NDArray[np.int64] | None = None
+    for level in range(int(length.max()).bit_length() - 1, -1, -1):
+        block = 1 << level
+        table = np.full(size, -1, dtype=np.int64)
+        here = (length >> level) == 1
+        if here.any():
+            np.maximum.at(table, first[here], rank[here])
+            np.maximum.at(table, after[here] - block, rank[here])
+        if carry is not None:
+            np.maximum(table, carry, out=table)
+            np.maximum(table[block:], carry[: size - block], out=table[block:])
+        carry = table
+    assert carry is not None
+    return carry
 
 
 @dataclass(frozen=True)

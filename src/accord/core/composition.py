@@ -13,7 +13,7 @@ An agreement's service may list ``components`` (services it depends on):
   A component's excluded maintenance leaves out only that component's share of the time.
 
 Records (outages, maintenance) against a composed service itself count against every component.
-Pure: the figures come from :func:`accord.core.availability.availability`.
+Pure: the figures come from :func:`accord.core.availability.availability_counted`.
 """
 
 from __future__ import annotations
@@ -22,22 +22,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TypeVar
 
 from accord.core.agreement.model import Exclusions, Service
 from accord.core.availability import (
     Availability,
     Downtime,
+    Engine,
     Incidents,
     MaintenanceWindow,
     Outage,
-    availability,
+    availability_counted,
     incidents_of,
 )
 from accord.core.calendar import BusinessCalendar
 
 _HUNDRED = Decimal(100)
-_Record = TypeVar("_Record", Outage, MaintenanceWindow)
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -148,10 +147,14 @@ def service_availability(
     exclusions: Exclusions | None = None,
     target: Decimal | None = None,
     maintenance_window: BusinessCalendar | None = None,
+    engine: Engine = "columns",
 ) -> ServiceAvailability:
     """Availability of the services in ``scope`` (all must be up; no scope: every record
-    counts), each composed of its components as the agreement says (``services``, by id)."""
-    outages, maintenance = tuple(outages), tuple(maintenance)
+    counts), each composed of its components as the agreement says (``services``, by id).
+    ``engine``: see :func:`accord.core.availability.availability`. Records wholly outside
+    ``[start, end)`` are left out before anything else (they count for nothing there)."""
+    outages = tuple(o for o in outages if o.start < end and (o.end is None or o.end > start))
+    maintenance = tuple(m for m in maintenance if m.start < end and m.end > start)
 
     def measure(names: Sequence[str], label: str, inherited: frozenset[str]) -> ServiceAvailability:
         spec = services.get(names[0]) if len(names) == 1 else None
@@ -168,12 +171,20 @@ def service_availability(
             counted.update(members(services, name))
         everything = not names
         several = len(counted) > 1  # name the service of each record in the reasons
-        outs = [_relabel(o, label, several) for o in outages if everything or o.service in counted]
-        works = [
-            _relabel(m, label, several) for m in maintenance if everything or m.service in counted
-        ]
-        found = availability(
-            label, window, start, end, outs, works, exclusions, target, maintenance_window
+        outs = [o for o in outages if everything or o.service in counted]
+        works = [m for m in maintenance if everything or m.service in counted]
+        found = availability_counted(
+            label,
+            window,
+            start,
+            end,
+            outs,
+            works,
+            exclusions,
+            target,
+            maintenance_window,
+            engine,
+            named=several,
         )
         return ServiceAvailability.of(
             found, "all" if several else "single", sorted(counted) if names else ()
@@ -181,13 +192,6 @@ def service_availability(
 
     names = tuple(scope)
     return measure(names, "|".join(sorted(names)) or "*", frozenset())
-
-
-def _relabel(record: _Record, label: str, named: bool) -> _Record:
-    """A record counted for ``label``; when several services count, its id names its own."""
-    if not named:
-        return replace(record, service=label)
-    return replace(record, service=label, recorded_on=record.recorded_on or record.service)
 
 
 def weighted(

@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from accord.core.agreement.model import Agreement, Objective, Service
 from accord.core.agreement.units import Bound, format_target, format_timedelta
-from accord.core.availability import Incidents
+from accord.core.availability import Engine, Incidents, Outage, OutageIndex
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clock_cycles import STATES
 from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
@@ -63,6 +63,8 @@ AT_RISK_SHARE = Decimal("0.75")
 escalation names an earlier warning for the objective."""
 
 Status = Literal["final", "to date", "no data", "not in force"]
+_INDEXED = 256
+"""Evidence with more outages than this has them indexed by their instants to judge a span."""
 
 
 class JudgingError(AccordError, ValueError):
@@ -259,6 +261,13 @@ class ClockCache:
     another object); evidence as known at an instant is kept the same way."""
 
     _known: dict[tuple[int, datetime], tuple[Data, Data]] = field(default_factory=dict)
+    _within: dict[tuple[int, tuple[datetime, datetime]], tuple[Data, Data]] = field(
+        default_factory=dict
+    )
+    _availability: dict[tuple[object, ...], tuple[tuple[object, ...], ServiceAvailability]] = field(
+        default_factory=dict
+    )
+    _outages: dict[int, OutageIndex] = field(default_factory=dict)
     _checked: dict[tuple[int, int], tuple[Agreement, Data]] = field(default_factory=dict)
     _columns: dict[int, tuple[tuple[TicketEvent, ...], EventColumns]] = field(default_factory=dict)
     _evaluations: dict[
@@ -340,6 +349,39 @@ class ClockCache:
             self._known[(id(data), instant)] = found
         return found[1]
 
+    def within(
+        self, data: Data, span: tuple[datetime, datetime], cut: Callable[[Data], Data]
+    ) -> Data:
+        """``cut(data)``: the evidence cut to ``span``, the same object for the same evidence
+        and span (a trend's months then share what is judged on it)."""
+        found = self._within.get((id(data), span))
+        if found is None or found[0] is not data:
+            found = (data, cut(data))
+            self._within[(id(data), span)] = found
+        return found[1]
+
+    def availability(
+        self, judging: Judging, objective: Objective, start: datetime, end: datetime
+    ) -> ServiceAvailability:
+        """:meth:`Judging.availability`, once for the same agreement, calendars, evidence,
+        objective, engine and span (a trend's months judge the year to date again and again
+        for a yearly penalty)."""
+        holders = (judging.agreement, judging.calendars, judging.data, objective)
+        key = (*map(id, holders), judging.availability_engine, start, end)
+        found = self._availability.get(key)
+        if found is None or not all(a is b for a, b in zip(found[0], holders, strict=True)):
+            found = (holders, judging.availability_measured(objective, start, end))
+            self._availability[key] = found
+        return found[1]
+
+    def outages(self, outages: tuple[Outage, ...]) -> OutageIndex:
+        """The outages indexed by their instants (:class:`OutageIndex`), once."""
+        found = self._outages.get(id(outages))
+        if found is None or found.outages is not outages:
+            found = OutageIndex.of(outages)
+            self._outages[id(outages)] = found
+        return found
+
     def columns(self, tickets: tuple[TicketEvent, ...]) -> EventColumns:
         found = self._columns.get(id(tickets))
         if found is None or found[0] is not tickets:
@@ -406,6 +448,7 @@ class Judging:
     _columns: EventColumns | None = None
     _by_ticket: dict[str, list[TicketEvent]] | None = None
     _replayed: dict[tuple[str, str, datetime], list[Clock]] = field(default_factory=dict)
+    _outage_index: OutageIndex | None = None
 
     def replayed(self, ticket: str, metric: str, moment: datetime) -> list[Clock]:
         """One ticket's clocks of one metric as of ``moment``, by the replay (which keeps each
@@ -445,6 +488,46 @@ class Judging:
             self._by_ticket[ticket] = []
         for event in self.data.events_of(missing):
             self._by_ticket[event.ticket].append(event)
+
+    def availability(
+        self, objective: Objective, start: datetime, end: datetime
+    ) -> ServiceAvailability:
+        """Time-based availability of the objective over ``[start, end)`` on this judging's
+        evidence (:func:`availability_of`, by :attr:`availability_engine`), measured once per
+        span for the reports sharing the cache."""
+        if self.cache is None:
+            return self.availability_measured(objective, start, end)
+        return self.cache.availability(self, objective, start, end)
+
+    def availability_measured(
+        self, objective: Objective, start: datetime, end: datetime
+    ) -> ServiceAvailability:
+        data = self.data
+        if len(data.outages) > _INDEXED:  # the span's outages picked in columns
+            index = self._outage_index
+            if index is None or index.outages is not data.outages:
+                index = (
+                    OutageIndex.of(data.outages)
+                    if self.cache is None
+                    else self.cache.outages(data.outages)
+                )
+                self._outage_index = index
+            data = replace(data, outages=index.over(start, end))
+        return availability_of(
+            self.agreement,
+            objective,
+            data,
+            self.calendars,
+            start,
+            end,
+            self.availability_engine,
+        )
+
+    @property
+    def availability_engine(self) -> Engine:
+        """Availability from outages by its reference engine when the clocks are replayed
+        (``engine="replay"``: the reference engines throughout), in columns otherwise."""
+        return "scalar" if self.engine == "replay" else "columns"
 
     @property
     def all_evidence(self) -> Data:
@@ -741,7 +824,7 @@ def _measure(
             )
         return judged
     if metric == "availability":
-        result = availability_of(agreement, objective, data, calendars, start, end)
+        result = judging.availability(objective, start, end)
         breaches = tuple(
             Breach(
                 objective.id,
@@ -851,6 +934,7 @@ def _at_least(
         judging.calendars,
         start,
         end,
+        judging.availability_engine,
     ).window
     whole = max(whole, found.window)
     if whole <= 0:
@@ -1712,9 +1796,11 @@ def availability_of(
     calendars: Mapping[str, BusinessCalendar],
     start: datetime,
     end: datetime,
+    engine: Engine = "columns",
 ) -> ServiceAvailability:
     """Time-based availability of the objective's services (all must be up), each composed of
-    its components as the agreement says."""
+    its components as the agreement says (``engine``: see
+    :func:`accord.core.availability.availability`)."""
     target = objective.target if isinstance(objective.target, Decimal) else None
     plan = agreement.exclusions.maintenance if agreement.exclusions else None
     allowed = calendars.get(plan.window) if plan is not None and plan.window else None
@@ -1729,6 +1815,7 @@ def availability_of(
         agreement.exclusions,
         target,
         allowed,
+        engine,
     )
 
 

@@ -19,10 +19,10 @@ from accord.core.agreement.units import format_timedelta
 from accord.core.availability import Downtime, incidents_of
 from accord.core.caps import apply_limits, grid, origin
 from accord.core.credits import cents, penalty, plain, rounded_units
+from accord.core.evidence import Data
 from accord.core.judging import (
     Judging,
     ObjectiveResult,
-    availability_of,
     for_provider,
     in_force_span,
     judge_objective,
@@ -222,11 +222,10 @@ def _incidents_to(
     judging: Judging, rule: Penalty, objective: Objective, first: datetime, until: datetime
 ) -> list[_Charged]:
     """Each incident of ``[first, until)`` with its share of the penalty, in order of time."""
-    agreement, data, calendars = judging.agreement, judging.data, judging.calendars
     pieces = [
         piece
         for start, end in objective_spans(objective, first, until)
-        for piece in availability_of(agreement, objective, data, calendars, start, end).intervals
+        for piece in judging.availability(objective, start, end).intervals
     ]
     found = incidents_of(pieces, timedelta(0))
     unit = timedelta(hours=1) if rule.per == "hour" else timedelta(days=1)
@@ -345,27 +344,39 @@ def _observed_only(judging: Judging) -> Judging:
     if observed is None:
         return judging
     first, last = observed
-
-    def cut(start: datetime, end: datetime | None) -> tuple[datetime, datetime] | None:
-        a, b = max(start, first), min(end or last, last)
-        return (a, b) if a < b else None
-
-    outages = []
-    for outage in judging.data.outages:
-        kept = cut(outage.start, outage.end)
-        if kept is not None:
-            outages.append(replace(outage, start=kept[0], end=kept[1]))
-    maintenance = []
-    for work in judging.data.maintenance:
-        kept = cut(work.start, work.end)
-        if kept is not None:
-            maintenance.append(replace(work, start=kept[0], end=kept[1]))
-    data = replace(judging.data, outages=tuple(outages), maintenance=tuple(maintenance))
+    data = (
+        _within(judging.data, first, last)
+        if judging.cache is None
+        else judging.cache.within(judging.data, observed, lambda d: _within(d, first, last))
+    )
     return (
         judging.of(data)
         if judging.whole is None
         else replace(judging, data=data, evaluations={}, _columns=None)
     )
+
+
+def _within(evidence: Data, first: datetime, last: datetime) -> Data:
+    """The outages and maintenance of ``evidence`` cut to ``[first, last]``."""
+
+    def cut(start: datetime, end: datetime | None) -> tuple[datetime, datetime] | None:
+        a, b = max(start, first), min(end or last, last)
+        return (a, b) if a < b else None
+
+    # a record inside the span is kept as it is (copying each costs more than judging it)
+    outages = []
+    for outage in evidence.outages:
+        kept = cut(outage.start, outage.end)
+        if kept is not None:
+            inside = kept == (outage.start, outage.end)
+            outages.append(outage if inside else replace(outage, start=kept[0], end=kept[1]))
+    maintenance = []
+    for work in evidence.maintenance:
+        kept = cut(work.start, work.end)
+        if kept is not None:
+            inside = kept == (work.start, work.end)
+            maintenance.append(work if inside else replace(work, start=kept[0], end=kept[1]))
+    return replace(evidence, outages=tuple(outages), maintenance=tuple(maintenance))
 
 
 def _downtime_to(
@@ -376,14 +387,11 @@ def _downtime_to(
     not so much a year)."""
     if until <= first:
         return timedelta(0)
-    agreement, data, calendars = judging.agreement, judging.data, judging.calendars
     total = timedelta(0)
     for start, end in objective_spans(objective, first, until):
-        total += span_of(
-            availability_of(agreement, objective, data, calendars, start, end).downtime
-        )
+        total += span_of(judging.availability(objective, start, end).downtime)
         if start < first:  # the part of this period before ``first`` is not asked for
-            earlier = availability_of(agreement, objective, data, calendars, start, first)
+            earlier = judging.availability(objective, start, first)
             total -= span_of(earlier.downtime)
     return total
 
@@ -398,7 +406,7 @@ def _incidents_begun(
     begins at ``floor``."""
     if finish <= begin:
         return 0
-    agreement, data, calendars = judging.agreement, judging.data, judging.calendars
+    calendars = judging.calendars
     earlier = begin - _TICK
     if objective.period.kind != "rolling":
         earlier = enclosing(
@@ -407,7 +415,7 @@ def _incidents_begun(
     pieces = [
         piece
         for start, end in objective_spans(objective, earlier, finish)
-        for piece in availability_of(agreement, objective, data, calendars, start, end).intervals
+        for piece in judging.availability(objective, start, end).intervals
     ]
     window = calendars[objective.calendar]
     began = (

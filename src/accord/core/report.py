@@ -250,7 +250,9 @@ def evaluate(
     ``as_of``: the instant to judge at, with the evidence known then (a period not over by then
     is judged to date); None judges the period at its end with all the evidence given.
     ``engine``: the clock engine for ticket objectives (see
-    :func:`accord.core.clock_engines.evaluate_clocks`). ``strict``: a field an objective's
+    :func:`accord.core.clock_engines.evaluate_clocks`); ``replay`` also judges availability
+    from outages by its scalar reference engine (see
+    :func:`accord.core.availability.availability`). ``strict``: a field an objective's
     rules or filters read that no record carries is an error (files); the live service, whose
     evidence is still arriving, judges such records out of scope instead. ``cache``: shared
     by reports judged on the same evidence (a trend's months), which then build the ticket
