@@ -264,7 +264,10 @@ def acme_desk(client: TestClient, database: Any) -> Any:
 )
 @example(  # judged in December before any December record known then, with one after: the
     # file's log was kept through T, so December is judged to T (it read "no data")
-    drawn=[(0, [(30, "reply"), (60, "open"), (212, "reply")])], base=BASES[1], pick=5, offset=0
+    drawn=[(0, [(30, "reply"), (60, "open"), (212, "reply")])],
+    base=BASES[1],
+    pick=5,
+    offset=0,
 )
 @example(  # judged in December after the log's last record (November's): "no data" still
     drawn=[(0, [(30, "reply"), (60, "open")])], base=BASES[1], pick=5, offset=0

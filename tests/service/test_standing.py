@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from html import unescape
 from typing import Any
 
 import pytest
@@ -376,7 +376,8 @@ def test_the_floor_met_so_far_and_a_forecast_that_would_miss_say_which_is_which(
         found = standing.standing(session, principal, NOW, customer="acme-corp")
     availability = found.agreements[0].objectives[0]
     assert availability.projected_met is False
-    assert availability.exhausted_at is not None and availability.exhausted_at > NOW
+    assert availability.exhausted_at is not None
+    assert availability.exhausted_at > NOW
     html = standing_html(found)
     _, promised, attained, so_far, budget, forecast = _cells(html, "availability")
     assert (promised, attained, so_far) == ("99.9%", "at least 99.955%", "met so far")
@@ -407,8 +408,9 @@ def test_the_floor_met_so_far_and_a_forecast_that_would_miss_say_which_is_which(
         principal = tenants.authenticate(session, acme.key)
         spent = standing.standing(session, principal, NOW, customer="acme-corp")
     ran_out = spent.agreements[0].objectives[0].exhausted_at
-    assert ran_out is not None and ran_out <= NOW
-    _, _, attained, so_far, _, forecast = _cells(standing_html(spent), "availability")
+    assert ran_out is not None
+    assert ran_out <= NOW
+    _, _, _, so_far, _, forecast = _cells(standing_html(spent), "availability")
     assert so_far == "missed"
     assert forecast.endswith(f"would be missed; the budget ran out on {words.when(ran_out, UTC)}")
 
