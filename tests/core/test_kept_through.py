@@ -12,23 +12,12 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord import load_agreement
 from accord.core.availability import Outage
 from accord.core.clocks import TicketEvent
 from accord.core.periods import enclosing
 from accord.core.report import Data, Report, evaluate
+from tests.core.test_projection import AGREEMENT
 
-AGREEMENT = load_agreement(
-    """
-id: cloud
-version: "1"
-overview: {title: Cloud}
-services: [{id: api, name: API}]
-objectives:
-  - {id: availability, metric: availability, scope: {service: [api]}, target: 99.9%,
-     calendar: 24x7}
-"""
-)
 NOVEMBER = datetime(2026, 11, 1, tzinfo=UTC)
 DECEMBER = datetime(2026, 12, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)

@@ -299,6 +299,20 @@ def test_the_api_and_the_fragment_show_the_same_figures(
     assert f"{Decimal(amount):,.2f}" in html
 
 
+def _budget_spent(database: Database, acme: Tenant, clock: Clock) -> standing.Standing:
+    """The standing at NOW once 30 minutes more down on 10 December (stored an hour before)
+    made 50 minutes: more than the whole of December's 44 min 38.4 s budget."""
+    clock.moment = NOW - timedelta(hours=1)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        later = datetime(2026, 12, 10, 9, tzinfo=UTC)
+        ingest.ingest_records(session, principal, "outage", [_outage("more", "api", later, 30)])
+    clock.moment = NOW
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        return standing.standing(session, principal, NOW, customer="acme-corp")
+
+
 def test_an_outage_within_the_month_s_budget_is_met_so_far_and_owes_nothing_yet(
     database: Database, acme: Tenant, clock: Clock, client: TestClient
 ) -> None:
@@ -336,15 +350,7 @@ def test_an_outage_within_the_month_s_budget_is_met_so_far_and_owes_nothing_yet(
     assert "at least 99.955%" in html
     assert "met so far" in html
     # 30 minutes more: 50 minutes spend the whole month's budget, a certain miss and a credit
-    clock.moment = NOW - timedelta(hours=1)
-    with database.session() as session:
-        principal = tenants.authenticate(session, acme.key)
-        later = datetime(2026, 12, 10, 9, tzinfo=UTC)
-        ingest.ingest_records(session, principal, "outage", [_outage("more", "api", later, 30)])
-    clock.moment = NOW
-    with database.session() as session:
-        principal = tenants.authenticate(session, acme.key)
-        found = standing.standing(session, principal, NOW, customer="acme-corp")
+    found = _budget_spent(database, acme, clock)
     (cloud,) = found.agreements
     assert cloud.objectives[0].met is False
     assert cloud.credit_now is not None
@@ -398,15 +404,7 @@ def test_the_floor_met_so_far_and_a_forecast_that_would_miss_say_which_is_which(
     assert resolution.startswith("at best ")
     assert resolution.endswith((": can still be met", ": cannot be met, whatever happens next"))
     # 30 minutes more spend the whole month's budget: a certain miss, and a fact, not a forecast
-    clock.moment = NOW - timedelta(hours=1)
-    with database.session() as session:
-        principal = tenants.authenticate(session, acme.key)
-        later = datetime(2026, 12, 10, 9, tzinfo=UTC)
-        ingest.ingest_records(session, principal, "outage", [_outage("more", "api", later, 30)])
-    clock.moment = NOW
-    with database.session() as session:
-        principal = tenants.authenticate(session, acme.key)
-        spent = standing.standing(session, principal, NOW, customer="acme-corp")
+    spent = _budget_spent(database, acme, clock)
     ran_out = spent.agreements[0].objectives[0].exhausted_at
     assert ran_out is not None
     assert ran_out <= NOW
