@@ -161,6 +161,12 @@ def same_figures_as_the_api(page: Page, base: str, database_url: str) -> None:
     # to date, time-based availability is the least the month ends at (its elapsed pace apart)
     floor = "at least " if availability.get("attained_elapsed") is not None else ""
     expect(row.locator("td.attained")).to_have_text(f"{floor}{attained:.3f}%")
+    if floor and availability["projected"] is not None:
+        # the pace beside the floor is worded as a forecast, not as a second verdict
+        expect(row.locator("td.projected")).to_contain_text(
+            "if the rest of the month goes as so far: would be"
+        )
+        expect(article.locator("p.legend")).to_contain_text("not a verdict")
     (before,) = agreement["credits_before"]
     report = httpx.get(
         f"{base}/v1/agreements/{agreement['key']}/reports/{before['period']}",
@@ -241,7 +247,9 @@ def test_an_invited_customer_sets_a_password_signs_in_sees_their_agreements_and_
     phone.goto(f"{base}/portal/agreements/it-service-desk")  # another customer's: not found
     expect(phone.get_by_role("heading", level=1)).to_have_text("Not found")
     accessible(phone)
-    phone.goto(f"{base}/portal/")
+    # not a dead end: the main navigation is there, Home a tap away
+    phone.get_by_role("navigation", name="Main").get_by_role("link", name="Home").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Your agreements")
     phone.get_by_role("button", name="Sign out", exact=True).click()
     expect(phone.get_by_role("status")).to_have_text("You are signed out.")
     phone.goto(f"{base}/portal/")

@@ -220,9 +220,10 @@ def _agree(
     wanted = _expected(by_api, start, moment)
     report = _report_json(folder, period, moment)
     known = [at for e in events if (at := datetime.fromisoformat(e["at"])) <= moment]
-    if known and max(known) >= start:
+    if known and (max(known) >= start or len(known) < len(events)):
+        # a log holding records after T was kept through T: judged to T, as the service does
         assert _verdicts(report) == wanted, (moment, events)
-    else:  # a log read from a file covers its first record to its last known by then
+    else:  # a log ending before T covers its first record to its last, and no further
         assert {o["status"] for o in report["objectives"]} == {"no data"}
     service_clock(monkeypatch, moment)
     served = client.get(
@@ -261,8 +262,15 @@ def acme_desk(client: TestClient, database: Any) -> Any:
     pick=2,
     offset=0,
 )
-@example(  # judged in December before any December record: the file's evidence ends in November
-    drawn=[(0, [(30, "reply"), (60, "open"), (212, "reply")])], base=BASES[1], pick=5, offset=0
+@example(  # judged in December before any December record known then, with one after: the
+    # file's log was kept through T, so December is judged to T (it read "no data")
+    drawn=[(0, [(30, "reply"), (60, "open"), (212, "reply")])],
+    base=BASES[1],
+    pick=5,
+    offset=0,
+)
+@example(  # judged in December after the log's last record (November's): "no data" still
+    drawn=[(0, [(30, "reply"), (60, "open")])], base=BASES[1], pick=5, offset=0
 )
 @example(  # resolved at December's first instant, judged then: counted in December
     drawn=[(0, [(30, "reply"), (150, "resolved")])], base=BASES[1], pick=4, offset=0
@@ -353,3 +361,23 @@ def test_the_reports_default_instant_is_the_one_accord_clocks_judges_at(tmp_path
     )
     assert report["as_of"] == (OPENED + timedelta(hours=1)).isoformat()
     assert _verdicts(report)["response"] == (0, 0, 2, [])
+
+
+def test_a_month_begun_after_the_last_record_known_is_judged_when_the_file_goes_on(
+    client: TestClient, acme_desk: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A ticket opened and answered late in November, resolved on 3 December; as of 2
+    December, December began after the last record known then. The service (watching until
+    then) and `accord report --as-of` on the file (which goes on past 2 December, so it was
+    kept through it) both judge December to date: the ticket open, its resolution breached
+    (the command line read "no data")."""
+    opened = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
+    events = [
+        _event("A-0", "A", opened, "created", {"status": "New"}),
+        _event("A-1", "A", opened + timedelta(minutes=20), "comment", {}, "agent"),
+        _event("A-2", "A", opened + timedelta(days=3), "resolved", {}),
+    ]
+    tenant = acme_desk(events)
+    moment = datetime(2026, 12, 2, tzinfo=UTC)
+    wanted = _agree(client, tenant, monkeypatch, tmp_path, events, moment)
+    assert wanted == {"response": (0, 0, 0, []), "resolution": (0, 1, 1, ["A"])}

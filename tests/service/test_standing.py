@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from html import unescape
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from accord.core.evidence import Data
 from accord.core.periods import period_bounds
 from accord.core.report import Report, evaluate
 from accord.core.series import budget_burn
-from accord.render import pictures
+from accord.render import pictures, words
 from accord.render.standing import overview_html, standing_html
 from accord.service import agreements, ingest, reports, standing, tenants, tracking
 from accord.service.demo import DATA
@@ -298,6 +299,20 @@ def test_the_api_and_the_fragment_show_the_same_figures(
     assert f"{Decimal(amount):,.2f}" in html
 
 
+def _budget_spent(database: Database, acme: Tenant, clock: Clock) -> standing.Standing:
+    """The standing at NOW once 30 minutes more down on 10 December (stored an hour before)
+    made 50 minutes: more than the whole of December's 44 min 38.4 s budget."""
+    clock.moment = NOW - timedelta(hours=1)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        later = datetime(2026, 12, 10, 9, tzinfo=UTC)
+        ingest.ingest_records(session, principal, "outage", [_outage("more", "api", later, 30)])
+    clock.moment = NOW
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        return standing.standing(session, principal, NOW, customer="acme-corp")
+
+
 def test_an_outage_within_the_month_s_budget_is_met_so_far_and_owes_nothing_yet(
     database: Database, acme: Tenant, clock: Clock, client: TestClient
 ) -> None:
@@ -335,15 +350,7 @@ def test_an_outage_within_the_month_s_budget_is_met_so_far_and_owes_nothing_yet(
     assert "at least 99.955%" in html
     assert "met so far" in html
     # 30 minutes more: 50 minutes spend the whole month's budget, a certain miss and a credit
-    clock.moment = NOW - timedelta(hours=1)
-    with database.session() as session:
-        principal = tenants.authenticate(session, acme.key)
-        later = datetime(2026, 12, 10, 9, tzinfo=UTC)
-        ingest.ingest_records(session, principal, "outage", [_outage("more", "api", later, 30)])
-    clock.moment = NOW
-    with database.session() as session:
-        principal = tenants.authenticate(session, acme.key)
-        found = standing.standing(session, principal, NOW, customer="acme-corp")
+    found = _budget_spent(database, acme, clock)
     (cloud,) = found.agreements
     assert cloud.objectives[0].met is False
     assert cloud.credit_now is not None
@@ -351,6 +358,59 @@ def test_an_outage_within_the_month_s_budget_is_met_so_far_and_owes_nothing_yet(
     html = standing_html(found)
     assert ">missed<" in html
     assert "missed so far" in html  # resolution, whose miss to date may still turn
+
+
+def _cells(html: str, objective: str) -> list[str]:
+    """The text a reader sees in each cell of an objective's row (tags and spacing dropped)."""
+    row = re.search(rf'<tr data-objective="{objective}">(.*?)</tr>', html, re.S)
+    assert row is not None, objective
+    cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row.group(1), re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in cells]
+
+
+def test_the_floor_met_so_far_and_a_forecast_that_would_miss_say_which_is_which(
+    database: Database, acme: Tenant, clock: Clock
+) -> None:
+    """20 minutes down by 10 December: at least 99.955%, met so far, beside the pace of the 9.5
+    days elapsed (99.854%), which would miss. The page said "99.854%, missed; budget spent
+    by ..." beside "met so far": two verdicts, read side by side. The forecast now says it is
+    one ("if the rest of the month goes as so far", "would", "at that pace"), the column is
+    headed as a forecast, and a line under the table tells the floor from the forecast."""
+    _load(database, acme, clock)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        found = standing.standing(session, principal, NOW, customer="acme-corp")
+    availability = found.agreements[0].objectives[0]
+    assert availability.projected_met is False
+    assert availability.exhausted_at is not None
+    assert availability.exhausted_at > NOW
+    html = standing_html(found)
+    _, promised, attained, so_far, budget, forecast = _cells(html, "availability")
+    assert (promised, attained, so_far) == ("99.9%", "at least 99.955%", "met so far")
+    assert budget == "24 min 38 s of 44 min 38 s left"
+    runs_out = words.when(availability.exhausted_at, UTC)
+    assert forecast == (
+        "99.854% if the rest of the month goes as so far: would be missed; "
+        f"at that pace the budget would run out on {runs_out}"
+    )
+    assert ">forecast for the month&rsquo;s end</th>" in html
+    assert "projected end of period" not in html
+    legend = re.search(r'<p class="meta legend">(.*?)</p>', html, re.S)
+    assert legend is not None
+    assert '"at least" is the least the month can end at' in unescape(legend.group(1))
+    assert "not a verdict" in legend.group(1)
+    # a ticket objective's forecast is the best the month can still end at
+    resolution = _cells(html, "resolution")[-1]
+    assert resolution.startswith("at best ")
+    assert resolution.endswith((": can still be met", ": cannot be met, whatever happens next"))
+    # 30 minutes more spend the whole month's budget: a certain miss, and a fact, not a forecast
+    spent = _budget_spent(database, acme, clock)
+    ran_out = spent.agreements[0].objectives[0].exhausted_at
+    assert ran_out is not None
+    assert ran_out <= NOW
+    _, _, _, so_far, _, forecast = _cells(standing_html(spent), "availability")
+    assert so_far == "missed"
+    assert forecast.endswith(f"would be missed; the budget ran out on {words.when(ran_out, UTC)}")
 
 
 def test_the_uptime_bar_of_a_day_with_an_outage_has_the_downtime_colour(

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
@@ -142,21 +143,23 @@ def validation(request: Request, failure: ValidationError | RequestValidationErr
 PORTAL = "/portal"
 
 
-def _as_page(
+async def _as_page(
     request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None
 ) -> Response | None:
-    """The portal's pages answer errors as pages (:func:`accord.portal.web.error_page`)."""
+    """The portal's pages answer errors as pages (:func:`accord.portal.web.error_page`), made
+    in the thread pool as pages are: the page reads the visitor's session, to lay it out with
+    their navigation."""
     pages = getattr(request.app.state, "error_pages", None)
     if pages is None or not request.url.path.startswith(PORTAL):
         return None
-    found: Response = pages(request, status, detail, headers)
+    found: Response = await run_in_threadpool(pages, request, status, detail, headers)
     return found
 
 
 async def _service_error(request: Request, failure: Exception) -> Response:
     assert isinstance(failure, ServiceError)
     headers = dict(failure.headers)  # Retry-After of a busy database
-    shown = _as_page(request, failure.status, failure.message, headers)
+    shown = await _as_page(request, failure.status, failure.message, headers)
     if shown is not None:
         return shown
     if failure.status == 401:  # RFC 6750: a 401 names the scheme that would have been accepted
@@ -185,7 +188,9 @@ async def _agreement_error(request: Request, failure: Exception) -> JSONResponse
 
 async def _request_error(request: Request, failure: Exception) -> Response:
     assert isinstance(failure, RequestValidationError)
-    shown = _as_page(request, 422, "The form or address was not complete; go back and try again.")
+    shown = await _as_page(
+        request, 422, "The form or address was not complete; go back and try again."
+    )
     return shown if shown is not None else validation(request, failure)
 
 
@@ -216,7 +221,7 @@ async def _http_error(request: Request, failure: Exception) -> Response:
     elif failure.status_code == 405:
         headers["Allow"] = ", ".join(_allowed(request))
         detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}"
-    shown = _as_page(request, failure.status_code, detail, headers)
+    shown = await _as_page(request, failure.status_code, detail, headers)
     if shown is not None:
         return shown
     return problem(request, failure.status_code, detail, headers=headers)

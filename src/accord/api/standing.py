@@ -63,13 +63,25 @@ class StandingObjective(BaseModel):
     burn_rate: str | None = Field(
         description="(100 - attained) / (100 - target), attained over the part elapsed."
     )
-    projected: str | None = Field(description="The figure the period is projected to end at.")
-    projected_met: bool | None
+    projected: str | None = Field(
+        description="A forecast, not a verdict. Availability: the figure the period would end "
+        "at if the rest of it goes as it went so far (the pace, attained_elapsed); a floor "
+        "met so far can sit beside a forecast that would miss. Ticket objectives: the best "
+        "share the period can still end at. Other objectives: the figure so far."
+    )
+    projected_met: bool | None = Field(
+        description="Whether the forecast (projected) would meet the target: for availability, "
+        "at the pace so far; for ticket objectives, false when the period cannot be met "
+        "whatever happens next. Not the verdict so far (met)."
+    )
     projected_budget_left_seconds: float | None = Field(
-        description="The budget left at the period's end at the pace so far."
+        description="A forecast: the budget that would be left at the period's end if the "
+        "rest of it goes at the pace so far (negative: it would be spent)."
     )
     budget_exhausted_at: datetime | None = Field(
-        description="When the budget ran out, or runs out at the pace so far in the period."
+        description="When the budget ran out (an instant at or before as_of: a fact), or "
+        "would run out if the rest of the period goes at the pace so far (after as_of: a "
+        "forecast)."
     )
     open_tickets: int | None
     open_at_risk: int | None
@@ -195,7 +207,7 @@ def _instant(as_of: datetime | None) -> datetime | None:
 def get_standing(who: Auth, state: State, as_of: AsOf = None) -> Any:
     """Where the key's customer stands now (a key scoped to a customer), or every agreement
     the key sees: each agreement in force, each objective this period so far with its error
-    budget and projected end, 90 days of uptime per service, open tickets at risk or
+    budget and forecast for its end, 90 days of uptime per service, open tickets at risk or
     breached, credits owed this period and in the 12 months before, the next review."""
     moment = _instant(as_of)
 
@@ -210,7 +222,7 @@ def get_standing(who: Auth, state: State, as_of: AsOf = None) -> Any:
 )
 def get_overview(who: Auth, state: State, as_of: AsOf = None) -> Any:
     """Every customer the key sees, worst first (most objectives missed so far, then
-    projected to miss, tickets breached, at risk, the lowest margin), without their uptime
+    forecast to miss, tickets breached, at risk, the lowest margin), without their uptime
     bars; and the open tickets at risk or breached across customers."""
     moment = _instant(as_of)
 

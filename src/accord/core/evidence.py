@@ -4,7 +4,8 @@ and request counts, with the span of time they cover.
 A report can only judge what its evidence covers. :meth:`Data.span` says which span that is: the
 span declared by whoever gathered the data (``observed``), or else the span from the first to the
 last record. :meth:`Data.known_at` is the evidence as it was known at an instant, for reports that
-re-evaluate a past period as it looked then.
+re-evaluate a past period as it looked then: when the evidence holds records after that instant,
+it was being kept through it, so the span known then reaches the instant (``kept_until``).
 
 The ticket log comes as :class:`~accord.core.clocks.TicketEvent` objects (``tickets``) or as
 columns (``ticket_columns``: a Parquet log read straight into
@@ -74,6 +75,11 @@ class Data:
     ticket_columns: EventColumns | None = None
     """The ticket log as columns, in place of ``tickets`` (not both): the same events, judged
     alike (:meth:`ticket_log`)."""
+    kept_until: datetime | None = None
+    """Without a declared span: an instant the records were being kept through, later than the
+    last of them (the instant judged at, when the evidence as given held records after it:
+    :meth:`known_at`). The span inferred from the records reaches it. It says nothing of which
+    kinds of record were kept (a ticket log is not an outage log)."""
 
     def __post_init__(self) -> None:
         if self.ticket_columns is not None and self.tickets:
@@ -118,12 +124,15 @@ class Data:
 
     def span(self) -> tuple[datetime, datetime] | None:
         """The span the evidence covers: ``observed`` when declared, else from the first to the
-        last instant any record names (None: no record at all)."""
+        last instant any record names, or to ``kept_until`` when later (None: no record at
+        all)."""
         if self.observed is not None:
             return self.observed
         instants = list(self._instants())
         if not instants:
             return None
+        if self.kept_until is not None:
+            instants.append(self.kept_until)
         return min(instants), max(instants)
 
     def _instants(self) -> Iterator[datetime]:
@@ -149,7 +158,13 @@ class Data:
         instant is known then); an outage still going on then has no end yet; maintenance
         known once announced (or once begun, when its announcement is not recorded); a request
         count, a slice starting at its instant, once it has begun. The observed span ends
-        there too, holding that instant (a microsecond after it, as spans are half-open)."""
+        there too, holding that instant (a microsecond after it, as spans are half-open).
+
+        Without a declared span, records after ``instant`` show that the evidence was being
+        kept through it: the span known then reaches ``instant`` (``kept_until``), as the
+        service's, which watched until then, does; a month begun after the last record known
+        but by ``instant`` is judged, not "no data". Evidence ending before ``instant`` says
+        nothing of after its end, and its span stays as it was."""
         outages = tuple(
             o if o.end is not None and o.end <= instant else replace(o, end=None)
             for o in self.outages
@@ -160,9 +175,13 @@ class Data:
             for m in self.maintenance
             if (m.announced_at if m.announced_at is not None else m.start) <= instant
         )
-        observed = self.observed
+        observed, kept = self.observed, self.kept_until
         if observed is not None:
             observed = (observed[0], min(observed[1], instant + timedelta(microseconds=1)))
+        else:
+            span = self.span()
+            if span is not None and span[1] > instant:
+                kept = instant
         return Data(
             outages=outages,
             maintenance=maintenance,
@@ -174,6 +193,7 @@ class Data:
             probes=tuple(p for p in self.probes if p.at <= instant),
             requests=tuple(r for r in self.requests if r.at < instant),
             observed=observed,
+            kept_until=kept,
         )
 
 

@@ -2032,6 +2032,7 @@ def for_provider(agreement: Agreement, data: Data, provider: str) -> Data:
         probes=tuple(p for p in data.probes if p.service in services),
         requests=tuple(r for r in data.requests if r.service in services),
         observed=data.observed,
+        kept_until=data.kept_until,
     )
 
 

@@ -222,6 +222,24 @@ def page(
     return HTMLResponse(html, status_code=status, headers={**HEADERS, **(headers or {})})
 
 
+def _visitor_of_error(request: Request, status: int) -> Current | None:
+    """Whom an error page is laid out for: the signed-in visitor, with the navigation their
+    role allows (a stale link is not a dead end), else no one (the page then links to the
+    sign-in page). The navigation is the visitor's, never the object's: a 404 for another
+    customer's object reads as one for an object that does not exist. When the database is
+    busy or out of reach (503), or reading the session fails, the page is laid out for no
+    one rather than not answered."""
+    if status == 503:
+        return None
+    try:
+        found = visit(request)
+    except Exception:  # an error page must answer: laid out for no one
+        return None
+    if found is None or found.person is None:
+        return None
+    return replace(found, locale=reader_locale(request, found))
+
+
 def error_page(
     request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
@@ -238,9 +256,10 @@ def error_page(
         message = f"There is no page at {request.url.path}."
     return page(
         "error.html",
-        None,
+        _visitor_of_error(request, status),
         status=status,
         headers=headers,
         title=titles.get(status, "Something went wrong"),
         message=message,
+        offer_sign_in=True,
     )

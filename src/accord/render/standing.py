@@ -7,13 +7,14 @@ words (:mod:`accord.render.words`); the uptime bars are the report's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment
 
+from accord.core.clocks import TICKET_METRICS
 from accord.render import words
 from accord.render.pictures import DayMark, Picture, Row, uptime_bars
 from accord.render.report import templates
@@ -208,7 +209,48 @@ def _verdict(met: bool | None, status: str, certain: bool = False) -> tuple[str,
     return ("met so far", "met") if met else ("missed so far", "missed")
 
 
-def _line(o: ObjectiveStanding, zone: tzinfo, n: words.Numbers) -> _Line:
+LEGEND = (
+    'Availability measured in time: "at least" is the least the month can end at, its '
+    "downtime so far over the whole month, if nothing else goes down; it is missed only once "
+    "the whole month's error budget is spent. The forecast assumes the rest of the month goes "
+    "as it has so far: it says where that pace leads, not a verdict. Ticket objectives: the "
+    "best share the month can still end at."
+)
+"""Under an agreement's objectives, when one is availability measured in time to date (the
+floor beside a forecast from the pace: both true, a reader must not take one for the
+other)."""
+
+
+def _forecast(o: ObjectiveStanding, as_of: datetime, zone: tzinfo, n: words.Numbers) -> str:
+    """The end of the month in words that say what kind of figure it is, never a verdict
+    beside "met so far": availability in time, the figure if the rest of the month goes as
+    it went so far, and when the budget would run out at that pace (or ran out: a fact);
+    a ticket objective, the best share the month can still end at; any other, the figure so
+    far, were nothing to change."""
+    if o.projected is None:
+        return "-"
+    shown = figure(o.projected, o.target, n)
+    if o.metric in TICKET_METRICS:
+        if o.projected_met is None:
+            return f"at best {shown}"
+        return f"at best {shown}: " + (
+            "can still be met" if o.projected_met else "cannot be met, whatever happens next"
+        )
+    would = {True: ": would be met", False: ": would be missed", None: ""}[o.projected_met]
+    if o.metric != "availability":
+        return f"{shown} if nothing changes{would}"
+    text = f"{shown} if the rest of the month goes as so far{would}"
+    if o.exhausted_at is not None:
+        when = n.when(o.exhausted_at, zone)
+        text += (
+            f"; at that pace the budget would run out on {when}"
+            if o.exhausted_at > as_of
+            else f"; the budget ran out on {when}"
+        )
+    return text
+
+
+def _line(o: ObjectiveStanding, as_of: datetime, zone: tzinfo, n: words.Numbers) -> _Line:
     floor = o.pace is not None
     verdict, css = _verdict(o.met, o.status, floor)
     budget = "-"
@@ -219,13 +261,7 @@ def _line(o: ObjectiveStanding, zone: tzinfo, n: words.Numbers) -> _Line:
             if left >= timedelta(0)
             else f"spent: {words.duration(-left)} over {words.duration(o.budget)}"
         )
-    projected = "-"
-    if o.projected is not None:
-        projected = figure(o.projected, o.target, n)
-        if o.projected_met is not None:
-            projected += ", met" if o.projected_met else ", missed"
-        if o.exhausted_at is not None:
-            projected += f"; budget spent by {n.when(o.exhausted_at, zone)}"
+    projected = _forecast(o, as_of, zone, n)
     tickets = ""
     if o.open_tickets:
         tickets = (
@@ -336,7 +372,8 @@ def _agreements(found: Standing, zone: tzinfo | None, n: words.Numbers) -> list[
                 "version": a.version,
                 "period": n.period(a.start, a.end, own),
                 "zone": words.zone_name(own),
-                "lines": [_line(o, own, n) for o in a.objectives],
+                "lines": [_line(o, found.as_of, own, n) for o in a.objectives],
+                "legend": LEGEND if any(o.pace is not None for o in a.objectives) else None,
                 "picture": _picture(a, number, n),
                 "credit_now": (None if a.credit_now is None else _credit_words(a.credit_now, n)),
                 "credits_before": [
