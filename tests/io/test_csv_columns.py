@@ -115,7 +115,7 @@ def test_accord_report_on_a_csv_log_prints_what_it_printed_from_the_events(
     from typer.testing import CliRunner
 
     from accord.cli import app
-    from accord.cli import report as command
+    from accord.io import tickets
 
     arguments = [
         "report", str(SERVICENOW / "agreement.yaml"), "--tickets", str(SAMPLE),
@@ -123,7 +123,7 @@ def test_accord_report_on_a_csv_log_prints_what_it_printed_from_the_events(
     ]  # fmt: skip
     runner = CliRunner()
     found = runner.invoke(app, arguments)
-    monkeypatch.setattr(command, "read_log_columns", lambda path, mapping: None)  # the old path
+    monkeypatch.setattr(tickets, "read_log_columns", lambda path, mapping: None)  # the old path
     expected = runner.invoke(app, arguments)
     assert found.exit_code == expected.exit_code == 0, found.output
     assert found.output == expected.output
@@ -242,3 +242,24 @@ def test_a_bad_row_keeps_its_error_naming_file_line_and_column(tmp_path: Path) -
     assert read_log_columns(path, mapping) is None
     with pytest.raises(TicketLogError, match=r"export.csv:3: column 'updated': malformed instant"):
         read_events(path, mapping)
+
+
+def test_an_event_log_whose_ignored_rows_hold_an_unknown_kind(tmp_path: Path) -> None:
+    """Rows left out by ``ignore:`` may hold a kind Accord does not know (here on the column
+    the kinds are read from): the rows kept are read, as the events read them."""
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "id,ticket,at,event,status\n"
+        "1,T1,2026-03-02T09:00:00+00:00,created,New\n"
+        "2,T1,2026-03-02T09:30:00+00:00,note-to-self,Active\n"
+        "3,T1,2026-03-02T10:00:00+00:00,updated,Resolved\n"
+    )
+    mapping = ColumnMapping.model_validate(
+        {
+            "kind": "events", "id": "id", "ticket": "ticket", "at": "at", "event": "event",
+            "fields": {"status": "status"}, "ignore": {"event": ["note-to-self"]},
+        }
+    )  # fmt: skip
+    found = _check(path, mapping, ranks=True)
+    assert found is not None  # the column reading took it
+    assert len(found.at) == 2
