@@ -258,6 +258,13 @@ def fire_some(database: Database, tenant: Tenant, moment: datetime) -> None:
         )
 
 
+def last_tuesday_ten() -> datetime:
+    """The same hour of the office's week on every run (the last Tuesday, 10:00 UTC, before
+    now), so which clocks run, pause or break does not hang on when the test runs."""
+    today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=(today.weekday() - 1) % 7 or 7)
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_batch_recompute_matches_the_replay_ticket_by_ticket(
     client: TestClient,
@@ -268,10 +275,7 @@ def test_batch_recompute_matches_the_replay_ticket_by_ticket(
     seed: int,
 ) -> None:
     rng = random.Random(seed)
-    # the same hour of the office's week on every run (the last Tuesday, 10:00 UTC, before
-    # now), so which clocks run, pause or break does not hang on when the test runs
-    today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
-    moment = today - timedelta(days=(today.weekday() - 1) % 7 or 7)
+    moment = last_tuesday_ten()
     for tenant in (acme, globex):
         for document in (RICH, ANYONE):
             assert upload(client, tenant, document).status_code == 201
@@ -574,8 +578,7 @@ def test_due_items_that_changed_are_written_and_the_others_left_as_they_are(
     as it was keeps its ``updated_at``, as the reference stores them; every other item is
     neither written nor moved to another row."""
     rng = random.Random(3)
-    today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
-    moment = today - timedelta(days=(today.weekday() - 1) % 7 or 7)
+    moment = last_tuesday_ten()
     events = random_log(rng, moment, 60, "a")
     for tenant in (acme, globex):
         assert upload(client, tenant, RICH).status_code == 201
