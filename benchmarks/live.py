@@ -10,13 +10,17 @@ ticket's stored clocks and due items reflect an event under sustained ingest.
    ingested through the API and then recomputed by one worker process in this one: first as
    before, each ticket replayed and stored on its own (``tracking.refresh``), then as the worker
    does now, in batches (``tracking.refresh_many``): "all written" with the fingerprints of
-   the stored rows forgotten (the tickets' and each clock row's: every clock row and due item
-   written, as if each ticket had changed), "unchanged" marked again with nothing new (no
-   row written: a worker's cost for a ticket whose clocks did not change), "time moved"
-   marked again with nothing new, each run a minute later (running clocks' used time moved:
-   rewritten before migration 0011, kept since). The worker recomputes in ``--threads``
-   threads (``worker_threads``: one computes while another waits for PostgreSQL). Target
-   (issue 13): >= 20,000 tickets/s.
+   the stored rows forgotten (the tickets' and each clock row's: every clock row written, as
+   if each ticket had changed; every due item compared with the stored one, item by item by
+   its fingerprint since migration 0016, in SQL before, and found unchanged), "due moved" as
+   "all written" with every due item not fired changed beforehand (as another writer would:
+   every one moved back, each ticket's due items all changed), "unchanged" marked again with
+   nothing new (no row written: a worker's cost for a ticket whose clocks did not change),
+   "time moved" marked again with nothing new, each run a minute later (running clocks' used
+   time moved: rewritten before migration 0011, kept since). The worker recomputes in
+   ``--threads`` threads (``worker_threads``: one computes while another waits for
+   PostgreSQL). Printed: tickets a second, the worker's CPU a ticket (``process_time``) and
+   its PostgreSQL backends' (``/proc``). Target (issue 13): >= 20,000 tickets/s.
 2. Latency: a server (2 processes) and ``--workers`` worker processes (``accord worker``,
    started and connected before the load begins); one client sends ``--rate`` events a second
    (requests of 50) to tickets that live for 6 events each, ``--window`` / ``--rate`` seconds
@@ -61,7 +65,7 @@ from accord.io.tickets import read_events  # noqa: E402
 from accord.service import tenants, tracking  # noqa: E402
 from accord.settings import Settings  # noqa: E402
 from accord.store import Database, connect  # noqa: E402
-from accord.store.schema import ClockRow, TicketRow  # noqa: E402
+from accord.store.schema import ClockRow, DueItem, TicketRow  # noqa: E402
 from accord.worker import Worker  # noqa: E402
 from benchmarks.api import ADMIN, Connection, free_port, raw_request  # noqa: E402
 from benchmarks.clocks import PRIORITIES, generate  # noqa: E402
@@ -110,15 +114,24 @@ def ingest(base: str, key: str, events: list[dict[str, object]]) -> None:
             answer.raise_for_status()
 
 
-def mark_all(database: Database, forget: bool = True) -> int:
-    """Mark every ticket; ``forget``: and forget the fingerprints of what is stored, so that
-    every clock row and due item is written again (as when each ticket had changed)."""
+def mark_all(database: Database, forget: bool = True, move_due: bool = False) -> int:
+    """Mark every ticket; ``forget``: and forget the fingerprints of what is stored (the
+    tickets' and the clock rows'), so that every clock row is written again (as when each
+    ticket had changed) and every due item compared with the stored one (the items' own
+    fingerprints are kept: they are what the batch compares). ``move_due``: and change every
+    due item not fired (its level's text, as a writer other than a batch would, forgetting
+    its fingerprint), so that every one is moved back: each ticket's due items all changed."""
     values: dict[str, object] = {"dirty": True}
     if forget and hasattr(TicketRow, "clocks_hash"):  # older code keeps no fingerprints
         values.update(clocks_hash=None, due_hash=None)
     with database.session() as session:
         if forget and hasattr(ClockRow, "row_hash"):  # and those of each clock row
             session.execute(update(ClockRow).values(row_hash=None))
+        if move_due:
+            moved: dict[str, object] = {"at": "x"}
+            if hasattr(DueItem, "row_hash"):  # older code keeps none
+                moved["row_hash"] = None
+            session.execute(update(DueItem).where(DueItem.status != "fired").values(**moved))
         marked = session.execute(update(TicketRow).values(**values))
         return int(marked.rowcount)  # type: ignore[attr-defined]
 
@@ -161,12 +174,17 @@ def throughput(
         threads = 1
     worker = Worker(database, settings)
     moment = datetime.now(UTC)
-    phases: list[tuple[str, Callable[[int], int], bool]] = [
+    phases: list[tuple[str, Callable[[int], int], bool | str]] = [
         ("before: one by one (replay)", lambda _: one_by_one(database, moment), True),
         (
             f"batches of {worker.refresh_batch}, all written",
             lambda _: in_batches(worker, moment),
             True,
+        ),
+        (  # and every due item moved back: each ticket's due items all changed
+            f"batches of {worker.refresh_batch}, due moved",
+            lambda _: in_batches(worker, moment),
+            "due",
         ),
         (
             f"batches of {worker.refresh_batch}, unchanged",
@@ -180,21 +198,24 @@ def throughput(
         ),
     ]
     for label, work, forget in phases[0 if before else 1 :]:
-        rates, cpu_rates = [], []
+        rates, cpu_rates, database_us = [], [], []
         for n in range(repeats):
-            mark_all(database, forget)
+            mark_all(database, bool(forget), move_due=forget == "due")
             with psycopg.connect(url, autocommit=True) as connection:
                 connection.execute("VACUUM ANALYZE")
+            backends = backend_seconds(url)
             began, cpu = time.perf_counter(), time.process_time()
             done = work(n)
             rates.append(done / (time.perf_counter() - began))
             cpu_rates.append(done / (time.process_time() - cpu))
+            database_us.append(1e6 * (backend_seconds(url) - backends) / done)
             assert done == tickets, (done, tickets)
         print(
             f"{label:<38} best {max(rates):>7,.0f}  median {np.median(rates):>7,.0f} tickets/s; "
             f"per CPU second of the worker: best {max(cpu_rates):>7,.0f}  "
             f"median {np.median(cpu_rates):>7,.0f} ({1e6 / np.median(cpu_rates):.0f} us a "
-            f"ticket; target >= 20,000 tickets/s); {threads} thread(s); load average "
+            f"ticket; target >= 20,000 tickets/s); PostgreSQL's CPU "
+            f"{np.median(database_us):.0f} us a ticket; {threads} thread(s); load average "
             f"{os.getloadavg()[0]:.1f}",
             flush=True,
         )
@@ -292,6 +313,17 @@ def cpu_seconds(pid: int) -> float:
     except (FileNotFoundError, ProcessLookupError):
         pass
     return total
+
+
+def backend_seconds(url: str) -> float:
+    """CPU time so far of the PostgreSQL backends connected to this database (other than the
+    one asking), from /proc: a backend started later counts in full at the next call."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        pids = connection.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return sum(cpu_seconds(pid) for (pid,) in pids)
 
 
 def rows_written(url: str) -> tuple[int, int]:

@@ -258,6 +258,13 @@ def fire_some(database: Database, tenant: Tenant, moment: datetime) -> None:
         )
 
 
+def last_tuesday_ten() -> datetime:
+    """The same hour of the office's week on every run (the last Tuesday, 10:00 UTC, before
+    now), so which clocks run, pause or break does not hang on when the test runs."""
+    today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=(today.weekday() - 1) % 7 or 7)
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_batch_recompute_matches_the_replay_ticket_by_ticket(
     client: TestClient,
@@ -268,10 +275,7 @@ def test_batch_recompute_matches_the_replay_ticket_by_ticket(
     seed: int,
 ) -> None:
     rng = random.Random(seed)
-    # the same hour of the office's week on every run (the last Tuesday, 10:00 UTC, before
-    # now), so which clocks run, pause or break does not hang on when the test runs
-    today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
-    moment = today - timedelta(days=(today.weekday() - 1) % 7 or 7)
+    moment = last_tuesday_ten()
     for tenant in (acme, globex):
         for document in (RICH, ANYONE):
             assert upload(client, tenant, document).status_code == 201
@@ -487,3 +491,121 @@ def test_a_clock_a_new_version_ends_shows_the_fields_it_had_then(
     assert len(ended) == 6
     assert {r.state for r in ended} == {"cancelled"}
     assert shown == [{"status": "In progress", "priority": "P1", "customer": "acme-corp"}] * 6
+
+
+def _changed_by_someone_else(
+    database: Database, tenant: Tenant, moment: datetime
+) -> dict[str, Any]:
+    """Change some of the tenant's stored due items as writers other than a batch do (their
+    fingerprints forgotten), and mark every ticket (its due items' fingerprint forgotten):
+    one item moved, one deleted, one left as it is, one fired (and changed), one added that no
+    clock gives. Returns the keys of these items."""
+    with database.session() as session:
+        pending = session.scalars(
+            select(DueItem)
+            .where(
+                DueItem.organisation_id == tenant.id,
+                DueItem.subject != "",
+                DueItem.status == "pending",
+            )
+            .order_by(DueItem.subject, DueItem.agreement, DueItem.objective)
+            .order_by(DueItem.cycle, DueItem.level)
+        ).all()
+        moved, deleted, as_it_is, fired, beside = pending[:5]
+        keys = {
+            name: (item.subject, item.agreement, item.objective, item.cycle, item.level)
+            for name, item in zip(
+                ("moved", "deleted", "as_it_is", "fired"),
+                (moved, deleted, as_it_is, fired),
+                strict=False,
+            )
+        }
+        moved.at, moved.due_at, moved.row_hash = "99%", moved.due_at + timedelta(hours=1), None
+        session.delete(deleted)
+        as_it_is.row_hash = None
+        fired.status, fired.fired_at, fired.at, fired.row_hash = "fired", moment, "x", None
+        session.add(
+            DueItem(
+                organisation_id=tenant.id,
+                subject=beside.subject,
+                customer=beside.customer,
+                agreement=beside.agreement,
+                objective=beside.objective,
+                cycle=beside.cycle,
+                level=99,
+                at="150%",
+                status="pending",
+                due_at=moment + timedelta(days=1),
+                notify=["x@us.example"],
+                channels=["webhook"],
+                updated_at=moment - timedelta(days=1),
+            )
+        )
+        keys["added"] = (beside.subject, beside.agreement, beside.objective, beside.cycle, 99)
+        session.execute(
+            update(TicketRow)
+            .where(TicketRow.organisation_id == tenant.id)
+            .values(dirty=True, due_hash=None)
+        )
+    return keys
+
+
+def _versions(database: Database, tenant: Tenant) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """Each due item of the tenant by its key: its row number and, on PostgreSQL, the
+    transaction that wrote its row's version (a row written again gets a new one)."""
+    written = "CAST(xmin AS text)" if database.is_postgresql else "'-'"
+    with database.session() as session:
+        rows = session.execute(
+            text(
+                f"SELECT subject, agreement, objective, cycle, level, id, {written} "
+                "FROM due_items WHERE organisation_id = :organisation AND subject <> ''"
+            ),
+            {"organisation": tenant.id},
+        ).all()
+    return {tuple(row[:5]): tuple(row[5:]) for row in rows}
+
+
+def test_due_items_that_changed_are_written_and_the_others_left_as_they_are(
+    client: TestClient,
+    acme: Tenant,
+    globex: Tenant,
+    database: Database,
+    settings: Settings,
+) -> None:
+    """A batch compares a ticket's due items with the stored ones item by item (by their
+    fingerprints): of the items changed by someone else, the moved one is moved back, the
+    deleted one added again, the added one cancelled, the fired one left fired, the one left
+    as it was keeps its ``updated_at``, as the reference stores them; every other item is
+    neither written nor moved to another row."""
+    rng = random.Random(3)
+    moment = last_tuesday_ten()
+    events = random_log(rng, moment, 60, "a")
+    for tenant in (acme, globex):
+        assert upload(client, tenant, RICH).status_code == 201
+        post(client, tenant, events)
+    one_by_one(database, acme, moment)
+    in_batches(database, settings, moment)
+    assert stored(database, acme) == stored(database, globex)
+
+    keys = _changed_by_someone_else(database, acme, moment)
+    assert _changed_by_someone_else(database, globex, moment) == keys
+    before = _versions(database, globex)
+    later = moment + timedelta(minutes=1)
+    one_by_one(database, acme, later)
+    in_batches(database, settings, later)
+    reference, batched = stored(database, acme, later), stored(database, globex, later)
+    assert reference == batched
+
+    after = _versions(database, globex)
+    by_key = {item[:1] + item[2:6]: item for item in batched[1]}
+    assert by_key[keys["moved"]][6] != "99%"
+    assert by_key[keys["moved"]][12] == later
+    assert keys["deleted"] in after
+    assert keys["deleted"] not in before
+    assert by_key[keys["added"]][7] == "cancelled"
+    assert by_key[keys["added"]][12] == later
+    assert by_key[keys["fired"]][6:8] == ("x", "fired")
+    assert by_key[keys["as_it_is"]][12] == moment  # as it was: not moved
+    untouched = set(before) - set(keys.values())
+    assert len(untouched) > 20
+    assert {key: after[key] for key in untouched} == {key: before[key] for key in untouched}

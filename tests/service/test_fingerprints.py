@@ -133,6 +133,7 @@ def test_the_lines_written_are_those_of_the_tickets_asked_for() -> None:
     found = tracking._Found(sorted(customers), customers, NOW)
     found.add_clocks(GOVERNING, BASE, lambda _ticket: [])
     found.clock_fingerprints()  # as a batch does: each row's own fingerprint is kept with it
+    found.due_fingerprints()
 
     def lines(tickets: list[str]) -> list[str]:  # the rows of these tickets, as COPY lines
         return found.clock_lines(list(tracking._parts_of(found.clock_parts, found._codes(tickets))))

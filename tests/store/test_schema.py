@@ -1,18 +1,22 @@
-"""The migrations build the schema the models describe, on SQLite and PostgreSQL, and
-0005_record_spans fills the span of the outages and maintenance stored before it."""
+"""The migrations build the schema the models describe, on SQLite and PostgreSQL,
+0005_record_spans fills the span of the outages and maintenance stored before it, and 0016's
+due items' fingerprints come and go with it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from accord.store import Database, connect
+from accord.store.database import MIGRATIONS
 from accord.store.schema import Base, RecordRow
 from tests.service.conftest import throwaway_postgres
 
@@ -130,3 +134,51 @@ def test_the_span_of_records_stored_before_the_migration_is_filled_from_their_pa
     assert found["p"] == (None, None)
     assert found["o02499"] == (start, datetime(2026, 10, 6, 10, tzinfo=UTC))
     assert all(found[f"o{n:05d}"][1] is not None for n in range(2_500))
+
+
+def test_the_due_items_fingerprints_come_and_go_with_0016(empty_url: str) -> None:
+    """0016 adds each due item's fingerprint (null for the items stored before); its downgrade
+    drops it and keeps the items, and the upgrade after it adds it again."""
+    database = connect(empty_url, upgrade=False)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    moment = _stored(database, datetime(2026, 10, 5, 10, tzinfo=UTC))
+    item = (
+        "INSERT INTO due_items (organisation_id, subject, customer, agreement, objective, cycle, "
+        "level, at, status, due_at, notify, channels, updated_at) VALUES (1, 'T1', NULL, 'a', "
+        "'o', 0, 1, '50%', 'pending', :at, '[]', '[]', :at)"
+    )
+
+    def columns() -> set[str]:
+        with database.engine.connect() as connection:
+            return {c["name"] for c in inspect(connection).get_columns("due_items")}
+
+    def migrate(step: Callable[[Config, str], None], revision: str) -> None:
+        with database.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            step(config, revision)
+
+    try:
+        database.upgrade(revision="0015_clock_fields_event")
+        with database.engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO organisations (slug, name, created_at) VALUES ('a', 'A', :at)"),
+                {"at": moment},
+            )
+            connection.execute(text(item), {"at": moment})
+        assert "row_hash" not in columns()
+        database.upgrade()
+        assert "row_hash" in columns()
+        with database.engine.begin() as connection:
+            assert connection.execute(text("SELECT row_hash FROM due_items")).all() == [(None,)]
+            connection.execute(text("UPDATE due_items SET row_hash = -5"))
+        migrate(command.downgrade, "0015_clock_fields_event")
+        assert "row_hash" not in columns()
+        with database.engine.connect() as connection:
+            assert connection.execute(text("SELECT subject, level FROM due_items")).all() == [
+                ("T1", 1)
+            ]
+        migrate(command.upgrade, "head")
+        assert "row_hash" in columns()
+    finally:
+        database.dispose()

@@ -354,11 +354,13 @@ def _store_due(
             item.notify = list(due.notify)
             item.channels = list(due.channels)
             item.updated_at = moment
+            item.row_hash = None  # no longer what a batch wrote: compared in full next time
     for key, item in existing.items():
         if key not in seen and item.status in ("pending", "held"):
             item.status = "cancelled"
             item.due_at = None
             item.updated_at = moment
+            item.row_hash = None
 
 
 def _unchanged(
@@ -535,7 +537,7 @@ def refresh_many(
                     session.execute(_DELETE_CLOCKS, {"ids": _int_array(gone)})
                 found.copy_clocks(session, organisation_id, found.clock_lines(written))
             if new_due:
-                found.store_due(session, organisation_id, new_due, found.due_lines(new_due))
+                found.write_due(session, organisation_id, new_due)
             if claim is None:
                 session.execute(_REFRESHED, marks)
             else:
@@ -572,6 +574,13 @@ def refresh_many(
 def _text_array(values: Sequence[str]) -> str:
     """A PostgreSQL array literal of these texts, to be cast to ``text[]``: psycopg adapts a
     list element by element in Python, 10-20x slower for the thousands a batch passes."""
+    if not values:
+        return "{}"
+    joined = '","'.join(values)
+    # the usual case, no name with a quote or a backslash (the separators hold two quotes
+    # each): nothing to escape, one join
+    if "\\" not in joined and joined.count('"') == 2 * (len(values) - 1):
+        return '{"' + joined + '"}'
     return (
         "{"
         + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
@@ -612,10 +621,6 @@ _LOCK_STORED = (  # run on the driver's cursor: 2,000 rows without SQLAlchemy's 
     'ORDER BY ticket COLLATE "C" FOR UPDATE'
 )
 _DELETE_CLOCKS = text("DELETE FROM ticket_clocks WHERE id = ANY(CAST(:ids AS bigint[]))")
-_STORED_CLOCKS = (  # run on the driver's cursor, as _LOCK_STORED
-    "SELECT id, ticket, agreement, objective, cycle, row_hash FROM ticket_clocks "
-    "WHERE organisation_id = %s AND ticket = ANY(CAST(%s AS text[]))"
-)
 _MARKS = (
     "FROM unnest(CAST(:tickets AS text[]), CAST(:clocks AS bigint[]), CAST(:due AS bigint[])) "
     "AS x(ticket, clocks, due) "
@@ -1116,49 +1121,35 @@ class _Found:
         write (new, or changed), compared row by row with the fingerprint each stored row
         keeps (``row_hash``; a row without one is written again). A clock unchanged, or
         running on towards the same deadline, keeps its row."""
-        stored: dict[tuple[str, str, str, int], tuple[int, int | None]] = {}
-        if session.get_bind().dialect.name == "postgresql":
-            driver = session.connection().connection.driver_connection
-            with driver.cursor() as cursor:  # type: ignore[union-attr]
-                cursor.execute(_STORED_CLOCKS, (organisation_id, _text_array(tickets)))
-                for row_id, ticket, agreement, objective, cycle, row_hash in cursor:
-                    stored[(ticket, agreement, objective, cycle)] = (row_id, row_hash)
-        else:
-            for chunk in _chunks(tickets):
-                for row_id, ticket, agreement, objective, cycle, row_hash in session.execute(
-                    select(
-                        ClockRow.id,
-                        ClockRow.ticket,
-                        ClockRow.agreement,
-                        ClockRow.objective,
-                        ClockRow.cycle,
-                        ClockRow.row_hash,
-                    ).where(ClockRow.organisation_id == organisation_id, ClockRow.ticket.in_(chunk))
-                ):
-                    stored[(ticket, agreement, objective, cycle)] = (row_id, row_hash)
-        gone: list[int] = []
-        written: list[dict[str, Any]] = []
-        for part in _parts_of(self.clock_parts, self._codes(list(tickets))):
-            agreement = part["agreement"]
-            write = []
-            for ticket, objective, cycle, row_hash in zip(
-                part["ticket"],
-                part["objective"],
-                part["cycle"].tolist(),
-                part["row_hash"].tolist(),
-                strict=True,
-            ):
-                before = stored.pop((ticket, agreement, objective, cycle), None)
-                if before is not None and before[1] == row_hash:
-                    write.append(False)
-                    continue
-                if before is not None:
-                    gone.append(before[0])
-                write.append(True)
-            if any(write):
-                written.append(_cut(part, np.array(write, dtype=bool)))
-        gone.extend(row_id for row_id, _ in stored.values())  # clocks no longer found
-        return gone, written
+        gone, written = self._changed_rows(session, ClockRow, organisation_id, tickets)
+        return gone.tolist(), written
+
+    def _changed_rows(
+        self,
+        session: Session,
+        table: type[ClockRow | DueItem],
+        organisation_id: int,
+        tickets: Sequence[str],
+    ) -> tuple[npt.NDArray[np.int64], list[dict[str, Any]]]:
+        """These tickets' stored rows (clock rows or due items) that no row found has, by
+        their row numbers, and the parts' rows found that no stored row has: compared by
+        ticket and fingerprint (``row_hash``: a row's fingerprint covers its key, so a row
+        found with its stored fingerprint is that row unchanged; a stored row without one
+        matches none)."""
+        codes = self._codes(list(tickets))
+        stored_codes, ids, hashes = _stored_rows(session, table, organisation_id, tickets)
+        stored_codes = np.where(stored_codes >= 0, codes[np.maximum(stored_codes, 0)], -1)
+        parts = list(_parts_of(self.due_parts if table is DueItem else self.clock_parts, codes))
+        sizes = [len(part["owner"]) for part in parts]
+        owners = np.concatenate([p["owner"] for p in parts]) if parts else np.zeros(0, np.int64)
+        found = np.concatenate([p["row_hash"] for p in parts]) if parts else np.zeros(0, np.int64)
+        stored_kept, found_kept = _shared(stored_codes, hashes, owners, found)
+        written = []
+        kept_parts = np.split(found_kept, np.cumsum(sizes)[:-1]) if parts else []
+        for part, kept in zip(parts, kept_parts, strict=True):
+            if not kept.all():
+                written.append(_cut(part, ~kept))
+        return ids[~stored_kept], written
 
     def clock_lines(self, parts: Sequence[dict[str, Any]]) -> list[str]:
         """The clock rows of these parts (see :meth:`changed_clocks`) as COPY text lines
@@ -1212,12 +1203,16 @@ class _Found:
 
     def due_lines(self, tickets: Sequence[str]) -> list[str]:
         """The due items found for these tickets as COPY text lines."""
+        return self._due_lines(list(_parts_of(self.due_parts, self._codes(list(tickets)))))
+
+    def _due_lines(self, parts: Sequence[dict[str, Any]]) -> list[str]:
+        """The due items of these parts as COPY text lines (as ``due_stage`` holds them)."""
         lines: list[str] = []
         customers = {
             ticket: "\\N" if customer is None else _copy_text(customer)
             for ticket, customer in self.customers.items()
         }
-        for part in _parts_of(self.due_parts, self._codes(list(tickets))):
+        for part in parts:
             tickets_here = part["ticket"]
             agreement = _copy_text(part["agreement"])
             lines.extend(
@@ -1234,34 +1229,32 @@ class _Found:
                     _copy_instants(part["due"]),
                     _copy_texts(part["notify"]),
                     _copy_texts(part["channels"]),
+                    map(str, part["row_hash"].tolist()),
                     strict=True,
                 )
             )
         return lines
 
-    def store_due(
-        self, session: Session, organisation_id: int, tickets: Sequence[str], lines: list[str]
-    ) -> None:
-        """:func:`_store_due_many` on PostgreSQL, in SQL, for these tickets (``lines``: their
-        due items, from :meth:`due_lines`): the due items found are copied into
-        a temporary table; stored items no longer found that are pending or held are
-        cancelled; the others are inserted, or moved when they changed (a fired item never
-        changes; an unchanged one keeps its ``updated_at``)."""
-        session.execute(_DUE_STAGE)
-        _copy(session, "COPY due_stage FROM STDIN", lines)
-        values = {
-            "organisation": organisation_id,
-            "tickets": _text_array(tickets),
-            "at": self.moment,
-        }
-        # hash joins: the staged rows have no statistics, and a nested loop the planner may
-        # pick for want of them scans one side once a row of the other (seconds a batch)
-        session.execute(text("SET LOCAL enable_nestloop = off"))
-        session.execute(_CANCEL_DUE, values)
-        session.execute(_MOVE_STAGED_DUE, values)
-        session.execute(_ADD_STAGED_DUE, values)
-        session.execute(text("SET LOCAL enable_nestloop = on"))
-        session.execute(text("TRUNCATE due_stage"))
+    def write_due(self, session: Session, organisation_id: int, tickets: Sequence[str]) -> None:
+        """:func:`_store_due_many` on PostgreSQL for these tickets (those whose due items'
+        fingerprint changed), per item: the stored items' fingerprints are read (no item
+        itself), and only the items found whose fingerprint no stored item has are written,
+        copied into a temporary table and inserted, or moved where their key is stored (a
+        fired item never changes; one whose moment, state and recipients are as stored keeps
+        its ``updated_at``: it was written by someone else, without a fingerprint); stored
+        items found in no form any more are cancelled if pending or held. An item unchanged
+        is neither written nor locked."""
+        gone, written = self._changed_rows(session, DueItem, organisation_id, tickets)
+        touched: set[int] = set()
+        if written:
+            session.execute(_DUE_STAGE)
+            _copy(session, "COPY due_stage FROM STDIN", self._due_lines(written))
+            values = {"organisation": organisation_id, "at": self.moment}
+            touched = set(session.scalars(_UPSERT_STAGED_DUE, values))
+            session.execute(text("TRUNCATE due_stage"))
+        cancelled = [item for item in gone.tolist() if item not in touched]
+        if cancelled:
+            session.execute(_CANCEL_DUE_ROWS, {"ids": _int_array(cancelled), "at": self.moment})
 
 
 def _fields_events(
@@ -1345,6 +1338,80 @@ def _row_hashes(count: int, *columns: npt.NDArray[np.uint64]) -> npt.NDArray[np.
     return found
 
 
+_STORED_ROWS = (  # run on the driver's cursor: one row of texts, a column each
+    "SELECT string_agg(CAST(x.code - 1 AS text), ','), string_agg(CAST(r.id AS text), ','), "
+    "string_agg(CAST(COALESCE(r.row_hash, 0) AS text), ','), "
+    "string_agg(CASE WHEN r.row_hash IS NULL THEN '1' ELSE '0' END, ',') "
+    "FROM unnest(CAST(%(tickets)s AS text[])) WITH ORDINALITY AS x(ticket, code) "
+    "JOIN {table} r ON r.{subject} = x.ticket "
+    "WHERE r.organisation_id = %(organisation)s "
+    "AND r.{subject} = ANY(CAST(%(tickets)s AS text[]))"
+)
+
+
+def _stored_rows(
+    session: Session,
+    table: type[ClockRow | DueItem],
+    organisation_id: int,
+    tickets: Sequence[str],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The stored rows (clock rows or due items) of these tickets as columns: each row's
+    ticket (its place in ``tickets``; -1 for a row without a fingerprint, which is to match
+    none), row number and fingerprint. PostgreSQL: one row of texts parsed by numpy."""
+    subject = table.__table__.c["ticket" if table is ClockRow else "subject"]
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _STORED_ROWS.format(table=table.__tablename__, subject=subject.name)
+        driver = session.connection().connection.driver_connection
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(
+                statement, {"tickets": _text_array(tickets), "organisation": organisation_id}
+            )
+            found = cursor.fetchone()
+        codes, ids, hashes, nulls = found if found is not None else (None,) * 4
+        places = _numbers(codes)
+        return np.where(_numbers(nulls) == 1, -1, places), _numbers(ids), _numbers(hashes)
+    place = {ticket: index for index, ticket in enumerate(tickets)}
+    rows = [
+        (place[name] if row_hash is not None else -1, row_id, row_hash or 0)
+        for chunk in _chunks(tickets)
+        for row_id, name, row_hash in session.execute(
+            select(table.id, subject, table.row_hash).where(
+                table.organisation_id == organisation_id, subject.in_(chunk)
+            )
+        )
+    ]
+    columns = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    return columns[:, 0], columns[:, 1], columns[:, 2]
+
+
+def _shared(
+    codes: npt.NDArray[np.int64],
+    hashes: npt.NDArray[np.int64],
+    other_codes: npt.NDArray[np.int64],
+    other_hashes: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Which rows of one side, (ticket code, fingerprint) pairs, the other side has too, and
+    which of the other's the first has: exact, by sorting both sides' pairs together."""
+    count = len(codes)
+    all_codes = np.concatenate([codes, other_codes]).astype(np.int64, copy=False)
+    all_hashes = np.concatenate([hashes, other_hashes]).astype(np.int64, copy=False)
+    if not len(all_codes):
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    order = np.lexsort((all_codes, all_hashes))
+    sorted_codes, sorted_hashes = all_codes[order], all_hashes[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = (sorted_codes[1:] != sorted_codes[:-1]) | (sorted_hashes[1:] != sorted_hashes[:-1])
+    group = np.cumsum(starts) - 1
+    first = order < count
+    in_first = np.zeros(int(group[-1]) + 1, dtype=bool)
+    in_other = np.zeros_like(in_first)
+    in_first[group[first]] = True
+    in_other[group[~first]] = True
+    shared = np.empty(len(order), dtype=bool)
+    shared[order] = (in_first & in_other)[group]
+    return shared[:count], shared[count:]
+
+
 def _parts_of(
     parts: list[dict[str, Any]], codes: npt.NDArray[np.int64]
 ) -> Iterator[dict[str, Any]]:
@@ -1403,54 +1470,38 @@ _DUE_STAGE = text(
     """
     CREATE TEMPORARY TABLE IF NOT EXISTS due_stage (
         subject text, customer text, agreement text, objective text, cycle integer,
-        level integer, at text, status text, due_at timestamptz, notify text, channels text
+        level integer, at text, status text, due_at timestamptz, notify text, channels text,
+        row_hash bigint
     ) ON COMMIT DELETE ROWS
     """
 )
-_CANCEL_DUE = text(
+# the items found that no stored item has in this form: inserted, or (their key stored) moved
+# unless fired; one whose moment, state and recipients are as stored (stored without a
+# fingerprint) keeps its updated_at. RETURNING: the stored items moved (and those inserted)
+_UPSERT_STAGED_DUE = text(
     """
-    UPDATE due_items SET status = 'cancelled', due_at = NULL, updated_at = :at
-    WHERE organisation_id = :organisation AND subject = ANY(CAST(:tickets AS text[]))
-        AND status IN ('pending', 'held')
-        AND NOT EXISTS (
-            SELECT 1 FROM due_stage s WHERE s.subject = due_items.subject
-                AND s.agreement = due_items.agreement AND s.objective = due_items.objective
-                AND s.cycle = due_items.cycle AND s.level = due_items.level
-        )
-    """
-)
-_MOVE_STAGED_DUE = text(
-    """
-    UPDATE due_items SET at = s.at, status = s.status, due_at = s.due_at,
-        notify = CAST(s.notify AS json), channels = CAST(s.channels AS json), updated_at = :at
-    FROM due_stage s
-    WHERE due_items.organisation_id = :organisation
-        AND due_items.subject = ANY(CAST(:tickets AS text[]))
-        AND due_items.subject = s.subject AND due_items.agreement = s.agreement
-        AND due_items.objective = s.objective AND due_items.cycle = s.cycle
-        AND due_items.level = s.level
-        AND due_items.status <> 'fired' AND NOT (
-            due_items.at IS NOT DISTINCT FROM s.at
-            AND due_items.status IS NOT DISTINCT FROM s.status
-            AND due_items.due_at IS NOT DISTINCT FROM s.due_at
-            AND CAST(due_items.notify AS jsonb) IS NOT DISTINCT FROM CAST(s.notify AS jsonb)
-            AND CAST(due_items.channels AS jsonb) IS NOT DISTINCT FROM CAST(s.channels AS jsonb)
-        )
-    """
-)
-_ADD_STAGED_DUE = text(
-    """
-    INSERT INTO due_items (organisation_id, subject, customer, agreement, objective, cycle,
-        level, at, status, due_at, notify, channels, fired_at, updated_at)
+    INSERT INTO due_items AS d (organisation_id, subject, customer, agreement, objective, cycle,
+        level, at, status, due_at, notify, channels, fired_at, updated_at, row_hash)
     SELECT :organisation, subject, customer, agreement, objective, cycle, level, at, status,
-        due_at, CAST(notify AS json), CAST(channels AS json), NULL, :at
-    FROM due_stage s
-    WHERE NOT EXISTS (
-        SELECT 1 FROM due_items d WHERE d.organisation_id = :organisation
-            AND d.subject = ANY(CAST(:tickets AS text[])) AND d.subject = s.subject
-            AND d.agreement = s.agreement
-            AND d.objective = s.objective AND d.cycle = s.cycle AND d.level = s.level
-    )
+        due_at, CAST(notify AS json), CAST(channels AS json), NULL, :at, row_hash
+    FROM due_stage
+    ON CONFLICT (organisation_id, subject, agreement, objective, cycle, level) DO UPDATE
+    SET at = excluded.at, status = excluded.status, due_at = excluded.due_at,
+        notify = excluded.notify, channels = excluded.channels, row_hash = excluded.row_hash,
+        updated_at = CASE WHEN d.at = excluded.at AND d.status = excluded.status
+            AND d.due_at IS NOT DISTINCT FROM excluded.due_at
+            AND CAST(d.notify AS jsonb) = CAST(excluded.notify AS jsonb)
+            AND CAST(d.channels AS jsonb) = CAST(excluded.channels AS jsonb)
+            THEN d.updated_at ELSE excluded.updated_at END
+    WHERE d.status <> 'fired'
+    RETURNING d.id
+    """
+)
+# stored items found in no form any more (their fingerprints forgotten: what they say changed)
+_CANCEL_DUE_ROWS = text(
+    """
+    UPDATE due_items SET status = 'cancelled', due_at = NULL, updated_at = :at, row_hash = NULL
+    WHERE id = ANY(CAST(:ids AS bigint[])) AND status IN ('pending', 'held')
     """
 )
 

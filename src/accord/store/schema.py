@@ -362,6 +362,10 @@ class DueItem(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     """What a reminder announces besides its moment (the date, the misses counted): added to
     its notifications' payload (null for escalations)."""
+    row_hash: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """The item's fingerprint as a batch recomputation last wrote it (its key, moment, state,
+    recipients: an item whose fingerprint is found again is left as it is); null: written or
+    changed by anyone else (compared in full by the next batch). Migration 0016."""
 
 
 class Webhook(Base):
