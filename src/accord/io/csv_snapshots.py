@@ -547,7 +547,9 @@ def _table(
     try:
         table = pcsv.read_csv(
             pa.BufferReader(data),
-            read_options=pcsv.ReadOptions(use_threads=False, block_size=1 << 26),
+            # pyarrow's own block size (1 MiB): a block parsed while it is in the cache; one
+            # block of the whole file took two to three times the CPU (BENCHMARKS.md)
+            read_options=pcsv.ReadOptions(use_threads=False),
             parse_options=pcsv.ParseOptions(newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(
                 column_types={name: pa.string() for name in wanted},
@@ -565,11 +567,9 @@ def _table(
 
 def _coded(column: Any, missing: set[str]) -> tuple[Any, list[str]]:
     """A text column as a code per row (-1: a value in ``missing``) and the texts by code."""
-    import pyarrow.compute as pc
-
-    encoded = pc.dictionary_encode(column.combine_chunks())
+    encoded = _compute("dictionary_encode", column.combine_chunks())
     codes = _numbers(encoded.indices).astype(np.int64)
-    vocabulary = _Vocabulary(str(v) for v in encoded.dictionary.to_pylist())
+    vocabulary = _Vocabulary(encoded.dictionary.to_pylist())  # texts: no null was read
     vocabulary.arrow = encoded.dictionary
     if missing & set(vocabulary):
         absent = np.array([v in missing for v in vocabulary] + [True], dtype=bool)
@@ -686,7 +686,6 @@ def _simple_walls(texts: list[str], form: str) -> tuple[Any, Any] | None:
     over all texts at once), the numbers a valid date (checked with numpy); a text that does
     not match is read by ``strptime`` itself. None for another format."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     codes = set()
     at = form.find("%")
@@ -703,12 +702,14 @@ def _simple_walls(texts: list[str], form: str) -> tuple[Any, Any] | None:
     if array is None:
         array = _texts_array(texts)
     try:
-        groups = pc.extract_regex(array, f"(?i)^(?P<whole>{pattern})")
+        whole = f"(?i)^(?P<whole>{pattern})"
+        groups = _compute("extract_regex", array, options=("ExtractRegexOptions", whole))
     except pa.ArrowException:
         return None
     # a text that does not match is a null row (its fields' values are not null)
-    matched = _flags(groups.is_valid()) & np.equal(
-        _numbers(pc.utf8_length(groups.field("whole"))), _numbers(pc.utf8_length(array))
+    matched = _flags(_compute("is_valid", groups)) & np.equal(
+        _numbers(_compute("utf8_length", groups.field("whole"))),
+        _numbers(_compute("utf8_length", array)),
     )
     rows = np.flatnonzero(matched)
     taken = pa.Array.from_buffers(pa.int64(), len(rows), [None, pa.py_buffer(rows)])
@@ -716,8 +717,9 @@ def _simple_walls(texts: list[str], form: str) -> tuple[Any, Any] | None:
     def numbers(code: str) -> Any:
         if code not in codes:
             return np.zeros(len(rows), dtype=np.int64)
-        values = pc.utf8_trim_whitespace(groups.field(code).take(taken))  # " 5": %d
-        return _numbers(pc.cast(values, pa.int64()))
+        values = _compute("take", groups.field(code), taken)
+        values = _compute("utf8_trim_whitespace", values)  # " 5": %d
+        return _numbers(_compute("cast", values, options=("CastOptions", pa.int64())))
 
     year, month, day = numbers("Y"), numbers("m"), numbers("d")
     months = (year - 1970) * 12 + month - 1
@@ -747,6 +749,19 @@ def _texts_array(texts: list[str]) -> Any:
     np.cumsum(np.fromiter(map(len, data), dtype=np.int64, count=len(data)), out=offsets[1:])
     buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
     return pa.Array.from_buffers(pa.large_string(), len(data), buffers)
+
+
+def _compute(function: str, *arguments: Any, options: tuple[str, Any] | None = None) -> Any:
+    """pyarrow's compute ``function`` on ``arguments``, with its options (the name of their
+    class and its one argument), called by name: ``pyarrow.compute`` (and the array methods
+    that call it) builds a Python function for each of its several hundred kernels when
+    imported, a tenth of the read's CPU time; its core (``pyarrow._compute``) does not."""
+    try:
+        from pyarrow import _compute as kernels
+    except ImportError:  # pragma: no cover - a pyarrow without it: the public module
+        import pyarrow.compute as kernels
+    made = None if options is None else getattr(kernels, options[0])(options[1])
+    return kernels.call_function(function, list(arguments), made)
 
 
 def _numbers(array: Any) -> Any:
