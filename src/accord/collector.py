@@ -48,4 +48,4 @@ def imports_frozen() -> Iterator[None]:
     report` over the ServiceNow log: BENCHMARKS.md."""
     with collector_paused():
         yield
-    gc.freeze()
+        gc.freeze()  # before the collector is back: no collection of all that on its return
