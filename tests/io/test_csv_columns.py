@@ -146,6 +146,30 @@ def test_generated_snapshot_exports_read_into_the_same_columns(
         assert found is not None  # whatever the events read, the columns read too
 
 
+def test_an_unknown_kind_on_ignored_rows_only_reads_into_the_same_columns(
+    tmp_path: Path,
+) -> None:
+    """A bot's rows are ignored, one of them of a kind Accord does not know: no kept event has
+    it, so the log reads as the events read it (it raised a KeyError)."""
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "event,key,when,type,by,state\n"
+        "e1,T1,01/03/2026 09:00:00,created,agent,Open\n"
+        "e2,T1,01/03/2026 09:05:00,?,bot,Open\n"
+        "e3,T1,01/03/2026 10:00:00,resolved,agent,Done\n"
+    )
+    mapping = ColumnMapping.model_validate(
+        {
+            "id": "event", "ticket": "key", "at": "when", "event": "type", "author": "by",
+            "time_format": "%d/%m/%Y %H:%M:%S", "fields": {"status": "state"},
+            "ignore": {"by": "bot"},
+        }  # fmt: skip
+    )
+    found = _check(path, mapping, ranks=False)
+    assert found is not None
+    assert len(found.at) == 2
+
+
 @given(log=event_logs())
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_generated_event_logs_read_into_the_same_columns(

@@ -397,7 +397,9 @@ def event_log_columns(file: Path, mapping: ColumnMapping) -> EventColumns | None
         return None
     if len(np.unique(log.id)) != log.count:
         return None
-    kind = np.array([KIND_ORDER[k] for k in log.kinds] + [_NULL], dtype=np.int64)[log.kind]
+    # a kind no kept row has (its rows ignored) may be any text: left unnumbered
+    numbered = [KIND_ORDER.get(k, _NULL) for k in log.kinds]
+    kind = np.array([*numbered, _NULL], dtype=np.int64)[log.kind]
     comment = kind == KIND_ORDER["comment"]
     author = [*log.authors, None]
     agent = np.array([a == "agent" for a in author], dtype=bool)[log.author]
