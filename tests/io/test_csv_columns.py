@@ -158,12 +158,14 @@ def test_an_unknown_kind_on_ignored_rows_only_reads_into_the_same_columns(
         "e2,T1,01/03/2026 09:05:00,?,bot,Open\n"
         "e3,T1,01/03/2026 10:00:00,resolved,agent,Done\n"
     )
+    columns = {"id": "event", "ticket": "key", "at": "when", "event": "type", "author": "by"}
     mapping = ColumnMapping.model_validate(
         {
-            "id": "event", "ticket": "key", "at": "when", "event": "type", "author": "by",
-            "time_format": "%d/%m/%Y %H:%M:%S", "fields": {"status": "state"},
+            **columns,
+            "time_format": "%d/%m/%Y %H:%M:%S",
+            "fields": {"status": "state"},
             "ignore": {"by": "bot"},
-        }  # fmt: skip
+        }
     )
     found = _check(path, mapping, ranks=False)
     assert found is not None
