@@ -17,9 +17,11 @@ give the same events (``repr`` and place in the source):
    ``--before SRC`` also with older code (``git archive main src | tar -x -C /tmp/base``,
    then ``--before /tmp/base/src``);
 4. the same report in a child process split into its steps, each step's CPU time
-   (``process_time``): importing the CLI, reading (the agreement, the mapping and the log, as
-   ``accord report`` reads them), evaluating, rendering (the Markdown a pipe gets); checked to
-   print the same report with the code before and after.
+   (``process_time``): importing the CLI and the engines (as the command does: since
+   report-e2e frozen out of the collector's sight, numpy's BLAS kept to one thread), reading
+   (the agreement, the mapping and the log, as ``accord report`` reads them), evaluating,
+   rendering (the Markdown a pipe gets); checked to print the same report with the code
+   before and after.
 
 CPU time is this process's (``time.process_time``); the machine is shared, so wall time is
 given too. Each figure is the best of ``--repeat`` runs.
@@ -115,13 +117,20 @@ def report(log: Path, mapping: Path, repeat: int, source: Path | None = None) ->
 
 # the steps of `accord report --period 2016-03` in a child process (run with either code)
 STEPS = """
-import sys, time
+import contextlib, os, sys, time
 started = time.process_time()
 from accord.cli import app  # noqa: F401  (the CLI as the `accord` command imports it)
-from accord.cli import report as command
-from accord.core.report import ClockCache
-from accord.io.agreements import load_agreement
-from accord.io.tickets import ColumnMapping
+try:  # as the command does it (since report-e2e): one BLAS thread, the engines' imports frozen
+    from accord.collector import imports_frozen
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+except ImportError:  # older code
+    imports_frozen = contextlib.nullcontext
+with imports_frozen():
+    from accord.cli import report as command
+    from accord.core.report import ClockCache
+    from accord.io.agreements import load_agreement
+    from accord.io.tickets import ColumnMapping
+    from accord.render.words import locale_of
 imported = time.process_time()
 log, mapping_file, agreement_file, output = sys.argv[1:5]
 agreement = load_agreement(agreement_file)
@@ -148,7 +157,7 @@ print(imported - started, read - imported, evaluated - read, rendered - evaluate
 def steps(log: Path, mapping: Path, source: Path | None, output: Path) -> list[float]:
     """The CPU time of each step of the report (imports, read, evaluate, render) in a child
     process, with this code or the code in ``source``."""
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
     if source is not None:
         env["PYTHONPATH"] = str(source)
     arguments = [str(log), str(mapping), str(AGREEMENT), str(output)]

@@ -20,7 +20,7 @@ from accord.io.desks import sources
 ROOT = Path(__file__).resolve().parents[2]
 
 RUN = """
-import json, runpy, sys
+import gc, json, os, runpy, sys
 arguments, record = json.loads(sys.argv[1]), sys.argv[2]
 sys.argv = ["accord", *arguments]
 code = 0
@@ -29,7 +29,10 @@ try:
 except SystemExit as exit:
     code = exit.code or 0
 with open(record, "w") as out:
-    json.dump({"code": code, "modules": sorted(sys.modules)}, out)
+    json.dump({
+        "code": code, "modules": sorted(sys.modules), "frozen": gc.get_freeze_count(),
+        "blas": os.environ.get("OPENBLAS_NUM_THREADS"),
+    }, out)
 """
 
 SERVICE = ("sqlalchemy", "alembic", "fastapi", "starlette", "uvicorn", "httpx", "psycopg")
@@ -49,21 +52,29 @@ ENGINES = (
 ACCORD_ABOVE = ("accord.store", "accord.service", "accord.api", "accord.portal", "accord.worker")
 
 
-def accord(*arguments: str, tmp_path: Path, **environment: str) -> tuple[Any, str, set[str]]:
-    """Run `accord ARGUMENTS` in a fresh interpreter: its exit code, its output and the
-    modules it imported."""
+def run(*arguments: str, tmp_path: Path, **environment: str) -> tuple[dict[str, Any], str]:
+    """Run `accord ARGUMENTS` in a fresh interpreter: what it left (its exit code, the modules
+    it imported, the objects frozen out of the collector's sight, numpy's BLAS threads asked
+    for) and its output."""
     record = tmp_path / "modules.json"
+    base = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
     done = subprocess.run(
         [sys.executable, "-c", RUN, json.dumps(arguments), str(record)],
         cwd=ROOT,
-        env={**os.environ, "COLUMNS": "120", **environment},
+        env={**base, "COLUMNS": "120", **environment},
         capture_output=True,
         text=True,
         check=False,
     )
     assert record.exists(), done.stderr
-    found = json.loads(record.read_text())
-    return found["code"], done.stdout, set(found["modules"])
+    return json.loads(record.read_text()), done.stdout
+
+
+def accord(*arguments: str, tmp_path: Path, **environment: str) -> tuple[Any, str, set[str]]:
+    """Run `accord ARGUMENTS` in a fresh interpreter: its exit code, its output and the
+    modules it imported."""
+    found, shown = run(*arguments, tmp_path=tmp_path, **environment)
+    return found["code"], shown, set(found["modules"])
 
 
 def loaded(modules: set[str], libraries: tuple[str, ...]) -> list[str]:
@@ -121,6 +132,43 @@ def test_a_report_on_a_small_agreement_loads_no_service_and_no_page_renderer(
     assert "availability" in shown
     assert "accord.core.report" in modules  # it did evaluate
     assert loaded(modules, (*SERVICE, *PAGES, "pandas", "dask", *ACCORD_ABOVE)) == []
+
+
+SNAPSHOTS = ROOT / "tests" / "data" / "servicenow-incidents" / "incident_event_log.csv.gz"
+
+
+def test_a_report_on_a_snapshot_log_reads_it_in_columns_without_pyarrow_compute(
+    tmp_path: Path,
+) -> None:
+    """`accord report` over a ServiceNow export: read straight into columns by pyarrow's CSV
+    reader and its kernels' core, not ``pyarrow.compute`` (whose import builds a function for
+    each of its kernels); the engines imported out of the collector's sight."""
+    found, shown = run(
+        "report",
+        "examples/servicenow/agreement.yaml",
+        "--tickets",
+        str(SNAPSHOTS),
+        "--mapping",
+        "examples/servicenow/mapping.yaml",
+        "--period",
+        "2016-03",
+        "--format",
+        "json",
+        tmp_path=tmp_path,
+    )
+    assert found["code"] == 0
+    assert json.loads(shown)["agreement"] == "servicenow-incidents"
+    modules = set(found["modules"])
+    assert {"accord.io.csv_snapshots", "pyarrow.csv", "accord.core.report"} <= modules
+    assert loaded(modules, ("pyarrow.compute", "pandas", *SERVICE, *PAGES, *ACCORD_ABOVE)) == []
+    assert found["frozen"] > 10_000  # the engines' modules, frozen after their import
+
+
+def test_the_command_keeps_numpys_blas_to_one_thread_unless_told(tmp_path: Path) -> None:
+    found, _ = run("version", tmp_path=tmp_path)
+    assert (found["code"], found["blas"]) == (0, "1")
+    found, _ = run("version", tmp_path=tmp_path, OPENBLAS_NUM_THREADS="4")
+    assert found["blas"] == "4"
 
 
 def test_shell_completion_offers_the_commands(tmp_path: Path) -> None:

@@ -49,6 +49,17 @@ def test_the_servicenow_sample_reads_the_same_in_columns() -> None:
     assert len(fast) == 4386
 
 
+def test_the_servicenow_sample_spans_several_of_pyarrows_blocks() -> None:
+    """The sample (2 MB) is parsed in pyarrow's blocks of 1 MiB, so the test above reads
+    across their boundaries, as a full export is read."""
+    from accord.io.csv_snapshots import _table
+
+    mapping = ColumnMapping.read(ROOT / "examples" / "servicenow" / "mapping.yaml")
+    table = _table(SAMPLE, mapping)
+    assert table is not None
+    assert table[mapping.ticket].num_chunks > 1
+
+
 # a format, and how to write an instant in it (as exports write them)
 FORMATS: dict[str | None, Any] = {
     None: lambda m: m.isoformat(),

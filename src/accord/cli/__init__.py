@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import typer
 
 from accord import __version__
@@ -31,7 +34,19 @@ from accord.cli.report import judged_at, parse_period
 
 __all__ = ["app", "judged_at", "parse_duration", "parse_instant", "parse_period"]
 
-app = typer.Typer(
+
+class _Command(typer.Typer):
+    """The app, which as the ``accord`` command first keeps numpy's BLAS (OpenBLAS) to the
+    calling thread: it otherwise starts a thread for each core when numpy is imported, and no
+    command of Accord does linear algebra (that start was a tenth of a second of CPU time of
+    `accord report` over the ServiceNow log: BENCHMARKS.md). A value the user set is kept."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        return super().__call__(*args, **kwargs)
+
+
+app = _Command(
     help="Accord: service level agreements as code, measured in business time.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

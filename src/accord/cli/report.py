@@ -230,12 +230,15 @@ def report(
     Every figure states what it stands on: a period not over at the instant judged at is
     "to date"; one the evidence does not reach has "no data"; one outside the agreement's
     effective dates is "not in force"."""
-    from accord.core.clock_engines import ENGINES
-    from accord.core.periods import period_label, split
-    from accord.core.report import ClockCache
-    from accord.io.agreements import load_agreement
-    from accord.io.mapping import ColumnMapping
-    from accord.render.words import locale_of, zone_of
+    from accord.collector import imports_frozen
+
+    with imports_frozen():  # a command run once: its engines' imports out of the collector's way
+        from accord.core.clock_engines import ENGINES
+        from accord.core.periods import period_label, split
+        from accord.core.report import ClockCache
+        from accord.io.agreements import load_agreement
+        from accord.io.mapping import ColumnMapping
+        from accord.render.words import locale_of, zone_of
 
     try:
         if output not in _REPORT_FORMATS:

@@ -196,7 +196,7 @@ def _snapshots(file: Path, mapping: ColumnMapping, by_name: bool) -> _Snapshots 
         )
     if (ticket_codes == _NULL).any() or (at_codes == _NULL).any():
         return None
-    if not moments.valid[np.unique(at_codes)].all():
+    if not moments.valid[at_codes].all():
         return None
     keys = moments.keys()
     if keys is None:
@@ -227,7 +227,7 @@ def _snapshots(file: Path, mapping: ColumnMapping, by_name: bool) -> _Snapshots 
     created_moments = (
         moments if created_at == mapping.at else _Moments(created_texts, mapping, zone)
     )
-    if not created_moments.valid[np.unique(created_codes[starts])].all():
+    if not created_moments.valid[created_codes[starts]].all():
         return None
 
     changed_any = np.zeros(len(rows), dtype=bool)
@@ -270,7 +270,7 @@ def _columns(
     """Columns of events given by codes into the log's vocabularies, coded as
     ``EventColumns.from_events`` codes them (tickets and each field's values in the order of
     their texts, a field only if some event sets it), in evaluation order."""
-    present = np.unique(ticket).tolist()
+    present = _used(ticket, len(names)).tolist()
     named = sorted(present, key=names.__getitem__)
     recode = np.full(len(names) + 1, _NULL, dtype=np.int64)
     recode[named] = np.arange(len(named))
@@ -278,7 +278,7 @@ def _columns(
     decoded: dict[str, tuple[Any, list[str]]] = {}
     for name in sorted(fields):
         codes, vocabulary = fields[name]
-        used = np.unique(codes[codes != _NULL])
+        used = _used(codes, len(vocabulary))
         if not len(used):
             continue
         texts = [vocabulary[c] for c in used.tolist()]
@@ -397,10 +397,9 @@ def event_log_columns(file: Path, mapping: ColumnMapping) -> EventColumns | None
         return None
     if len(np.unique(log.id)) != log.count:
         return None
-    # the vocabulary may hold values of rows left out (``ignore:``): only the codes rows use
-    # are read, each checked to be a kind by ``_event_log``
-    kinds = [KIND_ORDER.get(k, _NULL) for k in log.kinds]
-    kind = np.array([*kinds, _NULL], dtype=np.int64)[log.kind]
+    # a kind no kept row has (its rows ignored) may be any text: left unnumbered
+    numbered = [KIND_ORDER.get(k, _NULL) for k in log.kinds]
+    kind = np.array([*numbered, _NULL], dtype=np.int64)[log.kind]
     comment = kind == KIND_ORDER["comment"]
     author = [*log.authors, None]
     agent = np.array([a == "agent" for a in author], dtype=bool)[log.author]
@@ -550,7 +549,9 @@ def _table(
     try:
         table = pcsv.read_csv(
             pa.BufferReader(data),
-            read_options=pcsv.ReadOptions(use_threads=False, block_size=1 << 26),
+            # pyarrow's own block size (1 MiB): a block parsed while it is in the cache; one
+            # block of the whole file took two to three times the CPU (BENCHMARKS.md)
+            read_options=pcsv.ReadOptions(use_threads=False),
             parse_options=pcsv.ParseOptions(newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(
                 column_types={name: pa.string() for name in wanted},
@@ -568,11 +569,9 @@ def _table(
 
 def _coded(column: Any, missing: set[str]) -> tuple[Any, list[str]]:
     """A text column as a code per row (-1: a value in ``missing``) and the texts by code."""
-    import pyarrow.compute as pc
-
-    encoded = pc.dictionary_encode(column.combine_chunks())
+    encoded = _compute("dictionary_encode", column.combine_chunks())
     codes = _numbers(encoded.indices).astype(np.int64)
-    vocabulary = _Vocabulary(str(v) for v in encoded.dictionary.to_pylist())
+    vocabulary = _Vocabulary(encoded.dictionary.to_pylist())  # texts: no null was read
     vocabulary.arrow = encoded.dictionary
     if missing & set(vocabulary):
         absent = np.array([v in missing for v in vocabulary] + [True], dtype=bool)
@@ -600,7 +599,7 @@ def _order(coded: dict[str, tuple[Any, list[str]]], mapping: ColumnMapping, coun
         return np.zeros(count)
     codes, texts = coded[mapping.order]
     numbers = [_number(t) for t in texts]
-    if (codes == _NULL).any() or any(numbers[c] is None for c in np.unique(codes)):
+    if (codes == _NULL).any() or any(numbers[c] is None for c in _used(codes, len(texts))):
         return None
     return np.array([*numbers, 0.0], dtype=np.float64)[codes]
 
@@ -689,7 +688,6 @@ def _simple_walls(texts: list[str], form: str) -> tuple[Any, Any] | None:
     over all texts at once), the numbers a valid date (checked with numpy); a text that does
     not match is read by ``strptime`` itself. None for another format."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     codes = set()
     at = form.find("%")
@@ -706,12 +704,14 @@ def _simple_walls(texts: list[str], form: str) -> tuple[Any, Any] | None:
     if array is None:
         array = _texts_array(texts)
     try:
-        groups = pc.extract_regex(array, f"(?i)^(?P<whole>{pattern})")
+        whole = f"(?i)^(?P<whole>{pattern})"
+        groups = _compute("extract_regex", array, options=("ExtractRegexOptions", whole))
     except pa.ArrowException:
         return None
     # a text that does not match is a null row (its fields' values are not null)
-    matched = _flags(groups.is_valid()) & np.equal(
-        _numbers(pc.utf8_length(groups.field("whole"))), _numbers(pc.utf8_length(array))
+    matched = _flags(_compute("is_valid", groups)) & np.equal(
+        _numbers(_compute("utf8_length", groups.field("whole"))),
+        _numbers(_compute("utf8_length", array)),
     )
     rows = np.flatnonzero(matched)
     taken = pa.Array.from_buffers(pa.int64(), len(rows), [None, pa.py_buffer(rows)])
@@ -719,8 +719,9 @@ def _simple_walls(texts: list[str], form: str) -> tuple[Any, Any] | None:
     def numbers(code: str) -> Any:
         if code not in codes:
             return np.zeros(len(rows), dtype=np.int64)
-        values = pc.utf8_trim_whitespace(groups.field(code).take(taken))  # " 5": %d
-        return _numbers(pc.cast(values, pa.int64()))
+        values = _compute("take", groups.field(code), taken)
+        values = _compute("utf8_trim_whitespace", values)  # " 5": %d
+        return _numbers(_compute("cast", values, options=("CastOptions", pa.int64())))
 
     year, month, day = numbers("Y"), numbers("m"), numbers("d")
     months = (year - 1970) * 12 + month - 1
@@ -750,6 +751,25 @@ def _texts_array(texts: list[str]) -> Any:
     np.cumsum(np.fromiter(map(len, data), dtype=np.int64, count=len(data)), out=offsets[1:])
     buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
     return pa.Array.from_buffers(pa.large_string(), len(data), buffers)
+
+
+def _compute(function: str, *arguments: Any, options: tuple[str, Any] | None = None) -> Any:
+    """pyarrow's compute ``function`` on ``arguments``, with its options (the name of their
+    class and its one argument), called by name: ``pyarrow.compute`` (and the array methods
+    that call it) builds a Python function for each of its several hundred kernels when
+    imported, a tenth of the read's CPU time; its core (``pyarrow._compute``) does not."""
+    try:
+        from pyarrow import _compute as kernels
+    except ImportError:  # pragma: no cover - a pyarrow without it: the public module
+        import pyarrow.compute as kernels
+    made = None if options is None else getattr(kernels, options[0])(options[1])
+    return kernels.call_function(function, list(arguments), made)
+
+
+def _used(codes: Any, size: int) -> Any:
+    """The codes (of ``size`` texts) that occur, in order, -1 (no value) left out: what
+    ``np.unique`` gives of them, counted in one pass rather than sorted."""
+    return np.flatnonzero(np.bincount(codes[codes != _NULL], minlength=size))
 
 
 def _numbers(array: Any) -> Any:

@@ -9,15 +9,12 @@ writer serialises them. A worker that dies holding a claim loses it when its lea
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +22,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select, text, update
 
 from accord import metrics
+from accord.collector import collector_paused
 from accord.service import mail, notify, tracking, watch
 from accord.service.ingest import WAKE_CHANNEL
 from accord.service.tenants import now
@@ -54,36 +52,6 @@ _CLAIM = text(
     RETURNING organisation_id, ticket, customer, CAST(xmin AS text) AS claim
     """
 )
-
-
-_paused = threading.Lock()
-_pausing = [0]  # batches computing with the collector held off (threads of one process)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector held off while a batch is recomputed: a batch allocates
-    hundreds of thousands of small objects (rows, texts, tuples), each allocation counting
-    towards a collection that walks every tracked object of the process, to find almost no
-    cycle. Measured: 15-25% of the worker's CPU time a ticket (BENCHMARKS.md). Whatever
-    cycles a batch leaves are collected after it, as usual. Threads computing batches at
-    once hold it off until the last one is done; a collector disabled by someone else stays
-    so."""
-    with _paused:
-        if _pausing[0] == 0 and not gc.isenabled():
-            mine = False
-        else:
-            mine = True
-            _pausing[0] += 1
-            gc.disable()
-    try:
-        yield
-    finally:
-        if mine:
-            with _paused:
-                _pausing[0] -= 1
-                if _pausing[0] == 0:
-                    gc.enable()
 
 
 @dataclass
