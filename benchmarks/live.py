@@ -17,10 +17,15 @@ ticket's stored clocks and due items reflect an event under sustained ingest.
    every one moved back, each ticket's due items all changed), "unchanged" marked again with
    nothing new (no row written: a worker's cost for a ticket whose clocks did not change),
    "time moved" marked again with nothing new, each run a minute later (running clocks' used
-   time moved: rewritten before migration 0011, kept since). The worker recomputes in
-   ``--threads`` threads (``worker_threads``: one computes while another waits for
-   PostgreSQL). Printed: tickets a second, the worker's CPU a ticket (``process_time``) and
-   its PostgreSQL backends' (``/proc``). Target (issue 13): >= 20,000 tickets/s.
+   time moved: rewritten before migration 0011, kept since), and "touched by ingest": each
+   ticket one new event (the next step of :data:`SCRIPT` for it: its status moved, or a
+   reply), ingested through the API (not counted), then the marked tickets recomputed: what
+   a worker does under a live desk. The worker recomputes in ``--threads`` threads
+   (``worker_threads``: one computes while another waits for PostgreSQL). Printed: tickets a
+   second, the worker's CPU a ticket (``process_time``) and its PostgreSQL backends'
+   (``/proc``), the clock rows and due items written a ticket (inserted or updated,
+   PostgreSQL's statistics) and of those the HOT updates (no index entry added). Target
+   (issue 13): >= 20,000 tickets/s.
 2. Latency: a server (2 processes) and ``--workers`` worker processes (``accord worker``,
    started and connected before the load begins); one client sends ``--rate`` events a second
    (requests of 50) to tickets that live for 6 events each, ``--window`` / ``--rate`` seconds
@@ -164,8 +169,48 @@ def in_batches(worker: Worker, moment: datetime) -> int:
     return done
 
 
+def touch_events(names: list[str], n: int) -> list[dict[str, object]]:
+    """One new event for each of these tickets, as a live desk sends them: ticket i's is step
+    ``i + n`` of :data:`SCRIPT` (run ``n``): a status moved (to Active, to Awaiting User
+    Info, to Resolved) or a reply of the agent or the customer, now."""
+    at = datetime.now(UTC).isoformat()
+    found = []
+    for i, name in enumerate(names):
+        kind, fields, author = SCRIPT[(i + n) % len(SCRIPT)]
+        event: dict[str, object] = {
+            "id": f"{name}-touched-{n}",
+            "ticket": name,
+            "at": at,
+            "kind": kind,
+            "fields": fields,
+        }
+        if author:
+            event["author"] = author
+        found.append(event)
+    return found
+
+
+def written_rows(url: str) -> dict[str, tuple[int, int]]:
+    """Rows written so far (inserted or updated) and of the updates those that were HOT (no
+    index entry added), of ticket_clocks and due_items, from PostgreSQL's statistics."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        return {
+            name: (int(inserted) + int(updated), int(hot))
+            for name, inserted, updated, hot in connection.execute(
+                "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+                "WHERE relname IN ('ticket_clocks', 'due_items')"
+            ).fetchall()
+        }
+
+
 def throughput(
-    database: Database, url: str, tickets: int, repeats: int, before: bool, threads: int
+    database: Database,
+    url: str,
+    tickets: int,
+    repeats: int,
+    before: bool,
+    threads: int,
+    touch: Callable[[int], None],
 ) -> None:
     settings = Settings(database_url=url, demo=False, worker=False)
     if "worker_threads" in Settings.model_fields:
@@ -196,13 +241,25 @@ def throughput(
             lambda n: in_batches(worker, moment + timedelta(minutes=n + 1)),
             False,
         ),
+        (  # each ticket one new event, ingested through the API (not counted)
+            f"batches of {worker.refresh_batch}, touched by ingest",
+            lambda _: in_batches(worker, datetime.now(UTC)),
+            "touched",
+        ),
     ]
     for label, work, forget in phases[0 if before else 1 :]:
         rates, cpu_rates, database_us = [], [], []
+        rows: list[tuple[float, float, float, float]] = []
         for n in range(repeats):
-            mark_all(database, bool(forget), move_due=forget == "due")
+            if forget == "touched":
+                touch(n)
+            else:
+                mark_all(database, bool(forget), move_due=forget == "due")
             with psycopg.connect(url, autocommit=True) as connection:
                 connection.execute("VACUUM ANALYZE")
+            database.dispose()  # the statistics of the worker's backends flushed (they end)
+            time.sleep(0.5)
+            stored = written_rows(url)
             backends = backend_seconds(url)
             began, cpu = time.perf_counter(), time.process_time()
             done = work(n)
@@ -210,13 +267,25 @@ def throughput(
             cpu_rates.append(done / (time.process_time() - cpu))
             database_us.append(1e6 * (backend_seconds(url) - backends) / done)
             assert done == tickets, (done, tickets)
+            database.dispose()
+            time.sleep(0.5)
+            now = written_rows(url)
+            rows.append(
+                tuple(  # type: ignore[arg-type]
+                    (now[t][k] - stored[t][k]) / done
+                    for t in ("ticket_clocks", "due_items")
+                    for k in (0, 1)
+                )
+            )
+        clocks, clocks_hot, items, items_hot = np.median(np.array(rows), axis=0)
         print(
             f"{label:<38} best {max(rates):>7,.0f}  median {np.median(rates):>7,.0f} tickets/s; "
             f"per CPU second of the worker: best {max(cpu_rates):>7,.0f}  "
             f"median {np.median(cpu_rates):>7,.0f} ({1e6 / np.median(cpu_rates):.0f} us a "
             f"ticket; target >= 20,000 tickets/s); PostgreSQL's CPU "
-            f"{np.median(database_us):.0f} us a ticket; {threads} thread(s); load average "
-            f"{os.getloadavg()[0]:.1f}",
+            f"{np.median(database_us):.0f} us a ticket; written a ticket: clock rows "
+            f"{clocks:.2f} (HOT {clocks_hot:.2f}), due items {items:.2f} (HOT {items_hot:.2f}); "
+            f"{threads} thread(s); load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
 
@@ -484,6 +553,7 @@ def main() -> None:
         if not options.skip_throughput:
             events = logged_events(options.tickets)
             ingest(base, key, events)
+            names = sorted({str(e["ticket"]) for e in events})
             print(
                 f"throughput: {options.tickets:,} tickets, {len(events) / options.tickets:.1f} "
                 "events each, one worker process",
@@ -496,6 +566,7 @@ def main() -> None:
                 options.repeats,
                 not options.skip_before,
                 options.threads,
+                lambda n: ingest(base, key, touch_events(names, n)),
             )
             with database.session() as session:
                 session.execute(update(TicketRow).values(dirty=False))
