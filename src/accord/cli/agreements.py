@@ -29,6 +29,8 @@ def validate(
     problems = checked.problems
     for problem in problems:
         console.print(str(problem), highlight=False, soft_wrap=True)
+    for warning in checked.warnings:  # a warning alone leaves the exit code 0
+        console.print(str(warning), highlight=False, soft_wrap=True)
     if any(p.unreadable for p in problems):
         raise typer.Exit(code=2)
     if problems:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from accord.core.agreement import Agreement, AgreementError, Problem, check_agreement
 from accord.core.agreement.resolve import lineage, resolve_document
+from accord.core.calendar.years import HolidayGap, unknown_holiday_years
 from accord.core.errors import SpecError
 from accord.io.mapping import ColumnMapping, check_mapping
 from accord.io.text import EncodingError
@@ -281,6 +283,7 @@ class Checked:
     calendars: list[str]
     problems: list[LocatedProblem]
     coverages: list[str] = field(default_factory=list)
+    warnings: list[LocatedProblem] = field(default_factory=list)
 
 
 def check_paths(paths: list[str | Path]) -> Checked:
@@ -296,13 +299,85 @@ def check_paths(paths: list[str | Path]) -> Checked:
         "calendar": check_calendar,
         "coverage": lambda d: coverage_of(d)[1],
     }
+    warnings: list[LocatedProblem] = []
     for kind, documents in library.others.items():
         for document in documents:
             found = checks[kind](document)
             problems.extend(found)
             if not found:
                 valid[kind].append(document.source)
-    return Checked(agreements, valid["mapping"], valid["calendar"], problems, valid["coverage"])
+                if kind == "calendar":
+                    warnings.extend(_calendar_file_warnings(document))
+    for agreement_id, agreement in agreements.items():
+        warnings.extend(_holiday_warnings(library.documents[agreement_id], agreement))
+    return Checked(
+        agreements, valid["mapping"], valid["calendar"], problems, valid["coverage"], warnings
+    )
+
+
+def _gap_warning(
+    document: YamlDocument, path: tuple[str, ...], name: str, gap: HolidayGap, term: str
+) -> LocatedProblem:
+    message = (
+        f"warning: calendar {name!r}: public holidays of {gap.where} are known only from "
+        f"{gap.known[0]} through {gap.known[1]}, not for {gap.missing_text()} ({term}): its "
+        "public holidays count as working time then; list the holidays of "
+        f"{gap.missing_text()} under the calendar's holidays.dates"
+    )
+    return document.located([Problem(path, message)])[0]
+
+
+def _horizon(today: date) -> int:
+    """The last year a term with no end is checked through: the year after this one."""
+    return today.year + 1
+
+
+def _calendar_file_warnings(
+    document: YamlDocument, today: date | None = None
+) -> list[LocatedProblem]:
+    """A calendar file with a country whose public holidays stop before the end of next year."""
+    from accord.core.calendar import BusinessCalendar
+
+    today = today or date.today()
+    calendar = BusinessCalendar.from_spec(document.data)
+    gap = unknown_holiday_years(calendar, today.year, _horizon(today))
+    if gap is None:
+        return []
+    name = Path(document.source).stem
+    term = f"checked through {_horizon(today)}"
+    return [_gap_warning(document, ("holidays", "country"), name, gap, term)]
+
+
+def _holiday_warnings(
+    document: YamlDocument, agreement: Agreement, today: date | None = None
+) -> list[LocatedProblem]:
+    """Each calendar of the agreement whose public holidays are not known for part of its
+    term: from its start through its end, else its next review; with neither, through next
+    year (an agreement with no end runs past any year the holidays library knows)."""
+    from accord.core.calendar import named_calendars
+
+    today = today or date.today()
+    effective = agreement.effective
+    first = effective.start.year if effective else today.year
+    if effective is not None and effective.end is not None:
+        last, term = effective.end.year, f"the term {effective.start} to {effective.end}"
+    elif effective is not None and effective.review.next is not None:
+        last = effective.review.next.year
+        term = f"the term {effective.start} to its review on {effective.review.next}"
+    else:
+        last = max(first, _horizon(today))
+        term = f"the agreement has no end; checked through {last}"
+    try:
+        calendars = named_calendars(agreement.calendars)
+    except SpecError:  # reported as a problem already
+        return []
+    found = []
+    for name in agreement.calendars:
+        gap = unknown_holiday_years(calendars[name], first, last)
+        if gap is not None:
+            path = ("calendars", name, "holidays", "country")
+            found.append(_gap_warning(document, path, name, gap, term))
+    return found
 
 
 def load_agreements(*folders: str | Path) -> dict[str, Agreement]:

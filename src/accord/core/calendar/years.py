@@ -1,0 +1,67 @@
+"""Years in which a calendar's public holidays are not known.
+
+The ``holidays`` library knows each country only for some years (Sri Lanka 2003-2026 in holidays
+0.109); outside them a calendar silently has no public holidays. :func:`unknown_holiday_years`
+tells which years of a term fall outside, so ``accord validate`` can warn before reports and
+clocks count a holiday as working time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accord.core.calendar.business import BusinessCalendar
+from accord.core.calendar.composed import Composition
+
+
+@dataclass(frozen=True)
+class HolidayGap:
+    """Years of a term in which a calendar's country has no known public holidays and the
+    calendar lists none of its own (``dates``)."""
+
+    country: str
+    subdivision: str | None
+    known: tuple[int, int]
+    missing: tuple[int, ...]
+
+    @property
+    def where(self) -> str:
+        """``LK``, or ``US-CA`` with a subdivision."""
+        return self.country + (f"-{self.subdivision}" if self.subdivision else "")
+
+    def missing_text(self) -> str:
+        """``2027``, ``2027-2029`` or ``1999, 2027``: runs of years."""
+        runs: list[tuple[int, int]] = []
+        for year in self.missing:
+            if runs and runs[-1][1] == year - 1:
+                runs[-1] = (runs[-1][0], year)
+            else:
+                runs.append((year, year))
+        return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def unknown_holiday_years(
+    calendar: BusinessCalendar, first_year: int, last_year: int
+) -> HolidayGap | None:
+    """The years from ``first_year`` through ``last_year`` in which the calendar's country has
+    no public holidays known to the ``holidays`` library, leaving out the years in which the
+    calendar lists company dates of its own (whoever lists them is taken to have listed that
+    year's holidays). None when every year is known, or the calendar has no country.
+
+    A calendar made of others has no country of its own: its parts are checked by name.
+    """
+    if isinstance(calendar.spec, Composition):
+        return None
+    rule = calendar.spec.holidays
+    known = calendar.public_holiday_years
+    if rule.country is None or known is None:
+        return None
+    listed = {day.year for day in rule.dates}
+    missing = tuple(
+        year
+        for year in range(first_year, last_year + 1)
+        if not known[0] <= year <= known[1] and year not in listed
+    )
+    if not missing:
+        return None
+    return HolidayGap(rule.country, rule.subdivision, known, missing)

@@ -1,0 +1,117 @@
+"""``accord validate`` warns of calendars whose public holidays are unknown for part of a term."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from accord.cli import app
+from accord.core.calendar import BusinessCalendar
+from accord.core.calendar.years import unknown_holiday_years
+from accord.io.agreements import _calendar_file_warnings, _holiday_warnings, check_paths
+from accord.io.yamlfile import YamlDocument
+
+runner = CliRunner()
+HOURS = {"mon-fri": "09:00-17:00"}
+
+LK = BusinessCalendar.from_spec(
+    {"timezone": "Asia/Colombo", "hours": HOURS, "holidays": {"country": "LK"}}
+)
+LAST = LK.public_holiday_years[1]  # type: ignore[index]
+DE_LAST = BusinessCalendar.from_spec(
+    {"timezone": "Europe/Berlin", "hours": HOURS, "holidays": {"country": "DE"}}
+).public_holiday_years[1]  # type: ignore[index]
+
+
+def agreement(tmp_path: Path, country: str, start: int, end: int | None, dates: str = "") -> Path:
+    ending = f", end: {end}-12-31" if end is not None else ""
+    text = f"""\
+id: desk
+version: "1"
+overview: {{title: Desk}}
+effective: {{start: {start}-01-01{ending}}}
+calendars:
+  office:
+    timezone: UTC
+    hours: {{mon-fri: "09:00-17:00"}}
+    holidays: {{country: {country}{dates}}}
+"""
+    path = tmp_path / "desk.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_the_holidays_library_knows_sri_lanka_only_up_to_a_year() -> None:
+    assert LAST < 2100  # the holidays library stops early for LK: what this file is about
+
+
+def test_a_term_past_the_known_years_warns_naming_country_years_and_fix(tmp_path: Path) -> None:
+    path = agreement(tmp_path, "LK", LAST, LAST + 1)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    warning = next(line for line in result.output.splitlines() if "warning" in line)
+    assert str(path) in warning
+    assert "'office'" in warning
+    assert "LK" in warning
+    assert f"through {LAST}" in warning
+    assert f"not for {LAST + 1}" in warning
+    assert "holidays.dates" in warning
+    assert "valid: 1 agreement" in result.output
+
+
+def test_a_term_inside_the_known_years_does_not_warn(tmp_path: Path) -> None:
+    path = agreement(tmp_path, "LK", LAST - 1, LAST)
+    assert check_paths([path]).warnings == []
+    assert DE_LAST > 2027
+    assert check_paths([agreement(tmp_path, "DE", 2026, 2027)]).warnings == []
+
+
+def test_own_dates_in_the_missing_year_silence_the_warning(tmp_path: Path) -> None:
+    listed = f", dates: {{{LAST + 1}-05-12: Vesak}}"
+    assert check_paths([agreement(tmp_path, "LK", LAST, LAST + 1, listed)]).warnings == []
+    # dates in a known year cover nothing of the missing one
+    listed = f", dates: {{{LAST}-05-12: Vesak}}"
+    warnings = check_paths([agreement(tmp_path, "LK", LAST, LAST + 1, listed)]).warnings
+    assert len(warnings) == 1
+    assert f"not for {LAST + 1}" in str(warnings[0])
+
+
+def test_missing_years_are_told_as_runs() -> None:
+    gap = unknown_holiday_years(LK, LAST - 1, LAST + 3)
+    assert gap is not None
+    assert gap.missing == tuple(range(LAST + 1, LAST + 4))
+    assert gap.missing_text() == f"{LAST + 1}-{LAST + 3}"
+    assert unknown_holiday_years(LK, LAST - 1, LAST) is None
+    no_country = BusinessCalendar.from_spec(
+        {"timezone": "UTC", "hours": HOURS, "holidays": {"dates": []}}
+    )
+    assert unknown_holiday_years(no_country, 1, 9999) is None
+
+
+def test_a_term_with_no_end_is_checked_through_next_year(tmp_path: Path) -> None:
+    path = agreement(tmp_path, "LK", LAST, None)
+    document = YamlDocument.read(path)
+    loaded = check_paths([path]).agreements["desk"]
+    assert _holiday_warnings(document, loaded, today=date(LAST - 1, 6, 1)) == []
+    warnings = _holiday_warnings(document, loaded, today=date(LAST, 6, 1))
+    assert len(warnings) == 1
+    assert "has no end" in str(warnings[0])
+    assert f"not for {LAST + 1}" in str(warnings[0])
+
+
+def test_a_calendar_file_with_a_country_warns_when_next_year_is_unknown(tmp_path: Path) -> None:
+    path = tmp_path / "colombo.yaml"
+    path.write_text(
+        "timezone: Asia/Colombo\nhours: {mon-fri: '09:00-17:00'}\nholidays: {country: LK}\n"
+    )
+    document = YamlDocument.read(path)
+    assert _calendar_file_warnings(document, today=date(LAST - 1, 6, 1)) == []
+    warnings = _calendar_file_warnings(document, today=date(LAST, 6, 1))
+    assert len(warnings) == 1
+    assert "'colombo'" in str(warnings[0])
+    assert "LK" in str(warnings[0])
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "valid: 0 agreements, 0 column mappings, 1 calendar" in result.output
