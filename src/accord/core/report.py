@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import chain
 from operator import attrgetter
@@ -22,6 +22,7 @@ from accord.core.agreement.model import Agreement, Claim, Objective, Tier
 from accord.core.bonus import BonusSettlement, bonuses, netted
 from accord.core.burn import BurnAlert, burn_alert, burning
 from accord.core.calendar import BusinessCalendar
+from accord.core.calendar.years import holiday_caveats
 from accord.core.caps import across_remedies, grid, origin
 from accord.core.clocks import TICKET_METRICS, calendars_of
 from accord.core.clocks_batch import EventColumns
@@ -154,6 +155,9 @@ class Report:
     """Credits in service time (:mod:`accord.core.service_time`), never in money."""
     penalty_currency: str | None = None
     """The currency the agreement's penalties are charged in (None: it charges none)."""
+    caveats: tuple[str, ...] = ()
+    """What the report cannot vouch for: a calendar an objective uses whose public holidays
+    the ``holidays`` library does not know for part of the period."""
 
     @property
     def owed(self) -> tuple[Decimal, str] | None:
@@ -359,6 +363,12 @@ def evaluate(
         penalty_currency=next((p.amount.currency for p in remedies.penalties), None)
         if remedies is not None
         else None,
+        caveats=holiday_caveats(
+            judging.calendars,
+            [o.calendar for o in agreement.objectives],
+            start.year,
+            (end - timedelta(microseconds=1)).year,
+        ),
     )
 
 

@@ -304,6 +304,8 @@ def build(report: Report, zone: str | None = None, locale: str | None = None) ->
     n = locale_of(locale)
     notes = _Notes()
     objectives = tuple(_objective(report, o, place, notes, n) for o in report.objectives)
+    for caveat in report.caveats:  # after the objectives' own footnotes
+        notes.add(caveat)
     objectives = tuple(
         replace(
             view,

@@ -8,6 +8,7 @@ clocks count a holiday as working time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from accord.core.calendar.business import BusinessCalendar
@@ -65,3 +66,34 @@ def unknown_holiday_years(
     if not missing:
         return None
     return HolidayGap(rule.country, rule.subdivision, known, missing)
+
+
+def _parts(calendar: BusinessCalendar) -> Iterator[BusinessCalendar]:
+    """The calendar, or the calendars it is made of, down to those with hours of their own."""
+    if isinstance(calendar.spec, Composition):
+        for part in (*calendar.spec.union, *calendar.spec.excluded):
+            yield from _parts(part)
+    else:
+        yield calendar
+
+
+def holiday_caveats(
+    calendars: Mapping[str, BusinessCalendar], used: list[str], first_year: int, last_year: int
+) -> tuple[str, ...]:
+    """What a report of these years must say of the calendars its objectives use (``used``,
+    by name; a calendar made of others through its parts) whose public holidays are unknown
+    for some of them: one sentence per country, in the order first used."""
+    said: dict[str, str] = {}
+    for name in used:
+        if name not in calendars:
+            continue
+        for part in _parts(calendars[name]):
+            gap = unknown_holiday_years(part, first_year, last_year)
+            if gap is not None and gap.where not in said:
+                said[gap.where] = (
+                    f"The public holidays of {gap.where} (calendar {name!r}) are known only "
+                    f"from {gap.known[0]} through {gap.known[1]}: in {gap.missing_text()} "
+                    "this report counts them as working time, as the calendar lists no "
+                    "holidays of its own then."
+                )
+    return tuple(said.values())
