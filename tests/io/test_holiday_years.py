@@ -101,6 +101,24 @@ def test_a_term_with_no_end_is_checked_through_next_year(tmp_path: Path) -> None
     assert f"not for {LAST + 1}" in str(warnings[0])
 
 
+def test_a_review_date_gone_by_does_not_end_the_term(tmp_path: Path) -> None:
+    """An agreement renewing itself stays in force past its review date: a review earlier in
+    the year does not stop the check before next year (the example desk agreement, moved to
+    Colombo, was in force in the year after its last review and validated without a word)."""
+    path = agreement(tmp_path, "LK", LAST, None)
+    text = path.read_text().replace(
+        f"{{start: {LAST}-01-01}}", f"{{start: {LAST}-01-01, review: {{next: {LAST}-07-01}}}}"
+    )
+    path.write_text(text)
+    document = YamlDocument.read(path)
+    loaded = check_paths([path]).agreements["desk"]
+    assert loaded.effective is not None
+    assert loaded.effective.review.next is not None
+    warnings = _holiday_warnings(document, loaded, today=date(LAST, 12, 7))
+    assert len(warnings) == 1
+    assert f"not for {LAST + 1}" in str(warnings[0])
+
+
 def test_a_calendar_file_with_a_country_warns_when_next_year_is_unknown(tmp_path: Path) -> None:
     path = tmp_path / "colombo.yaml"
     path.write_text(

@@ -352,8 +352,9 @@ def _holiday_warnings(
     document: YamlDocument, agreement: Agreement, today: date | None = None
 ) -> list[LocatedProblem]:
     """Each calendar of the agreement whose public holidays are not known for part of its
-    term: from its start through its end, else its next review; with neither, through next
-    year (an agreement with no end runs past any year the holidays library knows)."""
+    term: from its start through its end; with none, through next year or its next review,
+    whichever is later (an agreement with no end stays in force past a review date gone by,
+    and past any year the holidays library knows)."""
     from accord.core.calendar import named_calendars
 
     today = today or date.today()
@@ -361,11 +362,9 @@ def _holiday_warnings(
     first = effective.start.year if effective else today.year
     if effective is not None and effective.end is not None:
         last, term = effective.end.year, f"the term {effective.start} to {effective.end}"
-    elif effective is not None and effective.review.next is not None:
-        last = effective.review.next.year
-        term = f"the term {effective.start} to its review on {effective.review.next}"
-    else:
-        last = max(first, _horizon(today))
+    else:  # in force until ended: through next year at least, and its next review
+        review = effective.review.next if effective is not None else None
+        last = max(first, _horizon(today), review.year if review is not None else first)
         term = f"the agreement has no end; checked through {last}"
     try:
         calendars = named_calendars(agreement.calendars)
