@@ -609,3 +609,43 @@ def test_due_items_that_changed_are_written_and_the_others_left_as_they_are(
     untouched = set(before) - set(keys.values())
     assert len(untouched) > 20
     assert {key: after[key] for key in untouched} == {key: before[key] for key in untouched}
+
+
+@pytest.mark.parametrize("hours", [1, -1])
+def test_a_ticket_falls_under_the_agreement_its_first_event_to_arrive_names(
+    client: TestClient,
+    acme: Tenant,
+    database: Database,
+    hours: int,
+) -> None:
+    """A ticket whose events name two agreements falls under the one named by the first of its
+    events to arrive (its row's number), whatever their instants, as the worker's batches find
+    it; so do the reference (:func:`tracking.refresh`, :func:`tracking.compute`) and the
+    status answer, whatever order the database returns one ticket's rows in (on PostgreSQL
+    an index by instant gives them by instant, a scan in the order they lie on disk)."""
+    assert upload(client, acme, RICH).status_code == 201
+    assert upload(client, acme, ANYONE).status_code == 201
+    opened = last_tuesday_ten() - timedelta(hours=6)
+    created = {"status": "New", "priority": "P1", "customer": "acme-corp"}
+    for n, (agreement, at) in enumerate(
+        [("rich", opened), ("anyone", opened + timedelta(hours=hours))]
+    ):
+        event = {"id": f"e{n}", "ticket": "N1", "at": at.isoformat(), "kind": "created"}
+        post(client, acme, [{**event, "fields": {**created, "agreement": agreement}}])
+    moment = opened + timedelta(hours=3)
+    with database.session() as session:
+        customers, events = tickets_of(session, acme)
+        many = tracking.compute_many(session, acme.id, customers, moment, events)
+        alone = tracking.compute(session, acme.id, "N1", "acme-corp", moment)
+        assert tracking.refresh(session, acme.id, "N1", moment) > 0
+        stored_under = session.scalars(
+            select(ClockRow.agreement).where(ClockRow.organisation_id == acme.id).distinct()
+        ).all()
+    assert [r.agreement for r in many["N1"]] == ["rich"]
+    assert status_json(alone) == status_json(many["N1"])
+    assert stored_under == ["rich"]
+    answer = client.get(
+        "/v1/tickets/N1", params={"as_of": moment.isoformat()}, headers=acme.headers
+    )
+    assert answer.status_code == 200, answer.text
+    assert [a["agreement"] for a in answer.json()["agreements"]] == ["rich"]

@@ -157,10 +157,16 @@ def _events_and_customer(
     """A ticket's events and its customer in one query; False when the ticket is unknown.
 
     Events at one instant are applied in the order they arrived (the row's number, given in the
-    order of each batch), as a file's events are in its rows' order."""
-    rows = session.execute(
-        _EVENTS_AND_CUSTOMER, {"organisation": organisation_id, "ticket": ticket}
-    ).all()
+    order of each batch), as a file's events are in its rows' order; the list is in that order
+    too (as :func:`events_of_tickets` gives it): :func:`_named` takes the agreement the first
+    of them to arrive names, and without ORDER BY PostgreSQL returns the rows in the order of
+    whatever it read them by (an index by instant, or the order they lie on disk)."""
+    rows = sorted(  # in SQL, ORDER BY id might tempt a planner to scan by id
+        session.execute(
+            _EVENTS_AND_CUSTOMER, {"organisation": organisation_id, "ticket": ticket}
+        ).all(),
+        key=lambda row: int(row[0]),
+    )
     events = [
         stored_event(row_number, event_id, ticket, at, kind, fields, author, public)
         for row_number, event_id, at, kind, fields, author, public, _ in rows
@@ -206,7 +212,8 @@ def compute(
 
 
 def _named(events: Sequence[TicketEvent]) -> str | None:
-    """The agreement a ticket's events name, if any."""
+    """The agreement a ticket's events name, if any: the first of them (in the order they
+    arrived, as :func:`ticket_events` and :func:`events_of_tickets` list them) naming one."""
     return next((e.fields.get("agreement") for e in events if "agreement" in e.fields), None)
 
 
