@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -133,3 +133,25 @@ def test_a_calendar_file_with_a_country_warns_when_next_year_is_unknown(tmp_path
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert "valid: 0 agreements, 0 column mappings, 1 calendar" in result.output
+
+
+def test_an_end_that_renews_by_itself_or_a_termination_sets_the_term(tmp_path: Path) -> None:
+    """The term is the one that puts the agreement in force (``in_force_span``): an end with
+    ``renewal: automatic`` ends nothing, so the years after it are checked; a termination ends
+    it, so the years after it are not."""
+    path = agreement(tmp_path, "LK", LAST, LAST)
+    path.write_text(
+        path.read_text().replace(f"end: {LAST}-12-31", f"end: {LAST}-12-31, renewal: automatic")
+    )
+    loaded = check_paths([path]).agreements["desk"]
+    document = YamlDocument.read(path)
+    warnings = _holiday_warnings(document, loaded, today=date(LAST, 12, 7))
+    assert len(warnings) == 1
+    assert f"not for {LAST + 1}" in str(warnings[0])
+    assert "has no end" in str(warnings[0])
+
+    path = agreement(tmp_path, "LK", LAST - 1, None)
+    loaded = check_paths([path]).agreements["desk"]
+    ended = loaded.model_copy(update={"terminated": datetime(LAST - 1, 6, 1, tzinfo=UTC)})
+    assert _holiday_warnings(YamlDocument.read(path), ended, today=date(LAST, 12, 7)) == []
+    assert _holiday_warnings(YamlDocument.read(path), loaded, today=date(LAST, 12, 7)) != []

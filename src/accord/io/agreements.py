@@ -18,7 +18,7 @@ from typing import Any, Literal, get_args
 
 from accord.core.agreement import Agreement, AgreementError, Problem, check_agreement
 from accord.core.agreement.resolve import lineage, resolve_document
-from accord.core.calendar.years import HolidayGap, unknown_holiday_years
+from accord.core.calendar.years import HolidayGap, term_years, unknown_holiday_years
 from accord.core.errors import SpecError
 from accord.io.mapping import ColumnMapping, check_mapping
 from accord.io.text import EncodingError
@@ -352,30 +352,27 @@ def _holiday_warnings(
     document: YamlDocument, agreement: Agreement, today: date | None = None
 ) -> list[LocatedProblem]:
     """Each calendar of the agreement whose public holidays are not known for part of its
-    term: from its start through its end; with none, through next year or its next review,
-    whichever is later (an agreement with no end stays in force past a review date gone by,
-    and past any year the holidays library knows)."""
+    term (:func:`accord.core.calendar.years.term_years`). A calendar made of others is checked
+    through its parts, each a calendar of the agreement named here too."""
     from accord.core.calendar import named_calendars
 
-    today = today or date.today()
-    effective = agreement.effective
-    first = effective.start.year if effective else today.year
-    if effective is not None and effective.end is not None:
-        last, term = effective.end.year, f"the term {effective.start} to {effective.end}"
-    else:  # in force until ended: through next year at least, and its next review
-        review = effective.review.next if effective is not None else None
-        last = max(first, _horizon(today), review.year if review is not None else first)
-        term = f"the agreement has no end; checked through {last}"
+    term = term_years(agreement, today or date.today())
+    begins = agreement.effective.start if agreement.effective is not None else None
+    said = (
+        f"the term {begins or term.first} to {term.ends}"
+        if term.ends is not None
+        else f"the agreement has no end; checked through {term.last}"
+    )
     try:
         calendars = named_calendars(agreement.calendars)
     except SpecError:  # reported as a problem already
         return []
     found = []
     for name in agreement.calendars:
-        gap = unknown_holiday_years(calendars[name], first, last)
+        gap = unknown_holiday_years(calendars[name], term.first, term.last)
         if gap is not None:
             path = ("calendars", name, "holidays", "country")
-            found.append(_gap_warning(document, path, name, gap, term))
+            found.append(_gap_warning(document, path, name, gap, said))
     return found
 
 

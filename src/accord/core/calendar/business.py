@@ -23,6 +23,7 @@ Semantics (the rules every clock in Accord stands on):
 
 from __future__ import annotations
 
+import functools
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
@@ -522,10 +523,7 @@ class BusinessCalendar:
         rule = self.spec.holidays
         if not rule.country:
             return None
-        import holidays
-
-        known = holidays.country_holidays(rule.country, subdiv=rule.subdivision)
-        return int(known.start_year), int(known.end_year)
+        return _known_years(rule.country, rule.subdivision)
 
     # ------------------------------------------------------------------ batch arithmetic
 
@@ -879,3 +877,13 @@ def _as_ns(values: npt.ArrayLike, name: str) -> I64:
             "(convert aware datetimes to UTC first)"
         )
     return cast(I64, array.astype("datetime64[ns]", copy=False).view(np.int64))
+
+
+@functools.cache
+def _known_years(country: str, subdivision: str | None) -> tuple[int, int]:
+    """The years the ``holidays`` library knows a country's public holidays for (asked once a
+    country: every report asks, for each calendar its objectives use)."""
+    import holidays
+
+    known = holidays.country_holidays(country, subdiv=subdivision)
+    return int(known.start_year), int(known.end_year)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 
+from accord.core.agreement.model import Agreement
 from accord.core.calendar.business import BusinessCalendar
 from accord.core.calendar.composed import Composition
 
@@ -68,6 +70,36 @@ def unknown_holiday_years(
     return HolidayGap(rule.country, rule.subdivision, known, missing)
 
 
+@dataclass(frozen=True)
+class Term:
+    """The years an agreement is in force, for checking what its calendars know of them."""
+
+    first: int
+    last: int
+    ends: date | None
+    """The day it ends (None: in force until ended; ``last`` is how far ahead it is
+    checked)."""
+
+
+def term_years(agreement: Agreement, today: date) -> Term:
+    """The years of the agreement's term, by the rules that put it in force
+    (:func:`accord.core.judging.in_force_span`): from its start through its end, unless that
+    end renews by itself (``renewal: automatic``) or a termination comes first; in force until
+    ended, through next year or its next review, whichever is later (a review date gone by
+    does not end it)."""
+    effective = agreement.effective
+    first = effective.start.year if effective is not None else today.year
+    end = effective.end if effective is not None and effective.renewal != "automatic" else None
+    if agreement.terminated is not None:
+        ended = agreement.terminated.date()
+        end = ended if end is None else min(end, ended)
+    if end is not None:
+        return Term(first, max(first, end.year), ends=end)
+    review = effective.review.next if effective is not None else None
+    ahead = max(first, today.year + 1, review.year if review is not None else first)
+    return Term(first, ahead, ends=None)
+
+
 def _parts(calendar: BusinessCalendar) -> Iterator[BusinessCalendar]:
     """The calendar, or the calendars it is made of, down to those with hours of their own."""
     if isinstance(calendar.spec, Composition):
@@ -85,8 +117,6 @@ def holiday_caveats(
     for some of them: one sentence per country, in the order first used."""
     said: dict[str, str] = {}
     for name in used:
-        if name not in calendars:
-            continue
         for part in _parts(calendars[name]):
             gap = unknown_holiday_years(part, first_year, last_year)
             if gap is not None and gap.where not in said:
