@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from accord.core.clocks import fields_through
 from accord.service import agreements as agreement_store
-from accord.service import tracking
+from accord.service import notify, tracking
 from accord.settings import Settings
 from accord.store import Database
 from accord.store.schema import ClockRow, DueItem, TicketRow
@@ -649,3 +649,77 @@ def test_a_ticket_falls_under_the_agreement_its_first_event_to_arrive_names(
     )
     assert answer.status_code == 200, answer.text
     assert [a["agreement"] for a in answer.json()["agreements"]] == ["rich"]
+
+
+def test_items_the_reference_changes_forget_their_fingerprints(
+    client: TestClient, acme: Tenant, database: Database, settings: Settings
+) -> None:
+    """A due item that :func:`tracking.refresh` (the status answer's and ingest's path) writes
+    in another form forgets its fingerprint, so a later batch compares it in full instead of
+    taking it for the form it last wrote (which it would then leave as it is); the items it
+    leaves as they were keep theirs. (The batch writes fingerprints on PostgreSQL only.)"""
+    moment = last_tuesday_ten()
+    assert upload(client, acme, RICH).status_code == 201
+    post(client, acme, random_log(random.Random(5), moment, 40, "a"))
+    in_batches(database, settings, moment)
+
+    def items() -> dict[tuple[Any, ...], tuple[Any, ...]]:
+        with database.session() as session:
+            found = session.scalars(
+                select(DueItem).where(DueItem.organisation_id == acme.id, DueItem.subject != "")
+            ).all()
+            return {
+                (i.subject, i.agreement, i.objective, i.cycle, i.level): (
+                    (i.at, i.status, i.due_at, i.notify, i.channels),
+                    i.row_hash,
+                )
+                for i in found
+            }
+
+    before = items()
+    later = moment + timedelta(minutes=5)
+    pending = sorted(
+        {key[0] for key, (form, _) in before.items() if form[1] == "pending" and form[2] > later}
+    )  # tickets with an escalation still to come, which resolving them cancels
+    assert len(pending) >= 3
+    resolved = [
+        {"id": f"z{n}", "ticket": name, "at": later.isoformat(), "kind": "updated",
+         "fields": {"status": "Resolved"}}
+        for n, name in enumerate(pending[:3])
+    ]  # fmt: skip
+    post(client, acme, resolved)
+    with database.session() as session:
+        for name in pending[:3]:
+            tracking.refresh(session, acme.id, name, later)
+    after = items()
+    changed = [key for key in before if key in after and after[key][0] != before[key][0]]
+    kept = [key for key in before if key in after and after[key][0] == before[key][0]]
+    assert changed  # resolving the tickets cancelled their pending items
+    assert all(after[key][1] is None for key in changed)
+    if database.is_postgresql:
+        assert all(before[key][1] is not None for key in before)
+        assert all(after[key][1] == before[key][1] for key in kept)
+
+
+def test_a_fired_item_forgets_its_fingerprint(
+    client: TestClient, acme: Tenant, database: Database
+) -> None:
+    """Firing changes an item's state: like anyone else's change, its fingerprint goes (the
+    batch then compares it in full; it leaves a fired item as it is)."""
+    late = last_tuesday_ten() - timedelta(hours=30)
+    assert upload(client, acme, RICH).status_code == 201
+    created = {"status": "New", "priority": "P1", "customer": "acme-corp", "agreement": "rich"}
+    post(client, acme, [{"id": "f1", "ticket": "F1", "at": late.isoformat(), "kind": "created",
+                         "fields": created}])  # fmt: skip
+    with database.session() as session:
+        tracking.refresh(session, acme.id, "F1", late + timedelta(hours=1))
+        item = session.scalars(
+            select(DueItem).where(DueItem.organisation_id == acme.id, DueItem.subject == "F1")
+        ).first()
+        assert item is not None
+        session.execute(update(DueItem).where(DueItem.id == item.id).values(row_hash=12345))
+        notify.fire(session, item, late + timedelta(hours=2))
+        fired = session.get(DueItem, item.id, populate_existing=True)
+        assert fired is not None
+        assert fired.status == "fired"
+        assert fired.row_hash is None

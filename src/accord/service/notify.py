@@ -73,7 +73,7 @@ def fire(session: Session, item: DueItem, moment: datetime) -> int:
     won = session.execute(
         update(DueItem)
         .where(DueItem.id == item.id, DueItem.status == "pending")
-        .values(status="fired", fired_at=moment, updated_at=moment)
+        .values(status="fired", fired_at=moment, updated_at=moment, row_hash=None)
     )
     if won.rowcount != 1:  # type: ignore[attr-defined]
         return 0

@@ -10,6 +10,10 @@ and an insert statement). ``row_hash`` is each item's fingerprint as the batch l
 (null: written or changed by anyone else, compared in full at the next batch): the batch reads
 the stored fingerprints, and writes only the items whose fingerprint differs (moved or
 inserted with one statement, cancelled by row number).
+
+Upgrade with every worker and server stopped (as docs/scaling.md asks for each migration): a
+process still running the code before this revision changes due items without forgetting
+their fingerprint, and a batch would then take such an item for the form it last wrote.
 """
 
 from collections.abc import Sequence
