@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from accord import collector
 from accord.collector import collector_paused, imports_frozen
 
 
@@ -55,6 +56,13 @@ class _Imported:
         self.me = self
 
 
+@pytest.fixture
+def one_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in the `accord` command: a process that runs one command and ends."""
+    monkeypatch.setattr(collector, "_one_shot", [True])
+
+
+@pytest.mark.usefixtures("one_command")
 def test_what_the_imports_made_is_frozen_and_the_collector_back_on() -> None:
     before = gc.get_freeze_count()
     with imports_frozen():
@@ -65,6 +73,7 @@ def test_what_the_imports_made_is_frozen_and_the_collector_back_on() -> None:
     assert all(gc.is_tracked(m) for m in made)
 
 
+@pytest.mark.usefixtures("one_command")
 def test_no_collection_walks_what_the_imports_made_when_the_collector_comes_back() -> None:
     """Frozen before the collector is back: the allocations the imports counted do not set off
     a collection on its return."""
@@ -86,3 +95,18 @@ def test_no_collection_walks_what_the_imports_made_when_the_collector_comes_back
         gc.callbacks.remove(seen)
     assert collections == []
     assert len(made) + len(after) == 5010
+
+
+def test_a_process_calling_commands_in_process_keeps_its_heap_collectable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A test or a notebook invoking `accord report` in-process: frozen objects would never be
+    collected, so nothing is frozen there; the collector is still held off and given back."""
+    monkeypatch.setattr(collector, "_one_shot", [False])
+    before = gc.get_freeze_count()
+    with imports_frozen():
+        assert not gc.isenabled()
+        made = [_Imported() for _ in range(100)]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == before
+    assert len(made) == 100

@@ -10,6 +10,14 @@ from contextlib import contextmanager
 
 _paused = threading.Lock()
 _pausing = [0]  # batches computing with the collector held off (threads of one process)
+_one_shot = [False]  # the process runs one command, then ends (``accord ...``)
+
+
+def one_shot() -> None:
+    """Say that this process runs one command and ends: :func:`imports_frozen` may then
+    freeze what the imports made. (A process calling commands in-process, a test, a
+    notebook, keeps its heap walked as usual.)"""
+    _one_shot[0] = True
 
 
 @contextmanager
@@ -45,7 +53,9 @@ def imports_frozen() -> Iterator[None]:
     no longer walks it (``gc.freeze``). Importing the engines allocates some hundred thousand
     objects that live to the end, each collection on the way walking them all again; after
     the freeze the command's own collections walk its own objects only. Measured on `accord
-    report` over the ServiceNow log: BENCHMARKS.md."""
+    report` over the ServiceNow log: BENCHMARKS.md. Frozen only in a process that runs one
+    command (:func:`one_shot`): frozen objects are never collected."""
     with collector_paused():
         yield
-        gc.freeze()  # before the collector is back: no collection of all that on its return
+        if _one_shot[0]:  # before the collector is back: no collection of all that on return
+            gc.freeze()

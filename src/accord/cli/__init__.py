@@ -31,6 +31,7 @@ from accord.cli import (
 from accord.cli.calendar import parse_duration, parse_instant
 from accord.cli.output import console
 from accord.cli.report import judged_at, parse_period
+from accord.collector import one_shot
 
 __all__ = ["app", "judged_at", "parse_duration", "parse_instant", "parse_period"]
 
@@ -39,10 +40,12 @@ class _Command(typer.Typer):
     """The app, which as the ``accord`` command first keeps numpy's BLAS (OpenBLAS) to the
     calling thread: it otherwise starts a thread for each core when numpy is imported, and no
     command of Accord does linear algebra (that start was a tenth of a second of CPU time of
-    `accord report` over the ServiceNow log: BENCHMARKS.md). A value the user set is kept."""
+    `accord report` over the ServiceNow log: BENCHMARKS.md). A value the user set is kept.
+    It also says that the process runs this one command (:func:`accord.collector.one_shot`)."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        one_shot()  # the process ends with the command: its imports may be frozen
         return super().__call__(*args, **kwargs)
 
 
