@@ -269,3 +269,21 @@ def test_a_bad_row_keeps_its_error_naming_file_line_and_column(tmp_path: Path) -
     assert read_log_columns(path, mapping) is None
     with pytest.raises(TicketLogError, match=r"export.csv:3: column 'updated': malformed instant"):
         read_events(path, mapping)
+
+
+@pytest.mark.parametrize("where", ["fields", "ignore", "values"])
+def test_a_misspelt_column_is_an_error_not_a_log_without_it(where: str) -> None:
+    """A mapping naming a column the file lacks gets no columns; the events' reading then
+    names the column and the file's columns, as it always has, instead of a report judging a
+    log without that field."""
+    mapping = ColumnMapping.read(SERVICENOW / "mapping.yaml").model_dump(exclude_unset=True)
+    if where == "fields":
+        mapping["fields"] = {**mapping.get("fields", {}), "priority": "priorty"}
+    elif where == "ignore":
+        mapping["ignore"] = {"priorty": ["1 - Critical"]}
+    else:
+        mapping["values"] = {"priorty": {"1 - Critical": "P1"}}
+    misspelt = ColumnMapping.model_validate(mapping)
+    assert read_log_columns(SAMPLE, misspelt) is None
+    with pytest.raises(TicketLogError, match=r"no column 'priorty'"):
+        read_events(SAMPLE, misspelt)
