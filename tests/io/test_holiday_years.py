@@ -68,14 +68,72 @@ def test_a_term_inside_the_known_years_does_not_warn(tmp_path: Path) -> None:
     assert check_paths([agreement(tmp_path, "DE", 2026, 2027)]).warnings == []
 
 
-def test_own_dates_in_the_missing_year_silence_the_warning(tmp_path: Path) -> None:
-    listed = f", dates: {{{LAST + 1}-05-12: Vesak}}"
-    assert check_paths([agreement(tmp_path, "LK", LAST, LAST + 1, listed)]).warnings == []
+def test_a_company_date_in_the_missing_year_does_not_cover_it(tmp_path: Path) -> None:
+    """One date of a year (a company closure) is not that year's public holidays: the year
+    still warns, saying why, until the calendar names it under listed_years."""
+    one = f", dates: {{{LAST + 1}-05-12: Vesak}}"
+    (warning,) = check_paths([agreement(tmp_path, "LK", LAST, LAST + 1, one)]).warnings
+    assert f"not for {LAST + 1}" in str(warning)
+    assert f"name {LAST + 1} under holidays.listed_years" in str(warning)
+    assert f"the dates already listed in {LAST + 1} do not say" in str(warning)
     # dates in a known year cover nothing of the missing one
     listed = f", dates: {{{LAST}-05-12: Vesak}}"
-    warnings = check_paths([agreement(tmp_path, "LK", LAST, LAST + 1, listed)]).warnings
-    assert len(warnings) == 1
-    assert f"not for {LAST + 1}" in str(warnings[0])
+    (warning,) = check_paths([agreement(tmp_path, "LK", LAST, LAST + 1, listed)]).warnings
+    assert f"not for {LAST + 1}" in str(warning)
+    assert "do not say" not in str(warning)
+
+
+def test_a_year_named_as_listed_in_full_silences_the_warning(tmp_path: Path) -> None:
+    full = f", dates: {{{LAST + 1}-05-12: Vesak}}, listed_years: [{LAST + 1}]"
+    assert check_paths([agreement(tmp_path, "LK", LAST, LAST + 1, full)]).warnings == []
+    # a later year still missing is still told
+    path = agreement(tmp_path, "LK", LAST, LAST + 2, full)
+    (warning,) = check_paths([path]).warnings
+    assert f"not for {LAST + 2} " in str(warning)
+
+
+def test_a_year_named_as_listed_needs_dates_of_its_own(tmp_path: Path) -> None:
+    empty = f", dates: {{{LAST}-05-12: Vesak}}, listed_years: [{LAST + 1}]"
+    path = agreement(tmp_path, "LK", LAST, LAST + 1, empty)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code != 0
+    assert f"{path}:9" in result.output
+    assert "holidays.listed_years" in result.output
+    assert f"{LAST + 1} has no date under holidays.dates" in result.output
+
+
+COMPOSED = """  support:
+    union:
+      - office
+      - {timezone: Asia/Colombo, hours: {sat: "09:00-13:00"}, holidays: {country: LK}}
+"""
+
+
+def test_a_composed_calendar_is_told_by_the_part_lacking_years(tmp_path: Path) -> None:
+    """A calendar written in place in one made of others is checked (it was not), at its own
+    line; a named part says which calendars are made of it."""
+    path = agreement(tmp_path, "LK", LAST, LAST + 1)
+    path.write_text(path.read_text() + COMPOSED)
+    warnings = [str(w) for w in check_paths([path]).warnings]
+    assert len(warnings) == 2, warnings
+    named, in_place = warnings
+    assert "calendar 'office' (part of 'support')" in named
+    assert f"{path}:13" in in_place  # the line of the union's second calendar
+    assert "calendars.support.union[1].holidays.country" in in_place
+    assert "calendar 'support' at union[1] (written in place)" in in_place
+    assert "under support.union[1]'s holidays.dates" in in_place
+
+
+def test_a_composed_calendar_file_is_checked_through_its_parts(tmp_path: Path) -> None:
+    path = tmp_path / "colombo-after-hours.yaml"
+    path.write_text(
+        "except:\n  timezone: Asia/Colombo\n  hours: {mon-fri: '09:00-17:00'}\n"
+        "  holidays: {country: LK}\n"
+    )
+    document = YamlDocument.read(path)
+    (warning,) = _calendar_file_warnings(document, today=date(LAST, 6, 1))
+    assert "calendar 'colombo-after-hours' at except (written in place)" in str(warning)
+    assert f"{path}:4" in str(warning)
 
 
 def test_missing_years_are_told_as_runs() -> None:

@@ -22,7 +22,7 @@ from accord.core.agreement.model import Agreement, Claim, Objective, Tier
 from accord.core.bonus import BonusSettlement, bonuses, netted
 from accord.core.burn import BurnAlert, burn_alert, burning
 from accord.core.calendar import BusinessCalendar
-from accord.core.calendar.years import holiday_caveats
+from accord.core.calendar.years import Caveat, holiday_caveats
 from accord.core.caps import across_remedies, grid, origin
 from accord.core.clocks import TICKET_METRICS, calendars_of
 from accord.core.clocks_batch import EventColumns
@@ -155,9 +155,15 @@ class Report:
     """Credits in service time (:mod:`accord.core.service_time`), never in money."""
     penalty_currency: str | None = None
     """The currency the agreement's penalties are charged in (None: it charges none)."""
-    caveats: tuple[str, ...] = ()
-    """What the report cannot vouch for: a calendar an objective uses whose public holidays
-    the ``holidays`` library does not know for part of the period."""
+    caveats: tuple[Caveat, ...] = ()
+    """What the report cannot vouch for: the objectives measured in a calendar whose public
+    holidays the ``holidays`` library does not know for part of the period, and the calendar
+    does not list (:func:`accord.core.calendar.years.holiday_caveats`)."""
+
+    def caveats_of(self, objective: str) -> tuple[int, ...]:
+        """The caveats concerning an objective's line (by id), by their place in
+        :attr:`caveats`."""
+        return tuple(i for i, c in enumerate(self.caveats) if objective in c.objectives)
 
     @property
     def owed(self) -> tuple[Decimal, str] | None:
@@ -364,12 +370,22 @@ def evaluate(
         if remedies is not None
         else None,
         caveats=holiday_caveats(
-            judging.calendars,
-            [o.calendar for o in agreement.objectives],
+            agreement.calendars,
+            [(r.objective, measured_in(agreement, r.objective)) for r in results],
             start.year,
             (end - timedelta(microseconds=1)).year,
         ),
     )
+
+
+def measured_in(agreement: Agreement, objective: str) -> list[str]:
+    """The calendars an objective (by id, or ``id@provider``) may be measured in: its own, and
+    when a ticket field names the calendar (``clock.calendar_from``), every calendar of the
+    agreement, as any may be named."""
+    found = next(o for o in agreement.objectives if o.id == objective.partition("@")[0])
+    if found.clock is not None and found.clock.calendar_from is not None:
+        return [found.calendar, *(name for name in agreement.calendars if name != found.calendar)]
+    return [found.calendar]
 
 
 def home_zone(agreement: Agreement) -> str:

@@ -10,7 +10,7 @@ ancestor it inherits it from). Every problem reads
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,7 +18,8 @@ from typing import Any, Literal, get_args
 
 from accord.core.agreement import Agreement, AgreementError, Problem, check_agreement
 from accord.core.agreement.resolve import lineage, resolve_document
-from accord.core.calendar.years import HolidayGap, term_years, unknown_holiday_years
+from accord.core.calendar.spec import parse_calendar
+from accord.core.calendar.years import PartGap, own_gaps, reached, term_years
 from accord.core.errors import SpecError
 from accord.io.mapping import ColumnMapping, check_mapping
 from accord.io.text import EncodingError
@@ -316,13 +317,17 @@ def check_paths(paths: list[str | Path]) -> Checked:
 
 
 def _gap_warning(
-    document: YamlDocument, path: tuple[str, ...], name: str, gap: HolidayGap, term: str
+    document: YamlDocument,
+    path: tuple[str | int, ...],
+    part: PartGap,
+    term: str,
+    users: Sequence[str] = (),
 ) -> LocatedProblem:
+    gap = part.gap
     message = (
-        f"warning: calendar {name!r}: public holidays of {gap.where} are known only from "
+        f"warning: {part.place(users)}: public holidays of {gap.where} are known only from "
         f"{gap.known[0]} through {gap.known[1]}, not for {gap.missing_text()} ({term}): its "
-        "public holidays count as working time then; list the holidays of "
-        f"{gap.missing_text()} under the calendar's holidays.dates"
+        f"public holidays count as working time then; {part.fix()}"
     )
     return document.located([Problem(path, message)])[0]
 
@@ -335,27 +340,25 @@ def _horizon(today: date) -> int:
 def _calendar_file_warnings(
     document: YamlDocument, today: date | None = None
 ) -> list[LocatedProblem]:
-    """A calendar file with a country whose public holidays stop before the end of next year."""
-    from accord.core.calendar import BusinessCalendar
-
+    """A calendar file (or a calendar written in place in one made of others) with a country
+    whose public holidays stop before the end of next year."""
     today = today or date.today()
-    calendar = BusinessCalendar.from_spec(document.data)
-    gap = unknown_holiday_years(calendar, today.year, _horizon(today))
-    if gap is None:
-        return []
     name = Path(document.source).stem
     term = f"checked through {_horizon(today)}"
-    return [_gap_warning(document, ("holidays", "country"), name, gap, term)]
+    return [
+        _gap_warning(document, (*part.path, "holidays", "country"), part, term)
+        for part in own_gaps(name, parse_calendar(document.data), today.year, _horizon(today))
+    ]
 
 
 def _holiday_warnings(
     document: YamlDocument, agreement: Agreement, today: date | None = None
 ) -> list[LocatedProblem]:
     """Each calendar of the agreement whose public holidays are not known for part of its
-    term (:func:`accord.core.calendar.years.term_years`). A calendar made of others is checked
-    through its parts, each a calendar of the agreement named here too."""
-    from accord.core.calendar import named_calendars
-
+    term (:func:`accord.core.calendar.years.term_years`), and each calendar written in place
+    in one made of others: wherever the agreement names a calendar (an objective, a calendar
+    made of others, a ticket field choosing one), it is one of these. A calendar others are
+    made of names them."""
     term = term_years(agreement, today or date.today())
     begins = agreement.effective.start if agreement.effective is not None else None
     said = (
@@ -364,15 +367,15 @@ def _holiday_warnings(
         else f"the agreement has no end; checked through {term.last}"
     )
     try:
-        calendars = named_calendars(agreement.calendars)
+        parsed = {name: parse_calendar(spec) for name, spec in agreement.calendars.items()}
     except SpecError:  # reported as a problem already
         return []
     found = []
-    for name in agreement.calendars:
-        gap = unknown_holiday_years(calendars[name], term.first, term.last)
-        if gap is not None:
-            path = ("calendars", name, "holidays", "country")
-            found.append(_gap_warning(document, path, name, gap, said))
+    for name, spec in parsed.items():
+        users = [other for other in parsed if other != name and name in reached(parsed, other)]
+        for part in own_gaps(name, spec, term.first, term.last):
+            path = ("calendars", name, *part.path, "holidays", "country")
+            found.append(_gap_warning(document, path, part, said, users if not part.path else []))
     return found
 
 

@@ -22,10 +22,13 @@ from rich.text import Text
 
 from accord import __version__
 from accord.core.agreement.units import format_timedelta
+from accord.core.calendar.years import Caveat
 from accord.core.report import Breach, ObjectiveResult, Report, costliest
 from accord.render.remedies_document import remedies_json
 from accord.render.report_view import (
+    CAVEAT,
     SHOWN_BREACHES,
+    ObjectiveView,
     ReportView,
     TrendView,
     build,
@@ -148,8 +151,8 @@ def markdown_of(view: ReportView) -> str:
         met = f"**{o.verdict}**" if o.met is False else o.verdict
         budget = "; ".join(x for x in (o.budget, o.burn) if x) or "-"
         lines.append(
-            f"| {cell(o.name)} | {o.target} | {o.actual} | {met} | {o.margin} | "
-            f"{cell(budget)} | {cell(o.summary)} [{o.note}] |"
+            f"| {cell(o.name)}{_mark(o, ' {mark} ({text})')} | {o.target} | {o.actual} | "
+            f"{met} | {o.margin} | {cell(budget)} | {cell(o.summary)} [{o.note}] |"
         )
     counted = [o for o in view.objectives if o.tickets]
     if counted:
@@ -206,9 +209,20 @@ def markdown_of(view: ReportView) -> str:
             lines += ["", "Evidence a claim needs:", ""]
             lines += [f"- {item}" for item in claim.evidence]
     lines += ["", "## Notes", ""]
-    lines += [f"{n.number}. {n.text}" for n in view.notes]
+    lines += [f"{n.number}. {_caveat(view, n.number)}{n.text}" for n in view.notes]
     lines += ["", f"Figures as of {view.judged_at}; produced by {view.generator}."]
     return "\n".join(lines) + "\n"
+
+
+def _mark(o: ObjectiveView, form: str) -> str:
+    """The caveat mark of an objective's line in ``form`` (``{mark}``, ``{text}``: ``see note
+    9``), or '' when no caveat concerns it."""
+    return form.format(mark=CAVEAT, text=o.caveat_text) if o.caveats else ""
+
+
+def _caveat(view: ReportView, note: int) -> str:
+    """``⚠ `` before a note that is a caveat, as its mark in the table."""
+    return f"{CAVEAT} " if note in view.caveats else ""
 
 
 def _numbers_note(view: ReportView) -> str:
@@ -305,6 +319,23 @@ def report_json(report: Report) -> dict[str, Any]:
             "evidence": list(report.claim.evidence),
         },
         **remedies_json(report),
+        "caveats": [caveat_json(c) for c in report.caveats],
+    }
+
+
+def caveat_json(caveat: Caveat) -> dict[str, Any]:
+    """A caveat: the calendar to fix, the country and years, the objectives concerned."""
+    return {
+        "calendar": caveat.calendar,
+        "part": caveat.part or None,
+        "country": caveat.country,
+        "known_from": caveat.known[0],
+        "known_through": caveat.known[1],
+        "missing_years": list(caveat.missing),
+        "dated_years": list(caveat.dated),
+        "calendars_used": list(caveat.used),
+        "objectives": list(caveat.objectives),
+        "text": caveat.text,
     }
 
 
@@ -385,7 +416,10 @@ def breaches_explained(breaches: Sequence[Breach]) -> str:
 
 def report_csv(*reports: Report) -> str:
     """One row per objective (of each report, under one header): the figures a spreadsheet
-    needs, with the same precision and units as the JSON."""
+    needs, with the same precision and units as the JSON. Its last column, ``caveats``, holds
+    on the row of each objective a caveat concerns its sentence (⚠ first; several, a line
+    each): a calendar lacking public holidays for years of the period, whose figures count
+    those holidays as working time; empty when none does."""
     import csv
     import io
 
@@ -423,6 +457,7 @@ def report_csv(*reports: Report) -> str:
             "incidents",
             "breaches",
             "breaches_explained",
+            "caveats",
         ]
     )
 
@@ -467,6 +502,9 @@ def report_csv(*reports: Report) -> str:
                     o.incidents,
                     len(o.breaches),
                     breaches_explained(o.breaches),
+                    "\n".join(
+                        f"{CAVEAT} {report.caveats[i].text}" for i in report.caveats_of(o.objective)
+                    ),
                 )
             ]
         )
@@ -747,7 +785,7 @@ def terminal_of(view: ReportView) -> RenderableType:
     for o in view.objectives:
         style = {"met": "green", "missed": "bold red"}.get(o.css, "dim")
         table.add_row(
-            o.name,
+            Text(o.name).append(_mark(o, "\n{mark} {text}"), style="bold yellow"),
             o.target,
             o.actual,
             Text(o.verdict, style=style),
@@ -798,7 +836,7 @@ def terminal_of(view: ReportView) -> RenderableType:
         if claim.evidence:
             lines.append("Evidence a claim needs: " + "; ".join(claim.evidence))
         section("Claims", lines)
-    section("Notes", [f"{n.number}. {n.text}" for n in view.notes], "dim")
+    section("Notes", [f"{n.number}. {_caveat(view, n.number)}{n.text}" for n in view.notes], "dim")
     parts.append(Text(f"\nFigures as of {view.judged_at}; produced by {view.generator}.", "dim"))
     return Group(*parts)
 

@@ -220,6 +220,39 @@ class ClaimDocument(Document):
     evidence: list[str]
 
 
+class CaveatDocument(Document):
+    """A calendar lacking public holidays for years of the period, and the objectives whose
+    figures it concerns."""
+
+    calendar: str = Field(
+        description="The calendar to fix: the one whose holidays lack the years.",
+        examples=["colombo-office"],
+    )
+    part: str | None = Field(
+        description="Where in it, for a calendar written in place in one made of others "
+        "(``except``, ``union[1]``); null: its own holidays."
+    )
+    country: str = Field(description="The country, with its subdivision.", examples=["LK"])
+    known_from: int = Field(description="The first year the holidays library knows.")
+    known_through: int = Field(description="The last year the holidays library knows.")
+    missing_years: list[int] = Field(
+        description="Years of the period it does not know and the calendar does not list.",
+        examples=[[2027]],
+    )
+    dated_years: list[int] = Field(
+        description="Of them, years in which the calendar lists some dates without naming "
+        "the year under holidays.listed_years (a company closure does not cover a year)."
+    )
+    calendars_used: list[str] = Field(
+        description="The calendars the objectives are measured in: the calendar itself, or "
+        "calendars made of it."
+    )
+    objectives: list[str] = Field(
+        description="The objectives concerned, by id (``id@provider`` for a provider's line)."
+    )
+    text: str = Field(description="The caveat in words, with the fix.")
+
+
 class ReportDocument(Document):
     """An agreement's compliance over a period: every figure of the report."""
 
@@ -267,6 +300,13 @@ class ReportDocument(Document):
     bonus: BonusDocument | None = Field(None, description="Bonuses owed to the provider.")
     service_time: list[ServiceTimeDocument] = Field(
         default_factory=list, description="Credits in service time, never money."
+    )
+    caveats: list[CaveatDocument] = Field(
+        default_factory=list,
+        description="What the report cannot vouch for: calendars whose public holidays the "
+        "holidays library does not know for years of the period and that do not list them "
+        "(holidays.listed_years); the objectives named count those holidays as working time. "
+        "A report for people marks their lines (⚠) and says this in a note.",
     )
 
 

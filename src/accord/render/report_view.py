@@ -10,6 +10,7 @@ CSV documents instead (:mod:`accord.render.report`), which keep the exact machin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -132,6 +133,17 @@ class ObjectiveView:
     """Breaches not shown (every one is in the JSON document)."""
     more_count: str = ""
     """That count in the reader's convention (``1,204``)."""
+    caveats: tuple[int, ...] = ()
+    """The notes of caveats that concern the line (a calendar lacking public holidays for
+    years of the period): its figures may be wrong, and the table marks it (:data:`CAVEAT`)."""
+
+    @property
+    def caveat_text(self) -> str:
+        """``see note 9``, or ``see notes 9, 10``: where the mark points."""
+        if not self.caveats:
+            return ""
+        numbers = ", ".join(str(n) for n in self.caveats)
+        return f"see note{'s' if len(self.caveats) > 1 else ''} {numbers}"
 
     @property
     def more_text(self) -> str:
@@ -145,6 +157,9 @@ class ObjectiveView:
             "smaller than those above: every one is in the JSON document (--format json)"
         )
 
+
+CAVEAT = "\u26a0"
+"""The mark of a line whose figures a caveat concerns (⚠), with the note it points to."""
 
 SHOWN_BREACHES = EXPLAINED
 """Breaches of one objective listed for people: a month of 10,000 tickets may breach 3,000
@@ -250,6 +265,9 @@ class ReportView:
     generator: str
     remedies: tuple[RemedySection, ...] = ()
     """The at-risk pool, bonus and service-time credits (:mod:`accord.render.remedies_view`)."""
+    caveats: tuple[int, ...] = ()
+    """The notes that are caveats (:attr:`ObjectiveView.caveats`), marked where they are."""
+    caveat_mark: str = CAVEAT
 
     @property
     def breaches(self) -> tuple[BreachView, ...]:
@@ -304,14 +322,15 @@ def build(report: Report, zone: str | None = None, locale: str | None = None) ->
     n = locale_of(locale)
     notes = _Notes()
     objectives = tuple(_objective(report, o, place, notes, n) for o in report.objectives)
-    for caveat in report.caveats:  # after the objectives' own footnotes
-        notes.add(caveat)
+    # the caveats after the objectives' own footnotes; each line marked with those it has
+    caveats = [notes.add(caveat.text) for caveat in report.caveats]
     objectives = tuple(
         replace(
             view,
             breaches=tuple(_breach(o, b, place, n) for b in _shown(o.breaches)),
             more_breaches=max(0, len(o.breaches) - SHOWN_BREACHES),
             more_count=n.count(max(0, len(o.breaches) - SHOWN_BREACHES)),
+            caveats=tuple(caveats[i] for i in report.caveats_of(o.objective)),
         )
         for view, o in zip(objectives, report.objectives, strict=True)
     )
@@ -357,6 +376,7 @@ def build(report: Report, zone: str | None = None, locale: str | None = None) ->
         notes=tuple(notes.found),
         generator=f"Accord {__version__}",
         remedies=remedy_sections(report, n),
+        caveats=tuple(caveats),
     )
 
 
@@ -435,8 +455,11 @@ def _objective(
     if o.burn_rate is not None:
         precise.append(f"burn rate {n.decimal(o.burn_rate, 6)}x")
     if o.judged_from is not None and o.judged_until is not None:
-        precise.append(f"judged from {o.judged_from.isoformat()} to {o.judged_until.isoformat()}")
-    note = notes.add("; ".join(precise) + (f". How: {o.detail}." if o.detail else "."))
+        precise.append(
+            f"judged from {n.when(o.judged_from, zone)} to {n.when(o.judged_until, zone)}"
+        )
+    how = f". How: {instants_in_words(o.detail, zone, n)}." if o.detail else "."
+    note = notes.add("; ".join(precise) + how)
     return ObjectiveView(
         id=o.objective,
         name=o.name,
@@ -461,6 +484,19 @@ def _objective(
         note=note,
         alerts=tuple(_alert(a.text) for a in o.burn_alerts if a.firing),
         breaches=(),
+    )
+
+
+_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:\d\d|Z)")
+
+
+def instants_in_words(text: str, zone: tzinfo, n: Numbers = ENGLISH) -> str:
+    """The engine's account with each instant it gives in ISO 8601
+    (``2027-01-01T00:00:00+00:00``) told as the rest of the page tells instants: in the
+    report's zone, in the reader's convention (``1 Jan 2027, 05:30 UTC+05:30``). The JSON and
+    CSV documents keep the account as the engine gives it."""
+    return _INSTANT.sub(
+        lambda m: n.when(datetime.fromisoformat(m.group().replace("Z", "+00:00")), zone), text
     )
 
 

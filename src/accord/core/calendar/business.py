@@ -523,7 +523,7 @@ class BusinessCalendar:
         rule = self.spec.holidays
         if not rule.country:
             return None
-        return _known_years(rule.country, rule.subdivision)
+        return known_years(rule.country, rule.subdivision)
 
     # ------------------------------------------------------------------ batch arithmetic
 
@@ -880,7 +880,7 @@ def _as_ns(values: npt.ArrayLike, name: str) -> I64:
 
 
 @functools.cache
-def _known_years(country: str, subdivision: str | None) -> tuple[int, int]:
+def known_years(country: str, subdivision: str | None) -> tuple[int, int]:
     """The years the ``holidays`` library knows a country's public holidays for (asked once a
     country: every report asks, for each calendar its objectives use)."""
     import holidays

@@ -59,6 +59,10 @@ class HolidayRule:
     country: str | None = None
     subdivision: str | None = None
     dates: Mapping[date, str] = field(default_factory=dict)
+    listed_years: frozenset[int] = frozenset()
+    """Years whose public holidays ``dates`` lists in full (``holidays.listed_years``): a
+    year the ``holidays`` library does not know the country for is covered by these only
+    (a company closure listed in a year says nothing of that year's public holidays)."""
 
     @property
     def empty(self) -> bool:
@@ -105,6 +109,8 @@ class CalendarSpec:
                 hol["subdivision"] = self.holidays.subdivision
             if self.holidays.dates:
                 hol["dates"] = {d.isoformat(): n for d, n in sorted(self.holidays.dates.items())}
+            if self.holidays.listed_years:
+                hol["listed_years"] = sorted(self.holidays.listed_years)
             spec["holidays"] = hol
         return spec
 
@@ -357,9 +363,11 @@ def _parse_holidays(value: Any) -> HolidayRule:
         return HolidayRule()
     if not isinstance(value, Mapping):
         raise SpecError(
-            "holidays", f"expected a mapping with country, subdivision, dates; got {_show(value)}"
+            "holidays",
+            "expected a mapping with country, subdivision, dates, listed_years; "
+            f"got {_show(value)}",
         )
-    _reject_unknown_keys(value, ("country", "subdivision", "dates"), "holidays")
+    _reject_unknown_keys(value, ("country", "subdivision", "dates", "listed_years"), "holidays")
     country = value.get("country")
     subdivision = value.get("subdivision")
     if country is not None:
@@ -369,7 +377,31 @@ def _parse_holidays(value: Any) -> HolidayRule:
             raise SpecError("holidays.subdivision", "a subdivision needs a country")
         subdivision = _check_subdivision(country, subdivision)
     dates = _parse_dates(value.get("dates"))
-    return HolidayRule(country=country, subdivision=subdivision, dates=dates)
+    listed = _parse_listed_years(value.get("listed_years"), dates)
+    return HolidayRule(country=country, subdivision=subdivision, dates=dates, listed_years=listed)
+
+
+def _parse_listed_years(value: Any, dates: Mapping[date, str]) -> frozenset[int]:
+    """``listed_years: [2027]``: years whose public holidays ``dates`` lists in full; each
+    must have a date of its own there."""
+    if value is None:
+        return frozenset()
+    items = value if isinstance(value, list | tuple) else [value]
+    years: set[int] = set()
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= 9999:
+            raise SpecError(
+                "holidays.listed_years",
+                f"expected years such as [2027, 2028], got {_show(value)}",
+            )
+        if not any(day.year == item for day in dates):
+            raise SpecError(
+                "holidays.listed_years",
+                f"{item} has no date under holidays.dates; list that year's public holidays "
+                "there (a year named here is one whose holidays the dates list in full)",
+            )
+        years.add(item)
+    return frozenset(years)
 
 
 @lru_cache(maxsize=1)

@@ -8,24 +8,30 @@ clocks count a holiday as working time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from accord.core.agreement.model import Agreement
-from accord.core.calendar.business import BusinessCalendar
+from accord.core.calendar.business import BusinessCalendar, known_years
 from accord.core.calendar.composed import Composition
+from accord.core.calendar.spec import CalendarSpec, ComposedSpec, HolidayRule, parse_calendar
+from accord.core.errors import format_path
 
 
 @dataclass(frozen=True)
 class HolidayGap:
     """Years of a term in which a calendar's country has no known public holidays and the
-    calendar lists none of its own (``dates``)."""
+    calendar does not list them itself (``holidays.listed_years``)."""
 
     country: str
     subdivision: str | None
     known: tuple[int, int]
     missing: tuple[int, ...]
+    dated: tuple[int, ...] = ()
+    """Of the missing years, those in which the calendar lists some dates (company closures,
+    or holidays not yet said to be all of that year's: not named under ``listed_years``)."""
 
     @property
     def where(self) -> str:
@@ -34,40 +40,138 @@ class HolidayGap:
 
     def missing_text(self) -> str:
         """``2027``, ``2027-2029`` or ``1999, 2027``: runs of years."""
-        runs: list[tuple[int, int]] = []
-        for year in self.missing:
-            if runs and runs[-1][1] == year - 1:
-                runs[-1] = (runs[-1][0], year)
-            else:
-                runs.append((year, year))
-        return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+        return years_text(self.missing)
+
+    def fix(self, place: str) -> str:
+        """What to do, in a sentence: list the missing years' holidays at ``place`` (``the
+        calendar's``) and name those years as listed."""
+        years = self.missing_text()
+        text = (
+            f"list the public holidays of {years} under {place} holidays.dates and name "
+            f"{'those years' if len(self.missing) > 1 else years} under holidays.listed_years"
+        )
+        if self.dated:
+            text += (
+                f" (the dates already listed in {years_text(self.dated)} do not say that "
+                "year's public holidays are all there)"
+            )
+        return text
+
+
+def years_text(years: tuple[int, ...]) -> str:
+    """``2027``, ``2027-2029`` or ``1999, 2027``: runs of years."""
+    runs: list[tuple[int, int]] = []
+    for year in years:
+        if runs and runs[-1][1] == year - 1:
+            runs[-1] = (runs[-1][0], year)
+        else:
+            runs.append((year, year))
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def holiday_gap(rule: HolidayRule, first_year: int, last_year: int) -> HolidayGap | None:
+    """The years from ``first_year`` through ``last_year`` in which the ``holidays`` library
+    does not know the public holidays of the rule's country and the rule does not list them:
+    a year is covered by the calendar itself only when it names the year under
+    ``holidays.listed_years`` (which needs dates of that year under ``holidays.dates``). A
+    company date in a year does not cover it: one closure is not a country's holidays. None
+    when every year is covered, or the rule has no country."""
+    if rule.country is None:
+        return None
+    known = known_years(rule.country, rule.subdivision)
+    missing = tuple(
+        year
+        for year in range(first_year, last_year + 1)
+        if not known[0] <= year <= known[1] and year not in rule.listed_years
+    )
+    if not missing:
+        return None
+    listed = {day.year for day in rule.dates}
+    dated = tuple(year for year in missing if year in listed)
+    return HolidayGap(rule.country, rule.subdivision, known, missing, dated)
 
 
 def unknown_holiday_years(
     calendar: BusinessCalendar, first_year: int, last_year: int
 ) -> HolidayGap | None:
-    """The years from ``first_year`` through ``last_year`` in which the calendar's country has
-    no public holidays known to the ``holidays`` library, leaving out the years in which the
-    calendar lists company dates of its own (whoever lists them is taken to have listed that
-    year's holidays). None when every year is known, or the calendar has no country.
-
-    A calendar made of others has no country of its own: its parts are checked by name.
-    """
+    """:func:`holiday_gap` of a calendar with hours of its own. A calendar made of others has
+    no country of its own: :func:`own_gaps` checks its parts."""
     if isinstance(calendar.spec, Composition):
         return None
-    rule = calendar.spec.holidays
-    known = calendar.public_holiday_years
-    if rule.country is None or known is None:
-        return None
-    listed = {day.year for day in rule.dates}
-    missing = tuple(
-        year
-        for year in range(first_year, last_year + 1)
-        if not known[0] <= year <= known[1] and year not in listed
-    )
-    if not missing:
-        return None
-    return HolidayGap(rule.country, rule.subdivision, known, missing)
+    return holiday_gap(calendar.spec.holidays, first_year, last_year)
+
+
+@dataclass(frozen=True)
+class PartGap:
+    """A calendar, or a part of one written in place, whose public holidays are unknown for
+    some years: ``path`` is where in the calendar (``()``: its own ``holidays``;
+    ``("union", 1)``: the second calendar of its union, written in place)."""
+
+    calendar: str
+    path: tuple[str | int, ...]
+    gap: HolidayGap
+
+    @property
+    def at(self) -> str:
+        """The path as people write it ('' for the calendar's own holidays)."""
+        return format_path(self.path)
+
+    def place(self, users: Sequence[str] = ()) -> str:
+        """``calendar 'colombo' (part of 'support')``, or ``calendar 'off-hours' at except[0]
+        (written in place)``: which calendar, and where in it; ``users``: calendars made of it."""
+        return place_of(self.calendar, self.at, users)
+
+    def fix(self) -> str:
+        """What to do, in a sentence, at this place."""
+        return self.gap.fix("the calendar's" if not self.path else f"{self.calendar}.{self.at}'s")
+
+
+def place_of(calendar: str, at: str, users: Sequence[str] = ()) -> str:
+    """:meth:`PartGap.place` of a calendar and where in it (``at``)."""
+    text = f"calendar {calendar!r}" + (f" at {at} (written in place)" if at else "")
+    through = [u for u in users if u != calendar]
+    if through:
+        text += " (part of " + ", ".join(repr(u) for u in through) + ")"
+    return text
+
+
+def own_gaps(
+    name: str, spec: CalendarSpec | ComposedSpec, first_year: int, last_year: int
+) -> list[PartGap]:
+    """The gaps of a calendar's own holidays, or of the calendars written in place in it; the
+    calendars it names are checked as calendars of their own."""
+    found: list[PartGap] = []
+
+    def walk(spec: CalendarSpec | ComposedSpec, path: tuple[str | int, ...]) -> None:
+        if isinstance(spec, CalendarSpec):
+            gap = holiday_gap(spec.holidays, first_year, last_year)
+            if gap is not None:
+                found.append(PartGap(name, path, gap))
+            return
+        for ref in (*spec.union, *spec.excluded):
+            if not isinstance(ref.calendar, str):
+                walk(ref.calendar, (*path, *ref.path))
+
+    walk(spec, ())
+    return found
+
+
+def reached(parsed: Mapping[str, CalendarSpec | ComposedSpec], name: str) -> list[str]:
+    """The named calendars a calendar is made of, through the calendars it names, itself
+    first (a built-in such as 24x7, having no holidays, is left out)."""
+    order: list[str] = []
+
+    def walk(current: str) -> None:
+        if current in order or current not in parsed:
+            return
+        order.append(current)
+        spec = parsed[current]
+        if isinstance(spec, ComposedSpec):
+            for _, other in spec.names():
+                walk(other)
+
+    walk(name)
+    return order
 
 
 @dataclass(frozen=True)
@@ -100,30 +204,85 @@ def term_years(agreement: Agreement, today: date) -> Term:
     return Term(first, ahead, ends=None)
 
 
-def _parts(calendar: BusinessCalendar) -> Iterator[BusinessCalendar]:
-    """The calendar, or the calendars it is made of, down to those with hours of their own."""
-    if isinstance(calendar.spec, Composition):
-        for part in (*calendar.spec.union, *calendar.spec.excluded):
-            yield from _parts(part)
-    else:
-        yield calendar
+@dataclass(frozen=True)
+class Caveat:
+    """What a report cannot vouch for: the objectives measured in a calendar whose public
+    holidays, or those of a calendar it is made of, are unknown for years of the period; those
+    holidays count as working time in their figures."""
+
+    calendar: str
+    """The calendar to fix: the one whose ``holidays`` lack the years."""
+    part: str
+    """Where in it ('' its own holidays; ``except[0]``: a calendar written in place)."""
+    country: str
+    """``LK``, or ``US-CA`` with a subdivision."""
+    known: tuple[int, int]
+    """The years the ``holidays`` library knows that country for."""
+    missing: tuple[int, ...]
+    """The years of the period it does not know, that the calendar does not list."""
+    dated: tuple[int, ...]
+    """Of them, those in which the calendar lists some dates that do not cover the year."""
+    used: tuple[str, ...]
+    """The calendars the objectives concerned are measured in (the calendar itself, or
+    calendars made of it)."""
+    objectives: tuple[str, ...]
+    """The objectives concerned, by id (``id@provider`` for a provider's own line)."""
+
+    @property
+    def gap(self) -> HolidayGap:
+        country, _, subdivision = self.country.partition("-")
+        return HolidayGap(country, subdivision or None, self.known, self.missing, self.dated)
+
+    @property
+    def text(self) -> str:
+        """The caveat for people: which calendar, country and years, and the fix."""
+        part = PartGap(self.calendar, (self.part,) if self.part else (), self.gap)
+        gap = part.gap
+        return (
+            f"Public holidays unknown: the holidays library knows those of {gap.where} only "
+            f"from {gap.known[0]} through {gap.known[1]}, and "
+            f"{place_of(self.calendar, self.part, self.used)} does not list those of "
+            f"{gap.missing_text()}: the figures marked count them as working time. Fix: "
+            f"{part.fix()}."
+        )
 
 
 def holiday_caveats(
-    calendars: Mapping[str, BusinessCalendar], used: list[str], first_year: int, last_year: int
-) -> tuple[str, ...]:
-    """What a report of these years must say of the calendars its objectives use (``used``,
-    by name; a calendar made of others through its parts) whose public holidays are unknown
-    for some of them: one sentence per country, in the order first used."""
-    said: dict[str, str] = {}
-    for name in used:
-        for part in _parts(calendars[name]):
-            gap = unknown_holiday_years(part, first_year, last_year)
-            if gap is not None and gap.where not in said:
-                said[gap.where] = (
-                    f"The public holidays of {gap.where} (calendar {name!r}) are known only "
-                    f"from {gap.known[0]} through {gap.known[1]}: in {gap.missing_text()} "
-                    "this report counts them as working time, as the calendar lists no "
-                    "holidays of its own then."
-                )
-    return tuple(said.values())
+    specs: Mapping[str, Mapping[str, Any]],
+    used: Sequence[tuple[str, Sequence[str]]],
+    first_year: int,
+    last_year: int,
+) -> tuple[Caveat, ...]:
+    """What a report of these years must say of the calendars its objectives are measured in
+    (``used``: each objective's id with the calendars it may be measured in, by name) whose
+    public holidays, or those of a calendar they are made of, are unknown for some of them:
+    one caveat per calendar to fix, naming every objective concerned, in the order first
+    used."""
+    parsed = {name: parse_calendar(spec) for name, spec in specs.items()}
+    gaps: dict[str, list[PartGap]] = {}
+    found: dict[tuple[str, str], tuple[PartGap, list[str], list[str]]] = {}
+    for objective, calendars in used:
+        for calendar in calendars:
+            for name in reached(parsed, calendar):
+                if name not in gaps:
+                    gaps[name] = own_gaps(name, parsed[name], first_year, last_year)
+                for part in gaps[name]:
+                    key = (part.calendar, format_path(part.path))
+                    _, users, objectives = found.setdefault(key, (part, [], []))
+                    if calendar not in users:
+                        users.append(calendar)
+                    if objective not in objectives:
+                        objectives.append(objective)
+    return tuple(
+        Caveat(
+            calendar=part.calendar,
+            part=where,
+            country=part.gap.where,
+            known=part.gap.known,
+            missing=part.gap.missing,
+            dated=part.gap.dated,
+            used=tuple(users),
+            objectives=tuple(objectives),
+        )
+        for (_, where), (part, users, objectives) in found.items()
+    )
