@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from accord.cli import app
 from accord.core.calendar import BusinessCalendar
 from accord.core.calendar.years import unknown_holiday_years
-from accord.io.agreements import _calendar_file_warnings, _holiday_warnings, check_paths
+from accord.io.agreements import _calendar_file_warnings, check_paths, holiday_warnings
 from accord.io.yamlfile import YamlDocument
 
 runner = CliRunner()
@@ -152,8 +152,8 @@ def test_a_term_with_no_end_is_checked_through_next_year(tmp_path: Path) -> None
     path = agreement(tmp_path, "LK", LAST, None)
     document = YamlDocument.read(path)
     loaded = check_paths([path]).agreements["desk"]
-    assert _holiday_warnings(document, loaded, today=date(LAST - 1, 6, 1)) == []
-    warnings = _holiday_warnings(document, loaded, today=date(LAST, 6, 1))
+    assert holiday_warnings(document, loaded, today=date(LAST - 1, 6, 1)) == []
+    warnings = holiday_warnings(document, loaded, today=date(LAST, 6, 1))
     assert len(warnings) == 1
     assert "has no end" in str(warnings[0])
     assert f"not for {LAST + 1}" in str(warnings[0])
@@ -172,7 +172,7 @@ def test_a_review_date_gone_by_does_not_end_the_term(tmp_path: Path) -> None:
     loaded = check_paths([path]).agreements["desk"]
     assert loaded.effective is not None
     assert loaded.effective.review.next is not None
-    warnings = _holiday_warnings(document, loaded, today=date(LAST, 12, 7))
+    warnings = holiday_warnings(document, loaded, today=date(LAST, 12, 7))
     assert len(warnings) == 1
     assert f"not for {LAST + 1}" in str(warnings[0])
 
@@ -203,7 +203,7 @@ def test_an_end_that_renews_by_itself_or_a_termination_sets_the_term(tmp_path: P
     )
     loaded = check_paths([path]).agreements["desk"]
     document = YamlDocument.read(path)
-    warnings = _holiday_warnings(document, loaded, today=date(LAST, 12, 7))
+    warnings = holiday_warnings(document, loaded, today=date(LAST, 12, 7))
     assert len(warnings) == 1
     assert f"not for {LAST + 1}" in str(warnings[0])
     assert "has no end" in str(warnings[0])
@@ -211,5 +211,5 @@ def test_an_end_that_renews_by_itself_or_a_termination_sets_the_term(tmp_path: P
     path = agreement(tmp_path, "LK", LAST - 1, None)
     loaded = check_paths([path]).agreements["desk"]
     ended = loaded.model_copy(update={"terminated": datetime(LAST - 1, 6, 1, tzinfo=UTC)})
-    assert _holiday_warnings(YamlDocument.read(path), ended, today=date(LAST, 12, 7)) == []
-    assert _holiday_warnings(YamlDocument.read(path), loaded, today=date(LAST, 12, 7)) != []
+    assert holiday_warnings(YamlDocument.read(path), ended, today=date(LAST, 12, 7)) == []
+    assert holiday_warnings(YamlDocument.read(path), loaded, today=date(LAST, 12, 7)) != []

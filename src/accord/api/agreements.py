@@ -26,6 +26,7 @@ from accord.api.openapi import schema_of
 from accord.core.agreement import Agreement
 from accord.core.agreement.lifecycle import VersionState
 from accord.io.text import EncodingError, decode
+from accord.io.yamlfile import LocatedProblem
 from accord.service import agreements, lifecycle, tracking
 from accord.service.errors import InvalidError
 from accord.store.schema import AgreementRow
@@ -65,6 +66,36 @@ class VersionChange(BaseModel):
     )
 
 
+class AgreementWarning(BaseModel):
+    """Something `accord validate` warns of in an agreement that is valid all the same."""
+
+    field: str | None = Field(
+        description="Where: a dotted path into the agreement.",
+        examples=["calendars.colombo-office.holidays.country"],
+    )
+    line: int | None = Field(description="The line (from 1).", examples=[74])
+    column: int | None = Field(description="The column (from 1).", examples=[16])
+    detail: str = Field(
+        description="What, and what to do.",
+        examples=[
+            "warning: calendar 'colombo-office': public holidays of LK are known only from "
+            "2003 through 2026, not for 2027 (the agreement has no end; checked through "
+            "2027): its public holidays count as working time then; list the public holidays "
+            "of 2027 under the calendar's holidays.dates and name 2027 under "
+            "holidays.listed_years"
+        ],
+    )
+
+    @classmethod
+    def of(cls, found: LocatedProblem) -> AgreementWarning:
+        return cls(
+            field=".".join(str(x) for x in found.problem.path) or None,
+            line=found.line,
+            column=found.column,
+            detail=found.problem.message,
+        )
+
+
 class Uploaded(BaseModel):
     """The version an upload made (or found: the same text as the newest version)."""
 
@@ -73,6 +104,13 @@ class Uploaded(BaseModel):
     version: str = Field(description="The version as the agreement states it.", examples=["2"])
     created: bool = Field(description="False: the text equals the newest version; nothing new.")
     changes: list[VersionChange] = Field(description="What changed from the version before.")
+    warnings: list[AgreementWarning] = Field(
+        default_factory=list,
+        description="What `accord validate` warns of, each with its line and field: a "
+        "calendar whose public holidays the holidays library does not know for years of the "
+        "agreement's term (they would count as working time), and the fix. The version is "
+        "stored all the same.",
+    )
 
 
 class AgreementSummary(BaseModel):
@@ -162,6 +200,7 @@ async def upload_agreement(
             version=stored.version.label,
             created=stored.created,
             changes=[VersionChange.model_validate(c) for c in stored.version.changes],
+            warnings=[AgreementWarning.of(w) for w in stored.warnings],
         )
 
     return await run_in_threadpool(state.run, work)

@@ -310,7 +310,7 @@ def check_paths(paths: list[str | Path]) -> Checked:
                 if kind == "calendar":
                     warnings.extend(_calendar_file_warnings(document))
     for agreement_id, agreement in agreements.items():
-        warnings.extend(_holiday_warnings(library.documents[agreement_id], agreement))
+        warnings.extend(holiday_warnings(library.documents[agreement_id], agreement))
     return Checked(
         agreements, valid["mapping"], valid["calendar"], problems, valid["coverage"], warnings
     )
@@ -351,7 +351,7 @@ def _calendar_file_warnings(
     ]
 
 
-def _holiday_warnings(
+def holiday_warnings(
     document: YamlDocument, agreement: Agreement, today: date | None = None
 ) -> list[LocatedProblem]:
     """Each calendar of the agreement whose public holidays are not known for part of its

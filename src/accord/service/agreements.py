@@ -24,8 +24,13 @@ from accord.core.agreement.validate import Problem
 from accord.core.errors import AccordError, SpecError
 from accord.core.horizon import within_horizon
 from accord.core.report import home_zone
-from accord.io.agreements import AgreementFileError, read_documents, unreadable_problem
-from accord.io.yamlfile import YamlDocument
+from accord.io.agreements import (
+    AgreementFileError,
+    holiday_warnings,
+    read_documents,
+    unreadable_problem,
+)
+from accord.io.yamlfile import LocatedProblem, YamlDocument
 from accord.service import audit, history
 from accord.service.errors import ForbiddenError, InvalidError, NotFoundError
 from accord.service.tenants import Principal, now
@@ -40,6 +45,8 @@ class Uploaded:
     version: AgreementVersion
     created: bool
     resolved: Agreement  # the version as validated, resolved with its parents
+    warnings: tuple[LocatedProblem, ...] = ()
+    """What ``accord validate`` warns of in the text (:func:`warnings_of`): it is stored."""
 
 
 def _latest_sources(session: Session, organisation_id: int) -> dict[str, tuple[int, str]]:
@@ -146,6 +153,7 @@ class Checked:
     in_force: AgreementVersion | None  # None: a new agreement
     changes: list[dict[str, Any]]  # from the version in force to this text
     unchanged: bool  # the text is the newest version's: publishing it adds nothing
+    warnings: tuple[LocatedProblem, ...] = ()  # what `accord validate` warns of (warnings_of)
 
 
 def _may_upload(principal: Principal, text: str, publishing: bool = True) -> None:
@@ -183,12 +191,21 @@ def check(
             AgreementRow.organisation_id == principal.organisation_id, AgreementRow.key == key
         )
     )
+    warnings = warnings_of(text, source, agreement)
     if row is None or not versions(session, row):
-        return Checked(key, agreement, None, [], False)
+        return Checked(key, agreement, None, [], False, warnings)
     current = version_in_force(session, row, moment or now())
     before = resolved_version(session, principal.organisation_id, current)
     changes = [_change_json(c) for c in diff_agreements(before, agreement)]
-    return Checked(key, agreement, current, changes, version(session, row).source == text)
+    same = version(session, row).source == text
+    return Checked(key, agreement, current, changes, same, warnings)
+
+
+def warnings_of(text: str, source: str, agreement: Agreement) -> tuple[LocatedProblem, ...]:
+    """What ``accord validate`` warns of in a valid agreement's text, located in it: each
+    calendar whose public holidays are unknown for years of its term
+    (:func:`accord.io.agreements.holiday_warnings`). A warning stops nothing."""
+    return tuple(holiday_warnings(YamlDocument(text, source), agreement, now().date()))
 
 
 def upload(
@@ -248,7 +265,7 @@ def upload(
             and previous.source == text
             and not _settled(session, principal.organisation_id, previous)
         ):
-            return Uploaded(row, previous, False, agreement)
+            return Uploaded(row, previous, False, agreement, warnings_of(text, source, agreement))
         if state == "agreed":  # a draft describes the agreement once agreed
             describe(row, agreement)
     changes: list[dict[str, Any]] = []
@@ -307,7 +324,7 @@ def upload(
         label=version.label,
         changes=len(changes),
     )
-    return Uploaded(row, version, True, agreement)
+    return Uploaded(row, version, True, agreement, warnings_of(text, source, agreement))
 
 
 def _settled(session: Session, organisation_id: int, version: AgreementVersion) -> bool:

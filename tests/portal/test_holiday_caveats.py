@@ -1,0 +1,110 @@
+"""The service and the portal on an agreement whose calendar lacks public holidays for years
+of its term (SQLite and PostgreSQL): the upload answers with `accord validate`'s warnings,
+the served report carries the caveats, and the portal's report page marks the lines they
+concern and says which calendar, country and years in its note."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from html import unescape
+
+import pytest
+from fastapi.testclient import TestClient
+
+from accord.service import agreements, ingest, reports, standing, tracking
+from tests.portal.conftest import Provider
+from tests.portal.test_pages import csrf_of, sign_in
+from tests.render.test_holiday_caveats import COLOMBO, DESK, NEW_YORK, OFFICE
+from tests.service.conftest import Clock
+
+YAML = {"Content-Type": "application/yaml"}
+COLOMBO_DESK = DESK.read_text().replace(NEW_YORK, COLOMBO)
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    found = Clock(datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    for module in (reports, ingest, agreements, tracking, standing):
+        monkeypatch.setattr(module, "now", found)
+    return found
+
+
+def upload(client: TestClient, provider: Provider, text: str) -> dict[str, object]:
+    answer = client.post(
+        "/v1/agreements",
+        content=text,
+        headers={"Authorization": f"Bearer {provider.admin_key}", **YAML},
+        params={"in_force_from": "2026-01-01T00:00:00+00:00"},
+    )
+    assert answer.status_code == 201, answer.text
+    found: dict[str, object] = answer.json()
+    return found
+
+
+def test_the_upload_answers_with_the_warnings_of_validate(
+    client: TestClient, provider: Provider
+) -> None:
+    answer = upload(client, provider, COLOMBO_DESK)
+    (warning,) = answer["warnings"]  # type: ignore[misc]
+    assert warning["field"] == "calendars.new-york-office.holidays.country"
+    assert warning["line"] == COLOMBO_DESK.splitlines().index("      country: LK") + 1
+    assert "public holidays of LK are known only from 2003 through 2026" in warning["detail"]
+    assert "not for 2027" in warning["detail"]
+    assert "holidays.listed_years" in warning["detail"]
+    # the same text again: nothing new, the same warning
+    again = upload(client, provider, COLOMBO_DESK)
+    assert again["created"] is False
+    assert again["warnings"] == answer["warnings"]
+    # in New York the holidays are known: no warning
+    assert upload(client, provider, DESK.read_text())["warnings"] == []
+
+
+def test_the_report_served_and_the_portal_page_carry_the_caveat(
+    client: TestClient, provider: Provider, clock: Clock
+) -> None:
+    upload(client, provider, COLOMBO_DESK)
+    clock.set(datetime(2027, 2, 3, 9, 0, tzinfo=UTC))
+    served = client.get(
+        "/v1/agreements/it-service-desk/reports/2027-01",
+        headers={"Authorization": f"Bearer {provider.admin_key}"},
+    )
+    assert served.status_code == 200, served.text
+    (caveat,) = served.json()["caveats"]
+    assert caveat["calendar"] == "new-york-office"
+    assert caveat["country"] == "LK"
+    assert caveat["missing_years"] == [2027]
+    assert caveat["objectives"] == OFFICE
+
+    sign_in(client, "admin@prov.example")
+    page = client.get("/portal/agreements/it-service-desk/reports/2027-01")
+    assert page.status_code == 200, page.text
+    text = unescape(page.text)
+    note = re.search(r'<li id="note-(\d+)" class="caveat">⚠ Public holidays unknown[^<]*', text)
+    assert note is not None, text
+    assert "calendar 'new-york-office'" in note.group()
+    assert "LK only from 2003 through 2026" in note.group()
+    assert "those of 2027" in note.group()
+    marked = re.findall(r'<tr data-objective="([^"]+)" class="caveat" data-caveats="(\d+)">', text)
+    assert marked == [(objective, note.group(1)) for objective in OFFICE]
+    # a month whose holidays are known: no mark, no note
+    known = unescape(client.get("/portal/agreements/it-service-desk/reports/2026-11").text)
+    assert "⚠" not in known
+
+
+def test_the_console_check_shows_the_warnings(client: TestClient, provider: Provider) -> None:
+    sign_in(client, "admin@prov.example")
+    token = csrf_of(client.get("/portal/console/agreements/upload").text)
+    answer = client.post(
+        "/portal/console/agreements/check", data={"text": COLOMBO_DESK, "csrf_token": token}
+    )
+    assert answer.status_code == 200, answer.text
+    line = COLOMBO_DESK.splitlines().index("      country: LK") + 1
+    warnings = re.search(
+        r'<ul class="warnings" id="warnings"[^>]*>\s*<li>([^<]+)</li>', answer.text
+    )
+    assert warnings is not None, answer.text
+    shown = unescape(warnings.group(1))
+    assert shown.startswith(f"Line {line}: warning: calendar 'new-york-office'")
+    assert "not for 2027" in shown
+    assert "Publish this version" in answer.text  # a warning stops nothing
