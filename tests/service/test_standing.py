@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from html import unescape
@@ -358,6 +359,34 @@ def test_an_outage_within_the_month_s_budget_is_met_so_far_and_owes_nothing_yet(
     html = standing_html(found)
     assert ">missed<" in html
     assert "missed so far" in html  # resolution, whose miss to date may still turn
+
+
+def test_the_legend_speaks_of_ticket_forecasts_only_when_one_is_shown(
+    database: Database, acme: Tenant, clock: Clock
+) -> None:
+    """Home's line under an agreement's objectives said what a ticket objective's forecast
+    is under a table with none; it says it only beside one."""
+    _load(database, acme, clock)
+    with database.session() as session:
+        principal = tenants.authenticate(session, acme.key)
+        found = standing.standing(session, principal, NOW, customer="acme-corp")
+    (agreement,) = found.agreements
+    availability, resolution = agreement.objectives[:2]
+    assert resolution.metric == "resolution"
+    assert resolution.projected is not None
+
+    def legend(*objectives: standing.ObjectiveStanding) -> str:
+        shown = replace(found, agreements=(replace(agreement, objectives=objectives),))
+        found_legend = re.search(r'<p class="meta legend">(.*?)</p>', standing_html(shown), re.S)
+        return "" if found_legend is None else unescape(found_legend.group(1))
+
+    alone = legend(availability)
+    assert '"at least" is the least the month can end at' in alone
+    assert "Ticket objectives" not in alone
+    both = legend(availability, resolution)
+    assert both.startswith(alone)
+    assert both.endswith("Ticket objectives: the best share the month can still end at.")
+    assert legend(resolution) == "Ticket objectives: the best share the month can still end at."
 
 
 def _cells(html: str, objective: str) -> list[str]:

@@ -6,6 +6,7 @@ words (:mod:`accord.render.words`); the uptime bars are the report's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -209,16 +210,30 @@ def _verdict(met: bool | None, status: str, certain: bool = False) -> tuple[str,
     return ("met so far", "met") if met else ("missed so far", "missed")
 
 
-LEGEND = (
+AVAILABILITY_LEGEND = (
     'Availability measured in time: "at least" is the least the month can end at, its '
     "downtime so far over the whole month, if nothing else goes down; it is missed only once "
     "the whole month's error budget is spent. The forecast assumes the rest of the month goes "
-    "as it has so far: it says where that pace leads, not a verdict. Ticket objectives: the "
-    "best share the month can still end at."
+    "as it has so far: it says where that pace leads, not a verdict."
 )
 """Under an agreement's objectives, when one is availability measured in time to date (the
 floor beside a forecast from the pace: both true, a reader must not take one for the
 other)."""
+
+TICKET_LEGEND = "Ticket objectives: the best share the month can still end at."
+"""Under an agreement's objectives, when one is a ticket objective with a forecast."""
+
+
+def legend(objectives: Sequence[ObjectiveStanding]) -> str | None:
+    """What the forecasts of an agreement's objectives are, said of those on its table only:
+    availability in time to date (:data:`AVAILABILITY_LEGEND`), a ticket objective's best
+    share (:data:`TICKET_LEGEND`); None when neither is there."""
+    parts = []
+    if any(o.pace is not None for o in objectives):
+        parts.append(AVAILABILITY_LEGEND)
+    if any(o.metric in TICKET_METRICS and o.projected is not None for o in objectives):
+        parts.append(TICKET_LEGEND)
+    return " ".join(parts) or None
 
 
 def _forecast(o: ObjectiveStanding, as_of: datetime, zone: tzinfo, n: words.Numbers) -> str:
@@ -373,7 +388,7 @@ def _agreements(found: Standing, zone: tzinfo | None, n: words.Numbers) -> list[
                 "period": n.period(a.start, a.end, own),
                 "zone": words.zone_name(own),
                 "lines": [_line(o, found.as_of, own, n) for o in a.objectives],
-                "legend": LEGEND if any(o.pace is not None for o in a.objectives) else None,
+                "legend": legend(a.objectives),
                 "picture": _picture(a, number, n),
                 "credit_now": (None if a.credit_now is None else _credit_words(a.credit_now, n)),
                 "credits_before": [

@@ -4,7 +4,8 @@ figure the API returns).
 
 For each agreement in force: each objective's standing in the period so far (the report of
 the open month, judged to date by :func:`accord.service.reports.report`), its error budget
-and where the period is projected to end (:mod:`accord.core.burn`), 90 days of uptime per
+and its forecast for the period's end (:mod:`accord.core.burn`): where it would end if the
+rest of the month goes as so far, not a verdict; 90 days of uptime per
 service (:func:`accord.core.series.daily_availability`), the open tickets at risk or
 breached (the clocks the service keeps, :class:`accord.store.schema.ClockRow`), the credits
 owed this period and in the earlier months (their reports, kept once closed:
@@ -73,8 +74,12 @@ class ObjectiveStanding:
     """``budget`` less ``downtime``: negative once spent."""
     burn_rate: Decimal | None
     projected: Decimal | None
-    """The figure the period is projected to end at (see docs/standing.md)."""
+    """The forecast for the period's end (see docs/standing.md): availability in time, the
+    figure if the rest of the month goes as so far; a ticket objective, the best share the
+    month can still end at; any other, the figure so far, were nothing to change."""
     projected_met: bool | None
+    """Whether that forecast would meet the target (None: no verdict): a forecast, not a
+    verdict."""
     projected_budget_left: timedelta | None
     exhausted_at: datetime | None
     """When the budget ran out, or runs out at the pace so far before the period ends."""
@@ -224,6 +229,8 @@ class Standing:
 
     @property
     def projected_misses(self) -> int:
+        """Objectives whose forecast would be missed if the rest of the month goes as so far
+        (a ticket objective: that cannot be met, whatever happens next)."""
         return sum(1 for a in self.agreements for o in a.objectives if o.projected_met is False)
 
     @property
@@ -312,8 +319,9 @@ def _standing(
 
 def overview(session: Session, principal: Principal, moment: datetime | None = None) -> Overview:
     """Every customer the key sees (each with an agreement in force), worst first: most
-    objectives missed so far, then most projected to miss, most tickets breached, most at
-    risk, the lowest margin; and the open tickets at risk or breached across them."""
+    objectives missed so far, then most whose forecast would be missed if the rest of the
+    month goes as so far, most tickets breached, most at risk, the lowest margin; and the open
+    tickets at risk or breached across them."""
     moment = now() if moment is None else moment
     mark = reports.data_mark(session, principal.organisation_id)
     groups: dict[str | None, list[AgreementRow]] = {}
