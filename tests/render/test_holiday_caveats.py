@@ -227,3 +227,14 @@ def test_the_notes_tell_instants_as_the_page_does(tmp_path: Path) -> None:
     assert "judged from 1 Jan 2027, 05:30" in notes
     # the documents for programs keep the engine's exact account
     assert "2027-01-01T00:00:00+00:00" in report_json(report)["objectives"][0]["detail"]
+
+
+def test_a_kept_report_keeps_its_caveats(tmp_path: Path) -> None:
+    """The service keeps closed periods' reports as JSON (accord.store.codec): read back, the
+    caveats mark the same lines."""
+    from accord.store import codec
+
+    report = january(colombo_desk(tmp_path))
+    back = codec.loads(codec.dumps(report), Report)
+    assert back.caveats == report.caveats
+    assert report_markdown(back) == report_markdown(report)
