@@ -1,9 +1,12 @@
 """Years in which a calendar's public holidays are not known.
 
 The ``holidays`` library knows each country only for some years (Sri Lanka 2003-2026 in holidays
-0.109); outside them a calendar silently has no public holidays. :func:`unknown_holiday_years`
-tells which years of a term fall outside, so ``accord validate`` can warn before reports and
-clocks count a holiday as working time.
+0.109); outside them a calendar silently has no public holidays. :func:`holiday_gap` tells
+which years of a term fall outside and are not listed by the calendar itself (a year is listed
+only when named under ``holidays.listed_years``), so ``accord validate`` can warn before reports
+and clocks count a holiday as working time; :func:`own_gaps` finds them in a calendar and in the
+calendars written in place in one made of others; :func:`holiday_caveats` says which
+objectives of a report they concern (:class:`Caveat`).
 """
 
 from __future__ import annotations
