@@ -238,3 +238,15 @@ def test_a_kept_report_keeps_its_caveats(tmp_path: Path) -> None:
     back = codec.loads(codec.dumps(report), Report)
     assert back.caveats == report.caveats
     assert report_markdown(back) == report_markdown(report)
+
+
+def test_the_pdf_marks_the_lines_as_its_page_does(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from accord.render.report import report_pdf
+
+    report = january(colombo_desk(tmp_path))
+    pages = PdfReader(io.BytesIO(report_pdf(report))).pages
+    text = "".join(page.extract_text() for page in pages)
+    assert text.count("⚠") == len(OFFICE) + 1  # each line's mark, and the note's
+    assert "⚠ Public holidays unknown" in text
