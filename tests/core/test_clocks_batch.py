@@ -12,6 +12,7 @@ from typing import Any
 from unittest.mock import patch
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -903,3 +904,43 @@ def test_the_tickets_that_may_be_open_at_an_instant_hold_every_open_clock(
             assert kept[code[clock.ticket]], clock
     alone = evaluate(columns.of_tickets(kept), first.objectives, calendars, instant)
     assert _with_fields(alone.clocks()) == [c for c in clocks if kept[code[c.ticket]]]
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(histories(), min_size=1, max_size=6), st.randoms(use_true_random=False))
+def test_columns_from_rows_in_any_order_decode_each_rows_fields(
+    tickets: list[list[TicketEvent]], rnd: random.Random
+) -> None:
+    """Rows given out of order (as a store's aggregate returns them) are put in evaluation
+    order with their fields: each field's codes, row by row, and each row's fields as given
+    are those of the same rows given in order."""
+    columns = EventColumns.from_events(_log(tickets))
+    n = len(columns.at)
+    shuffled = np.array(rnd.sample(range(n), k=n), dtype=np.int64)
+
+    def made(rows: npt.NDArray[np.int64]) -> EventColumns:
+        events = columns.events_of(rows)
+        return EventColumns.from_codes(
+            list(columns.tickets),
+            columns.ticket[rows],
+            columns.at[rows],
+            columns.kind[rows],
+            columns.agent_reply[rows],
+            columns.customer_message[rows],
+            [dict(e.fields) for e in events],
+            columns.rank[rows],
+        )
+
+    expected, found = made(np.arange(n)), made(shuffled)
+    assert found.arranged is not None
+    assert found.arranged[0] is None
+    assert np.array_equal(found.rank, expected.rank)
+    assert list(found.fields) == list(expected.fields)
+    for name in expected.fields:
+        codes, vocabulary = found.fields[name]
+        assert list(vocabulary) == list(expected.fields[name][1])
+        assert np.array_equal(codes, expected.fields[name][0])
+    rows = np.arange(n)
+    assert [dict(e.fields) for e in found.events_of(rows)] == [
+        dict(e.fields) for e in expected.events_of(rows)
+    ]

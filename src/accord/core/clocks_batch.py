@@ -211,10 +211,9 @@ class EventColumns:
         whether each is an agent's public reply or a customer's message as flags (as a
         store may compute them where it reads the rows)."""
         order, tied = arrange(ticket, at, kind, rank)
-        if order is not None:  # into evaluation order
+        if order is not None:  # into evaluation order (the fields' rows: as each is decoded)
             ticket, at, kind, rank = ticket[order], at[order], kind[order], rank[order]
             agent_reply, customer_message = agent_reply[order], customer_message[order]
-            fields = [fields[i] for i in order.tolist()]
         return cls(
             tickets=tickets,
             ticket=ticket,
@@ -223,7 +222,7 @@ class EventColumns:
             rank=rank,
             agent_reply=np.asarray(agent_reply, dtype=bool),
             customer_message=np.asarray(customer_message, dtype=bool),
-            fields=_Decoded(fields),
+            fields=_Decoded(fields, order),
             arranged=(None, tied),
         )
 
@@ -1221,12 +1220,15 @@ class _Fields(Mapping[str, tuple[Ints, Sequence[str]]]):
 class _Decoded(_Fields):
     """The fields of events (their mappings, row by row) as codes into each field's sorted
     vocabulary (-1: not set there), each field decoded when first asked for: evaluating clocks
-    reads the few fields the rules name."""
+    reads the few fields the rules name. ``order``: row ``i`` of the columns is mapping
+    ``order[i]`` (None: mapping ``i``), so that the mappings need not be put in order one by
+    one: a field's codes are, once decoded."""
 
-    def __init__(self, rows: list[Mapping[str, str]]) -> None:
+    def __init__(self, rows: list[Mapping[str, str]], order: Ints | None = None) -> None:
         self.n = len(rows)
+        self.order = order
         setting = np.fromiter(map(bool, rows), dtype=bool, count=self.n)
-        self.setting = np.flatnonzero(setting)  # the rows that set some field
+        self.setting = np.flatnonzero(setting)  # the mappings that set some field
         self.rows = list(compress(rows, setting.tolist()))
         self.names = sorted(set(chain.from_iterable(self.rows)))
         self.found: dict[str, tuple[Ints, Sequence[str]]] = {}
@@ -1234,8 +1236,9 @@ class _Decoded(_Fields):
     def given(self, row: int) -> dict[str, str]:
         """The fields of one row as given (what the codes of every field there say, without
         decoding a field over all rows)."""
-        at = int(np.searchsorted(self.setting, row))
-        if at < len(self.setting) and int(self.setting[at]) == row:
+        source = row if self.order is None else int(self.order[row])
+        at = int(np.searchsorted(self.setting, source))
+        if at < len(self.setting) and int(self.setting[at]) == source:
             return dict(self.rows[at])
         return {}
 
@@ -1251,7 +1254,7 @@ class _Decoded(_Fields):
             codes[self.setting] = np.fromiter(
                 map(index.__getitem__, values), np.int64, count=len(values)
             )
-            self.found[name] = (codes, vocabulary)
+            self.found[name] = (codes if self.order is None else codes[self.order], vocabulary)
         return self.found[name]
 
 

@@ -521,18 +521,19 @@ def refresh_many(
     count = 0
     for organisation_id, customers in by_organisation.items():
         tickets = sorted(customers)
-        columns = event_columns(session, organisation_id, tickets)
+        literal = _text_array(tickets) if postgresql else None  # made once, passed thrice
+        columns = event_columns(session, organisation_id, tickets, literal)
         found = _Found(columns.tickets, customers, moment)
         _compute_columns(session, organisation_id, customers, moment, columns, found)
         count += found.clocks
         clocks_hash = found.clock_fingerprints()
         due_hash = found.due_fingerprints()
-        stored = _lock_stored(session, organisation_id, tickets, postgresql)
+        stored = _lock_stored(session, organisation_id, tickets, postgresql, literal)
         new_clocks = [t for t in tickets if stored.get(t, (None, None))[0] != clocks_hash[t]]
         new_due = [t for t in tickets if stored.get(t, (None, None))[1] != due_hash[t]]
         marks = {
             "organisation": organisation_id,
-            "tickets": _text_array(tickets),
+            "tickets": literal,
             "clocks": _int_array([clocks_hash[t] for t in tickets]),
             "due": _int_array([due_hash[t] for t in tickets]),
             "at": moment,
@@ -601,15 +602,20 @@ def _int_array(values: Sequence[int]) -> str:
 
 
 def _lock_stored(
-    session: Session, organisation_id: int, tickets: Sequence[str], postgresql: bool
+    session: Session,
+    organisation_id: int,
+    tickets: Sequence[str],
+    postgresql: bool,
+    literal: str | None = None,
 ) -> dict[str, tuple[int | None, int | None]]:
     """The fingerprints stored on these tickets' rows, read under a lock of the rows on
     PostgreSQL (taken in the order ingest takes them, so neither waits on the other in a
-    cycle), which the transaction then holds until its writes are committed."""
+    cycle), which the transaction then holds until its writes are committed. ``literal``:
+    the tickets' array literal (:func:`_text_array`), when made already."""
     if postgresql:
         driver = session.connection().connection.driver_connection
         with driver.cursor() as cursor:  # type: ignore[union-attr]
-            cursor.execute(_LOCK_STORED, (organisation_id, _text_array(tickets)))
+            cursor.execute(_LOCK_STORED, (organisation_id, literal or _text_array(tickets)))
             return {ticket: (clocks, due) for ticket, clocks, due in cursor.fetchall()}
     return {
         ticket: (clocks, due)
@@ -672,18 +678,25 @@ def _numbers(joined: str | None) -> npt.NDArray[np.int64]:
     return np.fromstring(joined, dtype=np.int64, sep=",")
 
 
-def event_columns(session: Session, organisation_id: int, tickets: Sequence[str]) -> EventColumns:
+def event_columns(
+    session: Session, organisation_id: int, tickets: Sequence[str], literal: str | None = None
+) -> EventColumns:
     """The events of these tickets as columns for the column engine (``tickets``, in this
     order, are its ticket codes), positioned by their row's number as :func:`ticket_events`
     positions them: one query, and no event object per row (on PostgreSQL no row either:
     each column comes as one text parsed by numpy, the events' fields as one JSON text
-    decoded by one ``json.loads``)."""
+    decoded by one ``json.loads``). ``literal``: the tickets' array literal
+    (:func:`_text_array`, PostgreSQL), when made already."""
     if session.get_bind().dialect.name == "postgresql":
         driver = session.connection().connection.driver_connection
         with driver.cursor() as cursor:  # type: ignore[union-attr]
             cursor.execute(
                 _EVENT_COLUMNS,
-                {"kinds": _KINDS, "tickets": _text_array(tickets), "organisation": organisation_id},
+                {
+                    "kinds": _KINDS,
+                    "tickets": literal or _text_array(tickets),
+                    "organisation": organisation_id,
+                },
             )
             found = cursor.fetchone()
         codes, micros, kinds, authors, ids, texts = found if found is not None else (None,) * 6
@@ -754,20 +767,27 @@ def _compute_columns(
     in_force: dict[str | None, list[agreement_store.InForce]] = {}
     named = _named_in_columns(columns)
     present = np.bincount(columns.ticket, minlength=len(columns.tickets)) > 0
-    groups: dict[tuple[str, int], tuple[_Governing, list[int]]] = {}
-    plans: dict[tuple[str | None, str | None], list[_Governing]] = {}
-    for code in np.flatnonzero(present).tolist():
-        customer = customers.get(columns.tickets[code])
-        plan = plans.get((customer, named[code]))
-        if plan is None:  # tickets of one customer naming one agreement: governed alike
-            if customer not in in_force:
-                in_force[customer] = agreement_store.in_force(session, organisation_id, customer)
-            plan = plans[(customer, named[code])] = _governing(
-                in_force[customer], named[code], as_of
-            )
-        for governing in plan:
+    groups: dict[tuple[str, int], tuple[_Governing, list[npt.NDArray[np.int64]]]] = {}
+    # tickets of one customer naming one agreement are governed alike: each such pair's
+    # tickets found at once (C loops over the tickets: no Python statement a ticket)
+    codes_present = np.flatnonzero(present)
+    listed = codes_present.tolist()
+    pairs = list(
+        zip(
+            map(customers.get, map(columns.tickets.__getitem__, listed)),
+            map(named.__getitem__, listed),
+            strict=True,
+        )
+    )
+    distinct = {pair: number for number, pair in enumerate(dict.fromkeys(pairs))}
+    pair_of = np.fromiter(map(distinct.__getitem__, pairs), dtype=np.int64, count=len(pairs))
+    for (customer, name), number in distinct.items():
+        if customer not in in_force:
+            in_force[customer] = agreement_store.in_force(session, organisation_id, customer)
+        mine = codes_present if len(distinct) == 1 else codes_present[pair_of == number]
+        for governing in _governing(in_force[customer], name, as_of):
             place = (governing.key, id(governing.first))
-            groups.setdefault(place, (governing, []))[1].append(code)
+            groups.setdefault(place, (governing, []))[1].append(mine)
     bounds = np.searchsorted(columns.ticket, np.arange(len(columns.tickets) + 1))
     histories: dict[str, list[TicketEvent]] = {}
 
@@ -780,7 +800,8 @@ def _compute_columns(
 
     for governing, codes in groups.values():
         kept = np.zeros(len(columns.tickets), dtype=bool)
-        kept[codes] = True
+        for some in codes:
+            kept[some] = True
         evaluated = columns if bool(kept[present].all()) else columns.of_tickets(kept)
         evaluation = evaluate_clocks(
             evaluated,
@@ -1257,7 +1278,7 @@ class _Found:
             session.execute(_DUE_STAGE)
             _copy(session, "COPY due_stage FROM STDIN", self._due_lines(written))
             values = {"organisation": organisation_id, "at": self.moment}
-            touched = set(session.scalars(_UPSERT_STAGED_DUE, values))
+            touched = set(session.scalars(_UPSERT_STAGED_DUE, values).all())  # one fetch
             session.execute(text("TRUNCATE due_stage"))
         cancelled = [item for item in gone.tolist() if item not in touched]
         if cancelled:

@@ -129,9 +129,13 @@ class Worker:
                     ).all()
                 if not claimed:
                     return 0
-                pending = [(row.organisation_id, row.ticket) for row in claimed]
-                with collector_paused(), self.database.session() as session:
-                    tracking.refresh_many(session, claimed, moment, claim=claimed[0].claim)
+                try:
+                    with collector_paused(), self.database.session() as session:
+                        tracking.refresh_many(session, claimed, moment, claim=claimed[0].claim)
+                except Exception:
+                    # the tickets to try one by one, named only when needed (a tuple each)
+                    pending = [(row.organisation_id, row.ticket) for row in claimed]
+                    raise
                 return len(claimed)
             size = min(size, REFRESH_BATCH_SQLITE)
             with collector_paused(), self.database.session() as session:
