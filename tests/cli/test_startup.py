@@ -161,6 +161,8 @@ def test_a_report_on_a_snapshot_log_reads_it_in_columns_without_pyarrow_compute(
     modules = set(found["modules"])
     assert {"accord.io.csv_snapshots", "pyarrow.csv", "accord.core.report"} <= modules
     assert loaded(modules, ("pyarrow.compute", "pandas", *SERVICE, *PAGES, *ACCORD_ABOVE)) == []
+    # nor what other commands use: the supervisor's processes, a progress bar for one period
+    assert loaded(modules, ("multiprocessing", "rich.progress")) == []
     assert found["frozen"] > 10_000  # the engines' modules, frozen after their import
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import multiprocessing
 import os
 import shutil
 import signal
@@ -14,8 +13,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -30,6 +27,8 @@ from accord.cli.output import console, fail
 from accord.core.errors import AccordError
 
 if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
     from accord.service.demo import DemoPerson
     from accord.settings import Settings
 
@@ -103,6 +102,9 @@ def metrics_directory(directory: str | None) -> Path | None:
 def supervise(what: str, target: Callable[..., None], args: tuple[Any, ...], count: int) -> None:
     """Run ``count`` processes of ``target`` until SIGTERM or SIGINT, starting another in place
     of any that dies; on the signal, stop them all and wait for them."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
     context = multiprocessing.get_context("fork")
     stopping = threading.Event()
 

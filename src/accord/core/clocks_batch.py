@@ -566,6 +566,7 @@ def moves(
     key_step = np.empty(size, dtype=np.int64)
     same = np.empty(size, dtype=bool)
     flag = np.empty(size, dtype=bool)
+    tie = np.empty(size, dtype=bool)
     for begin in range(0, n - 1, size):
         m = min(size, n - 1 - begin)  # pairs (i, i + 1) for i in [begin, begin + m)
         np.subtract(ticket[begin + 1 : begin + m + 1], ticket[begin : begin + m], out=step[:m])
@@ -580,23 +581,24 @@ def moves(
         key[: m + 1] += kind[begin : begin + m + 1] != created
         np.subtract(key[1 : m + 1], key[:m], out=key_step[:m])
         np.equal(step[:m], 0, out=same[:m])
-        np.less(key_step[:m], 0, out=flag[:m])
+        np.less(key_step[:m], 0, out=flag[:m])  # a pair out of time order
         flag[:m] &= same[:m]
-        found = np.flatnonzero(flag[:m]) + begin
-        np.equal(key_step[:m], 0, out=flag[:m])
-        flag[:m] &= same[:m]
-        if bool(flag[:m].any()):
+        np.equal(key_step[:m], 0, out=tie[:m])
+        tie[:m] &= same[:m]
+        if bool(tie[:m].any()):
             tied = True
-            if rank is not None:
-                pairs = np.flatnonzero(flag[:m]) + begin
-                found = np.union1d(found, pairs[rank[pairs + 1] < rank[pairs]])
+            if rank is not None:  # a tied pair out of rank order
+                pairs = np.flatnonzero(tie[:m])
+                flag[pairs] |= rank[pairs + begin + 1] < rank[pairs + begin]
+        found = np.flatnonzero(flag[:m]) + begin
         if len(found):
             wrong.append(found)
     if not wrong:
         return None, None, tied
     # the rows of the tickets with a row out of order: tickets ascend, so a binary search finds
     # each one's rows
-    unsorted = np.unique(ticket[np.concatenate(wrong) + 1])
+    late = ticket[np.concatenate(wrong) + 1]  # ascending: its distinct tickets without a sort
+    unsorted = late[np.flatnonzero(np.diff(late, prepend=-1))]
     low = np.searchsorted(ticket, unsorted, side="left")
     rows = _ranges(low, np.searchsorted(ticket, unsorted, side="right") - low)
     row_keys = sort_key(at[rows], kind[rows])
