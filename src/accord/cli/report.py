@@ -441,9 +441,10 @@ def as_of_zone(zone: str | None, mapping: ColumnMapping | None) -> str:
 def _evidence(data: Path | None, tickets: Path | None, mapping: ColumnMapping | None) -> Data:
     """The data folder's evidence, its ticket log replaced by ``--tickets`` when given (read
     through ``mapping``)."""
+    from accord.core.clocks_batch import EventColumns
     from accord.core.evidence import Data
     from accord.io.data import read_data
-    from accord.io.tickets import read_events, read_log_columns
+    from accord.io.tickets import read_log
 
     if data is None and tickets is None:
         raise AccordError("--data or --tickets: give the evidence (a data folder, a ticket log)")
@@ -454,10 +455,9 @@ def _evidence(data: Path | None, tickets: Path | None, mapping: ColumnMapping | 
         return evidence
     if evidence.has_tickets:
         raise AccordError(f"--tickets: {data} has a ticket log already; one ticket log, not two")
-    columns = read_log_columns(tickets, mapping)  # a CSV log, without an object per event
-    if columns is not None:
-        return replace(evidence, tickets=(), ticket_columns=columns)
-    log = read_events(tickets, mapping)
+    log = read_log(tickets, mapping)  # a CSV log in columns, without an object per event
+    if isinstance(log, EventColumns):
+        return replace(evidence, tickets=(), ticket_columns=log)
     return replace(evidence, tickets=tuple(log), ticket_columns=None)
 
 

@@ -122,8 +122,30 @@ def snapshot_columns(file: Path, mapping: ColumnMapping) -> EventColumns | None:
     instant ranked as their places rank them), without an event object per row; None when
     that reading gives up."""
     log = _snapshots(file, mapping, by_name=True)
+    return None if log is None else _snapshot_columns(log)
+
+
+def log_columns(
+    file: Path, mapping: ColumnMapping, with_events: bool = True
+) -> EventColumns | list[TicketEvent] | None:
+    """A CSV snapshot log (:func:`snapshot_columns`) or event log (:func:`event_log_columns`)
+    as columns, parsed once: an event log the columns leave to the events (an id given twice)
+    as its events (:func:`event_log_events`, from the same parse), unless ``with_events`` is
+    false; None when this reading gives up, as the events' reading would (the row-by-row
+    reading's turn then)."""
+    if mapping.kind == "snapshots":
+        return snapshot_columns(file, mapping)
+    log = _event_log(file, mapping)
     if log is None:
         return None
+    columns = _event_log_columns(log, mapping)
+    if columns is None and with_events:
+        return _events_of_log(log)
+    return columns
+
+
+def _snapshot_columns(log: _Snapshots) -> EventColumns:
+    """:func:`snapshot_columns` of the rows read, sorted with tickets by name."""
     made = np.flatnonzero(log.made)
     starts = log.starts[made]
     at = log.moments.nanos()[log.at[made]]
@@ -352,8 +374,11 @@ def event_log_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent] | 
     row; None when this reading cannot vouch for that (see the module's docstring; also a kind
     or author not known)."""
     log = _event_log(file, mapping)
-    if log is None:
-        return None
+    return None if log is None else _events_of_log(log)
+
+
+def _events_of_log(log: _EventLog) -> list[TicketEvent]:
+    """:func:`event_log_events` of the rows read."""
     instants = log.moments.datetimes()
     utc = [None if m is None else m.astimezone(UTC) for m in instants]
     fields: list[dict[str, str]] = [{} for _ in range(log.count)]
@@ -393,8 +418,11 @@ def event_log_columns(file: Path, mapping: ColumnMapping) -> EventColumns | None
     that reading gives up, or an id comes twice (one event given twice, or two events sharing
     an id: left to the events, which tell them apart)."""
     log = _event_log(file, mapping)
-    if log is None:
-        return None
+    return None if log is None else _event_log_columns(log, mapping)
+
+
+def _event_log_columns(log: _EventLog, mapping: ColumnMapping) -> EventColumns | None:
+    """:func:`event_log_columns` of the rows read (None: an id given twice)."""
     if len(np.unique(log.id)) != log.count:
         return None
     # a kind no kept row has (its rows ignored) may be any text: left unnumbered
