@@ -204,17 +204,22 @@ class EventColumns:
         kind: Ints,
         agent_reply: Flags,
         customer_message: Flags,
-        fields: list[Mapping[str, str]],
+        fields: list[Mapping[str, str]] | Mapping[str, tuple[Ints, Sequence[str]]],
         rank: Ints,
     ) -> EventColumns:
         """:meth:`from_rows` of rows whose kinds are given as codes (:data:`KINDS`), and
         whether each is an agent's public reply or a customer's message as flags (as a
-        store may compute them where it reads the rows)."""
+        store may compute them where it reads the rows). The fields are each row's mapping,
+        or already coded: each field's codes (-1: not set) into its vocabulary, sorted, as
+        :class:`EventColumns` holds them (as a reader of columns makes them)."""
         order, tied = arrange(ticket, at, kind, rank)
         if order is not None:  # into evaluation order
             ticket, at, kind, rank = ticket[order], at[order], kind[order], rank[order]
             agent_reply, customer_message = agent_reply[order], customer_message[order]
-            fields = [fields[i] for i in order.tolist()]
+            if isinstance(fields, list):
+                fields = [fields[i] for i in order.tolist()]
+            else:
+                fields = {name: (codes[order], texts) for name, (codes, texts) in fields.items()}
         return cls(
             tickets=tickets,
             ticket=ticket,
@@ -223,7 +228,7 @@ class EventColumns:
             rank=rank,
             agent_reply=np.asarray(agent_reply, dtype=bool),
             customer_message=np.asarray(customer_message, dtype=bool),
-            fields=_Decoded(fields),
+            fields=_Decoded(fields) if isinstance(fields, list) else fields,
             arranged=(None, tied),
         )
 

@@ -14,9 +14,11 @@ For a report, a snapshot or event log is read straight into columns (:func:`snap
 :func:`event_log_columns`): the ``EventColumns`` that ``EventColumns.from_events`` makes of
 those events, made from the codes without an event object per row (tickets and each field's
 values renumbered in the order of their texts, the rows put in evaluation order by
-:func:`accord.core.clocks_batch.arrange`). Instants in such a format stay wall times in numpy
-(sort keys, and in UTC the instants themselves); and no pyarrow call here imports pandas
-(``to_numpy`` and ``pyarrow.array`` do: a third of a second).
+``EventColumns.from_codes``). Instants in such a format stay wall times in numpy (sort keys,
+and in UTC the instants themselves; in another zone made datetimes once); and no pyarrow call
+here imports pandas (``to_numpy`` and ``pyarrow.array`` do: a third of a second). A log this
+reading gives up on is parsed once: :func:`log_columns` tells the caller to read it row by
+row without trying the events' column reading again.
 
 This path gives up (returns None, and the caller reads the file row by row, which names the row
 of any error) whenever it could differ from that reading: a file that is not UTF-8, has a NUL
@@ -45,7 +47,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from accord.core.clocks import KIND_ORDER, TicketEvent
-from accord.core.clocks_batch import EventColumns, arrange
+from accord.core.clocks_batch import EventColumns
 from accord.io.mapping import ColumnMapping
 from accord.io.tickets import _KINDS, _ROLES
 
@@ -308,21 +310,9 @@ def _columns(
         table = np.full(len(vocabulary) + 1, _NULL, dtype=np.int64)  # -1 (unset) stays -1
         table[used[by_text]] = np.arange(len(by_text))
         decoded[name] = (table[codes], [texts[i] for i in by_text])
-    order, tied = arrange(ticket, at, kind, rank)
-    if order is not None:
-        ticket, at, kind, rank = ticket[order], at[order], kind[order], rank[order]
-        agent_reply, customer_message = agent_reply[order], customer_message[order]
-        decoded = {name: (codes[order], texts) for name, (codes, texts) in decoded.items()}
-    return EventColumns(
-        tickets=_Names([names[c] for c in named]),
-        ticket=ticket,
-        at=at,
-        kind=kind,
-        rank=rank,
-        agent_reply=agent_reply,
-        customer_message=customer_message,
-        fields=decoded,
-        arranged=(None, tied),
+    tickets = _Names([names[c] for c in named])
+    return EventColumns.from_codes(
+        tickets, ticket, at, kind, agent_reply, customer_message, decoded, rank
     )
 
 
@@ -656,10 +646,13 @@ class _Moments:
 
     Texts in a format of day, month, year, hours, minutes and seconds are read into wall times
     in numpy (:func:`_simple_walls`), made datetimes only when asked for; other texts are
-    parsed one by one."""
+    parsed one by one. Each form is made once, when first asked for (in a zone other than UTC
+    the datetimes give the nanoseconds: a snapshot log asks for both, several times)."""
 
     def __init__(self, texts: list[str], mapping: ColumnMapping, zone: ZoneInfo) -> None:
         self.zone = zone
+        self._aware: list[datetime | None] | None = None
+        self._nanos: Any = None
         form = mapping.time_format
         walls = None if form is None else _simple_walls(texts, form)
         self.walls: Any = None  # microseconds of wall time, in the zone (all naive)
@@ -676,15 +669,18 @@ class _Moments:
 
     def datetimes(self) -> list[datetime | None]:
         """Each text's instant (None: not one)."""
+        if self._aware is not None:
+            return self._aware
         if self.found is None:
             walls = self.walls.astype("datetime64[us]").tolist()
             valid = self.valid.tolist()
             self.found = [w if ok else None for w, ok in zip(walls, valid, strict=False)]
         zone = self.zone
-        return [
+        self._aware = [
             None if moment is None else moment if moment.tzinfo else moment.replace(tzinfo=zone)
             for moment in self.found
         ]
+        return self._aware
 
     def keys(self) -> Any:
         """A number for each instant (by code, then 0 for no value) that sorts as the
@@ -696,10 +692,13 @@ class _Moments:
     def nanos(self) -> Any:
         """Each instant as nanoseconds since the epoch, to the microsecond (by code, then 0
         for no value; 0 for a text that is not an instant)."""
-        if self.walls is not None and self.zone.key in _UTC_ZONES:
-            return np.append(np.where(self.valid[:-1], self.walls, 0) * 1000, 0)
-        micros = [0 if m is None else (m - _EPOCH) // _MICRO for m in self.datetimes()]
-        return np.array([*micros, 0], dtype=np.int64) * 1000
+        if self._nanos is None:
+            if self.walls is not None and self.zone.key in _UTC_ZONES:
+                self._nanos = np.append(np.where(self.valid[:-1], self.walls, 0) * 1000, 0)
+            else:
+                micros = [0 if m is None else (m - _EPOCH) // _MICRO for m in self.datetimes()]
+                self._nanos = np.array([*micros, 0], dtype=np.int64) * 1000
+        return self._nanos
 
 
 def _or_none(parse: Callable[[str], datetime], text: str) -> datetime | None:
