@@ -161,8 +161,9 @@ def test_a_report_on_a_snapshot_log_reads_it_in_columns_without_pyarrow_compute(
     modules = set(found["modules"])
     assert {"accord.io.csv_snapshots", "pyarrow.csv", "accord.core.report"} <= modules
     assert loaded(modules, ("pyarrow.compute", "pandas", *SERVICE, *PAGES, *ACCORD_ABOVE)) == []
-    # nor what other commands use: the supervisor's processes, a progress bar for one period
-    assert loaded(modules, ("multiprocessing", "rich.progress")) == []
+    # nor what other commands and outputs use: the supervisor's processes, a progress bar for
+    # one period, the tables of other commands and of a terminal's report, the service's panel
+    assert loaded(modules, ("multiprocessing", "rich.progress", "rich.table", "rich.panel")) == []
     assert found["frozen"] > 10_000  # the engines' modules, frozen after their import
 
 

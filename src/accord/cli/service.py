@@ -17,9 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Group, RenderableType
-from rich.panel import Panel
-from rich.text import Text
 
 from accord import __version__
 from accord.cli.db import configured_database, redacted
@@ -28,6 +25,8 @@ from accord.core.errors import AccordError
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
+
+    from rich.console import RenderableType
 
     from accord.service.demo import DemoPerson
     from accord.settings import Settings
@@ -176,6 +175,10 @@ def welcome(
     """What a person starting the service needs first: where it answers, and how to get a key
     (the demo's admin key itself, the one time it is made) and to sign in to the portal (the
     demo's people and their passwords, the one time they are made)."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
     host, port = address
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     base = f"http://{shown}:{port}"
