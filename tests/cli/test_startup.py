@@ -164,6 +164,7 @@ def test_a_report_on_a_snapshot_log_reads_it_in_columns_without_pyarrow_compute(
     # nor what other commands and outputs use: the supervisor's processes, a progress bar for
     # one period, the tables of other commands and of a terminal's report, the service's panel
     assert loaded(modules, ("multiprocessing", "rich.progress", "rich.table", "rich.panel")) == []
+    assert "numpy.ma" not in modules  # (np.unique's first call imports it: not called)
     assert found["frozen"] > 10_000  # the engines' modules, frozen after their import
 
 

@@ -903,3 +903,12 @@ def test_the_tickets_that_may_be_open_at_an_instant_hold_every_open_clock(
             assert kept[code[clock.ticket]], clock
     alone = evaluate(columns.of_tickets(kept), first.objectives, calendars, instant)
     assert _with_fields(alone.clocks()) == [c for c in clocks if kept[code[c.ticket]]]
+
+
+@given(st.lists(st.integers(-(2**62), 2**62), max_size=40), st.sampled_from([np.int64, np.int32]))
+def test_distinct_codes_are_numpys_unique_of_integers(values: list[int], dtype: Any) -> None:
+    array = np.array([v % 1000 for v in values] if dtype is np.int32 else values, dtype=dtype)
+    found = clocks_batch.distinct_codes(array)
+    expected = np.unique(array)
+    assert found.dtype == expected.dtype
+    assert found.tolist() == expected.tolist()

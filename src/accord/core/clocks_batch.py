@@ -612,6 +612,19 @@ def moves(
     return rows, sources, tied or _tied(ticket[sources], sort_key(at[sources], kind[sources]))
 
 
+def distinct_codes(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """``np.unique(values)`` of integers: the distinct values, in order, without numpy's check
+    whether the array is masked, whose first call imports ``numpy.ma`` (12 ms of a report's
+    CPU)."""
+    ordered = np.sort(values, axis=None)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def _tied(ticket: Ints, key: I64) -> bool:
     return bool(((ticket[1:] == ticket[:-1]) & (key[1:] == key[:-1])).any())
 
@@ -948,7 +961,7 @@ def evaluate(
     ]
     # chunks of whole tickets, about a million events each: the working arrays stay in cache
     # and the memory of a chunk is reused by the next
-    cuts = np.unique(np.searchsorted(starts, np.arange(0, n, _CHUNK)))
+    cuts = distinct_codes(np.searchsorted(starts, np.arange(0, n, _CHUNK)))
     cuts = cuts[cuts < tickets].tolist()
     chunks = [
         (int(starts[c]), int(starts[d]) if d < tickets else n, c)

@@ -43,7 +43,13 @@ from accord.core.clocks import (
     rule_fields,
     ticket_clocks,
 )
-from accord.core.clocks_batch import BatchResult, EventColumns, open_rows, uncovered
+from accord.core.clocks_batch import (
+    BatchResult,
+    EventColumns,
+    distinct_codes,
+    open_rows,
+    uncovered,
+)
 from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.errors import AccordError
 from accord.core.escalation import levels_for, share_of
@@ -1549,7 +1555,7 @@ def _ticket_breaches(
     used = used_ns // 1000
     limits = {
         limit: _limit(objective, timedelta(microseconds=limit))
-        for limit in np.unique(limit_ns // 1000).tolist()
+        for limit in distinct_codes(limit_ns // 1000).tolist()
     }
     limit_texts = [limits[limit] for limit in (limit_ns // 1000).tolist()]
     started, stopped, passed = (_moments(c) for c in (started_ns, stopped_ns, passed_ns))
