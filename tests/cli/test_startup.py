@@ -161,6 +161,10 @@ def test_a_report_on_a_snapshot_log_reads_it_in_columns_without_pyarrow_compute(
     modules = set(found["modules"])
     assert {"accord.io.csv_snapshots", "pyarrow.csv", "accord.core.report"} <= modules
     assert loaded(modules, ("pyarrow.compute", "pandas", *SERVICE, *PAGES, *ACCORD_ABOVE)) == []
+    # nor what other commands and outputs use: the supervisor's processes, a progress bar for
+    # one period, the tables of other commands and of a terminal's report, the service's panel
+    assert loaded(modules, ("multiprocessing", "rich.progress", "rich.table", "rich.panel")) == []
+    assert "numpy.ma" not in modules  # (np.unique's first call imports it: not called)
     assert found["frozen"] > 10_000  # the engines' modules, frozen after their import
 
 
@@ -226,3 +230,68 @@ def test_the_desks_the_import_help_names_are_the_registered_importers() -> None:
     assert sorted(BUILT_IN_DESKS) == sorted(registered)
     for name, module in BUILT_IN_DESKS.items():
         assert registered[name].__module__ == module
+
+
+ONE_OR_ALL = """
+import json, sys
+import typer.main
+arguments, whole = json.loads(sys.argv[1]), sys.argv[2] == "whole"
+built = []
+made = typer.main.get_command_from_info
+def counted(*args, **kwargs):
+    built.append(1)
+    return made(*args, **kwargs)
+typer.main.get_command_from_info = counted
+from accord.cli import app
+sys.argv = ["accord", *arguments]
+code = 0
+try:
+    typer.main.get_command(app)() if whole else app()
+except SystemExit as exit:
+    code = exit.code or 0
+print(json.dumps({"code": code, "built": len(built)}), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("report", "--help"),
+        ("report",),
+        ("report", "examples/agreements/saas.yaml", "--period", "2026-10", "--nope"),
+        ("calendar", "--help"),
+        ("calendar", "show", "--help"),
+        ("try", "--help"),
+        ("import", "--help"),
+        ("evidence", "sheet", "--help"),
+        ("validate", "examples/agreements/saas.yaml"),
+        ("version",),
+        ("repor",),
+        ("--help",),
+    ],
+)
+def test_a_command_runs_and_reads_as_in_the_whole_app_with_only_its_own_built(
+    arguments: tuple[str, ...],
+) -> None:
+    """`accord COMMAND ...` makes the click command of COMMAND (or its group) only, not of
+    Accord's 45: its output, errors and exit code are those of the whole app. The app's own
+    help, and a name that is no command (answered with a suggestion), build them all."""
+    found = {}
+    for way in ("one", "whole"):
+        done = subprocess.run(
+            [sys.executable, "-c", ONE_OR_ALL, json.dumps(arguments), way],
+            cwd=ROOT,
+            env={**os.environ, "COLUMNS": "100"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        *errors, record = done.stderr.splitlines()
+        found[way] = (json.loads(record), done.stdout, errors)
+    (one, one_out, one_errors), (whole, whole_out, whole_errors) = found["one"], found["whole"]
+    assert (one["code"], one_out, one_errors) == (whole["code"], whole_out, whole_errors)
+    assert whole["built"] > 40
+    if arguments[0] in ("repor", "--help"):
+        assert one["built"] == whole["built"]
+    else:
+        assert one["built"] <= 10  # the command, or its group's

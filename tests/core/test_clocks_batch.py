@@ -944,3 +944,12 @@ def test_columns_from_rows_in_any_order_decode_each_rows_fields(
     assert [dict(e.fields) for e in found.events_of(rows)] == [
         dict(e.fields) for e in expected.events_of(rows)
     ]
+
+
+@given(st.lists(st.integers(-(2**62), 2**62), max_size=40), st.sampled_from([np.int64, np.int32]))
+def test_distinct_codes_are_numpys_unique_of_integers(values: list[int], dtype: Any) -> None:
+    array = np.array([v % 1000 for v in values] if dtype is np.int32 else values, dtype=dtype)
+    found = clocks_batch.distinct_codes(array)
+    expected = np.unique(array)
+    assert found.dtype == expected.dtype
+    assert found.tolist() == expected.tolist()

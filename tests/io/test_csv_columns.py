@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +125,7 @@ def test_accord_report_on_a_csv_log_prints_what_it_printed_from_the_events(
     runner = CliRunner()
     found = runner.invoke(app, arguments)
     # the old path (the command imports the reader when it reads: patched where it lives)
-    monkeypatch.setattr(tickets, "read_log_columns", lambda path, mapping: None)
+    monkeypatch.setattr(tickets, "read_log", tickets.read_events)
     expected = runner.invoke(app, arguments)
     assert found.exit_code == expected.exit_code == 0, found.output
     assert found.output == expected.output
@@ -240,6 +241,61 @@ def test_an_event_log_giving_an_id_twice_is_left_to_the_events(tmp_path: Path) -
     )
     assert read_log_columns(path, ColumnMapping()) is None
     assert len(EventColumns.from_events(read_events(path, ColumnMapping())).at) == 2
+
+
+@pytest.mark.parametrize("kind", ["events", "snapshots"])
+def test_a_log_the_columns_give_up_on_is_parsed_once_then_read_as_events(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`accord report` over a CSV log the columns leave to the events (an event log giving an
+    id twice; a snapshot log whose instants mix zones) reports what the events give, the file
+    parsed by pyarrow once, not once for the columns and again for the events."""
+    from typer.testing import CliRunner
+
+    from accord.cli import app
+    from accord.io import csv_snapshots, tickets
+
+    path = tmp_path / "log.csv"
+    if kind == "events":
+        path.write_text(
+            "id,ticket,at,kind,priority,status\n"
+            "e1,T1,2026-10-06T10:00:00+00:00,created,1 - Critical,New\n"
+            "e1,T1,2026-10-06T10:00:00+00:00,created,1 - Critical,New\n"
+            "e2,T1,2026-10-06T16:00:00+00:00,updated,1 - Critical,Resolved\n"
+        )
+        mapping = {"fields": {"priority": "priority", "status": "status"}}
+    else:
+        path.write_text(
+            "number,state,updated,priority\n"
+            "T1,New,2026-10-06T10:00:00,1 - Critical\n"
+            "T1,Resolved,2026-10-06T16:00:00+00:00,1 - Critical\n"
+        )
+        mapping = {
+            "kind": "snapshots", "ticket": "number", "at": "updated",
+            "fields": {"status": "state", "priority": "priority"},
+        }  # fmt: skip
+    (tmp_path / "mapping.yaml").write_text(json.dumps({"format": "csv", **mapping}))
+    parsed: list[Path] = []
+    table = csv_snapshots._table
+
+    def counted(file: Path, *arguments: Any, **named: Any) -> Any:
+        parsed.append(file)
+        return table(file, *arguments, **named)
+
+    monkeypatch.setattr(csv_snapshots, "_table", counted)
+    arguments = [
+        "report", str(SERVICENOW / "agreement.yaml"),
+        "--tickets", str(path), "--mapping", str(tmp_path / "mapping.yaml"),
+        "--period", "2026-10", "--format", "json",
+    ]  # fmt: skip
+    found = CliRunner().invoke(app, arguments)
+    assert found.exit_code == 0, found.output
+    assert parsed == [path]
+    assert tickets.read_log_columns(path, ColumnMapping.model_validate(mapping)) is None
+    monkeypatch.setattr(tickets, "read_log", tickets.read_events)  # the events, as they were
+    expected = CliRunner().invoke(app, arguments)
+    assert found.output == expected.output
+    assert '"resolution-p1"' in found.output
 
 
 def test_logs_the_columns_do_not_read_are_left_to_the_events(tmp_path: Path) -> None:

@@ -232,6 +232,58 @@ def test_a_file_that_is_not_utf8_is_refused_as_before(tmp_path: Path) -> None:
         read_events(path, mapping)
 
 
+ROWS = "INC1,New,01-03-2026 09:00,01-03-2026 08:00,0\nINC1,Active,01-03-2026 09:00,?,1\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "in_columns"),
+    [
+        ((HEADER + ROWS).encode(), True),
+        (b"\xef\xbb\xbf" + (HEADER + ROWS).encode(), True),  # a byte order mark
+        ((HEADER + ROWS).replace("\n", "\r\n").encode(), True),
+        ((HEADER + ROWS.replace("Active", "Activ\u00e9")).encode(), True),  # UTF-8, not ASCII
+        ((HEADER + ROWS).encode().rstrip(b"\n"), True),  # no line feed at the end
+        ((HEADER + ROWS).encode().replace(b"Active", b"Act\0ve"), False),  # a NUL byte
+        (b"", False),
+        (b"\xef\xbb\xbf", False),
+    ],
+    ids=["plain", "BOM", "CRLF", "UTF-8", "no last LF", "NUL", "empty", "only a BOM"],
+)
+def test_a_file_is_read_where_it_lies_as_when_it_was_copied(
+    tmp_path: Path, content: bytes, in_columns: bool
+) -> None:
+    """The file is mapped into memory, not copied, for its checks and pyarrow's parse: the
+    same events or the same refusal (then the row-by-row reading's) as before."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    mapping = ColumnMapping.model_validate(MAPPING)
+    assert (snapshot_events(path, mapping) is not None) == in_columns
+    _same_both_ways(path, mapping)
+
+
+def test_a_log_given_through_a_pipe_reads_in_columns(tmp_path: Path) -> None:
+    """A file that cannot be mapped (a named pipe, as ``--tickets /dev/stdin`` is) is read."""
+    import os
+    import threading
+
+    path = tmp_path / "export.fifo"
+    os.mkfifo(path)
+
+    def write() -> None:
+        path.write_bytes((HEADER + ROWS).encode())
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    mapping = ColumnMapping.model_validate({**MAPPING, "format": "csv"})
+    fast = snapshot_events(path, mapping)
+    writer.join()
+    assert fast is not None
+    assert [(e.id, e.kind, e.fields) for e in fast] == [
+        ("INC1:created", "created", {"status": "New"}),
+        ("INC1:3", "updated", {"status": "Active"}),
+    ]
+
+
 def test_a_gzipped_export_reads_in_columns(tmp_path: Path) -> None:
     import gzip
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from accord.cli.output import console, fail, format_span, short
 from accord.cli.output import parse_instant as read_instant
@@ -112,6 +110,8 @@ def calendar_explain(
         total = calendar.elapsed(a, b)
     except AccordError as error:
         raise fail(error) from None
+    from rich.table import Table
+
     table = Table(title=f"Open time in {calendar.spec.timezone}", show_lines=False)
     table.add_column("day")
     table.add_column("from")
@@ -132,6 +132,10 @@ def calendar_explain(
 
 def demo() -> None:
     """Show business-time arithmetic on the example calendars."""
+    from importlib import resources
+
+    from rich.table import Table
+
     table = Table(title="Accord demo: deadlines and elapsed business time")
     for column in (
         "calendar",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from accord.cli.db import configured_database
 from accord.cli.output import console, errors, fail
@@ -67,6 +66,8 @@ def key_list(slug: Slug) -> None:
     if not keys:
         console.print(f"no key; make one with: accord key create {slug} --role admin")
         return
+    from rich.table import Table
+
     table = Table(title=f"API keys of {slug}")
     for column in ("id", "key", "role", "customer", "name", "created", "revoked"):
         table.add_column(column)

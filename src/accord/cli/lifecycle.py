@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.table import Table
 
 from accord.cli.db import configured_database
 from accord.cli.output import console, errors, fail, parse_instant
@@ -218,6 +217,8 @@ def waiting(slug: Slug, acting: Acting = None) -> None:
     if not found:
         console.print("no proposal is waiting")
         return
+    from rich.table import Table
+
     table = Table(title="Proposals waiting")
     for column in ("agreement", "version", "proposed", "waiting on", "who signs"):
         table.add_column(column)

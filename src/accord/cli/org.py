@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from accord.cli.db import configured_database
 from accord.cli.key import make_key
@@ -80,6 +79,8 @@ def org_list() -> None:
     if not found:
         console.print('no organisation yet; make one with: accord org create SLUG "Name"')
         return
+    from rich.table import Table
+
     table = Table(title="Organisations")
     for column in ("id", "name", "created", "live keys"):
         table.add_column(column)

@@ -95,7 +95,28 @@ def _evaluated(
     """Evaluate one report per job, with a progress bar on stderr when it is a terminal (never
     on stdout, so JSON, CSV and HTML stay clean; never when piped or captured). The reports
     share one clock cache: the log's columns are built once, the clocks at an instant
-    evaluated once."""
+    evaluated once. A single job, or output that is not a terminal, shows no bar (nor
+    imports one)."""
+    from accord.core.report import ClockCache
+    from accord.core.report import evaluate as evaluate_report
+
+    cache = ClockCache() if cache is None else cache
+
+    def evaluated(agreement: Agreement, start: datetime, end: datetime) -> Report:
+        return evaluate_report(
+            agreement,
+            evidence,
+            start,
+            end,
+            tier,
+            as_of=as_of,
+            engine=engine,  # type: ignore[arg-type]
+            cache=cache,
+            explain=explain,
+        )
+
+    if not errors.is_terminal or len(jobs) < 2:
+        return [evaluated(agreement, start, end) for _, agreement, start, end in jobs]
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -104,11 +125,7 @@ def _evaluated(
         TimeElapsedColumn,
     )
 
-    from accord.core.report import ClockCache
-    from accord.core.report import evaluate as evaluate_report
-
     reports = []
-    cache = ClockCache() if cache is None else cache
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -116,24 +133,11 @@ def _evaluated(
         TimeElapsedColumn(),
         console=errors,
         transient=True,
-        disable=not errors.is_terminal or len(jobs) < 2,
     ) as progress:
         task = progress.add_task(what, total=len(jobs))
         for label, agreement, start, end in jobs:
             progress.update(task, description=f"{what}: {label}")
-            reports.append(
-                evaluate_report(
-                    agreement,
-                    evidence,
-                    start,
-                    end,
-                    tier,
-                    as_of=as_of,
-                    engine=engine,  # type: ignore[arg-type]
-                    cache=cache,
-                    explain=explain,
-                )
-            )
+            reports.append(evaluated(agreement, start, end))
             progress.advance(task)
     return reports
 
@@ -437,9 +441,10 @@ def as_of_zone(zone: str | None, mapping: ColumnMapping | None) -> str:
 def _evidence(data: Path | None, tickets: Path | None, mapping: ColumnMapping | None) -> Data:
     """The data folder's evidence, its ticket log replaced by ``--tickets`` when given (read
     through ``mapping``)."""
+    from accord.core.clocks_batch import EventColumns
     from accord.core.evidence import Data
     from accord.io.data import read_data
-    from accord.io.tickets import read_events, read_log_columns
+    from accord.io.tickets import read_log
 
     if data is None and tickets is None:
         raise AccordError("--data or --tickets: give the evidence (a data folder, a ticket log)")
@@ -450,10 +455,9 @@ def _evidence(data: Path | None, tickets: Path | None, mapping: ColumnMapping | 
         return evidence
     if evidence.has_tickets:
         raise AccordError(f"--tickets: {data} has a ticket log already; one ticket log, not two")
-    columns = read_log_columns(tickets, mapping)  # a CSV log, without an object per event
-    if columns is not None:
-        return replace(evidence, tickets=(), ticket_columns=columns)
-    log = read_events(tickets, mapping)
+    log = read_log(tickets, mapping)  # a CSV log in columns, without an object per event
+    if isinstance(log, EventColumns):
+        return replace(evidence, tickets=(), ticket_columns=log)
     return replace(evidence, tickets=tuple(log), ticket_columns=None)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import multiprocessing
 import os
 import shutil
 import signal
@@ -14,15 +13,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Group, RenderableType
-from rich.panel import Panel
-from rich.text import Text
 
 from accord import __version__
 from accord.cli.db import configured_database, redacted
@@ -30,6 +24,10 @@ from accord.cli.output import console, fail
 from accord.core.errors import AccordError
 
 if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
+    from rich.console import RenderableType
+
     from accord.service.demo import DemoPerson
     from accord.settings import Settings
 
@@ -103,6 +101,9 @@ def metrics_directory(directory: str | None) -> Path | None:
 def supervise(what: str, target: Callable[..., None], args: tuple[Any, ...], count: int) -> None:
     """Run ``count`` processes of ``target`` until SIGTERM or SIGINT, starting another in place
     of any that dies; on the signal, stop them all and wait for them."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
     context = multiprocessing.get_context("fork")
     stopping = threading.Event()
 
@@ -174,6 +175,10 @@ def welcome(
     """What a person starting the service needs first: where it answers, and how to get a key
     (the demo's admin key itself, the one time it is made) and to sign in to the portal (the
     demo's people and their passwords, the one time they are made)."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
     host, port = address
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     base = f"http://{shown}:{port}"

@@ -204,16 +204,20 @@ class EventColumns:
         kind: Ints,
         agent_reply: Flags,
         customer_message: Flags,
-        fields: list[Mapping[str, str]],
+        fields: list[Mapping[str, str]] | Mapping[str, tuple[Ints, Sequence[str]]],
         rank: Ints,
     ) -> EventColumns:
         """:meth:`from_rows` of rows whose kinds are given as codes (:data:`KINDS`), and
         whether each is an agent's public reply or a customer's message as flags (as a
-        store may compute them where it reads the rows)."""
+        store may compute them where it reads the rows). The fields are each row's mapping,
+        or already coded: each field's codes (-1: not set) into its vocabulary, sorted, as
+        :class:`EventColumns` holds them (as a reader of columns makes them)."""
         order, tied = arrange(ticket, at, kind, rank)
         if order is not None:  # into evaluation order (the fields' rows: as each is decoded)
             ticket, at, kind, rank = ticket[order], at[order], kind[order], rank[order]
             agent_reply, customer_message = agent_reply[order], customer_message[order]
+            if not isinstance(fields, list):  # coded: each field's codes put in order
+                fields = {name: (codes[order], texts) for name, (codes, texts) in fields.items()}
         return cls(
             tickets=tickets,
             ticket=ticket,
@@ -222,7 +226,7 @@ class EventColumns:
             rank=rank,
             agent_reply=np.asarray(agent_reply, dtype=bool),
             customer_message=np.asarray(customer_message, dtype=bool),
-            fields=_Decoded(fields, order),
+            fields=_Decoded(fields, order) if isinstance(fields, list) else fields,
             arranged=(None, tied),
         )
 
@@ -565,6 +569,7 @@ def moves(
     key_step = np.empty(size, dtype=np.int64)
     same = np.empty(size, dtype=bool)
     flag = np.empty(size, dtype=bool)
+    tie = np.empty(size, dtype=bool)
     for begin in range(0, n - 1, size):
         m = min(size, n - 1 - begin)  # pairs (i, i + 1) for i in [begin, begin + m)
         np.subtract(ticket[begin + 1 : begin + m + 1], ticket[begin : begin + m], out=step[:m])
@@ -579,29 +584,43 @@ def moves(
         key[: m + 1] += kind[begin : begin + m + 1] != created
         np.subtract(key[1 : m + 1], key[:m], out=key_step[:m])
         np.equal(step[:m], 0, out=same[:m])
-        np.less(key_step[:m], 0, out=flag[:m])
+        np.less(key_step[:m], 0, out=flag[:m])  # a pair out of time order
         flag[:m] &= same[:m]
-        found = np.flatnonzero(flag[:m]) + begin
-        np.equal(key_step[:m], 0, out=flag[:m])
-        flag[:m] &= same[:m]
-        if bool(flag[:m].any()):
+        np.equal(key_step[:m], 0, out=tie[:m])
+        tie[:m] &= same[:m]
+        if bool(tie[:m].any()):
             tied = True
-            if rank is not None:
-                pairs = np.flatnonzero(flag[:m]) + begin
-                found = np.union1d(found, pairs[rank[pairs + 1] < rank[pairs]])
+            if rank is not None:  # a tied pair out of rank order
+                pairs = np.flatnonzero(tie[:m])
+                flag[pairs] |= rank[pairs + begin + 1] < rank[pairs + begin]
+        found = np.flatnonzero(flag[:m]) + begin
         if len(found):
             wrong.append(found)
     if not wrong:
         return None, None, tied
     # the rows of the tickets with a row out of order: tickets ascend, so a binary search finds
     # each one's rows
-    unsorted = np.unique(ticket[np.concatenate(wrong) + 1])
+    late = ticket[np.concatenate(wrong) + 1]  # ascending: its distinct tickets without a sort
+    unsorted = late[np.flatnonzero(np.diff(late, prepend=-1))]
     low = np.searchsorted(ticket, unsorted, side="left")
     rows = _ranges(low, np.searchsorted(ticket, unsorted, side="right") - low)
     row_keys = sort_key(at[rows], kind[rows])
     keys = (row_keys, ticket[rows]) if rank is None else (rank[rows], row_keys, ticket[rows])
     sources = rows[np.lexsort(keys)]
     return rows, sources, tied or _tied(ticket[sources], sort_key(at[sources], kind[sources]))
+
+
+def distinct_codes(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """``np.unique(values)`` of integers: the distinct values, in order, without numpy's check
+    whether the array is masked, whose first call imports ``numpy.ma`` (12 ms of a report's
+    CPU)."""
+    ordered = np.sort(values, axis=None)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def _tied(ticket: Ints, key: I64) -> bool:
@@ -940,7 +959,7 @@ def evaluate(
     ]
     # chunks of whole tickets, about a million events each: the working arrays stay in cache
     # and the memory of a chunk is reused by the next
-    cuts = np.unique(np.searchsorted(starts, np.arange(0, n, _CHUNK)))
+    cuts = distinct_codes(np.searchsorted(starts, np.arange(0, n, _CHUNK)))
     cuts = cuts[cuts < tickets].tolist()
     chunks = [
         (int(starts[c]), int(starts[d]) if d < tickets else n, c)

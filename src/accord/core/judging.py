@@ -43,7 +43,13 @@ from accord.core.clocks import (
     rule_fields,
     ticket_clocks,
 )
-from accord.core.clocks_batch import BatchResult, EventColumns, open_rows, uncovered
+from accord.core.clocks_batch import (
+    BatchResult,
+    EventColumns,
+    distinct_codes,
+    open_rows,
+    uncovered,
+)
 from accord.core.composition import ServiceAvailability, members, service_availability
 from accord.core.errors import AccordError
 from accord.core.escalation import levels_for, share_of
@@ -125,14 +131,28 @@ class Breach:
 class Breaches(Sequence[Breach]):
     """Breaches made when first read: those of a ticket objective judged in columns (a
     trend's months print their figures, not each breached ticket). Counted without being
-    made; otherwise the tuple of them: equal to it, hashed and printed as it."""
+    made; otherwise the tuple of them: equal to it, hashed and printed as it.
 
-    __slots__ = ("_count", "_found", "_make")
+    Given ``costs`` (each breach's business time in microseconds, weighted, in their order)
+    and ``pick`` (the breaches at the places given, made alone), the costliest are found and
+    a breach read by its place is made without making the others (a report for people shows
+    ten of thousands: :func:`costliest`); iterating, slicing or comparing makes them all."""
 
-    def __init__(self, count: int, make: Callable[[], tuple[Breach, ...]]) -> None:
+    __slots__ = ("_costs", "_count", "_found", "_make", "_pick", "_picked")
+
+    def __init__(
+        self,
+        count: int,
+        make: Callable[[], tuple[Breach, ...]],
+        costs: Callable[[], Any] | None = None,
+        pick: Callable[[list[int]], list[Breach]] | None = None,
+    ) -> None:
         self._count = count
         self._make: Callable[[], tuple[Breach, ...]] | None = make
         self._found: tuple[Breach, ...] | None = None
+        self._costs = costs
+        self._pick = pick
+        self._picked: dict[int, Breach] = {}
 
     def made(self) -> tuple[Breach, ...]:
         if self._found is None:
@@ -140,6 +160,32 @@ class Breaches(Sequence[Breach]):
             self._found, self._make = self._make(), None
             assert len(self._found) == self._count
         return self._found
+
+    @property
+    def costs(self) -> Callable[[], Any] | None:
+        """Each breach's weighted business time in microseconds, in their order, when given."""
+        return self._costs
+
+    def costliest(self, count: int) -> list[int] | None:
+        """:func:`costliest` from the costs alone, without making a breach (None: no costs
+        given, or made already)."""
+        if self._costs is None or self._found is not None:
+            return None
+        costs = np.asarray(self._costs(), dtype=np.int64)
+        # most costly first, ties by place (as sorting (cost, -place) in reverse has them)
+        ranked = np.lexsort((np.arange(len(costs)), -costs))
+        return sorted(ranked[:count].tolist())
+
+    def picked(self, places: list[int]) -> list[Breach]:
+        """The breaches at ``places`` (each in ``range(len(self))``), made alone when they
+        can be."""
+        if self._pick is None or self._found is not None:
+            found = self.made()
+            return [found[place] for place in places]
+        wanted = sorted({p for p in places if p not in self._picked})
+        if wanted:
+            self._picked.update(zip(wanted, self._pick(wanted), strict=True))
+        return [self._picked[place] for place in places]
 
     def __len__(self) -> int:
         return self._count
@@ -152,7 +198,9 @@ class Breaches(Sequence[Breach]):
     @overload
     def __getitem__(self, index: slice) -> tuple[Breach, ...]: ...
     def __getitem__(self, index: int | slice) -> Breach | tuple[Breach, ...]:
-        return self.made()[index]
+        if isinstance(index, slice):
+            return self.made()[index]
+        return self.picked([range(self._count)[index]])[0]
 
     def __iter__(self) -> Iterator[Breach]:
         return iter(self.made())
@@ -1437,25 +1485,42 @@ def _lazy_breaches(
     service = batch.filled.get("service")
     services = None if service is None else (service[0][missed], service[1])
     tickets = batch.tickets
+    arranged: list[tuple[list[str], list[int]]] = []
 
-    def make() -> tuple[Breach, ...]:
-        names = _names(tickets, columns[0].tolist())
-        keys = list(zip(names, columns[1].tolist(), strict=True))
-        order = sorted(range(len(names)), key=keys.__getitem__)
-        used, limit, started, stopped, passed = (column[order] for column in columns[2:])
-        return _ticket_breaches(
-            objective,
-            [names[i] for i in order],
-            used,
-            limit,
-            started,
-            stopped,
-            passed,
-            _services(services, order),
-            end,
+    def order() -> tuple[list[str], list[int]]:
+        """The breaches' names and rows, by ticket and cycle."""
+        if not arranged:
+            names = _names(tickets, columns[0].tolist())
+            keys = list(zip(names, columns[1].tolist(), strict=True))
+            rows = sorted(range(len(names)), key=keys.__getitem__)
+            arranged.append(([names[i] for i in rows], rows))
+        return arranged[0]
+
+    def pick(places: list[int]) -> list[Breach]:
+        names, rows = order()
+        taken = [rows[p] for p in places]
+        used, limit, started, stopped, passed = (column[taken] for column in columns[2:])
+        return list(
+            _ticket_breaches(
+                objective,
+                [names[p] for p in places],
+                used,
+                limit,
+                started,
+                stopped,
+                passed,
+                _services(services, taken),
+                end,
+            )
         )
 
-    return Breaches(len(missed), make)
+    def make() -> tuple[Breach, ...]:
+        return tuple(pick(list(range(len(missed)))))
+
+    def costs() -> Any:  # a clock's breach: its business time used, weight 1
+        return columns[2][order()[1]] // 1000
+
+    return Breaches(len(missed), make, costs, pick)
 
 
 def _names(tickets: Sequence[str], codes: list[int]) -> list[str]:
@@ -1490,7 +1555,7 @@ def _ticket_breaches(
     used = used_ns // 1000
     limits = {
         limit: _limit(objective, timedelta(microseconds=limit))
-        for limit in np.unique(limit_ns // 1000).tolist()
+        for limit in distinct_codes(limit_ns // 1000).tolist()
     }
     limit_texts = [limits[limit] for limit in (limit_ns // 1000).tolist()]
     started, stopped, passed = (_moments(c) for c in (started_ns, stopped_ns, passed_ns))
@@ -1580,6 +1645,10 @@ def costliest(breaches: Sequence[Breach], count: int) -> list[int]:
     their order; all of them when there are no more than ``count``."""
     if len(breaches) <= count:
         return list(range(len(breaches)))
+    if isinstance(breaches, Breaches):
+        found = breaches.costliest(count)
+        if found is not None:
+            return found
 
     def cost(index: int) -> tuple[timedelta, int]:
         b = breaches[index]
@@ -1599,28 +1668,47 @@ def explained(
     if result.metric not in TICKET_METRICS or not result.breaches:
         return result
     breaches = result.breaches
+    chosen: list[set[int]] = []
+
+    def explain(breach: Breach) -> Breach:
+        replayed = [
+            c
+            for c in judging.replayed(breach.item, result.metric, moment)
+            if c.objective == breach.objective and c.state == "breached"
+        ]
+        clock = next((c for c in replayed if c.started_at == breach.start), None)
+        if clock is None and replayed:
+            clock = max(replayed, key=lambda c: c.used)
+        if clock is None:
+            return breach
+        return replace(breach, consumed=consumption(clock), explained=True)
+
+    def pick(places: list[int]) -> list[Breach]:
+        if not chosen:  # the costliest, their tickets' events fetched at once
+            chosen.append(set(costliest(breaches, len(breaches) if count is None else count)))
+            some = sorted(chosen[0])
+            found = (
+                breaches.picked(some)
+                if isinstance(breaches, Breaches)
+                else [breaches[index] for index in some]
+            )
+            judging.fetch({breach.item for breach in found})
+        if isinstance(breaches, Breaches):
+            found = breaches.picked(places)
+        else:
+            found = [breaches[place] for place in places]
+        return [
+            explain(breach) if place in chosen[0] else breach
+            for place, breach in zip(places, found, strict=True)
+        ]
 
     def made() -> tuple[Breach, ...]:
-        chosen = costliest(breaches, len(breaches) if count is None else count)
-        judging.fetch({breaches[index].item for index in chosen})
-        found = list(breaches)
-        for index in chosen:
-            breach = breaches[index]
-            replayed = [
-                c
-                for c in judging.replayed(breach.item, result.metric, moment)
-                if c.objective == breach.objective and c.state == "breached"
-            ]
-            clock = next((c for c in replayed if c.started_at == breach.start), None)
-            if clock is None and replayed:
-                clock = max(replayed, key=lambda c: c.used)
-            if clock is not None:
-                found[index] = replace(breach, consumed=consumption(clock), explained=True)
-        return tuple(found)
+        return tuple(pick(list(range(len(breaches)))))
 
+    costs = breaches.costs if isinstance(breaches, Breaches) else None  # (explaining keeps them)
     # explained when first read, as the breaches themselves are made (:class:`Breaches`): a
     # trend's months print their figures, not their breaches
-    return replace(result, breaches=Breaches(len(breaches), made))
+    return replace(result, breaches=Breaches(len(breaches), made, costs, pick))
 
 
 def _opened(counts: TicketCounts) -> str:

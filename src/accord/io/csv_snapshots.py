@@ -14,9 +14,11 @@ For a report, a snapshot or event log is read straight into columns (:func:`snap
 :func:`event_log_columns`): the ``EventColumns`` that ``EventColumns.from_events`` makes of
 those events, made from the codes without an event object per row (tickets and each field's
 values renumbered in the order of their texts, the rows put in evaluation order by
-:func:`accord.core.clocks_batch.arrange`). Instants in such a format stay wall times in numpy
-(sort keys, and in UTC the instants themselves); and no pyarrow call here imports pandas
-(``to_numpy`` and ``pyarrow.array`` do: a third of a second).
+``EventColumns.from_codes``). Instants in such a format stay wall times in numpy (sort keys,
+and in UTC the instants themselves; in another zone made datetimes once); and no pyarrow call
+here imports pandas (``to_numpy`` and ``pyarrow.array`` do: a third of a second). A log this
+reading gives up on is parsed once: :func:`log_columns` tells the caller to read it row by
+row without trying the events' column reading again.
 
 This path gives up (returns None, and the caller reads the file row by row, which names the row
 of any error) whenever it could differ from that reading: a file that is not UTF-8, has a NUL
@@ -34,6 +36,8 @@ import csv
 import gzip
 import importlib
 import math
+import mmap
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,7 +49,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from accord.core.clocks import KIND_ORDER, TicketEvent
-from accord.core.clocks_batch import EventColumns, arrange
+from accord.core.clocks_batch import EventColumns
 from accord.io.mapping import ColumnMapping
 from accord.io.tickets import _KINDS, _ROLES
 
@@ -122,8 +126,30 @@ def snapshot_columns(file: Path, mapping: ColumnMapping) -> EventColumns | None:
     instant ranked as their places rank them), without an event object per row; None when
     that reading gives up."""
     log = _snapshots(file, mapping, by_name=True)
+    return None if log is None else _snapshot_columns(log)
+
+
+def log_columns(
+    file: Path, mapping: ColumnMapping, with_events: bool = True
+) -> EventColumns | list[TicketEvent] | None:
+    """A CSV snapshot log (:func:`snapshot_columns`) or event log (:func:`event_log_columns`)
+    as columns, parsed once: an event log the columns leave to the events (an id given twice)
+    as its events (:func:`event_log_events`, from the same parse), unless ``with_events`` is
+    false; None when this reading gives up, as the events' reading would (the row-by-row
+    reading's turn then)."""
+    if mapping.kind == "snapshots":
+        return snapshot_columns(file, mapping)
+    log = _event_log(file, mapping)
     if log is None:
         return None
+    columns = _event_log_columns(log, mapping)
+    if columns is None and with_events:
+        return _events_of_log(log)
+    return columns
+
+
+def _snapshot_columns(log: _Snapshots) -> EventColumns:
+    """:func:`snapshot_columns` of the rows read, sorted with tickets by name."""
     made = np.flatnonzero(log.made)
     starts = log.starts[made]
     at = log.moments.nanos()[log.at[made]]
@@ -286,21 +312,9 @@ def _columns(
         table = np.full(len(vocabulary) + 1, _NULL, dtype=np.int64)  # -1 (unset) stays -1
         table[used[by_text]] = np.arange(len(by_text))
         decoded[name] = (table[codes], [texts[i] for i in by_text])
-    order, tied = arrange(ticket, at, kind, rank)
-    if order is not None:
-        ticket, at, kind, rank = ticket[order], at[order], kind[order], rank[order]
-        agent_reply, customer_message = agent_reply[order], customer_message[order]
-        decoded = {name: (codes[order], texts) for name, (codes, texts) in decoded.items()}
-    return EventColumns(
-        tickets=_Names([names[c] for c in named]),
-        ticket=ticket,
-        at=at,
-        kind=kind,
-        rank=rank,
-        agent_reply=agent_reply,
-        customer_message=customer_message,
-        fields=decoded,
-        arranged=(None, tied),
+    tickets = _Names([names[c] for c in named])
+    return EventColumns.from_codes(
+        tickets, ticket, at, kind, agent_reply, customer_message, decoded, rank
     )
 
 
@@ -352,8 +366,11 @@ def event_log_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent] | 
     row; None when this reading cannot vouch for that (see the module's docstring; also a kind
     or author not known)."""
     log = _event_log(file, mapping)
-    if log is None:
-        return None
+    return None if log is None else _events_of_log(log)
+
+
+def _events_of_log(log: _EventLog) -> list[TicketEvent]:
+    """:func:`event_log_events` of the rows read."""
     instants = log.moments.datetimes()
     utc = [None if m is None else m.astimezone(UTC) for m in instants]
     fields: list[dict[str, str]] = [{} for _ in range(log.count)]
@@ -393,8 +410,11 @@ def event_log_columns(file: Path, mapping: ColumnMapping) -> EventColumns | None
     that reading gives up, or an id comes twice (one event given twice, or two events sharing
     an id: left to the events, which tell them apart)."""
     log = _event_log(file, mapping)
-    if log is None:
-        return None
+    return None if log is None else _event_log_columns(log, mapping)
+
+
+def _event_log_columns(log: _EventLog, mapping: ColumnMapping) -> EventColumns | None:
+    """:func:`event_log_columns` of the rows read (None: an id given twice)."""
     if len(np.unique(log.id)) != log.count:
         return None
     # a kind no kept row has (its rows ignored) may be any text: left unnumbered
@@ -516,31 +536,29 @@ def _table(
     import pyarrow.csv as pcsv
 
     try:
-        if file.suffix == ".gz":
-            with gzip.open(file, "rb") as handle:
-                data = handle.read()
-        else:
-            data = file.read_bytes()
+        data = _contents(file)
     except (OSError, EOFError):
         return None
-    data = data.removeprefix(_BOM)
-    try:
-        if not data.isascii():  # (ASCII is UTF-8: a check ten times quicker than decoding)
-            data.decode("utf-8")
-    except UnicodeDecodeError:
+    start = len(_BOM) if data[: len(_BOM)] == _BOM else 0
+    raw = np.frombuffer(data, dtype=np.uint8)[start:]
+    if not len(raw) or data.find(b"\0", start) >= 0:
         return None
-    if not data or b"\0" in data:
-        return None
-    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):  # a lone carriage return
-        return None
-    raw = np.frombuffer(data, dtype=np.uint8)
+    if int(raw.max()) >= 0x80:  # (ASCII is UTF-8: a check ten times quicker than decoding)
+        try:
+            str(memoryview(data)[start:], "utf-8")
+        except UnicodeDecodeError:
+            return None
+    if data.find(b"\r", start) >= 0:  # each carriage return ends a line with its line feed
+        returns = raw == 13
+        if np.count_nonzero(returns) != np.count_nonzero(returns[:-1] & (raw[1:] == 10)):
+            return None
     breaks = np.flatnonzero(raw == 10)
-    line_count = len(breaks) + (0 if data.endswith(b"\n") else 1)
-    longest = int(np.diff(breaks, prepend=-1).max()) if len(breaks) else len(data)
+    line_count = len(breaks) + (0 if raw[-1] == 10 else 1)
+    longest = int(np.diff(breaks, prepend=-1).max()) if len(breaks) else len(raw)
     if longest > csv.field_size_limit():
         return None
-    header_end = data.find(b"\n")
-    first = data[: header_end if header_end >= 0 else len(data)].decode("utf-8")
+    header_end = data.find(b"\n", start)
+    first = bytes(data[start : header_end if header_end >= 0 else len(data)]).decode("utf-8")
     header = next(csv.reader([first.removesuffix("\r")]), [])
     if len(set(header)) != len(header) or mapping.absent_columns(header) is not None:
         return None
@@ -548,7 +566,7 @@ def _table(
     wanted = header if every_column else sorted(named)
     try:
         table = pcsv.read_csv(
-            pa.BufferReader(data),
+            pa.BufferReader(pa.py_buffer(memoryview(data)[start:])),
             # pyarrow's own block size (1 MiB): a block parsed while it is in the cache; one
             # block of the whole file took two to three times the CPU (BENCHMARKS.md)
             read_options=pcsv.ReadOptions(use_threads=False),
@@ -565,6 +583,22 @@ def _table(
     if table.num_rows != line_count - 1:  # a blank line, or a cell over several lines
         return None
     return table
+
+
+def _contents(file: Path) -> Any:
+    """The file's bytes: a gzip file's decompressed; another's mapped into memory, read by the
+    checks and pyarrow where the system keeps it rather than copied first (a copy of the
+    46 MB ServiceNow log cost 0.02 s of CPU), or read when it cannot be mapped (a pipe)."""
+    if file.suffix == ".gz":
+        with gzip.open(file, "rb") as handle:
+            return handle.read()
+    with file.open("rb") as handle:
+        try:
+            if os.fstat(handle.fileno()).st_size:
+                return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):
+            pass
+        return handle.read()
 
 
 def _coded(column: Any, missing: set[str]) -> tuple[Any, list[str]]:
@@ -628,10 +662,13 @@ class _Moments:
 
     Texts in a format of day, month, year, hours, minutes and seconds are read into wall times
     in numpy (:func:`_simple_walls`), made datetimes only when asked for; other texts are
-    parsed one by one."""
+    parsed one by one. Each form is made once, when first asked for (in a zone other than UTC
+    the datetimes give the nanoseconds: a snapshot log asks for both, several times)."""
 
     def __init__(self, texts: list[str], mapping: ColumnMapping, zone: ZoneInfo) -> None:
         self.zone = zone
+        self._aware: list[datetime | None] | None = None
+        self._nanos: Any = None
         form = mapping.time_format
         walls = None if form is None else _simple_walls(texts, form)
         self.walls: Any = None  # microseconds of wall time, in the zone (all naive)
@@ -648,15 +685,18 @@ class _Moments:
 
     def datetimes(self) -> list[datetime | None]:
         """Each text's instant (None: not one)."""
+        if self._aware is not None:
+            return self._aware
         if self.found is None:
             walls = self.walls.astype("datetime64[us]").tolist()
             valid = self.valid.tolist()
             self.found = [w if ok else None for w, ok in zip(walls, valid, strict=False)]
         zone = self.zone
-        return [
+        self._aware = [
             None if moment is None else moment if moment.tzinfo else moment.replace(tzinfo=zone)
             for moment in self.found
         ]
+        return self._aware
 
     def keys(self) -> Any:
         """A number for each instant (by code, then 0 for no value) that sorts as the
@@ -668,10 +708,13 @@ class _Moments:
     def nanos(self) -> Any:
         """Each instant as nanoseconds since the epoch, to the microsecond (by code, then 0
         for no value; 0 for a text that is not an instant)."""
-        if self.walls is not None and self.zone.key in _UTC_ZONES:
-            return np.append(np.where(self.valid[:-1], self.walls, 0) * 1000, 0)
-        micros = [0 if m is None else (m - _EPOCH) // _MICRO for m in self.datetimes()]
-        return np.array([*micros, 0], dtype=np.int64) * 1000
+        if self._nanos is None:
+            if self.walls is not None and self.zone.key in _UTC_ZONES:
+                self._nanos = np.append(np.where(self.valid[:-1], self.walls, 0) * 1000, 0)
+            else:
+                micros = [0 if m is None else (m - _EPOCH) // _MICRO for m in self.datetimes()]
+                self._nanos = np.array([*micros, 0], dtype=np.int64) * 1000
+        return self._nanos
 
 
 def _or_none(parse: Callable[[str], datetime], text: str) -> datetime | None:

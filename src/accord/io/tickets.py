@@ -49,7 +49,7 @@ def read_events(path: str | Path, mapping: ColumnMapping | None = None) -> list[
     """Every event of a log file (format from the mapping, or from the file's suffix)."""
     file = Path(path)
     mapping = mapping or ColumnMapping()
-    if mapping.format == "csv" or (mapping.format is None and _plain(file).suffix == ".csv"):
+    if _is_csv(file, mapping):
         from accord.io.csv_snapshots import csv_rows, event_log_events, snapshot_events
 
         # in columns, when that reading vouches for giving what the row-by-row reading would
@@ -71,16 +71,34 @@ def read_log_columns(path: str | Path, mapping: ColumnMapping | None = None) -> 
     row. None for any other log, and whenever the column reading gives up (see
     :mod:`accord.io.csv_snapshots`): read it with :func:`read_events` then, whose errors name
     the row."""
+    found = read_log(path, mapping, columns_only=True)
+    return found if isinstance(found, EventColumns) else None
+
+
+def read_log(
+    path: str | Path, mapping: ColumnMapping | None = None, *, columns_only: bool = False
+) -> EventColumns | list[TicketEvent]:
+    """A log for a report: a CSV snapshot or event log in columns (:func:`read_log_columns`)
+    when that reading vouches for them, else its events (:func:`read_events`). A CSV log is
+    parsed once either way: one the columns give up on goes to the reading its events would
+    have come to (the row-by-row reading, or the events of an event log giving an id twice)
+    without being parsed into columns again. ``columns_only``: an empty list instead of the
+    events."""
     file = Path(path)
     mapping = mapping or ColumnMapping()
-    if mapping.format not in ("csv", None) or mapping.kind == "activities":
-        return None
-    if mapping.format is None and _plain(file).suffix != ".csv":
-        return None
-    from accord.io.csv_snapshots import event_log_columns, snapshot_columns
+    if _is_csv(file, mapping) and mapping.kind != "activities":
+        from accord.io.csv_snapshots import log_columns
 
-    read = snapshot_columns if mapping.kind == "snapshots" else event_log_columns
-    return read(file, mapping)
+        found = log_columns(file, mapping, with_events=not columns_only)
+        if found is not None or columns_only:
+            return [] if found is None else found
+        return _events_by_row(file, mapping)
+    return [] if columns_only else read_events(file, mapping)
+
+
+def _is_csv(file: Path, mapping: ColumnMapping) -> bool:
+    """Whether the log is CSV: as its mapping says, else by the file's suffix."""
+    return mapping.format == "csv" or (mapping.format is None and _plain(file).suffix == ".csv")
 
 
 def _plain(file: Path) -> Path:

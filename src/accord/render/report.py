@@ -16,10 +16,6 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
-
 from accord import __version__
 from accord.core.agreement.units import format_timedelta
 from accord.core.calendar.years import Caveat
@@ -41,6 +37,7 @@ from accord.render.words import in_zone
 
 if TYPE_CHECKING:
     from jinja2 import Environment
+    from rich.console import RenderableType
 
     from accord.render.pictures import Picture
 
@@ -766,6 +763,12 @@ def report_terminal(
 
 
 def terminal_of(view: ReportView) -> RenderableType:
+    """The view for a terminal (Rich, imported here: a report in another format needs none
+    of its tables)."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     parts: list[RenderableType] = [
         Text(view.heading, style="bold"),
         Text(
