@@ -36,8 +36,6 @@ import csv
 import gzip
 import importlib
 import math
-import mmap
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -536,29 +534,31 @@ def _table(
     import pyarrow.csv as pcsv
 
     try:
-        data = _contents(file)
+        if file.suffix == ".gz":
+            with gzip.open(file, "rb") as handle:
+                data = handle.read()
+        else:
+            data = file.read_bytes()
     except (OSError, EOFError):
         return None
-    start = len(_BOM) if data[: len(_BOM)] == _BOM else 0
-    raw = np.frombuffer(data, dtype=np.uint8)[start:]
-    if not len(raw) or data.find(b"\0", start) >= 0:
+    data = data.removeprefix(_BOM)
+    try:
+        if not data.isascii():  # (ASCII is UTF-8: a check ten times quicker than decoding)
+            data.decode("utf-8")
+    except UnicodeDecodeError:
         return None
-    if int(raw.max()) >= 0x80:  # (ASCII is UTF-8: a check ten times quicker than decoding)
-        try:
-            str(memoryview(data)[start:], "utf-8")
-        except UnicodeDecodeError:
-            return None
-    if data.find(b"\r", start) >= 0:  # each carriage return ends a line with its line feed
-        returns = raw == 13
-        if np.count_nonzero(returns) != np.count_nonzero(returns[:-1] & (raw[1:] == 10)):
-            return None
+    if not data or b"\0" in data:
+        return None
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):  # a lone carriage return
+        return None
+    raw = np.frombuffer(data, dtype=np.uint8)
     breaks = np.flatnonzero(raw == 10)
-    line_count = len(breaks) + (0 if raw[-1] == 10 else 1)
-    longest = int(np.diff(breaks, prepend=-1).max()) if len(breaks) else len(raw)
+    line_count = len(breaks) + (0 if data.endswith(b"\n") else 1)
+    longest = int(np.diff(breaks, prepend=-1).max()) if len(breaks) else len(data)
     if longest > csv.field_size_limit():
         return None
-    header_end = data.find(b"\n", start)
-    first = bytes(data[start : header_end if header_end >= 0 else len(data)]).decode("utf-8")
+    header_end = data.find(b"\n")
+    first = data[: header_end if header_end >= 0 else len(data)].decode("utf-8")
     header = next(csv.reader([first.removesuffix("\r")]), [])
     if len(set(header)) != len(header) or mapping.absent_columns(header) is not None:
         return None
@@ -566,7 +566,7 @@ def _table(
     wanted = header if every_column else sorted(named)
     try:
         table = pcsv.read_csv(
-            pa.BufferReader(pa.py_buffer(memoryview(data)[start:])),
+            pa.BufferReader(data),
             # pyarrow's own block size (1 MiB): a block parsed while it is in the cache; one
             # block of the whole file took two to three times the CPU (BENCHMARKS.md)
             read_options=pcsv.ReadOptions(use_threads=False),
@@ -583,22 +583,6 @@ def _table(
     if table.num_rows != line_count - 1:  # a blank line, or a cell over several lines
         return None
     return table
-
-
-def _contents(file: Path) -> Any:
-    """The file's bytes: a gzip file's decompressed; another's mapped into memory, read by the
-    checks and pyarrow where the system keeps it rather than copied first (a copy of the
-    46 MB ServiceNow log cost 0.02 s of CPU), or read when it cannot be mapped (a pipe)."""
-    if file.suffix == ".gz":
-        with gzip.open(file, "rb") as handle:
-            return handle.read()
-    with file.open("rb") as handle:
-        try:
-            if os.fstat(handle.fileno()).st_size:
-                return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):
-            pass
-        return handle.read()
 
 
 def _coded(column: Any, missing: set[str]) -> tuple[Any, list[str]]:
