@@ -249,11 +249,11 @@ ROWS = "INC1,New,01-03-2026 09:00,01-03-2026 08:00,0\nINC1,Active,01-03-2026 09:
     ],
     ids=["plain", "BOM", "CRLF", "UTF-8", "no last LF", "NUL", "empty", "only a BOM"],
 )
-def test_a_file_is_read_where_it_lies_as_when_it_was_copied(
+def test_a_files_edge_bytes_give_the_columns_the_events_or_the_same_refusal(
     tmp_path: Path, content: bytes, in_columns: bool
 ) -> None:
-    """The file is mapped into memory, not copied, for its checks and pyarrow's parse: the
-    same events or the same refusal (then the row-by-row reading's) as before."""
+    """A byte order mark, CRLF, UTF-8, no last line feed, a NUL byte, an empty file: the column
+    reading gives the same events as the row-by-row reading, or refuses and leaves it to it."""
     path = tmp_path / "export.csv"
     path.write_bytes(content)
     mapping = ColumnMapping.model_validate(MAPPING)
@@ -262,7 +262,7 @@ def test_a_file_is_read_where_it_lies_as_when_it_was_copied(
 
 
 def test_a_log_given_through_a_pipe_reads_in_columns(tmp_path: Path) -> None:
-    """A file that cannot be mapped (a named pipe, as ``--tickets /dev/stdin`` is) is read."""
+    """A named pipe (as ``--tickets /dev/stdin`` is) is read as a file is."""
     import os
     import threading
 
