@@ -146,7 +146,12 @@ def test_a_month_not_over_is_judged_to_date_with_the_instant() -> None:
     assert availability.pace == Decimal(window - 42) / Decimal(window) * 100
     assert availability.actual == Decimal(month - 42) / Decimal(month) * 100
     assert availability.met is True
-    assert availability.budget == timedelta(minutes=44, seconds=38.4)  # October's, whole
+    # the budget of the 9 days judged, October's whole beside it (what the floor is against)
+    assert availability.budget == timedelta(minutes=12, seconds=57.6)
+    assert availability.period_budget == timedelta(minutes=44, seconds=38.4)
+    assert availability.verdict_budget == availability.period_budget
+    assert availability.budget_left == availability.period_budget - timedelta(minutes=42)
+    assert availability.elapsed_actual == availability.pace
     assert not report.final
     shown = report_json(report)
     assert (shown["final"], shown["as_of"]) == (False, moment.isoformat())

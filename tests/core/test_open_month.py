@@ -5,6 +5,7 @@ the whole month's window): a lower bound that only grows towards the month's fin
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -12,11 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accord import load_agreement
-from accord.core.availability import Outage
+from accord.core.availability import MaintenanceWindow, Outage
 from accord.core.report import Data, Report, evaluate
 
-AGREEMENT = load_agreement(
-    """
+TEXT = """
 id: cloud
 version: "1"
 overview: {title: Cloud}
@@ -34,7 +34,7 @@ remedies:
         - {below: "99.0%", at_least: "95.0%", credit: "25%"}
         - {below: "95.0%", credit: "100%"}
 """
-)
+AGREEMENT = load_agreement(TEXT)
 START = datetime(2026, 12, 1, tzinfo=UTC)
 END = datetime(2027, 1, 1, tzinfo=UTC)
 MONTH = (END - START) / timedelta(minutes=1)  # 44640 minutes
@@ -136,3 +136,52 @@ def test_a_closed_month_is_judged_the_same_whenever_it_is_judged(
     assert later.objectives[0].actual == whole.objectives[0].actual
     assert later.objectives[0].met == whole.objectives[0].met
     assert _owed(later) == _owed(whole)
+
+
+MAINTAINED = load_agreement(
+    TEXT + "exclusions:\n  maintenance: {notice: 48h, allowance: 3h, counts_as: excluded}\n"
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    outages=_OUTAGES,
+    works=st.lists(
+        st.tuples(st.integers(0, int(MONTH) - 1), st.integers(1, 300), st.integers(0, 4000)),
+        max_size=4,
+    ),
+    minute=st.integers(1, int(MONTH) - 1),
+)
+def test_the_whole_month_s_budget_to_date_is_the_month_s_when_nothing_more_is_known(
+    outages: list[tuple[int, int]], works: list[tuple[int, int, int]], minute: int
+) -> None:
+    """Maintenance announced (or not in time) before the instant judged at, some of it going
+    on then or later, some beyond the allowance: the month's budget to date is the one the
+    month ends with, whatever else goes down, and never below the elapsed part's."""
+    moment = START + timedelta(minutes=minute)
+    data = replace(
+        _data([(a, n) for a, n in outages if a + n <= minute]),
+        maintenance=tuple(
+            MaintenanceWindow(
+                "api",
+                START + timedelta(minutes=a),
+                START + timedelta(minutes=a + n),
+                announced_at=min(moment, START + timedelta(minutes=a - early)),
+                id=f"m{i}",
+            )
+            for i, (a, n, early) in enumerate(works)
+        ),
+    )
+    final = evaluate(MAINTAINED, data, START, END, "standard", strict=False).objectives[0]
+    found = evaluate(
+        MAINTAINED, data, START, END, "standard", as_of=moment, strict=False
+    ).objectives[0]
+    assert found.status == "to date"
+    assert found.budget is not None
+    assert found.period_budget is not None
+    assert found.budget <= found.period_budget == final.budget
+    assert final.period_budget is None
+    assert final.verdict_budget == final.budget
+    assert found.actual is not None
+    assert final.actual is not None
+    assert final.actual <= found.actual  # more maintenance may go beyond the allowance

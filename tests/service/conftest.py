@@ -99,6 +99,11 @@ def empty_tables(database: Database) -> None:
         for sequence in sequences:
             connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
     reports.forget(database.engine)  # counts and ids start over: what was held is not this data
+    # likewise the agreements in force: held per database and organisation until their
+    # versions' count, ids and upload instants change, which tables filled again at a frozen
+    # ``now`` repeat
+    agreements._in_force_cache.clear()
+    agreements._checked.clear()
 
 
 def settings_for(database: Database, **extra: Any) -> Settings:

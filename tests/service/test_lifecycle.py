@@ -13,12 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
+from accord.api import create_app
 from accord.service import agreements, lifecycle, tenants
 from accord.service.errors import ForbiddenError
 from accord.store import Database
 from accord.store.schema import AgreementRow
 from tests.service.agreements import DESK
-from tests.service.conftest import Clock, Tenant, service_clock
+from tests.service.conftest import Clock, Tenant, empty_tables, service_clock, settings_for
 
 YAML = {"Content-Type": "application/yaml"}
 TIGHTER = DESK.replace('version: "1"', 'version: "2"').replace("within: 1h", "within: 30m")
@@ -100,6 +101,26 @@ def test_a_draft_is_never_in_force(
         assert agreements.version_in_force(session, row, clock.moment).number == 1
         [governing] = agreements.in_force(session, acme.id, "acme-corp")
         assert governing.changes == ()  # the clock engine sees version 1 only
+
+
+def test_tables_emptied_at_a_frozen_instant_forget_the_agreements_in_force(
+    postgres_database: Database, clock: Clock
+) -> None:
+    """The tests empty PostgreSQL's tables between tests (``empty_tables``): an agreement
+    uploaded again at the same frozen instant has the same id, count and upload instant as
+    the one before it, and must not be taken for it by the service's agreements in force."""
+    database = postgres_database
+    empty_tables(database)
+    seen = []
+    for source in (DESK, TIGHTER):
+        acme = Tenant(database, "acme")
+        with TestClient(create_app(settings_for(database), database)) as client:
+            upload(client, acme, source)
+        with database.session() as session:
+            [governing] = agreements.in_force(session, acme.id, "acme-corp")
+        seen.append(governing.first.version)
+        empty_tables(database)
+    assert seen == ["1", "2"]
 
 
 def test_a_proposal_waits_on_the_customer_and_is_agreed_when_they_accept_the_hash(

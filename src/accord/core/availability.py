@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -416,13 +416,25 @@ def _heaviest(
         if not covering:
             continue
         weight, reason = max((p[2], p[3]) for p in covering)
-        if weight <= 0:
+        if not _counts(weight):
             continue
         if result and result[-1][1] == a and result[-1][2] == weight and result[-1][3] == reason:
             result[-1] = (result[-1][0], b, weight, reason)
         else:
             result.append((a, b, weight, reason))
     return result
+
+
+@overload
+def _counts(weight: Decimal) -> bool: ...
+@overload
+def _counts(weight: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]: ...
+def _counts(weight: Decimal | npt.NDArray[np.int64]) -> bool | npt.NDArray[np.bool_]:
+    """Whether downtime of that weight (or an array of them) counts: a stretch whose heaviest
+    weight is 0 is never downtime (the reference, :func:`_heaviest`, skips it), so the sweeps
+    in columns drop such pieces before anything is sorted (one could only win a stretch that
+    then counts for nothing)."""
+    return weight > 0
 
 
 def heaviest_swept(
@@ -441,7 +453,7 @@ def heaviest_swept(
     neighbours of the same rank merge, as ``_heaviest`` merges them. The business time of
     every piece comes from one calendar lookup per edge (differences on the business clock).
     """
-    counted = [p for p in pieces if p[2] > 0]  # a stretch whose heaviest weighs 0 never counts
+    counted = [p for p in pieces if _counts(p[2])]
     if not counted:
         return [], []
     keys = sorted({(p[2], p[3]) for p in counted})
@@ -582,7 +594,7 @@ def availability_many(
     index, begins, ends = _business_spans(window, start, total, begin, finish)
     work = maintenance[index]
     weights = weight_milli[index]
-    keep = work | (weights > 0)
+    keep = work | _counts(weights)
     if not keep.all():
         index, begins, ends, weights = (x[keep] for x in (index, begins, ends, weights))
         work = work[keep]

@@ -63,7 +63,8 @@ def burning(judging: Judging, objective: Objective, result: ObjectiveResult) -> 
     alerts = tuple(
         _alert(judging, objective, result.judged_until, target, *alert) for alert in WORKBOOK_ALERTS
     )
-    pace = result.pace if result.pace is not None else result.actual
+    pace = result.elapsed_actual
+    assert pace is not None  # ``actual`` is, or ``pace`` with it
     return replace(result, burn_rate=burn_rate(pace, target), burn_alerts=alerts)
 
 
@@ -162,9 +163,12 @@ def projection(
     judged = window.elapsed(first, last)
     whole = window.elapsed(first, end) if last < end else judged
     budget, downtime = result.budget, result.downtime
-    if judged > timedelta(0) and whole > judged:
-        if result.pace is None:  # else the whole period's budget already
-            budget = _scaled(budget, whole, judged)
+    extrapolated = judged > timedelta(0) and whole > judged
+    if result.period_budget is not None:  # measured over the whole period's window
+        budget = result.period_budget
+    elif extrapolated:
+        budget = _scaled(budget, whole, judged)
+    if extrapolated:
         downtime = _scaled(downtime, whole, judged)
     exhausted: datetime | None = None
     if result.downtime > budget:

@@ -31,6 +31,7 @@ from accord.core.availability import (
     Incidents,
     MaintenanceWindow,
     Outage,
+    OutageIndex,
     availability_counted,
     incidents_of,
 )
@@ -142,7 +143,7 @@ def service_availability(
     window: BusinessCalendar,
     start: datetime,
     end: datetime,
-    outages: Iterable[Outage],
+    outages: Iterable[Outage] | OutageIndex,
     maintenance: Iterable[MaintenanceWindow] = (),
     exclusions: Exclusions | None = None,
     target: Decimal | None = None,
@@ -152,8 +153,14 @@ def service_availability(
     """Availability of the services in ``scope`` (all must be up; no scope: every record
     counts), each composed of its components as the agreement says (``services``, by id).
     ``engine``: see :func:`accord.core.availability.availability`. Records wholly outside
-    ``[start, end)`` are left out before anything else (they count for nothing there)."""
-    outages = tuple(o for o in outages if o.start < end and (o.end is None or o.end > start))
+    ``[start, end)`` are left out before anything else (they count for nothing there): the
+    outages by their index in columns when given one (:class:`OutageIndex`), one by one
+    otherwise."""
+    outages = (
+        outages.over(start, end)
+        if isinstance(outages, OutageIndex)
+        else tuple(o for o in outages if o.start < end and (o.end is None or o.end > start))
+    )
     maintenance = tuple(m for m in maintenance if m.start < end and m.end > start)
 
     def measure(names: Sequence[str], label: str, inherited: frozenset[str]) -> ServiceAvailability:

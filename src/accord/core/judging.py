@@ -256,8 +256,9 @@ class ObjectiveResult:
     breaches: Sequence[Breach] = ()
     """A tuple, or :class:`Breaches` (made when first read) that equals the tuple."""
     budget: timedelta | None = None
-    """Downtime the target allows in the span (the error budget), for time-based availability
-    (an open period judged to date: over the whole period, see ``pace``)."""
+    """Downtime the target allows over the span judged (``judged_from`` to ``judged_until``:
+    the error budget), for availability with a percent target; the whole period's, for a
+    period still running, is ``period_budget``."""
     downtime: timedelta | None = None
     """Downtime counted against the budget (weighted), for time-based availability."""
     burn_rate: Decimal | None = None
@@ -284,13 +285,33 @@ class ObjectiveResult:
     elapsed, the pace the burn rate and the projection go by. ``actual`` is then the least the
     period ends at (its downtime so far over the whole period's window: downtime only grows),
     and ``met``, ``margin`` and the credits to date are of that (docs/standing.md)."""
+    period_budget: timedelta | None = None
+    """Time-based availability of an open period judged to date (with ``pace``): the downtime
+    the target allows over the whole period (its window to the period's end, the maintenance
+    known so far left out), the budget the floor ``actual`` is judged against. None
+    otherwise: a period judged whole has it as ``budget``, and availability by probes still
+    running has none measured (:func:`accord.core.burn.projection` extrapolates it)."""
+
+    @property
+    def elapsed_actual(self) -> Decimal | None:
+        """The figure over the span judged (``judged_from`` to ``judged_until``): ``pace``
+        for an open period of time-based availability (whose ``actual`` is the least the whole
+        period ends at), ``actual`` otherwise. What a burn rate and a forecast go by."""
+        return self.pace if self.pace is not None else self.actual
+
+    @property
+    def verdict_budget(self) -> timedelta | None:
+        """The budget ``actual``, ``met`` and ``margin`` are judged against: the whole
+        period's (``period_budget``) for an open period's floor, else the span judged's."""
+        return self.period_budget if self.period_budget is not None else self.budget
 
     @property
     def budget_left(self) -> timedelta | None:
-        """Budget minus downtime: negative once the budget is spent."""
-        if self.budget is None or self.downtime is None:
+        """:attr:`verdict_budget` minus downtime: negative once the budget is spent."""
+        budget = self.verdict_budget
+        if budget is None or self.downtime is None:
             return None
-        return self.budget - self.downtime
+        return budget - self.downtime
 
     @property
     def judged(self) -> bool:
@@ -409,16 +430,23 @@ class ClockCache:
         return found[1]
 
     def availability(
-        self, judging: Judging, objective: Objective, start: datetime, end: datetime
+        self,
+        judging: Judging,
+        objective: Objective,
+        start: datetime,
+        end: datetime,
+        window_only: bool = False,
     ) -> ServiceAvailability:
-        """:meth:`Judging.availability`, once for the same agreement, calendars, evidence,
-        objective, engine and span (a trend's months judge the year to date again and again
-        for a yearly penalty)."""
+        """:meth:`Judging.availability` (``window_only``: its window, see
+        :meth:`Judging.availability_window`), once for the same agreement, calendars,
+        evidence, objective, engine and span (a trend's months judge the year to date again
+        and again for a yearly penalty)."""
         holders = (judging.agreement, judging.calendars, judging.data, objective)
-        key = (*map(id, holders), judging.availability_engine, start, end)
+        key = (*map(id, holders), judging.availability_engine, start, end, window_only)
         found = self._availability.get(key)
         if found is None or not all(a is b for a, b in zip(found[0], holders, strict=True)):
-            found = (holders, judging.availability_measured(objective, start, end))
+            measured = judging.availability_measured(objective, start, end, window_only)
+            found = (holders, measured)
             self._availability[key] = found
         return found[1]
 
@@ -547,29 +575,47 @@ class Judging:
             return self.availability_measured(objective, start, end)
         return self.cache.availability(self, objective, start, end)
 
+    def availability_window(self, objective: Objective, start: datetime, end: datetime) -> Decimal:
+        """The business time (µs) of the objective's window over ``[start, end)``, the
+        maintenance excluded as the agreement says: the ``window`` of :meth:`availability`,
+        which outages play no part in, measured without them (once per span for the reports
+        sharing the cache)."""
+        if self.cache is None:
+            return self.availability_measured(objective, start, end, window_only=True).window
+        return self.cache.availability(self, objective, start, end, window_only=True).window
+
     def availability_measured(
-        self, objective: Objective, start: datetime, end: datetime
+        self, objective: Objective, start: datetime, end: datetime, window_only: bool = False
     ) -> ServiceAvailability:
-        data = self.data
-        if len(data.outages) > _INDEXED:  # the span's outages picked in columns
-            index = self._outage_index
-            if index is None or index.outages is not data.outages:
-                index = (
-                    OutageIndex.of(data.outages)
-                    if self.cache is None
-                    else self.cache.outages(data.outages)
-                )
-                self._outage_index = index
-            data = replace(data, outages=index.over(start, end))
+        """:meth:`availability` measured (``window_only``: without the outages, see
+        :meth:`availability_window`)."""
+        outages: Sequence[Outage] | OutageIndex = (
+            () if window_only else self.outage_index() or self.data.outages
+        )
         return availability_of(
             self.agreement,
             objective,
-            data,
+            self.data,
             self.calendars,
             start,
             end,
             self.availability_engine,
+            outages=outages,
         )
+
+    def outage_index(self) -> OutageIndex | None:
+        """The evidence's outages indexed by their instants, when there are enough of them for
+        picking a span's in columns to pay (None otherwise): built once, and kept in one
+        place, the cache when there is one (shared by the reports on the same evidence), else
+        this judging."""
+        outages = self.data.outages
+        if len(outages) <= _INDEXED:
+            return None
+        if self.cache is not None:
+            return self.cache.outages(outages)
+        if self._outage_index is None or self._outage_index.outages is not outages:
+            self._outage_index = OutageIndex.of(outages)
+        return self._outage_index
 
     @property
     def availability_engine(self) -> Engine:
@@ -972,19 +1018,11 @@ def _at_least(
     its elapsed part, from ``start``; ``end``: where the period ends): downtime only grows, so
     the period ends at least at its downtime so far over the whole period's window (the
     maintenance known so far left out); the verdict and the margin are of that floor, the
-    figure over the elapsed part kept as the pace, the budget the whole period's. A miss to
-    date is then certain, and a credit to date can only grow."""
-    data = judging.data
-    whole = availability_of(
-        judging.agreement,
-        objective,
-        replace(data, outages=()),
-        judging.calendars,
-        start,
-        end,
-        judging.availability_engine,
-    ).window
-    whole = max(whole, found.window)
+    figure over the elapsed part kept as the pace, and the whole period's budget beside the
+    elapsed part's. A miss to date is then certain, and a credit to date can only grow."""
+    whole = judging.availability_window(objective, start, end)
+    # the rest of the period only adds window (maintenance excluded in it lies in it too)
+    assert whole >= found.window, (whole, found.window)
     if whole <= 0:
         return judged
     least = (whole - found.downtime) / whole * _HUNDRED
@@ -998,7 +1036,7 @@ def _at_least(
         met=least >= target,
         margin=least - target,
         pace=found.percent,
-        budget=span_of(whole * (_HUNDRED - target) / _HUNDRED),
+        period_budget=span_of(whole * (_HUNDRED - target) / _HUNDRED),
         detail=judged.detail + note,
     )
 
@@ -1885,10 +1923,12 @@ def availability_of(
     start: datetime,
     end: datetime,
     engine: Engine = "columns",
+    outages: Sequence[Outage] | OutageIndex | None = None,
 ) -> ServiceAvailability:
     """Time-based availability of the objective's services (all must be up), each composed of
     its components as the agreement says (``engine``: see
-    :func:`accord.core.availability.availability`)."""
+    :func:`accord.core.availability.availability`; ``outages``: in place of the evidence's,
+    e.g. indexed, see :func:`accord.core.composition.service_availability`)."""
     target = objective.target if isinstance(objective.target, Decimal) else None
     plan = agreement.exclusions.maintenance if agreement.exclusions else None
     allowed = calendars.get(plan.window) if plan is not None and plan.window else None
@@ -1898,7 +1938,7 @@ def availability_of(
         calendars[objective.calendar],
         start,
         end,
-        data.outages,
+        data.outages if outages is None else outages,
         data.maintenance,
         agreement.exclusions,
         target,

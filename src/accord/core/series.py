@@ -342,9 +342,10 @@ def budget_burn(result: ObjectiveResult, window: BusinessCalendar, end: datetime
         return None
     first, last = result.judged_from, result.judged_until
     budget = _micros(result.budget)
-    if last < end and result.pace is None:
-        # to date: the whole period's budget at the same share of its window (an open
-        # period's time-based availability carries the whole period's budget already)
+    if result.period_budget is not None:  # measured: the whole period's window
+        budget = _micros(result.period_budget)
+    elif last < end:
+        # to date: the whole period's budget at the same share of its window
         judged = window.elapsed(first, last)
         whole = window.elapsed(first, end)
         if judged > timedelta(0):

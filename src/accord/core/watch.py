@@ -211,7 +211,8 @@ def _budget_level(
     allowed = _HUNDRED - (so_far.actual - so_far.margin)
     gone = Decimal(calendar.elapsed(start, moment) // _TICK) / Decimal(whole // _TICK)
     # the figure over the part elapsed (to date, ``actual`` is the least the period ends at)
-    pace = so_far.pace if so_far.pace is not None else so_far.actual
+    pace = so_far.elapsed_actual
+    assert pace is not None  # ``actual`` is
     if allowed:
         used = (_HUNDRED - pace) / allowed * gone
     else:  # a 100% target: any downtime spends the whole (empty) budget

@@ -414,9 +414,10 @@ def _objective(
             else (f"{points} {unit} short" if o.margin else "short")
         )
     budget = burn = None
-    if o.budget is not None and o.downtime is not None:
+    allowance = o.verdict_budget
+    if allowance is not None and o.downtime is not None:
         # what is left or over is the summary's: here the two figures it comes from
-        used, allowed = duration_against(o.downtime, o.budget)
+        used, allowed = duration_against(o.downtime, allowance)
         budget = f"{allowed} of downtime allowed, {used} used"
     if o.burn_rate is not None:
         rate = o.burn_rate
@@ -447,10 +448,10 @@ def _objective(
         precise.append(f"actual {n.decimal(o.actual, 6)}")
     if o.margin is not None:
         precise.append(f"margin {n.decimal(o.margin, 6)} percentage points")
-    if o.budget is not None and o.downtime is not None:
+    if allowance is not None and o.downtime is not None:
         precise.append(
-            f"budget {exact_span(o.budget)} allowed, {exact_span(o.downtime)} used, "
-            f"{exact_span(o.budget - o.downtime)} left"
+            f"budget {exact_span(allowance)} allowed, {exact_span(o.downtime)} used, "
+            f"{exact_span(allowance - o.downtime)} left"
         )
     if o.burn_rate is not None:
         precise.append(f"burn rate {n.decimal(o.burn_rate, 6)}x")

@@ -479,9 +479,9 @@ def _objective(
         if ahead is not None:
             budget, projected_left, exhausted = ahead.budget, ahead.left, ahead.exhausted_at
             left = ahead.budget - (result.downtime or timedelta(0))
-            projected, projected_met = _pace(result), ahead.met
+            projected, projected_met = result.elapsed_actual, ahead.met
         else:  # the same pace to the end: the same share
-            projected, projected_met = _pace(result), result.met
+            projected, projected_met = result.elapsed_actual, result.met
     elif result.judged and objective.metric in TICKET_METRICS:
         best = ticket_projection(result, percent)
         if best is not None:
@@ -512,13 +512,6 @@ def _objective(
         result.pace,
         result.burn_alerts,
     )
-
-
-def _pace(result: ObjectiveResult) -> Decimal | None:
-    """The figure over the part of the period elapsed: the share the period ends at if it
-    goes on at that pace (an open period's time-based availability has its floor as
-    ``actual``)."""
-    return result.pace if result.pace is not None else result.actual
 
 
 def _uptime(
