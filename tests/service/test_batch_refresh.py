@@ -610,6 +610,31 @@ def test_due_items_that_changed_are_written_and_the_others_left_as_they_are(
     assert len(untouched) > 20
     assert {key: after[key] for key in untouched} == {key: before[key] for key in untouched}
 
+    # the items cancelled or fired (no fingerprint) are not read again by later batches of
+    # their tickets (PostgreSQL reads the stored fingerprints): nothing to cancel in them
+    read: list[int] = []
+    real = tracking._stored_rows
+
+    def reading(session: Session, table: Any, *args: Any) -> Any:
+        found = real(session, table, *args)
+        if table is DueItem:
+            read.extend(found[1].tolist())
+        return found
+
+    with database.session() as session:
+        session.execute(
+            update(TicketRow)
+            .where(TicketRow.organisation_id == globex.id)
+            .values(dirty=True, due_hash=None)
+        )
+    with patch.object(tracking, "_stored_rows", reading):
+        in_batches(database, settings, later)
+    if database.is_postgresql:
+        assert len(read) > 20
+        assert after[keys["added"]][0] not in read
+        assert after[keys["fired"]][0] not in read
+        assert after[keys["moved"]][0] in read
+
 
 @pytest.mark.parametrize("hours", [1, -1])
 def test_a_ticket_falls_under_the_agreement_its_first_event_to_arrive_names(

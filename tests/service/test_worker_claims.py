@@ -21,6 +21,7 @@ from accord.settings import Settings
 from accord.store import Database
 from accord.store.schema import ClockRow, DueItem, TicketRow
 from accord.worker import Worker
+from tests.service.agreements import DESK
 from tests.service.conftest import Tenant
 from tests.service.test_api import iso, ticket, upload
 from tests.service.test_batch_refresh import used_then
@@ -413,3 +414,45 @@ def test_threads_of_one_worker_recompute_every_ticket_once_as_the_reference_does
             tracking.refresh(session, acme.id, name, at)
     assert {name: [rest for _, *rest in clock_rows(database, name)] for name in names} == written
     assert all(written.values())
+
+
+OPEN_DESK = DESK.replace(
+    "parties:\n  customer: {id: acme-corp, name: ACME}\n  provider: {id: us, name: Us}\n", ""
+)
+
+
+@pytest.mark.parametrize("path", ["batch", "reference"])
+def test_a_tickets_new_customer_reaches_its_due_items(
+    path: str, acme: Tenant, database: Database, deferred: Settings
+) -> None:
+    """A ticket first seen without its customer, under an agreement made for no one customer,
+    gets its customer from a later event: its due items, found again as they were but for
+    the customer, take it (a worker's batch and the reference alike), as its clock rows do."""
+    opened = datetime.now(UTC) - timedelta(hours=1)
+    created = {"id": "K1-1", "ticket": "K1", "at": iso(opened), "kind": "created"}
+    worker = Worker(database, deferred)
+    with TestClient(create_app(deferred, database)) as client:
+        assert upload(client, acme, OPEN_DESK).status_code == 201
+        post(client, acme, [{**created, "fields": {"status": "New"}}])
+        drain(worker, datetime.now(UTC))
+        assert {i.customer for i in due_items(database, "K1")} == {None}
+        named = {"id": "K1-2", "ticket": "K1", "at": iso(opened), "kind": "updated"}
+        post(client, acme, [{**named, "fields": {"customer": "acme-corp"}}])
+    moment = datetime.now(UTC)
+    if path == "batch":
+        drain(worker, moment)
+    else:
+        with database.session() as session:
+            tracking.refresh(session, acme.id, "K1", moment)
+    assert ticket_row(database, "K1").customer == "acme-corp"
+    with database.session() as session:
+        clocks = session.scalars(select(ClockRow.customer).where(ClockRow.ticket == "K1")).all()
+    assert set(clocks) == {"acme-corp"}
+    items = due_items(database, "K1")
+    assert items
+    assert {i.customer for i in items} == {"acme-corp"}
+
+
+def due_items(database: Database, name: str) -> list[DueItem]:
+    with database.session() as session:
+        return list(session.scalars(select(DueItem).where(DueItem.subject == name)))

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import JSON, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from accord.core.agreement import Agreement
@@ -353,8 +353,11 @@ def _store_due(
                 session.add(item)
             elif item.status == "fired":
                 continue  # notified once; nothing moves it again
-            elif _unchanged(item.at, item.status, item.due_at, item.notify, item.channels, due):
+            elif item.customer == customer and _unchanged(
+                item.at, item.status, item.due_at, item.notify, item.channels, due
+            ):
                 continue  # its updated_at stays when it last changed
+            item.customer = customer  # the ticket's customer may be known only since
             item.at = due.at
             item.status = due.state
             item.due_at = due.due
@@ -1373,8 +1376,13 @@ _STORED_ROWS = (  # run on the driver's cursor: one row of texts, a column each
     "FROM unnest(CAST(%(tickets)s AS text[])) WITH ORDINALITY AS x(ticket, code) "
     "JOIN {table} r ON r.{subject} = x.ticket "
     "WHERE r.organisation_id = %(organisation)s "
-    "AND r.{subject} = ANY(CAST(%(tickets)s AS text[]))"
+    "AND r.{subject} = ANY(CAST(%(tickets)s AS text[])){settled}"
 )
+# due items cancelled (as no longer found) or fired, without a fingerprint: none found matches
+# them, and there is nothing to cancel; read, every later batch of their ticket would cancel
+# them again. An item found again under such a key is written (moved back; kept if fired), as
+# for any item without a fingerprint.
+_SETTLED = " AND (r.row_hash IS NOT NULL OR r.status NOT IN ('cancelled', 'fired'))"
 
 
 def _stored_rows(
@@ -1388,7 +1396,11 @@ def _stored_rows(
     none), row number and fingerprint. PostgreSQL: one row of texts parsed by numpy."""
     subject = table.__table__.c["ticket" if table is ClockRow else "subject"]
     if session.get_bind().dialect.name == "postgresql":
-        statement = _STORED_ROWS.format(table=table.__tablename__, subject=subject.name)
+        statement = _STORED_ROWS.format(
+            table=table.__tablename__,
+            subject=subject.name,
+            settled=_SETTLED if table is DueItem else "",
+        )
         driver = session.connection().connection.driver_connection
         with driver.cursor() as cursor:  # type: ignore[union-attr]
             cursor.execute(
@@ -1504,8 +1516,8 @@ _DUE_STAGE = text(
     """
 )
 # the items found that no stored item has in this form: inserted, or (their key stored) moved
-# unless fired; one whose moment, state and recipients are as stored (stored without a
-# fingerprint) keeps its updated_at. RETURNING: the stored items moved (and those inserted)
+# unless fired; one whose customer, moment, state and recipients are as stored (stored without
+# a fingerprint) keeps its updated_at. RETURNING: the stored items moved (and those inserted)
 _UPSERT_STAGED_DUE = text(
     """
     INSERT INTO due_items AS d (organisation_id, subject, customer, agreement, objective, cycle,
@@ -1514,9 +1526,11 @@ _UPSERT_STAGED_DUE = text(
         due_at, CAST(notify AS json), CAST(channels AS json), NULL, :at, row_hash
     FROM due_stage
     ON CONFLICT (organisation_id, subject, agreement, objective, cycle, level) DO UPDATE
-    SET at = excluded.at, status = excluded.status, due_at = excluded.due_at,
-        notify = excluded.notify, channels = excluded.channels, row_hash = excluded.row_hash,
-        updated_at = CASE WHEN d.at = excluded.at AND d.status = excluded.status
+    SET customer = excluded.customer, at = excluded.at, status = excluded.status,
+        due_at = excluded.due_at, notify = excluded.notify, channels = excluded.channels,
+        row_hash = excluded.row_hash,
+        updated_at = CASE WHEN d.customer IS NOT DISTINCT FROM excluded.customer
+            AND d.at = excluded.at AND d.status = excluded.status
             AND d.due_at IS NOT DISTINCT FROM excluded.due_at
             AND CAST(d.notify AS jsonb) = CAST(excluded.notify AS jsonb)
             AND CAST(d.channels AS jsonb) = CAST(excluded.channels AS jsonb)
@@ -1541,9 +1555,10 @@ def _store_due_many(
     found: Sequence[tuple[Any, ...]],
     moment: datetime,
 ) -> None:
-    """:func:`_store_due` for many tickets: the same items inserted, moved and cancelled
-    (a fired item never changes), with bulk statements. ``found``: the due items computed, as
-    (ticket, agreement, objective, cycle, level, at, state, due, notify, channels)."""
+    """:func:`_store_due` for many tickets (SQLite): the same items inserted, moved and
+    cancelled (a fired item never changes), with bulk statements. ``found``: the due items
+    computed, as (ticket, agreement, objective, cycle, level, at, state, due, notify,
+    channels)."""
     existing: dict[tuple[str, str, str, int, int], tuple[Any, ...]] = {}
     for chunk in _chunks(sorted(customers)):
         for item_id, subject, agreement, objective, cycle, level, *stored in session.execute(
@@ -1559,6 +1574,7 @@ def _store_due_many(
                 DueItem.due_at,
                 DueItem.notify,
                 DueItem.channels,
+                DueItem.customer,
             )
             .where(DueItem.organisation_id == organisation_id, DueItem.subject.in_(chunk))
             .order_by(DueItem.id)
@@ -1572,6 +1588,7 @@ def _store_due_many(
         key = (ticket, agreement, objective, cycle, level)
         seen.add(key)
         values = {
+            "customer": customers[ticket],
             "at": at,
             "status": state,
             "due_at": due_at,
@@ -1585,7 +1602,6 @@ def _store_due_many(
                 {
                     "organisation_id": organisation_id,
                     "subject": ticket,
-                    "customer": customers[ticket],
                     "agreement": agreement,
                     "objective": objective,
                     "cycle": cycle,
@@ -1596,7 +1612,14 @@ def _store_due_many(
             )
             continue
         item_id, *before = item
-        if before[1] != "fired" and before != [at, state, due_at, notify, channels]:
+        if before[1] != "fired" and before != [
+            at,
+            state,
+            due_at,
+            notify,
+            channels,
+            values["customer"],
+        ]:
             moved.append({"id": item_id, **values})  # fired: notified once, kept
     cancelled = [
         {"id": item_id, "status": "cancelled", "due_at": None, "updated_at": moment}
@@ -1610,76 +1633,24 @@ def _store_due_many(
 def _insert_many(
     session: Session, table: type[ClockRow | DueItem], rows: list[dict[str, Any]]
 ) -> None:
-    """Insert rows that conflict with none (their tickets are locked): COPY on PostgreSQL
-    (several times faster than multi-row INSERTs for thousands of rows)."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name != "postgresql":
+    """Insert rows that conflict with none (their tickets are locked), with one statement
+    (SQLite: PostgreSQL's batches copy theirs)."""
+    if rows:
         session.execute(insert(table.__table__), rows)  # type: ignore[arg-type]
-        return
-    names = list(rows[0])
-    columns = table.__table__.columns
-    encode = [isinstance(columns[n].type, JSON) for n in names]
-    driver = session.connection().connection.driver_connection
-    with driver.cursor() as cursor:  # type: ignore[union-attr]
-        statement = f"COPY {table.__tablename__} ({', '.join(names)}) FROM STDIN"
-        with cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(
-                    [
-                        json.dumps(row[n]) if coded else row[n]
-                        for n, coded in zip(names, encode, strict=True)
-                    ]
-                )
-
-
-_MOVE_DUE = text(
-    """
-    UPDATE due_items SET at = COALESCE(x.at, due_items.at), status = x.status,
-        due_at = x.due_at, notify = COALESCE(CAST(x.notify AS json), due_items.notify),
-        channels = COALESCE(CAST(x.channels AS json), due_items.channels),
-        updated_at = x.updated_at
-    FROM unnest(
-        CAST(:ids AS bigint[]), CAST(:ats AS text[]), CAST(:statuses AS text[]),
-        CAST(:due_ats AS timestamptz[]), CAST(:notifies AS text[]), CAST(:channels AS text[]),
-        CAST(:updated_ats AS timestamptz[])
-    ) AS x(id, at, status, due_at, notify, channels, updated_at)
-    WHERE due_items.id = x.id
-    """
-)
 
 
 def _update_due(session: Session, changes: list[dict[str, Any]]) -> None:
-    """Due items moved or cancelled, by their row number: one statement on PostgreSQL."""
-    if not changes:
-        return
-    if session.get_bind().dialect.name != "postgresql":
-        table = DueItem.__table__
-        for names in {tuple(sorted(c)) for c in changes}:  # the moved, the cancelled
-            alike = [c for c in changes if tuple(sorted(c)) == names]
-            session.execute(
-                update(table)  # type: ignore[arg-type]
-                .where(table.c.id == bindparam("item"))
-                .values({n: bindparam(n) for n in names if n != "id"}),
-                [{**c, "item": c["id"]} for c in alike],
-            )
-        return
-
-    def encoded(change: dict[str, Any], name: str) -> str | None:
-        return json.dumps(change[name]) if name in change else None
-
-    session.execute(
-        _MOVE_DUE,
-        {
-            "ids": [c["id"] for c in changes],
-            "ats": [c.get("at") for c in changes],
-            "statuses": [c["status"] for c in changes],
-            "due_ats": [c["due_at"] for c in changes],
-            "notifies": [encoded(c, "notify") for c in changes],
-            "channels": [encoded(c, "channels") for c in changes],
-            "updated_ats": [c["updated_at"] for c in changes],
-        },
-    )
+    """Due items moved or cancelled, by their row number (SQLite: PostgreSQL's batches write
+    theirs with :meth:`_Found.write_due`)."""
+    table = DueItem.__table__
+    for names in {tuple(sorted(c)) for c in changes}:  # the moved, the cancelled
+        alike = [c for c in changes if tuple(sorted(c)) == names]
+        session.execute(
+            update(table)  # type: ignore[arg-type]
+            .where(table.c.id == bindparam("item"))
+            .values({n: bindparam(n) for n in names if n != "id"}),
+            [{**c, "item": c["id"]} for c in alike],
+        )
 
 
 def visible_ticket(session: Session, principal: Principal, ticket: str) -> TicketRow:
