@@ -598,3 +598,39 @@ def test_validate_points_at_a_bad_rounding_and_limit(tmp_path: Path) -> None:
         f"isp.yaml:{line + 1}:51: remedies.penalties[0].limits[0].at_most.currency: the limit is "
         "in USD and what it limits is in EUR; expected the same currency"
     ) in out
+
+
+@pytest.mark.parametrize("command", ["report", "clocks", "try"])
+def test_a_misspelt_mapping_column_stops_the_command_naming_it(
+    tmp_path: Path, command: str
+) -> None:
+    """A mapping whose `author` is misspelt used to read as a log without authors (no reply an
+    agent's: first responses never in time); every command taking --mapping refuses it naming
+    the log, the mapping's file and line, the key, the column and the closest column, and
+    writes nothing."""
+    root = Path(__file__).resolve().parents[1]
+    agreement = str(root / "examples" / "servicenow" / "agreement.yaml")
+    log = tmp_path / "events.csv"
+    log.write_text(
+        "id,ticket,at,kind,Author,priority\n"
+        "e1,T1,2016-03-01T09:00:00+00:00,created,,1 - Critical\n"
+        "e2,T1,2016-03-01T09:10:00+00:00,comment,agent,1 - Critical\n"
+    )
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("kind: events\nauthor: Authr\nfields: {priority: priority}\n")
+    out_file = tmp_path / "out.md"
+    given = ("--mapping", str(mapping))
+    args = {
+        "report": ["report", agreement, "--tickets", str(log), *given, "--period", "2016-03"],
+        "clocks": ["clocks", agreement, str(log), *given],
+        "try": ["try", agreement, "--against", agreement, "--tickets", str(log), *given,
+                "--period", "2016-03"],
+    }[command]  # fmt: skip
+    if command != "clocks":
+        args += ["--format", "markdown", "-o", str(out_file)]
+    code, out = run(*args)
+    assert code == 2, out
+    assert f"{log}: no column 'Authr' (author at {mapping}:2; did you mean 'Author'?)" in " ".join(
+        out.split()
+    )
+    assert not out_file.exists()

@@ -267,7 +267,7 @@ def test_a_column_the_mapping_names_but_the_file_lacks_is_refused_not_left_empty
     with pytest.raises(TicketLogError) as caught:
         read_events(path, ColumnMapping.read(mapping))
     assert str(caught.value) == (
-        f"{path}: no column 'Priority' (fields.priority); this file's columns are "
+        f"{path}: no column 'Priority' (fields.priority at {mapping}:4); this file's columns are "
         "'SR Number', 'Opened', 'Status'"
     )
 

@@ -149,5 +149,5 @@ def test_a_key_the_mapping_names_that_no_event_has_is_an_error(tmp_path: Path) -
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
     with pytest.raises(TicketLogError) as error:
         read_events(XES / "exercise1.xes", ColumnMapping.read(path))
-    assert "no event has 'case:priorty' (fields.priority)" in str(error.value)
+    assert f"no event has 'case:priorty' (fields.priority at {path}:" in str(error.value)
     assert "case:concept:name" in str(error.value)

@@ -38,8 +38,15 @@ class CalendarError(AccordError, ValueError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'office'?)`` when a known name is close to ``word``, else nothing."""
+    close = close_match(word, choices)
+    return f" (did you mean {close!r}?)" if close is not None else ""
+
+
+def close_match(word: str, choices: Iterable[str]) -> str | None:
+    """The known name closest to ``word`` when one is close enough (difflib's ratio of at
+    least 0.6), else None."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return close[0] if close else None
 
 
 def format_path(path: Iterable[str | int]) -> str:

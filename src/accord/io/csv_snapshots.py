@@ -471,6 +471,8 @@ def _event_log(file: Path, mapping: ColumnMapping) -> _EventLog | None:
     (id_codes, ids), (ticket_codes, tickets), (at_codes, at_texts), (kind_codes, kinds) = required
     if not {kinds[c] for c in np.unique(kind_codes)} <= set(_KINDS):
         return None
+    # an author or public column absent here is the default one, optional: a column the
+    # mapping names that the file lacks made _table give up (the rows' reading refuses it)
     no_codes = np.full(len(lines), _NULL, dtype=np.int64)
     author_codes, authors = coded.get(mapping.author, (no_codes, []))
     if not {authors[c] for c in np.unique(author_codes) if c != _NULL} <= set(_ROLES):

@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     Tag,
     ValidationError,
     field_validator,
@@ -26,7 +27,7 @@ from pydantic import (
 )
 
 from accord.core.agreement.validate import Problem, schema_problems
-from accord.core.errors import SpecError, did_you_mean
+from accord.core.errors import SpecError, close_match, did_you_mean
 from accord.io.yamlfile import LocatedProblem, YamlDocument
 
 
@@ -196,6 +197,9 @@ class ColumnMapping(BaseModel):
         description="Activities not in `activities`: an error listing them (error), or left "
         "out (ignore).",
     )
+    # where the mapping was read from (``read``): its file, and the line of each column's key
+    _source: str | None = PrivateAttr(None)
+    _lines: dict[str, int] = PrivateAttr(default_factory=dict)
 
     @field_validator("missing", mode="before")
     @classmethod
@@ -294,26 +298,44 @@ class ColumnMapping(BaseModel):
                     row[column] = table[text]
         return row
 
+    def named(self) -> dict[str, str]:
+        """The columns this mapping names itself (not a default column), by the key naming
+        each: a file read through it must have each of them."""
+        given = self.model_fields_set
+        return {key: c for key, c in self.columns().items() if key.split(".")[0] in given}
+
     def absent_columns(self, header: Sequence[str]) -> str | None:
-        """What is wrong when a file's header lacks columns this mapping needs, else None."""
+        """What is wrong when a file's header lacks columns this mapping needs, else None: each
+        column absent, with the key naming it (and where the mapping's file names it) or the
+        default it is, and the header's column closest to it; then the header's columns."""
         absent = {key: column for key, column in self.columns().items() if column not in header}
         if not absent:
             return None
-        found = ", ".join(repr(c) for c in header[:_SHOWN]) or "none"
-        found += ", ..." if len(header) > _SHOWN else ""
-        if not self.model_fields_set & set(_COLUMN_KEYS):
+        found = shown_columns(header)
+        named = self.named()
+        if not named.keys() & absent.keys() and not self.model_fields_set & set(_COLUMN_KEYS):
             return (
                 f"not in Accord's own columns (id, ticket, at, kind; this file's are {found}): "
                 "a column mapping is needed, a YAML file naming the column that holds each "
                 "(see examples/servicenow/mapping.yaml and 'Column mappings' in the README); "
                 "pass it with --mapping"
             )
-        given = self.model_fields_set
         missing = ", ".join(
-            f"{column!r} ({key}{'' if key.split('.')[0] in given else ' by default'})"
-            for key, column in absent.items()
+            self.absent_column(key, column, header) for key, column in absent.items()
         )
         return f"no column {missing}; this file's columns are {found}"
+
+    def absent_column(self, key: str, column: str, present: Sequence[str]) -> str:
+        """A column the file lacks, described: ``'Authr' (author at mapping.yaml:4; did you
+        mean 'Author'?)`` when this mapping names it, ``'kind' (event by default)`` else."""
+        if key not in self.named():
+            return f"{column!r} ({key} by default)"
+        line = self._lines.get(key)
+        place = "" if self._source is None else f" at {self._source}"
+        place += f":{line}" if place and line else ""
+        close = close_match(column, present)
+        hint = "" if close is None else f"; did you mean {close!r}?"
+        return f"{column!r} ({key}{place}{hint})"
 
     @classmethod
     def read(cls, path: str | Path) -> ColumnMapping:
@@ -322,6 +344,11 @@ class ColumnMapping(BaseModel):
         mapping, problems = check_mapping(document)
         if problems or mapping is None:
             raise MappingFileError(problems)
+        mapping._source = document.source
+        for key in mapping.named():
+            position = document.position_of(tuple(key.split(".", 1)))
+            if position is not None:
+                mapping._lines[key] = position[0]
         return mapping
 
 
@@ -341,7 +368,13 @@ _KEY_KINDS: dict[str, tuple[str, ...]] = {
     "activities": ("activities",),
     "other": ("activities",),
 }
-_SHOWN = 12
+_SHOWN = 40
+
+
+def shown_columns(header: Sequence[str]) -> str:
+    """A file's columns as an error lists them: each quoted, the first 40 of a wider file."""
+    found = ", ".join(repr(c) for c in header[:_SHOWN]) or "none"
+    return found + (f", ... ({len(header)} in all)" if len(header) > _SHOWN else "")
 
 
 class MappingFileError(SpecError):

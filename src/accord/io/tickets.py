@@ -35,6 +35,7 @@ from accord.core.clocks import KIND_ORDER, TicketEvent
 from accord.core.clocks_batch import EventColumns, moves
 from accord.core.errors import AccordError
 from accord.io.mapping import ColumnMapping as ColumnMapping  # where it was first defined
+from accord.io.mapping import shown_columns
 from accord.io.text import text_lines
 
 _KINDS = ("created", "updated", "comment", "resolved", "reopened", "closed")
@@ -132,6 +133,8 @@ def _events_by_row(
         rows = _csv_rows(file, mapping) if csv_rows is None else csv_rows
     else:
         rows = _jsonl_rows(file)
+        if mapping.named():
+            rows = _with_named_keys(list(rows), mapping, file)
     if mapping.kind == "activities":
         from accord.io.activities import activity_events  # (it reads rows as this module does)
 
@@ -180,10 +183,31 @@ def _xes_events(file: Path, mapping: ColumnMapping) -> list[TicketEvent]:
     named = {key: column for key, column in read.columns().items() if key not in standard}
     absent = {key: column for key, column in named.items() if column not in seen}
     if absent and seen:
-        missing = ", ".join(f"{column!r} ({key})" for key, column in absent.items())
-        keys = ", ".join(sorted(seen))
-        raise TicketLogError(f"{file}: no event has {missing}; its events' keys are {keys}")
+        keys = sorted(seen)
+        missing = ", ".join(mapping.absent_column(k, c, keys) for k, c in absent.items())
+        raise TicketLogError(
+            f"{file}: no event has {missing}; its events' keys are {shown_columns(keys)}"
+        )
     return events
+
+
+def _with_named_keys(
+    rows: list[tuple[int, dict[str, Any]]], mapping: ColumnMapping, file: Path
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """A JSON Lines log's rows, once checked to have, in some row, each column the mapping
+    names: such a log has no header, and a column no row has is a name misspelt, not a value
+    every row lacks (an author column no row has would leave every reply the customer's)."""
+    seen: dict[str, None] = {}
+    for _, row in rows:
+        seen.update(dict.fromkeys(row))
+    keys = list(seen)
+    absent = {key: column for key, column in mapping.named().items() if column not in seen}
+    if absent and rows:
+        missing = ", ".join(mapping.absent_column(k, c, keys) for k, c in absent.items())
+        raise TicketLogError(
+            f"{file}: no row has {missing}; its rows' keys are {shown_columns(keys)}"
+        )
+    return iter(rows)
 
 
 def _translated(
