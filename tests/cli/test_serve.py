@@ -96,6 +96,26 @@ def _children(parent: int) -> set[int]:
     return found
 
 
+def _listening(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds a socket listening on ``port`` (``/proc/net/tcp``): a
+    server process connections can be given to, not one still starting."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # LISTEN
+                inodes.add(f"socket:[{fields[9]}]")
+    try:
+        held = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+    except OSError:  # gone, or a descriptor closed meanwhile: not (yet) to be counted
+        return False
+    return bool(held & inodes)
+
+
 def _eventually(check: Callable[[], bool], seconds: float = 30) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -112,16 +132,22 @@ def test_a_server_process_that_dies_is_replaced_and_sigterm_still_stops_them_all
     process, base = start(url, "--workers", "2", output=tmp_path / "serve", worker="false")
     try:
         wait_healthy(base, process)
+        port = int(base.rsplit(":", 1)[1])
+        # both listening before one is killed: a process that exists may still be starting,
+        # and with the other killed nothing would take a connection (refused)
         assert _eventually(lambda: len(_children(process.pid)) == 2)
         before = _children(process.pid)
+        assert _eventually(lambda: all(_listening(pid, port) for pid in before))
         killed = min(before)
         os.kill(killed, signal.SIGKILL)
         assert _eventually(lambda: len(_children(process.pid) - before) == 1), "not replaced"
         after = _children(process.pid)
         assert len(after) == 2
         assert killed not in after
+        # the replacement is counted once it listens, not once it exists
+        assert _eventually(lambda: all(_listening(pid, port) for pid in after)), "not listening"
         for _ in range(20):  # whichever process the kernel gives them to answers
-            assert httpx.get(f"{base}/health", timeout=10).status_code == 200
+            assert httpx.get(f"{base}/health", timeout=60).status_code == 200
     finally:
         code = stop(process)
     assert code in STOPPED

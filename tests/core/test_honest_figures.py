@@ -27,7 +27,7 @@ from accord.core.agreement.units import Duration, format_timedelta
 from accord.core.availability import Outage
 from accord.core.clocks import TicketEvent, all_clocks, calendars_of
 from accord.core.evidence import Measurement
-from accord.core.judging import Judging, judge_objective, verdict_at
+from accord.core.judging import Judging, JudgingError, judge_objective, verdict_at
 from accord.core.periods import period_bounds
 from accord.core.report import Data, ReportError, evaluate
 from accord.io.data import read_data
@@ -159,6 +159,27 @@ def test_a_month_not_over_is_judged_to_date_with_the_instant() -> None:
     assert "**To date**" in markdown
     assert "met so far" in markdown
     assert "at least 99.906% available by the period's end" in markdown
+
+
+def test_a_whole_window_shorter_than_the_elapsed_one_is_an_error_not_a_floor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The floor of an open month is its downtime so far over the whole month's window; were
+    that window ever shorter than the elapsed part's, the floor would print above the figure.
+    That is refused with an error naming the objective and both windows, under ``python -O``
+    too (no bare assert)."""
+    moment = datetime(2026, 10, 10, tzinfo=UTC)
+    elapsed = Decimal(9 * 24 * 3600 * 10**6)  # µs: the 9 days of October elapsed
+    monkeypatch.setattr(Judging, "availability_window", lambda *_: elapsed / 2)
+    with pytest.raises(JudgingError) as raised:
+        evaluate(load_agreement(SAAS), read_data(OCTOBER), *_month("2026-10"), as_of=moment)
+    message = str(raised.value)
+    objective = load_agreement(SAAS).objectives[0].id
+    assert f"objective {objective!r}" in message
+    assert "2026-10-01T00:00:00+00:00 to 2026-11-01T00:00:00+00:00" in message
+    shown = format_timedelta(timedelta(days=4, hours=12))
+    assert f"({shown}) is shorter than that of its part elapsed" in message
+    assert f"({format_timedelta(timedelta(days=9))})" in message
 
 
 def test_as_of_forgets_what_was_not_known_yet() -> None:

@@ -60,6 +60,26 @@ def test_the_upload_answers_with_the_warnings_of_validate(
     assert upload(client, provider, DESK.read_text())["warnings"] == []
 
 
+def test_a_warning_of_a_calendar_written_in_place_names_its_field_as_validate_does(
+    client: TestClient, provider: Provider
+) -> None:
+    """A calendar written in place in one made of others is at ``union[1]``, as `accord
+    validate` writes it, not ``union.1``."""
+    text = DESK.read_text().replace(
+        "\nobjectives:\n",
+        "\n  support:\n"
+        "    union:\n"
+        "      - new-york-office\n"
+        "      - {timezone: Asia/Colombo, hours: {sat: '09:00-13:00'}, holidays: {country: LK}}\n"
+        "\nobjectives:\n",
+        1,
+    )
+    (warning,) = upload(client, provider, text)["warnings"]  # type: ignore[misc]
+    assert warning["field"] == "calendars.support.union[1].holidays.country"
+    assert warning["line"] == text.splitlines().index("      - new-york-office") + 2
+    assert "calendar 'support' at union[1] (written in place)" in warning["detail"]
+
+
 def test_the_report_served_and_the_portal_page_carry_the_caveat(
     client: TestClient, provider: Provider, clock: Clock
 ) -> None:

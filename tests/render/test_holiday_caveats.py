@@ -9,6 +9,7 @@ import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
@@ -147,6 +148,25 @@ def test_a_period_inside_the_known_years_has_no_caveat(tmp_path: Path) -> None:
     assert "⚠" not in report_markdown(within)
     assert report_json(within)["caveats"] == []
     assert not any(row["caveats"] for row in csv.DictReader(io.StringIO(report_csv(within))))
+
+
+def test_a_period_ending_at_new_year_in_utc_but_not_at_home_has_no_caveat_for_it(
+    tmp_path: Path,
+) -> None:
+    """The service gives a period as UTC instants: December 2026 in New York ends at 05:00
+    UTC on 1 January 2027, yet holds no day of 2027, so no caveat for 2027 (its calendar
+    takes Sri Lanka's public holidays, known through 2026)."""
+    agreement = colombo_desk(tmp_path, ("timezone: Asia/Colombo", "timezone: America/New_York"))
+    zone = ZoneInfo("America/New_York")
+    start = datetime(2026, 12, 1, tzinfo=zone).astimezone(UTC)
+    end = datetime(2027, 1, 1, tzinfo=zone).astimezone(UTC)
+    assert end == datetime(2027, 1, 1, 5, tzinfo=UTC)
+    assert evaluate(agreement, Data(), start, end).caveats == ()
+    # the next month, which holds days of 2027 there, does draw it
+    (caveat,) = evaluate(
+        agreement, Data(), end, datetime(2027, 2, 1, tzinfo=zone).astimezone(UTC)
+    ).caveats
+    assert caveat.missing == (2027,)
 
 
 def test_a_year_listed_in_full_has_no_caveat(tmp_path: Path) -> None:

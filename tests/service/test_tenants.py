@@ -261,3 +261,24 @@ def test_two_admin_keys_revoking_each_other_at_once_leave_one_standing(
         standing = {k["id"] for k in listed if k["role"] == "admin" and k["revoked_at"] is None}
         assert len(standing) == 1
         keys = [k for k in keys if k[0] in standing]
+
+
+@pytest.mark.parametrize(
+    "authorization", ["am|N~DB1iu", "", "Bearer", "Bearer  ", "Basic {key}", "{key}"]
+)
+@pytest.mark.parametrize(
+    "path", ["/v1/clocks/breached?objective=null", "/v1/agreements", "/v1/keys"]
+)
+def test_a_malformed_authorization_is_refused_even_beside_a_valid_api_key(
+    client: TestClient, acme: Tenant, authorization: str, path: str
+) -> None:
+    """A client sending Authorization meant its key to be there: one that is not
+    ``Bearer <key>`` is refused as such (401, saying what was expected), not answered with
+    the X-API-Key beside it, nor called a missing key."""
+    sent = {"Authorization": authorization.format(key=acme.key), "X-API-Key": acme.key}
+    answer = client.get(path, headers=sent)
+    assert answer.status_code == 401, answer.text
+    assert "Authorization: expected 'Bearer <key>'" in answer.json()["detail"]
+    # the same key alone in X-API-Key, or as Bearer, is accepted
+    assert client.get(path, headers={"X-API-Key": acme.key}).status_code == 200
+    assert client.get(path, headers=acme.headers).status_code == 200

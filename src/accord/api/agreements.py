@@ -89,7 +89,7 @@ class AgreementWarning(BaseModel):
     @classmethod
     def of(cls, found: LocatedProblem) -> AgreementWarning:
         return cls(
-            field=".".join(str(x) for x in found.problem.path) or None,
+            field=found.problem.where or None,  # as `accord validate` writes it: union[1]
             line=found.line,
             column=found.column,
             detail=found.problem.message,

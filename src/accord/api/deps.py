@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from accord.api.coalesce import Coalescer
 from accord.service import tenants, webhooks
-from accord.service.errors import InvalidError, TooLargeError
+from accord.service.errors import InvalidError, TooLargeError, UnauthorizedError
 from accord.service.ingest import INSTANT_SCHEMA, NO_NUL
 from accord.service.tenants import Principal
 from accord.service.transactions import in_transaction
@@ -143,7 +143,13 @@ async def principal(request: Request) -> Principal:
     key = request.headers.get("x-api-key")
     if authorization is not None:
         scheme, _, token = authorization.partition(" ")
-        key = token.strip() if scheme.lower() == "bearer" else None
+        if scheme.lower() != "bearer" or not token.strip():
+            # a key in X-API-Key does not make up for it: the client meant to send a key here
+            raise UnauthorizedError(
+                "Authorization: expected 'Bearer <key>' (X-API-Key is read only when "
+                "Authorization is not sent)"
+            )
+        key = token.strip()
     cache_key = tenants.digest(key) if key else ""
     cached = state.known_keys.get(cache_key)
     if cached is not None and cached[1] > time.monotonic():

@@ -1021,8 +1021,16 @@ def _at_least(
     figure over the elapsed part kept as the pace, and the whole period's budget beside the
     elapsed part's. A miss to date is then certain, and a credit to date can only grow."""
     whole = judging.availability_window(objective, start, end)
-    # the rest of the period only adds window (maintenance excluded in it lies in it too)
-    assert whole >= found.window, (whole, found.window)
+    # the rest of the period only adds window (maintenance excluded in it lies in it too); a
+    # whole window below the elapsed one would print a floor above the figure: refuse it,
+    # whatever the interpreter's flags (an assert is gone under python -O)
+    if whole < found.window:
+        raise JudgingError(
+            f"objective {objective.id!r}: the window of the whole period from {start.isoformat()}"
+            f" to {end.isoformat()} ({format_timedelta(span_of(whole))}) is shorter than that"
+            f" of its part elapsed ({format_timedelta(span_of(found.window))}); the floor to"
+            " date cannot be judged"
+        )
     if whole <= 0:
         return judged
     least = (whole - found.downtime) / whole * _HUNDRED

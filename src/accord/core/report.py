@@ -17,6 +17,7 @@ from decimal import Decimal
 from itertools import chain
 from operator import attrgetter
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from accord.core.agreement.model import Agreement, Claim, Objective, Tier
 from accord.core.bonus import BonusSettlement, bonuses, netted
@@ -373,17 +374,24 @@ def evaluate(
         caveats=holiday_caveats(
             agreement.calendars,
             [(r.objective, measured_in(agreement, r.objective)) for r in results],
-            start.year,
-            (end - timedelta(microseconds=1)).year,
+            *_years(start, end, home_zone(agreement)),
         ),
     )
+
+
+def _years(start: datetime, end: datetime, zone: str) -> tuple[int, int]:
+    """The first and last years the period ``[start, end)`` holds a day of, in the
+    agreement's home zone ``zone``: the service gives a period as UTC instants, and a
+    December in New York ends at 05:00 UTC on 1 January without holding a day of that year."""
+    tz = ZoneInfo(zone)
+    return start.astimezone(tz).year, (end - timedelta(microseconds=1)).astimezone(tz).year
 
 
 def measured_in(agreement: Agreement, objective: str) -> list[str]:
     """The calendars an objective (by id, or ``id@provider``) may be measured in: its own, and
     when a ticket field names the calendar (``clock.calendar_from``), every calendar of the
     agreement, as any may be named."""
-    found = next(o for o in agreement.objectives if o.id == objective.partition("@")[0])
+    found = agreement.objective(objective.partition("@")[0])
     if found.clock is not None and found.clock.calendar_from is not None:
         return [found.calendar, *(name for name in agreement.calendars if name != found.calendar)]
     return [found.calendar]

@@ -72,29 +72,34 @@ def read_log_columns(path: str | Path, mapping: ColumnMapping | None = None) -> 
     row. None for any other log, and whenever the column reading gives up (see
     :mod:`accord.io.csv_snapshots`): read it with :func:`read_events` then, whose errors name
     the row."""
-    found = read_log(path, mapping, columns_only=True)
+    file = Path(path)
+    mapping = mapping or ColumnMapping()
+    if not _is_csv(file, mapping) or mapping.kind == "activities":
+        return None
+    from accord.io.csv_snapshots import log_columns
+
+    found = log_columns(file, mapping, with_events=False)
     return found if isinstance(found, EventColumns) else None
 
 
 def read_log(
-    path: str | Path, mapping: ColumnMapping | None = None, *, columns_only: bool = False
+    path: str | Path, mapping: ColumnMapping | None = None
 ) -> EventColumns | list[TicketEvent]:
     """A log for a report: a CSV snapshot or event log in columns (:func:`read_log_columns`)
     when that reading vouches for them, else its events (:func:`read_events`). A CSV log is
     parsed once either way: one the columns give up on goes to the reading its events would
     have come to (the row-by-row reading, or the events of an event log giving an id twice)
-    without being parsed into columns again. ``columns_only``: an empty list instead of the
-    events."""
+    without being parsed into columns again."""
     file = Path(path)
     mapping = mapping or ColumnMapping()
     if _is_csv(file, mapping) and mapping.kind != "activities":
         from accord.io.csv_snapshots import log_columns
 
-        found = log_columns(file, mapping, with_events=not columns_only)
-        if found is not None or columns_only:
-            return [] if found is None else found
+        found = log_columns(file, mapping)
+        if found is not None:
+            return found
         return _events_by_row(file, mapping)
-    return [] if columns_only else read_events(file, mapping)
+    return read_events(file, mapping)
 
 
 def _is_csv(file: Path, mapping: ColumnMapping) -> bool:

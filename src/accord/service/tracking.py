@@ -534,14 +534,14 @@ def refresh_many(
         stored = _lock_stored(session, organisation_id, tickets, postgresql, literal)
         new_clocks = [t for t in tickets if stored.get(t, (None, None))[0] != clocks_hash[t]]
         new_due = [t for t in tickets if stored.get(t, (None, None))[1] != due_hash[t]]
-        marks = {
-            "organisation": organisation_id,
-            "tickets": literal,
-            "clocks": _int_array([clocks_hash[t] for t in tickets]),
-            "due": _int_array([due_hash[t] for t in tickets]),
-            "at": moment,
-        }
         if postgresql:
+            marks = {  # the arrays the statements unnest (SQLite updates row by row below)
+                "organisation": organisation_id,
+                "tickets": literal,
+                "clocks": _int_array([clocks_hash[t] for t in tickets]),
+                "due": _int_array([due_hash[t] for t in tickets]),
+                "at": moment,
+            }
             if new_clocks:
                 gone, written = found.changed_clocks(session, organisation_id, new_clocks)
                 if gone:
