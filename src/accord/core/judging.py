@@ -55,7 +55,7 @@ from accord.core.errors import AccordError
 from accord.core.escalation import levels_for, share_of
 from accord.core.evidence import Data, Measurement, carried_fields
 from accord.core.explaining import EXPLAINED as EXPLAINED
-from accord.core.periods import enclosing, period_label
+from accord.core.periods import enclosing, in_force_span, period_label
 from accord.core.slices import SliceAvailability, occurrences, ratio_slices, slice_availability
 from accord.core.timer import at_risk_count, of_clock
 
@@ -744,25 +744,6 @@ def target_of(objective: Objective, tier: str | None) -> Decimal | Bound:
     if override is not None and override.target is not None:
         return override.target
     return objective.target
-
-
-def in_force_span(
-    agreement: Agreement, start: datetime, end: datetime
-) -> tuple[datetime, datetime]:
-    """The part of ``[start, end)`` the agreement is in force over (empty: start >= end);
-    effective dates are whole local days in ``start``'s zone; an end that renews by itself
-    (``renewal: automatic``) ends nothing; a termination ends it at its instant
-    (``agreement.terminated``)."""
-    effective = agreement.effective
-    first, last = start, end
-    if effective is not None:
-        zone = start.tzinfo
-        first = max(start, datetime.combine(effective.start, time(), zone))
-        if effective.end is not None and effective.renewal != "automatic":
-            last = min(end, datetime.combine(effective.end + timedelta(days=1), time(), zone))
-    if agreement.terminated is not None:
-        last = min(last, agreement.terminated)
-    return first, last
 
 
 def judge_objective(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from accord.core.agreement.model import Agreement
@@ -21,6 +21,7 @@ from accord.core.calendar.business import BusinessCalendar, known_years
 from accord.core.calendar.composed import Composition
 from accord.core.calendar.spec import CalendarSpec, ComposedSpec, HolidayRule, parse_calendar
 from accord.core.errors import format_path
+from accord.core.periods import in_force_span
 
 
 @dataclass(frozen=True)
@@ -190,21 +191,30 @@ class Term:
 
 def term_years(agreement: Agreement, today: date) -> Term:
     """The years of the agreement's term, by the rules that put it in force
-    (:func:`accord.core.judging.in_force_span`): from its start through its end, unless that
-    end renews by itself (``renewal: automatic``) or a termination comes first; in force until
-    ended, through next year or its next review, whichever is later (a review date gone by
-    does not end it)."""
+    (:func:`accord.core.periods.in_force_span`): from its start through its last day in force,
+    unless it has none (an end that renews by itself, ``renewal: automatic``, and no
+    termination); in force until ended, through next year or its next review, whichever is
+    later (a review date gone by does not end it)."""
     effective = agreement.effective
-    first = effective.start.year if effective is not None else today.year
-    end = effective.end if effective is not None and effective.renewal != "automatic" else None
-    if agreement.terminated is not None:
-        ended = agreement.terminated.date()
-        end = ended if end is None else min(end, ended)
-    if end is not None:
-        return Term(first, max(first, end.year), ends=end)
+    since = datetime(today.year, 1, 1, tzinfo=UTC) if effective is None else _EARLIEST
+    begins, ends = in_force_span(agreement, since, _LATEST)
+    first = begins.year
+    if ends < _LATEST:
+        last_day = (ends - timedelta(microseconds=1)).date()
+        return Term(first, max(first, last_day.year), ends=last_day)
     review = effective.review.next if effective is not None else None
-    ahead = max(first, today.year + 1, review.year if review is not None else first)
+    ahead = max(first, horizon(today), review.year if review is not None else first)
     return Term(first, ahead, ends=None)
+
+
+def horizon(today: date) -> int:
+    """The last year a term with no end is checked through, at the least: the year after
+    ``today``'s."""
+    return today.year + 1
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
