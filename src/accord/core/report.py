@@ -370,7 +370,7 @@ def evaluate(
         if remedies is not None
         else None,
         caveats=holiday_caveats(
-            agreement.calendars,
+            agreement,
             [(r.objective, measured_in(agreement, r.objective)) for r in results],
             start.year,
             (end - timedelta(microseconds=1)).year,

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from accord.core.agreement.model import Agreement
 from accord.core.calendar.business import BusinessCalendar, known_years
@@ -162,12 +161,14 @@ def own_gaps(
 
 def reached(parsed: Mapping[str, CalendarSpec | ComposedSpec], name: str) -> list[str]:
     """The named calendars a calendar is made of, through the calendars it names, itself
-    first (a built-in such as 24x7, having no holidays, is left out)."""
+    first (a built-in such as 24x7, having no holidays, is left out); each visited once."""
     order: list[str] = []
+    seen: set[str] = set()
 
     def walk(current: str) -> None:
-        if current in order or current not in parsed:
+        if current in seen or current not in parsed:
             return
+        seen.add(current)
         order.append(current)
         spec = parsed[current]
         if isinstance(spec, ComposedSpec):
@@ -176,6 +177,62 @@ def reached(parsed: Mapping[str, CalendarSpec | ComposedSpec], name: str) -> lis
 
     walk(name)
     return order
+
+
+class AgreementCalendars:
+    """An agreement version's calendars as the holiday checks read them: parsed once, and what
+    each is made of (:func:`reached`), who is made of it and its gaps over some years found
+    once each; kept for the next report of that version (:func:`agreement_calendars`)."""
+
+    def __init__(self, agreement: Agreement) -> None:
+        self.agreement = agreement
+        self.parsed = {name: parse_calendar(spec) for name, spec in agreement.calendars.items()}
+        self._reached: dict[str, list[str]] = {}
+        self._users: dict[str, list[str]] | None = None
+        self._gaps: dict[tuple[str, int, int], list[PartGap]] = {}
+
+    def reached(self, name: str) -> list[str]:
+        """:func:`reached` of a calendar."""
+        found = self._reached.get(name)
+        if found is None:
+            found = self._reached[name] = reached(self.parsed, name)
+        return found
+
+    def users(self, name: str) -> list[str]:
+        """The other calendars made of this one, directly or through others, in the
+        agreement's order."""
+        if self._users is None:
+            users: dict[str, list[str]] = {each: [] for each in self.parsed}
+            for other in self.parsed:
+                for part in self.reached(other)[1:]:
+                    users[part].append(other)
+            self._users = users
+        return self._users.get(name, [])
+
+    def gaps(self, name: str, first_year: int, last_year: int) -> list[PartGap]:
+        """:func:`own_gaps` of a calendar over these years."""
+        key = (name, first_year, last_year)
+        found = self._gaps.get(key)
+        if found is None:
+            found = self._gaps[key] = own_gaps(name, self.parsed[name], first_year, last_year)
+        return found
+
+
+def agreement_calendars(agreement: Agreement) -> AgreementCalendars:
+    """The agreement's calendars read (:class:`AgreementCalendars`), once per version: kept
+    by the agreement's identity (a frozen model) for the next call, a few versions at a time;
+    :class:`~accord.core.errors.SpecError` when one cannot be read."""
+    found = _READ.get(id(agreement))
+    if found is None or found.agreement is not agreement:
+        found = AgreementCalendars(agreement)
+        if len(_READ) >= _KEEP:
+            _READ.clear()
+        _READ[id(agreement)] = found
+    return found
+
+
+_READ: dict[int, AgreementCalendars] = {}
+_KEEP = 64
 
 
 @dataclass(frozen=True)
@@ -261,7 +318,7 @@ class Caveat:
 
 
 def holiday_caveats(
-    specs: Mapping[str, Mapping[str, Any]],
+    agreement: Agreement,
     used: Sequence[tuple[str, Sequence[str]]],
     first_year: int,
     last_year: int,
@@ -270,22 +327,22 @@ def holiday_caveats(
     (``used``: each objective's id with the calendars it may be measured in, by name) whose
     public holidays, or those of a calendar they are made of, are unknown for some of them:
     one caveat per calendar to fix, naming every objective concerned, in the order first
-    used."""
-    parsed = {name: parse_calendar(spec) for name, spec in specs.items()}
-    gaps: dict[str, list[PartGap]] = {}
-    found: dict[tuple[str, str], tuple[PartGap, list[str], list[str]]] = {}
-    for objective, calendars in used:
-        for calendar in calendars:
-            for name in reached(parsed, calendar):
-                if name not in gaps:
-                    gaps[name] = own_gaps(name, parsed[name], first_year, last_year)
-                for part in gaps[name]:
-                    key = (part.calendar, format_path(part.path))
-                    _, users, objectives = found.setdefault(key, (part, [], []))
-                    if calendar not in users:
-                        users.append(calendar)
-                    if objective not in objectives:
-                        objectives.append(objective)
+    used. The calendars are read once per agreement version (:func:`agreement_calendars`)."""
+    calendars = agreement_calendars(agreement)
+    parts: dict[str, list[PartGap]] = {}  # the gaps each calendar used is subject to
+    found: dict[tuple[str, str], tuple[PartGap, dict[str, None], dict[str, None]]] = {}
+    for objective, names in used:
+        for calendar in names:
+            if calendar not in parts:
+                parts[calendar] = [
+                    part
+                    for name in calendars.reached(calendar)
+                    for part in calendars.gaps(name, first_year, last_year)
+                ]
+            for part in parts[calendar]:
+                _, users, objectives = found.setdefault((part.calendar, part.at), (part, {}, {}))
+                users[calendar] = None  # a dict keeps the order first seen
+                objectives[objective] = None
     return tuple(
         Caveat(
             calendar=part.calendar,
