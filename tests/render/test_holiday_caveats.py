@@ -79,8 +79,8 @@ def test_the_caveat_names_calendar_country_years_fix_and_the_objectives(tmp_path
     report = january(colombo_desk(tmp_path))
     (caveat,) = report.caveats
     assert caveat.calendar == "new-york-office"
-    assert caveat.country == "LK"
-    assert caveat.missing == (2027,)
+    assert caveat.gap.where == "LK"
+    assert caveat.gap.missing == (2027,)
     assert list(caveat.objectives) == OFFICE
     assert "calendar 'new-york-office'" in caveat.text
     assert "LK only from 2003 through 2026" in caveat.text
@@ -270,8 +270,8 @@ def test_the_calendars_are_read_once_per_agreement_version(
 
     monkeypatch.setattr(years, "parse_calendar", counting)
     first, second = january(agreement), january(agreement, 2028)
-    assert first.caveats[0].missing == (2027,)
-    assert second.caveats[0].missing == (2028,)
+    assert first.caveats[0].gap.missing == (2027,)
+    assert second.caveats[0].gap.missing == (2028,)
     assert len(parsed) == len(agreement.calendars)
     assert january(agreement.model_copy()).caveats == first.caveats
     assert len(parsed) == 2 * len(agreement.calendars)

@@ -284,14 +284,9 @@ class Caveat:
     """The calendar to fix: the one whose ``holidays`` lack the years."""
     part: str
     """Where in it ('' its own holidays; ``except[0]``: a calendar written in place)."""
-    country: str
-    """``LK``, or ``US-CA`` with a subdivision."""
-    known: tuple[int, int]
-    """The years the ``holidays`` library knows that country for."""
-    missing: tuple[int, ...]
-    """The years of the period it does not know, that the calendar does not list."""
-    dated: tuple[int, ...]
-    """Of them, those in which the calendar lists some dates that do not cover the year."""
+    gap: HolidayGap
+    """The country (with its subdivision), the years the ``holidays`` library knows it for,
+    and those of the period it does not know and the calendar does not list."""
     used: tuple[str, ...]
     """The calendars the objectives concerned are measured in (the calendar itself, or
     calendars made of it)."""
@@ -299,15 +294,10 @@ class Caveat:
     """The objectives concerned, by id (``id@provider`` for a provider's own line)."""
 
     @property
-    def gap(self) -> HolidayGap:
-        country, _, subdivision = self.country.partition("-")
-        return HolidayGap(country, subdivision or None, self.known, self.missing, self.dated)
-
-    @property
     def text(self) -> str:
         """The caveat for people: which calendar, country and years, and the fix."""
-        part = PartGap(self.calendar, (self.part,) if self.part else (), self.gap)
-        gap = part.gap
+        gap = self.gap
+        part = PartGap(self.calendar, (self.part,) if self.part else (), gap)
         return (
             f"Public holidays unknown: the holidays library knows those of {gap.where} only "
             f"from {gap.known[0]} through {gap.known[1]}, and "
@@ -347,10 +337,7 @@ def holiday_caveats(
         Caveat(
             calendar=part.calendar,
             part=where,
-            country=part.gap.where,
-            known=part.gap.known,
-            missing=part.gap.missing,
-            dated=part.gap.dated,
+            gap=part.gap,
             used=tuple(users),
             objectives=tuple(objectives),
         )
