@@ -32,7 +32,7 @@ from accord.core.agreement.model import Agreement, Objective, Service
 from accord.core.agreement.units import Bound, format_target, format_timedelta
 from accord.core.availability import Engine, Incidents, Outage, OutageIndex
 from accord.core.calendar import BusinessCalendar, to_nanos
-from accord.core.clock_cycles import STATES
+from accord.core.clock_cycles import STATES, distinct_codes
 from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
 from accord.core.clocks import (
     TICKET_METRICS,
@@ -46,7 +46,6 @@ from accord.core.clocks import (
 from accord.core.clocks_batch import (
     BatchResult,
     EventColumns,
-    distinct_codes,
     open_rows,
     uncovered,
 )
@@ -1842,7 +1841,7 @@ def _values_of(data: Data, name: str) -> set[str]:
     if name not in columns.fields:
         return set()
     codes, vocabulary = columns.fields[name]
-    return {vocabulary[code] for code in np.unique(codes[codes >= 0]).tolist()}
+    return {vocabulary[code] for code in distinct_codes(codes[codes >= 0]).tolist()}
 
 
 def _limit(objective: Objective, limit: timedelta | None) -> str:

@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from accord.core.clock_cycles import distinct_codes
 from accord.core.clocks import KIND_ORDER, TicketEvent
 from accord.core.clocks_batch import EventColumns
 from accord.io.mapping import ColumnMapping
@@ -413,7 +414,7 @@ def event_log_columns(file: Path, mapping: ColumnMapping) -> EventColumns | None
 
 def _event_log_columns(log: _EventLog, mapping: ColumnMapping) -> EventColumns | None:
     """:func:`event_log_columns` of the rows read (None: an id given twice)."""
-    if len(np.unique(log.id)) != log.count:
+    if len(distinct_codes(log.id)) != log.count:
         return None
     # a kind no kept row has (its rows ignored) may be any text: left unnumbered
     numbered = [KIND_ORDER.get(k, _NULL) for k in log.kinds]
@@ -469,14 +470,14 @@ def _event_log(file: Path, mapping: ColumnMapping) -> _EventLog | None:
     if any((codes == _NULL).any() for codes, _ in required):
         return None
     (id_codes, ids), (ticket_codes, tickets), (at_codes, at_texts), (kind_codes, kinds) = required
-    if not {kinds[c] for c in np.unique(kind_codes)} <= set(_KINDS):
+    if not {kinds[c] for c in _used(kind_codes, len(kinds))} <= set(_KINDS):
         return None
     no_codes = np.full(len(lines), _NULL, dtype=np.int64)
     author_codes, authors = coded.get(mapping.author, (no_codes, []))
-    if not {authors[c] for c in np.unique(author_codes) if c != _NULL} <= set(_ROLES):
+    if not {authors[c] for c in _used(author_codes, len(authors))} <= set(_ROLES):
         return None
     moments = _Moments(at_texts, mapping, ZoneInfo(mapping.timezone))
-    if not moments.valid[np.unique(at_codes)].all():
+    if not moments.valid[_used(at_codes, len(at_texts))].all():
         return None
     public_codes, publics = coded.get(mapping.public, (no_codes, []))
     shown = [v.lower() not in ("false", "0", "no") for v in publics] + [True]
