@@ -10,8 +10,8 @@ rows are sorted by ticket, instant, order and line with numpy, and a field's cha
 of its value's code; an event log's rows become events in place. An activity log's rows are
 parsed by pyarrow (:func:`csv_rows`) and read as before.
 
-For a report, a snapshot or event log is read straight into columns (:func:`snapshot_columns`,
-:func:`event_log_columns`): the ``EventColumns`` that ``EventColumns.from_events`` makes of
+For a report, a snapshot or event log is read straight into columns (:func:`log_columns`,
+:func:`snapshot_columns`): the ``EventColumns`` that ``EventColumns.from_events`` makes of
 those events, made from the codes without an event object per row (tickets and each field's
 values renumbered in the order of their texts, the rows put in evaluation order by
 ``EventColumns.from_codes``). Instants in such a format stay wall times in numpy (sort keys,
@@ -131,8 +131,9 @@ def snapshot_columns(file: Path, mapping: ColumnMapping) -> EventColumns | None:
 def log_columns(
     file: Path, mapping: ColumnMapping, with_events: bool = True
 ) -> EventColumns | list[TicketEvent] | None:
-    """A CSV snapshot log (:func:`snapshot_columns`) or event log (:func:`event_log_columns`)
-    as columns, parsed once: an event log the columns leave to the events (an id given twice)
+    """A CSV snapshot log (:func:`snapshot_columns`) or event log (the columns
+    ``EventColumns.from_events`` makes of the events :func:`event_log_events` gives) as
+    columns, parsed once: an event log the columns leave to the events (an id given twice)
     as its events (:func:`event_log_events`, from the same parse), unless ``with_events`` is
     false; None when this reading gives up, as the events' reading would (the row-by-row
     reading's turn then)."""
@@ -403,17 +404,11 @@ def _events_of_log(log: _EventLog) -> list[TicketEvent]:
     ]
 
 
-def event_log_columns(file: Path, mapping: ColumnMapping) -> EventColumns | None:
-    """A CSV event log (``kind: events``) as the columns ``EventColumns.from_events`` makes of
-    the events :func:`event_log_events` gives, without an event object per row; None when
-    that reading gives up, or an id comes twice (one event given twice, or two events sharing
-    an id: left to the events, which tell them apart)."""
-    log = _event_log(file, mapping)
-    return None if log is None else _event_log_columns(log, mapping)
-
-
 def _event_log_columns(log: _EventLog, mapping: ColumnMapping) -> EventColumns | None:
-    """:func:`event_log_columns` of the rows read (None: an id given twice)."""
+    """A CSV event log's rows read (``kind: events``) as the columns ``EventColumns.from_events``
+    makes of the events :func:`event_log_events` gives, without an event object per row; None
+    when an id comes twice (one event given twice, or two events sharing an id: left to the
+    events, which tell them apart)."""
     if len(distinct_codes(log.id)) != log.count:
         return None
     # a kind no kept row has (its rows ignored) may be any text: left unnumbered
