@@ -1316,7 +1316,11 @@ class _Merged(_Fields):
                 else:
                     taken.append((np.full(len(rows), -1, dtype=np.int64), ()))
             values = sorted(
-                {vocabulary[c] for codes, vocabulary in taken for c in distinct_codes(codes[codes >= 0]).tolist()}
+                {
+                    vocabulary[c]
+                    for codes, vocabulary in taken
+                    for c in distinct_codes(codes[codes >= 0]).tolist()
+                }
             )
             index = {value: i for i, value in enumerate(values)}
             pieces = []
