@@ -5,6 +5,7 @@ looks at the modules it imported (no timing: speed is measured in BENCHMARKS.md)
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -166,6 +167,47 @@ def test_a_report_on_a_snapshot_log_reads_it_in_columns_without_pyarrow_compute(
     assert loaded(modules, ("multiprocessing", "rich.progress", "rich.table", "rich.panel")) == []
     assert "numpy.ma" not in modules  # (np.unique's first call imports it: not called)
     assert found["frozen"] > 10_000  # the engines' modules, frozen after their import
+
+
+def test_a_report_on_an_event_log_in_columns_loads_no_masked_arrays(tmp_path: Path) -> None:
+    """`accord report` over a CSV event log (``kind: events``) of a desk measured in two
+    calendars: the log's checks and the clocks in each calendar call no ``np.unique``, whose
+    first call imports ``numpy.ma`` (12 ms of CPU)."""
+    events = [
+        json.loads(line)
+        for line in (ROOT / "examples/data/service-desk-2026-10/tickets.jsonl").open()
+    ]
+    fields = sorted({name for event in events for name in event.get("fields", {})})
+    log = tmp_path / "events.csv"
+    with log.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "ticket", "at", "kind", "author", "public", *fields])
+        for event in events:
+            given = event.get("fields", {})
+            shown = str(event.get("public", "")).lower()
+            author = event.get("author", "")
+            writer.writerow(
+                [event["id"], event["ticket"], event["at"], event["kind"], author, shown]
+                + [given.get(f, "") for f in fields]
+            )
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "kind: events\nformat: csv\nid: id\nticket: ticket\nat: at\nevent: kind\n"
+        "author: author\npublic: public\nmissing: ['']\nfields:\n"
+        + "".join(f"  {name}: {name}\n" for name in fields)
+    )
+    found, shown = run(
+        "report",
+        "examples/agreements/it-service-desk.yaml",
+        *("--tickets", str(log), "--mapping", str(mapping), "--period", "2026-10"),
+        *("--format", "json"),
+        tmp_path=tmp_path,
+    )
+    assert found["code"] == 0, shown
+    report = json.loads(shown)
+    assert report["clocks"] == {"engine": "columns", "tickets": 4, "fell_back_tickets": 0}
+    assert "accord.io.csv_snapshots" in found["modules"]
+    assert "numpy.ma" not in found["modules"]
 
 
 def test_the_command_keeps_numpys_blas_to_one_thread_unless_told(tmp_path: Path) -> None:

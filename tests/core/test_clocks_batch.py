@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from accord import load_agreement
-from accord.core import clocks_batch
+from accord.core import clock_cycles, clocks_batch
 from accord.core.agreement import Agreement
 from accord.core.agreement.model import TICKET_METRICS
 from accord.core.calendar import to_nanos
@@ -949,7 +949,7 @@ def test_columns_from_rows_in_any_order_decode_each_rows_fields(
 @given(st.lists(st.integers(-(2**62), 2**62), max_size=40), st.sampled_from([np.int64, np.int32]))
 def test_distinct_codes_are_numpys_unique_of_integers(values: list[int], dtype: Any) -> None:
     array = np.array([v % 1000 for v in values] if dtype is np.int32 else values, dtype=dtype)
-    found = clocks_batch.distinct_codes(array)
+    found = clock_cycles.distinct_codes(array)
     expected = np.unique(array)
     assert found.dtype == expected.dtype
     assert found.tolist() == expected.tolist()

@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from accord.core.agreement.model import Agreement
-from accord.core.judging import in_force_span
-from accord.core.periods import in_force
+from accord.core.periods import in_force, in_force_span
 
 DESK = Agreement.model_validate(
     {

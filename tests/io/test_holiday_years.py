@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from accord.cli import app
 from accord.core.calendar import BusinessCalendar
-from accord.core.calendar.years import unknown_holiday_years
+from accord.core.calendar.years import Term, term_years, unknown_holiday_years
 from accord.io.agreements import _calendar_file_warnings, check_paths, holiday_warnings
 from accord.io.yamlfile import YamlDocument
 
@@ -213,3 +213,13 @@ def test_an_end_that_renews_by_itself_or_a_termination_sets_the_term(tmp_path: P
     ended = loaded.model_copy(update={"terminated": datetime(LAST - 1, 6, 1, tzinfo=UTC)})
     assert holiday_warnings(YamlDocument.read(path), ended, today=date(LAST, 12, 7)) == []
     assert holiday_warnings(YamlDocument.read(path), loaded, today=date(LAST, 12, 7)) != []
+
+
+def test_a_termination_at_midnight_ends_the_term_the_day_before(tmp_path: Path) -> None:
+    """A termination at the first instant of a year leaves nothing of that year in force
+    (``in_force_span``): the year is not checked, and the term ends on the day before."""
+    path = agreement(tmp_path, "LK", LAST, None)
+    loaded = check_paths([path]).agreements["desk"]
+    ended = loaded.model_copy(update={"terminated": datetime(LAST + 1, 1, 1, tzinfo=UTC)})
+    assert holiday_warnings(YamlDocument.read(path), ended, today=date(LAST, 12, 7)) == []
+    assert term_years(ended, date(LAST, 12, 7)) == Term(LAST, LAST, ends=date(LAST, 12, 31))

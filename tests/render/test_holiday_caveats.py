@@ -9,12 +9,15 @@ import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from rich.console import Console
 
 from accord import load_agreement
 from accord.core.agreement.model import Agreement
+from accord.core.calendar import years
 from accord.core.report import Data, Report, evaluate
 from accord.render.report import (
     report_csv,
@@ -77,8 +80,8 @@ def test_the_caveat_names_calendar_country_years_fix_and_the_objectives(tmp_path
     report = january(colombo_desk(tmp_path))
     (caveat,) = report.caveats
     assert caveat.calendar == "new-york-office"
-    assert caveat.country == "LK"
-    assert caveat.missing == (2027,)
+    assert caveat.gap.where == "LK"
+    assert caveat.gap.missing == (2027,)
     assert list(caveat.objectives) == OFFICE
     assert "calendar 'new-york-office'" in caveat.text
     assert "LK only from 2003 through 2026" in caveat.text
@@ -270,3 +273,25 @@ def test_the_pdf_marks_the_lines_as_its_page_does(tmp_path: Path) -> None:
     text = "".join(page.extract_text() for page in pages)
     assert text.count("⚠") == len(OFFICE) + 1  # each line's mark, and the note's
     assert "⚠ Public holidays unknown" in text
+
+
+def test_the_calendars_are_read_once_per_agreement_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each report of one agreement version (a trend's months, the service's reports) finds
+    the same caveats without parsing its calendars again; another version is read anew."""
+    agreement = colombo_desk(tmp_path)
+    parsed: list[object] = []
+    real = years.parse_calendar
+
+    def counting(spec: Any) -> Any:
+        parsed.append(spec)
+        return real(spec)
+
+    monkeypatch.setattr(years, "parse_calendar", counting)
+    first, second = january(agreement), january(agreement, 2028)
+    assert first.caveats[0].gap.missing == (2027,)
+    assert second.caveats[0].gap.missing == (2028,)
+    assert len(parsed) == len(agreement.calendars)
+    assert january(agreement.model_copy()).caveats == first.caveats
+    assert len(parsed) == 2 * len(agreement.calendars)

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal, overload
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -425,15 +425,11 @@ def _heaviest(
     return result
 
 
-@overload
-def _counts(weight: Decimal) -> bool: ...
-@overload
-def _counts(weight: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]: ...
-def _counts(weight: Decimal | npt.NDArray[np.int64]) -> bool | npt.NDArray[np.bool_]:
-    """Whether downtime of that weight (or an array of them) counts: a stretch whose heaviest
-    weight is 0 is never downtime (the reference, :func:`_heaviest`, skips it), so the sweeps
-    in columns drop such pieces before anything is sorted (one could only win a stretch that
-    then counts for nothing)."""
+def _counts(weight: Decimal) -> bool:
+    """Whether downtime of that weight counts: a stretch whose heaviest weight is 0 is never
+    downtime (the reference, :func:`_heaviest`, skips it), so the sweeps in columns drop such
+    pieces before anything is sorted (one could only win a stretch that then counts for
+    nothing; in thousandths, ``weight_milli > 0``)."""
     return weight > 0
 
 
@@ -594,7 +590,7 @@ def availability_many(
     index, begins, ends = _business_spans(window, start, total, begin, finish)
     work = maintenance[index]
     weights = weight_milli[index]
-    keep = work | _counts(weights)
+    keep = work | (weights > 0)  # a weight that counts (_counts), or maintenance
     if not keep.all():
         index, begins, ends, weights = (x[keep] for x in (index, begins, ends, weights))
         work = work[keep]

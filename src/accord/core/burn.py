@@ -162,13 +162,9 @@ def projection(
     first, last = result.judged_from, min(result.judged_until, end)
     judged = window.elapsed(first, last)
     whole = window.elapsed(first, end) if last < end else judged
-    budget, downtime = result.budget, result.downtime
-    extrapolated = judged > timedelta(0) and whole > judged
-    if result.period_budget is not None:  # measured over the whole period's window
-        budget = result.period_budget
-    elif extrapolated:
-        budget = _scaled(budget, whole, judged)
-    if extrapolated:
+    budget = timedelta(microseconds=int(whole_budget(result, judged, whole).to_integral_value()))
+    downtime = result.downtime
+    if judged > timedelta(0) and whole > judged:
         downtime = _scaled(downtime, whole, judged)
     exhausted: datetime | None = None
     if result.downtime > budget:
@@ -178,6 +174,21 @@ def projection(
         to_go = _scaled(budget - result.downtime, judged, result.downtime)
         exhausted = min(window.add(last, to_go), end)
     return Projection(end, budget, downtime, exhausted)
+
+
+def whole_budget(result: ObjectiveResult, judged: timedelta, whole: timedelta) -> Decimal:
+    """The whole period's error budget of a time-based availability result (with a budget),
+    µs, exact: measured over the period's window when the result says
+    (``period_budget``), else the span judged's budget at the same share of the period's
+    window (``judged``, ``whole``: the business time of the span judged, and from its start
+    to the period's end; as it is when nothing was judged, or nothing is left)."""
+    if result.period_budget is not None:
+        return Decimal(result.period_budget // _MICRO)
+    assert result.budget is not None
+    budget = Decimal(result.budget // _MICRO)
+    if judged > timedelta(0) and whole > judged:
+        return budget * Decimal(whole // _MICRO) / Decimal(judged // _MICRO)
+    return budget
 
 
 def _scaled(span: timedelta, numerator: timedelta, denominator: timedelta) -> timedelta:

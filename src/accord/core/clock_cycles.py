@@ -513,11 +513,24 @@ def cycle_clocks(
     return out
 
 
+def distinct_codes(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """``np.unique(values)`` of integers: the distinct values, in order, without numpy's check
+    whether the array is masked, whose first call imports ``numpy.ma`` (12 ms of a report's
+    CPU)."""
+    ordered = np.sort(values, axis=None)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def _span_business(log: _Log, rows: Ints, calendar: Ints, named: _Calendars) -> I64:
     """The business time of the span each row opens (to the next event of its ticket, or the
     instant judged at), in the calendar given for it."""
     found = np.zeros(len(rows), dtype=np.int64)
-    for code in np.unique(calendar).tolist():
+    for code in distinct_codes(calendar).tolist():
         here = np.flatnonzero(calendar == code)
         these = rows[here]
         name = named.names[code]
@@ -540,7 +553,7 @@ def _span_business(log: _Log, rows: Ints, calendar: Ints, named: _Calendars) -> 
 def _add(calendar: Ints, starts: I64, durations: I64, named: _Calendars) -> I64:
     """Each start plus its business duration, in its calendar."""
     found = np.empty(len(starts), dtype=np.int64)
-    for code in np.unique(calendar).tolist():
+    for code in distinct_codes(calendar).tolist():
         here = np.flatnonzero(calendar == code)
         found[here] = (
             named[code]
@@ -571,7 +584,7 @@ def _targets(
             target[here] = within.time // timedelta(microseconds=1) * 1000
             continue
         assert within.business_days is not None
-        for code in np.unique(calendar[here]).tolist():
+        for code in distinct_codes(calendar[here]).tolist():
             these = np.flatnonzero(here & (calendar == code))
             cal = named[code]
             starts = opened[these].view("datetime64[ns]")

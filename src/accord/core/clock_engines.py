@@ -33,6 +33,14 @@ class EngineError(AccordError, ValueError):
     """An engine asked for that cannot evaluate the agreement's rules."""
 
 
+def engine_account(engine: str, fell_back_tickets: int, tickets: int) -> str:
+    """One line: which engine ran (``replay`` or ``columns``), and how many of the tickets
+    fell back to the replay."""
+    if engine == "replay":
+        return "engine: replay (rule by rule, every ticket)"
+    return f"engine: columns ({fell_back_tickets} of {tickets} tickets fell back to the replay)"
+
+
 @dataclass(frozen=True)
 class ClockEvaluation:
     """A log's clocks (by ticket, metric and cycle), the engine that computed them, the
@@ -68,12 +76,7 @@ class ClockEvaluation:
 
     def account(self) -> str:
         """One line: which engine ran, and how many tickets fell back to the replay."""
-        if self.engine == "replay":
-            return "engine: replay (rule by rule, every ticket)"
-        return (
-            f"engine: columns ({self.fell_back_tickets} of {self.tickets} tickets fell back "
-            "to the replay)"
-        )
+        return engine_account(self.engine, self.fell_back_tickets, self.tickets)
 
 
 def evaluate_clocks(

@@ -55,6 +55,7 @@ from accord.core.clock_cycles import (
     TABLE_COLUMNS,
     MetricRules,
     cycle_clocks,
+    distinct_codes,
 )
 from accord.core.clocks import (
     DEFAULT_STOPS,
@@ -608,19 +609,6 @@ def moves(
     keys = (row_keys, ticket[rows]) if rank is None else (rank[rows], row_keys, ticket[rows])
     sources = rows[np.lexsort(keys)]
     return rows, sources, tied or _tied(ticket[sources], sort_key(at[sources], kind[sources]))
-
-
-def distinct_codes(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """``np.unique(values)`` of integers: the distinct values, in order, without numpy's check
-    whether the array is masked, whose first call imports ``numpy.ma`` (12 ms of a report's
-    CPU)."""
-    ordered = np.sort(values, axis=None)
-    if len(ordered) < 2:
-        return ordered
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
 
 
 def _tied(ticket: Ints, key: I64) -> bool:
@@ -1328,7 +1316,11 @@ class _Merged(_Fields):
                 else:
                     taken.append((np.full(len(rows), -1, dtype=np.int64), ()))
             values = sorted(
-                {vocabulary[c] for codes, vocabulary in taken for c in np.unique(codes[codes >= 0])}
+                {
+                    vocabulary[c]
+                    for codes, vocabulary in taken
+                    for c in distinct_codes(codes[codes >= 0]).tolist()
+                }
             )
             index = {value: i for i, value in enumerate(values)}
             pieces = []

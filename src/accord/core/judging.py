@@ -32,7 +32,7 @@ from accord.core.agreement.model import Agreement, Objective, Service
 from accord.core.agreement.units import Bound, format_target, format_timedelta
 from accord.core.availability import Engine, Incidents, Outage, OutageIndex
 from accord.core.calendar import BusinessCalendar, to_nanos
-from accord.core.clock_cycles import STATES
+from accord.core.clock_cycles import STATES, distinct_codes
 from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
 from accord.core.clocks import (
     TICKET_METRICS,
@@ -46,7 +46,6 @@ from accord.core.clocks import (
 from accord.core.clocks_batch import (
     BatchResult,
     EventColumns,
-    distinct_codes,
     open_rows,
     uncovered,
 )
@@ -55,7 +54,7 @@ from accord.core.errors import AccordError
 from accord.core.escalation import levels_for, share_of
 from accord.core.evidence import Data, Measurement, carried_fields
 from accord.core.explaining import EXPLAINED as EXPLAINED
-from accord.core.periods import enclosing, period_label
+from accord.core.periods import enclosing, in_force_span, period_label
 from accord.core.slices import SliceAvailability, occurrences, ratio_slices, slice_availability
 from accord.core.timer import at_risk_count, of_clock
 
@@ -744,25 +743,6 @@ def target_of(objective: Objective, tier: str | None) -> Decimal | Bound:
     if override is not None and override.target is not None:
         return override.target
     return objective.target
-
-
-def in_force_span(
-    agreement: Agreement, start: datetime, end: datetime
-) -> tuple[datetime, datetime]:
-    """The part of ``[start, end)`` the agreement is in force over (empty: start >= end);
-    effective dates are whole local days in ``start``'s zone; an end that renews by itself
-    (``renewal: automatic``) ends nothing; a termination ends it at its instant
-    (``agreement.terminated``)."""
-    effective = agreement.effective
-    first, last = start, end
-    if effective is not None:
-        zone = start.tzinfo
-        first = max(start, datetime.combine(effective.start, time(), zone))
-        if effective.end is not None and effective.renewal != "automatic":
-            last = min(end, datetime.combine(effective.end + timedelta(days=1), time(), zone))
-    if agreement.terminated is not None:
-        last = min(last, agreement.terminated)
-    return first, last
 
 
 def judge_objective(
@@ -1869,7 +1849,7 @@ def _values_of(data: Data, name: str) -> set[str]:
     if name not in columns.fields:
         return set()
     codes, vocabulary = columns.fields[name]
-    return {vocabulary[code] for code in np.unique(codes[codes >= 0]).tolist()}
+    return {vocabulary[code] for code in distinct_codes(codes[codes >= 0]).tolist()}
 
 
 def _limit(objective: Objective, limit: timedelta | None) -> str:

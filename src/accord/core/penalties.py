@@ -24,13 +24,12 @@ from accord.core.judging import (
     Judging,
     ObjectiveResult,
     for_provider,
-    in_force_span,
     judge_objective,
     provider_name,
     reads_from,
     span_of,
 )
-from accord.core.periods import enclosing, period_label, split
+from accord.core.periods import enclosing, in_force_span, period_label, split
 from accord.core.termination import judged_by
 
 _TICK = timedelta(microseconds=1)

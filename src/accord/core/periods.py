@@ -6,7 +6,7 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from accord.core.agreement.model import Effective
+from accord.core.agreement.model import Agreement, Effective
 from accord.core.errors import AccordError
 from accord.core.horizon import FIRST_YEAR, LAST_YEAR
 
@@ -127,3 +127,22 @@ def in_force(
             if start >= after:
                 return False
     return not_before is None or end > not_before
+
+
+def in_force_span(
+    agreement: Agreement, start: datetime, end: datetime
+) -> tuple[datetime, datetime]:
+    """The part of ``[start, end)`` the agreement is in force over (empty: start >= end);
+    effective dates are whole local days in ``start``'s zone; an end that renews by itself
+    (``renewal: automatic``) ends nothing; a termination ends it at its instant
+    (``agreement.terminated``)."""
+    effective = agreement.effective
+    first, last = start, end
+    if effective is not None:
+        zone = start.tzinfo
+        first = max(start, datetime.combine(effective.start, time(), zone))
+        if effective.end is not None and effective.renewal != "automatic":
+            last = min(end, datetime.combine(effective.end + timedelta(days=1), time(), zone))
+    if agreement.terminated is not None:
+        last = min(last, agreement.terminated)
+    return first, last

@@ -27,11 +27,10 @@ from accord.core.earnback import Fate, Verdict, fate
 from accord.core.judging import (
     Judging,
     ObjectiveResult,
-    in_force_span,
     judge_objective,
     target_of,
 )
-from accord.core.periods import enclosing, period_label
+from accord.core.periods import enclosing, in_force_span, period_label
 
 _CENT = Decimal("0.01")
 _TICK = timedelta(microseconds=1)

@@ -42,14 +42,13 @@ from accord.core.judging import (
     costliest,
     explained,
     for_provider,
-    in_force_span,
     judge_objective,
     provider_name,
     reads_from,
 )
 from accord.core.penalties import judged_over, penalty_since
 from accord.core.penalties import penalties as penalties_of
-from accord.core.periods import enclosing
+from accord.core.periods import enclosing, in_force_span
 from accord.core.pool import PoolSettlement, at_risk_pool, pool_since
 from accord.core.service_time import TimeCredit, service_time
 from accord.core.settlement import credits_settled
@@ -372,7 +371,7 @@ def evaluate(
         if remedies is not None
         else None,
         caveats=holiday_caveats(
-            agreement.calendars,
+            agreement,
             [(r.objective, measured_in(agreement, r.objective)) for r in results],
             *_years(start, end, home_zone(agreement)),
         ),

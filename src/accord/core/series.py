@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from accord.core.agreement.model import Agreement, Objective
 from accord.core.availability import Downtime, _union
+from accord.core.burn import whole_budget
 from accord.core.calendar import BusinessCalendar, to_micros
 from accord.core.clock_cycles import NAT, STATES
 from accord.core.clock_engines import ClockEvaluation
@@ -341,15 +342,9 @@ def budget_burn(result: ObjectiveResult, window: BusinessCalendar, end: datetime
     ):
         return None
     first, last = result.judged_from, result.judged_until
-    budget = _micros(result.budget)
-    if result.period_budget is not None:  # measured: the whole period's window
-        budget = _micros(result.period_budget)
-    elif last < end:
-        # to date: the whole period's budget at the same share of its window
-        judged = window.elapsed(first, last)
-        whole = window.elapsed(first, end)
-        if judged > timedelta(0):
-            budget = budget * _micros(whole) / _micros(judged)
+    judged = window.elapsed(first, last) if last < end else timedelta(0)
+    whole = window.elapsed(first, end) if last < end else judged
+    budget = whole_budget(result, judged, whole)
     steps: list[tuple[datetime, Decimal]] = []
     for breach in result.breaches:
         if breach.business is None or breach.end is None:

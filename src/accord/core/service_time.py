@@ -16,9 +16,9 @@ from decimal import ROUND_DOWN, Decimal
 
 from accord.core.agreement.model import ServiceTime
 from accord.core.agreement.units import format_timedelta
-from accord.core.judging import Judging, in_force_span
+from accord.core.judging import Judging
 from accord.core.penalties import _downtime_to, _observed_only
-from accord.core.periods import split
+from accord.core.periods import in_force_span, split
 
 _SECOND = timedelta(seconds=1)
 

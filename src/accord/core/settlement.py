@@ -15,11 +15,10 @@ from accord.core.judging import (
     Judging,
     ObjectiveResult,
     for_provider,
-    in_force_span,
     judge_objective,
     provider_name,
 )
-from accord.core.periods import period_label
+from accord.core.periods import in_force_span, period_label
 from accord.core.pool import billing_periods
 
 

@@ -19,7 +19,13 @@ from typing import Any, Literal, get_args
 from accord.core.agreement import Agreement, AgreementError, Problem, check_agreement
 from accord.core.agreement.resolve import lineage, resolve_document
 from accord.core.calendar.spec import parse_calendar
-from accord.core.calendar.years import PartGap, own_gaps, reached, term_years
+from accord.core.calendar.years import (
+    PartGap,
+    agreement_calendars,
+    horizon,
+    own_gaps,
+    term_years,
+)
 from accord.core.errors import SpecError
 from accord.io.mapping import ColumnMapping, check_mapping
 from accord.io.text import EncodingError
@@ -332,11 +338,6 @@ def _gap_warning(
     return document.located([Problem(path, message)])[0]
 
 
-def _horizon(today: date) -> int:
-    """The last year a term with no end is checked through: the year after this one."""
-    return today.year + 1
-
-
 def _calendar_file_warnings(
     document: YamlDocument, today: date | None = None
 ) -> list[LocatedProblem]:
@@ -344,10 +345,10 @@ def _calendar_file_warnings(
     whose public holidays stop before the end of next year."""
     today = today or date.today()
     name = Path(document.source).stem
-    term = f"checked through {_horizon(today)}"
+    term = f"checked through {horizon(today)}"
     return [
         _gap_warning(document, (*part.path, "holidays", "country"), part, term)
-        for part in own_gaps(name, parse_calendar(document.data), today.year, _horizon(today))
+        for part in own_gaps(name, parse_calendar(document.data), today.year, horizon(today))
     ]
 
 
@@ -367,13 +368,13 @@ def holiday_warnings(
         else f"the agreement has no end; checked through {term.last}"
     )
     try:
-        parsed = {name: parse_calendar(spec) for name, spec in agreement.calendars.items()}
+        calendars = agreement_calendars(agreement)
     except SpecError:  # reported as a problem already
         return []
     found = []
-    for name, spec in parsed.items():
-        users = [other for other in parsed if other != name and name in reached(parsed, other)]
-        for part in own_gaps(name, spec, term.first, term.last):
+    for name in calendars.parsed:
+        users = calendars.users(name)
+        for part in calendars.gaps(name, term.first, term.last):
             path = ("calendars", name, *part.path, "holidays", "country")
             found.append(_gap_warning(document, path, part, said, users if not part.path else []))
     return found

@@ -10,8 +10,8 @@ rows are sorted by ticket, instant, order and line with numpy, and a field's cha
 of its value's code; an event log's rows become events in place. An activity log's rows are
 parsed by pyarrow (:func:`csv_rows`) and read as before.
 
-For a report, a snapshot or event log is read straight into columns (:func:`snapshot_columns`,
-:func:`event_log_columns`): the ``EventColumns`` that ``EventColumns.from_events`` makes of
+For a report, a snapshot or event log is read straight into columns (:func:`log_columns`,
+:func:`snapshot_columns`): the ``EventColumns`` that ``EventColumns.from_events`` makes of
 those events, made from the codes without an event object per row (tickets and each field's
 values renumbered in the order of their texts, the rows put in evaluation order by
 ``EventColumns.from_codes``). Instants in such a format stay wall times in numpy (sort keys,
@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from accord.core.clock_cycles import distinct_codes
 from accord.core.clocks import KIND_ORDER, TicketEvent
 from accord.core.clocks_batch import EventColumns
 from accord.io.mapping import ColumnMapping
@@ -130,8 +131,9 @@ def snapshot_columns(file: Path, mapping: ColumnMapping) -> EventColumns | None:
 def log_columns(
     file: Path, mapping: ColumnMapping, with_events: bool = True
 ) -> EventColumns | list[TicketEvent] | None:
-    """A CSV snapshot log (:func:`snapshot_columns`) or event log (:func:`event_log_columns`)
-    as columns, parsed once: an event log the columns leave to the events (an id given twice)
+    """A CSV snapshot log (:func:`snapshot_columns`) or event log (the columns
+    ``EventColumns.from_events`` makes of the events :func:`event_log_events` gives) as
+    columns, parsed once: an event log the columns leave to the events (an id given twice)
     as its events (:func:`event_log_events`, from the same parse), unless ``with_events`` is
     false; None when this reading gives up, as the events' reading would (the row-by-row
     reading's turn then)."""
@@ -402,18 +404,12 @@ def _events_of_log(log: _EventLog) -> list[TicketEvent]:
     ]
 
 
-def event_log_columns(file: Path, mapping: ColumnMapping) -> EventColumns | None:
-    """A CSV event log (``kind: events``) as the columns ``EventColumns.from_events`` makes of
-    the events :func:`event_log_events` gives, without an event object per row; None when
-    that reading gives up, or an id comes twice (one event given twice, or two events sharing
-    an id: left to the events, which tell them apart)."""
-    log = _event_log(file, mapping)
-    return None if log is None else _event_log_columns(log, mapping)
-
-
 def _event_log_columns(log: _EventLog, mapping: ColumnMapping) -> EventColumns | None:
-    """:func:`event_log_columns` of the rows read (None: an id given twice)."""
-    if len(np.unique(log.id)) != log.count:
+    """A CSV event log's rows read (``kind: events``) as the columns ``EventColumns.from_events``
+    makes of the events :func:`event_log_events` gives, without an event object per row; None
+    when an id comes twice (one event given twice, or two events sharing an id: left to the
+    events, which tell them apart)."""
+    if len(distinct_codes(log.id)) != log.count:
         return None
     # a kind no kept row has (its rows ignored) may be any text: left unnumbered
     numbered = [KIND_ORDER.get(k, _NULL) for k in log.kinds]
@@ -469,16 +465,16 @@ def _event_log(file: Path, mapping: ColumnMapping) -> _EventLog | None:
     if any((codes == _NULL).any() for codes, _ in required):
         return None
     (id_codes, ids), (ticket_codes, tickets), (at_codes, at_texts), (kind_codes, kinds) = required
-    if not {kinds[c] for c in np.unique(kind_codes)} <= set(_KINDS):
+    if not {kinds[c] for c in _used(kind_codes, len(kinds))} <= set(_KINDS):
         return None
     # an author or public column absent here is the default one, optional: a column the
     # mapping names that the file lacks made _table give up (the rows' reading refuses it)
     no_codes = np.full(len(lines), _NULL, dtype=np.int64)
     author_codes, authors = coded.get(mapping.author, (no_codes, []))
-    if not {authors[c] for c in np.unique(author_codes) if c != _NULL} <= set(_ROLES):
+    if not {authors[c] for c in _used(author_codes, len(authors))} <= set(_ROLES):
         return None
     moments = _Moments(at_texts, mapping, ZoneInfo(mapping.timezone))
-    if not moments.valid[np.unique(at_codes)].all():
+    if not moments.valid[_used(at_codes, len(at_texts))].all():
         return None
     public_codes, publics = coded.get(mapping.public, (no_codes, []))
     shown = [v.lower() not in ("false", "0", "no") for v in publics] + [True]

@@ -42,7 +42,7 @@ from typing import Any, Literal
 
 from accord.core.agreement import Agreement
 from accord.core.calendar import BusinessCalendar
-from accord.core.clock_engines import ENGINES, EngineError, evaluate_clocks
+from accord.core.clock_engines import ENGINES, EngineError, engine_account, evaluate_clocks
 from accord.core.clocks import Clock, calendars_of, require_fields, rule_fields
 from accord.core.clocks_batch import evaluate as evaluate_columns
 from accord.core.clocks_batch import uncovered
@@ -316,12 +316,7 @@ class PartitionedEvaluation:
 
     def account(self) -> str:
         """One line: which engine ran, and how many tickets fell back to the replay."""
-        if self.engine == "replay":
-            return "engine: replay (rule by rule, every ticket)"
-        return (
-            f"engine: columns ({self.fell_back_tickets} of {self.tickets} tickets fell back "
-            "to the replay)"
-        )
+        return engine_account(self.engine, self.fell_back_tickets, self.tickets)
 
 
 def _calendars(agreement: Agreement) -> Mapping[str, BusinessCalendar]:

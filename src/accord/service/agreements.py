@@ -183,6 +183,22 @@ def check(
     needs the provider's admin; not ``publishing`` (a proposal only tried), any of the
     provider's keys or staff."""
     _may_upload(principal, text, publishing)
+    agreement, key, row, warnings = _read_upload(session, principal, text, source)
+    if row is None or not versions(session, row):
+        return Checked(key, agreement, None, [], False, warnings)
+    current = version_in_force(session, row, moment or now())
+    before = resolved_version(session, principal.organisation_id, current)
+    changes = [_change_json(c) for c in diff_agreements(before, agreement)]
+    same = version(session, row).source == text
+    return Checked(key, agreement, current, changes, same, warnings)
+
+
+def _read_upload(
+    session: Session, principal: Principal, text: str, source: str
+) -> tuple[Agreement, str, AgreementRow | None, tuple[LocatedProblem, ...]]:
+    """A text to check or upload resolved as its agreement (AgreementFileError with located
+    problems; InvalidError past the store's limits), its key, its stored row (None: a new
+    agreement) and what ``accord validate`` warns of in it (:func:`warnings_of`)."""
     others = _latest_sources(session, principal.organisation_id)
     agreement, key = _resolve_text(text, source, others, uploaded=True)
     _fits_the_store(agreement, key)
@@ -191,14 +207,7 @@ def check(
             AgreementRow.organisation_id == principal.organisation_id, AgreementRow.key == key
         )
     )
-    warnings = warnings_of(text, source, agreement)
-    if row is None or not versions(session, row):
-        return Checked(key, agreement, None, [], False, warnings)
-    current = version_in_force(session, row, moment or now())
-    before = resolved_version(session, principal.organisation_id, current)
-    changes = [_change_json(c) for c in diff_agreements(before, agreement)]
-    same = version(session, row).source == text
-    return Checked(key, agreement, current, changes, same, warnings)
+    return agreement, key, row, warnings_of(text, source, agreement)
 
 
 def warnings_of(text: str, source: str, agreement: Agreement) -> tuple[LocatedProblem, ...]:
@@ -231,14 +240,7 @@ def upload(
             within_horizon(in_force_from, "in_force_from")
         except AccordError as error:
             raise InvalidError(str(error), "in_force_from") from None
-    others = _latest_sources(session, principal.organisation_id)
-    agreement, key = _resolve_text(text, source, others, uploaded=True)
-    _fits_the_store(agreement, key)
-    row = session.scalar(
-        select(AgreementRow).where(
-            AgreementRow.organisation_id == principal.organisation_id, AgreementRow.key == key
-        )
-    )
+    agreement, key, row, warnings = _read_upload(session, principal, text, source)
     review = agreement.effective.review.next if agreement.effective else None
     if row is None:
         row = AgreementRow(
@@ -265,7 +267,7 @@ def upload(
             and previous.source == text
             and not _settled(session, principal.organisation_id, previous)
         ):
-            return Uploaded(row, previous, False, agreement, warnings_of(text, source, agreement))
+            return Uploaded(row, previous, False, agreement, warnings)
         if state == "agreed":  # a draft describes the agreement once agreed
             describe(row, agreement)
     changes: list[dict[str, Any]] = []
@@ -324,7 +326,7 @@ def upload(
         label=version.label,
         changes=len(changes),
     )
-    return Uploaded(row, version, True, agreement, warnings_of(text, source, agreement))
+    return Uploaded(row, version, True, agreement, warnings)
 
 
 def _settled(session: Session, organisation_id: int, version: AgreementVersion) -> bool:

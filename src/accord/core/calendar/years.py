@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
 
 from accord.core.agreement.model import Agreement
 from accord.core.calendar.business import BusinessCalendar, known_years
 from accord.core.calendar.composed import Composition
 from accord.core.calendar.spec import CalendarSpec, ComposedSpec, HolidayRule, parse_calendar
 from accord.core.errors import format_path
+from accord.core.periods import in_force_span
 
 
 @dataclass(frozen=True)
@@ -161,12 +161,14 @@ def own_gaps(
 
 def reached(parsed: Mapping[str, CalendarSpec | ComposedSpec], name: str) -> list[str]:
     """The named calendars a calendar is made of, through the calendars it names, itself
-    first (a built-in such as 24x7, having no holidays, is left out)."""
+    first (a built-in such as 24x7, having no holidays, is left out); each visited once."""
     order: list[str] = []
+    seen: set[str] = set()
 
     def walk(current: str) -> None:
-        if current in order or current not in parsed:
+        if current in seen or current not in parsed:
             return
+        seen.add(current)
         order.append(current)
         spec = parsed[current]
         if isinstance(spec, ComposedSpec):
@@ -175,6 +177,62 @@ def reached(parsed: Mapping[str, CalendarSpec | ComposedSpec], name: str) -> lis
 
     walk(name)
     return order
+
+
+class AgreementCalendars:
+    """An agreement version's calendars as the holiday checks read them: parsed once, and what
+    each is made of (:func:`reached`), who is made of it and its gaps over some years found
+    once each; kept for the next report of that version (:func:`agreement_calendars`)."""
+
+    def __init__(self, agreement: Agreement) -> None:
+        self.agreement = agreement
+        self.parsed = {name: parse_calendar(spec) for name, spec in agreement.calendars.items()}
+        self._reached: dict[str, list[str]] = {}
+        self._users: dict[str, list[str]] | None = None
+        self._gaps: dict[tuple[str, int, int], list[PartGap]] = {}
+
+    def reached(self, name: str) -> list[str]:
+        """:func:`reached` of a calendar."""
+        found = self._reached.get(name)
+        if found is None:
+            found = self._reached[name] = reached(self.parsed, name)
+        return found
+
+    def users(self, name: str) -> list[str]:
+        """The other calendars made of this one, directly or through others, in the
+        agreement's order."""
+        if self._users is None:
+            users: dict[str, list[str]] = {each: [] for each in self.parsed}
+            for other in self.parsed:
+                for part in self.reached(other)[1:]:
+                    users[part].append(other)
+            self._users = users
+        return self._users.get(name, [])
+
+    def gaps(self, name: str, first_year: int, last_year: int) -> list[PartGap]:
+        """:func:`own_gaps` of a calendar over these years."""
+        key = (name, first_year, last_year)
+        found = self._gaps.get(key)
+        if found is None:
+            found = self._gaps[key] = own_gaps(name, self.parsed[name], first_year, last_year)
+        return found
+
+
+def agreement_calendars(agreement: Agreement) -> AgreementCalendars:
+    """The agreement's calendars read (:class:`AgreementCalendars`), once per version: kept
+    by the agreement's identity (a frozen model) for the next call, a few versions at a time;
+    :class:`~accord.core.errors.SpecError` when one cannot be read."""
+    found = _READ.get(id(agreement))
+    if found is None or found.agreement is not agreement:
+        found = AgreementCalendars(agreement)
+        if len(_READ) >= _KEEP:
+            _READ.clear()
+        _READ[id(agreement)] = found
+    return found
+
+
+_READ: dict[int, AgreementCalendars] = {}
+_KEEP = 64
 
 
 @dataclass(frozen=True)
@@ -190,21 +248,30 @@ class Term:
 
 def term_years(agreement: Agreement, today: date) -> Term:
     """The years of the agreement's term, by the rules that put it in force
-    (:func:`accord.core.judging.in_force_span`): from its start through its end, unless that
-    end renews by itself (``renewal: automatic``) or a termination comes first; in force until
-    ended, through next year or its next review, whichever is later (a review date gone by
-    does not end it)."""
+    (:func:`accord.core.periods.in_force_span`): from its start through its last day in force,
+    unless it has none (an end that renews by itself, ``renewal: automatic``, and no
+    termination); in force until ended, through next year or its next review, whichever is
+    later (a review date gone by does not end it)."""
     effective = agreement.effective
-    first = effective.start.year if effective is not None else today.year
-    end = effective.end if effective is not None and effective.renewal != "automatic" else None
-    if agreement.terminated is not None:
-        ended = agreement.terminated.date()
-        end = ended if end is None else min(end, ended)
-    if end is not None:
-        return Term(first, max(first, end.year), ends=end)
+    since = datetime(today.year, 1, 1, tzinfo=UTC) if effective is None else _EARLIEST
+    begins, ends = in_force_span(agreement, since, _LATEST)
+    first = begins.year
+    if ends < _LATEST:
+        last_day = (ends - timedelta(microseconds=1)).date()
+        return Term(first, max(first, last_day.year), ends=last_day)
     review = effective.review.next if effective is not None else None
-    ahead = max(first, today.year + 1, review.year if review is not None else first)
+    ahead = max(first, horizon(today), review.year if review is not None else first)
     return Term(first, ahead, ends=None)
+
+
+def horizon(today: date) -> int:
+    """The last year a term with no end is checked through, at the least: the year after
+    ``today``'s."""
+    return today.year + 1
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -217,14 +284,9 @@ class Caveat:
     """The calendar to fix: the one whose ``holidays`` lack the years."""
     part: str
     """Where in it ('' its own holidays; ``except[0]``: a calendar written in place)."""
-    country: str
-    """``LK``, or ``US-CA`` with a subdivision."""
-    known: tuple[int, int]
-    """The years the ``holidays`` library knows that country for."""
-    missing: tuple[int, ...]
-    """The years of the period it does not know, that the calendar does not list."""
-    dated: tuple[int, ...]
-    """Of them, those in which the calendar lists some dates that do not cover the year."""
+    gap: HolidayGap
+    """The country (with its subdivision), the years the ``holidays`` library knows it for,
+    and those of the period it does not know and the calendar does not list."""
     used: tuple[str, ...]
     """The calendars the objectives concerned are measured in (the calendar itself, or
     calendars made of it)."""
@@ -232,15 +294,10 @@ class Caveat:
     """The objectives concerned, by id (``id@provider`` for a provider's own line)."""
 
     @property
-    def gap(self) -> HolidayGap:
-        country, _, subdivision = self.country.partition("-")
-        return HolidayGap(country, subdivision or None, self.known, self.missing, self.dated)
-
-    @property
     def text(self) -> str:
         """The caveat for people: which calendar, country and years, and the fix."""
-        part = PartGap(self.calendar, (self.part,) if self.part else (), self.gap)
-        gap = part.gap
+        gap = self.gap
+        part = PartGap(self.calendar, (self.part,) if self.part else (), gap)
         return (
             f"Public holidays unknown: the holidays library knows those of {gap.where} only "
             f"from {gap.known[0]} through {gap.known[1]}, and "
@@ -251,7 +308,7 @@ class Caveat:
 
 
 def holiday_caveats(
-    specs: Mapping[str, Mapping[str, Any]],
+    agreement: Agreement,
     used: Sequence[tuple[str, Sequence[str]]],
     first_year: int,
     last_year: int,
@@ -260,30 +317,27 @@ def holiday_caveats(
     (``used``: each objective's id with the calendars it may be measured in, by name) whose
     public holidays, or those of a calendar they are made of, are unknown for some of them:
     one caveat per calendar to fix, naming every objective concerned, in the order first
-    used."""
-    parsed = {name: parse_calendar(spec) for name, spec in specs.items()}
-    gaps: dict[str, list[PartGap]] = {}
-    found: dict[tuple[str, str], tuple[PartGap, list[str], list[str]]] = {}
-    for objective, calendars in used:
-        for calendar in calendars:
-            for name in reached(parsed, calendar):
-                if name not in gaps:
-                    gaps[name] = own_gaps(name, parsed[name], first_year, last_year)
-                for part in gaps[name]:
-                    key = (part.calendar, format_path(part.path))
-                    _, users, objectives = found.setdefault(key, (part, [], []))
-                    if calendar not in users:
-                        users.append(calendar)
-                    if objective not in objectives:
-                        objectives.append(objective)
+    used. The calendars are read once per agreement version (:func:`agreement_calendars`)."""
+    calendars = agreement_calendars(agreement)
+    parts: dict[str, list[PartGap]] = {}  # the gaps each calendar used is subject to
+    found: dict[tuple[str, str], tuple[PartGap, dict[str, None], dict[str, None]]] = {}
+    for objective, names in used:
+        for calendar in names:
+            if calendar not in parts:
+                parts[calendar] = [
+                    part
+                    for name in calendars.reached(calendar)
+                    for part in calendars.gaps(name, first_year, last_year)
+                ]
+            for part in parts[calendar]:
+                _, users, objectives = found.setdefault((part.calendar, part.at), (part, {}, {}))
+                users[calendar] = None  # a dict keeps the order first seen
+                objectives[objective] = None
     return tuple(
         Caveat(
             calendar=part.calendar,
             part=where,
-            country=part.gap.where,
-            known=part.gap.known,
-            missing=part.gap.missing,
-            dated=part.gap.dated,
+            gap=part.gap,
             used=tuple(users),
             objectives=tuple(objectives),
         )
