@@ -169,7 +169,7 @@ def test_a_period_ending_at_new_year_in_utc_but_not_at_home_has_no_caveat_for_it
     (caveat,) = evaluate(
         agreement, Data(), end, datetime(2027, 2, 1, tzinfo=zone).astimezone(UTC)
     ).caveats
-    assert caveat.missing == (2027,)
+    assert caveat.gap.missing == (2027,)
 
 
 def test_a_year_listed_in_full_has_no_caveat(tmp_path: Path) -> None:
