@@ -524,7 +524,7 @@ def refresh_many(
     count = 0
     for organisation_id, customers in by_organisation.items():
         tickets = sorted(customers)
-        literal = _text_array(tickets) if postgresql else None  # made once, passed twice
+        literal = _text_array(tickets) if postgresql else None  # made once, passed thrice
         columns = event_columns(session, organisation_id, tickets, literal)
         found = _Found(columns.tickets, customers, moment)
         _compute_columns(session, organisation_id, customers, moment, columns, found)
@@ -532,16 +532,16 @@ def refresh_many(
         clocks_hash = found.clock_fingerprints()
         due_hash = found.due_fingerprints()
         stored = _lock_stored(session, organisation_id, tickets, postgresql, literal)
-        new_clocks = [t for t in tickets if stored.get(t, (None, None, 0))[0] != clocks_hash[t]]
-        new_due = [t for t in tickets if stored.get(t, (None, None, 0))[1] != due_hash[t]]
+        new_clocks = [t for t in tickets if stored.get(t, (None, None))[0] != clocks_hash[t]]
+        new_due = [t for t in tickets if stored.get(t, (None, None))[1] != due_hash[t]]
+        marks = {
+            "organisation": organisation_id,
+            "tickets": literal,
+            "clocks": _int_array([clocks_hash[t] for t in tickets]),
+            "due": _int_array([due_hash[t] for t in tickets]),
+            "at": moment,
+        }
         if postgresql:
-            locked = [t for t in tickets if t in stored]
-            marks = {  # the rows locked, by their row numbers (no lookup by name again)
-                "ids": _int_array([stored[t][2] for t in locked]),
-                "clocks": _int_array([clocks_hash[t] for t in locked]),
-                "due": _int_array([due_hash[t] for t in locked]),
-                "at": moment,
-            }
             if new_clocks:
                 gone, written = found.changed_clocks(session, organisation_id, new_clocks)
                 if gone:
@@ -610,23 +610,21 @@ def _lock_stored(
     tickets: Sequence[str],
     postgresql: bool,
     literal: str | None = None,
-) -> dict[str, tuple[int | None, int | None, int]]:
-    """The fingerprints stored on these tickets' rows, and the rows' numbers, read under a
-    lock of the rows on PostgreSQL (taken in the order ingest takes them, so neither waits on
-    the other in a cycle), which the transaction then holds until its writes are committed.
-    ``literal``: the tickets' array literal (:func:`_text_array`), when made already."""
+) -> dict[str, tuple[int | None, int | None]]:
+    """The fingerprints stored on these tickets' rows, read under a lock of the rows on
+    PostgreSQL (taken in the order ingest takes them, so neither waits on the other in a
+    cycle), which the transaction then holds until its writes are committed. ``literal``:
+    the tickets' array literal (:func:`_text_array`), when made already."""
     if postgresql:
         driver = session.connection().connection.driver_connection
         with driver.cursor() as cursor:  # type: ignore[union-attr]
             cursor.execute(_LOCK_STORED, (organisation_id, literal or _text_array(tickets)))
-            return {
-                ticket: (clocks, due, number) for ticket, clocks, due, number in cursor.fetchall()
-            }
+            return {ticket: (clocks, due) for ticket, clocks, due in cursor.fetchall()}
     return {
-        ticket: (clocks, due, number)
+        ticket: (clocks, due)
         for chunk in _chunks(tickets)
-        for ticket, clocks, due, number in session.execute(
-            select(TicketRow.ticket, TicketRow.clocks_hash, TicketRow.due_hash, TicketRow.id).where(
+        for ticket, clocks, due in session.execute(
+            select(TicketRow.ticket, TicketRow.clocks_hash, TicketRow.due_hash).where(
                 TicketRow.organisation_id == organisation_id, TicketRow.ticket.in_(chunk)
             )
         )
@@ -634,16 +632,15 @@ def _lock_stored(
 
 
 _LOCK_STORED = (  # run on the driver's cursor: 2,000 rows without SQLAlchemy's row objects
-    "SELECT ticket, clocks_hash, due_hash, id FROM tickets "
+    "SELECT ticket, clocks_hash, due_hash FROM tickets "
     "WHERE organisation_id = %s AND ticket = ANY(CAST(%s AS text[])) "
     'ORDER BY ticket COLLATE "C" FOR UPDATE'
 )
 _DELETE_CLOCKS = text("DELETE FROM ticket_clocks WHERE id = ANY(CAST(:ids AS bigint[]))")
-# the rows locked by _lock_stored, by their row numbers: found by the primary key (an
-# integer), not by the organisation and the ticket's name again
 _MARKS = (
-    "FROM unnest(CAST(:ids AS bigint[]), CAST(:clocks AS bigint[]), CAST(:due AS bigint[])) "
-    "AS x(id, clocks, due) WHERE tickets.id = x.id"
+    "FROM unnest(CAST(:tickets AS text[]), CAST(:clocks AS bigint[]), CAST(:due AS bigint[])) "
+    "AS x(ticket, clocks, due) "
+    "WHERE tickets.organisation_id = :organisation AND tickets.ticket = x.ticket"
 )
 _REFRESHED = text(
     "UPDATE tickets SET dirty = false, refreshed_at = :at, lease_until = NULL, "
