@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
@@ -758,3 +759,62 @@ def test_a_fired_item_forgets_its_fingerprint(
         assert fired is not None
         assert fired.status == "fired"
         assert fired.row_hash is None
+
+
+def test_the_columns_read_for_a_batch_are_the_events_as_stored(
+    client: TestClient, acme: Tenant, database: Database
+) -> None:
+    """The events a batch reads in columns (on PostgreSQL, numbers in their binary form:
+    instants as microseconds since 2000-01-01) are those stored, to the microsecond, before
+    and after 2000 as now, with their kinds, authors and fields."""
+    instants = [
+        "1999-12-31T23:59:59.999999+00:00",
+        "2000-01-01T00:00:00.000001+00:00",
+        "1987-03-04T05:06:07.123456+00:00",
+        "2026-12-08T03:04:05.678901+00:00",
+    ]
+    events: list[dict[str, Any]] = []
+    for n, ticket in enumerate(("A-1", "B-2")):
+        events += [
+            {
+                "id": f"{ticket}-c",
+                "ticket": ticket,
+                "at": instants[2 * n],
+                "kind": "created",
+                "fields": {"status": "New", "priority": "P2"},
+            },
+            {
+                "id": f"{ticket}-a",
+                "ticket": ticket,
+                "at": instants[2 * n + 1],
+                "kind": "comment",
+                "author": "agent",
+            },
+            {
+                "id": f"{ticket}-m",
+                "ticket": ticket,
+                "at": instants[2 * n + 1],
+                "kind": "comment",
+                "author": "customer",
+            },
+            {
+                "id": f"{ticket}-u",
+                "ticket": ticket,
+                "at": instants[2 * n + 1],
+                "kind": "updated",
+                "fields": {"status": "Resolved"},
+            },
+        ]
+    post(client, acme, events)
+
+    def described(found: list[Any]) -> list[tuple[Any, ...]]:
+        return sorted((e.ticket, e.at, e.kind, dict(e.fields), e.author) for e in found)
+
+    tickets = ["A-1", "B-2"]
+    with database.session() as session:
+        columns = tracking.event_columns(session, acme.id, tickets)
+        stored = tracking.events_of_tickets(session, acme.id, tickets)
+    read = columns.events_of(np.arange(len(columns.at)))
+    assert len(read) == 8
+    assert described(read) == described([e for t in tickets for e in stored[t]])
+    assert {e.at.isoformat() for e in read} == set(instants)

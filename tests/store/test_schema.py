@@ -1,10 +1,11 @@
 """The migrations build the schema the models describe, on SQLite and PostgreSQL,
 0005_record_spans fills the span of the outages and maintenance stored before it, and 0016's
-due items' fingerprints come and go with it."""
+due items' fingerprints come and go with it, as 0017's filling of the tickets' pages."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
 from accord.store import Database, connect
 from accord.store.database import MIGRATIONS
@@ -180,5 +181,68 @@ def test_the_due_items_fingerprints_come_and_go_with_0016(empty_url: str) -> Non
             ]
         migrate(command.upgrade, "head")
         assert "row_hash" in columns()
+    finally:
+        database.dispose()
+
+
+@contextmanager
+def _organisation(database: Database, moment: object) -> Iterator[Connection]:
+    """A transaction in which organisation 1 is stored."""
+    with database.engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO organisations (slug, name, created_at) VALUES ('a', 'A', :at)"),
+            {"at": moment},
+        )
+        yield connection
+
+
+def _migrate(database: Database, step: Callable[[Config, str], None], revision: str) -> None:
+    """An alembic command (upgrade or downgrade) to this revision, on the database."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        step(config, revision)
+
+
+def test_the_tickets_pages_are_filled_to_70_percent_with_0017(empty_url: str) -> None:
+    """0017 keeps 30% of each page of ``tickets`` free on PostgreSQL (room for a lease's new
+    row version on its page); its downgrade puts back the default; the tickets stay, on
+    SQLite (nothing to set there) as on PostgreSQL."""
+    database = connect(empty_url, upgrade=False)
+    moment = _stored(database, datetime(2026, 12, 8, 3, tzinfo=UTC))
+
+    def options() -> list[str]:
+        if not database.is_postgresql:
+            return []
+        with database.engine.connect() as connection:
+            found = connection.execute(
+                text("SELECT reloptions FROM pg_class WHERE relname = 'tickets'")
+            ).scalar()
+        return list(found or [])
+
+    def tickets() -> list[tuple[object, ...]]:
+        with database.engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text("SELECT ticket FROM tickets"))]
+
+    try:
+        database.upgrade(revision="0016_due_item_row_hash")
+        with _organisation(database, moment) as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO tickets (organisation_id, ticket, dirty, changed_at) "
+                    "VALUES (1, 'T1', true, :at)"
+                ),
+                {"at": moment},
+            )
+        assert options() == []
+        database.upgrade()
+        assert options() == (["fillfactor=70"] if database.is_postgresql else [])
+        assert tickets() == [("T1",)]
+        _migrate(database, command.downgrade, "0016_due_item_row_hash")
+        assert options() == []
+        assert tickets() == [("T1",)]
+        _migrate(database, command.upgrade, "head")
+        assert options() == (["fillfactor=70"] if database.is_postgresql else [])
     finally:
         database.dispose()

@@ -653,32 +653,47 @@ _REFRESHED_CLAIMED = text(
     "UPDATE tickets SET dirty = tickets.xmin <> CAST(:claim AS xid), "
     "refreshed_at = :at, lease_until = NULL, clocks_hash = x.clocks, due_hash = x.due " + _MARKS
 )
-# one row of texts, a column each (in the same order of events: one pass of the aggregates),
-# parsed by numpy and one json.loads: no row object a event. A ticket comes as its place in
-# the array asked for (its code), a kind as its code in KINDS, the author as a flag: 1 an
-# agent's public reply, 2 a customer's message.
+# one row, a column each (in the same order of events: one pass of the aggregates): the
+# numbers as one binary string each (their binary forms, as PostgreSQL sends them: no text
+# made or parsed, no numeric conversion of the instants), read by numpy, the fields as one
+# JSON text decoded by one json.loads: no row object an event. A ticket comes as its place in
+# the array asked for (its code), an instant as microseconds since 2000-01-01 UTC (what
+# ``timestamptz_send`` writes), a kind as its code in KINDS, the author as a flag: 1 an
+# agent's public reply, 2 a customer's message. Each ticket's events are found with its
+# index (ix_ticket_events_ticket, one lookup a ticket: OFFSET 0 keeps the lookup apart), so
+# the cost does not grow with the organisation's history: joined, the planner scanned and
+# hashed the organisation's events
 _EVENT_COLUMNS = (
-    "SELECT string_agg(CAST(x.code - 1 AS text), ','), "
-    "string_agg(CAST(CAST(EXTRACT(EPOCH FROM e.at) * 1000000 AS bigint) AS text), ','), "
-    "string_agg(CAST(array_position(CAST(%(kinds)s AS text[]), CAST(e.kind AS text)) - 1 AS text), "
-    "','), "
+    "SELECT string_agg(int4send(CAST(x.code - 1 AS integer)), ''), "
+    "string_agg(timestamptz_send(e.at), ''), "
+    "string_agg(int4send(array_position(CAST(%(kinds)s AS text[]), CAST(e.kind AS text)) - 1), "
+    "''), "
     "string_agg(CASE WHEN e.kind = 'comment' AND e.author = 'agent' AND e.public THEN '1' "
-    "WHEN e.kind = 'comment' AND e.author = 'customer' THEN '2' ELSE '0' END, ','), "
-    "string_agg(CAST(e.id AS text), ','), string_agg(CAST(e.fields AS text), ',') "
+    "WHEN e.kind = 'comment' AND e.author = 'customer' THEN '2' ELSE '0' END, ''), "
+    "string_agg(int8send(e.id), ''), string_agg(CAST(e.fields AS text), ',') "
     "FROM unnest(CAST(%(tickets)s AS text[])) WITH ORDINALITY AS x(ticket, code) "
-    "JOIN ticket_events e ON e.ticket = x.ticket "
-    # filtered as the tickets' rows are read otherwise (index or scan), the join only numbers
-    # them: joined alone, the planner hashed every event of the organisation
-    "WHERE e.organisation_id = %(organisation)s AND e.ticket = ANY(CAST(%(tickets)s AS text[]))"
+    "CROSS JOIN LATERAL (SELECT e.id, e.at, e.kind, e.author, e.public, e.fields "
+    "FROM ticket_events e "
+    "WHERE e.organisation_id = %(organisation)s AND e.ticket = x.ticket OFFSET 0) AS e"
 )
+# timestamptz_send's origin, in microseconds since 1970-01-01 UTC
+_PG_EPOCH_MICROS = 946_684_800_000_000
 _KINDS = "{" + ",".join(KINDS) + "}"
 
 
-def _numbers(joined: str | None) -> npt.NDArray[np.int64]:
-    """Integers written with commas between them, as an array."""
+def _binary(joined: bytes | None, size: int) -> npt.NDArray[np.int64]:
+    """Integers of ``size`` bytes in PostgreSQL's binary form (big-endian), one after the
+    other (as ``string_agg`` of ``int4send``/``int8send`` joins them), as an array."""
     if not joined:
         return np.zeros(0, dtype=np.int64)
-    return np.fromstring(joined, dtype=np.int64, sep=",")
+    return np.frombuffer(joined, dtype=f">i{size}").astype(np.int64)
+
+
+def _digits(joined: str | None) -> npt.NDArray[np.int64]:
+    """One-digit numbers written one after the other, as an array."""
+    if not joined:
+        return np.zeros(0, dtype=np.int64)
+    return np.frombuffer(joined.encode("ascii"), dtype=np.uint8).astype(np.int64) - ord("0")
 
 
 def event_columns(
@@ -687,8 +702,8 @@ def event_columns(
     """The events of these tickets as columns for the column engine (``tickets``, in this
     order, are its ticket codes), positioned by their row's number as :func:`ticket_events`
     positions them: one query, and no event object per row (on PostgreSQL no row either:
-    each column comes as one text parsed by numpy, the events' fields as one JSON text
-    decoded by one ``json.loads``). ``literal``: the tickets' array literal
+    each column of numbers comes as one binary string read by numpy, the events' fields as
+    one JSON text decoded by one ``json.loads``). ``literal``: the tickets' array literal
     (:func:`_text_array`, PostgreSQL), when made already."""
     if session.get_bind().dialect.name == "postgresql":
         driver = session.connection().connection.driver_connection
@@ -703,18 +718,18 @@ def event_columns(
             )
             found = cursor.fetchone()
         codes, micros, kinds, authors, ids, texts = found if found is not None else (None,) * 6
-        flags, kind = _numbers(authors), _numbers(kinds)
+        flags, kind = _digits(authors), _binary(kinds, 4)
         if len(kind) != len(flags):  # a kind that none of KINDS is (ingest refuses them)
             raise ValueError("an event of an unknown kind is stored")
         return EventColumns.from_codes(
             list(tickets),
-            _numbers(codes),
-            _numbers(micros) * 1000,
+            _binary(codes, 4),
+            (_binary(micros, 8) + _PG_EPOCH_MICROS) * 1000,
             kind,
             flags == 1,
             flags == 2,
             json.loads("[" + texts + "]") if texts else [],
-            _numbers(ids),
+            _binary(ids, 8),
         )
     code = {ticket: index for index, ticket in enumerate(tickets)}
     rows = [
@@ -1369,14 +1384,15 @@ def _row_hashes(count: int, *columns: npt.NDArray[np.uint64]) -> npt.NDArray[np.
     return found
 
 
-_STORED_ROWS = (  # run on the driver's cursor: one row of texts, a column each
-    "SELECT string_agg(CAST(x.code - 1 AS text), ','), string_agg(CAST(r.id AS text), ','), "
-    "string_agg(CAST(COALESCE(r.row_hash, 0) AS text), ','), "
-    "string_agg(CASE WHEN r.row_hash IS NULL THEN '1' ELSE '0' END, ',') "
+_STORED_ROWS = (  # run on the driver's cursor: one row, a binary string a column
+    "SELECT string_agg(int4send(CAST(x.code - 1 AS integer)), ''), string_agg(int8send(r.id), ''), "
+    "string_agg(int8send(COALESCE(r.row_hash, 0)), ''), "
+    "string_agg(CASE WHEN r.row_hash IS NULL THEN '1' ELSE '0' END, '') "
     "FROM unnest(CAST(%(tickets)s AS text[])) WITH ORDINALITY AS x(ticket, code) "
-    "JOIN {table} r ON r.{subject} = x.ticket "
-    "WHERE r.organisation_id = %(organisation)s "
-    "AND r.{subject} = ANY(CAST(%(tickets)s AS text[])){settled}"
+    # each ticket's rows found with the index that leads with (organisation_id, ticket), as
+    # the events are (see _EVENT_COLUMNS)
+    "CROSS JOIN LATERAL (SELECT r.id, r.row_hash FROM {table} r "
+    "WHERE r.organisation_id = %(organisation)s AND r.{subject} = x.ticket{settled} OFFSET 0) AS r"
 )
 # due items cancelled (as no longer found) or fired, without a fingerprint: none found matches
 # them, and there is nothing to cancel; read, every later batch of their ticket would cancel
@@ -1393,7 +1409,7 @@ def _stored_rows(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The stored rows (clock rows or due items) of these tickets as columns: each row's
     ticket (its place in ``tickets``; -1 for a row without a fingerprint, which is to match
-    none), row number and fingerprint. PostgreSQL: one row of texts parsed by numpy."""
+    none), row number and fingerprint. PostgreSQL: one row of binary strings read by numpy."""
     subject = table.__table__.c["ticket" if table is ClockRow else "subject"]
     if session.get_bind().dialect.name == "postgresql":
         statement = _STORED_ROWS.format(
@@ -1408,8 +1424,8 @@ def _stored_rows(
             )
             found = cursor.fetchone()
         codes, ids, hashes, nulls = found if found is not None else (None,) * 4
-        places = _numbers(codes)
-        return np.where(_numbers(nulls) == 1, -1, places), _numbers(ids), _numbers(hashes)
+        places = _binary(codes, 4)
+        return np.where(_digits(nulls) == 1, -1, places), _binary(ids, 8), _binary(hashes, 8)
     place = {ticket: index for index, ticket in enumerate(tickets)}
     rows = [
         (place[name] if row_hash is not None else -1, row_id, row_hash or 0)
