@@ -916,6 +916,10 @@ def _measure(
                 budget=timedelta(microseconds=int(allowed * (sliced.slice // _MICROSECOND))),
                 downtime=sliced.downtime,
             )
+            if end < period[1] and end == judging.as_of:
+                judged = _probed_at_least(
+                    judging, objective, target, judged, sliced, start, end, period[1]
+                )
         return judged
     if metric == "availability":
         result = judging.availability(objective, start, end)
@@ -1036,6 +1040,52 @@ def _at_least(
         met=least >= target,
         margin=least - target,
         pace=found.percent,
+        period_budget=span_of(whole * (_HUNDRED - target) / _HUNDRED),
+        detail=judged.detail + note,
+    )
+
+
+def _probed_at_least(
+    judging: Judging,
+    objective: Objective,
+    target: Decimal,
+    judged: ObjectiveResult,
+    sliced: SliceAvailability,
+    start: datetime,
+    end: datetime,
+    period_end: datetime,
+) -> ObjectiveResult:
+    """:func:`_at_least` for an open period judged by probes (``sliced``: its slices from
+    ``start`` to ``end``, the instant judged at; ``period_end``: where the period ends). The
+    whole period's window is the slices counted so far and the objective's window from the
+    end of the last of them to the period's end, the maintenance known so far left out as by
+    time (the maintenance announced for the rest of the period does not count towards the
+    budget); the downtime so far (the down slices) over it is the least the period ends at,
+    the whole period's budget the target's share of it, the figure over the slices so far
+    the pace. As by time, what is left to spare is then the whole period's."""
+    step = sliced.slice // _MICROSECOND
+    slices_end = start + sliced.slice * -(-(end - start) // sliced.slice)
+    rest = (
+        judging.availability_window(objective, slices_end, period_end)
+        if slices_end < period_end
+        else Decimal(0)
+    )
+    whole = Decimal(sliced.counted * step) + rest
+    if whole <= 0:
+        return judged
+    elapsed = judged.actual
+    assert elapsed is not None
+    least = (whole - Decimal(sliced.down * step)) / whole * _HUNDRED
+    note = (
+        f"; to date: at least {least:.3f}% by the period's end if nothing else goes down "
+        f"({elapsed:.3f}% over the part elapsed)"
+    )
+    return replace(
+        judged,
+        actual=least,
+        met=least >= target,
+        margin=least - target,
+        pace=elapsed,
         period_budget=span_of(whole * (_HUNDRED - target) / _HUNDRED),
         detail=judged.detail + note,
     )
