@@ -281,16 +281,15 @@ class ObjectiveResult:
     """... to here (the instant judged at, or the agreement's end, if earlier)."""
     tickets: TicketCounts | None = None
     pace: Decimal | None = None
-    """Time-based availability of an open period judged to date: the figure over the part
-    elapsed, the pace the burn rate and the projection go by. ``actual`` is then the least the
+    """Availability in time or by probes of an open period judged to date: the figure over the
+    part elapsed, the pace the burn rate and the projection go by. ``actual`` is then the least the
     period ends at (its downtime so far over the whole period's window: downtime only grows),
     and ``met``, ``margin`` and the credits to date are of that (docs/standing.md)."""
     period_budget: timedelta | None = None
-    """Time-based availability of an open period judged to date (with ``pace``): the downtime
-    the target allows over the whole period (its window to the period's end, the maintenance
-    known so far left out), the budget the floor ``actual`` is judged against. None
-    otherwise: a period judged whole has it as ``budget``, and availability by probes still
-    running has none measured (:func:`accord.core.burn.projection` extrapolates it)."""
+    """Availability in time or by probes of an open period judged to date (with ``pace``): the
+    downtime the target allows over the whole period (its window to the period's end, the
+    maintenance known so far left out), the budget the floor ``actual`` is judged against.
+    None otherwise: a period judged whole has it as ``budget``."""
 
     @property
     def elapsed_actual(self) -> Decimal | None:
