@@ -1026,19 +1026,28 @@ def _at_least(
     whole = judging.availability_window(objective, start, end)
     # the rest of the period only adds window (maintenance excluded in it lies in it too)
     assert whole >= found.window, (whole, found.window)
+    return _floored(judged, target, whole, found.downtime, found.percent)
+
+
+def _floored(
+    judged: ObjectiveResult, target: Decimal, whole: Decimal, downtime: Decimal, pace: Decimal
+) -> ObjectiveResult:
+    """``judged`` to date judged by the least its period ends at: ``downtime`` so far (µs)
+    over ``whole``, the whole period's window (µs); ``pace``: the figure over the part
+    elapsed. Unchanged without a window."""
     if whole <= 0:
         return judged
-    least = (whole - found.downtime) / whole * _HUNDRED
+    least = (whole - downtime) / whole * _HUNDRED
     note = (
         f"; to date: at least {least:.3f}% by the period's end if nothing else goes down "
-        f"({found.percent:.3f}% over the part elapsed)"
+        f"({pace:.3f}% over the part elapsed)"
     )
     return replace(
         judged,
         actual=least,
         met=least >= target,
         margin=least - target,
-        pace=found.percent,
+        pace=pace,
         period_budget=span_of(whole * (_HUNDRED - target) / _HUNDRED),
         detail=judged.detail + note,
     )
@@ -1070,24 +1079,9 @@ def _probed_at_least(
         else Decimal(0)
     )
     whole = Decimal(sliced.counted * step) + rest
-    if whole <= 0:
-        return judged
     elapsed = judged.actual
     assert elapsed is not None
-    least = (whole - Decimal(sliced.down * step)) / whole * _HUNDRED
-    note = (
-        f"; to date: at least {least:.3f}% by the period's end if nothing else goes down "
-        f"({elapsed:.3f}% over the part elapsed)"
-    )
-    return replace(
-        judged,
-        actual=least,
-        met=least >= target,
-        margin=least - target,
-        pace=elapsed,
-        period_budget=span_of(whole * (_HUNDRED - target) / _HUNDRED),
-        detail=judged.detail + note,
-    )
+    return _floored(judged, target, whole, Decimal(sliced.down * step), elapsed)
 
 
 _YES = ("true", "yes", "y", "t", "1")
