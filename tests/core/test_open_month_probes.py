@@ -23,20 +23,14 @@ from accord.core.judging import ObjectiveResult
 from accord.core.report import Data, evaluate
 from accord.core.series import budget_burn
 from accord.render.report import report_markdown
+from tests.core.test_open_month import TEXT as MONTHLY
 
-TEXT = """
-id: cloud
-version: "1"
-overview: {title: Cloud}
-services: [{id: api, name: API}]
-tiers:
-  - {id: standard, name: Standard, fee: {amount: "1200.00", currency: USD}, per: month}
-objectives:
-  - {id: availability, metric: availability, scope: {service: [api]}, target: 99.9%,
-     calendar: 24x7METHOD}
-exclusions:
-  maintenance: {notice: 48h, counts_as: excluded}
-"""
+# December's agreement with the credits of tests/core/test_open_month.py, maintenance announced
+# 48 hours ahead excluded, measured in time or by probes in 5-minute slices
+TEXT = MONTHLY.replace("calendar: 24x7}", "calendar: 24x7METHOD}") + (
+    "exclusions:\n  maintenance: {notice: 48h, counts_as: excluded}\n"
+)
+assert "METHOD" in TEXT
 BY_TIME = load_agreement(TEXT.replace("METHOD", ""))
 BY_PROBES = load_agreement(TEXT.replace("METHOD", ", method: slices, slice: 5m"))
 START = datetime(2026, 12, 1, tzinfo=UTC)
