@@ -128,3 +128,32 @@ def test_the_console_check_shows_the_warnings(client: TestClient, provider: Prov
     assert shown.startswith(f"Line {line}: warning: calendar 'new-york-office'")
     assert "not for 2027" in shown
     assert "Publish this version" in answer.text  # a warning stops nothing
+
+
+def test_the_reports_list_marks_the_months_a_caveat_concerns(
+    client: TestClient, provider: Provider, clock: Clock
+) -> None:
+    """Each closed month listed whose report has a caveat is marked with a link to the
+    page's note, the report's own text, numbered on the page; the months whose holidays are
+    known are not (nor the months of another agreement, in New York)."""
+    upload(client, provider, COLOMBO_DESK)
+    clock.set(datetime(2027, 3, 3, 9, 0, tzinfo=UTC))
+    sign_in(client, "admin@prov.example")
+    page = client.get("/portal/reports")
+    assert page.status_code == 200, page.text
+    text = unescape(page.text)
+    notes = re.findall(r'<li id="note-(\d+)" class="caveat">⚠ ([^<]*)</li>', text)
+    assert len(notes) == 1, text
+    number, said = notes[0]
+    assert number == "1"
+    assert "LK only from 2003 through 2026" in said
+    assert "those of 2027" in said
+    section = text.split('id="reports-it-service-desk"', 1)[1].split("</section>", 1)[0]
+    months = re.findall(r'<tr data-period="([^"]+)" data-missed="\d+"([^>]*)>', section)
+    assert [m for m, _ in months][:3] == ["2027-02", "2027-01", "2026-12"]
+    for month, attributes in months:
+        if month.startswith("2027"):
+            assert attributes == ' class="caveat" data-caveats="1"', month
+        else:
+            assert attributes == "", month
+    assert text.count('<sup class="caveat"><a href="#note-1"') == 2

@@ -280,16 +280,15 @@ class ObjectiveResult:
     """... to here (the instant judged at, or the agreement's end, if earlier)."""
     tickets: TicketCounts | None = None
     pace: Decimal | None = None
-    """Time-based availability of an open period judged to date: the figure over the part
-    elapsed, the pace the burn rate and the projection go by. ``actual`` is then the least the
+    """Availability in time or by probes of an open period judged to date: the figure over the
+    part elapsed, the pace the burn rate and the projection go by. ``actual`` is then the least the
     period ends at (its downtime so far over the whole period's window: downtime only grows),
     and ``met``, ``margin`` and the credits to date are of that (docs/standing.md)."""
     period_budget: timedelta | None = None
-    """Time-based availability of an open period judged to date (with ``pace``): the downtime
-    the target allows over the whole period (its window to the period's end, the maintenance
-    known so far left out), the budget the floor ``actual`` is judged against. None
-    otherwise: a period judged whole has it as ``budget``, and availability by probes still
-    running has none measured (:func:`accord.core.burn.projection` extrapolates it)."""
+    """Availability in time or by probes of an open period judged to date (with ``pace``): the
+    downtime the target allows over the whole period (its window to the period's end, the
+    maintenance known so far left out), the budget the floor ``actual`` is judged against.
+    None otherwise: a period judged whole has it as ``budget``."""
 
     @property
     def elapsed_actual(self) -> Decimal | None:
@@ -896,6 +895,10 @@ def _measure(
                 budget=timedelta(microseconds=int(allowed * (sliced.slice // _MICROSECOND))),
                 downtime=sliced.downtime,
             )
+            if end < period[1] and end == judging.as_of:
+                judged = _probed_at_least(
+                    judging, objective, target, judged, sliced, start, end, period[1]
+                )
         return judged
     if metric == "availability":
         result = judging.availability(objective, start, end)
@@ -1011,22 +1014,62 @@ def _at_least(
             f" of its part elapsed ({format_timedelta(span_of(found.window))}); the floor to"
             " date cannot be judged"
         )
+    return _floored(judged, target, whole, found.downtime, found.percent)
+
+
+def _floored(
+    judged: ObjectiveResult, target: Decimal, whole: Decimal, downtime: Decimal, pace: Decimal
+) -> ObjectiveResult:
+    """``judged`` to date judged by the least its period ends at: ``downtime`` so far (µs)
+    over ``whole``, the whole period's window (µs); ``pace``: the figure over the part
+    elapsed. Unchanged without a window."""
     if whole <= 0:
         return judged
-    least = (whole - found.downtime) / whole * _HUNDRED
+    least = (whole - downtime) / whole * _HUNDRED
     note = (
         f"; to date: at least {least:.3f}% by the period's end if nothing else goes down "
-        f"({found.percent:.3f}% over the part elapsed)"
+        f"({pace:.3f}% over the part elapsed)"
     )
     return replace(
         judged,
         actual=least,
         met=least >= target,
         margin=least - target,
-        pace=found.percent,
+        pace=pace,
         period_budget=span_of(whole * (_HUNDRED - target) / _HUNDRED),
         detail=judged.detail + note,
     )
+
+
+def _probed_at_least(
+    judging: Judging,
+    objective: Objective,
+    target: Decimal,
+    judged: ObjectiveResult,
+    sliced: SliceAvailability,
+    start: datetime,
+    end: datetime,
+    period_end: datetime,
+) -> ObjectiveResult:
+    """:func:`_at_least` for an open period judged by probes (``sliced``: its slices from
+    ``start`` to ``end``, the instant judged at; ``period_end``: where the period ends). The
+    whole period's window is the slices counted so far and the objective's window from the
+    end of the last of them to the period's end, the maintenance known so far left out as by
+    time (the maintenance announced for the rest of the period does not count towards the
+    budget); the downtime so far (the down slices) over it is the least the period ends at,
+    the whole period's budget the target's share of it, the figure over the slices so far
+    the pace. As by time, what is left to spare is then the whole period's."""
+    step = sliced.slice // _MICROSECOND
+    slices_end = start + sliced.slice * -(-(end - start) // sliced.slice)
+    rest = (
+        judging.availability_window(objective, slices_end, period_end)
+        if slices_end < period_end
+        else Decimal(0)
+    )
+    whole = Decimal(sliced.counted * step) + rest
+    elapsed = judged.actual
+    assert elapsed is not None
+    return _floored(judged, target, whole, Decimal(sliced.down * step), elapsed)
 
 
 _YES = ("true", "yes", "y", "t", "1")

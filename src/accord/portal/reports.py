@@ -22,6 +22,7 @@ from accord.core.report import Report
 from accord.portal import web
 from accord.render.report import report_section_html
 from accord.render.report_pictures import report_pictures
+from accord.render.report_view import CAVEAT, PageCaveats
 from accord.render.served import Illustrated
 from accord.service import agreements, reports
 from accord.service.people import Current
@@ -60,7 +61,18 @@ def reports_page(request: Request, visitor: web.Visitor) -> Response:
         ]
 
     found = runtime_of(request).run(read, who)
-    return web.page("reports.html", visitor, section="reports", title="Reports", agreements=found)
+    # the caveats of every month listed, numbered on the page: a month's line marked with
+    # those of its report, as its own page marks its objectives' lines
+    caveats = PageCaveats([r for a in found for r in a.reports])
+    return web.page(
+        "reports.html",
+        visitor,
+        section="reports",
+        title="Reports",
+        agreements=found,
+        caveats=caveats,
+        caveat_mark=CAVEAT,
+    )
 
 
 def _illustrated(request: Request, visitor: Current, key: str, period: str) -> Illustrated:

@@ -27,7 +27,7 @@ from accord.render.report import exact, templates, verdict
 from accord.render.report_document import Decimal as DecimalText
 from accord.render.report_document import Instant as InstantText
 from accord.render.report_document import Money as MoneyText
-from accord.render.report_view import figure
+from accord.render.report_view import CAVEAT, Note, PageCaveats, figure, see_notes
 from accord.render.words import ENGLISH, Numbers, locale_of, zone_of
 
 
@@ -39,6 +39,13 @@ class Month:
     month: str
     every: ObjectiveResult
     providers: tuple[ObjectiveResult | None, ...]
+    caveats: tuple[tuple[int, ...], ...] = ()
+    """The page's notes of the caveats concerning each cell (all providers first, then each
+    provider; :attr:`Comparison.notes`); empty when none does."""
+
+    def marks(self, index: int) -> tuple[int, ...]:
+        """The notes of cell ``index`` (0: all providers, then each provider)."""
+        return self.caveats[index] if self.caveats else ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,8 @@ class Comparison:
     """The zone a page tells its times in (None: the last month's agreement's)."""
     locale: str = "en"
     """The locale a page's numbers are written in (the words are English)."""
+    notes: tuple[Note, ...] = ()
+    """The caveats of the months' reports, numbered on the page (:class:`PageCaveats`)."""
 
     def period(self, numbers: Numbers = ENGLISH) -> str:
         """The months compared for people: ``October 2026``, ``1 Oct 2026 to 31 Dec 2026``
@@ -101,6 +110,7 @@ def comparison(
     shown = tuple(
         (pid, name) for pid, name in providers.items() if any(pid in m for m in measured.values())
     )
+    page = PageCaveats(reports, lambda objective: objective.partition("@")[0] in measured)
     compared = []
     for base in sorted(measured, key=order.__getitem__):
         months = []
@@ -109,11 +119,14 @@ def comparison(
             every = by_id.get(base)
             if every is None:
                 continue
+            ids = [base, *(f"{base}@{pid}" for pid, _ in shown)]
+            marks = tuple(page.of(report, i) if i in by_id else () for i in ids)
             months.append(
                 Month(
                     f"{report.start:%Y-%m}",
                     every,
                     tuple(by_id.get(f"{base}@{pid}") for pid, _ in shown),
+                    marks if any(marks) else (),
                 )
             )
         if months:
@@ -135,10 +148,11 @@ def comparison(
         reports=tuple(reports),
         zone=zone,
         locale=locale,
+        notes=page.notes,
     )
 
 
-def cell(result: ObjectiveResult | None) -> dict[str, Any] | None:
+def cell(result: ObjectiveResult | None, caveats: tuple[int, ...] = ()) -> dict[str, Any] | None:
     if result is None:
         return None
     return {
@@ -147,6 +161,7 @@ def cell(result: ObjectiveResult | None) -> dict[str, Any] | None:
         "actual": exact(result.actual),
         "met": result.met,
         "verdict": verdict(result),
+        "caveats": list(caveats),
     }
 
 
@@ -167,8 +182,12 @@ def comparison_json(found: Comparison) -> dict[str, Any]:
                 "months": [
                     {
                         "month": m.month,
-                        "all": cell(m.every),
-                        "providers": {pid: cell(r) for pid, r in found.cells(m)[1:]},
+                        "all": cell(m.every, m.marks(0)),
+                        "providers": {
+                            pid: cell(r, m.marks(i))
+                            for i, (pid, r) in enumerate(found.cells(m))
+                            if i
+                        },
                     }
                     for m in o.months
                 ],
@@ -191,25 +210,40 @@ def comparison_json(found: Comparison) -> dict[str, Any]:
             }
             for month, owed in found.credits
         ],
+        "caveats": [{"note": n.number, "text": n.text} for n in found.notes],
     }
 
 
 def comparison_csv(found: Comparison) -> str:
-    """One row per objective, month and provider (the row of all providers has none)."""
+    """One row per objective, month and provider (the row of all providers has none); its
+    last column, ``caveats``, holds on a row a caveat concerns its note (⚠ first; several, a
+    line each), as a report's CSV does."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["agreement", "month", "objective", "provider", "target", "status", "actual", "met"]
+        [
+            "agreement",
+            "month",
+            "objective",
+            "provider",
+            "target",
+            "status",
+            "actual",
+            "met",
+            "caveats",
+        ]
     )
+    texts = {n.number: n.text for n in found.notes}
     for o in found.objectives:
         for m in o.months:
-            for provider, result in found.cells(m):
+            for i, (provider, result) in enumerate(found.cells(m)):
                 if result is None:
                     continue
                 met = "" if result.met is None else str(result.met).lower()
                 actual = exact(result.actual) or ""
                 row = [found.agreement, m.month, o.objective, provider, result.target]
-                writer.writerow([*row, result.status, actual, met])
+                notes = "\n".join(f"{CAVEAT} {texts[c]}" for c in m.marks(i))
+                writer.writerow([*row, result.status, actual, met, notes])
     return out.getvalue()
 
 
@@ -251,10 +285,13 @@ def comparison_markdown(found: Comparison) -> str:
         for m in o.months:
             cells = [m.every, *m.providers]
             text = [
-                f"**{shown(r, numbers)}**"
-                if r is not None and r.met is False
-                else shown(r, numbers)
-                for r in cells
+                (
+                    f"**{shown(r, numbers)}**"
+                    if r is not None and r.met is False
+                    else shown(r, numbers)
+                )
+                + (f" {CAVEAT} ({see_notes(m.marks(i))})" if r is not None and m.marks(i) else "")
+                for i, r in enumerate(cells)
             ]
             lines.append(f"| {m.month} | " + " | ".join(text) + " |")
         lines.append("")
@@ -263,6 +300,10 @@ def comparison_markdown(found: Comparison) -> str:
         lines.append("|---|" + "---|" * len(names))
         for month, owed in found.credits:
             lines.append(f"| {month} | " + " | ".join(_owed(s, numbers) for s in owed) + " |")
+        lines.append("")
+    if found.notes:
+        lines += ["## Notes", ""]
+        lines += [f"{n.number}. {CAVEAT} {n.text}" for n in found.notes]
         lines.append("")
     return "\n".join(lines)
 
@@ -312,6 +353,11 @@ class ComparedCell(_Document):
     actual: DecimalText | None = Field(description="The figure attained.")
     met: bool | None = Field(description="None: the target states no verdict, or no data.")
     verdict: str = Field(examples=["met"])
+    caveats: list[int] = Field(
+        default_factory=list,
+        description="The notes (``caveats[].note``) of the caveats concerning this cell: its "
+        "figure may be wrong (a calendar lacking public holidays for the month's year).",
+    )
 
 
 class ComparedMonth(_Document):
@@ -347,6 +393,13 @@ class CreditsMonth(_Document):
     )
 
 
+class ComparedCaveat(_Document):
+    note: int = Field(description="Its number on the page, from 1.", examples=[1])
+    text: str = Field(
+        description="The caveat in words, with the fix, as each month's report says it."
+    )
+
+
 class ComparisonDocument(_Document):
     """Providers side by side (:func:`comparison_json`): each objective measured per provider,
     month by month, and each provider's credits when each is settled on its own."""
@@ -362,4 +415,8 @@ class ComparisonDocument(_Document):
     objectives: list[ComparedObjective]
     credits: list[CreditsMonth] = Field(
         description="Empty unless the tier charges each provider its own fee."
+    )
+    caveats: list[ComparedCaveat] = Field(
+        default_factory=list,
+        description="The caveats of the months' reports, each once, numbered on the page.",
     )

@@ -24,6 +24,7 @@ from accord.render.remedies_document import remedies_json
 from accord.render.report_view import (
     CAVEAT,
     SHOWN_BREACHES,
+    Note,
     ObjectiveView,
     ReportView,
     TrendView,
@@ -545,7 +546,11 @@ def trend_markdown_of(view: TrendView) -> str:
                 continue
             value = x.verdict if x.actual == "-" else x.actual
             so_far = " (to date)" if x.status == "to date" and x.actual != "-" else ""
-            cells.append((f"**{value}**" if x.met is False else value) + so_far)
+            cells.append(
+                (f"**{value}**" if x.met is False else value)
+                + so_far
+                + _mark(x, " {mark} ({text})")
+            )
         lines.append(f"| {row.name} | {row.target} | " + " | ".join(cells) + " |")
     if view.credits:
         amounts = [c.amount for c in view.credits]
@@ -561,7 +566,15 @@ def trend_markdown_of(view: TrendView) -> str:
         at = len(lines) - 2 * (bool(view.credits) + bool(view.at_risk))
         lines.insert(at, "| owed in all | | " + " | ".join(amounts) + " |")
         lines += ["", f"{OWED_IN_ALL}: {view.owed_total}."]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _caveat_notes(view.notes)) + "\n"
+
+
+def _caveat_notes(notes: Sequence[Note]) -> list[str]:
+    """A page's caveats (:class:`accord.render.report_view.PageCaveats`) as its Markdown
+    notes, marked as the report's own notes mark theirs; none without a caveat."""
+    if not notes:
+        return []
+    return ["", "## Notes", ""] + [f"{n.number}. {CAVEAT} {n.text}" for n in notes]
 
 
 OWED_IN_ALL = (
@@ -591,8 +604,9 @@ def rollup_markdown(
     for line in view.lines:
         r = line.report
         missed = ", ".join(line.missed) if line.missed else "0"
-        lines.append(f"| {r.agreement} | {r.version} | {line.met} | {missed} | {line.owed} |")
-    return "\n".join(lines) + "\n"
+        mark = f" {CAVEAT} ({line.caveat_text})" if line.caveats else ""
+        lines.append(f"| {r.agreement}{mark} | {r.version} | {line.met} | {missed} | {line.owed} |")
+    return "\n".join(lines + _caveat_notes(view.notes)) + "\n"
 
 
 # ---------------------------------------------------------------- HTML
@@ -629,6 +643,7 @@ def templates(**filters: Callable[..., Any]) -> Environment:
     )
     environment.filters.update(filters)
     environment.globals["version"] = __version__
+    environment.globals["caveat_mark"] = CAVEAT
     return environment
 
 

@@ -140,10 +140,7 @@ class ObjectiveView:
     @property
     def caveat_text(self) -> str:
         """``see note 9``, or ``see notes 9, 10``: where the mark points."""
-        if not self.caveats:
-            return ""
-        numbers = ", ".join(str(n) for n in self.caveats)
-        return f"see note{'s' if len(self.caveats) > 1 else ''} {numbers}"
+        return see_notes(self.caveats)
 
     @property
     def more_text(self) -> str:
@@ -160,6 +157,48 @@ class ObjectiveView:
 
 CAVEAT = "\u26a0"
 """The mark of a line whose figures a caveat concerns (⚠), with the note it points to."""
+
+
+def see_notes(numbers: Sequence[int]) -> str:
+    """``see note 9``, or ``see notes 9, 10`` ('' for none): where a caveat's mark points."""
+    if not numbers:
+        return ""
+    listed = ", ".join(str(n) for n in numbers)
+    return f"see note{'s' if len(numbers) > 1 else ''} {listed}"
+
+
+class PageCaveats:
+    """The caveats of the reports shown on one page (a trend's months, a roll-up's
+    agreements, a comparison's months), numbered on that page: each distinct note once, from
+    1, in the order first met, with the same text as in each report's own notes; a line is
+    marked with the numbers of the caveats its report says concern it. ``shown``: whether
+    the page shows an objective's line (by id; None: every line), a caveat concerning none
+    of those shown left out."""
+
+    def __init__(
+        self, reports: Sequence[Report], shown: Callable[[str], bool] | None = None
+    ) -> None:
+        numbered: dict[str, int] = {}
+        self._numbers: dict[int, tuple[int, ...]] = {}
+        for report in reports:
+            own = []
+            for caveat in report.caveats:
+                if shown is None or any(shown(o) for o in caveat.objectives):
+                    own.append(numbered.setdefault(caveat.text, len(numbered) + 1))
+                else:
+                    own.append(0)  # no line of it on the page
+            self._numbers[id(report)] = tuple(own)
+        self._reports = tuple(reports)  # kept: the ids above stay theirs
+        self.notes = tuple(Note(number, text) for text, number in numbered.items())
+
+    def of(self, report: Report, objective: str | None = None) -> tuple[int, ...]:
+        """The page's notes of the caveats concerning ``objective``'s line (by id, or
+        ``id@provider``) in ``report``; with None, of any line of it."""
+        own = self._numbers[id(report)]
+        if objective is None:
+            return tuple(n for n in own if n)
+        return tuple(own[i] for i in report.caveats_of(objective) if own[i])
+
 
 SHOWN_BREACHES = EXPLAINED
 """Breaches of one objective listed for people: a month of 10,000 tickets may breach 3,000
@@ -768,6 +807,10 @@ class TrendView:
     owed_total: str = ""
     """``1,800.00 EUR`` owed in all over the months, '' when ``owed`` is empty."""
     owed_total_exact: str = ""
+    notes: tuple[Note, ...] = ()
+    """The caveats of the months' reports, numbered on the page (:class:`PageCaveats`); each
+    cell a caveat concerns carries its numbers (:attr:`ObjectiveView.caveats`)."""
+    caveat_mark: str = CAVEAT
 
 
 def build_trend(
@@ -779,7 +822,8 @@ def build_trend(
     first, last = reports[0], reports[-1]
     place = zone_of(zone or last.zone)
     n = locale_of(locale)
-    views = tuple(build(r, place.key, n.name) for r in reports)
+    page = PageCaveats(reports)
+    views = tuple(_renumbered(build(r, place.key, n.name), r, page) for r in reports)
     order: dict[str, tuple[str, str]] = {}
     for view in views:
         for o in view.objectives:
@@ -829,6 +873,16 @@ def build_trend(
         generator=f"Accord {__version__}",
         **_pool_by_month(reports, n),
         **_owed_by_month(reports, n),
+        notes=page.notes,
+    )
+
+
+def _renumbered(view: ReportView, report: Report, page: PageCaveats) -> ReportView:
+    """A report's view on a page of several: its lines marked with the page's numbers of
+    their caveats (:class:`PageCaveats`), not the report's own notes'."""
+    return replace(
+        view,
+        objectives=tuple(replace(o, caveats=page.of(report, o.id)) for o in view.objectives),
     )
 
 
@@ -888,6 +942,12 @@ class RollupLine:
     at-risk net, limits across remedies, less a netted bonus), ``120.00 USD``, or '-' when it
     has no remedy in money settled in the period."""
     owed_exact: str
+    caveats: tuple[int, ...] = ()
+    """The page's notes of the caveats of the agreement's report (:class:`PageCaveats`)."""
+
+    @property
+    def caveat_text(self) -> str:
+        return see_notes(self.caveats)
 
 
 @dataclass(frozen=True)
@@ -906,6 +966,10 @@ class RollupView:
     final: bool
     lines: tuple[RollupLine, ...]
     generator: str
+    notes: tuple[Note, ...] = ()
+    """The caveats of the agreements' reports, numbered on the page (:class:`PageCaveats`);
+    each agreement's line and each objective's carry theirs."""
+    caveat_mark: str = CAVEAT
 
 
 def build_rollup(
@@ -916,9 +980,10 @@ def build_rollup(
     first = reports[0]
     place = zone_of(zone or first.zone)
     n = locale_of(locale)
+    page = PageCaveats(reports)
     lines = []
     for report in reports:
-        view = build(report, place.key, n.name)
+        view = _renumbered(build(report, place.key, n.name), report, page)
         owed = report.owed
         lines.append(
             RollupLine(
@@ -927,6 +992,7 @@ def build_rollup(
                 tuple(o.name for o in view.objectives if o.met is False),
                 "-" if owed is None else n.money(*owed),
                 "" if owed is None else str(owed[0]),
+                page.of(report),
             )
         )
     judged = f"Judged at {n.when(first.judged_at, place)}" + (
@@ -944,4 +1010,5 @@ def build_rollup(
         final=first.final,
         lines=tuple(lines),
         generator=f"Accord {__version__}",
+        notes=page.notes,
     )

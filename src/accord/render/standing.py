@@ -199,8 +199,9 @@ class _Line:
 
 
 def _verdict(met: bool | None, status: str, certain: bool = False) -> tuple[str, str]:
-    """``certain``: availability in time to date, judged by the least the period ends at: a
-    miss is then final (the downtime so far is over the whole period's budget)."""
+    """``certain``: availability in time (or by probes) to date, judged by the least the
+    period ends at: a miss is then final (the downtime so far is over the whole period's
+    budget)."""
     if status in ("no data", "not in force"):
         return status, "unjudged"
     if met is None:
@@ -211,14 +212,14 @@ def _verdict(met: bool | None, status: str, certain: bool = False) -> tuple[str,
 
 
 AVAILABILITY_LEGEND = (
-    'Availability measured in time: "at least" is the least the month can end at, its '
-    "downtime so far over the whole month, if nothing else goes down; it is missed only once "
-    "the whole month's error budget is spent. The forecast assumes the rest of the month goes "
-    "as it has so far: it says where that pace leads, not a verdict."
+    'Availability measured in time or by probes: "at least" is the least the month can end '
+    "at, its downtime so far over the whole month, if nothing else goes down; it is missed "
+    "only once the whole month's error budget is spent. The forecast assumes the rest of the "
+    "month goes as it has so far: it says where that pace leads, not a verdict."
 )
-"""Under an agreement's objectives, when one is availability measured in time to date (the
-floor beside a forecast from the pace: both true, a reader must not take one for the
-other)."""
+"""Under an agreement's objectives, when one is availability measured in time (or by probes)
+to date (the floor beside a forecast from the pace: both true, a reader must not take one
+for the other)."""
 
 TICKET_LEGEND = "Ticket objectives: the best share the month can still end at."
 """Under an agreement's objectives, when one is a ticket objective with a forecast."""
@@ -226,8 +227,8 @@ TICKET_LEGEND = "Ticket objectives: the best share the month can still end at."
 
 def legend(objectives: Sequence[ObjectiveStanding]) -> str | None:
     """What the forecasts of an agreement's objectives are, said of those on its table only:
-    availability in time to date (:data:`AVAILABILITY_LEGEND`), a ticket objective's best
-    share (:data:`TICKET_LEGEND`); None when neither is there."""
+    availability in time or by probes to date (:data:`AVAILABILITY_LEGEND`), a ticket
+    objective's best share (:data:`TICKET_LEGEND`); None when neither is there."""
     parts = []
     if any(o.pace is not None for o in objectives):
         parts.append(AVAILABILITY_LEGEND)
