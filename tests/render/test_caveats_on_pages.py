@@ -10,6 +10,7 @@ import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from accord import load_agreement
 from accord.core.report import Data, Report, evaluate
@@ -38,8 +39,13 @@ NOTE = re.compile(r'<li id="note-(\d+)" class="caveat">⚠ (Public holidays unkn
 def _trend(tmp_path: Path) -> tuple[list[Report], str]:
     """December 2026 (holidays known) and January 2027 (Sri Lanka's unknown) of the desk."""
     agreement = colombo_desk(tmp_path)
+    # the months of the desk's own zone: December in UTC holds the first hours of 2027 there
+    colombo = ZoneInfo("Asia/Colombo")
     december = evaluate(
-        agreement, Data(), datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+        agreement,
+        Data(),
+        datetime(2026, 12, 1, tzinfo=colombo),
+        datetime(2027, 1, 1, tzinfo=colombo),
     )
     reports = [december, january(agreement)]
     (caveat,) = reports[1].caveats
