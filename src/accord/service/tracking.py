@@ -784,10 +784,15 @@ def _compute_columns(
     )
     distinct = {pair: number for number, pair in enumerate(dict.fromkeys(pairs))}
     pair_of = np.fromiter(map(distinct.__getitem__, pairs), dtype=np.int64, count=len(pairs))
+    # each pair's tickets in one pass (a stable sort keeps them ascending), not a pass over
+    # the batch a pair: a batch of many customers costs pairs + tickets, not their product
+    by_pair = np.argsort(pair_of, kind="stable")
+    cuts = np.searchsorted(pair_of[by_pair], np.arange(1, len(distinct)))
+    owned = np.split(codes_present[by_pair], cuts)
     for (customer, name), number in distinct.items():
         if customer not in in_force:
             in_force[customer] = agreement_store.in_force(session, organisation_id, customer)
-        mine = codes_present if len(distinct) == 1 else codes_present[pair_of == number]
+        mine = codes_present if len(distinct) == 1 else owned[number]
         for governing in _governing(in_force[customer], name, as_of):
             place = (governing.key, id(governing.first))
             groups.setdefault(place, (governing, []))[1].append(mine)
