@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 from sqlalchemy import bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
@@ -688,7 +689,7 @@ def event_columns(
     order, are its ticket codes), positioned by their row's number as :func:`ticket_events`
     positions them: one query, and no event object per row (on PostgreSQL no row either:
     each column comes as one text parsed by numpy, the events' fields as one JSON text
-    decoded by one ``json.loads``). ``literal``: the tickets' array literal
+    decoded by one ``orjson.loads``). ``literal``: the tickets' array literal
     (:func:`_text_array`, PostgreSQL), when made already."""
     if session.get_bind().dialect.name == "postgresql":
         driver = session.connection().connection.driver_connection
@@ -713,7 +714,7 @@ def event_columns(
             kind,
             flags == 1,
             flags == 2,
-            json.loads("[" + texts + "]") if texts else [],
+            orjson.loads("[" + texts + "]") if texts else [],  # half json's time
             _numbers(ids),
         )
     code = {ticket: index for index, ticket in enumerate(tickets)}
@@ -898,13 +899,16 @@ class _Found:
         if not len(rows):
             return
         objectives = np.array([o.id for o in batch.objectives], dtype=object)
+        objective_hashes = _text_codes(objectives.tolist())  # a text's hash, once a batch
+        metrics = np.array(table.metric, dtype=object)[rows].tolist()
         self.clock_parts.append(
             {
                 "owner": table.ticket[rows],
                 "ticket": self.names[table.ticket[rows]].tolist(),
                 "agreement": governing.key,
                 "objective": objectives[table.objective[rows]].tolist(),
-                "metric": np.array(table.metric, dtype=object)[rows].tolist(),
+                _HASHED + "objective": objective_hashes[table.objective[rows]],
+                "metric": metrics,
                 "cycle": table.cycle[rows],
                 "state": np.array(STATES, dtype=object)[table.state[rows]].tolist(),
                 "state_code": table.state[rows],
@@ -921,21 +925,28 @@ class _Found:
         levels = due.levels
         notify = [json.dumps(list(level.notify)) for level in levels]
         channels = [json.dumps(list(level.channels)) for level in levels]
-        level = due.level[taken].tolist()
+        codes = due.level[taken]
+        level = codes.tolist()
         clock = due.clock[taken]
+        states = due.state[taken]
         self.due_parts.append(
             {
                 "owner": table.ticket[clock],
                 "ticket": self.names[table.ticket[clock]].tolist(),
                 "agreement": governing.key,
                 "objective": objectives[table.objective[clock]].tolist(),
+                _HASHED + "objective": objective_hashes[table.objective[clock]],
                 "cycle": table.cycle[clock],
                 "level": due.number[taken],
                 "at": [levels[i].at for i in level],
-                "state": np.array(DUE_STATES, dtype=object)[due.state[taken]].tolist(),
+                _HASHED + "at": _text_codes([lv.at for lv in levels])[codes],
+                "state": np.array(DUE_STATES, dtype=object)[states].tolist(),
+                _HASHED + "state": _DUE_STATE_HASHES[states],
                 "due": due.due[taken],
                 "notify": [notify[i] for i in level],
+                _HASHED + "notify": _text_codes(notify)[codes],
                 "channels": [channels[i] for i in level],
+                _HASHED + "channels": _text_codes(channels)[codes],
             }
         )
 
@@ -1019,7 +1030,7 @@ class _Found:
         def columns(part: dict[str, Any]) -> list[npt.NDArray[np.uint64]]:
             stable = (part["state_code"] == running) & (part["deadline"] > ahead)
             return [
-                _text_codes(part["objective"]),
+                _hashed(part, "objective"),
                 _text_codes(part["metric"]),
                 *map(_bits, (part[n] for n in ("cycle", "state_code", "target", "deadline"))),
                 _bits(part["breached"]),
@@ -1034,12 +1045,14 @@ class _Found:
         return self._fingerprints(
             self.due_parts,
             lambda part: [
-                _text_codes(part["objective"]),
+                _hashed(part, "objective"),
                 _bits(part["cycle"]),
                 _bits(part["level"]),
-                *map(_text_codes, (part["at"], part["state"])),
+                _hashed(part, "at"),
+                _hashed(part, "state"),
                 _bits(part["due"]),
-                *map(_text_codes, (part["notify"], part["channels"])),
+                _hashed(part, "notify"),
+                _hashed(part, "channels"),
             ],
         )
 
@@ -1359,6 +1372,18 @@ def _text_codes(values: Sequence[str]) -> npt.NDArray[np.uint64]:
         for value in set(values)
     }
     return np.fromiter(map(digests.__getitem__, values), dtype=np.uint64, count=len(values))
+
+
+# a part's column of the hashes of a column of texts (:func:`_text_codes`), when made from
+# the texts' codes (one hash a distinct text): the part's key is this prefix and the column's
+_HASHED = "#"
+_DUE_STATE_HASHES = _text_codes(list(DUE_STATES))
+
+
+def _hashed(part: dict[str, Any], name: str) -> npt.NDArray[np.uint64]:
+    """The hashes of a part's column of texts: made already, or made from the texts."""
+    found = part.get(_HASHED + name)
+    return _text_codes(part[name]) if found is None else found
 
 
 def _bits(values: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
