@@ -818,3 +818,43 @@ def test_the_columns_read_for_a_batch_are_the_events_as_stored(
     assert len(read) == 8
     assert described(read) == described([e for t in tickets for e in stored[t]])
     assert {e.at.isoformat() for e in read} == set(instants)
+
+
+def test_a_batch_of_many_customers_matches_the_replay_ticket_by_ticket(
+    client: TestClient,
+    acme: Tenant,
+    globex: Tenant,
+    database: Database,
+    settings: Settings,
+) -> None:
+    """A batch holding the tickets of many customers, interleaved (a customer's tickets far
+    apart in the batch), some customers under agreements of their own and some under none:
+    each ticket is recomputed under its own customer's agreement, as the reference does it
+    ticket by ticket (the batch groups its tickets by customer and agreement named in one
+    pass)."""
+    rng = random.Random(7)
+    moment = last_tuesday_ten()
+    customers = [f"cust-{n:02}" for n in range(24)]
+    for tenant in (acme, globex):
+        for n, customer in enumerate(customers[:6]):
+            document = (RICH if n % 2 else ANYONE).replace("acme-corp", customer)
+            document = document.replace("id: rich\n", f"id: rich-{n}\n")
+            document = document.replace("id: anyone\n", f"id: anyone-{n}\n")
+            assert upload(client, tenant, document).status_code == 201
+    owner = {f"T{n}": rng.choice(customers) for n in range(240)}
+    events = random_log(rng, moment, 240, "a")
+    for event in events:
+        if "customer" in event.get("fields", {}):
+            event["fields"] = {**event["fields"], "customer": owner[event["ticket"]]}
+    for tenant in (acme, globex):
+        post(client, tenant, events)
+    assert one_by_one(database, acme, moment) == 240
+    worker = Worker(database, settings, refresh_batch=240)  # one batch (200 on SQLite)
+    with patch.object(tracking, "refresh", side_effect=AssertionError("a batch fell back")):
+        assert worker.refresh_dirty(moment) in (200, 240)
+        while worker.refresh_dirty(moment):
+            pass
+    reference, batched = stored(database, acme), stored(database, globex)
+    assert len({row[1] for row in reference[0]}) == 6  # clocks of each customer's agreement
+    assert reference[1]  # and due items
+    assert reference == batched

@@ -75,6 +75,22 @@ _MET_AT_ONCE = ("first_response", "resolution", "time_to_recover")
 _REOPENED = ("periodic_update", "resolution", "time_to_recover")
 
 
+_RULES_TEXTS: dict[int, tuple[ClockRules | None, str]] = {}
+
+
+def rules_text(objective: Objective) -> str:
+    """``str(objective.clock)``, by which objectives' clock rules are compared, made once a
+    rules object (a model's text costs more than a batch's other rule checks together): an
+    agreement's objectives are frozen and kept (the store's cache of agreements in force)."""
+    clock = objective.clock
+    found = _RULES_TEXTS.get(id(clock))
+    if found is None or found[0] is not clock:  # kept with its object: an id is not reused
+        if len(_RULES_TEXTS) > 4096:
+            _RULES_TEXTS.clear()
+        found = _RULES_TEXTS[id(clock)] = (clock, str(clock))
+    return found[1]
+
+
 @dataclass(frozen=True)
 class MetricRules:
     """One metric's objectives over the agreement versions evaluated: the distinct objectives
@@ -107,7 +123,7 @@ class MetricRules:
         found = [f"objective {o.id!r}: no within" for o in self.objectives if o.within is None]
         for codes, _ in self.versions:
             family = [self.objectives[c] for c in codes]
-            if len({str(o.clock) for o in family}) > 1:
+            if len(set(map(rules_text, family))) > 1:
                 found.append(
                     f"objectives {', '.join(repr(o.id) for o in family)} (metric "
                     f"{self.metric}): different clock rules within one metric"

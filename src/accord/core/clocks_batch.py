@@ -39,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from itertools import chain, compress
+from itertools import chain, compress, repeat
 from operator import attrgetter
 from typing import Any
 
@@ -56,6 +56,7 @@ from accord.core.clock_cycles import (
     MetricRules,
     cycle_clocks,
     distinct_codes,
+    rules_text,
 )
 from accord.core.clocks import (
     DEFAULT_STOPS,
@@ -489,7 +490,7 @@ def _beyond_fast_path(objective: Objective) -> bool:
 
 def _fast(family: Sequence[Objective]) -> bool:
     """Whether a metric's objectives (of one agreement version) take the fast path."""
-    return not any(_beyond_fast_path(o) for o in family) and len({str(o.clock) for o in family}) < 2
+    return not any(_beyond_fast_path(o) for o in family) and len(set(map(rules_text, family))) < 2
 
 
 Changes = Sequence[tuple[datetime, Sequence[Objective]]]
@@ -1253,7 +1254,12 @@ class _Decoded(_Fields):
         if name not in self.found:
             if name not in self.names:
                 raise KeyError(name)
-            values: list[object] = [row.get(name, _UNSET) for row in self.rows]
+            try:  # dict.get called by map: no Python statement a row (most rows are dicts)
+                values: list[object] = list(
+                    map(dict.get, self.rows, repeat(name), repeat(_UNSET))  # type: ignore[arg-type]
+                )
+            except TypeError:  # a mapping other than a dict
+                values = [row.get(name, _UNSET) for row in self.rows]
             vocabulary: list[str] = sorted({*values} - {_UNSET})  # type: ignore[arg-type]
             index: dict[object, int] = {v: i for i, v in enumerate(vocabulary)}
             index[_UNSET] = -1
