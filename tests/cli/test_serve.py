@@ -134,7 +134,8 @@ def test_a_server_process_that_dies_is_replaced_and_sigterm_still_stops_them_all
         wait_healthy(base, process)
         port = int(base.rsplit(":", 1)[1])
         # both listening before one is killed: a process that exists may still be starting,
-        # and with the other killed nothing would take a connection (refused)
+        # and with the other killed a connection would wait for it (queued on the sockets the
+        # supervisor holds, not refused: the test below)
         assert _eventually(lambda: len(_children(process.pid)) == 2)
         before = _children(process.pid)
         assert _eventually(lambda: all(_listening(pid, port) for pid in before))
@@ -173,3 +174,57 @@ def test_a_worker_process_that_dies_is_replaced_too(tmp_path: Path) -> None:
         code = stop(process)
     assert code in STOPPED
     assert not any(Path(f"/proc/{pid}").exists() for pid in after)
+
+
+def _asked(port: int) -> socket.socket:
+    """A connection to ``port`` with a request for /health sent on it, not yet answered
+    (refused: ConnectionRefusedError)."""
+    connection = socket.create_connection(("127.0.0.1", port), timeout=60)
+    connection.sendall(b"GET /health HTTP/1.1\r\nHost: accord\r\nConnection: close\r\n\r\n")
+    return connection
+
+
+def _answer(connection: socket.socket) -> bytes:
+    with connection:
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received
+
+
+def test_the_port_accepts_connections_as_soon_as_it_is_announced_and_while_no_process_listens(
+    tmp_path: Path,
+) -> None:
+    """The supervisor binds the port's sockets before it says where it serves and holds them:
+    a connection is accepted at once and answered when a server process takes it, even when
+    every server process is dead and not yet replaced (the supervisor stopped meanwhile)."""
+    url = f"sqlite:///{tmp_path / 'accord.db'}"
+    process, base = start(url, "--workers", "2", output=tmp_path / "serve", worker="false")
+    port = int(base.rsplit(":", 1)[1])
+    stopped = False
+    try:
+        announced = tmp_path / "serve.out"
+        assert _eventually(lambda: "serving on" in announced.read_text()), "not announced"
+        # announced: accepted now, not refused, though no process may be listening yet
+        assert _answer(_asked(port)).startswith(b"HTTP/1.1 200")
+        wait_healthy(base, process)
+        assert _eventually(lambda: len(_children(process.pid)) == 2)
+        before = _children(process.pid)
+        # no server process and none started meanwhile: the supervisor is held still
+        os.kill(process.pid, signal.SIGSTOP)
+        stopped = True
+        for pid in before:
+            os.kill(pid, signal.SIGKILL)
+        assert _eventually(lambda: not _children(process.pid))
+        # several connections, so that each of the port's sockets gets some
+        waiting = [_asked(port) for _ in range(8)]
+        os.kill(process.pid, signal.SIGCONT)
+        stopped = False
+        for connection in waiting:  # answered by the replacements
+            assert _answer(connection).startswith(b"HTTP/1.1 200")
+        assert len(_children(process.pid) - before) == 2
+    finally:
+        if stopped:
+            os.kill(process.pid, signal.SIGCONT)
+        code = stop(process)
+    assert code in STOPPED

@@ -63,18 +63,31 @@ def serve(
 def _serve(settings: Settings, address: tuple[str, int], workers: int) -> None:
     # a port taken (by anything, even another server sharing it) fails here, at once, in a line
     listener = _listen(address)
-    # the demo is loaded here, once, before any server process or worker starts: its key is
-    # then shown on top, not among their log lines, and processes do not race for an empty
-    # database
-    key, organisations, people = _prepare(settings)
-    console.print(welcome(address, settings.database_url, key, organisations, people))
-    if workers <= 1:
-        _serve_on(listener, settings)
-        return
-    listener.close()
-    # each process listens on a socket of its own on the same port (SO_REUSEPORT): the kernel
-    # then spreads connections evenly; with one shared socket, one process took most of them
-    supervise("server", _serve_on, (address, settings), workers)
+    address = (address[0], listener.getsockname()[1])  # the one taken when asked for any (0)
+    listeners = [listener]
+    if workers > 1:
+        # each process listens on a socket of its own on the same port (SO_REUSEPORT): the
+        # kernel then spreads connections evenly; with one shared socket, one process took
+        # most of them. They are all made here, before any process starts, and held here
+        # until the end: a connection waits in its socket's backlog while the process of that
+        # socket starts or is replaced (never refused), and one queued on a process that dies
+        # is not reset with it
+        listener.close()
+        listeners = _listeners(address, workers)
+    try:
+        # the demo is loaded here, once, before any server process or worker starts: its key
+        # is then shown on top, not among their log lines, and processes do not race for an
+        # empty database. The port listens from here on: connections made once this is shown
+        # are answered when a process is ready (/ready), not refused
+        key, organisations, people = _prepare(settings)
+        console.print(welcome(address, settings.database_url, key, organisations, people))
+        if workers <= 1:
+            _serve_on(listener, settings)
+        else:
+            supervise("server", _serve_on, (settings,), workers, listeners=listeners)
+    finally:
+        for each in listeners:
+            each.close()
 
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -98,17 +111,30 @@ def metrics_directory(directory: str | None) -> Path | None:
     return made
 
 
-def supervise(what: str, target: Callable[..., None], args: tuple[Any, ...], count: int) -> None:
+def supervise(
+    what: str,
+    target: Callable[..., None],
+    args: tuple[Any, ...],
+    count: int,
+    *,
+    listeners: Sequence[socket.socket] = (),
+) -> None:
     """Run ``count`` processes of ``target`` until SIGTERM or SIGINT, starting another in place
-    of any that dies; on the signal, stop them all and wait for them."""
+    of any that dies; on the signal, stop them all and wait for them. With ``listeners`` (one
+    a process), the process of slot i runs ``target(listeners[i], *args)`` and closes the
+    others it inherits; its replacement gets the same socket, which stays open here."""
     import multiprocessing
     from multiprocessing.connection import wait
 
     context = multiprocessing.get_context("fork")
     stopping = threading.Event()
 
-    def started() -> tuple[BaseProcess, float]:
-        child = context.Process(target=_child, args=(target, *args), name=f"accord {what}")
+    def started(slot: int) -> tuple[BaseProcess, float]:
+        mine = (listeners[slot],) if listeners else ()
+        others = [each for index, each in enumerate(listeners) if index != slot]
+        child = context.Process(
+            target=_child, args=(target, others, *mine, *args), name=f"accord {what}"
+        )
         child.start()
         return child, time.monotonic()
 
@@ -118,7 +144,7 @@ def supervise(what: str, target: Callable[..., None], args: tuple[Any, ...], cou
             if child.is_alive():
                 child.terminate()
 
-    children = [started() for _ in range(count)]
+    children = [started(slot) for slot in range(count)]
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     while not stopping.is_set():
@@ -134,16 +160,18 @@ def supervise(what: str, target: Callable[..., None], args: tuple[Any, ...], cou
             )
             if time.monotonic() - since < 1:  # dying at start: not in a tight loop
                 time.sleep(1)
-            children[slot] = started()
+            children[slot] = started(slot)
     for child, _since in children:
         if child.is_alive():
             child.terminate()
         child.join()
 
 
-def _child(target: Callable[..., None], *args: Any) -> None:
+def _child(target: Callable[..., None], others: list[socket.socket], *args: Any) -> None:
     for name in (signal.SIGTERM, signal.SIGINT):  # the supervisor's handlers are not its own
         signal.signal(name, signal.SIG_DFL)
+    for each in others:  # the other processes' sockets, inherited: not this one's to hold
+        each.close()
     target(*args)
 
 
@@ -263,7 +291,12 @@ def _listener(address: tuple[str, int], *, shared: bool) -> socket.socket:
     return listener
 
 
-def _serve_on(where: object, settings: object) -> None:
+def _listeners(address: tuple[str, int], count: int) -> list[socket.socket]:
+    """``count`` listening sockets on one port (SO_REUSEPORT), one a server process."""
+    return [_listener(address, shared=True) for _ in range(count)]
+
+
+def _serve_on(listener: socket.socket, settings: object) -> None:
     import gc
 
     import uvicorn
@@ -271,10 +304,6 @@ def _serve_on(where: object, settings: object) -> None:
     from accord.api import create_app
     from accord.settings import Settings
 
-    listener = where if isinstance(where, socket.socket) else None
-    if listener is None:
-        assert isinstance(where, tuple)
-        listener = _listener(where, shared=True)
     assert isinstance(settings, Settings)
     # a service keeps many long-lived objects (compiled statements, calendars, agreements):
     # full collections over all of them stall answers for tens of milliseconds, so the
