@@ -261,6 +261,73 @@ def availability_counted(
             reason = f"{name} ({outage.cause.replace('_', ' ')})"
             origins[reason] = (outage.id, outage.cause, on or service)
             pieces.append((*clipped, weight, reason))
+    excused = _maintenance_pieces(
+        service, window, start, end, maintenance, plan, maintenance_window, named, pieces, origins
+    )
+    removed = _union(excused)
+    excluded = sum((window.elapsed(a, b) for a, b in removed), _ZERO)
+    excluded_from_window = _ZERO if plan.counts_as == "up" else excluded
+    if engine == "scalar":
+        downtime_pieces = _heaviest(pieces, removed)
+        business = [window.elapsed(a, b) for a, b, _, _ in downtime_pieces]
+    else:
+        downtime_pieces, business = heaviest_swept(pieces, removed, window)
+    intervals = tuple(
+        Downtime(a, b, weight, inside, reason, *origins[reason])
+        for (a, b, weight, reason), inside in zip(downtime_pieces, business, strict=True)
+    )
+    downtime = sum(
+        (Decimal(i.business // timedelta(microseconds=1)) * i.weight for i in intervals), Decimal(0)
+    )
+    return Availability(
+        service=service,
+        window=window.elapsed(start, end) - excluded_from_window,
+        downtime=downtime,
+        excluded=excluded,
+        target=target,
+        intervals=intervals,
+    )
+
+
+def excused_maintenance(
+    window: BusinessCalendar,
+    start: datetime,
+    end: datetime,
+    maintenance: Iterable[MaintenanceWindow],
+    exclusions: Exclusions | None = None,
+    maintenance_window: BusinessCalendar | None = None,
+) -> tuple[tuple[datetime, datetime], ...]:
+    """The spans of ``[start, end)`` (UTC, merged, in order) that the agreement excuses as
+    maintenance: work announced in time, inside its window, within the period's allowance
+    (counted in ``window`` from ``start``), when ``exclusions.maintenance.counts_as`` is
+    ``excluded`` or ``up``; none when it is ``down`` (maintenance is then downtime). The very
+    spans :func:`availability_counted` leaves out of the downtime (and, when excluded, out of
+    the window): what availability by probes leaves out too (or counts as up)."""
+    rules = exclusions or Exclusions.model_validate({})
+    plan = rules.maintenance or Maintenance.model_validate({})
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    removed = _maintenance_pieces(
+        "", window, start, end, maintenance, plan, maintenance_window, False, [], {}
+    )
+    return tuple(_union(removed))
+
+
+def _maintenance_pieces(
+    service: str,
+    window: BusinessCalendar,
+    start: datetime,
+    end: datetime,
+    maintenance: Iterable[MaintenanceWindow],
+    plan: Maintenance,
+    maintenance_window: BusinessCalendar | None,
+    named: bool,
+    pieces: list[tuple[datetime, datetime, Decimal, str]],
+    origins: dict[str, tuple[str, str, str]],
+) -> list[tuple[datetime, datetime]]:
+    """The maintenance of ``[start, end)`` read as the agreement's ``plan`` says: the work
+    that is downtime (not announced in time, outside its window, beyond the allowance, or
+    all of it when counted as down) added to ``pieces`` (with its reasons' ``origins``), and
+    the spans excused (excluded from the window, or counted as up) returned, not merged."""
     removed: list[tuple[datetime, datetime]] = []
     allowance = plan.allowance.time if plan.allowance is not None else None
     allowed_left = allowance
@@ -309,29 +376,7 @@ def availability_counted(
                 pieces.append((*part, Decimal(1), f"{what} (counted as down)"))
             else:
                 removed.append(part)
-    removed = _union(removed)
-    excluded = sum((window.elapsed(a, b) for a, b in removed), _ZERO)
-    excluded_from_window = _ZERO if plan.counts_as == "up" else excluded
-    if engine == "scalar":
-        downtime_pieces = _heaviest(pieces, removed)
-        business = [window.elapsed(a, b) for a, b, _, _ in downtime_pieces]
-    else:
-        downtime_pieces, business = heaviest_swept(pieces, removed, window)
-    intervals = tuple(
-        Downtime(a, b, weight, inside, reason, *origins[reason])
-        for (a, b, weight, reason), inside in zip(downtime_pieces, business, strict=True)
-    )
-    downtime = sum(
-        (Decimal(i.business // timedelta(microseconds=1)) * i.weight for i in intervals), Decimal(0)
-    )
-    return Availability(
-        service=service,
-        window=window.elapsed(start, end) - excluded_from_window,
-        downtime=downtime,
-        excluded=excluded,
-        target=target,
-        intervals=intervals,
-    )
+    return removed
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,13 @@ import numpy.typing as npt
 
 from accord.core.agreement.model import Agreement, Objective, Service
 from accord.core.agreement.units import Bound, format_target, format_timedelta
-from accord.core.availability import Engine, Incidents, Outage, OutageIndex
+from accord.core.availability import (
+    Engine,
+    Incidents,
+    Outage,
+    OutageIndex,
+    excused_maintenance,
+)
 from accord.core.calendar import BusinessCalendar, to_nanos
 from accord.core.clock_cycles import STATES, distinct_codes
 from accord.core.clock_engines import ClockEvaluation, evaluate_clocks
@@ -881,9 +887,7 @@ def _measure(
             "covers (a data folder's coverage.yaml) to say the services were watched",
         )
     if metric == "availability" and objective.method != "time":
-        actual, detail, sliced = _measured(
-            agreement, objective, data, calendars[objective.calendar], start, end
-        )
+        actual, detail, sliced = _measured(agreement, objective, data, calendars, start, end)
         if actual is None:
             return replace(blank, detail=detail)
         judged = _percent_result(blank, target, actual, detail, ())
@@ -1055,14 +1059,18 @@ def _probed_at_least(
     ``start`` to ``end``, the instant judged at; ``period_end``: where the period ends). The
     whole period's window is the slices counted so far and the objective's window from the
     end of the last of them to the period's end, the maintenance known so far left out as by
-    time (the maintenance announced for the rest of the period does not count towards the
-    budget); the downtime so far (the down slices) over it is the least the period ends at,
-    the whole period's budget the target's share of it, the figure over the slices so far
-    the pace. As by time, what is left to spare is then the whole period's."""
+    time (the slices so far leave out those in excused maintenance, and the maintenance
+    announced for the rest of the period does not count towards the budget); the downtime so
+    far (the down slices) over it is the least the period ends at, the whole period's budget
+    the target's share of it, the figure over the slices so far the pace. As by time, what is
+    left to spare is then the whole period's. The rest's window is the whole period's less
+    the part's so far, both from ``start``: the maintenance allowance the slices so far used
+    is not granted again for the rest."""
     step = sliced.slice // _MICROSECOND
     slices_end = start + sliced.slice * -(-(end - start) // sliced.slice)
     rest = (
-        judging.availability_window(objective, slices_end, period_end)
+        judging.availability_window(objective, start, period_end)
+        - judging.availability_window(objective, start, slices_end)
         if slices_end < period_end
         else Decimal(0)
     )
@@ -1988,11 +1996,14 @@ def measured_availability(
     calendars: Mapping[str, BusinessCalendar],
     start: datetime,
     end: datetime,
+    maintenance_since: datetime | None = None,
 ) -> tuple[Decimal | None, str]:
     """Availability by probes or request counts (the objective's ``method``) over
-    ``[start, end)`` judged on its own, and how it was reached in words; None without data."""
+    ``[start, end)`` judged on its own, and how it was reached in words; None without data.
+    ``maintenance_since``: where the maintenance allowance is counted from (the period's
+    start, for a day of it; default ``start``)."""
     percent, detail, _ = _measured(
-        agreement, objective, data, calendars[objective.calendar], start, end
+        agreement, objective, data, calendars, start, end, maintenance_since
     )
     return percent, detail
 
@@ -2001,15 +2012,33 @@ def _measured(
     agreement: Agreement,
     objective: Objective,
     data: Data,
-    window: BusinessCalendar,
+    calendars: Mapping[str, BusinessCalendar],
     start: datetime,
     end: datetime,
+    maintenance_since: datetime | None = None,
 ) -> _Measured:
     """Availability by probes or request counts (the objective's ``method``), in its window,
     with the slices when measured by probes; services composed as the agreement says (a
     weighted service is the blend of its components', measured each on its own; with ``all``,
-    a component's probes and requests are the service's)."""
+    a component's probes and requests are the service's). By probes, the maintenance the
+    agreement excuses is left out (or counted as up) as in time: that of every service the
+    slices are judged on (counted from ``maintenance_since``, default ``start``)."""
     services = {s.id: s for s in agreement.services}
+    window = calendars[objective.calendar]
+    plan = agreement.exclusions.maintenance if agreement.exclusions else None
+    allowed = calendars.get(plan.window) if plan is not None and plan.window else None
+    since = start if maintenance_since is None else min(maintenance_since, start)
+
+    def excused(names: list[str] | None) -> tuple[tuple[datetime, datetime], ...]:
+        """The maintenance excused for ``names`` (None: every service), as in time."""
+        if objective.method != "slices":
+            return ()
+        works = [
+            m
+            for m in data.maintenance
+            if (names is None or m.service in names) and m.start < end and m.end > since
+        ]
+        return excused_maintenance(window, since, end, works, agreement.exclusions, allowed)
 
     def measure(names: tuple[str, ...], inherited: frozenset[str]) -> _Measured:
         spec = services.get(names[0]) if len(names) == 1 else None
@@ -2025,15 +2054,9 @@ def _measured(
             counted.update(members(services, name))
         # a composed service's own probes count if it has any; its components must have them
         composed = {n for n in counted if n in inherited or _has_components(services, n)}
+        scope = sorted(counted) if names else None
         return _measured_services(
-            agreement,
-            objective,
-            data,
-            window,
-            start,
-            end,
-            sorted(counted) if names else None,
-            composed,
+            agreement, objective, data, window, start, end, scope, composed, excused(scope)
         )
 
     return measure(tuple(objective.scope.get("service", ())), frozenset())
@@ -2074,9 +2097,12 @@ def _measured_services(
     end: datetime,
     services: list[str] | None,
     optional: set[str],
+    maintenance: Sequence[tuple[datetime, datetime]] = (),
 ) -> _Measured:
     """Probes or requests of ``services`` (None: of every service), all of which must be up;
-    by probes, those of ``optional`` only if they have any this period."""
+    by probes, those of ``optional`` only if they have any this period, and the slices
+    starting in ``maintenance`` (the spans excused) left out or counted as up, as the
+    agreement says."""
 
     def in_scope(service: str) -> bool:
         return services is None or service in services
@@ -2093,6 +2119,7 @@ def _measured_services(
             code = {name: index for index, name in enumerate(services)}
             codes = np.array([code[p.service] for p in probes], dtype=np.int64)
         unknown = agreement.exclusions.unknown_data if agreement.exclusions else "excluded"
+        plan = agreement.exclusions.maintenance if agreement.exclusions else None
         found = slice_availability(
             np.array([to_nanos(p.at) for p in probes], dtype=np.int64).view("datetime64[ns]"),
             np.array([p.ok for p in probes], dtype=bool),
@@ -2111,9 +2138,19 @@ def _measured_services(
             bad_run=objective.bad_run,
             services=codes,
             service_count=len(services) if services is not None else 1,
+            maintenance=maintenance,
+            maintenance_counts="up" if plan is not None and plan.counts_as == "up" else "excluded",
         )
-        if found.counted == 0:
-            return None, f"no slice counted: {found.unknown} slices without data", None
+        excused = (
+            f"; {found.maintenance} in announced maintenance ("
+            + ("counted as up" if plan is not None and plan.counts_as == "up" else "left out")
+            + ")"
+            if found.maintenance
+            else ""
+        )
+        if found.counted == 0 and (found.unknown or not found.maintenance):
+            # (every slice in excused maintenance: no time to judge, 100% as in time)
+            return None, f"no slice counted: {found.unknown} slices without data{excused}", None
         judged = (
             f" (each slice judged on every one of {', '.join(services)})"
             if several and services is not None
@@ -2123,8 +2160,8 @@ def _measured_services(
             found.percent,
             (
                 f"{found.counted} slices counted: {found.good} good, {found.bad} bad, "
-                f"{found.unknown} without data (counted as {unknown}); {found.down} down"
-                f"{judged}"
+                f"{found.unknown} without data (counted as {unknown}){excused}; "
+                f"{found.down} down{judged}"
             ),
             found,
         )

@@ -179,7 +179,9 @@ def daily_measured(
     (probes or request counts) over each local day (in ``start``'s zone) of ``[start, end)``,
     each day judged on its own as the engine judges a period; the days outside ``judged`` (the
     span a report judged) have no figure. A run of bad slices across midnight counts in each
-    day on its own (with ``bad_run``, a day may forgive the part of a run it holds)."""
+    day on its own (with ``bad_run``, a day may forgive the part of a run it holds). By
+    probes, the maintenance the agreement excuses is left out as the period leaves it out:
+    its allowance counted from the start of the span judged, not afresh each day."""
     scoped, since, cut = _scoped_span(objective, service, start, end, judged)
     days = []
     for begin, after in day_bounds(start, end):
@@ -187,7 +189,9 @@ def daily_measured(
         if high <= low:
             days.append(MeasuredDay(begin, after))
             continue
-        percent, detail = measured_availability(agreement, scoped, data, calendars, low, high)
+        percent, detail = measured_availability(
+            agreement, scoped, data, calendars, low, high, maintenance_since=since
+        )
         days.append(MeasuredDay(begin, after, percent, detail))
     return days
 

@@ -5,6 +5,9 @@
   no sample is *unknown*, and the agreement says whether unknown counts as up, down, or is left
   out — never silently up. Optionally only runs of N consecutive bad slices count as down (as
   GCP's "downtime periods"). Only slices that start while the window's calendar is open count.
+  A slice that starts inside maintenance the agreement excuses is neither good nor bad: left
+  out of the counted slices (maintenance excluded), or counted as up (maintenance counted as
+  up), whatever its probes say, as availability in time leaves the same maintenance out.
 * **Occurrences**: good / total requests.
 * **Ratio slices** (as S3's five-minute error rates): 100% minus the mean error rate of the slices
   that had traffic.
@@ -30,6 +33,7 @@ from accord.core.calendar import BusinessCalendar, to_nanos
 _HUNDRED = Decimal(100)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Unknown = Literal["up", "down", "excluded"]
+Excused = Literal["excluded", "up"]
 # (long window, short window, burn rate threshold): the SRE workbook's multi-window alerts
 WORKBOOK_ALERTS = (
     (timedelta(hours=1), timedelta(minutes=5), Decimal("14.4")),
@@ -48,6 +52,9 @@ class SliceAvailability:
     counted: int
     down: int
     slice: timedelta
+    maintenance: int = 0
+    """Slices in the window that start inside excused maintenance: not among ``good``,
+    ``bad`` and ``unknown``; counted (as up) only when maintenance counts as up."""
 
     @property
     def percent(self) -> Decimal:
@@ -72,6 +79,8 @@ def slice_availability(
     bad_run: int = 1,
     services: npt.ArrayLike | None = None,
     service_count: int = 1,
+    maintenance: Sequence[tuple[datetime, datetime]] = (),
+    maintenance_counts: Excused = "excluded",
 ) -> SliceAvailability:
     """Availability of ``[start, end)`` from probe samples (UTC ``datetime64`` and ok flags).
 
@@ -80,7 +89,10 @@ def slice_availability(
     (each sample's service, codes from 0), the services must all be up: each slice is judged
     per service, and is bad when one service's is bad, unknown when none is bad and one has no
     sample, good when every service's is good; ``service_count`` services (a service with no
-    sample at all leaves every slice at best unknown).
+    sample at all leaves every slice at best unknown). ``maintenance``: spans the agreement
+    excuses (:func:`accord.core.availability.excused_maintenance`); a slice starting inside
+    one is left out (``maintenance_counts`` ``excluded``) or counted as up (``up``), never
+    bad, and a run of bad slices stops at it.
     """
     at = np.asarray(instants).astype("datetime64[ns]").view(np.int64)
     passed = np.asarray(ok, dtype=bool)
@@ -116,21 +128,42 @@ def slice_availability(
             ).view(np.int64)
             > 0
         )
+    excused = _inside(slice_starts, maintenance)
+    is_bad &= ~excused
     down = is_bad.copy()
     if bad_run > 1:
         down = _runs_of(is_bad, bad_run)
-    unknown_here = ~known & open_
+    judged = open_ & ~excused
+    unknown_here = ~known & judged
     if unknown == "down":
         down |= ~known
-    counted = open_ if unknown != "excluded" else open_ & known
+    counted = judged if unknown != "excluded" else judged & known
+    down &= counted
+    if maintenance_counts == "up":
+        counted = counted | (open_ & excused)
     return SliceAvailability(
-        good=int((is_good & open_).sum()),
-        bad=int((is_bad & open_).sum()),
+        good=int((is_good & judged).sum()),
+        bad=int((is_bad & judged).sum()),
         unknown=int(unknown_here.sum()),
         counted=int(counted.sum()),
-        down=int((down & counted).sum()),
+        down=int(down.sum()),
         slice=slice_length,
+        maintenance=int((open_ & excused).sum()),
     )
+
+
+def _inside(
+    instants: npt.NDArray[np.int64], spans: Sequence[tuple[datetime, datetime]]
+) -> npt.NDArray[np.bool_]:
+    """Whether each instant (UTC ns) lies in one of ``spans`` (``[start, end)``, in any order,
+    overlapping or not): more spans begun than ended at or before it."""
+    if not spans:
+        return np.zeros(len(instants), dtype=bool)
+    begins = np.sort(np.array([to_nanos(a) for a, _ in spans], dtype=np.int64))
+    ends = np.sort(np.array([to_nanos(b) for _, b in spans], dtype=np.int64))
+    begun = np.searchsorted(begins, instants, side="right")
+    ended = np.searchsorted(ends, instants, side="right")
+    return np.asarray(begun > ended)
 
 
 @dataclass(frozen=True)

@@ -779,15 +779,17 @@ reused: covers a write transaction still open when the result was computed (its 
 stamped with the instant it began, and were not yet visible) and clocks of several service
 processes drifting apart. A period is stored once it has been over this long."""
 
-RESULT_FORMAT = 8  # 2: JSON (accord.store.codec) instead of a pickle; 3: billing cycles of
+RESULT_FORMAT = 9  # 2: JSON (accord.store.codec) instead of a pickle; 3: billing cycles of
 # a claim deadline counted in the tier's billing period (a quarter, a year), not always months;
 # 4: limits across remedies cover the at-risk pool, a report keeps its penalties' currency;
 # 5: an agreement renewing automatically is in force past its end (kept "not in force" months);
 # 6: one as-of rule (events at the instant judged at are known then; a ticket resolved at a
 # period's end instant is not "still open" in it); 7: caveats (calendars lacking public
 # holidays) as values naming the objectives they concern, not sentences; 8: a caveat holds its
-# HolidayGap (country, subdivision, years) instead of copies of its fields
-"""Bumped when :class:`Report` changes shape: results kept by another format are recomputed."""
+# HolidayGap (country, subdivision, years) instead of copies of its fields; 9: availability by
+# probes leaves out the slices in maintenance the agreement excuses (they counted as measured)
+"""Bumped when :class:`Report` changes shape or its figures' rule changes: results kept by
+another format are recomputed."""
 
 
 @dataclass(frozen=True)
