@@ -11,11 +11,9 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from typing import Any
-from unittest.mock import patch
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -585,51 +583,3 @@ def test_a_worker_rests_briefly_after_work_then_longer_up_to_its_interval() -> N
     assert rests[6:] == [1.0, 1.0]
     assert rest(1000, 2.5) == 2.5
     assert rest(0, 0.01) == 0.01  # never longer than the interval set
-
-
-def test_a_thread_that_found_nothing_takes_tickets_marked_while_another_computes() -> None:
-    """PostgreSQL, two threads: while one thread computes a batch, the other, which found
-    nothing marked, keeps looking, so a ticket marked meanwhile is recomputed without
-    waiting for that batch (and the round) to end; the round ends once neither finds any."""
-    from types import SimpleNamespace
-
-    settings = Settings(
-        database_url="unused", demo=False, worker=False, worker_threads=2, worker_interval=60
-    )
-    worker = Worker(SimpleNamespace(is_postgresql=True), settings)  # type: ignore[arg-type]
-    calls = 0
-    guard = threading.Lock()
-    big_batch_claimed, nothing_found, marked, picked, released = (
-        threading.Event() for _ in range(5)
-    )
-
-    def refresh_dirty(moment: datetime) -> int:
-        nonlocal calls
-        with guard:
-            calls += 1
-            call = calls
-        if call == 1:  # a big batch, computed until the test lets it end
-            big_batch_claimed.set()
-            released.wait(30)
-            return 500
-        if marked.is_set() and not picked.is_set():
-            picked.set()
-            return 1
-        nothing_found.set()
-        return 0
-
-    with (
-        ThreadPoolExecutor(1) as runner,
-        patch.object(Worker, "refresh_dirty", side_effect=refresh_dirty),
-    ):
-        round_ = runner.submit(worker.refresh_together, datetime.now(UTC))
-        assert big_batch_claimed.wait(30)
-        assert nothing_found.wait(30)
-        marked.set()  # a ticket marked while the big batch is computed
-        picked.wait(30)
-        taken_during_the_batch = picked.is_set() and not round_.done()
-        released.set()
-        assert round_.result(60) == 501
-    assert worker.pool is not None
-    worker.pool.shutdown()
-    assert taken_during_the_batch

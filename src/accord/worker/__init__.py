@@ -228,32 +228,12 @@ class Worker:
         if self.pool is None:
             self.pool = ThreadPoolExecutor(threads, thread_name_prefix="accord-refresh")
         began = time.monotonic()
-        claiming = [0]  # threads inside a claim or a batch now
-        guard = threading.Lock()
-
-        def batch(first: bool) -> int:
-            with guard:
-                claiming[0] += 1
-            try:
-                if first:
-                    return self.refresh_dirty(moment)
-                return self.refresh_dirty(moment + timedelta(seconds=time.monotonic() - began))
-            finally:
-                with guard:
-                    claiming[0] -= 1
 
         def batches() -> int:
-            done = found = batch(True)
-            while time.monotonic() - began < self.settings.worker_interval:
-                if not found:
-                    with guard:
-                        others = claiming[0]
-                    if not others:
-                        break
-                    # another thread is in a batch: tickets marked meanwhile would wait
-                    # for it (the round's end) if this one stopped; it looks again shortly
-                    time.sleep(FIRST_REST)
-                found = batch(False)
+            done = found = self.refresh_dirty(moment)
+            while found and time.monotonic() - began < self.settings.worker_interval:
+                later = moment + timedelta(seconds=time.monotonic() - began)
+                found = self.refresh_dirty(later)
                 done += found
             return done
 
