@@ -49,7 +49,7 @@ _CLAIM = text(
         LIMIT :size
         FOR UPDATE SKIP LOCKED
     )
-    RETURNING organisation_id, ticket, customer, CAST(xmin AS text) AS claim
+    RETURNING organisation_id, ticket, customer, CAST(xmin AS text) AS claim, changed_at
     """
 )
 
@@ -77,6 +77,32 @@ def rest(idle_rounds: int, interval: float) -> float:
     work): doubling from 50 ms up to ``interval``, so an idle worker polls about as often as
     before."""
     return min(interval, FIRST_REST * (1 << min(idle_rounds, 30)))
+
+
+def _log_batch(
+    claimed: Any, moment: datetime, began: float, claimed_at: float, written_at: float
+) -> None:
+    """A debug line on a batch just committed (``ACCORD_LOG_LEVEL=debug``): its size, the
+    milliseconds of its claim, of its reads, computation and writes, and of its commit, and
+    how long its tickets had been marked (since ingest's last mark of each: the least, the
+    median and the most) when it was committed, and how old its round's instant was."""
+    committed_at = time.perf_counter()
+    wall = now()
+    ages = sorted((wall - row.changed_at).total_seconds() for row in claimed)
+    log.debug(
+        "batch of %d tickets (%s): claim %.0f ms, computed and written %.0f ms, commit %.0f "
+        "ms; marked for %.0f / %.0f / %.0f ms (least / median / most); round's instant "
+        "%.0f ms old",
+        len(claimed),
+        threading.current_thread().name,
+        1e3 * (claimed_at - began),
+        1e3 * (written_at - claimed_at),
+        1e3 * (committed_at - written_at),
+        1e3 * ages[0],
+        1e3 * ages[len(ages) // 2],
+        1e3 * ages[-1],
+        1e3 * (wall - moment).total_seconds(),
+    )
 
 
 @dataclass
@@ -118,6 +144,7 @@ class Worker:
         pending: list[tuple[int, str]] = []
         try:
             if self.database.is_postgresql:
+                began = time.perf_counter()
                 with self.database.session() as session:
                     claimed = session.execute(
                         _CLAIM,
@@ -129,9 +156,13 @@ class Worker:
                     ).all()
                 if not claimed:
                     return 0
+                claimed_at = time.perf_counter()
                 try:
                     with collector_paused(), self.database.session() as session:
                         tracking.refresh_many(session, claimed, moment, claim=claimed[0].claim)
+                        written_at = time.perf_counter()
+                    if log.isEnabledFor(logging.DEBUG):
+                        _log_batch(claimed, moment, began, claimed_at, written_at)
                 except Exception:
                     # the tickets to try one by one, named only when needed (a tuple each)
                     pending = [(row.organisation_id, row.ticket) for row in claimed]
@@ -355,7 +386,9 @@ class Worker:
                 if busy:
                     idle = 0
                     continue
-                self.wait_for_work(rest(idle, self.settings.worker_interval), stop)
+                resting = rest(idle, self.settings.worker_interval)
+                woken = self.wait_for_work(resting, stop)
+                log.debug("rested up to %.0f ms: %s", 1e3 * resting, "woken" if woken else "slept")
                 idle += 1
         finally:
             self.stop_listening()
