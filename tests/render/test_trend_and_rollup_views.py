@@ -4,6 +4,7 @@ locale and zone, with the pictures of each."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -63,6 +64,19 @@ def test_each_trend_cell_is_what_the_months_own_report_shows() -> None:
     german = trend_markdown(reports, locale="de")
     assert "Credits owed over the period: 120,00 USD." in german
     assert "| credits owed (USD) | | - | 120,00 |" in german  # September: no data, nothing settled
+
+
+def test_the_trend_header_separates_the_version_from_the_period() -> None:
+    """'version 3.0 · 1 Dec 2026 ...', not 'version 3.0· 1 Dec 2026' (the line break after the
+    tier's block was trimmed with the space it stood for)."""
+    agreement, data = load_agreement(SAAS), read_data(OCTOBER)
+    months = [parse_period(month, "UTC") for month in ("2026-09", "2026-10")]
+    for tier in (None, "team"):
+        page = trend_html([evaluate(agreement, data, *month, tier) for month in months])
+        found = re.search(r'<p class="meta">Agreement (.*?)</p>', page, re.S)
+        assert found is not None
+        assert "version" in found.group(1)
+        assert re.search(r"\S&middot;", found.group(1)) is None, found.group(1)
 
 
 def _figures(page: Element, kind: str) -> list[Element]:
